@@ -1,0 +1,113 @@
+# dealbook - build, test, run. See README.md.
+#
+#   make            build everything (installs missing Debian packages)
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make run        start the event log in the foreground (data in ./var)
+#   make bench      benchmarks (prints a table)
+#   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make format     clang-format every C file
+#   make install PREFIX=/usr/local
+#   SAN=1           build with AddressSanitizer + UndefinedBehaviorSanitizer
+
+SHELL      := /bin/bash
+PREFIX     ?= /usr/local
+SAN        ?= 0
+FUZZ_SECONDS ?= 30
+
+ifeq ($(SAN),1)
+BUILD      := build/san
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT        := -O1 -g
+else
+BUILD      := build/release
+SANFLAGS   :=
+OPT        := -O2 -g
+endif
+
+PKGS       := libczmq libzmq lmdb msgpack libsodium jansson
+CC         ?= cc
+CFLAGS      = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) $(SANFLAGS) -Iinclude -MMD -MP \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS    := $(SANFLAGS)
+
+LIB_SRC    := $(wildcard libshared/*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB        := $(BUILD)/libdealbook.a
+
+EVENTLOG_SRC := $(filter-out services/eventlog/main.c,$(wildcard services/eventlog/*.c))
+EVENTLOG_OBJ := $(EVENTLOG_SRC:%.c=$(BUILD)/obj/%.o)
+
+BINS       := $(BUILD)/bin/dealbook-eventlog $(BUILD)/bin/dealbook
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all deps test run bench fuzz format install clean
+all: $(DEPS_STAMP) $(BINS)
+
+# Missing Debian packages are installed (apt-get update first); the stamp
+# is refreshed whenever this Makefile or the script changes.
+$(DEPS_STAMP): scripts/deps.sh Makefile
+	@bash scripts/deps.sh
+	@mkdir -p build && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(CC) $(CFLAGS) -Iservices/eventlog -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/bin/dealbook-eventlog: $(BUILD)/obj/services/eventlog/main.o $(EVENTLOG_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/dealbook: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/support/testlib.o $(EVENTLOG_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EVENTLOG_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+test: all $(TEST_BINS) $(HELPER_BINS)
+	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh
+
+run: all
+	@mkdir -p var/dealbook
+	$(BUILD)/bin/dealbook-eventlog --data-dir ./var/dealbook
+
+bench: all $(BENCH_BINS)
+	@BUILD=$(BUILD) bash bench/run.sh
+
+fuzz: $(DEPS_STAMP)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/dealbook
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/dealbook/*.h $(DESTDIR)$(PREFIX)/include/dealbook/
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

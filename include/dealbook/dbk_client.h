@@ -1,0 +1,83 @@
+/*  dbk_client.h - a synchronous client of any dealbook ROUTER (the event
+    log, a domain service), one DEALER per client. Not thread-safe: one
+    client per thread.
+
+    Replies are matched by request id: a late reply to a request that
+    timed out is recognised and dropped, so a retry never reads the
+    answer to another request.
+*/
+#ifndef DBK_CLIENT_H
+#define DBK_CLIENT_H
+
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_event.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dbk_client dbk_client_t;
+
+/*  Connect a DEALER to `endpoint`; answers are awaited up to timeout_ms.
+    NULL if the endpoint is unusable. */
+dbk_client_t *dbk_client_new (const char *endpoint, int timeout_ms);
+void dbk_client_destroy (dbk_client_t **self_p);
+
+/*  Begin a request for verb `op` with nfields argument pairs to follow;
+    returns the client's writer (borrowed) to write them into. */
+dbk_wr_t *dbk_client_begin (dbk_client_t *self, const char *op, uint32_t nfields);
+
+/*  Send the request begun with dbk_client_begin and wait for its reply.
+    Returns 0 if the reply is ok; the DBK code of an ERROR reply; or
+    DBK_ETIMEOUT (no answer in time), DBK_EMALFORMED (unreadable answer).
+    When a reply arrived (ok or ERROR), *reply_p is set and is the
+    caller's (dbk_doc_destroy); dbk_client_errmsg tells the message. */
+int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p);
+
+/*  Message of the last ERROR reply (or of the last local failure),
+    NUL-terminated, borrowed until the next call. */
+const char *dbk_client_errmsg (const dbk_client_t *self);
+
+/*  APPEND n proposed events to one stream with an expected version (an
+    exact version >= 0 or DBK_EXPECT_*). Returns as dbk_client_call; on
+    success *first_seq..*last_seq and *last_ver describe the positions
+    (the original ones for an idempotent re-append). Any out pointer may
+    be NULL. On DBK_ECONFLICT, *last_ver is the stream's current version. */
+int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
+                       const dbk_event_t *events, size_t n, uint64_t *first_seq,
+                       uint64_t *last_seq, uint64_t *last_ver);
+
+/*  A READ request: by seq (stream == NULL) from `from` (>= 1) with an
+    optional type prefix, or by stream from version `from`. limit and
+    max_scan of 0 take the server's defaults. */
+typedef struct {
+    uint64_t from;           /* first seq (or stream version) wanted     */
+    const char *stream;      /* read one stream instead of all           */
+    const char *type_prefix; /* only events whose type starts with this  */
+    uint32_t limit;          /* max events returned                      */
+    uint32_t max_scan;       /* max events examined (filtered reads)     */
+} dbk_read_t;
+
+/*  A page of a READ reply. Records are borrowed from the reply document. */
+typedef struct {
+    uint64_t head;           /* the log's head seq when it answered      */
+    uint64_t last;           /* last seq examined (0: none)              */
+    size_t count;            /* records in this page                     */
+    const dbk_obj_t *events; /* array of bin: each a stored record       */
+} dbk_page_t;
+
+/*  Send a READ and wait for its page. On success *reply_p holds the page's
+    memory and is the caller's (dbk_doc_destroy). */
+int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **reply_p,
+                     dbk_page_t *page);
+
+/*  Decode record i of a page. Views point into the reply document. */
+int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev);
+
+/*  Raw bytes of record i of a page (for checks / forwarding). */
+int dbk_page_record (const dbk_page_t *page, size_t i, const uint8_t **rec, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

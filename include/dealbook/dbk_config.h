@@ -1,0 +1,63 @@
+/*  dbk_config.h - settings shared by every binary and the CLI.
+
+    Each setting has a default, may be set by a DEALBOOK_* environment
+    variable and overridden by a command-line flag (docs/operations.md
+    lists them all). Servers bind the endpoints; clients connect to them.
+*/
+#ifndef DBK_CONFIG_H
+#define DBK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DBK_VERSION "0.1.0"
+
+#define DBK_DEFAULT_DATA_DIR "./var/dealbook"
+#define DBK_DEFAULT_LOG_ENDPOINT "tcp://127.0.0.1:7710"
+#define DBK_DEFAULT_PUB_ENDPOINT "tcp://127.0.0.1:7711"
+
+#define DBK_ENDPOINT_MAX 256
+
+typedef struct {
+    char data_dir[1024];                     /* DEALBOOK_DATA_DIR            */
+    char log_endpoint[DBK_ENDPOINT_MAX];     /* DEALBOOK_LOG_ENDPOINT        */
+    char pub_endpoint[DBK_ENDPOINT_MAX];     /* DEALBOOK_PUB_ENDPOINT        */
+    char contacts_endpoint[DBK_ENDPOINT_MAX];      /* DEALBOOK_CONTACTS_ENDPOINT      */
+    char opportunities_endpoint[DBK_ENDPOINT_MAX]; /* DEALBOOK_OPPORTUNITIES_ENDPOINT */
+    char bidding_endpoint[DBK_ENDPOINT_MAX];       /* DEALBOOK_BIDDING_ENDPOINT       */
+    char forecasting_endpoint[DBK_ENDPOINT_MAX];   /* DEALBOOK_FORECASTING_ENDPOINT   */
+    int log_level;                           /* DEALBOOK_LOG_LEVEL (dbk_level_t) */
+    uint64_t map_size;                       /* DEALBOOK_MAP_SIZE: initial LMDB map, bytes */
+    bool durable;                            /* DEALBOOK_DURABLE: fsync each commit (1) */
+    int heartbeat_ms;                        /* DEALBOOK_HEARTBEAT_MS: PUB heartbeat period */
+    int timeout_ms;                          /* DEALBOOK_TIMEOUT_MS: client answer timeout */
+    int pub_hwm;                             /* DEALBOOK_PUB_HWM: PUB send high-water mark */
+} dbk_config_t;
+
+/*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad
+    naming the variable whose value is unusable. */
+int dbk_config_load (dbk_config_t *cfg, const char **bad);
+
+/*  Apply one command-line flag (`--data-dir`, `--log-endpoint`, ...).
+    Returns 1 if `flag` is a config flag and consumed `value`, 0 if it is
+    not a config flag, DBK_EINVAL if the value is unusable. */
+int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value);
+
+/*  Print the flags dbk_config_flag knows, one per line with its variable,
+    for --help texts. */
+void dbk_config_print_usage (FILE *out);
+
+/*  Join the data directory and a service subdirectory into out. */
+int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out,
+                            size_t outsz);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,52 @@
+/*  dbk_lmdb.h - LMDB environments opened the same way everywhere, errors
+    mapped to DBK codes, the map grown on demand, and read-model
+    checkpoints stored in the same transaction as the changes they cover.
+*/
+#ifndef DBK_LMDB_H
+#define DBK_LMDB_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*  Create `dir` (and parents), open an environment in it with `max_dbs`
+    named databases and the given initial map size (raised to the current
+    file size if smaller), and clear stale reader slots (mdb_reader_check).
+    durable=false adds MDB_NOSYNC (throwaway data only). On success
+    *env_p is the caller's (mdb_env_close). Returns 0 or a DBK code. */
+int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,
+                   bool durable);
+
+/*  Map an LMDB or errno code to a DBK code: MDB_MAP_FULL -> DBK_EMAPFULL,
+    ENOSPC / EFBIG / EDQUOT -> DBK_ENOSPC, MDB_NOTFOUND -> DBK_ENOTFOUND,
+    ENOMEM -> DBK_ENOMEM, MDB_CORRUPTED / MDB_PAGE_NOTFOUND /
+    MDB_INVALID -> DBK_ECORRUPT, anything else -> DBK_EIO. */
+int dbk_lmdb_err (int rc);
+
+/*  Double the map (no transaction of this process may be open). Returns 0
+    or a DBK code; *new_size receives the new size when not NULL. */
+int dbk_lmdb_grow (MDB_env *env, uint64_t *new_size);
+
+/*  Bytes the environment's data file uses (last page * page size). */
+uint64_t dbk_lmdb_used (MDB_env *env);
+
+/*  Read / write a read model's checkpoint (the last applied seq) under
+    the key "checkpoint" of `dbi`, inside the caller's transaction, so
+    that it commits or aborts with the changes the events caused. A
+    missing checkpoint reads as 0. Return 0 or a DBK code. */
+int dbk_checkpoint_get (MDB_txn *txn, MDB_dbi dbi, uint64_t *seq);
+int dbk_checkpoint_put (MDB_txn *txn, MDB_dbi dbi, uint64_t seq);
+
+/*  Big-endian u64 helpers for keys that must sort numerically. */
+void dbk_be64_put (uint8_t out[8], uint64_t v);
+uint64_t dbk_be64_get (const uint8_t in[8]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+/*  dbk_proto.h - the wire protocol of docs/protocol.md (version 1), the
+    one implementation used by every service and client.
+
+    A request is one ZeroMQ frame holding a msgpack map
+        {"v": 1, "rid": <any>, "op": "<VERB>", ...arguments}
+    sent by a DEALER (or REQ) to a ROUTER. Any frames before the last one
+    are routing envelope and are echoed on the reply. The reply is one
+    frame: {"v": 1, "rid": <same>, "ok": true, ...body} or
+    {"v": 1, "rid": <same>, "ok": false, "code": "<CODE>", "msg": "...",
+     ["field": "..."], ...details}.
+*/
+#ifndef DBK_PROTO_H
+#define DBK_PROTO_H
+
+#include "dealbook/dbk_codec.h"
+
+#include <czmq.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DBK_PROTO_VERSION 1
+
+/*  Expected-version values in APPEND ("expect"): an exact version >= 0
+    (0 = the stream must not exist), or one of these. */
+#define DBK_EXPECT_ANY (-1)
+#define DBK_EXPECT_NONE (-2)   /* same check as exact 0          */
+#define DBK_EXPECT_EXISTS (-3) /* the stream has >= 1 event       */
+
+/*  PUB topic of heartbeats (event types are lowercase, so no clash). */
+#define DBK_HEARTBEAT_TOPIC "$heartbeat"
+
+/*  A request received on a ROUTER. */
+typedef struct {
+    zmsg_t *envelope;     /* routing frames, echoed on the reply (owned) */
+    dbk_doc_t *doc;       /* the parsed body (owned), NULL if malformed  */
+    const dbk_obj_t *root; /* the body's map                             */
+    const dbk_obj_t *rid; /* request id, echoed; NULL when absent       */
+    const char *op;       /* verb, points into doc; NULL when malformed */
+    size_t op_len;        /* bytes of op                               */
+    size_t size;          /* bytes of the body frame                   */
+} dbk_req_t;
+
+/*  Receive one request from `router` (blocking; poll first). Returns 0
+    with req filled; -1 if interrupted / nothing to read; or a negative
+    DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION, DBK_EINVAL for a
+    missing op) with req->envelope set so that the caller can answer the
+    error with dbk_proto_send_error. Always dbk_req_release afterwards. */
+int dbk_proto_recv (zsock_t *router, dbk_req_t *req);
+
+/*  Free what a request owns. Safe twice. */
+void dbk_req_release (dbk_req_t *req);
+
+/*  Is the request's op this verb? */
+bool dbk_req_is (const dbk_req_t *req, const char *verb);
+
+/*  Begin a reply in w (reset first): a map of 3 + nfields pairs, of which
+    v, rid and ok are written; the caller writes nfields more pairs. */
+void dbk_proto_reply_begin (dbk_wr_t *w, const dbk_obj_t *rid, bool ok, uint32_t nfields);
+
+/*  Write a complete ERROR reply into w (reset first). field may be NULL.
+    `extra` more pairs follow (the caller writes them, e.g. "current"). */
+void dbk_proto_error_begin (dbk_wr_t *w, const dbk_obj_t *rid, int code, const char *msg,
+                            const char *field, uint32_t extra);
+
+/*  Send a reply: the request's envelope (kept for reuse: copied) then the
+    body. Never blocks: a reply to a vanished or slow client is dropped.
+    Returns 0 or -1. */
+int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w);
+
+/*  Shorthand: send an ERROR reply. */
+int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,
+                          const char *msg, const char *field);
+
+/*  Client side: begin a request in w (reset first): a map of 3 + nfields
+    pairs with v, rid, op written. */
+void dbk_proto_request_begin (dbk_wr_t *w, uint64_t rid, const char *op, uint32_t nfields);
+
+/*  Client side: read the common fields of a reply. Returns 0 if ok:true,
+    the DBK code of "code" if ok:false (*msg / *msg_len point at the
+    message), DBK_EMALFORMED if the reply is not a valid reply. */
+int dbk_proto_reply_status (const dbk_obj_t *root, uint64_t *rid, const char **msg,
+                            size_t *msg_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

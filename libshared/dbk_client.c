@@ -1,0 +1,204 @@
+/*  dbk_client.c - synchronous request/reply over one DEALER. */
+#include "dealbook/dbk_client.h"
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_proto.h"
+#include "dealbook/dbk_sock.h"
+
+#include <czmq.h>
+#include <sodium.h>
+#include <string.h>
+
+struct dbk_client {
+    zsock_t *dealer;  /* connected to the service                 */
+    dbk_wr_t *wr;     /* the request being written                */
+    uint64_t rid;     /* id of the last request sent              */
+    int timeout_ms;   /* how long to wait for an answer           */
+    char errmsg[512]; /* message of the last failure              */
+};
+
+dbk_client_t *dbk_client_new (const char *endpoint, int timeout_ms)
+{
+    dbk_client_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = endpoint, .bind = false};
+    self->dealer = dbk_sock_new (&cfg);
+    self->wr = dbk_wr_new ();
+    if (!self->dealer || !self->wr) {
+        dbk_client_destroy (&self);
+        return NULL;
+    }
+    self->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+    /*  ids start at a random point so that two clients sharing an identity
+        by mistake, or a restarted client, do not confuse their answers */
+    if (sodium_init () < 0) {
+        dbk_client_destroy (&self);
+        return NULL;
+    }
+    self->rid = randombytes_random ();
+    return self;
+}
+
+void dbk_client_destroy (dbk_client_t **self_p)
+{
+    if (self_p && *self_p) {
+        dbk_client_t *self = *self_p;
+        zsock_destroy (&self->dealer);
+        dbk_wr_destroy (&self->wr);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+dbk_wr_t *dbk_client_begin (dbk_client_t *self, const char *op, uint32_t nfields)
+{
+    dbk_proto_request_begin (self->wr, ++self->rid, op, nfields);
+    return self->wr;
+}
+
+const char *dbk_client_errmsg (const dbk_client_t *self)
+{
+    return self->errmsg;
+}
+
+static int s_fail (dbk_client_t *self, int rc, const char *msg, size_t len)
+{
+    if (len >= sizeof self->errmsg)
+        len = sizeof self->errmsg - 1;
+    memcpy (self->errmsg, msg, len);
+    self->errmsg[len] = 0;
+    return rc;
+}
+
+int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
+{
+    *reply_p = NULL;
+    self->errmsg[0] = 0;
+    zframe_t *f = zframe_new (dbk_wr_data (self->wr), dbk_wr_size (self->wr));
+    if (!f || zframe_send (&f, self->dealer, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy (&f);
+        const char *m = "cannot send the request (service unreachable?)";
+        return s_fail (self, DBK_ETIMEOUT, m, strlen (m));
+    }
+    int64_t deadline = zclock_mono () + self->timeout_ms;
+    while (true) {
+        int64_t left = deadline - zclock_mono ();
+        zmq_pollitem_t item = {zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0};
+        int n = left > 0 ? zmq_poll (&item, 1, (long) left) : 0;
+        if (n <= 0) {
+            char m[300];
+            int len = snprintf (m, sizeof m, "no answer within %d ms from %s", self->timeout_ms,
+                                zsock_endpoint (self->dealer));
+            return s_fail (self, n < 0 ? DBK_EINTERRUPTED : DBK_ETIMEOUT, m, (size_t) len);
+        }
+        zmsg_t *msg = zmsg_recv (self->dealer);
+        if (!msg)
+            return s_fail (self, DBK_EINTERRUPTED, "interrupted", 11);
+        zframe_t *body = zmsg_last (msg);
+        dbk_doc_t *doc = NULL;
+        int rc = body ? dbk_doc_parse (zframe_data (body), zframe_size (body), &doc) : -1;
+        zmsg_destroy (&msg);
+        if (rc)
+            continue; /* not a reply we can read: not ours either */
+        uint64_t rid;
+        const char *m;
+        size_t mlen;
+        rc = dbk_proto_reply_status (dbk_doc_root (doc), &rid, &m, &mlen);
+        if (rc == DBK_EMALFORMED || rid != self->rid) {
+            dbk_doc_destroy (&doc); /* late answer to an older request */
+            continue;
+        }
+        if (rc)
+            s_fail (self, rc, m, mlen);
+        *reply_p = doc;
+        return rc;
+    }
+}
+
+int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
+                       const dbk_event_t *events, size_t n, uint64_t *first_seq,
+                       uint64_t *last_seq, uint64_t *last_ver)
+{
+    dbk_wr_t *w = dbk_client_begin (self, "APPEND", 1);
+    dbk_wr_cstr (w, "streams");
+    dbk_wr_array (w, 1);
+    dbk_wr_map (w, 3);
+    dbk_wr_kv_cstr (w, "stream", stream);
+    dbk_wr_cstr (w, "expect");
+    switch (expect) {
+    case DBK_EXPECT_ANY: dbk_wr_cstr (w, "any"); break;
+    case DBK_EXPECT_NONE: dbk_wr_cstr (w, "none"); break;
+    case DBK_EXPECT_EXISTS: dbk_wr_cstr (w, "exists"); break;
+    default: dbk_wr_i64 (w, expect); break;
+    }
+    dbk_wr_cstr (w, "events");
+    dbk_wr_array (w, (uint32_t) n);
+    for (size_t i = 0; i < n; i++)
+        dbk_event_write_proposed (w, &events[i]);
+    dbk_doc_t *reply;
+    int rc = dbk_client_call (self, &reply);
+    const dbk_obj_t *root = dbk_doc_root (reply);
+    if (rc == 0) {
+        const dbk_obj_t *r = dbk_obj_at (dbk_obj_get (root, "results"), 0);
+        uint64_t fs = 0, ls = 0, lv = 0;
+        if (dbk_obj_u64 (dbk_obj_get (r, "first_seq"), &fs) ||
+            dbk_obj_u64 (dbk_obj_get (r, "last_seq"), &ls) ||
+            dbk_obj_u64 (dbk_obj_get (r, "last_ver"), &lv))
+            rc = DBK_EMALFORMED;
+        if (first_seq)
+            *first_seq = fs;
+        if (last_seq)
+            *last_seq = ls;
+        if (last_ver)
+            *last_ver = lv;
+    } else if (rc == DBK_ECONFLICT && last_ver) {
+        if (dbk_obj_u64 (dbk_obj_get (root, "current"), last_ver))
+            *last_ver = 0;
+    }
+    dbk_doc_destroy (&reply);
+    return rc;
+}
+
+int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **reply_p,
+                     dbk_page_t *page)
+{
+    memset (page, 0, sizeof *page);
+    uint32_t n = 1 + (req->stream != NULL) + (req->type_prefix != NULL) + (req->limit > 0) +
+                 (req->max_scan > 0);
+    dbk_wr_t *w = dbk_client_begin (self, "READ", n);
+    dbk_wr_kv_u64 (w, "from", req->from ? req->from : 1);
+    if (req->stream)
+        dbk_wr_kv_cstr (w, "stream", req->stream);
+    if (req->type_prefix)
+        dbk_wr_kv_cstr (w, "type", req->type_prefix);
+    if (req->limit)
+        dbk_wr_kv_u64 (w, "limit", req->limit);
+    if (req->max_scan)
+        dbk_wr_kv_u64 (w, "max_scan", req->max_scan);
+    int rc = dbk_client_call (self, reply_p);
+    if (rc)
+        return rc;
+    const dbk_obj_t *root = dbk_doc_root (*reply_p);
+    page->events = dbk_obj_get (root, "events");
+    if (dbk_obj_u64 (dbk_obj_get (root, "head"), &page->head) ||
+        dbk_obj_u64 (dbk_obj_get (root, "last"), &page->last) ||
+        dbk_obj_type (page->events) != DBK_T_ARRAY) {
+        dbk_doc_destroy (reply_p);
+        return s_fail (self, DBK_EMALFORMED, "malformed READ reply", 20);
+    }
+    page->count = dbk_obj_len (page->events);
+    return 0;
+}
+
+int dbk_page_record (const dbk_page_t *page, size_t i, const uint8_t **rec, size_t *len)
+{
+    return dbk_obj_bin (dbk_obj_at (page->events, i), rec, len) ? DBK_EMALFORMED : 0;
+}
+
+int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev)
+{
+    const uint8_t *rec;
+    size_t len;
+    int rc = dbk_page_record (page, i, &rec, &len);
+    return rc ? rc : dbk_event_decode_record (rec, len, ev);
+}

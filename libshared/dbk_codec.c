@@ -1,0 +1,670 @@
+/*  dbk_codec.c - msgpack validation, parsing and writing.
+
+    This is the only file that includes msgpack.h: the rest of dealbook sees
+    dbk_obj_t views and the dbk_wr_t writer, so no msgpack type leaves here.
+*/
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_error.h"
+
+#include <assert.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*  ---- raw header decoding, shared by the validator and the cursor ---- */
+
+typedef enum { K_NIL, K_BOOL, K_UINT, K_INT, K_FLOAT, K_STR, K_BIN, K_ARRAY, K_MAP, K_EXT, K_BAD } s_kind_t;
+
+typedef struct {
+    s_kind_t kind;  /* what the header announces                       */
+    uint64_t n;     /* payload bytes (str/bin/ext) or count (array/map) */
+    uint64_t ival;  /* integer value (uint: as is; int: two's complement) */
+    size_t hdr;     /* header length in bytes                          */
+} s_head_t;
+
+static uint64_t s_be (const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/*  Decode the header at p. Returns 0 or DBK_EMALFORMED when truncated or
+    reserved. For str/bin/ext the payload is NOT checked against the end. */
+static int s_head (const uint8_t *p, const uint8_t *end, s_head_t *h)
+{
+    if (p >= end)
+        return DBK_EMALFORMED;
+    size_t left = (size_t) (end - p);
+    uint8_t b = p[0];
+    h->hdr = 1;
+    h->n = 0;
+    h->ival = 0;
+    if (b <= 0x7f) {
+        h->kind = K_UINT;
+        h->ival = b;
+        return 0;
+    }
+    if (b >= 0xe0) {
+        h->kind = K_INT;
+        h->ival = (uint64_t) (int64_t) (int8_t) b;
+        return 0;
+    }
+    if ((b & 0xf0) == 0x80) {
+        h->kind = K_MAP;
+        h->n = b & 0x0f;
+        return 0;
+    }
+    if ((b & 0xf0) == 0x90) {
+        h->kind = K_ARRAY;
+        h->n = b & 0x0f;
+        return 0;
+    }
+    if ((b & 0xe0) == 0xa0) {
+        h->kind = K_STR;
+        h->n = b & 0x1f;
+        return 0;
+    }
+    /*  size of the length / value field following the type byte */
+    int ext_extra = 0;
+    switch (b) {
+    case 0xc0: h->kind = K_NIL; return 0;
+    case 0xc2:
+    case 0xc3: h->kind = K_BOOL; h->ival = b == 0xc3; return 0;
+    case 0xc4: h->kind = K_BIN; h->hdr = 2; break;
+    case 0xc5: h->kind = K_BIN; h->hdr = 3; break;
+    case 0xc6: h->kind = K_BIN; h->hdr = 5; break;
+    case 0xc7: h->kind = K_EXT; h->hdr = 3; ext_extra = 1; break;
+    case 0xc8: h->kind = K_EXT; h->hdr = 4; ext_extra = 1; break;
+    case 0xc9: h->kind = K_EXT; h->hdr = 6; ext_extra = 1; break;
+    case 0xca: h->kind = K_FLOAT; h->hdr = 5; break;
+    case 0xcb: h->kind = K_FLOAT; h->hdr = 9; break;
+    case 0xcc: h->kind = K_UINT; h->hdr = 2; break;
+    case 0xcd: h->kind = K_UINT; h->hdr = 3; break;
+    case 0xce: h->kind = K_UINT; h->hdr = 5; break;
+    case 0xcf: h->kind = K_UINT; h->hdr = 9; break;
+    case 0xd0: h->kind = K_INT; h->hdr = 2; break;
+    case 0xd1: h->kind = K_INT; h->hdr = 3; break;
+    case 0xd2: h->kind = K_INT; h->hdr = 5; break;
+    case 0xd3: h->kind = K_INT; h->hdr = 9; break;
+    case 0xd4: h->kind = K_EXT; h->hdr = 2; h->n = 1; break;
+    case 0xd5: h->kind = K_EXT; h->hdr = 2; h->n = 2; break;
+    case 0xd6: h->kind = K_EXT; h->hdr = 2; h->n = 4; break;
+    case 0xd7: h->kind = K_EXT; h->hdr = 2; h->n = 8; break;
+    case 0xd8: h->kind = K_EXT; h->hdr = 2; h->n = 16; break;
+    case 0xd9: h->kind = K_STR; h->hdr = 2; break;
+    case 0xda: h->kind = K_STR; h->hdr = 3; break;
+    case 0xdb: h->kind = K_STR; h->hdr = 5; break;
+    case 0xdc: h->kind = K_ARRAY; h->hdr = 3; break;
+    case 0xdd: h->kind = K_ARRAY; h->hdr = 5; break;
+    case 0xde: h->kind = K_MAP; h->hdr = 3; break;
+    case 0xdf: h->kind = K_MAP; h->hdr = 5; break;
+    default: h->kind = K_BAD; return DBK_EMALFORMED; /* 0xc1 is reserved */
+    }
+    if (left < h->hdr)
+        return DBK_EMALFORMED;
+    int field = (int) h->hdr - 1 - ext_extra;
+    uint64_t v = s_be (p + 1, field);
+    switch (h->kind) {
+    case K_UINT: h->ival = v; break;
+    case K_INT:
+        /* sign-extend the big-endian field */
+        if (field < 8 && (v >> (field * 8 - 1)) & 1)
+            v |= ~((UINT64_C (1) << (field * 8)) - 1);
+        h->ival = v;
+        break;
+    case K_FLOAT: h->n = 0; break;
+    case K_EXT:
+        if (ext_extra)
+            h->n = v;
+        break;
+    default: h->n = v; break;
+    }
+    return 0;
+}
+
+/*  ---- UTF-8 ---- */
+
+bool dbk_utf8_valid (const char *str, size_t n)
+{
+    const uint8_t *s = (const uint8_t *) str, *end = s + n;
+    while (s < end) {
+        uint8_t c = *s;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07;
+        } else
+            return false;
+        if ((size_t) (end - s) <= need)
+            return false;
+        for (size_t i = 1; i <= need; i++) {
+            if ((s[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        s += need + 1;
+    }
+    return true;
+}
+
+/*  ---- the bounded validator ---- */
+
+int dbk_mp_check (const void *data, size_t len, int max_depth)
+{
+    const uint8_t *p = data, *end = p + len;
+    if (max_depth < 1 || max_depth > 64)
+        max_depth = DBK_MP_MAX_DEPTH;
+    uint64_t remaining[65]; /* items still to read at each open level */
+    int depth = 0;
+    remaining[0] = 1;
+    while (depth >= 0) {
+        if (remaining[depth] == 0) {
+            depth--;
+            continue;
+        }
+        remaining[depth]--;
+        s_head_t h;
+        if (s_head (p, end, &h))
+            return DBK_EMALFORMED;
+        p += h.hdr;
+        size_t left = (size_t) (end - p);
+        switch (h.kind) {
+        case K_STR:
+            if (h.n > left || !dbk_utf8_valid ((const char *) p, h.n))
+                return DBK_EMALFORMED;
+            p += h.n;
+            break;
+        case K_BIN:
+            if (h.n > left)
+                return DBK_EMALFORMED;
+            p += h.n;
+            break;
+        case K_EXT:
+            return DBK_EMALFORMED; /* no ext types in dealbook messages */
+        case K_ARRAY:
+        case K_MAP: {
+            /*  every element takes at least one byte: a count larger than
+                the bytes left is a lie, refused before anyone allocates */
+            uint64_t items = h.kind == K_MAP ? h.n * 2 : h.n;
+            if (items > left)
+                return DBK_EMALFORMED;
+            if (items > 0) {
+                if (depth + 1 >= max_depth)
+                    return DBK_ETOOBIG;
+                remaining[++depth] = items;
+            }
+            break;
+        }
+        default:
+            break; /* scalars: header already bounds-checked */
+        }
+    }
+    return p == end ? 0 : DBK_EMALFORMED;
+}
+
+/*  ---- documents ---- */
+
+struct dbk_doc {
+    msgpack_unpacked up; /* result and its zone                        */
+    char bytes[];        /* a copy of the input: str/bin views point here */
+};
+
+int dbk_doc_parse (const void *data, size_t len, dbk_doc_t **doc_p)
+{
+    *doc_p = NULL;
+    int rc = dbk_mp_check (data, len, DBK_MP_MAX_DEPTH);
+    if (rc)
+        return rc;
+    /*  msgpack-c leaves str/bin pointing into the input: keep our own copy
+        so that a document never depends on the lifetime of a frame */
+    dbk_doc_t *doc = malloc (sizeof *doc + len);
+    if (!doc)
+        return DBK_ENOMEM;
+    memcpy (doc->bytes, data, len);
+    msgpack_unpacked_init (&doc->up);
+    size_t off = 0;
+    msgpack_unpack_return ret = msgpack_unpack_next (&doc->up, doc->bytes, len, &off);
+    if (ret != MSGPACK_UNPACK_SUCCESS || off != len) {
+        msgpack_unpacked_destroy (&doc->up);
+        free (doc);
+        return ret == MSGPACK_UNPACK_NOMEM_ERROR ? DBK_ENOMEM : DBK_EMALFORMED;
+    }
+    *doc_p = doc;
+    return 0;
+}
+
+const dbk_obj_t *dbk_doc_root (const dbk_doc_t *doc)
+{
+    return doc ? (const dbk_obj_t *) &doc->up.data : NULL;
+}
+
+void dbk_doc_destroy (dbk_doc_t **doc_p)
+{
+    if (doc_p && *doc_p) {
+        msgpack_unpacked_destroy (&(*doc_p)->up);
+        free (*doc_p);
+        *doc_p = NULL;
+    }
+}
+
+#define MO(o) ((const msgpack_object *) (o))
+
+dbk_type_t dbk_obj_type (const dbk_obj_t *o)
+{
+    if (!o)
+        return DBK_T_OTHER;
+    switch (MO (o)->type) {
+    case MSGPACK_OBJECT_NIL: return DBK_T_NIL;
+    case MSGPACK_OBJECT_BOOLEAN: return DBK_T_BOOL;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return DBK_T_UINT;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return DBK_T_INT;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return DBK_T_FLOAT;
+    case MSGPACK_OBJECT_STR: return DBK_T_STR;
+    case MSGPACK_OBJECT_BIN: return DBK_T_BIN;
+    case MSGPACK_OBJECT_ARRAY: return DBK_T_ARRAY;
+    case MSGPACK_OBJECT_MAP: return DBK_T_MAP;
+    default: return DBK_T_OTHER;
+    }
+}
+
+const dbk_obj_t *dbk_obj_get (const dbk_obj_t *map, const char *key)
+{
+    if (!map || MO (map)->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    size_t klen = strlen (key);
+    const msgpack_object_map *m = &MO (map)->via.map;
+    for (uint32_t i = 0; i < m->size; i++) {
+        const msgpack_object *k = &m->ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen &&
+            memcmp (k->via.str.ptr, key, klen) == 0)
+            return (const dbk_obj_t *) &m->ptr[i].val;
+    }
+    return NULL;
+}
+
+int dbk_obj_u64 (const dbk_obj_t *o, uint64_t *out)
+{
+    if (!o || MO (o)->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return DBK_EINVAL;
+    *out = MO (o)->via.u64;
+    return 0;
+}
+
+int dbk_obj_i64 (const dbk_obj_t *o, int64_t *out)
+{
+    if (!o)
+        return DBK_EINVAL;
+    if (MO (o)->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *out = MO (o)->via.i64;
+        return 0;
+    }
+    if (MO (o)->type == MSGPACK_OBJECT_POSITIVE_INTEGER && MO (o)->via.u64 <= INT64_MAX) {
+        *out = (int64_t) MO (o)->via.u64;
+        return 0;
+    }
+    return DBK_EINVAL;
+}
+
+int dbk_obj_bool (const dbk_obj_t *o, bool *out)
+{
+    if (!o || MO (o)->type != MSGPACK_OBJECT_BOOLEAN)
+        return DBK_EINVAL;
+    *out = MO (o)->via.boolean;
+    return 0;
+}
+
+int dbk_obj_double (const dbk_obj_t *o, double *out)
+{
+    if (!o)
+        return DBK_EINVAL;
+    switch (MO (o)->type) {
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: *out = MO (o)->via.f64; return 0;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: *out = (double) MO (o)->via.u64; return 0;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: *out = (double) MO (o)->via.i64; return 0;
+    default: return DBK_EINVAL;
+    }
+}
+
+int dbk_obj_str (const dbk_obj_t *o, const char **s, size_t *n)
+{
+    if (!o || MO (o)->type != MSGPACK_OBJECT_STR)
+        return DBK_EINVAL;
+    *s = MO (o)->via.str.ptr;
+    *n = MO (o)->via.str.size;
+    return 0;
+}
+
+int dbk_obj_bin (const dbk_obj_t *o, const uint8_t **b, size_t *n)
+{
+    if (!o || MO (o)->type != MSGPACK_OBJECT_BIN)
+        return DBK_EINVAL;
+    *b = (const uint8_t *) MO (o)->via.bin.ptr;
+    *n = MO (o)->via.bin.size;
+    return 0;
+}
+
+bool dbk_obj_str_eq (const dbk_obj_t *o, const char *s)
+{
+    const char *p;
+    size_t n;
+    return dbk_obj_str (o, &p, &n) == 0 && strlen (s) == n && memcmp (p, s, n) == 0;
+}
+
+size_t dbk_obj_len (const dbk_obj_t *o)
+{
+    if (!o)
+        return 0;
+    if (MO (o)->type == MSGPACK_OBJECT_ARRAY)
+        return MO (o)->via.array.size;
+    if (MO (o)->type == MSGPACK_OBJECT_MAP)
+        return MO (o)->via.map.size;
+    return 0;
+}
+
+const dbk_obj_t *dbk_obj_at (const dbk_obj_t *arr, size_t i)
+{
+    if (!arr || MO (arr)->type != MSGPACK_OBJECT_ARRAY || i >= MO (arr)->via.array.size)
+        return NULL;
+    return (const dbk_obj_t *) &MO (arr)->via.array.ptr[i];
+}
+
+const dbk_obj_t *dbk_obj_key_at (const dbk_obj_t *map, size_t i)
+{
+    if (!map || MO (map)->type != MSGPACK_OBJECT_MAP || i >= MO (map)->via.map.size)
+        return NULL;
+    return (const dbk_obj_t *) &MO (map)->via.map.ptr[i].key;
+}
+
+const dbk_obj_t *dbk_obj_val_at (const dbk_obj_t *map, size_t i)
+{
+    if (!map || MO (map)->type != MSGPACK_OBJECT_MAP || i >= MO (map)->via.map.size)
+        return NULL;
+    return (const dbk_obj_t *) &MO (map)->via.map.ptr[i].val;
+}
+
+bool dbk_obj_has_dup_keys (const dbk_obj_t *map)
+{
+    size_t n = dbk_obj_len (map);
+    if (dbk_obj_type (map) != DBK_T_MAP || n < 2)
+        return false;
+    const msgpack_object_kv *kv = MO (map)->via.map.ptr;
+    /*  maps from outside are small (envelopes, requests); quadratic is fine
+        up to the validator's size cap, but cap the work for huge maps */
+    if (n > 4096)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (msgpack_object_equal (kv[i].key, kv[j].key))
+                return true;
+    return false;
+}
+
+/*  ---- writer ---- */
+
+struct dbk_wr {
+    msgpack_sbuffer buf; /* the bytes written so far       */
+    msgpack_packer pk;   /* packer writing into buf        */
+};
+
+static int s_write (void *data, const char *buf, size_t len)
+{
+    int rc = msgpack_sbuffer_write (data, buf, len);
+    /*  an allocation failure while encoding is not recoverable mid-object */
+    assert (rc == 0);
+    if (rc)
+        abort ();
+    return 0;
+}
+
+dbk_wr_t *dbk_wr_new (void)
+{
+    dbk_wr_t *w = calloc (1, sizeof *w);
+    if (!w)
+        return NULL;
+    msgpack_sbuffer_init (&w->buf);
+    msgpack_packer_init (&w->pk, &w->buf, s_write);
+    return w;
+}
+
+void dbk_wr_destroy (dbk_wr_t **w_p)
+{
+    if (w_p && *w_p) {
+        msgpack_sbuffer_destroy (&(*w_p)->buf);
+        free (*w_p);
+        *w_p = NULL;
+    }
+}
+
+void dbk_wr_reset (dbk_wr_t *w)
+{
+    w->buf.size = 0;
+}
+
+const void *dbk_wr_data (const dbk_wr_t *w)
+{
+    return w->buf.data;
+}
+
+size_t dbk_wr_size (const dbk_wr_t *w)
+{
+    return w->buf.size;
+}
+
+void dbk_wr_nil (dbk_wr_t *w)
+{
+    msgpack_pack_nil (&w->pk);
+}
+void dbk_wr_bool (dbk_wr_t *w, bool v)
+{
+    if (v)
+        msgpack_pack_true (&w->pk);
+    else
+        msgpack_pack_false (&w->pk);
+}
+void dbk_wr_u64 (dbk_wr_t *w, uint64_t v)
+{
+    msgpack_pack_uint64 (&w->pk, v);
+}
+void dbk_wr_i64 (dbk_wr_t *w, int64_t v)
+{
+    msgpack_pack_int64 (&w->pk, v);
+}
+void dbk_wr_double (dbk_wr_t *w, double v)
+{
+    msgpack_pack_double (&w->pk, v);
+}
+void dbk_wr_str (dbk_wr_t *w, const char *s, size_t n)
+{
+    msgpack_pack_str (&w->pk, n);
+    msgpack_pack_str_body (&w->pk, s, n);
+}
+void dbk_wr_cstr (dbk_wr_t *w, const char *s)
+{
+    dbk_wr_str (w, s, strlen (s));
+}
+void dbk_wr_bin (dbk_wr_t *w, const void *b, size_t n)
+{
+    msgpack_pack_bin (&w->pk, n);
+    msgpack_pack_bin_body (&w->pk, b, n);
+}
+void dbk_wr_array (dbk_wr_t *w, uint32_t n)
+{
+    msgpack_pack_array (&w->pk, n);
+}
+void dbk_wr_map (dbk_wr_t *w, uint32_t n)
+{
+    msgpack_pack_map (&w->pk, n);
+}
+void dbk_wr_raw (dbk_wr_t *w, const void *b, size_t n)
+{
+    s_write (&w->buf, b, n);
+}
+void dbk_wr_obj (dbk_wr_t *w, const dbk_obj_t *o)
+{
+    msgpack_pack_object (&w->pk, *MO (o));
+}
+void dbk_wr_kv_u64 (dbk_wr_t *w, const char *key, uint64_t v)
+{
+    dbk_wr_cstr (w, key);
+    dbk_wr_u64 (w, v);
+}
+void dbk_wr_kv_i64 (dbk_wr_t *w, const char *key, int64_t v)
+{
+    dbk_wr_cstr (w, key);
+    dbk_wr_i64 (w, v);
+}
+void dbk_wr_kv_cstr (dbk_wr_t *w, const char *key, const char *v)
+{
+    dbk_wr_cstr (w, key);
+    dbk_wr_cstr (w, v);
+}
+void dbk_wr_kv_bool (dbk_wr_t *w, const char *key, bool v)
+{
+    dbk_wr_cstr (w, key);
+    dbk_wr_bool (w, v);
+}
+
+/*  ---- cursor ---- */
+
+void dbk_cur_init (dbk_cur_t *c, const void *data, size_t len)
+{
+    c->p = data;
+    c->end = c->p + len;
+}
+
+static int s_cur_head (dbk_cur_t *c, s_kind_t want, s_head_t *h)
+{
+    if (s_head (c->p, c->end, h) || h->kind != want)
+        return DBK_EMALFORMED;
+    size_t left = (size_t) (c->end - c->p) - h->hdr;
+    if ((want == K_STR || want == K_BIN) && h->n > left)
+        return DBK_EMALFORMED;
+    c->p += h->hdr;
+    return 0;
+}
+
+int dbk_cur_map (dbk_cur_t *c, uint32_t *n)
+{
+    s_head_t h;
+    int rc = s_cur_head (c, K_MAP, &h);
+    if (!rc)
+        *n = (uint32_t) h.n;
+    return rc;
+}
+
+int dbk_cur_array (dbk_cur_t *c, uint32_t *n)
+{
+    s_head_t h;
+    int rc = s_cur_head (c, K_ARRAY, &h);
+    if (!rc)
+        *n = (uint32_t) h.n;
+    return rc;
+}
+
+int dbk_cur_str (dbk_cur_t *c, const char **s, uint32_t *n)
+{
+    s_head_t h;
+    int rc = s_cur_head (c, K_STR, &h);
+    if (rc)
+        return rc;
+    *s = (const char *) c->p;
+    *n = (uint32_t) h.n;
+    c->p += h.n;
+    return 0;
+}
+
+int dbk_cur_bin (dbk_cur_t *c, const uint8_t **b, uint32_t *n)
+{
+    s_head_t h;
+    int rc = s_cur_head (c, K_BIN, &h);
+    if (rc)
+        return rc;
+    *b = c->p;
+    *n = (uint32_t) h.n;
+    c->p += h.n;
+    return 0;
+}
+
+int dbk_cur_uint (dbk_cur_t *c, uint64_t *v)
+{
+    s_head_t h;
+    int rc = s_cur_head (c, K_UINT, &h);
+    if (!rc)
+        *v = h.ival;
+    return rc;
+}
+
+int dbk_cur_int (dbk_cur_t *c, int64_t *v)
+{
+    s_head_t h;
+    if (s_head (c->p, c->end, &h))
+        return DBK_EMALFORMED;
+    if (h.kind == K_UINT && h.ival > INT64_MAX)
+        return DBK_EMALFORMED;
+    if (h.kind != K_UINT && h.kind != K_INT)
+        return DBK_EMALFORMED;
+    c->p += h.hdr;
+    *v = (int64_t) h.ival;
+    return 0;
+}
+
+int dbk_cur_nil (dbk_cur_t *c)
+{
+    if (c->p < c->end && *c->p == 0xc0) {
+        c->p++;
+        return 0;
+    }
+    return DBK_EINVAL;
+}
+
+int dbk_cur_skip (dbk_cur_t *c)
+{
+    uint64_t remaining[DBK_MP_MAX_DEPTH + 1];
+    int depth = 0;
+    remaining[0] = 1;
+    while (depth >= 0) {
+        if (remaining[depth] == 0) {
+            depth--;
+            continue;
+        }
+        remaining[depth]--;
+        s_head_t h;
+        if (s_head (c->p, c->end, &h))
+            return DBK_EMALFORMED;
+        c->p += h.hdr;
+        size_t left = (size_t) (c->end - c->p);
+        if (h.kind == K_STR || h.kind == K_BIN || h.kind == K_EXT) {
+            if (h.n > left)
+                return DBK_EMALFORMED;
+            c->p += h.n;
+        } else if (h.kind == K_ARRAY || h.kind == K_MAP) {
+            uint64_t items = h.kind == K_MAP ? h.n * 2 : h.n;
+            if (items > left)
+                return DBK_EMALFORMED;
+            if (items) {
+                if (depth + 1 > DBK_MP_MAX_DEPTH)
+                    return DBK_ETOOBIG;
+                remaining[++depth] = items;
+            }
+        }
+    }
+    return 0;
+}

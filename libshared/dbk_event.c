@@ -1,0 +1,433 @@
+/*  dbk_event.c - envelope validation, record encoding and the hash chain. */
+#include "dealbook/dbk_event.h"
+#include "dealbook/dbk_error.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const s_keys[14] = {"seq", "id",     "stream", "ver",  "type", "ts",   "at",
+                                       "actor", "corr", "cause", "schema", "data", "prev", "hash"};
+
+/*  The last two pairs of a record: "prev" bin32, "hash" bin32. */
+#define S_TAIL (2 * (1 + 4 + 2 + DBK_HASH_SIZE))
+
+int64_t dbk_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool s_ident (const char *s, size_t n, bool dots)
+{
+    if (n == 0 || !(s[0] >= 'a' && s[0] <= 'z'))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                  (dots && c == '.' && s[i - 1] != '.');
+        if (!ok)
+            return false;
+    }
+    return !dots || s[n - 1] != '.';
+}
+
+bool dbk_stream_name_valid (const char *s, size_t n)
+{
+    if (n == 0 || n > DBK_STREAM_MAX || !dbk_utf8_valid (s, n))
+        return false;
+    const char *dash = memchr (s, '-', n);
+    if (!dash || !s_ident (s, (size_t) (dash - s), false) || dash == s + n - 1)
+        return false;
+    for (const char *p = dash + 1; p < s + n; p++)
+        if ((unsigned char) *p <= 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+bool dbk_type_name_valid (const char *s, size_t n)
+{
+    if (n == 0 || n > DBK_TYPE_MAX)
+        return false;
+    const char *dot = memchr (s, '.', n);
+    if (!dot || !s_ident (s, (size_t) (dot - s), false))
+        return false;
+    return s_ident (dot + 1, n - (size_t) (dot + 1 - s), true);
+}
+
+/*  Payloads must survive a trip through JSON: str keys everywhere. */
+static bool s_json_safe (const dbk_obj_t *o)
+{
+    switch (dbk_obj_type (o)) {
+    case DBK_T_MAP:
+        if (dbk_obj_has_dup_keys (o))
+            return false;
+        for (size_t i = 0; i < dbk_obj_len (o); i++)
+            if (dbk_obj_type (dbk_obj_key_at (o, i)) != DBK_T_STR ||
+                !s_json_safe (dbk_obj_val_at (o, i)))
+                return false;
+        return true;
+    case DBK_T_ARRAY:
+        for (size_t i = 0; i < dbk_obj_len (o); i++)
+            if (!s_json_safe (dbk_obj_at (o, i)))
+                return false;
+        return true;
+    case DBK_T_OTHER: return false;
+    default: return true;
+    }
+}
+
+static int s_id16 (const dbk_obj_t *o, uint8_t out[DBK_ID_SIZE])
+{
+    const uint8_t *b;
+    size_t n;
+    if (dbk_obj_bin (o, &b, &n) || n != DBK_ID_SIZE)
+        return DBK_EINVAL;
+    memcpy (out, b, DBK_ID_SIZE);
+    return 0;
+}
+
+int dbk_event_from_proposed (const dbk_obj_t *map, dbk_event_t *ev, const char **field)
+{
+    const char *dummy;
+    if (!field)
+        field = &dummy;
+    memset (ev, 0, sizeof *ev);
+    ev->at = INT64_MIN; /* "not given": the log uses ts */
+    ev->schema = 1;
+    *field = "event";
+    if (dbk_obj_type (map) != DBK_T_MAP || dbk_obj_has_dup_keys (map))
+        return DBK_EINVAL;
+    bool have_id = false, have_type = false, have_actor = false;
+    for (size_t i = 0; i < dbk_obj_len (map); i++) {
+        const dbk_obj_t *k = dbk_obj_key_at (map, i), *v = dbk_obj_val_at (map, i);
+        const char *ks;
+        size_t kn;
+        if (dbk_obj_str (k, &ks, &kn))
+            return DBK_EINVAL;
+#define KEY(name) (kn == sizeof (name) - 1 && memcmp (ks, name, kn) == 0 && (*field = name))
+        if (KEY ("id")) {
+            if (s_id16 (v, ev->id))
+                return DBK_EINVAL;
+            have_id = true;
+        } else if (KEY ("type")) {
+            if (dbk_obj_str (v, &ev->type, &ev->type_len))
+                return DBK_EINVAL;
+            if (ev->type_len > DBK_TYPE_MAX)
+                return DBK_ETOOBIG;
+            if (!dbk_type_name_valid (ev->type, ev->type_len))
+                return DBK_EINVAL;
+            have_type = true;
+        } else if (KEY ("at")) {
+            if (dbk_obj_i64 (v, &ev->at) || ev->at == INT64_MIN)
+                return DBK_EINVAL;
+        } else if (KEY ("actor")) {
+            if (dbk_obj_str (v, &ev->actor, &ev->actor_len) || ev->actor_len == 0)
+                return DBK_EINVAL;
+            if (ev->actor_len > DBK_ACTOR_MAX)
+                return DBK_ETOOBIG;
+            have_actor = true;
+        } else if (KEY ("corr")) {
+            if (dbk_obj_type (v) != DBK_T_NIL) {
+                if (s_id16 (v, ev->corr))
+                    return DBK_EINVAL;
+                ev->has_corr = true;
+            }
+        } else if (KEY ("cause")) {
+            if (dbk_obj_type (v) != DBK_T_NIL) {
+                if (s_id16 (v, ev->cause))
+                    return DBK_EINVAL;
+                ev->has_cause = true;
+            }
+        } else if (KEY ("schema")) {
+            if (dbk_obj_u64 (v, &ev->schema) || ev->schema < 1 || ev->schema > 65535)
+                return DBK_EINVAL;
+        } else if (KEY ("data")) {
+            if (dbk_obj_type (v) != DBK_T_MAP || !s_json_safe (v))
+                return DBK_EINVAL;
+            ev->data = v;
+        } else {
+            /*  includes the keys only the log may set (seq, ver, ts, ...) */
+            *field = "event";
+            return DBK_EINVAL;
+        }
+#undef KEY
+    }
+    if (!have_id)
+        *field = "id";
+    else if (!have_type)
+        *field = "type";
+    else if (!have_actor)
+        *field = "actor";
+    else
+        return 0;
+    return DBK_EINVAL;
+}
+
+static void s_write_id_or_nil (dbk_wr_t *w, bool has, const uint8_t id[DBK_ID_SIZE])
+{
+    if (has)
+        dbk_wr_bin (w, id, DBK_ID_SIZE);
+    else
+        dbk_wr_nil (w);
+}
+
+static void s_write_data (dbk_wr_t *w, const dbk_event_t *ev)
+{
+    if (ev->data_raw)
+        dbk_wr_raw (w, ev->data_raw, ev->data_raw_len);
+    else if (ev->data)
+        dbk_wr_obj (w, ev->data);
+    else
+        dbk_wr_map (w, 0);
+}
+
+void dbk_event_write_proposed (dbk_wr_t *w, const dbk_event_t *ev)
+{
+    bool has_at = ev->at != INT64_MIN;
+    dbk_wr_map (w, 7 + has_at);
+    dbk_wr_cstr (w, "id");
+    dbk_wr_bin (w, ev->id, DBK_ID_SIZE);
+    dbk_wr_cstr (w, "type");
+    dbk_wr_str (w, ev->type, ev->type_len);
+    if (has_at)
+        dbk_wr_kv_i64 (w, "at", ev->at);
+    dbk_wr_cstr (w, "actor");
+    dbk_wr_str (w, ev->actor, ev->actor_len);
+    dbk_wr_cstr (w, "corr");
+    s_write_id_or_nil (w, ev->has_corr, ev->corr);
+    dbk_wr_cstr (w, "cause");
+    s_write_id_or_nil (w, ev->has_cause, ev->cause);
+    dbk_wr_kv_u64 (w, "schema", ev->schema);
+    dbk_wr_cstr (w, "data");
+    s_write_data (w, ev);
+}
+
+static void s_chain (const uint8_t prev[DBK_HASH_SIZE], const uint8_t *body, size_t body_len,
+                     uint8_t out[DBK_HASH_SIZE])
+{
+    static const uint8_t canon_header = 0x8c; /* map of 12 pairs */
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, NULL, 0, DBK_HASH_SIZE);
+    crypto_generichash_update (&st, prev, DBK_HASH_SIZE);
+    crypto_generichash_update (&st, &canon_header, 1);
+    crypto_generichash_update (&st, body, body_len);
+    crypto_generichash_final (&st, out, DBK_HASH_SIZE);
+}
+
+void dbk_event_write_record (dbk_wr_t *w, dbk_event_t *ev, const uint8_t prev[DBK_HASH_SIZE])
+{
+    size_t start = dbk_wr_size (w);
+    dbk_wr_map (w, 14);
+    dbk_wr_kv_u64 (w, "seq", ev->seq);
+    dbk_wr_cstr (w, "id");
+    dbk_wr_bin (w, ev->id, DBK_ID_SIZE);
+    dbk_wr_cstr (w, "stream");
+    dbk_wr_str (w, ev->stream, ev->stream_len);
+    dbk_wr_kv_u64 (w, "ver", ev->ver);
+    dbk_wr_cstr (w, "type");
+    dbk_wr_str (w, ev->type, ev->type_len);
+    dbk_wr_kv_i64 (w, "ts", ev->ts);
+    dbk_wr_kv_i64 (w, "at", ev->at);
+    dbk_wr_cstr (w, "actor");
+    dbk_wr_str (w, ev->actor, ev->actor_len);
+    dbk_wr_cstr (w, "corr");
+    s_write_id_or_nil (w, ev->has_corr, ev->corr);
+    dbk_wr_cstr (w, "cause");
+    s_write_id_or_nil (w, ev->has_cause, ev->cause);
+    dbk_wr_kv_u64 (w, "schema", ev->schema);
+    dbk_wr_cstr (w, "data");
+    s_write_data (w, ev);
+    const uint8_t *base = (const uint8_t *) dbk_wr_data (w) + start;
+    size_t body_len = dbk_wr_size (w) - start - 1;
+    memcpy (ev->prev, prev, DBK_HASH_SIZE);
+    s_chain (prev, base + 1, body_len, ev->hash);
+    dbk_wr_cstr (w, "prev");
+    dbk_wr_bin (w, ev->prev, DBK_HASH_SIZE);
+    dbk_wr_cstr (w, "hash");
+    dbk_wr_bin (w, ev->hash, DBK_HASH_SIZE);
+}
+
+static int s_key (dbk_cur_t *c, const char *want)
+{
+    const char *s;
+    uint32_t n;
+    if (dbk_cur_str (c, &s, &n) || n != strlen (want) || memcmp (s, want, n) != 0)
+        return DBK_EMALFORMED;
+    return 0;
+}
+
+static int s_cur_id (dbk_cur_t *c, uint8_t out[DBK_ID_SIZE], bool *has)
+{
+    if (has && dbk_cur_nil (c) == 0) {
+        *has = false;
+        return 0;
+    }
+    const uint8_t *b;
+    uint32_t n;
+    if (dbk_cur_bin (c, &b, &n) || n != DBK_ID_SIZE)
+        return DBK_EMALFORMED;
+    memcpy (out, b, DBK_ID_SIZE);
+    if (has)
+        *has = true;
+    return 0;
+}
+
+int dbk_event_decode_record (const void *rec, size_t len, dbk_event_t *ev)
+{
+    memset (ev, 0, sizeof *ev);
+    dbk_cur_t c;
+    dbk_cur_init (&c, rec, len);
+    uint32_t n, sn;
+    const uint8_t *b;
+    if (dbk_cur_map (&c, &n) || n != 14)
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[0]) || dbk_cur_uint (&c, &ev->seq) || ev->seq == 0)
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[1]) || s_cur_id (&c, ev->id, NULL))
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[2]) || dbk_cur_str (&c, &ev->stream, &sn))
+        return DBK_EMALFORMED;
+    ev->stream_len = sn;
+    if (s_key (&c, s_keys[3]) || dbk_cur_uint (&c, &ev->ver) || ev->ver == 0)
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[4]) || dbk_cur_str (&c, &ev->type, &sn))
+        return DBK_EMALFORMED;
+    ev->type_len = sn;
+    if (s_key (&c, s_keys[5]) || dbk_cur_int (&c, &ev->ts))
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[6]) || dbk_cur_int (&c, &ev->at))
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[7]) || dbk_cur_str (&c, &ev->actor, &sn))
+        return DBK_EMALFORMED;
+    ev->actor_len = sn;
+    if (s_key (&c, s_keys[8]) || s_cur_id (&c, ev->corr, &ev->has_corr))
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[9]) || s_cur_id (&c, ev->cause, &ev->has_cause))
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[10]) || dbk_cur_uint (&c, &ev->schema))
+        return DBK_EMALFORMED;
+    if (s_key (&c, s_keys[11]))
+        return DBK_EMALFORMED;
+    const uint8_t *data = c.p;
+    uint32_t dn;
+    if (c.p >= c.end || ((*c.p & 0xf0) != 0x80 && *c.p != 0xde && *c.p != 0xdf) ||
+        dbk_cur_skip (&c))
+        return DBK_EMALFORMED;
+    ev->data_raw = data;
+    ev->data_raw_len = (size_t) (c.p - data);
+    if (s_key (&c, s_keys[12]) || dbk_cur_bin (&c, &b, &dn) || dn != DBK_HASH_SIZE)
+        return DBK_EMALFORMED;
+    memcpy (ev->prev, b, DBK_HASH_SIZE);
+    if (s_key (&c, s_keys[13]) || dbk_cur_bin (&c, &b, &dn) || dn != DBK_HASH_SIZE)
+        return DBK_EMALFORMED;
+    memcpy (ev->hash, b, DBK_HASH_SIZE);
+    return c.p == c.end ? 0 : DBK_EMALFORMED;
+}
+
+int dbk_event_check_record (const void *rec, size_t len, const uint8_t prev[DBK_HASH_SIZE])
+{
+    static const uint8_t tail_prev[7] = {0xa4, 'p', 'r', 'e', 'v', 0xc4, DBK_HASH_SIZE};
+    static const uint8_t tail_hash[7] = {0xa4, 'h', 'a', 's', 'h', 0xc4, DBK_HASH_SIZE};
+    const uint8_t *r = rec;
+    if (len < 1 + S_TAIL || r[0] != 0x8e)
+        return DBK_ECORRUPT;
+    const uint8_t *t = r + len - S_TAIL;
+    if (memcmp (t, tail_prev, 7) != 0 || memcmp (t + 7 + DBK_HASH_SIZE, tail_hash, 7) != 0)
+        return DBK_ECORRUPT;
+    if (memcmp (t + 7, prev, DBK_HASH_SIZE) != 0)
+        return DBK_ECORRUPT;
+    uint8_t h[DBK_HASH_SIZE];
+    s_chain (prev, r + 1, len - 1 - S_TAIL, h);
+    if (sodium_memcmp (h, t + 14 + DBK_HASH_SIZE, DBK_HASH_SIZE) != 0)
+        return DBK_ECORRUPT;
+    return 0;
+}
+
+int dbk_event_peek (const void *rec, size_t len, uint64_t *seq, const char **type,
+                    size_t *type_len)
+{
+    dbk_cur_t c;
+    dbk_cur_init (&c, rec, len);
+    uint32_t n;
+    const char *s;
+    uint64_t ver;
+    uint8_t id[DBK_ID_SIZE];
+    if (dbk_cur_map (&c, &n) || n != 14 || s_key (&c, "seq") || dbk_cur_uint (&c, seq) ||
+        s_key (&c, "id") || s_cur_id (&c, id, NULL) || s_key (&c, "stream") ||
+        dbk_cur_str (&c, &s, &n) || s_key (&c, "ver") || dbk_cur_uint (&c, &ver) ||
+        s_key (&c, "type") || dbk_cur_str (&c, type, &n))
+        return DBK_EMALFORMED;
+    *type_len = n;
+    return 0;
+}
+
+void dbk_uuid_v7 (uint8_t id[DBK_ID_SIZE])
+{
+    uint64_t ms = (uint64_t) dbk_now_ms ();
+    randombytes_buf (id + 6, DBK_ID_SIZE - 6);
+    for (int i = 0; i < 6; i++)
+        id[i] = (uint8_t) (ms >> (40 - 8 * i));
+    id[6] = (uint8_t) (0x70 | (id[6] & 0x0f)); /* version 7   */
+    id[8] = (uint8_t) (0x80 | (id[8] & 0x3f)); /* variant 10  */
+}
+
+void dbk_hex (const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+void dbk_uuid_format (const uint8_t id[DBK_ID_SIZE], char out[37])
+{
+    char hex[33];
+    dbk_hex (id, DBK_ID_SIZE, hex);
+    memcpy (out, hex, 8);
+    out[8] = '-';
+    memcpy (out + 9, hex + 8, 4);
+    out[13] = '-';
+    memcpy (out + 14, hex + 12, 4);
+    out[18] = '-';
+    memcpy (out + 19, hex + 16, 4);
+    out[23] = '-';
+    memcpy (out + 24, hex + 20, 12);
+    out[36] = 0;
+}
+
+static int s_nibble (char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int dbk_uuid_parse (const char *s, size_t n, uint8_t id[DBK_ID_SIZE])
+{
+    bool dashed = n == 36;
+    if (n != 36 && n != 32)
+        return DBK_EINVAL;
+    size_t j = 0;
+    for (size_t i = 0; i < n;) {
+        if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) {
+            if (s[i] != '-')
+                return DBK_EINVAL;
+            i++;
+            continue;
+        }
+        int hi = s_nibble (s[i]), lo = i + 1 < n ? s_nibble (s[i + 1]) : -1;
+        if (hi < 0 || lo < 0 || j >= DBK_ID_SIZE)
+            return DBK_EINVAL;
+        id[j++] = (uint8_t) (hi << 4 | lo);
+        i += 2;
+    }
+    return j == DBK_ID_SIZE ? 0 : DBK_EINVAL;
+}

@@ -1,0 +1,125 @@
+/*  dbk_lmdb.c - the LMDB conventions of dealbook. */
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_error.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int dbk_lmdb_err (int rc)
+{
+    switch (rc) {
+    case 0: return 0;
+    case MDB_MAP_FULL: return DBK_EMAPFULL;
+    case ENOSPC:
+    case EFBIG:
+    case EDQUOT: return DBK_ENOSPC;
+    case MDB_NOTFOUND: return DBK_ENOTFOUND;
+    case ENOMEM: return DBK_ENOMEM;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH: return DBK_ECORRUPT;
+    default: return DBK_EIO;
+    }
+}
+
+int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,
+                   bool durable)
+{
+    *env_p = NULL;
+    if (zsys_dir_create ("%s", dir) != 0)
+        return DBK_EIO;
+    MDB_env *env;
+    int rc = mdb_env_create (&env);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    char path[1100];
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    struct stat st;
+    if (stat (path, &st) == 0 && (uint64_t) st.st_size > map_size)
+        map_size = (uint64_t) st.st_size;
+    rc = mdb_env_set_mapsize (env, (size_t) map_size);
+    if (!rc)
+        rc = mdb_env_set_maxdbs (env, max_dbs);
+    if (!rc)
+        rc = mdb_env_set_maxreaders (env, 254);
+    /*  NOTLS: read transactions are not tied to threads (jobs run in their
+        own threads); NORDAHEAD: random reads on a large map. */
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (durable ? 0 : MDB_NOSYNC);
+    if (!rc)
+        rc = mdb_env_open (env, dir, flags, 0644);
+    if (rc) {
+        mdb_env_close (env);
+        return dbk_lmdb_err (rc);
+    }
+    int dead = 0;
+    mdb_reader_check (env, &dead);
+    *env_p = env;
+    return 0;
+}
+
+int dbk_lmdb_grow (MDB_env *env, uint64_t *new_size)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info (env, &info);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    uint64_t size = (uint64_t) info.me_mapsize * 2;
+    rc = mdb_env_set_mapsize (env, (size_t) size);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if (new_size)
+        *new_size = size;
+    return 0;
+}
+
+uint64_t dbk_lmdb_used (MDB_env *env)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info (env, &info) || mdb_env_stat (env, &st))
+        return 0;
+    return (uint64_t) (info.me_last_pgno + 1) * st.ms_psize;
+}
+
+int dbk_checkpoint_get (MDB_txn *txn, MDB_dbi dbi, uint64_t *seq)
+{
+    MDB_val k = {10, "checkpoint"}, v;
+    int rc = mdb_get (txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *seq = 0;
+        return 0;
+    }
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if (v.mv_size != 8)
+        return DBK_ECORRUPT;
+    *seq = dbk_be64_get (v.mv_data);
+    return 0;
+}
+
+int dbk_checkpoint_put (MDB_txn *txn, MDB_dbi dbi, uint64_t seq)
+{
+    uint8_t buf[8];
+    dbk_be64_put (buf, seq);
+    MDB_val k = {10, "checkpoint"}, v = {8, buf};
+    return dbk_lmdb_err (mdb_put (txn, dbi, &k, &v, 0));
+}
+
+void dbk_be64_put (uint8_t out[8], uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t) v;
+        v >>= 8;
+    }
+}
+
+uint64_t dbk_be64_get (const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}

@@ -1,0 +1,125 @@
+/*  dbk_proto.c - request/reply framing of protocol version 1. */
+#include "dealbook/dbk_proto.h"
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
+
+#include <string.h>
+
+int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
+{
+    memset (req, 0, sizeof *req);
+    zmsg_t *msg = zmsg_recv (router);
+    if (!msg)
+        return -1;
+    /*  the last frame is the body; everything before it is envelope */
+    zframe_t *body = zmsg_last (msg);
+    if (!body || zmsg_size (msg) < 2) {
+        zmsg_destroy (&msg);
+        return DBK_EMALFORMED; /* nothing to answer to */
+    }
+    zmsg_remove (msg, body);
+    req->envelope = msg;
+    req->size = zframe_size (body);
+    int rc = 0;
+    if (req->size > DBK_FRAME_MAX)
+        rc = DBK_ETOOBIG;
+    else
+        rc = dbk_doc_parse (zframe_data (body), zframe_size (body), &req->doc);
+    zframe_destroy (&body);
+    if (rc)
+        return rc == DBK_ENOMEM ? DBK_ETOOBIG : rc;
+    req->root = dbk_doc_root (req->doc);
+    if (dbk_obj_type (req->root) != DBK_T_MAP)
+        return DBK_EMALFORMED;
+    req->rid = dbk_obj_get (req->root, "rid");
+    const dbk_obj_t *v = dbk_obj_get (req->root, "v");
+    uint64_t version;
+    if (v && (dbk_obj_u64 (v, &version) || version != DBK_PROTO_VERSION))
+        return DBK_EVERSION;
+    if (dbk_obj_str (dbk_obj_get (req->root, "op"), &req->op, &req->op_len))
+        return DBK_EINVAL;
+    return 0;
+}
+
+void dbk_req_release (dbk_req_t *req)
+{
+    zmsg_destroy (&req->envelope);
+    dbk_doc_destroy (&req->doc);
+    req->root = req->rid = NULL;
+    req->op = NULL;
+}
+
+bool dbk_req_is (const dbk_req_t *req, const char *verb)
+{
+    return req->op && strlen (verb) == req->op_len && memcmp (req->op, verb, req->op_len) == 0;
+}
+
+void dbk_proto_reply_begin (dbk_wr_t *w, const dbk_obj_t *rid, bool ok, uint32_t nfields)
+{
+    dbk_wr_reset (w);
+    dbk_wr_map (w, 3 + nfields);
+    dbk_wr_kv_u64 (w, "v", DBK_PROTO_VERSION);
+    dbk_wr_cstr (w, "rid");
+    if (rid)
+        dbk_wr_obj (w, rid);
+    else
+        dbk_wr_nil (w);
+    dbk_wr_kv_bool (w, "ok", ok);
+}
+
+void dbk_proto_error_begin (dbk_wr_t *w, const dbk_obj_t *rid, int code, const char *msg,
+                            const char *field, uint32_t extra)
+{
+    dbk_proto_reply_begin (w, rid, false, 2 + (field != NULL) + extra);
+    dbk_wr_kv_cstr (w, "code", dbk_err_wire_name (code));
+    dbk_wr_kv_cstr (w, "msg", msg ? msg : dbk_strerror (code));
+    if (field)
+        dbk_wr_kv_cstr (w, "field", field);
+}
+
+int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w)
+{
+    if (!req->envelope)
+        return -1;
+    zmsg_t *out = zmsg_dup (req->envelope);
+    zmsg_addmem (out, dbk_wr_data (w), dbk_wr_size (w));
+    /*  ROUTER drops what it cannot route: a reply never blocks the loop */
+    return zmsg_send (&out, router);
+}
+
+int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,
+                          const char *msg, const char *field)
+{
+    dbk_proto_error_begin (w, req->rid, code, msg, field, 0);
+    return dbk_proto_send (router, req, w);
+}
+
+void dbk_proto_request_begin (dbk_wr_t *w, uint64_t rid, const char *op, uint32_t nfields)
+{
+    dbk_wr_reset (w);
+    dbk_wr_map (w, 3 + nfields);
+    dbk_wr_kv_u64 (w, "v", DBK_PROTO_VERSION);
+    dbk_wr_kv_u64 (w, "rid", rid);
+    dbk_wr_kv_cstr (w, "op", op);
+}
+
+int dbk_proto_reply_status (const dbk_obj_t *root, uint64_t *rid, const char **msg,
+                            size_t *msg_len)
+{
+    bool ok;
+    *msg = "";
+    *msg_len = 0;
+    if (dbk_obj_type (root) != DBK_T_MAP || dbk_obj_bool (dbk_obj_get (root, "ok"), &ok))
+        return DBK_EMALFORMED;
+    if (dbk_obj_u64 (dbk_obj_get (root, "rid"), rid))
+        *rid = 0;
+    if (ok)
+        return 0;
+    const char *code;
+    size_t code_len;
+    if (dbk_obj_str (dbk_obj_get (root, "code"), &code, &code_len))
+        return DBK_EMALFORMED;
+    dbk_obj_str (dbk_obj_get (root, "msg"), msg, msg_len);
+    int rc = dbk_err_from_wire (code, code_len);
+    return rc == 0 ? DBK_EIO : rc;
+}

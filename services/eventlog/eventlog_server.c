@@ -1,0 +1,844 @@
+/*  eventlog_server.c - the event log actor: APPEND with group commit,
+    READ, STATUS, VERIFY, BACKUP, and the PUB stream with heartbeats.
+
+    The loop is written on zmq_poll rather than zloop because group commit
+    needs to decide, after draining the ROUTER, whether to commit now or
+    wait a moment for the clients it has just answered: synchronous
+    clients tend to split into two groups that alternate commits, and
+    waiting (at most `S_LINGER_MS`) until every client acknowledged by the
+    last commit has sent again keeps them in one batch.
+*/
+#include "eventlog_server.h"
+#include "eventlog_store.h"
+
+#include "dealbook/dbk_config.h"
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
+#include "dealbook/dbk_logging.h"
+#include "dealbook/dbk_proto.h"
+#include "dealbook/dbk_sock.h"
+
+#include <sodium.h>
+
+#define S_LINGER_MS 1          /* longest wait for clients to come back    */
+#define S_MAX_PENDING 4096     /* requests in one group commit             */
+#define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
+#define S_MAX_STREAMS 64       /* streams in one APPEND                    */
+#define S_READ_LIMIT 10000     /* most events in one READ page             */
+#define S_READ_DEFAULT 1000    /* events in a READ page by default         */
+#define S_SCAN_DEFAULT 100000  /* records examined by a filtered READ      */
+#define S_SCAN_MAX 1000000
+#define S_MAX_JOBS 8           /* verify / backup jobs at once             */
+#define S_GROW_RETRIES 40      /* map doublings for one batch              */
+
+/*  One APPEND waiting for the group commit. */
+typedef struct {
+    dbk_req_t req;            /* the request (envelope + document)          */
+    eventlog_batch_t *batches; /* one per stream                            */
+    size_t nb;                /* number of batches                          */
+    dbk_event_t *events;      /* all proposed events                        */
+    size_t nevents;           /* number of events                           */
+    dbk_wr_t *data;           /* payloads, encoded once and size-checked    */
+    eventlog_pos_t *pos;      /* where each batch landed                    */
+    int rc;                   /* result                                     */
+    uint64_t current;         /* stream version, on DBK_ECONFLICT           */
+    size_t bad;               /* batch that failed                          */
+} s_append_t;
+
+typedef struct {
+    zactor_t *actor;  /* the job's thread                   */
+    dbk_req_t req;    /* request to answer when it is done  */
+} s_job_t;
+
+typedef struct {
+    uint64_t appends;        /* APPEND requests answered ok          */
+    uint64_t events;         /* events written                       */
+    uint64_t commits;        /* write transactions committed         */
+    uint64_t duplicates;     /* idempotent re-appends                */
+    uint64_t conflicts;      /* expected-version conflicts           */
+    uint64_t rejected;       /* requests refused by validation       */
+    uint64_t malformed;      /* frames that were not messages        */
+    uint64_t storage_errors; /* commits that failed (disk full, ...) */
+    uint64_t reads;          /* READ requests                        */
+    uint64_t grown;          /* map doublings                        */
+} s_counters_t;
+
+typedef struct {
+    zsock_t *pipe;           /* actor pipe                                */
+    zsock_t *router;         /* requests                                  */
+    zsock_t *pub;            /* live events and heartbeats                */
+    dbk_config_t cfg;        /* configuration (a copy)                    */
+    dbk_logger_t log;        /* "eventlog"                                */
+    eventlog_store_t *store; /* the log                                   */
+    dbk_wr_t *wr;            /* reply writer                              */
+    dbk_wr_t *page;          /* READ page writer                          */
+    s_append_t **pending;    /* APPENDs waiting for the group commit      */
+    size_t npending;         /* how many                                  */
+    size_t pending_events;   /* their events                              */
+    size_t expected;         /* APPENDs answered by the last commit       */
+    int64_t linger_until;    /* wait for returning clients until (mono)   */
+    int64_t next_heartbeat;  /* mono ms                                   */
+    int64_t started;         /* mono ms at start                          */
+    s_job_t jobs[S_MAX_JOBS]; /* running verify / backup jobs             */
+    s_counters_t count;      /* statistics                                */
+    bool terminated;         /* $TERM received                            */
+} self_t;
+
+static void s_append_destroy (s_append_t **a_p)
+{
+    if (a_p && *a_p) {
+        s_append_t *a = *a_p;
+        dbk_req_release (&a->req);
+        free (a->batches);
+        free (a->events);
+        free (a->pos);
+        dbk_wr_destroy (&a->data);
+        free (a);
+        *a_p = NULL;
+    }
+}
+
+static void s_self_destroy (self_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    self_t *self = *self_p;
+    for (size_t i = 0; i < self->npending; i++)
+        s_append_destroy (&self->pending[i]);
+    for (int i = 0; i < S_MAX_JOBS; i++)
+        if (self->jobs[i].actor) {
+            zactor_destroy (&self->jobs[i].actor);
+            dbk_req_release (&self->jobs[i].req);
+        }
+    free (self->pending);
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->pub);
+    eventlog_store_close (&self->store);
+    dbk_wr_destroy (&self->wr);
+    dbk_wr_destroy (&self->page);
+    free (self);
+    *self_p = NULL;
+}
+
+static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, size_t whysz)
+{
+    self_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->pipe = pipe;
+    self->cfg = *cfg;
+    dbk_logger_init (&self->log, "eventlog", cfg->log_level);
+    self->started = zclock_mono ();
+    self->wr = dbk_wr_new ();
+    self->page = dbk_wr_new ();
+    self->pending = calloc (S_MAX_PENDING, sizeof *self->pending);
+    if (sodium_init () < 0 || !self->wr || !self->page || !self->pending) {
+        snprintf (why, whysz, "out of memory");
+        s_self_destroy (&self);
+        return NULL;
+    }
+    char dir[1100];
+    if (dbk_config_service_dir (cfg, "eventlog", dir, sizeof dir) != 0) {
+        snprintf (why, whysz, "data directory name too long");
+        s_self_destroy (&self);
+        return NULL;
+    }
+    int rc = eventlog_store_open (&self->store, dir, cfg->map_size, cfg->durable);
+    if (rc) {
+        snprintf (why, whysz, "cannot open the log in %s: %s", dir, dbk_strerror (rc));
+        s_self_destroy (&self);
+        return NULL;
+    }
+    dbk_sockcfg_t rc_cfg = {.type = ZMQ_ROUTER,
+                            .endpoint = cfg->log_endpoint,
+                            .bind = true,
+                            .rcvhwm = 100000,
+                            .sndhwm = 100000,
+                            .maxmsgsize = 2 * (int64_t) DBK_FRAME_MAX};
+    dbk_sockcfg_t pub_cfg = {
+        .type = ZMQ_PUB, .endpoint = cfg->pub_endpoint, .bind = true, .sndhwm = cfg->pub_hwm};
+    self->router = dbk_sock_new (&rc_cfg);
+    if (!self->router) {
+        snprintf (why, whysz, "cannot bind %s: %s", cfg->log_endpoint, zmq_strerror (errno));
+        s_self_destroy (&self);
+        return NULL;
+    }
+    self->pub = dbk_sock_new (&pub_cfg);
+    if (!self->pub) {
+        snprintf (why, whysz, "cannot bind %s: %s", cfg->pub_endpoint, zmq_strerror (errno));
+        s_self_destroy (&self);
+        return NULL;
+    }
+    self->next_heartbeat = zclock_mono ();
+    dbk_logf (&self->log, DBK_LOG_INFO, "serving %s (pub %s), data %s, head %llu%s",
+              cfg->log_endpoint, cfg->pub_endpoint, dir,
+              (unsigned long long) eventlog_store_head (self->store),
+              cfg->durable ? "" : ", NOT DURABLE");
+    return self;
+}
+
+/*  ---- APPEND: parse and validate, then queue for the group commit ---- */
+
+static int s_parse_expect (const dbk_obj_t *o, int64_t *out)
+{
+    if (!o) {
+        *out = DBK_EXPECT_ANY;
+        return 0;
+    }
+    if (dbk_obj_str_eq (o, "any"))
+        *out = DBK_EXPECT_ANY;
+    else if (dbk_obj_str_eq (o, "none"))
+        *out = DBK_EXPECT_NONE;
+    else if (dbk_obj_str_eq (o, "exists"))
+        *out = DBK_EXPECT_EXISTS;
+    else if (dbk_obj_i64 (o, out) || *out < 0)
+        return DBK_EINVAL;
+    return 0;
+}
+
+/*  Returns 0, or an error code with *field and msg filled. */
+static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t msgsz)
+{
+    const dbk_obj_t *streams = dbk_obj_get (a->req.root, "streams");
+    *field = "streams";
+    size_t nb = dbk_obj_len (streams);
+    if (dbk_obj_type (streams) != DBK_T_ARRAY || nb == 0) {
+        snprintf (msg, msgsz, "streams must be a non-empty array of {stream, expect, events}");
+        return DBK_EINVAL;
+    }
+    if (nb > S_MAX_STREAMS) {
+        snprintf (msg, msgsz, "at most %d streams in one APPEND", S_MAX_STREAMS);
+        return DBK_ETOOBIG;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const dbk_obj_t *evs = dbk_obj_get (dbk_obj_at (streams, i), "events");
+        if (dbk_obj_type (evs) != DBK_T_ARRAY || dbk_obj_len (evs) == 0) {
+            *field = "events";
+            snprintf (msg, msgsz, "streams[%zu].events must be a non-empty array", i);
+            return DBK_EINVAL;
+        }
+        total += dbk_obj_len (evs);
+    }
+    if (total > DBK_BATCH_MAX) {
+        *field = "events";
+        snprintf (msg, msgsz, "%zu events in one APPEND; the limit is %d", total, DBK_BATCH_MAX);
+        return DBK_ETOOBIG;
+    }
+    a->batches = calloc (nb, sizeof *a->batches);
+    a->pos = calloc (nb, sizeof *a->pos);
+    a->events = calloc (total, sizeof *a->events);
+    a->data = dbk_wr_new ();
+    size_t *offs = calloc (total + 1, sizeof *offs);
+    if (!a->batches || !a->pos || !a->events || !a->data || !offs) {
+        free (offs);
+        snprintf (msg, msgsz, "out of memory");
+        return DBK_ENOMEM;
+    }
+    a->nb = nb;
+    a->nevents = total;
+    int rc = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < nb && !rc; i++) {
+        const dbk_obj_t *s = dbk_obj_at (streams, i);
+        eventlog_batch_t *b = &a->batches[i];
+        *field = "stream";
+        if (dbk_obj_type (s) != DBK_T_MAP ||
+            dbk_obj_str (dbk_obj_get (s, "stream"), &b->stream, &b->stream_len)) {
+            snprintf (msg, msgsz, "streams[%zu].stream must be a string", i);
+            rc = DBK_EINVAL;
+            break;
+        }
+        if (b->stream_len > DBK_STREAM_MAX) {
+            snprintf (msg, msgsz, "stream name longer than %d bytes", DBK_STREAM_MAX);
+            rc = DBK_ETOOBIG;
+            break;
+        }
+        if (!dbk_stream_name_valid (b->stream, b->stream_len)) {
+            snprintf (msg, msgsz,
+                      "stream name must be <category>-<id>: lowercase category, a dash, an id "
+                      "without spaces");
+            rc = DBK_EINVAL;
+            break;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (a->batches[j].stream_len == b->stream_len &&
+                memcmp (a->batches[j].stream, b->stream, b->stream_len) == 0) {
+                snprintf (msg, msgsz, "stream %.*s appears twice in one APPEND",
+                          (int) b->stream_len, b->stream);
+                rc = DBK_EINVAL;
+            }
+        if (rc)
+            break;
+        *field = "expect";
+        if (s_parse_expect (dbk_obj_get (s, "expect"), &b->expect)) {
+            snprintf (msg, msgsz,
+                      "expect must be a version >= 0, \"any\", \"none\" or \"exists\"");
+            rc = DBK_EINVAL;
+            break;
+        }
+        const dbk_obj_t *evs = dbk_obj_get (s, "events");
+        b->events = &a->events[k];
+        b->n = dbk_obj_len (evs);
+        for (size_t j = 0; j < b->n; j++, k++) {
+            dbk_event_t *ev = &a->events[k];
+            rc = dbk_event_from_proposed (dbk_obj_at (evs, j), ev, field);
+            if (rc) {
+                snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s", j,
+                          (int) b->stream_len, b->stream, *field,
+                          rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
+                break;
+            }
+            offs[k] = dbk_wr_size (a->data);
+            if (ev->data)
+                dbk_wr_obj (a->data, ev->data);
+            else
+                dbk_wr_map (a->data, 0);
+            offs[k + 1] = dbk_wr_size (a->data);
+            if (offs[k + 1] - offs[k] > DBK_DATA_MAX) {
+                *field = "data";
+                snprintf (msg, msgsz, "event %zu of stream %.*s: data is %zu bytes; the limit is %d",
+                          j, (int) b->stream_len, b->stream, offs[k + 1] - offs[k], DBK_DATA_MAX);
+                rc = DBK_ETOOBIG;
+                break;
+            }
+            for (size_t m = 0; m < k; m++)
+                if (memcmp (a->events[m].id, ev->id, DBK_ID_SIZE) == 0) {
+                    *field = "id";
+                    snprintf (msg, msgsz, "event id repeated within one APPEND");
+                    rc = DBK_EINVAL;
+                    break;
+                }
+            if (rc)
+                break;
+        }
+    }
+    /*  payloads are final now: point the events at their encoded bytes */
+    for (size_t i = 0; !rc && i < total; i++) {
+        a->events[i].data_raw = (const uint8_t *) dbk_wr_data (a->data) + offs[i];
+        a->events[i].data_raw_len = offs[i + 1] - offs[i];
+    }
+    free (offs);
+    return rc;
+}
+
+static void s_reply_append (self_t *self, s_append_t *a)
+{
+    dbk_wr_t *w = self->wr;
+    if (a->rc == 0) {
+        dbk_proto_reply_begin (w, a->req.rid, true, 2);
+        dbk_wr_cstr (w, "results");
+        dbk_wr_array (w, (uint32_t) a->nb);
+        for (size_t i = 0; i < a->nb; i++) {
+            dbk_wr_map (w, 6);
+            dbk_wr_cstr (w, "stream");
+            dbk_wr_str (w, a->batches[i].stream, a->batches[i].stream_len);
+            dbk_wr_kv_u64 (w, "first_seq", a->pos[i].first_seq);
+            dbk_wr_kv_u64 (w, "last_seq", a->pos[i].last_seq);
+            dbk_wr_kv_u64 (w, "first_ver", a->pos[i].first_ver);
+            dbk_wr_kv_u64 (w, "last_ver", a->pos[i].last_ver);
+            dbk_wr_kv_bool (w, "duplicate", a->pos[i].duplicate);
+        }
+        dbk_wr_kv_u64 (w, "head", eventlog_store_head (self->store));
+        if (a->pos[0].duplicate)
+            self->count.duplicates++;
+        else
+            self->count.appends++;
+    } else if (a->rc == DBK_ECONFLICT) {
+        const eventlog_batch_t *b = &a->batches[a->bad];
+        char want[40], msg[400];
+        if (b->expect >= 0)
+            snprintf (want, sizeof want, "version %lld", (long long) b->expect);
+        else
+            snprintf (want, sizeof want, "%s",
+                      b->expect == DBK_EXPECT_NONE ? "no stream" : "an existing stream");
+        snprintf (msg, sizeof msg, "stream %.*s is at version %llu; the append expected %s",
+                  (int) b->stream_len, b->stream, (unsigned long long) a->current, want);
+        dbk_proto_error_begin (w, a->req.rid, a->rc, msg, "expect", 2);
+        dbk_wr_kv_u64 (w, "current", a->current);
+        dbk_wr_cstr (w, "stream");
+        dbk_wr_str (w, b->stream, b->stream_len);
+        self->count.conflicts++;
+    } else if (a->rc == DBK_EIDCONFLICT) {
+        dbk_proto_error_begin (w, a->req.rid, a->rc,
+                               "event ids are already stored in another stream, or the batch "
+                               "mixes stored and new ids",
+                               "id", 0);
+        self->count.rejected++;
+    } else {
+        dbk_proto_error_begin (w, a->req.rid, a->rc,
+                               a->rc == DBK_ENOSPC
+                                   ? "the disk is full: nothing was written; the log is intact "
+                                     "and still serves reads"
+                                   : dbk_strerror (a->rc),
+                               NULL, 0);
+    }
+    dbk_proto_send (self->router, &a->req, w);
+}
+
+static void s_job_finished (self_t *self, s_job_t *job);
+
+/*  A map resize must not happen under a job's read transaction. */
+static void s_wait_for_jobs (self_t *self)
+{
+    for (int i = 0; i < S_MAX_JOBS; i++)
+        if (self->jobs[i].actor)
+            s_job_finished (self, &self->jobs[i]);
+}
+
+static void s_publish (self_t *self)
+{
+    void *pub = zsock_resolve (self->pub);
+    size_t n = eventlog_store_published (self->store);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *rec;
+        size_t len;
+        uint64_t seq;
+        const char *type;
+        size_t tlen;
+        eventlog_store_published_at (self->store, i, &rec, &len);
+        if (dbk_event_peek (rec, len, &seq, &type, &tlen))
+            continue; /* cannot happen: we just wrote it */
+        /*  PUB never blocks: at the high-water mark it drops, and the
+            subscriber repairs the gap with READ */
+        zmq_send (pub, type, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (pub, rec, len, ZMQ_DONTWAIT);
+    }
+}
+
+/*  One write transaction and one durable commit for every APPEND waiting;
+    answers only after the commit, then publishes. */
+static void s_commit (self_t *self)
+{
+    if (self->npending == 0)
+        return;
+    int rc = 0;
+    for (int attempt = 0; attempt <= S_GROW_RETRIES; attempt++) {
+        rc = eventlog_store_begin (self->store);
+        for (size_t i = 0; i < self->npending && !rc; i++) {
+            s_append_t *a = self->pending[i];
+            a->rc = eventlog_store_append (self->store, a->batches, a->nb, a->pos, &a->current,
+                                          &a->bad);
+            if (a->rc == DBK_EMAPFULL || a->rc == DBK_ENOSPC || a->rc == DBK_EIO ||
+                a->rc == DBK_ENOMEM || a->rc == DBK_ECORRUPT)
+                rc = a->rc; /* the transaction is lost: all fail or retry */
+        }
+        if (!rc)
+            rc = eventlog_store_commit (self->store);
+        else
+            eventlog_store_abort (self->store);
+        if (rc != DBK_EMAPFULL)
+            break;
+        s_wait_for_jobs (self);
+        rc = eventlog_store_grow (self->store);
+        if (rc)
+            break;
+        self->count.grown++;
+        dbk_logf (&self->log, DBK_LOG_INFO, "map full: doubled it");
+        rc = DBK_EMAPFULL;
+    }
+    if (rc) {
+        self->count.storage_errors++;
+        dbk_logf (&self->log, DBK_LOG_ERROR, "commit of %zu appends failed: %s", self->npending,
+                  dbk_strerror (rc));
+        for (size_t i = 0; i < self->npending; i++)
+            self->pending[i]->rc = rc == DBK_EMAPFULL ? DBK_ENOSPC : rc;
+    } else {
+        self->count.commits++;
+        self->count.events += eventlog_store_published (self->store);
+    }
+    for (size_t i = 0; i < self->npending; i++) {
+        s_reply_append (self, self->pending[i]);
+        s_append_destroy (&self->pending[i]);
+    }
+    self->expected = self->npending;
+    self->npending = 0;
+    self->pending_events = 0;
+    self->linger_until = zclock_mono () + S_LINGER_MS;
+    if (!rc)
+        s_publish (self);
+}
+
+static void s_handle_append (self_t *self, dbk_req_t *req)
+{
+    s_append_t *a = calloc (1, sizeof *a);
+    if (!a) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        return;
+    }
+    a->req = *req;
+    memset (req, 0, sizeof *req); /* the append owns the request now */
+    const char *field = NULL;
+    char msg[300];
+    int rc = s_parse_append (a, &field, msg, sizeof msg);
+    if (rc) {
+        self->count.rejected++;
+        dbk_proto_send_error (self->router, &a->req, self->wr, rc, msg, field);
+        s_append_destroy (&a);
+        return;
+    }
+    if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS)
+        s_commit (self);
+    self->pending[self->npending++] = a;
+    self->pending_events += a->nevents;
+    if (self->npending == S_MAX_PENDING)
+        s_commit (self);
+}
+
+/*  ---- READ ---- */
+
+static void s_handle_read (self_t *self, dbk_req_t *req)
+{
+    eventlog_read_t rq = {.from = 1, .limit = S_READ_DEFAULT, .max_scan = S_SCAN_DEFAULT};
+    const dbk_obj_t *o;
+    uint64_t v;
+    const char *field = NULL, *msg = NULL;
+    if ((o = dbk_obj_get (req->root, "from")) && (dbk_obj_u64 (o, &rq.from) || rq.from == 0))
+        field = "from", msg = "from must be an integer >= 1";
+    if ((o = dbk_obj_get (req->root, "limit"))) {
+        if (dbk_obj_u64 (o, &v) || v == 0 || v > S_READ_LIMIT)
+            field = "limit", msg = "limit must be 1..10000";
+        else
+            rq.limit = (uint32_t) v;
+    }
+    if ((o = dbk_obj_get (req->root, "max_scan"))) {
+        if (dbk_obj_u64 (o, &v) || v == 0 || v > S_SCAN_MAX)
+            field = "max_scan", msg = "max_scan must be 1..1000000";
+        else
+            rq.max_scan = (uint32_t) v;
+    }
+    if ((o = dbk_obj_get (req->root, "stream")) &&
+        (dbk_obj_str (o, &rq.stream, &rq.stream_len) ||
+         !dbk_stream_name_valid (rq.stream, rq.stream_len)))
+        field = "stream", msg = "stream must be a valid stream name";
+    if ((o = dbk_obj_get (req->root, "type")) &&
+        (dbk_obj_str (o, &rq.type_prefix, &rq.type_prefix_len) ||
+         rq.type_prefix_len > DBK_TYPE_MAX))
+        field = "type", msg = "type must be a type-name prefix (string)";
+    if (rq.stream && rq.type_prefix)
+        field = "type", msg = "type filters apply to reads by seq, not by stream";
+    if (field) {
+        self->count.rejected++;
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL, msg, field);
+        return;
+    }
+    self->count.reads++;
+    dbk_wr_reset (self->page);
+    uint32_t count;
+    uint64_t last, head;
+    int rc = eventlog_store_read (self->store, &rq, self->page, &count, &last, &head);
+    if (rc) {
+        dbk_logf (&self->log, DBK_LOG_ERROR, "read failed: %s", dbk_strerror (rc));
+        dbk_proto_send_error (self->router, req, self->wr, rc, NULL, NULL);
+        return;
+    }
+    dbk_wr_t *w = self->wr;
+    dbk_proto_reply_begin (w, req->rid, true, 3);
+    dbk_wr_kv_u64 (w, "head", head);
+    dbk_wr_kv_u64 (w, "last", last);
+    dbk_wr_cstr (w, "events");
+    dbk_wr_array (w, count);
+    dbk_wr_raw (w, dbk_wr_data (self->page), dbk_wr_size (self->page));
+    dbk_proto_send (self->router, req, w);
+}
+
+/*  ---- STATUS ---- */
+
+static void s_handle_status (self_t *self, dbk_req_t *req)
+{
+    eventlog_stats_t st;
+    eventlog_store_stats (self->store, &st);
+    dbk_wr_t *w = self->wr;
+    dbk_proto_reply_begin (w, req->rid, true, 11);
+    dbk_wr_kv_cstr (w, "service", "eventlog");
+    dbk_wr_kv_cstr (w, "version", DBK_VERSION);
+    dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
+    dbk_wr_kv_u64 (w, "head", st.head);
+    dbk_wr_kv_u64 (w, "seq_applied", st.head);
+    dbk_wr_kv_u64 (w, "lag", 0);
+    dbk_wr_kv_u64 (w, "streams", st.streams);
+    dbk_wr_kv_u64 (w, "map_size", st.map_size);
+    dbk_wr_kv_u64 (w, "map_used", st.map_used);
+    dbk_wr_kv_bool (w, "durable", self->cfg.durable);
+    dbk_wr_cstr (w, "counters");
+    const s_counters_t *c = &self->count;
+    dbk_wr_map (w, 10);
+    dbk_wr_kv_u64 (w, "appends", c->appends);
+    dbk_wr_kv_u64 (w, "events", c->events);
+    dbk_wr_kv_u64 (w, "commits", c->commits);
+    dbk_wr_kv_u64 (w, "duplicates", c->duplicates);
+    dbk_wr_kv_u64 (w, "conflicts", c->conflicts);
+    dbk_wr_kv_u64 (w, "rejected", c->rejected);
+    dbk_wr_kv_u64 (w, "malformed", c->malformed);
+    dbk_wr_kv_u64 (w, "storage_errors", c->storage_errors);
+    dbk_wr_kv_u64 (w, "reads", c->reads);
+    dbk_wr_kv_u64 (w, "map_grown", c->grown);
+    dbk_proto_send (self->router, req, w);
+}
+
+/*  ---- VERIFY and BACKUP run as jobs in their own threads ---- */
+
+typedef struct {
+    eventlog_store_t *store; /* shared env: LMDB allows readers in threads */
+    char path[1024];         /* backup target, or "" for verify           */
+} s_job_args_t;
+
+static void s_job_actor (zsock_t *pipe, void *args_)
+{
+    s_job_args_t *args = args_;
+    zsock_signal (pipe, 0);
+    dbk_wr_t *w = dbk_wr_new ();
+    uint64_t checked = 0, bad = 0;
+    const char *why = "";
+    int rc = 0;
+    if (args->path[0]) {
+        rc = eventlog_store_backup (args->store, args->path);
+        if (!rc) {
+            rc = eventlog_verify_dir (args->path, &checked, &bad, &why);
+            if (rc == DBK_ECORRUPT)
+                why = "the copy does not verify";
+        }
+    } else
+        rc = eventlog_store_verify (args->store, &checked, &bad, &why);
+    /*  the result travels as a small msgpack map: rc, checked, bad, why */
+    dbk_wr_map (w, 4);
+    dbk_wr_kv_i64 (w, "rc", rc);
+    dbk_wr_kv_u64 (w, "checked", checked);
+    dbk_wr_kv_u64 (w, "bad_seq", bad);
+    dbk_wr_kv_cstr (w, "why", why);
+    zframe_t *f = zframe_new (dbk_wr_data (w), dbk_wr_size (w));
+    zframe_send (&f, pipe, 0);
+    dbk_wr_destroy (&w);
+    free (args);
+    /*  wait for $TERM from zactor_destroy */
+    while (true) {
+        char *cmd = zstr_recv (pipe);
+        bool term = !cmd || streq (cmd, "$TERM");
+        zstr_free (&cmd);
+        if (term)
+            break;
+    }
+}
+
+static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
+{
+    int slot = -1;
+    for (int i = 0; i < S_MAX_JOBS && slot < 0; i++)
+        if (!self->jobs[i].actor)
+            slot = i;
+    const char *path = NULL;
+    size_t plen = 0;
+    if (backup && (dbk_obj_str (dbk_obj_get (req->root, "path"), &path, &plen) || plen == 0 ||
+                   plen >= 1000 || memchr (path, 0, plen))) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL,
+                              "path must be the directory to copy the log into", "path");
+        return;
+    }
+    if (slot < 0) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY,
+                              "too many verify/backup jobs running; retry later", NULL);
+        return;
+    }
+    s_job_args_t *args = calloc (1, sizeof *args);
+    if (!args) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        return;
+    }
+    args->store = self->store;
+    if (backup)
+        memcpy (args->path, path, plen);
+    self->jobs[slot].actor = zactor_new (s_job_actor, args);
+    self->jobs[slot].req = *req;
+    memset (req, 0, sizeof *req);
+    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%s", backup ? "backup" : "verify",
+              backup ? " to " : "", backup ? args->path : "");
+}
+
+static void s_job_finished (self_t *self, s_job_t *job)
+{
+    zframe_t *f = zframe_recv (job->actor);
+    dbk_doc_t *doc = NULL;
+    int64_t rc = DBK_EIO;
+    uint64_t checked = 0, bad = 0;
+    const char *why = "";
+    size_t why_len = 0;
+    if (f && dbk_doc_parse (zframe_data (f), zframe_size (f), &doc) == 0) {
+        const dbk_obj_t *r = dbk_doc_root (doc);
+        dbk_obj_i64 (dbk_obj_get (r, "rc"), &rc);
+        dbk_obj_u64 (dbk_obj_get (r, "checked"), &checked);
+        dbk_obj_u64 (dbk_obj_get (r, "bad_seq"), &bad);
+        dbk_obj_str (dbk_obj_get (r, "why"), &why, &why_len);
+    }
+    zframe_destroy (&f);
+    dbk_wr_t *w = self->wr;
+    bool backup = dbk_req_is (&job->req, "BACKUP");
+    if (rc == 0 || rc == DBK_ECORRUPT) {
+        dbk_proto_reply_begin (w, job->req.rid, true, 4);
+        dbk_wr_kv_bool (w, "valid", rc == 0);
+        dbk_wr_kv_u64 (w, "checked", checked);
+        dbk_wr_kv_u64 (w, "bad_seq", bad);
+        dbk_wr_cstr (w, "reason");
+        dbk_wr_str (w, why, why_len);
+        dbk_logf (&self->log, rc ? DBK_LOG_ERROR : DBK_LOG_INFO,
+                  "%s: %llu records checked%s%.*s", backup ? "backup" : "verify",
+                  (unsigned long long) checked, rc ? ", FAILED: " : "", (int) why_len, why);
+    } else {
+        char msg[300];
+        snprintf (msg, sizeof msg, "%s failed: %s%s", backup ? "backup" : "verify",
+                  dbk_strerror ((int) rc),
+                  rc == DBK_EINVAL ? " (the target already holds a copy)" : "");
+        dbk_proto_error_begin (w, job->req.rid, (int) rc, msg, backup ? "path" : NULL, 0);
+    }
+    dbk_proto_send (self->router, &job->req, w);
+    dbk_doc_destroy (&doc);
+    dbk_req_release (&job->req);
+    zactor_destroy (&job->actor);
+}
+
+/*  ---- dispatch ---- */
+
+typedef void (s_handler_fn) (self_t *self, dbk_req_t *req);
+
+static void s_handle_verify (self_t *self, dbk_req_t *req)
+{
+    s_start_job (self, req, false);
+}
+
+static void s_handle_backup (self_t *self, dbk_req_t *req)
+{
+    s_start_job (self, req, true);
+}
+
+static void s_handle_ping (self_t *self, dbk_req_t *req)
+{
+    dbk_proto_reply_begin (self->wr, req->rid, true, 0);
+    dbk_proto_send (self->router, req, self->wr);
+}
+
+static const struct {
+    const char *verb;
+    s_handler_fn *fn;
+} s_verbs[] = {
+    {"APPEND", s_handle_append}, {"READ", s_handle_read},     {"STATUS", s_handle_status},
+    {"VERIFY", s_handle_verify}, {"BACKUP", s_handle_backup}, {"PING", s_handle_ping},
+};
+
+static void s_handle_request (self_t *self)
+{
+    dbk_req_t req;
+    int rc = dbk_proto_recv (self->router, &req);
+    if (rc == -1) {
+        dbk_req_release (&req);
+        return;
+    }
+    if (rc) {
+        self->count.malformed++;
+        dbk_logf (&self->log, DBK_LOG_WARNING, "refused a request: %s", dbk_strerror (rc));
+        const char *msg = rc == DBK_ETOOBIG    ? "the request exceeds a size or depth limit"
+                          : rc == DBK_EVERSION ? "this server speaks protocol version 1"
+                          : rc == DBK_EINVAL   ? "the request has no op"
+                                               : "the request is not one msgpack map";
+        dbk_proto_send_error (self->router, &req, self->wr, rc, msg, rc == DBK_EINVAL ? "op" : NULL);
+        dbk_req_release (&req);
+        return;
+    }
+    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
+        if (dbk_req_is (&req, s_verbs[i].verb)) {
+            s_verbs[i].fn (self, &req);
+            dbk_req_release (&req);
+            return;
+        }
+    self->count.rejected++;
+    char msg[200];
+    snprintf (msg, sizeof msg, "unknown op %.*s (APPEND, READ, STATUS, VERIFY, BACKUP, PING)",
+              (int) (req.op_len > 40 ? 40 : req.op_len), req.op);
+    dbk_proto_send_error (self->router, &req, self->wr, DBK_EUNKNOWN_OP, msg, "op");
+    dbk_req_release (&req);
+}
+
+static void s_heartbeat (self_t *self)
+{
+    dbk_wr_t *w = self->wr;
+    dbk_wr_reset (w);
+    dbk_wr_map (w, 2);
+    dbk_wr_kv_u64 (w, "head", eventlog_store_head (self->store));
+    dbk_wr_kv_i64 (w, "ts", dbk_now_ms ());
+    void *pub = zsock_resolve (self->pub);
+    zmq_send (pub, DBK_HEARTBEAT_TOPIC, strlen (DBK_HEARTBEAT_TOPIC), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (pub, dbk_wr_data (w), dbk_wr_size (w), ZMQ_DONTWAIT);
+}
+
+static void s_handle_pipe (self_t *self)
+{
+    char *cmd = zstr_recv (self->pipe);
+    if (!cmd || streq (cmd, "$TERM"))
+        self->terminated = true;
+    else if (streq (cmd, "PORTS"))
+        zstr_sendm (self->pipe, zsock_endpoint (self->router)),
+            zstr_send (self->pipe, zsock_endpoint (self->pub));
+    zstr_free (&cmd);
+}
+
+void eventlog_server (zsock_t *pipe, void *args)
+{
+    char why[1400] = "";
+    self_t *self = s_self_new (pipe, args, why, sizeof why);
+    zsock_signal (pipe, 0);
+    if (!self) {
+        zstr_sendf (pipe, "FAILED %s", why);
+        char *cmd;
+        while ((cmd = zstr_recv (pipe))) {
+            bool term = streq (cmd, "$TERM");
+            zstr_free (&cmd);
+            if (term)
+                break;
+        }
+        return;
+    }
+    zstr_send (pipe, "READY");
+    while (!self->terminated) {
+        zmq_pollitem_t items[2 + S_MAX_JOBS];
+        int jobs_at[S_MAX_JOBS];
+        int n = 0;
+        items[n++] = (zmq_pollitem_t){zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0};
+        items[n++] = (zmq_pollitem_t){zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
+        for (int i = 0; i < S_MAX_JOBS; i++)
+            if (self->jobs[i].actor) {
+                jobs_at[n - 2] = i;
+                items[n++] = (zmq_pollitem_t){zsock_resolve (self->jobs[i].actor), 0, ZMQ_POLLIN, 0};
+            }
+        int64_t now = zclock_mono ();
+        long timeout = (long) (self->next_heartbeat - now);
+        if (self->npending)
+            timeout = self->linger_until > now ? (long) (self->linger_until - now) : 0;
+        if (timeout < 0)
+            timeout = 0;
+        int rc = zmq_poll (items, n, timeout);
+        if (rc < 0 && errno != EINTR)
+            break; /* context terminated */
+        if (rc > 0) {
+            if (items[0].revents & ZMQ_POLLIN)
+                s_handle_pipe (self);
+            if (items[1].revents & ZMQ_POLLIN) {
+                /*  drain everything waiting: it all goes in one commit */
+                for (int k = 0; k < S_MAX_PENDING && (zsock_events (self->router) & ZMQ_POLLIN);
+                     k++)
+                    s_handle_request (self);
+            }
+            for (int i = 2; i < n; i++)
+                if (items[i].revents & ZMQ_POLLIN)
+                    s_job_finished (self, &self->jobs[jobs_at[i - 2]]);
+        }
+        now = zclock_mono ();
+        if (self->npending && (self->npending >= self->expected || now >= self->linger_until))
+            s_commit (self);
+        if (now >= self->next_heartbeat) {
+            s_heartbeat (self);
+            self->next_heartbeat = now + self->cfg.heartbeat_ms;
+        }
+    }
+    s_commit (self); /* answer what was accepted before stopping */
+    dbk_logf (&self->log, DBK_LOG_INFO, "stopped at head %llu",
+              (unsigned long long) eventlog_store_head (self->store));
+    s_self_destroy (&self);
+}

@@ -1,0 +1,20 @@
+/*  eventlog_server.h - the event log actor (DESIGN §4).
+
+    void eventlog_server (zsock_t *pipe, void *args)
+
+    args is a const dbk_config_t * (copied at start). The actor binds the
+    ROUTER at cfg->log_endpoint and the PUB at cfg->pub_endpoint, stores its
+    data in <data_dir>/eventlog, and answers on its pipe, right after the
+    zactor handshake, one string: "READY" or "FAILED <reason>".
+
+    Pipe commands: "$TERM" stops it; "PORTS" answers two strings, the
+    bound ROUTER and PUB endpoints (useful with tcp://...:* binds).
+*/
+#ifndef EVENTLOG_SERVER_H
+#define EVENTLOG_SERVER_H
+
+#include <czmq.h>
+
+void eventlog_server (zsock_t *pipe, void *args);
+
+#endif

@@ -1,0 +1,125 @@
+/*  eventlog_store.h - the append-only log in one LMDB environment.
+
+    Tables (named databases):
+      events   seq (u64 BE)            -> record bytes (MDB_APPEND)
+      streams  stream name             -> ver (u64 BE) | last seq (u64 BE)
+      sindex   stream | 0x00 | ver BE  -> seq (u64 BE)
+      ids      event id (16 bytes)     -> seq (u64 BE)
+      meta     "format"                -> u64 BE (1)
+    Head seq, last ts and the chain head are derived at open from the last
+    record, so there is no second copy of them to keep consistent.
+
+    One thread writes (the server loop); job threads may read (verify,
+    backup) concurrently through their own read transactions. No LMDB code
+    leaves this module: errors are DBK codes.
+*/
+#ifndef EVENTLOG_STORE_H
+#define EVENTLOG_STORE_H
+
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_event.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct eventlog_store eventlog_store_t;
+
+/*  One stream's part of an APPEND request. */
+typedef struct {
+    const char *stream;  /* borrowed                                  */
+    size_t stream_len;   /* bytes of stream                           */
+    int64_t expect;      /* exact version >= 0 or DBK_EXPECT_*        */
+    dbk_event_t *events; /* proposed events (data_raw set)            */
+    size_t n;            /* number of events                          */
+} eventlog_batch_t;
+
+/*  Where a batch landed. */
+typedef struct {
+    uint64_t first_seq, last_seq; /* global positions                    */
+    uint64_t first_ver, last_ver; /* stream versions                     */
+    bool duplicate;               /* already stored: nothing was written */
+} eventlog_pos_t;
+
+/*  Open (creating) the log in `dir`. Errors: DBK_EIO, DBK_ECORRUPT
+    (the last record is unreadable), DBK_ENOMEM. */
+int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t map_size,
+                         bool durable);
+void eventlog_store_close (eventlog_store_t **self_p);
+
+/*  Start the write transaction of a group commit. */
+int eventlog_store_begin (eventlog_store_t *self);
+
+/*  Apply one APPEND request (nb batches, distinct streams) inside the open
+    transaction: all of it or nothing. Returns 0 with pos[i] per batch; or
+      DBK_ECONFLICT   batch *bad failed its expected version; *current is
+                      the stream's version;
+      DBK_EIDCONFLICT ids mix stored and new, or an id is stored in
+                      another stream;
+      DBK_EMAPFULL / DBK_ENOSPC / DBK_EIO: the whole transaction must be
+                      aborted (the map grown, or the error reported).
+    New records are kept for eventlog_store_published until the next
+    begin. */
+int eventlog_store_append (eventlog_store_t *self, eventlog_batch_t *batches, size_t nb,
+                           eventlog_pos_t *pos, uint64_t *current, size_t *bad);
+
+/*  Commit durably (one fsync) or abort. After a failed commit the
+    in-memory head is back at the last committed state. */
+int eventlog_store_commit (eventlog_store_t *self);
+void eventlog_store_abort (eventlog_store_t *self);
+
+/*  Double the map; no transaction may be open. */
+int eventlog_store_grow (eventlog_store_t *self);
+
+/*  Records written by the last committed transaction, in seq order:
+    record i's bytes (borrowed until the next begin). */
+size_t eventlog_store_published (const eventlog_store_t *self);
+void eventlog_store_published_at (const eventlog_store_t *self, size_t i, const uint8_t **rec,
+                                  size_t *len);
+
+/*  Committed head seq. */
+uint64_t eventlog_store_head (const eventlog_store_t *self);
+
+/*  A read: by seq from `from` (stream NULL) filtered by type prefix, or
+    by stream from version `from`. Appends each matching record as a bin
+    to `out`; *count records, *last = last seq examined (0 if none), *head
+    = committed head at read time. Stops at limit matches or max_scan
+    examined records. */
+typedef struct {
+    uint64_t from;           /* first seq / stream version              */
+    const char *stream;      /* NULL: all streams                       */
+    size_t stream_len;       /* bytes of stream                         */
+    const char *type_prefix; /* NULL: every type                        */
+    size_t type_prefix_len;  /* bytes of type_prefix                    */
+    uint32_t limit;          /* max records                             */
+    uint32_t max_scan;       /* max records examined                    */
+} eventlog_read_t;
+
+int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_wr_t *out,
+                         uint32_t *count, uint64_t *last, uint64_t *head);
+
+/*  Statistics for STATUS. */
+typedef struct {
+    uint64_t head;      /* committed head seq        */
+    uint64_t streams;   /* number of streams         */
+    uint64_t map_size;  /* current map size, bytes   */
+    uint64_t map_used;  /* bytes in use              */
+} eventlog_stats_t;
+
+int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st);
+
+/*  Recompute the hash chain from seq 1 over a consistent snapshot (safe
+    from any thread, concurrently with appends). Returns 0 if every record
+    checks out (*checked records), DBK_ECORRUPT with *bad_seq = the first
+    bad seq and *why a short reason, or another DBK code. */
+int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *bad_seq,
+                           const char **why);
+
+/*  Same, on a log directory not opened by this process (e.g. a backup). */
+int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq,
+                         const char **why);
+
+/*  Consistent hot copy into the empty or new directory `dir` (compacted),
+    safe concurrently with appends. Returns 0 or a DBK code. */
+int eventlog_store_backup (eventlog_store_t *self, const char *dir);
+
+#endif
