@@ -11,6 +11,7 @@
 
 #include "dealbook/dbk_codec.h"
 #include "dealbook/dbk_event.h"
+#include "dealbook/dbk_proto.h"
 
 #ifdef __cplusplus
 extern "C" {

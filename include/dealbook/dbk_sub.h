@@ -1,0 +1,73 @@
+/*  dbk_sub.h - the reusable subscriber of DESIGN §5 (the zguide's Clone
+    pattern): catch up with READ from a checkpoint, then follow the PUB
+    stream; duplicates dropped by seq, gaps (a PUB dropped at the high-water
+    mark, a heartbeat ahead of us) repaired with READ. Events come out
+    strictly in seq order, each once.
+
+    It takes the whole PUB stream and filters nothing: a prefix-filtered
+    PUB would hide gaps. Not thread-safe: one subscriber per thread.
+*/
+#ifndef DBK_SUB_H
+#define DBK_SUB_H
+
+#include "dealbook/dbk_event.h"
+
+#include <czmq.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dbk_sub dbk_sub_t;
+
+typedef struct {
+    const char *log_endpoint; /* the log's ROUTER (READ)                    */
+    const char *pub_endpoint; /* the log's PUB                              */
+    uint64_t after;           /* checkpoint: deliver from after + 1         */
+    int timeout_ms;           /* READ answer timeout (0: 5000)              */
+    int rcvhwm;               /* SUB high-water mark (0: libzmq default)    */
+    uint32_t page;            /* events per READ (0: 1000)                  */
+} dbk_subcfg_t;
+
+/*  Connect and subscribe. NULL if an endpoint is unusable. */
+dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg);
+void dbk_sub_destroy (dbk_sub_t **self_p);
+
+/*  The next event, waiting up to timeout_ms (0: don't wait). Returns 0
+    with *ev filled (its views stay valid until the next call);
+    DBK_ETIMEOUT when nothing came in time (caught up: not an error);
+    another DBK code if the log cannot be read (unreachable READ,
+    malformed data). After an error the subscriber stays usable. */
+int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms);
+
+/*  Raw bytes of the event last returned by dbk_sub_next (borrowed, same
+    lifetime as its views). */
+void dbk_sub_record (const dbk_sub_t *self, const uint8_t **rec, size_t *len);
+
+/*  Seq of the last event delivered (starts at cfg->after). */
+uint64_t dbk_sub_position (const dbk_sub_t *self);
+
+/*  Highest head seq seen (from READ replies, events and heartbeats). */
+uint64_t dbk_sub_head (const dbk_sub_t *self);
+
+/*  Counters, for tests and STATUS. */
+typedef struct {
+    uint64_t delivered;  /* events handed out                     */
+    uint64_t from_pub;   /* of which straight from the PUB stream */
+    uint64_t duplicates; /* PUB events dropped as already seen    */
+    uint64_t gaps;       /* gaps detected (and repaired by READ)  */
+    uint64_t reads;      /* READ requests sent                    */
+} dbk_sub_stats_t;
+
+void dbk_sub_stats (const dbk_sub_t *self, dbk_sub_stats_t *st);
+
+/*  The SUB socket, for an owner that polls several sockets: when it is
+    readable, or when dbk_sub_pending() is true, call dbk_sub_next (0). */
+zsock_t *dbk_sub_socket (dbk_sub_t *self);
+bool dbk_sub_pending (const dbk_sub_t *self);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

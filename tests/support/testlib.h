@@ -1,0 +1,74 @@
+/*  testlib.h - what the test suites share: temporary directories, real
+    dealbook processes started and stopped (kill -9 included), and waiting
+    for a service to answer instead of sleeping.
+*/
+#ifndef TESTLIB_H
+#define TESTLIB_H
+
+#include "dealbook/dbk_client.h"
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*  A fresh directory under $TMPDIR (or /tmp), removed by tl_rmtree. The
+    string is the caller's (free). */
+char *tl_tmpdir (const char *tag);
+void tl_rmtree (const char *dir);
+
+/*  Path of a built binary: $DBK_BIN_DIR/<name> (the test runner sets
+    DBK_BIN_DIR to the build's bin directory) or <helpers dir>/<name> for
+    test helpers (DBK_TEST_BIN_DIR). Static storage per call site is not
+    kept: the result is the caller's (free). */
+char *tl_bin (const char *name);
+char *tl_helper (const char *name);
+
+/*  A running dealbook-eventlog process. */
+typedef struct {
+    pid_t pid;              /* the process                      */
+    char dir[512];          /* its data directory               */
+    char log_ep[600];       /* its ROUTER endpoint (ipc or tcp) */
+    char pub_ep[600];       /* its PUB endpoint                 */
+    char stderr_path[600];  /* where its stderr goes            */
+} tl_log_t;
+
+/*  Start dealbook-eventlog on a new temp data dir with ipc endpoints in
+    that dir (use_tcp: tcp://127.0.0.1 on free ports instead). extra_env
+    is a NULL-terminated list of "NAME=value" strings or NULL. Waits until
+    it answers STATUS (up to 10 s). Returns 0 or -1. */
+int tl_log_start (tl_log_t *log, bool use_tcp, const char *const *extra_env);
+
+/*  Restart a stopped log on the same directory and endpoints. */
+int tl_log_restart (tl_log_t *log, const char *const *extra_env);
+
+/*  SIGTERM and wait (clean stop), or SIGKILL and wait. */
+void tl_log_stop (tl_log_t *log);
+void tl_log_kill9 (tl_log_t *log);
+
+/*  Stop (if running) and remove the data directory. */
+void tl_log_cleanup (tl_log_t *log);
+
+/*  Is the process still alive (not exited)? */
+bool tl_alive (pid_t pid);
+
+/*  Wait until the ROUTER at endpoint answers STATUS, up to timeout_ms.
+    Returns 0 or -1. */
+int tl_wait_ready (const char *endpoint, int timeout_ms);
+
+/*  A proposed event with a fresh id, the given type and a small payload
+    {"n": n, "note": note}. Views point into `buf` (the caller's writer
+    that must outlive the event). */
+void tl_event (dbk_event_t *ev, const char *type, uint64_t n, const char *note, dbk_wr_t *buf);
+
+/*  STATUS's head through a client, or -1 on failure. */
+int64_t tl_head (dbk_client_t *c);
+
+/*  Run VERIFY; returns 1 valid, 0 invalid (bad seq in *bad_seq), -1 error. */
+int tl_verify (dbk_client_t *c, uint64_t *bad_seq);
+
+/*  A free TCP port on 127.0.0.1 (bound then released). */
+int tl_free_port (void);
+
+#endif
