@@ -1,1 +1,177 @@
-int main(void){return 0;}
+/*  dealbook - the command-line interface: one grammar for every noun.
+
+    dealbook <noun> <verb> [ARG...] [--flag value] [--json]
+*/
+#include "cli.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *cli_flag (const cli_t *cli, const char *name)
+{
+    for (int i = 0; i < cli->nflags; i++)
+        if (strcmp (cli->flag[i], name) == 0)
+            return cli->value[i] ? cli->value[i] : "";
+    return NULL;
+}
+
+int cli_fail (int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    fputs ("dealbook: ", stderr);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+    va_end (ap);
+    return code;
+}
+
+int cli_exit_code (int rc)
+{
+    switch (rc) {
+    case 0: return CLI_OK;
+    case DBK_EINVAL:
+    case DBK_EMALFORMED:
+    case DBK_ETOOBIG:
+    case DBK_EUNKNOWN_OP:
+    case DBK_EVERSION:
+    case DBK_ENOTFOUND: return CLI_REJECTED;
+    case DBK_ECONFLICT:
+    case DBK_EIDCONFLICT: return CLI_CONFLICT;
+    case DBK_ETIMEOUT: return CLI_UNREACHABLE;
+    default: return CLI_FAILED;
+    }
+}
+
+int cli_call_failed (const char *what, int rc, const dbk_client_t *c)
+{
+    const char *msg = c ? dbk_client_errmsg (c) : "";
+    if (rc == DBK_ETIMEOUT)
+        return cli_fail (CLI_UNREACHABLE, "%s: the event log is unreachable (%s)", what, msg);
+    return cli_fail (cli_exit_code (rc), "%s: %s%s%s", what, dbk_err_wire_name (rc),
+                     *msg ? ": " : "", msg);
+}
+
+void cli_print_json (json_t *v)
+{
+    if (!v)
+        return;
+    char *s = json_dumps (v, JSON_COMPACT);
+    if (s) {
+        puts (s);
+        free (s);
+    }
+    json_decref (v);
+}
+
+dbk_client_t *cli_log_client (const cli_t *cli)
+{
+    return dbk_client_new (cli->cfg.log_endpoint, cli->cfg.timeout_ms);
+}
+
+int cli_u64 (const char *s, uint64_t *out)
+{
+    if (!s || !*s || *s == '-')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull (s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void s_help (void)
+{
+    printf ("usage: dealbook <noun> <verb> [ARG...] [--flag value] [--json]\n\n"
+            "nouns:\n"
+            "  log       the event log: append, read, tail, status, verify, backup\n"
+            "  status    every service's STATUS (for now: the event log)\n"
+            "  help      dealbook help <noun>\n\n"
+            "common flags (each also an environment variable):\n");
+    dbk_config_print_usage (stdout);
+    printf ("  --json                     machine-readable output\n\n"
+            "exit codes: 0 done, 1 usage, 2 rejected, 3 conflict, 4 unreachable, 5 service "
+            "failed\n"
+            "example: dealbook log append account-42 account.registered '{\"name\":\"ACME\"}'\n");
+}
+
+/*  Split argv after the noun into verb, positionals and flags. Flags that
+    are configuration (--log, --data-dir, ...) go into cfg. */
+static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
+{
+    *verb = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp (a, "--json") == 0)
+            cli->json = true;
+        else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
+            cli->help = true;
+        else if (strncmp (a, "--", 2) == 0 && a[2]) {
+            const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+            int rc = dbk_config_flag (&cli->cfg, a, v);
+            if (rc < 0)
+                return cli_fail (CLI_USAGE, "bad or missing value for %s", a);
+            if (rc == 0) {
+                if (cli->nflags == CLI_MAX_FLAGS)
+                    return cli_fail (CLI_USAGE, "too many flags");
+                if (!v)
+                    return cli_fail (CLI_USAGE, "%s needs a value", a);
+                cli->flag[cli->nflags] = a;
+                cli->value[cli->nflags++] = v;
+            }
+            i++;
+        } else if (!*verb)
+            *verb = a;
+        else if (cli->nargs < CLI_MAX_ARGS)
+            cli->args[cli->nargs++] = a;
+        else
+            return cli_fail (CLI_USAGE, "too many arguments");
+    }
+    return 0;
+}
+
+int main (int argc, char **argv)
+{
+    cli_t cli;
+    memset (&cli, 0, sizeof cli);
+    const char *bad = NULL;
+    if (dbk_config_load (&cli.cfg, &bad))
+        return cli_fail (CLI_USAGE, "environment variable %s has an unusable value", bad);
+    cli.tty = isatty (1);
+    /*  the CLI is short-lived: CZMQ must not install its signal handlers
+        that would swallow Ctrl-C in `log tail` */
+    setenv ("ZSYS_SIGHANDLER", "false", 1);
+    if (argc < 2 || strcmp (argv[1], "help") == 0 || strcmp (argv[1], "--help") == 0 ||
+        strcmp (argv[1], "-h") == 0) {
+        if (argc >= 3 && strcmp (argv[2], "log") == 0)
+            cli_log_help ();
+        else
+            s_help ();
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (strcmp (argv[1], "--version") == 0) {
+        printf ("dealbook %s\n", DBK_VERSION);
+        return 0;
+    }
+    const char *noun = argv[1], *verb;
+    int rc = s_parse (&cli, argc - 2, argv + 2, &verb);
+    if (rc)
+        return rc;
+    if (strcmp (noun, "log") == 0)
+        return cli_log (&cli, verb);
+    if (strcmp (noun, "status") == 0) {
+        if (verb)
+            cli.args[cli.nargs++] = verb;
+        return cli_log (&cli, "status");
+    }
+    return cli_fail (CLI_USAGE, "unknown noun '%s' (try: dealbook help)", noun);
+}

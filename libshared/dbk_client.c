@@ -14,6 +14,7 @@ struct dbk_client {
     uint64_t rid;     /* id of the last request sent              */
     int timeout_ms;   /* how long to wait for an answer           */
     char errmsg[512]; /* message of the last failure              */
+    char endpoint[256]; /* where the service is                   */
 };
 
 dbk_client_t *dbk_client_new (const char *endpoint, int timeout_ms)
@@ -29,6 +30,7 @@ dbk_client_t *dbk_client_new (const char *endpoint, int timeout_ms)
         return NULL;
     }
     self->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+    snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     /*  ids start at a random point so that two clients sharing an identity
         by mistake, or a restarted client, do not confuse their answers */
     if (sodium_init () < 0) {
@@ -88,7 +90,7 @@ int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
         if (n <= 0) {
             char m[300];
             int len = snprintf (m, sizeof m, "no answer within %d ms from %s", self->timeout_ms,
-                                zsock_endpoint (self->dealer));
+                                self->endpoint);
             return s_fail (self, n < 0 ? DBK_EINTERRUPTED : DBK_ETIMEOUT, m, (size_t) len);
         }
         zmsg_t *msg = zmsg_recv (self->dealer);

@@ -684,9 +684,12 @@ static void s_job_finished (self_t *self, s_job_t *job)
                   (unsigned long long) checked, rc ? ", FAILED: " : "", (int) why_len, why);
     } else {
         char msg[300];
-        snprintf (msg, sizeof msg, "%s failed: %s%s", backup ? "backup" : "verify",
-                  dbk_strerror ((int) rc),
-                  rc == DBK_EINVAL ? " (the target already holds a copy)" : "");
+        if (rc == DBK_EINVAL)
+            snprintf (msg, sizeof msg, "the backup directory already holds a copy; choose a new "
+                                       "or empty directory");
+        else
+            snprintf (msg, sizeof msg, "%s failed: %s", backup ? "backup" : "verify",
+                      dbk_strerror ((int) rc));
         dbk_proto_error_begin (w, job->req.rid, (int) rc, msg, backup ? "path" : NULL, 0);
     }
     dbk_proto_send (self->router, &job->req, w);

@@ -1,0 +1,62 @@
+/*  cli.h - what the verbs of the dealbook CLI share: parsed arguments,
+    exit codes, output helpers.
+
+    Grammar: dealbook <noun> <verb> [ARG...] [--flag value] [--json]
+    Exit codes: 0 done, 1 usage, 2 rejected by validation or a rule (or a
+    log that fails verification), 3 conflict (expected version, duplicate),
+    4 a service unreachable, 5 the service failed (storage, disk full).
+*/
+#ifndef CLI_H
+#define CLI_H
+
+#include "dealbook/dbk_client.h"
+#include "dealbook/dbk_config.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_REJECTED = 2, CLI_CONFLICT = 3, CLI_UNREACHABLE = 4,
+       CLI_FAILED = 5 };
+
+#define CLI_MAX_ARGS 8
+#define CLI_MAX_FLAGS 16
+
+typedef struct {
+    const char *args[CLI_MAX_ARGS];   /* positional arguments after the verb */
+    int nargs;                        /* how many                            */
+    const char *flag[CLI_MAX_FLAGS];  /* flag names (without value)          */
+    const char *value[CLI_MAX_FLAGS]; /* their values (NULL for switches)    */
+    int nflags;                       /* how many                            */
+    bool json;                        /* --json                              */
+    bool help;                        /* --help                              */
+    bool tty;                         /* stdout is a terminal                */
+    dbk_config_t cfg;                 /* configuration (env + config flags)  */
+} cli_t;
+
+/*  Value of --name, or NULL. */
+const char *cli_flag (const cli_t *cli, const char *name);
+
+/*  Print "dealbook: <message>" on stderr and return `code`. */
+int cli_fail (int code, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+/*  Exit code for a DBK error code (validation 2, conflict 3, ...). */
+int cli_exit_code (int dbk_rc);
+
+/*  Report a failed call: the server's message (or the local reason) on
+    stderr, and the matching exit code. */
+int cli_call_failed (const char *what, int rc, const dbk_client_t *c);
+
+/*  Print a JSON value on one line to stdout (steals the reference). */
+void cli_print_json (json_t *v);
+
+/*  A connected client of the event log. */
+dbk_client_t *cli_log_client (const cli_t *cli);
+
+/*  Parse an unsigned integer argument; 0 or -1. */
+int cli_u64 (const char *s, uint64_t *out);
+
+/*  Verbs of the "log" noun. */
+int cli_log (cli_t *cli, const char *verb);
+void cli_log_help (void);
+
+#endif
