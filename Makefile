@@ -49,6 +49,7 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps test run bench fuzz format install clean
+.SECONDARY:
 all: $(DEPS_STAMP) $(BINS)
 
 # Missing Debian packages are installed (apt-get update first); the stamp

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The dealbook CLI end to end against a real event log: output, exit codes
+# (0 done, 1 usage, 2 rejected, 3 conflict, 4 unreachable) and error lines.
+set -euo pipefail
+BIN=${DBK_BIN_DIR:?}
+dir=$(mktemp -d /tmp/dbk-cli-XXXXXX)
+pid=
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+export DEALBOOK_DATA_DIR=$dir DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
+       DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_HEARTBEAT_MS=100 DEALBOOK_TIMEOUT_MS=3000
+"$BIN/dealbook-eventlog" 2>"$dir/log.err" &
+pid=$!
+db() { "$BIN/dealbook" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+expect_rc() { # expect_rc CODE cmd...
+    local want=$1; shift
+    set +e; "$@" >"$dir/out" 2>"$dir/err"; local rc=$?; set -e
+    [ "$rc" -eq "$want" ] || { cat "$dir/out" "$dir/err"; fail "'$*' exited $rc, wanted $want"; }
+}
+# wait for the log (no fixed sleep: retry STATUS until it answers)
+for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; done
+db log status >/dev/null || fail "log did not start"
+
+expect_rc 0 db log append account-1 account.registered '{"name":"上海建工集团","type":"general_contractor"}' --expect none
+grep -q '"seq":1' "$dir/out" && grep -q '"ver":1' "$dir/out" || fail "append output: $(cat "$dir/out")"
+expect_rc 3 db log append account-1 account.registered '{"name":"again"}' --expect none
+grep -q 'WRONG_EXPECTED_VERSION' "$dir/err" || fail "conflict message: $(cat "$dir/err")"
+expect_rc 0 db log append account-1 account.renamed '{"name":"SCG"}' --expect 1 --at 2025-03-01
+grep -q '"ver":2' "$dir/out" || fail "second append"
+id=0193a3b4-0000-7000-8000-000000000001
+expect_rc 0 db log append contact-9 contact.added '{"name":"王局长"}' --id $id
+expect_rc 0 db log append contact-9 contact.added '{"name":"王局长"}' --id $id   # idempotent
+grep -q '"seq":3' "$dir/out" || fail "idempotent re-append must answer the original seq"
+expect_rc 2 db log append Bad-Stream account.registered '{}'
+grep -q 'stream' "$dir/err" || fail "bad stream message"
+expect_rc 2 db log append account-2 NotAType '{}'
+expect_rc 2 db log append account-2 account.registered '[1,2]'
+expect_rc 2 db log append account-2 account.registered '{"unterminated'
+grep -q 'invalid JSON' "$dir/err" || fail "bad json message"
+expect_rc 1 db log append account-2 account.registered
+expect_rc 1 db log append account-2 account.registered '{}' --expect maybe
+expect_rc 1 db log frobnicate
+expect_rc 1 db nonsense
+
+expect_rc 0 db log read
+[ "$(wc -l <"$dir/out")" -eq 3 ] || fail "read should print 3 events, got $(wc -l <"$dir/out")"
+grep -q '"at":1740787200000' "$dir/out" || fail "--at 2025-03-01 must be 1740787200000 ms"
+expect_rc 0 db log read --type contact.
+[ "$(wc -l <"$dir/out")" -eq 1 ] || fail "type filter"
+expect_rc 0 db log read --stream account-1 --from 2
+[ "$(wc -l <"$dir/out")" -eq 1 ] && grep -q '"ver":2' "$dir/out" || fail "stream read"
+expect_rc 0 db log read --from 2 --limit 1
+[ "$(wc -l <"$dir/out")" -eq 1 ] && grep -q '"seq":2' "$dir/out" || fail "limit"
+/usr/bin/python3 - "$dir/out" <<'PY'
+import json, sys
+ev = json.loads(open(sys.argv[1]).read())
+for k in ("seq","id","stream","ver","type","ts","at","actor","corr","cause","schema","data","prev","hash"):
+    assert k in ev, k
+PY
+
+expect_rc 0 db log status --json
+grep -q '"head": *3' "$dir/out" || fail "status head: $(cat "$dir/out")"
+expect_rc 0 db log verify
+grep -q 'valid, 3 events' "$dir/out" || fail "verify output"
+expect_rc 0 db log backup "$dir/backup"
+expect_rc 2 db log backup "$dir/backup"   # never overwrite a copy
+[ -f "$dir/backup/data.mdb" ] || fail "backup file"
+
+# tail: the last events, then live ones, exits after --limit
+db log tail --from 1 --limit 5 >"$dir/tail" 2>"$dir/tail.err" &
+tail_pid=$!
+db log append account-3 account.registered '{"name":"live one"}' >/dev/null
+db log append account-3 account.archived '{}' >/dev/null
+wait $tail_pid || fail "tail exited non-zero: $(cat "$dir/tail.err")"
+[ "$(wc -l <"$dir/tail")" -eq 5 ] || fail "tail printed $(wc -l <"$dir/tail") lines"
+awk -F'"seq":' '{split($2,a,","); print a[1]}' "$dir/tail" | tr '\n' ' ' | grep -q '^1 2 3 4 5 $' \
+    || fail "tail order: $(cat "$dir/tail")"
+
+expect_rc 0 db help log
+expect_rc 0 db log append --help
+kill -9 $pid; wait $pid 2>/dev/null || true; pid=
+DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db log status
+grep -q 'unreachable' "$dir/err" || fail "unreachable message"
+echo "cli: all checks passed"
