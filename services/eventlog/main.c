@@ -47,8 +47,15 @@ int main (int argc, char **argv)
         return 1;
     }
     zstr_free (&ready);
-    while (!zsys_interrupted)
-        zclock_sleep (100);
+    /*  wait for SIGINT / SIGTERM (zsys turns them into an interrupted poll)
+        or for the actor to die */
+    zpoller_t *poller = zpoller_new (server, NULL);
+    while (!zsys_interrupted) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == server || zpoller_terminated (poller))
+            break;
+    }
+    zpoller_destroy (&poller);
     zactor_destroy (&server);
     return 0;
 }
