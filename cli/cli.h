@@ -15,8 +15,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-enum { CLI_OK = 0, CLI_USAGE = 1, CLI_REJECTED = 2, CLI_CONFLICT = 3, CLI_UNREACHABLE = 4,
-       CLI_FAILED = 5 };
+enum {
+    CLI_OK = 0,
+    CLI_USAGE = 1,
+    CLI_REJECTED = 2,
+    CLI_CONFLICT = 3,
+    CLI_UNREACHABLE = 4,
+    CLI_FAILED = 5
+};
 
 #define CLI_MAX_ARGS 8
 #define CLI_MAX_FLAGS 16

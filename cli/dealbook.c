@@ -36,17 +36,22 @@ int cli_fail (int code, const char *fmt, ...)
 int cli_exit_code (int rc)
 {
     switch (rc) {
-    case 0: return CLI_OK;
+    case 0:
+        return CLI_OK;
     case DBK_EINVAL:
     case DBK_EMALFORMED:
     case DBK_ETOOBIG:
     case DBK_EUNKNOWN_OP:
     case DBK_EVERSION:
-    case DBK_ENOTFOUND: return CLI_REJECTED;
+    case DBK_ENOTFOUND:
+        return CLI_REJECTED;
     case DBK_ECONFLICT:
-    case DBK_EIDCONFLICT: return CLI_CONFLICT;
-    case DBK_ETIMEOUT: return CLI_UNREACHABLE;
-    default: return CLI_FAILED;
+    case DBK_EIDCONFLICT:
+        return CLI_CONFLICT;
+    case DBK_ETIMEOUT:
+        return CLI_UNREACHABLE;
+    default:
+        return CLI_FAILED;
     }
 }
 

@@ -89,8 +89,7 @@ static int s_from_page (dbk_sub_t *self, dbk_event_t *ev)
         const uint8_t *rec;
         size_t len;
         size_t i = self->page_i++;
-        if (dbk_page_record (&self->page, i, &rec, &len) ||
-            dbk_event_decode_record (rec, len, ev))
+        if (dbk_page_record (&self->page, i, &rec, &len) || dbk_event_decode_record (rec, len, ev))
             return DBK_EMALFORMED;
         if (ev->seq <= self->pos)
             continue;
@@ -142,7 +141,7 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
         }
         int64_t left = deadline - zclock_mono ();
         zmq_pollitem_t item = {zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll (&item, 1, left > 0 ? (long) left : 0);
+        int n = zmq_poll (&item, 1, left > 0 ? (long)left : 0);
         if (n < 0)
             return DBK_EINTERRUPTED;
         if (n == 0)

@@ -1,0 +1,222 @@
+/*  libshared modules without a suite of their own: JSON, configuration,
+    logging levels, LMDB helpers and checkpoints, the socket factory. */
+#include "support/testlib.h"
+
+#include "dealbook/dbk_config.h"
+#include "dealbook/dbk_json.h"
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_logging.h"
+#include "dealbook/dbk_sock.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *s_roundtrip (const char *text)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    char err[200];
+    cr_assert_eq (dbk_json_to_mp (text, strlen (text), w, err, sizeof err), 0, "%s", err);
+    json_t *j = dbk_json_from_mp (dbk_wr_data (w), dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    return j;
+}
+
+Test (json, object_survives_a_round_trip_through_msgpack)
+{
+    const char *text = "{\"name\":\"上海建工\",\"amount\":320000000,\"neg\":-5,\"ratio\":0.25,"
+                       "\"ok\":true,\"none\":null,\"tags\":[\"a\",1,{\"b\":false}]}";
+    json_t *want = json_loads (text, 0, NULL);
+    json_t *got = s_roundtrip (text);
+    cr_assert_not_null (got);
+    cr_assert (json_equal (want, got), "round trip changed the value");
+    json_decref (want);
+    json_decref (got);
+}
+
+Test (json, keys_keep_their_document_order)
+{
+    json_t *got = s_roundtrip ("{\"z\":1,\"a\":2,\"m\":3}");
+    char *s = json_dumps (got, JSON_COMPACT);
+    cr_assert_str_eq (s, "{\"z\":1,\"a\":2,\"m\":3}");
+    free (s);
+    json_decref (got);
+}
+
+Test (json, invalid_text_is_refused_with_its_position)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    char err[200];
+    cr_assert_eq (dbk_json_to_mp ("{\"a\": tru}", 10, w, err, sizeof err), DBK_EINVAL);
+    cr_assert (strstr (err, "line 1") != NULL, "%s", err);
+    cr_assert_eq (dbk_json_to_mp ("{\"a\":1,\"a\":2}", 13, w, err, sizeof err), DBK_EINVAL,
+                  "duplicate keys must be refused");
+    dbk_wr_destroy (&w);
+}
+
+Test (json, bin_becomes_base64_and_non_string_keys_are_refused)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_bin (w, "\x01\x02\x03", 3);
+    json_t *j = dbk_json_from_mp (dbk_wr_data (w), dbk_wr_size (w));
+    cr_assert_str_eq (json_string_value (j), "AQID");
+    json_decref (j);
+    dbk_wr_reset (w);
+    dbk_wr_map (w, 1);
+    dbk_wr_u64 (w, 7);
+    dbk_wr_u64 (w, 8);
+    cr_assert_null (dbk_json_from_mp (dbk_wr_data (w), dbk_wr_size (w)));
+    dbk_wr_destroy (&w);
+}
+
+Test (json, event_shows_ids_as_uuids_and_hashes_as_hex)
+{
+    dbk_wr_t *buf = dbk_wr_new (), *rec = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "account.registered", 42, "hello", buf);
+    ev.seq = 1;
+    ev.ver = 1;
+    ev.ts = ev.at = 1700000000000;
+    ev.stream = "account-1";
+    ev.stream_len = 9;
+    uint8_t zero[32] = {0};
+    dbk_event_write_record (rec, &ev, zero);
+    dbk_event_t back;
+    cr_assert_eq (dbk_event_decode_record (dbk_wr_data (rec), dbk_wr_size (rec), &back), 0);
+    json_t *j = dbk_json_from_event (&back);
+    cr_assert_not_null (j);
+    char uuid[37];
+    dbk_uuid_format (ev.id, uuid);
+    cr_assert_str_eq (json_string_value (json_object_get (j, "id")), uuid);
+    cr_assert_eq (strlen (json_string_value (json_object_get (j, "hash"))), 64);
+    cr_assert (json_is_null (json_object_get (j, "corr")));
+    cr_assert_eq (json_integer_value (json_object_get (json_object_get (j, "data"), "n")), 42);
+    json_decref (j);
+    dbk_wr_destroy (&buf);
+    dbk_wr_destroy (&rec);
+}
+
+Test (config, environment_sets_and_flags_override)
+{
+    setenv ("DEALBOOK_LOG_ENDPOINT", "tcp://127.0.0.1:9999", 1);
+    setenv ("DEALBOOK_LOG_LEVEL", "debug", 1);
+    setenv ("DEALBOOK_DURABLE", "0", 1);
+    dbk_config_t cfg;
+    cr_assert_eq (dbk_config_load (&cfg, NULL), 0);
+    cr_assert_str_eq (cfg.log_endpoint, "tcp://127.0.0.1:9999");
+    cr_assert_eq (cfg.log_level, DBK_LOG_DEBUG);
+    cr_assert_eq (cfg.durable, false);
+    cr_assert_str_eq (cfg.pub_endpoint, DBK_DEFAULT_PUB_ENDPOINT);
+    cr_assert_eq (dbk_config_flag (&cfg, "--log", "ipc:///tmp/x"), 1);
+    cr_assert_str_eq (cfg.log_endpoint, "ipc:///tmp/x");
+    cr_assert_eq (dbk_config_flag (&cfg, "--not-a-config-flag", "x"), 0);
+    cr_assert_eq (dbk_config_flag (&cfg, "--heartbeat-ms", "soon"), DBK_EINVAL);
+    cr_assert_eq (dbk_config_flag (&cfg, "--map-size", NULL), DBK_EINVAL);
+}
+
+Test (config, unusable_environment_value_is_named)
+{
+    setenv ("DEALBOOK_HEARTBEAT_MS", "-3", 1);
+    dbk_config_t cfg;
+    const char *bad = NULL;
+    cr_assert_eq (dbk_config_load (&cfg, &bad), DBK_EINVAL);
+    cr_assert_str_eq (bad, "DEALBOOK_HEARTBEAT_MS");
+}
+
+Test (config, defaults_need_no_environment)
+{
+    unsetenv ("DEALBOOK_DATA_DIR");
+    unsetenv ("DEALBOOK_LOG_ENDPOINT");
+    dbk_config_t cfg;
+    cr_assert_eq (dbk_config_load (&cfg, NULL), 0);
+    cr_assert_str_eq (cfg.data_dir, DBK_DEFAULT_DATA_DIR);
+    cr_assert_str_eq (cfg.log_endpoint, DBK_DEFAULT_LOG_ENDPOINT);
+    cr_assert (cfg.durable);
+    char dir[2048];
+    cr_assert_eq (dbk_config_service_dir (&cfg, "eventlog", dir, sizeof dir), 0);
+    cr_assert_str_eq (dir, DBK_DEFAULT_DATA_DIR "/eventlog");
+}
+
+Test (logging, levels_parse_and_unknown_is_refused)
+{
+    cr_assert_eq (dbk_level_parse ("error"), DBK_LOG_ERROR);
+    cr_assert_eq (dbk_level_parse ("warning"), DBK_LOG_WARNING);
+    cr_assert_eq (dbk_level_parse ("info"), DBK_LOG_INFO);
+    cr_assert_eq (dbk_level_parse ("debug"), DBK_LOG_DEBUG);
+    cr_assert_eq (dbk_level_parse ("loud"), -1);
+    cr_assert_eq (dbk_level_parse (NULL), -1);
+}
+
+Test (lmdb, checkpoint_commits_and_aborts_with_the_changes)
+{
+    char *dir = tl_tmpdir ("ckpt");
+    MDB_env *env;
+    cr_assert_eq (dbk_lmdb_open (&env, dir, 1 << 20, 4, true), 0);
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "model", MDB_CREATE, &dbi), 0);
+    uint64_t seq = 99;
+    cr_assert_eq (dbk_checkpoint_get (txn, dbi, &seq), 0);
+    cr_assert_eq (seq, 0, "a missing checkpoint reads as 0");
+    cr_assert_eq (dbk_checkpoint_put (txn, dbi, 7), 0);
+    cr_assert_eq (mdb_txn_commit (txn), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (dbk_checkpoint_put (txn, dbi, 8), 0);
+    mdb_txn_abort (txn); /* the change and its checkpoint vanish together */
+    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq (dbk_checkpoint_get (txn, dbi, &seq), 0);
+    cr_assert_eq (seq, 7);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+    tl_rmtree (dir);
+    free (dir);
+}
+
+Test (lmdb, map_grows_and_errors_map_to_dbk_codes)
+{
+    char *dir = tl_tmpdir ("grow");
+    MDB_env *env;
+    cr_assert_eq (dbk_lmdb_open (&env, dir, 1 << 16, 2, false), 0);
+    uint64_t size = 0;
+    cr_assert_eq (dbk_lmdb_grow (env, &size), 0);
+    cr_assert_geq (size, 1 << 17);
+    mdb_env_close (env);
+    cr_assert_eq (dbk_lmdb_err (MDB_MAP_FULL), DBK_EMAPFULL);
+    cr_assert_eq (dbk_lmdb_err (ENOSPC), DBK_ENOSPC);
+    cr_assert_eq (dbk_lmdb_err (EFBIG), DBK_ENOSPC);
+    cr_assert_eq (dbk_lmdb_err (MDB_NOTFOUND), DBK_ENOTFOUND);
+    cr_assert_eq (dbk_lmdb_err (MDB_CORRUPTED), DBK_ECORRUPT);
+    cr_assert_eq (dbk_lmdb_err (EACCES), DBK_EIO);
+    uint8_t b[8];
+    dbk_be64_put (b, 0x0102030405060708ULL);
+    cr_assert_eq (b[0], 1);
+    cr_assert_eq (dbk_be64_get (b), 0x0102030405060708ULL);
+    tl_rmtree (dir);
+    free (dir);
+}
+
+Test (sock, factory_binds_and_connects_and_reports_failure)
+{
+    char *dir = tl_tmpdir ("sock");
+    char ep[600];
+    snprintf (ep, sizeof ep, "ipc://%s/sub/dir/x.sock", dir);
+    dbk_sockcfg_t srv = {.type = ZMQ_ROUTER, .endpoint = ep, .bind = true};
+    zsock_t *r = dbk_sock_new (&srv);
+    cr_assert_not_null (r, "ipc bind must create the socket's directory");
+    dbk_sockcfg_t cli = {.type = ZMQ_DEALER, .endpoint = ep, .bind = false};
+    zsock_t *d = dbk_sock_new (&cli);
+    cr_assert_not_null (d);
+    zstr_send (d, "hello");
+    zsock_set_rcvtimeo (r, 5000);
+    zmsg_t *m = zmsg_recv (r);
+    cr_assert_not_null (m);
+    cr_assert_eq (zmsg_size (m), 2);
+    zmsg_destroy (&m);
+    dbk_sockcfg_t bad = {.type = ZMQ_ROUTER, .endpoint = "nonsense://x", .bind = true};
+    cr_assert_null (dbk_sock_new (&bad));
+    zsock_destroy (&d);
+    zsock_destroy (&r);
+    tl_rmtree (dir);
+    free (dir);
+}
