@@ -207,7 +207,9 @@ static int s_read (cli_t *cli)
             else if (!(code = s_print_event (&ev)))
                 printed++;
         }
-        bool done = stream ? page.count < rq.limit : page.last >= page.head || page.last == 0;
+        /*  pages are cut by bytes too: by stream only an empty page is the
+            end; by seq, `last` says how far the log was examined */
+        bool done = stream ? page.count == 0 : page.last >= page.head || page.last == 0;
         from = stream ? from + page.count : page.last + 1;
         dbk_doc_destroy (&reply);
         if (done)

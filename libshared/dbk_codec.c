@@ -400,21 +400,40 @@ const dbk_obj_t *dbk_obj_val_at (const dbk_obj_t *map, size_t i)
     return (const dbk_obj_t *) &MO (map)->via.map.ptr[i].val;
 }
 
+/*  Order of str keys for sorting: by length, then bytes. */
+static int s_str_key_cmp (const void *a, const void *b)
+{
+    const msgpack_object *x = *(const msgpack_object *const *) a;
+    const msgpack_object *y = *(const msgpack_object *const *) b;
+    if (x->via.str.size != y->via.str.size)
+        return x->via.str.size < y->via.str.size ? -1 : 1;
+    return x->via.str.size ? memcmp (x->via.str.ptr, y->via.str.ptr, x->via.str.size) : 0;
+}
+
 bool dbk_obj_has_dup_keys (const dbk_obj_t *map)
 {
     size_t n = dbk_obj_len (map);
     if (dbk_obj_type (map) != DBK_T_MAP || n < 2)
         return false;
     const msgpack_object_kv *kv = MO (map)->via.map.ptr;
-    /*  maps from outside are small (envelopes, requests); quadratic is fine
-        up to the validator's size cap, but cap the work for huge maps */
-    if (n > 4096)
-        return false;
+    const msgpack_object *small[32]; /* envelopes, requests: no allocation */
+    const msgpack_object **keys = small;
+    /*  sort the str keys and compare neighbours: O(n log n), where comparing
+        every pair would let one 8 MB frame cost billions of comparisons (and
+        skipping large maps would let their duplicates through) */
+    if (n > sizeof small / sizeof small[0] && !(keys = malloc (n * sizeof *keys)))
+        return true; /* cannot tell: refuse the map rather than pass it */
+    size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++)
-            if (msgpack_object_equal (kv[i].key, kv[j].key))
-                return true;
-    return false;
+        if (kv[i].key.type == MSGPACK_OBJECT_STR)
+            keys[m++] = &kv[i].key;
+    qsort (keys, m, sizeof *keys, s_str_key_cmp);
+    bool dup = false;
+    for (size_t i = 1; i < m && !dup; i++)
+        dup = s_str_key_cmp (&keys[i - 1], &keys[i]) == 0;
+    if (keys != small)
+        free (keys);
+    return dup;
 }
 
 /*  ---- writer ---- */

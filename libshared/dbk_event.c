@@ -40,8 +40,12 @@ bool dbk_stream_name_valid (const char *s, size_t n)
     const char *dash = memchr (s, '-', n);
     if (!dash || !s_ident (s, (size_t) (dash - s), false) || dash == s + n - 1)
         return false;
-    for (const char *p = dash + 1; p < s + n; p++)
-        if ((unsigned char) *p <= 0x20 || *p == 0x7f)
+    /*  no space, no C0 / DEL, and no C1 control (U+0080..U+009F, which
+        UTF-8 writes as 0xc2 0x80..0x9f) */
+    for (const unsigned char *p = (const unsigned char *) dash + 1;
+         p < (const unsigned char *) s + n; p++)
+        if (*p <= 0x20 || *p == 0x7f || (*p == 0xc2 && p + 1 < (const unsigned char *) s + n &&
+                                         p[1] >= 0x80 && p[1] <= 0x9f))
             return false;
     return true;
 }

@@ -5,7 +5,10 @@
 #include <czmq.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 int dbk_lmdb_err (int rc)
 {
@@ -23,6 +26,33 @@ int dbk_lmdb_err (int rc)
     case MDB_VERSION_MISMATCH: return DBK_ECORRUPT;
     default: return DBK_EIO;
     }
+}
+
+/*  Less free space than this after a short write: the disk is full. */
+#define S_FULL_MARGIN (1u << 20)
+
+int dbk_lmdb_write_err (MDB_env *env, int rc)
+{
+    if (rc != EIO)
+        return dbk_lmdb_err (rc);
+    /*  a write that does not fit first writes what fits, and LMDB turns
+        that short count into EIO; only the next write would see ENOSPC or
+        EFBIG. So look at what is left once the write failed. */
+    mdb_filehandle_t fd;
+    struct stat st;
+    if (mdb_env_get_fd (env, &fd) != 0 || fstat (fd, &st) != 0)
+        return DBK_EIO;
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (uint64_t) st.st_size >= (uint64_t) rl.rlim_cur)
+        return DBK_ENOSPC;
+    struct statvfs vfs;
+    if (fstatvfs (fd, &vfs) == 0) {
+        uint64_t blocks = geteuid () == 0 ? vfs.f_bfree : vfs.f_bavail;
+        if (blocks * vfs.f_frsize < S_FULL_MARGIN)
+            return DBK_ENOSPC;
+    }
+    return DBK_EIO;
 }
 
 int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,

@@ -10,7 +10,7 @@ int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
     memset (req, 0, sizeof *req);
     zmsg_t *msg = zmsg_recv (router);
     if (!msg)
-        return -1;
+        return DBK_EINTERRUPTED; /* not -1: that is DBK_EINVAL, a missing op */
     /*  the last frame is the body; everything before it is envelope */
     zframe_t *body = zmsg_last (msg);
     if (!body || zmsg_size (msg) < 2) {
@@ -29,8 +29,8 @@ int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
     if (rc)
         return rc == DBK_ENOMEM ? DBK_ETOOBIG : rc;
     req->root = dbk_doc_root (req->doc);
-    if (dbk_obj_type (req->root) != DBK_T_MAP)
-        return DBK_EMALFORMED;
+    if (dbk_obj_type (req->root) != DBK_T_MAP || dbk_obj_has_dup_keys (req->root))
+        return DBK_EMALFORMED; /* a repeated key would be ambiguous: refuse it */
     req->rid = dbk_obj_get (req->root, "rid");
     const dbk_obj_t *v = dbk_obj_get (req->root, "v");
     uint64_t version;

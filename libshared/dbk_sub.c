@@ -17,9 +17,12 @@
 
 struct dbk_sub {
     dbk_client_t *client;  /* READ requests                         */
+    char *log_endpoint;    /* to reconnect the client               */
+    int timeout_ms;        /* READ answer timeout                   */
     zsock_t *sub;          /* the whole PUB stream                  */
     uint64_t pos;          /* last seq delivered                    */
     uint64_t head;         /* highest head seen                     */
+    uint64_t pub_max;      /* highest seq seen on the PUB stream    */
     bool need_read;        /* behind: read before trusting PUB      */
     uint32_t page_size;    /* events per READ                       */
     dbk_doc_t *page_doc;   /* the READ page being handed out        */
@@ -44,8 +47,10 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
     /*  subscribe before the first READ, so that nothing published after
         that READ's snapshot can slip between the two */
     self->sub = dbk_sock_new (&sc);
-    self->client = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms ? cfg->timeout_ms : 5000);
-    if (!self->sub || !self->client) {
+    self->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
+    self->log_endpoint = cfg->log_endpoint ? strdup (cfg->log_endpoint) : NULL;
+    self->client = dbk_client_new (cfg->log_endpoint, self->timeout_ms);
+    if (!self->sub || !self->log_endpoint || !self->client) {
         dbk_sub_destroy (&self);
         return NULL;
     }
@@ -61,6 +66,7 @@ void dbk_sub_destroy (dbk_sub_t **self_p)
     if (self_p && *self_p) {
         dbk_sub_t *self = *self_p;
         dbk_client_destroy (&self->client);
+        free (self->log_endpoint);
         zsock_destroy (&self->sub);
         dbk_doc_destroy (&self->page_doc);
         zmsg_destroy (&self->live);
@@ -112,7 +118,22 @@ static int s_read (dbk_sub_t *self)
     int rc = dbk_client_read (self->client, &rq, &self->page_doc, &self->page);
     if (rc) {
         s_drop_page (self);
+        if (rc == DBK_ETIMEOUT) {
+            /*  Lazy Pirate: a DEALER keeps the requests it could not
+                deliver and sends them all once the log is back, which
+                then serves a page for each retry nobody waits for any
+                more. A new socket (linger 0) drops them. */
+            dbk_client_t *fresh = dbk_client_new (self->log_endpoint, self->timeout_ms);
+            if (fresh) {
+                dbk_client_destroy (&self->client);
+                self->client = fresh;
+            }
+        }
         return rc == DBK_ETIMEOUT ? DBK_EIO : rc;
+    }
+    if (self->page.head < self->pos) {
+        s_drop_page (self);
+        return DBK_ECORRUPT; /* the log is behind our checkpoint */
     }
     s_saw_head (self, self->page.head);
     /*  caught up once this page is handed out, unless the head is beyond
@@ -159,6 +180,16 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
             uint64_t head;
             if (dbk_doc_parse (zframe_data (body), zframe_size (body), &doc) == 0 &&
                 dbk_obj_u64 (dbk_obj_get (dbk_doc_root (doc), "head"), &head) == 0) {
+                /*  PUB keeps order: a heartbeat below an event the same
+                    stream carried earlier means the log went back in time
+                    (restored, or lost unsynced events). A heartbeat below
+                    what READ delivered may merely be old: not compared. */
+                if (head < self->pub_max) {
+                    dbk_doc_destroy (&doc);
+                    zmsg_destroy (&msg);
+                    self->pub_max = head;
+                    return DBK_ECORRUPT;
+                }
                 s_saw_head (self, head);
                 if (head > self->pos) {
                     self->stats.gaps++;
@@ -174,6 +205,8 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
             continue; /* not an event record: ignore it */
         }
         s_saw_head (self, ev->seq);
+        if (ev->seq > self->pub_max)
+            self->pub_max = ev->seq;
         if (ev->seq <= self->pos) {
             self->stats.duplicates++;
             zmsg_destroy (&msg);

@@ -28,6 +28,13 @@ int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned
     MDB_INVALID -> DBK_ECORRUPT, anything else -> DBK_EIO. */
 int dbk_lmdb_err (int rc);
 
+/*  Map the error of a write (mdb_put, mdb_txn_commit) on `env`: as
+    dbk_lmdb_err, except that LMDB reports a write cut short by a full
+    disk or the file-size limit as a plain EIO ("short write"); when the
+    data file stands at RLIMIT_FSIZE or its file system has (almost) no
+    space left, that EIO is DBK_ENOSPC. */
+int dbk_lmdb_write_err (MDB_env *env, int rc);
+
 /*  Double the map (no transaction of this process may be open). Returns 0
     or a DBK code; *new_size receives the new size when not NULL. */
 int dbk_lmdb_grow (MDB_env *env, uint64_t *new_size);

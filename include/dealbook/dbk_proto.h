@@ -43,7 +43,8 @@ typedef struct {
 } dbk_req_t;
 
 /*  Receive one request from `router` (blocking; poll first). Returns 0
-    with req filled; -1 if interrupted / nothing to read; or a negative
+    with req filled; DBK_EINTERRUPTED if interrupted / nothing to read
+    (never -1, which is DBK_EINVAL); or a negative
     DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION, DBK_EINVAL for a
     missing op) with req->envelope set so that the caller can answer the
     error with dbk_proto_send_error. Always dbk_req_release afterwards. */

@@ -34,11 +34,17 @@ typedef struct {
 dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg);
 void dbk_sub_destroy (dbk_sub_t **self_p);
 
-/*  The next event, waiting up to timeout_ms (0: don't wait). Returns 0
-    with *ev filled (its views stay valid until the next call);
+/*  The next event, waiting up to timeout_ms for the PUB stream (0: don't
+    wait for it). When it must READ (catching up, repairing a gap) the
+    READ itself may take up to cfg->timeout_ms if the log is slow or down.
+    Returns 0 with *ev filled (its views stay valid until the next call);
     DBK_ETIMEOUT when nothing came in time (caught up: not an error);
-    another DBK code if the log cannot be read (unreachable READ,
-    malformed data). After an error the subscriber stays usable. */
+    DBK_EIO if the log cannot be reached for a READ; DBK_ECORRUPT if the
+    log's head is below our position (the log was restored from an older
+    backup or lost unsynced events: the owner's read model is ahead of the
+    log and must be rebuilt) or a READ page is not contiguous; another DBK
+    code for malformed answers. After an error the subscriber stays
+    usable. */
 int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms);
 
 /*  Raw bytes of the event last returned by dbk_sub_next (borrowed, same

@@ -20,7 +20,9 @@
 
 #include <sodium.h>
 
-#define S_LINGER_MS 1          /* longest wait for clients to come back    */
+#define S_LINGER_MIN_US 1000   /* wait for clients to come back at least   */
+#define S_LINGER_MAX_US 5000   /* ... and at most (else: the last commit's time) */
+#define S_PROBE_US 100000      /* after a wait in vain, try again after this */
 #define S_MAX_PENDING 4096     /* requests in one group commit             */
 #define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
 #define S_MAX_STREAMS 64       /* streams in one APPEND                    */
@@ -43,6 +45,7 @@ typedef struct {
     int rc;                   /* result                                     */
     uint64_t current;         /* stream version, on DBK_ECONFLICT           */
     size_t bad;               /* batch that failed                          */
+    uint64_t who;             /* hash of the routing envelope: the client   */
 } s_append_t;
 
 typedef struct {
@@ -75,8 +78,14 @@ typedef struct {
     s_append_t **pending;    /* APPENDs waiting for the group commit      */
     size_t npending;         /* how many                                  */
     size_t pending_events;   /* their events                              */
-    size_t expected;         /* APPENDs answered by the last commit       */
-    int64_t linger_until;    /* wait for returning clients until (mono)   */
+    uint64_t *awaited;       /* clients answered by the last commit (sorted) */
+    bool *returned;          /* ... which of them sent an APPEND since     */
+    size_t nawaited;         /* how many                                  */
+    size_t awaiting;         /* of which not back yet                     */
+    int64_t linger_until;    /* wait for them until (zclock_usecs)        */
+    bool waiting;            /* this time the loop waits for them         */
+    bool wait_ok;            /* the last wait was not in vain             */
+    int64_t next_probe;      /* when not waiting: try a wait again then   */
     int64_t next_heartbeat;  /* mono ms                                   */
     int64_t started;         /* mono ms at start                          */
     s_job_t jobs[S_MAX_JOBS]; /* running verify / backup jobs             */
@@ -111,6 +120,8 @@ static void s_self_destroy (self_t **self_p)
             dbk_req_release (&self->jobs[i].req);
         }
     free (self->pending);
+    free (self->awaited);
+    free (self->returned);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     eventlog_store_close (&self->store);
@@ -131,8 +142,12 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
     self->started = zclock_mono ();
     self->wr = dbk_wr_new ();
     self->page = dbk_wr_new ();
+    self->wait_ok = true;
     self->pending = calloc (S_MAX_PENDING, sizeof *self->pending);
-    if (sodium_init () < 0 || !self->wr || !self->page || !self->pending) {
+    self->awaited = calloc (S_MAX_PENDING, sizeof *self->awaited);
+    self->returned = calloc (S_MAX_PENDING, sizeof *self->returned);
+    if (sodium_init () < 0 || !self->wr || !self->page || !self->pending || !self->awaited ||
+        !self->returned) {
         snprintf (why, whysz, "out of memory");
         s_self_destroy (&self);
         return NULL;
@@ -163,6 +178,7 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
         s_self_destroy (&self);
         return NULL;
     }
+    zsock_set_rcvtimeo (self->router, 0); /* the loop drains it without blocking */
     self->pub = dbk_sock_new (&pub_cfg);
     if (!self->pub) {
         snprintf (why, whysz, "cannot bind %s: %s", cfg->pub_endpoint, zmq_strerror (errno));
@@ -373,7 +389,15 @@ static void s_reply_append (self_t *self, s_append_t *a)
                                    : dbk_strerror (a->rc),
                                NULL, 0);
     }
-    dbk_proto_send (self->router, &a->req, w);
+    /*  the append is destroyed right after: its envelope leaves with the
+        reply rather than a copy of it (as dbk_proto_send would make) */
+    zmsg_t *out = a->req.envelope;
+    a->req.envelope = NULL;
+    if (out) {
+        zmsg_addmem (out, dbk_wr_data (w), dbk_wr_size (w));
+        zmsg_send (&out, self->router); /* never blocks: ROUTER drops instead */
+        zmsg_destroy (&out);
+    }
 }
 
 static void s_job_finished (self_t *self, s_job_t *job);
@@ -406,12 +430,94 @@ static void s_publish (self_t *self)
     }
 }
 
+/*  ---- who the group commit waits for ----
+
+    Synchronous clients answered by a commit send their next APPEND about
+    one round trip later; if the log committed whatever had arrived, they
+    would split into groups that alternate commits (each waiting for the
+    other's fsync). So after a commit the loop waits for the clients it
+    has just answered - by identity, not by count, so that a second group
+    whose requests queued during the commit cannot stand in for them - at
+    most the commit's own duration (clamped to S_LINGER_MIN_US ..
+    S_LINGER_MAX_US). Under a light load of occasional appends nobody is
+    coming back and a wait would only add latency: after a wait in vain
+    the loop commits at once, trying a wait again every S_PROBE_US. */
+
+static uint64_t s_envelope_hash (zmsg_t *envelope)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (zframe_t *f = zmsg_first (envelope); f; f = zmsg_next (envelope)) {
+        const uint8_t *b = zframe_data (f);
+        for (size_t i = 0, n = zframe_size (f); i < n; i++)
+            h = (h ^ b[i]) * 1099511628211u;
+        h = (h ^ 0xff) * 1099511628211u;
+    }
+    return h;
+}
+
+static int s_cmp_u64 (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/*  awaited[0..n) holds the clients just answered: sort, dedupe, wait. */
+static void s_await (self_t *self, size_t n, int64_t commit_us)
+{
+    qsort (self->awaited, n, sizeof *self->awaited, s_cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || self->awaited[k - 1] != self->awaited[i])
+            self->awaited[k++] = self->awaited[i];
+    memset (self->returned, 0, k * sizeof *self->returned);
+    self->nawaited = self->awaiting = k;
+    int64_t linger = commit_us < S_LINGER_MIN_US   ? S_LINGER_MIN_US
+                     : commit_us > S_LINGER_MAX_US ? S_LINGER_MAX_US
+                                                   : commit_us;
+    int64_t now = zclock_usecs ();
+    self->waiting = k > 0 && (self->wait_ok || now >= self->next_probe);
+    if (self->waiting && !self->wait_ok)
+        self->next_probe = now + S_PROBE_US;
+    self->linger_until = self->waiting ? now + linger : now;
+}
+
+/*  Is the group commit due? Learns whether waiting is worth it. */
+static bool s_commit_due (self_t *self)
+{
+    if (!self->npending)
+        return false;
+    if (self->awaiting > 0 && zclock_usecs () < self->linger_until)
+        return false;
+    if (self->waiting)
+        self->wait_ok = self->awaiting == 0; /* everyone came back in time */
+    self->waiting = false;
+    return true;
+}
+
+/*  An APPEND came from client `who`. */
+static void s_client_back (self_t *self, uint64_t who)
+{
+    size_t lo = 0, hi = self->nawaited;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (self->awaited[mid] < who)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < self->nawaited && self->awaited[lo] == who && !self->returned[lo]) {
+        self->returned[lo] = true;
+        self->awaiting--;
+    }
+}
+
 /*  One write transaction and one durable commit for every APPEND waiting;
     answers only after the commit, then publishes. */
 static void s_commit (self_t *self)
 {
     if (self->npending == 0)
         return;
+    int64_t started = zclock_usecs ();
     int rc = 0;
     for (int attempt = 0; attempt <= S_GROW_RETRIES; attempt++) {
         rc = eventlog_store_begin (self->store);
@@ -448,13 +554,13 @@ static void s_commit (self_t *self)
         self->count.events += eventlog_store_published (self->store);
     }
     for (size_t i = 0; i < self->npending; i++) {
+        self->awaited[i] = self->pending[i]->who;
         s_reply_append (self, self->pending[i]);
         s_append_destroy (&self->pending[i]);
     }
-    self->expected = self->npending;
+    s_await (self, self->npending, zclock_usecs () - started);
     self->npending = 0;
     self->pending_events = 0;
-    self->linger_until = zclock_mono () + S_LINGER_MS;
     if (!rc)
         s_publish (self);
 }
@@ -477,6 +583,8 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
         s_append_destroy (&a);
         return;
     }
+    a->who = s_envelope_hash (a->req.envelope);
+    s_client_back (self, a->who);
     if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS)
         s_commit (self);
     self->pending[self->npending++] = a;
@@ -647,11 +755,13 @@ static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
     args->store = self->store;
     if (backup)
         memcpy (args->path, path, plen);
+    /*  log before the job starts: it frees args, maybe before zactor_new
+        returns */
+    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%s", backup ? "backup" : "verify",
+              backup ? " to " : "", backup ? args->path : "");
     self->jobs[slot].actor = zactor_new (s_job_actor, args);
     self->jobs[slot].req = *req;
     memset (req, 0, sizeof *req);
-    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%s", backup ? "backup" : "verify",
-              backup ? " to " : "", backup ? args->path : "");
 }
 
 static void s_job_finished (self_t *self, s_job_t *job)
@@ -726,13 +836,15 @@ static const struct {
     {"VERIFY", s_handle_verify}, {"BACKUP", s_handle_backup}, {"PING", s_handle_ping},
 };
 
-static void s_handle_request (self_t *self)
+/*  Handle one request if one is waiting (the ROUTER's receive timeout is
+    0). Returns false when there was none. */
+static bool s_handle_request (self_t *self)
 {
     dbk_req_t req;
     int rc = dbk_proto_recv (self->router, &req);
-    if (rc == -1) {
+    if (rc == DBK_EINTERRUPTED) {
         dbk_req_release (&req);
-        return;
+        return false;
     }
     if (rc) {
         self->count.malformed++;
@@ -743,13 +855,13 @@ static void s_handle_request (self_t *self)
                                                : "the request is not one msgpack map";
         dbk_proto_send_error (self->router, &req, self->wr, rc, msg, rc == DBK_EINVAL ? "op" : NULL);
         dbk_req_release (&req);
-        return;
+        return true;
     }
     for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
         if (dbk_req_is (&req, s_verbs[i].verb)) {
             s_verbs[i].fn (self, &req);
             dbk_req_release (&req);
-            return;
+            return true;
         }
     self->count.rejected++;
     char msg[200];
@@ -757,6 +869,7 @@ static void s_handle_request (self_t *self)
               (int) (req.op_len > 40 ? 40 : req.op_len), req.op);
     dbk_proto_send_error (self->router, &req, self->wr, DBK_EUNKNOWN_OP, msg, "op");
     dbk_req_release (&req);
+    return true;
 }
 
 static void s_heartbeat (self_t *self)
@@ -812,8 +925,11 @@ void eventlog_server (zsock_t *pipe, void *args)
             }
         int64_t now = zclock_mono ();
         long timeout = (long) (self->next_heartbeat - now);
+        int64_t now_us = zclock_usecs ();
         if (self->npending)
-            timeout = self->linger_until > now ? (long) (self->linger_until - now) : 0;
+            timeout = self->awaiting == 0 || self->linger_until <= now_us
+                          ? 0
+                          : (long) ((self->linger_until - now_us + 999) / 1000);
         if (timeout < 0)
             timeout = 0;
         int rc = zmq_poll (items, n, timeout);
@@ -823,17 +939,18 @@ void eventlog_server (zsock_t *pipe, void *args)
             if (items[0].revents & ZMQ_POLLIN)
                 s_handle_pipe (self);
             if (items[1].revents & ZMQ_POLLIN) {
-                /*  drain everything waiting: it all goes in one commit */
-                for (int k = 0; k < S_MAX_PENDING && (zsock_events (self->router) & ZMQ_POLLIN);
-                     k++)
-                    s_handle_request (self);
+                /*  drain everything waiting: it all goes in one commit.
+                    Receives that do not block until none is left (asking
+                    zsock_events before each one costs a poll() syscall) */
+                for (int k = 0; k < S_MAX_PENDING && s_handle_request (self); k++)
+                    ;
             }
             for (int i = 2; i < n; i++)
                 if (items[i].revents & ZMQ_POLLIN)
                     s_job_finished (self, &self->jobs[jobs_at[i - 2]]);
         }
         now = zclock_mono ();
-        if (self->npending && (self->npending >= self->expected || now >= self->linger_until))
+        if (s_commit_due (self))
             s_commit (self);
         if (now >= self->next_heartbeat) {
             s_heartbeat (self);

@@ -173,7 +173,7 @@ int eventlog_store_commit (eventlog_store_t *self)
     if (rc) {
         self->tip = self->committed;
         self->npending = 0;
-        return dbk_lmdb_err (rc);
+        return dbk_lmdb_write_err (self->env, rc);
     }
     self->committed = self->tip;
     return 0;
@@ -315,10 +315,14 @@ static int s_write_event (eventlog_store_t *self, const eventlog_batch_t *b, dbk
     ev->stream = b->stream;
     ev->stream_len = b->stream_len;
     ev->ts = now > tip->last_ts ? now : tip->last_ts; /* never decreasing */
+    /*  an omitted `at` is the record's ts; ev keeps "omitted" so that a
+        batch replayed after a map growth takes the new ts */
+    int64_t at_given = ev->at;
     if (ev->at == INT64_MIN)
         ev->at = ev->ts;
     size_t start = dbk_wr_size (self->pending);
     dbk_event_write_record (self->pending, ev, tip->chain);
+    ev->at = at_given;
     int rc = s_keep_offset (self);
     if (rc)
         return rc;
@@ -326,19 +330,20 @@ static int s_write_event (eventlog_store_t *self, const eventlog_batch_t *b, dbk
     dbk_be64_put (seqkey, ev->seq);
     MDB_val k = {8, seqkey};
     MDB_val v = {dbk_wr_size (self->pending) - start, (uint8_t *) dbk_wr_data (self->pending) + start};
+    /*  a put may spill dirty pages to disk: map its errors as writes */
     if ((rc = mdb_put (self->txn, self->events, &k, &v, MDB_APPEND)))
-        return dbk_lmdb_err (rc);
+        return dbk_lmdb_write_err (self->env, rc);
     MDB_val sk = {s_sindex_key (skey, b->stream, b->stream_len, ver), skey}, sv = {8, seqkey};
     if ((rc = mdb_put (self->txn, self->sindex, &sk, &sv, 0)))
-        return dbk_lmdb_err (rc);
+        return dbk_lmdb_write_err (self->env, rc);
     MDB_val ik = {DBK_ID_SIZE, ev->id}, iv = {8, seqkey};
     if ((rc = mdb_put (self->txn, self->ids, &ik, &iv, 0)))
-        return dbk_lmdb_err (rc);
+        return dbk_lmdb_write_err (self->env, rc);
     dbk_be64_put (verbuf, ver);
     dbk_be64_put (verbuf + 8, ev->seq);
     MDB_val hk = {b->stream_len, (void *) b->stream}, hv = {16, verbuf};
     if ((rc = mdb_put (self->txn, self->streams, &hk, &hv, 0)))
-        return dbk_lmdb_err (rc);
+        return dbk_lmdb_write_err (self->env, rc);
     tip->head = ev->seq;
     tip->last_ts = ev->ts;
     memcpy (tip->chain, ev->hash, DBK_HASH_SIZE);
@@ -434,7 +439,7 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
                 v;
         rc = mdb_cursor_open (txn, self->sindex, &cur);
         int op = MDB_SET_RANGE;
-        while (!rc && *count < rq->limit) {
+        while (!rc && *count < rq->limit && dbk_wr_size (out) < EVENTLOG_PAGE_BYTES) {
             rc = mdb_cursor_get (cur, &k, &v, op);
             op = MDB_NEXT;
             if (rc)
@@ -444,8 +449,11 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
                 ((uint8_t *) k.mv_data)[rq->stream_len] != 0 || v.mv_size != 8)
                 break;
             MDB_val ek = {8, v.mv_data}, ev;
-            if ((rc = mdb_get (txn, self->events, &ek, &ev)))
+            if ((rc = mdb_get (txn, self->events, &ek, &ev))) {
+                if (rc == MDB_NOTFOUND)
+                    rc = MDB_CORRUPTED; /* the index names a record that is not there */
                 break;
+            }
             dbk_wr_bin (out, ev.mv_data, ev.mv_size);
             (*count)++;
             *last = dbk_be64_get (v.mv_data);
@@ -457,7 +465,8 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
         rc = mdb_cursor_open (txn, self->events, &cur);
         int op = MDB_SET_RANGE;
         uint32_t scanned = 0;
-        while (!rc && *count < rq->limit && scanned < rq->max_scan) {
+        while (!rc && *count < rq->limit && scanned < rq->max_scan &&
+               dbk_wr_size (out) < EVENTLOG_PAGE_BYTES) {
             rc = mdb_cursor_get (cur, &k, &v, op);
             op = MDB_NEXT;
             if (rc)

@@ -82,8 +82,8 @@ uint64_t eventlog_store_head (const eventlog_store_t *self);
 /*  A read: by seq from `from` (stream NULL) filtered by type prefix, or
     by stream from version `from`. Appends each matching record as a bin
     to `out`; *count records, *last = last seq examined (0 if none), *head
-    = committed head at read time. Stops at limit matches or max_scan
-    examined records. */
+    = committed head at read time. Stops at limit matches, max_scan
+    examined records or EVENTLOG_PAGE_BYTES of records. */
 typedef struct {
     uint64_t from;           /* first seq / stream version              */
     const char *stream;      /* NULL: all streams                       */
@@ -93,6 +93,11 @@ typedef struct {
     uint32_t limit;          /* max records                             */
     uint32_t max_scan;       /* max records examined                    */
 } eventlog_read_t;
+
+/*  A page stops growing once it holds this many bytes of records (it
+    always holds at least one record when any matches): 10,000 events of
+    64 KiB would otherwise make a 650 MiB reply. */
+#define EVENTLOG_PAGE_BYTES (4u << 20)
 
 int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_wr_t *out,
                          uint32_t *count, uint64_t *last, uint64_t *head);
