@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,13 +102,31 @@ int tl_wait_ready (const char *endpoint, int timeout_ms)
     return -1;
 }
 
-static int s_spawn (tl_log_t *log, const char *const *extra_env)
+static int s_spawn (tl_log_t *log, const char *const *extra_env, const char *const *wrapper)
 {
     char *bin = tl_bin ("dealbook-eventlog");
+    /*  argv: the wrapper's words (if any), then the eventlog binary */
+    size_t nw = 0;
+    while (wrapper && wrapper[nw])
+        nw++;
+    const char **argv = calloc (nw + 2, sizeof *argv);
+    if (!argv) {
+        free (bin);
+        return -1;
+    }
+    for (size_t i = 0; i < nw; i++)
+        argv[i] = wrapper[i];
+    argv[nw] = bin;
+    pid_t parent = getpid ();
     pid_t pid = fork ();
     if (pid == 0) {
+        /*  a test that fails (or crashes) before its cleanup must not leave
+            the log running: it would hold the runner's output pipe open */
+        if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
+            _exit (127);
         int fd = open (log->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
+            dup2 (fd, 1);
             dup2 (fd, 2);
             close (fd);
         }
@@ -117,10 +136,11 @@ static int s_spawn (tl_log_t *log, const char *const *extra_env)
         setenv ("DEALBOOK_LOG_LEVEL", "info", 1);
         for (const char *const *e = extra_env; e && *e; e++)
             putenv ((char *) *e);
-        execl (bin, bin, (char *) NULL);
-        fprintf (stderr, "testlib: cannot exec %s: %s\n", bin, strerror (errno));
+        execv (argv[0], (char *const *) argv);
+        fprintf (stderr, "testlib: cannot exec %s: %s\n", argv[0], strerror (errno));
         _exit (127);
     }
+    free (argv);
     free (bin);
     if (pid < 0)
         return -1;
@@ -132,14 +152,8 @@ static int s_spawn (tl_log_t *log, const char *const *extra_env)
     return 0;
 }
 
-int tl_log_start (tl_log_t *log, bool use_tcp, const char *const *extra_env)
+static void s_endpoints (tl_log_t *log, bool use_tcp)
 {
-    memset (log, 0, sizeof *log);
-    char *dir = tl_tmpdir ("log");
-    if (!dir)
-        return -1;
-    snprintf (log->dir, sizeof log->dir, "%s", dir);
-    free (dir);
     if (use_tcp) {
         snprintf (log->log_ep, sizeof log->log_ep, "tcp://127.0.0.1:%d", tl_free_port ());
         snprintf (log->pub_ep, sizeof log->pub_ep, "tcp://127.0.0.1:%d", tl_free_port ());
@@ -148,12 +162,45 @@ int tl_log_start (tl_log_t *log, bool use_tcp, const char *const *extra_env)
         snprintf (log->pub_ep, sizeof log->pub_ep, "ipc://%s/pub.sock", log->dir);
     }
     snprintf (log->stderr_path, sizeof log->stderr_path, "%s/stderr.log", log->dir);
-    return s_spawn (log, extra_env);
+}
+
+int tl_log_start_wrapped (tl_log_t *log, bool use_tcp, const char *const *extra_env,
+                          const char *const *wrapper)
+{
+    memset (log, 0, sizeof *log);
+    char *dir = tl_tmpdir ("log");
+    if (!dir)
+        return -1;
+    snprintf (log->dir, sizeof log->dir, "%s", dir);
+    free (dir);
+    s_endpoints (log, use_tcp);
+    return s_spawn (log, extra_env, wrapper);
+}
+
+int tl_log_start (tl_log_t *log, bool use_tcp, const char *const *extra_env)
+{
+    return tl_log_start_wrapped (log, use_tcp, extra_env, NULL);
+}
+
+int tl_log_start_in (tl_log_t *log, const char *dir, bool use_tcp, const char *const *extra_env)
+{
+    memset (log, 0, sizeof *log);
+    if (strlen (dir) >= sizeof log->dir - 20)
+        return -1;
+    snprintf (log->dir, sizeof log->dir, "%s", dir);
+    s_endpoints (log, use_tcp);
+    return s_spawn (log, extra_env, NULL);
 }
 
 int tl_log_restart (tl_log_t *log, const char *const *extra_env)
 {
-    return s_spawn (log, extra_env);
+    return s_spawn (log, extra_env, NULL);
+}
+
+int tl_log_restart_wrapped (tl_log_t *log, const char *const *extra_env,
+                            const char *const *wrapper)
+{
+    return s_spawn (log, extra_env, wrapper);
 }
 
 static void s_stop (tl_log_t *log, int sig)
@@ -228,4 +275,77 @@ int tl_verify (dbk_client_t *c, uint64_t *bad_seq)
     }
     dbk_doc_destroy (&reply);
     return result;
+}
+
+long tl_read_all (dbk_client_t *c, tl_rec_t **recs_p)
+{
+    *recs_p = NULL;
+    size_t n = 0, cap = 0;
+    tl_rec_t *recs = NULL;
+    uint64_t from = 1;
+    while (true) {
+        dbk_read_t rq = {.from = from, .limit = 1000};
+        dbk_doc_t *reply = NULL;
+        dbk_page_t page;
+        if (dbk_client_read (c, &rq, &reply, &page) != 0)
+            goto fail;
+        for (size_t i = 0; i < page.count; i++) {
+            dbk_event_t ev;
+            const uint8_t *raw;
+            size_t len;
+            if (dbk_page_record (&page, i, &raw, &len) || dbk_event_decode_record (raw, len, &ev) ||
+                ev.stream_len > DBK_STREAM_MAX || ev.type_len > DBK_TYPE_MAX) {
+                dbk_doc_destroy (&reply);
+                goto fail;
+            }
+            if (n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                tl_rec_t *more = realloc (recs, cap * sizeof *recs);
+                if (!more) {
+                    dbk_doc_destroy (&reply);
+                    goto fail;
+                }
+                recs = more;
+            }
+            tl_rec_t *r = &recs[n];
+            memset (r, 0, sizeof *r);
+            r->seq = ev.seq;
+            r->ver = ev.ver;
+            r->ts = ev.ts;
+            memcpy (r->id, ev.id, DBK_ID_SIZE);
+            memcpy (r->stream, ev.stream, ev.stream_len);
+            memcpy (r->type, ev.type, ev.type_len);
+            r->rec = malloc (len);
+            if (!r->rec) {
+                dbk_doc_destroy (&reply);
+                goto fail;
+            }
+            memcpy (r->rec, raw, len);
+            r->rec_len = len;
+            n++;
+        }
+        uint64_t last = page.last, head = page.head;
+        size_t count = page.count;
+        dbk_doc_destroy (&reply);
+        if (count == 0 || last >= head)
+            break;
+        if (last < from)
+            goto fail; /* the page does not move on: the answer is wrong */
+        from = last + 1;
+    }
+    *recs_p = recs;
+    return (long) n;
+fail:
+    tl_recs_free (&recs, n);
+    return -1;
+}
+
+void tl_recs_free (tl_rec_t **recs_p, size_t n)
+{
+    if (!recs_p || !*recs_p)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free ((*recs_p)[i].rec);
+    free (*recs_p);
+    *recs_p = NULL;
 }

@@ -37,11 +37,46 @@ typedef struct {
 /*  Start dealbook-eventlog on a new temp data dir with ipc endpoints in
     that dir (use_tcp: tcp://127.0.0.1 on free ports instead). extra_env
     is a NULL-terminated list of "NAME=value" strings or NULL. Waits until
-    it answers STATUS (up to 10 s). Returns 0 or -1. */
+    it answers STATUS (up to 10 s). Returns 0 or -1. The log's stdout and
+    stderr go to stderr_path, and it is killed (SIGKILL) if the process
+    that started it dies, so a failed test leaves no log running. */
 int tl_log_start (tl_log_t *log, bool use_tcp, const char *const *extra_env);
 
 /*  Restart a stopped log on the same directory and endpoints. */
 int tl_log_restart (tl_log_t *log, const char *const *extra_env);
+
+/*  Same as tl_log_start / tl_log_restart, but exec the log through a
+    wrapper command: `wrapper` is a NULL-terminated argv prefix (e.g.
+    {"/path/to/fsize_exec", "1048576", NULL}) to which the eventlog
+    binary's path is appended. NULL wrapper: exec the log directly. */
+int tl_log_start_wrapped (tl_log_t *log, bool use_tcp, const char *const *extra_env,
+                          const char *const *wrapper);
+int tl_log_restart_wrapped (tl_log_t *log, const char *const *extra_env,
+                            const char *const *wrapper);
+
+/*  Start a log on an existing data directory `dir` (e.g. one that holds a
+    backup in dir/eventlog), with ipc endpoints inside it (or tcp).
+    tl_log_cleanup removes `dir`. Returns 0 or -1. */
+int tl_log_start_in (tl_log_t *log, const char *dir, bool use_tcp, const char *const *extra_env);
+
+/*  One stored record read back, with the fields the tests check and a
+    copy of its bytes. */
+typedef struct {
+    uint64_t seq;                  /* global position            */
+    uint64_t ver;                  /* position in its stream     */
+    int64_t ts;                    /* recorded time              */
+    uint8_t id[DBK_ID_SIZE];       /* event id                   */
+    char stream[DBK_STREAM_MAX + 1]; /* NUL-terminated stream name */
+    char type[DBK_TYPE_MAX + 1];   /* NUL-terminated type        */
+    uint8_t *rec;                  /* the record's bytes (owned) */
+    size_t rec_len;                /* bytes of rec               */
+} tl_rec_t;
+
+/*  READ every event from seq 1 up to the head, page by page. On success
+    returns the count and *recs_p (free with tl_recs_free); -1 if a READ
+    fails, a record does not decode, or a page's "last" does not move on. */
+long tl_read_all (dbk_client_t *c, tl_rec_t **recs_p);
+void tl_recs_free (tl_rec_t **recs_p, size_t n);
 
 /*  SIGTERM and wait (clean stop), or SIGKILL and wait. */
 void tl_log_stop (tl_log_t *log);

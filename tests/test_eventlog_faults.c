@@ -1,0 +1,434 @@
+/*  test_eventlog_faults.c - the event log when things go wrong: killed
+    with SIGKILL under load, a record altered on disk, the LMDB map
+    filling up, and the disk filling up (simulated with a file-size limit
+    set by tests/helpers/fsize_exec).
+
+    Every wait is on an answer, a pipe or waitpid, never a sleep.
+*/
+#include "support/testlib.h"
+
+#include "dealbook/dbk_proto.h"
+
+#include <criterion/criterion.h>
+#include <czmq.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define S_TIMEOUT_MS 10000 /* longest wait for any answer */
+
+static dbk_client_t *s_client (const tl_log_t *log)
+{
+    dbk_client_t *c = dbk_client_new (log->log_ep, S_TIMEOUT_MS);
+    cr_assert_not_null (c);
+    return c;
+}
+
+static uint64_t s_head (dbk_client_t *c)
+{
+    int64_t h = tl_head (c);
+    cr_assert_geq (h, 0, "STATUS failed");
+    return (uint64_t)h;
+}
+
+/*  STATUS's reply (the caller's). */
+static dbk_doc_t *s_status (dbk_client_t *c)
+{
+    dbk_client_begin (c, "STATUS", 0);
+    dbk_doc_t *reply = NULL;
+    int rc = dbk_client_call (c, &reply);
+    cr_assert_eq (rc, 0, "STATUS: %s", dbk_strerror (rc));
+    return reply;
+}
+
+static uint64_t s_u64 (const dbk_obj_t *o, const char *key)
+{
+    uint64_t v = 0;
+    cr_assert_eq (dbk_obj_u64 (dbk_obj_get (o, key), &v), 0, "no integer %s", key);
+    return v;
+}
+
+/*  n events whose note is `note_len` bytes of filler (plus `marker` at the
+    start, if given); returns the append's result code. */
+static int s_append_sized (dbk_client_t *c, const char *stream, size_t n, size_t note_len,
+                           const char *marker, uint8_t (*ids)[DBK_ID_SIZE], uint64_t *fs)
+{
+    cr_assert (n <= 16);
+    char *note = malloc (note_len + 1);
+    memset (note, 'f', note_len);
+    note[note_len] = 0;
+    if (marker)
+        memcpy (note, marker, strlen (marker));
+    dbk_event_t evs[16];
+    dbk_wr_t *bufs[16];
+    for (size_t i = 0; i < n; i++) {
+        bufs[i] = dbk_wr_new ();
+        tl_event (&evs[i], "faults.noted", i, note, bufs[i]);
+        if (ids)
+            memcpy (ids[i], evs[i].id, DBK_ID_SIZE);
+    }
+    int rc = dbk_client_append (c, stream, DBK_EXPECT_ANY, evs, n, fs, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        dbk_wr_destroy (&bufs[i]);
+    free (note);
+    return rc;
+}
+
+/*  Everything stored: seqs 1..head without gap, versions 1..k per stream,
+    ts never decreasing, and VERIFY passes. Returns the records. */
+static long s_check_log (dbk_client_t *c, tl_rec_t **recs_p)
+{
+    tl_rec_t *recs;
+    long n = tl_read_all (c, &recs);
+    cr_assert_geq (n, 0, "READ failed");
+    cr_assert_eq (s_head (c), (uint64_t)n, "head and the events read disagree");
+    zhash_t *vers = zhash_new ();
+    for (long i = 0; i < n; i++) {
+        cr_assert_eq (recs[i].seq, (uint64_t)i + 1, "gap: position %ld holds seq %llu", i,
+                      (unsigned long long)recs[i].seq);
+        uintptr_t v = (uintptr_t)zhash_lookup (vers, recs[i].stream);
+        cr_assert_eq (recs[i].ver, v + 1, "%s: version %llu after %llu", recs[i].stream,
+                      (unsigned long long)recs[i].ver, (unsigned long long)v);
+        zhash_update (vers, recs[i].stream, (void *)(v + 1));
+        if (i)
+            cr_assert_geq (recs[i].ts, recs[i - 1].ts);
+    }
+    zhash_destroy (&vers);
+    uint64_t bad = 0;
+    cr_assert_eq (tl_verify (c, &bad), 1, "VERIFY fails at seq %llu", (unsigned long long)bad);
+    *recs_p = recs;
+    return n;
+}
+
+/*  ---- 6. kill -9 under load ---- */
+
+/*  An appender child and the unread part of its output. */
+typedef struct {
+    pid_t pid;     /* the child                     */
+    int fd;        /* its stdout (read end), -1 EOF */
+    char buf[256]; /* a partial line                */
+    size_t len;    /* bytes in buf                  */
+} s_child_t;
+
+/*  Acknowledged events: hex id -> seq the ack gave. */
+typedef struct {
+    zhash_t *seqs; /* "hex" -> (void *) seq */
+    size_t n;      /* acknowledgements      */
+} s_acks_t;
+
+static void s_spawn_appender (s_child_t *ch, const char *endpoint, const char *own,
+                              const char *shared)
+{
+    int p[2];
+    cr_assert_eq (pipe2 (p, O_CLOEXEC), 0);
+    char *bin = tl_helper ("eventlog_appender");
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    cr_assert_geq (pid, 0);
+    if (pid == 0) {
+        if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
+            _exit (127);
+        dup2 (p[1], STDOUT_FILENO); /* dup2 clears close-on-exec */
+        execl (bin, bin, endpoint, own, shared, "5000", (char *)NULL);
+        _exit (127);
+    }
+    free (bin);
+    close (p[1]);
+    ch->pid = pid;
+    ch->fd = p[0];
+    ch->len = 0;
+}
+
+static void s_ack_line (s_acks_t *acks, const char *line)
+{
+    char hex[2 * DBK_ID_SIZE + 1];
+    unsigned long long seq;
+    cr_assert_eq (sscanf (line, "%32s %llu", hex, &seq), 2, "bad line from an appender: %s", line);
+    cr_assert_null (zhash_lookup (acks->seqs, hex), "event %s acknowledged twice", hex);
+    zhash_insert (acks->seqs, hex, (void *)(uintptr_t)seq);
+    acks->n++;
+}
+
+/*  Wait up to timeout_ms for output of any child and take in whole lines.
+    Returns how many children have not reached EOF. */
+static int s_pump (s_child_t *ch, int n, s_acks_t *acks, int timeout_ms)
+{
+    struct pollfd pf[16];
+    int idx[16], m = 0;
+    for (int i = 0; i < n; i++)
+        if (ch[i].fd >= 0) {
+            pf[m] = (struct pollfd){.fd = ch[i].fd, .events = POLLIN};
+            idx[m++] = i;
+        }
+    if (m == 0)
+        return 0;
+    int rc = poll (pf, (nfds_t)m, timeout_ms);
+    cr_assert_geq (rc, 0);
+    int open = m;
+    for (int k = 0; k < m; k++) {
+        if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        s_child_t *c = &ch[idx[k]];
+        char chunk[4096];
+        ssize_t got = read (c->fd, chunk, sizeof chunk);
+        if (got <= 0) {
+            close (c->fd);
+            c->fd = -1;
+            open--;
+            continue;
+        }
+        for (ssize_t j = 0; j < got; j++) {
+            if (chunk[j] == '\n') {
+                c->buf[c->len] = 0;
+                s_ack_line (acks, c->buf);
+                c->len = 0;
+            } else {
+                cr_assert_lt (c->len, sizeof c->buf - 1, "line too long");
+                c->buf[c->len++] = chunk[j];
+            }
+        }
+    }
+    return open;
+}
+
+Test (crash, kill9_under_load_loses_no_acknowledged_event, .timeout = 120)
+{
+    enum { CHILDREN = 4, ACKS_PER_ROUND = 1000, ROUNDS = 3 };
+    tl_log_t log;
+    cr_assert_eq (tl_log_start (&log, false, NULL), 0);
+    s_acks_t acks = {.seqs = zhash_new ()};
+    for (int round = 0; round < ROUNDS; round++) {
+        s_child_t ch[CHILDREN];
+        for (int i = 0; i < CHILDREN; i++) {
+            char own[40];
+            snprintf (own, sizeof own, "crash-r%dc%d", round, i);
+            s_spawn_appender (&ch[i], log.log_ep, own, "crash-shared");
+        }
+        /*  the kill lands while every child has a request in flight */
+        size_t start = acks.n;
+        int64_t deadline = zclock_mono () + 60000;
+        while (acks.n - start < ACKS_PER_ROUND) {
+            cr_assert_lt (zclock_mono (), deadline, "only %zu acks in 60 s", acks.n - start);
+            int open = s_pump (ch, CHILDREN, &acks, 1000);
+            cr_assert_eq (open, CHILDREN, "an appender stopped before the kill");
+        }
+        tl_log_kill9 (&log);
+        /*  stop the appenders (a SIGTERM interrupts their wait for an
+            answer that will never come) and take every ack they printed */
+        for (int i = 0; i < CHILDREN; i++)
+            kill (ch[i].pid, SIGTERM);
+        while (s_pump (ch, CHILDREN, &acks, S_TIMEOUT_MS) > 0)
+            ;
+        for (int i = 0; i < CHILDREN; i++) {
+            int status;
+            cr_assert_eq (waitpid (ch[i].pid, &status, 0), ch[i].pid);
+            bool stopped = (WIFEXITED (status) && WEXITSTATUS (status) == 0) ||
+                           (WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM);
+            cr_assert (stopped, "appender %d ended badly (status %d)", i, status);
+        }
+        cr_assert_eq (tl_log_restart (&log, NULL), 0, "the log does not restart after kill -9");
+
+        dbk_client_t *c = s_client (&log);
+        tl_rec_t *recs;
+        long n = s_check_log (c, &recs);
+        cr_assert_geq ((size_t)n, acks.n);
+        /*  every acknowledged event is there, at the seq its ack named */
+        size_t found = 0;
+        for (long i = 0; i < n; i++) {
+            char hex[2 * DBK_ID_SIZE + 1];
+            dbk_hex (recs[i].id, DBK_ID_SIZE, hex);
+            void *seq = zhash_lookup (acks.seqs, hex);
+            if (seq) {
+                cr_assert_eq ((uint64_t)(uintptr_t)seq, recs[i].seq,
+                              "event %s acknowledged at %llu, stored at %llu", hex,
+                              (unsigned long long)(uintptr_t)seq, (unsigned long long)recs[i].seq);
+                found++;
+            }
+        }
+        cr_assert_eq (found, acks.n, "%zu of %zu acknowledged events lost", acks.n - found, acks.n);
+        tl_recs_free (&recs, (size_t)n);
+        dbk_client_destroy (&c);
+    }
+    zhash_destroy (&acks.seqs);
+    tl_log_cleanup (&log);
+}
+
+/*  ---- 7. a record altered on disk ---- */
+
+static uint8_t *s_slurp (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    cr_assert_not_null (f, "cannot open %s", path);
+    fseek (f, 0, SEEK_END);
+    long n = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    uint8_t *buf = malloc ((size_t)n);
+    cr_assert_eq (fread (buf, 1, (size_t)n, f), (size_t)n);
+    fclose (f);
+    *len = (size_t)n;
+    return buf;
+}
+
+Test (corruption, verify_reports_the_seq_of_a_record_altered_on_disk)
+{
+    tl_log_t log;
+    cr_assert_eq (tl_log_start (&log, false, NULL), 0);
+    dbk_client_t *c = s_client (&log);
+    char marker[64];
+    uint8_t rnd[DBK_ID_SIZE];
+    dbk_uuid_v7 (rnd);
+    snprintf (marker, sizeof marker, "MARKER-%02x%02x%02x%02x%02x%02x", rnd[10], rnd[11], rnd[12],
+              rnd[13], rnd[14], rnd[15]);
+    uint64_t marked = 0;
+    for (int i = 0; i < 30; i++) {
+        uint64_t fs;
+        char stream[32];
+        snprintf (stream, sizeof stream, "account-%d", i % 3);
+        cr_assert_eq (s_append_sized (c, stream, 1, 40, i == 17 ? marker : NULL, NULL, &fs), 0);
+        if (i == 17)
+            marked = fs;
+    }
+    cr_assert_eq (marked, 18);
+    cr_assert_eq (tl_verify (c, NULL), 1, "the log is valid before the damage");
+    dbk_client_destroy (&c);
+    tl_log_stop (&log);
+
+    /*  flip one bit of the marker wherever it lies in the file (pages
+        freed by later commits may hold stale copies of it) */
+    char path[700];
+    snprintf (path, sizeof path, "%s/eventlog/data.mdb", log.dir);
+    size_t len;
+    uint8_t *data = s_slurp (path, &len);
+    size_t mlen = strlen (marker), hits = 0;
+    for (uint8_t *p = data; (p = memmem (p, len - (size_t)(p - data), marker, mlen)); p += mlen) {
+        p[0] ^= 0x01; /* 'M' -> 'L': still valid msgpack and UTF-8 */
+        hits++;
+    }
+    cr_assert_geq (hits, 1, "the marker is not in %s", path);
+    FILE *f = fopen (path, "r+b");
+    cr_assert_not_null (f);
+    cr_assert_eq (fwrite (data, 1, len, f), len);
+    fclose (f);
+    free (data);
+
+    cr_assert_eq (tl_log_restart (&log, NULL), 0);
+    c = s_client (&log);
+    dbk_client_begin (c, "VERIFY", 0);
+    dbk_doc_t *reply = NULL;
+    cr_assert_eq (dbk_client_call (c, &reply), 0, "VERIFY: %s", dbk_client_errmsg (c));
+    const dbk_obj_t *r = dbk_doc_root (reply);
+    bool valid = true;
+    cr_assert_eq (dbk_obj_bool (dbk_obj_get (r, "valid"), &valid), 0);
+    cr_assert_not (valid, "VERIFY missed the altered record");
+    cr_assert_eq (s_u64 (r, "bad_seq"), marked, "VERIFY blames seq %llu, the damage is at %llu",
+                  (unsigned long long)s_u64 (r, "bad_seq"), (unsigned long long)marked);
+    cr_assert_eq (s_u64 (r, "checked"), marked - 1, "every record before it checks out");
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&c);
+    tl_log_cleanup (&log);
+}
+
+/*  ---- 8. map growth ---- */
+
+Test (mapgrowth, a_small_map_grows_and_every_append_succeeds)
+{
+    static const char *const env[] = {"DEALBOOK_MAP_SIZE=262144", NULL};
+    tl_log_t log;
+    cr_assert_eq (tl_log_start (&log, false, env), 0);
+    dbk_client_t *c = s_client (&log);
+    /*  ~2.4 MB of payload into a 256 KiB map: at least three doublings */
+    for (int i = 0; i < 40; i++) {
+        char stream[32];
+        snprintf (stream, sizeof stream, "account-%d", i % 4);
+        int rc = s_append_sized (c, stream, 10, 6000, NULL, NULL, NULL);
+        cr_assert_eq (rc, 0, "append %d: %s (%s)", i, dbk_strerror (rc), dbk_client_errmsg (c));
+    }
+    dbk_doc_t *st = s_status (c);
+    const dbk_obj_t *r = dbk_doc_root (st);
+    uint64_t grown = s_u64 (dbk_obj_get (r, "counters"), "map_grown");
+    cr_assert_geq (grown, 3, "the map grew %llu times", (unsigned long long)grown);
+    cr_assert_geq (s_u64 (r, "map_size"), 2u << 20);
+    cr_assert_eq (s_u64 (dbk_obj_get (r, "counters"), "storage_errors"), 0);
+    dbk_doc_destroy (&st);
+    tl_rec_t *recs;
+    long n = s_check_log (c, &recs);
+    cr_assert_eq (n, 400);
+    tl_recs_free (&recs, (size_t)n);
+    dbk_client_destroy (&c);
+
+    /*  restarted with the same small setting, the log opens at its real
+        size and keeps growing */
+    tl_log_stop (&log);
+    cr_assert_eq (tl_log_restart (&log, env), 0);
+    c = s_client (&log);
+    cr_assert_eq (s_head (c), 400);
+    for (int i = 0; i < 40; i++)
+        cr_assert_eq (s_append_sized (c, "account-9", 10, 6000, NULL, NULL, NULL), 0);
+    n = s_check_log (c, &recs);
+    cr_assert_eq (n, 800);
+    tl_recs_free (&recs, (size_t)n);
+    dbk_client_destroy (&c);
+    tl_log_cleanup (&log);
+}
+
+/*  ---- 9. full disk ---- */
+
+Test (diskfull, a_full_disk_refuses_appends_with_disk_full_and_keeps_serving)
+{
+    char *wrap = tl_helper ("fsize_exec");
+    const char *const wrapper[] = {wrap, "1048576", NULL}; /* files up to 1 MiB */
+    tl_log_t log;
+    cr_assert_eq (tl_log_start_wrapped (&log, false, NULL, wrapper), 0);
+    dbk_client_t *c = s_client (&log);
+    enum { MAXN = 200, BATCH = 4 };
+    static uint8_t ids[MAXN * BATCH][DBK_ID_SIZE];
+    size_t acked = 0;
+    int rc = 0, i;
+    for (i = 0; i < MAXN; i++) {
+        rc = s_append_sized (c, "account-1", BATCH, 8000, NULL, &ids[acked], NULL);
+        if (rc)
+            break;
+        acked += BATCH;
+    }
+    cr_assert_lt (i, MAXN, "%d appends of 32 KB fit under a 1 MiB file limit", MAXN);
+    cr_assert_gt (acked, 0, "nothing fit at all");
+    cr_assert_eq (rc, DBK_ENOSPC, "a full disk answered %s (%s), not DISK_FULL", dbk_strerror (rc),
+                  dbk_client_errmsg (c));
+    /*  still full: refused again, the process stays up, nothing half-written */
+    rc = s_append_sized (c, "account-2", BATCH, 8000, NULL, NULL, NULL);
+    cr_assert_eq (rc, DBK_ENOSPC, "second append: %s", dbk_strerror (rc));
+    cr_assert (tl_alive (log.pid), "the log died on a full disk");
+    dbk_doc_t *st = s_status (c);
+    cr_assert_geq (s_u64 (dbk_obj_get (dbk_doc_root (st), "counters"), "storage_errors"), 2);
+    dbk_doc_destroy (&st);
+    /*  reads serve everything acknowledged, and the log verifies */
+    tl_rec_t *recs;
+    long n = s_check_log (c, &recs);
+    cr_assert_eq ((size_t)n, acked);
+    for (size_t k = 0; k < acked; k++)
+        cr_assert (!memcmp (recs[k].id, ids[k], DBK_ID_SIZE), "seq %zu is not the event acked",
+                   k + 1);
+    tl_recs_free (&recs, (size_t)n);
+    dbk_client_destroy (&c);
+
+    /*  room again: restart without the limit */
+    tl_log_stop (&log);
+    cr_assert_eq (tl_log_restart (&log, NULL), 0);
+    c = s_client (&log);
+    n = s_check_log (c, &recs);
+    cr_assert_eq ((size_t)n, acked);
+    tl_recs_free (&recs, (size_t)n);
+    uint64_t fs = 0;
+    rc = s_append_sized (c, "account-2", BATCH, 8000, NULL, NULL, &fs);
+    cr_assert_eq (rc, 0, "append after the disk has room: %s", dbk_strerror (rc));
+    cr_assert_eq (fs, acked + 1);
+    n = s_check_log (c, &recs);
+    cr_assert_eq ((size_t)n, acked + BATCH);
+    tl_recs_free (&recs, (size_t)n);
+    dbk_client_destroy (&c);
+    free (wrap);
+    tl_log_cleanup (&log);
+}
