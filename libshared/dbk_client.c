@@ -127,12 +127,7 @@ int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
     dbk_wr_map (w, 3);
     dbk_wr_kv_cstr (w, "stream", stream);
     dbk_wr_cstr (w, "expect");
-    switch (expect) {
-    case DBK_EXPECT_ANY: dbk_wr_cstr (w, "any"); break;
-    case DBK_EXPECT_NONE: dbk_wr_cstr (w, "none"); break;
-    case DBK_EXPECT_EXISTS: dbk_wr_cstr (w, "exists"); break;
-    default: dbk_wr_i64 (w, expect); break;
-    }
+    dbk_proto_write_expect (w, expect);
     dbk_wr_cstr (w, "events");
     dbk_wr_array (w, (uint32_t) n);
     for (size_t i = 0; i < n; i++)

@@ -187,6 +187,21 @@ static void s_write_data (dbk_wr_t *w, const dbk_event_t *ev)
         dbk_wr_map (w, 0);
 }
 
+/*  actor, corr, cause, schema, data: the same pairs, in the same order, in
+    a proposed event and in a record */
+static void s_write_producer_tail (dbk_wr_t *w, const dbk_event_t *ev)
+{
+    dbk_wr_cstr (w, "actor");
+    dbk_wr_str (w, ev->actor, ev->actor_len);
+    dbk_wr_cstr (w, "corr");
+    s_write_id_or_nil (w, ev->has_corr, ev->corr);
+    dbk_wr_cstr (w, "cause");
+    s_write_id_or_nil (w, ev->has_cause, ev->cause);
+    dbk_wr_kv_u64 (w, "schema", ev->schema);
+    dbk_wr_cstr (w, "data");
+    s_write_data (w, ev);
+}
+
 void dbk_event_write_proposed (dbk_wr_t *w, const dbk_event_t *ev)
 {
     bool has_at = ev->at != INT64_MIN;
@@ -197,15 +212,7 @@ void dbk_event_write_proposed (dbk_wr_t *w, const dbk_event_t *ev)
     dbk_wr_str (w, ev->type, ev->type_len);
     if (has_at)
         dbk_wr_kv_i64 (w, "at", ev->at);
-    dbk_wr_cstr (w, "actor");
-    dbk_wr_str (w, ev->actor, ev->actor_len);
-    dbk_wr_cstr (w, "corr");
-    s_write_id_or_nil (w, ev->has_corr, ev->corr);
-    dbk_wr_cstr (w, "cause");
-    s_write_id_or_nil (w, ev->has_cause, ev->cause);
-    dbk_wr_kv_u64 (w, "schema", ev->schema);
-    dbk_wr_cstr (w, "data");
-    s_write_data (w, ev);
+    s_write_producer_tail (w, ev);
 }
 
 static void s_chain (const uint8_t prev[DBK_HASH_SIZE], const uint8_t *body, size_t body_len,
@@ -234,15 +241,7 @@ void dbk_event_write_record (dbk_wr_t *w, dbk_event_t *ev, const uint8_t prev[DB
     dbk_wr_str (w, ev->type, ev->type_len);
     dbk_wr_kv_i64 (w, "ts", ev->ts);
     dbk_wr_kv_i64 (w, "at", ev->at);
-    dbk_wr_cstr (w, "actor");
-    dbk_wr_str (w, ev->actor, ev->actor_len);
-    dbk_wr_cstr (w, "corr");
-    s_write_id_or_nil (w, ev->has_corr, ev->corr);
-    dbk_wr_cstr (w, "cause");
-    s_write_id_or_nil (w, ev->has_cause, ev->cause);
-    dbk_wr_kv_u64 (w, "schema", ev->schema);
-    dbk_wr_cstr (w, "data");
-    s_write_data (w, ev);
+    s_write_producer_tail (w, ev);
     const uint8_t *base = (const uint8_t *) dbk_wr_data (w) + start;
     size_t body_len = dbk_wr_size (w) - start - 1;
     memcpy (ev->prev, prev, DBK_HASH_SIZE);

@@ -123,3 +123,28 @@ int dbk_proto_reply_status (const dbk_obj_t *root, uint64_t *rid, const char **m
     int rc = dbk_err_from_wire (code, code_len);
     return rc == 0 ? DBK_EIO : rc;
 }
+
+int dbk_proto_parse_expect (const dbk_obj_t *o, int64_t *out)
+{
+    if (!o)
+        *out = DBK_EXPECT_ANY;
+    else if (dbk_obj_str_eq (o, "any"))
+        *out = DBK_EXPECT_ANY;
+    else if (dbk_obj_str_eq (o, "none"))
+        *out = DBK_EXPECT_NONE;
+    else if (dbk_obj_str_eq (o, "exists"))
+        *out = DBK_EXPECT_EXISTS;
+    else if (dbk_obj_i64 (o, out) || *out < 0)
+        return DBK_EINVAL;
+    return 0;
+}
+
+void dbk_proto_write_expect (dbk_wr_t *w, int64_t expect)
+{
+    switch (expect) {
+    case DBK_EXPECT_ANY: dbk_wr_cstr (w, "any"); break;
+    case DBK_EXPECT_NONE: dbk_wr_cstr (w, "none"); break;
+    case DBK_EXPECT_EXISTS: dbk_wr_cstr (w, "exists"); break;
+    default: dbk_wr_i64 (w, expect); break;
+    }
+}

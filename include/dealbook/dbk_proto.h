@@ -28,6 +28,13 @@ extern "C" {
 #define DBK_EXPECT_NONE (-2)   /* same check as exact 0          */
 #define DBK_EXPECT_EXISTS (-3) /* the stream has >= 1 event       */
 
+/*  Read an "expect" value: absent = any; "any" | "none" | "exists" | an
+    integer >= 0. 0 or DBK_EINVAL. */
+int dbk_proto_parse_expect (const dbk_obj_t *o, int64_t *out);
+
+/*  Write an expected version (an exact version >= 0 or DBK_EXPECT_*). */
+void dbk_proto_write_expect (dbk_wr_t *w, int64_t expect);
+
 /*  PUB topic of heartbeats (event types are lowercase, so no clash). */
 #define DBK_HEARTBEAT_TOPIC "$heartbeat"
 

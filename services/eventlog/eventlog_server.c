@@ -195,23 +195,6 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
 
 /*  ---- APPEND: parse and validate, then queue for the group commit ---- */
 
-static int s_parse_expect (const dbk_obj_t *o, int64_t *out)
-{
-    if (!o) {
-        *out = DBK_EXPECT_ANY;
-        return 0;
-    }
-    if (dbk_obj_str_eq (o, "any"))
-        *out = DBK_EXPECT_ANY;
-    else if (dbk_obj_str_eq (o, "none"))
-        *out = DBK_EXPECT_NONE;
-    else if (dbk_obj_str_eq (o, "exists"))
-        *out = DBK_EXPECT_EXISTS;
-    else if (dbk_obj_i64 (o, out) || *out < 0)
-        return DBK_EINVAL;
-    return 0;
-}
-
 /*  Returns 0, or an error code with *field and msg filled. */
 static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t msgsz)
 {
@@ -287,7 +270,7 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
         if (rc)
             break;
         *field = "expect";
-        if (s_parse_expect (dbk_obj_get (s, "expect"), &b->expect)) {
+        if (dbk_proto_parse_expect (dbk_obj_get (s, "expect"), &b->expect)) {
             snprintf (msg, msgsz,
                       "expect must be a version >= 0, \"any\", \"none\" or \"exists\"");
             rc = DBK_EINVAL;
