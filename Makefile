@@ -35,10 +35,16 @@ LIB_SRC    := $(wildcard libshared/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB        := $(BUILD)/libdealbook.a
 
-EVENTLOG_SRC := $(filter-out services/eventlog/main.c,$(wildcard services/eventlog/*.c))
-EVENTLOG_OBJ := $(EVENTLOG_SRC:%.c=$(BUILD)/obj/%.o)
+# Each services/<name>/ holds a service's modules and a thin main.c that
+# becomes $(BUILD)/bin/dealbook-<name>; tests link every module.
+SERVICES   := $(notdir $(wildcard services/*))
+SVC_SRC    := $(filter-out %/main.c,$(wildcard services/*/*.c))
+SVC_OBJ    := $(SVC_SRC:%.c=$(BUILD)/obj/%.o)
+SVC_LIB    := $(BUILD)/libdealbook-services.a
+SVC_BINS   := $(foreach s,$(SERVICES),$(if $(wildcard services/$(s)/main.c),$(BUILD)/bin/dealbook-$(s)))
+SVC_INC    := $(addprefix -Iservices/,$(SERVICES))
 
-BINS       := $(BUILD)/bin/dealbook-eventlog $(BUILD)/bin/dealbook
+BINS       := $(SVC_BINS) $(BUILD)/bin/dealbook
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -60,13 +66,18 @@ $(DEPS_STAMP): scripts/deps.sh Makefile
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@$(CC) $(CFLAGS) -Iservices/eventlog -c $< -o $@
+	@$(CC) $(CFLAGS) $(SVC_INC) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/bin/dealbook-eventlog: $(BUILD)/obj/services/eventlog/main.o $(EVENTLOG_OBJ) $(LIB)
+# an archive, so that each binary links only the service modules it uses
+$(SVC_LIB): $(SVC_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/dealbook-%: $(BUILD)/obj/services/%/main.o $(SVC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -74,7 +85,7 @@ $(BUILD)/bin/dealbook: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c)) $(LI
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/support/testlib.o $(EVENTLOG_OBJ) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/obj/tests/support/testlib.o $(SVC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -82,7 +93,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(EVENTLOG_OBJ) $(LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SVC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

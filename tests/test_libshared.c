@@ -3,6 +3,7 @@
 #include "support/testlib.h"
 
 #include "dealbook/dbk_config.h"
+#include "dealbook/dbk_decide.h"
 #include "dealbook/dbk_json.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
@@ -219,4 +220,35 @@ Test (sock, factory_binds_and_connects_and_reports_failure)
     zsock_destroy (&r);
     tl_rmtree (dir);
     free (dir);
+}
+
+Test (decide, events_then_a_rejection_leave_only_the_rejection)
+{
+    dbk_decision_t *d = dbk_decision_new ();
+    dbk_wr_t *w = dbk_decision_event (d, "account-1", "account.registered");
+    dbk_wr_map (w, 1);
+    dbk_wr_kv_cstr (w, "name", "ACME");
+    w = dbk_decision_event (d, "account-2", "account.merged");
+    dbk_wr_map (w, 0);
+    cr_assert_eq (dbk_decision_count (d), 2);
+    cr_assert_str_eq (dbk_decision_stream (d, 1), "account-2");
+    cr_assert_str_eq (dbk_decision_type (d, 0), "account.registered");
+    const void *data;
+    size_t len;
+    dbk_decision_data (d, 0, &data, &len);
+    json_t *j = dbk_json_from_mp (data, len);
+    cr_assert_str_eq (json_string_value (json_object_get (j, "name")), "ACME");
+    json_decref (j);
+    dbk_decision_data (d, 1, &data, &len);
+    cr_assert_eq (len, 1);
+    cr_assert_eq (dbk_decision_reject (d, DBK_EINVAL, "name", "name is %s", "empty"), DBK_EINVAL);
+    cr_assert (dbk_decision_rejected (d));
+    cr_assert_eq (dbk_decision_count (d), 0);
+    cr_assert_str_eq (dbk_decision_field (d), "name");
+    cr_assert_str_eq (dbk_decision_message (d), "name is empty");
+    dbk_decision_reset (d);
+    cr_assert (!dbk_decision_rejected (d));
+    cr_assert_null (dbk_decision_field (d));
+    dbk_decision_destroy (&d);
+    dbk_decision_destroy (&d);
 }
