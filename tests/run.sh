@@ -11,7 +11,7 @@ export DBK_TEST_BIN_DIR="$PWD/$BUILD/tests"
 export DBK_ROOT="$PWD"
 export PYTHONDONTWRITEBYTECODE=1
 # LeakSanitizer cannot follow Criterion's forked workers reliably; leaks are
-# checked by valgrind runs of the binaries instead (see docs/operations.md).
+# checked by valgrind on the service binary instead (tests/valgrind_test.sh).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0
