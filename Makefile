@@ -24,7 +24,7 @@ SANFLAGS   :=
 OPT        := -O2 -g
 endif
 
-PKGS       := libczmq libzmq lmdb msgpack libsodium jansson
+PKGS       := libczmq libzmq lmdb msgpack libsodium jansson libutf8proc
 CC         ?= cc
 CFLAGS      = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) $(SANFLAGS) -Iinclude -MMD -MP \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

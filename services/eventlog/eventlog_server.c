@@ -5,8 +5,9 @@
     needs to decide, after draining the ROUTER, whether to commit now or
     wait a moment for the clients it has just answered: synchronous
     clients tend to split into two groups that alternate commits, and
-    waiting (at most `S_LINGER_MS`) until every client acknowledged by the
-    last commit has sent again keeps them in one batch.
+    waiting (about one commit's time at most) until every client
+    acknowledged by the last commit has sent again keeps them in one
+    batch (see "who the group commit waits for" below).
 */
 #include "eventlog_server.h"
 #include "eventlog_store.h"
