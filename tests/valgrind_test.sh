@@ -6,7 +6,7 @@
 # service binary itself.)
 set -euo pipefail
 # valgrind cannot run AddressSanitizer binaries; the SAN build has ASan
-if [ "${SAN:-0}" = 1 ]; then echo "valgrind: skipped in the SAN build (ASan checks it)"; exit 0; fi
+if [ "${SAN:-0}" = 1 ]; then echo "valgrind: skipped in the SAN build (ASan checks it)"; exit 77; fi
 BIN=${DBK_BIN_DIR:?}
 command -v valgrind >/dev/null || { echo "valgrind missing (make installs it)"; exit 1; }
 dir=$(mktemp -d /tmp/dbk-vg-XXXXXX)

@@ -1,0 +1,243 @@
+/*  dbk_service.h - the shell every domain service runs in (DESIGN §2b).
+
+    A domain service (contacts, opportunities, bidding, forecasting) is a
+    constant table, dbk_service_def_t: its name, the named LMDB databases
+    of its read model, its commands, its queries and one projection. The
+    shell does all the I/O around them:
+
+      - binds the service's ROUTER (dbk_service_endpoint) and answers
+        requests framed as in docs/protocol.md;
+      - keeps the read model in its own LMDB environment in
+        <data_dir>/<name>, following the log with dbk_sub from the
+        checkpoint stored in that environment. Events are applied in seq
+        order, several per write transaction, with the checkpoint in the
+        same transaction: a crash never applies an event twice nor skips
+        one. An empty data directory replays the log from seq 1;
+      - runs a command: first waits until the read model applied the log
+        up to the head it knows (after a start or a deleted data directory
+        it replays; deciding earlier could miss a reference or a command
+        id the log holds), then decides against a read transaction (the
+        handler is pure: it reads, fills a dbk_decision_t, nothing else),
+        appends the decided events to the log in ONE APPEND (one stream
+        group per stream, all or none), and answers only once its own read
+        model has applied them (read your writes). The loop keeps serving
+        while a command waits. Each event gets a new UUIDv7 id, cause = the
+        command id, corr, the command's actor, at = now, schema 1. Events
+        for a stream outside def->categories are refused (INVALID: only the
+        owner appends to a category, DESIGN §3);
+      - optimistic concurrency: each stream is appended with the version
+        the decision was based on (the shell tracks the version of every
+        stream of the service's categories; a handler may state another
+        expectation with dbk_svc_expect). On WRONG_EXPECTED_VERSION the
+        shell waits until its read model holds the stream's current
+        version and runs the handler again, at most DBK_SVC_RETRIES times
+        (see there);
+      - idempotent command ids: every event carries its command's id as
+        `cause`; the projection of the shell remembers command id ->
+        (first seq, last seq, events) from the log itself (so it survives
+        REBUILD and a deleted data directory). A command id seen before is
+        answered with the original positions and appends nothing;
+      - built-in verbs STATUS, PING and REBUILD.
+
+    Request of a command (DESIGN §2b, docs/protocol.md §4):
+        {v, rid, op: "<VERB>", cmd: <command id>, actor: "<who>", ...fields}
+      cmd   bin 16 or a UUID string (36 chars or 32 hex digits), required;
+            the client makes a new one per intent and reuses it on retry;
+      actor str of 1..DBK_ACTOR_MAX bytes, required (user id or svc:<name>);
+      corr  optional bin 16 / UUID: correlation id of the events (default:
+            the command id).
+    OK reply of a command:
+        {cmd: bin 16, events: n, first_seq, last_seq, duplicate: bool}
+      events 0 (a command that changes nothing) has first/last_seq 0.
+    Request of a query: {v, rid, op, ...fields}; OK reply: the pairs of the
+    map the handler wrote. Queries read the model as it is, without
+    waiting: STATUS's lag tells how far behind the log it is.
+
+    Errors (wire names of dbk_error.h):
+      INVALID       a field of the request is missing or malformed (field
+                    set: cmd, actor, corr or the handler's field), or the
+                    decider rejected it with DBK_EINVAL;
+      NOT_FOUND, WRONG_EXPECTED_VERSION, ... the decider's rejection code,
+                    with its field and sentence, passed through unchanged;
+                    nothing is appended;
+      WRONG_EXPECTED_VERSION  also when DBK_SVC_RETRIES conflicts in a row;
+      UNREACHABLE   the event log did not answer in time (DEALBOOK_TIMEOUT_MS),
+                    or the read model did not catch up with the log (before
+                    deciding) or apply the appended events (before
+                    answering) within 2 x DEALBOOK_TIMEOUT_MS; retrying the
+                    same command id is safe;
+      BUSY          a REBUILD is running (commands and queries are refused
+                    until it is done), or the same command id is being
+                    retried after a conflict right now;
+      UNKNOWN_OP    not a verb of this service (field "op");
+      MALFORMED / TOO_LARGE / UNSUPPORTED_VERSION  as every dealbook server.
+
+    Built-in verbs:
+      PING     -> {}
+      STATUS   -> {service, version, uptime_ms, seq_applied (the checkpoint),
+                   head (highest log head seen), lag (head - seq_applied),
+                   rebuilding: bool, waiting: requests waiting,
+                   counters: {commands, duplicates, rejected, conflicts,
+                              queries, events} since start,
+                   ...the pairs of def->status}
+      REBUILD  -> empties every database of the read model (the service's
+                  and the shell's), sets the checkpoint to 0 and replays the
+                  log from seq 1; answers {seq_applied, elapsed_ms} when the
+                  replay reached the head known at the request. Meanwhile
+                  STATUS answers (rebuilding: true), commands and queries get
+                  BUSY.
+
+    Threading: the shell is one CZMQ actor; handlers and the projection run
+    in its thread. A command's APPEND is synchronous (at most
+    DEALBOOK_TIMEOUT_MS when the log is down); waiting for the read model
+    is not.
+*/
+#ifndef DBK_SERVICE_H
+#define DBK_SERVICE_H
+
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_config.h"
+#include "dealbook/dbk_decide.h"
+#include "dealbook/dbk_event.h"
+
+#include <czmq.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*  Handler runs for one command when the log refuses its APPEND for the
+    expected version. One instance never conflicts with itself (a command
+    on a stream waits until the instance's own last append to it is
+    applied); conflicts come from another writer of the same streams (a
+    second instance during a rolling restart). Two writers hammering one
+    stream each win about half of the rounds, so the bound is generous:
+    20 lost rounds in a row is about one in a million. */
+#define DBK_SVC_RETRIES 20
+#define DBK_SVC_MAX_DBS 16     /* named databases of a service's read model     */
+#define DBK_SVC_MAX_STREAMS 64 /* streams one command may append to            */
+#define DBK_SVC_BATCH 500      /* events applied in one write transaction       */
+
+/*  What a handler gets: the service, the transaction, the request. Only
+    valid during the call. */
+typedef struct dbk_svc_ctx dbk_svc_ctx_t;
+
+/*  A command: read the read model through txn (read-only), decide into d
+    (events, or dbk_decision_reject). Return 0 (the decision says the
+    rest) or a DBK code for a failure that is not the command's fault
+    (e.g. DBK_EIO from LMDB): the client gets ERROR with that code. It may
+    run several times for one request (conflict retries): pure. */
+typedef int (dbk_svc_command_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                                  dbk_decision_t *d);
+
+/*  A query: write exactly ONE msgpack map into w (its pairs become the
+    reply's body) and return 0, or return dbk_svc_reject (...) / a DBK
+    code. txn is read-only. */
+typedef int (dbk_svc_query_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                                dbk_wr_t *w);
+
+/*  The projection: called for EVERY event of the log, in seq order, inside
+    the write transaction that also stores the checkpoint. It picks the
+    categories it cares about and ignores the rest. The payload is
+    dbk_svc_data (ctx, ev). Return 0, or a DBK code: the transaction is
+    then aborted (nothing of the batch is applied) and the shell retries
+    later from its checkpoint (after growing the map on DBK_EMAPFULL). So
+    an event the projection cannot handle stops the read model rather
+    than being skipped: the projection must accept every past version of
+    the payloads it reads. */
+typedef int (dbk_svc_project_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);
+
+/*  Extra STATUS fields: write exactly ONE map into w (its pairs are added
+    to the reply; do not reuse the shell's keys). txn is read-only. A
+    non-zero return leaves the extra fields out. */
+typedef int (dbk_svc_status_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w);
+
+typedef struct {
+    const char *verb;       /* e.g. "ADD"; NULL ends the table */
+    dbk_svc_command_fn *fn; /* the handler                     */
+} dbk_svc_command_t;
+
+typedef struct {
+    const char *verb;     /* e.g. "GET"; NULL ends the table */
+    dbk_svc_query_fn *fn; /* the handler                     */
+} dbk_svc_query_t;
+
+typedef struct {
+    const char *name;                  /* "contacts": log name, data subdir, endpoint  */
+    const char *const *dbs;            /* its named LMDB dbs, NULL-terminated (or NULL) */
+    const char *const *categories;     /* stream categories it owns, NULL-terminated;
+                                          NULL: every category                         */
+    const dbk_svc_command_t *commands; /* {NULL, NULL}-terminated (or NULL)            */
+    const dbk_svc_query_t *queries;    /* {NULL, NULL}-terminated (or NULL)            */
+    dbk_svc_project_fn *project;       /* required                                     */
+    dbk_svc_status_fn *status;         /* optional                                     */
+} dbk_service_def_t;
+
+/*  The actor body. Use it from a CZMQ actor function:
+
+        void contacts_server (zsock_t *pipe, void *args)
+        {
+            dbk_service_run (pipe, &contacts_def, args); // args: dbk_config_t *
+        }
+
+    After zsock_signal it sends "READY" or "FAILED <reason>" on the pipe
+    (bad definition, endpoint in use, read model unusable); after FAILED
+    it waits for $TERM. Pipe commands: "$TERM" stops it (requests still
+    waiting get ERROR INTERRUPTED); "ENDPOINT" answers the bound endpoint.
+    The log need not be up: the service starts, answers STATUS and
+    queries, and catches up once the log answers. Returns 0 after a clean
+    stop, or the DBK code of the start-up failure. The config is copied. */
+int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_config_t *cfg);
+
+/*  The ROUTER endpoint of service `name`: the DEALBOOK_<NAME>_ENDPOINT of
+    cfg for contacts, opportunities, bidding and forecasting; for any other
+    name (tests, tools) "ipc://<data_dir>/<name>.ipc". Returns 0 or
+    DBK_ETOOBIG when out is too small. */
+int dbk_service_endpoint (const dbk_config_t *cfg, const char *name, char *out, size_t outsz);
+
+/*  ---- for handlers ---- */
+
+/*  The dbi of one of the def's named databases. Asking for a name the def
+    does not list is a programmer error (asserted). */
+MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name);
+
+/*  The version of a stream of the service's categories as the read model
+    knows it (0: no such stream). Returns 0 or a DBK code. */
+int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream, uint64_t *ver);
+
+/*  Commands only: append to `stream` with this expected version (an exact
+    version or DBK_EXPECT_*) instead of the version the read model knows.
+    DBK_EXPECT_ANY gives up optimistic concurrency for that stream (and
+    with it the protection of a command id retried while its first
+    attempt is still in flight). */
+void dbk_svc_expect (dbk_svc_ctx_t *ctx, const char *stream, int64_t expect);
+
+/*  Commands only: the command's actor (NUL-terminated) and id. */
+const char *dbk_svc_actor (const dbk_svc_ctx_t *ctx);
+const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx);
+
+/*  Projection only: the payload map of ev, parsed on first use; borrowed
+    until the projection returns. NULL if it does not parse (a corrupt
+    record: the projection decides). */
+const dbk_obj_t *dbk_svc_data (dbk_svc_ctx_t *ctx, const dbk_event_t *ev);
+
+/*  Queries (and status): refuse the request with a DBK code, the field
+    (or NULL) and a sentence. Returns code, so `return dbk_svc_reject (...)`. */
+int dbk_svc_reject (dbk_svc_ctx_t *ctx, int code, const char *field, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+/*  Read a command id: bin 16, or a UUID str (36 chars or 32 hex digits).
+    0 or DBK_EINVAL. */
+int dbk_svc_parse_id (const dbk_obj_t *o, uint8_t id[DBK_ID_SIZE]);
+
+/*  The category of a stream name ("contact" of "contact-0193..."): its
+    length, 0 if the name has no dash. */
+size_t dbk_svc_category_len (const char *stream, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,867 @@
+/*  dbk_service.c - the domain service shell: the actor, its loop, the
+    built-in verbs, and the life of a command (decide, append, wait for
+    the read model, reply). The read model half is dbk_svc_model.c.
+
+    The loop polls the pipe, the ROUTER and the SUB socket. Requests that
+    must wait for the read model (a command whose events are appended, a
+    command to retry after a conflict, a REBUILD) are parked in `waits`
+    and looked at again each time events were applied or a deadline
+    passed, so one slow command never stops the others nor the
+    projection.
+*/
+#include "dbk_svc_internal.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_sock.h"
+
+#include <sodium.h>
+#include <string.h>
+
+/*  ---- lifecycle ---- */
+
+static void s_wait_destroy (dbk_svci_wait_t **w_p)
+{
+    if (w_p && *w_p) {
+        dbk_req_release (&(*w_p)->req);
+        free (*w_p);
+        *w_p = NULL;
+    }
+}
+
+static void s_self_destroy (dbk_svci_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    dbk_svci_t *self = *self_p;
+    for (size_t i = 0; i < self->nwaits; i++) {
+        if (self->router)
+            dbk_proto_send_error (self->router, &self->waits[i]->req, self->wr, DBK_EINTERRUPTED,
+                                  "the service is stopping", NULL);
+        s_wait_destroy (&self->waits[i]);
+    }
+    free (self->waits);
+    free (self->inflight);
+    dbk_sub_destroy (&self->sub);
+    dbk_client_destroy (&self->client);
+    dbk_decision_destroy (&self->decision);
+    zsock_destroy (&self->router);
+    if (self->env)
+        mdb_env_close (self->env);
+    dbk_wr_destroy (&self->wr);
+    dbk_wr_destroy (&self->body);
+    free (self);
+    *self_p = NULL;
+}
+
+int dbk_service_endpoint (const dbk_config_t *cfg, const char *name, char *out, size_t outsz)
+{
+    const char *ep = streq (name, "contacts")        ? cfg->contacts_endpoint
+                     : streq (name, "opportunities") ? cfg->opportunities_endpoint
+                     : streq (name, "bidding")       ? cfg->bidding_endpoint
+                     : streq (name, "forecasting")   ? cfg->forecasting_endpoint
+                                                     : NULL;
+    int n = ep ? snprintf (out, outsz, "%s", ep)
+               : snprintf (out, outsz, "ipc://%s/%s.ipc", cfg->data_dir, name);
+    return n < 0 || (size_t) n >= outsz ? DBK_ETOOBIG : 0;
+}
+
+static bool s_def_valid (const dbk_service_def_t *def)
+{
+    if (!def || !def->name || !def->name[0] || strlen (def->name) >= 32 || !def->project)
+        return false;
+    static const char *const builtin[] = {"STATUS", "PING", "REBUILD"};
+    for (const dbk_svc_command_t *c = def->commands; c && c->verb; c++)
+        for (size_t i = 0; i < 3; i++)
+            if (!c->fn || streq (c->verb, builtin[i]))
+                return false;
+    for (const dbk_svc_query_t *q = def->queries; q && q->verb; q++)
+        for (size_t i = 0; i < 3; i++)
+            if (!q->fn || streq (q->verb, builtin[i]))
+                return false;
+    return true;
+}
+
+static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, const dbk_config_t *cfg,
+                               char *why, size_t whysz, int *rc_out)
+{
+    *rc_out = DBK_EINVAL;
+    if (!s_def_valid (def) || !cfg) {
+        snprintf (why, whysz, "invalid service definition (name, project, verbs)");
+        return NULL;
+    }
+    dbk_svci_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        *rc_out = DBK_ENOMEM;
+        snprintf (why, whysz, "out of memory");
+        return NULL;
+    }
+    self->def = def;
+    self->cfg = *cfg;
+    self->pipe = pipe;
+    self->started = zclock_mono ();
+    dbk_logger_init (&self->log, def->name, cfg->log_level);
+    self->wr = dbk_wr_new ();
+    self->body = dbk_wr_new ();
+    self->decision = dbk_decision_new ();
+    if (sodium_init () < 0 || !self->wr || !self->body || !self->decision) {
+        *rc_out = DBK_ENOMEM;
+        snprintf (why, whysz, "out of memory");
+        s_self_destroy (&self);
+        return NULL;
+    }
+    char dir[1100];
+    if (dbk_config_service_dir (cfg, def->name, dir, sizeof dir) != 0 ||
+        dbk_service_endpoint (cfg, def->name, self->endpoint, sizeof self->endpoint) != 0) {
+        *rc_out = DBK_ETOOBIG;
+        snprintf (why, whysz, "data directory name too long");
+        s_self_destroy (&self);
+        return NULL;
+    }
+    int rc = dbk_svci_model_open (self, dir);
+    if (rc) {
+        *rc_out = rc;
+        snprintf (why, whysz, "cannot open the read model in %s: %s", dir, dbk_strerror (rc));
+        s_self_destroy (&self);
+        return NULL;
+    }
+    dbk_sockcfg_t rcfg = {.type = ZMQ_ROUTER,
+                          .endpoint = self->endpoint,
+                          .bind = true,
+                          .maxmsgsize = 2 * (int64_t) DBK_FRAME_MAX};
+    self->router = dbk_sock_new (&rcfg);
+    if (!self->router) {
+        *rc_out = DBK_EIO;
+        snprintf (why, whysz, "cannot bind %s: %s", self->endpoint, zmq_strerror (errno));
+        s_self_destroy (&self);
+        return NULL;
+    }
+    zsock_set_rcvtimeo (self->router, 0);
+    self->client = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
+    if (!self->client || dbk_svci_sub_restart (self) != 0) {
+        *rc_out = DBK_EINVAL;
+        snprintf (why, whysz, "cannot use the log endpoints %s / %s", cfg->log_endpoint,
+                  cfg->pub_endpoint);
+        s_self_destroy (&self);
+        return NULL;
+    }
+    dbk_logf (&self->log, DBK_LOG_INFO, "serving %s, read model %s at seq %llu", self->endpoint,
+              dir, (unsigned long long) self->applied);
+    *rc_out = 0;
+    return self;
+}
+
+/*  ---- replies ---- */
+
+/*  Send OK with the pairs of the one map in self->body (a handler's
+    output) plus `extra` pairs the caller already knows it will write
+    with write_extra. The body is re-parsed: a handler that wrote
+    something else than one map is a programmer error reported as
+    ERROR STORAGE rather than a malformed reply. */
+static void s_send_body (dbk_svci_t *self, const dbk_req_t *req)
+{
+    dbk_doc_t *doc = NULL;
+    const dbk_obj_t *root = NULL;
+    if (dbk_wr_size (self->body) == 0)
+        dbk_wr_map (self->body, 0);
+    if (dbk_doc_parse (dbk_wr_data (self->body), dbk_wr_size (self->body), &doc) != 0 ||
+        dbk_obj_type (root = dbk_doc_root (doc)) != DBK_T_MAP) {
+        dbk_doc_destroy (&doc);
+        dbk_logf (&self->log, DBK_LOG_ERROR, "a handler of %.*s wrote no map", (int) req->op_len,
+                  req->op);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EIO,
+                              "internal error: the handler's answer is not a map", NULL);
+        return;
+    }
+    size_t n = dbk_obj_len (root);
+    dbk_proto_reply_begin (self->wr, req->rid, true, (uint32_t) n);
+    for (size_t i = 0; i < n; i++) {
+        dbk_wr_obj (self->wr, dbk_obj_key_at (root, i));
+        dbk_wr_obj (self->wr, dbk_obj_val_at (root, i));
+    }
+    dbk_proto_send (self->router, req, self->wr);
+    dbk_doc_destroy (&doc);
+}
+
+static void s_reply_command (dbk_svci_t *self, dbk_svci_wait_t *w)
+{
+    dbk_wr_t *o = self->wr;
+    dbk_proto_reply_begin (o, w->req.rid, true, 5);
+    dbk_wr_cstr (o, "cmd");
+    dbk_wr_bin (o, w->cmd_id, DBK_ID_SIZE);
+    dbk_wr_kv_u64 (o, "events", w->res.count);
+    dbk_wr_kv_u64 (o, "first_seq", w->res.first);
+    dbk_wr_kv_u64 (o, "last_seq", w->res.last);
+    dbk_wr_kv_bool (o, "duplicate", w->duplicate);
+    dbk_proto_send (self->router, &w->req, o);
+    self->count.commands++;
+    self->count.duplicates += w->duplicate;
+}
+
+/*  ---- waiting requests ---- */
+
+static dbk_svci_wait_t *s_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t kind)
+{
+    if (self->nwaits == self->capwaits) {
+        size_t cap = self->capwaits ? self->capwaits * 2 : 16;
+        dbk_svci_wait_t **p = realloc (self->waits, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        self->waits = p;
+        self->capwaits = cap;
+    }
+    dbk_svci_wait_t *w = calloc (1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->kind = kind;
+    w->req = *req; /* the request is the wait's now */
+    memset (req, 0, sizeof *req);
+    w->started = zclock_mono ();
+    /*  the read model normally applies an appended event within a few ms;
+        twice the client timeout covers a log that is slow to publish */
+    w->deadline = w->started + 2 * (int64_t) self->cfg.timeout_ms;
+    self->waits[self->nwaits++] = w;
+    return w;
+}
+
+static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_SIZE])
+{
+    for (size_t i = 0; i < self->nwaits; i++)
+        if (self->waits[i]->kind != S_WAIT_REBUILD &&
+            memcmp (self->waits[i]->cmd_id, id, DBK_ID_SIZE) == 0)
+            return self->waits[i];
+    return NULL;
+}
+
+/*  ---- commands ---- */
+
+static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
+                       bool synced);
+
+/*  Append the decision in one APPEND, one group per stream (in the order
+    the streams first appear), each with its expected version. Returns 0
+    with res filled; DBK_ECONFLICT with *stream / *current of the stream
+    that conflicted; or another DBK code (with msg). */
+static int s_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *corr_o,
+                     dbk_svci_result_t *res, char *stream_out, uint64_t *current, char *msg,
+                     size_t msgsz)
+{
+    dbk_decision_t *d = self->decision;
+    size_t n = dbk_decision_count (d);
+    const char *streams[DBK_SVC_MAX_STREAMS];
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = dbk_decision_stream (d, i);
+        size_t j = 0;
+        while (j < ns && !streq (streams[j], s))
+            j++;
+        if (j == ns) {
+            if (ns == DBK_SVC_MAX_STREAMS) {
+                snprintf (msg, msgsz, "the command decided events for too many streams");
+                return DBK_ETOOBIG;
+            }
+            if (!dbk_svci_owns (self->def, s, strlen (s))) {
+                /*  only the owner appends to a category (DESIGN §3) */
+                snprintf (msg, msgsz, "internal error: %s does not own stream %s", self->def->name,
+                          s);
+                return DBK_EINVAL;
+            }
+            streams[ns++] = s;
+        }
+    }
+    uint8_t corr[DBK_ID_SIZE];
+    if (!corr_o || dbk_svc_parse_id (corr_o, corr) != 0)
+        memcpy (corr, ctx->cmd_id, DBK_ID_SIZE);
+    dbk_wr_t *w = dbk_client_begin (self->client, "APPEND", 1);
+    dbk_wr_cstr (w, "streams");
+    dbk_wr_array (w, (uint32_t) ns);
+    int64_t now = dbk_now_ms ();
+    for (size_t j = 0; j < ns; j++) {
+        int64_t expect = DBK_EXPECT_ANY;
+        bool stated = false;
+        for (size_t k = 0; k < ctx->nexpect && !stated; k++)
+            if (streq (ctx->expect[k].stream, streams[j])) {
+                expect = ctx->expect[k].expect;
+                stated = true;
+            }
+        if (!stated) {
+            uint64_t ver = 0;
+            int rc = dbk_svci_version_get (self, txn, streams[j], strlen (streams[j]), &ver);
+            if (rc) {
+                snprintf (msg, msgsz, "cannot read the read model: %s", dbk_strerror (rc));
+                return rc;
+            }
+            expect = (int64_t) ver;
+        }
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++)
+            count += streq (dbk_decision_stream (d, i), streams[j]);
+        dbk_wr_map (w, 3);
+        dbk_wr_kv_cstr (w, "stream", streams[j]);
+        dbk_wr_cstr (w, "expect");
+        dbk_proto_write_expect (w, expect);
+        dbk_wr_cstr (w, "events");
+        dbk_wr_array (w, (uint32_t) count);
+        for (size_t i = 0; i < n; i++) {
+            if (!streq (dbk_decision_stream (d, i), streams[j]))
+                continue;
+            dbk_event_t ev = {.at = now, .schema = 1, .has_corr = true, .has_cause = true};
+            dbk_uuid_v7 (ev.id);
+            memcpy (ev.corr, corr, DBK_ID_SIZE);
+            memcpy (ev.cause, ctx->cmd_id, DBK_ID_SIZE);
+            ev.type = dbk_decision_type (d, i);
+            ev.type_len = strlen (ev.type);
+            ev.actor = ctx->actor;
+            ev.actor_len = strlen (ctx->actor);
+            dbk_decision_data (d, i, &ev.data_raw, &ev.data_raw_len);
+            dbk_event_write_proposed (w, &ev);
+        }
+    }
+    dbk_doc_t *reply = NULL;
+    int rc = dbk_client_call (self->client, &reply);
+    const dbk_obj_t *root = dbk_doc_root (reply);
+    if (rc == 0) {
+        const dbk_obj_t *results = dbk_obj_get (root, "results");
+        *res = (dbk_svci_result_t){.first = UINT64_MAX, .count = n};
+        for (size_t j = 0; j < dbk_obj_len (results); j++) {
+            uint64_t fs, ls;
+            const dbk_obj_t *r = dbk_obj_at (results, j);
+            if (dbk_obj_u64 (dbk_obj_get (r, "first_seq"), &fs) ||
+                dbk_obj_u64 (dbk_obj_get (r, "last_seq"), &ls)) {
+                rc = DBK_EMALFORMED;
+                break;
+            }
+            res->first = fs < res->first ? fs : res->first;
+            res->last = ls > res->last ? ls : res->last;
+        }
+        if (rc || dbk_obj_len (results) != ns) {
+            rc = DBK_EMALFORMED;
+            snprintf (msg, msgsz, "the event log answered APPEND with an unreadable reply");
+        }
+    } else if (rc == DBK_ECONFLICT) {
+        const char *s = NULL;
+        size_t sl = 0;
+        *current = 0;
+        dbk_obj_u64 (dbk_obj_get (root, "current"), current);
+        if (dbk_obj_str (dbk_obj_get (root, "stream"), &s, &sl) || sl > DBK_STREAM_MAX)
+            sl = 0;
+        memcpy (stream_out, s ? s : "", sl);
+        stream_out[sl] = 0;
+    } else if (rc == DBK_ETIMEOUT || rc == DBK_EINTERRUPTED) {
+        snprintf (msg, msgsz,
+                  "the event log at %s did not answer in %d ms; nothing is known "
+                  "to be appended: retry with the same command id",
+                  self->cfg.log_endpoint, self->cfg.timeout_ms);
+        /*  a DEALER would deliver the unanswered APPEND later, when nobody
+            waits for it any more: a new socket (linger 0) drops it */
+        dbk_client_t *fresh = dbk_client_new (self->cfg.log_endpoint, self->cfg.timeout_ms);
+        if (fresh) {
+            dbk_client_destroy (&self->client);
+            self->client = fresh;
+        }
+        rc = DBK_ETIMEOUT;
+    } else
+        snprintf (msg, msgsz, "the event log refused the events: %s",
+                  dbk_client_errmsg (self->client));
+    dbk_doc_destroy (&reply);
+    return rc;
+}
+
+/*  Answer a command id that is known already: from the read model, or
+    from a request of it that is still waiting. Returns true if answered
+    (or parked), false if the id is new. */
+static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[DBK_ID_SIZE],
+                             MDB_txn *txn)
+{
+    dbk_svci_wait_t *other = s_find_wait (self, id);
+    if (other && other->kind == S_WAIT_RETRY) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY,
+                              "this command id is being retried after a conflict; ask again",
+                              "cmd");
+        return true;
+    }
+    dbk_svci_result_t res;
+    if (other)
+        res = other->res;
+    else if (dbk_svci_command_get (self, txn, id, &res) != 0)
+        return false;
+    dbk_svci_wait_t *w = s_park (self, req, S_WAIT_REPLY);
+    if (!w) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        return true;
+    }
+    memcpy (w->cmd_id, id, DBK_ID_SIZE);
+    w->res = res;
+    w->seq = res.last;
+    w->duplicate = true;
+    return true;
+}
+
+/*  attempts: handler runs that conflicted so far; synced: the request has
+    waited once for the read model already (it is not parked again to
+    catch up, so that a busy log cannot keep it waiting for ever). */
+static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
+                       bool synced)
+{
+    const dbk_obj_t *root = req->root;
+    uint8_t id[DBK_ID_SIZE];
+    if (dbk_svc_parse_id (dbk_obj_get (root, "cmd"), id) != 0) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL,
+                              "cmd must be the command id: 16 bytes or a UUID string", "cmd");
+        return;
+    }
+    const char *actor;
+    size_t alen;
+    char actor_z[DBK_ACTOR_MAX + 1];
+    if (dbk_obj_str (dbk_obj_get (root, "actor"), &actor, &alen) || alen == 0 ||
+        alen > DBK_ACTOR_MAX || memchr (actor, 0, alen)) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL,
+                              "actor must name who gives the command (1 to 200 bytes)", "actor");
+        return;
+    }
+    memcpy (actor_z, actor, alen);
+    actor_z[alen] = 0;
+    const dbk_obj_t *corr_o = dbk_obj_get (root, "corr");
+    uint8_t corr[DBK_ID_SIZE];
+    if (corr_o && dbk_svc_parse_id (corr_o, corr) != 0) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL,
+                              "corr must be a correlation id: 16 bytes or a UUID string", "corr");
+        return;
+    }
+    uint64_t head = dbk_svci_head (self);
+    if (!synced && head > self->applied) {
+        /*  behind the log (starting, catching up): a decision now could
+            miss a reference or a command id the log already holds */
+        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
+        if (!w) {
+            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+            return;
+        }
+        memcpy (w->cmd_id, id, DBK_ID_SIZE);
+        w->seq = head;
+        w->attempts = attempts;
+        return;
+    }
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        dbk_proto_send_error (self->router, req, self->wr, dbk_lmdb_err (rc),
+                              "cannot read the read model", NULL);
+        return;
+    }
+    if (s_known_command (self, req, id, txn)) {
+        mdb_txn_abort (txn);
+        return;
+    }
+    dbk_svc_ctx_t *ctx = calloc (1, sizeof *ctx);
+    if (!ctx) {
+        mdb_txn_abort (txn);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        return;
+    }
+    *ctx = (dbk_svc_ctx_t){.svc = self, .cmd = true, .cmd_id = id, .actor = actor_z};
+    dbk_decision_t *d = self->decision;
+    dbk_decision_reset (d);
+    rc = c->fn (ctx, txn, root, d);
+    char msg[600] = "";
+    if (rc) {
+        mdb_txn_abort (txn);
+        free (ctx);
+        snprintf (msg, sizeof msg, "the command failed: %s", dbk_strerror (rc));
+        dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
+        return;
+    }
+    if (dbk_decision_rejected (d)) {
+        mdb_txn_abort (txn);
+        free (ctx);
+        self->count.rejected++;
+        dbk_proto_send_error (self->router, req, self->wr, dbk_decision_code (d),
+                              dbk_decision_message (d), dbk_decision_field (d));
+        return;
+    }
+    dbk_svci_result_t res = {0};
+    if (dbk_decision_count (d) == 0) {
+        /*  nothing to change: answered at once, and nothing remembered
+            (no event carries the id), so a retry decides again */
+        mdb_txn_abort (txn);
+        free (ctx);
+        dbk_svci_wait_t w = {.req = *req, .res = res};
+        memcpy (w.cmd_id, id, DBK_ID_SIZE);
+        s_reply_command (self, &w);
+        return;
+    }
+    uint64_t inflight = dbk_svci_inflight_seq (self, d);
+    if (inflight) {
+        mdb_txn_abort (txn);
+        free (ctx);
+        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
+        if (!w) {
+            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+            return;
+        }
+        memcpy (w->cmd_id, id, DBK_ID_SIZE);
+        w->seq = inflight;
+        w->attempts = attempts;
+        return;
+    }
+    char stream[DBK_STREAM_MAX + 1] = "";
+    uint64_t current = 0;
+    rc = s_append (self, ctx, txn, corr_o, &res, stream, &current, msg, sizeof msg);
+    mdb_txn_abort (txn);
+    free (ctx);
+    self->count.conflicts += rc == DBK_ECONFLICT;
+    if (rc == DBK_ECONFLICT && attempts + 1 < DBK_SVC_RETRIES) {
+        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
+        if (!w) {
+            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+            return;
+        }
+        memcpy (w->cmd_id, id, DBK_ID_SIZE);
+        snprintf (w->stream, sizeof w->stream, "%s", stream);
+        w->ver = current;
+        w->attempts = attempts + 1;
+        w->deadline = zclock_mono () + self->cfg.timeout_ms;
+        return;
+    }
+    if (rc == DBK_ECONFLICT) {
+        snprintf (msg, sizeof msg, "stream %s kept changing; %d attempts conflicted", stream,
+                  DBK_SVC_RETRIES);
+        dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
+        return;
+    }
+    if (rc) {
+        dbk_logf (&self->log, DBK_LOG_WARNING, "%.*s: %s", (int) req->op_len, req->op, msg);
+        dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
+        return;
+    }
+    dbk_svci_wait_t *w = s_park (self, req, S_WAIT_REPLY);
+    if (!w) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        return;
+    }
+    memcpy (w->cmd_id, id, DBK_ID_SIZE);
+    w->res = res;
+    w->seq = res.last;
+    dbk_svci_inflight_add (self, d, res.last);
+}
+
+/*  Look at every waiting request: answer, retry or give up. */
+static void s_serve_waits (dbk_svci_t *self)
+{
+    int64_t now = zclock_mono ();
+    MDB_txn *txn = NULL;
+    size_t i = 0;
+    while (i < self->nwaits) {
+        dbk_svci_wait_t *w = self->waits[i];
+        bool done = false;
+        if (w->kind == S_WAIT_REPLY || w->kind == S_WAIT_REBUILD) {
+            if (self->applied >= w->seq) {
+                if (w->kind == S_WAIT_REPLY)
+                    s_reply_command (self, w);
+                else {
+                    self->rebuilding = false;
+                    dbk_proto_reply_begin (self->wr, w->req.rid, true, 2);
+                    dbk_wr_kv_u64 (self->wr, "seq_applied", self->applied);
+                    dbk_wr_kv_u64 (self->wr, "elapsed_ms", (uint64_t) (now - w->started));
+                    dbk_proto_send (self->router, &w->req, self->wr);
+                    dbk_logf (&self->log, DBK_LOG_INFO, "rebuilt to seq %llu in %lld ms",
+                              (unsigned long long) self->applied, (long long) (now - w->started));
+                }
+                done = true;
+            } else if (w->kind == S_WAIT_REPLY && now >= w->deadline) {
+                char msg[300];
+                snprintf (msg, sizeof msg,
+                          "the events are appended (seq %llu..%llu) but the read model has not "
+                          "applied them yet; retry with the same command id",
+                          (unsigned long long) w->res.first, (unsigned long long) w->res.last);
+                dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT, msg, NULL);
+                done = true;
+            }
+        } else { /* S_WAIT_RETRY */
+            uint64_t ver = 0;
+            if (w->stream[0] && !txn && mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
+                txn = NULL;
+            if (txn && w->stream[0])
+                dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
+            if (!(ver >= w->ver && self->applied >= w->seq) && now >= w->deadline) {
+                dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT,
+                                      "the read model did not catch up with the log in time; "
+                                      "nothing was appended: retry with the same command id",
+                                      NULL);
+                done = true;
+            } else if (ver >= w->ver && self->applied >= w->seq) {
+                /*  caught up with the version that beat us: decide again */
+                if (txn) {
+                    mdb_txn_abort (txn);
+                    txn = NULL;
+                }
+                dbk_req_t req = w->req;
+                memset (&w->req, 0, sizeof w->req);
+                int attempts = w->attempts;
+                s_wait_destroy (&self->waits[i]);
+                self->waits[i] = self->waits[--self->nwaits];
+                const dbk_svc_command_t *c = self->def->commands;
+                while (c && c->verb && !dbk_req_is (&req, c->verb))
+                    c++;
+                s_command (self, &req, c, attempts, true);
+                dbk_req_release (&req);
+                continue; /* waits[i] is another one now (or a new one at the end) */
+            }
+        }
+        if (done) {
+            s_wait_destroy (&self->waits[i]);
+            self->waits[i] = self->waits[--self->nwaits];
+        } else
+            i++;
+    }
+    if (txn)
+        mdb_txn_abort (txn);
+}
+
+/*  ---- built-in verbs and queries ---- */
+
+static void s_status (dbk_svci_t *self, dbk_req_t *req)
+{
+    dbk_wr_reset (self->body);
+    uint64_t head = dbk_svci_head (self);
+    dbk_wr_t *b = self->body;
+    if (self->def->status) {
+        MDB_txn *txn;
+        dbk_svc_ctx_t ctx = {.svc = self};
+        if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) == 0) {
+            if (self->def->status (&ctx, txn, b) != 0)
+                dbk_wr_reset (b);
+            mdb_txn_abort (txn);
+        }
+    }
+    /*  merge: the shell's keys, then the service's (parsed back) */
+    dbk_doc_t *extra = NULL;
+    const dbk_obj_t *em = NULL;
+    if (dbk_wr_size (b) && dbk_doc_parse (dbk_wr_data (b), dbk_wr_size (b), &extra) == 0 &&
+        dbk_obj_type (dbk_doc_root (extra)) == DBK_T_MAP)
+        em = dbk_doc_root (extra);
+    dbk_wr_t *w = self->wr;
+    dbk_proto_reply_begin (w, req->rid, true, 9 + (uint32_t) dbk_obj_len (em));
+    dbk_wr_kv_cstr (w, "service", self->def->name);
+    dbk_wr_kv_cstr (w, "version", DBK_VERSION);
+    dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
+    dbk_wr_kv_u64 (w, "seq_applied", self->applied);
+    dbk_wr_kv_u64 (w, "head", head);
+    dbk_wr_kv_u64 (w, "lag", head - self->applied);
+    dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
+    dbk_wr_kv_u64 (w, "waiting", self->nwaits);
+    dbk_wr_cstr (w, "counters");
+    dbk_wr_map (w, 6);
+    dbk_wr_kv_u64 (w, "commands", self->count.commands);
+    dbk_wr_kv_u64 (w, "duplicates", self->count.duplicates);
+    dbk_wr_kv_u64 (w, "rejected", self->count.rejected);
+    dbk_wr_kv_u64 (w, "conflicts", self->count.conflicts);
+    dbk_wr_kv_u64 (w, "queries", self->count.queries);
+    dbk_wr_kv_u64 (w, "events", self->count.events);
+    for (size_t i = 0; i < dbk_obj_len (em); i++) {
+        dbk_wr_obj (w, dbk_obj_key_at (em, i));
+        dbk_wr_obj (w, dbk_obj_val_at (em, i));
+    }
+    dbk_proto_send (self->router, req, w);
+    dbk_doc_destroy (&extra);
+}
+
+static void s_rebuild (dbk_svci_t *self, dbk_req_t *req)
+{
+    if (self->rebuilding) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY,
+                              "a REBUILD is running already", NULL);
+        return;
+    }
+    uint64_t target = dbk_svci_head (self);
+    int rc = dbk_svci_model_reset (self);
+    if (rc) {
+        dbk_logf (&self->log, DBK_LOG_ERROR, "REBUILD: %s", dbk_strerror (rc));
+        dbk_proto_send_error (self->router, req, self->wr, rc, "cannot empty the read model", NULL);
+        return;
+    }
+    dbk_logf (&self->log, DBK_LOG_INFO, "REBUILD: replaying the log up to seq %llu",
+              (unsigned long long) target);
+    dbk_svci_wait_t *w = s_park (self, req, S_WAIT_REBUILD);
+    if (!w) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        return;
+    }
+    w->seq = target;
+    w->deadline = INT64_MAX; /* a replay takes as long as the log is long */
+    self->rebuilding = true;
+}
+
+static void s_query (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        dbk_proto_send_error (self->router, req, self->wr, dbk_lmdb_err (rc),
+                              "cannot read the read model", NULL);
+        return;
+    }
+    dbk_svc_ctx_t ctx = {.svc = self};
+    dbk_wr_reset (self->body);
+    rc = q->fn (&ctx, txn, req->root, self->body);
+    mdb_txn_abort (txn);
+    if (rc) {
+        dbk_proto_send_error (self->router, req, self->wr, rc,
+                              ctx.code == rc && ctx.msg[0] ? ctx.msg : dbk_strerror (rc),
+                              ctx.code == rc && ctx.field[0] ? ctx.field : NULL);
+        return;
+    }
+    self->count.queries++;
+    s_send_body (self, req);
+}
+
+static void s_unknown (dbk_svci_t *self, dbk_req_t *req)
+{
+    char msg[600];
+    int n = snprintf (msg, sizeof msg, "unknown op %.*s; %s answers",
+                      (int) (req->op_len > 40 ? 40 : req->op_len), req->op, self->def->name);
+    for (const dbk_svc_command_t *c = self->def->commands; c && c->verb; c++)
+        if (n > 0 && (size_t) n < sizeof msg - 40)
+            n += snprintf (msg + n, sizeof msg - (size_t) n, " %s", c->verb);
+    for (const dbk_svc_query_t *q = self->def->queries; q && q->verb; q++)
+        if (n > 0 && (size_t) n < sizeof msg - 40)
+            n += snprintf (msg + n, sizeof msg - (size_t) n, " %s", q->verb);
+    if (n > 0 && (size_t) n < sizeof msg - 40)
+        snprintf (msg + n, sizeof msg - (size_t) n, " STATUS PING REBUILD");
+    dbk_proto_send_error (self->router, req, self->wr, DBK_EUNKNOWN_OP, msg, "op");
+}
+
+static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
+{
+    if (dbk_req_is (req, "PING")) {
+        dbk_proto_reply_begin (self->wr, req->rid, true, 0);
+        dbk_proto_send (self->router, req, self->wr);
+        return;
+    }
+    if (dbk_req_is (req, "STATUS")) {
+        s_status (self, req);
+        return;
+    }
+    if (dbk_req_is (req, "REBUILD")) {
+        s_rebuild (self, req);
+        return;
+    }
+    const dbk_svc_command_t *c = self->def->commands;
+    while (c && c->verb && !dbk_req_is (req, c->verb))
+        c++;
+    const dbk_svc_query_t *q = self->def->queries;
+    while (q && q->verb && !dbk_req_is (req, q->verb))
+        q++;
+    bool is_cmd = c && c->verb, is_query = q && q->verb;
+    if (!is_cmd && !is_query) {
+        s_unknown (self, req);
+        return;
+    }
+    if (self->rebuilding) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY,
+                              "the read model is being rebuilt; retry when STATUS says "
+                              "rebuilding: false",
+                              NULL);
+        return;
+    }
+    if (is_cmd)
+        s_command (self, req, c, 0, false);
+    else
+        s_query (self, req, q);
+}
+
+/*  Handle one request if one is waiting (the ROUTER does not block). */
+static bool s_handle_request (dbk_svci_t *self)
+{
+    dbk_req_t req;
+    int rc = dbk_proto_recv (self->router, &req);
+    if (rc == DBK_EINTERRUPTED) {
+        dbk_req_release (&req);
+        return false;
+    }
+    if (rc) {
+        dbk_logf (&self->log, DBK_LOG_WARNING, "refused a request: %s", dbk_strerror (rc));
+        const char *msg = rc == DBK_ETOOBIG    ? "the request exceeds a size or depth limit"
+                          : rc == DBK_EVERSION ? "this server speaks protocol version 1"
+                          : rc == DBK_EINVAL   ? "the request has no op"
+                                               : "the request is not one msgpack map";
+        dbk_proto_send_error (self->router, &req, self->wr, rc, msg,
+                              rc == DBK_EINVAL ? "op" : NULL);
+    } else
+        s_dispatch (self, &req);
+    dbk_req_release (&req);
+    return true;
+}
+
+static void s_handle_pipe (dbk_svci_t *self)
+{
+    char *cmd = zstr_recv (self->pipe);
+    if (!cmd || streq (cmd, "$TERM"))
+        self->terminated = true;
+    else if (streq (cmd, "ENDPOINT"))
+        zstr_send (self->pipe, self->endpoint);
+    zstr_free (&cmd);
+}
+
+static long s_poll_timeout (dbk_svci_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t until = now + 1000;
+    if (self->sub && dbk_sub_pending (self->sub))
+        until = self->backoff_until > now ? self->backoff_until : now;
+    for (size_t i = 0; i < self->nwaits; i++)
+        if (self->waits[i]->deadline < until)
+            until = self->waits[i]->deadline;
+    return until > now ? (long) (until - now) : 0;
+}
+
+int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_config_t *cfg)
+{
+    char why[1400] = "";
+    int rc;
+    dbk_svci_t *self = s_self_new (pipe, def, cfg, why, sizeof why, &rc);
+    zsock_signal (pipe, 0);
+    if (!self) {
+        zstr_sendf (pipe, "FAILED %s", why);
+        char *cmd;
+        while ((cmd = zstr_recv (pipe))) {
+            bool term = streq (cmd, "$TERM");
+            zstr_free (&cmd);
+            if (term)
+                break;
+        }
+        return rc;
+    }
+    zstr_send (pipe, "READY");
+    while (!self->terminated) {
+        zmq_pollitem_t items[3] = {
+            {zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0},
+            {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
+            {zsock_resolve (dbk_sub_socket (self->sub)), 0, ZMQ_POLLIN, 0},
+        };
+        /*  while backing off (the log is down, a batch failed) the SUB is
+            left out: its waiting messages would wake the loop at once */
+        int nitems = zclock_mono () < self->backoff_until ? 2 : 3;
+        int n = zmq_poll (items, nitems, s_poll_timeout (self));
+        if (n < 0 && errno != EINTR)
+            break; /* context terminated */
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+            s_handle_pipe (self);
+        if (self->terminated)
+            break;
+        /*  events first: a command decided after them sees more */
+        if ((n > 0 && nitems == 3 && (items[2].revents & ZMQ_POLLIN)) ||
+            dbk_sub_pending (self->sub))
+            while (dbk_svci_apply (self) == DBK_SVC_BATCH)
+                if (zsock_events (self->router) & ZMQ_POLLIN)
+                    break; /* a long replay still lets requests in */
+        if (n > 0 && (items[1].revents & ZMQ_POLLIN))
+            for (int k = 0; k < 1000 && s_handle_request (self); k++)
+                ;
+        if (self->nwaits)
+            s_serve_waits (self);
+    }
+    dbk_logf (&self->log, DBK_LOG_INFO, "stopped at seq %llu", (unsigned long long) self->applied);
+    s_self_destroy (&self);
+    return 0;
+}

@@ -1,0 +1,120 @@
+/*  dbk_svc_internal.h - what the two halves of the service shell share
+    (dbk_service.c: actor, requests, commands; dbk_svc_model.c: the read
+    model and the application of events). Not installed, not public.
+*/
+#ifndef DBK_SVC_INTERNAL_H
+#define DBK_SVC_INTERNAL_H
+
+#include "dealbook/dbk_client.h"
+#include "dealbook/dbk_logging.h"
+#include "dealbook/dbk_proto.h"
+#include "dealbook/dbk_service.h"
+#include "dealbook/dbk_sub.h"
+
+enum { S_META = 0, S_STREAMS = 1, S_COMMANDS = 2 };
+
+/*  Where a command's events landed. */
+typedef struct {
+    uint64_t first; /* first seq */
+    uint64_t last;  /* last seq */
+    uint64_t count; /* events of the command */
+} dbk_svci_result_t;
+
+/*  A request that waits for the read model. */
+typedef enum {
+    S_WAIT_REPLY,   /* a command's events appended: answer once applied */
+    S_WAIT_RETRY,   /* a conflict: run the handler again once caught up */
+    S_WAIT_REBUILD, /* REBUILD: answer once the replay reached the head */
+} s_wait_kind_t;
+
+typedef struct {
+    s_wait_kind_t kind;              /* what it waits for */
+    dbk_req_t req;                   /* the request (owned) */
+    uint8_t cmd_id[DBK_ID_SIZE];     /* command id (commands) */
+    uint64_t seq;                    /* ready when applied >= seq */
+    char stream[DBK_STREAM_MAX + 1]; /* retry: ready when this stream ... */
+    uint64_t ver;                    /* ... reached this version in the model */
+    int attempts;                    /* handler runs so far */
+    int64_t deadline;                /* mono ms: give up (reply) or retry anyway */
+    int64_t started;                 /* mono ms, for REBUILD's elapsed_ms */
+    dbk_svci_result_t res;           /* reply: positions */
+    bool duplicate;                  /* reply: a retried command id */
+} dbk_svci_wait_t;
+
+/*  An own append the read model has not applied yet. */
+struct dbk_svci_inflight {
+    char stream[DBK_STREAM_MAX + 1]; /* a stream this shell appended to */
+    uint64_t seq;                    /* ... up to this seq */
+};
+
+struct dbk_svc_ctx {
+    struct dbk_svci *svc;  /* the shell */
+    bool cmd;              /* a command handler is running */
+    const uint8_t *cmd_id; /* its command id */
+    const char *actor;     /* its actor, NUL-terminated */
+    struct {
+        char stream[DBK_STREAM_MAX + 1]; /* stated by the handler */
+        int64_t expect;                  /* its expected version */
+    } expect[DBK_SVC_MAX_STREAMS];
+    size_t nexpect;      /* expectations stated */
+    dbk_doc_t *data_doc; /* projection: the payload, parsed lazily */
+    int code;            /* query: rejection code */
+    char field[64];      /* query: rejected field */
+    char msg[400];       /* query: rejection sentence */
+};
+
+typedef struct dbk_svci {
+    const dbk_service_def_t *def;       /* the service */
+    dbk_config_t cfg;                   /* configuration (a copy) */
+    dbk_logger_t log;                   /* lines under the service's name */
+    zsock_t *pipe;                      /* actor pipe */
+    zsock_t *router;                    /* requests */
+    char endpoint[DBK_ENDPOINT_MAX];    /* where it is bound */
+    MDB_env *env;                       /* the read model */
+    MDB_dbi own[3];                     /* $meta, $streams, $commands */
+    MDB_dbi dbis[DBK_SVC_MAX_DBS];      /* the def's databases, in its order */
+    size_t ndbs;                        /* how many */
+    uint64_t applied;                   /* checkpoint: last seq applied and committed */
+    uint64_t head_seen;                 /* highest head of subscribers now gone */
+    dbk_sub_t *sub;                     /* follows the log */
+    int64_t backoff_until;              /* mono ms: do not ask the subscriber before */
+    int last_sub_error;                 /* to log a lasting failure once */
+    dbk_client_t *client;               /* APPENDs */
+    dbk_decision_t *decision;           /* reused by every command */
+    dbk_wr_t *wr;                       /* replies */
+    dbk_wr_t *body;                     /* handler output, merged into replies */
+    dbk_svci_wait_t **waits;            /* requests waiting for the read model */
+    size_t nwaits;                      /* how many */
+    size_t capwaits;                    /* capacity */
+    struct dbk_svci_inflight *inflight; /* own appends not applied yet */
+    size_t ninflight;                   /* how many */
+    size_t capinflight;                 /* capacity */
+    struct {
+        uint64_t commands;   /* commands answered OK (duplicates included) */
+        uint64_t duplicates; /* ... of which a retried command id */
+        uint64_t rejected;   /* commands refused by a decider or the shell */
+        uint64_t conflicts;  /* APPENDs refused for the expected version */
+        uint64_t queries;    /* queries answered OK */
+        uint64_t events;     /* events applied to the read model */
+    } count;                 /* since start, for STATUS */
+    bool rebuilding;         /* a REBUILD is replaying */
+    int64_t started;         /* mono ms at start */
+    bool terminated;         /* $TERM received */
+} dbk_svci_t;
+
+bool dbk_svci_owns (const dbk_service_def_t *def, const char *stream, size_t n);
+int dbk_svci_model_open (dbk_svci_t *self, const char *dir);
+int dbk_svci_command_get (dbk_svci_t *self, MDB_txn *txn, const uint8_t id[DBK_ID_SIZE],
+                          dbk_svci_result_t *res);
+int dbk_svci_version_get (dbk_svci_t *self, MDB_txn *txn, const char *stream, size_t n,
+                          uint64_t *ver);
+int dbk_svci_sub_restart (dbk_svci_t *self);
+uint64_t dbk_svci_head (const dbk_svci_t *self);
+int dbk_svci_apply (dbk_svci_t *self);
+int dbk_svci_model_reset (dbk_svci_t *self);
+/*  Highest seq of an own append to a stream of d not applied yet (0:
+    none), and recording an append of d that ended at seq. */
+uint64_t dbk_svci_inflight_seq (dbk_svci_t *self, const dbk_decision_t *d);
+void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t seq);
+
+#endif

@@ -1,0 +1,400 @@
+/*  dbk_svc_model.c - the read model side of the service shell: the LMDB
+    environment, the shell's own tables and the application of events.
+
+    Besides the service's databases the environment holds three of the
+    shell's own:
+      $meta      "checkpoint" -> last applied seq (dbk_checkpoint_*)
+      $streams   stream name -> its version (big-endian u64), for the
+                 streams of the service's categories: the expected version
+                 a decision was based on
+      $commands  command id (16 bytes) -> first seq, last seq, events
+                 (3 big-endian u64), from the `cause` of the events of the
+                 service's categories: the answer to a retried command
+    All three are rebuilt from the log like any projection.
+*/
+#include "dbk_svc_internal.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+static const char *const s_own_dbs[] = {"$meta", "$streams", "$commands"};
+
+size_t dbk_svc_category_len (const char *stream, size_t n)
+{
+    const char *dash = memchr (stream, '-', n);
+    return dash ? (size_t) (dash - stream) : 0;
+}
+
+bool dbk_svci_owns (const dbk_service_def_t *def, const char *stream, size_t n)
+{
+    if (!def->categories)
+        return true;
+    size_t cl = dbk_svc_category_len (stream, n);
+    for (const char *const *c = def->categories; *c; c++)
+        if (cl && strlen (*c) == cl && memcmp (*c, stream, cl) == 0)
+            return true;
+    return false;
+}
+
+int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
+{
+    size_t ndbs = 0;
+    while (self->def->dbs && self->def->dbs[ndbs])
+        ndbs++;
+    if (ndbs > DBK_SVC_MAX_DBS)
+        return DBK_ETOOBIG;
+    self->ndbs = ndbs;
+    int rc =
+        dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + 3, self->cfg.durable);
+    if (rc)
+        return rc;
+    MDB_txn *txn;
+    rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    for (size_t i = 0; !rc && i < 3; i++)
+        rc = mdb_dbi_open (txn, s_own_dbs[i], MDB_CREATE, &self->own[i]);
+    for (size_t i = 0; !rc && i < ndbs; i++)
+        rc = mdb_dbi_open (txn, self->def->dbs[i], MDB_CREATE, &self->dbis[i]);
+    if (rc) {
+        if (txn)
+            mdb_txn_abort (txn);
+        return dbk_lmdb_err (rc);
+    }
+    uint64_t cp = 0;
+    rc = dbk_checkpoint_get (txn, self->own[S_META], &cp);
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    rc = mdb_txn_commit (txn);
+    if (rc)
+        return dbk_lmdb_write_err (self->env, rc);
+    self->applied = cp;
+    return 0;
+}
+
+/*  ---- the shell's tables ---- */
+
+int dbk_svci_command_get (dbk_svci_t *self, MDB_txn *txn, const uint8_t id[DBK_ID_SIZE],
+                          dbk_svci_result_t *res)
+{
+    MDB_val k = {DBK_ID_SIZE, (void *) id}, v;
+    int rc = mdb_get (txn, self->own[S_COMMANDS], &k, &v);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if (v.mv_size != 24)
+        return DBK_ECORRUPT;
+    res->first = dbk_be64_get (v.mv_data);
+    res->last = dbk_be64_get ((const uint8_t *) v.mv_data + 8);
+    res->count = dbk_be64_get ((const uint8_t *) v.mv_data + 16);
+    return 0;
+}
+
+int dbk_svci_version_get (dbk_svci_t *self, MDB_txn *txn, const char *stream, size_t n,
+                          uint64_t *ver)
+{
+    *ver = 0;
+    if (n == 0 || n > DBK_STREAM_MAX)
+        return 0;
+    MDB_val k = {n, (void *) stream}, v;
+    int rc = mdb_get (txn, self->own[S_STREAMS], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if (v.mv_size != 8)
+        return DBK_ECORRUPT;
+    *ver = dbk_be64_get (v.mv_data);
+    return 0;
+}
+
+/*  The shell's own projection of one event. */
+static int s_track (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
+{
+    if (!dbk_svci_owns (self->def, ev->stream, ev->stream_len) || ev->stream_len == 0 ||
+        ev->stream_len > DBK_STREAM_MAX)
+        return 0;
+    uint8_t buf[24];
+    dbk_be64_put (buf, ev->ver);
+    MDB_val k = {ev->stream_len, (void *) ev->stream}, v = {8, buf};
+    int rc = mdb_put (txn, self->own[S_STREAMS], &k, &v, 0);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if (!ev->has_cause)
+        return 0;
+    dbk_svci_result_t r;
+    rc = dbk_svci_command_get (self, txn, ev->cause, &r);
+    if (rc == DBK_ENOTFOUND)
+        r = (dbk_svci_result_t){.first = ev->seq, .last = ev->seq, .count = 1};
+    else if (rc)
+        return rc;
+    else {
+        r.last = ev->seq;
+        r.count++;
+    }
+    dbk_be64_put (buf, r.first);
+    dbk_be64_put (buf + 8, r.last);
+    dbk_be64_put (buf + 16, r.count);
+    MDB_val ck = {DBK_ID_SIZE, (void *) ev->cause}, cv = {24, buf};
+    return dbk_lmdb_err (mdb_put (txn, self->own[S_COMMANDS], &ck, &cv, 0));
+}
+
+/*  ---- following the log ---- */
+
+int dbk_svci_sub_restart (dbk_svci_t *self)
+{
+    uint64_t head = self->sub ? dbk_sub_head (self->sub) : 0;
+    if (head > self->head_seen)
+        self->head_seen = head;
+    dbk_sub_destroy (&self->sub);
+    dbk_subcfg_t sc = {.log_endpoint = self->cfg.log_endpoint,
+                       .pub_endpoint = self->cfg.pub_endpoint,
+                       .after = self->applied,
+                       .timeout_ms = self->cfg.timeout_ms};
+    self->sub = dbk_sub_new (&sc);
+    return self->sub ? 0 : DBK_EINVAL;
+}
+
+uint64_t dbk_svci_head (const dbk_svci_t *self)
+{
+    uint64_t h = self->sub ? dbk_sub_head (self->sub) : 0;
+    if (self->head_seen > h)
+        h = self->head_seen;
+    return h > self->applied ? h : self->applied;
+}
+
+/*  Apply what the subscriber has, up to DBK_SVC_BATCH events, in one write
+    transaction with the checkpoint. Returns the number applied, or a
+    negative DBK code when the batch was aborted. */
+int dbk_svci_apply (dbk_svci_t *self)
+{
+    if (!self->sub || zclock_mono () < self->backoff_until)
+        return 0;
+    MDB_txn *txn = NULL;
+    int rc = 0;
+    int n = 0;
+    uint64_t last = self->applied;
+    int sub_rc = 0;
+    dbk_svc_ctx_t ctx = {.svc = self};
+    while (n < DBK_SVC_BATCH) {
+        dbk_event_t ev;
+        sub_rc = dbk_sub_next (self->sub, &ev, 0);
+        if (sub_rc)
+            break;
+        /*  the write transaction is opened only once there is an event:
+            the loop calls this whenever the SUB socket stirs */
+        if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
+            txn = NULL;
+            self->backoff_until = zclock_mono () + 1000;
+            dbk_svci_sub_restart (self);
+            return dbk_lmdb_err (rc);
+        }
+        rc = s_track (self, txn, &ev);
+        if (!rc) {
+            ctx.data_doc = NULL;
+            rc = self->def->project (&ctx, txn, &ev);
+            dbk_doc_destroy (&ctx.data_doc);
+        }
+        if (rc) {
+            /*  the subscriber has moved past events that are now not
+                applied: start it again from the checkpoint */
+            mdb_txn_abort (txn);
+            if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0) {
+                dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
+            } else {
+                dbk_logf (&self->log, DBK_LOG_ERROR, "cannot apply seq %llu (%.*s): %s",
+                          (unsigned long long) ev.seq, (int) ev.type_len, ev.type,
+                          dbk_strerror (rc));
+                self->backoff_until = zclock_mono () + 1000;
+            }
+            dbk_svci_sub_restart (self);
+            return rc;
+        }
+        last = ev.seq;
+        n++;
+    }
+    if (sub_rc && sub_rc != DBK_ETIMEOUT) {
+        /*  the log is down (DBK_EIO) or behind us (DBK_ECORRUPT): keep
+            what was applied, try again a little later */
+        if (sub_rc != self->last_sub_error)
+            dbk_logf (&self->log, sub_rc == DBK_EIO ? DBK_LOG_WARNING : DBK_LOG_ERROR,
+                      "following the log: %s", dbk_strerror (sub_rc));
+        self->last_sub_error = sub_rc;
+        self->backoff_until = zclock_mono () + 500;
+    } else if (!sub_rc || n > 0)
+        self->last_sub_error = 0;
+    if (n == 0)
+        return 0;
+    rc = dbk_checkpoint_put (txn, self->own[S_META], last);
+    if (!rc) {
+        rc = mdb_txn_commit (txn);
+        if (rc)
+            rc = dbk_lmdb_write_err (self->env, rc);
+    } else
+        mdb_txn_abort (txn);
+    if (rc) {
+        if (rc == DBK_EMAPFULL)
+            dbk_lmdb_grow (self->env, NULL);
+        else
+            self->backoff_until = zclock_mono () + 1000;
+        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot commit the read model: %s", dbk_strerror (rc));
+        dbk_svci_sub_restart (self);
+        return rc;
+    }
+    self->applied = last;
+    self->count.events += (uint64_t) n;
+    return n;
+}
+
+int dbk_svci_model_reset (dbk_svci_t *self)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    for (size_t i = 0; !rc && i < 3; i++)
+        rc = mdb_drop (txn, self->own[i], 0);
+    for (size_t i = 0; !rc && i < self->ndbs; i++)
+        rc = mdb_drop (txn, self->dbis[i], 0);
+    rc = rc ? dbk_lmdb_err (rc) : dbk_checkpoint_put (txn, self->own[S_META], 0);
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    rc = mdb_txn_commit (txn);
+    if (rc)
+        return dbk_lmdb_write_err (self->env, rc);
+    self->applied = 0;
+    return dbk_svci_sub_restart (self);
+}
+
+/*  ---- own appends not applied yet ---- */
+
+/*  Streams this shell appended to and whose events the read model has not
+    applied yet. A command that decides for one of them would decide on a
+    state without our own last write and be refused by the log (wrong
+    expected version); it waits instead, without spending an attempt, so
+    that concurrent commands on one stream of one instance never conflict
+    and only other instances (or other writers) cause retries. */
+uint64_t dbk_svci_inflight_seq (dbk_svci_t *self, const dbk_decision_t *d)
+{
+    uint64_t wait = 0;
+    size_t i = 0;
+    while (i < self->ninflight) {
+        struct dbk_svci_inflight *f = &self->inflight[i];
+        if (f->seq <= self->applied) {
+            *f = self->inflight[--self->ninflight];
+            continue;
+        }
+        for (size_t k = 0; k < dbk_decision_count (d); k++)
+            if (streq (dbk_decision_stream (d, k), f->stream) && f->seq > wait)
+                wait = f->seq;
+        i++;
+    }
+    return wait;
+}
+
+void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t seq)
+{
+    for (size_t k = 0; k < dbk_decision_count (d); k++) {
+        const char *s = dbk_decision_stream (d, k);
+        size_t i = 0;
+        while (i < self->ninflight && !streq (self->inflight[i].stream, s))
+            i++;
+        if (i == self->ninflight) {
+            if (self->ninflight == self->capinflight) {
+                size_t cap = self->capinflight ? self->capinflight * 2 : 16;
+                struct dbk_svci_inflight *p = realloc (self->inflight, cap * sizeof *p);
+                if (!p)
+                    return; /* only an optimisation: conflicts still protect */
+                self->inflight = p;
+                self->capinflight = cap;
+            }
+            snprintf (self->inflight[i].stream, sizeof self->inflight[i].stream, "%s", s);
+            self->ninflight++;
+        }
+        self->inflight[i].seq = seq;
+    }
+}
+
+/*  ---- for handlers ---- */
+
+MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name)
+{
+    dbk_svci_t *self = ctx->svc;
+    for (size_t i = 0; i < self->ndbs; i++)
+        if (streq (self->def->dbs[i], name))
+            return self->dbis[i];
+    assert (!"dbk_svc_dbi: the service definition lists no such database");
+    return 0;
+}
+
+int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream, uint64_t *ver)
+{
+    return dbk_svci_version_get (ctx->svc, txn, stream, strlen (stream), ver);
+}
+
+void dbk_svc_expect (dbk_svc_ctx_t *ctx, const char *stream, int64_t expect)
+{
+    assert (ctx->cmd);
+    for (size_t i = 0; i < ctx->nexpect; i++)
+        if (streq (ctx->expect[i].stream, stream)) {
+            ctx->expect[i].expect = expect;
+            return;
+        }
+    assert (ctx->nexpect < DBK_SVC_MAX_STREAMS && strlen (stream) <= DBK_STREAM_MAX);
+    snprintf (ctx->expect[ctx->nexpect].stream, sizeof ctx->expect[0].stream, "%s", stream);
+    ctx->expect[ctx->nexpect++].expect = expect;
+}
+
+const char *dbk_svc_actor (const dbk_svc_ctx_t *ctx)
+{
+    return ctx->actor;
+}
+
+const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx)
+{
+    return ctx->cmd_id;
+}
+
+const dbk_obj_t *dbk_svc_data (dbk_svc_ctx_t *ctx, const dbk_event_t *ev)
+{
+    if (ev->data)
+        return ev->data;
+    if (!ctx->data_doc && ev->data_raw &&
+        dbk_doc_parse (ev->data_raw, ev->data_raw_len, &ctx->data_doc) != 0)
+        return NULL;
+    const dbk_obj_t *root = ctx->data_doc ? dbk_doc_root (ctx->data_doc) : NULL;
+    return dbk_obj_type (root) == DBK_T_MAP ? root : NULL;
+}
+
+int dbk_svc_reject (dbk_svc_ctx_t *ctx, int code, const char *field, const char *fmt, ...)
+{
+    assert (code < 0);
+    ctx->code = code;
+    snprintf (ctx->field, sizeof ctx->field, "%s", field ? field : "");
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (ctx->msg, sizeof ctx->msg, fmt, ap);
+    va_end (ap);
+    return code;
+}
+
+int dbk_svc_parse_id (const dbk_obj_t *o, uint8_t id[DBK_ID_SIZE])
+{
+    const uint8_t *b;
+    const char *s;
+    size_t n;
+    if (dbk_obj_bin (o, &b, &n) == 0) {
+        if (n != DBK_ID_SIZE)
+            return DBK_EINVAL;
+        memcpy (id, b, DBK_ID_SIZE);
+        return 0;
+    }
+    if (dbk_obj_str (o, &s, &n) == 0)
+        return dbk_uuid_parse (s, n, id);
+    return DBK_EINVAL;
+}
