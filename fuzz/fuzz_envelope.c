@@ -42,7 +42,7 @@ typedef struct {
         }                                                                                          \
     } while (0)
 
-#define FE_IS_DBK_RC(rc) ((rc) <= 0 && (rc) >= DBK_EINTERRUPTED)
+#define FE_IS_DBK_RC(rc) ((rc) <= 0 && (rc) >= DBK_ELAST)
 
 static bool fe_same_str (const char *a, size_t an, const char *b, size_t bn)
 {

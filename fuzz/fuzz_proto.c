@@ -39,7 +39,7 @@ typedef struct {
         }                                                                                          \
     } while (0)
 
-#define FP_IS_DBK_RC(rc) ((rc) <= 0 && (rc) >= DBK_EINTERRUPTED)
+#define FP_IS_DBK_RC(rc) ((rc) <= 0 && (rc) >= DBK_ELAST)
 #define FP_MAX_STREAMS 64 /* as the event log (S_MAX_STREAMS) */
 
 static int fp_append (const dbk_obj_t *root, const char **field)

@@ -27,6 +27,8 @@ static const s_err_t s_errors[] = {
     {DBK_EMAPFULL, "STORAGE", "DBK_EMAPFULL: storage map full"},
     {DBK_EBUSY, "BUSY", "DBK_EBUSY: busy with another job"},
     {DBK_EINTERRUPTED, "INTERRUPTED", "DBK_EINTERRUPTED: interrupted"},
+    {DBK_EREJECTED, "REJECTED", "DBK_EREJECTED: a business rule forbids it"},
+    {DBK_EDUPLICATE, "DUPLICATE", "DBK_EDUPLICATE: it exists already"},
 };
 
 #define S_NERR (sizeof s_errors / sizeof s_errors[0])

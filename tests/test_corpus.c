@@ -81,7 +81,7 @@ static size_t s_replay_dir (const char *rel, s_replay_fn fn)
     return count;
 }
 
-#define S_IS_DBK_RC(rc) ((rc) <= 0 && (rc) >= DBK_EINTERRUPTED)
+#define S_IS_DBK_RC(rc) ((rc) <= 0 && (rc) >= DBK_ELAST)
 
 static void s_envelope (const char *name, const uint8_t *data, size_t size)
 {

@@ -31,7 +31,8 @@ void dbk_decision_reset (dbk_decision_t *self); /* empty, keep buffers */
 dbk_wr_t *dbk_decision_event (dbk_decision_t *self, const char *stream, const char *type);
 
 /*  Reject the command: code is a DBK_E* (DBK_EINVAL for validation,
-    DBK_ECONFLICT for a forbidden transition or duplicate, DBK_ENOTFOUND
+    DBK_EREJECTED for a transition the state forbids, DBK_EDUPLICATE for
+    something that exists already, DBK_ENOTFOUND
     for an unknown reference), field the offending field (or NULL), and a
     sentence a user understands. Drops any events decided so far. Returns
     `code`, so a decider can `return dbk_decision_reject (...)`. */

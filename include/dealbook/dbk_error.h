@@ -30,8 +30,13 @@ typedef enum {
     DBK_EVERSION = -13,    /* unsupported protocol version                    */
     DBK_EMAPFULL = -14,    /* internal: the LMDB map must grow (never on wire) */
     DBK_EBUSY = -15,       /* the service is busy with a conflicting job      */
-    DBK_EINTERRUPTED = -16 /* interrupted by a signal / shutdown              */
+    DBK_EINTERRUPTED = -16, /* interrupted by a signal / shutdown             */
+    DBK_EREJECTED = -17,    /* a business rule forbids it (state, transition) */
+    DBK_EDUPLICATE = -18    /* it exists already (same id, same name, ...)    */
 } dbk_err_t;
+
+/*  The last (most negative) code: every code lies in DBK_ELAST..DBK_OK. */
+#define DBK_ELAST DBK_EDUPLICATE
 
 /*  Human message for a code, starting with its symbol, e.g.
     "DBK_ECONFLICT: wrong expected version". Never NULL; static storage. */
