@@ -1,0 +1,134 @@
+/*  contacts_competitor.c - the competitor aggregate: who else chases our
+    accounts, with what, at what price, and whom they are close to. */
+#include "contacts_fields.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const contacts_price_levels[] = {"low", "medium", "high", NULL};
+
+#define S_OFF(f) ((long) offsetof (contacts_competitor_t, f))
+
+static const contacts_field_t s_fields[] = {
+    {"name", CONTACTS_F_TEXT, true, CONTACTS_NAME_MAX, NULL, 0, 0, S_OFF (name)},
+    {"products", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (products)},
+    {"price_level", CONTACTS_F_ENUM, false, 64, contacts_price_levels, 0, 0, S_OFF (price_level)},
+    {"strengths", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (strengths)},
+    {"weaknesses", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (weaknesses)},
+    {"relationships", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (relationships)},
+    {"close_to", CONTACTS_F_IDS, false, CONTACTS_ID_MAX, NULL, 0, CONTACTS_LIST_MAX,
+     S_OFF (close_to)},
+};
+#define S_NFIELDS (sizeof s_fields / sizeof s_fields[0])
+
+void contacts_competitor_init (contacts_competitor_t *self)
+{
+    memset (self, 0, sizeof *self);
+}
+
+void contacts_competitor_reset (contacts_competitor_t *self)
+{
+    contacts_free_fields (self, s_fields, S_NFIELDS);
+    free (self->id);
+    contacts_competitor_init (self);
+}
+
+static const contacts_value_t *s_find (const contacts_value_t *vals, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (vals[i].f->key, key))
+            return &vals[i];
+    return NULL;
+}
+
+static void s_stream (char *buf, size_t size, const char *id)
+{
+    snprintf (buf, size, "competitor-%s", id);
+}
+
+int contacts_competitor_add (dbk_decision_t *d, const contacts_competitor_t *state, const char *id,
+                             const dbk_obj_t *cmd, const contacts_lookup_t *lookup)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_id (d, "id", id, id ? strlen (id) : 0);
+    if (!rc)
+        rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, false, vals, &nvals);
+    if (rc)
+        return rc;
+    if (state->status != CONTACTS_COMPETITOR_NONE)
+        return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "competitor %s already exists", id);
+    const contacts_value_t *close = s_find (vals, nvals, "close_to");
+    if (close && (rc = contacts_check_account_refs (d, close, lookup, true)))
+        return rc;
+    size_t present = 0;
+    for (size_t i = 0; i < nvals; i++)
+        if (!vals[i].clear)
+            vals[present++] = vals[i];
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "competitor.added");
+    dbk_wr_map (w, (uint32_t) (1 + present));
+    dbk_wr_kv_cstr (w, "id", id);
+    for (size_t i = 0; i < present; i++) {
+        dbk_wr_cstr (w, vals[i].f->key);
+        contacts_write_value (w, &vals[i]);
+    }
+    return 0;
+}
+
+int contacts_competitor_update (dbk_decision_t *d, const contacts_competitor_t *state,
+                                const dbk_obj_t *cmd, const contacts_lookup_t *lookup)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, true, vals, &nvals);
+    if (rc)
+        return rc;
+    if (state->status == CONTACTS_COMPETITOR_NONE)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such competitor");
+    size_t changed = 0;
+    for (size_t i = 0; i < nvals; i++)
+        if (!contacts_value_same (&vals[i], state))
+            vals[changed++] = vals[i];
+    if (!changed)
+        return 0;
+    const contacts_value_t *close = s_find (vals, changed, "close_to");
+    if (close && (rc = contacts_check_account_refs (d, close, lookup, true)))
+        return rc;
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, state->id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "competitor.updated");
+    dbk_wr_map (w, (uint32_t) (2 + changed));
+    dbk_wr_kv_cstr (w, "id", state->id);
+    dbk_wr_cstr (w, "changed");
+    dbk_wr_array (w, (uint32_t) changed);
+    for (size_t i = 0; i < changed; i++)
+        dbk_wr_cstr (w, vals[i].f->key);
+    for (size_t i = 0; i < changed; i++) {
+        dbk_wr_cstr (w, vals[i].f->key);
+        contacts_write_value (w, &vals[i]);
+    }
+    return 0;
+}
+
+int contacts_competitor_evolve (contacts_competitor_t *state, const char *type,
+                                const dbk_obj_t *data)
+{
+    if (!strcmp (type, "competitor.added")) {
+        if (!dbk_obj_get (data, "id") || !dbk_obj_get (data, "name"))
+            return DBK_EMALFORMED;
+        int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));
+        if (!rc)
+            rc = contacts_apply_fields (state, s_fields, S_NFIELDS, data);
+        if (!rc)
+            state->status = CONTACTS_COMPETITOR_ACTIVE;
+        return rc;
+    }
+    if (!strcmp (type, "competitor.updated"))
+        return contacts_apply_fields (state, s_fields, S_NFIELDS, data);
+    return 0;
+}

@@ -1,0 +1,258 @@
+/*  contacts_contact.c - the contact aggregate: add, update, move, trips
+    (the salesperson's notebook), and evolve. */
+#include "contacts_fields.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const contacts_levels[] = {"decision", "management", "operational", NULL};
+const char *const contacts_functions[] = {"user", "technical", "procurement", NULL};
+const char *const contacts_relationships[] = {"acquainted", "interacting", "trusted", "allied",
+                                              NULL};
+
+#define S_OFF(f) ((long) offsetof (contacts_contact_t, f))
+
+/*  account_id comes first so that add finds it at vals[1]; update refuses
+    it by hand (a change of account is a move). */
+static const contacts_field_t s_fields[] = {
+    {"name", CONTACTS_F_TEXT, true, CONTACTS_NAME_MAX, NULL, 0, 0, S_OFF (name)},
+    {"account_id", CONTACTS_F_ID, true, CONTACTS_ID_MAX, NULL, 0, 0, S_OFF (account_id)},
+    {"title", CONTACTS_F_TEXT, false, CONTACTS_SHORT_MAX, NULL, 0, 0, S_OFF (title)},
+    {"phone", CONTACTS_F_PHONE, false, CONTACTS_PHONE_MAX, NULL, 0, 0, S_OFF (phone)},
+    {"email", CONTACTS_F_EMAIL, false, CONTACTS_EMAIL_MAX, NULL, 0, 0, S_OFF (email)},
+    {"messaging_id", CONTACTS_F_TEXT, false, CONTACTS_SHORT_MAX, NULL, 0, 0, S_OFF (messaging_id)},
+    {"level", CONTACTS_F_ENUM, false, 64, contacts_levels, 0, 0, S_OFF (level)},
+    {"function", CONTACTS_F_ENUM, false, 64, contacts_functions, 0, 0, S_OFF (function)},
+    {"relationship", CONTACTS_F_ENUM, false, 64, contacts_relationships, 0, 0,
+     S_OFF (relationship)},
+    {"influence", CONTACTS_F_INT, false, 0, NULL, 1, 5, S_OFF (influence)},
+    {"hobbies", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (hobbies)},
+    {"hometown", CONTACTS_F_TEXT, false, CONTACTS_SHORT_MAX, NULL, 0, 0, S_OFF (hometown)},
+    {"birthday", CONTACTS_F_BIRTHDAY, false, 10, NULL, 0, 0, S_OFF (birthday)},
+    {"family_notes", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (family_notes)},
+    {"notes", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, S_OFF (notes)},
+};
+#define S_NFIELDS (sizeof s_fields / sizeof s_fields[0])
+
+static const contacts_field_t s_move_fields[] = {
+    {"account_id", CONTACTS_F_ID, true, CONTACTS_ID_MAX, NULL, 0, 0, -1},
+    {"reason", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, -1},
+};
+
+static const contacts_field_t s_trip_fields[] = {
+    {"from", CONTACTS_F_DATE, true, 10, NULL, 0, 0, -1},
+    {"to", CONTACTS_F_DATE, true, 10, NULL, 0, 0, -1},
+    {"city", CONTACTS_F_TEXT, true, CONTACTS_SHORT_MAX, NULL, 0, 0, -1},
+    {"hotel", CONTACTS_F_TEXT, false, CONTACTS_SHORT_MAX, NULL, 0, 0, -1},
+    {"transport", CONTACTS_F_TEXT, false, CONTACTS_SHORT_MAX, NULL, 0, 0, -1},
+    {"purpose", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, -1},
+};
+#define S_NTRIP (sizeof s_trip_fields / sizeof s_trip_fields[0])
+
+void contacts_contact_init (contacts_contact_t *self)
+{
+    memset (self, 0, sizeof *self);
+}
+
+void contacts_contact_reset (contacts_contact_t *self)
+{
+    contacts_free_fields (self, s_fields, S_NFIELDS);
+    free (self->id);
+    contacts_contact_init (self);
+}
+
+static void s_stream (char *buf, size_t size, const char *id)
+{
+    snprintf (buf, size, "contact-%s", id);
+}
+
+/*  A contact may only join an active account; a merged one names where
+    its people now belong. */
+static int s_check_account (dbk_decision_t *d, const contacts_value_t *account,
+                            const contacts_contact_facts_t *facts)
+{
+    contacts_ref_status_t st = facts ? facts->account : CONTACTS_REF_MISSING;
+    int n = (int) account->n;
+    if (st == CONTACTS_REF_MISSING)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "account_id", "no such account: %.*s", n,
+                                    account->s);
+    if (st == CONTACTS_REF_ARCHIVED)
+        return dbk_decision_reject (d, DBK_EREJECTED, "account_id",
+                                    "account %.*s is archived and takes no new contacts", n,
+                                    account->s);
+    if (st == CONTACTS_REF_MERGED)
+        return dbk_decision_reject (d, DBK_EREJECTED, "account_id",
+                                    "account %.*s was merged into account %s; use %s instead", n,
+                                    account->s, facts->merged_into ? facts->merged_into : "?",
+                                    facts->merged_into ? facts->merged_into : "?");
+    return 0;
+}
+
+static void s_write_values (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dbk_wr_cstr (w, vals[i].f->key);
+        contacts_write_value (w, &vals[i]);
+    }
+}
+
+/*  Drop cleared values: in add, an empty optional field is an absent one. */
+static size_t s_present (contacts_value_t *vals, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!vals[i].clear)
+            vals[k++] = vals[i];
+    return k;
+}
+
+int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, const char *id,
+                          const dbk_obj_t *cmd, const contacts_contact_facts_t *facts)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_id (d, "id", id, id ? strlen (id) : 0);
+    if (!rc)
+        rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, false, vals, &nvals);
+    if (rc)
+        return rc;
+    if (state->status != CONTACTS_CONTACT_NONE)
+        return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "contact %s already exists", id);
+    rc = s_check_account (d, &vals[1], facts);
+    if (rc)
+        return rc;
+    nvals = s_present (vals, nvals);
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "contact.added");
+    dbk_wr_map (w, (uint32_t) (1 + nvals));
+    dbk_wr_kv_cstr (w, "id", id);
+    s_write_values (w, vals, nvals);
+    return 0;
+}
+
+int contacts_contact_update (dbk_decision_t *d, const contacts_contact_t *state,
+                             const dbk_obj_t *cmd)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    if (cmd && dbk_obj_get (cmd, "account_id"))
+        return dbk_decision_reject (d, DBK_EINVAL, "account_id",
+                                    "a contact changes account by a move, which keeps the "
+                                    "history; account_id cannot be updated");
+    int rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, true, vals, &nvals);
+    if (rc)
+        return rc;
+    if (state->status == CONTACTS_CONTACT_NONE)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contact");
+    size_t changed = 0;
+    for (size_t i = 0; i < nvals; i++)
+        if (!contacts_value_same (&vals[i], state))
+            vals[changed++] = vals[i];
+    if (!changed)
+        return 0;
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, state->id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "contact.updated");
+    dbk_wr_map (w, (uint32_t) (2 + changed));
+    dbk_wr_kv_cstr (w, "id", state->id);
+    dbk_wr_cstr (w, "changed");
+    dbk_wr_array (w, (uint32_t) changed);
+    for (size_t i = 0; i < changed; i++)
+        dbk_wr_cstr (w, vals[i].f->key);
+    s_write_values (w, vals, changed);
+    return 0;
+}
+
+int contacts_contact_move (dbk_decision_t *d, const contacts_contact_t *state, const dbk_obj_t *cmd,
+                           const contacts_contact_facts_t *facts)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_fields (d, cmd, s_move_fields, 2, NULL, false, vals, &nvals);
+    if (rc)
+        return rc;
+    if (state->status == CONTACTS_CONTACT_NONE)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contact");
+    const contacts_value_t *to = &vals[0];
+    if (state->account_id && strlen (state->account_id) == to->n &&
+        !memcmp (state->account_id, to->s, to->n))
+        return dbk_decision_reject (d, DBK_EINVAL, "account_id",
+                                    "contact %s already works for account %s", state->id,
+                                    state->account_id);
+    rc = s_check_account (d, to, facts);
+    if (rc)
+        return rc;
+    nvals = s_present (vals, nvals);
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, state->id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "contact.moved");
+    dbk_wr_map (w, (uint32_t) (3 + (nvals > 1)));
+    dbk_wr_kv_cstr (w, "id", state->id);
+    dbk_wr_kv_cstr (w, "from", state->account_id ? state->account_id : "");
+    dbk_wr_cstr (w, "to");
+    dbk_wr_str (w, to->s, to->n);
+    if (nvals > 1) {
+        dbk_wr_cstr (w, "reason");
+        contacts_write_value (w, &vals[1]);
+    }
+    return 0;
+}
+
+int contacts_contact_trip_add (dbk_decision_t *d, const contacts_contact_t *state,
+                               const dbk_obj_t *cmd)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_fields (d, cmd, s_trip_fields, S_NTRIP, NULL, false, vals, &nvals);
+    if (rc)
+        return rc;
+    /* from and to are required and first: vals[0], vals[1]; YYYY-MM-DD
+       compares as text in calendar order */
+    if (memcmp (vals[1].s, vals[0].s, 10) < 0)
+        return dbk_decision_reject (d, DBK_EINVAL, "to", "to (%.10s) is before from (%.10s)",
+                                    vals[1].s, vals[0].s);
+    if (state->status == CONTACTS_CONTACT_NONE)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contact");
+    nvals = s_present (vals, nvals);
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, state->id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "contact.trip_added");
+    dbk_wr_map (w, (uint32_t) (2 + nvals));
+    dbk_wr_kv_cstr (w, "id", state->id);
+    /* numbered within the contact, so later commands can name a trip
+       without the decider inventing ids */
+    dbk_wr_kv_u64 (w, "trip", state->trips + 1);
+    s_write_values (w, vals, nvals);
+    return 0;
+}
+
+int contacts_contact_evolve (contacts_contact_t *state, const char *type, const dbk_obj_t *data)
+{
+    if (!strcmp (type, "contact.added")) {
+        if (!dbk_obj_get (data, "id") || !dbk_obj_get (data, "account_id"))
+            return DBK_EMALFORMED;
+        int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));
+        if (!rc)
+            rc = contacts_apply_fields (state, s_fields, S_NFIELDS, data);
+        if (!rc)
+            state->status = CONTACTS_CONTACT_ACTIVE;
+        return rc;
+    }
+    if (!strcmp (type, "contact.updated"))
+        return contacts_apply_fields (state, s_fields, S_NFIELDS, data);
+    if (!strcmp (type, "contact.moved")) {
+        if (!dbk_obj_get (data, "to"))
+            return DBK_EMALFORMED;
+        int rc = contacts_set_str (&state->account_id, dbk_obj_get (data, "to"));
+        if (!rc)
+            state->moves++;
+        return rc;
+    }
+    if (!strcmp (type, "contact.trip_added"))
+        state->trips++;
+    return 0;
+}

@@ -1,0 +1,110 @@
+/*  contacts_fields.h - internal to the contacts deciders: command fields
+    described by tables, so that validation, event payloads, updates and
+    evolve share one definition of each field instead of four.
+*/
+#ifndef CONTACTS_FIELDS_H
+#define CONTACTS_FIELDS_H
+
+#include "contacts_decider.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    CONTACTS_F_TEXT,     /* one line of text                         */
+    CONTACTS_F_NOTE,     /* text that may span lines                 */
+    CONTACTS_F_ENUM,     /* one of `values`                          */
+    CONTACTS_F_INT,      /* integer in [lo, hi], stored in an int    */
+    CONTACTS_F_DATE,     /* YYYY-MM-DD, a real calendar date         */
+    CONTACTS_F_BIRTHDAY, /* YYYY-MM-DD or --MM-DD                     */
+    CONTACTS_F_EMAIL,    /* local@domain                             */
+    CONTACTS_F_PHONE,    /* digits and + - ( ) . / space             */
+    CONTACTS_F_ID,       /* an aggregate id (stream-safe)            */
+    CONTACTS_F_IDS,      /* array of distinct ids, at most hi        */
+    CONTACTS_F_TEXTS,    /* array of distinct one-line texts, <= hi  */
+    CONTACTS_F_MONEY,    /* integer minor units in [lo, hi]          */
+    CONTACTS_F_CURRENCY  /* ISO 4217 code: three capital letters     */
+} contacts_kind_t;
+
+typedef struct {
+    const char *key;           /* field name in commands and payloads  */
+    contacts_kind_t kind;      /* how it is validated                  */
+    bool required;             /* must be present and non-empty        */
+    size_t max;                /* bytes, for text kinds                */
+    const char *const *values; /* allowed values, for ENUM             */
+    int64_t lo, hi;            /* range for INT / MONEY; items for lists */
+    long off;                  /* offsetof the char* / int /
+                                  contacts_list_t in a state; -1: not
+                                  kept in the state                    */
+} contacts_field_t;
+
+/*  A validated value: text trimmed (not NUL-terminated, borrowed from the
+    command), or an integer; `clear` for an empty / nil value. */
+typedef struct {
+    const contacts_field_t *f; /* its field                            */
+    const char *s;             /* text, borrowed from the command      */
+    size_t n;                  /* bytes of s                           */
+    int64_t i;                 /* for INT and MONEY                    */
+    const dbk_obj_t *list;     /* for IDS / TEXTS: the array           */
+    bool clear;                /* empty string, empty array or nil     */
+} contacts_value_t;
+
+#define CONTACTS_MAX_FIELDS 24
+
+/*  Check `cmd` against a table of n fields: a map, no duplicate or unknown
+    keys (other than the request envelope's v, rid, op, cmd, actor, corr,
+    the aggregate's "id", and the names in `extra`, NULL-terminated or
+    NULL, which the caller checks), each present field well-formed, each
+    required one present and non-empty (unless `updating`: then required
+    fields may be absent but not cleared). Fills vals (one per present
+    field, in table order) and *nvals. Returns 0 or the rejection code. */
+int contacts_check_fields (dbk_decision_t *d, const dbk_obj_t *cmd, const contacts_field_t *fields,
+                           size_t n, const char *const *extra, bool updating,
+                           contacts_value_t *vals, size_t *nvals);
+
+/*  Validate one id (the new aggregate's from the shell, or a reference in
+    a command): 1..CONTACTS_ID_MAX bytes, usable in a stream name. `field`
+    names it in the rejection. */
+int contacts_check_id (dbk_decision_t *d, const char *field, const char *s, size_t n);
+
+/*  Is v the same as what the state holds? */
+bool contacts_value_same (const contacts_value_t *v, const void *state);
+
+/*  Write v's value: str, int, or nil when cleared. */
+void contacts_write_value (dbk_wr_t *w, const contacts_value_t *v);
+
+/*  Set every table field present in `data` into state (owned copies;
+    nil or "" clears). Returns 0 or DBK_ENOMEM / DBK_EMALFORMED. */
+int contacts_apply_fields (void *state, const contacts_field_t *fields, size_t n,
+                           const dbk_obj_t *data);
+
+/*  Free every char* the table describes in state. */
+void contacts_free_fields (void *state, const contacts_field_t *fields, size_t n);
+
+/*  Copy a str object into *dst (owned, replaces). nil or absent: NULL.
+    Returns 0, DBK_EMALFORMED (other type), DBK_ENOMEM. */
+int contacts_set_str (char **dst, const dbk_obj_t *o);
+
+/*  A NUL-terminated copy of [s, s+n) or NULL when out of memory. */
+char *contacts_strndup (const char *s, size_t n);
+
+/*  "owner, design_institute, ..." into buf. */
+const char *contacts_join (const char *const *values, char *buf, size_t size);
+
+/*  Item i of a list value, trimmed (borrowed from the command). */
+void contacts_list_item (const contacts_value_t *v, size_t i, const char **s, size_t *n);
+
+/*  Check references through the shell's lookups: every id of a list value
+    (or the one id of a scalar value) must be a known account that is not
+    merged (and, unless allow_archived, not archived) / a known contact.
+    Returns 0 or the rejection (ENOTFOUND / EREJECTED on the field). */
+int contacts_check_account_refs (dbk_decision_t *d, const contacts_value_t *v,
+                                 const contacts_lookup_t *lookup, bool allow_archived);
+int contacts_check_contact_refs (dbk_decision_t *d, const contacts_value_t *v,
+                                 const contacts_lookup_t *lookup);
+
+/*  Is [s, s+n) a real date YYYY-MM-DD? (with_year false: --MM-DD) */
+bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
+
+#endif
