@@ -45,7 +45,7 @@ static int s_parse_expect (const char *s, int64_t *out)
     else if (strcmp (s, "exists") == 0)
         *out = DBK_EXPECT_EXISTS;
     else if (cli_u64 (s, &v) == 0 && v <= INT64_MAX)
-        *out = (int64_t)v;
+        *out = (int64_t) v;
     else
         return -1;
     return 0;
@@ -56,7 +56,7 @@ static int s_parse_time (const char *s, int64_t *ms)
 {
     uint64_t v;
     if (cli_u64 (s, &v) == 0 && v <= INT64_MAX) {
-        *ms = (int64_t)v;
+        *ms = (int64_t) v;
         return 0;
     }
     struct tm tm;
@@ -64,7 +64,7 @@ static int s_parse_time (const char *s, int64_t *ms)
     const char *end = strptime (s, "%Y-%m-%d", &tm);
     if (!end || *end)
         return -1;
-    *ms = (int64_t)timegm (&tm) * 1000;
+    *ms = (int64_t) timegm (&tm) * 1000;
     return 0;
 }
 
@@ -128,9 +128,9 @@ static int s_append (cli_t *cli)
         dbk_wr_destroy (&data);
         return cli_fail (CLI_REJECTED, "data: %s", err);
     }
-    if (((const uint8_t *)dbk_wr_data (data))[0] >> 4 != 0x8 &&
-        ((const uint8_t *)dbk_wr_data (data))[0] != 0xde &&
-        ((const uint8_t *)dbk_wr_data (data))[0] != 0xdf) {
+    if (((const uint8_t *) dbk_wr_data (data))[0] >> 4 != 0x8 &&
+        ((const uint8_t *) dbk_wr_data (data))[0] != 0xde &&
+        ((const uint8_t *) dbk_wr_data (data))[0] != 0xdf) {
         dbk_wr_destroy (&data);
         return cli_fail (CLI_REJECTED, "data must be a JSON object, like '{\"name\":\"ACME\"}'");
     }
@@ -148,7 +148,7 @@ static int s_append (cli_t *cli)
         char id[37];
         dbk_uuid_format (ev.id, id);
         cli_print_json (json_pack ("{s:s, s:s, s:I, s:I}", "id", id, "stream", stream, "seq",
-                                   (json_int_t)ls, "ver", (json_int_t)lv));
+                                   (json_int_t) ls, "ver", (json_int_t) lv));
     } else
         code = cli_call_failed ("append", rc, c);
     dbk_client_destroy (&c);
@@ -167,7 +167,7 @@ static int s_print_event (const dbk_event_t *ev)
     json_t *j = dbk_json_from_event (ev);
     if (!j)
         return cli_fail (CLI_FAILED, "event %llu cannot be shown as JSON",
-                         (unsigned long long)ev->seq);
+                         (unsigned long long) ev->seq);
     cli_print_json (j);
     return 0;
 }
@@ -192,7 +192,7 @@ static int s_read (cli_t *cli)
         dbk_read_t rq = {.from = from,
                          .stream = stream,
                          .type_prefix = type,
-                         .limit = limit - printed < 1000 ? (uint32_t)(limit - printed) : 1000};
+                         .limit = limit - printed < 1000 ? (uint32_t) (limit - printed) : 1000};
         dbk_doc_t *reply = NULL;
         dbk_page_t page;
         int rc = dbk_client_read (c, &rq, &reply, &page);
@@ -222,7 +222,7 @@ static int s_read (cli_t *cli)
 static volatile sig_atomic_t s_stop;
 static void s_on_signal (int sig)
 {
-    (void)sig;
+    (void) sig;
     s_stop = 1;
 }
 
@@ -314,13 +314,13 @@ static void s_print_status (const dbk_obj_t *root, int indent)
             continue;
         const dbk_obj_t *v = dbk_obj_val_at (root, i);
         if (dbk_obj_type (v) == DBK_T_MAP) {
-            printf ("%*s%.*s:\n", indent, "", (int)kn, k);
+            printf ("%*s%.*s:\n", indent, "", (int) kn, k);
             s_print_status (v, indent + 2);
             continue;
         }
         json_t *j = dbk_json_from_obj (v);
         char *s = j ? json_dumps (j, JSON_ENCODE_ANY) : NULL;
-        printf ("%*s%-*.*s %s\n", indent, "", 16 - indent, (int)kn, k, s ? s : "?");
+        printf ("%*s%-*.*s %s\n", indent, "", 16 - indent, (int) kn, k, s ? s : "?");
         free (s);
         json_decref (j);
     }
@@ -363,11 +363,11 @@ static int s_verify_like (cli_t *cli, const char *op, const char *path)
         cli_print_json (dbk_json_from_obj (r));
     else if (valid)
         printf ("%s%s: valid, %llu events checked\n", path ? "backup in " : "log", path ? path : "",
-                (unsigned long long)checked);
+                (unsigned long long) checked);
     else
         printf ("%s%s: INVALID at seq %llu: %.*s (%llu events before it check out)\n",
-                path ? "backup in " : "log", path ? path : "", (unsigned long long)bad, (int)wl,
-                why, (unsigned long long)checked);
+                path ? "backup in " : "log", path ? path : "", (unsigned long long) bad, (int) wl,
+                why, (unsigned long long) checked);
     dbk_doc_destroy (&reply);
     return valid ? CLI_OK : CLI_REJECTED;
 }

@@ -207,8 +207,8 @@ static fuzz_envelope_rc_t fuzz_envelope_run (const uint8_t *data, size_t size)
     rc.peek = dbk_event_peek (data, size, &seq, &type, &type_len);
     FE_REQUIRE (FE_IS_DBK_RC (rc.peek));
     if (rc.peek == 0)
-        FE_REQUIRE (type_len <= size && type >= (const char *)data &&
-                    type + type_len <= (const char *)data + size);
+        FE_REQUIRE (type_len <= size && type >= (const char *) data &&
+                    type + type_len <= (const char *) data + size);
     return rc;
 }
 

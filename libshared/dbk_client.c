@@ -9,11 +9,11 @@
 #include <string.h>
 
 struct dbk_client {
-    zsock_t *dealer;  /* connected to the service                 */
-    dbk_wr_t *wr;     /* the request being written                */
-    uint64_t rid;     /* id of the last request sent              */
-    int timeout_ms;   /* how long to wait for an answer           */
-    char errmsg[512]; /* message of the last failure              */
+    zsock_t *dealer;    /* connected to the service                 */
+    dbk_wr_t *wr;       /* the request being written                */
+    uint64_t rid;       /* id of the last request sent              */
+    int timeout_ms;     /* how long to wait for an answer           */
+    char errmsg[512];   /* message of the last failure              */
     char endpoint[256]; /* where the service is                   */
 };
 
@@ -118,8 +118,8 @@ int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
 }
 
 int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
-                       const dbk_event_t *events, size_t n, uint64_t *first_seq,
-                       uint64_t *last_seq, uint64_t *last_ver)
+                       const dbk_event_t *events, size_t n, uint64_t *first_seq, uint64_t *last_seq,
+                       uint64_t *last_ver)
 {
     dbk_wr_t *w = dbk_client_begin (self, "APPEND", 1);
     dbk_wr_cstr (w, "streams");

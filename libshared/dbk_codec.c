@@ -13,13 +13,25 @@
 
 /*  ---- raw header decoding, shared by the validator and the cursor ---- */
 
-typedef enum { K_NIL, K_BOOL, K_UINT, K_INT, K_FLOAT, K_STR, K_BIN, K_ARRAY, K_MAP, K_EXT, K_BAD } s_kind_t;
+typedef enum {
+    K_NIL,
+    K_BOOL,
+    K_UINT,
+    K_INT,
+    K_FLOAT,
+    K_STR,
+    K_BIN,
+    K_ARRAY,
+    K_MAP,
+    K_EXT,
+    K_BAD
+} s_kind_t;
 
 typedef struct {
-    s_kind_t kind;  /* what the header announces                       */
-    uint64_t n;     /* payload bytes (str/bin/ext) or count (array/map) */
-    uint64_t ival;  /* integer value (uint: as is; int: two's complement) */
-    size_t hdr;     /* header length in bytes                          */
+    s_kind_t kind; /* what the header announces                       */
+    uint64_t n;    /* payload bytes (str/bin/ext) or count (array/map) */
+    uint64_t ival; /* integer value (uint: as is; int: two's complement) */
+    size_t hdr;    /* header length in bytes                          */
 } s_head_t;
 
 static uint64_t s_be (const uint8_t *p, int n)
@@ -69,57 +81,162 @@ static int s_head (const uint8_t *p, const uint8_t *end, s_head_t *h)
     /*  size of the length / value field following the type byte */
     int ext_extra = 0;
     switch (b) {
-    case 0xc0: h->kind = K_NIL; return 0;
+    case 0xc0:
+        h->kind = K_NIL;
+        return 0;
     case 0xc2:
-    case 0xc3: h->kind = K_BOOL; h->ival = b == 0xc3; return 0;
-    case 0xc4: h->kind = K_BIN; h->hdr = 2; break;
-    case 0xc5: h->kind = K_BIN; h->hdr = 3; break;
-    case 0xc6: h->kind = K_BIN; h->hdr = 5; break;
-    case 0xc7: h->kind = K_EXT; h->hdr = 3; ext_extra = 1; break;
-    case 0xc8: h->kind = K_EXT; h->hdr = 4; ext_extra = 1; break;
-    case 0xc9: h->kind = K_EXT; h->hdr = 6; ext_extra = 1; break;
-    case 0xca: h->kind = K_FLOAT; h->hdr = 5; break;
-    case 0xcb: h->kind = K_FLOAT; h->hdr = 9; break;
-    case 0xcc: h->kind = K_UINT; h->hdr = 2; break;
-    case 0xcd: h->kind = K_UINT; h->hdr = 3; break;
-    case 0xce: h->kind = K_UINT; h->hdr = 5; break;
-    case 0xcf: h->kind = K_UINT; h->hdr = 9; break;
-    case 0xd0: h->kind = K_INT; h->hdr = 2; break;
-    case 0xd1: h->kind = K_INT; h->hdr = 3; break;
-    case 0xd2: h->kind = K_INT; h->hdr = 5; break;
-    case 0xd3: h->kind = K_INT; h->hdr = 9; break;
-    case 0xd4: h->kind = K_EXT; h->hdr = 2; h->n = 1; break;
-    case 0xd5: h->kind = K_EXT; h->hdr = 2; h->n = 2; break;
-    case 0xd6: h->kind = K_EXT; h->hdr = 2; h->n = 4; break;
-    case 0xd7: h->kind = K_EXT; h->hdr = 2; h->n = 8; break;
-    case 0xd8: h->kind = K_EXT; h->hdr = 2; h->n = 16; break;
-    case 0xd9: h->kind = K_STR; h->hdr = 2; break;
-    case 0xda: h->kind = K_STR; h->hdr = 3; break;
-    case 0xdb: h->kind = K_STR; h->hdr = 5; break;
-    case 0xdc: h->kind = K_ARRAY; h->hdr = 3; break;
-    case 0xdd: h->kind = K_ARRAY; h->hdr = 5; break;
-    case 0xde: h->kind = K_MAP; h->hdr = 3; break;
-    case 0xdf: h->kind = K_MAP; h->hdr = 5; break;
-    default: h->kind = K_BAD; return DBK_EMALFORMED; /* 0xc1 is reserved */
+    case 0xc3:
+        h->kind = K_BOOL;
+        h->ival = b == 0xc3;
+        return 0;
+    case 0xc4:
+        h->kind = K_BIN;
+        h->hdr = 2;
+        break;
+    case 0xc5:
+        h->kind = K_BIN;
+        h->hdr = 3;
+        break;
+    case 0xc6:
+        h->kind = K_BIN;
+        h->hdr = 5;
+        break;
+    case 0xc7:
+        h->kind = K_EXT;
+        h->hdr = 3;
+        ext_extra = 1;
+        break;
+    case 0xc8:
+        h->kind = K_EXT;
+        h->hdr = 4;
+        ext_extra = 1;
+        break;
+    case 0xc9:
+        h->kind = K_EXT;
+        h->hdr = 6;
+        ext_extra = 1;
+        break;
+    case 0xca:
+        h->kind = K_FLOAT;
+        h->hdr = 5;
+        break;
+    case 0xcb:
+        h->kind = K_FLOAT;
+        h->hdr = 9;
+        break;
+    case 0xcc:
+        h->kind = K_UINT;
+        h->hdr = 2;
+        break;
+    case 0xcd:
+        h->kind = K_UINT;
+        h->hdr = 3;
+        break;
+    case 0xce:
+        h->kind = K_UINT;
+        h->hdr = 5;
+        break;
+    case 0xcf:
+        h->kind = K_UINT;
+        h->hdr = 9;
+        break;
+    case 0xd0:
+        h->kind = K_INT;
+        h->hdr = 2;
+        break;
+    case 0xd1:
+        h->kind = K_INT;
+        h->hdr = 3;
+        break;
+    case 0xd2:
+        h->kind = K_INT;
+        h->hdr = 5;
+        break;
+    case 0xd3:
+        h->kind = K_INT;
+        h->hdr = 9;
+        break;
+    case 0xd4:
+        h->kind = K_EXT;
+        h->hdr = 2;
+        h->n = 1;
+        break;
+    case 0xd5:
+        h->kind = K_EXT;
+        h->hdr = 2;
+        h->n = 2;
+        break;
+    case 0xd6:
+        h->kind = K_EXT;
+        h->hdr = 2;
+        h->n = 4;
+        break;
+    case 0xd7:
+        h->kind = K_EXT;
+        h->hdr = 2;
+        h->n = 8;
+        break;
+    case 0xd8:
+        h->kind = K_EXT;
+        h->hdr = 2;
+        h->n = 16;
+        break;
+    case 0xd9:
+        h->kind = K_STR;
+        h->hdr = 2;
+        break;
+    case 0xda:
+        h->kind = K_STR;
+        h->hdr = 3;
+        break;
+    case 0xdb:
+        h->kind = K_STR;
+        h->hdr = 5;
+        break;
+    case 0xdc:
+        h->kind = K_ARRAY;
+        h->hdr = 3;
+        break;
+    case 0xdd:
+        h->kind = K_ARRAY;
+        h->hdr = 5;
+        break;
+    case 0xde:
+        h->kind = K_MAP;
+        h->hdr = 3;
+        break;
+    case 0xdf:
+        h->kind = K_MAP;
+        h->hdr = 5;
+        break;
+    default:
+        h->kind = K_BAD;
+        return DBK_EMALFORMED; /* 0xc1 is reserved */
     }
     if (left < h->hdr)
         return DBK_EMALFORMED;
     int field = (int) h->hdr - 1 - ext_extra;
     uint64_t v = s_be (p + 1, field);
     switch (h->kind) {
-    case K_UINT: h->ival = v; break;
+    case K_UINT:
+        h->ival = v;
+        break;
     case K_INT:
         /* sign-extend the big-endian field */
         if (field < 8 && (v >> (field * 8 - 1)) & 1)
             v |= ~((UINT64_C (1) << (field * 8)) - 1);
         h->ival = v;
         break;
-    case K_FLOAT: h->n = 0; break;
+    case K_FLOAT:
+        h->n = 0;
+        break;
     case K_EXT:
         if (ext_extra)
             h->n = v;
         break;
-    default: h->n = v; break;
+    default:
+        h->n = v;
+        break;
     }
     return 0;
 }
@@ -270,17 +387,27 @@ dbk_type_t dbk_obj_type (const dbk_obj_t *o)
     if (!o)
         return DBK_T_OTHER;
     switch (MO (o)->type) {
-    case MSGPACK_OBJECT_NIL: return DBK_T_NIL;
-    case MSGPACK_OBJECT_BOOLEAN: return DBK_T_BOOL;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return DBK_T_UINT;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return DBK_T_INT;
+    case MSGPACK_OBJECT_NIL:
+        return DBK_T_NIL;
+    case MSGPACK_OBJECT_BOOLEAN:
+        return DBK_T_BOOL;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return DBK_T_UINT;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return DBK_T_INT;
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return DBK_T_FLOAT;
-    case MSGPACK_OBJECT_STR: return DBK_T_STR;
-    case MSGPACK_OBJECT_BIN: return DBK_T_BIN;
-    case MSGPACK_OBJECT_ARRAY: return DBK_T_ARRAY;
-    case MSGPACK_OBJECT_MAP: return DBK_T_MAP;
-    default: return DBK_T_OTHER;
+    case MSGPACK_OBJECT_FLOAT64:
+        return DBK_T_FLOAT;
+    case MSGPACK_OBJECT_STR:
+        return DBK_T_STR;
+    case MSGPACK_OBJECT_BIN:
+        return DBK_T_BIN;
+    case MSGPACK_OBJECT_ARRAY:
+        return DBK_T_ARRAY;
+    case MSGPACK_OBJECT_MAP:
+        return DBK_T_MAP;
+    default:
+        return DBK_T_OTHER;
     }
 }
 
@@ -336,10 +463,17 @@ int dbk_obj_double (const dbk_obj_t *o, double *out)
         return DBK_EINVAL;
     switch (MO (o)->type) {
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: *out = MO (o)->via.f64; return 0;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: *out = (double) MO (o)->via.u64; return 0;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: *out = (double) MO (o)->via.i64; return 0;
-    default: return DBK_EINVAL;
+    case MSGPACK_OBJECT_FLOAT64:
+        *out = MO (o)->via.f64;
+        return 0;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        *out = (double) MO (o)->via.u64;
+        return 0;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        *out = (double) MO (o)->via.i64;
+        return 0;
+    default:
+        return DBK_EINVAL;
     }
 }
 

@@ -11,12 +11,12 @@
 typedef enum { S_STR, S_LEVEL, S_U64, S_BOOL, S_INT } s_kind_t;
 
 typedef struct {
-    const char *flag;  /* command-line flag          */
-    const char *env;   /* environment variable       */
-    s_kind_t kind;     /* how to parse the value     */
-    size_t offset;     /* field in dbk_config_t      */
-    size_t size;       /* field size (strings)       */
-    const char *help;  /* one line for --help        */
+    const char *flag; /* command-line flag          */
+    const char *env;  /* environment variable       */
+    s_kind_t kind;    /* how to parse the value     */
+    size_t offset;    /* field in dbk_config_t      */
+    size_t size;      /* field size (strings)       */
+    const char *help; /* one line for --help        */
 } s_setting_t;
 
 #define STR(f) S_STR, offsetof (dbk_config_t, f), sizeof (((dbk_config_t *) 0)->f)
@@ -30,8 +30,8 @@ static const s_setting_t s_settings[] = {
     {"--pub-endpoint", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint), "(same as --pub)"},
     {"--contacts-endpoint", "DEALBOOK_CONTACTS_ENDPOINT", STR (contacts_endpoint),
      "contacts service ROUTER"},
-    {"--opportunities-endpoint", "DEALBOOK_OPPORTUNITIES_ENDPOINT",
-     STR (opportunities_endpoint), "opportunities service ROUTER"},
+    {"--opportunities-endpoint", "DEALBOOK_OPPORTUNITIES_ENDPOINT", STR (opportunities_endpoint),
+     "opportunities service ROUTER"},
     {"--bidding-endpoint", "DEALBOOK_BIDDING_ENDPOINT", STR (bidding_endpoint),
      "bidding service ROUTER"},
     {"--forecasting-endpoint", "DEALBOOK_FORECASTING_ENDPOINT", STR (forecasting_endpoint),
@@ -139,8 +139,7 @@ void dbk_config_print_usage (FILE *out)
                  s_settings[i].help);
 }
 
-int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out,
-                            size_t outsz)
+int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out, size_t outsz)
 {
     int n = snprintf (out, outsz, "%s/%s", cfg->data_dir, service);
     return n > 0 && (size_t) n < outsz ? 0 : DBK_ETOOBIG;

@@ -4,9 +4,9 @@
 #include <string.h>
 
 typedef struct {
-    int code;          /* the DBK_E* value        */
-    const char *wire;  /* stable name on the wire */
-    const char *text;  /* message for humans      */
+    int code;         /* the DBK_E* value        */
+    const char *wire; /* stable name on the wire */
+    const char *text; /* message for humans      */
 } s_err_t;
 
 static const s_err_t s_errors[] = {

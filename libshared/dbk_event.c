@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const s_keys[14] = {"seq", "id",     "stream", "ver",  "type", "ts",   "at",
-                                       "actor", "corr", "cause", "schema", "data", "prev", "hash"};
+static const char *const s_keys[14] = {"seq",   "id",   "stream", "ver",    "type", "ts",   "at",
+                                       "actor", "corr", "cause",  "schema", "data", "prev", "hash"};
 
 /*  The last two pairs of a record: "prev" bin32, "hash" bin32. */
 #define S_TAIL (2 * (1 + 4 + 2 + DBK_HASH_SIZE))
@@ -44,8 +44,8 @@ bool dbk_stream_name_valid (const char *s, size_t n)
         UTF-8 writes as 0xc2 0x80..0x9f) */
     for (const unsigned char *p = (const unsigned char *) dash + 1;
          p < (const unsigned char *) s + n; p++)
-        if (*p <= 0x20 || *p == 0x7f || (*p == 0xc2 && p + 1 < (const unsigned char *) s + n &&
-                                         p[1] >= 0x80 && p[1] <= 0x9f))
+        if (*p <= 0x20 || *p == 0x7f ||
+            (*p == 0xc2 && p + 1 < (const unsigned char *) s + n && p[1] >= 0x80 && p[1] <= 0x9f))
             return false;
     return true;
 }
@@ -77,8 +77,10 @@ static bool s_json_safe (const dbk_obj_t *o)
             if (!s_json_safe (dbk_obj_at (o, i)))
                 return false;
         return true;
-    case DBK_T_OTHER: return false;
-    default: return true;
+    case DBK_T_OTHER:
+        return false;
+    default:
+        return true;
     }
 }
 
@@ -348,8 +350,7 @@ int dbk_event_check_record (const void *rec, size_t len, const uint8_t prev[DBK_
     return 0;
 }
 
-int dbk_event_peek (const void *rec, size_t len, uint64_t *seq, const char **type,
-                    size_t *type_len)
+int dbk_event_peek (const void *rec, size_t len, uint64_t *seq, const char **type, size_t *type_len)
 {
     dbk_cur_t c;
     dbk_cur_init (&c, rec, len);

@@ -10,10 +10,10 @@ void dbk_json_write (dbk_wr_t *w, const json_t *v)
 {
     switch (json_typeof (v)) {
     case JSON_OBJECT: {
-        dbk_wr_map (w, (uint32_t)json_object_size (v));
+        dbk_wr_map (w, (uint32_t) json_object_size (v));
         const char *key;
         json_t *val;
-        json_object_foreach ((json_t *)v, key, val)
+        json_object_foreach ((json_t *) v, key, val)
         {
             dbk_wr_cstr (w, key);
             dbk_json_write (w, val);
@@ -21,7 +21,7 @@ void dbk_json_write (dbk_wr_t *w, const json_t *v)
         break;
     }
     case JSON_ARRAY: {
-        dbk_wr_array (w, (uint32_t)json_array_size (v));
+        dbk_wr_array (w, (uint32_t) json_array_size (v));
         size_t i;
         json_t *val;
         json_array_foreach (v, i, val) dbk_json_write (w, val);
@@ -78,7 +78,7 @@ json_t *dbk_json_from_obj (const dbk_obj_t *o)
         uint64_t u = 0;
         dbk_obj_u64 (o, &u);
         /*  JSON integers in jansson are int64: larger values become reals */
-        return u <= INT64_MAX ? json_integer ((json_int_t)u) : json_real ((double)u);
+        return u <= INT64_MAX ? json_integer ((json_int_t) u) : json_real ((double) u);
     }
     case DBK_T_INT: {
         int64_t i = 0;
@@ -177,11 +177,11 @@ json_t *dbk_json_from_event (const dbk_event_t *ev)
     if (!data)
         return NULL;
     return json_pack ("{s:I, s:o, s:s%, s:I, s:s%, s:I, s:I, s:s%, s:o, s:o, s:I, s:o, s:o, s:o}",
-                      "seq", (json_int_t)ev->seq, "id", s_uuid (true, ev->id), "stream", ev->stream,
-                      ev->stream_len, "ver", (json_int_t)ev->ver, "type", ev->type, ev->type_len,
-                      "ts", (json_int_t)ev->ts, "at", (json_int_t)ev->at, "actor", ev->actor,
-                      ev->actor_len, "corr", s_uuid (ev->has_corr, ev->corr), "cause",
-                      s_uuid (ev->has_cause, ev->cause), "schema", (json_int_t)ev->schema, "data",
+                      "seq", (json_int_t) ev->seq, "id", s_uuid (true, ev->id), "stream",
+                      ev->stream, ev->stream_len, "ver", (json_int_t) ev->ver, "type", ev->type,
+                      ev->type_len, "ts", (json_int_t) ev->ts, "at", (json_int_t) ev->at, "actor",
+                      ev->actor, ev->actor_len, "corr", s_uuid (ev->has_corr, ev->corr), "cause",
+                      s_uuid (ev->has_cause, ev->cause), "schema", (json_int_t) ev->schema, "data",
                       data, "prev", s_hex (ev->prev, DBK_HASH_SIZE), "hash",
                       s_hex (ev->hash, DBK_HASH_SIZE));
 }

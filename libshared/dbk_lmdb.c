@@ -13,18 +13,25 @@
 int dbk_lmdb_err (int rc)
 {
     switch (rc) {
-    case 0: return 0;
-    case MDB_MAP_FULL: return DBK_EMAPFULL;
+    case 0:
+        return 0;
+    case MDB_MAP_FULL:
+        return DBK_EMAPFULL;
     case ENOSPC:
     case EFBIG:
-    case EDQUOT: return DBK_ENOSPC;
-    case MDB_NOTFOUND: return DBK_ENOTFOUND;
-    case ENOMEM: return DBK_ENOMEM;
+    case EDQUOT:
+        return DBK_ENOSPC;
+    case MDB_NOTFOUND:
+        return DBK_ENOTFOUND;
+    case ENOMEM:
+        return DBK_ENOMEM;
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
-    case MDB_VERSION_MISMATCH: return DBK_ECORRUPT;
-    default: return DBK_EIO;
+    case MDB_VERSION_MISMATCH:
+        return DBK_ECORRUPT;
+    default:
+        return DBK_EIO;
     }
 }
 

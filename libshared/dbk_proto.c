@@ -103,8 +103,7 @@ void dbk_proto_request_begin (dbk_wr_t *w, uint64_t rid, const char *op, uint32_
     dbk_wr_kv_cstr (w, "op", op);
 }
 
-int dbk_proto_reply_status (const dbk_obj_t *root, uint64_t *rid, const char **msg,
-                            size_t *msg_len)
+int dbk_proto_reply_status (const dbk_obj_t *root, uint64_t *rid, const char **msg, size_t *msg_len)
 {
     bool ok;
     *msg = "";
@@ -142,9 +141,17 @@ int dbk_proto_parse_expect (const dbk_obj_t *o, int64_t *out)
 void dbk_proto_write_expect (dbk_wr_t *w, int64_t expect)
 {
     switch (expect) {
-    case DBK_EXPECT_ANY: dbk_wr_cstr (w, "any"); break;
-    case DBK_EXPECT_NONE: dbk_wr_cstr (w, "none"); break;
-    case DBK_EXPECT_EXISTS: dbk_wr_cstr (w, "exists"); break;
-    default: dbk_wr_i64 (w, expect); break;
+    case DBK_EXPECT_ANY:
+        dbk_wr_cstr (w, "any");
+        break;
+    case DBK_EXPECT_NONE:
+        dbk_wr_cstr (w, "none");
+        break;
+    case DBK_EXPECT_EXISTS:
+        dbk_wr_cstr (w, "exists");
+        break;
+    default:
+        dbk_wr_i64 (w, expect);
+        break;
     }
 }

@@ -30,8 +30,8 @@ zsock_t *dbk_sock_new (const dbk_sockcfg_t *cfg)
             zsys_dir_create ("%s", dir);
         }
     }
-    int rc = cfg->bind ? zsock_bind (s, "%s", cfg->endpoint)
-                       : zsock_connect (s, "%s", cfg->endpoint);
+    int rc =
+        cfg->bind ? zsock_bind (s, "%s", cfg->endpoint) : zsock_connect (s, "%s", cfg->endpoint);
     if (rc == -1) {
         zsock_destroy (&s);
         return NULL;

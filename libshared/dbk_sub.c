@@ -162,7 +162,7 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
         }
         int64_t left = deadline - zclock_mono ();
         zmq_pollitem_t item = {zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll (&item, 1, left > 0 ? (long)left : 0);
+        int n = zmq_poll (&item, 1, left > 0 ? (long) left : 0);
         if (n < 0)
             return DBK_EINTERRUPTED;
         if (n == 0)

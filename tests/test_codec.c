@@ -194,12 +194,12 @@ Test (mp_check, every_ext_type_is_malformed)
 static void s_expect_utf8 (const char *bytes, size_t n, bool valid)
 {
     cr_assert_eq (dbk_utf8_valid (bytes, n), valid, "utf8 of %zu bytes starting %02x", n,
-                  (unsigned)(uint8_t)bytes[0]);
-    uint8_t frame[16] = {(uint8_t)(0xa0 | n)};
+                  (unsigned) (uint8_t) bytes[0]);
+    uint8_t frame[16] = {(uint8_t) (0xa0 | n)};
     memcpy (frame + 1, bytes, n);
     cr_assert_eq (s_check (frame, n + 1), valid ? 0 : DBK_EMALFORMED);
     /*  as a map key too */
-    uint8_t keyed[18] = {0x81, (uint8_t)(0xa0 | n)};
+    uint8_t keyed[18] = {0x81, (uint8_t) (0xa0 | n)};
     memcpy (keyed + 2, bytes, n);
     keyed[2 + n] = 0xc0;
     cr_assert_eq (s_check (keyed, n + 3), valid ? 0 : DBK_EMALFORMED);
@@ -256,7 +256,7 @@ Test (mp_check, invalid_utf8_is_malformed)
 static bool s_cap_address_space (struct rlimit *old)
 {
 #ifdef S_ASAN
-    (void)old;
+    (void) old;
     return false;
 #else
     FILE *f = fopen ("/proc/self/statm", "r");
@@ -268,7 +268,7 @@ static bool s_cap_address_space (struct rlimit *old)
     if (n != 1 || getrlimit (RLIMIT_AS, old) != 0)
         return false;
     struct rlimit cap = *old;
-    cap.rlim_cur = (rlim_t)pages * (rlim_t)sysconf (_SC_PAGESIZE) + ((rlim_t)512 << 20);
+    cap.rlim_cur = (rlim_t) pages * (rlim_t) sysconf (_SC_PAGESIZE) + ((rlim_t) 512 << 20);
     return setrlimit (RLIMIT_AS, &cap) == 0;
 #endif
 }
@@ -282,7 +282,7 @@ Test (mp_check, map_announcing_0xdddddddd_entries_in_ten_bytes_is_refused_withou
 
     struct rlimit old;
     bool capped = s_cap_address_space (&old);
-    dbk_doc_t *doc = (dbk_doc_t *)1;
+    dbk_doc_t *doc = (dbk_doc_t *) 1;
     int rc = dbk_doc_parse (bomb, sizeof bomb, &doc);
     if (capped)
         setrlimit (RLIMIT_AS, &old);
@@ -508,10 +508,10 @@ Test (doc, i64_accepts_a_positive_integer_up_to_int64_max)
 {
     dbk_wr_t *w = dbk_wr_new ();
     dbk_wr_array (w, 4);
-    dbk_wr_u64 (w, 5);                       /* POSITIVE_INTEGER */
-    dbk_wr_u64 (w, (uint64_t)INT64_MAX);     /* still fits        */
-    dbk_wr_u64 (w, (uint64_t)INT64_MAX + 1); /* does not          */
-    dbk_wr_i64 (w, 1700000000000);           /* packed as uint    */
+    dbk_wr_u64 (w, 5);                        /* POSITIVE_INTEGER */
+    dbk_wr_u64 (w, (uint64_t) INT64_MAX);     /* still fits        */
+    dbk_wr_u64 (w, (uint64_t) INT64_MAX + 1); /* does not          */
+    dbk_wr_i64 (w, 1700000000000);            /* packed as uint    */
     dbk_doc_t *doc = s_parse_wr (w);
     const dbk_obj_t *a = dbk_doc_root (doc);
     int64_t i = 0;
@@ -651,7 +651,7 @@ Test (doc, parse_keeps_its_own_copy_of_the_bytes)
 
 Test (doc, parse_refuses_what_the_validator_refuses)
 {
-    dbk_doc_t *doc = (dbk_doc_t *)1;
+    dbk_doc_t *doc = (dbk_doc_t *) 1;
     cr_assert_eq (dbk_doc_parse (MP (0xc0, 0xc0), &doc), DBK_EMALFORMED);
     cr_assert_null (doc);
     cr_assert_eq (dbk_doc_parse (MP (0xd4, 1, 0), &doc), DBK_EMALFORMED);
@@ -677,7 +677,7 @@ Test (writer, every_type_round_trips)
     static const uint64_t us[] = {0,     1,     127,         128,          255,       256,
                                   65535, 65536, 0xffffffffu, 0x100000000u, UINT64_MAX};
     static const int64_t is[] = {
-        -1,        -32, -33, -128,     -129, -32768, -32769, INT32_MIN, (int64_t)INT32_MIN - 1,
+        -1,        -32, -33, -128,     -129, -32768, -32769, INT32_MIN, (int64_t) INT32_MIN - 1,
         INT64_MIN, 0,   42,  INT64_MAX};
     static const double ds[] = {0.0, -0.0, 1.5, -1e300, 3.141592653589793};
     size_t nu = sizeof us / sizeof us[0], ni = sizeof is / sizeof is[0],
@@ -686,11 +686,11 @@ Test (writer, every_type_round_trips)
     memset (longstr, 'z', sizeof longstr);
     uint8_t longbin[300];
     for (size_t i = 0; i < sizeof longbin; i++)
-        longbin[i] = (uint8_t)i;
+        longbin[i] = (uint8_t) i;
 
     dbk_wr_t *w = dbk_wr_new ();
     cr_assert_not_null (w);
-    dbk_wr_array (w, (uint32_t)(nu + ni + nd + 9));
+    dbk_wr_array (w, (uint32_t) (nu + ni + nd + 9));
     for (size_t i = 0; i < nu; i++)
         dbk_wr_u64 (w, us[i]);
     for (size_t i = 0; i < ni; i++)
@@ -784,10 +784,10 @@ Test (writer, integers_and_headers_use_the_shortest_form)
     char s32[32];
     memset (s32, 'a', sizeof s32);
     dbk_wr_str (w, s32, 31);
-    cr_assert_eq (((const uint8_t *)dbk_wr_data (w))[0], 0xbf);
+    cr_assert_eq (((const uint8_t *) dbk_wr_data (w))[0], 0xbf);
     dbk_wr_reset (w);
     dbk_wr_str (w, s32, 32);
-    cr_assert_eq (((const uint8_t *)dbk_wr_data (w))[0], 0xd9);
+    cr_assert_eq (((const uint8_t *) dbk_wr_data (w))[0], 0xd9);
     dbk_wr_reset (w);
     dbk_wr_map (w, 15);
     s_assert_bytes (w, MP (0x8f));
@@ -1450,7 +1450,7 @@ Test (record, every_field_round_trips)
     cr_assert_null (d.data);
     cr_assert_eq (d.data_raw_len, dbk_wr_size (payload));
     cr_assert_eq (memcmp (d.data_raw, dbk_wr_data (payload), d.data_raw_len), 0);
-    cr_assert ((const uint8_t *)d.data_raw > rec && (const uint8_t *)d.data_raw < rec + len,
+    cr_assert ((const uint8_t *) d.data_raw > rec && (const uint8_t *) d.data_raw < rec + len,
                "zero-copy: the payload points into the record");
     cr_assert_eq (memcmp (d.prev, prev, DBK_HASH_SIZE), 0);
     cr_assert_eq (memcmp (d.hash, ev.hash, DBK_HASH_SIZE), 0);
@@ -1501,7 +1501,7 @@ Test (record, absent_ids_and_parsed_or_missing_payloads_round_trip)
     dbk_event_write_record (w, &ev, zero);
     cr_assert_eq (dbk_event_decode_record (dbk_wr_data (w), dbk_wr_size (w), &d), 0);
     cr_assert_eq (d.data_raw_len, 1);
-    cr_assert_eq (((const uint8_t *)d.data_raw)[0], 0x80);
+    cr_assert_eq (((const uint8_t *) d.data_raw)[0], 0x80);
     dbk_doc_destroy (&pdoc);
     dbk_wr_destroy (&w);
     dbk_wr_destroy (&payload);
@@ -1697,7 +1697,7 @@ Test (uuid, v7_has_version_variant_and_the_current_time)
         cr_assert_eq (ids[i][6] >> 4, 7, "version 7");
         cr_assert_eq (ids[i][8] >> 6, 2, "variant 10");
         uint64_t ms = s_uuid_ms (ids[i]);
-        cr_assert (ms >= (uint64_t)before && ms <= (uint64_t)after);
+        cr_assert (ms >= (uint64_t) before && ms <= (uint64_t) after);
         for (size_t j = 0; j < i; j++)
             cr_assert_neq (memcmp (ids[i], ids[j], DBK_ID_SIZE), 0, "ids are unique");
     }
@@ -1709,7 +1709,7 @@ Test (uuid, ids_of_later_milliseconds_sort_after_earlier_ones)
     uint8_t a[DBK_ID_SIZE], b[DBK_ID_SIZE];
     dbk_uuid_v7 (a);
     /*  wait for the clock itself to move on, not for a fixed time */
-    while (dbk_now_ms () <= (int64_t)s_uuid_ms (a))
+    while (dbk_now_ms () <= (int64_t) s_uuid_ms (a))
         ;
     dbk_uuid_v7 (b);
     cr_assert_lt (memcmp (a, b, DBK_ID_SIZE), 0);

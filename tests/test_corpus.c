@@ -44,11 +44,11 @@ static uint8_t *s_slurp (const char *path, size_t *size)
     long n = ftell (f);
     cr_assert_geq (n, 0);
     rewind (f);
-    uint8_t *data = malloc ((size_t)n + 1); /* + 1: never malloc (0) */
+    uint8_t *data = malloc ((size_t) n + 1); /* + 1: never malloc (0) */
     cr_assert_not_null (data);
-    cr_assert_eq (fread (data, 1, (size_t)n, f), (size_t)n, "%s", path);
+    cr_assert_eq (fread (data, 1, (size_t) n, f), (size_t) n, "%s", path);
     fclose (f);
-    *size = (size_t)n;
+    *size = (size_t) n;
     return data;
 }
 

@@ -78,7 +78,7 @@ static uint64_t s_head (dbk_client_t *c)
 {
     int64_t h = tl_head (c);
     cr_assert_geq (h, 0, "STATUS failed");
-    return (uint64_t)h;
+    return (uint64_t) h;
 }
 
 static uint64_t s_u64 (const dbk_obj_t *o, const char *key)
@@ -104,7 +104,7 @@ static const char *s_str (const dbk_obj_t *o, const char *key, char *out, size_t
         snprintf (out, outsz, "(none)");
         return out;
     }
-    snprintf (out, outsz, "%.*s", (int)n, s);
+    snprintf (out, outsz, "%.*s", (int) n, s);
     return out;
 }
 
@@ -121,7 +121,7 @@ static size_t s_stream_len (dbk_client_t *c, const char *stream)
         dbk_event_t ev;
         cr_assert_eq (dbk_page_event (&page, i, &ev), 0);
         cr_assert_eq (ev.ver, i + 1, "%s: version %llu at position %zu", stream,
-                      (unsigned long long)ev.ver, i);
+                      (unsigned long long) ev.ver, i);
         cr_assert (ev.stream_len == strlen (stream) && !memcmp (ev.stream, stream, ev.stream_len));
     }
     size_t n = page.count;
@@ -159,14 +159,14 @@ static int s_append_multi (dbk_client_t *c, const s_part_t *parts, size_t np, db
 {
     dbk_wr_t *w = dbk_client_begin (c, "APPEND", 1);
     dbk_wr_cstr (w, "streams");
-    dbk_wr_array (w, (uint32_t)np);
+    dbk_wr_array (w, (uint32_t) np);
     for (size_t i = 0; i < np; i++) {
         dbk_wr_map (w, 3);
         dbk_wr_kv_cstr (w, "stream", parts[i].stream);
         dbk_wr_cstr (w, "expect");
         s_wr_expect (w, parts[i].expect);
         dbk_wr_cstr (w, "events");
-        dbk_wr_array (w, (uint32_t)parts[i].b->n);
+        dbk_wr_array (w, (uint32_t) parts[i].b->n);
         for (size_t j = 0; j < parts[i].b->n; j++)
             dbk_event_write_proposed (w, &parts[i].b->ev[j]);
     }
@@ -182,7 +182,7 @@ static size_t s_count_id (dbk_client_t *c, const uint8_t *id)
     size_t hits = 0;
     for (long i = 0; i < n; i++)
         hits += memcmp (recs[i].id, id, DBK_ID_SIZE) == 0;
-    tl_recs_free (&recs, (size_t)n);
+    tl_recs_free (&recs, (size_t) n);
     return hits;
 }
 
@@ -261,8 +261,8 @@ Test (expect, append_with_expect_any_succeeds_on_new_and_existing_streams)
     s_batch_free (&b);
     s_batch (&b, 3, "account.renamed", "b");
     s_append_ok (c, "account-1", DBK_EXPECT_ANY, &b, &fs, &ls, &lv);
-    cr_assert (fs == 3 && ls == 5 && lv == 5, "fs %llu ls %llu lv %llu", (unsigned long long)fs,
-               (unsigned long long)ls, (unsigned long long)lv);
+    cr_assert (fs == 3 && ls == 5 && lv == 5, "fs %llu ls %llu lv %llu", (unsigned long long) fs,
+               (unsigned long long) ls, (unsigned long long) lv);
     cr_assert_eq (s_stream_len (c, "account-1"), 5);
     s_batch_free (&b);
     dbk_client_destroy (&c);
@@ -284,7 +284,7 @@ Test (expect, append_with_expect_none_creates_a_stream_and_is_rejected_once_it_e
     lv = 99;
     int rc = dbk_client_append (c, "account-1", DBK_EXPECT_NONE, b.ev, 1, NULL, NULL, &lv);
     cr_assert_eq (rc, DBK_ECONFLICT, "got %s", dbk_strerror (rc));
-    cr_assert_eq (lv, 2, "current version reported %llu", (unsigned long long)lv);
+    cr_assert_eq (lv, 2, "current version reported %llu", (unsigned long long) lv);
     cr_assert_eq (s_head (c), 2, "a refused append wrote something");
     cr_assert_eq (s_count_id (c, b.ev[0].id), 0);
     s_batch_free (&b);
@@ -323,7 +323,7 @@ Test (expect, append_with_expect_exists_is_rejected_on_a_missing_stream)
     s_batch (&b, 1, "account.renamed", "a");
     int rc = dbk_client_append (c, "account-1", DBK_EXPECT_EXISTS, b.ev, 1, NULL, NULL, &lv);
     cr_assert_eq (rc, DBK_ECONFLICT, "got %s", dbk_strerror (rc));
-    cr_assert_eq (lv, 0, "current of a missing stream is 0, got %llu", (unsigned long long)lv);
+    cr_assert_eq (lv, 0, "current of a missing stream is 0, got %llu", (unsigned long long) lv);
     cr_assert_eq (s_head (c), 0);
     /*  once the stream exists, the same expectation passes */
     s_append_n (c, "account-1", 1, "account.registered");
@@ -344,10 +344,10 @@ Test (expect, append_with_the_current_exact_version_succeeds_and_advances_it)
     for (int round = 0; round < 5; round++) {
         s_batch_t b;
         uint64_t fs, ls, lv;
-        s_batch (&b, (size_t)round + 1, "account.renamed", "r");
-        s_append_ok (c, "account-1", (int64_t)ver, &b, &fs, &ls, &lv);
+        s_batch (&b, (size_t) round + 1, "account.renamed", "r");
+        s_append_ok (c, "account-1", (int64_t) ver, &b, &fs, &ls, &lv);
         cr_assert_eq (lv, ver + b.n, "version %llu after appending %zu at %llu",
-                      (unsigned long long)lv, b.n, (unsigned long long)ver);
+                      (unsigned long long) lv, b.n, (unsigned long long) ver);
         cr_assert_eq (ls - fs + 1, b.n);
         ver = lv;
         s_batch_free (&b);
@@ -411,19 +411,19 @@ static void *s_racer (void *arg)
     uint64_t ver = 0;
     for (int tries = 0; r->nwon < r->rounds && tries < 10000; tries++) {
         dbk_event_t ev;
-        tl_event (&ev, "quote.revised", (uint64_t)tries, "race", buf);
+        tl_event (&ev, "quote.revised", (uint64_t) tries, "race", buf);
         uint64_t lv = 0;
-        int rc = dbk_client_append (c, "quote-race", (int64_t)ver, &ev, 1, NULL, NULL, &lv);
+        int rc = dbk_client_append (c, "quote-race", (int64_t) ver, &ev, 1, NULL, NULL, &lv);
         if (rc == 0) {
             if (lv != ver + 1)
                 snprintf (r->err, sizeof r->err, "expected %llu, got version %llu",
-                          (unsigned long long)ver, (unsigned long long)lv);
+                          (unsigned long long) ver, (unsigned long long) lv);
             r->won[r->nwon++] = lv;
             ver = lv;
         } else if (rc == DBK_ECONFLICT) {
             if (lv == ver)
                 snprintf (r->err, sizeof r->err, "conflict at the current version %llu",
-                          (unsigned long long)ver);
+                          (unsigned long long) ver);
             r->conflicts++;
             ver = lv;
         } else {
@@ -462,8 +462,8 @@ Test (expect, racing_appends_with_the_same_exact_version_let_exactly_one_win)
         conflicts += r[i].conflicts;
         for (int k = 0; k < r[i].nwon; k++) {
             uint64_t v = r[i].won[k];
-            cr_assert (v >= 1 && v <= N * ROUNDS, "version %llu", (unsigned long long)v);
-            cr_assert (!seen[v], "version %llu acknowledged twice", (unsigned long long)v);
+            cr_assert (v >= 1 && v <= N * ROUNDS, "version %llu", (unsigned long long) v);
+            cr_assert (!seen[v], "version %llu acknowledged twice", (unsigned long long) v);
             seen[v] = true;
         }
     }
@@ -493,7 +493,7 @@ Test (idempotency, reappending_stored_event_ids_returns_the_original_positions_a
     fs = ls = lv = 0;
     s_append_ok (c, "account-1", DBK_EXPECT_NONE, &b, &fs, &ls, &lv);
     cr_assert (fs == 1 && ls == 3 && lv == 3, "retry answered %llu..%llu v%llu",
-               (unsigned long long)fs, (unsigned long long)ls, (unsigned long long)lv);
+               (unsigned long long) fs, (unsigned long long) ls, (unsigned long long) lv);
     /*  and with any other expectation too */
     s_append_ok (c, "account-1", DBK_EXPECT_ANY, &b, &fs, &ls, &lv);
     cr_assert (fs == 1 && ls == 3 && lv == 3);
@@ -695,10 +695,10 @@ static void *s_worker (void *arg)
     char own[40];
     snprintf (own, sizeof own, "conc-w%02d", w->idx);
     for (int k = 0; k < S_WORKER_APPENDS && !w->err[0]; k++) {
-        size_t n = 1 + (size_t)((k + w->idx) % 3);
+        size_t n = 1 + (size_t) ((k + w->idx) % 3);
         dbk_event_t evs[3];
         for (size_t i = 0; i < n; i++)
-            tl_event (&evs[i], "conc.appended", (uint64_t)k, own, bufs[i]);
+            tl_event (&evs[i], "conc.appended", (uint64_t) k, own, bufs[i]);
         const char *stream = k % 2 ? "conc-shared" : own;
         uint64_t fs = 0, ls = 0;
         int rc = dbk_client_append (c, stream, DBK_EXPECT_ANY, evs, n, &fs, &ls, NULL);
@@ -709,7 +709,7 @@ static void *s_worker (void *arg)
         }
         if (ls - fs + 1 != n)
             snprintf (w->err, sizeof w->err, "append %d of %zu events got %llu..%llu", k, n,
-                      (unsigned long long)fs, (unsigned long long)ls);
+                      (unsigned long long) fs, (unsigned long long) ls);
         for (size_t i = 0; i < n; i++) {
             memcpy (w->ids[w->n], evs[i].id, DBK_ID_SIZE);
             w->seqs[w->n++] = fs + i;
@@ -723,7 +723,7 @@ static void *s_worker (void *arg)
 
 static int s_cmp_u64 (const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
     return x < y ? -1 : x > y;
 }
 
@@ -750,12 +750,12 @@ Test (concurrency, sixteen_concurrent_appenders_get_gapless_unique_seqs_and_vers
     }
     tl_rec_t *recs;
     long n = tl_read_all (c, &recs);
-    cr_assert_eq (n, (long)total, "%ld events stored, %zu acknowledged", n, total);
+    cr_assert_eq (n, (long) total, "%ld events stored, %zu acknowledged", n, total);
     cr_assert_eq (s_head (c), total);
     /*  seqs 1..N in order, no gap, no duplicate */
     for (long i = 0; i < n; i++)
-        cr_assert_eq (recs[i].seq, (uint64_t)i + 1, "position %ld holds seq %llu", i,
-                      (unsigned long long)recs[i].seq);
+        cr_assert_eq (recs[i].seq, (uint64_t) i + 1, "position %ld holds seq %llu", i,
+                      (unsigned long long) recs[i].seq);
     /*  every acknowledged event is at the seq its ack named, exactly once */
     uint64_t *acked = calloc (total, sizeof *acked);
     size_t k = 0;
@@ -764,20 +764,20 @@ Test (concurrency, sixteen_concurrent_appenders_get_gapless_unique_seqs_and_vers
             uint64_t s = w[i].seqs[j];
             cr_assert (s >= 1 && s <= total);
             cr_assert (!memcmp (recs[s - 1].id, w[i].ids[j], DBK_ID_SIZE),
-                       "seq %llu holds another event than its ack said", (unsigned long long)s);
+                       "seq %llu holds another event than its ack said", (unsigned long long) s);
             acked[k++] = s;
         }
     qsort (acked, total, sizeof *acked, s_cmp_u64);
     for (size_t i = 0; i < total; i++)
         cr_assert_eq (acked[i], i + 1, "seq %llu acknowledged twice or never",
-                      (unsigned long long)(i + 1));
+                      (unsigned long long) (i + 1));
     /*  per-stream versions 1..k in seq order, ts never decreasing */
     zhash_t *vers = zhash_new ();
     for (long i = 0; i < n; i++) {
-        uintptr_t v = (uintptr_t)zhash_lookup (vers, recs[i].stream);
+        uintptr_t v = (uintptr_t) zhash_lookup (vers, recs[i].stream);
         cr_assert_eq (recs[i].ver, v + 1, "%s: version %llu follows %llu", recs[i].stream,
-                      (unsigned long long)recs[i].ver, (unsigned long long)v);
-        zhash_update (vers, recs[i].stream, (void *)(v + 1));
+                      (unsigned long long) recs[i].ver, (unsigned long long) v);
+        zhash_update (vers, recs[i].stream, (void *) (v + 1));
         if (i > 0)
             cr_assert_geq (recs[i].ts, recs[i - 1].ts, "ts decreased at seq %ld", i + 1);
     }
@@ -785,7 +785,7 @@ Test (concurrency, sixteen_concurrent_appenders_get_gapless_unique_seqs_and_vers
     zhash_destroy (&vers);
     cr_assert_eq (tl_verify (c, NULL), 1);
     free (acked);
-    tl_recs_free (&recs, (size_t)n);
+    tl_recs_free (&recs, (size_t) n);
     free (w);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);
@@ -801,7 +801,7 @@ Test (restart, a_restarted_log_keeps_every_event_and_verifies)
     char stream[40];
     for (int i = 0; i < 12; i++) {
         snprintf (stream, sizeof stream, "account-%d", i % 4);
-        s_append_n (c, stream, 1 + (size_t)i % 5, "account.noted");
+        s_append_n (c, stream, 1 + (size_t) i % 5, "account.noted");
     }
     tl_rec_t *before;
     long n = tl_read_all (c, &before);
@@ -811,7 +811,7 @@ Test (restart, a_restarted_log_keeps_every_event_and_verifies)
     tl_log_stop (&log);
     cr_assert_eq (tl_log_restart (&log, NULL), 0, "the log did not restart");
     c = s_client (&log);
-    cr_assert_eq (s_head (c), (uint64_t)n);
+    cr_assert_eq (s_head (c), (uint64_t) n);
     tl_rec_t *after;
     long m = tl_read_all (c, &after);
     cr_assert_eq (m, n);
@@ -825,13 +825,13 @@ Test (restart, a_restarted_log_keeps_every_event_and_verifies)
     s_batch_t b;
     s_batch (&b, 1, "account.noted", "after restart");
     uint64_t fs, lv;
-    s_append_ok (c, "account-0", (int64_t)len0, &b, &fs, NULL, &lv);
-    cr_assert_eq (fs, (uint64_t)n + 1);
+    s_append_ok (c, "account-0", (int64_t) len0, &b, &fs, NULL, &lv);
+    cr_assert_eq (fs, (uint64_t) n + 1);
     cr_assert_eq (lv, len0 + 1);
     cr_assert_eq (tl_verify (c, NULL), 1);
     s_batch_free (&b);
-    tl_recs_free (&before, (size_t)n);
-    tl_recs_free (&after, (size_t)m);
+    tl_recs_free (&before, (size_t) n);
+    tl_recs_free (&after, (size_t) m);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);
 }
@@ -1092,7 +1092,7 @@ static uint64_t s_sub_heartbeat (zsock_t *s)
             cr_assert_eq (dbk_obj_i64 (dbk_obj_get (r, "ts"), &ts), 0, "heartbeat has a ts");
             int64_t now = dbk_now_ms ();
             cr_assert (ts > now - 60000 && ts < now + 60000, "heartbeat ts %lld far from now",
-                       (long long)ts);
+                       (long long) ts);
             dbk_doc_destroy (&doc);
         }
         zframe_destroy (&body);
@@ -1114,7 +1114,7 @@ Test (pub, every_committed_event_is_published_with_its_type_as_topic)
     uint64_t next = 1;
     for (int k = 0; k < 10; k++) {
         s_batch_t b;
-        s_batch (&b, 1 + (size_t)k % 3, k % 2 ? "opportunity.noted" : "account.noted", "pub");
+        s_batch (&b, 1 + (size_t) k % 3, k % 2 ? "opportunity.noted" : "account.noted", "pub");
         uint64_t fs, ls;
         s_append_ok (c, k % 2 ? "deal-1" : "account-1", DBK_EXPECT_ANY, &b, &fs, &ls, NULL);
         cr_assert_eq (fs, next);
@@ -1128,8 +1128,8 @@ Test (pub, every_committed_event_is_published_with_its_type_as_topic)
             dbk_event_t ev;
             cr_assert_eq (dbk_event_decode_record (zframe_data (body), zframe_size (body), &ev), 0,
                           "the PUB body is a stored record");
-            cr_assert_eq (ev.seq, next, "published seq %llu, want %llu", (unsigned long long)ev.seq,
-                          (unsigned long long)next);
+            cr_assert_eq (ev.seq, next, "published seq %llu, want %llu",
+                          (unsigned long long) ev.seq, (unsigned long long) next);
             cr_assert (!memcmp (ev.id, b.ev[i].id, DBK_ID_SIZE));
             cr_assert (strlen (topic) == ev.type_len && !memcmp (topic, ev.type, ev.type_len),
                        "topic %s is the type", topic);
@@ -1156,7 +1156,7 @@ Test (pub, every_committed_event_is_published_with_its_type_as_topic)
             dbk_event_t ev;
             cr_assert_eq (dbk_event_decode_record (zframe_data (body), zframe_size (body), &ev), 0);
             cr_assert_eq (ev.seq, next, "seq %llu published after a refused append",
-                          (unsigned long long)ev.seq);
+                          (unsigned long long) ev.seq);
             cr_assert (streq (topic, "account.last"));
         }
         zframe_destroy (&body);
@@ -1188,7 +1188,7 @@ Test (pub, heartbeats_carry_the_head_and_come_often)
     for (int i = 0; i < 3; i++) {
         s_sub_heartbeat (sub);
         int64_t t1 = zclock_mono ();
-        cr_assert_lt (t1 - t0, 1000, "%lld ms between heartbeats", (long long)(t1 - t0));
+        cr_assert_lt (t1 - t0, 1000, "%lld ms between heartbeats", (long long) (t1 - t0));
         t0 = t1;
     }
     zsock_destroy (&sub);
@@ -1223,7 +1223,7 @@ Test (pub, a_prefix_subscriber_receives_only_its_types)
     }
     /*  opportunity events at seqs 1, 4, 7, 10 and 13, in order */
     for (int i = 0; i < 5; i++)
-        cr_assert_eq (got[i], (uint64_t)(1 + 3 * i));
+        cr_assert_eq (got[i], (uint64_t) (1 + 3 * i));
     zsock_destroy (&sub);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);
@@ -1252,7 +1252,7 @@ static void *s_load (void *arg)
         if (stop)
             break;
         dbk_event_t ev;
-        tl_event (&ev, "account.noted", (uint64_t)k, "backup load", buf);
+        tl_event (&ev, "account.noted", (uint64_t) k, "backup load", buf);
         char stream[32];
         snprintf (stream, sizeof stream, "account-%d", k % 7);
         int rc = dbk_client_append (c, stream, DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL);
@@ -1323,7 +1323,7 @@ Test (backup, a_backup_taken_during_appends_opens_and_verifies)
     cr_assert_eq (tl_verify (cc, NULL), 1);
     tl_rec_t *orig, *dup;
     long n = tl_read_all (c, &orig), m = tl_read_all (cc, &dup);
-    cr_assert_eq (m, (long)checked);
+    cr_assert_eq (m, (long) checked);
     cr_assert_geq (n, m);
     for (long i = 0; i < m; i++)
         cr_assert (dup[i].rec_len == orig[i].rec_len &&
@@ -1332,8 +1332,8 @@ Test (backup, a_backup_taken_during_appends_opens_and_verifies)
     s_append_n (cc, "account-new", 1, "account.noted");
     cr_assert_eq (s_head (cc), checked + 1);
     cr_assert_eq (tl_verify (cc, NULL), 1);
-    tl_recs_free (&orig, (size_t)n);
-    tl_recs_free (&dup, (size_t)m);
+    tl_recs_free (&orig, (size_t) n);
+    tl_recs_free (&dup, (size_t) m);
     dbk_client_destroy (&cc);
     tl_log_cleanup (&copylog);
     free (copy);
@@ -1533,7 +1533,7 @@ static void s_wr_bad_event (dbk_wr_t *w, const s_bad_t *k)
         dbk_uuid_v7 (id);
         dbk_uuid_v7 (id + 16);
         dbk_wr_cstr (w, "id");
-        dbk_wr_bin (w, id, k->id_len ? (size_t)k->id_len : 16);
+        dbk_wr_bin (w, id, k->id_len ? (size_t) k->id_len : 16);
     }
     dbk_wr_kv_cstr (w, "type", k->type ? k->type : "account.registered");
     if (k->extra != 2)
@@ -1640,7 +1640,7 @@ Test (malformed, appends_with_invalid_fields_are_refused_with_the_field_named)
             dbk_wr_cstr (w, k->expect ? k->expect : "any");
         dbk_wr_cstr (w, "events");
         int n = k->nevents ? k->nevents : 1;
-        dbk_wr_array (w, (uint32_t)n);
+        dbk_wr_array (w, (uint32_t) n);
         for (int j = 0; j < n; j++)
             s_wr_bad_event (w, k);
         dbk_doc_t *reply = NULL;

@@ -31,7 +31,7 @@ static uint64_t s_head (dbk_client_t *c)
 {
     int64_t h = tl_head (c);
     cr_assert_geq (h, 0, "STATUS failed");
-    return (uint64_t)h;
+    return (uint64_t) h;
 }
 
 /*  STATUS's reply (the caller's). */
@@ -84,21 +84,21 @@ static long s_check_log (dbk_client_t *c, tl_rec_t **recs_p)
     tl_rec_t *recs;
     long n = tl_read_all (c, &recs);
     cr_assert_geq (n, 0, "READ failed");
-    cr_assert_eq (s_head (c), (uint64_t)n, "head and the events read disagree");
+    cr_assert_eq (s_head (c), (uint64_t) n, "head and the events read disagree");
     zhash_t *vers = zhash_new ();
     for (long i = 0; i < n; i++) {
-        cr_assert_eq (recs[i].seq, (uint64_t)i + 1, "gap: position %ld holds seq %llu", i,
-                      (unsigned long long)recs[i].seq);
-        uintptr_t v = (uintptr_t)zhash_lookup (vers, recs[i].stream);
+        cr_assert_eq (recs[i].seq, (uint64_t) i + 1, "gap: position %ld holds seq %llu", i,
+                      (unsigned long long) recs[i].seq);
+        uintptr_t v = (uintptr_t) zhash_lookup (vers, recs[i].stream);
         cr_assert_eq (recs[i].ver, v + 1, "%s: version %llu after %llu", recs[i].stream,
-                      (unsigned long long)recs[i].ver, (unsigned long long)v);
-        zhash_update (vers, recs[i].stream, (void *)(v + 1));
+                      (unsigned long long) recs[i].ver, (unsigned long long) v);
+        zhash_update (vers, recs[i].stream, (void *) (v + 1));
         if (i)
             cr_assert_geq (recs[i].ts, recs[i - 1].ts);
     }
     zhash_destroy (&vers);
     uint64_t bad = 0;
-    cr_assert_eq (tl_verify (c, &bad), 1, "VERIFY fails at seq %llu", (unsigned long long)bad);
+    cr_assert_eq (tl_verify (c, &bad), 1, "VERIFY fails at seq %llu", (unsigned long long) bad);
     *recs_p = recs;
     return n;
 }
@@ -132,7 +132,7 @@ static void s_spawn_appender (s_child_t *ch, const char *endpoint, const char *o
         if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
             _exit (127);
         dup2 (p[1], STDOUT_FILENO); /* dup2 clears close-on-exec */
-        execl (bin, bin, endpoint, own, shared, "5000", (char *)NULL);
+        execl (bin, bin, endpoint, own, shared, "5000", (char *) NULL);
         _exit (127);
     }
     free (bin);
@@ -148,7 +148,7 @@ static void s_ack_line (s_acks_t *acks, const char *line)
     unsigned long long seq;
     cr_assert_eq (sscanf (line, "%32s %llu", hex, &seq), 2, "bad line from an appender: %s", line);
     cr_assert_null (zhash_lookup (acks->seqs, hex), "event %s acknowledged twice", hex);
-    zhash_insert (acks->seqs, hex, (void *)(uintptr_t)seq);
+    zhash_insert (acks->seqs, hex, (void *) (uintptr_t) seq);
     acks->n++;
 }
 
@@ -165,7 +165,7 @@ static int s_pump (s_child_t *ch, int n, s_acks_t *acks, int timeout_ms)
         }
     if (m == 0)
         return 0;
-    int rc = poll (pf, (nfds_t)m, timeout_ms);
+    int rc = poll (pf, (nfds_t) m, timeout_ms);
     cr_assert_geq (rc, 0);
     int open = m;
     for (int k = 0; k < m; k++) {
@@ -234,7 +234,7 @@ Test (crash, kill9_under_load_loses_no_acknowledged_event, .timeout = 120)
         dbk_client_t *c = s_client (&log);
         tl_rec_t *recs;
         long n = s_check_log (c, &recs);
-        cr_assert_geq ((size_t)n, acks.n);
+        cr_assert_geq ((size_t) n, acks.n);
         /*  every acknowledged event is there, at the seq its ack named */
         size_t found = 0;
         for (long i = 0; i < n; i++) {
@@ -242,14 +242,15 @@ Test (crash, kill9_under_load_loses_no_acknowledged_event, .timeout = 120)
             dbk_hex (recs[i].id, DBK_ID_SIZE, hex);
             void *seq = zhash_lookup (acks.seqs, hex);
             if (seq) {
-                cr_assert_eq ((uint64_t)(uintptr_t)seq, recs[i].seq,
+                cr_assert_eq ((uint64_t) (uintptr_t) seq, recs[i].seq,
                               "event %s acknowledged at %llu, stored at %llu", hex,
-                              (unsigned long long)(uintptr_t)seq, (unsigned long long)recs[i].seq);
+                              (unsigned long long) (uintptr_t) seq,
+                              (unsigned long long) recs[i].seq);
                 found++;
             }
         }
         cr_assert_eq (found, acks.n, "%zu of %zu acknowledged events lost", acks.n - found, acks.n);
-        tl_recs_free (&recs, (size_t)n);
+        tl_recs_free (&recs, (size_t) n);
         dbk_client_destroy (&c);
     }
     zhash_destroy (&acks.seqs);
@@ -265,10 +266,10 @@ static uint8_t *s_slurp (const char *path, size_t *len)
     fseek (f, 0, SEEK_END);
     long n = ftell (f);
     fseek (f, 0, SEEK_SET);
-    uint8_t *buf = malloc ((size_t)n);
-    cr_assert_eq (fread (buf, 1, (size_t)n, f), (size_t)n);
+    uint8_t *buf = malloc ((size_t) n);
+    cr_assert_eq (fread (buf, 1, (size_t) n, f), (size_t) n);
     fclose (f);
-    *len = (size_t)n;
+    *len = (size_t) n;
     return buf;
 }
 
@@ -303,7 +304,7 @@ Test (corruption, verify_reports_the_seq_of_a_record_altered_on_disk)
     size_t len;
     uint8_t *data = s_slurp (path, &len);
     size_t mlen = strlen (marker), hits = 0;
-    for (uint8_t *p = data; (p = memmem (p, len - (size_t)(p - data), marker, mlen)); p += mlen) {
+    for (uint8_t *p = data; (p = memmem (p, len - (size_t) (p - data), marker, mlen)); p += mlen) {
         p[0] ^= 0x01; /* 'M' -> 'L': still valid msgpack and UTF-8 */
         hits++;
     }
@@ -324,7 +325,7 @@ Test (corruption, verify_reports_the_seq_of_a_record_altered_on_disk)
     cr_assert_eq (dbk_obj_bool (dbk_obj_get (r, "valid"), &valid), 0);
     cr_assert_not (valid, "VERIFY missed the altered record");
     cr_assert_eq (s_u64 (r, "bad_seq"), marked, "VERIFY blames seq %llu, the damage is at %llu",
-                  (unsigned long long)s_u64 (r, "bad_seq"), (unsigned long long)marked);
+                  (unsigned long long) s_u64 (r, "bad_seq"), (unsigned long long) marked);
     cr_assert_eq (s_u64 (r, "checked"), marked - 1, "every record before it checks out");
     dbk_doc_destroy (&reply);
     dbk_client_destroy (&c);
@@ -349,14 +350,14 @@ Test (mapgrowth, a_small_map_grows_and_every_append_succeeds)
     dbk_doc_t *st = s_status (c);
     const dbk_obj_t *r = dbk_doc_root (st);
     uint64_t grown = s_u64 (dbk_obj_get (r, "counters"), "map_grown");
-    cr_assert_geq (grown, 3, "the map grew %llu times", (unsigned long long)grown);
+    cr_assert_geq (grown, 3, "the map grew %llu times", (unsigned long long) grown);
     cr_assert_geq (s_u64 (r, "map_size"), 2u << 20);
     cr_assert_eq (s_u64 (dbk_obj_get (r, "counters"), "storage_errors"), 0);
     dbk_doc_destroy (&st);
     tl_rec_t *recs;
     long n = s_check_log (c, &recs);
     cr_assert_eq (n, 400);
-    tl_recs_free (&recs, (size_t)n);
+    tl_recs_free (&recs, (size_t) n);
     dbk_client_destroy (&c);
 
     /*  restarted with the same small setting, the log opens at its real
@@ -369,7 +370,7 @@ Test (mapgrowth, a_small_map_grows_and_every_append_succeeds)
         cr_assert_eq (s_append_sized (c, "account-9", 10, 6000, NULL, NULL, NULL), 0);
     n = s_check_log (c, &recs);
     cr_assert_eq (n, 800);
-    tl_recs_free (&recs, (size_t)n);
+    tl_recs_free (&recs, (size_t) n);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);
 }
@@ -407,11 +408,11 @@ Test (diskfull, a_full_disk_refuses_appends_with_disk_full_and_keeps_serving)
     /*  reads serve everything acknowledged, and the log verifies */
     tl_rec_t *recs;
     long n = s_check_log (c, &recs);
-    cr_assert_eq ((size_t)n, acked);
+    cr_assert_eq ((size_t) n, acked);
     for (size_t k = 0; k < acked; k++)
         cr_assert (!memcmp (recs[k].id, ids[k], DBK_ID_SIZE), "seq %zu is not the event acked",
                    k + 1);
-    tl_recs_free (&recs, (size_t)n);
+    tl_recs_free (&recs, (size_t) n);
     dbk_client_destroy (&c);
 
     /*  room again: restart without the limit */
@@ -419,15 +420,15 @@ Test (diskfull, a_full_disk_refuses_appends_with_disk_full_and_keeps_serving)
     cr_assert_eq (tl_log_restart (&log, NULL), 0);
     c = s_client (&log);
     n = s_check_log (c, &recs);
-    cr_assert_eq ((size_t)n, acked);
-    tl_recs_free (&recs, (size_t)n);
+    cr_assert_eq ((size_t) n, acked);
+    tl_recs_free (&recs, (size_t) n);
     uint64_t fs = 0;
     rc = s_append_sized (c, "account-2", BATCH, 8000, NULL, NULL, &fs);
     cr_assert_eq (rc, 0, "append after the disk has room: %s", dbk_strerror (rc));
     cr_assert_eq (fs, acked + 1);
     n = s_check_log (c, &recs);
-    cr_assert_eq ((size_t)n, acked + BATCH);
-    tl_recs_free (&recs, (size_t)n);
+    cr_assert_eq ((size_t) n, acked + BATCH);
+    tl_recs_free (&recs, (size_t) n);
     dbk_client_destroy (&c);
     free (wrap);
     tl_log_cleanup (&log);

@@ -89,7 +89,7 @@ static void s_appender_init (s_appender_t *a, const char *endpoint, int thread, 
     a->count = count;
     a->batch = batch;
     a->note_size = note_size;
-    a->seed = (unsigned)(thread * 7919 + 17);
+    a->seed = (unsigned) (thread * 7919 + 17);
 }
 
 static void s_appender_fini (s_appender_t *a)
@@ -116,8 +116,8 @@ static int s_append_batch (s_appender_t *a, uint64_t left)
             if (!(a->bufs[i] = dbk_wr_new ()))
                 return DBK_ENOMEM;
     }
-    int s = (int)(rand_r (&a->seed) % (unsigned)a->nstreams);
-    uint64_t n = 1 + rand_r (&a->seed) % (unsigned)a->batch;
+    int s = (int) (rand_r (&a->seed) % (unsigned) a->nstreams);
+    uint64_t n = 1 + rand_r (&a->seed) % (unsigned) a->batch;
     if (left && n > left)
         n = left;
     dbk_event_t evs[S_BATCH];
@@ -127,7 +127,7 @@ static int s_append_batch (s_appender_t *a, uint64_t left)
     snprintf (stream, sizeof stream, "account-t%ds%d", a->thread, s);
     uint64_t last_ver = 0;
     int rc =
-        dbk_client_append (a->client, stream, (int64_t)a->ver[s], evs, n, NULL, NULL, &last_ver);
+        dbk_client_append (a->client, stream, (int64_t) a->ver[s], evs, n, NULL, NULL, &last_ver);
     if (rc) {
         snprintf (a->errmsg, sizeof a->errmsg, "%s: %s", dbk_strerror (rc),
                   dbk_client_errmsg (a->client));
@@ -181,30 +181,30 @@ static void s_check_init (s_check_t *ck, uint64_t after)
 static void s_check (s_check_t *ck, dbk_sub_t *sub, const dbk_event_t *ev)
 {
     S_CHECK (ev->seq == ck->pos + 1, "delivered seq %llu after %llu (gap or duplicate)",
-             (unsigned long long)ev->seq, (unsigned long long)ck->pos);
+             (unsigned long long) ev->seq, (unsigned long long) ck->pos);
     S_CHECK (dbk_sub_position (sub) == ev->seq, "position %llu after delivering %llu",
-             (unsigned long long)dbk_sub_position (sub), (unsigned long long)ev->seq);
+             (unsigned long long) dbk_sub_position (sub), (unsigned long long) ev->seq);
 
     /*  the raw record decodes again to the same event, and chains on */
     const uint8_t *rec;
     size_t len;
     dbk_sub_record (sub, &rec, &len);
-    S_CHECK (rec && len > 0, "no record bytes for seq %llu", (unsigned long long)ev->seq);
+    S_CHECK (rec && len > 0, "no record bytes for seq %llu", (unsigned long long) ev->seq);
     dbk_event_t again;
     S_CHECK (dbk_event_decode_record (rec, len, &again) == 0, "record %llu does not decode",
-             (unsigned long long)ev->seq);
+             (unsigned long long) ev->seq);
     S_CHECK (again.seq == ev->seq, "record bytes are not those of seq %llu",
-             (unsigned long long)ev->seq);
+             (unsigned long long) ev->seq);
     if (ck->chained)
         S_CHECK (dbk_event_check_record (rec, len, ck->hash) == 0,
                  "seq %llu does not chain on the event delivered before it",
-                 (unsigned long long)ev->seq);
+                 (unsigned long long) ev->seq);
     memcpy (ck->hash, ev->hash, DBK_HASH_SIZE);
     ck->chained = true;
 
     /*  the next version of its stream, with its payload intact */
     S_CHECK (ev->type_len == strlen (S_TYPE) && memcmp (ev->type, S_TYPE, ev->type_len) == 0,
-             "seq %llu has type %.*s", (unsigned long long)ev->seq, (int)ev->type_len, ev->type);
+             "seq %llu has type %.*s", (unsigned long long) ev->seq, (int) ev->type_len, ev->type);
     char stream[64];
     int t, s;
     S_CHECK (ev->stream_len < sizeof stream, "stream name too long");
@@ -215,17 +215,17 @@ static void s_check (s_check_t *ck, dbk_sub_t *sub, const dbk_event_t *ev)
              "unexpected stream %s", stream);
     uint64_t *ver = &ck->ver[t][s];
     S_CHECK ((!ck->from_start && *ver == 0) || ev->ver == *ver + 1,
-             "seq %llu is version %llu of %s after version %llu", (unsigned long long)ev->seq,
-             (unsigned long long)ev->ver, stream, (unsigned long long)*ver);
+             "seq %llu is version %llu of %s after version %llu", (unsigned long long) ev->seq,
+             (unsigned long long) ev->ver, stream, (unsigned long long) *ver);
     *ver = ev->ver;
     dbk_doc_t *doc = NULL;
     uint64_t n = 0;
     S_CHECK (dbk_doc_parse (ev->data_raw, ev->data_raw_len, &doc) == 0 &&
                  dbk_obj_u64 (dbk_obj_get (dbk_doc_root (doc), "n"), &n) == 0,
-             "payload of seq %llu does not decode", (unsigned long long)ev->seq);
+             "payload of seq %llu does not decode", (unsigned long long) ev->seq);
     dbk_doc_destroy (&doc);
     S_CHECK (n == ev->ver, "payload of seq %llu says n=%llu, version is %llu",
-             (unsigned long long)ev->seq, (unsigned long long)n, (unsigned long long)ev->ver);
+             (unsigned long long) ev->seq, (unsigned long long) n, (unsigned long long) ev->ver);
     ck->pos = ev->seq;
 }
 
@@ -236,8 +236,8 @@ static void s_consume_to (s_check_t *ck, dbk_sub_t *sub, uint64_t head, int time
     while (ck->pos < head) {
         dbk_event_t ev;
         int rc = dbk_sub_next (sub, &ev, timeout_ms);
-        S_CHECK (rc == 0, "at seq %llu of %llu: dbk_sub_next: %s", (unsigned long long)ck->pos,
-                 (unsigned long long)head, dbk_strerror (rc));
+        S_CHECK (rc == 0, "at seq %llu of %llu: dbk_sub_next: %s", (unsigned long long) ck->pos,
+                 (unsigned long long) head, dbk_strerror (rc));
         s_check (ck, sub, &ev);
     }
 }
@@ -248,7 +248,7 @@ static void s_assert_quiet (dbk_sub_t *sub, int timeout_ms)
     dbk_event_t ev;
     int rc = dbk_sub_next (sub, &ev, timeout_ms);
     cr_assert_eq (rc, DBK_ETIMEOUT, "expected nothing more, got %s (seq %llu)",
-                  rc ? dbk_strerror (rc) : "an event", (unsigned long long)(rc ? 0 : ev.seq));
+                  rc ? dbk_strerror (rc) : "an event", (unsigned long long) (rc ? 0 : ev.seq));
 }
 
 static uint64_t s_head (const tl_log_t *log)
@@ -258,7 +258,7 @@ static uint64_t s_head (const tl_log_t *log)
     int64_t head = tl_head (c);
     dbk_client_destroy (&c);
     cr_assert_geq (head, 0, "STATUS failed");
-    return (uint64_t)head;
+    return (uint64_t) head;
 }
 
 static dbk_sub_t *s_sub_new (const tl_log_t *log, uint64_t after, int rcvhwm, uint32_t page,
@@ -311,7 +311,7 @@ Test (subscriber, catch_up_then_live_while_appending_delivers_every_seq_once_in_
     while (running) {
         dbk_event_t ev;
         int rc = dbk_sub_next (sub, &ev, 5000);
-        S_CHECK (rc == 0, "at seq %llu: %s", (unsigned long long)ck.pos, dbk_strerror (rc));
+        S_CHECK (rc == 0, "at seq %llu: %s", (unsigned long long) ck.pos, dbk_strerror (rc));
         s_check (&ck, sub, &ev);
         dbk_sub_stats (sub, &st);
         running = st.from_pub < 2000;
@@ -482,7 +482,7 @@ Test (subscriber, gaps_from_pub_hwm_drops_are_repaired_in_order, .fini = s_fini)
             s_appender_init (&a[i], log->log_ep, i, 4, burst / 2, S_BATCH, 200);
             for (int s = 0; s < 4; s++)
                 a[i].ver[s] = ck.ver[i][s];
-            a[i].seed += (unsigned)attempt * 1000;
+            a[i].seed += (unsigned) attempt * 1000;
             cr_assert_eq (pthread_create (&th[i], NULL, s_appender_run, &a[i]), 0);
         }
         int idle = 0;
@@ -492,12 +492,12 @@ Test (subscriber, gaps_from_pub_hwm_drops_are_repaired_in_order, .fini = s_fini)
             if (rc == DBK_ETIMEOUT) {
                 /*  the tail of the burst was dropped and no heartbeat is
                     coming: one more event reveals the gap */
-                cr_assert_lt (++idle, 20, "stuck at seq %llu", (unsigned long long)ck.pos);
+                cr_assert_lt (++idle, 20, "stuck at seq %llu", (unsigned long long) ck.pos);
                 cr_assert_eq (s_append_batch (&nudge, 1), 0, "%s", nudge.errmsg);
                 target++;
                 continue;
             }
-            S_CHECK (rc == 0, "at seq %llu: %s", (unsigned long long)ck.pos, dbk_strerror (rc));
+            S_CHECK (rc == 0, "at seq %llu: %s", (unsigned long long) ck.pos, dbk_strerror (rc));
             s_check (&ck, sub, &ev);
             sink ^= s_work (sub, rounds);
         }
@@ -508,8 +508,8 @@ Test (subscriber, gaps_from_pub_hwm_drops_are_repaired_in_order, .fini = s_fini)
         }
         dbk_sub_stats (sub, &st);
         cr_log_info ("burst %llu, %d rounds: %llu gaps, %llu of %llu from PUB (sink %u)",
-                     (unsigned long long)burst, rounds, (unsigned long long)st.gaps,
-                     (unsigned long long)st.from_pub, (unsigned long long)st.delivered, sink);
+                     (unsigned long long) burst, rounds, (unsigned long long) st.gaps,
+                     (unsigned long long) st.from_pub, (unsigned long long) st.delivered, sink);
         burst *= 2;
         rounds *= 2;
     }
@@ -570,7 +570,7 @@ Test (subscriber, a_heartbeat_reveals_missed_events_when_nothing_follows_them, .
         int64_t took = zclock_mono () - t0;
         dbk_sub_stats (sub, &st);
         cr_log_info ("round %d: %llu events repaired in %lld ms", round,
-                     (unsigned long long)(st.delivered - before.delivered), (long long)took);
+                     (unsigned long long) (st.delivered - before.delivered), (long long) took);
         cr_assert_lt (took, 3000);
         cr_assert_gt (st.gaps, before.gaps, "the heartbeat revealed a gap");
         cr_assert_gt (st.reads, before.reads, "the gap was read");
@@ -599,7 +599,7 @@ static void s_model_spawn (s_model_t *m, const char *bin, const char *dir, const
     int fds[2];
     cr_assert_eq (pipe2 (fds, O_CLOEXEC), 0);
     char tgt[32], bat[16], pau[16];
-    snprintf (tgt, sizeof tgt, "%llu", (unsigned long long)target);
+    snprintf (tgt, sizeof tgt, "%llu", (unsigned long long) target);
     snprintf (bat, sizeof bat, "%d", batch);
     snprintf (pau, sizeof pau, "%d", pause_after);
     pid_t pid = fork ();
@@ -609,7 +609,7 @@ static void s_model_spawn (s_model_t *m, const char *bin, const char *dir, const
         if (fd >= 0)
             dup2 (fd, 2);
         dup2 (fds[1], 1);
-        execl (bin, bin, dir, log->log_ep, log->pub_ep, tgt, bat, pau, (char *)NULL);
+        execl (bin, bin, dir, log->log_ep, log->pub_ep, tgt, bat, pau, (char *) NULL);
         _exit (127);
     }
     close (fds[1]);
@@ -653,7 +653,7 @@ static int s_model_reap (s_model_t *m)
 
 static uint64_t s_model_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, size_t klen)
 {
-    MDB_val k = {klen, (void *)key}, v;
+    MDB_val k = {klen, (void *) key}, v;
     int rc = mdb_get (txn, dbi, &k, &v);
     if (rc == MDB_NOTFOUND)
         return 0;
@@ -672,7 +672,7 @@ Test (subscriber, read_model_checkpoint_is_atomic_across_kill9, .fini = s_fini)
     char *dir, *errpath;
     cr_assert_geq (asprintf (&dir, "%s/model", log->dir), 0);
     cr_assert_geq (asprintf (&errpath, "%s/model.stderr", log->dir), 0);
-    unsigned seed = (unsigned)time (NULL) ^ (unsigned)getpid ();
+    unsigned seed = (unsigned) time (NULL) ^ (unsigned) getpid ();
     cr_log_info ("seed %u", seed);
 
     /*  Given a known set of events: half of them appended before the
@@ -695,15 +695,15 @@ Test (subscriber, read_model_checkpoint_is_atomic_across_kill9, .fini = s_fini)
     int kills = 0;
     for (int i = 0; i < 12; i++) {
         s_model_t m;
-        int batch = 1 + (int)(rand_r (&seed) % 8);
-        int after = (int)(rand_r (&seed) % 20);
+        int batch = 1 + (int) (rand_r (&seed) % 8);
+        int after = (int) (rand_r (&seed) % 20);
         s_model_spawn (&m, bin, dir, log, total, batch, after + 20, errpath);
         int seen = s_model_progress (&m, after, 30000);
         cr_assert_geq (seen, 0, "the model made no progress for 30 s (seed %u, see %s)", seed,
                        errpath);
         /*  not waiting for anything: a random point within its next few
             transactions, so the kill may land inside a commit */
-        struct timespec ts = {0, (long)(rand_r (&seed) % 200) * 1000};
+        struct timespec ts = {0, (long) (rand_r (&seed) % 200) * 1000};
         nanosleep (&ts, NULL);
         kill (m.pid, SIGKILL);
         int status = s_model_reap (&m);
@@ -719,7 +719,7 @@ Test (subscriber, read_model_checkpoint_is_atomic_across_kill9, .fini = s_fini)
 
     /*  and finally let it run to the head */
     s_model_t m;
-    s_model_spawn (&m, bin, dir, log, total, 1 + (int)(rand_r (&seed) % 8), 0, errpath);
+    s_model_spawn (&m, bin, dir, log, total, 1 + (int) (rand_r (&seed) % 8), 0, errpath);
     cr_assert_geq (s_model_progress (&m, -1, 30000), 0, "the model did not finish (see %s)",
                    errpath);
     int status = s_model_reap (&m);
@@ -741,7 +741,7 @@ Test (subscriber, read_model_checkpoint_is_atomic_across_kill9, .fini = s_fini)
     for (int s = 0; s < 12; s++) {
         char key[64];
         int klen = snprintf (key, sizeof key, "s:account-t0s%d", s);
-        cr_assert_eq (s_model_u64 (txn, dbi, key, (size_t)klen), a.ver[s],
+        cr_assert_eq (s_model_u64 (txn, dbi, key, (size_t) klen), a.ver[s],
                       "stream %s: counter vs version (seed %u)", key + 2, seed);
     }
     mdb_txn_abort (txn);
@@ -763,7 +763,7 @@ static void s_assert_fails_in_time (dbk_sub_t *sub, int timeout_ms, int read_tim
     int64_t took = zclock_mono () - t0;
     cr_assert_neq (rc, 0, "an event while the log is down");
     cr_assert_lt (took, timeout_ms + read_timeout_ms + 1000, "dbk_sub_next took %lld ms",
-                  (long long)took);
+                  (long long) took);
 }
 
 Test (subscriber, survives_log_restarts_without_gap_or_duplicate, .fini = s_fini)
@@ -870,9 +870,9 @@ Test (subscriber, reads_retried_while_the_log_is_down_do_not_pile_up, .fini = s_
 
     /*  Then the log did not have to answer the requests that timed out */
     uint64_t served = s_reads_served (log);
-    cr_log_info ("%llu READs served after the restart", (unsigned long long)served);
+    cr_log_info ("%llu READs served after the restart", (unsigned long long) served);
     cr_assert_leq (served, 2, "%llu READs served for one subscriber's catch-up",
-                   (unsigned long long)served);
+                   (unsigned long long) served);
 
     dbk_sub_destroy (&sub);
     s_appender_fini (&a);

@@ -45,8 +45,8 @@ const char *dbk_client_errmsg (const dbk_client_t *self);
     (the original ones for an idempotent re-append). Any out pointer may
     be NULL. On DBK_ECONFLICT, *last_ver is the stream's current version. */
 int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
-                       const dbk_event_t *events, size_t n, uint64_t *first_seq,
-                       uint64_t *last_seq, uint64_t *last_ver);
+                       const dbk_event_t *events, size_t n, uint64_t *first_seq, uint64_t *last_seq,
+                       uint64_t *last_ver);
 
 /*  A READ request: by seq (stream == NULL) from `from` (>= 1) with an
     optional type prefix, or by stream from version `from`. limit and

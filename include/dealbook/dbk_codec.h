@@ -99,8 +99,8 @@ typedef struct dbk_wr dbk_wr_t;
 
 dbk_wr_t *dbk_wr_new (void); /* NULL on allocation failure */
 void dbk_wr_destroy (dbk_wr_t **w_p);
-void dbk_wr_reset (dbk_wr_t *w);              /* empty, keep the buffer */
-const void *dbk_wr_data (const dbk_wr_t *w);  /* borrowed until next write */
+void dbk_wr_reset (dbk_wr_t *w);             /* empty, keep the buffer */
+const void *dbk_wr_data (const dbk_wr_t *w); /* borrowed until next write */
 size_t dbk_wr_size (const dbk_wr_t *w);
 
 /*  Appenders. Allocation failure aborts the process (as CZMQ does): a

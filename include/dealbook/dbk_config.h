@@ -25,19 +25,19 @@ extern "C" {
 #define DBK_ENDPOINT_MAX 256
 
 typedef struct {
-    char data_dir[1024];                     /* DEALBOOK_DATA_DIR            */
-    char log_endpoint[DBK_ENDPOINT_MAX];     /* DEALBOOK_LOG_ENDPOINT        */
-    char pub_endpoint[DBK_ENDPOINT_MAX];     /* DEALBOOK_PUB_ENDPOINT        */
+    char data_dir[1024];                           /* DEALBOOK_DATA_DIR            */
+    char log_endpoint[DBK_ENDPOINT_MAX];           /* DEALBOOK_LOG_ENDPOINT        */
+    char pub_endpoint[DBK_ENDPOINT_MAX];           /* DEALBOOK_PUB_ENDPOINT        */
     char contacts_endpoint[DBK_ENDPOINT_MAX];      /* DEALBOOK_CONTACTS_ENDPOINT      */
     char opportunities_endpoint[DBK_ENDPOINT_MAX]; /* DEALBOOK_OPPORTUNITIES_ENDPOINT */
     char bidding_endpoint[DBK_ENDPOINT_MAX];       /* DEALBOOK_BIDDING_ENDPOINT       */
     char forecasting_endpoint[DBK_ENDPOINT_MAX];   /* DEALBOOK_FORECASTING_ENDPOINT   */
-    int log_level;                           /* DEALBOOK_LOG_LEVEL (dbk_level_t) */
-    uint64_t map_size;                       /* DEALBOOK_MAP_SIZE: initial LMDB map, bytes */
-    bool durable;                            /* DEALBOOK_DURABLE: fsync each commit (1) */
-    int heartbeat_ms;                        /* DEALBOOK_HEARTBEAT_MS: PUB heartbeat period */
-    int timeout_ms;                          /* DEALBOOK_TIMEOUT_MS: client answer timeout */
-    int pub_hwm;                             /* DEALBOOK_PUB_HWM: PUB send high-water mark */
+    int log_level;                                 /* DEALBOOK_LOG_LEVEL (dbk_level_t) */
+    uint64_t map_size;                             /* DEALBOOK_MAP_SIZE: initial LMDB map, bytes */
+    bool durable;                                  /* DEALBOOK_DURABLE: fsync each commit (1) */
+    int heartbeat_ms;                              /* DEALBOOK_HEARTBEAT_MS: PUB heartbeat period */
+    int timeout_ms;                                /* DEALBOOK_TIMEOUT_MS: client answer timeout */
+    int pub_hwm;                                   /* DEALBOOK_PUB_HWM: PUB send high-water mark */
 } dbk_config_t;
 
 /*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad
@@ -54,8 +54,7 @@ int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value);
 void dbk_config_print_usage (FILE *out);
 
 /*  Join the data directory and a service subdirectory into out. */
-int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out,
-                            size_t outsz);
+int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out, size_t outsz);
 
 #ifdef __cplusplus
 }

@@ -36,15 +36,15 @@ dbk_wr_t *dbk_decision_event (dbk_decision_t *self, const char *stream, const ch
     for an unknown reference), field the offending field (or NULL), and a
     sentence a user understands. Drops any events decided so far. Returns
     `code`, so a decider can `return dbk_decision_reject (...)`. */
-int dbk_decision_reject (dbk_decision_t *self, int code, const char *field, const char *fmt,
-                         ...) __attribute__ ((format (printf, 4, 5)));
+int dbk_decision_reject (dbk_decision_t *self, int code, const char *field, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
 
 /*  Reading a decision. */
 bool dbk_decision_rejected (const dbk_decision_t *self);
-int dbk_decision_code (const dbk_decision_t *self);      /* 0 if not rejected  */
-const char *dbk_decision_field (const dbk_decision_t *self); /* NULL if none  */
+int dbk_decision_code (const dbk_decision_t *self);            /* 0 if not rejected  */
+const char *dbk_decision_field (const dbk_decision_t *self);   /* NULL if none  */
 const char *dbk_decision_message (const dbk_decision_t *self); /* "" if none  */
-size_t dbk_decision_count (const dbk_decision_t *self);  /* events decided     */
+size_t dbk_decision_count (const dbk_decision_t *self);        /* events decided     */
 const char *dbk_decision_stream (const dbk_decision_t *self, size_t i);
 const char *dbk_decision_type (const dbk_decision_t *self, size_t i);
 /*  Payload of event i as encoded msgpack (borrowed until the next change). */

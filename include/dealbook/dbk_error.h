@@ -15,21 +15,21 @@ extern "C" {
 
 typedef enum {
     DBK_OK = 0,
-    DBK_EINVAL = -1,       /* a field is missing, malformed or out of range   */
-    DBK_EMALFORMED = -2,   /* bytes are not a well-formed message             */
-    DBK_ETOOBIG = -3,      /* a size limit was exceeded                       */
-    DBK_ECONFLICT = -4,    /* wrong expected version                          */
-    DBK_EIDCONFLICT = -5,  /* event id already stored elsewhere / mixed batch */
-    DBK_ENOSPC = -6,       /* the disk (or file size limit) is full           */
-    DBK_EIO = -7,          /* storage failed for another reason               */
-    DBK_ENOMEM = -8,       /* out of memory                                   */
-    DBK_ENOTFOUND = -9,    /* no such thing                                   */
-    DBK_ETIMEOUT = -10,    /* no answer in time: the peer is unreachable      */
-    DBK_ECORRUPT = -11,    /* stored data fails its checks                    */
-    DBK_EUNKNOWN_OP = -12, /* the request names no known operation            */
-    DBK_EVERSION = -13,    /* unsupported protocol version                    */
-    DBK_EMAPFULL = -14,    /* internal: the LMDB map must grow (never on wire) */
-    DBK_EBUSY = -15,       /* the service is busy with a conflicting job      */
+    DBK_EINVAL = -1,        /* a field is missing, malformed or out of range   */
+    DBK_EMALFORMED = -2,    /* bytes are not a well-formed message             */
+    DBK_ETOOBIG = -3,       /* a size limit was exceeded                       */
+    DBK_ECONFLICT = -4,     /* wrong expected version                          */
+    DBK_EIDCONFLICT = -5,   /* event id already stored elsewhere / mixed batch */
+    DBK_ENOSPC = -6,        /* the disk (or file size limit) is full           */
+    DBK_EIO = -7,           /* storage failed for another reason               */
+    DBK_ENOMEM = -8,        /* out of memory                                   */
+    DBK_ENOTFOUND = -9,     /* no such thing                                   */
+    DBK_ETIMEOUT = -10,     /* no answer in time: the peer is unreachable      */
+    DBK_ECORRUPT = -11,     /* stored data fails its checks                    */
+    DBK_EUNKNOWN_OP = -12,  /* the request names no known operation            */
+    DBK_EVERSION = -13,     /* unsupported protocol version                    */
+    DBK_EMAPFULL = -14,     /* internal: the LMDB map must grow (never on wire) */
+    DBK_EBUSY = -15,        /* the service is busy with a conflicting job      */
     DBK_EINTERRUPTED = -16, /* interrupted by a signal / shutdown             */
     DBK_EREJECTED = -17,    /* a business rule forbids it (state, transition) */
     DBK_EDUPLICATE = -18    /* it exists already (same id, same name, ...)    */

@@ -26,37 +26,37 @@ extern "C" {
 #endif
 
 /*  Limits, enforced on every event from outside. */
-#define DBK_STREAM_MAX 200          /* bytes in a stream name            */
-#define DBK_TYPE_MAX 100            /* bytes in a type name              */
-#define DBK_ACTOR_MAX 200           /* bytes in an actor                 */
-#define DBK_DATA_MAX (64 * 1024)    /* encoded bytes of one payload      */
-#define DBK_BATCH_MAX 1000          /* events in one APPEND              */
-#define DBK_FRAME_MAX (8u << 20)    /* bytes in one request frame        */
+#define DBK_STREAM_MAX 200       /* bytes in a stream name            */
+#define DBK_TYPE_MAX 100         /* bytes in a type name              */
+#define DBK_ACTOR_MAX 200        /* bytes in an actor                 */
+#define DBK_DATA_MAX (64 * 1024) /* encoded bytes of one payload      */
+#define DBK_BATCH_MAX 1000       /* events in one APPEND              */
+#define DBK_FRAME_MAX (8u << 20) /* bytes in one request frame        */
 #define DBK_HASH_SIZE 32
 #define DBK_ID_SIZE 16
 
 typedef struct {
-    uint64_t seq;                 /* global position (log)             */
-    uint64_t ver;                 /* position in its stream (log)      */
-    int64_t ts;                   /* recorded, unix ms (log)           */
-    int64_t at;                   /* happened, unix ms (producer)      */
-    uint64_t schema;              /* payload version (producer)        */
-    uint8_t id[DBK_ID_SIZE];      /* event id, UUIDv7                  */
-    bool has_corr;                /* corr present (else nil)           */
-    bool has_cause;               /* cause present (else nil)          */
-    uint8_t corr[DBK_ID_SIZE];    /* correlation id                    */
-    uint8_t cause[DBK_ID_SIZE];   /* causation id                      */
-    const char *stream;           /* borrowed, not NUL-terminated      */
-    size_t stream_len;            /* bytes of stream                   */
-    const char *type;             /* borrowed, not NUL-terminated      */
-    size_t type_len;              /* bytes of type                     */
-    const char *actor;            /* borrowed, not NUL-terminated      */
-    size_t actor_len;             /* bytes of actor                    */
-    const dbk_obj_t *data;        /* payload view (from a parsed doc)  */
-    const void *data_raw;         /* or payload as encoded msgpack map */
-    size_t data_raw_len;          /* bytes of data_raw                 */
-    uint8_t prev[DBK_HASH_SIZE];  /* previous record's hash (log)      */
-    uint8_t hash[DBK_HASH_SIZE];  /* this record's hash (log)          */
+    uint64_t seq;                /* global position (log)             */
+    uint64_t ver;                /* position in its stream (log)      */
+    int64_t ts;                  /* recorded, unix ms (log)           */
+    int64_t at;                  /* happened, unix ms (producer)      */
+    uint64_t schema;             /* payload version (producer)        */
+    uint8_t id[DBK_ID_SIZE];     /* event id, UUIDv7                  */
+    bool has_corr;               /* corr present (else nil)           */
+    bool has_cause;              /* cause present (else nil)          */
+    uint8_t corr[DBK_ID_SIZE];   /* correlation id                    */
+    uint8_t cause[DBK_ID_SIZE];  /* causation id                      */
+    const char *stream;          /* borrowed, not NUL-terminated      */
+    size_t stream_len;           /* bytes of stream                   */
+    const char *type;            /* borrowed, not NUL-terminated      */
+    size_t type_len;             /* bytes of type                     */
+    const char *actor;           /* borrowed, not NUL-terminated      */
+    size_t actor_len;            /* bytes of actor                    */
+    const dbk_obj_t *data;       /* payload view (from a parsed doc)  */
+    const void *data_raw;        /* or payload as encoded msgpack map */
+    size_t data_raw_len;         /* bytes of data_raw                 */
+    uint8_t prev[DBK_HASH_SIZE]; /* previous record's hash (log)      */
+    uint8_t hash[DBK_HASH_SIZE]; /* this record's hash (log)          */
 } dbk_event_t;
 
 /*  Stream name: "<category>-<id>", category [a-z][a-z0-9_]*, id 1+ bytes of

@@ -14,7 +14,7 @@ extern "C" {
 typedef enum { DBK_LOG_ERROR = 0, DBK_LOG_WARNING, DBK_LOG_INFO, DBK_LOG_DEBUG } dbk_level_t;
 
 typedef struct {
-    char service[32]; /* name printed on every line */
+    char service[32];  /* name printed on every line */
     dbk_level_t level; /* lines above this are dropped */
 } dbk_logger_t;
 

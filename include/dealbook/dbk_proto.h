@@ -40,13 +40,13 @@ void dbk_proto_write_expect (dbk_wr_t *w, int64_t expect);
 
 /*  A request received on a ROUTER. */
 typedef struct {
-    zmsg_t *envelope;     /* routing frames, echoed on the reply (owned) */
-    dbk_doc_t *doc;       /* the parsed body (owned), NULL if malformed  */
+    zmsg_t *envelope;      /* routing frames, echoed on the reply (owned) */
+    dbk_doc_t *doc;        /* the parsed body (owned), NULL if malformed  */
     const dbk_obj_t *root; /* the body's map                             */
-    const dbk_obj_t *rid; /* request id, echoed; NULL when absent       */
-    const char *op;       /* verb, points into doc; NULL when malformed */
-    size_t op_len;        /* bytes of op                               */
-    size_t size;          /* bytes of the body frame                   */
+    const dbk_obj_t *rid;  /* request id, echoed; NULL when absent       */
+    const char *op;        /* verb, points into doc; NULL when malformed */
+    size_t op_len;         /* bytes of op                               */
+    size_t size;           /* bytes of the body frame                   */
 } dbk_req_t;
 
 /*  Receive one request from `router` (blocking; poll first). Returns 0

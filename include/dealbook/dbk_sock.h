@@ -12,13 +12,13 @@ extern "C" {
 #endif
 
 typedef struct {
-    int type;             /* ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB ...  */
-    const char *endpoint; /* tcp://host:port, ipc://path, inproc://name   */
-    bool bind;            /* bind (servers) or connect (clients)          */
-    int sndhwm;           /* 0 = libzmq default (1000)                    */
-    int rcvhwm;           /* 0 = libzmq default                           */
-    int sndtimeo_ms;      /* 0 = block (-1 in libzmq terms)               */
-    int64_t maxmsgsize;   /* 0 = unlimited; larger messages drop the peer */
+    int type;              /* ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB ...  */
+    const char *endpoint;  /* tcp://host:port, ipc://path, inproc://name   */
+    bool bind;             /* bind (servers) or connect (clients)          */
+    int sndhwm;            /* 0 = libzmq default (1000)                    */
+    int rcvhwm;            /* 0 = libzmq default                           */
+    int sndtimeo_ms;       /* 0 = block (-1 in libzmq terms)               */
+    int64_t maxmsgsize;    /* 0 = unlimited; larger messages drop the peer */
     const char *subscribe; /* SUB only: prefix; NULL = everything          */
 } dbk_sockcfg_t;
 

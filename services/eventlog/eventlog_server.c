@@ -21,37 +21,37 @@
 
 #include <sodium.h>
 
-#define S_LINGER_MIN_US 1000   /* wait for clients to come back at least   */
-#define S_LINGER_MAX_US 5000   /* ... and at most (else: the last commit's time) */
-#define S_PROBE_US 100000      /* after a wait in vain, try again after this */
-#define S_MAX_PENDING 4096     /* requests in one group commit             */
+#define S_LINGER_MIN_US 1000       /* wait for clients to come back at least   */
+#define S_LINGER_MAX_US 5000       /* ... and at most (else: the last commit's time) */
+#define S_PROBE_US 100000          /* after a wait in vain, try again after this */
+#define S_MAX_PENDING 4096         /* requests in one group commit             */
 #define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
-#define S_MAX_STREAMS 64       /* streams in one APPEND                    */
-#define S_READ_LIMIT 10000     /* most events in one READ page             */
-#define S_READ_DEFAULT 1000    /* events in a READ page by default         */
-#define S_SCAN_DEFAULT 100000  /* records examined by a filtered READ      */
+#define S_MAX_STREAMS 64           /* streams in one APPEND                    */
+#define S_READ_LIMIT 10000         /* most events in one READ page             */
+#define S_READ_DEFAULT 1000        /* events in a READ page by default         */
+#define S_SCAN_DEFAULT 100000      /* records examined by a filtered READ      */
 #define S_SCAN_MAX 1000000
-#define S_MAX_JOBS 8           /* verify / backup jobs at once             */
-#define S_GROW_RETRIES 40      /* map doublings for one batch              */
+#define S_MAX_JOBS 8      /* verify / backup jobs at once             */
+#define S_GROW_RETRIES 40 /* map doublings for one batch              */
 
 /*  One APPEND waiting for the group commit. */
 typedef struct {
-    dbk_req_t req;            /* the request (envelope + document)          */
+    dbk_req_t req;             /* the request (envelope + document)          */
     eventlog_batch_t *batches; /* one per stream                            */
-    size_t nb;                /* number of batches                          */
-    dbk_event_t *events;      /* all proposed events                        */
-    size_t nevents;           /* number of events                           */
-    dbk_wr_t *data;           /* payloads, encoded once and size-checked    */
-    eventlog_pos_t *pos;      /* where each batch landed                    */
-    int rc;                   /* result                                     */
-    uint64_t current;         /* stream version, on DBK_ECONFLICT           */
-    size_t bad;               /* batch that failed                          */
-    uint64_t who;             /* hash of the routing envelope: the client   */
+    size_t nb;                 /* number of batches                          */
+    dbk_event_t *events;       /* all proposed events                        */
+    size_t nevents;            /* number of events                           */
+    dbk_wr_t *data;            /* payloads, encoded once and size-checked    */
+    eventlog_pos_t *pos;       /* where each batch landed                    */
+    int rc;                    /* result                                     */
+    uint64_t current;          /* stream version, on DBK_ECONFLICT           */
+    size_t bad;                /* batch that failed                          */
+    uint64_t who;              /* hash of the routing envelope: the client   */
 } s_append_t;
 
 typedef struct {
-    zactor_t *actor;  /* the job's thread                   */
-    dbk_req_t req;    /* request to answer when it is done  */
+    zactor_t *actor; /* the job's thread                   */
+    dbk_req_t req;   /* request to answer when it is done  */
 } s_job_t;
 
 typedef struct {
@@ -68,30 +68,30 @@ typedef struct {
 } s_counters_t;
 
 typedef struct {
-    zsock_t *pipe;           /* actor pipe                                */
-    zsock_t *router;         /* requests                                  */
-    zsock_t *pub;            /* live events and heartbeats                */
-    dbk_config_t cfg;        /* configuration (a copy)                    */
-    dbk_logger_t log;        /* "eventlog"                                */
-    eventlog_store_t *store; /* the log                                   */
-    dbk_wr_t *wr;            /* reply writer                              */
-    dbk_wr_t *page;          /* READ page writer                          */
-    s_append_t **pending;    /* APPENDs waiting for the group commit      */
-    size_t npending;         /* how many                                  */
-    size_t pending_events;   /* their events                              */
-    uint64_t *awaited;       /* clients answered by the last commit (sorted) */
-    bool *returned;          /* ... which of them sent an APPEND since     */
-    size_t nawaited;         /* how many                                  */
-    size_t awaiting;         /* of which not back yet                     */
-    int64_t linger_until;    /* wait for them until (zclock_usecs)        */
-    bool waiting;            /* this time the loop waits for them         */
-    bool wait_ok;            /* the last wait was not in vain             */
-    int64_t next_probe;      /* when not waiting: try a wait again then   */
-    int64_t next_heartbeat;  /* mono ms                                   */
-    int64_t started;         /* mono ms at start                          */
+    zsock_t *pipe;            /* actor pipe                                */
+    zsock_t *router;          /* requests                                  */
+    zsock_t *pub;             /* live events and heartbeats                */
+    dbk_config_t cfg;         /* configuration (a copy)                    */
+    dbk_logger_t log;         /* "eventlog"                                */
+    eventlog_store_t *store;  /* the log                                   */
+    dbk_wr_t *wr;             /* reply writer                              */
+    dbk_wr_t *page;           /* READ page writer                          */
+    s_append_t **pending;     /* APPENDs waiting for the group commit      */
+    size_t npending;          /* how many                                  */
+    size_t pending_events;    /* their events                              */
+    uint64_t *awaited;        /* clients answered by the last commit (sorted) */
+    bool *returned;           /* ... which of them sent an APPEND since     */
+    size_t nawaited;          /* how many                                  */
+    size_t awaiting;          /* of which not back yet                     */
+    int64_t linger_until;     /* wait for them until (zclock_usecs)        */
+    bool waiting;             /* this time the loop waits for them         */
+    bool wait_ok;             /* the last wait was not in vain             */
+    int64_t next_probe;       /* when not waiting: try a wait again then   */
+    int64_t next_heartbeat;   /* mono ms                                   */
+    int64_t started;          /* mono ms at start                          */
     s_job_t jobs[S_MAX_JOBS]; /* running verify / backup jobs             */
-    s_counters_t count;      /* statistics                                */
-    bool terminated;         /* $TERM received                            */
+    s_counters_t count;       /* statistics                                */
+    bool terminated;          /* $TERM received                            */
 } self_t;
 
 static void s_append_destroy (s_append_t **a_p)
@@ -272,8 +272,7 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
             break;
         *field = "expect";
         if (dbk_proto_parse_expect (dbk_obj_get (s, "expect"), &b->expect)) {
-            snprintf (msg, msgsz,
-                      "expect must be a version >= 0, \"any\", \"none\" or \"exists\"");
+            snprintf (msg, msgsz, "expect must be a version >= 0, \"any\", \"none\" or \"exists\"");
             rc = DBK_EINVAL;
             break;
         }
@@ -284,9 +283,8 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
             dbk_event_t *ev = &a->events[k];
             rc = dbk_event_from_proposed (dbk_obj_at (evs, j), ev, field);
             if (rc) {
-                snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s", j,
-                          (int) b->stream_len, b->stream, *field,
-                          rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
+                snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s", j, (int) b->stream_len,
+                          b->stream, *field, rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
                 break;
             }
             offs[k] = dbk_wr_size (a->data);
@@ -297,8 +295,9 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
             offs[k + 1] = dbk_wr_size (a->data);
             if (offs[k + 1] - offs[k] > DBK_DATA_MAX) {
                 *field = "data";
-                snprintf (msg, msgsz, "event %zu of stream %.*s: data is %zu bytes; the limit is %d",
-                          j, (int) b->stream_len, b->stream, offs[k + 1] - offs[k], DBK_DATA_MAX);
+                snprintf (msg, msgsz,
+                          "event %zu of stream %.*s: data is %zu bytes; the limit is %d", j,
+                          (int) b->stream_len, b->stream, offs[k + 1] - offs[k], DBK_DATA_MAX);
                 rc = DBK_ETOOBIG;
                 break;
             }
@@ -508,7 +507,7 @@ static void s_commit (self_t *self)
         for (size_t i = 0; i < self->npending && !rc; i++) {
             s_append_t *a = self->pending[i];
             a->rc = eventlog_store_append (self->store, a->batches, a->nb, a->pos, &a->current,
-                                          &a->bad);
+                                           &a->bad);
             if (a->rc == DBK_EMAPFULL || a->rc == DBK_ENOSPC || a->rc == DBK_EIO ||
                 a->rc == DBK_ENOMEM || a->rc == DBK_ECORRUPT)
                 rc = a->rc; /* the transaction is lost: all fail or retry */
@@ -773,14 +772,15 @@ static void s_job_finished (self_t *self, s_job_t *job)
         dbk_wr_kv_u64 (w, "bad_seq", bad);
         dbk_wr_cstr (w, "reason");
         dbk_wr_str (w, why, why_len);
-        dbk_logf (&self->log, rc ? DBK_LOG_ERROR : DBK_LOG_INFO,
-                  "%s: %llu records checked%s%.*s", backup ? "backup" : "verify",
-                  (unsigned long long) checked, rc ? ", FAILED: " : "", (int) why_len, why);
+        dbk_logf (&self->log, rc ? DBK_LOG_ERROR : DBK_LOG_INFO, "%s: %llu records checked%s%.*s",
+                  backup ? "backup" : "verify", (unsigned long long) checked,
+                  rc ? ", FAILED: " : "", (int) why_len, why);
     } else {
         char msg[300];
         if (rc == DBK_EINVAL)
-            snprintf (msg, sizeof msg, "the backup directory already holds a copy; choose a new "
-                                       "or empty directory");
+            snprintf (msg, sizeof msg,
+                      "the backup directory already holds a copy; choose a new "
+                      "or empty directory");
         else
             snprintf (msg, sizeof msg, "%s failed: %s", backup ? "backup" : "verify",
                       dbk_strerror ((int) rc));
@@ -837,7 +837,8 @@ static bool s_handle_request (self_t *self)
                           : rc == DBK_EVERSION ? "this server speaks protocol version 1"
                           : rc == DBK_EINVAL   ? "the request has no op"
                                                : "the request is not one msgpack map";
-        dbk_proto_send_error (self->router, &req, self->wr, rc, msg, rc == DBK_EINVAL ? "op" : NULL);
+        dbk_proto_send_error (self->router, &req, self->wr, rc, msg,
+                              rc == DBK_EINVAL ? "op" : NULL);
         dbk_req_release (&req);
         return true;
     }
@@ -905,7 +906,8 @@ void eventlog_server (zsock_t *pipe, void *args)
         for (int i = 0; i < S_MAX_JOBS; i++)
             if (self->jobs[i].actor) {
                 jobs_at[n - 2] = i;
-                items[n++] = (zmq_pollitem_t){zsock_resolve (self->jobs[i].actor), 0, ZMQ_POLLIN, 0};
+                items[n++] =
+                    (zmq_pollitem_t){zsock_resolve (self->jobs[i].actor), 0, ZMQ_POLLIN, 0};
             }
         int64_t now = zclock_mono ();
         long timeout = (long) (self->next_heartbeat - now);

@@ -15,27 +15,27 @@
 #define S_FORMAT 1
 
 typedef struct {
-    uint64_t head;               /* last seq               */
-    int64_t last_ts;             /* ts of the last record  */
+    uint64_t head;                /* last seq               */
+    int64_t last_ts;              /* ts of the last record  */
     uint8_t chain[DBK_HASH_SIZE]; /* hash of the last record */
 } s_tip_t;
 
 struct eventlog_store {
-    MDB_env *env;        /* the environment                              */
-    MDB_dbi events;      /* seq -> record                                */
-    MDB_dbi streams;     /* stream -> ver | seq                          */
-    MDB_dbi sindex;      /* stream 0 ver -> seq                          */
-    MDB_dbi ids;         /* id -> seq                                    */
-    MDB_dbi meta;        /* format                                       */
-    MDB_txn *txn;        /* the open write transaction, if any           */
-    MDB_txn *rtxn;       /* reusable read transaction (reset between)    */
-    s_tip_t committed;   /* tip as of the last commit                    */
-    s_tip_t tip;         /* tip inside the open transaction              */
-    dbk_wr_t *pending;   /* records written in the open / last txn       */
-    size_t *offsets;     /* start of each pending record (+1 sentinel)   */
-    size_t npending;     /* records pending                              */
-    size_t cap;          /* capacity of offsets                          */
-    char dir[1024];      /* where the environment lives                  */
+    MDB_env *env;      /* the environment                              */
+    MDB_dbi events;    /* seq -> record                                */
+    MDB_dbi streams;   /* stream -> ver | seq                          */
+    MDB_dbi sindex;    /* stream 0 ver -> seq                          */
+    MDB_dbi ids;       /* id -> seq                                    */
+    MDB_dbi meta;      /* format                                       */
+    MDB_txn *txn;      /* the open write transaction, if any           */
+    MDB_txn *rtxn;     /* reusable read transaction (reset between)    */
+    s_tip_t committed; /* tip as of the last commit                    */
+    s_tip_t tip;       /* tip inside the open transaction              */
+    dbk_wr_t *pending; /* records written in the open / last txn       */
+    size_t *offsets;   /* start of each pending record (+1 sentinel)   */
+    size_t npending;   /* records pending                              */
+    size_t cap;        /* capacity of offsets                          */
+    char dir[1024];    /* where the environment lives                  */
 };
 
 static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
@@ -244,8 +244,8 @@ static int s_record (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_eve
 }
 
 /*  All ids of the request stored (in the batch's stream)? Fills pos. */
-static int s_check_ids (eventlog_store_t *self, eventlog_batch_t *b, size_t nb,
-                        eventlog_pos_t *pos, bool *all_stored)
+static int s_check_ids (eventlog_store_t *self, eventlog_batch_t *b, size_t nb, eventlog_pos_t *pos,
+                        bool *all_stored)
 {
     size_t stored = 0, total = 0;
     for (size_t i = 0; i < nb; i++) {
@@ -284,10 +284,14 @@ static int s_check_ids (eventlog_store_t *self, eventlog_batch_t *b, size_t nb,
 static bool s_expect_ok (int64_t expect, uint64_t ver)
 {
     switch (expect) {
-    case DBK_EXPECT_ANY: return true;
-    case DBK_EXPECT_NONE: return ver == 0;
-    case DBK_EXPECT_EXISTS: return ver > 0;
-    default: return expect >= 0 && (uint64_t) expect == ver;
+    case DBK_EXPECT_ANY:
+        return true;
+    case DBK_EXPECT_NONE:
+        return ver == 0;
+    case DBK_EXPECT_EXISTS:
+        return ver > 0;
+    default:
+        return expect >= 0 && (uint64_t) expect == ver;
     }
 }
 
@@ -329,7 +333,8 @@ static int s_write_event (eventlog_store_t *self, const eventlog_batch_t *b, dbk
     uint8_t seqkey[8], verbuf[16], skey[DBK_STREAM_MAX + 9];
     dbk_be64_put (seqkey, ev->seq);
     MDB_val k = {8, seqkey};
-    MDB_val v = {dbk_wr_size (self->pending) - start, (uint8_t *) dbk_wr_data (self->pending) + start};
+    MDB_val v = {dbk_wr_size (self->pending) - start,
+                 (uint8_t *) dbk_wr_data (self->pending) + start};
     /*  a put may spill dirty pages to disk: map its errors as writes */
     if ((rc = mdb_put (self->txn, self->events, &k, &v, MDB_APPEND)))
         return dbk_lmdb_write_err (self->env, rc);
@@ -569,8 +574,7 @@ int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *
     return s_verify (self->env, self->events, checked, bad_seq, why);
 }
 
-int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq,
-                         const char **why)
+int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why)
 {
     eventlog_store_t tmp;
     memset (&tmp, 0, sizeof tmp);

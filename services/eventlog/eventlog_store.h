@@ -104,10 +104,10 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
 
 /*  Statistics for STATUS. */
 typedef struct {
-    uint64_t head;      /* committed head seq        */
-    uint64_t streams;   /* number of streams         */
-    uint64_t map_size;  /* current map size, bytes   */
-    uint64_t map_used;  /* bytes in use              */
+    uint64_t head;     /* committed head seq        */
+    uint64_t streams;  /* number of streams         */
+    uint64_t map_size; /* current map size, bytes   */
+    uint64_t map_used; /* bytes in use              */
 } eventlog_stats_t;
 
 int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st);
@@ -120,8 +120,7 @@ int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *
                            const char **why);
 
 /*  Same, on a log directory not opened by this process (e.g. a backup). */
-int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq,
-                         const char **why);
+int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why);
 
 /*  Consistent hot copy into the empty or new directory `dir` (compacted),
     safe concurrently with appends. Returns 0 or a DBK code. */

@@ -33,7 +33,7 @@ static int s_write_all (const char *buf, size_t len)
         if (n <= 0)
             return -1;
         buf += n;
-        len -= (size_t)n;
+        len -= (size_t) n;
     }
     return 0;
 }
@@ -58,7 +58,7 @@ int main (int argc, char **argv)
         return 2;
     int rc = 0;
     for (long k = 0; max == 0 || k < max; k++) {
-        size_t n = 1 + (size_t)(k % S_BATCH_MAX);
+        size_t n = 1 + (size_t) (k % S_BATCH_MAX);
         dbk_event_t evs[S_BATCH_MAX];
         for (size_t i = 0; i < n; i++) {
             dbk_event_t *ev = &evs[i];
@@ -72,7 +72,7 @@ int main (int argc, char **argv)
             ev->schema = 1;
             dbk_wr_reset (bufs[i]);
             dbk_wr_map (bufs[i], 2);
-            dbk_wr_kv_u64 (bufs[i], "k", (uint64_t)k);
+            dbk_wr_kv_u64 (bufs[i], "k", (uint64_t) k);
             dbk_wr_kv_u64 (bufs[i], "i", i);
             ev->data_raw = dbk_wr_data (bufs[i]);
             ev->data_raw_len = dbk_wr_size (bufs[i]);
@@ -91,8 +91,8 @@ int main (int argc, char **argv)
             char hex[2 * DBK_ID_SIZE + 1];
             dbk_hex (evs[i].id, DBK_ID_SIZE, hex);
             int len =
-                snprintf (line, sizeof line, "%s %llu\n", hex, (unsigned long long)(first + i));
-            if (s_write_all (line, (size_t)len))
+                snprintf (line, sizeof line, "%s %llu\n", hex, (unsigned long long) (first + i));
+            if (s_write_all (line, (size_t) len))
                 goto done; /* the reader is gone */
         }
     }

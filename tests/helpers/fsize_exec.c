@@ -29,7 +29,7 @@ int main (int argc, char **argv)
         fprintf (stderr, "fsize_exec: bad limit %s\n", argv[1]);
         return 2;
     }
-    struct rlimit rl = {.rlim_cur = (rlim_t)limit, .rlim_max = (rlim_t)limit};
+    struct rlimit rl = {.rlim_cur = (rlim_t) limit, .rlim_max = (rlim_t) limit};
     if (setrlimit (RLIMIT_FSIZE, &rl) != 0) {
         fprintf (stderr, "fsize_exec: setrlimit: %s\n", strerror (errno));
         return 2;

@@ -38,7 +38,7 @@ static int s_fail (const char *what, int rc)
 /*  Add one to the big-endian counter under `key`. */
 static int s_incr (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
 {
-    MDB_val k = {klen, (void *)key}, v;
+    MDB_val k = {klen, (void *) key}, v;
     uint64_t n = 0;
     int rc = mdb_get (txn, dbi, &k, &v);
     if (rc == 0 && v.mv_size == 8)
@@ -108,8 +108,8 @@ int main (int argc, char **argv)
         rc = dbk_sub_next (sub, &ev, in_txn ? 0 : 1000);
         if (rc == 0) {
             if (ev.seq != cp + 1) {
-                fprintf (stderr, "sub_model: got seq %llu after %llu\n", (unsigned long long)ev.seq,
-                         (unsigned long long)cp);
+                fprintf (stderr, "sub_model: got seq %llu after %llu\n",
+                         (unsigned long long) ev.seq, (unsigned long long) cp);
                 status = 3;
                 break;
             }
@@ -135,7 +135,7 @@ int main (int argc, char **argv)
                 status = s_fail ("commit", rc);
                 break;
             }
-            printf ("cp %llu\n", (unsigned long long)cp);
+            printf ("cp %llu\n", (unsigned long long) cp);
             fflush (stdout);
             if (pause_after > 0 && ++commits >= pause_after && cp < target)
                 for (;;)

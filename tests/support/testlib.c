@@ -197,8 +197,7 @@ int tl_log_restart (tl_log_t *log, const char *const *extra_env)
     return s_spawn (log, extra_env, NULL);
 }
 
-int tl_log_restart_wrapped (tl_log_t *log, const char *const *extra_env,
-                            const char *const *wrapper)
+int tl_log_restart_wrapped (tl_log_t *log, const char *const *extra_env, const char *const *wrapper)
 {
     return s_spawn (log, extra_env, wrapper);
 }

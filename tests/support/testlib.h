@@ -27,11 +27,11 @@ char *tl_helper (const char *name);
 
 /*  A running dealbook-eventlog process. */
 typedef struct {
-    pid_t pid;              /* the process                      */
-    char dir[512];          /* its data directory               */
-    char log_ep[600];       /* its ROUTER endpoint (ipc or tcp) */
-    char pub_ep[600];       /* its PUB endpoint                 */
-    char stderr_path[600];  /* where its stderr goes            */
+    pid_t pid;             /* the process                      */
+    char dir[512];         /* its data directory               */
+    char log_ep[600];      /* its ROUTER endpoint (ipc or tcp) */
+    char pub_ep[600];      /* its PUB endpoint                 */
+    char stderr_path[600]; /* where its stderr goes            */
 } tl_log_t;
 
 /*  Start dealbook-eventlog on a new temp data dir with ipc endpoints in
@@ -62,14 +62,14 @@ int tl_log_start_in (tl_log_t *log, const char *dir, bool use_tcp, const char *c
 /*  One stored record read back, with the fields the tests check and a
     copy of its bytes. */
 typedef struct {
-    uint64_t seq;                  /* global position            */
-    uint64_t ver;                  /* position in its stream     */
-    int64_t ts;                    /* recorded time              */
-    uint8_t id[DBK_ID_SIZE];       /* event id                   */
+    uint64_t seq;                    /* global position            */
+    uint64_t ver;                    /* position in its stream     */
+    int64_t ts;                      /* recorded time              */
+    uint8_t id[DBK_ID_SIZE];         /* event id                   */
     char stream[DBK_STREAM_MAX + 1]; /* NUL-terminated stream name */
-    char type[DBK_TYPE_MAX + 1];   /* NUL-terminated type        */
-    uint8_t *rec;                  /* the record's bytes (owned) */
-    size_t rec_len;                /* bytes of rec               */
+    char type[DBK_TYPE_MAX + 1];     /* NUL-terminated type        */
+    uint8_t *rec;                    /* the record's bytes (owned) */
+    size_t rec_len;                  /* bytes of rec               */
 } tl_rec_t;
 
 /*  READ every event from seq 1 up to the head, page by page. On success
