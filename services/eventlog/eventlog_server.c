@@ -10,6 +10,7 @@
     batch (see "who the group commit waits for" below).
 */
 #include "eventlog_server.h"
+#include "eventlog_jobs.h"
 #include "eventlog_store.h"
 
 #include "dealbook/dbk_config.h"
@@ -669,48 +670,6 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
 
 /*  ---- VERIFY and BACKUP run as jobs in their own threads ---- */
 
-typedef struct {
-    eventlog_store_t *store; /* shared env: LMDB allows readers in threads */
-    char path[1024];         /* backup target, or "" for verify           */
-} s_job_args_t;
-
-static void s_job_actor (zsock_t *pipe, void *args_)
-{
-    s_job_args_t *args = args_;
-    zsock_signal (pipe, 0);
-    dbk_wr_t *w = dbk_wr_new ();
-    uint64_t checked = 0, bad = 0;
-    const char *why = "";
-    int rc = 0;
-    if (args->path[0]) {
-        rc = eventlog_store_backup (args->store, args->path);
-        if (!rc) {
-            rc = eventlog_verify_dir (args->path, &checked, &bad, &why);
-            if (rc == DBK_ECORRUPT)
-                why = "the copy does not verify";
-        }
-    } else
-        rc = eventlog_store_verify (args->store, &checked, &bad, &why);
-    /*  the result travels as a small msgpack map: rc, checked, bad, why */
-    dbk_wr_map (w, 4);
-    dbk_wr_kv_i64 (w, "rc", rc);
-    dbk_wr_kv_u64 (w, "checked", checked);
-    dbk_wr_kv_u64 (w, "bad_seq", bad);
-    dbk_wr_kv_cstr (w, "why", why);
-    zframe_t *f = zframe_new (dbk_wr_data (w), dbk_wr_size (w));
-    zframe_send (&f, pipe, 0);
-    dbk_wr_destroy (&w);
-    free (args);
-    /*  wait for $TERM from zactor_destroy */
-    while (true) {
-        char *cmd = zstr_recv (pipe);
-        bool term = !cmd || streq (cmd, "$TERM");
-        zstr_free (&cmd);
-        if (term)
-            break;
-    }
-}
-
 static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
 {
     int slot = -1;
@@ -730,64 +689,44 @@ static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
                               "too many verify/backup jobs running; retry later", NULL);
         return;
     }
-    s_job_args_t *args = calloc (1, sizeof *args);
-    if (!args) {
+    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%.*s", backup ? "backup" : "verify",
+              backup ? " to " : "", (int) plen, backup ? path : "");
+    self->jobs[slot].actor = eventlog_job_start (self->store, path, plen);
+    if (!self->jobs[slot].actor) {
         dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
         return;
     }
-    args->store = self->store;
-    if (backup)
-        memcpy (args->path, path, plen);
-    /*  log before the job starts: it frees args, maybe before zactor_new
-        returns */
-    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%s", backup ? "backup" : "verify",
-              backup ? " to " : "", backup ? args->path : "");
-    self->jobs[slot].actor = zactor_new (s_job_actor, args);
     self->jobs[slot].req = *req;
     memset (req, 0, sizeof *req);
 }
 
 static void s_job_finished (self_t *self, s_job_t *job)
 {
-    zframe_t *f = zframe_recv (job->actor);
-    dbk_doc_t *doc = NULL;
-    int64_t rc = DBK_EIO;
-    uint64_t checked = 0, bad = 0;
-    const char *why = "";
-    size_t why_len = 0;
-    if (f && dbk_doc_parse (zframe_data (f), zframe_size (f), &doc) == 0) {
-        const dbk_obj_t *r = dbk_doc_root (doc);
-        dbk_obj_i64 (dbk_obj_get (r, "rc"), &rc);
-        dbk_obj_u64 (dbk_obj_get (r, "checked"), &checked);
-        dbk_obj_u64 (dbk_obj_get (r, "bad_seq"), &bad);
-        dbk_obj_str (dbk_obj_get (r, "why"), &why, &why_len);
-    }
-    zframe_destroy (&f);
+    eventlog_job_result_t r;
+    eventlog_job_result (job->actor, &r);
     dbk_wr_t *w = self->wr;
     bool backup = dbk_req_is (&job->req, "BACKUP");
-    if (rc == 0 || rc == DBK_ECORRUPT) {
+    if (r.rc == 0 || r.rc == DBK_ECORRUPT) {
         dbk_proto_reply_begin (w, job->req.rid, true, 4);
-        dbk_wr_kv_bool (w, "valid", rc == 0);
-        dbk_wr_kv_u64 (w, "checked", checked);
-        dbk_wr_kv_u64 (w, "bad_seq", bad);
-        dbk_wr_cstr (w, "reason");
-        dbk_wr_str (w, why, why_len);
-        dbk_logf (&self->log, rc ? DBK_LOG_ERROR : DBK_LOG_INFO, "%s: %llu records checked%s%.*s",
-                  backup ? "backup" : "verify", (unsigned long long) checked,
-                  rc ? ", FAILED: " : "", (int) why_len, why);
+        dbk_wr_kv_bool (w, "valid", r.rc == 0);
+        dbk_wr_kv_u64 (w, "checked", r.checked);
+        dbk_wr_kv_u64 (w, "bad_seq", r.bad_seq);
+        dbk_wr_kv_cstr (w, "reason", r.why);
+        dbk_logf (&self->log, r.rc ? DBK_LOG_ERROR : DBK_LOG_INFO, "%s: %llu records checked%s%s",
+                  backup ? "backup" : "verify", (unsigned long long) r.checked,
+                  r.rc ? ", FAILED: " : "", r.why);
     } else {
         char msg[300];
-        if (rc == DBK_EINVAL)
+        if (r.rc == DBK_EINVAL)
             snprintf (msg, sizeof msg,
                       "the backup directory already holds a copy; choose a new "
                       "or empty directory");
         else
             snprintf (msg, sizeof msg, "%s failed: %s", backup ? "backup" : "verify",
-                      dbk_strerror ((int) rc));
-        dbk_proto_error_begin (w, job->req.rid, (int) rc, msg, backup ? "path" : NULL, 0);
+                      dbk_strerror (r.rc));
+        dbk_proto_error_begin (w, job->req.rid, r.rc, msg, backup ? "path" : NULL, 0);
     }
     dbk_proto_send (self->router, &job->req, w);
-    dbk_doc_destroy (&doc);
     dbk_req_release (&job->req);
     zactor_destroy (&job->actor);
 }

@@ -1,0 +1,85 @@
+/*  eventlog_jobs.c - VERIFY and BACKUP in their own threads. */
+#include "eventlog_jobs.h"
+
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_error.h"
+
+typedef struct {
+    eventlog_store_t *store; /* shared env: LMDB allows readers in threads */
+    char path[1024];         /* backup target, or "" for verify           */
+} s_args_t;
+
+static void s_job_actor (zsock_t *pipe, void *args_)
+{
+    s_args_t *args = args_;
+    zsock_signal (pipe, 0);
+    uint64_t checked = 0, bad = 0;
+    const char *why = "";
+    int rc = 0;
+    if (args->path[0]) {
+        rc = eventlog_store_backup (args->store, args->path);
+        if (!rc) {
+            rc = eventlog_verify_dir (args->path, &checked, &bad, &why);
+            if (rc == DBK_ECORRUPT)
+                why = "the copy does not verify";
+        }
+    } else
+        rc = eventlog_store_verify (args->store, &checked, &bad, &why);
+    free (args);
+    /*  the result travels as a small msgpack map: rc, checked, bad, why */
+    dbk_wr_t *w = dbk_wr_new ();
+    if (w) {
+        dbk_wr_map (w, 4);
+        dbk_wr_kv_i64 (w, "rc", rc);
+        dbk_wr_kv_u64 (w, "checked", checked);
+        dbk_wr_kv_u64 (w, "bad_seq", bad);
+        dbk_wr_kv_cstr (w, "why", why);
+        zframe_t *f = zframe_new (dbk_wr_data (w), dbk_wr_size (w));
+        zframe_send (&f, pipe, 0);
+        dbk_wr_destroy (&w);
+    } else
+        zframe_send (&(zframe_t *){zframe_new_empty ()}, pipe, 0);
+    /*  wait for $TERM from zactor_destroy */
+    while (true) {
+        char *cmd = zstr_recv (pipe);
+        bool term = !cmd || streq (cmd, "$TERM");
+        zstr_free (&cmd);
+        if (term)
+            break;
+    }
+}
+
+zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len)
+{
+    s_args_t *args = calloc (1, sizeof *args);
+    if (!args || (path && path_len >= sizeof args->path)) {
+        free (args);
+        return NULL;
+    }
+    args->store = store;
+    if (path)
+        memcpy (args->path, path, path_len);
+    return zactor_new (s_job_actor, args);
+}
+
+void eventlog_job_result (zactor_t *job, eventlog_job_result_t *r)
+{
+    memset (r, 0, sizeof *r);
+    r->rc = DBK_EIO; /* an unreadable result is a failed job */
+    zframe_t *f = zframe_recv (job);
+    dbk_doc_t *doc = NULL;
+    if (f && dbk_doc_parse (zframe_data (f), zframe_size (f), &doc) == 0) {
+        const dbk_obj_t *root = dbk_doc_root (doc);
+        int64_t rc = DBK_EIO;
+        const char *why = "";
+        size_t why_len = 0;
+        dbk_obj_i64 (dbk_obj_get (root, "rc"), &rc);
+        dbk_obj_u64 (dbk_obj_get (root, "checked"), &r->checked);
+        dbk_obj_u64 (dbk_obj_get (root, "bad_seq"), &r->bad_seq);
+        dbk_obj_str (dbk_obj_get (root, "why"), &why, &why_len);
+        r->rc = (int) rc;
+        snprintf (r->why, sizeof r->why, "%.*s", (int) why_len, why);
+    }
+    zframe_destroy (&f);
+    dbk_doc_destroy (&doc);
+}

@@ -1,0 +1,29 @@
+/*  eventlog_jobs.h - VERIFY and BACKUP run in their own threads, so that a
+    long chain check or copy never stalls appends and reads: each job is a
+    CZMQ actor reading a consistent LMDB snapshot (the store allows
+    readers in other threads), and reports one result on its pipe.
+*/
+#ifndef EVENTLOG_JOBS_H
+#define EVENTLOG_JOBS_H
+
+#include "eventlog_store.h"
+
+#include <czmq.h>
+
+typedef struct {
+    int rc;           /* 0 valid, DBK_ECORRUPT invalid, or the failure's code */
+    uint64_t checked; /* records that check out                           */
+    uint64_t bad_seq; /* first bad seq when rc is DBK_ECORRUPT            */
+    char why[200];    /* reason when rc is DBK_ECORRUPT                   */
+} eventlog_job_result_t;
+
+/*  Start a verify of the store (path NULL), or a backup into `path` that
+    is then verified. The path is copied. The actor is the caller's: poll
+    it, then eventlog_job_result, then zactor_destroy. NULL if out of
+    memory. */
+zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len);
+
+/*  Receive the job's result (blocks until the job is done). */
+void eventlog_job_result (zactor_t *job, eventlog_job_result_t *result);
+
+#endif
