@@ -20,9 +20,14 @@ skipped=0
 failed_names=()
 logdir=$(mktemp -d /tmp/dbk-test-logs-XXXXXX)
 
-for t in "$BUILD"/tests/test_*; do
-    [ -x "$t" ] || continue
-    name=$(basename "$t")
+# one suite per source file: a binary left in the build tree by a removed
+# suite is not run
+for src in tests/test_*.c; do
+    name=$(basename "$src" .c)
+    t="$BUILD/tests/$name"
+    if [ ! -x "$t" ]; then
+        echo "$name: not built"; failed=$((failed + 1)); failed_names+=("$name"); continue
+    fi
     out="$logdir/$name.log"
     # to a file, not a pipe: a stray child holding the pipe open cannot hang
     # the run; a hung suite is stopped by timeout and counted as failed
