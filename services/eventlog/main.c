@@ -1,61 +1,15 @@
 /*  dealbook-eventlog - the event log as its own process. */
 #include "eventlog_server.h"
 
-#include "dealbook/dbk_config.h"
-
-#include <signal.h>
+#include "dealbook/dbk_main.h"
 
 int main (int argc, char **argv)
 {
-    dbk_config_t cfg;
-    const char *bad = NULL;
-    if (dbk_config_load (&cfg, &bad)) {
-        fprintf (stderr, "dealbook-eventlog: %s has an unusable value\n", bad);
-        return 1;
-    }
-    for (int i = 1; i < argc; i++) {
-        if (streq (argv[i], "--help") || streq (argv[i], "-h")) {
-            printf ("usage: dealbook-eventlog [flags]\n"
-                    "The dealbook event log: append-only LMDB log, ROUTER + PUB.\n\n");
-            dbk_config_print_usage (stdout);
-            printf ("\nexample: dealbook-eventlog --data-dir /var/lib/dealbook "
-                    "--log tcp://0.0.0.0:7710 --pub tcp://0.0.0.0:7711\n");
-            return 0;
-        }
-        if (streq (argv[i], "--version")) {
-            printf ("dealbook-eventlog %s\n", DBK_VERSION);
-            return 0;
-        }
-        int rc = dbk_config_flag (&cfg, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-        if (rc <= 0) {
-            fprintf (stderr, "dealbook-eventlog: %s %s (see --help)\n",
-                     rc == 0 ? "unknown flag" : "bad or missing value for", argv[i]);
-            return 1;
-        }
-        i++;
-    }
-    /*  a full disk shows up as a write error (EFBIG/ENOSPC), not a signal */
-    signal (SIGXFSZ, SIG_IGN);
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    zactor_t *server = zactor_new (eventlog_server, &cfg);
-    char *ready = zstr_recv (server);
-    if (!ready || strncmp (ready, "READY", 5) != 0) {
-        fprintf (stderr, "dealbook-eventlog: %s\n", ready ? ready : "failed to start");
-        zstr_free (&ready);
-        zactor_destroy (&server);
-        return 1;
-    }
-    zstr_free (&ready);
-    /*  wait for SIGINT / SIGTERM (zsys turns them into an interrupted poll)
-        or for the actor to die */
-    zpoller_t *poller = zpoller_new (server, NULL);
-    while (!zsys_interrupted) {
-        void *which = zpoller_wait (poller, -1);
-        if (which == server || zpoller_terminated (poller))
-            break;
-    }
-    zpoller_destroy (&poller);
-    zactor_destroy (&server);
-    return 0;
+    const dbk_main_t m = {
+        .name = "dealbook-eventlog",
+        .summary = "The dealbook event log: append-only LMDB log, ROUTER + PUB.",
+        .example = "dealbook-eventlog --data-dir /var/lib/dealbook --log tcp://0.0.0.0:7710 "
+                   "--pub tcp://0.0.0.0:7711",
+        .actor = eventlog_server};
+    return dbk_main_run (&m, argc, argv);
 }

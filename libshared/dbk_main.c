@@ -1,0 +1,59 @@
+/*  dbk_main.c - what every service binary's main() does. */
+#include "dealbook/dbk_main.h"
+#include "dealbook/dbk_config.h"
+
+#include <signal.h>
+#include <string.h>
+
+int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
+{
+    dbk_config_t cfg;
+    const char *bad = NULL;
+    if (dbk_config_load (&cfg, &bad)) {
+        fprintf (stderr, "%s: %s has an unusable value\n", m->name, bad);
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (streq (argv[i], "--help") || streq (argv[i], "-h")) {
+            printf ("usage: %s [flags]\n%s\n\n", m->name, m->summary);
+            dbk_config_print_usage (stdout);
+            printf ("\nexample: %s\n", m->example);
+            return 0;
+        }
+        if (streq (argv[i], "--version")) {
+            printf ("%s %s\n", m->name, DBK_VERSION);
+            return 0;
+        }
+        int rc = dbk_config_flag (&cfg, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+        if (rc <= 0) {
+            fprintf (stderr, "%s: %s %s (see --help)\n", m->name,
+                     rc == 0 ? "unknown flag" : "bad or missing value for", argv[i]);
+            return 1;
+        }
+        i++;
+    }
+    /*  a full disk shows up as a write error (EFBIG/ENOSPC), not a signal */
+    signal (SIGXFSZ, SIG_IGN);
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    zactor_t *server = zactor_new (m->actor, &cfg);
+    char *ready = zstr_recv (server);
+    if (!ready || strncmp (ready, "READY", 5) != 0) {
+        fprintf (stderr, "%s: %s\n", m->name, ready ? ready : "failed to start");
+        zstr_free (&ready);
+        zactor_destroy (&server);
+        return 1;
+    }
+    zstr_free (&ready);
+    /*  wait for SIGINT / SIGTERM (zsys turns them into an interrupted poll)
+        or for the actor to die */
+    zpoller_t *poller = zpoller_new (server, NULL);
+    while (!zsys_interrupted) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == server || zpoller_terminated (poller))
+            break;
+    }
+    zpoller_destroy (&poller);
+    zactor_destroy (&server);
+    return 0;
+}
