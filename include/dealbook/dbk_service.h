@@ -57,9 +57,10 @@
       INVALID       a field of the request is missing or malformed (field
                     set: cmd, actor, corr or the handler's field), or the
                     decider rejected it with DBK_EINVAL;
-      NOT_FOUND, WRONG_EXPECTED_VERSION, ... the decider's rejection code,
-                    with its field and sentence, passed through unchanged;
-                    nothing is appended;
+      NOT_FOUND, REJECTED, DUPLICATE  the decider's rejection code (an
+                    unknown reference, a rule the state forbids, something
+                    that exists already), with its field and sentence,
+                    passed through unchanged; nothing is appended;
       WRONG_EXPECTED_VERSION  also when DBK_SVC_RETRIES conflicts in a row;
       UNREACHABLE   the event log did not answer in time (DEALBOOK_TIMEOUT_MS),
                     or the read model did not catch up with the log (before
