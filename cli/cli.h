@@ -65,4 +65,10 @@ int cli_u64 (const char *s, uint64_t *out);
 int cli_log (cli_t *cli, const char *verb);
 void cli_log_help (void);
 
+/*  Nouns of the contacts service (cli_contacts.c). */
+int cli_account (cli_t *cli, const char *verb);
+int cli_contact (cli_t *cli, const char *verb);
+void cli_account_help (void);
+void cli_contact_help (void);
+
 #endif

@@ -44,9 +44,11 @@ int cli_exit_code (int rc)
     case DBK_EUNKNOWN_OP:
     case DBK_EVERSION:
     case DBK_ENOTFOUND:
+    case DBK_EREJECTED:
         return CLI_REJECTED;
     case DBK_ECONFLICT:
     case DBK_EIDCONFLICT:
+    case DBK_EDUPLICATE:
         return CLI_CONFLICT;
     case DBK_ETIMEOUT:
         return CLI_UNREACHABLE;
@@ -99,6 +101,9 @@ static void s_help (void)
     printf ("usage: dealbook <noun> <verb> [ARG...] [--flag value] [--json]\n\n"
             "nouns:\n"
             "  log       the event log: append, read, tail, status, verify, backup\n"
+            "  account   accounts: add, update, show, list, archive\n"
+            "  contact   contacts: add, update, show, list, move, trip add,\n"
+            "            notebook\n"
             "  status    every service's STATUS (for now: the event log)\n"
             "  help      dealbook help <noun>\n\n"
             "common flags (each also an environment variable):\n");
@@ -120,7 +125,13 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
             cli->json = true;
         else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
             cli->help = true;
-        else if (strncmp (a, "--", 2) == 0 && a[2]) {
+        else if (strcmp (a, "--force") == 0) {
+            /*  the one switch that takes no value (account add) */
+            if (cli->nflags == CLI_MAX_FLAGS)
+                return cli_fail (CLI_USAGE, "too many flags");
+            cli->flag[cli->nflags] = a;
+            cli->value[cli->nflags++] = NULL;
+        } else if (strncmp (a, "--", 2) == 0 && a[2]) {
             const char *v = i + 1 < argc ? argv[i + 1] : NULL;
             int rc = dbk_config_flag (&cli->cfg, a, v);
             if (rc < 0)
@@ -159,6 +170,10 @@ int main (int argc, char **argv)
         strcmp (argv[1], "-h") == 0) {
         if (argc >= 3 && strcmp (argv[2], "log") == 0)
             cli_log_help ();
+        else if (argc >= 3 && strcmp (argv[2], "account") == 0)
+            cli_account_help ();
+        else if (argc >= 3 && strcmp (argv[2], "contact") == 0)
+            cli_contact_help ();
         else
             s_help ();
         return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -173,6 +188,10 @@ int main (int argc, char **argv)
         return rc;
     if (strcmp (noun, "log") == 0)
         return cli_log (&cli, verb);
+    if (strcmp (noun, "account") == 0)
+        return cli_account (&cli, verb);
+    if (strcmp (noun, "contact") == 0)
+        return cli_contact (&cli, verb);
     if (strcmp (noun, "status") == 0) {
         if (verb)
             cli.args[cli.nargs++] = verb;

@@ -1,0 +1,610 @@
+/*  cli_contacts.c - dealbook account add|show|list|archive and
+    dealbook contact add|show|list|move|trip add|notebook, talking to the
+    contacts service (docs/protocol.md "Contacts service"). */
+#include "cli.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
+#include "dealbook/dbk_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+void cli_account_help (void)
+{
+    printf ("usage: dealbook account <verb> ...\n\n"
+            "  add NAME --type T [--city C] [--region R] [--lead-source S] [--size X]\n"
+            "      [--ownership X] [--past-projects X] [--credit X] [--force] [--id ID]\n"
+            "      register an account; prints its id. A name that normalises like an\n"
+            "      existing account's is refused (exit 3) unless --force\n"
+            "      types: owner design_institute general_contractor subcontractor\n"
+            "             decoration government distributor\n"
+            "      example: dealbook account add '上海建工集团有限公司' --type general_contractor "
+            "--city 上海\n"
+            "  update ID [--name N] [--type T] [--city C] ... [--force]\n"
+            "      change fields (an empty value clears an optional one)\n"
+            "  show ID                   every field of an account\n"
+            "  list [--prefix P] [--type T] [--city C] [--limit N] [--after CURSOR]\n"
+            "  archive ID [--reason R]   read-only from now on: takes no new contacts\n\n"
+            "  --contacts-endpoint EP (DEALBOOK_CONTACTS_ENDPOINT), --actor WHO, --json\n");
+}
+
+void cli_contact_help (void)
+{
+    printf (
+        "usage: dealbook contact <verb> ...\n\n"
+        "  add NAME --account ID [--title T] [--phone P] [--email E] [--level L]\n"
+        "      [--function F] [--relationship R] [--influence 1-5] [--birthday D]\n"
+        "      [--messaging-id M] [--hobbies H] [--hometown H] [--notes N] [--id ID]\n"
+        "      levels: decision management operational; functions: user technical "
+        "procurement\n"
+        "      example: dealbook contact add 王伟 --account ACCOUNT --title 总工 --influence 4\n"
+        "  show ID                   every field and the trips of a contact\n"
+        "  list --account ID         the people of an account\n"
+        "  move ID --to ACCOUNT [--reason R]\n"
+        "  trip add ID --from YYYY-MM-DD --to YYYY-MM-DD --city C [--hotel H]\n"
+        "      [--transport T] [--purpose P]\n"
+        "  notebook --city C --from YYYY-MM-DD --to YYYY-MM-DD\n"
+        "      who is in city C between the dates\n"
+        "      example: dealbook contact notebook --city 北京 --from 2026-03-10 --to "
+        "2026-03-20\n\n"
+        "  --contacts-endpoint EP (DEALBOOK_CONTACTS_ENDPOINT), --actor WHO, --json\n");
+}
+
+/*  ---- requests ---- */
+
+typedef enum { F_STR, F_INT, F_BOOL } s_kind_t;
+
+/*  A flag the verb accepts and the request key it becomes. */
+typedef struct {
+    const char *flag;
+    const char *key;
+    s_kind_t kind;
+} s_flag_t;
+
+#define S_MAX_PAIRS 24
+
+typedef struct {
+    const char *key[S_MAX_PAIRS];
+    const char *val[S_MAX_PAIRS];
+    s_kind_t kind[S_MAX_PAIRS];
+    int n;
+} s_req_t;
+
+static void s_add (s_req_t *r, const char *key, const char *val, s_kind_t kind)
+{
+    if (r->n < S_MAX_PAIRS) {
+        r->key[r->n] = key;
+        r->val[r->n] = val;
+        r->kind[r->n++] = kind;
+    }
+}
+
+/*  Take the verb's flags into r; an unknown flag is a usage error. */
+static int s_flags (const cli_t *cli, const char *what, const s_flag_t *allowed, s_req_t *r)
+{
+    for (int i = 0; i < cli->nflags; i++) {
+        const s_flag_t *f = allowed;
+        while (f->flag && strcmp (f->flag, cli->flag[i]) != 0)
+            f++;
+        if (!f->flag)
+            return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %s)", what,
+                             cli->flag[i], strncmp (what, "account", 7) ? "contact" : "account");
+        if (f->key)
+            s_add (r, f->key, cli->value[i] ? cli->value[i] : "", f->kind);
+    }
+    return 0;
+}
+
+static dbk_client_t *s_client (const cli_t *cli)
+{
+    return dbk_client_new (cli->cfg.contacts_endpoint, cli->cfg.timeout_ms);
+}
+
+/*  One line naming the code, the field and the server's sentence. */
+static int s_failed (const cli_t *cli, const char *what, int rc, dbk_client_t *c, dbk_doc_t *reply)
+{
+    if (rc == DBK_ETIMEOUT)
+        return cli_fail (CLI_UNREACHABLE, "%s: the contacts service is unreachable at %s (%s)",
+                         what, cli->cfg.contacts_endpoint, dbk_client_errmsg (c));
+    const char *f = NULL;
+    size_t fn = 0;
+    if (reply)
+        dbk_obj_str (dbk_obj_get (dbk_doc_root (reply), "field"), &f, &fn);
+    const char *msg = dbk_client_errmsg (c);
+    if (f && fn)
+        return cli_fail (cli_exit_code (rc), "%s: %s: %.*s: %s", what, dbk_err_wire_name (rc),
+                         (int) fn, f, msg);
+    return cli_fail (cli_exit_code (rc), "%s: %s%s%s", what, dbk_err_wire_name (rc),
+                     *msg ? ": " : "", msg);
+}
+
+/*  Send op with r's pairs (plus cmd and actor for a command). Returns the
+    exit code; *reply_p the OK reply (caller's). */
+static int s_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
+                   const s_req_t *r, dbk_doc_t **reply_p)
+{
+    *reply_p = NULL;
+    dbk_client_t *c = s_client (cli);
+    if (!c)
+        return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, cli->cfg.contacts_endpoint);
+    dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0));
+    if (is_cmd) {
+        uint8_t cmd[DBK_ID_SIZE];
+        dbk_uuid_v7 (cmd);
+        dbk_wr_cstr (w, "cmd");
+        dbk_wr_bin (w, cmd, DBK_ID_SIZE);
+        const char *actor = cli_flag (cli, "--actor");
+        char buf[80];
+        if (!actor || !*actor) {
+            const char *user = getenv ("USER");
+            snprintf (buf, sizeof buf, "user:%.60s", user && *user ? user : "cli");
+            actor = buf;
+        }
+        dbk_wr_kv_cstr (w, "actor", actor);
+    }
+    for (int i = 0; i < r->n; i++) {
+        dbk_wr_cstr (w, r->key[i]);
+        if (r->kind[i] == F_BOOL)
+            dbk_wr_bool (w, true);
+        else if (r->kind[i] == F_INT) {
+            char *end;
+            long long v = strtoll (r->val[i], &end, 10);
+            if (*end || !*r->val[i]) {
+                dbk_client_destroy (&c);
+                return cli_fail (CLI_REJECTED, "%s: INVALID: %s: must be a whole number", what,
+                                 r->key[i]);
+            }
+            dbk_wr_i64 (w, v);
+        } else
+            dbk_wr_cstr (w, r->val[i]);
+    }
+    dbk_doc_t *reply = NULL;
+    int rc = dbk_client_call (c, &reply);
+    int code = rc ? s_failed (cli, what, rc, c, reply) : CLI_OK;
+    if (rc)
+        dbk_doc_destroy (&reply);
+    *reply_p = reply;
+    dbk_client_destroy (&c);
+    return code;
+}
+
+/*  ---- output ---- */
+
+static int s_width (const char *s)
+{
+    int w = 0;
+    utf8proc_int32_t cp;
+    for (utf8proc_ssize_t n;
+         *s && (n = utf8proc_iterate ((const utf8proc_uint8_t *) s, -1, &cp)) > 0; s += n)
+        w += utf8proc_charwidth (cp);
+    return w;
+}
+
+/*  A value of a map as text for a table ("" when absent). */
+static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz)
+{
+    const dbk_obj_t *o = dbk_obj_get (m, key);
+    const char *s;
+    size_t n;
+    uint64_t u;
+    out[0] = 0;
+    if (o && dbk_obj_str (o, &s, &n) == 0) {
+        /*  one line per row: a note's line breaks become spaces */
+        snprintf (out, outsz, "%.*s", (int) n, s);
+        for (char *p = out; *p; p++)
+            if (*p == '\n' || *p == '\r' || *p == '\t')
+                *p = ' ';
+    } else if (o && dbk_obj_u64 (o, &u) == 0)
+        snprintf (out, outsz, "%llu", (unsigned long long) u);
+}
+
+#define S_COLS 8
+#define S_CELL 256
+
+/*  Print the maps of an array as a table with the given columns, padded
+    by display width (CJK characters take two columns). */
+static void s_table (const dbk_obj_t *rows, const char *const *keys, const char *const *heads,
+                     int ncols)
+{
+    size_t nrows = dbk_obj_len (rows);
+    int width[S_COLS] = {0};
+    char cell[S_CELL];
+    for (int j = 0; j < ncols; j++)
+        width[j] = s_width (heads[j]);
+    for (size_t i = 0; i < nrows; i++)
+        for (int j = 0; j < ncols; j++) {
+            s_cell (dbk_obj_at (rows, i), keys[j], cell, sizeof cell);
+            int w = s_width (cell);
+            width[j] = w > width[j] ? w : width[j];
+        }
+    char line[S_COLS * (S_CELL + 80)];
+    for (size_t i = 0; i <= nrows; i++) {
+        size_t len = 0;
+        for (int j = 0; j < ncols; j++) {
+            if (i == 0)
+                snprintf (cell, sizeof cell, "%s", heads[j]);
+            else
+                s_cell (dbk_obj_at (rows, i - 1), keys[j], cell, sizeof cell);
+            int pad = j == ncols - 1 ? 0 : width[j] - s_width (cell) + 2;
+            int k = snprintf (line + len, sizeof line - len, "%s%*s", cell, pad, "");
+            if (k > 0 && (size_t) k < sizeof line - len)
+                len += (size_t) k;
+        }
+        /*  no trailing blanks when the last columns are empty */
+        while (len && line[len - 1] == ' ')
+            len--;
+        printf ("%.*s\n", (int) len, line);
+    }
+}
+
+/*  The reply's envelope keys (docs/protocol.md §4.2): not the answer. */
+static bool s_envelope (const char *s, size_t n)
+{
+    return (n == 1 && s[0] == 'v') || (n == 3 && memcmp (s, "rid", 3) == 0) ||
+           (n == 2 && memcmp (s, "ok", 2) == 0);
+}
+
+static json_t *s_json (dbk_doc_t *reply)
+{
+    json_t *j = dbk_json_from_obj (dbk_doc_root (reply));
+    json_object_del (j, "v");
+    json_object_del (j, "rid");
+    json_object_del (j, "ok");
+    return j;
+}
+
+/*  Every pair of a map but `skip`, one "key  value" line each. */
+static void s_fields (const dbk_obj_t *m, const char *skip)
+{
+    int w = 0;
+    char key[64], cell[4096];
+    for (size_t i = 0; i < dbk_obj_len (m); i++) {
+        const char *s;
+        size_t n;
+        if (!dbk_obj_str (dbk_obj_key_at (m, i), &s, &n) && (int) n > w && !s_envelope (s, n))
+            w = (int) n;
+    }
+    for (size_t i = 0; i < dbk_obj_len (m); i++) {
+        const char *s;
+        size_t n;
+        if (dbk_obj_str (dbk_obj_key_at (m, i), &s, &n) ||
+            (skip && strlen (skip) == n && memcmp (s, skip, n) == 0) || s_envelope (s, n))
+            continue;
+        snprintf (key, sizeof key, "%.*s", (int) n, s);
+        s_cell (m, key, cell, sizeof cell);
+        printf ("%-*s  %s\n", w, key, cell);
+    }
+}
+
+static int s_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
+{
+    if (cli->json)
+        cli_print_json (s_json (reply));
+    else if (text)
+        printf ("%s\n", text);
+    dbk_doc_destroy (&reply);
+    return CLI_OK;
+}
+
+/*  A command creating an aggregate: the CLI picks the id (unless --id),
+    so it can print it without another round trip. */
+static int s_create (const cli_t *cli, const char *what, const char *op, s_req_t *r,
+                     const char *noun)
+{
+    char id[40];
+    const char *given = cli_flag (cli, "--id");
+    if (given)
+        snprintf (id, sizeof id, "%.39s", given);
+    else {
+        /*  12 hex digits of time then 8 random: sorts by creation, short
+            enough to type */
+        uint8_t u[DBK_ID_SIZE];
+        dbk_uuid_v7 (u);
+        dbk_hex (u, 6, id);
+        dbk_hex (u + 12, 4, id + 12);
+        id[20] = 0;
+    }
+    s_add (r, "id", id, F_STR);
+    dbk_doc_t *reply;
+    int rc = s_call (cli, what, op, true, r, &reply);
+    if (rc)
+        return rc;
+    if (cli->json) {
+        json_t *j = s_json (reply);
+        json_object_set_new (j, "id", json_string (id));
+        cli_print_json (j);
+    } else
+        printf ("%s %s\n", noun, id);
+    dbk_doc_destroy (&reply);
+    return CLI_OK;
+}
+
+/*  An update: says whether anything changed (an update to the same
+    values appends nothing). */
+static int s_changed (const cli_t *cli, const char *what, const char *op, const s_req_t *r,
+                      const char *noun, const char *id)
+{
+    dbk_doc_t *reply;
+    int rc = s_call (cli, what, op, true, r, &reply);
+    if (rc)
+        return rc;
+    uint64_t events = 0;
+    dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "events"), &events);
+    char line[200];
+    snprintf (line, sizeof line, "%s %.80s %s", noun, id, events ? "updated" : "unchanged");
+    return s_print (cli, reply, line);
+}
+
+static int s_need_arg (const cli_t *cli, int i, const char *what, const char *name)
+{
+    if (cli->nargs <= i)
+        return cli_fail (CLI_USAGE, "%s: missing %s (see dealbook help %s)", what, name,
+                         strncmp (what, "account", 7) ? "contact" : "account");
+    return 0;
+}
+
+static void s_next_hint (const cli_t *cli, const dbk_obj_t *root)
+{
+    char next[600];
+    s_cell (root, "next", next, sizeof next);
+    if (*next && !cli->json)
+        printf ("(more: --after '%s')\n", next);
+}
+
+/*  ---- account ---- */
+
+static const s_flag_t s_account_flags[] = {{"--type", "type", F_STR},
+                                           {"--city", "city", F_STR},
+                                           {"--region", "region", F_STR},
+                                           {"--lead-source", "lead_source", F_STR},
+                                           {"--size", "size", F_STR},
+                                           {"--ownership", "ownership", F_STR},
+                                           {"--past-projects", "past_projects", F_STR},
+                                           {"--credit", "credit", F_STR},
+                                           {"--force", "force", F_BOOL},
+                                           {"--id", NULL, F_STR},
+                                           {"--actor", NULL, F_STR},
+                                           {NULL, NULL, F_STR}};
+static const s_flag_t s_list_flags[] = {{"--prefix", "prefix", F_STR}, {"--type", "type", F_STR},
+                                        {"--city", "city", F_STR},     {"--limit", "limit", F_INT},
+                                        {"--after", "after", F_STR},   {NULL, NULL, F_STR}};
+static const s_flag_t s_reason_flags[] = {
+    {"--reason", "reason", F_STR}, {"--actor", NULL, F_STR}, {NULL, NULL, F_STR}};
+static const s_flag_t s_no_flags[] = {{NULL, NULL, F_STR}};
+
+int cli_account (cli_t *cli, const char *verb)
+{
+    if (cli->help || !verb) {
+        cli_account_help ();
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    s_req_t r = {.n = 0};
+    dbk_doc_t *reply;
+    int rc;
+    if (strcmp (verb, "add") == 0) {
+        if ((rc = s_need_arg (cli, 0, "account add", "NAME")) ||
+            (rc = s_flags (cli, "account add", s_account_flags, &r)))
+            return rc;
+        s_add (&r, "name", cli->args[0], F_STR);
+        return s_create (cli, "account add", "ACCOUNT_REGISTER", &r, "account");
+    }
+    if (strcmp (verb, "show") == 0) {
+        if ((rc = s_need_arg (cli, 0, "account show", "ID")) ||
+            (rc = s_flags (cli, "account show", s_no_flags, &r)))
+            return rc;
+        s_add (&r, "id", cli->args[0], F_STR);
+        if ((rc = s_call (cli, "account show", "ACCOUNT_GET", false, &r, &reply)))
+            return rc;
+        if (!cli->json)
+            s_fields (dbk_doc_root (reply), NULL);
+        return s_print (cli, reply, NULL);
+    }
+    if (strcmp (verb, "list") == 0) {
+        if ((rc = s_flags (cli, "account list", s_list_flags, &r)) ||
+            (rc = s_call (cli, "account list", "ACCOUNT_LIST", false, &r, &reply)))
+            return rc;
+        if (!cli->json) {
+            static const char *const keys[] = {"id", "name", "type", "city", "status"};
+            static const char *const heads[] = {"ID", "NAME", "TYPE", "CITY", "STATUS"};
+            s_table (dbk_obj_get (dbk_doc_root (reply), "accounts"), keys, heads, 5);
+            s_next_hint (cli, dbk_doc_root (reply));
+        }
+        return s_print (cli, reply, NULL);
+    }
+    if (strcmp (verb, "update") == 0) {
+        if ((rc = s_need_arg (cli, 0, "account update", "ID")) ||
+            (rc = s_flags (cli, "account update", s_account_flags, &r)))
+            return rc;
+        if (cli_flag (cli, "--id"))
+            return cli_fail (CLI_USAGE, "account update: the id is the argument, not --id");
+        s_add (&r, "id", cli->args[0], F_STR);
+        return s_changed (cli, "account update", "ACCOUNT_UPDATE", &r, "account", cli->args[0]);
+    }
+    if (strcmp (verb, "archive") == 0) {
+        if ((rc = s_need_arg (cli, 0, "account archive", "ID")) ||
+            (rc = s_flags (cli, "account archive", s_reason_flags, &r)))
+            return rc;
+        s_add (&r, "id", cli->args[0], F_STR);
+        if ((rc = s_call (cli, "account archive", "ACCOUNT_ARCHIVE", true, &r, &reply)))
+            return rc;
+        char line[120];
+        snprintf (line, sizeof line, "account %.80s archived", cli->args[0]);
+        return s_print (cli, reply, line);
+    }
+    return cli_fail (CLI_USAGE, "unknown verb 'account %s' (try: dealbook help account)", verb);
+}
+
+/*  ---- contact ---- */
+
+static const s_flag_t s_contact_flags[] = {{"--account", "account_id", F_STR},
+                                           {"--title", "title", F_STR},
+                                           {"--phone", "phone", F_STR},
+                                           {"--email", "email", F_STR},
+                                           {"--level", "level", F_STR},
+                                           {"--function", "function", F_STR},
+                                           {"--relationship", "relationship", F_STR},
+                                           {"--influence", "influence", F_INT},
+                                           {"--birthday", "birthday", F_STR},
+                                           {"--messaging-id", "messaging_id", F_STR},
+                                           {"--hobbies", "hobbies", F_STR},
+                                           {"--hometown", "hometown", F_STR},
+                                           {"--notes", "notes", F_STR},
+                                           {"--id", NULL, F_STR},
+                                           {"--actor", NULL, F_STR},
+                                           {NULL, NULL, F_STR}};
+static const s_flag_t s_move_flags[] = {{"--to", "account_id", F_STR},
+                                        {"--reason", "reason", F_STR},
+                                        {"--actor", NULL, F_STR},
+                                        {NULL, NULL, F_STR}};
+static const s_flag_t s_trip_flags[] = {{"--from", "from", F_STR},
+                                        {"--to", "to", F_STR},
+                                        {"--city", "city", F_STR},
+                                        {"--hotel", "hotel", F_STR},
+                                        {"--transport", "transport", F_STR},
+                                        {"--purpose", "purpose", F_STR},
+                                        {"--actor", NULL, F_STR},
+                                        {NULL, NULL, F_STR}};
+static const s_flag_t s_people_flags[] = {{"--account", "account_id", F_STR},
+                                          {"--limit", "limit", F_INT},
+                                          {"--after", "after", F_STR},
+                                          {NULL, NULL, F_STR}};
+static const s_flag_t s_notebook_flags[] = {{"--city", "city", F_STR},
+                                            {"--from", "from", F_STR},
+                                            {"--to", "to", F_STR},
+                                            {"--limit", "limit", F_INT},
+                                            {NULL, NULL, F_STR}};
+
+/*  A flag the verb cannot do without: a usage error naming it. */
+static int s_need_flag (const cli_t *cli, const char *what, const char *const *flags)
+{
+    for (; *flags; flags++)
+        if (!cli_flag (cli, *flags))
+            return cli_fail (CLI_USAGE, "%s: %s is required (see dealbook help contact)", what,
+                             *flags);
+    return 0;
+}
+
+static int s_contact_show (cli_t *cli)
+{
+    s_req_t r = {.n = 0};
+    dbk_doc_t *reply;
+    int rc;
+    if ((rc = s_need_arg (cli, 0, "contact show", "ID")) ||
+        (rc = s_flags (cli, "contact show", s_no_flags, &r)))
+        return rc;
+    s_add (&r, "id", cli->args[0], F_STR);
+    if ((rc = s_call (cli, "contact show", "CONTACT_GET", false, &r, &reply)))
+        return rc;
+    if (!cli->json) {
+        const dbk_obj_t *root = dbk_doc_root (reply);
+        s_fields (root, "trips");
+        const dbk_obj_t *trips = dbk_obj_get (root, "trips");
+        if (dbk_obj_len (trips)) {
+            static const char *const keys[] = {"trip",  "from",      "to",     "city",
+                                               "hotel", "transport", "purpose"};
+            static const char *const heads[] = {"TRIP",  "FROM",      "TO",     "CITY",
+                                                "HOTEL", "TRANSPORT", "PURPOSE"};
+            printf ("\n");
+            s_table (trips, keys, heads, 7);
+        }
+    }
+    return s_print (cli, reply, NULL);
+}
+
+int cli_contact (cli_t *cli, const char *verb)
+{
+    if (cli->help || !verb) {
+        cli_contact_help ();
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    s_req_t r = {.n = 0};
+    dbk_doc_t *reply;
+    int rc;
+    if (strcmp (verb, "add") == 0) {
+        static const char *const need[] = {"--account", NULL};
+        if ((rc = s_need_arg (cli, 0, "contact add", "NAME")) ||
+            (rc = s_need_flag (cli, "contact add", need)) ||
+            (rc = s_flags (cli, "contact add", s_contact_flags, &r)))
+            return rc;
+        s_add (&r, "name", cli->args[0], F_STR);
+        return s_create (cli, "contact add", "CONTACT_ADD", &r, "contact");
+    }
+    if (strcmp (verb, "update") == 0) {
+        if ((rc = s_need_arg (cli, 0, "contact update", "ID")) ||
+            (rc = s_flags (cli, "contact update", s_contact_flags, &r)))
+            return rc;
+        if (cli_flag (cli, "--account"))
+            return cli_fail (CLI_USAGE, "contact update: to change the account use 'contact "
+                                        "move ID --to ACCOUNT'");
+        if (cli_flag (cli, "--id"))
+            return cli_fail (CLI_USAGE, "contact update: the id is the argument, not --id");
+        s_add (&r, "id", cli->args[0], F_STR);
+        return s_changed (cli, "contact update", "CONTACT_UPDATE", &r, "contact", cli->args[0]);
+    }
+    if (strcmp (verb, "show") == 0)
+        return s_contact_show (cli);
+    if (strcmp (verb, "list") == 0) {
+        static const char *const need[] = {"--account", NULL};
+        if ((rc = s_need_flag (cli, "contact list", need)) ||
+            (rc = s_flags (cli, "contact list", s_people_flags, &r)) ||
+            (rc = s_call (cli, "contact list", "CONTACT_LIST", false, &r, &reply)))
+            return rc;
+        if (!cli->json) {
+            static const char *const keys[] = {"id", "name", "title", "level", "function", "phone"};
+            static const char *const heads[] = {"ID",    "NAME",     "TITLE",
+                                                "LEVEL", "FUNCTION", "PHONE"};
+            s_table (dbk_obj_get (dbk_doc_root (reply), "contacts"), keys, heads, 6);
+            s_next_hint (cli, dbk_doc_root (reply));
+        }
+        return s_print (cli, reply, NULL);
+    }
+    if (strcmp (verb, "move") == 0) {
+        static const char *const need[] = {"--to", NULL};
+        if ((rc = s_need_arg (cli, 0, "contact move", "ID")) ||
+            (rc = s_need_flag (cli, "contact move", need)) ||
+            (rc = s_flags (cli, "contact move", s_move_flags, &r)))
+            return rc;
+        s_add (&r, "id", cli->args[0], F_STR);
+        if ((rc = s_call (cli, "contact move", "CONTACT_MOVE", true, &r, &reply)))
+            return rc;
+        char line[200];
+        snprintf (line, sizeof line, "contact %.80s moved to %.80s", cli->args[0],
+                  cli_flag (cli, "--to"));
+        return s_print (cli, reply, line);
+    }
+    if (strcmp (verb, "trip") == 0) {
+        static const char *const need[] = {"--from", "--to", "--city", NULL};
+        if (cli->nargs < 1 || strcmp (cli->args[0], "add") != 0)
+            return cli_fail (CLI_USAGE, "contact trip: the verb is 'trip add ID' (see dealbook "
+                                        "help contact)");
+        if ((rc = s_need_arg (cli, 1, "contact trip add", "ID")) ||
+            (rc = s_need_flag (cli, "contact trip add", need)) ||
+            (rc = s_flags (cli, "contact trip add", s_trip_flags, &r)))
+            return rc;
+        s_add (&r, "id", cli->args[1], F_STR);
+        if ((rc = s_call (cli, "contact trip add", "TRIP_ADD", true, &r, &reply)))
+            return rc;
+        char line[200];
+        snprintf (line, sizeof line, "trip added for contact %.80s", cli->args[1]);
+        return s_print (cli, reply, line);
+    }
+    if (strcmp (verb, "notebook") == 0) {
+        static const char *const need[] = {"--city", "--from", "--to", NULL};
+        if ((rc = s_need_flag (cli, "contact notebook", need)) ||
+            (rc = s_flags (cli, "contact notebook", s_notebook_flags, &r)) ||
+            (rc = s_call (cli, "contact notebook", "NOTEBOOK_CITY", false, &r, &reply)))
+            return rc;
+        if (!cli->json) {
+            static const char *const keys[] = {"from", "to",    "city",  "id",
+                                               "name", "title", "hotel", "purpose"};
+            static const char *const heads[] = {"FROM", "TO",    "CITY",  "CONTACT",
+                                                "NAME", "TITLE", "HOTEL", "PURPOSE"};
+            s_table (dbk_obj_get (dbk_doc_root (reply), "trips"), keys, heads, 8);
+        }
+        return s_print (cli, reply, NULL);
+    }
+    return cli_fail (CLI_USAGE, "unknown verb 'contact %s' (try: dealbook help contact)", verb);
+}

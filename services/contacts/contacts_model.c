@@ -1,0 +1,371 @@
+/*  contacts_model.c - the contacts read model: states stored as msgpack
+    maps (so that a query answers with the stored bytes and a command
+    loads an aggregate without replaying its stream) and the indexes the
+    queries need, kept by folding each event with the deciders' evolve
+    functions. */
+#include "contacts_model.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_logging.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const contacts_model_dbs[] = {CONTACTS_DB_ACCOUNTS,
+                                          CONTACTS_DB_NAMES,
+                                          CONTACTS_DB_CONTACTS,
+                                          CONTACTS_DB_PEOPLE,
+                                          CONTACTS_DB_TRIPS,
+                                          CONTACTS_DB_NOTEBOOK,
+                                          NULL};
+
+/*  The string fields of a state, by offset, so that one pair of functions
+    writes and reads both kinds of state. */
+typedef struct {
+    const char *key;
+    size_t off;
+} s_strf_t;
+
+#define A(f)                                                                                       \
+    {                                                                                              \
+#f, offsetof(contacts_account_t, f)                                                        \
+    }
+static const s_strf_t s_account_strs[] = {
+    A (id),          A (name), A (normalized_name), A (type),          A (region), A (city),
+    A (lead_source), A (size), A (ownership),       A (past_projects), A (credit), A (merged_into)};
+#undef A
+#define C(f)                                                                                       \
+    {                                                                                              \
+#f, offsetof(contacts_contact_t, f)                                                        \
+    }
+static const s_strf_t s_contact_strs[] = {
+    C (id),      C (account_id),   C (name),     C (title),        C (phone),
+    C (email),   C (messaging_id), C (level),    C (function),     C (relationship),
+    C (hobbies), C (hometown),     C (birthday), C (family_notes), C (notes)};
+#undef C
+#define NSTR(t) (sizeof (t) / sizeof (t)[0])
+
+static char **s_field (void *st, const s_strf_t *f)
+{
+    return (char **) ((char *) st + f->off);
+}
+
+static size_t s_count_strs (void *st, const s_strf_t *t, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += *s_field (st, &t[i]) != NULL;
+    return c;
+}
+
+static void s_write_strs (dbk_wr_t *w, void *st, const s_strf_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (*s_field (st, &t[i]))
+            dbk_wr_kv_cstr (w, t[i].key, *s_field (st, &t[i]));
+}
+
+static int s_read_strs (const dbk_obj_t *m, void *st, const s_strf_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *s;
+        size_t len;
+        if (dbk_obj_str (dbk_obj_get (m, t[i].key), &s, &len))
+            continue;
+        char **p = s_field (st, &t[i]);
+        free (*p);
+        *p = strndup (s, len);
+        if (!*p)
+            return DBK_ENOMEM;
+    }
+    return 0;
+}
+
+static const char *const s_account_status[] = {"none", "active", "archived", "merged"};
+
+static void s_write_account (dbk_wr_t *w, contacts_account_t *st)
+{
+    dbk_wr_map (w, (uint32_t) s_count_strs (st, s_account_strs, NSTR (s_account_strs)) + 2);
+    dbk_wr_kv_cstr (w, "status", s_account_status[st->status]);
+    s_write_strs (w, st, s_account_strs, NSTR (s_account_strs));
+    dbk_wr_kv_u64 (w, "absorbed", st->absorbed);
+}
+
+static void s_write_contact (dbk_wr_t *w, contacts_contact_t *st)
+{
+    dbk_wr_map (w, (uint32_t) s_count_strs (st, s_contact_strs, NSTR (s_contact_strs)) + 3 +
+                       (st->influence > 0));
+    dbk_wr_kv_cstr (w, "status", "active");
+    s_write_strs (w, st, s_contact_strs, NSTR (s_contact_strs));
+    if (st->influence > 0)
+        dbk_wr_kv_u64 (w, "influence", (uint64_t) st->influence);
+    dbk_wr_kv_u64 (w, "moves", st->moves);
+    dbk_wr_kv_u64 (w, "trip_count", st->trips);
+}
+
+static int s_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *id, size_t n,
+                  dbk_doc_t **doc_p)
+{
+    if (n == 0 || n > CONTACTS_ID_MAX)
+        return DBK_ENOTFOUND;
+    MDB_val k = {n, (void *) id}, v;
+    int rc = mdb_get (txn, dbk_svc_dbi (ctx, db), &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return DBK_ENOTFOUND;
+    if (rc)
+        return DBK_EIO;
+    return dbk_doc_parse (v.mv_data, v.mv_size, doc_p) ? DBK_EIO : 0;
+}
+
+int contacts_model_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, size_t n,
+                            contacts_account_t *st)
+{
+    dbk_doc_t *doc = NULL;
+    int rc = s_get (ctx, txn, CONTACTS_DB_ACCOUNTS, id, n, &doc);
+    if (rc)
+        return rc;
+    const dbk_obj_t *m = dbk_doc_root (doc);
+    rc = s_read_strs (m, st, s_account_strs, NSTR (s_account_strs));
+    st->status = CONTACTS_ACCOUNT_ACTIVE;
+    for (int i = 0; i < 4; i++)
+        if (dbk_obj_str_eq (dbk_obj_get (m, "status"), s_account_status[i]))
+            st->status = (contacts_account_status_t) i;
+    uint64_t u = 0;
+    dbk_obj_u64 (dbk_obj_get (m, "absorbed"), &u);
+    st->absorbed = u;
+    dbk_doc_destroy (&doc);
+    return rc;
+}
+
+int contacts_model_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, size_t n,
+                            contacts_contact_t *st)
+{
+    dbk_doc_t *doc = NULL;
+    int rc = s_get (ctx, txn, CONTACTS_DB_CONTACTS, id, n, &doc);
+    if (rc)
+        return rc;
+    const dbk_obj_t *m = dbk_doc_root (doc);
+    rc = s_read_strs (m, st, s_contact_strs, NSTR (s_contact_strs));
+    st->status = CONTACTS_CONTACT_ACTIVE;
+    uint64_t u = 0;
+    if (dbk_obj_u64 (dbk_obj_get (m, "influence"), &u) == 0)
+        st->influence = (int) u;
+    u = 0;
+    dbk_obj_u64 (dbk_obj_get (m, "moves"), &u);
+    st->moves = u;
+    u = 0;
+    dbk_obj_u64 (dbk_obj_get (m, "trip_count"), &u);
+    st->trips = u;
+    dbk_doc_destroy (&doc);
+    return rc;
+}
+
+/*  normalized|id: the normalised name holds only letters, digits and
+    marks, so "|" cannot occur in it and a prefix scan stops cleanly. */
+static size_t s_name_key (char *out, size_t outsz, const char *norm, const char *id)
+{
+    int k = snprintf (out, outsz, "%s|%s", norm, id ? id : "");
+    return k < 0 || (size_t) k >= outsz ? 0 : (size_t) k;
+}
+
+bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *norm,
+                                const char *except, char *out, size_t outsz)
+{
+    char key[1024];
+    size_t kl = s_name_key (key, sizeof key, norm, NULL);
+    MDB_cursor *cur;
+    if (kl == 0 || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NAMES), &cur))
+        return false;
+    MDB_val k = {kl, key}, v;
+    bool found = false;
+    for (int rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE); rc == 0 && !found;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < kl || memcmp (k.mv_data, key, kl) != 0)
+            break;
+        const char *id = (const char *) k.mv_data + kl;
+        size_t n = k.mv_size - kl;
+        if (except && strlen (except) == n && memcmp (except, id, n) == 0)
+            continue;
+        snprintf (out, outsz, "%.*s", (int) n, id);
+        found = true;
+    }
+    mdb_cursor_close (cur);
+    return found;
+}
+
+static int s_put (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl)
+{
+    MDB_val key = {kl, (void *) k}, val = {vl, (void *) v};
+    return dbk_lmdb_err (mdb_put (txn, dbi, &key, &val, 0));
+}
+
+static int s_del (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl)
+{
+    MDB_val key = {kl, (void *) k};
+    int rc = mdb_del (txn, dbi, &key, NULL);
+    return rc == MDB_NOTFOUND ? 0 : dbk_lmdb_err (rc);
+}
+
+/*  The id of an event's aggregate: its stream name after the category. */
+static void s_stream_id (const dbk_event_t *ev, size_t cat, char *out, size_t outsz)
+{
+    snprintf (out, outsz, "%.*s", (int) (ev->stream_len - cat - 1), ev->stream + cat + 1);
+}
+
+static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
+                              const dbk_obj_t *data, const char *id)
+{
+    contacts_account_t st;
+    contacts_account_init (&st);
+    int rc = contacts_model_account (ctx, txn, id, strlen (id), &st);
+    if (rc && rc != DBK_ENOTFOUND)
+        return rc;
+    char key[1024];
+    MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_NAMES);
+    size_t kl = st.normalized_name ? s_name_key (key, sizeof key, st.normalized_name, id) : 0;
+    /*  decide first, write after: an event evolve refuses changes nothing */
+    rc = contacts_account_evolve (&st, type, data);
+    /*  the old name key goes, the new one (if the account still counts
+        for duplicates: not merged away) comes back below */
+    if (rc == 0 && kl)
+        rc = s_del (txn, names, key, kl);
+    if (rc == 0 && st.status != CONTACTS_ACCOUNT_NONE) {
+        if (!st.id)
+            st.id = strdup (id);
+        dbk_wr_t *w = dbk_wr_new ();
+        if (!w || !st.id)
+            rc = DBK_ENOMEM;
+        else {
+            s_write_account (w, &st);
+            rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNTS), id, strlen (id),
+                        dbk_wr_data (w), dbk_wr_size (w));
+        }
+        dbk_wr_destroy (&w);
+        kl = st.normalized_name ? s_name_key (key, sizeof key, st.normalized_name, id) : 0;
+        if (rc == 0 && kl && st.status != CONTACTS_ACCOUNT_MERGED)
+            rc = s_put (txn, names, key, kl, "", 0);
+    }
+    contacts_account_reset (&st);
+    return rc;
+}
+
+/*  contact NUL account key of the account_people index. */
+static size_t s_people_key (char *out, size_t outsz, const char *account, const char *contact)
+{
+    size_t a = strlen (account), c = strlen (contact);
+    if (a + c + 1 > outsz)
+        return 0;
+    memcpy (out, account, a);
+    out[a] = 0;
+    memcpy (out + a + 1, contact, c);
+    return a + 1 + c;
+}
+
+static int s_project_trip (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *data, const char *id)
+{
+    uint64_t trip;
+    const char *city, *from, *to;
+    size_t cl, fl, tl;
+    if (dbk_obj_u64 (dbk_obj_get (data, "trip"), &trip) || trip > UINT32_MAX ||
+        dbk_obj_str (dbk_obj_get (data, "city"), &city, &cl) ||
+        dbk_obj_str (dbk_obj_get (data, "from"), &from, &fl) ||
+        dbk_obj_str (dbk_obj_get (data, "to"), &to, &tl))
+        return DBK_EMALFORMED;
+    size_t il = strlen (id);
+    uint8_t be[4] = {(uint8_t) (trip >> 24), (uint8_t) (trip >> 16), (uint8_t) (trip >> 8),
+                     (uint8_t) trip};
+    char key[1024];
+    if (il + 5 + cl + tl + 2 > sizeof key)
+        return DBK_EMALFORMED;
+    memcpy (key, id, il);
+    key[il] = 0;
+    memcpy (key + il + 1, be, 4);
+    dbk_wr_t *w = dbk_wr_new ();
+    if (!w)
+        return DBK_ENOMEM;
+    dbk_wr_obj (w, data);
+    int rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5, dbk_wr_data (w),
+                    dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    /*  keyed by the last day: a query for [F, T] seeks to city/F and reads
+        on while trips started by T, so it reads the trips that end on or
+        after F and no older ones */
+    size_t k = 0;
+    memcpy (key + k, city, cl), k += cl, key[k++] = 0;
+    memcpy (key + k, to, tl), k += tl, key[k++] = 0;
+    memcpy (key + k, id, il), k += il, key[k++] = 0;
+    memcpy (key + k, be, 4), k += 4;
+    if (rc == 0)
+        rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, from, fl);
+    return rc;
+}
+
+static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
+                              const dbk_obj_t *data, const char *id)
+{
+    contacts_contact_t st;
+    contacts_contact_init (&st);
+    int rc = contacts_model_contact (ctx, txn, id, strlen (id), &st);
+    if (rc && rc != DBK_ENOTFOUND)
+        return rc;
+    char *old_account = st.account_id ? strdup (st.account_id) : NULL;
+    rc = contacts_contact_evolve (&st, type, data);
+    /*  the trip's rows first: a trip payload it cannot index changes nothing */
+    if (rc == 0 && st.status != CONTACTS_CONTACT_NONE && strcmp (type, "contact.trip_added") == 0)
+        rc = s_project_trip (ctx, txn, data, id);
+    if (rc == 0 && st.status != CONTACTS_CONTACT_NONE) {
+        if (!st.id)
+            st.id = strdup (id);
+        dbk_wr_t *w = dbk_wr_new ();
+        if (!w || !st.id)
+            rc = DBK_ENOMEM;
+        else {
+            s_write_contact (w, &st);
+            rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS), id, strlen (id),
+                        dbk_wr_data (w), dbk_wr_size (w));
+        }
+        dbk_wr_destroy (&w);
+        MDB_dbi people = dbk_svc_dbi (ctx, CONTACTS_DB_PEOPLE);
+        char key[256];
+        size_t kl;
+        if (rc == 0 && old_account && (!st.account_id || strcmp (old_account, st.account_id)) &&
+            (kl = s_people_key (key, sizeof key, old_account, id)))
+            rc = s_del (txn, people, key, kl);
+        if (rc == 0 && st.account_id && (kl = s_people_key (key, sizeof key, st.account_id, id)))
+            rc = s_put (txn, people, key, kl, "", 0);
+    }
+    free (old_account);
+    contacts_contact_reset (&st);
+    return rc;
+}
+
+int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    size_t cat = dbk_svc_category_len (ev->stream, ev->stream_len);
+    bool account = cat == 7 && memcmp (ev->stream, "account", 7) == 0;
+    bool contact = cat == 7 && memcmp (ev->stream, "contact", 7) == 0;
+    if ((!account && !contact) || ev->stream_len - cat - 1 > CONTACTS_ID_MAX)
+        return 0;
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    if (!data)
+        return 0; /* a corrupt payload: the log's checks would have caught it */
+    char id[CONTACTS_ID_MAX + 1], type[DBK_TYPE_MAX + 1];
+    s_stream_id (ev, cat, id, sizeof id);
+    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
+    int rc = account ? s_project_account (ctx, txn, type, data, id)
+                     : s_project_contact (ctx, txn, type, data, id);
+    if (rc == DBK_EMALFORMED) {
+        /*  only this service decides these events, but anyone may append
+            to the log (dealbook log append): an event lacking a field its
+            type must have is skipped, with a warning, rather than stopping
+            the read model for every later event */
+        dbk_logger_t log;
+        dbk_logger_init (&log, "contacts", DBK_LOG_WARNING);
+        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
+                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
+        rc = 0;
+    }
+    return rc;
+}

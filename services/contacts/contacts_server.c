@@ -1,0 +1,623 @@
+/*  contacts_server.c - the contacts service: its commands (load the
+    aggregate from the read model, look up the facts, call the pure
+    decider) and its queries, on the shell of dbk_service.h. */
+#include "contacts_server.h"
+
+#include "contacts_decider.h"
+#include "contacts_fields.h"
+#include "contacts_model.h"
+
+#include "dealbook/dbk_event.h"
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_LIST_DEFAULT 50
+#define S_LIST_MAX 500
+
+/*  ---- request fields ---- */
+
+/*  An id field as a NUL-terminated string; false when missing, not text or
+    too long (the caller rejects naming the field). */
+static bool s_id (const dbk_obj_t *req, const char *key, char out[CONTACTS_ID_MAX + 1])
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n) || n == 0 || n > CONTACTS_ID_MAX)
+        return false;
+    memcpy (out, s, n);
+    out[n] = 0;
+    return true;
+}
+
+/*  An optional text field trimmed of ASCII blanks, NUL-terminated into out;
+    false when absent or empty. */
+static bool s_text (const dbk_obj_t *req, const char *key, char *out, size_t outsz)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n))
+        return false;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= outsz)
+        return false;
+    memcpy (out, s, n);
+    out[n] = 0;
+    return true;
+}
+
+/*  The id of a new aggregate: the request's "id" when the client chose one
+    (it then knows it without another round trip), else derived from the
+    command id, so that a handler run again after a conflict decides the
+    same id: 12 hex digits of its time and 8 of its random bits. */
+static bool s_new_id (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d,
+                      char out[CONTACTS_ID_MAX + 1])
+{
+    if (dbk_obj_get (req, "id")) {
+        if (s_id (req, "id", out))
+            return true; /* the decider checks its characters */
+        dbk_decision_reject (d, DBK_EINVAL, "id", "id must be 1 to %d bytes of text",
+                             CONTACTS_ID_MAX);
+        return false;
+    }
+    const uint8_t *c = dbk_svc_command_id (ctx);
+    dbk_hex (c, 6, out);
+    dbk_hex (c + 12, 4, out + 12);
+    out[20] = 0;
+    return true;
+}
+
+/*  ---- facts ---- */
+
+static void s_account_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                           contacts_account_t *acc, contacts_contact_facts_t *facts)
+{
+    const char *s = NULL;
+    size_t n = 0;
+    dbk_obj_str (dbk_obj_get (req, "account_id"), &s, &n);
+    facts->account = CONTACTS_REF_MISSING;
+    facts->merged_into = NULL;
+    if (!s || contacts_model_account (ctx, txn, s, n, acc))
+        return;
+    facts->account = acc->status == CONTACTS_ACCOUNT_ARCHIVED ? CONTACTS_REF_ARCHIVED
+                     : acc->status == CONTACTS_ACCOUNT_MERGED ? CONTACTS_REF_MERGED
+                                                              : CONTACTS_REF_ACTIVE;
+    facts->merged_into = acc->merged_into;
+}
+
+/*  Another account with the normalised form of the request's name. */
+static const char *s_duplicate (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                                const char *except, char *out, size_t outsz)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (req, "name"), &s, &n))
+        return NULL;
+    char *norm = contacts_normalize_name (s, n);
+    bool found = norm && contacts_model_name_owner (ctx, txn, norm, except, out, outsz);
+    free (norm);
+    return found ? out : NULL;
+}
+
+/*  ---- commands ---- */
+
+static int s_account_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                               dbk_decision_t *d)
+{
+    char id[CONTACTS_ID_MAX + 1], dup[CONTACTS_ID_MAX + 1];
+    if (!s_new_id (ctx, req, d, id))
+        return 0;
+    contacts_account_t st;
+    contacts_account_init (&st);
+    int rc = contacts_model_account (ctx, txn, id, strlen (id), &st);
+    if (rc && rc != DBK_ENOTFOUND)
+        return rc;
+    contacts_account_facts_t facts = {s_duplicate (ctx, txn, req, NULL, dup, sizeof dup)};
+    contacts_account_register (d, &st, id, req, &facts);
+    contacts_account_reset (&st);
+    return 0;
+}
+
+/*  Load the account named by the request's "id" for update / archive;
+    rejects (returning false) when the id is missing. */
+static bool s_load_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                            dbk_decision_t *d, char id[CONTACTS_ID_MAX + 1], contacts_account_t *st,
+                            int *rc)
+{
+    *rc = 0;
+    if (!s_id (req, "id", id)) {
+        dbk_decision_reject (d, DBK_EINVAL, "id", "id must name an account");
+        return false;
+    }
+    int r = contacts_model_account (ctx, txn, id, strlen (id), st);
+    if (r && r != DBK_ENOTFOUND) {
+        *rc = r;
+        return false;
+    }
+    return true;
+}
+
+static int s_account_update (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                             dbk_decision_t *d)
+{
+    char id[CONTACTS_ID_MAX + 1], dup[CONTACTS_ID_MAX + 1];
+    contacts_account_t st;
+    contacts_account_init (&st);
+    int rc;
+    if (s_load_account (ctx, txn, req, d, id, &st, &rc)) {
+        contacts_account_facts_t facts = {s_duplicate (ctx, txn, req, id, dup, sizeof dup)};
+        contacts_account_update (d, &st, req, &facts);
+    }
+    contacts_account_reset (&st);
+    return rc;
+}
+
+static int s_account_archive (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                              dbk_decision_t *d)
+{
+    char id[CONTACTS_ID_MAX + 1];
+    contacts_account_t st;
+    contacts_account_init (&st);
+    int rc;
+    if (s_load_account (ctx, txn, req, d, id, &st, &rc))
+        contacts_account_archive (d, &st, req);
+    contacts_account_reset (&st);
+    return rc;
+}
+
+static int s_contact_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
+{
+    char id[CONTACTS_ID_MAX + 1];
+    if (!s_new_id (ctx, req, d, id))
+        return 0;
+    contacts_contact_t st;
+    contacts_account_t acc;
+    contacts_contact_init (&st);
+    contacts_account_init (&acc);
+    int rc = contacts_model_contact (ctx, txn, id, strlen (id), &st);
+    if (rc == 0 || rc == DBK_ENOTFOUND) {
+        rc = 0;
+        contacts_contact_facts_t facts;
+        s_account_ref (ctx, txn, req, &acc, &facts);
+        contacts_contact_add (d, &st, id, req, &facts);
+    }
+    contacts_account_reset (&acc);
+    contacts_contact_reset (&st);
+    return rc;
+}
+
+typedef enum { S_UPDATE, S_MOVE, S_TRIP } s_contact_op_t;
+
+static int s_contact_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
+                          s_contact_op_t op)
+{
+    char id[CONTACTS_ID_MAX + 1];
+    if (!s_id (req, "id", id))
+        return dbk_decision_reject (d, DBK_EINVAL, "id", "id must name a contact"), 0;
+    contacts_contact_t st;
+    contacts_account_t acc;
+    contacts_contact_init (&st);
+    contacts_account_init (&acc);
+    int rc = contacts_model_contact (ctx, txn, id, strlen (id), &st);
+    if (rc == 0 || rc == DBK_ENOTFOUND) {
+        rc = 0;
+        contacts_contact_facts_t facts;
+        if (op == S_UPDATE)
+            contacts_contact_update (d, &st, req);
+        else if (op == S_TRIP)
+            contacts_contact_trip_add (d, &st, req);
+        else {
+            s_account_ref (ctx, txn, req, &acc, &facts);
+            contacts_contact_move (d, &st, req, &facts);
+        }
+    }
+    contacts_account_reset (&acc);
+    contacts_contact_reset (&st);
+    return rc;
+}
+
+static int s_contact_update (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                             dbk_decision_t *d)
+{
+    return s_contact_cmd (ctx, txn, req, d, S_UPDATE);
+}
+
+static int s_contact_move (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                           dbk_decision_t *d)
+{
+    return s_contact_cmd (ctx, txn, req, d, S_MOVE);
+}
+
+static int s_trip_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
+{
+    return s_contact_cmd (ctx, txn, req, d, S_TRIP);
+}
+
+/*  ---- queries ---- */
+
+static int s_get_raw (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *id, MDB_val *v)
+{
+    MDB_val k = {strlen (id), (void *) id};
+    int rc = mdb_get (txn, dbk_svc_dbi (ctx, db), &k, v);
+    return rc == MDB_NOTFOUND ? DBK_ENOTFOUND : rc ? DBK_EIO : 0;
+}
+
+static int s_account_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char id[CONTACTS_ID_MAX + 1];
+    if (!s_id (req, "id", id))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "id", "id must name an account");
+    MDB_val v;
+    int rc = s_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &v);
+    if (rc == DBK_ENOTFOUND)
+        return dbk_svc_reject (ctx, rc, "id", "no account %s", id);
+    if (rc == 0)
+        dbk_wr_raw (w, v.mv_data, v.mv_size); /* the stored state is one map */
+    return rc;
+}
+
+/*  Paging of the lists: at most `limit` items after the cursor `after`
+    (the `next` of the previous page, an opaque key). */
+static int s_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after)
+{
+    *limit = S_LIST_DEFAULT;
+    const dbk_obj_t *l = dbk_obj_get (req, "limit");
+    if (l && (dbk_obj_u64 (l, limit) || *limit < 1 || *limit > S_LIST_MAX))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d", S_LIST_MAX);
+    const char *s;
+    size_t n;
+    after->mv_size = 0;
+    after->mv_data = NULL;
+    if (!dbk_obj_str (dbk_obj_get (req, "after"), &s, &n) && n > 0) {
+        after->mv_size = n;
+        after->mv_data = (void *) s;
+    }
+    return 0;
+}
+
+/*  Position cur on the first key >= start, or after `after` when given. */
+static int s_seek (MDB_cursor *cur, MDB_val *k, MDB_val *v, const MDB_val *start,
+                   const MDB_val *after)
+{
+    *k = after->mv_size ? *after : *start;
+    int rc = mdb_cursor_get (cur, k, v, k->mv_size ? MDB_SET_RANGE : MDB_FIRST);
+    if (rc == 0 && after->mv_size && k->mv_size == after->mv_size &&
+        memcmp (k->mv_data, after->mv_data, after->mv_size) == 0)
+        rc = mdb_cursor_get (cur, k, v, MDB_NEXT);
+    return rc;
+}
+
+static void s_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
+                           const MDB_val *next)
+{
+    dbk_wr_map (w, 2);
+    dbk_wr_cstr (w, key);
+    dbk_wr_array (w, n);
+    dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
+    dbk_wr_cstr (w, "next");
+    if (next->mv_size)
+        dbk_wr_str (w, next->mv_data, next->mv_size);
+    else
+        dbk_wr_nil (w);
+}
+
+static bool s_match (const dbk_obj_t *m, const char *key, const char *want)
+{
+    return !want || dbk_obj_str_eq (dbk_obj_get (m, key), want);
+}
+
+/*  ACCOUNT_LIST {prefix, type, city, after, limit}: by normalised name
+    prefix through the name index, else every account in id order; type
+    and city filter. */
+static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    uint64_t limit;
+    MDB_val after, k, v, next = {0, NULL};
+    char type[64], city[CONTACTS_SHORT_MAX + 1], prefix[1024] = "";
+    int rc = s_paging (ctx, req, &limit, &after);
+    if (rc)
+        return rc;
+    bool by_type = s_text (req, "type", type, sizeof type);
+    bool by_city = s_text (req, "city", city, sizeof city);
+    const char *p;
+    size_t pn;
+    if (!dbk_obj_str (dbk_obj_get (req, "prefix"), &p, &pn) && pn > 0) {
+        /*  without suffix removal: "ACME Co" must still find "acme..." */
+        char *norm = contacts_normalize_name_with (p, pn, NULL);
+        if (!norm || strlen (norm) >= sizeof prefix) {
+            free (norm);
+            return dbk_svc_reject (ctx, DBK_EINVAL, "prefix", "prefix holds no letters or digits");
+        }
+        snprintf (prefix, sizeof prefix, "%s", norm);
+        free (norm);
+    }
+    bool by_name = prefix[0] != 0;
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, by_name ? CONTACTS_DB_NAMES : CONTACTS_DB_ACCOUNTS),
+                         &cur))
+        return DBK_EIO;
+    dbk_wr_t *items = dbk_wr_new ();
+    uint32_t n = 0;
+    MDB_val start = {strlen (prefix), prefix};
+    rc = items ? 0 : DBK_ENOMEM;
+    for (int r = rc ? 1 : s_seek (cur, &k, &v, &start, &after); r == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (by_name && (k.mv_size < start.mv_size || memcmp (k.mv_data, prefix, start.mv_size)))
+            break;
+        if (n == limit) {
+            next = after; /* placeholder: the last key returned, set below */
+            break;
+        }
+        MDB_val state = v;
+        if (by_name) {
+            const char *bar = memchr (k.mv_data, '|', k.mv_size);
+            char id[CONTACTS_ID_MAX + 1];
+            size_t il = bar ? k.mv_size - (size_t) (bar + 1 - (const char *) k.mv_data) : 0;
+            if (!bar || il > CONTACTS_ID_MAX)
+                continue;
+            memcpy (id, bar + 1, il);
+            id[il] = 0;
+            if (s_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &state))
+                continue;
+        }
+        dbk_doc_t *doc = NULL;
+        if (dbk_doc_parse (state.mv_data, state.mv_size, &doc))
+            continue;
+        const dbk_obj_t *m = dbk_doc_root (doc);
+        if (s_match (m, "type", by_type ? type : NULL) &&
+            s_match (m, "city", by_city ? city : NULL)) {
+            dbk_wr_raw (items, state.mv_data, state.mv_size);
+            n++;
+        }
+        dbk_doc_destroy (&doc);
+        after = k; /* the last key seen: where the next page starts */
+    }
+    mdb_cursor_close (cur);
+    if (rc == 0)
+        s_finish_list (w, "accounts", items, n, &next);
+    dbk_wr_destroy (&items);
+    return rc;
+}
+
+/*  CONTACT_GET {id} -> the contact's state and "trips": its notebook. */
+static int s_contact_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char id[CONTACTS_ID_MAX + 1];
+    if (!s_id (req, "id", id))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "id", "id must name a contact");
+    MDB_val v, k;
+    int rc = s_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &v);
+    if (rc == DBK_ENOTFOUND)
+        return dbk_svc_reject (ctx, rc, "id", "no contact %s", id);
+    dbk_doc_t *doc = NULL;
+    if (rc || dbk_doc_parse (v.mv_data, v.mv_size, &doc))
+        return DBK_EIO;
+    const dbk_obj_t *m = dbk_doc_root (doc);
+    size_t pairs = dbk_obj_len (m);
+    dbk_wr_map (w, (uint32_t) pairs + 1);
+    for (size_t i = 0; i < pairs; i++) {
+        dbk_wr_obj (w, dbk_obj_key_at (m, i));
+        dbk_wr_obj (w, dbk_obj_val_at (m, i));
+    }
+    dbk_doc_destroy (&doc);
+    MDB_cursor *cur;
+    dbk_wr_t *items = dbk_wr_new ();
+    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), &cur)) {
+        dbk_wr_destroy (&items);
+        return DBK_EIO;
+    }
+    uint32_t n = 0;
+    size_t il = strlen (id) + 1; /* id and its NUL */
+    k.mv_size = il;
+    k.mv_data = id;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && k.mv_size == il + 4 && memcmp (k.mv_data, id, il) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT), n++)
+        dbk_wr_raw (items, v.mv_data, v.mv_size);
+    mdb_cursor_close (cur);
+    dbk_wr_cstr (w, "trips");
+    dbk_wr_array (w, n);
+    dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
+    dbk_wr_destroy (&items);
+    return 0;
+}
+
+/*  CONTACT_LIST {account_id, after, limit}: the account's people in id
+    order, from the account_people index. */
+static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char acc[CONTACTS_ID_MAX + 2];
+    if (!s_id (req, "account_id", acc))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "account_id", "account_id must name an account");
+    uint64_t limit;
+    MDB_val after, k, v, next = {0, NULL};
+    int rc = s_paging (ctx, req, &limit, &after);
+    if (rc)
+        return rc;
+    size_t al = strlen (acc) + 1; /* the account and its NUL */
+    MDB_val start = {al, acc};
+    MDB_cursor *cur;
+    dbk_wr_t *items = dbk_wr_new ();
+    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_PEOPLE), &cur)) {
+        dbk_wr_destroy (&items);
+        return DBK_EIO;
+    }
+    uint32_t n = 0;
+    for (int r = s_seek (cur, &k, &v, &start, &after);
+         r == 0 && k.mv_size > al && memcmp (k.mv_data, acc, al) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (n == limit) {
+            next = after;
+            break;
+        }
+        char id[CONTACTS_ID_MAX + 1];
+        size_t il = k.mv_size - al;
+        if (il > CONTACTS_ID_MAX)
+            continue;
+        memcpy (id, (const char *) k.mv_data + al, il);
+        id[il] = 0;
+        MDB_val state;
+        if (s_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) == 0) {
+            dbk_wr_raw (items, state.mv_data, state.mv_size);
+            n++;
+        }
+        after = k;
+    }
+    mdb_cursor_close (cur);
+    s_finish_list (w, "contacts", items, n, &next);
+    dbk_wr_destroy (&items);
+    return 0;
+}
+
+/*  One notebook entry: the trip's payload plus who travels. */
+static void s_notebook_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items, const char *id,
+                              const uint8_t be[4], uint32_t *n)
+{
+    char key[CONTACTS_ID_MAX + 5];
+    size_t il = strlen (id);
+    memcpy (key, id, il + 1);
+    memcpy (key + il + 1, be, 4);
+    MDB_val k = {il + 5, key}, trip, state;
+    dbk_doc_t *t = NULL, *c = NULL;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), &k, &trip) ||
+        s_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) ||
+        dbk_doc_parse (trip.mv_data, trip.mv_size, &t) ||
+        dbk_doc_parse (state.mv_data, state.mv_size, &c)) {
+        dbk_doc_destroy (&t);
+        return;
+    }
+    static const char *const who[] = {"name", "account_id", "title", "phone"};
+    const dbk_obj_t *tm = dbk_doc_root (t), *cm = dbk_doc_root (c);
+    size_t pairs = dbk_obj_len (tm), extra = 0;
+    for (size_t i = 0; i < 4; i++)
+        extra += dbk_obj_get (cm, who[i]) != NULL;
+    dbk_wr_map (items, (uint32_t) (pairs + extra));
+    for (size_t i = 0; i < pairs; i++) {
+        dbk_wr_obj (items, dbk_obj_key_at (tm, i));
+        dbk_wr_obj (items, dbk_obj_val_at (tm, i));
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (dbk_obj_get (cm, who[i])) {
+            dbk_wr_cstr (items, who[i]);
+            dbk_wr_obj (items, dbk_obj_get (cm, who[i]));
+        }
+    (*n)++;
+    dbk_doc_destroy (&t);
+    dbk_doc_destroy (&c);
+}
+
+/*  NOTEBOOK_CITY {city, from, to, limit}: trips in city overlapping
+    [from, to], ordered by their last day. The index is keyed city, last
+    day: seek to the first trip ending on or after `from`, keep those that
+    start by `to`. */
+static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char city[CONTACTS_SHORT_MAX + 1], from[16], to[16];
+    if (!s_text (req, "city", city, sizeof city))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "city", "city is required (at most %d bytes)",
+                               CONTACTS_SHORT_MAX);
+    if (!s_text (req, "from", from, sizeof from) ||
+        !contacts_date_valid (from, strlen (from), false))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "from", "from must be a date YYYY-MM-DD");
+    if (!s_text (req, "to", to, sizeof to) || !contacts_date_valid (to, strlen (to), false))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "to", "to must be a date YYYY-MM-DD");
+    if (strcmp (to, from) < 0)
+        return dbk_svc_reject (ctx, DBK_EINVAL, "to", "to is before from");
+    uint64_t limit = S_LIST_MAX;
+    const dbk_obj_t *l = dbk_obj_get (req, "limit");
+    if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > S_LIST_MAX))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d", S_LIST_MAX);
+    size_t cl = strlen (city), fl = strlen (from);
+    char key[CONTACTS_SHORT_MAX + 32];
+    memcpy (key, city, cl + 1);
+    memcpy (key + cl + 1, from, fl);
+    MDB_val k = {cl + 1 + fl, key}, v;
+    MDB_cursor *cur;
+    dbk_wr_t *items = dbk_wr_new ();
+    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), &cur)) {
+        dbk_wr_destroy (&items);
+        return DBK_EIO;
+    }
+    uint32_t n = 0;
+    bool more = false;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && k.mv_size > cl + 1 && memcmp (k.mv_data, city, cl + 1) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        /*  the trip's first day must be on or before `to` */
+        size_t tl = strlen (to);
+        if (v.mv_size > tl || (v.mv_size == tl && memcmp (v.mv_data, to, tl) > 0) ||
+            (v.mv_size < tl && memcmp (v.mv_data, to, v.mv_size) > 0))
+            continue;
+        const char *rest = (const char *) k.mv_data + cl + 1;
+        size_t rn = k.mv_size - cl - 1;
+        const char *z = memchr (rest, 0, rn); /* after the last day */
+        if (!z || (size_t) (z + 1 - rest) + 5 > rn)
+            continue;
+        const char *cid = z + 1;
+        size_t il = rn - (size_t) (cid - rest) - 5;
+        if (il > CONTACTS_ID_MAX)
+            continue;
+        if (n == limit) {
+            more = true;
+            break;
+        }
+        char id[CONTACTS_ID_MAX + 1];
+        memcpy (id, cid, il);
+        id[il] = 0;
+        s_notebook_entry (ctx, txn, items, id, (const uint8_t *) cid + il + 1, &n);
+    }
+    mdb_cursor_close (cur);
+    dbk_wr_map (w, 2);
+    dbk_wr_cstr (w, "trips");
+    dbk_wr_array (w, n);
+    dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
+    dbk_wr_kv_bool (w, "more", more);
+    dbk_wr_destroy (&items);
+    return 0;
+}
+
+static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
+{
+    MDB_stat a, c, t;
+    if (mdb_stat (txn, dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNTS), &a) ||
+        mdb_stat (txn, dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS), &c) ||
+        mdb_stat (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), &t))
+        return DBK_EIO;
+    dbk_wr_map (w, 3);
+    dbk_wr_kv_u64 (w, "accounts", a.ms_entries);
+    dbk_wr_kv_u64 (w, "contacts", c.ms_entries);
+    dbk_wr_kv_u64 (w, "trips", t.ms_entries);
+    return 0;
+}
+
+static const char *const s_categories[] = {"account", "contact", NULL};
+static const dbk_svc_command_t s_commands[] = {{"ACCOUNT_REGISTER", s_account_register},
+                                               {"ACCOUNT_UPDATE", s_account_update},
+                                               {"ACCOUNT_ARCHIVE", s_account_archive},
+                                               {"CONTACT_ADD", s_contact_add},
+                                               {"CONTACT_UPDATE", s_contact_update},
+                                               {"CONTACT_MOVE", s_contact_move},
+                                               {"TRIP_ADD", s_trip_add},
+                                               {NULL, NULL}};
+static const dbk_svc_query_t s_queries[] = {
+    {"ACCOUNT_GET", s_account_get},     {"ACCOUNT_LIST", s_account_list},
+    {"CONTACT_GET", s_contact_get},     {"CONTACT_LIST", s_contact_list},
+    {"NOTEBOOK_CITY", s_notebook_city}, {NULL, NULL}};
+
+const dbk_service_def_t contacts_def = {.name = "contacts",
+                                        .dbs = contacts_model_dbs,
+                                        .categories = s_categories,
+                                        .commands = s_commands,
+                                        .queries = s_queries,
+                                        .project = contacts_model_project,
+                                        .status = s_status};
+
+void contacts_server (zsock_t *pipe, void *args)
+{
+    dbk_service_run (pipe, &contacts_def, args);
+}

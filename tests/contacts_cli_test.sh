@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# dealbook account / contact end to end: the CLI against real
+# dealbook-eventlog and dealbook-contacts processes (ipc endpoints in a temp
+# dir): output, --json, error lines naming the field, exit codes
+# (0 done, 1 usage, 2 rejected, 3 duplicate, 4 unreachable).
+set -euo pipefail
+BIN=${DBK_BIN_DIR:?}
+dir=$(mktemp -d /tmp/dbk-contacts-cli-XXXXXX)
+log_pid= svc_pid=
+cleanup() {
+    # a clean stop (SIGTERM), waited for so that no "Killed" line follows
+    for p in $svc_pid $log_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+export DEALBOOK_DATA_DIR=$dir DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
+       DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_CONTACTS_ENDPOINT=ipc://$dir/contacts.sock \
+       DEALBOOK_HEARTBEAT_MS=100 DEALBOOK_TIMEOUT_MS=3000
+db() { "$BIN/dealbook" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+expect_rc() { # expect_rc CODE cmd...
+    local want=$1; shift
+    set +e; "$@" >"$dir/out" 2>"$dir/err"; local rc=$?; set -e
+    [ "$rc" -eq "$want" ] || { cat "$dir/out" "$dir/err"; fail "'$*' exited $rc, wanted $want"; }
+}
+
+# nothing listens yet: unreachable, exit 4
+DEALBOOK_TIMEOUT_MS=200 expect_rc 4 db account list
+grep -q 'unreachable' "$dir/err" || fail "unreachable message: $(cat "$dir/err")"
+
+"$BIN/dealbook-eventlog" 2>"$dir/log.err" &
+log_pid=$!
+"$BIN/dealbook-contacts" 2>"$dir/contacts.err" &
+svc_pid=$!
+# wait for both (no fixed sleep: retry until they answer)
+for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; done
+for _ in $(seq 1 100); do db account list >/dev/null 2>&1 && break; done
+db account list >/dev/null || fail "contacts service did not start"
+
+expect_rc 0 db help account
+grep -q 'account <verb>' "$dir/out" || fail "help account"
+expect_rc 0 db help contact
+grep -q 'notebook' "$dir/out" || fail "help contact"
+
+expect_rc 0 db account add '上海建工集团有限公司' --type general_contractor --city 上海
+acc=$(awk '{print $2}' "$dir/out")
+[ -n "$acc" ] || fail "account add prints its id: $(cat "$dir/out")"
+expect_rc 3 db account add '上海建工集团' --type owner
+grep -q "DUPLICATE: name: .*$acc" "$dir/err" || fail "duplicate names the account: $(cat "$dir/err")"
+expect_rc 0 db account add '上海建工集团' --type owner --force --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["id"])==20 and d["events"]==1, d' "$dir/out"
+expect_rc 2 db account add 'Nameless' --type spaceship
+grep -q 'INVALID: type' "$dir/err" || fail "bad type names the field: $(cat "$dir/err")"
+expect_rc 1 db account add --type owner
+expect_rc 1 db account add X --type owner --colour blue
+expect_rc 1 db account frobnicate
+
+expect_rc 0 db account show "$acc"
+grep -q '^name  *上海建工集团有限公司$' "$dir/out" || fail "show: $(cat "$dir/out")"
+grep -qE '^(v|rid|ok) ' "$dir/out" && fail "show prints the envelope: $(cat "$dir/out")"
+expect_rc 0 db account show "$acc" --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["city"]=="上海" and "rid" not in d, d' "$dir/out"
+expect_rc 2 db account show nosuch
+grep -q 'NOT_FOUND: id' "$dir/err" || fail "unknown account: $(cat "$dir/err")"
+expect_rc 0 db account list --type general_contractor
+[ "$(wc -l <"$dir/out")" -eq 2 ] && head -1 "$dir/out" | grep -q '^ID  *NAME  *TYPE' || fail "list: $(cat "$dir/out")"
+expect_rc 0 db account list --prefix 上海 --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["accounts"])==2, d' "$dir/out"
+
+expect_rc 0 db contact add 王伟 --account "$acc" --title 总工 --influence 4 --phone '+86 21 5555'
+ct=$(awk '{print $2}' "$dir/out")
+expect_rc 2 db contact add 李娜 --account "$acc" --influence 9
+grep -q 'INVALID: influence' "$dir/err" || fail "influence: $(cat "$dir/err")"
+expect_rc 2 db contact add 李娜 --account ghost
+grep -q 'NOT_FOUND: account_id' "$dir/err" || fail "unknown account: $(cat "$dir/err")"
+expect_rc 1 db contact add 李娜
+expect_rc 0 db contact list --account "$acc"
+grep -q "$ct  *王伟  *总工" "$dir/out" || fail "contact list: $(cat "$dir/out")"
+
+expect_rc 0 db contact trip add "$ct" --from 2026-03-10 --to 2026-03-12 --city 北京 --hotel 国贸大酒店
+expect_rc 2 db contact trip add "$ct" --from 2026-03-10 --to 2026-03-01 --city 北京
+grep -q 'INVALID: to' "$dir/err" || fail "bad dates: $(cat "$dir/err")"
+expect_rc 0 db contact notebook --city 北京 --from 2026-03-11 --to 2026-03-20
+grep -q "2026-03-10  *2026-03-12  *北京  *$ct  *王伟" "$dir/out" || fail "notebook: $(cat "$dir/out")"
+expect_rc 0 db contact notebook --city 北京 --from 2026-04-01 --to 2026-04-20 --json
+grep -q '"trips":\[\]' "$dir/out" || fail "notebook outside the dates: $(cat "$dir/out")"
+expect_rc 0 db contact show "$ct"
+grep -q '国贸大酒店' "$dir/out" && grep -q '^title  *总工$' "$dir/out" || fail "contact show: $(cat "$dir/out")"
+
+expect_rc 0 db contact update "$ct" --title 院长 --phone ''
+grep -q "contact $ct updated" "$dir/out" || fail "contact update: $(cat "$dir/out")"
+expect_rc 0 db contact update "$ct" --title 院长
+grep -q "unchanged" "$dir/out" || fail "same title: $(cat "$dir/out")"
+expect_rc 1 db contact update "$ct" --account "$acc"
+expect_rc 0 db contact show "$ct" --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["title"]=="院长" and "phone" not in d and len(d["trips"])==1, d' "$dir/out"
+expect_rc 0 db account update "$acc" --city 苏州 --region 华东
+expect_rc 0 db account list --city 苏州
+grep -q "$acc" "$dir/out" || fail "account update: $(cat "$dir/out")"
+expect_rc 0 db account add 'Beta Design' --type design_institute
+acc2=$(awk '{print $2}' "$dir/out")
+expect_rc 0 db contact move "$ct" --to "$acc2"
+expect_rc 0 db contact list --account "$acc2" --json
+grep -q "\"id\":\"$ct\"" "$dir/out" || fail "moved: $(cat "$dir/out")"
+expect_rc 0 db account archive "$acc2"
+expect_rc 2 db account archive "$acc2"
+grep -q 'REJECTED: id' "$dir/err" || fail "archive twice: $(cat "$dir/err")"
+expect_rc 2 db contact add 赵敏 --account "$acc2"
+grep -q 'REJECTED: account_id' "$dir/err" || fail "archived account: $(cat "$dir/err")"
+# what a person sees (kept in the log of the run)
+db account list
+db contact notebook --city 北京 --from 2026-03-01 --to 2026-03-31
+echo "contacts cli: ok"

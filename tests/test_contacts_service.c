@@ -1,0 +1,403 @@
+/*  test_contacts_service.c - the contacts service (contacts_server.h)
+    through its real ROUTER, as an actor in the test process, against a
+    real dealbook-eventlog process. */
+#include "support/testlib.h"
+
+#include "contacts_server.h"
+
+#include "dealbook/dbk_config.h"
+#include "dealbook/dbk_logging.h"
+#include "dealbook/dbk_service.h"
+
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <string.h>
+
+static tl_log_t s_log;
+static char *s_dir;
+static zactor_t *s_svc;
+static char s_ep[600];
+static dbk_config_t s_cfg;
+static dbk_client_t *s_c;
+
+static void s_start (void)
+{
+    cr_assert_eq (dbk_config_load (&s_cfg, NULL), 0);
+    snprintf (s_cfg.data_dir, sizeof s_cfg.data_dir, "%s", s_dir);
+    memcpy (s_cfg.log_endpoint, s_log.log_ep, strlen (s_log.log_ep) + 1);
+    memcpy (s_cfg.pub_endpoint, s_log.pub_ep, strlen (s_log.pub_ep) + 1);
+    snprintf (s_cfg.contacts_endpoint, sizeof s_cfg.contacts_endpoint, "ipc://%s/contacts.ipc",
+              s_dir);
+    s_cfg.timeout_ms = 3000;
+    s_cfg.durable = false;
+    s_cfg.log_level = DBK_LOG_ERROR;
+    s_svc = zactor_new (contacts_server, &s_cfg);
+    cr_assert_not_null (s_svc);
+    char *ready = zstr_recv (s_svc);
+    cr_assert (ready && streq (ready, "READY"), "service did not start: %s", ready);
+    zstr_free (&ready);
+    snprintf (s_ep, sizeof s_ep, "%s", s_cfg.contacts_endpoint);
+    s_c = dbk_client_new (s_ep, 5000);
+    cr_assert_not_null (s_c);
+}
+
+static void s_stop (void)
+{
+    dbk_client_destroy (&s_c);
+    zactor_destroy (&s_svc);
+}
+
+static void s_init (void)
+{
+    cr_assert_eq (tl_log_start (&s_log, false, NULL), 0, "the eventlog did not start");
+    s_dir = tl_tmpdir ("contacts");
+    cr_assert_not_null (s_dir);
+    s_start ();
+}
+
+static void s_fini (void)
+{
+    s_stop ();
+    tl_log_cleanup (&s_log);
+    if (s_dir) {
+        tl_rmtree (s_dir);
+        free (s_dir);
+        s_dir = NULL;
+    }
+}
+
+/*  A request: op, then key / value string pairs, NULL-terminated. A key
+    "force" sends true. Commands (cmd_id not NULL, or fresh when is_cmd)
+    carry cmd and actor. Returns the DBK code, *reply_p the reply. */
+static int s_req (const char *op, bool is_cmd, const uint8_t *cmd_id, dbk_doc_t **reply_p, ...)
+{
+    va_list ap;
+    uint32_t n = is_cmd ? 2 : 0;
+    va_start (ap, reply_p);
+    while (va_arg (ap, const char *)) {
+        va_arg (ap, const char *);
+        n++;
+    }
+    va_end (ap);
+    dbk_wr_t *w = dbk_client_begin (s_c, op, n);
+    if (is_cmd) {
+        uint8_t fresh[DBK_ID_SIZE];
+        if (!cmd_id) {
+            dbk_uuid_v7 (fresh);
+            cmd_id = fresh;
+        }
+        dbk_wr_cstr (w, "cmd");
+        dbk_wr_bin (w, cmd_id, DBK_ID_SIZE);
+        dbk_wr_kv_cstr (w, "actor", "user:ann");
+    }
+    va_start (ap, reply_p);
+    const char *k;
+    while ((k = va_arg (ap, const char *))) {
+        const char *v = va_arg (ap, const char *);
+        if (streq (k, "force"))
+            dbk_wr_kv_bool (w, k, true);
+        else
+            dbk_wr_kv_cstr (w, k, v);
+    }
+    va_end (ap);
+    dbk_doc_t *reply = NULL;
+    int rc = dbk_client_call (s_c, &reply);
+    if (reply_p)
+        *reply_p = reply;
+    else
+        dbk_doc_destroy (&reply);
+    return rc;
+}
+
+static const char *s_str (const dbk_obj_t *m, const char *key, char *buf, size_t bufsz)
+{
+    const char *s = "";
+    size_t n = 0;
+    dbk_obj_str (dbk_obj_get (m, key), &s, &n);
+    snprintf (buf, bufsz, "%.*s", (int) n, s);
+    return buf;
+}
+
+static const char *s_rstr (dbk_doc_t *doc, const char *key, char *buf, size_t bufsz)
+{
+    return s_str (dbk_doc_root (doc), key, buf, bufsz);
+}
+
+/*  Register an account with its id chosen by the test. */
+static void s_account (const char *id, const char *name, const char *type)
+{
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, NULL, NULL, "id", id, "name", name, "type", type,
+                         "city", "上海", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+}
+
+static void s_contact (const char *id, const char *name, const char *account)
+{
+    cr_assert_eq (s_req ("CONTACT_ADD", true, NULL, NULL, "id", id, "name", name, "account_id",
+                         account, NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+}
+
+static void s_trip (const char *id, const char *city, const char *from, const char *to)
+{
+    cr_assert_eq (
+        s_req ("TRIP_ADD", true, NULL, NULL, "id", id, "city", city, "from", from, "to", to, NULL),
+        0, "%s", dbk_client_errmsg (s_c));
+}
+
+/*  The contact ids NOTEBOOK_CITY answers, space-separated, into out. */
+static const char *s_notebook (const char *city, const char *from, const char *to, char *out,
+                               size_t outsz)
+{
+    dbk_doc_t *r;
+    cr_assert_eq (
+        s_req ("NOTEBOOK_CITY", false, NULL, &r, "city", city, "from", from, "to", to, NULL), 0,
+        "%s", dbk_client_errmsg (s_c));
+    const dbk_obj_t *trips = dbk_obj_get (dbk_doc_root (r), "trips");
+    out[0] = 0;
+    for (size_t i = 0; i < dbk_obj_len (trips); i++) {
+        char id[80];
+        s_str (dbk_obj_at (trips, i), "id", id, sizeof id);
+        snprintf (out + strlen (out), outsz - strlen (out), "%s%s", i ? " " : "", id);
+    }
+    dbk_doc_destroy (&r);
+    return out;
+}
+
+static int64_t s_head (void)
+{
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 5000);
+    int64_t h = tl_head (lc);
+    dbk_client_destroy (&lc);
+    return h;
+}
+
+TestSuite (contacts_service, .init = s_init, .fini = s_fini, .timeout = 60);
+
+Test (contacts_service, registered_account_is_seen_by_the_next_query)
+{
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, NULL, &r, "name", "上海建工集团有限公司", "type",
+                         "general_contractor", "city", "上海", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_LIST", false, NULL, &r, "prefix", "上海建工", NULL), 0);
+    const dbk_obj_t *list = dbk_obj_get (dbk_doc_root (r), "accounts");
+    cr_assert_eq (dbk_obj_len (list), 1);
+    char id[80], buf[200];
+    s_str (dbk_obj_at (list, 0), "id", id, sizeof id);
+    cr_assert_str_eq (s_str (dbk_obj_at (list, 0), "type", buf, sizeof buf), "general_contractor");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", id, NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "name", buf, sizeof buf), "上海建工集团有限公司");
+    cr_assert_str_eq (s_rstr (r, "status", buf, sizeof buf), "active");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "nope", NULL), DBK_ENOTFOUND);
+    dbk_doc_destroy (&r);
+    /*  filters: by type and by city */
+    cr_assert_eq (s_req ("ACCOUNT_LIST", false, NULL, &r, "type", "owner", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "accounts")), 0);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_LIST", false, NULL, &r, "city", "上海", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "accounts")), 1);
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, duplicate_name_is_refused_naming_the_existing_account_unless_forced)
+{
+    s_account ("acme", "ACME Co., Ltd.", "owner");
+    int64_t head = s_head ();
+    dbk_doc_t *r;
+    cr_assert_eq (
+        s_req ("ACCOUNT_REGISTER", true, NULL, &r, "name", "ａｃｍｅ", "type", "owner", NULL),
+        DBK_EDUPLICATE);
+    char buf[300];
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "name");
+    cr_assert (strstr (dbk_client_errmsg (s_c), "acme"), "%s", dbk_client_errmsg (s_c));
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_head (), head, "a refused command appended");
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, NULL, NULL, "id", "acme2", "name", "ACME",
+                         "type", "owner", "force", "", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "acme2", NULL), 0);
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, contact_needs_a_known_active_account)
+{
+    int64_t head = s_head ();
+    dbk_doc_t *r;
+    char buf[100];
+    cr_assert_eq (
+        s_req ("CONTACT_ADD", true, NULL, &r, "name", "王伟", "account_id", "ghost", NULL),
+        DBK_ENOTFOUND);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "account_id");
+    dbk_doc_destroy (&r);
+    s_account ("gone", "Gone Ltd", "owner");
+    cr_assert_eq (s_req ("ACCOUNT_ARCHIVE", true, NULL, NULL, "id", "gone", NULL), 0);
+    cr_assert_eq (s_req ("CONTACT_ADD", true, NULL, &r, "name", "王伟", "account_id", "gone", NULL),
+                  DBK_EREJECTED);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "account_id");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_head (), head + 2, "only the account's two events were appended");
+    /*  archiving again is refused too */
+    cr_assert_eq (s_req ("ACCOUNT_ARCHIVE", true, NULL, NULL, "id", "gone", NULL), DBK_EREJECTED);
+}
+
+Test (contacts_service, contacts_move_and_list_by_account)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_account ("a2", "Beta Build", "general_contractor");
+    s_contact ("c1", "李娜", "a1");
+    s_contact ("c2", "张伟", "a1");
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("CONTACT_LIST", false, NULL, &r, "account_id", "a1", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "contacts")), 2);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("CONTACT_MOVE", true, NULL, NULL, "id", "c1", "account_id", "a2", NULL), 0,
+                  "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_req ("CONTACT_LIST", false, NULL, &r, "account_id", "a1", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "contacts")), 1);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c1", NULL), 0);
+    char buf[100];
+    cr_assert_str_eq (s_rstr (r, "account_id", buf, sizeof buf), "a2");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("CONTACT_UPDATE", true, NULL, NULL, "id", "c2", "title", "总工", NULL), 0,
+                  "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c2", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "title", buf, sizeof buf), "总工");
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, notebook_finds_trips_overlapping_the_dates_in_the_city)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_contact ("c1", "李娜", "a1");
+    s_contact ("c2", "张伟", "a1");
+    s_contact ("c3", "赵敏", "a1");
+    s_trip ("c1", "北京", "2026-03-10", "2026-03-12");
+    s_trip ("c2", "上海", "2026-03-11", "2026-03-11"); /* another city */
+    s_trip ("c3", "北京", "2026-04-01", "2026-04-03"); /* other dates  */
+    s_trip ("c2", "北京", "2026-03-01", "2026-03-10"); /* ends on the first day */
+    char out[200];
+    cr_assert_str_eq (s_notebook ("北京", "2026-03-10", "2026-03-20", out, sizeof out), "c2 c1");
+    cr_assert_str_eq (s_notebook ("北京", "2026-03-11", "2026-03-31", out, sizeof out), "c1");
+    cr_assert_str_eq (s_notebook ("北京", "2026-04-03", "2026-04-30", out, sizeof out), "c3");
+    cr_assert_str_eq (s_notebook ("广州", "2026-01-01", "2026-12-31", out, sizeof out), "");
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c2", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "trips")), 2);
+    dbk_doc_destroy (&r);
+    char buf[100];
+    cr_assert_eq (s_req ("NOTEBOOK_CITY", false, NULL, &r, "city", "北京", "from", "2026-13-01",
+                         "to", "2026-03-01", NULL),
+                  DBK_EINVAL);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "from");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("TRIP_ADD", true, NULL, &r, "id", "c1", "city", "北京", "from",
+                         "2026-03-10", "to", "2026-03-01", NULL),
+                  DBK_EINVAL);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "to");
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, retried_command_id_appends_nothing)
+{
+    uint8_t cmd[DBK_ID_SIZE];
+    dbk_uuid_v7 (cmd);
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, cmd, &r, "name", "Gamma", "type", "owner", NULL),
+                  0);
+    dbk_doc_destroy (&r);
+    int64_t head = s_head ();
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, cmd, &r, "name", "Gamma", "type", "owner", NULL),
+                  0);
+    bool dup = false;
+    dbk_obj_bool (dbk_obj_get (dbk_doc_root (r), "duplicate"), &dup);
+    cr_assert (dup);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_head (), head);
+    cr_assert_eq (s_req ("ACCOUNT_LIST", false, NULL, &r, NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "accounts")), 1);
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, a_deleted_read_model_is_rebuilt_from_the_log)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_contact ("c1", "李娜", "a1");
+    s_trip ("c1", "北京", "2026-03-10", "2026-03-12");
+    cr_assert_eq (s_req ("ACCOUNT_UPDATE", true, NULL, NULL, "id", "a1", "name", "Alpha Two", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    s_stop ();
+    char path[700];
+    snprintf (path, sizeof path, "%s/contacts", s_dir);
+    tl_rmtree (path);
+    s_start ();
+    /*  a command waits for the replay, so after it every query is current */
+    cr_assert_eq (
+        s_req ("ACCOUNT_REGISTER", true, NULL, NULL, "name", "Delta", "type", "owner", NULL), 0,
+        "%s", dbk_client_errmsg (s_c));
+    char out[200], buf[100];
+    cr_assert_str_eq (s_notebook ("北京", "2026-03-01", "2026-03-31", out, sizeof out), "c1");
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "a1", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "name", buf, sizeof buf), "Alpha Two");
+    dbk_doc_destroy (&r);
+    /*  the old name is free again, the new one taken */
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, NULL, NULL, "name", "Alpha Two Ltd", "type",
+                         "owner", NULL),
+                  DBK_EDUPLICATE);
+    cr_assert_eq (
+        s_req ("ACCOUNT_REGISTER", true, NULL, NULL, "name", "Alpha Design", "type", "owner", NULL),
+        0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_req ("CONTACT_LIST", false, NULL, &r, "account_id", "a1", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "contacts")), 1);
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, new_id_comes_from_the_request_or_the_command_id)
+{
+    uint8_t cmd[DBK_ID_SIZE];
+    dbk_uuid_v7 (cmd);
+    cr_assert_eq (
+        s_req ("ACCOUNT_REGISTER", true, cmd, NULL, "name", "Epsilon", "type", "owner", NULL), 0,
+        "%s", dbk_client_errmsg (s_c));
+    char id[21];
+    dbk_hex (cmd, 6, id);
+    dbk_hex (cmd + 12, 4, id + 12);
+    id[20] = 0;
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", id, NULL), 0, "%s",
+                  dbk_client_errmsg (s_c));
+    dbk_doc_destroy (&r);
+    char big[80], buf[20];
+    memset (big, 'a', 70);
+    big[70] = 0;
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, NULL, &r, "id", big, "name", "Zeta", "type",
+                         "owner", NULL),
+                  DBK_EINVAL);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "id");
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, a_hand_appended_event_lacking_fields_does_not_stop_the_read_model)
+{
+    /*  {"n": 1, "note": "x"}: an account.registered without id or name */
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "account.registered", 1, "x", buf);
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 5000);
+    cr_assert_eq (dbk_client_append (lc, "account-bogus", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL),
+                  0, "%s", dbk_client_errmsg (lc));
+    dbk_client_destroy (&lc);
+    dbk_wr_destroy (&buf);
+    /*  the command waits until the read model passed that event */
+    s_account ("a9", "Eta", "owner");
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "a9", NULL), 0);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "bogus", NULL), DBK_ENOTFOUND);
+    dbk_doc_destroy (&r);
+}
