@@ -63,6 +63,9 @@ int cli_u64 (const char *s, uint64_t *out);
 
 /*  Verbs of the "log" noun. */
 int cli_log (cli_t *cli, const char *verb);
+
+/*  dealbook status: every service's STATUS (cli_status.c). */
+int cli_status (cli_t *cli);
 void cli_log_help (void);
 
 /*  Nouns of the contacts service (cli_contacts.c). */

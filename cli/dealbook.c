@@ -104,7 +104,8 @@ static void s_help (void)
             "  account   accounts: add, update, show, list, archive\n"
             "  contact   contacts: add, update, show, list, move, trip add,\n"
             "            notebook\n"
-            "  status    every service's STATUS (for now: the event log)\n"
+            "  status    every service's STATUS: up, seq applied, head, lag (exit 4 if one\n"
+            "            does not answer)\n"
             "  help      dealbook help <noun>\n\n"
             "common flags (each also an environment variable):\n");
     dbk_config_print_usage (stdout);
@@ -195,7 +196,7 @@ int main (int argc, char **argv)
     if (strcmp (noun, "status") == 0) {
         if (verb)
             cli.args[cli.nargs++] = verb;
-        return cli_log (&cli, "status");
+        return cli_status (&cli);
     }
     return cli_fail (CLI_USAGE, "unknown noun '%s' (try: dealbook help)", noun);
 }

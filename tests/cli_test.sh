@@ -77,9 +77,16 @@ wait $tail_pid || fail "tail exited non-zero: $(cat "$dir/tail.err")"
 awk -F'"seq":' '{split($2,a,","); print a[1]}' "$dir/tail" | tr '\n' ' ' | grep -q '^1 2 3 4 5 $' \
     || fail "tail order: $(cat "$dir/tail")"
 
+expect_rc 0 db status --services eventlog
+grep -qE '^eventlog +up ' "$dir/out" || fail "status table: $(cat "$dir/out")"
+expect_rc 0 db status --services eventlog --json
+grep -q '"seq_applied": *5' "$dir/out" || fail "status json: $(cat "$dir/out")"
+expect_rc 1 db status --services nosuch
 expect_rc 0 db help log
 expect_rc 0 db log append --help
 kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db log status
 grep -q 'unreachable' "$dir/err" || fail "unreachable message"
+DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db status --services eventlog
+grep -qE '^eventlog +unreachable' "$dir/out" || fail "status must show the log unreachable"
 echo "cli: all checks passed"

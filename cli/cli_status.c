@@ -1,0 +1,127 @@
+/*  cli_status.c - dealbook status: every service's STATUS in one table.
+
+    Each service is asked with a short timeout, one after the other; a
+    service that does not answer is shown as unreachable and makes the
+    exit code 4, so that a healthcheck can use the command as it is.
+*/
+#include "cli.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;     /* service name                 */
+    const char *endpoint; /* its ROUTER                   */
+} s_service_t;
+
+/*  The services this build has; --services chooses among all five. */
+#define S_DEFAULT_SERVICES "eventlog,contacts"
+
+static const char *s_endpoint (const cli_t *cli, const char *name)
+{
+    const dbk_config_t *c = &cli->cfg;
+    if (strcmp (name, "eventlog") == 0 || strcmp (name, "log") == 0)
+        return c->log_endpoint;
+    if (strcmp (name, "contacts") == 0)
+        return c->contacts_endpoint;
+    if (strcmp (name, "opportunities") == 0)
+        return c->opportunities_endpoint;
+    if (strcmp (name, "bidding") == 0)
+        return c->bidding_endpoint;
+    if (strcmp (name, "forecasting") == 0)
+        return c->forecasting_endpoint;
+    return NULL;
+}
+
+/*  STATUS of one service as JSON (with "service", "endpoint", "state"). */
+static json_t *s_ask (const char *name, const char *endpoint, int timeout_ms)
+{
+    json_t *row = NULL;
+    dbk_client_t *c = dbk_client_new (endpoint, timeout_ms);
+    dbk_doc_t *reply = NULL;
+    int rc = DBK_ETIMEOUT;
+    if (c) {
+        dbk_client_begin (c, "STATUS", 0);
+        rc = dbk_client_call (c, &reply);
+    }
+    if (rc == 0)
+        row = dbk_json_from_obj (dbk_doc_root (reply));
+    if (!row)
+        row = json_object ();
+    json_object_del (row, "v");
+    json_object_del (row, "rid");
+    json_object_del (row, "ok");
+    json_object_set_new (row, "service", json_string (name));
+    json_object_set_new (row, "endpoint", json_string (endpoint));
+    json_object_set_new (row, "state", json_string (rc == 0 ? "up" : "unreachable"));
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&c);
+    return row;
+}
+
+static json_int_t s_int (const json_t *row, const char *key)
+{
+    const json_t *v = json_object_get (row, key);
+    return json_is_integer (v) ? json_integer_value (v) : -1;
+}
+
+static void s_cell (json_int_t v)
+{
+    if (v < 0)
+        printf (" %12s", "-");
+    else
+        printf (" %12lld", (long long) v);
+}
+
+int cli_status (cli_t *cli)
+{
+    if (cli->help || cli->nargs > 0) {
+        printf ("usage: dealbook status [--services eventlog,contacts,...] [--json]\n"
+                "  every service's STATUS: up or unreachable, version, seq applied, head, lag.\n"
+                "  Exit 0 when all answer, 4 when one does not (for healthchecks).\n"
+                "  --services: any of eventlog, contacts, opportunities, bidding, forecasting\n"
+                "  (default " S_DEFAULT_SERVICES ")\n"
+                "example: dealbook status --services eventlog\n");
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    const char *list = cli_flag (cli, "--services");
+    char names[256];
+    snprintf (names, sizeof names, "%s", list ? list : S_DEFAULT_SERVICES);
+    int timeout = cli->cfg.timeout_ms < 2000 ? cli->cfg.timeout_ms : 2000;
+    json_t *rows = json_array ();
+    bool all_up = true;
+    char *save = NULL;
+    for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
+        const char *ep = s_endpoint (cli, n);
+        if (!ep) {
+            json_decref (rows);
+            return cli_fail (CLI_USAGE, "--services: unknown service '%s'", n);
+        }
+        json_t *row = s_ask (n, ep, timeout);
+        all_up &= strcmp (json_string_value (json_object_get (row, "state")), "up") == 0;
+        json_array_append_new (rows, row);
+    }
+    if (cli->json)
+        cli_print_json (rows);
+    else {
+        printf ("%-14s %-12s %-8s %12s %12s %12s  %s\n", "SERVICE", "STATE", "VERSION",
+                "SEQ_APPLIED", "HEAD", "LAG", "ENDPOINT");
+        size_t i;
+        json_t *row;
+        json_array_foreach (rows, i, row)
+        {
+            const char *ver = json_string_value (json_object_get (row, "version"));
+            printf ("%-14s %-12s %-8s", json_string_value (json_object_get (row, "service")),
+                    json_string_value (json_object_get (row, "state")), ver ? ver : "-");
+            s_cell (s_int (row, "seq_applied"));
+            s_cell (s_int (row, "head"));
+            s_cell (s_int (row, "lag"));
+            printf ("  %s\n", json_string_value (json_object_get (row, "endpoint")));
+        }
+        json_decref (rows);
+    }
+    return all_up ? CLI_OK : CLI_UNREACHABLE;
+}
