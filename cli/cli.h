@@ -74,4 +74,11 @@ int cli_contact (cli_t *cli, const char *verb);
 void cli_account_help (void);
 void cli_contact_help (void);
 
+/*  Nouns of the contacts service's competitors and activities
+    (cli_market.c). */
+int cli_competitor (cli_t *cli, const char *verb);
+int cli_activity (cli_t *cli, const char *verb);
+void cli_competitor_help (void);
+void cli_activity_help (void);
+
 #endif

@@ -2,6 +2,7 @@
     dealbook contact add|show|list|move|trip add|notebook, talking to the
     contacts service (docs/protocol.md "Contacts service"). */
 #include "cli.h"
+#include "cli_contacts.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
@@ -27,7 +28,10 @@ void cli_account_help (void)
             "      change fields (an empty value clears an optional one)\n"
             "  show ID                   every field of an account\n"
             "  list [--prefix P] [--type T] [--city C] [--limit N] [--after CURSOR]\n"
-            "  archive ID [--reason R]   read-only from now on: takes no new contacts\n\n"
+            "  archive ID [--reason R]   read-only from now on: takes no new contacts\n"
+            "  merge ID --into SURVIVOR [--reason R]\n"
+            "      ID is the same organisation as SURVIVOR: ID becomes read-only and\n"
+            "      answers with merged_into; new contacts go to SURVIVOR\n\n"
             "  --contacts-endpoint EP (DEALBOOK_CONTACTS_ENDPOINT), --actor WHO, --json\n");
 }
 
@@ -48,6 +52,10 @@ void cli_contact_help (void)
         "      [--transport T] [--purpose P]\n"
         "  notebook --city C --from YYYY-MM-DD --to YYYY-MM-DD\n"
         "      who is in city C between the dates\n"
+        "  notebook --untouched N [--as-of YYYY-MM-DD]\n"
+        "      contacts no activity touched for N days (never: LAST ACTIVITY empty)\n"
+        "  notebook --birthdays N [--as-of YYYY-MM-DD]\n"
+        "      contacts whose birthday falls today or in the next N days\n"
         "      example: dealbook contact notebook --city 北京 --from 2026-03-10 --to "
         "2026-03-20\n\n"
         "  --contacts-endpoint EP (DEALBOOK_CONTACTS_ENDPOINT), --actor WHO, --json\n");
@@ -55,27 +63,9 @@ void cli_contact_help (void)
 
 /*  ---- requests ---- */
 
-typedef enum { F_STR, F_INT, F_BOOL } s_kind_t;
-
-/*  A flag the verb accepts and the request key it becomes. */
-typedef struct {
-    const char *flag;
-    const char *key;
-    s_kind_t kind;
-} s_flag_t;
-
-#define S_MAX_PAIRS 24
-
-typedef struct {
-    const char *key[S_MAX_PAIRS];
-    const char *val[S_MAX_PAIRS];
-    s_kind_t kind[S_MAX_PAIRS];
-    int n;
-} s_req_t;
-
-static void s_add (s_req_t *r, const char *key, const char *val, s_kind_t kind)
+void cli_req_add (cli_req_t *r, const char *key, const char *val, cli_kind_t kind)
 {
-    if (r->n < S_MAX_PAIRS) {
+    if (r->n < CLI_MAX_PAIRS) {
         r->key[r->n] = key;
         r->val[r->n] = val;
         r->kind[r->n++] = kind;
@@ -83,17 +73,17 @@ static void s_add (s_req_t *r, const char *key, const char *val, s_kind_t kind)
 }
 
 /*  Take the verb's flags into r; an unknown flag is a usage error. */
-static int s_flags (const cli_t *cli, const char *what, const s_flag_t *allowed, s_req_t *r)
+int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allowed, cli_req_t *r)
 {
     for (int i = 0; i < cli->nflags; i++) {
-        const s_flag_t *f = allowed;
+        const cli_flagdef_t *f = allowed;
         while (f->flag && strcmp (f->flag, cli->flag[i]) != 0)
             f++;
         if (!f->flag)
-            return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %s)", what,
-                             cli->flag[i], strncmp (what, "account", 7) ? "contact" : "account");
+            return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %.*s)", what,
+                             cli->flag[i], (int) strcspn (what, " "), what);
         if (f->key)
-            s_add (r, f->key, cli->value[i] ? cli->value[i] : "", f->kind);
+            cli_req_add (r, f->key, cli->value[i] ? cli->value[i] : "", f->kind);
     }
     return 0;
 }
@@ -121,10 +111,25 @@ static int s_failed (const cli_t *cli, const char *what, int rc, dbk_client_t *c
                      *msg ? ": " : "", msg);
 }
 
+/*  "a,b, c" as the array ["a", "b", "c"]; "" as []: the server trims and
+    checks each id. */
+static void s_list (dbk_wr_t *w, const char *v)
+{
+    uint32_t n = 0;
+    for (const char *p = v; *p; p += strcspn (p, ","), p += *p == ',')
+        n++;
+    dbk_wr_array (w, n);
+    for (const char *p = v; *p; p += *p == ',') {
+        size_t len = strcspn (p, ",");
+        dbk_wr_str (w, p, len);
+        p += len;
+    }
+}
+
 /*  Send op with r's pairs (plus cmd and actor for a command). Returns the
     exit code; *reply_p the OK reply (caller's). */
-static int s_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
-                   const s_req_t *r, dbk_doc_t **reply_p)
+int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
+                  const cli_req_t *r, dbk_doc_t **reply_p)
 {
     *reply_p = NULL;
     dbk_client_t *c = s_client (cli);
@@ -147,9 +152,11 @@ static int s_call (const cli_t *cli, const char *what, const char *op, bool is_c
     }
     for (int i = 0; i < r->n; i++) {
         dbk_wr_cstr (w, r->key[i]);
-        if (r->kind[i] == F_BOOL)
+        if (r->kind[i] == CLI_F_BOOL)
             dbk_wr_bool (w, true);
-        else if (r->kind[i] == F_INT) {
+        else if (r->kind[i] == CLI_F_LIST)
+            s_list (w, r->val[i]);
+        else if (r->kind[i] == CLI_F_INT) {
             char *end;
             long long v = strtoll (r->val[i], &end, 10);
             if (*end || !*r->val[i]) {
@@ -199,6 +206,15 @@ static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz
                 *p = ' ';
     } else if (o && dbk_obj_u64 (o, &u) == 0)
         snprintf (out, outsz, "%llu", (unsigned long long) u);
+    else if (o && dbk_obj_type (o) == DBK_T_ARRAY) {
+        /*  a list of ids (close_to, their_people): comma-separated */
+        size_t len = 0;
+        for (size_t i = 0; i < dbk_obj_len (o) && len < outsz; i++)
+            if (dbk_obj_str (dbk_obj_at (o, i), &s, &n) == 0) {
+                int k = snprintf (out + len, outsz - len, "%s%.*s", len ? "," : "", (int) n, s);
+                len += k > 0 ? (size_t) k : 0;
+            }
+    }
 }
 
 #define S_COLS 8
@@ -206,8 +222,7 @@ static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz
 
 /*  Print the maps of an array as a table with the given columns, padded
     by display width (CJK characters take two columns). */
-static void s_table (const dbk_obj_t *rows, const char *const *keys, const char *const *heads,
-                     int ncols)
+void cli_table (const dbk_obj_t *rows, const char *const *keys, const char *const *heads, int ncols)
 {
     size_t nrows = dbk_obj_len (rows);
     int width[S_COLS] = {0};
@@ -257,7 +272,7 @@ static json_t *s_json (dbk_doc_t *reply)
 }
 
 /*  Every pair of a map but `skip`, one "key  value" line each. */
-static void s_fields (const dbk_obj_t *m, const char *skip)
+void cli_fields (const dbk_obj_t *m, const char *skip)
 {
     int w = 0;
     char key[64], cell[4096];
@@ -279,7 +294,7 @@ static void s_fields (const dbk_obj_t *m, const char *skip)
     }
 }
 
-static int s_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
+int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
 {
     if (cli->json)
         cli_print_json (s_json (reply));
@@ -291,8 +306,7 @@ static int s_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
 
 /*  A command creating an aggregate: the CLI picks the id (unless --id),
     so it can print it without another round trip. */
-static int s_create (const cli_t *cli, const char *what, const char *op, s_req_t *r,
-                     const char *noun)
+int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r, const char *noun)
 {
     char id[40];
     const char *given = cli_flag (cli, "--id");
@@ -307,9 +321,9 @@ static int s_create (const cli_t *cli, const char *what, const char *op, s_req_t
         dbk_hex (u + 12, 4, id + 12);
         id[20] = 0;
     }
-    s_add (r, "id", id, F_STR);
+    cli_req_add (r, "id", id, CLI_F_STR);
     dbk_doc_t *reply;
-    int rc = s_call (cli, what, op, true, r, &reply);
+    int rc = cli_svc_call (cli, what, op, true, r, &reply);
     if (rc)
         return rc;
     if (cli->json) {
@@ -324,29 +338,29 @@ static int s_create (const cli_t *cli, const char *what, const char *op, s_req_t
 
 /*  An update: says whether anything changed (an update to the same
     values appends nothing). */
-static int s_changed (const cli_t *cli, const char *what, const char *op, const s_req_t *r,
-                      const char *noun, const char *id)
+int cli_changed (const cli_t *cli, const char *what, const char *op, const cli_req_t *r,
+                 const char *noun, const char *id)
 {
     dbk_doc_t *reply;
-    int rc = s_call (cli, what, op, true, r, &reply);
+    int rc = cli_svc_call (cli, what, op, true, r, &reply);
     if (rc)
         return rc;
     uint64_t events = 0;
     dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "events"), &events);
     char line[200];
     snprintf (line, sizeof line, "%s %.80s %s", noun, id, events ? "updated" : "unchanged");
-    return s_print (cli, reply, line);
+    return cli_svc_print (cli, reply, line);
 }
 
-static int s_need_arg (const cli_t *cli, int i, const char *what, const char *name)
+int cli_need_arg (const cli_t *cli, int i, const char *what, const char *name)
 {
     if (cli->nargs <= i)
-        return cli_fail (CLI_USAGE, "%s: missing %s (see dealbook help %s)", what, name,
-                         strncmp (what, "account", 7) ? "contact" : "account");
+        return cli_fail (CLI_USAGE, "%s: missing %s (see dealbook help %.*s)", what, name,
+                         (int) strcspn (what, " "), what);
     return 0;
 }
 
-static void s_next_hint (const cli_t *cli, const dbk_obj_t *root)
+void cli_next_hint (const cli_t *cli, const dbk_obj_t *root)
 {
     char next[600];
     s_cell (root, "next", next, sizeof next);
@@ -356,24 +370,29 @@ static void s_next_hint (const cli_t *cli, const dbk_obj_t *root)
 
 /*  ---- account ---- */
 
-static const s_flag_t s_account_flags[] = {{"--type", "type", F_STR},
-                                           {"--city", "city", F_STR},
-                                           {"--region", "region", F_STR},
-                                           {"--lead-source", "lead_source", F_STR},
-                                           {"--size", "size", F_STR},
-                                           {"--ownership", "ownership", F_STR},
-                                           {"--past-projects", "past_projects", F_STR},
-                                           {"--credit", "credit", F_STR},
-                                           {"--force", "force", F_BOOL},
-                                           {"--id", NULL, F_STR},
-                                           {"--actor", NULL, F_STR},
-                                           {NULL, NULL, F_STR}};
-static const s_flag_t s_list_flags[] = {{"--prefix", "prefix", F_STR}, {"--type", "type", F_STR},
-                                        {"--city", "city", F_STR},     {"--limit", "limit", F_INT},
-                                        {"--after", "after", F_STR},   {NULL, NULL, F_STR}};
-static const s_flag_t s_reason_flags[] = {
-    {"--reason", "reason", F_STR}, {"--actor", NULL, F_STR}, {NULL, NULL, F_STR}};
-static const s_flag_t s_no_flags[] = {{NULL, NULL, F_STR}};
+static const cli_flagdef_t s_account_flags[] = {{"--type", "type", CLI_F_STR},
+                                                {"--city", "city", CLI_F_STR},
+                                                {"--region", "region", CLI_F_STR},
+                                                {"--lead-source", "lead_source", CLI_F_STR},
+                                                {"--size", "size", CLI_F_STR},
+                                                {"--ownership", "ownership", CLI_F_STR},
+                                                {"--past-projects", "past_projects", CLI_F_STR},
+                                                {"--credit", "credit", CLI_F_STR},
+                                                {"--force", "force", CLI_F_BOOL},
+                                                {"--id", NULL, CLI_F_STR},
+                                                {"--actor", NULL, CLI_F_STR},
+                                                {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_list_flags[] = {
+    {"--prefix", "prefix", CLI_F_STR}, {"--type", "type", CLI_F_STR},
+    {"--city", "city", CLI_F_STR},     {"--limit", "limit", CLI_F_INT},
+    {"--after", "after", CLI_F_STR},   {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_reason_flags[] = {
+    {"--reason", "reason", CLI_F_STR}, {"--actor", NULL, CLI_F_STR}, {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_no_flags[] = {{NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_merge_flags[] = {{"--into", "into", CLI_F_STR},
+                                              {"--reason", "reason", CLI_F_STR},
+                                              {"--actor", NULL, CLI_F_STR},
+                                              {NULL, NULL, CLI_F_STR}};
 
 int cli_account (cli_t *cli, const char *verb)
 {
@@ -381,126 +400,140 @@ int cli_account (cli_t *cli, const char *verb)
         cli_account_help ();
         return cli->help ? CLI_OK : CLI_USAGE;
     }
-    s_req_t r = {.n = 0};
+    cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;
     if (strcmp (verb, "add") == 0) {
-        if ((rc = s_need_arg (cli, 0, "account add", "NAME")) ||
-            (rc = s_flags (cli, "account add", s_account_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "account add", "NAME")) ||
+            (rc = cli_req_flags (cli, "account add", s_account_flags, &r)))
             return rc;
-        s_add (&r, "name", cli->args[0], F_STR);
-        return s_create (cli, "account add", "ACCOUNT_REGISTER", &r, "account");
+        cli_req_add (&r, "name", cli->args[0], CLI_F_STR);
+        return cli_create (cli, "account add", "ACCOUNT_REGISTER", &r, "account");
     }
     if (strcmp (verb, "show") == 0) {
-        if ((rc = s_need_arg (cli, 0, "account show", "ID")) ||
-            (rc = s_flags (cli, "account show", s_no_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "account show", "ID")) ||
+            (rc = cli_req_flags (cli, "account show", s_no_flags, &r)))
             return rc;
-        s_add (&r, "id", cli->args[0], F_STR);
-        if ((rc = s_call (cli, "account show", "ACCOUNT_GET", false, &r, &reply)))
+        cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+        if ((rc = cli_svc_call (cli, "account show", "ACCOUNT_GET", false, &r, &reply)))
             return rc;
         if (!cli->json)
-            s_fields (dbk_doc_root (reply), NULL);
-        return s_print (cli, reply, NULL);
+            cli_fields (dbk_doc_root (reply), NULL);
+        return cli_svc_print (cli, reply, NULL);
     }
     if (strcmp (verb, "list") == 0) {
-        if ((rc = s_flags (cli, "account list", s_list_flags, &r)) ||
-            (rc = s_call (cli, "account list", "ACCOUNT_LIST", false, &r, &reply)))
+        if ((rc = cli_req_flags (cli, "account list", s_list_flags, &r)) ||
+            (rc = cli_svc_call (cli, "account list", "ACCOUNT_LIST", false, &r, &reply)))
             return rc;
         if (!cli->json) {
             static const char *const keys[] = {"id", "name", "type", "city", "status"};
             static const char *const heads[] = {"ID", "NAME", "TYPE", "CITY", "STATUS"};
-            s_table (dbk_obj_get (dbk_doc_root (reply), "accounts"), keys, heads, 5);
-            s_next_hint (cli, dbk_doc_root (reply));
+            cli_table (dbk_obj_get (dbk_doc_root (reply), "accounts"), keys, heads, 5);
+            cli_next_hint (cli, dbk_doc_root (reply));
         }
-        return s_print (cli, reply, NULL);
+        return cli_svc_print (cli, reply, NULL);
     }
     if (strcmp (verb, "update") == 0) {
-        if ((rc = s_need_arg (cli, 0, "account update", "ID")) ||
-            (rc = s_flags (cli, "account update", s_account_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "account update", "ID")) ||
+            (rc = cli_req_flags (cli, "account update", s_account_flags, &r)))
             return rc;
         if (cli_flag (cli, "--id"))
             return cli_fail (CLI_USAGE, "account update: the id is the argument, not --id");
-        s_add (&r, "id", cli->args[0], F_STR);
-        return s_changed (cli, "account update", "ACCOUNT_UPDATE", &r, "account", cli->args[0]);
+        cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+        return cli_changed (cli, "account update", "ACCOUNT_UPDATE", &r, "account", cli->args[0]);
     }
     if (strcmp (verb, "archive") == 0) {
-        if ((rc = s_need_arg (cli, 0, "account archive", "ID")) ||
-            (rc = s_flags (cli, "account archive", s_reason_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "account archive", "ID")) ||
+            (rc = cli_req_flags (cli, "account archive", s_reason_flags, &r)))
             return rc;
-        s_add (&r, "id", cli->args[0], F_STR);
-        if ((rc = s_call (cli, "account archive", "ACCOUNT_ARCHIVE", true, &r, &reply)))
+        cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+        if ((rc = cli_svc_call (cli, "account archive", "ACCOUNT_ARCHIVE", true, &r, &reply)))
             return rc;
         char line[120];
         snprintf (line, sizeof line, "account %.80s archived", cli->args[0]);
-        return s_print (cli, reply, line);
+        return cli_svc_print (cli, reply, line);
+    }
+    if (strcmp (verb, "merge") == 0) {
+        static const char *const need[] = {"--into", NULL};
+        if ((rc = cli_need_arg (cli, 0, "account merge", "ID")) ||
+            (rc = cli_need_flag (cli, "account merge", need)) ||
+            (rc = cli_req_flags (cli, "account merge", s_merge_flags, &r)))
+            return rc;
+        cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+        if ((rc = cli_svc_call (cli, "account merge", "ACCOUNT_MERGE", true, &r, &reply)))
+            return rc;
+        char line[200];
+        snprintf (line, sizeof line, "account %.80s merged into %.80s", cli->args[0],
+                  cli_flag (cli, "--into"));
+        return cli_svc_print (cli, reply, line);
     }
     return cli_fail (CLI_USAGE, "unknown verb 'account %s' (try: dealbook help account)", verb);
 }
 
 /*  ---- contact ---- */
 
-static const s_flag_t s_contact_flags[] = {{"--account", "account_id", F_STR},
-                                           {"--title", "title", F_STR},
-                                           {"--phone", "phone", F_STR},
-                                           {"--email", "email", F_STR},
-                                           {"--level", "level", F_STR},
-                                           {"--function", "function", F_STR},
-                                           {"--relationship", "relationship", F_STR},
-                                           {"--influence", "influence", F_INT},
-                                           {"--birthday", "birthday", F_STR},
-                                           {"--messaging-id", "messaging_id", F_STR},
-                                           {"--hobbies", "hobbies", F_STR},
-                                           {"--hometown", "hometown", F_STR},
-                                           {"--notes", "notes", F_STR},
-                                           {"--id", NULL, F_STR},
-                                           {"--actor", NULL, F_STR},
-                                           {NULL, NULL, F_STR}};
-static const s_flag_t s_move_flags[] = {{"--to", "account_id", F_STR},
-                                        {"--reason", "reason", F_STR},
-                                        {"--actor", NULL, F_STR},
-                                        {NULL, NULL, F_STR}};
-static const s_flag_t s_trip_flags[] = {{"--from", "from", F_STR},
-                                        {"--to", "to", F_STR},
-                                        {"--city", "city", F_STR},
-                                        {"--hotel", "hotel", F_STR},
-                                        {"--transport", "transport", F_STR},
-                                        {"--purpose", "purpose", F_STR},
-                                        {"--actor", NULL, F_STR},
-                                        {NULL, NULL, F_STR}};
-static const s_flag_t s_people_flags[] = {{"--account", "account_id", F_STR},
-                                          {"--limit", "limit", F_INT},
-                                          {"--after", "after", F_STR},
-                                          {NULL, NULL, F_STR}};
-static const s_flag_t s_notebook_flags[] = {{"--city", "city", F_STR},
-                                            {"--from", "from", F_STR},
-                                            {"--to", "to", F_STR},
-                                            {"--limit", "limit", F_INT},
-                                            {NULL, NULL, F_STR}};
+static const cli_flagdef_t s_contact_flags[] = {{"--account", "account_id", CLI_F_STR},
+                                                {"--title", "title", CLI_F_STR},
+                                                {"--phone", "phone", CLI_F_STR},
+                                                {"--email", "email", CLI_F_STR},
+                                                {"--level", "level", CLI_F_STR},
+                                                {"--function", "function", CLI_F_STR},
+                                                {"--relationship", "relationship", CLI_F_STR},
+                                                {"--influence", "influence", CLI_F_INT},
+                                                {"--birthday", "birthday", CLI_F_STR},
+                                                {"--messaging-id", "messaging_id", CLI_F_STR},
+                                                {"--hobbies", "hobbies", CLI_F_STR},
+                                                {"--hometown", "hometown", CLI_F_STR},
+                                                {"--notes", "notes", CLI_F_STR},
+                                                {"--id", NULL, CLI_F_STR},
+                                                {"--actor", NULL, CLI_F_STR},
+                                                {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_move_flags[] = {{"--to", "account_id", CLI_F_STR},
+                                             {"--reason", "reason", CLI_F_STR},
+                                             {"--actor", NULL, CLI_F_STR},
+                                             {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_trip_flags[] = {{"--from", "from", CLI_F_STR},
+                                             {"--to", "to", CLI_F_STR},
+                                             {"--city", "city", CLI_F_STR},
+                                             {"--hotel", "hotel", CLI_F_STR},
+                                             {"--transport", "transport", CLI_F_STR},
+                                             {"--purpose", "purpose", CLI_F_STR},
+                                             {"--actor", NULL, CLI_F_STR},
+                                             {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_people_flags[] = {{"--account", "account_id", CLI_F_STR},
+                                               {"--limit", "limit", CLI_F_INT},
+                                               {"--after", "after", CLI_F_STR},
+                                               {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_notebook_flags[] = {{"--city", "city", CLI_F_STR},
+                                                 {"--from", "from", CLI_F_STR},
+                                                 {"--to", "to", CLI_F_STR},
+                                                 {"--limit", "limit", CLI_F_INT},
+                                                 {NULL, NULL, CLI_F_STR}};
 
 /*  A flag the verb cannot do without: a usage error naming it. */
-static int s_need_flag (const cli_t *cli, const char *what, const char *const *flags)
+int cli_need_flag (const cli_t *cli, const char *what, const char *const *flags)
 {
     for (; *flags; flags++)
         if (!cli_flag (cli, *flags))
-            return cli_fail (CLI_USAGE, "%s: %s is required (see dealbook help contact)", what,
-                             *flags);
+            return cli_fail (CLI_USAGE, "%s: %s is required (see dealbook help %.*s)", what, *flags,
+                             (int) strcspn (what, " "), what);
     return 0;
 }
 
 static int s_contact_show (cli_t *cli)
 {
-    s_req_t r = {.n = 0};
+    cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;
-    if ((rc = s_need_arg (cli, 0, "contact show", "ID")) ||
-        (rc = s_flags (cli, "contact show", s_no_flags, &r)))
+    if ((rc = cli_need_arg (cli, 0, "contact show", "ID")) ||
+        (rc = cli_req_flags (cli, "contact show", s_no_flags, &r)))
         return rc;
-    s_add (&r, "id", cli->args[0], F_STR);
-    if ((rc = s_call (cli, "contact show", "CONTACT_GET", false, &r, &reply)))
+    cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+    if ((rc = cli_svc_call (cli, "contact show", "CONTACT_GET", false, &r, &reply)))
         return rc;
     if (!cli->json) {
         const dbk_obj_t *root = dbk_doc_root (reply);
-        s_fields (root, "trips");
+        cli_fields (root, "trips");
         const dbk_obj_t *trips = dbk_obj_get (root, "trips");
         if (dbk_obj_len (trips)) {
             static const char *const keys[] = {"trip",  "from",      "to",     "city",
@@ -508,10 +541,48 @@ static int s_contact_show (cli_t *cli)
             static const char *const heads[] = {"TRIP",  "FROM",      "TO",     "CITY",
                                                 "HOTEL", "TRANSPORT", "PURPOSE"};
             printf ("\n");
-            s_table (trips, keys, heads, 7);
+            cli_table (trips, keys, heads, 7);
         }
     }
-    return s_print (cli, reply, NULL);
+    return cli_svc_print (cli, reply, NULL);
+}
+
+/*  contact notebook --untouched N | --birthdays N [--as-of D]: who was not
+    touched by an activity for N days, whose birthday comes in N days. */
+static int s_notebook_days (cli_t *cli)
+{
+    static const cli_flagdef_t untouched[] = {{"--untouched", "days", CLI_F_INT},
+                                              {"--as-of", "as_of", CLI_F_STR},
+                                              {"--limit", "limit", CLI_F_INT},
+                                              {"--after", "after", CLI_F_STR},
+                                              {NULL, NULL, CLI_F_STR}};
+    static const cli_flagdef_t birthdays[] = {{"--birthdays", "days", CLI_F_INT},
+                                              {"--as-of", "as_of", CLI_F_STR},
+                                              {"--limit", "limit", CLI_F_INT},
+                                              {NULL, NULL, CLI_F_STR}};
+    bool by_birthday = cli_flag (cli, "--birthdays") != NULL;
+    cli_req_t r = {.n = 0};
+    dbk_doc_t *reply;
+    int rc;
+    if ((rc = cli_req_flags (cli, "contact notebook", by_birthday ? birthdays : untouched, &r)) ||
+        (rc = cli_svc_call (cli, "contact notebook",
+                            by_birthday ? "NOTEBOOK_BIRTHDAYS" : "NOTEBOOK_UNTOUCHED", false, &r,
+                            &reply)))
+        return rc;
+    if (!cli->json) {
+        static const char *const bkeys[] = {"upcoming",   "id",    "name",
+                                            "account_id", "title", "phone"};
+        static const char *const ukeys[] = {"last_activity", "id",    "name",
+                                            "account_id",    "title", "phone"};
+        static const char *const bheads[] = {"BIRTHDAY", "CONTACT", "NAME",
+                                             "ACCOUNT",  "TITLE",   "PHONE"};
+        static const char *const uheads[] = {"LAST ACTIVITY", "CONTACT", "NAME",
+                                             "ACCOUNT",       "TITLE",   "PHONE"};
+        cli_table (dbk_obj_get (dbk_doc_root (reply), "contacts"), by_birthday ? bkeys : ukeys,
+                   by_birthday ? bheads : uheads, 6);
+        cli_next_hint (cli, dbk_doc_root (reply));
+    }
+    return cli_svc_print (cli, reply, NULL);
 }
 
 int cli_contact (cli_t *cli, const char *verb)
@@ -520,91 +591,94 @@ int cli_contact (cli_t *cli, const char *verb)
         cli_contact_help ();
         return cli->help ? CLI_OK : CLI_USAGE;
     }
-    s_req_t r = {.n = 0};
+    cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;
     if (strcmp (verb, "add") == 0) {
         static const char *const need[] = {"--account", NULL};
-        if ((rc = s_need_arg (cli, 0, "contact add", "NAME")) ||
-            (rc = s_need_flag (cli, "contact add", need)) ||
-            (rc = s_flags (cli, "contact add", s_contact_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "contact add", "NAME")) ||
+            (rc = cli_need_flag (cli, "contact add", need)) ||
+            (rc = cli_req_flags (cli, "contact add", s_contact_flags, &r)))
             return rc;
-        s_add (&r, "name", cli->args[0], F_STR);
-        return s_create (cli, "contact add", "CONTACT_ADD", &r, "contact");
+        cli_req_add (&r, "name", cli->args[0], CLI_F_STR);
+        return cli_create (cli, "contact add", "CONTACT_ADD", &r, "contact");
     }
     if (strcmp (verb, "update") == 0) {
-        if ((rc = s_need_arg (cli, 0, "contact update", "ID")) ||
-            (rc = s_flags (cli, "contact update", s_contact_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "contact update", "ID")) ||
+            (rc = cli_req_flags (cli, "contact update", s_contact_flags, &r)))
             return rc;
         if (cli_flag (cli, "--account"))
             return cli_fail (CLI_USAGE, "contact update: to change the account use 'contact "
                                         "move ID --to ACCOUNT'");
         if (cli_flag (cli, "--id"))
             return cli_fail (CLI_USAGE, "contact update: the id is the argument, not --id");
-        s_add (&r, "id", cli->args[0], F_STR);
-        return s_changed (cli, "contact update", "CONTACT_UPDATE", &r, "contact", cli->args[0]);
+        cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+        return cli_changed (cli, "contact update", "CONTACT_UPDATE", &r, "contact", cli->args[0]);
     }
     if (strcmp (verb, "show") == 0)
         return s_contact_show (cli);
     if (strcmp (verb, "list") == 0) {
         static const char *const need[] = {"--account", NULL};
-        if ((rc = s_need_flag (cli, "contact list", need)) ||
-            (rc = s_flags (cli, "contact list", s_people_flags, &r)) ||
-            (rc = s_call (cli, "contact list", "CONTACT_LIST", false, &r, &reply)))
+        if ((rc = cli_need_flag (cli, "contact list", need)) ||
+            (rc = cli_req_flags (cli, "contact list", s_people_flags, &r)) ||
+            (rc = cli_svc_call (cli, "contact list", "CONTACT_LIST", false, &r, &reply)))
             return rc;
         if (!cli->json) {
             static const char *const keys[] = {"id", "name", "title", "level", "function", "phone"};
             static const char *const heads[] = {"ID",    "NAME",     "TITLE",
                                                 "LEVEL", "FUNCTION", "PHONE"};
-            s_table (dbk_obj_get (dbk_doc_root (reply), "contacts"), keys, heads, 6);
-            s_next_hint (cli, dbk_doc_root (reply));
+            cli_table (dbk_obj_get (dbk_doc_root (reply), "contacts"), keys, heads, 6);
+            cli_next_hint (cli, dbk_doc_root (reply));
         }
-        return s_print (cli, reply, NULL);
+        return cli_svc_print (cli, reply, NULL);
     }
     if (strcmp (verb, "move") == 0) {
         static const char *const need[] = {"--to", NULL};
-        if ((rc = s_need_arg (cli, 0, "contact move", "ID")) ||
-            (rc = s_need_flag (cli, "contact move", need)) ||
-            (rc = s_flags (cli, "contact move", s_move_flags, &r)))
+        if ((rc = cli_need_arg (cli, 0, "contact move", "ID")) ||
+            (rc = cli_need_flag (cli, "contact move", need)) ||
+            (rc = cli_req_flags (cli, "contact move", s_move_flags, &r)))
             return rc;
-        s_add (&r, "id", cli->args[0], F_STR);
-        if ((rc = s_call (cli, "contact move", "CONTACT_MOVE", true, &r, &reply)))
+        cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
+        if ((rc = cli_svc_call (cli, "contact move", "CONTACT_MOVE", true, &r, &reply)))
             return rc;
         char line[200];
         snprintf (line, sizeof line, "contact %.80s moved to %.80s", cli->args[0],
                   cli_flag (cli, "--to"));
-        return s_print (cli, reply, line);
+        return cli_svc_print (cli, reply, line);
     }
     if (strcmp (verb, "trip") == 0) {
         static const char *const need[] = {"--from", "--to", "--city", NULL};
         if (cli->nargs < 1 || strcmp (cli->args[0], "add") != 0)
             return cli_fail (CLI_USAGE, "contact trip: the verb is 'trip add ID' (see dealbook "
                                         "help contact)");
-        if ((rc = s_need_arg (cli, 1, "contact trip add", "ID")) ||
-            (rc = s_need_flag (cli, "contact trip add", need)) ||
-            (rc = s_flags (cli, "contact trip add", s_trip_flags, &r)))
+        if ((rc = cli_need_arg (cli, 1, "contact trip add", "ID")) ||
+            (rc = cli_need_flag (cli, "contact trip add", need)) ||
+            (rc = cli_req_flags (cli, "contact trip add", s_trip_flags, &r)))
             return rc;
-        s_add (&r, "id", cli->args[1], F_STR);
-        if ((rc = s_call (cli, "contact trip add", "TRIP_ADD", true, &r, &reply)))
+        cli_req_add (&r, "id", cli->args[1], CLI_F_STR);
+        if ((rc = cli_svc_call (cli, "contact trip add", "TRIP_ADD", true, &r, &reply)))
             return rc;
         char line[200];
         snprintf (line, sizeof line, "trip added for contact %.80s", cli->args[1]);
-        return s_print (cli, reply, line);
+        return cli_svc_print (cli, reply, line);
     }
+    if (strcmp (verb, "notebook") == 0 &&
+        (cli_flag (cli, "--untouched") || cli_flag (cli, "--birthdays")))
+        return s_notebook_days (cli);
     if (strcmp (verb, "notebook") == 0) {
         static const char *const need[] = {"--city", "--from", "--to", NULL};
-        if ((rc = s_need_flag (cli, "contact notebook", need)) ||
-            (rc = s_flags (cli, "contact notebook", s_notebook_flags, &r)) ||
-            (rc = s_call (cli, "contact notebook", "NOTEBOOK_CITY", false, &r, &reply)))
+        if ((rc = cli_need_flag (cli, "contact notebook", need)) ||
+            (rc = cli_req_flags (cli, "contact notebook", s_notebook_flags, &r)) ||
+            (rc = cli_svc_call (cli, "contact notebook", "NOTEBOOK_CITY", false, &r, &reply)))
             return rc;
         if (!cli->json) {
             static const char *const keys[] = {"from", "to",    "city",  "id",
                                                "name", "title", "hotel", "purpose"};
             static const char *const heads[] = {"FROM", "TO",    "CITY",  "CONTACT",
                                                 "NAME", "TITLE", "HOTEL", "PURPOSE"};
-            s_table (dbk_obj_get (dbk_doc_root (reply), "trips"), keys, heads, 8);
+            cli_table (dbk_obj_get (dbk_doc_root (reply), "trips"), keys, heads, 8);
         }
-        return s_print (cli, reply, NULL);
+        return cli_svc_print (cli, reply, NULL);
     }
     return cli_fail (CLI_USAGE, "unknown verb 'contact %s' (try: dealbook help contact)", verb);
 }

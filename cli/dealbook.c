@@ -101,9 +101,11 @@ static void s_help (void)
     printf ("usage: dealbook <noun> <verb> [ARG...] [--flag value] [--json]\n\n"
             "nouns:\n"
             "  log       the event log: append, read, tail, status, verify, backup\n"
-            "  account   accounts: add, update, show, list, archive\n"
+            "  account   accounts: add, update, show, list, archive, merge\n"
             "  contact   contacts: add, update, show, list, move, trip add,\n"
             "            notebook\n"
+            "  competitor  competitors: add, update, show, list\n"
+            "  activity  activities: log, list\n"
             "  status    every service's STATUS: up, seq applied, head, lag (exit 4 if one\n"
             "            does not answer)\n"
             "  help      dealbook help <noun>\n\n"
@@ -175,6 +177,10 @@ int main (int argc, char **argv)
             cli_account_help ();
         else if (argc >= 3 && strcmp (argv[2], "contact") == 0)
             cli_contact_help ();
+        else if (argc >= 3 && strcmp (argv[2], "competitor") == 0)
+            cli_competitor_help ();
+        else if (argc >= 3 && strcmp (argv[2], "activity") == 0)
+            cli_activity_help ();
         else
             s_help ();
         return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -193,6 +199,10 @@ int main (int argc, char **argv)
         return cli_account (&cli, verb);
     if (strcmp (noun, "contact") == 0)
         return cli_contact (&cli, verb);
+    if (strcmp (noun, "competitor") == 0)
+        return cli_competitor (&cli, verb);
+    if (strcmp (noun, "activity") == 0)
+        return cli_activity (&cli, verb);
     if (strcmp (noun, "status") == 0) {
         if (verb)
             cli.args[cli.nargs++] = verb;

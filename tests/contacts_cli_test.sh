@@ -107,6 +107,36 @@ expect_rc 2 db account archive "$acc2"
 grep -q 'REJECTED: id' "$dir/err" || fail "archive twice: $(cat "$dir/err")"
 expect_rc 2 db contact add 赵敏 --account "$acc2"
 grep -q 'REJECTED: account_id' "$dir/err" || fail "archived account: $(cat "$dir/err")"
+# merge: the merged account answers with its survivor and takes no contacts
+expect_rc 0 db account add 'Gamma Old' --type owner --id gold
+expect_rc 0 db account add 'Gamma New' --type owner --id gnew
+expect_rc 1 db account merge gold
+expect_rc 2 db account merge gold --into ghost
+grep -q 'NOT_FOUND: into' "$dir/err" || fail "merge into unknown: $(cat "$dir/err")"
+expect_rc 0 db account merge gold --into gnew --reason 'same company'
+grep -q 'account gold merged into gnew' "$dir/out" || fail "merge: $(cat "$dir/out")"
+expect_rc 0 db account show gold --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="merged" and d["merged_into"]=="gnew", d' "$dir/out"
+expect_rc 2 db contact add 赵敏 --account gold
+grep -q 'REJECTED: account_id: .*gnew' "$dir/err" || fail "merged account: $(cat "$dir/err")"
+expect_rc 2 db account merge gold --into gnew
+grep -q 'REJECTED: id' "$dir/err" || fail "merge twice: $(cat "$dir/err")"
+# notebook by birthday and by the last activity (none logged here: every
+# contact is untouched)
+expect_rc 0 db contact add 孙丽 --account "$acc" --birthday --12-30 --id bday
+expect_rc 0 db contact notebook --birthdays 10 --as-of 2026-12-25
+grep -q '^2026-12-30  *bday  *孙丽' "$dir/out" || fail "birthdays: $(cat "$dir/out")"
+expect_rc 0 db contact notebook --birthdays 3 --as-of 2026-12-25 --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["contacts"]==[], d' "$dir/out"
+expect_rc 0 db contact notebook --birthdays 10 --as-of 2026-12-29 --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["upcoming"] for c in d["contacts"]]==["2026-12-30"], d' "$dir/out"
+expect_rc 2 db contact notebook --birthdays 10 --as-of 2026-02-30
+grep -q 'INVALID: as_of' "$dir/err" || fail "bad as_of: $(cat "$dir/err")"
+expect_rc 2 db contact notebook --untouched many
+grep -q 'INVALID: days' "$dir/err" || fail "bad days: $(cat "$dir/err")"
+expect_rc 0 db contact notebook --untouched 30 --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "bday" in [c["id"] for c in d["contacts"]] and all(c["last_activity"] is None for c in d["contacts"]), d' "$dir/out"
+expect_rc 1 db contact notebook --untouched 30 --city 北京
 # what a person sees (kept in the log of the run)
 db account list
 db contact notebook --city 北京 --from 2026-03-01 --to 2026-03-31

@@ -401,3 +401,334 @@ Test (contacts_service, a_hand_appended_event_lacking_fields_does_not_stop_the_r
     cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "bogus", NULL), DBK_ENOTFOUND);
     dbk_doc_destroy (&r);
 }
+
+Test (contacts_service, a_merged_account_answers_with_its_survivor_and_takes_no_contacts)
+{
+    s_account ("old", "Old Name Design", "design_institute");
+    s_account ("new", "New Name Design", "design_institute");
+    dbk_doc_t *r;
+    char buf[300];
+    /*  refusals append nothing */
+    int64_t head = s_head ();
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, &r, "id", "old", "into", "old", NULL),
+                  DBK_EINVAL);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "into");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, &r, "id", "old", "into", "ghost", NULL),
+                  DBK_ENOTFOUND);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "into");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, NULL, "id", "ghost", "into", "new", NULL),
+                  DBK_ENOTFOUND);
+    cr_assert_eq (s_head (), head);
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, &r, "id", "old", "into", "new", "reason",
+                         "renamed", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    uint64_t events = 0;
+    dbk_obj_u64 (dbk_obj_get (dbk_doc_root (r), "events"), &events);
+    cr_assert_eq (events, 2, "account.merged and account.absorbed");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "old", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "status", buf, sizeof buf), "merged");
+    cr_assert_str_eq (s_rstr (r, "merged_into", buf, sizeof buf), "new");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "new", NULL), 0);
+    uint64_t absorbed = 0;
+    dbk_obj_u64 (dbk_obj_get (dbk_doc_root (r), "absorbed"), &absorbed);
+    cr_assert_eq (absorbed, 1);
+    dbk_doc_destroy (&r);
+    /*  the merged account takes no new people: the answer names the survivor */
+    cr_assert_eq (s_req ("CONTACT_ADD", true, NULL, &r, "name", "王伟", "account_id", "old", NULL),
+                  DBK_EREJECTED);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "account_id");
+    cr_assert (strstr (dbk_client_errmsg (s_c), "new"), "%s", dbk_client_errmsg (s_c));
+    dbk_doc_destroy (&r);
+    /*  nor can it be merged again or be a survivor */
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, &r, "id", "old", "into", "new", NULL),
+                  DBK_EREJECTED);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "id");
+    dbk_doc_destroy (&r);
+    s_account ("third", "Third Design", "owner");
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, &r, "id", "third", "into", "old", NULL),
+                  DBK_EREJECTED);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "into");
+    dbk_doc_destroy (&r);
+    /*  its name no longer counts as a duplicate */
+    cr_assert_eq (s_req ("ACCOUNT_REGISTER", true, NULL, NULL, "name", "Old Name Design Ltd",
+                         "type", "owner", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    /*  and the same holds after a rebuild from the log */
+    s_stop ();
+    char path[700];
+    snprintf (path, sizeof path, "%s/contacts", s_dir);
+    tl_rmtree (path);
+    s_start ();
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, NULL, "id", "old", "into", "new", NULL),
+                  DBK_EREJECTED, "the replay must be done before deciding");
+    cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "old", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "merged_into", buf, sizeof buf), "new");
+    dbk_doc_destroy (&r);
+}
+
+/*  The ids of the maps in reply[key], space-separated, into out. */
+static const char *s_ids (dbk_doc_t *r, const char *key, char *out, size_t outsz)
+{
+    const dbk_obj_t *a = dbk_obj_get (dbk_doc_root (r), key);
+    out[0] = 0;
+    for (size_t i = 0; i < dbk_obj_len (a); i++) {
+        char id[80];
+        s_str (dbk_obj_at (a, i), "id", id, sizeof id);
+        snprintf (out + strlen (out), outsz - strlen (out), "%s%s", i ? " " : "", id);
+    }
+    return out;
+}
+
+/*  A command with one list field (close_to, their_people) of up to two
+    ids, built by hand since s_req sends strings only. */
+static int s_list_cmd (const char *op, const char *id, const char *list_key, const char *a,
+                       const char *b, const char *k1, const char *v1, const char *k2,
+                       const char *v2, dbk_doc_t **reply_p)
+{
+    dbk_wr_t *w = dbk_client_begin (s_c, op, 4 + (k1 != NULL) + (k2 != NULL));
+    uint8_t cmd[DBK_ID_SIZE];
+    dbk_uuid_v7 (cmd);
+    dbk_wr_cstr (w, "cmd");
+    dbk_wr_bin (w, cmd, DBK_ID_SIZE);
+    dbk_wr_kv_cstr (w, "actor", "user:ann");
+    dbk_wr_kv_cstr (w, "id", id);
+    dbk_wr_cstr (w, list_key);
+    dbk_wr_array (w, (uint32_t) ((a != NULL) + (b != NULL)));
+    if (a)
+        dbk_wr_cstr (w, a);
+    if (b)
+        dbk_wr_cstr (w, b);
+    if (k1)
+        dbk_wr_kv_cstr (w, k1, v1);
+    if (k2)
+        dbk_wr_kv_cstr (w, k2, v2);
+    dbk_doc_t *reply = NULL;
+    int rc = dbk_client_call (s_c, &reply);
+    if (reply_p)
+        *reply_p = reply;
+    else
+        dbk_doc_destroy (&reply);
+    return rc;
+}
+
+Test (contacts_service, competitors_are_listed_by_the_accounts_they_are_close_to)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_account ("a2", "Beta Build", "general_contractor");
+    s_account ("a3", "Gamma Old", "owner");
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, NULL, "id", "a3", "into", "a2", NULL), 0);
+    dbk_doc_t *r;
+    char buf[300];
+    cr_assert_eq (s_list_cmd ("COMPETITOR_ADD", "k1", "close_to", "a1", "a2", "name", "Kone",
+                              "price_level", "high", &r),
+                  0, "%s", dbk_client_errmsg (s_c));
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_list_cmd ("COMPETITOR_ADD", "k2", "close_to", "a2", NULL, "name", "Otis", NULL,
+                              NULL, NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    int64_t head = s_head ();
+    /*  references: unknown and merged accounts are refused, naming the survivor */
+    cr_assert_eq (
+        s_list_cmd ("COMPETITOR_ADD", "k3", "close_to", "ghost", NULL, "name", "X", NULL, NULL, &r),
+        DBK_ENOTFOUND);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "close_to");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (
+        s_list_cmd ("COMPETITOR_ADD", "k3", "close_to", "a3", NULL, "name", "X", NULL, NULL, &r),
+        DBK_EREJECTED);
+    cr_assert (strstr (dbk_client_errmsg (s_c), "a2"), "%s", dbk_client_errmsg (s_c));
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("COMPETITOR_ADD", true, NULL, &r, "id", "k1", "name", "Kone", NULL),
+                  DBK_EDUPLICATE);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("COMPETITOR_UPDATE", true, NULL, &r, "id", "nope", "name", "Y", NULL),
+                  DBK_ENOTFOUND);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_head (), head);
+    cr_assert_eq (s_req ("COMPETITOR_GET", false, NULL, &r, "id", "k1", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "price_level", buf, sizeof buf), "high");
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "close_to")), 2);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("COMPETITOR_LIST", false, NULL, &r, "close_to", "a2", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "competitors", buf, sizeof buf), "k1 k2");
+    dbk_doc_destroy (&r);
+    /*  an update of close_to replaces the list, and the index with it */
+    cr_assert_eq (s_list_cmd ("COMPETITOR_UPDATE", "k1", "close_to", "a1", NULL, "strengths",
+                              "service network", NULL, NULL, NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_req ("COMPETITOR_LIST", false, NULL, &r, "close_to", "a2", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "competitors", buf, sizeof buf), "k2");
+    dbk_doc_destroy (&r);
+    /*  a limit must be a number, not text */
+    cr_assert_eq (s_req ("COMPETITOR_LIST", false, NULL, &r, "limit", "1", NULL), DBK_EINVAL);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("COMPETITOR_LIST", false, NULL, &r, NULL), 0);
+    cr_assert_str_eq (s_ids (r, "competitors", buf, sizeof buf), "k1 k2");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("COMPETITOR_GET", false, NULL, &r, "id", "k1", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "strengths", buf, sizeof buf), "service network");
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "close_to")), 1);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("COMPETITOR_GET", false, NULL, &r, "id", "k9", NULL), DBK_ENOTFOUND);
+    dbk_doc_destroy (&r);
+}
+
+Test (contacts_service, activities_are_listed_newest_first_and_keep_contacts_fresh)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_contact ("c1", "李娜", "a1");
+    s_contact ("c2", "张伟", "a1");
+    s_contact ("c3", "赵敏", "a1");
+    dbk_doc_t *r;
+    char buf[300];
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v1", "their_people", "c1", "c2", "kind", "visit",
+                              "date", "2026-03-01", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v2", "their_people", "c1", NULL, "kind", "dinner",
+                              "date", "2026-03-20", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    /*  logged late, about an older day: c1's last activity stays 03-20 */
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v3", "their_people", "c1", NULL, "kind", "call",
+                              "date", "2026-02-01", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    int64_t head = s_head ();
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v4", "their_people", "ghost", NULL, "kind", "call",
+                              "date", "2026-02-01", &r),
+                  DBK_ENOTFOUND);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "their_people");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v1", "their_people", "c1", NULL, "kind", "call",
+                              "date", "2026-02-01", NULL),
+                  DBK_EDUPLICATE);
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v5", "their_people", "c1", NULL, "kind", "call",
+                              "date", "2026-02-30", &r),
+                  DBK_EINVAL);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "date");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_head (), head);
+    cr_assert_eq (s_req ("ACTIVITY_LIST", false, NULL, &r, "contact_id", "c1", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "activities", buf, sizeof buf), "v2 v1 v3");
+    dbk_doc_destroy (&r);
+    /*  paged: pass next as after */
+    dbk_wr_t *w = dbk_client_begin (s_c, "ACTIVITY_LIST", 2);
+    dbk_wr_kv_cstr (w, "contact_id", "c1");
+    dbk_wr_kv_u64 (w, "limit", 2);
+    cr_assert_eq (dbk_client_call (s_c, &r), 0);
+    cr_assert_str_eq (s_ids (r, "activities", buf, sizeof buf), "v2 v1");
+    const char *next;
+    size_t nl;
+    cr_assert_eq (dbk_obj_str (dbk_obj_get (dbk_doc_root (r), "next"), &next, &nl), 0);
+    w = dbk_client_begin (s_c, "ACTIVITY_LIST", 3);
+    dbk_wr_kv_cstr (w, "contact_id", "c1");
+    dbk_wr_kv_u64 (w, "limit", 2);
+    dbk_wr_cstr (w, "after");
+    dbk_wr_str (w, next, nl);
+    dbk_doc_t *r2;
+    cr_assert_eq (dbk_client_call (s_c, &r2), 0);
+    cr_assert_str_eq (s_ids (r2, "activities", buf, sizeof buf), "v3");
+    dbk_doc_destroy (&r2);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACTIVITY_LIST", false, NULL, &r, "contact_id", "c3", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "activities", buf, sizeof buf), "");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACTIVITY_LIST", false, NULL, &r, NULL), DBK_EINVAL);
+    dbk_doc_destroy (&r);
+    /*  untouched for 30 days as of 2026-04-01 (cut-off 03-02): c3 never,
+        c2 last on 03-01; c1 on 03-20 is fresh */
+    cr_assert_eq (s_req ("NOTEBOOK_UNTOUCHED", false, NULL, &r, "as_of", "2026-04-01", NULL),
+                  DBK_EINVAL, "days is required");
+    dbk_doc_destroy (&r);
+    w = dbk_client_begin (s_c, "NOTEBOOK_UNTOUCHED", 2);
+    dbk_wr_kv_u64 (w, "days", 30);
+    dbk_wr_kv_cstr (w, "as_of", "2026-04-01");
+    cr_assert_eq (dbk_client_call (s_c, &r), 0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_str_eq (s_ids (r, "contacts", buf, sizeof buf), "c3 c2");
+    const dbk_obj_t *c2 = dbk_obj_at (dbk_obj_get (dbk_doc_root (r), "contacts"), 1);
+    cr_assert_str_eq (s_str (c2, "last_activity", buf, sizeof buf), "2026-03-01");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c1", NULL), 0);
+    cr_assert_str_eq (s_rstr (r, "last_activity", buf, sizeof buf), "2026-03-20");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c3", NULL), 0);
+    cr_assert_eq (dbk_obj_type (dbk_obj_get (dbk_doc_root (r), "last_activity")), DBK_T_NIL);
+    dbk_doc_destroy (&r);
+    w = dbk_client_begin (s_c, "NOTEBOOK_UNTOUCHED", 2);
+    dbk_wr_kv_u64 (w, "days", 10);
+    dbk_wr_kv_cstr (w, "as_of", "2026-03-30");
+    cr_assert_eq (dbk_client_call (s_c, &r), 0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_str_eq (s_ids (r, "contacts", buf, sizeof buf), "c3 c2 c1");
+    dbk_doc_destroy (&r);
+    /*  the same after a rebuild of the read model */
+    s_stop ();
+    char path[700];
+    snprintf (path, sizeof path, "%s/contacts", s_dir);
+    tl_rmtree (path);
+    s_start ();
+    s_contact ("c4", "钱七", "a1"); /* a command waits for the replay */
+    w = dbk_client_begin (s_c, "NOTEBOOK_UNTOUCHED", 2);
+    dbk_wr_kv_u64 (w, "days", 30);
+    dbk_wr_kv_cstr (w, "as_of", "2026-04-01");
+    cr_assert_eq (dbk_client_call (s_c, &r), 0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_str_eq (s_ids (r, "contacts", buf, sizeof buf), "c3 c4 c2");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACTIVITY_LIST", false, NULL, &r, "contact_id", "c1", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "activities", buf, sizeof buf), "v2 v1 v3");
+    dbk_doc_destroy (&r);
+}
+
+/*  The ids NOTEBOOK_BIRTHDAYS answers for days from as_of. */
+static const char *s_birthdays (uint64_t days, const char *as_of, char *out, size_t outsz)
+{
+    dbk_wr_t *w = dbk_client_begin (s_c, "NOTEBOOK_BIRTHDAYS", 2);
+    dbk_wr_kv_u64 (w, "days", days);
+    dbk_wr_kv_cstr (w, "as_of", as_of);
+    dbk_doc_t *r;
+    cr_assert_eq (dbk_client_call (s_c, &r), 0, "%s", dbk_client_errmsg (s_c));
+    s_ids (r, "contacts", out, outsz);
+    dbk_doc_destroy (&r);
+    return out;
+}
+
+Test (contacts_service, birthdays_in_the_next_days_wrap_around_the_year_end)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    const char *who[][2] = {
+        {"b1", "1980-12-30"}, {"b2", "--01-03"}, {"b3", "1975-06-15"}, {"b4", "--12-25"}};
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq (s_req ("CONTACT_ADD", true, NULL, NULL, "id", who[i][0], "name", "某人",
+                             "account_id", "a1", "birthday", who[i][1], NULL),
+                      0, "%s", dbk_client_errmsg (s_c));
+    s_contact ("b5", "无生日", "a1");
+    char out[200];
+    cr_assert_str_eq (s_birthdays (10, "2026-12-28", out, sizeof out), "b1 b2");
+    cr_assert_str_eq (s_birthdays (0, "2026-12-25", out, sizeof out), "b4");
+    cr_assert_str_eq (s_birthdays (30, "2026-06-01", out, sizeof out), "b3");
+    cr_assert_str_eq (s_birthdays (366, "2026-06-16", out, sizeof out), "b4 b1 b2 b3");
+    cr_assert_str_eq (s_birthdays (366, "2026-01-01", out, sizeof out), "b2 b3 b4 b1");
+    /*  a changed birthday moves in the index; the upcoming date is given */
+    cr_assert_eq (
+        s_req ("CONTACT_UPDATE", true, NULL, NULL, "id", "b3", "birthday", "--12-29", NULL), 0);
+    cr_assert_str_eq (s_birthdays (10, "2026-12-28", out, sizeof out), "b3 b1 b2");
+    cr_assert_str_eq (s_birthdays (30, "2026-06-01", out, sizeof out), "");
+    dbk_wr_t *w = dbk_client_begin (s_c, "NOTEBOOK_BIRTHDAYS", 2);
+    dbk_wr_kv_u64 (w, "days", 10);
+    dbk_wr_kv_cstr (w, "as_of", "2026-12-28");
+    dbk_doc_t *r;
+    char buf[40];
+    cr_assert_eq (dbk_client_call (s_c, &r), 0);
+    const dbk_obj_t *list = dbk_obj_get (dbk_doc_root (r), "contacts");
+    cr_assert_str_eq (s_str (dbk_obj_at (list, 2), "upcoming", buf, sizeof buf), "2027-01-03");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("CONTACT_UPDATE", true, NULL, NULL, "id", "b3", "birthday", "", NULL), 0);
+    cr_assert_str_eq (s_birthdays (10, "2026-12-28", out, sizeof out), "b1 b2");
+    w = dbk_client_begin (s_c, "NOTEBOOK_BIRTHDAYS", 2);
+    dbk_wr_kv_u64 (w, "days", 10);
+    dbk_wr_kv_cstr (w, "as_of", "2026-02-30");
+    cr_assert_eq (dbk_client_call (s_c, &r), DBK_EINVAL);
+    cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "as_of");
+    dbk_doc_destroy (&r);
+}

@@ -5,6 +5,8 @@
     functions. */
 #include "contacts_model.h"
 
+#include "contacts_market.h"
+
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
@@ -13,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const contacts_model_dbs[] = {CONTACTS_DB_ACCOUNTS,
-                                          CONTACTS_DB_NAMES,
-                                          CONTACTS_DB_CONTACTS,
-                                          CONTACTS_DB_PEOPLE,
-                                          CONTACTS_DB_TRIPS,
-                                          CONTACTS_DB_NOTEBOOK,
-                                          NULL};
+const char *const contacts_model_dbs[] = {CONTACTS_DB_ACCOUNTS,    CONTACTS_DB_NAMES,
+                                          CONTACTS_DB_CONTACTS,    CONTACTS_DB_PEOPLE,
+                                          CONTACTS_DB_TRIPS,       CONTACTS_DB_NOTEBOOK,
+                                          CONTACTS_DB_COMPETITORS, CONTACTS_DB_RIVALS,
+                                          CONTACTS_DB_ACTIVITIES,  CONTACTS_DB_ACTIVITY_BY,
+                                          CONTACTS_DB_TOUCHED,     CONTACTS_DB_TOUCHED_BY,
+                                          CONTACTS_DB_BIRTHDAYS,   NULL};
 
 /*  The string fields of a state, by offset, so that one pair of functions
     writes and reads both kinds of state. */
@@ -311,6 +313,8 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     if (rc && rc != DBK_ENOTFOUND)
         return rc;
     char *old_account = st.account_id ? strdup (st.account_id) : NULL;
+    char *old_birthday = st.birthday ? strdup (st.birthday) : NULL;
+    bool added = st.status == CONTACTS_CONTACT_NONE;
     rc = contacts_contact_evolve (&st, type, data);
     /*  the trip's rows first: a trip payload it cannot index changes nothing */
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE && strcmp (type, "contact.trip_added") == 0)
@@ -335,7 +339,10 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
             rc = s_del (txn, people, key, kl);
         if (rc == 0 && st.account_id && (kl = s_people_key (key, sizeof key, st.account_id, id)))
             rc = s_put (txn, people, key, kl, "", 0);
+        if (rc == 0)
+            rc = contacts_market_contact (ctx, txn, added, old_birthday, &st);
     }
+    free (old_birthday);
     free (old_account);
     contacts_contact_reset (&st);
     return rc;
@@ -346,7 +353,10 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     size_t cat = dbk_svc_category_len (ev->stream, ev->stream_len);
     bool account = cat == 7 && memcmp (ev->stream, "account", 7) == 0;
     bool contact = cat == 7 && memcmp (ev->stream, "contact", 7) == 0;
-    if ((!account && !contact) || ev->stream_len - cat - 1 > CONTACTS_ID_MAX)
+    bool competitor = cat == 10 && memcmp (ev->stream, "competitor", 10) == 0;
+    bool activity = cat == 8 && memcmp (ev->stream, "activity", 8) == 0;
+    if ((!account && !contact && !competitor && !activity) ||
+        ev->stream_len - cat - 1 > CONTACTS_ID_MAX)
         return 0;
     const dbk_obj_t *data = dbk_svc_data (ctx, ev);
     if (!data)
@@ -354,8 +364,10 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     char id[CONTACTS_ID_MAX + 1], type[DBK_TYPE_MAX + 1];
     s_stream_id (ev, cat, id, sizeof id);
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
-    int rc = account ? s_project_account (ctx, txn, type, data, id)
-                     : s_project_contact (ctx, txn, type, data, id);
+    int rc = account   ? s_project_account (ctx, txn, type, data, id)
+             : contact ? s_project_contact (ctx, txn, type, data, id)
+                       : contacts_market_project (ctx, txn, competitor ? "competitor" : "activity",
+                                                  type, data, id);
     if (rc == DBK_EMALFORMED) {
         /*  only this service decides these events, but anyone may append
             to the log (dealbook log append): an event lacking a field its

@@ -5,7 +5,9 @@
 
 #include "contacts_decider.h"
 #include "contacts_fields.h"
+#include "contacts_market.h"
 #include "contacts_model.h"
+#include "contacts_request.h"
 
 #include "dealbook/dbk_event.h"
 #include "dealbook/dbk_error.h"
@@ -13,64 +15,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-#define S_LIST_DEFAULT 50
-#define S_LIST_MAX 500
-
-/*  ---- request fields ---- */
-
-/*  An id field as a NUL-terminated string; false when missing, not text or
-    too long (the caller rejects naming the field). */
-static bool s_id (const dbk_obj_t *req, const char *key, char out[CONTACTS_ID_MAX + 1])
-{
-    const char *s;
-    size_t n;
-    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n) || n == 0 || n > CONTACTS_ID_MAX)
-        return false;
-    memcpy (out, s, n);
-    out[n] = 0;
-    return true;
-}
-
-/*  An optional text field trimmed of ASCII blanks, NUL-terminated into out;
-    false when absent or empty. */
-static bool s_text (const dbk_obj_t *req, const char *key, char *out, size_t outsz)
-{
-    const char *s;
-    size_t n;
-    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n))
-        return false;
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n == 0 || n >= outsz)
-        return false;
-    memcpy (out, s, n);
-    out[n] = 0;
-    return true;
-}
-
-/*  The id of a new aggregate: the request's "id" when the client chose one
-    (it then knows it without another round trip), else derived from the
-    command id, so that a handler run again after a conflict decides the
-    same id: 12 hex digits of its time and 8 of its random bits. */
-static bool s_new_id (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d,
-                      char out[CONTACTS_ID_MAX + 1])
-{
-    if (dbk_obj_get (req, "id")) {
-        if (s_id (req, "id", out))
-            return true; /* the decider checks its characters */
-        dbk_decision_reject (d, DBK_EINVAL, "id", "id must be 1 to %d bytes of text",
-                             CONTACTS_ID_MAX);
-        return false;
-    }
-    const uint8_t *c = dbk_svc_command_id (ctx);
-    dbk_hex (c, 6, out);
-    dbk_hex (c + 12, 4, out + 12);
-    out[20] = 0;
-    return true;
-}
 
 /*  ---- facts ---- */
 
@@ -110,7 +54,7 @@ static int s_account_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
                                dbk_decision_t *d)
 {
     char id[CONTACTS_ID_MAX + 1], dup[CONTACTS_ID_MAX + 1];
-    if (!s_new_id (ctx, req, d, id))
+    if (!contacts_req_new_id (ctx, req, d, id))
         return 0;
     contacts_account_t st;
     contacts_account_init (&st);
@@ -130,7 +74,7 @@ static bool s_load_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
                             int *rc)
 {
     *rc = 0;
-    if (!s_id (req, "id", id)) {
+    if (!contacts_req_id (req, "id", id)) {
         dbk_decision_reject (d, DBK_EINVAL, "id", "id must name an account");
         return false;
     }
@@ -170,10 +114,34 @@ static int s_account_archive (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t 
     return rc;
 }
 
+/*  ACCOUNT_MERGE {id, into, reason}: both states come from the read model;
+    the decider checks that "into" names the survivor it was given, so a
+    missing or malformed "into" is passed through as it is. */
+static int s_account_merge (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                            dbk_decision_t *d)
+{
+    char id[CONTACTS_ID_MAX + 1], into[CONTACTS_ID_MAX + 1];
+    contacts_account_t merged, survivor;
+    contacts_account_init (&merged);
+    contacts_account_init (&survivor);
+    int rc;
+    if (s_load_account (ctx, txn, req, d, id, &merged, &rc)) {
+        if (contacts_req_id (req, "into", into)) {
+            rc = contacts_model_account (ctx, txn, into, strlen (into), &survivor);
+            rc = rc == DBK_ENOTFOUND ? 0 : rc;
+        }
+        if (rc == 0)
+            contacts_account_merge (d, &merged, &survivor, req);
+    }
+    contacts_account_reset (&survivor);
+    contacts_account_reset (&merged);
+    return rc;
+}
+
 static int s_contact_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
 {
     char id[CONTACTS_ID_MAX + 1];
-    if (!s_new_id (ctx, req, d, id))
+    if (!contacts_req_new_id (ctx, req, d, id))
         return 0;
     contacts_contact_t st;
     contacts_account_t acc;
@@ -197,7 +165,7 @@ static int s_contact_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
                           s_contact_op_t op)
 {
     char id[CONTACTS_ID_MAX + 1];
-    if (!s_id (req, "id", id))
+    if (!contacts_req_id (req, "id", id))
         return dbk_decision_reject (d, DBK_EINVAL, "id", "id must name a contact"), 0;
     contacts_contact_t st;
     contacts_account_t acc;
@@ -240,70 +208,18 @@ static int s_trip_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
 
 /*  ---- queries ---- */
 
-static int s_get_raw (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *id, MDB_val *v)
-{
-    MDB_val k = {strlen (id), (void *) id};
-    int rc = mdb_get (txn, dbk_svc_dbi (ctx, db), &k, v);
-    return rc == MDB_NOTFOUND ? DBK_ENOTFOUND : rc ? DBK_EIO : 0;
-}
-
 static int s_account_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char id[CONTACTS_ID_MAX + 1];
-    if (!s_id (req, "id", id))
+    if (!contacts_req_id (req, "id", id))
         return dbk_svc_reject (ctx, DBK_EINVAL, "id", "id must name an account");
     MDB_val v;
-    int rc = s_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &v);
+    int rc = contacts_req_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &v);
     if (rc == DBK_ENOTFOUND)
         return dbk_svc_reject (ctx, rc, "id", "no account %s", id);
     if (rc == 0)
         dbk_wr_raw (w, v.mv_data, v.mv_size); /* the stored state is one map */
     return rc;
-}
-
-/*  Paging of the lists: at most `limit` items after the cursor `after`
-    (the `next` of the previous page, an opaque key). */
-static int s_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after)
-{
-    *limit = S_LIST_DEFAULT;
-    const dbk_obj_t *l = dbk_obj_get (req, "limit");
-    if (l && (dbk_obj_u64 (l, limit) || *limit < 1 || *limit > S_LIST_MAX))
-        return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d", S_LIST_MAX);
-    const char *s;
-    size_t n;
-    after->mv_size = 0;
-    after->mv_data = NULL;
-    if (!dbk_obj_str (dbk_obj_get (req, "after"), &s, &n) && n > 0) {
-        after->mv_size = n;
-        after->mv_data = (void *) s;
-    }
-    return 0;
-}
-
-/*  Position cur on the first key >= start, or after `after` when given. */
-static int s_seek (MDB_cursor *cur, MDB_val *k, MDB_val *v, const MDB_val *start,
-                   const MDB_val *after)
-{
-    *k = after->mv_size ? *after : *start;
-    int rc = mdb_cursor_get (cur, k, v, k->mv_size ? MDB_SET_RANGE : MDB_FIRST);
-    if (rc == 0 && after->mv_size && k->mv_size == after->mv_size &&
-        memcmp (k->mv_data, after->mv_data, after->mv_size) == 0)
-        rc = mdb_cursor_get (cur, k, v, MDB_NEXT);
-    return rc;
-}
-
-static void s_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
-                           const MDB_val *next)
-{
-    dbk_wr_map (w, 2);
-    dbk_wr_cstr (w, key);
-    dbk_wr_array (w, n);
-    dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
-    dbk_wr_cstr (w, "next");
-    if (next->mv_size)
-        dbk_wr_str (w, next->mv_data, next->mv_size);
-    else
-        dbk_wr_nil (w);
 }
 
 static bool s_match (const dbk_obj_t *m, const char *key, const char *want)
@@ -319,11 +235,11 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
     char type[64], city[CONTACTS_SHORT_MAX + 1], prefix[1024] = "";
-    int rc = s_paging (ctx, req, &limit, &after);
+    int rc = contacts_req_paging (ctx, req, &limit, &after);
     if (rc)
         return rc;
-    bool by_type = s_text (req, "type", type, sizeof type);
-    bool by_city = s_text (req, "city", city, sizeof city);
+    bool by_type = contacts_req_text (req, "type", type, sizeof type);
+    bool by_city = contacts_req_text (req, "city", city, sizeof city);
     const char *p;
     size_t pn;
     if (!dbk_obj_str (dbk_obj_get (req, "prefix"), &p, &pn) && pn > 0) {
@@ -345,7 +261,7 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     uint32_t n = 0;
     MDB_val start = {strlen (prefix), prefix};
     rc = items ? 0 : DBK_ENOMEM;
-    for (int r = rc ? 1 : s_seek (cur, &k, &v, &start, &after); r == 0;
+    for (int r = rc ? 1 : contacts_req_seek (cur, &k, &v, &start, &after); r == 0;
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         if (by_name && (k.mv_size < start.mv_size || memcmp (k.mv_data, prefix, start.mv_size)))
             break;
@@ -362,7 +278,7 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
                 continue;
             memcpy (id, bar + 1, il);
             id[il] = 0;
-            if (s_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &state))
+            if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &state))
                 continue;
         }
         dbk_doc_t *doc = NULL;
@@ -379,7 +295,7 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     }
     mdb_cursor_close (cur);
     if (rc == 0)
-        s_finish_list (w, "accounts", items, n, &next);
+        contacts_req_finish_list (w, "accounts", items, n, &next);
     dbk_wr_destroy (&items);
     return rc;
 }
@@ -388,10 +304,10 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
 static int s_contact_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char id[CONTACTS_ID_MAX + 1];
-    if (!s_id (req, "id", id))
+    if (!contacts_req_id (req, "id", id))
         return dbk_svc_reject (ctx, DBK_EINVAL, "id", "id must name a contact");
     MDB_val v, k;
-    int rc = s_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &v);
+    int rc = contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &v);
     if (rc == DBK_ENOTFOUND)
         return dbk_svc_reject (ctx, rc, "id", "no contact %s", id);
     dbk_doc_t *doc = NULL;
@@ -399,12 +315,19 @@ static int s_contact_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         return DBK_EIO;
     const dbk_obj_t *m = dbk_doc_root (doc);
     size_t pairs = dbk_obj_len (m);
-    dbk_wr_map (w, (uint32_t) pairs + 1);
+    dbk_wr_map (w, (uint32_t) pairs + 2);
     for (size_t i = 0; i < pairs; i++) {
         dbk_wr_obj (w, dbk_obj_key_at (m, i));
         dbk_wr_obj (w, dbk_obj_val_at (m, i));
     }
     dbk_doc_destroy (&doc);
+    /*  kept apart from the state (activities, not contact events, move
+        it): "" in the index means never, answered as nil */
+    dbk_wr_cstr (w, "last_activity");
+    if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_TOUCHED, id, &v) == 0 && v.mv_size)
+        dbk_wr_str (w, v.mv_data, v.mv_size);
+    else
+        dbk_wr_nil (w);
     MDB_cursor *cur;
     dbk_wr_t *items = dbk_wr_new ();
     if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), &cur)) {
@@ -432,11 +355,11 @@ static int s_contact_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
 static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char acc[CONTACTS_ID_MAX + 2];
-    if (!s_id (req, "account_id", acc))
+    if (!contacts_req_id (req, "account_id", acc))
         return dbk_svc_reject (ctx, DBK_EINVAL, "account_id", "account_id must name an account");
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
-    int rc = s_paging (ctx, req, &limit, &after);
+    int rc = contacts_req_paging (ctx, req, &limit, &after);
     if (rc)
         return rc;
     size_t al = strlen (acc) + 1; /* the account and its NUL */
@@ -448,7 +371,7 @@ static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         return DBK_EIO;
     }
     uint32_t n = 0;
-    for (int r = s_seek (cur, &k, &v, &start, &after);
+    for (int r = contacts_req_seek (cur, &k, &v, &start, &after);
          r == 0 && k.mv_size > al && memcmp (k.mv_data, acc, al) == 0;
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         if (n == limit) {
@@ -462,14 +385,14 @@ static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         memcpy (id, (const char *) k.mv_data + al, il);
         id[il] = 0;
         MDB_val state;
-        if (s_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) == 0) {
+        if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) == 0) {
             dbk_wr_raw (items, state.mv_data, state.mv_size);
             n++;
         }
         after = k;
     }
     mdb_cursor_close (cur);
-    s_finish_list (w, "contacts", items, n, &next);
+    contacts_req_finish_list (w, "contacts", items, n, &next);
     dbk_wr_destroy (&items);
     return 0;
 }
@@ -485,7 +408,7 @@ static void s_notebook_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
     MDB_val k = {il + 5, key}, trip, state;
     dbk_doc_t *t = NULL, *c = NULL;
     if (mdb_get (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), &k, &trip) ||
-        s_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) ||
+        contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) ||
         dbk_doc_parse (trip.mv_data, trip.mv_size, &t) ||
         dbk_doc_parse (state.mv_data, state.mv_size, &c)) {
         dbk_doc_destroy (&t);
@@ -518,20 +441,22 @@ static void s_notebook_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
 static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char city[CONTACTS_SHORT_MAX + 1], from[16], to[16];
-    if (!s_text (req, "city", city, sizeof city))
+    if (!contacts_req_text (req, "city", city, sizeof city))
         return dbk_svc_reject (ctx, DBK_EINVAL, "city", "city is required (at most %d bytes)",
                                CONTACTS_SHORT_MAX);
-    if (!s_text (req, "from", from, sizeof from) ||
+    if (!contacts_req_text (req, "from", from, sizeof from) ||
         !contacts_date_valid (from, strlen (from), false))
         return dbk_svc_reject (ctx, DBK_EINVAL, "from", "from must be a date YYYY-MM-DD");
-    if (!s_text (req, "to", to, sizeof to) || !contacts_date_valid (to, strlen (to), false))
+    if (!contacts_req_text (req, "to", to, sizeof to) ||
+        !contacts_date_valid (to, strlen (to), false))
         return dbk_svc_reject (ctx, DBK_EINVAL, "to", "to must be a date YYYY-MM-DD");
     if (strcmp (to, from) < 0)
         return dbk_svc_reject (ctx, DBK_EINVAL, "to", "to is before from");
-    uint64_t limit = S_LIST_MAX;
+    uint64_t limit = CONTACTS_PAGE_MAX;
     const dbk_obj_t *l = dbk_obj_get (req, "limit");
-    if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > S_LIST_MAX))
-        return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d", S_LIST_MAX);
+    if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > CONTACTS_PAGE_MAX))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d",
+                               CONTACTS_PAGE_MAX);
     size_t cl = strlen (city), fl = strlen (from);
     char key[CONTACTS_SHORT_MAX + 32];
     memcpy (key, city, cl + 1);
@@ -595,19 +520,31 @@ static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
     return 0;
 }
 
-static const char *const s_categories[] = {"account", "contact", NULL};
-static const dbk_svc_command_t s_commands[] = {{"ACCOUNT_REGISTER", s_account_register},
-                                               {"ACCOUNT_UPDATE", s_account_update},
-                                               {"ACCOUNT_ARCHIVE", s_account_archive},
-                                               {"CONTACT_ADD", s_contact_add},
-                                               {"CONTACT_UPDATE", s_contact_update},
-                                               {"CONTACT_MOVE", s_contact_move},
-                                               {"TRIP_ADD", s_trip_add},
-                                               {NULL, NULL}};
-static const dbk_svc_query_t s_queries[] = {
-    {"ACCOUNT_GET", s_account_get},     {"ACCOUNT_LIST", s_account_list},
-    {"CONTACT_GET", s_contact_get},     {"CONTACT_LIST", s_contact_list},
-    {"NOTEBOOK_CITY", s_notebook_city}, {NULL, NULL}};
+static const char *const s_categories[] = {"account", "contact", "competitor", "activity", NULL};
+static const dbk_svc_command_t s_commands[] = {
+    {"ACCOUNT_REGISTER", s_account_register},
+    {"ACCOUNT_UPDATE", s_account_update},
+    {"ACCOUNT_ARCHIVE", s_account_archive},
+    {"ACCOUNT_MERGE", s_account_merge},
+    {"CONTACT_ADD", s_contact_add},
+    {"CONTACT_UPDATE", s_contact_update},
+    {"CONTACT_MOVE", s_contact_move},
+    {"TRIP_ADD", s_trip_add},
+    {"COMPETITOR_ADD", contacts_competitor_add_cmd},
+    {"COMPETITOR_UPDATE", contacts_competitor_update_cmd},
+    {"ACTIVITY_LOG", contacts_activity_log_cmd},
+    {NULL, NULL}};
+static const dbk_svc_query_t s_queries[] = {{"ACCOUNT_GET", s_account_get},
+                                            {"ACCOUNT_LIST", s_account_list},
+                                            {"CONTACT_GET", s_contact_get},
+                                            {"CONTACT_LIST", s_contact_list},
+                                            {"NOTEBOOK_CITY", s_notebook_city},
+                                            {"COMPETITOR_GET", contacts_competitor_get_q},
+                                            {"COMPETITOR_LIST", contacts_competitor_list_q},
+                                            {"ACTIVITY_LIST", contacts_activity_list_q},
+                                            {"NOTEBOOK_UNTOUCHED", contacts_untouched_q},
+                                            {"NOTEBOOK_BIRTHDAYS", contacts_birthdays_q},
+                                            {NULL, NULL}};
 
 const dbk_service_def_t contacts_def = {.name = "contacts",
                                         .dbs = contacts_model_dbs,

@@ -1,0 +1,71 @@
+/*  cli_contacts.h - what the CLI nouns of the contacts service share
+    (cli_contacts.c: account, contact; cli_market.c: competitor, activity):
+    flags mapped to request keys, the call, tables and answers. */
+#ifndef CLI_CONTACTS_H
+#define CLI_CONTACTS_H
+
+#include "cli.h"
+
+/*  How a flag's value goes into the request. */
+typedef enum {
+    CLI_F_STR,  /* text                                    */
+    CLI_F_INT,  /* a whole number                          */
+    CLI_F_BOOL, /* a switch: true                          */
+    CLI_F_LIST  /* "a,b,c": an array of texts              */
+} cli_kind_t;
+
+/*  A flag a verb accepts and the request key it becomes (NULL: the CLI
+    reads it itself). */
+typedef struct {
+    const char *flag;
+    const char *key;
+    cli_kind_t kind;
+} cli_flagdef_t;
+
+#define CLI_MAX_PAIRS 24
+
+/*  The fields of one request. */
+typedef struct {
+    const char *key[CLI_MAX_PAIRS];
+    const char *val[CLI_MAX_PAIRS];
+    cli_kind_t kind[CLI_MAX_PAIRS];
+    int n;
+} cli_req_t;
+
+void cli_req_add (cli_req_t *r, const char *key, const char *val, cli_kind_t kind);
+
+/*  Take the verb's flags into r; an unknown flag is a usage error. `what`
+    is "noun verb": its noun names the help to see. */
+int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allowed, cli_req_t *r);
+
+/*  Usage errors for a missing positional argument / required flags. */
+int cli_need_arg (const cli_t *cli, int i, const char *what, const char *name);
+int cli_need_flag (const cli_t *cli, const char *what, const char *const *flags);
+
+/*  Send op to the contacts service with r's pairs (plus cmd and actor for
+    a command). Returns the exit code; *reply_p the OK reply (caller's). */
+int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
+                  const cli_req_t *r, dbk_doc_t **reply_p);
+
+/*  Print the reply as JSON with --json, else `text` (if any); frees it. */
+int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text);
+
+/*  A command creating an aggregate with an id the CLI picks (or --id):
+    prints "<noun> <id>". */
+int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r, const char *noun);
+
+/*  An update: prints "<noun> <id> updated" or "unchanged". */
+int cli_changed (const cli_t *cli, const char *what, const char *op, const cli_req_t *r,
+                 const char *noun, const char *id);
+
+/*  The maps of `rows` as a table of the given columns. */
+void cli_table (const dbk_obj_t *rows, const char *const *keys, const char *const *heads,
+                int ncols);
+
+/*  Every pair of a map but `skip`, one "key  value" line each. */
+void cli_fields (const dbk_obj_t *m, const char *skip);
+
+/*  "(more: --after ...)" when the list has a next page. */
+void cli_next_hint (const cli_t *cli, const dbk_obj_t *root);
+
+#endif

@@ -1,0 +1,43 @@
+/*  contacts_request.h - internal to the contacts service: fields of a
+    request and paged lists, shared by its command and query files. */
+#ifndef CONTACTS_REQUEST_H
+#define CONTACTS_REQUEST_H
+
+#include "contacts_decider.h"
+
+#include "dealbook/dbk_service.h"
+
+#define CONTACTS_PAGE_DEFAULT 50 /* items of a list page without `limit` */
+#define CONTACTS_PAGE_MAX 500    /* the largest `limit`                   */
+
+/*  An id field as a NUL-terminated string; false when missing, not text or
+    too long (the caller rejects naming the field). */
+bool contacts_req_id (const dbk_obj_t *req, const char *key, char out[CONTACTS_ID_MAX + 1]);
+
+/*  An optional text field trimmed of ASCII blanks, NUL-terminated into out;
+    false when absent, empty or too long. */
+bool contacts_req_text (const dbk_obj_t *req, const char *key, char *out, size_t outsz);
+
+/*  The id of a new aggregate: the request's "id", or one derived from the
+    command id (the same on every retry). False after rejecting into d. */
+bool contacts_req_new_id (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d,
+                          char out[CONTACTS_ID_MAX + 1]);
+
+/*  The stored value of `id` in the named database: 0, DBK_ENOTFOUND,
+    DBK_EIO. */
+int contacts_req_get_raw (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *id,
+                          MDB_val *v);
+
+/*  `limit` (1..CONTACTS_PAGE_MAX, default CONTACTS_PAGE_DEFAULT) and the
+    cursor `after` (empty when absent). 0 or the rejection. */
+int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after);
+
+/*  Position cur on the first key >= start, or after `after` when given. */
+int contacts_req_seek (MDB_cursor *cur, MDB_val *k, MDB_val *v, const MDB_val *start,
+                       const MDB_val *after);
+
+/*  Write {key: [the n items], next: str or nil}. */
+void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
+                               const MDB_val *next);
+
+#endif
