@@ -34,6 +34,26 @@ typedef struct {
     size_t hdr;    /* header length in bytes                          */
 } s_head_t;
 
+/*  Formats 0xc0..0xdf: kind, header bytes (type byte included), fixed
+    payload size (fixext), and whether an ext type byte follows the length. */
+typedef struct {
+    s_kind_t kind;    /* what the header announces       */
+    uint8_t hdr;      /* header length in bytes          */
+    uint8_t n;        /* payload bytes of a fixext       */
+    uint8_t ext_type; /* ext 8/16/32: type byte after len */
+} s_fmt_t;
+
+static const s_fmt_t s_fmts[32] = {
+    {K_NIL, 1, 0, 0},   {K_BAD, 1, 0, 0},   {K_BOOL, 1, 0, 0},  {K_BOOL, 1, 0, 0},  /* c0 */
+    {K_BIN, 2, 0, 0},   {K_BIN, 3, 0, 0},   {K_BIN, 5, 0, 0},   {K_EXT, 3, 0, 1},   /* c4 */
+    {K_EXT, 4, 0, 1},   {K_EXT, 6, 0, 1},   {K_FLOAT, 5, 0, 0}, {K_FLOAT, 9, 0, 0}, /* c8 */
+    {K_UINT, 2, 0, 0},  {K_UINT, 3, 0, 0},  {K_UINT, 5, 0, 0},  {K_UINT, 9, 0, 0},  /* cc */
+    {K_INT, 2, 0, 0},   {K_INT, 3, 0, 0},   {K_INT, 5, 0, 0},   {K_INT, 9, 0, 0},   /* d0 */
+    {K_EXT, 2, 1, 0},   {K_EXT, 2, 2, 0},   {K_EXT, 2, 4, 0},   {K_EXT, 2, 8, 0},   /* d4 */
+    {K_EXT, 2, 16, 0},  {K_STR, 2, 0, 0},   {K_STR, 3, 0, 0},   {K_STR, 5, 0, 0},   /* d8 */
+    {K_ARRAY, 3, 0, 0}, {K_ARRAY, 5, 0, 0}, {K_MAP, 3, 0, 0},   {K_MAP, 5, 0, 0},   /* dc */
+};
+
 static uint64_t s_be (const uint8_t *p, int n)
 {
     uint64_t v = 0;
@@ -78,140 +98,19 @@ static int s_head (const uint8_t *p, const uint8_t *end, s_head_t *h)
         h->n = b & 0x1f;
         return 0;
     }
-    /*  size of the length / value field following the type byte */
-    int ext_extra = 0;
-    switch (b) {
-    case 0xc0:
-        h->kind = K_NIL;
+    /*  0xc0..0xdf: the format table of the msgpack spec */
+    const s_fmt_t *f = &s_fmts[b - 0xc0];
+    if (f->kind == K_BAD)
+        return DBK_EMALFORMED; /* 0xc1 is reserved */
+    h->kind = f->kind;
+    h->hdr = f->hdr;
+    h->n = f->n;
+    int ext_extra = f->ext_type; /* ext 8/16/32: a type byte after the length */
+    if (h->kind == K_NIL)
         return 0;
-    case 0xc2:
-    case 0xc3:
-        h->kind = K_BOOL;
+    if (h->kind == K_BOOL) {
         h->ival = b == 0xc3;
         return 0;
-    case 0xc4:
-        h->kind = K_BIN;
-        h->hdr = 2;
-        break;
-    case 0xc5:
-        h->kind = K_BIN;
-        h->hdr = 3;
-        break;
-    case 0xc6:
-        h->kind = K_BIN;
-        h->hdr = 5;
-        break;
-    case 0xc7:
-        h->kind = K_EXT;
-        h->hdr = 3;
-        ext_extra = 1;
-        break;
-    case 0xc8:
-        h->kind = K_EXT;
-        h->hdr = 4;
-        ext_extra = 1;
-        break;
-    case 0xc9:
-        h->kind = K_EXT;
-        h->hdr = 6;
-        ext_extra = 1;
-        break;
-    case 0xca:
-        h->kind = K_FLOAT;
-        h->hdr = 5;
-        break;
-    case 0xcb:
-        h->kind = K_FLOAT;
-        h->hdr = 9;
-        break;
-    case 0xcc:
-        h->kind = K_UINT;
-        h->hdr = 2;
-        break;
-    case 0xcd:
-        h->kind = K_UINT;
-        h->hdr = 3;
-        break;
-    case 0xce:
-        h->kind = K_UINT;
-        h->hdr = 5;
-        break;
-    case 0xcf:
-        h->kind = K_UINT;
-        h->hdr = 9;
-        break;
-    case 0xd0:
-        h->kind = K_INT;
-        h->hdr = 2;
-        break;
-    case 0xd1:
-        h->kind = K_INT;
-        h->hdr = 3;
-        break;
-    case 0xd2:
-        h->kind = K_INT;
-        h->hdr = 5;
-        break;
-    case 0xd3:
-        h->kind = K_INT;
-        h->hdr = 9;
-        break;
-    case 0xd4:
-        h->kind = K_EXT;
-        h->hdr = 2;
-        h->n = 1;
-        break;
-    case 0xd5:
-        h->kind = K_EXT;
-        h->hdr = 2;
-        h->n = 2;
-        break;
-    case 0xd6:
-        h->kind = K_EXT;
-        h->hdr = 2;
-        h->n = 4;
-        break;
-    case 0xd7:
-        h->kind = K_EXT;
-        h->hdr = 2;
-        h->n = 8;
-        break;
-    case 0xd8:
-        h->kind = K_EXT;
-        h->hdr = 2;
-        h->n = 16;
-        break;
-    case 0xd9:
-        h->kind = K_STR;
-        h->hdr = 2;
-        break;
-    case 0xda:
-        h->kind = K_STR;
-        h->hdr = 3;
-        break;
-    case 0xdb:
-        h->kind = K_STR;
-        h->hdr = 5;
-        break;
-    case 0xdc:
-        h->kind = K_ARRAY;
-        h->hdr = 3;
-        break;
-    case 0xdd:
-        h->kind = K_ARRAY;
-        h->hdr = 5;
-        break;
-    case 0xde:
-        h->kind = K_MAP;
-        h->hdr = 3;
-        break;
-    case 0xdf:
-        h->kind = K_MAP;
-        h->hdr = 5;
-        break;
-    default:
-        h->kind = K_BAD;
-        return DBK_EMALFORMED; /* 0xc1 is reserved */
     }
     if (left < h->hdr)
         return DBK_EMALFORMED;

@@ -13,7 +13,8 @@ int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
         fprintf (stderr, "%s: %s has an unusable value\n", m->name, bad);
         return 1;
     }
-    for (int i = 1; i < argc; i++) {
+    /*  every flag takes a value; --help and --version end the run */
+    for (int i = 1; i < argc; i += 2) {
         if (streq (argv[i], "--help") || streq (argv[i], "-h")) {
             printf ("usage: %s [flags]\n%s\n\n", m->name, m->summary);
             dbk_config_print_usage (stdout);
@@ -30,7 +31,6 @@ int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
                      rc == 0 ? "unknown flag" : "bad or missing value for", argv[i]);
             return 1;
         }
-        i++;
     }
     /*  a full disk shows up as a write error (EFBIG/ENOSPC), not a signal */
     signal (SIGXFSZ, SIG_IGN);
