@@ -11,13 +11,7 @@ export DEALBOOK_DATA_DIR=$dir DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
        DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_HEARTBEAT_MS=100 DEALBOOK_TIMEOUT_MS=3000
 "$BIN/dealbook-eventlog" 2>"$dir/log.err" &
 pid=$!
-db() { "$BIN/dealbook" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-expect_rc() { # expect_rc CODE cmd...
-    local want=$1; shift
-    set +e; "$@" >"$dir/out" 2>"$dir/err"; local rc=$?; set -e
-    [ "$rc" -eq "$want" ] || { cat "$dir/out" "$dir/err"; fail "'$*' exited $rc, wanted $want"; }
-}
+. "$(dirname "$0")/support/cli_lib.sh"
 # wait for the log (no fixed sleep: retry STATUS until it answers)
 for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; done
 db log status >/dev/null || fail "log did not start"

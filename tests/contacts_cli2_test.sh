@@ -5,12 +5,6 @@
 # 0 done, 1 usage, 2 rejected, 3 duplicate, 4 unreachable.
 set -euo pipefail
 BIN=${DBK_BIN_DIR:?}
-# the nouns are routed by cli/dealbook.c's main: until it knows them the
-# test is skipped (77) rather than failed
-if ! "$BIN/dealbook" help competitor 2>/dev/null | grep -q 'competitor <verb>'; then
-    echo "skipped: this dealbook does not route the competitor and activity nouns yet"
-    exit 77
-fi
 dir=$(mktemp -d /tmp/dbk-contacts-cli2-XXXXXX)
 log_pid= svc_pid=
 cleanup() {
@@ -21,13 +15,7 @@ trap cleanup EXIT
 export DEALBOOK_DATA_DIR=$dir DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
        DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_CONTACTS_ENDPOINT=ipc://$dir/contacts.sock \
        DEALBOOK_HEARTBEAT_MS=100 DEALBOOK_TIMEOUT_MS=3000
-db() { "$BIN/dealbook" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-expect_rc() { # expect_rc CODE cmd...
-    local want=$1; shift
-    set +e; "$@" >"$dir/out" 2>"$dir/err"; local rc=$?; set -e
-    [ "$rc" -eq "$want" ] || { cat "$dir/out" "$dir/err"; fail "'$*' exited $rc, wanted $want"; }
-}
+. "$(dirname "$0")/support/cli_lib.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $1, d" "$dir/out"; }
 
 "$BIN/dealbook-eventlog" 2>"$dir/log.err" &

@@ -16,13 +16,7 @@ trap cleanup EXIT
 export DEALBOOK_DATA_DIR=$dir DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
        DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_CONTACTS_ENDPOINT=ipc://$dir/contacts.sock \
        DEALBOOK_HEARTBEAT_MS=100 DEALBOOK_TIMEOUT_MS=3000
-db() { "$BIN/dealbook" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-expect_rc() { # expect_rc CODE cmd...
-    local want=$1; shift
-    set +e; "$@" >"$dir/out" 2>"$dir/err"; local rc=$?; set -e
-    [ "$rc" -eq "$want" ] || { cat "$dir/out" "$dir/err"; fail "'$*' exited $rc, wanted $want"; }
-}
+. "$(dirname "$0")/support/cli_lib.sh"
 
 # nothing listens yet: unreachable, exit 4
 DEALBOOK_TIMEOUT_MS=200 expect_rc 4 db account list
