@@ -87,16 +87,18 @@ static int s_read_strs (const dbk_obj_t *m, void *st, const s_strf_t *t, size_t 
 
 static const char *const s_account_status[] = {"none", "active", "archived", "merged"};
 
-static void s_write_account (dbk_wr_t *w, contacts_account_t *st)
+static void s_write_account (dbk_wr_t *w, void *state)
 {
+    contacts_account_t *st = state;
     dbk_wr_map (w, (uint32_t) s_count_strs (st, s_account_strs, NSTR (s_account_strs)) + 2);
     dbk_wr_kv_cstr (w, "status", s_account_status[st->status]);
     s_write_strs (w, st, s_account_strs, NSTR (s_account_strs));
     dbk_wr_kv_u64 (w, "absorbed", st->absorbed);
 }
 
-static void s_write_contact (dbk_wr_t *w, contacts_contact_t *st)
+static void s_write_contact (dbk_wr_t *w, void *state)
 {
+    contacts_contact_t *st = state;
     dbk_wr_map (w, (uint32_t) s_count_strs (st, s_contact_strs, NSTR (s_contact_strs)) + 3 +
                        (st->influence > 0));
     dbk_wr_kv_cstr (w, "status", "active");
@@ -203,6 +205,23 @@ static int s_put (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const voi
     return dbk_lmdb_err (mdb_put (txn, dbi, &key, &val, 0));
 }
 
+/*  Store an aggregate's state, encoded by `write`, under its id (which the
+    state takes as its own id if it has none yet). */
+static int s_put_state (MDB_txn *txn, MDB_dbi dbi, const char *id, char **state_id,
+                        void (*write) (dbk_wr_t *, void *), void *state)
+{
+    if (!*state_id)
+        *state_id = strdup (id);
+    dbk_wr_t *w = dbk_wr_new ();
+    int rc = DBK_ENOMEM;
+    if (w && *state_id) {
+        write (w, state);
+        rc = s_put (txn, dbi, id, strlen (id), dbk_wr_data (w), dbk_wr_size (w));
+    }
+    dbk_wr_destroy (&w);
+    return rc;
+}
+
 static int s_del (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl)
 {
     MDB_val key = {kl, (void *) k};
@@ -234,17 +253,8 @@ static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     if (rc == 0 && kl)
         rc = s_del (txn, names, key, kl);
     if (rc == 0 && st.status != CONTACTS_ACCOUNT_NONE) {
-        if (!st.id)
-            st.id = strdup (id);
-        dbk_wr_t *w = dbk_wr_new ();
-        if (!w || !st.id)
-            rc = DBK_ENOMEM;
-        else {
-            s_write_account (w, &st);
-            rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNTS), id, strlen (id),
-                        dbk_wr_data (w), dbk_wr_size (w));
-        }
-        dbk_wr_destroy (&w);
+        rc = s_put_state (txn, dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNTS), id, &st.id, s_write_account,
+                          &st);
         kl = st.normalized_name ? s_name_key (key, sizeof key, st.normalized_name, id) : 0;
         if (rc == 0 && kl && st.status != CONTACTS_ACCOUNT_MERGED)
             rc = s_put (txn, names, key, kl, "", 0);
@@ -320,17 +330,8 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE && strcmp (type, "contact.trip_added") == 0)
         rc = s_project_trip (ctx, txn, data, id);
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE) {
-        if (!st.id)
-            st.id = strdup (id);
-        dbk_wr_t *w = dbk_wr_new ();
-        if (!w || !st.id)
-            rc = DBK_ENOMEM;
-        else {
-            s_write_contact (w, &st);
-            rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS), id, strlen (id),
-                        dbk_wr_data (w), dbk_wr_size (w));
-        }
-        dbk_wr_destroy (&w);
+        rc = s_put_state (txn, dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS), id, &st.id, s_write_contact,
+                          &st);
         MDB_dbi people = dbk_svc_dbi (ctx, CONTACTS_DB_PEOPLE);
         char key[256];
         size_t kl;
