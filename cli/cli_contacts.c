@@ -27,7 +27,11 @@ void cli_account_help (void)
             "  update ID [--name N] [--type T] [--city C] ... [--force]\n"
             "      change fields (an empty value clears an optional one)\n"
             "  show ID                   every field of an account\n"
-            "  list [--prefix P] [--type T] [--city C] [--limit N] [--after CURSOR]\n"
+            "  list [--prefix P] [--type T] [--region R] [--city C] [--limit N]\n"
+            "      [--after CURSOR]     by name prefix, type, region, city (case-blind)\n"
+            "  people ID                 its contacts by level and function, with how\n"
+            "                            well each is known and by whom of us\n"
+            "  history ID                every event of the account, from the log\n"
             "  archive ID [--reason R]   read-only from now on: takes no new contacts\n"
             "  merge ID --into SURVIVOR [--reason R]\n"
             "      ID is the same organisation as SURVIVOR: ID becomes read-only and\n"
@@ -45,8 +49,15 @@ void cli_contact_help (void)
         "      levels: decision management operational; functions: user technical "
         "procurement\n"
         "      example: dealbook contact add 王伟 --account ACCOUNT --title 总工 --influence 4\n"
+        "  update ID [--name N] [--title T] ...   change fields (as add, without --account)\n"
         "  show ID                   every field and the trips of a contact\n"
-        "  list --account ID         the people of an account\n"
+        "  list [--account ID] [--prefix NAME]   contacts by account and/or name\n"
+        "  history ID                every change of a contact, from the log\n"
+        "  relate ID --salesperson S --depth D [--notes N]\n"
+        "      how well one of our people knows the contact; depths: acquainted\n"
+        "      interacting trusted allied, or none to end it\n"
+        "  map ID | map --salesperson S\n"
+        "      who of us knows the contact / whom a salesperson knows\n"
         "  move ID --to ACCOUNT [--reason R]\n"
         "  trip add ID --from YYYY-MM-DD --to YYYY-MM-DD --city C [--hotel H]\n"
         "      [--transport T] [--purpose P]\n"
@@ -56,6 +67,7 @@ void cli_contact_help (void)
         "      contacts no activity touched for N days (never: LAST ACTIVITY empty)\n"
         "  notebook --birthdays N [--as-of YYYY-MM-DD]\n"
         "      contacts whose birthday falls today or in the next N days\n"
+        "      each notebook query takes --salesperson S: only the contacts S knows\n"
         "      example: dealbook contact notebook --city 北京 --from 2026-03-10 --to "
         "2026-03-20\n\n"
         "  --contacts-endpoint EP (DEALBOOK_CONTACTS_ENDPOINT), --actor WHO, --json\n");
@@ -212,6 +224,17 @@ static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz
         for (size_t i = 0; i < dbk_obj_len (o) && len < outsz; i++)
             if (dbk_obj_str (dbk_obj_at (o, i), &s, &n) == 0) {
                 int k = snprintf (out + len, outsz - len, "%s%.*s", len ? "," : "", (int) n, s);
+                len += k > 0 ? (size_t) k : 0;
+            } else if (dbk_obj_type (dbk_obj_at (o, i)) == DBK_T_MAP) {
+                /*  a relationship map entry: salesperson:depth */
+                const dbk_obj_t *m = dbk_obj_at (o, i);
+                const char *d = "";
+                size_t dn = 0;
+                if (dbk_obj_str (dbk_obj_get (m, "salesperson"), &s, &n))
+                    continue;
+                dbk_obj_str (dbk_obj_get (m, "depth"), &d, &dn);
+                int k = snprintf (out + len, outsz - len, "%s%.*s:%.*s", len ? "," : "", (int) n, s,
+                                  (int) dn, d);
                 len += k > 0 ? (size_t) k : 0;
             }
     }
@@ -370,7 +393,8 @@ void cli_next_hint (const cli_t *cli, const dbk_obj_t *root)
 
 /*  ---- account ---- */
 
-static const cli_flagdef_t s_account_flags[] = {{"--type", "type", CLI_F_STR},
+static const cli_flagdef_t s_account_flags[] = {{"--name", "name", CLI_F_STR},
+                                                {"--type", "type", CLI_F_STR},
                                                 {"--city", "city", CLI_F_STR},
                                                 {"--region", "region", CLI_F_STR},
                                                 {"--lead-source", "lead_source", CLI_F_STR},
@@ -382,10 +406,13 @@ static const cli_flagdef_t s_account_flags[] = {{"--type", "type", CLI_F_STR},
                                                 {"--id", NULL, CLI_F_STR},
                                                 {"--actor", NULL, CLI_F_STR},
                                                 {NULL, NULL, CLI_F_STR}};
-static const cli_flagdef_t s_list_flags[] = {
-    {"--prefix", "prefix", CLI_F_STR}, {"--type", "type", CLI_F_STR},
-    {"--city", "city", CLI_F_STR},     {"--limit", "limit", CLI_F_INT},
-    {"--after", "after", CLI_F_STR},   {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_list_flags[] = {{"--prefix", "prefix", CLI_F_STR},
+                                             {"--type", "type", CLI_F_STR},
+                                             {"--region", "region", CLI_F_STR},
+                                             {"--city", "city", CLI_F_STR},
+                                             {"--limit", "limit", CLI_F_INT},
+                                             {"--after", "after", CLI_F_STR},
+                                             {NULL, NULL, CLI_F_STR}};
 static const cli_flagdef_t s_reason_flags[] = {
     {"--reason", "reason", CLI_F_STR}, {"--actor", NULL, CLI_F_STR}, {NULL, NULL, CLI_F_STR}};
 static const cli_flagdef_t s_no_flags[] = {{NULL, NULL, CLI_F_STR}};
@@ -407,6 +434,8 @@ int cli_account (cli_t *cli, const char *verb)
         if ((rc = cli_need_arg (cli, 0, "account add", "NAME")) ||
             (rc = cli_req_flags (cli, "account add", s_account_flags, &r)))
             return rc;
+        if (cli_flag (cli, "--name"))
+            return cli_fail (CLI_USAGE, "account add: the name is the argument, not --name");
         cli_req_add (&r, "name", cli->args[0], CLI_F_STR);
         return cli_create (cli, "account add", "ACCOUNT_REGISTER", &r, "account");
     }
@@ -453,6 +482,10 @@ int cli_account (cli_t *cli, const char *verb)
         snprintf (line, sizeof line, "account %.80s archived", cli->args[0]);
         return cli_svc_print (cli, reply, line);
     }
+    if (strcmp (verb, "people") == 0)
+        return cli_account_people (cli);
+    if (strcmp (verb, "history") == 0)
+        return cli_history (cli, "account", "account");
     if (strcmp (verb, "merge") == 0) {
         static const char *const need[] = {"--into", NULL};
         if ((rc = cli_need_arg (cli, 0, "account merge", "ID")) ||
@@ -472,7 +505,8 @@ int cli_account (cli_t *cli, const char *verb)
 
 /*  ---- contact ---- */
 
-static const cli_flagdef_t s_contact_flags[] = {{"--account", "account_id", CLI_F_STR},
+static const cli_flagdef_t s_contact_flags[] = {{"--name", "name", CLI_F_STR},
+                                                {"--account", "account_id", CLI_F_STR},
                                                 {"--title", "title", CLI_F_STR},
                                                 {"--phone", "phone", CLI_F_STR},
                                                 {"--email", "email", CLI_F_STR},
@@ -501,14 +535,14 @@ static const cli_flagdef_t s_trip_flags[] = {{"--from", "from", CLI_F_STR},
                                              {"--actor", NULL, CLI_F_STR},
                                              {NULL, NULL, CLI_F_STR}};
 static const cli_flagdef_t s_people_flags[] = {{"--account", "account_id", CLI_F_STR},
+                                               {"--prefix", "prefix", CLI_F_STR},
                                                {"--limit", "limit", CLI_F_INT},
                                                {"--after", "after", CLI_F_STR},
                                                {NULL, NULL, CLI_F_STR}};
-static const cli_flagdef_t s_notebook_flags[] = {{"--city", "city", CLI_F_STR},
-                                                 {"--from", "from", CLI_F_STR},
-                                                 {"--to", "to", CLI_F_STR},
-                                                 {"--limit", "limit", CLI_F_INT},
-                                                 {NULL, NULL, CLI_F_STR}};
+static const cli_flagdef_t s_notebook_flags[] = {
+    {"--city", "city", CLI_F_STR},   {"--from", "from", CLI_F_STR},
+    {"--to", "to", CLI_F_STR},       {"--salesperson", "salesperson", CLI_F_STR},
+    {"--limit", "limit", CLI_F_INT}, {NULL, NULL, CLI_F_STR}};
 
 /*  A flag the verb cannot do without: a usage error naming it. */
 int cli_need_flag (const cli_t *cli, const char *what, const char *const *flags)
@@ -553,11 +587,13 @@ static int s_notebook_days (cli_t *cli)
 {
     static const cli_flagdef_t untouched[] = {{"--untouched", "days", CLI_F_INT},
                                               {"--as-of", "as_of", CLI_F_STR},
+                                              {"--salesperson", "salesperson", CLI_F_STR},
                                               {"--limit", "limit", CLI_F_INT},
                                               {"--after", "after", CLI_F_STR},
                                               {NULL, NULL, CLI_F_STR}};
     static const cli_flagdef_t birthdays[] = {{"--birthdays", "days", CLI_F_INT},
                                               {"--as-of", "as_of", CLI_F_STR},
+                                              {"--salesperson", "salesperson", CLI_F_STR},
                                               {"--limit", "limit", CLI_F_INT},
                                               {NULL, NULL, CLI_F_STR}};
     bool by_birthday = cli_flag (cli, "--birthdays") != NULL;
@@ -600,6 +636,8 @@ int cli_contact (cli_t *cli, const char *verb)
             (rc = cli_need_flag (cli, "contact add", need)) ||
             (rc = cli_req_flags (cli, "contact add", s_contact_flags, &r)))
             return rc;
+        if (cli_flag (cli, "--name"))
+            return cli_fail (CLI_USAGE, "contact add: the name is the argument, not --name");
         cli_req_add (&r, "name", cli->args[0], CLI_F_STR);
         return cli_create (cli, "contact add", "CONTACT_ADD", &r, "contact");
     }
@@ -617,16 +655,21 @@ int cli_contact (cli_t *cli, const char *verb)
     }
     if (strcmp (verb, "show") == 0)
         return s_contact_show (cli);
+    if (strcmp (verb, "relate") == 0)
+        return cli_contact_relate (cli);
+    if (strcmp (verb, "map") == 0)
+        return cli_contact_map (cli);
+    if (strcmp (verb, "history") == 0)
+        return cli_history (cli, "contact", "contact");
     if (strcmp (verb, "list") == 0) {
-        static const char *const need[] = {"--account", NULL};
-        if ((rc = cli_need_flag (cli, "contact list", need)) ||
-            (rc = cli_req_flags (cli, "contact list", s_people_flags, &r)) ||
+        if ((rc = cli_req_flags (cli, "contact list", s_people_flags, &r)) ||
             (rc = cli_svc_call (cli, "contact list", "CONTACT_LIST", false, &r, &reply)))
             return rc;
         if (!cli->json) {
-            static const char *const keys[] = {"id", "name", "title", "level", "function", "phone"};
-            static const char *const heads[] = {"ID",    "NAME",     "TITLE",
-                                                "LEVEL", "FUNCTION", "PHONE"};
+            static const char *const keys[] = {"id",    "name",  "account_id",
+                                               "title", "level", "function"};
+            static const char *const heads[] = {"ID",    "NAME",  "ACCOUNT",
+                                                "TITLE", "LEVEL", "FUNCTION"};
             cli_table (dbk_obj_get (dbk_doc_root (reply), "contacts"), keys, heads, 6);
             cli_next_hint (cli, dbk_doc_root (reply));
         }

@@ -68,4 +68,11 @@ void cli_fields (const dbk_obj_t *m, const char *skip);
 /*  "(more: --after ...)" when the list has a next page. */
 void cli_next_hint (const cli_t *cli, const dbk_obj_t *root);
 
+/*  cli_people.c: contact relate | map, account people, and `<noun>
+    history ID` (the events of stream <category>-ID, from the log). */
+int cli_contact_relate (cli_t *cli);
+int cli_contact_map (cli_t *cli);
+int cli_account_people (cli_t *cli);
+int cli_history (cli_t *cli, const char *noun, const char *category);
+
 #endif

@@ -4,6 +4,8 @@
     Besides the service's databases the environment holds three of the
     shell's own:
       $meta      "checkpoint" -> last applied seq (dbk_checkpoint_*)
+                 "model" -> def->model_version (big-endian u32): a model
+                 written by another layout is emptied and replayed
       $streams   stream name -> its version (big-endian u64), for the
                  streams of the service's categories: the expected version
                  a decision was based on
@@ -40,6 +42,57 @@ bool dbk_svci_owns (const dbk_service_def_t *def, const char *stream, size_t n)
     return false;
 }
 
+/*  Empty every database of the model (the shell's and the service's) and
+    set the checkpoint to 0, inside txn. */
+static int s_drop_all (dbk_svci_t *self, MDB_txn *txn)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < 3; i++)
+        rc = mdb_drop (txn, self->own[i], 0);
+    for (size_t i = 0; !rc && i < self->ndbs; i++)
+        rc = mdb_drop (txn, self->dbis[i], 0);
+    return rc ? dbk_lmdb_err (rc) : dbk_checkpoint_put (txn, self->own[S_META], 0);
+}
+
+/*  Store def->model_version under "model" of $meta, inside txn. */
+static int s_put_layout (dbk_svci_t *self, MDB_txn *txn)
+{
+    uint32_t ver = self->def->model_version;
+    uint8_t be[4] = {(uint8_t) (ver >> 24), (uint8_t) (ver >> 16), (uint8_t) (ver >> 8),
+                     (uint8_t) ver};
+    MDB_val k = {5, "model"}, v = {4, be};
+    return dbk_lmdb_err (mdb_put (txn, self->own[S_META], &k, &v, 0));
+}
+
+/*  A model whose stored layout version is not the def's (or that has none
+    but holds events: written before versions were stored) was built by
+    other code: its indexes may lack what this code reads. Empty it, so
+    that it is replayed from seq 1, and store the def's version. */
+static int s_check_layout (dbk_svci_t *self, MDB_txn *txn, uint64_t *cp)
+{
+    uint32_t want = self->def->model_version;
+    MDB_val k = {5, "model"}, v;
+    int rc = mdb_get (txn, self->own[S_META], &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return dbk_lmdb_err (rc);
+    const uint8_t *b = v.mv_data;
+    bool same = rc == 0 ? v.mv_size == 4 && ((uint32_t) b[0] << 24 | (uint32_t) b[1] << 16 |
+                                             (uint32_t) b[2] << 8 | b[3]) == want
+                        : *cp == 0;
+    if (same && rc == 0)
+        return 0;
+    if (!same) {
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "read model layout changed (now version %u): replaying the log from seq 1",
+                  (unsigned) want);
+        rc = s_drop_all (self, txn);
+        if (rc)
+            return rc;
+        *cp = 0;
+    }
+    return s_put_layout (self, txn);
+}
+
 int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
 {
     size_t ndbs = 0;
@@ -65,6 +118,8 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     }
     uint64_t cp = 0;
     rc = dbk_checkpoint_get (txn, self->own[S_META], &cp);
+    if (rc == 0)
+        rc = s_check_layout (self, txn, &cp);
     if (rc) {
         mdb_txn_abort (txn);
         return rc;
@@ -255,11 +310,9 @@ int dbk_svci_model_reset (dbk_svci_t *self)
     int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     if (rc)
         return dbk_lmdb_err (rc);
-    for (size_t i = 0; !rc && i < 3; i++)
-        rc = mdb_drop (txn, self->own[i], 0);
-    for (size_t i = 0; !rc && i < self->ndbs; i++)
-        rc = mdb_drop (txn, self->dbis[i], 0);
-    rc = rc ? dbk_lmdb_err (rc) : dbk_checkpoint_put (txn, self->own[S_META], 0);
+    rc = s_drop_all (self, txn);
+    if (rc == 0) /* mdb_drop emptied $meta too */
+        rc = s_put_layout (self, txn);
     if (rc) {
         mdb_txn_abort (txn);
         return rc;

@@ -69,7 +69,7 @@ expect_rc 2 db contact add 李娜 --account ghost
 grep -q 'NOT_FOUND: account_id' "$dir/err" || fail "unknown account: $(cat "$dir/err")"
 expect_rc 1 db contact add 李娜
 expect_rc 0 db contact list --account "$acc"
-grep -q "$ct  *王伟  *总工" "$dir/out" || fail "contact list: $(cat "$dir/out")"
+grep -q "$ct  *王伟  *$acc  *总工" "$dir/out" || fail "contact list: $(cat "$dir/out")"
 
 expect_rc 0 db contact trip add "$ct" --from 2026-03-10 --to 2026-03-12 --city 北京 --hotel 国贸大酒店
 expect_rc 2 db contact trip add "$ct" --from 2026-03-10 --to 2026-03-01 --city 北京

@@ -786,6 +786,11 @@ Test (events_doc, every_event_type_and_payload_field_is_documented)
         cmd ("{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"city\":"
              "\"c\",\"hotel\":\"h\",\"transport\":\"t\",\"purpose\":\"p\"}"));
     s_documented (doc);
+    contacts_contact_relate (d, &li,
+                             cmd ("{\"salesperson\":\"zhao\",\"depth\":\"trusted\","
+                                  "\"notes\":\"n\"}"),
+                             NULL);
+    s_documented (doc);
     contacts_competitor_add (d, &rival, "k1",
                              cmd ("{\"name\":\"n\",\"products\":\"p\",\"price_level\":\"low\","
                                   "\"strengths\":\"s\",\"weaknesses\":\"w\",\"relationships\":"

@@ -12,7 +12,9 @@
         checkpoint stored in that environment. Events are applied in seq
         order, several per write transaction, with the checkpoint in the
         same transaction: a crash never applies an event twice nor skips
-        one. An empty data directory replays the log from seq 1;
+        one. An empty data directory replays the log from seq 1, and so
+        does a model written with another def->model_version (new code
+        with new indexes never reads a model the old code built);
       - runs a command: first waits until the read model applied the log
         up to the head it knows (after a start or a deleted data directory
         it replays; deciding earlier could miss a reference or a command
@@ -118,7 +120,7 @@ extern "C" {
     stream each win about half of the rounds, so the bound is generous:
     20 lost rounds in a row is about one in a million. */
 #define DBK_SVC_RETRIES 20
-#define DBK_SVC_MAX_DBS 16     /* named databases of a service's read model     */
+#define DBK_SVC_MAX_DBS 32     /* named databases of a service's read model     */
 #define DBK_SVC_MAX_STREAMS 64 /* streams one command may append to            */
 #define DBK_SVC_BATCH 500      /* events applied in one write transaction       */
 
@@ -175,6 +177,9 @@ typedef struct {
     const dbk_svc_query_t *queries;    /* {NULL, NULL}-terminated (or NULL)            */
     dbk_svc_project_fn *project;       /* required                                     */
     dbk_svc_status_fn *status;         /* optional                                     */
+    uint32_t model_version;            /* layout of the read model: a model stored by
+                                          another version is emptied and replayed at
+                                          start (bump it when an index changes)        */
 } dbk_service_def_t;
 
 /*  The actor body. Use it from a CZMQ actor function:

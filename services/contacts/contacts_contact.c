@@ -52,6 +52,17 @@ static const contacts_field_t s_trip_fields[] = {
 };
 #define S_NTRIP (sizeof s_trip_fields / sizeof s_trip_fields[0])
 
+/*  "none" ends a relationship: the depths plus it */
+const char *const contacts_relationship_depths[] = {"none",    "acquainted", "interacting",
+                                                    "trusted", "allied",     NULL};
+
+static const contacts_field_t s_relate_fields[] = {
+    {"salesperson", CONTACTS_F_TEXT, true, CONTACTS_PERSON_MAX, NULL, 0, 0, -1},
+    {"depth", CONTACTS_F_ENUM, true, 64, contacts_relationship_depths, 0, 0, -1},
+    {"notes", CONTACTS_F_NOTE, false, CONTACTS_NOTE_MAX, NULL, 0, 0, -1},
+};
+#define S_NRELATE (sizeof s_relate_fields / sizeof s_relate_fields[0])
+
 void contacts_contact_init (contacts_contact_t *self)
 {
     memset (self, 0, sizeof *self);
@@ -226,6 +237,38 @@ int contacts_contact_trip_add (dbk_decision_t *d, const contacts_contact_t *stat
     /* numbered within the contact, so later commands can name a trip
        without the decider inventing ids */
     dbk_wr_kv_u64 (w, "trip", state->trips + 1);
+    s_write_values (w, vals, nvals);
+    return 0;
+}
+
+int contacts_contact_relate (dbk_decision_t *d, const contacts_contact_t *state,
+                             const dbk_obj_t *cmd, const char *current_depth)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_fields (d, cmd, s_relate_fields, S_NRELATE, NULL, false, vals, &nvals);
+    if (rc)
+        return rc;
+    if (state->status == CONTACTS_CONTACT_NONE)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contact");
+    /*  salesperson and depth are required and first */
+    const contacts_value_t *who = &vals[0], *depth = &vals[1];
+    bool ending = depth->n == 4 && memcmp (depth->s, "none", 4) == 0;
+    const char *cur = current_depth ? current_depth : "none";
+    bool same = strlen (cur) == depth->n && memcmp (cur, depth->s, depth->n) == 0;
+    nvals = s_present (vals, nvals);
+    if (ending && !current_depth)
+        return dbk_decision_reject (d, DBK_EINVAL, "salesperson",
+                                    "%.*s has no relationship with contact %s to end", (int) who->n,
+                                    who->s, state->id);
+    if (same && nvals == 2)
+        return 0; /* nothing changes */
+    char stream[CONTACTS_ID_MAX + 16];
+    s_stream (stream, sizeof stream, state->id);
+    dbk_wr_t *w = dbk_decision_event (d, stream, "contact.relationship_set");
+    dbk_wr_map (w, (uint32_t) (2 + nvals));
+    dbk_wr_kv_cstr (w, "id", state->id);
+    dbk_wr_kv_cstr (w, "previous", cur);
     s_write_values (w, vals, nvals);
     return 0;
 }

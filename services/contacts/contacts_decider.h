@@ -60,6 +60,7 @@ extern "C" {
 #define CONTACTS_PHONE_MAX 40  /* phone: digits, spaces, + - ( ) . /     */
 #define CONTACTS_EMAIL_MAX 254 /* RFC 5321 path limit                    */
 #define CONTACTS_NOTE_MAX 4000 /* free text, may span lines              */
+#define CONTACTS_PERSON_MAX 64 /* one of our people: user id or name     */
 
 /*  ---- account name normalisation (duplicate detection) ----
 
@@ -274,6 +275,19 @@ int contacts_contact_move (dbk_decision_t *d, const contacts_contact_t *state, c
     ENOTFOUND "id". */
 int contacts_contact_trip_add (dbk_decision_t *d, const contacts_contact_t *state,
                                const dbk_obj_t *cmd);
+
+/*  The relationship map: how well one of our salespeople knows the
+    contact. cmd keys: salesperson (required: our user id or name, at most
+    CONTACTS_PERSON_MAX bytes), depth (required: contacts_relationships or
+    "none" to end it), notes (optional). current_depth: the salesperson's
+    depth with this contact now, or NULL for none (the shell looks it up).
+    Decides contact.relationship_set {id, salesperson, depth, previous,
+    notes?}, or no event when the depth is unchanged and no notes are given.
+    Rejections: EINVAL for any field, and "salesperson" when ending a
+    relationship that does not exist; ENOTFOUND "id". */
+extern const char *const contacts_relationship_depths[]; /* "none" + contacts_relationships */
+int contacts_contact_relate (dbk_decision_t *d, const contacts_contact_t *state,
+                             const dbk_obj_t *cmd, const char *current_depth);
 
 /*  Fold one event of stream contact-<id>; as contacts_account_evolve. */
 int contacts_contact_evolve (contacts_contact_t *state, const char *type, const dbk_obj_t *data);

@@ -4,6 +4,7 @@
 #include "contacts_market.h"
 
 #include "contacts_fields.h"
+#include "contacts_map.h"
 #include "contacts_model.h"
 #include "contacts_request.h"
 
@@ -260,9 +261,10 @@ static int s_days_as_of (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t max,
     return 0;
 }
 
-/*  NOTEBOOK_UNTOUCHED {days, as_of, limit, after}: contacts whose last
-    activity is on or before as_of - days, or who never had one; the
-    longest forgotten first. The touched_by_date index is in that order:
+/*  NOTEBOOK_UNTOUCHED {days, as_of, salesperson, limit, after}: contacts
+    (with salesperson: those they know) whose last activity is on or
+    before as_of - days, or who never had one; the longest forgotten
+    first. The touched_by_date index is in that order:
     the scan stops at the first later date. */
 int contacts_untouched_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
@@ -270,7 +272,9 @@ int contacts_untouched_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     long as_of;
     int rc = s_days_as_of (ctx, req, 36600, &days, &as_of);
     MDB_val after, k, v, next = {0, NULL};
-    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after)))
+    char person[CONTACTS_PERSON_MAX + 1];
+    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after)) ||
+        (rc = contacts_map_req_person (ctx, req, person)))
         return rc;
     char cutoff[11];
     s_civil (as_of - (long) days, cutoff);
@@ -290,14 +294,16 @@ int contacts_untouched_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
             continue;
         if (dl && (dl != 10 || memcmp (key, cutoff, 10) > 0))
             break;
+        char id[CONTACTS_ID_MAX + 1];
+        memcpy (id, z + 1, il);
+        id[il] = 0;
+        if (person[0] && !contacts_map_knows (ctx, txn, person, id))
+            continue; /* not one of the salesperson's contacts */
         if (n == limit) {
             next = after;
             break;
         }
         after = k;
-        char id[CONTACTS_ID_MAX + 1];
-        memcpy (id, z + 1, il);
-        id[il] = 0;
         MDB_val state;
         if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state))
             continue;
@@ -327,8 +333,13 @@ int contacts_untouched_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
 
 /*  One birthday entry: the contact's map plus "upcoming", the date of the
     birthday in the window. */
+static bool s_leap (int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
 static bool s_birthday_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items, const MDB_val *k,
-                              int year)
+                              int year, const char *person)
 {
     const char *key = k->mv_data;
     size_t il = k->mv_size > 6 ? k->mv_size - 6 : 0;
@@ -337,6 +348,8 @@ static bool s_birthday_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
         return false;
     memcpy (id, key + 6, il);
     id[il] = 0;
+    if (person[0] && !contacts_map_knows (ctx, txn, person, id))
+        return false; /* not one of the salesperson's contacts */
     MDB_val state;
     dbk_doc_t *doc = NULL;
     if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) ||
@@ -348,14 +361,20 @@ static bool s_birthday_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
         dbk_wr_obj (items, dbk_obj_key_at (m, i));
         dbk_wr_obj (items, dbk_obj_val_at (m, i));
     }
-    snprintf (upcoming, sizeof upcoming, "%04d-%.5s", year % 10000, key);
+    /*  born on Feb 29: celebrated on Feb 28 in a common year */
+    if (memcmp (key, "02-29", 5) == 0 && !s_leap (year))
+        snprintf (upcoming, sizeof upcoming, "%04d-02-28", year % 10000);
+    else
+        snprintf (upcoming, sizeof upcoming, "%04d-%.5s", year % 10000, key);
     dbk_wr_kv_cstr (items, "upcoming", upcoming);
     dbk_doc_destroy (&doc);
     return true;
 }
 
-/*  NOTEBOOK_BIRTHDAYS {days, as_of, limit}: contacts whose birthday falls
-    on as_of or in the `days` after it, soonest first. The birthdays index
+/*  NOTEBOOK_BIRTHDAYS {days, as_of, salesperson, limit}: contacts (with
+    salesperson: those they know) whose birthday falls on as_of or in the
+    `days` after it, soonest first; Feb 29 counts as Feb 28 in a common
+    year. The birthdays index
     is keyed MM-DD: one range scan, or two when the window wraps past the
     end of the year (Dec 20 + 30 days: 12-20..12-31 then 01-01..01-19). */
 int contacts_birthdays_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
@@ -369,6 +388,9 @@ int contacts_birthdays_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > CONTACTS_PAGE_MAX))
         return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d",
                                CONTACTS_PAGE_MAX);
+    char person[CONTACTS_PERSON_MAX + 1];
+    if ((rc = contacts_map_req_person (ctx, req, person)))
+        return rc;
     char first[11], last[11];
     s_civil (as_of, first);
     s_civil (as_of + (long) (days > 365 ? 365 : days), last);
@@ -396,6 +418,12 @@ int contacts_birthdays_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         if (days >= 365 && strcmp (seg[0].from, "01-01") == 0)
             nseg = 1;
     }
+    /*  Feb 29 birthdays fall on Feb 28 in a common year: a segment that
+        ends on Feb 28 of such a year reaches the 02-29 keys, and one that
+        starts on Mar 1 does not (they were due the day before) */
+    for (int i = 0; i < nseg; i++)
+        if (strcmp (seg[i].to, "02-28") == 0 && !s_leap (seg[i].year))
+            memcpy (seg[i].to, "02-29", 6);
     MDB_cursor *cur;
     dbk_wr_t *items = dbk_wr_new ();
     if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_BIRTHDAYS), &cur)) {
@@ -413,7 +441,7 @@ int contacts_birthdays_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
                 more = true;
                 break;
             }
-            n += s_birthday_entry (ctx, txn, items, &k, seg[s].year);
+            n += s_birthday_entry (ctx, txn, items, &k, seg[s].year, person);
         }
     }
     mdb_cursor_close (cur);

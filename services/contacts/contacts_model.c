@@ -15,13 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const contacts_model_dbs[] = {CONTACTS_DB_ACCOUNTS,    CONTACTS_DB_NAMES,
-                                          CONTACTS_DB_CONTACTS,    CONTACTS_DB_PEOPLE,
-                                          CONTACTS_DB_TRIPS,       CONTACTS_DB_NOTEBOOK,
-                                          CONTACTS_DB_COMPETITORS, CONTACTS_DB_RIVALS,
-                                          CONTACTS_DB_ACTIVITIES,  CONTACTS_DB_ACTIVITY_BY,
-                                          CONTACTS_DB_TOUCHED,     CONTACTS_DB_TOUCHED_BY,
-                                          CONTACTS_DB_BIRTHDAYS,   NULL};
+const char *const contacts_model_dbs[] = {CONTACTS_DB_ACCOUNTS,
+                                          CONTACTS_DB_NAMES,
+                                          CONTACTS_DB_CONTACTS,
+                                          CONTACTS_DB_PEOPLE,
+                                          CONTACTS_DB_TRIPS,
+                                          CONTACTS_DB_NOTEBOOK,
+                                          CONTACTS_DB_COMPETITORS,
+                                          CONTACTS_DB_RIVALS,
+                                          CONTACTS_DB_ACTIVITIES,
+                                          CONTACTS_DB_ACTIVITY_BY,
+                                          CONTACTS_DB_TOUCHED,
+                                          CONTACTS_DB_TOUCHED_BY,
+                                          CONTACTS_DB_BIRTHDAYS,
+                                          CONTACTS_DB_ACCOUNT_BY,
+                                          CONTACTS_DB_CONTACT_NAMES,
+                                          CONTACTS_DB_KNOWS,
+                                          NULL};
 
 /*  The string fields of a state, by offset, so that one pair of functions
     writes and reads both kinds of state. */
@@ -174,6 +184,19 @@ static size_t s_name_key (char *out, size_t outsz, const char *norm, const char 
     return k < 0 || (size_t) k >= outsz ? 0 : (size_t) k;
 }
 
+const char contacts_account_by_tags[3] = {'t', 'r', 'c'};
+
+size_t contacts_model_by_key (char *out, size_t outsz, char tag, const char *value, size_t vn,
+                              const char *norm, const char *id)
+{
+    char *v = vn ? contacts_normalize_name_with (value, vn, NULL) : NULL;
+    int k = v ? snprintf (out, outsz, "%c%s%c%s%s%s", tag, v, 0, norm ? norm : "", id ? "|" : "",
+                          id ? id : "")
+              : -1;
+    free (v);
+    return k < 0 || (size_t) k >= outsz ? 0 : (size_t) k;
+}
+
 bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *norm,
                                 const char *except, char *out, size_t outsz)
 {
@@ -235,6 +258,29 @@ static void s_stream_id (const dbk_event_t *ev, size_t cat, char *out, size_t ou
     snprintf (out, outsz, "%.*s", (int) (ev->stream_len - cat - 1), ev->stream + cat + 1);
 }
 
+/*  The index rows of an account: its name (account_names) and its type,
+    region and city (account_by). Merged accounts have none: they are found
+    by id only. */
+#define S_ACCOUNT_KEYS 4
+typedef struct {
+    char key[S_ACCOUNT_KEYS][CONTACTS_KEY_MAX];
+    size_t len[S_ACCOUNT_KEYS];
+} s_account_keys_t;
+
+static void s_account_keys (const contacts_account_t *st, const char *id, s_account_keys_t *out)
+{
+    memset (out->len, 0, sizeof out->len);
+    if (st->status == CONTACTS_ACCOUNT_NONE || st->status == CONTACTS_ACCOUNT_MERGED ||
+        !st->normalized_name)
+        return;
+    out->len[0] = s_name_key (out->key[0], CONTACTS_KEY_MAX, st->normalized_name, id);
+    const char *vals[3] = {st->type, st->region, st->city};
+    for (int i = 0; i < 3; i++)
+        out->len[i + 1] = contacts_model_by_key (
+            out->key[i + 1], CONTACTS_KEY_MAX, contacts_account_by_tags[i], vals[i],
+            vals[i] ? strlen (vals[i]) : 0, st->normalized_name, id);
+}
+
 static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
                               const dbk_obj_t *data, const char *id)
 {
@@ -243,24 +289,48 @@ static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     int rc = contacts_model_account (ctx, txn, id, strlen (id), &st);
     if (rc && rc != DBK_ENOTFOUND)
         return rc;
-    char key[1024];
-    MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_NAMES);
-    size_t kl = st.normalized_name ? s_name_key (key, sizeof key, st.normalized_name, id) : 0;
+    s_account_keys_t *before = malloc (2 * sizeof *before), *after = before + 1;
+    if (!before) {
+        contacts_account_reset (&st);
+        return DBK_ENOMEM;
+    }
+    s_account_keys (&st, id, before);
+    MDB_dbi dbs[S_ACCOUNT_KEYS] = {
+        dbk_svc_dbi (ctx, CONTACTS_DB_NAMES), dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNT_BY),
+        dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNT_BY), dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNT_BY)};
     /*  decide first, write after: an event evolve refuses changes nothing */
     rc = contacts_account_evolve (&st, type, data);
-    /*  the old name key goes, the new one (if the account still counts
-        for duplicates: not merged away) comes back below */
-    if (rc == 0 && kl)
-        rc = s_del (txn, names, key, kl);
-    if (rc == 0 && st.status != CONTACTS_ACCOUNT_NONE) {
+    if (rc == 0 && st.status != CONTACTS_ACCOUNT_NONE)
         rc = s_put_state (txn, dbk_svc_dbi (ctx, CONTACTS_DB_ACCOUNTS), id, &st.id, s_write_account,
                           &st);
-        kl = st.normalized_name ? s_name_key (key, sizeof key, st.normalized_name, id) : 0;
-        if (rc == 0 && kl && st.status != CONTACTS_ACCOUNT_MERGED)
-            rc = s_put (txn, names, key, kl, "", 0);
-    }
+    /*  the old index rows go, the new ones come */
+    if (rc == 0)
+        s_account_keys (&st, id, after);
+    for (int i = 0; rc == 0 && i < S_ACCOUNT_KEYS; i++)
+        if (before->len[i])
+            rc = s_del (txn, dbs[i], before->key[i], before->len[i]);
+    for (int i = 0; rc == 0 && i < S_ACCOUNT_KEYS; i++)
+        if (after->len[i])
+            rc = s_put (txn, dbs[i], after->key[i], after->len[i], "", 0);
+    free (before);
     contacts_account_reset (&st);
     return rc;
+}
+
+size_t contacts_model_city_key (char *out, size_t outsz, const char *city, size_t n)
+{
+    char *f = contacts_normalize_name_with (city, n, NULL);
+    int k = f ? snprintf (out, outsz, "%s", f) : snprintf (out, outsz, "%.*s", (int) n, city);
+    free (f);
+    return k <= 0 || (size_t) k >= outsz || memchr (out, 0, (size_t) k) ? 0 : (size_t) k;
+}
+
+size_t contacts_model_contact_name_key (char *out, size_t outsz, const char *name, const char *id)
+{
+    char *norm = name ? contacts_normalize_name_with (name, strlen (name), NULL) : NULL;
+    size_t k = norm ? s_name_key (out, outsz, norm, id) : 0;
+    free (norm);
+    return k;
 }
 
 /*  contact NUL account key of the account_people index. */
@@ -288,8 +358,10 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *da
     size_t il = strlen (id);
     uint8_t be[4] = {(uint8_t) (trip >> 24), (uint8_t) (trip >> 16), (uint8_t) (trip >> 8),
                      (uint8_t) trip};
-    char key[1024];
-    if (il + 5 + cl + tl + 2 > sizeof key)
+    char key[1024], folded[CONTACTS_KEY_MAX / 2];
+    cl = contacts_model_city_key (folded, sizeof folded, city, cl);
+    city = folded;
+    if (cl == 0 || il + 5 + cl + tl + 2 > sizeof key)
         return DBK_EMALFORMED;
     memcpy (key, id, il);
     key[il] = 0;
@@ -324,6 +396,8 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
         return rc;
     char *old_account = st.account_id ? strdup (st.account_id) : NULL;
     char *old_birthday = st.birthday ? strdup (st.birthday) : NULL;
+    char old_name[CONTACTS_KEY_MAX], new_name[CONTACTS_KEY_MAX];
+    size_t old_nl = contacts_model_contact_name_key (old_name, sizeof old_name, st.name, id);
     bool added = st.status == CONTACTS_CONTACT_NONE;
     rc = contacts_contact_evolve (&st, type, data);
     /*  the trip's rows first: a trip payload it cannot index changes nothing */
@@ -342,6 +416,16 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
             rc = s_put (txn, people, key, kl, "", 0);
         if (rc == 0)
             rc = contacts_market_contact (ctx, txn, added, old_birthday, &st);
+        size_t new_nl = contacts_model_contact_name_key (new_name, sizeof new_name, st.name, id);
+        MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_CONTACT_NAMES);
+        if (rc == 0 && (old_nl != new_nl || memcmp (old_name, new_name, old_nl))) {
+            if (old_nl)
+                rc = s_del (txn, names, old_name, old_nl);
+            if (rc == 0 && new_nl)
+                rc = s_put (txn, names, new_name, new_nl, "", 0);
+        }
+        if (rc == 0 && strcmp (type, "contact.relationship_set") == 0)
+            rc = contacts_map_project (ctx, txn, data, id);
     }
     free (old_birthday);
     free (old_account);

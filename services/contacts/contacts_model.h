@@ -9,6 +9,11 @@
       account_people account_id NUL contact_id -> ""
       trips          contact_id NUL be32 trip -> the trip_added payload
       notebook       city NUL to-date NUL contact_id NUL be32 trip -> from-date
+                     (city case- and width-folded: contacts_model_city_key)
+      account_by     tag value NUL normalized_name|id -> "": tag 't' type,
+                     'r' region, 'c' city; value case- and width-folded
+      contact_names  normalized name|id -> ""   contact name prefixes
+      knows          (contacts_map.h) the relationship map
 */
 #ifndef CONTACTS_MODEL_H
 #define CONTACTS_MODEL_H
@@ -23,6 +28,15 @@
 #define CONTACTS_DB_PEOPLE "account_people"
 #define CONTACTS_DB_TRIPS "trips"
 #define CONTACTS_DB_NOTEBOOK "notebook"
+#define CONTACTS_DB_ACCOUNT_BY "account_by"
+#define CONTACTS_DB_CONTACT_NAMES "contact_names"
+#define CONTACTS_DB_KNOWS "knows"
+
+#define CONTACTS_KEY_MAX 1024 /* bytes of an index key */
+
+/*  Layout of the read model (dbk_service_def_t.model_version): bump it
+    whenever a database or key format changes. */
+#define CONTACTS_MODEL_VERSION 2
 
 extern const char *const contacts_model_dbs[];
 
@@ -38,6 +52,28 @@ int contacts_model_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, si
     there is none. */
 bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *norm,
                                 const char *except, char *out, size_t outsz);
+
+/*  The account_by tags of type, region and city. */
+extern const char contacts_account_by_tags[3];
+
+/*  An account_by key: tag, the folded value, NUL, then norm|id (when id
+    is NULL: norm alone, a prefix to seek). 0 when value folds to nothing
+    or the key does not fit. */
+size_t contacts_model_by_key (char *out, size_t outsz, char tag, const char *value, size_t vn,
+                              const char *norm, const char *id);
+
+/*  A city as the notebook index keys it: case-, width- and
+    punctuation-folded ("Shanghai", "SHANGHAI" and "ｓｈａｎｇｈａｉ" are
+    one city), or as given when it folds to nothing. Its length, 0 if it
+    does not fit. */
+size_t contacts_model_city_key (char *out, size_t outsz, const char *city, size_t n);
+
+/*  The contact_names key of a contact named `name` (NULL: 0). */
+size_t contacts_model_contact_name_key (char *out, size_t outsz, const char *name, const char *id);
+
+/*  The relationship map's projection (contacts_map.c): one
+    contact.relationship_set of contact `id`. */
+int contacts_map_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *data, const char *id);
 
 /*  The projection of account.* and contact.* events. */
 int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);

@@ -109,6 +109,12 @@ void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, ui
                                const MDB_val *next)
 {
     dbk_wr_map (w, 2);
+    contacts_req_list_pairs (w, key, items, n, next);
+}
+
+void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
+                              const MDB_val *next)
+{
     dbk_wr_cstr (w, key);
     dbk_wr_array (w, n);
     dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));

@@ -40,4 +40,8 @@ int contacts_req_seek (MDB_cursor *cur, MDB_val *k, MDB_val *v, const MDB_val *s
 void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
                                const MDB_val *next);
 
+/*  The same two pairs without the map header, for a reply with more. */
+void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
+                              const MDB_val *next);
+
 #endif

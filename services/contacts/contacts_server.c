@@ -5,6 +5,7 @@
 
 #include "contacts_decider.h"
 #include "contacts_fields.h"
+#include "contacts_map.h"
 #include "contacts_market.h"
 #include "contacts_model.h"
 #include "contacts_request.h"
@@ -222,24 +223,77 @@ static int s_account_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     return rc;
 }
 
+/*  Does the state's `key` fold (case, width, punctuation) to `want` (the
+    folded request value; NULL: no filter)? */
 static bool s_match (const dbk_obj_t *m, const char *key, const char *want)
 {
-    return !want || dbk_obj_str_eq (dbk_obj_get (m, key), want);
+    const char *s;
+    size_t n;
+    if (!want)
+        return true;
+    if (dbk_obj_str (dbk_obj_get (m, key), &s, &n))
+        return false;
+    char *f = contacts_normalize_name_with (s, n, NULL);
+    bool same = f && strcmp (f, want) == 0;
+    free (f);
+    return same;
 }
 
-/*  ACCOUNT_LIST {prefix, type, city, after, limit}: by normalised name
-    prefix through the name index, else every account in id order; type
-    and city filter. */
+/*  A filter of a list request, folded into out ("" when absent). 0 or the
+    rejection. */
+static int s_filter (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char *out,
+                     size_t outsz)
+{
+    const char *s;
+    size_t n;
+    out[0] = 0;
+    const dbk_obj_t *o = dbk_obj_get (req, key);
+    if (!o || (dbk_obj_str (o, &s, &n) == 0 && n == 0))
+        return 0;
+    char *f = dbk_obj_str (o, &s, &n) ? NULL : contacts_normalize_name_with (s, n, NULL);
+    if (!f || strlen (f) >= outsz) {
+        free (f);
+        return dbk_svc_reject (ctx, DBK_EINVAL, key, "%s must be text holding letters or digits",
+                               key);
+    }
+    snprintf (out, outsz, "%s", f);
+    free (f);
+    return 0;
+}
+
+/*  The id at the end of an index key "...|id", NUL-terminated into out. */
+static bool s_key_id (const MDB_val *k, char out[CONTACTS_ID_MAX + 1])
+{
+    const char *key = k->mv_data, *bar = NULL;
+    for (size_t i = k->mv_size; i-- > 0;)
+        if (key[i] == '|') {
+            bar = key + i;
+            break;
+        }
+    size_t il = bar ? k->mv_size - (size_t) (bar + 1 - key) : 0;
+    if (!bar || il == 0 || il > CONTACTS_ID_MAX)
+        return false;
+    memcpy (out, bar + 1, il);
+    out[il] = 0;
+    return true;
+}
+
+/*  ACCOUNT_LIST {prefix, type, region, city, after, limit}. Filters fold
+    case, width and punctuation. Answered from one index: account_by for
+    city, else region, else type (with the name prefix inside it), else
+    the name index for a prefix alone, else every account in id order;
+    the other filters are checked on the accounts read. */
 static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
-    char type[64], city[CONTACTS_SHORT_MAX + 1], prefix[1024] = "";
+    char f[3][CONTACTS_SHORT_MAX * 4], prefix[CONTACTS_KEY_MAX / 2] = "";
+    static const char *const keys[3] = {"type", "region", "city"};
     int rc = contacts_req_paging (ctx, req, &limit, &after);
+    for (int i = 0; rc == 0 && i < 3; i++)
+        rc = s_filter (ctx, req, keys[i], f[i], sizeof f[i]);
     if (rc)
         return rc;
-    bool by_type = contacts_req_text (req, "type", type, sizeof type);
-    bool by_city = contacts_req_text (req, "city", city, sizeof city);
     const char *p;
     size_t pn;
     if (!dbk_obj_str (dbk_obj_get (req, "prefix"), &p, &pn) && pn > 0) {
@@ -252,46 +306,51 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         snprintf (prefix, sizeof prefix, "%s", norm);
         free (norm);
     }
-    bool by_name = prefix[0] != 0;
+    int by = f[2][0] ? 2 : f[1][0] ? 1 : f[0][0] ? 0 : -1; /* the index filter */
+    char start_key[CONTACTS_KEY_MAX];
+    MDB_val start = {strlen (prefix), prefix};
+    const char *db = prefix[0] ? CONTACTS_DB_NAMES : CONTACTS_DB_ACCOUNTS;
+    bool indexed = by >= 0 || prefix[0];
+    if (by >= 0) {
+        db = CONTACTS_DB_ACCOUNT_BY;
+        start.mv_data = start_key;
+        start.mv_size =
+            contacts_model_by_key (start_key, sizeof start_key, contacts_account_by_tags[by], f[by],
+                                   strlen (f[by]), prefix, NULL);
+    }
     MDB_cursor *cur;
-    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, by_name ? CONTACTS_DB_NAMES : CONTACTS_DB_ACCOUNTS),
-                         &cur))
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, db), &cur))
         return DBK_EIO;
     dbk_wr_t *items = dbk_wr_new ();
     uint32_t n = 0;
-    MDB_val start = {strlen (prefix), prefix};
     rc = items ? 0 : DBK_ENOMEM;
     for (int r = rc ? 1 : contacts_req_seek (cur, &k, &v, &start, &after); r == 0;
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (by_name && (k.mv_size < start.mv_size || memcmp (k.mv_data, prefix, start.mv_size)))
+        if (indexed &&
+            (k.mv_size < start.mv_size || memcmp (k.mv_data, start.mv_data, start.mv_size)))
             break;
         if (n == limit) {
-            next = after; /* placeholder: the last key returned, set below */
+            next = after; /* the last key returned */
             break;
         }
+        after = k; /* the last key seen: where the next page starts */
         MDB_val state = v;
-        if (by_name) {
-            const char *bar = memchr (k.mv_data, '|', k.mv_size);
-            char id[CONTACTS_ID_MAX + 1];
-            size_t il = bar ? k.mv_size - (size_t) (bar + 1 - (const char *) k.mv_data) : 0;
-            if (!bar || il > CONTACTS_ID_MAX)
-                continue;
-            memcpy (id, bar + 1, il);
-            id[il] = 0;
-            if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &state))
-                continue;
-        }
+        char id[CONTACTS_ID_MAX + 1];
+        if (indexed && (!s_key_id (&k, id) ||
+                        contacts_req_get_raw (ctx, txn, CONTACTS_DB_ACCOUNTS, id, &state)))
+            continue;
         dbk_doc_t *doc = NULL;
         if (dbk_doc_parse (state.mv_data, state.mv_size, &doc))
             continue;
         const dbk_obj_t *m = dbk_doc_root (doc);
-        if (s_match (m, "type", by_type ? type : NULL) &&
-            s_match (m, "city", by_city ? city : NULL)) {
+        bool keep = true;
+        for (int i = 0; i < 3; i++)
+            keep = keep && (i == by || s_match (m, keys[i], f[i][0] ? f[i] : NULL));
+        if (keep) {
             dbk_wr_raw (items, state.mv_data, state.mv_size);
             n++;
         }
         dbk_doc_destroy (&doc);
-        after = k; /* the last key seen: where the next page starts */
     }
     mdb_cursor_close (cur);
     if (rc == 0)
@@ -350,46 +409,76 @@ static int s_contact_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     return 0;
 }
 
-/*  CONTACT_LIST {account_id, after, limit}: the account's people in id
-    order, from the account_people index. */
+/*  CONTACT_LIST {account_id, prefix, after, limit}: contacts whose folded
+    name starts with prefix (from the contact_names index, in name order),
+    optionally only the account's; or the account's people in id order
+    (account_people index); or every contact in id order. */
 static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
-    char acc[CONTACTS_ID_MAX + 2];
-    if (!contacts_req_id (req, "account_id", acc))
+    char acc[CONTACTS_ID_MAX + 2] = "", prefix[CONTACTS_KEY_MAX / 2] = "";
+    if (dbk_obj_get (req, "account_id") && !contacts_req_id (req, "account_id", acc))
         return dbk_svc_reject (ctx, DBK_EINVAL, "account_id", "account_id must name an account");
+    const char *p;
+    size_t pn;
+    const dbk_obj_t *po = dbk_obj_get (req, "prefix");
+    if (po && (dbk_obj_str (po, &p, &pn) || pn > 0)) {
+        char *norm = dbk_obj_str (po, &p, &pn) ? NULL : contacts_normalize_name_with (p, pn, NULL);
+        if (!norm || strlen (norm) >= sizeof prefix) {
+            free (norm);
+            return dbk_svc_reject (ctx, DBK_EINVAL, "prefix", "prefix holds no letters or digits");
+        }
+        snprintf (prefix, sizeof prefix, "%s", norm);
+        free (norm);
+    }
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
     int rc = contacts_req_paging (ctx, req, &limit, &after);
     if (rc)
         return rc;
-    size_t al = strlen (acc) + 1; /* the account and its NUL */
-    MDB_val start = {al, acc};
+    /*  start: the index key prefix of the answer; id_at: where the id
+        starts in a key (0: after the last "|") */
+    size_t al = acc[0] ? strlen (acc) + 1 : 0; /* the account and its NUL */
+    const char *db = prefix[0] ? CONTACTS_DB_CONTACT_NAMES
+                     : al      ? CONTACTS_DB_PEOPLE
+                               : CONTACTS_DB_CONTACTS;
+    MDB_val start = prefix[0] ? (MDB_val){strlen (prefix), prefix} : (MDB_val){al, acc};
     MDB_cursor *cur;
     dbk_wr_t *items = dbk_wr_new ();
-    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_PEOPLE), &cur)) {
+    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, db), &cur)) {
         dbk_wr_destroy (&items);
         return DBK_EIO;
     }
     uint32_t n = 0;
     for (int r = contacts_req_seek (cur, &k, &v, &start, &after);
-         r == 0 && k.mv_size > al && memcmp (k.mv_data, acc, al) == 0;
+         r == 0 && k.mv_size > start.mv_size &&
+         memcmp (k.mv_data, start.mv_data, start.mv_size) == 0;
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         if (n == limit) {
             next = after;
             break;
         }
-        char id[CONTACTS_ID_MAX + 1];
-        size_t il = k.mv_size - al;
-        if (il > CONTACTS_ID_MAX)
-            continue;
-        memcpy (id, (const char *) k.mv_data + al, il);
-        id[il] = 0;
-        MDB_val state;
-        if (contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state) == 0) {
-            dbk_wr_raw (items, state.mv_data, state.mv_size);
-            n++;
-        }
         after = k;
+        char id[CONTACTS_ID_MAX + 1];
+        MDB_val state = v;
+        if (prefix[0] ? !s_key_id (&k, id) : al ? k.mv_size - al > CONTACTS_ID_MAX : false)
+            continue;
+        if (!prefix[0] && al) {
+            memcpy (id, (const char *) k.mv_data + al, k.mv_size - al);
+            id[k.mv_size - al] = 0;
+        }
+        if ((prefix[0] || al) && contacts_req_get_raw (ctx, txn, CONTACTS_DB_CONTACTS, id, &state))
+            continue;
+        if (prefix[0] && al) {
+            /*  a prefix within one account: check the account */
+            dbk_doc_t *doc = NULL;
+            bool mine = dbk_doc_parse (state.mv_data, state.mv_size, &doc) == 0 &&
+                        dbk_obj_str_eq (dbk_obj_get (dbk_doc_root (doc), "account_id"), acc);
+            dbk_doc_destroy (&doc);
+            if (!mine)
+                continue;
+        }
+        dbk_wr_raw (items, state.mv_data, state.mv_size);
+        n++;
     }
     mdb_cursor_close (cur);
     contacts_req_finish_list (w, "contacts", items, n, &next);
@@ -434,10 +523,10 @@ static void s_notebook_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
     dbk_doc_destroy (&c);
 }
 
-/*  NOTEBOOK_CITY {city, from, to, limit}: trips in city overlapping
-    [from, to], ordered by their last day. The index is keyed city, last
-    day: seek to the first trip ending on or after `from`, keep those that
-    start by `to`. */
+/*  NOTEBOOK_CITY {city, from, to, salesperson, limit}: trips in city
+    (folded: contacts_model_city_key) overlapping [from, to], ordered by
+    their last day; with salesperson, only the trips of contacts they know. The index is keyed city,
+   last day: seek to the first trip ending on or after `from`, keep those that start by `to`. */
 static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char city[CONTACTS_SHORT_MAX + 1], from[16], to[16];
@@ -457,9 +546,17 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > CONTACTS_PAGE_MAX))
         return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d",
                                CONTACTS_PAGE_MAX);
-    size_t cl = strlen (city), fl = strlen (from);
-    char key[CONTACTS_SHORT_MAX + 32];
-    memcpy (key, city, cl + 1);
+    char person[CONTACTS_PERSON_MAX + 1];
+    int rc = contacts_map_req_person (ctx, req, person);
+    if (rc)
+        return rc;
+    char folded[CONTACTS_KEY_MAX / 2];
+    size_t cl = contacts_model_city_key (folded, sizeof folded, city, strlen (city));
+    size_t fl = strlen (from);
+    char key[CONTACTS_KEY_MAX / 2 + 32];
+    if (cl == 0)
+        return dbk_svc_reject (ctx, DBK_EINVAL, "city", "city is too long");
+    memcpy (key, folded, cl + 1);
     memcpy (key + cl + 1, from, fl);
     MDB_val k = {cl + 1 + fl, key}, v;
     MDB_cursor *cur;
@@ -471,7 +568,7 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     uint32_t n = 0;
     bool more = false;
     for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-         r == 0 && k.mv_size > cl + 1 && memcmp (k.mv_data, city, cl + 1) == 0;
+         r == 0 && k.mv_size > cl + 1 && memcmp (k.mv_data, folded, cl + 1) == 0;
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         /*  the trip's first day must be on or before `to` */
         size_t tl = strlen (to);
@@ -487,13 +584,15 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         size_t il = rn - (size_t) (cid - rest) - 5;
         if (il > CONTACTS_ID_MAX)
             continue;
+        char id[CONTACTS_ID_MAX + 1];
+        memcpy (id, cid, il);
+        id[il] = 0;
+        if (person[0] && !contacts_map_knows (ctx, txn, person, id))
+            continue; /* not one of the salesperson's contacts */
         if (n == limit) {
             more = true;
             break;
         }
-        char id[CONTACTS_ID_MAX + 1];
-        memcpy (id, cid, il);
-        id[il] = 0;
         s_notebook_entry (ctx, txn, items, id, (const uint8_t *) cid + il + 1, &n);
     }
     mdb_cursor_close (cur);
@@ -533,6 +632,7 @@ static const dbk_svc_command_t s_commands[] = {
     {"COMPETITOR_ADD", contacts_competitor_add_cmd},
     {"COMPETITOR_UPDATE", contacts_competitor_update_cmd},
     {"ACTIVITY_LOG", contacts_activity_log_cmd},
+    {"RELATIONSHIP_SET", contacts_relate_cmd},
     {NULL, NULL}};
 static const dbk_svc_query_t s_queries[] = {{"ACCOUNT_GET", s_account_get},
                                             {"ACCOUNT_LIST", s_account_list},
@@ -544,6 +644,8 @@ static const dbk_svc_query_t s_queries[] = {{"ACCOUNT_GET", s_account_get},
                                             {"ACTIVITY_LIST", contacts_activity_list_q},
                                             {"NOTEBOOK_UNTOUCHED", contacts_untouched_q},
                                             {"NOTEBOOK_BIRTHDAYS", contacts_birthdays_q},
+                                            {"RELATIONSHIP_MAP", contacts_map_q},
+                                            {"ACCOUNT_PEOPLE", contacts_account_people_q},
                                             {NULL, NULL}};
 
 const dbk_service_def_t contacts_def = {.name = "contacts",
@@ -552,7 +654,8 @@ const dbk_service_def_t contacts_def = {.name = "contacts",
                                         .commands = s_commands,
                                         .queries = s_queries,
                                         .project = contacts_model_project,
-                                        .status = s_status};
+                                        .status = s_status,
+                                        .model_version = CONTACTS_MODEL_VERSION};
 
 void contacts_server (zsock_t *pipe, void *args)
 {
