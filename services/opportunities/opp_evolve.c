@@ -1,0 +1,350 @@
+/*  opp_evolve.c - folding the events of stream opportunity-<id> into an
+    opp_state_t. Unknown types are ignored so that older code replays
+    newer logs; a known type without a field it must have is malformed. */
+#include "opp_internal.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_HAS(k) (dbk_obj_get (data, (k)) != NULL)
+#define S_GET(k) dbk_obj_get (data, (k))
+
+/*  A required str field into *dst (owned copy). */
+static int s_req (char **dst, const dbk_obj_t *data, const char *key)
+{
+    const dbk_obj_t *o = S_GET (key);
+    if (!o || dbk_obj_type (o) != DBK_T_STR)
+        return DBK_EMALFORMED;
+    int rc = contacts_set_str (dst, o);
+    return rc ? rc : *dst ? 0 : DBK_EMALFORMED;
+}
+
+/*  An optional str field: absent leaves *dst alone unless `clear`. */
+static int s_opt (char **dst, const dbk_obj_t *data, const char *key, bool clear)
+{
+    const dbk_obj_t *o = S_GET (key);
+    if (!o && !clear)
+        return 0;
+    return contacts_set_str (dst, o);
+}
+
+/*  The index of a str field's value in `list`, or -1. */
+static int s_enum (const dbk_obj_t *data, const char *key, const char *const *list)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (S_GET (key), &s, &n) != 0)
+        return -1;
+    return opp_index (list, s, n);
+}
+
+static int s_level (opp_state_t *st, const dbk_obj_t *data, const char *key)
+{
+    uint64_t l;
+    if (dbk_obj_u64 (S_GET (key), &l) != 0 || l < 1 || l > OPP_LEVELS)
+        return DBK_EMALFORMED;
+    st->level = (int) l;
+    return 0;
+}
+
+static int s_registered (opp_state_t *st, const dbk_obj_t *data)
+{
+    if (!S_HAS ("name") || !S_HAS ("account_id") || !S_HAS ("owner"))
+        return DBK_EMALFORMED;
+    int rc = s_req (&st->id, data, "id");
+    if (!rc)
+        rc = contacts_apply_fields (st, opp_reg_fields, opp_nreg_fields, data);
+    if (!rc)
+        rc = s_opt (&st->normalized_name, data, "normalized_name", false);
+    if (!rc)
+        rc = s_opt (&st->registered_on, data, "on", false);
+    if (rc)
+        return rc;
+    st->level = 1;
+    if (S_HAS ("level") && (rc = s_level (st, data, "level")))
+        return rc;
+    st->status = OPP_OPEN;
+    return 0;
+}
+
+static int s_resolved (opp_state_t *st, const dbk_obj_t *data)
+{
+    int closed = s_enum (data, "outcome", (const char *const[]){"kept", "closed", NULL});
+    if (closed < 0 || !S_HAS ("with"))
+        return DBK_EMALFORMED;
+    int rc = s_req (&st->owner, data, "owner");
+    if (!rc && closed)
+        rc = s_req (&st->duplicate_of, data, "with");
+    if (rc)
+        return rc;
+    free (st->conflict_with);
+    st->conflict_with = NULL;
+    if (closed)
+        st->status = OPP_DUPLICATE;
+    return 0;
+}
+
+static int s_stage (opp_state_t *st, const dbk_obj_t *data, const char *person)
+{
+    int at = s_enum (data, "stage", opp_stages);
+    if (at < 0)
+        return DBK_EMALFORMED;
+    if (!strcmp (person, "contact_id"))
+        return s_req (&st->key_person[at], data, person);
+    int rc = s_req (&st->stage, data, "stage");
+    if (!rc)
+        rc = s_opt (&st->key_person[at], data, person, false);
+    return rc;
+}
+
+static int s_qualified (opp_state_t *st, const dbk_obj_t *data)
+{
+    int total = 0;
+    for (size_t q = 0; q < OPP_QUESTIONS; q++) {
+        char key[64];
+        strcpy (key, opp_questions[q].key);
+        strcat (key, "_score");
+        uint64_t v;
+        if (dbk_obj_u64 (S_GET (key), &v) != 0 || v > OPP_SCORE_MAX)
+            return DBK_EMALFORMED;
+        st->scores[q] = (int) v;
+        total += (int) v;
+    }
+    st->score_total = total;
+    int rc = s_req (&st->decision, data, "decision");
+    if (!rc)
+        rc = s_opt (&st->decision_reason, data, "reason", true);
+    return rc;
+}
+
+/*  The index of the stakeholder named by data's contact_id, or -1. */
+static int s_sh_at (const opp_state_t *st, const dbk_obj_t *data)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (S_GET ("contact_id"), &s, &n) != 0)
+        return -2;
+    for (size_t i = 0; i < st->nstakeholders; i++)
+        if (opp_eq (st->stakeholders[i].contact_id, s, n))
+            return (int) i;
+    return -1;
+}
+
+static int s_sh_apply (opp_stakeholder_t *p, const dbk_obj_t *data)
+{
+    int rc = contacts_apply_fields (p, opp_sh_fields, opp_nsh_fields, data);
+    const dbk_obj_t *a = S_GET ("attitude");
+    if (rc || !a)
+        return rc;
+    int64_t v;
+    if (dbk_obj_type (a) == DBK_T_NIL) {
+        p->attitude_known = false;
+        p->attitude = 0;
+    } else if (dbk_obj_i64 (a, &v) == 0 && v >= -2 && v <= 2) {
+        p->attitude_known = true;
+        p->attitude = (int) v;
+    } else
+        return DBK_EMALFORMED;
+    return 0;
+}
+
+static int s_stakeholder (opp_state_t *st, const char *what, const dbk_obj_t *data)
+{
+    int at = s_sh_at (st, data);
+    if (at == -2)
+        return DBK_EMALFORMED;
+    if (!strcmp (what, "added")) {
+        if (at >= 0 || st->nstakeholders >= OPP_STAKEHOLDERS_MAX)
+            return DBK_EMALFORMED;
+        opp_stakeholder_t *p = &st->stakeholders[st->nstakeholders++];
+        memset (p, 0, sizeof *p);
+        return s_sh_apply (p, data);
+    }
+    if (at < 0)
+        return DBK_EMALFORMED;
+    opp_stakeholder_t *p = &st->stakeholders[at];
+    if (!strcmp (what, "updated"))
+        return s_sh_apply (p, data);
+    contacts_free_fields (p, opp_sh_fields, opp_nsh_fields);
+    memmove (p, p + 1, (st->nstakeholders - (size_t) at - 1) * sizeof *p);
+    st->nstakeholders--;
+    return 0;
+}
+
+static int s_need (opp_state_t *st, const dbk_obj_t *data)
+{
+    if (st->nneeds >= OPP_NEEDS_MAX)
+        return DBK_EMALFORMED;
+    opp_need_t *n = &st->needs[st->nneeds];
+    memset (n, 0, sizeof *n);
+    st->nneeds++; /* counted first, so that opp_reset frees what is set */
+    n->no = (unsigned) st->nneeds;
+    int rc = s_req (&n->kind, data, "kind");
+    if (!rc)
+        rc = s_req (&n->text, data, "text");
+    if (!rc)
+        rc = s_opt (&n->contact_id, data, "contact_id", false);
+    return rc;
+}
+
+static int s_rival (opp_state_t *st, bool added, const dbk_obj_t *data)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (S_GET ("competitor_id"), &s, &n) != 0)
+        return DBK_EMALFORMED;
+    opp_rival_t *r = NULL;
+    for (size_t i = 0; i < st->nrivals && !r; i++)
+        if (opp_eq (st->rivals[i].competitor_id, s, n))
+            r = &st->rivals[i];
+    if (added) {
+        if (r || st->nrivals >= OPP_COMPETITORS_MAX || !S_HAS ("position"))
+            return DBK_EMALFORMED;
+        r = &st->rivals[st->nrivals++];
+        memset (r, 0, sizeof *r);
+        int rc = s_req (&r->competitor_id, data, "competitor_id");
+        if (!rc)
+            rc = s_req (&r->position, data, "position");
+        if (!rc)
+            rc = s_opt (&r->notes, data, "notes", false);
+        return rc;
+    }
+    if (!r)
+        return DBK_EMALFORMED;
+    int rc = S_HAS ("position") ? s_req (&r->position, data, "position") : 0;
+    if (!rc)
+        rc = s_opt (&r->notes, data, "notes", false);
+    return rc;
+}
+
+static int s_tick (opp_state_t *st, const dbk_obj_t *data)
+{
+    if (st->nticks >= OPP_TICKS_MAX)
+        return DBK_EMALFORMED;
+    opp_tick_t *t = &st->ticks[st->nticks];
+    memset (t, 0, sizeof *t);
+    st->nticks++;
+    int rc = s_req (&t->item, data, "item");
+    if (!rc)
+        rc = s_opt (&t->by, data, "by", false);
+    if (!rc)
+        rc = s_opt (&t->date, data, "date", false);
+    return rc;
+}
+
+/*  Remember the award a won / lost event reacted to. */
+static int s_award (opp_state_t *st, const dbk_obj_t *data)
+{
+    if (!S_HAS ("tender_id"))
+        return 0;
+    if (st->nawards >= OPP_AWARDS_MAX)
+        return DBK_EMALFORMED;
+    st->awards[st->nawards] = NULL;
+    int rc = s_req (&st->awards[st->nawards], data, "tender_id");
+    if (!rc)
+        st->nawards++;
+    return rc;
+}
+
+static int s_outcome (opp_state_t *st, const char *what, const dbk_obj_t *data)
+{
+    int rc = 0;
+    if (!strcmp (what, "won")) {
+        int64_t amount;
+        if (dbk_obj_i64 (S_GET ("amount"), &amount) != 0 || !S_HAS ("date"))
+            return DBK_EMALFORMED;
+        st->won_amount = amount;
+        rc = s_req (&st->outcome_date, data, "date");
+        if (!rc)
+            rc = s_award (st, data);
+        if (!rc)
+            st->status = OPP_WON;
+        return rc;
+    }
+    if (!strcmp (what, "lost")) {
+        rc = s_req (&st->loss_reason, data, "reason");
+        if (!rc)
+            rc = s_opt (&st->lost_to, data, "winner", true);
+        if (!rc)
+            rc = s_opt (&st->outcome_date, data, "date", true);
+        if (!rc)
+            rc = s_award (st, data);
+        if (!rc)
+            st->status = OPP_LOST;
+        return rc;
+    }
+    if (!strcmp (what, "abandoned")) {
+        rc = s_req (&st->loss_reason, data, "reason");
+        if (!rc)
+            rc = s_opt (&st->outcome_date, data, "date", true);
+        if (!rc)
+            st->status = OPP_ABANDONED;
+        return rc;
+    }
+    /* reopened: back to the top of the funnel; the loss stays on record */
+    free (st->outcome_date);
+    st->outcome_date = NULL;
+    st->status = OPP_OPEN;
+    st->level = 1;
+    st->reopened++;
+    return 0;
+}
+
+static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
+{
+    if (!strcmp (t, "registered"))
+        return s_registered (st, data);
+    if (!strcmp (t, "updated")) {
+        int rc = contacts_apply_fields (st, opp_upd_fields, opp_nupd_fields, data);
+        return rc ? rc : s_opt (&st->normalized_name, data, "normalized_name", false);
+    }
+    if (!strcmp (t, "conflict_flagged"))
+        return s_req (&st->conflict_with, data, "with");
+    if (!strcmp (t, "conflict_resolved"))
+        return s_resolved (st, data);
+    if (!strcmp (t, "stage_changed"))
+        return s_stage (st, data, "key_person");
+    if (!strcmp (t, "key_person_set"))
+        return s_stage (st, data, "contact_id");
+    if (!strcmp (t, "level_changed"))
+        return s_level (st, data, "to");
+    if (!strcmp (t, "qualified"))
+        return s_qualified (st, data);
+    if (!strcmp (t, "commitment_recorded"))
+        return s_req (&st->commitment, data, "kind");
+    if (!strcmp (t, "check_ticked"))
+        return s_tick (st, data);
+    if (!strncmp (t, "stakeholder_", 12))
+        return s_stakeholder (st, t + 12, data);
+    if (!strcmp (t, "need_added"))
+        return s_need (st, data);
+    if (!strcmp (t, "competitor_added") || !strcmp (t, "competitor_updated"))
+        return s_rival (st, !strcmp (t, "competitor_added"), data);
+    if (!strcmp (t, "category_set"))
+        return s_req (&st->category, data, "category");
+    if (!strcmp (t, "next_step_set")) {
+        int rc = s_req (&st->next_step, data, "next_step");
+        return rc ? rc : s_opt (&st->next_step_due, data, "due", true);
+    }
+    if (!strcmp (t, "won") || !strcmp (t, "lost") || !strcmp (t, "abandoned") ||
+        !strcmp (t, "reopened"))
+        return s_outcome (st, t, data);
+    return 1; /* not ours: ignored */
+}
+
+int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data)
+{
+    static const char prefix[] = "opportunity.";
+    if (strncmp (type, prefix, sizeof prefix - 1))
+        return 0;
+    if (!data || dbk_obj_type (data) != DBK_T_MAP)
+        return DBK_EMALFORMED;
+    int rc = s_fold (state, type + sizeof prefix - 1, data);
+    if (rc == 1)
+        return 0;
+    if (!rc)
+        rc = s_opt (&state->touched, data, "on", false);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*  opp_internal.h - internal to the opportunities deciders: the field
+    tables shared by deciders and evolve, and the small helpers every
+    decider uses (state checks, event headers, reference lookups). The
+    field machinery is the contacts service's (contacts_fields.h), so both
+    services validate text, dates, enums and money the same way.
+*/
+#ifndef OPP_INTERNAL_H
+#define OPP_INTERNAL_H
+
+#include "opportunities_decider.h"
+#include "contacts_fields.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*  Registration fields: name, account_id, owner, currency, close_date
+    (required, first, in this order), then the optional ones. */
+extern const contacts_field_t opp_reg_fields[];
+extern const size_t opp_nreg_fields;
+/*  What an update may change. */
+extern const contacts_field_t opp_upd_fields[];
+extern const size_t opp_nupd_fields;
+/*  Stakeholder fields (offsets into opp_stakeholder_t; attitude: -1). */
+extern const contacts_field_t opp_sh_fields[];
+extern const size_t opp_nsh_fields;
+
+/*  The configuration in force. */
+const opp_config_t *opp_cfg (const opp_facts_t *facts);
+
+/*  ENOTFOUND "id" for no such opportunity, EREJECTED "id" unless open. */
+int opp_check_open (dbk_decision_t *d, const opp_state_t *state);
+
+/*  Start an event on opportunity-<id>: a map of n + 1 + (today set)
+    keys with "id" and "on" written; the caller writes n more pairs. */
+dbk_wr_t *opp_begin (dbk_decision_t *d, const char *id, const char *type, size_t n,
+                     const opp_facts_t *facts);
+
+/*  A reference through the shell's lookups. */
+opp_ref_t opp_ref_account (const opp_facts_t *facts, const char *s, size_t n);
+opp_ref_t opp_ref_contact (const opp_facts_t *facts, const char *s, size_t n);
+opp_ref_t opp_ref_competitor (const opp_facts_t *facts, const char *s, size_t n);
+
+/*  ENOTFOUND `field` unless the contact [s, s+n) is known. */
+int opp_check_contact (dbk_decision_t *d, const char *field, const char *s, size_t n,
+                       const opp_facts_t *facts);
+
+/*  Does the NUL-terminated c equal [s, s+n)? (NULL c: no) */
+bool opp_eq (const char *c, const char *s, size_t n);
+
+/*  Drop cleared values (an empty optional field is an absent one). */
+size_t opp_present (contacts_value_t *vals, size_t n);
+
+/*  Write each value as key / value. */
+void opp_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n);
+
+/*  The value of `key` among vals, or NULL. */
+const contacts_value_t *opp_val (const contacts_value_t *vals, size_t n, const char *key);
+
+/*  Index of [s, s+n) in a NULL-terminated list, or -1. */
+int opp_index (const char *const *list, const char *s, size_t n);
+
+/*  Levels "L1".."L5" as an enum list. */
+extern const char *const opp_level_codes[];
+
+/*  The date `days` after date (YYYY-MM-DD) into out; false if date is
+    not a real date. */
+bool opp_date_add (const char *date, int days, char out[11]);
+
+#endif
