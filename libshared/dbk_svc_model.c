@@ -408,6 +408,30 @@ const char *dbk_svc_actor (const dbk_svc_ctx_t *ctx)
     return ctx->actor;
 }
 
+const dbk_config_t *dbk_svc_config (const dbk_svc_ctx_t *ctx)
+{
+    return &ctx->svc->cfg;
+}
+
+bool dbk_svc_is_manager (const dbk_config_t *cfg, const char *actor)
+{
+    size_t n = actor ? strlen (actor) : 0;
+    for (const char *p = cfg->managers; n && *p;) {
+        const char *end = strchr (p, ',');
+        size_t len = end ? (size_t) (end - p) : strlen (p);
+        /*  names may be padded: "zhao, qian" */
+        const char *s = p;
+        while (len && *s == ' ')
+            s++, len--;
+        while (len && s[len - 1] == ' ')
+            len--;
+        if (len == n && memcmp (s, actor, n) == 0)
+            return true;
+        p = end ? end + 1 : p + strlen (p);
+    }
+    return false;
+}
+
 const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx)
 {
     return ctx->cmd_id;

@@ -221,6 +221,12 @@ int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream
     attempt is still in flight). */
 void dbk_svc_expect (dbk_svc_ctx_t *ctx, const char *stream, int64_t expect);
 
+/*  The service's configuration (borrowed for the handler's call). */
+const dbk_config_t *dbk_svc_config (const dbk_svc_ctx_t *ctx);
+
+/*  Is `actor` one of the comma-separated names of cfg->managers? */
+bool dbk_svc_is_manager (const dbk_config_t *cfg, const char *actor);
+
 /*  Commands only: the command's actor (NUL-terminated) and id. */
 const char *dbk_svc_actor (const dbk_svc_ctx_t *ctx);
 const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx);

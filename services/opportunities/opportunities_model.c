@@ -1,0 +1,444 @@
+/*  opportunities_model.c - the opportunities read model (see the header):
+    events per opportunity, summary rows, pipeline indexes, and the
+    accounts, contacts and competitors known from the contacts service. */
+#include "opportunities_model.h"
+
+#include "contacts_decider.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_logging.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const opportunities_model_dbs[] = {
+    OPP_DB_EVENTS, OPP_DB_ROWS, OPP_DB_BY, OPP_DB_TOUCHED, OPP_DB_MATCH, OPP_DB_REFS, NULL};
+
+static const char *const s_status[] = {"none", "open", "won", "lost", "abandoned", "duplicate"};
+
+const char *opportunities_model_status (opp_status_t s)
+{
+    return (unsigned) s < sizeof s_status / sizeof s_status[0] ? s_status[s] : "none";
+}
+
+static int s_put (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl)
+{
+    MDB_val key = {kl, (void *) k}, val = {vl, (void *) v};
+    return dbk_lmdb_err (mdb_put (txn, dbi, &key, &val, 0));
+}
+
+static int s_del (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl)
+{
+    MDB_val key = {kl, (void *) k};
+    int rc = mdb_del (txn, dbi, &key, NULL);
+    return rc == MDB_NOTFOUND ? 0 : dbk_lmdb_err (rc);
+}
+
+/*  Text folded as the contacts service folds names (case, width,
+    punctuation), or as given when it folds to nothing. Caller frees. */
+static char *s_fold (const char *s)
+{
+    if (!s)
+        return NULL;
+    char *f = contacts_normalize_name_with (s, strlen (s), NULL);
+    return f ? f : strdup (s);
+}
+
+/*  Parts joined by NUL into out (a NULL part ends the list early). */
+static size_t s_join (char *out, size_t outsz, const char *const *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && parts[i]; i++) {
+        size_t pl = strlen (parts[i]);
+        if (len + pl + 1 > outsz)
+            return 0;
+        if (i)
+            out[len++] = 0;
+        memcpy (out + len, parts[i], pl);
+        len += pl;
+    }
+    return len;
+}
+
+size_t opportunities_model_by_key (char *out, size_t outsz, char tag, const char *value,
+                                   const char *close_date, const char *id)
+{
+    bool text = tag == 'o' || tag == 't' || tag == 'r';
+    char *v = text ? s_fold (value) : NULL;
+    const char *val = text ? v : value ? value : "";
+    size_t vl = val ? strlen (val) : 0, cl = close_date ? strlen (close_date) : 0,
+           il = id ? strlen (id) : 0;
+    /*  tag value NUL [close NUL id]: without a close date, the prefix */
+    size_t need = 1 + vl + 1 + (close_date ? cl + 1 + il : 0);
+    if (!val || need > outsz) {
+        free (v);
+        return 0;
+    }
+    size_t k = 0;
+    out[k++] = tag;
+    memcpy (out + k, val, vl), k += vl;
+    out[k++] = 0;
+    if (close_date) {
+        memcpy (out + k, close_date, cl), k += cl;
+        out[k++] = 0;
+        memcpy (out + k, id, il), k += il;
+    }
+    free (v);
+    return k;
+}
+
+/*  ---- loading a state ---- */
+
+int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, int64_t before_ms,
+                              opp_state_t *st)
+{
+    size_t il = strlen (id);
+    if (il == 0 || il > OPP_ID_MAX)
+        return 0;
+    char key[OPP_ID_MAX + 2];
+    memcpy (key, id, il + 1);
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_EVENTS), &cur))
+        return DBK_EIO;
+    MDB_val k = {il + 1, key}, v;
+    int rc = 0;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && rc == 0 && k.mv_size == il + 5 && memcmp (k.mv_data, key, il + 1) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        dbk_doc_t *doc = NULL;
+        if (dbk_doc_parse (v.mv_data, v.mv_size, &doc)) {
+            rc = DBK_EIO;
+            break;
+        }
+        const dbk_obj_t *a = dbk_doc_root (doc);
+        const char *type;
+        size_t tn;
+        int64_t at = 0;
+        char t[DBK_TYPE_MAX + 1];
+        if (dbk_obj_len (a) != 3 || dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) ||
+            tn > DBK_TYPE_MAX || dbk_obj_i64 (dbk_obj_at (a, 1), &at))
+            rc = DBK_EIO;
+        else if (at < before_ms) {
+            memcpy (t, type, tn);
+            t[tn] = 0;
+            /*  stored only after evolve accepted it: cannot fail but for memory */
+            rc = opp_evolve (st, t, dbk_obj_at (a, 2));
+        }
+        dbk_doc_destroy (&doc);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+/*  ---- references ---- */
+
+opp_ref_t opportunities_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                                   size_t n)
+{
+    char key[OPP_ID_MAX + 2];
+    if (n == 0 || n > OPP_ID_MAX)
+        return OPP_REF_MISSING;
+    key[0] = kind;
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &k, &v) || v.mv_size < 1)
+        return OPP_REF_MISSING;
+    return *(const char *) v.mv_data == 'A' ? OPP_REF_ACTIVE : OPP_REF_CLOSED;
+}
+
+size_t opportunities_model_ref_name (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                                     char *out, size_t outsz)
+{
+    char key[OPP_ID_MAX + 2];
+    size_t n = id ? strlen (id) : 0;
+    out[0] = 0;
+    if (n == 0 || n > OPP_ID_MAX || outsz == 0)
+        return 0;
+    key[0] = kind;
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &k, &v) || v.mv_size < 1)
+        return 0;
+    size_t l = v.mv_size - 1 < outsz - 1 ? v.mv_size - 1 : outsz - 1;
+    memcpy (out, (const char *) v.mv_data + 1, l);
+    out[l] = 0;
+    return l;
+}
+
+/*  account.registered / updated / archived / merged, contact.added /
+    updated, competitor.added / updated: what a command of ours may
+    reference, with its name for display. Value: 'A' (active) or 'C'
+    (closed), then the name. */
+static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+{
+    char kind = 0, state = 0; /* 0: keep the state, change only the name */
+    const char *t = ev->type;
+    size_t tl = ev->type_len;
+#define IS(s) (tl == sizeof (s) - 1 && memcmp (t, s, tl) == 0)
+    if (IS ("account.registered"))
+        kind = 'a', state = 'A';
+    else if (IS ("account.updated"))
+        kind = 'a';
+    else if (IS ("account.archived") || IS ("account.merged"))
+        kind = 'a', state = 'C';
+    else if (IS ("contact.added"))
+        kind = 'c', state = 'A';
+    else if (IS ("contact.updated"))
+        kind = 'c';
+    else if (IS ("competitor.added"))
+        kind = 'k', state = 'A';
+    else if (IS ("competitor.updated"))
+        kind = 'k';
+#undef IS
+    size_t il = ev->stream_len - cat - 1;
+    if (!kind || il == 0 || il > OPP_ID_MAX)
+        return 0;
+    char key[OPP_ID_MAX + 2], val[CONTACTS_NAME_MAX + 2];
+    key[0] = kind;
+    memcpy (key + 1, ev->stream + cat + 1, il);
+    MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
+    MDB_val k = {il + 1, key}, old;
+    size_t vl = 0;
+    if (mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size >= 1 && old.mv_size <= sizeof val) {
+        memcpy (val, old.mv_data, old.mv_size);
+        vl = old.mv_size;
+    } else if (!state)
+        return 0; /* a change of something we never saw registered */
+    if (state)
+        val[0] = state;
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    const char *name;
+    size_t nl;
+    if (data && dbk_obj_str (dbk_obj_get (data, "name"), &name, &nl) == 0 &&
+        nl <= CONTACTS_NAME_MAX) {
+        memcpy (val + 1, name, nl);
+        vl = nl + 1;
+    }
+    return s_put (txn, dbi, key, il + 1, val, vl ? vl : 1);
+}
+
+/*  ---- the rows and indexes of a state ---- */
+
+static const char *s_level_code (int level)
+{
+    static const char *const codes[] = {"", "L1", "L2", "L3", "L4", "L5"};
+    return level >= 1 && level <= 5 ? codes[level] : "";
+}
+
+void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, uint32_t extra)
+{
+    const char *keys[] = {"id",       "name",      "account_id",    "owner",
+                          "team",     "region",    "site_city",     "stage",
+                          "category", "currency",  "close_date",    "registered_on",
+                          "touched",  "next_step", "next_step_due", "conflict_with"};
+    const char *vals[] = {st->id,       st->name,      st->account_id,    st->owner,
+                          st->team,     st->region,    st->site_city,     st->stage,
+                          st->category, st->currency,  st->close_date,    st->registered_on,
+                          st->touched,  st->next_step, st->next_step_due, st->conflict_with};
+    size_t n = sizeof keys / sizeof keys[0], set = 0;
+    for (size_t i = 0; i < n; i++)
+        set += vals[i] != NULL;
+    int prob = opp_probability (st, NULL);
+    dbk_wr_map (w, (uint32_t) (set + 5) + extra);
+    for (size_t i = 0; i < n; i++)
+        if (vals[i])
+            dbk_wr_kv_cstr (w, keys[i], vals[i]);
+    dbk_wr_kv_cstr (w, "status", opportunities_model_status (st->status));
+    dbk_wr_kv_cstr (w, "level", s_level_code (st->level));
+    dbk_wr_kv_u64 (w, "probability", (uint64_t) prob);
+    dbk_wr_kv_i64 (w, "amount", st->amount);
+    /*  integer minor units: rounded half up */
+    dbk_wr_kv_i64 (w, "weighted", (st->amount * prob + 50) / 100);
+}
+
+#define S_KEYS 12
+
+typedef struct {
+    char by[S_KEYS][OPP_KEY_MAX]; /* opp_by keys    */
+    size_t bl[S_KEYS];
+    size_t nby;
+    char touched[OPP_KEY_MAX]; /* opp_touched key, open only */
+    size_t tl;
+    char match[2][OPP_KEY_MAX]; /* opp_match keys, open only */
+    size_t ml[2];
+} s_keys_t;
+
+static void s_keys (const opp_state_t *st, s_keys_t *k)
+{
+    memset (k->bl, 0, sizeof k->bl);
+    k->nby = k->tl = k->ml[0] = k->ml[1] = 0;
+    if (st->status == OPP_NONE || !st->id)
+        return;
+    const char *close = st->close_date ? st->close_date : "";
+    struct {
+        char tag;
+        const char *value;
+    } by[] = {{'o', st->owner},
+              {'t', st->team},
+              {'r', st->region},
+              {'l', s_level_code (st->level)},
+              {'s', st->stage},
+              {'c', st->category},
+              {'a', st->account_id},
+              {'x', opportunities_model_status (st->status)},
+              {'*', ""},
+              {'w', st->status == OPP_OPEN && !st->next_step ? "" : NULL},
+              {'k', st->status == OPP_OPEN && st->conflict_with ? "" : NULL}};
+    for (size_t i = 0; i < sizeof by / sizeof by[0]; i++)
+        if (by[i].value && (k->bl[k->nby] = opportunities_model_by_key (
+                                k->by[k->nby], OPP_KEY_MAX, by[i].tag, by[i].value, close, st->id)))
+            k->nby++;
+    if (st->status != OPP_OPEN)
+        return;
+    const char *tp[] = {st->touched ? st->touched : "", st->id};
+    k->tl = s_join (k->touched, OPP_KEY_MAX, tp, 2);
+    if (st->account_id && st->normalized_name) {
+        const char *np[] = {st->account_id, st->normalized_name, st->id};
+        k->match[0][0] = 'n';
+        size_t l = s_join (k->match[0] + 1, OPP_KEY_MAX - 1, np, 3);
+        k->ml[0] = l ? l + 1 : 0;
+    }
+    if (st->site_city && st->site_address) {
+        char *c = s_fold (st->site_city), *a = s_fold (st->site_address);
+        const char *sp[] = {c, a, st->id};
+        k->match[1][0] = 's';
+        size_t l = c && a ? s_join (k->match[1] + 1, OPP_KEY_MAX - 1, sp, 3) : 0;
+        k->ml[1] = l ? l + 1 : 0;
+        free (c);
+        free (a);
+    }
+}
+
+static int s_index (dbk_svc_ctx_t *ctx, MDB_txn *txn, const s_keys_t *k, bool put)
+{
+    MDB_dbi by = dbk_svc_dbi (ctx, OPP_DB_BY), tdb = dbk_svc_dbi (ctx, OPP_DB_TOUCHED),
+            mdb = dbk_svc_dbi (ctx, OPP_DB_MATCH);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < k->nby; i++)
+        rc = put ? s_put (txn, by, k->by[i], k->bl[i], "", 0) : s_del (txn, by, k->by[i], k->bl[i]);
+    if (rc == 0 && k->tl)
+        rc = put ? s_put (txn, tdb, k->touched, k->tl, "", 0) : s_del (txn, tdb, k->touched, k->tl);
+    for (int i = 0; rc == 0 && i < 2; i++)
+        if (k->ml[i])
+            rc = put ? s_put (txn, mdb, k->match[i], k->ml[i], "", 0)
+                     : s_del (txn, mdb, k->match[i], k->ml[i]);
+    return rc;
+}
+
+bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                const char *norm, const char *city, const char *address,
+                                char out[OPP_ID_MAX + 1])
+{
+    char key[OPP_KEY_MAX];
+    char *c = s_fold (city), *a = s_fold (address);
+    const char *np[] = {account, norm, ""}, *sp[] = {c, a, ""};
+    bool found = false;
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_MATCH), &cur) == 0) {
+        for (int i = 0; i < 2 && !found; i++) {
+            const char *const *parts = i ? sp : np;
+            if (!parts[0] || !parts[1])
+                continue;
+            key[0] = i ? 's' : 'n';
+            /*  the three parts with an empty id: the prefix, NUL-ended */
+            size_t l = s_join (key + 1, sizeof key - 1, parts, 3);
+            if (!l)
+                continue;
+            MDB_val k = {l + 1, key}, v;
+            int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+            size_t idl = r == 0 && k.mv_size > l + 1 && memcmp (k.mv_data, key, l + 1) == 0
+                             ? k.mv_size - l - 1
+                             : 0;
+            if (idl && idl <= OPP_ID_MAX) {
+                memcpy (out, (const char *) k.mv_data + l + 1, idl);
+                out[idl] = 0;
+                found = true;
+            }
+        }
+        mdb_cursor_close (cur);
+    }
+    free (c);
+    free (a);
+    return found;
+}
+
+/*  ---- the projection ---- */
+
+static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, const char *id)
+{
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    if (!data)
+        return 0; /* a corrupt payload: the log's checks would have caught it */
+    opp_state_t *st = calloc (1, sizeof *st);
+    s_keys_t *before = malloc (2 * sizeof *before), *after = before + 1;
+    int rc = st && before ? 0 : DBK_ENOMEM;
+    if (rc == 0)
+        rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
+    char type[DBK_TYPE_MAX + 1];
+    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
+    if (rc == 0) {
+        s_keys (st, before);
+        rc = opp_evolve (st, type, data);
+    }
+    if (rc == DBK_EMALFORMED) {
+        /*  anyone may append to the log (dealbook log append): an event
+            lacking a field its type must have is skipped with a warning,
+            rather than stopping the read model for every later event */
+        dbk_logger_t log;
+        dbk_logger_init (&log, "opportunities", DBK_LOG_WARNING);
+        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
+                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
+        rc = 0;
+    } else if (rc == 0 && st->status != OPP_NONE) {
+        /*  the event itself, then the row and the indexes */
+        dbk_wr_t *w = dbk_wr_new ();
+        char key[OPP_ID_MAX + 5];
+        size_t il = strlen (id);
+        memcpy (key, id, il + 1);
+        for (int i = 0; i < 4; i++)
+            key[il + 1 + i] = (char) (uint8_t) (ev->ver >> (24 - 8 * i));
+        rc = w ? 0 : DBK_ENOMEM;
+        if (rc == 0) {
+            dbk_wr_array (w, 3);
+            dbk_wr_str (w, ev->type, ev->type_len);
+            dbk_wr_i64 (w, ev->at);
+            dbk_wr_obj (w, data);
+            rc = s_put (txn, dbk_svc_dbi (ctx, OPP_DB_EVENTS), key, il + 5, dbk_wr_data (w),
+                        dbk_wr_size (w));
+        }
+        if (rc == 0) {
+            dbk_wr_reset (w);
+            opportunities_model_row (w, st, 0);
+            rc = s_put (txn, dbk_svc_dbi (ctx, OPP_DB_ROWS), id, il, dbk_wr_data (w),
+                        dbk_wr_size (w));
+        }
+        dbk_wr_destroy (&w);
+        s_keys (st, after);
+        if (rc == 0)
+            rc = s_index (ctx, txn, before, false);
+        if (rc == 0)
+            rc = s_index (ctx, txn, after, true);
+    }
+    if (st)
+        opp_reset (st);
+    free (st);
+    free (before);
+    return rc;
+}
+
+int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    size_t cat = dbk_svc_category_len (ev->stream, ev->stream_len);
+    if (cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0) {
+        char id[OPP_ID_MAX + 1];
+        size_t il = ev->stream_len - cat - 1;
+        if (il == 0 || il > OPP_ID_MAX)
+            return 0;
+        memcpy (id, ev->stream + cat + 1, il);
+        id[il] = 0;
+        return s_project_opp (ctx, txn, ev, id);
+    }
+    return cat ? s_project_ref (ctx, txn, ev, cat) : 0;
+}

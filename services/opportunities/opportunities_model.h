@@ -1,0 +1,89 @@
+/*  opportunities_model.h - internal to the opportunities service: its read
+    model in LMDB and the projection that keeps it.
+
+    An opportunity's state is the fold of its events (opp_evolve), so the
+    model keeps the events of each opportunity and folds them to load a
+    state, plus one summary row per opportunity and the indexes the queries
+    read. Databases (NUL separates parts; ids, codes and dates hold none):
+      opp_events  id NUL be32 version -> [type, at (unix ms), payload map]
+      opp_rows    id -> summary map (opportunities_model_row)
+      opp_by      tag value NUL close_date NUL id -> ""   the pipeline
+                  indexes: tag 'o' owner, 't' team, 'r' region, 'l' level
+                  (L1..L5), 's' stage, 'c' category, 'a' account, 'x'
+                  status (open won lost abandoned duplicate), '*' every
+                  opportunity (value ""), 'w' open without a next step
+                  (value ""), 'k' open in a registration conflict (value "");
+                  text values case- and width-folded
+      opp_touched touched NUL id -> ""   open opportunities by last change
+      opp_match   'n' account NUL normalized name NUL id, or 's' folded
+                  city NUL folded address NUL id -> ""   open ones only:
+                  the registration conflict check
+      opp_refs    'a' | 'c' | 'k' id -> 'A' (active) or 'C' (closed), then
+                  the name:
+                  accounts, contacts, competitors known from the contacts
+                  service's events (DESIGN §2b)
+*/
+#ifndef OPPORTUNITIES_MODEL_H
+#define OPPORTUNITIES_MODEL_H
+
+#include "opportunities_decider.h"
+
+#include "dealbook/dbk_service.h"
+
+#define OPP_DB_EVENTS "opp_events"
+#define OPP_DB_ROWS "opp_rows"
+#define OPP_DB_BY "opp_by"
+#define OPP_DB_TOUCHED "opp_touched"
+#define OPP_DB_MATCH "opp_match"
+#define OPP_DB_REFS "opp_refs"
+
+#define OPP_KEY_MAX 1024        /* bytes of an index key              */
+#define OPP_MODEL_VERSION 1     /* layout of the read model           */
+#define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
+
+extern const char *const opportunities_model_dbs[];
+
+/*  Load opportunity `id` into st (initialised by the caller) by folding
+    its stored events recorded (`at`) before `before_ms` (OPP_AS_OF_NOW:
+    all). 0 (st filled, OPP_NONE when there is no such opportunity),
+    DBK_EIO or DBK_ENOMEM. */
+int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, int64_t before_ms,
+                              opp_state_t *st);
+
+/*  The open opportunity matching a registration (same account and
+    normalised name, or same site), other than `except`: its id into out.
+    false when there is none. */
+bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                const char *norm, const char *city, const char *address,
+                                char out[OPP_ID_MAX + 1]);
+
+/*  What the model knows of an account ('a'), contact ('c') or competitor
+    ('k'). */
+opp_ref_t opportunities_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                                   size_t n);
+
+/*  The name of an account, contact or competitor as the model knows it,
+    into out (NUL-terminated, "" when unknown); its length. */
+size_t opportunities_model_ref_name (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                                     char *out, size_t outsz);
+
+/*  The summary row of a state (one map): id, name, account_id, owner,
+    team, region, site_city, stage, level (L1..L5), probability, category,
+    amount, currency, weighted, close_date, status, registered_on,
+    touched, next_step, next_step_due, conflict_with; the map has `extra`
+    more pairs, which the caller writes after. */
+void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, uint32_t extra);
+
+/*  The status's word: none open won lost abandoned duplicate. */
+const char *opportunities_model_status (opp_status_t s);
+
+/*  An opp_by key: tag, folded value, NUL, then close_date NUL id when
+    given (NULL: the prefix to seek). 0 if it does not fit. */
+size_t opportunities_model_by_key (char *out, size_t outsz, char tag, const char *value,
+                                   const char *close_date, const char *id);
+
+/*  The projection: opportunity.* events, and the accounts, contacts and
+    competitors of the contacts service. */
+int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);
+
+#endif

@@ -1,0 +1,573 @@
+/*  opportunities_query.c - the queries of the opportunities service
+    (docs/protocol.md §16.2): one opportunity with its procurement analysis
+    chart, the pipeline, conflicts, and deals that need attention. */
+#include "opportunities_server.h"
+
+#include "contacts_decider.h"
+#include "contacts_fields.h"
+#include "contacts_request.h"
+#include "opportunities_model.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void s_kv (dbk_wr_t *w, const char *key, const char *s)
+{
+    dbk_wr_cstr (w, key);
+    if (s)
+        dbk_wr_cstr (w, s);
+    else
+        dbk_wr_nil (w);
+}
+
+/*  A date field: today (UTC) when absent; false after rejecting. */
+static bool s_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11],
+                    bool *given)
+{
+    const char *s;
+    size_t n;
+    const dbk_obj_t *o = dbk_obj_get (req, key);
+    *given = o != NULL;
+    if (!o) {
+        time_t now = time (NULL);
+        struct tm tm;
+        gmtime_r (&now, &tm);
+        strftime (out, 11, "%Y-%m-%d", &tm);
+        return true;
+    }
+    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false)) {
+        dbk_svc_reject (ctx, DBK_EINVAL, key, "%s must be a date YYYY-MM-DD", key);
+        return false;
+    }
+    memcpy (out, s, 10);
+    out[10] = 0;
+    return true;
+}
+
+/*  ---- OPP_GET ---- */
+
+static void s_stakeholders (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_state_t *st)
+{
+    dbk_wr_cstr (w, "stakeholders");
+    dbk_wr_array (w, (uint32_t) st->nstakeholders);
+    for (size_t i = 0; i < st->nstakeholders; i++) {
+        const opp_stakeholder_t *s = &st->stakeholders[i];
+        char name[CONTACTS_NAME_MAX + 1];
+        opportunities_model_ref_name (ctx, txn, 'c', s->contact_id, name, sizeof name);
+        dbk_wr_map (w, 11);
+        s_kv (w, "contact_id", s->contact_id);
+        s_kv (w, "name", name[0] ? name : NULL);
+        s_kv (w, "role", s->role);
+        s_kv (w, "level", s->level);
+        s_kv (w, "function", s->function);
+        s_kv (w, "relationship", s->relationship);
+        dbk_wr_cstr (w, "attitude");
+        if (s->attitude_known)
+            dbk_wr_i64 (w, s->attitude);
+        else
+            dbk_wr_nil (w);
+        dbk_wr_cstr (w, "influence");
+        if (s->influence > 0)
+            dbk_wr_i64 (w, s->influence);
+        else
+            dbk_wr_nil (w);
+        s_kv (w, "response_mode", s->response_mode);
+        s_kv (w, "last_contact", s->last_contact);
+        s_kv (w, "notes", s->notes);
+    }
+}
+
+static void s_lists (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_state_t *st)
+{
+    dbk_wr_cstr (w, "needs");
+    dbk_wr_array (w, (uint32_t) st->nneeds);
+    for (size_t i = 0; i < st->nneeds; i++) {
+        dbk_wr_map (w, 4);
+        dbk_wr_kv_u64 (w, "need", st->needs[i].no);
+        s_kv (w, "kind", st->needs[i].kind);
+        s_kv (w, "contact_id", st->needs[i].contact_id);
+        s_kv (w, "text", st->needs[i].text);
+    }
+    dbk_wr_cstr (w, "competitors");
+    dbk_wr_array (w, (uint32_t) st->nrivals);
+    for (size_t i = 0; i < st->nrivals; i++) {
+        char name[CONTACTS_NAME_MAX + 1];
+        opportunities_model_ref_name (ctx, txn, 'k', st->rivals[i].competitor_id, name,
+                                      sizeof name);
+        dbk_wr_map (w, 4);
+        s_kv (w, "competitor_id", st->rivals[i].competitor_id);
+        s_kv (w, "name", name[0] ? name : NULL);
+        s_kv (w, "position", st->rivals[i].position);
+        s_kv (w, "notes", st->rivals[i].notes);
+    }
+    /*  the whole checklist, ticked or not */
+    size_t items = 0;
+    while (opp_default_checklist[items].item)
+        items++;
+    dbk_wr_cstr (w, "checklist");
+    dbk_wr_array (w, (uint32_t) items);
+    for (size_t i = 0; i < items; i++) {
+        const opp_check_item_t *c = &opp_default_checklist[i];
+        const opp_tick_t *t = NULL;
+        for (size_t j = 0; j < st->nticks && !t; j++)
+            if (st->ticks[j].item && strcmp (st->ticks[j].item, c->item) == 0)
+                t = &st->ticks[j];
+        dbk_wr_map (w, 6);
+        dbk_wr_kv_u64 (w, "step", (uint64_t) c->step);
+        dbk_wr_kv_cstr (w, "item", c->item);
+        dbk_wr_kv_cstr (w, "text", c->text);
+        dbk_wr_kv_bool (w, "done", t != NULL);
+        s_kv (w, "by", t ? t->by : NULL);
+        s_kv (w, "date", t ? t->date : NULL);
+    }
+}
+
+static void s_chart (dbk_wr_t *w, const opp_state_t *st, const char *as_of)
+{
+    opp_flag_t flags[64];
+    size_t n = opp_red_flags (st, as_of, NULL, flags, 64);
+    n = n > 64 ? 64 : n;
+    dbk_wr_cstr (w, "red_flags");
+    dbk_wr_array (w, (uint32_t) n);
+    for (size_t i = 0; i < n; i++) {
+        const char *sentence = "";
+        for (const opp_red_flag_kind_t *k = opp_red_flag_kinds; k->code; k++)
+            if (strcmp (k->code, flags[i].code) == 0)
+                sentence = k->sentence;
+        dbk_wr_map (w, 4);
+        dbk_wr_kv_cstr (w, "code", flags[i].code);
+        s_kv (w, "contact_id", flags[i].contact_id);
+        s_kv (w, "role", flags[i].role);
+        dbk_wr_kv_cstr (w, "sentence", sentence);
+    }
+    /*  buying roles held by someone on the map, and the others */
+    size_t nroles = 0, covered = 0;
+    bool held[16] = {false};
+    for (; opp_roles[nroles] && nroles < 16; nroles++)
+        for (size_t j = 0; j < st->nstakeholders; j++)
+            if (st->stakeholders[j].role &&
+                strcmp (st->stakeholders[j].role, opp_roles[nroles]) == 0)
+                held[nroles] = true;
+    for (size_t i = 0; i < nroles; i++)
+        covered += held[i];
+    dbk_wr_cstr (w, "roles");
+    dbk_wr_map (w, 2);
+    for (int want = 1; want >= 0; want--) {
+        dbk_wr_cstr (w, want ? "covered" : "missing");
+        dbk_wr_array (w, (uint32_t) (want ? covered : nroles - covered));
+        for (size_t i = 0; i < nroles; i++)
+            if (held[i] == (bool) want)
+                dbk_wr_cstr (w, opp_roles[i]);
+    }
+}
+
+static void s_details (dbk_wr_t *w, const opp_state_t *st)
+{
+    dbk_wr_cstr (w, "qualification");
+    if (st->decision) {
+        dbk_wr_map (w, 4);
+        dbk_wr_cstr (w, "scores");
+        dbk_wr_map (w, OPP_QUESTIONS);
+        for (int i = 0; i < OPP_QUESTIONS; i++)
+            dbk_wr_kv_i64 (w, opp_questions[i].key, st->scores[i]);
+        dbk_wr_kv_i64 (w, "total", st->score_total);
+        s_kv (w, "decision", st->decision);
+        s_kv (w, "reason", st->decision_reason);
+    } else
+        dbk_wr_nil (w);
+    size_t kp = 0;
+    for (int i = 0; i < OPP_STAGES; i++)
+        kp += st->key_person[i] != NULL;
+    dbk_wr_cstr (w, "key_persons");
+    dbk_wr_map (w, (uint32_t) kp);
+    for (int i = 0; i < OPP_STAGES; i++)
+        if (st->key_person[i])
+            dbk_wr_kv_cstr (w, opp_stages[i], st->key_person[i]);
+    dbk_wr_cstr (w, "outcome");
+    dbk_wr_map (w, 5);
+    dbk_wr_kv_i64 (w, "won_amount", st->won_amount);
+    s_kv (w, "date", st->outcome_date);
+    s_kv (w, "loss_reason", st->loss_reason);
+    s_kv (w, "lost_to", st->lost_to);
+    dbk_wr_kv_u64 (w, "reopened", st->reopened);
+}
+
+/*  OPP_GET {id, as_of} -> the summary row's keys plus site_address,
+    project_type, account_name, commitment, duplicate_of, as_of,
+    qualification, key_persons, outcome, stakeholders, needs,
+    competitors, checklist, red_flags, roles. With as_of, the state as
+    the service knew it at the end of that day (UTC). */
+int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char id[OPP_ID_MAX + 1], as_of[11];
+    bool past;
+    if (!contacts_req_id (req, "id", id))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "id", "id must name an opportunity");
+    if (!s_date (ctx, req, "as_of", as_of, &past))
+        return DBK_EINVAL;
+    int64_t before = OPP_AS_OF_NOW;
+    if (past)
+        before = ((int64_t) opp_days_between ("1970-01-01", as_of) + 1) * 86400000;
+    opp_state_t *st = calloc (1, sizeof *st);
+    if (!st)
+        return DBK_ENOMEM;
+    int rc = opportunities_model_load (ctx, txn, id, before, st);
+    if (rc == 0 && st->status == OPP_NONE)
+        rc = dbk_svc_reject (ctx, DBK_ENOTFOUND, "id",
+                             past ? "no opportunity %s on %s" : "no opportunity %s", id, as_of);
+    if (rc == 0) {
+        char account[CONTACTS_NAME_MAX + 1];
+        opportunities_model_ref_name (ctx, txn, 'a', st->account_id, account, sizeof account);
+        opportunities_model_row (w, st, 15);
+        s_kv (w, "site_address", st->site_address);
+        s_kv (w, "project_type", st->project_type);
+        s_kv (w, "account_name", account[0] ? account : NULL);
+        s_kv (w, "commitment", st->commitment);
+        s_kv (w, "duplicate_of", st->duplicate_of);
+        s_kv (w, "as_of", past ? as_of : NULL);
+        s_details (w, st);
+        s_stakeholders (ctx, txn, w, st);
+        s_lists (ctx, txn, w, st);
+        s_chart (w, st, as_of);
+    }
+    opp_reset (st);
+    free (st);
+    return rc;
+}
+
+/*  ---- lists ---- */
+
+/*  The id at the end of an opp_by / opp_touched key (after its last NUL). */
+static bool s_key_id (const MDB_val *k, char out[OPP_ID_MAX + 1])
+{
+    const char *key = k->mv_data;
+    size_t i = k->mv_size;
+    while (i > 0 && key[i - 1] != 0)
+        i--;
+    size_t n = k->mv_size - i;
+    if (i == 0 || n == 0 || n > OPP_ID_MAX)
+        return false;
+    memcpy (out, key + i, n);
+    out[n] = 0;
+    return true;
+}
+
+/*  The filters of OPP_LIST, in the order an index is chosen. */
+static const struct {
+    const char *field; /* request key               */
+    const char *row;   /* key of the summary row    */
+    char tag;          /* its opp_by tag            */
+    bool folded;       /* compared case-blind       */
+} s_filters[] = {{"account_id", "account_id", 'a', false},
+                 {"owner", "owner", 'o', true},
+                 {"team", "team", 't', true},
+                 {"region", "region", 'r', true},
+                 {"stage", "stage", 's', false},
+                 {"level", "level", 'l', false},
+                 {"category", "category", 'c', false},
+                 {"status", "status", 'x', false}};
+#define S_NFILTERS (sizeof s_filters / sizeof s_filters[0])
+
+static bool s_same (const dbk_obj_t *row, const char *key, const char *want, bool folded)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (row, key), &s, &n))
+        return false;
+    if (!folded)
+        return strlen (want) == n && memcmp (want, s, n) == 0;
+    char *a = contacts_normalize_name_with (s, n, NULL),
+         *b = contacts_normalize_name_with (want, strlen (want), NULL);
+    bool same = a && b && strcmp (a, b) == 0;
+    free (a);
+    free (b);
+    return same;
+}
+
+typedef struct {
+    char value[S_NFILTERS][OPP_SHORT_MAX + 1]; /* "" absent */
+    char from[11], to[11];                     /* close date range, "" open */
+    bool desc;                                 /* newest close date first */
+} s_list_req_t;
+
+static int s_list_req (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_list_req_t *q)
+{
+    memset (q, 0, sizeof *q);
+    for (size_t i = 0; i < S_NFILTERS; i++) {
+        const dbk_obj_t *o = dbk_obj_get (req, s_filters[i].field);
+        const char *s;
+        size_t n;
+        if (!o)
+            continue;
+        if (dbk_obj_str (o, &s, &n) || n == 0 || n > OPP_SHORT_MAX || memchr (s, 0, n))
+            return dbk_svc_reject (ctx, DBK_EINVAL, s_filters[i].field,
+                                   "%s must be text of 1 to %d bytes", s_filters[i].field,
+                                   OPP_SHORT_MAX);
+        memcpy (q->value[i], s, n);
+    }
+    /*  open deals unless told otherwise; "all" drops the filter */
+    char *status = q->value[S_NFILTERS - 1];
+    if (!status[0])
+        strcpy (status, "open");
+    else if (strcmp (status, "all") == 0)
+        status[0] = 0;
+    const char *keys[2] = {"close_from", "close_to"};
+    char *dates[2] = {q->from, q->to};
+    for (int i = 0; i < 2; i++) {
+        const char *s;
+        size_t n;
+        const dbk_obj_t *o = dbk_obj_get (req, keys[i]);
+        if (!o)
+            continue;
+        if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false))
+            return dbk_svc_reject (ctx, DBK_EINVAL, keys[i], "%s must be a date YYYY-MM-DD",
+                                   keys[i]);
+        memcpy (dates[i], s, 10);
+    }
+    const dbk_obj_t *sort = dbk_obj_get (req, "sort");
+    if (sort && !dbk_obj_str_eq (sort, "close_date") && !dbk_obj_str_eq (sort, "-close_date"))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "sort",
+                               "sort must be close_date or -close_date (latest first)");
+    q->desc = sort && dbk_obj_str_eq (sort, "-close_date");
+    return 0;
+}
+
+/*  OPP_LIST {account_id, owner, team, region, stage, level, category,
+    status (default open; "all"), close_from, close_to, sort, limit,
+    after} -> {opportunities: [row], next}: ordered by close date (then
+    id), read from the index of the first filter given in that order (or
+    of every opportunity), the other filters checked on each row. */
+int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_list_req_t q;
+    uint64_t limit;
+    MDB_val after, k, v, next = {0, NULL};
+    int rc = s_list_req (ctx, req, &q);
+    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after)))
+        return rc;
+    size_t by = S_NFILTERS;
+    for (size_t i = 0; i < S_NFILTERS && by == S_NFILTERS; i++)
+        if (q.value[i][0])
+            by = i;
+    char prefix[OPP_KEY_MAX], seek[OPP_KEY_MAX + 16];
+    size_t pl = opportunities_model_by_key (prefix, sizeof prefix,
+                                            by < S_NFILTERS ? s_filters[by].tag : '*',
+                                            by < S_NFILTERS ? q.value[by] : "", NULL, NULL);
+    if (pl == 0)
+        return dbk_svc_reject (ctx, DBK_EINVAL, by < S_NFILTERS ? s_filters[by].field : NULL,
+                               "filter too long");
+    /*  where to start: after the cursor, else at the first (ascending) or
+        past the last (descending) close date of the range */
+    memcpy (seek, prefix, pl);
+    size_t sl = pl;
+    const char *edge = q.desc ? q.to : q.from;
+    memcpy (seek + sl, edge, strlen (edge));
+    sl += strlen (edge);
+    if (q.desc && edge[0])
+        seek[sl++] = 1; /* after every key of that close date ("date \0 id") */
+    MDB_cursor *cur;
+    dbk_wr_t *items = dbk_wr_new ();
+    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &cur)) {
+        dbk_wr_destroy (&items);
+        return DBK_EIO;
+    }
+    int r;
+    if (q.desc) {
+        /*  past the range: the prefix with its last byte raised when no
+            upper date is given */
+        MDB_val s = after.mv_size ? after : (MDB_val){sl, seek};
+        char bump[OPP_KEY_MAX + 16];
+        if (!after.mv_size && !q.to[0]) {
+            memcpy (bump, prefix, pl);
+            bump[pl - 1] = 1; /* "tag value \x01": after every "tag value \0..." */
+            s = (MDB_val){pl, bump};
+        }
+        k = s;
+        r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+        r = r == MDB_NOTFOUND ? mdb_cursor_get (cur, &k, &v, MDB_LAST)
+                              : mdb_cursor_get (cur, &k, &v, MDB_PREV);
+        /*  SET_RANGE stopped on a key >= s: PREV steps back past it (and an
+            exact `after` is skipped the same way) */
+    } else {
+        MDB_val s = {sl, seek};
+        r = contacts_req_seek (cur, &k, &v, &s, &after);
+    }
+    uint32_t n = 0;
+    for (; r == 0 && k.mv_size > pl && memcmp (k.mv_data, prefix, pl) == 0;
+         r = mdb_cursor_get (cur, &k, &v, q.desc ? MDB_PREV : MDB_NEXT)) {
+        const char *close = (const char *) k.mv_data + pl;
+        if (!q.desc && q.to[0] && strncmp (close, q.to, 10) > 0)
+            break;
+        if (q.desc && q.from[0] && strncmp (close, q.from, 10) < 0)
+            break;
+        if (n == limit) {
+            next = after;
+            break;
+        }
+        after = k;
+        char id[OPP_ID_MAX + 1];
+        MDB_val row;
+        dbk_doc_t *doc = NULL;
+        if (!s_key_id (&k, id) || contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) ||
+            dbk_doc_parse (row.mv_data, row.mv_size, &doc))
+            continue;
+        bool keep = true;
+        for (size_t i = 0; i < S_NFILTERS && keep; i++)
+            if (i != by && q.value[i][0])
+                keep =
+                    s_same (dbk_doc_root (doc), s_filters[i].row, q.value[i], s_filters[i].folded);
+        dbk_doc_destroy (&doc);
+        if (keep) {
+            dbk_wr_raw (items, row.mv_data, row.mv_size);
+            n++;
+        }
+    }
+    mdb_cursor_close (cur);
+    contacts_req_finish_list (w, "opportunities", items, n, &next);
+    dbk_wr_destroy (&items);
+    return 0;
+}
+
+/*  OPP_CONFLICTS {limit, after} -> {conflicts: [row], next}: open
+    opportunities in a registration conflict (conflict_with names the
+    other), by close date. */
+int opportunities_conflicts_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    uint64_t limit;
+    MDB_val after, k, v, next = {0, NULL};
+    int rc = contacts_req_paging (ctx, req, &limit, &after);
+    if (rc)
+        return rc;
+    char prefix[8];
+    size_t pl = opportunities_model_by_key (prefix, sizeof prefix, 'k', "", NULL, NULL);
+    MDB_val start = {pl, prefix};
+    MDB_cursor *cur;
+    dbk_wr_t *items = dbk_wr_new ();
+    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &cur)) {
+        dbk_wr_destroy (&items);
+        return DBK_EIO;
+    }
+    uint32_t n = 0;
+    for (int r = contacts_req_seek (cur, &k, &v, &start, &after);
+         r == 0 && k.mv_size > pl && memcmp (k.mv_data, prefix, pl) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (n == limit) {
+            next = after;
+            break;
+        }
+        after = k;
+        char id[OPP_ID_MAX + 1];
+        MDB_val row;
+        if (s_key_id (&k, id) && contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) == 0) {
+            dbk_wr_raw (items, row.mv_data, row.mv_size);
+            n++;
+        }
+    }
+    mdb_cursor_close (cur);
+    contacts_req_finish_list (w, "conflicts", items, n, &next);
+    dbk_wr_destroy (&items);
+    return 0;
+}
+
+/*  OPP_ATTENTION {as_of, limit} -> {no_next_step: [row], untouched: [row
+    + days], more: bool}: open deals without a next step (by close date),
+    and open deals untouched for longer than their level allows (the
+    longest forgotten first). */
+int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char as_of[11];
+    bool given;
+    uint64_t limit = CONTACTS_PAGE_DEFAULT;
+    if (!s_date (ctx, req, "as_of", as_of, &given))
+        return DBK_EINVAL;
+    const dbk_obj_t *l = dbk_obj_get (req, "limit");
+    if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > CONTACTS_PAGE_MAX))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d",
+                               CONTACTS_PAGE_MAX);
+    dbk_wr_t *a = dbk_wr_new (), *b = dbk_wr_new ();
+    MDB_cursor *cur = NULL;
+    if (!a || !b || mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &cur)) {
+        dbk_wr_destroy (&a);
+        dbk_wr_destroy (&b);
+        return DBK_EIO;
+    }
+    uint32_t na = 0, nb = 0;
+    bool more = false;
+    char prefix[8];
+    size_t pl = opportunities_model_by_key (prefix, sizeof prefix, 'w', "", NULL, NULL);
+    MDB_val k = {pl, prefix}, v, row;
+    char id[OPP_ID_MAX + 1];
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && k.mv_size > pl && memcmp (k.mv_data, prefix, pl) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (na == limit) {
+            more = true;
+            break;
+        }
+        if (s_key_id (&k, id) && contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) == 0) {
+            dbk_wr_raw (a, row.mv_data, row.mv_size);
+            na++;
+        }
+    }
+    mdb_cursor_close (cur);
+    /*  untouched: oldest first; no level allows more than the largest
+        max_days, none less than the smallest, so the scan stops at the
+        first date younger than the smallest limit */
+    int min_days = opp_default_levels[0].max_days;
+    for (int i = 1; i < OPP_LEVELS; i++)
+        if (opp_default_levels[i].max_days < min_days)
+            min_days = opp_default_levels[i].max_days;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_TOUCHED), &cur) == 0) {
+        int r = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
+        for (; r == 0; r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+            char touched[11] = "";
+            if (k.mv_size > 10 && ((const char *) k.mv_data)[10] == 0)
+                memcpy (touched, k.mv_data, 10);
+            int32_t days = touched[0] ? opp_days_between (touched, as_of) : INT32_MAX;
+            if (days != INT32_MAX && days <= min_days)
+                break;
+            dbk_doc_t *doc = NULL;
+            if (!s_key_id (&k, id) || contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) ||
+                dbk_doc_parse (row.mv_data, row.mv_size, &doc))
+                continue;
+            const dbk_obj_t *m = dbk_doc_root (doc);
+            const char *lv;
+            size_t ln;
+            int level =
+                dbk_obj_str (dbk_obj_get (m, "level"), &lv, &ln) == 0 && ln == 2 ? lv[1] - '0' : 1;
+            level = level < 1 || level > OPP_LEVELS ? 1 : level;
+            if (days == INT32_MAX || days > opp_default_levels[level - 1].max_days) {
+                if (nb == limit) {
+                    more = true;
+                    dbk_doc_destroy (&doc);
+                    break;
+                }
+                dbk_wr_map (b, (uint32_t) dbk_obj_len (m) + 1);
+                for (size_t i = 0; i < dbk_obj_len (m); i++) {
+                    dbk_wr_obj (b, dbk_obj_key_at (m, i));
+                    dbk_wr_obj (b, dbk_obj_val_at (m, i));
+                }
+                dbk_wr_kv_i64 (b, "days_untouched", days == INT32_MAX ? -1 : days);
+                nb++;
+            }
+            dbk_doc_destroy (&doc);
+        }
+        mdb_cursor_close (cur);
+    }
+    dbk_wr_map (w, 4);
+    dbk_wr_kv_cstr (w, "as_of", as_of);
+    dbk_wr_cstr (w, "no_next_step");
+    dbk_wr_array (w, na);
+    dbk_wr_raw (w, dbk_wr_data (a), dbk_wr_size (a));
+    dbk_wr_cstr (w, "untouched");
+    dbk_wr_array (w, nb);
+    dbk_wr_raw (w, dbk_wr_data (b), dbk_wr_size (b));
+    dbk_wr_kv_bool (w, "more", more);
+    dbk_wr_destroy (&a);
+    dbk_wr_destroy (&b);
+    return 0;
+}
