@@ -346,6 +346,8 @@ Test (conflict, a_manager_assigns_the_project_to_the_first_owner)
     fold (&other, "opportunity-o0");
     cr_assert_eq (deal.status, OPP_DUPLICATE);
     cr_assert_str_eq (deal.duplicate_of, "o0");
+    cr_assert_str_eq (deal.owner, "wang", "the closed deal keeps who registered it");
+    cr_assert_str_eq (other.owner, "li");
     cr_assert_eq (other.status, OPP_OPEN);
     cr_assert_null (other.conflict_with);
     dbk_decision_reset (d);

@@ -74,7 +74,9 @@ static int s_resolved (opp_state_t *st, const dbk_obj_t *data)
     int closed = s_enum (data, "outcome", (const char *const[]){"kept", "closed", NULL});
     if (closed < 0 || !S_HAS ("with"))
         return DBK_EMALFORMED;
-    int rc = s_req (&st->owner, data, "owner");
+    /*  the kept deal is the chosen owner's; the closed one keeps who
+        registered it */
+    int rc = closed ? (S_HAS ("owner") ? 0 : DBK_EMALFORMED) : s_req (&st->owner, data, "owner");
     if (!rc && closed)
         rc = s_req (&st->duplicate_of, data, "with");
     if (rc)

@@ -1,0 +1,290 @@
+/*  test_opportunities_events_doc.c - docs/events.md checked against the
+    events the opportunities deciders (services/opportunities/
+    opportunities_decider.h) produce: every event type is decided by the
+    real deciders, with every optional field given (fixture in
+    support/opp_given.h), and must have a `#### \`type\`` section that
+    describes each key of its payload as `key`; and every
+    `#### \`opportunity.…\`` section must be a type decided here, so the
+    document can drift from the deciders in neither direction.
+*/
+#include "support/opp_given.h"
+
+TestSuite (events_doc, .init = s_setup, .fini = s_teardown);
+
+#define S_TYPES_MAX 64
+static char s_seen[S_TYPES_MAX][100]; /* the types decided so far */
+static size_t s_nseen;
+
+static char *s_read_doc (void)
+{
+    const char *root = getenv ("DBK_ROOT");
+    char path[600];
+    snprintf (path, sizeof path, "%s/docs/events.md", root ? root : ".");
+    FILE *f = fopen (path, "rb");
+    cr_assert_not_null (f, "cannot open %s", path);
+    static char buf[300000];
+    size_t n = fread (buf, 1, sizeof buf - 1, f);
+    cr_assert_lt (n, sizeof buf - 1, "%s is larger than the test's buffer", path);
+    fclose (f);
+    buf[n] = 0;
+    return buf;
+}
+
+static bool s_was_seen (const char *type, size_t n)
+{
+    for (size_t i = 0; i < s_nseen; i++)
+        if (strlen (s_seen[i]) == n && !memcmp (s_seen[i], type, n))
+            return true;
+    return false;
+}
+
+/*  Free the parsed commands and payloads: the states keep their own
+    copies, so one test can decide as many events as it needs. */
+static void s_flush (void)
+{
+    for (size_t i = 0; i < s_ndocs; i++)
+        dbk_doc_destroy (&s_docs[i]);
+    s_ndocs = 0;
+}
+
+/*  Does a table row (a line starting with "|") of [text, text+len) hold
+    word? Prose around the table does not count: each key has its row. */
+static bool s_in_table (const char *text, size_t len, const char *word)
+{
+    const char *end = text + len;
+    for (const char *line = text; line < end;) {
+        const char *nl = memchr (line, '\n', (size_t) (end - line));
+        const char *stop = nl ? nl : end;
+        if (*line == '|' && memmem (line, (size_t) (stop - line), word, strlen (word)))
+            return true;
+        line = stop + 1;
+    }
+    return false;
+}
+
+/*  Every decided event's type has a section and every key of its payload
+    is described in its table there; then the decision is emptied. */
+static void s_documented (const char *doc)
+{
+    cr_assert_gt (dbk_decision_count (d), 0, "nothing decided: %s", dbk_decision_message (d));
+    for (size_t i = 0; i < dbk_decision_count (d); i++) {
+        const char *type = dbk_decision_type (d, i);
+        if (!s_was_seen (type, strlen (type))) {
+            cr_assert_lt (s_nseen, S_TYPES_MAX);
+            snprintf (s_seen[s_nseen++], sizeof s_seen[0], "%s", type);
+        }
+        char want[200];
+        snprintf (want, sizeof want, "#### `%s`", type);
+        const char *section = strstr (doc, want);
+        cr_assert_not_null (section, "docs/events.md has no section %s", want);
+        const char *end = strstr (section + 1, "\n### ");
+        const char *next = strstr (section + 1, "\n#### ");
+        if (!end || (next && next < end))
+            end = next;
+        const char *last = strstr (section + 1, "\n## ");
+        if (!end || (last && last < end))
+            end = last;
+        size_t len = end ? (size_t) (end - section) : strlen (section);
+        const dbk_obj_t *p = payload (i);
+        for (size_t k = 0; k < dbk_obj_len (p); k++) {
+            const char *key;
+            size_t kn;
+            cr_assert_eq (dbk_obj_str (dbk_obj_key_at (p, k), &key, &kn), 0);
+            snprintf (want, sizeof want, "`%.*s`", (int) kn, key);
+            cr_assert (s_in_table (section, len, want),
+                       "docs/events.md does not describe %s of %s in its table", want, type);
+        }
+    }
+    dbk_decision_reset (d);
+    s_flush ();
+}
+
+/*  The decider call must decide; its events of st's stream are folded
+    into st, then checked against the document. */
+#define DOC(st, call)                                                                              \
+    do {                                                                                           \
+        int doc_rc_ = (call);                                                                      \
+        cr_assert_eq (doc_rc_, 0, "%s: %s", #call, dbk_decision_message (d));                      \
+        cr_assert_not (dbk_decision_rejected (d), "%s: %s", #call, dbk_decision_message (d));      \
+        char doc_stream_[100];                                                                     \
+        snprintf (doc_stream_, sizeof doc_stream_, "opportunity-%s", (st)->id);                    \
+        fold ((st), doc_stream_);                                                                  \
+        s_documented (doc);                                                                        \
+    } while (0)
+
+#define S_ALL_FIELDS                                                                               \
+    "\"account_id\":\"a1\",\"currency\":\"CNY\",\"close_date\":\"2026-09-30\","                    \
+    "\"amount\":320000000,\"site_city\":\"上海\",\"site_address\":\"浦东新区 1 号\","       \
+    "\"project_type\":\"hospital\",\"team\":\"east\",\"region\":\"华东\","                       \
+    "\"stage\":\"evaluation\""
+
+/*  Registration (with an overlap), a conflict, its resolution, an
+    update. */
+static void s_registration (const char *doc)
+{
+    /* wang registers the project again (force), so it overlaps o0 */
+    opp_facts_t f = facts;
+    opp_match_t mine = {"o0", "wang", "2026-01-01"};
+    f.match = &mine;
+    cr_assert_eq (opp_register (d, &deal, "o1",
+                                cmd ("{\"name\":\"浦东医院照明\",\"owner\":\"wang\"," S_ALL_FIELDS
+                                     ",\"force\":true}"),
+                                &f),
+                  0, "%s", dbk_decision_message (d));
+    fold (&deal, NULL);
+    cr_assert (dbk_obj_get (payload (0), "overlaps"), "the registration overlaps o0");
+    s_documented (doc);
+
+    /* li registers the same project while wang's registration is
+       protected: a conflict on both streams */
+    opp_match_t wangs = {"o1", "wang", "2026-03-01"};
+    f.match = &wangs;
+    f.actor = "li";
+    cr_assert_eq (opp_register (d, &other, "o2",
+                                cmd ("{\"name\":\"浦东医院\",\"owner\":\"li\"," S_ALL_FIELDS "}"),
+                                &f),
+                  0, "%s", dbk_decision_message (d));
+    cr_assert_eq (dbk_decision_count (d), 3);
+    cr_assert_str_eq (dbk_decision_type (d, 2), "opportunity.conflict_flagged");
+    cr_assert (dbk_obj_get (payload (1), "protected_until"));
+    fold (&other, "opportunity-o2");
+    fold (&deal, "opportunity-o1");
+    s_documented (doc);
+
+    DOC (&deal, opp_update (d, &deal,
+                            cmd ("{\"name\":\"Pudong\",\"currency\":\"EUR\",\"close_date\":"
+                                 "\"2026-10-31\",\"site_city\":\"Shanghai\",\"site_address\":"
+                                 "\"No 2\",\"project_type\":\"metro\",\"amount\":5,\"team\":"
+                                 "\"west\",\"region\":\"east\"}"),
+                            &facts));
+    cr_assert (!strcmp (deal.name, "Pudong"));
+
+    f = facts;
+    f.manager = true;
+    f.actor = "boss";
+    DOC (&deal, opp_resolve_conflict (
+                    d, &deal, &other,
+                    cmd ("{\"with\":\"o2\",\"owner\":\"wang\",\"reason\":\"first\"}"), &f));
+    cr_assert_eq (deal.status, OPP_OPEN);
+}
+
+/*  Stage, key people, needs, the map, qualification, commitment, the
+    level, the checklist, competitors, the category, the next step. */
+static void s_funnel (const char *doc)
+{
+    given_deal ();
+    DOC (&deal, opp_stage_set (d, &deal, cmd ("{\"stage\":\"evaluation\",\"key_person\":\"c1\"}"),
+                               &facts));
+    DOC (&deal, opp_key_person_set (
+                    d, &deal, cmd ("{\"stage\":\"commitment\",\"contact_id\":\"c2\"}"), &facts));
+    given_need ();
+    DOC (&deal, opp_need_add (d, &deal,
+                              cmd ("{\"kind\":\"personal\",\"text\":\"a promotion\","
+                                   "\"contact_id\":\"c3\"}"),
+                              &facts));
+    DOC (&deal, opp_stakeholder_add (
+                    d, &deal,
+                    cmd ("{\"contact_id\":\"c1\",\"role\":\"decision_maker\",\"level\":"
+                         "\"decision\",\"function\":\"user\",\"relationship\":\"trusted\","
+                         "\"response_mode\":\"growth\",\"last_contact\":\"2026-02-01\","
+                         "\"notes\":\"n\",\"influence\":5,\"attitude\":1}"),
+                    &facts));
+    given_stakeholder ("{\"contact_id\":\"c2\"}");
+    DOC (&deal, opp_stakeholder_update (
+                    d, &deal,
+                    cmd ("{\"contact_id\":\"c2\",\"role\":\"coach\",\"level\":\"management\","
+                         "\"function\":\"technical\",\"relationship\":\"allied\","
+                         "\"response_mode\":\"trouble\",\"last_contact\":\"2026-02-02\","
+                         "\"notes\":\"m\",\"influence\":3,\"attitude\":2}"),
+                    &facts));
+    given_stakeholder ("{\"contact_id\":\"c4\"}");
+    DOC (&deal, opp_stakeholder_remove (
+                    d, &deal, cmd ("{\"contact_id\":\"c4\",\"reason\":\"left\"}"), &facts));
+    DOC (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("pursue")), &facts));
+    DOC (&deal, opp_commitment_record (d, &deal,
+                                       cmd ("{\"kind\":\"award_notice\",\"date\":\"2026-02-20\","
+                                            "\"contact_id\":\"c1\",\"note\":\"n\"}"),
+                                       &facts));
+    DOC (&deal,
+         opp_level_set (d, &deal, cmd ("{\"level\":\"L5\",\"reason\":\"all evidence\"}"), &facts));
+    cr_assert_eq (deal.level, 5);
+    DOC (&deal,
+         opp_level_set (d, &deal, cmd ("{\"level\":\"L3\",\"reason\":\"re-tendered\"}"), &facts));
+    DOC (&deal, opp_check_tick (d, &deal,
+                                cmd ("{\"item\":\"plan.visit_plan\",\"by\":\"li\","
+                                     "\"date\":\"2026-02-01\"}"),
+                                &facts));
+    DOC (&deal,
+         opp_competitor_add (
+             d, &deal, cmd ("{\"competitor_id\":\"k1\",\"position\":\"ahead\",\"notes\":\"n\"}"),
+             &facts));
+    DOC (&deal,
+         opp_competitor_update (
+             d, &deal, cmd ("{\"competitor_id\":\"k1\",\"position\":\"behind\",\"notes\":\"m\"}"),
+             &facts));
+    GIVEN (&deal, opp_category_set (d, &deal, cmd ("{\"category\":\"pipeline\"}"), &facts));
+    DOC (&deal, opp_category_set (d, &deal, cmd ("{\"category\":\"commit\"}"), &facts));
+    DOC (&deal, opp_next_step_set (
+                    d, &deal, cmd ("{\"next_step\":\"call\",\"due\":\"2026-03-10\"}"), &facts));
+}
+
+/*  Lost, reopened, abandoned, the award reaction (lost and won), won by
+    hand. */
+static void s_outcome (const char *doc)
+{
+    given_deal ();
+    DOC (&deal, opp_lose (d, &deal,
+                          cmd ("{\"reason\":\"price\",\"date\":\"2026-02-28\",\"winner\":\"k1\","
+                               "\"price_gap\":-100}"),
+                          &facts));
+    DOC (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"re-tendered\"}"), &facts));
+    DOC (&deal,
+         opp_abandon (d, &deal, cmd ("{\"reason\":\"frozen\",\"date\":\"2026-03-01\"}"), &facts));
+    GIVEN (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"thawed\"}"), &facts));
+    DOC (&deal, opp_react_award (d, &deal,
+                                 cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\","
+                                      "\"result\":\"lost\",\"date\":\"2026-03-01\","
+                                      "\"winner\":\"k2\",\"reason\":\"price\","
+                                      "\"price_gap\":100}"),
+                                 &facts));
+    cr_assert_eq (deal.status, OPP_LOST);
+    GIVEN (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"new tender\"}"), &facts));
+    DOC (&deal, opp_react_award (d, &deal,
+                                 cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t2\","
+                                      "\"result\":\"won\",\"date\":\"2026-03-01\","
+                                      "\"amount\":10,\"currency\":\"EUR\"}"),
+                                 &facts));
+    cr_assert_eq (deal.status, OPP_WON);
+    GIVEN (&other, opp_register (d, &other, "o3", cmd (S_DEAL_JSON), &facts));
+    DOC (&other, opp_win (d, &other,
+                          cmd ("{\"amount\":1,\"currency\":\"EUR\",\"date\":\"2026-03-01\","
+                               "\"note\":\"n\"}"),
+                          &facts));
+}
+
+Test (events_doc, every_opportunity_event_type_and_payload_field_is_documented)
+{
+    const char *doc = s_read_doc ();
+    s_nseen = 0;
+    s_registration (doc);
+    opp_reset (&deal);
+    opp_reset (&other);
+    s_funnel (doc);
+    opp_reset (&deal);
+    opp_reset (&other);
+    s_outcome (doc);
+
+    /* and the other way: every opportunity.* section is a decided type */
+    size_t sections = 0;
+    for (const char *at = strstr (doc, "#### `opportunity."); at;
+         at = strstr (at + 1, "#### `opportunity.")) {
+        const char *type = at + 6;
+        const char *end = strchr (type, '`');
+        cr_assert_not_null (end);
+        cr_assert (s_was_seen (type, (size_t) (end - type)),
+                   "docs/events.md documents %.*s, which no decider decided here",
+                   (int) (end - type), type);
+        sections++;
+    }
+    cr_assert_eq (sections, s_nseen, "%zu sections for %zu decided types", sections, s_nseen);
+}
