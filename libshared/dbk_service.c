@@ -238,135 +238,6 @@ static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_S
 static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
                        bool synced);
 
-/*  Append the decision in one APPEND, one group per stream (in the order
-    the streams first appear), each with its expected version. Returns 0
-    with res filled; DBK_ECONFLICT with *stream / *current of the stream
-    that conflicted; or another DBK code (with msg). */
-static int s_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *corr_o,
-                     dbk_svci_result_t *res, char *stream_out, uint64_t *current, char *msg,
-                     size_t msgsz)
-{
-    dbk_decision_t *d = self->decision;
-    size_t n = dbk_decision_count (d);
-    const char *streams[DBK_SVC_MAX_STREAMS];
-    size_t ns = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = dbk_decision_stream (d, i);
-        size_t j = 0;
-        while (j < ns && !streq (streams[j], s))
-            j++;
-        if (j == ns) {
-            if (ns == DBK_SVC_MAX_STREAMS) {
-                snprintf (msg, msgsz, "the command decided events for too many streams");
-                return DBK_ETOOBIG;
-            }
-            if (!dbk_svci_owns (self->def, s, strlen (s))) {
-                /*  only the owner appends to a category (DESIGN §3) */
-                snprintf (msg, msgsz, "internal error: %s does not own stream %s", self->def->name,
-                          s);
-                return DBK_EINVAL;
-            }
-            streams[ns++] = s;
-        }
-    }
-    uint8_t corr[DBK_ID_SIZE];
-    if (!corr_o || dbk_svc_parse_id (corr_o, corr) != 0)
-        memcpy (corr, ctx->cmd_id, DBK_ID_SIZE);
-    dbk_wr_t *w = dbk_client_begin (self->client, "APPEND", 1);
-    dbk_wr_cstr (w, "streams");
-    dbk_wr_array (w, (uint32_t) ns);
-    int64_t now = dbk_now_ms ();
-    for (size_t j = 0; j < ns; j++) {
-        int64_t expect = DBK_EXPECT_ANY;
-        bool stated = false;
-        for (size_t k = 0; k < ctx->nexpect && !stated; k++)
-            if (streq (ctx->expect[k].stream, streams[j])) {
-                expect = ctx->expect[k].expect;
-                stated = true;
-            }
-        if (!stated) {
-            uint64_t ver = 0;
-            int rc = dbk_svci_version_get (self, txn, streams[j], strlen (streams[j]), &ver);
-            if (rc) {
-                snprintf (msg, msgsz, "cannot read the read model: %s", dbk_strerror (rc));
-                return rc;
-            }
-            expect = (int64_t) ver;
-        }
-        size_t count = 0;
-        for (size_t i = 0; i < n; i++)
-            count += streq (dbk_decision_stream (d, i), streams[j]);
-        dbk_wr_map (w, 3);
-        dbk_wr_kv_cstr (w, "stream", streams[j]);
-        dbk_wr_cstr (w, "expect");
-        dbk_proto_write_expect (w, expect);
-        dbk_wr_cstr (w, "events");
-        dbk_wr_array (w, (uint32_t) count);
-        for (size_t i = 0; i < n; i++) {
-            if (!streq (dbk_decision_stream (d, i), streams[j]))
-                continue;
-            dbk_event_t ev = {.at = now, .schema = 1, .has_corr = true, .has_cause = true};
-            dbk_uuid_v7 (ev.id);
-            memcpy (ev.corr, corr, DBK_ID_SIZE);
-            memcpy (ev.cause, ctx->cmd_id, DBK_ID_SIZE);
-            ev.type = dbk_decision_type (d, i);
-            ev.type_len = strlen (ev.type);
-            ev.actor = ctx->actor;
-            ev.actor_len = strlen (ctx->actor);
-            dbk_decision_data (d, i, &ev.data_raw, &ev.data_raw_len);
-            dbk_event_write_proposed (w, &ev);
-        }
-    }
-    dbk_doc_t *reply = NULL;
-    int rc = dbk_client_call (self->client, &reply);
-    const dbk_obj_t *root = dbk_doc_root (reply);
-    if (rc == 0) {
-        const dbk_obj_t *results = dbk_obj_get (root, "results");
-        *res = (dbk_svci_result_t){.first = UINT64_MAX, .count = n};
-        for (size_t j = 0; j < dbk_obj_len (results); j++) {
-            uint64_t fs, ls;
-            const dbk_obj_t *r = dbk_obj_at (results, j);
-            if (dbk_obj_u64 (dbk_obj_get (r, "first_seq"), &fs) ||
-                dbk_obj_u64 (dbk_obj_get (r, "last_seq"), &ls)) {
-                rc = DBK_EMALFORMED;
-                break;
-            }
-            res->first = fs < res->first ? fs : res->first;
-            res->last = ls > res->last ? ls : res->last;
-        }
-        if (rc || dbk_obj_len (results) != ns) {
-            rc = DBK_EMALFORMED;
-            snprintf (msg, msgsz, "the event log answered APPEND with an unreadable reply");
-        }
-    } else if (rc == DBK_ECONFLICT) {
-        const char *s = NULL;
-        size_t sl = 0;
-        *current = 0;
-        dbk_obj_u64 (dbk_obj_get (root, "current"), current);
-        if (dbk_obj_str (dbk_obj_get (root, "stream"), &s, &sl) || sl > DBK_STREAM_MAX)
-            sl = 0;
-        memcpy (stream_out, s ? s : "", sl);
-        stream_out[sl] = 0;
-    } else if (rc == DBK_ETIMEOUT || rc == DBK_EINTERRUPTED) {
-        snprintf (msg, msgsz,
-                  "the event log at %s did not answer in %d ms; nothing is known "
-                  "to be appended: retry with the same command id",
-                  self->cfg.log_endpoint, self->cfg.timeout_ms);
-        /*  a DEALER would deliver the unanswered APPEND later, when nobody
-            waits for it any more: a new socket (linger 0) drops it */
-        dbk_client_t *fresh = dbk_client_new (self->cfg.log_endpoint, self->cfg.timeout_ms);
-        if (fresh) {
-            dbk_client_destroy (&self->client);
-            self->client = fresh;
-        }
-        rc = DBK_ETIMEOUT;
-    } else
-        snprintf (msg, msgsz, "the event log refused the events: %s",
-                  dbk_client_errmsg (self->client));
-    dbk_doc_destroy (&reply);
-    return rc;
-}
-
 /*  Answer a command id that is known already: from the read model, or
     from a request of it that is still waiting. Returns true if answered
     (or parked), false if the id is new. */
@@ -506,7 +377,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     }
     char stream[DBK_STREAM_MAX + 1] = "";
     uint64_t current = 0;
-    rc = s_append (self, ctx, txn, corr_o, &res, stream, &current, msg, sizeof msg);
+    rc = dbk_svci_append (self, ctx, txn, corr_o, &res, stream, &current, msg, sizeof msg);
     mdb_txn_abort (txn);
     free (ctx);
     self->count.conflicts += rc == DBK_ECONFLICT;
@@ -651,13 +522,14 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
     dbk_wr_kv_u64 (w, "waiting", self->nwaits);
     dbk_wr_cstr (w, "counters");
-    dbk_wr_map (w, 6);
+    dbk_wr_map (w, 7);
     dbk_wr_kv_u64 (w, "commands", self->count.commands);
     dbk_wr_kv_u64 (w, "duplicates", self->count.duplicates);
     dbk_wr_kv_u64 (w, "rejected", self->count.rejected);
     dbk_wr_kv_u64 (w, "conflicts", self->count.conflicts);
     dbk_wr_kv_u64 (w, "queries", self->count.queries);
     dbk_wr_kv_u64 (w, "events", self->count.events);
+    dbk_wr_kv_u64 (w, "reactions", self->reactions);
     for (size_t i = 0; i < dbk_obj_len (em); i++) {
         dbk_wr_obj (w, dbk_obj_key_at (em, i));
         dbk_wr_obj (w, dbk_obj_val_at (em, i));
@@ -812,6 +684,8 @@ static long s_poll_timeout (dbk_svci_t *self)
     for (size_t i = 0; i < self->nwaits; i++)
         if (self->waits[i]->deadline < until)
             until = self->waits[i]->deadline;
+    if (self->def->react && self->react_after > now && self->react_after < until)
+        until = self->react_after; /* a reaction backing off after a conflict */
     return until > now ? (long) (until - now) : 0;
 }
 
@@ -860,6 +734,9 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
                 ;
         if (self->nwaits)
             s_serve_waits (self);
+        /*  reactions once caught up; a request arriving meanwhile first */
+        while (dbk_svci_react (self) && !(zsock_events (self->router) & ZMQ_POLLIN))
+            ;
     }
     dbk_logf (&self->log, DBK_LOG_INFO, "stopped at seq %llu", (unsigned long long) self->applied);
     s_self_destroy (&self);

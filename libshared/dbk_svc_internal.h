@@ -11,7 +11,7 @@
 #include "dealbook/dbk_service.h"
 #include "dealbook/dbk_sub.h"
 
-enum { S_META = 0, S_STREAMS = 1, S_COMMANDS = 2 };
+enum { S_META = 0, S_STREAMS = 1, S_COMMANDS = 2, S_PENDING = 3, S_OWN = 4 };
 
 /*  Where a command's events landed. */
 typedef struct {
@@ -71,7 +71,7 @@ typedef struct dbk_svci {
     zsock_t *router;                    /* requests */
     char endpoint[DBK_ENDPOINT_MAX];    /* where it is bound */
     MDB_env *env;                       /* the read model */
-    MDB_dbi own[3];                     /* $meta, $streams, $commands */
+    MDB_dbi own[S_OWN];                 /* $meta, $streams, $commands, $pending */
     MDB_dbi dbis[DBK_SVC_MAX_DBS];      /* the def's databases, in its order */
     size_t ndbs;                        /* how many */
     uint64_t applied;                   /* checkpoint: last seq applied and committed */
@@ -97,6 +97,9 @@ typedef struct dbk_svci {
         uint64_t queries;    /* queries answered OK */
         uint64_t events;     /* events applied to the read model */
     } count;                 /* since start, for STATUS */
+    uint64_t react_seq;      /* the last own reaction's last seq      */
+    int64_t react_after;     /* mono ms: do not react before          */
+    uint64_t reactions;      /* reactions appended since start        */
     bool rebuilding;         /* a REBUILD is replaying */
     int64_t started;         /* mono ms at start */
     bool terminated;         /* $TERM received */
@@ -116,5 +119,21 @@ int dbk_svci_model_reset (dbk_svci_t *self);
     none), and recording an append of d that ended at seq. */
 uint64_t dbk_svci_inflight_seq (dbk_svci_t *self, const dbk_decision_t *d);
 void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t seq);
+
+/*  Append the decision of self->decision in one APPEND, one group per
+    stream, each with its expected version (dbk_svc_react.c). Returns 0
+    with res filled; DBK_ECONFLICT with stream_out / *current of the
+    stream that conflicted; or another DBK code (with msg). */
+int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *corr_o,
+                     dbk_svci_result_t *res, char *stream_out, uint64_t *current, char *msg,
+                     size_t msgsz);
+
+/*  Inside the apply transaction: remember ev in $pending when the def
+    reacts to its type. */
+int dbk_svci_pending_put (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev);
+
+/*  Run at most one pending reaction if the model is caught up. Returns
+    true when there may be more to do soon (poll again quickly). */
+bool dbk_svci_react (dbk_svci_t *self);
 
 #endif

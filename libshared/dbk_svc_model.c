@@ -12,7 +12,10 @@
       $commands  command id (16 bytes) -> first seq, last seq, events
                  (3 big-endian u64), from the `cause` of the events of the
                  service's categories: the answer to a retried command
-    All three are rebuilt from the log like any projection.
+      $pending   seq (big-endian u64) -> an event the service reacts to
+                 (def->react), until its reaction is in the log
+                 (dbk_svc_react.c)
+    All are rebuilt from the log like any projection.
 */
 #include "dbk_svc_internal.h"
 
@@ -23,7 +26,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-static const char *const s_own_dbs[] = {"$meta", "$streams", "$commands"};
+static const char *const s_own_dbs[S_OWN] = {"$meta", "$streams", "$commands", "$pending"};
 
 size_t dbk_svc_category_len (const char *stream, size_t n)
 {
@@ -47,7 +50,7 @@ bool dbk_svci_owns (const dbk_service_def_t *def, const char *stream, size_t n)
 static int s_drop_all (dbk_svci_t *self, MDB_txn *txn)
 {
     int rc = 0;
-    for (size_t i = 0; !rc && i < 3; i++)
+    for (size_t i = 0; !rc && i < S_OWN; i++)
         rc = mdb_drop (txn, self->own[i], 0);
     for (size_t i = 0; !rc && i < self->ndbs; i++)
         rc = mdb_drop (txn, self->dbis[i], 0);
@@ -101,13 +104,13 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     if (ndbs > DBK_SVC_MAX_DBS)
         return DBK_ETOOBIG;
     self->ndbs = ndbs;
-    int rc =
-        dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + 3, self->cfg.durable);
+    int rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
+                            self->cfg.durable);
     if (rc)
         return rc;
     MDB_txn *txn;
     rc = mdb_txn_begin (self->env, NULL, 0, &txn);
-    for (size_t i = 0; !rc && i < 3; i++)
+    for (size_t i = 0; !rc && i < S_OWN; i++)
         rc = mdb_dbi_open (txn, s_own_dbs[i], MDB_CREATE, &self->own[i]);
     for (size_t i = 0; !rc && i < ndbs; i++)
         rc = mdb_dbi_open (txn, self->def->dbs[i], MDB_CREATE, &self->dbis[i]);
@@ -253,6 +256,8 @@ int dbk_svci_apply (dbk_svci_t *self)
             rc = self->def->project (&ctx, txn, &ev);
             dbk_doc_destroy (&ctx.data_doc);
         }
+        if (!rc && self->def->react)
+            rc = dbk_svci_pending_put (self, txn, &ev);
         if (rc) {
             /*  the subscriber has moved past events that are now not
                 applied: start it again from the checkpoint */

@@ -195,6 +195,49 @@ def main():
         if o.call("OPP_GET", id="o1", as_of=today)["status"] != "won":
             fail("as of today")
 
+        # the process manager: the bidding service's award closes a deal,
+        # once, even when the award is published twice, the model rebuilt
+        # or its data directory deleted
+        log = dealbook.Client("ipc://%s/log" % d)
+        for oid in ("o4", "o5"):
+            ok(cmd(o, "OPP_REGISTER", id=oid, name="Tower " + oid, account_id="a2", owner="zhao",
+                   currency="CNY", close_date="2027-04-30", amount=50000000), oid)
+
+        def award(tender, oid, result, **extra):
+            data = dict(id=tender, opportunity_id=oid, tender_id=tender, result=result,
+                        date="2027-02-01", on=today, **extra)
+            ev = dealbook.new_event("tender.awarded", data, actor="svc:bidding")
+            log.append("tender-" + tender, [ev])
+            return ev["id"]
+
+        def opp_events(oid):
+            return list(log.read_stream("opportunity-" + oid))
+
+        def wait_status(oid, want):
+            for _ in range(200):
+                if o.call("OPP_GET", id=oid)["status"] == want:
+                    return
+                time.sleep(0.02)
+            fail("%s never became %s" % (oid, want))
+
+        a4 = award("t4", "o4", "won", amount=48000000, currency="CNY")
+        award("t5", "o5", "lost", winner="Philips", reason="price", price_gap=-2000000)
+        wait_status("o4", "won")
+        wait_status("o5", "lost")
+        won = [e for e in opp_events("o4") if e["type"] == "opportunity.won"]
+        if len(won) != 1 or won[0]["cause"] != a4 or won[0]["actor"] != "svc:opportunities" \
+                or won[0]["data"].get("tender_id") != "t4" or won[0]["data"]["amount"] != 48000000:
+            fail("the award's reaction: %r" % won)
+        g5 = o.call("OPP_GET", id="o5")
+        if g5["outcome"]["lost_to"] != "Philips" or g5["outcome"]["loss_reason"] != "price":
+            fail("lost by award: %r" % g5["outcome"])
+        # the same award published again: no second reaction
+        award("t4", "o4", "won", amount=48000000, currency="CNY")
+        time.sleep(0.3)
+        if o.call("STATUS")["counters"]["reactions"] != 2:
+            fail("reactions: %r" % o.call("STATUS")["counters"])
+        n4 = len(opp_events("o4"))
+
         before = snapshot(o)
         # the REBUILD verb, then a deleted data dir: the same answers
         rb = o.call("REBUILD", timeout_ms=30000)
@@ -219,6 +262,10 @@ def main():
                 if before[1][i] != after[1].get(i):
                     fail("rebuilt %s differs:\n%r\n%r" % (i, before[1][i], after[1].get(i)))
             fail("rebuilt lists differ")
+        # neither replay reacted again: the log holds the same events
+        if len(opp_events("o4")) != n4 or o.call("STATUS")["counters"]["reactions"] != 0:
+            fail("a replay reacted again: %d events, %r" % (len(opp_events("o4")),
+                                                              o.call("STATUS")["counters"]))
         print("opportunities service: ok")
         return 0
     finally:

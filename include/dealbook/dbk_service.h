@@ -39,6 +39,10 @@
         (first seq, last seq, events) from the log itself (so it survives
         REBUILD and a deleted data directory). A command id seen before is
         answered with the original positions and appends nothing;
+      - reactions (def->react): events of other services that this one
+        answers with events of its own (opportunities closes a deal when
+        the bidding service publishes an award), once each, remembered
+        in the model's $pending table until their events are in the log;
       - built-in verbs STATUS, PING and REBUILD.
 
     Request of a command (DESIGN §2b, docs/protocol.md §4):
@@ -81,7 +85,7 @@
                    head (highest log head seen), lag (head - seq_applied),
                    rebuilding: bool, waiting: requests waiting,
                    counters: {commands, duplicates, rejected, conflicts,
-                              queries, events} since start,
+                              queries, events, reactions} since start,
                    ...the pairs of def->status}
       REBUILD  -> empties every database of the read model (the service's
                   and the shell's), sets the checkpoint to 0 and replays the
@@ -153,6 +157,20 @@ typedef int (dbk_svc_query_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_
     the payloads it reads. */
 typedef int (dbk_svc_project_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);
 
+/*  A reaction (a process manager, DESIGN §2b): called for an event of
+    the log whose type is in def->react_types, once the read model holds
+    it and everything before it, with a read transaction on the model.
+    Decide into d exactly as a command does (events of the service's own
+    categories, or nothing, or a rejection, which is logged and dropped).
+    The shell appends the events with cause = the triggering event's id
+    and actor "svc:<name>", so a reaction happens once: an event whose id
+    is already a cause in the log (the reaction was appended before a
+    restart, a REBUILD or a deleted data directory) is not reacted to
+    again. ev->data is the payload; ev->stream, type, id, seq and at are
+    set. Pure, like a command handler; may run again after a conflict. */
+typedef int (dbk_svc_react_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev,
+                                dbk_decision_t *d);
+
 /*  Extra STATUS fields: write exactly ONE map into w (its pairs are added
     to the reply; do not reuse the shell's keys). txn is read-only. A
     non-zero return leaves the extra fields out. */
@@ -177,6 +195,8 @@ typedef struct {
     const dbk_svc_query_t *queries;    /* {NULL, NULL}-terminated (or NULL)            */
     dbk_svc_project_fn *project;       /* required                                     */
     dbk_svc_status_fn *status;         /* optional                                     */
+    dbk_svc_react_fn *react;           /* optional: the process manager               */
+    const char *const *react_types;    /* event types it reacts to, NULL-terminated    */
     uint32_t model_version;            /* layout of the read model: a model stored by
                                           another version is emptied and replayed at
                                           start (bump it when an index changes)        */

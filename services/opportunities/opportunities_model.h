@@ -38,7 +38,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX 1024        /* bytes of an index key              */
-#define OPP_MODEL_VERSION 2     /* layout of the read model           */
+#define OPP_MODEL_VERSION 3     /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 extern const char *const opportunities_model_dbs[];

@@ -195,6 +195,31 @@ S_CMD (s_abandon, opp_abandon)
 S_CMD (s_reopen, opp_reopen)
 #undef S_CMD
 
+/*  The process manager: an award of the bidding service (tender.awarded
+    {opportunity_id, tender_id, result, date, ...}) closes the deal as won
+    or lost, once (opp_react_award; the shell never reacts twice to one
+    event, and the decider ignores a tender it already reacted to). */
+static int s_react (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, dbk_decision_t *d)
+{
+    char id[OPP_ID_MAX + 1];
+    if (!contacts_req_id (ev->data, "opportunity_id", id))
+        return dbk_decision_reject (d, DBK_EINVAL, "opportunity_id",
+                                    "the award names no opportunity"),
+               0;
+    opp_state_t *st = calloc (1, sizeof *st);
+    if (!st)
+        return DBK_ENOMEM;
+    int rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
+    if (rc == 0) {
+        s_facts_t f;
+        s_facts (ctx, txn, &f);
+        opp_react_award (d, st, ev->data, &f.facts);
+    }
+    opp_reset (st);
+    free (st);
+    return rc;
+}
+
 static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
 {
     MDB_stat rows, events;
@@ -208,6 +233,7 @@ static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
 }
 
 static const char *const s_categories[] = {"opportunity", NULL};
+static const char *const s_react_types[] = {"tender.awarded", NULL};
 static const dbk_svc_command_t s_commands[] = {{"OPP_REGISTER", s_register},
                                                {"OPP_UPDATE", s_update},
                                                {"OPP_RESOLVE", s_resolve},
@@ -243,6 +269,8 @@ const dbk_service_def_t opportunities_def = {.name = "opportunities",
                                              .queries = s_queries,
                                              .project = opportunities_model_project,
                                              .status = s_status,
+                                             .react = s_react,
+                                             .react_types = s_react_types,
                                              .model_version = OPP_MODEL_VERSION};
 
 void opportunities_server (zsock_t *pipe, void *args)
