@@ -81,4 +81,8 @@ int cli_activity (cli_t *cli, const char *verb);
 void cli_competitor_help (void);
 void cli_activity_help (void);
 
+/*  The noun of the opportunities service (cli_opp.c). */
+int cli_opp (cli_t *cli, const char *verb);
+void cli_opp_help (void);
+
 #endif

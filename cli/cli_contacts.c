@@ -8,6 +8,7 @@
 #include "dealbook/dbk_event.h"
 #include "dealbook/dbk_json.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,17 +101,21 @@ int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allo
     return 0;
 }
 
-static dbk_client_t *s_client (const cli_t *cli)
+/*  The endpoint of the request's service (the contacts service unless r
+    names another). */
+static const char *s_endpoint (const cli_t *cli, const cli_req_t *r)
 {
-    return dbk_client_new (cli->cfg.contacts_endpoint, cli->cfg.timeout_ms);
+    return r->endpoint ? r->endpoint : cli->cfg.contacts_endpoint;
 }
 
 /*  One line naming the code, the field and the server's sentence. */
-static int s_failed (const cli_t *cli, const char *what, int rc, dbk_client_t *c, dbk_doc_t *reply)
+static int s_failed (const cli_t *cli, const cli_req_t *r, const char *what, int rc,
+                     dbk_client_t *c, dbk_doc_t *reply)
 {
     if (rc == DBK_ETIMEOUT)
-        return cli_fail (CLI_UNREACHABLE, "%s: the contacts service is unreachable at %s (%s)",
-                         what, cli->cfg.contacts_endpoint, dbk_client_errmsg (c));
+        return cli_fail (CLI_UNREACHABLE, "%s: the %s service is unreachable at %s (%s)", what,
+                         r->service ? r->service : "contacts", s_endpoint (cli, r),
+                         dbk_client_errmsg (c));
     const char *f = NULL;
     size_t fn = 0;
     if (reply)
@@ -144,9 +149,9 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
                   const cli_req_t *r, dbk_doc_t **reply_p)
 {
     *reply_p = NULL;
-    dbk_client_t *c = s_client (cli);
+    dbk_client_t *c = dbk_client_new (s_endpoint (cli, r), cli->cfg.timeout_ms);
     if (!c)
-        return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, cli->cfg.contacts_endpoint);
+        return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, s_endpoint (cli, r));
     dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0));
     if (is_cmd) {
         uint8_t cmd[DBK_ID_SIZE];
@@ -166,6 +171,8 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
         dbk_wr_cstr (w, r->key[i]);
         if (r->kind[i] == CLI_F_BOOL)
             dbk_wr_bool (w, true);
+        else if (r->kind[i] == CLI_F_NIL)
+            dbk_wr_nil (w);
         else if (r->kind[i] == CLI_F_LIST)
             s_list (w, r->val[i]);
         else if (r->kind[i] == CLI_F_INT) {
@@ -182,7 +189,7 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
     }
     dbk_doc_t *reply = NULL;
     int rc = dbk_client_call (c, &reply);
-    int code = rc ? s_failed (cli, what, rc, c, reply) : CLI_OK;
+    int code = rc ? s_failed (cli, r, what, rc, c, reply) : CLI_OK;
     if (rc)
         dbk_doc_destroy (&reply);
     *reply_p = reply;
@@ -385,10 +392,10 @@ int cli_need_arg (const cli_t *cli, int i, const char *what, const char *name)
 
 void cli_next_hint (const cli_t *cli, const dbk_obj_t *root)
 {
-    char next[600];
+    char next[2 * 1024 + 8]; /* a cursor: hex digits of an index key */
     s_cell (root, "next", next, sizeof next);
     if (*next && !cli->json)
-        printf ("(more: --after '%s')\n", next);
+        printf ("(more: --after %s)\n", next); /* hex digits: no quoting needed */
 }
 
 /*  ---- account ---- */

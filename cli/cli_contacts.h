@@ -8,10 +8,11 @@
 
 /*  How a flag's value goes into the request. */
 typedef enum {
-    CLI_F_STR,  /* text                                    */
-    CLI_F_INT,  /* a whole number                          */
-    CLI_F_BOOL, /* a switch: true                          */
-    CLI_F_LIST  /* "a,b,c": an array of texts              */
+    CLI_F_STR,  /* text                                     */
+    CLI_F_INT,  /* a whole number                           */
+    CLI_F_BOOL, /* a switch: true                           */
+    CLI_F_LIST, /* "a,b,c": an array of texts               */
+    CLI_F_NIL   /* nil, whatever the value: clears a field  */
 } cli_kind_t;
 
 /*  A flag a verb accepts and the request key it becomes (NULL: the CLI
@@ -24,12 +25,15 @@ typedef struct {
 
 #define CLI_MAX_PAIRS 24
 
-/*  The fields of one request. */
+/*  The fields of one request, and the service it goes to: `endpoint` and
+    `service` (its name in messages) NULL for the contacts service. */
 typedef struct {
     const char *key[CLI_MAX_PAIRS];
     const char *val[CLI_MAX_PAIRS];
     cli_kind_t kind[CLI_MAX_PAIRS];
     int n;
+    const char *endpoint;
+    const char *service;
 } cli_req_t;
 
 void cli_req_add (cli_req_t *r, const char *key, const char *val, cli_kind_t kind);
@@ -42,7 +46,7 @@ int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allo
 int cli_need_arg (const cli_t *cli, int i, const char *what, const char *name);
 int cli_need_flag (const cli_t *cli, const char *what, const char *const *flags);
 
-/*  Send op to the contacts service with r's pairs (plus cmd and actor for
+/*  Send op to r's service (the contacts service by default) with r's pairs (plus cmd and actor for
     a command). Returns the exit code; *reply_p the OK reply (caller's). */
 int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
                   const cli_req_t *r, dbk_doc_t **reply_p);

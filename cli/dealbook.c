@@ -106,6 +106,10 @@ static void s_help (void)
             "            notebook\n"
             "  competitor  competitors: add, update, show, list\n"
             "  activity  activities: log, list\n"
+            "  opp       opportunities: register, show, list, update, stage, level,\n"
+            "            qualify, stakeholder, need, competitor, check, category, next,\n"
+            "            commit, win, lose, abandon, reopen, history, conflicts,\n"
+            "            resolve, attention\n"
             "  status    every service's STATUS: up, seq applied, head, lag (exit 4 if one\n"
             "            does not answer)\n"
             "  help      dealbook help <noun>\n\n"
@@ -181,6 +185,8 @@ int main (int argc, char **argv)
             cli_competitor_help ();
         else if (argc >= 3 && strcmp (argv[2], "activity") == 0)
             cli_activity_help ();
+        else if (argc >= 3 && strcmp (argv[2], "opp") == 0)
+            cli_opp_help ();
         else
             s_help ();
         return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -203,6 +209,8 @@ int main (int argc, char **argv)
         return cli_competitor (&cli, verb);
     if (strcmp (noun, "activity") == 0)
         return cli_activity (&cli, verb);
+    if (strcmp (noun, "opp") == 0)
+        return cli_opp (&cli, verb);
     if (strcmp (noun, "status") == 0) {
         if (verb)
             cli.args[cli.nargs++] = verb;

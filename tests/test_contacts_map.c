@@ -119,3 +119,22 @@ Test (relate, the_contact_state_is_unchanged_by_a_relationship)
     cr_assert_null (li.relationship, "the contact's own relationship field is not the map");
     cr_assert_str_eq (li.name, "李明");
 }
+
+TestSuite (fields, .init = s_setup, .fini = s_teardown);
+
+Test (fields, an_empty_string_clears_a_number_as_nil_does)
+{
+    given_contact (); /* influence 4 */
+    contacts_contact_update (d, &li, cmd ("{\"influence\":\"\"}"));
+    then_accepted (1);
+    cr_assert_eq (dbk_obj_type (dbk_obj_get (payload (0), "influence")), DBK_T_NIL);
+    fold_contact (&li);
+    cr_assert_eq (li.influence, 0);
+}
+
+Test (fields, a_number_given_as_other_text_is_still_refused)
+{
+    given_contact ();
+    contacts_contact_update (d, &li, cmd ("{\"influence\":\"4\"}"));
+    then_rejected (DBK_EINVAL, "influence");
+}

@@ -250,8 +250,13 @@ static int s_check_one (dbk_decision_t *d, const contacts_field_t *f, const dbk_
     memset (v, 0, sizeof *v);
     v->f = f;
     int rc = 0;
+    const char *es;
+    size_t en;
     if (dbk_obj_type (o) == DBK_T_NIL)
         v->clear = true;
+    else if ((f->kind == CONTACTS_F_INT || f->kind == CONTACTS_F_MONEY) &&
+             dbk_obj_str (o, &es, &en) == 0 && en == 0)
+        v->clear = true; /* "" clears a number as it clears a text */
     else if (f->kind == CONTACTS_F_INT || f->kind == CONTACTS_F_MONEY) {
         int64_t i;
         if (dbk_obj_i64 (o, &i) != 0 || i < f->lo || i > f->hi)

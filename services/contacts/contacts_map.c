@@ -191,7 +191,8 @@ static int s_map_of_person (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
 {
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
-    int rc = contacts_req_paging (ctx, req, &limit, &after);
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
+    int rc = contacts_req_paging (ctx, req, &limit, &after, after_buf);
     if (rc)
         return rc;
     char key[CONTACTS_KEY_MAX];

@@ -137,7 +137,8 @@ static int s_index_page (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
 {
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
-    int rc = contacts_req_paging (ctx, req, &limit, &after);
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
+    int rc = contacts_req_paging (ctx, req, &limit, &after, after_buf);
     if (rc)
         return rc;
     MDB_cursor *cur;
@@ -272,8 +273,9 @@ int contacts_untouched_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     long as_of;
     int rc = s_days_as_of (ctx, req, 36600, &days, &as_of);
     MDB_val after, k, v, next = {0, NULL};
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
     char person[CONTACTS_PERSON_MAX + 1];
-    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after)) ||
+    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after, after_buf)) ||
         (rc = contacts_map_req_person (ctx, req, person)))
         return rc;
     char cutoff[11];

@@ -75,7 +75,16 @@ int contacts_req_get_raw (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, cons
 
 /*  Paging of the lists: at most `limit` items after the cursor `after`
     (the `next` of the previous page, an opaque key). */
-int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after)
+static int s_unhex (int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after,
+                         char buf[CONTACTS_CURSOR_MAX])
 {
     *limit = CONTACTS_PAGE_DEFAULT;
     const dbk_obj_t *l = dbk_obj_get (req, "limit");
@@ -86,10 +95,20 @@ int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *lim
     size_t n;
     after->mv_size = 0;
     after->mv_data = NULL;
-    if (!dbk_obj_str (dbk_obj_get (req, "after"), &s, &n) && n > 0) {
-        after->mv_size = n;
-        after->mv_data = (void *) s;
+    const dbk_obj_t *o = dbk_obj_get (req, "after");
+    if (!o || dbk_obj_type (o) == DBK_T_NIL || (dbk_obj_str (o, &s, &n) == 0 && n == 0))
+        return 0;
+    bool ok = dbk_obj_str (o, &s, &n) == 0 && n % 2 == 0 && n / 2 <= CONTACTS_CURSOR_MAX;
+    for (size_t i = 0; ok && i < n / 2; i++) {
+        int hi = s_unhex (s[2 * i]), lo = s_unhex (s[2 * i + 1]);
+        ok = hi >= 0 && lo >= 0;
+        buf[i] = (char) (hi << 4 | lo);
     }
+    if (!ok)
+        return dbk_svc_reject (ctx, DBK_EINVAL, "after",
+                               "after must be the `next` of the previous page (hex digits)");
+    after->mv_size = n / 2;
+    after->mv_data = buf;
     return 0;
 }
 
@@ -119,8 +138,11 @@ void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uin
     dbk_wr_array (w, n);
     dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
     dbk_wr_cstr (w, "next");
-    if (next->mv_size)
-        dbk_wr_str (w, next->mv_data, next->mv_size);
-    else
+    if (next->mv_size) {
+        char hex[2 * CONTACTS_CURSOR_MAX + 1];
+        size_t n = next->mv_size < CONTACTS_CURSOR_MAX ? next->mv_size : CONTACTS_CURSOR_MAX;
+        dbk_hex ((const uint8_t *) next->mv_data, n, hex);
+        dbk_wr_str (w, hex, 2 * n);
+    } else
         dbk_wr_nil (w);
 }

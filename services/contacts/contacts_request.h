@@ -28,15 +28,21 @@ bool contacts_req_new_id (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision
 int contacts_req_get_raw (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *id,
                           MDB_val *v);
 
+#define CONTACTS_CURSOR_MAX 1024 /* bytes of a decoded cursor (an index key) */
+
 /*  `limit` (1..CONTACTS_PAGE_MAX, default CONTACTS_PAGE_DEFAULT) and the
-    cursor `after` (empty when absent). 0 or the rejection. */
-int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after);
+    cursor `after` (empty when absent), decoded into buf: cursors travel
+    as text of hex digits (an index key may hold NUL bytes, which no
+    shell and few JSON tools carry). 0 or the rejection (INVALID "after"
+    for anything but an even number of hex digits). */
+int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after,
+                         char buf[CONTACTS_CURSOR_MAX]);
 
 /*  Position cur on the first key >= start, or after `after` when given. */
 int contacts_req_seek (MDB_cursor *cur, MDB_val *k, MDB_val *v, const MDB_val *start,
                        const MDB_val *after);
 
-/*  Write {key: [the n items], next: str or nil}. */
+/*  Write {key: [the n items], next: the cursor in hex digits, or nil}. */
 void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
                                const MDB_val *next);
 

@@ -287,9 +287,10 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
 {
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
     char f[3][CONTACTS_SHORT_MAX * 4], prefix[CONTACTS_KEY_MAX / 2] = "";
     static const char *const keys[3] = {"type", "region", "city"};
-    int rc = contacts_req_paging (ctx, req, &limit, &after);
+    int rc = contacts_req_paging (ctx, req, &limit, &after, after_buf);
     for (int i = 0; rc == 0 && i < 3; i++)
         rc = s_filter (ctx, req, keys[i], f[i], sizeof f[i]);
     if (rc)
@@ -432,7 +433,8 @@ static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     }
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
-    int rc = contacts_req_paging (ctx, req, &limit, &after);
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
+    int rc = contacts_req_paging (ctx, req, &limit, &after, after_buf);
     if (rc)
         return rc;
     /*  start: the index key prefix of the answer; id_at: where the id

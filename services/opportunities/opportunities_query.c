@@ -346,8 +346,9 @@ int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     s_list_req_t q;
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
     int rc = s_list_req (ctx, req, &q);
-    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after)))
+    if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after, after_buf)))
         return rc;
     size_t by = S_NFILTERS;
     for (size_t i = 0; i < S_NFILTERS && by == S_NFILTERS; i++)
@@ -439,7 +440,8 @@ int opportunities_conflicts_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
 {
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
-    int rc = contacts_req_paging (ctx, req, &limit, &after);
+    char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
+    int rc = contacts_req_paging (ctx, req, &limit, &after, after_buf);
     if (rc)
         return rc;
     char prefix[8];

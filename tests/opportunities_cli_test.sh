@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# dealbook opp end to end: the CLI against real dealbook-eventlog,
+# dealbook-contacts and dealbook-opportunities processes (ipc endpoints in a
+# temp dir). A full deal: registration and its conflict, the funnel and its
+# entry criteria, the procurement analysis chart, lists, attention, the
+# outcome, the past (--as-of) and the history. Exit codes: 0 done, 1 usage,
+# 2 rejected / not found / invalid, 3 duplicate, 4 unreachable.
+set -euo pipefail
+BIN=${DBK_BIN_DIR:?}
+dir=$(mktemp -d /tmp/dbk-opp-cli-XXXXXX)
+log_pid= svc_pid= opp_pid=
+cleanup() {
+    for p in $opp_pid $svc_pid $log_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+export DEALBOOK_DATA_DIR=$dir DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
+       DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_CONTACTS_ENDPOINT=ipc://$dir/contacts.sock \
+       DEALBOOK_OPPORTUNITIES_ENDPOINT=ipc://$dir/opps.sock DEALBOOK_MANAGERS=boss \
+       DEALBOOK_HEARTBEAT_MS=100 DEALBOOK_TIMEOUT_MS=3000
+. "$(dirname "$0")/support/cli_lib.sh"
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $1, d" "$dir/out"; }
+err_has() { grep -q -- "$1" "$dir/err" || fail "wanted '$1' in: $(cat "$dir/err")"; }
+out_has() { grep -q -- "$1" "$dir/out" || fail "wanted '$1' in: $(cat "$dir/out")"; }
+today=$(date -u +%F)
+yesterday=$(date -u -d yesterday +%F)
+
+"$BIN/dealbook-eventlog" 2>"$dir/log.err" &
+log_pid=$!
+"$BIN/dealbook-contacts" 2>"$dir/contacts.err" &
+svc_pid=$!
+"$BIN/dealbook-opportunities" 2>"$dir/opps.err" &
+opp_pid=$!
+for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; done
+for _ in $(seq 1 100); do db competitor list >/dev/null 2>&1 && break; done
+for _ in $(seq 1 100); do db opp list >/dev/null 2>&1 && break; done
+db opp list >/dev/null || fail "opportunities service did not start"
+
+expect_rc 0 db help opp
+for v in register show list update stage key-person level qualify 'stakeholder add' \
+         'stakeholder remove' 'need add' 'competitor add' check category next commit win lose \
+         abandon reopen history conflicts resolve attention; do
+    out_has "  $v"
+done
+expect_rc 0 db help
+out_has '  opp '
+
+# the customer, its people and a competitor (contacts service)
+expect_rc 0 db account add 'Union Hospital' --type owner --city Beijing --id a1
+expect_rc 0 db account add 'Metro Line 9' --type owner --id a2
+expect_rc 0 db contact add 王院长 --account a1 --level decision --function user --id c1
+expect_rc 0 db contact add 李工 --account a1 --id c2
+expect_rc 0 db contact add 赵科长 --account a1 --id c3
+expect_rc 0 db competitor add Kone --id k1
+# the opportunities service learns them from the log: wait for the last one
+expect_rc 0 db account add 'Probe' --type owner --id a3
+for _ in $(seq 1 50); do db opp register probe --account a3 --owner x --currency CNY \
+    --close 2027-01-01 --id probe-wait >/dev/null 2>&1 && break; sleep 0.1; done
+
+# registration; the same project by another owner is a conflict
+expect_rc 0 db opp register 'New Ward Elevators' --account a1 --owner Li --currency CNY \
+    --close 2027-06-30 --amount 350000000 --city Beijing --team North --region 华北 --id o1
+[ "$(cat "$dir/out")" = "opportunity o1" ] || fail "register: $(cat "$dir/out")"
+expect_rc 3 db opp register 'New Ward Elevators' --account a1 --owner Li --currency CNY \
+    --close 2027-06-30
+err_has 'DUPLICATE: name'
+expect_rc 0 db opp register 'new ward elevators' --account a1 --owner wang --currency CNY \
+    --close 2027-05-31 --amount 300000000 --id o2
+out_has 'opportunity o2 (in conflict with o1)'
+expect_rc 0 db opp conflicts
+out_has '^o2 .* o1$' && out_has '^o1 .* o2$'
+expect_rc 0 db opp conflicts --json
+json 'sorted(c["id"] for c in d["conflicts"])==["o1","o2"]'
+expect_rc 2 db opp resolve o1 --with o2 --owner Li --actor Li
+err_has 'REJECTED: actor'
+expect_rc 0 db opp resolve o1 --with o2 --owner Li --actor boss --reason 'first registrant'
+out_has 'opportunity o1 conflict resolved'
+expect_rc 0 db opp conflicts --json
+json 'd["conflicts"]==[]'
+expect_rc 2 db opp stage o2 evaluation
+err_has 'REJECTED: id'
+
+# bad inputs: one line naming the field, non-zero exit
+expect_rc 2 db opp register X --account ghost --owner Li --currency CNY --close 2027-01-01
+err_has 'NOT_FOUND: account_id'
+expect_rc 2 db opp register X --account a1 --owner Li --currency CNY --close 2027-02-30
+err_has 'INVALID: close_date'
+expect_rc 1 db opp register X --account a1 --owner Li --currency CNY
+err_has '--close is required'
+expect_rc 1 db opp register X --account a1 --owner Li --currency CNY --close 2027-01-01 --colour red
+expect_rc 2 db opp register X --account a1 --owner Li --currency CNY --close 2027-01-01 --amount lots
+err_has 'INVALID: amount'
+expect_rc 1 db opp stage o1
+expect_rc 1 db opp frobnicate o1
+expect_rc 1 db opp stakeholder o1 c1
+expect_rc 2 db opp stakeholder add o1 c1 --attitude 3
+err_has 'INVALID: attitude'
+expect_rc 2 db opp stakeholder add o1 ghost
+err_has 'NOT_FOUND: contact_id'
+expect_rc 2 db opp show nosuch
+err_has 'NOT_FOUND: id'
+
+# the funnel: a level up names the missing criterion
+expect_rc 2 db opp level o1 L2
+err_has 'REJECTED: need_confirmed'
+expect_rc 0 db opp need add o1 --kind organisational --text '节能 and low noise'
+out_has 'need added'
+expect_rc 2 db opp need add o1 --kind personal --text 'promotion'
+err_has 'contact_id'
+expect_rc 0 db opp need add o1 --kind personal --text 'wants a showcase' --contact c1
+expect_rc 2 db opp level o1 L2
+err_has 'REJECTED: decision_maker_known'
+expect_rc 0 db opp stakeholder add o1 c1 --role decision_maker --level decision --function user \
+    --attitude 1 --influence 5 --mode growth --last-contact "$today"
+expect_rc 0 db opp stakeholder add o1 c3 --role technical_evaluator --level management \
+    --function technical --attitude -2 --influence 4 --mode even_keel
+expect_rc 0 db opp stakeholder update o1 c3 --notes 'prefers Kone'
+out_has 'stakeholder updated'
+expect_rc 0 db opp level o1 L2
+expect_rc 2 db opp level o1 L3
+err_has 'REJECTED: qualified_pursue'
+expect_rc 2 db opp qualify o1 --real-project 5:budget --decision pursue --reason ok
+err_has 'INVALID'
+expect_rc 1 db opp qualify o1 --real-project five --decision pursue --reason ok
+expect_rc 0 db opp qualify o1 --real-project '5:budget approved' --our-opportunity 4:spec \
+    --can-win-score 3 --can-win-evidence 'a coach' --worth-winning 4:margin \
+    --decision pursue --reason 'strategic hospital'
+out_has 'qualified'
+expect_rc 2 db opp level o1 L4
+err_has 'REJECTED: coach'
+expect_rc 0 db opp stakeholder add o1 c2 --role coach --attitude 2 --level operational
+expect_rc 0 db opp level o1 L4
+out_has 'opportunity o1 level set'
+expect_rc 0 db opp level o1 L4
+out_has 'unchanged'
+expect_rc 2 db opp level o1 L3
+err_has 'reason'
+expect_rc 0 db opp stage o1 evaluation --key-person c3
+expect_rc 0 db opp competitor add o1 k1 --position ahead --notes 'close to 赵科长'
+expect_rc 3 db opp competitor add o1 k1 --position even
+expect_rc 0 db opp check o1 plan.visit_plan --by Li --date 2026-11-01
+expect_rc 3 db opp check o1 plan.visit_plan
+expect_rc 0 db opp category o1 best_case --actor Li
+expect_rc 2 db opp category o1 commit --actor wang
+err_has 'REJECTED: actor'
+
+# the chart
+expect_rc 0 db opp show o1
+out_has '^PROCUREMENT ANALYSIS CHART'
+out_has '^decision level / user function'
+out_has '^management level / technical function'
+out_has '^  李工 (c2) *coach *+2'
+out_has '^  赵科长 (c3) *technical_evaluator *-2 *4 *even_keel'
+out_has '^roles covered: decision_maker, technical_evaluator, coach / missing: user'
+out_has '^RED FLAGS'
+out_has '! a strong opponent with influence 4 or more — 赵科长 (c3)'
+out_has '! a buying role nobody covers — role user'
+out_has '^level  *L4 (75%)'
+out_has '^account  *a1 (Union Hospital)'
+out_has '^  \[✓\] plan.visit_plan  *Li 2026-11-01: plan the first'
+out_has '^  \[ \] plan.project_info'
+out_has '^QUALIFICATION: pursue, total 16/20 (strategic hospital)'
+out_has '^k1 *Kone *ahead'
+out_has '^OUTCOME: open'
+/usr/bin/python3 -c "
+import sys, unicodedata
+w = lambda l: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in l)
+bad = [l for l in open(sys.argv[1], encoding='utf-8').read().splitlines() if w(l) > 80]
+assert not bad, bad" "$dir/out" || fail "show wider than 80 columns"
+expect_rc 0 db opp show o1 --json
+json 'd["level"]=="L4" and len(d["stakeholders"])==3 and any(f["code"]=="strong_opponent" for f in d["red_flags"])'
+expect_rc 0 db opp stakeholder update o1 c3 --attitude 0
+expect_rc 0 db opp show o1 --json
+json '[s["attitude"] for s in d["stakeholders"] if s["contact_id"]=="c3"]==[0]'
+expect_rc 0 db opp stakeholder update o1 c3 --attitude '' --mode ''
+expect_rc 0 db opp show o1 --json
+json '[(s["attitude"], s["response_mode"]) for s in d["stakeholders"] if s["contact_id"]=="c3"]==[(None, None)]'
+expect_rc 0 db opp stakeholder remove o1 c3 --reason 'moved on'
+expect_rc 2 db opp stakeholder remove o1 c3
+err_has 'NOT_FOUND: contact_id'
+
+# the past: it did not exist yesterday; today it does
+expect_rc 2 db opp show o1 --as-of "$yesterday"
+err_has 'NOT_FOUND: id'
+expect_rc 0 db opp show o1 --as-of "$today"
+out_has "^as of  *$today"
+expect_rc 2 db opp show o1 --as-of 2026-13-01
+err_has 'INVALID: as_of'
+
+# more deals, and lists
+expect_rc 0 db opp register 'Line 9 Escalators' --account a2 --owner li --currency CNY \
+    --close 2027-03-31 --amount 120000000 --team South --id o3
+expect_rc 0 db opp register 'Line 9 Depot' --account a2 --owner zhang --currency CNY \
+    --close 2027-09-30 --amount 80000000 --id o4
+expect_rc 0 db opp list --owner LI --json
+json '[o["id"] for o in d["opportunities"]]==["o3","o1"]'
+expect_rc 0 db opp list --owner li
+out_has '^o3  *Line 9 Escalators  *li  *L1  *2027-03-31  *120000000'
+expect_rc 0 db opp list --level L4 --json
+json '[o["id"] for o in d["opportunities"]]==["o1"] and d["opportunities"][0]["weighted"]==262500000'
+expect_rc 0 db opp list --status all --json
+json 'sorted(o["id"] for o in d["opportunities"])==["o1","o2","o3","o4","probe-wait"]'
+expect_rc 0 db opp list --status duplicate --json
+json '[o["id"] for o in d["opportunities"]]==["o2"]'
+expect_rc 0 db opp list --close-from 2027-04-01 --close-to 2027-08-31 --json
+json '[o["id"] for o in d["opportunities"]]==["o1"]'
+expect_rc 0 db opp list --account a2 --sort -close_date --json
+json '[o["id"] for o in d["opportunities"]]==["o4","o3"]'
+expect_rc 0 db opp list --account a2 --limit 1
+out_has '^o3 ' && out_has '(more: --after [0-9a-f]*)$'
+expect_rc 0 db opp list --account a2 --limit 1 --json
+after=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['next'])" "$dir/out")
+expect_rc 0 db opp list --account a2 --limit 1 --after "$after" --json
+json '[o["id"] for o in d["opportunities"]]==["o4"] and d["next"] is None'
+expect_rc 2 db opp list --account a2 --after xyz
+err_has 'INVALID: after'
+expect_rc 2 db opp list --sort name
+err_has 'INVALID: sort'
+
+# next step and attention
+expect_rc 0 db opp attention --json
+json '"o1" in [o["id"] for o in d["no_next_step"]]'
+expect_rc 0 db opp next o1 'technical exchange with 赵科长' --due 2026-12-10
+out_has 'next step set'
+expect_rc 1 db opp next o1 technical exchange
+expect_rc 0 db opp attention --json
+json '"o1" not in [o["id"] for o in d["no_next_step"]] and "o3" in [o["id"] for o in d["no_next_step"]]'
+expect_rc 0 db opp attention --as-of 2030-01-01
+out_has '^untouched longer than their level allows'
+out_has 'o1  *New Ward Elevators'
+expect_rc 0 db opp attention --as-of 2030-01-01 --json
+json '[u["days_untouched"] for u in d["untouched"] if u["id"]=="o1"][0] > 1000'
+
+# the outcome
+expect_rc 0 db opp commit o1 --kind award_notice --date 2026-11-20 --contact c1
+expect_rc 0 db opp level o1 L5
+expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed'
+out_has 'opportunity o1 won'
+expect_rc 2 db opp next o1 'party'
+err_has 'REJECTED: id'
+expect_rc 0 db opp show o1
+out_has '^OUTCOME: won 340000000 CNY on 2026-11-25'
+expect_rc 0 db opp lose o3 --reason 'price' --date 2026-11-26 --winner k1 --price-gap -5000000
+out_has 'opportunity o3 lost'
+expect_rc 0 db opp show o3 --json
+json 'd["status"]=="lost" and d["outcome"]["lost_to"]=="k1"'
+expect_rc 2 db opp reopen o1 --reason again
+err_has 'REJECTED: id'
+expect_rc 0 db opp reopen o3 --reason 'tender cancelled, re-tendered'
+expect_rc 0 db opp show o3
+out_has '^status  *open'
+out_has 'last loss: price, to k1; reopened 1 time'
+expect_rc 0 db opp abandon o4 --reason 'no budget'
+expect_rc 0 db opp list --status abandoned --json
+json '[o["id"] for o in d["opportunities"]]==["o4"]'
+expect_rc 2 db opp update o4 --amount 1
+err_has 'REJECTED: id'
+expect_rc 0 db opp update o3 --amount 130000000 --region 华南
+out_has 'opportunity o3 updated'
+
+# the history, from the log
+expect_rc 0 db opp history o1
+out_has 'opportunity.registered'
+out_has 'opportunity.won'
+expect_rc 0 db opp history o1 --json
+/usr/bin/python3 -c "
+import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+assert len(ev)>10 and ev[0]['type']=='opportunity.registered', ev[0]" "$dir/out" || fail "history json"
+expect_rc 2 db opp history nosuch
+
+# unreachable
+expect_rc 4 db opp list --opportunities-endpoint ipc://$dir/none.sock --timeout-ms 300
+err_has 'opportunities service is unreachable'
+
+# what a person sees (kept in the log of the run)
+db opp show o1 --opportunities-endpoint ipc://$dir/opps.sock
+db opp list --status all
+echo "opportunities cli: ok"
