@@ -2,7 +2,7 @@
 #
 #   make            build everything (installs missing Debian packages)
 #   make test       build and run every test; ends with "N passed, N failed"
-#   make run        start the event log in the foreground (data in ./var)
+#   make run        start dealbookd (log + every service) in the foreground, demo data on first start (data in ./var)
 #   make bench      benchmarks (prints a table)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make format     clang-format every C file
@@ -37,14 +37,15 @@ LIB        := $(BUILD)/libdealbook.a
 
 # Each services/<name>/ holds a service's modules and a thin main.c that
 # becomes $(BUILD)/bin/dealbook-<name>; tests link every module.
-SERVICES   := $(notdir $(wildcard services/*))
+# services/dealbookd/ is the all-in-one process: every actor, one binary
+SERVICES   := $(filter-out dealbookd,$(notdir $(wildcard services/*)))
 SVC_SRC    := $(filter-out %/main.c,$(wildcard services/*/*.c))
 SVC_OBJ    := $(SVC_SRC:%.c=$(BUILD)/obj/%.o)
 SVC_LIB    := $(BUILD)/libdealbook-services.a
 SVC_BINS   := $(foreach s,$(SERVICES),$(if $(wildcard services/$(s)/main.c),$(BUILD)/bin/dealbook-$(s)))
-SVC_INC    := $(addprefix -Iservices/,$(SERVICES))
+SVC_INC    := $(addprefix -Iservices/,$(SERVICES) dealbookd)
 
-BINS       := $(SVC_BINS) $(BUILD)/bin/dealbook
+BINS       := $(SVC_BINS) $(BUILD)/bin/dealbookd $(BUILD)/bin/dealbook
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -83,6 +84,10 @@ $(BUILD)/bin/dealbook-%: $(BUILD)/obj/services/%/main.o $(SVC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bin/dealbookd: $(BUILD)/obj/services/dealbookd/main.o $(SVC_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bin/dealbook: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -102,9 +107,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT_OBJ) $(SVC_LIB) $(LIB)
 test: all $(TEST_BINS) $(HELPER_BINS)
 	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh
 
+# everything in one process (dealbookd), demo data on the first start
 run: all
 	@mkdir -p var/dealbook
-	$(BUILD)/bin/dealbook-eventlog --data-dir ./var/dealbook
+	$(BUILD)/bin/dealbookd --data-dir ./var/dealbook --demo 1
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh

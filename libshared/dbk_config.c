@@ -47,6 +47,8 @@ static const s_setting_t s_settings[] = {
     {"--timeout-ms", "DEALBOOK_TIMEOUT_MS", NUM (S_INT, timeout_ms),
      "how long a client waits for an answer"},
     {"--pub-hwm", "DEALBOOK_PUB_HWM", NUM (S_INT, pub_hwm), "PUB high-water mark (messages)"},
+    {"--demo", "DEALBOOK_DEMO", NUM (S_BOOL, demo),
+     "dealbookd: 1 loads the demo data set when the log is empty (default 0)"},
     {"--managers", "DEALBOOK_MANAGERS", STR (managers),
      "sales managers (actor ids, comma-separated): they resolve conflicts"},
 };

@@ -36,24 +36,36 @@ int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
     signal (SIGXFSZ, SIG_IGN);
     zsys_init ();
     zsys_set_logstream (NULL);
-    zactor_t *server = zactor_new (m->actor, &cfg);
-    char *ready = zstr_recv (server);
-    if (!ready || strncmp (ready, "READY", 5) != 0) {
-        fprintf (stderr, "%s: %s\n", m->name, ready ? ready : "failed to start");
+    enum { MAX_ACTORS = 8 };
+    zactor_t *actors[MAX_ACTORS];
+    size_t n = 0;
+    int code = 0;
+    for (size_t i = 0; code == 0 && n < MAX_ACTORS; i++) {
+        zactor_fn *fn = i == 0 ? m->actor : m->more ? m->more[i - 1] : NULL;
+        if (!fn)
+            break;
+        actors[n++] = zactor_new (fn, &cfg);
+        char *ready = zstr_recv (actors[n - 1]);
+        if (!ready || strncmp (ready, "READY", 5) != 0) {
+            fprintf (stderr, "%s: %s\n", m->name, ready ? ready : "failed to start");
+            code = 1;
+        }
         zstr_free (&ready);
-        zactor_destroy (&server);
-        return 1;
     }
-    zstr_free (&ready);
+    if (code == 0 && m->ready && m->ready (&cfg) != 0)
+        code = 1;
     /*  wait for SIGINT / SIGTERM (zsys turns them into an interrupted poll)
-        or for the actor to die */
-    zpoller_t *poller = zpoller_new (server, NULL);
-    while (!zsys_interrupted) {
+        or for an actor to die */
+    zpoller_t *poller = zpoller_new (NULL);
+    for (size_t i = 0; i < n; i++)
+        zpoller_add (poller, actors[i]);
+    while (code == 0 && !zsys_interrupted) {
         void *which = zpoller_wait (poller, -1);
-        if (which == server || zpoller_terminated (poller))
+        if (which || zpoller_terminated (poller))
             break;
     }
     zpoller_destroy (&poller);
-    zactor_destroy (&server);
-    return 0;
+    while (n > 0)
+        zactor_destroy (&actors[--n]);
+    return code;
 }

@@ -7,6 +7,8 @@
 #ifndef DBK_MAIN_H
 #define DBK_MAIN_H
 
+#include "dealbook/dbk_config.h"
+
 #include <czmq.h>
 
 #ifdef __cplusplus
@@ -14,11 +16,17 @@ extern "C" {
 #endif
 
 typedef struct {
-    const char *name;    /* binary name, e.g. "dealbook-eventlog"          */
-    const char *summary; /* one line for --help                            */
-    const char *example; /* an example command line for --help             */
-    zactor_fn *actor;    /* started with a const dbk_config_t * argument;
-                            answers "READY" or "FAILED <reason>" on its pipe */
+    const char *name;       /* binary name, e.g. "dealbook-eventlog"          */
+    const char *summary;    /* one line for --help                            */
+    const char *example;    /* an example command line for --help             */
+    zactor_fn *actor;       /* started with a const dbk_config_t * argument;
+                               answers "READY" or "FAILED <reason>" on its pipe */
+    zactor_fn *const *more; /* more actors in the same process, started in
+                               order after `actor` (each READY first), stopped
+                               in reverse; NULL-terminated, or NULL        */
+    /*  Optional: run once every actor is READY (e.g. load demo data); its
+        non-zero return stops the process with exit code 1. */
+    int (*ready) (const dbk_config_t *cfg);
 } dbk_main_t;
 
 /*  Run the service until SIGINT / SIGTERM or until its actor ends.

@@ -1,0 +1,382 @@
+/*  dealbookd_demo.c - the demo data set (dealbookd_demo.h): a lighting
+    supplier selling into construction projects in eastern, southern and
+    northern China. Every value comes from the tables below and a fixed
+    pseudo-random sequence, so two loads produce the same commands. */
+#include "dealbookd_demo.h"
+
+#include "dealbook/dbk_client.h"
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
+#include "dealbook/dbk_json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/*  ---- the tables ---- */
+
+static const struct {
+    const char *name, *type, *city, *region;
+} s_accounts[] = {
+    {"上海建工集团股份有限公司", "general_contractor", "上海", "华东"},
+    {"华东建筑设计研究院有限公司", "design_institute", "上海", "华东"},
+    {"上海申通地铁集团有限公司", "owner", "上海", "华东"},
+    {"中国建筑第八工程局有限公司", "general_contractor", "上海", "华东"},
+    {"同济大学建筑设计研究院", "design_institute", "上海", "华东"},
+    {"上海市第六人民医院", "owner", "上海", "华东"},
+    {"苏州工业园区管委会", "government", "苏州", "华东"},
+    {"杭州萧山国际机场有限公司", "owner", "杭州", "华东"},
+    {"浙江省建筑设计研究院", "design_institute", "杭州", "华东"},
+    {"中天建设集团有限公司", "general_contractor", "杭州", "华东"},
+    {"南京地铁集团有限公司", "owner", "南京", "华东"},
+    {"江苏省建筑设计研究院", "design_institute", "南京", "华东"},
+    {"金螳螂建筑装饰股份有限公司", "decoration", "苏州", "华东"},
+    {"上海照明电气工程有限公司", "subcontractor", "上海", "华东"},
+    {"深圳地铁集团有限公司", "owner", "深圳", "华南"},
+    {"香港华艺设计顾问（深圳）有限公司", "design_institute", "深圳", "华南"},
+    {"中建三局集团有限公司（华南）", "general_contractor", "深圳", "华南"},
+    {"广州白云国际机场股份有限公司", "owner", "广州", "华南"},
+    {"广东省建筑设计研究院", "design_institute", "广州", "华南"},
+    {"中山大学附属第一医院", "owner", "广州", "华南"},
+    {"深圳洪涛装饰股份有限公司", "decoration", "深圳", "华南"},
+    {"广州市城市建设投资集团", "government", "广州", "华南"},
+    {"前海建设投资控股集团", "owner", "深圳", "华南"},
+    {"华南机电安装工程有限公司", "subcontractor", "广州", "华南"},
+    {"北京城建集团有限责任公司", "general_contractor", "北京", "华北"},
+    {"北京市建筑设计研究院有限公司", "design_institute", "北京", "华北"},
+    {"北京大兴国际机场", "owner", "北京", "华北"},
+    {"中国建筑设计研究院有限公司", "design_institute", "北京", "华北"},
+    {"北京协和医院", "owner", "北京", "华北"},
+    {"天津地铁集团有限公司", "owner", "天津", "华北"},
+    {"雄安新区管理委员会", "government", "保定", "华北"},
+    {"中建一局集团建设发展有限公司", "general_contractor", "北京", "华北"},
+    {"北京清尚建筑装饰工程有限公司", "decoration", "北京", "华北"},
+    {"华北照明器材经销有限公司", "distributor", "北京", "华北"},
+    {"Arup Shanghai", "design_institute", "上海", "华东"},
+    {"Gensler Shanghai", "design_institute", "上海", "华东"},
+    {"Marriott Hotels China", "owner", "上海", "华东"},
+    {"Hilton Shenzhen Shekou", "owner", "深圳", "华南"},
+    {"Swire Properties", "owner", "广州", "华南"},
+    {"Lighting Design Partnership Asia", "subcontractor", "北京", "华北"},
+};
+#define S_NACCOUNTS (int) (sizeof s_accounts / sizeof s_accounts[0])
+
+static const char *const s_surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴",
+                                         "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林"};
+static const char *const s_given[] = {
+    "伟", "芳",   "娜",   "敏",   "静",   "磊",   "强",   "洋",   "艳",   "杰",   "涛",   "明",
+    "超", "秀英", "建华", "志强", "海燕", "国庆", "晓东", "文博", "思远", "雪梅", "子涵", "一鸣"};
+static const char *const s_english[] = {"David Chen",  "Grace Liu",  "Michael Wong", "Helen Zhou",
+                                        "Peter Tang",  "Linda Xu",   "James Lam",    "Emily Ho",
+                                        "Kevin Leung", "Sarah Tsang"};
+static const struct {
+    const char *title, *level, *function;
+} s_roles[] = {
+    {"总经理", "decision", "user"},
+    {"项目总监", "decision", "technical"},
+    {"采购总监", "decision", "procurement"},
+    {"总工程师", "management", "technical"},
+    {"项目经理", "management", "user"},
+    {"采购经理", "management", "procurement"},
+    {"电气设计师", "operational", "technical"},
+    {"机电工程师", "operational", "technical"},
+    {"物业经理", "operational", "user"},
+    {"采购专员", "operational", "procurement"},
+};
+static const char *const s_cities[] = {"上海", "北京", "深圳", "广州", "杭州", "南京", "苏州"};
+static const char *const s_hobbies[] = {"高尔夫", "钓鱼", "书法",  "摄影",
+                                        "马拉松", "茶道", "羽毛球"};
+static const char *const s_people[] = {"zhao.lei", "qian.jing", "sun.hao", "li.mei"};
+static const char *const s_teams[] = {"east", "east", "south", "north"};
+static const struct {
+    const char *id, *name, *products, *price;
+} s_rivals[] = {
+    {"signify", "昕诺飞 Signify (Philips)", "LED luminaires, controls", "high"},
+    {"osram", "欧司朗 OSRAM", "LED modules, luminaires", "high"},
+    {"opple", "欧普照明 Opple", "commercial LED", "medium"},
+    {"nvc", "雷士照明 NVC", "commercial and industrial LED", "medium"},
+    {"zumtobel", "Zumtobel", "architectural lighting", "high"},
+    {"sanxiong", "三雄极光", "commercial LED", "low"},
+};
+static const char *const s_projects[] = {
+    "地铁线路照明",   "航站楼照明改造", "门诊楼照明", "办公楼智能照明", "酒店公区照明",
+    "体育馆场地照明", "隧道照明",       "产业园路灯", "商业综合体照明", "学校教室护眼照明"};
+static const char *const s_types[] = {"metro", "airport", "hospital",   "office", "hotel",
+                                      "other", "metro",   "government", "office", "education"};
+
+/*  ---- deterministic choices ---- */
+
+typedef struct {
+    uint32_t x;
+} s_rng_t;
+
+static uint32_t s_next (s_rng_t *r)
+{
+    r->x = r->x * 1103515245u + 12345u;
+    return (r->x >> 8) & 0xffffff;
+}
+#define PICK(r, arr) (arr)[s_next (r) % (sizeof (arr) / sizeof (arr)[0])]
+
+/*  A date `days` after 2026-01-01 (no month longer than 28 days is
+    needed: days are spread inside months). */
+static void s_date (char out[11], int days)
+{
+    int y = 2026 + days / 336, m = 1 + (days % 336) / 28, d = 1 + days % 28;
+    snprintf (out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+/*  ---- sending commands ---- */
+
+typedef struct {
+    dbk_client_t *contacts;
+    dbk_client_t *opps;
+    dealbookd_demo_stats_t *stats;
+    int failed; /* first failure's code */
+} s_demo_t;
+
+/*  Send op with the fields of the JSON object `fmt` (printf-style) as
+    actor; a refusal stops the load (the data set must go in whole). */
+static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *actor,
+                  const char *fmt, ...) __attribute__ ((format (printf, 5, 6)));
+
+static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *actor,
+                  const char *fmt, ...)
+{
+    if (demo->failed)
+        return demo->failed;
+    char json[2048], err[200];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (json, sizeof json, fmt, ap);
+    va_end (ap);
+    dbk_wr_t *mp = dbk_wr_new ();
+    dbk_doc_t *doc = NULL, *reply = NULL;
+    int rc = mp ? dbk_json_to_mp (json, strlen (json), mp, err, sizeof err) : DBK_ENOMEM;
+    if (rc == 0)
+        rc = dbk_doc_parse (dbk_wr_data (mp), dbk_wr_size (mp), &doc);
+    if (rc == 0) {
+        const dbk_obj_t *m = dbk_doc_root (doc);
+        uint8_t id[DBK_ID_SIZE];
+        dbk_uuid_v7 (id);
+        dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) dbk_obj_len (m) + 2);
+        dbk_wr_cstr (w, "cmd");
+        dbk_wr_bin (w, id, DBK_ID_SIZE);
+        dbk_wr_kv_cstr (w, "actor", actor);
+        for (size_t i = 0; i < dbk_obj_len (m); i++) {
+            dbk_wr_obj (w, dbk_obj_key_at (m, i));
+            dbk_wr_obj (w, dbk_obj_val_at (m, i));
+        }
+        rc = dbk_client_call (c, &reply);
+        if (rc)
+            fprintf (stderr, "demo: %s %s: %s\n", op, json, dbk_client_errmsg (c));
+    } else
+        fprintf (stderr, "demo: %s %s: %s\n", op, json, err);
+    dbk_doc_destroy (&reply);
+    dbk_doc_destroy (&doc);
+    dbk_wr_destroy (&mp);
+    demo->stats->commands++;
+    demo->failed = rc;
+    return rc;
+}
+
+/*  ---- the data set ---- */
+
+static void s_contacts (s_demo_t *demo, s_rng_t *r)
+{
+    char id[32], acc[32], date[11], to[11];
+    for (int a = 0; a < S_NACCOUNTS; a++) {
+        snprintf (acc, sizeof acc, "demo-a%02d", a + 1);
+        s_cmd (demo, demo->contacts, "ACCOUNT_REGISTER", "demo:li.mei",
+               "{\"id\":\"%s\",\"name\":\"%s\",\"type\":\"%s\",\"city\":\"%s\",\"region\":\"%s\","
+               "\"lead_source\":\"%s\",\"credit\":\"%s\"}",
+               acc, s_accounts[a].name, s_accounts[a].type, s_accounts[a].city,
+               s_accounts[a].region, a % 3 ? "tender_website" : "referral",
+               a % 4 ? "good" : "slow payer: 120 days");
+        demo->stats->accounts++;
+    }
+    for (size_t k = 0; k < sizeof s_rivals / sizeof s_rivals[0]; k++) {
+        s_cmd (demo, demo->contacts, "COMPETITOR_ADD", "demo:li.mei",
+               "{\"id\":\"demo-%s\",\"name\":\"%s\",\"products\":\"%s\",\"price_level\":\"%s\","
+               "\"close_to\":[\"demo-a%02d\",\"demo-a%02d\"]}",
+               s_rivals[k].id, s_rivals[k].name, s_rivals[k].products, s_rivals[k].price,
+               (int) (k * 7 % S_NACCOUNTS) + 1, (int) ((k * 7 + 3) % S_NACCOUNTS) + 1);
+        demo->stats->competitors++;
+    }
+    for (int c = 0; c < 150; c++) {
+        char name[64];
+        if (c % 15 == 14)
+            snprintf (name, sizeof name, "%s", s_english[(c / 15) % 10]);
+        else
+            snprintf (name, sizeof name, "%s%s", PICK (r, s_surnames), PICK (r, s_given));
+        int role = c % 10;
+        snprintf (id, sizeof id, "demo-c%03d", c + 1);
+        snprintf (acc, sizeof acc, "demo-a%02d", c % S_NACCOUNTS + 1);
+        s_cmd (demo, demo->contacts, "CONTACT_ADD", "demo:li.mei",
+               "{\"id\":\"%s\",\"name\":\"%s\",\"account_id\":\"%s\",\"title\":\"%s\","
+               "\"level\":\"%s\",\"function\":\"%s\",\"relationship\":\"%s\",\"influence\":%d,"
+               "\"phone\":\"+86 139 %04d %04d\",\"birthday\":\"19%02d-%02d-%02d\","
+               "\"hometown\":\"%s\",\"hobbies\":\"%s\"}",
+               id, name, acc, s_roles[role].title, s_roles[role].level, s_roles[role].function,
+               c % 4 == 0   ? "trusted"
+               : c % 4 == 1 ? "interacting"
+                            : "acquainted",
+               5 - role / 2, (int) s_next (r) % 10000, c * 37 % 10000, (int) (60 + s_next (r) % 30),
+               (int) (1 + s_next (r) % 12), (int) (1 + s_next (r) % 28), PICK (r, s_cities),
+               PICK (r, s_hobbies));
+        demo->stats->contacts++;
+        s_cmd (demo, demo->contacts, "RELATIONSHIP_SET", "demo:li.mei",
+               "{\"id\":\"%s\",\"salesperson\":\"%s\",\"depth\":\"%s\"}", id, s_people[c % 4],
+               c % 3 ? "interacting" : "trusted");
+        for (int t = 0; t < 1 + c % 2; t++) {
+            int day = 330 + (int) (s_next (r) % 180);
+            s_date (date, day);
+            s_date (to, day + 1 + c % 3);
+            s_cmd (demo, demo->contacts, "TRIP_ADD", "demo:li.mei",
+                   "{\"id\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"city\":\"%s\","
+                   "\"purpose\":\"%s\"}",
+                   id, date, to, PICK (r, s_cities), t ? "行业展会" : "项目考察");
+            demo->stats->trips++;
+        }
+    }
+    static const char *const kinds[] = {"visit",      "call",  "meeting", "technical_exchange",
+                                        "site_visit", "dinner"};
+    for (int v = 0; v < 120; v++) {
+        s_date (date, (int) (s_next (r) % 330));
+        int c = (int) (s_next (r) % 150);
+        s_cmd (demo, demo->contacts, "ACTIVITY_LOG", "demo:li.mei",
+               "{\"id\":\"demo-v%03d\",\"kind\":\"%s\",\"date\":\"%s\","
+               "\"their_people\":[\"demo-c%03d\"],\"our_people\":[\"%s\"],"
+               "\"account_id\":\"demo-a%02d\",\"notes\":\"%s\"}",
+               v + 1, kinds[v % 6], date, c + 1, s_people[c % 4], c % S_NACCOUNTS + 1,
+               v % 6 == 3 ? "presented the smart lighting control demo" : "follow-up");
+        demo->stats->activities++;
+    }
+}
+
+/*  One opportunity taken to `level` (1..5) through the real criteria, then
+    closed as `outcome` ('w' won, 'l' lost, 0 open). */
+static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char outcome)
+{
+    char id[32], actor[48], close[11];
+    int a = (n * 7) % S_NACCOUNTS, owner = n % 4;
+    snprintf (id, sizeof id, "demo-o%03d", n + 1);
+    snprintf (actor, sizeof actor, "%s", s_people[owner]); /* the owner acts */
+    s_date (close, 400 + (int) (s_next (r) % 300));
+    long long amount = (long long) (200 + s_next (r) % 4800) * 1000000; /* fen: 2-50 M yuan */
+    dbk_client_t *o = demo->opps;
+    s_cmd (demo, o, "OPP_REGISTER", actor,
+           "{\"id\":\"%s\",\"name\":\"%s %s %d期\",\"account_id\":\"demo-a%02d\",\"owner\":\"%s\","
+           "\"currency\":\"CNY\",\"close_date\":\"%s\",\"amount\":%lld,\"team\":\"%s\","
+           "\"region\":\"%s\",\"site_city\":\"%s\",\"project_type\":\"%s\"}",
+           id, s_accounts[a].city, s_projects[n % 10], n / 10 + 1, a + 1, s_people[owner], close,
+           amount, s_teams[owner], s_accounts[a].region, s_accounts[a].city, s_types[n % 10]);
+    demo->stats->opportunities++;
+    /*  the contacts of its account: c = a + 1 + k * 40 */
+    const char *dm = NULL;
+    char dmb[16], coach[16];
+    snprintf (dmb, sizeof dmb, "demo-c%03d", a + 1);
+    snprintf (coach, sizeof coach, "demo-c%03d", a + 41);
+    if (level >= 2) {
+        dm = dmb;
+        s_cmd (demo, o, "OPP_NEED_ADD", actor,
+               "{\"id\":\"%s\",\"kind\":\"organisational\",\"text\":\"%s\"}", id,
+               n % 2 ? "节能 30% 以上，五年质保" : "智能照明控制，分区调光");
+        s_cmd (demo, o, "OPP_STAKEHOLDER_ADD", actor,
+               "{\"id\":\"%s\",\"contact_id\":\"%s\",\"role\":\"decision_maker\","
+               "\"attitude\":%d,\"influence\":5,\"level\":\"decision\",\"response_mode\":"
+               "\"%s\",\"last_contact\":\"2026-11-%02d\"}",
+               id, dm, level >= 4 ? 1 : (int) (s_next (r) % 3) - 1, n % 3 ? "growth" : "even_keel",
+               1 + n % 27);
+        s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L2\"}", id);
+        static const char *const ticks[] = {"plan.account_researched", "plan.visit_plan",
+                                            "contact.first_visit", "needs.organisational",
+                                            "needs.stakeholder_map", "solution.design"};
+        for (int t = 0; t < 2 * level - 2 && t < 6; t++)
+            s_cmd (demo, o, "OPP_CHECK", actor, "{\"id\":\"%s\",\"item\":\"%s\"}", id,
+                   ticks[t]);
+        s_cmd (demo, o, "OPP_STAGE", actor, "{\"id\":\"%s\",\"stage\":\"internal_deliberation\"}",
+               id);
+    }
+    if (level >= 3) {
+        s_cmd (demo, o, "OPP_QUALIFY", actor,
+               "{\"id\":\"%s\",\"real_project_score\":5,\"real_project_evidence\":\"立项批复\","
+               "\"our_opportunity_score\":4,\"our_opportunity_evidence\":\"设计院推荐我司\","
+               "\"can_win_score\":%d,\"can_win_evidence\":\"有内线支持\","
+               "\"worth_winning_score\":4,\"worth_winning_evidence\":\"毛利 28%%\","
+               "\"decision\":\"pursue\",\"reason\":\"值得投入\"}",
+               id, 2 + n % 3);
+        s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L3\"}", id);
+        s_cmd (demo, o, "OPP_COMPETITOR_ADD", actor,
+               "{\"id\":\"%s\",\"competitor_id\":\"demo-%s\",\"position\":\"%s\"}", id,
+               s_rivals[n % 6].id, n % 3 ? "even" : "ahead");
+    }
+    if (level >= 4) {
+        s_cmd (demo, o, "OPP_STAKEHOLDER_ADD", actor,
+               "{\"id\":\"%s\",\"contact_id\":\"%s\",\"role\":\"coach\",\"attitude\":2,"
+               "\"influence\":3,\"level\":\"operational\",\"function\":\"technical\","
+               "\"last_contact\":\"2026-11-25\"}",
+               id, coach);
+        s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L4\"}", id);
+        s_cmd (demo, o, "OPP_STAGE", actor, "{\"id\":\"%s\",\"stage\":\"evaluation\"}", id);
+        s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"best_case\"}", id);
+    }
+    if (level >= 5) {
+        s_cmd (demo, o, "OPP_COMMITMENT", actor,
+               "{\"id\":\"%s\",\"kind\":\"verbal_commitment\",\"date\":\"2026-11-20\","
+               "\"contact_id\":\"%s\"}",
+               id, dm);
+        s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L5\"}", id);
+        s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"commit\"}", id);
+    }
+    if (!outcome)
+        s_cmd (demo, o, "OPP_NEXT_STEP", actor,
+               "{\"id\":\"%s\",\"next_step\":\"%s\",\"due\":\"2026-12-%02d\"}", id,
+               level >= 4 ? "报价评审会" : "拜访设计院电气所", 1 + n % 28);
+    else if (outcome == 'w')
+        s_cmd (demo, o, "OPP_WIN", actor,
+               "{\"id\":\"%s\",\"amount\":%lld,\"date\":\"2026-11-%02d\"}", id, amount * 95 / 100,
+               1 + n % 27);
+    else
+        s_cmd (demo, o, "OPP_LOSE", actor,
+               "{\"id\":\"%s\",\"reason\":\"%s\",\"date\":\"2026-10-%02d\",\"winner\":\"%s\","
+               "\"price_gap\":%lld}",
+               id, n % 2 ? "价格高于对手 8%" : "对手与业主关系更深", 1 + n % 27,
+               s_rivals[(n + 1) % 6].name, -amount / 12);
+}
+
+bool dealbookd_demo_log_empty (const dbk_config_t *cfg)
+{
+    dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
+    dbk_doc_t *reply = NULL;
+    uint64_t head = 1;
+    if (c) {
+        dbk_client_begin (c, "STATUS", 0);
+        if (dbk_client_call (c, &reply) != 0 ||
+            dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), &head) != 0)
+            head = 1;
+    }
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&c);
+    return head == 0;
+}
+
+int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
+{
+    memset (stats, 0, sizeof *stats);
+    s_demo_t demo = {dbk_client_new (cfg->contacts_endpoint, cfg->timeout_ms * 4),
+                     dbk_client_new (cfg->opportunities_endpoint, cfg->timeout_ms * 4), stats, 0};
+    if (!demo.contacts || !demo.opps)
+        demo.failed = DBK_EINVAL;
+    s_rng_t r = {20261128};
+    s_contacts (&demo, &r);
+    /*  80 deals: 25 at L1, 20 L2, 15 L3, 10 L4, 4 L5, 4 won, 2 lost */
+    for (int n = 0; n < 80 && !demo.failed; n++) {
+        int level = n < 25 ? 1 : n < 45 ? 2 : n < 60 ? 3 : n < 70 ? 4 : 5;
+        char outcome = n >= 74 && n < 78 ? 'w' : n >= 78 ? 'l' : 0;
+        s_opportunity (&demo, &r, n, level, outcome);
+    }
+    dbk_client_destroy (&demo.contacts);
+    dbk_client_destroy (&demo.opps);
+    return demo.failed;
+}
