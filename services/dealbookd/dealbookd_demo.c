@@ -290,11 +290,10 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
                1 + n % 27);
         s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L2\"}", id);
         static const char *const ticks[] = {"plan.account_researched", "plan.visit_plan",
-                                            "contact.first_visit", "needs.organisational",
-                                            "needs.stakeholder_map", "solution.design"};
+                                            "contact.first_visit",     "needs.organisational",
+                                            "needs.stakeholder_map",   "solution.design"};
         for (int t = 0; t < 2 * level - 2 && t < 6; t++)
-            s_cmd (demo, o, "OPP_CHECK", actor, "{\"id\":\"%s\",\"item\":\"%s\"}", id,
-                   ticks[t]);
+            s_cmd (demo, o, "OPP_CHECK", actor, "{\"id\":\"%s\",\"item\":\"%s\"}", id, ticks[t]);
         s_cmd (demo, o, "OPP_STAGE", actor, "{\"id\":\"%s\",\"stage\":\"internal_deliberation\"}",
                id);
     }
