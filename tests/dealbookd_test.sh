@@ -56,7 +56,7 @@ stop() {
 
 start
 grep -q 'demo loaded: 40 accounts, 150 contacts' "$dir/stdout" || fail "demo: $(cat "$dir/stdout" "$dir/stderr")"
-expect_rc 0 db status --services eventlog,contacts,opportunities
+expect_rc 0 db status
 expect_rc 0 db status --services eventlog,contacts,opportunities --json
 json 'all(s["state"] == "up" for s in d) and len(d) == 3'
 expect_rc 0 db log status --json

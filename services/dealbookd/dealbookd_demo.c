@@ -122,8 +122,9 @@ static uint32_t s_next (s_rng_t *r)
     needed: days are spread inside months). */
 static void s_date (char out[11], int days)
 {
-    int y = 2026 + days / 336, m = 1 + (days % 336) / 28, d = 1 + days % 28;
-    snprintf (out, 11, "%04d-%02d-%02d", y, m, d);
+    unsigned u = days < 0 ? 0 : (unsigned) days;
+    unsigned y = 2026 + u / 336 % 100, m = 1 + u % 336 / 28, d = 1 + u % 28;
+    snprintf (out, 11, "%04u-%02u-%02u", y, m, d);
 }
 
 /*  ---- sending commands ---- */

@@ -33,7 +33,7 @@ static int s_ready (const dbk_config_t *cfg)
                 st.commands);
     }
     printf ("\nTry, in another terminal:\n"
-            "  dealbook status --services eventlog,contacts,opportunities\n"
+            "  dealbook status\n"
             "  dealbook account list --region 华东\n"
             "  dealbook contact notebook --birthdays 30 --salesperson zhao.lei\n"
             "  dealbook opp list --owner zhao.lei\n"
