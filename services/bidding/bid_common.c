@@ -1,0 +1,241 @@
+/*  bid_common.c - the bidding service's default tables, the helpers the
+    deciders share, the procurement-step order and date arithmetic. */
+#include "bid_internal.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const bid_tender_types[] = {"public", "invited", "competitive_negotiation",
+                                        "single_source", NULL};
+
+const char *const bid_date_keys[BID_DATES + 1] = {"notice_date",
+                                                  "prequalification_date",
+                                                  "document_sale_date",
+                                                  "site_visit_date",
+                                                  "clarification_deadline",
+                                                  "submission_deadline",
+                                                  "opening_date",
+                                                  NULL};
+
+const char *const bid_decisions[] = {"bid", "no_bid", NULL};
+
+const char *const bid_part_statuses[] = {"not_started", "in_progress", "ready", NULL};
+
+const char *const bid_envelopes[] = {"single", "technical", "price", NULL};
+
+const char *const bid_results[] = {"won", "lost", NULL};
+
+const char *const bid_milestone_kinds[] = {"advance",    "delivery",  "installation",
+                                           "acceptance", "retention", NULL};
+
+const bid_step_t bid_default_steps[] = {
+    {"notice", false, NULL, "tender notice (招标公告)"},
+    {"prequalification", true, NULL, "prequalification (资格预审)"},
+    {"documents_issued", false, NULL, "tender documents issued (发售招标文件)"},
+    {"site_visit", true, NULL, "site visit and clarifications (踏勘/答疑)"},
+    {"submission", false, "submit", "bid submission with bid bond (投标/投标保证金)"},
+    {"opening", false, "record_opening", "opening (开标)"},
+    {"evaluation", true, NULL, "evaluation (评标)"},
+    {"award", false, "award", "award announcement (中标公示)"},
+    {"contract", false, NULL, "contract (签订合同)"},
+    {NULL, false, NULL, NULL},
+};
+
+const bid_part_kind_t bid_default_parts[] = {
+    {"commercial", true, "bid letter, authorisation, bond, qualifications"},
+    {"technical", true, "solution, specifications, samples, drawings, plan"},
+    {"price", true, "price schedule"},
+    {"samples", false, "physical samples, when the tender asks for them"},
+    {NULL, false, NULL},
+};
+
+const bid_approval_level_t bid_default_levels[BID_DEFAULT_NLEVELS] = {
+    {"salesperson", 1000},
+    {"manager", 2000},
+    {"director", BID_BP_FULL},
+};
+
+const bid_config_t bid_default_config = {bid_default_steps, bid_default_parts, bid_default_levels,
+                                         BID_DEFAULT_NLEVELS};
+
+const bid_config_t *bid_cfg (const bid_facts_t *facts)
+{
+    return facts && facts->config ? facts->config : &bid_default_config;
+}
+
+dbk_wr_t *bid_begin (dbk_decision_t *d, const char *category, const char *id, const char *type,
+                     size_t n, const bid_facts_t *facts)
+{
+    char stream[BID_ID_MAX + 32];
+    snprintf (stream, sizeof stream, "%s-%s", category, id);
+    const char *today = facts ? facts->today : NULL;
+    dbk_wr_t *w = dbk_decision_event (d, stream, type);
+    dbk_wr_map (w, (uint32_t) (n + 1 + (today != NULL)));
+    dbk_wr_kv_cstr (w, "id", id);
+    if (today)
+        dbk_wr_kv_cstr (w, "on", today);
+    return w;
+}
+
+bid_ref_t bid_ref (const bid_facts_t *facts, bid_ref_t (*fn) (void *, const char *), const char *s,
+                   size_t n)
+{
+    if (!fn || n > BID_ID_MAX)
+        return BID_REF_MISSING;
+    char id[BID_ID_MAX + 1];
+    memcpy (id, s, n);
+    id[n] = 0;
+    return fn (facts->lookup->ctx, id);
+}
+
+bool bid_eq (const char *c, const char *s, size_t n)
+{
+    return c && strlen (c) == n && !memcmp (c, s, n);
+}
+
+size_t bid_present (contacts_value_t *vals, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!vals[i].clear)
+            vals[k++] = vals[i];
+    return k;
+}
+
+void bid_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dbk_wr_cstr (w, vals[i].f->key);
+        contacts_write_value (w, &vals[i]);
+    }
+}
+
+const contacts_value_t *bid_val (const contacts_value_t *vals, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (vals[i].f->key, key))
+            return &vals[i];
+    return NULL;
+}
+
+int bid_index (const char *const *list, const char *s, size_t n)
+{
+    for (int i = 0; list[i]; i++)
+        if (bid_eq (list[i], s, n))
+            return i;
+    return -1;
+}
+
+bool bid_has_date (const contacts_value_t *vals, size_t n, const char *key,
+                   const bid_facts_t *facts)
+{
+    return bid_val (vals, n, key) || (facts && facts->today);
+}
+
+void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const char *key,
+                     const bid_facts_t *facts)
+{
+    const contacts_value_t *v = bid_val (vals, n, key);
+    if (v) {
+        dbk_wr_cstr (w, "date");
+        dbk_wr_str (w, v->s, v->n);
+    } else if (facts && facts->today)
+        dbk_wr_kv_cstr (w, "date", facts->today);
+}
+
+int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)
+{
+    if (!t->exists)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
+    if (t->result)
+        return dbk_decision_reject (d, DBK_EREJECTED, "id",
+                                    "tender %s was awarded (%s) and can no longer change", t->id,
+                                    t->result);
+    return 0;
+}
+
+int bid_step_index (const bid_config_t *cfg, const char *code)
+{
+    if (!cfg)
+        cfg = &bid_default_config;
+    for (int i = 0; code && cfg->steps[i].code; i++)
+        if (!strcmp (cfg->steps[i].code, code))
+            return i;
+    return -1;
+}
+
+int bid_step_check (dbk_decision_t *d, const bid_tender_t *t, const bid_config_t *cfg, int target,
+                    const char *field)
+{
+    int cur = bid_step_index (cfg, t->step);
+    const bid_step_t *s = cfg->steps;
+    const char *at = t->step ? t->step : "?";
+    if (target <= cur) {
+        const char *next = s[cur + 1].code;
+        return dbk_decision_reject (
+            d, DBK_EREJECTED, field, "tender %s is at %s already, past %s; steps never go back%s%s",
+            t->id, at, s[target].code, next ? "; the next step is " : "", next ? next : "");
+    }
+    for (int i = cur + 1; i < target; i++)
+        if (!s[i].optional)
+            return dbk_decision_reject (d, DBK_EREJECTED, field,
+                                        "tender %s is at %s: the next step is %s (%s), which "
+                                        "comes before %s",
+                                        t->id, at, s[i].code, s[i].name, s[target].code);
+    return 0;
+}
+
+int bid_ev_req (char **dst, const dbk_obj_t *data, const char *key)
+{
+    const dbk_obj_t *o = dbk_obj_get (data, key);
+    if (!o || dbk_obj_type (o) != DBK_T_STR)
+        return DBK_EMALFORMED;
+    int rc = contacts_set_str (dst, o);
+    return rc ? rc : *dst ? 0 : DBK_EMALFORMED;
+}
+
+int bid_ev_opt (char **dst, const dbk_obj_t *data, const char *key)
+{
+    const dbk_obj_t *o = dbk_obj_get (data, key);
+    return o ? contacts_set_str (dst, o) : 0;
+}
+
+int bid_ev_i64 (int64_t *dst, const dbk_obj_t *data, const char *key)
+{
+    return dbk_obj_i64 (dbk_obj_get (data, key), dst) ? DBK_EMALFORMED : 0;
+}
+
+int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key)
+{
+    uint64_t v;
+    if (dbk_obj_u64 (dbk_obj_get (data, key), &v) || v > UINT32_MAX)
+        return DBK_EMALFORMED;
+    *dst = (unsigned) v;
+    return 0;
+}
+
+/*  Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+    days_from_civil), so that date differences need no time zone. */
+static int32_t s_days (const char *date)
+{
+    if (!date || !contacts_date_valid (date, strlen (date), false))
+        return INT32_MIN;
+    int y = atoi (date), m = atoi (date + 5), dd = atoi (date + 8);
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int32_t bid_days_between (const char *a, const char *b)
+{
+    int32_t da = s_days (a), db = s_days (b);
+    if (da == INT32_MIN || db == INT32_MIN)
+        return INT32_MIN;
+    return db - da;
+}

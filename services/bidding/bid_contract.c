@@ -1,0 +1,408 @@
+/*  bid_contract.c - the contract (合同的几个要素) and its collection: the
+    signed terms with their payment milestones, invoices and payments
+    against each milestone (never more than it, so never more than the
+    contract), the fold of contract-<id>, and the receivables as of a
+    date, retention (质保金) held until the warranty ends. */
+#include "bid_internal.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define C_OFF(f) ((long) offsetof (bid_contract_t, f))
+
+static const contacts_field_t s_sign_fields[] = {
+    {"number", CONTACTS_F_TEXT, true, BID_SHORT_MAX, NULL, 0, 0, C_OFF (number)},
+    {"opportunity_id", CONTACTS_F_ID, true, BID_ID_MAX, NULL, 0, 0, C_OFF (opportunity_id)},
+    {"buyer_id", CONTACTS_F_ID, true, BID_ID_MAX, NULL, 0, 0, C_OFF (buyer_id)},
+    {"seller", CONTACTS_F_TEXT, true, BID_NAME_MAX, NULL, 0, 0, C_OFF (seller)},
+    {"scope", CONTACTS_F_NOTE, true, BID_NOTE_MAX, NULL, 0, 0, C_OFF (scope)},
+    {"amount", CONTACTS_F_MONEY, true, 0, NULL, 1, BID_AMOUNT_MAX, C_OFF (amount)},
+    {"currency", CONTACTS_F_CURRENCY, true, 3, NULL, 0, 0, C_OFF (currency)},
+    {"signed_on", CONTACTS_F_DATE, true, 10, NULL, 0, 0, C_OFF (signed_on)},
+    {"tender_id", CONTACTS_F_ID, false, BID_ID_MAX, NULL, 0, 0, C_OFF (tender_id)},
+    {"delivery_date", CONTACTS_F_DATE, false, 10, NULL, 0, 0, C_OFF (delivery_date)},
+    {"warranty_end", CONTACTS_F_DATE, false, 10, NULL, 0, 0, C_OFF (warranty_end)},
+    {"penalties", CONTACTS_F_NOTE, false, BID_NOTE_MAX, NULL, 0, 0, C_OFF (penalties)},
+    {"payment_days", CONTACTS_F_INT, false, 0, NULL, 0, BID_PAYMENT_DAYS_MAX, C_OFF (payment_days)},
+};
+#define S_NSIGN (sizeof s_sign_fields / sizeof s_sign_fields[0])
+
+static const contacts_field_t s_ms_fields[] = {
+    {"kind", CONTACTS_F_ENUM, true, 16, bid_milestone_kinds, 0, 0, -1},
+    {"amount", CONTACTS_F_MONEY, true, 0, NULL, 1, BID_AMOUNT_MAX, -1},
+    {"due", CONTACTS_F_DATE, false, 10, NULL, 0, 0, -1},
+};
+
+void bid_contract_init (bid_contract_t *self)
+{
+    memset (self, 0, sizeof *self);
+}
+
+void bid_contract_reset (bid_contract_t *self)
+{
+    contacts_free_fields (self, s_sign_fields, S_NSIGN);
+    free (self->id);
+    free (self->touched);
+    for (size_t i = 0; i < self->nmilestones; i++) {
+        free (self->milestones[i].kind);
+        free (self->milestones[i].due);
+    }
+    for (size_t i = 0; i < self->ninvoices; i++) {
+        free (self->invoices[i].no);
+        free (self->invoices[i].date);
+    }
+    bid_contract_init (self);
+}
+
+/*  ---- signing ---- */
+
+typedef struct {
+    contacts_value_t vals[3];
+    size_t n;
+    int kind;
+} s_ms_t;
+
+static int s_ms_reject (dbk_decision_t *d, size_t i)
+{
+    char msg[300];
+    snprintf (msg, sizeof msg, "%s", dbk_decision_message (d));
+    return dbk_decision_reject (d, DBK_EINVAL, "milestones", "milestone %zu: %s", i + 1, msg);
+}
+
+static int s_check_milestones (dbk_decision_t *d, const dbk_obj_t *arr, int64_t amount,
+                               const contacts_value_t *warranty, s_ms_t *ms, size_t *n)
+{
+    if (!arr)
+        return dbk_decision_reject (d, DBK_EINVAL, "milestones", "milestones is required");
+    *n = dbk_obj_len (arr);
+    if (dbk_obj_type (arr) != DBK_T_ARRAY || *n == 0 || *n > BID_MILESTONES_MAX)
+        return dbk_decision_reject (d, DBK_EINVAL, "milestones",
+                                    "milestones must be a list of 1 to %d payment milestones",
+                                    BID_MILESTONES_MAX);
+    int64_t sum = 0;
+    for (size_t i = 0; i < *n; i++) {
+        s_ms_t *m = &ms[i];
+        if (contacts_check_fields (d, dbk_obj_at (arr, i), s_ms_fields, 3, NULL, false, m->vals,
+                                   &m->n))
+            return s_ms_reject (d, i);
+        m->n = bid_present (m->vals, m->n);
+        m->kind = bid_index (bid_milestone_kinds, m->vals[0].s, m->vals[0].n);
+        sum += m->vals[1].i;
+        const contacts_value_t *due = bid_val (m->vals, m->n, "due");
+        if (strcmp (bid_milestone_kinds[m->kind], "retention"))
+            continue;
+        if (!warranty)
+            return dbk_decision_reject (d, DBK_EINVAL, "warranty_end",
+                                        "retention is held until the warranty ends: give "
+                                        "warranty_end");
+        if (due && (due->n != warranty->n || memcmp (due->s, warranty->s, due->n)))
+            return dbk_decision_reject (d, DBK_EINVAL, "milestones",
+                                        "milestone %zu: retention falls due when the warranty "
+                                        "ends, %.*s",
+                                        i + 1, (int) warranty->n, warranty->s);
+    }
+    if (sum != amount)
+        return dbk_decision_reject (d, DBK_EINVAL, "milestones",
+                                    "the milestones add up to %lld but the contract amount is "
+                                    "%lld",
+                                    (long long) sum, (long long) amount);
+    return 0;
+}
+
+int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *id,
+                       const dbk_obj_t *cmd, const bid_facts_t *facts)
+{
+    static const char *const extra[] = {"milestones", NULL};
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    int rc = contacts_check_id (d, "id", id, id ? strlen (id) : 0);
+    if (!rc)
+        rc = contacts_check_fields (d, cmd, s_sign_fields, S_NSIGN, extra, false, vals, &nvals);
+    if (rc)
+        return rc;
+    nvals = bid_present (vals, nvals);
+    const contacts_value_t *warranty = bid_val (vals, nvals, "warranty_end");
+    const contacts_value_t *delivery = bid_val (vals, nvals, "delivery_date");
+    if (warranty && delivery && memcmp (warranty->s, delivery->s, 10) < 0)
+        return dbk_decision_reject (d, DBK_EINVAL, "warranty_end",
+                                    "the warranty cannot end (%.*s) before delivery (%.*s)",
+                                    (int) warranty->n, warranty->s, (int) delivery->n, delivery->s);
+    s_ms_t ms[BID_MILESTONES_MAX];
+    size_t nms = 0;
+    if ((rc = s_check_milestones (d, dbk_obj_get (cmd, "milestones"),
+                                  bid_val (vals, nvals, "amount")->i, warranty, ms, &nms)))
+        return rc;
+    if (c->exists)
+        return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "contract %s exists already", id);
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    static const char *const refs[] = {"opportunity_id", "buyer_id", "tender_id"};
+    static const char *const what[] = {"opportunity", "account", "tender"};
+    for (size_t i = 0; i < 3; i++) {
+        const contacts_value_t *v = bid_val (vals, nvals, refs[i]);
+        bid_ref_t (*fn) (void *, const char *) = !lk      ? NULL
+                                                 : i == 0 ? lk->opportunity
+                                                 : i == 1 ? lk->account
+                                                          : lk->tender;
+        if (v && bid_ref (facts, fn, v->s, v->n) == BID_REF_MISSING)
+            return dbk_decision_reject (d, DBK_ENOTFOUND, refs[i], "no such %s: %.*s", what[i],
+                                        (int) v->n, v->s);
+    }
+    bool days = bid_val (vals, nvals, "payment_days") != NULL;
+    dbk_wr_t *w = bid_begin (d, "contract", id, "contract.signed", nvals + 1 + !days, facts);
+    bid_write_vals (w, vals, nvals);
+    if (!days)
+        dbk_wr_kv_i64 (w, "payment_days", 0);
+    dbk_wr_cstr (w, "milestones");
+    dbk_wr_array (w, (uint32_t) nms);
+    for (size_t i = 0; i < nms; i++) {
+        bool retention = !strcmp (bid_milestone_kinds[ms[i].kind], "retention");
+        const contacts_value_t *due = retention ? warranty : bid_val (ms[i].vals, ms[i].n, "due");
+        dbk_wr_map (w, 3 + (due != NULL));
+        dbk_wr_kv_u64 (w, "no", i + 1);
+        bid_write_vals (w, ms[i].vals, 2);
+        if (due) {
+            dbk_wr_cstr (w, "due");
+            dbk_wr_str (w, due->s, due->n);
+        }
+    }
+    return 0;
+}
+
+/*  ---- collection ---- */
+
+/*  Invoices and payments share their fields; an invoice needs its
+    number. (Two tables, not one patched copy: validated values point at
+    their field for as long as they are used.) */
+static const contacts_field_t s_money_fields[2][4] = {
+    {
+        {"milestone", CONTACTS_F_INT, true, 0, NULL, 1, BID_MILESTONES_MAX, -1},
+        {"amount", CONTACTS_F_MONEY, true, 0, NULL, 1, BID_AMOUNT_MAX, -1},
+        {"invoice", CONTACTS_F_TEXT, false, BID_SHORT_MAX, NULL, 0, 0, -1},
+        {"date", CONTACTS_F_DATE, false, 10, NULL, 0, 0, -1},
+    },
+    {
+        {"milestone", CONTACTS_F_INT, true, 0, NULL, 1, BID_MILESTONES_MAX, -1},
+        {"amount", CONTACTS_F_MONEY, true, 0, NULL, 1, BID_AMOUNT_MAX, -1},
+        {"invoice", CONTACTS_F_TEXT, true, BID_SHORT_MAX, NULL, 0, 0, -1},
+        {"date", CONTACTS_F_DATE, false, 10, NULL, 0, 0, -1},
+    },
+};
+
+/*  Validate, find the contract and the milestone. */
+static int s_money_cmd (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
+                        bool invoicing, contacts_value_t *vals, size_t *nvals,
+                        const bid_milestone_t **m)
+{
+    int rc = contacts_check_fields (d, cmd, s_money_fields[invoicing], 4, NULL, false, vals, nvals);
+    if (rc)
+        return rc;
+    *nvals = bid_present (vals, *nvals);
+    if (!c->exists)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contract");
+    int64_t no = vals[0].i;
+    if (no > (int64_t) c->nmilestones)
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "milestone",
+                                    "contract %s has no milestone %lld", c->id, (long long) no);
+    *m = &c->milestones[no - 1];
+    return 0;
+}
+
+static const bid_invoice_t *s_invoice (const bid_contract_t *c, const contacts_value_t *v)
+{
+    for (size_t i = 0; v && i < c->ninvoices; i++)
+        if (bid_eq (c->invoices[i].no, v->s, v->n))
+            return &c->invoices[i];
+    return NULL;
+}
+
+/*  The date of a collection command: its "date", else today ("" if
+    neither). */
+static void s_date_of (const contacts_value_t *vals, size_t n, const bid_facts_t *facts,
+                       char out[11])
+{
+    const contacts_value_t *v = bid_val (vals, n, "date");
+    out[0] = 0;
+    if (v)
+        snprintf (out, 11, "%.*s", (int) v->n, v->s);
+    else if (facts && facts->today)
+        snprintf (out, 11, "%s", facts->today);
+}
+
+int bid_contract_invoice (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
+                          const bid_facts_t *facts)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    const bid_milestone_t *m;
+    int rc = s_money_cmd (d, c, cmd, true, vals, &nvals, &m);
+    if (rc)
+        return rc;
+    const contacts_value_t *inv = bid_val (vals, nvals, "invoice");
+    if (s_invoice (c, inv))
+        return dbk_decision_reject (d, DBK_EDUPLICATE, "invoice", "invoice %.*s exists already",
+                                    (int) inv->n, inv->s);
+    char date[11];
+    s_date_of (vals, nvals, facts, date);
+    if (!strcmp (m->kind, "retention") && m->due && (!*date || strcmp (date, m->due) < 0))
+        return dbk_decision_reject (d, DBK_EREJECTED, "milestone",
+                                    "retention is held until the warranty ends on %s", m->due);
+    int64_t left = m->amount - m->invoiced;
+    if (vals[1].i > left)
+        return dbk_decision_reject (d, DBK_EREJECTED, "amount",
+                                    "only %lld is left to invoice on milestone %u (%s) of %lld",
+                                    (long long) left, m->no, m->kind, (long long) m->amount);
+    if (c->ninvoices >= BID_INVOICES_MAX)
+        return dbk_decision_reject (d, DBK_EREJECTED, "invoice",
+                                    "contract %s holds %d invoices, the most it can", c->id,
+                                    BID_INVOICES_MAX);
+    dbk_wr_t *w = bid_begin (d, "contract", c->id, "contract.invoiced", 3 + (*date != 0), facts);
+    bid_write_vals (w, vals, 3);
+    if (*date)
+        dbk_wr_kv_cstr (w, "date", date);
+    return 0;
+}
+
+int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
+                          const bid_facts_t *facts)
+{
+    contacts_value_t vals[CONTACTS_MAX_FIELDS];
+    size_t nvals;
+    const bid_milestone_t *m;
+    int rc = s_money_cmd (d, c, cmd, false, vals, &nvals, &m);
+    if (rc)
+        return rc;
+    const contacts_value_t *iv = bid_val (vals, nvals, "invoice");
+    const bid_invoice_t *inv = s_invoice (c, iv);
+    if (iv && (!inv || inv->milestone != m->no))
+        return dbk_decision_reject (d, DBK_ENOTFOUND, "invoice", "milestone %u has no invoice %.*s",
+                                    m->no, (int) iv->n, iv->s);
+    int64_t left = m->amount - m->paid;
+    if (vals[1].i > left)
+        return dbk_decision_reject (d, DBK_EREJECTED, "amount",
+                                    "only %lld is left to collect on milestone %u (%s) of %lld",
+                                    (long long) left, m->no, m->kind, (long long) m->amount);
+    char date[11];
+    s_date_of (vals, nvals, facts, date);
+    dbk_wr_t *w = bid_begin (d, "contract", c->id, "contract.payment_received",
+                             2 + !!iv + (*date != 0), facts);
+    bid_write_vals (w, vals, 2 + !!iv);
+    if (*date)
+        dbk_wr_kv_cstr (w, "date", date);
+    return 0;
+}
+
+/*  ---- evolve ---- */
+
+#define S_GET(k) dbk_obj_get (data, (k))
+
+static int s_signed (bid_contract_t *c, const dbk_obj_t *data)
+{
+    const dbk_obj_t *arr = S_GET ("milestones");
+    if (c->exists || !S_GET ("amount") || !S_GET ("currency") ||
+        dbk_obj_type (arr) != DBK_T_ARRAY || dbk_obj_len (arr) > BID_MILESTONES_MAX)
+        return DBK_EMALFORMED;
+    int rc = bid_ev_req (&c->id, data, "id");
+    if (!rc)
+        rc = contacts_apply_fields (c, s_sign_fields, S_NSIGN, data);
+    for (size_t i = 0; !rc && i < dbk_obj_len (arr); i++) {
+        const dbk_obj_t *o = dbk_obj_at (arr, i);
+        bid_milestone_t *m = &c->milestones[c->nmilestones++];
+        memset (m, 0, sizeof *m);
+        m->no = (unsigned) c->nmilestones;
+        rc = bid_ev_req (&m->kind, o, "kind");
+        if (!rc)
+            rc = bid_ev_i64 (&m->amount, o, "amount");
+        if (!rc)
+            rc = bid_ev_opt (&m->due, o, "due");
+    }
+    if (!rc)
+        c->exists = true;
+    return rc;
+}
+
+static int s_money (bid_contract_t *c, bool invoiced, const dbk_obj_t *data)
+{
+    unsigned no;
+    int64_t amount;
+    if (bid_ev_uint (&no, data, "milestone") || no < 1 || no > c->nmilestones ||
+        bid_ev_i64 (&amount, data, "amount"))
+        return DBK_EMALFORMED;
+    bid_milestone_t *m = &c->milestones[no - 1];
+    if (!invoiced) {
+        m->paid += amount;
+        c->paid += amount;
+        c->npayments++;
+        return 0;
+    }
+    if (c->ninvoices >= BID_INVOICES_MAX)
+        return DBK_EMALFORMED;
+    bid_invoice_t *inv = &c->invoices[c->ninvoices++];
+    memset (inv, 0, sizeof *inv);
+    inv->milestone = no;
+    inv->amount = amount;
+    int rc = bid_ev_req (&inv->no, data, "invoice");
+    if (!rc)
+        rc = bid_ev_opt (&inv->date, data, S_GET ("date") ? "date" : "on");
+    m->invoiced += amount;
+    c->invoiced += amount;
+    return rc;
+}
+
+int bid_contract_evolve (bid_contract_t *c, const char *type, const dbk_obj_t *data)
+{
+    if (!type || strncmp (type, "contract.", 9))
+        return 0;
+    static const char *const known[] = {"signed", "invoiced", "payment_received", NULL};
+    int k = bid_index (known, type + 9, strlen (type + 9));
+    if (k < 0)
+        return 0;
+    if (!data || dbk_obj_type (data) != DBK_T_MAP || (k > 0 && !c->exists))
+        return DBK_EMALFORMED;
+    int rc = k == 0 ? s_signed (c, data) : s_money (c, k == 1, data);
+    if (!rc && S_GET ("on") && dbk_obj_type (S_GET ("on")) == DBK_T_STR)
+        rc = contacts_set_str (&c->touched, S_GET ("on"));
+    return rc;
+}
+
+/*  ---- receivables ---- */
+
+int bid_receivables (const bid_contract_t *c, const char *as_of, bid_receivables_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (!as_of || !contacts_date_valid (as_of, strlen (as_of), false))
+        return DBK_EINVAL;
+    out->amount = c->amount;
+    out->invoiced = c->invoiced;
+    out->paid = c->paid;
+    out->outstanding = c->amount - c->paid;
+    for (size_t i = 0; i < c->nmilestones; i++) {
+        const bid_milestone_t *m = &c->milestones[i];
+        bid_rcv_line_t *l = &out->lines[out->nlines++];
+        l->no = m->no;
+        l->unpaid = m->amount - m->paid;
+        l->uninvoiced = m->amount - m->invoiced;
+        int32_t late = m->due ? bid_days_between (m->due, as_of) : INT32_MIN;
+        bool retention = !strcmp (m->kind, "retention");
+        if (l->unpaid <= 0)
+            l->status = BID_RCV_SETTLED;
+        else if (late == INT32_MIN || late < 0) {
+            l->status = retention ? BID_RCV_RETAINED : BID_RCV_UPCOMING;
+            if (retention)
+                out->retention_held += l->unpaid;
+            else
+                out->upcoming += l->unpaid;
+        } else if (late <= c->payment_days) {
+            l->status = BID_RCV_DUE;
+            out->receivable += l->unpaid;
+        } else {
+            l->status = BID_RCV_OVERDUE;
+            l->days_overdue = late - c->payment_days;
+            out->receivable += l->unpaid;
+            out->overdue += l->unpaid;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,69 @@
+/*  bid_internal.h - internal to the bidding deciders: the helpers every
+    decider shares (configuration, event headers, references, values).
+    Field validation is the contacts service's (contacts_fields.h), so
+    every service validates text, dates, enums and money the same way.
+*/
+#ifndef BID_INTERNAL_H
+#define BID_INTERNAL_H
+
+#include "bidding_decider.h"
+#include "contacts_fields.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*  Tender fields of tender.opened (offsets into bid_tender_t); the last
+    BID_DATES are the key dates in bid_date_keys order. */
+extern const contacts_field_t bid_open_fields[];
+extern const size_t bid_nopen_fields;
+
+/*  The configuration in force. */
+const bid_config_t *bid_cfg (const bid_facts_t *facts);
+
+/*  Start an event on <category>-<id>: a map of n + 1 + (today set) keys
+    with "id" and "on" written; the caller writes n more pairs. */
+dbk_wr_t *bid_begin (dbk_decision_t *d, const char *category, const char *id, const char *type,
+                     size_t n, const bid_facts_t *facts);
+
+/*  A reference through the shell's lookups ([s, s+n)). */
+bid_ref_t bid_ref (const bid_facts_t *facts, bid_ref_t (*fn) (void *, const char *), const char *s,
+                   size_t n);
+
+/*  Does the NUL-terminated c equal [s, s+n)? (NULL c: no) */
+bool bid_eq (const char *c, const char *s, size_t n);
+
+/*  Drop cleared values (an empty optional field is an absent one). */
+size_t bid_present (contacts_value_t *vals, size_t n);
+
+/*  Write each value as key / value. */
+void bid_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n);
+
+/*  The value of `key` among vals, or NULL. */
+const contacts_value_t *bid_val (const contacts_value_t *vals, size_t n, const char *key);
+
+/*  Index of [s, s+n) in a NULL-terminated list, or -1. */
+int bid_index (const char *const *list, const char *s, size_t n);
+
+/*  Write "date": the value of `key` among vals, else today; returns
+    whether a pair was written (count it with bid_has_date first). */
+bool bid_has_date (const contacts_value_t *vals, size_t n, const char *key,
+                   const bid_facts_t *facts);
+void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const char *key,
+                     const bid_facts_t *facts);
+
+/*  ENOTFOUND "id" unless t exists; EREJECTED "id" once awarded. */
+int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t);
+
+/*  Can the tender move to step `target` (a config step index)? 0, or
+    EREJECTED on `field` naming the current step and the next allowed. */
+int bid_step_check (dbk_decision_t *d, const bid_tender_t *t, const bid_config_t *cfg, int target,
+                    const char *field);
+
+/*  Evolve helpers: a required str into *dst (owned copy), an optional
+    one (absent: left alone), an int64, an unsigned. */
+int bid_ev_req (char **dst, const dbk_obj_t *data, const char *key);
+int bid_ev_opt (char **dst, const dbk_obj_t *data, const char *key);
+int bid_ev_i64 (int64_t *dst, const dbk_obj_t *data, const char *key);
+int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key);
+
+#endif

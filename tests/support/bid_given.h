@@ -1,0 +1,324 @@
+/*  bid_given.h - the Given-When-Then fixture shared by the suites of the
+    bidding deciders (test_bidding_decider.c, test_bidding_rules.c): one
+    decision, a tender, a quote and a contract under test, a fake
+    projection of opportunities, accounts and tenders behind the lookups,
+    and a pool of parsed documents freed at the end of each test.
+    Header-only (static inline) because the Makefile links
+    tests/support/testlib.c only.
+*/
+#ifndef BID_GIVEN_H
+#define BID_GIVEN_H
+
+#include "bidding_decider.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_json.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_POOL 1024
+static dbk_doc_t *s_docs[S_POOL];
+static size_t s_ndocs;
+static dbk_decision_t *d;
+static bid_tender_t ten;   /* tender t1 under test   */
+static bid_quote_t quo;    /* quote q1 under test    */
+static bid_contract_t con; /* contract c1 under test */
+
+/*  ---- the shell's projection: opportunities o1, o2 open, o9 closed;
+    accounts a1, a2; tenders t1, t2 open, t9 awarded ---- */
+
+static inline bid_ref_t s_opportunity (void *ctx, const char *id)
+{
+    (void) ctx;
+    return !strcmp (id, "o1") || !strcmp (id, "o2") ? BID_REF_ACTIVE
+           : !strcmp (id, "o9")                     ? BID_REF_CLOSED
+                                                    : BID_REF_MISSING;
+}
+
+static inline bid_ref_t s_account (void *ctx, const char *id)
+{
+    (void) ctx;
+    return !strcmp (id, "a1") || !strcmp (id, "a2") ? BID_REF_ACTIVE : BID_REF_MISSING;
+}
+
+static inline bid_ref_t s_tender (void *ctx, const char *id)
+{
+    (void) ctx;
+    return !strcmp (id, "t1") || !strcmp (id, "t2") ? BID_REF_ACTIVE
+           : !strcmp (id, "t9")                     ? BID_REF_CLOSED
+                                                    : BID_REF_MISSING;
+}
+
+static const bid_lookup_t s_lookup = {s_opportunity, s_account, s_tender, NULL};
+
+/*  The facts of most commands: today 2026-03-01, wang acts with the
+    salesperson's authority (level 0), default configuration. Tests
+    change them. */
+static bid_facts_t facts;
+
+static inline void s_setup (void)
+{
+    d = dbk_decision_new ();
+    cr_assert_not_null (d);
+    bid_tender_init (&ten);
+    bid_quote_init (&quo);
+    bid_contract_init (&con);
+    facts = (bid_facts_t){"2026-03-01", "wang", 0, &s_lookup, NULL};
+}
+
+static inline void s_teardown (void)
+{
+    for (size_t i = 0; i < s_ndocs; i++)
+        dbk_doc_destroy (&s_docs[i]);
+    s_ndocs = 0;
+    dbk_decision_destroy (&d);
+    bid_tender_reset (&ten);
+    bid_quote_reset (&quo);
+    bid_contract_reset (&con);
+}
+
+static inline const dbk_obj_t *s_keep (const void *data, size_t len)
+{
+    cr_assert_lt (s_ndocs, S_POOL);
+    int rc = dbk_doc_parse (data, len, &s_docs[s_ndocs]);
+    cr_assert_eq (rc, 0, "%s", dbk_strerror (rc));
+    return dbk_doc_root (s_docs[s_ndocs++]);
+}
+
+/*  A command's fields (or an event's payload) from JSON; valid until the
+    test ends. */
+static inline const dbk_obj_t *cmd (const char *json)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    char err[200];
+    cr_assert_eq (dbk_json_to_mp (json, strlen (json), w, err, sizeof err), 0, "%s: %s", err, json);
+    const dbk_obj_t *o = s_keep (dbk_wr_data (w), dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    return o;
+}
+
+/*  Payload of decided event i; valid until the test ends. */
+static inline const dbk_obj_t *payload (size_t i)
+{
+    const void *data;
+    size_t len;
+    cr_assert_lt (i, dbk_decision_count (d));
+    dbk_decision_data (d, i, &data, &len);
+    return s_keep (data, len);
+}
+
+/*  Fold every decided event into the state of its stream's category. */
+static inline void fold (void)
+{
+    for (size_t i = 0; i < dbk_decision_count (d); i++) {
+        const char *stream = dbk_decision_stream (d, i);
+        const char *type = dbk_decision_type (d, i);
+        int rc = !strncmp (stream, "tender-", 7)  ? bid_tender_evolve (&ten, type, payload (i))
+                 : !strncmp (stream, "quote-", 6) ? bid_quote_evolve (&quo, type, payload (i))
+                                                  : bid_contract_evolve (&con, type, payload (i));
+        cr_assert_eq (rc, 0, "%s: %s", type, dbk_strerror (rc));
+    }
+}
+
+static inline void then_accepted (size_t events)
+{
+    cr_assert_not (dbk_decision_rejected (d), "rejected: %s (%s)", dbk_decision_message (d),
+                   dbk_decision_field (d) ? dbk_decision_field (d) : "-");
+    cr_assert_eq (dbk_decision_count (d), events, "%zu events", dbk_decision_count (d));
+}
+
+static inline void then_rejected (int code, const char *field)
+{
+    cr_assert (dbk_decision_rejected (d), "accepted, expected %s on %s", dbk_strerror (code),
+               field ? field : "-");
+    cr_assert_eq (dbk_decision_code (d), code, "%s: %s (%s)", dbk_strerror (dbk_decision_code (d)),
+                  dbk_decision_message (d), dbk_decision_field (d) ? dbk_decision_field (d) : "-");
+    if (field)
+        cr_assert_str_eq (dbk_decision_field (d) ? dbk_decision_field (d) : "", field, "%s",
+                          dbk_decision_message (d));
+    cr_assert_eq (dbk_decision_count (d), 0, "a rejection decides no events");
+    cr_assert_gt (strlen (dbk_decision_message (d)), 10, "a sentence for the user");
+}
+
+static inline void then_message_mentions (const char *s)
+{
+    cr_assert (strstr (dbk_decision_message (d), s), "'%s' not in: %s", s,
+               dbk_decision_message (d));
+}
+
+static inline void then_event (size_t i, const char *stream, const char *type)
+{
+    cr_assert_str_eq (dbk_decision_stream (d, i), stream);
+    cr_assert_str_eq (dbk_decision_type (d, i), type);
+}
+
+static inline bool has_str (const dbk_obj_t *o, const char *key, const char *want)
+{
+    return dbk_obj_str_eq (dbk_obj_get (o, key), want);
+}
+
+static inline bool has_int (const dbk_obj_t *o, const char *key, int64_t want)
+{
+    int64_t v;
+    return dbk_obj_i64 (dbk_obj_get (o, key), &v) == 0 && v == want;
+}
+
+/*  Run a decider that must accept, fold its events, and empty the
+    decision: the "Given" of a test. */
+#define GIVEN(call)                                                                                \
+    do {                                                                                           \
+        int given_rc_ = (call);                                                                    \
+        cr_assert_eq (given_rc_, 0, "given %s: %s", #call, dbk_decision_message (d));              \
+        fold ();                                                                                   \
+        dbk_decision_reset (d);                                                                    \
+    } while (0)
+
+/*  Reset the decision between two "When"s of one test. */
+#define AGAIN() dbk_decision_reset (d)
+
+/*  An event folded straight into a state (for states deciders would take
+    long to reach, and for evolve's own tests). */
+static inline int tender_event (const char *type, const char *json)
+{
+    return bid_tender_evolve (&ten, type, cmd (json));
+}
+
+#define S_TENDER_JSON                                                                              \
+    "{\"opportunity_id\":\"o1\",\"number\":\"SH-2026-0042\",\"issuer\":\"上海招标公司\","    \
+    "\"type\":\"public\",\"currency\":\"CNY\",\"title\":\"浦东医院照明\","                   \
+    "\"account_id\":\"a1\",\"bond_required\":5000000,"                                             \
+    "\"clarification_deadline\":\"2026-03-15\",\"submission_deadline\":\"2026-04-01\","            \
+    "\"opening_date\":\"2026-04-01\"}"
+
+/*  Given: tender t1 opened for o1 (one envelope, bond 50 000.00 CNY). */
+static inline void given_tender (void)
+{
+    GIVEN (bid_tender_open (d, &ten, "t1", cmd (S_TENDER_JSON), &facts));
+}
+
+/*  Given: tender t1 opened with two envelopes and no bond. */
+static inline void given_two_envelope_tender (void)
+{
+    GIVEN (bid_tender_open (d, &ten, "t1",
+                            cmd ("{\"opportunity_id\":\"o1\",\"number\":\"N2\",\"issuer\":\"X\","
+                                 "\"type\":\"invited\",\"currency\":\"CNY\",\"envelopes\":2}"),
+                            &facts));
+}
+
+static inline void given_step (const char *step)
+{
+    char json[100];
+    snprintf (json, sizeof json, "{\"step\":\"%s\"}", step);
+    GIVEN (bid_tender_step_advance (d, &ten, cmd (json), &facts));
+}
+
+static inline void given_part (const char *part, const char *status)
+{
+    char json[200];
+    snprintf (json, sizeof json, "{\"part\":\"%s\",\"owner\":\"li\",\"due\":\"2026-03-20\"}", part);
+    GIVEN (bid_tender_part_set (d, &ten, cmd (json), &facts));
+    snprintf (json, sizeof json, "{\"part\":\"%s\",\"status\":\"%s\"}", part, status);
+    if (strcmp (status, "not_started"))
+        GIVEN (bid_tender_part_status (d, &ten, cmd (json), &facts));
+}
+
+static inline void given_parts_ready (void)
+{
+    given_part ("commercial", "ready");
+    given_part ("technical", "ready");
+    given_part ("price", "ready");
+}
+
+static inline void given_decided (const char *decision)
+{
+    char json[200];
+    snprintf (json, sizeof json, "{\"decision\":\"%s\",\"reason\":\"we are specified\"}", decision);
+    GIVEN (bid_tender_decide_bid (d, &ten, cmd (json), &facts));
+}
+
+static inline void given_bond (void)
+{
+    GIVEN (bid_tender_bond_issue (d, &ten, cmd ("{\"amount\":5000000,\"form\":\"guarantee\"}"),
+                                  &facts));
+}
+
+/*  Given: quote q1 for t1 in CNY. */
+static inline void given_quote (void)
+{
+    GIVEN (bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t1\",\"currency\":\"CNY\"}"),
+                             &facts));
+}
+
+/*  Given: a line on q1. */
+static inline void given_line (const char *json)
+{
+    GIVEN (bid_quote_line_add (d, &quo, cmd (json), &facts));
+}
+
+/*  100 LED panels listed at 1 000.00, 5% off, cost 600.00 each. */
+#define S_LINE                                                                                     \
+    "{\"product_code\":\"LED-600\",\"description\":\"LED panel 600x600\",\"quantity\":100,"        \
+    "\"list_price\":100000,\"discount_bp\":500,\"cost_price\":60000}"
+
+/*  Given: q1 with S_LINE, submitted and approved by wang (5% is within
+    a salesperson's limit). */
+static inline void given_quote_approved (void)
+{
+    given_quote ();
+    given_line (S_LINE);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    GIVEN (bid_quote_approve (d, &quo, cmd ("{}"), &facts));
+}
+
+/*  Given: t1 with every precondition of a submission met. */
+static inline void given_ready_to_submit (void)
+{
+    given_tender ();
+    given_step ("documents_issued");
+    given_decided ("bid");
+    given_parts_ready ();
+    given_bond ();
+    given_quote_approved ();
+}
+
+static inline void given_submitted (void)
+{
+    given_ready_to_submit ();
+    GIVEN (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts));
+}
+
+#define S_BIDDERS                                                                                  \
+    "[{\"bidder\":\"Philips\",\"price\":9200000,\"rank\":1},"                                      \
+    "{\"bidder\":\"us\",\"price\":9500000,\"rank\":2,\"us\":true},"                                \
+    "{\"bidder\":\"Opple\",\"price\":9900000,\"rank\":3}]"
+
+static inline void given_opened (void)
+{
+    given_submitted ();
+    GIVEN (bid_tender_opening_record (d, &ten, cmd ("{\"bidders\":" S_BIDDERS "}"), &facts));
+}
+
+/*  Contract c1: 1 000 000.00 CNY in four milestones: advance 30% due
+    2026-04-01, delivery 40% due 2026-06-01, acceptance 25% due
+    2026-07-01, retention 5% held until the warranty ends 2028-07-01;
+    30 days to pay. */
+#define S_CONTRACT_JSON                                                                            \
+    "{\"number\":\"HT-2026-7\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","                     \
+    "\"seller\":\"光明照明有限公司\",\"scope\":\"supply and install 2 000 LED panels\","   \
+    "\"amount\":100000000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","                      \
+    "\"tender_id\":\"t1\",\"delivery_date\":\"2026-06-01\",\"warranty_end\":\"2028-07-01\","       \
+    "\"penalties\":\"0.05% of the amount per day late, at most 5%\",\"payment_days\":30,"          \
+    "\"milestones\":[{\"kind\":\"advance\",\"amount\":30000000,\"due\":\"2026-04-01\"},"           \
+    "{\"kind\":\"delivery\",\"amount\":40000000,\"due\":\"2026-06-01\"},"                          \
+    "{\"kind\":\"acceptance\",\"amount\":25000000,\"due\":\"2026-07-01\"},"                        \
+    "{\"kind\":\"retention\",\"amount\":5000000}]}"
+
+static inline void given_contract (void)
+{
+    GIVEN (bid_contract_sign (d, &con, "c1", cmd (S_CONTRACT_JSON), &facts));
+}
+
+#endif

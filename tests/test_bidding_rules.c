@@ -1,0 +1,820 @@
+/*  test_bidding_rules.c - the bidding service's quote and contract rules
+    (services/bidding/bidding_decider.h) as specifications,
+    Given-When-Then: quotes, their figures and their pricing approval
+    (报价——定价流程); contracts (合同的几个要素), invoices and payments
+    against milestones, receivables as of a date; the evolve of quotes
+    and contracts, and the date helper. The tender's rules are in
+    test_bidding_decider.c.
+*/
+#include "support/bid_given.h"
+
+TestSuite (quote, .init = s_setup, .fini = s_teardown);
+TestSuite (lines, .init = s_setup, .fini = s_teardown);
+TestSuite (approval, .init = s_setup, .fini = s_teardown);
+TestSuite (contract, .init = s_setup, .fini = s_teardown);
+TestSuite (collection, .init = s_setup, .fini = s_teardown);
+TestSuite (receivables, .init = s_setup, .fini = s_teardown);
+
+/*  ======================= quotes ======================= */
+
+Test (quote, a_quote_is_created_for_a_tender)
+{
+    bid_quote_create (d, &quo, "q1",
+                      cmd ("{\"tender_id\":\"t1\",\"currency\":\"CNY\",\"title\":\"LED\"}"),
+                      &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.created");
+    cr_assert (has_str (payload (0), "tender_id", "t1"));
+    cr_assert (has_str (payload (0), "currency", "CNY"));
+    cr_assert (has_str (payload (0), "title", "LED"));
+    cr_assert (has_str (payload (0), "on", "2026-03-01"));
+    fold ();
+    cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+    cr_assert_str_eq (quo.tender_id, "t1");
+    cr_assert_eq (quo.revision, 0);
+}
+
+Test (quote, the_tender_must_be_known_and_not_awarded)
+{
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t7\",\"currency\":\"CNY\"}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "tender_id");
+    AGAIN ();
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t9\",\"currency\":\"CNY\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "tender_id");
+    AGAIN ();
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t1\"}"), &facts);
+    then_rejected (DBK_EINVAL, "currency");
+    AGAIN ();
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t1\",\"currency\":\"rmb\"}"), &facts);
+    then_rejected (DBK_EINVAL, "currency");
+    AGAIN ();
+    bid_quote_create (d, &quo, "", cmd ("{\"tender_id\":\"t1\",\"currency\":\"CNY\"}"), &facts);
+    then_rejected (DBK_EINVAL, "id");
+}
+
+Test (quote, a_quote_is_created_once)
+{
+    given_quote ();
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t1\",\"currency\":\"CNY\"}"), &facts);
+    then_rejected (DBK_EDUPLICATE, "id");
+}
+
+/*  ======================= lines and figures ======================= */
+
+Test (lines, a_line_gets_a_number_its_unit_price_and_a_new_revision)
+{
+    given_quote ();
+    bid_quote_line_add (d, &quo, cmd (S_LINE), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.line_added");
+    const dbk_obj_t *p = payload (0);
+    cr_assert (has_int (p, "line", 1));
+    cr_assert (has_str (p, "product_code", "LED-600"));
+    cr_assert (has_str (p, "description", "LED panel 600x600"));
+    cr_assert (has_int (p, "quantity", 100));
+    cr_assert (has_int (p, "list_price", 100000));
+    cr_assert (has_int (p, "discount_bp", 500));
+    cr_assert (has_int (p, "unit_price", 95000));
+    cr_assert (has_int (p, "cost_price", 60000));
+    cr_assert (has_int (p, "revision", 1));
+    fold ();
+    AGAIN ();
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":3,\"list_price\":999}");
+    cr_assert_eq (quo.nlines, 2);
+    cr_assert_eq (quo.lines[1].no, 2);
+    cr_assert_eq (quo.lines[1].discount_bp, 0, "no discount by default");
+    cr_assert_eq (quo.lines[1].unit_price, 999);
+    cr_assert_not (quo.lines[1].has_cost);
+    cr_assert_eq (quo.revision, 2);
+}
+
+Test (lines, the_unit_price_rounds_the_discount_half_up_and_never_overflows)
+{
+    cr_assert_eq (bid_unit_price (999, 1250), 874, "999 - 124.875 -> 999 - 125");
+    cr_assert_eq (bid_unit_price (1000, 1250), 875);
+    cr_assert_eq (bid_unit_price (100, 0), 100);
+    cr_assert_eq (bid_unit_price (100, BID_BP_FULL), 0);
+    cr_assert_eq (bid_unit_price (BID_AMOUNT_MAX, 3333), BID_AMOUNT_MAX - 333300000000000LL);
+    cr_assert_eq (bid_unit_price (BID_AMOUNT_MAX - 1, 1), BID_AMOUNT_MAX - 1 - 100000000000LL);
+}
+
+Test (lines, each_field_is_checked)
+{
+    given_quote ();
+    const char *bad[] = {
+        "{\"quantity\":1,\"list_price\":1}",
+        "{\"product_code\":\"P\",\"quantity\":0,\"list_price\":1}",
+        "{\"product_code\":\"P\",\"quantity\":1.5,\"list_price\":1}",
+        "{\"product_code\":\"P\",\"quantity\":1,\"list_price\":-1}",
+        "{\"product_code\":\"P\",\"quantity\":1,\"list_price\":1,\"discount_bp\":10001}",
+        "{\"product_code\":\"P\",\"quantity\":1,\"list_price\":1,\"cost_price\":-5}",
+        "{\"product_code\":\"P\",\"quantity\":1,\"list_price\":1,\"discount\":\"5%\"}",
+    };
+    const char *field[] = {"product_code", "quantity",   "quantity", "list_price",
+                           "discount_bp",  "cost_price", "discount"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        AGAIN ();
+        bid_quote_line_add (d, &quo, cmd (bad[i]), &facts);
+        then_rejected (DBK_EINVAL, field[i]);
+    }
+    AGAIN ();
+    bid_quote_reset (&quo);
+    bid_quote_line_add (d, &quo, cmd (S_LINE), &facts);
+    then_rejected (DBK_ENOTFOUND, "id");
+}
+
+Test (lines, amounts_stay_within_the_limit)
+{
+    given_quote ();
+    bid_quote_line_add (d, &quo,
+                        cmd ("{\"product_code\":\"P\",\"quantity\":1000000000,"
+                             "\"list_price\":1000000000}"),
+                        &facts);
+    then_rejected (DBK_EINVAL, "quantity");
+    AGAIN ();
+    bid_quote_line_add (d, &quo,
+                        cmd ("{\"product_code\":\"P\",\"quantity\":1000000000,"
+                             "\"list_price\":1000,\"cost_price\":1000000000}"),
+                        &facts);
+    then_rejected (DBK_EINVAL, "cost_price");
+    AGAIN ();
+    given_line ("{\"product_code\":\"P\",\"quantity\":1,\"list_price\":900000000000000}");
+    bid_quote_line_add (d, &quo,
+                        cmd ("{\"product_code\":\"Q\",\"quantity\":1,"
+                             "\"list_price\":200000000000000}"),
+                        &facts);
+    then_rejected (DBK_EINVAL, "quantity");
+    then_message_mentions ("list total");
+}
+
+Test (lines, totals_discount_and_margin_are_computed)
+{
+    given_quote ();
+    given_line (S_LINE); /* 100 x 1000.00, 5% -> 95 000.00, cost 60 000.00 */
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":50,\"list_price\":20000,"
+                "\"discount_bp\":1500,\"cost_price\":12000}"); /* 50 x 170.00 = 8 500.00 */
+    bid_totals_t t;
+    bid_quote_totals (&quo, &t);
+    cr_assert_eq (t.list_total, 10000000 + 1000000);
+    cr_assert_eq (t.total, 9500000 + 850000);
+    cr_assert (t.cost_known);
+    cr_assert_eq (t.cost_total, 6000000 + 600000);
+    cr_assert_eq (t.margin, 10350000 - 6600000);
+    cr_assert_eq (t.margin_bp, 3623, "3 750 000 / 10 350 000 = 36.23%%");
+    cr_assert_eq (t.discount_bp, 591, "650 000 / 11 000 000 = 5.91%%");
+    cr_assert_eq (t.max_discount_bp, 1500);
+}
+
+Test (lines, the_margin_is_unknown_while_a_line_has_no_cost)
+{
+    given_quote ();
+    given_line (S_LINE);
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100}");
+    bid_totals_t t;
+    bid_quote_totals (&quo, &t);
+    cr_assert_not (t.cost_known);
+    cr_assert_eq (t.margin, 0);
+    cr_assert_eq (t.margin_bp, 0);
+    bid_quote_reset (&quo);
+    bid_quote_totals (&quo, &t);
+    cr_assert_not (t.cost_known, "an empty quote has no margin");
+    cr_assert_eq (t.total, 0);
+}
+
+Test (lines, a_line_is_replaced_and_an_identical_one_changes_nothing)
+{
+    given_quote ();
+    given_line (S_LINE);
+    bid_quote_line_change (d, &quo,
+                           cmd ("{\"line\":1,\"product_code\":\"LED-600\",\"description\":\"LED "
+                                "panel 600x600\",\"quantity\":100,\"list_price\":100000,"
+                                "\"discount_bp\":500,\"cost_price\":60000}"),
+                           &facts);
+    then_accepted (0);
+    bid_quote_line_change (d, &quo,
+                           cmd ("{\"line\":1,\"product_code\":\"LED-600\",\"quantity\":120,"
+                                "\"list_price\":100000,\"discount_bp\":800}"),
+                           &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.line_changed");
+    cr_assert (has_int (payload (0), "line", 1));
+    cr_assert (has_int (payload (0), "unit_price", 92000));
+    cr_assert (has_int (payload (0), "revision", 2));
+    fold ();
+    cr_assert_eq (quo.lines[0].quantity, 120);
+    cr_assert_null (quo.lines[0].description, "replaced, so cleared");
+    cr_assert_not (quo.lines[0].has_cost);
+    AGAIN ();
+    bid_quote_line_change (d, &quo,
+                           cmd ("{\"line\":7,\"product_code\":\"X\",\"quantity\":1,"
+                                "\"list_price\":1}"),
+                           &facts);
+    then_rejected (DBK_ENOTFOUND, "line");
+}
+
+Test (lines, a_line_is_removed_and_its_number_not_reused)
+{
+    given_quote ();
+    given_line (S_LINE);
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100}");
+    bid_quote_line_remove (d, &quo, cmd ("{\"line\":2}"), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.line_removed");
+    cr_assert (has_int (payload (0), "line", 2));
+    cr_assert (has_int (payload (0), "revision", 3));
+    fold ();
+    AGAIN ();
+    cr_assert_eq (quo.nlines, 1);
+    bid_quote_line_remove (d, &quo, cmd ("{\"line\":2}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "line");
+    AGAIN ();
+    bid_quote_line_add (d, &quo, cmd (S_LINE), &facts);
+    cr_assert (has_int (payload (0), "line", 3));
+}
+
+/*  ======================= pricing approval ======================= */
+
+static void s_submit_with_discount (int bp)
+{
+    char json[200];
+    given_quote ();
+    snprintf (json, sizeof json,
+              "{\"product_code\":\"P\",\"quantity\":10,\"list_price\":10000,\"discount_bp\":%d}",
+              bp);
+    given_line (json);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{\"note\":\"hospital reference\"}"), &facts));
+}
+
+Test (approval, submitting_names_the_level_the_deepest_discount_needs)
+{
+    given_quote ();
+    given_line (S_LINE);
+    bid_quote_submit (d, &quo, cmd ("{\"note\":\"please\"}"), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.submitted");
+    cr_assert (has_int (payload (0), "revision", 1));
+    cr_assert (has_int (payload (0), "total", 9500000));
+    cr_assert (has_int (payload (0), "max_discount_bp", 500));
+    cr_assert (has_str (payload (0), "required_level", "salesperson"));
+    cr_assert (has_str (payload (0), "note", "please"));
+    fold ();
+    cr_assert_eq (quo.status, BID_QUOTE_SUBMITTED);
+}
+
+Test (approval, default_levels_are_10_and_20_percent)
+{
+    cr_assert_eq (bid_required_level (NULL, 0), 0);
+    cr_assert_eq (bid_required_level (NULL, 1000), 0, "up to 10%%: the salesperson");
+    cr_assert_eq (bid_required_level (NULL, 1001), 1);
+    cr_assert_eq (bid_required_level (NULL, 2000), 1, "up to 20%%: a manager");
+    cr_assert_eq (bid_required_level (NULL, 2001), 2, "beyond: a director");
+    cr_assert_eq (bid_required_level (NULL, BID_BP_FULL), 2);
+    cr_assert_str_eq (bid_default_levels[1].code, "manager");
+}
+
+Test (approval, a_salesperson_approves_within_their_limit)
+{
+    s_submit_with_discount (1000);
+    bid_quote_approve (d, &quo, cmd ("{\"note\":\"ok\"}"), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.approved");
+    cr_assert (has_str (payload (0), "approver", "wang"));
+    cr_assert (has_str (payload (0), "level", "salesperson"));
+    cr_assert (has_int (payload (0), "revision", 1));
+    cr_assert (has_str (payload (0), "note", "ok"));
+    fold ();
+    cr_assert_eq (quo.status, BID_QUOTE_APPROVED);
+    cr_assert_eq (quo.approved_revision, 1);
+    cr_assert_str_eq (quo.approver, "wang");
+}
+
+Test (approval, a_deeper_discount_needs_a_manager)
+{
+    s_submit_with_discount (1500);
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("15.00% needs the approval of a manager");
+    AGAIN ();
+    facts.actor = "zhou";
+    facts.authority = 1;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "approver", "zhou"));
+    cr_assert (has_str (payload (0), "level", "manager"));
+}
+
+Test (approval, beyond_the_managers_limit_a_director)
+{
+    s_submit_with_discount (2500);
+    facts.authority = 1;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("director");
+    AGAIN ();
+    facts.authority = 2;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "level", "director"));
+}
+
+Test (approval, no_approval_without_an_actor_or_any_authority)
+{
+    s_submit_with_discount (0);
+    facts.authority = -1;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("no approver");
+    AGAIN ();
+    facts.authority = 2;
+    facts.actor = NULL;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+}
+
+Test (approval, only_a_submitted_quote_gets_a_verdict)
+{
+    given_quote ();
+    given_line (S_LINE);
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    AGAIN ();
+    bid_quote_reject (d, &quo, cmd ("{\"reason\":\"r\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    AGAIN ();
+    bid_quote_reset (&quo);
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "id");
+}
+
+Test (approval, a_quote_without_lines_or_already_submitted_is_not_submitted)
+{
+    given_quote ();
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "lines");
+    AGAIN ();
+    given_line (S_LINE);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    then_message_mentions ("waiting");
+    AGAIN ();
+    GIVEN (bid_quote_approve (d, &quo, cmd ("{}"), &facts));
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    then_message_mentions ("approved already");
+}
+
+Test (approval, a_rejection_needs_a_reason_and_the_quote_can_be_reworked)
+{
+    s_submit_with_discount (1500);
+    facts.authority = 1;
+    facts.actor = "zhou";
+    bid_quote_reject (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EINVAL, "reason");
+    AGAIN ();
+    bid_quote_reject (d, &quo, cmd ("{\"reason\":\"margin too thin\"}"), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.rejected");
+    cr_assert (has_str (payload (0), "approver", "zhou"));
+    cr_assert (has_str (payload (0), "reason", "margin too thin"));
+    fold ();
+    cr_assert_eq (quo.status, BID_QUOTE_REJECTED);
+    cr_assert_str_eq (quo.verdict_note, "margin too thin");
+    AGAIN ();
+    facts.authority = 0;
+    GIVEN (bid_quote_line_change (d, &quo,
+                                  cmd ("{\"line\":1,\"product_code\":\"P\",\"quantity\":10,"
+                                       "\"list_price\":10000,\"discount_bp\":800}"),
+                                  &facts));
+    cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+}
+
+Test (approval, requested_changes_send_the_quote_back_to_draft)
+{
+    s_submit_with_discount (500);
+    bid_quote_request_changes (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EINVAL, "note");
+    AGAIN ();
+    bid_quote_request_changes (d, &quo, cmd ("{\"note\":\"add drivers\"}"), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.changes_requested");
+    cr_assert (has_str (payload (0), "approver", "wang"));
+    fold ();
+    cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+}
+
+Test (approval, a_quote_changed_after_approval_needs_approval_again)
+{
+    given_quote_approved ();
+    cr_assert_eq (quo.status, BID_QUOTE_APPROVED);
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100,"
+                "\"discount_bp\":1800}");
+    cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+    cr_assert_eq (quo.approved_revision, 1, "the old approval is history");
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    cr_assert_str_eq (quo.required_level, "manager");
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+}
+
+Test (approval, the_levels_are_configuration)
+{
+    static const bid_approval_level_t levels[] = {{"sales", 500}, {"ceo", BID_BP_FULL}};
+    bid_config_t cfg = bid_default_config;
+    cfg.levels = levels;
+    cfg.nlevels = 2;
+    facts.config = &cfg;
+    s_submit_with_discount (800);
+    cr_assert_str_eq (quo.required_level, "ceo");
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("ceo");
+    AGAIN ();
+    facts.authority = 5; /* beyond the table: the highest level */
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "level", "ceo"));
+}
+
+/*  ======================= contracts ======================= */
+
+Test (contract, a_signed_contract_records_its_terms_and_milestones)
+{
+    bid_contract_sign (d, &con, "c1", cmd (S_CONTRACT_JSON), &facts);
+    then_accepted (1);
+    then_event (0, "contract-c1", "contract.signed");
+    const dbk_obj_t *p = payload (0);
+    cr_assert (has_str (p, "number", "HT-2026-7"));
+    cr_assert (has_str (p, "buyer_id", "a1"));
+    cr_assert (has_str (p, "seller", "光明照明有限公司"));
+    cr_assert (has_int (p, "amount", 100000000));
+    cr_assert (has_str (p, "warranty_end", "2028-07-01"));
+    cr_assert (has_int (p, "payment_days", 30));
+    const dbk_obj_t *ms = dbk_obj_get (p, "milestones");
+    cr_assert_eq (dbk_obj_len (ms), 4);
+    cr_assert (has_int (dbk_obj_at (ms, 0), "no", 1));
+    cr_assert (has_str (dbk_obj_at (ms, 0), "kind", "advance"));
+    cr_assert (has_str (dbk_obj_at (ms, 3), "due", "2028-07-01"), "retention: warranty end");
+    fold ();
+    cr_assert (con.exists);
+    cr_assert_eq (con.nmilestones, 4);
+    cr_assert_eq (con.milestones[1].amount, 40000000);
+    cr_assert_str_eq (con.milestones[3].due, "2028-07-01");
+    cr_assert_eq (con.payment_days, 30);
+    cr_assert_str_eq (con.penalties, "0.05% of the amount per day late, at most 5%");
+}
+
+Test (contract, the_milestones_add_up_to_the_amount)
+{
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
+                            "\"amount\":300},{\"kind\":\"delivery\",\"amount\":600}]}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "milestones");
+    then_message_mentions ("add up to 900 but the contract amount is 1000");
+}
+
+#define S_C(ms)                                                                                    \
+    "{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","            \
+    "\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","           \
+    "\"milestones\":" ms "}"
+
+Test (contract, each_milestone_is_checked)
+{
+    const char *bad[] = {
+        S_C ("[]"),
+        S_C ("{}"),
+        S_C ("[{\"kind\":\"advance\",\"amount\":500},{\"kind\":\"bonus\",\"amount\":500}]"),
+        S_C ("[{\"kind\":\"advance\",\"amount\":1000,\"due\":\"2026-13-01\"}]"),
+        S_C ("[{\"kind\":\"advance\",\"amount\":0},{\"kind\":\"delivery\",\"amount\":1000}]"),
+    };
+    const char *says[] = {"1 to 12", "1 to 12", "milestone 2: kind must be one of",
+                          "milestone 1: due", "milestone 1: amount"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", cmd (bad[i]), &facts);
+        then_rejected (DBK_EINVAL, "milestones");
+        then_message_mentions (says[i]);
+    }
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\"}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "milestones");
+}
+
+Test (contract, retention_is_held_until_the_warranty_end)
+{
+    bid_contract_sign (
+        d, &con, "c1",
+        cmd (
+            S_C ("[{\"kind\":\"advance\",\"amount\":950},{\"kind\":\"retention\",\"amount\":50}]")),
+        &facts);
+    then_rejected (DBK_EINVAL, "warranty_end");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"warranty_end\":\"2028-01-01\","
+                            "\"milestones\":[{\"kind\":\"advance\",\"amount\":950},"
+                            "{\"kind\":\"retention\",\"amount\":50,\"due\":\"2027-01-01\"}]}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "milestones");
+    then_message_mentions ("when the warranty ends, 2028-01-01");
+}
+
+Test (contract, the_warranty_cannot_end_before_delivery)
+{
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"delivery_date\":\"2026-06-01\","
+                            "\"warranty_end\":\"2026-05-01\","
+                            "\"milestones\":[{\"kind\":\"delivery\",\"amount\":1000}]}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "warranty_end");
+}
+
+Test (contract, required_fields_and_references)
+{
+    const char *keys[] = {"number", "opportunity_id", "buyer_id", "seller",
+                          "scope",  "amount",         "currency", "signed_on"};
+    for (size_t i = 0; i < 8; i++) {
+        /* drop key i from a valid command by renaming it out of the way */
+        char json[1200];
+        snprintf (json, sizeof json, "%s", S_C ("[{\"kind\":\"advance\",\"amount\":1000}]"));
+        char needle[40];
+        snprintf (needle, sizeof needle, "\"%s\":", keys[i]);
+        char *at = strstr (json, needle);
+        cr_assert_not_null (at);
+        memcpy (at + 1, "id", 2); /* "number" -> "idmber": unknown */
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", cmd (json), &facts);
+        then_rejected (DBK_EINVAL, NULL);
+    }
+    AGAIN ();
+    bid_contract_sign (
+        d, &con, "c1",
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+             "\"scope\":\"s\",\"amount\":0,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
+             "\"milestones\":[{\"kind\":\"advance\",\"amount\":1}]}"),
+        &facts);
+    then_rejected (DBK_EINVAL, "amount");
+    const char *refs[] = {"\"opportunity_id\":\"o7\"", "\"buyer_id\":\"a7\"",
+                          "\"tender_id\":\"t7\""};
+    const char *fields[] = {"opportunity_id", "buyer_id", "tender_id"};
+    for (size_t i = 0; i < 3; i++) {
+        char json[1200];
+        snprintf (json, sizeof json,
+                  "{\"number\":\"N\",\"opportunity_id\":\"o9\",\"buyer_id\":\"a1\",%s,"
+                  "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                  "\"signed_on\":\"2026-03-01\","
+                  "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}",
+                  refs[i]);
+        /* the later key wins nothing: keys are unique, so rebuild */
+        if (i < 2) {
+            snprintf (json, sizeof json,
+                      "{\"number\":\"N\",%s,%s,\"seller\":\"S\",\"scope\":\"s\","
+                      "\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
+                      "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}",
+                      i == 0 ? refs[0] : "\"opportunity_id\":\"o1\"",
+                      i == 1 ? refs[1] : "\"buyer_id\":\"a1\"");
+        }
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", cmd (json), &facts);
+        then_rejected (DBK_ENOTFOUND, fields[i]);
+    }
+}
+
+Test (contract, a_won_deal_is_closed_but_takes_its_contract)
+{
+    bid_contract_sign (
+        d, &con, "c1",
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o9\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+             "\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
+             "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}"),
+        &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "payment_days", 0), "no credit term by default");
+}
+
+Test (contract, a_contract_is_signed_once)
+{
+    given_contract ();
+    bid_contract_sign (d, &con, "c1", cmd (S_CONTRACT_JSON), &facts);
+    then_rejected (DBK_EDUPLICATE, "id");
+}
+
+/*  ======================= invoices and payments ======================= */
+
+Test (collection, a_milestone_is_invoiced_and_paid)
+{
+    given_contract ();
+    bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-001\",\"milestone\":1,\"amount\":30000000}"), &facts);
+    then_accepted (1);
+    then_event (0, "contract-c1", "contract.invoiced");
+    cr_assert (has_str (payload (0), "invoice", "FP-001"));
+    cr_assert (has_int (payload (0), "milestone", 1));
+    cr_assert (has_int (payload (0), "amount", 30000000));
+    cr_assert (has_str (payload (0), "date", "2026-03-01"));
+    fold ();
+    cr_assert_eq (con.invoiced, 30000000);
+    cr_assert_eq (con.milestones[0].invoiced, 30000000);
+    AGAIN ();
+    bid_contract_payment (d, &con,
+                          cmd ("{\"milestone\":1,\"amount\":10000000,\"invoice\":\"FP-001\","
+                               "\"date\":\"2026-03-20\"}"),
+                          &facts);
+    then_accepted (1);
+    then_event (0, "contract-c1", "contract.payment_received");
+    cr_assert (has_str (payload (0), "invoice", "FP-001"));
+    cr_assert (has_str (payload (0), "date", "2026-03-20"));
+    fold ();
+    cr_assert_eq (con.paid, 10000000);
+    cr_assert_eq (con.milestones[0].paid, 10000000);
+    cr_assert_eq (con.npayments, 1);
+}
+
+Test (collection, an_invoice_never_exceeds_what_is_left_on_its_milestone)
+{
+    given_contract ();
+    GIVEN (bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":20000000}"), &facts));
+    bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-2\",\"milestone\":1,\"amount\":10000001}"), &facts);
+    then_rejected (DBK_EREJECTED, "amount");
+    then_message_mentions ("only 10000000 is left to invoice on milestone 1 (advance)");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":2,\"amount\":1}"),
+                          &facts);
+    then_rejected (DBK_EDUPLICATE, "invoice");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-3\",\"milestone\":5,\"amount\":1}"),
+                          &facts);
+    then_rejected (DBK_ENOTFOUND, "milestone");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"milestone\":2,\"amount\":1}"), &facts);
+    then_rejected (DBK_EINVAL, "invoice");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-3\",\"milestone\":2,\"amount\":0}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "amount");
+}
+
+Test (collection, retention_is_not_invoiced_before_the_warranty_ends)
+{
+    given_contract ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"R\",\"milestone\":4,\"amount\":5000000}"),
+                          &facts);
+    then_rejected (DBK_EREJECTED, "milestone");
+    then_message_mentions ("2028-07-01");
+    AGAIN ();
+    bid_contract_invoice (
+        d, &con,
+        cmd ("{\"invoice\":\"R\",\"milestone\":4,\"amount\":5000000,\"date\":\"2028-07-01\"}"),
+        &facts);
+    then_accepted (1);
+}
+
+Test (collection, payments_never_exceed_a_milestone_nor_the_contract)
+{
+    given_contract ();
+    const int64_t amounts[] = {30000000, 40000000, 25000000, 5000000};
+    for (int i = 0; i < 4; i++) {
+        char json[100];
+        snprintf (json, sizeof json, "{\"milestone\":%d,\"amount\":%lld}", i + 1,
+                  (long long) amounts[i]);
+        GIVEN (bid_contract_payment (d, &con, cmd (json), &facts));
+    }
+    cr_assert_eq (con.paid, con.amount);
+    for (int i = 0; i < 4; i++) {
+        char json[100];
+        snprintf (json, sizeof json, "{\"milestone\":%d,\"amount\":1}", i + 1);
+        AGAIN ();
+        bid_contract_payment (d, &con, cmd (json), &facts);
+        then_rejected (DBK_EREJECTED, "amount");
+        then_message_mentions ("only 0 is left to collect");
+    }
+}
+
+Test (collection, a_payment_names_a_known_invoice_of_its_milestone)
+{
+    given_contract ();
+    GIVEN (bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":30000000}"), &facts));
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1,\"invoice\":\"FP-9\"}"),
+                          &facts);
+    then_rejected (DBK_ENOTFOUND, "invoice");
+    AGAIN ();
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":2,\"amount\":1,\"invoice\":\"FP-1\"}"),
+                          &facts);
+    then_rejected (DBK_ENOTFOUND, "invoice");
+    AGAIN ();
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":9,\"amount\":1}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "milestone");
+    AGAIN ();
+    bid_contract_reset (&con);
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "id");
+}
+
+/*  ======================= receivables ======================= */
+
+Test (receivables, nothing_is_due_before_the_first_milestone)
+{
+    given_contract ();
+    bid_receivables_t r;
+    cr_assert_eq (bid_receivables (&con, "2026-03-15", &r), 0);
+    cr_assert_eq (r.amount, 100000000);
+    cr_assert_eq (r.outstanding, 100000000);
+    cr_assert_eq (r.receivable, 0);
+    cr_assert_eq (r.overdue, 0);
+    cr_assert_eq (r.upcoming, 95000000);
+    cr_assert_eq (r.retention_held, 5000000);
+    cr_assert_eq (r.nlines, 4);
+    cr_assert_eq (r.lines[0].status, BID_RCV_UPCOMING);
+    cr_assert_eq (r.lines[3].status, BID_RCV_RETAINED);
+}
+
+Test (receivables, a_milestone_is_due_within_the_credit_term_then_overdue)
+{
+    given_contract ();
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-04-01", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_DUE, "due on its date");
+    cr_assert_eq (r.receivable, 30000000);
+    cr_assert_eq (r.overdue, 0);
+    bid_receivables (&con, "2026-05-01", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_DUE, "30 days to pay");
+    bid_receivables (&con, "2026-05-15", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.lines[0].days_overdue, 14);
+    cr_assert_eq (r.overdue, 30000000);
+    cr_assert_eq (r.receivable, 30000000);
+}
+
+Test (receivables, payments_settle_milestones_and_partial_ones_stay_overdue)
+{
+    given_contract ();
+    GIVEN (bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":30000000}"), &facts));
+    GIVEN (bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":30000000}"), &facts));
+    GIVEN (bid_contract_payment (d, &con, cmd ("{\"milestone\":2,\"amount\":10000000}"), &facts));
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-07-20", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_SETTLED);
+    cr_assert_eq (r.lines[0].uninvoiced, 0);
+    cr_assert_eq (r.lines[1].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.lines[1].days_overdue, 19, "due 2026-06-01, 30 days to pay");
+    cr_assert_eq (r.lines[1].unpaid, 30000000);
+    cr_assert_eq (r.lines[1].uninvoiced, 40000000);
+    cr_assert_eq (r.lines[2].status, BID_RCV_DUE, "acceptance due 2026-07-01 + 30 days");
+    cr_assert_eq (r.lines[2].days_overdue, 0);
+    cr_assert_eq (r.invoiced, 30000000);
+    cr_assert_eq (r.paid, 40000000);
+    cr_assert_eq (r.outstanding, 60000000);
+    cr_assert_eq (r.overdue, 30000000);
+    cr_assert_eq (r.receivable, 30000000 + 25000000);
+    cr_assert_eq (r.retention_held, 5000000);
+}
+
+Test (receivables, retention_falls_due_when_the_warranty_ends)
+{
+    given_contract ();
+    bid_receivables_t r;
+    bid_receivables (&con, "2028-06-30", &r);
+    cr_assert_eq (r.lines[3].status, BID_RCV_RETAINED);
+    bid_receivables (&con, "2028-07-01", &r);
+    cr_assert_eq (r.lines[3].status, BID_RCV_DUE);
+    cr_assert_eq (r.retention_held, 0);
+    bid_receivables (&con, "2028-09-01", &r);
+    cr_assert_eq (r.lines[3].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.overdue, 100000000);
+}
+
+Test (receivables, a_milestone_without_a_due_date_is_upcoming_and_the_date_is_checked)
+{
+    GIVEN (bid_contract_sign (d, &con, "c1",
+                              cmd (S_C ("[{\"kind\":\"delivery\",\"amount\":1000}]")), &facts));
+    bid_receivables_t r;
+    cr_assert_eq (bid_receivables (&con, "2030-01-01", &r), 0);
+    cr_assert_eq (r.lines[0].status, BID_RCV_UPCOMING);
+    cr_assert_eq (bid_receivables (&con, "2030-02-30", &r), DBK_EINVAL);
+    cr_assert_eq (bid_receivables (&con, NULL, &r), DBK_EINVAL);
+}
+
+Test (receivables, days_between_dates)
+{
+    cr_assert_eq (bid_days_between ("2026-04-01", "2026-05-15"), 44);
+    cr_assert_eq (bid_days_between ("2028-02-28", "2028-03-01"), 2, "a leap year");
+    cr_assert_eq (bid_days_between ("2026-05-15", "2026-04-01"), -44);
+    cr_assert_eq (bid_days_between ("2026-04-31", "2026-05-01"), INT32_MIN);
+}
