@@ -18,7 +18,7 @@ typedef struct {
 } s_service_t;
 
 /*  The services this build has; --services chooses among all five. */
-#define S_DEFAULT_SERVICES "eventlog,contacts,opportunities"
+#define S_DEFAULT_SERVICES "eventlog,contacts,opportunities,bidding"
 
 static const char *s_endpoint (const cli_t *cli, const char *name)
 {

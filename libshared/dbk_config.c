@@ -49,6 +49,8 @@ static const s_setting_t s_settings[] = {
     {"--pub-hwm", "DEALBOOK_PUB_HWM", NUM (S_INT, pub_hwm), "PUB high-water mark (messages)"},
     {"--demo", "DEALBOOK_DEMO", NUM (S_BOOL, demo),
      "dealbookd: 1 loads the demo data set when the log is empty (default 0)"},
+    {"--directors", "DEALBOOK_DIRECTORS", STR (directors),
+     "sales directors (actor ids, comma-separated): they approve any discount"},
     {"--managers", "DEALBOOK_MANAGERS", STR (managers),
      "sales managers (actor ids, comma-separated): they resolve conflicts"},
 };

@@ -420,8 +420,13 @@ const dbk_config_t *dbk_svc_config (const dbk_svc_ctx_t *ctx)
 
 bool dbk_svc_is_manager (const dbk_config_t *cfg, const char *actor)
 {
+    return dbk_svc_in_list (cfg->managers, actor);
+}
+
+bool dbk_svc_in_list (const char *list, const char *actor)
+{
     size_t n = actor ? strlen (actor) : 0;
-    for (const char *p = cfg->managers; n && *p;) {
+    for (const char *p = list; n && *p;) {
         const char *end = strchr (p, ',');
         size_t len = end ? (size_t) (end - p) : strlen (p);
         /*  names may be padded: "zhao, qian" */

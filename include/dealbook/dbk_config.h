@@ -39,6 +39,8 @@ typedef struct {
     int timeout_ms;                                /* DEALBOOK_TIMEOUT_MS: client answer timeout */
     int pub_hwm;                                   /* DEALBOOK_PUB_HWM: PUB send high-water mark */
     bool demo;          /* DEALBOOK_DEMO: dealbookd loads the demo data into an empty log */
+    char directors[512]; /* DEALBOOK_DIRECTORS: actors with a director's approval
+                            authority (any discount), comma-separated; "" none */
     char managers[512]; /* DEALBOOK_MANAGERS: actors who may act as sales managers
                            (resolve registration conflicts), comma-separated; "" none */
 } dbk_config_t;

@@ -247,6 +247,9 @@ const dbk_config_t *dbk_svc_config (const dbk_svc_ctx_t *ctx);
 /*  Is `actor` one of the comma-separated names of cfg->managers? */
 bool dbk_svc_is_manager (const dbk_config_t *cfg, const char *actor);
 
+/*  Is `actor` one of the comma-separated names of `list`? */
+bool dbk_svc_in_list (const char *list, const char *actor);
+
 /*  Commands only: the command's actor (NUL-terminated) and id. */
 const char *dbk_svc_actor (const dbk_svc_ctx_t *ctx);
 const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx);

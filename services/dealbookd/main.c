@@ -3,6 +3,7 @@
     same endpoints (DEALBOOK_*), with one data directory. On the first
     start of an empty log with --demo 1 it loads the demo data set through
     the services' commands. */
+#include "bidding_server.h"
 #include "contacts_server.h"
 #include "dealbookd_demo.h"
 #include "eventlog_server.h"
@@ -14,9 +15,9 @@
 
 static int s_ready (const dbk_config_t *cfg)
 {
-    printf ("dealbookd: log %s (pub %s), contacts %s, opportunities %s, data %s\n",
+    printf ("dealbookd: log %s (pub %s), contacts %s, opportunities %s, bidding %s, data %s\n",
             cfg->log_endpoint, cfg->pub_endpoint, cfg->contacts_endpoint,
-            cfg->opportunities_endpoint, cfg->data_dir);
+            cfg->opportunities_endpoint, cfg->bidding_endpoint, cfg->data_dir);
     if (cfg->demo && dealbookd_demo_log_empty (cfg)) {
         printf ("dealbookd: empty log: loading the demo data set ...\n");
         fflush (stdout);
@@ -46,7 +47,7 @@ static int s_ready (const dbk_config_t *cfg)
 
 int main (int argc, char **argv)
 {
-    static zactor_fn *const more[] = {contacts_server, opportunities_server, NULL};
+    static zactor_fn *const more[] = {contacts_server, opportunities_server, bidding_server, NULL};
     const dbk_main_t m = {.name = "dealbookd",
                           .summary = "All of dealbook in one process: the event log and the "
                                      "domain services, one data directory.",

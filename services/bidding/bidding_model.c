@@ -1,0 +1,497 @@
+/*  bidding_model.c - the bidding read model (see the header): events per
+    tender, quote and contract, summary rows, the deadline, approval,
+    opening and win-rate indexes, and the opportunities and accounts
+    known from their services' events. */
+#include "bidding_model.h"
+
+#include "contacts_decider.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_logging.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const bidding_model_dbs[] = {
+    BID_DB_EVENTS,   BID_DB_ROWS,  BID_DB_DEADLINES, BID_DB_PENDING,
+    BID_DB_OPENINGS, BID_DB_STATS, BID_DB_REFS,      NULL};
+
+static int s_put (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl)
+{
+    MDB_val key = {kl, (void *) k}, val = {vl, (void *) v};
+    return dbk_lmdb_err (mdb_put (txn, dbi, &key, &val, 0));
+}
+
+static int s_del (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl)
+{
+    MDB_val key = {kl, (void *) k};
+    int rc = mdb_del (txn, dbi, &key, NULL);
+    return rc == MDB_NOTFOUND ? 0 : dbk_lmdb_err (rc);
+}
+
+/*  a NUL b [NUL c]: its length, 0 if it does not fit (or a is NULL) */
+static size_t s_key3 (char *out, size_t outsz, const char *a, const char *b, const char *c)
+{
+    if (!a || !b)
+        return 0;
+    int k = c ? snprintf (out, outsz, "%s%c%s%c%s", a, 0, b, 0, c)
+              : snprintf (out, outsz, "%s%c%s", a, 0, b);
+    return k < 0 || (size_t) k >= outsz ? 0 : (size_t) k;
+}
+
+/*  ---- loading ---- */
+
+static int s_evolve (char kind, void *state, const char *type, const dbk_obj_t *data)
+{
+    return kind == 't'   ? bid_tender_evolve (state, type, data)
+           : kind == 'q' ? bid_quote_evolve (state, type, data)
+                         : bid_contract_evolve (state, type, data);
+}
+
+/*  Call fn for each stored event of kind/id, in order. */
+static int s_each (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                   int (*fn) (void *arg, const char *type, size_t tn, int64_t at,
+                              const dbk_obj_t *data),
+                   void *arg)
+{
+    size_t il = strlen (id);
+    if (il == 0 || il > CONTACTS_ID_MAX)
+        return 0;
+    char key[CONTACTS_ID_MAX + 2];
+    key[0] = kind;
+    memcpy (key + 1, id, il + 1);
+    size_t pl = il + 2; /* kind, id, NUL */
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, BID_DB_EVENTS), &cur))
+        return DBK_EIO;
+    MDB_val k = {pl, key}, v;
+    int rc = 0;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && rc == 0 && k.mv_size == pl + 4 && memcmp (k.mv_data, key, pl) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        dbk_doc_t *doc = NULL;
+        const dbk_obj_t *a;
+        const char *type;
+        size_t tn;
+        int64_t at = 0;
+        if (dbk_doc_parse (v.mv_data, v.mv_size, &doc) ||
+            dbk_obj_len (a = dbk_doc_root (doc)) != 3 ||
+            dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) || tn > DBK_TYPE_MAX ||
+            dbk_obj_i64 (dbk_obj_at (a, 1), &at))
+            rc = DBK_EIO;
+        else
+            rc = fn (arg, type, tn, at, dbk_obj_at (a, 2));
+        dbk_doc_destroy (&doc);
+    }
+    mdb_cursor_close (cur);
+    return rc;
+}
+
+typedef struct {
+    char kind;
+    void *state;
+} s_fold_t;
+
+static int s_fold_one (void *arg, const char *type, size_t tn, int64_t at, const dbk_obj_t *data)
+{
+    (void) at;
+    s_fold_t *f = arg;
+    char t[DBK_TYPE_MAX + 1];
+    memcpy (t, type, tn);
+    t[tn] = 0;
+    return s_evolve (f->kind, f->state, t, data);
+}
+
+int bidding_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id, void *state)
+{
+    s_fold_t f = {kind, state};
+    return s_each (ctx, txn, kind, id, s_fold_one, &f);
+}
+
+static int s_timeline_one (void *arg, const char *type, size_t tn, int64_t at,
+                           const dbk_obj_t *data)
+{
+    dbk_wr_t *w = arg;
+    dbk_wr_map (w, 3);
+    dbk_wr_cstr (w, "type");
+    dbk_wr_str (w, type, tn);
+    dbk_wr_kv_i64 (w, "at", at);
+    dbk_wr_cstr (w, "data");
+    dbk_wr_obj (w, data);
+    return 0;
+}
+
+static int s_count_one (void *arg, const char *type, size_t tn, int64_t at, const dbk_obj_t *data)
+{
+    (void) type, (void) tn, (void) at, (void) data;
+    (*(uint32_t *) arg)++;
+    return 0;
+}
+
+int bidding_model_timeline (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                            dbk_wr_t *w)
+{
+    uint32_t n = 0;
+    int rc = s_each (ctx, txn, kind, id, s_count_one, &n);
+    if (rc == 0) {
+        dbk_wr_array (w, n);
+        rc = s_each (ctx, txn, kind, id, s_timeline_one, w);
+    }
+    return rc;
+}
+
+/*  ---- references ---- */
+
+bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                             char *owner, size_t ownersz)
+{
+    char key[CONTACTS_ID_MAX + 2];
+    size_t n = id ? strlen (id) : 0;
+    if (owner && ownersz)
+        owner[0] = 0;
+    if (n == 0 || n > CONTACTS_ID_MAX)
+        return BID_REF_MISSING;
+    key[0] = kind;
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, BID_DB_REFS), &k, &v) || v.mv_size < 1)
+        return BID_REF_MISSING;
+    if (owner && ownersz) {
+        size_t l = v.mv_size - 1 < ownersz - 1 ? v.mv_size - 1 : ownersz - 1;
+        memcpy (owner, (const char *) v.mv_data + 1, l);
+        owner[l] = 0;
+    }
+    return *(const char *) v.mv_data == 'A' ? BID_REF_ACTIVE : BID_REF_CLOSED;
+}
+
+/*  The deals and accounts our commands reference: 'o' id -> state, owner;
+    'a' id -> state. */
+static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+{
+    char kind = 0, state = 0;
+    const char *t = ev->type;
+    size_t tl = ev->type_len;
+    const dbk_obj_t *data = NULL;
+#define IS(s) (tl == sizeof (s) - 1 && memcmp (t, s, tl) == 0)
+    if (IS ("opportunity.registered") || IS ("opportunity.reopened"))
+        kind = 'o', state = 'A';
+    else if (IS ("opportunity.won") || IS ("opportunity.lost") || IS ("opportunity.abandoned"))
+        kind = 'o', state = 'C';
+    else if (IS ("opportunity.conflict_resolved")) {
+        data = dbk_svc_data (ctx, ev);
+        if (dbk_obj_str_eq (dbk_obj_get (data, "outcome"), "closed"))
+            kind = 'o', state = 'C';
+    } else if (IS ("account.registered"))
+        kind = 'a', state = 'A';
+    else if (IS ("account.archived") || IS ("account.merged"))
+        kind = 'a', state = 'C';
+#undef IS
+    size_t il = ev->stream_len - cat - 1;
+    if (!kind || il == 0 || il > CONTACTS_ID_MAX)
+        return 0;
+    char key[CONTACTS_ID_MAX + 2], val[CONTACTS_SHORT_MAX + 2];
+    key[0] = kind;
+    memcpy (key + 1, ev->stream + cat + 1, il);
+    MDB_dbi dbi = dbk_svc_dbi (ctx, BID_DB_REFS);
+    MDB_val k = {il + 1, key}, old;
+    size_t vl = 1;
+    if (mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size >= 1 && old.mv_size <= sizeof val) {
+        memcpy (val, old.mv_data, old.mv_size);
+        vl = old.mv_size;
+    }
+    val[0] = state;
+    const char *owner;
+    size_t on;
+    if (kind == 'o' && (data = dbk_svc_data (ctx, ev)) &&
+        dbk_obj_str (dbk_obj_get (data, "owner"), &owner, &on) == 0 && on <= CONTACTS_SHORT_MAX) {
+        memcpy (val + 1, owner, on);
+        vl = on + 1;
+    }
+    return s_put (txn, dbi, key, il + 1, val, vl);
+}
+
+/*  ---- rows ---- */
+
+static void s_kv (dbk_wr_t *w, const char *key, const char *s)
+{
+    dbk_wr_cstr (w, key);
+    if (s)
+        dbk_wr_cstr (w, s);
+    else
+        dbk_wr_nil (w);
+}
+
+static int s_date_index (const char *key)
+{
+    for (int i = 0; i < BID_DATES; i++)
+        if (strcmp (bid_date_keys[i], key) == 0)
+            return i;
+    return -1;
+}
+
+static void s_tender_row (dbk_wr_t *w, const bid_tender_t *t, const char *owner)
+{
+    int sd = s_date_index ("submission_deadline");
+    dbk_wr_map (w, 18);
+    dbk_wr_kv_cstr (w, "kind", "tender");
+    s_kv (w, "id", t->id);
+    s_kv (w, "opportunity_id", t->opportunity_id);
+    s_kv (w, "owner", owner[0] ? owner : NULL);
+    s_kv (w, "number", t->number);
+    s_kv (w, "issuer", t->issuer);
+    s_kv (w, "type", t->type);
+    s_kv (w, "title", t->title);
+    s_kv (w, "currency", t->currency);
+    s_kv (w, "step", t->step);
+    s_kv (w, "submission_deadline", sd >= 0 ? t->dates[sd] : NULL);
+    s_kv (w, "decision", t->decision);
+    s_kv (w, "quote_id", t->quote_id);
+    s_kv (w, "submitted_on", t->submitted_on);
+    dbk_wr_kv_i64 (w, "bid_amount", t->bid_amount);
+    dbk_wr_kv_i64 (w, "our_rank", t->our_rank);
+    s_kv (w, "result", t->result);
+    s_kv (w, "award_date", t->award_date);
+}
+
+static const char *const s_quote_status[] = {"none", "draft", "submitted", "approved", "rejected"};
+
+static void s_quote_row (dbk_wr_t *w, const bid_quote_t *q)
+{
+    bid_totals_t tot;
+    bid_quote_totals (q, &tot);
+    dbk_wr_map (w, 12);
+    dbk_wr_kv_cstr (w, "kind", "quote");
+    s_kv (w, "id", q->id);
+    s_kv (w, "tender_id", q->tender_id);
+    s_kv (w, "currency", q->currency);
+    s_kv (w, "title", q->title);
+    dbk_wr_kv_cstr (w, "status", s_quote_status[q->status]);
+    dbk_wr_kv_u64 (w, "revision", q->revision);
+    dbk_wr_kv_u64 (w, "lines", q->nlines);
+    dbk_wr_kv_i64 (w, "total", tot.total);
+    dbk_wr_kv_i64 (w, "max_discount_bp", tot.max_discount_bp);
+    s_kv (w, "required_level", q->required_level);
+    s_kv (w, "approver", q->approver);
+}
+
+static void s_contract_row (dbk_wr_t *w, const bid_contract_t *c, const char *owner)
+{
+    dbk_wr_map (w, 12);
+    dbk_wr_kv_cstr (w, "kind", "contract");
+    s_kv (w, "id", c->id);
+    s_kv (w, "number", c->number);
+    s_kv (w, "opportunity_id", c->opportunity_id);
+    s_kv (w, "tender_id", c->tender_id);
+    s_kv (w, "buyer_id", c->buyer_id);
+    s_kv (w, "owner", owner[0] ? owner : NULL);
+    dbk_wr_kv_i64 (w, "amount", c->amount);
+    s_kv (w, "currency", c->currency);
+    s_kv (w, "signed_on", c->signed_on);
+    dbk_wr_kv_i64 (w, "invoiced", c->invoiced);
+    dbk_wr_kv_i64 (w, "paid", c->paid);
+}
+
+/*  ---- the projection of our own aggregates ---- */
+
+typedef union {
+    bid_tender_t t;
+    bid_quote_t q;
+    bid_contract_t c;
+} s_state_t;
+
+static void s_reset (char kind, s_state_t *s)
+{
+    if (kind == 't')
+        bid_tender_reset (&s->t);
+    else if (kind == 'q')
+        bid_quote_reset (&s->q);
+    else
+        bid_contract_reset (&s->c);
+}
+
+/*  The one index row of a state: a tender's deadline, a quote's pending
+    approval. */
+static size_t s_index_key (char kind, const s_state_t *s, char *out, size_t outsz, MDB_dbi *dbi,
+                           dbk_svc_ctx_t *ctx)
+{
+    if (kind == 't') {
+        int sd = s_date_index ("submission_deadline");
+        *dbi = dbk_svc_dbi (ctx, BID_DB_DEADLINES);
+        if (!s->t.exists || sd < 0 || !s->t.dates[sd] || s->t.submitted_on || s->t.result)
+            return 0;
+        return s_key3 (out, outsz, s->t.dates[sd], s->t.id, NULL);
+    }
+    if (kind == 'q') {
+        *dbi = dbk_svc_dbi (ctx, BID_DB_PENDING);
+        if (s->q.status != BID_QUOTE_SUBMITTED || !s->q.required_level)
+            return 0;
+        return s_key3 (out, outsz, s->q.required_level, s->q.id, NULL);
+    }
+    return 0;
+}
+
+/*  An opening read out: each other bidder's price next to ours. */
+static int s_openings (dbk_svc_ctx_t *ctx, MDB_txn *txn, const bid_tender_t *t,
+                       const dbk_obj_t *data)
+{
+    int64_t ours = 0;
+    uint64_t our_rank = 0;
+    if (dbk_obj_i64 (dbk_obj_get (data, "our_price"), &ours) || ours <= 0)
+        return 0; /* no price of ours to compare with */
+    dbk_obj_u64 (dbk_obj_get (data, "our_rank"), &our_rank);
+    const char *date = NULL;
+    size_t dn = 0;
+    if (dbk_obj_str (dbk_obj_get (data, "date"), &date, &dn) &&
+        dbk_obj_str (dbk_obj_get (data, "on"), &date, &dn))
+        date = "", dn = 0;
+    char d10[11];
+    snprintf (d10, sizeof d10, "%.*s", (int) (dn < 10 ? dn : 10), date);
+    const dbk_obj_t *bidders = dbk_obj_get (data, "bidders");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < dbk_obj_len (bidders); i++) {
+        const dbk_obj_t *b = dbk_obj_at (bidders, i);
+        const char *name;
+        size_t nn;
+        int64_t price;
+        bool us = false;
+        dbk_obj_bool (dbk_obj_get (b, "us"), &us);
+        if (us || dbk_obj_str (dbk_obj_get (b, "bidder"), &name, &nn) ||
+            dbk_obj_i64 (dbk_obj_get (b, "price"), &price))
+            continue;
+        char *fold = contacts_normalize_name_with (name, nn, NULL);
+        char key[BID_KEY_MAX];
+        size_t kl = fold ? s_key3 (key, sizeof key, fold, d10, t->id) : 0;
+        free (fold);
+        if (!kl)
+            continue;
+        uint64_t rank = 0;
+        dbk_obj_u64 (dbk_obj_get (b, "rank"), &rank);
+        dbk_wr_t *w = dbk_wr_new ();
+        if (!w)
+            return DBK_ENOMEM;
+        dbk_wr_map (w, 8);
+        dbk_wr_cstr (w, "bidder");
+        dbk_wr_str (w, name, nn);
+        dbk_wr_kv_cstr (w, "tender_id", t->id);
+        dbk_wr_kv_cstr (w, "date", d10);
+        dbk_wr_kv_i64 (w, "price", price);
+        dbk_wr_kv_u64 (w, "rank", rank);
+        dbk_wr_kv_i64 (w, "our_price", ours);
+        dbk_wr_kv_u64 (w, "our_rank", our_rank);
+        s_kv (w, "type", t->type);
+        rc = s_put (txn, dbk_svc_dbi (ctx, BID_DB_OPENINGS), key, kl, dbk_wr_data (w),
+                    dbk_wr_size (w));
+        dbk_wr_destroy (&w);
+    }
+    return rc;
+}
+
+/*  An award: one more won or lost for the tender's type. */
+static int s_win_rate (dbk_svc_ctx_t *ctx, MDB_txn *txn, const bid_tender_t *t)
+{
+    if (!t->type || !t->result)
+        return 0;
+    char key[64];
+    int kl = snprintf (key, sizeof key, "w%s", t->type);
+    MDB_dbi dbi = dbk_svc_dbi (ctx, BID_DB_STATS);
+    MDB_val k = {(size_t) kl, key}, v;
+    uint8_t buf[16] = {0};
+    if (mdb_get (txn, dbi, &k, &v) == 0 && v.mv_size == 16)
+        memcpy (buf, v.mv_data, 16);
+    bool won = strcmp (t->result, "won") == 0;
+    dbk_be64_put (buf + (won ? 0 : 8), dbk_be64_get (buf + (won ? 0 : 8)) + 1);
+    return s_put (txn, dbi, key, (size_t) kl, buf, 16);
+}
+
+static int s_project_own (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, char kind,
+                          const char *id)
+{
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    if (!data)
+        return 0;
+    s_state_t *s = calloc (1, sizeof *s);
+    if (!s)
+        return DBK_ENOMEM;
+    char type[DBK_TYPE_MAX + 1], before[BID_KEY_MAX], after[BID_KEY_MAX];
+    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
+    MDB_dbi idx = 0;
+    int rc = bidding_model_load (ctx, txn, kind, id, s);
+    size_t bl = rc == 0 ? s_index_key (kind, s, before, sizeof before, &idx, ctx) : 0;
+    if (rc == 0)
+        rc = s_evolve (kind, s, type, data);
+    if (rc == DBK_EMALFORMED) {
+        dbk_logger_t log;
+        dbk_logger_init (&log, "bidding", DBK_LOG_WARNING);
+        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
+                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
+        s_reset (kind, s);
+        free (s);
+        return 0;
+    }
+    dbk_wr_t *w = rc == 0 ? dbk_wr_new () : NULL;
+    if (rc == 0 && !w)
+        rc = DBK_ENOMEM;
+    size_t il = strlen (id);
+    char key[CONTACTS_ID_MAX + 6];
+    key[0] = kind;
+    memcpy (key + 1, id, il + 1);
+    if (rc == 0) {
+        for (int i = 0; i < 4; i++)
+            key[il + 2 + i] = (char) (uint8_t) (ev->ver >> (24 - 8 * i));
+        dbk_wr_array (w, 3);
+        dbk_wr_str (w, ev->type, ev->type_len);
+        dbk_wr_i64 (w, ev->at);
+        dbk_wr_obj (w, data);
+        rc = s_put (txn, dbk_svc_dbi (ctx, BID_DB_EVENTS), key, il + 6, dbk_wr_data (w),
+                    dbk_wr_size (w));
+    }
+    if (rc == 0) {
+        char owner[CONTACTS_SHORT_MAX + 1] = "";
+        const char *opp = kind == 't'   ? s->t.opportunity_id
+                          : kind == 'c' ? s->c.opportunity_id
+                                        : NULL;
+        bidding_model_ref (ctx, txn, 'o', opp, owner, sizeof owner);
+        dbk_wr_reset (w);
+        if (kind == 't')
+            s_tender_row (w, &s->t, owner);
+        else if (kind == 'q')
+            s_quote_row (w, &s->q);
+        else
+            s_contract_row (w, &s->c, owner);
+        rc = s_put (txn, dbk_svc_dbi (ctx, BID_DB_ROWS), key, il + 1, dbk_wr_data (w),
+                    dbk_wr_size (w));
+    }
+    size_t al = rc == 0 ? s_index_key (kind, s, after, sizeof after, &idx, ctx) : 0;
+    if (rc == 0 && bl && (bl != al || memcmp (before, after, bl)))
+        rc = s_del (txn, idx, before, bl);
+    if (rc == 0 && al)
+        rc = s_put (txn, idx, after, al, "", 0);
+    if (rc == 0 && kind == 't' && strcmp (type, "tender.opening_recorded") == 0)
+        rc = s_openings (ctx, txn, &s->t, data);
+    if (rc == 0 && kind == 't' && strcmp (type, "tender.awarded") == 0)
+        rc = s_win_rate (ctx, txn, &s->t);
+    dbk_wr_destroy (&w);
+    s_reset (kind, s);
+    free (s);
+    return rc;
+}
+
+int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    size_t cat = dbk_svc_category_len (ev->stream, ev->stream_len);
+    char kind = cat == 6 && memcmp (ev->stream, "tender", 6) == 0     ? 't'
+                : cat == 5 && memcmp (ev->stream, "quote", 5) == 0    ? 'q'
+                : cat == 8 && memcmp (ev->stream, "contract", 8) == 0 ? 'c'
+                                                                      : 0;
+    if (!kind)
+        return cat ? s_project_ref (ctx, txn, ev, cat) : 0;
+    char id[CONTACTS_ID_MAX + 1];
+    size_t il = ev->stream_len - cat - 1;
+    if (il == 0 || il > CONTACTS_ID_MAX)
+        return 0;
+    memcpy (id, ev->stream + cat + 1, il);
+    id[il] = 0;
+    return s_project_own (ctx, txn, ev, kind, id);
+}

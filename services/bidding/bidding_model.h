@@ -1,0 +1,62 @@
+/*  bidding_model.h - internal to the bidding service: its read model in
+    LMDB and the projection that keeps it.
+
+    Tenders, quotes and contracts are the fold of their events (the
+    deciders' evolve functions), so the model keeps each aggregate's
+    events and folds them to load it, plus summary rows and the indexes
+    the queries read. Databases (NUL separates parts):
+      bid_events     kind id NUL be32 version -> [type, at (unix ms), payload]
+                     kind: 't' tender, 'q' quote, 'c' contract
+      bid_rows       kind id -> summary map (bidding_model_row)
+      bid_deadlines  submission_deadline NUL tender id -> ""   tenders
+                     not submitted nor awarded, with a deadline
+      bid_pending    required level NUL quote id -> ""   quotes awaiting
+                     approval
+      bid_openings   folded bidder name NUL date NUL tender id -> {bidder,
+                     price, rank, our_price, our_rank, type, currency}:
+                     prices read out where we had a price too
+      bid_stats      'w' tender type -> {won, lost} (be64 each): win rate
+      bid_refs       'o' opportunity id -> state char ('A' open, 'C'
+                     closed) then its owner; 'a' account id -> 'A' / 'C'
+*/
+#ifndef BIDDING_MODEL_H
+#define BIDDING_MODEL_H
+
+#include "bidding_decider.h"
+
+#include "dealbook/dbk_service.h"
+
+#define BID_DB_EVENTS "bid_events"
+#define BID_DB_ROWS "bid_rows"
+#define BID_DB_DEADLINES "bid_deadlines"
+#define BID_DB_PENDING "bid_pending"
+#define BID_DB_OPENINGS "bid_openings"
+#define BID_DB_STATS "bid_stats"
+#define BID_DB_REFS "bid_refs"
+
+#define BID_MODEL_VERSION 1
+#define BID_KEY_MAX 1024
+
+extern const char *const bidding_model_dbs[];
+
+/*  Fold the stored events of aggregate kind/id ('t', 'q', 'c') into the
+    state (initialised by the caller: a bid_tender_t, bid_quote_t or
+    bid_contract_t). 0 (an unknown id leaves it empty), DBK_EIO,
+    DBK_ENOMEM. */
+int bidding_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id, void *state);
+
+/*  Write the stored events of kind/id as an array of {type, at, data}
+    (its timeline). */
+int bidding_model_timeline (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                            dbk_wr_t *w);
+
+/*  What the model knows of an opportunity ('o') or account ('a'); for an
+    opportunity also its owner (into owner, "" when unknown). */
+bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                             char *owner, size_t ownersz);
+
+/*  The projection: tender.*, quote.*, contract.* and the opportunities'
+    and accounts' events. */
+int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);
+
+#endif
