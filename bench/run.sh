@@ -1,20 +1,44 @@
 #!/usr/bin/env bash
-# make bench: run bench/bench_log (see docs/performance.md) and keep its
-# output in $BUILD/bench/last.txt.
+# make bench: run bench/bench_log and bench/bench_contacts (see
+# docs/performance.md) and keep their output in $BUILD/bench/last.txt.
+#   BENCH_ONLY     "log" or "contacts": run only that program (default: both)
 #   BENCH_ROUNDS   rounds, interleaved (default 3)
 #   BENCH_SECONDS  seconds per case and round (default 3)
-#   BENCH_EVENTS   events for the READ / subscriber cases (default 1000000)
-#   BENCH_PREFILL  "protocol": pre-fill by durable APPENDs (default: through the store)
 #   BENCH_KEEP     keep the temporary data directory
 #   TMPDIR         where the data goes (the disk under test)
+# bench_log:
+#   BENCH_EVENTS   events for the READ / subscriber cases (default 1000000)
+#   BENCH_PREFILL  "protocol": pre-fill by durable APPENDs (default: through the store)
+#   BENCH_CASES    a subset of its cases
+# bench_contacts:
+#   BENCH_CONTACTS=0          skip it
+#   BENCH_CONTACTS_ACCOUNTS   accounts (default 2000)
+#   BENCH_CONTACTS_CONTACTS   contacts (default 100000)
+#   BENCH_CONTACTS_TRIPS      trips (default 500000)
+#   BENCH_REBUILD_EVENTS      events in the log, activities making up the rest (default 1000000)
+#   BENCH_CONTACTS_CASES      a subset of catchup,cmd1,cmd8,city,birthdays,untouched,rebuild
 set -euo pipefail
 BUILD=${BUILD:-build/release}
 export DBK_BIN_DIR="$PWD/$BUILD/bin"
 out="$BUILD/bench/last.txt"
 mkdir -p "$(dirname "$out")"
 tmp=${TMPDIR:-/tmp}
+only=${BENCH_ONLY:-}
+case "$only" in
+"" | log | contacts) ;;
+*)
+    echo "BENCH_ONLY=$only: expected log or contacts" >&2
+    exit 1
+    ;;
+esac
 {
     echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "disk under test: $tmp on $(df -P "$tmp" | awk 'NR==2 {print $1}') ($(stat -f -c %T "$tmp"))"
 } | tee "$out"
-"$BUILD/bench/bench_log" | tee -a "$out"
+if [ "$only" != contacts ]; then
+    "$BUILD/bench/bench_log" | tee -a "$out"
+fi
+if [ "$only" != log ] && [ "${BENCH_CONTACTS:-1}" != 0 ]; then
+    echo "load before the contacts bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+    "$BUILD/bench/bench_contacts" | tee -a "$out"
+fi
