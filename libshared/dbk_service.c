@@ -726,7 +726,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         /*  events first: a command decided after them sees more */
         if ((n > 0 && nitems == 3 && (items[2].revents & ZMQ_POLLIN)) ||
             dbk_sub_pending (self->sub))
-            while (dbk_svci_apply (self) == DBK_SVC_BATCH)
+            while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)
                     break; /* a long replay still lets requests in */
         if (n > 0 && (items[1].revents & ZMQ_POLLIN))

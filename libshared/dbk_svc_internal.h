@@ -101,6 +101,8 @@ typedef struct dbk_svci {
     int64_t react_after;     /* mono ms: do not react before          */
     uint64_t reactions;      /* reactions appended since start        */
     bool rebuilding;         /* a REBUILD is replaying */
+    bool replaying;          /* far behind the log: large batches, no fsync */
+    bool apply_more;         /* the last apply was cut short: more waiting */
     int64_t started;         /* mono ms at start */
     bool terminated;         /* $TERM received */
 } dbk_svci_t;

@@ -24,7 +24,9 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const s_own_dbs[S_OWN] = {"$meta", "$streams", "$commands", "$pending"};
 
@@ -106,6 +108,19 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     self->ndbs = ndbs;
     int rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
                             self->cfg.durable);
+    if (rc == DBK_ECORRUPT) {
+        /*  a read model is derived from the log: one LMDB cannot open (a
+            power loss during a replay, a disk error) is set aside and
+            built again rather than keeping the service down */
+        char aside[1200];
+        snprintf (aside, sizeof aside, "%s.corrupt-%lld", dir, (long long) time (NULL));
+        dbk_logf (&self->log, DBK_LOG_ERROR,
+                  "the read model in %s is unreadable: moved to %s, rebuilding from the log", dir,
+                  aside);
+        if (rename (dir, aside) == 0)
+            rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
+                                self->cfg.durable);
+    }
     if (rc)
         return rc;
     MDB_txn *txn;
@@ -224,20 +239,53 @@ uint64_t dbk_svci_head (const dbk_svci_t *self)
     return h > self->applied ? h : self->applied;
 }
 
-/*  Apply what the subscriber has, up to DBK_SVC_BATCH events, in one write
-    transaction with the checkpoint. Returns the number applied, or a
-    negative DBK code when the batch was aborted. */
+/*  Replaying: far behind the log (a start on an empty or old model, a
+    REBUILD), the model is written in large transactions that are not
+    flushed one by one; it is flushed once, when it has caught up. The
+    log, not the read model, is what must survive a crash: a process that
+    dies mid-replay restarts from the last committed checkpoint, which
+    the operating system still writes out. */
+static void s_replay_mode (dbk_svci_t *self, bool on)
+{
+    if (on == self->replaying || !self->cfg.durable)
+        return;
+    if (!on)
+        mdb_env_sync (self->env, 1);
+    mdb_env_set_flags (self->env, MDB_NOSYNC, on);
+    self->replaying = on;
+    dbk_logf (&self->log, DBK_LOG_INFO,
+              on ? "replaying the log from seq %llu" : "caught up at seq %llu",
+              (unsigned long long) self->applied);
+}
+
+/*  Apply what the subscriber has in one write transaction with the
+    checkpoint: up to DBK_SVC_BATCH events, or DBK_SVC_REPLAY_BATCH (and
+    at most DBK_SVC_REPLAY_MS) while replaying. Returns the number
+    applied, or a negative DBK code when the batch was aborted;
+    self->apply_more says whether the batch was cut short (more may be
+    waiting). */
 int dbk_svci_apply (dbk_svci_t *self)
 {
+    self->apply_more = false;
     if (!self->sub || zclock_mono () < self->backoff_until)
         return 0;
+    uint64_t head = dbk_svci_head (self);
+    if (head > self->applied + DBK_SVC_REPLAY_LAG)
+        s_replay_mode (self, true);
+    int limit = self->replaying ? DBK_SVC_REPLAY_BATCH : DBK_SVC_BATCH;
+    int64_t until = zclock_mono () + DBK_SVC_REPLAY_MS;
     MDB_txn *txn = NULL;
     int rc = 0;
     int n = 0;
     uint64_t last = self->applied;
     int sub_rc = 0;
     dbk_svc_ctx_t ctx = {.svc = self};
-    while (n < DBK_SVC_BATCH) {
+    bool cut = false;
+    while (n < limit) {
+        if ((n & 255) == 255 && zclock_mono () >= until) {
+            cut = true; /* let requests in: a long replay goes on next turn */
+            break;
+        }
         dbk_event_t ev;
         sub_rc = dbk_sub_next (self->sub, &ev, 0);
         if (sub_rc)
@@ -276,6 +324,7 @@ int dbk_svci_apply (dbk_svci_t *self)
         last = ev.seq;
         n++;
     }
+    self->apply_more = n == limit || cut;
     if (sub_rc && sub_rc != DBK_ETIMEOUT) {
         /*  the log is down (DBK_EIO) or behind us (DBK_ECORRUPT): keep
             what was applied, try again a little later */
@@ -306,6 +355,8 @@ int dbk_svci_apply (dbk_svci_t *self)
     }
     self->applied = last;
     self->count.events += (uint64_t) n;
+    if (self->replaying && !self->apply_more && dbk_svci_head (self) <= self->applied)
+        s_replay_mode (self, false); /* caught up: flushed once, durable again */
     return n;
 }
 

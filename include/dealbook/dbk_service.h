@@ -12,7 +12,10 @@
         checkpoint stored in that environment. Events are applied in seq
         order, several per write transaction, with the checkpoint in the
         same transaction: a crash never applies an event twice nor skips
-        one. An empty data directory replays the log from seq 1, and so
+        one. Far behind the log (DBK_SVC_REPLAY_LAG) it replays: larger
+        transactions, not flushed one by one, and one flush once caught
+        up (a process killed mid-replay resumes from its last committed
+        checkpoint). An empty data directory replays the log from seq 1, and so
         does a model written with another def->model_version (new code
         with new indexes never reads a model the old code built);
       - runs a command: first waits until the read model applied the log
@@ -124,9 +127,12 @@ extern "C" {
     stream each win about half of the rounds, so the bound is generous:
     20 lost rounds in a row is about one in a million. */
 #define DBK_SVC_RETRIES 20
-#define DBK_SVC_MAX_DBS 32     /* named databases of a service's read model     */
-#define DBK_SVC_MAX_STREAMS 64 /* streams one command may append to            */
-#define DBK_SVC_BATCH 500      /* events applied in one write transaction       */
+#define DBK_SVC_MAX_DBS 32         /* named databases of a service's read model     */
+#define DBK_SVC_MAX_STREAMS 64     /* streams one command may append to            */
+#define DBK_SVC_BATCH 500          /* events applied in one write transaction       */
+#define DBK_SVC_REPLAY_LAG 5000    /* this far behind the log: replaying, with ... */
+#define DBK_SVC_REPLAY_BATCH 50000 /* ... up to this many events per transaction */
+#define DBK_SVC_REPLAY_MS 250      /* ... and at most this long per transaction     */
 
 /*  What a handler gets: the service, the transaction, the request. Only
     valid during the call. */

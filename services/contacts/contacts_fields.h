@@ -104,6 +104,11 @@ int contacts_check_account_refs (dbk_decision_t *d, const contacts_value_t *v,
 int contacts_check_contact_refs (dbk_decision_t *d, const contacts_value_t *v,
                                  const contacts_lookup_t *lookup);
 
+/*  Days since 1970-01-01 of a (proleptic Gregorian) date, and back to
+    YYYY-MM-DD (out holds 11 bytes). */
+long contacts_days (int y, int m, int d);
+void contacts_civil (long days, char out[11]);
+
 /*  Is [s, s+n) a real date YYYY-MM-DD? (with_year false: --MM-DD) */
 bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
 

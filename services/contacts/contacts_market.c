@@ -218,7 +218,7 @@ int contacts_activity_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t 
 
 /*  Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
     days_from_civil), and back: exact for every year of four digits. */
-static long s_days (int y, int m, int d)
+long contacts_days (int y, int m, int d)
 {
     y -= m <= 2;
     long era = (y >= 0 ? y : y - 399) / 400;
@@ -227,7 +227,7 @@ static long s_days (int y, int m, int d)
     return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
-static void s_civil (long z, char out[11])
+void contacts_civil (long z, char out[11])
 {
     z += 719468;
     long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -256,7 +256,7 @@ static int s_days_as_of (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t max,
         if (!contacts_req_text (req, "as_of", date, sizeof date) ||
             !contacts_date_valid (date, strlen (date), false))
             return dbk_svc_reject (ctx, DBK_EINVAL, "as_of", "as_of must be a date YYYY-MM-DD");
-        *as_of = s_days (atoi (date), atoi (date + 5), atoi (date + 8));
+        *as_of = contacts_days (atoi (date), atoi (date + 5), atoi (date + 8));
     } else
         *as_of = (long) (time (NULL) / 86400);
     return 0;
@@ -279,7 +279,7 @@ int contacts_untouched_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         (rc = contacts_map_req_person (ctx, req, person)))
         return rc;
     char cutoff[11];
-    s_civil (as_of - (long) days, cutoff);
+    contacts_civil (as_of - (long) days, cutoff);
     MDB_cursor *cur;
     dbk_wr_t *items = dbk_wr_new ();
     if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TOUCHED_BY), &cur)) {
@@ -394,8 +394,8 @@ int contacts_birthdays_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     if ((rc = contacts_map_req_person (ctx, req, person)))
         return rc;
     char first[11], last[11];
-    s_civil (as_of, first);
-    s_civil (as_of + (long) (days > 365 ? 365 : days), last);
+    contacts_civil (as_of, first);
+    contacts_civil (as_of + (long) (days > 365 ? 365 : days), last);
     int year = atoi (first);
     /*  segments [from, to] of MM-DD and the year their birthdays fall in */
     struct {
@@ -415,7 +415,7 @@ int contacts_birthdays_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         seg[1].year = year + 1;
         nseg = 2;
         if (days >= 365)
-            s_civil (as_of - 1, last), memcpy (seg[1].to, last + 5, 6);
+            contacts_civil (as_of - 1, last), memcpy (seg[1].to, last + 5, 6);
         /*  a whole year from Jan 1 is the first segment alone */
         if (days >= 365 && strcmp (seg[0].from, "01-01") == 0)
             nseg = 1;

@@ -5,6 +5,7 @@
     functions. */
 #include "contacts_model.h"
 
+#include "contacts_fields.h"
 #include "contacts_market.h"
 
 #include "dealbook/dbk_error.h"
@@ -317,6 +318,17 @@ static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     return rc;
 }
 
+int contacts_model_trip_class (const char *from, const char *to)
+{
+    long f = contacts_days (atoi (from), atoi (from + 5), atoi (from + 8));
+    long t = contacts_days (atoi (to), atoi (to + 5), atoi (to + 8));
+    long len = t - f + 1;
+    int c = 0;
+    while (c < CONTACTS_TRIP_CLASSES - 1 && (1L << c) < len)
+        c++;
+    return c;
+}
+
 size_t contacts_model_city_key (char *out, size_t outsz, const char *city, size_t n)
 {
     char *f = contacts_normalize_name_with (city, n, NULL);
@@ -373,16 +385,19 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *da
     int rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5, dbk_wr_data (w),
                     dbk_wr_size (w));
     dbk_wr_destroy (&w);
-    /*  keyed by the last day: a query for [F, T] seeks to city/F and reads
-        on while trips started by T, so it reads the trips that end on or
-        after F and no older ones */
+    /*  keyed by the trip's length class c (its length L days in
+        (2^(c-1), 2^c]) then its first day: a query for [F, T] reads, in
+        each class, the first days from F - 2^c + 1 to T: only trips that
+        can overlap, however long other trips are (contacts_model.h) */
     size_t k = 0;
+    char cls = (char) contacts_model_trip_class (from, to);
     memcpy (key + k, city, cl), k += cl, key[k++] = 0;
-    memcpy (key + k, to, tl), k += tl, key[k++] = 0;
+    key[k++] = cls;
+    memcpy (key + k, from, fl), k += fl, key[k++] = 0;
     memcpy (key + k, id, il), k += il, key[k++] = 0;
     memcpy (key + k, be, 4), k += 4;
     if (rc == 0)
-        rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, from, fl);
+        rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, to, tl);
     return rc;
 }
 

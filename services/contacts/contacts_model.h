@@ -8,8 +8,10 @@
       contacts       id -> contact state map
       account_people account_id NUL contact_id -> ""
       trips          contact_id NUL be32 trip -> the trip_added payload
-      notebook       city NUL to-date NUL contact_id NUL be32 trip -> from-date
-                     (city case- and width-folded: contacts_model_city_key)
+      notebook       city NUL class from-date NUL contact_id NUL be32 trip
+                     -> to-date: city case- and width-folded
+                     (contacts_model_city_key); class the byte c of the trip's
+                     length L days, 2^(c-1) < L <= 2^c (L = 1: 0)
       account_by     tag value NUL normalized_name|id -> "": tag 't' type,
                      'r' region, 'c' city; value case- and width-folded
       contact_names  normalized name|id -> ""   contact name prefixes
@@ -36,7 +38,7 @@
 
 /*  Layout of the read model (dbk_service_def_t.model_version): bump it
     whenever a database or key format changes. */
-#define CONTACTS_MODEL_VERSION 2
+#define CONTACTS_MODEL_VERSION 3
 
 extern const char *const contacts_model_dbs[];
 
@@ -61,6 +63,11 @@ extern const char contacts_account_by_tags[3];
     or the key does not fit. */
 size_t contacts_model_by_key (char *out, size_t outsz, char tag, const char *value, size_t vn,
                               const char *norm, const char *id);
+
+#define CONTACTS_TRIP_CLASSES 23 /* length classes: 2^22 days cover every date */
+
+/*  The length class of a trip from..to (valid dates, from <= to). */
+int contacts_model_trip_class (const char *from, const char *to);
 
 /*  A city as the notebook index keys it: case-, width- and
     punctuation-folded ("Shanghai", "SHANGHAI" and "ｓｈａｎｇｈａｉ" are

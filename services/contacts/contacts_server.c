@@ -525,10 +525,46 @@ static void s_notebook_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
     dbk_doc_destroy (&c);
 }
 
+/*  Trips found by NOTEBOOK_CITY, sorted before they are answered. */
+typedef struct {
+    struct s_hit {
+        char to[10];                  /* last day               */
+        char id[CONTACTS_ID_MAX + 1]; /* contact                */
+        uint8_t be[4];                /* trip number, big-endian */
+    } * v;
+    size_t n, cap;
+} s_hits_t;
+
+static int s_hits_add (s_hits_t *h, const char *to, const char *id, const uint8_t be[4])
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        struct s_hit *p = realloc (h->v, cap * sizeof *p);
+        if (!p)
+            return DBK_ENOMEM;
+        h->v = p;
+        h->cap = cap;
+    }
+    struct s_hit *x = &h->v[h->n++];
+    memcpy (x->to, to, 10);
+    snprintf (x->id, sizeof x->id, "%s", id);
+    memcpy (x->be, be, 4);
+    return 0;
+}
+
+static int s_hit_cmp (const void *a, const void *b)
+{
+    const struct s_hit *x = a, *y = b;
+    int c = memcmp (x->to, y->to, 10);
+    if (!c)
+        c = strcmp (x->id, y->id);
+    return c ? c : memcmp (x->be, y->be, 4);
+}
+
 /*  NOTEBOOK_CITY {city, from, to, salesperson, limit}: trips in city
     (folded: contacts_model_city_key) overlapping [from, to], ordered by
-    their last day; with salesperson, only the trips of contacts they know. The index is keyed city,
-   last day: seek to the first trip ending on or after `from`, keep those that start by `to`. */
+    their last day; with salesperson, only the trips of contacts they know.
+    The index (contacts_model.h) reads only trips that can overlap. */
 static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char city[CONTACTS_SHORT_MAX + 1], from[16], to[16];
@@ -554,57 +590,61 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         return rc;
     char folded[CONTACTS_KEY_MAX / 2];
     size_t cl = contacts_model_city_key (folded, sizeof folded, city, strlen (city));
-    size_t fl = strlen (from);
-    char key[CONTACTS_KEY_MAX / 2 + 32];
     if (cl == 0)
         return dbk_svc_reject (ctx, DBK_EINVAL, "city", "city is too long");
-    memcpy (key, folded, cl + 1);
-    memcpy (key + cl + 1, from, fl);
-    MDB_val k = {cl + 1 + fl, key}, v;
+    long f = contacts_days (atoi (from), atoi (from + 5), atoi (from + 8));
+    s_hits_t hits = {0};
     MDB_cursor *cur;
-    dbk_wr_t *items = dbk_wr_new ();
-    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), &cur)) {
-        dbk_wr_destroy (&items);
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), &cur))
         return DBK_EIO;
-    }
-    uint32_t n = 0;
-    bool more = false;
-    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-         r == 0 && k.mv_size > cl + 1 && memcmp (k.mv_data, folded, cl + 1) == 0;
-         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        /*  the trip's first day must be on or before `to` */
-        size_t tl = strlen (to);
-        if (v.mv_size > tl || (v.mv_size == tl && memcmp (v.mv_data, to, tl) > 0) ||
-            (v.mv_size < tl && memcmp (v.mv_data, to, v.mv_size) > 0))
-            continue;
-        const char *rest = (const char *) k.mv_data + cl + 1;
-        size_t rn = k.mv_size - cl - 1;
-        const char *z = memchr (rest, 0, rn); /* after the last day */
-        if (!z || (size_t) (z + 1 - rest) + 5 > rn)
-            continue;
-        const char *cid = z + 1;
-        size_t il = rn - (size_t) (cid - rest) - 5;
-        if (il > CONTACTS_ID_MAX)
-            continue;
-        char id[CONTACTS_ID_MAX + 1];
-        memcpy (id, cid, il);
-        id[il] = 0;
-        if (person[0] && !contacts_map_knows (ctx, txn, person, id))
-            continue; /* not one of the salesperson's contacts */
-        if (n == limit) {
-            more = true;
-            break;
+    /*  in each length class c, the trips that start from F - 2^c + 1 to T */
+    for (int c = 0; rc == 0 && c < CONTACTS_TRIP_CLASSES; c++) {
+        char key[CONTACTS_KEY_MAX / 2 + 32], start[11];
+        contacts_civil (f - (1L << c) + 1, start);
+        memcpy (key, folded, cl + 1);
+        key[cl + 1] = (char) c;
+        memcpy (key + cl + 2, start, 10);
+        size_t pl = cl + 2; /* city NUL class */
+        MDB_val k = {pl + 10, key}, v;
+        for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+             r == 0 && rc == 0 && k.mv_size > pl + 16 && memcmp (k.mv_data, key, pl) == 0;
+             r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+            const char *first = (const char *) k.mv_data + pl;
+            if (memcmp (first, to, 10) > 0)
+                break; /* starts after the window */
+            if (v.mv_size != 10 || memcmp (v.mv_data, from, 10) < 0)
+                continue; /* ended before it */
+            const char *cid = first + 11;
+            size_t il = k.mv_size - pl - 11 - 5;
+            if (il == 0 || il > CONTACTS_ID_MAX || cid[il] != 0)
+                continue;
+            char id[CONTACTS_ID_MAX + 1];
+            memcpy (id, cid, il);
+            id[il] = 0;
+            if (person[0] && !contacts_map_knows (ctx, txn, person, id))
+                continue; /* not one of the salesperson's contacts */
+            rc = s_hits_add (&hits, v.mv_data, id, (const uint8_t *) cid + il + 1);
         }
-        s_notebook_entry (ctx, txn, items, id, (const uint8_t *) cid + il + 1, &n);
     }
     mdb_cursor_close (cur);
-    dbk_wr_map (w, 2);
-    dbk_wr_cstr (w, "trips");
-    dbk_wr_array (w, n);
-    dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
-    dbk_wr_kv_bool (w, "more", more);
+    dbk_wr_t *items = rc ? NULL : dbk_wr_new ();
+    if (rc == 0 && !items)
+        rc = DBK_ENOMEM;
+    if (rc == 0) {
+        /*  ordered by the last day, then contact and trip */
+        qsort (hits.v, hits.n, sizeof *hits.v, s_hit_cmp);
+        uint32_t n = 0;
+        for (size_t i = 0; i < hits.n && n < limit; i++)
+            s_notebook_entry (ctx, txn, items, hits.v[i].id, hits.v[i].be, &n);
+        dbk_wr_map (w, 2);
+        dbk_wr_cstr (w, "trips");
+        dbk_wr_array (w, n);
+        dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
+        dbk_wr_kv_bool (w, "more", hits.n > limit);
+    }
     dbk_wr_destroy (&items);
-    return 0;
+    free (hits.v);
+    return rc;
 }
 
 static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
