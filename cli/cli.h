@@ -25,7 +25,7 @@ enum {
 };
 
 #define CLI_MAX_ARGS 8
-#define CLI_MAX_FLAGS 16
+#define CLI_MAX_FLAGS 32
 
 typedef struct {
     const char *args[CLI_MAX_ARGS];   /* positional arguments after the verb */
@@ -84,5 +84,16 @@ void cli_activity_help (void);
 /*  The noun of the opportunities service (cli_opp.c). */
 int cli_opp (cli_t *cli, const char *verb);
 void cli_opp_help (void);
+
+/*  The nouns of the bidding service: tender (alias bid) and intel
+    (cli_bid.c), quote and contract (cli_contract.c). */
+int cli_tender (cli_t *cli, const char *verb);
+int cli_intel (cli_t *cli, const char *verb);
+int cli_quote (cli_t *cli, const char *verb);
+int cli_contract (cli_t *cli, const char *verb);
+void cli_tender_help (void);
+void cli_intel_help (void);
+void cli_quote_help (void);
+void cli_contract_help (void);
 
 #endif

@@ -175,7 +175,13 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
             dbk_wr_nil (w);
         else if (r->kind[i] == CLI_F_LIST)
             s_list (w, r->val[i]);
-        else if (r->kind[i] == CLI_F_INT) {
+        else if (r->kind[i] == CLI_F_JSON) {
+            char err[160];
+            if (dbk_json_to_mp (r->val[i], strlen (r->val[i]), w, err, sizeof err)) {
+                dbk_client_destroy (&c);
+                return cli_fail (CLI_USAGE, "%s: %s: not JSON: %s", what, r->key[i], err);
+            }
+        } else if (r->kind[i] == CLI_F_INT) {
             char *end;
             long long v = strtoll (r->val[i], &end, 10);
             if (*end || !*r->val[i]) {

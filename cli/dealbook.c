@@ -110,6 +110,13 @@ static void s_help (void)
             "            qualify, stakeholder, need, competitor, check, category, next,\n"
             "            commit, win, lose, abandon, reopen, history, conflicts,\n"
             "            resolve, attention\n"
+            "  tender    tenders (alias: bid): open, show, list, dates, step, clarify,\n"
+            "            answer, bond, bond-return, decide, part, part-status, submit,\n"
+            "            opening, award, deadlines, intel, winrate, history\n"
+            "  quote     quotes: create, line add|change|remove, submit, approve, reject,\n"
+            "            changes, show, pending, history\n"
+            "  contract  contracts: sign, show, invoice, payment, receivables, history\n"
+            "  intel     price intelligence and win rate: price, winrate\n"
             "  status    every service's STATUS: up, seq applied, head, lag (exit 4 if one\n"
             "            does not answer)\n"
             "  help      dealbook help <noun>\n\n"
@@ -187,6 +194,14 @@ int main (int argc, char **argv)
             cli_activity_help ();
         else if (argc >= 3 && strcmp (argv[2], "opp") == 0)
             cli_opp_help ();
+        else if (argc >= 3 && (strcmp (argv[2], "tender") == 0 || strcmp (argv[2], "bid") == 0))
+            cli_tender_help ();
+        else if (argc >= 3 && strcmp (argv[2], "quote") == 0)
+            cli_quote_help ();
+        else if (argc >= 3 && strcmp (argv[2], "contract") == 0)
+            cli_contract_help ();
+        else if (argc >= 3 && strcmp (argv[2], "intel") == 0)
+            cli_intel_help ();
         else
             s_help ();
         return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -211,6 +226,14 @@ int main (int argc, char **argv)
         return cli_activity (&cli, verb);
     if (strcmp (noun, "opp") == 0)
         return cli_opp (&cli, verb);
+    if (strcmp (noun, "tender") == 0 || strcmp (noun, "bid") == 0)
+        return cli_tender (&cli, verb);
+    if (strcmp (noun, "quote") == 0)
+        return cli_quote (&cli, verb);
+    if (strcmp (noun, "contract") == 0)
+        return cli_contract (&cli, verb);
+    if (strcmp (noun, "intel") == 0)
+        return cli_intel (&cli, verb);
     if (strcmp (noun, "status") == 0) {
         if (verb)
             cli.args[cli.nargs++] = verb;

@@ -141,6 +141,18 @@ def main():
         if g["status"] != "won" or g["outcome"]["won_amount"] != 85000000:
             fail("the deal after the award: %r" % g["outcome"])
 
+        # exactly once, also after a rebuild of the opportunities service
+        log = dealbook.Client("ipc://%s/log.sock" % d)
+        won = [e for e in log.read_stream("opportunity-o1") if e["type"] == "opportunity.won"]
+        if len(won) != 1 or won[0]["data"].get("tender_id") != "t1":
+            fail("the award's reaction: %r" % won)
+        n_o1 = len(list(log.read_stream("opportunity-o1")))
+        cl["opportunities"].call("REBUILD", timeout_ms=30000)
+        time.sleep(0.3)
+        if len(list(log.read_stream("opportunity-o1"))) != n_o1 or \
+                cl["opportunities"].call("OPP_GET", id="o1")["status"] != "won":
+            fail("the opportunities rebuild reacted again")
+
         # the contract and its money
         b("CONTRACT_SIGN", id="c1", number="HT-2099-016", opportunity_id="o1", tender_id="t1",
           buyer_id="a1", seller="Bright Lighting Co.", scope="LED lighting, line 16",

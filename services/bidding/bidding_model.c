@@ -269,7 +269,7 @@ static void s_quote_row (dbk_wr_t *w, const bid_quote_t *q)
     s_kv (w, "title", q->title);
     dbk_wr_kv_cstr (w, "status", s_quote_status[q->status]);
     dbk_wr_kv_u64 (w, "revision", q->revision);
-    dbk_wr_kv_u64 (w, "lines", q->nlines);
+    dbk_wr_kv_u64 (w, "line_count", q->nlines);
     dbk_wr_kv_i64 (w, "total", tot.total);
     dbk_wr_kv_i64 (w, "max_discount_bp", tot.max_discount_bp);
     s_kv (w, "required_level", q->required_level);

@@ -34,7 +34,7 @@
 #define BID_DB_STATS "bid_stats"
 #define BID_DB_REFS "bid_refs"
 
-#define BID_MODEL_VERSION 1
+#define BID_MODEL_VERSION 2
 #define BID_KEY_MAX 1024
 
 extern const char *const bidding_model_dbs[];
