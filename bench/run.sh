@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: run bench/bench_log and bench/bench_contacts (see
-# docs/performance.md) and keep their output in $BUILD/bench/last.txt.
-#   BENCH_ONLY     "log" or "contacts": run only that program (default: both)
+# make bench: run bench/bench_log, bench/bench_contacts and
+# bench/bench_opportunities (see docs/performance.md) and keep their output
+# in $BUILD/bench/last.txt.
+#   BENCH_ONLY     "log", "contacts" or "opportunities": run only that program
 #   BENCH_ROUNDS   rounds, interleaved (default 3)
 #   BENCH_SECONDS  seconds per case and round (default 3)
 #   BENCH_KEEP     keep the temporary data directory
@@ -17,6 +18,12 @@
 #   BENCH_CONTACTS_TRIPS      trips (default 500000)
 #   BENCH_REBUILD_EVENTS      events in the log, activities making up the rest (default 1000000)
 #   BENCH_CONTACTS_CASES      a subset of catchup,cmd1,cmd8,city,birthdays,untouched,rebuild
+# bench_opportunities:
+#   BENCH_OPPORTUNITIES=0     skip it
+#   BENCH_OPPS                opportunities (default 1000000)
+#   BENCH_OPP_CASES           a subset of catchup,next1,next8,reg1,reg8,list-all,list-owner,
+#                             list-level,list-region,list-category,list-account,list-desc,
+#                             list-page2,rebuild
 set -euo pipefail
 BUILD=${BUILD:-build/release}
 export DBK_BIN_DIR="$PWD/$BUILD/bin"
@@ -25,9 +32,9 @@ mkdir -p "$(dirname "$out")"
 tmp=${TMPDIR:-/tmp}
 only=${BENCH_ONLY:-}
 case "$only" in
-"" | log | contacts) ;;
+"" | log | contacts | opportunities) ;;
 *)
-    echo "BENCH_ONLY=$only: expected log or contacts" >&2
+    echo "BENCH_ONLY=$only: expected log, contacts or opportunities" >&2
     exit 1
     ;;
 esac
@@ -35,10 +42,14 @@ esac
     echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "disk under test: $tmp on $(df -P "$tmp" | awk 'NR==2 {print $1}') ($(stat -f -c %T "$tmp"))"
 } | tee "$out"
-if [ "$only" != contacts ]; then
+if [ -z "$only" ] || [ "$only" = log ]; then
     "$BUILD/bench/bench_log" | tee -a "$out"
 fi
-if [ "$only" != log ] && [ "${BENCH_CONTACTS:-1}" != 0 ]; then
+if { [ -z "$only" ] || [ "$only" = contacts ]; } && [ "${BENCH_CONTACTS:-1}" != 0 ]; then
     echo "load before the contacts bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
     "$BUILD/bench/bench_contacts" | tee -a "$out"
+fi
+if { [ -z "$only" ] || [ "$only" = opportunities ]; } && [ "${BENCH_OPPORTUNITIES:-1}" != 0 ]; then
+    echo "load before the opportunities bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+    "$BUILD/bench/bench_opportunities" | tee -a "$out"
 fi

@@ -412,7 +412,10 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     char *old_account = st.account_id ? strdup (st.account_id) : NULL;
     char *old_birthday = st.birthday ? strdup (st.birthday) : NULL;
     char old_name[CONTACTS_KEY_MAX], new_name[CONTACTS_KEY_MAX];
-    size_t old_nl = contacts_model_contact_name_key (old_name, sizeof old_name, st.name, id);
+    /*  only these change a name (folding one costs utf8proc's work) */
+    bool naming = strcmp (type, "contact.added") == 0 || strcmp (type, "contact.updated") == 0;
+    size_t old_nl =
+        naming ? contacts_model_contact_name_key (old_name, sizeof old_name, st.name, id) : 0;
     bool added = st.status == CONTACTS_CONTACT_NONE;
     rc = contacts_contact_evolve (&st, type, data);
     /*  the trip's rows first: a trip payload it cannot index changes nothing */
@@ -427,13 +430,17 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
         if (rc == 0 && old_account && (!st.account_id || strcmp (old_account, st.account_id)) &&
             (kl = s_people_key (key, sizeof key, old_account, id)))
             rc = s_del (txn, people, key, kl);
-        if (rc == 0 && st.account_id && (kl = s_people_key (key, sizeof key, st.account_id, id)))
+        /*  a put of an unchanged row still dirties its page: only on a change */
+        bool moved = !old_account || !st.account_id || strcmp (old_account, st.account_id) != 0;
+        if (rc == 0 && moved && st.account_id &&
+            (kl = s_people_key (key, sizeof key, st.account_id, id)))
             rc = s_put (txn, people, key, kl, "", 0);
         if (rc == 0)
             rc = contacts_market_contact (ctx, txn, added, old_birthday, &st);
-        size_t new_nl = contacts_model_contact_name_key (new_name, sizeof new_name, st.name, id);
+        size_t new_nl =
+            naming ? contacts_model_contact_name_key (new_name, sizeof new_name, st.name, id) : 0;
         MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_CONTACT_NAMES);
-        if (rc == 0 && (old_nl != new_nl || memcmp (old_name, new_name, old_nl))) {
+        if (rc == 0 && naming && (old_nl != new_nl || memcmp (old_name, new_name, old_nl))) {
             if (old_nl)
                 rc = s_del (txn, names, old_name, old_nl);
             if (rc == 0 && new_nl)

@@ -311,13 +311,34 @@ static void s_keys (const opp_state_t *st, s_keys_t *k)
     }
 }
 
+static bool s_same (const char *a, size_t al, const char *b, size_t bl)
+{
+    return al == bl && memcmp (a, b, al) == 0;
+}
+
+/*  Forget, in both sets, every row present in both (length 0 = none). */
+static void s_keys_drop_common (s_keys_t *a, s_keys_t *b)
+{
+    for (size_t i = 0; i < a->nby; i++)
+        for (size_t j = 0; j < b->nby; j++)
+            if (a->bl[i] && s_same (a->by[i], a->bl[i], b->by[j], b->bl[j]))
+                a->bl[i] = b->bl[j] = 0;
+    if (s_same (a->touched, a->tl, b->touched, b->tl))
+        a->tl = b->tl = 0;
+    for (int i = 0; i < 2; i++)
+        if (s_same (a->match[i], a->ml[i], b->match[i], b->ml[i]))
+            a->ml[i] = b->ml[i] = 0;
+}
+
 static int s_index (dbk_svc_ctx_t *ctx, MDB_txn *txn, const s_keys_t *k, bool put)
 {
     MDB_dbi by = dbk_svc_dbi (ctx, OPP_DB_BY), tdb = dbk_svc_dbi (ctx, OPP_DB_TOUCHED),
             mdb = dbk_svc_dbi (ctx, OPP_DB_MATCH);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < k->nby; i++)
-        rc = put ? s_put (txn, by, k->by[i], k->bl[i], "", 0) : s_del (txn, by, k->by[i], k->bl[i]);
+        if (k->bl[i])
+            rc = put ? s_put (txn, by, k->by[i], k->bl[i], "", 0)
+                     : s_del (txn, by, k->by[i], k->bl[i]);
     if (rc == 0 && k->tl)
         rc = put ? s_put (txn, tdb, k->touched, k->tl, "", 0) : s_del (txn, tdb, k->touched, k->tl);
     for (int i = 0; rc == 0 && i < 2; i++)
@@ -416,6 +437,9 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         }
         dbk_wr_destroy (&w);
         s_keys (st, after);
+        /*  only the rows that change: a delete or put of a row dirties its
+            page, and these indexes spread over the whole tree */
+        s_keys_drop_common (before, after);
         if (rc == 0)
             rc = s_index (ctx, txn, before, false);
         if (rc == 0)
