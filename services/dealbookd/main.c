@@ -7,6 +7,7 @@
 #include "contacts_server.h"
 #include "dealbookd_demo.h"
 #include "eventlog_server.h"
+#include "forecasting_server.h"
 #include "opportunities_server.h"
 
 #include "dealbook/dbk_main.h"
@@ -15,9 +16,11 @@
 
 static int s_ready (const dbk_config_t *cfg)
 {
-    printf ("dealbookd: log %s (pub %s), contacts %s, opportunities %s, bidding %s, data %s\n",
+    printf ("dealbookd: log %s (pub %s), contacts %s, opportunities %s, bidding %s, "
+            "forecasting %s, data %s\n",
             cfg->log_endpoint, cfg->pub_endpoint, cfg->contacts_endpoint,
-            cfg->opportunities_endpoint, cfg->bidding_endpoint, cfg->data_dir);
+            cfg->opportunities_endpoint, cfg->bidding_endpoint, cfg->forecasting_endpoint,
+            cfg->data_dir);
     if (cfg->demo && dealbookd_demo_log_empty (cfg)) {
         printf ("dealbookd: empty log: loading the demo data set ...\n");
         fflush (stdout);
@@ -47,7 +50,8 @@ static int s_ready (const dbk_config_t *cfg)
 
 int main (int argc, char **argv)
 {
-    static zactor_fn *const more[] = {contacts_server, opportunities_server, bidding_server, NULL};
+    static zactor_fn *const more[] = {contacts_server, opportunities_server, bidding_server,
+                                      forecasting_server, NULL};
     const dbk_main_t m = {.name = "dealbookd",
                           .summary = "All of dealbook in one process: the event log and the "
                                      "domain services, one data directory.",

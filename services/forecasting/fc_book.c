@@ -1,0 +1,679 @@
+/*  fc_book.c - the forecasting book: folds the log's events one at a
+    time into per-deal records (with their history) and into aggregate
+    cells, and takes the period-start snapshots that forecast accuracy
+    compares against. Storage is the fc_store_t's; nothing here depends
+    on how it keeps its tables. */
+#include "fc_internal.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*  ---- small helpers ---- */
+
+static void s_copy (char *dst, size_t size, const char *s, size_t n)
+{
+    if (n >= size) {
+        /* cut at a UTF-8 character boundary */
+        n = size - 1;
+        while (n && ((unsigned char) s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy (dst, s, n);
+    dst[n] = 0;
+}
+
+/*  Copy str `key` of data into dst. Absent or nil: "" (or keep when
+    keep_absent). Another type: DBK_EMALFORMED. */
+static int s_text (const dbk_obj_t *data, const char *key, char *dst, size_t size, bool required)
+{
+    const dbk_obj_t *o = dbk_obj_get (data, key);
+    const char *s;
+    size_t n;
+    if (!o || dbk_obj_type (o) == DBK_T_NIL) {
+        dst[0] = 0;
+        return required ? DBK_EMALFORMED : 0;
+    }
+    if (dbk_obj_str (o, &s, &n))
+        return DBK_EMALFORMED;
+    if (required && n == 0)
+        return DBK_EMALFORMED;
+    s_copy (dst, size, s, n);
+    return 0;
+}
+
+static fc_day_t s_date (const dbk_obj_t *data, const char *key)
+{
+    const char *s;
+    size_t n;
+    return dbk_obj_str (dbk_obj_get (data, key), &s, &n) ? 0 : fc_day_parse (s, n);
+}
+
+bool fc_state_open (char state)
+{
+    return state && strchr ("npbcx", state) != NULL;
+}
+
+fc_day_t fc_deal_period_day (const fc_deal_t *deal)
+{
+    if ((deal->status == FC_WON || deal->status == FC_LOST || deal->status == FC_ABANDONED) &&
+        deal->outcome)
+        return deal->outcome;
+    return deal->close;
+}
+
+int fc_deal_probability (const fc_deal_t *deal, const fc_config_t *cfg)
+{
+    if (!cfg)
+        cfg = &fc_default_config;
+    if (deal->status == FC_WON)
+        return 100;
+    if (deal->status != FC_OPEN || deal->level < 1 || deal->level > FC_LEVELS)
+        return 0;
+    return cfg->probability[deal->level];
+}
+
+/*  ---- the book's own cells of a deal ---- */
+
+static void s_month (fc_day_t day, char out[8])
+{
+    int m = fc_day_month (day);
+    if (!m) {
+        memcpy (out, "0000-00", 8);
+        return;
+    }
+    fc_period_t p = {FC_MONTH, m, 1};
+    fc_period_format (&p, out);
+}
+
+/*  The cell a deal adds to (its dimensions and its one-deal values). */
+static void s_cell_of (const fc_book_t *self, const fc_deal_t *deal, fc_cell_t *c)
+{
+    static const char cats[] = {'n', 'p', 'b', 'c', 'x'};
+    static const char closed[] = {
+        [FC_WON] = 'W', [FC_LOST] = 'L', [FC_ABANDONED] = 'A', [FC_DUPLICATE] = 'D'};
+    memset (c, 0, sizeof *c);
+    memcpy (c->owner, deal->owner, sizeof c->owner);
+    memcpy (c->team, deal->team, sizeof c->team);
+    memcpy (c->region, deal->region, sizeof c->region);
+    bool won = deal->status == FC_WON;
+    memcpy (c->currency, won && deal->won_currency[0] ? deal->won_currency : deal->currency, 4);
+    s_month (fc_deal_period_day (deal), c->month);
+    c->level = deal->level;
+    c->state = deal->status == FC_OPEN
+                   ? cats[deal->category >= 0 && deal->category <= 4 ? deal->category : 0]
+                   : closed[deal->status];
+    c->count = 1;
+    c->amount = won ? deal->won_amount : deal->amount;
+    c->weighted =
+        won ? deal->won_amount : fc_weighted (deal->amount, fc_deal_probability (deal, &self->cfg));
+}
+
+/*  Key of a cell in index `idx` ('a' month first, 'o' owner, 't' team,
+    'r' region first). Returns its length. */
+static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
+{
+    const char *parts[6];
+    size_t np = 0;
+    if (idx == 'o')
+        parts[np++] = c->owner;
+    else if (idx == 't')
+        parts[np++] = c->team;
+    else if (idx == 'r')
+        parts[np++] = c->region;
+    parts[np++] = c->month;
+    parts[np++] = c->currency;
+    if (idx != 'o')
+        parts[np++] = c->owner;
+    if (idx != 't')
+        parts[np++] = c->team;
+    if (idx != 'r')
+        parts[np++] = c->region;
+    size_t n = 0;
+    key[n++] = idx;
+    for (size_t i = 0; i < np; i++) {
+        size_t l = strlen (parts[i]);
+        memcpy (key + n, parts[i], l + 1);
+        n += l + 1;
+    }
+    key[n++] = (char) ('0' + c->level);
+    key[n++] = c->state;
+    return n;
+}
+
+#define S_KEY_MAX (3 * (FC_SHORT_MAX + 1) + 16 + 8)
+
+/*  Add `sign` times the one-deal cell c to its aggregates. */
+static int s_cell_add (fc_book_t *self, const fc_cell_t *c, int sign)
+{
+    static const char idx[] = {'a', 'o', 't', 'r'};
+    const fc_store_t *st = self->store;
+    for (size_t i = 0; i < sizeof idx; i++) {
+        char key[S_KEY_MAX];
+        size_t kl = s_cell_key (idx[i], c, key);
+        fc_cell_t cur;
+        size_t vl;
+        int rc = st->get (st->ctx, FC_TAB_CELL, key, kl, &cur, sizeof cur, &vl);
+        if (rc == DBK_ENOTFOUND || (rc == 0 && vl != sizeof cur)) {
+            cur = *c;
+            cur.count = cur.amount = cur.weighted = 0;
+        } else if (rc)
+            return rc;
+        cur.count += sign * c->count;
+        cur.amount += sign * c->amount;
+        cur.weighted += sign * c->weighted;
+        rc = cur.count == 0 ? st->del (st->ctx, FC_TAB_CELL, key, kl)
+                            : st->put (st->ctx, FC_TAB_CELL, key, kl, &cur, sizeof cur);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*  ---- deals in the store ---- */
+
+static size_t s_deal_size (const fc_deal_t *deal)
+{
+    return offsetof (fc_deal_t, hist) + deal->nhist * sizeof (fc_hist_t);
+}
+
+static int s_deal_get (const fc_book_t *self, const char *id, size_t n, fc_deal_t *out)
+{
+    memset (out, 0, sizeof *out);
+    size_t vl;
+    int rc = self->store->get (self->store->ctx, FC_TAB_DEAL, id, n, out, sizeof *out, &vl);
+    if (rc)
+        return rc;
+    if (vl < offsetof (fc_deal_t, hist) || vl != s_deal_size (out))
+        return DBK_ECORRUPT;
+    return 0;
+}
+
+int fc_book_deal (const fc_book_t *self, const char *id, fc_deal_t *out)
+{
+    if (!id || strlen (id) > FC_ID_MAX)
+        return DBK_ENOTFOUND;
+    return s_deal_get (self, id, strlen (id), out);
+}
+
+static void s_hist (fc_deal_t *deal, fc_day_t on, fc_hist_kind_t kind, int from, int to, int64_t a,
+                    int64_t b)
+{
+    if (deal->nhist == FC_HIST_MAX) {
+        memmove (&deal->hist[0], &deal->hist[1], (FC_HIST_MAX - 1) * sizeof deal->hist[0]);
+        deal->nhist--;
+    }
+    deal->hist[deal->nhist++] = (fc_hist_t){on, (uint8_t) kind, (int8_t) from, (int8_t) to, a, b};
+}
+
+static int s_category (const dbk_obj_t *o)
+{
+    static const char *const names[] = {"", "pipeline", "best_case", "commit", "omitted"};
+    for (int i = 1; i <= 4; i++)
+        if (dbk_obj_str_eq (o, names[i]))
+            return i;
+    return FC_CAT_NONE;
+}
+
+/*  Compute the deal after an opportunity event (`what` = the type after
+    "opportunity."). *changed false: the event does not concern the book
+    (unknown deal, duplicate registration). No store writes. */
+static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *data, fc_day_t day,
+                   fc_deal_t *deal, bool *changed)
+{
+    const char *id;
+    size_t idn;
+    *changed = false;
+    if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &idn) || idn == 0 || idn > FC_ID_MAX)
+        return DBK_EMALFORMED;
+    int rc = s_deal_get (self, id, idn, deal);
+    if (rc && rc != DBK_ENOTFOUND)
+        return rc;
+    bool exists = rc == 0;
+    int64_t v;
+    if (!strcmp (what, "registered")) {
+        if (exists)
+            return 0; /* the decider never decides it twice: nothing to do */
+        s_copy (deal->id, sizeof deal->id, id, idn);
+        if ((rc = s_text (data, "owner", deal->owner, sizeof deal->owner, true)) ||
+            (rc = s_text (data, "currency", deal->currency, sizeof deal->currency, true)) ||
+            (rc = s_text (data, "account_id", deal->account, sizeof deal->account, false)) ||
+            (rc = s_text (data, "team", deal->team, sizeof deal->team, false)) ||
+            (rc = s_text (data, "region", deal->region, sizeof deal->region, false)) ||
+            (rc = s_text (data, "tender_type", deal->tender_type, sizeof deal->tender_type, false)))
+            return rc;
+        deal->close = s_date (data, "close_date");
+        if (!deal->close)
+            return DBK_EMALFORMED;
+        if (dbk_obj_get (data, "amount") &&
+            dbk_obj_i64 (dbk_obj_get (data, "amount"), &deal->amount))
+            return DBK_EMALFORMED;
+        deal->status = FC_OPEN;
+        deal->level = deal->max_level = 1;
+        deal->registered = deal->level_since = deal->last_on = day;
+        s_hist (deal, day, FC_H_REGISTERED, 0, 1, deal->amount, 0);
+        *changed = true;
+        return 0;
+    }
+    if (!exists)
+        return 0; /* a deal the book never saw registered (as-of cut, foreign stream) */
+    if (!strcmp (what, "updated")) {
+        const dbk_obj_t *o;
+        if ((o = dbk_obj_get (data, "close_date"))) {
+            fc_day_t nc = s_date (data, "close_date");
+            if (!nc)
+                return DBK_EMALFORMED;
+            if (nc != deal->close) {
+                s_hist (deal, day, nc > deal->close ? FC_H_SLIP : FC_H_PULL_IN, 0, 0, deal->close,
+                        nc);
+                deal->slips += nc > deal->close;
+                deal->close = nc;
+            }
+        }
+        if ((o = dbk_obj_get (data, "amount"))) {
+            v = 0;
+            if (dbk_obj_type (o) != DBK_T_NIL && dbk_obj_i64 (o, &v))
+                return DBK_EMALFORMED;
+            if (v != deal->amount)
+                s_hist (deal, day, FC_H_AMOUNT, 0, 0, deal->amount, v);
+            deal->amount = v;
+        }
+        if (dbk_obj_get (data, "currency") &&
+            (rc = s_text (data, "currency", deal->currency, sizeof deal->currency, true)))
+            return rc;
+        if (dbk_obj_get (data, "team") &&
+            (rc = s_text (data, "team", deal->team, sizeof deal->team, false)))
+            return rc;
+        if (dbk_obj_get (data, "region") &&
+            (rc = s_text (data, "region", deal->region, sizeof deal->region, false)))
+            return rc;
+    } else if (!strcmp (what, "level_changed")) {
+        if (dbk_obj_i64 (dbk_obj_get (data, "to"), &v) || v < 1 || v > FC_LEVELS)
+            return DBK_EMALFORMED;
+        if (deal->status == FC_OPEN && v != deal->level) {
+            s_hist (deal, day, FC_H_LEVEL, deal->level, (int) v, 0, 0);
+            deal->level = (int) v;
+            deal->level_since = day;
+            if (deal->level > deal->max_level)
+                deal->max_level = deal->level;
+        }
+    } else if (!strcmp (what, "category_set")) {
+        int c = s_category (dbk_obj_get (data, "category"));
+        if (c != deal->category)
+            s_hist (deal, day, FC_H_CATEGORY, deal->category, c, 0, 0);
+        deal->category = c;
+    } else if (!strcmp (what, "won")) {
+        if (dbk_obj_i64 (dbk_obj_get (data, "amount"), &v))
+            return DBK_EMALFORMED;
+        if ((rc = s_text (data, "currency", deal->won_currency, sizeof deal->won_currency, false)))
+            return rc;
+        if (!deal->won_currency[0])
+            memcpy (deal->won_currency, deal->currency, 4);
+        deal->won_amount = v;
+        deal->status = FC_WON;
+        deal->outcome = s_date (data, "date") ? s_date (data, "date") : day;
+        s_text (data, "tender_type", deal->tender_type, sizeof deal->tender_type, false);
+        s_hist (deal, day, FC_H_WON, deal->level, 0, v, 0);
+    } else if (!strcmp (what, "lost") || !strcmp (what, "abandoned")) {
+        bool lost = what[0] == 'l';
+        if ((rc = s_text (data, "reason", deal->loss_reason, sizeof deal->loss_reason, true)))
+            return rc;
+        if (lost) {
+            s_text (data, "winner", deal->winner, sizeof deal->winner, false);
+            char tt[FC_SHORT_MAX + 1];
+            if (!s_text (data, "tender_type", tt, sizeof tt, false) && tt[0])
+                memcpy (deal->tender_type, tt, sizeof tt);
+        }
+        deal->status = lost ? FC_LOST : FC_ABANDONED;
+        deal->outcome = s_date (data, "date") ? s_date (data, "date") : day;
+        s_hist (deal, day, lost ? FC_H_LOST : FC_H_ABANDONED, deal->level, 0, deal->amount, 0);
+    } else if (!strcmp (what, "reopened")) {
+        s_hist (deal, day, FC_H_REOPENED, deal->level, 1, 0, 0);
+        deal->status = FC_OPEN;
+        deal->level = 1;
+        deal->level_since = day;
+        deal->outcome = 0;
+    } else if (!strcmp (what, "conflict_resolved")) {
+        if (dbk_obj_str_eq (dbk_obj_get (data, "outcome"), "closed")) {
+            deal->status = FC_DUPLICATE;
+            s_hist (deal, day, FC_H_DUPLICATE, deal->level, 0, 0, 0);
+        } else if ((rc = s_text (data, "owner", deal->owner, sizeof deal->owner, true)))
+            return rc; /* the kept deal is the chosen owner's from now on */
+    }
+    if (day > deal->last_on)
+        deal->last_on = day;
+    *changed = true;
+    return 0;
+}
+
+/*  ---- period-start snapshots ---- */
+
+typedef struct {
+    char scope;
+    char who[FC_SHORT_MAX + 1];
+    char currency[4];
+    fc_snap_t s;
+} s_acc_t;
+
+typedef struct {
+    s_acc_t *accs;
+    size_t n, cap;
+    bool oom;
+} s_snapshot_t;
+
+static s_acc_t *s_acc (s_snapshot_t *ss, char scope, const char *who, const char *cur)
+{
+    for (size_t i = 0; i < ss->n; i++)
+        if (ss->accs[i].scope == scope && !strcmp (ss->accs[i].who, who) &&
+            !strcmp (ss->accs[i].currency, cur))
+            return &ss->accs[i];
+    if (ss->n == ss->cap) {
+        size_t cap = ss->cap ? ss->cap * 2 : 16;
+        s_acc_t *a = realloc (ss->accs, cap * sizeof *a);
+        if (!a)
+            return NULL;
+        ss->accs = a;
+        ss->cap = cap;
+    }
+    s_acc_t *a = &ss->accs[ss->n++];
+    memset (a, 0, sizeof *a);
+    a->scope = scope;
+    snprintf (a->who, sizeof a->who, "%s", who);
+    memcpy (a->currency, cur, 4);
+    return a;
+}
+
+static int s_snap_cell (void *arg, const fc_cell_t *c)
+{
+    s_snapshot_t *ss = arg;
+    if (!fc_state_open (c->state))
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        s_acc_t *a = s_acc (ss, k ? 't' : 'o', k ? c->team : c->owner, c->currency);
+        if (!a)
+            return DBK_ENOMEM;
+        a->s.count += c->count;
+        a->s.amount += c->amount;
+        a->s.weighted += c->weighted;
+        if (c->state == 'c')
+            a->s.commit += c->amount;
+        if (c->state == 'c' || c->state == 'b')
+            a->s.best_case += c->amount;
+    }
+    return 0;
+}
+
+static size_t s_snap_key (char scope, const char *period, const char *who, const char *cur,
+                          char *key)
+{
+    return (size_t) sprintf (key, "%c%s%c%s%c%s", scope, period, 0, who, 0, cur);
+}
+
+static int s_snapshot_period (fc_book_t *self, const fc_period_t *p, fc_day_t taken)
+{
+    char period[FC_PERIOD_MAX + 1];
+    fc_period_format (p, period);
+    s_snapshot_t ss = {0};
+    fc_filter_t f = {.period = period};
+    fc_query_t q = {.f = &f, .has_period = true, .period = *p};
+    int rc = fc_cells_scan (self, &q, s_snap_cell, &ss);
+    const fc_store_t *st = self->store;
+    for (size_t i = 0; !rc && i < ss.n; i++) {
+        char key[S_KEY_MAX];
+        ss.accs[i].s.taken = taken;
+        size_t kl = s_snap_key (ss.accs[i].scope, period, ss.accs[i].who, ss.accs[i].currency, key);
+        rc = st->put (st->ctx, FC_TAB_SNAP, key, kl, &ss.accs[i].s, sizeof ss.accs[i].s);
+    }
+    free (ss.accs);
+    if (!rc) {
+        /* the marker: the book saw this period begin (owners absent: 0) */
+        char key[16];
+        int kl = snprintf (key, sizeof key, "snap:%s", period);
+        rc = st->put (st->ctx, FC_TAB_META, key, (size_t) kl, &taken, sizeof taken);
+    }
+    return rc;
+}
+
+/*  The clock moves from `from` to `to` (months crossed): snapshot every
+    period that starts in one of the months after from's, up to to's. */
+static int s_snapshots (fc_book_t *self, fc_day_t to)
+{
+    int m0 = fc_day_month (self->clock), m1 = fc_day_month (to);
+    if (!self->clock || m1 <= m0)
+        return 0;
+    /* nothing changed in between, so the periods that began more than ten
+       years before `to` would all hold today's funnel: bound the work a
+       date far in the future can cause */
+    if (m1 - m0 > 120)
+        m0 = m1 - 120;
+    for (int m = m0 + 1; m <= m1; m++) {
+        fc_period_t ps[3];
+        size_t np = 0;
+        ps[np++] = (fc_period_t){FC_MONTH, m, 1};
+        if (m % 3 == 0)
+            ps[np++] = (fc_period_t){FC_QUARTER, m, 3};
+        if (m % 12 == 0)
+            ps[np++] = (fc_period_t){FC_YEAR, m, 12};
+        for (size_t i = 0; i < np; i++) {
+            int rc = s_snapshot_period (self, &ps[i], to);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int fc_book_snapshot (const fc_book_t *self, char scope, const char *who, const char *period,
+                      const char *currency, fc_snap_t *out)
+{
+    fc_period_t p;
+    char canon[FC_PERIOD_MAX + 1], key[S_KEY_MAX];
+    memset (out, 0, sizeof *out);
+    if (!who || !currency || !period || strlen (who) > FC_SHORT_MAX || strlen (currency) > 3 ||
+        fc_period_parse (period, strlen (period), &p))
+        return DBK_EINVAL;
+    fc_period_format (&p, canon);
+    const fc_store_t *st = self->store;
+    size_t kl = s_snap_key (scope, canon, who, currency, key), vl;
+    int rc = st->get (st->ctx, FC_TAB_SNAP, key, kl, out, sizeof *out, &vl);
+    if (rc != DBK_ENOTFOUND)
+        return rc;
+    int ml = snprintf (key, sizeof key, "snap:%s", canon);
+    return st->get (st->ctx, FC_TAB_META, key, (size_t) ml, &out->taken, sizeof out->taken, &vl);
+}
+
+/*  ---- quotas and forecasts ---- */
+
+static size_t s_qkey (const char *period, const char *scope, const char *who, char *key)
+{
+    return (size_t) sprintf (key, "%s%c%s%c%s", period, 0, scope, 0, who);
+}
+
+int fc_book_quota (const fc_book_t *self, const char *scope, const char *who, const char *period,
+                   fc_quota_t *out)
+{
+    fc_period_t p;
+    char canon[FC_PERIOD_MAX + 1], key[S_KEY_MAX];
+    memset (out, 0, sizeof *out);
+    if (!scope || strlen (scope) > 7 || !who || strlen (who) > FC_SHORT_MAX || !period ||
+        fc_period_parse (period, strlen (period), &p))
+        return DBK_EINVAL;
+    fc_period_format (&p, canon);
+    size_t vl, kl = s_qkey (canon, scope, who, key);
+    return self->store->get (self->store->ctx, FC_TAB_QUOTA, key, kl, out, sizeof *out, &vl);
+}
+
+int fc_book_forecast (const fc_book_t *self, const char *owner, const char *period,
+                      fc_forecast_t *out)
+{
+    fc_period_t p;
+    char canon[FC_PERIOD_MAX + 1], key[S_KEY_MAX];
+    memset (out, 0, sizeof *out);
+    if (!owner || strlen (owner) > FC_SHORT_MAX || !period ||
+        fc_period_parse (period, strlen (period), &p))
+        return DBK_EINVAL;
+    fc_period_format (&p, canon);
+    size_t vl, kl = (size_t) sprintf (key, "%s%c%s", canon, 0, owner);
+    return self->store->get (self->store->ctx, FC_TAB_FORECAST, key, kl, out, sizeof *out, &vl);
+}
+
+/*  ---- the book ---- */
+
+fc_book_t *fc_book_new (const fc_store_t *store, const fc_config_t *cfg)
+{
+    if (!store)
+        return NULL;
+    fc_book_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->cfg = cfg ? *cfg : fc_default_config;
+    size_t vl;
+    if (store->get (store->ctx, FC_TAB_META, "seq", 3, &self->seq, sizeof self->seq, &vl))
+        self->seq = 0;
+    if (store->get (store->ctx, FC_TAB_META, "clock", 5, &self->clock, sizeof self->clock, &vl))
+        self->clock = 0;
+    return self;
+}
+
+void fc_book_destroy (fc_book_t **self_p)
+{
+    if (self_p && *self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+void fc_book_set_until (fc_book_t *self, fc_day_t until)
+{
+    self->until = until;
+}
+
+uint64_t fc_book_seq (const fc_book_t *self)
+{
+    return self->seq;
+}
+
+fc_day_t fc_book_clock (const fc_book_t *self)
+{
+    return self->clock;
+}
+
+const fc_config_t *fc_book_config (const fc_book_t *self)
+{
+    return &self->cfg;
+}
+
+static int s_checkpoint (fc_book_t *self, uint64_t seq, fc_day_t day)
+{
+    const fc_store_t *st = self->store;
+    int rc = 0;
+    if (day > self->clock) {
+        self->clock = day;
+        rc = st->put (st->ctx, FC_TAB_META, "clock", 5, &self->clock, sizeof self->clock);
+    }
+    if (!rc && seq > self->seq) {
+        self->seq = seq;
+        rc = st->put (st->ctx, FC_TAB_META, "seq", 3, &self->seq, sizeof self->seq);
+    }
+    return rc;
+}
+
+int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uint64_t seq,
+                   int64_t at)
+{
+    if (!type || (seq && seq <= self->seq))
+        return 0;
+    bool opp = !strncmp (type, "opportunity.", 12), quota = !strcmp (type, "quota.set"),
+         fcast = !strcmp (type, "forecast.submitted") || !strcmp (type, "forecast.adjusted");
+    if (!opp && !quota && !fcast)
+        return s_checkpoint (self, seq, 0);
+    if (dbk_obj_type (data) != DBK_T_MAP)
+        return DBK_EMALFORMED;
+    fc_day_t day = s_date (data, "on");
+    if (!day)
+        day = fc_day_from_ms (at);
+    if (self->until && day > self->until)
+        return s_checkpoint (self, seq, 0); /* as-of: not known yet on `until` */
+    const fc_store_t *st = self->store;
+    int rc;
+    if (opp) {
+        fc_deal_t *old = malloc (sizeof *old), *deal = malloc (sizeof *deal);
+        bool changed = false;
+        rc = old && deal ? 0 : DBK_ENOMEM;
+        if (!rc)
+            rc = s_fold (self, type + 12, data, day, deal, &changed);
+        if (!rc && changed)
+            rc = s_deal_get (self, deal->id, strlen (deal->id), old);
+        bool existed = rc == 0;
+        if (rc == DBK_ENOTFOUND)
+            rc = 0;
+        if (!rc)
+            rc = s_snapshots (self, day);
+        if (!rc && changed) {
+            fc_cell_t a, b;
+            s_cell_of (self, deal, &b);
+            if (existed)
+                s_cell_of (self, old, &a);
+            if (!existed || memcmp (&a, &b, sizeof a)) {
+                if (existed)
+                    rc = s_cell_add (self, &a, -1);
+                if (!rc)
+                    rc = s_cell_add (self, &b, +1);
+            }
+            if (!rc)
+                rc = st->put (st->ctx, FC_TAB_DEAL, deal->id, strlen (deal->id), deal,
+                              s_deal_size (deal));
+        }
+        free (old);
+        free (deal);
+    } else if (quota) {
+        fc_quota_t q = {0};
+        char key[S_KEY_MAX];
+        fc_period_t p;
+        rc = fc_quota_evolve (&q, type, data);
+        if (!rc && (fc_period_parse (q.period, strlen (q.period), &p) ||
+                    (strcmp (q.scope, "owner") && strcmp (q.scope, "team"))))
+            rc = DBK_EMALFORMED;
+        if (!rc)
+            rc = s_snapshots (self, day);
+        if (!rc) {
+            fc_period_format (&p, q.period);
+            size_t kl = s_qkey (q.period, q.scope, q.who, key);
+            rc = st->put (st->ctx, FC_TAB_QUOTA, key, kl, &q, sizeof q);
+        }
+    } else {
+        fc_forecast_t f;
+        char owner[FC_SHORT_MAX + 1] = "", period[FC_PERIOD_MAX + 1] = "";
+        const char *s;
+        size_t n;
+        rc = DBK_EMALFORMED;
+        if (!dbk_obj_str (dbk_obj_get (data, "owner"), &s, &n) && n && n <= FC_SHORT_MAX) {
+            s_copy (owner, sizeof owner, s, n);
+            if (!dbk_obj_str (dbk_obj_get (data, "period"), &s, &n) && n <= FC_PERIOD_MAX) {
+                s_copy (period, sizeof period, s, n);
+                rc = 0;
+            }
+        }
+        if (!rc) {
+            rc = fc_book_forecast (self, owner, period, &f);
+            if (rc == DBK_ENOTFOUND || rc == DBK_EINVAL) {
+                memset (&f, 0, sizeof f);
+                rc = rc == DBK_EINVAL ? DBK_EMALFORMED : 0;
+            }
+        }
+        if (!rc)
+            rc = fc_forecast_evolve (&f, type, data);
+        if (!rc)
+            rc = s_snapshots (self, day);
+        if (!rc) {
+            char key[S_KEY_MAX];
+            size_t kl = (size_t) sprintf (key, "%s%c%s", f.period, 0, f.owner);
+            rc = st->put (st->ctx, FC_TAB_FORECAST, key, kl, &f, sizeof f);
+        }
+    }
+    return rc ? rc : s_checkpoint (self, seq, day);
+}

@@ -1,0 +1,214 @@
+/*  fc_common.c - dates, periods, money rounding, the default
+    configuration and stream names of the forecasting service. */
+#include "forecasting.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const fc_config_t fc_default_config = {
+    {0, 10, 25, 50, 75, 90},
+    {0, 30, 30, 21, 14, 14},
+    3000,
+};
+
+/*  Howard Hinnant's days_from_civil, shifted so that 0000-03-01 is day 0:
+    every real date of years 1..9999 is positive and 0 stays "unknown". */
+static fc_day_t s_days (int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = y / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe;
+}
+
+static void s_civil (fc_day_t z, int *y, int *m, int *d)
+{
+    int era = z / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int s_num (const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static int s_mdays (int y, int m)
+{
+    static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : md[m - 1];
+}
+
+fc_day_t fc_day_parse (const char *s, size_t n)
+{
+    if (!s || n != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    int y = s_num (s, 4), m = s_num (s + 5, 2), d = s_num (s + 8, 2);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > s_mdays (y, m))
+        return 0;
+    return s_days (y, m, d);
+}
+
+fc_day_t fc_day (const char *s)
+{
+    return s ? fc_day_parse (s, strlen (s)) : 0;
+}
+
+void fc_day_format (fc_day_t day, char out[11])
+{
+    if (day <= 0) {
+        out[0] = 0;
+        return;
+    }
+    int y, m, d;
+    s_civil (day, &y, &m, &d);
+    snprintf (out, 11, "%04u-%02u-%02u", (unsigned) y % 10000u, (unsigned) m % 100u,
+              (unsigned) d % 100u);
+}
+
+fc_day_t fc_day_from_ms (int64_t ms)
+{
+    if (ms <= 0 || ms > 253402300799999LL) /* after 9999-12-31: not a business date */
+        return 0;
+    return (fc_day_t) (ms / 86400000 + 719468);
+}
+
+int fc_day_month (fc_day_t day)
+{
+    if (day <= 0)
+        return 0;
+    int y, m, d;
+    s_civil (day, &y, &m, &d);
+    return y * 12 + m - 1;
+}
+
+static fc_day_t s_month_start (int month)
+{
+    return s_days (month / 12, month % 12 + 1, 1);
+}
+
+int fc_period_parse (const char *s, size_t n, fc_period_t *out)
+{
+    if (!s || (n != 4 && n != 7))
+        return DBK_EINVAL;
+    int y = s_num (s, 4);
+    if (y < 1)
+        return DBK_EINVAL;
+    if (n == 4) {
+        *out = (fc_period_t){FC_YEAR, y * 12, 12};
+        return 0;
+    }
+    if (s[4] != '-')
+        return DBK_EINVAL;
+    if (s[5] == 'Q') {
+        int q = s[6] - '0';
+        if (q < 1 || q > 4)
+            return DBK_EINVAL;
+        *out = (fc_period_t){FC_QUARTER, y * 12 + (q - 1) * 3, 3};
+        return 0;
+    }
+    int m = s_num (s + 5, 2);
+    if (m < 1 || m > 12)
+        return DBK_EINVAL;
+    *out = (fc_period_t){FC_MONTH, y * 12 + m - 1, 1};
+    return 0;
+}
+
+void fc_period_format (const fc_period_t *p, char out[FC_PERIOD_MAX + 1])
+{
+    unsigned y = (unsigned) (p->first / 12) % 10000u, m = (unsigned) (p->first % 12) % 12u + 1;
+    if (p->kind == FC_YEAR)
+        snprintf (out, FC_PERIOD_MAX + 1, "%04u", y);
+    else if (p->kind == FC_QUARTER)
+        snprintf (out, FC_PERIOD_MAX + 1, "%04u-Q%u", y, ((m - 1) / 3 + 1) % 10u);
+    else
+        snprintf (out, FC_PERIOD_MAX + 1, "%04u-%02u", y, m % 100u);
+}
+
+fc_day_t fc_period_start (const fc_period_t *p)
+{
+    return s_month_start (p->first);
+}
+
+fc_day_t fc_period_end (const fc_period_t *p)
+{
+    return s_month_start (p->first + p->months) - 1;
+}
+
+fc_period_t fc_period_shift (const fc_period_t *p, int k)
+{
+    fc_period_t q = *p;
+    q.first += k * p->months;
+    return q;
+}
+
+int64_t fc_weighted (int64_t amount, int percent)
+{
+    /* |amount| <= 10^15 and percent <= 100: the product fits in int64 */
+    int64_t x = amount * percent;
+    return x >= 0 ? (x + 50) / 100 : -((-x + 50) / 100);
+}
+
+int64_t fc_permille (int64_t num, int64_t den)
+{
+    if (den <= 0)
+        return -1;
+    /* num up to ~10^16: num * 1000 could overflow; use 128-bit math */
+    __int128 x = (__int128) num * 1000;
+    __int128 r = x >= 0 ? (x + den / 2) / den : -((-x + den / 2) / den);
+    return (int64_t) r;
+}
+
+static bool s_safe (const char *s)
+{
+    if (!s || !*s || strlen (s) > FC_SHORT_MAX)
+        return false;
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return false;
+    char stream[FC_SHORT_MAX + 40];
+    int n = snprintf (stream, sizeof stream, "quota-2026.owner.%s", s);
+    return dbk_utf8_valid (s, strlen (s)) && n > 0 && (size_t) n < sizeof stream &&
+           dbk_stream_name_valid (stream, (size_t) n);
+}
+
+bool fc_quota_stream (const char *scope, const char *who, const char *period, char *out,
+                      size_t size)
+{
+    fc_period_t p;
+    char ps[FC_PERIOD_MAX + 1];
+    if (!scope || (strcmp (scope, "owner") && strcmp (scope, "team")) || !s_safe (who) || !period ||
+        fc_period_parse (period, strlen (period), &p))
+        return false;
+    fc_period_format (&p, ps);
+    int n = snprintf (out, size, "quota-%s.%s.%s", ps, scope, who);
+    return n > 0 && (size_t) n < size;
+}
+
+bool fc_forecast_stream (const char *owner, const char *period, char *out, size_t size)
+{
+    fc_period_t p;
+    char ps[FC_PERIOD_MAX + 1];
+    if (!s_safe (owner) || !period || fc_period_parse (period, strlen (period), &p))
+        return false;
+    fc_period_format (&p, ps);
+    int n = snprintf (out, size, "forecast-%s.%s", ps, owner);
+    return n > 0 && (size_t) n < size;
+}

@@ -1,0 +1,53 @@
+/*  fc_internal.h - shared by the forecasting book and its figures: the
+    book's fields, the cell scans behind every aggregate query and the
+    deal scans behind the per-deal figures. */
+#ifndef FC_INTERNAL_H
+#define FC_INTERNAL_H
+
+#include "forecasting.h"
+
+struct fc_book {
+    const fc_store_t *store; /* borrowed                                */
+    fc_config_t cfg;         /* copied                                  */
+    fc_day_t until;          /* as-of: skip events dated after (0: no)  */
+    uint64_t seq;            /* checkpoint (cached from META "seq")     */
+    fc_day_t clock;          /* latest business date (META "clock")     */
+};
+
+/*  Is the cell state an open deal's ('n' 'p' 'b' 'c' 'x')? */
+bool fc_state_open (char state);
+
+/*  A filter with its period parsed (has_period false: any). */
+typedef struct {
+    const fc_filter_t *f;
+    bool has_period;
+    fc_period_t period;
+    char currency[4]; /* the currency in force ("" before it is known) */
+} fc_query_t;
+
+/*  Parse filter (NULL: everything) into q; DBK_EINVAL for a malformed
+    period or currency. When the filter's currency is NULL and `pick`,
+    picks the one currency of the matching cells, or returns
+    DBK_EREJECTED when there are several (no deals: currency ""); without
+    `pick` the query matches every currency (figures that only count). */
+int fc_query_init (const fc_book_t *book, const fc_filter_t *filter, bool pick, fc_query_t *q);
+
+/*  Every cell matching q (dimensions, period, currency when set), through
+    the index that narrows the scan most. fn returns non-zero to stop. */
+typedef int (fc_cell_fn) (void *arg, const fc_cell_t *cell);
+int fc_cells_scan (const fc_book_t *book, const fc_query_t *q, fc_cell_fn *fn, void *arg);
+
+/*  Every deal matching q (dimensions, period of fc_deal_period_day,
+    currency of its amount when set). */
+typedef int (fc_deal_fn) (void *arg, const fc_deal_t *deal);
+int fc_deals_scan (const fc_book_t *book, const fc_query_t *q, fc_deal_fn *fn, void *arg);
+
+/*  The quota for a scope/who/period in force for the outlook (exact, or
+    the sum of the sub-periods when all are set in one currency). */
+int fc_quota_for (const fc_book_t *book, const char *scope, const char *who, const fc_period_t *p,
+                  fc_quota_t *out);
+
+/*  Append a ref to a list (counts past max). */
+void fc_refs_add (fc_refs_t *l, const fc_deal_t *deal, int32_t days);
+
+#endif

@@ -1,0 +1,613 @@
+/*  forecasting_query.c - the queries of the forecasting service
+    (docs/protocol.md §16.4). Each answers from the book in the read model
+    or, with `as_of`, from a book built for the query by replaying the log
+    up to the end of that day (UTC): the answer as the system knew it then,
+    which later events never change. */
+#include "forecasting_server.h"
+
+#include "dealbook/dbk_client.h"
+#include "dealbook/dbk_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*  ---- the book a query reads ---- */
+
+typedef struct {
+    forecasting_lmdb_t lmdb; /* the read model's                     */
+    fc_store_t *mem;         /* or a replay's (owned)                */
+    fc_book_t *book;         /* over one of them                     */
+    char as_of[11];          /* "" for now                           */
+    uint64_t replayed;       /* events folded by the replay          */
+} s_book_t;
+
+static bool s_ours (const dbk_event_t *ev)
+{
+    static const char *const prefixes[] = {"opportunity.", "quota.", "forecast."};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen (prefixes[i]);
+        if (ev->type_len > n && memcmp (ev->type, prefixes[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*  Fold the log's events recorded before `cut_ms` into b->book. */
+static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
+{
+    const dbk_config_t *cfg = dbk_svc_config (ctx);
+    dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
+    if (!c)
+        return DBK_EINVAL;
+    uint64_t from = 1;
+    int rc = 0;
+    for (bool done = false; !done && rc == 0;) {
+        dbk_read_t rq = {.from = from, .limit = 5000};
+        dbk_doc_t *reply = NULL;
+        dbk_page_t page;
+        rc = dbk_client_read (c, &rq, &reply, &page);
+        for (size_t i = 0; rc == 0 && i < page.count; i++) {
+            dbk_event_t ev;
+            if (dbk_page_event (&page, i, &ev)) {
+                rc = DBK_EMALFORMED;
+                break;
+            }
+            if (ev.at >= cut_ms) {
+                done = true; /* recorded after the day asked */
+                break;
+            }
+            if (!s_ours (&ev))
+                continue;
+            dbk_doc_t *data = NULL;
+            const dbk_obj_t *d = ev.data;
+            if (!d && dbk_doc_parse (ev.data_raw, ev.data_raw_len, &data) == 0)
+                d = dbk_doc_root (data);
+            char type[DBK_TYPE_MAX + 1];
+            snprintf (type, sizeof type, "%.*s", (int) ev.type_len, ev.type);
+            int arc = d ? fc_book_apply (b->book, type, d, ev.seq, ev.at) : 0;
+            if (arc && arc != DBK_EMALFORMED)
+                rc = arc;
+            b->replayed++;
+            dbk_doc_destroy (&data);
+        }
+        done = done || page.count == 0 || page.last >= page.head;
+        from = page.last + 1;
+        dbk_doc_destroy (&reply);
+    }
+    dbk_client_destroy (&c);
+    return rc;
+}
+
+/*  The book for req: now (the read model) or as of req's "as_of". 0 or
+    the rejection / error. */
+static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_book_t *b)
+{
+    memset (b, 0, sizeof *b);
+    const dbk_obj_t *o = dbk_obj_get (req, "as_of");
+    if (!o) {
+        forecasting_lmdb_init (&b->lmdb, ctx, txn, true);
+        b->book = fc_book_new (&b->lmdb.store, NULL);
+        return b->book ? 0 : DBK_ENOMEM;
+    }
+    const char *s;
+    size_t n;
+    fc_day_t day;
+    if (dbk_obj_str (o, &s, &n) || n != 10 || (day = fc_day_parse (s, n)) == 0)
+        return dbk_svc_reject (ctx, DBK_EINVAL, "as_of", "as_of must be a date YYYY-MM-DD");
+    memcpy (b->as_of, s, 10);
+    b->mem = fc_mem_store_new ();
+    b->book = b->mem ? fc_book_new (b->mem, NULL) : NULL;
+    if (!b->book)
+        return DBK_ENOMEM;
+    fc_book_set_until (b->book, day);
+    /*  fc_day counts from 0000-03-01; 1970-01-01 is its day 719469 */
+    int64_t cut_ms = ((int64_t) day - fc_day ("1970-01-01") + 1) * 86400000;
+    int rc = s_replay (ctx, b, cut_ms);
+    if (rc)
+        return dbk_svc_reject (ctx, rc, "as_of", "replaying the log for as_of failed: %s",
+                               dbk_strerror (rc));
+    return 0;
+}
+
+static void s_close (s_book_t *b)
+{
+    fc_book_destroy (&b->book);
+    fc_mem_store_destroy (&b->mem);
+}
+
+/*  ---- request fields ---- */
+
+typedef struct {
+    char owner[FC_SHORT_MAX + 1], team[FC_SHORT_MAX + 1], region[FC_SHORT_MAX + 1];
+    char period[FC_PERIOD_MAX + 2], currency[4];
+    fc_filter_t f;
+} s_filter_t;
+
+static int s_text (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char *out,
+                   size_t outsz, bool required)
+{
+    const char *s;
+    size_t n;
+    out[0] = 0;
+    const dbk_obj_t *o = dbk_obj_get (req, key);
+    if (!o && !required)
+        return 0;
+    if (!o || dbk_obj_str (o, &s, &n) || n == 0 || n >= outsz || memchr (s, 0, n))
+        return dbk_svc_reject (ctx, DBK_EINVAL, key, "%s must be text of 1 to %zu bytes%s", key,
+                               outsz - 1, required ? " (required)" : "");
+    memcpy (out, s, n);
+    out[n] = 0;
+    return 0;
+}
+
+static int s_filter (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_filter_t *q, bool need_period)
+{
+    int rc = 0;
+    memset (q, 0, sizeof *q);
+    if ((rc = s_text (ctx, req, "owner", q->owner, sizeof q->owner, false)) ||
+        (rc = s_text (ctx, req, "team", q->team, sizeof q->team, false)) ||
+        (rc = s_text (ctx, req, "region", q->region, sizeof q->region, false)) ||
+        (rc = s_text (ctx, req, "period", q->period, sizeof q->period, need_period)) ||
+        (rc = s_text (ctx, req, "currency", q->currency, sizeof q->currency, false)))
+        return rc;
+    fc_period_t p;
+    if (q->period[0] && fc_period_parse (q->period, strlen (q->period), &p))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "period",
+                               "period must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY");
+    q->f = (fc_filter_t){q->owner[0] ? q->owner : NULL, q->team[0] ? q->team : NULL,
+                         q->region[0] ? q->region : NULL, q->period[0] ? q->period : NULL,
+                         q->currency[0] ? q->currency : NULL};
+    return 0;
+}
+
+/*  A figure refused for mixing currencies: name them. */
+static int s_figure_rc (dbk_svc_ctx_t *ctx, const s_book_t *b, const s_filter_t *q, int rc)
+{
+    if (rc != DBK_EREJECTED)
+        return rc;
+    char cur[8][4], list[64] = "";
+    int n = fc_currencies (b->book, &q->f, cur, 8);
+    for (int i = 0; i < n && i < 8; i++)
+        snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s", i ? ", " : "", cur[i]);
+    return dbk_svc_reject (ctx, DBK_EREJECTED, "currency",
+                           "the deals are in several currencies (%s): give currency", list);
+}
+
+static void s_sum (dbk_wr_t *w, const char *key, const fc_sum_t *s)
+{
+    dbk_wr_cstr (w, key);
+    dbk_wr_map (w, 3);
+    dbk_wr_kv_i64 (w, "count", s->count);
+    dbk_wr_kv_i64 (w, "amount", s->amount);
+    dbk_wr_kv_i64 (w, "weighted", s->weighted);
+}
+
+static void s_as_of (dbk_wr_t *w, const s_book_t *b)
+{
+    dbk_wr_cstr (w, "as_of");
+    if (b->as_of[0])
+        dbk_wr_cstr (w, b->as_of);
+    else
+        dbk_wr_nil (w);
+}
+
+/*  ---- the queries ---- */
+
+/*  FUNNEL {owner, team, region, period, currency, as_of} */
+int forecasting_funnel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_filter_t q;
+    s_book_t b;
+    int rc = s_filter (ctx, req, &q, false);
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_funnel_t f;
+    rc = s_figure_rc (ctx, &b, &q, fc_funnel (b.book, &q.f, &f));
+    if (rc == 0) {
+        dbk_wr_map (w, 9);
+        dbk_wr_kv_cstr (w, "currency", f.currency);
+        s_as_of (w, &b);
+        dbk_wr_cstr (w, "levels");
+        dbk_wr_array (w, FC_LEVELS);
+        for (int l = 1; l <= FC_LEVELS; l++) {
+            char code[4];
+            snprintf (code, sizeof code, "L%d", l);
+            dbk_wr_map (w, 5);
+            dbk_wr_kv_cstr (w, "level", code);
+            dbk_wr_kv_i64 (w, "probability", fc_default_config.probability[l]);
+            dbk_wr_kv_i64 (w, "count", f.level[l].count);
+            dbk_wr_kv_i64 (w, "amount", f.level[l].amount);
+            dbk_wr_kv_i64 (w, "weighted", f.level[l].weighted);
+        }
+        s_sum (w, "open", &f.open);
+        s_sum (w, "commit", &f.commit);
+        s_sum (w, "best_case", &f.best_case);
+        s_sum (w, "won", &f.won);
+        s_sum (w, "lost", &f.lost);
+        s_sum (w, "abandoned", &f.abandoned);
+    }
+    s_close (&b);
+    return rc;
+}
+
+/*  FORECAST {period (required), owner | team, region, currency, as_of} */
+int forecasting_outlook_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_filter_t q;
+    s_book_t b;
+    int rc = s_filter (ctx, req, &q, true);
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_outlook_t o;
+    rc = s_figure_rc (ctx, &b, &q, fc_forecast_outlook (b.book, &q.f, &o));
+    if (rc == 0) {
+        dbk_wr_map (w, 14);
+        dbk_wr_kv_cstr (w, "period", q.period);
+        dbk_wr_kv_cstr (w, "currency", o.currency);
+        s_as_of (w, &b);
+        dbk_wr_kv_i64 (w, "pipeline", o.pipeline);
+        dbk_wr_kv_i64 (w, "weighted", o.weighted);
+        dbk_wr_kv_i64 (w, "commit", o.commit);
+        dbk_wr_kv_i64 (w, "best_case", o.best_case);
+        dbk_wr_kv_i64 (w, "won", o.won);
+        dbk_wr_cstr (w, "quota");
+        if (o.has_quota)
+            dbk_wr_i64 (w, o.quota);
+        else
+            dbk_wr_nil (w);
+        dbk_wr_kv_i64 (w, "remaining", o.remaining);
+        dbk_wr_kv_i64 (w, "attainment_pm", o.attainment_pm);
+        dbk_wr_kv_i64 (w, "coverage_pm", o.coverage_pm);
+        dbk_wr_kv_i64 (w, "projected", o.projected);
+        dbk_wr_kv_bool (w, "has_quota", o.has_quota);
+    }
+    s_close (&b);
+    return rc;
+}
+
+static void s_accuracy_item (dbk_wr_t *w, const fc_accuracy_t *a)
+{
+    dbk_wr_map (w, 12);
+    dbk_wr_kv_cstr (w, "period", a->period);
+    dbk_wr_kv_bool (w, "closed", a->closed);
+    dbk_wr_kv_i64 (w, "won", a->won);
+    dbk_wr_kv_bool (w, "has_forecast", a->has_forecast);
+    dbk_wr_kv_bool (w, "adjusted", a->adjusted);
+    dbk_wr_kv_i64 (w, "forecast", a->forecast);
+    dbk_wr_kv_i64 (w, "forecast_ratio_pm", a->forecast_ratio_pm);
+    dbk_wr_kv_i64 (w, "forecast_accuracy_pm", a->forecast_accuracy_pm);
+    dbk_wr_kv_bool (w, "has_snapshot", a->has_snapshot);
+    dbk_wr_kv_i64 (w, "snapshot_weighted", a->snapshot_weighted);
+    dbk_wr_kv_i64 (w, "snapshot_ratio_pm", a->snapshot_ratio_pm);
+    dbk_wr_kv_i64 (w, "snapshot_accuracy_pm", a->snapshot_accuracy_pm);
+}
+
+/*  ACCURACY {owner, period (the last one), periods (1..24, default 1),
+    currency, as_of} -> {owner, currency, periods: [...] oldest first} */
+int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_filter_t q;
+    s_book_t b;
+    uint64_t n = 1;
+    int rc = s_filter (ctx, req, &q, true);
+    if (rc == 0 && !q.owner[0])
+        rc = dbk_svc_reject (ctx, DBK_EINVAL, "owner", "owner is required");
+    const dbk_obj_t *no = dbk_obj_get (req, "periods");
+    if (rc == 0 && no && (dbk_obj_u64 (no, &n) || n < 1 || n > 24))
+        rc = dbk_svc_reject (ctx, DBK_EINVAL, "periods", "periods must be from 1 to 24");
+    if (rc == 0 && !q.currency[0])
+        snprintf (q.currency, sizeof q.currency, "CNY");
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_accuracy_t a[24];
+    rc = fc_accuracy_trend (b.book, q.owner, q.period, q.currency, a, (size_t) n);
+    if (rc == 0) {
+        dbk_wr_map (w, 4);
+        dbk_wr_kv_cstr (w, "owner", q.owner);
+        dbk_wr_kv_cstr (w, "currency", q.currency);
+        s_as_of (w, &b);
+        dbk_wr_cstr (w, "periods");
+        dbk_wr_array (w, (uint32_t) n);
+        for (size_t i = 0; i < n; i++)
+            s_accuracy_item (w, &a[i]);
+    }
+    s_close (&b);
+    return rc;
+}
+
+static void s_refs (dbk_wr_t *w, const char *key, const fc_refs_t *r)
+{
+    size_t n = r->n < r->max ? r->n : r->max;
+    dbk_wr_cstr (w, key);
+    dbk_wr_array (w, (uint32_t) n);
+    for (size_t i = 0; i < n; i++) {
+        char code[4];
+        snprintf (code, sizeof code, "L%d", r->refs[i].level);
+        dbk_wr_map (w, 4);
+        dbk_wr_kv_cstr (w, "id", r->refs[i].id);
+        dbk_wr_kv_cstr (w, "owner", r->refs[i].owner);
+        dbk_wr_kv_cstr (w, "level", code);
+        dbk_wr_kv_i64 (w, "days", r->refs[i].days);
+    }
+}
+
+#define S_REFS 200 /* deals listed per figure */
+
+/*  The day figures are measured against: "on" if given, else as_of, else
+    the book's clock. */
+static int s_day (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const s_book_t *b, fc_day_t *day)
+{
+    const dbk_obj_t *o = dbk_obj_get (req, "on");
+    const char *s;
+    size_t n;
+    *day = b->as_of[0] ? fc_day (b->as_of) : 0;
+    if (o && (dbk_obj_str (o, &s, &n) || n != 10 || (*day = fc_day_parse (s, n)) == 0))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+    return 0;
+}
+
+/*  PROGRESS {filter, as_of, on} */
+int forecasting_progress_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_filter_t q;
+    s_book_t b;
+    fc_day_t day;
+    int rc = s_filter (ctx, req, &q, false);
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_ref_t *refs = calloc (S_REFS, sizeof *refs);
+    fc_progress_t p = {0};
+    p.stuck = (fc_refs_t){refs, refs ? S_REFS : 0, 0};
+    rc = s_day (ctx, req, &b, &day);
+    if (rc == 0)
+        rc = s_figure_rc (ctx, &b, &q, fc_progress (b.book, &q.f, day, &p));
+    if (rc == 0) {
+        dbk_wr_map (w, 9);
+        s_as_of (w, &b);
+        dbk_wr_cstr (w, "levels");
+        dbk_wr_array (w, FC_LEVELS);
+        for (int l = 1; l <= FC_LEVELS; l++) {
+            char code[4];
+            snprintf (code, sizeof code, "L%d", l);
+            dbk_wr_map (w, 8);
+            dbk_wr_kv_cstr (w, "level", code);
+            dbk_wr_kv_i64 (w, "reached", p.reached[l]);
+            dbk_wr_kv_i64 (w, "next_pm", l < FC_LEVELS ? p.next_pm[l] : -1);
+            dbk_wr_kv_i64 (w, "won_pm", p.won_pm[l]);
+            dbk_wr_kv_i64 (w, "won_from", p.won_from[l]);
+            dbk_wr_kv_i64 (w, "stays", p.stays[l]);
+            dbk_wr_kv_i64 (w, "median_days", p.median_days[l]);
+            dbk_wr_kv_i64 (w, "p90_days", p.p90_days[l]);
+        }
+        dbk_wr_kv_i64 (w, "deals", p.deals);
+        dbk_wr_kv_i64 (w, "won", p.won);
+        dbk_wr_kv_i64 (w, "lost", p.lost + p.abandoned);
+        dbk_wr_kv_i64 (w, "win_rate_pm", p.win_rate_pm);
+        dbk_wr_kv_i64 (w, "slips", p.slips);
+        dbk_wr_kv_i64 (w, "slipped_deals", p.slipped_deals);
+        s_refs (w, "stuck", &p.stuck);
+    }
+    free (refs);
+    s_close (&b);
+    return rc;
+}
+
+/*  HEALTH {filter, fresh_days (1..365, default 14), as_of, on} */
+int forecasting_health_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_filter_t q;
+    s_book_t b;
+    fc_day_t day;
+    uint64_t fresh = 14;
+    int rc = s_filter (ctx, req, &q, false);
+    const dbk_obj_t *fo = dbk_obj_get (req, "fresh_days");
+    if (rc == 0 && fo && (dbk_obj_u64 (fo, &fresh) || fresh < 1 || fresh > 365))
+        rc = dbk_svc_reject (ctx, DBK_EINVAL, "fresh_days", "fresh_days must be from 1 to 365");
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_ref_t *refs = calloc (3 * S_REFS, sizeof *refs);
+    fc_health_t h = {0};
+    if (refs) {
+        h.stale = (fc_refs_t){refs, S_REFS, 0};
+        h.past_due = (fc_refs_t){refs + S_REFS, S_REFS, 0};
+        h.stuck = (fc_refs_t){refs + 2 * S_REFS, S_REFS, 0};
+    }
+    rc = s_day (ctx, req, &b, &day);
+    if (rc == 0)
+        rc = s_figure_rc (ctx, &b, &q, fc_health (b.book, &q.f, day, (int) fresh, &h));
+    if (rc == 0) {
+        dbk_wr_map (w, 11);
+        s_as_of (w, &b);
+        dbk_wr_kv_bool (w, "fresh", h.fresh);
+        dbk_wr_kv_bool (w, "clean", h.clean);
+        dbk_wr_kv_bool (w, "balanced", h.balanced);
+        dbk_wr_kv_bool (w, "moving", h.moving);
+        dbk_wr_kv_i64 (w, "open", h.open);
+        dbk_wr_cstr (w, "level_count");
+        dbk_wr_array (w, FC_LEVELS);
+        for (int l = 1; l <= FC_LEVELS; l++)
+            dbk_wr_i64 (w, h.level_count[l]);
+        dbk_wr_kv_i64 (w, "coverage_pm", h.coverage_pm);
+        s_refs (w, "stale", &h.stale);
+        s_refs (w, "past_due", &h.past_due);
+        s_refs (w, "stuck", &h.stuck);
+    }
+    free (refs);
+    s_close (&b);
+    return rc;
+}
+
+/*  WINLOSS {filter, by (reason | competitor | region | tender_type), as_of} */
+int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    static const char *const bys[] = {"reason", "competitor", "region", "tender_type"};
+    s_filter_t q;
+    s_book_t b;
+    int by = 0;
+    int rc = s_filter (ctx, req, &q, false);
+    const dbk_obj_t *bo = dbk_obj_get (req, "by");
+    if (rc == 0 && bo) {
+        by = -1;
+        for (int i = 0; i < 4; i++)
+            if (dbk_obj_str_eq (bo, bys[i]))
+                by = i;
+        if (by < 0)
+            rc = dbk_svc_reject (ctx, DBK_EINVAL, "by",
+                                 "by must be reason, competitor, region or tender_type");
+    }
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    enum { MAX = 200 };
+    fc_wl_row_t *rows = calloc (MAX, sizeof *rows);
+    int n = rows ? fc_winloss (b.book, &q.f, (fc_by_t) by, rows, MAX) : DBK_ENOMEM;
+    rc = n < 0 ? s_figure_rc (ctx, &b, &q, n) : 0;
+    if (rc == 0) {
+        size_t m = (size_t) n < MAX ? (size_t) n : MAX;
+        dbk_wr_map (w, 3);
+        dbk_wr_kv_cstr (w, "by", bys[by]);
+        s_as_of (w, &b);
+        dbk_wr_cstr (w, "rows");
+        dbk_wr_array (w, (uint32_t) m);
+        for (size_t i = 0; i < m; i++) {
+            dbk_wr_map (w, 6);
+            dbk_wr_kv_cstr (w, "key", rows[i].key);
+            dbk_wr_kv_i64 (w, "won", rows[i].won);
+            dbk_wr_kv_i64 (w, "lost", rows[i].lost);
+            dbk_wr_kv_i64 (w, "abandoned", rows[i].abandoned);
+            dbk_wr_kv_i64 (w, "won_amount", rows[i].won_amount);
+            dbk_wr_kv_i64 (w, "lost_amount", rows[i].lost_amount);
+        }
+    }
+    free (rows);
+    s_close (&b);
+    return rc;
+}
+
+/*  CHANGES {filter, from, to (dates, required), as_of} */
+int forecasting_changes_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    s_filter_t q;
+    s_book_t b;
+    char from[16], to[16];
+    int rc = s_filter (ctx, req, &q, false);
+    if (rc == 0)
+        rc = s_text (ctx, req, "from", from, sizeof from, true);
+    if (rc == 0)
+        rc = s_text (ctx, req, "to", to, sizeof to, true);
+    fc_day_t f = rc ? 0 : fc_day (from), t = rc ? 0 : fc_day (to);
+    if (rc == 0 && (!f || !t || t < f))
+        rc = dbk_svc_reject (ctx, DBK_EINVAL, !f ? "from" : "to",
+                             "from and to must be dates YYYY-MM-DD, from <= to");
+    if (rc || (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    enum { MAX = 500 };
+    fc_change_row_t *rows = calloc (MAX, sizeof *rows);
+    int n = rows ? fc_changes (b.book, &q.f, f, t, rows, MAX) : DBK_ENOMEM;
+    rc = n < 0 ? s_figure_rc (ctx, &b, &q, n) : 0;
+    if (rc == 0) {
+        size_t m = (size_t) n < MAX ? (size_t) n : MAX;
+        dbk_wr_map (w, 4);
+        dbk_wr_kv_cstr (w, "from", from);
+        dbk_wr_kv_cstr (w, "to", to);
+        s_as_of (w, &b);
+        dbk_wr_cstr (w, "owners");
+        dbk_wr_array (w, (uint32_t) m);
+        for (size_t i = 0; i < m; i++) {
+            dbk_wr_map (w, 9);
+            dbk_wr_kv_cstr (w, "owner", rows[i].owner);
+            dbk_wr_kv_i64 (w, "added", rows[i].added);
+            dbk_wr_kv_i64 (w, "advanced", rows[i].advanced);
+            dbk_wr_kv_i64 (w, "slipped", rows[i].slipped);
+            dbk_wr_kv_i64 (w, "won", rows[i].won);
+            dbk_wr_kv_i64 (w, "lost", rows[i].lost);
+            dbk_wr_kv_i64 (w, "added_amount", rows[i].added_amount);
+            dbk_wr_kv_i64 (w, "won_amount", rows[i].won_amount);
+            dbk_wr_kv_i64 (w, "amount_delta", rows[i].amount_delta);
+        }
+    }
+    free (rows);
+    s_close (&b);
+    return rc;
+}
+
+/*  QUOTA_GET {scope, who, period} */
+int forecasting_quota_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char scope[16], who[FC_SHORT_MAX + 1], period[FC_PERIOD_MAX + 2];
+    s_book_t b;
+    int rc;
+    if ((rc = s_text (ctx, req, "scope", scope, sizeof scope, true)) ||
+        (rc = s_text (ctx, req, "who", who, sizeof who, true)) ||
+        (rc = s_text (ctx, req, "period", period, sizeof period, true)) ||
+        (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_quota_t qt;
+    rc = fc_book_quota (b.book, scope, who, period, &qt);
+    if (rc == DBK_ENOTFOUND)
+        rc = dbk_svc_reject (ctx, rc, "period", "no quota for %s %s in %s", scope, who, period);
+    else if (rc == DBK_EINVAL)
+        rc = dbk_svc_reject (ctx, rc, "period",
+                             "scope must be owner or team, period a month, "
+                             "quarter or year");
+    if (rc == 0) {
+        char on[11];
+        fc_day_format (qt.on, on);
+        dbk_wr_map (w, 6);
+        dbk_wr_kv_cstr (w, "scope", qt.scope);
+        dbk_wr_kv_cstr (w, "who", qt.who);
+        dbk_wr_kv_cstr (w, "period", qt.period);
+        dbk_wr_kv_i64 (w, "amount", qt.amount);
+        dbk_wr_kv_cstr (w, "currency", qt.currency);
+        dbk_wr_kv_cstr (w, "on", on);
+    }
+    s_close (&b);
+    return rc;
+}
+
+static void s_figures (dbk_wr_t *w, const char *key, const fc_figures_t *f)
+{
+    dbk_wr_cstr (w, key);
+    if (!f->set) {
+        dbk_wr_nil (w);
+        return;
+    }
+    char on[11];
+    fc_day_format (f->on, on);
+    dbk_wr_map (w, 4);
+    dbk_wr_kv_i64 (w, "commit", f->commit);
+    dbk_wr_kv_i64 (w, "best_case", f->best_case);
+    dbk_wr_kv_i64 (w, "pipeline", f->pipeline);
+    dbk_wr_kv_cstr (w, "on", on);
+}
+
+/*  FORECAST_GET {owner, period} */
+int forecasting_forecast_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    char owner[FC_SHORT_MAX + 1], period[FC_PERIOD_MAX + 2];
+    s_book_t b;
+    int rc;
+    if ((rc = s_text (ctx, req, "owner", owner, sizeof owner, true)) ||
+        (rc = s_text (ctx, req, "period", period, sizeof period, true)) ||
+        (rc = s_open (ctx, txn, req, &b)))
+        return rc;
+    fc_forecast_t *f = calloc (1, sizeof *f);
+    rc = f ? fc_book_forecast (b.book, owner, period, f) : DBK_ENOMEM;
+    if (rc == DBK_ENOTFOUND || rc == DBK_EINVAL)
+        rc = dbk_svc_reject (ctx, rc, "period", "no forecast of %s for %s", owner, period);
+    if (rc == 0) {
+        dbk_wr_map (w, 9);
+        dbk_wr_kv_cstr (w, "owner", f->owner);
+        dbk_wr_kv_cstr (w, "period", f->period);
+        dbk_wr_kv_cstr (w, "currency", f->currency);
+        s_figures (w, "submitted", &f->submitted);
+        s_figures (w, "adjusted", &f->adjusted);
+        s_figures (w, "frozen", &f->frozen);
+        s_figures (w, "frozen_adjusted", &f->frozen_adjusted);
+        dbk_wr_kv_u64 (w, "revisions", f->revisions);
+        dbk_wr_kv_u64 (w, "late", f->late);
+    }
+    free (f);
+    s_close (&b);
+    return rc;
+}

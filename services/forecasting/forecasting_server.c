@@ -1,0 +1,174 @@
+/*  forecasting_server.c - the forecasting service (docs/protocol.md
+    §16.4): its projection folds every opportunity, quota and forecast
+    event into the book (forecasting.h) kept in the read model; its
+    commands are the quota and forecast deciders; its queries are in
+    forecasting_query.c. */
+#include "forecasting_server.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_logging.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    static const char *const prefixes[] = {"opportunity.", "quota.", "forecast."};
+    bool ours = false;
+    for (int i = 0; i < 3 && !ours; i++)
+        ours = ev->type_len > strlen (prefixes[i]) &&
+               memcmp (ev->type, prefixes[i], strlen (prefixes[i])) == 0;
+    if (!ours)
+        return 0;
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    if (!data)
+        return 0;
+    forecasting_lmdb_t s;
+    forecasting_lmdb_init (&s, ctx, txn, false);
+    fc_book_t *book = fc_book_new (&s.store, NULL);
+    if (!book)
+        return DBK_ENOMEM;
+    char type[DBK_TYPE_MAX + 1];
+    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
+    int rc = fc_book_apply (book, type, data, ev->seq, ev->at);
+    fc_book_destroy (&book);
+    if (rc == DBK_EMALFORMED) {
+        dbk_logger_t log;
+        dbk_logger_init (&log, "forecasting", DBK_LOG_WARNING);
+        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
+                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
+        rc = 0;
+    }
+    return rc;
+}
+
+/*  ---- commands ---- */
+
+static void s_facts (dbk_svc_ctx_t *ctx, char today[11], fc_facts_t *f)
+{
+    time_t now = time (NULL);
+    struct tm tm;
+    gmtime_r (&now, &tm);
+    strftime (today, 11, "%Y-%m-%d", &tm);
+    *f = (fc_facts_t){.today = today,
+                      .actor = dbk_svc_actor (ctx),
+                      .manager = dbk_svc_is_manager (dbk_svc_config (ctx), dbk_svc_actor (ctx))};
+}
+
+/*  A text field into out ("" when absent or not text). */
+static void s_text (const dbk_obj_t *req, const char *key, char *out, size_t outsz)
+{
+    const char *s;
+    size_t n;
+    out[0] = 0;
+    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n) == 0 && n < outsz) {
+        memcpy (out, s, n);
+        out[n] = 0;
+    }
+}
+
+static int s_quota_set (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
+{
+    char scope[16], who[FC_SHORT_MAX + 1], period[32], today[11];
+    s_text (req, "scope", scope, sizeof scope);
+    s_text (req, "who", who, sizeof who);
+    s_text (req, "period", period, sizeof period);
+    forecasting_lmdb_t s;
+    forecasting_lmdb_init (&s, ctx, txn, true);
+    fc_book_t *book = fc_book_new (&s.store, NULL);
+    if (!book)
+        return DBK_ENOMEM;
+    fc_quota_t st = {0};
+    int rc = fc_book_quota (book, scope, who, period, &st);
+    fc_book_destroy (&book);
+    if (rc && rc != DBK_ENOTFOUND && rc != DBK_EINVAL)
+        return rc;
+    if (rc)
+        memset (&st, 0, sizeof st); /* the decider names a malformed field */
+    fc_facts_t f;
+    s_facts (ctx, today, &f);
+    fc_quota_set (d, &st, req, &f);
+    return 0;
+}
+
+static int s_forecast (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
+                       bool adjust)
+{
+    char owner[FC_SHORT_MAX + 1], period[32], today[11];
+    s_text (req, "owner", owner, sizeof owner);
+    s_text (req, "period", period, sizeof period);
+    forecasting_lmdb_t s;
+    forecasting_lmdb_init (&s, ctx, txn, true);
+    fc_book_t *book = fc_book_new (&s.store, NULL);
+    if (!book)
+        return DBK_ENOMEM;
+    fc_forecast_t *st = calloc (1, sizeof *st);
+    int rc = st ? fc_book_forecast (book, owner, period, st) : DBK_ENOMEM;
+    fc_book_destroy (&book);
+    if (rc == DBK_ENOTFOUND || rc == DBK_EINVAL) {
+        memset (st, 0, sizeof *st);
+        rc = 0;
+    }
+    if (rc == 0) {
+        fc_facts_t f;
+        s_facts (ctx, today, &f);
+        if (adjust)
+            fc_forecast_adjust (d, st, req, &f);
+        else
+            fc_forecast_submit (d, st, req, &f);
+    }
+    free (st);
+    return rc;
+}
+
+static int s_forecast_submit (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                              dbk_decision_t *d)
+{
+    return s_forecast (ctx, txn, req, d, false);
+}
+
+static int s_forecast_adjust (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
+                              dbk_decision_t *d)
+{
+    return s_forecast (ctx, txn, req, d, true);
+}
+
+static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
+{
+    MDB_stat deals, cells;
+    if (mdb_stat (txn, dbk_svc_dbi (ctx, "fc_deal"), &deals) ||
+        mdb_stat (txn, dbk_svc_dbi (ctx, "fc_cell"), &cells))
+        return DBK_EIO;
+    dbk_wr_map (w, 2);
+    dbk_wr_kv_u64 (w, "deals", deals.ms_entries);
+    dbk_wr_kv_u64 (w, "cells", cells.ms_entries);
+    return 0;
+}
+
+static const char *const s_categories[] = {"quota", "forecast", NULL};
+static const dbk_svc_command_t s_commands[] = {{"QUOTA_SET", s_quota_set},
+                                               {"FORECAST_SUBMIT", s_forecast_submit},
+                                               {"FORECAST_ADJUST", s_forecast_adjust},
+                                               {NULL, NULL}};
+static const dbk_svc_query_t s_queries[] = {
+    {"FUNNEL", forecasting_funnel_q},         {"FORECAST", forecasting_outlook_q},
+    {"ACCURACY", forecasting_accuracy_q},     {"PROGRESS", forecasting_progress_q},
+    {"HEALTH", forecasting_health_q},         {"WINLOSS", forecasting_winloss_q},
+    {"CHANGES", forecasting_changes_q},       {"QUOTA_GET", forecasting_quota_q},
+    {"FORECAST_GET", forecasting_forecast_q}, {NULL, NULL}};
+
+const dbk_service_def_t forecasting_def = {.name = "forecasting",
+                                           .dbs = forecasting_dbs,
+                                           .categories = s_categories,
+                                           .commands = s_commands,
+                                           .queries = s_queries,
+                                           .project = s_project,
+                                           .status = s_status,
+                                           .model_version = FORECASTING_MODEL_VERSION};
+
+void forecasting_server (zsock_t *pipe, void *args)
+{
+    dbk_service_run (pipe, &forecasting_def, args);
+}

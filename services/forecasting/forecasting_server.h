@@ -1,0 +1,41 @@
+/*  forecasting_server.h - the forecasting service (DESIGN §2b,
+    docs/protocol.md §16.4): quotas, forecast submissions and the funnel
+    projections of forecasting.h, on the shell of dbk_service.h. The
+    book's store is the service's LMDB read model (forecasting_store.c);
+    an as-of query replays the log into an in-memory book. */
+#ifndef FORECASTING_SERVER_H
+#define FORECASTING_SERVER_H
+
+#include "forecasting.h"
+
+#include "dealbook/dbk_service.h"
+
+#include <czmq.h>
+
+#define FORECASTING_MODEL_VERSION 1
+
+/*  The service's definition (for tools and tests). */
+extern const dbk_service_def_t forecasting_def;
+
+/*  CZMQ actor: args is a dbk_config_t *; as dbk_service_run. */
+void forecasting_server (zsock_t *pipe, void *args);
+
+/*  The book's tables as named LMDB databases, in fc_table_t order. */
+extern const char *const forecasting_dbs[];
+
+/*  An fc_store_t over the read model, through txn (read-only: puts fail). */
+typedef struct {
+    fc_store_t store;   /* what the book uses   */
+    dbk_svc_ctx_t *ctx; /* the shell's          */
+    MDB_txn *txn;       /* the transaction      */
+    bool readonly;      /* a query's            */
+} forecasting_lmdb_t;
+
+void forecasting_lmdb_init (forecasting_lmdb_t *s, dbk_svc_ctx_t *ctx, MDB_txn *txn, bool readonly);
+
+/*  The queries (forecasting_query.c). */
+dbk_svc_query_fn forecasting_funnel_q, forecasting_outlook_q, forecasting_accuracy_q,
+    forecasting_progress_q, forecasting_health_q, forecasting_winloss_q, forecasting_changes_q,
+    forecasting_quota_q, forecasting_forecast_q;
+
+#endif

@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""forecasting_service_test.py - the forecasting service through real
+sockets, with real dealbook-eventlog, -contacts, -opportunities and
+-forecasting processes: deals registered and moved through the funnel by
+the opportunities service, quotas and forecasts by the forecasting
+service's commands; the funnel, forecast, progress, health, win/loss and
+changes figures exactly as computed by hand; an as-of query that later
+events do not change; and identical answers after REBUILD.
+
+Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.environ.get("DBK_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+import dealbook  # noqa: E402
+
+BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
+NAMES = ("eventlog", "contacts", "opportunities", "forecasting")
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def main():
+    for b in NAMES:
+        if not os.access(os.path.join(BIN, "dealbook-" + b), os.X_OK):
+            print("skip: no dealbook-" + b)
+            return 77
+    d = tempfile.mkdtemp(prefix="dbk-fc-")
+    env = dict(os.environ, DEALBOOK_DATA_DIR=d, DEALBOOK_LOG_ENDPOINT="ipc://%s/log.sock" % d,
+               DEALBOOK_PUB_ENDPOINT="ipc://%s/pub.sock" % d,
+               DEALBOOK_CONTACTS_ENDPOINT="ipc://%s/contacts.sock" % d,
+               DEALBOOK_OPPORTUNITIES_ENDPOINT="ipc://%s/opportunities.sock" % d,
+               DEALBOOK_FORECASTING_ENDPOINT="ipc://%s/forecasting.sock" % d,
+               DEALBOOK_MANAGERS="mgr", DEALBOOK_HEARTBEAT_MS="100", DEALBOOK_TIMEOUT_MS="3000")
+    procs = []
+    errlog = open(os.path.join(d, "services.err"), "w")
+    try:
+        for n in NAMES:
+            procs.append(subprocess.Popen([os.path.join(BIN, "dealbook-" + n)], env=env,
+                                          stderr=errlog))
+        cl = {n: dealbook.Client("ipc://%s/%s.sock" % (d, n), timeout_ms=8000)
+              for n in ("contacts", "opportunities", "forecasting")}
+        for c in cl.values():
+            for _ in range(200):
+                try:
+                    c.call("PING", timeout_ms=200)
+                    break
+                except dealbook.DealbookError:
+                    time.sleep(0.05)
+
+        def cmd(svc, op, actor="zhao", **kw):
+            try:
+                return cl[svc].call(op, cmd=uuid.uuid4().bytes, actor=actor, **kw)
+            except dealbook.DealbookError as e:
+                return e
+
+        def ok(r, what):
+            if isinstance(r, dealbook.DealbookError):
+                fail("%s: %s %s (%s)" % (what, r.code, r.msg, r.field))
+            return r
+
+        fc = lambda op, **kw: cl["forecasting"].call(op, **kw)  # noqa: E731
+
+        def settle():
+            # the forecasting read model follows the log: wait for it
+            head = dealbook.Client("ipc://%s/log.sock" % d).status()["head"]
+            for _ in range(300):
+                if fc("STATUS")["seq_applied"] >= head:
+                    return
+                time.sleep(0.02)
+            fail("forecasting did not catch up")
+
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        year = int(today[:4])
+        period = "%d" % (year + 1)
+        ok(cmd("contacts", "ACCOUNT_REGISTER", id="a1", name="Metro", type="owner"), "acc")
+        ok(cmd("contacts", "CONTACT_ADD", id="c1", name="Wang", account_id="a1"), "c1")
+        ok(cmd("contacts", "CONTACT_ADD", id="c2", name="Li", account_id="a1"), "c2")
+        time.sleep(0.2)
+        deals = (("o1", 100000000, "%d-03-31" % (year + 1)), ("o2", 200000000, "%d-06-30" % (year + 1)),
+                 ("o3", 300000000, "%d-09-30" % (year + 1)))
+        for oid, amount, close in deals:
+            ok(cmd("opportunities", "OPP_REGISTER", id=oid, name="Project " + oid, account_id="a1",
+                   owner="zhao", team="east", region="south", currency="CNY", close_date=close,
+                   amount=amount), oid)
+        # o2 to L2: a need and a decision maker
+        ok(cmd("opportunities", "OPP_NEED_ADD", id="o2", kind="organisational", text="LED"), "need")
+        ok(cmd("opportunities", "OPP_STAKEHOLDER_ADD", id="o2", contact_id="c1",
+               role="decision_maker", attitude=1), "dm")
+        ok(cmd("opportunities", "OPP_LEVEL", id="o2", level="L2"), "L2")
+        ok(cmd("opportunities", "OPP_CATEGORY", id="o2", category="commit"), "commit")
+        # o3 lost to a competitor
+        ok(cmd("opportunities", "OPP_LOSE", id="o3", reason="price", date=today, winner="Philips"),
+           "lose")
+        r = cmd("forecasting", "QUOTA_SET", actor="zhao", scope="owner", who="zhao",
+                period=period, amount=500000000, currency="CNY")
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("REJECTED", "actor"):
+            fail("a salesperson set a quota: %r" % r)
+        ok(cmd("forecasting", "QUOTA_SET", actor="mgr", scope="owner", who="zhao", period=period,
+               amount=500000000, currency="CNY"), "quota")
+        ok(cmd("forecasting", "FORECAST_SUBMIT", owner="zhao", period=period, currency="CNY",
+               commit=200000000, best_case=300000000, pipeline=300000000), "forecast")
+        settle()
+
+        # the funnel by hand: o1 L1 100M (weighted 10M), o2 L2 200M (50M); o3 lost 300M
+        f = fc("FUNNEL", owner="zhao")
+        lv = {x["level"]: (x["count"], x["amount"], x["weighted"]) for x in f["levels"]}
+        if lv["L1"] != (1, 100000000, 10000000) or lv["L2"] != (1, 200000000, 50000000):
+            fail("funnel levels: %r" % lv)
+        if (f["open"]["count"], f["open"]["weighted"]) != (2, 60000000) or \
+                f["commit"]["amount"] != 200000000 or f["lost"]["count"] != 1:
+            fail("funnel totals: %r" % f)
+        o = fc("FORECAST", owner="zhao", period=period)
+        if (o["pipeline"], o["weighted"], o["commit"], o["quota"], o["won"]) != \
+                (300000000, 60000000, 200000000, 500000000, 0) or o["coverage_pm"] != 600:
+            fail("forecast: %r" % o)
+        g = fc("FORECAST_GET", owner="zhao", period=period)
+        if g["submitted"]["commit"] != 200000000 or g["frozen"]["commit"] != 200000000:
+            fail("forecast submission: %r" % g)
+        wl = fc("WINLOSS", by="competitor")["rows"]
+        if [(x["key"], x["lost"]) for x in wl] != [("Philips", 1)]:
+            fail("win/loss: %r" % wl)
+        ch = fc("CHANGES", **{"from": "%d-01-01" % (year - 1), "to": today})["owners"]
+        if [(x["owner"], x["added"], x["advanced"], x["lost"]) for x in ch] != [("zhao", 3, 1, 1)]:
+            fail("changes: %r" % ch)
+        h = fc("HEALTH", owner="zhao")
+        if h["open"] != 2 or h["level_count"][:2] != [1, 1]:
+            fail("health: %r" % h)
+        p = fc("PROGRESS", owner="zhao")
+        if p["deals"] != 3 or p["lost"] != 1:
+            fail("progress: %r" % p)
+
+        # as of yesterday nothing existed; as of today, the same as now; a
+        # later event does not change a past day's answer
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        past = fc("FUNNEL", owner="zhao", as_of=yesterday)
+        if past["open"]["count"] != 0 or past["as_of"] != yesterday:
+            fail("as of yesterday: %r" % past)
+        now_asof = fc("FUNNEL", owner="zhao", as_of=today)
+        if now_asof["levels"] != f["levels"]:
+            fail("as of today differs from now")
+        ok(cmd("opportunities", "OPP_REGISTER", id="o4", name="Project o4", account_id="a1",
+               owner="zhao", currency="CNY", close_date="%d-12-31" % (year + 1), amount=1), "o4")
+        settle()
+        if fc("FUNNEL", owner="zhao", as_of=yesterday)["levels"] != past["levels"]:
+            fail("a later event changed a past answer")
+
+        before = [fc(q, **kw) for q, kw in (("FUNNEL", {"owner": "zhao"}),
+                                            ("FORECAST", {"owner": "zhao", "period": period}))]
+        for x in before:
+            x.pop("rid", None)
+        fc("REBUILD", timeout_ms=30000)
+        after = [fc(q, **kw) for q, kw in (("FUNNEL", {"owner": "zhao"}),
+                                           ("FORECAST", {"owner": "zhao", "period": period}))]
+        for x in after:
+            x.pop("rid", None)
+        if before != after:
+            fail("after REBUILD: %r != %r" % (before, after))
+        print("forecasting service: ok")
+        return 0
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        errlog.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

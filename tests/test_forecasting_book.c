@@ -1,0 +1,624 @@
+/*  test_forecasting_book.c - the forecasting book (forecasting.h, "the
+    book", "the store"): how each opportunity, quota and forecast event
+    changes the per-deal records and the aggregate cells, replays and
+    checkpoints, the period-start snapshots, and as-of books. The figures
+    computed over a book are in test_forecasting_figures.c.
+*/
+#include "support/fc_given.h"
+
+TestSuite (store, .init = s_setup, .fini = s_teardown);
+TestSuite (deal, .init = s_setup, .fini = s_teardown);
+TestSuite (cells, .init = s_setup, .fini = s_teardown);
+TestSuite (replay, .init = s_setup, .fini = s_teardown);
+TestSuite (snapshot, .init = s_setup, .fini = s_teardown);
+TestSuite (as_of, .init = s_setup, .fini = s_teardown);
+
+/*  ======================= the in-memory store ======================= */
+
+static int s_collect (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    char *out = arg;
+    (void) val;
+    (void) vlen;
+    strncat (out, key, klen);
+    strcat (out, ",");
+    return 0;
+}
+
+static int s_stop (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void) key;
+    (void) klen;
+    (void) val;
+    (void) vlen;
+    ++*(int *) arg;
+    return 7;
+}
+
+Test (store, pairs_are_kept_in_key_order_and_scanned_by_prefix)
+{
+    const char *keys[] = {"ab", "b", "a", "abc", "aa", "ac"};
+    for (size_t i = 0; i < 6; i++)
+        cr_assert_eq (store->put (store->ctx, FC_TAB_CELL, keys[i], strlen (keys[i]), "v", 1), 0);
+    char seen[100] = "";
+    cr_assert_eq (store->scan (store->ctx, FC_TAB_CELL, "", 0, s_collect, seen), 0);
+    cr_assert_str_eq (seen, "a,aa,ab,abc,ac,b,");
+    seen[0] = 0;
+    store->scan (store->ctx, FC_TAB_CELL, "ab", 2, s_collect, seen);
+    cr_assert_str_eq (seen, "ab,abc,");
+    seen[0] = 0;
+    store->scan (store->ctx, FC_TAB_DEAL, "", 0, s_collect, seen);
+    cr_assert_str_eq (seen, "", "tables are separate");
+    int calls = 0;
+    cr_assert_eq (store->scan (store->ctx, FC_TAB_CELL, "a", 1, s_stop, &calls), 7);
+    cr_assert_eq (calls, 1, "a non-zero return stops the scan");
+}
+
+Test (store, get_copies_out_replaces_and_deletes)
+{
+    char buf[8];
+    size_t n;
+    cr_assert_eq (store->get (store->ctx, FC_TAB_META, "k", 1, buf, sizeof buf, &n), DBK_ENOTFOUND);
+    store->put (store->ctx, FC_TAB_META, "k", 1, "12345", 5);
+    store->put (store->ctx, FC_TAB_META, "k", 1, "abc", 3);
+    cr_assert_eq (store->get (store->ctx, FC_TAB_META, "k", 1, buf, sizeof buf, &n), 0);
+    cr_assert_eq (n, 3);
+    cr_assert (!memcmp (buf, "abc", 3));
+    cr_assert_eq (store->get (store->ctx, FC_TAB_META, "k", 1, buf, 2, &n), DBK_ETOOBIG);
+    cr_assert_eq (n, 3, "the size needed");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_META), 1);
+    cr_assert_eq (store->del (store->ctx, FC_TAB_META, "k", 1), 0);
+    cr_assert_eq (store->del (store->ctx, FC_TAB_META, "k", 1), 0, "absent is fine");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_META), 0);
+}
+
+Test (store, destroy_is_safe_twice)
+{
+    fc_store_t *s = fc_mem_store_new ();
+    s->put (s->ctx, FC_TAB_DEAL, "x", 1, "y", 1);
+    fc_mem_store_destroy (&s);
+    cr_assert_null (s);
+    fc_mem_store_destroy (&s);
+    fc_book_t *b = fc_book_new (store, NULL);
+    fc_book_destroy (&b);
+    fc_book_destroy (&b);
+    cr_assert_null (b);
+}
+
+/*  ======================= per-deal records ======================= */
+
+Test (deal, a_registration_creates_an_open_deal_at_L1)
+{
+    reg ("o1", "wang", "east", "华东", 320000000, "2026-09-30", "2026-01-10");
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_str_eq (o.owner, "wang");
+    cr_assert_str_eq (o.team, "east");
+    cr_assert_str_eq (o.region, "华东");
+    cr_assert_str_eq (o.account, "a1");
+    cr_assert_str_eq (o.currency, "CNY");
+    cr_assert_eq (o.status, FC_OPEN);
+    cr_assert_eq (o.level, 1);
+    cr_assert_eq (o.max_level, 1);
+    cr_assert_eq (o.amount, 320000000);
+    cr_assert_eq (o.close, D ("2026-09-30"));
+    cr_assert_eq (o.registered, D ("2026-01-10"));
+    cr_assert_eq (o.level_since, D ("2026-01-10"));
+    cr_assert_eq (o.last_on, D ("2026-01-10"));
+    cr_assert_eq (o.nhist, 1);
+    cr_assert_eq (o.hist[0].kind, FC_H_REGISTERED);
+    cr_assert_eq (o.hist[0].a, 320000000);
+    cr_assert_eq (fc_deal_probability (&o, NULL), 10);
+    cr_assert_eq (fc_book_deal (book, "nope", &o), DBK_ENOTFOUND);
+}
+
+Test (deal, level_moves_keep_the_entry_date_and_the_highest_level)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-09-30", "2026-01-10");
+    level ("o1", 1, 3, "2026-02-01");
+    level ("o1", 3, 2, "2026-02-15");
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (o.level, 2);
+    cr_assert_eq (o.max_level, 3);
+    cr_assert_eq (o.level_since, D ("2026-02-15"));
+    cr_assert_eq (o.nhist, 3);
+    cr_assert_eq (o.hist[1].kind, FC_H_LEVEL);
+    cr_assert_eq (o.hist[1].from, 1);
+    cr_assert_eq (o.hist[1].to, 3);
+}
+
+Test (deal, a_later_close_date_is_a_slip_an_earlier_one_is_not)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    close_date ("o1", "2026-06-30", "2026-03-01");
+    close_date ("o1", "2026-06-15", "2026-03-05");
+    close_date ("o1", "2026-08-01", "2026-04-01");
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (o.slips, 2);
+    cr_assert_eq (o.close, D ("2026-08-01"));
+    cr_assert_eq (o.hist[1].kind, FC_H_SLIP);
+    cr_assert_eq (o.hist[1].a, D ("2026-05-31"));
+    cr_assert_eq (o.hist[1].b, D ("2026-06-30"));
+    cr_assert_eq (o.hist[2].kind, FC_H_PULL_IN);
+    cr_assert_eq (o.last_on, D ("2026-04-01"));
+}
+
+Test (deal, amount_team_region_and_currency_follow_updates)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    feed ("opportunity.updated",
+          "{\"id\":\"o1\",\"changed\":[\"currency\",\"amount\",\"team\",\"region\"],"
+          "\"currency\":\"USD\",\"amount\":2500,\"team\":null,\"region\":\"华北\","
+          "\"on\":\"2026-02-01\"}");
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (o.amount, 2500);
+    cr_assert_str_eq (o.currency, "USD");
+    cr_assert_str_eq (o.team, "", "cleared");
+    cr_assert_str_eq (o.region, "华北");
+    cr_assert_eq (o.hist[1].kind, FC_H_AMOUNT);
+    cr_assert_eq (o.hist[1].a, 1000);
+    cr_assert_eq (o.hist[1].b, 2500);
+}
+
+Test (deal, won_lost_abandoned_reopened_and_duplicate)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    reg ("o2", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    reg ("o3", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    reg ("o4", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    level ("o1", 1, 4, "2026-02-01");
+    feed ("opportunity.won",
+          "{\"id\":\"o1\",\"amount\":900,\"currency\":\"USD\",\"date\":\"2026-03-03\","
+          "\"on\":\"2026-03-04\"}");
+    lost ("o2", "price", "k1", "2026-03-10");
+    feed ("opportunity.abandoned",
+          "{\"id\":\"o3\",\"reason\":\"no budget\",\"on\":\"2026-03-11\"}");
+    feed ("opportunity.conflict_resolved",
+          "{\"id\":\"o4\",\"with\":\"o1\",\"owner\":\"zhao\",\"outcome\":\"closed\","
+          "\"on\":\"2026-03-12\"}");
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (o.status, FC_WON);
+    cr_assert_eq (o.won_amount, 900);
+    cr_assert_str_eq (o.won_currency, "USD");
+    cr_assert_eq (o.outcome, D ("2026-03-03"), "the date of the win, not of the record");
+    cr_assert_eq (fc_deal_period_day (&o), D ("2026-03-03"));
+    cr_assert_eq (fc_deal_probability (&o, NULL), 100);
+    o = deal_of ("o2");
+    cr_assert_eq (o.status, FC_LOST);
+    cr_assert_str_eq (o.loss_reason, "price");
+    cr_assert_str_eq (o.winner, "k1");
+    cr_assert_eq (fc_deal_probability (&o, NULL), 0);
+    o = deal_of ("o3");
+    cr_assert_eq (o.status, FC_ABANDONED);
+    cr_assert_eq (o.outcome, D ("2026-03-11"), "no date: the business date");
+    cr_assert_eq (deal_of ("o4").status, FC_DUPLICATE);
+    feed ("opportunity.reopened",
+          "{\"id\":\"o2\",\"from\":\"lost\",\"reason\":\"re-tender\",\"on\":\"2026-04-01\"}");
+    o = deal_of ("o2");
+    cr_assert_eq (o.status, FC_OPEN);
+    cr_assert_eq (o.level, 1);
+    cr_assert_eq (o.level_since, D ("2026-04-01"));
+    cr_assert_str_eq (o.loss_reason, "price", "the loss stays on record");
+    cr_assert_eq (fc_deal_period_day (&o), D ("2026-05-31"), "back to its close date");
+}
+
+Test (deal, the_kept_deal_of_a_conflict_goes_to_the_chosen_owner)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    feed ("opportunity.conflict_resolved",
+          "{\"id\":\"o1\",\"with\":\"o2\",\"owner\":\"zhao\",\"outcome\":\"kept\","
+          "\"on\":\"2026-03-12\"}");
+    cr_assert_eq (deal_of ("o1").status, FC_OPEN);
+    cr_assert_str_eq (deal_of ("o1").owner, "zhao");
+    cr_assert_eq (funnel_of (book, (fc_filter_t){.owner = "zhao"}).open.count, 1);
+    cr_assert_eq (funnel_of (book, (fc_filter_t){.owner = "wang"}).open.count, 0);
+}
+
+Test (deal, long_texts_are_cut_at_a_character_boundary)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    char json[1200] = "{\"id\":\"o1\",\"date\":\"2026-03-01\",\"reason\":\"";
+    for (int i = 0; i < 100; i++)
+        strcat (json, "价"); /* 3 bytes each: 300 bytes */
+    strcat (json, "\"}");
+    feed ("opportunity.lost", json);
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (strlen (o.loss_reason), 198, "66 whole characters fit in 200 bytes");
+    cr_assert (dbk_utf8_valid (o.loss_reason, strlen (o.loss_reason)));
+}
+
+Test (deal, the_newest_history_is_kept)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    for (int i = 0; i < 40; i++) {
+        level ("o1", 1, 2, "2026-02-01");
+        level ("o1", 2, 1, "2026-02-02");
+    }
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (o.nhist, FC_HIST_MAX);
+    cr_assert_eq (o.hist[FC_HIST_MAX - 1].to, 1, "the last move is kept");
+    cr_assert_neq (o.hist[0].kind, FC_H_REGISTERED, "the oldest went");
+}
+
+Test (deal, events_of_unknown_deals_and_second_registrations_change_nothing)
+{
+    level ("ghost", 1, 2, "2026-02-01");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_DEAL), 0);
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    reg ("o1", "zhao", "west", "华北", 5, "2026-07-31", "2026-01-11");
+    cr_assert_str_eq (deal_of ("o1").owner, "wang");
+    cr_assert_eq (deal_of ("o1").amount, 1000);
+}
+
+Test (deal, malformed_events_are_refused_and_change_nothing)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    size_t cells = fc_mem_store_count (store, FC_TAB_CELL);
+    struct {
+        const char *type, *json;
+    } bad[] = {
+        {"opportunity.level_changed", "{\"id\":\"o1\",\"to\":9,\"on\":\"2026-02-01\"}"},
+        {"opportunity.level_changed", "{\"to\":2}"},
+        {"opportunity.registered", "{\"id\":\"o2\",\"owner\":\"w\",\"currency\":\"CNY\"}"},
+        {"opportunity.won", "{\"id\":\"o1\",\"date\":\"2026-03-01\"}"},
+        {"opportunity.lost", "{\"id\":\"o1\",\"date\":\"2026-03-01\"}"},
+        {"opportunity.updated", "{\"id\":\"o1\",\"close_date\":\"someday\"}"},
+        {"forecast.submitted", "{\"owner\":\"wang\",\"period\":\"2026-Q2\"}"},
+        {"quota.set", "{\"scope\":\"galaxy\",\"who\":\"w\",\"period\":\"2026\",\"amount\":1,"
+                      "\"currency\":\"CNY\",\"on\":\"2026-01-01\"}"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq (fc_book_apply (book, bad[i].type, cmd (bad[i].json), 0, 0), DBK_EMALFORMED,
+                      "%s", bad[i].json);
+    fc_deal_t o = deal_of ("o1");
+    cr_assert_eq (o.level, 1);
+    cr_assert_eq (o.status, FC_OPEN);
+    cr_assert_eq (o.nhist, 1);
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), cells);
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_DEAL), 1);
+}
+
+Test (deal, without_on_the_envelope_time_dates_the_event)
+{
+    cr_assert_eq (fc_book_apply (book, "opportunity.registered",
+                                 cmd ("{\"id\":\"o1\",\"owner\":\"wang\",\"currency\":\"CNY\","
+                                      "\"close_date\":\"2026-05-31\",\"amount\":5}"),
+                                 1, 1767225600000LL /* 2026-01-01T00:00Z */),
+                  0);
+    cr_assert_eq (deal_of ("o1").registered, D ("2026-01-01"));
+    cr_assert_eq (fc_book_clock (book), D ("2026-01-01"));
+}
+
+/*  ======================= aggregate cells ======================= */
+
+Test (cells, each_deal_adds_to_one_cell_in_four_index_orders)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 4);
+    reg ("o2", "wang", "east", "华东", 3000, "2026-05-01", "2026-01-10");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 4, "same dimensions: same cell");
+    fc_funnel_t f = funnel_of (book, (fc_filter_t){0});
+    cr_assert_eq (f.level[1].count, 2);
+    cr_assert_eq (f.level[1].amount, 4000);
+    cr_assert_eq (f.level[1].weighted, 400);
+}
+
+Test (cells, a_move_leaves_no_empty_cell_behind)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    level ("o1", 1, 2, "2026-01-20");
+    category ("o1", "commit", "2026-01-21");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 4);
+    fc_funnel_t f = funnel_of (book, (fc_filter_t){0});
+    cr_assert_eq (f.level[1].count, 0);
+    cr_assert_eq (f.level[2].count, 1);
+    cr_assert_eq (f.level[2].weighted, 250);
+    cr_assert_eq (f.commit.amount, 1000);
+}
+
+Test (cells, weighted_totals_are_sums_of_per_deal_rounded_amounts)
+{
+    /* 333 at 25% = 83.25 -> 83 each; three deals 249 (not 249.75 -> 250) */
+    reg ("o1", "wang", "east", "华东", 333, "2026-05-31", "2026-01-10");
+    reg ("o2", "wang", "east", "华东", 333, "2026-05-31", "2026-01-10");
+    reg ("o3", "wang", "east", "华东", 333, "2026-05-31", "2026-01-10");
+    level ("o1", 1, 2, "2026-01-20");
+    level ("o2", 1, 2, "2026-01-20");
+    level ("o3", 1, 2, "2026-01-20");
+    fc_funnel_t f = funnel_of (book, (fc_filter_t){0});
+    cr_assert_eq (f.level[2].amount, 999);
+    cr_assert_eq (f.level[2].weighted, 249);
+    /* 5 at 50% = 2.5 -> 3 */
+    reg ("o4", "wang", "east", "华东", 5, "2026-05-31", "2026-01-10");
+    level ("o4", 1, 3, "2026-01-20");
+    f = funnel_of (book, (fc_filter_t){0});
+    cr_assert_eq (f.level[3].weighted, 3);
+}
+
+Test (cells, aggregates_do_not_grow_with_history)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    reg ("o2", "zhao", "west", "华北", 1000, "2026-06-30", "2026-01-10");
+    size_t cells = fc_mem_store_count (store, FC_TAB_CELL);
+    for (int i = 0; i < 100; i++) {
+        level ("o1", 1, 2, "2026-01-20");
+        touch ("o2", "2026-01-21");
+        level ("o1", 2, 1, "2026-01-22");
+    }
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), cells);
+    cr_assert_eq (funnel_of (book, (fc_filter_t){0}).level[1].count, 2);
+}
+
+/*  ======================= replays and checkpoints ======================= */
+
+Test (replay, an_event_at_or_below_the_checkpoint_is_ignored)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    level ("o1", 1, 2, "2026-01-20");
+    cr_assert_eq (fc_book_seq (book), 2);
+    cr_assert_eq (fc_book_apply (book, "opportunity.level_changed",
+                                 cmd ("{\"id\":\"o1\",\"from\":2,\"to\":5,\"on\":\"2026-02-01\"}"),
+                                 2, 0),
+                  0);
+    cr_assert_eq (deal_of ("o1").level, 2, "seq 2 was applied already");
+    cr_assert_eq (fc_book_seq (book), 2);
+}
+
+Test (replay, other_categories_move_the_checkpoint_only)
+{
+    cr_assert_eq (fc_book_apply (book, "account.registered",
+                                 cmd ("{\"id\":\"a1\",\"on\":\"2027-01-01\"}"), 5, 0),
+                  0);
+    cr_assert_eq (fc_book_seq (book), 5);
+    cr_assert_eq (fc_book_clock (book), 0, "the clock moves with the book's own events");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_DEAL), 0);
+}
+
+Test (replay, a_new_book_on_the_same_store_resumes_where_it_was)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    touch ("o1", "2026-02-10");
+    fc_book_destroy (&book);
+    book = fc_book_new (store, NULL);
+    cr_assert_eq (fc_book_seq (book), 2);
+    cr_assert_eq (fc_book_clock (book), D ("2026-02-10"));
+    cr_assert_eq (deal_of ("o1").last_on, D ("2026-02-10"));
+}
+
+Test (replay, quotas_and_forecasts_are_folded_into_the_book)
+{
+    feed ("quota.set", "{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\",\"amount\":9,"
+                       "\"currency\":\"CNY\",\"on\":\"2026-01-05\"}");
+    feed ("forecast.submitted",
+          "{\"owner\":\"wang\",\"period\":\"2026-Q2\",\"currency\":\"CNY\",\"commit\":5,"
+          "\"best_case\":7,\"pipeline\":9,\"late\":false,\"on\":\"2026-03-01\"}");
+    feed ("forecast.adjusted",
+          "{\"owner\":\"wang\",\"period\":\"2026-Q2\",\"currency\":\"CNY\",\"commit\":4,"
+          "\"best_case\":7,\"pipeline\":9,\"note\":\"n\",\"late\":true,\"on\":\"2026-04-02\"}");
+    fc_quota_t q;
+    cr_assert_eq (fc_book_quota (book, "owner", "wang", "2026-Q2", &q), 0);
+    cr_assert_eq (q.amount, 9);
+    cr_assert_eq (fc_book_quota (book, "team", "wang", "2026-Q2", &q), DBK_ENOTFOUND);
+    fc_forecast_t f;
+    cr_assert_eq (fc_book_forecast (book, "wang", "2026-Q2", &f), 0);
+    cr_assert_eq (f.frozen.commit, 5);
+    cr_assert_eq (f.adjusted.commit, 4);
+    cr_assert_not (f.frozen_adjusted.set, "adjusted after the start");
+    cr_assert_eq (fc_book_forecast (book, "wang", "2026-Q3", &f), DBK_ENOTFOUND);
+}
+
+/*  ======================= period-start snapshots ======================= */
+
+/*  wang: o1 L3 1,000,000 closing in May (commit), o2 L2 333 in June
+    (best case); zhao: o3 L4 2,000,000 in April; then the clock enters
+    April on 2026-04-10 with wang's o1 moving to L4. */
+static void s_given_q2 (void)
+{
+    reg ("o1", "wang", "east", "华东", 1000000, "2026-05-20", "2026-01-05");
+    reg ("o2", "wang", "east", "华东", 333, "2026-06-30", "2026-01-10");
+    reg ("o3", "zhao", "east", "华北", 2000000, "2026-04-15", "2026-01-15");
+    level ("o2", 1, 2, "2026-01-20");
+    level ("o1", 1, 3, "2026-02-01");
+    category ("o1", "commit", "2026-02-10");
+    category ("o2", "best_case", "2026-02-11");
+    level ("o3", 1, 4, "2026-02-20");
+    level ("o1", 3, 4, "2026-04-10");
+}
+
+Test (snapshot, the_funnel_of_each_owner_is_snapshot_when_a_period_begins)
+{
+    s_given_q2 ();
+    fc_snap_t s;
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-Q2", "CNY", &s), 0);
+    cr_assert_eq (s.count, 2);
+    cr_assert_eq (s.amount, 1000333);
+    cr_assert_eq (s.weighted, 500083, "500,000 at L3 + 83 at L2, before the move to L4");
+    cr_assert_eq (s.commit, 1000000);
+    cr_assert_eq (s.best_case, 1000333);
+    cr_assert_eq (s.taken, D ("2026-04-10"));
+    cr_assert_eq (fc_book_snapshot (book, 't', "east", "2026-Q2", "CNY", &s), 0);
+    cr_assert_eq (s.weighted, 500083 + 1500000);
+    cr_assert_eq (fc_book_snapshot (book, 'o', "zhao", "2026-04", "CNY", &s), 0);
+    cr_assert_eq (s.weighted, 1500000);
+}
+
+Test (snapshot, an_owner_with_nothing_open_gets_zero_once_the_period_began)
+{
+    s_given_q2 ();
+    fc_snap_t s;
+    cr_assert_eq (fc_book_snapshot (book, 'o', "zhao", "2026-05", "CNY", &s), DBK_ENOTFOUND,
+                  "May has not begun");
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-04", "CNY", &s), 0);
+    cr_assert_eq (s.count, 0);
+    cr_assert_eq (s.weighted, 0);
+    cr_assert_eq (s.taken, D ("2026-04-10"));
+}
+
+Test (snapshot, periods_that_began_before_the_first_event_have_none)
+{
+    s_given_q2 ();
+    fc_snap_t s;
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026", "CNY", &s), DBK_ENOTFOUND);
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-01", "CNY", &s), DBK_ENOTFOUND);
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-02", "CNY", &s), 0,
+                  "February began after the book's first event");
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-Q5", "CNY", &s), DBK_EINVAL);
+}
+
+Test (snapshot, a_jump_of_several_months_snapshots_every_period_crossed)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-12-20", "2026-01-05");
+    touch ("o1", "2026-11-02"); /* crosses Feb .. Nov, and Q2, Q3, Q4 */
+    fc_snap_t s;
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-Q4", "CNY", &s), 0);
+    cr_assert_eq (s.weighted, 100);
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-Q3", "CNY", &s), 0);
+    cr_assert_eq (s.count, 0, "nothing closes in Q3");
+    cr_assert_eq (fc_book_snapshot (book, 'o', "wang", "2026-12", "CNY", &s), DBK_ENOTFOUND);
+}
+
+Test (snapshot, an_event_dated_earlier_than_the_clock_does_not_snapshot_again)
+{
+    s_given_q2 ();
+    level ("o2", 2, 5, "2026-03-30"); /* recorded late, dated in March */
+    fc_snap_t s;
+    fc_book_snapshot (book, 'o', "wang", "2026-Q2", "CNY", &s);
+    cr_assert_eq (s.weighted, 500083, "the snapshot stays what was known when Q2 began");
+    cr_assert_eq (fc_book_clock (book), D ("2026-04-10"));
+}
+
+/*  ======================= as-of books ======================= */
+
+Test (as_of, a_book_until_a_date_equals_the_book_fed_the_prefix)
+{
+    s_given_q2 ();
+    won ("o3", 1900000, "2026-04-12");
+    fc_store_t *s1, *s2;
+    fc_book_t *prefix = replay (8, 0, &s1);                 /* up to 2026-02-20 */
+    fc_book_t *until = replay (100, D ("2026-03-31"), &s2); /* all, cut by date */
+    fc_filter_t f = {.team = "east", .period = "2026-Q2"};
+    fc_funnel_t a = funnel_of (prefix, f), b = funnel_of (until, f), now = funnel_of (book, f);
+    cr_assert_eq (a.open.weighted, 2000083);
+    cr_assert_eq (b.open.weighted, a.open.weighted);
+    cr_assert_eq (b.won.count, 0);
+    cr_assert_eq (now.won.amount, 1900000, "today's book knows the win");
+    cr_assert_eq (now.level[4].count, 1);
+    cr_assert_eq (fc_book_clock (until), D ("2026-02-20"));
+    fc_book_destroy (&prefix);
+    fc_book_destroy (&until);
+    fc_mem_store_destroy (&s1);
+    fc_mem_store_destroy (&s2);
+}
+
+Test (as_of, a_later_event_does_not_change_an_as_of_answer)
+{
+    s_given_q2 ();
+    fc_store_t *s1;
+    fc_book_t *asof = replay (100, D ("2026-03-31"), &s1);
+    fc_filter_t f = {.owner = "wang", .period = "2026-Q2"};
+    fc_funnel_t before = funnel_of (asof, f);
+    /* the log goes on: a win and a level move, both dated after the cut */
+    cr_assert_eq (fc_book_apply (asof, "opportunity.won",
+                                 cmd ("{\"id\":\"o1\",\"amount\":1,\"date\":\"2026-04-20\","
+                                      "\"on\":\"2026-04-20\"}"),
+                                 101, 0),
+                  0);
+    cr_assert_eq (fc_book_apply (asof, "opportunity.level_changed",
+                                 cmd ("{\"id\":\"o2\",\"from\":2,\"to\":5,\"on\":\"2026-05-01\"}"),
+                                 102, 0),
+                  0);
+    fc_funnel_t after = funnel_of (asof, f);
+    cr_assert (!memcmp (&before, &after, sizeof before), "as of 2026-03-31 nothing changed");
+    cr_assert_eq (after.level[3].weighted, 500000);
+    cr_assert_eq (fc_book_seq (asof), 102, "the skipped events are consumed");
+    fc_book_destroy (&asof);
+    fc_mem_store_destroy (&s1);
+}
+
+Test (as_of, deal_records_are_as_they_were_then)
+{
+    s_given_q2 ();
+    fc_store_t *s1;
+    fc_book_t *asof = replay (100, D ("2026-02-05"), &s1);
+    fc_deal_t o;
+    cr_assert_eq (fc_book_deal (asof, "o1", &o), 0);
+    cr_assert_eq (o.level, 3);
+    cr_assert_eq (o.category, FC_CAT_NONE, "commit came on 2026-02-10");
+    cr_assert_eq (deal_of ("o1").level, 4);
+    fc_book_destroy (&asof);
+    fc_mem_store_destroy (&s1);
+}
+
+/*  ======================= cost of a query ======================= */
+
+/*  A store that forwards to the in-memory one and counts the pairs its
+    scans hand out. */
+static const fc_store_t *s_inner;
+static size_t s_visited;
+
+typedef struct {
+    fc_scan_fn *fn;
+    void *arg;
+} s_fwd_t;
+
+static int s_count_cb (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_fwd_t *f = arg;
+    s_visited++;
+    return f->fn (f->arg, key, klen, val, vlen);
+}
+
+static int s_get_c (void *ctx, fc_table_t t, const void *k, size_t kl, void *v, size_t cap,
+                    size_t *vl)
+{
+    (void) ctx;
+    return s_inner->get (s_inner->ctx, t, k, kl, v, cap, vl);
+}
+
+static int s_put_c (void *ctx, fc_table_t t, const void *k, size_t kl, const void *v, size_t vl)
+{
+    (void) ctx;
+    return s_inner->put (s_inner->ctx, t, k, kl, v, vl);
+}
+
+static int s_del_c (void *ctx, fc_table_t t, const void *k, size_t kl)
+{
+    (void) ctx;
+    return s_inner->del (s_inner->ctx, t, k, kl);
+}
+
+static int s_scan_c (void *ctx, fc_table_t t, const void *p, size_t pl, fc_scan_fn *fn, void *arg)
+{
+    (void) ctx;
+    s_fwd_t f = {fn, arg};
+    return s_inner->scan (s_inner->ctx, t, p, pl, s_count_cb, &f);
+}
+
+Test (cells, a_query_visits_the_cells_it_answers_from_not_the_history)
+{
+    s_inner = store;
+    fc_store_t counting = {NULL, s_get_c, s_put_c, s_del_c, s_scan_c};
+    fc_book_destroy (&book);
+    book = fc_book_new (&counting, NULL);
+    /* 60 owners x 3 deals over a year, each moved up and down */
+    for (int o = 0; o < 60; o++)
+        for (int k = 0; k < 3; k++) {
+            char id[40], owner[40], close[40];
+            snprintf (id, sizeof id, "d%d.%d", o, k);
+            snprintf (owner, sizeof owner, "u%02d", o);
+            snprintf (close, sizeof close, "2026-%02d-10", 1 + (o + k) % 12);
+            reg (id, owner, o % 2 ? "east" : "west", "华东", 1000, close, "2026-01-01");
+            level (id, 1, 3, "2026-01-02");
+            level (id, 3, 2, "2026-01-03");
+        }
+    s_visited = 0;
+    fc_funnel_t f = funnel_of (book, (fc_filter_t){.owner = "u07", .period = "2026-Q3"});
+    cr_assert_eq (f.level[2].count, 2, "u07's deals close in August and September");
+    /* the currency pick and the sum: each visits u07's Q3 cells only */
+    cr_assert_leq (s_visited, 4, "%zu cells visited", s_visited);
+    s_visited = 0;
+    f = funnel_of (book, (fc_filter_t){.period = "2026-03", .currency = "CNY"});
+    cr_assert_eq (f.open.count, 15);
+    cr_assert_leq (s_visited, 15, "%zu cells visited for March", s_visited);
+    fc_book_destroy (&book);
+    book = fc_book_new (store, NULL);
+}
