@@ -110,7 +110,7 @@ test: all $(TEST_BINS) $(HELPER_BINS)
 # everything in one process (dealbookd), demo data on the first start
 run: all
 	@mkdir -p var/dealbook
-	$(BUILD)/bin/dealbookd --data-dir ./var/dealbook --demo 1
+	$(BUILD)/bin/dealbookd --data-dir ./var/dealbook --demo 1 --managers li.mei --directors wang.zong
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh

@@ -15,13 +15,13 @@ cleanup() {
 trap cleanup EXIT
 . "$(dirname "$0")/support/cli_lib.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $1, d" "$dir/out"; }
-# four free loopback ports in a row
+# six free loopback ports in a row
 base=$(/usr/bin/python3 - <<'PY'
 import socket, random
 for _ in range(200):
     p = random.randint(20000, 60000)
     try:
-        ss = [socket.socket() for _ in range(4)]
+        ss = [socket.socket() for _ in range(6)]
         for i, s in enumerate(ss):
             s.bind(("127.0.0.1", p + i))
         for s in ss:
@@ -35,7 +35,10 @@ PY
 )
 export DEALBOOK_LOG_ENDPOINT=tcp://127.0.0.1:$base DEALBOOK_PUB_ENDPOINT=tcp://127.0.0.1:$((base + 1)) \
        DEALBOOK_CONTACTS_ENDPOINT=tcp://127.0.0.1:$((base + 2)) \
-       DEALBOOK_OPPORTUNITIES_ENDPOINT=tcp://127.0.0.1:$((base + 3)) DEALBOOK_DURABLE=0
+       DEALBOOK_OPPORTUNITIES_ENDPOINT=tcp://127.0.0.1:$((base + 3)) \
+       DEALBOOK_BIDDING_ENDPOINT=tcp://127.0.0.1:$((base + 4)) \
+       DEALBOOK_FORECASTING_ENDPOINT=tcp://127.0.0.1:$((base + 5)) DEALBOOK_DURABLE=0 \
+       DEALBOOK_MANAGERS=li.mei DEALBOOK_DIRECTORS=wang.zong
 start() {
     "$BIN/dealbookd" --data-dir "$dir/data" --demo 1 >"$dir/stdout" 2>"$dir/stderr" &
     pid=$!
@@ -55,10 +58,10 @@ stop() {
 }
 
 start
-grep -q 'demo loaded: 40 accounts, 150 contacts' "$dir/stdout" || fail "demo: $(cat "$dir/stdout" "$dir/stderr")"
+grep -q 'demo loaded: 40 accounts, 150 contacts.* 20 tenders, 5 contracts, 16 quotas' "$dir/stdout" || fail "demo: $(cat "$dir/stdout" "$dir/stderr")"
 expect_rc 0 db status
-expect_rc 0 db status --services eventlog,contacts,opportunities --json
-json 'all(s["state"] == "up" for s in d) and len(d) == 3'
+expect_rc 0 db status --json
+json 'all(s["state"] == "up" for s in d) and len(d) == 5'
 expect_rc 0 db log status --json
 head=$(/usr/bin/python3 -c "import json; print(json.load(open('$dir/out'))['head'])")
 [ "$head" -gt 1000 ] || fail "head $head"
@@ -67,9 +70,16 @@ json 'len(d["accounts"]) >= 10'
 expect_rc 0 db opp list --status all --limit 500 --json
 json 'len(d["opportunities"]) == 80'
 json 'sorted({o["level"] for o in d["opportunities"] if o["status"] == "open"}) == ["L1","L2","L3","L4","L5"]'
-json 'sum(o["status"] == "won" for o in d["opportunities"]) == 4 and sum(o["status"] == "lost" for o in d["opportunities"]) == 2'
+# 4 won and 2 lost by hand, 5 won and 3 lost through their tenders' awards
+json 'sum(o["status"] == "won" for o in d["opportunities"]) == 9 and sum(o["status"] == "lost" for o in d["opportunities"]) == 5'
 expect_rc 0 db opp show demo-o070
 grep -q 'PROCUREMENT ANALYSIS CHART' "$dir/out" || fail "chart: $(cat "$dir/out")"
+expect_rc 0 db tender list --limit 500 --json
+json 'len(d["tenders"]) == 20 and sum(t["result"] == "won" for t in d["tenders"]) == 5'
+expect_rc 0 db quote pending --json
+json 'len(d["quotes"]) >= 2'
+expect_rc 0 db contract receivables --json
+json 'len(d["contracts"]) == 5'
 expect_rc 0 db log verify
 stop
 

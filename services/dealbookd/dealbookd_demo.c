@@ -4,15 +4,19 @@
     pseudo-random sequence, so two loads produce the same commands. */
 #include "dealbookd_demo.h"
 
+#include "contacts_fields.h"
+
 #include "dealbook/dbk_client.h"
 #include "dealbook/dbk_codec.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 #include "dealbook/dbk_json.h"
+#include "dealbook/dbk_service.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /*  ---- the tables ---- */
 
@@ -132,6 +136,8 @@ static void s_date (char out[11], int days)
 typedef struct {
     dbk_client_t *contacts;
     dbk_client_t *opps;
+    dbk_client_t *bid;
+    dbk_client_t *fc;
     dealbookd_demo_stats_t *stats;
     int failed; /* first failure's code */
 } s_demo_t;
@@ -345,6 +351,159 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
                s_rivals[(n + 1) % 6].name, -amount / 12);
 }
 
+/*  A date `offset` days from today (UTC): tenders' deadlines must lie
+    ahead of whoever loads the demo. */
+static void s_from_today (char out[11], long offset)
+{
+    contacts_civil ((long) (time (NULL) / 86400) + offset, out);
+}
+
+/*  Twenty tenders on the deals from L3 up, at every step of the
+    procurement: opened, documents issued, bid decided with parts
+    assigned, a quote awaiting approval, submitted, opened (prices read
+    out), won (the deal closes through the opportunities service's
+    reaction; a contract, an invoice and a payment follow) or lost. */
+static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
+{
+    dbk_client_t *b = demo->bid;
+    for (int k = 0; k < 20 && !demo->failed; k++) {
+        /*  how far each got: 1 notice, 1 documents, 2 decided, 3 awaiting
+            approval, 2 submitted, 2 opened, 5 won, 3 lost */
+        static const int stages[20] = {0, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 6, 6, 6, 6, 7, 7, 7, 2};
+        int n = 50 + k, stage = stages[k], a = (n * 7) % S_NACCOUNTS, owner = n % 4;
+        const char *who = s_people[owner];
+        char t[16], q[16], opp[16], deadline[11], opening[11], today[11];
+        snprintf (t, sizeof t, "demo-t%02d", k + 1);
+        snprintf (q, sizeof q, "demo-q%02d", k + 1);
+        snprintf (opp, sizeof opp, "demo-o%03d", n + 1);
+        s_from_today (deadline, 20 + k);
+        s_from_today (opening, 21 + k);
+        s_from_today (today, 0);
+        s_cmd (demo, b, "TENDER_OPEN", who,
+               "{\"id\":\"%s\",\"opportunity_id\":\"%s\",\"number\":\"ZB-%05d\","
+               "\"issuer\":\"%s招标中心\",\"type\":\"%s\",\"currency\":\"CNY\","
+               "\"bond_required\":500000,\"submission_deadline\":\"%s\","
+               "\"opening_date\":\"%s\",\"title\":\"%s\"}",
+               t, opp, 20260 + k, s_accounts[a].city, k % 3 ? "public" : "invited", deadline,
+               opening, s_projects[n % 10]);
+        demo->stats->tenders++;
+        if (stage < 1)
+            continue;
+        s_cmd (demo, b, "TENDER_STEP", who, "{\"id\":\"%s\",\"step\":\"documents_issued\"}", t);
+        if (stage < 2)
+            continue;
+        s_cmd (demo, b, "TENDER_DECIDE", who,
+               "{\"id\":\"%s\",\"decision\":\"bid\",\"reason\":\"我司产品入围设计院推荐\"}", t);
+        static const char *const parts[] = {"commercial", "technical", "price"};
+        for (int p = 0; p < 3; p++)
+            s_cmd (demo, b, "TENDER_PART", who, "{\"id\":\"%s\",\"part\":\"%s\",\"owner\":\"%s\"}",
+                   t, parts[p], s_people[(owner + p) % 4]);
+        if (stage < 3)
+            continue;
+        /*  8%: the salesperson approves; 15%: a manager must */
+        int disc = manager && k % 2 ? 1500 : 800;
+        s_cmd (demo, b, "QUOTE_CREATE", who,
+               "{\"id\":\"%s\",\"tender_id\":\"%s\",\"currency\":\"CNY\"}", q, t);
+        s_cmd (demo, b, "QUOTE_LINE_ADD", who,
+               "{\"id\":\"%s\",\"product_code\":\"LED-PANEL-600\",\"description\":"
+               "\"LED 面板灯 600x600 36W\",\"quantity\":%d,\"list_price\":68000,"
+               "\"discount_bp\":%d,\"cost_price\":39000}",
+               q, 2000 + (int) (s_next (r) % 8000), disc);
+        s_cmd (demo, b, "QUOTE_LINE_ADD", who,
+               "{\"id\":\"%s\",\"product_code\":\"CTRL-DALI-64\",\"description\":"
+               "\"DALI 智能照明控制器\",\"quantity\":%d,\"list_price\":450000,"
+               "\"discount_bp\":%d,\"cost_price\":260000}",
+               q, 20 + (int) (s_next (r) % 80), disc);
+        s_cmd (demo, b, "QUOTE_SUBMIT", who, "{\"id\":\"%s\"}", q);
+        if (stage < 4)
+            continue;
+        s_cmd (demo, b, "QUOTE_APPROVE", disc > 1000 ? "li.mei" : who,
+               "{\"id\":\"%s\",\"note\":\"价格在授权范围内\"}", q);
+        for (int p = 0; p < 3; p++)
+            s_cmd (demo, b, "TENDER_PART_STATUS", who,
+                   "{\"id\":\"%s\",\"part\":\"%s\",\"status\":\"ready\"}", t, parts[p]);
+        s_cmd (demo, b, "TENDER_BOND", who,
+               "{\"id\":\"%s\",\"amount\":500000,\"form\":\"银行保函\"}", t);
+        s_cmd (demo, b, "TENDER_SUBMIT", who, "{\"id\":\"%s\",\"quote_id\":\"%s\"}", t, q);
+        if (stage < 5)
+            continue;
+        /*  our price is the quote's total: read out next to two others */
+        dbk_doc_t *reply = NULL;
+        int64_t ours = 0;
+        dbk_wr_t *w = dbk_client_begin (b, "QUOTE_GET", 1);
+        dbk_wr_kv_cstr (w, "id", q);
+        if (dbk_client_call (b, &reply) == 0)
+            dbk_obj_i64 (dbk_obj_get (dbk_doc_root (reply), "total"), &ours);
+        dbk_doc_destroy (&reply);
+        bool win = stage == 6 || stage == 5;
+        s_cmd (demo, b, "TENDER_OPENING", who,
+               "{\"id\":\"%s\",\"bidders\":[{\"bidder\":\"%s\",\"price\":%lld,"
+               "\"rank\":%d},{\"bidder\":\"我司\",\"price\":%lld,\"rank\":%d,\"us\":true},"
+               "{\"bidder\":\"%s\",\"price\":%lld,\"rank\":3}]}",
+               t, s_rivals[k % 6].name, (long long) (ours * (win ? 104 : 93) / 100), win ? 2 : 1,
+               (long long) ours, win ? 1 : 2, s_rivals[(k + 2) % 6].name,
+               (long long) (ours * 108 / 100));
+        if (stage == 5)
+            continue;
+        if (stage == 7) {
+            s_cmd (demo, b, "TENDER_AWARD", who,
+                   "{\"id\":\"%s\",\"result\":\"lost\",\"date\":\"%s\",\"winner\":"
+                   "\"%s\",\"winning_price\":%lld,\"reason\":\"价格高于中标价 7%%\"}",
+                   t, today, s_rivals[k % 6].name, (long long) (ours * 93 / 100));
+            continue;
+        }
+        s_cmd (demo, b, "TENDER_AWARD", who,
+               "{\"id\":\"%s\",\"result\":\"won\",\"date\":\"%s\",\"reason\":"
+               "\"技术分第一\"}",
+               t, today);
+        /*  the contract: 30% advance, 60% on delivery, 10% retention */
+        char delivery[11], warranty[11];
+        s_from_today (delivery, 90);
+        s_from_today (warranty, 90 + 730);
+        long long adv = ours * 3 / 10, del = ours * 6 / 10, ret = ours - adv - del;
+        s_cmd (demo, b, "CONTRACT_SIGN", who,
+               "{\"id\":\"demo-k%02d\",\"number\":\"HT-%05d\",\"opportunity_id\":\"%s\","
+               "\"tender_id\":\"%s\",\"buyer_id\":\"demo-a%02d\",\"seller\":\"明光照明有限公司\","
+               "\"scope\":\"%s 灯具及智能控制系统供货安装\",\"amount\":%lld,\"currency\":\"CNY\","
+               "\"signed_on\":\"%s\",\"delivery_date\":\"%s\",\"warranty_end\":\"%s\","
+               "\"payment_days\":30,\"milestones\":[{\"kind\":\"advance\",\"amount\":%lld,"
+               "\"due\":\"%s\"},{\"kind\":\"delivery\",\"amount\":%lld,\"due\":\"%s\"},"
+               "{\"kind\":\"retention\",\"amount\":%lld}]}",
+               k + 1, 30000 + k, opp, t, a + 1, s_projects[n % 10], (long long) ours, today,
+               delivery, warranty, adv, today, del, delivery, ret);
+        s_cmd (demo, b, "CONTRACT_INVOICE", who,
+               "{\"id\":\"demo-k%02d\",\"invoice\":\"FP-%05d\",\"milestone\":1,"
+               "\"amount\":%lld}",
+               k + 1, 50000 + k, adv);
+        s_cmd (demo, b, "CONTRACT_PAYMENT", who,
+               "{\"id\":\"demo-k%02d\",\"milestone\":1,\"amount\":%lld,\"invoice\":"
+               "\"FP-%05d\"}",
+               k + 1, adv / 2, 50000 + k);
+        demo->stats->contracts++;
+    }
+}
+
+/*  Quotas for next year's quarters, set by the manager, and each
+    salesperson's forecast of the next quarter. */
+static void s_quotas (s_demo_t *demo)
+{
+    int year = 1970 + (int) ((time (NULL) / 86400) / 365.2425) + 1;
+    for (int o = 0; o < 4 && !demo->failed; o++)
+        for (int qn = 1; qn <= 4; qn++) {
+            s_cmd (demo, demo->fc, "QUOTA_SET", "li.mei",
+                   "{\"scope\":\"owner\",\"who\":\"%s\",\"period\":\"%d-Q%d\","
+                   "\"amount\":%lld,\"currency\":\"CNY\"}",
+                   s_people[o], year, qn, (long long) (3000 + 500 * o) * 1000000);
+            demo->stats->quotas++;
+        }
+    for (int o = 0; o < 4 && !demo->failed; o++)
+        s_cmd (demo, demo->fc, "FORECAST_SUBMIT", s_people[o],
+               "{\"owner\":\"%s\",\"period\":\"%d-Q1\",\"currency\":\"CNY\","
+               "\"commit\":%lld,\"best_case\":%lld,\"pipeline\":%lld}",
+               s_people[o], year, (long long) (1200 + 300 * o) * 1000000,
+               (long long) (2000 + 300 * o) * 1000000, (long long) (6000 + 500 * o) * 1000000);
+}
+
 bool dealbookd_demo_log_empty (const dbk_config_t *cfg)
 {
     dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
@@ -365,9 +524,15 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
 {
     memset (stats, 0, sizeof *stats);
     s_demo_t demo = {dbk_client_new (cfg->contacts_endpoint, cfg->timeout_ms * 4),
-                     dbk_client_new (cfg->opportunities_endpoint, cfg->timeout_ms * 4), stats, 0};
-    if (!demo.contacts || !demo.opps)
+                     dbk_client_new (cfg->opportunities_endpoint, cfg->timeout_ms * 4),
+                     dbk_client_new (cfg->bidding_endpoint, cfg->timeout_ms * 4),
+                     dbk_client_new (cfg->forecasting_endpoint, cfg->timeout_ms * 4),
+                     stats,
+                     0};
+    if (!demo.contacts || !demo.opps || !demo.bid || !demo.fc)
         demo.failed = DBK_EINVAL;
+    /*  the demo's manager approves deeper discounts and sets quotas */
+    bool manager = dbk_svc_in_list (cfg->managers, "li.mei");
     s_rng_t r = {20261128};
     s_contacts (&demo, &r);
     /*  80 deals: 25 at L1, 20 L2, 15 L3, 10 L4, 4 L5, 4 won, 2 lost */
@@ -376,7 +541,12 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
         char outcome = n >= 74 && n < 78 ? 'w' : n >= 78 ? 'l' : 0;
         s_opportunity (&demo, &r, n, level, outcome);
     }
+    s_tenders (&demo, &r, manager);
+    if (manager)
+        s_quotas (&demo);
     dbk_client_destroy (&demo.contacts);
     dbk_client_destroy (&demo.opps);
+    dbk_client_destroy (&demo.bid);
+    dbk_client_destroy (&demo.fc);
     return demo.failed;
 }

@@ -19,6 +19,9 @@ typedef struct {
     int activities;    /* activities logged                        */
     int competitors;   /* competitors added                        */
     int opportunities; /* opportunities registered                 */
+    int tenders;       /* tenders opened                           */
+    int contracts;     /* contracts signed                         */
+    int quotas;        /* quotas set                               */
     int commands;      /* commands sent in all                     */
 } dealbookd_demo_stats_t;
 
@@ -26,8 +29,11 @@ typedef struct {
     be asked (then nothing is loaded). */
 bool dealbookd_demo_log_empty (const dbk_config_t *cfg);
 
-/*  Load the demo data set through the contacts and opportunities
-    services of cfg (their endpoints), as actor "demo:<salesperson>".
+/*  Load the demo data set through the contacts, opportunities, bidding
+    and forecasting services of cfg (their endpoints), each command as
+    the salesperson who would give it. Quotas and approvals of discounts
+    over 10% need "li.mei" among cfg->managers (make run sets it); without
+    her the demo sets no quota and quotes within 10%.
     Deterministic: the same ids and values every time (ids are fixed, so
     loading twice is refused by the services rather than duplicated).
     Returns 0, or the DBK code of the first command that failed (its

@@ -32,9 +32,10 @@ static int s_ready (const dbk_config_t *cfg)
             return rc;
         }
         printf ("dealbookd: demo loaded: %d accounts, %d contacts, %d trips, %d activities, "
-                "%d competitors, %d opportunities (%d commands)\n",
+                "%d competitors, %d opportunities, %d tenders, %d contracts, %d quotas "
+                "(%d commands)\n",
                 st.accounts, st.contacts, st.trips, st.activities, st.competitors, st.opportunities,
-                st.commands);
+                st.tenders, st.contracts, st.quotas, st.commands);
     }
     printf ("\nTry, in another terminal:\n"
             "  dealbook status\n"
@@ -42,6 +43,8 @@ static int s_ready (const dbk_config_t *cfg)
             "  dealbook contact notebook --birthdays 30 --salesperson zhao.lei\n"
             "  dealbook opp list --owner zhao.lei\n"
             "  dealbook opp show demo-o070\n"
+            "  dealbook tender show demo-t07\n"
+            "  dealbook funnel --owner zhao.lei\n"
             "  dealbook log tail\n"
             "(the CLI is build/release/bin/dealbook; Ctrl-C here stops everything)\n");
     fflush (stdout);
