@@ -489,3 +489,16 @@ Test (freeze, what_the_deciders_decide_the_book_folds)
     cr_assert_eq (f.late, 1);
     cr_assert_eq (fc_book_seq (book), 3);
 }
+
+Test (submit, a_resubmission_keeps_the_currency_of_the_forecast)
+{
+    cr_assert_eq (fc_forecast_submit (d, &fcst, cmd (S_SUBMIT (100, 150, 400)), &facts), 0);
+    cr_assert_eq (fc_forecast_evolve (&fcst, dbk_decision_type (d, 0), payload (0)), 0);
+    dbk_decision_reset (d);
+    fc_forecast_submit (d, &fcst,
+                        cmd ("{\"owner\":\"wang\",\"period\":\"2026-Q2\",\"currency\":"
+                             "\"USD\",\"commit\":100,\"best_case\":150,\"pipeline\":400}"),
+                        &facts);
+    then_rejected (DBK_EINVAL, "currency");
+    then_message_mentions ("CNY");
+}

@@ -214,6 +214,12 @@ int fc_forecast_submit (dbk_decision_t *d, const fc_forecast_t *state, const dbk
     char cur[4];
     s_copy (cur, sizeof cur, s_val (vals, nv, "currency"));
     const contacts_value_t *note = s_val (vals, nv, "note");
+    /*  one currency per forecast: an adjustment or a frozen figure in
+        another would be compared with this one */
+    if (state && state->exists && state->currency[0] && strcmp (state->currency, cur))
+        return dbk_decision_reject (d, DBK_EINVAL, "currency",
+                                    "%s's forecast for %s is in %s: submit it in %s", c.owner,
+                                    state->period, state->currency, state->currency);
     if (state && state->exists && state->submitted.set && !strcmp (state->currency, cur) &&
         state->submitted.commit == c.commit && state->submitted.best_case == c.best_case &&
         state->submitted.pipeline == c.pipeline)
