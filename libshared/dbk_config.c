@@ -120,8 +120,10 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad)
     cfg->timeout_ms = 5000;
     cfg->pub_hwm = 100000;
     for (size_t i = 0; i < S_N; i++) {
+        /*  an empty variable is an unset one (compose's ${X:-} passes
+            one through), not a bad value */
         const char *v = getenv (s_settings[i].env);
-        if (v && s_set (cfg, &s_settings[i], v)) {
+        if (v && *v && s_set (cfg, &s_settings[i], v)) {
             if (bad)
                 *bad = s_settings[i].env;
             return DBK_EINVAL;
