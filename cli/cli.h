@@ -66,6 +66,13 @@ int cli_log (cli_t *cli, const char *verb);
 
 /*  dealbook status: every service's STATUS (cli_status.c). */
 int cli_status (cli_t *cli);
+/*  The ROUTER endpoint of a service by name (eventlog or log, contacts,
+    opportunities, bidding, forecasting), or NULL (cli_status.c). */
+const char *cli_service_endpoint (const cli_t *cli, const char *name);
+
+/*  The operator's nouns rebuild, backup, restore, export (cli_ops.c). */
+int cli_ops (cli_t *cli, const char *noun, const char *verb);
+void cli_ops_help (void);
 void cli_log_help (void);
 
 /*  Nouns of the contacts service (cli_contacts.c). */
@@ -95,5 +102,11 @@ void cli_tender_help (void);
 void cli_intel_help (void);
 void cli_quote_help (void);
 void cli_contract_help (void);
+
+/*  The forecasting nouns: funnel, forecast, quota, accuracy, progress,
+    health, winloss, changes (cli_fc.c). */
+bool cli_fc_is_noun (const char *noun);
+int cli_fc (cli_t *cli, const char *noun, const char *verb);
+void cli_fc_help (void);
 
 #endif

@@ -18,9 +18,9 @@ typedef struct {
 } s_service_t;
 
 /*  The services this build has; --services chooses among all five. */
-#define S_DEFAULT_SERVICES "eventlog,contacts,opportunities,bidding"
+#define S_DEFAULT_SERVICES "eventlog,contacts,opportunities,bidding,forecasting"
 
-static const char *s_endpoint (const cli_t *cli, const char *name)
+const char *cli_service_endpoint (const cli_t *cli, const char *name)
 {
     const dbk_config_t *c = &cli->cfg;
     if (strcmp (name, "eventlog") == 0 || strcmp (name, "log") == 0)
@@ -79,15 +79,21 @@ static void s_cell (json_int_t v)
 int cli_status (cli_t *cli)
 {
     if (cli->help || cli->nargs > 0) {
-        printf ("usage: dealbook status [--services eventlog,contacts,...] [--json]\n"
+        printf ("usage: dealbook status [--services eventlog,contacts,...] [--max-lag N] "
+                "[--json]\n"
                 "  every service's STATUS: up or unreachable, version, seq applied, head, lag.\n"
                 "  Exit 0 when all answer, 4 when one does not (for healthchecks).\n"
+                "  --max-lag N: also exit 4 when a service lags more than N events behind\n"
+                "  the log (seq applied < head - N)\n"
                 "  --services: any of eventlog, contacts, opportunities, bidding, forecasting\n"
                 "  (default " S_DEFAULT_SERVICES ")\n"
                 "example: dealbook status --services eventlog\n");
         return cli->help ? CLI_OK : CLI_USAGE;
     }
-    const char *list = cli_flag (cli, "--services");
+    const char *list = cli_flag (cli, "--services"), *ml = cli_flag (cli, "--max-lag");
+    uint64_t max_lag = UINT64_MAX;
+    if (ml && cli_u64 (ml, &max_lag))
+        return cli_fail (CLI_USAGE, "--max-lag takes a number of events >= 0");
     char names[256];
     snprintf (names, sizeof names, "%s", list ? list : S_DEFAULT_SERVICES);
     int timeout = cli->cfg.timeout_ms < 2000 ? cli->cfg.timeout_ms : 2000;
@@ -95,13 +101,19 @@ int cli_status (cli_t *cli)
     bool all_up = true;
     char *save = NULL;
     for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
-        const char *ep = s_endpoint (cli, n);
+        const char *ep = cli_service_endpoint (cli, n);
         if (!ep) {
             json_decref (rows);
             return cli_fail (CLI_USAGE, "--services: unknown service '%s'", n);
         }
         json_t *row = s_ask (n, ep, timeout);
         all_up &= strcmp (json_string_value (json_object_get (row, "state")), "up") == 0;
+        json_int_t lag = s_int (row, "lag");
+        if (lag >= 0 && (uint64_t) lag > max_lag) {
+            fprintf (stderr, "dealbook: %s lags %lld events behind the log (--max-lag %llu)\n", n,
+                     (long long) lag, (unsigned long long) max_lag);
+            all_up = false;
+        }
         json_array_append_new (rows, row);
     }
     if (cli->json)
@@ -123,5 +135,5 @@ int cli_status (cli_t *cli)
         }
         json_decref (rows);
     }
-    return all_up ? CLI_OK : CLI_UNREACHABLE;
+    return all_up ? CLI_OK : CLI_UNREACHABLE; /* down, or lagging beyond --max-lag */
 }

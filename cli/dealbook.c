@@ -118,7 +118,20 @@ static void s_help (void)
             "  contract  contracts: sign, show, invoice, payment, receivables, history\n"
             "  intel     price intelligence and win rate: price, winrate\n"
             "  status    every service's STATUS: up, seq applied, head, lag (exit 4 if one\n"
-            "            does not answer)\n"
+            "            does not answer, or lags more than --max-lag N events)\n"
+            "  rebuild   rebuild SERVICE: replay a read model from the log, with progress\n"
+            "  backup    backup DIR: hot, verified copy of the log (head and hash)\n"
+            "  restore   restore DIR --data-dir D [--force]: a backup into a stopped data\n"
+            "            directory; the read models replay it at the next start\n"
+            "  export    export --format jsonl [--from SEQ] [--until DATE] [--type PREFIX]:\n"
+            "            every event as a JSON line, the hash chain checked\n"
+            "  funnel    open deals per level as a bar chart (filters: --owner --team\n"
+            "            --region --period --currency --as-of)\n"
+            "  forecast  forecast --period P: quota, coverage, projected; submit, adjust,\n"
+            "            show\n"
+            "  quota     quotas: set (a manager), show\n"
+            "  accuracy  forecast accuracy trend (chart); progress, health, winloss,\n"
+            "            changes: the funnel's progress, health, win/loss, what changed\n"
             "  help      dealbook help <noun>\n\n"
             "common flags (each also an environment variable):\n");
     dbk_config_print_usage (stdout);
@@ -202,6 +215,12 @@ int main (int argc, char **argv)
             cli_contract_help ();
         else if (argc >= 3 && strcmp (argv[2], "intel") == 0)
             cli_intel_help ();
+        else if (argc >= 3 &&
+                 (strcmp (argv[2], "rebuild") == 0 || strcmp (argv[2], "backup") == 0 ||
+                  strcmp (argv[2], "restore") == 0 || strcmp (argv[2], "export") == 0))
+            cli_ops_help ();
+        else if (argc >= 3 && cli_fc_is_noun (argv[2]))
+            cli_fc_help ();
         else
             s_help ();
         return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -234,6 +253,11 @@ int main (int argc, char **argv)
         return cli_contract (&cli, verb);
     if (strcmp (noun, "intel") == 0)
         return cli_intel (&cli, verb);
+    if (strcmp (noun, "rebuild") == 0 || strcmp (noun, "backup") == 0 ||
+        strcmp (noun, "restore") == 0 || strcmp (noun, "export") == 0)
+        return cli_ops (&cli, noun, verb);
+    if (cli_fc_is_noun (noun))
+        return cli_fc (&cli, noun, verb);
     if (strcmp (noun, "status") == 0) {
         if (verb)
             cli.args[cli.nargs++] = verb;

@@ -296,10 +296,21 @@ int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     const dbk_obj_t *no = dbk_obj_get (req, "periods");
     if (rc == 0 && no && (dbk_obj_u64 (no, &n) || n < 1 || n > 24))
         rc = dbk_svc_reject (ctx, DBK_EINVAL, "periods", "periods must be from 1 to 24");
-    if (rc == 0 && !q.currency[0])
-        snprintf (q.currency, sizeof q.currency, "CNY");
     if (rc || (rc = s_open (ctx, txn, req, &b)))
         return rc;
+    if (!q.currency[0]) {
+        /*  the one currency of the owner's deals (of any period); none
+            yet: nothing was won, the figures are zero in any currency */
+        fc_filter_t any = {q.f.owner, NULL, NULL, NULL, NULL};
+        char cur[8][4];
+        int nc = fc_currencies (b.book, &any, cur, 8);
+        if (nc > 1) {
+            int refused = s_figure_rc (ctx, &b, &q, DBK_EREJECTED);
+            s_close (&b);
+            return refused;
+        }
+        snprintf (q.currency, sizeof q.currency, "%s", nc == 1 ? cur[0] : "CNY");
+    }
     fc_accuracy_t a[24];
     rc = fc_accuracy_trend (b.book, q.owner, q.period, q.currency, a, (size_t) n);
     if (rc == 0) {

@@ -1,0 +1,723 @@
+/*  cli_ops.c - the operator's tools: dealbook rebuild | backup | restore |
+    export (docs/operations.md).
+
+      rebuild SERVICE   REBUILD on one DEALER, STATUS polled on another
+                        every 200 ms for the progress line
+      backup DIR        the log's BACKUP verb (hot copy, verified by the log)
+      restore DIR       verify a backup here, copy it into a stopped data
+                        directory, drop the read models so they replay it
+      export            every event as a JSON line, the chain checked on
+                        the way
+*/
+#include "cli.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_json.h"
+#include "dealbook/dbk_lmdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/*  The subdirectories of a data directory: the log, then the read models
+    (restore removes these). */
+static const char *const s_dirs[] = {"eventlog", "contacts",    "opportunities",
+                                     "bidding",  "forecasting", NULL};
+static const char *const *const s_models = s_dirs + 1;
+
+/*  How long the long verbs may take (REBUILD, BACKUP): a replay or a copy
+    takes as long as the log is long. */
+#define S_LONG_MS (6 * 3600 * 1000)
+#define S_TICK_MS 200
+
+void cli_ops_help (void)
+{
+    printf ("usage: dealbook <rebuild|backup|restore|export> ...\n\n"
+            "  rebuild SERVICE [--json]\n"
+            "      drop SERVICE's read model and replay it from the log (REBUILD); shows\n"
+            "      events/s and ETA on a terminal, then events replayed, elapsed, events/s.\n"
+            "      SERVICE: contacts, opportunities, bidding, forecasting\n"
+            "      example: dealbook rebuild contacts\n"
+            "  backup DIR [--json]\n"
+            "      hot, consistent copy of the event log into DIR (on the log's machine),\n"
+            "      verified after the copy; prints its head and the hash of its last event.\n"
+            "      Read models are not copied: they are rebuilt from the log on restore\n"
+            "      example: dealbook backup /srv/backups/dealbook-2026-11-28\n"
+            "  restore DIR --data-dir D [--force] [--json]\n"
+            "      verify the backup in DIR, copy it into D/eventlog of a STOPPED data\n"
+            "      directory and remove D's read models (contacts/, opportunities/,\n"
+            "      bidding/, forecasting/): they replay the restored log at the next start.\n"
+            "      Refused (exit 3) while an event log answers at --log or a process holds\n"
+            "      D's LMDB files, and when D/eventlog exists unless --force (exit 3)\n"
+            "      example: dealbook restore /srv/backups/dealbook-2026-11-28 \\\n"
+            "                 --data-dir /var/lib/dealbook\n"
+            "  export --format jsonl [--from SEQ] [--until YYYY-MM-DD] [--type PREFIX]\n"
+            "      every event as one JSON line (as dealbook log read), for auditors;\n"
+            "      --until stops at the first event recorded (ts) after that UTC day;\n"
+            "      the hash chain is checked on the way (exit 5 on a break); events/s on\n"
+            "      stderr when it is a terminal\n"
+            "      example: dealbook export --format jsonl --until 2026-12-31 > 2026.jsonl\n\n"
+            "exit codes: 0 done, 1 usage, 2 a backup that does not verify, 3 restore\n"
+            "refused, 4 unreachable, 5 failed (or a broken chain in export)\n");
+}
+
+static int64_t s_mono_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*  A failed call to a service (not necessarily the log). */
+static int s_call_failed (const char *what, const char *name, int rc, const dbk_client_t *c)
+{
+    const char *msg = c ? dbk_client_errmsg (c) : "";
+    if (rc == DBK_ETIMEOUT)
+        return cli_fail (CLI_UNREACHABLE, "%s: %s is unreachable (%s)", what, name, msg);
+    return cli_fail (cli_exit_code (rc), "%s: %s%s%s", what, dbk_err_wire_name (rc),
+                     *msg ? ": " : "", msg);
+}
+
+/*  ---- rebuild ---- */
+
+typedef struct {
+    dbk_client_t *client; /* its own DEALER                   */
+    dbk_doc_t *reply;     /* the answer                       */
+    int rc;               /* as dbk_client_call               */
+    atomic_bool done;     /* set when the answer (or error) is in */
+} s_rebuild_job_t;
+
+static void *s_rebuild_run (void *arg)
+{
+    s_rebuild_job_t *job = arg;
+    dbk_client_begin (job->client, "REBUILD", 0);
+    job->rc = dbk_client_call (job->client, &job->reply);
+    atomic_store (&job->done, true);
+    return NULL;
+}
+
+static int s_status_of (dbk_client_t *c, uint64_t *applied, uint64_t *head)
+{
+    dbk_doc_t *reply = NULL;
+    dbk_client_begin (c, "STATUS", 0);
+    int rc = dbk_client_call (c, &reply);
+    if (!rc) {
+        dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "seq_applied"), applied);
+        dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), head);
+    }
+    dbk_doc_destroy (&reply);
+    return rc;
+}
+
+static void s_progress (const char *name, uint64_t applied, uint64_t target, int64_t ms)
+{
+    double rate = ms > 0 ? (double) applied * 1000.0 / (double) ms : 0;
+    printf ("\rrebuild %s: %llu/%llu events", name, (unsigned long long) applied,
+            (unsigned long long) target);
+    if (target)
+        printf (" (%.0f%%)",
+                100.0 * (double) (applied < target ? applied : target) / (double) target);
+    if (rate > 0) {
+        printf (", %.0f events/s", rate);
+        if (target > applied)
+            printf (", ETA %.0f s", (double) (target - applied) / rate);
+    }
+    printf ("\033[K");
+    fflush (stdout);
+}
+
+static int s_rebuild (cli_t *cli, const char *name)
+{
+    if (!name || cli->help || cli->nargs) {
+        cli_ops_help ();
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    const char *ep = cli_service_endpoint (cli, name);
+    if (!ep || strcmp (name, "eventlog") == 0 || strcmp (name, "log") == 0)
+        return cli_fail (CLI_USAGE,
+                         "rebuild: '%s' is not a service with a read model (contacts, "
+                         "opportunities, bidding, forecasting; the event log is the source)",
+                         name);
+    int timeout = cli->cfg.timeout_ms;
+    dbk_client_t *st = dbk_client_new (ep, timeout);
+    if (!st)
+        return cli_fail (CLI_USAGE, "bad endpoint %s", ep);
+    uint64_t applied = 0, head = 0;
+    int rc = s_status_of (st, &applied, &head);
+    if (rc) {
+        int code = s_call_failed ("rebuild", name, rc, st);
+        dbk_client_destroy (&st);
+        return code;
+    }
+    uint64_t target = head;
+    s_rebuild_job_t job = {.client = dbk_client_new (ep, S_LONG_MS)};
+    atomic_init (&job.done, false);
+    pthread_t th;
+    if (!job.client || pthread_create (&th, NULL, s_rebuild_run, &job)) {
+        dbk_client_destroy (&job.client);
+        dbk_client_destroy (&st);
+        return cli_fail (CLI_FAILED, "rebuild: cannot start");
+    }
+    int64_t t0 = s_mono_ms ();
+    int misses = 0;
+    while (!atomic_load (&job.done)) {
+        for (int t = 0; t < S_TICK_MS && !atomic_load (&job.done); t += 10)
+            usleep (10 * 1000);
+        if (atomic_load (&job.done))
+            break;
+        if (s_status_of (st, &applied, &head)) {
+            /*  the REBUILD waits as long as a replay may take: a service
+                that stopped answering STATUS will not answer it either */
+            if (++misses < 3)
+                continue;
+            if (cli->tty)
+                printf ("\n");
+            fflush (stdout);
+            cli_fail (CLI_UNREACHABLE, "rebuild: %s stopped answering during the replay (%s)", name,
+                      dbk_client_errmsg (st));
+            _exit (CLI_UNREACHABLE);
+        }
+        misses = 0;
+        if (head > target)
+            target = head;
+        if (cli->tty && !cli->json)
+            s_progress (name, applied, target, s_mono_ms () - t0);
+    }
+    pthread_join (th, NULL);
+    int64_t local_ms = s_mono_ms () - t0;
+    if (cli->tty && !cli->json)
+        printf ("\r\033[K");
+    int code = 0;
+    if (job.rc)
+        code = s_call_failed ("rebuild", name, job.rc, job.client);
+    else {
+        uint64_t seq = 0, ms = 0;
+        const dbk_obj_t *r = dbk_doc_root (job.reply);
+        dbk_obj_u64 (dbk_obj_get (r, "seq_applied"), &seq);
+        dbk_obj_u64 (dbk_obj_get (r, "elapsed_ms"), &ms);
+        double secs = ms ? (double) ms / 1000.0 : (double) local_ms / 1000.0;
+        double rate = secs > 0 ? (double) seq / secs : (double) seq;
+        if (cli->json)
+            cli_print_json (json_pack ("{s:s, s:I, s:I, s:I, s:I}", "service", name, "events",
+                                       (json_int_t) seq, "seq_applied", (json_int_t) seq,
+                                       "elapsed_ms", (json_int_t) ms, "events_per_s",
+                                       (json_int_t) (rate + 0.5)));
+        else
+            printf ("rebuilt %s: %llu events replayed in %.3f s (%.0f events/s)\n", name,
+                    (unsigned long long) seq, secs, rate);
+    }
+    dbk_doc_destroy (&job.reply);
+    dbk_client_destroy (&job.client);
+    dbk_client_destroy (&st);
+    return code;
+}
+
+/*  ---- backup ---- */
+
+static int s_absolute (const char *dir, char *out, size_t outsz)
+{
+    if (dir[0] == '/') {
+        if (strlen (dir) >= outsz)
+            return -1;
+        strcpy (out, dir);
+        return 0;
+    }
+    char cwd[PATH_MAX];
+    if (!getcwd (cwd, sizeof cwd))
+        return -1;
+    int n = snprintf (out, outsz, "%s/%s", cwd, dir);
+    return n < 0 || (size_t) n >= outsz ? -1 : 0;
+}
+
+/*  Hash of the record at `seq` as the log holds it. */
+static int s_hash_at (dbk_client_t *c, uint64_t seq, char hex[2 * DBK_HASH_SIZE + 1])
+{
+    dbk_read_t rq = {.from = seq, .limit = 1};
+    dbk_doc_t *reply = NULL;
+    dbk_page_t page;
+    dbk_event_t ev;
+    int rc = dbk_client_read (c, &rq, &reply, &page);
+    if (!rc && (page.count != 1 || dbk_page_event (&page, 0, &ev) || ev.seq != seq))
+        rc = DBK_EMALFORMED;
+    if (!rc)
+        dbk_hex (ev.hash, DBK_HASH_SIZE, hex);
+    dbk_doc_destroy (&reply);
+    return rc;
+}
+
+static int s_backup (cli_t *cli, const char *dir)
+{
+    if (!dir || cli->help || cli->nargs) {
+        cli_ops_help ();
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    char abs[PATH_MAX];
+    if (s_absolute (dir, abs, sizeof abs))
+        return cli_fail (CLI_USAGE, "cannot resolve %s", dir);
+    dbk_client_t *c = cli_log_client (cli);
+    if (!c)
+        return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
+    dbk_doc_t *reply = NULL;
+    dbk_client_begin (c, "PING", 0);
+    int rc = dbk_client_call (c, &reply);
+    dbk_doc_destroy (&reply);
+    if (rc) {
+        int code = cli_call_failed ("backup", rc, c);
+        dbk_client_destroy (&c);
+        return code;
+    }
+    /*  the copy and its verification take as long as the log is long */
+    dbk_client_t *lc = dbk_client_new (cli->cfg.log_endpoint, S_LONG_MS);
+    dbk_wr_t *w = dbk_client_begin (lc, "BACKUP", 1);
+    dbk_wr_kv_cstr (w, "path", abs);
+    rc = dbk_client_call (lc, &reply);
+    if (rc) {
+        int code = cli_call_failed ("backup", rc, lc);
+        dbk_doc_destroy (&reply);
+        dbk_client_destroy (&lc);
+        dbk_client_destroy (&c);
+        return code;
+    }
+    const dbk_obj_t *r = dbk_doc_root (reply);
+    bool valid = false;
+    uint64_t checked = 0, bad = 0;
+    const char *why = "";
+    size_t wl = 0;
+    dbk_obj_bool (dbk_obj_get (r, "valid"), &valid);
+    dbk_obj_u64 (dbk_obj_get (r, "checked"), &checked);
+    dbk_obj_u64 (dbk_obj_get (r, "bad_seq"), &bad);
+    dbk_obj_str (dbk_obj_get (r, "reason"), &why, &wl);
+    int code = 0;
+    char hex[2 * DBK_HASH_SIZE + 1] = "";
+    if (!valid)
+        code =
+            cli_fail (CLI_REJECTED,
+                      "backup in %s: INVALID at seq %llu: %.*s (%llu events before it check "
+                      "out)",
+                      abs, (unsigned long long) bad, (int) wl, why, (unsigned long long) checked);
+    else if (checked && (rc = s_hash_at (c, checked, hex)))
+        code = cli_call_failed ("backup: reading the last event's hash", rc, c);
+    else if (cli->json)
+        cli_print_json (json_pack ("{s:s, s:b, s:I, s:s, s:b}", "path", abs, "valid", 1, "head",
+                                   (json_int_t) checked, "hash", hex, "read_models", 0));
+    else
+        printf ("backup in %s: verified, head %llu, hash %s\n"
+                "read models are not copied: they are rebuilt from the log on restore\n",
+                abs, (unsigned long long) checked, checked ? hex : "(empty log)");
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&lc);
+    dbk_client_destroy (&c);
+    return code;
+}
+
+/*  ---- restore ---- */
+
+/*  dir/name into out; false if it does not fit (restore checks the
+    lengths of its directories first). */
+static bool s_path (char *out, size_t outsz, const char *dir, const char *name)
+{
+    size_t a = strlen (dir), b = strlen (name);
+    if (a + 1 + b >= outsz) {
+        *out = 0;
+        return false;
+    }
+    memcpy (out, dir, a);
+    out[a] = '/';
+    memcpy (out + a + 1, name, b + 1);
+    return true;
+}
+
+/*  Open a log directory read-only without touching it (no lock file). */
+static int s_open_log (const char *dir, MDB_env **env)
+{
+    int rc = mdb_env_create (env);
+    if (!rc && !(rc = mdb_env_set_maxdbs (*env, 8)) &&
+        !(rc = mdb_env_open (*env, dir, MDB_RDONLY | MDB_NOLOCK, 0)))
+        return 0;
+    mdb_env_close (*env);
+    *env = NULL;
+    return dbk_lmdb_err (rc);
+}
+
+/*  Walk the events table of a log (seq u64 BE -> record, see
+    services/eventlog/eventlog_store.h) as the log's VERIFY does: keys
+    from 1 without a gap, every record decodes, the chain holds. The CLI
+    does not link the store, so this is the same walk over the same
+    layout. last = the hash of the last record. */
+static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **why,
+                   uint8_t last[DBK_HASH_SIZE])
+{
+    *checked = *bad = 0;
+    *why = "";
+    memset (last, 0, DBK_HASH_SIZE);
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if ((rc = mdb_dbi_open (txn, "events", 0, &dbi)) || (rc = mdb_cursor_open (txn, dbi, &cur))) {
+        mdb_txn_abort (txn);
+        *why = "no events table: not a dealbook log";
+        return DBK_ECORRUPT;
+    }
+    uint64_t expect = 1;
+    int result = 0;
+    MDB_val k, v;
+    for (int op = MDB_FIRST; (rc = mdb_cursor_get (cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+        uint64_t seq = k.mv_size == 8 ? dbk_be64_get (k.mv_data) : 0;
+        dbk_event_t ev;
+        if (seq != expect)
+            *why = "gap or bad key in the seq sequence";
+        else if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev) || ev.seq != seq)
+            *why = "record does not decode or its seq differs from its key";
+        else if (dbk_event_check_record (v.mv_data, v.mv_size, last))
+            *why = "hash chain broken (record altered, or prev does not match)";
+        else {
+            memcpy (last, ev.hash, DBK_HASH_SIZE);
+            expect++;
+            (*checked)++;
+            continue;
+        }
+        *bad = expect;
+        result = DBK_ECORRUPT;
+        break;
+    }
+    if (rc && rc != MDB_NOTFOUND && !result)
+        result = dbk_lmdb_err (rc);
+    mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    return result;
+}
+
+/*  Does a running process hold the LMDB environment in `dir`? Every
+    process that opens it keeps a shared fcntl lock on the first byte of
+    lock.mdb; an exclusive test lock fails while one does. */
+static bool s_env_in_use (const char *dir)
+{
+    char path[PATH_MAX];
+    s_path (path, sizeof path, dir, "lock.mdb");
+    int fd = open (path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+    bool busy = fcntl (fd, F_SETLK, &fl) != 0 && (errno == EAGAIN || errno == EACCES);
+    close (fd); /* releases the test lock */
+    return busy;
+}
+
+static int s_rm_one (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void) sb;
+    (void) flag;
+    (void) ftw;
+    return remove (path);
+}
+
+static int s_rm_tree (const char *path)
+{
+    struct stat sb;
+    if (lstat (path, &sb) != 0)
+        return errno == ENOENT ? 0 : -1;
+    return nftw (path, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int s_fsync_path (const char *path)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    close (fd);
+    return rc;
+}
+
+static bool s_exists (const char *path)
+{
+    struct stat sb;
+    return stat (path, &sb) == 0;
+}
+
+/*  Copy the verified backup `env` into D/eventlog through a temporary
+    directory renamed into place, and check the copy walks the same. */
+static int s_install (MDB_env *env, const char *data, uint64_t head,
+                      const uint8_t hash[DBK_HASH_SIZE])
+{
+    char tmp[PATH_MAX], dst[PATH_MAX], file[PATH_MAX + 16];
+    char name[64];
+    snprintf (name, sizeof name, ".eventlog.restore-%ld", (long) getpid ());
+    s_path (tmp, sizeof tmp, data, name);
+    s_path (dst, sizeof dst, data, "eventlog");
+    s_path (file, sizeof file, tmp, "data.mdb");
+    s_rm_tree (tmp);
+    if (mkdir (data, 0755) && errno != EEXIST)
+        return cli_fail (CLI_FAILED, "restore: cannot create %s: %s", data, strerror (errno));
+    if (mkdir (tmp, 0755))
+        return cli_fail (CLI_FAILED, "restore: cannot create %s: %s", tmp, strerror (errno));
+    int rc = mdb_env_copy2 (env, tmp, MDB_CP_COMPACT);
+    if (rc || s_fsync_path (file)) {
+        s_rm_tree (tmp);
+        return cli_fail (CLI_FAILED, "restore: copying into %s failed: %s", tmp,
+                         rc ? mdb_strerror (rc) : strerror (errno));
+    }
+    MDB_env *copy = NULL;
+    uint64_t checked = 0, bad = 0;
+    const char *why = "";
+    uint8_t last[DBK_HASH_SIZE];
+    rc = s_open_log (tmp, &copy);
+    if (!rc)
+        rc = s_walk (copy, &checked, &bad, &why, last);
+    mdb_env_close (copy);
+    if (rc || checked != head || memcmp (last, hash, DBK_HASH_SIZE)) {
+        s_rm_tree (tmp);
+        return cli_fail (CLI_FAILED, "restore: the copy in %s does not verify like the backup",
+                         tmp);
+    }
+    if (s_rm_tree (dst) || rename (tmp, dst) || s_fsync_path (data)) {
+        int e = errno;
+        s_rm_tree (tmp);
+        return cli_fail (CLI_FAILED, "restore: cannot move the copy to %s: %s", dst, strerror (e));
+    }
+    return 0;
+}
+
+static int s_restore (cli_t *cli, const char *dir)
+{
+    if (!dir || cli->help || cli->nargs) {
+        cli_ops_help ();
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    const char *data = cli->cfg.data_dir;
+    bool force = cli_flag (cli, "--force") != NULL;
+    char path[PATH_MAX];
+    if (strlen (dir) > PATH_MAX - 100 || strlen (data) > PATH_MAX - 100)
+        return cli_fail (CLI_USAGE, "restore: path too long");
+    s_path (path, sizeof path, dir, "data.mdb");
+    if (!s_exists (path))
+        return cli_fail (CLI_USAGE, "restore: %s holds no backup (no data.mdb)", dir);
+    /*  1. nothing may run on the target */
+    int ping_ms = cli->cfg.timeout_ms < 1000 ? cli->cfg.timeout_ms : 1000;
+    dbk_client_t *c = dbk_client_new (cli->cfg.log_endpoint, ping_ms);
+    if (c) {
+        dbk_doc_t *reply = NULL;
+        dbk_client_begin (c, "PING", 0);
+        int rc = dbk_client_call (c, &reply);
+        dbk_doc_destroy (&reply);
+        dbk_client_destroy (&c);
+        if (rc != DBK_ETIMEOUT && rc != DBK_EINTERRUPTED)
+            return cli_fail (CLI_CONFLICT,
+                             "restore: an event log answers at %s: stop dealbookd (or "
+                             "dealbook-eventlog and the services) first",
+                             cli->cfg.log_endpoint);
+    }
+    char sub[PATH_MAX];
+    for (int i = 0; s_dirs[i]; i++) {
+        s_path (sub, sizeof sub, data, s_dirs[i]);
+        if (s_env_in_use (sub))
+            return cli_fail (CLI_CONFLICT,
+                             "restore: %s is in use by a running process: stop it "
+                             "first",
+                             sub);
+    }
+    s_path (sub, sizeof sub, data, "eventlog");
+    if (s_exists (sub) && !force)
+        return cli_fail (CLI_CONFLICT,
+                         "restore: %s exists: add --force to replace that log (what it holds "
+                         "beyond the backup is lost)",
+                         sub);
+    /*  2. the backup must verify before anything is touched */
+    MDB_env *env = NULL;
+    uint64_t head = 0, bad = 0;
+    const char *why = "";
+    uint8_t hash[DBK_HASH_SIZE];
+    int rc = s_open_log (dir, &env);
+    if (rc)
+        return cli_fail (CLI_REJECTED, "restore: %s cannot be opened as a log: %s", dir,
+                         dbk_strerror (rc));
+    rc = s_walk (env, &head, &bad, &why, hash);
+    if (rc) {
+        mdb_env_close (env);
+        if (rc == DBK_ECORRUPT)
+            return cli_fail (CLI_REJECTED,
+                             "restore: the backup in %s is INVALID at seq %llu: %s (%llu events "
+                             "before it check out); nothing was changed",
+                             dir, (unsigned long long) bad, why, (unsigned long long) head);
+        return cli_fail (CLI_FAILED, "restore: cannot read %s: %s", dir, dbk_strerror (rc));
+    }
+    /*  3. copy, then 4. drop the read models */
+    int code = s_install (env, data, head, hash);
+    mdb_env_close (env);
+    if (code)
+        return code;
+    json_t *removed = json_array ();
+    for (int i = 0; s_models[i]; i++) {
+        s_path (sub, sizeof sub, data, s_models[i]);
+        if (!s_exists (sub))
+            continue;
+        if (s_rm_tree (sub)) {
+            json_decref (removed);
+            return cli_fail (CLI_FAILED, "restore: cannot remove %s: %s (remove it by hand)", sub,
+                             strerror (errno));
+        }
+        json_array_append_new (removed, json_string (s_models[i]));
+    }
+    char hex[2 * DBK_HASH_SIZE + 1];
+    dbk_hex (hash, DBK_HASH_SIZE, hex);
+    if (cli->json) {
+        cli_print_json (json_pack ("{s:s, s:s, s:I, s:s, s:o}", "backup", dir, "data_dir", data,
+                                   "head", (json_int_t) head, "hash", head ? hex : "", "removed",
+                                   removed));
+        return 0;
+    }
+    printf ("restored %s into %s/eventlog: verified, head %llu, hash %s\n", dir, data,
+            (unsigned long long) head, head ? hex : "(empty log)");
+    if (json_array_size (removed)) {
+        printf ("removed the read models:");
+        size_t i;
+        json_t *n;
+        json_array_foreach (removed, i, n) printf (" %s", json_string_value (n));
+        printf ("\n");
+    }
+    printf ("the services rebuild their read models from the restored log when they start\n");
+    json_decref (removed);
+    return 0;
+}
+
+/*  ---- export ---- */
+
+static void s_export_progress (uint64_t printed, uint64_t seq, uint64_t head, uint64_t scanned,
+                               int64_t ms, bool done)
+{
+    double rate = ms > 0 ? (double) scanned * 1000.0 / (double) ms : 0;
+    fprintf (stderr, "\rexport: seq %llu/%llu, %llu exported, %.0f events/s%s\033[K%s",
+             (unsigned long long) seq, (unsigned long long) head, (unsigned long long) printed,
+             rate, done ? ", done" : "", done ? "\n" : "");
+}
+
+static int s_export (cli_t *cli, const char *verb)
+{
+    if (verb || cli->help || cli->nargs) {
+        cli_ops_help ();
+        return cli->help ? CLI_OK : CLI_USAGE;
+    }
+    const char *v = cli_flag (cli, "--format");
+    if (v && strcmp (v, "jsonl") != 0)
+        return cli_fail (CLI_USAGE, "export: --format takes jsonl");
+    uint64_t from = 1;
+    if ((v = cli_flag (cli, "--from")) && (cli_u64 (v, &from) || from == 0))
+        return cli_fail (CLI_USAGE, "--from takes a number >= 1");
+    int64_t until = INT64_MAX;
+    if ((v = cli_flag (cli, "--until"))) {
+        struct tm tm;
+        memset (&tm, 0, sizeof tm);
+        const char *end = strptime (v, "%Y-%m-%d", &tm);
+        if (!end || *end)
+            return cli_fail (CLI_USAGE, "--until takes YYYY-MM-DD (a UTC day)");
+        until = ((int64_t) timegm (&tm) + 86400) * 1000 - 1;
+    }
+    const char *type = cli_flag (cli, "--type");
+    size_t tn = type ? strlen (type) : 0;
+    dbk_client_t *c = cli_log_client (cli);
+    if (!c)
+        return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
+    bool progress = isatty (2);
+    int64_t t0 = s_mono_ms (), shown = t0;
+    /*  from SEQ > 1: read seq - 1 first (not printed) to anchor the chain */
+    uint64_t pos = from > 1 ? from - 1 : 1, expect = pos, printed = 0, head = 0;
+    uint8_t prev[DBK_HASH_SIZE] = {0};
+    bool anchored = from == 1, stop = false;
+    int code = 0;
+    while (!stop && !code) {
+        dbk_read_t rq = {.from = pos, .limit = 1000};
+        dbk_doc_t *reply = NULL;
+        dbk_page_t page;
+        int rc = dbk_client_read (c, &rq, &reply, &page);
+        if (rc) {
+            code = cli_call_failed ("export", rc, c);
+            dbk_doc_destroy (&reply);
+            break;
+        }
+        for (size_t i = 0; i < page.count && !code && !stop; i++) {
+            const uint8_t *rec;
+            size_t len;
+            dbk_event_t ev;
+            if (dbk_page_record (&page, i, &rec, &len) || dbk_event_decode_record (rec, len, &ev)) {
+                code = cli_fail (CLI_FAILED, "export: malformed record after seq %llu",
+                                 (unsigned long long) expect - 1);
+                break;
+            }
+            if (ev.seq != expect)
+                code = cli_fail (CLI_FAILED, "export: seq %llu follows seq %llu: a gap in the log",
+                                 (unsigned long long) ev.seq, (unsigned long long) expect - 1);
+            else if (dbk_event_check_record (rec, len, anchored ? prev : ev.prev))
+                code = cli_fail (CLI_FAILED,
+                                 "export: the hash chain breaks at seq %llu (record altered, or "
+                                 "prev does not match): run dealbook log verify",
+                                 (unsigned long long) ev.seq);
+            if (code)
+                break;
+            memcpy (prev, ev.hash, DBK_HASH_SIZE);
+            expect++;
+            if (!anchored) {
+                anchored = true; /* seq from - 1: only the anchor */
+                continue;
+            }
+            if (ev.ts > until) {
+                stop = true; /* ts never decreases along seq */
+                break;
+            }
+            if (tn && (ev.type_len < tn || memcmp (ev.type, type, tn) != 0))
+                continue;
+            json_t *j = dbk_json_from_event (&ev);
+            if (!j) {
+                code = cli_fail (CLI_FAILED, "export: event %llu cannot be shown as JSON",
+                                 (unsigned long long) ev.seq);
+                break;
+            }
+            cli_print_json (j);
+            printed++;
+        }
+        bool done = page.last >= page.head || page.last == 0;
+        pos = page.last + 1;
+        head = page.head;
+        dbk_doc_destroy (&reply);
+        if (done)
+            break;
+        int64_t now = s_mono_ms ();
+        if (progress && now - shown >= S_TICK_MS) {
+            s_export_progress (printed, expect - 1, head, expect - (from > 1 ? from - 1 : 1),
+                               now - t0, false);
+            shown = now;
+        }
+    }
+    dbk_client_destroy (&c);
+    if (fflush (stdout) || ferror (stdout))
+        code = code ? code : cli_fail (CLI_FAILED, "export: writing the output failed");
+    if (progress && !code)
+        s_export_progress (printed, expect - 1, head, expect - (from > 1 ? from - 1 : 1),
+                           s_mono_ms () - t0, true);
+    return code;
+}
+
+int cli_ops (cli_t *cli, const char *noun, const char *verb)
+{
+    if (strcmp (noun, "rebuild") == 0)
+        return s_rebuild (cli, verb);
+    if (strcmp (noun, "backup") == 0)
+        return s_backup (cli, verb);
+    if (strcmp (noun, "restore") == 0)
+        return s_restore (cli, verb);
+    if (strcmp (noun, "export") == 0)
+        return s_export (cli, verb);
+    return cli_fail (CLI_USAGE, "unknown noun '%s'", noun);
+}
