@@ -91,44 +91,6 @@ bid_ref_t bid_ref (const bid_facts_t *facts, bid_ref_t (*fn) (void *, const char
     return fn (facts->lookup->ctx, id);
 }
 
-bool bid_eq (const char *c, const char *s, size_t n)
-{
-    return c && strlen (c) == n && !memcmp (c, s, n);
-}
-
-size_t bid_present (contacts_value_t *vals, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!vals[i].clear)
-            vals[k++] = vals[i];
-    return k;
-}
-
-void bid_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        dbk_wr_cstr (w, vals[i].f->key);
-        contacts_write_value (w, &vals[i]);
-    }
-}
-
-const contacts_value_t *bid_val (const contacts_value_t *vals, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp (vals[i].f->key, key))
-            return &vals[i];
-    return NULL;
-}
-
-int bid_index (const char *const *list, const char *s, size_t n)
-{
-    for (int i = 0; list[i]; i++)
-        if (bid_eq (list[i], s, n))
-            return i;
-    return -1;
-}
-
 bool bid_has_date (const contacts_value_t *vals, size_t n, const char *key,
                    const bid_facts_t *facts)
 {

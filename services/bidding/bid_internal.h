@@ -29,21 +29,6 @@ dbk_wr_t *bid_begin (dbk_decision_t *d, const char *category, const char *id, co
 bid_ref_t bid_ref (const bid_facts_t *facts, bid_ref_t (*fn) (void *, const char *), const char *s,
                    size_t n);
 
-/*  Does the NUL-terminated c equal [s, s+n)? (NULL c: no) */
-bool bid_eq (const char *c, const char *s, size_t n);
-
-/*  Drop cleared values (an empty optional field is an absent one). */
-size_t bid_present (contacts_value_t *vals, size_t n);
-
-/*  Write each value as key / value. */
-void bid_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n);
-
-/*  The value of `key` among vals, or NULL. */
-const contacts_value_t *bid_val (const contacts_value_t *vals, size_t n, const char *key);
-
-/*  Index of [s, s+n) in a NULL-terminated list, or -1. */
-int bid_index (const char *const *list, const char *s, size_t n);
-
 /*  Write "date": the value of `key` among vals, else today; returns
     whether a pair was written (count it with bid_has_date first). */
 bool bid_has_date (const contacts_value_t *vals, size_t n, const char *key,
@@ -65,5 +50,12 @@ int bid_ev_req (char **dst, const dbk_obj_t *data, const char *key);
 int bid_ev_opt (char **dst, const dbk_obj_t *data, const char *key);
 int bid_ev_i64 (int64_t *dst, const dbk_obj_t *data, const char *key);
 int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key);
+
+/*  The value helpers are contacts_fields.h's, under this service's names. */
+#define bid_eq contacts_eq
+#define bid_present contacts_present
+#define bid_write_vals contacts_write_values
+#define bid_val contacts_value_of
+#define bid_index contacts_index
 
 #endif

@@ -102,24 +102,6 @@ static int s_check_account (dbk_decision_t *d, const contacts_value_t *account,
     return 0;
 }
 
-static void s_write_values (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        dbk_wr_cstr (w, vals[i].f->key);
-        contacts_write_value (w, &vals[i]);
-    }
-}
-
-/*  Drop cleared values: in add, an empty optional field is an absent one. */
-static size_t s_present (contacts_value_t *vals, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!vals[i].clear)
-            vals[k++] = vals[i];
-    return k;
-}
-
 int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, const char *id,
                           const dbk_obj_t *cmd, const contacts_contact_facts_t *facts)
 {
@@ -135,13 +117,13 @@ int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, co
     rc = s_check_account (d, &vals[1], facts);
     if (rc)
         return rc;
-    nvals = s_present (vals, nvals);
+    nvals = contacts_present (vals, nvals);
     char stream[CONTACTS_ID_MAX + 16];
     s_stream (stream, sizeof stream, id);
     dbk_wr_t *w = dbk_decision_event (d, stream, "contact.added");
     dbk_wr_map (w, (uint32_t) (1 + nvals));
     dbk_wr_kv_cstr (w, "id", id);
-    s_write_values (w, vals, nvals);
+    contacts_write_values (w, vals, nvals);
     return 0;
 }
 
@@ -174,7 +156,7 @@ int contacts_contact_update (dbk_decision_t *d, const contacts_contact_t *state,
     dbk_wr_array (w, (uint32_t) changed);
     for (size_t i = 0; i < changed; i++)
         dbk_wr_cstr (w, vals[i].f->key);
-    s_write_values (w, vals, changed);
+    contacts_write_values (w, vals, changed);
     return 0;
 }
 
@@ -197,7 +179,7 @@ int contacts_contact_move (dbk_decision_t *d, const contacts_contact_t *state, c
     rc = s_check_account (d, to, facts);
     if (rc)
         return rc;
-    nvals = s_present (vals, nvals);
+    nvals = contacts_present (vals, nvals);
     char stream[CONTACTS_ID_MAX + 16];
     s_stream (stream, sizeof stream, state->id);
     dbk_wr_t *w = dbk_decision_event (d, stream, "contact.moved");
@@ -228,7 +210,7 @@ int contacts_contact_trip_add (dbk_decision_t *d, const contacts_contact_t *stat
                                     vals[1].s, vals[0].s);
     if (state->status == CONTACTS_CONTACT_NONE)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contact");
-    nvals = s_present (vals, nvals);
+    nvals = contacts_present (vals, nvals);
     char stream[CONTACTS_ID_MAX + 16];
     s_stream (stream, sizeof stream, state->id);
     dbk_wr_t *w = dbk_decision_event (d, stream, "contact.trip_added");
@@ -237,7 +219,7 @@ int contacts_contact_trip_add (dbk_decision_t *d, const contacts_contact_t *stat
     /* numbered within the contact, so later commands can name a trip
        without the decider inventing ids */
     dbk_wr_kv_u64 (w, "trip", state->trips + 1);
-    s_write_values (w, vals, nvals);
+    contacts_write_values (w, vals, nvals);
     return 0;
 }
 
@@ -256,7 +238,7 @@ int contacts_contact_relate (dbk_decision_t *d, const contacts_contact_t *state,
     bool ending = depth->n == 4 && memcmp (depth->s, "none", 4) == 0;
     const char *cur = current_depth ? current_depth : "none";
     bool same = strlen (cur) == depth->n && memcmp (cur, depth->s, depth->n) == 0;
-    nvals = s_present (vals, nvals);
+    nvals = contacts_present (vals, nvals);
     if (ending && !current_depth)
         return dbk_decision_reject (d, DBK_EINVAL, "salesperson",
                                     "%.*s has no relationship with contact %s to end", (int) who->n,
@@ -269,7 +251,7 @@ int contacts_contact_relate (dbk_decision_t *d, const contacts_contact_t *state,
     dbk_wr_map (w, (uint32_t) (2 + nvals));
     dbk_wr_kv_cstr (w, "id", state->id);
     dbk_wr_kv_cstr (w, "previous", cur);
-    s_write_values (w, vals, nvals);
+    contacts_write_values (w, vals, nvals);
     return 0;
 }
 

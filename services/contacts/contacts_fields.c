@@ -540,3 +540,41 @@ int contacts_check_contact_refs (dbk_decision_t *d, const contacts_value_t *v,
     }
     return 0;
 }
+
+bool contacts_eq (const char *c, const char *s, size_t n)
+{
+    return c && strlen (c) == n && !memcmp (c, s, n);
+}
+
+size_t contacts_present (contacts_value_t *vals, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!vals[i].clear)
+            vals[k++] = vals[i];
+    return k;
+}
+
+void contacts_write_values (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dbk_wr_cstr (w, vals[i].f->key);
+        contacts_write_value (w, &vals[i]);
+    }
+}
+
+const contacts_value_t *contacts_value_of (const contacts_value_t *vals, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp (vals[i].f->key, key))
+            return &vals[i];
+    return NULL;
+}
+
+int contacts_index (const char *const *list, const char *s, size_t n)
+{
+    for (int i = 0; list[i]; i++)
+        if (contacts_eq (list[i], s, n))
+            return i;
+    return -1;
+}

@@ -104,6 +104,24 @@ int contacts_check_account_refs (dbk_decision_t *d, const contacts_value_t *v,
 int contacts_check_contact_refs (dbk_decision_t *d, const contacts_value_t *v,
                                  const contacts_lookup_t *lookup);
 
+/*  ---- helpers every decider built on these tables shares ---- */
+
+/*  Does the NUL-terminated c equal [s, s+n)? (NULL c: no) */
+bool contacts_eq (const char *c, const char *s, size_t n);
+
+/*  Drop cleared values (an empty optional field is an absent one): the
+    count kept, at the front of vals. */
+size_t contacts_present (contacts_value_t *vals, size_t n);
+
+/*  Write each value as key / value pairs. */
+void contacts_write_values (dbk_wr_t *w, const contacts_value_t *vals, size_t n);
+
+/*  The value of `key` among vals, or NULL. */
+const contacts_value_t *contacts_value_of (const contacts_value_t *vals, size_t n, const char *key);
+
+/*  Index of [s, s+n) in a NULL-terminated list, or -1. */
+int contacts_index (const char *const *list, const char *s, size_t n);
+
 /*  Days since 1970-01-01 of a (proleptic Gregorian) date, and back to
     YYYY-MM-DD (out holds 11 bytes). */
 long contacts_days (int y, int m, int d);

@@ -282,44 +282,6 @@ int opp_check_contact (dbk_decision_t *d, const char *field, const char *s, size
     return 0;
 }
 
-bool opp_eq (const char *c, const char *s, size_t n)
-{
-    return c && strlen (c) == n && !memcmp (c, s, n);
-}
-
-size_t opp_present (contacts_value_t *vals, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!vals[i].clear)
-            vals[k++] = vals[i];
-    return k;
-}
-
-void opp_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        dbk_wr_cstr (w, vals[i].f->key);
-        contacts_write_value (w, &vals[i]);
-    }
-}
-
-const contacts_value_t *opp_val (const contacts_value_t *vals, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp (vals[i].f->key, key))
-            return &vals[i];
-    return NULL;
-}
-
-int opp_index (const char *const *list, const char *s, size_t n)
-{
-    for (int i = 0; list[i]; i++)
-        if (opp_eq (list[i], s, n))
-            return i;
-    return -1;
-}
-
 /*  Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
     days_from_civil), so that date differences need no time zone. */
 static int32_t s_days (const char *date)

@@ -44,26 +44,18 @@ opp_ref_t opp_ref_competitor (const opp_facts_t *facts, const char *s, size_t n)
 int opp_check_contact (dbk_decision_t *d, const char *field, const char *s, size_t n,
                        const opp_facts_t *facts);
 
-/*  Does the NUL-terminated c equal [s, s+n)? (NULL c: no) */
-bool opp_eq (const char *c, const char *s, size_t n);
-
-/*  Drop cleared values (an empty optional field is an absent one). */
-size_t opp_present (contacts_value_t *vals, size_t n);
-
-/*  Write each value as key / value. */
-void opp_write_vals (dbk_wr_t *w, const contacts_value_t *vals, size_t n);
-
-/*  The value of `key` among vals, or NULL. */
-const contacts_value_t *opp_val (const contacts_value_t *vals, size_t n, const char *key);
-
-/*  Index of [s, s+n) in a NULL-terminated list, or -1. */
-int opp_index (const char *const *list, const char *s, size_t n);
-
 /*  Levels "L1".."L5" as an enum list. */
 extern const char *const opp_level_codes[];
 
 /*  The date `days` after date (YYYY-MM-DD) into out; false if date is
     not a real date. */
 bool opp_date_add (const char *date, int days, char out[11]);
+
+/*  The value helpers are contacts_fields.h's, under this service's names. */
+#define opp_eq contacts_eq
+#define opp_present contacts_present
+#define opp_write_vals contacts_write_values
+#define opp_val contacts_value_of
+#define opp_index contacts_index
 
 #endif
