@@ -5,6 +5,7 @@
 #include "bidding_model.h"
 
 #include "contacts_decider.h"
+#include "contacts_request.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -214,15 +215,6 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
 
 /*  ---- rows ---- */
 
-static void s_kv (dbk_wr_t *w, const char *key, const char *s)
-{
-    dbk_wr_cstr (w, key);
-    if (s)
-        dbk_wr_cstr (w, s);
-    else
-        dbk_wr_nil (w);
-}
-
 static int s_date_index (const char *key)
 {
     for (int i = 0; i < BID_DATES; i++)
@@ -236,23 +228,23 @@ static void s_tender_row (dbk_wr_t *w, const bid_tender_t *t, const char *owner)
     int sd = s_date_index ("submission_deadline");
     dbk_wr_map (w, 18);
     dbk_wr_kv_cstr (w, "kind", "tender");
-    s_kv (w, "id", t->id);
-    s_kv (w, "opportunity_id", t->opportunity_id);
-    s_kv (w, "owner", owner[0] ? owner : NULL);
-    s_kv (w, "number", t->number);
-    s_kv (w, "issuer", t->issuer);
-    s_kv (w, "type", t->type);
-    s_kv (w, "title", t->title);
-    s_kv (w, "currency", t->currency);
-    s_kv (w, "step", t->step);
-    s_kv (w, "submission_deadline", sd >= 0 ? t->dates[sd] : NULL);
-    s_kv (w, "decision", t->decision);
-    s_kv (w, "quote_id", t->quote_id);
-    s_kv (w, "submitted_on", t->submitted_on);
+    contacts_wr_kv_or_nil (w, "id", t->id);
+    contacts_wr_kv_or_nil (w, "opportunity_id", t->opportunity_id);
+    contacts_wr_kv_or_nil (w, "owner", owner[0] ? owner : NULL);
+    contacts_wr_kv_or_nil (w, "number", t->number);
+    contacts_wr_kv_or_nil (w, "issuer", t->issuer);
+    contacts_wr_kv_or_nil (w, "type", t->type);
+    contacts_wr_kv_or_nil (w, "title", t->title);
+    contacts_wr_kv_or_nil (w, "currency", t->currency);
+    contacts_wr_kv_or_nil (w, "step", t->step);
+    contacts_wr_kv_or_nil (w, "submission_deadline", sd >= 0 ? t->dates[sd] : NULL);
+    contacts_wr_kv_or_nil (w, "decision", t->decision);
+    contacts_wr_kv_or_nil (w, "quote_id", t->quote_id);
+    contacts_wr_kv_or_nil (w, "submitted_on", t->submitted_on);
     dbk_wr_kv_i64 (w, "bid_amount", t->bid_amount);
     dbk_wr_kv_i64 (w, "our_rank", t->our_rank);
-    s_kv (w, "result", t->result);
-    s_kv (w, "award_date", t->award_date);
+    contacts_wr_kv_or_nil (w, "result", t->result);
+    contacts_wr_kv_or_nil (w, "award_date", t->award_date);
 }
 
 static const char *const s_quote_status[] = {"none", "draft", "submitted", "approved", "rejected"};
@@ -263,32 +255,32 @@ static void s_quote_row (dbk_wr_t *w, const bid_quote_t *q)
     bid_quote_totals (q, &tot);
     dbk_wr_map (w, 12);
     dbk_wr_kv_cstr (w, "kind", "quote");
-    s_kv (w, "id", q->id);
-    s_kv (w, "tender_id", q->tender_id);
-    s_kv (w, "currency", q->currency);
-    s_kv (w, "title", q->title);
+    contacts_wr_kv_or_nil (w, "id", q->id);
+    contacts_wr_kv_or_nil (w, "tender_id", q->tender_id);
+    contacts_wr_kv_or_nil (w, "currency", q->currency);
+    contacts_wr_kv_or_nil (w, "title", q->title);
     dbk_wr_kv_cstr (w, "status", s_quote_status[q->status]);
     dbk_wr_kv_u64 (w, "revision", q->revision);
     dbk_wr_kv_u64 (w, "line_count", q->nlines);
     dbk_wr_kv_i64 (w, "total", tot.total);
     dbk_wr_kv_i64 (w, "max_discount_bp", tot.max_discount_bp);
-    s_kv (w, "required_level", q->required_level);
-    s_kv (w, "approver", q->approver);
+    contacts_wr_kv_or_nil (w, "required_level", q->required_level);
+    contacts_wr_kv_or_nil (w, "approver", q->approver);
 }
 
 static void s_contract_row (dbk_wr_t *w, const bid_contract_t *c, const char *owner)
 {
     dbk_wr_map (w, 12);
     dbk_wr_kv_cstr (w, "kind", "contract");
-    s_kv (w, "id", c->id);
-    s_kv (w, "number", c->number);
-    s_kv (w, "opportunity_id", c->opportunity_id);
-    s_kv (w, "tender_id", c->tender_id);
-    s_kv (w, "buyer_id", c->buyer_id);
-    s_kv (w, "owner", owner[0] ? owner : NULL);
+    contacts_wr_kv_or_nil (w, "id", c->id);
+    contacts_wr_kv_or_nil (w, "number", c->number);
+    contacts_wr_kv_or_nil (w, "opportunity_id", c->opportunity_id);
+    contacts_wr_kv_or_nil (w, "tender_id", c->tender_id);
+    contacts_wr_kv_or_nil (w, "buyer_id", c->buyer_id);
+    contacts_wr_kv_or_nil (w, "owner", owner[0] ? owner : NULL);
     dbk_wr_kv_i64 (w, "amount", c->amount);
-    s_kv (w, "currency", c->currency);
-    s_kv (w, "signed_on", c->signed_on);
+    contacts_wr_kv_or_nil (w, "currency", c->currency);
+    contacts_wr_kv_or_nil (w, "signed_on", c->signed_on);
     dbk_wr_kv_i64 (w, "invoiced", c->invoiced);
     dbk_wr_kv_i64 (w, "paid", c->paid);
 }
@@ -380,7 +372,7 @@ static int s_openings (dbk_svc_ctx_t *ctx, MDB_txn *txn, const bid_tender_t *t,
         dbk_wr_kv_u64 (w, "rank", rank);
         dbk_wr_kv_i64 (w, "our_price", ours);
         dbk_wr_kv_u64 (w, "our_rank", our_rank);
-        s_kv (w, "type", t->type);
+        contacts_wr_kv_or_nil (w, "type", t->type);
         rc = s_put (txn, dbk_svc_dbi (ctx, BID_DB_OPENINGS), key, kl, dbk_wr_data (w),
                     dbk_wr_size (w));
         dbk_wr_destroy (&w);

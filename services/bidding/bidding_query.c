@@ -18,37 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static void s_kv (dbk_wr_t *w, const char *key, const char *s)
-{
-    dbk_wr_cstr (w, key);
-    if (s)
-        dbk_wr_cstr (w, s);
-    else
-        dbk_wr_nil (w);
-}
-
-/*  A date field, today (UTC) when absent. false after rejecting. */
-static bool s_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11])
-{
-    const char *s;
-    size_t n;
-    const dbk_obj_t *o = dbk_obj_get (req, key);
-    if (!o) {
-        time_t now = time (NULL);
-        struct tm tm;
-        gmtime_r (&now, &tm);
-        strftime (out, 11, "%Y-%m-%d", &tm);
-        return true;
-    }
-    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false)) {
-        dbk_svc_reject (ctx, DBK_EINVAL, key, "%s must be a date YYYY-MM-DD", key);
-        return false;
-    }
-    memcpy (out, s, 10);
-    out[10] = 0;
-    return true;
-}
-
 /*  The stored row of kind/id, parsed (caller destroys). */
 static dbk_doc_t *s_row (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id)
 {
@@ -114,32 +83,32 @@ int bidding_tender_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         dbk_wr_map (w, 4);
         dbk_wr_kv_i64 (w, "required", t->bond_required);
         dbk_wr_kv_i64 (w, "amount", t->bond_amount);
-        s_kv (w, "issued_on", t->bond_issued_on);
-        s_kv (w, "returned_on", t->bond_returned_on);
+        contacts_wr_kv_or_nil (w, "issued_on", t->bond_issued_on);
+        contacts_wr_kv_or_nil (w, "returned_on", t->bond_returned_on);
         dbk_wr_cstr (w, "parts");
         dbk_wr_array (w, (uint32_t) t->nparts);
         for (size_t i = 0; i < t->nparts; i++) {
             dbk_wr_map (w, 4);
-            s_kv (w, "part", t->parts[i].code);
-            s_kv (w, "owner", t->parts[i].owner);
-            s_kv (w, "due", t->parts[i].due);
-            s_kv (w, "status", t->parts[i].status);
+            contacts_wr_kv_or_nil (w, "part", t->parts[i].code);
+            contacts_wr_kv_or_nil (w, "owner", t->parts[i].owner);
+            contacts_wr_kv_or_nil (w, "due", t->parts[i].due);
+            contacts_wr_kv_or_nil (w, "status", t->parts[i].status);
         }
         dbk_wr_cstr (w, "clarifications");
         dbk_wr_array (w, (uint32_t) t->nclars);
         for (size_t i = 0; i < t->nclars; i++) {
             dbk_wr_map (w, 5);
             dbk_wr_kv_u64 (w, "no", t->clars[i].no);
-            s_kv (w, "question", t->clars[i].question);
-            s_kv (w, "asked_on", t->clars[i].asked_on);
-            s_kv (w, "answer", t->clars[i].answer);
-            s_kv (w, "answered_on", t->clars[i].answered_on);
+            contacts_wr_kv_or_nil (w, "question", t->clars[i].question);
+            contacts_wr_kv_or_nil (w, "asked_on", t->clars[i].asked_on);
+            contacts_wr_kv_or_nil (w, "answer", t->clars[i].answer);
+            contacts_wr_kv_or_nil (w, "answered_on", t->clars[i].answered_on);
         }
         dbk_wr_cstr (w, "bidders");
         dbk_wr_array (w, (uint32_t) t->nbidders);
         for (size_t i = 0; i < t->nbidders; i++) {
             dbk_wr_map (w, 4);
-            s_kv (w, "bidder", t->bidders[i].bidder);
+            contacts_wr_kv_or_nil (w, "bidder", t->bidders[i].bidder);
             dbk_wr_cstr (w, "price");
             if (t->bidders[i].has_price)
                 dbk_wr_i64 (w, t->bidders[i].price);
@@ -246,7 +215,7 @@ int bidding_deadlines_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
     const dbk_obj_t *dobj = dbk_obj_get (req, "days");
     if (dobj && (dbk_obj_u64 (dobj, &days) || days > 366))
         return dbk_svc_reject (ctx, DBK_EINVAL, "days", "days must be from 0 to 366");
-    if (!s_date (ctx, req, "as_of", as_of))
+    if (!contacts_req_date (ctx, req, "as_of", as_of, NULL))
         return DBK_EINVAL;
     int rc = s_text (ctx, req, "owner", owner, sizeof owner);
     if (rc)
@@ -314,8 +283,8 @@ int bidding_quote_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
             const bid_line_t *l = &q->lines[i];
             dbk_wr_map (w, 9);
             dbk_wr_kv_u64 (w, "line", l->no);
-            s_kv (w, "product_code", l->product_code);
-            s_kv (w, "description", l->description);
+            contacts_wr_kv_or_nil (w, "product_code", l->product_code);
+            contacts_wr_kv_or_nil (w, "description", l->description);
             dbk_wr_kv_i64 (w, "quantity", l->quantity);
             dbk_wr_kv_i64 (w, "list_price", l->list_price);
             dbk_wr_kv_i64 (w, "discount_bp", l->discount_bp);
@@ -414,9 +383,9 @@ static void s_receivables (dbk_wr_t *w, const bid_contract_t *c, const bid_recei
         const bid_milestone_t *m = i < c->nmilestones ? &c->milestones[i] : NULL;
         dbk_wr_map (w, 9);
         dbk_wr_kv_u64 (w, "no", r->lines[i].no);
-        s_kv (w, "kind", m ? m->kind : NULL);
+        contacts_wr_kv_or_nil (w, "kind", m ? m->kind : NULL);
         dbk_wr_kv_i64 (w, "amount", m ? m->amount : 0);
-        s_kv (w, "due", m ? m->due : NULL);
+        contacts_wr_kv_or_nil (w, "due", m ? m->due : NULL);
         dbk_wr_kv_i64 (w, "invoiced", m ? m->invoiced : 0);
         dbk_wr_kv_i64 (w, "paid", m ? m->paid : 0);
         dbk_wr_kv_cstr (w, "status", s_rcv[r->lines[i].status]);
@@ -433,7 +402,7 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     int rc = s_id (ctx, req, "a contract", id);
     if (rc)
         return rc;
-    if (!s_date (ctx, req, "as_of", as_of))
+    if (!contacts_req_date (ctx, req, "as_of", as_of, NULL))
         return DBK_EINVAL;
     dbk_doc_t *row = s_row (ctx, txn, 'c', id);
     if (!row)
@@ -445,21 +414,21 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         rc = bid_receivables (c, as_of, &r) ? DBK_EIO : 0;
     if (rc == 0) {
         s_row_pairs (w, row, 10);
-        s_kv (w, "seller", c->seller);
-        s_kv (w, "scope", c->scope);
-        s_kv (w, "delivery_date", c->delivery_date);
-        s_kv (w, "warranty_end", c->warranty_end);
-        s_kv (w, "penalties", c->penalties);
+        contacts_wr_kv_or_nil (w, "seller", c->seller);
+        contacts_wr_kv_or_nil (w, "scope", c->scope);
+        contacts_wr_kv_or_nil (w, "delivery_date", c->delivery_date);
+        contacts_wr_kv_or_nil (w, "warranty_end", c->warranty_end);
+        contacts_wr_kv_or_nil (w, "penalties", c->penalties);
         dbk_wr_kv_i64 (w, "payment_days", c->payment_days);
         dbk_wr_kv_cstr (w, "as_of", as_of);
         dbk_wr_cstr (w, "invoices");
         dbk_wr_array (w, (uint32_t) c->ninvoices);
         for (size_t i = 0; i < c->ninvoices; i++) {
             dbk_wr_map (w, 4);
-            s_kv (w, "invoice", c->invoices[i].no);
+            contacts_wr_kv_or_nil (w, "invoice", c->invoices[i].no);
             dbk_wr_kv_u64 (w, "milestone", c->invoices[i].milestone);
             dbk_wr_kv_i64 (w, "amount", c->invoices[i].amount);
-            s_kv (w, "date", c->invoices[i].date);
+            contacts_wr_kv_or_nil (w, "date", c->invoices[i].date);
         }
         dbk_wr_cstr (w, "receivables");
         s_receivables (w, c, &r, true);
@@ -479,7 +448,7 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
 int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char as_of[11], owner[CONTACTS_SHORT_MAX + 1];
-    if (!s_date (ctx, req, "as_of", as_of))
+    if (!contacts_req_date (ctx, req, "as_of", as_of, NULL))
         return DBK_EINVAL;
     int rc = s_text (ctx, req, "owner", owner, sizeof owner);
     if (rc)
@@ -519,7 +488,7 @@ int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
             dbk_wr_obj (items, dbk_obj_get (m, "number"));
             dbk_wr_cstr (items, "owner");
             dbk_wr_obj (items, dbk_obj_get (m, "owner"));
-            s_kv (items, "currency", c->currency);
+            contacts_wr_kv_or_nil (items, "currency", c->currency);
             dbk_wr_cstr (items, "figures");
             s_receivables (items, c, &rv, false);
             n++;

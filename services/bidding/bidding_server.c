@@ -63,10 +63,7 @@ typedef struct {
     (DEALBOOK_MANAGERS) the second, anyone else the first. */
 static void s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, s_facts_t *f)
 {
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (f->today, sizeof f->today, "%Y-%m-%d", &tm);
+    contacts_req_today (f->today);
     const dbk_config_t *cfg = dbk_svc_config (ctx);
     const char *actor = dbk_svc_actor (ctx);
     int authority = dbk_svc_in_list (cfg->directors, actor)  ? BID_DEFAULT_NLEVELS - 1

@@ -4,11 +4,13 @@
 #include "contacts_request.h"
 
 #include "contacts_decider.h"
+#include "contacts_fields.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 
 #include <string.h>
+#include <time.h>
 
 /*  ---- request fields ---- */
 
@@ -144,5 +146,43 @@ void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uin
         dbk_hex ((const uint8_t *) next->mv_data, n, hex);
         dbk_wr_str (w, hex, 2 * n);
     } else
+        dbk_wr_nil (w);
+}
+
+void contacts_req_today (char out[11])
+{
+    time_t now = time (NULL);
+    struct tm tm;
+    gmtime_r (&now, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
+}
+
+bool contacts_req_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11],
+                        bool *given)
+{
+    const char *s;
+    size_t n;
+    const dbk_obj_t *o = dbk_obj_get (req, key);
+    if (given)
+        *given = o != NULL;
+    if (!o) {
+        contacts_req_today (out);
+        return true;
+    }
+    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false)) {
+        dbk_svc_reject (ctx, DBK_EINVAL, key, "%s must be a date YYYY-MM-DD", key);
+        return false;
+    }
+    memcpy (out, s, 10);
+    out[10] = 0;
+    return true;
+}
+
+void contacts_wr_kv_or_nil (dbk_wr_t *w, const char *key, const char *s)
+{
+    dbk_wr_cstr (w, key);
+    if (s)
+        dbk_wr_cstr (w, s);
+    else
         dbk_wr_nil (w);
 }

@@ -50,4 +50,16 @@ void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, ui
 void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
                               const MDB_val *next);
 
+/*  Today's date (UTC), YYYY-MM-DD: the business date of a command. */
+void contacts_req_today (char out[11]);
+
+/*  A date field of the request into out: today (UTC) when absent (then
+    *given false, if given is not NULL). false after rejecting a
+    malformed one (INVALID, naming the key). */
+bool contacts_req_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11],
+                        bool *given);
+
+/*  key: s, or nil when s is NULL. */
+void contacts_wr_kv_or_nil (dbk_wr_t *w, const char *key, const char *s);
+
 #endif

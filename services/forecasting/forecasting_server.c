@@ -5,6 +5,8 @@
     forecasting_query.c. */
 #include "forecasting_server.h"
 
+#include "contacts_request.h"
+
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_logging.h"
 
@@ -48,10 +50,7 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 
 static void s_facts (dbk_svc_ctx_t *ctx, char today[11], fc_facts_t *f)
 {
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (today, 11, "%Y-%m-%d", &tm);
+    contacts_req_today (today);
     *f = (fc_facts_t){.today = today,
                       .actor = dbk_svc_actor (ctx),
                       .manager = dbk_svc_is_manager (dbk_svc_config (ctx), dbk_svc_actor (ctx))};

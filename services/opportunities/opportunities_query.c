@@ -15,39 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-static void s_kv (dbk_wr_t *w, const char *key, const char *s)
-{
-    dbk_wr_cstr (w, key);
-    if (s)
-        dbk_wr_cstr (w, s);
-    else
-        dbk_wr_nil (w);
-}
-
-/*  A date field: today (UTC) when absent; false after rejecting. */
-static bool s_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11],
-                    bool *given)
-{
-    const char *s;
-    size_t n;
-    const dbk_obj_t *o = dbk_obj_get (req, key);
-    *given = o != NULL;
-    if (!o) {
-        time_t now = time (NULL);
-        struct tm tm;
-        gmtime_r (&now, &tm);
-        strftime (out, 11, "%Y-%m-%d", &tm);
-        return true;
-    }
-    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false)) {
-        dbk_svc_reject (ctx, DBK_EINVAL, key, "%s must be a date YYYY-MM-DD", key);
-        return false;
-    }
-    memcpy (out, s, 10);
-    out[10] = 0;
-    return true;
-}
-
 /*  ---- OPP_GET ---- */
 
 static void s_stakeholders (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_state_t *st)
@@ -59,12 +26,12 @@ static void s_stakeholders (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const
         char name[CONTACTS_NAME_MAX + 1];
         opportunities_model_ref_name (ctx, txn, 'c', s->contact_id, name, sizeof name);
         dbk_wr_map (w, 11);
-        s_kv (w, "contact_id", s->contact_id);
-        s_kv (w, "name", name[0] ? name : NULL);
-        s_kv (w, "role", s->role);
-        s_kv (w, "level", s->level);
-        s_kv (w, "function", s->function);
-        s_kv (w, "relationship", s->relationship);
+        contacts_wr_kv_or_nil (w, "contact_id", s->contact_id);
+        contacts_wr_kv_or_nil (w, "name", name[0] ? name : NULL);
+        contacts_wr_kv_or_nil (w, "role", s->role);
+        contacts_wr_kv_or_nil (w, "level", s->level);
+        contacts_wr_kv_or_nil (w, "function", s->function);
+        contacts_wr_kv_or_nil (w, "relationship", s->relationship);
         dbk_wr_cstr (w, "attitude");
         if (s->attitude_known)
             dbk_wr_i64 (w, s->attitude);
@@ -75,9 +42,9 @@ static void s_stakeholders (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const
             dbk_wr_i64 (w, s->influence);
         else
             dbk_wr_nil (w);
-        s_kv (w, "response_mode", s->response_mode);
-        s_kv (w, "last_contact", s->last_contact);
-        s_kv (w, "notes", s->notes);
+        contacts_wr_kv_or_nil (w, "response_mode", s->response_mode);
+        contacts_wr_kv_or_nil (w, "last_contact", s->last_contact);
+        contacts_wr_kv_or_nil (w, "notes", s->notes);
     }
 }
 
@@ -88,9 +55,9 @@ static void s_lists (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_st
     for (size_t i = 0; i < st->nneeds; i++) {
         dbk_wr_map (w, 4);
         dbk_wr_kv_u64 (w, "need", st->needs[i].no);
-        s_kv (w, "kind", st->needs[i].kind);
-        s_kv (w, "contact_id", st->needs[i].contact_id);
-        s_kv (w, "text", st->needs[i].text);
+        contacts_wr_kv_or_nil (w, "kind", st->needs[i].kind);
+        contacts_wr_kv_or_nil (w, "contact_id", st->needs[i].contact_id);
+        contacts_wr_kv_or_nil (w, "text", st->needs[i].text);
     }
     dbk_wr_cstr (w, "competitors");
     dbk_wr_array (w, (uint32_t) st->nrivals);
@@ -99,10 +66,10 @@ static void s_lists (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_st
         opportunities_model_ref_name (ctx, txn, 'k', st->rivals[i].competitor_id, name,
                                       sizeof name);
         dbk_wr_map (w, 4);
-        s_kv (w, "competitor_id", st->rivals[i].competitor_id);
-        s_kv (w, "name", name[0] ? name : NULL);
-        s_kv (w, "position", st->rivals[i].position);
-        s_kv (w, "notes", st->rivals[i].notes);
+        contacts_wr_kv_or_nil (w, "competitor_id", st->rivals[i].competitor_id);
+        contacts_wr_kv_or_nil (w, "name", name[0] ? name : NULL);
+        contacts_wr_kv_or_nil (w, "position", st->rivals[i].position);
+        contacts_wr_kv_or_nil (w, "notes", st->rivals[i].notes);
     }
     /*  the whole checklist, ticked or not */
     size_t items = 0;
@@ -121,8 +88,8 @@ static void s_lists (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_st
         dbk_wr_kv_cstr (w, "item", c->item);
         dbk_wr_kv_cstr (w, "text", c->text);
         dbk_wr_kv_bool (w, "done", t != NULL);
-        s_kv (w, "by", t ? t->by : NULL);
-        s_kv (w, "date", t ? t->date : NULL);
+        contacts_wr_kv_or_nil (w, "by", t ? t->by : NULL);
+        contacts_wr_kv_or_nil (w, "date", t ? t->date : NULL);
     }
 }
 
@@ -140,8 +107,8 @@ static void s_chart (dbk_wr_t *w, const opp_state_t *st, const char *as_of)
                 sentence = k->sentence;
         dbk_wr_map (w, 4);
         dbk_wr_kv_cstr (w, "code", flags[i].code);
-        s_kv (w, "contact_id", flags[i].contact_id);
-        s_kv (w, "role", flags[i].role);
+        contacts_wr_kv_or_nil (w, "contact_id", flags[i].contact_id);
+        contacts_wr_kv_or_nil (w, "role", flags[i].role);
         dbk_wr_kv_cstr (w, "sentence", sentence);
     }
     /*  buying roles held by someone on the map, and the others */
@@ -175,8 +142,8 @@ static void s_details (dbk_wr_t *w, const opp_state_t *st)
         for (int i = 0; i < OPP_QUESTIONS; i++)
             dbk_wr_kv_i64 (w, opp_questions[i].key, st->scores[i]);
         dbk_wr_kv_i64 (w, "total", st->score_total);
-        s_kv (w, "decision", st->decision);
-        s_kv (w, "reason", st->decision_reason);
+        contacts_wr_kv_or_nil (w, "decision", st->decision);
+        contacts_wr_kv_or_nil (w, "reason", st->decision_reason);
     } else
         dbk_wr_nil (w);
     size_t kp = 0;
@@ -190,9 +157,9 @@ static void s_details (dbk_wr_t *w, const opp_state_t *st)
     dbk_wr_cstr (w, "outcome");
     dbk_wr_map (w, 5);
     dbk_wr_kv_i64 (w, "won_amount", st->won_amount);
-    s_kv (w, "date", st->outcome_date);
-    s_kv (w, "loss_reason", st->loss_reason);
-    s_kv (w, "lost_to", st->lost_to);
+    contacts_wr_kv_or_nil (w, "date", st->outcome_date);
+    contacts_wr_kv_or_nil (w, "loss_reason", st->loss_reason);
+    contacts_wr_kv_or_nil (w, "lost_to", st->lost_to);
     dbk_wr_kv_u64 (w, "reopened", st->reopened);
 }
 
@@ -207,7 +174,7 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
     bool past;
     if (!contacts_req_id (req, "id", id))
         return dbk_svc_reject (ctx, DBK_EINVAL, "id", "id must name an opportunity");
-    if (!s_date (ctx, req, "as_of", as_of, &past))
+    if (!contacts_req_date (ctx, req, "as_of", as_of, &past))
         return DBK_EINVAL;
     int64_t before = OPP_AS_OF_NOW;
     if (past)
@@ -223,12 +190,12 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
         char account[CONTACTS_NAME_MAX + 1];
         opportunities_model_ref_name (ctx, txn, 'a', st->account_id, account, sizeof account);
         opportunities_model_row (w, st, 15);
-        s_kv (w, "site_address", st->site_address);
-        s_kv (w, "project_type", st->project_type);
-        s_kv (w, "account_name", account[0] ? account : NULL);
-        s_kv (w, "commitment", st->commitment);
-        s_kv (w, "duplicate_of", st->duplicate_of);
-        s_kv (w, "as_of", past ? as_of : NULL);
+        contacts_wr_kv_or_nil (w, "site_address", st->site_address);
+        contacts_wr_kv_or_nil (w, "project_type", st->project_type);
+        contacts_wr_kv_or_nil (w, "account_name", account[0] ? account : NULL);
+        contacts_wr_kv_or_nil (w, "commitment", st->commitment);
+        contacts_wr_kv_or_nil (w, "duplicate_of", st->duplicate_of);
+        contacts_wr_kv_or_nil (w, "as_of", past ? as_of : NULL);
         s_details (w, st);
         s_stakeholders (ctx, txn, w, st);
         s_lists (ctx, txn, w, st);
@@ -484,7 +451,7 @@ int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     char as_of[11];
     bool given;
     uint64_t limit = CONTACTS_PAGE_DEFAULT;
-    if (!s_date (ctx, req, "as_of", as_of, &given))
+    if (!contacts_req_date (ctx, req, "as_of", as_of, &given))
         return DBK_EINVAL;
     const dbk_obj_t *l = dbk_obj_get (req, "limit");
     if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > CONTACTS_PAGE_MAX))

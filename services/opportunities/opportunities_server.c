@@ -49,10 +49,7 @@ typedef struct {
 
 static void s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, s_facts_t *f)
 {
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (f->today, sizeof f->today, "%Y-%m-%d", &tm);
+    contacts_req_today (f->today);
     f->look = (s_look_t){ctx, txn};
     f->lookup = (opp_lookup_t){s_account, s_contact, s_competitor, &f->look};
     f->facts =
