@@ -78,6 +78,20 @@ int opp_stakeholder_add (dbk_decision_t *d, const opp_state_t *state, const dbk_
     return 0;
 }
 
+/*  An *_updated event: the member's key (vals[0]), "changed" listing the
+    keys of vals[1..changed], then those values. */
+static void s_changed (dbk_decision_t *d, const opp_state_t *state, const char *type,
+                       const contacts_value_t *vals, size_t changed, const opp_facts_t *facts)
+{
+    dbk_wr_t *w = opp_begin (d, state->id, type, 2 + changed, facts);
+    opp_write_vals (w, vals, 1);
+    dbk_wr_cstr (w, "changed");
+    dbk_wr_array (w, (uint32_t) changed);
+    for (size_t i = 1; i <= changed; i++)
+        dbk_wr_cstr (w, vals[i].f->key);
+    opp_write_vals (w, vals + 1, changed);
+}
+
 /*  Is v what stakeholder p holds? attitude is kept beside its "known"
     flag, everything else by offset. */
 static bool s_sh_same (const contacts_value_t *v, const opp_stakeholder_t *p)
@@ -111,13 +125,7 @@ int opp_stakeholder_update (dbk_decision_t *d, const opp_state_t *state, const d
             vals[1 + changed++] = vals[i];
     if (!changed)
         return 0;
-    dbk_wr_t *w = opp_begin (d, state->id, "opportunity.stakeholder_updated", 2 + changed, facts);
-    opp_write_vals (w, vals, 1);
-    dbk_wr_cstr (w, "changed");
-    dbk_wr_array (w, (uint32_t) changed);
-    for (size_t i = 1; i <= changed; i++)
-        dbk_wr_cstr (w, vals[i].f->key);
-    opp_write_vals (w, vals + 1, changed);
+    s_changed (d, state, "opportunity.stakeholder_updated", vals, changed, facts);
     return 0;
 }
 
@@ -225,13 +233,7 @@ int opp_competitor_update (dbk_decision_t *d, const opp_state_t *state, const db
             vals[1 + changed++] = vals[i];
     if (!changed)
         return 0;
-    dbk_wr_t *w = opp_begin (d, state->id, "opportunity.competitor_updated", 2 + changed, facts);
-    opp_write_vals (w, vals, 1);
-    dbk_wr_cstr (w, "changed");
-    dbk_wr_array (w, (uint32_t) changed);
-    for (size_t i = 1; i <= changed; i++)
-        dbk_wr_cstr (w, vals[i].f->key);
-    opp_write_vals (w, vals + 1, changed);
+    s_changed (d, state, "opportunity.competitor_updated", vals, changed, facts);
     return 0;
 }
 
