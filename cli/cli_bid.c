@@ -358,8 +358,9 @@ void cli_tender_help (void)
             "  part-status ID PART not_started|in_progress|ready\n"
             "  submit ID QUOTE [--date D]             the approved quote; every required\n"
             "                                         part ready, the bond out\n"
-            "  opening ID --bidder NAME:PRICE:RANK[:us] ... [--envelope single|technical|\n"
-            "      price] [--date D]     (--bidder repeated; or --bidders-json '[{\"bidder\":\n"
+            "  opening ID (or: result ID) --bidder NAME:PRICE:RANK[:us] ... [--envelope\n"
+            "      single|technical|price]\n"
+            "      [--date D]            (--bidder repeated; or --bidders-json '[{\"bidder\":\n"
             "      \"X\",\"price\":1,\"rank\":1,\"us\":true}]'; the technical envelope: NAME)\n"
             "      example: dealbook tender opening T --bidder Philips:82000000:1\n"
             "               --bidder us:85000000:2:us --bidder OPPLE:90000000:3\n"
@@ -760,7 +761,7 @@ int cli_tender (cli_t *cli, const char *verb)
         return s_list (cli, false);
     if (strcmp (verb, "deadlines") == 0)
         return s_list (cli, true);
-    if (strcmp (verb, "opening") == 0)
+    if (strcmp (verb, "opening") == 0 || strcmp (verb, "result") == 0) /* bid result */
         return s_opening (cli);
     if (strcmp (verb, "intel") == 0)
         return s_price (cli, "tender intel");

@@ -160,7 +160,8 @@ expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01
 out_has 'no submission deadline'
 expect_rc 1 db tender opening t1 --bidder 'Philips:x:1'
 expect_rc 1 db tender opening t1 --bidder 'Philips:1:1:them'
-expect_rc 0 db tender opening t1 --bidder 'Philips:82000000:1' --bidder 'us:85000000:2:us' \
+# "bid result" is the opening read out, under the name
+expect_rc 0 db bid result t1 --bidder 'Philips:82000000:1' --bidder 'us:85000000:2:us' \
     --bidder 'OPPLE:90000000:3'
 out_has 'tender t1 opening recorded'
 expect_rc 1 db tender award t1 won --reason x
