@@ -195,6 +195,17 @@ def main():
         if o.call("OPP_GET", id="o1", as_of=today)["status"] != "won":
             fail("as of today")
 
+        # history entered after the fact: the business date a command states
+        ok(cmd(o, "OPP_REGISTER", id="o9", name="Archive deal", account_id="a2", owner="zhao",
+               currency="CNY", close_date="2027-03-31", on="2025-01-15"), "backdated")
+        g9 = o.call("OPP_GET", id="o9")
+        if (g9["registered_on"], g9["touched"]) != ("2025-01-15", "2025-01-15"):
+            fail("the business date of a command: %r" % g9)
+        r = cmd(o, "OPP_NEXT_STEP", id="o9", next_step="call", on="2025-13-01")
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "on"):
+            fail("a malformed on: %r" % r)
+        ok(cmd(o, "OPP_ABANDON", id="o9", reason="archive", on="2025-02-01"), "abandon o9")
+
         # the process manager: the bidding service's award closes a deal,
         # once, even when the award is published twice, the model rebuilt
         # or its data directory deleted

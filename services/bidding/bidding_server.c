@@ -58,12 +58,16 @@ typedef struct {
     bid_facts_t facts;
 } s_facts_t;
 
-/*  Today (UTC), the actor and the approval authority its configuration
-    gives it: a director (DEALBOOK_DIRECTORS) the last level, a manager
+/*  The business date ("on", else today UTC), the actor and the approval
+    authority its configuration gives it: a director (DEALBOOK_DIRECTORS) the last level, a manager
     (DEALBOOK_MANAGERS) the second, anyone else the first. */
-static void s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, s_facts_t *f)
+static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
+                     s_facts_t *f)
 {
-    contacts_req_today (f->today);
+    if (!contacts_req_on (req, f->today)) {
+        dbk_decision_reject (d, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+        return false;
+    }
     const dbk_config_t *cfg = dbk_svc_config (ctx);
     const char *actor = dbk_svc_actor (ctx);
     int authority = dbk_svc_in_list (cfg->directors, actor)  ? BID_DEFAULT_NLEVELS - 1
@@ -73,6 +77,7 @@ static void s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, s_facts_t *f)
     f->lookup = (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look};
     f->facts = (bid_facts_t){
         .today = f->today, .actor = actor, .authority = authority, .lookup = &f->lookup};
+    return true;
 }
 
 typedef union {
@@ -117,8 +122,9 @@ static int s_run (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_de
     int rc = bidding_model_load (ctx, txn, kind, id, s);
     if (rc == 0) {
         s_facts_t f;
-        s_facts (ctx, txn, &f);
-        if (create)
+        if (!s_facts (ctx, txn, req, d, &f))
+            ; /* rejected: "on" */
+        else if (create)
             create (d, s, id, req, &f.facts);
         else
             change (d, s, req, &f.facts);
@@ -141,8 +147,8 @@ static int s_submit (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
         rc = bidding_model_load (ctx, txn, 'q', qid, q);
     if (rc == 0) {
         s_facts_t f;
-        s_facts (ctx, txn, &f);
-        bid_tender_submit (d, &t->t, &q->q, req, &f.facts);
+        if (s_facts (ctx, txn, req, d, &f))
+            bid_tender_submit (d, &t->t, &q->q, req, &f.facts);
     }
     if (t)
         s_free ('t', t);

@@ -186,3 +186,19 @@ void contacts_wr_kv_or_nil (dbk_wr_t *w, const char *key, const char *s)
     else
         dbk_wr_nil (w);
 }
+
+bool contacts_req_on (const dbk_obj_t *req, char out[11])
+{
+    const char *s;
+    size_t n;
+    const dbk_obj_t *o = dbk_obj_get (req, "on");
+    if (!o) {
+        contacts_req_today (out);
+        return true;
+    }
+    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false))
+        return false;
+    memcpy (out, s, 10);
+    out[10] = 0;
+    return true;
+}

@@ -53,6 +53,12 @@ void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uin
 /*  Today's date (UTC), YYYY-MM-DD: the business date of a command. */
 void contacts_req_today (char out[11]);
 
+/*  The business date of a command into out: its "on" field (a date
+    YYYY-MM-DD, e.g. when history is entered after the fact), else today
+    (UTC). false when "on" is malformed. The log's own `ts` still records
+    when the command was entered. */
+bool contacts_req_on (const dbk_obj_t *req, char out[11]);
+
 /*  A date field of the request into out: today (UTC) when absent (then
     *given false, if given is not NULL). false after rejecting a
     malformed one (INVALID, naming the key). */

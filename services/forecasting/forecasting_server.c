@@ -48,12 +48,19 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 
 /*  ---- commands ---- */
 
-static void s_facts (dbk_svc_ctx_t *ctx, char today[11], fc_facts_t *f)
+/*  The business date ("on", else today UTC), the actor, whether a
+    manager; false after rejecting a malformed "on". */
+static bool s_facts (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d, char today[11],
+                     fc_facts_t *f)
 {
-    contacts_req_today (today);
+    if (!contacts_req_on (req, today)) {
+        dbk_decision_reject (d, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+        return false;
+    }
     *f = (fc_facts_t){.today = today,
                       .actor = dbk_svc_actor (ctx),
                       .manager = dbk_svc_is_manager (dbk_svc_config (ctx), dbk_svc_actor (ctx))};
+    return true;
 }
 
 /*  A text field into out ("" when absent or not text). */
@@ -87,8 +94,8 @@ static int s_quota_set (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, 
     if (rc)
         memset (&st, 0, sizeof st); /* the decider names a malformed field */
     fc_facts_t f;
-    s_facts (ctx, today, &f);
-    fc_quota_set (d, &st, req, &f);
+    if (s_facts (ctx, req, d, today, &f))
+        fc_quota_set (d, &st, req, &f);
     return 0;
 }
 
@@ -112,8 +119,9 @@ static int s_forecast (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     }
     if (rc == 0) {
         fc_facts_t f;
-        s_facts (ctx, today, &f);
-        if (adjust)
+        if (!s_facts (ctx, req, d, today, &f))
+            ; /* rejected: "on" */
+        else if (adjust)
             fc_forecast_adjust (d, st, req, &f);
         else
             fc_forecast_submit (d, st, req, &f);

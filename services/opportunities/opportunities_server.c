@@ -47,9 +47,13 @@ typedef struct {
     opp_facts_t facts;
 } s_facts_t;
 
-static void s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, s_facts_t *f)
+static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
+                     s_facts_t *f)
 {
-    contacts_req_today (f->today);
+    if (!contacts_req_on (req, f->today)) {
+        dbk_decision_reject (d, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+        return false;
+    }
     f->look = (s_look_t){ctx, txn};
     f->lookup = (opp_lookup_t){s_account, s_contact, s_competitor, &f->look};
     f->facts =
@@ -57,6 +61,7 @@ static void s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, s_facts_t *f)
                       .actor = dbk_svc_actor (ctx),
                       .manager = dbk_svc_is_manager (dbk_svc_config (ctx), dbk_svc_actor (ctx)),
                       .lookup = &f->lookup};
+    return true;
 }
 
 /*  A text field of the request, NUL-terminated into out ("" absent). */
@@ -93,8 +98,8 @@ static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
         rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
     opp_match_t match;
     s_facts_t f;
-    s_facts (ctx, txn, &f);
-    if (rc == 0 &&
+    bool facts_ok = s_facts (ctx, txn, req, d, &f);
+    if (rc == 0 && facts_ok &&
         opportunities_model_match (ctx, txn, account[0] ? account : NULL, norm,
                                    city[0] ? city : NULL, address[0] ? address : NULL, match_id) &&
         strcmp (match_id, id) != 0) {
@@ -104,7 +109,7 @@ static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
             f.facts.match = &match;
         }
     }
-    if (rc == 0)
+    if (rc == 0 && facts_ok)
         opp_register (d, st, id, req, &f.facts);
     free (norm);
     if (st)
@@ -132,8 +137,8 @@ static int s_one (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_de
     int rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
     if (rc == 0) {
         s_facts_t f;
-        s_facts (ctx, txn, &f);
-        fn (d, st, req, &f.facts);
+        if (s_facts (ctx, txn, req, d, &f))
+            fn (d, st, req, &f.facts);
     }
     opp_reset (st);
     free (st);
@@ -154,8 +159,8 @@ static int s_resolve (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, db
         rc = opportunities_model_load (ctx, txn, with, OPP_AS_OF_NOW, b);
     if (rc == 0) {
         s_facts_t f;
-        s_facts (ctx, txn, &f);
-        opp_resolve_conflict (d, a, b, req, &f.facts);
+        if (s_facts (ctx, txn, req, d, &f))
+            opp_resolve_conflict (d, a, b, req, &f.facts);
     }
     if (a)
         opp_reset (a);
@@ -209,8 +214,8 @@ static int s_react (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, dbk
     int rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
     if (rc == 0) {
         s_facts_t f;
-        s_facts (ctx, txn, &f);
-        opp_react_award (d, st, ev->data, &f.facts);
+        if (s_facts (ctx, txn, ev->data, d, &f)) /* the award's own business date */
+            opp_react_award (d, st, ev->data, &f.facts);
     }
     opp_reset (st);
     free (st);
