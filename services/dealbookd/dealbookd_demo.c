@@ -131,6 +131,13 @@ static void s_date (char out[11], int days)
     snprintf (out, 11, "%04u-%02u-%02u", y, m, d);
 }
 
+/*  A date `offset` days from today (UTC): tenders' deadlines must lie
+    ahead of whoever loads the demo. */
+static void s_from_today (char out[11], long offset)
+{
+    contacts_civil ((long) (time (NULL) / 86400) + offset, out);
+}
+
 /*  ---- sending commands ---- */
 
 typedef struct {
@@ -139,7 +146,8 @@ typedef struct {
     dbk_client_t *bid;
     dbk_client_t *fc;
     dealbookd_demo_stats_t *stats;
-    int failed; /* first failure's code */
+    int failed;  /* first failure's code                      */
+    char on[11]; /* the business date the commands state ("": today) */
 } s_demo_t;
 
 /*  Send op with the fields of the JSON object `fmt` (printf-style) as
@@ -166,10 +174,12 @@ static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *a
         const dbk_obj_t *m = dbk_doc_root (doc);
         uint8_t id[DBK_ID_SIZE];
         dbk_uuid_v7 (id);
-        dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) dbk_obj_len (m) + 2);
+        dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) dbk_obj_len (m) + 2 + (demo->on[0] != 0));
         dbk_wr_cstr (w, "cmd");
         dbk_wr_bin (w, id, DBK_ID_SIZE);
         dbk_wr_kv_cstr (w, "actor", actor);
+        if (demo->on[0])
+            dbk_wr_kv_cstr (w, "on", demo->on);
         for (size_t i = 0; i < dbk_obj_len (m); i++) {
             dbk_wr_obj (w, dbk_obj_key_at (m, i));
             dbk_wr_obj (w, dbk_obj_val_at (m, i));
@@ -272,6 +282,12 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     s_date (close, 400 + (int) (s_next (r) % 300));
     long long amount = (long long) (200 + s_next (r) % 4800) * 1000000; /* fen: 2-50 M yuan */
     dbk_client_t *o = demo->opps;
+    /*  its history spreads over the last year and a half: registered
+        540 - 5n days ago, each later step some weeks after (never after
+        today) */
+    long born = -540 + 5L * n;
+#define S_ON(days) s_from_today (demo->on, born + (days) < 0 ? born + (days) : 0)
+    S_ON (0);
     s_cmd (demo, o, "OPP_REGISTER", actor,
            "{\"id\":\"%s\",\"name\":\"%s %s %d期\",\"account_id\":\"demo-a%02d\",\"owner\":\"%s\","
            "\"currency\":\"CNY\",\"close_date\":\"%s\",\"amount\":%lld,\"team\":\"%s\","
@@ -285,6 +301,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     snprintf (dmb, sizeof dmb, "demo-c%03d", a + 1);
     snprintf (coach, sizeof coach, "demo-c%03d", a + 41);
     if (level >= 2) {
+        S_ON (15 + n % 7);
         dm = dmb;
         s_cmd (demo, o, "OPP_NEED_ADD", actor,
                "{\"id\":\"%s\",\"kind\":\"organisational\",\"text\":\"%s\"}", id,
@@ -305,6 +322,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
                id);
     }
     if (level >= 3) {
+        S_ON (40 + n % 9);
         s_cmd (demo, o, "OPP_QUALIFY", actor,
                "{\"id\":\"%s\",\"real_project_score\":5,\"real_project_evidence\":\"立项批复\","
                "\"our_opportunity_score\":4,\"our_opportunity_evidence\":\"设计院推荐我司\","
@@ -318,6 +336,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
                s_rivals[n % 6].id, n % 3 ? "even" : "ahead");
     }
     if (level >= 4) {
+        S_ON (62 + n % 5);
         s_cmd (demo, o, "OPP_STAKEHOLDER_ADD", actor,
                "{\"id\":\"%s\",\"contact_id\":\"%s\",\"role\":\"coach\",\"attitude\":2,"
                "\"influence\":3,\"level\":\"operational\",\"function\":\"technical\","
@@ -328,6 +347,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
         s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"best_case\"}", id);
     }
     if (level >= 5) {
+        S_ON (80 + n % 6);
         s_cmd (demo, o, "OPP_COMMITMENT", actor,
                "{\"id\":\"%s\",\"kind\":\"verbal_commitment\",\"date\":\"2026-11-20\","
                "\"contact_id\":\"%s\"}",
@@ -335,6 +355,8 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
         s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L5\"}", id);
         s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"commit\"}", id);
     }
+    S_ON (100 + n % 11);
+#undef S_ON
     if (!outcome)
         s_cmd (demo, o, "OPP_NEXT_STEP", actor,
                "{\"id\":\"%s\",\"next_step\":\"%s\",\"due\":\"2026-12-%02d\"}", id,
@@ -349,13 +371,6 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
                "\"price_gap\":%lld}",
                id, n % 2 ? "价格高于对手 8%" : "对手与业主关系更深", 1 + n % 27,
                s_rivals[(n + 1) % 6].name, -amount / 12);
-}
-
-/*  A date `offset` days from today (UTC): tenders' deadlines must lie
-    ahead of whoever loads the demo. */
-static void s_from_today (char out[11], long offset)
-{
-    contacts_civil ((long) (time (NULL) / 86400) + offset, out);
 }
 
 /*  Twenty tenders on the deals from L3 up, at every step of the
@@ -528,7 +543,8 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
                      dbk_client_new (cfg->bidding_endpoint, cfg->timeout_ms * 4),
                      dbk_client_new (cfg->forecasting_endpoint, cfg->timeout_ms * 4),
                      stats,
-                     0};
+                     0,
+                     ""};
     if (!demo.contacts || !demo.opps || !demo.bid || !demo.fc)
         demo.failed = DBK_EINVAL;
     /*  the demo's manager approves deeper discounts and sets quotas */
@@ -541,6 +557,7 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
         char outcome = n >= 74 && n < 78 ? 'w' : n >= 78 ? 'l' : 0;
         s_opportunity (&demo, &r, n, level, outcome);
     }
+    demo.on[0] = 0; /* tenders, quotas and forecasts happen today */
     s_tenders (&demo, &r, manager);
     if (manager)
         s_quotas (&demo);
