@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make bench: run bench/bench_log, bench/bench_contacts and
-# bench/bench_opportunities (see docs/performance.md) and keep their output
-# in $BUILD/bench/last.txt.
-#   BENCH_ONLY     "log", "contacts" or "opportunities": run only that program
+# make bench: run bench/bench_log, bench/bench_contacts,
+# bench/bench_opportunities and bench/bench_bidding (see docs/performance.md)
+# and keep their output in $BUILD/bench/last.txt.
+#   BENCH_ONLY     "log", "contacts", "opportunities" or "bidding": run only that program
 #   BENCH_ROUNDS   rounds, interleaved (default 3)
 #   BENCH_SECONDS  seconds per case and round (default 3)
 #   BENCH_KEEP     keep the temporary data directory
@@ -24,6 +24,11 @@
 #   BENCH_OPP_CASES           a subset of catchup,next1,next8,reg1,reg8,list-all,list-owner,
 #                             list-level,list-region,list-category,list-account,list-desc,
 #                             list-page2,rebuild
+# bench_bidding:
+#   BENCH_BIDDING=0           skip it
+#   BENCH_TENDERS             tenders (default 100000; 30% with a contract)
+#   BENCH_BID_CASES           a subset of catchup,ask1,ask8,dl14,dl14-owner,dl90,dl90-owner,
+#                             rcv,rcv-owner,rebuild
 set -euo pipefail
 BUILD=${BUILD:-build/release}
 export DBK_BIN_DIR="$PWD/$BUILD/bin"
@@ -32,9 +37,9 @@ mkdir -p "$(dirname "$out")"
 tmp=${TMPDIR:-/tmp}
 only=${BENCH_ONLY:-}
 case "$only" in
-"" | log | contacts | opportunities) ;;
+"" | log | contacts | opportunities | bidding) ;;
 *)
-    echo "BENCH_ONLY=$only: expected log, contacts or opportunities" >&2
+    echo "BENCH_ONLY=$only: expected log, contacts, opportunities or bidding" >&2
     exit 1
     ;;
 esac
@@ -52,4 +57,8 @@ fi
 if { [ -z "$only" ] || [ "$only" = opportunities ]; } && [ "${BENCH_OPPORTUNITIES:-1}" != 0 ]; then
     echo "load before the opportunities bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
     "$BUILD/bench/bench_opportunities" | tee -a "$out"
+fi
+if { [ -z "$only" ] || [ "$only" = bidding ]; } && [ "${BENCH_BIDDING:-1}" != 0 ]; then
+    echo "load before the bidding bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+    "$BUILD/bench/bench_bidding" | tee -a "$out"
 fi
