@@ -38,11 +38,16 @@ typedef struct {
     int heartbeat_ms;                              /* DEALBOOK_HEARTBEAT_MS: PUB heartbeat period */
     int timeout_ms;                                /* DEALBOOK_TIMEOUT_MS: client answer timeout */
     int pub_hwm;                                   /* DEALBOOK_PUB_HWM: PUB send high-water mark */
-    bool demo;          /* DEALBOOK_DEMO: dealbookd loads the demo data into an empty log */
-    char directors[512]; /* DEALBOOK_DIRECTORS: actors with a director's approval
-                            authority (any discount), comma-separated; "" none */
-    char managers[512]; /* DEALBOOK_MANAGERS: actors who may act as sales managers
-                           (resolve registration conflicts), comma-separated; "" none */
+    bool demo;                /* DEALBOOK_DEMO: dealbookd loads the demo data into an empty log */
+    char approval_limits[64]; /* DEALBOOK_APPROVAL_LIMITS: "10,20": the deepest discount
+                                 (percent) a salesperson, then a manager may approve;
+                                 "" the defaults */
+    char bid_parts[512];      /* DEALBOOK_BID_PARTS: the bid document's parts,
+                                 comma-separated, "?" after an optional one; "" defaults */
+    char directors[512];      /* DEALBOOK_DIRECTORS: actors with a director's approval
+                                 authority (any discount), comma-separated; "" none */
+    char managers[512];       /* DEALBOOK_MANAGERS: actors who may act as sales managers
+                                 (resolve registration conflicts), comma-separated; "" none */
 } dbk_config_t;
 
 /*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad

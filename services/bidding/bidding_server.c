@@ -9,6 +9,7 @@
 
 #include "dealbook/dbk_error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,7 +57,57 @@ typedef struct {
     s_look_t look;
     bid_lookup_t lookup;
     bid_facts_t facts;
+    bid_config_t config; /* from the configuration  */
+    bid_approval_level_t levels[BID_DEFAULT_NLEVELS];
+    bid_part_kind_t parts[BID_PARTS_MAX + 1];
+    char names[512]; /* the parts' codes */
 } s_facts_t;
+
+/*  The operator's approval limits and bid parts (DEALBOOK_APPROVAL_LIMITS,
+    DEALBOOK_BID_PARTS) over the defaults. false when one is malformed. */
+static bool s_config (const dbk_config_t *cfg, s_facts_t *f)
+{
+    f->config = bid_default_config;
+    memcpy (f->levels, bid_default_levels, sizeof f->levels);
+    if (cfg->approval_limits[0]) {
+        /*  "10,20" or "12.5,25": percent, each deeper than the one before */
+        const char *p = cfg->approval_limits;
+        for (int i = 0; i < BID_DEFAULT_NLEVELS - 1; i++) {
+            char *end;
+            double pct = strtod (p, &end);
+            int bp = (int) (pct * 100 + 0.5);
+            if (end == p || pct <= 0 || pct > 100 || (i && bp <= f->levels[i - 1].max_discount_bp))
+                return false;
+            f->levels[i].max_discount_bp = bp;
+            p = end;
+            if (i == 0 && *p++ != ',')
+                return false;
+        }
+        if (*p)
+            return false;
+        f->config.levels = f->levels;
+    }
+    if (cfg->bid_parts[0]) {
+        snprintf (f->names, sizeof f->names, "%s", cfg->bid_parts);
+        size_t n = 0;
+        for (char *save = NULL, *t = strtok_r (f->names, ",", &save); t;
+             t = strtok_r (NULL, ",", &save)) {
+            size_t l = strlen (t);
+            bool optional = l && t[l - 1] == '?';
+            if (optional)
+                t[--l] = 0;
+            if (n == BID_PARTS_MAX || l == 0 || l > 32 ||
+                strspn (t, "abcdefghijklmnopqrstuvwxyz0123456789_") != l)
+                return false; /* codes: lowercase letters, digits, _ */
+            f->parts[n++] = (bid_part_kind_t){t, !optional, t};
+        }
+        f->parts[n] = (bid_part_kind_t){NULL, false, NULL};
+        if (n == 0)
+            return false;
+        f->config.parts = f->parts;
+    }
+    return true;
+}
 
 /*  The business date ("on", else today UTC), the actor and the approval
     authority its configuration gives it: a director (DEALBOOK_DIRECTORS) the last level, a manager
@@ -69,14 +120,24 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
         return false;
     }
     const dbk_config_t *cfg = dbk_svc_config (ctx);
+    if (!s_config (cfg, f)) {
+        dbk_decision_reject (d, DBK_EINVAL, NULL,
+                             "the service's DEALBOOK_APPROVAL_LIMITS (%s) or DEALBOOK_BID_PARTS "
+                             "(%s) is malformed",
+                             cfg->approval_limits, cfg->bid_parts);
+        return false;
+    }
     const char *actor = dbk_svc_actor (ctx);
     int authority = dbk_svc_in_list (cfg->directors, actor)  ? BID_DEFAULT_NLEVELS - 1
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
     f->lookup = (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look};
-    f->facts = (bid_facts_t){
-        .today = f->today, .actor = actor, .authority = authority, .lookup = &f->lookup};
+    f->facts = (bid_facts_t){.today = f->today,
+                             .actor = actor,
+                             .authority = authority,
+                             .lookup = &f->lookup,
+                             .config = &f->config};
     return true;
 }
 
