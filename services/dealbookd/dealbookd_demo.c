@@ -297,7 +297,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     demo->stats->opportunities++;
     /*  the contacts of its account: c = a + 1 + k * 40 */
     const char *dm = NULL;
-    char dmb[16], coach[16];
+    char dmb[32], coach[32];
     snprintf (dmb, sizeof dmb, "demo-c%03d", a + 1);
     snprintf (coach, sizeof coach, "demo-c%03d", a + 41);
     if (level >= 2) {
@@ -387,7 +387,7 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
         static const int stages[20] = {0, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 6, 6, 6, 6, 7, 7, 7, 2};
         int n = 50 + k, stage = stages[k], a = (n * 7) % S_NACCOUNTS, owner = n % 4;
         const char *who = s_people[owner];
-        char t[16], q[16], opp[16], deadline[11], opening[11], today[11];
+        char t[32], q[32], opp[32], deadline[11], opening[11], today[11];
         snprintf (t, sizeof t, "demo-t%02d", k + 1);
         snprintf (q, sizeof q, "demo-q%02d", k + 1);
         snprintf (opp, sizeof opp, "demo-o%03d", n + 1);

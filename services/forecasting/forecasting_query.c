@@ -211,7 +211,7 @@ int forecasting_funnel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         dbk_wr_cstr (w, "levels");
         dbk_wr_array (w, FC_LEVELS);
         for (int l = 1; l <= FC_LEVELS; l++) {
-            char code[4];
+            char code[16];
             snprintf (code, sizeof code, "L%d", l);
             dbk_wr_map (w, 5);
             dbk_wr_kv_cstr (w, "level", code);
@@ -333,7 +333,7 @@ static void s_refs (dbk_wr_t *w, const char *key, const fc_refs_t *r)
     dbk_wr_cstr (w, key);
     dbk_wr_array (w, (uint32_t) n);
     for (size_t i = 0; i < n; i++) {
-        char code[4];
+        char code[16];
         snprintf (code, sizeof code, "L%d", r->refs[i].level);
         dbk_wr_map (w, 4);
         dbk_wr_kv_cstr (w, "id", r->refs[i].id);
@@ -379,7 +379,7 @@ int forecasting_progress_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         dbk_wr_cstr (w, "levels");
         dbk_wr_array (w, FC_LEVELS);
         for (int l = 1; l <= FC_LEVELS; l++) {
-            char code[4];
+            char code[16];
             snprintf (code, sizeof code, "L%d", l);
             dbk_wr_map (w, 8);
             dbk_wr_kv_cstr (w, "level", code);
