@@ -351,9 +351,9 @@ static int s_open_log (const char *dir, MDB_env **env)
 
 /*  Walk the events table of a log (seq u64 BE -> record, see
     services/eventlog/eventlog_store.h) as the log's VERIFY does: keys
-    from 1 without a gap, every record decodes, the chain holds. The CLI
-    does not link the store, so this is the same walk over the same
-    layout. last = the hash of the last record. */
+    from 1 without a gap, every record decodes, the chain holds
+    (dbk_lmdb_verify_log, the walk of the log's own VERIFY). last = the
+    hash of the last record. */
 static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **why,
                    uint8_t last[DBK_HASH_SIZE])
 {
@@ -362,42 +362,19 @@ static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **
     memset (last, 0, DBK_HASH_SIZE);
     MDB_txn *txn;
     MDB_dbi dbi;
-    MDB_cursor *cur;
     int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
     if (rc)
         return dbk_lmdb_err (rc);
-    if ((rc = mdb_dbi_open (txn, "events", 0, &dbi)) || (rc = mdb_cursor_open (txn, dbi, &cur))) {
+    rc = mdb_dbi_open (txn, "events", 0, &dbi);
+    if (rc) {
         mdb_txn_abort (txn);
         *why = "no events table: not a dealbook log";
         return DBK_ECORRUPT;
     }
-    uint64_t expect = 1;
-    int result = 0;
-    MDB_val k, v;
-    for (int op = MDB_FIRST; (rc = mdb_cursor_get (cur, &k, &v, op)) == 0; op = MDB_NEXT) {
-        uint64_t seq = k.mv_size == 8 ? dbk_be64_get (k.mv_data) : 0;
-        dbk_event_t ev;
-        if (seq != expect)
-            *why = "gap or bad key in the seq sequence";
-        else if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev) || ev.seq != seq)
-            *why = "record does not decode or its seq differs from its key";
-        else if (dbk_event_check_record (v.mv_data, v.mv_size, last))
-            *why = "hash chain broken (record altered, or prev does not match)";
-        else {
-            memcpy (last, ev.hash, DBK_HASH_SIZE);
-            expect++;
-            (*checked)++;
-            continue;
-        }
-        *bad = expect;
-        result = DBK_ECORRUPT;
-        break;
-    }
-    if (rc && rc != MDB_NOTFOUND && !result)
-        result = dbk_lmdb_err (rc);
-    mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
-    return result;
+    /*  committed, not aborted: an aborted transaction closes the handle */
+    if ((rc = mdb_txn_commit (txn)))
+        return dbk_lmdb_err (rc);
+    return dbk_lmdb_verify_log (env, dbi, checked, bad, why, last);
 }
 
 /*  Does a running process hold the LMDB environment in `dir`? Every

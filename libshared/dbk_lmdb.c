@@ -1,6 +1,7 @@
 /*  dbk_lmdb.c - the LMDB conventions of dealbook. */
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -159,4 +160,51 @@ uint64_t dbk_be64_get (const uint8_t in[8])
     for (int i = 0; i < 8; i++)
         v = (v << 8) | in[i];
     return v;
+}
+
+int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
+                         const char **why, uint8_t last[32])
+{
+    *checked = 0;
+    *bad_seq = 0;
+    *why = "";
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (txn, events, &cur))) {
+        mdb_txn_abort (txn);
+        return dbk_lmdb_err (rc);
+    }
+    uint8_t prev[DBK_HASH_SIZE] = {0};
+    uint64_t expect = 1;
+    int result = 0;
+    MDB_val k, v;
+    for (int op = MDB_FIRST; (rc = mdb_cursor_get (cur, &k, &v, op)) == 0; op = MDB_NEXT) {
+        uint64_t seq = k.mv_size == 8 ? dbk_be64_get (k.mv_data) : 0;
+        dbk_event_t ev;
+        if (seq != expect)
+            *why = "gap or bad key in the seq sequence";
+        else if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev) || ev.seq != seq)
+            *why = "record does not decode or its seq differs from its key";
+        else if (dbk_event_check_record (v.mv_data, v.mv_size, prev))
+            *why = "hash chain broken (record altered, or prev does not match)";
+        else {
+            memcpy (prev, ev.hash, DBK_HASH_SIZE);
+            expect++;
+            (*checked)++;
+            continue;
+        }
+        *bad_seq = expect;
+        result = DBK_ECORRUPT;
+        break;
+    }
+    if (rc && rc != MDB_NOTFOUND && !result)
+        result = dbk_lmdb_err (rc);
+    mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    if (last)
+        memcpy (last, prev, DBK_HASH_SIZE);
+    return result;
 }

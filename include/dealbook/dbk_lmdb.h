@@ -49,6 +49,17 @@ uint64_t dbk_lmdb_used (MDB_env *env);
 int dbk_checkpoint_get (MDB_txn *txn, MDB_dbi dbi, uint64_t *seq);
 int dbk_checkpoint_put (MDB_txn *txn, MDB_dbi dbi, uint64_t seq);
 
+/*  Walk a log's events table (seq as big-endian u64 -> stored record,
+    services/eventlog/eventlog_store.h) in one read transaction of env:
+    keys from 1 without a gap, every record decodes, its seq matches its
+    key, and the hash chain holds from the 32 zero bytes. The log's VERIFY
+    and the CLI's restore share this walk. On success *checked counts the
+    records and last (if not NULL) holds the last record's hash. Returns
+    0; DBK_ECORRUPT with *bad_seq and a sentence in *why (static); or the
+    LMDB error. */
+int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
+                         const char **why, uint8_t last[32]);
+
 /*  Big-endian u64 helpers for keys that must sort numerically. */
 void dbk_be64_put (uint8_t out[8], uint64_t v);
 uint64_t dbk_be64_get (const uint8_t in[8]);

@@ -518,60 +518,10 @@ int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st)
     return 0;
 }
 
-/*  Walk every record of a snapshot: keys contiguous from 1, each record
-    decodes, its seq matches its key, and the hash chain holds. */
-static int s_verify (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
-                     const char **why)
-{
-    *checked = 0;
-    *bad_seq = 0;
-    *why = "";
-    MDB_txn *txn;
-    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
-    if (rc)
-        return dbk_lmdb_err (rc);
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, events, &cur))) {
-        mdb_txn_abort (txn);
-        return dbk_lmdb_err (rc);
-    }
-    uint8_t prev[DBK_HASH_SIZE] = {0};
-    uint64_t expect = 1;
-    MDB_val k, v;
-    int op = MDB_FIRST;
-    int result = 0;
-    while ((rc = mdb_cursor_get (cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        uint64_t seq = k.mv_size == 8 ? dbk_be64_get (k.mv_data) : 0;
-        dbk_event_t ev;
-        if (seq != expect) {
-            *why = "gap or bad key in the seq sequence";
-            seq = expect;
-        } else if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev) || ev.seq != seq)
-            *why = "record does not decode or its seq differs from its key";
-        else if (dbk_event_check_record (v.mv_data, v.mv_size, prev))
-            *why = "hash chain broken (record altered, or prev does not match)";
-        else {
-            memcpy (prev, ev.hash, DBK_HASH_SIZE);
-            expect++;
-            (*checked)++;
-            continue;
-        }
-        *bad_seq = seq;
-        result = DBK_ECORRUPT;
-        break;
-    }
-    if (rc && rc != MDB_NOTFOUND && !result)
-        result = dbk_lmdb_err (rc);
-    mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
-    return result;
-}
-
 int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *bad_seq,
                            const char **why)
 {
-    return s_verify (self->env, self->events, checked, bad_seq, why);
+    return dbk_lmdb_verify_log (self->env, self->events, checked, bad_seq, why, NULL);
 }
 
 int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why)
@@ -584,7 +534,7 @@ int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, 
         return rc;
     rc = s_open_dbis (env, &tmp, false);
     if (!rc)
-        rc = s_verify (env, tmp.events, checked, bad_seq, why);
+        rc = dbk_lmdb_verify_log (env, tmp.events, checked, bad_seq, why, NULL);
     mdb_env_close (env);
     return rc;
 }
