@@ -179,25 +179,7 @@ int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key)
     return 0;
 }
 
-/*  Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-    days_from_civil), so that date differences need no time zone. */
-static int32_t s_days (const char *date)
-{
-    if (!date || !contacts_date_valid (date, strlen (date), false))
-        return INT32_MIN;
-    int y = atoi (date), m = atoi (date + 5), dd = atoi (date + 8);
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int32_t bid_days_between (const char *a, const char *b)
 {
-    int32_t da = s_days (a), db = s_days (b);
-    if (da == INT32_MIN || db == INT32_MIN)
-        return INT32_MIN;
-    return db - da;
+    return contacts_days_between (a, b);
 }

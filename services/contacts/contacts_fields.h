@@ -127,6 +127,14 @@ int contacts_index (const char *const *list, const char *s, size_t n);
 long contacts_days (int y, int m, int d);
 void contacts_civil (long days, char out[11]);
 
+/*  Days from date a to date b (YYYY-MM-DD each: b - a), or INT32_MIN
+    unless both are real dates. */
+int32_t contacts_days_between (const char *a, const char *b);
+
+/*  The date `days` after date into out; false if date is not a real
+    date or the result falls outside years 1..9999. */
+bool contacts_date_add (const char *date, int days, char out[11]);
+
 /*  Is [s, s+n) a real date YYYY-MM-DD? (with_year false: --MM-DD) */
 bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
 

@@ -243,6 +243,34 @@ void contacts_civil (long z, char out[11])
               (unsigned) ((unsigned long) m % 100u), (unsigned) ((unsigned long) d % 100u));
 }
 
+/*  Days since 1970-01-01 of a valid YYYY-MM-DD, or INT32_MIN. */
+static int32_t s_date_days (const char *date)
+{
+    if (!date || !contacts_date_valid (date, strlen (date), false))
+        return INT32_MIN;
+    return (int32_t) contacts_days (atoi (date), atoi (date + 5), atoi (date + 8));
+}
+
+int32_t contacts_days_between (const char *a, const char *b)
+{
+    int32_t da = s_date_days (a), db = s_date_days (b);
+    return da == INT32_MIN || db == INT32_MIN ? INT32_MIN : db - da;
+}
+
+bool contacts_date_add (const char *date, int days, char out[11])
+{
+    int32_t z = s_date_days (date);
+    if (z == INT32_MIN)
+        return false;
+    char buf[11];
+    contacts_civil ((long) z + days, buf);
+    int y = atoi (buf);
+    if (y < 1 || y > 9999 || buf[4] != '-')
+        return false;
+    memcpy (out, buf, 11);
+    return true;
+}
+
 /*  {days (0..3660), as_of (YYYY-MM-DD, default today UTC)} into *days and
     the day number of as_of. 0 or the rejection. */
 static int s_days_as_of (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t max, uint64_t *days,

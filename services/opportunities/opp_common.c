@@ -282,27 +282,9 @@ int opp_check_contact (dbk_decision_t *d, const char *field, const char *s, size
     return 0;
 }
 
-/*  Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-    days_from_civil), so that date differences need no time zone. */
-static int32_t s_days (const char *date)
-{
-    if (!date || !contacts_date_valid (date, strlen (date), false))
-        return INT32_MIN;
-    int y = atoi (date), m = atoi (date + 5), dd = atoi (date + 8);
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int32_t opp_days_between (const char *a, const char *b)
 {
-    int32_t da = s_days (a), db = s_days (b);
-    if (da == INT32_MIN || db == INT32_MIN)
-        return INT32_MIN;
-    return db - da;
+    return contacts_days_between (a, b);
 }
 
 int opp_probability (const opp_state_t *state, const opp_config_t *cfg)
@@ -328,22 +310,5 @@ bool opp_touch_overdue (const opp_state_t *state, const char *as_of, const opp_c
 
 bool opp_date_add (const char *date, int days, char out[11])
 {
-    int32_t z = s_days (date);
-    if (z == INT32_MIN)
-        return false;
-    z += days + 719468; /* civil_from_days */
-    int era = (z >= 0 ? z : z - 146096) / 146097;
-    int doe = z - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int y = yoe + era * 400;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    int dd = doy - (153 * mp + 2) / 5 + 1;
-    int m = mp + (mp < 10 ? 3 : -9);
-    y += m <= 2;
-    if (y < 1 || y > 9999)
-        return false;
-    snprintf (out, 11, "%04u-%02u-%02u", (unsigned) y % 10000u, (unsigned) m % 100u,
-              (unsigned) dd % 100u);
-    return true;
+    return contacts_date_add (date, days, out);
 }
