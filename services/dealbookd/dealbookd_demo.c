@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /*  ---- the tables ---- */
 
@@ -193,6 +194,11 @@ static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *a
     dbk_doc_destroy (&doc);
     dbk_wr_destroy (&mp);
     demo->stats->commands++;
+    /*  a long load shows it moves, on a terminal only */
+    if (demo->stats->commands % 50 == 0 && isatty (STDOUT_FILENO)) {
+        printf ("\rdealbookd: demo: %d commands ...", demo->stats->commands);
+        fflush (stdout);
+    }
     demo->failed = rc;
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "dealbook/dbk_main.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 static int s_ready (const dbk_config_t *cfg)
 {
@@ -26,6 +27,8 @@ static int s_ready (const dbk_config_t *cfg)
         fflush (stdout);
         dealbookd_demo_stats_t st;
         int rc = dealbookd_demo_load (cfg, &st);
+        if (isatty (STDOUT_FILENO))
+            printf ("\r%40s\r", ""); /* the progress line goes */
         if (rc) {
             fprintf (stderr, "dealbookd: the demo data set did not load (%d commands sent)\n",
                      st.commands);
