@@ -632,7 +632,8 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         rc = DBK_ENOMEM;
     if (rc == 0) {
         /*  ordered by the last day, then contact and trip */
-        qsort (hits.v, hits.n, sizeof *hits.v, s_hit_cmp);
+        if (hits.n > 1) /* qsort wants an array, even of none */
+            qsort (hits.v, hits.n, sizeof *hits.v, s_hit_cmp);
         uint32_t n = 0;
         for (size_t i = 0; i < hits.n && n < limit; i++)
             s_notebook_entry (ctx, txn, items, hits.v[i].id, hits.v[i].be, &n);
