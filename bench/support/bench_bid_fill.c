@@ -6,6 +6,7 @@
 
 #include "bench_contacts_fill.h"
 #include "bench_opp_fill.h"
+#include "bench_svc.h"
 
 #include "dealbook/dbk_client.h"
 #include "dealbook/dbk_codec.h"
@@ -96,41 +97,20 @@ static void s_facts (uint64_t i, long today, s_tender_t *t)
 
 typedef struct {
     eventlog_store_t *st;
-    size_t per;       /* event slots per transaction                 */
     size_t ne, nb;    /* events, batches of the open transaction     */
     size_t agg_start; /* first event of the aggregate being written  */
     uint64_t written, tag;
-    dbk_event_t *evs;
-    dbk_wr_t **bufs;
+    bsvc_slots_t x; /* per: event slots per transaction            */
     const char **types;
     char (*streams)[48];
-    eventlog_batch_t *b;
-    eventlog_pos_t *pos;
 } s_fill_t;
 
 static void s_flush (s_fill_t *f)
 {
     if (!f->nb)
         return;
-    int rc;
-    for (int attempt = 0;; attempt++) {
-        uint64_t current;
-        size_t bad;
-        rc = eventlog_store_begin (f->st);
-        if (!rc)
-            rc = eventlog_store_append (f->st, f->b, f->nb, f->pos, &current, &bad);
-        if (!rc)
-            rc = eventlog_store_commit (f->st);
-        else
-            eventlog_store_abort (f->st);
-        if (rc != DBK_EMAPFULL || attempt > 20)
-            break;
-        if ((rc = eventlog_store_grow (f->st)))
-            break;
-    }
-    if (rc)
-        bench_die ("pre-filling the log after %llu bidding events: %s",
-                   (unsigned long long) f->written, dbk_strerror (rc));
+    bsvc_store_write (f->st, f->x.b, f->nb, f->x.pos, " after %llu bidding events",
+                      (unsigned long long) f->written);
     f->written += f->ne;
     f->ne = f->nb = 0;
 }
@@ -138,7 +118,7 @@ static void s_flush (s_fill_t *f)
 /*  Start an aggregate's batch on stream <cat>-<id>. */
 static void s_agg_begin (s_fill_t *f, const char *cat, const char *id)
 {
-    if (f->ne + S_MAX_EVENTS > f->per)
+    if (f->ne + S_MAX_EVENTS > f->x.per)
         s_flush (f);
     f->agg_start = f->ne;
     snprintf (f->streams[f->nb], sizeof f->streams[0], "%s-%s", cat, id);
@@ -150,7 +130,7 @@ static dbk_wr_t *s_ev (s_fill_t *f, const char *type)
     if (f->ne - f->agg_start >= S_MAX_EVENTS)
         bench_die ("bench_bid_fill: more than %d events in one aggregate", S_MAX_EVENTS);
     f->types[f->ne] = type;
-    dbk_wr_t *w = f->bufs[f->ne++];
+    dbk_wr_t *w = f->x.bufs[f->ne++];
     dbk_wr_reset (w);
     return w;
 }
@@ -160,36 +140,13 @@ static dbk_wr_t *s_ev (s_fill_t *f, const char *type)
 static void s_agg_end (s_fill_t *f)
 {
     uint64_t ms = (uint64_t) dbk_now_ms ();
-    for (size_t e = f->agg_start; e < f->ne; e++) {
-        dbk_event_t *ev = &f->evs[e];
-        uint64_t k = f->written + e, tag = f->tag;
-        memset (ev, 0, sizeof *ev);
-        for (int i = 0; i < 6; i++)
-            ev->id[i] = (uint8_t) (ms >> (40 - 8 * i));
-        ev->id[6] = (uint8_t) (0x70 | (tag & 0x0f));
-        ev->id[7] = (uint8_t) (tag >> 8);
-        ev->id[8] = (uint8_t) (0x80 | ((tag >> 16) & 0x3f));
-        ev->id[9] = (uint8_t) (tag >> 24);
-        for (int i = 0; i < 6; i++)
-            ev->id[10 + i] = (uint8_t) (k >> (40 - 8 * i));
-        memcpy (ev->cause, ev->id, DBK_ID_SIZE);
-        ev->cause[9] ^= 0x5a;
-        memcpy (ev->corr, ev->cause, DBK_ID_SIZE);
-        ev->has_cause = ev->has_corr = true;
-        ev->type = f->types[e];
-        ev->type_len = strlen (f->types[e]);
-        ev->actor = "user:bench";
-        ev->actor_len = strlen (ev->actor);
-        ev->at = (int64_t) ms;
-        ev->schema = 1;
-        ev->data_raw = dbk_wr_data (f->bufs[e]);
-        ev->data_raw_len = dbk_wr_size (f->bufs[e]);
-    }
-    f->b[f->nb] = (eventlog_batch_t){.stream = f->streams[f->nb],
-                                     .stream_len = strlen (f->streams[f->nb]),
-                                     .expect = DBK_EXPECT_ANY,
-                                     .events = &f->evs[f->agg_start],
-                                     .n = f->ne - f->agg_start};
+    for (size_t e = f->agg_start; e < f->ne; e++)
+        bsvc_envelope (&f->x.evs[e], f->written + e, f->tag, ms, f->types[e], f->x.bufs[e]);
+    f->x.b[f->nb] = (eventlog_batch_t){.stream = f->streams[f->nb],
+                                       .stream_len = strlen (f->streams[f->nb]),
+                                       .expect = DBK_EXPECT_ANY,
+                                       .events = &f->x.evs[f->agg_start],
+                                       .n = f->ne - f->agg_start};
     f->nb++;
 }
 
@@ -402,23 +359,12 @@ void bb_prefill (bb_shape_t *sh)
         .accounts = sh->accounts, .contacts = sh->contacts, .opportunities = sh->tenders};
     bo_prefill (&os);
     sh->opp_total = os.total;
-    char dir[800];
-    snprintf (dir, sizeof dir, "%s/eventlog", bench_g.log_dir);
-    s_fill_t f = {.per = 1000, .tag = bc_mix ((uint64_t) bench_now_ns () ^ S_SALT)};
-    int rc = eventlog_store_open (&f.st, dir, UINT64_C (1) << 30, true);
-    if (rc)
-        bench_die ("cannot open the log in %s: %s", dir, dbk_strerror (rc));
-    f.evs = calloc (f.per, sizeof *f.evs);
-    f.bufs = calloc (f.per, sizeof *f.bufs);
-    f.types = calloc (f.per, sizeof *f.types);
-    f.streams = calloc (f.per, sizeof *f.streams);
-    f.b = calloc (f.per, sizeof *f.b);
-    f.pos = calloc (f.per, sizeof *f.pos);
-    if (!f.evs || !f.bufs || !f.types || !f.streams || !f.b || !f.pos)
+    s_fill_t f = {.st = bsvc_store_open (), .tag = bc_mix ((uint64_t) bench_now_ns () ^ S_SALT)};
+    bsvc_slots_new (&f.x, 1000);
+    f.types = calloc (f.x.per, sizeof *f.types);
+    f.streams = calloc (f.x.per, sizeof *f.streams);
+    if (!f.types || !f.streams)
         bench_die ("out of memory");
-    for (size_t i = 0; i < f.per; i++)
-        if (!(f.bufs[i] = dbk_wr_new ()))
-            bench_die ("out of memory");
     sh->open = sh->quotes = sh->contracts = sh->invoices = sh->payments = 0;
     for (uint64_t i = 0; i < sh->tenders; i++) {
         s_tender_t t;
@@ -436,14 +382,9 @@ void bb_prefill (bb_shape_t *sh)
     }
     s_flush (&f);
     sh->total = sh->opp_total + f.written;
-    for (size_t i = 0; i < f.per; i++)
-        dbk_wr_destroy (&f.bufs[i]);
-    free (f.evs);
-    free (f.bufs);
+    bsvc_slots_free (&f.x);
     free (f.types);
     free (f.streams);
-    free (f.b);
-    free (f.pos);
     eventlog_store_close (&f.st);
 }
 
@@ -451,64 +392,11 @@ void bb_prefill (bb_shape_t *sh)
 
 void bb_spawn (const char *bin, const char *endpoint)
 {
-    char e_dir[800], e_log[100], e_pub[100], e_ep[120], errpath[700];
-    snprintf (e_dir, sizeof e_dir, "DEALBOOK_DATA_DIR=%s/bidding", bench_g.base);
-    snprintf (e_log, sizeof e_log, "DEALBOOK_LOG_ENDPOINT=%s", bench_g.log_ep);
-    snprintf (e_pub, sizeof e_pub, "DEALBOOK_PUB_ENDPOINT=%s", bench_g.pub_ep);
-    snprintf (e_ep, sizeof e_ep, "DEALBOOK_BIDDING_ENDPOINT=%s", endpoint);
-    snprintf (errpath, sizeof errpath, "%s/bidding.err", bench_g.base);
-    pid_t pid = fork ();
-    if (pid < 0)
-        bench_die ("fork: %s", strerror (errno));
-    if (pid == 0) {
-        int fd = open (errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 2);
-            close (fd);
-        }
-        putenv (e_dir);
-        putenv (e_log);
-        putenv (e_pub);
-        putenv (e_ep);
-        putenv ("DEALBOOK_DURABLE=1");
-        putenv ("DEALBOOK_LOG_LEVEL=warning");
-        execl (bin, bin, (char *) NULL);
-        _exit (127);
-    }
-    bench_g.echo_pid = pid;
-    int64_t deadline = bench_now_ns () + 20 * (int64_t) 1000000000;
-    while (bench_now_ns () < deadline) {
-        dbk_client_t *c = dbk_client_new (endpoint, 200);
-        if (!c)
-            bench_die ("cannot make a client for %s", endpoint);
-        dbk_client_begin (c, "PING", 0);
-        dbk_doc_t *reply = NULL;
-        int rc = dbk_client_call (c, &reply);
-        dbk_doc_destroy (&reply);
-        dbk_client_destroy (&c);
-        if (rc == 0)
-            return;
-        if (waitpid (pid, NULL, WNOHANG) == pid) {
-            bench_g.echo_pid = 0;
-            bench_die ("dealbook-bidding (%s) exited at start; see %s", bin, errpath);
-        }
-    }
-    bench_die ("dealbook-bidding does not answer on %s", endpoint);
+    if (!bsvc_spawn_once ("bidding", "DEALBOOK_BIDDING_ENDPOINT", NULL, bin, endpoint))
+        bench_die ("dealbook-bidding (%s) exited at start; see %s/bidding.err", bin, bench_g.base);
 }
 
 void bb_stop (bool wipe)
 {
-    if (bench_g.echo_pid > 0) {
-        kill (bench_g.echo_pid, SIGTERM);
-        waitpid (bench_g.echo_pid, NULL, 0);
-        bench_g.echo_pid = 0;
-    }
-    if (wipe) {
-        char *cmd;
-        if (asprintf (&cmd, "rm -rf '%s/bidding'", bench_g.base) >= 0) {
-            if (system (cmd) != 0)
-                bench_die ("could not remove %s/bidding", bench_g.base);
-            free (cmd);
-        }
-    }
+    bsvc_stop ("bidding", wipe);
 }

@@ -3,6 +3,7 @@
     bench_contacts_fill.h).
 */
 #include "bench_contacts_fill.h"
+#include "bench_svc.h"
 
 #include "contacts_decider.h"
 
@@ -202,105 +203,50 @@ static void s_event (const bc_shape_t *sh, uint64_t k, dbk_event_t *ev, dbk_wr_t
         else
             s_activity (j - t0, sh, w, s);
     }
-    memset (ev, 0, sizeof *ev);
     static uint64_t tag;
     if (!tag)
         tag = bc_mix ((uint64_t) bench_now_ns ());
-    uint64_t ms = (uint64_t) dbk_now_ms ();
-    for (int i = 0; i < 6; i++)
-        ev->id[i] = (uint8_t) (ms >> (40 - 8 * i));
-    ev->id[6] = (uint8_t) (0x70 | (tag & 0x0f));
-    ev->id[7] = (uint8_t) (tag >> 8);
-    ev->id[8] = (uint8_t) (0x80 | ((tag >> 16) & 0x3f));
-    ev->id[9] = (uint8_t) (tag >> 24);
-    for (int i = 0; i < 6; i++)
-        ev->id[10 + i] = (uint8_t) (k >> (40 - 8 * i));
-    /*  the command id: another UUIDv7-shaped id per event */
-    memcpy (ev->cause, ev->id, DBK_ID_SIZE);
-    ev->cause[9] ^= 0x5a;
-    memcpy (ev->corr, ev->cause, DBK_ID_SIZE);
-    ev->has_cause = ev->has_corr = true;
-    ev->type = s->type;
-    ev->type_len = strlen (s->type);
-    ev->actor = "user:bench";
-    ev->actor_len = strlen (ev->actor);
-    ev->at = (int64_t) ms;
-    ev->schema = 1;
-    ev->data_raw = dbk_wr_data (w);
-    ev->data_raw_len = dbk_wr_size (w);
+    bsvc_envelope (ev, k, tag, (uint64_t) dbk_now_ms (), s->type, w);
 }
 
 void bc_prefill (const bc_shape_t *sh)
 {
-    char dir[800];
-    snprintf (dir, sizeof dir, "%s/eventlog", bench_g.log_dir);
-    eventlog_store_t *st = NULL;
-    int rc = eventlog_store_open (&st, dir, UINT64_C (1) << 30, true);
-    if (rc)
-        bench_die ("cannot open the log in %s: %s", dir, dbk_strerror (rc));
+    eventlog_store_t *st = bsvc_store_open ();
     /*  1000 events per transaction, one per batch: the streams of 1000
         consecutive events are distinct (trip t and t + contacts share one) */
     size_t per = sh->contacts < 1000 ? (size_t) sh->contacts : 1000;
-    dbk_event_t *evs = calloc (per, sizeof *evs);
-    dbk_wr_t **bufs = calloc (per, sizeof *bufs);
+    bsvc_slots_t f;
+    bsvc_slots_new (&f, per);
     s_slot_t *slots = calloc (per, sizeof *slots);
-    eventlog_batch_t *b = calloc (per, sizeof *b);
-    eventlog_pos_t *pos = calloc (per, sizeof *pos);
-    if (!evs || !bufs || !slots || !b || !pos)
+    if (!slots)
         bench_die ("out of memory");
-    for (size_t i = 0; i < per; i++)
-        if (!(bufs[i] = dbk_wr_new ()))
-            bench_die ("out of memory");
     for (uint64_t done = 0; done < sh->total;) {
         size_t nb = 0;
         for (; nb < per && done + nb < sh->total; nb++) {
-            s_event (sh, done + nb, &evs[nb], bufs[nb], &slots[nb]);
-            b[nb] = (eventlog_batch_t){.stream = slots[nb].stream,
-                                       .stream_len = strlen (slots[nb].stream),
-                                       .expect = DBK_EXPECT_ANY,
-                                       .events = &evs[nb],
-                                       .n = 1};
+            s_event (sh, done + nb, &f.evs[nb], f.bufs[nb], &slots[nb]);
+            f.b[nb] = (eventlog_batch_t){.stream = slots[nb].stream,
+                                         .stream_len = strlen (slots[nb].stream),
+                                         .expect = DBK_EXPECT_ANY,
+                                         .events = &f.evs[nb],
+                                         .n = 1};
         }
-        for (int attempt = 0;; attempt++) {
-            uint64_t current;
-            size_t bad;
-            rc = eventlog_store_begin (st);
-            if (!rc)
-                rc = eventlog_store_append (st, b, nb, pos, &current, &bad);
-            if (!rc)
-                rc = eventlog_store_commit (st);
-            else
-                eventlog_store_abort (st);
-            if (rc != DBK_EMAPFULL || attempt > 20)
-                break;
-            if ((rc = eventlog_store_grow (st)))
-                break;
-        }
-        if (rc)
-            bench_die ("pre-filling the log at event %llu: %s", (unsigned long long) done,
-                       dbk_strerror (rc));
+        bsvc_store_write (st, f.b, nb, f.pos, " at event %llu", (unsigned long long) done);
         done += nb;
     }
-    for (size_t i = 0; i < per; i++)
-        dbk_wr_destroy (&bufs[i]);
-    free (evs);
-    free (bufs);
+    bsvc_slots_free (&f);
     free (slots);
-    free (b);
-    free (pos);
     eventlog_store_close (&st);
 }
 
 /*  ---- the dealbook-contacts process ---- */
-
-static bool s_spawn_once (const char *bin, const char *endpoint);
 
 /*  A binary being rebuilt right now (make in the same tree) cannot be
     executed for a moment: try again a few times before giving up. */
 void bc_spawn_contacts (const char *bin, const char *endpoint)
 {
     for (int attempt = 0; attempt < 5; attempt++) {
-        if (s_spawn_once (bin, endpoint))
+        if (bsvc_spawn_once ("contacts", "DEALBOOK_CONTACTS_ENDPOINT", "BENCH_CONTACTS_DURABLE",
+                             bin, endpoint))
             return;
         fprintf (stderr, "\nbench: dealbook-contacts exited at start; trying again in 3 s\n");
         sleep (3);
@@ -309,71 +255,9 @@ void bc_spawn_contacts (const char *bin, const char *endpoint)
                bench_g.base);
 }
 
-/*  false if the process exited at start. */
-static bool s_spawn_once (const char *bin, const char *endpoint)
-{
-    char e_dir[800], e_log[100], e_pub[100], e_ep[100], errpath[700];
-    snprintf (e_dir, sizeof e_dir, "DEALBOOK_DATA_DIR=%s/contacts", bench_g.base);
-    snprintf (e_log, sizeof e_log, "DEALBOOK_LOG_ENDPOINT=%s", bench_g.log_ep);
-    snprintf (e_pub, sizeof e_pub, "DEALBOOK_PUB_ENDPOINT=%s", bench_g.pub_ep);
-    snprintf (e_ep, sizeof e_ep, "DEALBOOK_CONTACTS_ENDPOINT=%s", endpoint);
-    snprintf (errpath, sizeof errpath, "%s/contacts.err", bench_g.base);
-    pid_t pid = fork ();
-    if (pid < 0)
-        bench_die ("fork: %s", strerror (errno));
-    if (pid == 0) {
-        int fd = open (errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 2);
-            close (fd);
-        }
-        putenv (e_dir);
-        putenv (e_log);
-        putenv (e_pub);
-        putenv (e_ep);
-        /*  BENCH_CONTACTS_DURABLE=0: a diagnosis of where a rebuild's time goes */
-        const char *d = getenv ("BENCH_CONTACTS_DURABLE");
-        putenv (d && streq (d, "0") ? "DEALBOOK_DURABLE=0" : "DEALBOOK_DURABLE=1");
-        putenv ("DEALBOOK_LOG_LEVEL=warning");
-        execl (bin, bin, (char *) NULL);
-        _exit (127);
-    }
-    bench_g.echo_pid = pid;
-    int64_t deadline = bench_now_ns () + 20 * (int64_t) 1000000000;
-    while (bench_now_ns () < deadline) {
-        dbk_client_t *c = dbk_client_new (endpoint, 200);
-        if (!c)
-            bench_die ("cannot make a client for %s", endpoint);
-        dbk_client_begin (c, "PING", 0);
-        dbk_doc_t *reply = NULL;
-        int rc = dbk_client_call (c, &reply);
-        dbk_doc_destroy (&reply);
-        dbk_client_destroy (&c);
-        if (rc == 0)
-            return true;
-        if (waitpid (pid, NULL, WNOHANG) == pid) {
-            bench_g.echo_pid = 0;
-            return false;
-        }
-    }
-    bench_die ("dealbook-contacts does not answer on %s", endpoint);
-}
-
 void bc_stop_contacts (bool wipe)
 {
-    if (bench_g.echo_pid > 0) {
-        kill (bench_g.echo_pid, SIGTERM);
-        waitpid (bench_g.echo_pid, NULL, 0);
-        bench_g.echo_pid = 0;
-    }
-    if (wipe) {
-        char *cmd;
-        if (asprintf (&cmd, "rm -rf '%s/contacts'", bench_g.base) >= 0) {
-            if (system (cmd) != 0)
-                bench_die ("could not remove %s/contacts", bench_g.base);
-            free (cmd);
-        }
-    }
+    bsvc_stop ("contacts", wipe);
 }
 
 /*  Only async-signal-safe calls: kill, waitpid, fork, execl, _exit. */

@@ -3,6 +3,7 @@
     and STATUS (see bench.h).
 */
 #include "bench.h"
+#include "bench_svc.h"
 
 #include "dealbook/dbk_client.h"
 #include "dealbook/dbk_codec.h"
@@ -131,23 +132,8 @@ void bench_spawn_eventlog (void)
     snprintf (e_dur, sizeof e_dur, "DEALBOOK_DURABLE=1");
     char errpath[700];
     snprintf (errpath, sizeof errpath, "%s/eventlog.err", bench_g.base);
-    pid_t pid = fork ();
-    if (pid < 0)
-        bench_die ("fork: %s", strerror (errno));
-    if (pid == 0) {
-        int fd = open (errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 2);
-            close (fd);
-        }
-        putenv (e_dir);
-        putenv (e_log);
-        putenv (e_pub);
-        putenv (e_dur);
-        putenv ("DEALBOOK_LOG_LEVEL=warning");
-        execl (bench_g.eventlog_bin, bench_g.eventlog_bin, (char *) NULL);
-        _exit (127);
-    }
+    char *env[] = {e_dir, e_log, e_pub, e_dur, "DEALBOOK_LOG_LEVEL=warning", NULL};
+    pid_t pid = bsvc_fork_exec (bench_g.eventlog_bin, errpath, env);
     bench_g.log_pid = pid;
     /*  wait until it answers STATUS */
     int64_t deadline = bench_now_ns () + 10 * (int64_t) 1000000000;
@@ -217,12 +203,7 @@ int bench_echo_main (const char *endpoint)
     server starts: far quicker than through the protocol. */
 void bench_prefill_direct (uint64_t n)
 {
-    char dir[800];
-    snprintf (dir, sizeof dir, "%s/eventlog", bench_g.log_dir);
-    eventlog_store_t *st = NULL;
-    int rc = eventlog_store_open (&st, dir, UINT64_C (1) << 30, true);
-    if (rc)
-        bench_die ("cannot open the log in %s: %s", dir, dbk_strerror (rc));
+    eventlog_store_t *st = bsvc_store_open ();
     enum { NB = 10, PER = 100 };
     static dbk_event_t evs[NB * PER];
     dbk_wr_t *bufs[NB * PER];
@@ -247,23 +228,7 @@ void bench_prefill_direct (uint64_t n)
                 b[j].n++;
             }
         }
-        for (int attempt = 0;; attempt++) {
-            uint64_t current;
-            size_t bad;
-            rc = eventlog_store_begin (st);
-            if (!rc)
-                rc = eventlog_store_append (st, b, nb, pos, &current, &bad);
-            if (!rc)
-                rc = eventlog_store_commit (st);
-            else
-                eventlog_store_abort (st);
-            if (rc != DBK_EMAPFULL || attempt > 20)
-                break;
-            if ((rc = eventlog_store_grow (st)))
-                break;
-        }
-        if (rc)
-            bench_die ("pre-filling the log: %s", dbk_strerror (rc));
+        bsvc_store_write (st, b, nb, pos, "%s", "");
         done += k;
         txn++;
     }

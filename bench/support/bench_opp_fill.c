@@ -5,6 +5,7 @@
 #include "bench_opp_fill.h"
 
 #include "bench_contacts_fill.h"
+#include "bench_svc.h"
 
 #include "contacts_decider.h"
 
@@ -132,73 +133,22 @@ static void s_category (uint64_t i, dbk_wr_t *w)
     dbk_wr_kv_cstr (w, "category", bo_categories[bo_category_of (i)]);
 }
 
-/*  The envelope of event number k (ids in the shape of UUIDv7, distinct
-    from the contacts pre-fill's by their tag). */
-static void s_envelope (uint64_t k, const s_slot_t *s, dbk_wr_t *w, dbk_event_t *ev)
-{
-    static uint64_t tag;
-    if (!tag)
-        tag = bc_mix ((uint64_t) bench_now_ns () ^ S_SALT);
-    memset (ev, 0, sizeof *ev);
-    uint64_t ms = (uint64_t) dbk_now_ms ();
-    for (int i = 0; i < 6; i++)
-        ev->id[i] = (uint8_t) (ms >> (40 - 8 * i));
-    ev->id[6] = (uint8_t) (0x70 | (tag & 0x0f));
-    ev->id[7] = (uint8_t) (tag >> 8);
-    ev->id[8] = (uint8_t) (0x80 | ((tag >> 16) & 0x3f));
-    ev->id[9] = (uint8_t) (tag >> 24);
-    for (int i = 0; i < 6; i++)
-        ev->id[10 + i] = (uint8_t) (k >> (40 - 8 * i));
-    memcpy (ev->cause, ev->id, DBK_ID_SIZE);
-    ev->cause[9] ^= 0x5a;
-    memcpy (ev->corr, ev->cause, DBK_ID_SIZE);
-    ev->has_cause = ev->has_corr = true;
-    ev->type = s->type;
-    ev->type_len = strlen (s->type);
-    ev->actor = "user:bench";
-    ev->actor_len = strlen (ev->actor);
-    ev->at = (int64_t) ms;
-    ev->schema = 1;
-    ev->data_raw = dbk_wr_data (w);
-    ev->data_raw_len = dbk_wr_size (w);
-}
-
 /*  ---- the pre-fill ---- */
 
 typedef struct {
     eventlog_store_t *st;
-    size_t per, nb;
-    uint64_t written;
-    dbk_event_t *evs;
-    dbk_wr_t **bufs;
+    size_t nb;
+    uint64_t written, tag;
+    bsvc_slots_t x; /* per = 1000 */
     s_slot_t *slots;
-    eventlog_batch_t *b;
-    eventlog_pos_t *pos;
 } s_fill_t;
 
 static void s_flush (s_fill_t *f)
 {
     if (!f->nb)
         return;
-    int rc;
-    for (int attempt = 0;; attempt++) {
-        uint64_t current;
-        size_t bad;
-        rc = eventlog_store_begin (f->st);
-        if (!rc)
-            rc = eventlog_store_append (f->st, f->b, f->nb, f->pos, &current, &bad);
-        if (!rc)
-            rc = eventlog_store_commit (f->st);
-        else
-            eventlog_store_abort (f->st);
-        if (rc != DBK_EMAPFULL || attempt > 20)
-            break;
-        if ((rc = eventlog_store_grow (f->st)))
-            break;
-    }
-    if (rc)
-        bench_die ("pre-filling the log after %llu opportunity events: %s",
-                   (unsigned long long) f->written, dbk_strerror (rc));
+    bsvc_store_write (f->st, f->x.b, f->nb, f->x.pos, " after %llu opportunity events",
+                      (unsigned long long) f->written);
     f->written += f->nb;
     f->nb = 0;
 }
@@ -206,14 +156,14 @@ static void s_flush (s_fill_t *f)
 /*  Start event number f->nb of the transaction: its payload writer. */
 static dbk_wr_t *s_add (s_fill_t *f, uint64_t i, const char *type)
 {
-    if (f->nb == f->per)
+    if (f->nb == f->x.per)
         s_flush (f);
     s_slot_t *s = &f->slots[f->nb];
     char id[32];
     bo_opp_id (i, id, sizeof id);
     snprintf (s->stream, sizeof s->stream, "opportunity-%s", id);
     s->type = type;
-    dbk_wr_t *w = f->bufs[f->nb];
+    dbk_wr_t *w = f->x.bufs[f->nb];
     dbk_wr_reset (w);
     return w;
 }
@@ -221,12 +171,17 @@ static dbk_wr_t *s_add (s_fill_t *f, uint64_t i, const char *type)
 static void s_done (s_fill_t *f)
 {
     size_t k = f->nb;
-    s_envelope (f->written + k, &f->slots[k], f->bufs[k], &f->evs[k]);
-    f->b[k] = (eventlog_batch_t){.stream = f->slots[k].stream,
-                                 .stream_len = strlen (f->slots[k].stream),
-                                 .expect = DBK_EXPECT_ANY,
-                                 .events = &f->evs[k],
-                                 .n = 1};
+    /*  ids in the shape of UUIDv7, distinct from the contacts pre-fill's
+        by their tag */
+    if (!f->tag)
+        f->tag = bc_mix ((uint64_t) bench_now_ns () ^ S_SALT);
+    bsvc_envelope (&f->x.evs[k], f->written + k, f->tag, (uint64_t) dbk_now_ms (), f->slots[k].type,
+                   f->x.bufs[k]);
+    f->x.b[k] = (eventlog_batch_t){.stream = f->slots[k].stream,
+                                   .stream_len = strlen (f->slots[k].stream),
+                                   .expect = DBK_EXPECT_ANY,
+                                   .events = &f->x.evs[k],
+                                   .n = 1};
     f->nb++;
 }
 
@@ -235,22 +190,11 @@ void bo_prefill (bo_shape_t *sh)
     bc_shape_t cs = {
         .accounts = sh->accounts, .contacts = sh->contacts, .total = sh->accounts + sh->contacts};
     bc_prefill (&cs);
-    char dir[800];
-    snprintf (dir, sizeof dir, "%s/eventlog", bench_g.log_dir);
-    s_fill_t f = {.per = 1000};
-    int rc = eventlog_store_open (&f.st, dir, UINT64_C (1) << 30, true);
-    if (rc)
-        bench_die ("cannot open the log in %s: %s", dir, dbk_strerror (rc));
-    f.evs = calloc (f.per, sizeof *f.evs);
-    f.bufs = calloc (f.per, sizeof *f.bufs);
-    f.slots = calloc (f.per, sizeof *f.slots);
-    f.b = calloc (f.per, sizeof *f.b);
-    f.pos = calloc (f.per, sizeof *f.pos);
-    if (!f.evs || !f.bufs || !f.slots || !f.b || !f.pos)
+    s_fill_t f = {.st = bsvc_store_open ()};
+    bsvc_slots_new (&f.x, 1000);
+    f.slots = calloc (f.x.per, sizeof *f.slots);
+    if (!f.slots)
         bench_die ("out of memory");
-    for (size_t i = 0; i < f.per; i++)
-        if (!(f.bufs[i] = dbk_wr_new ()))
-            bench_die ("out of memory");
     /*  each pass writes at most one event per opportunity, in order: the
         streams of one transaction are distinct */
     for (uint64_t i = 0; i < sh->opportunities; i++) {
@@ -272,13 +216,8 @@ void bo_prefill (bo_shape_t *sh)
         }
     s_flush (&f);
     sh->total = cs.total + f.written;
-    for (size_t i = 0; i < f.per; i++)
-        dbk_wr_destroy (&f.bufs[i]);
-    free (f.evs);
-    free (f.bufs);
+    bsvc_slots_free (&f.x);
     free (f.slots);
-    free (f.b);
-    free (f.pos);
     eventlog_store_close (&f.st);
 }
 
@@ -286,64 +225,12 @@ void bo_prefill (bo_shape_t *sh)
 
 void bo_spawn (const char *bin, const char *endpoint)
 {
-    char e_dir[800], e_log[100], e_pub[100], e_ep[120], errpath[700];
-    snprintf (e_dir, sizeof e_dir, "DEALBOOK_DATA_DIR=%s/opportunities", bench_g.base);
-    snprintf (e_log, sizeof e_log, "DEALBOOK_LOG_ENDPOINT=%s", bench_g.log_ep);
-    snprintf (e_pub, sizeof e_pub, "DEALBOOK_PUB_ENDPOINT=%s", bench_g.pub_ep);
-    snprintf (e_ep, sizeof e_ep, "DEALBOOK_OPPORTUNITIES_ENDPOINT=%s", endpoint);
-    snprintf (errpath, sizeof errpath, "%s/opportunities.err", bench_g.base);
-    pid_t pid = fork ();
-    if (pid < 0)
-        bench_die ("fork: %s", strerror (errno));
-    if (pid == 0) {
-        int fd = open (errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 2);
-            close (fd);
-        }
-        putenv (e_dir);
-        putenv (e_log);
-        putenv (e_pub);
-        putenv (e_ep);
-        putenv ("DEALBOOK_DURABLE=1");
-        putenv ("DEALBOOK_LOG_LEVEL=warning");
-        execl (bin, bin, (char *) NULL);
-        _exit (127);
-    }
-    bench_g.echo_pid = pid;
-    int64_t deadline = bench_now_ns () + 20 * (int64_t) 1000000000;
-    while (bench_now_ns () < deadline) {
-        dbk_client_t *c = dbk_client_new (endpoint, 200);
-        if (!c)
-            bench_die ("cannot make a client for %s", endpoint);
-        dbk_client_begin (c, "PING", 0);
-        dbk_doc_t *reply = NULL;
-        int rc = dbk_client_call (c, &reply);
-        dbk_doc_destroy (&reply);
-        dbk_client_destroy (&c);
-        if (rc == 0)
-            return;
-        if (waitpid (pid, NULL, WNOHANG) == pid) {
-            bench_g.echo_pid = 0;
-            bench_die ("dealbook-opportunities (%s) exited at start; see %s", bin, errpath);
-        }
-    }
-    bench_die ("dealbook-opportunities does not answer on %s", endpoint);
+    if (!bsvc_spawn_once ("opportunities", "DEALBOOK_OPPORTUNITIES_ENDPOINT", NULL, bin, endpoint))
+        bench_die ("dealbook-opportunities (%s) exited at start; see %s/opportunities.err", bin,
+                   bench_g.base);
 }
 
 void bo_stop (bool wipe)
 {
-    if (bench_g.echo_pid > 0) {
-        kill (bench_g.echo_pid, SIGTERM);
-        waitpid (bench_g.echo_pid, NULL, 0);
-        bench_g.echo_pid = 0;
-    }
-    if (wipe) {
-        char *cmd;
-        if (asprintf (&cmd, "rm -rf '%s/opportunities'", bench_g.base) >= 0) {
-            if (system (cmd) != 0)
-                bench_die ("could not remove %s/opportunities", bench_g.base);
-            free (cmd);
-        }
-    }
+    bsvc_stop ("opportunities", wipe);
 }
