@@ -9,63 +9,35 @@ Real dealbook-eventlog, -contacts, -opportunities and -bidding processes;
 run by tests/run.sh with /usr/bin/python3 (exit 0 pass, 77 skip).
 """
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
-ROOT = os.environ.get("DBK_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
-import dealbook  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from services import Services, dealbook, fail, missing, ok  # noqa: E402
+from services import cmd as send  # noqa: E402
 
-BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+NAMES = ("eventlog", "contacts", "opportunities", "bidding")
 
 
 def run(d, limits, parts):
-    env = dict(os.environ, DEALBOOK_DATA_DIR=d, DEALBOOK_LOG_ENDPOINT="ipc://%s/log.sock" % d,
-               DEALBOOK_PUB_ENDPOINT="ipc://%s/pub.sock" % d,
-               DEALBOOK_CONTACTS_ENDPOINT="ipc://%s/c.sock" % d,
-               DEALBOOK_OPPORTUNITIES_ENDPOINT="ipc://%s/o.sock" % d,
-               DEALBOOK_BIDDING_ENDPOINT="ipc://%s/b.sock" % d, DEALBOOK_MANAGERS="mgr",
-               DEALBOOK_APPROVAL_LIMITS=limits, DEALBOOK_BID_PARTS=parts,
-               DEALBOOK_HEARTBEAT_MS="100", DEALBOOK_TIMEOUT_MS="3000")
-    return [subprocess.Popen([os.path.join(BIN, "dealbook-" + n)], env=env,
-                             stderr=subprocess.DEVNULL)
-            for n in ("eventlog", "contacts", "opportunities", "bidding")]
+    """The services in d (None: a fresh directory) under these settings."""
+    svc = Services(NAMES, prefix="dbk-bidcfg-", d=d, errlog=False, DEALBOOK_MANAGERS="mgr",
+                   DEALBOOK_APPROVAL_LIMITS=limits, DEALBOOK_BID_PARTS=parts)
+    svc.start()
+    return svc
 
 
 def main():
-    for b in ("eventlog", "contacts", "opportunities", "bidding"):
-        if not os.access(os.path.join(BIN, "dealbook-" + b), os.X_OK):
-            return 77
-    d = tempfile.mkdtemp(prefix="dbk-bidcfg-")
-    procs = run(d, "5,12.5", "technical,price,samples?")
+    if missing(NAMES, say=False):
+        return 77
+    svc = run(None, "5,12.5", "technical,price,samples?")
     try:
-        cl = {n: dealbook.Client("ipc://%s/%s.sock" % (d, n), timeout_ms=5000) for n in "cob"}
-        for c in cl.values():
-            for _ in range(200):
-                try:
-                    c.call("PING", timeout_ms=200)
-                    break
-                except dealbook.DealbookError:
-                    time.sleep(0.05)
+        cl = {s: svc.up(n) for s, n in (("c", "contacts"), ("o", "opportunities"),
+                                        ("b", "bidding"))}
 
-        def cmd(s, op, actor="zhao", **kw):
-            try:
-                return cl[s].call(op, cmd=uuid.uuid4().bytes, actor=actor, **kw)
-            except dealbook.DealbookError as e:
-                return e
-
-        def ok(r, what):
-            if isinstance(r, dealbook.DealbookError):
-                fail("%s: %s %s (%s)" % (what, r.code, r.msg, r.field))
+        def cmd(s, op, /, **kw):
+            return send(cl[s], op, **kw)
 
         ok(cmd("c", "ACCOUNT_REGISTER", id="a1", name="Metro", type="owner"), "account")
         ok(cmd("o", "OPP_REGISTER", id="o1", name="Line 9", account_id="a1", owner="zhao",
@@ -96,21 +68,12 @@ def main():
         # the optional samples part is not waited for
         ok(cmd("b", "TENDER_SUBMIT", id="t1", quote_id="q1"), "submit without samples")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(10)
+        svc.close(remove=False)
 
     # a malformed setting: commands refused with a sentence naming it
-    procs = run(d, "20,10", "")
+    svc = run(svc.dir, "20,10", "")
     try:
-        b = dealbook.Client("ipc://%s/b.sock" % d, timeout_ms=5000)
-        for _ in range(200):
-            try:
-                b.call("PING", timeout_ms=200)
-                break
-            except dealbook.DealbookError:
-                time.sleep(0.05)
+        b = svc.up("bidding")
         try:
             b.call("TENDER_STEP", cmd=uuid.uuid4().bytes, actor="zhao", id="t1", step="opening")
             fail("a malformed DEALBOOK_APPROVAL_LIMITS was accepted")
@@ -118,11 +81,7 @@ def main():
             if e.code != "INVALID" or "DEALBOOK_APPROVAL_LIMITS" not in e.msg:
                 fail("malformed limits: %s %s" % (e.code, e.msg))
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(10)
-        shutil.rmtree(d, ignore_errors=True)
+        svc.close()
     print("bidding config: ok")
     return 0
 

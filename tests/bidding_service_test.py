@@ -11,69 +11,26 @@ and identical answers after REBUILD.
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 
-ROOT = os.environ.get("DBK_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
-import dealbook  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from services import Services, fail, missing, ok, refused  # noqa: E402
+from services import cmd as send  # noqa: E402
 
-BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
 NAMES = ("eventlog", "contacts", "opportunities", "bidding")
 
 
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
 def main():
-    for b in NAMES:
-        if not os.access(os.path.join(BIN, "dealbook-" + b), os.X_OK):
-            print("skip: no dealbook-" + b)
-            return 77
-    d = tempfile.mkdtemp(prefix="dbk-bid-")
-    env = dict(os.environ, DEALBOOK_DATA_DIR=d, DEALBOOK_LOG_ENDPOINT="ipc://%s/log.sock" % d,
-               DEALBOOK_PUB_ENDPOINT="ipc://%s/pub.sock" % d,
-               DEALBOOK_CONTACTS_ENDPOINT="ipc://%s/contacts.sock" % d,
-               DEALBOOK_OPPORTUNITIES_ENDPOINT="ipc://%s/opportunities.sock" % d,
-               DEALBOOK_BIDDING_ENDPOINT="ipc://%s/bidding.sock" % d,
-               DEALBOOK_MANAGERS="mgr", DEALBOOK_DIRECTORS="dir",
-               DEALBOOK_HEARTBEAT_MS="100", DEALBOOK_TIMEOUT_MS="3000")
-    procs = []
-    errlog = open(os.path.join(d, "services.err"), "w")
+    if missing(NAMES):
+        return 77
+    svc = Services(NAMES, prefix="dbk-bid-", DEALBOOK_MANAGERS="mgr", DEALBOOK_DIRECTORS="dir")
     try:
-        for n in NAMES:
-            procs.append(subprocess.Popen([os.path.join(BIN, "dealbook-" + n)], env=env,
-                                          stderr=errlog))
-        cl = {n: dealbook.Client("ipc://%s/%s.sock" % (d, n), timeout_ms=5000)
-              for n in ("contacts", "opportunities", "bidding")}
-        for c in cl.values():
-            for _ in range(200):
-                try:
-                    c.call("PING", timeout_ms=200)
-                    break
-                except dealbook.DealbookError:
-                    time.sleep(0.05)
+        svc.start()
+        cl = svc.clients(("contacts", "opportunities", "bidding"), timeout_ms=5000)
 
-        def cmd(svc, op, actor="zhao", **kw):
-            try:
-                return cl[svc].call(op, cmd=uuid.uuid4().bytes, actor=actor, **kw)
-            except dealbook.DealbookError as e:
-                return e
-
-        def ok(r, what):
-            if isinstance(r, dealbook.DealbookError):
-                fail("%s: %s %s (%s)" % (what, r.code, r.msg, r.field))
-            return r
-
-        def refused(r, code, field, what):
-            if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != (code, field):
-                fail("%s: wanted %s %s, got %r" % (what, code, field, r))
+        def cmd(service, op, /, **kw):
+            return send(cl[service], op, **kw)
 
         b = lambda op, **kw: ok(cmd("bidding", op, **kw), op)  # noqa: E731
         q = lambda op, **kw: cl["bidding"].call(op, **kw)  # noqa: E731
@@ -142,7 +99,7 @@ def main():
             fail("the deal after the award: %r" % g["outcome"])
 
         # exactly once, also after a rebuild of the opportunities service
-        log = dealbook.Client("ipc://%s/log.sock" % d)
+        log = svc.client("eventlog")
         won = [e for e in log.read_stream("opportunity-o1") if e["type"] == "opportunity.won"]
         if len(won) != 1 or won[0]["data"].get("tender_id") != "t1":
             fail("the award's reaction: %r" % won)
@@ -205,15 +162,7 @@ def main():
         print("bidding service: ok")
         return 0
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        errlog.close()
-        shutil.rmtree(d, ignore_errors=True)
+        svc.close()
 
 
 if __name__ == "__main__":

@@ -10,70 +10,32 @@ events do not change; and identical answers after REBUILD.
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 
-ROOT = os.environ.get("DBK_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
-import dealbook  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from services import Services, dealbook, fail, missing, ok  # noqa: E402
+from services import cmd as send  # noqa: E402
 
-BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
 NAMES = ("eventlog", "contacts", "opportunities", "forecasting")
 
 
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
-
-
 def main():
-    for b in NAMES:
-        if not os.access(os.path.join(BIN, "dealbook-" + b), os.X_OK):
-            print("skip: no dealbook-" + b)
-            return 77
-    d = tempfile.mkdtemp(prefix="dbk-fc-")
-    env = dict(os.environ, DEALBOOK_DATA_DIR=d, DEALBOOK_LOG_ENDPOINT="ipc://%s/log.sock" % d,
-               DEALBOOK_PUB_ENDPOINT="ipc://%s/pub.sock" % d,
-               DEALBOOK_CONTACTS_ENDPOINT="ipc://%s/contacts.sock" % d,
-               DEALBOOK_OPPORTUNITIES_ENDPOINT="ipc://%s/opportunities.sock" % d,
-               DEALBOOK_FORECASTING_ENDPOINT="ipc://%s/forecasting.sock" % d,
-               DEALBOOK_MANAGERS="mgr", DEALBOOK_HEARTBEAT_MS="100", DEALBOOK_TIMEOUT_MS="3000")
-    procs = []
-    errlog = open(os.path.join(d, "services.err"), "w")
+    if missing(NAMES):
+        return 77
+    svc = Services(NAMES, prefix="dbk-fc-", DEALBOOK_MANAGERS="mgr")
     try:
-        for n in NAMES:
-            procs.append(subprocess.Popen([os.path.join(BIN, "dealbook-" + n)], env=env,
-                                          stderr=errlog))
-        cl = {n: dealbook.Client("ipc://%s/%s.sock" % (d, n), timeout_ms=8000)
-              for n in ("contacts", "opportunities", "forecasting")}
-        for c in cl.values():
-            for _ in range(200):
-                try:
-                    c.call("PING", timeout_ms=200)
-                    break
-                except dealbook.DealbookError:
-                    time.sleep(0.05)
+        svc.start()
+        cl = svc.clients(("contacts", "opportunities", "forecasting"), timeout_ms=8000)
 
-        def cmd(svc, op, actor="zhao", **kw):
-            try:
-                return cl[svc].call(op, cmd=uuid.uuid4().bytes, actor=actor, **kw)
-            except dealbook.DealbookError as e:
-                return e
-
-        def ok(r, what):
-            if isinstance(r, dealbook.DealbookError):
-                fail("%s: %s %s (%s)" % (what, r.code, r.msg, r.field))
-            return r
+        def cmd(service, op, /, **kw):
+            return send(cl[service], op, **kw)
 
         fc = lambda op, **kw: cl["forecasting"].call(op, **kw)  # noqa: E731
 
         def settle():
             # the forecasting read model follows the log: wait for it
-            head = dealbook.Client("ipc://%s/log.sock" % d).status()["head"]
+            head = svc.client("eventlog").status()["head"]
             for _ in range(300):
                 if fc("STATUS")["seq_applied"] >= head:
                     return
@@ -169,15 +131,7 @@ def main():
         print("forecasting service: ok")
         return 0
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        errlog.close()
-        shutil.rmtree(d, ignore_errors=True)
+        svc.close()
 
 
 if __name__ == "__main__":

@@ -10,69 +10,21 @@ Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
-ROOT = os.environ.get("DBK_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
-import dealbook  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from services import Services, cmd, dealbook, fail, missing, ok, wait_up  # noqa: E402
 
-BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+NAMES = ("eventlog", "contacts", "opportunities")
 
 
 def main():
-    for b in ("dealbook-eventlog", "dealbook-contacts", "dealbook-opportunities"):
-        if not os.access(os.path.join(BIN, b), os.X_OK):
-            print("skip: no " + b)
-            return 77
-    d = tempfile.mkdtemp(prefix="dbk-opps-")
-    env = dict(os.environ, DEALBOOK_DATA_DIR=d, DEALBOOK_LOG_ENDPOINT="ipc://%s/log" % d,
-               DEALBOOK_PUB_ENDPOINT="ipc://%s/pub" % d,
-               DEALBOOK_CONTACTS_ENDPOINT="ipc://%s/contacts.sock" % d,
-               DEALBOOK_OPPORTUNITIES_ENDPOINT="ipc://%s/opps.sock" % d,
-               DEALBOOK_MANAGERS="boss", DEALBOOK_HEARTBEAT_MS="100", DEALBOOK_TIMEOUT_MS="3000")
-    procs = {}
-    errlog = open(os.path.join(d, "services.err"), "w")
-
-    def start(name):
-        procs[name] = subprocess.Popen([os.path.join(BIN, "dealbook-" + name)], env=env,
-                                       stderr=errlog)
-
-    def stop(name):
-        p = procs.pop(name)
-        p.terminate()
-        p.wait(10)
-
-    def client(name):
-        return dealbook.Client("ipc://%s/%s.sock" % (d, name), timeout_ms=5000)
-
-    def wait_up(c):
-        for _ in range(200):
-            try:
-                c.call("PING", timeout_ms=200)
-                return
-            except dealbook.DealbookError:
-                time.sleep(0.05)
-        fail("service did not answer")
-
-    def cmd(c, op, actor="zhao", cmd_id=None, **kw):
-        try:
-            return c.call(op, cmd=cmd_id or uuid.uuid4().bytes, actor=actor, **kw)
-        except dealbook.DealbookError as e:
-            return e
-
-    def ok(r, what):
-        if isinstance(r, dealbook.DealbookError):
-            fail("%s: %s %s (%s)" % (what, r.code, r.msg, r.field))
-        return r
+    if missing(NAMES):
+        return 77
+    svc = Services(NAMES, prefix="dbk-opps-", DEALBOOK_MANAGERS="boss")
+    start, stop, client = svc.start, svc.stop, svc.client
 
     def snapshot(o):
         rows = o.call("OPP_LIST", status="all", limit=500)["opportunities"]
@@ -87,7 +39,7 @@ def main():
         start("eventlog")
         start("contacts")
         start("opportunities")
-        c, o = client("contacts"), client("opps")
+        c, o = client("contacts"), client("opportunities")
         wait_up(c)
         wait_up(o)
         ok(cmd(c, "ACCOUNT_REGISTER", id="a1", name="Shenzhen Metro", type="owner"), "account")
@@ -107,7 +59,7 @@ def main():
                     amount=880000000, region="south", team="t1", site_city="Shenzhen"), "retry")
         if not r2["duplicate"] or (r1["first_seq"], r1["last_seq"]) != (r2["first_seq"], r2["last_seq"]):
             fail("retry: %r vs %r" % (r1, r2))
-        head = dealbook.Client("ipc://%s/log" % d).status()["head"]
+        head = client("eventlog").status()["head"]
 
         # the same project by another owner: recorded, flagged on both deals
         ok(cmd(o, "OPP_REGISTER", actor="qian", id="o2", name="LINE 16 Lighting", account_id="a1",
@@ -209,7 +161,7 @@ def main():
         # the process manager: the bidding service's award closes a deal,
         # once, even when the award is published twice, the model rebuilt
         # or its data directory deleted
-        log = dealbook.Client("ipc://%s/log" % d)
+        log = client("eventlog")
         for oid in ("o4", "o5"):
             ok(cmd(o, "OPP_REGISTER", id=oid, name="Tower " + oid, account_id="a2", owner="zhao",
                    currency="CNY", close_date="2027-04-30", amount=50000000), oid)
@@ -257,12 +209,12 @@ def main():
         if snapshot(o) != before:
             fail("after REBUILD the answers differ")
         stop("opportunities")
-        shutil.rmtree(os.path.join(d, "opportunities"))
+        shutil.rmtree(os.path.join(svc.dir, "opportunities"))
         start("opportunities")
-        o = client("opps")
+        o = client("opportunities")
         wait_up(o)
         # a command waits for the replay; a query does not: poll STATUS
-        target = dealbook.Client("ipc://%s/log" % d).status()["head"]
+        target = client("eventlog").status()["head"]
         for _ in range(200):
             if o.call("STATUS")["seq_applied"] >= target:
                 break
@@ -280,13 +232,7 @@ def main():
         print("opportunities service: ok")
         return 0
     finally:
-        for name in list(procs):
-            try:
-                stop(name)
-            except Exception:
-                procs.get(name) and procs[name].kill()
-        errlog.close()
-        shutil.rmtree(d, ignore_errors=True)
+        svc.close()
 
 
 if __name__ == "__main__":

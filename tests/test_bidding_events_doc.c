@@ -10,144 +10,14 @@
     in neither direction.
 */
 #include "support/bid_given.h"
+#define EVENTS_DOC_FLUSH 1
+#include "support/events_doc.h"
 
 TestSuite (bidding_events_doc, .init = s_setup, .fini = s_teardown);
 
-#define S_TYPES_MAX 64
-static char s_seen[S_TYPES_MAX][100]; /* the types decided so far */
-static size_t s_nseen;
-
-static char *s_read_doc (void)
-{
-    const char *root = getenv ("DBK_ROOT");
-    char path[600];
-    snprintf (path, sizeof path, "%s/docs/events.md", root ? root : ".");
-    FILE *f = fopen (path, "rb");
-    cr_assert_not_null (f, "cannot open %s", path);
-    static char buf[300000];
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    cr_assert_lt (n, sizeof buf - 1, "%s is larger than the test's buffer", path);
-    fclose (f);
-    buf[n] = 0;
-    return buf;
-}
-
-static bool s_was_seen (const char *type, size_t n)
-{
-    for (size_t i = 0; i < s_nseen; i++)
-        if (strlen (s_seen[i]) == n && !memcmp (s_seen[i], type, n))
-            return true;
-    return false;
-}
-
-/*  Free the parsed commands and payloads: the states keep their own
-    copies, so one test can decide as many events as it needs. */
-static void s_flush (void)
-{
-    for (size_t i = 0; i < s_ndocs; i++)
-        dbk_doc_destroy (&s_docs[i]);
-    s_ndocs = 0;
-}
-
-/*  Does a table row (a line starting with "|") of [text, text+len) hold
-    word, and also `also` when not NULL? Prose around the table does not
-    count: each key has its row. */
-static bool s_in_row (const char *text, size_t len, const char *word, const char *also)
-{
-    const char *end = text + len;
-    for (const char *line = text; line < end;) {
-        const char *nl = memchr (line, '\n', (size_t) (end - line));
-        const char *stop = nl ? nl : end;
-        size_t n = (size_t) (stop - line);
-        if (*line == '|' && memmem (line, n, word, strlen (word)) &&
-            (!also || memmem (line, n, also, strlen (also))))
-            return true;
-        line = stop + 1;
-    }
-    return false;
-}
-
-/*  The section of `#### \`type\`` in doc: up to the next heading. */
-static const char *s_section (const char *doc, const char *type, size_t *len)
-{
-    char want[200];
-    snprintf (want, sizeof want, "#### `%s`", type);
-    const char *section = strstr (doc, want);
-    cr_assert_not_null (section, "docs/events.md has no section %s", want);
-    const char *end = NULL;
-    static const char *const heads[] = {"\n## ", "\n### ", "\n#### "};
-    for (size_t i = 0; i < 3; i++) {
-        const char *at = strstr (section + 1, heads[i]);
-        if (at && (!end || at < end))
-            end = at;
-    }
-    *len = end ? (size_t) (end - section) : strlen (section);
-    return section;
-}
-
-/*  Every key of the maps in array a (the value of `outer`) is described
-    in outer's row. */
-static void s_items_documented (const char *section, size_t len, const char *type,
-                                const char *outer, const dbk_obj_t *a)
-{
-    for (size_t j = 0; j < dbk_obj_len (a); j++) {
-        const dbk_obj_t *m = dbk_obj_at (a, j);
-        if (dbk_obj_type (m) != DBK_T_MAP)
-            continue;
-        for (size_t k = 0; k < dbk_obj_len (m); k++) {
-            const char *key;
-            size_t kn;
-            char want[120];
-            cr_assert_eq (dbk_obj_str (dbk_obj_key_at (m, k), &key, &kn), 0);
-            snprintf (want, sizeof want, "`%.*s`", (int) kn, key);
-            cr_assert (s_in_row (section, len, outer, want),
-                       "docs/events.md does not describe %s of the items of %s of %s in its row",
-                       want, outer, type);
-        }
-    }
-}
-
-/*  Every decided event's type has a section and every key of its payload
-    is described in its table there; then the decision is emptied. */
-static void s_documented (const char *doc)
-{
-    cr_assert_gt (dbk_decision_count (d), 0, "nothing decided: %s", dbk_decision_message (d));
-    for (size_t i = 0; i < dbk_decision_count (d); i++) {
-        const char *type = dbk_decision_type (d, i);
-        if (!s_was_seen (type, strlen (type))) {
-            cr_assert_lt (s_nseen, S_TYPES_MAX);
-            snprintf (s_seen[s_nseen++], sizeof s_seen[0], "%s", type);
-        }
-        size_t len;
-        const char *section = s_section (doc, type, &len);
-        const dbk_obj_t *p = payload (i);
-        for (size_t k = 0; k < dbk_obj_len (p); k++) {
-            const char *key;
-            size_t kn;
-            char want[120];
-            cr_assert_eq (dbk_obj_str (dbk_obj_key_at (p, k), &key, &kn), 0);
-            snprintf (want, sizeof want, "`%.*s`", (int) kn, key);
-            cr_assert (s_in_row (section, len, want, NULL),
-                       "docs/events.md does not describe %s of %s in its table", want, type);
-            const dbk_obj_t *v = dbk_obj_val_at (p, k);
-            if (dbk_obj_type (v) == DBK_T_ARRAY)
-                s_items_documented (section, len, type, want, v);
-        }
-    }
-    dbk_decision_reset (d);
-    s_flush ();
-}
-
 /*  The decider call must decide; its events are folded into the states
     of their streams, then checked against the document. */
-#define DOC(call)                                                                                  \
-    do {                                                                                           \
-        int doc_rc_ = (call);                                                                      \
-        cr_assert_eq (doc_rc_, 0, "%s: %s", #call, dbk_decision_message (d));                      \
-        cr_assert_not (dbk_decision_rejected (d), "%s: %s", #call, dbk_decision_message (d));      \
-        fold ();                                                                                   \
-        s_documented (doc);                                                                        \
-    } while (0)
+#define DOC(call) DOC_THEN (call, #call, fold ())
 
 /*  Every optional field of a tender, its key dates included. */
 #define S_TENDER_ALL                                                                               \
@@ -272,7 +142,6 @@ static void s_contract (const char *doc)
 Test (bidding_events_doc, every_bidding_event_type_and_payload_field_is_documented)
 {
     const char *doc = s_read_doc ();
-    s_nseen = 0;
     s_tendering (doc);
     s_quote (doc);
     s_award (doc);
@@ -280,18 +149,8 @@ Test (bidding_events_doc, every_bidding_event_type_and_payload_field_is_document
 
     /* and the other way: every tender.*, quote.* and contract.* section
        is a decided type */
-    static const char *const heads[] = {"#### `tender.", "#### `quote.", "#### `contract."};
-    size_t sections = 0;
-    for (size_t h = 0; h < 3; h++)
-        for (const char *at = strstr (doc, heads[h]); at; at = strstr (at + 1, heads[h])) {
-            const char *type = at + 6;
-            const char *end = strchr (type, '`');
-            cr_assert_not_null (end);
-            cr_assert (s_was_seen (type, (size_t) (end - type)),
-                       "docs/events.md documents %.*s, which no decider decided here",
-                       (int) (end - type), type);
-            sections++;
-        }
+    static const char *const prefixes[] = {"tender.", "quote.", "contract."};
+    size_t sections = s_sections_decided (doc, prefixes, 3);
     cr_assert_eq (sections, s_nseen, "%zu sections for %zu decided types", sections, s_nseen);
     cr_assert_eq (s_nseen, 24, "%zu types decided", s_nseen);
 }

@@ -5,6 +5,7 @@
     events the deciders produce.
 */
 #include "support/contacts_given.h"
+#include "support/events_doc.h"
 
 TestSuite (contact, .init = s_setup, .fini = s_teardown);
 TestSuite (trip, .init = s_setup, .fini = s_teardown);
@@ -697,48 +698,6 @@ Test (activity, too_many_people_are_refused)
 /*  ======================= docs/events.md ======================= */
 
 TestSuite (events_doc, .init = s_setup, .fini = s_teardown);
-
-static char *s_read_doc (void)
-{
-    const char *root = getenv ("DBK_ROOT");
-    char path[600];
-    snprintf (path, sizeof path, "%s/docs/events.md", root ? root : ".");
-    FILE *f = fopen (path, "rb");
-    cr_assert_not_null (f, "cannot open %s", path);
-    static char buf[200000];
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    fclose (f);
-    buf[n] = 0;
-    return buf;
-}
-
-/*  Every decided event's type has a section and every key of its payload
-    is described, so the document cannot drift from the deciders. */
-static void s_documented (const char *doc)
-{
-    cr_assert_gt (dbk_decision_count (d), 0, "nothing decided: %s", dbk_decision_message (d));
-    for (size_t i = 0; i < dbk_decision_count (d); i++) {
-        char want[200];
-        snprintf (want, sizeof want, "#### `%s`", dbk_decision_type (d, i));
-        const char *section = strstr (doc, want);
-        cr_assert_not_null (section, "docs/events.md has no section %s", want);
-        const char *end = strstr (section + 1, "\n### ");
-        const char *next = strstr (section + 1, "\n#### ");
-        if (!end || (next && next < end))
-            end = next;
-        size_t len = end ? (size_t) (end - section) : strlen (section);
-        const dbk_obj_t *p = payload (i);
-        for (size_t k = 0; k < dbk_obj_len (p); k++) {
-            const char *key;
-            size_t kn;
-            cr_assert_eq (dbk_obj_str (dbk_obj_key_at (p, k), &key, &kn), 0);
-            snprintf (want, sizeof want, "`%.*s`", (int) kn, key);
-            cr_assert (memmem (section, len, want, strlen (want)),
-                       "docs/events.md does not describe %s of %s", want, dbk_decision_type (d, i));
-        }
-    }
-    dbk_decision_reset (d);
-}
 
 Test (events_doc, every_event_type_and_payload_field_is_documented)
 {

@@ -8,73 +8,12 @@
     drift from the deciders in neither direction.
 */
 #include "support/fc_given.h"
+#include "support/events_doc.h"
 
 TestSuite (forecasting_events_doc, .init = s_setup, .fini = s_teardown);
 
-#define S_TYPES_MAX 16
-static char s_seen[S_TYPES_MAX][100]; /* the types decided so far */
-static size_t s_nseen;
-
-static char s_keys[4000]; /* "type:key;" of every payload key checked */
 static fc_quota_t quota;
 static fc_forecast_t fcst;
-
-static char *s_read_doc (void)
-{
-    const char *root = getenv ("DBK_ROOT");
-    char path[600];
-    snprintf (path, sizeof path, "%s/docs/events.md", root ? root : ".");
-    FILE *f = fopen (path, "rb");
-    cr_assert_not_null (f, "cannot open %s", path);
-    static char buf[300000];
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    cr_assert_lt (n, sizeof buf - 1, "%s is larger than the test's buffer", path);
-    fclose (f);
-    buf[n] = 0;
-    return buf;
-}
-
-static bool s_was_seen (const char *type, size_t n)
-{
-    for (size_t i = 0; i < s_nseen; i++)
-        if (strlen (s_seen[i]) == n && !memcmp (s_seen[i], type, n))
-            return true;
-    return false;
-}
-
-/*  Does a table row (a line starting with "|") of [text, text+len) hold
-    word? Prose around the table does not count: each key has its row. */
-static bool s_in_row (const char *text, size_t len, const char *word)
-{
-    const char *end = text + len;
-    for (const char *line = text; line < end;) {
-        const char *nl = memchr (line, '\n', (size_t) (end - line));
-        const char *stop = nl ? nl : end;
-        size_t n = (size_t) (stop - line);
-        if (*line == '|' && memmem (line, n, word, strlen (word)))
-            return true;
-        line = stop + 1;
-    }
-    return false;
-}
-
-/*  The section of `#### \`type\`` in doc: up to the next heading. */
-static const char *s_section (const char *doc, const char *type, size_t *len)
-{
-    char want[200];
-    snprintf (want, sizeof want, "#### `%s`", type);
-    const char *section = strstr (doc, want);
-    cr_assert_not_null (section, "docs/events.md has no section %s", want);
-    const char *end = NULL;
-    static const char *const heads[] = {"\n## ", "\n### ", "\n#### "};
-    for (size_t i = 0; i < 3; i++) {
-        const char *at = strstr (section + 1, heads[i]);
-        if (at && (!end || at < end))
-            end = at;
-    }
-    *len = end ? (size_t) (end - section) : strlen (section);
-    return section;
-}
 
 /*  Fold the decided events into the states of their streams (each
     evolve ignores the other's types). */
@@ -88,51 +27,9 @@ static void s_fold (void)
     }
 }
 
-/*  Every decided event's type has a section and every key of its payload
-    is described in its table there; then the decision is emptied. */
-static void s_documented (const char *doc)
-{
-    cr_assert_gt (dbk_decision_count (d), 0, "nothing decided: %s", dbk_decision_message (d));
-    for (size_t i = 0; i < dbk_decision_count (d); i++) {
-        const char *type = dbk_decision_type (d, i);
-        if (!s_was_seen (type, strlen (type))) {
-            cr_assert_lt (s_nseen, S_TYPES_MAX);
-            snprintf (s_seen[s_nseen++], sizeof s_seen[0], "%s", type);
-        }
-        size_t len;
-        const char *section = s_section (doc, type, &len);
-        const dbk_obj_t *p = payload (i);
-        cr_assert_eq (dbk_obj_type (p), DBK_T_MAP, "the payload of %s is a map", type);
-        for (size_t k = 0; k < dbk_obj_len (p); k++) {
-            const char *key;
-            size_t kn;
-            char want[120];
-            cr_assert_eq (dbk_obj_str (dbk_obj_key_at (p, k), &key, &kn), 0);
-            snprintf (want, sizeof want, "`%.*s`", (int) kn, key);
-            cr_assert (s_in_row (section, len, want),
-                       "docs/events.md does not describe %s of %s in its table", want, type);
-            char tk[200];
-            int tn = snprintf (tk, sizeof tk, "%s:%.*s;", type, (int) kn, key);
-            cr_assert (tn > 0 && (size_t) tn < sizeof tk);
-            if (!strstr (s_keys, tk)) {
-                cr_assert_lt (strlen (s_keys) + (size_t) tn, sizeof s_keys);
-                strcat (s_keys, tk);
-            }
-        }
-    }
-    dbk_decision_reset (d);
-}
-
 /*  The decider call must decide; its events are folded into the states
     of their streams, then checked against the document. */
-#define DOC(call)                                                                                  \
-    do {                                                                                           \
-        int doc_rc_ = (call);                                                                      \
-        cr_assert_eq (doc_rc_, 0, "%s: %s", #call, dbk_decision_message (d));                      \
-        cr_assert_not (dbk_decision_rejected (d), "%s: %s", #call, dbk_decision_message (d));      \
-        s_fold ();                                                                                 \
-        s_documented (doc);                                                                        \
-    } while (0)
+#define DOC(call) DOC_THEN (call, #call, s_fold ())
 
 /*  A sales manager's facts on `today`. */
 static fc_facts_t s_manager (const char *today)
@@ -203,8 +100,6 @@ static void s_forecast (const char *doc)
 Test (forecasting_events_doc, every_forecasting_event_type_and_payload_field_is_documented)
 {
     const char *doc = s_read_doc ();
-    s_nseen = 0;
-    s_keys[0] = 0;
     memset (&quota, 0, sizeof quota);
     memset (&fcst, 0, sizeof fcst);
     s_quota (doc);
@@ -212,18 +107,8 @@ Test (forecasting_events_doc, every_forecasting_event_type_and_payload_field_is_
 
     /* and the other way: every quota.* and forecast.* section is a
        decided type */
-    static const char *const heads[] = {"#### `quota.", "#### `forecast."};
-    size_t sections = 0;
-    for (size_t h = 0; h < 2; h++)
-        for (const char *at = strstr (doc, heads[h]); at; at = strstr (at + 1, heads[h])) {
-            const char *type = at + 6;
-            const char *end = strchr (type, '`');
-            cr_assert_not_null (end);
-            cr_assert (s_was_seen (type, (size_t) (end - type)),
-                       "docs/events.md documents %.*s, which no decider decided here",
-                       (int) (end - type), type);
-            sections++;
-        }
+    static const char *const prefixes[] = {"quota.", "forecast."};
+    size_t sections = s_sections_decided (doc, prefixes, 2);
     cr_assert_eq (sections, s_nseen, "%zu sections for %zu decided types", sections, s_nseen);
     cr_assert_eq (s_nseen, 3, "%zu types decided", s_nseen);
 

@@ -8,109 +8,22 @@
     document can drift from the deciders in neither direction.
 */
 #include "support/opp_given.h"
+#define EVENTS_DOC_FLUSH 1
+#include "support/events_doc.h"
 
 TestSuite (events_doc, .init = s_setup, .fini = s_teardown);
 
-#define S_TYPES_MAX 64
-static char s_seen[S_TYPES_MAX][100]; /* the types decided so far */
-static size_t s_nseen;
-
-static char *s_read_doc (void)
+/*  Fold the decided events of st's own stream into st. */
+static void s_fold_own (opp_state_t *st)
 {
-    const char *root = getenv ("DBK_ROOT");
-    char path[600];
-    snprintf (path, sizeof path, "%s/docs/events.md", root ? root : ".");
-    FILE *f = fopen (path, "rb");
-    cr_assert_not_null (f, "cannot open %s", path);
-    static char buf[300000];
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    cr_assert_lt (n, sizeof buf - 1, "%s is larger than the test's buffer", path);
-    fclose (f);
-    buf[n] = 0;
-    return buf;
-}
-
-static bool s_was_seen (const char *type, size_t n)
-{
-    for (size_t i = 0; i < s_nseen; i++)
-        if (strlen (s_seen[i]) == n && !memcmp (s_seen[i], type, n))
-            return true;
-    return false;
-}
-
-/*  Free the parsed commands and payloads: the states keep their own
-    copies, so one test can decide as many events as it needs. */
-static void s_flush (void)
-{
-    for (size_t i = 0; i < s_ndocs; i++)
-        dbk_doc_destroy (&s_docs[i]);
-    s_ndocs = 0;
-}
-
-/*  Does a table row (a line starting with "|") of [text, text+len) hold
-    word? Prose around the table does not count: each key has its row. */
-static bool s_in_table (const char *text, size_t len, const char *word)
-{
-    const char *end = text + len;
-    for (const char *line = text; line < end;) {
-        const char *nl = memchr (line, '\n', (size_t) (end - line));
-        const char *stop = nl ? nl : end;
-        if (*line == '|' && memmem (line, (size_t) (stop - line), word, strlen (word)))
-            return true;
-        line = stop + 1;
-    }
-    return false;
-}
-
-/*  Every decided event's type has a section and every key of its payload
-    is described in its table there; then the decision is emptied. */
-static void s_documented (const char *doc)
-{
-    cr_assert_gt (dbk_decision_count (d), 0, "nothing decided: %s", dbk_decision_message (d));
-    for (size_t i = 0; i < dbk_decision_count (d); i++) {
-        const char *type = dbk_decision_type (d, i);
-        if (!s_was_seen (type, strlen (type))) {
-            cr_assert_lt (s_nseen, S_TYPES_MAX);
-            snprintf (s_seen[s_nseen++], sizeof s_seen[0], "%s", type);
-        }
-        char want[200];
-        snprintf (want, sizeof want, "#### `%s`", type);
-        const char *section = strstr (doc, want);
-        cr_assert_not_null (section, "docs/events.md has no section %s", want);
-        const char *end = strstr (section + 1, "\n### ");
-        const char *next = strstr (section + 1, "\n#### ");
-        if (!end || (next && next < end))
-            end = next;
-        const char *last = strstr (section + 1, "\n## ");
-        if (!end || (last && last < end))
-            end = last;
-        size_t len = end ? (size_t) (end - section) : strlen (section);
-        const dbk_obj_t *p = payload (i);
-        for (size_t k = 0; k < dbk_obj_len (p); k++) {
-            const char *key;
-            size_t kn;
-            cr_assert_eq (dbk_obj_str (dbk_obj_key_at (p, k), &key, &kn), 0);
-            snprintf (want, sizeof want, "`%.*s`", (int) kn, key);
-            cr_assert (s_in_table (section, len, want),
-                       "docs/events.md does not describe %s of %s in its table", want, type);
-        }
-    }
-    dbk_decision_reset (d);
-    s_flush ();
+    char stream[100];
+    snprintf (stream, sizeof stream, "opportunity-%s", st->id);
+    fold (st, stream);
 }
 
 /*  The decider call must decide; its events of st's stream are folded
     into st, then checked against the document. */
-#define DOC(st, call)                                                                              \
-    do {                                                                                           \
-        int doc_rc_ = (call);                                                                      \
-        cr_assert_eq (doc_rc_, 0, "%s: %s", #call, dbk_decision_message (d));                      \
-        cr_assert_not (dbk_decision_rejected (d), "%s: %s", #call, dbk_decision_message (d));      \
-        char doc_stream_[100];                                                                     \
-        snprintf (doc_stream_, sizeof doc_stream_, "opportunity-%s", (st)->id);                    \
-        fold ((st), doc_stream_);                                                                  \
-        s_documented (doc);                                                                        \
-    } while (0)
+#define DOC(st, call) DOC_THEN (call, #call, s_fold_own (st))
 
 #define S_ALL_FIELDS                                                                               \
     "\"account_id\":\"a1\",\"currency\":\"CNY\",\"close_date\":\"2026-09-30\","                    \
@@ -265,7 +178,6 @@ static void s_outcome (const char *doc)
 Test (events_doc, every_opportunity_event_type_and_payload_field_is_documented)
 {
     const char *doc = s_read_doc ();
-    s_nseen = 0;
     s_registration (doc);
     opp_reset (&deal);
     opp_reset (&other);
@@ -275,16 +187,7 @@ Test (events_doc, every_opportunity_event_type_and_payload_field_is_documented)
     s_outcome (doc);
 
     /* and the other way: every opportunity.* section is a decided type */
-    size_t sections = 0;
-    for (const char *at = strstr (doc, "#### `opportunity."); at;
-         at = strstr (at + 1, "#### `opportunity.")) {
-        const char *type = at + 6;
-        const char *end = strchr (type, '`');
-        cr_assert_not_null (end);
-        cr_assert (s_was_seen (type, (size_t) (end - type)),
-                   "docs/events.md documents %.*s, which no decider decided here",
-                   (int) (end - type), type);
-        sections++;
-    }
+    static const char *const prefixes[] = {"opportunity."};
+    size_t sections = s_sections_decided (doc, prefixes, 1);
     cr_assert_eq (sections, s_nseen, "%zu sections for %zu decided types", sections, s_nseen);
 }

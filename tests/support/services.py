@@ -1,0 +1,150 @@
+"""services.py - the scaffolding of the Python tests that run real dealbook
+service processes (opportunities_service_test.py, bidding_service_test.py,
+forecasting_service_test.py, bidding_config_test.py): DBK_ROOT and
+DBK_BIN_DIR located, examples/python/dealbook.py imported, services started
+over ipc in a temporary directory with one environment, waited for with
+PING, commands sent with a fresh id, and everything stopped and removed at
+the end.
+
+Not a test itself (tests/run.sh runs tests/*_test.py only); a test imports
+it with tests/support on sys.path:
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+    from services import Services, cmd, dealbook, fail, missing, ok, refused
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.environ.get("DBK_ROOT",
+                      os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+import dealbook  # noqa: E402,F401
+
+BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
+
+# service name -> (its endpoint's variable, its socket in the directory)
+ENDPOINTS = {
+    "eventlog": ("DEALBOOK_LOG_ENDPOINT", "log.sock"),
+    "contacts": ("DEALBOOK_CONTACTS_ENDPOINT", "contacts.sock"),
+    "opportunities": ("DEALBOOK_OPPORTUNITIES_ENDPOINT", "opportunities.sock"),
+    "bidding": ("DEALBOOK_BIDDING_ENDPOINT", "bidding.sock"),
+    "forecasting": ("DEALBOOK_FORECASTING_ENDPOINT", "forecasting.sock"),
+}
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def missing(names, say=True):
+    """True (after saying which, when say) when one of the dealbook-<name>
+    binaries is not built: the test is then skipped (exit 77)."""
+    for n in names:
+        if not os.access(os.path.join(BIN, "dealbook-" + n), os.X_OK):
+            if say:
+                print("skip: no dealbook-" + n)
+            return True
+    return False
+
+
+class Services:
+    """The services `names` over ipc in directory `d` (a fresh temporary one
+    with `prefix` when None), each endpoint at <d>/<name>.sock, the event
+    log's publisher at <d>/pub.sock; `settings` are added to the
+    environment (DEALBOOK_MANAGERS="mgr", ...). The processes' stderr goes
+    to <d>/services.err, or nowhere when errlog is False."""
+
+    def __init__(self, names, prefix="dbk-", d=None, errlog=True, **settings):
+        self.names = tuple(names)
+        self.dir = d or tempfile.mkdtemp(prefix=prefix)
+        self.env = dict(os.environ, DEALBOOK_DATA_DIR=self.dir,
+                        DEALBOOK_PUB_ENDPOINT="ipc://%s/pub.sock" % self.dir,
+                        DEALBOOK_HEARTBEAT_MS="100", DEALBOOK_TIMEOUT_MS="3000")
+        for n in self.names:
+            self.env[ENDPOINTS[n][0]] = self.endpoint(n)
+        self.env.update(settings)
+        self.procs = {}
+        self.errlog = open(os.path.join(self.dir, "services.err"), "w") if errlog else None
+
+    def endpoint(self, name):
+        return "ipc://%s/%s" % (self.dir, ENDPOINTS[name][1])
+
+    def start(self, *names):
+        """Start the named services (all of them when none is named)."""
+        for n in names or self.names:
+            self.procs[n] = subprocess.Popen(
+                [os.path.join(BIN, "dealbook-" + n)], env=self.env,
+                stderr=self.errlog if self.errlog else subprocess.DEVNULL)
+
+    def stop(self, name):
+        p = self.procs.pop(name)
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
+
+    def client(self, name, timeout_ms=5000):
+        return dealbook.Client(self.endpoint(name), timeout_ms=timeout_ms)
+
+    def up(self, name, timeout_ms=5000):
+        """A client of the named service, once it answers PING."""
+        c = self.client(name, timeout_ms)
+        wait_up(c, name)
+        return c
+
+    def clients(self, names, timeout_ms=5000):
+        """{name: client} of the named services, each answering PING."""
+        return {n: self.up(n, timeout_ms) for n in names}
+
+    def close(self, remove=True):
+        """Stop every process; remove the directory when remove."""
+        for n in list(self.procs):
+            self.procs[n].terminate()
+        for n in list(self.procs):
+            self.stop(n)
+        if self.errlog:
+            self.errlog.close()
+            self.errlog = None
+        if remove:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_up(c, what="service"):
+    """Wait (up to some 10 s) for client c's service to answer PING."""
+    for _ in range(200):
+        try:
+            c.call("PING", timeout_ms=200)
+            return
+        except dealbook.DealbookError:
+            time.sleep(0.05)
+    fail("%s did not answer" % what)
+
+
+def cmd(c, op, actor="zhao", cmd_id=None, **kw):
+    """Send command op to client c with a fresh command id (or cmd_id):
+    its answer, or the DealbookError it was refused with."""
+    try:
+        return c.call(op, cmd=cmd_id or uuid.uuid4().bytes, actor=actor, **kw)
+    except dealbook.DealbookError as e:
+        return e
+
+
+def ok(r, what):
+    """r, which must not be a refusal."""
+    if isinstance(r, dealbook.DealbookError):
+        fail("%s: %s %s (%s)" % (what, r.code, r.msg, r.field))
+    return r
+
+
+def refused(r, code, field, what):
+    """r must be a refusal with this code and field."""
+    if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != (code, field):
+        fail("%s: wanted %s %s, got %r" % (what, code, field, r))
