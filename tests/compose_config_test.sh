@@ -189,7 +189,10 @@ fi
 if command -v readelf >/dev/null && [ -x "$BIN/dealbook-eventlog" ]; then
     for b in "$BIN"/dealbook "$BIN"/dealbook-*; do
         readelf -d "$b" | sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p'
-    done | sort -u >"$dir/needed"
+    done | sort -u |
+        # a sanitizer build (make SAN=1) links the sanitizer runtimes; the
+        # image builds without them
+        grep -vE '^lib(asan|ubsan)\.so' >"$dir/needed"
     # shellcheck disable=SC2046
     dpkg -S $(sed 's|^|*-linux-gnu/|' "$dir/needed") 2>/dev/null |
         sed -E 's/^([^:]+)(:[a-z0-9]+)?: .*\/([^/]+)$/\3 \1/' | sort -u >"$dir/owners"
