@@ -72,6 +72,101 @@ Test (store, get_copies_out_replaces_and_deletes)
     cr_assert_eq (fc_mem_store_count (store, FC_TAB_META), 0);
 }
 
+/*  A reference for the store: every key of 1..3 bytes over "ab\0" is a
+    slot; its value (or absent) is kept in a plain array. */
+#define S_REF_KEYS (3 + 9 + 27)
+static int s_ref_key (int i, char key[3])
+{
+    int len = i < 3 ? 1 : i < 12 ? 2 : 3, k = i < 3 ? i : i < 12 ? i - 3 : i - 12;
+    for (int j = len - 1; j >= 0; j--, k /= 3)
+        key[j] = "ab\0"[k % 3];
+    return len;
+}
+
+typedef struct {
+    char keys[S_REF_KEYS][4];
+    size_t lens[S_REF_KEYS];
+    int n;
+} s_seen_t;
+
+static int s_seen (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_seen_t *seen = arg;
+    cr_assert_lt (seen->n, S_REF_KEYS);
+    cr_assert (klen <= 3 && vlen == 4);
+    memcpy (seen->keys[seen->n], key, klen);
+    seen->lens[seen->n++] = klen;
+    (void) val;
+    return 0;
+}
+
+static int s_key_cmp (const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp (a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+Test (store, random_puts_and_deletes_keep_key_order_like_lmdb)
+{
+    int32_t ref[S_REF_KEYS];
+    for (int i = 0; i < S_REF_KEYS; i++)
+        ref[i] = -1;
+    uint64_t r = 88172645463325252ull;
+    for (int step = 0; step < 20000; step++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        char key[3];
+        int i = (int) (r % S_REF_KEYS);
+        int len = s_ref_key (i, key);
+        if ((r >> 32) % 3 == 0) {
+            cr_assert_eq (store->del (store->ctx, FC_TAB_CELL, key, (size_t) len), 0);
+            ref[i] = -1;
+        } else {
+            int32_t v = (int32_t) step;
+            cr_assert_eq (store->put (store->ctx, FC_TAB_CELL, key, (size_t) len, &v, sizeof v), 0);
+            ref[i] = v;
+        }
+        if (step % 997)
+            continue;
+        /*  every key reads back as the reference holds it */
+        size_t present = 0;
+        for (int j = 0; j < S_REF_KEYS; j++) {
+            char k[3];
+            int kl = s_ref_key (j, k);
+            int32_t v;
+            size_t vl;
+            int rc = store->get (store->ctx, FC_TAB_CELL, k, (size_t) kl, &v, sizeof v, &vl);
+            if (ref[j] < 0)
+                cr_assert_eq (rc, DBK_ENOTFOUND);
+            else {
+                present++;
+                cr_assert_eq (rc, 0);
+                cr_assert_eq (v, ref[j]);
+            }
+        }
+        cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), present);
+        /*  a full scan and a prefix scan come in LMDB's order */
+        for (int p = -1; p < 3; p++) {
+            s_seen_t seen = {.n = 0};
+            const char *prefix = p < 0 ? "" : &"ab\0"[p];
+            cr_assert_eq (
+                store->scan (store->ctx, FC_TAB_CELL, prefix, p < 0 ? 0 : 1, s_seen, &seen), 0);
+            int want = 0;
+            for (int j = 0; j < S_REF_KEYS; j++) {
+                char k[3];
+                if (ref[j] >= 0 && s_ref_key (j, k) && (p < 0 || k[0] == prefix[0]))
+                    want++;
+            }
+            cr_assert_eq (seen.n, want);
+            for (int j = 1; j < seen.n; j++)
+                cr_assert_lt (
+                    s_key_cmp (seen.keys[j - 1], seen.lens[j - 1], seen.keys[j], seen.lens[j]), 0,
+                    "scan order at %d", j);
+        }
+    }
+}
+
 Test (store, destroy_is_safe_twice)
 {
     fc_store_t *s = fc_mem_store_new ();

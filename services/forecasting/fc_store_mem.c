@@ -1,31 +1,44 @@
-/*  fc_store_mem.c - the in-memory fc_store_t: per table, a sorted array
-    of pairs. Lookups are binary searches and prefix scans walk from the
-    first key >= prefix, so the book's queries cost what they cost on
-    LMDB. Used by the tests and by as-of replays (a throw-away book). */
+/*  fc_store_mem.c - the in-memory fc_store_t: per table, a skip list of
+    pairs in key order (memcmp, then length: LMDB's default order).
+    Lookups, inserts and deletes cost O(log n) expected; prefix scans walk
+    from the first key >= prefix, so the book's queries cost what they
+    cost on LMDB. Used by the tests and by as-of replays (a throw-away
+    book of up to millions of deals, so an insert must not move a tail). */
 #include "forecasting.h"
 
 #include "dealbook/dbk_error.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    void *key;   /* owned */
-    size_t klen; /* bytes */
-    void *val;   /* owned */
-    size_t vlen; /* bytes */
-} s_pair_t;
+#define S_LEVELS 24 /* 4^24 pairs before the top level fills up */
+
+typedef struct s_node s_node_t;
+struct s_node {
+    void *val;        /* owned, replaced by a put         */
+    size_t vlen;      /* bytes                            */
+    size_t klen;      /* bytes, the key follows next[]    */
+    int height;       /* levels this node is linked on    */
+    s_node_t *next[]; /* height entries, then the key     */
+};
 
 typedef struct {
-    s_pair_t *pairs; /* sorted by key      */
-    size_t n;        /* pairs in use       */
-    size_t cap;      /* pairs allocated    */
+    s_node_t *head; /* S_LEVELS links, no key    */
+    int height;     /* levels in use (>= 1)      */
+    size_t n;       /* pairs                     */
 } s_table_t;
 
 typedef struct {
     fc_store_t store; /* first: the public face  */
     s_table_t tabs[FC_TABS];
+    uint64_t rng; /* xorshift state: the levels of new nodes */
 } s_mem_t;
+
+static const void *s_key (const s_node_t *x)
+{
+    return &x->next[x->height];
+}
 
 static int s_cmp (const void *a, size_t an, const void *b, size_t bn)
 {
@@ -36,18 +49,23 @@ static int s_cmp (const void *a, size_t an, const void *b, size_t bn)
     return an < bn ? -1 : an > bn;
 }
 
-/*  Index of the first pair with key >= (key, klen). */
-static size_t s_lower (const s_table_t *t, const void *key, size_t klen)
+/*  The first node with key >= (key, klen), or NULL; prev[i] (if not
+    NULL) receives the last node on level i before it. */
+static s_node_t *s_seek (const s_table_t *t, const void *key, size_t klen, s_node_t *prev[S_LEVELS])
 {
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s_cmp (t->pairs[mid].key, t->pairs[mid].klen, key, klen) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    s_node_t *x = t->head;
+    for (int i = t->height - 1; i >= 0; i--) {
+        while (x->next[i] && s_cmp (s_key (x->next[i]), x->next[i]->klen, key, klen) < 0)
+            x = x->next[i];
+        if (prev)
+            prev[i] = x;
     }
-    return lo;
+    return x->next[0];
+}
+
+static bool s_is (const s_node_t *x, const void *key, size_t klen)
+{
+    return x && !s_cmp (s_key (x), x->klen, key, klen);
 }
 
 static s_table_t *s_tab (void *ctx, fc_table_t t)
@@ -61,15 +79,31 @@ static int s_get (void *ctx, fc_table_t t, const void *key, size_t klen, void *v
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
-    size_t i = s_lower (tab, key, klen);
-    if (i == tab->n || s_cmp (tab->pairs[i].key, tab->pairs[i].klen, key, klen))
+    s_node_t *x = s_seek (tab, key, klen, NULL);
+    if (!s_is (x, key, klen))
         return DBK_ENOTFOUND;
-    *vlen = tab->pairs[i].vlen;
+    *vlen = x->vlen;
     if (cap < *vlen)
         return DBK_ETOOBIG;
     if (*vlen)
-        memcpy (val, tab->pairs[i].val, *vlen);
+        memcpy (val, x->val, *vlen);
     return 0;
+}
+
+/*  A level for a new node: 1, and one more with probability 1/4 each. */
+static int s_height (s_mem_t *self)
+{
+    uint64_t r = self->rng;
+    r ^= r << 13;
+    r ^= r >> 7;
+    r ^= r << 17;
+    self->rng = r;
+    int h = 1;
+    while (h < S_LEVELS && (r & 3) == 0) {
+        h++;
+        r >>= 2;
+    }
+    return h;
 }
 
 static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const void *val,
@@ -83,33 +117,31 @@ static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const v
         return DBK_ENOMEM;
     if (vlen)
         memcpy (v, val, vlen);
-    size_t i = s_lower (tab, key, klen);
-    if (i < tab->n && !s_cmp (tab->pairs[i].key, tab->pairs[i].klen, key, klen)) {
-        free (tab->pairs[i].val);
-        tab->pairs[i].val = v;
-        tab->pairs[i].vlen = vlen;
+    s_node_t *prev[S_LEVELS];
+    s_node_t *x = s_seek (tab, key, klen, prev);
+    if (s_is (x, key, klen)) {
+        free (x->val);
+        x->val = v;
+        x->vlen = vlen;
         return 0;
     }
-    void *k = malloc (klen ? klen : 1);
-    if (!k) {
+    int h = s_height (ctx);
+    x = malloc (sizeof *x + (size_t) h * sizeof x->next[0] + (klen ? klen : 1));
+    if (!x) {
         free (v);
         return DBK_ENOMEM;
     }
+    *x = (s_node_t){.val = v, .vlen = vlen, .klen = klen, .height = h};
     if (klen)
-        memcpy (k, key, klen);
-    if (tab->n == tab->cap) {
-        size_t cap = tab->cap ? tab->cap * 2 : 64;
-        s_pair_t *p = realloc (tab->pairs, cap * sizeof *p);
-        if (!p) {
-            free (k);
-            free (v);
-            return DBK_ENOMEM;
-        }
-        tab->pairs = p;
-        tab->cap = cap;
+        memcpy (&x->next[h], key, klen);
+    for (int i = tab->height; i < h; i++)
+        prev[i] = tab->head;
+    if (h > tab->height)
+        tab->height = h;
+    for (int i = 0; i < h; i++) {
+        x->next[i] = prev[i]->next[i];
+        prev[i]->next[i] = x;
     }
-    memmove (&tab->pairs[i + 1], &tab->pairs[i], (tab->n - i) * sizeof *tab->pairs);
-    tab->pairs[i] = (s_pair_t){k, klen, v, vlen};
     tab->n++;
     return 0;
 }
@@ -119,12 +151,16 @@ static int s_del (void *ctx, fc_table_t t, const void *key, size_t klen)
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
-    size_t i = s_lower (tab, key, klen);
-    if (i == tab->n || s_cmp (tab->pairs[i].key, tab->pairs[i].klen, key, klen))
+    s_node_t *prev[S_LEVELS];
+    s_node_t *x = s_seek (tab, key, klen, prev);
+    if (!s_is (x, key, klen))
         return 0;
-    free (tab->pairs[i].key);
-    free (tab->pairs[i].val);
-    memmove (&tab->pairs[i], &tab->pairs[i + 1], (tab->n - i - 1) * sizeof *tab->pairs);
+    for (int i = 0; i < x->height; i++)
+        prev[i]->next[i] = x->next[i];
+    while (tab->height > 1 && !tab->head->next[tab->height - 1])
+        tab->height--;
+    free (x->val);
+    free (x);
     tab->n--;
     return 0;
 }
@@ -135,11 +171,10 @@ static int s_scan (void *ctx, fc_table_t t, const void *prefix, size_t plen, fc_
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
-    for (size_t i = s_lower (tab, prefix, plen); i < tab->n; i++) {
-        const s_pair_t *p = &tab->pairs[i];
-        if (p->klen < plen || (plen && memcmp (p->key, prefix, plen)))
+    for (s_node_t *x = s_seek (tab, prefix, plen, NULL); x; x = x->next[0]) {
+        if (x->klen < plen || (plen && memcmp (s_key (x), prefix, plen)))
             break;
-        int rc = fn (arg, p->key, p->klen, p->val, p->vlen);
+        int rc = fn (arg, s_key (x), x->klen, x->val, x->vlen);
         if (rc)
             return rc;
     }
@@ -152,6 +187,16 @@ fc_store_t *fc_mem_store_new (void)
     if (!self)
         return NULL;
     self->store = (fc_store_t){self, s_get, s_put, s_del, s_scan};
+    self->rng = 0x9e3779b97f4a7c15ull; /* any non-zero seed: the order never depends on it */
+    for (int t = 0; t < FC_TABS; t++) {
+        s_node_t *head = calloc (1, sizeof *head + S_LEVELS * sizeof head->next[0]);
+        if (!head) {
+            fc_mem_store_destroy (&(fc_store_t *){&self->store});
+            return NULL;
+        }
+        head->height = S_LEVELS;
+        self->tabs[t] = (s_table_t){.head = head, .height = 1};
+    }
     return &self->store;
 }
 
@@ -161,11 +206,14 @@ void fc_mem_store_destroy (fc_store_t **store_p)
         return;
     s_mem_t *self = (s_mem_t *) (*store_p)->ctx;
     for (int t = 0; t < FC_TABS; t++) {
-        for (size_t i = 0; i < self->tabs[t].n; i++) {
-            free (self->tabs[t].pairs[i].key);
-            free (self->tabs[t].pairs[i].val);
+        if (!self->tabs[t].head)
+            continue;
+        for (s_node_t *x = self->tabs[t].head->next[0], *next; x; x = next) {
+            next = x->next[0];
+            free (x->val);
+            free (x);
         }
-        free (self->tabs[t].pairs);
+        free (self->tabs[t].head);
     }
     free (self);
     *store_p = NULL;

@@ -267,8 +267,8 @@ typedef struct {
                  void *arg);
 } fc_store_t;
 
-/*  The in-memory store: one sorted array per table (binary search; an
-    insert moves the tail). NULL on allocation failure. The store and its
+/*  The in-memory store: one skip list per table (get, put and del in
+    O(log n) expected, scans in key order). NULL on allocation failure. The store and its
     ctx are freed by fc_mem_store_destroy (safe twice). */
 fc_store_t *fc_mem_store_new (void);
 void fc_mem_store_destroy (fc_store_t **store_p);
