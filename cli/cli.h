@@ -70,6 +70,29 @@ int cli_status (cli_t *cli);
     opportunities, bidding, forecasting), or NULL (cli_status.c). */
 const char *cli_service_endpoint (const cli_t *cli, const char *name);
 
+/*  Polls a long job's progress: *done of *total events. 0 or a DBK code. */
+typedef int (cli_poll_fn) (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total);
+
+/*  Wait for the answer to the request begun on job_client (its own
+    client, with a timeout as long as the job may take), and meanwhile,
+    on a terminal and without --json, poll(st, arg) every 200 ms and
+    keep one line "<what>: done/total events (p%), r events/s, ETA s"
+    on stdout (erased at the end). A server that fails three polls in a
+    row ends the program (exit 4). Returns as dbk_client_call; *reply is
+    the caller's. (cli_ops.c) */
+int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
+                   dbk_client_t *st, cli_poll_fn *poll, void *arg);
+
+/*  cli_poll_fn for the log's VERIFY or BACKUP (arg: the op, "VERIFY" or
+    "BACKUP"): the records the newest such job has checked, of the head
+    (STATUS "jobs"). A backup copies first: its count moves once the copy
+    is verified. */
+int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total);
+
+/*  How long a long call (REBUILD, VERIFY, BACKUP) may take: a replay or a
+    copy takes as long as the log is long. */
+#define CLI_LONG_MS (6 * 3600 * 1000)
+
 /*  The operator's nouns rebuild, backup, restore, export (cli_ops.c). */
 int cli_ops (cli_t *cli, const char *noun, const char *verb);
 void cli_ops_help (void);

@@ -287,15 +287,12 @@ static int s_tail (cli_t *cli)
     return code;
 }
 
-static int s_simple_call (cli_t *cli, const char *op, const char *what, dbk_doc_t **reply,
-                          const char *path)
+static int s_simple_call (cli_t *cli, const char *op, const char *what, dbk_doc_t **reply)
 {
     dbk_client_t *c = cli_log_client (cli);
     if (!c)
         return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
-    dbk_wr_t *w = dbk_client_begin (c, op, path != NULL);
-    if (path)
-        dbk_wr_kv_cstr (w, "path", path);
+    dbk_client_begin (c, op, 0);
     int rc = dbk_client_call (c, reply);
     int code = rc ? cli_call_failed (what, rc, c) : 0;
     dbk_client_destroy (&c);
@@ -329,7 +326,7 @@ static void s_print_status (const dbk_obj_t *root, int indent)
 static int s_status (cli_t *cli)
 {
     dbk_doc_t *reply = NULL;
-    int code = s_simple_call (cli, "STATUS", "status", &reply, NULL);
+    int code = s_simple_call (cli, "STATUS", "status", &reply);
     if (!code) {
         if (cli->json)
             cli_print_json (dbk_json_from_obj (dbk_doc_root (reply)));
@@ -342,10 +339,34 @@ static int s_status (cli_t *cli)
     return code;
 }
 
+/*  VERIFY or BACKUP: as long as the log is long, with a progress line on
+    a terminal (cli_long_call). */
 static int s_verify_like (cli_t *cli, const char *op, const char *path)
 {
+    const char *what = op[0] == 'V' ? "verify" : "backup";
+    dbk_client_t *st = cli_log_client (cli);
+    dbk_client_t *job = dbk_client_new (cli->cfg.log_endpoint, CLI_LONG_MS);
+    if (!st || !job) {
+        dbk_client_destroy (&st);
+        dbk_client_destroy (&job);
+        return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
+    }
+    /*  a log that is not there fails at once, not after the long timeout */
     dbk_doc_t *reply = NULL;
-    int code = s_simple_call (cli, op, op[0] == 'V' ? "verify" : "backup", &reply, path);
+    dbk_client_begin (st, "PING", 0);
+    int rc = dbk_client_call (st, &reply);
+    dbk_doc_destroy (&reply);
+    dbk_client_t *failed = st;
+    if (!rc) {
+        dbk_wr_t *w = dbk_client_begin (job, op, path != NULL);
+        if (path)
+            dbk_wr_kv_cstr (w, "path", path);
+        failed = job;
+        rc = cli_long_call (cli, what, job, &reply, st, cli_log_job_poll, (void *) op);
+    }
+    int code = rc ? cli_call_failed (what, rc, failed) : 0;
+    dbk_client_destroy (&st);
+    dbk_client_destroy (&job);
     if (code) {
         dbk_doc_destroy (&reply);
         return code;

@@ -35,9 +35,7 @@ static const char *const s_dirs[] = {"eventlog", "contacts",    "opportunities",
                                      "bidding",  "forecasting", NULL};
 static const char *const *const s_models = s_dirs + 1;
 
-/*  How long the long verbs may take (REBUILD, BACKUP): a replay or a copy
-    takes as long as the log is long. */
-#define S_LONG_MS (6 * 3600 * 1000)
+#define S_LONG_MS CLI_LONG_MS
 #define S_TICK_MS 200
 
 void cli_ops_help (void)
@@ -88,26 +86,119 @@ static int s_call_failed (const char *what, const char *name, int rc, const dbk_
                      *msg ? ": " : "", msg);
 }
 
-/*  ---- rebuild ---- */
+/*  ---- a long call with a progress line ---- */
 
 typedef struct {
-    dbk_client_t *client; /* its own DEALER                   */
-    dbk_doc_t *reply;     /* the answer                       */
-    int rc;               /* as dbk_client_call               */
+    dbk_client_t *client; /* its own DEALER, request begun      */
+    dbk_doc_t *reply;     /* the answer                         */
+    int rc;               /* as dbk_client_call                 */
     atomic_bool done;     /* set when the answer (or error) is in */
-} s_rebuild_job_t;
+} s_long_job_t;
 
-static void *s_rebuild_run (void *arg)
+static void *s_long_run (void *arg)
 {
-    s_rebuild_job_t *job = arg;
-    dbk_client_begin (job->client, "REBUILD", 0);
+    s_long_job_t *job = arg;
     job->rc = dbk_client_call (job->client, &job->reply);
     atomic_store (&job->done, true);
     return NULL;
 }
 
-static int s_status_of (dbk_client_t *c, uint64_t *applied, uint64_t *head)
+static void s_progress (const char *what, uint64_t done, uint64_t total, int64_t ms)
 {
+    double rate = ms > 0 ? (double) done * 1000.0 / (double) ms : 0;
+    printf ("\r%s: %llu/%llu events", what, (unsigned long long) done, (unsigned long long) total);
+    if (total)
+        printf (" (%.0f%%)", 100.0 * (double) (done < total ? done : total) / (double) total);
+    if (rate > 0) {
+        printf (", %.0f events/s", rate);
+        if (total > done)
+            printf (", ETA %.0f s", (double) (total - done) / rate);
+    }
+    printf ("\033[K");
+    fflush (stdout);
+}
+
+int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
+                   dbk_client_t *st, cli_poll_fn *poll, void *arg)
+{
+    s_long_job_t job = {.client = job_client};
+    atomic_init (&job.done, false);
+    bool show = cli->tty && !cli->json;
+    uint64_t done = 0, total = 0, target = 0;
+    int misses = 0;
+    if (show && poll (st, arg, &done, &total) == 0) {
+        target = total;
+        s_progress (what, 0, target, 0);
+    }
+    pthread_t th;
+    if (pthread_create (&th, NULL, s_long_run, &job))
+        return DBK_ENOMEM;
+    int64_t t0 = s_mono_ms ();
+    while (!atomic_load (&job.done)) {
+        for (int t = 0; t < S_TICK_MS && !atomic_load (&job.done); t += 10)
+            usleep (10 * 1000);
+        if (atomic_load (&job.done))
+            break;
+        if (poll (st, arg, &done, &total)) {
+            /*  the call waits as long as the job may take: a server that
+                stopped answering STATUS will not answer it either */
+            if (++misses < 3)
+                continue;
+            if (show)
+                printf ("\n");
+            fflush (stdout);
+            cli_fail (CLI_UNREACHABLE, "%s: the server stopped answering (%s)", what,
+                      dbk_client_errmsg (st));
+            _exit (CLI_UNREACHABLE);
+        }
+        misses = 0;
+        if (total > target)
+            target = total;
+        if (show)
+            s_progress (what, done, target, s_mono_ms () - t0);
+    }
+    pthread_join (th, NULL);
+    if (show)
+        printf ("\r\033[K");
+    fflush (stdout);
+    *reply = job.reply;
+    return job.rc;
+}
+
+int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total)
+{
+    const char *op = arg;
+    dbk_doc_t *reply = NULL;
+    dbk_client_begin (st, "STATUS", 0);
+    int rc = dbk_client_call (st, &reply);
+    if (rc)
+        return rc;
+    const dbk_obj_t *root = dbk_doc_root (reply);
+    dbk_obj_u64 (dbk_obj_get (root, "head"), total);
+    const dbk_obj_t *jobs = dbk_obj_get (root, "jobs");
+    uint64_t newest = UINT64_MAX;
+    for (size_t i = 0; i < dbk_obj_len (jobs); i++) {
+        const dbk_obj_t *j = dbk_obj_at (jobs, i);
+        const char *s;
+        size_t n;
+        uint64_t ms = 0, checked = 0;
+        if (dbk_obj_str (dbk_obj_get (j, "op"), &s, &n) || n != strlen (op) || memcmp (s, op, n) ||
+            dbk_obj_u64 (dbk_obj_get (j, "elapsed_ms"), &ms) ||
+            dbk_obj_u64 (dbk_obj_get (j, "checked"), &checked) || ms >= newest)
+            continue;
+        newest = ms; /* ours is the one started last */
+        *done = checked;
+    }
+    dbk_doc_destroy (&reply);
+    return 0;
+}
+
+/*  ---- rebuild ---- */
+
+/*  A service's replay: seq_applied of head. */
+static int s_status_of (dbk_client_t *c, void *arg, uint64_t *applied, uint64_t *head)
+{
+    (void) arg;
     dbk_doc_t *reply = NULL;
     dbk_client_begin (c, "STATUS", 0);
     int rc = dbk_client_call (c, &reply);
@@ -117,23 +208,6 @@ static int s_status_of (dbk_client_t *c, uint64_t *applied, uint64_t *head)
     }
     dbk_doc_destroy (&reply);
     return rc;
-}
-
-static void s_progress (const char *name, uint64_t applied, uint64_t target, int64_t ms)
-{
-    double rate = ms > 0 ? (double) applied * 1000.0 / (double) ms : 0;
-    printf ("\rrebuild %s: %llu/%llu events", name, (unsigned long long) applied,
-            (unsigned long long) target);
-    if (target)
-        printf (" (%.0f%%)",
-                100.0 * (double) (applied < target ? applied : target) / (double) target);
-    if (rate > 0) {
-        printf (", %.0f events/s", rate);
-        if (target > applied)
-            printf (", ETA %.0f s", (double) (target - applied) / rate);
-    }
-    printf ("\033[K");
-    fflush (stdout);
 }
 
 static int s_rebuild (cli_t *cli, const char *name)
@@ -153,56 +227,30 @@ static int s_rebuild (cli_t *cli, const char *name)
     if (!st)
         return cli_fail (CLI_USAGE, "bad endpoint %s", ep);
     uint64_t applied = 0, head = 0;
-    int rc = s_status_of (st, &applied, &head);
+    int rc = s_status_of (st, NULL, &applied, &head);
     if (rc) {
         int code = s_call_failed ("rebuild", name, rc, st);
         dbk_client_destroy (&st);
         return code;
     }
-    uint64_t target = head;
-    s_rebuild_job_t job = {.client = dbk_client_new (ep, S_LONG_MS)};
-    atomic_init (&job.done, false);
-    pthread_t th;
-    if (!job.client || pthread_create (&th, NULL, s_rebuild_run, &job)) {
-        dbk_client_destroy (&job.client);
+    dbk_client_t *job = dbk_client_new (ep, S_LONG_MS);
+    if (!job) {
         dbk_client_destroy (&st);
         return cli_fail (CLI_FAILED, "rebuild: cannot start");
     }
+    char what[64];
+    snprintf (what, sizeof what, "rebuild %s", name);
+    dbk_client_begin (job, "REBUILD", 0);
     int64_t t0 = s_mono_ms ();
-    int misses = 0;
-    while (!atomic_load (&job.done)) {
-        for (int t = 0; t < S_TICK_MS && !atomic_load (&job.done); t += 10)
-            usleep (10 * 1000);
-        if (atomic_load (&job.done))
-            break;
-        if (s_status_of (st, &applied, &head)) {
-            /*  the REBUILD waits as long as a replay may take: a service
-                that stopped answering STATUS will not answer it either */
-            if (++misses < 3)
-                continue;
-            if (cli->tty)
-                printf ("\n");
-            fflush (stdout);
-            cli_fail (CLI_UNREACHABLE, "rebuild: %s stopped answering during the replay (%s)", name,
-                      dbk_client_errmsg (st));
-            _exit (CLI_UNREACHABLE);
-        }
-        misses = 0;
-        if (head > target)
-            target = head;
-        if (cli->tty && !cli->json)
-            s_progress (name, applied, target, s_mono_ms () - t0);
-    }
-    pthread_join (th, NULL);
+    dbk_doc_t *reply = NULL;
+    rc = cli_long_call (cli, what, job, &reply, st, s_status_of, NULL);
     int64_t local_ms = s_mono_ms () - t0;
-    if (cli->tty && !cli->json)
-        printf ("\r\033[K");
     int code = 0;
-    if (job.rc)
-        code = s_call_failed ("rebuild", name, job.rc, job.client);
+    if (rc)
+        code = s_call_failed ("rebuild", name, rc, job);
     else {
         uint64_t seq = 0, ms = 0;
-        const dbk_obj_t *r = dbk_doc_root (job.reply);
+        const dbk_obj_t *r = dbk_doc_root (reply);
         dbk_obj_u64 (dbk_obj_get (r, "seq_applied"), &seq);
         dbk_obj_u64 (dbk_obj_get (r, "elapsed_ms"), &ms);
         double secs = ms ? (double) ms / 1000.0 : (double) local_ms / 1000.0;
@@ -216,8 +264,8 @@ static int s_rebuild (cli_t *cli, const char *name)
             printf ("rebuilt %s: %llu events replayed in %.3f s (%.0f events/s)\n", name,
                     (unsigned long long) seq, secs, rate);
     }
-    dbk_doc_destroy (&job.reply);
-    dbk_client_destroy (&job.client);
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&job);
     dbk_client_destroy (&st);
     return code;
 }
@@ -280,7 +328,7 @@ static int s_backup (cli_t *cli, const char *dir)
     dbk_client_t *lc = dbk_client_new (cli->cfg.log_endpoint, S_LONG_MS);
     dbk_wr_t *w = dbk_client_begin (lc, "BACKUP", 1);
     dbk_wr_kv_cstr (w, "path", abs);
-    rc = dbk_client_call (lc, &reply);
+    rc = lc ? cli_long_call (cli, "backup", lc, &reply, c, cli_log_job_poll, "BACKUP") : DBK_ENOMEM;
     if (rc) {
         int code = cli_call_failed ("backup", rc, lc);
         dbk_doc_destroy (&reply);
@@ -374,7 +422,7 @@ static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **
     /*  committed, not aborted: an aborted transaction closes the handle */
     if ((rc = mdb_txn_commit (txn)))
         return dbk_lmdb_err (rc);
-    return dbk_lmdb_verify_log (env, dbi, checked, bad, why, last);
+    return dbk_lmdb_verify_log (env, dbi, checked, bad, why, last, NULL);
 }
 
 /*  Does a running process hold the LMDB environment in `dir`? Every

@@ -163,7 +163,7 @@ uint64_t dbk_be64_get (const uint8_t in[8])
 }
 
 int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
-                         const char **why, uint8_t last[32])
+                         const char **why, uint8_t last[32], _Atomic uint64_t *progress)
 {
     *checked = 0;
     *bad_seq = 0;
@@ -193,7 +193,8 @@ int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64
         else {
             memcpy (prev, ev.hash, DBK_HASH_SIZE);
             expect++;
-            (*checked)++;
+            if ((++*checked & 4095) == 0 && progress)
+                atomic_store_explicit (progress, *checked, memory_order_relaxed);
             continue;
         }
         *bad_seq = expect;
@@ -206,5 +207,7 @@ int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64
     mdb_txn_abort (txn);
     if (last)
         memcpy (last, prev, DBK_HASH_SIZE);
+    if (progress)
+        atomic_store_explicit (progress, *checked, memory_order_relaxed);
     return result;
 }

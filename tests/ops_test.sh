@@ -207,6 +207,19 @@ start_all "$dir/new"
 caught_up
 expect_rc 0 db status --services $SVCS --max-lag 0
 expect_rc 0 db log verify
+[ "$(wc -l <"$dir/out")" -eq 1 ] || fail "verify off a terminal prints one line: $(cat "$dir/out")"
+grep -q "^log: valid, $head events checked$" "$dir/out" || fail "verify: $(cat "$dir/out")"
+if command -v script >/dev/null; then # on a terminal: a progress line, then the result
+    SHELL=/bin/sh script -qec "$BIN/dealbook log verify" /dev/null >"$dir/tty" || fail "verify on a tty"
+    grep -q $'\r'"verify: 0/$head events" "$dir/tty" || fail "no verify progress line: $(cat -A "$dir/tty")"
+    grep -q "log: valid, $head events checked" "$dir/tty" || fail "tty: $(cat "$dir/tty")"
+    SHELL=/bin/sh script -qec "$BIN/dealbook backup $dir/bk-tty" /dev/null >"$dir/tty" || fail "backup on a tty: $(cat "$dir/tty")"
+    grep -q $'\r'"backup: 0/$head events" "$dir/tty" || fail "no backup progress line: $(cat -A "$dir/tty")"
+    grep -q "backup in $dir/bk-tty: verified, head $head" "$dir/tty" || fail "tty: $(cat "$dir/tty")"
+fi
+# no verify or backup running: STATUS lists no jobs
+expect_rc 0 db log status --json
+json "d['jobs']==[]"
 answers "$dir/restored"
 cmp -s "$dir/before" "$dir/restored" || { diff "$dir/before" "$dir/restored" | head; fail "answers differ after restore"; }
 expect_rc 0 db export

@@ -6,6 +6,7 @@
 #define DBK_LMDB_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,11 +55,13 @@ int dbk_checkpoint_put (MDB_txn *txn, MDB_dbi dbi, uint64_t seq);
     keys from 1 without a gap, every record decodes, its seq matches its
     key, and the hash chain holds from the 32 zero bytes. The log's VERIFY
     and the CLI's restore share this walk. On success *checked counts the
-    records and last (if not NULL) holds the last record's hash. Returns
-    0; DBK_ECORRUPT with *bad_seq and a sentence in *why (static); or the
+    records and last (if not NULL) holds the last record's hash. While it
+    walks, progress (if not NULL) is set to the records checked so far,
+    every few thousand, for another thread to show. Returns 0;
+    DBK_ECORRUPT with *bad_seq and a sentence in *why (static); or the
     LMDB error. */
 int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
-                         const char **why, uint8_t last[32]);
+                         const char **why, uint8_t last[32], _Atomic uint64_t *progress);
 
 /*  Big-endian u64 helpers for keys that must sort numerically. */
 void dbk_be64_put (uint8_t out[8], uint64_t v);

@@ -5,8 +5,9 @@
 #include "dealbook/dbk_error.h"
 
 typedef struct {
-    eventlog_store_t *store; /* shared env: LMDB allows readers in threads */
-    char path[1024];         /* backup target, or "" for verify           */
+    eventlog_store_t *store;    /* shared env: LMDB allows readers in threads */
+    char path[1024];            /* backup target, or "" for verify           */
+    _Atomic uint64_t *progress; /* records checked so far (the caller's)  */
 } s_args_t;
 
 static void s_job_actor (zsock_t *pipe, void *args_)
@@ -19,12 +20,12 @@ static void s_job_actor (zsock_t *pipe, void *args_)
     if (args->path[0]) {
         rc = eventlog_store_backup (args->store, args->path);
         if (!rc) {
-            rc = eventlog_verify_dir (args->path, &checked, &bad, &why);
+            rc = eventlog_verify_dir (args->path, &checked, &bad, &why, args->progress);
             if (rc == DBK_ECORRUPT)
                 why = "the copy does not verify";
         }
     } else
-        rc = eventlog_store_verify (args->store, &checked, &bad, &why);
+        rc = eventlog_store_verify (args->store, &checked, &bad, &why, args->progress);
     free (args);
     /*  the result travels as a small msgpack map: rc, checked, bad, why */
     dbk_wr_t *w = dbk_wr_new ();
@@ -49,7 +50,8 @@ static void s_job_actor (zsock_t *pipe, void *args_)
     }
 }
 
-zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len)
+zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len,
+                              _Atomic uint64_t *progress)
 {
     s_args_t *args = calloc (1, sizeof *args);
     if (!args || (path && path_len >= sizeof args->path)) {
@@ -57,6 +59,7 @@ zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t 
         return NULL;
     }
     args->store = store;
+    args->progress = progress;
     if (path)
         memcpy (args->path, path, path_len);
     return zactor_new (s_job_actor, args);

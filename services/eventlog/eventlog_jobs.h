@@ -18,10 +18,12 @@ typedef struct {
 } eventlog_job_result_t;
 
 /*  Start a verify of the store (path NULL), or a backup into `path` that
-    is then verified. The path is copied. The actor is the caller's: poll
-    it, then eventlog_job_result, then zactor_destroy. NULL if out of
-    memory. */
-zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len);
+    is then verified. The path is copied. The job sets *progress (may be
+    NULL; it must outlive the actor) to the records it has checked so far.
+    The actor is the caller's: poll it, then eventlog_job_result, then
+    zactor_destroy. NULL if out of memory. */
+zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len,
+                              _Atomic uint64_t *progress);
 
 /*  Receive the job's result (blocks until the job is done). */
 void eventlog_job_result (zactor_t *job, eventlog_job_result_t *result);

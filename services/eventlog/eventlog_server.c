@@ -20,6 +20,7 @@
 #include "dealbook/dbk_proto.h"
 #include "dealbook/dbk_sock.h"
 
+#include <stdatomic.h>
 #include <sodium.h>
 
 #define S_LINGER_MIN_US 1000       /* wait for clients to come back at least   */
@@ -51,8 +52,10 @@ typedef struct {
 } s_append_t;
 
 typedef struct {
-    zactor_t *actor; /* the job's thread                   */
-    dbk_req_t req;   /* request to answer when it is done  */
+    zactor_t *actor;           /* the job's thread                   */
+    dbk_req_t req;             /* request to answer when it is done  */
+    _Atomic uint64_t progress; /* records checked so far (the job's) */
+    int64_t started;           /* zclock_mono at the start           */
 } s_job_t;
 
 typedef struct {
@@ -641,7 +644,7 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
     eventlog_stats_t st;
     eventlog_store_stats (self->store, &st);
     dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 11);
+    dbk_proto_reply_begin (w, req->rid, true, 12);
     dbk_wr_kv_cstr (w, "service", "eventlog");
     dbk_wr_kv_cstr (w, "version", DBK_VERSION);
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
@@ -665,6 +668,21 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
     dbk_wr_kv_u64 (w, "storage_errors", c->storage_errors);
     dbk_wr_kv_u64 (w, "reads", c->reads);
     dbk_wr_kv_u64 (w, "map_grown", c->grown);
+    /*  the running VERIFY / BACKUP jobs, for a progress line */
+    uint32_t njobs = 0;
+    for (int i = 0; i < S_MAX_JOBS; i++)
+        njobs += self->jobs[i].actor != NULL;
+    dbk_wr_cstr (w, "jobs");
+    dbk_wr_array (w, njobs);
+    for (int i = 0; i < S_MAX_JOBS; i++) {
+        const s_job_t *job = &self->jobs[i];
+        if (!job->actor)
+            continue;
+        dbk_wr_map (w, 3);
+        dbk_wr_kv_cstr (w, "op", dbk_req_is (&job->req, "BACKUP") ? "BACKUP" : "VERIFY");
+        dbk_wr_kv_u64 (w, "checked", atomic_load (&job->progress));
+        dbk_wr_kv_u64 (w, "elapsed_ms", (uint64_t) (zclock_mono () - job->started));
+    }
     dbk_proto_send (self->router, req, w);
 }
 
@@ -691,7 +709,10 @@ static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
     }
     dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%.*s", backup ? "backup" : "verify",
               backup ? " to " : "", (int) plen, backup ? path : "");
-    self->jobs[slot].actor = eventlog_job_start (self->store, path, plen);
+    atomic_store (&self->jobs[slot].progress, 0);
+    self->jobs[slot].started = zclock_mono ();
+    self->jobs[slot].actor =
+        eventlog_job_start (self->store, path, plen, &self->jobs[slot].progress);
     if (!self->jobs[slot].actor) {
         dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
         return;

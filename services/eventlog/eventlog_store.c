@@ -519,12 +519,13 @@ int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st)
 }
 
 int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *bad_seq,
-                           const char **why)
+                           const char **why, _Atomic uint64_t *progress)
 {
-    return dbk_lmdb_verify_log (self->env, self->events, checked, bad_seq, why, NULL);
+    return dbk_lmdb_verify_log (self->env, self->events, checked, bad_seq, why, NULL, progress);
 }
 
-int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why)
+int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why,
+                         _Atomic uint64_t *progress)
 {
     eventlog_store_t tmp;
     memset (&tmp, 0, sizeof tmp);
@@ -534,7 +535,7 @@ int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, 
         return rc;
     rc = s_open_dbis (env, &tmp, false);
     if (!rc)
-        rc = dbk_lmdb_verify_log (env, tmp.events, checked, bad_seq, why, NULL);
+        rc = dbk_lmdb_verify_log (env, tmp.events, checked, bad_seq, why, NULL, progress);
     mdb_env_close (env);
     return rc;
 }

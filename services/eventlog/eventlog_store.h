@@ -115,12 +115,14 @@ int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st);
 /*  Recompute the hash chain from seq 1 over a consistent snapshot (safe
     from any thread, concurrently with appends). Returns 0 if every record
     checks out (*checked records), DBK_ECORRUPT with *bad_seq = the first
-    bad seq and *why a short reason, or another DBK code. */
+    bad seq and *why a short reason, or another DBK code. progress (may be
+    NULL): the records checked so far, for STATUS (dbk_lmdb_verify_log). */
 int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *bad_seq,
-                           const char **why);
+                           const char **why, _Atomic uint64_t *progress);
 
 /*  Same, on a log directory not opened by this process (e.g. a backup). */
-int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why);
+int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why,
+                         _Atomic uint64_t *progress);
 
 /*  Consistent hot copy into the empty or new directory `dir` (compacted),
     safe concurrently with appends. Returns 0 or a DBK code. */
