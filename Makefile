@@ -107,10 +107,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT_OBJ) $(SVC_LIB) $(LIB)
 test: all $(TEST_BINS) $(HELPER_BINS)
 	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh
 
-# everything in one process (dealbookd), demo data on the first start
+# everything in one process (dealbookd), demo data on the first start;
+# RUN_DATA: its data directory
+RUN_DATA ?= ./var/dealbook
 run: all
-	@mkdir -p var/dealbook
-	$(BUILD)/bin/dealbookd --data-dir ./var/dealbook --demo 1 --managers li.mei --directors wang.zong
+	@mkdir -p $(RUN_DATA)
+	$(BUILD)/bin/dealbookd --data-dir $(RUN_DATA) --demo 1 --managers li.mei --directors wang.zong
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh

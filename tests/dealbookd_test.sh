@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# dealbookd, the all-in-one process: on an empty log it loads the demo data
-# set through the real commands; its services answer the CLI on the
-# DEALBOOK_* endpoints (tcp loopback here, as `make run` uses); SIGINT
-# stops it cleanly (exit 0); a restart keeps everything and does not load
-# the demo twice.
+# `make run`, the README's command: dealbookd, the all-in-one process, in
+# the foreground of its own process group (as on a terminal). On an empty
+# log it loads the demo data set through the real commands; its services
+# answer the CLI on the DEALBOOK_* endpoints (tcp loopback); Ctrl-C
+# (SIGINT to the process group) stops it cleanly and `make run` exits 0;
+# a restart keeps everything and does not load the demo twice.
 set -euo pipefail
 BIN=${DBK_BIN_DIR:?}
+ROOT=${DBK_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 dir=$(mktemp -d /tmp/dbk-dealbookd-XXXXXX)
 pid=
 cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$pid" ] && kill -INT -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     rm -rf "$dir"
 }
 trap cleanup EXIT
+# the make of `make test` must not lend its job server to this one
+unset MAKEFLAGS MFLAGS MAKELEVEL
 . "$(dirname "$0")/support/cli_lib.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $1, d" "$dir/out"; }
 # six free loopback ports in a row
@@ -39,25 +43,46 @@ export DEALBOOK_LOG_ENDPOINT=tcp://127.0.0.1:$base DEALBOOK_PUB_ENDPOINT=tcp://1
        DEALBOOK_BIDDING_ENDPOINT=tcp://127.0.0.1:$((base + 4)) \
        DEALBOOK_FORECASTING_ENDPOINT=tcp://127.0.0.1:$((base + 5)) DEALBOOK_DURABLE=0 \
        DEALBOOK_MANAGERS=li.mei DEALBOOK_DIRECTORS=wang.zong
+# start make|direct: `make run` (the README's command) or dealbookd itself
 start() {
-    "$BIN/dealbookd" --data-dir "$dir/data" --demo 1 >"$dir/stdout" 2>"$dir/stderr" &
+    how=$1
+    # job control: the background job gets its own process group, as the
+    # foreground job of a terminal does
+    set -m
+    if [ "$how" = make ]; then
+        make -s -C "$ROOT" run RUN_DATA="$dir/data" >"$dir/stdout" 2>"$dir/stderr" &
+    else
+        "$BIN/dealbookd" --data-dir "$dir/data" --demo 1 >"$dir/stdout" 2>"$dir/stderr" &
+    fi
     pid=$!
+    set +m
     for _ in $(seq 1 600); do
         grep -q '^Try' "$dir/stdout" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || { cat "$dir/stdout" "$dir/stderr"; fail "dealbookd died"; }
+        kill -0 "$pid" 2>/dev/null || { cat "$dir/stdout" "$dir/stderr"; fail "$how: died"; }
         sleep 0.1
     done
-    cat "$dir/stdout"; fail "dealbookd did not get ready in 60 s"
+    cat "$dir/stdout"; fail "$how: not ready in 60 s"
 }
+# Ctrl-C: SIGINT to the whole foreground process group. dealbookd exits 0;
+# make, having waited for it, dies of the SIGINT it was sent too (130, as
+# every make does on Ctrl-C)
 stop() {
-    kill -INT "$pid"
-    local rc=0
+    kill -INT -- "-$pid"
+    local rc=0 want=0
     wait "$pid" || rc=$?
     pid=
-    [ "$rc" -eq 0 ] || { cat "$dir/stderr"; fail "dealbookd exited $rc on SIGINT"; }
+    [ "$how" = make ] && want=130
+    [ "$rc" -eq "$want" ] || { tail -3 "$dir/stderr"; fail "$how: exited $rc on Ctrl-C, wanted $want"; }
+    for svc in forecasting bidding opportunities contacts; do
+        grep -q "I $svc: stopped at seq" "$dir/stderr" || fail "$how: $svc did not stop cleanly"
+    done
+    grep -q 'I eventlog: stopped at head' "$dir/stderr" || fail "$how: no clean stop: $(tail -5 "$dir/stderr")"
+    grep -q ' E ' "$dir/stderr" && fail "$how: errors logged: $(grep ' E ' "$dir/stderr" | head -3)"
+    pgrep -f "dealbookd --data-dir $dir/data" >/dev/null && fail "$how: dealbookd still runs after Ctrl-C"
+    return 0
 }
 
-start
+start make
 grep -q 'demo loaded: 40 accounts, 150 contacts.* 20 tenders, 5 contracts, 16 quotas' "$dir/stdout" || fail "demo: $(cat "$dir/stdout" "$dir/stderr")"
 expect_rc 0 db status
 expect_rc 0 db status --json
@@ -84,7 +109,7 @@ expect_rc 0 db log verify
 stop
 
 # a restart keeps everything and does not load the demo again
-start
+start direct
 grep -q 'loading the demo' "$dir/stdout" && fail "the demo was loaded twice"
 expect_rc 0 db log status --json
 json "d['head'] == $head"
