@@ -406,40 +406,11 @@ static void s_draw_health (const cli_t *cli, const dbk_obj_t *root)
     s_refs (root, "stuck", "stuck: longer in their level than it allows", "days in level");
 }
 
-/*  The currency the amounts of a WINLOSS or CHANGES reply are in: --currency,
-    else the funnel's for the same filters (those replies do not say). */
-static void s_currency (const cli_t *cli, char *cur, size_t cursz)
-{
-    const char *given = cli_flag (cli, "--currency");
-    cur[0] = 0;
-    if (given) {
-        snprintf (cur, cursz, "%s", given);
-        return;
-    }
-    static const char *const f[] = {"--owner", "--team", "--region", "--as-of"};
-    static const char *const k[] = {"owner", "team", "region", "as_of"};
-    uint32_t n = 0;
-    for (int i = 0; i < 4; i++)
-        n += cli_flag (cli, f[i]) != NULL;
-    /*  quietly: without an answer the amounts are printed unlabelled */
-    dbk_client_t *c = dbk_client_new (cli->cfg.forecasting_endpoint, cli->cfg.timeout_ms);
-    dbk_doc_t *reply = NULL;
-    if (!c)
-        return;
-    dbk_wr_t *w = dbk_client_begin (c, "FUNNEL", n);
-    for (int i = 0; i < 4; i++)
-        if (cli_flag (cli, f[i]))
-            dbk_wr_kv_cstr (w, k[i], cli_flag (cli, f[i]));
-    if (dbk_client_call (c, &reply) == 0)
-        cli_fc_str (dbk_doc_root (reply), "currency", cur, cursz);
-    dbk_doc_destroy (&reply);
-    dbk_client_destroy (&c);
-}
-
 static void s_draw_winloss (const cli_t *cli, const dbk_obj_t *root)
 {
+    (void) cli;
     char by[32], when[48], cur[8];
-    s_currency (cli, cur, sizeof cur);
+    cli_fc_str (root, "currency", cur, sizeof cur);
     cli_fc_str (root, "by", by, sizeof by);
     cli_fc_str (root, "as_of", when, sizeof when);
     printf ("WIN/LOSS by %s  %s, amounts in %s major units\n", by, *when ? when : "now",
@@ -475,8 +446,9 @@ static void s_draw_winloss (const cli_t *cli, const dbk_obj_t *root)
 
 static void s_draw_changes (const cli_t *cli, const dbk_obj_t *root)
 {
+    (void) cli;
     char from[16], to[16], cur[8];
-    s_currency (cli, cur, sizeof cur);
+    cli_fc_str (root, "currency", cur, sizeof cur);
     printf ("CHANGES after %s up to %s, amounts in %s major units\n",
             cli_fc_str (root, "from", from, sizeof from), cli_fc_str (root, "to", to, sizeof to),
             *cur ? cur : "(unknown currency)");

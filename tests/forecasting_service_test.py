@@ -89,12 +89,17 @@ def main():
         g = fc("FORECAST_GET", owner="zhao", period=period)
         if g["submitted"]["commit"] != 200000000 or g["frozen"]["commit"] != 200000000:
             fail("forecast submission: %r" % g)
-        wl = fc("WINLOSS", by="competitor")["rows"]
-        if [(x["key"], x["lost"]) for x in wl] != [("Philips", 1)]:
-            fail("win/loss: %r" % wl)
-        ch = fc("CHANGES", **{"from": "%d-01-01" % (year - 1), "to": today})["owners"]
-        if [(x["owner"], x["added"], x["advanced"], x["lost"]) for x in ch] != [("zhao", 3, 1, 1)]:
-            fail("changes: %r" % ch)
+        wlr = fc("WINLOSS", by="competitor")
+        wl = wlr["rows"]
+        if [(x["key"], x["lost"]) for x in wl] != [("Philips", 1)] or wlr["currency"] != "CNY":
+            fail("win/loss: %r" % wlr)
+        if fc("WINLOSS", by="competitor", owner="nobody")["currency"] is not None:
+            fail("win/loss of no deal names a currency")
+        chr_ = fc("CHANGES", **{"from": "%d-01-01" % (year - 1), "to": today})
+        ch = chr_["owners"]
+        if [(x["owner"], x["added"], x["advanced"], x["lost"]) for x in ch] != [("zhao", 3, 1, 1)] \
+                or chr_["currency"] != "CNY":
+            fail("changes: %r" % chr_)
         h = fc("HEALTH", owner="zhao")
         if h["open"] != 2 or h["level_count"][:2] != [1, 1]:
             fail("health: %r" % h)

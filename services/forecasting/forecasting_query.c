@@ -174,6 +174,20 @@ static int s_figure_rc (dbk_svc_ctx_t *ctx, const s_book_t *b, const s_filter_t 
                            "the deals are in several currencies (%s): give currency", list);
 }
 
+/*  "currency": the one the figures' amounts are in (the filter's, or the
+    only one of the matching deals), nil when no deal matches. */
+static void s_currency (dbk_wr_t *w, const s_book_t *b, const s_filter_t *q)
+{
+    char cur[1][4];
+    dbk_wr_cstr (w, "currency");
+    if (q->f.currency)
+        dbk_wr_cstr (w, q->f.currency);
+    else if (fc_currencies (b->book, &q->f, cur, 1) == 1)
+        dbk_wr_cstr (w, cur[0]);
+    else
+        dbk_wr_nil (w);
+}
+
 static void s_sum (dbk_wr_t *w, const char *key, const fc_sum_t *s)
 {
     dbk_wr_cstr (w, key);
@@ -475,8 +489,9 @@ int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     rc = n < 0 ? s_figure_rc (ctx, &b, &q, n) : 0;
     if (rc == 0) {
         size_t m = (size_t) n < MAX ? (size_t) n : MAX;
-        dbk_wr_map (w, 3);
+        dbk_wr_map (w, 4);
         dbk_wr_kv_cstr (w, "by", bys[by]);
+        s_currency (w, &b, &q);
         s_as_of (w, &b);
         dbk_wr_cstr (w, "rows");
         dbk_wr_array (w, (uint32_t) m);
@@ -518,9 +533,10 @@ int forecasting_changes_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     rc = n < 0 ? s_figure_rc (ctx, &b, &q, n) : 0;
     if (rc == 0) {
         size_t m = (size_t) n < MAX ? (size_t) n : MAX;
-        dbk_wr_map (w, 4);
+        dbk_wr_map (w, 5);
         dbk_wr_kv_cstr (w, "from", from);
         dbk_wr_kv_cstr (w, "to", to);
+        s_currency (w, &b, &q);
         s_as_of (w, &b);
         dbk_wr_cstr (w, "owners");
         dbk_wr_array (w, (uint32_t) m);
