@@ -417,9 +417,8 @@ static void s_contract_show (const dbk_obj_t *root)
     cli_bid_timeline (dbk_obj_get (root, "timeline"));
 }
 
-/*  contract receivables: one row per contract, then a total per
-    currency. */
-#define S_CURS 8
+/*  contract receivables: one row per contract and a total per currency,
+    then the sums per owner (the service adds them up). */
 static int s_receivables (cli_t *cli)
 {
     static const cli_flagdef_t flags[] = {
@@ -428,6 +427,10 @@ static int s_receivables (cli_t *cli)
                                        "paid", "outstanding", "overdue",  "retention_held"};
     static const char *const heads[] = {"ID",   "NUMBER",      "CUR",     "AMOUNT",
                                         "PAID", "OUTSTANDING", "OVERDUE", "RETENTION"};
+    static const char *const okeys[] = {"owner", "currency",    "contracts", "amount",
+                                        "paid",  "outstanding", "overdue",   "retention_held"};
+    static const char *const oheads[] = {"OWNER", "CUR",         "CONTRACTS", "AMOUNT",
+                                         "PAID",  "OUTSTANDING", "OVERDUE",   "RETENTION"};
     cli_req_t r = CLI_BID_REQ (cli);
     dbk_doc_t *reply, *doc = NULL;
     int rc;
@@ -436,57 +439,37 @@ static int s_receivables (cli_t *cli)
         return rc;
     if (cli->json)
         return cli_svc_print (cli, reply, NULL);
-    const dbk_obj_t *root = dbk_doc_root (reply), *cs = dbk_obj_get (root, "contracts");
-    char as_of[16], cur[S_CURS][16], b[512];
-    int64_t tot[S_CURS][5] = {{0}};
-    int ncur = 0;
-    size_t n = dbk_obj_len (cs);
+    const dbk_obj_t *root = dbk_doc_root (reply), *cs = dbk_obj_get (root, "contracts"),
+                    *totals = dbk_obj_get (root, "totals");
+    char as_of[16], b[512];
+    size_t n = dbk_obj_len (cs), nt = dbk_obj_len (totals);
     printf ("receivables as of %s (minor units)\n\n",
             cli_bid_val (root, "as_of", as_of, sizeof as_of));
     if (!n) {
         printf ("no contract\n");
         return cli_svc_print (cli, reply, NULL);
     }
-    for (size_t i = 0; i < n; i++) {
-        const dbk_obj_t *c = dbk_obj_at (cs, i);
-        cli_bid_val (c, "currency", b, sizeof b);
-        int k = 0;
-        while (k < ncur && strcmp (cur[k], b) != 0)
-            k++;
-        if (k == ncur && ncur < S_CURS)
-            snprintf (cur[ncur++], sizeof cur[0], "%.15s", b);
-        if (k == S_CURS)
-            continue;
-        for (int j = 0; j < 5; j++) {
-            int64_t v = 0;
-            dbk_obj_i64 (dbk_obj_get (dbk_obj_get (c, "figures"), keys[3 + j]), &v);
-            tot[k][j] += v;
-        }
-    }
+    /*  the contracts, then a TOTAL row per currency, as one table */
     dbk_wr_t *w = dbk_wr_new ();
     if (!w)
         return cli_svc_print (cli, reply, NULL);
-    dbk_wr_array (w, (uint32_t) (n + (size_t) ncur));
-    for (size_t i = 0; i < n; i++) {
-        const dbk_obj_t *c = dbk_obj_at (cs, i), *f = dbk_obj_get (c, "figures");
+    dbk_wr_array (w, (uint32_t) (n + nt));
+    for (size_t i = 0; i < n + nt; i++) {
+        const dbk_obj_t *c = i < n ? dbk_obj_at (cs, i) : dbk_obj_at (totals, i - n),
+                        *f = i < n ? dbk_obj_get (c, "figures") : c;
         dbk_wr_map (w, 8);
-        for (int j = 0; j < 3; j++)
-            dbk_wr_kv_cstr (w, keys[j], cli_bid_val (c, keys[j], b, sizeof b));
+        dbk_wr_kv_cstr (w, "id", i < n ? cli_bid_val (c, "id", b, sizeof b) : "TOTAL");
+        dbk_wr_kv_cstr (w, "number", i < n ? cli_bid_val (c, "number", b, sizeof b) : "");
+        dbk_wr_kv_cstr (w, "currency", cli_bid_val (c, "currency", b, sizeof b));
         for (int j = 3; j < 8; j++)
             dbk_wr_kv_cstr (w, keys[j], cli_bid_val (f, keys[j], b, sizeof b));
-    }
-    for (int k = 0; k < ncur; k++) {
-        dbk_wr_map (w, 8);
-        dbk_wr_kv_cstr (w, "id", "TOTAL");
-        dbk_wr_kv_cstr (w, "number", "");
-        dbk_wr_kv_cstr (w, "currency", cur[k]);
-        for (int j = 0; j < 5; j++)
-            dbk_wr_kv_i64 (w, keys[3 + j], tot[k][j]);
     }
     if (dbk_doc_parse (dbk_wr_data (w), dbk_wr_size (w), &doc) == 0)
         cli_bid_table (dbk_doc_root (doc), keys, heads, 8);
     dbk_doc_destroy (&doc);
     dbk_wr_destroy (&w);
+    printf ("\nBY OWNER\n");
+    cli_bid_table (dbk_obj_get (root, "owners"), okeys, oheads, 8);
     return cli_svc_print (cli, reply, NULL);
 }
 

@@ -222,9 +222,13 @@ expect_rc 0 db contract receivables --owner zhao --as-of 2099-08-01
 for h in ID NUMBER AMOUNT PAID OUTSTANDING OVERDUE RETENTION; do out_has "$h"; done
 out_has '^c1  *HT-2099-016  *CNY  *85000000  *25500000 '
 out_has '^TOTAL  *CNY  *85000100  *25500000 '
+out_has '^BY OWNER$'
+out_has '^zhao  *CNY  *2  *85000100  *25500000 '
 narrow
 expect_rc 0 db contract receivables --owner zhao --as-of 2099-08-01 --json
 json '[(c["id"], c["figures"]["paid"], c["figures"]["overdue"], c["figures"]["retention_held"]) for c in d["contracts"] if c["id"]=="c1"]==[("c1", 25500000, 51000000, 8500000)]'
+json '[(o["owner"], o["currency"], o["contracts"], o["amount"], o["paid"]) for o in d["owners"]]==[("zhao", "CNY", 2, 85000100, 25500000)]'
+json '[(t["currency"], t["contracts"], t["amount"], t["overdue"]) for t in d["totals"]]==[("CNY", 2, 85000100, sum(c["figures"]["overdue"] for c in d["contracts"]))]'
 expect_rc 0 db contract show c1 --as-of 2099-08-01
 for h in MILESTONES KIND DUE STATUS 'DAYS OVERDUE' INVOICES INV-1 TIMELINE; do out_has "$h"; done
 out_has '^1  *advance  *25500000  *2099-04-10  *25500000  *0  *settled'

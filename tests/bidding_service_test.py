@@ -128,6 +128,17 @@ def main():
         f = r[0]["figures"]
         if (f["paid"], f["overdue"], f["retention_held"]) != (25500000, 51000000, 8500000):
             fail("receivables: %r" % f)
+        # the sums per owner and per currency, over every contract
+        everyone = q("RECEIVABLES", as_of="2099-08-01")
+        mine = [o for o in everyone["owners"] if o["owner"] == "zhao"]
+        if len(mine) != 1 or mine[0]["currency"] != "CNY" or mine[0]["contracts"] != len(r) or \
+                mine[0]["overdue"] != sum(c["figures"]["overdue"] for c in r):
+            fail("receivables per owner: %r" % everyone["owners"])
+        for t in everyone["totals"]:
+            cs = [c for c in everyone["contracts"] if c["currency"] == t["currency"]]
+            if t["contracts"] != len(cs) or \
+                    t["receivable"] != sum(c["figures"]["receivable"] for c in cs):
+                fail("receivables total: %r" % t)
         cg = q("CONTRACT_GET", id="c1", as_of="2099-08-01")
         if [m["status"] for m in cg["receivables"]["milestones"]] != ["settled", "overdue",
                                                                       "retained"]:

@@ -442,9 +442,82 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     return rc;
 }
 
+/*  One sum of receivables: an owner's in one currency, or a currency's
+    (owner ""). */
+typedef struct {
+    char owner[CONTACTS_SHORT_MAX + 1];
+    char currency[4];
+    int64_t contracts, v[8]; /* as s_rcv_keys */
+} s_rcv_sum_t;
+
+static const char *const s_rcv_keys[] = {"amount",     "invoiced", "paid",           "outstanding",
+                                         "receivable", "overdue",  "retention_held", "upcoming"};
+
+typedef struct {
+    s_rcv_sum_t *v; /* sorted by owner, then currency */
+    size_t n, cap;
+} s_rcv_sums_t;
+
+/*  Add a contract's figures to the sum of (owner, currency). */
+static int s_rcv_add (s_rcv_sums_t *s, const char *owner, const char *currency,
+                      const bid_receivables_t *r)
+{
+    size_t lo = 0, hi = s->n;
+    int c = 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        c = strcmp (s->v[mid].owner, owner);
+        if (!c)
+            c = strcmp (s->v[mid].currency, currency);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == s->n || strcmp (s->v[lo].owner, owner) || strcmp (s->v[lo].currency, currency)) {
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 16;
+            s_rcv_sum_t *v = realloc (s->v, cap * sizeof *v);
+            if (!v)
+                return DBK_ENOMEM;
+            s->v = v;
+            s->cap = cap;
+        }
+        memmove (&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof *s->v);
+        memset (&s->v[lo], 0, sizeof *s->v);
+        snprintf (s->v[lo].owner, sizeof s->v[lo].owner, "%s", owner);
+        snprintf (s->v[lo].currency, sizeof s->v[lo].currency, "%s", currency);
+        s->n++;
+    }
+    s_rcv_sum_t *t = &s->v[lo];
+    const int64_t add[8] = {r->amount,     r->invoiced, r->paid,           r->outstanding,
+                            r->receivable, r->overdue,  r->retention_held, r->upcoming};
+    t->contracts++;
+    for (int i = 0; i < 8; i++)
+        t->v[i] += add[i];
+    return 0;
+}
+
+static void s_rcv_write (dbk_wr_t *w, const char *key, const s_rcv_sums_t *s, bool owner)
+{
+    dbk_wr_cstr (w, key);
+    dbk_wr_array (w, (uint32_t) s->n);
+    for (size_t i = 0; i < s->n; i++) {
+        dbk_wr_map (w, 10 + owner);
+        if (owner)
+            dbk_wr_kv_cstr (w, "owner", s->v[i].owner);
+        dbk_wr_kv_cstr (w, "currency", s->v[i].currency);
+        dbk_wr_kv_i64 (w, "contracts", s->v[i].contracts);
+        for (int k = 0; k < 8; k++)
+            dbk_wr_kv_i64 (w, s_rcv_keys[k], s->v[i].v[k]);
+    }
+}
+
 /*  RECEIVABLES {owner, as_of} -> {as_of, contracts: [{id, number,
-    owner, currency, ...figures}], totals: {currency: figures}}: every
-    contract (of the owner), its figures on as_of. */
+    owner, currency, figures}], owners: [{owner, currency, contracts,
+    ...sums}], totals: [{currency, contracts, ...sums}]}: every contract
+    (of the owner), its figures on as_of, and their sums per owner and
+    per currency (amounts of different currencies are never added). */
 int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char as_of[11], owner[CONTACTS_SHORT_MAX + 1];
@@ -464,6 +537,7 @@ int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     char kind = 'c';
     MDB_val k = {1, &kind}, v;
     uint32_t n = 0;
+    s_rcv_sums_t owners = {0}, totals = {0};
     for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
          r == 0 && rc == 0 && k.mv_size > 1 && *(const char *) k.mv_data == 'c';
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
@@ -492,6 +566,14 @@ int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
             dbk_wr_cstr (items, "figures");
             s_receivables (items, c, &rv, false);
             n++;
+            const char *who = NULL, *cur = c->currency ? c->currency : "";
+            size_t wl = 0;
+            char o[CONTACTS_SHORT_MAX + 1] = "";
+            if (!dbk_obj_str (dbk_obj_get (m, "owner"), &who, &wl))
+                snprintf (o, sizeof o, "%.*s", (int) wl, who);
+            rc = s_rcv_add (&owners, o, cur, &rv);
+            if (rc == 0)
+                rc = s_rcv_add (&totals, "", cur, &rv);
         }
         dbk_doc_destroy (&row);
     }
@@ -499,12 +581,16 @@ int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     bid_contract_reset (c);
     free (c);
     if (rc == 0) {
-        dbk_wr_map (w, 2);
+        dbk_wr_map (w, 4);
         dbk_wr_kv_cstr (w, "as_of", as_of);
         dbk_wr_cstr (w, "contracts");
         dbk_wr_array (w, n);
         dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
+        s_rcv_write (w, "owners", &owners, true);
+        s_rcv_write (w, "totals", &totals, false);
     }
+    free (owners.v);
+    free (totals.v);
     dbk_wr_destroy (&items);
     return rc;
 }
