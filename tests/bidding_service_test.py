@@ -167,9 +167,15 @@ def main():
                     o.pop(k, None)
             return out
         before = snap()
+        n_o1 = len(list(log.read_stream("opportunity-o1")))
         q("REBUILD", timeout_ms=30000)
         if snap() != before:
             fail("after REBUILD the answers differ")
+        # and the award, replayed by the bidding rebuild, closed the deal only once
+        time.sleep(0.3)
+        o1 = list(log.read_stream("opportunity-o1"))
+        if len(o1) != n_o1 or sum(e["type"] == "opportunity.won" for e in o1) != 1:
+            fail("the bidding rebuild made the deal react again: %r" % [e["type"] for e in o1])
         print("bidding service: ok")
         return 0
     finally:
