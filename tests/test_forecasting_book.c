@@ -385,12 +385,14 @@ Test (deal, without_on_the_envelope_time_dates_the_event)
 
 /*  ======================= aggregate cells ======================= */
 
-Test (cells, each_deal_adds_to_one_cell_in_four_index_orders)
+Test (cells, each_deal_adds_to_one_cell_in_each_index_and_roll_up)
 {
+    /* full cells month, owner and region first; roll-ups of none, the
+       owner, the team, the region */
     reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
-    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 4);
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 7);
     reg ("o2", "wang", "east", "华东", 3000, "2026-05-01", "2026-01-10");
-    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 4, "same dimensions: same cell");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 7, "same dimensions: same cell");
     fc_funnel_t f = funnel_of (book, (fc_filter_t){0});
     cr_assert_eq (f.level[1].count, 2);
     cr_assert_eq (f.level[1].amount, 4000);
@@ -402,12 +404,56 @@ Test (cells, a_move_leaves_no_empty_cell_behind)
     reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
     level ("o1", 1, 2, "2026-01-20");
     category ("o1", "commit", "2026-01-21");
-    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 4);
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), 7);
     fc_funnel_t f = funnel_of (book, (fc_filter_t){0});
     cr_assert_eq (f.level[1].count, 0);
     cr_assert_eq (f.level[2].count, 1);
     cr_assert_eq (f.level[2].weighted, 250);
     cr_assert_eq (f.commit.amount, 1000);
+}
+
+static bool s_same_funnel (const fc_funnel_t *a, const fc_funnel_t *b)
+{
+    for (int l = 1; l <= FC_LEVELS; l++)
+        if (a->level[l].count != b->level[l].count || a->level[l].amount != b->level[l].amount ||
+            a->level[l].weighted != b->level[l].weighted)
+            return false;
+    return a->open.amount == b->open.amount && a->commit.amount == b->commit.amount &&
+           a->won.amount == b->won.amount && a->lost.count == b->lost.count;
+}
+
+Test (cells, roll_ups_answer_what_the_full_cells_answer)
+{
+    /* two owners in one team over two regions, a second team, two months */
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    reg ("o2", "wang", "east", "华南", 2000, "2026-06-30", "2026-01-10");
+    reg ("o3", "li", "east", "华东", 4000, "2026-05-15", "2026-01-10");
+    reg ("o4", "zhao", "west", "华南", 8000, "2026-06-01", "2026-01-10");
+    level ("o2", 1, 3, "2026-01-20");
+    category ("o3", "commit", "2026-01-21");
+    /* a single dimension (a roll-up) against the same set through a
+       combination (full cells) that adds no restriction */
+    fc_funnel_t a = funnel_of (book, (fc_filter_t){.team = "east"});
+    fc_funnel_t b = funnel_of (book, (fc_filter_t){.owner = "wang", .team = "east"});
+    fc_funnel_t c = funnel_of (book, (fc_filter_t){.owner = "li", .team = "east"});
+    cr_assert_eq (a.open.count, 3);
+    cr_assert_eq (a.open.amount, b.open.amount + c.open.amount);
+    cr_assert_eq (a.commit.amount, 4000);
+    fc_funnel_t r = funnel_of (book, (fc_filter_t){.region = "华南"});
+    fc_funnel_t rt = funnel_of (book, (fc_filter_t){.region = "华南", .team = "east"});
+    fc_funnel_t rw = funnel_of (book, (fc_filter_t){.region = "华南", .team = "west"});
+    cr_assert_eq (r.open.amount, 10000);
+    cr_assert_eq (r.open.amount, rt.open.amount + rw.open.amount);
+    cr_assert_eq (rt.level[3].amount, 2000);
+    fc_funnel_t o = funnel_of (book, (fc_filter_t){.owner = "zhao"});
+    fc_funnel_t ow = funnel_of (book, (fc_filter_t){.owner = "zhao", .region = "华南"});
+    cr_assert (s_same_funnel (&o, &ow));
+    fc_funnel_t all = funnel_of (book, (fc_filter_t){0});
+    cr_assert_eq (all.open.amount, 15000);
+    fc_funnel_t june = funnel_of (book, (fc_filter_t){.period = "2026-06"});
+    fc_funnel_t june_w = funnel_of (book, (fc_filter_t){.owner = "wang", .period = "2026-06"});
+    cr_assert_eq (june.open.amount, 10000);
+    cr_assert_eq (june_w.open.amount, 2000);
 }
 
 Test (cells, weighted_totals_are_sums_of_per_deal_rounded_amounts)

@@ -112,25 +112,28 @@ static void s_cell_of (const fc_book_t *self, const fc_deal_t *deal, fc_cell_t *
         won ? deal->won_amount : fc_weighted (deal->amount, fc_deal_probability (deal, &self->cfg));
 }
 
-/*  Key of a cell in index `idx` ('a' month first, 'o' owner, 't' team,
-    'r' region first). Returns its length. */
+/*  Key of a cell in index `idx`: every dimension, month first ('a'),
+    owner first ('o') or region first ('r'), for the combinations of
+    dimensions and for grouping by them; or a roll-up that keeps one
+    dimension or none: 'A' (month), 'O' owner, 'T' team, 'R' region (then
+    month). Returns its length. */
 static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
 {
     const char *parts[6];
     size_t np = 0;
-    if (idx == 'o')
+    if (idx == 'o' || idx == 'O')
         parts[np++] = c->owner;
-    else if (idx == 't')
+    else if (idx == 'T')
         parts[np++] = c->team;
-    else if (idx == 'r')
+    else if (idx == 'r' || idx == 'R')
         parts[np++] = c->region;
     parts[np++] = c->month;
     parts[np++] = c->currency;
-    if (idx != 'o')
+    if (idx == 'a' || idx == 'r')
         parts[np++] = c->owner;
-    if (idx != 't')
+    if (idx == 'a' || idx == 'o' || idx == 'r')
         parts[np++] = c->team;
-    if (idx != 'r')
+    if (idx == 'a' || idx == 'o')
         parts[np++] = c->region;
     size_t n = 0;
     key[n++] = idx;
@@ -146,10 +149,11 @@ static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
 
 #define S_KEY_MAX (3 * (FC_SHORT_MAX + 1) + 16 + 8)
 
-/*  Add `sign` times the one-deal cell c to its aggregates. */
+/*  Add `sign` times the one-deal cell c to its aggregates: the full
+    cells (every dimension) and the roll-ups (fc_cells_scan picks one). */
 static int s_cell_add (fc_book_t *self, const fc_cell_t *c, int sign)
 {
-    static const char idx[] = {'a', 'o', 't', 'r'};
+    static const char idx[] = {'a', 'o', 'r', 'A', 'O', 'T', 'R'};
     const fc_store_t *st = self->store;
     for (size_t i = 0; i < sizeof idx; i++) {
         char key[S_KEY_MAX];
@@ -160,6 +164,13 @@ static int s_cell_add (fc_book_t *self, const fc_cell_t *c, int sign)
         if (rc == DBK_ENOTFOUND || (rc == 0 && vl != sizeof cur)) {
             cur = *c;
             cur.count = cur.amount = cur.weighted = 0;
+            /*  a roll-up's value holds only the dimension it keeps */
+            if (idx[i] == 'A' || idx[i] == 'T' || idx[i] == 'R')
+                cur.owner[0] = 0;
+            if (idx[i] == 'A' || idx[i] == 'O' || idx[i] == 'R')
+                cur.team[0] = 0;
+            if (idx[i] == 'A' || idx[i] == 'O' || idx[i] == 'T')
+                cur.region[0] = 0;
         } else if (rc)
             return rc;
         cur.count += sign * c->count;
@@ -418,8 +429,8 @@ static int s_snapshot_period (fc_book_t *self, const fc_period_t *p, fc_day_t ta
     fc_period_format (p, period);
     s_snapshot_t ss = {0};
     fc_filter_t f = {.period = period};
-    fc_query_t q = {.f = &f, .has_period = true, .period = *p};
-    int rc = fc_cells_scan (self, &q, s_snap_cell, &ss);
+    fc_query_t q = {.f = &f, .has_period = true, .period = *p, .full = true};
+    int rc = fc_cells_scan (self, &q, s_snap_cell, &ss); /* by owner and team */
     const fc_store_t *st = self->store;
     for (size_t i = 0; !rc && i < ss.n; i++) {
         char key[S_KEY_MAX];

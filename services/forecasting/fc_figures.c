@@ -43,14 +43,18 @@ static int s_cell_cb (void *arg, const void *key, size_t klen, const void *val, 
 int fc_cells_scan (const fc_book_t *book, const fc_query_t *q, fc_cell_fn *fn, void *arg)
 {
     const fc_filter_t *f = q->f;
-    char idx = 'a';
+    /*  the roll-up of the one dimension asked (or of none); the full
+        cells, owner or region first, for a combination (s_cell_cb
+        filters the other dimensions) */
+    bool ow = f && f->owner, te = f && f->team, re = f && f->region;
+    char idx = q->full ? 'a' : 'A';
     const char *dim = NULL;
-    if (f && f->owner)
-        idx = 'o', dim = f->owner;
-    else if (f && f->team)
-        idx = 't', dim = f->team;
-    else if (f && f->region)
-        idx = 'r', dim = f->region;
+    if (ow)
+        idx = te || re || q->full ? 'o' : 'O', dim = f->owner;
+    else if (re)
+        idx = te || q->full ? 'r' : 'R', dim = f->region;
+    else if (te && !q->full)
+        idx = 'T', dim = f->team;
     if (dim && strlen (dim) > FC_SHORT_MAX)
         return 0; /* no such owner / team / region can be stored */
     /* months of the period as key prefixes: "YYYY-MM" each, "YYYY-" for

@@ -23,6 +23,8 @@ typedef struct {
     bool has_period;
     fc_period_t period;
     char currency[4]; /* the currency in force ("" before it is known) */
+    bool full;        /* cells with every dimension (owner, team, region),
+                         not a roll-up: a caller that groups by them  */
 } fc_query_t;
 
 /*  Parse filter (NULL: everything) into q; DBK_EINVAL for a malformed
@@ -33,7 +35,9 @@ typedef struct {
 int fc_query_init (const fc_book_t *book, const fc_filter_t *filter, bool pick, fc_query_t *q);
 
 /*  Every cell matching q (dimensions, period, currency when set), through
-    the index that narrows the scan most. fn returns non-zero to stop. */
+    the index that narrows the scan most: a roll-up (the dimensions the
+    filter does not name are empty in its cells) unless q->full. fn
+    returns non-zero to stop. */
 typedef int (fc_cell_fn) (void *arg, const fc_cell_t *cell);
 int fc_cells_scan (const fc_book_t *book, const fc_query_t *q, fc_cell_fn *fn, void *arg);
 

@@ -34,7 +34,11 @@
       unknown.
     - Cost: the funnel, the outlook and accuracy sum aggregate cells
       through a key prefix (owner, team or region, then month), so they
-      cost the cells that answer, never the events folded; progress,
+      cost the cells that answer, never the events folded. A filter on
+      one dimension (or none) reads its roll-up, whose cells keep only
+      that dimension, month, currency, level and state: a few hundred
+      cells whatever the number of deals; a combination of dimensions
+      reads the full cells of the first one named; progress,
       health, win/loss and changes walk the deals (their history is in
       each deal record), never the log.
 
@@ -231,7 +235,8 @@ int fc_forecast_evolve (fc_forecast_t *st, const char *type, const dbk_obj_t *da
       FC_TAB_META      "seq", "clock": the checkpoint and the latest
                        business date seen
       FC_TAB_DEAL      deal id -> fc_deal_t (head + nhist entries)
-      FC_TAB_CELL      aggregate cells, four index orders (fc_cell_t)
+      FC_TAB_CELL      aggregate cells: full in three index orders and
+                       roll-ups of one dimension or none (fc_cell_t)
       FC_TAB_QUOTA     period \0 scope \0 who -> fc_quota_t
       FC_TAB_FORECAST  period \0 owner -> fc_forecast_t
       FC_TAB_SNAP      period-start snapshots (fc_snap_t) */
