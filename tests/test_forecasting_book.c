@@ -167,6 +167,66 @@ Test (store, random_puts_and_deletes_keep_key_order_like_lmdb)
     }
 }
 
+static int s_count_scan (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    uint32_t *st = arg; /* [0] pairs seen, [1] the previous key + 1 */
+    uint32_t k;
+    cr_assert_eq (klen, 4);
+    cr_assert_eq (vlen, 4);
+    memcpy (&k, key, 4);
+    k = __builtin_bswap32 (k); /* big-endian keys: memcmp order = number order */
+    cr_assert_gt (k + 1, st[1], "scan order");
+    st[1] = k + 1;
+    st[0]++;
+    (void) val;
+    return 0;
+}
+
+Test (store, many_keys_grow_and_shrink_the_index_without_losing_one)
+{
+    enum { KEYS = 5000 };
+    static int32_t ref[KEYS];
+    for (int i = 0; i < KEYS; i++)
+        ref[i] = -1;
+    uint64_t r = 0x2545f4914f6cdd1dull;
+    for (int step = 0; step < 200000; step++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        uint32_t i = (uint32_t) (r % KEYS), be = __builtin_bswap32 (i);
+        /* phases: mostly puts, then mostly deletes, then mixed */
+        int del_in_4 = step < 60000 ? 1 : step < 120000 ? 3 : 2;
+        if ((int) ((r >> 40) % 4) < del_in_4) {
+            cr_assert_eq (store->del (store->ctx, FC_TAB_DEAL, &be, 4), 0);
+            ref[i] = -1;
+        } else {
+            int32_t v = step;
+            cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, &be, 4, &v, 4), 0);
+            ref[i] = v;
+        }
+        if (step % 20000 != 19999)
+            continue;
+        uint32_t present = 0;
+        for (uint32_t j = 0; j < KEYS; j++) {
+            uint32_t k = __builtin_bswap32 (j);
+            int32_t v;
+            size_t vl;
+            int rc = store->get (store->ctx, FC_TAB_DEAL, &k, 4, &v, sizeof v, &vl);
+            if (ref[j] < 0)
+                cr_assert_eq (rc, DBK_ENOTFOUND, "key %u at step %d", j, step);
+            else {
+                cr_assert_eq (rc, 0, "key %u at step %d", j, step);
+                cr_assert_eq (v, ref[j]);
+                present++;
+            }
+        }
+        uint32_t st[2] = {0, 0};
+        cr_assert_eq (store->scan (store->ctx, FC_TAB_DEAL, "", 0, s_count_scan, st), 0);
+        cr_assert_eq (st[0], present);
+        cr_assert_eq (fc_mem_store_count (store, FC_TAB_DEAL), present);
+    }
+}
+
 Test (store, destroy_is_safe_twice)
 {
     fc_store_t *s = fc_mem_store_new ();

@@ -1,9 +1,12 @@
 /*  fc_store_mem.c - the in-memory fc_store_t: per table, a skip list of
-    pairs in key order (memcmp, then length: LMDB's default order).
-    Lookups, inserts and deletes cost O(log n) expected; prefix scans walk
-    from the first key >= prefix, so the book's queries cost what they
-    cost on LMDB. Used by the tests and by as-of replays (a throw-away
-    book of up to millions of deals, so an insert must not move a tail). */
+    pairs in key order (memcmp, then length: LMDB's default order) and a
+    hash index of its nodes. A get, or a put or del of a key that is
+    there (the common case: a deal or a cell updated again), costs one
+    hash probe; a new key or a delete also walks the skip list, O(log n)
+    expected; prefix scans walk from the first key >= prefix, so the
+    book's queries cost what they cost on LMDB. Used by the tests and by
+    as-of replays (a throw-away book of up to millions of deals, so an
+    insert must not move a tail). */
 #include "forecasting.h"
 
 #include "dealbook/dbk_error.h"
@@ -19,14 +22,17 @@ struct s_node {
     void *val;        /* owned, replaced by a put         */
     size_t vlen;      /* bytes                            */
     size_t klen;      /* bytes, the key follows next[]    */
+    uint64_t hash;    /* of the key (s_hash)              */
     int height;       /* levels this node is linked on    */
     s_node_t *next[]; /* height entries, then the key     */
 };
 
 typedef struct {
-    s_node_t *head; /* S_LEVELS links, no key    */
-    int height;     /* levels in use (>= 1)      */
-    size_t n;       /* pairs                     */
+    s_node_t *head;  /* S_LEVELS links, no key             */
+    int height;      /* levels in use (>= 1)               */
+    size_t n;        /* pairs                              */
+    s_node_t **slot; /* hash index, linear probing, or NULL */
+    size_t nslot;    /* slots: a power of 2, > 2 n          */
 } s_table_t;
 
 typedef struct {
@@ -63,9 +69,76 @@ static s_node_t *s_seek (const s_table_t *t, const void *key, size_t klen, s_nod
     return x->next[0];
 }
 
-static bool s_is (const s_node_t *x, const void *key, size_t klen)
+/*  ---- the hash index ---- */
+
+static uint64_t s_hash (const void *key, size_t klen)
 {
-    return x && !s_cmp (s_key (x), x->klen, key, klen);
+    const uint8_t *p = key;
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a final mix */
+    for (size_t i = 0; i < klen; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+}
+
+/*  The slot holding the node of key, or the empty slot where it would go. */
+static size_t s_probe (const s_table_t *t, uint64_t h, const void *key, size_t klen)
+{
+    size_t mask = t->nslot - 1, i = (size_t) h & mask;
+    for (const s_node_t *x; (x = t->slot[i]); i = (i + 1) & mask)
+        if (x->hash == h && x->klen == klen && (!klen || !memcmp (s_key (x), key, klen)))
+            break;
+    return i;
+}
+
+static s_node_t *s_find (const s_table_t *t, const void *key, size_t klen)
+{
+    return t->slot ? t->slot[s_probe (t, s_hash (key, klen), key, klen)] : NULL;
+}
+
+/*  Put x in the first free slot from its home (its key is not there). */
+static void s_place (s_node_t **slot, size_t nslot, s_node_t *x)
+{
+    size_t mask = nslot - 1, i = (size_t) x->hash & mask;
+    while (slot[i])
+        i = (i + 1) & mask;
+    slot[i] = x;
+}
+
+/*  Index node x (its key not indexed yet); grows the index at half full. */
+static int s_index_add (s_table_t *t, s_node_t *x)
+{
+    if (2 * (t->n + 1) > t->nslot) {
+        size_t nslot = t->nslot ? 2 * t->nslot : 64;
+        s_node_t **slot = calloc (nslot, sizeof *slot);
+        if (!slot)
+            return DBK_ENOMEM;
+        for (size_t i = 0; i < t->nslot; i++)
+            if (t->slot[i])
+                s_place (slot, nslot, t->slot[i]);
+        free (t->slot);
+        t->slot = slot;
+        t->nslot = nslot;
+    }
+    s_place (t->slot, t->nslot, x);
+    return 0;
+}
+
+/*  Remove the node in slot i, shifting back the run behind it. */
+static void s_index_del (s_table_t *t, size_t i)
+{
+    size_t mask = t->nslot - 1;
+    t->slot[i] = NULL;
+    for (size_t j = (i + 1) & mask; t->slot[j]; j = (j + 1) & mask) {
+        size_t home = (size_t) t->slot[j]->hash & mask;
+        /*  move j back to the hole at i unless its home lies in (i, j] */
+        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+            t->slot[i] = t->slot[j];
+            t->slot[j] = NULL;
+            i = j;
+        }
+    }
 }
 
 static s_table_t *s_tab (void *ctx, fc_table_t t)
@@ -79,8 +152,8 @@ static int s_get (void *ctx, fc_table_t t, const void *key, size_t klen, void *v
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
-    s_node_t *x = s_seek (tab, key, klen, NULL);
-    if (!s_is (x, key, klen))
+    s_node_t *x = s_find (tab, key, klen);
+    if (!x)
         return DBK_ENOTFOUND;
     *vlen = x->vlen;
     if (cap < *vlen)
@@ -112,14 +185,18 @@ static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const v
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
+    s_node_t *x = s_find (tab, key, klen);
+    if (x && x->vlen == vlen) { /* the same size: in place */
+        if (vlen)
+            memcpy (x->val, val, vlen);
+        return 0;
+    }
     void *v = malloc (vlen ? vlen : 1);
     if (!v)
         return DBK_ENOMEM;
     if (vlen)
         memcpy (v, val, vlen);
-    s_node_t *prev[S_LEVELS];
-    s_node_t *x = s_seek (tab, key, klen, prev);
-    if (s_is (x, key, klen)) {
+    if (x) {
         free (x->val);
         x->val = v;
         x->vlen = vlen;
@@ -131,9 +208,16 @@ static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const v
         free (v);
         return DBK_ENOMEM;
     }
-    *x = (s_node_t){.val = v, .vlen = vlen, .klen = klen, .height = h};
+    *x = (s_node_t){.val = v, .vlen = vlen, .klen = klen, .hash = s_hash (key, klen), .height = h};
     if (klen)
         memcpy (&x->next[h], key, klen);
+    if (s_index_add (tab, x)) {
+        free (v);
+        free (x);
+        return DBK_ENOMEM;
+    }
+    s_node_t *prev[S_LEVELS];
+    s_seek (tab, key, klen, prev);
     for (int i = tab->height; i < h; i++)
         prev[i] = tab->head;
     if (h > tab->height)
@@ -151,12 +235,17 @@ static int s_del (void *ctx, fc_table_t t, const void *key, size_t klen)
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
-    s_node_t *prev[S_LEVELS];
-    s_node_t *x = s_seek (tab, key, klen, prev);
-    if (!s_is (x, key, klen))
+    if (!tab->slot)
         return 0;
-    for (int i = 0; i < x->height; i++)
-        prev[i]->next[i] = x->next[i];
+    size_t i = s_probe (tab, s_hash (key, klen), key, klen);
+    s_node_t *x = tab->slot[i];
+    if (!x)
+        return 0;
+    s_index_del (tab, i);
+    s_node_t *prev[S_LEVELS];
+    s_seek (tab, key, klen, prev);
+    for (int l = 0; l < x->height; l++)
+        prev[l]->next[l] = x->next[l];
     while (tab->height > 1 && !tab->head->next[tab->height - 1])
         tab->height--;
     free (x->val);
@@ -214,6 +303,7 @@ void fc_mem_store_destroy (fc_store_t **store_p)
             free (x);
         }
         free (self->tabs[t].head);
+        free (self->tabs[t].slot);
     }
     free (self);
     *store_p = NULL;
