@@ -233,17 +233,19 @@ static int s_category (const dbk_obj_t *o)
     "opportunity."). *changed false: the event does not concern the book
     (unknown deal, duplicate registration). No store writes. */
 static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *data, fc_day_t day,
-                   fc_deal_t *deal, bool *changed)
+                   fc_deal_t *deal, fc_deal_t *old, bool *existed, bool *changed)
 {
     const char *id;
     size_t idn;
-    *changed = false;
+    *changed = *existed = false;
     if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &idn) || idn == 0 || idn > FC_ID_MAX)
         return DBK_EMALFORMED;
     int rc = s_deal_get (self, id, idn, deal);
     if (rc && rc != DBK_ENOTFOUND)
         return rc;
-    bool exists = rc == 0;
+    bool exists = *existed = rc == 0;
+    if (exists) /* the deal before this event: its cell leaves the aggregates */
+        memcpy (old, deal, s_deal_size (deal));
     int64_t v;
     if (!strcmp (what, "registered")) {
         if (exists)
@@ -615,13 +617,9 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
         fc_deal_t *old = malloc (sizeof *old), *deal = malloc (sizeof *deal);
         bool changed = false;
         rc = old && deal ? 0 : DBK_ENOMEM;
+        bool existed = false;
         if (!rc)
-            rc = s_fold (self, type + 12, data, day, deal, &changed);
-        if (!rc && changed)
-            rc = s_deal_get (self, deal->id, strlen (deal->id), old);
-        bool existed = rc == 0;
-        if (rc == DBK_ENOTFOUND)
-            rc = 0;
+            rc = s_fold (self, type + 12, data, day, deal, old, &existed, &changed);
         if (!rc)
             rc = s_snapshots (self, day);
         if (!rc && changed) {
