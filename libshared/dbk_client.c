@@ -160,13 +160,19 @@ int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **repl
                      dbk_page_t *page)
 {
     memset (page, 0, sizeof *page);
-    uint32_t n = 1 + (req->stream != NULL) + (req->type_prefix != NULL) + (req->limit > 0) +
+    bool many = req->type_prefixes != NULL;
+    uint32_t n = 1 + (req->stream != NULL) + (many || req->type_prefix != NULL) + (req->limit > 0) +
                  (req->max_scan > 0);
     dbk_wr_t *w = dbk_client_begin (self, "READ", n);
     dbk_wr_kv_u64 (w, "from", req->from ? req->from : 1);
     if (req->stream)
         dbk_wr_kv_cstr (w, "stream", req->stream);
-    if (req->type_prefix)
+    if (many) {
+        dbk_wr_cstr (w, "type");
+        dbk_wr_array (w, (uint32_t) req->ntype_prefixes);
+        for (size_t i = 0; i < req->ntype_prefixes; i++)
+            dbk_wr_cstr (w, req->type_prefixes[i]);
+    } else if (req->type_prefix)
         dbk_wr_kv_cstr (w, "type", req->type_prefix);
     if (req->limit)
         dbk_wr_kv_u64 (w, "limit", req->limit);

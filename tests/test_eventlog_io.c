@@ -113,6 +113,17 @@ Test (read, a_filtered_read_stops_at_max_scan_and_tells_where_to_continue)
     cr_assert_eq (dbk_page_event (&page, 0, &ev), 0);
     cr_assert_eq (ev.seq, 26);
     dbk_doc_destroy (&reply);
+    /*  several prefixes: an event matches any of them, in seq order */
+    static const char *const two[] = {"account.oth", "opportunity."};
+    dbk_read_t rq4 = {.from = 1, .type_prefixes = two, .ntype_prefixes = 2};
+    cr_assert_eq (dbk_client_read (c, &rq4, &reply, &page), 0);
+    cr_assert_eq (page.count, 8, "seqs 21..28");
+    cr_assert_eq (page.last, 28);
+    for (size_t i = 0; i < page.count; i++) {
+        cr_assert_eq (dbk_page_event (&page, i, &ev), 0);
+        cr_assert_eq (ev.seq, 21 + i);
+    }
+    dbk_doc_destroy (&reply);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);
 }
@@ -197,6 +208,21 @@ Test (read, reads_with_invalid_arguments_are_refused_with_the_field_named)
     cr_assert_eq (dbk_client_call (c, &reply), DBK_EINVAL);
     s_assert_error (reply, "INVALID", "type", "stream + type");
     dbk_doc_destroy (&reply);
+    /*  a list of type prefixes: 1..8 strings */
+    for (int k = 0; k < 3; k++) {
+        w = dbk_client_begin (c, "READ", 1);
+        dbk_wr_cstr (w, "type");
+        uint32_t n = k == 0 ? 0 : k == 1 ? 9 : 2;
+        dbk_wr_array (w, n);
+        for (uint32_t i = 0; i < n; i++)
+            if (k == 2 && i == 1)
+                dbk_wr_u64 (w, 7);
+            else
+                dbk_wr_cstr (w, "account.");
+        cr_assert_eq (dbk_client_call (c, &reply), DBK_EINVAL, "type list %d accepted", k);
+        s_assert_error (reply, "INVALID", "type", "type list");
+        dbk_doc_destroy (&reply);
+    }
     dbk_client_destroy (&c);
     s_assert_still_serving (&log, 2);
     tl_log_cleanup (&log);

@@ -49,14 +49,17 @@ int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
                        uint64_t *last_ver);
 
 /*  A READ request: by seq (stream == NULL) from `from` (>= 1) with an
-    optional type prefix, or by stream from version `from`. limit and
+    optional type prefix (or up to 8 of them: an event matches if its
+    type starts with any), or by stream from version `from`. limit and
     max_scan of 0 take the server's defaults. */
 typedef struct {
-    uint64_t from;           /* first seq (or stream version) wanted     */
-    const char *stream;      /* read one stream instead of all           */
-    const char *type_prefix; /* only events whose type starts with this  */
-    uint32_t limit;          /* max events returned                      */
-    uint32_t max_scan;       /* max events examined (filtered reads)     */
+    uint64_t from;                    /* first seq (or stream version) wanted     */
+    const char *stream;               /* read one stream instead of all           */
+    const char *type_prefix;          /* only events whose type starts with this  */
+    const char *const *type_prefixes; /* or with one of these (NULL: see type_prefix) */
+    size_t ntype_prefixes;            /* 1..8 when type_prefixes is set              */
+    uint32_t limit;                   /* max events returned                      */
+    uint32_t max_scan;                /* max events examined (filtered reads)     */
 } dbk_read_t;
 
 /*  A page of a READ reply. Records are borrowed from the reply document. */

@@ -582,6 +582,21 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
 
 /*  ---- READ ---- */
 
+/*  READ's "type": one prefix, or an array of 1..EVENTLOG_TYPES_MAX. 0 or -1. */
+static int s_read_types (const dbk_obj_t *o, eventlog_read_t *rq)
+{
+    bool one = dbk_obj_type (o) == DBK_T_STR;
+    size_t n = one ? 1 : dbk_obj_len (o);
+    if ((!one && dbk_obj_type (o) != DBK_T_ARRAY) || n == 0 || n > EVENTLOG_TYPES_MAX)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (dbk_obj_str (one ? o : dbk_obj_at (o, i), &rq->types[i], &rq->type_lens[i]) ||
+            rq->type_lens[i] > DBK_TYPE_MAX)
+            return -1;
+    rq->ntypes = n;
+    return 0;
+}
+
 static void s_handle_read (self_t *self, dbk_req_t *req)
 {
     eventlog_read_t rq = {.from = 1, .limit = S_READ_DEFAULT, .max_scan = S_SCAN_DEFAULT};
@@ -606,11 +621,10 @@ static void s_handle_read (self_t *self, dbk_req_t *req)
         (dbk_obj_str (o, &rq.stream, &rq.stream_len) ||
          !dbk_stream_name_valid (rq.stream, rq.stream_len)))
         field = "stream", msg = "stream must be a valid stream name";
-    if ((o = dbk_obj_get (req->root, "type")) &&
-        (dbk_obj_str (o, &rq.type_prefix, &rq.type_prefix_len) ||
-         rq.type_prefix_len > DBK_TYPE_MAX))
-        field = "type", msg = "type must be a type-name prefix (string)";
-    if (rq.stream && rq.type_prefix)
+    if ((o = dbk_obj_get (req->root, "type")) && s_read_types (o, &rq))
+        field = "type",
+        msg = "type must be a type-name prefix (string) or an array of 1..8 of them";
+    if (rq.stream && (o = dbk_obj_get (req->root, "type")))
         field = "type", msg = "type filters apply to reads by seq, not by stream";
     if (field) {
         self->count.rejected++;

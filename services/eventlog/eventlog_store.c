@@ -478,16 +478,18 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
                 break;
             scanned++;
             *last = dbk_be64_get (k.mv_data);
-            if (rq->type_prefix) {
+            if (rq->ntypes) {
                 uint64_t seq;
                 const char *type;
-                size_t tlen;
+                size_t tlen, i = 0;
                 if (dbk_event_peek (v.mv_data, v.mv_size, &seq, &type, &tlen)) {
                     rc = MDB_CORRUPTED;
                     break;
                 }
-                if (tlen < rq->type_prefix_len ||
-                    memcmp (type, rq->type_prefix, rq->type_prefix_len) != 0)
+                while (i < rq->ntypes &&
+                       (tlen < rq->type_lens[i] || memcmp (type, rq->types[i], rq->type_lens[i])))
+                    i++;
+                if (i == rq->ntypes)
                     continue;
             }
             dbk_wr_bin (out, v.mv_data, v.mv_size);

@@ -79,19 +79,23 @@ void eventlog_store_published_at (const eventlog_store_t *self, size_t i, const 
 /*  Committed head seq. */
 uint64_t eventlog_store_head (const eventlog_store_t *self);
 
-/*  A read: by seq from `from` (stream NULL) filtered by type prefix, or
-    by stream from version `from`. Appends each matching record as a bin
+/*  A read: by seq from `from` (stream NULL) filtered by type prefixes (a
+    record matches if its type starts with any), or by stream from
+    version `from`. Appends each matching record as a bin
     to `out`; *count records, *last = last seq examined (0 if none), *head
     = committed head at read time. Stops at limit matches, max_scan
     examined records or EVENTLOG_PAGE_BYTES of records. */
+#define EVENTLOG_TYPES_MAX 8 /* type prefixes in one READ */
+
 typedef struct {
-    uint64_t from;           /* first seq / stream version              */
-    const char *stream;      /* NULL: all streams                       */
-    size_t stream_len;       /* bytes of stream                         */
-    const char *type_prefix; /* NULL: every type                        */
-    size_t type_prefix_len;  /* bytes of type_prefix                    */
-    uint32_t limit;          /* max records                             */
-    uint32_t max_scan;       /* max records examined                    */
+    uint64_t from;                         /* first seq / stream version              */
+    const char *stream;                    /* NULL: all streams                       */
+    size_t stream_len;                     /* bytes of stream                         */
+    const char *types[EVENTLOG_TYPES_MAX]; /* prefixes                  */
+    size_t type_lens[EVENTLOG_TYPES_MAX];  /* their bytes               */
+    size_t ntypes;                         /* 0: every type             */
+    uint32_t limit;                        /* max records                             */
+    uint32_t max_scan;                     /* max records examined                    */
 } eventlog_read_t;
 
 /*  A page stops growing once it holds this many bytes of records (it

@@ -22,16 +22,8 @@ typedef struct {
     uint64_t replayed;       /* events folded by the replay          */
 } s_book_t;
 
-static bool s_ours (const dbk_event_t *ev)
-{
-    static const char *const prefixes[] = {"opportunity.", "quota.", "forecast."};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen (prefixes[i]);
-        if (ev->type_len > n && memcmp (ev->type, prefixes[i], n) == 0)
-            return true;
-    }
-    return false;
-}
+/*  The events a book folds: the log sends only these. */
+static const char *const s_ours[] = {"opportunity.", "quota.", "forecast."};
 
 /*  Fold the log's events recorded before `cut_ms` into b->book. */
 static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
@@ -43,7 +35,11 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
     uint64_t from = 1;
     int rc = 0;
     for (bool done = false; !done && rc == 0;) {
-        dbk_read_t rq = {.from = from, .limit = 5000};
+        dbk_read_t rq = {.from = from,
+                         .type_prefixes = s_ours,
+                         .ntype_prefixes = sizeof s_ours / sizeof s_ours[0],
+                         .limit = 5000,
+                         .max_scan = 1000000};
         dbk_doc_t *reply = NULL;
         dbk_page_t page;
         rc = dbk_client_read (c, &rq, &reply, &page);
@@ -57,8 +53,6 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
                 done = true; /* recorded after the day asked */
                 break;
             }
-            if (!s_ours (&ev))
-                continue;
             dbk_doc_t *data = NULL;
             const dbk_obj_t *d = ev.data;
             if (!d && dbk_doc_parse (ev.data_raw, ev.data_raw_len, &data) == 0)
@@ -71,7 +65,8 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
             b->replayed++;
             dbk_doc_destroy (&data);
         }
-        done = done || page.count == 0 || page.last >= page.head;
+        /* a filtered page may hold nothing yet stop short of the head */
+        done = done || page.last == 0 || page.last >= page.head;
         from = page.last + 1;
         dbk_doc_destroy (&reply);
     }
