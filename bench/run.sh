@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: run bench/bench_log, bench/bench_contacts,
-# bench/bench_opportunities and bench/bench_bidding (see docs/performance.md)
-# and keep their output in $BUILD/bench/last.txt.
-#   BENCH_ONLY     "log", "contacts", "opportunities" or "bidding": run only that program
+# bench/bench_opportunities, bench/bench_bidding and bench/bench_forecasting
+# (see docs/performance.md) and keep their output in $BUILD/bench/last.txt.
+#   BENCH_ONLY     "log", "contacts", "opportunities", "bidding" or "forecasting": run only
+#                  that program
 #   BENCH_ROUNDS   rounds, interleaved (default 3)
 #   BENCH_SECONDS  seconds per case and round (default 3)
 #   BENCH_KEEP     keep the temporary data directory
@@ -29,6 +30,17 @@
 #   BENCH_TENDERS             tenders (default 100000; 30% with a contract)
 #   BENCH_BID_CASES           a subset of catchup,ask1,ask8,dl14,dl14-owner,dl90,dl90-owner,
 #                             rcv,rcv-owner,rebuild
+# bench_forecasting:
+#   BENCH_FORECASTING=0       skip it
+#   BENCH_FC_OPPS             opportunities (default 1000000; 12% won, 8% lost)
+#   BENCH_FC_ASOF_EVENTS      events in the log for the as-of case, filler making up the
+#                             rest (default 10000000)
+#   BENCH_FC_ASOF_QUERIES     as-of FUNNEL queries timed (default 3)
+#   BENCH_FC_ACCOUNTS         accounts (default 1000)
+#   BENCH_FC_CONTACTS         contacts (default 10000)
+#   BENCH_FC_CASES            a subset of catchup,funnel-all,funnel-owner,funnel-region,
+#                             funnel-period,forecast-owner,forecast-team,forecast-region,
+#                             rebuild,asof
 set -euo pipefail
 BUILD=${BUILD:-build/release}
 export DBK_BIN_DIR="$PWD/$BUILD/bin"
@@ -37,9 +49,9 @@ mkdir -p "$(dirname "$out")"
 tmp=${TMPDIR:-/tmp}
 only=${BENCH_ONLY:-}
 case "$only" in
-"" | log | contacts | opportunities | bidding) ;;
+"" | log | contacts | opportunities | bidding | forecasting) ;;
 *)
-    echo "BENCH_ONLY=$only: expected log, contacts, opportunities or bidding" >&2
+    echo "BENCH_ONLY=$only: expected log, contacts, opportunities, bidding or forecasting" >&2
     exit 1
     ;;
 esac
@@ -61,4 +73,8 @@ fi
 if { [ -z "$only" ] || [ "$only" = bidding ]; } && [ "${BENCH_BIDDING:-1}" != 0 ]; then
     echo "load before the bidding bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
     "$BUILD/bench/bench_bidding" | tee -a "$out"
+fi
+if { [ -z "$only" ] || [ "$only" = forecasting ]; } && [ "${BENCH_FORECASTING:-1}" != 0 ]; then
+    echo "load before the forecasting bench: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
+    "$BUILD/bench/bench_forecasting" | tee -a "$out"
 fi

@@ -50,6 +50,11 @@ void bo_owner (uint64_t o, char *out, size_t n)
     snprintf (out, n, "sales%03u", (unsigned) (o % BO_OWNERS));
 }
 
+long bo_close_day (uint64_t i)
+{
+    return BO_FIRST_DAY + (long) ((bc_mix (i ^ S_SALT) >> 20) % BO_DAYS);
+}
+
 int bo_level_of (uint64_t i)
 {
     uint64_t r = bc_mix (i ^ S_SALT ^ UINT64_C (0x1e7e1));
@@ -82,7 +87,7 @@ static void s_registered (uint64_t i, uint64_t accounts, dbk_wr_t *w)
     uint64_t o = (r >> 12) % BO_OWNERS;
     bo_owner (o, owner, sizeof owner);
     snprintf (team, sizeof team, "team%02u", (unsigned) (o % BO_TEAMS));
-    long close_day = BO_FIRST_DAY + (long) ((r >> 20) % BO_DAYS);
+    long close_day = bo_close_day (i);
     bc_civil (close_day, close);
     bc_civil (close_day - 30 - (long) ((r >> 32) % 300), on);
     const char *city = bc_cities[(r >> 40) % BC_CITIES];

@@ -40,6 +40,9 @@ extern const char *const bo_categories[BO_CATEGORIES];
 void bo_opp_id (uint64_t i, char *out, size_t n);
 void bo_owner (uint64_t o, char *out, size_t n);
 
+/*  Expected close of opportunity i, as pre-filled: days since 1970-01-01. */
+long bo_close_day (uint64_t i);
+
 /*  Level (1..5) and category (-1: none) of opportunity i, as pre-filled. */
 int bo_level_of (uint64_t i);
 int bo_category_of (uint64_t i);
