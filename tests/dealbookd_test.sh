@@ -106,6 +106,17 @@ json 'len(d["quotes"]) >= 2'
 expect_rc 0 db contract receivables --json
 json 'len(d["contracts"]) == 5'
 expect_rc 0 db log verify
+# the README's tour over the demo, as a newcomer types it: every dealbook
+# command of its first block up to `log tail` (which follows the log until
+# Ctrl-C) answers, and prints something
+tour=$(awk '/^## A five-minute tour/ {t = 1} t && /^```sh/ {b++; next}
+            t && b == 1 && (/^```/ || /^dealbook log tail/) {exit}
+            t && b == 1 && /^dealbook /' "$ROOT/README.md" | sed 's/ *#.*$//')
+[ "$(wc -l <<<"$tour")" -ge 15 ] || fail "the README's tour has fewer commands than expected: $tour"
+while IFS= read -r line; do
+    PATH="$BIN:$PATH" bash -c "$line" >"$dir/out" 2>"$dir/err" || { cat "$dir/err"; fail "README tour: '$line' failed"; }
+    [ -s "$dir/out" ] || fail "README tour: '$line' printed nothing"
+done <<<"$tour"
 stop
 
 # a restart keeps everything and does not load the demo again
