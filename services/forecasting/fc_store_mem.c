@@ -1,9 +1,11 @@
 /*  fc_store_mem.c - the in-memory fc_store_t: per table, a skip list of
     pairs in key order (memcmp, then length: LMDB's default order) and a
-    hash index of its nodes. A get, or a put or del of a key that is
-    there (the common case: a deal or a cell updated again), costs one
-    hash probe; a new key or a delete also walks the skip list, O(log n)
-    expected; prefix scans walk from the first key >= prefix, so the
+    hash index of its nodes. A get, put or del of a key the table has
+    seen (the common case: a deal or a cell updated again, a cell emptied
+    and filled again as deals move) costs one hash probe: a deleted pair
+    stays as a tombstone that scans, gets and counts skip and a put
+    revives. Only a key never seen walks the skip list, O(log n)
+    expected. Prefix scans walk from the first key >= prefix, so the
     book's queries cost what they cost on LMDB. Used by the tests and by
     as-of replays (a throw-away book of up to millions of deals, so an
     insert must not move a tail). */
@@ -24,15 +26,17 @@ struct s_node {
     size_t klen;      /* bytes, the key follows next[]    */
     uint64_t hash;    /* of the key (s_hash)              */
     int height;       /* levels this node is linked on    */
+    bool gone;        /* deleted: a tombstone             */
     s_node_t *next[]; /* height entries, then the key     */
 };
 
 typedef struct {
     s_node_t *head;  /* S_LEVELS links, no key             */
     int height;      /* levels in use (>= 1)               */
-    size_t n;        /* pairs                              */
+    size_t n;        /* pairs (tombstones not counted)     */
+    size_t nodes;    /* nodes, tombstones included          */
     s_node_t **slot; /* hash index, linear probing, or NULL */
-    size_t nslot;    /* slots: a power of 2, > 2 n          */
+    size_t nslot;    /* slots: a power of 2, > 2 nodes      */
 } s_table_t;
 
 typedef struct {
@@ -109,7 +113,7 @@ static void s_place (s_node_t **slot, size_t nslot, s_node_t *x)
 /*  Index node x (its key not indexed yet); grows the index at half full. */
 static int s_index_add (s_table_t *t, s_node_t *x)
 {
-    if (2 * (t->n + 1) > t->nslot) {
+    if (2 * (t->nodes + 1) > t->nslot) {
         size_t nslot = t->nslot ? 2 * t->nslot : 64;
         s_node_t **slot = calloc (nslot, sizeof *slot);
         if (!slot)
@@ -125,22 +129,6 @@ static int s_index_add (s_table_t *t, s_node_t *x)
     return 0;
 }
 
-/*  Remove the node in slot i, shifting back the run behind it. */
-static void s_index_del (s_table_t *t, size_t i)
-{
-    size_t mask = t->nslot - 1;
-    t->slot[i] = NULL;
-    for (size_t j = (i + 1) & mask; t->slot[j]; j = (j + 1) & mask) {
-        size_t home = (size_t) t->slot[j]->hash & mask;
-        /*  move j back to the hole at i unless its home lies in (i, j] */
-        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-            t->slot[i] = t->slot[j];
-            t->slot[j] = NULL;
-            i = j;
-        }
-    }
-}
-
 static s_table_t *s_tab (void *ctx, fc_table_t t)
 {
     return t >= 0 && t < FC_TABS ? &((s_mem_t *) ctx)->tabs[t] : NULL;
@@ -153,7 +141,7 @@ static int s_get (void *ctx, fc_table_t t, const void *key, size_t klen, void *v
     if (!tab)
         return DBK_EINVAL;
     s_node_t *x = s_find (tab, key, klen);
-    if (!x)
+    if (!x || x->gone)
         return DBK_ENOTFOUND;
     *vlen = x->vlen;
     if (cap < *vlen)
@@ -186,9 +174,19 @@ static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const v
     if (!tab)
         return DBK_EINVAL;
     s_node_t *x = s_find (tab, key, klen);
-    if (x && x->vlen == vlen) { /* the same size: in place */
+    if (x) { /* a key seen before: its value, revived if a tombstone */
+        if (x->vlen != vlen) {
+            void *v = malloc (vlen ? vlen : 1);
+            if (!v)
+                return DBK_ENOMEM;
+            free (x->val);
+            x->val = v;
+            x->vlen = vlen;
+        }
         if (vlen)
             memcpy (x->val, val, vlen);
+        tab->n += x->gone;
+        x->gone = false;
         return 0;
     }
     void *v = malloc (vlen ? vlen : 1);
@@ -196,12 +194,6 @@ static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const v
         return DBK_ENOMEM;
     if (vlen)
         memcpy (v, val, vlen);
-    if (x) {
-        free (x->val);
-        x->val = v;
-        x->vlen = vlen;
-        return 0;
-    }
     int h = s_height (ctx);
     x = malloc (sizeof *x + (size_t) h * sizeof x->next[0] + (klen ? klen : 1));
     if (!x) {
@@ -227,6 +219,7 @@ static int s_put (void *ctx, fc_table_t t, const void *key, size_t klen, const v
         prev[i]->next[i] = x;
     }
     tab->n++;
+    tab->nodes++;
     return 0;
 }
 
@@ -235,22 +228,11 @@ static int s_del (void *ctx, fc_table_t t, const void *key, size_t klen)
     s_table_t *tab = s_tab (ctx, t);
     if (!tab)
         return DBK_EINVAL;
-    if (!tab->slot)
-        return 0;
-    size_t i = s_probe (tab, s_hash (key, klen), key, klen);
-    s_node_t *x = tab->slot[i];
-    if (!x)
-        return 0;
-    s_index_del (tab, i);
-    s_node_t *prev[S_LEVELS];
-    s_seek (tab, key, klen, prev);
-    for (int l = 0; l < x->height; l++)
-        prev[l]->next[l] = x->next[l];
-    while (tab->height > 1 && !tab->head->next[tab->height - 1])
-        tab->height--;
-    free (x->val);
-    free (x);
-    tab->n--;
+    s_node_t *x = s_find (tab, key, klen);
+    if (x && !x->gone) {
+        x->gone = true; /* its value buffer stays for a revival */
+        tab->n--;
+    }
     return 0;
 }
 
@@ -263,6 +245,8 @@ static int s_scan (void *ctx, fc_table_t t, const void *prefix, size_t plen, fc_
     for (s_node_t *x = s_seek (tab, prefix, plen, NULL); x; x = x->next[0]) {
         if (x->klen < plen || (plen && memcmp (s_key (x), prefix, plen)))
             break;
+        if (x->gone)
+            continue;
         int rc = fn (arg, s_key (x), x->klen, x->val, x->vlen);
         if (rc)
             return rc;
