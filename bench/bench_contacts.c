@@ -141,32 +141,12 @@ static void s_print (double prefill_secs)
             (unsigned long long) s_shape.accounts, (unsigned long long) s_shape.contacts,
             (unsigned long long) s_shape.trips, (unsigned long long) s_shape.activities,
             (unsigned long long) s_shape.total, prefill_secs, bench_g.rounds, bench_g.seconds);
-    printf ("\n| case | target | median | p50 | p99 | verdict | rounds |\n");
-    printf ("|---|---|---:|---:|---:|---|---|\n");
-    for (int k = 0; k < K_COUNT; k++) {
-        if (!bsvc_selected (&s_svc, k))
-            continue;
-        char med[40], p50[32] = "", p99[32] = "", rounds[800];
-        const char *target = "info", *verdict = "";
-        double m = bsvc_med (s_res[k], 0);
-        bool rebuildish = k == K_CATCHUP || k == K_REBUILD;
-        bsvc_rounds (rounds, sizeof rounds, 40, s_res[k], rebuildish);
-        if (rebuildish) {
-            bsvc_rate (med, sizeof med, m, " events/s", false);
-            target = "≥ 200 k events/s";
-            verdict = m >= s_target_rate ? "MET" : "NOT MET";
-        } else {
-            bsvc_rate (med, sizeof med, m, k <= K_CMD8 ? " cmds/s" : " q/s", false);
-            snprintf (p50, sizeof p50, "%.2f ms", bsvc_med (s_res[k], 1) / 1e3);
-            snprintf (p99, sizeof p99, "%.2f ms", bsvc_med (s_res[k], 2) / 1e3);
-            if (k == K_CITY) {
-                target = "p99 < 5 ms";
-                verdict = bsvc_med (s_res[k], 2) < s_target_p99_us ? "MET" : "NOT MET";
-            }
-        }
-        printf ("| %s | %s | %s | %s | %s | %s | %s |\n", labels[k], target, med, p50, p99, verdict,
-                rounds);
-    }
+    bsvc_target_header ();
+    for (int k = 0; k < K_COUNT; k++)
+        if (bsvc_selected (&s_svc, k))
+            bsvc_target_row (labels[k], s_res[k], k == K_CATCHUP || k == K_REBUILD,
+                             k <= K_CMD8 ? " cmds/s" : " q/s", s_target_rate,
+                             k == K_CITY ? s_target_p99_us : 0, 40);
     for (int k = K_CITY; k <= K_UNTOUCHED; k++)
         if (bsvc_selected (&s_svc, k))
             printf ("%s: %.0f results per query (median of rounds)\n", s_names[k],

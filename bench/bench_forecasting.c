@@ -403,27 +403,12 @@ static void s_print (double prefill_secs)
                 (unsigned long long) s_asof.filler.updates,
                 (unsigned long long) s_asof.filler.activities, s_asof.fill_secs, s_asof.as_of,
                 (unsigned long long) s_asof.head);
-    printf ("\n| case | target | median | p50 | p99 | verdict | rounds |\n");
-    printf ("|---|---|---:|---:|---:|---|---|\n");
+    bsvc_target_header ();
     for (int k = 0; k < K_ROUNDS; k++) {
         if (!bsvc_selected (&s_svc, k))
             continue;
-        char med[40], p50[32] = "", p99[32] = "", rounds[800];
-        const char *target = "info", *verdict = "";
-        double m = bsvc_med (s_res[k], 0);
         bool rebuildish = k == K_CATCHUP || k == K_REBUILD;
-        bsvc_rounds (rounds, sizeof rounds, 60, s_res[k], rebuildish);
-        if (rebuildish)
-            bsvc_rate (med, sizeof med, m, " events/s", false);
-        else {
-            bsvc_rate (med, sizeof med, m, " q/s", false);
-            snprintf (p50, sizeof p50, "%.2f ms", bsvc_med (s_res[k], 1) / 1e3);
-            snprintf (p99, sizeof p99, "%.2f ms", bsvc_med (s_res[k], 2) / 1e3);
-            target = "p99 < 5 ms";
-            verdict = bsvc_med (s_res[k], 2) < s_target_p99_us ? "MET" : "NOT MET";
-        }
-        printf ("| %s | %s | %s | %s | %s | %s | %s |\n", s_labels[k], target, med, p50, p99,
-                verdict, rounds);
+        bsvc_target_row (s_labels[k], s_res[k], rebuildish, " q/s", 0, s_target_p99_us, 60);
         if (rebuildish)
             s_cost_row (k == K_CATCHUP ? "update cost per event (catch-up CPU / events)"
                                        : "update cost per event (REBUILD CPU / events)",

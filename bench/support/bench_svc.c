@@ -474,6 +474,38 @@ void bsvc_rounds (char *out, size_t n, size_t margin, const bsvc_res_t *row, boo
     }
 }
 
+void bsvc_target_header (void)
+{
+    printf ("\n| case | target | median | p50 | p99 | verdict | rounds |\n");
+    printf ("|---|---|---:|---:|---:|---|---|\n");
+}
+
+void bsvc_target_row (const char *label, const bsvc_res_t *row, bool rebuildish, const char *unit,
+                      double min_rate, double max_p99_us, size_t margin)
+{
+    char med[40], p50[32] = "", p99[32] = "", rounds[800], target[40] = "info";
+    const char *verdict = "";
+    double m = bsvc_med (row, 0);
+    bsvc_rounds (rounds, sizeof rounds, margin, row, rebuildish);
+    if (rebuildish) {
+        bsvc_rate (med, sizeof med, m, " events/s", false);
+        if (min_rate > 0) {
+            snprintf (target, sizeof target, "≥ %.0f k events/s", min_rate / 1e3);
+            verdict = m >= min_rate ? "MET" : "NOT MET";
+        }
+    } else {
+        bsvc_rate (med, sizeof med, m, unit, false);
+        snprintf (p50, sizeof p50, "%.2f ms", bsvc_med (row, 1) / 1e3);
+        snprintf (p99, sizeof p99, "%.2f ms", bsvc_med (row, 2) / 1e3);
+        if (max_p99_us > 0) {
+            snprintf (target, sizeof target, "p99 < %.0f ms", max_p99_us / 1e3);
+            verdict = bsvc_med (row, 2) < max_p99_us ? "MET" : "NOT MET";
+        }
+    }
+    printf ("| %s | %s | %s | %s | %s | %s | %s |\n", label, target, med, p50, p99, verdict,
+            rounds);
+}
+
 void bsvc_print_failed (const bsvc_t *svc, bsvc_res_t (*res)[MAX_ROUNDS], int from, int to)
 {
     for (int k = from; k <= to; k++)

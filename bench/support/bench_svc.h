@@ -198,6 +198,16 @@ void bsvc_rate (char *out, size_t n, double v, const char *unit, bool small);
     "p50/p99 ms", comma-separated. */
 void bsvc_rounds (char *out, size_t n, size_t margin, const bsvc_res_t *row, bool rebuildish);
 
+/*  The table "| case | target | median | p50 | p99 | verdict | rounds |":
+    its header, then one row per case. A rebuildish row (catch-up,
+    REBUILD) shows events/s, with the verdict against min_rate when it is
+    > 0 ("≥ N k events/s"); another shows the rate in `unit` and p50/p99,
+    with the verdict against max_p99_us when it is > 0 ("p99 < N ms");
+    without a target the row says "info". margin as for bsvc_rounds. */
+void bsvc_target_header (void);
+void bsvc_target_row (const char *label, const bsvc_res_t *row, bool rebuildish, const char *unit,
+                      double min_rate, double max_p99_us, size_t margin);
+
 /*  For the selected command cases from..to of res: "<name>: N failed
     command(s) in all rounds" if any failed. */
 void bsvc_print_failed (const bsvc_t *svc, bsvc_res_t (*res)[MAX_ROUNDS], int from, int to);
