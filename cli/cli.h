@@ -77,11 +77,13 @@ typedef int (cli_poll_fn) (dbk_client_t *st, void *arg, uint64_t *done, uint64_t
     client, with a timeout as long as the job may take), and meanwhile,
     on a terminal and without --json, poll(st, arg) every 200 ms and
     keep one line "<what>: done/total events (p%), r events/s, ETA s"
-    on stdout (erased at the end). A server that fails three polls in a
-    row ends the program (exit 4). Returns as dbk_client_call; *reply is
+    on stdout (erased at the end). As a watchdog it polls also off a
+    terminal, and a server that fails three polls in a row ends the
+    program (exit 4); otherwise a failed poll only skips an update and
+    the job's own timeout decides. Returns as dbk_client_call; *reply is
     the caller's. (cli_ops.c) */
 int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
-                   dbk_client_t *st, cli_poll_fn *poll, void *arg);
+                   dbk_client_t *st, cli_poll_fn *poll, void *arg, bool watchdog);
 
 /*  cli_poll_fn for the log's VERIFY or BACKUP (arg: the op, "VERIFY" or
     "BACKUP"): the records the newest such job has checked, of the head

@@ -362,7 +362,7 @@ static int s_verify_like (cli_t *cli, const char *op, const char *path)
         if (path)
             dbk_wr_kv_cstr (w, "path", path);
         failed = job;
-        rc = cli_long_call (cli, what, job, &reply, st, cli_log_job_poll, (void *) op);
+        rc = cli_long_call (cli, what, job, &reply, st, cli_log_job_poll, (void *) op, false);
     }
     int code = rc ? cli_call_failed (what, rc, failed) : 0;
     dbk_client_destroy (&st);

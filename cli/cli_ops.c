@@ -119,7 +119,7 @@ static void s_progress (const char *what, uint64_t done, uint64_t total, int64_t
 }
 
 int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
-                   dbk_client_t *st, cli_poll_fn *poll, void *arg)
+                   dbk_client_t *st, cli_poll_fn *poll, void *arg, bool watchdog)
 {
     s_long_job_t job = {.client = job_client};
     atomic_init (&job.done, false);
@@ -137,12 +137,14 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
     while (!atomic_load (&job.done)) {
         for (int t = 0; t < S_TICK_MS && !atomic_load (&job.done); t += 10)
             usleep (10 * 1000);
-        if (atomic_load (&job.done))
-            break;
+        if (atomic_load (&job.done) || (!show && !watchdog))
+            continue;
         if (poll (st, arg, &done, &total)) {
-            /*  the call waits as long as the job may take: a server that
-                stopped answering STATUS will not answer it either */
-            if (++misses < 3)
+            /*  the call waits as long as the job may take: as a watchdog,
+                a server that stopped answering STATUS will not answer it
+                either; otherwise the job's own timeout decides (the log
+                answers nothing while it grows its map under a job) */
+            if (!watchdog || ++misses < 3)
                 continue;
             if (show)
                 printf ("\n");
@@ -243,7 +245,7 @@ static int s_rebuild (cli_t *cli, const char *name)
     dbk_client_begin (job, "REBUILD", 0);
     int64_t t0 = s_mono_ms ();
     dbk_doc_t *reply = NULL;
-    rc = cli_long_call (cli, what, job, &reply, st, s_status_of, NULL);
+    rc = cli_long_call (cli, what, job, &reply, st, s_status_of, NULL, true);
     int64_t local_ms = s_mono_ms () - t0;
     int code = 0;
     if (rc)
@@ -326,9 +328,12 @@ static int s_backup (cli_t *cli, const char *dir)
     }
     /*  the copy and its verification take as long as the log is long */
     dbk_client_t *lc = dbk_client_new (cli->cfg.log_endpoint, S_LONG_MS);
-    dbk_wr_t *w = dbk_client_begin (lc, "BACKUP", 1);
-    dbk_wr_kv_cstr (w, "path", abs);
-    rc = lc ? cli_long_call (cli, "backup", lc, &reply, c, cli_log_job_poll, "BACKUP") : DBK_ENOMEM;
+    if (lc) {
+        dbk_wr_t *w = dbk_client_begin (lc, "BACKUP", 1);
+        dbk_wr_kv_cstr (w, "path", abs);
+    }
+    rc = lc ? cli_long_call (cli, "backup", lc, &reply, c, cli_log_job_poll, "BACKUP", false)
+            : DBK_ENOMEM;
     if (rc) {
         int code = cli_call_failed ("backup", rc, lc);
         dbk_doc_destroy (&reply);
