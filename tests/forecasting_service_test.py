@@ -100,6 +100,10 @@ def main():
         if [(x["owner"], x["added"], x["advanced"], x["lost"]) for x in ch] != [("zhao", 3, 1, 1)] \
                 or chr_["currency"] != "CNY":
             fail("changes: %r" % chr_)
+        # CHANGES looks at every deal, whatever its close date: so does its currency
+        chp = fc("CHANGES", period="2000-01", **{"from": "%d-01-01" % (year - 1), "to": today})
+        if chp["owners"] != ch or chp["currency"] != "CNY":
+            fail("changes with a period: %r" % chp)
         h = fc("HEALTH", owner="zhao")
         if h["open"] != 2 or h["level_count"][:2] != [1, 1]:
             fail("health: %r" % h)

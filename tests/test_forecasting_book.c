@@ -472,6 +472,32 @@ Test (cells, a_move_leaves_no_empty_cell_behind)
     cr_assert_eq (f.commit.amount, 1000);
 }
 
+Test (cells, an_id_with_a_nul_is_refused_not_counted_twice)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    /* "o1\0x": stored as the C string "o1", it would overwrite o1 while
+       its cell was counted as a new deal's */
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_map (w, 7);
+    dbk_wr_cstr (w, "id");
+    dbk_wr_str (w, "o1\0x", 4);
+    dbk_wr_kv_cstr (w, "owner", "wang");
+    dbk_wr_kv_cstr (w, "currency", "CNY");
+    dbk_wr_kv_cstr (w, "close_date", "2026-05-31");
+    dbk_wr_kv_i64 (w, "amount", 5000);
+    dbk_wr_kv_cstr (w, "account_id", "a1");
+    dbk_wr_kv_cstr (w, "on", "2026-01-11");
+    dbk_doc_t *doc = NULL;
+    cr_assert_eq (dbk_doc_parse (dbk_wr_data (w), dbk_wr_size (w), &doc), 0);
+    cr_assert_eq (fc_book_apply (book, "opportunity.registered", dbk_doc_root (doc), 99, 0),
+                  DBK_EMALFORMED);
+    dbk_doc_destroy (&doc);
+    dbk_wr_destroy (&w);
+    fc_funnel_t f = funnel_of (book, (fc_filter_t){0});
+    cr_assert_eq (f.open.count, 1);
+    cr_assert_eq (f.open.amount, 1000);
+}
+
 static bool s_same_funnel (const fc_funnel_t *a, const fc_funnel_t *b)
 {
     for (int l = 1; l <= FC_LEVELS; l++)

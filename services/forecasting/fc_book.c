@@ -238,8 +238,9 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
     const char *id;
     size_t idn;
     *changed = *existed = false;
-    if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &idn) || idn == 0 || idn > FC_ID_MAX)
-        return DBK_EMALFORMED;
+    if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &idn) || idn == 0 || idn > FC_ID_MAX ||
+        memchr (id, 0, idn))
+        return DBK_EMALFORMED; /* a deal is stored under its id as a C string */
     int rc = s_deal_get (self, id, idn, deal);
     if (rc && rc != DBK_ENOTFOUND)
         return rc;

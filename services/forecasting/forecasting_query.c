@@ -39,7 +39,7 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
                          .type_prefixes = s_ours,
                          .ntype_prefixes = sizeof s_ours / sizeof s_ours[0],
                          .limit = 5000,
-                         .max_scan = 1000000};
+                         .max_scan = 100000}; /* the log's default: its loop stays short */
         dbk_doc_t *reply = NULL;
         dbk_page_t page;
         rc = dbk_client_read (c, &rq, &reply, &page);
@@ -531,7 +531,9 @@ int forecasting_changes_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         dbk_wr_map (w, 5);
         dbk_wr_kv_cstr (w, "from", from);
         dbk_wr_kv_cstr (w, "to", to);
-        s_currency (w, &b, &q);
+        s_filter_t any = q; /* CHANGES ignores the period (fc_changes) */
+        any.f.period = NULL;
+        s_currency (w, &b, &any);
         s_as_of (w, &b);
         dbk_wr_cstr (w, "owners");
         dbk_wr_array (w, (uint32_t) m);
