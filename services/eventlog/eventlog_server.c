@@ -11,6 +11,7 @@
 */
 #include "eventlog_server.h"
 #include "eventlog_jobs.h"
+#include "eventlog_read.h"
 #include "eventlog_store.h"
 
 #include "dealbook/dbk_config.h"
@@ -29,12 +30,8 @@
 #define S_MAX_PENDING 4096         /* requests in one group commit             */
 #define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
 #define S_MAX_STREAMS 64           /* streams in one APPEND                    */
-#define S_READ_LIMIT 10000         /* most events in one READ page             */
-#define S_READ_DEFAULT 1000        /* events in a READ page by default         */
-#define S_SCAN_DEFAULT 100000      /* records examined by a filtered READ      */
-#define S_SCAN_MAX 1000000
-#define S_MAX_JOBS 8      /* verify / backup jobs at once             */
-#define S_GROW_RETRIES 40 /* map doublings for one batch              */
+#define S_MAX_JOBS 8               /* verify / backup jobs at once             */
+#define S_GROW_RETRIES 40          /* map doublings for one batch              */
 
 /*  One APPEND waiting for the group commit. */
 typedef struct {
@@ -582,50 +579,11 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
 
 /*  ---- READ ---- */
 
-/*  READ's "type": one prefix, or an array of 1..EVENTLOG_TYPES_MAX. 0 or -1. */
-static int s_read_types (const dbk_obj_t *o, eventlog_read_t *rq)
-{
-    bool one = dbk_obj_type (o) == DBK_T_STR;
-    size_t n = one ? 1 : dbk_obj_len (o);
-    if ((!one && dbk_obj_type (o) != DBK_T_ARRAY) || n == 0 || n > EVENTLOG_TYPES_MAX)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (dbk_obj_str (one ? o : dbk_obj_at (o, i), &rq->types[i], &rq->type_lens[i]) ||
-            rq->type_lens[i] > DBK_TYPE_MAX)
-            return -1;
-    rq->ntypes = n;
-    return 0;
-}
-
 static void s_handle_read (self_t *self, dbk_req_t *req)
 {
-    eventlog_read_t rq = {.from = 1, .limit = S_READ_DEFAULT, .max_scan = S_SCAN_DEFAULT};
-    const dbk_obj_t *o;
-    uint64_t v;
+    eventlog_read_t rq;
     const char *field = NULL, *msg = NULL;
-    if ((o = dbk_obj_get (req->root, "from")) && (dbk_obj_u64 (o, &rq.from) || rq.from == 0))
-        field = "from", msg = "from must be an integer >= 1";
-    if ((o = dbk_obj_get (req->root, "limit"))) {
-        if (dbk_obj_u64 (o, &v) || v == 0 || v > S_READ_LIMIT)
-            field = "limit", msg = "limit must be 1..10000";
-        else
-            rq.limit = (uint32_t) v;
-    }
-    if ((o = dbk_obj_get (req->root, "max_scan"))) {
-        if (dbk_obj_u64 (o, &v) || v == 0 || v > S_SCAN_MAX)
-            field = "max_scan", msg = "max_scan must be 1..1000000";
-        else
-            rq.max_scan = (uint32_t) v;
-    }
-    if ((o = dbk_obj_get (req->root, "stream")) &&
-        (dbk_obj_str (o, &rq.stream, &rq.stream_len) ||
-         !dbk_stream_name_valid (rq.stream, rq.stream_len)))
-        field = "stream", msg = "stream must be a valid stream name";
-    if ((o = dbk_obj_get (req->root, "type")) && s_read_types (o, &rq))
-        field = "type",
-        msg = "type must be a type-name prefix (string) or an array of 1..8 of them";
-    if (rq.stream && (o = dbk_obj_get (req->root, "type")))
-        field = "type", msg = "type filters apply to reads by seq, not by stream";
+    eventlog_read_parse (req->root, &rq, &field, &msg);
     if (field) {
         self->count.rejected++;
         dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL, msg, field);
