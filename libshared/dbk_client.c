@@ -72,9 +72,8 @@ static int s_fail (dbk_client_t *self, int rc, const char *msg, size_t len)
     return rc;
 }
 
-int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
+int dbk_client_send (dbk_client_t *self)
 {
-    *reply_p = NULL;
     self->errmsg[0] = 0;
     zframe_t *f = zframe_new (dbk_wr_data (self->wr), dbk_wr_size (self->wr));
     if (!f || zframe_send (&f, self->dealer, ZFRAME_DONTWAIT) != 0) {
@@ -82,6 +81,19 @@ int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
         const char *m = "cannot send the request (service unreachable?)";
         return s_fail (self, DBK_ETIMEOUT, m, strlen (m));
     }
+    return 0;
+}
+
+int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
+{
+    *reply_p = NULL;
+    int rc = dbk_client_send (self);
+    return rc ? rc : dbk_client_wait (self, reply_p);
+}
+
+int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p)
+{
+    *reply_p = NULL;
     int64_t deadline = zclock_mono () + self->timeout_ms;
     while (true) {
         int64_t left = deadline - zclock_mono ();
@@ -160,6 +172,13 @@ int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **repl
                      dbk_page_t *page)
 {
     memset (page, 0, sizeof *page);
+    *reply_p = NULL;
+    int rc = dbk_client_read_send (self, req);
+    return rc ? rc : dbk_client_read_wait (self, reply_p, page);
+}
+
+int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req)
+{
     bool many = req->type_prefixes != NULL;
     uint32_t n = 1 + (req->stream != NULL) + (many || req->type_prefix != NULL) + (req->limit > 0) +
                  (req->max_scan > 0);
@@ -178,7 +197,13 @@ int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **repl
         dbk_wr_kv_u64 (w, "limit", req->limit);
     if (req->max_scan)
         dbk_wr_kv_u64 (w, "max_scan", req->max_scan);
-    int rc = dbk_client_call (self, reply_p);
+    return dbk_client_send (self);
+}
+
+int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page)
+{
+    memset (page, 0, sizeof *page);
+    int rc = dbk_client_wait (self, reply_p);
     if (rc)
         return rc;
     const dbk_obj_t *root = dbk_doc_root (*reply_p);

@@ -35,6 +35,13 @@ dbk_wr_t *dbk_client_begin (dbk_client_t *self, const char *op, uint32_t nfields
     caller's (dbk_doc_destroy); dbk_client_errmsg tells the message. */
 int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p);
 
+/*  dbk_client_call in two halves, for a caller with work to do while the
+    server answers: send the request begun (0 or DBK_ETIMEOUT), then wait
+    for its reply (as dbk_client_call). Only the last request sent is
+    waited for: the answer to an earlier one is dropped. */
+int dbk_client_send (dbk_client_t *self);
+int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p);
+
 /*  Message of the last ERROR reply (or of the last local failure),
     NUL-terminated, borrowed until the next call. */
 const char *dbk_client_errmsg (const dbk_client_t *self);
@@ -74,6 +81,11 @@ typedef struct {
     memory and is the caller's (dbk_doc_destroy). */
 int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **reply_p,
                      dbk_page_t *page);
+
+/*  dbk_client_read in two halves (see dbk_client_send): a reader folds
+    one page while the log reads the next. */
+int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req);
+int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page);
 
 /*  Decode record i of a page. Views point into the reply document. */
 int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev);
