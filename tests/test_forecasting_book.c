@@ -6,6 +6,8 @@
 */
 #include "support/fc_given.h"
 
+#include "fc_internal.h"
+
 TestSuite (store, .init = s_setup, .fini = s_teardown);
 TestSuite (deal, .init = s_setup, .fini = s_teardown);
 TestSuite (cells, .init = s_setup, .fini = s_teardown);
@@ -241,6 +243,68 @@ Test (store, destroy_is_safe_twice)
 }
 
 /*  ======================= per-deal records ======================= */
+
+Test (deal, a_packed_deal_reads_back_whole_and_a_damaged_one_is_refused)
+{
+    static fc_deal_t d, back;
+    memset (&d, 0, sizeof d);
+    memset (d.id, 'i', FC_ID_MAX);
+    memset (d.owner, 'o', FC_SHORT_MAX);
+    strcpy (d.team, "东区");
+    memset (d.winner, 'w', FC_TEXT_MAX);
+    strcpy (d.currency, "CNY");
+    d.status = FC_LOST;
+    d.category = FC_CAT_COMMIT;
+    d.level = 4;
+    d.max_level = 5;
+    d.amount = INT64_MAX;
+    d.won_amount = -7;
+    d.close = D ("2026-05-20");
+    d.registered = 1;
+    d.last_on = D ("2026-04-01");
+    d.outcome = -1;
+    d.level_since = 12;
+    d.slips = 3;
+    d.nhist = FC_HIST_MAX;
+    for (int i = 0; i < FC_HIST_MAX; i++)
+        d.hist[i] = (fc_hist_t){i + 1,      (uint8_t) (i % 11 + 1), (int8_t) -i,
+                                (int8_t) i, INT64_MIN + i,          (int64_t) i << 40};
+    static uint8_t buf[FC_DEAL_PACKED_MAX];
+    size_t n = fc_deal_pack (&d, buf);
+    cr_assert_leq (n, sizeof buf);
+    cr_assert_eq (fc_deal_unpack (buf, n, &back), 0);
+    cr_assert (!memcmp (&d, &back, offsetof (fc_deal_t, hist)), "the head, texts included");
+    for (int i = 0; i < FC_HIST_MAX; i++) {
+        cr_assert_eq (back.hist[i].on, i + 1);
+        cr_assert_eq (back.hist[i].kind, i % 11 + 1);
+        cr_assert_eq (back.hist[i].from, -i);
+        cr_assert_eq (back.hist[i].to, i);
+        cr_assert_eq (back.hist[i].a, INT64_MIN + i);
+        cr_assert_eq (back.hist[i].b, (int64_t) i << 40);
+    }
+    /*  a short deal is short: the texts take their length, not their room */
+    fc_deal_t s = {.status = FC_OPEN, .level = 1, .nhist = 1};
+    strcpy (s.id, "o1");
+    strcpy (s.owner, "wang");
+    size_t sn = fc_deal_pack (&s, buf);
+    cr_assert_lt (sn, 100, "%zu bytes", sn);
+    n = fc_deal_pack (&d, buf);
+    for (size_t cut = 0; cut < n; cut++)
+        cr_assert_eq (fc_deal_unpack (buf, cut, &back), DBK_ECORRUPT, "cut at %zu", cut);
+    static uint8_t more[FC_DEAL_PACKED_MAX + 1];
+    memcpy (more, buf, n);
+    cr_assert_eq (fc_deal_unpack (more, n + 1, &back), DBK_ECORRUPT, "a byte too many");
+    /*  a text longer than its field, and more history than kept */
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == FC_ID_MAX && buf[i + 1] == 'i') {
+            at = i;
+            break;
+        }
+    cr_assert_gt (at, 0);
+    buf[at] = FC_ID_MAX + 1;
+    cr_assert_eq (fc_deal_unpack (buf, n, &back), DBK_ECORRUPT);
+}
 
 Test (deal, a_registration_creates_an_open_deal_at_L1)
 {
@@ -773,6 +837,64 @@ Test (as_of, deal_records_are_as_they_were_then)
     cr_assert_eq (deal_of ("o1").level, 4);
     fc_book_destroy (&asof);
     fc_mem_store_destroy (&s1);
+}
+
+/*  Every pair of a table, key and value, into one buffer. */
+typedef struct {
+    char buf[1 << 16];
+    size_t n, pairs;
+} s_dump_t;
+
+static int s_dump_cb (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_dump_t *dump = arg;
+    cr_assert_lt (dump->n + 16 + klen + vlen, sizeof dump->buf);
+    memcpy (dump->buf + dump->n, &klen, sizeof klen);
+    memcpy (dump->buf + dump->n + 8, &vlen, sizeof vlen);
+    memcpy (dump->buf + dump->n + 16, key, klen);
+    memcpy (dump->buf + dump->n + 16 + klen, val, vlen);
+    dump->n += 16 + klen + vlen;
+    dump->pairs++;
+    return 0;
+}
+
+Test (as_of, a_deferred_book_completed_holds_exactly_the_pairs_of_a_book_kept_whole)
+{
+    s_given_q2 ();
+    reg ("o4", "li", "west", "西南", 700000, "2026-07-31", "2026-03-02");
+    level ("o4", 1, 2, "2026-03-05");
+    won ("o3", 1900000, "2026-04-12");
+    close_date ("o2", "2026-09-30", "2026-04-20");
+    lost ("o4", "price", "acme", "2026-05-03");
+    amount ("o1", 1200000, "2026-05-04");
+    fc_store_t *s1, *s2 = fc_mem_store_new ();
+    fc_book_t *whole = replay (100, 0, &s1);
+    fc_book_t *deferred = fc_book_new (s2, NULL);
+    fc_book_defer (deferred);
+    for (size_t i = 0; i < s_nlog; i++)
+        cr_assert_eq (fc_book_apply (deferred, s_log[i].type, s_log[i].data, i + 1, 0), 0);
+    size_t before = fc_mem_store_count (s2, FC_TAB_CELL);
+    cr_assert_eq (fc_book_complete (deferred), 0);
+    cr_assert_gt (fc_mem_store_count (s2, FC_TAB_CELL), before, "the other indexes are written");
+    static s_dump_t a, b;
+    for (fc_table_t t = 0; t < FC_TABS; t++) {
+        a.n = a.pairs = b.n = b.pairs = 0;
+        cr_assert_eq (s1->scan (s1->ctx, t, "", 0, s_dump_cb, &a), 0);
+        cr_assert_eq (s2->scan (s2->ctx, t, "", 0, s_dump_cb, &b), 0);
+        cr_assert_gt (t == FC_TAB_QUOTA || t == FC_TAB_FORECAST ? 1 : a.pairs, 0);
+        cr_assert_eq (a.pairs, b.pairs, "table %d", (int) t);
+        cr_assert_eq (a.n, b.n, "table %d", (int) t);
+        cr_assert (!memcmp (a.buf, b.buf, a.n), "table %d: the same pairs", (int) t);
+    }
+    fc_filter_t f = {.owner = "wang", .period = "2026-Q3"};
+    fc_funnel_t fa = funnel_of (whole, f), fb = funnel_of (deferred, f);
+    cr_assert_eq (fa.open.amount, 333);
+    cr_assert (!memcmp (&fa, &fb, sizeof fa));
+    cr_assert_eq (fc_book_complete (deferred), 0, "twice is harmless");
+    fc_book_destroy (&whole);
+    fc_book_destroy (&deferred);
+    fc_mem_store_destroy (&s1);
+    fc_mem_store_destroy (&s2);
 }
 
 /*  ======================= cost of a query ======================= */

@@ -149,13 +149,19 @@ static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
 
 #define S_KEY_MAX (3 * (FC_SHORT_MAX + 1) + 16 + 8)
 
-/*  Add `sign` times the one-deal cell c to its aggregates: the full
-    cells (every dimension) and the roll-ups (fc_cells_scan picks one). */
-static int s_cell_add (fc_book_t *self, const fc_cell_t *c, int sign)
+/*  The cell indexes: the full cells month first, the ones fc_book_defer
+    leaves to fc_book_complete (the other orders of the full cells and the
+    roll-ups), and all of them. */
+static const char s_idx_all[] = "aoOrRAT";
+#define S_IDX_LATER (s_idx_all + 1)
+
+/*  Add `sign` times the cell c (one deal's, or a full cell's sums) to
+    its aggregates in the indexes idx: the full cells (every dimension)
+    and the roll-ups (fc_cells_scan picks one). */
+static int s_cell_add_to (fc_book_t *self, const char *idx, const fc_cell_t *c, int sign)
 {
-    static const char idx[] = {'a', 'o', 'r', 'A', 'O', 'T', 'R'};
     const fc_store_t *st = self->store;
-    for (size_t i = 0; i < sizeof idx; i++) {
+    for (size_t i = 0; idx[i]; i++) {
         char key[S_KEY_MAX];
         size_t kl = s_cell_key (idx[i], c, key);
         fc_cell_t cur;
@@ -184,23 +190,30 @@ static int s_cell_add (fc_book_t *self, const fc_cell_t *c, int sign)
     return 0;
 }
 
-/*  ---- deals in the store ---- */
-
-static size_t s_deal_size (const fc_deal_t *deal)
+static int s_cell_add (fc_book_t *self, const fc_cell_t *c, int sign)
 {
-    return offsetof (fc_deal_t, hist) + deal->nhist * sizeof (fc_hist_t);
+    return s_cell_add_to (self, self->deferred ? "a" : s_idx_all, c, sign);
 }
+
+/*  ---- deals in the store ---- */
 
 static int s_deal_get (const fc_book_t *self, const char *id, size_t n, fc_deal_t *out)
 {
-    memset (out, 0, sizeof *out);
+    uint8_t buf[FC_DEAL_PACKED_MAX];
     size_t vl;
-    int rc = self->store->get (self->store->ctx, FC_TAB_DEAL, id, n, out, sizeof *out, &vl);
-    if (rc)
-        return rc;
-    if (vl < offsetof (fc_deal_t, hist) || vl != s_deal_size (out))
-        return DBK_ECORRUPT;
-    return 0;
+    int rc = self->store->get (self->store->ctx, FC_TAB_DEAL, id, n, buf, sizeof buf, &vl);
+    if (rc) {
+        memset (out, 0, offsetof (fc_deal_t, hist));
+        return rc == DBK_ETOOBIG ? DBK_ECORRUPT : rc;
+    }
+    return fc_deal_unpack (buf, vl, out);
+}
+
+static int s_deal_put (const fc_book_t *self, const fc_deal_t *deal)
+{
+    uint8_t buf[FC_DEAL_PACKED_MAX];
+    size_t n = fc_deal_pack (deal, buf);
+    return self->store->put (self->store->ctx, FC_TAB_DEAL, deal->id, strlen (deal->id), buf, n);
 }
 
 int fc_book_deal (const fc_book_t *self, const char *id, fc_deal_t *out)
@@ -230,10 +243,11 @@ static int s_category (const dbk_obj_t *o)
 }
 
 /*  Compute the deal after an opportunity event (`what` = the type after
-    "opportunity."). *changed false: the event does not concern the book
+    "opportunity."), and in *old the cell it added to before (when
+    *existed). *changed false: the event does not concern the book
     (unknown deal, duplicate registration). No store writes. */
 static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *data, fc_day_t day,
-                   fc_deal_t *deal, fc_deal_t *old, bool *existed, bool *changed)
+                   fc_deal_t *deal, fc_cell_t *old, bool *existed, bool *changed)
 {
     const char *id;
     size_t idn;
@@ -246,7 +260,7 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
         return rc;
     bool exists = *existed = rc == 0;
     if (exists) /* the deal before this event: its cell leaves the aggregates */
-        memcpy (old, deal, s_deal_size (deal));
+        s_cell_of (self, deal, old);
     int64_t v;
     if (!strcmp (what, "registered")) {
         if (exists)
@@ -556,6 +570,7 @@ fc_book_t *fc_book_new (const fc_store_t *store, const fc_config_t *cfg)
 void fc_book_destroy (fc_book_t **self_p)
 {
     if (self_p && *self_p) {
+        free ((*self_p)->scratch);
         free (*self_p);
         *self_p = NULL;
     }
@@ -564,6 +579,32 @@ void fc_book_destroy (fc_book_t **self_p)
 void fc_book_set_until (fc_book_t *self, fc_day_t until)
 {
     self->until = until;
+}
+
+void fc_book_defer (fc_book_t *self)
+{
+    self->deferred = true;
+}
+
+/*  Add a full cell to the other indexes (the scan of 'a' does not see
+    the pairs put while it runs: they are not 'a' pairs anyway). */
+static int s_complete_cb (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void) key;
+    (void) klen;
+    fc_cell_t c;
+    if (vlen != sizeof c)
+        return DBK_ECORRUPT;
+    memcpy (&c, val, sizeof c);
+    return s_cell_add_to (arg, S_IDX_LATER, &c, +1);
+}
+
+int fc_book_complete (fc_book_t *self)
+{
+    if (!self->deferred)
+        return 0;
+    self->deferred = false;
+    return self->store->scan (self->store->ctx, FC_TAB_CELL, "a", 1, s_complete_cb, self);
 }
 
 uint64_t fc_book_seq (const fc_book_t *self)
@@ -615,19 +656,16 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
     const fc_store_t *st = self->store;
     int rc;
     if (opp) {
-        fc_deal_t *old = malloc (sizeof *old), *deal = malloc (sizeof *deal);
-        bool changed = false;
-        rc = old && deal ? 0 : DBK_ENOMEM;
-        bool existed = false;
-        if (!rc)
-            rc = s_fold (self, type + 12, data, day, deal, old, &existed, &changed);
+        if (!self->scratch && !(self->scratch = malloc (sizeof *self->scratch)))
+            return DBK_ENOMEM;
+        fc_deal_t *deal = self->scratch;
+        fc_cell_t a, b; /* the deal's cell before and after */
+        bool changed = false, existed = false;
+        rc = s_fold (self, type + 12, data, day, deal, &a, &existed, &changed);
         if (!rc)
             rc = s_snapshots (self, day);
         if (!rc && changed) {
-            fc_cell_t a, b;
             s_cell_of (self, deal, &b);
-            if (existed)
-                s_cell_of (self, old, &a);
             if (!existed || memcmp (&a, &b, sizeof a)) {
                 if (existed)
                     rc = s_cell_add (self, &a, -1);
@@ -635,11 +673,8 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
                     rc = s_cell_add (self, &b, +1);
             }
             if (!rc)
-                rc = st->put (st->ctx, FC_TAB_DEAL, deal->id, strlen (deal->id), deal,
-                              s_deal_size (deal));
+                rc = s_deal_put (self, deal);
         }
-        free (old);
-        free (deal);
     } else if (quota) {
         fc_quota_t q = {0};
         char key[S_KEY_MAX];

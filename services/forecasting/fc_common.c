@@ -212,3 +212,121 @@ bool fc_forecast_stream (const char *owner, const char *period, char *out, size_
     int n = snprintf (out, size, "forecast-%s.%s", ps, owner);
     return n > 0 && (size_t) n < size;
 }
+
+/*  ---- a deal as stored ---- */
+
+/*  The numbers, then each text as a length byte and its bytes, then the
+    history entries field by field: about 150 bytes plus 23 per entry,
+    where the C struct takes 1 KB plus 24 per entry (most of it room for
+    names that are short). Host byte order: a read model never leaves
+    its machine. */
+#define S_TEXTS 10
+#define S_HIST_BYTES 23
+
+static char *s_texts (fc_deal_t *d, size_t size[S_TEXTS], char *texts[S_TEXTS])
+{
+    char *t[S_TEXTS] = {d->id,       d->owner,        d->team,        d->region, d->account,
+                        d->currency, d->won_currency, d->loss_reason, d->winner, d->tender_type};
+    size_t s[S_TEXTS] = {sizeof d->id,           sizeof d->owner,       sizeof d->team,
+                         sizeof d->region,       sizeof d->account,     sizeof d->currency,
+                         sizeof d->won_currency, sizeof d->loss_reason, sizeof d->winner,
+                         sizeof d->tender_type};
+    memcpy (texts, t, sizeof t);
+    memcpy (size, s, sizeof s);
+    return texts[0];
+}
+
+typedef struct {
+    int8_t status, category, level, max_level;
+    int64_t amount, won_amount;
+    fc_day_t close, registered, last_on, outcome, level_since;
+    uint32_t slips, nhist;
+} s_nums_t;
+
+size_t fc_deal_pack (const fc_deal_t *deal, uint8_t *out)
+{
+    s_nums_t n = {(int8_t) deal->status,
+                  (int8_t) deal->category,
+                  (int8_t) deal->level,
+                  (int8_t) deal->max_level,
+                  deal->amount,
+                  deal->won_amount,
+                  deal->close,
+                  deal->registered,
+                  deal->last_on,
+                  deal->outcome,
+                  deal->level_since,
+                  deal->slips,
+                  deal->nhist > FC_HIST_MAX ? FC_HIST_MAX : deal->nhist};
+    uint8_t *p = out;
+    memcpy (p, &n, sizeof n);
+    p += sizeof n;
+    char *texts[S_TEXTS];
+    size_t size[S_TEXTS];
+    s_texts ((fc_deal_t *) deal, size, texts); /* read only */
+    for (int i = 0; i < S_TEXTS; i++) {
+        size_t l = strnlen (texts[i], size[i] - 1);
+        *p++ = (uint8_t) l;
+        memcpy (p, texts[i], l);
+        p += l;
+    }
+    for (uint32_t i = 0; i < n.nhist; i++) {
+        const fc_hist_t *h = &deal->hist[i];
+        memcpy (p, &h->on, 4);
+        p[4] = h->kind;
+        memcpy (p + 5, &h->from, 1);
+        memcpy (p + 6, &h->to, 1);
+        memcpy (p + 7, &h->a, 8);
+        memcpy (p + 15, &h->b, 8);
+        p += S_HIST_BYTES;
+    }
+    return (size_t) (p - out);
+}
+
+int fc_deal_unpack (const void *buf, size_t len, fc_deal_t *out)
+{
+    const uint8_t *p = buf, *end = p + len;
+    s_nums_t n;
+    memset (out, 0, offsetof (fc_deal_t, hist));
+    if (len < sizeof n)
+        return DBK_ECORRUPT;
+    memcpy (&n, p, sizeof n);
+    p += sizeof n;
+    if (n.nhist > FC_HIST_MAX)
+        return DBK_ECORRUPT;
+    out->status = n.status;
+    out->category = n.category;
+    out->level = n.level;
+    out->max_level = n.max_level;
+    out->amount = n.amount;
+    out->won_amount = n.won_amount;
+    out->close = n.close;
+    out->registered = n.registered;
+    out->last_on = n.last_on;
+    out->outcome = n.outcome;
+    out->level_since = n.level_since;
+    out->slips = n.slips;
+    out->nhist = n.nhist;
+    char *texts[S_TEXTS];
+    size_t size[S_TEXTS];
+    s_texts (out, size, texts);
+    for (int i = 0; i < S_TEXTS; i++) {
+        if (p >= end || *p >= size[i] || (size_t) (end - p - 1) < *p)
+            return DBK_ECORRUPT;
+        memcpy (texts[i], p + 1, *p);
+        texts[i][*p] = 0;
+        p += 1 + *p;
+    }
+    if ((size_t) (end - p) != n.nhist * S_HIST_BYTES)
+        return DBK_ECORRUPT;
+    for (uint32_t i = 0; i < n.nhist; i++, p += S_HIST_BYTES) {
+        fc_hist_t *h = &out->hist[i];
+        memcpy (&h->on, p, 4);
+        h->kind = p[4];
+        memcpy (&h->from, p + 5, 1);
+        memcpy (&h->to, p + 6, 1);
+        memcpy (&h->a, p + 7, 8);
+        memcpy (&h->b, p + 15, 8);
+    }
+    return 0;
+}

@@ -103,11 +103,7 @@ static int s_deal_cb (void *arg, const void *key, size_t klen, const void *val, 
     (void) klen;
     s_dealscan_t *ds = arg;
     fc_deal_t *d = &ds->deal;
-    if (vlen < offsetof (fc_deal_t, hist) || vlen > sizeof *d)
-        return DBK_ECORRUPT;
-    memcpy (d, val, vlen);
-    if (d->nhist > FC_HIST_MAX ||
-        vlen != offsetof (fc_deal_t, hist) + d->nhist * sizeof (fc_hist_t))
+    if (fc_deal_unpack (val, vlen, d))
         return DBK_ECORRUPT;
     const fc_filter_t *f = ds->q->f;
     if (f &&

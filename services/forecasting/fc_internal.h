@@ -12,6 +12,8 @@ struct fc_book {
     fc_day_t until;          /* as-of: skip events dated after (0: no)  */
     uint64_t seq;            /* checkpoint (cached from META "seq")     */
     fc_day_t clock;          /* latest business date (META "clock")     */
+    bool deferred;           /* 'o' and 'r' cells left to fc_book_complete */
+    fc_deal_t *scratch;      /* the deal fc_book_apply folds (or NULL)  */
 };
 
 /*  Is the cell state an open deal's ('n' 'p' 'b' 'c' 'x')? */
@@ -50,6 +52,13 @@ int fc_deals_scan (const fc_book_t *book, const fc_query_t *q, fc_deal_fn *fn, v
     the sum of the sub-periods when all are set in one currency). */
 int fc_quota_for (const fc_book_t *book, const char *scope, const char *who, const fc_period_t *p,
                   fc_quota_t *out);
+
+/*  A deal as the store keeps it: packed (fc_deal_pack: its length; out
+    holds FC_DEAL_PACKED_MAX bytes) and read back (0, or DBK_ECORRUPT for
+    bytes that are not a packed deal). */
+#define FC_DEAL_PACKED_MAX (sizeof (fc_deal_t) + 64)
+size_t fc_deal_pack (const fc_deal_t *deal, uint8_t *out);
+int fc_deal_unpack (const void *buf, size_t len, fc_deal_t *out);
 
 /*  Append a ref to a list (counts past max). */
 void fc_refs_add (fc_refs_t *l, const fc_deal_t *deal, int32_t days);

@@ -234,7 +234,8 @@ int fc_forecast_evolve (fc_forecast_t *st, const char *type, const dbk_obj_t *da
     Tables:
       FC_TAB_META      "seq", "clock": the checkpoint and the latest
                        business date seen
-      FC_TAB_DEAL      deal id -> fc_deal_t (head + nhist entries)
+      FC_TAB_DEAL      deal id -> fc_deal_t packed: its numbers, its
+                       texts by length, its nhist entries (fc_internal.h)
       FC_TAB_CELL      aggregate cells: full in three index orders and
                        roll-ups of one dimension or none (fc_cell_t)
       FC_TAB_QUOTA     period \0 scope \0 who -> fc_quota_t
@@ -272,9 +273,10 @@ typedef struct {
                  void *arg);
 } fc_store_t;
 
-/*  The in-memory store: one skip list per table (get, put and del in
-    O(log n) expected, scans in key order). NULL on allocation failure. The store and its
-    ctx are freed by fc_mem_store_destroy (safe twice). */
+/*  The in-memory store: per table a hash index (get, put and del in O(1)
+    expected) and a key order sorted when a scan needs it (scans in key
+    order). NULL on allocation failure. The store and its ctx are freed by
+    fc_mem_store_destroy (safe twice). */
 fc_store_t *fc_mem_store_new (void);
 void fc_mem_store_destroy (fc_store_t **store_p);
 /*  Pairs in a table (tests: aggregates do not grow with history). */
@@ -391,6 +393,15 @@ void fc_book_destroy (fc_book_t **self_p);
     limit). Feeding the whole log to a book with until = D, or only the
     events up to D, gives the book "as the system knew it on D". */
 void fc_book_set_until (fc_book_t *self, fc_day_t until);
+
+/*  A replay into a throw-away book (as-of): while it folds, the full
+    cells are kept in one key order only (month first, which the
+    period-start snapshots read); fc_book_complete then writes the other
+    orders and the roll-ups that the queries read, from the full cells,
+    once per cell instead of at every change of a deal. Query the book
+    only after fc_book_complete (0, or the store's error). */
+void fc_book_defer (fc_book_t *self);
+int fc_book_complete (fc_book_t *self);
 
 /*  Fold one event of the log: its type, payload map, seq and `at`.
     Events with seq <= the book's checkpoint are ignored (replays are

@@ -25,24 +25,30 @@ typedef struct {
 /*  The events a book folds: the log sends only these. */
 static const char *const s_ours[] = {"opportunity.", "quota.", "forecast."};
 
-/*  Fold the log's events recorded before `cut_ms` into b->book. */
+/*  Fold the log's events recorded before `cut_ms` into b->book. The log
+    reads the next page while the book folds this one. */
 static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
 {
     const dbk_config_t *cfg = dbk_svc_config (ctx);
     dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
     if (!c)
         return DBK_EINVAL;
-    uint64_t from = 1;
-    int rc = 0;
+    dbk_read_t rq = {.from = 1,
+                     .type_prefixes = s_ours,
+                     .ntype_prefixes = sizeof s_ours / sizeof s_ours[0],
+                     .limit = 5000,
+                     .max_scan = 100000}; /* the log's default: its loop stays short */
+    int rc = dbk_client_read_send (c, &rq);
     for (bool done = false; !done && rc == 0;) {
-        dbk_read_t rq = {.from = from,
-                         .type_prefixes = s_ours,
-                         .ntype_prefixes = sizeof s_ours / sizeof s_ours[0],
-                         .limit = 5000,
-                         .max_scan = 100000}; /* the log's default: its loop stays short */
         dbk_doc_t *reply = NULL;
         dbk_page_t page;
-        rc = dbk_client_read (c, &rq, &reply, &page);
+        if ((rc = dbk_client_read_wait (c, &reply, &page)))
+            break;
+        /* a filtered page may hold nothing yet stop short of the head */
+        done = page.last == 0 || page.last >= page.head;
+        rq.from = page.last + 1;
+        if (!done)
+            rc = dbk_client_read_send (c, &rq);
         for (size_t i = 0; rc == 0 && i < page.count; i++) {
             dbk_event_t ev;
             if (dbk_page_event (&page, i, &ev)) {
@@ -65,13 +71,16 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
             b->replayed++;
             dbk_doc_destroy (&data);
         }
-        /* a filtered page may hold nothing yet stop short of the head */
-        done = done || page.last == 0 || page.last >= page.head;
-        from = page.last + 1;
         dbk_doc_destroy (&reply);
     }
     dbk_client_destroy (&c);
     return rc;
+}
+
+static void s_close (s_book_t *b)
+{
+    fc_book_destroy (&b->book);
+    fc_mem_store_destroy (&b->mem);
 }
 
 /*  The book for req: now (the read model) or as of req's "as_of". 0 or
@@ -93,22 +102,23 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
     memcpy (b->as_of, s, 10);
     b->mem = fc_mem_store_new ();
     b->book = b->mem ? fc_book_new (b->mem, NULL) : NULL;
-    if (!b->book)
+    if (!b->book) {
+        s_close (b);
         return DBK_ENOMEM;
+    }
     fc_book_set_until (b->book, day);
+    fc_book_defer (b->book);
     /*  fc_day counts from 0000-03-01; 1970-01-01 is its day 719469 */
     int64_t cut_ms = ((int64_t) day - fc_day ("1970-01-01") + 1) * 86400000;
     int rc = s_replay (ctx, b, cut_ms);
-    if (rc)
+    if (!rc)
+        rc = fc_book_complete (b->book);
+    if (rc) {
+        s_close (b); /* the caller closes only an opened book */
         return dbk_svc_reject (ctx, rc, "as_of", "replaying the log for as_of failed: %s",
                                dbk_strerror (rc));
+    }
     return 0;
-}
-
-static void s_close (s_book_t *b)
-{
-    fc_book_destroy (&b->book);
-    fc_mem_store_destroy (&b->mem);
 }
 
 /*  ---- request fields ---- */
