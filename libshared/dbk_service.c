@@ -40,6 +40,7 @@ static void s_self_destroy (dbk_svci_t **self_p)
                                   "the service is stopping", NULL);
         s_wait_destroy (&self->waits[i]);
     }
+    dbk_svci_worker_stop (self); /* before the ROUTER and the model go */
     free (self->waits);
     free (self->inflight);
     dbk_sub_destroy (&self->sub);
@@ -153,18 +154,17 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
 
 /*  ---- replies ---- */
 
-/*  Send OK with the pairs of the one map in self->body (a handler's
-    output) plus `extra` pairs the caller already knows it will write
-    with write_extra. The body is re-parsed: a handler that wrote
+/*  Send OK with the pairs of the one map in body (a handler's output).
+    The body is re-parsed: a handler that wrote
     something else than one map is a programmer error reported as
     ERROR STORAGE rather than a malformed reply. */
-static void s_send_body (dbk_svci_t *self, const dbk_req_t *req)
+void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body)
 {
     dbk_doc_t *doc = NULL;
     const dbk_obj_t *root = NULL;
-    if (dbk_wr_size (self->body) == 0)
-        dbk_wr_map (self->body, 0);
-    if (dbk_doc_parse (dbk_wr_data (self->body), dbk_wr_size (self->body), &doc) != 0 ||
+    if (dbk_wr_size (body) == 0)
+        dbk_wr_map (body, 0);
+    if (dbk_doc_parse (dbk_wr_data (body), dbk_wr_size (body), &doc) != 0 ||
         dbk_obj_type (root = dbk_doc_root (doc)) != DBK_T_MAP) {
         dbk_doc_destroy (&doc);
         dbk_logf (&self->log, DBK_LOG_ERROR, "a handler of %.*s wrote no map", (int) req->op_len,
@@ -512,7 +512,7 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
         dbk_obj_type (dbk_doc_root (extra)) == DBK_T_MAP)
         em = dbk_doc_root (extra);
     dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 9 + (uint32_t) dbk_obj_len (em));
+    dbk_proto_reply_begin (w, req->rid, true, 10 + (uint32_t) dbk_obj_len (em));
     dbk_wr_kv_cstr (w, "service", self->def->name);
     dbk_wr_kv_cstr (w, "version", DBK_VERSION);
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
@@ -521,6 +521,7 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_u64 (w, "lag", head - self->applied);
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
     dbk_wr_kv_u64 (w, "waiting", self->nwaits);
+    dbk_wr_kv_u64 (w, "background", self->offloaded);
     dbk_wr_cstr (w, "counters");
     dbk_wr_map (w, 7);
     dbk_wr_kv_u64 (w, "commands", self->count.commands);
@@ -584,7 +585,7 @@ static void s_query (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
         return;
     }
     self->count.queries++;
-    s_send_body (self, req);
+    dbk_svci_send_body (self, req, self->body);
 }
 
 static void s_unknown (dbk_svci_t *self, dbk_req_t *req)
@@ -638,7 +639,7 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
     }
     if (is_cmd)
         s_command (self, req, c, 0, false);
-    else
+    else if (!dbk_svci_offload (self, req, q))
         s_query (self, req, q);
 }
 
@@ -708,23 +709,33 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
     }
     zstr_send (pipe, "READY");
     while (!self->terminated) {
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[4] = {
             {zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0},
             {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
-            {zsock_resolve (dbk_sub_socket (self->sub)), 0, ZMQ_POLLIN, 0},
         };
+        int nitems = 2, i_sub = -1, i_worker = -1;
         /*  while backing off (the log is down, a batch failed) the SUB is
             left out: its waiting messages would wake the loop at once */
-        int nitems = zclock_mono () < self->backoff_until ? 2 : 3;
+        if (zclock_mono () >= self->backoff_until) {
+            i_sub = nitems;
+            items[nitems++] =
+                (zmq_pollitem_t){zsock_resolve (dbk_sub_socket (self->sub)), 0, ZMQ_POLLIN, 0};
+        }
+        if (self->worker) {
+            i_worker = nitems;
+            items[nitems++] = (zmq_pollitem_t){zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0};
+        }
         int n = zmq_poll (items, nitems, s_poll_timeout (self));
         if (n < 0 && errno != EINTR)
             break; /* context terminated */
         if (n > 0 && (items[0].revents & ZMQ_POLLIN))
             s_handle_pipe (self);
+        if (n > 0 && i_worker >= 0 && (items[i_worker].revents & ZMQ_POLLIN))
+            dbk_svci_offload_done (self);
         if (self->terminated)
             break;
         /*  events first: a command decided after them sees more */
-        if ((n > 0 && nitems == 3 && (items[2].revents & ZMQ_POLLIN)) ||
+        if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
             dbk_sub_pending (self->sub))
             while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)

@@ -11,6 +11,8 @@
 #include "dealbook/dbk_service.h"
 #include "dealbook/dbk_sub.h"
 
+#include <stdatomic.h>
+
 enum { S_META = 0, S_STREAMS = 1, S_COMMANDS = 2, S_PENDING = 3, S_OWN = 4 };
 
 /*  Where a command's events landed. */
@@ -105,7 +107,24 @@ typedef struct dbk_svci {
     bool apply_more;         /* the last apply was cut short: more waiting */
     int64_t started;         /* mono ms at start */
     bool terminated;         /* $TERM received */
+    zactor_t *worker;        /* runs offloaded queries (NULL: none yet) */
+    size_t offloaded;        /* queries handed to it, not answered yet */
+    atomic_bool stopping;    /* the worker's job should return early */
 } dbk_svci_t;
+
+/*  The worker thread (dbk_svc_worker.c). dbk_svci_offload: true when
+    req is for the worker (def->offload says so) and was handed to it or
+    answered with an error (req is then the worker's: released empty);
+    false: run it here. dbk_svci_offload_done: answer the job the worker
+    hands back (its socket is readable). dbk_svci_worker_stop: cut the
+    running job short, answer the rest, join the thread. */
+typedef struct dbk_svci_job dbk_svci_job_t;
+bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q);
+void dbk_svci_offload_done (dbk_svci_t *self);
+void dbk_svci_worker_stop (dbk_svci_t *self);
+
+/*  Send OK with the pairs of the one map in `body` (a handler's output). */
+void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);
 
 bool dbk_svci_owns (const dbk_service_def_t *def, const char *stream, size_t n);
 int dbk_svci_model_open (dbk_svci_t *self, const char *dir);

@@ -87,6 +87,7 @@
       STATUS   -> {service, version, uptime_ms, seq_applied (the checkpoint),
                    head (highest log head seen), lag (head - seq_applied),
                    rebuilding: bool, waiting: requests waiting,
+                   background: offloaded queries running or waiting,
                    counters: {commands, duplicates, rejected, conflicts,
                               queries, events, reactions} since start,
                    ...the pairs of def->status}
@@ -100,7 +101,12 @@
     Threading: the shell is one CZMQ actor; handlers and the projection run
     in its thread. A command's APPEND is synchronous (at most
     DEALBOOK_TIMEOUT_MS when the log is down); waiting for the read model
-    is not.
+    is not. A query request for which def->offload says so (an as-of
+    replay) runs instead on the shell's worker thread, one at a
+    time, in a read transaction of its own, while the loop keeps applying
+    events and answering everything else; STATUS counts them
+    (background). Such a handler may use of its ctx only dbk_svc_config,
+    dbk_svc_dbi, dbk_svc_reject and dbk_svc_cancelled.
 */
 #ifndef DBK_SERVICE_H
 #define DBK_SERVICE_H
@@ -187,10 +193,21 @@ typedef struct {
     dbk_svc_command_fn *fn; /* the handler                     */
 } dbk_svc_command_t;
 
+/*  Does this query request take long (an as-of replay of the whole
+    log)? true: it runs on the shell's worker thread (see "Threading"). */
+typedef bool (dbk_svc_offload_fn) (const dbk_obj_t *req);
+
 typedef struct {
     const char *verb;     /* e.g. "GET"; NULL ends the table */
     dbk_svc_query_fn *fn; /* the handler                     */
 } dbk_svc_query_t;
+
+/*  An offloaded handler asks this between steps of its long work: true
+    when the service is stopping (return DBK_EINTERRUPTED then). */
+bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx);
+
+/*  Offloaded queries running or waiting at most; one more is BUSY. */
+#define DBK_SVC_OFFLOAD_MAX 8
 
 typedef struct {
     const char *name;                  /* "contacts": log name, data subdir, endpoint  */
@@ -203,6 +220,7 @@ typedef struct {
     dbk_svc_status_fn *status;         /* optional                                     */
     dbk_svc_react_fn *react;           /* optional: the process manager               */
     const char *const *react_types;    /* event types it reacts to, NULL-terminated    */
+    dbk_svc_offload_fn *offload;       /* optional: which queries run on the worker    */
     uint32_t model_version;            /* layout of the read model: a model stored by
                                           another version is emptied and replayed at
                                           start (bump it when an index changes)        */

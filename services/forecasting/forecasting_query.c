@@ -42,6 +42,10 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
     for (bool done = false; !done && rc == 0;) {
         dbk_doc_t *reply = NULL;
         dbk_page_t page;
+        if (dbk_svc_cancelled (ctx)) {
+            rc = DBK_EINTERRUPTED; /* the service is stopping */
+            break;
+        }
         if ((rc = dbk_client_read_wait (c, &reply, &page)))
             break;
         /* a filtered page may hold nothing yet stop short of the head */

@@ -166,6 +166,12 @@ static const dbk_svc_query_t s_queries[] = {
     {"CHANGES", forecasting_changes_q},       {"QUOTA_GET", forecasting_quota_q},
     {"FORECAST_GET", forecasting_forecast_q}, {NULL, NULL}};
 
+/*  An as-of query replays the log: the worker thread runs it. */
+static bool s_offload (const dbk_obj_t *req)
+{
+    return dbk_obj_get (req, "as_of") != NULL;
+}
+
 const dbk_service_def_t forecasting_def = {.name = "forecasting",
                                            .dbs = forecasting_dbs,
                                            .categories = s_categories,
@@ -173,6 +179,7 @@ const dbk_service_def_t forecasting_def = {.name = "forecasting",
                                            .queries = s_queries,
                                            .project = s_project,
                                            .status = s_status,
+                                           .offload = s_offload,
                                            .model_version = FORECASTING_MODEL_VERSION};
 
 void forecasting_server (zsock_t *pipe, void *args)

@@ -1,0 +1,152 @@
+/*  dbk_svc_worker.c - the shell's worker thread: the query requests the
+    def says take long (dbk_service_def_t.offload: an as-of replay of the
+    whole log) run there, one at a time, each in a read transaction of
+    its own, while the service's loop goes on applying events and serving
+    every other request.
+
+    Only the loop's thread touches the ROUTER: it hands the worker a job
+    (the request, moved, and a writer for the handler's answer) through
+    an inproc pipe, and sends the answer when the job comes back. */
+#include "dbk_svc_internal.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct dbk_svci_job {
+    dbk_req_t req;            /* the request (owned: moved from the loop) */
+    const dbk_svc_query_t *q; /* its handler                              */
+    dbk_wr_t *body;           /* the handler's answer                     */
+    dbk_svc_ctx_t ctx;        /* its rejection, if any                    */
+    int rc;                   /* the handler's return                     */
+};
+
+static void s_job_destroy (dbk_svci_job_t **job_p)
+{
+    if (job_p && *job_p) {
+        dbk_req_release (&(*job_p)->req);
+        dbk_wr_destroy (&(*job_p)->body);
+        free (*job_p);
+        *job_p = NULL;
+    }
+}
+
+static void s_run (dbk_svci_t *self, dbk_svci_job_t *job)
+{
+    MDB_txn *txn;
+    job->ctx = (dbk_svc_ctx_t){.svc = self};
+    if (atomic_load (&self->stopping)) {
+        job->rc = dbk_svc_reject (&job->ctx, DBK_EINTERRUPTED, NULL, "the service is stopping");
+        return;
+    }
+    job->rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (job->rc) {
+        job->rc =
+            dbk_svc_reject (&job->ctx, dbk_lmdb_err (job->rc), NULL, "cannot read the read model");
+        return;
+    }
+    job->rc = job->q->fn (&job->ctx, txn, job->req.root, job->body);
+    mdb_txn_abort (txn);
+}
+
+/*  The worker thread: jobs in, the same jobs out, until $TERM. */
+static void s_worker (zsock_t *pipe, void *args)
+{
+    dbk_svci_t *self = args;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *cmd = NULL;
+        void *job = NULL;
+        if (zsock_recv (pipe, "sp", &cmd, &job) || !cmd || streq (cmd, "$TERM")) {
+            zstr_free (&cmd);
+            break;
+        }
+        zstr_free (&cmd);
+        if (job) {
+            s_run (self, job);
+            zsock_send (pipe, "sp", "DONE", job);
+        }
+    }
+}
+
+bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
+{
+    if (!self->def->offload || !self->def->offload (req->root))
+        return false;
+    if (self->offloaded >= DBK_SVC_OFFLOAD_MAX) {
+        char msg[160];
+        snprintf (msg, sizeof msg, "%zu long queries are running or waiting; retry later",
+                  self->offloaded);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY, msg, NULL);
+        return true;
+    }
+    if (!self->worker && !(self->worker = zactor_new (s_worker, self))) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM,
+                              "cannot start the worker thread", NULL);
+        return true;
+    }
+    dbk_svci_job_t *job = calloc (1, sizeof *job);
+    if (job)
+        job->body = dbk_wr_new ();
+    if (!job || !job->body) {
+        s_job_destroy (&job);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, "out of memory", NULL);
+        return true;
+    }
+    job->req = *req; /* moved: the loop's release of req frees nothing */
+    memset (req, 0, sizeof *req);
+    job->q = q;
+    if (zsock_send (self->worker, "sp", "JOB", job)) {
+        *req = job->req;
+        memset (&job->req, 0, sizeof job->req);
+        s_job_destroy (&job);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EIO,
+                              "cannot hand the query to the worker thread", NULL);
+        return true;
+    }
+    self->offloaded++;
+    return true;
+}
+
+void dbk_svci_offload_done (dbk_svci_t *self)
+{
+    char *cmd = NULL;
+    void *p = NULL;
+    if (zsock_recv (self->worker, "sp", &cmd, &p)) {
+        zstr_free (&cmd);
+        self->offloaded = 0; /* the worker is gone (interrupted) */
+        return;
+    }
+    zstr_free (&cmd);
+    dbk_svci_job_t *job = p;
+    if (!job)
+        return;
+    self->offloaded--;
+    if (job->rc) {
+        const dbk_svc_ctx_t *c = &job->ctx;
+        dbk_proto_send_error (self->router, &job->req, self->wr, job->rc,
+                              c->code == job->rc && c->msg[0] ? c->msg : dbk_strerror (job->rc),
+                              c->code == job->rc && c->field[0] ? c->field : NULL);
+    } else {
+        self->count.queries++;
+        dbk_svci_send_body (self, &job->req, job->body);
+    }
+    s_job_destroy (&job);
+}
+
+void dbk_svci_worker_stop (dbk_svci_t *self)
+{
+    if (!self->worker)
+        return;
+    atomic_store (&self->stopping, true); /* the running job returns early */
+    while (self->offloaded)               /* and the waiting ones at once */
+        dbk_svci_offload_done (self);
+    zactor_destroy (&self->worker);
+}
+
+bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx)
+{
+    return atomic_load (&ctx->svc->stopping);
+}
