@@ -149,7 +149,25 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
                   const cli_req_t *r, dbk_doc_t **reply_p)
 {
     *reply_p = NULL;
+    /*  a forecasting query as of a past day replays the log: it takes as
+        long as the log is long, so it waits long, once a PING (in the
+        usual time) showed the service is there */
+    bool as_of = false;
+    for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
+        as_of = as_of || !strcmp (r->key[i], "as_of");
+    int timeout_ms = as_of && cli->cfg.timeout_ms < CLI_LONG_MS ? CLI_LONG_MS : cli->cfg.timeout_ms;
     dbk_client_t *c = dbk_client_new (s_endpoint (cli, r), cli->cfg.timeout_ms);
+    if (c && as_of) {
+        dbk_doc_t *pong = NULL;
+        dbk_client_begin (c, "PING", 0);
+        int rc = dbk_client_call (c, &pong);
+        int code = rc ? s_failed (cli, r, what, rc, c, pong) : CLI_OK;
+        dbk_doc_destroy (&pong);
+        dbk_client_destroy (&c);
+        if (code)
+            return code;
+        c = dbk_client_new (s_endpoint (cli, r), timeout_ms);
+    }
     if (!c)
         return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, s_endpoint (cli, r));
     dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0));

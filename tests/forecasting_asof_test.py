@@ -16,6 +16,7 @@ answers now.
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import datetime
+import json
 import os
 import random
 import subprocess
@@ -26,7 +27,7 @@ import msgpack
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, dealbook, fail, missing  # noqa: E402
+from services import BIN, Services, dealbook, fail, missing  # noqa: E402
 
 NAMES = ("eventlog", "forecasting")
 DEALS = 2500
@@ -115,8 +116,8 @@ def tail(svc, n=1500):
 
 
 def strip(reply):
-    """A reply without its rid and ok."""
-    return {k: v for k, v in reply.items() if k not in ("rid", "ok")}
+    """A reply without its v, rid and ok."""
+    return {k: v for k, v in reply.items() if k not in ("v", "rid", "ok")}
 
 
 def raw(svc):
@@ -176,6 +177,37 @@ def busy(svc, t, want):
         for a in ok_:
             if strip(a) != want:
                 fail("a queued replay answered %r, want %r" % (a, want))
+    finally:
+        sock.close()
+
+
+def cli_waits(svc, t, want):
+    """dealbook funnel --as-of waits as long as the replay takes (here
+    behind four others, far past DEALBOOK_TIMEOUT_MS), but fails at once
+    when the service is not there."""
+    sock = raw(svc)
+    try:
+        for rid in range(1, 5):
+            send(sock, rid, "FUNNEL", as_of=t)
+        env = dict(svc.env, DEALBOOK_TIMEOUT_MS="50")
+        cmd = [os.path.join(BIN, "dealbook"), "funnel", "--as-of", t, "--json"]
+        t0 = time.monotonic()
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        took = time.monotonic() - t0
+        if r.returncode != 0:
+            fail("dealbook funnel --as-of behind 4 replays, timeout 50 ms: exit %d: %s"
+                 % (r.returncode, r.stderr))
+        if strip(json.loads(r.stdout)) != want:
+            fail("dealbook funnel --as-of answered %s, want %r" % (r.stdout, want))
+        for _ in range(4):
+            recv(sock, 120000)
+        env["DEALBOOK_FORECASTING_ENDPOINT"] = "ipc://%s/nobody.sock" % svc.dir
+        t1 = time.monotonic()
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        if r.returncode != 4 or time.monotonic() - t1 > 10:
+            fail("dealbook funnel --as-of with no service: exit %d after %.1f s: %s"
+                 % (r.returncode, time.monotonic() - t1, r.stderr))
+        return took
     finally:
         sock.close()
 
@@ -268,6 +300,7 @@ def main():
         want = strip(fc.call("FUNNEL", as_of=t))
         served = background(svc, fc, t, want)
         busy(svc, t, want)
+        cli_waits(svc, t, want)
         stop_mid_replay(svc, t)
         print("forecasting as-of over %d events (%d folded): %d queries as of today equal now; "
               "%d requests served during one replay; the 9th replay waiting is BUSY; a stop "
