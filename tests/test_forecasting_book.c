@@ -523,6 +523,53 @@ Test (cells, each_deal_adds_to_one_cell_in_each_index_and_roll_up)
     cr_assert_eq (f.level[1].weighted, 400);
 }
 
+typedef struct {
+    int seen[128]; /* pairs per index letter */
+    bool bad;
+} s_parsed_t;
+
+static int s_parse_cb (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_parsed_t *ps = arg;
+    fc_cell_t c;
+    cr_assert_eq (fc_cell_parse (key, klen, val, vlen, &c), 0);
+    char idx = *(const char *) key;
+    ps->seen[(int) idx]++;
+    /* the dimensions each index keeps, the others empty */
+    bool own = strchr ("aorO", idx), team = strchr ("aorT", idx), reg = strchr ("aorR", idx);
+    cr_assert_str_eq (c.owner, own ? "wang" : "");
+    cr_assert_str_eq (c.team, team ? "east" : "");
+    cr_assert_str_eq (c.region, reg ? "华东" : "");
+    cr_assert_str_eq (c.month, "2026-05");
+    cr_assert_str_eq (c.currency, "CNY");
+    cr_assert_eq (c.level, 3);
+    cr_assert_eq (c.state, 'n');
+    cr_assert_eq (c.count, 1);
+    cr_assert_eq (c.amount, 1000000);
+    cr_assert_eq (c.weighted, 500000);
+    /*  a key cut short, a byte too many, a value of another size */
+    cr_assert_eq (fc_cell_parse (key, klen - 1, val, vlen, &c), DBK_ECORRUPT);
+    cr_assert_eq (fc_cell_parse (key, 1, val, vlen, &c), DBK_ECORRUPT);
+    cr_assert_eq (fc_cell_parse (key, klen, val, vlen - 1, &c), DBK_ECORRUPT);
+    char longer[400];
+    memcpy (longer, key, klen);
+    longer[klen] = 'x';
+    cr_assert_eq (fc_cell_parse (longer, klen + 1, val, vlen, &c), DBK_ECORRUPT);
+    longer[0] = 'z';
+    cr_assert_eq (fc_cell_parse (longer, klen, val, vlen, &c), DBK_ECORRUPT, "no such index");
+    return 0;
+}
+
+Test (cells, a_stored_cell_reads_back_from_its_key_and_its_sums)
+{
+    reg ("o1", "wang", "east", "华东", 1000000, "2026-05-20", "2026-01-05");
+    level ("o1", 1, 3, "2026-01-06");
+    s_parsed_t ps = {0};
+    cr_assert_eq (store->scan (store->ctx, FC_TAB_CELL, "", 0, s_parse_cb, &ps), 0);
+    for (const char *i = "aoOrRAT"; *i; i++)
+        cr_assert_eq (ps.seen[(int) *i], 1, "one cell in index %c", *i);
+}
+
 Test (cells, a_move_leaves_no_empty_cell_behind)
 {
     reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");

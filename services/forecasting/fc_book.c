@@ -112,30 +112,39 @@ static void s_cell_of (const fc_book_t *self, const fc_deal_t *deal, fc_cell_t *
         won ? deal->won_amount : fc_weighted (deal->amount, fc_deal_probability (deal, &self->cfg));
 }
 
-/*  Key of a cell in index `idx`: every dimension, month first ('a'),
-    owner first ('o') or region first ('r'), for the combinations of
-    dimensions and for grouping by them; or a roll-up that keeps one
-    dimension or none: 'A' (month), 'O' owner, 'T' team, 'R' region (then
-    month). Returns its length. */
+/*  The dimensions a key of index `idx` holds, in their order: every one,
+    month first ('a'), owner first ('o') or region first ('r'), for the
+    combinations of dimensions and for grouping by them; or a roll-up
+    that keeps one dimension or none: 'A' (month), 'O' owner, 'T' team,
+    'R' region (then month). The level and the state follow them. */
+static size_t s_cell_parts (char idx, fc_cell_t *c, char *parts[6], size_t size[6])
+{
+    size_t np = 0;
+#define S_PART(f) (parts[np] = c->f, size[np++] = sizeof c->f)
+    if (idx == 'o' || idx == 'O')
+        S_PART (owner);
+    else if (idx == 'T')
+        S_PART (team);
+    else if (idx == 'r' || idx == 'R')
+        S_PART (region);
+    S_PART (month);
+    S_PART (currency);
+    if (idx == 'a' || idx == 'r')
+        S_PART (owner);
+    if (idx == 'a' || idx == 'o' || idx == 'r')
+        S_PART (team);
+    if (idx == 'a' || idx == 'o')
+        S_PART (region);
+#undef S_PART
+    return np;
+}
+
+/*  Key of a cell in index `idx`: its dimensions, each NUL-terminated,
+    then its level and state. Returns its length. */
 static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
 {
-    const char *parts[6];
-    size_t np = 0;
-    if (idx == 'o' || idx == 'O')
-        parts[np++] = c->owner;
-    else if (idx == 'T')
-        parts[np++] = c->team;
-    else if (idx == 'r' || idx == 'R')
-        parts[np++] = c->region;
-    parts[np++] = c->month;
-    parts[np++] = c->currency;
-    if (idx == 'a' || idx == 'r')
-        parts[np++] = c->owner;
-    if (idx == 'a' || idx == 'o' || idx == 'r')
-        parts[np++] = c->team;
-    if (idx == 'a' || idx == 'o')
-        parts[np++] = c->region;
-    size_t n = 0;
+    char *parts[6];
+    size_t size[6], np = s_cell_parts (idx, (fc_cell_t *) c, parts, size), n = 0; /* read only */
     key[n++] = idx;
     for (size_t i = 0; i < np; i++) {
         size_t l = strlen (parts[i]);
@@ -145,6 +154,33 @@ static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
     key[n++] = (char) ('0' + c->level);
     key[n++] = c->state;
     return n;
+}
+
+int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, fc_cell_t *c)
+{
+    const char *p = key, *end = p + klen;
+    memset (c, 0, sizeof *c);
+    if (klen < 3 || vlen != 3 * sizeof (int64_t) || !strchr ("aoOrRAT", p[0]))
+        return DBK_ECORRUPT;
+    char *parts[6];
+    size_t size[6], np = s_cell_parts (*p++, c, parts, size);
+    for (size_t i = 0; i < np; i++) {
+        const char *z = memchr (p, 0, (size_t) (end - p));
+        if (!z || (size_t) (z - p) >= size[i])
+            return DBK_ECORRUPT;
+        memcpy (parts[i], p, (size_t) (z - p));
+        p = z + 1;
+    }
+    if (end - p != 2)
+        return DBK_ECORRUPT;
+    c->level = p[0] - '0';
+    c->state = p[1];
+    int64_t v[3];
+    memcpy (v, val, sizeof v);
+    c->count = v[0];
+    c->amount = v[1];
+    c->weighted = v[2];
+    return 0;
 }
 
 #define S_KEY_MAX (3 * (FC_SHORT_MAX + 1) + 16 + 8)
@@ -164,26 +200,20 @@ static int s_cell_add_to (fc_book_t *self, const char *idx, const fc_cell_t *c, 
     for (size_t i = 0; idx[i]; i++) {
         char key[S_KEY_MAX];
         size_t kl = s_cell_key (idx[i], c, key);
-        fc_cell_t cur;
+        int64_t v[3]; /* its sums: count, amount, weighted (the key says the rest) */
         size_t vl;
-        int rc = st->get (st->ctx, FC_TAB_CELL, key, kl, &cur, sizeof cur, &vl);
-        if (rc == DBK_ENOTFOUND || (rc == 0 && vl != sizeof cur)) {
-            cur = *c;
-            cur.count = cur.amount = cur.weighted = 0;
-            /*  a roll-up's value holds only the dimension it keeps */
-            if (idx[i] == 'A' || idx[i] == 'T' || idx[i] == 'R')
-                cur.owner[0] = 0;
-            if (idx[i] == 'A' || idx[i] == 'O' || idx[i] == 'R')
-                cur.team[0] = 0;
-            if (idx[i] == 'A' || idx[i] == 'O' || idx[i] == 'T')
-                cur.region[0] = 0;
-        } else if (rc)
+        int rc = st->get (st->ctx, FC_TAB_CELL, key, kl, v, sizeof v, &vl);
+        if (rc == DBK_ENOTFOUND)
+            v[0] = v[1] = v[2] = 0;
+        else if (rc == 0 && vl != sizeof v)
+            return DBK_ECORRUPT;
+        else if (rc)
             return rc;
-        cur.count += sign * c->count;
-        cur.amount += sign * c->amount;
-        cur.weighted += sign * c->weighted;
-        rc = cur.count == 0 ? st->del (st->ctx, FC_TAB_CELL, key, kl)
-                            : st->put (st->ctx, FC_TAB_CELL, key, kl, &cur, sizeof cur);
+        v[0] += sign * c->count;
+        v[1] += sign * c->amount;
+        v[2] += sign * c->weighted;
+        rc = v[0] == 0 ? st->del (st->ctx, FC_TAB_CELL, key, kl)
+                       : st->put (st->ctx, FC_TAB_CELL, key, kl, v, sizeof v);
         if (rc)
             return rc;
     }
@@ -590,13 +620,9 @@ void fc_book_defer (fc_book_t *self)
     the pairs put while it runs: they are not 'a' pairs anyway). */
 static int s_complete_cb (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
-    (void) key;
-    (void) klen;
     fc_cell_t c;
-    if (vlen != sizeof c)
-        return DBK_ECORRUPT;
-    memcpy (&c, val, sizeof c);
-    return s_cell_add_to (arg, S_IDX_LATER, &c, +1);
+    int rc = fc_cell_parse (key, klen, val, vlen, &c);
+    return rc ? rc : s_cell_add_to (arg, S_IDX_LATER, &c, +1);
 }
 
 int fc_book_complete (fc_book_t *self)

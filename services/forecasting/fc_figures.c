@@ -25,13 +25,10 @@ static bool s_eq (const char *want, const char *have)
 
 static int s_cell_cb (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
 {
-    (void) key;
-    (void) klen;
     s_cellscan_t *cs = arg;
     fc_cell_t c;
-    if (vlen != sizeof c)
+    if (fc_cell_parse (key, klen, val, vlen, &c))
         return DBK_ECORRUPT;
-    memcpy (&c, val, sizeof c);
     const fc_filter_t *f = cs->q->f;
     if (f && (!s_eq (f->owner, c.owner) || !s_eq (f->team, c.team) || !s_eq (f->region, c.region)))
         return 0;

@@ -53,6 +53,11 @@ int fc_deals_scan (const fc_book_t *book, const fc_query_t *q, fc_deal_fn *fn, v
 int fc_quota_for (const fc_book_t *book, const char *scope, const char *who, const fc_period_t *p,
                   fc_quota_t *out);
 
+/*  A cell as the store keeps it: its key (dimensions, level, state)
+    and its sums (three int64: count, amount, weighted), read back into c
+    (the dimensions its index does not keep are ""). 0 or DBK_ECORRUPT. */
+int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, fc_cell_t *c);
+
 /*  A deal as the store keeps it: packed (fc_deal_pack: its length; out
     holds FC_DEAL_PACKED_MAX bytes) and read back (0, or DBK_ECORRUPT for
     bytes that are not a packed deal). */

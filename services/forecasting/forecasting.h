@@ -237,7 +237,8 @@ int fc_forecast_evolve (fc_forecast_t *st, const char *type, const dbk_obj_t *da
       FC_TAB_DEAL      deal id -> fc_deal_t packed: its numbers, its
                        texts by length, its nhist entries (fc_internal.h)
       FC_TAB_CELL      aggregate cells: full in three index orders and
-                       roll-ups of one dimension or none (fc_cell_t)
+                       roll-ups of one dimension or none; the key holds
+                       the dimensions, the value the sums (fc_cell_parse)
       FC_TAB_QUOTA     period \0 scope \0 who -> fc_quota_t
       FC_TAB_FORECAST  period \0 owner -> fc_forecast_t
       FC_TAB_SNAP      period-start snapshots (fc_snap_t) */

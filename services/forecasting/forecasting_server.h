@@ -12,7 +12,7 @@
 
 #include <czmq.h>
 
-#define FORECASTING_MODEL_VERSION 3 /* 3: deals packed (fc_deal_pack) */
+#define FORECASTING_MODEL_VERSION 4 /* 3: deals packed, 4: cells keep only their sums */
 
 /*  The service's definition (for tools and tests). */
 extern const dbk_service_def_t forecasting_def;
