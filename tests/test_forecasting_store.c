@@ -1,0 +1,235 @@
+/*  test_forecasting_store.c - the forecasting book's in-memory store
+    (forecasting.h, "the store"): key order like LMDB's, prefix scans,
+    gets, puts and deletes against a reference through growth and
+    shrinking of its index, and its lifecycle.
+*/
+#include "support/fc_given.h"
+
+TestSuite (store, .init = s_setup, .fini = s_teardown);
+
+/*  ======================= the in-memory store ======================= */
+
+static int s_collect (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    char *out = arg;
+    (void) val;
+    (void) vlen;
+    strncat (out, key, klen);
+    strcat (out, ",");
+    return 0;
+}
+
+static int s_stop (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void) key;
+    (void) klen;
+    (void) val;
+    (void) vlen;
+    ++*(int *) arg;
+    return 7;
+}
+
+Test (store, pairs_are_kept_in_key_order_and_scanned_by_prefix)
+{
+    const char *keys[] = {"ab", "b", "a", "abc", "aa", "ac"};
+    for (size_t i = 0; i < 6; i++)
+        cr_assert_eq (store->put (store->ctx, FC_TAB_CELL, keys[i], strlen (keys[i]), "v", 1), 0);
+    char seen[100] = "";
+    cr_assert_eq (store->scan (store->ctx, FC_TAB_CELL, "", 0, s_collect, seen), 0);
+    cr_assert_str_eq (seen, "a,aa,ab,abc,ac,b,");
+    seen[0] = 0;
+    store->scan (store->ctx, FC_TAB_CELL, "ab", 2, s_collect, seen);
+    cr_assert_str_eq (seen, "ab,abc,");
+    seen[0] = 0;
+    store->scan (store->ctx, FC_TAB_DEAL, "", 0, s_collect, seen);
+    cr_assert_str_eq (seen, "", "tables are separate");
+    int calls = 0;
+    cr_assert_eq (store->scan (store->ctx, FC_TAB_CELL, "a", 1, s_stop, &calls), 7);
+    cr_assert_eq (calls, 1, "a non-zero return stops the scan");
+}
+
+Test (store, get_copies_out_replaces_and_deletes)
+{
+    char buf[8];
+    size_t n;
+    cr_assert_eq (store->get (store->ctx, FC_TAB_META, "k", 1, buf, sizeof buf, &n), DBK_ENOTFOUND);
+    store->put (store->ctx, FC_TAB_META, "k", 1, "12345", 5);
+    store->put (store->ctx, FC_TAB_META, "k", 1, "abc", 3);
+    cr_assert_eq (store->get (store->ctx, FC_TAB_META, "k", 1, buf, sizeof buf, &n), 0);
+    cr_assert_eq (n, 3);
+    cr_assert (!memcmp (buf, "abc", 3));
+    cr_assert_eq (store->get (store->ctx, FC_TAB_META, "k", 1, buf, 2, &n), DBK_ETOOBIG);
+    cr_assert_eq (n, 3, "the size needed");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_META), 1);
+    cr_assert_eq (store->del (store->ctx, FC_TAB_META, "k", 1), 0);
+    cr_assert_eq (store->del (store->ctx, FC_TAB_META, "k", 1), 0, "absent is fine");
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_META), 0);
+}
+
+/*  A reference for the store: every key of 1..3 bytes over "ab\0" is a
+    slot; its value (or absent) is kept in a plain array. */
+#define S_REF_KEYS (3 + 9 + 27)
+static int s_ref_key (int i, char key[3])
+{
+    int len = i < 3 ? 1 : i < 12 ? 2 : 3, k = i < 3 ? i : i < 12 ? i - 3 : i - 12;
+    for (int j = len - 1; j >= 0; j--, k /= 3)
+        key[j] = "ab\0"[k % 3];
+    return len;
+}
+
+typedef struct {
+    char keys[S_REF_KEYS][4];
+    size_t lens[S_REF_KEYS];
+    int n;
+} s_seen_t;
+
+static int s_seen (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_seen_t *seen = arg;
+    cr_assert_lt (seen->n, S_REF_KEYS);
+    cr_assert (klen <= 3 && vlen == 4);
+    memcpy (seen->keys[seen->n], key, klen);
+    seen->lens[seen->n++] = klen;
+    (void) val;
+    return 0;
+}
+
+static int s_key_cmp (const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp (a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+Test (store, random_puts_and_deletes_keep_key_order_like_lmdb)
+{
+    int32_t ref[S_REF_KEYS];
+    for (int i = 0; i < S_REF_KEYS; i++)
+        ref[i] = -1;
+    uint64_t r = 88172645463325252ull;
+    for (int step = 0; step < 20000; step++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        char key[3];
+        int i = (int) (r % S_REF_KEYS);
+        int len = s_ref_key (i, key);
+        if ((r >> 32) % 3 == 0) {
+            cr_assert_eq (store->del (store->ctx, FC_TAB_CELL, key, (size_t) len), 0);
+            ref[i] = -1;
+        } else {
+            int32_t v = (int32_t) step;
+            cr_assert_eq (store->put (store->ctx, FC_TAB_CELL, key, (size_t) len, &v, sizeof v), 0);
+            ref[i] = v;
+        }
+        if (step % 997)
+            continue;
+        /*  every key reads back as the reference holds it */
+        size_t present = 0;
+        for (int j = 0; j < S_REF_KEYS; j++) {
+            char k[3];
+            int kl = s_ref_key (j, k);
+            int32_t v;
+            size_t vl;
+            int rc = store->get (store->ctx, FC_TAB_CELL, k, (size_t) kl, &v, sizeof v, &vl);
+            if (ref[j] < 0)
+                cr_assert_eq (rc, DBK_ENOTFOUND);
+            else {
+                present++;
+                cr_assert_eq (rc, 0);
+                cr_assert_eq (v, ref[j]);
+            }
+        }
+        cr_assert_eq (fc_mem_store_count (store, FC_TAB_CELL), present);
+        /*  a full scan and a prefix scan come in LMDB's order */
+        for (int p = -1; p < 3; p++) {
+            s_seen_t seen = {.n = 0};
+            const char *prefix = p < 0 ? "" : &"ab\0"[p];
+            cr_assert_eq (
+                store->scan (store->ctx, FC_TAB_CELL, prefix, p < 0 ? 0 : 1, s_seen, &seen), 0);
+            int want = 0;
+            for (int j = 0; j < S_REF_KEYS; j++) {
+                char k[3];
+                if (ref[j] >= 0 && s_ref_key (j, k) && (p < 0 || k[0] == prefix[0]))
+                    want++;
+            }
+            cr_assert_eq (seen.n, want);
+            for (int j = 1; j < seen.n; j++)
+                cr_assert_lt (
+                    s_key_cmp (seen.keys[j - 1], seen.lens[j - 1], seen.keys[j], seen.lens[j]), 0,
+                    "scan order at %d", j);
+        }
+    }
+}
+
+static int s_count_scan (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    uint32_t *st = arg; /* [0] pairs seen, [1] the previous key + 1 */
+    uint32_t k;
+    cr_assert_eq (klen, 4);
+    cr_assert_eq (vlen, 4);
+    memcpy (&k, key, 4);
+    k = __builtin_bswap32 (k); /* big-endian keys: memcmp order = number order */
+    cr_assert_gt (k + 1, st[1], "scan order");
+    st[1] = k + 1;
+    st[0]++;
+    (void) val;
+    return 0;
+}
+
+Test (store, many_keys_grow_and_shrink_the_index_without_losing_one)
+{
+    enum { KEYS = 5000 };
+    static int32_t ref[KEYS];
+    for (int i = 0; i < KEYS; i++)
+        ref[i] = -1;
+    uint64_t r = 0x2545f4914f6cdd1dull;
+    for (int step = 0; step < 200000; step++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        uint32_t i = (uint32_t) (r % KEYS), be = __builtin_bswap32 (i);
+        /* phases: mostly puts, then mostly deletes, then mixed */
+        int del_in_4 = step < 60000 ? 1 : step < 120000 ? 3 : 2;
+        if ((int) ((r >> 40) % 4) < del_in_4) {
+            cr_assert_eq (store->del (store->ctx, FC_TAB_DEAL, &be, 4), 0);
+            ref[i] = -1;
+        } else {
+            int32_t v = step;
+            cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, &be, 4, &v, 4), 0);
+            ref[i] = v;
+        }
+        if (step % 20000 != 19999)
+            continue;
+        uint32_t present = 0;
+        for (uint32_t j = 0; j < KEYS; j++) {
+            uint32_t k = __builtin_bswap32 (j);
+            int32_t v;
+            size_t vl;
+            int rc = store->get (store->ctx, FC_TAB_DEAL, &k, 4, &v, sizeof v, &vl);
+            if (ref[j] < 0)
+                cr_assert_eq (rc, DBK_ENOTFOUND, "key %u at step %d", j, step);
+            else {
+                cr_assert_eq (rc, 0, "key %u at step %d", j, step);
+                cr_assert_eq (v, ref[j]);
+                present++;
+            }
+        }
+        uint32_t st[2] = {0, 0};
+        cr_assert_eq (store->scan (store->ctx, FC_TAB_DEAL, "", 0, s_count_scan, st), 0);
+        cr_assert_eq (st[0], present);
+        cr_assert_eq (fc_mem_store_count (store, FC_TAB_DEAL), present);
+    }
+}
+
+Test (store, destroy_is_safe_twice)
+{
+    fc_store_t *s = fc_mem_store_new ();
+    s->put (s->ctx, FC_TAB_DEAL, "x", 1, "y", 1);
+    fc_mem_store_destroy (&s);
+    cr_assert_null (s);
+    fc_mem_store_destroy (&s);
+    fc_book_t *b = fc_book_new (store, NULL);
+    fc_book_destroy (&b);
+    fc_book_destroy (&b);
+    cr_assert_null (b);
+}
