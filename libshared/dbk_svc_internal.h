@@ -110,6 +110,7 @@ typedef struct dbk_svci {
     zactor_t *worker;        /* runs offloaded queries (NULL: none yet) */
     size_t offloaded;        /* queries handed to it, not answered yet */
     atomic_bool stopping;    /* the worker's job should return early */
+    atomic_bool worker_gone; /* the worker thread is past its last job */
 } dbk_svci_t;
 
 /*  The worker thread (dbk_svc_worker.c). dbk_svci_offload: true when

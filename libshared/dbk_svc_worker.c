@@ -1,7 +1,7 @@
 /*  dbk_svc_worker.c - the shell's worker thread: the query requests the
     def says take long (dbk_service_def_t.offload: an as-of replay of the
-    whole log) run there, one at a time, each in a read transaction of
-    its own, while the service's loop goes on applying events and serving
+    whole log) run there, one at a time, without a read transaction,
+    while the service's loop goes on applying events and serving
     every other request.
 
     Only the loop's thread touches the ROUTER: it hands the worker a job
@@ -10,8 +10,8 @@
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
-#include "dealbook/dbk_lmdb.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,22 +33,18 @@ static void s_job_destroy (dbk_svci_job_t **job_p)
     }
 }
 
+/*  No read transaction: an offloaded handler works from elsewhere (an
+    as-of replay builds its own book), and a snapshot held for the length
+    of a replay would keep every page the loop frees meanwhile (a REBUILD
+    rewrites them all) from being reused. */
 static void s_run (dbk_svci_t *self, dbk_svci_job_t *job)
 {
-    MDB_txn *txn;
     job->ctx = (dbk_svc_ctx_t){.svc = self};
     if (atomic_load (&self->stopping)) {
         job->rc = dbk_svc_reject (&job->ctx, DBK_EINTERRUPTED, NULL, "the service is stopping");
         return;
     }
-    job->rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
-    if (job->rc) {
-        job->rc =
-            dbk_svc_reject (&job->ctx, dbk_lmdb_err (job->rc), NULL, "cannot read the read model");
-        return;
-    }
-    job->rc = job->q->fn (&job->ctx, txn, job->req.root, job->body);
-    mdb_txn_abort (txn);
+    job->rc = job->q->fn (&job->ctx, NULL, job->req.root, job->body);
 }
 
 /*  The worker thread: jobs in, the same jobs out, until $TERM. */
@@ -59,16 +55,21 @@ static void s_worker (zsock_t *pipe, void *args)
     while (true) {
         char *cmd = NULL;
         void *job = NULL;
-        if (zsock_recv (pipe, "sp", &cmd, &job) || !cmd || streq (cmd, "$TERM")) {
-            zstr_free (&cmd);
-            break;
+        if (zsock_recv (pipe, "sp", &cmd, &job)) {
+            if (errno == EINTR)
+                continue; /* a signal: the jobs are still there */
+            break;        /* the context is terminated */
         }
+        bool term = !cmd || streq (cmd, "$TERM");
         zstr_free (&cmd);
+        if (term)
+            break;
         if (job) {
             s_run (self, job);
             zsock_send (pipe, "sp", "DONE", job);
         }
     }
+    atomic_store (&self->worker_gone, true); /* self is not touched after this */
 }
 
 bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
@@ -115,9 +116,9 @@ void dbk_svci_offload_done (dbk_svci_t *self)
     char *cmd = NULL;
     void *p = NULL;
     if (zsock_recv (self->worker, "sp", &cmd, &p)) {
-        zstr_free (&cmd);
-        self->offloaded = 0; /* the worker is gone (interrupted) */
-        return;
+        if (errno != EINTR)
+            self->offloaded = 0; /* the context is terminated: nothing comes back */
+        return;                  /* a signal: the job comes back later */
     }
     zstr_free (&cmd);
     dbk_svci_job_t *job = p;
@@ -144,6 +145,10 @@ void dbk_svci_worker_stop (dbk_svci_t *self)
     while (self->offloaded)               /* and the waiting ones at once */
         dbk_svci_offload_done (self);
     zactor_destroy (&self->worker);
+    /*  zactor_destroy does not wait when the context is already gone:
+        the thread must be out of its job before the model closes */
+    while (!atomic_load (&self->worker_gone))
+        zclock_sleep (1);
 }
 
 bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx)

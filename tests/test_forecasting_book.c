@@ -77,6 +77,18 @@ Test (deal, a_packed_deal_reads_back_whole_and_a_damaged_one_is_refused)
     cr_assert_gt (at, 0);
     buf[at] = FC_ID_MAX + 1;
     cr_assert_eq (fc_deal_unpack (buf, n, &back), DBK_ECORRUPT);
+    /*  numbers that would index past an array: a status, a level */
+    n = fc_deal_pack (&d, buf);
+    cr_assert_eq (fc_deal_unpack (buf, n, &back), 0);
+    for (int bad = 0; bad < 2; bad++) {
+        fc_deal_t e = d;
+        if (bad)
+            e.level = FC_LEVELS + 1;
+        else
+            e.status = 100;
+        n = fc_deal_pack (&e, buf);
+        cr_assert_eq (fc_deal_unpack (buf, n, &back), DBK_ECORRUPT, "case %d", bad);
+    }
 }
 
 Test (deal, a_registration_creates_an_open_deal_at_L1)
@@ -330,6 +342,8 @@ static int s_parse_cb (void *arg, const void *key, size_t klen, const void *val,
     cr_assert_eq (fc_cell_parse (longer, klen + 1, val, vlen, &c), DBK_ECORRUPT);
     longer[0] = 'z';
     cr_assert_eq (fc_cell_parse (longer, klen, val, vlen, &c), DBK_ECORRUPT, "no such index");
+    longer[0] = 0;
+    cr_assert_eq (fc_cell_parse (longer, klen, val, vlen, &c), DBK_ECORRUPT, "no index");
     return 0;
 }
 

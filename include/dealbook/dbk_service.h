@@ -103,10 +103,12 @@
     DEALBOOK_TIMEOUT_MS when the log is down); waiting for the read model
     is not. A query request for which def->offload says so (an as-of
     replay) runs instead on the shell's worker thread, one at a
-    time, in a read transaction of its own, while the loop keeps applying
-    events and answering everything else; STATUS counts them
-    (background). Such a handler may use of its ctx only dbk_svc_config,
-    dbk_svc_dbi, dbk_svc_reject and dbk_svc_cancelled.
+    time, while the loop keeps applying events and answering everything
+    else; STATUS counts them (background). Such a handler gets no read
+    transaction (txn NULL: it must not read the read model; a snapshot
+    held for a whole replay would pin every page freed meanwhile) and may
+    use of its ctx only dbk_svc_config, dbk_svc_reject and
+    dbk_svc_cancelled.
 */
 #ifndef DBK_SERVICE_H
 #define DBK_SERVICE_H

@@ -112,6 +112,12 @@ static void s_cell_of (const fc_book_t *self, const fc_deal_t *deal, fc_cell_t *
         won ? deal->won_amount : fc_weighted (deal->amount, fc_deal_probability (deal, &self->cfg));
 }
 
+/*  The cell indexes: the full cells month first, the ones fc_book_defer
+    leaves to fc_book_complete (the other orders of the full cells and the
+    roll-ups), and all of them. */
+static const char s_idx_all[] = "aoOrRAT";
+#define S_IDX_LATER (s_idx_all + 1)
+
 /*  The dimensions a key of index `idx` holds, in their order: every one,
     month first ('a'), owner first ('o') or region first ('r'), for the
     combinations of dimensions and for grouping by them; or a roll-up
@@ -160,7 +166,7 @@ int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, f
 {
     const char *p = key, *end = p + klen;
     memset (c, 0, sizeof *c);
-    if (klen < 3 || vlen != 3 * sizeof (int64_t) || !strchr ("aoOrRAT", p[0]))
+    if (klen < 3 || vlen != 3 * sizeof (int64_t) || !memchr (s_idx_all, p[0], 7))
         return DBK_ECORRUPT;
     char *parts[6];
     size_t size[6], np = s_cell_parts (*p++, c, parts, size);
@@ -184,12 +190,6 @@ int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, f
 }
 
 #define S_KEY_MAX (3 * (FC_SHORT_MAX + 1) + 16 + 8)
-
-/*  The cell indexes: the full cells month first, the ones fc_book_defer
-    leaves to fc_book_complete (the other orders of the full cells and the
-    roll-ups), and all of them. */
-static const char s_idx_all[] = "aoOrRAT";
-#define S_IDX_LATER (s_idx_all + 1)
 
 /*  Add `sign` times the cell c (one deal's, or a full cell's sums) to
     its aggregates in the indexes idx: the full cells (every dimension)

@@ -292,7 +292,10 @@ int fc_deal_unpack (const void *buf, size_t len, fc_deal_t *out)
         return DBK_ECORRUPT;
     memcpy (&n, p, sizeof n);
     p += sizeof n;
-    if (n.nhist > FC_HIST_MAX)
+    /*  the values that index arrays (fc_cell_t's state, probabilities) */
+    if (n.nhist > FC_HIST_MAX || n.status < FC_OPEN || n.status > FC_DUPLICATE ||
+        n.category < FC_CAT_NONE || n.category > FC_CAT_OMITTED || n.level < 0 ||
+        n.level > FC_LEVELS || n.max_level < 0 || n.max_level > FC_LEVELS)
         return DBK_ECORRUPT;
     out->status = n.status;
     out->category = n.category;

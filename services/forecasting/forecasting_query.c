@@ -46,8 +46,10 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
             rc = DBK_EINTERRUPTED; /* the service is stopping */
             break;
         }
-        if ((rc = dbk_client_read_wait (c, &reply, &page)))
+        if ((rc = dbk_client_read_wait (c, &reply, &page))) {
+            dbk_doc_destroy (&reply); /* an ERROR reply comes with its document */
             break;
+        }
         /* a filtered page may hold nothing yet stop short of the head */
         done = page.last == 0 || page.last >= page.head;
         rq.from = page.last + 1;

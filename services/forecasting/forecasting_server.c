@@ -166,7 +166,8 @@ static const dbk_svc_query_t s_queries[] = {
     {"CHANGES", forecasting_changes_q},       {"QUOTA_GET", forecasting_quota_q},
     {"FORECAST_GET", forecasting_forecast_q}, {NULL, NULL}};
 
-/*  An as-of query replays the log: the worker thread runs it. */
+/*  An as-of query replays the log: the worker thread runs it (with no
+    read transaction: with as_of, s_open never reads the read model). */
 static bool s_offload (const dbk_obj_t *req)
 {
     return dbk_obj_get (req, "as_of") != NULL;
