@@ -227,7 +227,7 @@ static dbk_svci_wait_t *s_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t 
 static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_SIZE])
 {
     for (size_t i = 0; i < self->nwaits; i++)
-        if (self->waits[i]->kind != S_WAIT_REBUILD &&
+        if (self->waits[i]->kind != S_WAIT_REBUILD && self->waits[i]->kind != S_WAIT_AFTER &&
             memcmp (self->waits[i]->cmd_id, id, DBK_ID_SIZE) == 0)
             return self->waits[i];
     return NULL;
@@ -416,6 +416,8 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     dbk_svci_inflight_add (self, d, res.last);
 }
 
+static void s_dispatch (dbk_svci_t *self, dbk_req_t *req);
+
 /*  Look at every waiting request: answer, retry or give up. */
 static void s_serve_waits (dbk_svci_t *self)
 {
@@ -425,7 +427,27 @@ static void s_serve_waits (dbk_svci_t *self)
     while (i < self->nwaits) {
         dbk_svci_wait_t *w = self->waits[i];
         bool done = false;
-        if (w->kind == S_WAIT_REPLY || w->kind == S_WAIT_REBUILD) {
+        if (w->kind == S_WAIT_AFTER) {
+            if (self->applied >= w->seq) {
+                dbk_req_t req = w->req;
+                memset (&w->req, 0, sizeof w->req);
+                s_wait_destroy (&self->waits[i]);
+                self->waits[i] = self->waits[--self->nwaits];
+                s_dispatch (self, &req);
+                dbk_req_release (&req);
+                continue; /* waits[i] is another one now (or a new one at the end) */
+            }
+            if (now >= w->deadline) {
+                char msg[300];
+                snprintf (msg, sizeof msg,
+                          "the read model has applied the log up to seq %llu, not yet up to "
+                          "after_seq %llu; nothing was done: retry later",
+                          (unsigned long long) self->applied, (unsigned long long) w->seq);
+                dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT, msg,
+                                      "after_seq");
+                done = true;
+            }
+        } else if (w->kind == S_WAIT_REPLY || w->kind == S_WAIT_REBUILD) {
             if (self->applied >= w->seq) {
                 if (w->kind == S_WAIT_REPLY)
                     s_reply_command (self, w);
@@ -635,6 +657,24 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
                               "the read model is being rebuilt; retry when STATUS says "
                               "rebuilding: false",
                               NULL);
+        return;
+    }
+    /*  after_seq: a position another service answered (its last_seq);
+        the request waits until this read model applied it too */
+    const dbk_obj_t *after = dbk_obj_get (req->root, "after_seq");
+    uint64_t after_seq = 0;
+    if (after && dbk_obj_u64 (after, &after_seq) != 0) {
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL,
+                              "after_seq must be a log position (an unsigned integer)",
+                              "after_seq");
+        return;
+    }
+    if (after_seq > self->applied) {
+        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_AFTER);
+        if (!w)
+            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        else
+            w->seq = after_seq;
         return;
     }
     if (is_cmd)

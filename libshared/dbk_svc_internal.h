@@ -27,6 +27,7 @@ typedef enum {
     S_WAIT_REPLY,   /* a command's events appended: answer once applied */
     S_WAIT_RETRY,   /* a conflict: run the handler again once caught up */
     S_WAIT_REBUILD, /* REBUILD: answer once the replay reached the head */
+    S_WAIT_AFTER,   /* after_seq: dispatch once the model applied it */
 } s_wait_kind_t;
 
 typedef struct {

@@ -10,7 +10,6 @@ run by tests/run.sh with /usr/bin/python3 (exit 0 pass, 77 skip).
 """
 import os
 import sys
-import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
@@ -20,10 +19,10 @@ from services import cmd as send  # noqa: E402
 NAMES = ("eventlog", "contacts", "opportunities", "bidding")
 
 
-def run(d, limits, parts):
+def run(d, limits, parts, **settings):
     """The services in d (None: a fresh directory) under these settings."""
     svc = Services(NAMES, prefix="dbk-bidcfg-", d=d, errlog=False, DEALBOOK_MANAGERS="mgr",
-                   DEALBOOK_APPROVAL_LIMITS=limits, DEALBOOK_BID_PARTS=parts)
+                   DEALBOOK_APPROVAL_LIMITS=limits, DEALBOOK_BID_PARTS=parts, **settings)
     svc.start()
     return svc
 
@@ -39,12 +38,12 @@ def main():
         def cmd(s, op, /, **kw):
             return send(cl[s], op, **kw)
 
-        ok(cmd("c", "ACCOUNT_REGISTER", id="a1", name="Metro", type="owner"), "account")
-        ok(cmd("o", "OPP_REGISTER", id="o1", name="Line 9", account_id="a1", owner="zhao",
-               currency="CNY", close_date="2099-01-01"), "opp")
-        time.sleep(0.2)
+        # after_seq: each service first applies what the previous one appended
+        a = ok(cmd("c", "ACCOUNT_REGISTER", id="a1", name="Metro", type="owner"), "account")
+        o = ok(cmd("o", "OPP_REGISTER", id="o1", name="Line 9", account_id="a1", owner="zhao",
+                   currency="CNY", close_date="2099-01-01", after_seq=a["last_seq"]), "opp")
         ok(cmd("b", "TENDER_OPEN", id="t1", opportunity_id="o1", number="N1", issuer="I",
-               type="public", currency="CNY"), "tender")
+               type="public", currency="CNY", after_seq=o["last_seq"]), "tender")
         ok(cmd("b", "TENDER_STEP", id="t1", step="documents_issued"), "step")
         ok(cmd("b", "TENDER_DECIDE", id="t1", decision="bid", reason="r"), "decide")
         r = cmd("b", "TENDER_PART", id="t1", part="commercial", owner="zhao")
@@ -71,9 +70,19 @@ def main():
         svc.close(remove=False)
 
     # a malformed setting: commands refused with a sentence naming it
-    svc = run(svc.dir, "20,10", "")
+    svc = run(svc.dir, "20,10", "", DEALBOOK_TIMEOUT_MS="300")
     try:
         b = svc.up("bidding")
+        # after_seq: malformed, and beyond what the log holds (given up after 2 timeouts)
+        for bad, code in (("12", "INVALID"), (-1, "INVALID"), (1 << 40, "UNREACHABLE")):
+            try:
+                b.call("TENDER_LIST", after_seq=bad)
+                fail("after_seq %r was answered" % bad)
+            except dealbook.DealbookError as e:
+                if (e.code, e.field) != (code, "after_seq"):
+                    fail("after_seq %r: %s %s (%s)" % (bad, e.code, e.msg, e.field))
+        if b.call("TENDER_GET", id="t1", after_seq=1)["id"] != "t1":
+            fail("after_seq already applied")
         try:
             b.call("TENDER_STEP", cmd=uuid.uuid4().bytes, actor="zhao", id="t1", step="opening")
             fail("a malformed DEALBOOK_APPROVAL_LIMITS was accepted")

@@ -35,10 +35,13 @@ def main():
         b = lambda op, **kw: ok(cmd("bidding", op, **kw), op)  # noqa: E731
         q = lambda op, **kw: cl["bidding"].call(op, **kw)  # noqa: E731
 
-        ok(cmd("contacts", "ACCOUNT_REGISTER", id="a1", name="Shenzhen Metro", type="owner"), "acc")
-        ok(cmd("opportunities", "OPP_REGISTER", id="o1", name="Line 16 lighting", account_id="a1",
-               owner="zhao", currency="CNY", close_date="2099-06-30", amount=900000000), "opp")
-        time.sleep(0.2)
+        a = ok(cmd("contacts", "ACCOUNT_REGISTER", id="a1", name="Shenzhen Metro", type="owner"),
+               "acc")
+        o = ok(cmd("opportunities", "OPP_REGISTER", id="o1", name="Line 16 lighting",
+                   account_id="a1", owner="zhao", currency="CNY", close_date="2099-06-30",
+                   amount=900000000, after_seq=a["last_seq"]), "opp")
+        # the bidding service knows o1 once it applied its registration
+        q("TENDER_LIST", after_seq=o["last_seq"])
 
         # a tender, its steps in order
         refused(cmd("bidding", "TENDER_OPEN", id="tx", opportunity_id="nosuch", number="N",

@@ -30,6 +30,11 @@
         command id, corr, the command's actor, at = now, schema 1. Events
         for a stream outside def->categories are refused (INVALID: only the
         owner appends to a category, DESIGN §3);
+      - after_seq: a command or query whose request carries `after_seq`
+        (a log position, typically another service's last_seq) is parked
+        until the read model applied that position, then dispatched as
+        usual; not applied within 2 x timeout_ms it is answered
+        DBK_ETIMEOUT (field after_seq) and nothing is done;
       - optimistic concurrency: each stream is appended with the version
         the decision was based on (the shell tracks the version of every
         stream of the service's categories; a handler may state another

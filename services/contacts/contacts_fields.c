@@ -291,12 +291,12 @@ static bool s_listed (const char *const *list, const char *s, size_t n)
 }
 
 /*  Keys of the service request around the fields (dbk_service.h: v, rid,
-    op, cmd, actor, corr) and the aggregate id: the shell checks them and
-    may pass the whole request, so they are not "unknown fields". */
+    op, cmd, actor, corr, after_seq) and the aggregate id: the shell checks
+    them and may pass the whole request, so they are not "unknown fields". */
 /*  "on" is the business date a command may state (the services that stamp
     one read it; contacts_req_on) */
-static const char *const s_envelope[] = {"v",    "rid", "op", "cmd", "actor",
-                                         "corr", "id",  "on", NULL};
+static const char *const s_envelope[] = {"v",    "rid", "op", "cmd",       "actor",
+                                         "corr", "id",  "on", "after_seq", NULL};
 
 int contacts_check_fields (dbk_decision_t *d, const dbk_obj_t *cmd, const contacts_field_t *fields,
                            size_t n, const char *const *extra, bool updating,

@@ -147,12 +147,16 @@ typedef struct {
     dbk_client_t *bid;
     dbk_client_t *fc;
     dealbookd_demo_stats_t *stats;
-    int failed;  /* first failure's code                      */
-    char on[11]; /* the business date the commands state ("": today) */
+    int failed;   /* first failure's code                      */
+    char on[11];  /* the business date the commands state ("": today) */
+    uint64_t seq; /* the last event appended so far: each command waits for it */
 } s_demo_t;
 
 /*  Send op with the fields of the JSON object `fmt` (printf-style) as
-    actor; a refusal stops the load (the data set must go in whole). */
+    actor; a refusal stops the load (the data set must go in whole).
+    Every command carries after_seq, the last position appended so far:
+    a service decides only once it has applied what the others appended
+    (an opportunity's account, a tender's opportunity). */
 static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *actor,
                   const char *fmt, ...) __attribute__ ((format (printf, 5, 6)));
 
@@ -175,10 +179,11 @@ static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *a
         const dbk_obj_t *m = dbk_doc_root (doc);
         uint8_t id[DBK_ID_SIZE];
         dbk_uuid_v7 (id);
-        dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) dbk_obj_len (m) + 2 + (demo->on[0] != 0));
+        dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) dbk_obj_len (m) + 3 + (demo->on[0] != 0));
         dbk_wr_cstr (w, "cmd");
         dbk_wr_bin (w, id, DBK_ID_SIZE);
         dbk_wr_kv_cstr (w, "actor", actor);
+        dbk_wr_kv_u64 (w, "after_seq", demo->seq);
         if (demo->on[0])
             dbk_wr_kv_cstr (w, "on", demo->on);
         for (size_t i = 0; i < dbk_obj_len (m); i++) {
@@ -186,8 +191,12 @@ static int s_cmd (s_demo_t *demo, dbk_client_t *c, const char *op, const char *a
             dbk_wr_obj (w, dbk_obj_val_at (m, i));
         }
         rc = dbk_client_call (c, &reply);
+        uint64_t last = 0;
         if (rc)
             fprintf (stderr, "demo: %s %s: %s\n", op, json, dbk_client_errmsg (c));
+        else if (dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "last_seq"), &last) == 0 &&
+                 last > demo->seq)
+            demo->seq = last;
     } else
         fprintf (stderr, "demo: %s %s: %s\n", op, json, err);
     dbk_doc_destroy (&reply);
@@ -550,7 +559,8 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
                      dbk_client_new (cfg->forecasting_endpoint, cfg->timeout_ms * 4),
                      stats,
                      0,
-                     ""};
+                     "",
+                     0};
     if (!demo.contacts || !demo.opps || !demo.bid || !demo.fc)
         demo.failed = DBK_EINVAL;
     /*  the demo's manager approves deeper discounts and sets quotas */
