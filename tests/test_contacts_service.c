@@ -285,7 +285,26 @@ Test (contacts_service, notebook_finds_trips_overlapping_the_dates_in_the_city)
     cr_assert_str_eq (s_notebook ("北京", "2026-03-11", "2026-03-31", out, sizeof out), "c1");
     cr_assert_str_eq (s_notebook ("北京", "2026-04-03", "2026-04-30", out, sizeof out), "c3");
     cr_assert_str_eq (s_notebook ("广州", "2026-01-01", "2026-12-31", out, sizeof out), "");
+    /*  an entry: the trip's fields, then who travels (only those four) */
     dbk_doc_t *r;
+    cr_assert_eq (s_req ("CONTACT_UPDATE", true, NULL, NULL, "id", "c3", "title", "总工",
+                         "phone", "+86 10 1234", "email", "z@x.cn", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    cr_assert_eq (s_req ("NOTEBOOK_CITY", false, NULL, &r, "city", "北京", "from", "2026-04-02",
+                         "to", "2026-04-02", NULL),
+                  0);
+    const dbk_obj_t *e = dbk_obj_at (dbk_obj_get (dbk_doc_root (r), "trips"), 0);
+    cr_assert (e && !dbk_obj_has_dup_keys (e));
+    char v[80];
+    cr_assert_str_eq (s_str (e, "id", v, sizeof v), "c3");
+    cr_assert_str_eq (s_str (e, "from", v, sizeof v), "2026-04-01");
+    cr_assert_str_eq (s_str (e, "to", v, sizeof v), "2026-04-03");
+    cr_assert_str_eq (s_str (e, "name", v, sizeof v), "赵敏");
+    cr_assert_str_eq (s_str (e, "account_id", v, sizeof v), "a1");
+    cr_assert_str_eq (s_str (e, "title", v, sizeof v), "总工");
+    cr_assert_str_eq (s_str (e, "phone", v, sizeof v), "+86 10 1234");
+    cr_assert_null (dbk_obj_get (e, "email"));
+    dbk_doc_destroy (&r);
     cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c2", NULL), 0);
     cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "trips")), 2);
     dbk_doc_destroy (&r);
