@@ -279,7 +279,7 @@ int dbk_svci_apply (dbk_svci_t *self)
     int n = 0;
     uint64_t last = self->applied;
     int sub_rc = 0;
-    dbk_svc_ctx_t ctx = {.svc = self};
+    dbk_svc_ctx_t ctx = {.svc = self, .projecting = true};
     bool cut = false;
     while (n < limit) {
         if ((n & 255) == 255 && zclock_mono () >= until) {
@@ -298,6 +298,7 @@ int dbk_svci_apply (dbk_svci_t *self)
             dbk_svci_sub_restart (self);
             return dbk_lmdb_err (rc);
         }
+        ctx.txn = txn;
         rc = s_track (self, txn, &ev);
         if (!rc) {
             ctx.data_doc = NULL;
@@ -310,6 +311,7 @@ int dbk_svci_apply (dbk_svci_t *self)
             /*  the subscriber has moved past events that are now not
                 applied: start it again from the checkpoint */
             mdb_txn_abort (txn);
+            dbk_svci_later_clear (self);
             if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0) {
                 dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
             } else {
@@ -337,7 +339,9 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->last_sub_error = 0;
     if (n == 0)
         return 0;
-    rc = dbk_checkpoint_put (txn, self->own[S_META], last);
+    rc = dbk_svci_later_flush (self, txn);
+    if (!rc)
+        rc = dbk_checkpoint_put (txn, self->own[S_META], last);
     if (!rc) {
         rc = mdb_txn_commit (txn);
         if (rc)

@@ -209,6 +209,25 @@ typedef struct {
     dbk_svc_query_fn *fn; /* the handler                     */
 } dbk_svc_query_t;
 
+/*  Index rows written later, in key order. A projection that writes rows
+    at scattered keys (an index entry per owner, level, date ...) may hand
+    them to the shell instead of mdb_put / mdb_del: the shell keeps them
+    for the batch and writes them, sorted, into the same transaction just
+    before the checkpoint and the commit (and forgets them if the batch is
+    aborted). Consecutive rows then land on the leaf page the cursor holds,
+    instead of one search from the root and one dirtied page per row: a
+    replay's batch of 50,000 events writes each touched leaf once.
+    For one database and key the last call of the batch wins. Only for a
+    database the projection never reads (it cannot see its deferred
+    rows) and never writes directly; queries and commands see the rows
+    once the batch is committed, as any other. Only from the projection
+    (DBK_EINVAL elsewhere); keys of 1..511 bytes. 0, DBK_ENOMEM, or an
+    LMDB error of an early write (past 64 MB of rows the batch's rows are
+    written at once). */
+int dbk_svc_put_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl, const void *val,
+                       size_t vl);
+int dbk_svc_del_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl);
+
 /*  An offloaded handler asks this between steps of its long work: true
     when the service is stopping (return DBK_EINTERRUPTED then). */
 bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx);

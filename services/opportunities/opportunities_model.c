@@ -29,13 +29,6 @@ static int s_put (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const voi
     return dbk_lmdb_err (mdb_put (txn, dbi, &key, &val, 0));
 }
 
-static int s_del (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl)
-{
-    MDB_val key = {kl, (void *) k};
-    int rc = mdb_del (txn, dbi, &key, NULL);
-    return rc == MDB_NOTFOUND ? 0 : dbk_lmdb_err (rc);
-}
-
 /*  Text folded as the contacts service folds names (case, width,
     punctuation), or as given when it folds to nothing. Caller frees. */
 static char *s_fold (const char *s)
@@ -330,21 +323,26 @@ static void s_keys_drop_common (s_keys_t *a, s_keys_t *b)
             a->ml[i] = b->ml[i] = 0;
 }
 
-static int s_index (dbk_svc_ctx_t *ctx, MDB_txn *txn, const s_keys_t *k, bool put)
+/*  One index row put or deleted, in key order with the batch's others:
+    the projection never reads these three databases. */
+static int s_index_row (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const char *k, size_t kl, bool put)
+{
+    return put ? dbk_svc_put_later (ctx, dbi, k, kl, "", 0) : dbk_svc_del_later (ctx, dbi, k, kl);
+}
+
+static int s_index (dbk_svc_ctx_t *ctx, const s_keys_t *k, bool put)
 {
     MDB_dbi by = dbk_svc_dbi (ctx, OPP_DB_BY), tdb = dbk_svc_dbi (ctx, OPP_DB_TOUCHED),
             mdb = dbk_svc_dbi (ctx, OPP_DB_MATCH);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < k->nby; i++)
         if (k->bl[i])
-            rc = put ? s_put (txn, by, k->by[i], k->bl[i], "", 0)
-                     : s_del (txn, by, k->by[i], k->bl[i]);
+            rc = s_index_row (ctx, by, k->by[i], k->bl[i], put);
     if (rc == 0 && k->tl)
-        rc = put ? s_put (txn, tdb, k->touched, k->tl, "", 0) : s_del (txn, tdb, k->touched, k->tl);
+        rc = s_index_row (ctx, tdb, k->touched, k->tl, put);
     for (int i = 0; rc == 0 && i < 2; i++)
         if (k->ml[i])
-            rc = put ? s_put (txn, mdb, k->match[i], k->ml[i], "", 0)
-                     : s_del (txn, mdb, k->match[i], k->ml[i]);
+            rc = s_index_row (ctx, mdb, k->match[i], k->ml[i], put);
     return rc;
 }
 
@@ -441,9 +439,9 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
             page, and these indexes spread over the whole tree */
         s_keys_drop_common (before, after);
         if (rc == 0)
-            rc = s_index (ctx, txn, before, false);
+            rc = s_index (ctx, before, false);
         if (rc == 0)
-            rc = s_index (ctx, txn, after, true);
+            rc = s_index (ctx, after, true);
     }
     if (st)
         opp_reset (st);

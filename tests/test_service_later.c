@@ -1,0 +1,292 @@
+/*  test_service_later.c - rows a projection defers to the shell
+    (dbk_svc_put_later / dbk_svc_del_later in dbk_service.h), through a
+    real dealbook-eventlog process and the real shell.
+
+    The service under test is "rows": its projection turns `row.put`
+    {n, note} into a deferred put of key "k<n>" with value note,
+    `row.del` {n} into a deferred delete, and counts every event in a
+    database it writes directly. `row.fail` makes the projection fail
+    once (the shell aborts the batch and applies it again). Query SCAN
+    answers every row in key order and the count. The events are
+    appended straight to the log, most of them before the service
+    starts, so that it replays them in large batches.
+*/
+#include "support/testlib.h"
+
+#include "dealbook/dbk_config.h"
+#include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_logging.h"
+#include "dealbook/dbk_service.h"
+
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define S_KEYS 300 /* keys k0 .. k299 */
+
+static atomic_int s_fail_once; /* row.fail fails the projection while set */
+
+static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    MDB_dbi seen = dbk_svc_dbi (ctx, "seen");
+    MDB_val k = {1, "n"}, v;
+    uint64_t count = 0;
+    if (mdb_get (txn, seen, &k, &v) == 0 && v.mv_size == 8)
+        memcpy (&count, v.mv_data, 8);
+    count++;
+    v = (MDB_val){8, &count};
+    int rc = dbk_lmdb_err (mdb_put (txn, seen, &k, &v, 0));
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    uint64_t n;
+    if (rc || !data || dbk_obj_u64 (dbk_obj_get (data, "n"), &n) != 0)
+        return rc;
+    char key[32];
+    int kl = snprintf (key, sizeof key, "k%llu", (unsigned long long) n);
+    MDB_dbi rows = dbk_svc_dbi (ctx, "rows");
+    if (ev->type_len == 7 && memcmp (ev->type, "row.put", 7) == 0) {
+        const char *note;
+        size_t nl;
+        if (dbk_obj_str (dbk_obj_get (data, "note"), &note, &nl) != 0)
+            return 0;
+        return dbk_svc_put_later (ctx, rows, key, (size_t) kl, note, nl);
+    }
+    if (ev->type_len == 7 && memcmp (ev->type, "row.del", 7) == 0)
+        return dbk_svc_del_later (ctx, rows, key, (size_t) kl);
+    if (ev->type_len == 8 && memcmp (ev->type, "row.fail", 8) == 0 &&
+        atomic_exchange (&s_fail_once, 0))
+        return DBK_EIO;
+    return 0;
+}
+
+/*  SCAN: {rows: [key, value, ...] in key order, seen: events counted,
+    later: what dbk_svc_put_later answers outside the projection}. */
+static int s_rows_scan (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    (void) req;
+    MDB_stat st;
+    MDB_dbi rows = dbk_svc_dbi (ctx, "rows");
+    if (mdb_stat (txn, rows, &st))
+        return DBK_EIO;
+    MDB_val k = {1, "n"}, v;
+    uint64_t seen = 0;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, "seen"), &k, &v) == 0 && v.mv_size == 8)
+        memcpy (&seen, v.mv_data, 8);
+    dbk_wr_map (w, 3);
+    dbk_wr_cstr (w, "rows");
+    dbk_wr_array (w, (uint32_t) (2 * st.ms_entries));
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, rows, &cur))
+        return DBK_EIO;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        dbk_wr_str (w, k.mv_data, k.mv_size);
+        dbk_wr_str (w, v.mv_data, v.mv_size);
+    }
+    mdb_cursor_close (cur);
+    dbk_wr_kv_u64 (w, "seen", seen);
+    dbk_wr_kv_i64 (w, "later", dbk_svc_put_later (ctx, rows, "x", 1, "", 0));
+    return 0;
+}
+
+static const char *const s_rows_dbs[] = {"rows", "seen", NULL};
+static const char *const s_rows_cats[] = {"rowsvc", NULL};
+static const dbk_svc_query_t s_rows_queries[] = {{"SCAN", s_rows_scan}, {NULL, NULL}};
+static const dbk_service_def_t s_rows = {.name = "rows",
+                                         .dbs = s_rows_dbs,
+                                         .categories = s_rows_cats,
+                                         .queries = s_rows_queries,
+                                         .project = s_rows_project};
+
+static void s_rows_server (zsock_t *pipe, void *args)
+{
+    dbk_service_run (pipe, &s_rows, args);
+}
+
+/*  ---- fixture ---- */
+
+static tl_log_t s_log;
+static char *s_dir;
+static zactor_t *s_svc;
+static char s_ep[600];
+static dbk_config_t s_cfg;
+
+static void s_start (void)
+{
+    cr_assert_eq (dbk_config_load (&s_cfg, NULL), 0);
+    snprintf (s_cfg.data_dir, sizeof s_cfg.data_dir, "%s", s_dir);
+    cr_assert (strlen (s_log.log_ep) < DBK_ENDPOINT_MAX &&
+               strlen (s_log.pub_ep) < DBK_ENDPOINT_MAX);
+    memcpy (s_cfg.log_endpoint, s_log.log_ep, strlen (s_log.log_ep) + 1);
+    memcpy (s_cfg.pub_endpoint, s_log.pub_ep, strlen (s_log.pub_ep) + 1);
+    s_cfg.timeout_ms = 3000;
+    s_cfg.durable = false;
+    s_cfg.log_level = DBK_LOG_ERROR;
+    s_svc = zactor_new (s_rows_server, &s_cfg);
+    cr_assert_not_null (s_svc);
+    char *ready = zstr_recv (s_svc);
+    cr_assert (ready && streq (ready, "READY"), "service did not start: %s", ready);
+    zstr_free (&ready);
+    zstr_send (s_svc, "ENDPOINT");
+    char *e = zstr_recv (s_svc);
+    cr_assert_not_null (e);
+    snprintf (s_ep, sizeof s_ep, "%s", e);
+    zstr_free (&e);
+}
+
+static void s_init (void)
+{
+    cr_assert_eq (tl_log_start (&s_log, false, NULL), 0, "the eventlog did not start");
+    s_dir = tl_tmpdir ("later");
+    cr_assert_not_null (s_dir);
+    atomic_store (&s_fail_once, 0);
+}
+
+static void s_fini (void)
+{
+    zactor_destroy (&s_svc);
+    tl_log_cleanup (&s_log);
+    if (s_dir) {
+        tl_rmtree (s_dir);
+        free (s_dir);
+        s_dir = NULL;
+    }
+}
+
+/*  ---- the expected rows ---- */
+
+typedef struct {
+    char note[S_KEYS][16]; /* "" : no row */
+    uint64_t events;       /* appended */
+} s_model_t;
+
+static uint32_t s_rand (uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/*  Append `count` random puts and deletes (in APPENDs of 500), one
+    row.fail after the first half when `fail` is set, and follow them in
+    the model. */
+static void s_append_ops (s_model_t *m, uint32_t *seed, int count, bool fail)
+{
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    cr_assert_not_null (lc);
+    dbk_wr_t *bufs[500];
+    dbk_event_t evs[500];
+    for (int i = 0; i < 500; i++)
+        bufs[i] = dbk_wr_new ();
+    int done = 0;
+    while (done < count) {
+        int n = count - done < 500 ? count - done : 500;
+        for (int i = 0; i < n; i++) {
+            uint32_t r = s_rand (seed);
+            uint64_t key = r % S_KEYS;
+            bool del = (r >> 16) % 3 == 0;
+            char note[16] = "";
+            if (fail && done + i == count / 2) {
+                tl_event (&evs[i], "row.fail", 0, "", bufs[i]);
+                m->events++;
+                continue;
+            }
+            if (!del)
+                snprintf (note, sizeof note, "v%u", (unsigned) (r >> 8) % 100000);
+            tl_event (&evs[i], del ? "row.del" : "row.put", key, note, bufs[i]);
+            snprintf (m->note[key], sizeof m->note[key], "%s", note);
+            m->events++;
+        }
+        cr_assert_eq (
+            dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, evs, (size_t) n, NULL, NULL, NULL),
+            0, "%s", dbk_client_errmsg (lc));
+        done += n;
+    }
+    for (int i = 0; i < 500; i++)
+        dbk_wr_destroy (&bufs[i]);
+    dbk_client_destroy (&lc);
+}
+
+/*  SCAN, once the service applied every event, must equal the model. */
+static void s_check (const s_model_t *m)
+{
+    dbk_client_t *c = dbk_client_new (s_ep, 10000);
+    dbk_doc_t *r = NULL;
+    uint64_t seen = 0;
+    for (int i = 0; i < 400; i++) {
+        dbk_doc_destroy (&r);
+        dbk_client_begin (c, "SCAN", 0);
+        cr_assert_eq (dbk_client_call (c, &r), 0, "%s", dbk_client_errmsg (c));
+        if (dbk_obj_u64 (dbk_obj_get (dbk_doc_root (r), "seen"), &seen) == 0 && seen == m->events)
+            break;
+        zclock_sleep (25);
+    }
+    cr_assert_eq (seen, m->events, "applied %llu of %llu events", (unsigned long long) seen,
+                  (unsigned long long) m->events);
+    int64_t later = 0;
+    cr_assert_eq (dbk_obj_i64 (dbk_obj_get (dbk_doc_root (r), "later"), &later), 0);
+    cr_assert_eq (later, DBK_EINVAL, "put_later outside the projection");
+    /*  the model's rows in LMDB's key order: "k10" < "k2" byte-wise */
+    const dbk_obj_t *rows = dbk_obj_get (dbk_doc_root (r), "rows");
+    size_t want = 0;
+    for (int k = 0; k < S_KEYS; k++)
+        want += m->note[k][0] != 0;
+    cr_assert_eq (dbk_obj_len (rows), 2 * want);
+    char prev[32] = "";
+    for (size_t i = 0; i < dbk_obj_len (rows); i += 2) {
+        const char *ks, *vs;
+        size_t kn, vn;
+        cr_assert_eq (dbk_obj_str (dbk_obj_at (rows, i), &ks, &kn), 0);
+        cr_assert_eq (dbk_obj_str (dbk_obj_at (rows, i + 1), &vs, &vn), 0);
+        char key[32];
+        snprintf (key, sizeof key, "%.*s", (int) kn, ks);
+        cr_assert (strcmp (prev, key) < 0, "rows out of order: %s then %s", prev, key);
+        snprintf (prev, sizeof prev, "%s", key);
+        int k = atoi (key + 1);
+        cr_assert (k >= 0 && k < S_KEYS);
+        cr_assert (strlen (m->note[k]) == vn && memcmp (m->note[k], vs, vn) == 0,
+                   "%s: stored %.*s, expected %s", key, (int) vn, vs, m->note[k]);
+    }
+    dbk_doc_destroy (&r);
+    dbk_client_destroy (&c);
+}
+
+TestSuite (service_later, .init = s_init, .fini = s_fini, .timeout = 90);
+
+Test (service_later, deferred_rows_equal_the_last_call_per_key_in_a_replay_and_live)
+{
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 12345;
+    /*  12,000 events before the start: a replay in large batches, where
+        one key is put and deleted many times within one batch */
+    s_append_ops (m, &seed, 12000, false);
+    s_start ();
+    s_check (m);
+    /*  then live, in small batches */
+    for (int i = 0; i < 5; i++) {
+        s_append_ops (m, &seed, 40, false);
+        s_check (m);
+    }
+    /*  the same rows from scratch: a deleted data directory */
+    zactor_destroy (&s_svc);
+    tl_rmtree (s_dir);
+    s_start ();
+    s_check (m);
+    free (m);
+}
+
+Test (service_later, an_aborted_batch_forgets_its_deferred_rows_and_applies_them_again)
+{
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 777;
+    s_start ();
+    s_append_ops (m, &seed, 100, false);
+    s_check (m);
+    /*  a batch that fails halfway: its rows so far must not be written
+        with the checkpoint of the batch before, and are applied again */
+    atomic_store (&s_fail_once, 1);
+    s_append_ops (m, &seed, 9000, true);
+    s_check (m);
+    cr_assert_eq (atomic_load (&s_fail_once), 0, "the projection did fail once");
+    free (m);
+}
