@@ -141,13 +141,13 @@ static int s_touch (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *cid, const cha
         if (strcmp (old, date) >= 0)
             return 0;
         size_t kl = s_pair (key, old, strlen (old), cid, cl);
-        if (kl && (rc = s_del (txn, by, key, kl)))
+        if (kl && (rc = dbk_svc_del_later (ctx, by, key, kl)))
             return rc;
     }
     size_t kl = s_pair (key, date, dl, cid, cl);
     rc = s_put (txn, touched, cid, cl, date, dl);
     if (rc == 0 && kl)
-        rc = s_put (txn, by, key, kl, "", 0);
+        rc = dbk_svc_put_later (ctx, by, key, kl, "", 0);
     return rc;
 }
 
@@ -191,12 +191,15 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *typ
     MDB_dbi by = dbk_svc_dbi (ctx, CONTACTS_DB_ACTIVITY_BY);
     char key[S_KEY];
     size_t kl;
+    /*  activity_by, touched_by_date and birthdays: the projection never
+        reads them, so their rows are written in key order with the
+        batch's others (dbk_svc_put_later) */
     if (rc == 0 && st.account_id && (kl = s_activity_key (key, 'a', st.account_id, st.date, id)))
-        rc = s_put (txn, by, key, kl, "", 0);
+        rc = dbk_svc_put_later (ctx, by, key, kl, "", 0);
     for (size_t i = 0; rc == 0 && i < st.their_people.n; i++) {
         const char *cid = st.their_people.items[i];
         if ((kl = s_activity_key (key, 'c', cid, st.date, id)))
-            rc = s_put (txn, by, key, kl, "", 0);
+            rc = dbk_svc_put_later (ctx, by, key, kl, "", 0);
         if (rc == 0 && strlen (cid) <= CONTACTS_ID_MAX)
             rc = s_touch (ctx, txn, cid, st.date);
     }
@@ -241,8 +244,8 @@ int contacts_market_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, bool added, const
     char key[S_KEY];
     size_t kl;
     if ((kl = s_birthday_key (key, old_birthday, now->id)))
-        rc = s_del (txn, bd, key, kl);
+        rc = dbk_svc_del_later (ctx, bd, key, kl);
     if (rc == 0 && (kl = s_birthday_key (key, now->birthday, now->id)))
-        rc = s_put (txn, bd, key, kl, "", 0);
+        rc = dbk_svc_put_later (ctx, bd, key, kl, "", 0);
     return rc;
 }

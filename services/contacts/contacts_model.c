@@ -357,7 +357,7 @@ static size_t s_people_key (char *out, size_t outsz, const char *account, const 
     return a + 1 + c;
 }
 
-static int s_project_trip (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *data, const char *id)
+static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char *id)
 {
     uint64_t trip;
     const char *city, *from, *to;
@@ -382,8 +382,11 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *da
     if (!w)
         return DBK_ENOMEM;
     dbk_wr_obj (w, data);
-    int rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5, dbk_wr_data (w),
-                    dbk_wr_size (w));
+    /*  trips, notebook, account_people and contact_names: the projection
+        never reads them, so their rows are written in key order with the
+        batch's others (dbk_svc_put_later) */
+    int rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5,
+                                dbk_wr_data (w), dbk_wr_size (w));
     dbk_wr_destroy (&w);
     /*  keyed by the trip's length class c (its length L days in
         (2^(c-1), 2^c]) then its first day: a query for [F, T] reads, in
@@ -397,7 +400,7 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *da
     memcpy (key + k, id, il), k += il, key[k++] = 0;
     memcpy (key + k, be, 4), k += 4;
     if (rc == 0)
-        rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, to, tl);
+        rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, to, tl);
     return rc;
 }
 
@@ -420,7 +423,7 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     rc = contacts_contact_evolve (&st, type, data);
     /*  the trip's rows first: a trip payload it cannot index changes nothing */
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE && strcmp (type, "contact.trip_added") == 0)
-        rc = s_project_trip (ctx, txn, data, id);
+        rc = s_project_trip (ctx, data, id);
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE) {
         rc = s_put_state (txn, dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS), id, &st.id, s_write_contact,
                           &st);
@@ -429,12 +432,12 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
         size_t kl;
         if (rc == 0 && old_account && (!st.account_id || strcmp (old_account, st.account_id)) &&
             (kl = s_people_key (key, sizeof key, old_account, id)))
-            rc = s_del (txn, people, key, kl);
+            rc = dbk_svc_del_later (ctx, people, key, kl);
         /*  a put of an unchanged row still dirties its page: only on a change */
         bool moved = !old_account || !st.account_id || strcmp (old_account, st.account_id) != 0;
         if (rc == 0 && moved && st.account_id &&
             (kl = s_people_key (key, sizeof key, st.account_id, id)))
-            rc = s_put (txn, people, key, kl, "", 0);
+            rc = dbk_svc_put_later (ctx, people, key, kl, "", 0);
         if (rc == 0)
             rc = contacts_market_contact (ctx, txn, added, old_birthday, &st);
         size_t new_nl =
@@ -442,9 +445,9 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
         MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_CONTACT_NAMES);
         if (rc == 0 && naming && (old_nl != new_nl || memcmp (old_name, new_name, old_nl))) {
             if (old_nl)
-                rc = s_del (txn, names, old_name, old_nl);
+                rc = dbk_svc_del_later (ctx, names, old_name, old_nl);
             if (rc == 0 && new_nl)
-                rc = s_put (txn, names, new_name, new_nl, "", 0);
+                rc = dbk_svc_put_later (ctx, names, new_name, new_nl, "", 0);
         }
         if (rc == 0 && strcmp (type, "contact.relationship_set") == 0)
             rc = contacts_map_project (ctx, txn, data, id);
