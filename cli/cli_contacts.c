@@ -143,21 +143,49 @@ static void s_list (dbk_wr_t *w, const char *v)
     }
 }
 
-/*  Send op with r's pairs (plus cmd and actor for a command). Returns the
-    exit code; *reply_p the OK reply (caller's). */
+/*  The log's head, or 0 when the log does not answer within a second.
+    Each service follows the log on its own: sent as after_seq, it makes
+    the service first apply everything appended before this command
+    started, so that a script's `account register` then `opp register`
+    (two services) never races (docs/protocol.md §16). */
+static uint64_t s_log_head (const cli_t *cli)
+{
+    int t = cli->cfg.timeout_ms < 1000 ? cli->cfg.timeout_ms : 1000;
+    dbk_client_t *c = dbk_client_new (cli->cfg.log_endpoint, t);
+    dbk_doc_t *reply = NULL;
+    uint64_t head = 0;
+    if (c) {
+        dbk_client_begin (c, "STATUS", 0);
+        if (dbk_client_call (c, &reply) != 0 ||
+            dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), &head) != 0)
+            head = 0;
+    }
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&c);
+    return head;
+}
+
+/*  Send op with r's pairs (plus cmd and actor for a command, and
+    after_seq: the log's head). Returns the exit code; *reply_p the OK
+    reply (caller's). */
 int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
                   const cli_req_t *r, dbk_doc_t **reply_p)
 {
     *reply_p = NULL;
-    /*  a forecasting query as of a past day replays the log: it takes as
-        long as the log is long, so it waits long, once a PING (in the
-        usual time) showed the service is there */
+    /*  A PING (in the usual time) shows the service is there; then the
+        request may wait longer: a forecasting query as of a past day
+        replays the log, as long as the log is long; any other request
+        may wait for the read model, up to twice the timeout for the
+        events of a command or for after_seq (the service then answers
+        why), so it is given three times the timeout. */
     bool as_of = false;
     for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
         as_of = as_of || !strcmp (r->key[i], "as_of");
-    int timeout_ms = as_of && cli->cfg.timeout_ms < CLI_LONG_MS ? CLI_LONG_MS : cli->cfg.timeout_ms;
+    int timeout_ms = cli->cfg.timeout_ms < CLI_LONG_MS / 3 ? 3 * cli->cfg.timeout_ms : CLI_LONG_MS;
+    if (as_of)
+        timeout_ms = CLI_LONG_MS;
     dbk_client_t *c = dbk_client_new (s_endpoint (cli, r), cli->cfg.timeout_ms);
-    if (c && as_of) {
+    if (c) {
         dbk_doc_t *pong = NULL;
         dbk_client_begin (c, "PING", 0);
         int rc = dbk_client_call (c, &pong);
@@ -170,7 +198,11 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
     }
     if (!c)
         return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, s_endpoint (cli, r));
-    dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0));
+    /*  an as-of replay reads the log up to a past day: it needs no wait */
+    uint64_t head = as_of ? 0 : s_log_head (cli);
+    dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0) + (head ? 1 : 0));
+    if (head)
+        dbk_wr_kv_u64 (w, "after_seq", head);
     if (is_cmd) {
         uint8_t cmd[DBK_ID_SIZE];
         dbk_uuid_v7 (cmd);

@@ -9,11 +9,12 @@ Real dealbook-eventlog, -contacts, -opportunities and -bidding processes;
 run by tests/run.sh with /usr/bin/python3 (exit 0 pass, 77 skip).
 """
 import os
+import subprocess
 import sys
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, dealbook, fail, missing, ok  # noqa: E402
+from services import BIN, Services, dealbook, fail, missing, ok  # noqa: E402
 from services import cmd as send  # noqa: E402
 
 NAMES = ("eventlog", "contacts", "opportunities", "bidding")
@@ -83,6 +84,24 @@ def main():
                     fail("after_seq %r: %s %s (%s)" % (bad, e.code, e.msg, e.field))
         if b.call("TENDER_GET", id="t1", after_seq=1)["id"] != "t1":
             fail("after_seq already applied")
+        # the CLI sends the log's head as after_seq: pointed at another log,
+        # 200 events long, it waits for positions this log never reaches
+        other = Services(("eventlog",), prefix="dbk-bidcfg-log-", errlog=False)
+        other.start()
+        try:
+            other.up("eventlog").append("x-1", [dealbook.new_event("x.y", {}) for _ in range(200)])
+            env = dict(svc.env, DEALBOOK_LOG_ENDPOINT=other.endpoint("eventlog"))
+            p = subprocess.run([os.path.join(BIN, "dealbook"), "tender", "list"], env=env,
+                               capture_output=True, text=True, timeout=30)
+            if p.returncode == 0 or "after_seq" not in p.stderr:
+                fail("the CLI's after_seq: exit %d, %r" % (p.returncode, p.stderr))
+            env["DEALBOOK_LOG_ENDPOINT"] = svc.endpoint("eventlog")
+            p = subprocess.run([os.path.join(BIN, "dealbook"), "tender", "list"], env=env,
+                               capture_output=True, text=True, timeout=30)
+            if p.returncode != 0 or "t1" not in p.stdout:
+                fail("tender list: exit %d, %r %r" % (p.returncode, p.stdout, p.stderr))
+        finally:
+            other.close()
         try:
             b.call("TENDER_STEP", cmd=uuid.uuid4().bytes, actor="zhao", id="t1", step="opening")
             fail("a malformed DEALBOOK_APPROVAL_LIMITS was accepted")
