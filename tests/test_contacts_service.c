@@ -287,8 +287,8 @@ Test (contacts_service, notebook_finds_trips_overlapping_the_dates_in_the_city)
     cr_assert_str_eq (s_notebook ("广州", "2026-01-01", "2026-12-31", out, sizeof out), "");
     /*  an entry: the trip's fields, then who travels (only those four) */
     dbk_doc_t *r;
-    cr_assert_eq (s_req ("CONTACT_UPDATE", true, NULL, NULL, "id", "c3", "title", "总工",
-                         "phone", "+86 10 1234", "email", "z@x.cn", NULL),
+    cr_assert_eq (s_req ("CONTACT_UPDATE", true, NULL, NULL, "id", "c3", "title", "总工", "phone",
+                         "+86 10 1234", "email", "z@x.cn", NULL),
                   0, "%s", dbk_client_errmsg (s_c));
     cr_assert_eq (s_req ("NOTEBOOK_CITY", false, NULL, &r, "city", "北京", "from", "2026-04-02",
                          "to", "2026-04-02", NULL),
@@ -418,6 +418,54 @@ Test (contacts_service, a_hand_appended_event_lacking_fields_does_not_stop_the_r
     cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "a9", NULL), 0);
     dbk_doc_destroy (&r);
     cr_assert_eq (s_req ("ACCOUNT_GET", false, NULL, &r, "id", "bogus", NULL), DBK_ENOTFOUND);
+    dbk_doc_destroy (&r);
+}
+
+/*  A hand-appended contact.trip_added: trip n in city, from, to (NULL: no
+    such key), `to` last in the payload. */
+static void s_append_trip (uint64_t n, const char *city, const char *from, const char *to)
+{
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "contact.trip_added", 0, NULL, buf);
+    dbk_wr_reset (buf);
+    dbk_wr_map (buf, 3 + (to != NULL));
+    dbk_wr_kv_u64 (buf, "trip", n);
+    dbk_wr_kv_cstr (buf, "city", city);
+    dbk_wr_kv_cstr (buf, "from", from);
+    if (to)
+        dbk_wr_kv_cstr (buf, "to", to);
+    ev.data_raw = dbk_wr_data (buf);
+    ev.data_raw_len = dbk_wr_size (buf);
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 5000);
+    cr_assert_eq (dbk_client_append (lc, "contact-c1", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0,
+                  "%s", dbk_client_errmsg (lc));
+    dbk_client_destroy (&lc);
+    dbk_wr_destroy (&buf);
+}
+
+Test (contacts_service, hand_appended_trips_with_bad_dates_or_keys_too_long_are_skipped)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_contact ("c1", "李娜", "a1");
+    char big[3001], city[700];
+    memset (big, '9', 3000);
+    big[3000] = 0;
+    memset (city, 'x', 699);
+    city[699] = 0;
+    s_append_trip (7, "北京", big, "2026-01-02");           /* a 3000-byte from      */
+    s_append_trip (8, "北京", "2026-01-01", "2026-01-0");   /* to ends the payload short */
+    s_append_trip (9, "北京", "2026-02-30", "2026-03-01");  /* no such day          */
+    s_append_trip (10, "北京", "2026-03-02", "2026-03-01"); /* ends before it starts */
+    s_append_trip (11, city, "2026-01-01", "2026-01-02");   /* a notebook key > 511 */
+    s_append_trip (12, "北京", "2026-01-01", NULL);         /* no to                 */
+    /*  the read model goes on: a command waits until it passed them */
+    s_trip ("c1", "北京", "2026-01-01", "2026-01-03");
+    char out[200];
+    cr_assert_str_eq (s_notebook ("北京", "2025-12-01", "2026-12-31", out, sizeof out), "c1");
+    dbk_doc_t *r;
+    cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c1", NULL), 0);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "trips")), 1);
     dbk_doc_destroy (&r);
 }
 

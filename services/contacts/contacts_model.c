@@ -357,24 +357,40 @@ static size_t s_people_key (char *out, size_t outsz, const char *account, const 
     return a + 1 + c;
 }
 
+/*  LMDB's longest key (its default build): a row of a longer key cannot
+    be stored, so the event that would need it is skipped as malformed. */
+#define S_LMDB_KEY_MAX 511
+
 static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char *id)
 {
     uint64_t trip;
-    const char *city, *from, *to;
+    const char *city, *f, *t;
     size_t cl, fl, tl;
     if (dbk_obj_u64 (dbk_obj_get (data, "trip"), &trip) || trip > UINT32_MAX ||
         dbk_obj_str (dbk_obj_get (data, "city"), &city, &cl) ||
-        dbk_obj_str (dbk_obj_get (data, "from"), &from, &fl) ||
-        dbk_obj_str (dbk_obj_get (data, "to"), &to, &tl))
+        dbk_obj_str (dbk_obj_get (data, "from"), &f, &fl) ||
+        dbk_obj_str (dbk_obj_get (data, "to"), &t, &tl))
         return DBK_EMALFORMED;
+    /*  anyone may append to the log: the dates are checked here again,
+        and copied out of the payload (its strings are not NUL-ended) */
+    char from[11], to[11];
+    if (fl != 10 || tl != 10 || !contacts_date_valid (f, fl, false) ||
+        !contacts_date_valid (t, tl, false) || memcmp (f, t, 10) > 0)
+        return DBK_EMALFORMED;
+    memcpy (from, f, 10);
+    memcpy (to, t, 10);
+    from[10] = to[10] = 0;
     size_t il = strlen (id);
     uint8_t be[4] = {(uint8_t) (trip >> 24), (uint8_t) (trip >> 16), (uint8_t) (trip >> 8),
                      (uint8_t) trip};
-    char key[1024], folded[CONTACTS_KEY_MAX / 2];
+    char key[S_LMDB_KEY_MAX], folded[CONTACTS_KEY_MAX / 2];
     cl = contacts_model_city_key (folded, sizeof folded, city, cl);
-    city = folded;
-    if (cl == 0 || il + 5 + cl + tl + 2 > sizeof key)
+    /*  the notebook key: city NUL class from NUL id NUL be32 */
+    if (cl == 0 || cl + 2 + 10 + 1 + il + 1 + 4 > sizeof key)
         return DBK_EMALFORMED;
+    /*  trips, notebook, account_people and contact_names: the projection
+        never reads them, so their rows are written in key order with the
+        batch's others (dbk_svc_put_later) */
     memcpy (key, id, il);
     key[il] = 0;
     memcpy (key + il + 1, be, 4);
@@ -382,9 +398,6 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
     if (!w)
         return DBK_ENOMEM;
     dbk_wr_obj (w, data);
-    /*  trips, notebook, account_people and contact_names: the projection
-        never reads them, so their rows are written in key order with the
-        batch's others (dbk_svc_put_later) */
     int rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5,
                                 dbk_wr_data (w), dbk_wr_size (w));
     dbk_wr_destroy (&w);
@@ -394,13 +407,13 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
         can overlap, however long other trips are (contacts_model.h) */
     size_t k = 0;
     char cls = (char) contacts_model_trip_class (from, to);
-    memcpy (key + k, city, cl), k += cl, key[k++] = 0;
+    memcpy (key + k, folded, cl), k += cl, key[k++] = 0;
     key[k++] = cls;
-    memcpy (key + k, from, fl), k += fl, key[k++] = 0;
+    memcpy (key + k, from, 10), k += 10, key[k++] = 0;
     memcpy (key + k, id, il), k += il, key[k++] = 0;
     memcpy (key + k, be, 4), k += 4;
     if (rc == 0)
-        rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, to, tl);
+        rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_NOTEBOOK), key, k, to, 10);
     return rc;
 }
 
