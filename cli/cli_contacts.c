@@ -112,7 +112,7 @@ static const char *s_endpoint (const cli_t *cli, const cli_req_t *r)
 static int s_failed (const cli_t *cli, const cli_req_t *r, const char *what, int rc,
                      dbk_client_t *c, dbk_doc_t *reply)
 {
-    if (rc == DBK_ETIMEOUT)
+    if (rc == DBK_ETIMEOUT && !reply) /* no answer; with one, the service says why */
         return cli_fail (CLI_UNREACHABLE, "%s: the %s service is unreachable at %s (%s)", what,
                          r->service ? r->service : "contacts", s_endpoint (cli, r),
                          dbk_client_errmsg (c));
@@ -143,17 +143,22 @@ static void s_list (dbk_wr_t *w, const char *v)
     }
 }
 
-/*  The log's head, or 0 when the log does not answer within a second.
-    Each service follows the log on its own: sent as after_seq, it makes
-    the service first apply everything appended before this command
-    started, so that a script's `account register` then `opp register`
-    (two services) never races (docs/protocol.md §16). */
+/*  The log's head, or 0 when the log does not answer within 300 ms
+    (asked once per process). Each service follows the log on its own:
+    sent as after_seq, it makes the service first apply everything
+    appended before this command started, so that a script's `account
+    register` then `opp register` (two services) never races
+    (docs/protocol.md §16). */
 static uint64_t s_log_head (const cli_t *cli)
 {
-    int t = cli->cfg.timeout_ms < 1000 ? cli->cfg.timeout_ms : 1000;
+    static bool asked;
+    static uint64_t head;
+    if (asked)
+        return head;
+    asked = true;
+    int t = cli->cfg.timeout_ms < 300 ? cli->cfg.timeout_ms : 300;
     dbk_client_t *c = dbk_client_new (cli->cfg.log_endpoint, t);
     dbk_doc_t *reply = NULL;
-    uint64_t head = 0;
     if (c) {
         dbk_client_begin (c, "STATUS", 0);
         if (dbk_client_call (c, &reply) != 0 ||
@@ -165,41 +170,15 @@ static uint64_t s_log_head (const cli_t *cli)
     return head;
 }
 
-/*  Send op with r's pairs (plus cmd and actor for a command, and
-    after_seq: the log's head). Returns the exit code; *reply_p the OK
-    reply (caller's). */
-int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
-                  const cli_req_t *r, dbk_doc_t **reply_p)
+/*  The request: op with r's pairs, plus cmd and actor for a command and
+    after_seq when head is not 0; sent, its answer into *reply_p. The
+    DBK code of the call, or S_BAD_VALUE when a value of r cannot be sent
+    (said on stderr; *exit_code is the CLI's exit code then). */
+#define S_BAD_VALUE (-1000)
+static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const char *op, bool is_cmd,
+                   const cli_req_t *r, uint64_t head, dbk_doc_t **reply_p, int *exit_code)
 {
     *reply_p = NULL;
-    /*  A PING (in the usual time) shows the service is there; then the
-        request may wait longer: a forecasting query as of a past day
-        replays the log, as long as the log is long; any other request
-        may wait for the read model, up to twice the timeout for the
-        events of a command or for after_seq (the service then answers
-        why), so it is given three times the timeout. */
-    bool as_of = false;
-    for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
-        as_of = as_of || !strcmp (r->key[i], "as_of");
-    int timeout_ms = cli->cfg.timeout_ms < CLI_LONG_MS / 3 ? 3 * cli->cfg.timeout_ms : CLI_LONG_MS;
-    if (as_of)
-        timeout_ms = CLI_LONG_MS;
-    dbk_client_t *c = dbk_client_new (s_endpoint (cli, r), cli->cfg.timeout_ms);
-    if (c) {
-        dbk_doc_t *pong = NULL;
-        dbk_client_begin (c, "PING", 0);
-        int rc = dbk_client_call (c, &pong);
-        int code = rc ? s_failed (cli, r, what, rc, c, pong) : CLI_OK;
-        dbk_doc_destroy (&pong);
-        dbk_client_destroy (&c);
-        if (code)
-            return code;
-        c = dbk_client_new (s_endpoint (cli, r), timeout_ms);
-    }
-    if (!c)
-        return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, s_endpoint (cli, r));
-    /*  an as-of replay reads the log up to a past day: it needs no wait */
-    uint64_t head = as_of ? 0 : s_log_head (cli);
     dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0) + (head ? 1 : 0));
     if (head)
         dbk_wr_kv_u64 (w, "after_seq", head);
@@ -228,23 +207,85 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
         else if (r->kind[i] == CLI_F_JSON) {
             char err[160];
             if (dbk_json_to_mp (r->val[i], strlen (r->val[i]), w, err, sizeof err)) {
-                dbk_client_destroy (&c);
-                return cli_fail (CLI_USAGE, "%s: %s: not JSON: %s", what, r->key[i], err);
+                *exit_code = cli_fail (CLI_USAGE, "%s: %s: not JSON: %s", what, r->key[i], err);
+                return S_BAD_VALUE;
             }
         } else if (r->kind[i] == CLI_F_INT) {
             char *end;
             long long v = strtoll (r->val[i], &end, 10);
             if (*end || !*r->val[i]) {
-                dbk_client_destroy (&c);
-                return cli_fail (CLI_REJECTED, "%s: INVALID: %s: must be a whole number", what,
-                                 r->key[i]);
+                *exit_code = cli_fail (CLI_REJECTED, "%s: INVALID: %s: must be a whole number",
+                                       what, r->key[i]);
+                return S_BAD_VALUE;
             }
             dbk_wr_i64 (w, v);
         } else
             dbk_wr_cstr (w, r->val[i]);
     }
+    return dbk_client_call (c, reply_p);
+}
+
+/*  Send op with r's pairs (plus cmd and actor for a command, and
+    after_seq: the log's head). Returns the exit code; *reply_p the OK
+    reply (caller's). */
+int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
+                  const cli_req_t *r, dbk_doc_t **reply_p)
+{
+    *reply_p = NULL;
+    /*  A PING (in the usual time) shows the service is there; then the
+        request may wait longer: a forecasting query as of a past day
+        replays the log, as long as the log is long; any other request may
+        wait in the service, which then answers why, for after_seq (up to
+        twice its timeout), to catch up with the log (twice), for the
+        APPEND (once) and for its own events (twice): eight times. */
+    bool as_of = false;
+    for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
+        as_of = as_of || !strcmp (r->key[i], "as_of");
+    int timeout_ms = cli->cfg.timeout_ms < CLI_LONG_MS / 8 ? 8 * cli->cfg.timeout_ms : CLI_LONG_MS;
+    if (as_of)
+        timeout_ms = CLI_LONG_MS;
+    dbk_client_t *c = dbk_client_new (s_endpoint (cli, r), cli->cfg.timeout_ms);
+    if (c) {
+        dbk_doc_t *pong = NULL;
+        dbk_client_begin (c, "PING", 0);
+        int rc = dbk_client_call (c, &pong);
+        int code = rc ? s_failed (cli, r, what, rc, c, pong) : CLI_OK;
+        dbk_doc_destroy (&pong);
+        dbk_client_destroy (&c);
+        if (code)
+            return code;
+        c = dbk_client_new (s_endpoint (cli, r), timeout_ms);
+    }
+    if (!c)
+        return cli_fail (CLI_USAGE, "%s: unusable endpoint %s", what, s_endpoint (cli, r));
+    /*  an as-of replay reads the log up to a past day: it needs no wait */
+    uint64_t head = as_of ? 0 : s_log_head (cli);
     dbk_doc_t *reply = NULL;
-    int rc = dbk_client_call (c, &reply);
+    int rc;
+    for (;;) {
+        int bad = 0;
+        rc = s_send (cli, c, what, op, is_cmd, r, head, &reply, &bad);
+        if (rc == S_BAD_VALUE) {
+            dbk_client_destroy (&c);
+            return bad;
+        }
+        /*  a query to a service whose read model is stuck behind the log
+            still answers, from what it applied, with a warning */
+        const char *f;
+        size_t fn;
+        if (rc == DBK_ETIMEOUT && reply && !is_cmd && head &&
+            dbk_obj_str (dbk_obj_get (dbk_doc_root (reply), "field"), &f, &fn) == 0 && fn == 9 &&
+            memcmp (f, "after_seq", 9) == 0) {
+            fprintf (stderr,
+                     "dealbook: warning: %s: the %s service has not caught up with the log; "
+                     "the answer is what it applied (%s)\n",
+                     what, r->service ? r->service : "contacts", dbk_client_errmsg (c));
+            dbk_doc_destroy (&reply);
+            head = 0;
+            continue;
+        }
+        break;
+    }
     int code = rc ? s_failed (cli, r, what, rc, c, reply) : CLI_OK;
     if (rc)
         dbk_doc_destroy (&reply);

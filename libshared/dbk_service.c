@@ -430,6 +430,10 @@ static void s_serve_waits (dbk_svci_t *self)
         bool done = false;
         if (w->kind == S_WAIT_AFTER) {
             if (self->applied >= w->seq) {
+                if (txn) { /* a retry's, above: the request opens its own */
+                    mdb_txn_abort (txn);
+                    txn = NULL;
+                }
                 dbk_req_t req = w->req;
                 memset (&w->req, 0, sizeof w->req);
                 s_wait_destroy (&self->waits[i]);

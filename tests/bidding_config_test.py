@@ -91,14 +91,23 @@ def main():
         try:
             other.up("eventlog").append("x-1", [dealbook.new_event("x.y", {}) for _ in range(200)])
             env = dict(svc.env, DEALBOOK_LOG_ENDPOINT=other.endpoint("eventlog"))
-            p = subprocess.run([os.path.join(BIN, "dealbook"), "tender", "list"], env=env,
-                               capture_output=True, text=True, timeout=30)
-            if p.returncode == 0 or "after_seq" not in p.stderr:
-                fail("the CLI's after_seq: exit %d, %r" % (p.returncode, p.stderr))
+
+            def db(*args):
+                return subprocess.run([os.path.join(BIN, "dealbook")] + list(args), env=env,
+                                      capture_output=True, text=True, timeout=30)
+            # a command fails, saying why (not "unreachable": the service answered)
+            p = db("tender", "step", "t1", "opening")
+            if p.returncode != 4 or "UNREACHABLE: after_seq" not in p.stderr \
+                    or "unreachable at" in p.stderr:
+                fail("a command behind after_seq: exit %d, %r" % (p.returncode, p.stderr))
+            # a query answers from what the service applied, with a warning
+            p = db("tender", "list")
+            if p.returncode != 0 or "t1" not in p.stdout or "warning" not in p.stderr \
+                    or "after_seq 200" not in p.stderr:
+                fail("a query behind after_seq: exit %d, %r %r" % (p.returncode, p.stdout, p.stderr))
             env["DEALBOOK_LOG_ENDPOINT"] = svc.endpoint("eventlog")
-            p = subprocess.run([os.path.join(BIN, "dealbook"), "tender", "list"], env=env,
-                               capture_output=True, text=True, timeout=30)
-            if p.returncode != 0 or "t1" not in p.stdout:
+            p = db("tender", "list")
+            if p.returncode != 0 or "t1" not in p.stdout or p.stderr:
                 fail("tender list: exit %d, %r %r" % (p.returncode, p.stdout, p.stderr))
         finally:
             other.close()

@@ -79,8 +79,9 @@
       UNREACHABLE   the event log did not answer in time (DEALBOOK_TIMEOUT_MS),
                     or the read model did not catch up with the log (before
                     deciding) or apply the appended events (before
-                    answering) within 2 x DEALBOOK_TIMEOUT_MS; retrying the
-                    same command id is safe;
+                    answering) within 2 x DEALBOOK_TIMEOUT_MS, or (field
+                    after_seq) did not reach the request's after_seq in that
+                    time; retrying the same command id is safe;
       BUSY          a REBUILD is running (commands and queries are refused
                     until it is done), or the same command id is being
                     retried after a conflict right now;

@@ -512,7 +512,7 @@ static void s_notebook_entry (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *items,
     if (dbk_cur_map (&tc, &pairs) || dbk_cur_map (&cc, &cpairs))
         return;
     const uint8_t *body = tc.p;
-    for (uint32_t i = 0; i < 2 * pairs; i++)
+    for (uint64_t i = 0; i < 2 * (uint64_t) pairs; i++)
         if (dbk_cur_skip (&tc))
             return;
     size_t body_len = (size_t) (tc.p - body);
