@@ -459,11 +459,22 @@ Test (contacts_service, hand_appended_trips_with_bad_dates_or_keys_too_long_are_
     s_append_trip (10, "北京", "2026-03-02", "2026-03-01"); /* ends before it starts */
     s_append_trip (11, city, "2026-01-01", "2026-01-02");   /* a notebook key > 511 */
     s_append_trip (12, "北京", "2026-01-01", NULL);         /* no to                 */
+    dbk_doc_t *r;
     /*  the read model goes on: a command waits until it passed them */
     s_trip ("c1", "北京", "2026-01-01", "2026-01-03");
+    /*  a command is refused a city the notebook cannot key: U+FDFA
+        unfolds into 18 characters */
+    char wide[100] = "";
+    for (int i = 0; i < 30; i++)
+        strcat (wide, "\xef\xb7\xba");
+    cr_assert_eq (s_req ("TRIP_ADD", true, NULL, &r, "id", "c1", "city", wide, "from", "2026-01-01",
+                         "to", "2026-01-02", NULL),
+                  DBK_EINVAL);
+    char f[20];
+    cr_assert_str_eq (s_rstr (r, "field", f, sizeof f), "city");
+    dbk_doc_destroy (&r);
     char out[200];
     cr_assert_str_eq (s_notebook ("北京", "2025-12-01", "2026-12-31", out, sizeof out), "c1");
-    dbk_doc_t *r;
     cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c1", NULL), 0);
     cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "trips")), 1);
     dbk_doc_destroy (&r);

@@ -35,7 +35,7 @@
 #define BID_DB_REFS "bid_refs"
 
 #define BID_MODEL_VERSION 2
-#define BID_KEY_MAX 1024
+#define BID_KEY_MAX 511 /* bytes of an index key: LMDB holds at most 511 */
 
 extern const char *const bidding_model_dbs[];
 

@@ -34,7 +34,7 @@
 #define CONTACTS_DB_CONTACT_NAMES "contact_names"
 #define CONTACTS_DB_KNOWS "knows"
 
-#define CONTACTS_KEY_MAX 1024 /* bytes of an index key */
+#define CONTACTS_KEY_MAX 511 /* bytes of an index key: LMDB holds at most 511 */
 
 /*  Layout of the read model (dbk_service_def_t.model_version): bump it
     whenever a database or key format changes. */

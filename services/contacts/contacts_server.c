@@ -204,6 +204,18 @@ static int s_contact_move (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
 
 static int s_trip_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
 {
+    /*  the notebook keys a trip by its folded city: a city that folds
+        too long for a key (a few characters unfold into many) is refused
+        here, rather than left out of the notebook by the projection */
+    const char *city;
+    size_t cl;
+    char folded[CONTACTS_KEY_MAX / 2];
+    if (dbk_obj_str (dbk_obj_get (req, "city"), &city, &cl) == 0 && cl > 0 &&
+        contacts_model_city_key (folded, sizeof folded, city, cl) == 0)
+        return dbk_decision_reject (d, DBK_EINVAL, "city",
+                                    "city is too long once normalised (at most %d bytes)",
+                                    (int) sizeof folded - 1),
+               0;
     return s_contact_cmd (ctx, txn, req, d, S_TRIP);
 }
 

@@ -37,7 +37,7 @@
 #define OPP_DB_MATCH "opp_match"
 #define OPP_DB_REFS "opp_refs"
 
-#define OPP_KEY_MAX 1024        /* bytes of an index key              */
+#define OPP_KEY_MAX 511         /* bytes of an index key: LMDB holds at most 511 */
 #define OPP_MODEL_VERSION 3     /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
