@@ -118,6 +118,13 @@ static const char *s_str (const dbk_obj_t *m, const char *key, char *buf, size_t
     return buf;
 }
 
+static uint64_t s_u64 (dbk_doc_t *doc, const char *key)
+{
+    uint64_t v = UINT64_MAX;
+    dbk_obj_u64 (dbk_obj_get (dbk_doc_root (doc), key), &v);
+    return v;
+}
+
 static const char *s_rstr (dbk_doc_t *doc, const char *key, char *buf, size_t bufsz)
 {
     return s_str (dbk_doc_root (doc), key, buf, bufsz);
@@ -307,6 +314,7 @@ Test (contacts_service, notebook_finds_trips_overlapping_the_dates_in_the_city)
     dbk_doc_destroy (&r);
     cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c2", NULL), 0);
     cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "trips")), 2);
+    cr_assert_eq (s_u64 (r, "trip_count"), 2);
     dbk_doc_destroy (&r);
     char buf[100];
     cr_assert_eq (s_req ("NOTEBOOK_CITY", false, NULL, &r, "city", "北京", "from", "2026-13-01",
@@ -477,6 +485,7 @@ Test (contacts_service, hand_appended_trips_with_bad_dates_or_keys_too_long_are_
     cr_assert_str_eq (s_notebook ("北京", "2025-12-01", "2026-12-31", out, sizeof out), "c1");
     cr_assert_eq (s_req ("CONTACT_GET", false, NULL, &r, "id", "c1", NULL), 0);
     cr_assert_eq (dbk_obj_len (dbk_obj_get (dbk_doc_root (r), "trips")), 1);
+    cr_assert_eq (s_u64 (r, "trip_count"), 1, "the skipped trips are not counted");
     dbk_doc_destroy (&r);
 }
 

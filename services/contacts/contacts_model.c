@@ -417,9 +417,66 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
     return rc;
 }
 
+/*  contact.trip_added, the quick way: half the events of a busy log are
+    trips, and for each the contact's state row was parsed, folded and
+    encoded again only to count one more trip. Its trip_count is the row's
+    last pair (s_write_contact), so the row is copied up to that value and
+    the new count written after it; the trip's own rows as usual. The same
+    outcome as the fold: no row, nothing; a trip it cannot index, skipped.
+    *done false: the row is not in that shape, the caller folds. */
+static int s_project_trip_quick (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *data,
+                                 const char *id, bool *done)
+{
+    *done = false;
+    MDB_dbi dbi = dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS);
+    size_t il = strlen (id);
+    MDB_val k = {il, (void *) id}, v;
+    int rc = mdb_get (txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *done = true; /* a trip of no known contact changes nothing */
+        return 0;
+    }
+    if (rc)
+        return dbk_lmdb_err (rc);
+    dbk_cur_t c;
+    uint32_t pairs;
+    dbk_cur_init (&c, v.mv_data, v.mv_size);
+    if (dbk_cur_map (&c, &pairs) || pairs == 0)
+        return 0;
+    for (uint32_t i = 0; i + 1 < pairs; i++)
+        if (dbk_cur_skip (&c) || dbk_cur_skip (&c))
+            return 0;
+    const char *key;
+    uint32_t kn;
+    uint64_t count;
+    if (dbk_cur_str (&c, &key, &kn) || kn != 10 || memcmp (key, "trip_count", 10) != 0)
+        return 0;
+    size_t head = (size_t) (c.p - (const uint8_t *) v.mv_data);
+    if (dbk_cur_uint (&c, &count) || c.p != c.end || count == UINT64_MAX)
+        return 0;
+    *done = true;
+    rc = s_project_trip (ctx, data, id);
+    dbk_wr_t *w = rc ? NULL : dbk_wr_new ();
+    if (rc == 0 && !w)
+        rc = DBK_ENOMEM;
+    if (rc == 0) {
+        dbk_wr_raw (w, v.mv_data, head);
+        dbk_wr_u64 (w, count + 1);
+        rc = s_put (txn, dbi, id, il, dbk_wr_data (w), dbk_wr_size (w));
+    }
+    dbk_wr_destroy (&w);
+    return rc;
+}
+
 static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
                               const dbk_obj_t *data, const char *id)
 {
+    if (strcmp (type, "contact.trip_added") == 0) {
+        bool done;
+        int rc = s_project_trip_quick (ctx, txn, data, id, &done);
+        if (done || rc)
+            return rc;
+    }
     contacts_contact_t st;
     contacts_contact_init (&st);
     int rc = contacts_model_contact (ctx, txn, id, strlen (id), &st);
