@@ -237,7 +237,8 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
         replays the log, as long as the log is long; any other request may
         wait in the service, which then answers why, for after_seq (up to
         twice its timeout), to catch up with the log (twice), for the
-        APPEND (once) and for its own events (twice): eight times. */
+        APPEND (once) and for its own events (twice): seven times in all,
+        so the CLI waits eight. */
     bool as_of = false;
     for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
         as_of = as_of || !strcmp (r->key[i], "as_of");

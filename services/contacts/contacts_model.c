@@ -383,11 +383,13 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
     size_t il = strlen (id);
     uint8_t be[4] = {(uint8_t) (trip >> 24), (uint8_t) (trip >> 16), (uint8_t) (trip >> 8),
                      (uint8_t) trip};
-    char key[S_LMDB_KEY_MAX], folded[CONTACTS_KEY_MAX / 2];
+    char key[S_LMDB_KEY_MAX], folded[CONTACTS_FOLD_MAX];
     cl = contacts_model_city_key (folded, sizeof folded, city, cl);
-    /*  the notebook key: city NUL class from NUL id NUL be32 */
-    if (cl == 0 || cl + 2 + 10 + 1 + il + 1 + 4 > sizeof key)
-        return DBK_EMALFORMED;
+    /*  the notebook key: city NUL class from NUL id NUL be32. A city that
+        folds too long for it (TRIP_ADD refuses those; an older or a
+        hand-appended event may hold one) leaves the trip out of the
+        notebook only: it is kept and counted, so trip numbers stay unique */
+    bool notebook = cl > 0 && cl + 2 + 10 + 1 + il + 1 + 4 <= sizeof key;
     /*  trips, notebook, account_people and contact_names: the projection
         never reads them, so their rows are written in key order with the
         batch's others (dbk_svc_put_later) */
@@ -405,6 +407,8 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
         (2^(c-1), 2^c]) then its first day: a query for [F, T] reads, in
         each class, the first days from F - 2^c + 1 to T: only trips that
         can overlap, however long other trips are (contacts_model.h) */
+    if (!notebook)
+        return rc;
     size_t k = 0;
     char cls = (char) contacts_model_trip_class (from, to);
     memcpy (key + k, folded, cl), k += cl, key[k++] = 0;
@@ -455,15 +459,16 @@ static int s_project_trip_quick (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj
     if (dbk_cur_uint (&c, &count) || c.p != c.end || count == UINT64_MAX)
         return 0;
     *done = true;
+    /*  the row is copied before anything is written: a write in this
+        transaction may move the page v points into */
+    dbk_wr_t *w = dbk_wr_new ();
+    if (!w)
+        return DBK_ENOMEM;
+    dbk_wr_raw (w, v.mv_data, head);
+    dbk_wr_u64 (w, count + 1);
     rc = s_project_trip (ctx, data, id);
-    dbk_wr_t *w = rc ? NULL : dbk_wr_new ();
-    if (rc == 0 && !w)
-        rc = DBK_ENOMEM;
-    if (rc == 0) {
-        dbk_wr_raw (w, v.mv_data, head);
-        dbk_wr_u64 (w, count + 1);
+    if (rc == 0)
         rc = s_put (txn, dbi, id, il, dbk_wr_data (w), dbk_wr_size (w));
-    }
     dbk_wr_destroy (&w);
     return rc;
 }

@@ -209,7 +209,7 @@ static int s_trip_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
         here, rather than left out of the notebook by the projection */
     const char *city;
     size_t cl;
-    char folded[CONTACTS_KEY_MAX / 2];
+    char folded[CONTACTS_CITY_KEY_MAX + 1];
     if (dbk_obj_str (dbk_obj_get (req, "city"), &city, &cl) == 0 && cl > 0 &&
         contacts_model_city_key (folded, sizeof folded, city, cl) == 0)
         return dbk_decision_reject (d, DBK_EINVAL, "city",
@@ -300,7 +300,7 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     uint64_t limit;
     MDB_val after, k, v, next = {0, NULL};
     char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
-    char f[3][CONTACTS_SHORT_MAX * 4], prefix[CONTACTS_KEY_MAX / 2] = "";
+    char f[3][CONTACTS_SHORT_MAX * 4], prefix[CONTACTS_FOLD_MAX] = "";
     static const char *const keys[3] = {"type", "region", "city"};
     int rc = contacts_req_paging (ctx, req, &limit, &after, after_buf);
     for (int i = 0; rc == 0 && i < 3; i++)
@@ -320,7 +320,7 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         free (norm);
     }
     int by = f[2][0] ? 2 : f[1][0] ? 1 : f[0][0] ? 0 : -1; /* the index filter */
-    char start_key[CONTACTS_KEY_MAX];
+    char start_key[2 * CONTACTS_FOLD_MAX];
     MDB_val start = {strlen (prefix), prefix};
     const char *db = prefix[0] ? CONTACTS_DB_NAMES : CONTACTS_DB_ACCOUNTS;
     bool indexed = by >= 0 || prefix[0];
@@ -330,6 +330,14 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         start.mv_size =
             contacts_model_by_key (start_key, sizeof start_key, contacts_account_by_tags[by], f[by],
                                    strlen (f[by]), prefix, NULL);
+        if (start.mv_size == 0) { /* longer than any key: nothing can match */
+            dbk_wr_t *none = dbk_wr_new ();
+            if (!none)
+                return DBK_ENOMEM;
+            contacts_req_finish_list (w, "accounts", none, 0, &next);
+            dbk_wr_destroy (&none);
+            return 0;
+        }
     }
     MDB_cursor *cur;
     if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, db), &cur))
@@ -428,7 +436,7 @@ static int s_contact_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     (account_people index); or every contact in id order. */
 static int s_contact_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
-    char acc[CONTACTS_ID_MAX + 2] = "", prefix[CONTACTS_KEY_MAX / 2] = "";
+    char acc[CONTACTS_ID_MAX + 2] = "", prefix[CONTACTS_FOLD_MAX] = "";
     if (dbk_obj_get (req, "account_id") && !contacts_req_id (req, "account_id", acc))
         return dbk_svc_reject (ctx, DBK_EINVAL, "account_id", "account_id must name an account");
     const char *p;
@@ -621,7 +629,7 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     int rc = contacts_map_req_person (ctx, req, person);
     if (rc)
         return rc;
-    char folded[CONTACTS_KEY_MAX / 2];
+    char folded[CONTACTS_FOLD_MAX];
     size_t cl = contacts_model_city_key (folded, sizeof folded, city, strlen (city));
     if (cl == 0)
         return dbk_svc_reject (ctx, DBK_EINVAL, "city", "city is too long");
@@ -632,7 +640,7 @@ static int s_notebook_city (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         return DBK_EIO;
     /*  in each length class c, the trips that start from F - 2^c + 1 to T */
     for (int c = 0; rc == 0 && c < CONTACTS_TRIP_CLASSES; c++) {
-        char key[CONTACTS_KEY_MAX / 2 + 32], start[11];
+        char key[CONTACTS_FOLD_MAX + 32], start[11];
         contacts_civil (f - (1L << c) + 1, start);
         memcpy (key, folded, cl + 1);
         key[cl + 1] = (char) c;
