@@ -158,14 +158,8 @@ static uint64_t s_log_head (const cli_t *cli)
     asked = true;
     int t = cli->cfg.timeout_ms < 300 ? cli->cfg.timeout_ms : 300;
     dbk_client_t *c = dbk_client_new (cli->cfg.log_endpoint, t);
-    dbk_doc_t *reply = NULL;
-    if (c) {
-        dbk_client_begin (c, "STATUS", 0);
-        if (dbk_client_call (c, &reply) != 0 ||
-            dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), &head) != 0)
-            head = 0;
-    }
-    dbk_doc_destroy (&reply);
+    if (!c || dbk_client_head (c, &head) != 0)
+        head = 0;
     dbk_client_destroy (&c);
     return head;
 }

@@ -238,13 +238,8 @@ static int s_tail (cli_t *cli)
     if (!from) {
         /*  like tail(1): the last 10 events, then follow */
         dbk_client_t *c = cli_log_client (cli);
-        dbk_client_begin (c, "STATUS", 0);
-        dbk_doc_t *reply = NULL;
-        int rc = dbk_client_call (c, &reply);
         uint64_t head = 0;
-        if (!rc)
-            dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), &head);
-        dbk_doc_destroy (&reply);
+        int rc = dbk_client_head (c, &head);
         if (rc) {
             int code = cli_call_failed ("tail", rc, c);
             dbk_client_destroy (&c);

@@ -230,3 +230,14 @@ int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev)
     int rc = dbk_page_record (page, i, &rec, &len);
     return rc ? rc : dbk_event_decode_record (rec, len, ev);
 }
+
+int dbk_client_head (dbk_client_t *self, uint64_t *head)
+{
+    dbk_doc_t *reply = NULL;
+    dbk_client_begin (self, "STATUS", 0);
+    int rc = dbk_client_call (self, &reply);
+    if (rc == 0 && dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), head) != 0)
+        rc = DBK_EMALFORMED;
+    dbk_doc_destroy (&reply);
+    return rc;
+}

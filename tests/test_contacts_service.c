@@ -22,21 +22,11 @@ static dbk_client_t *s_c;
 
 static void s_start (void)
 {
-    cr_assert_eq (dbk_config_load (&s_cfg, NULL), 0);
-    snprintf (s_cfg.data_dir, sizeof s_cfg.data_dir, "%s", s_dir);
-    memcpy (s_cfg.log_endpoint, s_log.log_ep, strlen (s_log.log_ep) + 1);
-    memcpy (s_cfg.pub_endpoint, s_log.pub_ep, strlen (s_log.pub_ep) + 1);
+    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, 3000), 0);
     snprintf (s_cfg.contacts_endpoint, sizeof s_cfg.contacts_endpoint, "ipc://%s/contacts.ipc",
               s_dir);
-    s_cfg.timeout_ms = 3000;
-    s_cfg.durable = false;
-    s_cfg.log_level = DBK_LOG_ERROR;
-    s_svc = zactor_new (contacts_server, &s_cfg);
-    cr_assert_not_null (s_svc);
-    char *ready = zstr_recv (s_svc);
-    cr_assert (ready && streq (ready, "READY"), "service did not start: %s", ready);
-    zstr_free (&ready);
-    snprintf (s_ep, sizeof s_ep, "%s", s_cfg.contacts_endpoint);
+    s_svc = tl_svc_start (contacts_server, &s_cfg, s_ep, sizeof s_ep);
+    cr_assert_not_null (s_svc, "the service did not start");
     s_c = dbk_client_new (s_ep, 5000);
     cr_assert_not_null (s_c);
 }

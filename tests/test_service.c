@@ -188,25 +188,9 @@ static dbk_config_t s_cfg; /* its configuration                  */
 
 static void s_start_in (const char *dir, zactor_t **svc_p, char *ep, size_t epsz)
 {
-    cr_assert_eq (dbk_config_load (&s_cfg, NULL), 0);
-    snprintf (s_cfg.data_dir, sizeof s_cfg.data_dir, "%s", dir);
-    cr_assert (strlen (s_log.log_ep) < DBK_ENDPOINT_MAX &&
-               strlen (s_log.pub_ep) < DBK_ENDPOINT_MAX);
-    memcpy (s_cfg.log_endpoint, s_log.log_ep, strlen (s_log.log_ep) + 1);
-    memcpy (s_cfg.pub_endpoint, s_log.pub_ep, strlen (s_log.pub_ep) + 1);
-    s_cfg.timeout_ms = 1500;
-    s_cfg.durable = false;
-    s_cfg.log_level = DBK_LOG_ERROR;
-    *svc_p = zactor_new (s_tally_server, &s_cfg);
-    cr_assert_not_null (*svc_p);
-    char *ready = zstr_recv (*svc_p);
-    cr_assert (ready && streq (ready, "READY"), "service did not start: %s", ready);
-    zstr_free (&ready);
-    zstr_send (*svc_p, "ENDPOINT");
-    char *e = zstr_recv (*svc_p);
-    cr_assert_not_null (e);
-    snprintf (ep, epsz, "%s", e);
-    zstr_free (&e);
+    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, dir, 1500), 0);
+    *svc_p = tl_svc_start (s_tally_server, &s_cfg, ep, epsz);
+    cr_assert_not_null (*svc_p, "the service did not start");
 }
 
 static void s_start (void)

@@ -112,25 +112,9 @@ static dbk_config_t s_cfg;
 
 static void s_start (void)
 {
-    cr_assert_eq (dbk_config_load (&s_cfg, NULL), 0);
-    snprintf (s_cfg.data_dir, sizeof s_cfg.data_dir, "%s", s_dir);
-    cr_assert (strlen (s_log.log_ep) < DBK_ENDPOINT_MAX &&
-               strlen (s_log.pub_ep) < DBK_ENDPOINT_MAX);
-    memcpy (s_cfg.log_endpoint, s_log.log_ep, strlen (s_log.log_ep) + 1);
-    memcpy (s_cfg.pub_endpoint, s_log.pub_ep, strlen (s_log.pub_ep) + 1);
-    s_cfg.timeout_ms = 3000;
-    s_cfg.durable = false;
-    s_cfg.log_level = DBK_LOG_ERROR;
-    s_svc = zactor_new (s_rows_server, &s_cfg);
-    cr_assert_not_null (s_svc);
-    char *ready = zstr_recv (s_svc);
-    cr_assert (ready && streq (ready, "READY"), "service did not start: %s", ready);
-    zstr_free (&ready);
-    zstr_send (s_svc, "ENDPOINT");
-    char *e = zstr_recv (s_svc);
-    cr_assert_not_null (e);
-    snprintf (s_ep, sizeof s_ep, "%s", e);
-    zstr_free (&e);
+    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, 3000), 0);
+    s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
+    cr_assert_not_null (s_svc, "the service did not start");
 }
 
 static void s_init (void)

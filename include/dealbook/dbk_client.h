@@ -35,6 +35,11 @@ dbk_wr_t *dbk_client_begin (dbk_client_t *self, const char *op, uint32_t nfields
     caller's (dbk_doc_destroy); dbk_client_errmsg tells the message. */
 int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p);
 
+/*  The event log's head (STATUS `head`: its last seq, 0 when empty) into
+    *head. Returns as dbk_client_call, or DBK_EMALFORMED when the reply
+    has no head. */
+int dbk_client_head (dbk_client_t *self, uint64_t *head);
+
 /*  dbk_client_call in two halves, for a caller with work to do while the
     server answers: send the request begun (0 or DBK_ETIMEOUT), then wait
     for its reply (as dbk_client_call). Only the last request sent is

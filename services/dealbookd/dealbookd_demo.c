@@ -537,15 +537,9 @@ static void s_quotas (s_demo_t *demo)
 bool dealbookd_demo_log_empty (const dbk_config_t *cfg)
 {
     dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
-    dbk_doc_t *reply = NULL;
     uint64_t head = 1;
-    if (c) {
-        dbk_client_begin (c, "STATUS", 0);
-        if (dbk_client_call (c, &reply) != 0 ||
-            dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), &head) != 0)
-            head = 1;
-    }
-    dbk_doc_destroy (&reply);
+    if (!c || dbk_client_head (c, &head) != 0)
+        head = 1;
     dbk_client_destroy (&c);
     return head == 0;
 }

@@ -1,6 +1,7 @@
 /*  testlib.c - process and directory helpers for the test suites. */
 #include "testlib.h"
 
+#include "dealbook/dbk_logging.h"
 #include "dealbook/dbk_proto.h"
 
 #include <arpa/inet.h>
@@ -249,15 +250,8 @@ void tl_event (dbk_event_t *ev, const char *type, uint64_t n, const char *note, 
 
 int64_t tl_head (dbk_client_t *c)
 {
-    dbk_client_begin (c, "STATUS", 0);
-    dbk_doc_t *reply = NULL;
-    int64_t head = -1;
     uint64_t h;
-    if (dbk_client_call (c, &reply) == 0 &&
-        dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), &h) == 0)
-        head = (int64_t) h;
-    dbk_doc_destroy (&reply);
-    return head;
+    return dbk_client_head (c, &h) == 0 ? (int64_t) h : -1;
 }
 
 int tl_verify (dbk_client_t *c, uint64_t *bad_seq)
@@ -347,4 +341,42 @@ void tl_recs_free (tl_rec_t **recs_p, size_t n)
         free ((*recs_p)[i].rec);
     free (*recs_p);
     *recs_p = NULL;
+}
+
+int tl_svc_config (dbk_config_t *cfg, const tl_log_t *log, const char *dir, int timeout_ms)
+{
+    if (dbk_config_load (cfg, NULL) != 0 || strlen (log->log_ep) >= DBK_ENDPOINT_MAX ||
+        strlen (log->pub_ep) >= DBK_ENDPOINT_MAX)
+        return -1;
+    snprintf (cfg->data_dir, sizeof cfg->data_dir, "%s", dir);
+    memcpy (cfg->log_endpoint, log->log_ep, strlen (log->log_ep) + 1);
+    memcpy (cfg->pub_endpoint, log->pub_ep, strlen (log->pub_ep) + 1);
+    cfg->timeout_ms = timeout_ms;
+    cfg->durable = false;
+    cfg->log_level = DBK_LOG_ERROR;
+    return 0;
+}
+
+zactor_t *tl_svc_start (zactor_fn *fn, dbk_config_t *cfg, char *ep, size_t epsz)
+{
+    zactor_t *svc = zactor_new (fn, cfg);
+    if (!svc)
+        return NULL;
+    char *ready = zstr_recv (svc);
+    if (!ready || strcmp (ready, "READY") != 0) {
+        fprintf (stderr, "the service did not start: %s\n", ready ? ready : "(nothing)");
+        zstr_free (&ready);
+        zactor_destroy (&svc);
+        return NULL;
+    }
+    zstr_free (&ready);
+    zstr_send (svc, "ENDPOINT");
+    char *e = zstr_recv (svc);
+    if (!e) {
+        zactor_destroy (&svc);
+        return NULL;
+    }
+    snprintf (ep, epsz, "%s", e);
+    zstr_free (&e);
+    return svc;
 }

@@ -6,9 +6,11 @@
 #define TESTLIB_H
 
 #include "dealbook/dbk_client.h"
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 
+#include <czmq.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -105,5 +107,15 @@ int tl_verify (dbk_client_t *c, uint64_t *bad_seq);
 
 /*  A free TCP port on 127.0.0.1 (bound then released). */
 int tl_free_port (void);
+
+/*  A domain service (dbk_service.h) run as an actor of the test process.
+    tl_svc_config: its configuration, loaded from the defaults, with its
+    data under `dir`, following `log`, not durable, logging errors only,
+    with this client timeout; 0 or -1 if the log's endpoints do not fit.
+    tl_svc_start: start `fn` with cfg (kept by the caller while the actor
+    runs), wait for READY, and put its ROUTER endpoint into ep; NULL (and
+    why on stderr) if it did not start. */
+int tl_svc_config (dbk_config_t *cfg, const tl_log_t *log, const char *dir, int timeout_ms);
+zactor_t *tl_svc_start (zactor_fn *fn, dbk_config_t *cfg, char *ep, size_t epsz);
 
 #endif
