@@ -6,8 +6,9 @@
     far from the last one: every put searches its tree from the root and
     dirties a page of its own. Kept here for the batch, sorted, and
     written through one cursor per database, consecutive rows land on the
-    page the cursor already holds (LMDB searches that page first), so a
-    replay's batch touches each leaf once instead of once per row.
+    page the cursor already holds (LMDB searches that page first): fewer
+    searches from the root, and the pages a batch touches are visited in
+    order rather than at random.
 
     Records live in one arena: dbi, order, op, key and value lengths, then
     the bytes. At the flush an array of pointers is sorted by database,
@@ -49,8 +50,9 @@ static size_t s_rec_size (size_t kl, size_t vl)
 static int s_add (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *k, size_t kl, const void *v,
                   size_t vl, bool del)
 {
-    if (!ctx || !ctx->svc || !ctx->projecting || kl == 0 || kl > 511 || vl > UINT32_MAX)
-        return DBK_EINVAL; /* LMDB's key limit is 511 bytes */
+    if (!ctx || !ctx->svc || !ctx->projecting || kl == 0 || kl > DBK_LMDB_KEY_MAX ||
+        vl > UINT32_MAX)
+        return DBK_EINVAL;
     dbk_svci_t *self = ctx->svc;
     if (!self->later && !(self->later = calloc (1, sizeof *self->later)))
         return DBK_ENOMEM;

@@ -15,6 +15,11 @@
 extern "C" {
 #endif
 
+/*  The longest key LMDB stores (mdb_env_get_maxkeysize of its default
+    build): a longer one is refused with MDB_BAD_VALSIZE, so index keys
+    are built within it. */
+#define DBK_LMDB_KEY_MAX 511
+
 /*  Create `dir` (and parents), open an environment in it with `max_dbs`
     named databases and the given initial map size (raised to the current
     file size if smaller), and clear stale reader slots (mdb_reader_check).

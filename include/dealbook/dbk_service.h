@@ -216,13 +216,12 @@ typedef struct {
     for the batch and writes them, sorted, into the same transaction just
     before the checkpoint and the commit (and forgets them if the batch is
     aborted). Consecutive rows then land on the leaf page the cursor holds,
-    instead of one search from the root and one dirtied page per row: a
-    replay's batch of 50,000 events writes each touched leaf once.
+    instead of one search from the root per row at scattered places.
     For one database and key the last call of the batch wins. Only for a
     database the projection never reads (it cannot see its deferred
     rows) and never writes directly; queries and commands see the rows
     once the batch is committed, as any other. Only from the projection
-    (DBK_EINVAL elsewhere); keys of 1..511 bytes. 0, DBK_ENOMEM, or an
+    (DBK_EINVAL elsewhere); keys of 1..DBK_LMDB_KEY_MAX bytes. 0, DBK_ENOMEM, or an
     LMDB error of an early write (past 64 MB of rows the batch's rows are
     written at once). */
 int dbk_svc_put_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl, const void *val,

@@ -24,6 +24,7 @@
 
 #include "bidding_decider.h"
 
+#include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_service.h"
 
 #define BID_DB_EVENTS "bid_events"
@@ -35,7 +36,7 @@
 #define BID_DB_REFS "bid_refs"
 
 #define BID_MODEL_VERSION 2
-#define BID_KEY_MAX 511 /* bytes of an index key: LMDB holds at most 511 */
+#define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
 

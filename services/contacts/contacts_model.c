@@ -357,10 +357,6 @@ static size_t s_people_key (char *out, size_t outsz, const char *account, const 
     return a + 1 + c;
 }
 
-/*  LMDB's longest key (its default build): a row of a longer key cannot
-    be stored, so the event that would need it is skipped as malformed. */
-#define S_LMDB_KEY_MAX 511
-
 static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char *id)
 {
     uint64_t trip;
@@ -383,7 +379,7 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
     size_t il = strlen (id);
     uint8_t be[4] = {(uint8_t) (trip >> 24), (uint8_t) (trip >> 16), (uint8_t) (trip >> 8),
                      (uint8_t) trip};
-    char key[S_LMDB_KEY_MAX], folded[CONTACTS_FOLD_MAX];
+    char key[CONTACTS_KEY_MAX], folded[CONTACTS_FOLD_MAX];
     cl = contacts_model_city_key (folded, sizeof folded, city, cl);
     /*  the notebook key: city NUL class from NUL id NUL be32. A city that
         folds too long for it (TRIP_ADD refuses those; an older or a

@@ -22,6 +22,7 @@
 
 #include "contacts_decider.h"
 
+#include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_service.h"
 
 #define CONTACTS_DB_ACCOUNTS "accounts"
@@ -34,8 +35,8 @@
 #define CONTACTS_DB_CONTACT_NAMES "contact_names"
 #define CONTACTS_DB_KNOWS "knows"
 
-#define CONTACTS_KEY_MAX 511  /* bytes of an index key: LMDB holds at most 511 */
-#define CONTACTS_FOLD_MAX 512 /* bytes of a folded filter or city in a query    */
+#define CONTACTS_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
+#define CONTACTS_FOLD_MAX 512             /* bytes of a folded filter or city in a query    */
 /*  The longest folded city a notebook key holds: the key is city NUL class
     from NUL id NUL be32, with an id of up to CONTACTS_ID_MAX bytes. */
 #define CONTACTS_CITY_KEY_MAX (CONTACTS_KEY_MAX - (2 + 10 + 1 + CONTACTS_ID_MAX + 1 + 4))

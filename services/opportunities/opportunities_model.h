@@ -28,6 +28,7 @@
 
 #include "opportunities_decider.h"
 
+#include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_service.h"
 
 #define OPP_DB_EVENTS "opp_events"
@@ -37,9 +38,9 @@
 #define OPP_DB_MATCH "opp_match"
 #define OPP_DB_REFS "opp_refs"
 
-#define OPP_KEY_MAX 511         /* bytes of an index key: LMDB holds at most 511 */
-#define OPP_MODEL_VERSION 3     /* layout of the read model           */
-#define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
+#define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
+#define OPP_MODEL_VERSION 3          /* layout of the read model           */
+#define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 extern const char *const opportunities_model_dbs[];
 
