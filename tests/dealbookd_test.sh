@@ -19,24 +19,8 @@ trap cleanup EXIT
 unset MAKEFLAGS MFLAGS MAKELEVEL
 . "$(dirname "$0")/support/cli_lib.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $1, d" "$dir/out"; }
-# six free loopback ports in a row
-base=$(/usr/bin/python3 - <<'PY'
-import socket, random
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        ss = [socket.socket() for _ in range(6)]
-        for i, s in enumerate(ss):
-            s.bind(("127.0.0.1", p + i))
-        for s in ss:
-            s.close()
-        print(p)
-        break
-    except OSError:
-        for s in ss:
-            s.close()
-PY
-)
+# six free loopback ports in a row, below the ephemeral range
+base=$(/usr/bin/python3 "$(dirname "$0")/support/ports.py" 6)
 export DEALBOOK_LOG_ENDPOINT=tcp://127.0.0.1:$base DEALBOOK_PUB_ENDPOINT=tcp://127.0.0.1:$((base + 1)) \
        DEALBOOK_CONTACTS_ENDPOINT=tcp://127.0.0.1:$((base + 2)) \
        DEALBOOK_OPPORTUNITIES_ENDPOINT=tcp://127.0.0.1:$((base + 3)) \

@@ -26,7 +26,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -63,9 +62,9 @@ def ok(what):
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+    from ports import free_ports  # noqa: E402
+    return free_ports(1)[0]
 
 
 def expect_error(code, fn, *args, **kw):

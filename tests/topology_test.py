@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -114,17 +113,9 @@ def argv_of(value):
 
 
 def free_ports(n):
-    socks, ports = [], []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
-            s.close()
-    return ports
+    sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+    from ports import free_ports as below_ephemeral  # noqa: E402
+    return below_ephemeral(n)
 
 
 OWNER = {"DEALBOOK_LOG_ENDPOINT": "eventlog", "DEALBOOK_PUB_ENDPOINT": "eventlog",

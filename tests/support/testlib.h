@@ -105,7 +105,8 @@ int64_t tl_head (dbk_client_t *c);
 /*  Run VERIFY; returns 1 valid, 0 invalid (bad seq in *bad_seq), -1 error. */
 int tl_verify (dbk_client_t *c, uint64_t *bad_seq);
 
-/*  A free TCP port on 127.0.0.1 (bound then released). */
+/*  A free TCP port on 127.0.0.1 (bound then released), below the
+    kernel's ephemeral range; -1 if none was found. */
 int tl_free_port (void);
 
 /*  A domain service (dbk_service.h) run as an actor of the test process.
