@@ -25,6 +25,7 @@ struct dbk_sub {
     uint64_t pub_max;      /* highest seq seen on the PUB stream    */
     bool need_read;        /* behind: read before trusting PUB      */
     uint32_t page_size;    /* events per READ                       */
+    uint64_t ahead;        /* from of the READ sent ahead, or 0     */
     dbk_doc_t *page_doc;   /* the READ page being handed out        */
     dbk_page_t page;       /* its records                           */
     size_t page_i;         /* next record of the page               */
@@ -114,8 +115,17 @@ static int s_read (dbk_sub_t *self)
 {
     s_drop_page (self);
     dbk_read_t rq = {.from = self->pos + 1, .limit = self->page_size};
-    self->stats.reads++;
-    int rc = dbk_client_read (self->client, &rq, &self->page_doc, &self->page);
+    int rc = 0;
+    /*  the page asked for ahead, while the last one was handed out, is the
+        one wanted unless something went wrong in between; otherwise it is
+        asked for now (the client drops the answer to an older request) */
+    if (self->ahead != rq.from) {
+        self->stats.reads++;
+        rc = dbk_client_read_send (self->client, &rq);
+    }
+    self->ahead = 0;
+    if (rc == 0)
+        rc = dbk_client_read_wait (self->client, &self->page_doc, &self->page);
     if (rc) {
         s_drop_page (self);
         if (rc == DBK_ETIMEOUT) {
@@ -139,6 +149,13 @@ static int s_read (dbk_sub_t *self)
     /*  caught up once this page is handed out, unless the head is beyond
         it; an empty page means caught up as of its snapshot */
     self->need_read = self->page.count > 0 && self->page.last < self->page.head;
+    /*  behind: the log reads the next page while this one is handed out */
+    if (self->need_read) {
+        dbk_read_t next = {.from = self->page.last + 1, .limit = self->page_size};
+        self->stats.reads++;
+        if (dbk_client_read_send (self->client, &next) == 0)
+            self->ahead = next.from;
+    }
     return 0;
 }
 
