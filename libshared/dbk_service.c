@@ -44,6 +44,7 @@ static void s_self_destroy (dbk_svci_t **self_p)
     free (self->waits);
     free (self->inflight);
     dbk_svci_later_free (self);
+    dbk_svci_causes_free (self);
     dbk_sub_destroy (&self->sub);
     dbk_client_destroy (&self->client);
     dbk_decision_destroy (&self->decision);

@@ -95,34 +95,42 @@ typedef struct dbk_svci {
     size_t ninflight;                   /* how many */
     size_t capinflight;                 /* capacity */
     struct {
-        uint64_t commands;        /* commands answered OK (duplicates included) */
-        uint64_t duplicates;      /* ... of which a retried command id */
-        uint64_t rejected;        /* commands refused by a decider or the shell */
-        uint64_t conflicts;       /* APPENDs refused for the expected version */
-        uint64_t queries;         /* queries answered OK */
-        uint64_t events;          /* events applied to the read model */
-    } count;                      /* since start, for STATUS */
-    uint64_t react_seq;           /* the last own reaction's last seq      */
-    int64_t react_after;          /* mono ms: do not react before          */
-    uint64_t reactions;           /* reactions appended since start        */
-    bool rebuilding;              /* a REBUILD is replaying */
-    bool replaying;               /* far behind the log: large batches, no fsync */
-    bool apply_more;              /* the last apply was cut short: more waiting */
-    int64_t started;              /* mono ms at start */
-    bool terminated;              /* $TERM received */
-    zactor_t *worker;             /* runs offloaded queries (NULL: none yet) */
-    size_t offloaded;             /* queries handed to it, not answered yet */
-    atomic_bool stopping;         /* the worker's job should return early */
-    atomic_bool worker_gone;      /* the worker thread is past its last job */
-    struct dbk_svci_later *later; /* rows the projection deferred (or NULL) */
+        uint64_t commands;          /* commands answered OK (duplicates included) */
+        uint64_t duplicates;        /* ... of which a retried command id */
+        uint64_t rejected;          /* commands refused by a decider or the shell */
+        uint64_t conflicts;         /* APPENDs refused for the expected version */
+        uint64_t queries;           /* queries answered OK */
+        uint64_t events;            /* events applied to the read model */
+    } count;                        /* since start, for STATUS */
+    uint64_t react_seq;             /* the last own reaction's last seq      */
+    int64_t react_after;            /* mono ms: do not react before          */
+    uint64_t reactions;             /* reactions appended since start        */
+    bool rebuilding;                /* a REBUILD is replaying */
+    bool replaying;                 /* far behind the log: large batches, no fsync */
+    bool apply_more;                /* the last apply was cut short: more waiting */
+    int64_t started;                /* mono ms at start */
+    bool terminated;                /* $TERM received */
+    zactor_t *worker;               /* runs offloaded queries (NULL: none yet) */
+    size_t offloaded;               /* queries handed to it, not answered yet */
+    atomic_bool stopping;           /* the worker's job should return early */
+    atomic_bool worker_gone;        /* the worker thread is past its last job */
+    struct dbk_svci_later *later;   /* rows the projection deferred (or NULL) */
+    struct dbk_svci_causes *causes; /* $commands rows of the batch (or NULL) */
 } dbk_svci_t;
 
 /*  Rows deferred by dbk_svc_put_later / dbk_svc_del_later
     (dbk_svc_later.c): written in key order into txn (flush), forgotten
     (clear: the batch was aborted), freed with the shell. */
+int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl,
+                        const void *v, size_t vl, bool del);
 int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn);
 void dbk_svci_later_clear (dbk_svci_t *self);
 void dbk_svci_later_free (dbk_svci_t *self);
+
+/*  The $commands rows of the batch (dbk_svc_model.c): emptied when the
+    batch is aborted, freed with the shell. */
+void dbk_svci_causes_clear (dbk_svci_t *self);
+void dbk_svci_causes_free (dbk_svci_t *self);
 
 /*  The worker thread (dbk_svc_worker.c). dbk_svci_offload: true when
     req is for the worker (def->offload says so) and was handed to it or

@@ -10,10 +10,15 @@
     searches from the root, and the pages a batch touches are visited in
     order rather than at random.
 
-    Records live in one arena: dbi, order, op, key and value lengths, then
-    the bytes. At the flush an array of pointers is sorted by database,
-    key (LMDB's default order: bytes, then length) and order, and the last
-    record of each key is written. */
+    Records live in one arena: dbi, op, key and value lengths, then the
+    bytes. At the flush each record gets a 24-byte entry holding its
+    database and the first 16 bytes of its key, and the entries are radix
+    sorted on those (LSD, so stable: records that tie keep the order of
+    the calls). The sort never reads the arena, which for a replay batch
+    is tens of megabytes visited at random. Keys that share their first
+    16 bytes stay in call order among themselves: they are neighbours in
+    the tree anyway, and records of one key are applied in the order they
+    were made, so the last call for a key wins, as if written at once. */
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
@@ -21,63 +26,108 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /*  Past this many bytes a batch's rows are written at once (into the same
     transaction), so that a long replay batch stays within memory. */
 #define S_LATER_FLUSH_BYTES ((size_t) 64 << 20)
 
+/*  Bytes of a key the sort looks at, and records read ahead while
+    writing. */
+#define S_PREFIX 16
+#define S_AHEAD 8
+
 typedef struct {
-    MDB_dbi dbi;    /* the database */
-    uint32_t kl;    /* key bytes */
-    uint32_t vl;    /* value bytes (put) */
-    uint32_t del;   /* 1: delete the key */
-    uint64_t order; /* calls so far: for one key the last wins */
+    MDB_dbi dbi;  /* the database */
+    uint32_t kl;  /* key bytes */
+    uint32_t vl;  /* value bytes (put) */
+    uint32_t del; /* 1: delete the key */
 } s_rec_t;
 
+/*  One record at the flush: the sort's key (database, then the key's
+    first bytes, big-endian so that integers order as bytes do) and where
+    the record is, in units of 8 bytes. */
+typedef struct {
+    uint64_t hi, lo;
+    uint32_t dbi;
+    uint32_t off8;
+} s_ent_t;
+
 struct dbk_svci_later {
-    char *arena;    /* records, each padded to 8 bytes */
-    size_t used;    /* bytes of arena used */
-    size_t cap;     /* bytes of arena */
-    size_t count;   /* records */
-    uint64_t order; /* next record's order */
+    char *arena;     /* records, each padded to 8 bytes */
+    size_t used;     /* bytes of arena used */
+    size_t cap;      /* bytes of arena */
+    size_t count;    /* records */
+    s_ent_t *ents;   /* the flush's entries, twice count */
+    size_t ents_cap; /* entries ents holds */
 };
+
+/*  A new arena of cap bytes holding the used bytes of the old one. The
+    flush visits it at random: large arenas ask for huge pages, so that
+    the visits do not also miss the TLB each time. */
+static char *s_arena (char *old, size_t used, size_t cap)
+{
+    const size_t huge = (size_t) 2 << 20;
+    void *p = NULL;
+    if (cap < huge || posix_memalign (&p, huge, cap) != 0)
+        return realloc (old, cap);
+#ifdef MADV_HUGEPAGE
+    (void) madvise (p, cap, MADV_HUGEPAGE); /* advice: without it, small pages */
+#endif
+    if (used)
+        memcpy (p, old, used);
+    free (old);
+    return p;
+}
 
 static size_t s_rec_size (size_t kl, size_t vl)
 {
     return (sizeof (s_rec_t) + kl + vl + 7) & ~(size_t) 7;
 }
 
-static int s_add (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *k, size_t kl, const void *v,
-                  size_t vl, bool del)
+int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl,
+                        const void *v, size_t vl, bool del)
 {
-    if (!ctx || !ctx->svc || !ctx->projecting || kl == 0 || kl > DBK_LMDB_KEY_MAX ||
-        vl > UINT32_MAX)
+    if (kl == 0 || kl > DBK_LMDB_KEY_MAX || vl > UINT32_MAX)
         return DBK_EINVAL;
-    dbk_svci_t *self = ctx->svc;
     if (!self->later && !(self->later = calloc (1, sizeof *self->later)))
         return DBK_ENOMEM;
     struct dbk_svci_later *l = self->later;
     size_t need = s_rec_size (kl, vl);
+    /*  offsets are kept in units of 8 bytes in 32 bits */
+    if (l->used + need > ((size_t) UINT32_MAX << 3)) {
+        int rc = txn ? dbk_svci_later_flush (self, txn) : DBK_ENOMEM;
+        if (rc)
+            return rc;
+    }
     if (l->used + need > l->cap) {
         size_t cap = l->cap ? l->cap : (size_t) 1 << 20;
         while (cap < l->used + need)
             cap *= 2;
-        char *p = realloc (l->arena, cap);
+        char *p = s_arena (l->arena, l->used, cap);
         if (!p)
             return DBK_ENOMEM;
         l->arena = p;
         l->cap = cap;
     }
     s_rec_t *r = (s_rec_t *) (l->arena + l->used);
-    *r = (s_rec_t){dbi, (uint32_t) kl, (uint32_t) vl, del, l->order++};
+    *r = (s_rec_t){dbi, (uint32_t) kl, (uint32_t) vl, del};
     memcpy (r + 1, k, kl);
     if (vl)
         memcpy ((char *) (r + 1) + kl, v, vl);
     l->used += need;
     l->count++;
-    if (l->used >= S_LATER_FLUSH_BYTES && ctx->txn)
-        return dbk_svci_later_flush (self, ctx->txn);
+    if (l->used >= S_LATER_FLUSH_BYTES && txn)
+        return dbk_svci_later_flush (self, txn);
     return 0;
+}
+
+static int s_add (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *k, size_t kl, const void *v,
+                  size_t vl, bool del)
+{
+    if (!ctx || !ctx->svc || !ctx->projecting)
+        return DBK_EINVAL;
+    return dbk_svci_later_add (ctx->svc, ctx->txn, dbi, k, kl, v, vl, del);
 }
 
 int dbk_svc_put_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl, const void *val,
@@ -91,18 +141,56 @@ int dbk_svc_del_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t 
     return s_add (ctx, dbi, key, kl, NULL, 0, true);
 }
 
-/*  Database, then key as LMDB orders it, then order. */
-static int s_cmp (const void *a, const void *b)
+/*  Up to 8 bytes of p as a big-endian integer, zeros after its end. */
+static uint64_t s_be (const uint8_t *p, size_t n)
 {
-    const s_rec_t *x = *(const s_rec_t *const *) a, *y = *(const s_rec_t *const *) b;
-    if (x->dbi != y->dbi)
-        return x->dbi < y->dbi ? -1 : 1;
-    int c = memcmp (x + 1, y + 1, x->kl < y->kl ? x->kl : y->kl);
-    if (c)
-        return c;
-    if (x->kl != y->kl)
-        return x->kl < y->kl ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;
+    uint8_t b[8] = {0};
+    memcpy (b, p, n < 8 ? n : 8);
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | b[i];
+    return x;
+}
+
+/*  Byte d (0 the least significant) of the sort key: lo, hi, then dbi. */
+static unsigned s_digit (const s_ent_t *e, unsigned d)
+{
+    if (d < 8)
+        return (unsigned) (e->lo >> (8 * d)) & 0xff;
+    if (d < 16)
+        return (unsigned) (e->hi >> (8 * (d - 8))) & 0xff;
+    return (e->dbi >> (8 * (d - 16))) & 0xff;
+}
+
+#define S_DIGITS 20
+
+/*  Stable LSD radix sort of n entries on (dbi, hi, lo); tmp holds n.
+    A digit that is the same in every entry is skipped. Returns where the
+    sorted entries are (v or tmp). */
+static s_ent_t *s_sort (s_ent_t *v, s_ent_t *tmp, size_t n)
+{
+    static _Thread_local size_t counts[S_DIGITS][256];
+    memset (counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned d = 0; d < S_DIGITS; d++)
+            counts[d][s_digit (&v[i], d)]++;
+    s_ent_t *src = v, *dst = tmp;
+    for (unsigned d = 0; d < S_DIGITS; d++) {
+        size_t *c = counts[d], sum = 0;
+        if (c[s_digit (&src[0], d)] == n)
+            continue; /* every entry has this byte */
+        for (unsigned b = 0; b < 256; b++) {
+            size_t t = c[b];
+            c[b] = sum;
+            sum += t;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[c[s_digit (&src[i], d)]++] = src[i];
+        s_ent_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
 }
 
 static bool s_same_key (const s_rec_t *x, const s_rec_t *y)
@@ -110,29 +198,53 @@ static bool s_same_key (const s_rec_t *x, const s_rec_t *y)
     return x->dbi == y->dbi && x->kl == y->kl && memcmp (x + 1, y + 1, x->kl) == 0;
 }
 
+static void s_prefetch (const char *arena, const s_ent_t *e)
+{
+    const char *p = arena + ((size_t) e->off8 << 3);
+    __builtin_prefetch (p);
+    __builtin_prefetch (p + 64);
+}
+
 int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
 {
     struct dbk_svci_later *l = self->later;
     if (!l || l->count == 0)
         return 0;
-    s_rec_t **v = malloc (l->count * sizeof *v);
-    if (!v) {
-        dbk_svci_later_clear (self);
-        return DBK_ENOMEM;
+    size_t n = l->count;
+    if (l->ents_cap < 2 * n) {
+        free (l->ents);
+        l->ents_cap = 0;
+        if (!(l->ents = malloc (2 * n * sizeof *l->ents))) {
+            dbk_svci_later_clear (self);
+            return DBK_ENOMEM;
+        }
+        l->ents_cap = 2 * n;
     }
-    size_t n = 0;
-    for (size_t off = 0; off < l->used; n++) {
-        v[n] = (s_rec_t *) (l->arena + off);
-        off += s_rec_size (v[n]->kl, v[n]->vl);
+    s_ent_t *ents = l->ents;
+    size_t i = 0;
+    for (size_t off = 0; off < l->used; i++) {
+        const s_rec_t *r = (const s_rec_t *) (l->arena + off);
+        const uint8_t *k = (const uint8_t *) (r + 1);
+        ents[i] = (s_ent_t){.hi = s_be (k, r->kl),
+                            .lo = r->kl > 8 ? s_be (k + 8, r->kl - 8) : 0,
+                            .dbi = r->dbi,
+                            .off8 = (uint32_t) (off >> 3)};
+        off += s_rec_size (r->kl, r->vl);
     }
-    qsort (v, n, sizeof *v, s_cmp);
+    const s_ent_t *v = s_sort (ents, ents + n, n);
     int rc = 0;
     MDB_cursor *cur = NULL;
     MDB_dbi open = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (i + 1 < n && s_same_key (v[i], v[i + 1]))
+    for (i = 0; i < n && i < S_AHEAD; i++)
+        s_prefetch (l->arena, &v[i]);
+    for (i = 0; rc == 0 && i < n; i++) {
+        if (i + S_AHEAD < n)
+            s_prefetch (l->arena, &v[i + S_AHEAD]);
+        const s_rec_t *r = (const s_rec_t *) (l->arena + ((size_t) v[i].off8 << 3));
+        if (i + 1 < n && v[i + 1].dbi == v[i].dbi && v[i + 1].hi == v[i].hi &&
+            v[i + 1].lo == v[i].lo &&
+            s_same_key (r, (const s_rec_t *) (l->arena + ((size_t) v[i + 1].off8 << 3))))
             continue; /* a later call for this key wins */
-        const s_rec_t *r = v[i];
         if (!cur || open != r->dbi) {
             if (cur)
                 mdb_cursor_close (cur);
@@ -159,7 +271,6 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
     }
     if (cur)
         mdb_cursor_close (cur);
-    free (v);
     dbk_svci_later_clear (self);
     return rc;
 }
@@ -169,19 +280,23 @@ void dbk_svci_later_clear (dbk_svci_t *self)
     struct dbk_svci_later *l = self->later;
     if (!l)
         return;
-    l->used = l->count = 0;
-    /*  a replay's arena is not kept for the small batches after it */
-    if (l->cap > S_LATER_FLUSH_BYTES / 4) {
+    /*  a replay's buffers are kept for its next batch, not for the small
+        batches after it */
+    if (l->cap > S_LATER_FLUSH_BYTES / 4 && l->used < l->cap / 16) {
         free (l->arena);
+        free (l->ents);
         l->arena = NULL;
-        l->cap = 0;
+        l->ents = NULL;
+        l->cap = l->ents_cap = 0;
     }
+    l->used = l->count = 0;
 }
 
 void dbk_svci_later_free (dbk_svci_t *self)
 {
     if (self->later) {
         free (self->later->arena);
+        free (self->later->ents);
         free (self->later);
         self->later = NULL;
     }

@@ -184,35 +184,153 @@ int dbk_svci_version_get (dbk_svci_t *self, MDB_txn *txn, const char *stream, si
     return 0;
 }
 
-/*  The shell's own projection of one event. */
+/*  The $commands rows of the batch being applied, by command id: the
+    events of one command are counted into one row, which is read from
+    the model once per batch and written once, with the batch's other
+    deferred rows. Open addressing, at most half full. */
+typedef struct {
+    uint8_t id[DBK_ID_SIZE];
+    bool used;
+    dbk_svci_result_t r;
+} s_cause_t;
+
+struct dbk_svci_causes {
+    s_cause_t *slots;
+    size_t cap; /* a power of two, or 0 */
+    size_t n;   /* slots used */
+};
+
+static size_t s_cause_hash (const uint8_t id[DBK_ID_SIZE])
+{
+    /*  both halves, mixed by MurmurHash3's finaliser: a UUIDv7 differs
+        from the next one in a few bits of either half */
+    uint64_t a, b;
+    memcpy (&a, id, 8);
+    memcpy (&b, id + 8, 8);
+    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ull);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (size_t) h;
+}
+
+static s_cause_t *s_cause_slot (struct dbk_svci_causes *c, const uint8_t id[DBK_ID_SIZE])
+{
+    size_t i = s_cause_hash (id) & (c->cap - 1);
+    while (c->slots[i].used && memcmp (c->slots[i].id, id, DBK_ID_SIZE) != 0)
+        i = (i + 1) & (c->cap - 1);
+    return &c->slots[i];
+}
+
+static int s_causes_grow (struct dbk_svci_causes *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 1024;
+    s_cause_t *old = c->slots, *slots = calloc (cap, sizeof *slots);
+    if (!slots)
+        return DBK_ENOMEM;
+    size_t was = c->cap;
+    c->slots = slots;
+    c->cap = cap;
+    for (size_t i = 0; i < was; i++)
+        if (old[i].used)
+            *s_cause_slot (c, old[i].id) = old[i];
+    free (old);
+    return 0;
+}
+
+/*  Count ev into its command's row: first and last seq, and events. */
+static int s_cause_count (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
+{
+    if (!self->causes && !(self->causes = calloc (1, sizeof *self->causes)))
+        return DBK_ENOMEM;
+    struct dbk_svci_causes *c = self->causes;
+    if (2 * (c->n + 1) > c->cap) {
+        int rc = s_causes_grow (c);
+        if (rc)
+            return rc;
+    }
+    s_cause_t *s = s_cause_slot (c, ev->cause);
+    if (!s->used) {
+        dbk_svci_result_t r;
+        int rc = dbk_svci_command_get (self, txn, ev->cause, &r);
+        if (rc == DBK_ENOTFOUND)
+            r = (dbk_svci_result_t){.first = ev->seq, .last = ev->seq, .count = 0};
+        else if (rc)
+            return rc;
+        memcpy (s->id, ev->cause, DBK_ID_SIZE);
+        s->used = true;
+        s->r = r;
+        c->n++;
+    }
+    s->r.last = ev->seq;
+    s->r.count++;
+    return 0;
+}
+
+/*  The batch's $commands rows, handed to the deferred rows before their
+    flush; the table is emptied either way. */
+static int s_causes_put (dbk_svci_t *self, MDB_txn *txn)
+{
+    struct dbk_svci_causes *c = self->causes;
+    int rc = 0;
+    for (size_t i = 0; c && c->n && i < c->cap; i++) {
+        s_cause_t *s = &c->slots[i];
+        if (!s->used)
+            continue;
+        uint8_t buf[24];
+        dbk_be64_put (buf, s->r.first);
+        dbk_be64_put (buf + 8, s->r.last);
+        dbk_be64_put (buf + 16, s->r.count);
+        if (rc == 0)
+            rc = dbk_svci_later_add (self, txn, self->own[S_COMMANDS], s->id, DBK_ID_SIZE, buf,
+                                     sizeof buf, false);
+    }
+    dbk_svci_causes_clear (self);
+    return rc;
+}
+
+void dbk_svci_causes_clear (dbk_svci_t *self)
+{
+    struct dbk_svci_causes *c = self->causes;
+    if (!c || c->n == 0)
+        return;
+    /*  a replay's table is kept for the next large batch, not for the
+        small ones after the replay */
+    if (c->cap > 4096 && c->n < c->cap / 64) {
+        free (c->slots);
+        c->slots = NULL;
+        c->cap = 0;
+    } else
+        memset (c->slots, 0, c->cap * sizeof *c->slots);
+    c->n = 0;
+}
+
+void dbk_svci_causes_free (dbk_svci_t *self)
+{
+    if (self->causes) {
+        free (self->causes->slots);
+        free (self->causes);
+        self->causes = NULL;
+    }
+}
+
+/*  The shell's own projection of one event: the stream's version and its
+    command's row. Both are written with the batch's deferred rows: the
+    shell reads them only to decide commands, after the batch commits. */
 static int s_track (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
 {
     if (!dbk_svci_owns (self->def, ev->stream, ev->stream_len) || ev->stream_len == 0 ||
         ev->stream_len > DBK_STREAM_MAX)
         return 0;
-    uint8_t buf[24];
+    uint8_t buf[8];
     dbk_be64_put (buf, ev->ver);
-    MDB_val k = {ev->stream_len, (void *) ev->stream}, v = {8, buf};
-    int rc = mdb_put (txn, self->own[S_STREAMS], &k, &v, 0);
-    if (rc)
-        return dbk_lmdb_err (rc);
-    if (!ev->has_cause)
-        return 0;
-    dbk_svci_result_t r;
-    rc = dbk_svci_command_get (self, txn, ev->cause, &r);
-    if (rc == DBK_ENOTFOUND)
-        r = (dbk_svci_result_t){.first = ev->seq, .last = ev->seq, .count = 1};
-    else if (rc)
-        return rc;
-    else {
-        r.last = ev->seq;
-        r.count++;
-    }
-    dbk_be64_put (buf, r.first);
-    dbk_be64_put (buf + 8, r.last);
-    dbk_be64_put (buf + 16, r.count);
-    MDB_val ck = {DBK_ID_SIZE, (void *) ev->cause}, cv = {24, buf};
-    return dbk_lmdb_err (mdb_put (txn, self->own[S_COMMANDS], &ck, &cv, 0));
+    int rc = dbk_svci_later_add (self, txn, self->own[S_STREAMS], ev->stream, ev->stream_len, buf,
+                                 sizeof buf, false);
+    if (rc == 0 && ev->has_cause)
+        rc = s_cause_count (self, txn, ev);
+    return rc;
 }
 
 /*  ---- following the log ---- */
@@ -312,6 +430,7 @@ int dbk_svci_apply (dbk_svci_t *self)
                 applied: start it again from the checkpoint */
             mdb_txn_abort (txn);
             dbk_svci_later_clear (self);
+            dbk_svci_causes_clear (self);
             if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0) {
                 dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
             } else {
@@ -339,7 +458,11 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->last_sub_error = 0;
     if (n == 0)
         return 0;
-    rc = dbk_svci_later_flush (self, txn);
+    rc = s_causes_put (self, txn);
+    if (!rc)
+        rc = dbk_svci_later_flush (self, txn);
+    else
+        dbk_svci_later_clear (self);
     if (!rc)
         rc = dbk_checkpoint_put (txn, self->own[S_META], last);
     if (!rc) {
@@ -438,6 +561,11 @@ void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t 
 MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name)
 {
     dbk_svci_t *self = ctx->svc;
+    /*  handlers pass the definition's own constants: their addresses
+        match before any text is compared */
+    for (size_t i = 0; i < self->ndbs; i++)
+        if (self->def->dbs[i] == name)
+            return self->dbis[i];
     for (size_t i = 0; i < self->ndbs; i++)
         if (streq (self->def->dbs[i], name))
             return self->dbis[i];
@@ -447,6 +575,12 @@ MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name)
 
 int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream, uint64_t *ver)
 {
+    /*  a projection asking: the batch's versions are still deferred */
+    if (ctx->projecting && ctx->txn == txn) {
+        int rc = dbk_svci_later_flush (ctx->svc, txn);
+        if (rc)
+            return rc;
+    }
     return dbk_svci_version_get (ctx->svc, txn, stream, strlen (stream), ver);
 }
 

@@ -26,6 +26,14 @@
 
 static atomic_int s_fail_once; /* row.fail fails the projection while set */
 
+/*  Row n's key: "k<n>" for even n; for odd n twenty k's then n, so that
+    those keys share more than the 16 bytes the shell sorts on. */
+static int s_key (char *out, size_t outsz, uint64_t n)
+{
+    return snprintf (out, outsz, "%sk%llu", n % 2 ? "kkkkkkkkkkkkkkkkkkk" : "",
+                     (unsigned long long) n);
+}
+
 static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 {
     MDB_dbi seen = dbk_svc_dbi (ctx, "seen");
@@ -40,8 +48,8 @@ static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
     uint64_t n;
     if (rc || !data || dbk_obj_u64 (dbk_obj_get (data, "n"), &n) != 0)
         return rc;
-    char key[32];
-    int kl = snprintf (key, sizeof key, "k%llu", (unsigned long long) n);
+    char key[48];
+    int kl = s_key (key, sizeof key, n);
     MDB_dbi rows = dbk_svc_dbi (ctx, "rows");
     if (ev->type_len == 7 && memcmp (ev->type, "row.put", 7) == 0) {
         const char *note;
@@ -216,18 +224,20 @@ static void s_check (const s_model_t *m)
     for (int k = 0; k < S_KEYS; k++)
         want += m->note[k][0] != 0;
     cr_assert_eq (dbk_obj_len (rows), 2 * want);
-    char prev[32] = "";
+    char prev[48] = "";
     for (size_t i = 0; i < dbk_obj_len (rows); i += 2) {
         const char *ks, *vs;
         size_t kn, vn;
         cr_assert_eq (dbk_obj_str (dbk_obj_at (rows, i), &ks, &kn), 0);
         cr_assert_eq (dbk_obj_str (dbk_obj_at (rows, i + 1), &vs, &vn), 0);
-        char key[32];
+        char key[48], want_key[48];
         snprintf (key, sizeof key, "%.*s", (int) kn, ks);
         cr_assert (strcmp (prev, key) < 0, "rows out of order: %s then %s", prev, key);
         snprintf (prev, sizeof prev, "%s", key);
-        int k = atoi (key + 1);
+        int k = atoi (key + strspn (key, "k"));
         cr_assert (k >= 0 && k < S_KEYS);
+        s_key (want_key, sizeof want_key, (uint64_t) k);
+        cr_assert_str_eq (key, want_key);
         cr_assert (strlen (m->note[k]) == vn && memcmp (m->note[k], vs, vn) == 0,
                    "%s: stored %.*s, expected %s", key, (int) vn, vs, m->note[k]);
     }
@@ -272,5 +282,79 @@ Test (service_later, an_aborted_batch_forgets_its_deferred_rows_and_applies_them
     s_append_ops (m, &seed, 9000, true);
     s_check (m);
     cr_assert_eq (atomic_load (&s_fail_once), 0, "the projection did fail once");
+    free (m);
+}
+
+/*  The shell's $commands row of a command: first and last seq and events,
+    read from the stopped service's model. */
+static void s_command_row (const uint8_t id[DBK_ID_SIZE], uint64_t out[3])
+{
+    char dir[1100];
+    cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, dir, MDB_RDONLY, 0644), 0, "%s", dir);
+    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "$commands", 0, &dbi), 0);
+    MDB_val k = {DBK_ID_SIZE, (void *) id}, v;
+    cr_assert_eq (mdb_get (txn, dbi, &k, &v), 0, "no $commands row");
+    cr_assert_eq (v.mv_size, 24);
+    for (int i = 0; i < 3; i++)
+        out[i] = dbk_be64_get ((const uint8_t *) v.mv_data + 8 * i);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+}
+
+/*  Append events of command `cause` (n of them, in one APPEND). */
+static void s_append_caused (dbk_client_t *lc, const uint8_t cause[DBK_ID_SIZE], int n,
+                             s_model_t *m)
+{
+    dbk_wr_t *bufs[4];
+    dbk_event_t evs[4];
+    for (int i = 0; i < n; i++) {
+        bufs[i] = dbk_wr_new ();
+        tl_event (&evs[i], "row.note", 0, "", bufs[i]);
+        memcpy (evs[i].cause, cause, DBK_ID_SIZE);
+        evs[i].has_cause = true;
+        m->events++;
+    }
+    cr_assert_eq (
+        dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, evs, (size_t) n, NULL, NULL, NULL), 0,
+        "%s", dbk_client_errmsg (lc));
+    for (int i = 0; i < n; i++)
+        dbk_wr_destroy (&bufs[i]);
+}
+
+Test (service_later, a_command_row_counts_its_events_across_appends_and_batches)
+{
+    s_model_t *m = calloc (1, sizeof *m);
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    uint8_t x[DBK_ID_SIZE], y[DBK_ID_SIZE];
+    dbk_uuid_v7 (x);
+    dbk_uuid_v7 (y);
+    /*  seq 1-2 for x, 3 for y, 4 for x again: one replay batch, where
+        x's row must see its first events when the fourth comes */
+    s_append_caused (lc, x, 2, m);
+    s_append_caused (lc, y, 1, m);
+    s_append_caused (lc, x, 1, m);
+    s_start ();
+    s_check (m);
+    /*  then live, in a batch of its own: the row is read back and counted on */
+    s_append_caused (lc, x, 3, m);
+    s_check (m);
+    zactor_destroy (&s_svc);
+    uint64_t rx[3], ry[3];
+    s_command_row (x, rx);
+    s_command_row (y, ry);
+    cr_assert_eq (rx[0], 1, "x first seq");
+    cr_assert_eq (rx[1], 7, "x last seq");
+    cr_assert_eq (rx[2], 6, "x events");
+    cr_assert_eq (ry[0], 3);
+    cr_assert_eq (ry[1], 3);
+    cr_assert_eq (ry[2], 1);
+    dbk_client_destroy (&lc);
     free (m);
 }
