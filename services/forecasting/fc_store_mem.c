@@ -14,11 +14,11 @@
 #include "forecasting.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 typedef struct {
     void *val;    /* after the key, or outside         */
@@ -66,26 +66,13 @@ typedef struct {
     size_t used;      /* its bytes given out                 */
 } s_mem_t;
 
-/*  Zeroed memory for the blocks and the hash indexes: mapped, in huge pages where the
-    kernel offers them (a probe lands on a random slot of up to 64 MB: in
-    4 KB pages nearly every probe would miss the TLB as well as the
-    cache). */
-static void *s_map (size_t bytes)
-{
-    void *p = mmap (NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    (void) madvise (p, bytes, MADV_HUGEPAGE); /* advice: refused is fine */
-    return p;
-}
-
 /*  size bytes, 8-aligned, from the current block or a new one. */
 static void *s_alloc (s_mem_t *self, size_t size)
 {
     size = (size + 7) & ~(size_t) 7;
     if (!self->block || self->used + size > self->block->size) {
         size_t bytes = size + sizeof (s_block_t) > S_BLOCK ? size + sizeof (s_block_t) : S_BLOCK;
-        s_block_t *b = s_map (bytes);
+        s_block_t *b = dbk_huge_alloc (bytes);
         if (!b)
             return NULL;
         *b = (s_block_t){self->block, bytes};
@@ -151,14 +138,14 @@ static int s_index_room (s_table_t *t)
     if (2 * (t->nodes + 1) <= t->nslot)
         return 0;
     size_t nslot = t->nslot ? 2 * t->nslot : 64;
-    s_slot_t *slot = s_map (nslot * sizeof *slot);
+    s_slot_t *slot = dbk_huge_alloc (nslot * sizeof *slot);
     if (!slot)
         return DBK_ENOMEM;
     for (size_t i = 0; i < t->nslot; i++)
         if (t->slot[i].x)
             s_place (slot, nslot, t->slot[i].hash, t->slot[i].x);
     if (t->slot)
-        munmap (t->slot, t->nslot * sizeof *t->slot);
+        dbk_huge_free (t->slot, t->nslot * sizeof *t->slot);
     t->slot = slot;
     t->nslot = nslot;
     return 0;
@@ -357,13 +344,13 @@ void fc_mem_store_destroy (fc_store_t **store_p)
             if (tab->slot[i].x && tab->slot[i].x->outside)
                 free (tab->slot[i].x->val);
         if (tab->slot)
-            munmap (tab->slot, tab->nslot * sizeof *tab->slot);
+            dbk_huge_free (tab->slot, tab->nslot * sizeof *tab->slot);
         free (tab->order);
         free (tab->fresh);
     }
     for (s_block_t *b = self->block, *prev; b; b = prev) {
         prev = b->prev;
-        munmap (b, b->size);
+        dbk_huge_free (b, b->size);
     }
     free (self);
     *store_p = NULL;

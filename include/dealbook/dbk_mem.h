@@ -1,0 +1,26 @@
+/*  dbk_mem.h - memory for large tables visited at random.
+
+    A hash table or a sort's input of many megabytes, probed at random
+    positions, misses the TLB on nearly every probe when it sits in 4 KB
+    pages; on a virtual machine each such miss walks two sets of page
+    tables. These helpers map zeroed memory and ask the kernel for huge
+    pages (transparent huge pages in "madvise" mode, Debian's default).
+    The advice may be refused: the memory is usable either way.
+*/
+#ifndef DEALBOOK_DBK_MEM_H
+#define DEALBOOK_DBK_MEM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*  bytes of zeroed memory, or NULL. Free with dbk_huge_free (p, bytes). */
+void *dbk_huge_alloc (size_t bytes);
+void dbk_huge_free (void *p, size_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
