@@ -23,10 +23,10 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 /*  Past this many bytes a batch's rows are written at once (into the same
     transaction), so that a long replay batch stays within memory. */
@@ -62,21 +62,17 @@ struct dbk_svci_later {
     size_t ents_cap; /* entries ents holds */
 };
 
-/*  A new arena of cap bytes holding the used bytes of the old one. The
-    flush visits it at random: large arenas ask for huge pages, so that
-    the visits do not also miss the TLB each time. */
-static char *s_arena (char *old, size_t used, size_t cap)
+/*  A new arena of cap bytes holding the used bytes of the old one (of
+    old_cap bytes). The flush visits it at random: it is in huge pages
+    (dbk_mem.h). */
+static char *s_arena (char *old, size_t used, size_t old_cap, size_t cap)
 {
-    const size_t huge = (size_t) 2 << 20;
-    void *p = NULL;
-    if (cap < huge || posix_memalign (&p, huge, cap) != 0)
-        return realloc (old, cap);
-#ifdef MADV_HUGEPAGE
-    (void) madvise (p, cap, MADV_HUGEPAGE); /* advice: without it, small pages */
-#endif
+    char *p = dbk_huge_alloc (cap);
+    if (!p)
+        return NULL;
     if (used)
         memcpy (p, old, used);
-    free (old);
+    dbk_huge_free (old, old_cap);
     return p;
 }
 
@@ -104,7 +100,7 @@ int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void 
         size_t cap = l->cap ? l->cap : (size_t) 1 << 20;
         while (cap < l->used + need)
             cap *= 2;
-        char *p = s_arena (l->arena, l->used, cap);
+        char *p = s_arena (l->arena, l->used, l->cap, cap);
         if (!p)
             return DBK_ENOMEM;
         l->arena = p;
@@ -212,9 +208,9 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
         return 0;
     size_t n = l->count;
     if (l->ents_cap < 2 * n) {
-        free (l->ents);
+        dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->ents_cap = 0;
-        if (!(l->ents = malloc (2 * n * sizeof *l->ents))) {
+        if (!(l->ents = dbk_huge_alloc (2 * n * sizeof *l->ents))) {
             dbk_svci_later_clear (self);
             return DBK_ENOMEM;
         }
@@ -283,8 +279,8 @@ void dbk_svci_later_clear (dbk_svci_t *self)
     /*  a replay's buffers are kept for its next batch, not for the small
         batches after it */
     if (l->cap > S_LATER_FLUSH_BYTES / 4 && l->used < l->cap / 16) {
-        free (l->arena);
-        free (l->ents);
+        dbk_huge_free (l->arena, l->cap);
+        dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->arena = NULL;
         l->ents = NULL;
         l->cap = l->ents_cap = 0;
@@ -295,9 +291,10 @@ void dbk_svci_later_clear (dbk_svci_t *self)
 void dbk_svci_later_free (dbk_svci_t *self)
 {
     if (self->later) {
-        free (self->later->arena);
-        free (self->later->ents);
-        free (self->later);
+        struct dbk_svci_later *l = self->later;
+        dbk_huge_free (l->arena, l->cap);
+        dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
+        free (l);
         self->later = NULL;
     }
 }
