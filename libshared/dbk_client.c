@@ -91,17 +91,17 @@ int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
     return rc ? rc : dbk_client_wait (self, reply_p);
 }
 
-int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p)
+static int s_wait (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
 {
     *reply_p = NULL;
-    int64_t deadline = zclock_mono () + self->timeout_ms;
+    int64_t deadline = zclock_mono () + timeout_ms;
     while (true) {
         int64_t left = deadline - zclock_mono ();
         zmq_pollitem_t item = {zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0};
-        int n = left > 0 ? zmq_poll (&item, 1, (long) left) : 0;
+        int n = zmq_poll (&item, 1, left > 0 ? (long) left : 0);
         if (n <= 0) {
             char m[300];
-            int len = snprintf (m, sizeof m, "no answer within %d ms from %s", self->timeout_ms,
+            int len = snprintf (m, sizeof m, "no answer within %d ms from %s", timeout_ms,
                                 self->endpoint);
             return s_fail (self, n < 0 ? DBK_EINTERRUPTED : DBK_ETIMEOUT, m, (size_t) len);
         }
@@ -127,6 +127,11 @@ int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p)
         *reply_p = doc;
         return rc;
     }
+}
+
+int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p)
+{
+    return s_wait (self, reply_p, self->timeout_ms);
 }
 
 int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,
@@ -200,10 +205,10 @@ int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req)
     return dbk_client_send (self);
 }
 
-int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page)
+static int s_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page, int timeout_ms)
 {
     memset (page, 0, sizeof *page);
-    int rc = dbk_client_wait (self, reply_p);
+    int rc = s_wait (self, reply_p, timeout_ms);
     if (rc)
         return rc;
     const dbk_obj_t *root = dbk_doc_root (*reply_p);
@@ -216,6 +221,16 @@ int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *p
     }
     page->count = dbk_obj_len (page->events);
     return 0;
+}
+
+int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page)
+{
+    return s_read_wait (self, reply_p, page, self->timeout_ms);
+}
+
+int dbk_client_read_poll (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page)
+{
+    return s_read_wait (self, reply_p, page, 0);
 }
 
 int dbk_page_record (const dbk_page_t *page, size_t i, const uint8_t **rec, size_t *len)

@@ -279,6 +279,45 @@ void dbk_doc_destroy (dbk_doc_t **doc_p)
     }
 }
 
+struct dbk_arena {
+    msgpack_zone *zone;
+};
+
+dbk_arena_t *dbk_arena_new (void)
+{
+    dbk_arena_t *self = calloc (1, sizeof *self);
+    if (self && !(self->zone = msgpack_zone_new (64 * 1024)))
+        free (self), self = NULL;
+    return self;
+}
+
+const dbk_obj_t *dbk_arena_parse (dbk_arena_t *self, const void *data, size_t len)
+{
+    if (dbk_mp_check (data, len, DBK_MP_MAX_DEPTH) != 0)
+        return NULL;
+    msgpack_object *root = msgpack_zone_malloc (self->zone, sizeof *root);
+    size_t off = 0;
+    if (!root || msgpack_unpack (data, len, &off, self->zone, root) != MSGPACK_UNPACK_SUCCESS ||
+        off != len)
+        return NULL;
+    return (const dbk_obj_t *) root;
+}
+
+void dbk_arena_reset (dbk_arena_t *self)
+{
+    if (self)
+        msgpack_zone_clear (self->zone);
+}
+
+void dbk_arena_destroy (dbk_arena_t **self_p)
+{
+    if (self_p && *self_p) {
+        msgpack_zone_free ((*self_p)->zone);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
 #define MO(o) ((const msgpack_object *) (o))
 
 dbk_type_t dbk_obj_type (const dbk_obj_t *o)

@@ -6,6 +6,13 @@
     everything from pos + 1 is then read with READ (the live copy is
     dropped: READ will return it). A heartbeat whose head is above pos
     means events were published that we did not receive: READ again.
+
+    Catching up, the READ for the next page is sent as soon as a page
+    arrives. With decode_ahead, that next page is also taken in while
+    this one is handed out, and a thread of the subscriber's own decodes
+    its records and unpacks their payloads (ev->data) meanwhile: the
+    owner's thread only projects. Pages READ on the spot (the first one,
+    a gap's repair) are decoded as they are handed out, as without it.
 */
 #include "dealbook/dbk_sub.h"
 #include "dealbook/dbk_client.h"
@@ -13,7 +20,30 @@
 #include "dealbook/dbk_proto.h"
 #include "dealbook/dbk_sock.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+/*  A READ page whose records the decoder thread decodes. */
+typedef struct {
+    dbk_doc_t *doc;     /* the READ reply, until handed out          */
+    dbk_page_t page;    /* its records                               */
+    dbk_event_t *evs;   /* decoded records                           */
+    int *rcs;           /* their decoding's results                  */
+    size_t cap;         /* room in evs and rcs                       */
+    dbk_arena_t *arena; /* the payloads, unpacked                    */
+    bool ready;         /* decoded (under the decoder's mutex)       */
+} s_prep_t;
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* a job, its end, or quit                   */
+    s_prep_t slots[2]; /* the page handed out and the next one      */
+    s_prep_t *job;     /* the page being decoded, or NULL           */
+    bool quit;         /* the owner is going                        */
+    bool started;      /* the thread runs                           */
+} s_decoder_t;
 
 struct dbk_sub {
     dbk_client_t *client;  /* READ requests                         */
@@ -26,6 +56,11 @@ struct dbk_sub {
     bool need_read;        /* behind: read before trusting PUB      */
     uint32_t page_size;    /* events per READ                       */
     uint64_t ahead;        /* from of the READ sent ahead, or 0     */
+    s_decoder_t *dec;      /* decode_ahead: the decoder, or NULL    */
+    s_prep_t *cur_prep;    /* the page handed out, if decoded ahead */
+    s_prep_t *next_prep;   /* the next page, given to the decoder   */
+    uint64_t next_from;    /* its first seq                         */
+    unsigned polls;        /* calls since the next page was looked for */
     dbk_doc_t *page_doc;   /* the READ page being handed out        */
     dbk_page_t page;       /* its records                           */
     size_t page_i;         /* next record of the page               */
@@ -59,7 +94,146 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
     self->head = cfg->after;
     self->need_read = true;
     self->page_size = cfg->page ? cfg->page : 1000;
+    if (cfg->decode_ahead && (self->dec = calloc (1, sizeof *self->dec)) != NULL) {
+        pthread_mutex_init (&self->dec->mu, NULL);
+        pthread_cond_init (&self->dec->cv, NULL);
+    }
     return self;
+}
+
+/*  ---- the decoder thread ---- */
+
+static void s_decode (s_prep_t *p)
+{
+    for (size_t i = 0; i < p->page.count; i++) {
+        const uint8_t *rec;
+        size_t len;
+        dbk_event_t *ev = &p->evs[i];
+        p->rcs[i] =
+            dbk_page_record (&p->page, i, &rec, &len) || dbk_event_decode_record (rec, len, ev)
+                ? DBK_EMALFORMED
+                : 0;
+        if (p->rcs[i] == 0 && ev->data_raw) {
+            /*  a payload that is not a map is left to the owner, which
+                parses it as it would have (and refuses it) */
+            const dbk_obj_t *data = dbk_arena_parse (p->arena, ev->data_raw, ev->data_raw_len);
+            if (dbk_obj_type (data) == DBK_T_MAP)
+                ev->data = data;
+        }
+    }
+}
+
+static void *s_decoder (void *arg)
+{
+    s_decoder_t *d = arg;
+    pthread_mutex_lock (&d->mu);
+    while (true) {
+        while (!d->job && !d->quit)
+            pthread_cond_wait (&d->cv, &d->mu);
+        if (d->quit)
+            break;
+        s_prep_t *p = d->job;
+        pthread_mutex_unlock (&d->mu);
+        s_decode (p);
+        pthread_mutex_lock (&d->mu);
+        p->ready = true;
+        d->job = NULL;
+        pthread_cond_broadcast (&d->cv);
+    }
+    pthread_mutex_unlock (&d->mu);
+    return NULL;
+}
+
+/*  Wait until the decoder is done with p. */
+static void s_prep_wait (s_decoder_t *d, s_prep_t *p)
+{
+    pthread_mutex_lock (&d->mu);
+    while (!p->ready && d->job == p)
+        pthread_cond_wait (&d->cv, &d->mu);
+    pthread_mutex_unlock (&d->mu);
+}
+
+/*  p back to free, its page and payloads dropped (the decoder is done
+    with it). */
+static void s_prep_release (s_prep_t *p)
+{
+    dbk_doc_destroy (&p->doc);
+    dbk_arena_reset (p->arena);
+    memset (&p->page, 0, sizeof p->page);
+    p->ready = false;
+}
+
+static void s_decoder_stop (s_decoder_t **dp)
+{
+    s_decoder_t *d = *dp;
+    if (!d)
+        return;
+    if (d->started) {
+        pthread_mutex_lock (&d->mu);
+        d->quit = true;
+        pthread_cond_broadcast (&d->cv);
+        pthread_mutex_unlock (&d->mu);
+        pthread_join (d->thread, NULL);
+    }
+    for (int i = 0; i < 2; i++) {
+        s_prep_release (&d->slots[i]);
+        dbk_arena_destroy (&d->slots[i].arena);
+        free (d->slots[i].evs);
+        free (d->slots[i].rcs);
+    }
+    pthread_cond_destroy (&d->cv);
+    pthread_mutex_destroy (&d->mu);
+    free (d);
+    *dp = NULL;
+}
+
+/*  The page READ ahead, if it has arrived: to the decoder. Anything
+    amiss leaves it to s_read, which asks for it again. */
+static void s_poll_ahead (dbk_sub_t *self)
+{
+    s_decoder_t *d = self->dec;
+    s_prep_t *p = &d->slots[0] == self->cur_prep ? &d->slots[1] : &d->slots[0];
+    dbk_doc_t *doc = NULL;
+    dbk_page_t page;
+    int rc = dbk_client_read_poll (self->client, &doc, &page);
+    if (rc == DBK_ETIMEOUT)
+        return; /* not yet */
+    uint64_t from = self->ahead;
+    self->ahead = 0;
+    if (rc == 0 && page.count > p->cap) {
+        dbk_event_t *evs = realloc (p->evs, page.count * sizeof *evs);
+        if (evs)
+            p->evs = evs;
+        int *rcs = evs ? realloc (p->rcs, page.count * sizeof *rcs) : NULL;
+        if (rcs)
+            p->rcs = rcs;
+        if (evs && rcs)
+            p->cap = page.count;
+        else
+            rc = DBK_ENOMEM;
+    }
+    if (rc == 0 && !p->arena && !(p->arena = dbk_arena_new ()))
+        rc = DBK_ENOMEM;
+    if (rc == 0 && !d->started) {
+        if (pthread_create (&d->thread, NULL, s_decoder, d) == 0) {
+            d->started = true;
+            pthread_setname_np (d->thread, "dbk-decode");
+        } else
+            rc = DBK_ENOMEM;
+    }
+    if (rc) {
+        dbk_doc_destroy (&doc);
+        return;
+    }
+    p->doc = doc;
+    p->page = page;
+    p->ready = false;
+    self->next_prep = p;
+    self->next_from = from;
+    pthread_mutex_lock (&d->mu);
+    d->job = p;
+    pthread_cond_broadcast (&d->cv);
+    pthread_mutex_unlock (&d->mu);
 }
 
 void dbk_sub_destroy (dbk_sub_t **self_p)
@@ -70,6 +244,7 @@ void dbk_sub_destroy (dbk_sub_t **self_p)
         free (self->log_endpoint);
         zsock_destroy (&self->sub);
         dbk_doc_destroy (&self->page_doc);
+        s_decoder_stop (&self->dec);
         zmsg_destroy (&self->live);
         free (self);
         *self_p = NULL;
@@ -79,6 +254,9 @@ void dbk_sub_destroy (dbk_sub_t **self_p)
 static void s_drop_page (dbk_sub_t *self)
 {
     dbk_doc_destroy (&self->page_doc);
+    if (self->cur_prep)
+        s_prep_release (self->cur_prep);
+    self->cur_prep = NULL;
     memset (&self->page, 0, sizeof self->page);
     self->page_i = 0;
 }
@@ -96,7 +274,13 @@ static int s_from_page (dbk_sub_t *self, dbk_event_t *ev)
         const uint8_t *rec;
         size_t len;
         size_t i = self->page_i++;
-        if (dbk_page_record (&self->page, i, &rec, &len) || dbk_event_decode_record (rec, len, ev))
+        if (dbk_page_record (&self->page, i, &rec, &len))
+            return DBK_EMALFORMED;
+        if (self->cur_prep) {
+            if (self->cur_prep->rcs[i])
+                return DBK_EMALFORMED;
+            *ev = self->cur_prep->evs[i];
+        } else if (dbk_event_decode_record (rec, len, ev))
             return DBK_EMALFORMED;
         if (ev->seq <= self->pos)
             continue;
@@ -111,11 +295,27 @@ static int s_from_page (dbk_sub_t *self, dbk_event_t *ev)
     return DBK_ENOTFOUND;
 }
 
+static int s_accept (dbk_sub_t *self);
+
 static int s_read (dbk_sub_t *self)
 {
     s_drop_page (self);
     dbk_read_t rq = {.from = self->pos + 1, .limit = self->page_size};
     int rc = 0;
+    s_prep_t *p = self->next_prep;
+    self->next_prep = NULL;
+    if (p) {
+        s_prep_wait (self->dec, p);
+        if (self->next_from == rq.from) {
+            /*  taken in and decoded while the last page was handed out */
+            self->page_doc = p->doc;
+            self->page = p->page;
+            p->doc = NULL;
+            self->cur_prep = p;
+            return s_accept (self);
+        }
+        s_prep_release (p);
+    }
     /*  the page asked for ahead, while the last one was handed out, is the
         one wanted unless something went wrong in between; otherwise it is
         asked for now (the client drops the answer to an older request) */
@@ -141,6 +341,12 @@ static int s_read (dbk_sub_t *self)
         }
         return rc == DBK_ETIMEOUT ? DBK_EIO : rc;
     }
+    return s_accept (self);
+}
+
+/*  The page just READ becomes the one handed out. */
+static int s_accept (dbk_sub_t *self)
+{
     if (self->page.head < self->pos) {
         s_drop_page (self);
         return DBK_ECORRUPT; /* the log is behind our checkpoint */
@@ -163,6 +369,8 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
 {
     zmsg_destroy (&self->live);
     self->rec = NULL;
+    if (self->dec && self->ahead && !self->next_prep && (++self->polls & 31) == 0)
+        s_poll_ahead (self);
     int64_t deadline = zclock_mono () + (timeout_ms > 0 ? timeout_ms : 0);
     while (true) {
         int rc = s_from_page (self, ev);

@@ -92,6 +92,10 @@ int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **repl
 int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req);
 int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page);
 
+/*  dbk_client_read_wait without waiting: DBK_ETIMEOUT while the page has
+    not arrived (the request stays the one waited for). */
+int dbk_client_read_poll (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page);
+
 /*  Decode record i of a page. Views point into the reply document. */
 int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev);
 

@@ -28,6 +28,7 @@ typedef struct {
     int timeout_ms;           /* READ answer timeout (0: 5000)              */
     int rcvhwm;               /* SUB high-water mark (0: libzmq default)    */
     uint32_t page;            /* events per READ (0: 1000)                  */
+    bool decode_ahead;        /* decode READ pages on a thread of its own   */
 } dbk_subcfg_t;
 
 /*  Connect and subscribe. NULL if an endpoint is unusable. */
