@@ -59,13 +59,14 @@ struct dbk_svc_ctx {
         char stream[DBK_STREAM_MAX + 1]; /* stated by the handler */
         int64_t expect;                  /* its expected version */
     } expect[DBK_SVC_MAX_STREAMS];
-    size_t nexpect;      /* expectations stated */
-    dbk_doc_t *data_doc; /* projection: the payload, parsed lazily */
-    bool projecting;     /* the projection is running (dbk_svc_put_later) */
-    MDB_txn *txn;        /* projection: its write transaction */
-    int code;            /* query: rejection code */
-    char field[64];      /* query: rejected field */
-    char msg[400];       /* query: rejection sentence */
+    size_t nexpect;        /* expectations stated */
+    dbk_doc_t *data_doc;   /* projection: the payload, parsed lazily */
+    bool projecting;       /* the projection is running (dbk_svc_put_later) */
+    MDB_txn *txn;          /* projection: its write transaction */
+    const dbk_event_t *ev; /* projection: the event */
+    int code;              /* query: rejection code */
+    char field[64];        /* query: rejected field */
+    char msg[400];         /* query: rejection sentence */
 };
 
 typedef struct dbk_svci {

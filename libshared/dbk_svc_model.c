@@ -184,109 +184,80 @@ int dbk_svci_version_get (dbk_svci_t *self, MDB_txn *txn, const char *stream, si
     return 0;
 }
 
-/*  The $commands rows of the batch being applied, by command id: the
-    events of one command are counted into one row, which is read from
-    the model once per batch and written once, with the batch's other
-    deferred rows. Open addressing, at most half full. */
+/*  The $commands rows of the batch being applied. A command's events are
+    consecutive in the log, as one APPEND wrote them: the batch keeps one
+    run per stretch of events with the same cause, in log order, and adds
+    each run to its command's row when the batch ends. Runs are applied in
+    order and written at once, so a command whose events come in two
+    stretches (anyone may append) sees its first run in its row when the
+    second is added. Command ids are UUIDv7 as a rule, rising with time:
+    the rows are visited nearly in key order, through one cursor. */
 typedef struct {
     uint8_t id[DBK_ID_SIZE];
-    bool used;
     dbk_svci_result_t r;
-} s_cause_t;
+} s_run_t;
 
 struct dbk_svci_causes {
-    s_cause_t *slots;
-    size_t cap; /* a power of two, or 0 */
-    size_t n;   /* slots used */
+    s_run_t *runs;
+    size_t n, cap;
 };
 
-static size_t s_cause_hash (const uint8_t id[DBK_ID_SIZE])
-{
-    /*  both halves, mixed by MurmurHash3's finaliser: a UUIDv7 differs
-        from the next one in a few bits of either half */
-    uint64_t a, b;
-    memcpy (&a, id, 8);
-    memcpy (&b, id + 8, 8);
-    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ull);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return (size_t) h;
-}
-
-static s_cause_t *s_cause_slot (struct dbk_svci_causes *c, const uint8_t id[DBK_ID_SIZE])
-{
-    size_t i = s_cause_hash (id) & (c->cap - 1);
-    while (c->slots[i].used && memcmp (c->slots[i].id, id, DBK_ID_SIZE) != 0)
-        i = (i + 1) & (c->cap - 1);
-    return &c->slots[i];
-}
-
-static int s_causes_grow (struct dbk_svci_causes *c)
-{
-    size_t cap = c->cap ? c->cap * 2 : 1024;
-    s_cause_t *old = c->slots, *slots = calloc (cap, sizeof *slots);
-    if (!slots)
-        return DBK_ENOMEM;
-    size_t was = c->cap;
-    c->slots = slots;
-    c->cap = cap;
-    for (size_t i = 0; i < was; i++)
-        if (old[i].used)
-            *s_cause_slot (c, old[i].id) = old[i];
-    free (old);
-    return 0;
-}
-
-/*  Count ev into its command's row: first and last seq, and events. */
-static int s_cause_count (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
+static int s_cause_count (dbk_svci_t *self, const dbk_event_t *ev)
 {
     if (!self->causes && !(self->causes = calloc (1, sizeof *self->causes)))
         return DBK_ENOMEM;
     struct dbk_svci_causes *c = self->causes;
-    if (2 * (c->n + 1) > c->cap) {
-        int rc = s_causes_grow (c);
-        if (rc)
-            return rc;
+    s_run_t *last = c->n ? &c->runs[c->n - 1] : NULL;
+    if (last && memcmp (last->id, ev->cause, DBK_ID_SIZE) == 0) {
+        last->r.last = ev->seq;
+        last->r.count++;
+        return 0;
     }
-    s_cause_t *s = s_cause_slot (c, ev->cause);
-    if (!s->used) {
-        dbk_svci_result_t r;
-        int rc = dbk_svci_command_get (self, txn, ev->cause, &r);
-        if (rc == DBK_ENOTFOUND)
-            r = (dbk_svci_result_t){.first = ev->seq, .last = ev->seq, .count = 0};
-        else if (rc)
-            return rc;
-        memcpy (s->id, ev->cause, DBK_ID_SIZE);
-        s->used = true;
-        s->r = r;
-        c->n++;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        s_run_t *runs = realloc (c->runs, cap * sizeof *runs);
+        if (!runs)
+            return DBK_ENOMEM;
+        c->runs = runs;
+        c->cap = cap;
     }
-    s->r.last = ev->seq;
-    s->r.count++;
+    s_run_t *run = &c->runs[c->n++];
+    memcpy (run->id, ev->cause, DBK_ID_SIZE);
+    run->r = (dbk_svci_result_t){.first = ev->seq, .last = ev->seq, .count = 1};
     return 0;
 }
 
-/*  The batch's $commands rows, handed to the deferred rows before their
-    flush; the table is emptied either way. */
+/*  The batch's runs added to their commands' rows; emptied either way. */
 static int s_causes_put (dbk_svci_t *self, MDB_txn *txn)
 {
     struct dbk_svci_causes *c = self->causes;
-    int rc = 0;
-    for (size_t i = 0; c && c->n && i < c->cap; i++) {
-        s_cause_t *s = &c->slots[i];
-        if (!s->used)
-            continue;
+    if (!c || c->n == 0)
+        return 0;
+    MDB_cursor *cur = NULL;
+    int rc = dbk_lmdb_err (mdb_cursor_open (txn, self->own[S_COMMANDS], &cur));
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        s_run_t *run = &c->runs[i];
+        MDB_val k = {DBK_ID_SIZE, run->id}, v;
+        dbk_svci_result_t r = run->r;
+        int g = mdb_cursor_get (cur, &k, &v, MDB_SET);
+        if (g == 0 && v.mv_size != 24)
+            rc = DBK_ECORRUPT;
+        else if (g == 0) {
+            r.first = dbk_be64_get (v.mv_data);
+            r.count += dbk_be64_get ((const uint8_t *) v.mv_data + 16);
+        } else if (g != MDB_NOTFOUND)
+            rc = dbk_lmdb_err (g);
         uint8_t buf[24];
-        dbk_be64_put (buf, s->r.first);
-        dbk_be64_put (buf + 8, s->r.last);
-        dbk_be64_put (buf + 16, s->r.count);
+        dbk_be64_put (buf, r.first);
+        dbk_be64_put (buf + 8, r.last);
+        dbk_be64_put (buf + 16, r.count);
+        v = (MDB_val){sizeof buf, buf};
+        k = (MDB_val){DBK_ID_SIZE, run->id};
         if (rc == 0)
-            rc = dbk_svci_later_add (self, txn, self->own[S_COMMANDS], s->id, DBK_ID_SIZE, buf,
-                                     sizeof buf, false);
+            rc = dbk_lmdb_err (mdb_cursor_put (cur, &k, &v, 0));
     }
+    if (cur)
+        mdb_cursor_close (cur);
     dbk_svci_causes_clear (self);
     return rc;
 }
@@ -294,31 +265,30 @@ static int s_causes_put (dbk_svci_t *self, MDB_txn *txn)
 void dbk_svci_causes_clear (dbk_svci_t *self)
 {
     struct dbk_svci_causes *c = self->causes;
-    if (!c || c->n == 0)
+    if (!c)
         return;
-    /*  a replay's table is kept for the next large batch, not for the
-        small ones after the replay */
+    /*  a replay's runs are not kept for the small batches after it */
     if (c->cap > 4096 && c->n < c->cap / 64) {
-        free (c->slots);
-        c->slots = NULL;
+        free (c->runs);
+        c->runs = NULL;
         c->cap = 0;
-    } else
-        memset (c->slots, 0, c->cap * sizeof *c->slots);
+    }
     c->n = 0;
 }
 
 void dbk_svci_causes_free (dbk_svci_t *self)
 {
     if (self->causes) {
-        free (self->causes->slots);
+        free (self->causes->runs);
         free (self->causes);
         self->causes = NULL;
     }
 }
 
 /*  The shell's own projection of one event: the stream's version and its
-    command's row. Both are written with the batch's deferred rows: the
-    shell reads them only to decide commands, after the batch commits. */
+    command's row. Both are written when the batch ends (the version with
+    its deferred rows, the command in its run): the shell reads them only
+    to decide commands, after the batch commits. */
 static int s_track (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
 {
     if (!dbk_svci_owns (self->def, ev->stream, ev->stream_len) || ev->stream_len == 0 ||
@@ -329,7 +299,7 @@ static int s_track (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
     int rc = dbk_svci_later_add (self, txn, self->own[S_STREAMS], ev->stream, ev->stream_len, buf,
                                  sizeof buf, false);
     if (rc == 0 && ev->has_cause)
-        rc = s_cause_count (self, txn, ev);
+        rc = s_cause_count (self, ev);
     return rc;
 }
 
@@ -344,7 +314,8 @@ int dbk_svci_sub_restart (dbk_svci_t *self)
     dbk_subcfg_t sc = {.log_endpoint = self->cfg.log_endpoint,
                        .pub_endpoint = self->cfg.pub_endpoint,
                        .after = self->applied,
-                       .timeout_ms = self->cfg.timeout_ms};
+                       .timeout_ms = self->cfg.timeout_ms,
+                       .decode_ahead = true};
     self->sub = dbk_sub_new (&sc);
     return self->sub ? 0 : DBK_EINVAL;
 }
@@ -420,7 +391,9 @@ int dbk_svci_apply (dbk_svci_t *self)
         rc = s_track (self, txn, &ev);
         if (!rc) {
             ctx.data_doc = NULL;
+            ctx.ev = &ev;
             rc = self->def->project (&ctx, txn, &ev);
+            ctx.ev = NULL;
             dbk_doc_destroy (&ctx.data_doc);
         }
         if (!rc && self->def->react)
@@ -645,6 +618,12 @@ const dbk_obj_t *dbk_svc_data (dbk_svc_ctx_t *ctx, const dbk_event_t *ev)
         return NULL;
     const dbk_obj_t *root = ctx->data_doc ? dbk_doc_root (ctx->data_doc) : NULL;
     return dbk_obj_type (root) == DBK_T_MAP ? root : NULL;
+}
+
+const void *dbk_svc_data_raw (const dbk_svc_ctx_t *ctx, size_t *len)
+{
+    *len = ctx->ev && ctx->ev->data_raw ? ctx->ev->data_raw_len : 0;
+    return *len ? ctx->ev->data_raw : NULL;
 }
 
 int dbk_svc_reject (dbk_svc_ctx_t *ctx, int code, const char *field, const char *fmt, ...)

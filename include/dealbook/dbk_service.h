@@ -309,6 +309,11 @@ const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx);
     record: the projection decides). */
 const dbk_obj_t *dbk_svc_data (dbk_svc_ctx_t *ctx, const dbk_event_t *ev);
 
+/*  Projection only: the payload of the event being projected as the log
+    holds it (one msgpack map, checked), for a row that stores it whole
+    without encoding it again. NULL outside a projection. */
+const void *dbk_svc_data_raw (const dbk_svc_ctx_t *ctx, size_t *len);
+
 /*  Queries (and status): refuse the request with a DBK code, the field
     (or NULL) and a sentence. Returns code, so `return dbk_svc_reject (...)`. */
 int dbk_svc_reject (dbk_svc_ctx_t *ctx, int code, const char *field, const char *fmt, ...)

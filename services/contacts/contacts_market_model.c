@@ -180,14 +180,13 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *typ
     int rc = contacts_activity_evolve (&st, type, data);
     if (rc == 0 && !st.date)
         rc = DBK_EMALFORMED;
-    dbk_wr_t *w = rc ? NULL : dbk_wr_new ();
-    if (rc == 0 && !w)
-        rc = DBK_ENOMEM;
-    if (rc == 0) {
-        dbk_wr_obj (w, data);
-        rc = s_put (txn, acts, id, strlen (id), dbk_wr_data (w), dbk_wr_size (w));
-    }
-    dbk_wr_destroy (&w);
+    /*  the row is the event's payload, as the log holds it */
+    size_t rawl;
+    const void *raw = dbk_svc_data_raw (ctx, &rawl);
+    if (rc == 0 && !raw)
+        rc = DBK_EMALFORMED;
+    if (rc == 0)
+        rc = s_put (txn, acts, id, strlen (id), raw, rawl);
     MDB_dbi by = dbk_svc_dbi (ctx, CONTACTS_DB_ACTIVITY_BY);
     char key[S_KEY];
     size_t kl;

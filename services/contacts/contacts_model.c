@@ -392,13 +392,12 @@ static int s_project_trip (dbk_svc_ctx_t *ctx, const dbk_obj_t *data, const char
     memcpy (key, id, il);
     key[il] = 0;
     memcpy (key + il + 1, be, 4);
-    dbk_wr_t *w = dbk_wr_new ();
-    if (!w)
-        return DBK_ENOMEM;
-    dbk_wr_obj (w, data);
-    int rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5,
-                                dbk_wr_data (w), dbk_wr_size (w));
-    dbk_wr_destroy (&w);
+    /*  the row is the event's payload, as the log holds it */
+    size_t rawl;
+    const void *raw = dbk_svc_data_raw (ctx, &rawl);
+    if (!raw)
+        return DBK_EMALFORMED;
+    int rc = dbk_svc_put_later (ctx, dbk_svc_dbi (ctx, CONTACTS_DB_TRIPS), key, il + 5, raw, rawl);
     /*  keyed by the trip's length class c (its length L days in
         (2^(c-1), 2^c]) then its first day: a query for [F, T] reads, in
         each class, the first days from F - 2^c + 1 to T: only trips that
