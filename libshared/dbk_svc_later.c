@@ -32,9 +32,7 @@
     transaction), so that a long replay batch stays within memory. */
 #define S_LATER_FLUSH_BYTES ((size_t) 64 << 20)
 
-/*  Bytes of a key the sort looks at, and records read ahead while
-    writing. */
-#define S_PREFIX 16
+/*  Records read ahead while writing. */
 #define S_AHEAD 8
 
 typedef struct {

@@ -549,8 +549,8 @@ MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name)
 int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream, uint64_t *ver)
 {
     /*  a projection asking: the batch's versions are still deferred */
-    if (ctx->projecting && ctx->txn == txn) {
-        int rc = dbk_svci_later_flush (ctx->svc, txn);
+    if (ctx->projecting && ctx->txn) {
+        int rc = dbk_svci_later_flush (ctx->svc, ctx->txn);
         if (rc)
             return rc;
     }
@@ -620,10 +620,13 @@ const dbk_obj_t *dbk_svc_data (dbk_svc_ctx_t *ctx, const dbk_event_t *ev)
     return dbk_obj_type (root) == DBK_T_MAP ? root : NULL;
 }
 
-const void *dbk_svc_data_raw (const dbk_svc_ctx_t *ctx, size_t *len)
+const void *dbk_svc_data_raw (dbk_svc_ctx_t *ctx, size_t *len)
 {
-    *len = ctx->ev && ctx->ev->data_raw ? ctx->ev->data_raw_len : 0;
-    return *len ? ctx->ev->data_raw : NULL;
+    *len = 0;
+    if (!ctx->ev || !ctx->ev->data_raw || !dbk_svc_data (ctx, ctx->ev))
+        return NULL;
+    *len = ctx->ev->data_raw_len;
+    return ctx->ev->data_raw;
 }
 
 int dbk_svc_reject (dbk_svc_ctx_t *ctx, int code, const char *field, const char *fmt, ...)

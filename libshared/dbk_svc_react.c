@@ -175,10 +175,10 @@ int dbk_svci_pending_put (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
     dbk_wr_str (w, ev->type, ev->type_len);
     dbk_wr_kv_i64 (w, "at", ev->at);
     dbk_wr_cstr (w, "data");
-    if (ev->data)
-        dbk_wr_obj (w, ev->data);
-    else if (ev->data_raw)
+    if (ev->data_raw) /* as the log holds it: no encoding again */
         dbk_wr_raw (w, ev->data_raw, ev->data_raw_len);
+    else if (ev->data)
+        dbk_wr_obj (w, ev->data);
     else
         dbk_wr_map (w, 0);
     uint8_t key[8];

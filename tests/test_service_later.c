@@ -60,6 +60,14 @@ static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
     }
     if (ev->type_len == 7 && memcmp (ev->type, "row.del", 7) == 0)
         return dbk_svc_del_later (ctx, rows, key, (size_t) kl);
+    if (ev->type_len == 8 && memcmp (ev->type, "row.vers", 8) == 0) {
+        /*  the stream's version as the model knows it, mid-batch: this
+            event's own, though the shell defers it with the batch */
+        uint64_t ver = 0;
+        rc = dbk_svc_stream_version (ctx, txn, "rowsvc-x", &ver);
+        MDB_val vk = {1, "v"}, vv = {8, &ver};
+        return rc ? rc : dbk_lmdb_err (mdb_put (txn, seen, &vk, &vv, 0));
+    }
     if (ev->type_len == 8 && memcmp (ev->type, "row.fail", 8) == 0 &&
         atomic_exchange (&s_fail_once, 0))
         return DBK_EIO;
@@ -79,7 +87,12 @@ static int s_rows_scan (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, 
     uint64_t seen = 0;
     if (mdb_get (txn, dbk_svc_dbi (ctx, "seen"), &k, &v) == 0 && v.mv_size == 8)
         memcpy (&seen, v.mv_data, 8);
-    dbk_wr_map (w, 3);
+    uint64_t ver = 0;
+    MDB_val vk = {1, "v"}, vv;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, "seen"), &vk, &vv) == 0 && vv.mv_size == 8)
+        memcpy (&ver, vv.mv_data, 8);
+    dbk_wr_map (w, 4);
+    dbk_wr_kv_u64 (w, "ver", ver);
     dbk_wr_cstr (w, "rows");
     dbk_wr_array (w, (uint32_t) (2 * st.ms_entries));
     MDB_cursor *cur;
@@ -355,6 +368,35 @@ Test (service_later, a_command_row_counts_its_events_across_appends_and_batches)
     cr_assert_eq (ry[0], 3);
     cr_assert_eq (ry[1], 3);
     cr_assert_eq (ry[2], 1);
+    dbk_client_destroy (&lc);
+    free (m);
+}
+
+Test (service_later, a_projection_asking_a_stream_version_sees_its_batch)
+{
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 99;
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    /*  700 events, then one that asks its stream's version: one replay
+        batch, where the versions are still deferred when it asks */
+    s_append_ops (m, &seed, 700, false);
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "row.vers", 0, "", buf);
+    cr_assert_eq (dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0);
+    m->events++;
+    s_start ();
+    s_check (m);
+    dbk_client_t *c = dbk_client_new (s_ep, 10000);
+    dbk_doc_t *r = NULL;
+    dbk_client_begin (c, "SCAN", 0);
+    cr_assert_eq (dbk_client_call (c, &r), 0, "%s", dbk_client_errmsg (c));
+    uint64_t ver = 0;
+    cr_assert_eq (dbk_obj_u64 (dbk_obj_get (dbk_doc_root (r), "ver"), &ver), 0);
+    cr_assert_eq (ver, 701, "the projection saw version %llu", (unsigned long long) ver);
+    dbk_doc_destroy (&r);
+    dbk_client_destroy (&c);
+    dbk_wr_destroy (&buf);
     dbk_client_destroy (&lc);
     free (m);
 }

@@ -211,7 +211,7 @@ static void s_assert_fails_in_time (dbk_sub_t *sub, int timeout_ms, int read_tim
                   (long long) took);
 }
 
-Test (subscriber, survives_log_restarts_without_gap_or_duplicate, .fini = s_fini)
+static void s_log_restarts (void)
 {
     const char *env[] = {"DEALBOOK_HEARTBEAT_MS=100", NULL};
     tl_log_t *log = &s_log;
@@ -269,6 +269,19 @@ Test (subscriber, survives_log_restarts_without_gap_or_duplicate, .fini = s_fini
     dbk_sub_destroy (&sub);
     dbk_sub_destroy (&late);
     s_appender_fini (&a);
+}
+
+Test (subscriber, survives_log_restarts_without_gap_or_duplicate, .fini = s_fini)
+{
+    s_log_restarts ();
+}
+
+/*  The decoder thread is busy or holds a page when the log goes away and
+    when the subscriber is destroyed. */
+Test (subscriber, survives_log_restarts_with_pages_decoded_ahead, .fini = s_fini)
+{
+    s_ahead = true;
+    s_log_restarts ();
 }
 
 /*  ---- 6. retries while the log is down ---- */

@@ -281,7 +281,10 @@ int dbk_service_endpoint (const dbk_config_t *cfg, const char *name, char *out, 
 MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name);
 
 /*  The version of a stream of the service's categories as the read model
-    knows it (0: no such stream). Returns 0 or a DBK code. */
+    knows it (0: no such stream). Returns 0 or a DBK code. From a
+    projection it first writes the batch's deferred rows, where the
+    versions wait: values read from LMDB before the call are then no
+    longer valid (LMDB's rule after a write). */
 int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream, uint64_t *ver);
 
 /*  Commands only: append to `stream` with this expected version (an exact
@@ -310,9 +313,10 @@ const uint8_t *dbk_svc_command_id (const dbk_svc_ctx_t *ctx);
 const dbk_obj_t *dbk_svc_data (dbk_svc_ctx_t *ctx, const dbk_event_t *ev);
 
 /*  Projection only: the payload of the event being projected as the log
-    holds it (one msgpack map, checked), for a row that stores it whole
-    without encoding it again. NULL outside a projection. */
-const void *dbk_svc_data_raw (const dbk_svc_ctx_t *ctx, size_t *len);
+    holds it, for a row that stores it whole without encoding it again.
+    Only when it passed dbk_svc_data's checks (it is parsed if it was not
+    yet): NULL otherwise, and outside a projection. */
+const void *dbk_svc_data_raw (dbk_svc_ctx_t *ctx, size_t *len);
 
 /*  Queries (and status): refuse the request with a DBK code, the field
     (or NULL) and a sentence. Returns code, so `return dbk_svc_reject (...)`. */

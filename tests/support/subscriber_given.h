@@ -53,6 +53,7 @@
     early: its log, and the read model it may have spawned. */
 static tl_log_t s_log;    /* the test's event log        */
 static pid_t s_model_pid; /* a running sub_model, if any */
+static bool s_ahead;      /* s_sub_new: decode pages ahead */
 
 static inline void s_fini (void)
 {
@@ -173,6 +174,7 @@ typedef struct {
     uint8_t hash[DBK_HASH_SIZE];            /* hash of the last record        */
     bool from_start;                        /* every stream seen from ver 1   */
     uint64_t ver[S_THREADS + 1][S_STREAMS]; /* last version seen per stream   */
+    uint64_t ahead;                         /* events with a payload unpacked ahead */
 } s_check_t;
 
 static inline void s_check_init (s_check_t *ck, uint64_t after)
@@ -228,6 +230,12 @@ static inline void s_check (s_check_t *ck, dbk_sub_t *sub, const dbk_event_t *ev
                  dbk_obj_u64 (dbk_obj_get (dbk_doc_root (doc), "n"), &n) == 0,
              "payload of seq %llu does not decode", (unsigned long long) ev->seq);
     dbk_doc_destroy (&doc);
+    /*  a payload unpacked ahead is the same map */
+    uint64_t m = 0;
+    S_CHECK (!ev->data || (dbk_obj_u64 (dbk_obj_get (ev->data, "n"), &m) == 0 && m == n),
+             "payload of seq %llu unpacked ahead says n=%llu, not %llu",
+             (unsigned long long) ev->seq, (unsigned long long) m, (unsigned long long) n);
+    ck->ahead += ev->data != NULL;
     S_CHECK (n == ev->ver, "payload of seq %llu says n=%llu, version is %llu",
              (unsigned long long) ev->seq, (unsigned long long) n, (unsigned long long) ev->ver);
     ck->pos = ev->seq;
@@ -273,7 +281,8 @@ static inline dbk_sub_t *s_sub_new (const tl_log_t *log, uint64_t after, int rcv
                         .after = after,
                         .timeout_ms = timeout_ms,
                         .rcvhwm = rcvhwm,
-                        .page = page};
+                        .page = page,
+                        .decode_ahead = s_ahead};
     dbk_sub_t *sub = dbk_sub_new (&cfg);
     cr_assert_not_null (sub);
     return sub;
