@@ -820,3 +820,55 @@ Test (contacts_service, birthdays_in_the_next_days_wrap_around_the_year_end)
     cr_assert_str_eq (s_rstr (r, "field", buf, sizeof buf), "as_of");
     dbk_doc_destroy (&r);
 }
+
+/*  A hand-appended activity.logged on stream activity-<id>: kind call on
+    date, with one of their people. */
+static void s_append_logged (const char *id, const char *type, const char *date, const char *who)
+{
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, type, 0, NULL, buf);
+    dbk_wr_reset (buf);
+    dbk_wr_map (buf, 4);
+    dbk_wr_kv_cstr (buf, "id", id);
+    dbk_wr_kv_cstr (buf, "kind", "call");
+    dbk_wr_kv_cstr (buf, "date", date);
+    dbk_wr_cstr (buf, "their_people");
+    dbk_wr_array (buf, 1);
+    dbk_wr_cstr (buf, who);
+    ev.data_raw = dbk_wr_data (buf);
+    ev.data_raw_len = dbk_wr_size (buf);
+    char stream[64];
+    snprintf (stream, sizeof stream, "activity-%s", id);
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 5000);
+    cr_assert_eq (dbk_client_append (lc, stream, DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0, "%s",
+                  dbk_client_errmsg (lc));
+    dbk_client_destroy (&lc);
+    dbk_wr_destroy (&buf);
+}
+
+Test (contacts_service, an_activity_is_logged_once_whatever_is_appended_after_it)
+{
+    s_account ("a1", "Alpha Design", "design_institute");
+    s_contact ("c1", "李娜", "a1");
+    s_contact ("c2", "张伟", "a1");
+    cr_assert_eq (s_list_cmd ("ACTIVITY_LOG", "v1", "their_people", "c1", NULL, "kind", "visit",
+                              "date", "2026-03-01", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    /*  a second logged event on v1's stream (version 2) changes nothing;
+        a stream whose first event is of another type gets its row from a
+        logged event at version 2 */
+    s_append_logged ("v1", "activity.logged", "2026-04-01", "c2");
+    s_append_logged ("v9", "activity.noted", "2026-04-02", "c2");
+    s_append_logged ("v9", "activity.logged", "2026-04-03", "c2");
+    /*  the command waits until the read model passed those events */
+    s_contact ("c3", "赵敏", "a1");
+    dbk_doc_t *r;
+    char buf[300];
+    cr_assert_eq (s_req ("ACTIVITY_LIST", false, NULL, &r, "contact_id", "c1", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "activities", buf, sizeof buf), "v1");
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_req ("ACTIVITY_LIST", false, NULL, &r, "contact_id", "c2", NULL), 0);
+    cr_assert_str_eq (s_ids (r, "activities", buf, sizeof buf), "v9");
+    dbk_doc_destroy (&r);
+}

@@ -29,9 +29,10 @@
 #define CONTACTS_DB_TOUCHED_BY "touched_by_date"
 #define CONTACTS_DB_BIRTHDAYS "birthdays"
 
-/*  The projection of competitor.* and activity.* events. */
+/*  The projection of competitor.* and activity.* events; ver is the
+    event's version in its stream. */
 int contacts_market_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *category,
-                             const char *type, const dbk_obj_t *data, const char *id);
+                             const char *type, const dbk_obj_t *data, const char *id, uint64_t ver);
 
 /*  Keep the notebook indexes of a contact after one of its events:
     `added` for its first, `old_birthday` its birthday before (or NULL),

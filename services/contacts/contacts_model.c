@@ -547,7 +547,7 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     int rc = account   ? s_project_account (ctx, txn, type, data, id)
              : contact ? s_project_contact (ctx, txn, type, data, id)
                        : contacts_market_project (ctx, txn, competitor ? "competitor" : "activity",
-                                                  type, data, id);
+                                                  type, data, id, ev->ver);
     if (rc == DBK_EMALFORMED) {
         /*  only this service decides these events, but anyone may append
             to the log (dealbook log append): an event lacking a field its
