@@ -238,7 +238,7 @@ static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_S
 /*  ---- commands ---- */
 
 static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
-                       bool synced);
+                       int64_t conflicted, bool synced);
 
 /*  Answer a command id that is known already: from the read model, or
     from a request of it that is still waiting. Returns true if answered
@@ -270,11 +270,12 @@ static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[
     return true;
 }
 
-/*  attempts: handler runs that conflicted so far; synced: the request has
-    waited once for the read model already (it is not parked again to
-    catch up, so that a busy log cannot keep it waiting for ever). */
+/*  attempts: handler runs that conflicted so far, the first at mono ms
+    conflicted (0: none); synced: the request has waited once for the
+    read model already (it is not parked again to catch up, so that a busy
+    log cannot keep it waiting for ever). */
 static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
-                       bool synced)
+                       int64_t conflicted, bool synced)
 {
     const dbk_obj_t *root = req->root;
     uint8_t id[DBK_ID_SIZE];
@@ -313,6 +314,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         memcpy (w->cmd_id, id, DBK_ID_SIZE);
         w->seq = head;
         w->attempts = attempts;
+        w->conflicted = conflicted;
         return;
     }
     MDB_txn *txn;
@@ -375,6 +377,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         memcpy (w->cmd_id, id, DBK_ID_SIZE);
         w->seq = inflight;
         w->attempts = attempts;
+        w->conflicted = conflicted;
         return;
     }
     char stream[DBK_STREAM_MAX + 1] = "";
@@ -383,7 +386,13 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     mdb_txn_abort (txn);
     free (ctx);
     self->count.conflicts += rc == DBK_ECONFLICT;
-    if (rc == DBK_ECONFLICT && attempts + 1 < DBK_SVC_RETRIES) {
+    int64_t now = zclock_mono ();
+    if (rc == DBK_ECONFLICT && !conflicted)
+        conflicted = now;
+    /*  another writer keeps winning: decided again while the budget lasts
+        (it stops, or is slower at times), not for ever */
+    if (rc == DBK_ECONFLICT && attempts + 1 < DBK_SVC_RETRIES &&
+        now - conflicted < 2 * (int64_t) self->cfg.timeout_ms) {
         dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
         if (!w) {
             dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
@@ -393,12 +402,13 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         snprintf (w->stream, sizeof w->stream, "%s", stream);
         w->ver = current;
         w->attempts = attempts + 1;
-        w->deadline = zclock_mono () + self->cfg.timeout_ms;
+        w->conflicted = conflicted;
+        w->deadline = now + self->cfg.timeout_ms;
         return;
     }
     if (rc == DBK_ECONFLICT) {
-        snprintf (msg, sizeof msg, "stream %s kept changing; %d attempts conflicted", stream,
-                  DBK_SVC_RETRIES);
+        snprintf (msg, sizeof msg, "stream %s kept changing; %d attempts in %lld ms conflicted",
+                  stream, attempts + 1, (long long) (now - conflicted));
         dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
         return;
     }
@@ -497,12 +507,13 @@ static void s_serve_waits (dbk_svci_t *self)
                 dbk_req_t req = w->req;
                 memset (&w->req, 0, sizeof w->req);
                 int attempts = w->attempts;
+                int64_t conflicted = w->conflicted;
                 s_wait_destroy (&self->waits[i]);
                 self->waits[i] = self->waits[--self->nwaits];
                 const dbk_svc_command_t *c = self->def->commands;
                 while (c && c->verb && !dbk_req_is (&req, c->verb))
                     c++;
-                s_command (self, &req, c, attempts, true);
+                s_command (self, &req, c, attempts, conflicted, true);
                 dbk_req_release (&req);
                 continue; /* waits[i] is another one now (or a new one at the end) */
             }
@@ -684,7 +695,7 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
         return;
     }
     if (is_cmd)
-        s_command (self, req, c, 0, false);
+        s_command (self, req, c, 0, 0, false);
     else if (!dbk_svci_offload (self, req, q))
         s_query (self, req, q);
 }

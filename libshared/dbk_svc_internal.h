@@ -38,6 +38,7 @@ typedef struct {
     char stream[DBK_STREAM_MAX + 1]; /* retry: ready when this stream ... */
     uint64_t ver;                    /* ... reached this version in the model */
     int attempts;                    /* handler runs so far */
+    int64_t conflicted;              /* mono ms of its first conflict, or 0 */
     int64_t deadline;                /* mono ms: give up (reply) or retry anyway */
     int64_t started;                 /* mono ms, for REBUILD's elapsed_ms */
     dbk_svci_result_t res;           /* reply: positions */

@@ -40,8 +40,8 @@
         stream of the service's categories; a handler may state another
         expectation with dbk_svc_expect). On WRONG_EXPECTED_VERSION the
         shell waits until its read model holds the stream's current
-        version and runs the handler again, at most DBK_SVC_RETRIES times
-        (see there);
+        version and runs the handler again, for up to 2 x
+        DEALBOOK_TIMEOUT_MS and at most DBK_SVC_RETRIES times (see there);
       - idempotent command ids: every event carries its command's id as
         `cause`; the projection of the shell remembers command id ->
         (first seq, last seq, events) from the log itself (so it survives
@@ -75,7 +75,7 @@
                     unknown reference, a rule the state forbids, something
                     that exists already), with its field and sentence,
                     passed through unchanged; nothing is appended;
-      WRONG_EXPECTED_VERSION  also when DBK_SVC_RETRIES conflicts in a row;
+      WRONG_EXPECTED_VERSION  also when the retries after conflicts ran out;
       UNREACHABLE   the event log did not answer in time (DEALBOOK_TIMEOUT_MS),
                     or the read model did not catch up with the log (before
                     deciding) or apply the appended events (before
@@ -138,9 +138,11 @@ extern "C" {
     on a stream waits until the instance's own last append to it is
     applied); conflicts come from another writer of the same streams (a
     second instance during a rolling restart). Two writers hammering one
-    stream each win about half of the rounds, so the bound is generous:
-    20 lost rounds in a row is about one in a million. */
-#define DBK_SVC_RETRIES 20
+    stream should each win about half of the rounds, but one that is
+    slower (starved of CPU, its read model behind) can lose many in a row.
+    The handler runs again for up to 2 x DEALBOOK_TIMEOUT_MS from the first
+    conflict, and at most this many times. */
+#define DBK_SVC_RETRIES 200
 #define DBK_SVC_MAX_DBS 32         /* named databases of a service's read model     */
 #define DBK_SVC_MAX_STREAMS 64     /* streams one command may append to            */
 #define DBK_SVC_BATCH 500          /* events applied in one write transaction       */
