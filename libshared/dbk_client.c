@@ -91,6 +91,24 @@ int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
     return rc ? rc : dbk_client_wait (self, reply_p);
 }
 
+/*  The reply to request rid in body: 0 (*doc_p the caller's), the
+    reply's error code (*doc_p too, *m its message), or S_NOT_OURS when it
+    is not one (unreadable, or the late answer to another request). */
+#define S_NOT_OURS 1
+static int s_reply (zframe_t *body, uint64_t rid, dbk_doc_t **doc_p, const char **m, size_t *mlen)
+{
+    *doc_p = NULL;
+    if (!body || dbk_doc_parse (zframe_data (body), zframe_size (body), doc_p) != 0)
+        return S_NOT_OURS;
+    uint64_t got;
+    int rc = dbk_proto_reply_status (dbk_doc_root (*doc_p), &got, m, mlen);
+    if (rc == DBK_EMALFORMED || got != rid) {
+        dbk_doc_destroy (doc_p);
+        return S_NOT_OURS;
+    }
+    return rc;
+}
+
 static int s_wait (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
 {
     *reply_p = NULL;
@@ -108,23 +126,14 @@ static int s_wait (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
         zmsg_t *msg = zmsg_recv (self->dealer);
         if (!msg)
             return s_fail (self, DBK_EINTERRUPTED, "interrupted", 11);
-        zframe_t *body = zmsg_last (msg);
-        dbk_doc_t *doc = NULL;
-        int rc = body ? dbk_doc_parse (zframe_data (body), zframe_size (body), &doc) : -1;
+        const char *m = NULL;
+        size_t mlen = 0;
+        int rc = s_reply (zmsg_last (msg), self->rid, reply_p, &m, &mlen);
         zmsg_destroy (&msg);
-        if (rc)
-            continue; /* not a reply we can read: not ours either */
-        uint64_t rid;
-        const char *m;
-        size_t mlen;
-        rc = dbk_proto_reply_status (dbk_doc_root (doc), &rid, &m, &mlen);
-        if (rc == DBK_EMALFORMED || rid != self->rid) {
-            dbk_doc_destroy (&doc); /* late answer to an older request */
+        if (rc == S_NOT_OURS)
             continue;
-        }
         if (rc)
             s_fail (self, rc, m, mlen);
-        *reply_p = doc;
         return rc;
     }
 }
@@ -205,21 +214,29 @@ int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req)
     return dbk_client_send (self);
 }
 
+/*  The page of a READ reply; DBK_EMALFORMED if it holds none. */
+static int s_page (const dbk_doc_t *doc, dbk_page_t *page)
+{
+    const dbk_obj_t *root = dbk_doc_root (doc);
+    page->events = dbk_obj_get (root, "events");
+    if (dbk_obj_u64 (dbk_obj_get (root, "head"), &page->head) ||
+        dbk_obj_u64 (dbk_obj_get (root, "last"), &page->last) ||
+        dbk_obj_type (page->events) != DBK_T_ARRAY)
+        return DBK_EMALFORMED;
+    page->count = dbk_obj_len (page->events);
+    return 0;
+}
+
 static int s_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page, int timeout_ms)
 {
     memset (page, 0, sizeof *page);
     int rc = s_wait (self, reply_p, timeout_ms);
     if (rc)
         return rc;
-    const dbk_obj_t *root = dbk_doc_root (*reply_p);
-    page->events = dbk_obj_get (root, "events");
-    if (dbk_obj_u64 (dbk_obj_get (root, "head"), &page->head) ||
-        dbk_obj_u64 (dbk_obj_get (root, "last"), &page->last) ||
-        dbk_obj_type (page->events) != DBK_T_ARRAY) {
+    if (s_page (*reply_p, page)) {
         dbk_doc_destroy (reply_p);
         return s_fail (self, DBK_EMALFORMED, "malformed READ reply", 20);
     }
-    page->count = dbk_obj_len (page->events);
     return 0;
 }
 
@@ -228,9 +245,29 @@ int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *p
     return s_read_wait (self, reply_p, page, self->timeout_ms);
 }
 
-int dbk_client_read_poll (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page)
+zmsg_t *dbk_client_recv_now (dbk_client_t *self)
 {
-    return s_read_wait (self, reply_p, page, 0);
+    zmq_pollitem_t item = {zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0};
+    return zmq_poll (&item, 1, 0) == 1 ? zmsg_recv (self->dealer) : NULL;
+}
+
+uint64_t dbk_client_rid (const dbk_client_t *self)
+{
+    return self->rid;
+}
+
+int dbk_client_page_of (zmsg_t **msg_p, uint64_t rid, dbk_doc_t **reply_p, dbk_page_t *page)
+{
+    memset (page, 0, sizeof *page);
+    const char *m;
+    size_t mlen;
+    int rc = s_reply (zmsg_last (*msg_p), rid, reply_p, &m, &mlen);
+    zmsg_destroy (msg_p);
+    if (rc == 0 && s_page (*reply_p, page))
+        rc = DBK_EMALFORMED;
+    if (rc)
+        dbk_doc_destroy (reply_p);
+    return rc;
 }
 
 int dbk_page_record (const dbk_page_t *page, size_t i, const uint8_t **rec, size_t *len)

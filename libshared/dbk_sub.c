@@ -24,15 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*  A READ page whose records the decoder thread decodes. */
+/*  A READ page whose reply the decoder thread parses and whose records
+    it decodes. */
 typedef struct {
+    zmsg_t *msg;        /* the reply as received, until parsed       */
+    uint64_t rid;       /* the request it should answer              */
+    int rc;             /* 0, or why it holds no page to hand out    */
     dbk_doc_t *doc;     /* the READ reply, until handed out          */
     dbk_page_t page;    /* its records                               */
     dbk_event_t *evs;   /* decoded records                           */
     int *rcs;           /* their decoding's results                  */
     size_t cap;         /* room in evs and rcs                       */
     dbk_arena_t *arena; /* the payloads, unpacked                    */
-    bool ready;         /* decoded (under the decoder's mutex)       */
+    bool ready;         /* done with (under the decoder's mutex)     */
 } s_prep_t;
 
 typedef struct {
@@ -105,7 +109,22 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
 
 static void s_decode (s_prep_t *p)
 {
-    for (size_t i = 0; i < p->page.count; i++) {
+    p->rc = dbk_client_page_of (&p->msg, p->rid, &p->doc, &p->page);
+    if (p->rc == 0 && p->page.count > p->cap) {
+        dbk_event_t *evs = realloc (p->evs, p->page.count * sizeof *evs);
+        if (evs)
+            p->evs = evs;
+        int *rcs = evs ? realloc (p->rcs, p->page.count * sizeof *rcs) : NULL;
+        if (rcs)
+            p->rcs = rcs;
+        if (evs && rcs)
+            p->cap = p->page.count;
+        else
+            p->rc = DBK_ENOMEM;
+    }
+    if (p->rc == 0 && !p->arena && !(p->arena = dbk_arena_new ()))
+        p->rc = DBK_ENOMEM;
+    for (size_t i = 0; p->rc == 0 && i < p->page.count; i++) {
         const uint8_t *rec;
         size_t len;
         dbk_event_t *ev = &p->evs[i];
@@ -157,6 +176,7 @@ static void s_prep_wait (s_decoder_t *d, s_prep_t *p)
     with it). */
 static void s_prep_release (s_prep_t *p)
 {
+    zmsg_destroy (&p->msg);
     dbk_doc_destroy (&p->doc);
     dbk_arena_reset (p->arena);
     memset (&p->page, 0, sizeof p->page);
@@ -187,49 +207,30 @@ static void s_decoder_stop (s_decoder_t **dp)
     *dp = NULL;
 }
 
-/*  The page READ ahead, if it has arrived: to the decoder. Anything
-    amiss leaves it to s_read, which asks for it again. */
+/*  The answer to the READ sent ahead, if it has arrived: to the decoder,
+    which parses it too. A reply that is not the page (an error, the late
+    answer to an older request) leaves the page to s_read, which asks for
+    it again. */
 static void s_poll_ahead (dbk_sub_t *self)
 {
     s_decoder_t *d = self->dec;
-    s_prep_t *p = &d->slots[0] == self->cur_prep ? &d->slots[1] : &d->slots[0];
-    dbk_doc_t *doc = NULL;
-    dbk_page_t page;
-    int rc = dbk_client_read_poll (self->client, &doc, &page);
-    if (rc == DBK_ETIMEOUT)
+    if (!d->started) {
+        if (pthread_create (&d->thread, NULL, s_decoder, d) != 0)
+            return; /* decoded on this thread, as without decode_ahead */
+        d->started = true;
+        pthread_setname_np (d->thread, "dbk-decode");
+    }
+    zmsg_t *msg = dbk_client_recv_now (self->client);
+    if (!msg)
         return; /* not yet */
-    uint64_t from = self->ahead;
-    self->ahead = 0;
-    if (rc == 0 && page.count > p->cap) {
-        dbk_event_t *evs = realloc (p->evs, page.count * sizeof *evs);
-        if (evs)
-            p->evs = evs;
-        int *rcs = evs ? realloc (p->rcs, page.count * sizeof *rcs) : NULL;
-        if (rcs)
-            p->rcs = rcs;
-        if (evs && rcs)
-            p->cap = page.count;
-        else
-            rc = DBK_ENOMEM;
-    }
-    if (rc == 0 && !p->arena && !(p->arena = dbk_arena_new ()))
-        rc = DBK_ENOMEM;
-    if (rc == 0 && !d->started) {
-        if (pthread_create (&d->thread, NULL, s_decoder, d) == 0) {
-            d->started = true;
-            pthread_setname_np (d->thread, "dbk-decode");
-        } else
-            rc = DBK_ENOMEM;
-    }
-    if (rc) {
-        dbk_doc_destroy (&doc);
-        return;
-    }
-    p->doc = doc;
-    p->page = page;
+    s_prep_t *p = &d->slots[0] == self->cur_prep ? &d->slots[1] : &d->slots[0];
+    p->msg = msg;
+    p->rid = dbk_client_rid (self->client);
+    p->rc = 0;
     p->ready = false;
     self->next_prep = p;
-    self->next_from = from;
+    self->next_from = self->ahead;
+    self->ahead = 0;
     pthread_mutex_lock (&d->mu);
     d->job = p;
     pthread_cond_broadcast (&d->cv);
@@ -306,7 +307,7 @@ static int s_read (dbk_sub_t *self)
     self->next_prep = NULL;
     if (p) {
         s_prep_wait (self->dec, p);
-        if (self->next_from == rq.from) {
+        if (p->rc == 0 && self->next_from == rq.from) {
             /*  taken in and decoded while the last page was handed out */
             self->page_doc = p->doc;
             self->page = p->page;

@@ -92,9 +92,16 @@ int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **repl
 int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req);
 int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page);
 
-/*  dbk_client_read_wait without waiting: DBK_ETIMEOUT while the page has
-    not arrived (the request stays the one waited for). */
-int dbk_client_read_poll (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page);
+/*  dbk_client_read_wait in pieces, for a reader that parses pages on
+    another thread: the next message on the socket if one is there (NULL
+    otherwise), the id of the request last sent, and the page of a message
+    that answers request rid. dbk_client_page_of takes the message (any
+    thread): 0 with the page (*reply_p the caller's), the reply's error
+    code, DBK_EMALFORMED, or a positive value when it is not that answer
+    (the late answer to an older request). */
+zmsg_t *dbk_client_recv_now (dbk_client_t *self);
+uint64_t dbk_client_rid (const dbk_client_t *self);
+int dbk_client_page_of (zmsg_t **msg_p, uint64_t rid, dbk_doc_t **reply_p, dbk_page_t *page);
 
 /*  Decode record i of a page. Views point into the reply document. */
 int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev);
