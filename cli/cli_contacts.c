@@ -231,12 +231,15 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
         replays the log, as long as the log is long; any other request may
         wait in the service, which then answers why, for after_seq (up to
         twice its timeout), to catch up with the log (twice), for the
-        APPEND (once) and for its own events (twice): seven times in all,
-        so the CLI waits eight. */
+        APPEND (once) and for its own events (twice): seven times in all;
+        after conflicts with another writer its retries start for up to
+        twice its timeout more, the last one parked and appended for up to
+        twice: eleven in all, so the CLI waits twelve. */
     bool as_of = false;
     for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
         as_of = as_of || !strcmp (r->key[i], "as_of");
-    int timeout_ms = cli->cfg.timeout_ms < CLI_LONG_MS / 8 ? 8 * cli->cfg.timeout_ms : CLI_LONG_MS;
+    int timeout_ms =
+        cli->cfg.timeout_ms < CLI_LONG_MS / 12 ? 12 * cli->cfg.timeout_ms : CLI_LONG_MS;
     if (as_of)
         timeout_ms = CLI_LONG_MS;
     dbk_client_t *c = dbk_client_new (s_endpoint (cli, r), cli->cfg.timeout_ms);

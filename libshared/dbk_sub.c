@@ -8,10 +8,10 @@
     means events were published that we did not receive: READ again.
 
     Catching up, the READ for the next page is sent as soon as a page
-    arrives. With decode_ahead, that next page is also taken in while
-    this one is handed out, and a thread of the subscriber's own decodes
-    its records and unpacks their payloads (ev->data) meanwhile: the
-    owner's thread only projects. Pages READ on the spot (the first one,
+    arrives. With decode_ahead, that next page's reply is also taken in
+    while this one is handed out, and a thread of the subscriber's own
+    parses it, decodes its records and unpacks their payloads (ev->data)
+    meanwhile: the owner's thread only projects. Pages READ on the spot (the first one,
     a gap's repair) are decoded as they are handed out, as without it.
 */
 #include "dealbook/dbk_sub.h"

@@ -97,8 +97,9 @@ int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *p
     otherwise), the id of the request last sent, and the page of a message
     that answers request rid. dbk_client_page_of takes the message (any
     thread): 0 with the page (*reply_p the caller's), the reply's error
-    code, DBK_EMALFORMED, or a positive value when it is not that answer
-    (the late answer to an older request). */
+    code, DBK_EMALFORMED (a reply without a page), or a positive value
+    when it is not that answer (unreadable, or the late answer to an older
+    request). */
 zmsg_t *dbk_client_recv_now (dbk_client_t *self);
 uint64_t dbk_client_rid (const dbk_client_t *self);
 int dbk_client_page_of (zmsg_t **msg_p, uint64_t rid, dbk_doc_t **reply_p, dbk_page_t *page);

@@ -140,8 +140,8 @@ extern "C" {
     second instance during a rolling restart). Two writers hammering one
     stream should each win about half of the rounds, but one that is
     slower (starved of CPU, its read model behind) can lose many in a row.
-    The handler runs again for up to 2 x DEALBOOK_TIMEOUT_MS from the first
-    conflict, and at most this many times. */
+    A retry is started for up to 2 x DEALBOOK_TIMEOUT_MS after the first
+    conflict, and the handler runs at most this many times in all. */
 #define DBK_SVC_RETRIES 200
 #define DBK_SVC_MAX_DBS 32         /* named databases of a service's read model     */
 #define DBK_SVC_MAX_STREAMS 64     /* streams one command may append to            */
