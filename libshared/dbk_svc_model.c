@@ -23,10 +23,13 @@
 #include "dealbook/dbk_lmdb.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const s_own_dbs[S_OWN] = {"$meta", "$streams", "$commands", "$pending"};
 
@@ -460,8 +463,80 @@ int dbk_svci_apply (dbk_svci_t *self)
     return n;
 }
 
+/*  dir/name into out. */
+static void s_path (char *out, size_t outsz, const char *dir, const char *name)
+{
+    snprintf (out, outsz, "%s/%s", dir, name);
+}
+
+/*  Remove dir/fresh and the files in it, if they are there. */
+static void s_fresh_remove (const char *fresh)
+{
+    char f[1300];
+    s_path (f, sizeof f, fresh, "data.mdb");
+    unlink (f);
+    s_path (f, sizeof f, fresh, "lock.mdb");
+    unlink (f);
+    rmdir (fresh);
+}
+
+/*  The model emptied by a new file in place of the old one. Emptying the
+    tables in place frees every page, and a replay into those pages gets
+    them back in scattered order: LMDB's sorted list of dirty pages then
+    moves its tail on most inserts (10-15 % of a REBUILD). The new file is
+    made and opened in dir/fresh while the old one is still open, then
+    moved over it (the open environment keeps its descriptors): a failure
+    on the way (a full disk) leaves the old model as it was. */
+static int s_model_fresh (dbk_svci_t *self)
+{
+    char dir[1100], fresh[1200], from[1300], to[1300];
+    if (dbk_config_service_dir (&self->cfg, self->def->name, dir, sizeof dir) != 0)
+        return DBK_ETOOBIG;
+    s_path (fresh, sizeof fresh, dir, "fresh");
+    s_fresh_remove (fresh); /* a leftover of a crash in here */
+    if (mkdir (fresh, 0755) != 0)
+        return DBK_EIO;
+    MDB_env *old = self->env;
+    MDB_dbi own[S_OWN], dbis[DBK_SVC_MAX_DBS];
+    memcpy (own, self->own, sizeof own);
+    memcpy (dbis, self->dbis, sizeof dbis);
+    self->env = NULL;
+    int rc = dbk_svci_model_open (self, fresh);
+    s_path (from, sizeof from, fresh, "data.mdb");
+    s_path (to, sizeof to, dir, "data.mdb");
+    if (rc == 0 && rename (from, to) != 0)
+        rc = DBK_EIO;
+    if (rc) {
+        if (self->env)
+            mdb_env_close (self->env);
+        self->env = old;
+        memcpy (self->own, own, sizeof own);
+        memcpy (self->dbis, dbis, sizeof dbis);
+        s_fresh_remove (fresh);
+        return rc;
+    }
+    /*  the lock file goes with it; a stale one left in dir would only be
+        set up again by the next open */
+    s_path (from, sizeof from, fresh, "lock.mdb");
+    s_path (to, sizeof to, dir, "lock.mdb");
+    if (rename (from, to) != 0)
+        unlink (from);
+    rmdir (fresh);
+    mdb_env_close (old);
+    if (self->replaying) /* the old file's replay mode (s_replay_mode) */
+        mdb_env_set_flags (self->env, MDB_NOSYNC, 1);
+    return 0;
+}
+
 int dbk_svci_model_reset (dbk_svci_t *self)
 {
+    int frc = s_model_fresh (self);
+    if (frc == 0) {
+        self->applied = 0;
+        return dbk_svci_sub_restart (self);
+    }
+    dbk_logf (&self->log, DBK_LOG_WARNING, "REBUILD: no new file (%s): emptying the old one",
+              dbk_strerror (frc));
     MDB_txn *txn;
     int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     if (rc)

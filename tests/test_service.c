@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /*  ---- the tally service ---- */
 
@@ -689,6 +690,67 @@ Test (service, rebuild_verb_reaches_the_same_state)
     cr_assert_eq (s_u64 (st, "names"), 2);
     dbk_doc_destroy (&st);
     dbk_client_destroy (&c);
+}
+
+/*  The model's data file: its inode, or 0 when there is none. */
+static ino_t s_model_inode (const char *name)
+{
+    char dir[1100], f[1200];
+    cr_assert_eq (dbk_config_service_dir (&s_cfg, "tally", dir, sizeof dir), 0);
+    snprintf (f, sizeof f, "%s/%s", dir, name);
+    struct stat st;
+    return stat (f, &st) == 0 ? st.st_ino : 0;
+}
+
+static void s_rebuild_same_state (void)
+{
+    dbk_client_t *c = dbk_client_new (s_ep, 5000);
+    int64_t apples, kiwis;
+    s_fill (c, &apples, &kiwis);
+    int rc;
+    dbk_doc_t *r = s_call0 (c, "REBUILD", &rc);
+    cr_assert_eq (rc, 0, "%s", dbk_client_errmsg (c));
+    cr_assert_eq (s_u64 (r, "seq_applied"), 20);
+    dbk_doc_destroy (&r);
+    cr_assert_eq (s_total (c, "apples"), apples);
+    cr_assert_eq (s_total (c, "kiwis"), kiwis);
+    /*  and it goes on taking commands */
+    cr_assert_eq (s_add (c, NULL, "kiwis", 1, NULL), 0, "%s", dbk_client_errmsg (c));
+    cr_assert_eq (s_total (c, "kiwis"), kiwis + 1);
+    dbk_client_destroy (&c);
+}
+
+Test (service, rebuild_replays_into_a_new_file_and_leaves_nothing_behind)
+{
+    ino_t before = s_model_inode ("data.mdb");
+    cr_assert_neq (before, 0);
+    s_rebuild_same_state ();
+    ino_t after = s_model_inode ("data.mdb");
+    cr_assert_neq (after, 0);
+    cr_assert_neq (after, before, "the model was emptied in place, not replaced");
+    cr_assert_eq (s_model_inode ("fresh"), 0, "the new file's directory was left behind");
+    /*  the service restarts on the new file where it left off */
+    zactor_destroy (&s_svc);
+    s_start ();
+    dbk_client_t *c = dbk_client_new (s_ep, 5000);
+    int64_t kiwis = s_total (c, "kiwis");
+    cr_assert_eq (s_add (c, NULL, "kiwis", 2, NULL), 0, "%s", dbk_client_errmsg (c));
+    cr_assert_eq (s_total (c, "kiwis"), kiwis + 2);
+    dbk_client_destroy (&c);
+}
+
+Test (service, rebuild_empties_the_old_file_when_no_new_one_can_be_made)
+{
+    /*  a file where the new one's directory would go: no new file */
+    char dir[1100], f[1200];
+    cr_assert_eq (dbk_config_service_dir (&s_cfg, "tally", dir, sizeof dir), 0);
+    snprintf (f, sizeof f, "%s/fresh", dir);
+    FILE *fp = fopen (f, "w");
+    cr_assert_not_null (fp);
+    fclose (fp);
+    ino_t before = s_model_inode ("data.mdb");
+    s_rebuild_same_state ();
+    cr_assert_eq (s_model_inode ("data.mdb"), before, "emptied in place");
 }
 
 Test (service, status_reports_position_and_lag)
