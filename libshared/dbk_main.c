@@ -1,6 +1,7 @@
 /*  dbk_main.c - what every service binary's main() does. */
 #include "dealbook/dbk_main.h"
 #include "dealbook/dbk_config.h"
+#include "dealbook/dbk_mem.h"
 
 #include <malloc.h>
 #include <signal.h>
@@ -14,13 +15,20 @@
     - a READ page's copy (hundreds of KB, one per thousand events) goes
       to mmap, or the heap's top goes back to the kernel at each free,
       and comes back through page faults: blocks below 32 MB come from
-      the heap, and up to 256 MB of free heap is kept. */
+      the heap, and up to 256 MB of free heap is kept;
+    - a replay's hot memory (about 160 MB for a million contacts events,
+      most of it LMDB's dirty pages, malloc'd one 4 KB page at a time) sits
+      in 4 KB pages: every copy of a dirty page into the page cache at
+      commit, every B-tree step, misses the TLB. The first 192 MB of heap
+      is grown at once and advised into huge pages (dbk_heap_huge); a
+      cold start's catch-up took 10-20 % less time. */
 static void s_malloc_settings (void)
 {
     mallopt (M_ARENA_MAX, 1);
     mallopt (M_TOP_PAD, 16 << 20);
     mallopt (M_MMAP_THRESHOLD, 32 << 20);
     mallopt (M_TRIM_THRESHOLD, 256 << 20);
+    dbk_heap_huge ((size_t) 192 << 20, (size_t) 24 << 20);
 }
 
 int dbk_main_run (const dbk_main_t *m, int argc, char **argv)

@@ -1,7 +1,10 @@
 /*  dbk_mem.c - memory in huge pages (dbk_mem.h). */
 #include "dealbook/dbk_mem.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 void *dbk_huge_alloc (size_t bytes)
 {
@@ -20,4 +23,49 @@ void dbk_huge_free (void *p, size_t bytes)
 {
     if (p)
         munmap (p, bytes);
+}
+
+/*  Advise [lo, hi) rounded inwards to whole pages. */
+static void s_advise (uintptr_t lo, uintptr_t hi)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t pg = (uintptr_t) sysconf (_SC_PAGESIZE);
+    lo = (lo + pg - 1) & ~(pg - 1);
+    hi &= ~(pg - 1);
+    if (hi > lo)
+        (void) madvise ((void *) lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void) lo;
+    (void) hi;
+#endif
+}
+
+void dbk_heap_huge (size_t bytes, size_t piece)
+{
+    enum { MAX_PIECES = 64 };
+    void *pieces[MAX_PIECES];
+    size_t n = 0;
+    for (size_t got = 0; got < bytes && n < MAX_PIECES; got += piece) {
+        void *p = malloc (piece);
+        if (!p)
+            break;
+        pieces[n++] = p;
+    }
+    if (n == 0)
+        return;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t p = (uintptr_t) pieces[i];
+        lo = p < lo ? p : lo;
+        hi = p + piece > hi ? p + piece : hi;
+    }
+    /*  one span when the pieces lie end to end (glibc's heap grown by brk),
+        so that no page between two of them splits the advice */
+    if (hi - lo <= n * (piece + 4096))
+        s_advise (lo, hi);
+    else
+        for (size_t i = 0; i < n; i++)
+            s_advise ((uintptr_t) pieces[i], (uintptr_t) pieces[i] + piece);
+    while (n > 0)
+        free (pieces[--n]);
 }

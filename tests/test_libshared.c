@@ -7,11 +7,16 @@
 #include "dealbook/dbk_json.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
+#include "dealbook/dbk_mem.h"
 #include "dealbook/dbk_sock.h"
 
 #include <criterion/criterion.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static json_t *s_roundtrip (const char *text)
 {
@@ -252,3 +257,77 @@ Test (decide, events_then_a_rejection_leave_only_the_rejection)
     dbk_decision_destroy (&d);
     dbk_decision_destroy (&d);
 }
+
+/*  ---- dbk_heap_huge ---- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define S_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define S_ASAN 1
+#endif
+#endif
+
+static long s_rss_kb (void)
+{
+    FILE *f = fopen ("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets (line, sizeof line, f))
+        if (!strncmp (line, "VmRSS:", 6))
+            kb = atol (line + 6);
+    if (f)
+        fclose (f);
+    return kb;
+}
+
+/*  Is the heap's memory at p in a mapping the kernel may back with huge
+    pages ("THPeligible: 1" in smaps)? */
+static bool s_thp_eligible (const void *p)
+{
+    FILE *f = fopen ("/proc/self/smaps", "r");
+    char line[512];
+    bool in = false, yes = false;
+    uintptr_t a = (uintptr_t) p;
+    while (f && fgets (line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf (line, "%lx-%lx ", &lo, &hi) == 2)
+            in = a >= lo && a < hi;
+        else if (in && !strncmp (line, "THPeligible:", 12))
+            yes = atoi (line + 12) == 1;
+    }
+    if (f)
+        fclose (f);
+    return yes;
+}
+
+/*  glibc's heap only: AddressSanitizer has its own allocator */
+#ifndef S_ASAN
+Test (mem, heap_huge_grows_the_heap_without_making_it_resident)
+{
+    mallopt (M_MMAP_THRESHOLD, 32 << 20);
+    mallopt (M_TRIM_THRESHOLD, 256 << 20);
+    long before = s_rss_kb ();
+    dbk_heap_huge ((size_t) 64 << 20, (size_t) 8 << 20);
+    long after = s_rss_kb ();
+    cr_assert (before > 0 && after - before < 4096, "RSS grew from %ld to %ld KB", before, after);
+    /*  the next blocks come from the grown heap: the break does not move */
+    void *brk0 = sbrk (0);
+    void *blocks[8];
+    for (int i = 0; i < 8; i++)
+        cr_assert_not_null (blocks[i] = malloc ((size_t) 4 << 20));
+    cr_assert_eq (sbrk (0), brk0, "malloc had to grow the heap again");
+    FILE *f = fopen ("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char mode[128] = "";
+    if (f) {
+        if (!fgets (mode, sizeof mode, f))
+            mode[0] = 0;
+        fclose (f);
+    }
+    if (mode[0] && !strstr (mode, "[never]"))
+        cr_assert (s_thp_eligible ((char *) blocks[3] + (2 << 20)),
+                   "the grown heap is not advised for huge pages (THP: %s)", mode);
+    for (int i = 0; i < 8; i++)
+        free (blocks[i]);
+}
+#endif

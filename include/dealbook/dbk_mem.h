@@ -20,6 +20,15 @@ extern "C" {
 void *dbk_huge_alloc (size_t bytes);
 void dbk_huge_free (void *p, size_t bytes);
 
+/*  Grow malloc's heap by about `bytes`, in blocks of `piece` bytes, ask
+    for huge pages on it, and give the blocks back: the next `bytes` of
+    small blocks (LMDB's dirty pages, a replay's pages) come from huge
+    pages. Nothing is touched but the blocks' headers, so memory that is
+    never used is never resident. `piece` must be below M_MMAP_THRESHOLD
+    and the total below M_TRIM_THRESHOLD, or the blocks come from mmap or
+    go straight back to the kernel (harmless, and then useless). */
+void dbk_heap_huge (size_t bytes, size_t piece);
+
 #ifdef __cplusplus
 }
 #endif
