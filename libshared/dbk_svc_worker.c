@@ -74,7 +74,7 @@ static void s_worker (zsock_t *pipe, void *args)
 
 bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
 {
-    if (!self->def->offload || !self->def->offload (req->root))
+    if (!self->def->offload || !self->def->offload (req->op, req->root))
         return false;
     if (self->offloaded >= DBK_SVC_OFFLOAD_MAX) {
         char msg[160];

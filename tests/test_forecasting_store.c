@@ -5,6 +5,8 @@
 */
 #include "support/fc_given.h"
 
+#include <unistd.h>
+
 TestSuite (store, .init = s_setup, .fini = s_teardown);
 
 /*  ======================= the in-memory store ======================= */
@@ -232,4 +234,87 @@ Test (store, destroy_is_safe_twice)
     fc_book_destroy (&b);
     fc_book_destroy (&b);
     cr_assert_null (b);
+}
+
+/*  ======================= kept books ======================= */
+
+Test (kept, fits_only_a_replay_that_folds_the_same_events)
+{
+    fc_day_t d = fc_day ("2026-06-30");
+    int64_t cut = 1000;
+    fc_kept_t k = {.seq = 9, .clock = d, .at_max = 999};
+    cr_assert (fc_kept_fits (&k, d, cut));
+    cr_assert (fc_kept_fits (&k, d + 40, cut));
+    cr_assert (fc_kept_fits (&k, 0, INT64_MAX), "no until, nothing skipped");
+    cr_assert_not (fc_kept_fits (&k, d - 1, cut), "it folded an event dated after until");
+    cr_assert_not (fc_kept_fits (&k, d, 999), "it read an event recorded at the cut");
+    k.until = d + 5;
+    k.skipped = d + 10; /* an event dated d + 10 was skipped */
+    cr_assert (fc_kept_fits (&k, d + 9, cut));
+    cr_assert_not (fc_kept_fits (&k, d + 10, cut), "the skipped event is due then");
+    cr_assert_not (fc_kept_fits (&k, 0, INT64_MAX));
+}
+
+static int s_count (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    (void) key;
+    (void) klen;
+    (void) val;
+    (void) vlen;
+    ++*(int *) arg;
+    return 0;
+}
+
+Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_setup,
+      .fini = s_teardown)
+{
+    char dir[] = "/tmp/dbk-kept-XXXXXX";
+    cr_assert_not_null (mkdtemp (dir));
+    char big[3000];
+    memset (big, 'x', sizeof big);
+    for (int i = 0; i < 500; i++) {
+        char key[32];
+        int n = snprintf (key, sizeof key, "deal-%04d", i);
+        cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, key, (size_t) n, big,
+                                  (size_t) (i * 5) % sizeof big),
+                      0);
+    }
+    cr_assert_eq (store->put (store->ctx, FC_TAB_META, "seq", 3, "12345678", 8), 0);
+    fc_kept_t k = {.seq = 42, .read_to = 50, .clock = 7, .at_max = 5}, got;
+    memset (k.hash, 0xab, sizeof k.hash);
+    size_t bytes = 0;
+    cr_assert_eq (fc_kept_save (dir, store, &k, 2, &bytes), 0);
+    cr_assert_eq (k.pairs, 501);
+    fc_store_t *back = NULL;
+    cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got), 0);
+    cr_assert_eq (memcmp (&got, &k, sizeof k), 0, "the description reads back");
+    int n = 0;
+    back->scan (back->ctx, FC_TAB_DEAL, NULL, 0, s_count, &n);
+    cr_assert_eq (n, 500);
+    char val[3000];
+    size_t vl;
+    cr_assert_eq (back->get (back->ctx, FC_TAB_DEAL, "deal-0499", 9, val, sizeof val, &vl), 0);
+    cr_assert_eq (vl, (499 * 5) % sizeof big);
+    fc_mem_store_destroy (&back);
+    cr_assert_eq (fc_kept_load (dir, 6, 6, &back, &got), DBK_ENOTFOUND, "does not fit");
+    /*  three more books: the two newest are kept */
+    for (uint64_t s = 43; s <= 45; s++) {
+        k.seq = s;
+        cr_assert_eq (fc_kept_save (dir, store, &k, 2, NULL), 0);
+    }
+    char path[200];
+    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 44);
+    cr_assert_eq (access (path, F_OK), 0);
+    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 43);
+    cr_assert_neq (access (path, F_OK), 0, "an old book is kept");
+    /*  the newest cut short: deleted, and the one before it is loaded */
+    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 45);
+    cr_assert_eq (truncate (path, (off_t) bytes - 100), 0);
+    cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got), 0);
+    cr_assert_eq (got.seq, 44);
+    cr_assert_neq (access (path, F_OK), 0, "the truncated book is still there");
+    fc_mem_store_destroy (&back);
+    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 44);
+    unlink (path);
+    rmdir (dir);
 }

@@ -205,7 +205,7 @@ typedef struct {
 
 /*  Does this query request take long (an as-of replay of the whole
     log)? true: it runs on the shell's worker thread (see "Threading"). */
-typedef bool (dbk_svc_offload_fn) (const dbk_obj_t *req);
+typedef bool (dbk_svc_offload_fn) (const char *verb, const dbk_obj_t *req);
 
 typedef struct {
     const char *verb;     /* e.g. "GET"; NULL ends the table */

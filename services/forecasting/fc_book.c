@@ -594,6 +594,9 @@ fc_book_t *fc_book_new (const fc_store_t *store, const fc_config_t *cfg)
         self->seq = 0;
     if (store->get (store->ctx, FC_TAB_META, "clock", 5, &self->clock, sizeof self->clock, &vl))
         self->clock = 0;
+    if (store->get (store->ctx, FC_TAB_META, "skipped", 7, &self->skipped, sizeof self->skipped,
+                    &vl))
+        self->skipped = 0;
     return self;
 }
 
@@ -643,6 +646,11 @@ fc_day_t fc_book_clock (const fc_book_t *self)
     return self->clock;
 }
 
+fc_day_t fc_book_skipped (const fc_book_t *self)
+{
+    return self->skipped;
+}
+
 const fc_config_t *fc_book_config (const fc_book_t *self)
 {
     return &self->cfg;
@@ -677,8 +685,18 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
     fc_day_t day = s_date (data, "on");
     if (!day)
         day = fc_day_from_ms (at);
-    if (self->until && day > self->until)
-        return s_checkpoint (self, seq, 0); /* as-of: not known yet on `until` */
+    if (self->until && day > self->until) {
+        /*  as-of: not known yet on `until`; the earliest such date says
+            which later `until` this book can go on to (fc_kept.c) */
+        if (!self->skipped || day < self->skipped) {
+            self->skipped = day;
+            int rc = self->store->put (self->store->ctx, FC_TAB_META, "skipped", 7, &self->skipped,
+                                       sizeof self->skipped);
+            if (rc)
+                return rc;
+        }
+        return s_checkpoint (self, seq, 0);
+    }
     const fc_store_t *st = self->store;
     int rc;
     if (opp) {

@@ -12,6 +12,8 @@ struct fc_book {
     fc_day_t until;          /* as-of: skip events dated after (0: no)  */
     uint64_t seq;            /* checkpoint (cached from META "seq")     */
     fc_day_t clock;          /* latest business date (META "clock")     */
+    fc_day_t skipped;        /* earliest date skipped for until (META
+                                "skipped"; 0: none)                     */
     bool deferred;           /* 'o' and 'r' cells left to fc_book_complete */
     fc_deal_t *scratch;      /* the deal fc_book_apply folds (or NULL)  */
 };

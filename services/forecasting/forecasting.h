@@ -436,6 +436,8 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
 
 uint64_t fc_book_seq (const fc_book_t *self);   /* checkpoint: last seq applied */
 fc_day_t fc_book_clock (const fc_book_t *self); /* latest business date seen   */
+/*  The earliest business date of the events skipped for `until` (0: none). */
+fc_day_t fc_book_skipped (const fc_book_t *self);
 const fc_config_t *fc_book_config (const fc_book_t *self);
 
 /*  Copy a deal out. 0, DBK_ENOTFOUND, store errors. */
@@ -643,4 +645,57 @@ int fc_changes (const fc_book_t *book, const fc_filter_t *filter, fc_day_t from,
 #ifdef __cplusplus
 }
 #endif
+/*  ======================= kept books =======================
+
+    An as-of answer replays the log into a throw-away book. A kept book is
+    such a book written to a file (before fc_book_complete), with what
+    says which later replays may start from it instead of from seq 1:
+
+    - the replay folds the log in seq order, and stops at the first event
+      recorded at or after the end of the day asked (cut_ms); a book that
+      read events only up to at_max < cut_ms is a prefix of that replay;
+    - with until = D it folds the events whose business date is <= D and
+      skips the others. A book that folded events dated up to `clock` and
+      skipped none dated before `skipped` folded exactly what a book with
+      until = D' folds of the same events, for clock <= D' < skipped.
+
+    So the book goes on from `seq` to the answer for (D', cut_ms) when
+    fc_kept_fits. The file also holds the hash of the log's event at `seq`:
+    a book of another log (a restored backup, another data set) is not
+    used. The file ends with the BLAKE2b-256 of all before it; a file that
+    does not match is not used either. Files are native-endian: a cache of
+    this machine's service, rebuilt from the log at any time. */
+
+typedef struct {
+    uint64_t seq;     /* the last event folded (0: none)                 */
+    uint64_t read_to; /* the log position the replay read up to (>= seq) */
+    uint8_t hash[32]; /* the log's hash of the event at seq              */
+    fc_day_t until;   /* the book's until (0: none)                      */
+    fc_day_t clock;   /* latest business date folded                     */
+    fc_day_t skipped; /* earliest business date skipped (0: none)        */
+    int64_t at_max;   /* latest recording time among the events read     */
+    uint64_t pairs;   /* pairs in the file                               */
+} fc_kept_t;
+
+/*  May a replay for until D (0: none) and cut_ms (INT64_MAX: none) start
+    from the book k? */
+bool fc_kept_fits (const fc_kept_t *k, fc_day_t until, int64_t cut_ms);
+
+/*  Write store's pairs and k (pairs set here) to dir/book-<seq>.fcb
+    through a temporary file, synced and renamed; then delete all but the
+    `keep` newest books. 0, or DBK_EIO / DBK_ENOSPC (nothing left behind). */
+int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, int keep, size_t *bytes);
+
+/*  The newest book of dir (highest seq) that fits (until, cut_ms) and
+    reads back whole, loaded into a new in-memory store (*store_p) with its
+    description in *k. A book that does not read back (truncated, altered,
+    another version) is deleted. 0, DBK_ENOTFOUND (none: *store_p NULL),
+    DBK_ENOMEM. */
+int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **store_p,
+                  fc_kept_t *k);
+
+/*  Delete dir/book-<seq>.fcb (a book that turned out to belong to another
+    log). */
+void fc_kept_drop (const char *dir, uint64_t seq);
+
 #endif

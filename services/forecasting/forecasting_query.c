@@ -7,6 +7,7 @@
 
 #include "dealbook/dbk_client.h"
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_logging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +21,31 @@ typedef struct {
     fc_book_t *book;         /* over one of them                     */
     char as_of[11];          /* "" for now                           */
     uint64_t replayed;       /* events folded by the replay          */
+    fc_kept_t kept;          /* the replay's position (fc_kept_t)    */
+    uint64_t from_seq;       /* the kept book it started from (0: none) */
 } s_book_t;
 
 /*  The events a book folds: the log sends only these. */
 static const char *const s_ours[] = {"opportunity.", "quota.", "forecast."};
 
-/*  Fold the log's events recorded before `cut_ms` into b->book. The log
-    reads the next page while the book folds this one. */
+/*  s_replay: the log's event at the kept book's seq is not the one the
+    book folded (a private code: never a DBK code) */
+#define S_OTHER_LOG 1
+
+/*  Fold the log's events recorded before `cut_ms` into b->book, from the
+    position in b->kept (the book it was loaded from; all zero: seq 1),
+    keeping that position up to date. The log reads the next page while
+    the book folds this one. */
 static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
 {
     const dbk_config_t *cfg = dbk_svc_config (ctx);
     dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
     if (!c)
         return DBK_EINVAL;
-    dbk_read_t rq = {.from = 1,
+    fc_kept_t *k = &b->kept;
+    /*  from the kept book's last event, to check it is the log's */
+    bool check = k->seq > 0;
+    dbk_read_t rq = {.from = check ? k->seq : 1,
                      .type_prefixes = s_ours,
                      .ntype_prefixes = sizeof s_ours / sizeof s_ours[0],
                      .limit = 5000,
@@ -55,16 +67,28 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
         rq.from = page.last + 1;
         if (!done)
             rc = dbk_client_read_send (c, &rq);
-        for (size_t i = 0; rc == 0 && i < page.count; i++) {
+        size_t i = 0;
+        for (; rc == 0 && i < page.count; i++) {
             dbk_event_t ev;
             if (dbk_page_event (&page, i, &ev)) {
                 rc = DBK_EMALFORMED;
                 break;
             }
+            if (check) {
+                check = false;
+                if (ev.seq != k->seq || memcmp (ev.hash, k->hash, sizeof k->hash)) {
+                    rc = S_OTHER_LOG;
+                    break;
+                }
+                continue; /* folded already */
+            }
             if (ev.at >= cut_ms) {
                 done = true; /* recorded after the day asked */
                 break;
             }
+            if (ev.at > k->at_max)
+                k->at_max = ev.at;
+            k->read_to = ev.seq;
             dbk_doc_t *data = NULL;
             const dbk_obj_t *d = ev.data;
             if (!d && dbk_doc_parse (ev.data_raw, ev.data_raw_len, &data) == 0)
@@ -74,11 +98,19 @@ static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
             int arc = d ? fc_book_apply (b->book, type, d, ev.seq, ev.at) : 0;
             if (arc && arc != DBK_EMALFORMED)
                 rc = arc;
+            if (!arc && fc_book_seq (b->book) == ev.seq) {
+                k->seq = ev.seq;
+                memcpy (k->hash, ev.hash, sizeof k->hash);
+            }
             b->replayed++;
             dbk_doc_destroy (&data);
         }
+        if (rc == 0 && i == page.count && page.last > k->read_to)
+            k->read_to = page.last; /* examined, none of ours after */
         dbk_doc_destroy (&reply);
     }
+    if (check && rc == 0)
+        rc = S_OTHER_LOG; /* the log no longer has the book's last event */
     dbk_client_destroy (&c);
     return rc;
 }
@@ -89,8 +121,54 @@ static void s_close (s_book_t *b)
     fc_mem_store_destroy (&b->mem);
 }
 
-/*  The book for req: now (the read model) or as of req's "as_of". 0 or
-    the rejection / error. */
+/*  The kept books' directory: <data dir>/forecasting/books. */
+static void s_books_dir (dbk_svc_ctx_t *ctx, char *out, size_t outsz)
+{
+    snprintf (out, outsz, "%s/forecasting/books", dbk_svc_config (ctx)->data_dir);
+}
+
+/*  A replay into b for until (0: none) and cut_ms, from the newest kept
+    book that fits when `from_book`, else from seq 1. A kept book of
+    another log is deleted and the replay starts again from seq 1. */
+static int s_rebuild_book (dbk_svc_ctx_t *ctx, s_book_t *b, fc_day_t until, int64_t cut_ms,
+                           bool from_book)
+{
+    char dir[1100];
+    s_books_dir (ctx, dir, sizeof dir);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        memset (&b->kept, 0, sizeof b->kept);
+        b->replayed = 0;
+        int rc = from_book ? fc_kept_load (dir, until, cut_ms, &b->mem, &b->kept) : DBK_ENOTFOUND;
+        if (rc == DBK_ENOTFOUND) {
+            memset (&b->kept, 0, sizeof b->kept);
+            b->mem = fc_mem_store_new ();
+            rc = b->mem ? 0 : DBK_ENOMEM;
+        }
+        b->book = rc ? NULL : fc_book_new (b->mem, NULL);
+        if (!b->book) {
+            s_close (b);
+            return DBK_ENOMEM;
+        }
+        fc_book_set_until (b->book, until);
+        fc_book_defer (b->book);
+        uint64_t from = b->from_seq = b->kept.seq;
+        rc = s_replay (ctx, b, cut_ms);
+        if (rc != S_OTHER_LOG)
+            return rc;
+        dbk_logger_t log;
+        dbk_logger_init (&log, "forecasting", DBK_LOG_WARNING);
+        dbk_logf (&log, DBK_LOG_WARNING,
+                  "the kept book at seq %llu does not match the log: deleted, replaying from seq 1",
+                  (unsigned long long) from);
+        fc_kept_drop (dir, from);
+        s_close (b);
+    }
+    return DBK_ECORRUPT;
+}
+
+/*  The book for req: now (the read model) or as of req's "as_of", from
+    a kept book unless req says "book": false. 0 or the rejection /
+    error. */
 static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_book_t *b)
 {
     memset (b, 0, sizeof *b);
@@ -105,18 +183,14 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
     fc_day_t day;
     if (dbk_obj_str (o, &s, &n) || n != 10 || (day = fc_day_parse (s, n)) == 0)
         return dbk_svc_reject (ctx, DBK_EINVAL, "as_of", "as_of must be a date YYYY-MM-DD");
+    bool from_book = true;
+    const dbk_obj_t *ob = dbk_obj_get (req, "book");
+    if (ob && dbk_obj_bool (ob, &from_book))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "book", "book must be true or false");
     memcpy (b->as_of, s, 10);
-    b->mem = fc_mem_store_new ();
-    b->book = b->mem ? fc_book_new (b->mem, NULL) : NULL;
-    if (!b->book) {
-        s_close (b);
-        return DBK_ENOMEM;
-    }
-    fc_book_set_until (b->book, day);
-    fc_book_defer (b->book);
     /*  fc_day counts from 0000-03-01; 1970-01-01 is its day 719469 */
     int64_t cut_ms = ((int64_t) day - fc_day ("1970-01-01") + 1) * 86400000;
-    int rc = s_replay (ctx, b, cut_ms);
+    int rc = s_rebuild_book (ctx, b, day, cut_ms, from_book);
     if (!rc)
         rc = fc_book_complete (b->book);
     if (rc) {
@@ -124,6 +198,48 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
         return dbk_svc_reject (ctx, rc, "as_of", "replaying the log for as_of failed: %s",
                                dbk_strerror (rc));
     }
+    atomic_fetch_add (&forecasting_asof_count.replays, 1);
+    atomic_fetch_add (&forecasting_asof_count.events, b->replayed);
+    if (b->from_seq)
+        atomic_fetch_add (&forecasting_asof_count.from_book, 1);
+    return 0;
+}
+
+/*  KEEP_BOOK {} -> {seq, read_to, from_seq, replayed, written, pairs,
+    bytes, elapsed_ms}: bring the newest kept book without until up to
+    the log's head and write it (when it moved), for the as-of queries to
+    go on from. Runs on the worker, as the as-of queries do. */
+int forecasting_keep_book_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    (void) txn;
+    (void) req;
+    int64_t t0 = zclock_mono ();
+    s_book_t b;
+    memset (&b, 0, sizeof b);
+    int rc = s_rebuild_book (ctx, &b, 0, INT64_MAX, true);
+    size_t bytes = 0;
+    bool written = false;
+    if (!rc && b.kept.seq > b.from_seq) {
+        char dir[1100];
+        s_books_dir (ctx, dir, sizeof dir);
+        b.kept.until = 0;
+        b.kept.clock = fc_book_clock (b.book);
+        b.kept.skipped = fc_book_skipped (b.book);
+        rc = fc_kept_save (dir, b.mem, &b.kept, 2, &bytes);
+        written = rc == 0;
+    }
+    s_close (&b);
+    if (rc)
+        return dbk_svc_reject (ctx, rc, NULL, "keeping the book failed: %s", dbk_strerror (rc));
+    dbk_wr_map (w, 8);
+    dbk_wr_kv_u64 (w, "seq", b.kept.seq);
+    dbk_wr_kv_u64 (w, "read_to", b.kept.read_to);
+    dbk_wr_kv_u64 (w, "from_seq", b.from_seq);
+    dbk_wr_kv_u64 (w, "replayed", b.replayed);
+    dbk_wr_kv_bool (w, "written", written);
+    dbk_wr_kv_u64 (w, "pairs", written ? b.kept.pairs : 0);
+    dbk_wr_kv_u64 (w, "bytes", bytes);
+    dbk_wr_kv_i64 (w, "elapsed_ms", zclock_mono () - t0);
     return 0;
 }
 

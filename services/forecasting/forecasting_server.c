@@ -148,9 +148,14 @@ static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
     if (mdb_stat (txn, dbk_svc_dbi (ctx, "fc_deal"), &deals) ||
         mdb_stat (txn, dbk_svc_dbi (ctx, "fc_cell"), &cells))
         return DBK_EIO;
-    dbk_wr_map (w, 2);
+    dbk_wr_map (w, 3);
     dbk_wr_kv_u64 (w, "deals", deals.ms_entries);
     dbk_wr_kv_u64 (w, "cells", cells.ms_entries);
+    dbk_wr_cstr (w, "as_of");
+    dbk_wr_map (w, 3);
+    dbk_wr_kv_u64 (w, "replays", atomic_load (&forecasting_asof_count.replays));
+    dbk_wr_kv_u64 (w, "from_book", atomic_load (&forecasting_asof_count.from_book));
+    dbk_wr_kv_u64 (w, "events", atomic_load (&forecasting_asof_count.events));
     return 0;
 }
 
@@ -159,18 +164,26 @@ static const dbk_svc_command_t s_commands[] = {{"QUOTA_SET", s_quota_set},
                                                {"FORECAST_SUBMIT", s_forecast_submit},
                                                {"FORECAST_ADJUST", s_forecast_adjust},
                                                {NULL, NULL}};
-static const dbk_svc_query_t s_queries[] = {
-    {"FUNNEL", forecasting_funnel_q},         {"FORECAST", forecasting_outlook_q},
-    {"ACCURACY", forecasting_accuracy_q},     {"PROGRESS", forecasting_progress_q},
-    {"HEALTH", forecasting_health_q},         {"WINLOSS", forecasting_winloss_q},
-    {"CHANGES", forecasting_changes_q},       {"QUOTA_GET", forecasting_quota_q},
-    {"FORECAST_GET", forecasting_forecast_q}, {NULL, NULL}};
+static const dbk_svc_query_t s_queries[] = {{"FUNNEL", forecasting_funnel_q},
+                                            {"FORECAST", forecasting_outlook_q},
+                                            {"ACCURACY", forecasting_accuracy_q},
+                                            {"PROGRESS", forecasting_progress_q},
+                                            {"HEALTH", forecasting_health_q},
+                                            {"WINLOSS", forecasting_winloss_q},
+                                            {"CHANGES", forecasting_changes_q},
+                                            {"QUOTA_GET", forecasting_quota_q},
+                                            {"FORECAST_GET", forecasting_forecast_q},
+                                            {"KEEP_BOOK", forecasting_keep_book_q},
+                                            {NULL, NULL}};
 
-/*  An as-of query replays the log: the worker thread runs it (with no
-    read transaction: with as_of, s_open never reads the read model). */
-static bool s_offload (const dbk_obj_t *req)
+forecasting_asof_count_t forecasting_asof_count;
+
+/*  An as-of query replays the log, KEEP_BOOK too: the worker thread runs
+    them (with no read transaction: with as_of, s_open never reads the
+    read model). */
+static bool s_offload (const char *verb, const dbk_obj_t *req)
 {
-    return dbk_obj_get (req, "as_of") != NULL;
+    return streq (verb, "KEEP_BOOK") || dbk_obj_get (req, "as_of") != NULL;
 }
 
 const dbk_service_def_t forecasting_def = {.name = "forecasting",

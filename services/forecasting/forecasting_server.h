@@ -11,6 +11,7 @@
 #include "dealbook/dbk_service.h"
 
 #include <czmq.h>
+#include <stdatomic.h>
 
 #define FORECASTING_MODEL_VERSION 4 /* 3: deals packed, 4: cells keep only their sums */
 
@@ -36,6 +37,13 @@ void forecasting_lmdb_init (forecasting_lmdb_t *s, dbk_svc_ctx_t *ctx, MDB_txn *
 /*  The queries (forecasting_query.c). */
 dbk_svc_query_fn forecasting_funnel_q, forecasting_outlook_q, forecasting_accuracy_q,
     forecasting_progress_q, forecasting_health_q, forecasting_winloss_q, forecasting_changes_q,
-    forecasting_quota_q, forecasting_forecast_q;
+    forecasting_quota_q, forecasting_forecast_q, forecasting_keep_book_q;
+
+/*  As-of replays since start (STATUS "as_of"): answered, of which from
+    a kept book, and the events they folded. */
+typedef struct {
+    _Atomic uint64_t replays, from_book, events;
+} forecasting_asof_count_t;
+extern forecasting_asof_count_t forecasting_asof_count;
 
 #endif

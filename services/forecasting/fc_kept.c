@@ -1,0 +1,313 @@
+/*  fc_kept.c - kept books (forecasting.h): an as-of replay's book in a
+    file, from which a later replay goes on instead of starting at seq 1.
+
+    The file: a header (s_head_t), then each pair of each table as
+    table (1 byte), key length and value length (4 bytes each), key,
+    value; then the BLAKE2b-256 of everything before it. */
+#include "forecasting.h"
+
+#include "dealbook/dbk_error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*  Bump with any change of the file or of the book's packed layout. */
+#define S_VERSION 1
+#define S_MAGIC "DBKBOOK"
+
+typedef struct {
+    char magic[8];
+    uint32_t version;
+    uint32_t reserved;
+    fc_kept_t k;
+} s_head_t;
+
+bool fc_kept_fits (const fc_kept_t *k, fc_day_t until, int64_t cut_ms)
+{
+    if (k->at_max >= cut_ms)
+        return false; /* it read events the replay must stop before */
+    if (!until)
+        return k->skipped == 0;
+    return k->clock <= until && (k->skipped == 0 || k->skipped > until);
+}
+
+static void s_name (char *out, size_t outsz, const char *dir, uint64_t seq)
+{
+    snprintf (out, outsz, "%s/book-%020" PRIu64 ".fcb", dir, seq);
+}
+
+void fc_kept_drop (const char *dir, uint64_t seq)
+{
+    char path[1200];
+    s_name (path, sizeof path, dir, seq);
+    unlink (path);
+}
+
+/*  ---- writing ---- */
+
+typedef struct {
+    FILE *f;
+    crypto_generichash_state h;
+    size_t bytes;
+    bool failed;
+    int err; /* errno of the first failure */
+} s_out_t;
+
+static void s_write (s_out_t *o, const void *p, size_t n)
+{
+    if (o->failed || n == 0)
+        return;
+    if (fwrite (p, 1, n, o->f) != n) {
+        o->failed = true;
+        o->err = errno;
+        return;
+    }
+    crypto_generichash_update (&o->h, p, n);
+    o->bytes += n;
+}
+
+typedef struct {
+    s_out_t *o;
+    uint8_t table;
+    uint64_t n;
+} s_dump_t;
+
+static int s_dump_pair (void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    s_dump_t *d = arg;
+    s_write (d->o, &d->table, 1);
+    d->n++;
+    uint32_t kl = (uint32_t) klen, vl = (uint32_t) vlen;
+    s_write (d->o, &kl, sizeof kl);
+    s_write (d->o, &vl, sizeof vl);
+    s_write (d->o, key, klen);
+    s_write (d->o, val, vlen);
+    return d->o->failed ? DBK_EIO : 0;
+}
+
+/*  Newest first. */
+static int s_seq_desc (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*  The seqs of dir's books, newest first, into a malloc'd array. */
+static size_t s_list (const char *dir, uint64_t **out)
+{
+    *out = NULL;
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir (d))) {
+        uint64_t seq;
+        char tail[8];
+        if (strlen (e->d_name) != 29 ||
+            sscanf (e->d_name, "book-%20" SCNu64 "%7s", &seq, tail) != 2 || strcmp (tail, ".fcb"))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            uint64_t *p = realloc (*out, nc * sizeof *p);
+            if (!p)
+                break;
+            *out = p;
+            cap = nc;
+        }
+        (*out)[n++] = seq;
+    }
+    closedir (d);
+    if (n)
+        qsort (*out, n, sizeof **out, s_seq_desc);
+    return n;
+}
+
+static int s_sync_dir (const char *dir)
+{
+    int fd = open (dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    close (fd);
+    return rc;
+}
+
+int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, int keep, size_t *bytes)
+{
+    if (mkdir (dir, 0755) && errno != EEXIST)
+        return errno == ENOSPC ? DBK_ENOSPC : DBK_EIO;
+    char tmp[1200], path[1200];
+    snprintf (tmp, sizeof tmp, "%s/book.tmp", dir);
+    s_name (path, sizeof path, dir, k->seq);
+    s_out_t o = {.f = fopen (tmp, "wb")};
+    if (!o.f)
+        return errno == ENOSPC ? DBK_ENOSPC : DBK_EIO;
+    setvbuf (o.f, NULL, _IOFBF, 1 << 20);
+    crypto_generichash_init (&o.h, NULL, 0, crypto_generichash_BYTES);
+    s_head_t head = {.magic = S_MAGIC, .version = S_VERSION, .k = *k};
+    head.k.pairs = 0; /* the count follows the pairs */
+    s_write (&o, &head, sizeof head);
+    uint64_t n = 0;
+    int rc = 0;
+    for (int t = 0; t < FC_TABS && !rc; t++) {
+        s_dump_t d = {.o = &o, .table = (uint8_t) t};
+        rc = store->scan (store->ctx, (fc_table_t) t, NULL, 0, s_dump_pair, &d);
+        n += d.n;
+    }
+    s_write (&o, &n, sizeof n);
+    uint8_t sum[crypto_generichash_BYTES];
+    crypto_generichash_final (&o.h, sum, sizeof sum);
+    if (!o.failed && fwrite (sum, sizeof sum, 1, o.f) != 1) {
+        o.failed = true;
+        o.err = errno;
+    }
+    if (!rc && !o.failed && (fflush (o.f) || fsync (fileno (o.f)))) {
+        o.failed = true;
+        o.err = errno;
+    }
+    if (fclose (o.f) && !o.failed) {
+        o.failed = true;
+        o.err = errno;
+    }
+    if (!rc && o.failed)
+        rc = o.err == ENOSPC || o.err == EDQUOT ? DBK_ENOSPC : DBK_EIO;
+    if (!rc && (rename (tmp, path) || s_sync_dir (dir)))
+        rc = DBK_EIO;
+    if (rc) {
+        unlink (tmp);
+        return rc;
+    }
+    k->pairs = n;
+    if (bytes)
+        *bytes = o.bytes + sizeof sum;
+    /*  retention: the `keep` newest */
+    uint64_t *seqs;
+    size_t nb = s_list (dir, &seqs);
+    for (size_t i = (size_t) (keep > 0 ? keep : 1); i < nb; i++)
+        fc_kept_drop (dir, seqs[i]);
+    free (seqs);
+    return 0;
+}
+
+/*  ---- reading ---- */
+
+/*  Map the file, check its header and trailer; *k from the header. 0 or
+    DBK_ECORRUPT / DBK_EIO. */
+static int s_map (const char *path, const uint8_t **p_out, size_t *n_out, fc_kept_t *k)
+{
+    int fd = open (path, O_RDONLY);
+    if (fd < 0)
+        return DBK_EIO;
+    struct stat st;
+    int rc = DBK_ECORRUPT;
+    void *p = MAP_FAILED;
+    size_t n = 0;
+    if (fstat (fd, &st) == 0 && (size_t) st.st_size >= sizeof (s_head_t) + 8 + 32) {
+        n = (size_t) st.st_size;
+        p = mmap (NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    close (fd);
+    if (p == MAP_FAILED)
+        return rc;
+    const uint8_t *b = p;
+    s_head_t head;
+    memcpy (&head, b, sizeof head);
+    uint8_t sum[crypto_generichash_BYTES];
+    if (!memcmp (head.magic, S_MAGIC, sizeof S_MAGIC) && head.version == S_VERSION) {
+        crypto_generichash (sum, sizeof sum, b, n - sizeof sum, NULL, 0);
+        if (!sodium_memcmp (sum, b + n - sizeof sum, sizeof sum))
+            rc = 0;
+    }
+    if (rc) {
+        munmap (p, n);
+        return rc;
+    }
+    memcpy (&head.k.pairs, b + n - 8 - 32, 8);
+    *k = head.k;
+    *p_out = b;
+    *n_out = n;
+    return 0;
+}
+
+/*  The pairs of a mapped file into a new in-memory store. */
+static int s_fill (const uint8_t *b, size_t n, const fc_kept_t *k, fc_store_t **store_p)
+{
+    fc_store_t *st = fc_mem_store_new ();
+    if (!st)
+        return DBK_ENOMEM;
+    size_t at = sizeof (s_head_t), end = n - 8 - 32;
+    uint64_t got = 0;
+    int rc = 0;
+    while (!rc && at < end) {
+        uint8_t t;
+        uint32_t kl, vl;
+        if (end - at < 9) {
+            rc = DBK_ECORRUPT;
+            break;
+        }
+        t = b[at];
+        memcpy (&kl, b + at + 1, 4);
+        memcpy (&vl, b + at + 5, 4);
+        at += 9;
+        if (t >= FC_TABS || kl == 0 || kl > end - at || vl > end - at - kl) {
+            rc = DBK_ECORRUPT;
+            break;
+        }
+        rc = st->put (st->ctx, (fc_table_t) t, b + at, kl, b + at + kl, vl);
+        at += (size_t) kl + vl;
+        got++;
+    }
+    if (!rc && got != k->pairs)
+        rc = DBK_ECORRUPT;
+    if (rc) {
+        fc_mem_store_destroy (&st);
+        return rc;
+    }
+    *store_p = st;
+    return 0;
+}
+
+int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **store_p,
+                  fc_kept_t *k)
+{
+    *store_p = NULL;
+    uint64_t *seqs;
+    size_t nb = s_list (dir, &seqs);
+    int rc = DBK_ENOTFOUND;
+    for (size_t i = 0; i < nb && rc == DBK_ENOTFOUND; i++) {
+        char path[1200];
+        s_name (path, sizeof path, dir, seqs[i]);
+        const uint8_t *b;
+        size_t n;
+        int mrc = s_map (path, &b, &n, k);
+        if (mrc == DBK_ECORRUPT || (!mrc && k->seq != seqs[i])) {
+            if (!mrc)
+                munmap ((void *) b, n);
+            unlink (path); /* truncated, altered, or of another version */
+            continue;
+        }
+        if (mrc || !fc_kept_fits (k, until, cut_ms)) {
+            if (!mrc)
+                munmap ((void *) b, n);
+            continue;
+        }
+        rc = s_fill (b, n, k, store_p);
+        munmap ((void *) b, n);
+        if (rc == DBK_ECORRUPT) {
+            unlink (path);
+            rc = DBK_ENOTFOUND;
+        }
+    }
+    free (seqs);
+    return rc;
+}
