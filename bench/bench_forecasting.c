@@ -33,9 +33,11 @@
     catch-up from the checkpoint: events/s and update cost per event).
     Then BENCH_FC_ASOF_QUERIES (default 3) single FUNNEL queries with
     `as_of` a day after every event's recording time and business date,
-    each replaying the whole log into a throw-away in-memory book: seconds
-    and events/s (log head / seconds). Each answer must equal the live
-    read model's FUNNEL.
+    and "book": false, each replaying the whole log into a throw-away
+    in-memory book: seconds and events/s (log head / seconds); KEEP_BOOK,
+    which replays it once more and writes the book to a file; and as many
+    FUNNEL queries from that book (the target: under 10 s). Each answer
+    must equal the live read model's FUNNEL.
 
     Settings: see usage (). The table quotes the median over the rounds.
 */
@@ -84,7 +86,7 @@ static const char *const s_labels[K_COUNT] = {"catch-up, empty data dir",
                                               "FORECAST quarter, team (quota)",
                                               "FORECAST quarter, region",
                                               "REBUILD",
-                                              "FUNNEL as_of (replay of the log)"};
+                                              "FUNNEL as_of from the kept book"};
 
 static bsvc_res_t s_res[K_COUNT][MAX_ROUNDS];
 static bf_shape_t s_shape;
@@ -94,20 +96,29 @@ static const double s_target_asof_s = 10;   /* an as-of FUNNEL under 10 s      *
 
 #define S_ASOF_MAX 20 /* as-of queries at most */
 
-/*  The as-of case: its settings and figures. */
-static struct {
-    uint64_t want;              /* BENCH_FC_ASOF_EVENTS: log head wanted     */
-    int queries;                /* BENCH_FC_ASOF_QUERIES                     */
-    bf_filler_t filler;         /* what the filler wrote                     */
-    double fill_secs;           /* its time through the store                */
-    bsvc_res_t catchup;         /* the read model applying the filler        */
-    uint64_t head;              /* the log's head during the queries         */
-    char as_of[11];             /* the date asked                            */
+/*  The as-of queries of one kind: each one's seconds and CPU. */
+typedef struct {
     double secs[S_ASOF_MAX];    /* each query's seconds                      */
     double cpu_svc[S_ASOF_MAX]; /* ... the service's CPU seconds in it       */
     double cpu_log[S_ASOF_MAX]; /* ... the event log's                       */
     int done;                   /* queries timed                             */
-    int mismatches;             /* answers unlike the live read model's      */
+} s_asof_times_t;
+
+/*  The as-of case: its settings and figures. */
+static struct {
+    uint64_t want;         /* BENCH_FC_ASOF_EVENTS: log head wanted     */
+    int queries;           /* BENCH_FC_ASOF_QUERIES                     */
+    bf_filler_t filler;    /* what the filler wrote                     */
+    double fill_secs;      /* its time through the store                */
+    bsvc_res_t catchup;    /* the read model applying the filler        */
+    uint64_t head;         /* the log's head during the queries         */
+    char as_of[11];        /* the date asked                            */
+    double keep_secs;      /* KEEP_BOOK from seq 1 to the head          */
+    uint64_t keep_bytes;   /* ... the book's file                       */
+    uint64_t keep_events;  /* ... events it folded                      */
+    s_asof_times_t full;   /* "book": false: the replay from seq 1      */
+    s_asof_times_t booked; /* from the kept book                        */
+    int mismatches;        /* answers unlike the live read model's      */
 } s_asof;
 
 static void s_check_model (const bsvc_t *svc, dbk_client_t *c);
@@ -294,6 +305,31 @@ static void s_figures (const dbk_doc_t *reply, int64_t out[9])
         out[i] = s_sum (reply, sums[i / 3], keys[i % 3]);
 }
 
+/*  s_asof.queries FUNNEL as_of, from the kept book or not ("book"),
+    each answer checked against the live one (want). */
+static void s_asof_queries (dbk_client_t *c, bool book, const int64_t want[9], s_asof_times_t *t)
+{
+    for (int i = 0; i < s_asof.queries; i++) {
+        double svc0 = bench_cpu_of (bench_g.echo_pid), log0 = bench_cpu_of (bench_g.log_pid);
+        int64_t t0 = bench_now_ns ();
+        dbk_wr_t *w = dbk_client_begin (c, "FUNNEL", 2);
+        dbk_wr_kv_cstr (w, "as_of", s_asof.as_of);
+        dbk_wr_kv_bool (w, "book", book);
+        dbk_doc_t *reply = s_call (c, "FUNNEL as_of");
+        t->secs[i] = (double) (bench_now_ns () - t0) / 1e9;
+        t->cpu_svc[i] = bench_cpu_of (bench_g.echo_pid) - svc0;
+        t->cpu_log[i] = bench_cpu_of (bench_g.log_pid) - log0;
+        int64_t got[9];
+        s_figures (reply, got);
+        dbk_doc_destroy (&reply);
+        s_asof.mismatches += memcmp (want, got, sizeof got) != 0;
+        t->done++;
+        bsvc_progress (" %.2f s (CPU %.1f s + log %.1f s)", t->secs[i], t->cpu_svc[i],
+                       t->cpu_log[i]);
+    }
+    bsvc_progress ("%s\n", s_asof.mismatches ? " (answers differ from the live read model!)" : "");
+}
+
 static void s_asof_run (void)
 {
     s_asof_fill ();
@@ -305,28 +341,25 @@ static void s_asof_run (void)
     dbk_client_t *c = bsvc_client (&s_svc, 1800000); /* a replay may take minutes */
     dbk_client_begin (c, "FUNNEL", 0);
     dbk_doc_t *live = s_call (c, "FUNNEL");
-    int64_t want[9], got[9];
+    int64_t want[9];
     s_figures (live, want);
     dbk_doc_destroy (&live);
-    bsvc_progress ("bench: forecasting as-of: FUNNEL as_of %s over %llu events:", s_asof.as_of,
-                   (unsigned long long) s_asof.head);
-    for (int i = 0; i < s_asof.queries; i++) {
-        double svc0 = bench_cpu_of (bench_g.echo_pid), log0 = bench_cpu_of (bench_g.log_pid);
-        int64_t t0 = bench_now_ns ();
-        dbk_wr_t *w = dbk_client_begin (c, "FUNNEL", 1);
-        dbk_wr_kv_cstr (w, "as_of", s_asof.as_of);
-        dbk_doc_t *reply = s_call (c, "FUNNEL as_of");
-        s_asof.secs[i] = (double) (bench_now_ns () - t0) / 1e9;
-        s_asof.cpu_svc[i] = bench_cpu_of (bench_g.echo_pid) - svc0;
-        s_asof.cpu_log[i] = bench_cpu_of (bench_g.log_pid) - log0;
-        s_figures (reply, got);
-        dbk_doc_destroy (&reply);
-        s_asof.mismatches += memcmp (want, got, sizeof want) != 0;
-        s_asof.done++;
-        bsvc_progress (" %.2f s (CPU %.1f s + log %.1f s)", s_asof.secs[i], s_asof.cpu_svc[i],
-                       s_asof.cpu_log[i]);
-    }
-    bsvc_progress ("%s\n", s_asof.mismatches ? " (answers differ from the live read model!)" : "");
+    bsvc_progress ("bench: forecasting as-of: FUNNEL as_of %s over %llu events, full replay:",
+                   s_asof.as_of, (unsigned long long) s_asof.head);
+    s_asof_queries (c, false, want, &s_asof.full);
+    int64_t t0 = bench_now_ns ();
+    dbk_client_begin (c, "KEEP_BOOK", 0);
+    dbk_doc_t *kept = s_call (c, "KEEP_BOOK");
+    s_asof.keep_secs = (double) (bench_now_ns () - t0) / 1e9;
+    const dbk_obj_t *root = dbk_doc_root (kept);
+    dbk_obj_u64 (dbk_obj_get (root, "bytes"), &s_asof.keep_bytes);
+    dbk_obj_u64 (dbk_obj_get (root, "replayed"), &s_asof.keep_events);
+    dbk_doc_destroy (&kept);
+    bsvc_progress ("bench: forecasting as-of: KEEP_BOOK %.2f s (%llu events, %.0f MB); from the "
+                   "book:",
+                   s_asof.keep_secs, (unsigned long long) s_asof.keep_events,
+                   (double) s_asof.keep_bytes / 1e6);
+    s_asof_queries (c, true, want, &s_asof.booked);
     dbk_client_destroy (&c);
 }
 
@@ -354,6 +387,29 @@ static void s_cost_row (const char *label, int k)
             rounds);
 }
 
+/*  One row of as-of queries: median seconds, events/s (the log's head /
+    seconds), each query's seconds and CPU; with the target when `target`. */
+static void s_asof_row (const char *label, bool target, const s_asof_times_t *t)
+{
+    double med = bench_median ((double *) t->secs, t->done);
+    char rate[40], rounds[400] = "";
+    if (target) /* from the book: it folds only what came after the book */
+        snprintf (rate, sizeof rate, "from the book");
+    else
+        bsvc_rate (rate, sizeof rate, (double) s_asof.head / med, " events/s", false);
+    size_t off = 0;
+    for (int i = 0; i < t->done && off < sizeof rounds - 60; i++)
+        off += (size_t) snprintf (rounds + off, sizeof rounds - off,
+                                  "%s%.2f s (CPU %.1f s, log %.1f s)", i ? ", " : "", t->secs[i],
+                                  t->cpu_svc[i], t->cpu_log[i]);
+    printf ("| %s, %llu events | %s | %.2f s (%s) | | | %s%s | %s |\n", label,
+            (unsigned long long) s_asof.head, target ? "< 10 s" : "info", med, rate,
+            !target                 ? ""
+            : med < s_target_asof_s ? "MET"
+                                    : "NOT MET",
+            s_asof.mismatches ? " (answer differs from the live one)" : "", rounds);
+}
+
 static void s_print_asof (void)
 {
     if (s_asof.catchup.extra > 0) {
@@ -366,19 +422,19 @@ static void s_print_asof (void)
         printf ("| update cost per event (the filler) | info | %.1f µs/event | | | | |\n",
                 s_cost (&s_asof.catchup));
     }
-    if (!s_asof.done)
-        return;
-    double med = bench_median (s_asof.secs, s_asof.done);
-    char rate[40], rounds[400] = "";
-    bsvc_rate (rate, sizeof rate, (double) s_asof.head / med, " events/s", false);
-    size_t off = 0;
-    for (int i = 0; i < s_asof.done && off < sizeof rounds - 60; i++)
-        off += (size_t) snprintf (rounds + off, sizeof rounds - off,
-                                  "%s%.2f s (CPU %.1f s, log %.1f s)", i ? ", " : "",
-                                  s_asof.secs[i], s_asof.cpu_svc[i], s_asof.cpu_log[i]);
-    printf ("| %s, %llu events | < 10 s | %.2f s (%s) | | | %s%s | %s |\n", s_labels[K_ASOF],
-            (unsigned long long) s_asof.head, med, rate, med < s_target_asof_s ? "MET" : "NOT MET",
-            s_asof.mismatches ? " (answer differs from the live one)" : "", rounds);
+    if (s_asof.full.done)
+        s_asof_row ("FUNNEL as_of, full replay from seq 1 (\"book\": false)", false, &s_asof.full);
+    if (s_asof.keep_secs > 0) {
+        char rate[40];
+        bsvc_rate (rate, sizeof rate, (double) s_asof.keep_events / s_asof.keep_secs, " events/s",
+                   false);
+        printf ("| KEEP_BOOK: the book from seq 1 to the head, written | info | %.2f s (%s) | | | "
+                "| %llu events folded, %.0f MB file |\n",
+                s_asof.keep_secs, rate, (unsigned long long) s_asof.keep_events,
+                (double) s_asof.keep_bytes / 1e6);
+    }
+    if (s_asof.booked.done)
+        s_asof_row (s_labels[K_ASOF], true, &s_asof.booked);
 }
 
 static void s_print (double prefill_secs)
@@ -420,9 +476,10 @@ static void s_print (double prefill_secs)
             "events/s (wall time) per round. REBUILD events/s = seq_applied / elapsed_ms of its "
             "reply; catch-up = seq_applied / time from process start to lag 0; update cost = the "
             "dealbook-forecasting process's CPU (/proc) / events applied; MB written: its "
-            "(/proc). As-of: one client, each query replays the log (READ pages) into an "
-            "in-memory book; events/s = log head / seconds; CPU: the service's, log: the event "
-            "log's during the query.\n");
+            "(/proc). As-of: one client; a full replay folds the log (READ pages) into an "
+            "in-memory book, events/s = log head / seconds; KEEP_BOOK writes that book to a file; "
+            "a query from the book loads it and folds what came after it (here nothing); CPU: "
+            "the service's, log: the event log's during the query.\n");
     fflush (stdout);
 }
 

@@ -192,8 +192,8 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
     }
     for (int i = 0; i < r->n; i++) {
         dbk_wr_cstr (w, r->key[i]);
-        if (r->kind[i] == CLI_F_BOOL)
-            dbk_wr_bool (w, true);
+        if (r->kind[i] == CLI_F_BOOL || r->kind[i] == CLI_F_FALSE)
+            dbk_wr_bool (w, r->kind[i] == CLI_F_BOOL);
         else if (r->kind[i] == CLI_F_NIL)
             dbk_wr_nil (w);
         else if (r->kind[i] == CLI_F_LIST)

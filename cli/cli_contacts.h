@@ -8,12 +8,13 @@
 
 /*  How a flag's value goes into the request. */
 typedef enum {
-    CLI_F_STR,  /* text                                     */
-    CLI_F_INT,  /* a whole number                           */
-    CLI_F_BOOL, /* a switch: true                           */
-    CLI_F_LIST, /* "a,b,c": an array of texts               */
-    CLI_F_NIL,  /* nil, whatever the value: clears a field  */
-    CLI_F_JSON  /* JSON text, sent as its msgpack value     */
+    CLI_F_STR,   /* text                                     */
+    CLI_F_INT,   /* a whole number                           */
+    CLI_F_BOOL,  /* a switch: true                           */
+    CLI_F_FALSE, /* a switch: false                         */
+    CLI_F_LIST,  /* "a,b,c": an array of texts               */
+    CLI_F_NIL,   /* nil, whatever the value: clears a field  */
+    CLI_F_JSON   /* JSON text, sent as its msgpack value     */
 } cli_kind_t;
 
 /*  A flag a verb accepts and the request key it becomes (NULL: the CLI

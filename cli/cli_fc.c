@@ -32,7 +32,8 @@ void cli_fc_help (void)
         "(minor units, per-mille ratios).\n\n"
         "filters of every query: --owner O --team T --region R --currency C\n"
         "  --period P (YYYY-MM, YYYY-Qn or YYYY: the expected close's month, quarter, year)\n"
-        "  --as-of YYYY-MM-DD (the answer as known at the end of that day, UTC)\n\n"
+        "  --as-of YYYY-MM-DD (the answer as known at the end of that day, UTC),\n"
+        "  --full (with --as-of: replay the log from seq 1, not from a kept book)\n\n"
         "  funnel [filters]\n"
         "      open deals per level as a bar chart (amount, count, weighted), then\n"
         "      open, commit, best case, won, lost, abandoned\n"
@@ -50,6 +51,9 @@ void cli_fc_help (void)
         "      [--pipeline N] [--currency C]      a manager: --actor\n"
         "  forecast show --owner O --period P [--as-of D]\n"
         "      the submission, the manager's adjustment and the frozen figures\n"
+        "  forecast keep-book\n"
+        "      keep the as-of book now: replay the log from the newest kept book to its\n"
+        "      head and write it (the service also does so every DEALBOOK_BOOK_EVERY events)\n"
         "  quota set --owner O | --team T --period P --amount N --currency C [--note T]\n"
         "      a manager (DEALBOOK_MANAGERS on the service): --actor\n"
         "      example: dealbook quota set --owner zhao --period 2027 --amount 500000000\n"
@@ -79,9 +83,9 @@ void cli_fc_help (void)
 #define S_FILTERS                                                                                  \
     {"--owner", "owner", CLI_F_STR}, {"--team", "team", CLI_F_STR},                                \
         {"--region", "region", CLI_F_STR}, {"--period", "period", CLI_F_STR},                      \
-        {"--currency", "currency", CLI_F_STR},                                                     \
+        {"--currency", "currency", CLI_F_STR}, {"--as-of", "as_of", CLI_F_STR},                    \
     {                                                                                              \
-        "--as-of", "as_of", CLI_F_STR                                                              \
+        "--full", "book", CLI_F_FALSE                                                              \
     }
 #define S_END                                                                                      \
     {                                                                                              \
@@ -296,6 +300,20 @@ static void s_draw_forecast_get (const cli_t *cli, const dbk_obj_t *root)
             (long long) cli_fc_i64 (root, "late", 0));
 }
 
+static void s_draw_kept (const cli_t *cli, const dbk_obj_t *root)
+{
+    (void) cli;
+    bool written = false;
+    dbk_obj_bool (dbk_obj_get (root, "written"), &written);
+    printf (
+        "as-of book %s at seq %lld (log read to %lld): %lld events folded from seq %lld, "
+        "%lld pairs, %lld bytes, %lld ms\n",
+        written ? "kept" : "unchanged", (long long) cli_fc_i64 (root, "seq", 0),
+        (long long) cli_fc_i64 (root, "read_to", 0), (long long) cli_fc_i64 (root, "replayed", 0),
+        (long long) cli_fc_i64 (root, "from_seq", 0), (long long) cli_fc_i64 (root, "pairs", 0),
+        (long long) cli_fc_i64 (root, "bytes", 0), (long long) cli_fc_i64 (root, "elapsed_ms", 0));
+}
+
 static int s_forecast (cli_t *cli, const char *verb)
 {
     if (!verb) {
@@ -304,6 +322,13 @@ static int s_forecast (cli_t *cli, const char *verb)
     }
     if (strcmp (verb, "submit") == 0 || strcmp (verb, "adjust") == 0)
         return s_forecast_submit (cli, verb[0] == 'a');
+    if (strcmp (verb, "keep-book") == 0) {
+        static const cli_flagdef_t none[] = {S_END};
+        if (cli->nargs)
+            return cli_fail (CLI_USAGE, "forecast keep-book: unexpected argument '%s'",
+                             cli->args[0]);
+        return s_query (cli, "forecast keep-book", "KEEP_BOOK", none, NULL, s_draw_kept);
+    }
     if (strcmp (verb, "show") == 0) {
         static const cli_flagdef_t flags[] = {{"--owner", "owner", CLI_F_STR},
                                               {"--period", "period", CLI_F_STR},
@@ -315,7 +340,8 @@ static int s_forecast (cli_t *cli, const char *verb)
         return s_query (cli, "forecast show", "FORECAST_GET", flags, need, s_draw_forecast_get);
     }
     return cli_fail (CLI_USAGE,
-                     "forecast: unknown verb '%s' (forecast --period P, or submit, adjust, show)",
+                     "forecast: unknown verb '%s' (forecast --period P, or submit, adjust, show, "
+                     "keep-book)",
                      verb);
 }
 

@@ -152,8 +152,9 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
             cli->json = true;
         else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
             cli->help = true;
-        else if (strcmp (a, "--force") == 0) {
-            /*  the one switch that takes no value (account add) */
+        else if (strcmp (a, "--force") == 0 || strcmp (a, "--full") == 0) {
+            /*  the switches that take no value (account add, an as-of
+                replay from seq 1) */
             if (cli->nflags == CLI_MAX_FLAGS)
                 return cli_fail (CLI_USAGE, "too many flags");
             cli->flag[cli->nflags] = a;

@@ -805,6 +805,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         /*  reactions once caught up; a request arriving meanwhile first */
         while (dbk_svci_react (self) && !(zsock_events (self->router) & ZMQ_POLLIN))
             ;
+        dbk_svci_background (self);
     }
     dbk_logf (&self->log, DBK_LOG_INFO, "stopped at seq %llu", (unsigned long long) self->applied);
     s_self_destroy (&self);

@@ -114,6 +114,7 @@ typedef struct dbk_svci {
     bool terminated;                /* $TERM received */
     zactor_t *worker;               /* runs offloaded queries (NULL: none yet) */
     size_t offloaded;               /* queries handed to it, not answered yet */
+    int64_t background_next;        /* mono ms: ask def->background_due again */
     atomic_bool stopping;           /* the worker's job should return early */
     atomic_bool worker_gone;        /* the worker thread is past its last job */
     struct dbk_svci_later *later;   /* rows the projection deferred (or NULL) */
@@ -144,6 +145,8 @@ typedef struct dbk_svci_job dbk_svci_job_t;
 bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q);
 void dbk_svci_offload_done (dbk_svci_t *self);
 void dbk_svci_worker_stop (dbk_svci_t *self);
+/*  Hand def->background to the worker when it is due (see dbk_service.h). */
+void dbk_svci_background (dbk_svci_t *self);
 
 /*  Send OK with the pairs of the one map in `body` (a handler's output). */
 void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);

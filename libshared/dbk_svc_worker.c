@@ -21,6 +21,7 @@ struct dbk_svci_job {
     dbk_wr_t *body;           /* the handler's answer                     */
     dbk_svc_ctx_t ctx;        /* its rejection, if any                    */
     int rc;                   /* the handler's return                     */
+    bool background;          /* def->background: no request, no answer   */
 };
 
 static void s_job_destroy (dbk_svci_job_t **job_p)
@@ -44,7 +45,10 @@ static void s_run (dbk_svci_t *self, dbk_svci_job_t *job)
         job->rc = dbk_svc_reject (&job->ctx, DBK_EINTERRUPTED, NULL, "the service is stopping");
         return;
     }
-    job->rc = job->q->fn (&job->ctx, NULL, job->req.root, job->body);
+    if (job->background)
+        job->rc = self->def->background (&job->ctx);
+    else
+        job->rc = job->q->fn (&job->ctx, NULL, job->req.root, job->body);
 }
 
 /*  The worker thread: jobs in, the same jobs out, until $TERM. */
@@ -72,6 +76,41 @@ static void s_worker (zsock_t *pipe, void *args)
     atomic_store (&self->worker_gone, true); /* self is not touched after this */
 }
 
+/*  Start the worker thread if it is not yet. */
+static bool s_worker_up (dbk_svci_t *self)
+{
+    if (!self->worker)
+        self->worker = zactor_new (s_worker, self);
+    return self->worker != NULL;
+}
+
+void dbk_svci_background (dbk_svci_t *self)
+{
+    const dbk_service_def_t *def = self->def;
+    int64_t now = zclock_mono ();
+    if (!def->background || !def->background_due || self->offloaded ||
+        now < self->background_next || atomic_load (&self->stopping))
+        return;
+    self->background_next = now + 1000;
+    if (!self->sub || dbk_svci_head (self) > self->applied)
+        return; /* catching up: later */
+    dbk_svc_ctx_t ctx = {.svc = self};
+    if (!def->background_due (&ctx, self->applied))
+        return;
+    dbk_svci_job_t *job = calloc (1, sizeof *job);
+    if (!job || !s_worker_up (self)) {
+        free (job);
+        dbk_logf (&self->log, DBK_LOG_WARNING, "cannot start the background work: out of memory");
+        return;
+    }
+    job->background = true;
+    if (zsock_send (self->worker, "sp", "JOB", job)) {
+        free (job);
+        return;
+    }
+    self->offloaded++;
+}
+
 bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
 {
     if (!self->def->offload || !self->def->offload (req->op, req->root))
@@ -83,7 +122,7 @@ bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *
         dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY, msg, NULL);
         return true;
     }
-    if (!self->worker && !(self->worker = zactor_new (s_worker, self))) {
+    if (!s_worker_up (self)) {
         dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM,
                               "cannot start the worker thread", NULL);
         return true;
@@ -125,7 +164,12 @@ void dbk_svci_offload_done (dbk_svci_t *self)
     if (!job)
         return;
     self->offloaded--;
-    if (job->rc) {
+    if (job->background) {
+        if (job->rc && job->rc != DBK_EINTERRUPTED)
+            dbk_logf (&self->log, DBK_LOG_WARNING, "background work: %s",
+                      job->ctx.code == job->rc && job->ctx.msg[0] ? job->ctx.msg
+                                                                  : dbk_strerror (job->rc));
+    } else if (job->rc) {
         const dbk_svc_ctx_t *c = &job->ctx;
         dbk_proto_send_error (self->router, &job->req, self->wr, job->rc,
                               c->code == job->rc && c->msg[0] ? c->msg : dbk_strerror (job->rc),

@@ -16,6 +16,11 @@ each. Every as-of answer from a kept book must equal the full replay's
 - a book altered on disk is deleted and not used; a book whose last event
   is not the log's (its checksum made to match) is deleted, and the
   answer comes from a full replay.
+Those run with DEALBOOK_BOOK_EVERY=0 (KEEP_BOOK only). Then, with
+DEALBOOK_BOOK_EVERY=2000, the service keeps the book by itself once it
+has caught up, and again after 2,000 more events; a service killed (-9)
+while it writes a book leaves no book that is used, and starts again from
+the one before.
 
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
@@ -101,7 +106,7 @@ def keep(fc, what):
 def main():
     if missing(NAMES):
         return 77
-    svc = Services(NAMES, prefix="dbk-fcbook-")
+    svc = Services(NAMES, prefix="dbk-fcbook-", DEALBOOK_BOOK_EVERY="0")
     try:
         svc.start()
         log = svc.client("eventlog", timeout_ms=20000)
@@ -185,10 +190,63 @@ def main():
         except dealbook.DealbookError as e:
             if e.field != "book" or e.code != "INVALID":
                 fail("book must be a boolean: %s %s %s" % (e.code, e.field, e))
-        print("forecasting kept books over %d events: as-of answers from a book equal the "
-              "full replay; the second book folded %d events; a book that does not fit, is "
-              "altered or is of another log is not used" % (head, second["replayed"]))
-        return 0
+    finally:
+        svc.close()
+    kept = background()
+    print("forecasting kept books over %d events: as-of answers from a book equal the "
+          "full replay; the second book folded %d events; a book that does not fit, is "
+          "altered or is of another log is not used; kept in the background: %s"
+          % (head, second["replayed"], kept))
+    return 0
+
+
+def book_read_to(fc, at_least, what):
+    for _ in range(1500):
+        st = fc.call("STATUS")["as_of"]
+        if st["book_read_to"] >= at_least:
+            return st["book_read_to"]
+        time.sleep(0.02)
+    fail("%s: the book was not kept in the background (STATUS %r)" % (what, st))
+
+
+def background():
+    svc = Services(NAMES, prefix="dbk-fcbook-bg-", DEALBOOK_BOOK_EVERY="2000")
+    try:
+        svc.start()
+        log = svc.client("eventlog", timeout_ms=20000)
+        fc = svc.client("forecasting", timeout_ms=60000)
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        t = today.isoformat()
+        chk = Checker(fc, "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1))
+        evs = history(today)
+        append(log, evs[:6000])
+        head = caught_up(log, fc)
+        book_read_to(fc, head, "after catching up")
+        if len(books(svc)) != 1:
+            fail("one book kept in the background: %r" % books(svc))
+        chk.same(t, True, "the book kept in the background")
+        append(log, evs[6000:7000])  # fewer than 2000: not kept again
+        head2 = caught_up(log, fc)
+        time.sleep(1.5)
+        if fc.call("STATUS")["as_of"]["book_read_to"] >= head2:
+            fail("the book was kept again after %d events (every 2000)" % (head2 - head))
+        append(log, evs[7000:])
+        head3 = caught_up(log, fc)
+        book_read_to(fc, head3, "after 2000 more events")
+        if len(books(svc)) != 2:
+            fail("the two newest books are kept: %r" % books(svc))
+        # a kill -9 while a book is written: what is on disk still serves
+        p = svc.procs.pop("forecasting")
+        p.kill()
+        p.wait(10)
+        with open(os.path.join(svc.dir, "forecasting", "books", "book.tmp"), "wb") as f:
+            f.write(b"DBKBOOK\0" + b"\0" * 100)  # what a killed write leaves
+        svc.start("forecasting")
+        fc = svc.client("forecasting", timeout_ms=60000)
+        chk.fc = fc
+        caught_up(log, fc)
+        chk.same(t, True, "after a kill -9 with a half-written book")
+        return "%d events, kept at %d and %d" % (head3, head, head3)
     finally:
         svc.close()
 

@@ -158,6 +158,27 @@ out_has '(no open deals)'
 out_has "as of the end of $yesterday"
 narrow 'empty funnel'
 
+# the kept book: keep-book writes it, --as-of today goes on from it, --full
+# replays from seq 1, and both answer what the read model answers now
+today=$(date -u +%F)
+expect_rc 0 db forecast keep-book
+out_has 'as-of book kept at seq'
+expect_rc 0 db forecast keep-book --json
+json 'd["written"] is False and d["replayed"] == 0'
+expect_rc 0 db funnel --owner zhao --json
+cp "$dir/out" "$dir/now.json"
+for how in "" --full; do
+    expect_rc 0 db funnel --owner zhao --as-of "$today" $how --json
+    /usr/bin/python3 -c "
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for d in (a, b): d.pop('as_of'); d.pop('rid', None)
+assert a == b, (a, b)" "$dir/out" "$dir/now.json" || fail "funnel --as-of today $how differs from now"
+done
+expect_rc 0 db status --services forecasting --json
+json 'd[0]["as_of"]["from_book"] == 1 and d[0]["as_of"]["replays"] == 4'
+expect_rc 1 db forecast keep-book now
+
 # the outlook against the quota: coverage = 700M / 500M
 expect_rc 0 db forecast --owner zhao --period "$P"
 out_has "^FORECAST $P"

@@ -1,10 +1,14 @@
 /*  test_forecasting_store.c - the forecasting book's in-memory store
     (forecasting.h, "the store"): key order like LMDB's, prefix scans,
     gets, puts and deletes against a reference through growth and
-    shrinking of its index, and its lifecycle.
+    shrinking of its index, and its lifecycle; kept books (fc_kept.c):
+    which replays a book fits, a book written and read back, retention,
+    and a file cut short or that cannot be written.
 */
 #include "support/fc_given.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 TestSuite (store, .init = s_setup, .fini = s_teardown);
@@ -317,4 +321,35 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 44);
     unlink (path);
     rmdir (dir);
+}
+
+Test (kept, a_book_that_cannot_be_written_leaves_nothing_behind, .init = s_setup,
+      .fini = s_teardown)
+{
+    char dir[] = "/tmp/dbk-kept-XXXXXX";
+    cr_assert_not_null (mkdtemp (dir));
+    char big[4000];
+    memset (big, 'y', sizeof big);
+    for (int i = 0; i < 200; i++) {
+        char key[32];
+        int n = snprintf (key, sizeof key, "deal-%04d", i);
+        cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, key, (size_t) n, big, sizeof big), 0);
+    }
+    fc_kept_t k = {.seq = 7};
+    /*  a file limit stands for a full disk: writes fail past 64 KB */
+    signal (SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {.rlim_cur = 64 << 10, .rlim_max = RLIM_INFINITY};
+    cr_assert_eq (setrlimit (RLIMIT_FSIZE, &rl), 0);
+    int rc = fc_kept_save (dir, store, &k, 2, NULL);
+    rl.rlim_cur = RLIM_INFINITY;
+    setrlimit (RLIMIT_FSIZE, &rl);
+    cr_assert (rc == DBK_EIO || rc == DBK_ENOSPC, "rc %d", rc);
+    char path[200];
+    snprintf (path, sizeof path, "%s/book.tmp", dir);
+    cr_assert_neq (access (path, F_OK), 0, "the partial file is left behind");
+    fc_store_t *back = NULL;
+    cr_assert_eq (fc_kept_load (dir, 0, INT64_MAX, &back, &k), DBK_ENOTFOUND);
+    cr_assert_eq (rmdir (dir), 0, "something was left in the books directory");
+    /*  a books directory that cannot be made */
+    cr_assert_eq (fc_kept_save ("/dev/null/books", store, &k, 2, NULL), DBK_EIO);
 }

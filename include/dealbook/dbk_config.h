@@ -48,6 +48,8 @@ typedef struct {
                                  authority (any discount), comma-separated; "" none */
     char managers[512];       /* DEALBOOK_MANAGERS: actors who may act as sales managers
                                  (resolve registration conflicts), comma-separated; "" none */
+    uint64_t book_every;      /* DEALBOOK_BOOK_EVERY: forecasting keeps its as-of book once
+                                 the log moved this many events past it (0: never) */
 } dbk_config_t;
 
 /*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad

@@ -234,6 +234,15 @@ int dbk_svc_del_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t 
     when the service is stopping (return DBK_EINTERRUPTED then). */
 bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx);
 
+/*  Background work on the worker thread (def->background). `due` runs on
+    the loop's thread, at most once a second, while the service has caught
+    up with the log and the worker has nothing to do; when it says true,
+    `background` runs on the worker, as an offloaded query does (no read
+    transaction; it asks dbk_svc_cancelled between steps). Queries that
+    come meanwhile wait behind it. Its error is logged. */
+typedef bool (dbk_svc_due_fn) (dbk_svc_ctx_t *ctx, uint64_t applied);
+typedef int (dbk_svc_background_fn) (dbk_svc_ctx_t *ctx);
+
 /*  Offloaded queries running or waiting at most; one more is BUSY. */
 #define DBK_SVC_OFFLOAD_MAX 8
 
@@ -249,6 +258,8 @@ typedef struct {
     dbk_svc_react_fn *react;           /* optional: the process manager               */
     const char *const *react_types;    /* event types it reacts to, NULL-terminated    */
     dbk_svc_offload_fn *offload;       /* optional: which queries run on the worker    */
+    dbk_svc_due_fn *background_due;    /* optional: background work due? (both or none) */
+    dbk_svc_background_fn *background; /* optional: that work, on the worker           */
     uint32_t model_version;            /* layout of the read model: a model stored by
                                           another version is emptied and replayed at
                                           start (bump it when an index changes)        */

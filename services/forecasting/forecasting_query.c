@@ -205,41 +205,95 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
     return 0;
 }
 
-/*  KEEP_BOOK {} -> {seq, read_to, from_seq, replayed, written, pairs,
-    bytes, elapsed_ms}: bring the newest kept book without until up to
-    the log's head and write it (when it moved), for the as-of queries to
-    go on from. Runs on the worker, as the as-of queries do. */
-int forecasting_keep_book_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+/*  What keeping the book did. */
+typedef struct {
+    fc_kept_t kept;    /* the book's position after it  */
+    uint64_t from_seq; /* the book it went on from      */
+    uint64_t replayed; /* events it folded              */
+    bool written;      /* a new book file               */
+    size_t bytes;      /* its size                      */
+} s_keep_t;
+
+/*  Bring the newest kept book without until up to the log's head and
+    write it when it moved (the two newest are kept). */
+static int s_keep (dbk_svc_ctx_t *ctx, s_keep_t *out)
 {
-    (void) txn;
-    (void) req;
-    int64_t t0 = zclock_mono ();
+    memset (out, 0, sizeof *out);
     s_book_t b;
     memset (&b, 0, sizeof b);
     int rc = s_rebuild_book (ctx, &b, 0, INT64_MAX, true);
-    size_t bytes = 0;
-    bool written = false;
     if (!rc && b.kept.seq > b.from_seq) {
         char dir[1100];
         s_books_dir (ctx, dir, sizeof dir);
         b.kept.until = 0;
         b.kept.clock = fc_book_clock (b.book);
         b.kept.skipped = fc_book_skipped (b.book);
-        rc = fc_kept_save (dir, b.mem, &b.kept, 2, &bytes);
-        written = rc == 0;
+        rc = fc_kept_save (dir, b.mem, &b.kept, 2, &out->bytes);
+        out->written = rc == 0;
     }
+    if (!rc)
+        atomic_store (&forecasting_book_read_to, b.kept.read_to);
+    out->kept = b.kept;
+    out->from_seq = b.from_seq;
+    out->replayed = b.replayed;
     s_close (&b);
+    return rc;
+}
+
+/*  KEEP_BOOK {} -> {seq, read_to, from_seq, replayed, written, pairs,
+    bytes, elapsed_ms}: keep the book now (s_keep). Runs on the worker, as
+    the as-of queries do. */
+int forecasting_keep_book_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    (void) txn;
+    (void) req;
+    int64_t t0 = zclock_mono ();
+    s_keep_t k;
+    int rc = s_keep (ctx, &k);
     if (rc)
         return dbk_svc_reject (ctx, rc, NULL, "keeping the book failed: %s", dbk_strerror (rc));
     dbk_wr_map (w, 8);
-    dbk_wr_kv_u64 (w, "seq", b.kept.seq);
-    dbk_wr_kv_u64 (w, "read_to", b.kept.read_to);
-    dbk_wr_kv_u64 (w, "from_seq", b.from_seq);
-    dbk_wr_kv_u64 (w, "replayed", b.replayed);
-    dbk_wr_kv_bool (w, "written", written);
-    dbk_wr_kv_u64 (w, "pairs", written ? b.kept.pairs : 0);
-    dbk_wr_kv_u64 (w, "bytes", bytes);
+    dbk_wr_kv_u64 (w, "seq", k.kept.seq);
+    dbk_wr_kv_u64 (w, "read_to", k.kept.read_to);
+    dbk_wr_kv_u64 (w, "from_seq", k.from_seq);
+    dbk_wr_kv_u64 (w, "replayed", k.replayed);
+    dbk_wr_kv_bool (w, "written", k.written);
+    dbk_wr_kv_u64 (w, "pairs", k.written ? k.kept.pairs : 0);
+    dbk_wr_kv_u64 (w, "bytes", k.bytes);
     dbk_wr_kv_i64 (w, "elapsed_ms", zclock_mono () - t0);
+    return 0;
+}
+
+/*  ---- keeping the book in the background ---- */
+
+_Atomic uint64_t forecasting_book_read_to;
+static _Atomic int64_t s_keep_after; /* mono ms: not before (after a failure) */
+
+bool forecasting_book_due (dbk_svc_ctx_t *ctx, uint64_t applied)
+{
+    uint64_t every = dbk_svc_config (ctx)->book_every;
+    return every && zclock_mono () >= atomic_load (&s_keep_after) &&
+           applied >= atomic_load (&forecasting_book_read_to) + every;
+}
+
+int forecasting_book_keep (dbk_svc_ctx_t *ctx)
+{
+    int64_t t0 = zclock_mono ();
+    s_keep_t k;
+    int rc = s_keep (ctx, &k);
+    dbk_logger_t log;
+    dbk_logger_init (&log, "forecasting", dbk_svc_config (ctx)->log_level);
+    if (rc) {
+        atomic_store (&s_keep_after, zclock_mono () + 60000); /* the log down, a full disk */
+        return dbk_svc_reject (ctx, rc, NULL, "keeping the as-of book failed: %s",
+                               dbk_strerror (rc));
+    }
+    if (k.written)
+        dbk_logf (&log, DBK_LOG_INFO,
+                  "as-of book kept at seq %llu (%llu events folded from seq %llu, %zu bytes, "
+                  "%lld ms)",
+                  (unsigned long long) k.kept.seq, (unsigned long long) k.replayed,
+                  (unsigned long long) k.from_seq, k.bytes, (long long) (zclock_mono () - t0));
     return 0;
 }
 

@@ -152,7 +152,8 @@ static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
     dbk_wr_kv_u64 (w, "deals", deals.ms_entries);
     dbk_wr_kv_u64 (w, "cells", cells.ms_entries);
     dbk_wr_cstr (w, "as_of");
-    dbk_wr_map (w, 3);
+    dbk_wr_map (w, 4);
+    dbk_wr_kv_u64 (w, "book_read_to", atomic_load (&forecasting_book_read_to));
     dbk_wr_kv_u64 (w, "replays", atomic_load (&forecasting_asof_count.replays));
     dbk_wr_kv_u64 (w, "from_book", atomic_load (&forecasting_asof_count.from_book));
     dbk_wr_kv_u64 (w, "events", atomic_load (&forecasting_asof_count.events));
@@ -194,6 +195,8 @@ const dbk_service_def_t forecasting_def = {.name = "forecasting",
                                            .project = s_project,
                                            .status = s_status,
                                            .offload = s_offload,
+                                           .background_due = forecasting_book_due,
+                                           .background = forecasting_book_keep,
                                            .model_version = FORECASTING_MODEL_VERSION};
 
 void forecasting_server (zsock_t *pipe, void *args)

@@ -46,4 +46,12 @@ typedef struct {
 } forecasting_asof_count_t;
 extern forecasting_asof_count_t forecasting_asof_count;
 
+/*  Keeping the as-of book in the background (def->background): due once
+    the log moved DEALBOOK_BOOK_EVERY events past the newest book
+    (forecasting_book_read_to: the log position it read up to, 0 until a
+    first keep), not within a minute of a failed keep. */
+extern _Atomic uint64_t forecasting_book_read_to;
+dbk_svc_due_fn forecasting_book_due;
+dbk_svc_background_fn forecasting_book_keep;
+
 #endif
