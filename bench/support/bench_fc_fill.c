@@ -323,6 +323,10 @@ void bf_filler (const bf_shape_t *sh, uint64_t n, bf_filler_t *out)
 
 void bf_spawn (const char *bin, const char *endpoint)
 {
+    /*  the as-of case keeps the book itself (KEEP_BOOK) after timing the
+        full replays: a book kept in the background meanwhile would hold
+        them up on the worker thread */
+    setenv ("DEALBOOK_BOOK_EVERY", "0", 1);
     if (!bsvc_spawn_once ("forecasting", "DEALBOOK_FORECASTING_ENDPOINT", NULL, bin, endpoint))
         bench_die ("dealbook-forecasting (%s) exited at start; see %s/forecasting.err", bin,
                    bench_g.base);
