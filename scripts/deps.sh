@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev liblmdb-dev libmsgpack-dev
       libsodium-dev libjansson-dev libcriterion-dev lmdb-utils libutf8proc-dev
-      python3 python3-zmq python3-msgpack clang valgrind docker-compose python3-yaml)
+      python3 python3-zmq python3-msgpack clang valgrind docker-compose python3-yaml faketime)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,6 +21,12 @@ DEALBOOK_BOOK_EVERY=2000, the service keeps the book by itself once it
 has caught up, and again after 2,000 more events; a service killed (-9)
 while it writes a book leaves no book that is used, and starts again from
 the one before.
+Last, day books: part of the history is recorded by an event log whose
+clock runs a day behind (libfaketime), the rest by one with the right
+time. Yesterday's day book is written only once the log holds an event of
+ours recorded today (before that, an event recorded yesterday could still
+come); as of yesterday and as of today the answers then start from it and
+equal the full replay.
 
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
@@ -193,10 +199,11 @@ def main():
     finally:
         svc.close()
     kept = background()
+    day = day_book()
     print("forecasting kept books over %d events: as-of answers from a book equal the "
           "full replay; the second book folded %d events; a book that does not fit, is "
-          "altered or is of another log is not used; kept in the background: %s"
-          % (head, second["replayed"], kept))
+          "altered or is of another log is not used; kept in the background: %s; %s"
+          % (head, second["replayed"], kept, day))
     return 0
 
 
@@ -212,14 +219,17 @@ def book_read_to(fc, at_least, what):
 def background():
     svc = Services(NAMES, prefix="dbk-fcbook-bg-", DEALBOOK_BOOK_EVERY="2000")
     try:
-        svc.start()
+        # the service starts on a log that is already written, and catches
+        # up in one go: it keeps one book, at the head
+        svc.start("eventlog")
         log = svc.client("eventlog", timeout_ms=20000)
-        fc = svc.client("forecasting", timeout_ms=60000)
         today = datetime.datetime.now(datetime.timezone.utc).date()
         t = today.isoformat()
-        chk = Checker(fc, "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1))
         evs = history(today)
         append(log, evs[:6000])
+        svc.start("forecasting")
+        fc = svc.client("forecasting", timeout_ms=60000)
+        chk = Checker(fc, "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1))
         head = caught_up(log, fc)
         book_read_to(fc, head, "after catching up")
         if len(books(svc)) != 1:
@@ -230,7 +240,11 @@ def background():
         time.sleep(1.5)
         if fc.call("STATUS")["as_of"]["book_read_to"] >= head2:
             fail("the book was kept again after %d events (every 2000)" % (head2 - head))
+        svc.stop("forecasting")  # again: the rest in one go, one book at the head
         append(log, evs[7000:])
+        svc.start("forecasting")
+        fc = svc.client("forecasting", timeout_ms=60000)
+        chk.fc = fc
         head3 = caught_up(log, fc)
         book_read_to(fc, head3, "after 2000 more events")
         if len(books(svc)) != 2:
@@ -247,6 +261,59 @@ def background():
         caught_up(log, fc)
         chk.same(t, True, "after a kill -9 with a half-written book")
         return "%d events, kept at %d and %d" % (head3, head, head3)
+    finally:
+        svc.close()
+
+
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def day_book():
+    if not os.path.exists(FAKETIME):
+        fail("libfaketime is missing (make installs the faketime package)")
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    yesterday = today - datetime.timedelta(days=1)
+    svc = Services(NAMES, prefix="dbk-fcbook-day-", DEALBOOK_BOOK_EVERY="1000000000")
+    try:
+        base = dict(svc.env)
+        svc.env.update(FAKETIME="-1d", FAKETIME_DONT_FAKE_MONOTONIC="1", LD_PRELOAD=FAKETIME)
+        svc.start("eventlog")  # recording yesterday
+        svc.env = base
+        svc.start("forecasting")
+        log = svc.client("eventlog", timeout_ms=20000)
+        fc = svc.client("forecasting", timeout_ms=60000)
+        chk = Checker(fc, "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1))
+        evs = history(yesterday)
+        append(log, evs[:5000])
+        caught_up(log, fc)
+        # fc_day numbers days from 0000-03-01 (day 0): 1970-01-01 is 719468
+        daynum = 719468 + (yesterday - datetime.date(1970, 1, 1)).days
+        want = os.path.join(svc.dir, "forecasting", "books", "book-*-%08d.fcb" % daynum)
+        time.sleep(1.5)  # the service looks once a second
+        if glob.glob(want):
+            fail("a day book of %s before the log moved past it: %r" % (yesterday, books(svc)))
+        svc.stop("eventlog")
+        svc.start("eventlog")  # recording today
+        log = svc.client("eventlog", timeout_ms=20000)
+        for _ in range(500):
+            try:
+                log.status()
+                break
+            except dealbook.DealbookError:
+                time.sleep(0.02)
+        append(log, evs[5000:])
+        caught_up(log, fc)
+        for _ in range(1500):
+            if glob.glob(want):
+                break
+            time.sleep(0.02)
+        else:
+            fail("no day book of %s was kept: %r" % (yesterday, books(svc)))
+        if len(books(svc)) != 1:
+            fail("only the day book is kept (no book of the head is due): %r" % books(svc))
+        chk.same(yesterday.isoformat(), True, "as of yesterday, from its day book")
+        chk.same(today.isoformat(), True, "as of today, from yesterday's day book")
+        return "the day book of %s" % yesterday
     finally:
         svc.close()
 

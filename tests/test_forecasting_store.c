@@ -3,10 +3,12 @@
     gets, puts and deletes against a reference through growth and
     shrinking of its index, and its lifecycle; kept books (fc_kept.c):
     which replays a book fits, a book written and read back, retention,
-    and a file cut short or that cannot be written.
+    and a file cut short or that cannot be written; day books kept for a
+    week and at month ends.
 */
 #include "support/fc_given.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -287,7 +289,7 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     fc_kept_t k = {.seq = 42, .read_to = 50, .clock = 7, .at_max = 5}, got;
     memset (k.hash, 0xab, sizeof k.hash);
     size_t bytes = 0;
-    cr_assert_eq (fc_kept_save (dir, store, &k, 2, &bytes), 0);
+    cr_assert_eq (fc_kept_save (dir, store, &k, 800000, &bytes), 0);
     cr_assert_eq (k.pairs, 501);
     fc_store_t *back = NULL;
     cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got), 0);
@@ -301,24 +303,24 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     cr_assert_eq (vl, (499 * 5) % sizeof big);
     fc_mem_store_destroy (&back);
     cr_assert_eq (fc_kept_load (dir, 6, 6, &back, &got), DBK_ENOTFOUND, "does not fit");
-    /*  three more books: the two newest are kept */
+    /*  three more books: the two newest without until are kept */
     for (uint64_t s = 43; s <= 45; s++) {
         k.seq = s;
-        cr_assert_eq (fc_kept_save (dir, store, &k, 2, NULL), 0);
+        cr_assert_eq (fc_kept_save (dir, store, &k, 800000, NULL), 0);
     }
     char path[200];
-    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 44);
+    snprintf (path, sizeof path, "%s/book-%020d-%08d.fcb", dir, 44, 0);
     cr_assert_eq (access (path, F_OK), 0);
-    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 43);
+    snprintf (path, sizeof path, "%s/book-%020d-%08d.fcb", dir, 43, 0);
     cr_assert_neq (access (path, F_OK), 0, "an old book is kept");
     /*  the newest cut short: deleted, and the one before it is loaded */
-    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 45);
+    snprintf (path, sizeof path, "%s/book-%020d-%08d.fcb", dir, 45, 0);
     cr_assert_eq (truncate (path, (off_t) bytes - 100), 0);
     cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got), 0);
     cr_assert_eq (got.seq, 44);
     cr_assert_neq (access (path, F_OK), 0, "the truncated book is still there");
     fc_mem_store_destroy (&back);
-    snprintf (path, sizeof path, "%s/book-%020d.fcb", dir, 44);
+    snprintf (path, sizeof path, "%s/book-%020d-%08d.fcb", dir, 44, 0);
     unlink (path);
     rmdir (dir);
 }
@@ -340,7 +342,7 @@ Test (kept, a_book_that_cannot_be_written_leaves_nothing_behind, .init = s_setup
     signal (SIGXFSZ, SIG_IGN);
     struct rlimit rl = {.rlim_cur = 64 << 10, .rlim_max = RLIM_INFINITY};
     cr_assert_eq (setrlimit (RLIMIT_FSIZE, &rl), 0);
-    int rc = fc_kept_save (dir, store, &k, 2, NULL);
+    int rc = fc_kept_save (dir, store, &k, 800000, NULL);
     rl.rlim_cur = RLIM_INFINITY;
     setrlimit (RLIMIT_FSIZE, &rl);
     cr_assert (rc == DBK_EIO || rc == DBK_ENOSPC, "rc %d", rc);
@@ -351,5 +353,70 @@ Test (kept, a_book_that_cannot_be_written_leaves_nothing_behind, .init = s_setup
     cr_assert_eq (fc_kept_load (dir, 0, INT64_MAX, &back, &k), DBK_ENOTFOUND);
     cr_assert_eq (rmdir (dir), 0, "something was left in the books directory");
     /*  a books directory that cannot be made */
-    cr_assert_eq (fc_kept_save ("/dev/null/books", store, &k, 2, NULL), DBK_EIO);
+    cr_assert_eq (fc_kept_save ("/dev/null/books", store, &k, 800000, NULL), DBK_EIO);
+}
+
+/*  The end of a day in ms (a cut no event of that day reaches). */
+static int64_t s_cut (fc_day_t day)
+{
+    return ((int64_t) day - fc_day ("1970-01-01") + 1) * 86400000;
+}
+
+Test (kept, day_books_are_kept_for_a_week_and_at_month_ends, .init = s_setup, .fini = s_teardown)
+{
+    char dir[] = "/tmp/dbk-kept-XXXXXX";
+    cr_assert_not_null (mkdtemp (dir));
+    cr_assert_eq (store->put (store->ctx, FC_TAB_META, "seq", 3, "12345678", 8), 0);
+    fc_day_t today = fc_day ("2026-11-28");
+    /*  a day book for each of the last 100 days, and three books of the head */
+    for (int i = 100; i >= 1; i--) {
+        fc_kept_t k = {.seq = (uint64_t) (1000 - i),
+                       .until = today - i,
+                       .clock = today - i,
+                       .at_max = s_cut (today - i) - 1};
+        cr_assert_eq (fc_kept_save (dir, store, &k, today, NULL), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        fc_kept_t k = {.seq = (uint64_t) (1000 + i), .clock = today, .at_max = s_cut (today) - 9};
+        cr_assert_eq (fc_kept_save (dir, store, &k, today, NULL), 0);
+    }
+    int days = 0, heads = 0;
+    for (int i = 1; i <= 100; i++) {
+        days += fc_kept_has (dir, today - i);
+        char d[11];
+        fc_day_format (today - i, d);
+        if (i > FC_KEPT_DAYS && fc_kept_has (dir, today - i))
+            cr_assert (!strcmp (d + 5, "10-31") || !strcmp (d + 5, "09-30") ||
+                           !strcmp (d + 5, "08-31"),
+                       "%s kept", d);
+    }
+    cr_assert_eq (days, FC_KEPT_DAYS + 3, "the last week and Oct 31, Sep 30, Aug 31");
+    DIR *dd = opendir (dir);
+    struct dirent *e;
+    while (dd && (e = readdir (dd)))
+        heads += !strncmp (e->d_name + 25, "-00000000", 9);
+    closedir (dd);
+    cr_assert_eq (heads, FC_KEPT_HEADS);
+    /*  the newest that fits: a day book for a past date, the head for today */
+    fc_store_t *back = NULL;
+    fc_kept_t got;
+    cr_assert_eq (fc_kept_load (dir, today - 5, s_cut (today - 5), &back, &got), 0);
+    cr_assert_eq (got.until, today - 5);
+    fc_mem_store_destroy (&back);
+    cr_assert_eq (fc_kept_load (dir, today - 20, s_cut (today - 20), &back, &got), 0);
+    cr_assert_eq (got.until, fc_day ("2026-10-31"), "from the month's end before it");
+    fc_mem_store_destroy (&back);
+    cr_assert_eq (fc_kept_load (dir, today, s_cut (today), &back, &got), 0);
+    cr_assert_eq (got.until, 0);
+    cr_assert_eq (got.seq, 1002);
+    fc_mem_store_destroy (&back);
+    dd = opendir (dir);
+    while (dd && (e = readdir (dd)))
+        if (e->d_name[0] == 'b') {
+            char p[300];
+            snprintf (p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink (p);
+        }
+    closedir (dd);
+    cr_assert_eq (rmdir (dir), 0);
 }

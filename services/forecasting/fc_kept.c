@@ -40,15 +40,17 @@ bool fc_kept_fits (const fc_kept_t *k, fc_day_t until, int64_t cut_ms)
     return k->clock <= until && (k->skipped == 0 || k->skipped > until);
 }
 
-static void s_name (char *out, size_t outsz, const char *dir, uint64_t seq)
+/*  dir/book-<seq>-<until>.fcb: seq in 20 digits, until (a day number,
+    0: none) in 8. */
+static void s_name (char *out, size_t outsz, const char *dir, uint64_t seq, fc_day_t until)
 {
-    snprintf (out, outsz, "%s/book-%020" PRIu64 ".fcb", dir, seq);
+    snprintf (out, outsz, "%s/book-%020" PRIu64 "-%08d.fcb", dir, seq, (int) until);
 }
 
-void fc_kept_drop (const char *dir, uint64_t seq)
+void fc_kept_drop (const char *dir, uint64_t seq, fc_day_t until)
 {
     char path[1200];
-    s_name (path, sizeof path, dir, seq);
+    s_name (path, sizeof path, dir, seq, until);
     unlink (path);
 }
 
@@ -94,15 +96,22 @@ static int s_dump_pair (void *arg, const void *key, size_t klen, const void *val
     return d->o->failed ? DBK_EIO : 0;
 }
 
-/*  Newest first. */
-static int s_seq_desc (const void *a, const void *b)
+typedef struct {
+    uint64_t seq;
+    fc_day_t until;
+} s_entry_t;
+
+/*  Newest first: by seq, then a day book before a book without until. */
+static int s_newest_first (const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return x < y ? 1 : x > y ? -1 : 0;
+    const s_entry_t *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? 1 : -1;
+    return (x->until == 0) - (y->until == 0);
 }
 
-/*  The seqs of dir's books, newest first, into a malloc'd array. */
-static size_t s_list (const char *dir, uint64_t **out)
+/*  dir's books, newest first, into a malloc'd array. */
+static size_t s_list (const char *dir, s_entry_t **out)
 {
     *out = NULL;
     DIR *d = opendir (dir);
@@ -112,24 +121,64 @@ static size_t s_list (const char *dir, uint64_t **out)
     struct dirent *e;
     while ((e = readdir (d))) {
         uint64_t seq;
+        int until;
         char tail[8];
-        if (strlen (e->d_name) != 29 ||
-            sscanf (e->d_name, "book-%20" SCNu64 "%7s", &seq, tail) != 2 || strcmp (tail, ".fcb"))
+        if (strlen (e->d_name) != 38 ||
+            sscanf (e->d_name, "book-%20" SCNu64 "-%8d%7s", &seq, &until, tail) != 3 ||
+            strcmp (tail, ".fcb") || until < 0)
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 8;
-            uint64_t *p = realloc (*out, nc * sizeof *p);
+            s_entry_t *p = realloc (*out, nc * sizeof *p);
             if (!p)
                 break;
             *out = p;
             cap = nc;
         }
-        (*out)[n++] = seq;
+        (*out)[n++] = (s_entry_t){seq, (fc_day_t) until};
     }
     closedir (d);
     if (n)
-        qsort (*out, n, sizeof **out, s_seq_desc);
+        qsort (*out, n, sizeof **out, s_newest_first);
     return n;
+}
+
+bool fc_kept_has (const char *dir, fc_day_t until)
+{
+    s_entry_t *e;
+    size_t n = s_list (dir, &e);
+    bool has = false;
+    for (size_t i = 0; i < n && !has; i++)
+        has = e[i].until == until;
+    free (e);
+    return has;
+}
+
+/*  Is day the last of its month? */
+static bool s_month_end (fc_day_t day)
+{
+    char a[11], b[11];
+    fc_day_format (day, a);
+    fc_day_format (day + 1, b);
+    return memcmp (a, b, 7) != 0;
+}
+
+void fc_kept_prune (const char *dir, fc_day_t today)
+{
+    s_entry_t *e;
+    size_t n = s_list (dir, &e);
+    int heads = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool keep;
+        if (e[i].until == 0)
+            keep = ++heads <= FC_KEPT_HEADS;
+        else
+            keep = e[i].until >= today - FC_KEPT_DAYS ||
+                   (s_month_end (e[i].until) && e[i].until >= today - 31 * FC_KEPT_MONTHS);
+        if (!keep)
+            fc_kept_drop (dir, e[i].seq, e[i].until);
+    }
+    free (e);
 }
 
 static int s_sync_dir (const char *dir)
@@ -142,13 +191,14 @@ static int s_sync_dir (const char *dir)
     return rc;
 }
 
-int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, int keep, size_t *bytes)
+int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day_t today,
+                  size_t *bytes)
 {
     if (mkdir (dir, 0755) && errno != EEXIST)
         return errno == ENOSPC ? DBK_ENOSPC : DBK_EIO;
     char tmp[1200], path[1200];
     snprintf (tmp, sizeof tmp, "%s/book.tmp", dir);
-    s_name (path, sizeof path, dir, k->seq);
+    s_name (path, sizeof path, dir, k->seq, k->until);
     s_out_t o = {.f = fopen (tmp, "wb")};
     if (!o.f)
         return errno == ENOSPC ? DBK_ENOSPC : DBK_EIO;
@@ -190,12 +240,7 @@ int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, int ke
     k->pairs = n;
     if (bytes)
         *bytes = o.bytes + sizeof sum;
-    /*  retention: the `keep` newest */
-    uint64_t *seqs;
-    size_t nb = s_list (dir, &seqs);
-    for (size_t i = (size_t) (keep > 0 ? keep : 1); i < nb; i++)
-        fc_kept_drop (dir, seqs[i]);
-    free (seqs);
+    fc_kept_prune (dir, today);
     return 0;
 }
 
@@ -281,16 +326,16 @@ int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **
                   fc_kept_t *k)
 {
     *store_p = NULL;
-    uint64_t *seqs;
-    size_t nb = s_list (dir, &seqs);
+    s_entry_t *e;
+    size_t nb = s_list (dir, &e);
     int rc = DBK_ENOTFOUND;
     for (size_t i = 0; i < nb && rc == DBK_ENOTFOUND; i++) {
         char path[1200];
-        s_name (path, sizeof path, dir, seqs[i]);
+        s_name (path, sizeof path, dir, e[i].seq, e[i].until);
         const uint8_t *b;
         size_t n;
         int mrc = s_map (path, &b, &n, k);
-        if (mrc == DBK_ECORRUPT || (!mrc && k->seq != seqs[i])) {
+        if (mrc == DBK_ECORRUPT || (!mrc && (k->seq != e[i].seq || k->until != e[i].until))) {
             if (!mrc)
                 munmap ((void *) b, n);
             unlink (path); /* truncated, altered, or of another version */
@@ -308,6 +353,6 @@ int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **
             rc = DBK_ENOTFOUND;
         }
     }
-    free (seqs);
+    free (e);
     return rc;
 }

@@ -681,10 +681,26 @@ typedef struct {
     from the book k? */
 bool fc_kept_fits (const fc_kept_t *k, fc_day_t until, int64_t cut_ms);
 
-/*  Write store's pairs and k (pairs set here) to dir/book-<seq>.fcb
-    through a temporary file, synced and renamed; then delete all but the
-    `keep` newest books. 0, or DBK_EIO / DBK_ENOSPC (nothing left behind). */
-int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, int keep, size_t *bytes);
+/*  Books kept (fc_kept_prune): the newest FC_KEPT_HEADS without until
+    (books of the log's head); books with until (day books) of the last
+    FC_KEPT_DAYS days, and of the last day of each month for
+    FC_KEPT_MONTHS months. */
+#define FC_KEPT_HEADS 2
+#define FC_KEPT_DAYS 7
+#define FC_KEPT_MONTHS 12
+
+/*  Write store's pairs and k (pairs set here) to
+    dir/book-<seq>-<until>.fcb through a temporary file, synced and
+    renamed; then fc_kept_prune (dir, today). 0, or DBK_EIO / DBK_ENOSPC
+    (nothing left behind). */
+int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day_t today,
+                  size_t *bytes);
+
+/*  Delete the books the retention above does not keep. */
+void fc_kept_prune (const char *dir, fc_day_t today);
+
+/*  Is there a book with this until (0: a book without)? */
+bool fc_kept_has (const char *dir, fc_day_t until);
 
 /*  The newest book of dir (highest seq) that fits (until, cut_ms) and
     reads back whole, loaded into a new in-memory store (*store_p) with its
@@ -694,8 +710,8 @@ int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, int ke
 int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **store_p,
                   fc_kept_t *k);
 
-/*  Delete dir/book-<seq>.fcb (a book that turned out to belong to another
-    log). */
-void fc_kept_drop (const char *dir, uint64_t seq);
+/*  Delete dir/book-<seq>-<until>.fcb (a book that turned out to belong
+    to another log). */
+void fc_kept_drop (const char *dir, uint64_t seq, fc_day_t until);
 
 #endif

@@ -1,13 +1,11 @@
 /*  forecasting_query.c - the queries of the forecasting service
     (docs/protocol.md §16.4). Each answers from the book in the read model
     or, with `as_of`, from a book built for the query by replaying the log
-    up to the end of that day (UTC): the answer as the system knew it then,
-    which later events never change. */
+    up to the end of that day (UTC; forecasting_asof.c): the answer as the
+    system knew it then, which later events never change. */
 #include "forecasting_server.h"
 
-#include "dealbook/dbk_client.h"
 #include "dealbook/dbk_error.h"
-#include "dealbook/dbk_logging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,154 +14,19 @@
 /*  ---- the book a query reads ---- */
 
 typedef struct {
-    forecasting_lmdb_t lmdb; /* the read model's                     */
-    fc_store_t *mem;         /* or a replay's (owned)                */
-    fc_book_t *book;         /* over one of them                     */
-    char as_of[11];          /* "" for now                           */
-    uint64_t replayed;       /* events folded by the replay          */
-    fc_kept_t kept;          /* the replay's position (fc_kept_t)    */
-    uint64_t from_seq;       /* the kept book it started from (0: none) */
+    forecasting_lmdb_t lmdb; /* the read model's                 */
+    forecasting_replay_t r;  /* or an as-of replay's             */
+    fc_book_t *book;         /* over one of them                 */
+    char as_of[11];          /* "" for now                       */
 } s_book_t;
-
-/*  The events a book folds: the log sends only these. */
-static const char *const s_ours[] = {"opportunity.", "quota.", "forecast."};
-
-/*  s_replay: the log's event at the kept book's seq is not the one the
-    book folded (a private code: never a DBK code) */
-#define S_OTHER_LOG 1
-
-/*  Fold the log's events recorded before `cut_ms` into b->book, from the
-    position in b->kept (the book it was loaded from; all zero: seq 1),
-    keeping that position up to date. The log reads the next page while
-    the book folds this one. */
-static int s_replay (dbk_svc_ctx_t *ctx, s_book_t *b, int64_t cut_ms)
-{
-    const dbk_config_t *cfg = dbk_svc_config (ctx);
-    dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
-    if (!c)
-        return DBK_EINVAL;
-    fc_kept_t *k = &b->kept;
-    /*  from the kept book's last event, to check it is the log's */
-    bool check = k->seq > 0;
-    dbk_read_t rq = {.from = check ? k->seq : 1,
-                     .type_prefixes = s_ours,
-                     .ntype_prefixes = sizeof s_ours / sizeof s_ours[0],
-                     .limit = 5000,
-                     .max_scan = 100000}; /* the log's default: its loop stays short */
-    int rc = dbk_client_read_send (c, &rq);
-    for (bool done = false; !done && rc == 0;) {
-        dbk_doc_t *reply = NULL;
-        dbk_page_t page;
-        if (dbk_svc_cancelled (ctx)) {
-            rc = DBK_EINTERRUPTED; /* the service is stopping */
-            break;
-        }
-        if ((rc = dbk_client_read_wait (c, &reply, &page))) {
-            dbk_doc_destroy (&reply); /* an ERROR reply comes with its document */
-            break;
-        }
-        /* a filtered page may hold nothing yet stop short of the head */
-        done = page.last == 0 || page.last >= page.head;
-        rq.from = page.last + 1;
-        if (!done)
-            rc = dbk_client_read_send (c, &rq);
-        size_t i = 0;
-        for (; rc == 0 && i < page.count; i++) {
-            dbk_event_t ev;
-            if (dbk_page_event (&page, i, &ev)) {
-                rc = DBK_EMALFORMED;
-                break;
-            }
-            if (check) {
-                check = false;
-                if (ev.seq != k->seq || memcmp (ev.hash, k->hash, sizeof k->hash)) {
-                    rc = S_OTHER_LOG;
-                    break;
-                }
-                continue; /* folded already */
-            }
-            if (ev.at >= cut_ms) {
-                done = true; /* recorded after the day asked */
-                break;
-            }
-            if (ev.at > k->at_max)
-                k->at_max = ev.at;
-            k->read_to = ev.seq;
-            dbk_doc_t *data = NULL;
-            const dbk_obj_t *d = ev.data;
-            if (!d && dbk_doc_parse (ev.data_raw, ev.data_raw_len, &data) == 0)
-                d = dbk_doc_root (data);
-            char type[DBK_TYPE_MAX + 1];
-            snprintf (type, sizeof type, "%.*s", (int) ev.type_len, ev.type);
-            int arc = d ? fc_book_apply (b->book, type, d, ev.seq, ev.at) : 0;
-            if (arc && arc != DBK_EMALFORMED)
-                rc = arc;
-            if (!arc && fc_book_seq (b->book) == ev.seq) {
-                k->seq = ev.seq;
-                memcpy (k->hash, ev.hash, sizeof k->hash);
-            }
-            b->replayed++;
-            dbk_doc_destroy (&data);
-        }
-        if (rc == 0 && i == page.count && page.last > k->read_to)
-            k->read_to = page.last; /* examined, none of ours after */
-        dbk_doc_destroy (&reply);
-    }
-    if (check && rc == 0)
-        rc = S_OTHER_LOG; /* the log no longer has the book's last event */
-    dbk_client_destroy (&c);
-    return rc;
-}
 
 static void s_close (s_book_t *b)
 {
-    fc_book_destroy (&b->book);
-    fc_mem_store_destroy (&b->mem);
-}
-
-/*  The kept books' directory: <data dir>/forecasting/books. */
-static void s_books_dir (dbk_svc_ctx_t *ctx, char *out, size_t outsz)
-{
-    snprintf (out, outsz, "%s/forecasting/books", dbk_svc_config (ctx)->data_dir);
-}
-
-/*  A replay into b for until (0: none) and cut_ms, from the newest kept
-    book that fits when `from_book`, else from seq 1. A kept book of
-    another log is deleted and the replay starts again from seq 1. */
-static int s_rebuild_book (dbk_svc_ctx_t *ctx, s_book_t *b, fc_day_t until, int64_t cut_ms,
-                           bool from_book)
-{
-    char dir[1100];
-    s_books_dir (ctx, dir, sizeof dir);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        memset (&b->kept, 0, sizeof b->kept);
-        b->replayed = 0;
-        int rc = from_book ? fc_kept_load (dir, until, cut_ms, &b->mem, &b->kept) : DBK_ENOTFOUND;
-        if (rc == DBK_ENOTFOUND) {
-            memset (&b->kept, 0, sizeof b->kept);
-            b->mem = fc_mem_store_new ();
-            rc = b->mem ? 0 : DBK_ENOMEM;
-        }
-        b->book = rc ? NULL : fc_book_new (b->mem, NULL);
-        if (!b->book) {
-            s_close (b);
-            return DBK_ENOMEM;
-        }
-        fc_book_set_until (b->book, until);
-        fc_book_defer (b->book);
-        uint64_t from = b->from_seq = b->kept.seq;
-        rc = s_replay (ctx, b, cut_ms);
-        if (rc != S_OTHER_LOG)
-            return rc;
-        dbk_logger_t log;
-        dbk_logger_init (&log, "forecasting", DBK_LOG_WARNING);
-        dbk_logf (&log, DBK_LOG_WARNING,
-                  "the kept book at seq %llu does not match the log: deleted, replaying from seq 1",
-                  (unsigned long long) from);
-        fc_kept_drop (dir, from);
-        s_close (b);
-    }
-    return DBK_ECORRUPT;
+    if (b->r.book)
+        forecasting_replay_close (&b->r);
+    else
+        fc_book_destroy (&b->book);
+    b->book = NULL;
 }
 
 /*  The book for req: now (the read model) or as of req's "as_of", from
@@ -188,112 +51,11 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
     if (ob && dbk_obj_bool (ob, &from_book))
         return dbk_svc_reject (ctx, DBK_EINVAL, "book", "book must be true or false");
     memcpy (b->as_of, s, 10);
-    /*  fc_day counts from 0000-03-01; 1970-01-01 is its day 719469 */
-    int64_t cut_ms = ((int64_t) day - fc_day ("1970-01-01") + 1) * 86400000;
-    int rc = s_rebuild_book (ctx, b, day, cut_ms, from_book);
-    if (!rc)
-        rc = fc_book_complete (b->book);
-    if (rc) {
-        s_close (b); /* the caller closes only an opened book */
+    int rc = forecasting_replay_open (ctx, &b->r, day, from_book);
+    if (rc)
         return dbk_svc_reject (ctx, rc, "as_of", "replaying the log for as_of failed: %s",
                                dbk_strerror (rc));
-    }
-    atomic_fetch_add (&forecasting_asof_count.replays, 1);
-    atomic_fetch_add (&forecasting_asof_count.events, b->replayed);
-    if (b->from_seq)
-        atomic_fetch_add (&forecasting_asof_count.from_book, 1);
-    return 0;
-}
-
-/*  What keeping the book did. */
-typedef struct {
-    fc_kept_t kept;    /* the book's position after it  */
-    uint64_t from_seq; /* the book it went on from      */
-    uint64_t replayed; /* events it folded              */
-    bool written;      /* a new book file               */
-    size_t bytes;      /* its size                      */
-} s_keep_t;
-
-/*  Bring the newest kept book without until up to the log's head and
-    write it when it moved (the two newest are kept). */
-static int s_keep (dbk_svc_ctx_t *ctx, s_keep_t *out)
-{
-    memset (out, 0, sizeof *out);
-    s_book_t b;
-    memset (&b, 0, sizeof b);
-    int rc = s_rebuild_book (ctx, &b, 0, INT64_MAX, true);
-    if (!rc && b.kept.seq > b.from_seq) {
-        char dir[1100];
-        s_books_dir (ctx, dir, sizeof dir);
-        b.kept.until = 0;
-        b.kept.clock = fc_book_clock (b.book);
-        b.kept.skipped = fc_book_skipped (b.book);
-        rc = fc_kept_save (dir, b.mem, &b.kept, 2, &out->bytes);
-        out->written = rc == 0;
-    }
-    if (!rc)
-        atomic_store (&forecasting_book_read_to, b.kept.read_to);
-    out->kept = b.kept;
-    out->from_seq = b.from_seq;
-    out->replayed = b.replayed;
-    s_close (&b);
-    return rc;
-}
-
-/*  KEEP_BOOK {} -> {seq, read_to, from_seq, replayed, written, pairs,
-    bytes, elapsed_ms}: keep the book now (s_keep). Runs on the worker, as
-    the as-of queries do. */
-int forecasting_keep_book_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
-{
-    (void) txn;
-    (void) req;
-    int64_t t0 = zclock_mono ();
-    s_keep_t k;
-    int rc = s_keep (ctx, &k);
-    if (rc)
-        return dbk_svc_reject (ctx, rc, NULL, "keeping the book failed: %s", dbk_strerror (rc));
-    dbk_wr_map (w, 8);
-    dbk_wr_kv_u64 (w, "seq", k.kept.seq);
-    dbk_wr_kv_u64 (w, "read_to", k.kept.read_to);
-    dbk_wr_kv_u64 (w, "from_seq", k.from_seq);
-    dbk_wr_kv_u64 (w, "replayed", k.replayed);
-    dbk_wr_kv_bool (w, "written", k.written);
-    dbk_wr_kv_u64 (w, "pairs", k.written ? k.kept.pairs : 0);
-    dbk_wr_kv_u64 (w, "bytes", k.bytes);
-    dbk_wr_kv_i64 (w, "elapsed_ms", zclock_mono () - t0);
-    return 0;
-}
-
-/*  ---- keeping the book in the background ---- */
-
-_Atomic uint64_t forecasting_book_read_to;
-static _Atomic int64_t s_keep_after; /* mono ms: not before (after a failure) */
-
-bool forecasting_book_due (dbk_svc_ctx_t *ctx, uint64_t applied)
-{
-    uint64_t every = dbk_svc_config (ctx)->book_every;
-    return every && zclock_mono () >= atomic_load (&s_keep_after) &&
-           applied >= atomic_load (&forecasting_book_read_to) + every;
-}
-
-int forecasting_book_keep (dbk_svc_ctx_t *ctx)
-{
-    int64_t t0 = zclock_mono ();
-    s_keep_t k;
-    int rc = s_keep (ctx, &k);
-    dbk_logger_t log;
-    dbk_logger_init (&log, "forecasting", dbk_svc_config (ctx)->log_level);
-    if (rc) {
-        atomic_store (&s_keep_after, zclock_mono () + 60000); /* the log down, a full disk */
-        return dbk_svc_reject (ctx, rc, NULL, "keeping the as-of book failed: %s",
-                               dbk_strerror (rc));
-    }
-    if (k.written)
-        dbk_logf (&log, DBK_LOG_INFO,
-                  "as-of book kept at seq %llu (%llu events folded from seq %llu, %zu bytes, "
-                  "%lld ms)",
-                  (unsigned long long) k.kept.seq, (unsigned long long) k.replayed,
-                  (unsigned long long) k.from_seq, k.bytes, (long long) (zclock_mono () - t0));
+    b->book = b->r.book;
     return 0;
 }
 

@@ -39,6 +39,24 @@ dbk_svc_query_fn forecasting_funnel_q, forecasting_outlook_q, forecasting_accura
     forecasting_progress_q, forecasting_health_q, forecasting_winloss_q, forecasting_changes_q,
     forecasting_quota_q, forecasting_forecast_q, forecasting_keep_book_q;
 
+/*  A book as of a past day, replayed from the log (forecasting_asof.c). */
+typedef struct {
+    fc_store_t *mem;   /* the in-memory store (owned)                    */
+    fc_book_t *book;   /* over it                                        */
+    uint64_t replayed; /* events folded by the replay                   */
+    fc_kept_t kept;    /* the replay's position (fc_kept_t)              */
+    uint64_t from_seq; /* the kept book it started from (0: none)       */
+    bool cut_reached;  /* it stopped at an event of ours recorded at or
+                          after the end of the day                      */
+} forecasting_replay_t;
+
+/*  Replay into r the book as of the end of `day` (UTC): from the newest
+    kept book that fits unless !from_book, then completed, ready for the
+    figures. 0, or a DBK code (r is then closed). */
+int forecasting_replay_open (dbk_svc_ctx_t *ctx, forecasting_replay_t *r, fc_day_t day,
+                             bool from_book);
+void forecasting_replay_close (forecasting_replay_t *r);
+
 /*  As-of replays since start (STATUS "as_of"): answered, of which from
     a kept book, and the events they folded. */
 typedef struct {
