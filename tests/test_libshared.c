@@ -268,6 +268,8 @@ Test (decide, events_then_a_rejection_leave_only_the_rejection)
 #endif
 #endif
 
+/*  glibc's heap only: AddressSanitizer has its own allocator */
+#ifndef S_ASAN
 static long s_rss_kb (void)
 {
     FILE *f = fopen ("/proc/self/status", "r");
@@ -301,8 +303,6 @@ static bool s_thp_eligible (const void *p)
     return yes;
 }
 
-/*  glibc's heap only: AddressSanitizer has its own allocator */
-#ifndef S_ASAN
 Test (mem, heap_huge_grows_the_heap_without_making_it_resident)
 {
     mallopt (M_MMAP_THRESHOLD, 32 << 20);
