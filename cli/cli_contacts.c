@@ -235,8 +235,9 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
         after conflicts with another writer its retries start for up to
         twice its timeout more, the last one parked and appended for up to
         twice: eleven in all, so the CLI waits twelve. */
-    bool as_of = false;
-    for (int i = 0; i < r->n && !is_cmd && r->service && !strcmp (r->service, "forecasting"); i++)
+    bool fc = !is_cmd && r->service && !strcmp (r->service, "forecasting");
+    bool as_of = fc && !strcmp (op, "KEEP_BOOK"); /* a replay too */
+    for (int i = 0; i < r->n && fc; i++)
         as_of = as_of || !strcmp (r->key[i], "as_of");
     int timeout_ms =
         cli->cfg.timeout_ms < CLI_LONG_MS / 12 ? 12 * cli->cfg.timeout_ms : CLI_LONG_MS;

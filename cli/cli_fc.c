@@ -220,11 +220,10 @@ static int s_quota (cli_t *cli, const char *verb)
         {"--period", "period", CLI_F_STR},     {"--amount", "amount", CLI_F_INT},
         {"--currency", "currency", CLI_F_STR}, {"--note", "note", CLI_F_STR},
         {"--actor", NULL, CLI_F_STR},          S_END};
-    static const cli_flagdef_t show_flags[] = {{"--owner", NULL, CLI_F_STR},
-                                               {"--team", NULL, CLI_F_STR},
-                                               {"--period", "period", CLI_F_STR},
-                                               {"--as-of", "as_of", CLI_F_STR},
-                                               S_END};
+    static const cli_flagdef_t show_flags[] = {
+        {"--owner", NULL, CLI_F_STR},      {"--team", NULL, CLI_F_STR},
+        {"--period", "period", CLI_F_STR}, {"--as-of", "as_of", CLI_F_STR},
+        {"--full", "book", CLI_F_FALSE},   S_END};
     static const char *const need_set[] = {"--period", "--amount", "--currency", NULL};
     static const char *const need_show[] = {"--period", NULL};
     bool set = verb && strcmp (verb, "set") == 0;
@@ -333,6 +332,7 @@ static int s_forecast (cli_t *cli, const char *verb)
         static const cli_flagdef_t flags[] = {{"--owner", "owner", CLI_F_STR},
                                               {"--period", "period", CLI_F_STR},
                                               {"--as-of", "as_of", CLI_F_STR},
+                                              {"--full", "book", CLI_F_FALSE},
                                               S_END};
         static const char *const need[] = {"--owner", "--period", NULL};
         if (cli->nargs)
@@ -515,10 +515,13 @@ static void s_draw_changes (const cli_t *cli, const dbk_obj_t *root)
 
 int cli_fc (cli_t *cli, const char *noun, const char *verb)
 {
-    static const cli_flagdef_t accuracy_flags[] = {
-        {"--owner", "owner", CLI_F_STR},     {"--period", "period", CLI_F_STR},
-        {"--periods", "periods", CLI_F_INT}, {"--currency", "currency", CLI_F_STR},
-        {"--as-of", "as_of", CLI_F_STR},     S_END};
+    static const cli_flagdef_t accuracy_flags[] = {{"--owner", "owner", CLI_F_STR},
+                                                   {"--period", "period", CLI_F_STR},
+                                                   {"--periods", "periods", CLI_F_INT},
+                                                   {"--currency", "currency", CLI_F_STR},
+                                                   {"--as-of", "as_of", CLI_F_STR},
+                                                   {"--full", "book", CLI_F_FALSE},
+                                                   S_END};
     static const cli_flagdef_t progress_flags[] = {S_FILTERS, {"--on", "on", CLI_F_STR}, S_END};
     static const cli_flagdef_t health_flags[] = {
         S_FILTERS, {"--on", "on", CLI_F_STR}, {"--fresh-days", "fresh_days", CLI_F_INT}, S_END};

@@ -113,7 +113,7 @@ void dbk_svci_background (dbk_svci_t *self)
 
 bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *q)
 {
-    if (!self->def->offload || !self->def->offload (req->op, req->root))
+    if (!self->def->offload || !self->def->offload (q->verb, req->root))
         return false;
     if (self->offloaded >= DBK_SVC_OFFLOAD_MAX) {
         char msg[160];

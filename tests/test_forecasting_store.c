@@ -292,7 +292,7 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     cr_assert_eq (fc_kept_save (dir, store, &k, 800000, &bytes), 0);
     cr_assert_eq (k.pairs, 501);
     fc_store_t *back = NULL;
-    cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got), 0);
+    cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got, NULL), 0);
     cr_assert_eq (memcmp (&got, &k, sizeof k), 0, "the description reads back");
     int n = 0;
     back->scan (back->ctx, FC_TAB_DEAL, NULL, 0, s_count, &n);
@@ -302,7 +302,7 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     cr_assert_eq (back->get (back->ctx, FC_TAB_DEAL, "deal-0499", 9, val, sizeof val, &vl), 0);
     cr_assert_eq (vl, (499 * 5) % sizeof big);
     fc_mem_store_destroy (&back);
-    cr_assert_eq (fc_kept_load (dir, 6, 6, &back, &got), DBK_ENOTFOUND, "does not fit");
+    cr_assert_eq (fc_kept_load (dir, 6, 6, &back, &got, NULL), DBK_ENOTFOUND, "does not fit");
     /*  three more books: the two newest without until are kept */
     for (uint64_t s = 43; s <= 45; s++) {
         k.seq = s;
@@ -316,7 +316,9 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     /*  the newest cut short: deleted, and the one before it is loaded */
     snprintf (path, sizeof path, "%s/book-%020d-%08d.fcb", dir, 45, 0);
     cr_assert_eq (truncate (path, (off_t) bytes - 100), 0);
-    cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got), 0);
+    int dropped = 0;
+    cr_assert_eq (fc_kept_load (dir, 7, 6, &back, &got, &dropped), 0);
+    cr_assert_eq (dropped, 1);
     cr_assert_eq (got.seq, 44);
     cr_assert_neq (access (path, F_OK), 0, "the truncated book is still there");
     fc_mem_store_destroy (&back);
@@ -350,7 +352,7 @@ Test (kept, a_book_that_cannot_be_written_leaves_nothing_behind, .init = s_setup
     snprintf (path, sizeof path, "%s/book.tmp", dir);
     cr_assert_neq (access (path, F_OK), 0, "the partial file is left behind");
     fc_store_t *back = NULL;
-    cr_assert_eq (fc_kept_load (dir, 0, INT64_MAX, &back, &k), DBK_ENOTFOUND);
+    cr_assert_eq (fc_kept_load (dir, 0, INT64_MAX, &back, &k, NULL), DBK_ENOTFOUND);
     cr_assert_eq (rmdir (dir), 0, "something was left in the books directory");
     /*  a books directory that cannot be made */
     cr_assert_eq (fc_kept_save ("/dev/null/books", store, &k, 800000, NULL), DBK_EIO);
@@ -400,13 +402,13 @@ Test (kept, day_books_are_kept_for_a_week_and_at_month_ends, .init = s_setup, .f
     /*  the newest that fits: a day book for a past date, the head for today */
     fc_store_t *back = NULL;
     fc_kept_t got;
-    cr_assert_eq (fc_kept_load (dir, today - 5, s_cut (today - 5), &back, &got), 0);
+    cr_assert_eq (fc_kept_load (dir, today - 5, s_cut (today - 5), &back, &got, NULL), 0);
     cr_assert_eq (got.until, today - 5);
     fc_mem_store_destroy (&back);
-    cr_assert_eq (fc_kept_load (dir, today - 20, s_cut (today - 20), &back, &got), 0);
+    cr_assert_eq (fc_kept_load (dir, today - 20, s_cut (today - 20), &back, &got, NULL), 0);
     cr_assert_eq (got.until, fc_day ("2026-10-31"), "from the month's end before it");
     fc_mem_store_destroy (&back);
-    cr_assert_eq (fc_kept_load (dir, today, s_cut (today), &back, &got), 0);
+    cr_assert_eq (fc_kept_load (dir, today, s_cut (today), &back, &got, NULL), 0);
     cr_assert_eq (got.until, 0);
     cr_assert_eq (got.seq, 1002);
     fc_mem_store_destroy (&back);

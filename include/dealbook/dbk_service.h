@@ -93,7 +93,8 @@
       STATUS   -> {service, version, uptime_ms, seq_applied (the checkpoint),
                    head (highest log head seen), lag (head - seq_applied),
                    rebuilding: bool, waiting: requests waiting,
-                   background: offloaded queries running or waiting,
+                   background: offloaded queries and background work
+                               running or waiting,
                    counters: {commands, duplicates, rejected, conflicts,
                               queries, events, reactions} since start,
                    ...the pairs of def->status}

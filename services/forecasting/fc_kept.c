@@ -229,14 +229,17 @@ int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day
         o.failed = true;
         o.err = errno;
     }
-    if (!rc && o.failed)
+    if (o.failed) /* a write failed, in the pairs or after them */
         rc = o.err == ENOSPC || o.err == EDQUOT ? DBK_ENOSPC : DBK_EIO;
-    if (!rc && (rename (tmp, path) || s_sync_dir (dir)))
+    if (!rc && rename (tmp, path))
         rc = DBK_EIO;
     if (rc) {
         unlink (tmp);
         return rc;
     }
+    /*  the book is whole either way; a crash before the directory reaches
+        the disk loses at most the rename (a book.tmp is never read) */
+    (void) s_sync_dir (dir);
     k->pairs = n;
     if (bytes)
         *bytes = o.bytes + sizeof sum;
@@ -246,28 +249,51 @@ int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day
 
 /*  ---- reading ---- */
 
-/*  Map the file, check its header and trailer; *k from the header. 0 or
-    DBK_ECORRUPT / DBK_EIO. */
+/*  The header of the file at path (not yet checked against its
+    trailer). 0, DBK_ECORRUPT (too short, another format or version),
+    DBK_EIO. */
+static int s_head (const char *path, s_head_t *head)
+{
+    int fd = open (path, O_RDONLY);
+    if (fd < 0)
+        return DBK_EIO;
+    ssize_t got = pread (fd, head, sizeof *head, 0);
+    close (fd);
+    if (got < 0)
+        return DBK_EIO;
+    if ((size_t) got < sizeof *head || memcmp (head->magic, S_MAGIC, sizeof S_MAGIC) ||
+        head->version != S_VERSION)
+        return DBK_ECORRUPT;
+    return 0;
+}
+
+/*  Map the file and check it against its trailer; *k from its header.
+    0, DBK_ECORRUPT (cut short, altered), or DBK_EIO / DBK_ENOMEM (the
+    file may be good: it is left alone). */
 static int s_map (const char *path, const uint8_t **p_out, size_t *n_out, fc_kept_t *k)
 {
     int fd = open (path, O_RDONLY);
     if (fd < 0)
         return DBK_EIO;
     struct stat st;
-    int rc = DBK_ECORRUPT;
-    void *p = MAP_FAILED;
-    size_t n = 0;
-    if (fstat (fd, &st) == 0 && (size_t) st.st_size >= sizeof (s_head_t) + 8 + 32) {
-        n = (size_t) st.st_size;
-        p = mmap (NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (fstat (fd, &st)) {
+        close (fd);
+        return DBK_EIO;
     }
+    if ((size_t) st.st_size < sizeof (s_head_t) + 8 + 32) {
+        close (fd);
+        return DBK_ECORRUPT;
+    }
+    size_t n = (size_t) st.st_size;
+    void *p = mmap (NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     close (fd);
     if (p == MAP_FAILED)
-        return rc;
+        return DBK_ENOMEM;
     const uint8_t *b = p;
     s_head_t head;
     memcpy (&head, b, sizeof head);
     uint8_t sum[crypto_generichash_BYTES];
+    int rc = DBK_ECORRUPT;
     if (!memcmp (head.magic, S_MAGIC, sizeof S_MAGIC) && head.version == S_VERSION) {
         crypto_generichash (sum, sizeof sum, b, n - sizeof sum, NULL, 0);
         if (!sodium_memcmp (sum, b + n - sizeof sum, sizeof sum))
@@ -323,34 +349,43 @@ static int s_fill (const uint8_t *b, size_t n, const fc_kept_t *k, fc_store_t **
 }
 
 int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **store_p,
-                  fc_kept_t *k)
+                  fc_kept_t *k, int *dropped)
 {
     *store_p = NULL;
+    if (dropped)
+        *dropped = 0;
     s_entry_t *e;
     size_t nb = s_list (dir, &e);
     int rc = DBK_ENOTFOUND;
     for (size_t i = 0; i < nb && rc == DBK_ENOTFOUND; i++) {
         char path[1200];
         s_name (path, sizeof path, dir, e[i].seq, e[i].until);
-        const uint8_t *b;
-        size_t n;
-        int mrc = s_map (path, &b, &n, k);
-        if (mrc == DBK_ECORRUPT || (!mrc && (k->seq != e[i].seq || k->until != e[i].until))) {
-            if (!mrc)
-                munmap ((void *) b, n);
-            unlink (path); /* truncated, altered, or of another version */
+        /*  the header first: only the book chosen is read whole */
+        s_head_t head;
+        int hrc = s_head (path, &head);
+        bool bad =
+            hrc == DBK_ECORRUPT || (!hrc && (head.k.seq != e[i].seq || head.k.until != e[i].until));
+        if (!bad && (hrc || !fc_kept_fits (&head.k, until, cut_ms)))
             continue;
+        const uint8_t *b = NULL;
+        size_t n = 0;
+        int mrc = bad ? DBK_ECORRUPT : s_map (path, &b, &n, k);
+        if (!mrc && !fc_kept_fits (k, until, cut_ms)) {
+            mrc = DBK_ECORRUPT; /* the header said otherwise: altered */
+            munmap ((void *) b, n);
         }
-        if (mrc || !fc_kept_fits (k, until, cut_ms)) {
+        if (!mrc) {
+            mrc = s_fill (b, n, k, store_p);
+            munmap ((void *) b, n);
             if (!mrc)
-                munmap ((void *) b, n);
-            continue;
+                rc = 0;
+            else if (mrc != DBK_ECORRUPT)
+                rc = mrc; /* out of memory: no other book does better */
         }
-        rc = s_fill (b, n, k, store_p);
-        munmap ((void *) b, n);
-        if (rc == DBK_ECORRUPT) {
-            unlink (path);
-            rc = DBK_ENOTFOUND;
+        if (mrc == DBK_ECORRUPT) {
+            unlink (path); /* cut short, altered, or of another version */
+            if (dropped)
+                ++*dropped;
         }
     }
     free (e);

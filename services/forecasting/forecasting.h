@@ -642,9 +642,6 @@ typedef struct {
 int fc_changes (const fc_book_t *book, const fc_filter_t *filter, fc_day_t from, fc_day_t to,
                 fc_change_row_t *rows, size_t max);
 
-#ifdef __cplusplus
-}
-#endif
 /*  ======================= kept books =======================
 
     An as-of answer replays the log into a throw-away book. A kept book is
@@ -692,7 +689,8 @@ bool fc_kept_fits (const fc_kept_t *k, fc_day_t until, int64_t cut_ms);
 /*  Write store's pairs and k (pairs set here) to
     dir/book-<seq>-<until>.fcb through a temporary file, synced and
     renamed; then fc_kept_prune (dir, today). 0, or DBK_EIO / DBK_ENOSPC
-    (nothing left behind). */
+    (nothing left behind but, when the directory cannot be synced, the
+    book itself). */
 int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day_t today,
                   size_t *bytes);
 
@@ -704,14 +702,19 @@ bool fc_kept_has (const char *dir, fc_day_t until);
 
 /*  The newest book of dir (highest seq) that fits (until, cut_ms) and
     reads back whole, loaded into a new in-memory store (*store_p) with its
-    description in *k. A book that does not read back (truncated, altered,
-    another version) is deleted. 0, DBK_ENOTFOUND (none: *store_p NULL),
-    DBK_ENOMEM. */
+    description in *k. Only the header of a book that does not fit is
+    read. A book that does not read back (truncated, altered, another
+    version) is deleted and counted in *dropped (may be NULL); one that
+    cannot be read now (EIO) is skipped. 0, DBK_ENOTFOUND (none: *store_p
+    NULL), DBK_ENOMEM. */
 int fc_kept_load (const char *dir, fc_day_t until, int64_t cut_ms, fc_store_t **store_p,
-                  fc_kept_t *k);
+                  fc_kept_t *k, int *dropped);
 
 /*  Delete dir/book-<seq>-<until>.fcb (a book that turned out to belong
     to another log). */
 void fc_kept_drop (const char *dir, uint64_t seq, fc_day_t until);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -123,42 +123,53 @@ static int64_t s_cut_ms (fc_day_t day)
 
 /*  A replay into b for until (0: none) and cut_ms, from the newest kept
     book that fits when `from_book`, else from seq 1. A kept book of
-    another log is deleted and the replay starts again from seq 1. */
+    another log is deleted and the next one that fits is tried, down to
+    seq 1. 0, or a DBK code with b closed. */
 static int s_rebuild_book (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, fc_day_t until,
                            int64_t cut_ms, bool from_book)
 {
     char dir[1100];
     s_books_dir (ctx, dir, sizeof dir);
-    for (int attempt = 0; attempt < 2; attempt++) {
+    dbk_logger_t log;
+    dbk_logger_init (&log, "forecasting", DBK_LOG_WARNING);
+    for (;;) {
         memset (&b->kept, 0, sizeof b->kept);
         b->replayed = 0;
-        int rc = from_book ? fc_kept_load (dir, until, cut_ms, &b->mem, &b->kept) : DBK_ENOTFOUND;
+        int dropped = 0;
+        int rc = from_book ? fc_kept_load (dir, until, cut_ms, &b->mem, &b->kept, &dropped)
+                           : DBK_ENOTFOUND;
+        if (dropped)
+            dbk_logf (&log, DBK_LOG_WARNING,
+                      "%d kept book(s) did not read back whole (cut short, altered, another "
+                      "version): deleted",
+                      dropped);
         if (rc == DBK_ENOTFOUND) {
             memset (&b->kept, 0, sizeof b->kept);
             b->mem = fc_mem_store_new ();
             rc = b->mem ? 0 : DBK_ENOMEM;
+            from_book = false;
         }
         b->book = rc ? NULL : fc_book_new (b->mem, NULL);
         if (!b->book) {
             forecasting_replay_close (b);
-            return DBK_ENOMEM;
+            return rc ? rc : DBK_ENOMEM;
         }
         fc_book_set_until (b->book, until);
         fc_book_defer (b->book);
         uint64_t from = b->from_seq = b->kept.seq;
         fc_day_t from_until = b->kept.until;
         rc = s_replay (ctx, b, cut_ms);
+        if (rc == 0)
+            return 0;
+        forecasting_replay_close (b);
         if (rc != S_OTHER_LOG)
             return rc;
-        dbk_logger_t log;
-        dbk_logger_init (&log, "forecasting", DBK_LOG_WARNING);
         dbk_logf (&log, DBK_LOG_WARNING,
-                  "the kept book at seq %llu does not match the log: deleted, replaying from seq 1",
+                  "the kept book at seq %llu does not match the log (restored or replaced?): "
+                  "deleted",
                   (unsigned long long) from);
         fc_kept_drop (dir, from, from_until);
-        forecasting_replay_close (b);
     }
-    return DBK_ECORRUPT;
 }
 
 /*  The book as of `day` for an as-of query (forecasting_server.h). */
@@ -167,10 +178,12 @@ int forecasting_replay_open (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, fc_day
 {
     memset (b, 0, sizeof *b);
     int rc = s_rebuild_book (ctx, b, day, s_cut_ms (day), from_book);
-    if (!rc && (rc = fc_book_complete (b->book)))
-        forecasting_replay_close (b);
     if (rc)
+        return rc; /* b is closed */
+    if ((rc = fc_book_complete (b->book))) {
+        forecasting_replay_close (b);
         return rc;
+    }
     atomic_fetch_add (&forecasting_asof_count.replays, 1);
     atomic_fetch_add (&forecasting_asof_count.events, b->replayed);
     if (b->from_seq)
@@ -258,7 +271,8 @@ bool forecasting_book_due (dbk_svc_ctx_t *ctx, uint64_t applied)
     uint64_t every = dbk_svc_config (ctx)->book_every;
     if (!every || zclock_mono () < atomic_load (&s_keep_after))
         return false;
-    bool head = applied >= atomic_load (&forecasting_book_read_to) + every;
+    uint64_t read_to = atomic_load (&forecasting_book_read_to);
+    bool head = applied >= read_to && applied - read_to >= every;
     /*  yesterday's day book: once a day, and again whenever events came
         in while the log had not yet moved past yesterday */
     bool day = atomic_load (&s_day_done) != fc_day_from_ms (dbk_now_ms ()) &&
