@@ -109,6 +109,19 @@ def history(today):
     return evs
 
 
+def append(log, evs, actor="user:asof-test"):
+    """Append (stream, type, data) events in order: up to 64 streams, each
+    once, per APPEND."""
+    batch, streams = [], set()
+    for k, (s, t, d) in enumerate(evs):
+        batch.append((s, "any", [dealbook.new_event(t, d, actor=actor)]))
+        streams.add(s)
+        nxt = evs[k + 1][0] if k + 1 < len(evs) else None
+        if len(batch) == 64 or nxt is None or nxt in streams:
+            log.append_many(batch)
+            batch, streams = [], set()
+
+
 def tail(svc, n=1500):
     """The end of the services' stderr."""
     with open(os.path.join(svc.dir, "services.err"), errors="replace") as f:
@@ -252,14 +265,7 @@ def main():
         ours = sum(1 for _, t, _ in evs if not t.startswith("activity."))
         if ours < 6000:
             fail("the history must take more than one page of 5000: %d events" % ours)
-        batch, streams = [], set()
-        for k, (s, t, d) in enumerate(evs):  # up to 64 streams, each once, per APPEND
-            batch.append((s, "any", [dealbook.new_event(t, d, actor="user:asof-test")]))
-            streams.add(s)
-            nxt = evs[k + 1][0] if k + 1 < len(evs) else None
-            if len(batch) == 64 or nxt is None or nxt in streams:
-                log.append_many(batch)
-                batch, streams = [], set()
+        append(log, evs)
         head = log.status()["head"]
         for _ in range(1500):
             if fc.call("STATUS")["seq_applied"] >= head:

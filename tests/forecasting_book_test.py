@@ -39,21 +39,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from forecasting_asof_test import history  # noqa: E402
+from forecasting_asof_test import append, history  # noqa: E402
 from services import Services, dealbook, fail, missing  # noqa: E402
 
 NAMES = ("eventlog", "forecasting")
-
-
-def append(log, evs):
-    batch, streams = [], set()
-    for k, (s, t, d) in enumerate(evs):  # up to 64 streams, each once, per APPEND
-        batch.append((s, "any", [dealbook.new_event(t, d, actor="user:book-test")]))
-        streams.add(s)
-        nxt = evs[k + 1][0] if k + 1 < len(evs) else None
-        if len(batch) == 64 or nxt is None or nxt in streams:
-            log.append_many(batch)
-            batch, streams = [], set()
 
 
 def caught_up(log, fc):

@@ -5,6 +5,7 @@
     error names and replies in test_proto.c.
 */
 #include "support/codec_given.h"
+#include "support/testlib.h"
 
 #include "dealbook/dbk_codec.h"
 #include "dealbook/dbk_error.h"
@@ -18,14 +19,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define S_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define S_ASAN 1
-#endif
-#endif
 
 static int s_check (const uint8_t *b, size_t n)
 {
@@ -241,7 +234,7 @@ Test (mp_check, invalid_utf8_is_malformed)
     terabytes of shadow memory. Returns false if no cap was set. */
 static bool s_cap_address_space (struct rlimit *old)
 {
-#ifdef S_ASAN
+#ifdef TESTLIB_ASAN
     (void) old;
     return false;
 #else

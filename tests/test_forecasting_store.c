@@ -271,20 +271,26 @@ static int s_count (void *arg, const void *key, size_t klen, const void *val, si
     return 0;
 }
 
+/*  n deals "deal-0000"... in the store, deal i of (i * step) % 3000 bytes
+    (step 0: 3000 bytes each). */
+static void s_deals (int n, size_t step)
+{
+    static char big[3000];
+    memset (big, 'x', sizeof big);
+    for (int i = 0; i < n; i++) {
+        char key[32];
+        int kl = snprintf (key, sizeof key, "deal-%04d", i);
+        size_t vl = step ? ((size_t) i * step) % sizeof big : sizeof big;
+        cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, key, (size_t) kl, big, vl), 0);
+    }
+}
+
 Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_setup,
       .fini = s_teardown)
 {
     char dir[] = "/tmp/dbk-kept-XXXXXX";
     cr_assert_not_null (mkdtemp (dir));
-    char big[3000];
-    memset (big, 'x', sizeof big);
-    for (int i = 0; i < 500; i++) {
-        char key[32];
-        int n = snprintf (key, sizeof key, "deal-%04d", i);
-        cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, key, (size_t) n, big,
-                                  (size_t) (i * 5) % sizeof big),
-                      0);
-    }
+    s_deals (500, 5);
     cr_assert_eq (store->put (store->ctx, FC_TAB_META, "seq", 3, "12345678", 8), 0);
     fc_kept_t k = {.seq = 42, .read_to = 50, .clock = 7, .at_max = 5}, got;
     memset (k.hash, 0xab, sizeof k.hash);
@@ -300,7 +306,7 @@ Test (kept, a_book_reads_back_whole_and_an_altered_one_is_deleted, .init = s_set
     char val[3000];
     size_t vl;
     cr_assert_eq (back->get (back->ctx, FC_TAB_DEAL, "deal-0499", 9, val, sizeof val, &vl), 0);
-    cr_assert_eq (vl, (499 * 5) % sizeof big);
+    cr_assert_eq (vl, (499 * 5) % 3000);
     fc_mem_store_destroy (&back);
     cr_assert_eq (fc_kept_load (dir, 6, 6, &back, &got, NULL), DBK_ENOTFOUND, "does not fit");
     /*  three more books: the two newest without until are kept */
@@ -332,13 +338,7 @@ Test (kept, a_book_that_cannot_be_written_leaves_nothing_behind, .init = s_setup
 {
     char dir[] = "/tmp/dbk-kept-XXXXXX";
     cr_assert_not_null (mkdtemp (dir));
-    char big[4000];
-    memset (big, 'y', sizeof big);
-    for (int i = 0; i < 200; i++) {
-        char key[32];
-        int n = snprintf (key, sizeof key, "deal-%04d", i);
-        cr_assert_eq (store->put (store->ctx, FC_TAB_DEAL, key, (size_t) n, big, sizeof big), 0);
-    }
+    s_deals (200, 0);
     fc_kept_t k = {.seq = 7};
     /*  a file limit stands for a full disk: writes fail past 64 KB */
     signal (SIGXFSZ, SIG_IGN);

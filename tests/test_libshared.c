@@ -260,16 +260,8 @@ Test (decide, events_then_a_rejection_leave_only_the_rejection)
 
 /*  ---- dbk_heap_huge ---- */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define S_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define S_ASAN 1
-#endif
-#endif
-
 /*  glibc's heap only: AddressSanitizer has its own allocator */
-#ifndef S_ASAN
+#ifndef TESTLIB_ASAN
 static long s_rss_kb (void)
 {
     FILE *f = fopen ("/proc/self/status", "r");

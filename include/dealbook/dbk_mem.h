@@ -24,9 +24,9 @@ void dbk_huge_free (void *p, size_t bytes);
     for huge pages on it, and give the blocks back: the next `bytes` of
     small blocks (LMDB's dirty pages, a replay's pages) come from huge
     pages. Nothing is touched but the blocks' headers, so memory that is
-    never used is never resident (memory used is, in 2 MB units). `piece` must be below M_MMAP_THRESHOLD
-    and the total below M_TRIM_THRESHOLD, or the blocks come from mmap or
-    go straight back to the kernel (harmless, and then useless). */
+    never used is never resident (memory used is, in 2 MB units). `piece` must be below
+   M_MMAP_THRESHOLD and the total below M_TRIM_THRESHOLD, or the blocks come from mmap or go
+   straight back to the kernel (harmless, and then useless). */
 void dbk_heap_huge (size_t bytes, size_t piece);
 
 #ifdef __cplusplus

@@ -15,6 +15,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*  TESTLIB_ASAN: built with AddressSanitizer (tests of glibc's own heap
+    or of resource limits that ASan's shadow memory upsets skip then). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TESTLIB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TESTLIB_ASAN 1
+#endif
+#endif
+
 /*  A fresh directory under $TMPDIR (or /tmp), removed by tl_rmtree. The
     string is the caller's (free). */
 char *tl_tmpdir (const char *tag);
