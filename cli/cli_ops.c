@@ -462,16 +462,6 @@ static int s_rm_tree (const char *path)
     return nftw (path, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int s_fsync_path (const char *path)
-{
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync (fd);
-    close (fd);
-    return rc;
-}
-
 static bool s_exists (const char *path)
 {
     struct stat sb;
@@ -495,7 +485,7 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
     if (mkdir (tmp, 0755))
         return cli_fail (CLI_FAILED, "restore: cannot create %s: %s", tmp, strerror (errno));
     int rc = mdb_env_copy2 (env, tmp, MDB_CP_COMPACT);
-    if (rc || s_fsync_path (file)) {
+    if (rc || dbk_fsync_path (file)) {
         s_rm_tree (tmp);
         return cli_fail (CLI_FAILED, "restore: copying into %s failed: %s", tmp,
                          rc ? mdb_strerror (rc) : strerror (errno));
@@ -513,7 +503,7 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
         return cli_fail (CLI_FAILED, "restore: the copy in %s does not verify like the backup",
                          tmp);
     }
-    if (s_rm_tree (dst) || rename (tmp, dst) || s_fsync_path (data)) {
+    if (s_rm_tree (dst) || rename (tmp, dst) || dbk_fsync_path (data)) {
         int e = errno;
         s_rm_tree (tmp);
         return cli_fail (CLI_FAILED, "restore: cannot move the copy to %s: %s", dst, strerror (e));

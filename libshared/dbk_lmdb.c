@@ -5,6 +5,7 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -210,4 +211,16 @@ int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64
     if (progress)
         atomic_store_explicit (progress, *checked, memory_order_relaxed);
     return result;
+}
+
+int dbk_fsync_path (const char *path)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync (fd);
+    int err = errno;
+    close (fd);
+    errno = err;
+    return rc;
 }

@@ -48,6 +48,10 @@ int dbk_lmdb_grow (MDB_env *env, uint64_t *new_size);
 /*  Bytes the environment's data file uses (last page * page size). */
 uint64_t dbk_lmdb_used (MDB_env *env);
 
+/*  fsync a file or a directory (after a rename in it) of a data
+    directory. 0, or -1 with errno set. */
+int dbk_fsync_path (const char *path);
+
 /*  Read / write a read model's checkpoint (the last applied seq) under
     the key "checkpoint" of `dbi`, inside the caller's transaction, so
     that it commits or aborts with the changes the events caused. A

@@ -7,6 +7,7 @@
 #include "forecasting.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -181,16 +182,6 @@ void fc_kept_prune (const char *dir, fc_day_t today)
     free (e);
 }
 
-static int s_sync_dir (const char *dir)
-{
-    int fd = open (dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync (fd);
-    close (fd);
-    return rc;
-}
-
 int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day_t today,
                   size_t *bytes)
 {
@@ -239,7 +230,7 @@ int fc_kept_save (const char *dir, const fc_store_t *store, fc_kept_t *k, fc_day
     }
     /*  the book is whole either way; a crash before the directory reaches
         the disk loses at most the rename (a book.tmp is never read) */
-    (void) s_sync_dir (dir);
+    (void) dbk_fsync_path (dir);
     k->pairs = n;
     if (bytes)
         *bytes = o.bytes + sizeof sum;
