@@ -503,6 +503,43 @@ Test (stakeholders, the_map_holds_at_most_its_limit)
     then_rejected (DBK_EREJECTED, "contact_id");
 }
 
+/*  The map grows as people are added (its array is reallocated at 4, 8,
+    16 and 32) and keeps everyone through removals and additions across
+    those sizes; an event past the limit cannot be folded. */
+Test (stakeholders, the_map_keeps_everyone_as_it_grows_and_shrinks)
+{
+    given_deal ();
+    char json[100];
+    for (int i = 0; i < 40; i++) {
+        snprintf (json, sizeof json, "{\"contact_id\":\"p%d\",\"influence\":%d}", i, i % 5 + 1);
+        given_event (&deal, "opportunity.stakeholder_added", json);
+    }
+    for (int i = 0; i < 40; i += 3) { /* 14 off: 26 stay */
+        snprintf (json, sizeof json, "{\"contact_id\":\"p%d\"}", i);
+        given_event (&deal, "opportunity.stakeholder_removed", json);
+    }
+    for (int i = 40; i < 40 + 24; i++) { /* back up to the limit */
+        snprintf (json, sizeof json, "{\"contact_id\":\"p%d\",\"influence\":%d}", i, i % 5 + 1);
+        given_event (&deal, "opportunity.stakeholder_added", json);
+    }
+    cr_assert_eq (deal.nstakeholders, OPP_STAKEHOLDERS_MAX);
+    for (int i = 0; i < 64; i++) {
+        char id[8];
+        snprintf (id, sizeof id, "p%d", i);
+        const opp_stakeholder_t *p = opp_stakeholder_find (&deal, id);
+        if (i < 40 && i % 3 == 0)
+            cr_assert_null (p, "%s was removed", id);
+        else {
+            cr_assert_not_null (p, "%s is on the map", id);
+            cr_assert_eq (p->influence, i % 5 + 1, "%s", id);
+        }
+    }
+    cr_assert_eq (
+        opp_evolve (&deal, "opportunity.stakeholder_added", cmd ("{\"contact_id\":\"x\"}")),
+        DBK_EMALFORMED);
+    cr_assert_eq (deal.nstakeholders, OPP_STAKEHOLDERS_MAX);
+}
+
 Test (stakeholders, an_update_records_only_what_changes_and_may_clear)
 {
     given_deal ();

@@ -203,6 +203,11 @@ void opp_reset (opp_state_t *self)
     }
     for (size_t i = 0; i < self->nawards; i++)
         free (self->awards[i]);
+    free (self->stakeholders);
+    free (self->needs);
+    free (self->rivals);
+    free (self->ticks);
+    free (self->awards);
     opp_init (self);
 }
 

@@ -121,6 +121,27 @@ static int s_qualified (opp_state_t *st, const dbk_obj_t *data)
     return rc;
 }
 
+/*  Room in *arr (n elements of sz bytes) for element n, unless n is at
+    max (DBK_EMALFORMED: the decider never lets a collection grow past it).
+    The capacity is implied by the count: 4 from the first element, then
+    doubled each time n reaches a power of two (a removal never shrinks
+    it, so it is always more than n). 0 or DBK_ENOMEM. */
+static int s_room (void *arr_p, size_t n, size_t sz, size_t max)
+{
+    if (n >= max)
+        return DBK_EMALFORMED;
+    void *a; /* arr_p is the address of a typed array pointer */
+    memcpy (&a, arr_p, sizeof a);
+    if (a && (n < 4 || (n & (n - 1)) != 0))
+        return 0;
+    size_t cap = n < 4 ? 4 : 2 * n;
+    void *p = realloc (a, cap * sz);
+    if (!p)
+        return DBK_ENOMEM;
+    memcpy (arr_p, &p, sizeof p);
+    return 0;
+}
+
 /*  The index of the stakeholder named by data's contact_id, or -1. */
 static int s_sh_at (const opp_state_t *st, const dbk_obj_t *data)
 {
@@ -158,8 +179,12 @@ static int s_stakeholder (opp_state_t *st, const char *what, const dbk_obj_t *da
     if (at == -2)
         return DBK_EMALFORMED;
     if (!strcmp (what, "added")) {
-        if (at >= 0 || st->nstakeholders >= OPP_STAKEHOLDERS_MAX)
+        if (at >= 0)
             return DBK_EMALFORMED;
+        int rc = s_room (&st->stakeholders, st->nstakeholders, sizeof *st->stakeholders,
+                         OPP_STAKEHOLDERS_MAX);
+        if (rc)
+            return rc;
         opp_stakeholder_t *p = &st->stakeholders[st->nstakeholders++];
         memset (p, 0, sizeof *p);
         return s_sh_apply (p, data);
@@ -177,13 +202,14 @@ static int s_stakeholder (opp_state_t *st, const char *what, const dbk_obj_t *da
 
 static int s_need (opp_state_t *st, const dbk_obj_t *data)
 {
-    if (st->nneeds >= OPP_NEEDS_MAX)
-        return DBK_EMALFORMED;
+    int rc = s_room (&st->needs, st->nneeds, sizeof *st->needs, OPP_NEEDS_MAX);
+    if (rc)
+        return rc;
     opp_need_t *n = &st->needs[st->nneeds];
     memset (n, 0, sizeof *n);
     st->nneeds++; /* counted first, so that opp_reset frees what is set */
     n->no = (unsigned) st->nneeds;
-    int rc = s_req (&n->kind, data, "kind");
+    rc = s_req (&n->kind, data, "kind");
     if (!rc)
         rc = s_req (&n->text, data, "text");
     if (!rc)
@@ -202,11 +228,14 @@ static int s_rival (opp_state_t *st, bool added, const dbk_obj_t *data)
         if (opp_eq (st->rivals[i].competitor_id, s, n))
             r = &st->rivals[i];
     if (added) {
-        if (r || st->nrivals >= OPP_COMPETITORS_MAX || !S_HAS ("position"))
+        if (r || !S_HAS ("position"))
             return DBK_EMALFORMED;
+        int rc = s_room (&st->rivals, st->nrivals, sizeof *st->rivals, OPP_COMPETITORS_MAX);
+        if (rc)
+            return rc;
         r = &st->rivals[st->nrivals++];
         memset (r, 0, sizeof *r);
-        int rc = s_req (&r->competitor_id, data, "competitor_id");
+        rc = s_req (&r->competitor_id, data, "competitor_id");
         if (!rc)
             rc = s_req (&r->position, data, "position");
         if (!rc)
@@ -223,12 +252,13 @@ static int s_rival (opp_state_t *st, bool added, const dbk_obj_t *data)
 
 static int s_tick (opp_state_t *st, const dbk_obj_t *data)
 {
-    if (st->nticks >= OPP_TICKS_MAX)
-        return DBK_EMALFORMED;
+    int rc = s_room (&st->ticks, st->nticks, sizeof *st->ticks, OPP_TICKS_MAX);
+    if (rc)
+        return rc;
     opp_tick_t *t = &st->ticks[st->nticks];
     memset (t, 0, sizeof *t);
     st->nticks++;
-    int rc = s_req (&t->item, data, "item");
+    rc = s_req (&t->item, data, "item");
     if (!rc)
         rc = s_opt (&t->by, data, "by", false);
     if (!rc)
@@ -241,10 +271,11 @@ static int s_award (opp_state_t *st, const dbk_obj_t *data)
 {
     if (!S_HAS ("tender_id"))
         return 0;
-    if (st->nawards >= OPP_AWARDS_MAX)
-        return DBK_EMALFORMED;
+    int rc = s_room (&st->awards, st->nawards, sizeof *st->awards, OPP_AWARDS_MAX);
+    if (rc)
+        return rc;
     st->awards[st->nawards] = NULL;
-    int rc = s_req (&st->awards[st->nawards], data, "tender_id");
+    rc = s_req (&st->awards[st->nawards], data, "tender_id");
     if (!rc)
         st->nawards++;
     return rc;

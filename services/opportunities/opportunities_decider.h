@@ -278,16 +278,18 @@ typedef struct {
     char *loss_reason;  /* last loss or abandonment reason, kept     */
     char *lost_to;      /* winning competitor of the last loss, kept */
     size_t reopened;    /* opportunity.reopened events so far        */
-    /* collections */
-    opp_stakeholder_t stakeholders[OPP_STAKEHOLDERS_MAX];
+    /* collections: owned arrays of n elements (at most the _MAX above),
+       grown as elements are added (opp_evolve), NULL while empty; a state
+       stays small, so loading and folding one costs no more than it holds */
+    opp_stakeholder_t *stakeholders;
     size_t nstakeholders;
-    opp_need_t needs[OPP_NEEDS_MAX];
+    opp_need_t *needs;
     size_t nneeds;
-    opp_rival_t rivals[OPP_COMPETITORS_MAX];
+    opp_rival_t *rivals;
     size_t nrivals;
-    opp_tick_t ticks[OPP_TICKS_MAX];
+    opp_tick_t *ticks;
     size_t nticks;
-    char *awards[OPP_AWARDS_MAX]; /* tender ids whose award was reacted to */
+    char **awards; /* tender ids whose award was reacted to */
     size_t nawards;
 } opp_state_t;
 

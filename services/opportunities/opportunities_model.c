@@ -29,14 +29,58 @@ static int s_put (MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, const voi
     return dbk_lmdb_err (mdb_put (txn, dbi, &key, &val, 0));
 }
 
-/*  Text folded as the contacts service folds names (case, width,
-    punctuation), or as given when it folds to nothing. Caller frees. */
-static char *s_fold (const char *s)
+/*  The last folds of this thread, by a hash of the text: owners, teams,
+    regions and cities repeat from one opportunity to the next, and the
+    fold (utf8proc) is the costliest part of an index key. Per thread: the
+    projection and queries run on the loop's thread, as-of replays on the
+    worker's. */
+#define S_FOLD_SLOTS 256
+#define S_FOLD_IN 48  /* texts shorter than this are remembered ... */
+#define S_FOLD_OUT 96 /* ... when their fold is shorter than this   */
+
+typedef struct {
+    uint8_t inl, outl; /* inl 0: an empty slot */
+    char in[S_FOLD_IN];
+    char out[S_FOLD_OUT];
+} s_fold_slot_t;
+
+static _Thread_local s_fold_slot_t s_folds[S_FOLD_SLOTS]; /* 37 KB a thread */
+
+/*  Text folded into out (NUL-terminated) as the contacts service folds
+    names (case, width, punctuation), or as given when it folds to
+    nothing. Its length, or SIZE_MAX when s is NULL, the fold does not fit
+    outsz or memory runs out. */
+static size_t s_fold (const char *s, char *out, size_t outsz)
 {
     if (!s)
-        return NULL;
-    char *f = contacts_normalize_name_with (s, strlen (s), NULL);
-    return f ? f : strdup (s);
+        return SIZE_MAX;
+    size_t n = strlen (s);
+    s_fold_slot_t *slot = NULL;
+    if (n > 0 && n < S_FOLD_IN) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (uint8_t) s[i]) * 16777619u;
+        slot = &s_folds[h % S_FOLD_SLOTS];
+        if (slot->inl == n && memcmp (slot->in, s, n) == 0) {
+            if (slot->outl >= outsz)
+                return SIZE_MAX;
+            memcpy (out, slot->out, slot->outl + 1u);
+            return slot->outl;
+        }
+    }
+    char *f = contacts_normalize_name_with (s, n, NULL);
+    const char *r = f ? f : s;
+    size_t rl = strlen (r);
+    if (rl < outsz)
+        memcpy (out, r, rl + 1);
+    if (slot && rl < S_FOLD_OUT) {
+        slot->inl = (uint8_t) n;
+        memcpy (slot->in, s, n);
+        slot->outl = (uint8_t) rl;
+        memcpy (slot->out, r, rl + 1);
+    }
+    free (f);
+    return rl < outsz ? rl : SIZE_MAX;
 }
 
 /*  Parts joined by NUL into out (a NULL part ends the list early). */
@@ -58,17 +102,20 @@ static size_t s_join (char *out, size_t outsz, const char *const *parts, size_t 
 size_t opportunities_model_by_key (char *out, size_t outsz, char tag, const char *value,
                                    const char *close_date, const char *id)
 {
-    bool text = tag == 'o' || tag == 't' || tag == 'r';
-    char *v = text ? s_fold (value) : NULL;
-    const char *val = text ? v : value ? value : "";
-    size_t vl = val ? strlen (val) : 0, cl = close_date ? strlen (close_date) : 0,
-           il = id ? strlen (id) : 0;
+    char folded[OPP_KEY_MAX];
+    const char *val = value ? value : "";
+    size_t vl;
+    if (tag == 'o' || tag == 't' || tag == 'r') {
+        if ((vl = s_fold (value, folded, sizeof folded)) == SIZE_MAX)
+            return 0;
+        val = folded;
+    } else
+        vl = strlen (val);
+    size_t cl = close_date ? strlen (close_date) : 0, il = id ? strlen (id) : 0;
     /*  tag value NUL [close NUL id]: without a close date, the prefix */
     size_t need = 1 + vl + 1 + (close_date ? cl + 1 + il : 0);
-    if (!val || need > outsz) {
-        free (v);
+    if (need > outsz)
         return 0;
-    }
     size_t k = 0;
     out[k++] = tag;
     memcpy (out + k, val, vl), k += vl;
@@ -78,7 +125,6 @@ size_t opportunities_model_by_key (char *out, size_t outsz, char tag, const char
         out[k++] = 0;
         memcpy (out + k, id, il), k += il;
     }
-    free (v);
     return k;
 }
 
@@ -294,13 +340,14 @@ static void s_keys (const opp_state_t *st, s_keys_t *k)
         k->ml[0] = l ? l + 1 : 0;
     }
     if (st->site_city && st->site_address) {
-        char *c = s_fold (st->site_city), *a = s_fold (st->site_address);
+        char c[OPP_KEY_MAX], a[OPP_KEY_MAX];
         const char *sp[] = {c, a, st->id};
         k->match[1][0] = 's';
-        size_t l = c && a ? s_join (k->match[1] + 1, OPP_KEY_MAX - 1, sp, 3) : 0;
+        size_t l = s_fold (st->site_city, c, sizeof c) != SIZE_MAX &&
+                           s_fold (st->site_address, a, sizeof a) != SIZE_MAX
+                       ? s_join (k->match[1] + 1, OPP_KEY_MAX - 1, sp, 3)
+                       : 0;
         k->ml[1] = l ? l + 1 : 0;
-        free (c);
-        free (a);
     }
 }
 
@@ -350,9 +397,9 @@ bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *ac
                                 const char *norm, const char *city, const char *address,
                                 char out[OPP_ID_MAX + 1])
 {
-    char key[OPP_KEY_MAX];
-    char *c = s_fold (city), *a = s_fold (address);
-    const char *np[] = {account, norm, ""}, *sp[] = {c, a, ""};
+    char key[OPP_KEY_MAX], c[OPP_KEY_MAX], a[OPP_KEY_MAX];
+    bool site = s_fold (city, c, sizeof c) != SIZE_MAX && s_fold (address, a, sizeof a) != SIZE_MAX;
+    const char *np[] = {account, norm, ""}, *sp[] = {site ? c : NULL, a, ""};
     bool found = false;
     MDB_cursor *cur;
     if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_MATCH), &cur) == 0) {
@@ -378,8 +425,6 @@ bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *ac
         }
         mdb_cursor_close (cur);
     }
-    free (c);
-    free (a);
     return found;
 }
 
@@ -423,7 +468,12 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
             dbk_wr_array (w, 3);
             dbk_wr_str (w, ev->type, ev->type_len);
             dbk_wr_i64 (w, ev->at);
-            dbk_wr_obj (w, data);
+            size_t rawl;
+            const void *raw = dbk_svc_data_raw (ctx, &rawl);
+            if (raw) /* as the log holds it: no second encoding */
+                dbk_wr_raw (w, raw, rawl);
+            else
+                dbk_wr_obj (w, data);
             rc = s_put (txn, dbk_svc_dbi (ctx, OPP_DB_EVENTS), key, il + 5, dbk_wr_data (w),
                         dbk_wr_size (w));
         }
