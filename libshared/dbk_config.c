@@ -59,6 +59,8 @@ static const s_setting_t s_settings[] = {
      "sales managers (actor ids, comma-separated): they resolve conflicts"},
     {"--book-every", "DEALBOOK_BOOK_EVERY", NUM (S_U64, book_every),
      "forecasting: keep the as-of book once the log moved N events past it (0: never)"},
+    {"--replay-hold-mb", "DEALBOOK_REPLAY_HOLD_MB", NUM (S_U64, replay_hold_mb),
+     "opportunities: MiB of index rows a rebuild holds to write them once (0: none)"},
 };
 
 #define S_N (sizeof s_settings / sizeof s_settings[0])
@@ -126,6 +128,7 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad)
     cfg->timeout_ms = 5000;
     cfg->pub_hwm = 100000;
     cfg->book_every = 100000;
+    cfg->replay_hold_mb = 2048;
     for (size_t i = 0; i < S_N; i++) {
         /*  an empty variable is an unset one (compose's ${X:-} passes
             one through), not a bad value */

@@ -25,6 +25,19 @@ void dbk_huge_free (void *p, size_t bytes)
         munmap (p, bytes);
 }
 
+void *dbk_huge_grow (void *p, size_t old_bytes, size_t bytes)
+{
+    if (!p)
+        return dbk_huge_alloc (bytes);
+    void *q = mremap (p, old_bytes, bytes, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void) madvise (q, bytes, MADV_HUGEPAGE);
+#endif
+    return q;
+}
+
 /*  Advise [lo, hi) rounded inwards to whole pages. */
 static void s_advise (uintptr_t lo, uintptr_t hi)
 {

@@ -303,7 +303,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         return;
     }
     uint64_t head = dbk_svci_head (self);
-    if (!synced && head > self->applied) {
+    if (!synced && head > dbk_svci_ready (self)) {
         /*  behind the log (starting, catching up): a decision now could
             miss a reference or a command id the log already holds */
         dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
@@ -440,7 +440,7 @@ static void s_serve_waits (dbk_svci_t *self)
         dbk_svci_wait_t *w = self->waits[i];
         bool done = false;
         if (w->kind == S_WAIT_AFTER) {
-            if (self->applied >= w->seq) {
+            if (dbk_svci_ready (self) >= w->seq) {
                 if (txn) { /* a retry's, above: the request opens its own */
                     mdb_txn_abort (txn);
                     txn = NULL;
@@ -464,7 +464,7 @@ static void s_serve_waits (dbk_svci_t *self)
                 done = true;
             }
         } else if (w->kind == S_WAIT_REPLY || w->kind == S_WAIT_REBUILD) {
-            if (self->applied >= w->seq) {
+            if (dbk_svci_ready (self) >= w->seq) {
                 if (w->kind == S_WAIT_REPLY)
                     s_reply_command (self, w);
                 else {
@@ -492,13 +492,13 @@ static void s_serve_waits (dbk_svci_t *self)
                 txn = NULL;
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
-            if (!(ver >= w->ver && self->applied >= w->seq) && now >= w->deadline) {
+            if (!(ver >= w->ver && dbk_svci_ready (self) >= w->seq) && now >= w->deadline) {
                 dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT,
                                       "the read model did not catch up with the log in time; "
                                       "nothing was appended: retry with the same command id",
                                       NULL);
                 done = true;
-            } else if (ver >= w->ver && self->applied >= w->seq) {
+            } else if (ver >= w->ver && dbk_svci_ready (self) >= w->seq) {
                 /*  caught up with the version that beat us: decide again */
                 if (txn) {
                     mdb_txn_abort (txn);
@@ -686,7 +686,7 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
                               "after_seq");
         return;
     }
-    if (after_seq > self->applied) {
+    if (after_seq > dbk_svci_ready (self)) {
         dbk_svci_wait_t *w = s_park (self, req, S_WAIT_AFTER);
         if (!w)
             dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);

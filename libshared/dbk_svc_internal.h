@@ -118,6 +118,12 @@ typedef struct dbk_svci {
     atomic_bool stopping;           /* the worker's job should return early */
     atomic_bool worker_gone;        /* the worker thread is past its last job */
     struct dbk_svci_later *later;   /* rows the projection deferred (or NULL) */
+    struct dbk_svci_later *held;    /* ... held across batches (or NULL)      */
+    size_t held_mark[2];            /* held bytes and records at batch start  */
+    bool building;                  /* the model is built from seq 1, not yet
+                                       caught up                              */
+    bool holding;                   /* ... and holds the deferred rows        */
+    bool hold_marked;               /* $meta "hold" is written                */
     struct dbk_svci_causes *causes; /* $commands rows of the batch (or NULL) */
 } dbk_svci_t;
 
@@ -128,7 +134,26 @@ int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void 
                         const void *v, size_t vl, bool del);
 int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn);
 void dbk_svci_later_clear (dbk_svci_t *self);
-void dbk_svci_later_free (dbk_svci_t *self);
+void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
+
+/*  The rows held across the batches of a replay from seq 1 (while
+    self->holding, dbk_svc_put_later / del_later go there): mark where
+    a batch starts, take a batch's records back (undo: it was aborted),
+    their memory, write them all into txn in key order (they stay held
+    until clear, once that transaction committed). */
+void dbk_svci_held_mark (dbk_svci_t *self);
+void dbk_svci_held_undo (dbk_svci_t *self);
+size_t dbk_svci_held_bytes (const dbk_svci_t *self);
+int dbk_svci_held_write (dbk_svci_t *self, MDB_txn *txn);
+void dbk_svci_held_clear (dbk_svci_t *self);
+
+/*  The seq up to which the model may be read by commands, reactions,
+    background work and after_seq: the checkpoint, or 0 while rows are
+    held (the model's indexes are not all written). */
+static inline uint64_t dbk_svci_ready (const dbk_svci_t *self)
+{
+    return self->holding ? 0 : self->applied;
+}
 
 /*  The $commands rows of the batch (dbk_svc_model.c): emptied when the
     batch is aborted, freed with the shell. */

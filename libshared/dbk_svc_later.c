@@ -18,7 +18,20 @@
     is tens of megabytes visited at random. Keys that share their first
     16 bytes stay in call order among themselves: they are neighbours in
     the tree anyway, and records of one key are applied in the order they
-    were made, so the last call for a key wins, as if written at once. */
+    were made, so the last call for a key wins, as if written at once.
+
+    Held rows (def->replay_hold): while a replay builds the model from
+    seq 1, the projection's rows are not written at each batch but kept
+    here across batches (the shell's own rows still are), and written
+    once, when the replay has caught up or they outgrow
+    DEALBOOK_REPLAY_HOLD_MB. Each index page is then written once instead
+    of once per batch, and keys past a database's last one go in with
+    MDB_APPEND. Those records are put in full key order first (the
+    entries that tie on 16 bytes are sorted by the whole key, then by
+    call order), so that the last call for a key is the one kept. They
+    are only forgotten once the transaction that wrote them committed;
+    an aborted batch takes back its own records alone (dbk_svci_held_*,
+    the model side in dbk_svc_model.c). */
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
@@ -51,27 +64,21 @@ typedef struct {
     uint32_t off8;
 } s_ent_t;
 
-struct dbk_svci_later {
+typedef struct dbk_svci_later {
     char *arena;     /* records, each padded to 8 bytes */
     size_t used;     /* bytes of arena used */
     size_t cap;      /* bytes of arena */
     size_t count;    /* records */
     s_ent_t *ents;   /* the flush's entries, twice count */
     size_t ents_cap; /* entries ents holds */
-};
+} s_rows_t;
 
-/*  A new arena of cap bytes holding the used bytes of the old one (of
-    old_cap bytes). The flush visits it at random: it is in huge pages
+/*  The arena grown from old_cap to cap bytes (its pages moved, not
+    copied). The flush visits it at random: it is in huge pages
     (dbk_mem.h). */
-static char *s_arena (char *old, size_t used, size_t old_cap, size_t cap)
+static char *s_arena (char *old, size_t old_cap, size_t cap)
 {
-    char *p = dbk_huge_alloc (cap);
-    if (!p)
-        return NULL;
-    if (used)
-        memcpy (p, old, used);
-    dbk_huge_free (old, old_cap);
-    return p;
+    return dbk_huge_grow (old, old_cap, cap);
 }
 
 static size_t s_rec_size (size_t kl, size_t vl)
@@ -79,14 +86,16 @@ static size_t s_rec_size (size_t kl, size_t vl)
     return (sizeof (s_rec_t) + kl + vl + 7) & ~(size_t) 7;
 }
 
-int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl,
-                        const void *v, size_t vl, bool del)
+/*  One record into *lp (made on first use). Past S_LATER_FLUSH_BYTES
+    the rows are written into txn at once (not for held rows: txn NULL). */
+static int s_rows_add (dbk_svci_t *self, s_rows_t **lp, MDB_txn *txn, MDB_dbi dbi, const void *k,
+                       size_t kl, const void *v, size_t vl, bool del)
 {
     if (kl == 0 || kl > DBK_LMDB_KEY_MAX || vl > UINT32_MAX)
         return DBK_EINVAL;
-    if (!self->later && !(self->later = calloc (1, sizeof *self->later)))
+    if (!*lp && !(*lp = calloc (1, sizeof **lp)))
         return DBK_ENOMEM;
-    struct dbk_svci_later *l = self->later;
+    s_rows_t *l = *lp;
     size_t need = s_rec_size (kl, vl);
     /*  offsets are kept in units of 8 bytes in 32 bits */
     if (l->used + need > ((size_t) UINT32_MAX << 3)) {
@@ -98,7 +107,7 @@ int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void 
         size_t cap = l->cap ? l->cap : (size_t) 1 << 20;
         while (cap < l->used + need)
             cap *= 2;
-        char *p = s_arena (l->arena, l->used, l->cap, cap);
+        char *p = s_arena (l->arena, l->cap, cap);
         if (!p)
             return DBK_ENOMEM;
         l->arena = p;
@@ -116,12 +125,21 @@ int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void 
     return 0;
 }
 
+int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl,
+                        const void *v, size_t vl, bool del)
+{
+    return s_rows_add (self, &self->later, txn, dbi, k, kl, v, vl, del);
+}
+
 static int s_add (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *k, size_t kl, const void *v,
                   size_t vl, bool del)
 {
     if (!ctx || !ctx->svc || !ctx->projecting)
         return DBK_EINVAL;
-    return dbk_svci_later_add (ctx->svc, ctx->txn, dbi, k, kl, v, vl, del);
+    dbk_svci_t *self = ctx->svc;
+    if (self->holding)
+        return s_rows_add (self, &self->held, NULL, dbi, k, kl, v, vl, del);
+    return dbk_svci_later_add (self, ctx->txn, dbi, k, kl, v, vl, del);
 }
 
 int dbk_svc_put_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl, const void *val,
@@ -199,19 +217,88 @@ static void s_prefetch (const char *arena, const s_ent_t *e)
     __builtin_prefetch (p + 64);
 }
 
-int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
+/*  LMDB's default order: bytes, then length. */
+static int s_key_cmp (const MDB_val *a, const MDB_val *b)
 {
-    struct dbk_svci_later *l = self->later;
+    size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+    int c = memcmp (a->mv_data, b->mv_data, n);
+    return c ? c : a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+static _Thread_local const char *s_cmp_arena; /* s_cmp_full's records */
+
+/*  Two entries by their whole key, then by call order (arena offset). */
+static int s_cmp_full (const void *a, const void *b)
+{
+    const s_ent_t *x = a, *y = b;
+    const s_rec_t *rx = (const s_rec_t *) (s_cmp_arena + ((size_t) x->off8 << 3));
+    const s_rec_t *ry = (const s_rec_t *) (s_cmp_arena + ((size_t) y->off8 << 3));
+    size_t n = rx->kl < ry->kl ? rx->kl : ry->kl;
+    int c = memcmp (rx + 1, ry + 1, n);
+    if (c == 0 && rx->kl != ry->kl)
+        c = rx->kl < ry->kl ? -1 : 1;
+    if (c == 0)
+        c = x->off8 < y->off8 ? -1 : x->off8 > y->off8;
+    return c;
+}
+
+/*  A run of m entries that tie on (dbi, first 16 bytes), sorted by their
+    whole keys. Each record is read once for its next 16 bytes (which
+    brings it into the cache for its write just after), and the run is
+    radix sorted on them as the whole set was on the first 16 (stable:
+    call order kept); what still ties over 32 bytes (a key given twice,
+    or long keys alike so far) is put in order by the whole key. *tp is
+    scratch (grown as needed, the caller frees it). 0 or DBK_ENOMEM. */
+static int s_sort_run (const char *arena, s_ent_t *v, size_t m, s_ent_t **tp, size_t *tcap)
+{
+    if (m > *tcap) {
+        free (*tp);
+        *tcap = m > 1024 ? m : 1024;
+        if (!(*tp = malloc (2 * *tcap * sizeof **tp))) {
+            *tcap = 0;
+            return DBK_ENOMEM;
+        }
+    }
+    s_ent_t *t = *tp;
+    for (size_t e = 0; e < m; e++) {
+        const s_rec_t *r = (const s_rec_t *) (arena + ((size_t) v[e].off8 << 3));
+        const uint8_t *k = (const uint8_t *) (r + 1);
+        t[e] = (s_ent_t){.hi = r->kl > 16 ? s_be (k + 16, r->kl - 16) : 0,
+                         .lo = r->kl > 24 ? s_be (k + 24, r->kl - 24) : 0,
+                         .off8 = v[e].off8};
+    }
+    s_ent_t *o = s_sort (t, t + m, m);
+    s_cmp_arena = arena;
+    for (size_t e = 0; e < m;) {
+        size_t f = e + 1;
+        while (f < m && o[f].hi == o[e].hi && o[f].lo == o[e].lo)
+            f++;
+        for (size_t g = e + 1; g < f; g++) /* insertion: these are few */
+            for (size_t h = g; h > e && s_cmp_full (&o[h - 1], &o[h]) > 0; h--) {
+                s_ent_t x = o[h - 1];
+                o[h - 1] = o[h];
+                o[h] = x;
+            }
+        e = f;
+    }
+    for (size_t e = 0; e < m; e++)
+        v[e].off8 = o[e].off8;
+    return 0;
+}
+
+/*  Write l's records into txn, sorted (full: in whole-key order, and
+    with MDB_APPEND into a database that is empty), the last call for a
+    key winning. l is left as it is. */
+static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
+{
     if (!l || l->count == 0)
         return 0;
     size_t n = l->count;
     if (l->ents_cap < 2 * n) {
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->ents_cap = 0;
-        if (!(l->ents = dbk_huge_alloc (2 * n * sizeof *l->ents))) {
-            dbk_svci_later_clear (self);
+        if (!(l->ents = dbk_huge_alloc (2 * n * sizeof *l->ents)))
             return DBK_ENOMEM;
-        }
         l->ents_cap = 2 * n;
     }
     s_ent_t *ents = l->ents;
@@ -225,13 +312,26 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
                             .off8 = (uint32_t) (off >> 3)};
         off += s_rec_size (r->kl, r->vl);
     }
-    const s_ent_t *v = s_sort (ents, ents + n, n);
+    s_ent_t *v = s_sort (ents, ents + n, n);
+    s_ent_t *tbuf = NULL; /* s_sort_run's scratch */
+    size_t tcap = 0, run_end = 0;
     int rc = 0;
     MDB_cursor *cur = NULL;
     MDB_dbi open = 0;
+    unsigned append = 0;      /* MDB_APPEND: past the open database's last key */
+    MDB_val last = {0, NULL}; /* a copy of its last key (a write moves the page's) */
+    char lastkey[DBK_LMDB_KEY_MAX];
     for (i = 0; i < n && i < S_AHEAD; i++)
         s_prefetch (l->arena, &v[i]);
     for (i = 0; rc == 0 && i < n; i++) {
+        if (full && i == run_end) { /* full key order within a tie run */
+            size_t j = i + 1;
+            while (j < n && v[j].dbi == v[i].dbi && v[j].hi == v[i].hi && v[j].lo == v[i].lo)
+                j++;
+            if (j - i > 1 && (rc = s_sort_run (l->arena, v + i, j - i, &tbuf, &tcap)) != 0)
+                break;
+            run_end = j;
+        }
         if (i + S_AHEAD < n)
             s_prefetch (l->arena, &v[i + S_AHEAD]);
         const s_rec_t *r = (const s_rec_t *) (l->arena + ((size_t) v[i].off8 << 3));
@@ -244,14 +344,30 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
                 mdb_cursor_close (cur);
             cur = NULL;
             if ((rc = mdb_cursor_open (txn, r->dbi, &cur)) != 0) {
-                cur = NULL;
                 rc = dbk_lmdb_err (rc);
                 break;
             }
             open = r->dbi;
+            append = 0;
+            last.mv_size = 0;
+            MDB_val d;
+            int g = full ? mdb_cursor_get (cur, &last, &d, MDB_LAST) : MDB_NOTFOUND;
+            if (g == MDB_NOTFOUND)
+                append = full ? MDB_APPEND : 0; /* empty */
+            else if (g || last.mv_size > sizeof lastkey) {
+                rc = g ? dbk_lmdb_err (g) : DBK_ECORRUPT;
+                break;
+            } else {
+                memcpy (lastkey, last.mv_data, last.mv_size);
+                last.mv_data = lastkey;
+            }
         }
         MDB_val k = {r->kl, (void *) (r + 1)};
+        if (!append && last.mv_size && s_key_cmp (&k, &last) > 0)
+            append = MDB_APPEND; /* keys in order from here on: past every stored one */
         if (r->del) {
+            if (append)
+                continue; /* nothing to delete in a database that was empty */
             MDB_val d;
             int g = mdb_cursor_get (cur, &k, &d, MDB_SET);
             if (g == 0)
@@ -260,22 +376,28 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
                 rc = dbk_lmdb_err (g);
         } else {
             MDB_val d = {r->vl, (char *) (r + 1) + r->kl};
-            rc = dbk_lmdb_err (mdb_cursor_put (cur, &k, &d, 0));
+            rc = dbk_lmdb_err (mdb_cursor_put (cur, &k, &d, append));
         }
     }
     if (cur)
         mdb_cursor_close (cur);
+    free (tbuf);
+    return rc;
+}
+
+int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
+{
+    int rc = s_rows_write (self->later, txn, false);
     dbk_svci_later_clear (self);
     return rc;
 }
 
-void dbk_svci_later_clear (dbk_svci_t *self)
+/*  Forget l's records; a replay's buffers are kept for its next batch,
+    not for the small batches after it. */
+static void s_rows_clear (s_rows_t *l)
 {
-    struct dbk_svci_later *l = self->later;
     if (!l)
         return;
-    /*  a replay's buffers are kept for its next batch, not for the small
-        batches after it */
     if (l->cap > S_LATER_FLUSH_BYTES / 4 && l->used < l->cap / 16) {
         dbk_huge_free (l->arena, l->cap);
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
@@ -286,13 +408,57 @@ void dbk_svci_later_clear (dbk_svci_t *self)
     l->used = l->count = 0;
 }
 
-void dbk_svci_later_free (dbk_svci_t *self)
+static void s_rows_free (s_rows_t **lp)
 {
-    if (self->later) {
-        struct dbk_svci_later *l = self->later;
+    s_rows_t *l = *lp;
+    if (l) {
         dbk_huge_free (l->arena, l->cap);
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         free (l);
-        self->later = NULL;
+        *lp = NULL;
     }
+}
+
+void dbk_svci_later_clear (dbk_svci_t *self)
+{
+    s_rows_clear (self->later);
+}
+
+void dbk_svci_later_free (dbk_svci_t *self)
+{
+    s_rows_free (&self->later);
+    s_rows_free (&self->held);
+}
+
+/*  ---- held rows ---- */
+
+void dbk_svci_held_mark (dbk_svci_t *self)
+{
+    self->held_mark[0] = self->held ? self->held->used : 0;
+    self->held_mark[1] = self->held ? self->held->count : 0;
+}
+
+void dbk_svci_held_undo (dbk_svci_t *self)
+{
+    if (self->held && self->held->used >= self->held_mark[0]) {
+        self->held->used = self->held_mark[0];
+        self->held->count = self->held_mark[1];
+    }
+}
+
+size_t dbk_svci_held_bytes (const dbk_svci_t *self)
+{
+    /*  the records, and the entries a write sorts them with */
+    return self->held ? self->held->used + self->held->count * 2 * sizeof (s_ent_t) : 0;
+}
+
+int dbk_svci_held_write (dbk_svci_t *self, MDB_txn *txn)
+{
+    return s_rows_write (self->held, txn, true);
+}
+
+void dbk_svci_held_clear (dbk_svci_t *self)
+{
+    s_rows_free (&self->held); /* a replay's worth: given back */
+    dbk_svci_held_mark (self);
 }

@@ -6,6 +6,9 @@
       $meta      "checkpoint" -> last applied seq (dbk_checkpoint_*)
                  "model" -> def->model_version (big-endian u32): a model
                  written by another layout is emptied and replayed
+                 "hold" -> "1" while a replay from seq 1 holds deferred
+                 rows (def->replay_hold): a model found so at start is
+                 emptied and replayed
       $streams   stream name -> its version (big-endian u64), for the
                  streams of the service's categories: the expected version
                  a decision was based on
@@ -141,6 +144,18 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     rc = dbk_checkpoint_get (txn, self->own[S_META], &cp);
     if (rc == 0)
         rc = s_check_layout (self, txn, &cp);
+    MDB_val hk = {4, "hold"}, hv;
+    if (rc == 0 && cp && mdb_get (txn, self->own[S_META], &hk, &hv) == 0) {
+        /*  stopped while its replay from seq 1 held index rows: those
+            never reached the file */
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the model was still being built from seq 1 (seq %llu): building it again",
+                  (unsigned long long) cp);
+        rc = s_drop_all (self, txn);
+        if (rc == 0)
+            rc = s_put_layout (self, txn);
+        cp = 0;
+    }
     if (rc) {
         mdb_txn_abort (txn);
         return rc;
@@ -149,6 +164,7 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     if (rc)
         return dbk_lmdb_write_err (self->env, rc);
     self->applied = cp;
+    self->building = cp == 0;
     return 0;
 }
 
@@ -331,6 +347,34 @@ uint64_t dbk_svci_head (const dbk_svci_t *self)
     return h > self->applied ? h : self->applied;
 }
 
+/*  A replay that builds the model from seq 1 (the first batches may
+    have gone before the head was known) holds the deferred rows of a def
+    that asks for it (dbk_svc_later.c): nobody reads that model yet but
+    to watch it grow, so they can wait for the end. */
+static void s_hold_start (dbk_svci_t *self)
+{
+    if (self->holding || !self->def->replay_hold || !self->building || !self->cfg.replay_hold_mb)
+        return;
+    dbk_svci_held_clear (self);
+    self->holding = true;
+    self->hold_marked = false;
+    dbk_logf (&self->log, DBK_LOG_INFO, "building the model from seq 1: index rows held");
+}
+
+/*  $meta "hold": present while held rows are not all written, so that a
+    process stopped meanwhile builds the model again from seq 1. */
+static int s_hold_meta (dbk_svci_t *self, MDB_txn *txn, bool on)
+{
+    MDB_val k = {4, "hold"}, v = {1, "1"};
+    if (on && !self->hold_marked)
+        return dbk_lmdb_err (mdb_put (txn, self->own[S_META], &k, &v, 0));
+    if (!on && self->hold_marked) {
+        int rc = mdb_del (txn, self->own[S_META], &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : dbk_lmdb_err (rc);
+    }
+    return 0;
+}
+
 /*  Replaying: far behind the log (a start on an empty or old model, a
     REBUILD), the model is written in large transactions that are not
     flushed one by one; it is flushed once, when it has caught up. The
@@ -339,6 +383,8 @@ uint64_t dbk_svci_head (const dbk_svci_t *self)
     the operating system still writes out. */
 static void s_replay_mode (dbk_svci_t *self, bool on)
 {
+    if (on)
+        s_hold_start (self);
     if (on == self->replaying || !self->cfg.durable)
         return;
     if (!on)
@@ -390,6 +436,8 @@ int dbk_svci_apply (dbk_svci_t *self)
             dbk_svci_sub_restart (self);
             return dbk_lmdb_err (rc);
         }
+        if (n == 0)
+            dbk_svci_held_mark (self);
         ctx.txn = txn;
         rc = s_track (self, txn, &ev);
         if (!rc) {
@@ -406,6 +454,7 @@ int dbk_svci_apply (dbk_svci_t *self)
                 applied: start it again from the checkpoint */
             mdb_txn_abort (txn);
             dbk_svci_later_clear (self);
+            dbk_svci_held_undo (self);
             dbk_svci_causes_clear (self);
             if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0) {
                 dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
@@ -432,13 +481,29 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->backoff_until = zclock_mono () + 500;
     } else if (!sub_rc || n > 0)
         self->last_sub_error = 0;
-    if (n == 0)
+    /*  held rows are written once the replay has caught up (in the batch
+        that does, or in a transaction of their own when the last batch
+        ended exactly at the head) or when they grew too large */
+    bool caught_up = !self->apply_more && dbk_svci_head (self) <= last;
+    bool hold_done = self->holding && caught_up;
+    bool write_held = self->holding &&
+                      (hold_done || dbk_svci_held_bytes (self) >> 20 >= self->cfg.replay_hold_mb);
+    if (n == 0 && !hold_done)
         return 0;
+    if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
+        self->backoff_until = zclock_mono () + 1000;
+        return dbk_lmdb_err (rc);
+    }
     rc = s_causes_put (self, txn);
     if (!rc)
         rc = dbk_svci_later_flush (self, txn);
     else
         dbk_svci_later_clear (self);
+    int64_t held_from = zclock_mono ();
+    if (!rc && write_held)
+        rc = dbk_svci_held_write (self, txn);
+    if (!rc && self->holding)
+        rc = s_hold_meta (self, txn, !hold_done);
     if (!rc)
         rc = dbk_checkpoint_put (txn, self->own[S_META], last);
     if (!rc) {
@@ -448,6 +513,7 @@ int dbk_svci_apply (dbk_svci_t *self)
     } else
         mdb_txn_abort (txn);
     if (rc) {
+        dbk_svci_held_undo (self);
         if (rc == DBK_EMAPFULL)
             dbk_lmdb_grow (self->env, NULL);
         else
@@ -456,6 +522,18 @@ int dbk_svci_apply (dbk_svci_t *self)
         dbk_svci_sub_restart (self);
         return rc;
     }
+    if (self->holding) {
+        if (write_held) {
+            dbk_logf (&self->log, DBK_LOG_INFO, "held index rows written at seq %llu in %lld ms%s",
+                      (unsigned long long) last, (long long) (zclock_mono () - held_from),
+                      hold_done ? "" : " (too many to keep)");
+            dbk_svci_held_clear (self);
+        }
+        self->hold_marked = !hold_done;
+        self->holding = !hold_done;
+    }
+    if (caught_up)
+        self->building = false;
     self->applied = last;
     self->count.events += (uint64_t) n;
     if (self->replaying && !self->apply_more && dbk_svci_head (self) <= self->applied)
@@ -528,13 +606,24 @@ static int s_model_fresh (dbk_svci_t *self)
     return 0;
 }
 
+/*  The model is empty again (REBUILD): what a replay held is dropped,
+    and the replay that follows from seq 1 holds again. */
+static int s_reset_done (dbk_svci_t *self)
+{
+    self->applied = 0;
+    self->building = true;
+    self->holding = self->hold_marked = false;
+    dbk_svci_held_clear (self);
+    if (self->replaying)
+        s_hold_start (self);
+    return dbk_svci_sub_restart (self);
+}
+
 int dbk_svci_model_reset (dbk_svci_t *self)
 {
     int frc = s_model_fresh (self);
-    if (frc == 0) {
-        self->applied = 0;
-        return dbk_svci_sub_restart (self);
-    }
+    if (frc == 0)
+        return s_reset_done (self);
     dbk_logf (&self->log, DBK_LOG_WARNING, "REBUILD: no new file (%s): emptying the old one",
               dbk_strerror (frc));
     MDB_txn *txn;
@@ -551,8 +640,7 @@ int dbk_svci_model_reset (dbk_svci_t *self)
     rc = mdb_txn_commit (txn);
     if (rc)
         return dbk_lmdb_write_err (self->env, rc);
-    self->applied = 0;
-    return dbk_svci_sub_restart (self);
+    return s_reset_done (self);
 }
 
 /*  ---- own appends not applied yet ---- */

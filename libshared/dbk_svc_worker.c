@@ -92,7 +92,7 @@ void dbk_svci_background (dbk_svci_t *self)
         now < self->background_next || atomic_load (&self->stopping))
         return;
     self->background_next = now + 1000;
-    if (!self->sub || dbk_svci_head (self) > self->applied)
+    if (!self->sub || dbk_svci_head (self) > dbk_svci_ready (self))
         return; /* catching up: later */
     dbk_svc_ctx_t ctx = {.svc = self};
     if (!def->background_due (&ctx, self->applied))

@@ -258,6 +258,25 @@ Test (decide, events_then_a_rejection_leave_only_the_rejection)
     dbk_decision_destroy (&d);
 }
 
+/*  ---- dbk_huge_grow ---- */
+
+Test (mem, huge_grow_keeps_the_bytes_and_zeroes_the_new_ones)
+{
+    size_t small = (size_t) 1 << 20, big = (size_t) 9 << 20;
+    unsigned char *p = dbk_huge_grow (NULL, 0, small);
+    cr_assert_not_null (p);
+    for (size_t i = 0; i < small; i++)
+        p[i] = (unsigned char) (i * 7 + 1);
+    unsigned char *q = dbk_huge_grow (p, small, big);
+    cr_assert_not_null (q);
+    for (size_t i = 0; i < small; i++)
+        cr_assert_eq (q[i], (unsigned char) (i * 7 + 1), "byte %zu", i);
+    for (size_t i = small; i < big; i += 4093)
+        cr_assert_eq (q[i], 0, "byte %zu", i);
+    q[big - 1] = 1; /* all of it is there */
+    dbk_huge_free (q, big);
+}
+
 /*  ---- dbk_heap_huge ---- */
 
 /*  glibc's heap only: AddressSanitizer has its own allocator */

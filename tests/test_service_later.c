@@ -10,6 +10,11 @@
     answers every row in key order and the count. The events are
     appended straight to the log, most of them before the service
     starts, so that it replays them in large batches.
+
+    The same service with def->replay_hold ("held") holds its deferred
+    rows through a replay from seq 1 and writes them once caught up;
+    `row.stall` makes its projection fail while a flag is set, so that
+    a test can look at a service stuck mid-replay.
 */
 #include "support/testlib.h"
 
@@ -25,13 +30,17 @@
 #define S_KEYS 300 /* keys k0 .. k299 */
 
 static atomic_int s_fail_once; /* row.fail fails the projection while set */
+static atomic_int s_stall;     /* row.stall fails it while set */
+static bool s_hold;            /* s_start starts the "held" service */
 
 /*  Row n's key: "k<n>" for even n; for odd n twenty k's then n, so that
-    those keys share more than the 16 bytes the shell sorts on. */
+    those keys share more than the 16 bytes the shell sorts on, and for
+    n = 3 mod 4 forty, so that they share more than 32. */
 static int s_key (char *out, size_t outsz, uint64_t n)
 {
-    return snprintf (out, outsz, "%sk%llu", n % 2 ? "kkkkkkkkkkkkkkkkkkk" : "",
-                     (unsigned long long) n);
+    const char *ks = "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk";
+    int many = n % 4 == 3 ? 39 : n % 2 ? 19 : 0;
+    return snprintf (out, outsz, "%.*sk%llu", many, ks, (unsigned long long) n);
 }
 
 static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
@@ -70,6 +79,8 @@ static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
     }
     if (ev->type_len == 8 && memcmp (ev->type, "row.fail", 8) == 0 &&
         atomic_exchange (&s_fail_once, 0))
+        return DBK_EIO;
+    if (ev->type_len == 9 && memcmp (ev->type, "row.stall", 9) == 0 && atomic_load (&s_stall))
         return DBK_EIO;
     return 0;
 }
@@ -118,9 +129,16 @@ static const dbk_service_def_t s_rows = {.name = "rows",
                                          .queries = s_rows_queries,
                                          .project = s_rows_project};
 
+static const dbk_service_def_t s_rows_held = {.name = "rows",
+                                              .dbs = s_rows_dbs,
+                                              .categories = s_rows_cats,
+                                              .queries = s_rows_queries,
+                                              .project = s_rows_project,
+                                              .replay_hold = true};
+
 static void s_rows_server (zsock_t *pipe, void *args)
 {
-    dbk_service_run (pipe, &s_rows, args);
+    dbk_service_run (pipe, s_hold ? &s_rows_held : &s_rows, args);
 }
 
 /*  ---- fixture ---- */
@@ -131,11 +149,16 @@ static zactor_t *s_svc;
 static char s_ep[600];
 static dbk_config_t s_cfg;
 
-static void s_start (void)
+static void s_start_timeout (int timeout_ms)
 {
-    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, 3000), 0);
+    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, timeout_ms), 0);
     s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
     cr_assert_not_null (s_svc, "the service did not start");
+}
+
+static void s_start (void)
+{
+    s_start_timeout (3000);
 }
 
 static void s_init (void)
@@ -144,6 +167,8 @@ static void s_init (void)
     s_dir = tl_tmpdir ("later");
     cr_assert_not_null (s_dir);
     atomic_store (&s_fail_once, 0);
+    atomic_store (&s_stall, 0);
+    s_hold = false;
 }
 
 static void s_fini (void)
@@ -298,9 +323,9 @@ Test (service_later, an_aborted_batch_forgets_its_deferred_rows_and_applies_them
     free (m);
 }
 
-/*  The shell's $commands row of a command: first and last seq and events,
-    read from the stopped service's model. */
-static void s_command_row (const uint8_t id[DBK_ID_SIZE], uint64_t out[3])
+/*  The value of `key` in database `db` of the stopped service's model,
+    into out: its size, or -1 when there is none. */
+static int s_model_get (const char *db, const void *key, size_t kl, void *out, size_t outsz)
 {
     char dir[1100];
     cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
@@ -311,14 +336,25 @@ static void s_command_row (const uint8_t id[DBK_ID_SIZE], uint64_t out[3])
     mdb_env_set_maxdbs (env, 16);
     cr_assert_eq (mdb_env_open (env, dir, MDB_RDONLY, 0644), 0, "%s", dir);
     cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
-    cr_assert_eq (mdb_dbi_open (txn, "$commands", 0, &dbi), 0);
-    MDB_val k = {DBK_ID_SIZE, (void *) id}, v;
-    cr_assert_eq (mdb_get (txn, dbi, &k, &v), 0, "no $commands row");
-    cr_assert_eq (v.mv_size, 24);
-    for (int i = 0; i < 3; i++)
-        out[i] = dbk_be64_get ((const uint8_t *) v.mv_data + 8 * i);
+    cr_assert_eq (mdb_dbi_open (txn, db, 0, &dbi), 0);
+    MDB_val k = {kl, (void *) key}, v;
+    int size = -1;
+    if (mdb_get (txn, dbi, &k, &v) == 0 && v.mv_size <= outsz) {
+        memcpy (out, v.mv_data, v.mv_size);
+        size = (int) v.mv_size;
+    }
     mdb_txn_abort (txn);
     mdb_env_close (env);
+    return size;
+}
+
+/*  The shell's $commands row of a command: first and last seq and events. */
+static void s_command_row (const uint8_t id[DBK_ID_SIZE], uint64_t out[3])
+{
+    uint8_t v[24];
+    cr_assert_eq (s_model_get ("$commands", id, DBK_ID_SIZE, v, sizeof v), 24, "no $commands row");
+    for (int i = 0; i < 3; i++)
+        out[i] = dbk_be64_get (v + 8 * i);
 }
 
 /*  Append events of command `cause` (n of them, in one APPEND). */
@@ -398,5 +434,115 @@ Test (service_later, a_projection_asking_a_stream_version_sees_its_batch)
     dbk_client_destroy (&c);
     dbk_wr_destroy (&buf);
     dbk_client_destroy (&lc);
+    free (m);
+}
+
+/*  ---- held rows (def->replay_hold) ---- */
+
+/*  SCAN until the service has applied at least `min` events: how many. */
+static uint64_t s_seen_at_least (uint64_t min)
+{
+    dbk_client_t *c = dbk_client_new (s_ep, 10000);
+    uint64_t seen = 0;
+    for (int i = 0; i < 400 && seen < min; i++) {
+        dbk_doc_t *r = NULL;
+        dbk_client_begin (c, "SCAN", 0);
+        cr_assert_eq (dbk_client_call (c, &r), 0, "%s", dbk_client_errmsg (c));
+        dbk_obj_u64 (dbk_obj_get (dbk_doc_root (r), "seen"), &seen);
+        dbk_doc_destroy (&r);
+        if (seen < min)
+            zclock_sleep (25);
+    }
+    dbk_client_destroy (&c);
+    return seen;
+}
+
+static bool s_hold_left (void)
+{
+    char v[8];
+    return s_model_get ("$meta", "hold", 4, v, sizeof v) >= 0;
+}
+
+Test (service_later, a_replay_from_seq_1_holds_its_rows_and_writes_the_last_call_per_key)
+{
+    s_hold = true;
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 4242;
+    /*  one batch of the replay fails halfway: it takes back its own held
+        rows, not those of the batches before it */
+    atomic_store (&s_fail_once, 1);
+    s_append_ops (m, &seed, 12000, true);
+    s_start ();
+    s_check (m);
+    cr_assert_eq (atomic_load (&s_fail_once), 0, "the projection did fail once");
+    for (int i = 0; i < 3; i++) { /* live: written with each batch */
+        s_append_ops (m, &seed, 40, false);
+        s_check (m);
+    }
+    /*  REBUILD: from seq 1 again, held again, answered once written */
+    dbk_client_t *c = dbk_client_new (s_ep, 30000);
+    dbk_doc_t *r = NULL;
+    dbk_client_begin (c, "REBUILD", 0);
+    cr_assert_eq (dbk_client_call (c, &r), 0, "%s", dbk_client_errmsg (c));
+    dbk_doc_destroy (&r);
+    dbk_client_destroy (&c);
+    s_check (m);
+    zactor_destroy (&s_svc);
+    cr_assert_not (s_hold_left (), "caught up: nothing held any more");
+    free (m);
+}
+
+Test (service_later, held_rows_too_many_for_their_memory_are_written_on_the_way)
+{
+    s_hold = true;
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 5150;
+    s_append_ops (m, &seed, 30000, false);
+    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, 3000), 0);
+    s_cfg.replay_hold_mb = 1; /* a few thousand events' rows */
+    s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
+    cr_assert_not_null (s_svc);
+    s_check (m);
+    free (m);
+}
+
+Test (service_later, a_service_stopped_while_holding_rows_builds_its_model_again)
+{
+    s_hold = true;
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 31337;
+    s_append_ops (m, &seed, 9000, false);
+    /*  the replay stalls at event 9001, its rows still held */
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "row.stall", 0, "", buf);
+    cr_assert_eq (dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0);
+    m->events++;
+    dbk_wr_destroy (&buf);
+    dbk_client_destroy (&lc);
+    s_append_ops (m, &seed, 3000, false);
+    atomic_store (&s_stall, 1);
+    s_start_timeout (1000);
+    cr_assert_geq (s_seen_at_least (8500), 8500, "the replay went as far as the stall");
+    /*  what waits for the model waits for the held rows: after_seq 1 is
+        not served (ERROR TIMEOUT from the service after 2 x 1000 ms) */
+    dbk_client_t *c = dbk_client_new (s_ep, 10000);
+    dbk_doc_t *r = NULL;
+    dbk_wr_t *w = dbk_client_begin (c, "SCAN", 1);
+    dbk_wr_kv_u64 (w, "after_seq", 1);
+    cr_assert_eq (dbk_client_call (c, &r), DBK_ETIMEOUT);
+    cr_assert_not_null (r, "the service answered TIMEOUT itself");
+    dbk_doc_destroy (&r);
+    dbk_client_destroy (&c);
+    /*  stopped now: the model says it was being built */
+    zactor_destroy (&s_svc);
+    cr_assert (s_hold_left (), "the model is marked as being built");
+    /*  started again: built from seq 1, every row there */
+    atomic_store (&s_stall, 0);
+    s_start ();
+    s_check (m);
+    zactor_destroy (&s_svc);
+    cr_assert_not (s_hold_left ());
     free (m);
 }

@@ -50,6 +50,8 @@ typedef struct {
                                  (resolve registration conflicts), comma-separated; "" none */
     uint64_t book_every;      /* DEALBOOK_BOOK_EVERY: forecasting keeps its as-of book once
                                  the log moved this many events past it (0: never) */
+    uint64_t replay_hold_mb;  /* DEALBOOK_REPLAY_HOLD_MB: memory (MiB) a replay from seq 1
+                                 may hold index rows in (def->replay_hold); 0: none */
 } dbk_config_t;
 
 /*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad

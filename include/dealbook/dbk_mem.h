@@ -20,6 +20,11 @@ extern "C" {
 void *dbk_huge_alloc (size_t bytes);
 void dbk_huge_free (void *p, size_t bytes);
 
+/*  p (old_bytes, from dbk_huge_alloc, or NULL) grown to bytes without
+    copying (the kernel moves the pages); the new bytes are zeroed. NULL
+    when that fails, p being then as it was. */
+void *dbk_huge_grow (void *p, size_t old_bytes, size_t bytes);
+
 /*  Grow malloc's heap by about `bytes`, in blocks of `piece` bytes, ask
     for huge pages on it, and give the blocks back: the next `bytes` of
     small blocks (LMDB's dirty pages, a replay's pages) come from huge

@@ -226,7 +226,20 @@ typedef struct {
     once the batch is committed, as any other. Only from the projection
     (DBK_EINVAL elsewhere); keys of 1..DBK_LMDB_KEY_MAX bytes. 0, DBK_ENOMEM, or an
     LMDB error of an early write (past 64 MB of rows the batch's rows are
-    written at once). */
+    written at once).
+
+    Held rows. With def->replay_hold, a replay that builds the model from
+    seq 1 (an empty data directory, a new layout, REBUILD) holds these
+    rows across its batches and writes them once, in key order, when it
+    has caught up (or when they outgrow DEALBOOK_REPLAY_HOLD_MB, rows and
+    sort entries counted; 0 holds nothing): each index page is written
+    once rather than once per batch, and keys past a database's last one
+    are appended (MDB_APPEND). Meanwhile the deferred databases are
+    incomplete: commands, reactions, background work and after_seq wait
+    until the rows are written, and a process stopped before that builds
+    the model again from seq 1 at its next start ("hold" in $meta).
+    Queries are answered from the model as it is, as during any replay
+    (STATUS's lag). */
 int dbk_svc_put_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl, const void *val,
                        size_t vl);
 int dbk_svc_del_later (dbk_svc_ctx_t *ctx, MDB_dbi dbi, const void *key, size_t kl);
@@ -264,6 +277,8 @@ typedef struct {
     uint32_t model_version;            /* layout of the read model: a model stored by
                                           another version is emptied and replayed at
                                           start (bump it when an index changes)        */
+    bool replay_hold;                  /* hold the deferred rows of a replay from seq 1
+                                          (see dbk_svc_put_later)                      */
 } dbk_service_def_t;
 
 /*  The actor body. Use it from a CZMQ actor function:

@@ -273,7 +273,8 @@ const dbk_service_def_t opportunities_def = {.name = "opportunities",
                                              .status = s_status,
                                              .react = s_react,
                                              .react_types = s_react_types,
-                                             .model_version = OPP_MODEL_VERSION};
+                                             .model_version = OPP_MODEL_VERSION,
+                                             .replay_hold = true};
 
 void opportunities_server (zsock_t *pipe, void *args)
 {
