@@ -492,13 +492,14 @@ static void s_serve_waits (dbk_svci_t *self)
                 txn = NULL;
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
-            if (!(ver >= w->ver && dbk_svci_ready (self) >= w->seq) && now >= w->deadline) {
+            if (!(ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding) &&
+                now >= w->deadline) {
                 dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT,
                                       "the read model did not catch up with the log in time; "
                                       "nothing was appended: retry with the same command id",
                                       NULL);
                 done = true;
-            } else if (ver >= w->ver && dbk_svci_ready (self) >= w->seq) {
+            } else if (ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding) {
                 /*  caught up with the version that beat us: decide again */
                 if (txn) {
                     mdb_txn_abort (txn);
@@ -744,6 +745,11 @@ static long s_poll_timeout (dbk_svci_t *self)
             until = self->waits[i]->deadline;
     if (self->def->react && self->react_after > now && self->react_after < until)
         until = self->react_after; /* a reaction backing off after a conflict */
+    if (self->holding) {           /* held rows are written once caught up: soon after */
+        int64_t h = self->backoff_until > now ? self->backoff_until : now + 50;
+        if (h < until)
+            until = h;
+    }
     return until > now ? (long) (until - now) : 0;
 }
 
@@ -793,7 +799,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             break;
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
-            dbk_sub_pending (self->sub))
+            dbk_sub_pending (self->sub) || self->holding)
             while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)
                     break; /* a long replay still lets requests in */

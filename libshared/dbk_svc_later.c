@@ -273,12 +273,15 @@ static int s_sort_run (const char *arena, s_ent_t *v, size_t m, s_ent_t **tp, si
         size_t f = e + 1;
         while (f < m && o[f].hi == o[e].hi && o[f].lo == o[e].lo)
             f++;
-        for (size_t g = e + 1; g < f; g++) /* insertion: these are few */
-            for (size_t h = g; h > e && s_cmp_full (&o[h - 1], &o[h]) > 0; h--) {
-                s_ent_t x = o[h - 1];
-                o[h - 1] = o[h];
-                o[h] = x;
-            }
+        if (f - e > 16) /* long keys alike over 32 bytes: many of them */
+            qsort (o + e, f - e, sizeof *o, s_cmp_full);
+        else
+            for (size_t g = e + 1; g < f; g++) /* insertion: these are few */
+                for (size_t h = g; h > e && s_cmp_full (&o[h - 1], &o[h]) > 0; h--) {
+                    s_ent_t x = o[h - 1];
+                    o[h - 1] = o[h];
+                    o[h] = x;
+                }
         e = f;
     }
     for (size_t e = 0; e < m; e++)
@@ -452,9 +455,27 @@ size_t dbk_svci_held_bytes (const dbk_svci_t *self)
     return self->held ? self->held->used + self->held->count * 2 * sizeof (s_ent_t) : 0;
 }
 
+/*  l's records written one by one in call order (the last call for a key
+    wins by itself): slow, but needs no memory. */
+static int s_rows_write_in_order (s_rows_t *l, MDB_txn *txn)
+{
+    int rc = 0;
+    for (size_t off = 0; l && rc == 0 && off < l->used;) {
+        const s_rec_t *r = (const s_rec_t *) (l->arena + off);
+        MDB_val k = {r->kl, (void *) (r + 1)}, d = {r->vl, (char *) (r + 1) + r->kl};
+        int x = r->del ? mdb_del (txn, r->dbi, &k, NULL) : mdb_put (txn, r->dbi, &k, &d, 0);
+        rc = x == MDB_NOTFOUND && r->del ? 0 : dbk_lmdb_err (x);
+        off += s_rec_size (r->kl, r->vl);
+    }
+    return rc;
+}
+
 int dbk_svci_held_write (dbk_svci_t *self, MDB_txn *txn)
 {
-    return s_rows_write (self->held, txn, true);
+    int rc = s_rows_write (self->held, txn, true);
+    if (rc == DBK_ENOMEM) /* no memory to sort them: written as they came */
+        rc = s_rows_write_in_order (self->held, txn);
+    return rc;
 }
 
 void dbk_svci_held_clear (dbk_svci_t *self)

@@ -361,6 +361,13 @@ static void s_hold_start (dbk_svci_t *self)
     dbk_logf (&self->log, DBK_LOG_INFO, "building the model from seq 1: index rows held");
 }
 
+/*  The memory held rows may take (MiB): the setting, at most 16 GiB (the
+    arena's offsets count 8-byte units in 32 bits: 32 GiB). */
+static uint64_t s_hold_mb (const dbk_svci_t *self)
+{
+    return self->cfg.replay_hold_mb < 16384 ? self->cfg.replay_hold_mb : 16384;
+}
+
 /*  $meta "hold": present while held rows are not all written, so that a
     process stopped meanwhile builds the model again from seq 1. */
 static int s_hold_meta (dbk_svci_t *self, MDB_txn *txn, bool on)
@@ -410,6 +417,7 @@ int dbk_svci_apply (dbk_svci_t *self)
     uint64_t head = dbk_svci_head (self);
     if (head > self->applied + DBK_SVC_REPLAY_LAG)
         s_replay_mode (self, true);
+    dbk_svci_held_mark (self); /* an abort takes back this call's held rows, no more */
     int limit = self->replaying ? DBK_SVC_REPLAY_BATCH : DBK_SVC_BATCH;
     int64_t until = zclock_mono () + DBK_SVC_REPLAY_MS;
     MDB_txn *txn = NULL;
@@ -436,8 +444,6 @@ int dbk_svci_apply (dbk_svci_t *self)
             dbk_svci_sub_restart (self);
             return dbk_lmdb_err (rc);
         }
-        if (n == 0)
-            dbk_svci_held_mark (self);
         ctx.txn = txn;
         rc = s_track (self, txn, &ev);
         if (!rc) {
@@ -486,8 +492,8 @@ int dbk_svci_apply (dbk_svci_t *self)
         ended exactly at the head) or when they grew too large */
     bool caught_up = !self->apply_more && dbk_svci_head (self) <= last;
     bool hold_done = self->holding && caught_up;
-    bool write_held = self->holding &&
-                      (hold_done || dbk_svci_held_bytes (self) >> 20 >= self->cfg.replay_hold_mb);
+    bool write_held =
+        self->holding && (hold_done || dbk_svci_held_bytes (self) >> 20 >= s_hold_mb (self));
     if (n == 0 && !hold_done)
         return 0;
     if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
