@@ -48,8 +48,8 @@ static _Thread_local s_fold_slot_t s_folds[S_FOLD_SLOTS]; /* 37 KB a thread */
 
 /*  Text folded into out (NUL-terminated) as the contacts service folds
     names (case, width, punctuation), or as given when it folds to
-    nothing. Its length, or SIZE_MAX when s is NULL, the fold does not fit
-    outsz or memory runs out. */
+    nothing (or memory runs out). Its length, or SIZE_MAX when s is NULL
+    or the fold does not fit outsz. */
 static size_t s_fold (const char *s, char *out, size_t outsz)
 {
     if (!s)
@@ -73,7 +73,7 @@ static size_t s_fold (const char *s, char *out, size_t outsz)
     size_t rl = strlen (r);
     if (rl < outsz)
         memcpy (out, r, rl + 1);
-    if (slot && rl < S_FOLD_OUT) {
+    if (slot && f && rl < S_FOLD_OUT) { /* NULL may be a lack of memory: not kept */
         slot->inl = (uint8_t) n;
         memcpy (slot->in, s, n);
         slot->outl = (uint8_t) rl;
