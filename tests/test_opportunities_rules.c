@@ -524,7 +524,7 @@ Test (stakeholders, the_map_keeps_everyone_as_it_grows_and_shrinks)
     }
     cr_assert_eq (deal.nstakeholders, OPP_STAKEHOLDERS_MAX);
     for (int i = 0; i < 64; i++) {
-        char id[8];
+        char id[16];
         snprintf (id, sizeof id, "p%d", i);
         const opp_stakeholder_t *p = opp_stakeholder_find (&deal, id);
         if (i < 40 && i % 3 == 0)
