@@ -205,6 +205,78 @@ static s_ent_t *s_sort (s_ent_t *v, s_ent_t *tmp, size_t n)
     return src;
 }
 
+/*  Byte k (0 the most significant) of an entry's sort key: dbi, hi, lo. */
+static unsigned s_msd_digit (const s_ent_t *e, unsigned k)
+{
+    if (k < 4)
+        return (e->dbi >> (8 * (3 - k))) & 0xff;
+    if (k < 12)
+        return (unsigned) (e->hi >> (8 * (11 - k))) & 0xff;
+    return (unsigned) (e->lo >> (8 * (19 - k))) & 0xff;
+}
+
+static bool s_ent_less (const s_ent_t *x, const s_ent_t *y)
+{
+    if (x->dbi != y->dbi)
+        return x->dbi < y->dbi;
+    if (x->hi != y->hi)
+        return x->hi < y->hi;
+    if (x->lo != y->lo)
+        return x->lo < y->lo;
+    return x->off8 < y->off8;
+}
+
+/*  In-place MSD radix sort (American flag) of n entries on (dbi, hi, lo)
+    from byte k: no second array, which for a replay's held rows is
+    hundreds of MB of fresh memory (expensive to fault in). Not stable:
+    entries alike in all 16 bytes come out in any order, which
+    s_sort_run then puts in key order, call order included. */
+static void s_sort_in_place (s_ent_t *v, size_t n, unsigned k)
+{
+    while (n > 32 && k < S_DIGITS) {
+        size_t count[256] = {0}, next[256], end[256];
+        for (size_t i = 0; i < n; i++)
+            count[s_msd_digit (&v[i], k)]++;
+        if (count[s_msd_digit (&v[0], k)] == n) {
+            k++; /* the same byte everywhere */
+            continue;
+        }
+        size_t sum = 0;
+        for (unsigned b = 0; b < 256; b++) {
+            next[b] = sum;
+            sum += count[b];
+            end[b] = sum;
+        }
+        for (unsigned b = 0; b < 256; b++)
+            while (next[b] < end[b]) {
+                s_ent_t x = v[next[b]];
+                unsigned d = s_msd_digit (&x, k);
+                while (d != b) { /* x goes to its bucket; take what was there */
+                    s_ent_t y = v[next[d]];
+                    v[next[d]++] = x;
+                    x = y;
+                    d = s_msd_digit (&x, k);
+                }
+                v[next[b]++] = x;
+            }
+        size_t at = 0;
+        for (unsigned b = 0; b < 256; b++) {
+            if (count[b] > 1)
+                s_sort_in_place (v + at, count[b], k + 1);
+            at += count[b];
+        }
+        return;
+    }
+    if (k >= S_DIGITS)
+        return; /* alike over 16 bytes: s_sort_run orders them (call order included) */
+    for (size_t i = 1; i < n; i++) /* a few: insertion */
+        for (size_t j = i; j > 0 && s_ent_less (&v[j], &v[j - 1]); j--) {
+            s_ent_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
 static bool s_same_key (const s_rec_t *x, const s_rec_t *y)
 {
     return x->dbi == y->dbi && x->kl == y->kl && memcmp (x + 1, y + 1, x->kl) == 0;
@@ -297,12 +369,13 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
     if (!l || l->count == 0)
         return 0;
     size_t n = l->count;
-    if (l->ents_cap < 2 * n) {
+    size_t want = full ? n : 2 * n; /* the in-place sort needs no second half */
+    if (l->ents_cap < want) {
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->ents_cap = 0;
-        if (!(l->ents = dbk_huge_alloc (2 * n * sizeof *l->ents)))
+        if (!(l->ents = dbk_huge_alloc (want * sizeof *l->ents)))
             return DBK_ENOMEM;
-        l->ents_cap = 2 * n;
+        l->ents_cap = want;
     }
     s_ent_t *ents = l->ents;
     size_t i = 0;
@@ -315,7 +388,11 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
                             .off8 = (uint32_t) (off >> 3)};
         off += s_rec_size (r->kl, r->vl);
     }
-    s_ent_t *v = s_sort (ents, ents + n, n);
+    s_ent_t *v = ents;
+    if (full)
+        s_sort_in_place (ents, n, 0);
+    else
+        v = s_sort (ents, ents + n, n);
     s_ent_t *tbuf = NULL; /* s_sort_run's scratch */
     size_t tcap = 0, run_end = 0;
     int rc = 0;
@@ -452,7 +529,7 @@ void dbk_svci_held_undo (dbk_svci_t *self)
 size_t dbk_svci_held_bytes (const dbk_svci_t *self)
 {
     /*  the records, and the entries a write sorts them with */
-    return self->held ? self->held->used + self->held->count * 2 * sizeof (s_ent_t) : 0;
+    return self->held ? self->held->used + self->held->count * sizeof (s_ent_t) : 0;
 }
 
 /*  l's records written one by one in call order (the last call for a key
