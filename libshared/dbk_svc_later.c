@@ -26,9 +26,11 @@
     once, when the replay has caught up or they outgrow
     DEALBOOK_REPLAY_HOLD_MB. Each index page is then written once instead
     of once per batch, and keys past a database's last one go in with
-    MDB_APPEND. Those records are put in full key order first (the
-    entries that tie on 16 bytes are sorted by the whole key, then by
-    call order), so that the last call for a key is the one kept. They
+    MDB_APPEND. Those records are put in full key order first, sorted
+    in place (not stable) on their 16 bytes, then each run that ties on
+    them by the whole key and call order (the arena offset), so that the
+    last call for a key is the one kept. The sort of a run takes scratch
+    room not counted in the bound: twice the longest run. They
     are only forgotten once the transaction that wrote them committed;
     an aborted batch takes back its own records alone (dbk_svci_held_*,
     the model side in dbk_svc_model.c). */
@@ -69,7 +71,7 @@ typedef struct dbk_svci_later {
     size_t used;     /* bytes of arena used */
     size_t cap;      /* bytes of arena */
     size_t count;    /* records */
-    s_ent_t *ents;   /* the flush's entries, twice count */
+    s_ent_t *ents;   /* the flush's entries: twice count (once for held rows) */
     size_t ents_cap; /* entries ents holds */
 } s_rows_t;
 
