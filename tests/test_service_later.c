@@ -149,16 +149,20 @@ static zactor_t *s_svc;
 static char s_ep[600];
 static dbk_config_t s_cfg;
 
-static void s_start_timeout (int timeout_ms)
+/*  Start the service with this timeout and DEALBOOK_REPLAY_HOLD_MB
+    (0: the default). */
+static void s_start_with (int timeout_ms, uint64_t hold_mb)
 {
     cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, timeout_ms), 0);
+    if (hold_mb)
+        s_cfg.replay_hold_mb = hold_mb;
     s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
     cr_assert_not_null (s_svc, "the service did not start");
 }
 
 static void s_start (void)
 {
-    s_start_timeout (3000);
+    s_start_with (3000, 0);
 }
 
 static void s_init (void)
@@ -498,10 +502,7 @@ Test (service_later, held_rows_too_many_for_their_memory_are_written_on_the_way)
     s_model_t *m = calloc (1, sizeof *m);
     uint32_t seed = 5150;
     s_append_ops (m, &seed, 30000, false);
-    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, 3000), 0);
-    s_cfg.replay_hold_mb = 1; /* a few thousand events' rows */
-    s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
-    cr_assert_not_null (s_svc);
+    s_start_with (3000, 1); /* 1 MiB: a few thousand events' rows */
     s_check (m);
     free (m);
 }
@@ -523,7 +524,7 @@ Test (service_later, a_service_stopped_while_holding_rows_builds_its_model_again
     dbk_client_destroy (&lc);
     s_append_ops (m, &seed, 3000, false);
     atomic_store (&s_stall, 1);
-    s_start_timeout (1000);
+    s_start_with (1000, 0);
     cr_assert_geq (s_seen_at_least (8500), 8500, "the replay went as far as the stall");
     /*  what waits for the model waits for the held rows: after_seq 1 is
         not served (ERROR TIMEOUT from the service after 2 x 1000 ms) */
