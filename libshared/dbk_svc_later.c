@@ -75,14 +75,6 @@ typedef struct dbk_svci_later {
     size_t ents_cap; /* entries ents holds */
 } s_rows_t;
 
-/*  The arena grown from old_cap to cap bytes (its pages moved, not
-    copied). The flush visits it at random: it is in huge pages
-    (dbk_mem.h). */
-static char *s_arena (char *old, size_t old_cap, size_t cap)
-{
-    return dbk_huge_grow (old, old_cap, cap);
-}
-
 static size_t s_rec_size (size_t kl, size_t vl)
 {
     return (sizeof (s_rec_t) + kl + vl + 7) & ~(size_t) 7;
@@ -109,7 +101,9 @@ static int s_rows_add (dbk_svci_t *self, s_rows_t **lp, MDB_txn *txn, MDB_dbi db
         size_t cap = l->cap ? l->cap : (size_t) 1 << 20;
         while (cap < l->used + need)
             cap *= 2;
-        char *p = s_arena (l->arena, l->cap, cap);
+        /*  pages moved, not copied; the flush visits the arena at
+            random: it is in huge pages (dbk_mem.h) */
+        char *p = dbk_huge_grow (l->arena, l->cap, cap);
         if (!p)
             return DBK_ENOMEM;
         l->arena = p;
@@ -307,10 +301,8 @@ static int s_cmp_full (const void *a, const void *b)
     const s_ent_t *x = a, *y = b;
     const s_rec_t *rx = (const s_rec_t *) (s_cmp_arena + ((size_t) x->off8 << 3));
     const s_rec_t *ry = (const s_rec_t *) (s_cmp_arena + ((size_t) y->off8 << 3));
-    size_t n = rx->kl < ry->kl ? rx->kl : ry->kl;
-    int c = memcmp (rx + 1, ry + 1, n);
-    if (c == 0 && rx->kl != ry->kl)
-        c = rx->kl < ry->kl ? -1 : 1;
+    MDB_val kx = {rx->kl, (void *) (rx + 1)}, ky = {ry->kl, (void *) (ry + 1)};
+    int c = s_key_cmp (&kx, &ky);
     if (c == 0)
         c = x->off8 < y->off8 ? -1 : x->off8 > y->off8;
     return c;
@@ -319,9 +311,10 @@ static int s_cmp_full (const void *a, const void *b)
 /*  A run of m entries that tie on (dbi, first 16 bytes), sorted by their
     whole keys. Each record is read once for its next 16 bytes (which
     brings it into the cache for its write just after), and the run is
-    radix sorted on them as the whole set was on the first 16 (stable:
-    call order kept); what still ties over 32 bytes (a key given twice,
-    or long keys alike so far) is put in order by the whole key. *tp is
+    radix sorted on them as the whole set was on the first 16; what
+    still ties over 32 bytes (a key given twice, or long keys alike so
+    far) is put in order by the whole key, then call order (the arena
+    offset), whatever order the run came in. *tp is
     scratch (grown as needed, the caller frees it). 0 or DBK_ENOMEM. */
 static int s_sort_run (const char *arena, s_ent_t *v, size_t m, s_ent_t **tp, size_t *tcap)
 {
@@ -364,7 +357,7 @@ static int s_sort_run (const char *arena, s_ent_t *v, size_t m, s_ent_t **tp, si
 }
 
 /*  Write l's records into txn, sorted (full: in whole-key order, and
-    with MDB_APPEND into a database that is empty), the last call for a
+    with MDB_APPEND past each database's last key), the last call for a
     key winning. l is left as it is. */
 static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
 {
@@ -449,7 +442,7 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
             append = MDB_APPEND; /* keys in order from here on: past every stored one */
         if (r->del) {
             if (append)
-                continue; /* nothing to delete in a database that was empty */
+                continue; /* past every stored key: nothing to delete */
             MDB_val d;
             int g = mdb_cursor_get (cur, &k, &d, MDB_SET);
             if (g == 0)
