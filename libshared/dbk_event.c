@@ -6,9 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const s_keys[14] = {"seq",   "id",   "stream", "ver",    "type", "ts",   "at",
-                                       "actor", "corr", "cause",  "schema", "data", "prev", "hash"};
-
 /*  The last two pairs of a record: "prev" bin32, "hash" bin32. */
 #define S_TAIL (2 * (1 + 4 + 2 + DBK_HASH_SIZE))
 
@@ -254,12 +251,110 @@ void dbk_event_write_record (dbk_wr_t *w, dbk_event_t *ev, const uint8_t prev[DB
     dbk_wr_bin (w, ev->hash, DBK_HASH_SIZE);
 }
 
-static int s_key (dbk_cur_t *c, const char *want)
+static int s_key (dbk_cur_t *c, const char *want, size_t wl)
 {
     const char *s;
     uint32_t n;
-    if (dbk_cur_str (c, &s, &n) || n != strlen (want) || memcmp (s, want, n) != 0)
+    if (dbk_cur_str (c, &s, &n) || n != wl || memcmp (s, want, n) != 0)
         return DBK_EMALFORMED;
+    return 0;
+}
+
+/*  ---- the record decoder's fast paths ----
+
+    Every record is written by dbk_event_write_record, with fixstr keys
+    and the shortest headers (what dbk_wr writes). These read that form
+    in a few instructions; anything else goes through the general cursor,
+    so a record is accepted or refused exactly as by the cursor alone. */
+
+static inline size_t s_left (const dbk_cur_t *c)
+{
+    return (size_t) (c->end - c->p);
+}
+
+/*  Key `k` (a literal shorter than 32 bytes). */
+#define S_KEY(c, k) s_key_fast (c, k, sizeof k - 1)
+static inline int s_key_fast (dbk_cur_t *c, const char *k, size_t kl)
+{
+    if (s_left (c) > kl && c->p[0] == (uint8_t) (0xa0 | kl) && memcmp (c->p + 1, k, kl) == 0) {
+        c->p += kl + 1;
+        return 0;
+    }
+    return s_key (c, k, kl);
+}
+
+/*  Big-endian unsigned of n bytes at p. */
+static inline uint64_t s_be (const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/*  A positive fixint or uint 8/16/32/64. */
+static inline int s_uint (dbk_cur_t *c, uint64_t *v)
+{
+    if (s_left (c) >= 1 && c->p[0] <= 0x7f) {
+        *v = *c->p++;
+        return 0;
+    }
+    if (s_left (c) >= 1 && c->p[0] >= 0xcc && c->p[0] <= 0xcf) {
+        size_t n = (size_t) 1 << (c->p[0] - 0xcc);
+        if (s_left (c) > n) {
+            *v = s_be (c->p + 1, n);
+            c->p += n + 1;
+            return 0;
+        }
+    }
+    return dbk_cur_uint (c, v);
+}
+
+/*  An int64 written as a positive uint (what dbk_wr_i64 writes for >= 0). */
+static inline int s_int (dbk_cur_t *c, int64_t *v)
+{
+    uint64_t u;
+    if (s_left (c) >= 1 && (c->p[0] <= 0x7f || (c->p[0] >= 0xcc && c->p[0] <= 0xcf))) {
+        const uint8_t *at = c->p;
+        if (s_uint (c, &u) == 0 && u <= INT64_MAX) {
+            *v = (int64_t) u;
+            return 0;
+        }
+        c->p = at;
+    }
+    return dbk_cur_int (c, v);
+}
+
+/*  A fixstr or str8. */
+static inline int s_str (dbk_cur_t *c, const char **s, uint32_t *n)
+{
+    size_t h = 0, l = 0;
+    if (s_left (c) >= 1 && (c->p[0] & 0xe0) == 0xa0)
+        h = 1, l = c->p[0] & 0x1f;
+    else if (s_left (c) >= 2 && c->p[0] == 0xd9)
+        h = 2, l = c->p[1];
+    if (h && s_left (c) >= h + l) {
+        *s = (const char *) c->p + h;
+        *n = (uint32_t) l;
+        c->p += h + l;
+        return 0;
+    }
+    return dbk_cur_str (c, s, n);
+}
+
+/*  A bin8 of exactly `want` bytes, copied to out. */
+static inline int s_bin_n (dbk_cur_t *c, uint8_t *out, size_t want)
+{
+    if (s_left (c) >= 2 + want && c->p[0] == 0xc4 && c->p[1] == want) {
+        memcpy (out, c->p + 2, want);
+        c->p += 2 + want;
+        return 0;
+    }
+    const uint8_t *b;
+    uint32_t n;
+    if (dbk_cur_bin (c, &b, &n) || n != want)
+        return DBK_EMALFORMED;
+    memcpy (out, b, want);
     return 0;
 }
 
@@ -269,11 +364,8 @@ static int s_cur_id (dbk_cur_t *c, uint8_t out[DBK_ID_SIZE], bool *has)
         *has = false;
         return 0;
     }
-    const uint8_t *b;
-    uint32_t n;
-    if (dbk_cur_bin (c, &b, &n) || n != DBK_ID_SIZE)
+    if (s_bin_n (c, out, DBK_ID_SIZE))
         return DBK_EMALFORMED;
-    memcpy (out, b, DBK_ID_SIZE);
     if (has)
         *has = true;
     return 0;
@@ -285,49 +377,47 @@ int dbk_event_decode_record (const void *rec, size_t len, dbk_event_t *ev)
     dbk_cur_t c;
     dbk_cur_init (&c, rec, len);
     uint32_t n, sn;
-    const uint8_t *b;
-    if (dbk_cur_map (&c, &n) || n != 14)
+    if (len >= 1 && *c.p == 0x8e) /* fixmap of 14: the form written */
+        c.p++;
+    else if (dbk_cur_map (&c, &n) || n != 14)
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[0]) || dbk_cur_uint (&c, &ev->seq) || ev->seq == 0)
+    if (S_KEY (&c, "seq") || s_uint (&c, &ev->seq) || ev->seq == 0)
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[1]) || s_cur_id (&c, ev->id, NULL))
+    if (S_KEY (&c, "id") || s_cur_id (&c, ev->id, NULL))
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[2]) || dbk_cur_str (&c, &ev->stream, &sn))
+    if (S_KEY (&c, "stream") || s_str (&c, &ev->stream, &sn))
         return DBK_EMALFORMED;
     ev->stream_len = sn;
-    if (s_key (&c, s_keys[3]) || dbk_cur_uint (&c, &ev->ver) || ev->ver == 0)
+    if (S_KEY (&c, "ver") || s_uint (&c, &ev->ver) || ev->ver == 0)
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[4]) || dbk_cur_str (&c, &ev->type, &sn))
+    if (S_KEY (&c, "type") || s_str (&c, &ev->type, &sn))
         return DBK_EMALFORMED;
     ev->type_len = sn;
-    if (s_key (&c, s_keys[5]) || dbk_cur_int (&c, &ev->ts))
+    if (S_KEY (&c, "ts") || s_int (&c, &ev->ts))
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[6]) || dbk_cur_int (&c, &ev->at))
+    if (S_KEY (&c, "at") || s_int (&c, &ev->at))
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[7]) || dbk_cur_str (&c, &ev->actor, &sn))
+    if (S_KEY (&c, "actor") || s_str (&c, &ev->actor, &sn))
         return DBK_EMALFORMED;
     ev->actor_len = sn;
-    if (s_key (&c, s_keys[8]) || s_cur_id (&c, ev->corr, &ev->has_corr))
+    if (S_KEY (&c, "corr") || s_cur_id (&c, ev->corr, &ev->has_corr))
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[9]) || s_cur_id (&c, ev->cause, &ev->has_cause))
+    if (S_KEY (&c, "cause") || s_cur_id (&c, ev->cause, &ev->has_cause))
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[10]) || dbk_cur_uint (&c, &ev->schema))
+    if (S_KEY (&c, "schema") || s_uint (&c, &ev->schema))
         return DBK_EMALFORMED;
-    if (s_key (&c, s_keys[11]))
+    if (S_KEY (&c, "data"))
         return DBK_EMALFORMED;
     const uint8_t *data = c.p;
-    uint32_t dn;
     if (c.p >= c.end || ((*c.p & 0xf0) != 0x80 && *c.p != 0xde && *c.p != 0xdf) ||
         dbk_cur_skip (&c))
         return DBK_EMALFORMED;
     ev->data_raw = data;
     ev->data_raw_len = (size_t) (c.p - data);
-    if (s_key (&c, s_keys[12]) || dbk_cur_bin (&c, &b, &dn) || dn != DBK_HASH_SIZE)
+    if (S_KEY (&c, "prev") || s_bin_n (&c, ev->prev, DBK_HASH_SIZE))
         return DBK_EMALFORMED;
-    memcpy (ev->prev, b, DBK_HASH_SIZE);
-    if (s_key (&c, s_keys[13]) || dbk_cur_bin (&c, &b, &dn) || dn != DBK_HASH_SIZE)
+    if (S_KEY (&c, "hash") || s_bin_n (&c, ev->hash, DBK_HASH_SIZE))
         return DBK_EMALFORMED;
-    memcpy (ev->hash, b, DBK_HASH_SIZE);
     return c.p == c.end ? 0 : DBK_EMALFORMED;
 }
 
@@ -358,10 +448,9 @@ int dbk_event_peek (const void *rec, size_t len, uint64_t *seq, const char **typ
     const char *s;
     uint64_t ver;
     uint8_t id[DBK_ID_SIZE];
-    if (dbk_cur_map (&c, &n) || n != 14 || s_key (&c, "seq") || dbk_cur_uint (&c, seq) ||
-        s_key (&c, "id") || s_cur_id (&c, id, NULL) || s_key (&c, "stream") ||
-        dbk_cur_str (&c, &s, &n) || s_key (&c, "ver") || dbk_cur_uint (&c, &ver) ||
-        s_key (&c, "type") || dbk_cur_str (&c, type, &n))
+    if (dbk_cur_map (&c, &n) || n != 14 || S_KEY (&c, "seq") || s_uint (&c, seq) ||
+        S_KEY (&c, "id") || s_cur_id (&c, id, NULL) || S_KEY (&c, "stream") || s_str (&c, &s, &n) ||
+        S_KEY (&c, "ver") || s_uint (&c, &ver) || S_KEY (&c, "type") || s_str (&c, type, &n))
         return DBK_EMALFORMED;
     *type_len = n;
     return 0;

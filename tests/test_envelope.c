@@ -790,3 +790,131 @@ Test (uuid, parse_rejects_bad_strings)
     /*  the length given is what counts, not a NUL */
     cr_assert_eq (dbk_uuid_parse ("018bcfe5-6800-7abc-8def-0123456789ab", 35, id), DBK_EINVAL);
 }
+
+/*  A record's pairs in the widest headers msgpack has (map16, str8 keys,
+    uint64 / int64, str16, bin16): the decoder reads the shortest forms,
+    which dbk_event_write_record writes, in a fast path, and must still
+    read any other form exactly as the general cursor does. */
+static size_t s_be_put (uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t) (v >> (8 * (n - 1 - i)));
+    return (size_t) n;
+}
+
+static size_t s_wide_key (uint8_t *p, const char *k)
+{
+    size_t n = strlen (k);
+    p[0] = 0xd9;
+    p[1] = (uint8_t) n;
+    memcpy (p + 2, k, n);
+    return n + 2;
+}
+
+static size_t s_wide_str (uint8_t *p, const char *s, size_t n)
+{
+    p[0] = 0xda;
+    s_be_put (p + 1, n, 2);
+    memcpy (p + 3, s, n);
+    return n + 3;
+}
+
+static size_t s_wide_bin (uint8_t *p, const uint8_t *b, size_t n)
+{
+    p[0] = 0xc5;
+    s_be_put (p + 1, n, 2);
+    memcpy (p + 3, b, n);
+    return n + 3;
+}
+
+static size_t s_wide_u64 (uint8_t *p, uint64_t v)
+{
+    p[0] = 0xcf;
+    return 1 + s_be_put (p + 1, v, 8);
+}
+
+static size_t s_wide_i64 (uint8_t *p, int64_t v)
+{
+    p[0] = 0xd3;
+    return 1 + s_be_put (p + 1, (uint64_t) v, 8);
+}
+
+Test (record, wide_encodings_decode_as_the_shortest)
+{
+    dbk_wr_t *payload = s_payload ();
+    dbk_event_t ev, narrow, wide;
+    s_full_event (&ev, payload);
+    uint8_t prev[DBK_HASH_SIZE];
+    s_random_prev (prev);
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_event_write_record (w, &ev, prev);
+    cr_assert_eq (dbk_event_decode_record (dbk_wr_data (w), dbk_wr_size (w), &narrow), 0);
+
+    uint8_t rec[1024];
+    size_t n = 0;
+    rec[n++] = 0xde;
+    n += s_be_put (rec + n, 14, 2);
+    n += s_wide_key (rec + n, "seq"), n += s_wide_u64 (rec + n, ev.seq);
+    n += s_wide_key (rec + n, "id"), n += s_wide_bin (rec + n, ev.id, DBK_ID_SIZE);
+    n += s_wide_key (rec + n, "stream"), n += s_wide_str (rec + n, ev.stream, ev.stream_len);
+    n += s_wide_key (rec + n, "ver"), n += s_wide_u64 (rec + n, ev.ver);
+    n += s_wide_key (rec + n, "type"), n += s_wide_str (rec + n, ev.type, ev.type_len);
+    n += s_wide_key (rec + n, "ts"), n += s_wide_i64 (rec + n, ev.ts);
+    n += s_wide_key (rec + n, "at"), n += s_wide_i64 (rec + n, ev.at);
+    n += s_wide_key (rec + n, "actor"), n += s_wide_str (rec + n, ev.actor, ev.actor_len);
+    n += s_wide_key (rec + n, "corr"), n += s_wide_bin (rec + n, ev.corr, DBK_ID_SIZE);
+    n += s_wide_key (rec + n, "cause"), n += s_wide_bin (rec + n, ev.cause, DBK_ID_SIZE);
+    n += s_wide_key (rec + n, "schema"), n += s_wide_u64 (rec + n, ev.schema);
+    n += s_wide_key (rec + n, "data");
+    memcpy (rec + n, ev.data_raw, ev.data_raw_len), n += ev.data_raw_len;
+    n += s_wide_key (rec + n, "prev"), n += s_wide_bin (rec + n, narrow.prev, DBK_HASH_SIZE);
+    n += s_wide_key (rec + n, "hash"), n += s_wide_bin (rec + n, narrow.hash, DBK_HASH_SIZE);
+    cr_assert_eq (dbk_mp_check (rec, n, 0), 0);
+    cr_assert_eq (dbk_event_decode_record (rec, n, &wide), 0);
+    cr_assert_eq (wide.seq, ev.seq);
+    cr_assert_eq (wide.ver, ev.ver);
+    cr_assert_eq (wide.ts, ev.ts);
+    cr_assert_eq (wide.at, ev.at);
+    cr_assert_eq (wide.schema, ev.schema);
+    cr_assert_eq (memcmp (wide.id, ev.id, DBK_ID_SIZE), 0);
+    cr_assert (wide.has_corr && wide.has_cause);
+    cr_assert_eq (memcmp (wide.corr, ev.corr, DBK_ID_SIZE), 0);
+    cr_assert_eq (memcmp (wide.cause, ev.cause, DBK_ID_SIZE), 0);
+    cr_assert_eq (wide.stream_len, ev.stream_len);
+    cr_assert_eq (memcmp (wide.stream, ev.stream, ev.stream_len), 0);
+    cr_assert_eq (wide.type_len, ev.type_len);
+    cr_assert_eq (memcmp (wide.type, ev.type, ev.type_len), 0);
+    cr_assert_eq (wide.actor_len, ev.actor_len);
+    cr_assert_eq (memcmp (wide.actor, ev.actor, ev.actor_len), 0);
+    cr_assert_eq (wide.data_raw_len, ev.data_raw_len);
+    cr_assert_eq (memcmp (wide.data_raw, ev.data_raw, ev.data_raw_len), 0);
+    cr_assert_eq (memcmp (wide.prev, narrow.prev, DBK_HASH_SIZE), 0);
+    cr_assert_eq (memcmp (wide.hash, narrow.hash, DBK_HASH_SIZE), 0);
+    uint64_t seq;
+    const char *type;
+    size_t tl;
+    cr_assert_eq (dbk_event_peek (rec, n, &seq, &type, &tl), 0);
+    cr_assert_eq (seq, ev.seq);
+    cr_assert_eq (tl, ev.type_len);
+    /*  cut anywhere, it is refused like the short form */
+    for (size_t k = 0; k < n; k++)
+        cr_assert_eq (dbk_event_decode_record (rec, k, &wide), DBK_EMALFORMED, "cut to %zu", k);
+    /*  a seq past INT64_MAX is a uint; a ts there is not an int64 */
+    size_t ts_at = 3 + 5 + 9 + 4 + 19 + 8 + 3 + ev.stream_len + 5 + 9 + 6 + 3 + ev.type_len + 4;
+    cr_assert_eq (rec[ts_at], 0xd3);
+    rec[ts_at] = 0xcf;
+    rec[ts_at + 1] = 0x80;
+    cr_assert_eq (dbk_event_decode_record (rec, n, &wide), DBK_EMALFORMED);
+    /*  an id of 15 bytes, in the short form: refused */
+    dbk_wr_t *bad = dbk_wr_new ();
+    const uint8_t *r = dbk_wr_data (w);
+    dbk_wr_raw (bad, r, 9);                   /* map, "seq" 42, "id" */
+    dbk_wr_bin (bad, ev.id, DBK_ID_SIZE - 1); /* 15 bytes */
+    dbk_wr_raw (bad, r + 9 + 18, dbk_wr_size (w) - 9 - 18);
+    cr_assert_eq (r[9], 0xc4);
+    cr_assert_eq (dbk_event_decode_record (dbk_wr_data (bad), dbk_wr_size (bad), &wide),
+                  DBK_EMALFORMED);
+    dbk_wr_destroy (&bad);
+    dbk_wr_destroy (&w);
+    dbk_wr_destroy (&payload);
+}
