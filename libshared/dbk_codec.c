@@ -604,6 +604,20 @@ void dbk_wr_map (dbk_wr_t *w, uint32_t n)
 {
     msgpack_pack_map (&w->pk, n);
 }
+size_t dbk_wr_array_begin (dbk_wr_t *w)
+{
+    static const char head[5] = {(char) 0xdd, 0, 0, 0, 0};
+    size_t at = w->buf.size;
+    s_write (&w->buf, head, sizeof head);
+    return at;
+}
+void dbk_wr_array_end (dbk_wr_t *w, size_t at, uint32_t n)
+{
+    assert (at + 5 <= w->buf.size && (uint8_t) w->buf.data[at] == 0xdd);
+    uint8_t *p = (uint8_t *) w->buf.data + at + 1;
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t) (n >> (24 - 8 * i));
+}
 void dbk_wr_raw (dbk_wr_t *w, const void *b, size_t n)
 {
     s_write (&w->buf, b, n);

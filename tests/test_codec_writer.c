@@ -173,6 +173,36 @@ Test (writer, reset_empties_and_raw_appends_verbatim)
     cr_assert_null (w);
 }
 
+Test (writer, an_array_counted_after_its_elements_is_an_array_32)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_map (w, 2);
+    dbk_wr_cstr (w, "a");
+    size_t at = dbk_wr_array_begin (w);
+    dbk_wr_array_end (w, at, 0); /* none */
+    dbk_wr_cstr (w, "b");
+    at = dbk_wr_array_begin (w);
+    for (int i = 0; i < 300; i++)
+        dbk_wr_u64 (w, (uint64_t) i);
+    dbk_wr_array_end (w, at, 300);
+    const uint8_t *b = dbk_wr_data (w);
+    cr_assert_eq (b[3], 0xdd); /* map, "a", then the header */
+    cr_assert_eq (memcmp (b + 4, (uint8_t[]){0, 0, 0, 0}, 4), 0);
+    cr_assert_eq (memcmp (b + 10, (uint8_t[]){0xdd, 0, 0, 0x01, 0x2c}, 5), 0);
+    cr_assert_eq (dbk_mp_check (b, dbk_wr_size (w), 0), 0);
+    dbk_doc_t *doc = NULL;
+    cr_assert_eq (dbk_doc_parse (b, dbk_wr_size (w), &doc), 0);
+    const dbk_obj_t *root = dbk_doc_root (doc);
+    cr_assert_eq (dbk_obj_len (dbk_obj_get (root, "a")), 0);
+    const dbk_obj_t *arr = dbk_obj_get (root, "b");
+    cr_assert_eq (dbk_obj_len (arr), 300);
+    uint64_t v;
+    cr_assert_eq (dbk_obj_u64 (dbk_obj_at (arr, 299), &v), 0);
+    cr_assert_eq (v, 299);
+    dbk_doc_destroy (&doc);
+    dbk_wr_destroy (&w);
+}
+
 Test (writer, obj_reencodes_a_parsed_document_byte_for_byte)
 {
     dbk_wr_t *w = dbk_wr_new ();

@@ -127,6 +127,10 @@ void dbk_wr_cstr (dbk_wr_t *w, const char *s);
 void dbk_wr_bin (dbk_wr_t *w, const void *b, size_t n);
 void dbk_wr_array (dbk_wr_t *w, uint32_t n);
 void dbk_wr_map (dbk_wr_t *w, uint32_t n);
+/*  An array whose length is known only after its elements: begin writes
+    an array 32 header (returns where), end sets its count. */
+size_t dbk_wr_array_begin (dbk_wr_t *w);
+void dbk_wr_array_end (dbk_wr_t *w, size_t at, uint32_t n);
 /*  Append bytes that already are one encoded msgpack object. */
 void dbk_wr_raw (dbk_wr_t *w, const void *b, size_t n);
 /*  Encode a parsed object (shortest forms, keys in their order). */

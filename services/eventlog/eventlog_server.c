@@ -76,7 +76,6 @@ typedef struct {
     dbk_logger_t log;         /* "eventlog"                                */
     eventlog_store_t *store;  /* the log                                   */
     dbk_wr_t *wr;             /* reply writer                              */
-    dbk_wr_t *page;           /* READ page writer                          */
     s_append_t **pending;     /* APPENDs waiting for the group commit      */
     size_t npending;          /* how many                                  */
     size_t pending_events;    /* their events                              */
@@ -128,7 +127,6 @@ static void s_self_destroy (self_t **self_p)
     zsock_destroy (&self->pub);
     eventlog_store_close (&self->store);
     dbk_wr_destroy (&self->wr);
-    dbk_wr_destroy (&self->page);
     free (self);
     *self_p = NULL;
 }
@@ -143,13 +141,11 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
     dbk_logger_init (&self->log, "eventlog", cfg->log_level);
     self->started = zclock_mono ();
     self->wr = dbk_wr_new ();
-    self->page = dbk_wr_new ();
     self->wait_ok = true;
     self->pending = calloc (S_MAX_PENDING, sizeof *self->pending);
     self->awaited = calloc (S_MAX_PENDING, sizeof *self->awaited);
     self->returned = calloc (S_MAX_PENDING, sizeof *self->returned);
-    if (sodium_init () < 0 || !self->wr || !self->page || !self->pending || !self->awaited ||
-        !self->returned) {
+    if (sodium_init () < 0 || !self->wr || !self->pending || !self->awaited || !self->returned) {
         snprintf (why, whysz, "out of memory");
         s_self_destroy (&self);
         return NULL;
@@ -590,22 +586,23 @@ static void s_handle_read (self_t *self, dbk_req_t *req)
         return;
     }
     self->count.reads++;
-    dbk_wr_reset (self->page);
-    uint32_t count;
-    uint64_t last, head;
-    int rc = eventlog_store_read (self->store, &rq, self->page, &count, &last, &head);
-    if (rc) {
-        dbk_logf (&self->log, DBK_LOG_ERROR, "read failed: %s", dbk_strerror (rc));
-        dbk_proto_send_error (self->router, req, self->wr, rc, NULL, NULL);
-        return;
-    }
+    /*  the records go straight into the reply (no page to copy): the
+        array's count, and head and last, once they are known */
     dbk_wr_t *w = self->wr;
     dbk_proto_reply_begin (w, req->rid, true, 3);
+    dbk_wr_cstr (w, "events");
+    size_t at = dbk_wr_array_begin (w);
+    uint32_t count;
+    uint64_t last, head;
+    int rc = eventlog_store_read (self->store, &rq, w, &count, &last, &head);
+    if (rc) {
+        dbk_logf (&self->log, DBK_LOG_ERROR, "read failed: %s", dbk_strerror (rc));
+        dbk_proto_send_error (self->router, req, w, rc, NULL, NULL);
+        return;
+    }
+    dbk_wr_array_end (w, at, count);
     dbk_wr_kv_u64 (w, "head", head);
     dbk_wr_kv_u64 (w, "last", last);
-    dbk_wr_cstr (w, "events");
-    dbk_wr_array (w, count);
-    dbk_wr_raw (w, dbk_wr_data (self->page), dbk_wr_size (self->page));
     dbk_proto_send (self->router, req, w);
 }
 

@@ -420,6 +420,7 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
 {
     *count = 0;
     *last = 0;
+    size_t base = dbk_wr_size (out); /* the page's bytes are counted from here */
     int rc = s_read_txn (self);
     if (rc)
         return rc;
@@ -444,7 +445,7 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
                 v;
         rc = mdb_cursor_open (txn, self->sindex, &cur);
         int op = MDB_SET_RANGE;
-        while (!rc && *count < rq->limit && dbk_wr_size (out) < EVENTLOG_PAGE_BYTES) {
+        while (!rc && *count < rq->limit && dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES) {
             rc = mdb_cursor_get (cur, &k, &v, op);
             op = MDB_NEXT;
             if (rc)
@@ -471,7 +472,7 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
         int op = MDB_SET_RANGE;
         uint32_t scanned = 0;
         while (!rc && *count < rq->limit && scanned < rq->max_scan &&
-               dbk_wr_size (out) < EVENTLOG_PAGE_BYTES) {
+               dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES) {
             rc = mdb_cursor_get (cur, &k, &v, op);
             op = MDB_NEXT;
             if (rc)
