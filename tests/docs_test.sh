@@ -8,7 +8,8 @@ fail=0
 need() { # need FILE WORD WHAT
     grep -qF -- "$2" "$1" || { echo "docs drift: $3 '$2' is not described in $1"; fail=1; }
 }
-keys=$(sed -n '/s_keys\[14\]/,/};/p' libshared/dbk_event.c | grep -o '"[a-z]*"' | tr -d '"')
+keys=$(sed -n '/^int dbk_event_decode_record/,/^}/p' libshared/dbk_event.c |
+    grep -o 'S_KEY (&c, "[a-z]*")' | grep -o '"[a-z]*"' | tr -d '"')
 [ "$(wc -w <<<"$keys")" -eq 14 ] || { echo "could not read the 14 envelope keys"; exit 1; }
 for k in $keys; do need docs/events.md "\`$k\`" "envelope key"; need docs/protocol.md "$k" "envelope key"; done
 codes=$(grep -o '{DBK_[A-Z_]*, "[A-Z_]*"' libshared/dbk_error.c | sed -E 's/.*"([A-Z_]+)"/\1/' | sort -u)
