@@ -791,10 +791,11 @@ Test (uuid, parse_rejects_bad_strings)
     cr_assert_eq (dbk_uuid_parse ("018bcfe5-6800-7abc-8def-0123456789ab", 35, id), DBK_EINVAL);
 }
 
-/*  A record's pairs in the widest headers msgpack has (map16, str8 keys,
-    uint64 / int64, str16, bin16): the decoder reads the shortest forms,
-    which dbk_event_write_record writes, in a fast path, and must still
-    read any other form exactly as the general cursor does. */
+/*  A record's pairs in wider headers than dbk_event_write_record's (map16,
+    str8 keys, uint64 / int64, str16, bin16): the decoder reads the
+    written forms in a fast path, and must read any other form exactly as
+    the general cursor does. These take its fallbacks for the map, the
+    keys, the strings, the bins and the int64s. */
 static size_t s_be_put (uint8_t *p, uint64_t v, int n)
 {
     for (int i = 0; i < n; i++)
@@ -899,7 +900,7 @@ Test (record, wide_encodings_decode_as_the_shortest)
     /*  cut anywhere, it is refused like the short form */
     for (size_t k = 0; k < n; k++)
         cr_assert_eq (dbk_event_decode_record (rec, k, &wide), DBK_EMALFORMED, "cut to %zu", k);
-    /*  a seq past INT64_MAX is a uint; a ts there is not an int64 */
+    /*  a ts past INT64_MAX (a uint64) is not an int64 */
     size_t ts_at = 3 + 5 + 9 + 4 + 19 + 8 + 3 + ev.stream_len + 5 + 9 + 6 + 3 + ev.type_len + 4;
     cr_assert_eq (rec[ts_at], 0xd3);
     rec[ts_at] = 0xcf;
