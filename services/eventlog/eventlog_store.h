@@ -81,9 +81,9 @@ uint64_t eventlog_store_head (const eventlog_store_t *self);
 
 /*  A read: by seq from `from` (stream NULL) filtered by type prefixes (a
     record matches if its type starts with any), or by stream from
-    version `from`. Appends each matching record as a bin
-    to `out` (after what it holds); *count records, *last = last seq examined (0 if none), *head
-    = committed head at read time. Stops at limit matches, max_scan
+    version `from`. Appends each matching record as a bin to `out`, after
+    what it holds; *count records, *last = last seq examined (0 if none),
+    *head = committed head at read time. Stops at limit matches, max_scan
     examined records or EVENTLOG_PAGE_BYTES of records. */
 #define EVENTLOG_TYPES_MAX 8 /* type prefixes in one READ */
 
