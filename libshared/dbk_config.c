@@ -122,7 +122,10 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad)
     snprintf (cfg->bidding_endpoint, DBK_ENDPOINT_MAX, "tcp://127.0.0.1:7740");
     snprintf (cfg->forecasting_endpoint, DBK_ENDPOINT_MAX, "tcp://127.0.0.1:7750");
     cfg->log_level = DBK_LOG_INFO;
-    cfg->map_size = UINT64_C (1) << 30; /* sparse: costs no disk until used */
+    /*  address space, not disk or memory: the file grows with the data.
+        A map that fills is doubled, which waits for VERIFY and BACKUP
+        jobs and remaps (a cold map for readers): rarely, from this size */
+    cfg->map_size = UINT64_C (16) << 30;
     cfg->durable = true;
     cfg->heartbeat_ms = 1000;
     cfg->timeout_ms = 5000;
