@@ -26,14 +26,14 @@
     once, when the replay has caught up or they outgrow
     DEALBOOK_REPLAY_HOLD_MB. Each index page is then written once instead
     of once per batch, and keys past a database's last one go in with
-    MDB_APPEND. Those records are put in full key order first, sorted
-    in place (not stable) on their 16 bytes, then each run that ties on
-    them by the whole key and call order (the arena offset), so that the
-    last call for a key is the one kept. The sort of a run takes scratch
-    room not counted in the bound: twice the longest run. They
-    are only forgotten once the transaction that wrote them committed;
-    an aborted batch takes back its own records alone (dbk_svci_held_*,
-    the model side in dbk_svc_model.c). */
+    MDB_APPEND. Those records are put in whole-key order, then call order
+    (the arena offset), so that the last call for a key is the one kept:
+    a radix sort in place on the entries, which reads the next 16 bytes
+    of the keys that tie over the first 16 into the entries themselves,
+    in one pass with the records read ahead, and so on (s_sort_keys). It
+    takes no memory but the entries. They are only forgotten once the transaction that wrote them
+   committed; an aborted batch takes back its own records alone (dbk_svci_held_*, the model side in
+   dbk_svc_model.c). */
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
@@ -222,57 +222,6 @@ static bool s_ent_less (const s_ent_t *x, const s_ent_t *y)
     return x->off8 < y->off8;
 }
 
-/*  In-place MSD radix sort (American flag) of n entries on (dbi, hi, lo)
-    from byte k: no second array, which for a replay's held rows is
-    hundreds of MB of fresh memory (expensive to fault in). Not stable:
-    entries alike in all 16 bytes come out in any order, which
-    s_sort_run then puts in key order, call order included. */
-static void s_sort_in_place (s_ent_t *v, size_t n, unsigned k)
-{
-    while (n > 32 && k < S_DIGITS) {
-        size_t count[256] = {0}, next[256], end[256];
-        for (size_t i = 0; i < n; i++)
-            count[s_msd_digit (&v[i], k)]++;
-        if (count[s_msd_digit (&v[0], k)] == n) {
-            k++; /* the same byte everywhere */
-            continue;
-        }
-        size_t sum = 0;
-        for (unsigned b = 0; b < 256; b++) {
-            next[b] = sum;
-            sum += count[b];
-            end[b] = sum;
-        }
-        for (unsigned b = 0; b < 256; b++)
-            while (next[b] < end[b]) {
-                s_ent_t x = v[next[b]];
-                unsigned d = s_msd_digit (&x, k);
-                while (d != b) { /* x goes to its bucket; take what was there */
-                    s_ent_t y = v[next[d]];
-                    v[next[d]++] = x;
-                    x = y;
-                    d = s_msd_digit (&x, k);
-                }
-                v[next[b]++] = x;
-            }
-        size_t at = 0;
-        for (unsigned b = 0; b < 256; b++) {
-            if (count[b] > 1)
-                s_sort_in_place (v + at, count[b], k + 1);
-            at += count[b];
-        }
-        return;
-    }
-    if (k >= S_DIGITS)
-        return; /* alike over 16 bytes: s_sort_run orders them (call order included) */
-    for (size_t i = 1; i < n; i++) /* a few: insertion */
-        for (size_t j = i; j > 0 && s_ent_less (&v[j], &v[j - 1]); j--) {
-            s_ent_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
 static bool s_same_key (const s_rec_t *x, const s_rec_t *y)
 {
     return x->dbi == y->dbi && x->kl == y->kl && memcmp (x + 1, y + 1, x->kl) == 0;
@@ -293,67 +242,162 @@ static int s_key_cmp (const MDB_val *a, const MDB_val *b)
     return c ? c : a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
 }
 
+/*  Prefetch distance of s_window, in records. */
+#define S_WINDOW_AHEAD 16
+
+static const uint8_t *s_rec_key (const char *arena, const s_ent_t *e, const s_rec_t **rp)
+{
+    const s_rec_t *r = (const s_rec_t *) (arena + ((size_t) e->off8 << 3));
+    *rp = r;
+    return (const uint8_t *) (r + 1);
+}
+
+/*  Each entry's hi and lo set to its key's bytes [from, from + 16) (zeros
+    past its end), the records read ahead; the longest key's length. */
+static size_t s_window (const char *arena, s_ent_t *v, size_t n, size_t from)
+{
+    size_t longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + S_WINDOW_AHEAD < n) {
+            const char *p = arena + ((size_t) v[i + S_WINDOW_AHEAD].off8 << 3);
+            __builtin_prefetch (p);
+            __builtin_prefetch (p + sizeof (s_rec_t) + from + 15);
+        }
+        const s_rec_t *r;
+        const uint8_t *k = s_rec_key (arena, &v[i], &r);
+        v[i].hi = r->kl > from ? s_be (k + from, r->kl - from) : 0;
+        v[i].lo = r->kl > from + 8 ? s_be (k + from + 8, r->kl - from - 8) : 0;
+        if (r->kl > longest)
+            longest = r->kl;
+    }
+    return longest;
+}
+
 static _Thread_local const char *s_cmp_arena; /* s_cmp_full's records */
 
 /*  Two entries by their whole key, then by call order (arena offset). */
 static int s_cmp_full (const void *a, const void *b)
 {
     const s_ent_t *x = a, *y = b;
-    const s_rec_t *rx = (const s_rec_t *) (s_cmp_arena + ((size_t) x->off8 << 3));
-    const s_rec_t *ry = (const s_rec_t *) (s_cmp_arena + ((size_t) y->off8 << 3));
-    MDB_val kx = {rx->kl, (void *) (rx + 1)}, ky = {ry->kl, (void *) (ry + 1)};
-    int c = s_key_cmp (&kx, &ky);
+    const s_rec_t *rx, *ry;
+    const uint8_t *kx = s_rec_key (s_cmp_arena, x, &rx), *ky = s_rec_key (s_cmp_arena, y, &ry);
+    MDB_val vx = {rx->kl, (void *) kx}, vy = {ry->kl, (void *) ky};
+    int c = s_key_cmp (&vx, &vy);
     if (c == 0)
         c = x->off8 < y->off8 ? -1 : x->off8 > y->off8;
     return c;
 }
 
-/*  A run of m entries that tie on (dbi, first 16 bytes), sorted by their
-    whole keys. Each record is read once for its next 16 bytes (which
-    brings it into the cache for its write just after), and the run is
-    radix sorted on them as the whole set was on the first 16; what
-    still ties over 32 bytes (a key given twice, or long keys alike so
-    far) is put in order by the whole key, then call order (the arena
-    offset), whatever order the run came in. *tp is
-    scratch (grown as needed, the caller frees it). 0 or DBK_ENOMEM. */
-static int s_sort_run (const char *arena, s_ent_t *v, size_t m, s_ent_t **tp, size_t *tcap)
+/*  A few entries (or entries whose keys are alike but for their length)
+    put in whole-key order, then call order: their records read ahead,
+    then compared. */
+static void s_sort_few (const char *arena, s_ent_t *v, size_t n)
 {
-    if (m > *tcap) {
-        free (*tp);
-        *tcap = m > 1024 ? m : 1024;
-        if (!(*tp = malloc (2 * *tcap * sizeof **tp))) {
-            *tcap = 0;
-            return DBK_ENOMEM;
-        }
-    }
-    s_ent_t *t = *tp;
-    for (size_t e = 0; e < m; e++) {
-        const s_rec_t *r = (const s_rec_t *) (arena + ((size_t) v[e].off8 << 3));
-        const uint8_t *k = (const uint8_t *) (r + 1);
-        t[e] = (s_ent_t){.hi = r->kl > 16 ? s_be (k + 16, r->kl - 16) : 0,
-                         .lo = r->kl > 24 ? s_be (k + 24, r->kl - 24) : 0,
-                         .off8 = v[e].off8};
-    }
-    s_ent_t *o = s_sort (t, t + m, m);
+    for (size_t i = 0; i < n; i++)
+        __builtin_prefetch (arena + ((size_t) v[i].off8 << 3));
     s_cmp_arena = arena;
-    for (size_t e = 0; e < m;) {
-        size_t f = e + 1;
-        while (f < m && o[f].hi == o[e].hi && o[f].lo == o[e].lo)
-            f++;
-        if (f - e > 16) /* long keys alike over 32 bytes: many of them */
-            qsort (o + e, f - e, sizeof *o, s_cmp_full);
-        else
-            for (size_t g = e + 1; g < f; g++) /* insertion: these are few */
-                for (size_t h = g; h > e && s_cmp_full (&o[h - 1], &o[h]) > 0; h--) {
-                    s_ent_t x = o[h - 1];
-                    o[h - 1] = o[h];
-                    o[h] = x;
-                }
-        e = f;
+    if (n > 32) {
+        qsort (v, n, sizeof *v, s_cmp_full);
+        return;
     }
-    for (size_t e = 0; e < m; e++)
-        v[e].off8 = o[e].off8;
-    return 0;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && s_cmp_full (&v[j - 1], &v[j]) > 0; j--) {
+            s_ent_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+/*  The first byte of (dbi, hi, lo) from byte k on in which the n entries
+    are not all alike (S_DIGITS: none), in one pass. */
+static unsigned s_alike (const s_ent_t *v, size_t n, unsigned k)
+{
+    uint32_t dd = 0;
+    uint64_t dh = 0, dl = 0;
+    for (size_t i = 1; i < n; i++) {
+        dd |= v[i].dbi ^ v[0].dbi;
+        dh |= v[i].hi ^ v[0].hi;
+        dl |= v[i].lo ^ v[0].lo;
+    }
+    unsigned first = dd   ? (unsigned) __builtin_clz (dd) / 8
+                     : dh ? 4 + (unsigned) __builtin_clzll (dh) / 8
+                     : dl ? 12 + (unsigned) __builtin_clzll (dl) / 8
+                          : S_DIGITS;
+    return first > k ? first : k;
+}
+
+/*  In-place MSD radix sort (American flag) of n entries in whole-key
+    order, then call order (the arena offset): no second array, which for
+    a replay's held rows is hundreds of MB of fresh memory (expensive to
+    fault in). An entry's hi and lo hold 16 bytes of its key from byte
+    `from`, and the first k bytes of (dbi, hi, lo) are alike in all n.
+    When all n are alike over those 16 bytes, the next 16 of each key are
+    read into hi and lo (s_window). The largest bucket is sorted by the
+    loop and the others by recursion, so that at most log2(n) frames are
+    on the stack, whatever the keys. */
+static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, size_t from)
+{
+    while (n > 1) {
+        if (k >= S_DIGITS) { /* alike over the window: the next 16 bytes */
+            if (s_window (arena, v, n, from + 16) <= from + 16) {
+                s_sort_few (arena, v, n); /* alike but for their lengths */
+                return;
+            }
+            from += 16;
+            k = 4; /* one database */
+            continue;
+        }
+        if (n <= 32) { /* a few: insertion on the window, then each tie by its whole key */
+            for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && s_ent_less (&v[j], &v[j - 1]); j--) {
+                    s_ent_t t = v[j];
+                    v[j] = v[j - 1];
+                    v[j - 1] = t;
+                }
+            for (size_t i = 0, j; i < n; i = j) {
+                for (j = i + 1;
+                     j < n && v[j].dbi == v[i].dbi && v[j].hi == v[i].hi && v[j].lo == v[i].lo; j++)
+                    ;
+                if (j - i > 1)
+                    s_sort_few (arena, v + i, j - i);
+            }
+            return;
+        }
+        size_t count[256] = {0}, next[256], end[256];
+        for (size_t i = 0; i < n; i++)
+            count[s_msd_digit (&v[i], k)]++;
+        if (count[s_msd_digit (&v[0], k)] == n) {
+            k = s_alike (v, n, k + 1); /* the same byte everywhere, and maybe the next ones */
+            continue;
+        }
+        size_t sum = 0;
+        unsigned big = 0;
+        for (unsigned b = 0; b < 256; b++) {
+            next[b] = sum;
+            sum += count[b];
+            end[b] = sum;
+            if (count[b] > count[big])
+                big = b;
+        }
+        for (unsigned b = 0; b < 256; b++)
+            while (next[b] < end[b]) {
+                s_ent_t x = v[next[b]];
+                unsigned d = s_msd_digit (&x, k);
+                while (d != b) { /* x goes to its bucket; take what was there */
+                    s_ent_t y = v[next[d]];
+                    v[next[d]++] = x;
+                    x = y;
+                    d = s_msd_digit (&x, k);
+                }
+                v[next[b]++] = x;
+            }
+        for (unsigned b = 0; b < 256; b++)
+            if (b != big && count[b] > 1)
+                s_sort_keys (arena, v + end[b] - count[b], count[b], k + 1, from);
+        v += end[big] - count[big];
+        n = count[big];
+        k++;
+    }
 }
 
 /*  Write l's records into txn, sorted (full: in whole-key order, and
@@ -385,11 +429,9 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
     }
     s_ent_t *v = ents;
     if (full)
-        s_sort_in_place (ents, n, 0);
+        s_sort_keys (l->arena, ents, n, 0, 0);
     else
         v = s_sort (ents, ents + n, n);
-    s_ent_t *tbuf = NULL; /* s_sort_run's scratch */
-    size_t tcap = 0, run_end = 0;
     int rc = 0;
     MDB_cursor *cur = NULL;
     MDB_dbi open = 0;
@@ -399,14 +441,6 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
     for (i = 0; i < n && i < S_AHEAD; i++)
         s_prefetch (l->arena, &v[i]);
     for (i = 0; rc == 0 && i < n; i++) {
-        if (full && i == run_end) { /* full key order within a tie run */
-            size_t j = i + 1;
-            while (j < n && v[j].dbi == v[i].dbi && v[j].hi == v[i].hi && v[j].lo == v[i].lo)
-                j++;
-            if (j - i > 1 && (rc = s_sort_run (l->arena, v + i, j - i, &tbuf, &tcap)) != 0)
-                break;
-            run_end = j;
-        }
         if (i + S_AHEAD < n)
             s_prefetch (l->arena, &v[i + S_AHEAD]);
         const s_rec_t *r = (const s_rec_t *) (l->arena + ((size_t) v[i].off8 << 3));
@@ -456,7 +490,6 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
     }
     if (cur)
         mdb_cursor_close (cur);
-    free (tbuf);
     return rc;
 }
 
