@@ -139,12 +139,17 @@ void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
 /*  The rows held across the batches of a replay from seq 1 (while
     self->holding, dbk_svc_put_later / del_later go there): mark where
     a batch starts, take a batch's records back (undo: it was aborted),
-    their memory, write them all into txn in key order (they stay held
-    until clear, once that transaction committed). */
+    their memory, write them all in key order (they stay held until
+    clear), forget them.
+    dbk_svci_held_write writes them in transactions of its own, begun and
+    committed there; `last` (or NULL) adds to the last one before its
+    commit. 0, or the error that aborted a transaction: the rows of the
+    transactions before it are in the model, and a later call writes them
+    all again (the same values again, so that is harmless). */
 void dbk_svci_held_mark (dbk_svci_t *self);
 void dbk_svci_held_undo (dbk_svci_t *self);
 size_t dbk_svci_held_bytes (const dbk_svci_t *self);
-int dbk_svci_held_write (dbk_svci_t *self, MDB_txn *txn);
+int dbk_svci_held_write (dbk_svci_t *self, int (*last) (dbk_svci_t *self, MDB_txn *txn));
 void dbk_svci_held_clear (dbk_svci_t *self);
 
 /*  The seq up to which the model may be read by commands, reactions,

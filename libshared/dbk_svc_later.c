@@ -31,9 +31,10 @@
     a radix sort in place on the entries, which reads the next 16 bytes
     of the keys that tie over the first 16 into the entries themselves,
     in one pass with the records read ahead, and so on (s_sort_keys). It
-    takes no memory but the entries. They are only forgotten once the transaction that wrote them
-   committed; an aborted batch takes back its own records alone (dbk_svci_held_*, the model side in
-   dbk_svc_model.c). */
+    takes no memory but the entries. They are written in transactions of
+    their own, after the batch's (S_HELD_TXN_ROWS), and forgotten once
+    the last one committed; an aborted batch takes back its own records
+    alone (dbk_svci_held_*, the model side in dbk_svc_model.c). */
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
@@ -49,6 +50,14 @@
 
 /*  Records read ahead while writing. */
 #define S_AHEAD 8
+
+/*  Held rows written per transaction. LMDB keeps a write transaction's
+    dirty pages in memory it allocates, and keeps that memory for later
+    transactions: a replay's rows in one transaction (12.6 M rows, 600 MB
+    of pages, for a million opportunities) would stay in the process as
+    much again, freshly faulted in, and spill past 512 MB. 512 Ki rows
+    are about 25 MB of pages. */
+#define S_HELD_TXN_ROWS ((size_t) 512 << 10)
 
 typedef struct {
     MDB_dbi dbi;  /* the database */
@@ -400,20 +409,18 @@ static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, si
     }
 }
 
-/*  Write l's records into txn, sorted (full: in whole-key order, and
-    with MDB_APPEND past each database's last key), the last call for a
-    key winning. l is left as it is. */
-static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
+/*  l's records sorted (full: in whole-key order, then call order; else
+    on their database and first 16 bytes, stable), as entries in l->ents:
+    where they are, or NULL when there is no memory for them. */
+static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
 {
-    if (!l || l->count == 0)
-        return 0;
     size_t n = l->count;
     size_t want = full ? n : 2 * n; /* the in-place sort needs no second half */
     if (l->ents_cap < want) {
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->ents_cap = 0;
         if (!(l->ents = dbk_huge_alloc (want * sizeof *l->ents)))
-            return DBK_ENOMEM;
+            return NULL;
         l->ents_cap = want;
     }
     s_ent_t *ents = l->ents;
@@ -427,21 +434,28 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
                             .off8 = (uint32_t) (off >> 3)};
         off += s_rec_size (r->kl, r->vl);
     }
-    s_ent_t *v = ents;
-    if (full)
-        s_sort_keys (l->arena, ents, n, 0, 0);
-    else
-        v = s_sort (ents, ents + n, n);
+    if (!full)
+        return s_sort (ents, ents + n, n);
+    s_sort_keys (l->arena, ents, n, 0, 0);
+    return ents;
+}
+
+/*  The records of sorted entries v[from, to) (of n) written into txn, the
+    last call for a key winning (full: with MDB_APPEND past each
+    database's last key, which the order allows). */
+static int s_rows_put (const s_rows_t *l, MDB_txn *txn, const s_ent_t *v, size_t n, size_t from,
+                       size_t to, bool full)
+{
     int rc = 0;
     MDB_cursor *cur = NULL;
     MDB_dbi open = 0;
     unsigned append = 0;      /* MDB_APPEND: past the open database's last key */
     MDB_val last = {0, NULL}; /* a copy of its last key (a write moves the page's) */
     char lastkey[DBK_LMDB_KEY_MAX];
-    for (i = 0; i < n && i < S_AHEAD; i++)
+    for (size_t i = from; i < to && i < from + S_AHEAD; i++)
         s_prefetch (l->arena, &v[i]);
-    for (i = 0; rc == 0 && i < n; i++) {
-        if (i + S_AHEAD < n)
+    for (size_t i = from; rc == 0 && i < to; i++) {
+        if (i + S_AHEAD < to)
             s_prefetch (l->arena, &v[i + S_AHEAD]);
         const s_rec_t *r = (const s_rec_t *) (l->arena + ((size_t) v[i].off8 << 3));
         if (i + 1 < n && v[i + 1].dbi == v[i].dbi && v[i + 1].hi == v[i].hi &&
@@ -491,6 +505,16 @@ static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
     if (cur)
         mdb_cursor_close (cur);
     return rc;
+}
+
+/*  All of l's records written into txn in one go (sorted as s_rows_sort
+    says). l is left as it is. */
+static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
+{
+    if (!l || l->count == 0)
+        return 0;
+    const s_ent_t *v = s_rows_sort (l, full);
+    return v ? s_rows_put (l, txn, v, l->count, 0, l->count, full) : DBK_ENOMEM;
 }
 
 int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
@@ -575,11 +599,31 @@ static int s_rows_write_in_order (s_rows_t *l, MDB_txn *txn)
     return rc;
 }
 
-int dbk_svci_held_write (dbk_svci_t *self, MDB_txn *txn)
+int dbk_svci_held_write (dbk_svci_t *self, int (*last) (dbk_svci_t *self, MDB_txn *txn))
 {
-    int rc = s_rows_write (self->held, txn, true);
-    if (rc == DBK_ENOMEM) /* no memory to sort them: written as they came */
-        rc = s_rows_write_in_order (self->held, txn);
+    s_rows_t *l = self->held;
+    size_t n = l ? l->count : 0, at = 0;
+    const s_ent_t *v = n ? s_rows_sort (l, true) : NULL;
+    int rc = 0;
+    do {
+        MDB_txn *txn;
+        if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0)
+            return dbk_lmdb_err (rc);
+        size_t to = n - at > S_HELD_TXN_ROWS ? at + S_HELD_TXN_ROWS : n;
+        if (v)
+            rc = s_rows_put (l, txn, v, n, at, to, true);
+        else if (n) { /* no memory to sort them: written as they came, at once */
+            rc = s_rows_write_in_order (l, txn);
+            to = n;
+        }
+        if (rc == 0 && to == n && last)
+            rc = last (self, txn);
+        if (rc == 0 && (rc = mdb_txn_commit (txn)) != 0)
+            rc = dbk_lmdb_write_err (self->env, rc);
+        else if (rc)
+            mdb_txn_abort (txn);
+        at = to;
+    } while (rc == 0 && at < n);
     return rc;
 }
 

@@ -382,6 +382,36 @@ static int s_hold_meta (dbk_svci_t *self, MDB_txn *txn, bool on)
     return 0;
 }
 
+static int s_unhold (dbk_svci_t *self, MDB_txn *txn)
+{
+    return s_hold_meta (self, txn, false);
+}
+
+/*  The held rows written, after the batch up to self->applied committed,
+    in transactions of their own (dbk_svc_later.c); done: the replay has
+    caught up, and the last of them takes $meta "hold" away. A failure
+    leaves them held, to be written again by a later call. */
+static void s_held_write (dbk_svci_t *self, bool done)
+{
+    int64_t from = zclock_mono ();
+    int rc = dbk_svci_held_write (self, done ? s_unhold : NULL);
+    if (rc) {
+        if (rc == DBK_EMAPFULL)
+            dbk_lmdb_grow (self->env, NULL);
+        else
+            self->backoff_until = zclock_mono () + 1000;
+        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot write the held index rows: %s",
+                  dbk_strerror (rc));
+        return;
+    }
+    dbk_logf (&self->log, DBK_LOG_INFO, "held index rows written at seq %llu in %lld ms%s",
+              (unsigned long long) self->applied, (long long) (zclock_mono () - from),
+              done ? "" : " (too many to keep)");
+    dbk_svci_held_clear (self);
+    if (done)
+        self->holding = self->hold_marked = false;
+}
+
 /*  Replaying: far behind the log (a start on an empty or old model, a
     REBUILD), the model is written in large transactions that are not
     flushed one by one; it is flushed once, when it has caught up. The
@@ -487,9 +517,9 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->backoff_until = zclock_mono () + 500;
     } else if (!sub_rc || n > 0)
         self->last_sub_error = 0;
-    /*  held rows are written once the replay has caught up (in the batch
-        that does, or in a transaction of their own when the last batch
-        ended exactly at the head) or when they grew too large */
+    /*  held rows are written once the replay has caught up (after the
+        batch that does, or after a transaction of its own when the last
+        batch ended exactly at the head) or when they grew too large */
     bool caught_up = !self->apply_more && dbk_svci_head (self) <= last;
     bool hold_done = self->holding && caught_up;
     bool write_held =
@@ -505,11 +535,8 @@ int dbk_svci_apply (dbk_svci_t *self)
         rc = dbk_svci_later_flush (self, txn);
     else
         dbk_svci_later_clear (self);
-    int64_t held_from = zclock_mono ();
-    if (!rc && write_held)
-        rc = dbk_svci_held_write (self, txn);
     if (!rc && self->holding)
-        rc = s_hold_meta (self, txn, !hold_done);
+        rc = s_hold_meta (self, txn, true);
     if (!rc)
         rc = dbk_checkpoint_put (txn, self->own[S_META], last);
     if (!rc) {
@@ -528,20 +555,14 @@ int dbk_svci_apply (dbk_svci_t *self)
         dbk_svci_sub_restart (self);
         return rc;
     }
-    if (self->holding) {
-        if (write_held) {
-            dbk_logf (&self->log, DBK_LOG_INFO, "held index rows written at seq %llu in %lld ms%s",
-                      (unsigned long long) last, (long long) (zclock_mono () - held_from),
-                      hold_done ? "" : " (too many to keep)");
-            dbk_svci_held_clear (self);
-        }
-        self->hold_marked = !hold_done;
-        self->holding = !hold_done;
-    }
+    if (self->holding)
+        self->hold_marked = true;
     if (caught_up)
         self->building = false;
     self->applied = last;
     self->count.events += (uint64_t) n;
+    if (write_held)
+        s_held_write (self, hold_done);
     if (self->replaying && !self->apply_more && dbk_svci_head (self) <= self->applied)
         s_replay_mode (self, false); /* caught up: flushed once, durable again */
     return n;

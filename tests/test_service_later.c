@@ -14,7 +14,8 @@
     The same service with def->replay_hold ("held") holds its deferred
     rows through a replay from seq 1 and writes them once caught up;
     `row.stall` makes its projection fail while a flag is set, so that
-    a test can look at a service stuck mid-replay.
+    a test can look at a service stuck mid-replay; `row.many` defers
+    thousands of rows at once.
 */
 #include "support/testlib.h"
 
@@ -28,6 +29,12 @@
 #include <string.h>
 
 #define S_KEYS 300 /* keys k0 .. k299 */
+
+/*  row.many {n}: S_MANY_ROWS rows "m<8 digits>" with value "v", keys
+    n + i * S_MANY_EVENTS: events n = 0 .. S_MANY_EVENTS - 1 make each
+    key once, in an order far from the keys' */
+#define S_MANY_EVENTS 6000 /* past DBK_SVC_REPLAY_LAG: a replay */
+#define S_MANY_ROWS 200
 
 static atomic_int s_fail_once; /* row.fail fails the projection while set */
 static atomic_int s_stall;     /* row.stall fails it while set */
@@ -60,6 +67,14 @@ static int s_rows_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
     char key[48];
     int kl = s_key (key, sizeof key, n);
     MDB_dbi rows = dbk_svc_dbi (ctx, "rows");
+    if (ev->type_len == 8 && memcmp (ev->type, "row.many", 8) == 0) {
+        for (uint64_t i = 0; rc == 0 && i < S_MANY_ROWS; i++) {
+            kl =
+                snprintf (key, sizeof key, "m%08llu", (unsigned long long) (n + i * S_MANY_EVENTS));
+            rc = dbk_svc_put_later (ctx, rows, key, (size_t) kl, "v", 1);
+        }
+        return rc;
+    }
     if (ev->type_len == 7 && memcmp (ev->type, "row.put", 7) == 0) {
         const char *note;
         size_t nl;
@@ -122,7 +137,20 @@ static int s_rows_scan (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, 
 
 static const char *const s_rows_dbs[] = {"rows", "seen", NULL};
 static const char *const s_rows_cats[] = {"rowsvc", NULL};
-static const dbk_svc_query_t s_rows_queries[] = {{"SCAN", s_rows_scan}, {NULL, NULL}};
+/*  COUNT: {rows: rows in the model}. */
+static int s_rows_count (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
+{
+    (void) req;
+    MDB_stat st;
+    if (mdb_stat (txn, dbk_svc_dbi (ctx, "rows"), &st))
+        return DBK_EIO;
+    dbk_wr_map (w, 1);
+    dbk_wr_kv_u64 (w, "rows", st.ms_entries);
+    return 0;
+}
+
+static const dbk_svc_query_t s_rows_queries[] = {
+    {"SCAN", s_rows_scan}, {"COUNT", s_rows_count}, {NULL, NULL}};
 static const dbk_service_def_t s_rows = {.name = "rows",
                                          .dbs = s_rows_dbs,
                                          .categories = s_rows_cats,
@@ -546,4 +574,79 @@ Test (service_later, a_service_stopped_while_holding_rows_builds_its_model_again
     zactor_destroy (&s_svc);
     cr_assert_not (s_hold_left ());
     free (m);
+}
+
+/*  The model's "rows" once the service stopped: exactly the keys of
+    S_MANY_EVENTS row.many events, in order, each with its value. */
+static void s_many_check (void)
+{
+    char dir[1100];
+    cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, dir, MDB_RDONLY, 0644), 0, "%s", dir);
+    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "rows", 0, &dbi), 0);
+    cr_assert_eq (mdb_cursor_open (txn, dbi, &cur), 0);
+    MDB_val k, v;
+    uint64_t want = 0;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_FIRST); r == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT), want++) {
+        char key[16];
+        int kl = snprintf (key, sizeof key, "m%08llu", (unsigned long long) want);
+        cr_assert (k.mv_size == (size_t) kl && memcmp (k.mv_data, key, k.mv_size) == 0,
+                   "row %llu: %.*s", (unsigned long long) want, (int) k.mv_size,
+                   (const char *) k.mv_data);
+        cr_assert (v.mv_size == 1 && *(const char *) v.mv_data == 'v');
+    }
+    cr_assert_eq (want, (uint64_t) S_MANY_EVENTS * S_MANY_ROWS, "%llu rows",
+                  (unsigned long long) want);
+    mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+}
+
+Test (service_later, held_rows_of_many_transactions_are_all_written_though_the_map_fills)
+{
+    /*  1.2 M held rows: written in several transactions; a 1 MiB map is
+        full during them, again and again, so that the rows are written
+        again from the first after each growth of the map */
+    s_hold = true;
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    dbk_wr_t *bufs[500];
+    dbk_event_t evs[500];
+    for (int i = 0; i < 500; i++)
+        bufs[i] = dbk_wr_new ();
+    for (int done = 0; done < S_MANY_EVENTS; done += 500) {
+        for (int i = 0; i < 500; i++)
+            tl_event (&evs[i], "row.many", (uint64_t) (done + i), "", bufs[i]);
+        cr_assert_eq (
+            dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, evs, 500, NULL, NULL, NULL), 0, "%s",
+            dbk_client_errmsg (lc));
+    }
+    for (int i = 0; i < 500; i++)
+        dbk_wr_destroy (&bufs[i]);
+    dbk_client_destroy (&lc);
+    cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, 3000), 0);
+    s_cfg.map_size = 1 << 20;
+    s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
+    cr_assert_not_null (s_svc);
+    /*  answered once the held rows are written */
+    dbk_client_t *c = dbk_client_new (s_ep, 60000);
+    dbk_doc_t *r = NULL;
+    dbk_wr_t *w = dbk_client_begin (c, "COUNT", 1);
+    dbk_wr_kv_u64 (w, "after_seq", S_MANY_EVENTS);
+    cr_assert_eq (dbk_client_call (c, &r), 0, "%s", dbk_client_errmsg (c));
+    uint64_t rows = 0;
+    cr_assert_eq (dbk_obj_u64 (dbk_obj_get (dbk_doc_root (r), "rows"), &rows), 0);
+    cr_assert_eq (rows, (uint64_t) S_MANY_EVENTS * S_MANY_ROWS);
+    dbk_doc_destroy (&r);
+    dbk_client_destroy (&c);
+    zactor_destroy (&s_svc);
+    cr_assert_not (s_hold_left (), "caught up: nothing held any more");
+    s_many_check ();
 }

@@ -232,7 +232,8 @@ typedef struct {
     seq 1 (an empty data directory, a new layout, REBUILD) holds these
     rows across its batches and writes them once, in key order, when it
     has caught up (or when they outgrow DEALBOOK_REPLAY_HOLD_MB, rows and
-    sort entries counted; 0 holds nothing): each index page is written
+    sort entries counted; 0 holds nothing), in transactions of their own
+    after that batch's: each index page is written
     once rather than once per batch, and keys past a database's last one
     are appended (MDB_APPEND). Meanwhile the deferred databases are
     incomplete: commands, reactions, background work and after_seq wait
