@@ -143,9 +143,10 @@ void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
     clear), forget them.
     dbk_svci_held_write writes them in transactions of its own, begun and
     committed there; `last` (or NULL) adds to the last one before its
-    commit. 0, or the error that aborted a transaction: the rows of the
-    transactions before it are in the model, and a later call writes them
-    all again (the same values again, so that is harmless). */
+    commit. 0, or the error of a transaction that did not commit: the
+    rows of the transactions before it are in the model, and a later call
+    writes every held row again (what the last call for each key says, as
+    the first time, so that is harmless). */
 void dbk_svci_held_mark (dbk_svci_t *self);
 void dbk_svci_held_undo (dbk_svci_t *self);
 size_t dbk_svci_held_bytes (const dbk_svci_t *self);

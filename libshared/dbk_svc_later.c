@@ -57,7 +57,14 @@
     of pages, for a million opportunities) would stay in the process as
     much again, freshly faulted in, and spill past 512 MB. 512 Ki rows
     are about 25 MB of pages. */
+/*  How the sort's entries are allocated (a test fails it). */
+#ifndef S_ENTS_ALLOC
+#define S_ENTS_ALLOC(bytes) dbk_huge_alloc (bytes)
+#endif
+
+#ifndef S_HELD_TXN_ROWS /* a test sets a few */
 #define S_HELD_TXN_ROWS ((size_t) 512 << 10)
+#endif
 
 typedef struct {
     MDB_dbi dbi;  /* the database */
@@ -282,14 +289,11 @@ static size_t s_window (const char *arena, s_ent_t *v, size_t n, size_t from)
     return longest;
 }
 
-static _Thread_local const char *s_cmp_arena; /* s_cmp_full's records */
-
 /*  Two entries by their whole key, then by call order (arena offset). */
-static int s_cmp_full (const void *a, const void *b)
+static int s_cmp_full (const char *arena, const s_ent_t *x, const s_ent_t *y)
 {
-    const s_ent_t *x = a, *y = b;
     const s_rec_t *rx, *ry;
-    const uint8_t *kx = s_rec_key (s_cmp_arena, x, &rx), *ky = s_rec_key (s_cmp_arena, y, &ry);
+    const uint8_t *kx = s_rec_key (arena, x, &rx), *ky = s_rec_key (arena, y, &ry);
     MDB_val vx = {rx->kl, (void *) kx}, vy = {ry->kl, (void *) ky};
     int c = s_key_cmp (&vx, &vy);
     if (c == 0)
@@ -297,20 +301,14 @@ static int s_cmp_full (const void *a, const void *b)
     return c;
 }
 
-/*  A few entries (or entries whose keys are alike but for their length)
-    put in whole-key order, then call order: their records read ahead,
-    then compared. */
+/*  A few entries (at most 32) put in whole-key order, then call order:
+    their records read ahead, then compared. */
 static void s_sort_few (const char *arena, s_ent_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         __builtin_prefetch (arena + ((size_t) v[i].off8 << 3));
-    s_cmp_arena = arena;
-    if (n > 32) {
-        qsort (v, n, sizeof *v, s_cmp_full);
-        return;
-    }
     for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && s_cmp_full (&v[j - 1], &v[j]) > 0; j--) {
+        for (size_t j = i; j > 0 && s_cmp_full (arena, &v[j - 1], &v[j]) > 0; j--) {
             s_ent_t t = v[j];
             v[j] = v[j - 1];
             v[j - 1] = t;
@@ -335,6 +333,26 @@ static unsigned s_alike (const s_ent_t *v, size_t n, unsigned k)
     return first > k ? first : k;
 }
 
+static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, size_t from);
+
+/*  n entries whose keys are alike but for their lengths (trailing NUL
+    bytes) put in order of length, then call order: sorted in place on
+    (length, offset) as their window, then given one window per length
+    again, which s_rows_put's check for a repeated key relies on (the
+    same key, the same window). */
+static void s_sort_lengths (const char *arena, s_ent_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const s_rec_t *r;
+        s_rec_key (arena, &v[i], &r);
+        v[i].hi = r->kl;
+        v[i].lo = v[i].off8;
+    }
+    s_sort_keys (arena, v, n, 4, 0); /* all distinct: never reads the keys */
+    for (size_t i = 0; i < n; i++)
+        v[i].lo = 0;
+}
+
 /*  In-place MSD radix sort (American flag) of n entries in whole-key
     order, then call order (the arena offset): no second array, which for
     a replay's held rows is hundreds of MB of fresh memory (expensive to
@@ -349,7 +367,7 @@ static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, si
     while (n > 1) {
         if (k >= S_DIGITS) { /* alike over the window: the next 16 bytes */
             if (s_window (arena, v, n, from + 16) <= from + 16) {
-                s_sort_few (arena, v, n); /* alike but for their lengths */
+                s_sort_lengths (arena, v, n);
                 return;
             }
             from += 16;
@@ -419,7 +437,7 @@ static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
     if (l->ents_cap < want) {
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->ents_cap = 0;
-        if (!(l->ents = dbk_huge_alloc (want * sizeof *l->ents)))
+        if (!(l->ents = S_ENTS_ALLOC (want * sizeof *l->ents)))
             return NULL;
         l->ents_cap = want;
     }
@@ -584,17 +602,18 @@ size_t dbk_svci_held_bytes (const dbk_svci_t *self)
     return self->held ? self->held->used + self->held->count * sizeof (s_ent_t) : 0;
 }
 
-/*  l's records written one by one in call order (the last call for a key
-    wins by itself): slow, but needs no memory. */
-static int s_rows_write_in_order (s_rows_t *l, MDB_txn *txn)
+/*  `count` of l's records from offset *off written one by one in call
+    order (the last call for a key wins by itself), *off moved past them:
+    slow, but needs no memory. */
+static int s_rows_write_in_order (const s_rows_t *l, MDB_txn *txn, size_t *off, size_t count)
 {
     int rc = 0;
-    for (size_t off = 0; l && rc == 0 && off < l->used;) {
-        const s_rec_t *r = (const s_rec_t *) (l->arena + off);
+    for (size_t i = 0; l && rc == 0 && i < count && *off < l->used; i++) {
+        const s_rec_t *r = (const s_rec_t *) (l->arena + *off);
         MDB_val k = {r->kl, (void *) (r + 1)}, d = {r->vl, (char *) (r + 1) + r->kl};
         int x = r->del ? mdb_del (txn, r->dbi, &k, NULL) : mdb_put (txn, r->dbi, &k, &d, 0);
         rc = x == MDB_NOTFOUND && r->del ? 0 : dbk_lmdb_err (x);
-        off += s_rec_size (r->kl, r->vl);
+        *off += s_rec_size (r->kl, r->vl);
     }
     return rc;
 }
@@ -602,26 +621,23 @@ static int s_rows_write_in_order (s_rows_t *l, MDB_txn *txn)
 int dbk_svci_held_write (dbk_svci_t *self, int (*last) (dbk_svci_t *self, MDB_txn *txn))
 {
     s_rows_t *l = self->held;
-    size_t n = l ? l->count : 0, at = 0;
+    size_t n = l ? l->count : 0, at = 0, off = 0;
+    /*  NULL: no memory to sort them, written as they came (off: where) */
     const s_ent_t *v = n ? s_rows_sort (l, true) : NULL;
-    int rc = 0;
+    int rc;
     do {
         MDB_txn *txn;
         if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0)
             return dbk_lmdb_err (rc);
         size_t to = n - at > S_HELD_TXN_ROWS ? at + S_HELD_TXN_ROWS : n;
-        if (v)
-            rc = s_rows_put (l, txn, v, n, at, to, true);
-        else if (n) { /* no memory to sort them: written as they came, at once */
-            rc = s_rows_write_in_order (l, txn);
-            to = n;
-        }
+        rc = v ? s_rows_put (l, txn, v, n, at, to, true)
+               : s_rows_write_in_order (l, txn, &off, to - at);
         if (rc == 0 && to == n && last)
             rc = last (self, txn);
-        if (rc == 0 && (rc = mdb_txn_commit (txn)) != 0)
-            rc = dbk_lmdb_write_err (self->env, rc);
-        else if (rc)
+        if (rc)
             mdb_txn_abort (txn);
+        else if ((rc = mdb_txn_commit (txn)) != 0)
+            rc = dbk_lmdb_write_err (self->env, rc);
         at = to;
     } while (rc == 0 && at < n);
     return rc;

@@ -396,9 +396,8 @@ static void s_held_write (dbk_svci_t *self, bool done)
     int64_t from = zclock_mono ();
     int rc = dbk_svci_held_write (self, done ? s_unhold : NULL);
     if (rc) {
-        if (rc == DBK_EMAPFULL)
-            dbk_lmdb_grow (self->env, NULL);
-        else
+        /*  a full map grows, and they are written again at once */
+        if (rc != DBK_EMAPFULL || dbk_lmdb_grow (self->env, NULL) != 0)
             self->backoff_until = zclock_mono () + 1000;
         dbk_logf (&self->log, DBK_LOG_ERROR, "cannot write the held index rows: %s",
                   dbk_strerror (rc));
