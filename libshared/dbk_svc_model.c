@@ -517,9 +517,12 @@ int dbk_svci_apply (dbk_svci_t *self)
     } else if (!sub_rc || n > 0)
         self->last_sub_error = 0;
     /*  held rows are written once the replay has caught up (after the
-        batch that does, or after a transaction of its own when the last
-        batch ended exactly at the head) or when they grew too large */
-    bool caught_up = !self->apply_more && dbk_svci_head (self) <= last;
+        batch that does, or after a transaction of its own when the head
+        moved on meanwhile) or when they grew too large. A batch cut short
+        (apply_more) with nothing left to read has caught up too: else its
+        events would count in STATUS and in the model before its rows */
+    bool caught_up = dbk_svci_head (self) <= last &&
+                     (!self->apply_more || !self->sub || !dbk_sub_pending (self->sub));
     bool hold_done = self->holding && caught_up;
     bool write_held =
         self->holding && (hold_done || dbk_svci_held_bytes (self) >> 20 >= s_hold_mb (self));
