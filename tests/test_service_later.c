@@ -272,8 +272,7 @@ static void s_append_ops (s_model_t *m, uint32_t *seed, int count, bool fail)
 /*  SCAN, once the service applied every event, must equal the model.
     The events are the log's seqs 1 .. m->events, and after_seq waits for
     the held rows too: "seen" counts the events of a committed batch,
-    which a replay's held rows follow (after the batch, or at the next
-    call when the last batch was full). */
+    and a replay's held rows are written after it. */
 static void s_check (const s_model_t *m)
 {
     dbk_client_t *c = dbk_client_new (s_ep, 10000);
