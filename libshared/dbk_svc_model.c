@@ -516,18 +516,21 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->backoff_until = zclock_mono () + 500;
     } else if (!sub_rc || n > 0)
         self->last_sub_error = 0;
-    /*  held rows are written once the replay has caught up (after the
-        batch that does, or after a transaction of its own when the head
-        moved on meanwhile) or when they grew too large. A batch cut short
-        (apply_more) with nothing left to read has caught up too: else its
-        events would count in STATUS and in the model before its rows */
-    bool caught_up = dbk_svci_head (self) <= last &&
-                     (!self->apply_more || !self->sub || !dbk_sub_pending (self->sub));
+    /*  caught up: at the head, and nothing left to read, even when the
+        batch was cut short (apply_more) just there. Held rows are written
+        then, after the batch that caught up (or at a later call, when that
+        write failed), or when they grew too large; and a replay is
+        flushed once and durable again */
+    bool caught_up =
+        dbk_svci_head (self) <= last && (!self->apply_more || !dbk_sub_pending (self->sub));
     bool hold_done = self->holding && caught_up;
     bool write_held =
         self->holding && (hold_done || dbk_svci_held_bytes (self) >> 20 >= s_hold_mb (self));
-    if (n == 0 && !hold_done)
+    if (n == 0 && !hold_done) {
+        if (self->replaying && caught_up)
+            s_replay_mode (self, false);
         return 0;
+    }
     if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
         self->backoff_until = zclock_mono () + 1000;
         return dbk_lmdb_err (rc);
@@ -565,8 +568,8 @@ int dbk_svci_apply (dbk_svci_t *self)
     self->count.events += (uint64_t) n;
     if (write_held)
         s_held_write (self, hold_done);
-    if (self->replaying && !self->apply_more && dbk_svci_head (self) <= self->applied)
-        s_replay_mode (self, false); /* caught up: flushed once, durable again */
+    if (self->replaying && caught_up)
+        s_replay_mode (self, false);
     return n;
 }
 
