@@ -51,17 +51,17 @@
 /*  Records read ahead while writing. */
 #define S_AHEAD 8
 
+/*  How the sort's entries are allocated (a test fails it). */
+#ifndef S_ENTS_ALLOC
+#define S_ENTS_ALLOC(bytes) dbk_huge_alloc (bytes)
+#endif
+
 /*  Held rows written per transaction. LMDB keeps a write transaction's
     dirty pages in memory it allocates, and keeps that memory for later
     transactions: a replay's rows in one transaction (12.6 M rows, 600 MB
     of pages, for a million opportunities) would stay in the process as
     much again, freshly faulted in, and spill past 512 MB. 512 Ki rows
     are about 25 MB of pages. */
-/*  How the sort's entries are allocated (a test fails it). */
-#ifndef S_ENTS_ALLOC
-#define S_ENTS_ALLOC(bytes) dbk_huge_alloc (bytes)
-#endif
-
 #ifndef S_HELD_TXN_ROWS /* a test sets a few */
 #define S_HELD_TXN_ROWS ((size_t) 512 << 10)
 #endif

@@ -440,7 +440,7 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     int rc = st && before ? 0 : DBK_ENOMEM;
     /*  the stream's first event: nothing of it is stored yet (a replay
         from seq 1 meets a million of these, each a search for nothing) */
-    if (rc == 0 && ev->ver > 1)
+    if (rc == 0 && ev->ver != 1)
         rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
     char type[DBK_TYPE_MAX + 1];
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
