@@ -271,13 +271,21 @@ static void s_hw_fini (void)
     free (s_hw.dir);
 }
 
-Test (svc_held, rows_written_in_many_transactions_end_as_the_last_call_for_each_key)
+/*  `ops` held, written in one call (no_memory: without the sort's
+    entries), checked. */
+static void s_hw_write_once (int ops, _Bool no_memory)
 {
-    s_hw_init (3000); /* 82 transactions of 37 */
+    s_hw_init (ops);
+    s_no_memory = no_memory;
     cr_assert_eq (dbk_svci_held_write (&s_hw.self, s_last), 0);
     cr_assert_eq (s_hw.lasts, 1, "the last transaction's callback, once");
     s_hw_check_now ();
     s_hw_fini ();
+}
+
+Test (svc_held, rows_written_in_many_transactions_end_as_the_last_call_for_each_key)
+{
+    s_hw_write_once (3000, 0); /* 82 transactions of 37 */
 }
 
 Test (svc_held, a_write_that_failed_in_its_last_transaction_is_done_again_whole)
@@ -295,19 +303,10 @@ Test (svc_held, a_write_that_failed_in_its_last_transaction_is_done_again_whole)
 
 Test (svc_held, without_memory_to_sort_them_rows_go_in_call_order_in_transactions_too)
 {
-    s_hw_init (3000);
-    s_no_memory = true;
-    cr_assert_eq (dbk_svci_held_write (&s_hw.self, s_last), 0);
-    cr_assert_eq (s_hw.lasts, 1);
-    s_hw_check_now ();
-    s_hw_fini ();
+    s_hw_write_once (3000, 1);
 }
 
 Test (svc_held, nothing_held_still_runs_the_last_transaction)
 {
-    s_hw_init (0);
-    cr_assert_eq (dbk_svci_held_write (&s_hw.self, s_last), 0);
-    cr_assert_eq (s_hw.lasts, 1);
-    s_hw_check_now ();
-    s_hw_fini ();
+    s_hw_write_once (0, 0);
 }
