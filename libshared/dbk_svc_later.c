@@ -227,6 +227,12 @@ static unsigned s_msd_digit (const s_ent_t *e, unsigned k)
     return (unsigned) (e->lo >> (8 * (19 - k))) & 0xff;
 }
 
+/*  The same database and window: the same key so far. */
+static bool s_same_window (const s_ent_t *x, const s_ent_t *y)
+{
+    return x->dbi == y->dbi && x->hi == y->hi && x->lo == y->lo;
+}
+
 static bool s_ent_less (const s_ent_t *x, const s_ent_t *y)
 {
     if (x->dbi != y->dbi)
@@ -382,8 +388,7 @@ static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, si
                     v[j - 1] = t;
                 }
             for (size_t i = 0, j; i < n; i = j) {
-                for (j = i + 1;
-                     j < n && v[j].dbi == v[i].dbi && v[j].hi == v[i].hi && v[j].lo == v[i].lo; j++)
+                for (j = i + 1; j < n && s_same_window (&v[j], &v[i]); j++)
                     ;
                 if (j - i > 1)
                     s_sort_few (arena, v + i, j - i);
@@ -476,8 +481,7 @@ static int s_rows_put (const s_rows_t *l, MDB_txn *txn, const s_ent_t *v, size_t
         if (i + S_AHEAD < to)
             s_prefetch (l->arena, &v[i + S_AHEAD]);
         const s_rec_t *r = (const s_rec_t *) (l->arena + ((size_t) v[i].off8 << 3));
-        if (i + 1 < n && v[i + 1].dbi == v[i].dbi && v[i + 1].hi == v[i].hi &&
-            v[i + 1].lo == v[i].lo &&
+        if (i + 1 < n && s_same_window (&v[i + 1], &v[i]) &&
             s_same_key (r, (const s_rec_t *) (l->arena + ((size_t) v[i + 1].off8 << 3))))
             continue; /* a later call for this key wins */
         if (!cur || open != r->dbi) {
