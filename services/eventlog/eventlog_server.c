@@ -88,6 +88,7 @@ typedef struct {
     bool wait_ok;             /* the last wait was not in vain             */
     int64_t next_probe;       /* when not waiting: try a wait again then   */
     int64_t next_heartbeat;   /* mono ms                                   */
+    uint64_t events_at_beat;  /* count.events at the last heartbeat        */
     int64_t started;          /* mono ms at start                          */
     s_job_t jobs[S_MAX_JOBS]; /* running verify / backup jobs             */
     s_counters_t count;       /* statistics                                */
@@ -184,6 +185,10 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
         return NULL;
     }
     self->next_heartbeat = zclock_mono ();
+    if (eventlog_store_reindexed (self->store))
+        dbk_logf (&self->log, DBK_LOG_INFO,
+                  "indexed the last %llu records again (the log was not stopped cleanly)",
+                  (unsigned long long) eventlog_store_reindexed (self->store));
     dbk_logf (&self->log, DBK_LOG_INFO, "serving %s (pub %s), data %s, head %llu%s",
               cfg->log_endpoint, cfg->pub_endpoint, dir,
               (unsigned long long) eventlog_store_head (self->store),
@@ -786,6 +791,29 @@ static bool s_handle_request (self_t *self)
     return true;
 }
 
+/*  The index entries waiting in memory, into the tables while the log
+    is idle (eventlog_store.h). On failure they keep waiting, and the
+    next group commit tries again. */
+static void s_flush_index (self_t *self)
+{
+    if (!eventlog_store_waiting (self->store))
+        return;
+    int rc = eventlog_store_flush (self->store);
+    if (rc == DBK_EMAPFULL) {
+        s_wait_for_jobs (self);
+        if ((rc = eventlog_store_grow (self->store)) == 0) {
+            self->count.grown++;
+            rc = eventlog_store_flush (self->store);
+        }
+    }
+    if (rc) {
+        self->count.storage_errors++;
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "cannot write %zu waiting index entries: %s (they stay in memory)",
+                  eventlog_store_waiting (self->store), dbk_strerror (rc));
+    }
+}
+
 static void s_heartbeat (self_t *self)
 {
     dbk_wr_t *w = self->wr;
@@ -868,11 +896,16 @@ void eventlog_server (zsock_t *pipe, void *args)
         if (s_commit_due (self))
             s_commit (self);
         if (now >= self->next_heartbeat) {
+            /*  idle since the last heartbeat: no group commit will carry them */
+            if (!self->npending && self->count.events == self->events_at_beat)
+                s_flush_index (self);
+            self->events_at_beat = self->count.events;
             s_heartbeat (self);
             self->next_heartbeat = now + self->cfg.heartbeat_ms;
         }
     }
     s_commit (self); /* answer what was accepted before stopping */
+    s_flush_index (self);
     dbk_logf (&self->log, DBK_LOG_INFO, "stopped at head %llu",
               (unsigned long long) eventlog_store_head (self->store));
     s_self_destroy (&self);

@@ -1,6 +1,7 @@
 /*  eventlog_store.c - the log's LMDB tables, group-commit writes, reads,
     verification and hot backup. */
 #include "eventlog_store.h"
+#include "eventlog_index.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -12,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_FORMAT 1
+/*  1: the index tables written with every record. 2: written later, with
+    "indexed" in meta (a format 1 log is read and upgraded; format 2 is
+    refused by the code of format 1, which would trust a lagging index) */
+#define S_FORMAT 2
+#define S_REINDEX_TXN 10000 /* records re-indexed per transaction at open */
 
 typedef struct {
     uint64_t head;                /* last seq               */
@@ -21,21 +26,25 @@ typedef struct {
 } s_tip_t;
 
 struct eventlog_store {
-    MDB_env *env;      /* the environment                              */
-    MDB_dbi events;    /* seq -> record                                */
-    MDB_dbi streams;   /* stream -> ver | seq                          */
-    MDB_dbi sindex;    /* stream 0 ver -> seq                          */
-    MDB_dbi ids;       /* id -> seq                                    */
-    MDB_dbi meta;      /* format                                       */
-    MDB_txn *txn;      /* the open write transaction, if any           */
-    MDB_txn *rtxn;     /* reusable read transaction (reset between)    */
-    s_tip_t committed; /* tip as of the last commit                    */
-    s_tip_t tip;       /* tip inside the open transaction              */
-    dbk_wr_t *pending; /* records written in the open / last txn       */
-    size_t *offsets;   /* start of each pending record (+1 sentinel)   */
-    size_t npending;   /* records pending                              */
-    size_t cap;        /* capacity of offsets                          */
-    char dir[1024];    /* where the environment lives                  */
+    MDB_env *env;           /* the environment                              */
+    MDB_dbi events;         /* seq -> record                                */
+    MDB_dbi streams;        /* stream -> ver | seq                          */
+    MDB_dbi sindex;         /* stream 0 ver -> seq                          */
+    MDB_dbi ids;            /* id -> seq                                    */
+    MDB_dbi meta;           /* format                                       */
+    MDB_txn *txn;           /* the open write transaction, if any           */
+    MDB_txn *rtxn;          /* reusable read transaction (reset between)    */
+    s_tip_t committed;      /* tip as of the last commit                    */
+    s_tip_t tip;            /* tip inside the open transaction              */
+    dbk_wr_t *pending;      /* records written in the open / last txn       */
+    size_t *offsets;        /* start of each pending record (+1 sentinel)   */
+    size_t npending;        /* records pending                              */
+    size_t cap;             /* capacity of offsets                          */
+    eventlog_index_t *wait; /* index entries not in the tables yet    */
+    size_t mark;            /* ... how many at begin                  */
+    int64_t wait_since;     /* mono ms when the first one came        */
+    uint64_t reindexed;     /* records re-indexed at open             */
+    char dir[1024];         /* where the environment lives                  */
 };
 
 static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
@@ -54,13 +63,18 @@ static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
         return dbk_lmdb_err (rc);
     }
     if (create) {
-        uint8_t fmt[8];
+        /*  a new log: format 2, nothing to index; format 1 is upgraded by
+            s_index_open once the head is known */
+        uint8_t fmt[8], zero[8] = {0};
         dbk_be64_put (fmt, S_FORMAT);
-        MDB_val k = {6, "format"}, v = {8, fmt}, old;
+        MDB_val k = {6, "format"}, v = {8, fmt}, old, ik = {7, "indexed"}, iv = {8, zero};
         rc = mdb_get (txn, self->meta, &k, &old);
-        if (rc == MDB_NOTFOUND)
+        if (rc == MDB_NOTFOUND) {
             rc = mdb_put (txn, self->meta, &k, &v, 0);
-        else if (rc == 0 && (old.mv_size != 8 || dbk_be64_get (old.mv_data) != S_FORMAT))
+            if (!rc)
+                rc = mdb_put (txn, self->meta, &ik, &iv, 0);
+        } else if (rc == 0 && (old.mv_size != 8 || dbk_be64_get (old.mv_data) < 1 ||
+                               dbk_be64_get (old.mv_data) > S_FORMAT))
             rc = MDB_INVALID;
         if (rc) {
             mdb_txn_abort (txn);
@@ -97,6 +111,135 @@ static int s_load_tip (eventlog_store_t *self, MDB_txn *txn, s_tip_t *tip)
     return 0;
 }
 
+static size_t s_sindex_key (uint8_t *key, const char *stream, size_t len, uint64_t ver)
+{
+    memcpy (key, stream, len);
+    key[len] = 0;
+    dbk_be64_put (key + len + 1, ver);
+    return len + 9;
+}
+
+/*  An event's entries in the stream index and the id table. */
+static int s_put_entry (eventlog_store_t *self, MDB_txn *txn, const char *stream, size_t len,
+                        uint64_t ver, const uint8_t *id, uint64_t seq)
+{
+    uint8_t seqkey[8], skey[DBK_STREAM_MAX + 9];
+    dbk_be64_put (seqkey, seq);
+    MDB_val sk = {s_sindex_key (skey, stream, len, ver), skey}, sv = {8, seqkey};
+    MDB_val ik = {DBK_ID_SIZE, (void *) id}, iv = {8, seqkey};
+    int rc = mdb_put (txn, self->sindex, &sk, &sv, 0);
+    if (!rc)
+        rc = mdb_put (txn, self->ids, &ik, &iv, 0);
+    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
+}
+
+/*  A stream's head: its last version and seq. */
+static int s_put_head (eventlog_store_t *self, MDB_txn *txn, const char *stream, size_t len,
+                       uint64_t ver, uint64_t seq)
+{
+    uint8_t verbuf[16];
+    dbk_be64_put (verbuf, ver);
+    dbk_be64_put (verbuf + 8, seq);
+    MDB_val hk = {len, (void *) stream}, hv = {16, verbuf};
+    int rc = mdb_put (txn, self->streams, &hk, &hv, 0);
+    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
+}
+
+static int s_put_meta (eventlog_store_t *self, MDB_txn *txn, const char *key, uint64_t value)
+{
+    uint8_t buf[8];
+    dbk_be64_put (buf, value);
+    MDB_val k = {strlen (key), (void *) key}, v = {8, buf};
+    int rc = mdb_put (txn, self->meta, &k, &v, 0);
+    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
+}
+
+/*  Index the records after `from` (the last seq indexed) up to `head`, in
+    transactions of S_REINDEX_TXN records: after a crash, the entries
+    that were still waiting in memory. */
+static int s_reindex (eventlog_store_t *self, uint64_t from, uint64_t head)
+{
+    int grown = 0;
+    while (from < head) {
+        MDB_txn *txn;
+        MDB_cursor *cur = NULL;
+        int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+        if (rc)
+            return dbk_lmdb_err (rc);
+        rc = mdb_cursor_open (txn, self->events, &cur);
+        uint8_t key[8];
+        dbk_be64_put (key, from + 1);
+        MDB_val k = {8, key}, v;
+        uint64_t at = from;
+        for (int op = MDB_SET_RANGE, n = 0; !rc && n < S_REINDEX_TXN && at < head;
+             op = MDB_NEXT, n++) {
+            dbk_event_t ev;
+            if ((rc = mdb_cursor_get (cur, &k, &v, op)))
+                break;
+            if (k.mv_size != 8 || dbk_event_decode_record (v.mv_data, v.mv_size, &ev) ||
+                ev.seq != dbk_be64_get (k.mv_data) || ev.seq != at + 1)
+                rc = MDB_CORRUPTED;
+            else if ((rc = s_put_entry (self, txn, ev.stream, ev.stream_len, ev.ver, ev.id,
+                                        ev.seq)) ||
+                     (rc = s_put_head (self, txn, ev.stream, ev.stream_len, ev.ver, ev.seq)))
+                break;
+            at = ev.seq;
+        }
+        if (cur)
+            mdb_cursor_close (cur);
+        rc = rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc; /* the head's record is missing */
+        if (rc == MDB_CORRUPTED || rc == MDB_MAP_FULL)
+            rc = dbk_lmdb_write_err (self->env, rc);
+        if (!rc)
+            rc = s_put_meta (self, txn, "indexed", at);
+        if (!rc)
+            rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
+        else
+            mdb_txn_abort (txn);
+        if (rc == DBK_EMAPFULL && grown++ < 40 && dbk_lmdb_grow (self->env, NULL) == 0)
+            continue;
+        if (rc)
+            return rc;
+        self->reindexed += at - from;
+        from = at;
+    }
+    return 0;
+}
+
+/*  Upgrade a format 1 log (its tables are complete), then index what the
+    tables lack. */
+static int s_index_open (eventlog_store_t *self)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    MDB_val k = {6, "format"}, v;
+    uint64_t indexed = 0;
+    rc = mdb_get (txn, self->meta, &k, &v);
+    if (!rc && v.mv_size == 8 && dbk_be64_get (v.mv_data) == 1) {
+        if ((rc = s_put_meta (self, txn, "indexed", self->committed.head)) == 0 &&
+            (rc = s_put_meta (self, txn, "format", S_FORMAT)) == 0)
+            rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
+        else
+            mdb_txn_abort (txn);
+        return rc;
+    }
+    MDB_val ik = {7, "indexed"};
+    if (!rc)
+        rc = mdb_get (txn, self->meta, &ik, &v);
+    if (!rc && v.mv_size == 8)
+        indexed = dbk_be64_get (v.mv_data);
+    else if (!rc)
+        rc = MDB_CORRUPTED;
+    mdb_txn_abort (txn);
+    if (rc)
+        return dbk_lmdb_err (rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
+    if (indexed > self->committed.head)
+        return DBK_ECORRUPT; /* the index names records that are not there */
+    return s_reindex (self, indexed, self->committed.head);
+}
+
 int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t map_size,
                          bool durable)
 {
@@ -106,9 +249,10 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
         return DBK_ENOMEM;
     snprintf (self->dir, sizeof self->dir, "%s", dir);
     self->pending = dbk_wr_new ();
+    self->wait = eventlog_index_new ();
     self->cap = 1024;
     self->offsets = malloc (self->cap * sizeof *self->offsets);
-    int rc = self->pending && self->offsets ? 0 : DBK_ENOMEM;
+    int rc = self->pending && self->offsets && self->wait ? 0 : DBK_ENOMEM;
     if (!rc)
         rc = dbk_lmdb_open (&self->env, dir, map_size, 8, durable);
     if (!rc)
@@ -120,6 +264,8 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
         rc = s_load_tip (self, txn, &self->committed);
     if (txn)
         mdb_txn_abort (txn);
+    if (!rc)
+        rc = s_index_open (self);
     if (rc) {
         eventlog_store_close (&self);
         return rc;
@@ -129,18 +275,31 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     return 0;
 }
 
+uint64_t eventlog_store_reindexed (const eventlog_store_t *self)
+{
+    return self->reindexed;
+}
+
+size_t eventlog_store_waiting (const eventlog_store_t *self)
+{
+    return eventlog_index_count (self->wait);
+}
+
 void eventlog_store_close (eventlog_store_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     eventlog_store_t *self = *self_p;
     if (self->txn)
-        mdb_txn_abort (self->txn);
+        eventlog_store_abort (self);
+    if (self->env)
+        eventlog_store_flush (self); /* else the next open indexes them again */
     if (self->rtxn)
         mdb_txn_abort (self->rtxn);
     if (self->env)
         mdb_env_close (self->env);
     dbk_wr_destroy (&self->pending);
+    eventlog_index_destroy (&self->wait);
     free (self->offsets);
     free (self);
     *self_p = NULL;
@@ -152,6 +311,7 @@ int eventlog_store_begin (eventlog_store_t *self)
     self->npending = 0;
     self->offsets[0] = 0;
     self->tip = self->committed;
+    self->mark = eventlog_index_count (self->wait);
     return dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &self->txn));
 }
 
@@ -163,20 +323,76 @@ void eventlog_store_abort (eventlog_store_t *self)
     self->tip = self->committed;
     self->npending = 0;
     dbk_wr_reset (self->pending);
+    eventlog_index_truncate (self->wait, self->mark);
+}
+
+/*  Every waiting entry into the tables, and the seq they reach, inside
+    the open transaction. */
+static int s_flush (eventlog_store_t *self)
+{
+    const eventlog_index_t *w = self->wait;
+    size_t n = eventlog_index_count (w);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const eventlog_index_entry_t *e = eventlog_index_at (w, i);
+        size_t len;
+        const char *name = eventlog_index_stream_name (w, e->stream, &len);
+        rc = s_put_entry (self, self->txn, name, len, e->ver, e->id, e->seq);
+    }
+    for (uint32_t s = 0; s < eventlog_index_nstreams (w) && !rc; s++) {
+        size_t len;
+        const char *name = eventlog_index_stream_name (w, s, &len);
+        const eventlog_index_entry_t *last = eventlog_index_stream_last (w, s);
+        rc = s_put_head (self, self->txn, name, len, last->ver, last->seq);
+    }
+    return rc ? rc : s_put_meta (self, self->txn, "indexed", self->tip.head);
 }
 
 int eventlog_store_commit (eventlog_store_t *self)
 {
+    size_t waiting = eventlog_index_count (self->wait);
+    bool flush = waiting >= EVENTLOG_INDEX_EVENTS ||
+                 (waiting > 0 && zclock_mono () - self->wait_since >= EVENTLOG_INDEX_MS);
+    int rc = flush ? s_flush (self) : 0;
+    if (rc) {
+        eventlog_store_abort (self);
+        return rc;
+    }
     /*  mdb_txn_commit frees the transaction whatever it returns */
-    int rc = mdb_txn_commit (self->txn);
+    rc = mdb_txn_commit (self->txn);
     self->txn = NULL;
     if (rc) {
         self->tip = self->committed;
         self->npending = 0;
+        eventlog_index_truncate (self->wait, self->mark);
         return dbk_lmdb_write_err (self->env, rc);
     }
     self->committed = self->tip;
+    if (flush)
+        eventlog_index_truncate (self->wait, 0);
     return 0;
+}
+
+int eventlog_store_flush (eventlog_store_t *self)
+{
+    if (self->txn || eventlog_index_count (self->wait) == 0)
+        return 0;
+    /*  a transaction of its own (not begin: the records published by the
+        last commit stay readable) */
+    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &self->txn));
+    if (rc) {
+        self->txn = NULL;
+        return rc;
+    }
+    rc = s_flush (self);
+    if (rc)
+        mdb_txn_abort (self->txn);
+    else if ((rc = mdb_txn_commit (self->txn)))
+        rc = dbk_lmdb_write_err (self->env, rc);
+    self->txn = NULL;
+    if (!rc)
+        eventlog_index_truncate (self->wait, 0);
+    return rc;
 }
 
 int eventlog_store_grow (eventlog_store_t *self)
@@ -190,17 +406,12 @@ int eventlog_store_grow (eventlog_store_t *self)
     return dbk_lmdb_grow (self->env, NULL);
 }
 
-static size_t s_sindex_key (uint8_t *key, const char *stream, size_t len, uint64_t ver)
-{
-    memcpy (key, stream, len);
-    key[len] = 0;
-    dbk_be64_put (key + len + 1, ver);
-    return len + 9;
-}
-
 /*  Current version of a stream inside the open txn (0 = none). */
 static int s_stream_ver (eventlog_store_t *self, const char *s, size_t n, uint64_t *ver)
 {
+    uint64_t seq;
+    if (eventlog_index_head (self->wait, s, n, ver, &seq))
+        return 0;
     MDB_val k = {n, (void *) s}, v;
     int rc = mdb_get (self->txn, self->streams, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -218,6 +429,8 @@ static int s_stream_ver (eventlog_store_t *self, const char *s, size_t n, uint64
 /*  Seq of a stored event id (0 = not stored). */
 static int s_id_seq (eventlog_store_t *self, MDB_txn *txn, const uint8_t *id, uint64_t *seq)
 {
+    if ((*seq = eventlog_index_id (self->wait, id)))
+        return 0;
     MDB_val k = {DBK_ID_SIZE, (void *) id}, v;
     int rc = mdb_get (txn, self->ids, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -330,7 +543,7 @@ static int s_write_event (eventlog_store_t *self, const eventlog_batch_t *b, dbk
     int rc = s_keep_offset (self);
     if (rc)
         return rc;
-    uint8_t seqkey[8], verbuf[16], skey[DBK_STREAM_MAX + 9];
+    uint8_t seqkey[8];
     dbk_be64_put (seqkey, ev->seq);
     MDB_val k = {8, seqkey};
     MDB_val v = {dbk_wr_size (self->pending) - start,
@@ -338,17 +551,11 @@ static int s_write_event (eventlog_store_t *self, const eventlog_batch_t *b, dbk
     /*  a put may spill dirty pages to disk: map its errors as writes */
     if ((rc = mdb_put (self->txn, self->events, &k, &v, MDB_APPEND)))
         return dbk_lmdb_write_err (self->env, rc);
-    MDB_val sk = {s_sindex_key (skey, b->stream, b->stream_len, ver), skey}, sv = {8, seqkey};
-    if ((rc = mdb_put (self->txn, self->sindex, &sk, &sv, 0)))
-        return dbk_lmdb_write_err (self->env, rc);
-    MDB_val ik = {DBK_ID_SIZE, ev->id}, iv = {8, seqkey};
-    if ((rc = mdb_put (self->txn, self->ids, &ik, &iv, 0)))
-        return dbk_lmdb_write_err (self->env, rc);
-    dbk_be64_put (verbuf, ver);
-    dbk_be64_put (verbuf + 8, ev->seq);
-    MDB_val hk = {b->stream_len, (void *) b->stream}, hv = {16, verbuf};
-    if ((rc = mdb_put (self->txn, self->streams, &hk, &hv, 0)))
-        return dbk_lmdb_write_err (self->env, rc);
+    /*  the index entries wait (eventlog_index.h) */
+    if (eventlog_index_count (self->wait) == 0)
+        self->wait_since = zclock_mono ();
+    if ((rc = eventlog_index_add (self->wait, ev->id, b->stream, b->stream_len, ver, ev->seq)))
+        return rc;
     tip->head = ev->seq;
     tip->last_ts = ev->ts;
     memcpy (tip->chain, ev->hash, DBK_HASH_SIZE);
@@ -415,6 +622,19 @@ static int s_read_txn (eventlog_store_t *self)
     return dbk_lmdb_err (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &self->rtxn));
 }
 
+/*  The record at seq, as a bin, to out. */
+static int s_read_seq (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_wr_t *out)
+{
+    uint8_t key[8];
+    dbk_be64_put (key, seq);
+    MDB_val k = {8, key}, v;
+    int rc = mdb_get (txn, self->events, &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc; /* an index names a missing record */
+    dbk_wr_bin (out, v.mv_data, v.mv_size);
+    return 0;
+}
+
 int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_wr_t *out,
                          uint32_t *count, uint64_t *last, uint64_t *head)
 {
@@ -445,24 +665,33 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
                 v;
         rc = mdb_cursor_open (txn, self->sindex, &cur);
         int op = MDB_SET_RANGE;
+        bool tables_done = false; /* then the entries still waiting follow */
         while (!rc && *count < rq->limit && dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES) {
             rc = mdb_cursor_get (cur, &k, &v, op);
             op = MDB_NEXT;
-            if (rc)
-                break;
-            if (k.mv_size != rq->stream_len + 9 ||
+            if (rc || k.mv_size != rq->stream_len + 9 ||
                 memcmp (k.mv_data, rq->stream, rq->stream_len) != 0 ||
-                ((uint8_t *) k.mv_data)[rq->stream_len] != 0 || v.mv_size != 8)
-                break;
-            MDB_val ek = {8, v.mv_data}, ev;
-            if ((rc = mdb_get (txn, self->events, &ek, &ev))) {
-                if (rc == MDB_NOTFOUND)
-                    rc = MDB_CORRUPTED; /* the index names a record that is not there */
+                ((uint8_t *) k.mv_data)[rq->stream_len] != 0 || v.mv_size != 8) {
+                tables_done = rc == 0 || rc == MDB_NOTFOUND;
+                rc = rc == MDB_NOTFOUND ? 0 : rc;
                 break;
             }
-            dbk_wr_bin (out, ev.mv_data, ev.mv_size);
+            if ((rc = s_read_seq (self, txn, dbk_be64_get (v.mv_data), out)))
+                break;
             (*count)++;
             *last = dbk_be64_get (v.mv_data);
+        }
+        for (uint32_t e = tables_done ? eventlog_index_from (self->wait, rq->stream, rq->stream_len,
+                                                             rq->from)
+                                      : UINT32_MAX;
+             e != UINT32_MAX && !rc && *count < rq->limit &&
+             dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES;
+             e = eventlog_index_at (self->wait, e)->next) {
+            uint64_t seq = eventlog_index_at (self->wait, e)->seq;
+            if ((rc = s_read_seq (self, txn, seq, out)))
+                break;
+            (*count)++;
+            *last = seq;
         }
     } else {
         uint8_t key[8];
@@ -515,7 +744,7 @@ int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st)
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) == 0) {
         MDB_stat ms;
         if (mdb_stat (txn, self->streams, &ms) == 0)
-            st->streams = ms.ms_entries;
+            st->streams = ms.ms_entries + eventlog_index_new_streams (self->wait);
         mdb_txn_abort (txn);
     }
     return 0;

@@ -5,9 +5,19 @@
       streams  stream name             -> ver (u64 BE) | last seq (u64 BE)
       sindex   stream | 0x00 | ver BE  -> seq (u64 BE)
       ids      event id (16 bytes)     -> seq (u64 BE)
-      meta     "format"                -> u64 BE (1)
+      meta     "format"                -> u64 BE (2)
+               "indexed"               -> u64 BE: the last seq in the three
+                                          index tables
     Head seq, last ts and the chain head are derived at open from the last
     record, so there is no second copy of them to keep consistent.
+
+    A group commit writes its records only. Their index entries wait in
+    memory (eventlog_index.h), where lookups see them, and go into the
+    index tables with a later commit: once EVENTLOG_INDEX_EVENTS are
+    waiting or the first has waited EVENTLOG_INDEX_MS, and at a clean
+    close. "indexed" is written in the same transaction as the entries,
+    so after a crash open indexes the records after it again. Format 1
+    logs (every entry written with its record) are upgraded at open.
 
     One thread writes (the server loop); job threads may read (verify,
     backup) concurrently through their own read transactions. No LMDB code
@@ -40,10 +50,29 @@ typedef struct {
     bool duplicate;               /* already stored: nothing was written */
 } eventlog_pos_t;
 
-/*  Open (creating) the log in `dir`. Errors: DBK_EIO, DBK_ECORRUPT
-    (the last record is unreadable), DBK_ENOMEM. */
+#define EVENTLOG_INDEX_EVENTS 8192 /* index entries waiting: write them    */
+#define EVENTLOG_INDEX_MS 1000     /* ... or when the first has waited this */
+
+/*  Open (creating) the log in `dir`, indexing the records the index
+    tables lack. Errors: DBK_EIO, DBK_ECORRUPT (the last record is
+    unreadable, or the index is ahead of the records), DBK_ENOMEM,
+    DBK_ENOSPC. */
 int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t map_size,
                          bool durable);
+
+/*  Records the last open indexed again (they were not in the index
+    tables: the process that wrote them was stopped before it wrote
+    their entries). */
+uint64_t eventlog_store_reindexed (const eventlog_store_t *self);
+
+/*  Write the waiting index entries now, in a durable transaction of
+    their own (no transaction may be open). On failure they keep
+    waiting. Close does this too. */
+int eventlog_store_flush (eventlog_store_t *self);
+
+/*  Index entries waiting in memory. */
+size_t eventlog_store_waiting (const eventlog_store_t *self);
+
 void eventlog_store_close (eventlog_store_t **self_p);
 
 /*  Start the write transaction of a group commit. */
@@ -63,7 +92,8 @@ int eventlog_store_append (eventlog_store_t *self, eventlog_batch_t *batches, si
                            eventlog_pos_t *pos, uint64_t *current, size_t *bad);
 
 /*  Commit durably (one fsync) or abort. After a failed commit the
-    in-memory head is back at the last committed state. */
+    in-memory head and the waiting index entries are back at the last
+    committed state. */
 int eventlog_store_commit (eventlog_store_t *self);
 void eventlog_store_abort (eventlog_store_t *self);
 
