@@ -111,10 +111,13 @@ typedef struct {
     eventlog_store_t *st;
 } s_log_t;
 
+/*  Open; the entries are written by count only (not after a second: the
+    counts the tests check do not depend on how fast this machine is). */
 static void s_open (s_log_t *l)
 {
     int rc = eventlog_store_open (&l->st, l->dir, 1 << 24, false);
     cr_assert_eq (rc, 0, "open: %s", dbk_strerror (rc));
+    eventlog_store_index_limits (l->st, EVENTLOG_INDEX_EVENTS, INT64_MAX / 4);
 }
 
 /*  One committed APPEND of n events to `stream`, expecting `expect`; ids
@@ -229,22 +232,27 @@ Test (store, entries_wait_in_memory_and_a_close_writes_them_with_the_seq_reached
     eventlog_stats_t stats;
     eventlog_store_stats (l.st, &stats);
     cr_assert_eq (stats.streams, 2);
-    /*  lookups see them: expected versions and ids */
+    /*  lookups see them: expected versions (the tables know no acct-1) and ids */
     cr_assert_eq (s_append (&l, "acct-1", 9, 1, NULL, false, NULL), DBK_ECONFLICT);
     eventlog_pos_t pos;
+    cr_assert_eq (s_append (&l, "acct-1", 10, 1, NULL, false, &pos), 0);
+    cr_assert_eq (pos.first_seq, 16);
+    cr_assert_eq (pos.first_ver, 11);
     cr_assert_eq (s_append (&l, "acct-1", DBK_EXPECT_ANY, 10, ids, true, &pos), 0);
     cr_assert (pos.duplicate);
     cr_assert_eq (pos.first_seq, 1);
     cr_assert_eq (pos.last_ver, 10);
     cr_assert_eq (s_append (&l, "acct-2", DBK_EXPECT_ANY, 1, ids, true, NULL), DBK_EIDCONFLICT);
+    cr_assert_eq (eventlog_store_waiting (l.st), 16);
     eventlog_store_close (&l.st);
-    cr_assert_eq (s_meta (l.dir, "indexed", false, 0), 15);
+    cr_assert_eq (s_meta (l.dir, "indexed", false, 0), 16);
     cr_assert_eq (s_meta (l.dir, "format", false, 0), 2);
     s_open (&l);
     cr_assert_eq (eventlog_store_reindexed (l.st), 0);
     cr_assert_eq (eventlog_store_waiting (l.st), 0);
-    cr_assert_eq (s_append (&l, "acct-1", 10, 1, NULL, false, &pos), 0);
-    cr_assert_eq (pos.first_seq, 16);
+    cr_assert_eq (s_append (&l, "acct-1", 10, 1, NULL, false, NULL), DBK_ECONFLICT);
+    cr_assert_eq (s_append (&l, "acct-1", 11, 1, NULL, false, &pos), 0);
+    cr_assert_eq (pos.first_seq, 17);
     eventlog_store_stats (l.st, &stats);
     cr_assert_eq (stats.streams, 2);
     eventlog_store_close (&l.st);
@@ -438,6 +446,101 @@ Test (store, a_format_1_log_is_upgraded_and_an_index_ahead_of_its_records_is_ref
     cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 24, false), DBK_ECORRUPT);
     cr_assert_null (l.st);
     s_meta (l.dir, "indexed", true, 7);
+    s_open (&l);
+    eventlog_store_close (&l.st);
+    zsys_dir_delete ("%s", l.dir);
+    free (l.dir);
+}
+
+Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_them)
+{
+    s_log_t l = {.dir = tl_tmpdir ("index")};
+    int rc = eventlog_store_open (&l.st, l.dir, 1 << 20, false);
+    cr_assert_eq (rc, 0);
+    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4); /* none written by itself */
+    /*  records until the 1 MiB map is full, each to a stream of its own with
+        a 200-byte name: their entries take about twice their room */
+    char stream[DBK_STREAM_MAX + 1];
+    uint8_t first[1][DBK_ID_SIZE];
+    size_t n = 0;
+    for (;; n++) {
+        snprintf (stream, sizeof stream, "s-%0198zu", n);
+        rc = s_append (&l, stream, DBK_EXPECT_NONE, 1, n == 0 ? first : NULL, false, NULL);
+        if (rc == DBK_EMAPFULL)
+            break;
+        cr_assert_eq (rc, 0, "append %zu: %s", n, dbk_strerror (rc));
+    }
+    cr_assert_gt (n, 100);
+    cr_assert_eq (eventlog_store_waiting (l.st), n);
+    /*  twice the map: room for records, not for the entries */
+    cr_assert_eq (eventlog_store_grow (l.st), 0);
+    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4);
+    eventlog_pos_t pos;
+    cr_assert_eq (s_append (&l, "deal-1", DBK_EXPECT_NONE, 1, NULL, false, &pos), 0,
+                  "a record that fits was refused with entries that do not");
+    cr_assert_eq (pos.first_seq, n + 1);
+    cr_assert_eq (eventlog_store_waiting (l.st), n + 1, "the entries were written after all");
+    /*  still seen by lookups */
+    cr_assert_eq (s_append (&l, "deal-1", 1, 1, NULL, false, NULL), 0);
+    cr_assert_eq (eventlog_store_waiting (l.st), n + 2);
+    cr_assert_eq (s_append (&l, "s-x", DBK_EXPECT_ANY, 1, first, true, &pos), DBK_EIDCONFLICT);
+    snprintf (stream, sizeof stream, "s-%0198zu", (size_t) 0);
+    cr_assert_eq (s_append (&l, stream, DBK_EXPECT_ANY, 1, first, true, &pos), 0);
+    cr_assert (pos.duplicate);
+    cr_assert_eq (pos.first_seq, 1);
+    /*  a larger map: the next commit writes them */
+    cr_assert_eq (eventlog_store_grow (l.st), 0);
+    cr_assert_eq (eventlog_store_grow (l.st), 0);
+    cr_assert_eq (s_append (&l, "deal-1", 2, 1, NULL, false, NULL), 0);
+    cr_assert_eq (eventlog_store_waiting (l.st), 0);
+    eventlog_store_close (&l.st);
+    cr_assert_eq (s_meta (l.dir, "indexed", false, 0), n + 3);
+    s_open (&l);
+    cr_assert_eq (eventlog_store_reindexed (l.st), 0);
+    eventlog_stats_t stats;
+    eventlog_store_stats (l.st, &stats);
+    cr_assert_eq (stats.streams, n + 1);
+    cr_assert_eq (s_append (&l, "deal-1", 3, 1, NULL, false, NULL), 0);
+    eventlog_store_close (&l.st);
+    zsys_dir_delete ("%s", l.dir);
+    free (l.dir);
+}
+
+Test (store, a_record_after_indexed_that_is_not_on_the_chain_is_refused_at_open)
+{
+    s_log_t l = {.dir = tl_tmpdir ("index")};
+    s_open (&l);
+    cr_assert_eq (s_append (&l, "deal-1", DBK_EXPECT_NONE, 3, NULL, false, NULL), 0);
+    eventlog_store_close (&l.st);
+    /*  as if the process had stopped before writing the entries, and one
+        byte of record 2 (its type) were then altered on disk */
+    s_meta (l.dir, "indexed", true, 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi events;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 8);
+    cr_assert_eq (mdb_env_open (env, l.dir, 0, 0644), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "events", 0, &events), 0);
+    uint8_t key[8];
+    dbk_be64_put (key, 2);
+    MDB_val k = {8, key}, v;
+    cr_assert_eq (mdb_get (txn, events, &k, &v), 0);
+    uint8_t *copy = malloc (v.mv_size);
+    memcpy (copy, v.mv_data, v.mv_size);
+    uint8_t *t = memmem (copy, v.mv_size, "index.tested", 12);
+    cr_assert_not_null (t);
+    t[11] = 'e'; /* "index.testee": still a record, no longer the one chained */
+    v.mv_data = copy;
+    cr_assert_eq (mdb_put (txn, events, &k, &v, 0), 0);
+    cr_assert_eq (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+    free (copy);
+    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 24, false), DBK_ECORRUPT);
+    cr_assert_null (l.st);
+    /*  with the index complete, open does not read record 2 (VERIFY does) */
+    s_meta (l.dir, "indexed", true, 3);
     s_open (&l);
     eventlog_store_close (&l.st);
     zsys_dir_delete ("%s", l.dir);

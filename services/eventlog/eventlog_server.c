@@ -89,6 +89,7 @@ typedef struct {
     int64_t next_probe;       /* when not waiting: try a wait again then   */
     int64_t next_heartbeat;   /* mono ms                                   */
     uint64_t events_at_beat;  /* count.events at the last heartbeat        */
+    bool index_warned;        /* the idle write of index entries failed    */
     int64_t started;          /* mono ms at start                          */
     s_job_t jobs[S_MAX_JOBS]; /* running verify / backup jobs             */
     s_counters_t count;       /* statistics                                */
@@ -631,7 +632,7 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
     dbk_wr_kv_bool (w, "durable", self->cfg.durable);
     dbk_wr_cstr (w, "counters");
     const s_counters_t *c = &self->count;
-    dbk_wr_map (w, 10);
+    dbk_wr_map (w, 11);
     dbk_wr_kv_u64 (w, "appends", c->appends);
     dbk_wr_kv_u64 (w, "events", c->events);
     dbk_wr_kv_u64 (w, "commits", c->commits);
@@ -642,6 +643,7 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
     dbk_wr_kv_u64 (w, "storage_errors", c->storage_errors);
     dbk_wr_kv_u64 (w, "reads", c->reads);
     dbk_wr_kv_u64 (w, "map_grown", c->grown);
+    dbk_wr_kv_u64 (w, "reindexed", eventlog_store_reindexed (self->store));
     /*  the running VERIFY / BACKUP jobs, for a progress line */
     uint32_t njobs = 0;
     for (int i = 0; i < S_MAX_JOBS; i++)
@@ -808,10 +810,12 @@ static void s_flush_index (self_t *self)
     }
     if (rc) {
         self->count.storage_errors++;
-        dbk_logf (&self->log, DBK_LOG_WARNING,
-                  "cannot write %zu waiting index entries: %s (they stay in memory)",
-                  eventlog_store_waiting (self->store), dbk_strerror (rc));
+        if (!self->index_warned) /* once, until they are written */
+            dbk_logf (&self->log, DBK_LOG_WARNING,
+                      "cannot write %zu waiting index entries: %s (they stay in memory)",
+                      eventlog_store_waiting (self->store), dbk_strerror (rc));
     }
+    self->index_warned = rc != 0;
 }
 
 static void s_heartbeat (self_t *self)

@@ -44,6 +44,9 @@ struct eventlog_store {
     size_t mark;            /* ... how many at begin                  */
     int64_t wait_since;     /* mono ms when the first one came        */
     uint64_t reindexed;     /* records re-indexed at open             */
+    int64_t flush_after;    /* mono ms: no write of them before (a write failed) */
+    size_t index_events;    /* write them once this many wait ...     */
+    int64_t index_ms;       /* ... or the first has waited this long  */
     char dir[1024];         /* where the environment lives                  */
 };
 
@@ -154,19 +157,45 @@ static int s_put_meta (eventlog_store_t *self, MDB_txn *txn, const char *key, ui
     return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
 }
 
+/*  The hash that record seq+1 must chain to: record seq's (zeros before
+    the first record). */
+static int s_hash_at (eventlog_store_t *self, MDB_txn *txn, uint64_t seq,
+                      uint8_t out[DBK_HASH_SIZE])
+{
+    memset (out, 0, DBK_HASH_SIZE);
+    if (seq == 0)
+        return 0;
+    uint8_t key[8];
+    dbk_be64_put (key, seq);
+    MDB_val k = {8, key}, v;
+    dbk_event_t ev;
+    int rc = mdb_get (txn, self->events, &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (rc);
+    if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev))
+        return DBK_ECORRUPT;
+    memcpy (out, ev.hash, DBK_HASH_SIZE);
+    return 0;
+}
+
 /*  Index the records after `from` (the last seq indexed) up to `head`, in
     transactions of S_REINDEX_TXN records: after a crash, the entries
-    that were still waiting in memory. */
+    that were still waiting in memory. The records must be this log's:
+    in seq order, on the hash chain, with valid stream names (keys are
+    made of them); anything else is DBK_ECORRUPT. */
 static int s_reindex (eventlog_store_t *self, uint64_t from, uint64_t head)
 {
     int grown = 0;
     while (from < head) {
         MDB_txn *txn;
         MDB_cursor *cur = NULL;
-        int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+        int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &txn));
         if (rc)
-            return dbk_lmdb_err (rc);
-        rc = mdb_cursor_open (txn, self->events, &cur);
+            return rc;
+        uint8_t prev[DBK_HASH_SIZE];
+        rc = s_hash_at (self, txn, from, prev);
+        if (!rc)
+            rc = dbk_lmdb_err (mdb_cursor_open (txn, self->events, &cur));
         uint8_t key[8];
         dbk_be64_put (key, from + 1);
         MDB_val k = {8, key}, v;
@@ -174,22 +203,27 @@ static int s_reindex (eventlog_store_t *self, uint64_t from, uint64_t head)
         for (int op = MDB_SET_RANGE, n = 0; !rc && n < S_REINDEX_TXN && at < head;
              op = MDB_NEXT, n++) {
             dbk_event_t ev;
-            if ((rc = mdb_cursor_get (cur, &k, &v, op)))
+            int mrc = mdb_cursor_get (cur, &k, &v, op);
+            if (mrc) {
+                rc = mrc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (mrc);
                 break;
+            }
             if (k.mv_size != 8 || dbk_event_decode_record (v.mv_data, v.mv_size, &ev) ||
-                ev.seq != dbk_be64_get (k.mv_data) || ev.seq != at + 1)
-                rc = MDB_CORRUPTED;
-            else if ((rc = s_put_entry (self, txn, ev.stream, ev.stream_len, ev.ver, ev.id,
-                                        ev.seq)) ||
-                     (rc = s_put_head (self, txn, ev.stream, ev.stream_len, ev.ver, ev.seq)))
+                ev.seq != dbk_be64_get (k.mv_data) || ev.seq != at + 1 || ev.stream_len == 0 ||
+                ev.stream_len > DBK_STREAM_MAX ||
+                !dbk_stream_name_valid (ev.stream, ev.stream_len) ||
+                dbk_event_check_record (v.mv_data, v.mv_size, prev)) {
+                rc = DBK_ECORRUPT;
                 break;
+            }
+            if ((rc = s_put_entry (self, txn, ev.stream, ev.stream_len, ev.ver, ev.id, ev.seq)) ||
+                (rc = s_put_head (self, txn, ev.stream, ev.stream_len, ev.ver, ev.seq)))
+                break;
+            memcpy (prev, ev.hash, DBK_HASH_SIZE);
             at = ev.seq;
         }
         if (cur)
             mdb_cursor_close (cur);
-        rc = rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc; /* the head's record is missing */
-        if (rc == MDB_CORRUPTED || rc == MDB_MAP_FULL)
-            rc = dbk_lmdb_write_err (self->env, rc);
         if (!rc)
             rc = s_put_meta (self, txn, "indexed", at);
         if (!rc)
@@ -250,6 +284,8 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     snprintf (self->dir, sizeof self->dir, "%s", dir);
     self->pending = dbk_wr_new ();
     self->wait = eventlog_index_new ();
+    self->index_events = EVENTLOG_INDEX_EVENTS;
+    self->index_ms = EVENTLOG_INDEX_MS;
     self->cap = 1024;
     self->offsets = malloc (self->cap * sizeof *self->offsets);
     int rc = self->pending && self->offsets && self->wait ? 0 : DBK_ENOMEM;
@@ -317,8 +353,9 @@ int eventlog_store_begin (eventlog_store_t *self)
 
 void eventlog_store_abort (eventlog_store_t *self)
 {
-    if (self->txn)
-        mdb_txn_abort (self->txn);
+    if (!self->txn)
+        return; /* nothing open: what waits was committed */
+    mdb_txn_abort (self->txn);
     self->txn = NULL;
     self->tip = self->committed;
     self->npending = 0;
@@ -326,9 +363,8 @@ void eventlog_store_abort (eventlog_store_t *self)
     eventlog_index_truncate (self->wait, self->mark);
 }
 
-/*  Every waiting entry into the tables, and the seq they reach, inside
-    the open transaction. */
-static int s_flush (eventlog_store_t *self)
+/*  Every waiting entry into the tables, and the seq they reach, in txn. */
+static int s_flush (eventlog_store_t *self, MDB_txn *txn)
 {
     const eventlog_index_t *w = self->wait;
     size_t n = eventlog_index_count (w);
@@ -337,23 +373,51 @@ static int s_flush (eventlog_store_t *self)
         const eventlog_index_entry_t *e = eventlog_index_at (w, i);
         size_t len;
         const char *name = eventlog_index_stream_name (w, e->stream, &len);
-        rc = s_put_entry (self, self->txn, name, len, e->ver, e->id, e->seq);
+        rc = s_put_entry (self, txn, name, len, e->ver, e->id, e->seq);
     }
     for (uint32_t s = 0; s < eventlog_index_nstreams (w) && !rc; s++) {
         size_t len;
         const char *name = eventlog_index_stream_name (w, s, &len);
         const eventlog_index_entry_t *last = eventlog_index_stream_last (w, s);
-        rc = s_put_head (self, self->txn, name, len, last->ver, last->seq);
+        rc = s_put_head (self, txn, name, len, last->ver, last->seq);
     }
-    return rc ? rc : s_put_meta (self, self->txn, "indexed", self->tip.head);
+    return rc ? rc : s_put_meta (self, txn, "indexed", self->tip.head);
+}
+
+/*  Write the waiting entries within the group's transaction, in a nested
+    one: if they do not fit (a full map or disk), the group's records are
+    still committed, and the entries wait on, not written again before
+    index_ms (or a grown map). Past EVENTLOG_INDEX_CAP waiting, the
+    group fails with them (memory is not unbounded). */
+static int s_flush_nested (eventlog_store_t *self, bool *flushed)
+{
+    *flushed = false;
+    size_t waiting = eventlog_index_count (self->wait);
+    int64_t now = zclock_mono ();
+    if (waiting == 0 || now < self->flush_after ||
+        (waiting < self->index_events && now - self->wait_since < self->index_ms))
+        return 0;
+    MDB_txn *child;
+    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, self->txn, 0, &child));
+    if (!rc) {
+        rc = s_flush (self, child);
+        if (!rc)
+            rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (child));
+        else
+            mdb_txn_abort (child);
+    }
+    if (!rc) {
+        *flushed = true;
+        return 0;
+    }
+    self->flush_after = now + self->index_ms;
+    return waiting >= EVENTLOG_INDEX_CAP ? rc : 0;
 }
 
 int eventlog_store_commit (eventlog_store_t *self)
 {
-    size_t waiting = eventlog_index_count (self->wait);
-    bool flush = waiting >= EVENTLOG_INDEX_EVENTS ||
-                 (waiting > 0 && zclock_mono () - self->wait_since >= EVENTLOG_INDEX_MS);
-    int rc = flush ? s_flush (self) : 0;
+    bool flushed;
+    int rc = s_flush_nested (self, &flushed);
     if (rc) {
         eventlog_store_abort (self);
         return rc;
@@ -365,38 +429,47 @@ int eventlog_store_commit (eventlog_store_t *self)
         self->tip = self->committed;
         self->npending = 0;
         eventlog_index_truncate (self->wait, self->mark);
+        if (flushed) /* perhaps the entries made it too large: the next one without */
+            self->flush_after = zclock_mono () + self->index_ms;
         return dbk_lmdb_write_err (self->env, rc);
     }
     self->committed = self->tip;
-    if (flush)
+    if (flushed)
         eventlog_index_truncate (self->wait, 0);
     return 0;
 }
 
 int eventlog_store_flush (eventlog_store_t *self)
 {
-    if (self->txn || eventlog_index_count (self->wait) == 0)
+    if (self->txn)
+        return DBK_EBUSY;
+    if (eventlog_index_count (self->wait) == 0)
         return 0;
     /*  a transaction of its own (not begin: the records published by the
         last commit stay readable) */
-    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &self->txn));
-    if (rc) {
-        self->txn = NULL;
-        return rc;
-    }
-    rc = s_flush (self);
+    MDB_txn *txn;
+    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &txn));
     if (rc)
-        mdb_txn_abort (self->txn);
-    else if ((rc = mdb_txn_commit (self->txn)))
-        rc = dbk_lmdb_write_err (self->env, rc);
-    self->txn = NULL;
+        return rc;
+    rc = s_flush (self, txn);
+    if (rc)
+        mdb_txn_abort (txn);
+    else
+        rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
     if (!rc)
         eventlog_index_truncate (self->wait, 0);
     return rc;
 }
 
+void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms)
+{
+    self->index_events = events;
+    self->index_ms = ms;
+}
+
 int eventlog_store_grow (eventlog_store_t *self)
 {
+    self->flush_after = 0; /* room again, perhaps for the waiting entries */
     /*  the reusable read transaction holds a snapshot: release it so the
         map can be resized (LMDB requires no open transaction) */
     if (self->rtxn) {

@@ -14,10 +14,11 @@
     A group commit writes its records only. Their index entries wait in
     memory (eventlog_index.h), where lookups see them, and go into the
     index tables with a later commit: once EVENTLOG_INDEX_EVENTS are
-    waiting or the first has waited EVENTLOG_INDEX_MS, and at a clean
-    close. "indexed" is written in the same transaction as the entries,
-    so after a crash open indexes the records after it again. Format 1
-    logs (every entry written with its record) are upgraded at open.
+    waiting or the first has waited EVENTLOG_INDEX_MS, with
+    eventlog_store_flush (the server calls it when idle), and at a clean
+    close. If they do not fit, the records are committed without them. "indexed" is written in the
+   same transaction as the entries, so after a crash open indexes the records after it again. Format
+   1 logs (every entry written with its record) are upgraded at open.
 
     One thread writes (the server loop); job threads may read (verify,
     backup) concurrently through their own read transactions. No LMDB code
@@ -50,8 +51,9 @@ typedef struct {
     bool duplicate;               /* already stored: nothing was written */
 } eventlog_pos_t;
 
-#define EVENTLOG_INDEX_EVENTS 8192 /* index entries waiting: write them    */
-#define EVENTLOG_INDEX_MS 1000     /* ... or when the first has waited this */
+#define EVENTLOG_INDEX_EVENTS 8192    /* index entries waiting: write them    */
+#define EVENTLOG_INDEX_MS 1000        /* ... or when the first has waited this */
+#define EVENTLOG_INDEX_CAP (1u << 20) /* waiting, and they do not fit: refuse */
 
 /*  Open (creating) the log in `dir`, indexing the records the index
     tables lack. Errors: DBK_EIO, DBK_ECORRUPT (the last record is
@@ -66,9 +68,13 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
 uint64_t eventlog_store_reindexed (const eventlog_store_t *self);
 
 /*  Write the waiting index entries now, in a durable transaction of
-    their own (no transaction may be open). On failure they keep
-    waiting. Close does this too. */
+    their own: DBK_EBUSY while a transaction is open. On failure they
+    keep waiting. Close does this too. */
 int eventlog_store_flush (eventlog_store_t *self);
+
+/*  When a commit writes the waiting entries (for tests; the defaults are
+    EVENTLOG_INDEX_EVENTS and EVENTLOG_INDEX_MS). */
+void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms);
 
 /*  Index entries waiting in memory. */
 size_t eventlog_store_waiting (const eventlog_store_t *self);
