@@ -5,27 +5,58 @@
 
 #include <string.h>
 
+/*  Keep one envelope frame in req (false: it does not fit). */
+static bool s_keep_frame (dbk_req_t *req, zmq_msg_t *part, size_t *frames)
+{
+    size_t n = zmq_msg_size (part);
+    if (++*frames > DBK_ENVELOPE_FRAMES || req->env_len + 2 + n > DBK_ENVELOPE_MAX)
+        return false;
+    req->env[req->env_len] = (uint8_t) (n & 0xff);
+    req->env[req->env_len + 1] = (uint8_t) (n >> 8);
+    memcpy (req->env + req->env_len + 2, zmq_msg_data (part), n);
+    req->env_len += 2 + n;
+    return true;
+}
+
 int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
 {
-    memset (req, 0, sizeof *req);
-    zmsg_t *msg = zmsg_recv (router);
-    if (!msg)
+    req->env_len = 0;
+    req->doc = NULL;
+    req->root = req->rid = NULL;
+    req->op = NULL;
+    req->op_len = req->size = 0;
+    /*  frame by frame into one message on the stack: no zmsg, no zframe */
+    void *sock = zsock_resolve (router);
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    if (zmq_msg_recv (&part, sock, 0) < 0) {
+        zmq_msg_close (&part);
         return DBK_EINTERRUPTED; /* not -1: that is DBK_EINVAL, a missing op */
+    }
     /*  the last frame is the body; everything before it is envelope */
-    zframe_t *body = zmsg_last (msg);
-    if (!body || zmsg_size (msg) < 2) {
-        zmsg_destroy (&msg);
+    size_t frames = 0;
+    bool fits = true;
+    while (zmq_msg_more (&part)) {
+        fits = fits && s_keep_frame (req, &part, &frames);
+        zmq_msg_close (&part);
+        zmq_msg_init (&part);
+        if (zmq_msg_recv (&part, sock, 0) < 0) {
+            fits = false; /* cannot happen: the parts of a message come together */
+            break;
+        }
+    }
+    if (!fits || frames == 0) {
+        zmq_msg_close (&part);
+        req->env_len = 0;
         return DBK_EMALFORMED; /* nothing to answer to */
     }
-    zmsg_remove (msg, body);
-    req->envelope = msg;
-    req->size = zframe_size (body);
+    req->size = zmq_msg_size (&part);
     int rc = 0;
     if (req->size > DBK_FRAME_MAX)
         rc = DBK_ETOOBIG;
     else
-        rc = dbk_doc_parse (zframe_data (body), zframe_size (body), &req->doc);
-    zframe_destroy (&body);
+        rc = dbk_doc_parse (zmq_msg_data (&part), req->size, &req->doc);
+    zmq_msg_close (&part);
     if (rc)
         return rc == DBK_ENOMEM ? DBK_ETOOBIG : rc;
     req->root = dbk_doc_root (req->doc);
@@ -43,7 +74,7 @@ int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
 
 void dbk_req_release (dbk_req_t *req)
 {
-    zmsg_destroy (&req->envelope);
+    req->env_len = 0;
     dbk_doc_destroy (&req->doc);
     req->root = req->rid = NULL;
     req->op = NULL;
@@ -79,12 +110,17 @@ void dbk_proto_error_begin (dbk_wr_t *w, const dbk_obj_t *rid, int code, const c
 
 int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w)
 {
-    if (!req->envelope)
+    if (!req->env_len)
         return -1;
-    zmsg_t *out = zmsg_dup (req->envelope);
-    zmsg_addmem (out, dbk_wr_data (w), dbk_wr_size (w));
     /*  ROUTER drops what it cannot route: a reply never blocks the loop */
-    return zmsg_send (&out, router);
+    void *sock = zsock_resolve (router);
+    for (size_t at = 0; at < req->env_len;) {
+        size_t n = (size_t) req->env[at] | (size_t) req->env[at + 1] << 8;
+        if (zmq_send (sock, req->env + at + 2, n, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return -1;
+        at += 2 + n;
+    }
+    return zmq_send (sock, dbk_wr_data (w), dbk_wr_size (w), ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
 int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,

@@ -38,23 +38,32 @@ void dbk_proto_write_expect (dbk_wr_t *w, int64_t expect);
 /*  PUB topic of heartbeats (event types are lowercase, so no clash). */
 #define DBK_HEARTBEAT_TOPIC "$heartbeat"
 
+/*  The envelope a request keeps, to echo on its reply: the frames before
+    the body (the peer's routing id, REQ's empty delimiter, anything the
+    client sent first). A request whose envelope is larger gets no reply
+    (DBK_EMALFORMED, nothing to answer to). */
+#define DBK_ENVELOPE_MAX 1024  /* bytes, with 2 per frame for its length */
+#define DBK_ENVELOPE_FRAMES 16 /* frames                                 */
+
 /*  A request received on a ROUTER. */
 typedef struct {
-    zmsg_t *envelope;      /* routing frames, echoed on the reply (owned) */
-    dbk_doc_t *doc;        /* the parsed body (owned), NULL if malformed  */
-    const dbk_obj_t *root; /* the body's map                             */
-    const dbk_obj_t *rid;  /* request id, echoed; NULL when absent       */
-    const char *op;        /* verb, points into doc; NULL when malformed */
-    size_t op_len;         /* bytes of op                               */
-    size_t size;           /* bytes of the body frame                   */
+    uint8_t env[DBK_ENVELOPE_MAX]; /* envelope frames: u16 LE length, bytes */
+    size_t env_len;                /* bytes of env; 0: nothing to answer to */
+    dbk_doc_t *doc;                /* the parsed body (owned), NULL if malformed  */
+    const dbk_obj_t *root;         /* the body's map                             */
+    const dbk_obj_t *rid;          /* request id, echoed; NULL when absent       */
+    const char *op;                /* verb, points into doc; NULL when malformed */
+    size_t op_len;                 /* bytes of op                               */
+    size_t size;                   /* bytes of the body frame                   */
 } dbk_req_t;
 
 /*  Receive one request from `router` (blocking; poll first). Returns 0
     with req filled; DBK_EINTERRUPTED if interrupted / nothing to read
     (never -1, which is DBK_EINVAL); or a negative
     DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION, DBK_EINVAL for a
-    missing op) with req->envelope set so that the caller can answer the
-    error with dbk_proto_send_error. Always dbk_req_release afterwards. */
+    missing op) with the envelope kept (when there is one) so that the
+    caller can answer the error with dbk_proto_send_error. Always
+    dbk_req_release afterwards. */
 int dbk_proto_recv (zsock_t *router, dbk_req_t *req);
 
 /*  Free what a request owns. Safe twice. */

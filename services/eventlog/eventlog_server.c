@@ -36,7 +36,7 @@
 /*  One APPEND waiting for the group commit. */
 typedef struct {
     dbk_req_t req;             /* the request (envelope + document)          */
-    eventlog_batch_t *batches; /* one per stream                            */
+    eventlog_batch_t *batches; /* one per stream (owns pos and events too)  */
     size_t nb;                 /* number of batches                          */
     dbk_event_t *events;       /* all proposed events                        */
     size_t nevents;            /* number of events                           */
@@ -101,9 +101,7 @@ static void s_append_destroy (s_append_t **a_p)
     if (a_p && *a_p) {
         s_append_t *a = *a_p;
         dbk_req_release (&a->req);
-        free (a->batches);
-        free (a->events);
-        free (a->pos);
+        free (a->batches); /* the block of batches, positions and events */
         dbk_wr_destroy (&a->data);
         free (a);
         *a_p = NULL;
@@ -228,16 +226,24 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
         snprintf (msg, msgsz, "%zu events in one APPEND; the limit is %d", total, DBK_BATCH_MAX);
         return DBK_ETOOBIG;
     }
-    a->batches = calloc (nb, sizeof *a->batches);
-    a->pos = calloc (nb, sizeof *a->pos);
-    a->events = calloc (total, sizeof *a->events);
+    /*  one block: batches, positions, events and the payloads' offsets
+        (each part a multiple of 8 bytes long) */
+    size_t bsz = nb * sizeof *a->batches, psz = nb * sizeof *a->pos,
+           esz = total * sizeof *a->events;
+    _Static_assert(sizeof (eventlog_batch_t) % 8 == 0 && sizeof (eventlog_pos_t) % 8 == 0 &&
+                       sizeof (dbk_event_t) % 8 == 0,
+                   "the parts of an append's block stay aligned");
+    char *block = calloc (1, bsz + psz + esz + (total + 1) * sizeof (size_t));
     a->data = dbk_wr_new ();
-    size_t *offs = calloc (total + 1, sizeof *offs);
-    if (!a->batches || !a->pos || !a->events || !a->data || !offs) {
-        free (offs);
+    if (!block || !a->data) {
+        free (block);
         snprintf (msg, msgsz, "out of memory");
         return DBK_ENOMEM;
     }
+    a->batches = (eventlog_batch_t *) block;
+    a->pos = (eventlog_pos_t *) (block + bsz);
+    a->events = (dbk_event_t *) (block + bsz + psz);
+    size_t *offs = (size_t *) (block + bsz + psz + esz);
     a->nb = nb;
     a->nevents = total;
     int rc = 0;
@@ -320,7 +326,6 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
         a->events[i].data_raw = (const uint8_t *) dbk_wr_data (a->data) + offs[i];
         a->events[i].data_raw_len = offs[i + 1] - offs[i];
     }
-    free (offs);
     return rc;
 }
 
@@ -375,15 +380,7 @@ static void s_reply_append (self_t *self, s_append_t *a)
                                    : dbk_strerror (a->rc),
                                NULL, 0);
     }
-    /*  the append is destroyed right after: its envelope leaves with the
-        reply rather than a copy of it (as dbk_proto_send would make) */
-    zmsg_t *out = a->req.envelope;
-    a->req.envelope = NULL;
-    if (out) {
-        zmsg_addmem (out, dbk_wr_data (w), dbk_wr_size (w));
-        zmsg_send (&out, self->router); /* never blocks: ROUTER drops instead */
-        zmsg_destroy (&out);
-    }
+    dbk_proto_send (self->router, &a->req, w); /* never blocks: ROUTER drops instead */
 }
 
 static void s_job_finished (self_t *self, s_job_t *job);
@@ -429,15 +426,11 @@ static void s_publish (self_t *self)
     coming back and a wait would only add latency: after a wait in vain
     the loop commits at once, trying a wait again every S_PROBE_US. */
 
-static uint64_t s_envelope_hash (zmsg_t *envelope)
+static uint64_t s_envelope_hash (const dbk_req_t *req)
 {
-    uint64_t h = 14695981039346656037u; /* FNV-1a */
-    for (zframe_t *f = zmsg_first (envelope); f; f = zmsg_next (envelope)) {
-        const uint8_t *b = zframe_data (f);
-        for (size_t i = 0, n = zframe_size (f); i < n; i++)
-            h = (h ^ b[i]) * 1099511628211u;
-        h = (h ^ 0xff) * 1099511628211u;
-    }
+    uint64_t h = 14695981039346656037u; /* FNV-1a over the frames and their lengths */
+    for (size_t i = 0; i < req->env_len; i++)
+        h = (h ^ req->env[i]) * 1099511628211u;
     return h;
 }
 
@@ -569,7 +562,7 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
         s_append_destroy (&a);
         return;
     }
-    a->who = s_envelope_hash (a->req.envelope);
+    a->who = s_envelope_hash (&a->req);
     s_client_back (self, a->who);
     if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS)
         s_commit (self);
