@@ -3,6 +3,7 @@
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 
+#include <errno.h>
 #include <string.h>
 
 /*  Keep one envelope frame in req (false: it does not fit). */
@@ -40,9 +41,17 @@ int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
         fits = fits && s_keep_frame (req, &part, &frames);
         zmq_msg_close (&part);
         zmq_msg_init (&part);
-        if (zmq_msg_recv (&part, sock, 0) < 0) {
-            fits = false; /* cannot happen: the parts of a message come together */
-            break;
+        /*  the parts of a message are there together, but a signal can
+            interrupt the receive of one (libzmq looks at its commands
+            between parts too): take the rest, or the next request would
+            begin with it */
+        int n;
+        while ((n = zmq_msg_recv (&part, sock, 0)) < 0 && errno == EINTR)
+            ;
+        if (n < 0) {
+            zmq_msg_close (&part);
+            req->env_len = 0;
+            return DBK_EINTERRUPTED; /* the context ends */
         }
     }
     if (!fits || frames == 0) {
@@ -108,6 +117,16 @@ void dbk_proto_error_begin (dbk_wr_t *w, const dbk_obj_t *rid, int code, const c
         dbk_wr_kv_cstr (w, "field", field);
 }
 
+/*  One part of a reply. Once the first is taken, a signal must not leave
+    the message half sent (the next reply's parts would join it): retry. */
+static int s_send_part (void *sock, const void *data, size_t len, int more, bool started)
+{
+    int rc;
+    while ((rc = zmq_send (sock, data, len, more | ZMQ_DONTWAIT)) < 0 && errno == EINTR && started)
+        ;
+    return rc;
+}
+
 int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w)
 {
     if (!req->env_len)
@@ -116,11 +135,11 @@ int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w)
     void *sock = zsock_resolve (router);
     for (size_t at = 0; at < req->env_len;) {
         size_t n = (size_t) req->env[at] | (size_t) req->env[at + 1] << 8;
-        if (zmq_send (sock, req->env + at + 2, n, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        if (s_send_part (sock, req->env + at + 2, n, ZMQ_SNDMORE, at > 0) < 0)
             return -1;
         at += 2 + n;
     }
-    return zmq_send (sock, dbk_wr_data (w), dbk_wr_size (w), ZMQ_DONTWAIT) < 0 ? -1 : 0;
+    return s_send_part (sock, dbk_wr_data (w), dbk_wr_size (w), 0, true) < 0 ? -1 : 0;
 }
 
 int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,

@@ -18,6 +18,8 @@
 #include <criterion/criterion.h>
 #include <czmq.h>
 #include <lmdb.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -325,6 +327,26 @@ Test (store, a_read_by_stream_goes_on_from_the_tables_into_the_waiting_entries)
     free (l.dir);
 }
 
+Test (store, an_abort_without_a_transaction_keeps_the_entries_and_flush_waits_for_commit)
+{
+    s_log_t l = {.dir = tl_tmpdir ("index")};
+    s_open (&l);
+    cr_assert_eq (s_append (&l, "deal-1", DBK_EXPECT_NONE, 3, NULL, false, NULL), 0);
+    eventlog_store_abort (l.st); /* nothing open: the 3 entries are committed ones */
+    cr_assert_eq (eventlog_store_waiting (l.st), 3);
+    cr_assert_eq (s_append (&l, "deal-1", 3, 1, NULL, false, NULL), 0);
+    cr_assert_eq (eventlog_store_begin (l.st), 0);
+    cr_assert_eq (eventlog_store_flush (l.st), DBK_EBUSY);
+    eventlog_store_abort (l.st);
+    cr_assert_eq (eventlog_store_waiting (l.st), 4);
+    cr_assert_eq (eventlog_store_flush (l.st), 0);
+    cr_assert_eq (eventlog_store_waiting (l.st), 0);
+    eventlog_store_close (&l.st);
+    cr_assert_eq (s_meta (l.dir, "indexed", false, 0), 4);
+    zsys_dir_delete ("%s", l.dir);
+    free (l.dir);
+}
+
 Test (store, an_aborted_transaction_takes_back_its_entries)
 {
     s_log_t l = {.dir = tl_tmpdir ("index")};
@@ -480,6 +502,7 @@ Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_
                   "a record that fits was refused with entries that do not");
     cr_assert_eq (pos.first_seq, n + 1);
     cr_assert_eq (eventlog_store_waiting (l.st), n + 1, "the entries were written after all");
+    cr_assert (eventlog_store_grow_wanted (l.st), "the full map is not reported");
     /*  still seen by lookups */
     cr_assert_eq (s_append (&l, "deal-1", 1, 1, NULL, false, NULL), 0);
     cr_assert_eq (eventlog_store_waiting (l.st), n + 2);
@@ -490,6 +513,7 @@ Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_
     cr_assert_eq (pos.first_seq, 1);
     /*  a larger map: the next commit writes them */
     cr_assert_eq (eventlog_store_grow (l.st), 0);
+    cr_assert_not (eventlog_store_grow_wanted (l.st));
     cr_assert_eq (eventlog_store_grow (l.st), 0);
     cr_assert_eq (s_append (&l, "deal-1", 2, 1, NULL, false, NULL), 0);
     cr_assert_eq (eventlog_store_waiting (l.st), 0);
@@ -545,4 +569,72 @@ Test (store, a_record_after_indexed_that_is_not_on_the_chain_is_refused_at_open)
     eventlog_store_close (&l.st);
     zsys_dir_delete ("%s", l.dir);
     free (l.dir);
+}
+
+/*  In a child process with a file-size limit: fill the log with records
+    whose entries wait, then leave room for a few pages and make the
+    entries due. Exit codes: 0 as expected, else the step that failed. */
+static int s_disk_full_child (const char *dir)
+{
+    signal (SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_FSIZE, &rl))
+        return 10;
+    rl.rlim_cur = 512 << 10;
+    if (setrlimit (RLIMIT_FSIZE, &rl))
+        return 11;
+    s_log_t l = {.dir = (char *) dir};
+    if (eventlog_store_open (&l.st, dir, 64 << 20, false))
+        return 12;
+    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4);
+    char stream[DBK_STREAM_MAX + 1];
+    size_t n = 0;
+    int rc;
+    for (;; n++) {
+        snprintf (stream, sizeof stream, "s-%0198zu", n);
+        if ((rc = s_append (&l, stream, DBK_EXPECT_NONE, 1, NULL, false, NULL)))
+            break;
+    }
+    if (rc != DBK_ENOSPC || n < 100 || eventlog_store_waiting (l.st) != n)
+        return 13;
+    /*  room for the records of a few commits, not for n entries of 400+
+        bytes each */
+    rl.rlim_cur += 64 << 10;
+    if (setrlimit (RLIMIT_FSIZE, &rl))
+        return 14;
+    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4);
+    eventlog_pos_t pos;
+    if ((rc = s_append (&l, "deal-1", DBK_EXPECT_NONE, 1, NULL, false, &pos)))
+        return 15; /* refused with the entries, though the record fits */
+    if (pos.first_seq != n + 1 || eventlog_store_waiting (l.st) != n + 1)
+        return 16;
+    if (s_append (&l, "deal-1", 1, 1, NULL, false, NULL) || eventlog_store_waiting (l.st) != n + 2)
+        return 17;
+    /*  room again: the entries go in */
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_FSIZE, &rl) || eventlog_store_flush (l.st) ||
+        eventlog_store_waiting (l.st) != 0)
+        return 18;
+    eventlog_store_close (&l.st);
+    return 0;
+}
+
+Test (store, a_full_disk_commits_the_records_without_the_entries_that_do_not_fit)
+{
+    char *dir = tl_tmpdir ("index");
+    pid_t pid = fork ();
+    cr_assert_geq (pid, 0);
+    if (pid == 0)
+        _exit (s_disk_full_child (dir));
+    int status;
+    cr_assert_eq (waitpid (pid, &status, 0), pid);
+    cr_assert (WIFEXITED (status), "the child died (signal %d)", WTERMSIG (status));
+    cr_assert_eq (WEXITSTATUS (status), 0, "failed at step %d", WEXITSTATUS (status));
+    s_log_t l = {.dir = dir};
+    s_open (&l);
+    cr_assert_eq (eventlog_store_reindexed (l.st), 0);
+    cr_assert_eq (s_append (&l, "deal-1", 2, 1, NULL, false, NULL), 0);
+    eventlog_store_close (&l.st);
+    zsys_dir_delete ("%s", dir);
+    free (dir);
 }

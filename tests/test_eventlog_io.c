@@ -1000,6 +1000,16 @@ Test (envelope, a_request_whose_envelope_is_too_large_gets_no_reply_and_the_log_
     cr_assert_eq (s_reply_rid (f), 200, "a request with an oversized envelope was answered");
     zframe_destroy (&f);
     zsock_destroy (&d);
+    /*  both counted, and nothing of them taken for a request of its own */
+    dbk_client_t *c = s_client (&log);
+    dbk_client_begin (c, "STATUS", 0);
+    dbk_doc_t *st = NULL;
+    cr_assert_eq (dbk_client_call (c, &st), 0);
+    const dbk_obj_t *counters = dbk_obj_get (dbk_doc_root (st), "counters");
+    cr_assert_eq (s_u64 (counters, "malformed"), 2);
+    cr_assert_eq (s_u64 (counters, "rejected"), 0);
+    dbk_doc_destroy (&st);
+    dbk_client_destroy (&c);
     /*  the largest envelope that fits is answered */
     d = zsock_new (ZMQ_DEALER);
     zsock_set_identity (d, "abcde"); /* the ROUTER's frame: 5 bytes */

@@ -542,6 +542,14 @@ static void s_commit (self_t *self)
     self->pending_events = 0;
     if (!rc)
         s_publish (self);
+    if (eventlog_store_grow_wanted (self->store)) {
+        /*  the records went in, their index entries did not fit */
+        s_wait_for_jobs (self);
+        if (eventlog_store_grow (self->store) == 0) {
+            self->count.grown++;
+            dbk_logf (&self->log, DBK_LOG_INFO, "map full for the index entries: doubled it");
+        }
+    }
 }
 
 static void s_handle_append (self_t *self, dbk_req_t *req)
@@ -791,8 +799,10 @@ static bool s_handle_request (self_t *self)
     next group commit tries again. */
 static void s_flush_index (self_t *self)
 {
-    if (!eventlog_store_waiting (self->store))
+    if (!eventlog_store_waiting (self->store)) {
+        self->index_warned = false; /* a group commit wrote them */
         return;
+    }
     int rc = eventlog_store_flush (self->store);
     if (rc == DBK_EMAPFULL) {
         s_wait_for_jobs (self);

@@ -45,6 +45,8 @@ struct eventlog_store {
     int64_t wait_since;     /* mono ms when the first one came        */
     uint64_t reindexed;     /* records re-indexed at open             */
     int64_t flush_after;    /* mono ms: no write of them before (a write failed) */
+    int flush_err;          /* ... with this error                    */
+    bool grow_wanted;       /* they did not fit in the map            */
     size_t index_events;    /* write them once this many wait ...     */
     int64_t index_ms;       /* ... or the first has waited this long  */
     char dir[1024];         /* where the environment lives                  */
@@ -385,18 +387,21 @@ static int s_flush (eventlog_store_t *self, MDB_txn *txn)
 }
 
 /*  Write the waiting entries within the group's transaction, in a nested
-    one: if they do not fit (a full map or disk), the group's records are
-    still committed, and the entries wait on, not written again before
-    index_ms (or a grown map). Past EVENTLOG_INDEX_CAP waiting, the
-    group fails with them (memory is not unbounded). */
+    one (LMDB refuses nested transactions under MDB_WRITEMAP, which
+    dbk_lmdb_open does not set): if they do not fit the map, the group's
+    records are still committed, the entries wait on, not written again
+    before index_ms, and the map is to grow (eventlog_store_grow_wanted).
+    Past EVENTLOG_INDEX_CAP waiting, a group fails with them instead:
+    memory is not unbounded. */
 static int s_flush_nested (eventlog_store_t *self, bool *flushed)
 {
     *flushed = false;
     size_t waiting = eventlog_index_count (self->wait);
     int64_t now = zclock_mono ();
-    if (waiting == 0 || now < self->flush_after ||
-        (waiting < self->index_events && now - self->wait_since < self->index_ms))
+    if (waiting == 0 || (waiting < self->index_events && now - self->wait_since < self->index_ms))
         return 0;
+    if (now < self->flush_after)
+        return waiting >= EVENTLOG_INDEX_CAP ? self->flush_err : 0;
     MDB_txn *child;
     int rc = dbk_lmdb_err (mdb_txn_begin (self->env, self->txn, 0, &child));
     if (!rc) {
@@ -411,7 +416,33 @@ static int s_flush_nested (eventlog_store_t *self, bool *flushed)
         return 0;
     }
     self->flush_after = now + self->index_ms;
+    self->flush_err = rc;
+    self->grow_wanted = rc == DBK_EMAPFULL;
     return waiting >= EVENTLOG_INDEX_CAP ? rc : 0;
+}
+
+/*  The group's records once more, alone, in a transaction of their own:
+    its commit with the index entries failed (a full disk can refuse the
+    pages of the entries and have room for the records). */
+static int s_records_alone (eventlog_store_t *self)
+{
+    MDB_txn *txn;
+    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &txn));
+    if (rc)
+        return rc;
+    uint64_t seq = self->committed.head;
+    for (size_t i = 0; i < self->npending && !rc; i++) {
+        uint8_t key[8];
+        dbk_be64_put (key, ++seq);
+        MDB_val k = {8, key}, v = {self->offsets[i + 1] - self->offsets[i],
+                                   (uint8_t *) dbk_wr_data (self->pending) + self->offsets[i]};
+        rc = dbk_lmdb_write_err (self->env, mdb_put (txn, self->events, &k, &v, MDB_APPEND));
+    }
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    return dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
 }
 
 int eventlog_store_commit (eventlog_store_t *self)
@@ -423,20 +454,30 @@ int eventlog_store_commit (eventlog_store_t *self)
         return rc;
     }
     /*  mdb_txn_commit frees the transaction whatever it returns */
-    rc = mdb_txn_commit (self->txn);
+    rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (self->txn));
     self->txn = NULL;
+    if (rc && flushed) {
+        self->flush_after = zclock_mono () + self->index_ms;
+        self->flush_err = rc;
+        flushed = false;
+        if (eventlog_index_count (self->wait) < EVENTLOG_INDEX_CAP)
+            rc = s_records_alone (self);
+    }
     if (rc) {
         self->tip = self->committed;
         self->npending = 0;
         eventlog_index_truncate (self->wait, self->mark);
-        if (flushed) /* perhaps the entries made it too large: the next one without */
-            self->flush_after = zclock_mono () + self->index_ms;
-        return dbk_lmdb_write_err (self->env, rc);
+        return rc;
     }
     self->committed = self->tip;
     if (flushed)
         eventlog_index_truncate (self->wait, 0);
     return 0;
+}
+
+bool eventlog_store_grow_wanted (const eventlog_store_t *self)
+{
+    return self->grow_wanted;
 }
 
 int eventlog_store_flush (eventlog_store_t *self)
@@ -469,14 +510,18 @@ void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t
 
 int eventlog_store_grow (eventlog_store_t *self)
 {
-    self->flush_after = 0; /* room again, perhaps for the waiting entries */
     /*  the reusable read transaction holds a snapshot: release it so the
         map can be resized (LMDB requires no open transaction) */
     if (self->rtxn) {
         mdb_txn_abort (self->rtxn);
         self->rtxn = NULL;
     }
-    return dbk_lmdb_grow (self->env, NULL);
+    int rc = dbk_lmdb_grow (self->env, NULL);
+    if (!rc) {
+        self->flush_after = 0; /* room again, perhaps for the waiting entries */
+        self->grow_wanted = false;
+    }
+    return rc;
 }
 
 /*  Current version of a stream inside the open txn (0 = none). */

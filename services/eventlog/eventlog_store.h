@@ -16,7 +16,8 @@
     index tables with a later commit: once EVENTLOG_INDEX_EVENTS are
     waiting or the first has waited EVENTLOG_INDEX_MS, with
     eventlog_store_flush (the server calls it when idle), and at a clean
-    close. If they do not fit, the records are committed without them. "indexed" is written in the
+    close. If they do not fit (the map, or the disk), the records are
+    committed without them. "indexed" is written in the
    same transaction as the entries, so after a crash open indexes the records after it again. Format
    1 logs (every entry written with its record) are upgraded at open.
 
@@ -67,10 +68,15 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     their entries). */
 uint64_t eventlog_store_reindexed (const eventlog_store_t *self);
 
-/*  Write the waiting index entries now, in a durable transaction of
-    their own: DBK_EBUSY while a transaction is open. On failure they
-    keep waiting. Close does this too. */
+/*  Write the waiting index entries now, in a transaction of their own
+    (durable if the log is): DBK_EBUSY while a transaction is open. On
+    failure they keep waiting. Close does this too. */
 int eventlog_store_flush (eventlog_store_t *self);
+
+/*  A commit found the map too small for the waiting index entries (and
+    committed its records without them): grow it when no transaction is
+    open (eventlog_store_grow). */
+bool eventlog_store_grow_wanted (const eventlog_store_t *self);
 
 /*  When a commit writes the waiting entries (for tests; the defaults are
     EVENTLOG_INDEX_EVENTS and EVENTLOG_INDEX_MS). */
