@@ -6,6 +6,7 @@
 
 #include <czmq.h>
 #include <sodium.h>
+#include <errno.h>
 #include <string.h>
 
 struct dbk_client {
@@ -75,9 +76,8 @@ static int s_fail (dbk_client_t *self, int rc, const char *msg, size_t len)
 int dbk_client_send (dbk_client_t *self)
 {
     self->errmsg[0] = 0;
-    zframe_t *f = zframe_new (dbk_wr_data (self->wr), dbk_wr_size (self->wr));
-    if (!f || zframe_send (&f, self->dealer, ZFRAME_DONTWAIT) != 0) {
-        zframe_destroy (&f);
+    if (zmq_send (zsock_resolve (self->dealer), dbk_wr_data (self->wr), dbk_wr_size (self->wr),
+                  ZMQ_DONTWAIT) < 0) {
         const char *m = "cannot send the request (service unreachable?)";
         return s_fail (self, DBK_ETIMEOUT, m, strlen (m));
     }
@@ -95,10 +95,11 @@ int dbk_client_call (dbk_client_t *self, dbk_doc_t **reply_p)
     reply's error code (*doc_p too, *m its message), or S_NOT_OURS when it
     is not one (unreadable, or the late answer to another request). */
 #define S_NOT_OURS 1
-static int s_reply (zframe_t *body, uint64_t rid, dbk_doc_t **doc_p, const char **m, size_t *mlen)
+static int s_reply (const void *body, size_t len, uint64_t rid, dbk_doc_t **doc_p, const char **m,
+                    size_t *mlen)
 {
     *doc_p = NULL;
-    if (!body || dbk_doc_parse (zframe_data (body), zframe_size (body), doc_p) != 0)
+    if (!body || dbk_doc_parse (body, len, doc_p) != 0)
         return S_NOT_OURS;
     uint64_t got;
     int rc = dbk_proto_reply_status (dbk_doc_root (*doc_p), &got, m, mlen);
@@ -109,27 +110,48 @@ static int s_reply (zframe_t *body, uint64_t rid, dbk_doc_t **doc_p, const char 
     return rc;
 }
 
+/*  The next message's last frame (its body) into *part, waiting up to
+    ms: 0, or -1 with errno (EAGAIN: nothing came). A blocking receive
+    with a timeout asks fewer syscalls of libzmq than zmq_poll first. */
+static int s_recv_body (void *sock, zmq_msg_t *part, int ms)
+{
+    zmq_setsockopt (sock, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    int n = zmq_msg_recv (part, sock, 0);
+    while (n >= 0 && zmq_msg_more (part)) {
+        zmq_msg_close (part);
+        zmq_msg_init (part);
+        /*  the parts of a message come together; a signal can interrupt
+            between them, and the rest must not start the next message */
+        while ((n = zmq_msg_recv (part, sock, 0)) < 0 && errno == EINTR)
+            ;
+    }
+    return n < 0 ? -1 : 0;
+}
+
 static int s_wait (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
 {
     *reply_p = NULL;
+    void *sock = zsock_resolve (self->dealer);
     int64_t deadline = zclock_mono () + timeout_ms;
     while (true) {
         int64_t left = deadline - zclock_mono ();
-        zmq_pollitem_t item = {zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll (&item, 1, left > 0 ? (long) left : 0);
-        if (n <= 0) {
+        zmq_msg_t part;
+        zmq_msg_init (&part);
+        if (s_recv_body (sock, &part, left > 0 ? (int) left : 0) != 0) {
+            bool timeout = errno == EAGAIN;
+            zmq_msg_close (&part);
             char m[300];
             int len = snprintf (m, sizeof m, "no answer within %d ms from %s", timeout_ms,
                                 self->endpoint);
-            return s_fail (self, n < 0 ? DBK_EINTERRUPTED : DBK_ETIMEOUT, m, (size_t) len);
+            return timeout ? s_fail (self, DBK_ETIMEOUT, m, (size_t) len)
+                           : s_fail (self, DBK_EINTERRUPTED, "interrupted", 11);
         }
-        zmsg_t *msg = zmsg_recv (self->dealer);
-        if (!msg)
-            return s_fail (self, DBK_EINTERRUPTED, "interrupted", 11);
         const char *m = NULL;
         size_t mlen = 0;
-        int rc = s_reply (zmsg_last (msg), self->rid, reply_p, &m, &mlen);
-        zmsg_destroy (&msg);
+        int rc =
+            s_reply (zmq_msg_data (&part), zmq_msg_size (&part), self->rid, reply_p, &m, &mlen);
+        /*  m points into *reply_p, not into the frame */
+        zmq_msg_close (&part);
         if (rc == S_NOT_OURS)
             continue;
         if (rc)
@@ -261,7 +283,9 @@ int dbk_client_page_of (zmsg_t **msg_p, uint64_t rid, dbk_doc_t **reply_p, dbk_p
     memset (page, 0, sizeof *page);
     const char *m;
     size_t mlen;
-    int rc = s_reply (zmsg_last (*msg_p), rid, reply_p, &m, &mlen);
+    zframe_t *body = zmsg_last (*msg_p);
+    int rc = body ? s_reply (zframe_data (body), zframe_size (body), rid, reply_p, &m, &mlen)
+                  : S_NOT_OURS;
     zmsg_destroy (msg_p);
     if (rc == 0 && s_page (*reply_p, page))
         rc = DBK_EMALFORMED;
