@@ -1,7 +1,7 @@
-/*  eventlog_store.c - the log's LMDB tables, group-commit writes, reads,
-    verification and hot backup. */
-#include "eventlog_store.h"
-#include "eventlog_index.h"
+/*  eventlog_store.c - the log's LMDB environment: group-commit writes of
+    the records, reads, verification and hot backup. The index tables
+    and their waiting entries are in eventlog_tables.c. */
+#include "eventlog_store_int.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -12,45 +12,6 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*  1: the index tables written with every record. 2: written later, with
-    "indexed" in meta (a format 1 log is read and upgraded; format 2 is
-    refused by the code of format 1, which would trust a lagging index) */
-#define S_FORMAT 2
-#define S_REINDEX_TXN 10000 /* records re-indexed per transaction at open */
-
-typedef struct {
-    uint64_t head;                /* last seq               */
-    int64_t last_ts;              /* ts of the last record  */
-    uint8_t chain[DBK_HASH_SIZE]; /* hash of the last record */
-} s_tip_t;
-
-struct eventlog_store {
-    MDB_env *env;           /* the environment                              */
-    MDB_dbi events;         /* seq -> record                                */
-    MDB_dbi streams;        /* stream -> ver | seq                          */
-    MDB_dbi sindex;         /* stream 0 ver -> seq                          */
-    MDB_dbi ids;            /* id -> seq                                    */
-    MDB_dbi meta;           /* format                                       */
-    MDB_txn *txn;           /* the open write transaction, if any           */
-    MDB_txn *rtxn;          /* reusable read transaction (reset between)    */
-    s_tip_t committed;      /* tip as of the last commit                    */
-    s_tip_t tip;            /* tip inside the open transaction              */
-    dbk_wr_t *pending;      /* records written in the open / last txn       */
-    size_t *offsets;        /* start of each pending record (+1 sentinel)   */
-    size_t npending;        /* records pending                              */
-    size_t cap;             /* capacity of offsets                          */
-    eventlog_index_t *wait; /* index entries not in the tables yet    */
-    size_t mark;            /* ... how many at begin                  */
-    int64_t wait_since;     /* mono ms when the first one came        */
-    uint64_t reindexed;     /* records re-indexed at open             */
-    int64_t flush_after;    /* mono ms: no write of them before (a write failed) */
-    int flush_err;          /* ... with this error                    */
-    bool grow_wanted;       /* they did not fit in the map            */
-    size_t index_events;    /* write them once this many wait ...     */
-    int64_t index_ms;       /* ... or the first has waited this long  */
-    char dir[1024];         /* where the environment lives                  */
-};
 
 static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
 {
@@ -69,9 +30,9 @@ static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
     }
     if (create) {
         /*  a new log: format 2, nothing to index; format 1 is upgraded by
-            s_index_open once the head is known */
+            eventlog_tables_open once the head is known */
         uint8_t fmt[8], zero[8] = {0};
-        dbk_be64_put (fmt, S_FORMAT);
+        dbk_be64_put (fmt, EVENTLOG_FORMAT);
         MDB_val k = {6, "format"}, v = {8, fmt}, old, ik = {7, "indexed"}, iv = {8, zero};
         rc = mdb_get (txn, self->meta, &k, &old);
         if (rc == MDB_NOTFOUND) {
@@ -79,7 +40,7 @@ static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
             if (!rc)
                 rc = mdb_put (txn, self->meta, &ik, &iv, 0);
         } else if (rc == 0 && (old.mv_size != 8 || dbk_be64_get (old.mv_data) < 1 ||
-                               dbk_be64_get (old.mv_data) > S_FORMAT))
+                               dbk_be64_get (old.mv_data) > EVENTLOG_FORMAT))
             rc = MDB_INVALID;
         if (rc) {
             mdb_txn_abort (txn);
@@ -92,7 +53,7 @@ static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
 }
 
 /*  Derive the tip from the last record. */
-static int s_load_tip (eventlog_store_t *self, MDB_txn *txn, s_tip_t *tip)
+static int s_load_tip (eventlog_store_t *self, MDB_txn *txn, eventlog_tip_t *tip)
 {
     memset (tip, 0, sizeof *tip);
     MDB_cursor *cur;
@@ -114,166 +75,6 @@ static int s_load_tip (eventlog_store_t *self, MDB_txn *txn, s_tip_t *tip)
     tip->last_ts = ev.ts;
     memcpy (tip->chain, ev.hash, DBK_HASH_SIZE);
     return 0;
-}
-
-static size_t s_sindex_key (uint8_t *key, const char *stream, size_t len, uint64_t ver)
-{
-    memcpy (key, stream, len);
-    key[len] = 0;
-    dbk_be64_put (key + len + 1, ver);
-    return len + 9;
-}
-
-/*  An event's entries in the stream index and the id table. */
-static int s_put_entry (eventlog_store_t *self, MDB_txn *txn, const char *stream, size_t len,
-                        uint64_t ver, const uint8_t *id, uint64_t seq)
-{
-    uint8_t seqkey[8], skey[DBK_STREAM_MAX + 9];
-    dbk_be64_put (seqkey, seq);
-    MDB_val sk = {s_sindex_key (skey, stream, len, ver), skey}, sv = {8, seqkey};
-    MDB_val ik = {DBK_ID_SIZE, (void *) id}, iv = {8, seqkey};
-    int rc = mdb_put (txn, self->sindex, &sk, &sv, 0);
-    if (!rc)
-        rc = mdb_put (txn, self->ids, &ik, &iv, 0);
-    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
-}
-
-/*  A stream's head: its last version and seq. */
-static int s_put_head (eventlog_store_t *self, MDB_txn *txn, const char *stream, size_t len,
-                       uint64_t ver, uint64_t seq)
-{
-    uint8_t verbuf[16];
-    dbk_be64_put (verbuf, ver);
-    dbk_be64_put (verbuf + 8, seq);
-    MDB_val hk = {len, (void *) stream}, hv = {16, verbuf};
-    int rc = mdb_put (txn, self->streams, &hk, &hv, 0);
-    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
-}
-
-static int s_put_meta (eventlog_store_t *self, MDB_txn *txn, const char *key, uint64_t value)
-{
-    uint8_t buf[8];
-    dbk_be64_put (buf, value);
-    MDB_val k = {strlen (key), (void *) key}, v = {8, buf};
-    int rc = mdb_put (txn, self->meta, &k, &v, 0);
-    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
-}
-
-/*  The hash that record seq+1 must chain to: record seq's (zeros before
-    the first record). */
-static int s_hash_at (eventlog_store_t *self, MDB_txn *txn, uint64_t seq,
-                      uint8_t out[DBK_HASH_SIZE])
-{
-    memset (out, 0, DBK_HASH_SIZE);
-    if (seq == 0)
-        return 0;
-    uint8_t key[8];
-    dbk_be64_put (key, seq);
-    MDB_val k = {8, key}, v;
-    dbk_event_t ev;
-    int rc = mdb_get (txn, self->events, &k, &v);
-    if (rc)
-        return rc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (rc);
-    if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev))
-        return DBK_ECORRUPT;
-    memcpy (out, ev.hash, DBK_HASH_SIZE);
-    return 0;
-}
-
-/*  Index the records after `from` (the last seq indexed) up to `head`, in
-    transactions of S_REINDEX_TXN records: after a crash, the entries
-    that were still waiting in memory. The records must be this log's:
-    in seq order, on the hash chain, with valid stream names (keys are
-    made of them); anything else is DBK_ECORRUPT. */
-static int s_reindex (eventlog_store_t *self, uint64_t from, uint64_t head)
-{
-    int grown = 0;
-    while (from < head) {
-        MDB_txn *txn;
-        MDB_cursor *cur = NULL;
-        int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &txn));
-        if (rc)
-            return rc;
-        uint8_t prev[DBK_HASH_SIZE];
-        rc = s_hash_at (self, txn, from, prev);
-        if (!rc)
-            rc = dbk_lmdb_err (mdb_cursor_open (txn, self->events, &cur));
-        uint8_t key[8];
-        dbk_be64_put (key, from + 1);
-        MDB_val k = {8, key}, v;
-        uint64_t at = from;
-        for (int op = MDB_SET_RANGE, n = 0; !rc && n < S_REINDEX_TXN && at < head;
-             op = MDB_NEXT, n++) {
-            dbk_event_t ev;
-            int mrc = mdb_cursor_get (cur, &k, &v, op);
-            if (mrc) {
-                rc = mrc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (mrc);
-                break;
-            }
-            if (k.mv_size != 8 || dbk_event_decode_record (v.mv_data, v.mv_size, &ev) ||
-                ev.seq != dbk_be64_get (k.mv_data) || ev.seq != at + 1 || ev.stream_len == 0 ||
-                ev.stream_len > DBK_STREAM_MAX ||
-                !dbk_stream_name_valid (ev.stream, ev.stream_len) ||
-                dbk_event_check_record (v.mv_data, v.mv_size, prev)) {
-                rc = DBK_ECORRUPT;
-                break;
-            }
-            if ((rc = s_put_entry (self, txn, ev.stream, ev.stream_len, ev.ver, ev.id, ev.seq)) ||
-                (rc = s_put_head (self, txn, ev.stream, ev.stream_len, ev.ver, ev.seq)))
-                break;
-            memcpy (prev, ev.hash, DBK_HASH_SIZE);
-            at = ev.seq;
-        }
-        if (cur)
-            mdb_cursor_close (cur);
-        if (!rc)
-            rc = s_put_meta (self, txn, "indexed", at);
-        if (!rc)
-            rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
-        else
-            mdb_txn_abort (txn);
-        if (rc == DBK_EMAPFULL && grown++ < 40 && dbk_lmdb_grow (self->env, NULL) == 0)
-            continue;
-        if (rc)
-            return rc;
-        self->reindexed += at - from;
-        from = at;
-    }
-    return 0;
-}
-
-/*  Upgrade a format 1 log (its tables are complete), then index what the
-    tables lack. */
-static int s_index_open (eventlog_store_t *self)
-{
-    MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
-    if (rc)
-        return dbk_lmdb_err (rc);
-    MDB_val k = {6, "format"}, v;
-    uint64_t indexed = 0;
-    rc = mdb_get (txn, self->meta, &k, &v);
-    if (!rc && v.mv_size == 8 && dbk_be64_get (v.mv_data) == 1) {
-        if ((rc = s_put_meta (self, txn, "indexed", self->committed.head)) == 0 &&
-            (rc = s_put_meta (self, txn, "format", S_FORMAT)) == 0)
-            rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
-        else
-            mdb_txn_abort (txn);
-        return rc;
-    }
-    MDB_val ik = {7, "indexed"};
-    if (!rc)
-        rc = mdb_get (txn, self->meta, &ik, &v);
-    if (!rc && v.mv_size == 8)
-        indexed = dbk_be64_get (v.mv_data);
-    else if (!rc)
-        rc = MDB_CORRUPTED;
-    mdb_txn_abort (txn);
-    if (rc)
-        return dbk_lmdb_err (rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
-    if (indexed > self->committed.head)
-        return DBK_ECORRUPT; /* the index names records that are not there */
-    return s_reindex (self, indexed, self->committed.head);
 }
 
 int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t map_size,
@@ -303,7 +104,7 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     if (txn)
         mdb_txn_abort (txn);
     if (!rc)
-        rc = s_index_open (self);
+        rc = eventlog_tables_open (self);
     if (rc) {
         eventlog_store_close (&self);
         return rc;
@@ -311,16 +112,6 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     self->tip = self->committed;
     *self_p = self;
     return 0;
-}
-
-uint64_t eventlog_store_reindexed (const eventlog_store_t *self)
-{
-    return self->reindexed;
-}
-
-size_t eventlog_store_waiting (const eventlog_store_t *self)
-{
-    return eventlog_index_count (self->wait);
 }
 
 void eventlog_store_close (eventlog_store_t **self_p)
@@ -365,62 +156,6 @@ void eventlog_store_abort (eventlog_store_t *self)
     eventlog_index_truncate (self->wait, self->mark);
 }
 
-/*  Every waiting entry into the tables, and the seq they reach, in txn. */
-static int s_flush (eventlog_store_t *self, MDB_txn *txn)
-{
-    const eventlog_index_t *w = self->wait;
-    size_t n = eventlog_index_count (w);
-    int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        const eventlog_index_entry_t *e = eventlog_index_at (w, i);
-        size_t len;
-        const char *name = eventlog_index_stream_name (w, e->stream, &len);
-        rc = s_put_entry (self, txn, name, len, e->ver, e->id, e->seq);
-    }
-    for (uint32_t s = 0; s < eventlog_index_nstreams (w) && !rc; s++) {
-        size_t len;
-        const char *name = eventlog_index_stream_name (w, s, &len);
-        const eventlog_index_entry_t *last = eventlog_index_stream_last (w, s);
-        rc = s_put_head (self, txn, name, len, last->ver, last->seq);
-    }
-    return rc ? rc : s_put_meta (self, txn, "indexed", self->tip.head);
-}
-
-/*  Write the waiting entries within the group's transaction, in a nested
-    one (LMDB refuses nested transactions under MDB_WRITEMAP, which
-    dbk_lmdb_open does not set): if they do not fit the map, the group's
-    records are still committed, the entries wait on, not written again
-    before index_ms, and the map is to grow (eventlog_store_grow_wanted).
-    Past EVENTLOG_INDEX_CAP waiting, a group fails with them instead:
-    memory is not unbounded. */
-static int s_flush_nested (eventlog_store_t *self, bool *flushed)
-{
-    *flushed = false;
-    size_t waiting = eventlog_index_count (self->wait);
-    int64_t now = zclock_mono ();
-    if (waiting == 0 || (waiting < self->index_events && now - self->wait_since < self->index_ms))
-        return 0;
-    if (now < self->flush_after)
-        return waiting >= EVENTLOG_INDEX_CAP ? self->flush_err : 0;
-    MDB_txn *child;
-    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, self->txn, 0, &child));
-    if (!rc) {
-        rc = s_flush (self, child);
-        if (!rc)
-            rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (child));
-        else
-            mdb_txn_abort (child);
-    }
-    if (!rc) {
-        *flushed = true;
-        return 0;
-    }
-    self->flush_after = now + self->index_ms;
-    self->flush_err = rc;
-    self->grow_wanted = rc == DBK_EMAPFULL;
-    return waiting >= EVENTLOG_INDEX_CAP ? rc : 0;
-}
-
 /*  The group's records once more, alone, in a transaction of their own:
     its commit with the index entries failed (a full disk can refuse the
     pages of the entries and have room for the records). */
@@ -448,7 +183,7 @@ static int s_records_alone (eventlog_store_t *self)
 int eventlog_store_commit (eventlog_store_t *self)
 {
     bool flushed;
-    int rc = s_flush_nested (self, &flushed);
+    int rc = eventlog_tables_write (self, &flushed);
     if (rc) {
         eventlog_store_abort (self);
         return rc;
@@ -473,39 +208,6 @@ int eventlog_store_commit (eventlog_store_t *self)
     if (flushed)
         eventlog_index_truncate (self->wait, 0);
     return 0;
-}
-
-bool eventlog_store_grow_wanted (const eventlog_store_t *self)
-{
-    return self->grow_wanted;
-}
-
-int eventlog_store_flush (eventlog_store_t *self)
-{
-    if (self->txn)
-        return DBK_EBUSY;
-    if (eventlog_index_count (self->wait) == 0)
-        return 0;
-    /*  a transaction of its own (not begin: the records published by the
-        last commit stay readable) */
-    MDB_txn *txn;
-    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &txn));
-    if (rc)
-        return rc;
-    rc = s_flush (self, txn);
-    if (rc)
-        mdb_txn_abort (txn);
-    else
-        rc = dbk_lmdb_write_err (self->env, mdb_txn_commit (txn));
-    if (!rc)
-        eventlog_index_truncate (self->wait, 0);
-    return rc;
-}
-
-void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms)
-{
-    self->index_events = events;
-    self->index_ms = ms;
 }
 
 int eventlog_store_grow (eventlog_store_t *self)
@@ -643,7 +345,7 @@ static int s_keep_offset (eventlog_store_t *self)
 static int s_write_event (eventlog_store_t *self, const eventlog_batch_t *b, dbk_event_t *ev,
                           uint64_t ver)
 {
-    s_tip_t *tip = &self->tip;
+    eventlog_tip_t *tip = &self->tip;
     int64_t now = dbk_now_ms ();
     ev->seq = tip->head + 1;
     ev->ver = ver;
@@ -778,7 +480,8 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
     if (rq->stream) {
         /* by stream: walk the stream index from version `from` */
         uint8_t skey[DBK_STREAM_MAX + 9];
-        MDB_val k = {s_sindex_key (skey, rq->stream, rq->stream_len, rq->from ? rq->from : 1),
+        MDB_val k = {eventlog_sindex_key (skey, rq->stream, rq->stream_len,
+                                          rq->from ? rq->from : 1),
                      skey},
                 v;
         rc = mdb_cursor_open (txn, self->sindex, &cur);
