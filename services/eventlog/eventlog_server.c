@@ -7,10 +7,11 @@
     clients tend to split into two groups that alternate commits, and
     waiting (about one commit's time at most) until every client
     acknowledged by the last commit has sent again keeps them in one
-    batch (see "who the group commit waits for" below).
+    batch (eventlog_linger.h).
 */
 #include "eventlog_server.h"
 #include "eventlog_jobs.h"
+#include "eventlog_linger.h"
 #include "eventlog_read.h"
 #include "eventlog_store.h"
 
@@ -24,9 +25,6 @@
 #include <stdatomic.h>
 #include <sodium.h>
 
-#define S_LINGER_MIN_US 1000       /* wait for clients to come back at least   */
-#define S_LINGER_MAX_US 5000       /* ... and at most (else: the last commit's time) */
-#define S_PROBE_US 100000          /* after a wait in vain, try again after this */
 #define S_MAX_PENDING 4096         /* requests in one group commit             */
 #define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
 #define S_MAX_STREAMS 64           /* streams in one APPEND                    */
@@ -79,14 +77,7 @@ typedef struct {
     s_append_t **pending;     /* APPENDs waiting for the group commit      */
     size_t npending;          /* how many                                  */
     size_t pending_events;    /* their events                              */
-    uint64_t *awaited;        /* clients answered by the last commit (sorted) */
-    bool *returned;           /* ... which of them sent an APPEND since     */
-    size_t nawaited;          /* how many                                  */
-    size_t awaiting;          /* of which not back yet                     */
-    int64_t linger_until;     /* wait for them until (zclock_usecs)        */
-    bool waiting;             /* this time the loop waits for them         */
-    bool wait_ok;             /* the last wait was not in vain             */
-    int64_t next_probe;       /* when not waiting: try a wait again then   */
+    eventlog_linger_t linger; /* who the group commit waits for          */
     int64_t next_heartbeat;   /* mono ms                                   */
     uint64_t events_at_beat;  /* count.events at the last heartbeat        */
     bool index_warned;        /* the idle write of index entries failed    */
@@ -121,8 +112,7 @@ static void s_self_destroy (self_t **self_p)
             dbk_req_release (&self->jobs[i].req);
         }
     free (self->pending);
-    free (self->awaited);
-    free (self->returned);
+    eventlog_linger_destroy (&self->linger);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     eventlog_store_close (&self->store);
@@ -141,11 +131,9 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
     dbk_logger_init (&self->log, "eventlog", cfg->log_level);
     self->started = zclock_mono ();
     self->wr = dbk_wr_new ();
-    self->wait_ok = true;
     self->pending = calloc (S_MAX_PENDING, sizeof *self->pending);
-    self->awaited = calloc (S_MAX_PENDING, sizeof *self->awaited);
-    self->returned = calloc (S_MAX_PENDING, sizeof *self->returned);
-    if (sodium_init () < 0 || !self->wr || !self->pending || !self->awaited || !self->returned) {
+    if (sodium_init () < 0 || !self->wr || !self->pending ||
+        eventlog_linger_init (&self->linger, S_MAX_PENDING)) {
         snprintf (why, whysz, "out of memory");
         s_self_destroy (&self);
         return NULL;
@@ -413,83 +401,6 @@ static void s_publish (self_t *self)
     }
 }
 
-/*  ---- who the group commit waits for ----
-
-    Synchronous clients answered by a commit send their next APPEND about
-    one round trip later; if the log committed whatever had arrived, they
-    would split into groups that alternate commits (each waiting for the
-    other's fsync). So after a commit the loop waits for the clients it
-    has just answered - by identity, not by count, so that a second group
-    whose requests queued during the commit cannot stand in for them - at
-    most the commit's own duration (clamped to S_LINGER_MIN_US ..
-    S_LINGER_MAX_US). Under a light load of occasional appends nobody is
-    coming back and a wait would only add latency: after a wait in vain
-    the loop commits at once, trying a wait again every S_PROBE_US. */
-
-static uint64_t s_envelope_hash (const dbk_req_t *req)
-{
-    uint64_t h = 14695981039346656037u; /* FNV-1a over the frames and their lengths */
-    for (size_t i = 0; i < req->env_len; i++)
-        h = (h ^ req->env[i]) * 1099511628211u;
-    return h;
-}
-
-static int s_cmp_u64 (const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-    return x < y ? -1 : x > y;
-}
-
-/*  awaited[0..n) holds the clients just answered: sort, dedupe, wait. */
-static void s_await (self_t *self, size_t n, int64_t commit_us)
-{
-    qsort (self->awaited, n, sizeof *self->awaited, s_cmp_u64);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (k == 0 || self->awaited[k - 1] != self->awaited[i])
-            self->awaited[k++] = self->awaited[i];
-    memset (self->returned, 0, k * sizeof *self->returned);
-    self->nawaited = self->awaiting = k;
-    int64_t linger = commit_us < S_LINGER_MIN_US   ? S_LINGER_MIN_US
-                     : commit_us > S_LINGER_MAX_US ? S_LINGER_MAX_US
-                                                   : commit_us;
-    int64_t now = zclock_usecs ();
-    self->waiting = k > 0 && (self->wait_ok || now >= self->next_probe);
-    if (self->waiting && !self->wait_ok)
-        self->next_probe = now + S_PROBE_US;
-    self->linger_until = self->waiting ? now + linger : now;
-}
-
-/*  Is the group commit due? Learns whether waiting is worth it. */
-static bool s_commit_due (self_t *self)
-{
-    if (!self->npending)
-        return false;
-    if (self->awaiting > 0 && zclock_usecs () < self->linger_until)
-        return false;
-    if (self->waiting)
-        self->wait_ok = self->awaiting == 0; /* everyone came back in time */
-    self->waiting = false;
-    return true;
-}
-
-/*  An APPEND came from client `who`. */
-static void s_client_back (self_t *self, uint64_t who)
-{
-    size_t lo = 0, hi = self->nawaited;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (self->awaited[mid] < who)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < self->nawaited && self->awaited[lo] == who && !self->returned[lo]) {
-        self->returned[lo] = true;
-        self->awaiting--;
-    }
-}
-
 /*  One write transaction and one durable commit for every APPEND waiting;
     answers only after the commit, then publishes. */
 static void s_commit (self_t *self)
@@ -533,11 +444,11 @@ static void s_commit (self_t *self)
         self->count.events += eventlog_store_published (self->store);
     }
     for (size_t i = 0; i < self->npending; i++) {
-        self->awaited[i] = self->pending[i]->who;
+        self->linger.awaited[i] = self->pending[i]->who;
         s_reply_append (self, self->pending[i]);
         s_append_destroy (&self->pending[i]);
     }
-    s_await (self, self->npending, zclock_usecs () - started);
+    eventlog_linger_await (&self->linger, self->npending, zclock_usecs () - started);
     self->npending = 0;
     self->pending_events = 0;
     if (!rc)
@@ -570,8 +481,8 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
         s_append_destroy (&a);
         return;
     }
-    a->who = s_envelope_hash (&a->req);
-    s_client_back (self, a->who);
+    a->who = eventlog_linger_who (&a->req);
+    eventlog_linger_back (&self->linger, a->who);
     if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS)
         s_commit (self);
     self->pending[self->npending++] = a;
@@ -875,11 +786,8 @@ void eventlog_server (zsock_t *pipe, void *args)
             }
         int64_t now = zclock_mono ();
         long timeout = (long) (self->next_heartbeat - now);
-        int64_t now_us = zclock_usecs ();
         if (self->npending)
-            timeout = self->awaiting == 0 || self->linger_until <= now_us
-                          ? 0
-                          : (long) ((self->linger_until - now_us + 999) / 1000);
+            timeout = eventlog_linger_timeout_ms (&self->linger);
         if (timeout < 0)
             timeout = 0;
         int rc = zmq_poll (items, n, timeout);
@@ -900,7 +808,7 @@ void eventlog_server (zsock_t *pipe, void *args)
                     s_job_finished (self, &self->jobs[jobs_at[i - 2]]);
         }
         now = zclock_mono ();
-        if (s_commit_due (self))
+        if (self->npending && eventlog_linger_due (&self->linger))
             s_commit (self);
         if (now >= self->next_heartbeat) {
             /*  idle since the last heartbeat: no group commit will carry them */
