@@ -122,6 +122,26 @@ static void s_open (s_log_t *l)
     eventlog_store_index_limits (l->st, EVENTLOG_INDEX_EVENTS, INT64_MAX / 4);
 }
 
+/*  Close the store (if open) and remove its directory. */
+static void s_finish (s_log_t *l)
+{
+    eventlog_store_close (&l->st);
+    zsys_dir_delete ("%s", l->dir);
+    free (l->dir);
+    l->dir = NULL;
+}
+
+/*  The log's environment opened by hand, with a write transaction. */
+static MDB_env *s_raw_open (const char *dir, MDB_txn **txn)
+{
+    MDB_env *env;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 8);
+    cr_assert_eq (mdb_env_open (env, dir, 0, 0644), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, txn), 0);
+    return env;
+}
+
 /*  One committed APPEND of n events to `stream`, expecting `expect`; ids
     (optional) get theirs, or are used if ids[0] is set and reuse. */
 static int s_append (s_log_t *l, const char *stream, int64_t expect, size_t n,
@@ -198,13 +218,9 @@ static size_t s_read_stream (s_log_t *l, const char *stream, uint64_t from, uint
     `set`, write value instead (UINT64_MAX: delete the key). */
 static uint64_t s_meta (const char *dir, const char *key, bool set, uint64_t value)
 {
-    MDB_env *env;
     MDB_txn *txn;
     MDB_dbi meta;
-    cr_assert_eq (mdb_env_create (&env), 0);
-    mdb_env_set_maxdbs (env, 8);
-    cr_assert_eq (mdb_env_open (env, dir, 0, 0644), 0);
-    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    MDB_env *env = s_raw_open (dir, &txn);
     cr_assert_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
     MDB_val k = {strlen (key), (void *) key}, v;
     uint64_t out = UINT64_MAX;
@@ -257,9 +273,7 @@ Test (store, entries_wait_in_memory_and_a_close_writes_them_with_the_seq_reached
     cr_assert_eq (pos.first_seq, 17);
     eventlog_store_stats (l.st, &stats);
     cr_assert_eq (stats.streams, 2);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, a_commit_writes_the_entries_once_enough_are_waiting)
@@ -288,9 +302,7 @@ Test (store, a_commit_writes_the_entries_once_enough_are_waiting)
     cr_assert_eq (seqs[0], 7680 + 440);
     cr_assert_eq (seqs[8], 8128);
     cr_assert_eq (seqs[9], 8193);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, a_read_by_stream_goes_on_from_the_tables_into_the_waiting_entries)
@@ -322,9 +334,7 @@ Test (store, a_read_by_stream_goes_on_from_the_tables_into_the_waiting_entries)
     cr_assert_eq (seqs[0], 5);
     cr_assert_eq (s_read_stream (&l, "deal-1", 9, 64, seqs), 0);
     cr_assert_eq (s_read_stream (&l, "deal-2", 1, 64, seqs), 2);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, an_abort_without_a_transaction_keeps_the_entries_and_flush_waits_for_commit)
@@ -343,8 +353,7 @@ Test (store, an_abort_without_a_transaction_keeps_the_entries_and_flush_waits_fo
     cr_assert_eq (eventlog_store_waiting (l.st), 0);
     eventlog_store_close (&l.st);
     cr_assert_eq (s_meta (l.dir, "indexed", false, 0), 4);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, an_aborted_transaction_takes_back_its_entries)
@@ -389,9 +398,7 @@ Test (store, an_aborted_transaction_takes_back_its_entries)
     cr_assert_eq (stats.streams, 2);
     dbk_wr_destroy (&buf);
     dbk_wr_destroy (&buf2);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, a_process_that_never_closed_its_store_is_indexed_again_at_open)
@@ -440,8 +447,7 @@ Test (store, a_process_that_never_closed_its_store_is_indexed_again_at_open)
     cr_assert_eq (pos.first_seq, 121);
     eventlog_store_close (&l.st);
     cr_assert_eq (s_meta (l.dir, "indexed", false, 0), 121);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, a_format_1_log_is_upgraded_and_an_index_ahead_of_its_records_is_refused)
@@ -469,9 +475,7 @@ Test (store, a_format_1_log_is_upgraded_and_an_index_ahead_of_its_records_is_ref
     cr_assert_null (l.st);
     s_meta (l.dir, "indexed", true, 7);
     s_open (&l);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_them)
@@ -525,9 +529,7 @@ Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_
     eventlog_store_stats (l.st, &stats);
     cr_assert_eq (stats.streams, n + 1);
     cr_assert_eq (s_append (&l, "deal-1", 3, 1, NULL, false, NULL), 0);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 Test (store, a_record_after_indexed_that_is_not_on_the_chain_is_refused_at_open)
@@ -539,13 +541,9 @@ Test (store, a_record_after_indexed_that_is_not_on_the_chain_is_refused_at_open)
     /*  as if the process had stopped before writing the entries, and one
         byte of record 2 (its type) were then altered on disk */
     s_meta (l.dir, "indexed", true, 0);
-    MDB_env *env;
     MDB_txn *txn;
     MDB_dbi events;
-    cr_assert_eq (mdb_env_create (&env), 0);
-    mdb_env_set_maxdbs (env, 8);
-    cr_assert_eq (mdb_env_open (env, l.dir, 0, 0644), 0);
-    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    MDB_env *env = s_raw_open (l.dir, &txn);
     cr_assert_eq (mdb_dbi_open (txn, "events", 0, &events), 0);
     uint8_t key[8];
     dbk_be64_put (key, 2);
@@ -566,9 +564,7 @@ Test (store, a_record_after_indexed_that_is_not_on_the_chain_is_refused_at_open)
     /*  with the index complete, open does not read record 2 (VERIFY does) */
     s_meta (l.dir, "indexed", true, 3);
     s_open (&l);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", l.dir);
-    free (l.dir);
+    s_finish (&l);
 }
 
 /*  In a child process with a file-size limit: fill the log with records
@@ -634,7 +630,5 @@ Test (store, a_full_disk_commits_the_records_without_the_entries_that_do_not_fit
     s_open (&l);
     cr_assert_eq (eventlog_store_reindexed (l.st), 0);
     cr_assert_eq (s_append (&l, "deal-1", 2, 1, NULL, false, NULL), 0);
-    eventlog_store_close (&l.st);
-    zsys_dir_delete ("%s", dir);
-    free (dir);
+    s_finish (&l);
 }
