@@ -112,7 +112,9 @@ static int s_reply (const void *body, size_t len, uint64_t rid, dbk_doc_t **doc_
 
 /*  The next message's last frame (its body) into *part, waiting up to
     ms: 0, or -1 with errno (EAGAIN: nothing came). A blocking receive
-    with a timeout asks fewer syscalls of libzmq than zmq_poll first. */
+    with a timeout asks fewer syscalls of libzmq than zmq_poll first. The
+    timeout stays set on the socket: every other receive on it polls
+    first (dbk_client_recv_now). */
 static int s_recv_body (void *sock, zmq_msg_t *part, int ms)
 {
     zmq_setsockopt (sock, ZMQ_RCVTIMEO, &ms, sizeof ms);
