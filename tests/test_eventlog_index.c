@@ -119,7 +119,7 @@ static void s_open (s_log_t *l)
 {
     int rc = eventlog_store_open (&l->st, l->dir, 1 << 24, false);
     cr_assert_eq (rc, 0, "open: %s", dbk_strerror (rc));
-    eventlog_store_index_limits (l->st, EVENTLOG_INDEX_EVENTS, INT64_MAX / 4);
+    eventlog_store_index_limits (l->st, EVENTLOG_INDEX_EVENTS, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
 }
 
 /*  Close the store (if open) and remove its directory. */
@@ -483,7 +483,8 @@ Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_
     s_log_t l = {.dir = tl_tmpdir ("index")};
     int rc = eventlog_store_open (&l.st, l.dir, 1 << 20, false);
     cr_assert_eq (rc, 0);
-    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4); /* none written by itself */
+    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4,
+                                 EVENTLOG_INDEX_CAP); /* none written by itself */
     /*  records until the 1 MiB map is full, each to a stream of its own with
         a 200-byte name: their entries take about twice their room */
     char stream[DBK_STREAM_MAX + 1];
@@ -500,7 +501,7 @@ Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_
     cr_assert_eq (eventlog_store_waiting (l.st), n);
     /*  twice the map: room for records, not for the entries */
     cr_assert_eq (eventlog_store_grow (l.st), 0);
-    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4);
+    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
     eventlog_pos_t pos;
     cr_assert_eq (s_append (&l, "deal-1", DBK_EXPECT_NONE, 1, NULL, false, &pos), 0,
                   "a record that fits was refused with entries that do not");
@@ -582,7 +583,7 @@ static int s_disk_full_child (const char *dir)
     s_log_t l = {.dir = (char *) dir};
     if (eventlog_store_open (&l.st, dir, 64 << 20, false))
         return 12;
-    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4);
+    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
     char stream[DBK_STREAM_MAX + 1];
     size_t n = 0;
     int rc;
@@ -598,7 +599,7 @@ static int s_disk_full_child (const char *dir)
     rl.rlim_cur += 64 << 10;
     if (setrlimit (RLIMIT_FSIZE, &rl))
         return 14;
-    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4);
+    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
     eventlog_pos_t pos;
     if ((rc = s_append (&l, "deal-1", DBK_EXPECT_NONE, 1, NULL, false, &pos)))
         return 15; /* refused with the entries, though the record fits */
@@ -630,5 +631,36 @@ Test (store, a_full_disk_commits_the_records_without_the_entries_that_do_not_fit
     s_open (&l);
     cr_assert_eq (eventlog_store_reindexed (l.st), 0);
     cr_assert_eq (s_append (&l, "deal-1", 2, 1, NULL, false, NULL), 0);
+    s_finish (&l);
+}
+
+Test (store, past_the_cap_of_waiting_entries_that_do_not_fit_a_group_fails_with_them)
+{
+    s_log_t l = {.dir = tl_tmpdir ("index")};
+    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 20, false), 0);
+    eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4, SIZE_MAX);
+    char stream[DBK_STREAM_MAX + 1];
+    size_t n = 0;
+    int rc;
+    for (;; n++) {
+        snprintf (stream, sizeof stream, "s-%0198zu", n);
+        if ((rc = s_append (&l, stream, DBK_EXPECT_NONE, 1, NULL, false, NULL)))
+            break;
+    }
+    cr_assert_eq (rc, DBK_EMAPFULL);
+    cr_assert_eq (eventlog_store_grow (l.st), 0);
+    /*  entries due and not fitting: below the cap the record goes in ... */
+    eventlog_store_index_limits (l.st, 1, INT64_MAX / 4, n + 2);
+    cr_assert_eq (s_append (&l, "deal-1", DBK_EXPECT_NONE, 1, NULL, false, NULL), 0);
+    cr_assert_eq (eventlog_store_waiting (l.st), n + 1);
+    /*  ... at the cap the group fails, with their error, and nothing waits more */
+    cr_assert_eq (s_append (&l, "deal-1", 1, 1, NULL, false, NULL), DBK_EMAPFULL);
+    cr_assert_eq (eventlog_store_waiting (l.st), n + 1);
+    cr_assert_eq (eventlog_store_head (l.st), n + 1);
+    /*  room: the entries go in with the next group */
+    cr_assert_eq (eventlog_store_grow (l.st), 0);
+    cr_assert_eq (eventlog_store_grow (l.st), 0);
+    cr_assert_eq (s_append (&l, "deal-1", 1, 1, NULL, false, NULL), 0);
+    cr_assert_eq (eventlog_store_waiting (l.st), 0);
     s_finish (&l);
 }

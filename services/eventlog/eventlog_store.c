@@ -89,6 +89,7 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     self->wait = eventlog_index_new ();
     self->index_events = EVENTLOG_INDEX_EVENTS;
     self->index_ms = EVENTLOG_INDEX_MS;
+    self->index_cap = EVENTLOG_INDEX_CAP;
     self->cap = 1024;
     self->offsets = malloc (self->cap * sizeof *self->offsets);
     int rc = self->pending && self->offsets && self->wait ? 0 : DBK_ENOMEM;
@@ -195,7 +196,7 @@ int eventlog_store_commit (eventlog_store_t *self)
         self->flush_after = zclock_mono () + self->index_ms;
         self->flush_err = rc;
         flushed = false;
-        if (eventlog_index_count (self->wait) < EVENTLOG_INDEX_CAP)
+        if (eventlog_index_count (self->wait) < self->index_cap)
             rc = s_records_alone (self);
     }
     if (rc) {

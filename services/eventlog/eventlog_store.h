@@ -78,9 +78,10 @@ int eventlog_store_flush (eventlog_store_t *self);
     open (eventlog_store_grow). */
 bool eventlog_store_grow_wanted (const eventlog_store_t *self);
 
-/*  When a commit writes the waiting entries (for tests; the defaults are
-    EVENTLOG_INDEX_EVENTS and EVENTLOG_INDEX_MS). */
-void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms);
+/*  When a commit writes the waiting entries, and how many may wait when
+    they do not fit (for tests; the defaults are EVENTLOG_INDEX_EVENTS,
+    EVENTLOG_INDEX_MS and EVENTLOG_INDEX_CAP). */
+void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms, size_t cap);
 
 /*  Index entries waiting in memory. */
 size_t eventlog_store_waiting (const eventlog_store_t *self);

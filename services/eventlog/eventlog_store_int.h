@@ -44,6 +44,7 @@ struct eventlog_store {
     bool grow_wanted;         /* they did not fit in the map            */
     size_t index_events;      /* write them once this many wait ...     */
     int64_t index_ms;         /* ... or the first has waited this long  */
+    size_t index_cap;         /* past this many, a group fails with them */
     char dir[1024];           /* where the environment lives                  */
 };
 

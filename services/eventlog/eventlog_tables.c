@@ -207,7 +207,7 @@ int eventlog_tables_write (eventlog_store_t *self, bool *flushed)
     if (waiting == 0 || (waiting < self->index_events && now - self->wait_since < self->index_ms))
         return 0;
     if (now < self->flush_after)
-        return waiting >= EVENTLOG_INDEX_CAP ? self->flush_err : 0;
+        return waiting >= self->index_cap ? self->flush_err : 0;
     MDB_txn *child;
     int rc = dbk_lmdb_err (mdb_txn_begin (self->env, self->txn, 0, &child));
     if (!rc) {
@@ -224,7 +224,7 @@ int eventlog_tables_write (eventlog_store_t *self, bool *flushed)
     self->flush_after = now + self->index_ms;
     self->flush_err = rc;
     self->grow_wanted = rc == DBK_EMAPFULL;
-    return waiting >= EVENTLOG_INDEX_CAP ? rc : 0;
+    return waiting >= self->index_cap ? rc : 0;
 }
 
 uint64_t eventlog_store_reindexed (const eventlog_store_t *self)
@@ -264,8 +264,9 @@ int eventlog_store_flush (eventlog_store_t *self)
     return rc;
 }
 
-void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms)
+void eventlog_store_index_limits (eventlog_store_t *self, size_t events, int64_t ms, size_t cap)
 {
+    self->index_cap = cap;
     self->index_events = events;
     self->index_ms = ms;
 }
