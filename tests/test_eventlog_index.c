@@ -478,6 +478,21 @@ Test (store, a_format_1_log_is_upgraded_and_an_index_ahead_of_its_records_is_ref
     s_finish (&l);
 }
 
+/*  Records until the map or the disk is full, each to a stream of its own
+    with a 200-byte name (their index entries take about twice their
+    room), the first with id `first` (may be NULL). Returns how many went
+    in; *rc is the error that stopped them. */
+static size_t s_fill (s_log_t *l, uint8_t (*first)[DBK_ID_SIZE], int *rc)
+{
+    char stream[DBK_STREAM_MAX + 1];
+    size_t n = 0;
+    for (;; n++) {
+        snprintf (stream, sizeof stream, "s-%0198zu", n);
+        if ((*rc = s_append (l, stream, DBK_EXPECT_NONE, 1, n == 0 ? first : NULL, false, NULL)))
+            return n;
+    }
+}
+
 Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_them)
 {
     s_log_t l = {.dir = tl_tmpdir ("index")};
@@ -485,18 +500,11 @@ Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_
     cr_assert_eq (rc, 0);
     eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4,
                                  EVENTLOG_INDEX_CAP); /* none written by itself */
-    /*  records until the 1 MiB map is full, each to a stream of its own with
-        a 200-byte name: their entries take about twice their room */
+    /*  records until the 1 MiB map is full */
     char stream[DBK_STREAM_MAX + 1];
     uint8_t first[1][DBK_ID_SIZE];
-    size_t n = 0;
-    for (;; n++) {
-        snprintf (stream, sizeof stream, "s-%0198zu", n);
-        rc = s_append (&l, stream, DBK_EXPECT_NONE, 1, n == 0 ? first : NULL, false, NULL);
-        if (rc == DBK_EMAPFULL)
-            break;
-        cr_assert_eq (rc, 0, "append %zu: %s", n, dbk_strerror (rc));
-    }
+    size_t n = s_fill (&l, first, &rc);
+    cr_assert_eq (rc, DBK_EMAPFULL, "append %zu: %s", n, dbk_strerror (rc));
     cr_assert_gt (n, 100);
     cr_assert_eq (eventlog_store_waiting (l.st), n);
     /*  twice the map: room for records, not for the entries */
@@ -584,14 +592,8 @@ static int s_disk_full_child (const char *dir)
     if (eventlog_store_open (&l.st, dir, 64 << 20, false))
         return 12;
     eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
-    char stream[DBK_STREAM_MAX + 1];
-    size_t n = 0;
     int rc;
-    for (;; n++) {
-        snprintf (stream, sizeof stream, "s-%0198zu", n);
-        if ((rc = s_append (&l, stream, DBK_EXPECT_NONE, 1, NULL, false, NULL)))
-            break;
-    }
+    size_t n = s_fill (&l, NULL, &rc);
     if (rc != DBK_ENOSPC || n < 100 || eventlog_store_waiting (l.st) != n)
         return 13;
     /*  room for the records of a few commits, not for n entries of 400+
@@ -639,14 +641,8 @@ Test (store, past_the_cap_of_waiting_entries_that_do_not_fit_a_group_fails_with_
     s_log_t l = {.dir = tl_tmpdir ("index")};
     cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 20, false), 0);
     eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4, SIZE_MAX);
-    char stream[DBK_STREAM_MAX + 1];
-    size_t n = 0;
     int rc;
-    for (;; n++) {
-        snprintf (stream, sizeof stream, "s-%0198zu", n);
-        if ((rc = s_append (&l, stream, DBK_EXPECT_NONE, 1, NULL, false, NULL)))
-            break;
-    }
+    size_t n = s_fill (&l, NULL, &rc);
     cr_assert_eq (rc, DBK_EMAPFULL);
     cr_assert_eq (eventlog_store_grow (l.st), 0);
     /*  entries due and not fitting: below the cap the record goes in ... */
