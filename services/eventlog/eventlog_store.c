@@ -266,14 +266,23 @@ static int s_id_seq (eventlog_store_t *self, MDB_txn *txn, const uint8_t *id, ui
     return 0;
 }
 
-static int s_record (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_event_t *ev)
+/*  The stored bytes of record seq: 0, or an LMDB code (MDB_CORRUPTED for
+    a record that is not there: an index or the chain names it). */
+static int s_get (const eventlog_store_t *self, MDB_txn *txn, uint64_t seq, MDB_val *v)
 {
     uint8_t key[8];
     dbk_be64_put (key, seq);
-    MDB_val k = {8, key}, v;
-    int rc = mdb_get (txn, self->events, &k, &v);
+    MDB_val k = {8, key};
+    int rc = mdb_get (txn, self->events, &k, v);
+    return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+}
+
+int eventlog_record_at (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_event_t *ev)
+{
+    MDB_val v;
+    int rc = s_get (self, txn, seq, &v);
     if (rc)
-        return rc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (rc);
+        return dbk_lmdb_err (rc);
     return dbk_event_decode_record (v.mv_data, v.mv_size, ev) ? DBK_ECORRUPT : 0;
 }
 
@@ -293,7 +302,7 @@ static int s_check_ids (eventlog_store_t *self, eventlog_batch_t *b, size_t nb, 
                 continue;
             stored++;
             dbk_event_t ev;
-            if ((rc = s_record (self, self->txn, seq, &ev)))
+            if ((rc = eventlog_record_at (self, self->txn, seq, &ev)))
                 return rc;
             if (ev.stream_len != b[i].stream_len ||
                 memcmp (ev.stream, b[i].stream, ev.stream_len) != 0)
@@ -446,12 +455,10 @@ static int s_read_txn (eventlog_store_t *self)
 /*  The record at seq, as a bin, to out. */
 static int s_read_seq (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_wr_t *out)
 {
-    uint8_t key[8];
-    dbk_be64_put (key, seq);
-    MDB_val k = {8, key}, v;
-    int rc = mdb_get (txn, self->events, &k, &v);
+    MDB_val v;
+    int rc = s_get (self, txn, seq, &v);
     if (rc)
-        return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc; /* an index names a missing record */
+        return rc;
     dbk_wr_bin (out, v.mv_data, v.mv_size);
     return 0;
 }

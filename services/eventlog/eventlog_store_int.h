@@ -48,6 +48,10 @@ struct eventlog_store {
     char dir[1024];           /* where the environment lives                  */
 };
 
+/*  store: record seq decoded, in txn; DBK_ECORRUPT if it is not there or
+    does not decode */
+int eventlog_record_at (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_event_t *ev);
+
 /*  tables: key of the stream index (stream, NUL, version BE); returns
     its length */
 size_t eventlog_sindex_key (uint8_t *key, const char *stream, size_t len, uint64_t ver);

@@ -62,17 +62,11 @@ static int s_hash_at (eventlog_store_t *self, MDB_txn *txn, uint64_t seq,
     memset (out, 0, DBK_HASH_SIZE);
     if (seq == 0)
         return 0;
-    uint8_t key[8];
-    dbk_be64_put (key, seq);
-    MDB_val k = {8, key}, v;
     dbk_event_t ev;
-    int rc = mdb_get (txn, self->events, &k, &v);
-    if (rc)
-        return rc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (rc);
-    if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev))
-        return DBK_ECORRUPT;
-    memcpy (out, ev.hash, DBK_HASH_SIZE);
-    return 0;
+    int rc = eventlog_record_at (self, txn, seq, &ev);
+    if (!rc)
+        memcpy (out, ev.hash, DBK_HASH_SIZE);
+    return rc;
 }
 
 /*  Index the records after `from` (the last seq indexed) up to `head`, in
