@@ -153,12 +153,7 @@ static int s_tally_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
 
 static int s_tally_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
 {
-    MDB_stat st;
-    if (mdb_stat (txn, dbk_svc_dbi (ctx, "totals"), &st))
-        return DBK_EIO;
-    dbk_wr_map (w, 1);
-    dbk_wr_kv_u64 (w, "names", st.ms_entries);
-    return 0;
+    return tl_svc_count (ctx, txn, "totals", "names", w);
 }
 
 static const char *const s_tally_dbs[] = {"totals", NULL};

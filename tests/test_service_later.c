@@ -141,12 +141,7 @@ static const char *const s_rows_cats[] = {"rowsvc", NULL};
 static int s_rows_count (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     (void) req;
-    MDB_stat st;
-    if (mdb_stat (txn, dbk_svc_dbi (ctx, "rows"), &st))
-        return DBK_EIO;
-    dbk_wr_map (w, 1);
-    dbk_wr_kv_u64 (w, "rows", st.ms_entries);
-    return 0;
+    return tl_svc_count (ctx, txn, "rows", "rows", w);
 }
 
 static const dbk_svc_query_t s_rows_queries[] = {

@@ -396,3 +396,13 @@ zactor_t *tl_svc_start (zactor_fn *fn, dbk_config_t *cfg, char *ep, size_t epsz)
     zstr_free (&e);
     return svc;
 }
+
+int tl_svc_count (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *key, dbk_wr_t *w)
+{
+    MDB_stat st;
+    if (mdb_stat (txn, dbk_svc_dbi (ctx, db), &st))
+        return DBK_EIO;
+    dbk_wr_map (w, 1);
+    dbk_wr_kv_u64 (w, key, st.ms_entries);
+    return 0;
+}

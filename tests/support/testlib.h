@@ -9,6 +9,7 @@
 #include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
+#include "dealbook/dbk_service.h"
 
 #include <czmq.h>
 #include <stdbool.h>
@@ -128,5 +129,9 @@ int tl_free_port (void);
     why on stderr) if it did not start. */
 int tl_svc_config (dbk_config_t *cfg, const tl_log_t *log, const char *dir, int timeout_ms);
 zactor_t *tl_svc_start (zactor_fn *fn, dbk_config_t *cfg, char *ep, size_t epsz);
+
+/*  A test service's answer {key: the entries of its database db}, into w
+    (its STATUS part, or a query's reply). 0 or DBK_EIO. */
+int tl_svc_count (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *key, dbk_wr_t *w);
 
 #endif
