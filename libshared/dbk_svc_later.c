@@ -31,16 +31,20 @@
     a radix sort in place on the entries, which reads the next 16 bytes
     of the keys that tie over the first 16 into the entries themselves,
     in one pass with the records read ahead, and so on (s_sort_keys). It
-    takes no memory but the entries. They are written in transactions of
-    their own, after the batch's (S_HELD_TXN_ROWS), and forgotten once
-    the last one committed; an aborted batch takes back its own records
-    alone (dbk_svci_held_*, the model side in dbk_svc_model.c). */
+    takes no memory but the entries. Its first passes split the entries
+    into ranges in key order; a second thread sorts the ranges one after
+    the other while this one writes each sorted range (s_pipe_*). They
+    are written in transactions of their own, after the batch's
+    (S_HELD_TXN_ROWS), and forgotten once the last one committed; an
+    aborted batch takes back its own records alone (dbk_svci_held_*, the
+    model side in dbk_svc_model.c). */
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_mem.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,6 +345,39 @@ static unsigned s_alike (const s_ent_t *v, size_t n, unsigned k)
 
 static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, size_t from);
 
+/*  One pass of the in-place radix sort: v[0, n) moved into buckets by
+    byte k of (dbi, hi, lo), bucket b ending before end[b] and holding
+    count[b]. false, with nothing moved, when every entry has the same
+    byte k. */
+static bool s_flag (s_ent_t *v, size_t n, unsigned k, size_t count[256], size_t end[256])
+{
+    size_t next[256];
+    memset (count, 0, 256 * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        count[s_msd_digit (&v[i], k)]++;
+    if (count[s_msd_digit (&v[0], k)] == n)
+        return false;
+    size_t sum = 0;
+    for (unsigned b = 0; b < 256; b++) {
+        next[b] = sum;
+        sum += count[b];
+        end[b] = sum;
+    }
+    for (unsigned b = 0; b < 256; b++)
+        while (next[b] < end[b]) {
+            s_ent_t x = v[next[b]];
+            unsigned d = s_msd_digit (&x, k);
+            while (d != b) { /* x goes to its bucket; take what was there */
+                s_ent_t y = v[next[d]];
+                v[next[d]++] = x;
+                x = y;
+                d = s_msd_digit (&x, k);
+            }
+            v[next[b]++] = x;
+        }
+    return true;
+}
+
 /*  n entries whose keys are alike but for their lengths (trailing NUL
     bytes) put in order of length, then call order: sorted in place on
     (length, offset) as their window, then given one window per length
@@ -395,34 +432,15 @@ static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, si
             }
             return;
         }
-        size_t count[256] = {0}, next[256], end[256];
-        for (size_t i = 0; i < n; i++)
-            count[s_msd_digit (&v[i], k)]++;
-        if (count[s_msd_digit (&v[0], k)] == n) {
+        size_t count[256], end[256];
+        if (!s_flag (v, n, k, count, end)) {
             k = s_alike (v, n, k + 1); /* the same byte everywhere, and maybe the next ones */
             continue;
         }
-        size_t sum = 0;
         unsigned big = 0;
-        for (unsigned b = 0; b < 256; b++) {
-            next[b] = sum;
-            sum += count[b];
-            end[b] = sum;
+        for (unsigned b = 1; b < 256; b++)
             if (count[b] > count[big])
                 big = b;
-        }
-        for (unsigned b = 0; b < 256; b++)
-            while (next[b] < end[b]) {
-                s_ent_t x = v[next[b]];
-                unsigned d = s_msd_digit (&x, k);
-                while (d != b) { /* x goes to its bucket; take what was there */
-                    s_ent_t y = v[next[d]];
-                    v[next[d]++] = x;
-                    x = y;
-                    d = s_msd_digit (&x, k);
-                }
-                v[next[b]++] = x;
-            }
         for (unsigned b = 0; b < 256; b++)
             if (b != big && count[b] > 1)
                 s_sort_keys (arena, v + end[b] - count[b], count[b], k + 1, from);
@@ -432,13 +450,11 @@ static void s_sort_keys (const char *arena, s_ent_t *v, size_t n, unsigned k, si
     }
 }
 
-/*  l's records sorted (full: in whole-key order, then call order; else
-    on their database and first 16 bytes, stable), as entries in l->ents:
-    where they are, or NULL when there is no memory for them. */
-static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
+/*  An entry for each of l's records, in l->ents (in call order), with
+    room for `want` entries: l->ents, or NULL when there is no memory for
+    them. */
+static s_ent_t *s_rows_entries (s_rows_t *l, size_t want)
 {
-    size_t n = l->count;
-    size_t want = full ? n : 2 * n; /* the in-place sort needs no second half */
     if (l->ents_cap < want) {
         dbk_huge_free (l->ents, l->ents_cap * sizeof *l->ents);
         l->ents_cap = 0;
@@ -457,6 +473,19 @@ static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
                             .off8 = (uint32_t) (off >> 3)};
         off += s_rec_size (r->kl, r->vl);
     }
+    return ents;
+}
+
+/*  l's records sorted (full: in whole-key order, then call order; else
+    on their database and first 16 bytes, stable), as entries in l->ents:
+    where they are, or NULL when there is no memory for them. */
+static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
+{
+    size_t n = l->count;
+    /*  the in-place sort needs no second half */
+    s_ent_t *ents = s_rows_entries (l, full ? n : 2 * n);
+    if (!ents)
+        return NULL;
     if (!full)
         return s_sort (ents, ents + n, n);
     s_sort_keys (l->arena, ents, n, 0, 0);
@@ -622,28 +651,171 @@ static int s_rows_write_in_order (const s_rows_t *l, MDB_txn *txn, size_t *off, 
     return rc;
 }
 
+/*  ---- the held rows' write: sorted on a second thread while this one
+    puts them ----
+
+    The entries are first split by the radix sort's first passes into
+    ranges in key order (s_split: every key in one range sorts before
+    every key in the next, and the calls for one key share a range); a
+    second thread then sorts the ranges one after the other (s_sorter)
+    while this one puts each sorted range into the model. The sort and
+    the puts take about as long each; at the end of a replay the second
+    core is free (the log has nothing left to serve). */
+
+typedef struct {
+    size_t at, n; /* entries [at, at + n) */
+    unsigned k;   /* bytes of (dbi, hi, lo) alike in all of them */
+} s_range_t;
+
+typedef struct {
+    const char *arena;
+    s_ent_t *v;
+    s_range_t *r;
+    size_t nr, cap;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t sorted; /* ranges sorted (under mu) */
+    bool stop;     /* the puts failed: sort no more (under mu) */
+    bool thread;   /* the sorter runs on a thread of its own */
+    pthread_t tid;
+} s_pipe_t;
+
+static int s_range_add (s_pipe_t *p, size_t at, size_t n, unsigned k)
+{
+    if (p->nr == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        s_range_t *r = realloc (p->r, cap * sizeof *r);
+        if (!r)
+            return DBK_ENOMEM;
+        p->r = r;
+        p->cap = cap;
+    }
+    p->r[p->nr++] = (s_range_t){at, n, k};
+    return 0;
+}
+
+/*  Entries v[at, at + n), alike over their first k bytes, split into
+    ranges of at most `most` (or alike over the whole first window, which
+    s_sort_keys goes on with), appended to p in key order. */
+static int s_split (s_pipe_t *p, size_t at, size_t n, unsigned k, size_t most)
+{
+    s_ent_t *v = p->v + at;
+    while (n > most && k < S_DIGITS) {
+        size_t count[256], end[256];
+        if (!s_flag (v, n, k, count, end)) {
+            k = s_alike (v, n, k + 1);
+            continue;
+        }
+        int rc = 0;
+        for (unsigned b = 0; rc == 0 && b < 256; b++)
+            if (count[b])
+                rc = s_split (p, at + end[b] - count[b], count[b], k + 1, most);
+        return rc;
+    }
+    return n ? s_range_add (p, at, n, k) : 0;
+}
+
+static void *s_sorter (void *arg)
+{
+    s_pipe_t *p = arg;
+    for (size_t i = 0; i < p->nr; i++) {
+        pthread_mutex_lock (&p->mu);
+        bool stop = p->stop;
+        pthread_mutex_unlock (&p->mu);
+        if (stop)
+            break;
+        s_sort_keys (p->arena, p->v + p->r[i].at, p->r[i].n, p->r[i].k, 0);
+        pthread_mutex_lock (&p->mu);
+        p->sorted = i + 1;
+        pthread_cond_signal (&p->cv);
+        pthread_mutex_unlock (&p->mu);
+    }
+    return NULL;
+}
+
+/*  Ranges of at most this many entries (and at most 1/64 of them all):
+    the puts wait for the first range alone. */
+#ifndef S_HELD_RANGE_MIN /* a test sets a few */
+#define S_HELD_RANGE_MIN ((size_t) 64 << 10)
+#endif
+
+/*  The n entries v split, and their sort begun (on a thread of its own,
+    or here when there is none to be had). */
+static int s_pipe_start (s_pipe_t *p, const char *arena, s_ent_t *v, size_t n)
+{
+    *p = (s_pipe_t){.arena = arena, .v = v};
+    size_t most = n / 64 > S_HELD_RANGE_MIN ? n / 64 : S_HELD_RANGE_MIN;
+    int rc = s_split (p, 0, n, 0, most);
+    if (rc) {
+        free (p->r);
+        return rc;
+    }
+    pthread_mutex_init (&p->mu, NULL);
+    pthread_cond_init (&p->cv, NULL);
+    p->thread = p->nr > 1 && pthread_create (&p->tid, NULL, s_sorter, p) == 0;
+    if (!p->thread)
+        s_sorter (p);
+    return 0;
+}
+
+/*  Range i, once sorted. */
+static const s_range_t *s_pipe_wait (s_pipe_t *p, size_t i)
+{
+    pthread_mutex_lock (&p->mu);
+    while (p->sorted <= i)
+        pthread_cond_wait (&p->cv, &p->mu);
+    pthread_mutex_unlock (&p->mu);
+    return &p->r[i];
+}
+
+static void s_pipe_end (s_pipe_t *p)
+{
+    pthread_mutex_lock (&p->mu);
+    p->stop = true;
+    pthread_mutex_unlock (&p->mu);
+    if (p->thread)
+        pthread_join (p->tid, NULL);
+    pthread_cond_destroy (&p->cv);
+    pthread_mutex_destroy (&p->mu);
+    free (p->r);
+}
+
 int dbk_svci_held_write (dbk_svci_t *self, int (*last) (dbk_svci_t *self, MDB_txn *txn))
 {
     s_rows_t *l = self->held;
-    size_t n = l ? l->count : 0, at = 0, off = 0;
+    size_t n = l ? l->count : 0, at = 0, off = 0, ri = 0;
     /*  NULL: no memory to sort them, written as they came (off: where) */
-    const s_ent_t *v = n ? s_rows_sort (l, true) : NULL;
-    int rc;
+    s_ent_t *v = n ? s_rows_entries (l, n) : NULL;
+    s_pipe_t p;
+    int rc = v ? s_pipe_start (&p, l->arena, v, n) : 0;
+    if (rc)
+        return rc;
     do {
         MDB_txn *txn;
-        if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0)
-            return dbk_lmdb_err (rc);
+        if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
+            rc = dbk_lmdb_err (rc);
+            break;
+        }
         size_t to = n - at > S_HELD_TXN_ROWS ? at + S_HELD_TXN_ROWS : n;
-        rc = v ? s_rows_put (l, txn, v, n, at, to, true)
-               : s_rows_write_in_order (l, txn, &off, to - at);
-        if (rc == 0 && to == n && last)
+        if (!v)
+            rc = s_rows_write_in_order (l, txn, &off, to - at), at = to;
+        while (v && rc == 0 && at < to) {
+            /*  the next range, or as much of it as this transaction takes */
+            const s_range_t *r = s_pipe_wait (&p, ri);
+            size_t end = r->at + r->n, upto = end < to ? end : to;
+            rc = s_rows_put (l, txn, v, end, at, upto, true);
+            at = upto;
+            ri += at == end;
+        }
+        if (rc == 0 && at == n && last)
             rc = last (self, txn);
         if (rc)
             mdb_txn_abort (txn);
         else if ((rc = mdb_txn_commit (txn)) != 0)
             rc = dbk_lmdb_write_err (self->env, rc);
-        at = to;
     } while (rc == 0 && at < n);
+    if (v)
+        s_pipe_end (&p);
     return rc;
 }
 

@@ -17,6 +17,7 @@
     callback runs once, in the last transaction, and a write that failed
     midway is done again whole. */
 #define S_HELD_TXN_ROWS 37
+#define S_HELD_RANGE_MIN 16 /* the sort and the puts in many ranges */
 #define S_ENTS_ALLOC(bytes) (s_no_memory ? NULL : dbk_huge_alloc (bytes))
 static _Bool s_no_memory; /* the sort's entries cannot be had */
 #include "../libshared/dbk_svc_later.c"
@@ -70,12 +71,25 @@ static void s_set_free (s_set_t *s)
 
 /*  Sorted, then checked: strictly increasing in (dbi, key, offset), and
     every record there once. */
-static void s_sort_and_check (s_set_t *s, const char *what)
+static void s_sort_and_check_as (s_set_t *s, const char *what, bool piped)
 {
     uint64_t before = 0, after = 0;
     for (size_t i = 0; i < s->n; i++)
         before += (uint64_t) s->ents[i].off8 * 2654435761u + s->ents[i].off8;
-    s_sort_keys (s->arena, s->ents, s->n, 0, 0);
+    if (piped) {
+        /*  split into ranges, sorted on the sorter's thread: the ranges
+            must cover the entries in order, and the last one sorted
+            means all are */
+        s_pipe_t p;
+        cr_assert_eq (s_pipe_start (&p, s->arena, s->ents, s->n), 0);
+        cr_assert (p.nr >= 1 && p.r[0].at == 0 && p.r[p.nr - 1].at + p.r[p.nr - 1].n == s->n,
+                   "%s: the ranges do not cover the entries", what);
+        for (size_t i = 1; i < p.nr; i++)
+            cr_assert_eq (p.r[i].at, p.r[i - 1].at + p.r[i - 1].n, "%s: range %zu", what, i);
+        s_pipe_wait (&p, p.nr - 1);
+        s_pipe_end (&p);
+    } else
+        s_sort_keys (s->arena, s->ents, s->n, 0, 0);
     for (size_t i = 0; i < s->n; i++) {
         after += (uint64_t) s->ents[i].off8 * 2654435761u + s->ents[i].off8;
         if (i == 0)
@@ -93,30 +107,53 @@ static void s_sort_and_check (s_set_t *s, const char *what)
     cr_assert_eq (before, after, "%s: the entries are not the records'", what);
 }
 
+static void s_sort_and_check (s_set_t *s, const char *what)
+{
+    s_sort_and_check_as (s, what, false);
+}
+
+/*  n random keys (a small alphabet, NUL included, makes long ties; a
+    common prefix of up to 60 bytes on a third of the keys makes groups
+    alike over one, two or more windows of 16 bytes), in two databases. */
+static void s_random_set (s_set_t *s, uint32_t *seed, size_t n)
+{
+    unsigned alpha = 1 + s_rand (seed) % 4, longest = 1 + s_rand (seed) % 100;
+    size_t prefix = s_rand (seed) % 61;
+    s_set_new (s, n);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t k[DBK_LMDB_KEY_MAX];
+        size_t kl = 1 + s_rand (seed) % longest;
+        if (s_rand (seed) % 3 == 0)
+            kl += prefix;
+        for (size_t j = 0; j < kl; j++)
+            k[j] = j < prefix ? 'p' : (uint8_t) (s_rand (seed) % alpha);
+        s_set_add (s, 1 + s_rand (seed) % 2, k, kl);
+    }
+}
+
 Test (svc_sort, random_keys_come_out_in_whole_key_then_call_order)
 {
     uint32_t seed = 20261128;
     for (int round = 0; round < 400; round++) {
-        size_t n = 1 + s_rand (&seed) % 3000;
-        /*  a small alphabet (NUL included) makes long ties; a common
-            prefix of up to 60 bytes on a third of the keys makes groups
-            alike over one, two or more windows of 16 bytes */
-        unsigned alpha = 1 + s_rand (&seed) % 4, longest = 1 + s_rand (&seed) % 100;
-        size_t prefix = s_rand (&seed) % 61;
         s_set_t s;
-        s_set_new (&s, n);
-        for (size_t i = 0; i < n; i++) {
-            uint8_t k[DBK_LMDB_KEY_MAX];
-            size_t kl = 1 + s_rand (&seed) % longest;
-            if (s_rand (&seed) % 3 == 0)
-                kl += prefix;
-            for (size_t j = 0; j < kl; j++)
-                k[j] = j < prefix ? 'p' : (uint8_t) (s_rand (&seed) % alpha);
-            s_set_add (&s, 1 + s_rand (&seed) % 2, k, kl);
-        }
+        s_random_set (&s, &seed, 1 + s_rand (&seed) % 3000);
         char what[32];
         snprintf (what, sizeof what, "round %d", round);
         s_sort_and_check (&s, what);
+        s_set_free (&s);
+    }
+}
+
+Test (svc_sort, random_keys_split_into_ranges_and_sorted_on_a_second_thread_come_out_the_same)
+{
+    /*  the held rows' write: ranges of at most max(n / 64, 16) here */
+    uint32_t seed = 20261129;
+    for (int round = 0; round < 400; round++) {
+        s_set_t s;
+        s_random_set (&s, &seed, 1 + s_rand (&seed) % 3000);
+        char what[32];
+        snprintf (what, sizeof what, "round %d", round);
+        s_sort_and_check_as (&s, what, true);
         s_set_free (&s);
     }
 }
