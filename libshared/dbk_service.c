@@ -49,6 +49,7 @@ static void s_self_destroy (dbk_svci_t **self_p)
     dbk_client_destroy (&self->client);
     dbk_decision_destroy (&self->decision);
     zsock_destroy (&self->router);
+    dbk_svci_flush_join (self);
     if (self->env)
         mdb_env_close (self->env);
     dbk_wr_destroy (&self->wr);

@@ -11,6 +11,7 @@
 #include "dealbook/dbk_service.h"
 #include "dealbook/dbk_sub.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 enum { S_META = 0, S_STREAMS = 1, S_COMMANDS = 2, S_PENDING = 3, S_OWN = 4 };
@@ -109,6 +110,8 @@ typedef struct dbk_svci {
     uint64_t reactions;             /* reactions appended since start        */
     bool rebuilding;                /* a REBUILD is replaying */
     bool replaying;                 /* far behind the log: large batches, no fsync */
+    bool flushing;                  /* `flusher` runs (a replay's flush) */
+    pthread_t flusher;              /* ... which fdatasyncs the model     */
     bool apply_more;                /* the last apply was cut short: more waiting */
     int64_t started;                /* mono ms at start */
     bool terminated;                /* $TERM received */
@@ -135,6 +138,10 @@ int dbk_svci_later_add (dbk_svci_t *self, MDB_txn *txn, MDB_dbi dbi, const void 
 int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn);
 void dbk_svci_later_clear (dbk_svci_t *self);
 void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
+
+/*  The end of a replay's flush to disk (on a thread of its own, see
+    s_replay_mode in dbk_svc_model.c) awaited, if one runs. */
+void dbk_svci_flush_join (dbk_svci_t *self);
 
 /*  The rows held across the batches of a replay from seq 1 (while
     self->holding, dbk_svc_put_later / del_later go there): mark where
