@@ -71,11 +71,12 @@
 #endif
 
 typedef struct {
-    MDB_dbi dbi;  /* the database */
-    uint32_t kl;  /* key bytes */
-    uint32_t vl;  /* value bytes (put) */
-    uint32_t del; /* 1: delete the key */
-} s_rec_t;
+    uint16_t dbi;     /* the database (LMDB's handles are small numbers) */
+    uint16_t kl;      /* key bytes, at most DBK_LMDB_KEY_MAX */
+    uint32_t vl : 31; /* value bytes (put) */
+    uint32_t del : 1; /* 1: delete the key */
+} s_rec_t;            /* 8 bytes: a replay holds millions */
+_Static_assert(sizeof (s_rec_t) == 8, "a record's header is 8 bytes");
 
 /*  One record at the flush: the sort's key (database, then the key's
     first bytes, big-endian so that integers order as bytes do) and where
@@ -105,7 +106,7 @@ static size_t s_rec_size (size_t kl, size_t vl)
 static int s_rows_add (dbk_svci_t *self, s_rows_t **lp, MDB_txn *txn, MDB_dbi dbi, const void *k,
                        size_t kl, const void *v, size_t vl, bool del)
 {
-    if (kl == 0 || kl > DBK_LMDB_KEY_MAX || vl > UINT32_MAX)
+    if (kl == 0 || kl > DBK_LMDB_KEY_MAX || vl > INT32_MAX || dbi > UINT16_MAX)
         return DBK_EINVAL;
     if (!*lp && !(*lp = calloc (1, sizeof **lp)))
         return DBK_ENOMEM;
@@ -130,7 +131,7 @@ static int s_rows_add (dbk_svci_t *self, s_rows_t **lp, MDB_txn *txn, MDB_dbi db
         l->cap = cap;
     }
     s_rec_t *r = (s_rec_t *) (l->arena + l->used);
-    *r = (s_rec_t){dbi, (uint32_t) kl, (uint32_t) vl, del};
+    *r = (s_rec_t){(uint16_t) dbi, (uint16_t) kl, (uint32_t) vl, del};
     memcpy (r + 1, k, kl);
     if (vl)
         memcpy ((char *) (r + 1) + kl, v, vl);
@@ -492,7 +493,7 @@ static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
     return ents;
 }
 
-/*  The records of sorted entries v[from, to) (of n) written into txn, the
+/*  The records of sorted entries v[from, to) (sorted up to n) written into txn, the
     last call for a key winning (full: with MDB_APPEND past each
     database's last key, which the order allows). */
 static int s_rows_put (const s_rows_t *l, MDB_txn *txn, const s_ent_t *v, size_t n, size_t from,
@@ -662,6 +663,11 @@ static int s_rows_write_in_order (const s_rows_t *l, MDB_txn *txn, size_t *off, 
     the puts take about as long each; at the end of a replay the second
     core is free (the log has nothing left to serve). */
 
+/*  How the ranges are allocated (a test fails it). */
+#ifndef S_RANGES_REALLOC
+#define S_RANGES_REALLOC(p, bytes) realloc ((p), (bytes))
+#endif
+
 typedef struct {
     size_t at, n; /* entries [at, at + n) */
     unsigned k;   /* bytes of (dbi, hi, lo) alike in all of them */
@@ -670,7 +676,8 @@ typedef struct {
 typedef struct {
     const char *arena;
     s_ent_t *v;
-    s_range_t *r;
+    s_range_t *r; /* the ranges (&one when no memory for more) */
+    s_range_t one;
     size_t nr, cap;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -684,7 +691,7 @@ static int s_range_add (s_pipe_t *p, size_t at, size_t n, unsigned k)
 {
     if (p->nr == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
-        s_range_t *r = realloc (p->r, cap * sizeof *r);
+        s_range_t *r = S_RANGES_REALLOC (p->r, cap * sizeof *r);
         if (!r)
             return DBK_ENOMEM;
         p->r = r;
@@ -695,8 +702,8 @@ static int s_range_add (s_pipe_t *p, size_t at, size_t n, unsigned k)
 }
 
 /*  Entries v[at, at + n), alike over their first k bytes, split into
-    ranges of at most `most` (or alike over the whole first window, which
-    s_sort_keys goes on with), appended to p in key order. */
+    ranges of at most `most` (or larger, alike over the whole first
+    window, which s_sort_keys goes on with), appended to p in key order. */
 static int s_split (s_pipe_t *p, size_t at, size_t n, unsigned k, size_t most)
 {
     s_ent_t *v = p->v + at;
@@ -741,21 +748,23 @@ static void *s_sorter (void *arg)
 
 /*  The n entries v split, and their sort begun (on a thread of its own,
     or here when there is none to be had). */
-static int s_pipe_start (s_pipe_t *p, const char *arena, s_ent_t *v, size_t n)
+static void s_pipe_start (s_pipe_t *p, const char *arena, s_ent_t *v, size_t n)
 {
     *p = (s_pipe_t){.arena = arena, .v = v};
     size_t most = n / 64 > S_HELD_RANGE_MIN ? n / 64 : S_HELD_RANGE_MIN;
-    int rc = s_split (p, 0, n, 0, most);
-    if (rc) {
+    if (s_split (p, 0, n, 0, most) != 0) {
+        /*  no memory for the ranges: one, sorted whole before the puts
+            (the split's passes only moved entries between buckets) */
         free (p->r);
-        return rc;
+        p->r = &p->one;
+        p->one = (s_range_t){0, n, 0};
+        p->nr = 1;
     }
     pthread_mutex_init (&p->mu, NULL);
     pthread_cond_init (&p->cv, NULL);
     p->thread = p->nr > 1 && pthread_create (&p->tid, NULL, s_sorter, p) == 0;
     if (!p->thread)
         s_sorter (p);
-    return 0;
 }
 
 /*  Range i, once sorted. */
@@ -777,7 +786,8 @@ static void s_pipe_end (s_pipe_t *p)
         pthread_join (p->tid, NULL);
     pthread_cond_destroy (&p->cv);
     pthread_mutex_destroy (&p->mu);
-    free (p->r);
+    if (p->r != &p->one)
+        free (p->r);
 }
 
 int dbk_svci_held_write (dbk_svci_t *self, int (*last) (dbk_svci_t *self, MDB_txn *txn))
@@ -787,9 +797,9 @@ int dbk_svci_held_write (dbk_svci_t *self, int (*last) (dbk_svci_t *self, MDB_tx
     /*  NULL: no memory to sort them, written as they came (off: where) */
     s_ent_t *v = n ? s_rows_entries (l, n) : NULL;
     s_pipe_t p;
-    int rc = v ? s_pipe_start (&p, l->arena, v, n) : 0;
-    if (rc)
-        return rc;
+    if (v)
+        s_pipe_start (&p, l->arena, v, n);
+    int rc;
     do {
         MDB_txn *txn;
         if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {

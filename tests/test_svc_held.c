@@ -19,7 +19,9 @@
 #define S_HELD_TXN_ROWS 37
 #define S_HELD_RANGE_MIN 16 /* the sort and the puts in many ranges */
 #define S_ENTS_ALLOC(bytes) (s_no_memory ? NULL : dbk_huge_alloc (bytes))
+#define S_RANGES_REALLOC(p, bytes) (s_no_ranges ? NULL : realloc ((p), (bytes)))
 static _Bool s_no_memory; /* the sort's entries cannot be had */
+static _Bool s_no_ranges; /* nor the held write's ranges */
 #include "../libshared/dbk_svc_later.c"
 
 #include "support/testlib.h"
@@ -54,7 +56,7 @@ static void s_set_new (s_set_t *s, size_t n)
 static void s_set_add (s_set_t *s, MDB_dbi dbi, const uint8_t *k, size_t kl)
 {
     s_rec_t *r = (s_rec_t *) (s->arena + s->used);
-    *r = (s_rec_t){dbi, (uint32_t) kl, 0, 0};
+    *r = (s_rec_t){(uint16_t) dbi, (uint16_t) kl, 0, 0};
     memcpy (r + 1, k, kl);
     s->ents[s->n++] = (s_ent_t){.hi = s_be (k, kl),
                                 .lo = kl > 8 ? s_be (k + 8, kl - 8) : 0,
@@ -81,7 +83,9 @@ static void s_sort_and_check_as (s_set_t *s, const char *what, bool piped)
             must cover the entries in order, and the last one sorted
             means all are */
         s_pipe_t p;
-        cr_assert_eq (s_pipe_start (&p, s->arena, s->ents, s->n), 0);
+        s_pipe_start (&p, s->arena, s->ents, s->n);
+        if (s_no_ranges)
+            cr_assert_eq (p.nr, 1, "%s: without memory for ranges, one", what);
         cr_assert (p.nr >= 1 && p.r[0].at == 0 && p.r[p.nr - 1].at + p.r[p.nr - 1].n == s->n,
                    "%s: the ranges do not cover the entries", what);
         for (size_t i = 1; i < p.nr; i++)
@@ -153,7 +157,9 @@ Test (svc_sort, random_keys_split_into_ranges_and_sorted_on_a_second_thread_come
         s_random_set (&s, &seed, 1 + s_rand (&seed) % 3000);
         char what[32];
         snprintf (what, sizeof what, "round %d", round);
+        s_no_ranges = round % 5 == 4; /* sorted whole, as one range */
         s_sort_and_check_as (&s, what, true);
+        s_no_ranges = false;
         s_set_free (&s);
     }
 }
@@ -268,7 +274,7 @@ static int s_last (dbk_svci_t *self, MDB_txn *txn)
 static void s_hw_init (int ops)
 {
     memset (&s_hw, 0, sizeof s_hw);
-    s_no_memory = false;
+    s_no_memory = s_no_ranges = false;
     s_hw.dir = tl_tmpdir ("held");
     cr_assert_not_null (s_hw.dir);
     MDB_txn *txn;
@@ -341,6 +347,16 @@ Test (svc_held, a_write_that_failed_in_its_last_transaction_is_done_again_whole)
 Test (svc_held, without_memory_to_sort_them_rows_go_in_call_order_in_transactions_too)
 {
     s_hw_write_once (3000, 1);
+}
+
+Test (svc_held, without_memory_for_the_ranges_rows_are_sorted_whole_and_written_the_same)
+{
+    s_hw_init (3000);
+    s_no_ranges = true;
+    cr_assert_eq (dbk_svci_held_write (&s_hw.self, s_last), 0);
+    cr_assert_eq (s_hw.lasts, 1);
+    s_hw_check_now ();
+    s_hw_fini ();
 }
 
 Test (svc_held, nothing_held_still_runs_the_last_transaction)
