@@ -110,8 +110,11 @@ typedef struct dbk_svci {
     uint64_t reactions;             /* reactions appended since start        */
     bool rebuilding;                /* a REBUILD is replaying */
     bool replaying;                 /* far behind the log: large batches, no fsync */
-    bool flushing;                  /* `flusher` runs (a replay's flush) */
-    pthread_t flusher;              /* ... which fdatasyncs the model     */
+    bool flushing;                  /* `flusher` runs or is to be joined */
+    pthread_t flusher;              /* ... which fdatasyncs the model after a replay */
+    int flush_fd;                   /* ... through this descriptor of its own */
+    atomic_bool flushed;            /* ... and is done: */
+    int flush_err;                  /* ... with this errno (0: flushed) */
     bool apply_more;                /* the last apply was cut short: more waiting */
     int64_t started;                /* mono ms at start */
     bool terminated;                /* $TERM received */

@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -415,34 +414,58 @@ static void s_held_write (dbk_svci_t *self, bool done)
 
 static void *s_flusher (void *arg)
 {
-    int fd = (int) (intptr_t) arg;
-    (void) fdatasync (fd); /* a failing disk fails the next durable commit too */
-    close (fd);
+    dbk_svci_t *self = arg;
+    self->flush_err = fdatasync (self->flush_fd) ? errno : 0;
+    close (self->flush_fd);
+    atomic_store (&self->flushed, true);
     return NULL;
+}
+
+/*  The flusher joined (wait: even when it has not finished), its
+    failure logged. */
+static void s_flush_end (dbk_svci_t *self, bool wait)
+{
+    if (!self->flushing || (!wait && !atomic_load (&self->flushed)))
+        return;
+    pthread_join (self->flusher, NULL);
+    self->flushing = false;
+    if (self->flush_err)
+        dbk_logf (&self->log, DBK_LOG_ERROR,
+                  "cannot flush the read model after its replay: %s (its next commit "
+                  "flushes it again)",
+                  strerror (self->flush_err));
 }
 
 void dbk_svci_flush_join (dbk_svci_t *self)
 {
-    if (self->flushing)
-        pthread_join (self->flusher, NULL);
-    self->flushing = false;
+    s_flush_end (self, true);
 }
 
-/*  A replay's writes flushed to disk on a thread of its own, through a
-    descriptor of its own: the model is in use meanwhile (a million
-    opportunities write about 3 GB, a second to flush). Its next durable
-    commit would flush them as well, before its meta page. */
+/*  A replay's writes flushed to disk on a thread of its own (a million
+    opportunities write about 3 GB, a second to flush), while the
+    service answers again; the model's next durable commit flushes them
+    as well, before its meta page, and waits for what is left. The file
+    is opened again for it, so that a write error reaches both that
+    descriptor and LMDB's (each open file sees an error once). */
 static void s_flush_behind (dbk_svci_t *self)
 {
     dbk_svci_flush_join (self);
-    mdb_filehandle_t fd;
-    int d = mdb_env_get_fd (self->env, &fd) == 0 ? fcntl (fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (d >= 0 && pthread_create (&self->flusher, NULL, s_flusher, (void *) (intptr_t) d) == 0) {
-        self->flushing = true;
-        return;
+    const char *dir = NULL;
+    char path[1200];
+    int fd = -1;
+    if (mdb_env_get_path (self->env, &dir) == 0 && dir) {
+        snprintf (path, sizeof path, "%s/data.mdb", dir);
+        fd = open (path, O_RDONLY | O_CLOEXEC);
     }
-    if (d >= 0)
-        close (d);
+    if (fd >= 0) {
+        self->flush_fd = fd;
+        atomic_store (&self->flushed, false);
+        if (pthread_create (&self->flusher, NULL, s_flusher, self) == 0) {
+            self->flushing = true;
+            return;
+        }
+        close (fd);
+    }
     mdb_env_sync (self->env, 1);
 }
 
@@ -477,6 +500,7 @@ static void s_replay_mode (dbk_svci_t *self, bool on)
 int dbk_svci_apply (dbk_svci_t *self)
 {
     self->apply_more = false;
+    s_flush_end (self, false); /* a replay's flush that has ended */
     if (!self->sub || zclock_mono () < self->backoff_until)
         return 0;
     uint64_t head = dbk_svci_head (self);
