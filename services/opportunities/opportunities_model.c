@@ -435,9 +435,12 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     const dbk_obj_t *data = dbk_svc_data (ctx, ev);
     if (!data)
         return 0; /* a corrupt payload: the log's checks would have caught it */
-    opp_state_t *st = calloc (1, sizeof *st);
-    s_keys_t *before = malloc (2 * sizeof *before), *after = before + 1;
-    int rc = st && before ? 0 : DBK_ENOMEM;
+    /*  on the stack: a large block from malloc for each event made glibc
+        consolidate its small free chunks every time */
+    opp_state_t stv, *st = &stv;
+    s_keys_t keys[2], *before = &keys[0], *after = &keys[1];
+    memset (st, 0, sizeof *st);
+    int rc = 0;
     /*  the stream's first event: nothing of it is stored yet (a replay
         from seq 1 meets a million of these, each a search for nothing) */
     if (rc == 0 && ev->ver != 1)
@@ -495,10 +498,7 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         if (rc == 0)
             rc = s_index (ctx, after, true);
     }
-    if (st)
-        opp_reset (st);
-    free (st);
-    free (before);
+    opp_reset (st);
     return rc;
 }
 
