@@ -1,8 +1,11 @@
 /*  dbk_mem.c - memory in huge pages (dbk_mem.h). */
 #include "dealbook/dbk_mem.h"
 
+#include "dealbook/dbk_error.h"
+
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -81,4 +84,26 @@ void dbk_heap_huge (size_t bytes, size_t piece)
             s_advise ((uintptr_t) pieces[i], (uintptr_t) pieces[i] + piece);
     while (n > 0)
         free (pieces[--n]);
+}
+
+int dbk_grow (void *arr_p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : (first ? first : 1);
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            return DBK_ENOMEM;
+        c *= 2;
+    }
+    if (elem && c > SIZE_MAX / elem)
+        return DBK_ENOMEM;
+    void *a; /* arr_p is the address of a typed array pointer */
+    memcpy (&a, arr_p, sizeof a);
+    void *p = realloc (a, c * elem);
+    if (!p)
+        return DBK_ENOMEM;
+    memcpy (arr_p, &p, sizeof p);
+    *cap = c;
+    return 0;
 }

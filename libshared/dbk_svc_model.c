@@ -24,6 +24,7 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_mem.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -233,14 +234,8 @@ static int s_cause_count (dbk_svci_t *self, const dbk_event_t *ev)
         last->r.count++;
         return 0;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        s_run_t *runs = realloc (c->runs, cap * sizeof *runs);
-        if (!runs)
-            return DBK_ENOMEM;
-        c->runs = runs;
-        c->cap = cap;
-    }
+    if (dbk_grow (&c->runs, &c->cap, c->n + 1, sizeof *c->runs, 256))
+        return DBK_ENOMEM;
     s_run_t *run = &c->runs[c->n++];
     memcpy (run->id, ev->cause, DBK_ID_SIZE);
     run->r = (dbk_svci_result_t){.first = ev->seq, .last = ev->seq, .count = 1};

@@ -258,6 +258,30 @@ Test (decide, events_then_a_rejection_leave_only_the_rejection)
     dbk_decision_destroy (&d);
 }
 
+/*  ---- dbk_grow ---- */
+
+Test (mem, grow_doubles_from_first_keeps_the_elements_and_fails_cleanly)
+{
+    uint32_t *a = NULL;
+    size_t cap = 0;
+    cr_assert_eq (dbk_grow (&a, &cap, 1, sizeof *a, 4), 0);
+    cr_assert (a && cap == 4);
+    for (uint32_t i = 0; i < 4; i++)
+        a[i] = i * 7;
+    cr_assert_eq (dbk_grow (&a, &cap, 4, sizeof *a, 4), 0, "room already: nothing to do");
+    cr_assert_eq (cap, 4);
+    cr_assert_eq (dbk_grow (&a, &cap, 5, sizeof *a, 4), 0);
+    cr_assert_eq (cap, 8, "doubled");
+    cr_assert_eq (dbk_grow (&a, &cap, 33, sizeof *a, 4), 0);
+    cr_assert_eq (cap, 64, "doubled until it fits");
+    for (uint32_t i = 0; i < 4; i++)
+        cr_assert_eq (a[i], i * 7, "the elements are kept");
+    uint32_t *before = a;
+    cr_assert_eq (dbk_grow (&a, &cap, SIZE_MAX / 2, sizeof *a, 4), DBK_ENOMEM);
+    cr_assert (a == before && cap == 64, "a failure leaves the array as it was");
+    free (a);
+}
+
 /*  ---- dbk_huge_grow ---- */
 
 Test (mem, huge_grow_keeps_the_bytes_and_zeroes_the_new_ones)

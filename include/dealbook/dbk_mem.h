@@ -34,6 +34,12 @@ void *dbk_huge_grow (void *p, size_t old_bytes, size_t bytes);
    straight back to the kernel (harmless, and then useless). */
 void dbk_heap_huge (size_t bytes, size_t piece);
 
+/*  Room in the array at *(T **) arr_p (*cap elements of elem bytes, from
+    malloc, or NULL with *cap 0) for at least `need` elements: its
+    capacity doubled, from `first`, until they fit (realloc). 0, or
+    DBK_ENOMEM with the array and *cap as they were. */
+int dbk_grow (void *arr_p, size_t *cap, size_t need, size_t elem, size_t first);
+
 #ifdef __cplusplus
 }
 #endif

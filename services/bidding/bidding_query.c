@@ -12,6 +12,7 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,14 +476,8 @@ static int s_rcv_add (s_rcv_sums_t *s, const char *owner, const char *currency,
             hi = mid;
     }
     if (lo == s->n || strcmp (s->v[lo].owner, owner) || strcmp (s->v[lo].currency, currency)) {
-        if (s->n == s->cap) {
-            size_t cap = s->cap ? 2 * s->cap : 16;
-            s_rcv_sum_t *v = realloc (s->v, cap * sizeof *v);
-            if (!v)
-                return DBK_ENOMEM;
-            s->v = v;
-            s->cap = cap;
-        }
+        if (dbk_grow (&s->v, &s->cap, s->n + 1, sizeof *s->v, 16))
+            return DBK_ENOMEM;
         memmove (&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof *s->v);
         memset (&s->v[lo], 0, sizeof *s->v);
         snprintf (s->v[lo].owner, sizeof s->v[lo].owner, "%s", owner);
