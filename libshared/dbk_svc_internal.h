@@ -142,8 +142,17 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn);
 void dbk_svci_later_clear (dbk_svci_t *self);
 void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
 
-/*  The end of a replay's flush to disk (on a thread of its own, see
-    s_replay_mode in dbk_svc_model.c) awaited, if one runs. */
+/*  A replay's unsynced writes (dbk_svc_sync.c). The mark in $meta that
+    they may not be on disk yet, set (with this boot's id) or removed in
+    a transaction of its own; read inside txn: 0 none, 1 this boot's, -1
+    another boot's (the model may be damaged: build it again). The flush
+    at the end of a replay, on a thread of its own, which removes the
+    mark; its end checked (poll), or awaited (join: before the
+    environment closes or changes). */
+int dbk_svci_unsynced_mark (dbk_svci_t *self, bool on);
+int dbk_svci_unsynced_seen (dbk_svci_t *self, MDB_txn *txn);
+void dbk_svci_flush_behind (dbk_svci_t *self);
+void dbk_svci_flush_poll (dbk_svci_t *self);
 void dbk_svci_flush_join (dbk_svci_t *self);
 
 /*  The rows held across the batches of a replay from seq 1 (while

@@ -27,8 +27,6 @@
 #include "dealbook/dbk_mem.h"
 
 #include <assert.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,6 +156,25 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
             rc = s_put_layout (self, txn);
         cp = 0;
     }
+    int unsynced = rc == 0 ? dbk_svci_unsynced_seen (self, txn) : 0;
+    if (unsynced < 0) {
+        /*  written by a replay when the machine stopped: its tree may
+            point at pages that never reached the disk */
+        mdb_txn_abort (txn);
+        mdb_env_close (self->env);
+        self->env = NULL;
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the read model in %s was being replayed when the machine stopped: "
+                  "building it again from seq 1",
+                  dir);
+        char path[1200];
+        snprintf (path, sizeof path, "%s/data.mdb", dir);
+        if (unlink (path) != 0)
+            return DBK_EIO;
+        snprintf (path, sizeof path, "%s/lock.mdb", dir);
+        unlink (path);
+        return dbk_svci_model_open (self, dir); /* a new file: no mark */
+    }
     if (rc) {
         mdb_txn_abort (txn);
         return rc;
@@ -165,6 +182,12 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     rc = mdb_txn_commit (txn);
     if (rc)
         return dbk_lmdb_write_err (self->env, rc);
+    /*  this boot's: a process stopped during a replay, its pages still
+        with the kernel. Flushed now, the mark can go */
+    if (unsynced > 0 && (rc = mdb_env_sync (self->env, 1)) == 0)
+        rc = dbk_svci_unsynced_mark (self, false);
+    if (rc)
+        return rc > 0 ? DBK_EIO : rc;
     self->applied = cp;
     self->building = cp == 0;
     return 0;
@@ -407,63 +430,6 @@ static void s_held_write (dbk_svci_t *self, bool done)
         self->holding = self->hold_marked = false;
 }
 
-static void *s_flusher (void *arg)
-{
-    dbk_svci_t *self = arg;
-    self->flush_err = fdatasync (self->flush_fd) ? errno : 0;
-    close (self->flush_fd);
-    atomic_store (&self->flushed, true);
-    return NULL;
-}
-
-/*  The flusher joined (wait: even when it has not finished), its
-    failure logged. */
-static void s_flush_end (dbk_svci_t *self, bool wait)
-{
-    if (!self->flushing || (!wait && !atomic_load (&self->flushed)))
-        return;
-    pthread_join (self->flusher, NULL);
-    self->flushing = false;
-    if (self->flush_err)
-        dbk_logf (&self->log, DBK_LOG_ERROR,
-                  "cannot flush the read model after its replay: %s (its next commit "
-                  "flushes it again)",
-                  strerror (self->flush_err));
-}
-
-void dbk_svci_flush_join (dbk_svci_t *self)
-{
-    s_flush_end (self, true);
-}
-
-/*  A replay's writes flushed to disk on a thread of its own (a million
-    opportunities write about 3 GB, a second to flush), while the
-    service answers again; the model's next durable commit flushes them
-    as well, before its meta page, and waits for what is left. The file
-    is opened again for it, so that a write error reaches both that
-    descriptor and LMDB's (each open file sees an error once). */
-static void s_flush_behind (dbk_svci_t *self)
-{
-    dbk_svci_flush_join (self);
-    const char *dir = NULL;
-    char path[1200];
-    int fd = -1;
-    if (mdb_env_get_path (self->env, &dir) == 0 && dir) {
-        snprintf (path, sizeof path, "%s/data.mdb", dir);
-        fd = open (path, O_RDONLY | O_CLOEXEC);
-    }
-    if (fd >= 0) {
-        self->flush_fd = fd;
-        atomic_store (&self->flushed, false);
-        if (pthread_create (&self->flusher, NULL, s_flusher, self) == 0) {
-            self->flushing = true;
-            return;
-        }
-        close (fd);
-    }
-    mdb_env_sync (self->env, 1);
-}
-
 /*  Replaying: far behind the log (a start on an empty or old model, a
     REBUILD), the model is written in large transactions that are not
     flushed one by one; it is flushed once, when it has caught up (in the
@@ -477,9 +443,11 @@ static void s_replay_mode (dbk_svci_t *self, bool on)
         s_hold_start (self);
     if (on == self->replaying || !self->cfg.durable)
         return;
+    if (on && dbk_svci_unsynced_mark (self, true) != 0)
+        return; /* not marked: stays durable, and tries again next batch */
     mdb_env_set_flags (self->env, MDB_NOSYNC, on);
     if (!on)
-        s_flush_behind (self);
+        dbk_svci_flush_behind (self);
     self->replaying = on;
     dbk_logf (&self->log, DBK_LOG_INFO,
               on ? "replaying the log from seq %llu" : "caught up at seq %llu",
@@ -495,7 +463,7 @@ static void s_replay_mode (dbk_svci_t *self, bool on)
 int dbk_svci_apply (dbk_svci_t *self)
 {
     self->apply_more = false;
-    s_flush_end (self, false); /* a replay's flush that has ended */
+    dbk_svci_flush_poll (self); /* a replay's flush that has ended */
     if (!self->sub || zclock_mono () < self->backoff_until)
         return 0;
     uint64_t head = dbk_svci_head (self);
@@ -661,6 +629,7 @@ static int s_model_fresh (dbk_svci_t *self)
     s_fresh_remove (fresh); /* a leftover of a crash in here */
     if (mkdir (fresh, 0755) != 0)
         return DBK_EIO;
+    dbk_svci_flush_join (self); /* the old file's flush, and its mark */
     MDB_env *old = self->env;
     MDB_dbi own[S_OWN], dbis[DBK_SVC_MAX_DBS];
     memcpy (own, self->own, sizeof own);
@@ -688,8 +657,11 @@ static int s_model_fresh (dbk_svci_t *self)
         unlink (from);
     rmdir (fresh);
     mdb_env_close (old);
-    if (self->replaying) /* the old file's replay mode (s_replay_mode) */
+    if (self->replaying &&
+        dbk_svci_unsynced_mark (self, true) == 0) /* the old file's replay mode */
         mdb_env_set_flags (self->env, MDB_NOSYNC, 1);
+    else
+        self->replaying = false; /* durable: replay mode again at the next batch */
     return 0;
 }
 

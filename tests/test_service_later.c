@@ -26,6 +26,7 @@
 
 #include <criterion/criterion.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #define S_KEYS 300 /* keys k0 .. k299 */
@@ -39,6 +40,7 @@
 static atomic_int s_fail_once; /* row.fail fails the projection while set */
 static atomic_int s_stall;     /* row.stall fails it while set */
 static bool s_hold;            /* s_start starts the "held" service */
+static bool s_durable;         /* ... durable (a replay then marks its unsynced writes) */
 
 /*  Row n's key: "k<n>" for even n; for odd n twenty k's then n, so that
     those keys share more than the 16 bytes the shell sorts on, and for
@@ -179,6 +181,7 @@ static void s_start_with (int timeout_ms, uint64_t hold_mb)
     cr_assert_eq (tl_svc_config (&s_cfg, &s_log, s_dir, timeout_ms), 0);
     if (hold_mb)
         s_cfg.replay_hold_mb = hold_mb;
+    s_cfg.durable = s_durable;
     s_svc = tl_svc_start (s_rows_server, &s_cfg, s_ep, sizeof s_ep);
     cr_assert_not_null (s_svc, "the service did not start");
 }
@@ -195,7 +198,7 @@ static void s_init (void)
     cr_assert_not_null (s_dir);
     atomic_store (&s_fail_once, 0);
     atomic_store (&s_stall, 0);
-    s_hold = false;
+    s_hold = s_durable = false;
 }
 
 static void s_fini (void)
@@ -657,4 +660,97 @@ Test (service_later, held_rows_of_many_transactions_are_all_written_though_the_m
     zactor_destroy (&s_svc);
     cr_assert_not (s_hold_left (), "caught up: nothing held any more");
     s_many_check ();
+}
+
+/*  ---- the mark of a replay's unsynced writes ---- */
+
+/*  key = val put into the stopped service's model. */
+static void s_model_put (const char *db, const char *key, const char *val)
+{
+    char dir[1100];
+    cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 16);
+    cr_assert_eq (mdb_env_open (env, dir, 0, 0644), 0, "%s", dir);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, db, 0, &dbi), 0);
+    MDB_val k = {strlen (key), (void *) key}, v = {strlen (val), (void *) val};
+    cr_assert_eq (mdb_put (txn, dbi, &k, &v, 0), 0);
+    cr_assert_eq (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+}
+
+static bool s_unsynced_left (void)
+{
+    char v[64];
+    return s_model_get ("$meta", "unsynced", 8, v, sizeof v) >= 0;
+}
+
+Test (service_later, a_model_marked_unsynced_in_another_boot_is_built_again_in_this_one_kept)
+{
+    s_durable = true;
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 777;
+    s_append_ops (m, &seed, 12000, false); /* far behind: replay mode, unsynced */
+    s_start ();
+    s_check (m);
+    zactor_destroy (&s_svc);
+    cr_assert_not (s_unsynced_left (), "flushed at the end of the replay: no mark left");
+    /*  this boot's mark (a process stopped during its replay: the kernel
+        has its pages), and a row no event made: the model is kept */
+    char boot[64] = "";
+    FILE *f = fopen ("/proc/sys/kernel/random/boot_id", "r");
+    cr_assert_not_null (f);
+    cr_assert_gt (fscanf (f, "%63s", boot), 0);
+    fclose (f);
+    s_model_put ("$meta", "unsynced", boot);
+    s_model_put ("rows", "k0-not-an-event", "x");
+    s_start ();
+    cr_assert_geq (s_seen_at_least (m->events), m->events);
+    zactor_destroy (&s_svc);
+    char v[8];
+    cr_assert_eq (s_model_get ("rows", "k0-not-an-event", 15, v, sizeof v), 1, "the model kept");
+    cr_assert_not (s_unsynced_left (), "flushed at the start: the mark removed");
+    /*  another boot's mark (the machine stopped during the replay): the
+        model is built again from seq 1, without the stray row */
+    s_model_put ("$meta", "unsynced", "00000000-0000-0000-0000-000000000000");
+    s_start ();
+    s_check (m);
+    zactor_destroy (&s_svc);
+    cr_assert_lt (s_model_get ("rows", "k0-not-an-event", 15, v, sizeof v), 0, "built again");
+    cr_assert_not (s_unsynced_left ());
+    free (m);
+}
+
+Test (service_later, a_replay_keeps_its_mark_until_its_writes_are_flushed)
+{
+    s_durable = s_hold = true;
+    s_model_t *m = calloc (1, sizeof *m);
+    uint32_t seed = 4711;
+    /*  the replay stalls at event 60,001: a replay batch (50,000 events
+        at most) commits before it */
+    s_append_ops (m, &seed, 60000, false);
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "row.stall", 0, "", buf);
+    cr_assert_eq (dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0);
+    m->events++;
+    dbk_wr_destroy (&buf);
+    dbk_client_destroy (&lc);
+    s_append_ops (m, &seed, 3000, false);
+    atomic_store (&s_stall, 1);
+    s_start_with (1000, 0);
+    cr_assert_geq (s_seen_at_least (1), 1, "a replay batch committed");
+    zactor_destroy (&s_svc);
+    cr_assert (s_unsynced_left (), "stopped during its replay: the mark is there");
+    atomic_store (&s_stall, 0);
+    s_start ();
+    s_check (m);
+    zactor_destroy (&s_svc);
+    cr_assert_not (s_unsynced_left (), "caught up and flushed: the mark removed");
+    free (m);
 }
