@@ -751,6 +751,8 @@ static long s_poll_timeout (dbk_svci_t *self)
         if (h < until)
             until = h;
     }
+    if (self->flushing && now + 100 < until) /* a replay's flush: its end, soon after */
+        until = now + 100;
     return until > now ? (long) (until - now) : 0;
 }
 
@@ -798,6 +800,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             dbk_svci_offload_done (self);
         if (self->terminated)
             break;
+        dbk_svci_flush_poll (self); /* a replay's flush that has ended: its mark goes */
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
             dbk_sub_pending (self->sub) || self->holding)

@@ -142,15 +142,16 @@ int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn);
 void dbk_svci_later_clear (dbk_svci_t *self);
 void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
 
-/*  A replay's unsynced writes (dbk_svc_sync.c). The mark in $meta that
-    they may not be on disk yet, set (with this boot's id) or removed in
-    a transaction of its own; read inside txn: 0 none, 1 this boot's, -1
-    another boot's (the model may be damaged: build it again). The flush
-    at the end of a replay, on a thread of its own, which removes the
-    mark; its end checked (poll), or awaited (join: before the
-    environment closes or changes). */
+/*  A replay's unsynced writes (dbk_svc_sync.c). The mark that they may
+    not be on disk yet (a file `unsynced` in the service's directory),
+    set durably with this boot's id, or removed; read from a model's
+    directory: 0 none, 1 this boot's, -1 another boot's or unknown (the
+    model may be damaged: build it again). The flush at the end of a
+    replay, on a thread of its own, which removes the mark; its end
+    checked (poll), or awaited (join: before the environment closes or
+    changes). */
 int dbk_svci_unsynced_mark (dbk_svci_t *self, bool on);
-int dbk_svci_unsynced_seen (dbk_svci_t *self, MDB_txn *txn);
+int dbk_svci_unsynced_seen (const char *dir);
 void dbk_svci_flush_behind (dbk_svci_t *self);
 void dbk_svci_flush_poll (dbk_svci_t *self);
 void dbk_svci_flush_join (dbk_svci_t *self);

@@ -27,6 +27,7 @@
 #include "dealbook/dbk_mem.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,28 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     if (ndbs > DBK_SVC_MAX_DBS)
         return DBK_ETOOBIG;
     self->ndbs = ndbs;
+    /*  the mark of a replay's unsynced commits (dbk_svc_sync.c), read
+        before anything of the file is */
+    char sdir[1100];
+    int unsynced = 0;
+    if (dbk_config_service_dir (&self->cfg, self->def->name, sdir, sizeof sdir) == 0 &&
+        strcmp (sdir, dir) == 0)
+        unsynced = dbk_svci_unsynced_seen (dir);
+    if (unsynced < 0) {
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the read model in %s was being replayed when the machine stopped: "
+                  "building it again from seq 1",
+                  dir);
+        char path[1200];
+        snprintf (path, sizeof path, "%s/data.mdb", dir);
+        if (unlink (path) != 0 && errno != ENOENT)
+            return DBK_EIO;
+        snprintf (path, sizeof path, "%s/lock.mdb", dir);
+        unlink (path);
+        if (dbk_svci_unsynced_mark (self, false) != 0)
+            return DBK_EIO;
+        unsynced = 0;
+    }
     int rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
                             self->cfg.durable);
     if (rc == DBK_ECORRUPT) {
@@ -156,25 +179,6 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
             rc = s_put_layout (self, txn);
         cp = 0;
     }
-    int unsynced = rc == 0 ? dbk_svci_unsynced_seen (self, txn) : 0;
-    if (unsynced < 0) {
-        /*  written by a replay when the machine stopped: its tree may
-            point at pages that never reached the disk */
-        mdb_txn_abort (txn);
-        mdb_env_close (self->env);
-        self->env = NULL;
-        dbk_logf (&self->log, DBK_LOG_WARNING,
-                  "the read model in %s was being replayed when the machine stopped: "
-                  "building it again from seq 1",
-                  dir);
-        char path[1200];
-        snprintf (path, sizeof path, "%s/data.mdb", dir);
-        if (unlink (path) != 0)
-            return DBK_EIO;
-        snprintf (path, sizeof path, "%s/lock.mdb", dir);
-        unlink (path);
-        return dbk_svci_model_open (self, dir); /* a new file: no mark */
-    }
     if (rc) {
         mdb_txn_abort (txn);
         return rc;
@@ -182,12 +186,12 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     rc = mdb_txn_commit (txn);
     if (rc)
         return dbk_lmdb_write_err (self->env, rc);
-    /*  this boot's: a process stopped during a replay, its pages still
-        with the kernel. Flushed now, the mark can go */
-    if (unsynced > 0 && (rc = mdb_env_sync (self->env, 1)) == 0)
-        rc = dbk_svci_unsynced_mark (self, false);
-    if (rc)
-        return rc > 0 ? DBK_EIO : rc;
+    /*  this boot's mark: a process stopped during a replay, its pages
+        still with the kernel. Flushed now, the mark can go (kept if
+        not: a rebuild after the next power cut, no more) */
+    if (unsynced > 0 &&
+        (mdb_env_sync (self->env, 1) != 0 || dbk_svci_unsynced_mark (self, false) != 0))
+        dbk_logf (&self->log, DBK_LOG_WARNING, "cannot flush the read model in %s", dir);
     self->applied = cp;
     self->building = cp == 0;
     return 0;

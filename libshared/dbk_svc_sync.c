@@ -4,6 +4,7 @@
     (dbk_svc_internal.h; replay mode itself is in dbk_svc_model.c). */
 #include "dbk_svc_internal.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 
@@ -20,14 +21,15 @@
     writes the pages out), but a machine that stops may leave the file
     with pages of those commits missing, behind a meta page that points
     at them: LMDB may open it and read garbage. So before the first
-    unsynced commit, $meta "unsynced" is committed durably with this
-    boot's id, and it is removed once the replay's writes are flushed. A
-    model opened with another boot's mark is built again from nothing;
-    with this boot's, it is flushed and the mark removed. */
+    unsynced commit a file `unsynced` next to the model's is written and
+    synced with this boot's id, and it is removed once the replay's
+    writes are flushed. It is a file of its own, not a key of the model,
+    so that reading it needs nothing of a tree that may be damaged. A
+    model found with another boot's mark (or an unknown one) is built
+    again from nothing; with this boot's, it is flushed and the mark
+    removed (dbk_svci_model_open). */
 
-static const MDB_val s_unsynced_key = {8, "unsynced"};
-
-/*  This boot's id (Linux), else "?": its length. */
+/*  This boot's id (Linux), else "?" (unknown): its length. */
 static size_t s_boot_id (char out[64])
 {
     FILE *f = fopen ("/proc/sys/kernel/random/boot_id", "r");
@@ -42,40 +44,57 @@ static size_t s_boot_id (char out[64])
     return n;
 }
 
-/*  The mark set (this boot's id) or removed, in a transaction of its own
-    (durable unless the environment is in replay mode already). */
-int dbk_svci_unsynced_mark (dbk_svci_t *self, bool on)
+/*  dir/name into out; false when it does not fit. */
+static bool s_file (char *out, size_t outsz, const char *dir, const char *name)
 {
-    MDB_txn *txn;
-    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
-    if (rc)
-        return dbk_lmdb_err (rc);
-    MDB_val k = s_unsynced_key;
-    if (on) {
-        char boot[64];
-        MDB_val v = {s_boot_id (boot), boot};
-        rc = mdb_put (txn, self->own[S_META], &k, &v, 0);
-    } else if ((rc = mdb_del (txn, self->own[S_META], &k, NULL)) == MDB_NOTFOUND)
-        rc = 0;
-    if (rc) {
-        mdb_txn_abort (txn);
-        return dbk_lmdb_err (rc);
-    }
-    rc = mdb_txn_commit (txn);
-    return rc ? dbk_lmdb_write_err (self->env, rc) : 0;
+    int n = snprintf (out, outsz, "%s/%s", dir, name);
+    return n > 0 && (size_t) n < outsz;
 }
 
-/*  The mark read inside txn: 0 none, 1 this boot's, -1 another boot's
-    (or unreadable). */
-int dbk_svci_unsynced_seen (dbk_svci_t *self, MDB_txn *txn)
+/*  The directory's entries made durable. */
+static int s_sync_dir (const char *dir)
 {
-    MDB_val k = s_unsynced_key, v;
-    int rc = mdb_get (txn, self->own[S_META], &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
+    int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 && fsync (fd) == 0 ? 0 : DBK_EIO;
+    if (fd >= 0)
+        close (fd);
+    return rc;
+}
+
+int dbk_svci_unsynced_mark (dbk_svci_t *self, bool on)
+{
+    char dir[1100], path[1200];
+    if (dbk_config_service_dir (&self->cfg, self->def->name, dir, sizeof dir) != 0 ||
+        !s_file (path, sizeof path, dir, "unsynced"))
+        return DBK_ETOOBIG;
+    if (!on) {
+        if (unlink (path) != 0 && errno != ENOENT)
+            return DBK_EIO;
+        return 0; /* a removal lost to a power cut only costs a rebuild */
+    }
     char boot[64];
     size_t bl = s_boot_id (boot);
-    return rc == 0 && v.mv_size == bl && memcmp (v.mv_data, boot, bl) == 0 ? 1 : -1;
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return DBK_EIO;
+    bool done = write (fd, boot, bl) == (ssize_t) bl && fsync (fd) == 0;
+    close (fd);
+    return done ? s_sync_dir (dir) : DBK_EIO;
+}
+
+int dbk_svci_unsynced_seen (const char *dir)
+{
+    char path[1200], mark[64], boot[64];
+    if (!s_file (path, sizeof path, dir, "unsynced"))
+        return -1;
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    ssize_t n = read (fd, mark, sizeof mark - 1);
+    close (fd);
+    size_t bl = s_boot_id (boot);
+    bool known = !(bl == 1 && boot[0] == '?');
+    return known && n == (ssize_t) bl && memcmp (mark, boot, bl) == 0 ? 1 : -1;
 }
 
 static void *s_flusher (void *arg)
@@ -123,13 +142,11 @@ void dbk_svci_flush_poll (dbk_svci_t *self)
 void dbk_svci_flush_behind (dbk_svci_t *self)
 {
     dbk_svci_flush_join (self);
-    const char *dir = NULL;
-    char path[1200];
+    char dir[1100], path[1200];
     int fd = -1;
-    if (mdb_env_get_path (self->env, &dir) == 0 && dir) {
-        snprintf (path, sizeof path, "%s/data.mdb", dir);
+    if (dbk_config_service_dir (&self->cfg, self->def->name, dir, sizeof dir) == 0 &&
+        s_file (path, sizeof path, dir, "data.mdb"))
         fd = open (path, O_RDONLY | O_CLOEXEC);
-    }
     if (fd >= 0) {
         self->flush_fd = fd;
         atomic_store (&self->flushed, false);
