@@ -363,18 +363,26 @@ Test (service_later, an_aborted_batch_forgets_its_deferred_rows_and_applies_them
 
 /*  The value of `key` in database `db` of the stopped service's model,
     into out: its size, or -1 when there is none. */
-static int s_model_get (const char *db, const void *key, size_t kl, void *out, size_t outsz)
+/*  The stopped service's model opened (read-only, or to write), with a
+    transaction and database db. */
+static MDB_env *s_model_open (unsigned flags, MDB_txn **txn, const char *db, MDB_dbi *dbi)
 {
     char dir[1100];
     cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
     MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
     cr_assert_eq (mdb_env_create (&env), 0);
     mdb_env_set_maxdbs (env, 16);
-    cr_assert_eq (mdb_env_open (env, dir, MDB_RDONLY, 0644), 0, "%s", dir);
-    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
-    cr_assert_eq (mdb_dbi_open (txn, db, 0, &dbi), 0);
+    cr_assert_eq (mdb_env_open (env, dir, flags, 0644), 0, "%s", dir);
+    cr_assert_eq (mdb_txn_begin (env, NULL, flags, txn), 0);
+    cr_assert_eq (mdb_dbi_open (*txn, db, 0, dbi), 0);
+    return env;
+}
+
+static int s_model_get (const char *db, const void *key, size_t kl, void *out, size_t outsz)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_env *env = s_model_open (MDB_RDONLY, &txn, db, &dbi);
     MDB_val k = {kl, (void *) key}, v;
     int size = -1;
     if (mdb_get (txn, dbi, &k, &v) == 0 && v.mv_size <= outsz) {
@@ -495,6 +503,27 @@ static uint64_t s_seen_at_least (uint64_t min)
     return seen;
 }
 
+/*  `before` random ops, a row.stall, 3000 more, then the service started
+    (with a timeout of 1000 ms) to stall at that event: the model. */
+static s_model_t *s_stalled_start (uint32_t seed, int before)
+{
+    s_model_t *m = calloc (1, sizeof *m);
+    cr_assert_not_null (m);
+    s_append_ops (m, &seed, before, false);
+    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
+    dbk_wr_t *buf = dbk_wr_new ();
+    dbk_event_t ev;
+    tl_event (&ev, "row.stall", 0, "", buf);
+    cr_assert_eq (dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0);
+    m->events++;
+    dbk_wr_destroy (&buf);
+    dbk_client_destroy (&lc);
+    s_append_ops (m, &seed, 3000, false);
+    atomic_store (&s_stall, 1);
+    s_start_with (1000, 0);
+    return m;
+}
+
 static bool s_hold_left (void)
 {
     char v[8];
@@ -544,21 +573,8 @@ Test (service_later, held_rows_too_many_for_their_memory_are_written_on_the_way)
 Test (service_later, a_service_stopped_while_holding_rows_builds_its_model_again)
 {
     s_hold = true;
-    s_model_t *m = calloc (1, sizeof *m);
-    uint32_t seed = 31337;
-    s_append_ops (m, &seed, 9000, false);
     /*  the replay stalls at event 9001, its rows still held */
-    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
-    dbk_wr_t *buf = dbk_wr_new ();
-    dbk_event_t ev;
-    tl_event (&ev, "row.stall", 0, "", buf);
-    cr_assert_eq (dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0);
-    m->events++;
-    dbk_wr_destroy (&buf);
-    dbk_client_destroy (&lc);
-    s_append_ops (m, &seed, 3000, false);
-    atomic_store (&s_stall, 1);
-    s_start_with (1000, 0);
+    s_model_t *m = s_stalled_start (31337, 9000);
     cr_assert_geq (s_seen_at_least (8500), 8500, "the replay went as far as the stall");
     /*  what waits for the model waits for the held rows: after_seq 1 is
         not served (ERROR TIMEOUT from the service after 2 x 1000 ms) */
@@ -586,17 +602,10 @@ Test (service_later, a_service_stopped_while_holding_rows_builds_its_model_again
     S_MANY_EVENTS row.many events, in order, each with its value. */
 static void s_many_check (void)
 {
-    char dir[1100];
-    cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
-    MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
     MDB_cursor *cur;
-    cr_assert_eq (mdb_env_create (&env), 0);
-    mdb_env_set_maxdbs (env, 16);
-    cr_assert_eq (mdb_env_open (env, dir, MDB_RDONLY, 0644), 0, "%s", dir);
-    cr_assert_eq (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
-    cr_assert_eq (mdb_dbi_open (txn, "rows", 0, &dbi), 0);
+    MDB_env *env = s_model_open (MDB_RDONLY, &txn, "rows", &dbi);
     cr_assert_eq (mdb_cursor_open (txn, dbi, &cur), 0);
     MDB_val k, v;
     uint64_t want = 0;
@@ -668,16 +677,9 @@ Test (service_later, held_rows_of_many_transactions_are_all_written_though_the_m
 /*  key = val put into the stopped service's model. */
 static void s_model_put (const char *db, const char *key, const char *val)
 {
-    char dir[1100];
-    cr_assert_eq (dbk_config_service_dir (&s_cfg, "rows", dir, sizeof dir), 0);
-    MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    cr_assert_eq (mdb_env_create (&env), 0);
-    mdb_env_set_maxdbs (env, 16);
-    cr_assert_eq (mdb_env_open (env, dir, 0, 0644), 0, "%s", dir);
-    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
-    cr_assert_eq (mdb_dbi_open (txn, db, 0, &dbi), 0);
+    MDB_env *env = s_model_open (0, &txn, db, &dbi);
     MDB_val k = {strlen (key), (void *) key}, v = {strlen (val), (void *) val};
     cr_assert_eq (mdb_put (txn, dbi, &k, &v, 0), 0);
     cr_assert_eq (mdb_txn_commit (txn), 0);
@@ -752,22 +754,9 @@ Test (service_later, a_model_marked_unsynced_in_another_boot_is_built_again_in_t
 Test (service_later, a_replay_keeps_its_mark_until_its_writes_are_flushed)
 {
     s_durable = s_hold = true;
-    s_model_t *m = calloc (1, sizeof *m);
-    uint32_t seed = 4711;
     /*  the replay stalls at event 60,001: a replay batch (50,000 events
         at most) commits before it */
-    s_append_ops (m, &seed, 60000, false);
-    dbk_client_t *lc = dbk_client_new (s_log.log_ep, 10000);
-    dbk_wr_t *buf = dbk_wr_new ();
-    dbk_event_t ev;
-    tl_event (&ev, "row.stall", 0, "", buf);
-    cr_assert_eq (dbk_client_append (lc, "rowsvc-x", DBK_EXPECT_ANY, &ev, 1, NULL, NULL, NULL), 0);
-    m->events++;
-    dbk_wr_destroy (&buf);
-    dbk_client_destroy (&lc);
-    s_append_ops (m, &seed, 3000, false);
-    atomic_store (&s_stall, 1);
-    s_start_with (1000, 0);
+    s_model_t *m = s_stalled_start (4711, 60000);
     cr_assert_geq (s_seen_at_least (1), 1, "a replay batch committed");
     zactor_destroy (&s_svc);
     cr_assert (s_unsynced_left (), "stopped during its replay: the mark is there");
