@@ -477,20 +477,14 @@ static s_ent_t *s_rows_entries (s_rows_t *l, size_t want)
     return ents;
 }
 
-/*  l's records sorted (full: in whole-key order, then call order; else
-    on their database and first 16 bytes, stable), as entries in l->ents:
-    where they are, or NULL when there is no memory for them. */
-static s_ent_t *s_rows_sort (s_rows_t *l, bool full)
+/*  l's records sorted on their database and first 16 bytes (stable), as
+    entries in l->ents: where they are, or NULL when there is no memory
+    for them. (Held rows are sorted by whole key: s_pipe_start.) */
+static s_ent_t *s_rows_sort (s_rows_t *l)
 {
     size_t n = l->count;
-    /*  the in-place sort needs no second half */
-    s_ent_t *ents = s_rows_entries (l, full ? n : 2 * n);
-    if (!ents)
-        return NULL;
-    if (!full)
-        return s_sort (ents, ents + n, n);
-    s_sort_keys (l->arena, ents, n, 0, 0);
-    return ents;
+    s_ent_t *ents = s_rows_entries (l, 2 * n); /* the LSD sort's second half */
+    return ents ? s_sort (ents, ents + n, n) : NULL;
 }
 
 /*  The records of sorted entries v[from, to) (sorted up to n) written into txn, the
@@ -561,17 +555,17 @@ static int s_rows_put (const s_rows_t *l, MDB_txn *txn, const s_ent_t *v, size_t
 
 /*  All of l's records written into txn in one go (sorted as s_rows_sort
     says). l is left as it is. */
-static int s_rows_write (s_rows_t *l, MDB_txn *txn, bool full)
+static int s_rows_write (s_rows_t *l, MDB_txn *txn)
 {
     if (!l || l->count == 0)
         return 0;
-    const s_ent_t *v = s_rows_sort (l, full);
-    return v ? s_rows_put (l, txn, v, l->count, 0, l->count, full) : DBK_ENOMEM;
+    const s_ent_t *v = s_rows_sort (l);
+    return v ? s_rows_put (l, txn, v, l->count, 0, l->count, false) : DBK_ENOMEM;
 }
 
 int dbk_svci_later_flush (dbk_svci_t *self, MDB_txn *txn)
 {
-    int rc = s_rows_write (self->later, txn, false);
+    int rc = s_rows_write (self->later, txn);
     dbk_svci_later_clear (self);
     return rc;
 }

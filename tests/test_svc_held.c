@@ -44,7 +44,7 @@ static uint32_t s_rand (uint32_t *x)
     return *x;
 }
 
-/*  n records in an arena, with their entries as s_rows_sort makes them. */
+/*  n records in an arena, with their entries as s_rows_entries makes them. */
 static void s_set_new (s_set_t *s, size_t n)
 {
     s->arena = malloc (n * s_rec_size (DBK_LMDB_KEY_MAX, 0));
