@@ -144,14 +144,15 @@ void dbk_svci_later_free (dbk_svci_t *self); /* and the held rows */
 
 /*  A replay's unsynced writes (dbk_svc_sync.c). The mark that they may
     not be on disk yet (a file `unsynced` in the service's directory),
-    set durably with this boot's id, or removed; read from a model's
-    directory: 0 none, 1 this boot's, -1 another boot's or unknown (the
-    model may be damaged: build it again). The flush at the end of a
-    replay, on a thread of its own, which removes the mark; its end
-    checked (poll), or awaited (join: before the environment closes or
-    changes). */
+    set durably with this boot's id, or removed. Checked before the model
+    in dir opens: 0 none, 1 this boot's (flush the model, then remove
+    it), or, for another boot's or an unknown one, the model's files
+    deleted (the model may be damaged: built again) and 0, or a negative
+    DBK code. The flush at the end of a replay, on a thread of its own,
+    which removes the mark; its end checked (poll), or awaited (join:
+    before the environment closes or changes). */
 int dbk_svci_unsynced_mark (dbk_svci_t *self, bool on);
-int dbk_svci_unsynced_seen (const char *dir);
+int dbk_svci_unsynced_open (dbk_svci_t *self, const char *dir);
 void dbk_svci_flush_behind (dbk_svci_t *self);
 void dbk_svci_flush_poll (dbk_svci_t *self);
 void dbk_svci_flush_join (dbk_svci_t *self);

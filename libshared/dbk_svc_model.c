@@ -113,28 +113,11 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     if (ndbs > DBK_SVC_MAX_DBS)
         return DBK_ETOOBIG;
     self->ndbs = ndbs;
-    /*  the mark of a replay's unsynced commits (dbk_svc_sync.c), read
-        before anything of the file is */
-    char sdir[1100];
-    int unsynced = 0;
-    if (dbk_config_service_dir (&self->cfg, self->def->name, sdir, sizeof sdir) == 0 &&
-        strcmp (sdir, dir) == 0)
-        unsynced = dbk_svci_unsynced_seen (dir);
-    if (unsynced < 0) {
-        dbk_logf (&self->log, DBK_LOG_WARNING,
-                  "the read model in %s was being replayed when the machine stopped: "
-                  "building it again from seq 1",
-                  dir);
-        char path[1200];
-        snprintf (path, sizeof path, "%s/data.mdb", dir);
-        if (unlink (path) != 0 && errno != ENOENT)
-            return DBK_EIO;
-        snprintf (path, sizeof path, "%s/lock.mdb", dir);
-        unlink (path);
-        if (dbk_svci_unsynced_mark (self, false) != 0)
-            return DBK_EIO;
-        unsynced = 0;
-    }
+    /*  the mark of a replay's unsynced commits, before anything of the
+        file is read (a model left by another boot is deleted there) */
+    int unsynced = dbk_svci_unsynced_open (self, dir);
+    if (unsynced < 0)
+        return unsynced;
     int rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
                             self->cfg.durable);
     if (rc == DBK_ECORRUPT) {
@@ -189,7 +172,7 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     /*  this boot's mark: a process stopped during a replay, its pages
         still with the kernel. Flushed now, the mark can go (kept if
         not: a rebuild after the next power cut, no more) */
-    if (unsynced > 0 &&
+    if (unsynced == 1 &&
         (mdb_env_sync (self->env, 1) != 0 || dbk_svci_unsynced_mark (self, false) != 0))
         dbk_logf (&self->log, DBK_LOG_WARNING, "cannot flush the read model in %s", dir);
     self->applied = cp;
@@ -437,7 +420,7 @@ static void s_held_write (dbk_svci_t *self, bool done)
 /*  Replaying: far behind the log (a start on an empty or old model, a
     REBUILD), the model is written in large transactions that are not
     flushed one by one; it is flushed once, when it has caught up (in the
-    background, s_flush_behind). The log, not the read model, is what
+    background, dbk_svci_flush_behind). The log, not the read model, is what
     must survive a crash: a process that dies mid-replay restarts from
     the last committed checkpoint, which the operating system still
     writes out. */
@@ -467,7 +450,6 @@ static void s_replay_mode (dbk_svci_t *self, bool on)
 int dbk_svci_apply (dbk_svci_t *self)
 {
     self->apply_more = false;
-    dbk_svci_flush_poll (self); /* a replay's flush that has ended */
     if (!self->sub || zclock_mono () < self->backoff_until)
         return 0;
     uint64_t head = dbk_svci_head (self);

@@ -82,7 +82,9 @@ int dbk_svci_unsynced_mark (dbk_svci_t *self, bool on)
     return done ? s_sync_dir (dir) : DBK_EIO;
 }
 
-int dbk_svci_unsynced_seen (const char *dir)
+/*  The mark in dir: 0 none, 1 this boot's, -1 another boot's or
+    unknown. */
+static int s_unsynced_seen (const char *dir)
 {
     char path[1200], mark[64], boot[64];
     if (!s_file (path, sizeof path, dir, "unsynced"))
@@ -95,6 +97,26 @@ int dbk_svci_unsynced_seen (const char *dir)
     size_t bl = s_boot_id (boot);
     bool known = !(bl == 1 && boot[0] == '?');
     return known && n == (ssize_t) bl && memcmp (mark, boot, bl) == 0 ? 1 : -1;
+}
+
+int dbk_svci_unsynced_open (dbk_svci_t *self, const char *dir)
+{
+    char sdir[1100], path[1200];
+    if (dbk_config_service_dir (&self->cfg, self->def->name, sdir, sizeof sdir) != 0 ||
+        strcmp (sdir, dir) != 0)
+        return 0; /* a REBUILD's new file */
+    int seen = s_unsynced_seen (dir);
+    if (seen >= 0)
+        return seen;
+    dbk_logf (&self->log, DBK_LOG_WARNING,
+              "the read model in %s was being replayed when the machine stopped: "
+              "building it again from seq 1",
+              dir);
+    if (!s_file (path, sizeof path, dir, "data.mdb") || (unlink (path) != 0 && errno != ENOENT))
+        return DBK_EIO;
+    if (s_file (path, sizeof path, dir, "lock.mdb"))
+        unlink (path);
+    return dbk_svci_unsynced_mark (self, false) ? DBK_EIO : 0;
 }
 
 static void *s_flusher (void *arg)
