@@ -43,7 +43,12 @@ for src in tests/test_*.c; do
     f=$(sed -E 's/.*Failing: ([0-9]+).*/\1/' <<<"$syn")
     c=$(sed -E 's/.*Crashing: ([0-9]+).*/\1/' <<<"$syn")
     passed=$((passed + p)); failed=$((failed + f + c))
-    [ $((f + c)) -gt 0 ] && failed_names+=("$name")
+    if [ $((f + c)) -gt 0 ]; then
+        failed_names+=("$name")
+        # what the failed assertions said (criterion's [----] lines, left
+        # out above for the passing tests' sake)
+        grep -a '^\[----\]' "$out" | grep -av '^\[----\] *$' | head -40
+    fi
 done
 
 for t in tests/*_test.sh tests/*_test.py; do
