@@ -1,6 +1,7 @@
 /*  dbk_decide.c - a decider's result: events or one rejection. */
 #include "dealbook/dbk_decide.h"
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_mem.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -61,14 +62,8 @@ dbk_wr_t *dbk_decision_event (dbk_decision_t *self, const char *stream, const ch
 {
     assert (!self->code);
     assert (strlen (stream) < S_NAME_MAX && strlen (type) < S_NAME_MAX);
-    if (self->count == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 4;
-        s_event_t *e = realloc (self->events, cap * sizeof *e);
-        if (!e)
-            abort (); /* as the writer: no partial decisions */
-        self->events = e;
-        self->cap = cap;
-    }
+    if (dbk_grow (&self->events, &self->cap, self->count + 1, sizeof *self->events, 4))
+        abort (); /* as the writer: no partial decisions */
     s_event_t *e = &self->events[self->count++];
     snprintf (e->stream, sizeof e->stream, "%s", stream);
     snprintf (e->type, sizeof e->type, "%s", type);

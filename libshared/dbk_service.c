@@ -14,6 +14,7 @@
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_sock.h"
+#include "dealbook/dbk_mem.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -205,14 +206,8 @@ static void s_reply_command (dbk_svci_t *self, dbk_svci_wait_t *w)
 
 static dbk_svci_wait_t *s_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t kind)
 {
-    if (self->nwaits == self->capwaits) {
-        size_t cap = self->capwaits ? self->capwaits * 2 : 16;
-        dbk_svci_wait_t **p = realloc (self->waits, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        self->waits = p;
-        self->capwaits = cap;
-    }
+    if (dbk_grow (&self->waits, &self->capwaits, self->nwaits + 1, sizeof *self->waits, 16))
+        return NULL;
     dbk_svci_wait_t *w = calloc (1, sizeof *w);
     if (!w)
         return NULL;

@@ -722,14 +722,9 @@ void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t 
         while (i < self->ninflight && !streq (self->inflight[i].stream, s))
             i++;
         if (i == self->ninflight) {
-            if (self->ninflight == self->capinflight) {
-                size_t cap = self->capinflight ? self->capinflight * 2 : 16;
-                struct dbk_svci_inflight *p = realloc (self->inflight, cap * sizeof *p);
-                if (!p)
-                    return; /* only an optimisation: conflicts still protect */
-                self->inflight = p;
-                self->capinflight = cap;
-            }
+            if (dbk_grow (&self->inflight, &self->capinflight, self->ninflight + 1,
+                          sizeof *self->inflight, 16))
+                return; /* only an optimisation: conflicts still protect */
             snprintf (self->inflight[i].stream, sizeof self->inflight[i].stream, "%s", s);
             self->ninflight++;
         }

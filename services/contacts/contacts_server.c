@@ -13,6 +13,7 @@
 #include "dealbook/dbk_event.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -578,14 +579,8 @@ typedef struct {
 
 static int s_hits_add (s_hits_t *h, const char *to, const char *id, const uint8_t be[4])
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        struct s_hit *p = realloc (h->v, cap * sizeof *p);
-        if (!p)
-            return DBK_ENOMEM;
-        h->v = p;
-        h->cap = cap;
-    }
+    if (dbk_grow (&h->v, &h->cap, h->n + 1, sizeof *h->v, 64))
+        return DBK_ENOMEM;
     struct s_hit *x = &h->v[h->n++];
     memcpy (x->to, to, 10);
     snprintf (x->id, sizeof x->id, "%s", id);

@@ -5,6 +5,7 @@
 #include "eventlog_index.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,34 +126,12 @@ static void s_rehash (eventlog_index_t *self)
 /*  Room for one more entry and one more stream of `len` bytes. */
 static int s_reserve (eventlog_index_t *self, size_t len)
 {
-    if (self->n + 1 > self->cap) {
-        size_t cap = self->cap ? 2 * self->cap : 1024;
-        if (cap >= S_NONE / 2)
-            return DBK_ENOMEM;
-        void *p = realloc (self->entries, cap * sizeof *self->entries);
-        if (!p)
-            return DBK_ENOMEM;
-        self->entries = p;
-        self->cap = cap;
-    }
-    if (self->ns + 1 > self->scap) {
-        size_t cap = self->scap ? 2 * self->scap : 256;
-        void *p = realloc (self->streams, cap * sizeof *self->streams);
-        if (!p)
-            return DBK_ENOMEM;
-        self->streams = p;
-        self->scap = cap;
-    }
-    if (self->nl + len > self->ncap) {
-        size_t cap = self->ncap ? 2 * self->ncap : 16384;
-        while (cap < self->nl + len)
-            cap *= 2;
-        void *p = realloc (self->names, cap);
-        if (!p)
-            return DBK_ENOMEM;
-        self->names = p;
-        self->ncap = cap;
-    }
+    /*  entries and streams are numbered in 32 bits, S_NONE for none */
+    if (self->n + 1 >= S_NONE / 2 || self->ns + 1 >= S_NONE / 2 ||
+        dbk_grow (&self->entries, &self->cap, self->n + 1, sizeof *self->entries, 1024) ||
+        dbk_grow (&self->streams, &self->scap, self->ns + 1, sizeof *self->streams, 256) ||
+        dbk_grow (&self->names, &self->ncap, self->nl + len, 1, 16384))
+        return DBK_ENOMEM;
     /*  each table at most half full, counting the entry to come */
     if (2 * (self->n + 1) > self->hcap || 2 * (self->ns + 1) > self->hcap) {
         size_t hcap = self->hcap ? 2 * self->hcap : 4096;

@@ -6,6 +6,7 @@
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_proto.h"
+#include "dealbook/dbk_mem.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -340,14 +341,8 @@ static bool s_expect_ok (int64_t expect, uint64_t ver)
 
 static int s_keep_offset (eventlog_store_t *self)
 {
-    if (self->npending + 1 >= self->cap) {
-        size_t cap = self->cap * 2;
-        size_t *o = realloc (self->offsets, cap * sizeof *o);
-        if (!o)
-            return DBK_ENOMEM;
-        self->offsets = o;
-        self->cap = cap;
-    }
+    if (dbk_grow (&self->offsets, &self->cap, self->npending + 2, sizeof *self->offsets, 64))
+        return DBK_ENOMEM;
     self->offsets[++self->npending] = dbk_wr_size (self->pending);
     return 0;
 }

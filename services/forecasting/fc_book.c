@@ -6,6 +6,7 @@
 #include "fc_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,14 +429,8 @@ static s_acc_t *s_acc (s_snapshot_t *ss, char scope, const char *who, const char
         if (ss->accs[i].scope == scope && !strcmp (ss->accs[i].who, who) &&
             !strcmp (ss->accs[i].currency, cur))
             return &ss->accs[i];
-    if (ss->n == ss->cap) {
-        size_t cap = ss->cap ? ss->cap * 2 : 16;
-        s_acc_t *a = realloc (ss->accs, cap * sizeof *a);
-        if (!a)
-            return NULL;
-        ss->accs = a;
-        ss->cap = cap;
-    }
+    if (dbk_grow (&ss->accs, &ss->cap, ss->n + 1, sizeof *ss->accs, 16))
+        return NULL;
     s_acc_t *a = &ss->accs[ss->n++];
     memset (a, 0, sizeof *a);
     a->scope = scope;

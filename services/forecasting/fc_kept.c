@@ -8,6 +8,7 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -128,14 +129,8 @@ static size_t s_list (const char *dir, s_entry_t **out)
             sscanf (e->d_name, "book-%20" SCNu64 "-%8d%7s", &seq, &until, tail) != 3 ||
             strcmp (tail, ".fcb") || until < 0)
             continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            s_entry_t *p = realloc (*out, nc * sizeof *p);
-            if (!p)
-                break;
-            *out = p;
-            cap = nc;
-        }
+        if (dbk_grow (out, &cap, n + 1, sizeof **out, 8))
+            break;
         (*out)[n++] = (s_entry_t){seq, (fc_day_t) until};
     }
     closedir (d);

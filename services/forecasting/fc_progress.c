@@ -6,6 +6,7 @@
 #include "fc_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +32,8 @@ typedef struct {
 
 static int s_push (s_vec_t *vec, int32_t days)
 {
-    if (vec->n == vec->cap) {
-        size_t cap = vec->cap ? vec->cap * 2 : 64;
-        int32_t *v = realloc (vec->v, cap * sizeof *v);
-        if (!v)
-            return DBK_ENOMEM;
-        vec->v = v;
-        vec->cap = cap;
-    }
+    if (dbk_grow (&vec->v, &vec->cap, vec->n + 1, sizeof *vec->v, 64))
+        return DBK_ENOMEM;
     vec->v[vec->n++] = days;
     return 0;
 }
@@ -228,14 +223,8 @@ static void *s_row (s_rows_t *r, const char *key, size_t keysize)
         else
             hi = mid;
     }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        void *rows = realloc (r->rows, cap * r->size);
-        if (!rows)
-            return NULL;
-        r->rows = rows;
-        r->cap = cap;
-    }
+    if (dbk_grow (&r->rows, &r->cap, r->n + 1, r->size, 16))
+        return NULL;
     char *at = (char *) r->rows + lo * r->size;
     memmove (at + r->size, at, (r->n - lo) * r->size);
     memset (at, 0, r->size);
