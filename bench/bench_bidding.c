@@ -199,6 +199,7 @@ static void s_print (double prefill_secs)
             "today; TENDER_DEADLINES answers at most 500 rows. REBUILD events/s = seq_applied / "
             "elapsed_ms of its reply; catch-up = seq_applied / time from process start to lag 0; "
             "CPU and MB written: the dealbook-bidding process's (/proc).\n");
+    bsvc_machine_print ();
     fflush (stdout);
 }
 

@@ -156,6 +156,7 @@ static void s_print (double prefill_secs)
             "events/s (wall time) per round. REBUILD events/s = seq_applied / elapsed_ms of its "
             "reply; catch-up = seq_applied / time from process start to lag 0; CPU and MB written: "
             "the dealbook-contacts process's (/proc).\n");
+    bsvc_machine_print ();
     fflush (stdout);
 }
 

@@ -480,6 +480,7 @@ static void s_print (double prefill_secs)
             "in-memory book, events/s = log head / seconds; KEEP_BOOK writes that book to a file; "
             "a query from the book loads it and folds what came after it (here nothing); CPU: "
             "the service's, log: the event log's during the query.\n");
+    bsvc_machine_print ();
     fflush (stdout);
 }
 

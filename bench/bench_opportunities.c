@@ -279,6 +279,7 @@ static void s_print (double prefill_secs)
             "durable APPEND, the read model applied the events). REBUILD events/s = seq_applied / "
             "elapsed_ms of its reply; catch-up = seq_applied / time from process start to lag 0; "
             "CPU and MB written: the dealbook-opportunities process's (/proc).\n");
+    bsvc_machine_print ();
     fflush (stdout);
 }
 

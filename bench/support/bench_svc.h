@@ -88,7 +88,13 @@ void bsvc_setup (bsvc_t *svc, const char *prefix);
     bc_on_signal again once CZMQ has set its own handlers. */
 void bsvc_start_eventlog (void);
 
-/*  The rounds: for every round, "bench: <name> round r/n:" and for each
+/*  One line under a table: the machine's memory and page cache, as
+    measured before each round (new anonymous memory first touched, a new
+    file written), in GB/s. */
+void bsvc_machine_print (void);
+
+/*  The rounds: for every round, the machine's memory measured
+    (bsvc_machine_print), "bench: <name> round r/n (...):" and for each
     selected case sep and its name on stderr, then run_case (k, r), then a
     newline. Case 0 (the catch-up) always runs in round 0: the other cases
     need the read model. */
