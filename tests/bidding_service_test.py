@@ -43,6 +43,23 @@ def main():
         # the bidding service knows o1 once it applied its registration
         q("TENDER_LIST", after_seq=o["last_seq"])
 
+        # a second registration of the same project by another owner, with a
+        # tender of its own, closed as a duplicate by a manager: the tender
+        # keeps its deal's owner (the resolution names the kept deal's)
+        o2 = ok(cmd("opportunities", "OPP_REGISTER", actor="qian", id="o2",
+                    name="LINE 16 Lighting", account_id="a1", owner="qian", currency="CNY",
+                    close_date="2099-06-30"), "opp2")
+        q("TENDER_LIST", after_seq=o2["last_seq"])
+        b("TENDER_OPEN", id="t2", opportunity_id="o2", number="DUP-1", issuer="I",
+          type="public", currency="CNY")
+        r = ok(cmd("opportunities", "OPP_RESOLVE", actor="mgr", id="o2", owner="zhao",
+                   reason="registered first", **{"with": "o1"}), "resolve")
+        q("TENDER_LIST", after_seq=r["last_seq"])
+        b("TENDER_STEP", id="t2", step="documents_issued")  # its row is written again
+        t2 = q("TENDER_GET", id="t2")
+        if t2.get("owner") != "qian":
+            fail("a tender of the deal closed as a duplicate: owner %r" % t2.get("owner"))
+
         # a tender, its steps in order
         refused(cmd("bidding", "TENDER_OPEN", id="tx", opportunity_id="nosuch", number="N",
                     issuer="I", type="public", currency="CNY"),

@@ -172,6 +172,7 @@ bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const 
 static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
 {
     char kind = 0, state = 0;
+    bool owner = true; /* the event's "owner" is the deal's */
     const char *t = ev->type;
     size_t tl = ev->type_len;
     const dbk_obj_t *data = NULL;
@@ -181,9 +182,12 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     else if (IS ("opportunity.won") || IS ("opportunity.lost") || IS ("opportunity.abandoned"))
         kind = 'o', state = 'C';
     else if (IS ("opportunity.conflict_resolved")) {
+        /*  the deal closed as a duplicate keeps its owner: the event's is
+            the owner chosen for the other one, the deal kept (whose owner
+            it already is) */
         data = dbk_svc_data (ctx, ev);
         if (dbk_obj_str_eq (dbk_obj_get (data, "outcome"), "closed"))
-            kind = 'o', state = 'C';
+            kind = 'o', state = 'C', owner = false;
     } else if (IS ("account.registered"))
         kind = 'a', state = 'A';
     else if (IS ("account.archived") || IS ("account.merged"))
@@ -203,11 +207,11 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         vl = old.mv_size;
     }
     val[0] = state;
-    const char *owner;
+    const char *who;
     size_t on;
-    if (kind == 'o' && (data = dbk_svc_data (ctx, ev)) &&
-        dbk_obj_str (dbk_obj_get (data, "owner"), &owner, &on) == 0 && on <= CONTACTS_SHORT_MAX) {
-        memcpy (val + 1, owner, on);
+    if (kind == 'o' && owner && (data = dbk_svc_data (ctx, ev)) &&
+        dbk_obj_str (dbk_obj_get (data, "owner"), &who, &on) == 0 && on <= CONTACTS_SHORT_MAX) {
+        memcpy (val + 1, who, on);
         vl = on + 1;
     }
     return s_put (txn, dbi, key, il + 1, val, vl);
