@@ -107,8 +107,10 @@ int dbk_event_from_proposed (const dbk_obj_t *map, dbk_event_t *ev, const char *
         const dbk_obj_t *k = dbk_obj_key_at (map, i), *v = dbk_obj_val_at (map, i);
         const char *ks;
         size_t kn;
-        if (dbk_obj_str (k, &ks, &kn))
+        if (dbk_obj_str (k, &ks, &kn)) {
+            *field = "event"; /* not the key before it */
             return DBK_EINVAL;
+        }
 #define KEY(name) (kn == sizeof (name) - 1 && memcmp (ks, name, kn) == 0 && (*field = name))
         if (KEY ("id")) {
             if (s_id16 (v, ev->id))

@@ -291,17 +291,19 @@ Test (envelope, a_non_map_or_non_str_key_or_duplicate_key_is_refused)
     dbk_doc_destroy (&doc);
     cr_assert_eq (dbk_event_from_proposed (NULL, &ev, &field), DBK_EINVAL);
 
-    /*  {1: 1, ...good fields}: a non-str key */
+    /*  {id, 1: 1, ...good fields}: a non-str key, named as "event" (not
+        as the key before it) */
     dbk_wr_t *w = dbk_wr_new ();
     dbk_wr_map (w, 4);
-    dbk_wr_u64 (w, 1);
-    dbk_wr_u64 (w, 1);
     dbk_wr_cstr (w, "id");
     dbk_wr_bin (w, s_id, DBK_ID_SIZE);
+    dbk_wr_u64 (w, 1);
+    dbk_wr_u64 (w, 1);
     dbk_wr_kv_cstr (w, "type", "a.b");
     dbk_wr_kv_cstr (w, "actor", "me");
     doc = s_parse_wr (w);
     cr_assert_eq (dbk_event_from_proposed (dbk_doc_root (doc), &ev, &field), DBK_EINVAL);
+    cr_assert_str_eq (field, "event");
     dbk_doc_destroy (&doc);
 
     /*  "actor" twice */
