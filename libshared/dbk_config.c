@@ -56,9 +56,11 @@ static const s_setting_t s_settings[] = {
     {"--directors", "DEALBOOK_DIRECTORS", STR (directors),
      "sales directors (actor ids, comma-separated): they approve any discount"},
     {"--managers", "DEALBOOK_MANAGERS", STR (managers),
-     "sales managers (actor ids, comma-separated): they resolve conflicts"},
+     "sales managers (actor ids, comma-separated): they resolve conflicts, approve "
+     "discounts up to the second approval limit, set quotas and adjust forecasts"},
     {"--book-every", "DEALBOOK_BOOK_EVERY", NUM (S_U64, book_every),
-     "forecasting: keep the as-of book once the log moved N events past it (0: never)"},
+     "forecasting: keep the as-of book once the log moved N events past it (0: only on "
+     "KEEP_BOOK)"},
     {"--replay-hold-mb", "DEALBOOK_REPLAY_HOLD_MB", NUM (S_U64, replay_hold_mb),
      "opportunities: MiB of index rows a rebuild holds to write them once (0: none)"},
 };
