@@ -157,6 +157,7 @@ Test (award, a_won_award_carries_what_the_opportunities_service_reads)
     cr_assert (has_int (p, "amount", 9500000), "our bid amount by default");
     cr_assert (has_str (p, "currency", "CNY"));
     cr_assert (has_str (p, "step", "award"));
+    cr_assert (has_str (p, "tender_type", "public"));
     cr_assert_null (dbk_obj_get (p, "winner"));
     fold ();
     cr_assert_str_eq (ten.result, "won");
@@ -300,6 +301,11 @@ static void s_react (const char *award_json, const char *want_type, opp_state_t 
     cr_assert_eq (dbk_decision_count (od), 1);
     cr_assert_str_eq (dbk_decision_type (od, 0), want_type);
     dbk_decision_data (od, 0, &data, &len);
+    dbk_doc_t *doc = NULL;
+    cr_assert_eq (dbk_doc_parse (data, len, &doc), 0);
+    cr_assert (has_str (dbk_doc_root (doc), "tender_type", "public"),
+               "the tender's type goes with the outcome (win/loss by tender type)");
+    dbk_doc_destroy (&doc);
     cr_assert_eq (opp_evolve (deal, want_type, s_keep (data, len)), 0);
     dbk_decision_destroy (&od);
 }

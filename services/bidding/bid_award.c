@@ -300,11 +300,13 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
     if ((rc = s_step (d, cfg, "award", &idx)) || (rc = bid_step_check (d, t, cfg, idx, "award")))
         return rc;
     bool gap = !won && price && t->bid_amount > 0;
-    size_t n = won ? 7 + !!reason : 7 + !!price + gap;
+    size_t n = (won ? 7 + !!reason : 7 + !!price + gap) + !!t->type;
     dbk_wr_t *w = bid_begin (d, "tender", t->id, "tender.awarded", n, facts);
     dbk_wr_kv_cstr (w, "tender_id", t->id);
     dbk_wr_kv_cstr (w, "opportunity_id", t->opportunity_id ? t->opportunity_id : "");
     dbk_wr_kv_cstr (w, "step", cfg->steps[idx].code);
+    if (t->type) /* the outcome's, for win/loss by tender type */
+        dbk_wr_kv_cstr (w, "tender_type", t->type);
     bid_write_vals (w, vals, 2); /* result, date */
     if (won) {
         dbk_wr_kv_i64 (w, "amount", amount ? amount->i : t->bid_amount);

@@ -132,6 +132,16 @@ static int s_award_str (dbk_decision_t *d, const dbk_obj_t *award, const char *k
     return 0;
 }
 
+/*  The award's tender type, when it has one: win/loss by tender type
+    (the forecasting service) reads it from the outcome. */
+static void s_tender_type (dbk_wr_t *w, const char *s, size_t n)
+{
+    if (!s)
+        return;
+    dbk_wr_cstr (w, "tender_type");
+    dbk_wr_str (w, s, n);
+}
+
 static int s_award_required (dbk_decision_t *d, int rc, const char *key)
 {
     if (rc == 1)
@@ -153,8 +163,8 @@ static int s_award_i64 (dbk_decision_t *d, const dbk_obj_t *award, const char *k
 int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *award,
                      const opp_facts_t *facts)
 {
-    const char *opp, *tender, *result, *date, *cur, *winner, *reason;
-    size_t oppn, tendern, resultn, daten, curn, winnern, reasonn;
+    const char *opp, *tender, *result, *date, *cur, *winner, *reason, *ttype;
+    size_t oppn, tendern, resultn, daten, curn, winnern, reasonn, ttypen;
     if (!award || dbk_obj_type (award) != DBK_T_MAP)
         return dbk_decision_reject (d, DBK_EMALFORMED, NULL, "the award must be a map");
     int rc = s_award_required (d, s_award_str (d, award, "opportunity_id", OPP_ID_MAX, &opp, &oppn),
@@ -184,7 +194,8 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
         return dbk_decision_reject (d, DBK_EMALFORMED, "currency",
                                     "the award's currency must be an ISO 4217 code");
     if ((rc = s_award_str (d, award, "winner", OPP_NAME_MAX, &winner, &winnern)) < 0 ||
-        (rc = s_award_str (d, award, "reason", OPP_NOTE_MAX, &reason, &reasonn)) < 0)
+        (rc = s_award_str (d, award, "reason", OPP_NOTE_MAX, &reason, &reasonn)) < 0 ||
+        (rc = s_award_str (d, award, "tender_type", OPP_SHORT_MAX, &ttype, &ttypen)) < 0)
         return rc;
     int64_t amount = 0, gap = 0;
     bool has_amount, has_gap;
@@ -202,7 +213,7 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     if (state->status != OPP_OPEN || state->nawards >= OPP_AWARDS_MAX)
         return 0;
     if (won) {
-        dbk_wr_t *w = opp_begin (d, state->id, "opportunity.won", 4, facts);
+        dbk_wr_t *w = opp_begin (d, state->id, "opportunity.won", 4 + (ttype != NULL), facts);
         dbk_wr_kv_i64 (w, "amount", has_amount ? amount : state->amount);
         dbk_wr_cstr (w, "currency");
         if (cur)
@@ -213,10 +224,11 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
         dbk_wr_str (w, date, daten);
         dbk_wr_cstr (w, "tender_id");
         dbk_wr_str (w, tender, tendern);
+        s_tender_type (w, ttype, ttypen);
         return 0;
     }
-    dbk_wr_t *w =
-        opp_begin (d, state->id, "opportunity.lost", 3 + (winner != NULL) + has_gap, facts);
+    dbk_wr_t *w = opp_begin (d, state->id, "opportunity.lost",
+                             3 + (winner != NULL) + has_gap + (ttype != NULL), facts);
     dbk_wr_cstr (w, "reason");
     if (reason)
         dbk_wr_str (w, reason, reasonn);
@@ -232,5 +244,6 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     }
     if (has_gap)
         dbk_wr_kv_i64 (w, "price_gap", gap);
+    s_tender_type (w, ttype, ttypen);
     return 0;
 }
