@@ -196,13 +196,24 @@ class Page:
         return iter(self.records)
 
 
+def _unmatched(reply):
+    """A MALFORMED or TOO_LARGE reply the server could not give a rid (its
+    body could not be read, §4.3): with one request outstanding on the
+    socket, it is that request's answer."""
+    err = reply.get("error")
+    return (reply.get("rid") is None and reply.get("ok") is False and isinstance(err, dict)
+            and err.get("code") in ("MALFORMED", "TOO_LARGE"))
+
+
 class Client:
     """One DEALER connected to a dealbook ROUTER (§2). Not thread-safe.
 
     call() sends one request and waits for the reply that carries the same
-    rid (§4.3); replies to earlier requests that timed out are dropped. On
-    timeout the socket is closed and a fresh one connected, so a request
-    stuck in the queue of an unreachable server is discarded."""
+    rid (§4.4), or for a MALFORMED or TOO_LARGE reply without one (§4.3);
+    replies to earlier requests that timed out are dropped. On timeout the
+    socket is closed and a fresh one connected, so a request stuck in the
+    queue of an unreachable server is discarded, and no answer to an older
+    request reaches a later one."""
 
     def __init__(self, endpoint=None, timeout_ms=5000, ctx=None):
         self.endpoint = endpoint or log_endpoint()
@@ -244,7 +255,7 @@ class Client:
                 continue  # not a reply: ignore it
             if not isinstance(reply, dict) or "ok" not in reply:
                 continue
-            if rid is not None and reply.get("rid") != rid:
+            if rid is not None and reply.get("rid") != rid and not _unmatched(reply):
                 continue  # a late answer to an earlier request
             return reply
 
