@@ -549,6 +549,10 @@ def test_robustness(env):
     r = c.call_raw(msgpack.packb({"v": 1, "rid": 1, "op": "PING", "pad": b"x" * (9 << 20)}),
                    timeout_ms=10000)
     check(r.get("code") == "TOO_LARGE", "TOO_LARGE for a 9 MiB frame", r)
+    # the same through call(): the reply has no rid (the body was not read),
+    # and the client takes it as its one request's answer (protocol.md §4.3)
+    e = expect_error("TOO_LARGE", c.call, "PING", timeout_ms=10000, pad=b"x" * (9 << 20))
+    check(e.reply.get("rid") is None, "TOO_LARGE without rid reaches call()", e.reply)
     e = expect_error("UNKNOWN_OP", c.call, "FROBNICATE")
     check(e.field == "op", "UNKNOWN_OP names field op", e.reply)
     r = c.call_raw(msgpack.packb({"v": 2, "rid": "r2", "op": "PING"}))
@@ -576,7 +580,7 @@ def test_robustness(env):
                      [dealbook.new_event("probe.made", {"p": "x" * 70000})])
     check(e.field == "data", "TOO_LARGE names data", e.reply)
     after = c.status()["counters"]["malformed"]
-    check(after - before >= len(cases) + 3, "malformed requests are counted", (before, after))
+    check(after - before >= len(cases) + 4, "malformed requests are counted", (before, after))
     c.ping()
     check(env.log.poll() is None, "the eventlog is still running")
     ok("malformed, oversized, unknown and invalid requests get MALFORMED / TOO_LARGE / "

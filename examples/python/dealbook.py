@@ -200,9 +200,8 @@ def _unmatched(reply):
     """A MALFORMED or TOO_LARGE reply the server could not give a rid (its
     body could not be read, §4.3): with one request outstanding on the
     socket, it is that request's answer."""
-    err = reply.get("error")
-    return (reply.get("rid") is None and reply.get("ok") is False and isinstance(err, dict)
-            and err.get("code") in ("MALFORMED", "TOO_LARGE"))
+    return (reply.get("rid") is None and reply.get("ok") is False
+            and reply.get("code") in ("MALFORMED", "TOO_LARGE"))
 
 
 class Client:
