@@ -10,6 +10,8 @@
 #include "support/eventlog_given.h"
 #include "support/testlib.h"
 
+#include "eventlog_store.h"
+
 #include "dealbook/dbk_proto.h"
 
 #include <criterion/criterion.h>
@@ -625,4 +627,86 @@ Test (verify, verify_on_an_empty_log_is_valid)
     dbk_doc_destroy (&reply);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);
+}
+
+/*  A log of n events written straight through the store into dir/eventlog,
+    1000 to a transaction. */
+static void s_store_fill (const char *dir, size_t n)
+{
+    char path[600];
+    snprintf (path, sizeof path, "%s/eventlog", dir);
+    cr_assert_eq (zsys_dir_create ("%s", path), 0);
+    eventlog_store_t *st = NULL;
+    cr_assert_eq (eventlog_store_open (&st, path, (uint64_t) 1 << 30, false), 0);
+    enum { PER = 1000 };
+    static dbk_event_t evs[PER];
+    dbk_wr_t *bufs[PER];
+    for (size_t i = 0; i < PER; i++)
+        cr_assert_not_null (bufs[i] = dbk_wr_new ());
+    for (size_t done = 0; done < n; done += PER) {
+        for (size_t i = 0; i < PER; i++) {
+            dbk_wr_reset (bufs[i]);
+            tl_event (&evs[i], "job.tested", done + i, "a record for the job to read", bufs[i]);
+        }
+        eventlog_batch_t b = {
+            .stream = "job-1", .stream_len = 5, .expect = DBK_EXPECT_ANY, .events = evs, .n = PER};
+        eventlog_pos_t pos;
+        uint64_t current;
+        size_t bad;
+        cr_assert_eq (eventlog_store_begin (st), 0);
+        cr_assert_eq (eventlog_store_append (st, &b, 1, &pos, &current, &bad), 0);
+        cr_assert_eq (eventlog_store_commit (st), 0);
+    }
+    for (size_t i = 0; i < PER; i++)
+        dbk_wr_destroy (&bufs[i]);
+    eventlog_store_close (&st);
+}
+
+Test (verify, a_verify_running_when_the_log_stops_still_gets_its_answer, .timeout = 120)
+{
+    /*  a log long enough for VERIFY to be running when the log is told
+        to stop: the job cannot be cut short, so it finishes and its
+        request is answered with the result (every request gets exactly
+        one answer), not dropped */
+    char *dir = tl_tmpdir ("jobstop");
+    s_store_fill (dir, 400000);
+    tl_log_t log;
+    cr_assert_eq (tl_log_start_in (&log, dir, false, NULL), 0);
+    zsock_t *dealer = zsock_new_dealer (log.log_ep);
+    cr_assert_not_null (dealer);
+    zsock_set_rcvtimeo (dealer, 20000);
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_proto_request_begin (w, 77, "VERIFY", 0);
+    cr_assert_eq (zmq_send (zsock_resolve (dealer), dbk_wr_data (w), dbk_wr_size (w), 0),
+                  (int) dbk_wr_size (w));
+    /*  stop it once STATUS shows the job */
+    dbk_client_t *c = s_client (&log);
+    bool running = false;
+    for (int i = 0; i < 2000 && !running; i++) {
+        dbk_client_begin (c, "STATUS", 0);
+        dbk_doc_t *st = NULL;
+        cr_assert_eq (dbk_client_call (c, &st), 0);
+        running = dbk_obj_len (dbk_obj_get (dbk_doc_root (st), "jobs")) > 0;
+        dbk_doc_destroy (&st);
+    }
+    cr_assert (running, "VERIFY never showed in STATUS");
+    dbk_client_destroy (&c);
+    kill (log.pid, SIGTERM);
+    zmsg_t *m = zmsg_recv (dealer);
+    cr_assert_not_null (m, "the VERIFY running at the stop got no answer");
+    zframe_t *body = zmsg_last (m);
+    dbk_doc_t *reply = NULL;
+    cr_assert_eq (dbk_doc_parse (zframe_data (body), zframe_size (body), &reply), 0);
+    const dbk_obj_t *r = dbk_doc_root (reply);
+    cr_assert (s_bool (r, "ok"));
+    cr_assert_eq (s_u64 (r, "rid"), 77);
+    cr_assert (s_bool (r, "valid"));
+    cr_assert_eq (s_u64 (r, "checked"), 400000);
+    dbk_doc_destroy (&reply);
+    zmsg_destroy (&m);
+    zsock_destroy (&dealer);
+    dbk_wr_destroy (&w);
+    tl_log_stop (&log);
+    tl_log_cleanup (&log);
+    free (dir);
 }

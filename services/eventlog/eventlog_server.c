@@ -820,6 +820,11 @@ void eventlog_server (zsock_t *pipe, void *args)
         }
     }
     s_commit (self); /* answer what was accepted before stopping */
+    /*  a running VERIFY or BACKUP cannot be cut short: it finishes, and its
+        request gets its answer (every request gets exactly one) */
+    for (int i = 0; i < S_MAX_JOBS; i++)
+        if (self->jobs[i].actor)
+            s_job_finished (self, &self->jobs[i]);
     s_flush_index (self);
     dbk_logf (&self->log, DBK_LOG_INFO, "stopped at head %llu",
               (unsigned long long) eventlog_store_head (self->store));
