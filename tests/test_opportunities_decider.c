@@ -796,12 +796,14 @@ Test (award, a_lost_award_loses_the_deal_with_its_winner)
     cr_assert_str_eq (deal.awards[0], "t1");
 }
 
-Test (award, a_deal_closed_by_hand_decides_nothing)
+Test (award, an_award_of_a_deal_closed_by_hand_is_refused_to_be_logged)
 {
     given_deal ();
     GIVEN (&deal, opp_abandon (d, &deal, cmd ("{\"reason\":\"x\"}"), &facts));
-    cr_assert_eq (opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts), 0);
-    then_accepted (0);
+    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
+    cr_assert (strstr (dbk_decision_message (d), "abandoned already"), "%s",
+               dbk_decision_message (d));
 }
 
 Test (award, an_award_for_another_opportunity_is_not_found)

@@ -210,8 +210,23 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     for (size_t i = 0; i < state->nawards; i++)
         if (opp_eq (state->awards[i], tender, tendern))
             return 0;
-    if (state->status != OPP_OPEN || state->nawards >= OPP_AWARDS_MAX)
-        return 0;
+    /*  a later award of a deal already closed (by hand, by another tender's
+        award, as a duplicate): refused, so that the service logs it, and
+        someone records it by hand if it should count */
+    static const char *const closed[] = {[OPP_WON] = "won",
+                                         [OPP_LOST] = "lost",
+                                         [OPP_ABANDONED] = "abandoned",
+                                         [OPP_DUPLICATE] = "closed as a duplicate"};
+    if (state->status != OPP_OPEN)
+        return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
+                                    "opportunity %s was %s already: the award of tender %.*s "
+                                    "(%.*s) is not recorded on it",
+                                    state->id, closed[state->status], (int) tendern, tender,
+                                    (int) resultn, result);
+    if (state->nawards >= OPP_AWARDS_MAX)
+        return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
+                                    "opportunity %s reacted to %d awards already", state->id,
+                                    OPP_AWARDS_MAX);
     if (won) {
         dbk_wr_t *w = opp_begin (d, state->id, "opportunity.won", 4 + (ttype != NULL), facts);
         dbk_wr_kv_i64 (w, "amount", has_amount ? amount : state->amount);

@@ -591,13 +591,13 @@ int opp_reopen (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
     reason, price_gap (for lost; reason default "tender lost").
     Decides opportunity.won / opportunity.lost as the commands do, with
     tender_id added; evolve remembers tender_id, so the same award again
-    decides NOTHING (0, no events): replaying the log reacts once. A
-    closed deal decides nothing either (its outcome was recorded by hand
-    or by an earlier award), and so does a deal that already reacted to
-    OPP_AWARDS_MAX awards.
+    decides NOTHING (0, no events): replaying the log reacts once.
     Rejections: DBK_EMALFORMED with the field when the payload lacks or
     mangles a field; ENOTFOUND "opportunity_id" if state is not the named
-    opportunity. */
+    opportunity; EREJECTED "opportunity_id" for a deal already closed (by
+    hand, by another tender's award, as a duplicate) or that reacted to
+    OPP_AWARDS_MAX awards: the service logs the refusal, and appends
+    nothing. */
 int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *award,
                      const opp_facts_t *facts);
 
