@@ -42,6 +42,11 @@ typedef struct {
 /*  Value of --name, or NULL. */
 const char *cli_flag (const cli_t *cli, const char *name);
 
+/*  0, or a usage error (printed) when a flag given is not one of `flags`
+    (NULL-terminated; NULL: none) or more than max_args arguments are:
+    for the verbs that read their flags one by one (cli_flag). */
+int cli_only (const cli_t *cli, const char *what, int max_args, const char *const *flags);
+
 /*  Print "dealbook: <message>" on stderr and return `code`. */
 int cli_fail (int code, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 

@@ -82,6 +82,11 @@ static int s_id_flag (const cli_t *cli, const char *name, uint8_t id[16], bool *
 
 static int s_append (cli_t *cli)
 {
+    static const char *const flags[] = {"--expect", "--id",     "--corr",  "--cause",
+                                        "--at",     "--schema", "--actor", NULL};
+    int only = cli_only (cli, "log append", 3, flags);
+    if (only)
+        return only;
     if (cli->nargs != 3)
         return cli_fail (CLI_USAGE, "usage: dealbook log append STREAM TYPE JSON [flags] "
                                     "(see dealbook help log)");
@@ -174,6 +179,10 @@ static int s_print_event (const dbk_event_t *ev)
 
 static int s_read (cli_t *cli)
 {
+    static const char *const flags[] = {"--from", "--limit", "--stream", "--type", NULL};
+    int rc = cli_only (cli, "log read", 0, flags);
+    if (rc)
+        return rc; /* "log read STREAM" would have printed the whole log */
     uint64_t from = 1, limit = UINT64_MAX;
     const char *v;
     if ((v = cli_flag (cli, "--from")) && (cli_u64 (v, &from) || from == 0))
@@ -228,6 +237,10 @@ static void s_on_signal (int sig)
 
 static int s_tail (cli_t *cli)
 {
+    static const char *const flags[] = {"--from", "--limit", "--type", NULL};
+    int only = cli_only (cli, "log tail", 0, flags);
+    if (only)
+        return only;
     uint64_t from = 0, limit = UINT64_MAX;
     const char *v;
     if ((v = cli_flag (cli, "--from")) && (cli_u64 (v, &from) || from == 0))
@@ -238,6 +251,8 @@ static int s_tail (cli_t *cli)
     if (!from) {
         /*  like tail(1): the last 10 events, then follow */
         dbk_client_t *c = cli_log_client (cli);
+        if (!c)
+            return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
         uint64_t head = 0;
         int rc = dbk_client_head (c, &head);
         if (rc) {
@@ -400,6 +415,14 @@ int cli_log (cli_t *cli, const char *verb)
         return s_read (cli);
     if (strcmp (verb, "tail") == 0)
         return s_tail (cli);
+    if (strcmp (verb, "status") == 0 || strcmp (verb, "verify") == 0 ||
+        strcmp (verb, "backup") == 0) {
+        char what[32];
+        snprintf (what, sizeof what, "log %s", verb);
+        int rc = cli_only (cli, what, verb[0] == 'b', NULL);
+        if (rc)
+            return rc;
+    }
     if (strcmp (verb, "status") == 0)
         return s_status (cli);
     if (strcmp (verb, "verify") == 0)

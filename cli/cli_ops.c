@@ -630,6 +630,10 @@ static int s_export (cli_t *cli, const char *verb)
         cli_ops_help ();
         return cli->help ? CLI_OK : CLI_USAGE;
     }
+    static const char *const flags[] = {"--format", "--from", "--until", "--type", NULL};
+    int rc = cli_only (cli, "export", 0, flags);
+    if (rc)
+        return rc;
     const char *v = cli_flag (cli, "--format");
     if (v && strcmp (v, "jsonl") != 0)
         return cli_fail (CLI_USAGE, "export: --format takes jsonl");

@@ -90,6 +90,10 @@ int cli_status (cli_t *cli)
                 "example: dealbook status --services eventlog\n");
         return cli->help ? CLI_OK : CLI_USAGE;
     }
+    static const char *const flags[] = {"--services", "--max-lag", NULL};
+    int only = cli_only (cli, "status", 0, flags);
+    if (only)
+        return only;
     const char *list = cli_flag (cli, "--services"), *ml = cli_flag (cli, "--max-lag");
     uint64_t max_lag = UINT64_MAX;
     if (ml && cli_u64 (ml, &max_lag))

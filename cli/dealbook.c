@@ -22,6 +22,22 @@ const char *cli_flag (const cli_t *cli, const char *name)
     return NULL;
 }
 
+int cli_only (const cli_t *cli, const char *what, int max_args, const char *const *flags)
+{
+    if (cli->nargs > max_args)
+        return cli_fail (CLI_USAGE, "%s: unexpected argument '%s' (see dealbook help %.*s)", what,
+                         cli->args[max_args], (int) strcspn (what, " "), what);
+    for (int i = 0; i < cli->nflags; i++) {
+        const char *const *f = flags;
+        while (f && *f && strcmp (*f, cli->flag[i]) != 0)
+            f++;
+        if (!f || !*f)
+            return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %.*s)", what,
+                             cli->flag[i], (int) strcspn (what, " "), what);
+    }
+    return CLI_OK;
+}
+
 int cli_fail (int code, const char *fmt, ...)
 {
     va_list ap;

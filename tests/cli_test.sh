@@ -52,6 +52,20 @@ ev = json.loads(open(sys.argv[1]).read())
 for k in ("seq","id","stream","ver","type","ts","at","actor","corr","cause","schema","data","prev","hash"):
     assert k in ev, k
 PY
+# a stream named without --stream, or a misspelt flag, is a usage error: it
+# used to be ignored, and the whole log was printed
+expect_rc 1 db log read account-1
+grep -q "unexpected argument 'account-1'" "$dir/err" && [ ! -s "$dir/out" ] || fail "log read ARG: $(cat "$dir/err")"
+expect_rc 1 db log read --strem account-1
+grep -q 'unknown flag --strem' "$dir/err" || fail "log read --strem: $(cat "$dir/err")"
+expect_rc 1 db log tail --stream account-1
+grep -q 'unknown flag --stream' "$dir/err" || fail "log tail --stream: $(cat "$dir/err")"
+expect_rc 1 db log tail --log nonsense
+grep -q 'bad endpoint' "$dir/err" || fail "log tail on a bad endpoint: $(cat "$dir/err")"
+expect_rc 1 db log verify --from 2
+expect_rc 1 db status --max_lag 5
+grep -q 'unknown flag --max_lag' "$dir/err" || fail "status --max_lag: $(cat "$dir/err")"
+expect_rc 1 db export --stream account-1
 
 expect_rc 0 db log status --json
 grep -q '"head": *3' "$dir/out" || fail "status head: $(cat "$dir/out")"
