@@ -24,6 +24,7 @@ enum {
     CLI_FAILED = 5
 };
 
+#define CLI_ID_MAX 64 /* an aggregate id, as the services take it (protocol.md §16) */
 #define CLI_MAX_ARGS 8
 #define CLI_MAX_FLAGS 32
 

@@ -434,10 +434,12 @@ int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
     so it can print it without another round trip. */
 int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r, const char *noun)
 {
-    char id[40];
+    char id[CLI_ID_MAX + 1];
     const char *given = cli_flag (cli, "--id");
+    if (given && (!*given || strlen (given) > CLI_ID_MAX))
+        return cli_fail (CLI_USAGE, "%s: --id takes 1 to %d bytes", what, CLI_ID_MAX);
     if (given)
-        snprintf (id, sizeof id, "%.39s", given);
+        snprintf (id, sizeof id, "%s", given);
     else {
         /*  12 hex digits of time then 8 random: sorts by creation, short
             enough to type */

@@ -69,7 +69,7 @@ void cli_fc_help (void)
         "      the four principles (fresh, clean, balanced, moving) and the deals failing\n"
         "  winloss [--by reason|competitor|region|tender_type] [filters]\n"
         "      example: dealbook winloss --by competitor --region south\n"
-        "  changes --from YYYY-MM-DD --to YYYY-MM-DD [filters]\n"
+        "  changes --from YYYY-MM-DD --to YYYY-MM-DD [filters but --period]\n"
         "      per owner: deals added, advanced, slipped, won, lost, and the amounts\n\n"
         "  --forecasting-endpoint EP (DEALBOOK_FORECASTING_ENDPOINT), --actor WHO, --json\n");
 }
@@ -526,8 +526,16 @@ int cli_fc (cli_t *cli, const char *noun, const char *verb)
     static const cli_flagdef_t health_flags[] = {
         S_FILTERS, {"--on", "on", CLI_F_STR}, {"--fresh-days", "fresh_days", CLI_F_INT}, S_END};
     static const cli_flagdef_t winloss_flags[] = {S_FILTERS, {"--by", "by", CLI_F_STR}, S_END};
-    static const cli_flagdef_t changes_flags[] = {
-        S_FILTERS, {"--from", "from", CLI_F_STR}, {"--to", "to", CLI_F_STR}, S_END};
+    /*  the filters but --period: the days from --from to --to are the period */
+    static const cli_flagdef_t changes_flags[] = {{"--owner", "owner", CLI_F_STR},
+                                                  {"--team", "team", CLI_F_STR},
+                                                  {"--region", "region", CLI_F_STR},
+                                                  {"--currency", "currency", CLI_F_STR},
+                                                  {"--as-of", "as_of", CLI_F_STR},
+                                                  {"--full", "book", CLI_F_FALSE},
+                                                  {"--from", "from", CLI_F_STR},
+                                                  {"--to", "to", CLI_F_STR},
+                                                  S_END};
     static const char *const need_accuracy[] = {"--owner", "--period", NULL};
     static const char *const need_changes[] = {"--from", "--to", NULL};
     int rc;

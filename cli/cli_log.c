@@ -395,10 +395,10 @@ static int s_verify_like (cli_t *cli, const char *op, const char *path)
     else if (valid)
         printf ("%s%s: valid, %llu events checked\n", path ? "backup in " : "log", path ? path : "",
                 (unsigned long long) checked);
-    else
-        printf ("%s%s: INVALID at seq %llu: %.*s (%llu events before it check out)\n",
-                path ? "backup in " : "log", path ? path : "", (unsigned long long) bad, (int) wl,
-                why, (unsigned long long) checked);
+    else /* a failed check is an error: one line on stderr, as dealbook backup says it */
+        cli_fail (CLI_REJECTED, "%s%s: INVALID at seq %llu: %.*s (%llu events before it check out)",
+                  path ? "backup in " : "log", path ? path : "", (unsigned long long) bad, (int) wl,
+                  why, (unsigned long long) checked);
     dbk_doc_destroy (&reply);
     return valid ? CLI_OK : CLI_REJECTED;
 }

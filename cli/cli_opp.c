@@ -165,10 +165,12 @@ static int s_register (cli_t *cli)
     if (cli->nargs > 1)
         return cli_fail (CLI_USAGE, "%s: unexpected argument '%s' (quote a name with spaces)", what,
                          cli->args[1]);
-    char id[40];
+    char id[CLI_ID_MAX + 1];
     const char *given = cli_flag (cli, "--id");
+    if (given && (!*given || strlen (given) > CLI_ID_MAX))
+        return cli_fail (CLI_USAGE, "%s: --id takes 1 to %d bytes", what, CLI_ID_MAX);
     if (given)
-        snprintf (id, sizeof id, "%.39s", given);
+        snprintf (id, sizeof id, "%s", given);
     else {
         /*  as cli_create: 12 hex digits of time then 8 random */
         uint8_t u[DBK_ID_SIZE];

@@ -250,6 +250,8 @@ err_has 'INVALID: as_of'
 expect_rc 2 db winloss --by mood
 err_has 'INVALID: by'
 expect_rc 1 db changes --from 2026-01-01
+expect_rc 1 db changes --from 2026-01-01 --to 2026-12-31 --period 2026   # the days are the period
+err_has 'unknown flag --period'
 expect_rc 2 db changes --from 2026-02-01 --to 2026-01-01
 err_has 'INVALID'
 expect_rc 4 db funnel --forecasting-endpoint "ipc://$dir/none.sock" --timeout-ms 300

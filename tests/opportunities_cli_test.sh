@@ -64,6 +64,10 @@ expect_rc 0 db opp register 'New Ward Elevators' --account a1 --owner Li --curre
 expect_rc 3 db opp register 'New Ward Elevators' --account a1 --owner Li --currency CNY \
     --close 2027-06-30
 err_has 'DUPLICATE: name'
+# an id longer than the services take is refused, not cut to fit
+expect_rc 1 db opp register 'Long Id' --account a1 --owner Li --currency CNY --close 2027-06-30 \
+    --id "$(printf 'x%.0s' $(seq 1 65))"
+err_has '--id takes 1 to 64 bytes'
 expect_rc 0 db opp register 'new ward elevators' --account a1 --owner wang --currency CNY \
     --close 2027-05-31 --amount 300000000 --id o2
 out_has 'opportunity o2 (in conflict with o1)'

@@ -175,6 +175,10 @@ other_pid=$!
 for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; sleep 0.05; done
 expect_rc 5 db export --format jsonl
 err_has 'hash chain breaks at seq 1'
+# and its VERIFY fails with one line on stderr, nothing on stdout
+expect_rc 2 db log verify
+err_has 'dealbook: log: INVALID at seq 1'
+[ ! -s "$dir/out" ] || fail "log verify printed on stdout: $(cat "$dir/out")"
 kill $other_pid && wait $other_pid 2>/dev/null || true
 other_pid=
 
