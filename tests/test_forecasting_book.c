@@ -203,6 +203,13 @@ Test (deal, won_lost_abandoned_reopened_and_duplicate)
     cr_assert_eq (o.level_since, D ("2026-04-01"));
     cr_assert_str_eq (o.loss_reason, "price", "the loss stays on record");
     cr_assert_eq (fc_deal_period_day (&o), D ("2026-05-31"), "back to its close date");
+    /*  abandoned after the reopen: nobody won it (WINLOSS by competitor
+        must not count it under the earlier loss's winner) */
+    feed ("opportunity.abandoned",
+          "{\"id\":\"o2\",\"reason\":\"client stopped\",\"on\":\"2026-05-01\"}");
+    o = deal_of ("o2");
+    cr_assert_eq (o.status, FC_ABANDONED);
+    cr_assert_str_eq (o.winner, "");
 }
 
 Test (deal, the_kept_deal_of_a_conflict_goes_to_the_chosen_owner)

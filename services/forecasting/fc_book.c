@@ -380,6 +380,8 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
         bool lost = what[0] == 'l';
         if ((rc = s_text (data, "reason", deal->loss_reason, sizeof deal->loss_reason, true)))
             return rc;
+        if (!lost)
+            deal->winner[0] = 0; /* an earlier loss's, before a reopen: nobody won this */
         if (lost) {
             s_text (data, "winner", deal->winner, sizeof deal->winner, false);
             char tt[FC_SHORT_MAX + 1];
