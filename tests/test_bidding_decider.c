@@ -83,6 +83,16 @@ Test (tender, the_type_must_be_a_tender_type)
     then_message_mentions ("competitive_negotiation");
 }
 
+Test (tender, a_tender_is_in_its_deals_currency)
+{
+    bid_tender_open (d, &ten, "t1",
+                     cmd ("{\"opportunity_id\":\"o1\",\"number\":\"N\",\"issuer\":\"X\","
+                          "\"type\":\"public\",\"currency\":\"USD\"}"),
+                     &facts);
+    then_rejected (DBK_EINVAL, "currency");
+    then_message_mentions ("CNY");
+}
+
 Test (tender, a_tender_has_one_or_two_envelopes)
 {
     bid_tender_open (d, &ten, "t1",

@@ -136,6 +136,16 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
         return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
                                     "opportunity %.*s is closed: reopen it before tendering",
                                     (int) opp->n, opp->s);
+    /*  the tender is in the deal's currency: its award becomes the deal's
+        outcome, and the funnel and forecasts add it to the deal's figures */
+    const contacts_value_t *cur = bid_val (vals, nvals, "currency");
+    char want[4], oid[CONTACTS_ID_MAX + 1];
+    snprintf (oid, sizeof oid, "%.*s", (int) opp->n, opp->s);
+    if (cur && lk && lk->currency && lk->currency (lk->ctx, oid, want) &&
+        (cur->n != 3 || memcmp (cur->s, want, 3) != 0))
+        return dbk_decision_reject (d, DBK_EINVAL, "currency",
+                                    "opportunity %s is in %s: its tenders must be too (not %.*s)",
+                                    oid, want, (int) cur->n, cur->s);
     const contacts_value_t *acc = bid_val (vals, nvals, "account_id");
     if (acc && bid_ref (facts, lk ? lk->account : NULL, acc->s, acc->n) == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "account_id", "no such account: %.*s",

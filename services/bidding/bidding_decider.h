@@ -207,6 +207,9 @@ typedef struct {
     bid_ref_t (*account) (void *ctx, const char *id);
     bid_ref_t (*tender) (void *ctx, const char *id);
     void *ctx; /* passed back to each */
+    /*  the deal's currency into out (NUL-terminated); false, or a NULL
+        function: unknown, and not checked */
+    bool (*currency) (void *ctx, const char *id, char out[4]);
 } bid_lookup_t;
 
 typedef struct {

@@ -167,6 +167,42 @@ bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const 
     return *(const char *) v.mv_data == 'A' ? BID_REF_ACTIVE : BID_REF_CLOSED;
 }
 
+bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char out[4])
+{
+    char key[CONTACTS_ID_MAX + 2];
+    size_t n = id ? strlen (id) : 0;
+    if (n == 0 || n > CONTACTS_ID_MAX)
+        return false;
+    key[0] = 'y';
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, BID_DB_REFS), &k, &v) || v.mv_size != 3)
+        return false;
+    memcpy (out, v.mv_data, 3);
+    out[3] = 0;
+    return true;
+}
+
+/*  A deal's currency, 'y' id -> ISO 4217 code, from its registration and
+    the updates that change it: a tender for it is in that currency. */
+static int s_project_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+{
+    const char *t = ev->type;
+    size_t tl = ev->type_len, il = ev->stream_len - cat - 1;
+    bool reg = tl == 22 && memcmp (t, "opportunity.registered", 22) == 0;
+    if ((!reg && !(tl == 19 && memcmp (t, "opportunity.updated", 19) == 0)) || il == 0 ||
+        il > CONTACTS_ID_MAX)
+        return 0;
+    const char *cur;
+    size_t cn;
+    if (dbk_obj_str (dbk_obj_get (dbk_svc_data (ctx, ev), "currency"), &cur, &cn) || cn != 3)
+        return 0;
+    char key[CONTACTS_ID_MAX + 2];
+    key[0] = 'y';
+    memcpy (key + 1, ev->stream + cat + 1, il);
+    return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, il + 1, cur, 3);
+}
+
 /*  The deals and accounts our commands reference: 'o' id -> state, owner;
     'a' id -> state. */
 static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
@@ -481,8 +517,12 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
                 : cat == 5 && memcmp (ev->stream, "quote", 5) == 0    ? 'q'
                 : cat == 8 && memcmp (ev->stream, "contract", 8) == 0 ? 'c'
                                                                       : 0;
-    if (!kind)
-        return cat ? s_project_ref (ctx, txn, ev, cat) : 0;
+    if (!kind) {
+        int rc = cat ? s_project_ref (ctx, txn, ev, cat) : 0;
+        if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
+            rc = s_project_currency (ctx, txn, ev, cat);
+        return rc;
+    }
     char id[CONTACTS_ID_MAX + 1];
     size_t il = ev->stream_len - cat - 1;
     if (il == 0 || il > CONTACTS_ID_MAX)

@@ -35,7 +35,7 @@
 #define BID_DB_STATS "bid_stats"
 #define BID_DB_REFS "bid_refs"
 
-#define BID_MODEL_VERSION 2
+#define BID_MODEL_VERSION 3
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
@@ -50,6 +50,9 @@ int bidding_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char 
     (its timeline). */
 int bidding_model_timeline (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
                             dbk_wr_t *w);
+
+/*  A deal's currency into out (NUL-terminated): false when unknown. */
+bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char out[4]);
 
 /*  What the model knows of an opportunity ('o') or account ('a'); for an
     opportunity also its owner (into owner, "" when unknown). */

@@ -25,6 +25,12 @@ static bid_ref_t s_opportunity (void *p, const char *id)
     return bidding_model_ref (l->ctx, l->txn, 'o', id, NULL, 0);
 }
 
+static bool s_currency (void *p, const char *id, char out[4])
+{
+    s_look_t *l = p;
+    return bidding_model_currency (l->ctx, l->txn, id, out);
+}
+
 static bid_ref_t s_account (void *p, const char *id)
 {
     s_look_t *l = p;
@@ -132,7 +138,7 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
-    f->lookup = (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look};
+    f->lookup = (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look, s_currency};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

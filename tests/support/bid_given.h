@@ -43,7 +43,17 @@ static inline bid_ref_t s_tender (void *ctx, const char *id)
                                                     : BID_REF_MISSING;
 }
 
-static const bid_lookup_t s_lookup = {s_opportunity, s_account, s_tender, NULL};
+/*  o1 and o2 are in CNY; o9's currency is unknown (not checked) */
+static inline bool s_currency (void *ctx, const char *id, char out[4])
+{
+    (void) ctx;
+    if (strcmp (id, "o1") && strcmp (id, "o2"))
+        return false;
+    memcpy (out, "CNY", 4);
+    return true;
+}
+
+static const bid_lookup_t s_lookup = {s_opportunity, s_account, s_tender, NULL, s_currency};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
