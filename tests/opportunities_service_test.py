@@ -254,6 +254,24 @@ def main():
         if o.call("OPP_GET", id="o99", after_seq=w["last_seq"])["owner"] != wide:
             fail("o99 owner")
         ok(cmd(o, "OPP_NEXT_STEP", id="o99", next_step="call"), "after wide text")
+        # a deal under an account later merged into another: the same project
+        # registered under the survivor is still a conflict
+        ok(cmd(c, "ACCOUNT_REGISTER", id="a3", name="Shenzhen Metro Line 9 Co", type="owner"),
+           "account")
+        m1 = ok(cmd(o, "OPP_REGISTER", id="o7", name="Line 9 signalling", account_id="a3",
+                    owner="zhao", currency="CNY", close_date="2027-10-31"), "deal of a3")
+        ok(cmd(c, "ACCOUNT_MERGE", id="a3", into="a1", after_seq=m1["last_seq"]), "merge")
+        head_m = client("eventlog").status()["head"]
+        o.call("OPP_LIST", after_seq=head_m)
+        ok(cmd(o, "OPP_REGISTER", actor="qian", id="o8", name="LINE 9 Signalling",
+               account_id="a1", owner="qian", currency="CNY", close_date="2027-10-31"),
+           "the same project under the survivor")
+        g8 = o.call("OPP_GET", id="o8")
+        if g8.get("conflict_with") != "o7":
+            fail("a registration under the survivor of a merge missed the merged account's "
+                 "deal: %r" % g8.get("conflict_with"))
+        ok(cmd(o, "OPP_RESOLVE", actor="boss", id="o8", owner="zhao", reason="first",
+               **{"with": "o7"}), "resolve the merged account's conflict")
         print("opportunities service: ok")
         return 0
     finally:

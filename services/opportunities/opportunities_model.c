@@ -206,6 +206,8 @@ size_t opportunities_model_ref_name (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind
     return l;
 }
 
+#define IS_MERGED(t, tl) ((tl) == 14 && memcmp ((t), "account.merged", 14) == 0)
+
 /*  account.registered / updated / archived / merged, contact.added /
     updated, competitor.added / updated: what a command of ours may
     reference, with its name for display. Value: 'A' (active) or 'C'
@@ -248,6 +250,21 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     if (state)
         val[0] = state;
     const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    const char *into;
+    size_t in;
+    if (kind == 'a' && IS_MERGED (t, tl) &&
+        dbk_obj_str (dbk_obj_get (data, "into"), &into, &in) == 0 && in > 0 && in <= OPP_ID_MAX) {
+        /*  'M' survivor NUL merged -> "": the accounts merged into one, whose
+            open deals a registration under the survivor may repeat */
+        char mk[2 * OPP_ID_MAX + 3];
+        mk[0] = 'M';
+        memcpy (mk + 1, into, in);
+        mk[in + 1] = 0;
+        memcpy (mk + in + 2, ev->stream + cat + 1, il);
+        int rc = s_put (txn, dbi, mk, in + 2 + il, "", 0);
+        if (rc)
+            return rc;
+    }
     const char *name;
     size_t nl;
     if (data && dbk_obj_str (dbk_obj_get (data, "name"), &name, &nl) == 0 &&
@@ -391,6 +408,33 @@ static int s_index (dbk_svc_ctx_t *ctx, const s_keys_t *k, bool put)
         if (k->ml[i])
             rc = s_index_row (ctx, mdb, k->match[i], k->ml[i], put);
     return rc;
+}
+
+size_t opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                     char (*out)[OPP_ID_MAX + 1], size_t max)
+{
+    size_t al = account ? strlen (account) : 0, n = 0;
+    if (al == 0 || al > OPP_ID_MAX)
+        return 0;
+    char key[OPP_ID_MAX + 2];
+    key[0] = 'M';
+    memcpy (key + 1, account, al);
+    key[al + 1] = 0;
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &cur))
+        return 0;
+    MDB_val k = {al + 2, key}, v;
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && n < max && k.mv_size > al + 2 && memcmp (k.mv_data, key, al + 2) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        size_t ml = k.mv_size - al - 2;
+        if (ml > OPP_ID_MAX)
+            continue;
+        memcpy (out[n], (const char *) k.mv_data + al + 2, ml);
+        out[n++][ml] = 0;
+    }
+    mdb_cursor_close (cur);
+    return n;
 }
 
 bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,

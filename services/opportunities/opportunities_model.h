@@ -39,7 +39,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 3          /* layout of the read model           */
+#define OPP_MODEL_VERSION 4          /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 extern const char *const opportunities_model_dbs[];
@@ -50,6 +50,11 @@ extern const char *const opportunities_model_dbs[];
     DBK_EIO or DBK_ENOMEM. */
 int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, int64_t before_ms,
                               opp_state_t *st);
+
+/*  The accounts merged into `account` (account.merged into it), at most
+    max, into out: their ids. How many. */
+size_t opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                     char (*out)[OPP_ID_MAX + 1], size_t max);
 
 /*  The open opportunity matching a registration (same account and
     normalised name, or same site), other than `except`: its id into out.

@@ -78,6 +78,30 @@ static void s_text (const dbk_obj_t *req, const char *key, char *out, size_t out
 
 /*  ---- commands ---- */
 
+/*  The open opportunity of the same project (opportunities_model_match):
+    under the account, or under any account merged into it (and so on,
+    up to S_ACCOUNTS in all), since a deal keeps the account it was
+    registered under. */
+#define S_ACCOUNTS 64
+static bool s_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account, const char *norm,
+                     const char *city, const char *address, char out[OPP_ID_MAX + 1])
+{
+    if (opportunities_model_match (ctx, txn, account[0] ? account : NULL, norm, city, address, out))
+        return true;
+    char (*seen)[OPP_ID_MAX + 1] = account[0] ? malloc (S_ACCOUNTS * sizeof *seen) : NULL;
+    size_t n = 0;
+    if (seen)
+        n = opportunities_model_absorbed (ctx, txn, account, seen, S_ACCOUNTS);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        found = opportunities_model_match (ctx, txn, seen[i], norm, NULL, NULL, out);
+        if (!found && n < S_ACCOUNTS) /* what was merged into that one */
+            n += opportunities_model_absorbed (ctx, txn, seen[i], seen + n, S_ACCOUNTS - n);
+    }
+    free (seen);
+    return found;
+}
+
 /*  OPP_REGISTER: the decider with the open opportunity of the same
     project, if any (same account and normalised name, or same site). */
 static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
@@ -100,8 +124,8 @@ static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     s_facts_t f;
     bool facts_ok = s_facts (ctx, txn, req, d, &f);
     if (rc == 0 && facts_ok &&
-        opportunities_model_match (ctx, txn, account[0] ? account : NULL, norm,
-                                   city[0] ? city : NULL, address[0] ? address : NULL, match_id) &&
+        s_match (ctx, txn, account, norm, city[0] ? city : NULL, address[0] ? address : NULL,
+                 match_id) &&
         strcmp (match_id, id) != 0) {
         rc = opportunities_model_load (ctx, txn, match_id, OPP_AS_OF_NOW, other);
         if (rc == 0 && other->status == OPP_OPEN) {
