@@ -52,17 +52,30 @@ bool cli_fc_bool (const dbk_obj_t *m, const char *key)
 
 /*  ---- numbers ---- */
 
-/*  Decimals of a currency's minor unit: 0 for JPY and KRW, else 2. */
+/*  Decimals of a currency's minor unit (ISO 4217): 0 or 3 for the codes
+    listed, else 2. */
 static int s_decimals (const char *currency)
 {
-    return currency && (strcmp (currency, "JPY") == 0 || strcmp (currency, "KRW") == 0) ? 0 : 2;
+    static const char none[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "
+                               "XPF",
+                      three[] = "BHD IQD JOD KWD LYD OMR TND";
+    if (!currency || strlen (currency) != 3)
+        return 2;
+    for (const char *p = none; *p; p += p[3] ? 4 : 3)
+        if (memcmp (p, currency, 3) == 0)
+            return 0;
+    for (const char *p = three; *p; p += p[3] ? 4 : 3)
+        if (memcmp (p, currency, 3) == 0)
+            return 3;
+    return 2;
 }
 
 void cli_fc_money (int64_t minor, const char *currency, char *out, size_t outsz)
 {
     int dec = s_decimals (currency);
+    uint64_t unit = dec == 0 ? 1 : dec == 3 ? 1000 : 100;
     uint64_t a = minor < 0 ? (uint64_t) (-(minor + 1)) + 1 : (uint64_t) minor;
-    uint64_t major = dec ? a / 100 : a, cents = dec ? a % 100 : 0;
+    uint64_t major = a / unit, cents = a % unit;
     char digits[32], grouped[48];
     snprintf (digits, sizeof digits, "%llu", (unsigned long long) major);
     size_t len = strlen (digits), k = 0;
@@ -75,7 +88,7 @@ void cli_fc_money (int64_t minor, const char *currency, char *out, size_t outsz)
     }
     grouped[k] = 0;
     if (dec)
-        snprintf (out, outsz, "%s.%02llu", grouped, (unsigned long long) cents);
+        snprintf (out, outsz, "%s.%0*llu", grouped, dec, (unsigned long long) cents);
     else
         snprintf (out, outsz, "%s", grouped);
 }

@@ -102,6 +102,11 @@ expect_rc 2 db quota set --owner zhao --period "$P" --amount 500000000 --currenc
 err_has 'REJECTED: actor'
 expect_rc 0 db quota set --owner zhao --period "$P" --amount 500000000 --currency CNY --actor mgr
 out_has "quota of owner zhao for $P set: CNY 5,000,000.00"
+# the minor unit as ISO 4217 has it: 3 decimals for KWD, none for VND
+expect_rc 0 db quota set --owner kwd.sales --period "$P" --amount 1234567 --currency KWD --actor mgr
+out_has "set: KWD 1,234.567"
+expect_rc 0 db quota set --owner vnd.sales --period "$P" --amount 1234567 --currency VND --actor mgr
+out_has "set: VND 1,234,567$"
 expect_rc 1 db quota set --period "$P" --amount 1 --currency CNY --actor mgr
 err_has 'give one of --owner O or --team T'
 expect_rc 2 db quota set --owner zhao --period "$P" --amount lots --currency CNY --actor mgr
