@@ -48,6 +48,11 @@ const char *cli_flag (const cli_t *cli, const char *name);
     for the verbs that read their flags one by one (cli_flag). */
 int cli_only (const cli_t *cli, const char *what, int max_args, const char *const *flags);
 
+/*  With --help: help () on stdout, CLI_OK. Otherwise a usage error: one
+    line "dealbook: <message>" on stderr, CLI_USAGE. */
+int cli_help_or_usage (const cli_t *cli, void (*help) (void), const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 /*  Print "dealbook: <message>" on stderr and return `code`. */
 int cli_fail (int code, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 

@@ -736,10 +736,9 @@ static int s_winrate (cli_t *cli, const char *what)
 
 int cli_intel (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_intel_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_intel_help,
+                                  "intel: give a verb (dealbook help intel lists them)");
     if (strcmp (verb, "price") == 0)
         return s_price (cli, "intel price");
     if (strcmp (verb, "winrate") == 0 || strcmp (verb, "win-rate") == 0)
@@ -749,10 +748,9 @@ int cli_intel (cli_t *cli, const char *verb)
 
 int cli_tender (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_tender_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_tender_help,
+                                  "tender: give a verb (dealbook help tender lists them)");
     if (strcmp (verb, "open") == 0)
         return s_open (cli);
     if (strcmp (verb, "show") == 0)

@@ -528,10 +528,9 @@ static const cli_flagdef_t s_merge_flags[] = {{"--into", "into", CLI_F_STR},
 
 int cli_account (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_account_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_account_help,
+                                  "account: give a verb (dealbook help account lists them)");
     cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;
@@ -728,10 +727,9 @@ static int s_notebook_days (cli_t *cli)
 
 int cli_contact (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_contact_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_contact_help,
+                                  "contact: give a verb (dealbook help contact lists them)");
     cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;

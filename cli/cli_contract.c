@@ -223,10 +223,9 @@ int cli_quote (cli_t *cli, const char *verb)
                                            CLI_BID_ACTOR,
                                            CLI_BID_END};
     static const char *const cneed[] = {"--currency", NULL};
-    if (cli->help || !verb) {
-        cli_quote_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_quote_help,
+                                  "quote: give a verb (dealbook help quote lists them)");
     if (strcmp (verb, "create") == 0) {
         cli_req_t r = CLI_BID_REQ (cli);
         int rc;
@@ -475,10 +474,9 @@ static int s_receivables (cli_t *cli)
 
 int cli_contract (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_contract_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_contract_help,
+                                  "contract: give a verb (dealbook help contract lists them)");
     if (strcmp (verb, "sign") == 0)
         return s_sign (cli);
     if (strcmp (verb, "show") == 0)

@@ -405,10 +405,9 @@ static int s_verify_like (cli_t *cli, const char *op, const char *path)
 
 int cli_log (cli_t *cli, const char *verb)
 {
-    if (!verb || cli->help) {
-        cli_log_help ();
-        return verb ? CLI_OK : CLI_USAGE;
-    }
+    if (!verb || cli->help)
+        return cli_help_or_usage (cli, cli_log_help,
+                                  "log: give a verb (dealbook help log lists them)");
     if (strcmp (verb, "append") == 0)
         return s_append (cli);
     if (strcmp (verb, "read") == 0)

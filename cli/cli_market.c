@@ -51,10 +51,9 @@ static const cli_flagdef_t s_competitor_list_flags[] = {{"--close-to", "close_to
 
 int cli_competitor (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_competitor_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_competitor_help,
+                                  "competitor: give a verb (dealbook help competitor lists them)");
     cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;
@@ -120,10 +119,9 @@ static const cli_flagdef_t s_activity_list_flags[] = {{"--account", "account_id"
 
 int cli_activity (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_activity_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_activity_help,
+                                  "activity: give a verb (dealbook help activity lists them)");
     cli_req_t r = {.n = 0};
     dbk_doc_t *reply;
     int rc;

@@ -809,10 +809,9 @@ static int s_attention (cli_t *cli)
 
 int cli_opp (cli_t *cli, const char *verb)
 {
-    if (cli->help || !verb) {
-        cli_opp_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (cli->help || !verb)
+        return cli_help_or_usage (cli, cli_opp_help,
+                                  "opp: give a verb (dealbook help opp lists them)");
     if (strcmp (verb, "register") == 0)
         return s_register (cli);
     if (strcmp (verb, "show") == 0)

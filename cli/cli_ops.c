@@ -214,10 +214,9 @@ static int s_status_of (dbk_client_t *c, void *arg, uint64_t *applied, uint64_t 
 
 static int s_rebuild (cli_t *cli, const char *name)
 {
-    if (!name || cli->help || cli->nargs) {
-        cli_ops_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (!name || cli->help || cli->nargs)
+        return cli_help_or_usage (cli, cli_ops_help,
+                                  "usage: dealbook rebuild SERVICE (see dealbook help rebuild)");
     const char *ep = cli_service_endpoint (cli, name);
     if (!ep || strcmp (name, "eventlog") == 0 || strcmp (name, "log") == 0)
         return cli_fail (CLI_USAGE,
@@ -307,10 +306,9 @@ static int s_hash_at (dbk_client_t *c, uint64_t seq, char hex[2 * DBK_HASH_SIZE 
 
 static int s_backup (cli_t *cli, const char *dir)
 {
-    if (!dir || cli->help || cli->nargs) {
-        cli_ops_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (!dir || cli->help || cli->nargs)
+        return cli_help_or_usage (cli, cli_ops_help,
+                                  "usage: dealbook backup DIR (see dealbook help backup)");
     char abs[PATH_MAX];
     if (s_absolute (dir, abs, sizeof abs))
         return cli_fail (CLI_USAGE, "cannot resolve %s", dir);
@@ -513,10 +511,10 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
 
 static int s_restore (cli_t *cli, const char *dir)
 {
-    if (!dir || cli->help || cli->nargs) {
-        cli_ops_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (!dir || cli->help || cli->nargs)
+        return cli_help_or_usage (cli, cli_ops_help,
+                                  "usage: dealbook restore DIR --data-dir D (see dealbook help "
+                                  "restore)");
     const char *data = cli->cfg.data_dir;
     bool force = cli_flag (cli, "--force") != NULL;
     char path[PATH_MAX];
@@ -626,10 +624,9 @@ static void s_export_progress (uint64_t printed, uint64_t seq, uint64_t head, ui
 
 static int s_export (cli_t *cli, const char *verb)
 {
-    if (verb || cli->help || cli->nargs) {
-        cli_ops_help ();
-        return cli->help ? CLI_OK : CLI_USAGE;
-    }
+    if (verb || cli->help || cli->nargs)
+        return cli_help_or_usage (cli, cli_ops_help,
+                                  "export: takes no argument (see dealbook help export)");
     static const char *const flags[] = {"--format", "--from", "--until", "--type", NULL};
     int rc = cli_only (cli, "export", 0, flags);
     if (rc)

@@ -78,7 +78,7 @@ static void s_cell (json_int_t v)
 
 int cli_status (cli_t *cli)
 {
-    if (cli->help || cli->nargs > 0) {
+    if (cli->help) {
         printf ("usage: dealbook status [--services eventlog,contacts,...] [--max-lag N] "
                 "[--json]\n"
                 "  every service's STATUS: up or unreachable, version, seq applied, head, lag.\n"
@@ -88,7 +88,7 @@ int cli_status (cli_t *cli)
                 "  --services: any of eventlog, contacts, opportunities, bidding, forecasting\n"
                 "  (default " S_DEFAULT_SERVICES ")\n"
                 "example: dealbook status --services eventlog\n");
-        return cli->help ? CLI_OK : CLI_USAGE;
+        return CLI_OK;
     }
     static const char *const flags[] = {"--services", "--max-lag", NULL};
     int only = cli_only (cli, "status", 0, flags);
@@ -111,7 +111,12 @@ int cli_status (cli_t *cli)
             return cli_fail (CLI_USAGE, "--services: unknown service '%s'", n);
         }
         json_t *row = s_ask (n, ep, timeout);
-        all_up &= strcmp (json_string_value (json_object_get (row, "state")), "up") == 0;
+        const char *state = json_string_value (json_object_get (row, "state"));
+        if (strcmp (state, "up") != 0) {
+            /*  the table says it too; stderr says why the exit code is 4 */
+            fprintf (stderr, "dealbook: %s is %s at %s\n", n, state, ep);
+            all_up = false;
+        }
         json_int_t lag = s_int (row, "lag");
         if (lag >= 0 && (uint64_t) lag > max_lag) {
             fprintf (stderr, "dealbook: %s lags %lld events behind the log (--max-lag %llu)\n", n,

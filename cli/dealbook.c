@@ -22,6 +22,21 @@ const char *cli_flag (const cli_t *cli, const char *name)
     return NULL;
 }
 
+int cli_help_or_usage (const cli_t *cli, void (*help) (void), const char *fmt, ...)
+{
+    if (cli->help) {
+        help ();
+        return CLI_OK;
+    }
+    va_list ap;
+    va_start (ap, fmt);
+    fputs ("dealbook: ", stderr);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+    va_end (ap);
+    return CLI_USAGE;
+}
+
 int cli_only (const cli_t *cli, const char *what, int max_args, const char *const *flags)
 {
     if (cli->nargs > max_args)

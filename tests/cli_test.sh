@@ -36,6 +36,17 @@ expect_rc 1 db log append account-2 account.registered
 expect_rc 1 db log append account-2 account.registered '{}' --expect maybe
 expect_rc 1 db log frobnicate
 expect_rc 1 db nonsense
+# a missing verb is one line on stderr; --help is the page on stdout, exit 0
+expect_rc 1 db log
+grep -q 'log: give a verb' "$dir/err" && [ ! -s "$dir/out" ] || fail "db log: $(cat "$dir/out" "$dir/err")"
+expect_rc 1 db opp
+[ "$(wc -l <"$dir/err")" -eq 1 ] && [ ! -s "$dir/out" ] || fail "db opp: $(cat "$dir/out" "$dir/err")"
+expect_rc 0 db log --help
+grep -q 'append STREAM TYPE JSON' "$dir/out" || fail "db log --help"
+# a service down: the table says so, and stderr why the exit code is 4
+expect_rc 4 db status --services eventlog,contacts --timeout-ms 300 \
+    --contacts-endpoint "ipc://$dir/none.sock"
+grep -q 'dealbook: contacts is unreachable at' "$dir/err" || fail "status: $(cat "$dir/err")"
 
 expect_rc 0 db log read
 [ "$(wc -l <"$dir/out")" -eq 3 ] || fail "read should print 3 events, got $(wc -l <"$dir/out")"
