@@ -753,10 +753,12 @@ static int s_list (cli_t *cli, bool conflicts)
              cli_svc_call (cli, what, conflicts ? "OPP_CONFLICTS" : "OPP_LIST", false, &r, &reply)))
         return rc;
     if (!cli->json) {
-        static const char *const keys[] = {"id",         "name",   "owner", "level",
-                                           "close_date", "amount", "stage", "status"};
-        static const char *const heads[] = {"ID",    "NAME",   "OWNER", "LEVEL",
-                                            "CLOSE", "AMOUNT", "STAGE", "STATUS"};
+        /*  amounts in minor units, with their currency: deals of one list
+            may be in several */
+        static const char *const keys[] = {"id",       "name",   "owner", "level", "close_date",
+                                           "currency", "amount", "stage", "status"};
+        static const char *const heads[] = {"ID",  "NAME",           "OWNER", "LEVEL", "CLOSE",
+                                            "CUR", "AMOUNT (minor)", "STAGE", "STATUS"};
         static const char *const ckeys[] = {"id",         "name",       "owner",
                                             "account_id", "close_date", "conflict_with"};
         static const char *const cheads[] = {"ID",      "NAME",  "OWNER",
@@ -765,7 +767,7 @@ static int s_list (cli_t *cli, bool conflicts)
         if (conflicts)
             cli_table (dbk_obj_get (root, "conflicts"), ckeys, cheads, 6);
         else
-            cli_table (dbk_obj_get (root, "opportunities"), keys, heads, 8);
+            cli_table (dbk_obj_get (root, "opportunities"), keys, heads, 9);
     }
     if (!cli->json)
         cli_next_hint (cli, dbk_doc_root (reply));

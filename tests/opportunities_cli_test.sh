@@ -199,7 +199,8 @@ expect_rc 0 db opp register 'Line 9 Depot' --account a2 --owner zhang --currency
 expect_rc 0 db opp list --owner LI --json
 json '[o["id"] for o in d["opportunities"]]==["o3","o1"]'
 expect_rc 0 db opp list --owner li
-out_has '^o3  *Line 9 Escalators  *li  *L1  *2027-03-31  *120000000'
+out_has '^o3  *Line 9 Escalators  *li  *L1  *2027-03-31  *CNY  *120000000'
+out_has 'CUR  *AMOUNT (minor)'
 expect_rc 0 db opp list --level L4 --json
 json '[o["id"] for o in d["opportunities"]]==["o1"] and d["opportunities"][0]["weighted"]==262500000'
 expect_rc 0 db opp list --status all --json
