@@ -93,6 +93,15 @@ Test (tender, a_tender_is_in_its_deals_currency)
     then_message_mentions ("CNY");
 }
 
+Test (tender, an_archived_or_merged_account_takes_no_new_tender)
+{
+    bid_tender_open (d, &ten, "t1",
+                     cmd ("{\"opportunity_id\":\"o1\",\"number\":\"N\",\"issuer\":\"X\","
+                          "\"type\":\"public\",\"currency\":\"CNY\",\"account_id\":\"a9\"}"),
+                     &facts);
+    then_rejected (DBK_EREJECTED, "account_id");
+}
+
 Test (tender, a_tender_has_one_or_two_envelopes)
 {
     bid_tender_open (d, &ten, "t1",

@@ -467,6 +467,18 @@ Test (contract, a_signed_contract_records_its_terms_and_milestones)
     cr_assert_str_eq (con.penalties, "0.05% of the amount per day late, at most 5%");
 }
 
+Test (contract, an_archived_or_merged_buyer_takes_no_new_contract)
+{
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a9\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
+                            "\"amount\":1000}]}"),
+                       &facts);
+    then_rejected (DBK_EREJECTED, "buyer_id");
+    then_message_mentions ("archived or merged");
+}
+
 Test (contract, the_milestones_add_up_to_the_amount)
 {
     bid_contract_sign (d, &con, "c1",

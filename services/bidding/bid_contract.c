@@ -146,8 +146,16 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
                                                  : i == 0 ? lk->opportunity
                                                  : i == 1 ? lk->account
                                                           : lk->tender;
-        if (v && bid_ref (facts, fn, v->s, v->n) == BID_REF_MISSING)
+        bid_ref_t ref = v ? bid_ref (facts, fn, v->s, v->n) : BID_REF_ACTIVE;
+        if (ref == BID_REF_MISSING)
             return dbk_decision_reject (d, DBK_ENOTFOUND, refs[i], "no such %s: %.*s", what[i],
+                                        (int) v->n, v->s);
+        /*  a won deal and an awarded tender are what a contract follows;
+            an account archived or merged into another takes no new one */
+        if (i == 1 && ref == BID_REF_CLOSED)
+            return dbk_decision_reject (d, DBK_EREJECTED, refs[i],
+                                        "account %.*s is archived or merged: sign with the "
+                                        "account it became",
                                         (int) v->n, v->s);
     }
     bool days = bid_val (vals, nvals, "payment_days") != NULL;

@@ -147,8 +147,14 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
                                     "opportunity %s is in %s: its tenders must be too (not %.*s)",
                                     oid, want, (int) cur->n, cur->s);
     const contacts_value_t *acc = bid_val (vals, nvals, "account_id");
-    if (acc && bid_ref (facts, lk ? lk->account : NULL, acc->s, acc->n) == BID_REF_MISSING)
+    bid_ref_t aref =
+        acc ? bid_ref (facts, lk ? lk->account : NULL, acc->s, acc->n) : BID_REF_ACTIVE;
+    if (aref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "account_id", "no such account: %.*s",
+                                    (int) acc->n, acc->s);
+    if (aref == BID_REF_CLOSED)
+        return dbk_decision_reject (d, DBK_EREJECTED, "account_id",
+                                    "account %.*s is archived or merged and takes no new tender",
                                     (int) acc->n, acc->s);
     bid_tender_t empty = {0};
     if ((rc = s_dates_ordered (d, &empty, vals, nvals)))

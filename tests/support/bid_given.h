@@ -19,7 +19,7 @@ static bid_quote_t quo;    /* quote q1 under test    */
 static bid_contract_t con; /* contract c1 under test */
 
 /*  ---- the shell's projection: opportunities o1, o2 open, o9 closed;
-    accounts a1, a2; tenders t1, t2 open, t9 awarded ---- */
+    accounts a1, a2, a9 closed; tenders t1, t2 open, t9 awarded ---- */
 
 static inline bid_ref_t s_opportunity (void *ctx, const char *id)
 {
@@ -32,7 +32,9 @@ static inline bid_ref_t s_opportunity (void *ctx, const char *id)
 static inline bid_ref_t s_account (void *ctx, const char *id)
 {
     (void) ctx;
-    return !strcmp (id, "a1") || !strcmp (id, "a2") ? BID_REF_ACTIVE : BID_REF_MISSING;
+    return !strcmp (id, "a1") || !strcmp (id, "a2") ? BID_REF_ACTIVE
+           : !strcmp (id, "a9")                     ? BID_REF_CLOSED /* archived or merged */
+                                                    : BID_REF_MISSING;
 }
 
 static inline bid_ref_t s_tender (void *ctx, const char *id)
