@@ -343,13 +343,16 @@ static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz
     }
 }
 
-#define S_COLS 8
+#define S_COLS 12
 #define S_CELL 256
 
-/*  Print the maps of an array as a table with the given columns, padded
-    by display width (CJK characters take two columns). */
+/*  Print the maps of an array as a table with the given columns (at most
+    S_COLS: the rest are left out), padded by display width (CJK
+    characters take two columns). */
 void cli_table (const dbk_obj_t *rows, const char *const *keys, const char *const *heads, int ncols)
 {
+    if (ncols > S_COLS)
+        ncols = S_COLS;
     size_t nrows = dbk_obj_len (rows);
     int width[S_COLS] = {0};
     char cell[S_CELL];

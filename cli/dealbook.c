@@ -291,8 +291,13 @@ int main (int argc, char **argv)
     if (cli_fc_is_noun (noun))
         return cli_fc (&cli, noun, verb);
     if (strcmp (noun, "status") == 0) {
-        if (verb)
-            cli.args[cli.nargs++] = verb;
+        if (verb) { /* status takes no verb: an argument, first of them */
+            if (cli.nargs == CLI_MAX_ARGS)
+                return cli_fail (CLI_USAGE, "too many arguments");
+            memmove (cli.args + 1, cli.args, (size_t) cli.nargs * sizeof cli.args[0]);
+            cli.args[0] = verb;
+            cli.nargs++;
+        }
         return cli_status (&cli);
     }
     return cli_fail (CLI_USAGE, "unknown noun '%s' (try: dealbook help)", noun);
