@@ -102,8 +102,14 @@ static int s_reply (const void *body, size_t len, uint64_t rid, dbk_doc_t **doc_
     if (!body || dbk_doc_parse (body, len, doc_p) != 0)
         return S_NOT_OURS;
     uint64_t got;
-    int rc = dbk_proto_reply_status (dbk_doc_root (*doc_p), &got, m, mlen);
-    if (rc == DBK_EMALFORMED || got != rid) {
+    const dbk_obj_t *root = dbk_doc_root (*doc_p), *r = dbk_obj_get (root, "rid");
+    int rc = dbk_proto_reply_status (root, &got, m, mlen);
+    /*  a MALFORMED or TOO_LARGE answer without rid (the server could not
+        read the body) answers the request outstanding (protocol.md §4.3) */
+    bool unmatched = (!r || dbk_obj_type (r) == DBK_T_NIL) &&
+                     (dbk_obj_str_eq (dbk_obj_get (root, "code"), "MALFORMED") ||
+                      dbk_obj_str_eq (dbk_obj_get (root, "code"), "TOO_LARGE"));
+    if (!unmatched && (rc == DBK_EMALFORMED || got != rid)) {
         dbk_doc_destroy (doc_p);
         return S_NOT_OURS;
     }

@@ -710,3 +710,29 @@ Test (verify, a_verify_running_when_the_log_stops_still_gets_its_answer, .timeou
     tl_log_cleanup (&log);
     free (dir);
 }
+
+Test (robustness, a_body_over_the_limit_is_answered_too_large_to_the_c_client)
+{
+    /*  the log cannot read the body, so its TOO_LARGE carries no rid: the
+        client takes it as its request's answer (protocol.md §4.3) rather
+        than waiting for one with the rid and reporting a timeout */
+    tl_log_t log;
+    s_start (&log, NULL);
+    dbk_client_t *c = s_client (&log);
+    size_t big = (size_t) 9 << 20;
+    char *pad = calloc (1, big);
+    cr_assert_not_null (pad);
+    dbk_wr_t *w = dbk_client_begin (c, "PING", 1);
+    dbk_wr_cstr (w, "pad");
+    dbk_wr_bin (w, pad, big);
+    dbk_doc_t *reply = NULL;
+    int rc = dbk_client_call (c, &reply);
+    cr_assert_eq (rc, DBK_ETOOBIG, "%s", dbk_strerror (rc));
+    dbk_doc_destroy (&reply);
+    dbk_client_begin (c, "PING", 0);
+    cr_assert_eq (dbk_client_call (c, &reply), 0, "the client goes on");
+    dbk_doc_destroy (&reply);
+    free (pad);
+    dbk_client_destroy (&c);
+    tl_log_cleanup (&log);
+}
