@@ -205,8 +205,8 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     if (state->status == OPP_NONE || !opp_eq (state->id, opp, oppn))
         return dbk_decision_reject (d, DBK_ENOTFOUND, "opportunity_id", "no such opportunity: %.*s",
                                     (int) oppn, opp);
-    /* idempotence: an award already reacted to, or a deal already closed,
-       decides nothing, so a replay of the log never reacts twice */
+    /* idempotence: an award already reacted to decides nothing, so a
+       replay of the log never reacts twice */
     for (size_t i = 0; i < state->nawards; i++)
         if (opp_eq (state->awards[i], tender, tendern))
             return 0;

@@ -410,10 +410,11 @@ static int s_index (dbk_svc_ctx_t *ctx, const s_keys_t *k, bool put)
     return rc;
 }
 
-size_t opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
-                                     char (*out)[OPP_ID_MAX + 1], size_t max)
+int opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                  char (*out)[OPP_ID_MAX + 1], size_t max, size_t *np)
 {
     size_t al = account ? strlen (account) : 0, n = 0;
+    *np = 0;
     if (al == 0 || al > OPP_ID_MAX)
         return 0;
     char key[OPP_ID_MAX + 2];
@@ -422,7 +423,7 @@ size_t opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const cha
     key[al + 1] = 0;
     MDB_cursor *cur;
     if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &cur))
-        return 0;
+        return DBK_EIO;
     MDB_val k = {al + 2, key}, v;
     for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
          r == 0 && n < max && k.mv_size > al + 2 && memcmp (k.mv_data, key, al + 2) == 0;
@@ -434,7 +435,8 @@ size_t opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const cha
         out[n++][ml] = 0;
     }
     mdb_cursor_close (cur);
-    return n;
+    *np = n;
+    return 0;
 }
 
 bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,

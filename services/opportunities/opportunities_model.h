@@ -52,9 +52,9 @@ int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, 
                               opp_state_t *st);
 
 /*  The accounts merged into `account` (account.merged into it), at most
-    max, into out: their ids. How many. */
-size_t opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
-                                     char (*out)[OPP_ID_MAX + 1], size_t max);
+    max, into out: their ids, *n of them. 0 or DBK_EIO. */
+int opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                  char (*out)[OPP_ID_MAX + 1], size_t max, size_t *n);
 
 /*  The open opportunity matching a registration (same account and
     normalised name, or same site), other than `except`: its id into out.

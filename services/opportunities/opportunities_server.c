@@ -83,23 +83,24 @@ static void s_text (const dbk_obj_t *req, const char *key, char *out, size_t out
     up to S_ACCOUNTS in all), since a deal keeps the account it was
     registered under. */
 #define S_ACCOUNTS 64
-static bool s_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account, const char *norm,
-                     const char *city, const char *address, char out[OPP_ID_MAX + 1])
+static int s_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account, const char *norm,
+                    const char *city, const char *address, char out[OPP_ID_MAX + 1])
 {
     if (opportunities_model_match (ctx, txn, account[0] ? account : NULL, norm, city, address, out))
-        return true;
-    char (*seen)[OPP_ID_MAX + 1] = account[0] ? malloc (S_ACCOUNTS * sizeof *seen) : NULL;
+        return 1;
+    char seen[S_ACCOUNTS][OPP_ID_MAX + 1];
     size_t n = 0;
-    if (seen)
-        n = opportunities_model_absorbed (ctx, txn, account, seen, S_ACCOUNTS);
-    bool found = false;
-    for (size_t i = 0; i < n && !found; i++) {
-        found = opportunities_model_match (ctx, txn, seen[i], norm, NULL, NULL, out);
-        if (!found && n < S_ACCOUNTS) /* what was merged into that one */
-            n += opportunities_model_absorbed (ctx, txn, seen[i], seen + n, S_ACCOUNTS - n);
+    int rc =
+        account[0] ? opportunities_model_absorbed (ctx, txn, account, seen, S_ACCOUNTS, &n) : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (opportunities_model_match (ctx, txn, seen[i], norm, NULL, NULL, out))
+            return 1;
+        size_t more = 0; /* what was merged into that one */
+        if (n < S_ACCOUNTS)
+            rc = opportunities_model_absorbed (ctx, txn, seen[i], seen + n, S_ACCOUNTS - n, &more);
+        n += more;
     }
-    free (seen);
-    return found;
+    return rc; /* 0: none; a failed read refuses the registration */
 }
 
 /*  OPP_REGISTER: the decider with the open opportunity of the same
@@ -123,10 +124,12 @@ static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     opp_match_t match;
     s_facts_t f;
     bool facts_ok = s_facts (ctx, txn, req, d, &f);
-    if (rc == 0 && facts_ok &&
-        s_match (ctx, txn, account, norm, city[0] ? city : NULL, address[0] ? address : NULL,
-                 match_id) &&
-        strcmp (match_id, id) != 0) {
+    int found = rc == 0 && facts_ok ? s_match (ctx, txn, account, norm, city[0] ? city : NULL,
+                                               address[0] ? address : NULL, match_id)
+                                    : 0;
+    if (found < 0)
+        rc = found;
+    if (found == 1 && strcmp (match_id, id) != 0) {
         rc = opportunities_model_load (ctx, txn, match_id, OPP_AS_OF_NOW, other);
         if (rc == 0 && other->status == OPP_OPEN) {
             match = (opp_match_t){other->id, other->owner, other->registered_on};
