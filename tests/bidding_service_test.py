@@ -66,7 +66,7 @@ def main():
                 "NOT_FOUND", "opportunity_id", "unknown deal")
         refused(cmd("bidding", "TENDER_OPEN", id="tx", opportunity_id="o1", number="N",
                     issuer="I", type="public", currency="USD"),
-                "INVALID", "currency", "a tender in another currency than its deal's")
+                "REJECTED", "currency", "a tender in another currency than its deal's")
         b("TENDER_OPEN", id="t1", opportunity_id="o1", number="SZMC-2099-016",
           issuer="深圳地铁招标中心", type="public", currency="CNY", bond_required=1000000,
           submission_deadline="2099-03-01", opening_date="2099-03-02")

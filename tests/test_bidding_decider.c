@@ -89,7 +89,7 @@ Test (tender, a_tender_is_in_its_deals_currency)
                      cmd ("{\"opportunity_id\":\"o1\",\"number\":\"N\",\"issuer\":\"X\","
                           "\"type\":\"public\",\"currency\":\"USD\"}"),
                      &facts);
-    then_rejected (DBK_EINVAL, "currency");
+    then_rejected (DBK_EREJECTED, "currency");
     then_message_mentions ("CNY");
 }
 

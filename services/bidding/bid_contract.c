@@ -154,8 +154,8 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
             an account archived or merged into another takes no new one */
         if (i == 1 && ref == BID_REF_CLOSED)
             return dbk_decision_reject (d, DBK_EREJECTED, refs[i],
-                                        "account %.*s is archived or merged: sign with the "
-                                        "account it became",
+                                        "account %.*s is archived or merged into another and "
+                                        "takes no new contract",
                                         (int) v->n, v->s);
     }
     bool days = bid_val (vals, nvals, "payment_days") != NULL;

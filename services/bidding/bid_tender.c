@@ -143,7 +143,7 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
     snprintf (oid, sizeof oid, "%.*s", (int) opp->n, opp->s);
     if (cur && lk && lk->currency && lk->currency (lk->ctx, oid, want) &&
         (cur->n != 3 || memcmp (cur->s, want, 3) != 0))
-        return dbk_decision_reject (d, DBK_EINVAL, "currency",
+        return dbk_decision_reject (d, DBK_EREJECTED, "currency",
                                     "opportunity %s is in %s: its tenders must be too (not %.*s)",
                                     oid, want, (int) cur->n, cur->s);
     const contacts_value_t *acc = bid_val (vals, nvals, "account_id");
