@@ -22,6 +22,15 @@ const char *cli_flag (const cli_t *cli, const char *name)
     return NULL;
 }
 
+/*  "dealbook: <message>" on stderr; `code`. */
+static int s_vfail (int code, const char *fmt, va_list ap)
+{
+    fputs ("dealbook: ", stderr);
+    vfprintf (stderr, fmt, ap);
+    fputc ('\n', stderr);
+    return code;
+}
+
 int cli_help_or_usage (const cli_t *cli, void (*help) (void), const char *fmt, ...)
 {
     if (cli->help) {
@@ -30,11 +39,9 @@ int cli_help_or_usage (const cli_t *cli, void (*help) (void), const char *fmt, .
     }
     va_list ap;
     va_start (ap, fmt);
-    fputs ("dealbook: ", stderr);
-    vfprintf (stderr, fmt, ap);
-    fputc ('\n', stderr);
+    int rc = s_vfail (CLI_USAGE, fmt, ap);
     va_end (ap);
-    return CLI_USAGE;
+    return rc;
 }
 
 int cli_only (const cli_t *cli, const char *what, int max_args, const char *const *flags)
@@ -57,11 +64,9 @@ int cli_fail (int code, const char *fmt, ...)
 {
     va_list ap;
     va_start (ap, fmt);
-    fputs ("dealbook: ", stderr);
-    vfprintf (stderr, fmt, ap);
-    fputc ('\n', stderr);
+    int rc = s_vfail (code, fmt, ap);
     va_end (ap);
-    return code;
+    return rc;
 }
 
 int cli_exit_code (int rc)
