@@ -81,12 +81,18 @@ void cli_fc_help (void)
         .n = 0, .endpoint = (cli)->cfg.forecasting_endpoint, .service = "forecasting"              \
     }
 
-#define S_FILTERS                                                                                  \
+/*  the filters of every query but changes, whose period is --from..--to */
+#define S_FILTERS_BUT_PERIOD                                                                       \
     {"--owner", "owner", CLI_F_STR}, {"--team", "team", CLI_F_STR},                                \
-        {"--region", "region", CLI_F_STR}, {"--period", "period", CLI_F_STR},                      \
-        {"--currency", "currency", CLI_F_STR}, {"--as-of", "as_of", CLI_F_STR},                    \
+        {"--region", "region", CLI_F_STR}, {"--currency", "currency", CLI_F_STR},                  \
+        {"--as-of", "as_of", CLI_F_STR},                                                           \
     {                                                                                              \
         "--full", "book", CLI_F_FALSE                                                              \
+    }
+#define S_FILTERS                                                                                  \
+    S_FILTERS_BUT_PERIOD,                                                                          \
+    {                                                                                              \
+        "--period", "period", CLI_F_STR                                                            \
     }
 #define S_END                                                                                      \
     {                                                                                              \
@@ -527,16 +533,8 @@ int cli_fc (cli_t *cli, const char *noun, const char *verb)
     static const cli_flagdef_t health_flags[] = {
         S_FILTERS, {"--on", "on", CLI_F_STR}, {"--fresh-days", "fresh_days", CLI_F_INT}, S_END};
     static const cli_flagdef_t winloss_flags[] = {S_FILTERS, {"--by", "by", CLI_F_STR}, S_END};
-    /*  the filters but --period: the days from --from to --to are the period */
-    static const cli_flagdef_t changes_flags[] = {{"--owner", "owner", CLI_F_STR},
-                                                  {"--team", "team", CLI_F_STR},
-                                                  {"--region", "region", CLI_F_STR},
-                                                  {"--currency", "currency", CLI_F_STR},
-                                                  {"--as-of", "as_of", CLI_F_STR},
-                                                  {"--full", "book", CLI_F_FALSE},
-                                                  {"--from", "from", CLI_F_STR},
-                                                  {"--to", "to", CLI_F_STR},
-                                                  S_END};
+    static const cli_flagdef_t changes_flags[] = {
+        S_FILTERS_BUT_PERIOD, {"--from", "from", CLI_F_STR}, {"--to", "to", CLI_F_STR}, S_END};
     static const char *const need_accuracy[] = {"--owner", "--period", NULL};
     static const char *const need_changes[] = {"--from", "--to", NULL};
     int rc;
