@@ -495,8 +495,12 @@ void cli_next_hint (const cli_t *cli, const dbk_obj_t *root)
 {
     char next[2 * 1024 + 8]; /* a cursor: hex digits of an index key */
     s_cell (root, "next", next, sizeof next);
+    bool more = false; /* cut at the limit, with no cursor to go on from */
+    dbk_obj_bool (dbk_obj_get (root, "more"), &more);
     if (*next && !cli->json)
         printf ("(more: --after %s)\n", next); /* hex digits: no quoting needed */
+    else if (more && !cli->json)
+        printf ("(more: raise --limit)\n");
 }
 
 /*  ---- account ---- */
@@ -826,6 +830,7 @@ int cli_contact (cli_t *cli, const char *verb)
             static const char *const heads[] = {"FROM", "TO",    "CITY",  "CONTACT",
                                                 "NAME", "TITLE", "HOTEL", "PURPOSE"};
             cli_table (dbk_obj_get (dbk_doc_root (reply), "trips"), keys, heads, 8);
+            cli_next_hint (cli, dbk_doc_root (reply)); /* cut at --limit */
         }
         return cli_svc_print (cli, reply, NULL);
     }

@@ -131,6 +131,10 @@ grep -q 'INVALID: days' "$dir/err" || fail "bad days: $(cat "$dir/err")"
 expect_rc 0 db contact notebook --untouched 30 --json
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "bday" in [c["id"] for c in d["contacts"]] and all(c["last_activity"] is None for c in d["contacts"]), d' "$dir/out"
 expect_rc 1 db contact notebook --untouched 30 --city 北京
+# cut at --limit: said so under the table
+expect_rc 0 db contact trip add "$ct" --from 2026-03-16 --to 2026-03-17 --city 北京
+expect_rc 0 db contact notebook --city 北京 --from 2026-03-11 --to 2026-03-20 --limit 1
+grep -q '^(more: raise --limit)$' "$dir/out" || fail "a notebook cut at its limit: $(cat "$dir/out")"
 # what a person sees (kept in the log of the run)
 db account list
 db contact notebook --city 北京 --from 2026-03-01 --to 2026-03-31
