@@ -145,8 +145,6 @@ int cli_history (cli_t *cli, const char *noun, const char *category)
         return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
     uint64_t from = 1, shown = 0;
     int code = 0;
-    if (!cli->json)
-        printf ("%6s  %-16s  %-28s %-14s %s\n", "SEQ", "AT (UTC)", "EVENT", "BY", "FIELDS");
     for (;;) {
         dbk_read_t rq = {.from = from, .stream = stream, .limit = 1000};
         dbk_doc_t *reply = NULL;
@@ -155,6 +153,8 @@ int cli_history (cli_t *cli, const char *noun, const char *category)
             code = cli_call_failed (what, rc, c);
             break;
         }
+        if (page.count && !shown && !cli->json) /* the heading once there is a row */
+            printf ("%6s  %-16s  %-28s %-14s %s\n", "SEQ", "AT (UTC)", "EVENT", "BY", "FIELDS");
         for (size_t i = 0; i < page.count && !code; i++) {
             dbk_event_t ev;
             json_t *j;

@@ -265,6 +265,7 @@ out_has 'opportunity o3 updated'
 
 # the history, from the log
 expect_rc 0 db opp history o1
+[ "$(head -1 "$dir/out" | awk '{print $1, $2}')" = "SEQ AT" ] || fail "history heading: $(head -2 "$dir/out")"
 out_has 'opportunity.registered'
 out_has 'opportunity.won'
 expect_rc 0 db opp history o1 --json
@@ -273,6 +274,7 @@ import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1])]
 assert len(ev)>10 and ev[0]['type']=='opportunity.registered', ev[0]" "$dir/out" || fail "history json"
 expect_rc 2 db opp history nosuch
+[ ! -s "$dir/out" ] || fail "history of nothing printed a heading: $(cat "$dir/out")"
 
 # unreachable
 expect_rc 4 db opp list --opportunities-endpoint ipc://$dir/none.sock --timeout-ms 300
