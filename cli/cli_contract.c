@@ -106,10 +106,12 @@ static int s_line_change (cli_t *cli)
     if ((rc = s_get (cli, "quote line change", "QUOTE_GET", cli->args[1], NULL, &reply)))
         return rc;
     const dbk_obj_t *lines = cli_bid_array (dbk_doc_root (reply), "lines");
+    bool found = false;
     for (size_t i = 0; i < dbk_obj_len (lines); i++) {
         const dbk_obj_t *l = dbk_obj_at (lines, i);
         if (strcmp (cli_bid_val (l, "line", no, sizeof no), cli->args[2]) != 0)
             continue;
+        found = true;
         for (int k = 0; k < 6; k++) {
             if (cli_flag (cli, keep[k][0]) || (keep[k][1] && cli_flag (cli, keep[k][1])))
                 continue;
@@ -121,7 +123,10 @@ static int s_line_change (cli_t *cli)
                          dbk_obj_type (o) == DBK_T_STR ? CLI_F_STR : CLI_F_INT);
         }
     }
-    rc = cli_bid_run (cli, "quote", &v, &r);
+    /*  else the service would say the first field it misses is required */
+    rc = found ? cli_bid_run (cli, "quote", &v, &r)
+               : cli_fail (CLI_REJECTED, "quote line change: quote %s has no line %s", cli->args[1],
+                           cli->args[2]);
     dbk_doc_destroy (&reply);
     return rc;
 }

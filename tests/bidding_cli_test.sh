@@ -122,6 +122,8 @@ out_has 'quote q1 line added'
 expect_rc 1 db quote line add q1 --product X --qty 1 --list-price 1 --discount 101
 expect_rc 0 db quote line add q1 --product EXTRA --qty 1 --list-price 100
 expect_rc 0 db quote line change q1 2 --qty 3
+expect_rc 2 db quote line change q1 9 --qty 3
+err_has 'quote q1 has no line 9'
 expect_rc 0 db quote show q1 --json
 json '[(l["line"], l["product_code"], l["quantity"]) for l in d["lines"]]==[(1,"LED-T8-18W",20000),(2,"EXTRA",3)]'
 expect_rc 0 db quote line remove q1 2
