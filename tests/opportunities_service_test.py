@@ -107,6 +107,18 @@ def main():
         if "no_coach" in [f["code"] for f in g["red_flags"]]:
             fail("a coach is on the map: %r" % g["red_flags"])
 
+        # a visit logged in the contacts service is a contact: no longer stale
+        def stale(g):
+            return sorted(f["contact_id"] for f in g["red_flags"] if f["code"] == "stale_contact")
+        if stale(g) != ["c1", "c2"]:
+            fail("never contacted: %r" % g["red_flags"])
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        a = ok(cmd(c, "ACTIVITY_LOG", kind="visit", date=today, their_people=["c1"],
+                   account_id="a1"), "activity")
+        g = o.call("OPP_GET", id="o1", after_seq=a["last_seq"])
+        if stale(g) != ["c2"] or g["stakeholders"][0]["last_contact"] != today:
+            fail("a stakeholder visited today: %r %r" % (g["red_flags"], g["stakeholders"][0]))
+
         # a deal lost, reopened; another won
         ok(cmd(o, "OPP_REGISTER", id="o3", name="HQ lighting", account_id="a2", owner="sun",
                actor="sun", currency="CNY", close_date="2027-03-31", amount=100000000,

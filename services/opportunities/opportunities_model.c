@@ -548,8 +548,56 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     return rc;
 }
 
+/*  activity.logged: 'l' contact -> the day of its latest activity
+    (YYYY-MM-DD), for each of their_people: a stakeholder met is not stale
+    (opportunities_model_last_met). */
+static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev), *people = dbk_obj_get (data, "their_people");
+    const char *date;
+    size_t dl;
+    if (dbk_obj_str (dbk_obj_get (data, "date"), &date, &dl) || dl != 10)
+        return 0;
+    MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < dbk_obj_len (people); i++) {
+        const char *id;
+        size_t il;
+        if (dbk_obj_str (dbk_obj_at (people, i), &id, &il) || il == 0 || il > OPP_ID_MAX)
+            continue;
+        char key[OPP_ID_MAX + 1];
+        key[0] = 'l';
+        memcpy (key + 1, id, il);
+        MDB_val k = {il + 1, key}, old;
+        if (mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size == 10 &&
+            memcmp (old.mv_data, date, 10) >= 0)
+            continue; /* met later already */
+        rc = s_put (txn, dbi, key, il + 1, date, 10);
+    }
+    return rc;
+}
+
+bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
+                                   char out[11])
+{
+    size_t n = contact ? strlen (contact) : 0;
+    char key[OPP_ID_MAX + 1];
+    if (n == 0 || n > OPP_ID_MAX)
+        return false;
+    key[0] = 'l';
+    memcpy (key + 1, contact, n);
+    MDB_val k = {n + 1, key}, v;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &k, &v) || v.mv_size != 10)
+        return false;
+    memcpy (out, v.mv_data, 10);
+    out[10] = 0;
+    return true;
+}
+
 int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 {
+    if (ev->type_len == 15 && memcmp (ev->type, "activity.logged", 15) == 0)
+        return s_project_activity (ctx, txn, ev);
     size_t cat = dbk_svc_category_len (ev->stream, ev->stream_len);
     if (cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0) {
         char id[OPP_ID_MAX + 1];

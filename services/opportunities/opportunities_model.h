@@ -51,6 +51,12 @@ extern const char *const opportunities_model_dbs[];
 int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, int64_t before_ms,
                               opp_state_t *st);
 
+/*  The day of the latest activity logged with `contact` among its people
+    (activity.logged, from the contacts service) into out: false when
+    none. */
+bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
+                                   char out[11]);
+
 /*  The accounts merged into `account` (account.merged into it), at most
     max, into out: their ids, *n of them. 0 or DBK_EIO. */
 int opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,

@@ -163,6 +163,26 @@ static void s_details (dbk_wr_t *w, const opp_state_t *st)
     dbk_wr_kv_u64 (w, "reopened", st->reopened);
 }
 
+/*  Each stakeholder's last contact: the later of the one entered on the
+    deal and the day of the latest activity logged with them (by the
+    contacts service), up to as_of; a stakeholder met is not stale. */
+static int s_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st, const char *as_of)
+{
+    for (size_t i = 0; i < st->nstakeholders; i++) {
+        opp_stakeholder_t *s = &st->stakeholders[i];
+        char met[11];
+        if (!opportunities_model_last_met (ctx, txn, s->contact_id, met) ||
+            strcmp (met, as_of) > 0 || (s->last_contact && strcmp (met, s->last_contact) <= 0))
+            continue;
+        char *d = strdup (met);
+        if (!d)
+            return DBK_ENOMEM;
+        free (s->last_contact);
+        s->last_contact = d;
+    }
+    return 0;
+}
+
 /*  OPP_GET {id, as_of} -> the summary row's keys plus site_address,
     project_type, account_name, commitment, duplicate_of, as_of,
     qualification, key_persons, outcome, stakeholders, needs,
@@ -186,6 +206,8 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
     if (rc == 0 && st->status == OPP_NONE)
         rc = dbk_svc_reject (ctx, DBK_ENOTFOUND, "id",
                              past ? "no opportunity %s on %s" : "no opportunity %s", id, as_of);
+    if (rc == 0)
+        rc = s_last_met (ctx, txn, st, as_of);
     if (rc == 0) {
         char account[CONTACTS_NAME_MAX + 1];
         opportunities_model_ref_name (ctx, txn, 'a', st->account_id, account, sizeof account);
