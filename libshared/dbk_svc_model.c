@@ -749,6 +749,22 @@ MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name)
     return 0;
 }
 
+bool dbk_svc_tagged_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, char tag, const char *id,
+                         void *out, size_t size)
+{
+    char key[256];
+    size_t n = id ? strlen (id) : 0;
+    if (n == 0 || n >= sizeof key)
+        return false;
+    key[0] = tag;
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    if (mdb_get (txn, dbk_svc_dbi (ctx, db), &k, &v) || v.mv_size != size)
+        return false;
+    memcpy (out, v.mv_data, size);
+    return true;
+}
+
 int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream, uint64_t *ver)
 {
     /*  a projection asking: the batch's versions are still deferred */

@@ -310,6 +310,12 @@ int dbk_service_endpoint (const dbk_config_t *cfg, const char *name, char *out, 
     does not list is a programmer error (asserted). */
 MDB_dbi dbk_svc_dbi (dbk_svc_ctx_t *ctx, const char *name);
 
+/*  The value at key (tag, then id's bytes) of the database `db`, into out
+    when it is exactly `size` bytes: false when there is none (or it has
+    another size, or id is empty or longer than 254 bytes). */
+bool dbk_svc_tagged_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, char tag, const char *id,
+                         void *out, size_t size);
+
 /*  The version of a stream of the service's categories as the read model
     knows it (0: no such stream). Returns 0 or a DBK code. From a
     projection it first writes the batch's deferred rows, where the

@@ -169,18 +169,8 @@ bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const 
 
 bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char out[4])
 {
-    char key[CONTACTS_ID_MAX + 2];
-    size_t n = id ? strlen (id) : 0;
-    if (n == 0 || n > CONTACTS_ID_MAX)
-        return false;
-    key[0] = 'y';
-    memcpy (key + 1, id, n);
-    MDB_val k = {n + 1, key}, v;
-    if (mdb_get (txn, dbk_svc_dbi (ctx, BID_DB_REFS), &k, &v) || v.mv_size != 3)
-        return false;
-    memcpy (out, v.mv_data, 3);
     out[3] = 0;
-    return true;
+    return dbk_svc_tagged_get (ctx, txn, BID_DB_REFS, 'y', id, out, 3);
 }
 
 /*  A deal's currency, 'y' id -> ISO 4217 code, from its registration and

@@ -580,18 +580,8 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
 bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
                                    char out[11])
 {
-    size_t n = contact ? strlen (contact) : 0;
-    char key[OPP_ID_MAX + 1];
-    if (n == 0 || n > OPP_ID_MAX)
-        return false;
-    key[0] = 'l';
-    memcpy (key + 1, contact, n);
-    MDB_val k = {n + 1, key}, v;
-    if (mdb_get (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &k, &v) || v.mv_size != 10)
-        return false;
-    memcpy (out, v.mv_data, 10);
     out[10] = 0;
-    return true;
+    return dbk_svc_tagged_get (ctx, txn, OPP_DB_REFS, 'l', contact, out, 10);
 }
 
 int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
