@@ -607,7 +607,7 @@ static void s_tender_show (const dbk_obj_t *root)
     printf ("\n");
 
     const dbk_obj_t *bidders = dbk_obj_get (root, "bidders");
-    printf ("\nOPENING%s\n", dbk_obj_len (bidders) ? "" : ": not yet");
+    printf ("\nOPENING%s\n", dbk_obj_len (bidders) ? " (prices in minor units)" : ": not yet");
     if (dbk_obj_len (bidders)) {
         static const char *const keys[] = {"bidder", "price", "rank", "us"};
         static const char *const heads[] = {"BIDDER", "PRICE", "RANK", "US"};
@@ -701,7 +701,7 @@ static int s_price (cli_t *cli, const char *what)
         const dbk_obj_t *root = dbk_doc_root (reply), *sum = dbk_obj_get (root, "summary");
         const dbk_obj_t *o = dbk_obj_get (root, "openings");
         char name[300], n[24], ch[24], avg[24];
-        printf ("price intelligence on %s\n\n",
+        printf ("price intelligence on %s (prices in minor units)\n\n",
                 cli_bid_val (root, "competitor", name, sizeof name));
         if (dbk_obj_len (o))
             cli_bid_table (o, keys, heads, 8);

@@ -143,7 +143,7 @@ static void s_quote_show (const dbk_obj_t *root)
         if (*cli_bid_val (root, rows[i][1], b, sizeof b))
             printf ("%-15s %s\n", rows[i][0], b);
     const dbk_obj_t *lines = cli_bid_array (root, "lines");
-    printf ("\nLINES%s\n", dbk_obj_len (lines) ? "" : ": none");
+    printf ("\nLINES%s\n", dbk_obj_len (lines) ? " (money in minor units)" : ": none");
     if (dbk_obj_len (lines)) {
         static const char *const keys[] = {"line",        "product_code", "quantity", "list_price",
                                            "discount_bp", "unit_price",   "amount",   "cost_price"};
@@ -210,7 +210,8 @@ static int s_pending (cli_t *cli)
     if (!cli->json) {
         static const char *const keys[] = {"id",    "tender_id",       "currency",
                                            "total", "max_discount_bp", "required_level"};
-        static const char *const heads[] = {"ID", "TENDER", "CUR", "TOTAL", "DISC %", "LEVEL"};
+        static const char *const heads[] = {"ID",     "TENDER", "CUR", "TOTAL (minor)",
+                                            "DISC %", "LEVEL"};
         const dbk_obj_t *q = dbk_obj_get (dbk_doc_root (reply), "quotes");
         if (dbk_obj_len (q))
             cli_bid_table (q, keys, heads, 6);

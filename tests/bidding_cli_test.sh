@@ -142,6 +142,7 @@ expect_rc 0 db quote pending
 out_has 'no quote awaiting approval'
 expect_rc 0 db quote show q1
 for h in LINE PRODUCT QTY LIST 'DISC %' UNIT AMOUNT; do out_has "$h"; done
+out_has '^LINES (money in minor units)$'
 out_has '^1 .*LED-T8-18W .*20000 .*5000 .*15.00 .*4250 .*85000000'
 out_has 'total  *85000000' && out_has 'margin  *29000000' && out_has 'approver  *mgr'
 out_has 'approval level needed  *manager'
