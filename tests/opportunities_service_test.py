@@ -118,7 +118,6 @@ def main():
         g = o.call("OPP_GET", id="o1", after_seq=a["last_seq"])
         if stale(g) != ["c2"] or g["stakeholders"][0]["last_contact"] != today:
             fail("a stakeholder visited today: %r %r" % (g["red_flags"], g["stakeholders"][0]))
-
         # a deal lost, reopened; another won
         ok(cmd(o, "OPP_REGISTER", id="o3", name="HQ lighting", account_id="a2", owner="sun",
                actor="sun", currency="CNY", close_date="2027-03-31", amount=100000000,
@@ -284,6 +283,41 @@ def main():
                  "deal: %r" % g8.get("conflict_with"))
         ok(cmd(o, "OPP_RESOLVE", actor="boss", id="o8", owner="zhao", reason="first",
                **{"with": "o7"}), "resolve the merged account's conflict")
+        # the survivor's list holds the merged accounts' deals (a5 into a4,
+        # then a4 into a1: transitively), in one close-date order, paged
+        for acc, into in (("a4", None), ("a5", "a4")):
+            ok(cmd(c, "ACCOUNT_REGISTER", id=acc, name="Metro unit " + acc, type="owner"), acc)
+        for i, (acc, close) in enumerate((("a5", "2027-09-30"), ("a4", "2027-01-15"),
+                                          ("a5", "2028-02-01"), ("a1", "2027-10-31"))):
+            ok(cmd(o, "OPP_REGISTER", id="m%d" % i, name="Depot %d" % i, account_id=acc,
+                   owner="zhao", currency="CNY", close_date=close), "deal of " + acc)
+        ok(cmd(c, "ACCOUNT_MERGE", id="a5", into="a4"), "merge a5")
+        mm = ok(cmd(c, "ACCOUNT_MERGE", id="a4", into="a1"), "merge a4")
+        everything = o.call("OPP_LIST", limit=500, after_seq=mm["last_seq"])["opportunities"]
+        want = [(r["close_date"], r["id"]) for r in everything
+                if r.get("account_id") in ("a1", "a3", "a4", "a5")]
+        got = [(r["close_date"], r["id"]) for r in
+               o.call("OPP_LIST", account_id="a1", limit=500)["opportunities"]]
+        if got != want or not {"o7", "m0", "m1", "m2", "m3"} <= {i for _, i in got}:
+            fail("the survivor's list: %r, want %r" % (got, want))
+        for sort, order in (("close_date", want), ("-close_date", want[::-1])):
+            paged, after = [], None
+            while True:
+                p = o.call("OPP_LIST", account_id="a1", sort=sort, limit=2, after=after)
+                paged += [(r["close_date"], r["id"]) for r in p["opportunities"]]
+                after = p["next"]
+                if not after or len(paged) > len(want):
+                    break
+            if paged != order:
+                fail("the survivor's list by pages of 2 (%s): %r, want %r" % (sort, paged, order))
+        ranged = [(r["close_date"], r["id"]) for r in o.call(
+            "OPP_LIST", account_id="a1", close_from="2027-09-30", close_to="2027-10-31",
+            limit=500)["opportunities"]]
+        if ranged != [x for x in want if "2027-09-30" <= x[0] <= "2027-10-31"]:
+            fail("the survivor's list in a close range: %r" % ranged)
+        own = [r["id"] for r in o.call("OPP_LIST", account_id="a4", limit=500)["opportunities"]]
+        if sorted(own) != ["m0", "m1", "m2"]:
+            fail("a merged account's own list: %r" % own)
         print("opportunities service: ok")
         return 0
     finally:

@@ -410,8 +410,9 @@ static int s_index (dbk_svc_ctx_t *ctx, const s_keys_t *k, bool put)
     return rc;
 }
 
-int opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
-                                  char (*out)[OPP_ID_MAX + 1], size_t max, size_t *np)
+/*  The accounts merged straight into `account` ('M' refs). */
+static int s_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                       char (*out)[OPP_ID_MAX + 1], size_t max, size_t *np)
 {
     size_t al = account ? strlen (account) : 0, n = 0;
     *np = 0;
@@ -437,6 +438,20 @@ int opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *
     mdb_cursor_close (cur);
     *np = n;
     return 0;
+}
+
+int opportunities_model_family (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                char (*out)[OPP_ID_MAX + 1], size_t max, size_t *np)
+{
+    size_t n = 0;
+    int rc = s_absorbed (ctx, txn, account, out, max, &n);
+    for (size_t i = 0; rc == 0 && i < n && n < max; i++) {
+        size_t more = 0; /* what was merged into that one */
+        rc = s_absorbed (ctx, txn, out[i], out + n, max - n, &more);
+        n += more;
+    }
+    *np = rc ? 0 : n;
+    return rc;
 }
 
 bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,

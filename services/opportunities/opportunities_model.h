@@ -57,10 +57,14 @@ int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, 
 bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
                                    char out[11]);
 
-/*  The accounts merged into `account` (account.merged into it), at most
-    max, into out: their ids, *n of them. 0 or DBK_EIO. */
-int opportunities_model_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
-                                  char (*out)[OPP_ID_MAX + 1], size_t max, size_t *n);
+/*  The accounts merged into `account` (account.merged into it), and
+    those merged into them, and so on: at most max, into out, their ids,
+    *n of them. A deal keeps the account it was registered under, so the
+    survivor of a merge answers for these accounts' deals too. 0 or
+    DBK_EIO. */
+#define OPP_FAMILY_MAX 64
+int opportunities_model_family (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                char (*out)[OPP_ID_MAX + 1], size_t max, size_t *n);
 
 /*  The open opportunity matching a registration (same account and
     normalised name, or same site), other than `except`: its id into out.

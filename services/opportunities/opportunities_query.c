@@ -325,16 +325,88 @@ static int s_list_req (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_list_req_t *q
     return 0;
 }
 
+/*  One index prefix of OPP_LIST walked in close-date order: the
+    filter's, or with account_id, that of each account merged into it. */
+typedef struct {
+    MDB_cursor *cur;
+    MDB_val k, v;             /* the current key (live) */
+    bool live;                /* k is a key of this prefix */
+    size_t pl;                /* prefix bytes */
+    char prefix[OPP_KEY_MAX]; /* "tag value \0" */
+} s_scan_t;
+
+/*  The part of an index key after its "tag value \0" prefix: "close \0 id". */
+static MDB_val s_suffix (const MDB_val *k)
+{
+    const char *p = k->mv_data, *nul = k->mv_size > 1 ? memchr (p + 1, 0, k->mv_size - 1) : NULL;
+    size_t at = nul ? (size_t) (nul - p) + 1 : k->mv_size;
+    return (MDB_val){k->mv_size - at, (char *) p + at};
+}
+
+static int s_suffix_cmp (const MDB_val *a, const MDB_val *b)
+{
+    MDB_val x = s_suffix (a), y = s_suffix (b);
+    int c = memcmp (x.mv_data, y.mv_data, x.mv_size < y.mv_size ? x.mv_size : y.mv_size);
+    return c ? c : (x.mv_size > y.mv_size) - (x.mv_size < y.mv_size);
+}
+
+/*  Position a scan on its first key: after the cursor (its close date and
+    id under this prefix), else at the first (ascending) or past the last
+    (descending) close date of the range. */
+static void s_scan_start (s_scan_t *sc, const s_list_req_t *q, const MDB_val *after)
+{
+    char seek[OPP_KEY_MAX + 16];
+    size_t sl = sc->pl;
+    memcpy (seek, sc->prefix, sc->pl);
+    if (after->mv_size) {
+        MDB_val x = s_suffix (after);
+        size_t n = x.mv_size < sizeof seek - sl ? x.mv_size : sizeof seek - sl;
+        memcpy (seek + sl, x.mv_data, n);
+        sl += n;
+    } else {
+        const char *edge = q->desc ? q->to : q->from;
+        memcpy (seek + sl, edge, strlen (edge));
+        sl += strlen (edge);
+        if (q->desc && edge[0])
+            seek[sl++] = 1; /* after every key of that close date ("date \0 id") */
+        else if (q->desc)
+            seek[sc->pl - 1] = 1; /* "tag value \x01": after every "tag value \0..." */
+    }
+    MDB_val s = {sl, seek}, none = {0, NULL};
+    MDB_val *k = &sc->k, *v = &sc->v;
+    int r;
+    if (q->desc) {
+        /*  SET_RANGE stops on a key >= s: PREV steps back past it (and an
+            exact `after` is skipped the same way) */
+        *k = s;
+        r = mdb_cursor_get (sc->cur, k, v, MDB_SET_RANGE);
+        r = r == MDB_NOTFOUND ? mdb_cursor_get (sc->cur, k, v, MDB_LAST)
+                              : mdb_cursor_get (sc->cur, k, v, MDB_PREV);
+    } else if (after->mv_size)
+        r = contacts_req_seek (sc->cur, k, v, &none, &s);
+    else
+        r = contacts_req_seek (sc->cur, k, v, &s, &none);
+    sc->live = r == 0 && k->mv_size > sc->pl && memcmp (k->mv_data, sc->prefix, sc->pl) == 0;
+}
+
+static void s_scan_step (s_scan_t *sc, bool desc)
+{
+    int r = mdb_cursor_get (sc->cur, &sc->k, &sc->v, desc ? MDB_PREV : MDB_NEXT);
+    sc->live = r == 0 && sc->k.mv_size > sc->pl && memcmp (sc->k.mv_data, sc->prefix, sc->pl) == 0;
+}
+
 /*  OPP_LIST {account_id, owner, team, region, stage, level, category,
     status (default open; "all"), close_from, close_to, sort, limit,
     after} -> {opportunities: [row], next}: ordered by close date (then
     id), read from the index of the first filter given in that order (or
-    of every opportunity), the other filters checked on each row. */
+    of every opportunity), the other filters checked on each row. An
+    account's list holds the deals of the accounts merged into it too:
+    their prefixes are walked together, merged on (close date, id). */
 int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     s_list_req_t q;
     uint64_t limit;
-    MDB_val after, k, v, next = {0, NULL};
+    MDB_val after, next = {0, NULL};
     char after_buf[CONTACTS_CURSOR_MAX]; /* the decoded cursor */
     int rc = s_list_req (ctx, req, &q);
     if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after, after_buf)))
@@ -343,53 +415,37 @@ int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     for (size_t i = 0; i < S_NFILTERS && by == S_NFILTERS; i++)
         if (q.value[i][0])
             by = i;
-    char prefix[OPP_KEY_MAX], seek[OPP_KEY_MAX + 16];
-    size_t pl = opportunities_model_by_key (prefix, sizeof prefix,
-                                            by < S_NFILTERS ? s_filters[by].tag : '*',
-                                            by < S_NFILTERS ? q.value[by] : "", NULL, NULL);
-    if (pl == 0)
-        return dbk_svc_reject (ctx, DBK_EINVAL, by < S_NFILTERS ? s_filters[by].field : NULL,
-                               "filter too long");
-    /*  where to start: after the cursor, else at the first (ascending) or
-        past the last (descending) close date of the range */
-    memcpy (seek, prefix, pl);
-    size_t sl = pl;
-    const char *edge = q.desc ? q.to : q.from;
-    memcpy (seek + sl, edge, strlen (edge));
-    sl += strlen (edge);
-    if (q.desc && edge[0])
-        seek[sl++] = 1; /* after every key of that close date ("date \0 id") */
-    MDB_cursor *cur;
-    dbk_wr_t *items = dbk_wr_new ();
-    if (!items || mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &cur)) {
-        dbk_wr_destroy (&items);
+    char tag = by < S_NFILTERS ? s_filters[by].tag : '*';
+    char family[OPP_FAMILY_MAX][OPP_ID_MAX + 1];
+    size_t nfam = 0;
+    if (tag == 'a' &&
+        opportunities_model_family (ctx, txn, q.value[by], family, OPP_FAMILY_MAX, &nfam))
         return DBK_EIO;
-    }
-    int r;
-    if (q.desc) {
-        /*  past the range: the prefix with its last byte raised when no
-            upper date is given */
-        MDB_val s = after.mv_size ? after : (MDB_val){sl, seek};
-        char bump[OPP_KEY_MAX + 16];
-        if (!after.mv_size && !q.to[0]) {
-            memcpy (bump, prefix, pl);
-            bump[pl - 1] = 1; /* "tag value \x01": after every "tag value \0..." */
-            s = (MDB_val){pl, bump};
-        }
-        k = s;
-        r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-        r = r == MDB_NOTFOUND ? mdb_cursor_get (cur, &k, &v, MDB_LAST)
-                              : mdb_cursor_get (cur, &k, &v, MDB_PREV);
-        /*  SET_RANGE stopped on a key >= s: PREV steps back past it (and an
-            exact `after` is skipped the same way) */
-    } else {
-        MDB_val s = {sl, seek};
-        r = contacts_req_seek (cur, &k, &v, &s, &after);
+    s_scan_t *scans = calloc (nfam + 1, sizeof *scans);
+    dbk_wr_t *items = dbk_wr_new ();
+    rc = scans && items ? 0 : DBK_ENOMEM;
+    size_t ns = 0;
+    for (; rc == 0 && ns <= nfam; ns++) {
+        s_scan_t *sc = &scans[ns];
+        const char *value = ns ? family[ns - 1] : by < S_NFILTERS ? q.value[by] : "";
+        if (!(sc->pl = opportunities_model_by_key (sc->prefix, sizeof sc->prefix, tag, value, NULL,
+                                                   NULL)))
+            rc = dbk_svc_reject (ctx, DBK_EINVAL, by < S_NFILTERS ? s_filters[by].field : NULL,
+                                 "filter too long");
+        else if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &sc->cur))
+            rc = DBK_EIO;
+        else
+            s_scan_start (sc, &q, &after);
     }
     uint32_t n = 0;
-    for (; r == 0 && k.mv_size > pl && memcmp (k.mv_data, prefix, pl) == 0;
-         r = mdb_cursor_get (cur, &k, &v, q.desc ? MDB_PREV : MDB_NEXT)) {
-        const char *close = (const char *) k.mv_data + pl;
+    while (rc == 0) {
+        s_scan_t *sc = NULL; /* the scan whose key comes next */
+        for (size_t i = 0; i < ns; i++)
+            if (scans[i].live && (!sc || (s_suffix_cmp (&scans[i].k, &sc->k) < 0) != q.desc))
+                sc = &scans[i];
+        if (!sc)
+            break;
+        const char *close = (const char *) sc->k.mv_data + sc->pl;
         if (!q.desc && q.to[0] && strncmp (close, q.to, 10) > 0)
             break;
         if (q.desc && q.from[0] && strncmp (close, q.from, 10) < 0)
@@ -398,28 +454,33 @@ int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
             next = after;
             break;
         }
-        after = k;
+        after = sc->k;
         char id[OPP_ID_MAX + 1];
         MDB_val row;
         dbk_doc_t *doc = NULL;
-        if (!s_key_id (&k, id) || contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) ||
-            dbk_doc_parse (row.mv_data, row.mv_size, &doc))
-            continue;
-        bool keep = true;
-        for (size_t i = 0; i < S_NFILTERS && keep; i++)
-            if (i != by && q.value[i][0])
-                keep =
-                    s_same (dbk_doc_root (doc), s_filters[i].row, q.value[i], s_filters[i].folded);
-        dbk_doc_destroy (&doc);
-        if (keep) {
-            dbk_wr_raw (items, row.mv_data, row.mv_size);
-            n++;
+        if (s_key_id (&sc->k, id) && contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) == 0 &&
+            dbk_doc_parse (row.mv_data, row.mv_size, &doc) == 0) {
+            bool keep = true;
+            for (size_t i = 0; i < S_NFILTERS && keep; i++)
+                if (i != by && q.value[i][0])
+                    keep = s_same (dbk_doc_root (doc), s_filters[i].row, q.value[i],
+                                   s_filters[i].folded);
+            dbk_doc_destroy (&doc);
+            if (keep) {
+                dbk_wr_raw (items, row.mv_data, row.mv_size);
+                n++;
+            }
         }
+        s_scan_step (sc, q.desc);
     }
-    mdb_cursor_close (cur);
-    contacts_req_finish_list (w, "opportunities", items, n, &next);
+    if (rc == 0)
+        contacts_req_finish_list (w, "opportunities", items, n, &next);
+    for (size_t i = 0; scans && i < ns; i++)
+        if (scans[i].cur)
+            mdb_cursor_close (scans[i].cur);
+    free (scans);
     dbk_wr_destroy (&items);
-    return 0;
+    return rc;
 }
 
 /*  OPP_CONFLICTS {limit, after} -> {conflicts: [row], next}: open

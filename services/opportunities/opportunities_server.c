@@ -79,27 +79,20 @@ static void s_text (const dbk_obj_t *req, const char *key, char *out, size_t out
 /*  ---- commands ---- */
 
 /*  The open opportunity of the same project (opportunities_model_match):
-    under the account, or under any account merged into it (and so on,
-    up to S_ACCOUNTS in all), since a deal keeps the account it was
-    registered under. */
-#define S_ACCOUNTS 64
+    under the account, or under any account merged into it, since a deal
+    keeps the account it was registered under. */
 static int s_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account, const char *norm,
                     const char *city, const char *address, char out[OPP_ID_MAX + 1])
 {
     if (opportunities_model_match (ctx, txn, account[0] ? account : NULL, norm, city, address, out))
         return 1;
-    char seen[S_ACCOUNTS][OPP_ID_MAX + 1];
+    char family[OPP_FAMILY_MAX][OPP_ID_MAX + 1];
     size_t n = 0;
     int rc =
-        account[0] ? opportunities_model_absorbed (ctx, txn, account, seen, S_ACCOUNTS, &n) : 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (opportunities_model_match (ctx, txn, seen[i], norm, NULL, NULL, out))
+        account[0] ? opportunities_model_family (ctx, txn, account, family, OPP_FAMILY_MAX, &n) : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (opportunities_model_match (ctx, txn, family[i], norm, NULL, NULL, out))
             return 1;
-        size_t more = 0; /* what was merged into that one */
-        if (n < S_ACCOUNTS)
-            rc = opportunities_model_absorbed (ctx, txn, seen[i], seen + n, S_ACCOUNTS - n, &more);
-        n += more;
-    }
     return rc; /* 0: none; a failed read refuses the registration */
 }
 
