@@ -118,6 +118,15 @@ def main():
         g = o.call("OPP_GET", id="o1", after_seq=a["last_seq"])
         if stale(g) != ["c2"] or g["stakeholders"][0]["last_contact"] != today:
             fail("a stakeholder visited today: %r %r" % (g["red_flags"], g["stakeholders"][0]))
+        # a call dated ahead (2099) does not hide today's visit, nor count
+        # before its day
+        a = ok(cmd(c, "ACTIVITY_LOG", kind="call", date="2099-01-01", their_people=["c1"],
+                   account_id="a1"), "activity ahead")
+        g = o.call("OPP_GET", id="o1", after_seq=a["last_seq"])
+        if stale(g) != ["c2"] or g["stakeholders"][0]["last_contact"] != today:
+            fail("an activity dated ahead hid today's: %r %r" % (g["red_flags"],
+                                                                 g["stakeholders"][0]))
+
         # a deal lost, reopened; another won
         ok(cmd(o, "OPP_REGISTER", id="o3", name="HQ lighting", account_id="a2", owner="sun",
                actor="sun", currency="CNY", close_date="2027-03-31", amount=100000000,

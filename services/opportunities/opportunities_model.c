@@ -563,9 +563,11 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     return rc;
 }
 
-/*  activity.logged: 'l' contact -> the day of its latest activity
-    (YYYY-MM-DD), for each of their_people: a stakeholder met is not stale
-    (opportunities_model_last_met). */
+/*  activity.logged: 'l' contact NUL day (YYYY-MM-DD) -> "", for each of
+    their_people: a stakeholder met is not stale
+    (opportunities_model_last_met). Every day is kept, not only the
+    latest: an activity dated ahead must not hide the earlier ones from a
+    day before it. */
 static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 {
     const dbk_obj_t *data = dbk_svc_data (ctx, ev), *people = dbk_obj_get (data, "their_people");
@@ -578,25 +580,44 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
     for (size_t i = 0; rc == 0 && i < dbk_obj_len (people); i++) {
         const char *id;
         size_t il;
-        if (dbk_obj_str (dbk_obj_at (people, i), &id, &il) || il == 0 || il > OPP_ID_MAX)
+        if (dbk_obj_str (dbk_obj_at (people, i), &id, &il) || il == 0 || il > OPP_ID_MAX ||
+            memchr (id, 0, il))
             continue;
-        char key[OPP_ID_MAX + 1];
+        char key[OPP_ID_MAX + 13];
         key[0] = 'l';
         memcpy (key + 1, id, il);
-        MDB_val k = {il + 1, key}, old;
-        if (mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size == 10 &&
-            memcmp (old.mv_data, date, 10) >= 0)
-            continue; /* met later already */
-        rc = s_put (txn, dbi, key, il + 1, date, 10);
+        key[il + 1] = 0;
+        memcpy (key + il + 2, date, 10);
+        rc = s_put (txn, dbi, key, il + 12, "", 0);
     }
     return rc;
 }
 
 bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
-                                   char out[11])
+                                   const char *as_of, char out[11])
 {
-    out[10] = 0;
-    return dbk_svc_tagged_get (ctx, txn, OPP_DB_REFS, 'l', contact, out, 10);
+    size_t il = contact ? strlen (contact) : 0;
+    out[0] = out[10] = 0;
+    if (il == 0 || il > OPP_ID_MAX || strlen (as_of) != 10)
+        return false;
+    char key[OPP_ID_MAX + 13];
+    key[0] = 'l';
+    memcpy (key + 1, contact, il);
+    key[il + 1] = 0;
+    memcpy (key + il + 2, as_of, 10);
+    key[il + 12] = 1; /* past every day up to as_of: the latest is the key before */
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &cur))
+        return false;
+    MDB_val k = {il + 13, key}, v;
+    int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    r = r == MDB_NOTFOUND ? mdb_cursor_get (cur, &k, &v, MDB_LAST)
+                          : mdb_cursor_get (cur, &k, &v, MDB_PREV);
+    bool found = r == 0 && k.mv_size == il + 12 && memcmp (k.mv_data, key, il + 2) == 0;
+    if (found)
+        memcpy (out, (const char *) k.mv_data + il + 2, 10);
+    mdb_cursor_close (cur);
+    return found;
 }
 
 int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)

@@ -39,7 +39,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 4          /* layout of the read model           */
+#define OPP_MODEL_VERSION 5          /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 extern const char *const opportunities_model_dbs[];
@@ -52,10 +52,10 @@ int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, 
                               opp_state_t *st);
 
 /*  The day of the latest activity logged with `contact` among its people
-    (activity.logged, from the contacts service) into out: false when
-    none. */
+    (activity.logged, from the contacts service) dated on or before
+    `as_of` (YYYY-MM-DD) into out: false when none. */
 bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
-                                   char out[11]);
+                                   const char *as_of, char out[11]);
 
 /*  The accounts merged into `account` (account.merged into it), and
     those merged into them, and so on: at most max, into out, their ids,

@@ -171,8 +171,8 @@ static int s_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st, const 
     for (size_t i = 0; i < st->nstakeholders; i++) {
         opp_stakeholder_t *s = &st->stakeholders[i];
         char met[11];
-        if (!opportunities_model_last_met (ctx, txn, s->contact_id, met) ||
-            strcmp (met, as_of) > 0 || (s->last_contact && strcmp (met, s->last_contact) <= 0))
+        if (!opportunities_model_last_met (ctx, txn, s->contact_id, as_of, met) ||
+            (s->last_contact && strcmp (met, s->last_contact) <= 0))
             continue;
         char *d = strdup (met);
         if (!d)
