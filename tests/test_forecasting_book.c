@@ -538,6 +538,51 @@ Test (replay, quotas_and_forecasts_are_folded_into_the_book)
     cr_assert_eq (fc_book_forecast (book, "wang", "2026-Q3", &f), DBK_ENOTFOUND);
 }
 
+/*  unix ms at noon UTC of a day: when an event without "on" was recorded */
+static int64_t s_noon_ms (const char *day)
+{
+    return ((int64_t) (D (day) - D ("1970-01-01")) * 86400 + 43200) * 1000;
+}
+
+Test (replay, competitors_are_folded_without_touching_deals_or_the_clock)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    cr_assert_eq (fc_book_apply (book, "competitor.added",
+                                 cmd ("{\"id\":\"k1\",\"name\":\"Acme Glazing Ltd\","
+                                      "\"price_level\":\"low\"}"),
+                                 2, s_noon_ms ("2026-09-01")),
+                  0);
+    cr_assert_eq (fc_book_seq (book), 2);
+    cr_assert_eq (fc_book_clock (book), D ("2026-01-10"), "a competitor has no business date");
+    char id[FC_ID_MAX + 1], name[FC_TEXT_MAX + 1];
+    cr_assert_eq (fc_book_competitor (book, "acme glazing LTD", id, name), 0);
+    cr_assert_str_eq (id, "k1");
+    cr_assert_str_eq (name, "Acme Glazing Ltd");
+    /* an update that leaves the name, or of a competitor never added */
+    cr_assert_eq (fc_book_apply (book, "competitor.updated",
+                                 cmd ("{\"id\":\"k1\",\"changed\":[\"products\"],"
+                                      "\"products\":\"glass\"}"),
+                                 3, 0),
+                  0);
+    cr_assert_eq (fc_book_apply (book, "competitor.updated",
+                                 cmd ("{\"id\":\"k9\",\"changed\":[\"name\"],\"name\":\"X\"}"), 4,
+                                 0),
+                  0);
+    cr_assert_eq (fc_book_competitor (book, "k1", id, name), 0);
+    cr_assert_str_eq (name, "Acme Glazing Ltd");
+    cr_assert_eq (fc_book_competitor (book, "X", id, name), DBK_ENOTFOUND);
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_DEAL), 1);
+}
+
+Test (replay, a_competitor_event_without_its_id_or_name_is_refused)
+{
+    cr_assert_eq (fc_book_apply (book, "competitor.added", cmd ("{\"name\":\"Acme\"}"), 1, 0),
+                  DBK_EMALFORMED);
+    cr_assert_eq (fc_book_apply (book, "competitor.added", cmd ("{\"id\":\"k1\"}"), 2, 0),
+                  DBK_EMALFORMED);
+    cr_assert_eq (fc_mem_store_count (store, FC_TAB_COMPETITOR), 0);
+}
+
 /*  ======================= period-start snapshots ======================= */
 
 /*  wang: o1 L3 1,000,000 closing in May (commit), o2 L2 333 in June
@@ -680,6 +725,26 @@ Test (as_of, deal_records_are_as_they_were_then)
     fc_mem_store_destroy (&s1);
 }
 
+Test (as_of, a_competitor_recorded_after_the_day_is_not_known_as_of_it)
+{
+    fc_book_set_until (book, D ("2026-03-01"));
+    cr_assert_eq (fc_book_apply (book, "competitor.added",
+                                 cmd ("{\"id\":\"k1\",\"name\":\"Acme\"}"), 1,
+                                 s_noon_ms ("2026-03-01")),
+                  0);
+    cr_assert_eq (fc_book_apply (book, "competitor.updated",
+                                 cmd ("{\"id\":\"k1\",\"changed\":[\"name\"],"
+                                      "\"name\":\"Bolt\"}"),
+                                 2, s_noon_ms ("2026-03-02")),
+                  0);
+    char id[FC_ID_MAX + 1], name[FC_TEXT_MAX + 1];
+    cr_assert_eq (fc_book_competitor (book, "k1", id, name), 0);
+    cr_assert_str_eq (name, "Acme", "as of 2026-03-01, its name then");
+    cr_assert_eq (fc_book_competitor (book, "Bolt", id, name), DBK_ENOTFOUND);
+    cr_assert_eq (fc_book_skipped (book), D ("2026-03-02"), "a kept book knows what it skipped");
+    cr_assert_eq (fc_book_seq (book), 2);
+}
+
 /*  Every pair of a table, key and value, into one buffer. */
 typedef struct {
     char buf[1 << 16];
@@ -707,6 +772,7 @@ Test (as_of, a_deferred_book_completed_holds_exactly_the_pairs_of_a_book_kept_wh
     won ("o3", 1900000, "2026-04-12");
     close_date ("o2", "2026-09-30", "2026-04-20");
     lost ("o4", "price", "acme", "2026-05-03");
+    feed ("competitor.added", "{\"id\":\"k1\",\"name\":\"Acme\"}");
     amount ("o1", 1200000, "2026-05-04");
     fc_store_t *s1, *s2 = fc_mem_store_new ();
     fc_book_t *whole = replay (100, 0, &s1);

@@ -674,12 +674,17 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
     if (!type || (seq && seq <= self->seq))
         return 0;
     bool opp = !strncmp (type, "opportunity.", 12), quota = !strcmp (type, "quota.set"),
-         fcast = !strcmp (type, "forecast.submitted") || !strcmp (type, "forecast.adjusted");
-    if (!opp && !quota && !fcast)
+         fcast = !strcmp (type, "forecast.submitted") || !strcmp (type, "forecast.adjusted"),
+         rival = !strncmp (type, "competitor.", 11);
+    if (!opp && !quota && !fcast && !rival)
         return s_checkpoint (self, seq, 0);
     if (dbk_obj_type (data) != DBK_T_MAP)
         return DBK_EMALFORMED;
-    fc_day_t day = s_date (data, "on");
+    /*  a competitor's event has no business date: it is dated by when it
+        was recorded, and does not move the clock. A kept book read no
+        event recorded after the day of a replay it fits (fc_kept_fits),
+        so it holds no competitor that replay would not know yet */
+    fc_day_t day = rival ? 0 : s_date (data, "on");
     if (!day)
         day = fc_day_from_ms (at);
     if (self->until && day > self->until) {
@@ -696,6 +701,10 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
     }
     const fc_store_t *st = self->store;
     int rc;
+    if (rival) { /* no deal changes: the clock and the snapshots stay */
+        rc = fc_competitor_apply (self, type + 11, data);
+        return rc ? rc : s_checkpoint (self, seq, 0);
+    }
     if (opp) {
         if (!self->scratch && !(self->scratch = malloc (sizeof *self->scratch)))
             return DBK_ENOMEM;

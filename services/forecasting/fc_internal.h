@@ -1,6 +1,6 @@
 /*  fc_internal.h - shared by the forecasting book and its figures: the
-    book's fields, the cell scans behind every aggregate query and the
-    deal scans behind the per-deal figures. */
+    book's fields, the cell scans behind every aggregate query, the deal
+    scans behind the per-deal figures and the fold of competitors. */
 #ifndef FC_INTERNAL_H
 #define FC_INTERNAL_H
 
@@ -66,6 +66,11 @@ int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, f
 #define FC_DEAL_PACKED_MAX (sizeof (fc_deal_t) + 64)
 size_t fc_deal_pack (const fc_deal_t *deal, uint8_t *out);
 int fc_deal_unpack (const void *buf, size_t len, fc_deal_t *out);
+
+/*  Fold competitor.<what> ("added", "updated"; others: 0) into the
+    competitor table. 0, DBK_EMALFORMED (no id; added without a name),
+    store errors. */
+int fc_competitor_apply (fc_book_t *self, const char *what, const dbk_obj_t *data);
 
 /*  Append a ref to a list (counts past max). */
 void fc_refs_add (fc_refs_t *l, const fc_deal_t *deal, int32_t days);

@@ -22,8 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/*  Bump with any change of the file or of the book's packed layout. */
-#define S_VERSION 1
+/*  Bump with any change of the file or of the book's packed layout.
+    2: books fold the competitors (a book of 1 lacks them) */
+#define S_VERSION 2
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

@@ -44,9 +44,10 @@
 
     Files: fc_common.c (dates, periods, money, stream names), fc_decide.c
     (deciders, evolve), fc_store_mem.c (in-memory store), fc_book.c (the
-    fold, cells, snapshots), fc_figures.c (funnel, outlook, accuracy),
+    fold, cells, snapshots), fc_competitor.c (the competitors a loss's
+    winner resolves to), fc_figures.c (funnel, outlook, accuracy),
     fc_progress.c (progress, health, win/loss, changes); fc_internal.h is
-    shared by the last three only.
+    shared by the last four only.
 */
 #ifndef FORECASTING_H
 #define FORECASTING_H
@@ -241,7 +242,9 @@ int fc_forecast_evolve (fc_forecast_t *st, const char *type, const dbk_obj_t *da
                        the dimensions, the value the sums (fc_cell_parse)
       FC_TAB_QUOTA     period \0 scope \0 who -> fc_quota_t
       FC_TAB_FORECAST  period \0 owner -> fc_forecast_t
-      FC_TAB_SNAP      period-start snapshots (fc_snap_t) */
+      FC_TAB_SNAP      period-start snapshots (fc_snap_t)
+      FC_TAB_COMPETITOR  the contacts service's competitors: id -> name,
+                       and their names folded -> id (fc_competitor.c) */
 typedef enum {
     FC_TAB_META,
     FC_TAB_DEAL,
@@ -249,6 +252,7 @@ typedef enum {
     FC_TAB_QUOTA,
     FC_TAB_FORECAST,
     FC_TAB_SNAP,
+    FC_TAB_COMPETITOR,
     FC_TABS
 } fc_table_t;
 
@@ -392,7 +396,9 @@ void fc_book_destroy (fc_book_t **self_p);
 
 /*  AS-OF: skip every event whose business date is after `until` (0: no
     limit). Feeding the whole log to a book with until = D, or only the
-    events up to D, gives the book "as the system knew it on D". */
+    events up to D, gives the book "as the system knew it on D". A
+    competitor event has no business date: its date is the day it was
+    recorded (`at`). */
 void fc_book_set_until (fc_book_t *self, fc_day_t until);
 
 /*  A replay into a throw-away book (as-of): while it folds, the full
@@ -407,9 +413,10 @@ int fc_book_complete (fc_book_t *self);
 /*  Fold one event of the log: its type, payload map, seq and `at`.
     Events with seq <= the book's checkpoint are ignored (replays are
     idempotent; seq 0: no checkpoint check). Types other than
-    opportunity.*, quota.set, forecast.submitted, forecast.adjusted are
-    ignored, as are events of unknown deals (the registration was cut
-    off by an as-of date, or never seen) and a second registration;
+    opportunity.*, quota.set, forecast.submitted, forecast.adjusted,
+    competitor.added and competitor.updated are ignored, as are events
+    of unknown deals (the registration was cut off by an as-of date, or
+    never seen) and a second registration;
     opportunity.* types the book does not model only touch the deal
     (its last change date). The fold per type: registered (a deal at L1),
     updated (close_date: a slip when later; amount, currency, team,
@@ -418,7 +425,10 @@ int fc_book_complete (fc_book_t *self);
     the win's month), lost (reason, winner, date), abandoned (reason,
     date, else the business date), reopened (open at L1 again; the loss
     stays on record), conflict_resolved (closed: a duplicate, out of
-    every figure; kept: the deal goes to the chosen owner). SNAPSHOTS: before the first event whose
+    every figure; kept: the deal goes to the chosen owner). The
+    competitor events of the contacts service (id, name) keep each
+    competitor's current name and the names it had (fc_book_competitor);
+    they touch no deal and do not move the clock. SNAPSHOTS: before the first event whose
    business date falls in a later month than every date seen so far, the book snapshots, for every
    period (month, quarter, year) that starts in the months crossed, each owner's and team's open
    deals expected to close in it (fc_snap_t): what the funnel forecast when the period began. The
@@ -442,6 +452,17 @@ const fc_config_t *fc_book_config (const fc_book_t *self);
 
 /*  Copy a deal out. 0, DBK_ENOTFOUND, store errors. */
 int fc_book_deal (const fc_book_t *self, const char *id, fc_deal_t *out);
+/*  The competitor that `text` (a loss's winner) names: the competitor
+    whose id it is; else the one whose current name is the same text
+    once folded (contacts_normalize_name_with without suffixes: Unicode
+    compatibility forms, case, spaces and punctuation do not count); else
+    the one that had such a name before a rename. A name two competitors
+    share (as current names, or, when no current name matches, as former
+    ones) names neither. Copies its id into id and its current name (as
+    the book knows it: an as-of book, as it was then) into name. 0,
+    DBK_ENOTFOUND (none, or the text is empty), store errors. */
+int fc_book_competitor (const fc_book_t *self, const char *text, char id[FC_ID_MAX + 1],
+                        char name[FC_TEXT_MAX + 1]);
 /*  Quota of scope "owner"/"team", who, period (exact period only; the
     outlook also sums sub-periods). 0, DBK_ENOTFOUND, DBK_EINVAL. */
 int fc_book_quota (const fc_book_t *self, const char *scope, const char *who, const char *period,

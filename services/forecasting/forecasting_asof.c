@@ -14,7 +14,7 @@
 #include <string.h>
 
 /*  The events a book folds: the log sends only these. */
-static const char *const s_ours[] = {"opportunity.", "quota.", "forecast."};
+static const char *const s_ours[] = {"opportunity.", "quota.", "forecast.", "competitor."};
 
 /*  s_replay: the log's event at the kept book's seq is not the one the
     book folded (a private code: never a DBK code) */

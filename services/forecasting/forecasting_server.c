@@ -1,6 +1,7 @@
 /*  forecasting_server.c - the forecasting service (docs/protocol.md
     §16.4): its projection folds every opportunity, quota and forecast
-    event into the book (forecasting.h) kept in the read model; its
+    event, and the contacts service's competitors (whom a loss's winner
+    names), into the book (forecasting.h) kept in the read model; its
     commands are the quota and forecast deciders; its queries are in
     forecasting_query.c. */
 #include "forecasting_server.h"
@@ -17,9 +18,9 @@
 
 static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 {
-    static const char *const prefixes[] = {"opportunity.", "quota.", "forecast."};
+    static const char *const prefixes[] = {"opportunity.", "quota.", "forecast.", "competitor."};
     bool ours = false;
-    for (int i = 0; i < 3 && !ours; i++)
+    for (int i = 0; i < 4 && !ours; i++)
         ours = ev->type_len > strlen (prefixes[i]) &&
                memcmp (ev->type, prefixes[i], strlen (prefixes[i])) == 0;
     if (!ours)

@@ -13,7 +13,9 @@
 #include <czmq.h>
 #include <stdatomic.h>
 
-#define FORECASTING_MODEL_VERSION 4 /* 3: deals packed, 4: cells keep only their sums */
+/*  3: deals packed; 4: cells keep only their sums; 5: the competitors
+    (fc_competitor), which a model of 4 never folded */
+#define FORECASTING_MODEL_VERSION 5
 
 /*  The service's definition (for tools and tests). */
 extern const dbk_service_def_t forecasting_def;

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-const char *const forecasting_dbs[] = {"fc_meta",     "fc_deal", "fc_cell", "fc_quota",
-                                       "fc_forecast", "fc_snap", NULL};
+const char *const forecasting_dbs[] = {"fc_meta",     "fc_deal", "fc_cell",       "fc_quota",
+                                       "fc_forecast", "fc_snap", "fc_competitor", NULL};
 
 static MDB_dbi s_dbi (forecasting_lmdb_t *s, fc_table_t t)
 {
