@@ -465,6 +465,90 @@ Test (winloss, a_tender_type_when_the_outcome_tells_it)
     cr_assert_eq (r[1].lost, 1);
 }
 
+/*  A competitor of the contacts service, added or renamed. */
+static void s_rival (const char *type, const char *id, const char *name)
+{
+    char json[300];
+    snprintf (json, sizeof json, "{\"id\":\"%s\",\"name\":\"%s\"}", id, name);
+    feed (type, json);
+}
+
+Test (winloss, a_competitor_typed_by_id_and_named_by_an_award_is_one_row)
+{
+    given_book (); /* o6 lost to k1 (its id, as OPP_LOSE is typed) */
+    s_rival ("competitor.added", "k1", "Philips Lighting");
+    lost ("o3", "price", "PHILIPS  lighting", "2026-06-01"); /* an award's bidder name */
+    lost ("o1", "price", "Opple", "2026-06-02");             /* no competitor of ours */
+    fc_wl_row_t r[4];
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_COMPETITOR, r, 4), 3);
+    cr_assert_str_eq (r[0].key, "");
+    cr_assert_eq (r[0].won, 1, "a won deal keeps the empty key");
+    cr_assert_str_eq (r[1].key, "Opple");
+    cr_assert_eq (r[1].lost, 1);
+    cr_assert_str_eq (r[2].key, "Philips Lighting", "the competitor's name");
+    cr_assert_eq (r[2].lost, 2);
+    cr_assert_eq (r[2].lost_amount, 2400000);
+}
+
+Test (winloss, each_row_names_its_competitor_s_id_and_the_rest_none)
+{
+    given_book ();
+    s_rival ("competitor.added", "k1", "Philips Lighting");
+    lost ("o3", "price", "philips lighting", "2026-06-01");
+    lost ("o1", "price", "Opple", "2026-06-02");
+    fc_wl_row_t r[4];
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_COMPETITOR, r, 4), 3);
+    cr_assert_str_eq (r[0].competitor, "");
+    cr_assert_str_eq (r[1].competitor, "", "Opple is nobody we know");
+    cr_assert_str_eq (r[2].competitor, "k1");
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_REASON, r, 4), 2);
+    cr_assert_str_eq (r[1].key, "price");
+    cr_assert_str_eq (r[1].competitor, "", "only by competitor");
+    char id[FC_ID_MAX + 1], name[FC_TEXT_MAX + 1];
+    cr_assert_eq (fc_book_competitor (book, "k1", id, name), 0);
+    cr_assert_str_eq (name, "Philips Lighting");
+    cr_assert_eq (fc_book_competitor (book, "Philips-Lighting!", id, name), 0);
+    cr_assert_str_eq (id, "k1");
+    cr_assert_eq (fc_book_competitor (book, "Philips", id, name), DBK_ENOTFOUND);
+    cr_assert_eq (fc_book_competitor (book, "", id, name), DBK_ENOTFOUND);
+    cr_assert_eq (fc_book_competitor (book, "K1", id, name), DBK_ENOTFOUND, "ids are exact");
+}
+
+Test (winloss, a_renamed_competitor_keeps_the_losses_its_former_name_won)
+{
+    given_book ();
+    s_rival ("competitor.added", "k1", "Philips Lighting");
+    lost ("o3", "price", "Philips Lighting", "2026-06-01");
+    s_rival ("competitor.updated", "k1", "Signify");
+    fc_wl_row_t r[4];
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_COMPETITOR, r, 4), 2);
+    cr_assert_str_eq (r[1].key, "Signify", "its current name");
+    cr_assert_str_eq (r[1].competitor, "k1");
+    cr_assert_eq (r[1].lost, 2);
+    /* the name taken by another competitor: it names that one now */
+    s_rival ("competitor.added", "k2", "Philips Lighting");
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_COMPETITOR, r, 4), 3);
+    cr_assert_str_eq (r[1].key, "Philips Lighting");
+    cr_assert_str_eq (r[1].competitor, "k2");
+    cr_assert_eq (r[1].lost, 1);
+    cr_assert_str_eq (r[2].competitor, "k1");
+    cr_assert_eq (r[2].lost, 1);
+}
+
+Test (winloss, a_name_two_competitors_share_stays_a_row_of_its_own)
+{
+    given_book ();
+    s_rival ("competitor.added", "k1", "Acme");
+    s_rival ("competitor.added", "k2", "ACME");
+    lost ("o3", "price", "acme", "2026-06-01");
+    fc_wl_row_t r[4];
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_COMPETITOR, r, 4), 3);
+    cr_assert_str_eq (r[1].key, "Acme");
+    cr_assert_str_eq (r[1].competitor, "k1", "o6, lost to k1 by its id");
+    cr_assert_str_eq (r[2].key, "acme");
+    cr_assert_str_eq (r[2].competitor, "", "which of the two is not known");
+}
+
 /*  ======================= what changed ======================= */
 
 Test (changes, per_owner_between_two_dates)

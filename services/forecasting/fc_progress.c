@@ -275,6 +275,47 @@ static int s_wl_cb (void *arg, const fc_deal_t *d)
     return 0;
 }
 
+static int s_wl_cmp (const void *a, const void *b)
+{
+    const fc_wl_row_t *x = a, *y = b;
+    int c = strcmp (x->key, y->key);
+    return c ? c : strcmp (x->competitor, y->competitor);
+}
+
+/*  The rows of the winners' texts become the rows of the competitors
+    they name: each distinct text is resolved once (not once per deal),
+    then the rows of one competitor (its id typed by hand, its name from
+    an award) are added up. */
+static int s_wl_competitors (const fc_book_t *book, s_rows_t *r)
+{
+    fc_wl_row_t *rows = r->rows;
+    for (size_t i = 0; i < r->n; i++) {
+        char name[FC_TEXT_MAX + 1];
+        int rc = rows[i].key[0] ? fc_book_competitor (book, rows[i].key, rows[i].competitor, name)
+                                : DBK_ENOTFOUND; /* won, or lost to nobody named */
+        if (rc == 0)
+            memcpy (rows[i].key, name, sizeof name);
+        else if (rc != DBK_ENOTFOUND)
+            return rc;
+    }
+    if (r->n)
+        qsort (rows, r->n, sizeof *rows, s_wl_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        fc_wl_row_t *to = &rows[n ? n - 1 : 0];
+        if (n && !s_wl_cmp (to, &rows[i])) {
+            to->won += rows[i].won;
+            to->lost += rows[i].lost;
+            to->abandoned += rows[i].abandoned;
+            to->won_amount += rows[i].won_amount;
+            to->lost_amount += rows[i].lost_amount;
+        } else if (n++ != i)
+            rows[n - 1] = rows[i];
+    }
+    r->n = n;
+    return 0;
+}
+
 int fc_winloss (const fc_book_t *book, const fc_filter_t *filter, fc_by_t by, fc_wl_row_t *rows,
                 size_t max)
 {
@@ -284,6 +325,8 @@ int fc_winloss (const fc_book_t *book, const fc_filter_t *filter, fc_by_t by, fc
         return rc;
     s_wl_t w = {by, {NULL, 0, 0, sizeof (fc_wl_row_t)}};
     rc = fc_deals_scan (book, &q, s_wl_cb, &w);
+    if (!rc && by == FC_BY_COMPETITOR)
+        rc = s_wl_competitors (book, &w.rows);
     return s_rows_out (&w.rows, rows, max, rc);
 }
 

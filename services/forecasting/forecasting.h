@@ -633,15 +633,21 @@ int fc_health (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_of,
 
 /*  Win/loss analysis of the deals closed (won, lost, abandoned) that
     match, grouped by loss reason, winning competitor, region or tender
-    type ("" for won deals by reason / competitor, and for unknowns). */
+    type ("" for won deals by reason / competitor, and for unknowns).
+    By competitor, a loss's winner is an id typed by hand or a bidder's
+    name from a tender award: every winner that fc_book_competitor
+    resolves counts for that competitor, in one row keyed by its current
+    name, with its id in `competitor`; any other winner keeps a row of
+    its own under its text (`competitor` ""). */
 typedef enum { FC_BY_REASON, FC_BY_COMPETITOR, FC_BY_REGION, FC_BY_TENDER_TYPE } fc_by_t;
 typedef struct {
     char key[FC_TEXT_MAX + 1];
+    char competitor[FC_ID_MAX + 1]; /* by competitor: its id ("" unknown) */
     int64_t won, lost, abandoned;
     int64_t won_amount, lost_amount; /* lost: the estimate */
 } fc_wl_row_t;
-/*  Rows sorted by key; returns how many there are (may exceed max) or an
-    error. */
+/*  Rows sorted by key (then competitor id); returns how many there are
+    (may exceed max) or an error. */
 int fc_winloss (const fc_book_t *book, const fc_filter_t *filter, fc_by_t by, fc_wl_row_t *rows,
                 size_t max);
 

@@ -406,7 +406,8 @@ int forecasting_health_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     return rc;
 }
 
-/*  WINLOSS {filter, by (reason | competitor | region | tender_type), as_of} */
+/*  WINLOSS {filter, by (reason | competitor | region | tender_type), as_of};
+    by competitor, each row also names the competitor (fc_winloss). */
 int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     static const char *const bys[] = {"reason", "competitor", "region", "tender_type"};
@@ -439,8 +440,16 @@ int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         dbk_wr_cstr (w, "rows");
         dbk_wr_array (w, (uint32_t) m);
         for (size_t i = 0; i < m; i++) {
-            dbk_wr_map (w, 6);
+            bool rival = by == FC_BY_COMPETITOR;
+            dbk_wr_map (w, rival ? 7 : 6);
             dbk_wr_kv_cstr (w, "key", rows[i].key);
+            if (rival) { /* the competitor the key names, nil: a text no competitor has */
+                dbk_wr_cstr (w, "competitor_id");
+                if (rows[i].competitor[0])
+                    dbk_wr_cstr (w, rows[i].competitor);
+                else
+                    dbk_wr_nil (w);
+            }
             dbk_wr_kv_i64 (w, "won", rows[i].won);
             dbk_wr_kv_i64 (w, "lost", rows[i].lost);
             dbk_wr_kv_i64 (w, "abandoned", rows[i].abandoned);
