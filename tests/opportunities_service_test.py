@@ -319,11 +319,29 @@ def main():
                     break
             if paged != order:
                 fail("the survivor's list by pages of 2 (%s): %r, want %r" % (sort, paged, order))
-        ranged = [(r["close_date"], r["id"]) for r in o.call(
-            "OPP_LIST", account_id="a1", close_from="2027-09-30", close_to="2027-10-31",
-            limit=500)["opportunities"]]
-        if ranged != [x for x in want if "2027-09-30" <= x[0] <= "2027-10-31"]:
-            fail("the survivor's list in a close range: %r" % ranged)
+        # a close range, paged by 1 in both orders; a cursor from before the
+        # range starts at its edge; a cursor that is not one is refused
+        inside = [x for x in want if "2027-09-30" <= x[0] <= "2027-10-31"]
+        first = (b"a\0" + b"2000-01-01\0zz").hex()  # before every deal
+        for sort, order in (("close_date", inside), ("-close_date", inside[::-1])):
+            for after in (None, first if sort == "close_date" else None):
+                paged = []
+                while True:
+                    p = o.call("OPP_LIST", account_id="a1", sort=sort, limit=1, after=after,
+                               close_from="2027-09-30", close_to="2027-10-31")
+                    paged += [(r["close_date"], r["id"]) for r in p["opportunities"]]
+                    after = p["next"]
+                    if not after or len(paged) > len(want):
+                        break
+                if paged != order or len(order) != 3:
+                    fail("the survivor's list in a close range (%s): %r" % (sort, paged))
+        for bad in ("61", "6100", "61003230323700"):
+            try:
+                r = o.call("OPP_LIST", account_id="a1", after=bad)
+                fail("a cursor that is not one was taken: %s %r" % (bad, r))
+            except dealbook.DealbookError as e:
+                if (e.code, e.field) != ("INVALID", "after"):
+                    fail("a cursor that is not one: %s %r" % (bad, e))
         own = [r["id"] for r in o.call("OPP_LIST", account_id="a4", limit=500)["opportunities"]]
         if sorted(own) != ["m0", "m1", "m2"]:
             fail("a merged account's own list: %r" % own)

@@ -443,12 +443,21 @@ static int s_absorbed (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
 int opportunities_model_family (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
                                 char (*out)[OPP_ID_MAX + 1], size_t max, size_t *np)
 {
-    size_t n = 0;
-    int rc = s_absorbed (ctx, txn, account, out, max, &n);
-    for (size_t i = 0; rc == 0 && i < n && n < max; i++) {
-        size_t more = 0; /* what was merged into that one */
-        rc = s_absorbed (ctx, txn, out[i], out + n, max - n, &more);
-        n += more;
+    size_t n = 0, got = 0;
+    int rc = s_absorbed (ctx, txn, account, out, max, &got);
+    for (size_t i = 0; rc == 0; i++) {
+        /*  the log's merges form a tree (the contacts service refuses the
+            rest), but a row seen twice must not list its deals twice */
+        for (size_t j = n; j < n + got; j++) {
+            bool seen = strcmp (out[j], account) == 0;
+            for (size_t m = 0; m < n && !seen; m++)
+                seen = strcmp (out[j], out[m]) == 0;
+            if (!seen)
+                memmove (out[n++], out[j], sizeof out[j]);
+        }
+        if (i >= n || n >= max)
+            break;
+        rc = s_absorbed (ctx, txn, out[i], out + n, max - n, &got); /* merged into that one */
     }
     *np = rc ? 0 : n;
     return rc;
@@ -588,7 +597,9 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
         memcpy (key + 1, id, il);
         key[il + 1] = 0;
         memcpy (key + il + 2, date, 10);
-        rc = s_put (txn, dbi, key, il + 12, "", 0);
+        MDB_val k = {il + 12, key}, v = {0, ""};
+        int r = mdb_put (txn, dbi, &k, &v, MDB_NOOVERWRITE); /* a day known: nothing to write */
+        rc = r == MDB_KEYEXIST ? 0 : dbk_lmdb_err (r);
     }
     return rc;
 }

@@ -343,6 +343,16 @@ static MDB_val s_suffix (const MDB_val *k)
     return (MDB_val){k->mv_size - at, (char *) p + at};
 }
 
+/*  A page's cursor is the last key of the page before: its suffix must be
+    "close \0 id", close empty or a date, for the seek of each prefix. */
+static bool s_cursor_ok (const MDB_val *after)
+{
+    MDB_val x = s_suffix (after);
+    const char *p = x.mv_data, *nul = x.mv_size ? memchr (p, 0, x.mv_size) : NULL;
+    size_t cl = nul ? (size_t) (nul - p) : 0, il = nul ? x.mv_size - cl - 1 : 0;
+    return nul && (cl == 0 || cl == 10) && il >= 1 && il <= OPP_ID_MAX && !memchr (nul + 1, 0, il);
+}
+
 static int s_suffix_cmp (const MDB_val *a, const MDB_val *b)
 {
     MDB_val x = s_suffix (a), y = s_suffix (b);
@@ -358,8 +368,12 @@ static void s_scan_start (s_scan_t *sc, const s_list_req_t *q, const MDB_val *af
     char seek[OPP_KEY_MAX + 16];
     size_t sl = sc->pl;
     memcpy (seek, sc->prefix, sc->pl);
-    if (after->mv_size) {
-        MDB_val x = s_suffix (after);
+    MDB_val x = after->mv_size ? s_suffix (after) : (MDB_val){0, NULL};
+    /*  a cursor before the range's first close date (after it, descending)
+        is not followed there: the range starts where it starts */
+    bool follow = x.mv_size && !((!q->desc && q->from[0] && strncmp (x.mv_data, q->from, 10) < 0) ||
+                                 (q->desc && q->to[0] && strncmp (x.mv_data, q->to, 10) > 0));
+    if (follow) {
         size_t n = x.mv_size < sizeof seek - sl ? x.mv_size : sizeof seek - sl;
         memcpy (seek + sl, x.mv_data, n);
         sl += n;
@@ -382,7 +396,7 @@ static void s_scan_start (s_scan_t *sc, const s_list_req_t *q, const MDB_val *af
         r = mdb_cursor_get (sc->cur, k, v, MDB_SET_RANGE);
         r = r == MDB_NOTFOUND ? mdb_cursor_get (sc->cur, k, v, MDB_LAST)
                               : mdb_cursor_get (sc->cur, k, v, MDB_PREV);
-    } else if (after->mv_size)
+    } else if (follow)
         r = contacts_req_seek (sc->cur, k, v, &none, &s);
     else
         r = contacts_req_seek (sc->cur, k, v, &s, &none);
@@ -411,6 +425,9 @@ int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     int rc = s_list_req (ctx, req, &q);
     if (rc || (rc = contacts_req_paging (ctx, req, &limit, &after, after_buf)))
         return rc;
+    if (after.mv_size && !s_cursor_ok (&after))
+        return dbk_svc_reject (ctx, DBK_EINVAL, "after",
+                               "after must be the `next` of the previous page");
     size_t by = S_NFILTERS;
     for (size_t i = 0; i < S_NFILTERS && by == S_NFILTERS; i++)
         if (q.value[i][0])
