@@ -34,6 +34,8 @@ typedef struct {
     const char *flag[CLI_MAX_FLAGS];  /* flag names (without value)          */
     const char *value[CLI_MAX_FLAGS]; /* their values (NULL for switches)    */
     int nflags;                       /* how many                            */
+    const char *conf[CLI_MAX_FLAGS];  /* configuration flags given (--log)   */
+    int nconf;                        /* how many                            */
     bool json;                        /* --json                              */
     bool help;                        /* --help                              */
     bool tty;                         /* stdout is a terminal                */
@@ -44,9 +46,18 @@ typedef struct {
 const char *cli_flag (const cli_t *cli, const char *name);
 
 /*  0, or a usage error (printed) when a flag given is not one of `flags`
-    (NULL-terminated; NULL: none) or more than max_args arguments are:
-    for the verbs that read their flags one by one (cli_flag). */
+    (NULL-terminated; NULL: none), is given twice, or more than max_args
+    arguments are: for the verbs that read their flags one by one
+    (cli_flag). */
 int cli_only (const cli_t *cli, const char *what, int max_args, const char *const *flags);
+
+/*  0, or a usage error (printed) "<what>: --name given twice" when the
+    i-th flag given was given before it and is not a list flag (`list`).
+    A flag that is not a list takes one value: a second one would be sent
+    on as a repeated key, which the services refuse without naming the
+    flag, or be silently dropped by cli_flag. Every verb checks its flags
+    through cli_only or cli_req_flags, and both call this. */
+int cli_flag_once (const cli_t *cli, const char *what, int i, bool list);
 
 /*  With --help: help () on stdout, CLI_OK. Otherwise a usage error: one
     line "dealbook: <message>" on stderr, CLI_USAGE. */

@@ -406,7 +406,7 @@ static const cli_flagdef_t f_reason[] = {
     {"--reason", "reason", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
 static const cli_flagdef_t f_part[] = {
     {"--owner", "owner", CLI_F_STR}, {"--due", "due", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
-static const cli_flagdef_t f_opening[] = {{"--bidder", NULL, CLI_F_STR},
+static const cli_flagdef_t f_opening[] = {{"--bidder", NULL, CLI_F_LIST},
                                           {"--bidders-json", NULL, CLI_F_STR},
                                           {"--envelope", "envelope", CLI_F_STR},
                                           {"--date", "date", CLI_F_STR},

@@ -85,7 +85,8 @@ void cli_req_add (cli_req_t *r, const char *key, const char *val, cli_kind_t kin
     }
 }
 
-/*  Take the verb's flags into r; an unknown flag is a usage error. */
+/*  Take the verb's flags into r; an unknown flag, or one given twice that
+    is not a list, is a usage error. */
 int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allowed, cli_req_t *r)
 {
     for (int i = 0; i < cli->nflags; i++) {
@@ -95,6 +96,9 @@ int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allo
         if (!f->flag)
             return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %.*s)", what,
                              cli->flag[i], (int) strcspn (what, " "), what);
+        int rc = cli_flag_once (cli, what, i, f->kind == CLI_F_LIST);
+        if (rc)
+            return rc;
         if (f->key)
             cli_req_add (r, f->key, cli->value[i] ? cli->value[i] : "", f->kind);
     }
@@ -128,18 +132,37 @@ static int s_failed (const cli_t *cli, const cli_req_t *r, const char *what, int
                      *msg ? ": " : "", msg);
 }
 
-/*  "a,b, c" as the array ["a", "b", "c"]; "" as []: the server trims and
-    checks each id. */
-static void s_list (dbk_wr_t *w, const char *v)
+/*  Whether pair i of r is a list that an earlier pair of r holds the
+    start of: a list flag given again (written with that first pair). */
+static bool s_list_cont (const cli_req_t *r, int i)
+{
+    for (int j = 0; j < i && r->kind[i] == CLI_F_LIST; j++)
+        if (r->kind[j] == CLI_F_LIST && strcmp (r->key[j], r->key[i]) == 0)
+            return true;
+    return false;
+}
+
+/*  The list pairs of r under pair i's key, "a,b, c" then "d", as one
+    array ["a", "b", " c", "d"]; "" as []: the server trims and checks
+    each id. */
+static void s_list (dbk_wr_t *w, const cli_req_t *r, int i)
 {
     uint32_t n = 0;
-    for (const char *p = v; *p; p += strcspn (p, ","), p += *p == ',')
-        n++;
-    dbk_wr_array (w, n);
-    for (const char *p = v; *p; p += *p == ',') {
-        size_t len = strcspn (p, ",");
-        dbk_wr_str (w, p, len);
-        p += len;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            dbk_wr_array (w, n);
+        for (int j = i; j < r->n; j++) {
+            if (r->kind[j] != CLI_F_LIST || strcmp (r->key[j], r->key[i]) != 0)
+                continue;
+            for (const char *p = r->val[j]; *p; p += *p == ',') {
+                size_t len = strcspn (p, ",");
+                if (pass)
+                    dbk_wr_str (w, p, len);
+                else
+                    n++;
+                p += len;
+            }
+        }
     }
 }
 
@@ -173,7 +196,10 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
                    const cli_req_t *r, uint64_t head, dbk_doc_t **reply_p, int *exit_code)
 {
     *reply_p = NULL;
-    dbk_wr_t *w = dbk_client_begin (c, op, (uint32_t) r->n + (is_cmd ? 2 : 0) + (head ? 1 : 0));
+    uint32_t npairs = 0;
+    for (int i = 0; i < r->n; i++)
+        npairs += !s_list_cont (r, i);
+    dbk_wr_t *w = dbk_client_begin (c, op, npairs + (is_cmd ? 2 : 0) + (head ? 1 : 0));
     if (head)
         dbk_wr_kv_u64 (w, "after_seq", head);
     if (is_cmd) {
@@ -191,13 +217,15 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
         dbk_wr_kv_cstr (w, "actor", actor);
     }
     for (int i = 0; i < r->n; i++) {
+        if (s_list_cont (r, i))
+            continue;
         dbk_wr_cstr (w, r->key[i]);
         if (r->kind[i] == CLI_F_BOOL || r->kind[i] == CLI_F_FALSE)
             dbk_wr_bool (w, r->kind[i] == CLI_F_BOOL);
         else if (r->kind[i] == CLI_F_NIL)
             dbk_wr_nil (w);
         else if (r->kind[i] == CLI_F_LIST)
-            s_list (w, r->val[i]);
+            s_list (w, r, i);
         else if (r->kind[i] == CLI_F_JSON) {
             char err[160];
             if (dbk_json_to_mp (r->val[i], strlen (r->val[i]), w, err, sizeof err)) {

@@ -12,13 +12,15 @@ typedef enum {
     CLI_F_INT,   /* a whole number                           */
     CLI_F_BOOL,  /* a switch: true                           */
     CLI_F_FALSE, /* a switch: false                         */
-    CLI_F_LIST,  /* "a,b,c": an array of texts               */
+    CLI_F_LIST,  /* "a,b,c": an array of texts; may repeat   */
     CLI_F_NIL,   /* nil, whatever the value: clears a field  */
     CLI_F_JSON   /* JSON text, sent as its msgpack value     */
 } cli_kind_t;
 
 /*  A flag a verb accepts and the request key it becomes (NULL: the CLI
-    reads it itself). */
+    reads it itself). Only a CLI_F_LIST flag may be given more than once:
+    with a key, its values add up into one array ("--with a,b --with c":
+    [a, b, c]); without one, the verb reads each (cli_bid_list). */
 typedef struct {
     const char *flag;
     const char *key;
@@ -40,8 +42,9 @@ typedef struct {
 
 void cli_req_add (cli_req_t *r, const char *key, const char *val, cli_kind_t kind);
 
-/*  Take the verb's flags into r; an unknown flag is a usage error. `what`
-    is "noun verb": its noun names the help to see. */
+/*  Take the verb's flags into r; an unknown flag, or one given twice that
+    is not a list (cli_flag_once), is a usage error. `what` is "noun verb":
+    its noun names the help to see. */
 int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allowed, cli_req_t *r);
 
 /*  Usage errors for a missing positional argument / required flags. */

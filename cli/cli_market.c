@@ -1,6 +1,7 @@
 /*  cli_market.c - dealbook competitor add|update|show|list and dealbook
     activity log|list, talking to the contacts service (docs/protocol.md
-    §16.1). Lists of ids are given comma-separated: --close-to A1,A2. */
+    §16.1). Lists of ids are given comma-separated, the flag repeated or
+    both: --close-to A1,A2 or --close-to A1 --close-to A2. */
 #include "cli.h"
 #include "cli_contacts.h"
 
@@ -12,6 +13,7 @@ void cli_competitor_help (void)
     printf ("usage: dealbook competitor <verb> ...\n\n"
             "  add NAME [--products P] [--price-level low|medium|high] [--strengths S]\n"
             "      [--weaknesses W] [--relationships R] [--close-to ACCOUNT,...] [--id ID]\n"
+            "      (--close-to may also repeat: --close-to A1 --close-to A2)\n"
             "      record a competitor; prints its id\n"
             "      example: dealbook competitor add Kone --price-level high --close-to ACCOUNT\n"
             "  update ID [--name N] [--products P] ... [--close-to ACCOUNT,...]\n"
@@ -27,6 +29,7 @@ void cli_activity_help (void)
     printf ("usage: dealbook activity <verb> ...\n\n"
             "  log KIND --date YYYY-MM-DD --with CONTACT,... [--account ID] [--ours NAME,...]\n"
             "      [--notes N] [--cost MINOR_UNITS --currency CNY] [--id ID]\n"
+            "      --with and --ours take a comma list, or repeat: --with C1 --with C2\n"
             "      kinds: visit call meeting technical_exchange site_visit dinner\n"
             "      example: dealbook activity log visit --date 2026-03-10 --with CONTACT\n"
             "  list --account ID | --contact ID [--limit N] [--after CURSOR]\n"

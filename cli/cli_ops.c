@@ -217,6 +217,9 @@ static int s_rebuild (cli_t *cli, const char *name)
     if (!name || cli->help || cli->nargs)
         return cli_help_or_usage (cli, cli_ops_help,
                                   "usage: dealbook rebuild SERVICE (see dealbook help rebuild)");
+    int only = cli_only (cli, "rebuild", 0, NULL);
+    if (only)
+        return only;
     const char *ep = cli_service_endpoint (cli, name);
     if (!ep || strcmp (name, "eventlog") == 0 || strcmp (name, "log") == 0)
         return cli_fail (CLI_USAGE,
@@ -309,6 +312,9 @@ static int s_backup (cli_t *cli, const char *dir)
     if (!dir || cli->help || cli->nargs)
         return cli_help_or_usage (cli, cli_ops_help,
                                   "usage: dealbook backup DIR (see dealbook help backup)");
+    int only = cli_only (cli, "backup", 0, NULL);
+    if (only)
+        return only;
     char abs[PATH_MAX];
     if (s_absolute (dir, abs, sizeof abs))
         return cli_fail (CLI_USAGE, "cannot resolve %s", dir);
@@ -515,6 +521,10 @@ static int s_restore (cli_t *cli, const char *dir)
         return cli_help_or_usage (cli, cli_ops_help,
                                   "usage: dealbook restore DIR --data-dir D (see dealbook help "
                                   "restore)");
+    static const char *const flags[] = {"--force", NULL};
+    int only = cli_only (cli, "restore", 0, flags);
+    if (only)
+        return only;
     const char *data = cli->cfg.data_dir;
     bool force = cli_flag (cli, "--force") != NULL;
     char path[PATH_MAX];

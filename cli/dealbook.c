@@ -56,7 +56,18 @@ int cli_only (const cli_t *cli, const char *what, int max_args, const char *cons
         if (!f || !*f)
             return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %.*s)", what,
                              cli->flag[i], (int) strcspn (what, " "), what);
+        int rc = cli_flag_once (cli, what, i, false);
+        if (rc)
+            return rc;
     }
+    return CLI_OK;
+}
+
+int cli_flag_once (const cli_t *cli, const char *what, int i, bool list)
+{
+    for (int j = 0; j < i && !list; j++)
+        if (strcmp (cli->flag[j], cli->flag[i]) == 0)
+            return cli_fail (CLI_USAGE, "%s: %s given twice", what, cli->flag[i]);
     return CLI_OK;
 }
 
@@ -173,13 +184,18 @@ static void s_help (void)
             "common flags (each also an environment variable):\n");
     dbk_config_print_usage (stdout);
     printf ("  --json                     machine-readable output\n\n"
+            "a flag is given once (twice: exit 1), but the lists repeat: --with and --ours\n"
+            "of activity log, --close-to of competitor add|update, --bidder of tender\n"
+            "opening, --milestone of contract sign\n\n"
             "exit codes: 0 done, 1 usage, 2 rejected, 3 conflict, 4 unreachable, 5 service "
             "failed\n"
             "example: dealbook log append account-42 account.registered '{\"name\":\"ACME\"}'\n");
 }
 
 /*  Split argv after the noun into verb, positionals and flags. Flags that
-    are configuration (--log, --data-dir, ...) go into cfg. */
+    are configuration (--log, --data-dir, ...) go into cfg, and may be
+    given once: no verb sees them to check. --json and --help are the
+    CLI's own switches, idempotent. */
 static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
 {
     *verb = NULL;
@@ -201,7 +217,14 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
             int rc = dbk_config_flag (&cli->cfg, a, v);
             if (rc < 0)
                 return cli_fail (CLI_USAGE, "bad or missing value for %s", a);
-            if (rc == 0) {
+            if (rc > 0) {
+                for (int j = 0; j < cli->nconf; j++)
+                    if (strcmp (cli->conf[j], a) == 0)
+                        return cli_fail (CLI_USAGE, "%s given twice", a);
+                if (cli->nconf == CLI_MAX_FLAGS)
+                    return cli_fail (CLI_USAGE, "too many flags");
+                cli->conf[cli->nconf++] = a;
+            } else {
                 if (cli->nflags == CLI_MAX_FLAGS)
                     return cli_fail (CLI_USAGE, "too many flags");
                 if (!v)

@@ -216,6 +216,11 @@ err_has 'INVALID: milestones'
 expect_rc 0 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 2099-04-10
 out_has 'contract c1 invoiced'
 expect_rc 3 db contract invoice c1 INV-1 --milestone 1 --amount 1
+# --milestone repeats in sign (a list), not in invoice or payment
+expect_rc 1 db contract invoice c1 INV-2 --milestone 1 --milestone 2 --amount 1
+err_has 'contract invoice: --milestone given twice'
+expect_rc 1 db contract payment c1 --milestone 1 --amount 1 --amount 2
+err_has 'contract payment: --amount given twice'
 expect_rc 0 db contract payment c1 --milestone 1 --amount 25500000 --invoice INV-1 \
     --date 2099-04-20
 out_has 'contract c1 payment recorded'

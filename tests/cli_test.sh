@@ -77,6 +77,13 @@ expect_rc 1 db log verify --from 2
 expect_rc 1 db status --max_lag 5
 grep -q 'unknown flag --max_lag' "$dir/err" || fail "status --max_lag: $(cat "$dir/err")"
 expect_rc 1 db export --stream account-1
+# a flag given twice, a verb's or a configuration flag: refused, naming it
+expect_rc 1 db log read --type account. --type contact.
+grep -q '^dealbook: log read: --type given twice$' "$dir/err" || fail "twice: $(cat "$dir/err")"
+expect_rc 1 db log status --log "$DEALBOOK_LOG_ENDPOINT" --log ipc://nowhere
+grep -q '^dealbook: --log given twice$' "$dir/err" || fail "config twice: $(cat "$dir/err")"
+expect_rc 1 db log append account-1 account.renamed '{"name":"x"}' --expect 2 --expect 3
+grep -q 'log append: --expect given twice' "$dir/err" || fail "append twice: $(cat "$dir/err")"
 
 expect_rc 0 db log status --json
 grep -q '"head": *3' "$dir/out" || fail "status head: $(cat "$dir/out")"

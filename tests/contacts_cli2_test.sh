@@ -74,6 +74,15 @@ expect_rc 0 db contact notebook --untouched 15 --as-of 2026-03-25 --json
 json '[(c["id"], c["last_activity"]) for c in d["contacts"]]==[("c2","2026-03-01")]'
 expect_rc 0 db contact notebook --untouched 1 --as-of 2026-03-25
 grep -q '^2026-03-01  *c2  *张伟' "$dir/out" && grep -q '^2026-03-20  *c1  *李娜' "$dir/out" || fail "untouched: $(cat "$dir/out")"
+# a list flag may repeat: its values add up into one list; another flag may not
+expect_rc 0 db activity log meeting --date 2026-03-22 --with c1 --with c2 --ours li,wang --ours zhao \
+    --id act-rep
+expect_rc 0 db activity list --contact c2 --json
+json '[(a["id"], a["their_people"]) for a in d["activities"]][0]==("act-rep",["c1","c2"])'
+expect_rc 0 db log read --stream activity-act-rep
+grep -q '"our_people":\["li","wang","zhao"\]' "$dir/out" || fail "--ours repeated: $(cat "$dir/out")"
+expect_rc 1 db activity log meeting --date 2026-03-22 --date 2026-03-23 --with c1
+grep -q 'activity log: --date given twice' "$dir/err" || fail "twice: $(cat "$dir/err")"
 # what a person sees (kept in the log of the run)
 db competitor list
 db activity list --contact c1

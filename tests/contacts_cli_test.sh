@@ -68,6 +68,16 @@ grep -q 'INVALID: influence' "$dir/err" || fail "influence: $(cat "$dir/err")"
 expect_rc 2 db contact add 李娜 --account ghost
 grep -q 'NOT_FOUND: account_id' "$dir/err" || fail "unknown account: $(cat "$dir/err")"
 expect_rc 1 db contact add 李娜
+# a flag given twice is refused by the CLI, naming it (not sent on as a
+# repeated key)
+expect_rc 1 db contact add 李娜 --account "$acc" --title A --title B
+[ "$(cat "$dir/err")" = 'dealbook: contact add: --title given twice' ] || fail "twice: $(cat "$dir/err")"
+expect_rc 1 db contact update "$ct" --name X --name Y
+grep -q 'contact update: --name given twice' "$dir/err" || fail "twice: $(cat "$dir/err")"
+expect_rc 1 db account update "$acc" --force --force
+grep -q 'account update: --force given twice' "$dir/err" || fail "twice: $(cat "$dir/err")"
+expect_rc 0 db contact list --prefix 李娜 --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["contacts"]==[], d' "$dir/out"
 expect_rc 0 db contact list --account "$acc"
 grep -q "$ct  *王伟  *$acc  *总工" "$dir/out" || fail "contact list: $(cat "$dir/out")"
 

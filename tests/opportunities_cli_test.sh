@@ -103,6 +103,23 @@ expect_rc 2 db opp stakeholder add o1 ghost
 err_has 'NOT_FOUND: contact_id'
 expect_rc 2 db opp show nosuch
 err_has 'NOT_FOUND: id'
+# a flag that is not a list, given twice: refused before anything is sent, in
+# one line naming the flag; nothing appended
+head_before=$(db log status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["head"])')
+expect_rc 1 db opp update o1 --name A --name B
+[ "$(cat "$dir/err")" = 'dealbook: opp update: --name given twice' ] || fail "twice: $(cat "$dir/err")"
+expect_rc 1 db opp resolve o1 --with o2 --with o3 --owner Li --actor boss
+err_has 'opp resolve: --with given twice'
+expect_rc 1 db opp register X --account a1 --owner Li --currency CNY --close 2027-01-01 \
+    --close 2027-02-01
+err_has 'opp register: --close given twice'
+expect_rc 1 db opp qualify o1 --can-win 3:a --can-win 4:b --decision pursue --reason ok
+err_has 'opp qualify: --can-win given twice'
+expect_rc 1 db opp list --opportunities-endpoint "$DEALBOOK_OPPORTUNITIES_ENDPOINT" \
+    --opportunities-endpoint ipc://nowhere
+err_has '^dealbook: --opportunities-endpoint given twice$'
+head_after=$(db log status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["head"])')
+[ "$head_after" = "$head_before" ] || fail "a refused flag appended: head $head_before -> $head_after"
 
 # the funnel: a level up names the missing criterion
 expect_rc 2 db opp level o1 L2

@@ -153,6 +153,17 @@ expect_rc 3 db restore "$dir/bk" --data-dir "$dir/new"
 err_has 'answers at'
 [ ! -e "$dir/new" ] || fail "a refused restore created the target"
 expect_rc 1 db restore "$dir/nothing" --data-dir "$dir/new"
+# the operator's verbs check their flags like every verb: an unknown one, or
+# one given twice, is a usage error before anything is asked or touched
+expect_rc 1 db restore "$dir/bk" --data-dir "$dir/new" --force --force
+err_has 'restore: --force given twice'
+expect_rc 1 db restore "$dir/bk" --data-dir "$dir/new" --data-dir "$dir/other"
+err_has '^dealbook: --data-dir given twice$'
+[ ! -e "$dir/new" ] && [ ! -e "$dir/other" ] || fail "a refused restore created a target"
+expect_rc 1 db backup "$dir/bk2" --frobnicate 1
+err_has 'backup: unknown flag --frobnicate'
+expect_rc 1 db rebuild contacts --frobnicate 1
+err_has 'rebuild: unknown flag --frobnicate'
 
 stop_all
 
