@@ -45,6 +45,10 @@ typedef struct {
 /*  Value of --name, or NULL. */
 const char *cli_flag (const cli_t *cli, const char *name);
 
+/*  Whether the configuration flag `name` (--data-dir) was given on the
+    command line, rather than taken from the environment or a default. */
+bool cli_conf_given (const cli_t *cli, const char *name);
+
 /*  0, or a usage error (printed) when a flag given is not one of `flags`
     (NULL-terminated; NULL: none), is given twice, or more than max_args
     arguments are: for the verbs that read their flags one by one

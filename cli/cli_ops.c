@@ -55,6 +55,7 @@ void cli_ops_help (void)
             "      verify the backup in DIR, copy it into D/eventlog of a STOPPED data\n"
             "      directory and remove D's read models (contacts/, opportunities/,\n"
             "      bidding/, forecasting/): they replay the restored log at the next start.\n"
+            "      D is --data-dir or DEALBOOK_DATA_DIR, never the default (exit 1 without).\n"
             "      Refused (exit 3) while an event log answers at --log or a process holds\n"
             "      D's LMDB files, and when D/eventlog exists unless --force (exit 3)\n"
             "      example: dealbook restore /srv/backups/dealbook-2026-11-28 \\\n"
@@ -525,6 +526,14 @@ static int s_restore (cli_t *cli, const char *dir)
     int only = cli_only (cli, "restore", 0, flags);
     if (only)
         return only;
+    /*  restore replaces what a data directory holds: the operator names
+        it, on the command line or in the environment the services run
+        with; the built-in default, relative to wherever the CLI runs, is
+        nobody's choice */
+    const char *from_env = getenv ("DEALBOOK_DATA_DIR");
+    if (!cli_conf_given (cli, "--data-dir") && !(from_env && *from_env))
+        return cli_fail (CLI_USAGE, "restore: give the data directory to replace: --data-dir D (or "
+                                    "DEALBOOK_DATA_DIR); nothing was changed");
     const char *data = cli->cfg.data_dir;
     bool force = cli_flag (cli, "--force") != NULL;
     char path[PATH_MAX];

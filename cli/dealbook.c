@@ -22,6 +22,14 @@ const char *cli_flag (const cli_t *cli, const char *name)
     return NULL;
 }
 
+bool cli_conf_given (const cli_t *cli, const char *name)
+{
+    for (int i = 0; i < cli->nconf; i++)
+        if (strcmp (cli->conf[i], name) == 0)
+            return true;
+    return false;
+}
+
 /*  "dealbook: <message>" on stderr; `code`. */
 static int s_vfail (int code, const char *fmt, va_list ap)
 {

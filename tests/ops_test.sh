@@ -205,6 +205,19 @@ other_pid=
 
 # ---- restore ----
 expect_rc 0 db help restore
+# restore replaces a data directory's contents: without --data-dir or
+# DEALBOOK_DATA_DIR (empty counts as unset) it refuses, touching nothing,
+# rather than pick the default directory under wherever it runs
+mkdir "$dir/cwd"
+expect_rc 1 env -u DEALBOOK_DATA_DIR -C "$dir/cwd" "$BIN/dealbook" restore "$dir/bk"
+err_has '^dealbook: restore: give the data directory to replace: --data-dir D'
+[ "$(wc -l <"$dir/err")" -eq 1 ] || fail "more than one line: $(cat "$dir/err")"
+expect_rc 1 env -C "$dir/cwd" DEALBOOK_DATA_DIR= "$BIN/dealbook" restore "$dir/bk" --force
+err_has 'give the data directory to replace'
+[ -z "$(ls -A "$dir/cwd")" ] || fail "a refused restore wrote: $(ls -AR "$dir/cwd")"
+# the directory the services are configured with, in the environment, is a choice
+expect_rc 0 env DEALBOOK_DATA_DIR="$dir/envdata" "$BIN/dealbook" restore "$dir/bk"
+out_has "restored $dir/bk into $dir/envdata/eventlog: verified, head $head"
 expect_rc 0 db restore "$dir/bk" --data-dir "$dir/new"
 out_has "restored $dir/bk into $dir/new/eventlog: verified, head $head, hash $last_hash"
 out_has 'rebuild their read models'
