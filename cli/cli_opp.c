@@ -20,7 +20,9 @@ void cli_opp_help (void)
         "      [--amount MINOR_UNITS] [--city C] [--address A] [--type T] [--team T]\n"
         "      [--region R] [--stage S] [--force] [--id ID]\n"
         "      register a project; prints its id (and the conflicting registration\n"
-        "      of another owner, if any). Same owner, same project: exit 3 unless --force\n"
+        "      of another owner, if any). Same owner, same project: exit 3 unless --force.\n"
+        "      Registered is exit 0, even when reading it back for the conflict fails:\n"
+        "      the id is printed, a warning on stderr (--json: conflict_checked false)\n"
         "      example: dealbook opp register '协和医院新院区' --account A1 --owner li\n"
         "               --currency CNY --close 2027-06-30 --amount 350000000 --city 北京\n"
         "  update ID [--name N] [--amount N] [--currency C] [--close D] [--city C]\n"
@@ -184,15 +186,27 @@ static int s_register (cli_t *cli)
     dbk_doc_t *reply, *got = NULL;
     if ((rc = cli_svc_call (cli, what, "OPP_REGISTER", true, &r, &reply)))
         return rc;
+    /*  The registration landed, conflict flags included: the read only
+        shows them. When it fails the command still succeeded (exit 0, so
+        a script does not register again), but whether it is in conflict
+        is not known: said on stderr, and as conflict_checked with --json. */
     cli_req_t q = S_REQ (cli);
     cli_req_add (&q, "id", id, CLI_F_STR);
-    char other[80] = "";
-    if (cli_svc_call (cli, what, "OPP_GET", false, &q, &got) == 0)
+    char other[80] = "", again[120];
+    snprintf (again, sizeof again, "%s: reading %s back", what, id);
+    bool checked = cli_svc_call (cli, again, "OPP_GET", false, &q, &got) == 0;
+    if (checked)
         s_val (dbk_doc_root (got), "conflict_with", other, sizeof other);
+    else
+        fprintf (stderr,
+                 "dealbook: warning: %s: %s is registered, but whether it is in conflict with "
+                 "another owner's registration is not known (see dealbook opp show %s)\n",
+                 what, id, id);
     if (cli->json) {
         json_t *j = s_json (reply);
         json_object_set_new (j, "id", json_string (id));
         json_object_set_new (j, "conflict_with", *other ? json_string (other) : json_null ());
+        json_object_set_new (j, "conflict_checked", json_boolean (checked));
         cli_print_json (j);
     } else if (*other)
         printf ("opportunity %s (in conflict with %s)\n", id, other);
