@@ -349,7 +349,8 @@ void cli_tender_help (void)
             "      contract; submission, opening and award by submit, opening and award\n"
             "      example: dealbook tender step T documents_issued\n"
             "  clarify ID QUESTION                    ask the tenderer (答疑)\n"
-            "  answer ID NO ANSWER                    record the answer to question NO\n"
+            "  answer ID NO ANSWER [--date D]         record the answer to question NO\n"
+            "                                         (given on D; default: the business date)\n"
             "  bond ID AMOUNT [--date D] [--form F]   the bid bond is out\n"
             "  bond-return ID [--date D] [--note N]\n"
             "  decide ID bid|no_bid --reason R\n"
@@ -371,7 +372,9 @@ void cli_tender_help (void)
             "  intel COMPETITOR                       = dealbook intel price COMPETITOR\n"
             "  winrate                                = dealbook intel winrate\n"
             "  history ID                             every event of the tender, from the log\n\n"
-            "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json\n");
+            "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
+            "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
+            "  history entered after the fact (default today, UTC)\n");
 }
 
 void cli_intel_help (void)
@@ -395,29 +398,29 @@ void cli_intel_help (void)
         "--opening-date", "opening_date", CLI_F_STR                                                \
     }
 
-static const cli_flagdef_t f_dates[] = {S_DATE_FLAGS, CLI_BID_ACTOR, CLI_BID_END};
-static const cli_flagdef_t f_date[] = {{"--date", "date", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
-static const cli_flagdef_t f_none[] = {CLI_BID_ACTOR, CLI_BID_END};
+static const cli_flagdef_t f_dates[] = {S_DATE_FLAGS, CLI_CMD_FLAGS, CLI_BID_END};
+static const cli_flagdef_t f_date[] = {{"--date", "date", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
+static const cli_flagdef_t f_none[] = {CLI_CMD_FLAGS, CLI_BID_END};
 static const cli_flagdef_t f_bond[] = {
-    {"--date", "date", CLI_F_STR}, {"--form", "form", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
+    {"--date", "date", CLI_F_STR}, {"--form", "form", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
 static const cli_flagdef_t f_bond_back[] = {
-    {"--date", "date", CLI_F_STR}, {"--note", "note", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
+    {"--date", "date", CLI_F_STR}, {"--note", "note", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
 static const cli_flagdef_t f_reason[] = {
-    {"--reason", "reason", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
+    {"--reason", "reason", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
 static const cli_flagdef_t f_part[] = {
-    {"--owner", "owner", CLI_F_STR}, {"--due", "due", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
+    {"--owner", "owner", CLI_F_STR}, {"--due", "due", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
 static const cli_flagdef_t f_opening[] = {{"--bidder", NULL, CLI_F_LIST},
                                           {"--bidders-json", NULL, CLI_F_STR},
                                           {"--envelope", "envelope", CLI_F_STR},
                                           {"--date", "date", CLI_F_STR},
-                                          CLI_BID_ACTOR,
+                                          CLI_CMD_FLAGS,
                                           CLI_BID_END};
 static const cli_flagdef_t f_award[] = {{"--date", "date", CLI_F_STR},
                                         {"--amount", "amount", CLI_F_INT},
                                         {"--reason", "reason", CLI_F_STR},
                                         {"--winner", "winner", CLI_F_STR},
                                         {"--winning-price", "winning_price", CLI_F_INT},
-                                        CLI_BID_ACTOR,
+                                        CLI_CMD_FLAGS,
                                         CLI_BID_END};
 
 static const char *const n_reason[] = {"--reason", NULL};
@@ -446,7 +449,7 @@ static const cli_bid_verb_t s_verbs[] = {
      {"NO", "ANSWER"},
      {S_I, S_S},
      NULL,
-     f_none,
+     f_date,
      "answer recorded"},
     {"bond", NULL, "TENDER_BOND", {"amount"}, {"AMOUNT"}, {S_I}, NULL, f_bond, "bond issued"},
     {"bond-return",
@@ -491,7 +494,7 @@ static const cli_flagdef_t s_open_flags[] = {{"--number", "number", CLI_F_STR},
                                              {"--bond-required", "bond_required", CLI_F_INT},
                                              S_DATE_FLAGS,
                                              {"--id", NULL, CLI_F_STR},
-                                             CLI_BID_ACTOR,
+                                             CLI_CMD_FLAGS,
                                              CLI_BID_END};
 
 static int s_open (cli_t *cli)

@@ -14,10 +14,6 @@
         .n = 0, .endpoint = (cli)->cfg.bidding_endpoint, .service = "bidding"                      \
     }
 
-#define CLI_BID_ACTOR                                                                              \
-    {                                                                                              \
-        "--actor", NULL, CLI_F_STR                                                                 \
-    }
 #define CLI_BID_END                                                                                \
     {                                                                                              \
         NULL, NULL, CLI_F_STR                                                                      \

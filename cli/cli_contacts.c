@@ -46,7 +46,8 @@ void cli_contact_help (void)
         "usage: dealbook contact <verb> ...\n\n"
         "  add NAME --account ID [--title T] [--phone P] [--email E] [--level L]\n"
         "      [--function F] [--relationship R] [--influence 1-5] [--birthday D]\n"
-        "      [--messaging-id M] [--hobbies H] [--hometown H] [--notes N] [--id ID]\n"
+        "      [--messaging-id M] [--hobbies H] [--hometown H] [--family-notes N]\n"
+        "      [--notes N] [--id ID]\n"
         "      levels: decision management operational; functions: user technical "
         "procurement\n"
         "      example: dealbook contact add 王伟 --account ACCOUNT --title 总工 --influence 4\n"
@@ -187,7 +188,7 @@ static uint64_t s_log_head (const cli_t *cli)
     return head;
 }
 
-/*  The request: op with r's pairs, plus cmd and actor for a command and
+/*  The request: op with r's pairs, plus cmd, actor and on for a command and
     after_seq when head is not 0; sent, its answer into *reply_p. The
     DBK code of the call, or S_BAD_VALUE when a value of r cannot be sent
     (said on stderr; *exit_code is the CLI's exit code then). */
@@ -199,7 +200,10 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
     uint32_t npairs = 0;
     for (int i = 0; i < r->n; i++)
         npairs += !s_list_cont (r, i);
-    dbk_wr_t *w = dbk_client_begin (c, op, npairs + (is_cmd ? 2 : 0) + (head ? 1 : 0));
+    /*  a command's business date: its verbs read --on only to send it */
+    const char *on = is_cmd ? cli_flag (cli, "--on") : NULL;
+    npairs += is_cmd ? 2 + (on != NULL) : 0;
+    dbk_wr_t *w = dbk_client_begin (c, op, npairs + (head ? 1 : 0));
     if (head)
         dbk_wr_kv_u64 (w, "after_seq", head);
     if (is_cmd) {
@@ -215,6 +219,8 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
             actor = buf;
         }
         dbk_wr_kv_cstr (w, "actor", actor);
+        if (on)
+            dbk_wr_kv_cstr (w, "on", on);
     }
     for (int i = 0; i < r->n; i++) {
         if (s_list_cont (r, i))
@@ -657,6 +663,7 @@ static const cli_flagdef_t s_contact_flags[] = {{"--name", "name", CLI_F_STR},
                                                 {"--messaging-id", "messaging_id", CLI_F_STR},
                                                 {"--hobbies", "hobbies", CLI_F_STR},
                                                 {"--hometown", "hometown", CLI_F_STR},
+                                                {"--family-notes", "family_notes", CLI_F_STR},
                                                 {"--notes", "notes", CLI_F_STR},
                                                 {"--id", NULL, CLI_F_STR},
                                                 {"--actor", NULL, CLI_F_STR},

@@ -27,6 +27,16 @@ typedef struct {
     cli_kind_t kind;
 } cli_flagdef_t;
 
+/*  The flags every command of the opportunities, bidding and forecasting
+    services takes: who gives it, and the business date it states
+    (protocol.md §16), both written by cli_svc_call. The contacts service
+    ignores "on": its commands take --actor alone. */
+#define CLI_CMD_FLAGS                                                                              \
+    {"--actor", NULL, CLI_F_STR},                                                                  \
+    {                                                                                              \
+        "--on", NULL, CLI_F_STR                                                                    \
+    }
+
 #define CLI_MAX_PAIRS 24
 
 /*  The fields of one request, and the service it goes to: `endpoint` and

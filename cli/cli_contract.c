@@ -35,7 +35,9 @@ void cli_quote_help (void)
             "  show ID                                  lines, totals, margin and approval\n"
             "  pending [--level salesperson|manager|director]   quotes awaiting approval\n"
             "  history ID                               every event of the quote, from the log\n\n"
-            "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json\n");
+            "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
+            "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
+            "  history entered after the fact (default today, UTC)\n");
 }
 
 #define S_S CLI_F_STR
@@ -48,12 +50,12 @@ static const cli_flagdef_t f_line[] = {{"--product", "product_code", CLI_F_STR},
                                        {"--discount-bp", "discount_bp", CLI_F_INT},
                                        {"--cost", "cost_price", CLI_F_INT},
                                        {"--description", "description", CLI_F_STR},
-                                       CLI_BID_ACTOR,
+                                       CLI_CMD_FLAGS,
                                        CLI_BID_END};
-static const cli_flagdef_t f_none[] = {CLI_BID_ACTOR, CLI_BID_END};
-static const cli_flagdef_t f_note[] = {{"--note", "note", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
+static const cli_flagdef_t f_none[] = {CLI_CMD_FLAGS, CLI_BID_END};
+static const cli_flagdef_t f_note[] = {{"--note", "note", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
 static const cli_flagdef_t f_reason[] = {
-    {"--reason", "reason", CLI_F_STR}, CLI_BID_ACTOR, CLI_BID_END};
+    {"--reason", "reason", CLI_F_STR}, CLI_CMD_FLAGS, CLI_BID_END};
 static const char *const n_line[] = {"--product", "--qty", "--list-price", NULL};
 static const char *const n_note[] = {"--note", NULL};
 static const char *const n_reason[] = {"--reason", NULL};
@@ -226,7 +228,7 @@ int cli_quote (cli_t *cli, const char *verb)
     static const cli_flagdef_t cflags[] = {{"--currency", "currency", CLI_F_STR},
                                            {"--title", "title", CLI_F_STR},
                                            {"--id", NULL, CLI_F_STR},
-                                           CLI_BID_ACTOR,
+                                           CLI_CMD_FLAGS,
                                            CLI_BID_END};
     static const char *const cneed[] = {"--currency", NULL};
     if (cli->help || !verb)
@@ -286,19 +288,21 @@ void cli_contract_help (void)
         "      never more than is left on the milestone\n"
         "  receivables [--owner O] [--as-of D]   per contract, with totals\n"
         "  history ID                 every event of the contract, from the log\n\n"
-        "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json\n");
+        "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
+        "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
+        "  history entered after the fact (default today, UTC)\n");
 }
 
 static const cli_flagdef_t f_invoice[] = {{"--milestone", "milestone", CLI_F_INT},
                                           {"--amount", "amount", CLI_F_INT},
                                           {"--date", "date", CLI_F_STR},
-                                          CLI_BID_ACTOR,
+                                          CLI_CMD_FLAGS,
                                           CLI_BID_END};
 static const cli_flagdef_t f_payment[] = {{"--milestone", "milestone", CLI_F_INT},
                                           {"--amount", "amount", CLI_F_INT},
                                           {"--date", "date", CLI_F_STR},
                                           {"--invoice", "invoice", CLI_F_STR},
-                                          CLI_BID_ACTOR,
+                                          CLI_CMD_FLAGS,
                                           CLI_BID_END};
 static const char *const n_money[] = {"--milestone", "--amount", NULL};
 
@@ -339,7 +343,7 @@ static const cli_flagdef_t s_sign_flags[] = {{"--number", "number", CLI_F_STR},
                                              {"--penalties", "penalties", CLI_F_STR},
                                              {"--payment-days", "payment_days", CLI_F_INT},
                                              {"--id", NULL, CLI_F_STR},
-                                             CLI_BID_ACTOR,
+                                             CLI_CMD_FLAGS,
                                              CLI_BID_END};
 
 static int s_sign (cli_t *cli)

@@ -72,7 +72,9 @@ void cli_fc_help (void)
         "      example: dealbook winloss --by competitor --region south\n"
         "  changes --from YYYY-MM-DD --to YYYY-MM-DD [filters but --period]\n"
         "      per owner: deals added, advanced, slipped, won, lost, and the amounts\n\n"
-        "  --forecasting-endpoint EP (DEALBOOK_FORECASTING_ENDPOINT), --actor WHO, --json\n");
+        "  --forecasting-endpoint EP (DEALBOOK_FORECASTING_ENDPOINT), --actor WHO, --json;\n"
+        "  forecast submit|adjust and quota set take --on YYYY-MM-DD: the business date\n"
+        "  they state (default today, UTC)\n");
 }
 
 /*  A request to the forecasting service. */
@@ -194,7 +196,7 @@ static int s_forecast_submit (cli_t *cli, bool adjust)
                                           {"--best-case", "best_case", CLI_F_INT},
                                           {"--pipeline", "pipeline", CLI_F_INT},
                                           {"--note", "note", CLI_F_STR},
-                                          {"--actor", NULL, CLI_F_STR},
+                                          CLI_CMD_FLAGS,
                                           S_END};
     static const char *const need_submit[] = {"--owner",     "--period",   "--currency", "--commit",
                                               "--best-case", "--pipeline", NULL};
@@ -222,11 +224,14 @@ static int s_quota_who (const cli_t *cli, const char *what, cli_req_t *r, const 
 
 static int s_quota (cli_t *cli, const char *verb)
 {
-    static const cli_flagdef_t set_flags[] = {
-        {"--owner", NULL, CLI_F_STR},          {"--team", NULL, CLI_F_STR},
-        {"--period", "period", CLI_F_STR},     {"--amount", "amount", CLI_F_INT},
-        {"--currency", "currency", CLI_F_STR}, {"--note", "note", CLI_F_STR},
-        {"--actor", NULL, CLI_F_STR},          S_END};
+    static const cli_flagdef_t set_flags[] = {{"--owner", NULL, CLI_F_STR},
+                                              {"--team", NULL, CLI_F_STR},
+                                              {"--period", "period", CLI_F_STR},
+                                              {"--amount", "amount", CLI_F_INT},
+                                              {"--currency", "currency", CLI_F_STR},
+                                              {"--note", "note", CLI_F_STR},
+                                              CLI_CMD_FLAGS,
+                                              S_END};
     static const cli_flagdef_t show_flags[] = {
         {"--owner", NULL, CLI_F_STR},      {"--team", NULL, CLI_F_STR},
         {"--period", "period", CLI_F_STR}, {"--as-of", "as_of", CLI_F_STR},

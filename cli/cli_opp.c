@@ -84,7 +84,9 @@ void cli_opp_help (void)
         "      example: dealbook opp resolve OPP --with OPP2 --owner li --actor boss\n"
         "  attention [--as-of D] [--limit N]       deals without a next step, and\n"
         "                                          untouched longer than their level allows\n\n"
-        "  --opportunities-endpoint EP (DEALBOOK_OPPORTUNITIES_ENDPOINT), --actor WHO, --json\n");
+        "  --opportunities-endpoint EP (DEALBOOK_OPPORTUNITIES_ENDPOINT), --actor WHO, --json;\n"
+        "  every command takes --on YYYY-MM-DD: the business date it states, for history\n"
+        "  entered after the fact (default today, UTC)\n");
 }
 
 /*  A request to the opportunities service. */
@@ -150,7 +152,7 @@ static const cli_flagdef_t s_reg_flags[] = {{"--account", "account_id", CLI_F_ST
                                             {"--stage", "stage", CLI_F_STR},
                                             {"--force", "force", CLI_F_BOOL},
                                             {"--id", NULL, CLI_F_STR},
-                                            {"--actor", NULL, CLI_F_STR},
+                                            CLI_CMD_FLAGS,
                                             {NULL, NULL, CLI_F_STR}};
 
 /*  opp register NAME ...: the CLI picks the id (or --id), then asks
@@ -233,7 +235,7 @@ static const cli_flagdef_t s_qualify_flags[] = {
     {"--worth-winning-evidence", "worth_winning_evidence", CLI_F_STR},
     {"--decision", "decision", CLI_F_STR},
     {"--reason", "reason", CLI_F_STR},
-    {"--actor", NULL, CLI_F_STR},
+    CLI_CMD_FLAGS,
     {NULL, NULL, CLI_F_STR}};
 
 static int s_qualify (cli_t *cli)
@@ -275,16 +277,12 @@ typedef struct {
     const char *done;           /* what the line says on success           */
 } s_verb_t;
 
-#define S_ACTOR                                                                                    \
-    {                                                                                              \
-        "--actor", NULL, CLI_F_STR                                                                 \
-    }
 #define S_END                                                                                      \
     {                                                                                              \
         NULL, NULL, CLI_F_STR                                                                      \
     }
-static const cli_flagdef_t f_none[] = {S_ACTOR, S_END};
-static const cli_flagdef_t f_reason[] = {{"--reason", "reason", CLI_F_STR}, S_ACTOR, S_END};
+static const cli_flagdef_t f_none[] = {CLI_CMD_FLAGS, S_END};
+static const cli_flagdef_t f_reason[] = {{"--reason", "reason", CLI_F_STR}, CLI_CMD_FLAGS, S_END};
 static const cli_flagdef_t f_update[] = {{"--name", "name", CLI_F_STR},
                                          {"--amount", "amount", CLI_F_INT},
                                          {"--currency", "currency", CLI_F_STR},
@@ -294,36 +292,37 @@ static const cli_flagdef_t f_update[] = {{"--name", "name", CLI_F_STR},
                                          {"--type", "project_type", CLI_F_STR},
                                          {"--team", "team", CLI_F_STR},
                                          {"--region", "region", CLI_F_STR},
-                                         S_ACTOR,
+                                         CLI_CMD_FLAGS,
                                          S_END};
-static const cli_flagdef_t f_stage[] = {{"--key-person", "key_person", CLI_F_STR}, S_ACTOR, S_END};
-static const cli_flagdef_t f_next[] = {{"--due", "due", CLI_F_STR}, S_ACTOR, S_END};
+static const cli_flagdef_t f_stage[] = {
+    {"--key-person", "key_person", CLI_F_STR}, CLI_CMD_FLAGS, S_END};
+static const cli_flagdef_t f_next[] = {{"--due", "due", CLI_F_STR}, CLI_CMD_FLAGS, S_END};
 static const cli_flagdef_t f_check[] = {
-    {"--by", "by", CLI_F_STR}, {"--date", "date", CLI_F_STR}, S_ACTOR, S_END};
+    {"--by", "by", CLI_F_STR}, {"--date", "date", CLI_F_STR}, CLI_CMD_FLAGS, S_END};
 static const cli_flagdef_t f_commit[] = {{"--kind", "kind", CLI_F_STR},
                                          {"--date", "date", CLI_F_STR},
                                          {"--contact", "contact_id", CLI_F_STR},
                                          {"--note", "note", CLI_F_STR},
-                                         S_ACTOR,
+                                         CLI_CMD_FLAGS,
                                          S_END};
 static const cli_flagdef_t f_win[] = {{"--amount", "amount", CLI_F_INT},
                                       {"--date", "date", CLI_F_STR},
                                       {"--currency", "currency", CLI_F_STR},
                                       {"--note", "note", CLI_F_STR},
-                                      S_ACTOR,
+                                      CLI_CMD_FLAGS,
                                       S_END};
 static const cli_flagdef_t f_lose[] = {{"--reason", "reason", CLI_F_STR},
                                        {"--date", "date", CLI_F_STR},
                                        {"--winner", "winner", CLI_F_STR},
                                        {"--price-gap", "price_gap", CLI_F_INT},
-                                       S_ACTOR,
+                                       CLI_CMD_FLAGS,
                                        S_END};
 static const cli_flagdef_t f_abandon[] = {
-    {"--reason", "reason", CLI_F_STR}, {"--date", "date", CLI_F_STR}, S_ACTOR, S_END};
+    {"--reason", "reason", CLI_F_STR}, {"--date", "date", CLI_F_STR}, CLI_CMD_FLAGS, S_END};
 static const cli_flagdef_t f_resolve[] = {{"--with", "with", CLI_F_STR},
                                           {"--owner", "owner", CLI_F_STR},
                                           {"--reason", "reason", CLI_F_STR},
-                                          S_ACTOR,
+                                          CLI_CMD_FLAGS,
                                           S_END};
 static const cli_flagdef_t f_person[] = {{"--role", "role", CLI_F_STR},
                                          {"--level", "level", CLI_F_STR},
@@ -334,15 +333,15 @@ static const cli_flagdef_t f_person[] = {{"--role", "role", CLI_F_STR},
                                          {"--mode", "response_mode", CLI_F_STR},
                                          {"--last-contact", "last_contact", CLI_F_STR},
                                          {"--notes", "notes", CLI_F_STR},
-                                         S_ACTOR,
+                                         CLI_CMD_FLAGS,
                                          S_END};
 static const cli_flagdef_t f_need[] = {{"--kind", "kind", CLI_F_STR},
                                        {"--text", "text", CLI_F_STR},
                                        {"--contact", "contact_id", CLI_F_STR},
-                                       S_ACTOR,
+                                       CLI_CMD_FLAGS,
                                        S_END};
 static const cli_flagdef_t f_rival[] = {
-    {"--position", "position", CLI_F_STR}, {"--notes", "notes", CLI_F_STR}, S_ACTOR, S_END};
+    {"--position", "position", CLI_F_STR}, {"--notes", "notes", CLI_F_STR}, CLI_CMD_FLAGS, S_END};
 
 static const char *const n_commit[] = {"--kind", "--date", NULL};
 static const char *const n_win[] = {"--amount", "--date", NULL};

@@ -68,6 +68,19 @@ grep -q 'INVALID: influence' "$dir/err" || fail "influence: $(cat "$dir/err")"
 expect_rc 2 db contact add 李娜 --account ghost
 grep -q 'NOT_FOUND: account_id' "$dir/err" || fail "unknown account: $(cat "$dir/err")"
 expect_rc 1 db contact add 李娜
+# family notes (CONTACT_ADD / CONTACT_UPDATE family_notes); contacts commands
+# take no --on (the contacts service ignores a business date)
+expect_rc 0 db contact add 赵敏 --account "$acc" --family-notes '女儿在读高三' --id c-fam
+expect_rc 0 db contact show c-fam
+grep -q '^family_notes  *女儿在读高三$' "$dir/out" || fail "family notes: $(cat "$dir/out")"
+expect_rc 0 db contact update c-fam --family-notes '女儿考上大学'
+expect_rc 0 db contact show c-fam --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["family_notes"]=="女儿考上大学", d' "$dir/out"
+expect_rc 0 db contact update c-fam --family-notes ''
+expect_rc 0 db contact show c-fam --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "family_notes" not in d, d' "$dir/out"
+expect_rc 1 db contact update c-fam --title X --on 2026-01-01
+grep -q 'contact update: unknown flag --on' "$dir/err" || fail "contacts --on: $(cat "$dir/err")"
 # a flag given twice is refused by the CLI, naming it (not sent on as a
 # repeated key)
 expect_rc 1 db contact add 李娜 --account "$acc" --title A --title B

@@ -245,6 +245,17 @@ json '"o1" in [o["id"] for o in d["no_next_step"]]'
 expect_rc 0 db opp next o1 'technical exchange with 赵科长' --due 2026-12-10
 out_has 'next step set'
 expect_rc 1 db opp next o1 technical exchange
+# a command's business date (--on), stamped on its event; the log's ts still
+# says when it was entered
+expect_rc 0 db opp check o1 plan.project_info --on 2026-11-02
+expect_rc 0 db log read --stream opportunity-o1
+grep '"type":"opportunity.check_ticked"' "$dir/out" | grep '"plan.project_info"' |
+    grep -q '"on":"2026-11-02"' || fail "--on: $(cat "$dir/out")"
+expect_rc 0 db opp register 'Back Office' --account a2 --owner wu --currency CNY \
+    --close 2027-12-31 --on 2026-10-01 --id o11
+expect_rc 0 db log read --stream opportunity-o11
+grep '"type":"opportunity.registered"' "$dir/out" | grep -q '"on":"2026-10-01"' ||
+    fail "register --on: $(cat "$dir/out")"
 expect_rc 0 db opp attention --json
 json '"o1" not in [o["id"] for o in d["no_next_step"]] and "o3" in [o["id"] for o in d["no_next_step"]]'
 expect_rc 0 db opp attention --as-of 2030-01-01
