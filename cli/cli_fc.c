@@ -476,7 +476,11 @@ static void s_draw_winloss (const cli_t *cli, const dbk_obj_t *root)
         cli_fc_money (cli_fc_i64 (r, "won_amount", 0), cur, wa, sizeof wa);
         cli_fc_money (cli_fc_i64 (r, "lost_amount", 0), cur, la, sizeof la);
         cli_fc_str (r, "key", key, sizeof key);
-        const char *row[] = {*key ? key : "(none)", n[0], n[1], n[2], rate, wa, la};
+        char cid[72], shown[208];
+        cli_fc_str (r, "competitor_id", cid, sizeof cid);
+        /*  by competitor: its name, and its id when the service knows it */
+        snprintf (shown, sizeof shown, *cid ? "%s (%s)" : "%s", *key ? key : "(none)", cid);
+        const char *row[] = {shown, n[0], n[1], n[2], rate, wa, la};
         cli_fc_tab_add (&t, row);
     }
     cli_fc_tab_print (&t, 0);

@@ -71,6 +71,7 @@ out_has '  funnel ' && out_has '  quota '
 expect_rc 0 db account add '地铁九号线' --type owner --id a1
 expect_rc 0 db contact add 王工 --account a1 --id c1
 expect_rc 0 db contact add 李主任 --account a1 --id c2
+expect_rc 0 db competitor add Philips --id k-ph
 for _ in $(seq 1 50); do db opp register probe --account a1 --owner probe --currency CNY \
     --close "$P-12-31" --id probe >/dev/null 2>&1 && break; sleep 0.1; done
 expect_rc 0 db opp abandon probe --reason 'wait probe' --date "$today"
@@ -229,10 +230,10 @@ expect_rc 0 db health --owner zhao --json
 json 'd["open"]==3 and d["level_count"]==[1,1,1,0,0] and d["balanced"] is False'
 expect_rc 0 db winloss --by competitor
 out_has '^WIN/LOSS by competitor'
-out_has '^Philips  *0  *1  *0  *0.0%  *0.00  *3,000,000.00$'
+out_has '^Philips (k-ph)  *0  *1  *0  *0.0%  *0.00  *3,000,000.00$'
 narrow winloss
 expect_rc 0 db winloss --by competitor --owner zhao --json
-json '[(r["key"],r["lost"],r["lost_amount"]) for r in d["rows"]]==[("Philips",1,300000000)]'
+json '[(r["key"],r["competitor_id"],r["lost"],r["lost_amount"]) for r in d["rows"]]==[("Philips","k-ph",1,300000000)]'
 expect_rc 0 db changes --from "$((year - 1))-01-01" --to "$today" --owner zhao
 out_has '^zhao  *4  *3  *0  *0  *1  *10,000,000.00  *0.00  *10,000,000.00$'
 narrow changes
