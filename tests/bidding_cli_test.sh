@@ -102,14 +102,17 @@ expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01 --json
 json '[(t["id"], t["days_left"]) for t in d["tenders"]]==[("t1", 59)]'
 expect_rc 0 db tender clarify t1 'Is a sample required?'
 out_has 'tender t1 question asked'
-expect_rc 0 db tender answer t1 1 'No sample needed' --date 2099-01-20 --on 2099-01-21
+expect_rc 0 db tender answer t1 1 'No sample needed' --date 2099-01-20 --on 2026-01-21
 out_has 'tender t1 answer recorded'
 # the answer's own date, and the business date the command states (--on)
 expect_rc 0 db log read --stream tender-t1
 grep '"type":"tender.clarification_answered"' "$dir/out" | grep '"date":"2099-01-20"' |
-    grep -q '"on":"2099-01-21"' || fail "answer --date / --on: $(cat "$dir/out")"
+    grep -q '"on":"2026-01-21"' || fail "answer --date / --on: $(cat "$dir/out")"
 expect_rc 2 db tender step t1 evaluation --on 2099-02-30
 err_has 'INVALID: on'
+# a day to come is not a business date a command may state
+expect_rc 2 db tender step t1 evaluation --on 2099-02-01
+err_has 'INVALID: on: on must not be later than tomorrow'
 expect_rc 1 db quote show q1 --on 2099-01-01
 err_has 'quote show: unknown flag --on'
 expect_rc 2 db tender answer t1 x 'bad number'

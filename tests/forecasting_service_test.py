@@ -71,6 +71,12 @@ def main():
             fail("a salesperson set a quota: %r" % r)
         ok(cmd("forecasting", "QUOTA_SET", actor="mgr", scope="owner", who="zhao", period=period,
                amount=500000000, currency="CNY"), "quota")
+        # a forecast dated back would pass the freeze for one made in time
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        r = cmd("forecasting", "FORECAST_SUBMIT", owner="zhao", period=period, currency="CNY",
+                commit=200000000, best_case=300000000, pipeline=300000000, on=yesterday)
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "on"):
+            fail("a forecast dated back: %r" % r)
         ok(cmd("forecasting", "FORECAST_SUBMIT", owner="zhao", period=period, currency="CNY",
                commit=200000000, best_case=300000000, pipeline=300000000), "forecast")
         settle()

@@ -177,6 +177,13 @@ def main():
         r = cmd(o, "OPP_NEXT_STEP", id="o9", next_step="call", on="2025-13-01")
         if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "on"):
             fail("a malformed on: %r" % r)
+        # a day to come is refused: it would end the first owner's protection
+        # early and date the deal's figures ahead
+        r = cmd(o, "OPP_NEXT_STEP", id="o9", next_step="call", on="2099-01-01")
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "on"):
+            fail("an on in the future: %r" % r)
+        tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+        ok(cmd(o, "OPP_NEXT_STEP", id="o9", next_step="call", on=tomorrow), "on tomorrow (UTC+)")
         ok(cmd(o, "OPP_ABANDON", id="o9", reason="archive", on="2025-02-01"), "abandon o9")
 
         # the process manager: the bidding service's award closes a deal,

@@ -121,8 +121,9 @@ static bool s_config (const dbk_config_t *cfg, s_facts_t *f)
 static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
                      s_facts_t *f)
 {
-    if (!contacts_req_on (req, f->today)) {
-        dbk_decision_reject (d, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+    const char *why = contacts_req_on (req, f->today);
+    if (why) {
+        dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;
     }
     const dbk_config_t *cfg = dbk_svc_config (ctx);

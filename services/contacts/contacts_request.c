@@ -187,18 +187,25 @@ void contacts_wr_kv_or_nil (dbk_wr_t *w, const char *key, const char *s)
         dbk_wr_nil (w);
 }
 
-bool contacts_req_on (const dbk_obj_t *req, char out[11])
+const char *contacts_req_on (const dbk_obj_t *req, char out[11])
 {
     const char *s;
     size_t n;
     const dbk_obj_t *o = dbk_obj_get (req, "on");
     if (!o) {
         contacts_req_today (out);
-        return true;
+        return NULL;
     }
     if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false))
-        return false;
+        return "on must be a date YYYY-MM-DD";
+    time_t t = time (NULL) + 86400;
+    struct tm tm;
+    char tomorrow[11];
+    gmtime_r (&t, &tm);
+    strftime (tomorrow, sizeof tomorrow, "%Y-%m-%d", &tm);
+    if (memcmp (s, tomorrow, 10) > 0)
+        return "on must not be later than tomorrow (UTC): a command states what happened";
     memcpy (out, s, 10);
     out[10] = 0;
-    return true;
+    return NULL;
 }

@@ -55,9 +55,12 @@ void contacts_req_today (char out[11]);
 
 /*  The business date of a command into out: its "on" field (a date
     YYYY-MM-DD, e.g. when history is entered after the fact), else today
-    (UTC). false when "on" is malformed. The log's own `ts` still records
-    when the command was entered. */
-bool contacts_req_on (const dbk_obj_t *req, char out[11]);
+    (UTC). The log's own `ts` still records when the command was entered.
+    NULL, or why "on" is refused: malformed, or later than tomorrow (UTC:
+    a day ahead for the time zones east of it), since a fact stated for
+    a day to come would move every date-driven figure (protection
+    periods, freezes, the books' clocks) ahead of time. */
+const char *contacts_req_on (const dbk_obj_t *req, char out[11]);
 
 /*  A date field of the request into out: today (UTC) when absent (then
     *given false, if given is not NULL). false after rejecting a

@@ -526,6 +526,7 @@ static void s_quotas (s_demo_t *demo)
                    s_people[o], year, qn, (long long) (3000 + 500 * o) * 1000000);
             demo->stats->quotas++;
         }
+    demo->on[0] = 0; /* a forecast is made today: it cannot be dated back */
     for (int o = 0; o < 4 && !demo->failed; o++)
         s_cmd (demo, demo->fc, "FORECAST_SUBMIT", s_people[o],
                "{\"owner\":\"%s\",\"period\":\"%d-Q1\",\"currency\":\"CNY\","

@@ -54,8 +54,9 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 static bool s_facts (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d, char today[11],
                      fc_facts_t *f)
 {
-    if (!contacts_req_on (req, today)) {
-        dbk_decision_reject (d, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+    const char *why = contacts_req_on (req, today);
+    if (why) {
+        dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;
     }
     *f = (fc_facts_t){.today = today,
@@ -120,8 +121,15 @@ static int s_forecast (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     }
     if (rc == 0) {
         fc_facts_t f;
+        char now[11];
+        contacts_req_today (now);
         if (!s_facts (ctx, req, d, today, &f))
             ; /* rejected: "on" */
+        else if (strcmp (today, now) < 0)
+            /*  the freeze keeps what was forecast before a period began:
+                a forecast dated back would pass for one made in time */
+            dbk_decision_reject (d, DBK_EINVAL, "on",
+                                 "a forecast cannot be dated before today (%s, UTC)", now);
         else if (adjust)
             fc_forecast_adjust (d, st, req, &f);
         else

@@ -50,8 +50,9 @@ typedef struct {
 static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
                      s_facts_t *f)
 {
-    if (!contacts_req_on (req, f->today)) {
-        dbk_decision_reject (d, DBK_EINVAL, "on", "on must be a date YYYY-MM-DD");
+    const char *why = contacts_req_on (req, f->today);
+    if (why) {
+        dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;
     }
     f->look = (s_look_t){ctx, txn};
