@@ -71,7 +71,8 @@ void cli_fc_help (void)
         "  winloss [--by reason|competitor|region|tender_type] [filters]\n"
         "      example: dealbook winloss --by competitor --region south\n"
         "  changes --from YYYY-MM-DD --to YYYY-MM-DD [filters but --period]\n"
-        "      per owner: deals added, advanced, slipped, won, lost, and the amounts\n\n"
+        "      per owner: deals added, advanced, slipped, won, lost, and the amounts\n"
+        "      (both days included: --from D --to D is that day's changes)\n\n"
         "  --forecasting-endpoint EP (DEALBOOK_FORECASTING_ENDPOINT), --actor WHO, --json;\n"
         "  forecast submit|adjust and quota set take --on YYYY-MM-DD: the business date\n"
         "  they state (default today, UTC)\n");

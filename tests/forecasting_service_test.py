@@ -107,6 +107,10 @@ def main():
         if [(x["owner"], x["added"], x["advanced"], x["lost"]) for x in ch] != [("zhao", 3, 1, 1)] \
                 or chr_["currency"] != "CNY":
             fail("changes: %r" % chr_)
+        # both days count: what changed today is from today to today
+        cht = fc("CHANGES", **{"from": today, "to": today})["owners"]
+        if [(x["owner"], x["added"], x["lost"]) for x in cht] != [("zhao", 3, 1)]:
+            fail("changes of today: %r" % cht)
         # CHANGES looks at every deal, whatever its close date: so does its currency
         chp = fc("CHANGES", period="2000-01", **{"from": "%d-01-01" % (year - 1), "to": today})
         if chp["owners"] != ch or chp["currency"] != "CNY":

@@ -588,8 +588,11 @@ Test (changes, slips_and_amount_changes_are_counted)
     cr_assert_eq (r[0].amount_delta, 200000 - 33);
     cr_assert_str_eq (r[1].owner, "zhao");
     cr_assert_eq (r[1].advanced, 0, "a move down is not an advance");
-    cr_assert_eq (fc_changes (book, NULL, D ("2026-07-02"), D ("2026-07-10"), r, 4), 0,
-                  "from is excluded");
+    cr_assert_eq (
+        fc_changes (book, &(fc_filter_t){.team = "east"}, D ("2026-07-02"), D ("2026-07-02"), r, 4),
+        2, "both days are included: one day's changes");
+    cr_assert_eq (fc_changes (book, NULL, D ("2026-07-03"), D ("2026-07-10"), r, 4), 0,
+                  "nothing after");
 }
 
 /*  ======================= edges ======================= */

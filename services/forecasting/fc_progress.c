@@ -343,7 +343,7 @@ static int s_ch_cb (void *arg, const fc_deal_t *d)
     fc_change_row_t *row = NULL;
     for (uint32_t i = 0; i < d->nhist; i++) {
         const fc_hist_t *h = &d->hist[i];
-        if (h->on <= c->from || h->on > c->to)
+        if (h->on < c->from || h->on > c->to) /* both days included */
             continue;
         if (!row && !(row = s_row (&c->rows, d->owner, sizeof row->owner)))
             return DBK_ENOMEM;
