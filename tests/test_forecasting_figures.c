@@ -177,6 +177,23 @@ Test (outlook, an_owner_against_the_quota_of_the_quarter)
     cr_assert_eq (o.coverage_pm, 1334, "1,000,333 / 750,000 = 1.33378");
 }
 
+Test (outlook, a_deal_omitted_stays_in_the_funnel_but_not_in_the_forecast)
+{
+    given_book ();
+    category ("o2", "omitted", "2026-03-02");
+    fc_funnel_t fu = funnel_of (book, (fc_filter_t){.owner = "wang", .period = "2026-Q2"});
+    s_sum (fu.level[2], 1, 333, 83);
+    s_sum (fu.omitted, 1, 333, 83);
+    fc_outlook_t o;
+    fc_filter_t f = {.owner = "wang", .period = "2026-Q2"};
+    cr_assert_eq (fc_forecast_outlook (book, &f, &o), 0);
+    cr_assert_eq (o.pipeline, 1000000);
+    cr_assert_eq (o.weighted, 500000);
+    cr_assert_eq (o.projected, 1250000);
+    cr_assert_eq (o.best_case, 1000000, "omitted is no longer best case");
+    cr_assert_eq (o.coverage_pm, 1333, "1,000,000 / 750,000");
+}
+
 Test (outlook, a_quarter_takes_the_sum_of_its_month_quotas)
 {
     given_book ();

@@ -444,7 +444,7 @@ static s_acc_t *s_acc (s_snapshot_t *ss, char scope, const char *who, const char
 static int s_snap_cell (void *arg, const fc_cell_t *c)
 {
     s_snapshot_t *ss = arg;
-    if (!fc_state_open (c->state))
+    if (!fc_state_open (c->state) || c->state == 'x') /* omitted: not forecast */
         return 0;
     for (int k = 0; k < 2; k++) {
         s_acc_t *a = s_acc (ss, k ? 't' : 'o', k ? c->team : c->owner, c->currency);

@@ -227,6 +227,8 @@ static int s_funnel_cb (void *arg, const fc_cell_t *c)
             s_add (&f->commit, c);
         if (c->state == 'c' || c->state == 'b')
             s_add (&f->best_case, c);
+        if (c->state == 'x')
+            s_add (&f->omitted, c);
     } else if (c->state == 'W')
         s_add (&f->won, c);
     else if (c->state == 'L')
@@ -290,8 +292,10 @@ int fc_forecast_outlook (const fc_book_t *book, const fc_filter_t *filter, fc_ou
     if (rc)
         return rc;
     memcpy (out->currency, f.currency, 4);
-    out->pipeline = f.open.amount;
-    out->weighted = f.open.weighted;
+    /*  the forecast: the open deals but those their owner left out of it
+        (category omitted), which the funnel still counts by level */
+    out->pipeline = f.open.amount - f.omitted.amount;
+    out->weighted = f.open.weighted - f.omitted.weighted;
     out->commit = f.commit.amount;
     out->best_case = f.best_case.amount;
     out->won = f.won.amount;

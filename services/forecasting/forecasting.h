@@ -509,6 +509,7 @@ typedef struct {
     fc_sum_t open;                 /* all open                        */
     fc_sum_t commit, best_case;    /* open, by category (best_case:   */
                                    /* commit + best_case deals)       */
+    fc_sum_t omitted;              /* open, left out of the forecast  */
     fc_sum_t won, lost, abandoned; /* closed in the period            */
 } fc_funnel_t;
 int fc_funnel (const fc_book_t *book, const fc_filter_t *filter, fc_funnel_t *out);
