@@ -53,6 +53,8 @@ static void s_self_destroy (dbk_svci_t **self_p)
     dbk_svci_flush_join (self);
     if (self->env)
         mdb_env_close (self->env);
+    if (self->state && self->def->teardown)
+        self->def->teardown (self->state); /* after the worker: nothing reads it now */
     dbk_wr_destroy (&self->wr);
     dbk_wr_destroy (&self->body);
     free (self);
@@ -112,6 +114,11 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
     if (sodium_init () < 0 || !self->wr || !self->body || !self->decision) {
         *rc_out = DBK_ENOMEM;
         snprintf (why, whysz, "out of memory");
+        s_self_destroy (&self);
+        return NULL;
+    }
+    if (def->setup &&
+        (*rc_out = def->setup (cfg, &self->state, &self->settings, why, whysz)) != 0) {
         s_self_destroy (&self);
         return NULL;
     }

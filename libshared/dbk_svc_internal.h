@@ -74,6 +74,8 @@ struct dbk_svc_ctx {
 typedef struct dbk_svci {
     const dbk_service_def_t *def;       /* the service */
     dbk_config_t cfg;                   /* configuration (a copy) */
+    void *state;                        /* def->setup's, read-only after it */
+    uint32_t settings;                  /* def->setup's fingerprint of them  */
     dbk_logger_t log;                   /* lines under the service's name */
     zsock_t *pipe;                      /* actor pipe */
     zsock_t *router;                    /* requests */

@@ -66,14 +66,36 @@ static int s_drop_all (dbk_svci_t *self, MDB_txn *txn)
     return rc ? dbk_lmdb_err (rc) : dbk_checkpoint_put (txn, self->own[S_META], 0);
 }
 
-/*  Store def->model_version under "model" of $meta, inside txn. */
+/*  Store def->model_version under "model" of $meta, inside txn, and
+    the settings' fingerprint under "settings" (none when 0). */
 static int s_put_layout (dbk_svci_t *self, MDB_txn *txn)
 {
-    uint32_t ver = self->def->model_version;
+    uint32_t ver = self->def->model_version, set = self->settings;
     uint8_t be[4] = {(uint8_t) (ver >> 24), (uint8_t) (ver >> 16), (uint8_t) (ver >> 8),
                      (uint8_t) ver};
-    MDB_val k = {5, "model"}, v = {4, be};
-    return dbk_lmdb_err (mdb_put (txn, self->own[S_META], &k, &v, 0));
+    uint8_t sb[4] = {(uint8_t) (set >> 24), (uint8_t) (set >> 16), (uint8_t) (set >> 8),
+                     (uint8_t) set};
+    MDB_val k = {5, "model"}, v = {4, be}, sk = {8, "settings"}, sv = {4, sb};
+    int rc = mdb_put (txn, self->own[S_META], &k, &v, 0);
+    if (rc == 0 && set)
+        rc = mdb_put (txn, self->own[S_META], &sk, &sv, 0);
+    else if (rc == 0 && (rc = mdb_del (txn, self->own[S_META], &sk, NULL)) == MDB_NOTFOUND)
+        rc = 0;
+    return dbk_lmdb_err (rc);
+}
+
+/*  The settings' fingerprint stored with the model (0: none), or a DBK
+    code when unreadable. */
+static int64_t s_stored_settings (dbk_svci_t *self, MDB_txn *txn)
+{
+    MDB_val k = {8, "settings"}, v;
+    int rc = mdb_get (txn, self->own[S_META], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc || v.mv_size != 4)
+        return rc ? dbk_lmdb_err (rc) : DBK_ECORRUPT;
+    const uint8_t *b = v.mv_data;
+    return (int64_t) ((uint32_t) b[0] << 24 | (uint32_t) b[1] << 16 | (uint32_t) b[2] << 8 | b[3]);
 }
 
 /*  A model whose stored layout version is not the def's (or that has none
@@ -91,12 +113,23 @@ static int s_check_layout (dbk_svci_t *self, MDB_txn *txn, uint64_t *cp)
     bool same = rc == 0 ? v.mv_size == 4 && ((uint32_t) b[0] << 24 | (uint32_t) b[1] << 16 |
                                              (uint32_t) b[2] << 8 | b[3]) == want
                         : *cp == 0;
-    if (same && rc == 0)
+    int64_t set = s_stored_settings (self, txn);
+    if (set < 0)
+        return (int) set;
+    bool same_settings = (uint32_t) set == self->settings;
+    if (same && same_settings && rc == 0)
         return 0;
-    if (!same) {
+    if (!same)
         dbk_logf (&self->log, DBK_LOG_WARNING,
                   "read model layout changed (now version %u): replaying the log from seq 1",
                   (unsigned) want);
+    else if (!same_settings && *cp) {
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "read model built under other settings (DEALBOOK_FUNNEL_LEVELS): replaying "
+                  "the log from seq 1");
+        same = false;
+    }
+    if (!same) {
         rc = s_drop_all (self, txn);
         if (rc)
             return rc;
@@ -797,6 +830,16 @@ const char *dbk_svc_actor (const dbk_svc_ctx_t *ctx)
 const dbk_config_t *dbk_svc_config (const dbk_svc_ctx_t *ctx)
 {
     return &ctx->svc->cfg;
+}
+
+const void *dbk_svc_state (const dbk_svc_ctx_t *ctx)
+{
+    return ctx->svc->state;
+}
+
+uint32_t dbk_svc_settings (const dbk_svc_ctx_t *ctx)
+{
+    return ctx->svc->settings;
 }
 
 bool dbk_svc_is_manager (const dbk_config_t *cfg, const char *actor)

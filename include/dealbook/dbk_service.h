@@ -256,6 +256,18 @@ bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx);
     transaction; it asks dbk_svc_cancelled between steps). Queries that
     come meanwhile wait behind it. Its error is logged. */
 typedef bool (dbk_svc_due_fn) (dbk_svc_ctx_t *ctx, uint64_t applied);
+
+/*  The service's own settings, read from the configuration once at
+    start: 0 with *state set (dbk_svc_state hands it to every handler,
+    on every thread: it must not change afterwards), or a DBK code with
+    why filled, and the service does not start (FAILED why). *settings
+    (0 before the call) is a fingerprint of the settings its read model
+    is computed with: a model built under another one is emptied and
+    replayed at start, as after a change of model_version. teardown
+    frees the state at the stop. */
+typedef int (dbk_svc_setup_fn) (const dbk_config_t *cfg, void **state, uint32_t *settings,
+                                char *why, size_t whysz);
+typedef void (dbk_svc_teardown_fn) (void *state);
 typedef int (dbk_svc_background_fn) (dbk_svc_ctx_t *ctx);
 
 /*  Offloaded queries running or waiting at most; one more is BUSY. */
@@ -280,6 +292,8 @@ typedef struct {
                                           start (bump it when an index changes)        */
     bool replay_hold;                  /* hold the deferred rows of a replay from seq 1
                                           (see dbk_svc_put_later)                      */
+    dbk_svc_setup_fn *setup;           /* optional: settings read at start            */
+    dbk_svc_teardown_fn *teardown;     /* optional: frees what setup made             */
 } dbk_service_def_t;
 
 /*  The actor body. Use it from a CZMQ actor function:
@@ -332,6 +346,13 @@ void dbk_svc_expect (dbk_svc_ctx_t *ctx, const char *stream, int64_t expect);
 
 /*  The service's configuration (borrowed for the handler's call). */
 const dbk_config_t *dbk_svc_config (const dbk_svc_ctx_t *ctx);
+
+/*  What def->setup made of it (NULL without setup): the service's for
+    its whole life, read-only. */
+const void *dbk_svc_state (const dbk_svc_ctx_t *ctx);
+
+/*  The fingerprint def->setup gave of its settings (0 without). */
+uint32_t dbk_svc_settings (const dbk_svc_ctx_t *ctx);
 
 /*  Is `actor` one of the comma-separated names of cfg->managers? */
 bool dbk_svc_is_manager (const dbk_config_t *cfg, const char *actor);
