@@ -63,6 +63,15 @@ static const s_setting_t s_settings[] = {
      "KEEP_BOOK)"},
     {"--replay-hold-mb", "DEALBOOK_REPLAY_HOLD_MB", NUM (S_U64, replay_hold_mb),
      "opportunities: MiB of index rows a rebuild holds to write them once (0: none)"},
+    {"--funnel-levels", "DEALBOOK_FUNNEL_LEVELS", STR (funnel_levels),
+     "L1..L5 as PROB:DAYS[:CRITERION+...], comma-separated: win probability (%), days a "
+     "deal may go untouched, entry criteria"},
+    {"--checklist", "DEALBOOK_CHECKLIST", STR (checklist),
+     "opportunities: the six-step checklist, STEP:ITEM:TEXT separated by ';'"},
+    {"--protection-days", "DEALBOOK_PROTECTION_DAYS", NUM (S_U64, protection_days),
+     "opportunities: days a first registrant owns a project (90)"},
+    {"--stale-contact-days", "DEALBOOK_STALE_CONTACT_DAYS", NUM (S_U64, stale_contact_days),
+     "opportunities: a stakeholder not met for longer is a red flag (30)"},
 };
 
 #define S_N (sizeof s_settings / sizeof s_settings[0])
@@ -134,6 +143,8 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad)
     cfg->pub_hwm = 100000;
     cfg->book_every = 100000;
     cfg->replay_hold_mb = 2048;
+    cfg->protection_days = 90;
+    cfg->stale_contact_days = 30;
     for (size_t i = 0; i < S_N; i++) {
         /*  an empty variable is an unset one (compose's ${X:-} passes
             one through), not a bad value */

@@ -52,6 +52,15 @@ typedef struct {
                                  the log moved this many events past it (0: never) */
     uint64_t replay_hold_mb;  /* DEALBOOK_REPLAY_HOLD_MB: memory (MiB) a replay from seq 1
                                  may hold index rows in (def->replay_hold); 0: none */
+    char funnel_levels[512];  /* DEALBOOK_FUNNEL_LEVELS: L1..L5 as "PROB:DAYS[:CRIT+...]",
+                                 comma-separated (opportunities, forecasting); "" defaults */
+    char checklist[4096];     /* DEALBOOK_CHECKLIST: the six-step checklist as
+                                 "STEP:ITEM:TEXT" separated by ';' (opportunities); ""
+                                 defaults */
+    uint64_t protection_days; /* DEALBOOK_PROTECTION_DAYS: a first registrant's protection
+                                 (opportunities): 90 */
+    uint64_t stale_contact_days; /* DEALBOOK_STALE_CONTACT_DAYS: a stakeholder not met for
+                                    longer is a red flag (opportunities): 30 */
 } dbk_config_t;
 
 /*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad

@@ -109,10 +109,17 @@ void forecasting_replay_close (forecasting_replay_t *b)
     fc_mem_store_destroy (&b->mem);
 }
 
-/*  The kept books' directory: <data dir>/forecasting/books. */
+/*  The kept books' directory: <data dir>/forecasting/books, or
+    books-<fingerprint> under funnel settings other than the defaults, so
+    that no book folded with other probabilities is read. */
 static void s_books_dir (dbk_svc_ctx_t *ctx, char *out, size_t outsz)
 {
-    snprintf (out, outsz, "%s/forecasting/books", dbk_svc_config (ctx)->data_dir);
+    uint32_t set = dbk_svc_settings (ctx);
+    if (set)
+        snprintf (out, outsz, "%s/forecasting/books-%08x", dbk_svc_config (ctx)->data_dir,
+                  (unsigned) set);
+    else
+        snprintf (out, outsz, "%s/forecasting/books", dbk_svc_config (ctx)->data_dir);
 }
 
 /*  The end of day (UTC) in ms since 1970 (fc_day counts from 0000-03-01). */
@@ -149,7 +156,7 @@ static int s_rebuild_book (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, fc_day_t
             rc = b->mem ? 0 : DBK_ENOMEM;
             from_book = false;
         }
-        b->book = rc ? NULL : fc_book_new (b->mem, NULL);
+        b->book = rc ? NULL : fc_book_new (b->mem, FC_CFG (ctx));
         if (!b->book) {
             forecasting_replay_close (b);
             return rc ? rc : DBK_ENOMEM;

@@ -38,7 +38,7 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
     const dbk_obj_t *o = dbk_obj_get (req, "as_of");
     if (!o) {
         forecasting_lmdb_init (&b->lmdb, ctx, txn, true);
-        b->book = fc_book_new (&b->lmdb.store, NULL);
+        b->book = fc_book_new (&b->lmdb.store, FC_CFG (ctx));
         return b->book ? 0 : DBK_ENOMEM;
     }
     const char *s;
@@ -172,7 +172,7 @@ int forecasting_funnel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
             snprintf (code, sizeof code, "L%d", l);
             dbk_wr_map (w, 5);
             dbk_wr_kv_cstr (w, "level", code);
-            dbk_wr_kv_i64 (w, "probability", fc_default_config.probability[l]);
+            dbk_wr_kv_i64 (w, "probability", FC_CFG (ctx)->probability[l]);
             dbk_wr_kv_i64 (w, "count", f.level[l].count);
             dbk_wr_kv_i64 (w, "amount", f.level[l].amount);
             dbk_wr_kv_i64 (w, "weighted", f.level[l].weighted);

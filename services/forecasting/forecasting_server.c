@@ -7,6 +7,7 @@
 #include "forecasting_server.h"
 
 #include "contacts_request.h"
+#include "opportunities_decider.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_logging.h"
@@ -30,7 +31,7 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
         return 0;
     forecasting_lmdb_t s;
     forecasting_lmdb_init (&s, ctx, txn, false);
-    fc_book_t *book = fc_book_new (&s.store, NULL);
+    fc_book_t *book = fc_book_new (&s.store, FC_CFG (ctx));
     if (!book)
         return DBK_ENOMEM;
     char type[DBK_TYPE_MAX + 1];
@@ -85,7 +86,7 @@ static int s_quota_set (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, 
     s_text (req, "period", period, sizeof period);
     forecasting_lmdb_t s;
     forecasting_lmdb_init (&s, ctx, txn, true);
-    fc_book_t *book = fc_book_new (&s.store, NULL);
+    fc_book_t *book = fc_book_new (&s.store, FC_CFG (ctx));
     if (!book)
         return DBK_ENOMEM;
     fc_quota_t st = {0};
@@ -109,7 +110,7 @@ static int s_forecast (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     s_text (req, "period", period, sizeof period);
     forecasting_lmdb_t s;
     forecasting_lmdb_init (&s, ctx, txn, true);
-    fc_book_t *book = fc_book_new (&s.store, NULL);
+    fc_book_t *book = fc_book_new (&s.store, FC_CFG (ctx));
     if (!book)
         return DBK_ENOMEM;
     fc_forecast_t *st = calloc (1, sizeof *st);
@@ -196,6 +197,29 @@ static bool s_offload (const char *verb, const dbk_obj_t *req)
     return streq (verb, "KEEP_BOOK") || dbk_obj_get (req, "as_of") != NULL;
 }
 
+/*  The funnel's levels as the opportunities service reads them
+    (DEALBOOK_FUNNEL_LEVELS): the same probabilities weigh the deals here. */
+static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, char *why,
+                    size_t whysz)
+{
+    opp_config_t *oc;
+    int rc = opp_config_parse (cfg->funnel_levels, NULL, 0, 1, &oc, why, whysz);
+    if (rc)
+        return rc;
+    fc_config_t *c = malloc (sizeof *c);
+    if (c) {
+        *c = fc_default_config;
+        for (int l = 1; l <= FC_LEVELS; l++) {
+            c->probability[l] = oc->levels[l - 1].probability;
+            c->max_days[l] = oc->levels[l - 1].max_days;
+        }
+        *settings = opp_config_fingerprint (oc);
+    }
+    opp_config_free (&oc);
+    *state = c;
+    return c ? 0 : DBK_ENOMEM;
+}
+
 const dbk_service_def_t forecasting_def = {.name = "forecasting",
                                            .dbs = forecasting_dbs,
                                            .categories = s_categories,
@@ -206,7 +230,9 @@ const dbk_service_def_t forecasting_def = {.name = "forecasting",
                                            .offload = s_offload,
                                            .background_due = forecasting_book_due,
                                            .background = forecasting_book_keep,
-                                           .model_version = FORECASTING_MODEL_VERSION};
+                                           .model_version = FORECASTING_MODEL_VERSION,
+                                           .setup = s_setup,
+                                           .teardown = free};
 
 void forecasting_server (zsock_t *pipe, void *args)
 {

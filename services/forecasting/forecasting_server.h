@@ -17,6 +17,10 @@
     (fc_competitor), which a model of 4 never folded */
 #define FORECASTING_MODEL_VERSION 5
 
+/*  The levels' probabilities and limits the service folds and measures
+    with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
+#define FC_CFG(ctx) ((const fc_config_t *) dbk_svc_state (ctx))
+
 /*  The service's definition (for tools and tests). */
 extern const dbk_service_def_t forecasting_def;
 

@@ -192,6 +192,26 @@ typedef struct {
 } opp_config_t;
 extern const opp_config_t opp_default_config;
 
+/*  A configuration made from the operator's settings (dbk_config.h):
+    levels (DEALBOOK_FUNNEL_LEVELS, L1..L5 as "PROB:DAYS[:CRITERION+...]"
+    comma-separated: win probability 0..100, days untouched 1..3650,
+    opp_criteria codes; L1 takes none) and checklist (DEALBOOK_CHECKLIST,
+    "STEP:ITEM:TEXT" separated by ';': step 1..6, item code of lowercase
+    letters, digits, '.', '_', '-'), NULL or "" for the defaults; the
+    protection (0..3650) and stale-contact (1..3650) days. 0 with *out
+    (the caller's, freed by opp_config_free), or DBK_EINVAL with why
+    naming the setting and what is wrong in it. */
+int opp_config_parse (const char *levels, const char *checklist, uint64_t protection_days,
+                      uint64_t stale_contact_days, opp_config_t **out, char *why, size_t whysz);
+void opp_config_free (opp_config_t **cfg_p);
+
+/*  A fingerprint of the levels' probabilities, which the read models
+    fold into their figures: 0 for the defaults. */
+uint32_t opp_config_fingerprint (const opp_config_t *cfg);
+
+/*  cfg, or the defaults when NULL. */
+const opp_config_t *opp_cfg_of (const opp_config_t *cfg);
+
 /*  ---- state ---- */
 
 typedef enum {

@@ -283,7 +283,8 @@ static const char *s_level_code (int level)
     return level >= 1 && level <= 5 ? codes[level] : "";
 }
 
-void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, uint32_t extra)
+void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, const opp_config_t *cfg,
+                              uint32_t extra)
 {
     const char *keys[] = {"id",       "name",      "account_id",    "owner",
                           "team",     "region",    "site_city",     "stage",
@@ -296,7 +297,7 @@ void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, uint32_t extra
     size_t n = sizeof keys / sizeof keys[0], set = 0;
     for (size_t i = 0; i < n; i++)
         set += vals[i] != NULL;
-    int prob = opp_probability (st, NULL);
+    int prob = opp_probability (st, cfg);
     dbk_wr_map (w, (uint32_t) (set + 5) + extra);
     for (size_t i = 0; i < n; i++)
         if (vals[i])
@@ -554,7 +555,7 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         }
         if (rc == 0) {
             dbk_wr_reset (w);
-            opportunities_model_row (w, st, 0);
+            opportunities_model_row (w, st, OPP_CFG (ctx), 0);
             rc = s_put (txn, dbk_svc_dbi (ctx, OPP_DB_ROWS), id, il, dbk_wr_data (w),
                         dbk_wr_size (w));
         }

@@ -42,6 +42,9 @@
 #define OPP_MODEL_VERSION 5          /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
+/*  The service's funnel settings (opp_config_parse at its start). */
+#define OPP_CFG(ctx) ((const opp_config_t *) dbk_svc_state (ctx))
+
 extern const char *const opportunities_model_dbs[];
 
 /*  Load opportunity `id` into st (initialised by the caller) by folding
@@ -88,7 +91,8 @@ size_t opportunities_model_ref_name (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind
     amount, currency, weighted, close_date, status, registered_on,
     touched, next_step, next_step_due, conflict_with; the map has `extra`
     more pairs, which the caller writes after. */
-void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, uint32_t extra);
+void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, const opp_config_t *cfg,
+                              uint32_t extra);
 
 /*  The status's word: none open won lost abandoned duplicate. */
 const char *opportunities_model_status (opp_status_t s);

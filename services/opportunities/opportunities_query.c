@@ -73,12 +73,13 @@ static void s_lists (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_st
     }
     /*  the whole checklist, ticked or not */
     size_t items = 0;
-    while (opp_default_checklist[items].item)
+    const opp_check_item_t *list = opp_cfg_of (OPP_CFG (ctx))->checklist;
+    while (list[items].item)
         items++;
     dbk_wr_cstr (w, "checklist");
     dbk_wr_array (w, (uint32_t) items);
     for (size_t i = 0; i < items; i++) {
-        const opp_check_item_t *c = &opp_default_checklist[i];
+        const opp_check_item_t *c = &list[i];
         const opp_tick_t *t = NULL;
         for (size_t j = 0; j < st->nticks && !t; j++)
             if (st->ticks[j].item && strcmp (st->ticks[j].item, c->item) == 0)
@@ -93,10 +94,10 @@ static void s_lists (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w, const opp_st
     }
 }
 
-static void s_chart (dbk_wr_t *w, const opp_state_t *st, const char *as_of)
+static void s_chart (dbk_wr_t *w, const opp_state_t *st, const char *as_of, const opp_config_t *cfg)
 {
     opp_flag_t flags[64];
-    size_t n = opp_red_flags (st, as_of, NULL, flags, 64);
+    size_t n = opp_red_flags (st, as_of, cfg, flags, 64);
     n = n > 64 ? 64 : n;
     dbk_wr_cstr (w, "red_flags");
     dbk_wr_array (w, (uint32_t) n);
@@ -211,7 +212,7 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
     if (rc == 0) {
         char account[CONTACTS_NAME_MAX + 1];
         opportunities_model_ref_name (ctx, txn, 'a', st->account_id, account, sizeof account);
-        opportunities_model_row (w, st, 15);
+        opportunities_model_row (w, st, OPP_CFG (ctx), 15);
         contacts_wr_kv_or_nil (w, "site_address", st->site_address);
         contacts_wr_kv_or_nil (w, "project_type", st->project_type);
         contacts_wr_kv_or_nil (w, "account_name", account[0] ? account : NULL);
@@ -221,7 +222,7 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
         s_details (w, st);
         s_stakeholders (ctx, txn, w, st);
         s_lists (ctx, txn, w, st);
-        s_chart (w, st, as_of);
+        s_chart (w, st, as_of, OPP_CFG (ctx));
     }
     opp_reset (st);
     free (st);
@@ -586,10 +587,11 @@ int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     /*  untouched: oldest first; no level allows more than the largest
         max_days, none less than the smallest, so the scan stops at the
         first date younger than the smallest limit */
-    int min_days = opp_default_levels[0].max_days;
+    const opp_level_t *levels = opp_cfg_of (OPP_CFG (ctx))->levels;
+    int min_days = levels[0].max_days;
     for (int i = 1; i < OPP_LEVELS; i++)
-        if (opp_default_levels[i].max_days < min_days)
-            min_days = opp_default_levels[i].max_days;
+        if (levels[i].max_days < min_days)
+            min_days = levels[i].max_days;
     if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_TOUCHED), &cur) == 0) {
         int r = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
         for (; r == 0; r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
@@ -609,7 +611,7 @@ int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
             int level =
                 dbk_obj_str (dbk_obj_get (m, "level"), &lv, &ln) == 0 && ln == 2 ? lv[1] - '0' : 1;
             level = level < 1 || level > OPP_LEVELS ? 1 : level;
-            if (days == INT32_MAX || days > opp_default_levels[level - 1].max_days) {
+            if (days == INT32_MAX || days > levels[level - 1].max_days) {
                 if (nb == limit) {
                     more = true;
                     dbk_doc_destroy (&doc);

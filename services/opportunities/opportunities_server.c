@@ -61,7 +61,8 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
         (opp_facts_t){.today = f->today,
                       .actor = dbk_svc_actor (ctx),
                       .manager = dbk_svc_is_manager (dbk_svc_config (ctx), dbk_svc_actor (ctx)),
-                      .lookup = &f->lookup};
+                      .lookup = &f->lookup,
+                      .config = OPP_CFG (ctx)};
     return true;
 }
 
@@ -255,6 +256,26 @@ static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
     return 0;
 }
 
+/*  The funnel's settings, read once at start: a malformed one stops the
+    start with a sentence naming it. */
+static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, char *why,
+                    size_t whysz)
+{
+    opp_config_t *c;
+    int rc = opp_config_parse (cfg->funnel_levels, cfg->checklist, cfg->protection_days,
+                               cfg->stale_contact_days, &c, why, whysz);
+    *state = rc ? NULL : c;
+    if (rc == 0) /* the summary rows hold each deal's probability and weighted amount */
+        *settings = opp_config_fingerprint (c);
+    return rc;
+}
+
+static void s_teardown (void *state)
+{
+    opp_config_t *c = state;
+    opp_config_free (&c);
+}
+
 static const char *const s_categories[] = {"opportunity", NULL};
 static const char *const s_react_types[] = {"tender.awarded", NULL};
 static const dbk_svc_command_t s_commands[] = {{"OPP_REGISTER", s_register},
@@ -295,7 +316,9 @@ const dbk_service_def_t opportunities_def = {.name = "opportunities",
                                              .react = s_react,
                                              .react_types = s_react_types,
                                              .model_version = OPP_MODEL_VERSION,
-                                             .replay_hold = true};
+                                             .replay_hold = true,
+                                             .setup = s_setup,
+                                             .teardown = s_teardown};
 
 void opportunities_server (zsock_t *pipe, void *args)
 {
