@@ -109,6 +109,15 @@ static const char *s_val (const dbk_obj_t *m, const char *key, char *buf, size_t
         snprintf (buf, bufsz, "%.*s", (int) n, s);
     else if (o && dbk_obj_i64 (o, &i) == 0)
         snprintf (buf, bufsz, "%lld", (long long) i);
+    else if (o && dbk_obj_type (o) == DBK_T_ARRAY) {
+        /*  a list of ids (in_conflict_with): comma-separated */
+        size_t len = 0;
+        for (size_t k = 0; k < dbk_obj_len (o) && len < bufsz; k++)
+            if (dbk_obj_str (dbk_obj_at (o, k), &s, &n) == 0) {
+                int w = snprintf (buf + len, bufsz - len, "%s%.*s", len ? ", " : "", (int) n, s);
+                len += w > 0 ? (size_t) w : 0;
+            }
+    }
     return buf;
 }
 
@@ -682,7 +691,7 @@ static void s_summary (const dbk_obj_t *root)
         {"registered on", "registered_on"},
         {"touched", "touched"},
         {"next step", "next_step"},
-        {"conflict with", "conflict_with"},
+        {"conflict with", "in_conflict_with"},
         {"duplicate of", "duplicate_of"},
         {"commitment", "commitment"},
         {"as of", "as_of"},
@@ -773,7 +782,7 @@ static int s_list (cli_t *cli, bool conflicts)
         static const char *const heads[] = {"ID",  "NAME",           "OWNER", "LEVEL", "CLOSE",
                                             "CUR", "AMOUNT (minor)", "STAGE", "STATUS"};
         static const char *const ckeys[] = {"id",         "name",       "owner",
-                                            "account_id", "close_date", "conflict_with"};
+                                            "account_id", "close_date", "in_conflict_with"};
         static const char *const cheads[] = {"ID",      "NAME",  "OWNER",
                                              "ACCOUNT", "CLOSE", "IN CONFLICT WITH"};
         const dbk_obj_t *root = dbk_doc_root (reply);

@@ -346,6 +346,30 @@ expect_rc 0 db opp register 'Depot Annex 2' --account a2 --owner wu --currency C
 json 'd["id"]=="o10" and d["conflict_checked"] is True and d["conflict_with"] is None'
 [ ! -s "$dir/err" ] || fail "a warning after a read-back that worked: $(cat "$dir/err")"
 
+# a project registered by three owners: the first deal is in conflict with
+# both others, each conflict resolves, and the one of a deal closed as a
+# duplicate moves to the deal kept
+expect_rc 0 db opp register 'Terminal 3 Lighting' --account a2 --owner sun --currency CNY \
+    --close 2027-12-31 --id p1
+expect_rc 0 db opp register 'Terminal 3 lighting' --account a2 --owner qian --currency CNY \
+    --close 2027-12-31 --id p2
+out_has 'opportunity p2 (in conflict with p1)'
+expect_rc 0 db opp register 'TERMINAL 3 Lighting' --account a2 --owner zhou --currency CNY \
+    --close 2027-12-31 --id p3
+out_has 'opportunity p3 (in conflict with p1)'
+expect_rc 0 db opp conflicts
+out_has '^p1 .* p2,p3$' && out_has '^p2 .* p1$' && out_has '^p3 .* p1$'
+expect_rc 0 db opp show p1
+out_has '^conflict with  *p2, p3$'
+expect_rc 0 db opp resolve p1 --with p2 --owner qian --actor boss --reason 'his design'
+expect_rc 0 db opp conflicts --json
+json 'sorted((c["id"], c["in_conflict_with"]) for c in d["conflicts"])==[("p2", ["p3"]), ("p3", ["p2"])]'
+expect_rc 0 db opp resolve p3 --with p2 --owner qian --actor boss
+expect_rc 0 db opp conflicts --json
+json 'd["conflicts"]==[]'
+expect_rc 0 db opp list --status duplicate --account a2 --json
+json 'sorted(o["id"] for o in d["opportunities"])==["p1","p3"]'
+
 # unreachable
 expect_rc 4 db opp list --opportunities-endpoint ipc://$dir/none.sock --timeout-ms 300
 err_has 'opportunities service is unreachable'

@@ -168,6 +168,32 @@ def main():
         if o.call("OPP_GET", id="o1", as_of=today)["status"] != "won":
             fail("as of today")
 
+        # one project registered by three owners: the first deal is in
+        # conflict with both others, and every conflict can be resolved; the
+        # conflict of a deal closed as a duplicate moves to the deal kept
+        for pid, who in (("p1", "zhao"), ("p2", "qian"), ("p3", "sun")):
+            ok(cmd(o, "OPP_REGISTER", actor=who, id=pid, name="Campus lighting", account_id="a2",
+                   owner=who, currency="CNY", close_date="2027-05-31"), pid)
+
+        def in_conflict():
+            return sorted((x["id"], x["conflict_with"], x["in_conflict_with"])
+                          for x in o.call("OPP_CONFLICTS")["conflicts"])
+        if in_conflict() != [("p1", "p2", ["p2", "p3"]), ("p2", "p1", ["p1"]),
+                             ("p3", "p1", ["p1"])]:
+            fail("three registrations of one project: %r" % in_conflict())
+        ok(cmd(o, "OPP_RESOLVE", actor="boss", id="p2", owner="qian", **{"with": "p1"}),
+           "resolve p2 against p1 after p3 registered")
+        if in_conflict() != [("p2", "p3", ["p3"]), ("p3", "p2", ["p2"])]:
+            fail("p1 closed: its conflict with p3 is p2's now: %r" % in_conflict())
+        ok(cmd(o, "OPP_RESOLVE", actor="boss", id="p3", owner="qian", **{"with": "p2"}),
+           "resolve p3 against p2")
+        if in_conflict():
+            fail("conflicts left: %r" % in_conflict())
+        for pid in ("p1", "p3"):
+            g = o.call("OPP_GET", id=pid)
+            if (g["status"], g["duplicate_of"], g.get("in_conflict_with")) != ("duplicate", "p2", None):
+                fail("%s closed as a duplicate of p2: %r" % (pid, g))
+
         # history entered after the fact: the business date a command states
         ok(cmd(o, "OPP_REGISTER", id="o9", name="Archive deal", account_id="a2", owner="zhao",
                currency="CNY", close_date="2027-03-31", on="2025-01-15"), "backdated")

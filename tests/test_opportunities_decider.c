@@ -232,7 +232,7 @@ Test (registration, an_archived_or_merged_account_takes_no_new_project)
 
 Test (registration, the_same_owner_registering_the_same_project_again_is_a_duplicate)
 {
-    opp_match_t m = {"o0", "wang", "2026-02-01"};
+    opp_match_t m = {"o0", "wang", "2026-02-01", 0};
     facts.match = &m;
     opp_register (d, &deal, "o1", cmd (S_DEAL_JSON), &facts);
     then_rejected (DBK_EDUPLICATE, "name");
@@ -241,7 +241,7 @@ Test (registration, the_same_owner_registering_the_same_project_again_is_a_dupli
 
 Test (registration, the_same_owner_may_force_a_second_registration_noting_the_overlap)
 {
-    opp_match_t m = {"o0", "wang", "2026-02-01"};
+    opp_match_t m = {"o0", "wang", "2026-02-01", 0};
     facts.match = &m;
     opp_register (d, &deal, "o1",
                   cmd ("{\"name\":\"P\",\"account_id\":\"a1\",\"owner\":\"wang\","
@@ -256,7 +256,7 @@ Test (registration, the_same_owner_may_force_a_second_registration_noting_the_ov
 
 Test (conflict, a_match_of_another_owner_within_protection_is_recorded_and_flagged_on_both)
 {
-    opp_match_t m = {"o0", "li", "2026-01-01"}; /* 59 days before today */
+    opp_match_t m = {"o0", "li", "2026-01-01", 0}; /* 59 days before today */
     facts.match = &m;
     opp_register (d, &deal, "o1", cmd (S_DEAL_JSON), &facts);
     then_accepted (3);
@@ -271,13 +271,15 @@ Test (conflict, a_match_of_another_owner_within_protection_is_recorded_and_flagg
     cr_assert (has_str (payload (2), "with_owner", "wang"));
     cr_assert_null (dbk_obj_get (payload (0), "overlaps"));
     fold (&deal, "opportunity-o1");
-    cr_assert_str_eq (deal.conflict_with, "o0");
+    cr_assert_eq (deal.nconflicts, 1);
+    cr_assert_str_eq (deal.conflicts[0].id, "o0");
+    cr_assert_str_eq (deal.conflicts[0].owner, "li");
     cr_assert_eq (deal.status, OPP_OPEN, "still recorded, to be resolved");
 }
 
 Test (conflict, after_the_protection_period_a_match_is_only_noted)
 {
-    opp_match_t m = {"o0", "li", "2025-12-01"}; /* 90 days before 2026-03-01 */
+    opp_match_t m = {"o0", "li", "2025-12-01", 0}; /* 90 days before 2026-03-01 */
     facts.match = &m;
     opp_register (d, &deal, "o1", cmd (S_DEAL_JSON), &facts);
     then_accepted (1);
@@ -288,7 +290,7 @@ Test (conflict, the_protection_period_is_configurable)
 {
     opp_config_t cfg = opp_default_config;
     cfg.protection_days = 30;
-    opp_match_t m = {"o0", "li", "2026-01-01"};
+    opp_match_t m = {"o0", "li", "2026-01-01", 0};
     facts.match = &m;
     facts.config = &cfg;
     opp_register (d, &deal, "o1", cmd (S_DEAL_JSON), &facts);
@@ -302,7 +304,7 @@ Test (conflict, the_protection_period_is_configurable)
 
 Test (conflict, an_unknown_registration_date_keeps_the_first_owner_protected)
 {
-    opp_match_t m = {"o0", "li", NULL};
+    opp_match_t m = {"o0", "li", NULL, 0};
     facts.match = &m;
     opp_register (d, &deal, "o1", cmd (S_DEAL_JSON), &facts);
     then_accepted (3);
@@ -319,7 +321,7 @@ static void given_conflict (void)
                                       "\"owner\":\"li\",\"currency\":\"CNY\","
                                       "\"close_date\":\"2026-09-30\"}"),
                                  &f));
-    opp_match_t m = {"o0", "li", "2026-01-01"};
+    opp_match_t m = {"o0", "li", "2026-01-01", 0};
     facts.match = &m;
     cr_assert_eq (opp_register (d, &deal, "o1", cmd (S_DEAL_JSON), &facts), 0);
     fold (&deal, "opportunity-o1");
@@ -349,7 +351,8 @@ Test (conflict, a_manager_assigns_the_project_to_the_first_owner)
     cr_assert_str_eq (deal.owner, "wang", "the closed deal keeps who registered it");
     cr_assert_str_eq (other.owner, "li");
     cr_assert_eq (other.status, OPP_OPEN);
-    cr_assert_null (other.conflict_with);
+    cr_assert_eq (other.nconflicts, 0);
+    cr_assert_eq (deal.nconflicts, 0);
     dbk_decision_reset (d);
     opp_next_step_set (d, &deal, cmd ("{\"next_step\":\"call\"}"), &facts);
     then_rejected (DBK_EREJECTED, "id");

@@ -31,13 +31,13 @@ static void s_fold_own (opp_state_t *st)
     "\"project_type\":\"hospital\",\"team\":\"east\",\"region\":\"华东\","                       \
     "\"stage\":\"evaluation\""
 
-/*  Registration (with an overlap), a conflict, its resolution, an
-    update. */
+/*  Registration (with an overlap), conflicts, an update, a resolution
+    that moves a conflict. */
 static void s_registration (const char *doc)
 {
     /* wang registers the project again (force), so it overlaps o0 */
     opp_facts_t f = facts;
-    opp_match_t mine = {"o0", "wang", "2026-01-01"};
+    opp_match_t mine = {"o0", "wang", "2026-01-01", 0};
     f.match = &mine;
     cr_assert_eq (opp_register (d, &deal, "o1",
                                 cmd ("{\"name\":\"浦东医院照明\",\"owner\":\"wang\"," S_ALL_FIELDS
@@ -50,7 +50,7 @@ static void s_registration (const char *doc)
 
     /* li registers the same project while wang's registration is
        protected: a conflict on both streams */
-    opp_match_t wangs = {"o1", "wang", "2026-03-01"};
+    opp_match_t wangs = {"o1", "wang", "2026-03-01", 0};
     f.match = &wangs;
     f.actor = "li";
     cr_assert_eq (opp_register (d, &other, "o2",
@@ -72,6 +72,21 @@ static void s_registration (const char *doc)
                             &facts));
     cr_assert (!strcmp (deal.name, "Pudong"));
 
+    /* zhou registers it too, finding li's: li's o2 is in two conflicts */
+    opp_state_t third;
+    opp_init (&third);
+    opp_match_t lis = {"o2", "li", "2026-03-01", other.nconflicts};
+    f.match = &lis;
+    f.actor = "zhou";
+    cr_assert_eq (opp_register (d, &third, "o3",
+                                cmd ("{\"name\":\"浦东医院\",\"owner\":\"zhou\"," S_ALL_FIELDS "}"),
+                                &f),
+                  0, "%s", dbk_decision_message (d));
+    fold (&other, "opportunity-o2");
+    dbk_decision_reset (d);
+    opp_reset (&third);
+
+    /* wang's o1 is kept: li's o2 closes, its conflict with o3 moves to o1 */
     f = facts;
     f.manager = true;
     f.actor = "boss";
@@ -79,6 +94,7 @@ static void s_registration (const char *doc)
                     d, &deal, &other,
                     cmd ("{\"with\":\"o2\",\"owner\":\"wang\",\"reason\":\"first\"}"), &f));
     cr_assert_eq (deal.status, OPP_OPEN);
+    cr_assert_not_null (opp_conflict_find (&deal, "o3"), "o2's conflict with o3 moved to o1");
 }
 
 /*  Stage, key people, needs, the map, qualification, commitment, the

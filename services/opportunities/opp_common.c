@@ -175,7 +175,6 @@ void opp_reset (opp_state_t *self)
                      &self->decision,
                      &self->decision_reason,
                      &self->commitment,
-                     &self->conflict_with,
                      &self->duplicate_of,
                      &self->outcome_date,
                      &self->loss_reason,
@@ -203,12 +202,25 @@ void opp_reset (opp_state_t *self)
     }
     for (size_t i = 0; i < self->nawards; i++)
         free (self->awards[i]);
+    for (size_t i = 0; i < self->nconflicts; i++) {
+        free (self->conflicts[i].id);
+        free (self->conflicts[i].owner);
+    }
+    free (self->conflicts);
     free (self->stakeholders);
     free (self->needs);
     free (self->rivals);
     free (self->ticks);
     free (self->awards);
     opp_init (self);
+}
+
+const opp_conflict_t *opp_conflict_find (const opp_state_t *state, const char *id)
+{
+    for (size_t i = 0; id && i < state->nconflicts; i++)
+        if (state->conflicts[i].id && strcmp (state->conflicts[i].id, id) == 0)
+            return &state->conflicts[i];
+    return NULL;
 }
 
 const opp_config_t *opp_cfg (const opp_facts_t *facts)

@@ -49,6 +49,27 @@ static int s_level (opp_state_t *st, const dbk_obj_t *data, const char *key)
     return 0;
 }
 
+/*  Room in *arr (n elements of sz bytes) for element n, unless n is at
+    max (DBK_EMALFORMED: the decider never lets a collection grow past it).
+    The capacity is implied by the count: 4 from the first element, then
+    doubled each time n reaches a power of two (a removal never shrinks
+    it, so it is always more than n). 0 or DBK_ENOMEM. */
+static int s_room (void *arr_p, size_t n, size_t sz, size_t max)
+{
+    if (n >= max)
+        return DBK_EMALFORMED;
+    void *a; /* arr_p is the address of a typed array pointer */
+    memcpy (&a, arr_p, sizeof a);
+    if (a && (n < 4 || (n & (n - 1)) != 0))
+        return 0;
+    size_t cap = n < 4 ? 4 : 2 * n;
+    void *p = realloc (a, cap * sz);
+    if (!p)
+        return DBK_ENOMEM;
+    memcpy (arr_p, &p, sizeof p);
+    return 0;
+}
+
 static int s_registered (opp_state_t *st, const dbk_obj_t *data)
 {
     if (!S_HAS ("name") || !S_HAS ("account_id") || !S_HAS ("owner"))
@@ -69,6 +90,57 @@ static int s_registered (opp_state_t *st, const dbk_obj_t *data)
     return 0;
 }
 
+/*  The index of the open conflict with the deal named by data's `key`,
+    -1 when none, -2 when the field is not text. */
+static int s_conflict_at (const opp_state_t *st, const dbk_obj_t *data, const char *key)
+{
+    const char *s;
+    size_t n;
+    if (dbk_obj_str (S_GET (key), &s, &n) != 0)
+        return -2;
+    for (size_t i = 0; i < st->nconflicts; i++)
+        if (opp_eq (st->conflicts[i].id, s, n))
+            return (int) i;
+    return -1;
+}
+
+static void s_conflict_drop (opp_state_t *st, int at)
+{
+    if (at < 0)
+        return;
+    opp_conflict_t *c = &st->conflicts[at];
+    free (c->id);
+    free (c->owner);
+    memmove (c, c + 1, (st->nconflicts - (size_t) at - 1) * sizeof *c);
+    st->nconflicts--;
+}
+
+/*  A conflict with `with` (once already: nothing more); one moved here
+    from a deal closed as a duplicate ends the conflict with that deal. */
+static int s_flagged (opp_state_t *st, const dbk_obj_t *data)
+{
+    if (s_conflict_at (st, data, "with") == -2)
+        return DBK_EMALFORMED;
+    if (S_HAS ("moved_from")) {
+        int from = s_conflict_at (st, data, "moved_from");
+        if (from == -2)
+            return DBK_EMALFORMED;
+        s_conflict_drop (st, from);
+    }
+    if (s_conflict_at (st, data, "with") >= 0)
+        return 0;
+    int rc = s_room (&st->conflicts, st->nconflicts, sizeof *st->conflicts, OPP_CONFLICTS_MAX);
+    if (rc)
+        return rc;
+    opp_conflict_t *c = &st->conflicts[st->nconflicts];
+    memset (c, 0, sizeof *c);
+    st->nconflicts++; /* counted first, so that opp_reset frees what is set */
+    rc = s_req (&c->id, data, "with");
+    if (!rc)
+        rc = s_opt (&c->owner, data, "with_owner", false);
+    return rc;
+}
+
 static int s_resolved (opp_state_t *st, const dbk_obj_t *data)
 {
     int closed = s_enum (data, "outcome", (const char *const[]){"kept", "closed", NULL});
@@ -81,10 +153,14 @@ static int s_resolved (opp_state_t *st, const dbk_obj_t *data)
         rc = s_req (&st->duplicate_of, data, "with");
     if (rc)
         return rc;
-    free (st->conflict_with);
-    st->conflict_with = NULL;
-    if (closed)
+    if (closed) {
+        /*  its other conflicts moved to the kept deal (events on their
+            streams): none is left open here */
+        while (st->nconflicts)
+            s_conflict_drop (st, (int) st->nconflicts - 1);
         st->status = OPP_DUPLICATE;
+    } else
+        s_conflict_drop (st, s_conflict_at (st, data, "with"));
     return 0;
 }
 
@@ -119,27 +195,6 @@ static int s_qualified (opp_state_t *st, const dbk_obj_t *data)
     if (!rc)
         rc = s_opt (&st->decision_reason, data, "reason", true);
     return rc;
-}
-
-/*  Room in *arr (n elements of sz bytes) for element n, unless n is at
-    max (DBK_EMALFORMED: the decider never lets a collection grow past it).
-    The capacity is implied by the count: 4 from the first element, then
-    doubled each time n reaches a power of two (a removal never shrinks
-    it, so it is always more than n). 0 or DBK_ENOMEM. */
-static int s_room (void *arr_p, size_t n, size_t sz, size_t max)
-{
-    if (n >= max)
-        return DBK_EMALFORMED;
-    void *a; /* arr_p is the address of a typed array pointer */
-    memcpy (&a, arr_p, sizeof a);
-    if (a && (n < 4 || (n & (n - 1)) != 0))
-        return 0;
-    size_t cap = n < 4 ? 4 : 2 * n;
-    void *p = realloc (a, cap * sz);
-    if (!p)
-        return DBK_ENOMEM;
-    memcpy (arr_p, &p, sizeof p);
-    return 0;
 }
 
 /*  The index of the stakeholder named by data's contact_id, or -1. */
@@ -334,7 +389,7 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
         return rc ? rc : s_opt (&st->normalized_name, data, "normalized_name", false);
     }
     if (!strcmp (t, "conflict_flagged"))
-        return s_req (&st->conflict_with, data, "with");
+        return s_flagged (st, data);
     if (!strcmp (t, "conflict_resolved"))
         return s_resolved (st, data);
     if (!strcmp (t, "stage_changed"))

@@ -80,6 +80,11 @@ int opp_register (dbk_decision_t *d, const opp_state_t *state, const char *id, c
         if (!opp_date_add (m->registered_on, opp_cfg (facts)->protection_days, until))
             strcpy (until, "");
     }
+    if (conflict && m->conflicts >= OPP_CONFLICTS_MAX)
+        return dbk_decision_reject (d, DBK_EREJECTED, "name",
+                                    "opportunity %s of this project is in %d registration "
+                                    "conflicts already; a manager resolves them first",
+                                    m->opportunity_id, OPP_CONFLICTS_MAX);
     char *norm = contacts_normalize_name (vals[0].s, vals[0].n);
     if (!norm)
         return dbk_decision_reject (d, DBK_EINVAL, "name", "name must contain letters or digits");
@@ -171,6 +176,25 @@ static void s_resolved (dbk_decision_t *d, const opp_state_t *st, const opp_stat
     }
 }
 
+/*  The closed deal's conflict with c is now the kept deal's: the project
+    a manager has just given to the kept deal is the one c registered
+    again. On c's stream, its conflict moves to the kept deal; on the
+    kept deal's, c joins its conflicts (unless it is there already). */
+static void s_moved (dbk_decision_t *d, const opp_state_t *closed, const opp_conflict_t *c,
+                     const opp_state_t *kept, const opp_facts_t *facts)
+{
+    dbk_wr_t *w = opp_begin (d, c->id, "opportunity.conflict_flagged", 3, facts);
+    dbk_wr_kv_cstr (w, "with", kept->id);
+    dbk_wr_kv_cstr (w, "with_owner", kept->owner ? kept->owner : "");
+    dbk_wr_kv_cstr (w, "moved_from", closed->id);
+    if (opp_conflict_find (kept, c->id))
+        return;
+    w = opp_begin (d, kept->id, "opportunity.conflict_flagged", 3, facts);
+    dbk_wr_kv_cstr (w, "with", c->id);
+    dbk_wr_kv_cstr (w, "with_owner", c->owner ? c->owner : "");
+    dbk_wr_kv_cstr (w, "moved_from", closed->id);
+}
+
 int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_state_t *b,
                           const dbk_obj_t *cmd, const opp_facts_t *facts)
 {
@@ -196,8 +220,7 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
         return dbk_decision_reject (d, DBK_EINVAL, "with",
                                     "with names %.*s but opportunity %s was given", (int) with->n,
                                     with->s, b->id);
-    if (b->status != OPP_OPEN || !a->conflict_with || strcmp (a->conflict_with, b->id) ||
-        !b->conflict_with || strcmp (b->conflict_with, a->id))
+    if (b->status != OPP_OPEN || !opp_conflict_find (a, b->id) || !opp_conflict_find (b, a->id))
         return dbk_decision_reject (d, DBK_EREJECTED, "with",
                                     "opportunities %s and %s are not in an open conflict", a->id,
                                     b->id);
@@ -210,8 +233,24 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
         return dbk_decision_reject (d, DBK_EINVAL, "owner",
                                     "owner must be %s or %s, the owners in conflict", a->owner,
                                     b->owner);
+    const opp_state_t *kept = keep_a ? a : b, *closed = keep_a ? b : a;
+    size_t carried = 0; /* conflicts the kept deal takes over */
+    for (size_t i = 0; i < closed->nconflicts; i++)
+        carried += strcmp (closed->conflicts[i].id, kept->id) != 0 &&
+                   !opp_conflict_find (kept, closed->conflicts[i].id);
+    if (kept->nconflicts - 1 + carried > OPP_CONFLICTS_MAX)
+        return dbk_decision_reject (d, DBK_EREJECTED, "owner",
+                                    "keeping %s would give it %zu registration conflicts, more "
+                                    "than %d: resolve some of %s's first",
+                                    kept->id, kept->nconflicts - 1 + carried, OPP_CONFLICTS_MAX,
+                                    closed->id);
     s_resolved (d, a, b, owner, keep_a, reason, facts);
     s_resolved (d, b, a, owner, !keep_a, reason, facts);
+    for (size_t i = 0; i < closed->nconflicts; i++) {
+        const opp_conflict_t *c = &closed->conflicts[i];
+        if (strcmp (c->id, kept->id) != 0)
+            s_moved (d, closed, c, kept, facts);
+    }
     return 0;
 }
 

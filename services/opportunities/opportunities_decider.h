@@ -18,7 +18,7 @@
          configuration (NULL: opp_default_config);
       4. calls the decider with a fresh or reset dbk_decision_t (deciders
          never generate ids or read clocks);
-      5. appends the decided events (one stream, or two for conflicts)
+      5. appends the decided events (one stream, or more for conflicts)
          or replies with the one rejection.
 
     Every decider returns 0 when it decided events (possibly none: a
@@ -74,6 +74,7 @@ extern "C" {
 #define OPP_COMPETITORS_MAX 20            /* competitors on one deal            */
 #define OPP_TICKS_MAX 64                  /* checklist items ticked             */
 #define OPP_AWARDS_MAX 16                 /* award events reacted to            */
+#define OPP_CONFLICTS_MAX 32              /* open registration conflicts        */
 #define OPP_LEVELS 5                      /* L1..L5                             */
 #define OPP_STAGES 6                      /* the customer's procurement stages  */
 #define OPP_QUESTIONS 4                   /* qualification questions            */
@@ -251,6 +252,12 @@ typedef struct {
     char *notes;         /* free text                        */
 } opp_rival_t;
 
+/*  A registration conflict still open: the other opportunity. */
+typedef struct {
+    char *id;    /* the other opportunity                       */
+    char *owner; /* its owner when flagged (with_owner), or NULL */
+} opp_conflict_t;
+
 typedef struct {
     char *item; /* checklist code  */
     char *by;   /* who ticked it   */
@@ -289,9 +296,7 @@ typedef struct {
     char *decision;            /* opp_decisions, NULL: not qualified        */
     char *decision_reason;     /* why                                       */
     char *commitment;          /* opp_commitment_kinds, NULL: none          */
-    /* conflicts of registration */
-    char *conflict_with; /* the other opportunity while in conflict   */
-    char *duplicate_of;  /* the kept one, once closed as a duplicate  */
+    char *duplicate_of;        /* the kept one, once closed as a duplicate  */
     /* outcome */
     int64_t won_amount; /* when won                                  */
     char *outcome_date; /* won / lost / abandoned on                 */
@@ -311,6 +316,12 @@ typedef struct {
     size_t nticks;
     char **awards; /* tender ids whose award was reacted to */
     size_t nawards;
+    /* registration conflicts still open, oldest flagged first: each
+       conflict_flagged adds one, each conflict_resolved removes its pair,
+       and a deal closed as a duplicate has none (its others moved to
+       the kept deal) */
+    opp_conflict_t *conflicts;
+    size_t nconflicts;
 } opp_state_t;
 
 void opp_init (opp_state_t *self);
@@ -342,6 +353,7 @@ typedef struct {
     const char *opportunity_id; /* its id                           */
     const char *owner;          /* its owner                        */
     const char *registered_on;  /* YYYY-MM-DD of its registration   */
+    size_t conflicts;           /* its open conflicts (nconflicts)   */
 } opp_match_t;
 
 typedef struct {
@@ -369,14 +381,17 @@ typedef struct {
     followed by opportunity.conflict_flagged {id, with, with_owner,
     protected_until, on} on this stream and opportunity.conflict_flagged
     {id: the match, with: id, with_owner: the new owner, ...} on the
-    match's stream, for a manager to resolve (opp_resolve_conflict).
+    match's stream, for a manager to resolve (opp_resolve_conflict). The
+    match keeps the conflicts it is in already: a project registered by
+    three owners is one deal in conflict with two.
     After the protection period the match is no longer protected: the
     registration is recorded with "overlaps": the match, and no conflict.
     Rejections: EINVAL for any field ("id" for a malformed id, "name" if
     it normalises to nothing); EDUPLICATE "id" if it exists; ENOTFOUND
     "account_id" unknown; EREJECTED "account_id" archived or merged;
     EDUPLICATE "name" if the match has the SAME owner and force is not
-    true (naming the match). */
+    true (naming the match); EREJECTED "name" when the match is in
+    OPP_CONFLICTS_MAX conflicts already (match->conflicts). */
 int opp_register (dbk_decision_t *d, const opp_state_t *state, const char *id, const dbk_obj_t *cmd,
                   const opp_facts_t *facts);
 
@@ -390,18 +405,33 @@ int opp_update (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
                 const opp_facts_t *facts);
 
 /*  A manager resolves the conflict between `a` (the command's id) and
-    `b` (cmd "with"): cmd keys: with (required id), owner (required: the
-    owner of a or of b), reason (optional). Decides, on each stream,
+    `b` (cmd "with"), any pair of open deals in conflict with each other:
+    cmd keys: with (required id), owner (required: the owner of a or of
+    b), reason (optional). Decides, on each stream,
     opportunity.conflict_resolved {id, with, owner, outcome, reason?, on}:
     outcome "kept" for the opportunity of the chosen owner (it stays
-    open), "closed" for the other, which becomes OPP_DUPLICATE of the kept
-    one. If both have the chosen owner, `a` is kept.
+    open, with its other conflicts), "closed" for the other, which
+    becomes OPP_DUPLICATE of the kept one. If both have the chosen owner,
+    `a` is kept.
+    The closed deal's other conflicts are the kept deal's now (the same
+    project, which a manager has just given to the kept deal): for each
+    other deal c it was in conflict with, opportunity.conflict_flagged
+    {id: c, with: the kept, with_owner, moved_from: the closed, on} on
+    c's stream, and {id: the kept, with: c, with_owner: c's owner,
+    moved_from: the closed, on} on the kept deal's stream unless the two
+    are in conflict already.
     Rejections: EINVAL for any field ("with" not the id of b, or a
     itself); EREJECTED "actor" unless facts->manager; ENOTFOUND "id" /
-    "with"; EREJECTED "with" if a and b are not in conflict with each
-    other; EINVAL "owner" if it is neither owner. */
+    "with"; EREJECTED "id" if a is closed; EREJECTED "with" if b is
+    closed or a and b are not in conflict with each other; EINVAL "owner"
+    if it is neither owner; EREJECTED "owner" if the conflicts carried
+    over would give the kept deal more than OPP_CONFLICTS_MAX. */
 int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_state_t *b,
                           const dbk_obj_t *cmd, const opp_facts_t *facts);
+
+/*  The open conflict of state with opportunity `id`, or NULL (borrowed
+    from state). */
+const opp_conflict_t *opp_conflict_find (const opp_state_t *state, const char *id);
 
 /*  cmd keys: next_step (required text), due (optional YYYY-MM-DD).
     Decides opportunity.next_step_set {id, next_step, due?, on}.

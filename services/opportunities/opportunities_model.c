@@ -290,18 +290,27 @@ void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, const opp_conf
                           "team",     "region",    "site_city",     "stage",
                           "category", "currency",  "close_date",    "registered_on",
                           "touched",  "next_step", "next_step_due", "conflict_with"};
+    /*  conflict_with: the oldest open conflict, as before a deal kept
+        them all; in_conflict_with: every one */
+    const char *first = st->nconflicts ? st->conflicts[0].id : NULL;
     const char *vals[] = {st->id,       st->name,      st->account_id,    st->owner,
                           st->team,     st->region,    st->site_city,     st->stage,
                           st->category, st->currency,  st->close_date,    st->registered_on,
-                          st->touched,  st->next_step, st->next_step_due, st->conflict_with};
+                          st->touched,  st->next_step, st->next_step_due, first};
     size_t n = sizeof keys / sizeof keys[0], set = 0;
     for (size_t i = 0; i < n; i++)
         set += vals[i] != NULL;
     int prob = opp_probability (st, cfg);
-    dbk_wr_map (w, (uint32_t) (set + 5) + extra);
+    dbk_wr_map (w, (uint32_t) (set + 5 + (st->nconflicts > 0)) + extra);
     for (size_t i = 0; i < n; i++)
         if (vals[i])
             dbk_wr_kv_cstr (w, keys[i], vals[i]);
+    if (st->nconflicts) {
+        dbk_wr_cstr (w, "in_conflict_with");
+        dbk_wr_array (w, (uint32_t) st->nconflicts);
+        for (size_t i = 0; i < st->nconflicts; i++)
+            dbk_wr_cstr (w, st->conflicts[i].id);
+    }
     dbk_wr_kv_cstr (w, "status", opportunities_model_status (st->status));
     dbk_wr_kv_cstr (w, "level", s_level_code (st->level));
     dbk_wr_kv_u64 (w, "probability", (uint64_t) prob);
@@ -342,7 +351,7 @@ static void s_keys (const opp_state_t *st, s_keys_t *k)
               {'x', opportunities_model_status (st->status)},
               {'*', ""},
               {'w', st->status == OPP_OPEN && !st->next_step ? "" : NULL},
-              {'k', st->status == OPP_OPEN && st->conflict_with ? "" : NULL}};
+              {'k', st->status == OPP_OPEN && st->nconflicts ? "" : NULL}};
     for (size_t i = 0; i < sizeof by / sizeof by[0]; i++)
         if (by[i].value && (k->bl[k->nby] = opportunities_model_by_key (
                                 k->by[k->nby], OPP_KEY_MAX, by[i].tag, by[i].value, close, st->id)))

@@ -12,7 +12,8 @@
                   (L1..L5), 's' stage, 'c' category, 'a' account, 'x'
                   status (open won lost abandoned duplicate), '*' every
                   opportunity (value ""), 'w' open without a next step
-                  (value ""), 'k' open in a registration conflict (value "");
+                  (value ""), 'k' open in a registration conflict, one or more
+                  (value "");
                   text values case- and width-folded
       opp_touched touched NUL id -> ""   open opportunities by last change
       opp_match   'n' account NUL normalized name NUL id, or 's' folded
@@ -39,7 +40,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 5          /* layout of the read model           */
+#define OPP_MODEL_VERSION 6          /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
@@ -89,8 +90,9 @@ size_t opportunities_model_ref_name (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind
 /*  The summary row of a state (one map): id, name, account_id, owner,
     team, region, site_city, stage, level (L1..L5), probability, category,
     amount, currency, weighted, close_date, status, registered_on,
-    touched, next_step, next_step_due, conflict_with; the map has `extra`
-    more pairs, which the caller writes after. */
+    touched, next_step, next_step_due, conflict_with (the oldest open
+    conflict), in_conflict_with (every open conflict, when any); the map
+    has `extra` more pairs, which the caller writes after. */
 void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, const opp_config_t *cfg,
                               uint32_t extra);
 

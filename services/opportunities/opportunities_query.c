@@ -502,8 +502,8 @@ int opportunities_list_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
 }
 
 /*  OPP_CONFLICTS {limit, after} -> {conflicts: [row], next}: open
-    opportunities in a registration conflict (conflict_with names the
-    other), by close date. */
+    opportunities in one or more registration conflicts (in_conflict_with
+    names every other, conflict_with the oldest), by close date. */
 int opportunities_conflicts_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     uint64_t limit;

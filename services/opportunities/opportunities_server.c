@@ -127,7 +127,7 @@ static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     if (found == 1 && strcmp (match_id, id) != 0) {
         rc = opportunities_model_load (ctx, txn, match_id, OPP_AS_OF_NOW, other);
         if (rc == 0 && other->status == OPP_OPEN) {
-            match = (opp_match_t){other->id, other->owner, other->registered_on};
+            match = (opp_match_t){other->id, other->owner, other->registered_on, other->nconflicts};
             f.facts.match = &match;
         }
     }
