@@ -131,12 +131,18 @@ def main():
         ok(cmd(o, "OPP_REGISTER", id="o3", name="HQ lighting", account_id="a2", owner="sun",
                actor="sun", currency="CNY", close_date="2027-03-31", amount=100000000,
                region="south"), "o3")
+        ok(cmd(o, "OPP_CATEGORY", actor="sun", id="o3", category="commit"), "o3 commit")
         ok(cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date="2027-01-10",
                winner="k1", price_gap=-5000000), "lose")
         r = cmd(o, "OPP_NEXT_STEP", actor="sun", id="o3", next_step="call")
         if not isinstance(r, dealbook.DealbookError) or r.code != "REJECTED":
             fail("a lost deal took a next step: %r" % r)
         ok(cmd(o, "OPP_REOPEN", actor="sun", id="o3", reason="re-tender"), "reopen")
+        # a new round: the lost round's forecast category is gone
+        g3 = o.call("OPP_GET", id="o3")
+        commits = [x["id"] for x in o.call("OPP_LIST", category="commit")["opportunities"]]
+        if "category" in g3 or "o3" in commits:
+            fail("a reopened deal kept its commit category: %r" % g3.get("category"))
         ok(cmd(o, "OPP_WIN", id="o1", amount=870000000, date="2027-09-01"), "win")
 
         # lists

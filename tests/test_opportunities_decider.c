@@ -698,6 +698,33 @@ Test (outcome, a_lost_deal_is_reopened_at_L1_keeping_its_loss)
     cr_assert_str_eq (deal.lost_to, "k1");
 }
 
+Test (outcome, a_reopened_deal_starts_without_the_last_rounds_commitment_and_category)
+{
+    given_deal ();
+    given_l4_evidence ();
+    given_level ("L4");
+    GIVEN (&deal,
+           opp_commitment_record (
+               d, &deal, cmd ("{\"kind\":\"verbal_commitment\",\"date\":\"2026-02-20\"}"), &facts));
+    given_level ("L5");
+    GIVEN (&deal, opp_category_set (d, &deal, cmd ("{\"category\":\"commit\"}"), &facts));
+    GIVEN (&deal,
+           opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-28\"}"), &facts));
+    GIVEN (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"re-tendered\"}"), &facts));
+    cr_assert_null (deal.commitment, "the lost round's commitment is no evidence now");
+    cr_assert_null (deal.category, "no forecast category, as a new registration");
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L5\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "commitment");
+    /* what was learnt of the customer stays */
+    cr_assert_eq (deal.nstakeholders, 2);
+    cr_assert_eq (deal.nneeds, 1);
+    cr_assert_str_eq (deal.decision, "pursue");
+    cr_assert_str_eq (deal.loss_reason, "price");
+    dbk_decision_reset (d);
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L4\"}"), &facts);
+    then_accepted (1);
+}
+
 Test (outcome, an_abandoned_deal_is_reopened)
 {
     given_deal ();

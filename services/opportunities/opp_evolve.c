@@ -371,9 +371,16 @@ static int s_outcome (opp_state_t *st, const char *what, const dbk_obj_t *data)
             st->status = OPP_ABANDONED;
         return rc;
     }
-    /* reopened: back to the top of the funnel; the loss stays on record */
-    free (st->outcome_date);
-    st->outcome_date = NULL;
+    /*  reopened: back to the top of the funnel for a new round. What was
+        learnt of the customer stays (qualification, stakeholders, needs,
+        checklist, stage) and the loss stays on record; the last round's
+        commitment is no evidence for this one's L5, and its forecast
+        category goes back to none, as on a new registration */
+    char **gone[] = {&st->outcome_date, &st->commitment, &st->category};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        free (*gone[i]);
+        *gone[i] = NULL;
+    }
     st->status = OPP_OPEN;
     st->level = 1;
     st->reopened++;

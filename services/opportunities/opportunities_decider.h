@@ -627,7 +627,10 @@ int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
 
 /*  "Failure is an excellent chance to start again": reopen a lost or
     abandoned deal. cmd keys: reason (required). The deal is open again
-    at L1, its loss reason and winner kept. Decides opportunity.reopened
+    at L1, its loss reason and winner kept, as are its qualification,
+    stakeholders, needs, competitors, checklist and stage; its
+    commitment (the lost round's L5 evidence) and forecast category are
+    cleared, as on a new registration. Decides opportunity.reopened
     {id, from: "lost"|"abandoned", reason, on}.
     Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" if open, won or
     closed as a duplicate. */
