@@ -217,6 +217,14 @@ def main():
         tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
         ok(cmd(o, "OPP_NEXT_STEP", id="o9", next_step="call", on=tomorrow), "on tomorrow (UTC+)")
         ok(cmd(o, "OPP_ABANDON", id="o9", reason="archive", on="2025-02-01"), "abandon o9")
+        # a tick entered late about a past day does not make a deal worked on
+        # today look forgotten
+        ok(cmd(o, "OPP_REGISTER", id="o6", name="Annex lighting", account_id="a2", owner="zhao",
+               currency="CNY", close_date="2027-03-31"), "o6")
+        ok(cmd(o, "OPP_CHECK", id="o6", item="plan.visit_plan", on="2025-01-15"), "late tick")
+        if o.call("OPP_GET", id="o6")["touched"] != today or \
+                "o6" in [x["id"] for x in o.call("OPP_ATTENTION", limit=500)["untouched"]]:
+            fail("a late tick moved touched back: %r" % o.call("OPP_GET", id="o6")["touched"])
 
         # the process manager: the bidding service's award closes a deal,
         # once, even when the award is published twice, the model rebuilt

@@ -429,6 +429,25 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     return 1; /* not ours: ignored */
 }
 
+/*  `touched` is the latest business date of the owner's work on the
+    deal, for the funnel's freshness (opp_touch_overdue). It moves
+    forward, never back: a command entered late with a past "on" (a tick
+    dated last month) says nothing about the deal having been left alone
+    since. Conflict events do not count: another owner's registration or
+    a manager's resolution is no work of the owner's, and must not hide a
+    forgotten deal. An "on" that is not a date is ignored. */
+static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data)
+{
+    const char *s;
+    size_t n;
+    if (!strncmp (t, "conflict_", 9) || dbk_obj_str (S_GET ("on"), &s, &n) != 0 || n != 10 ||
+        !contacts_date_valid (s, n, false))
+        return 0;
+    if (st->touched && strncmp (st->touched, s, 10) >= 0)
+        return 0;
+    return contacts_set_str (&st->touched, S_GET ("on"));
+}
+
 int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data)
 {
     static const char prefix[] = "opportunity.";
@@ -440,6 +459,6 @@ int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data)
     if (rc == 1)
         return 0;
     if (!rc)
-        rc = s_opt (&state->touched, data, "on", false);
+        rc = s_touch (state, type + sizeof prefix - 1, data);
     return rc;
 }

@@ -46,8 +46,10 @@
     field is the same as an absent one, except in updates where "" or nil
     clears it. Every decided event's payload holds "id" (the opportunity)
     and, when facts->today is set, "on" (the business date): evolve keeps
-    the last "on" as `touched`, so a query finds deals untouched longer
-    than their level's limit (opp_touch_overdue).
+    the latest "on" as `touched` (never an earlier one: a command entered
+    late does not make the deal look forgotten; and not that of a
+    conflict event, which is no work of the owner's), so a query finds
+    deals untouched longer than their level's limit (opp_touch_overdue).
 */
 #ifndef OPPORTUNITIES_DECIDER_H
 #define OPPORTUNITIES_DECIDER_H
@@ -283,7 +285,7 @@ typedef struct {
     char *team;                   /* sales team                                  */
     char *region;                 /* sales region                                */
     char *registered_on;          /* date of opportunity.registered ("on")       */
-    char *touched;                /* date of the last event ("on")               */
+    char *touched;                /* latest "on" of the owner's work, see above  */
     char *stage;                  /* opp_stages                                  */
     char *key_person[OPP_STAGES]; /* contact id per stage, NULL: unknown    */
     int level;                    /* 1..5                                        */

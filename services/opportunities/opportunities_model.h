@@ -15,7 +15,7 @@
                   (value ""), 'k' open in a registration conflict, one or more
                   (value "");
                   text values case- and width-folded
-      opp_touched touched NUL id -> ""   open opportunities by last change
+      opp_touched touched NUL id -> ""   open opportunities by touched date
       opp_match   'n' account NUL normalized name NUL id, or 's' folded
                   city NUL folded address NUL id -> ""   open ones only:
                   the registration conflict check
@@ -40,7 +40,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 7          /* layout of the read model           */
+#define OPP_MODEL_VERSION 8          /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */

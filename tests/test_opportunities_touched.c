@@ -1,0 +1,79 @@
+/*  test_opportunities_touched.c - a deal's touched date
+    (services/opportunities/opportunities_decider.h, opp_evolve and
+    opp_touch_overdue), Given-When-Then: the latest business date of its
+    owner's work, never moved back by a command entered late, nor moved
+    by a registration conflict that another owner or a manager caused.
+*/
+#include "support/opp_given.h"
+
+TestSuite (touched, .init = s_setup, .fini = s_teardown);
+
+/*  Given: the deal registered on 2026-01-10, its next step set on
+    2026-03-01. */
+static void given_worked_on_march_1 (void)
+{
+    given_deal ();
+    GIVEN (&deal, opp_next_step_set (d, &deal, cmd ("{\"next_step\":\"visit\"}"), &facts));
+    cr_assert_str_eq (deal.touched, "2026-03-01");
+}
+
+Test (touched, a_command_dated_in_the_past_does_not_move_it_back)
+{
+    given_worked_on_march_1 ();
+    opp_facts_t f = facts;
+    f.today = "2026-01-20"; /* a tick entered late, stated for that day */
+    GIVEN (&deal, opp_check_tick (d, &deal, cmd ("{\"item\":\"plan.visit_plan\"}"), &f));
+    cr_assert_str_eq (deal.touched, "2026-03-01");
+    cr_assert_not (opp_touch_overdue (&deal, "2026-03-20", NULL),
+                   "worked on 19 days before, within L1's 30");
+}
+
+Test (touched, a_later_command_moves_it_forward)
+{
+    given_worked_on_march_1 ();
+    opp_facts_t f = facts;
+    f.today = "2026-03-02";
+    GIVEN (&deal, opp_check_tick (d, &deal, cmd ("{\"item\":\"plan.visit_plan\"}"), &f));
+    cr_assert_str_eq (deal.touched, "2026-03-02");
+}
+
+Test (touched, another_owners_registration_of_the_project_does_not_touch_the_deal)
+{
+    given_deal (); /* wang's o1, 2026-01-10 */
+    opp_match_t m = {"o1", "wang", "2026-01-10", 0};
+    facts.match = &m;
+    cr_assert_eq (opp_register (d, &other, "o2",
+                                cmd ("{\"name\":\"浦东医院照明\",\"account_id\":\"a1\","
+                                     "\"owner\":\"li\",\"currency\":\"CNY\","
+                                     "\"close_date\":\"2026-09-30\"}"),
+                                &facts),
+                  0, "%s", dbk_decision_message (d));
+    fold (&deal, "opportunity-o1"); /* the conflict flagged on o1, 2026-03-01 */
+    fold (&other, "opportunity-o2");
+    dbk_decision_reset (d);
+    cr_assert_eq (deal.nconflicts, 1);
+    cr_assert_str_eq (deal.touched, "2026-01-10", "wang has not worked on o1 since");
+    cr_assert (opp_touch_overdue (&deal, "2026-03-01", NULL), "50 days: still forgotten");
+    cr_assert_str_eq (other.touched, "2026-03-01", "li's registration is li's work");
+
+    /* nor does a manager's resolution */
+    facts.match = NULL;
+    facts.manager = true;
+    facts.actor = "zhao";
+    cr_assert_eq (opp_resolve_conflict (d, &deal, &other,
+                                        cmd ("{\"with\":\"o2\",\"owner\":\"wang\"}"), &facts),
+                  0, "%s", dbk_decision_message (d));
+    fold (&deal, "opportunity-o1");
+    cr_assert_eq (deal.status, OPP_OPEN);
+    cr_assert_str_eq (deal.touched, "2026-01-10");
+}
+
+Test (touched, an_on_that_is_not_a_date_is_ignored)
+{
+    given_deal ();
+    given_event (&deal, "opportunity.next_step_set",
+                 "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"9999-99-99\"}");
+    given_event (&deal, "opportunity.next_step_set",
+                 "{\"id\":\"o1\",\"next_step\":\"y\",\"on\":7}");
+    cr_assert_str_eq (deal.touched, "2026-01-10");
+}
