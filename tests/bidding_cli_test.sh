@@ -112,7 +112,7 @@ expect_rc 2 db tender step t1 evaluation --on 2099-02-30
 err_has 'INVALID: on'
 # a day to come is not a business date a command may state
 expect_rc 2 db tender step t1 evaluation --on 2099-02-01
-err_has 'INVALID: on: on must not be later than tomorrow'
+err_has 'INVALID: on: on must not be later than today'
 expect_rc 1 db quote show q1 --on 2099-01-01
 err_has 'quote show: unknown flag --on'
 expect_rc 2 db tender answer t1 x 'bad number'

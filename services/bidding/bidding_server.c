@@ -121,7 +121,7 @@ static bool s_config (const dbk_config_t *cfg, s_facts_t *f)
 static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
                      s_facts_t *f)
 {
-    const char *why = contacts_req_on (req, f->today);
+    const char *why = contacts_req_on (req, f->today, false);
     if (why) {
         dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;

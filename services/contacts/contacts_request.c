@@ -187,7 +187,7 @@ void contacts_wr_kv_or_nil (dbk_wr_t *w, const char *key, const char *s)
         dbk_wr_nil (w);
 }
 
-const char *contacts_req_on (const dbk_obj_t *req, char out[11])
+const char *contacts_req_on (const dbk_obj_t *req, char out[11], bool recorded)
 {
     const char *s;
     size_t n;
@@ -198,13 +198,10 @@ const char *contacts_req_on (const dbk_obj_t *req, char out[11])
     }
     if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false))
         return "on must be a date YYYY-MM-DD";
-    time_t t = time (NULL) + 86400;
-    struct tm tm;
-    char tomorrow[11];
-    gmtime_r (&t, &tm);
-    strftime (tomorrow, sizeof tomorrow, "%Y-%m-%d", &tm);
-    if (memcmp (s, tomorrow, 10) > 0)
-        return "on must not be later than tomorrow (UTC): a command states what happened";
+    char today[11];
+    contacts_req_today (today);
+    if (!recorded && memcmp (s, today, 10) > 0)
+        return "on must not be later than today (UTC): a command states what happened";
     memcpy (out, s, 10);
     out[10] = 0;
     return NULL;

@@ -56,11 +56,12 @@ void contacts_req_today (char out[11]);
 /*  The business date of a command into out: its "on" field (a date
     YYYY-MM-DD, e.g. when history is entered after the fact), else today
     (UTC). The log's own `ts` still records when the command was entered.
-    NULL, or why "on" is refused: malformed, or later than tomorrow (UTC:
-    a day ahead for the time zones east of it), since a fact stated for
-    a day to come would move every date-driven figure (protection
-    periods, freezes, the books' clocks) ahead of time. */
-const char *contacts_req_on (const dbk_obj_t *req, char out[11]);
+    NULL, or why "on" is refused: malformed, or, unless `recorded` (a
+    fact already in the log, which a reaction must take as it is), later
+    than today (UTC), since a fact stated for a day to come would move
+    every date-driven figure (protection periods, freezes, the books'
+    clocks) ahead of time. */
+const char *contacts_req_on (const dbk_obj_t *req, char out[11], bool recorded);
 
 /*  A date field of the request into out: today (UTC) when absent (then
     *given false, if given is not NULL). false after rejecting a

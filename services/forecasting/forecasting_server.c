@@ -55,7 +55,7 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 static bool s_facts (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d, char today[11],
                      fc_facts_t *f)
 {
-    const char *why = contacts_req_on (req, today);
+    const char *why = contacts_req_on (req, today, false);
     if (why) {
         dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;

@@ -47,10 +47,10 @@ typedef struct {
     opp_facts_t facts;
 } s_facts_t;
 
-static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
-                     s_facts_t *f)
+static bool s_facts_at (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
+                        s_facts_t *f, bool recorded)
 {
-    const char *why = contacts_req_on (req, f->today);
+    const char *why = contacts_req_on (req, f->today, recorded);
     if (why) {
         dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;
@@ -64,6 +64,13 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                       .lookup = &f->lookup,
                       .config = OPP_CFG (ctx)};
     return true;
+}
+
+/*  A command's facts: its "on" may not be a day to come. */
+static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
+                     s_facts_t *f)
+{
+    return s_facts_at (ctx, txn, req, d, f, false);
 }
 
 /*  A text field of the request, NUL-terminated into out ("" absent). */
@@ -236,7 +243,8 @@ static int s_react (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, dbk
     int rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
     if (rc == 0) {
         s_facts_t f;
-        if (s_facts (ctx, txn, ev->data, d, &f)) /* the award's own business date */
+        /*  the award's own business date, as recorded: whatever the day */
+        if (s_facts_at (ctx, txn, ev->data, d, &f, true))
             opp_react_award (d, st, ev->data, &f.facts);
     }
     opp_reset (st);
