@@ -194,6 +194,20 @@ Test (outlook, a_deal_omitted_stays_in_the_funnel_but_not_in_the_forecast)
     cr_assert_eq (o.coverage_pm, 1333, "1,000,000 / 750,000");
 }
 
+Test (funnel, a_reopened_deal_has_no_category_until_it_is_set_again)
+{
+    given_book ();
+    lost ("o1", "price", "k1", "2026-03-01");
+    feed ("opportunity.reopened",
+          "{\"id\":\"o1\",\"from\":\"lost\",\"reason\":\"re-tendered\",\"on\":\"2026-03-05\"}");
+    fc_funnel_t f = funnel_of (book, (fc_filter_t){.owner = "wang", .period = "2026-Q2"});
+    s_sum (f.level[1], 1, 1000000, 100000);
+    s_sum (f.commit, 0, 0, 0);
+    category ("o1", "commit", "2026-03-06");
+    f = funnel_of (book, (fc_filter_t){.owner = "wang", .period = "2026-Q2"});
+    s_sum (f.commit, 1, 1000000, 100000);
+}
+
 Test (outlook, a_quarter_takes_the_sum_of_its_month_quotas)
 {
     given_book ();

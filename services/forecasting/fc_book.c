@@ -393,6 +393,9 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
         s_hist (deal, day, lost ? FC_H_LOST : FC_H_ABANDONED, deal->level, 0, deal->amount, 0);
     } else if (!strcmp (what, "reopened")) {
         s_hist (deal, day, FC_H_REOPENED, deal->level, 1, 0, 0);
+        if (deal->category != FC_CAT_NONE) /* a new round: no category yet, as opportunities */
+            s_hist (deal, day, FC_H_CATEGORY, deal->category, FC_CAT_NONE, 0, 0);
+        deal->category = FC_CAT_NONE;
         deal->status = FC_OPEN;
         deal->level = 1;
         deal->level_since = day;
@@ -404,7 +407,11 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
         } else if ((rc = s_text (data, "owner", deal->owner, sizeof deal->owner, true)))
             return rc; /* the kept deal is the chosen owner's from now on */
     }
-    if (day > deal->last_on)
+    /*  another owner's registration or a manager's ruling is not work on
+        the deal: it does not make a forgotten deal fresh (opportunities'
+        touched alike) */
+    if (day > deal->last_on && strcmp (what, "conflict_flagged") &&
+        strcmp (what, "conflict_resolved"))
         deal->last_on = day;
     *changed = true;
     return 0;
