@@ -295,9 +295,13 @@ void cli_fc_outlook_chart (const dbk_obj_t *root, const char *scope)
     bool has_quota = cli_fc_bool (root, "has_quota");
     static const char *const keys[] = {"quota",     "won",      "projected", "commit",
                                        "best_case", "weighted", "pipeline"};
-    static const char *const names[] = {"quota",          "won",       "projected (won + weighted)",
-                                        "commit",         "best case", "weighted pipeline",
-                                        "pipeline (open)"};
+    static const char *const names[] = {"quota",
+                                        "won",
+                                        "projected (won + weighted)",
+                                        "commit",
+                                        "best case",
+                                        "weighted pipeline",
+                                        "pipeline (open, not omitted)"};
     int64_t max = 0;
     for (int i = 0; i < 7; i++) {
         int64_t v = cli_fc_i64 (root, keys[i], 0);
@@ -328,8 +332,8 @@ void cli_fc_outlook_chart (const dbk_obj_t *root, const char *scope)
     int64_t cov = cli_fc_i64 (root, "coverage_pm", -1);
     cli_fc_pct (cov, p, sizeof p);
     if (cov >= 0)
-        printf ("coverage         %s (%lld.%lldx: open pipeline / remaining quota; healthy >= "
-                "3x)\n",
+        printf ("coverage         %s (%lld.%lldx: pipeline / remaining quota; healthy "
+                ">= 3x)\n",
                 p, (long long) (cov / 1000), (long long) (cov % 1000 / 100));
     else
         printf ("coverage         n/a (%s)\n", has_quota ? "nothing remains" : "no quota");

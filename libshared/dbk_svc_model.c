@@ -125,8 +125,8 @@ static int s_check_layout (dbk_svci_t *self, MDB_txn *txn, uint64_t *cp)
                   (unsigned) want);
     else if (!same_settings && *cp) {
         dbk_logf (&self->log, DBK_LOG_WARNING,
-                  "read model built under other settings (DEALBOOK_FUNNEL_LEVELS): replaying "
-                  "the log from seq 1");
+                  "read model built under other settings (the service's own, e.g. "
+                  "DEALBOOK_FUNNEL_LEVELS): replaying the log from seq 1");
         same = false;
     }
     if (!same) {

@@ -22,6 +22,13 @@ static int s_ready (const dbk_config_t *cfg)
             cfg->log_endpoint, cfg->pub_endpoint, cfg->contacts_endpoint,
             cfg->opportunities_endpoint, cfg->bidding_endpoint, cfg->forecasting_endpoint,
             cfg->data_dir);
+    /*  the demo climbs the default levels' criteria and ticks the default
+        checklist: under other funnel settings it would stop half-loaded */
+    if (cfg->demo && (cfg->funnel_levels[0] || cfg->checklist[0])) {
+        fprintf (stderr, "dealbookd: the demo data set needs the default funnel settings "
+                         "(DEALBOOK_FUNNEL_LEVELS and DEALBOOK_CHECKLIST unset): not loaded\n");
+        return 0;
+    }
     if (cfg->demo && dealbookd_demo_log_empty (cfg)) {
         printf ("dealbookd: empty log: loading the demo data set ...\n");
         fflush (stdout);

@@ -38,9 +38,9 @@ static int s_fail (char *why, size_t whysz, const char *fmt, ...)
 /*  A whole decimal number from..to in [s, e) (spaces around allowed). */
 static bool s_int (const char *s, const char *e, long from, long to, long *out)
 {
-    while (s < e && *s == ' ')
+    while (s < e && isspace ((unsigned char) *s))
         s++;
-    while (e > s && e[-1] == ' ')
+    while (e > s && isspace ((unsigned char) e[-1]))
         e--;
     if (s == e || e - s > 9)
         return false;
@@ -56,10 +56,10 @@ static bool s_int (const char *s, const char *e, long from, long to, long *out)
 
 static const char *s_trim (char *s)
 {
-    while (*s == ' ')
+    while (isspace ((unsigned char) *s))
         s++;
     size_t n = strlen (s);
-    while (n > 0 && s[n - 1] == ' ')
+    while (n > 0 && isspace ((unsigned char) s[n - 1]))
         s[--n] = 0;
     return s;
 }
@@ -73,7 +73,10 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
         if (!end)
             end = p + strlen (p);
         if (l == OPP_LEVELS - 1 && *end)
-            return s_fail (why, whysz, "DEALBOOK_FUNNEL_LEVELS: more than %d levels", OPP_LEVELS);
+            return s_fail (why, whysz,
+                           "DEALBOOK_FUNNEL_LEVELS: more than %d levels (or a comma "
+                           "at the end)",
+                           OPP_LEVELS);
         if (l < OPP_LEVELS - 1 && !*end)
             return s_fail (why, whysz,
                            "DEALBOOK_FUNNEL_LEVELS: %d levels given, L1 to L5 are needed "
@@ -110,10 +113,10 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
             const char *qe = memchr (q, '+', (size_t) (end - q));
             if (!qe)
                 qe = end;
-            while (q < qe && *q == ' ')
+            while (q < qe && isspace ((unsigned char) *q))
                 q++;
             size_t ql = (size_t) (qe - q);
-            while (ql > 0 && q[ql - 1] == ' ')
+            while (ql > 0 && isspace ((unsigned char) q[ql - 1]))
                 ql--;
             const char *code = NULL;
             for (const opp_criterion_t *k = opp_criteria; k->code && !code; k++)
