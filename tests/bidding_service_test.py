@@ -147,6 +147,16 @@ def main():
           date="2099-04-20")
         refused(cmd("bidding", "CONTRACT_PAYMENT", id="c1", milestone=2, amount=51000001),
                 "REJECTED", "amount", "paid more than the milestone")
+        # as of a date, only what was invoiced and paid by then: the advance
+        # (due 2099-04-10) invoiced that day, paid on 2099-04-20
+        early = q("CONTRACT_GET", id="c1", as_of="2099-04-15")["receivables"]
+        m1 = early["milestones"][0]
+        if (m1["status"], m1["invoiced"], m1["paid"], early["paid"]) != \
+                ("due", 25500000, 0, 0):
+            fail("receivables before the payment: %r" % early)
+        r = q("RECEIVABLES", owner="zhao", as_of="2099-04-09")["contracts"][0]["figures"]
+        if (r["invoiced"], r["paid"], r["outstanding"]) != (0, 0, 85000000):
+            fail("receivables before the invoice: %r" % r)
         r = q("RECEIVABLES", owner="zhao", as_of="2099-08-01")["contracts"]
         f = r[0]["figures"]
         if (f["paid"], f["overdue"], f["retention_held"]) != (25500000, 51000000, 8500000):

@@ -798,6 +798,70 @@ Test (receivables, payments_settle_milestones_and_partial_ones_stay_overdue)
     cr_assert_eq (r.retention_held, 5000000);
 }
 
+/*  A milestone of 1 000 000.00 due 2026-01-31 with 30 days to pay,
+    invoiced in two halves (2026-02-01 and 2026-04-01) and paid on
+    2026-04-10: on 2026-03-31 it was unpaid and 29 days overdue, and half
+    of it invoiced, however early the later facts were entered. */
+Test (receivables, only_invoices_and_payments_dated_by_the_date_count)
+{
+    GIVEN (bid_contract_sign (
+        d, &con, "c1",
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+             "\"scope\":\"s\",\"amount\":100000000,\"currency\":\"CNY\","
+             "\"signed_on\":\"2026-01-05\",\"payment_days\":30,\"milestones\":[{\"kind\":"
+             "\"acceptance\",\"amount\":100000000,\"due\":\"2026-01-31\"}]}"),
+        &facts));
+    GIVEN (bid_contract_invoice (d, &con,
+                                 cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":50000000,"
+                                      "\"date\":\"2026-02-01\"}"),
+                                 &facts));
+    GIVEN (bid_contract_invoice (d, &con,
+                                 cmd ("{\"invoice\":\"FP-2\",\"milestone\":1,\"amount\":50000000,"
+                                      "\"date\":\"2026-04-01\"}"),
+                                 &facts));
+    GIVEN (bid_contract_payment (
+        d, &con, cmd ("{\"milestone\":1,\"amount\":100000000,\"date\":\"2026-04-10\"}"), &facts));
+    bid_receivables_t r;
+    cr_assert_eq (bid_receivables (&con, "2026-03-31", &r), 0);
+    cr_assert_eq (r.lines[0].status, BID_RCV_OVERDUE, "paid only on 2026-04-10");
+    cr_assert_eq (r.lines[0].days_overdue, 29);
+    cr_assert_eq (r.lines[0].paid, 0);
+    cr_assert_eq (r.lines[0].unpaid, 100000000);
+    cr_assert_eq (r.lines[0].invoiced, 50000000);
+    cr_assert_eq (r.lines[0].uninvoiced, 50000000, "FP-2 is dated 2026-04-01");
+    cr_assert_eq (r.paid, 0);
+    cr_assert_eq (r.invoiced, 50000000);
+    cr_assert_eq (r.outstanding, 100000000);
+    cr_assert_eq (r.overdue, 100000000);
+    cr_assert_eq (r.receivable, 100000000);
+    /* today, 2026-03-01, the payment dated 2026-04-10 is not paid yet */
+    bid_receivables (&con, facts.today, &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_DUE);
+    cr_assert_eq (r.paid, 0);
+    bid_receivables (&con, "2026-04-09", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.lines[0].days_overdue, 38);
+    cr_assert_eq (r.invoiced, 100000000);
+    bid_receivables (&con, "2026-04-10", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_SETTLED);
+    cr_assert_eq (r.lines[0].paid, 100000000);
+    cr_assert_eq (r.paid, 100000000);
+    cr_assert_eq (r.outstanding, 0);
+    cr_assert_eq (r.overdue, 0);
+}
+
+Test (receivables, a_payment_without_any_date_counts_on_every_date)
+{
+    given_contract ();
+    facts.today = NULL; /* no "date", no "on": when it came is unknown */
+    GIVEN (bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":30000000}"), &facts));
+    cr_assert_null (con.payments[0].date);
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-01-01", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_SETTLED);
+    cr_assert_eq (r.paid, 30000000);
+}
+
 Test (receivables, retention_falls_due_when_the_warranty_ends)
 {
     given_contract ();

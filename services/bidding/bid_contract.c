@@ -6,6 +6,7 @@
 #include "bid_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,9 @@ void bid_contract_reset (bid_contract_t *self)
         free (self->invoices[i].no);
         free (self->invoices[i].date);
     }
+    for (size_t i = 0; i < self->npayments; i++)
+        free (self->payments[i].date);
+    free (self->payments);
     bid_contract_init (self);
 }
 
@@ -339,11 +343,19 @@ static int s_money (bid_contract_t *c, bool invoiced, const dbk_obj_t *data)
         bid_ev_i64 (&amount, data, "amount"))
         return DBK_EMALFORMED;
     bid_milestone_t *m = &c->milestones[no - 1];
+    /*  the date it happened ("date", else the business date it was
+        recorded on): receivables as of an earlier date leave it out */
+    const char *date_key = S_GET ("date") ? "date" : "on";
     if (!invoiced) {
+        if (dbk_grow (&c->payments, &c->payments_cap, c->npayments + 1, sizeof *c->payments, 8))
+            return DBK_ENOMEM;
+        bid_payment_t *p = &c->payments[c->npayments++];
+        memset (p, 0, sizeof *p);
+        p->milestone = no;
+        p->amount = amount;
         m->paid += amount;
         c->paid += amount;
-        c->npayments++;
-        return 0;
+        return bid_ev_opt (&p->date, data, date_key);
     }
     if (c->ninvoices >= BID_INVOICES_MAX)
         return DBK_EMALFORMED;
@@ -353,7 +365,7 @@ static int s_money (bid_contract_t *c, bool invoiced, const dbk_obj_t *data)
     inv->amount = amount;
     int rc = bid_ev_req (&inv->no, data, "invoice");
     if (!rc)
-        rc = bid_ev_opt (&inv->date, data, S_GET ("date") ? "date" : "on");
+        rc = bid_ev_opt (&inv->date, data, date_key);
     m->invoiced += amount;
     c->invoiced += amount;
     return rc;
@@ -377,21 +389,42 @@ int bid_contract_evolve (bid_contract_t *c, const char *type, const dbk_obj_t *d
 
 /*  ---- receivables ---- */
 
+/*  Did it happen by as_of? Dates compare as strings; an undated fact
+    (folded without a business date) counts on every date. */
+static bool s_by (const char *date, const char *as_of)
+{
+    return !date || strcmp (date, as_of) <= 0;
+}
+
 int bid_receivables (const bid_contract_t *c, const char *as_of, bid_receivables_t *out)
 {
     memset (out, 0, sizeof *out);
     if (!as_of || !contacts_date_valid (as_of, strlen (as_of), false))
         return DBK_EINVAL;
     out->amount = c->amount;
-    out->invoiced = c->invoiced;
-    out->paid = c->paid;
-    out->outstanding = c->amount - c->paid;
+    out->nlines = c->nmilestones;
+    for (size_t i = 0; i < c->nmilestones; i++)
+        out->lines[i].no = c->milestones[i].no;
+    for (size_t i = 0; i < c->ninvoices; i++) {
+        const bid_invoice_t *v = &c->invoices[i];
+        if (v->milestone >= 1 && v->milestone <= c->nmilestones && s_by (v->date, as_of)) {
+            out->lines[v->milestone - 1].invoiced += v->amount;
+            out->invoiced += v->amount;
+        }
+    }
+    for (size_t i = 0; i < c->npayments; i++) {
+        const bid_payment_t *p = &c->payments[i];
+        if (p->milestone >= 1 && p->milestone <= c->nmilestones && s_by (p->date, as_of)) {
+            out->lines[p->milestone - 1].paid += p->amount;
+            out->paid += p->amount;
+        }
+    }
+    out->outstanding = c->amount - out->paid;
     for (size_t i = 0; i < c->nmilestones; i++) {
         const bid_milestone_t *m = &c->milestones[i];
-        bid_rcv_line_t *l = &out->lines[out->nlines++];
-        l->no = m->no;
-        l->unpaid = m->amount - m->paid;
-        l->uninvoiced = m->amount - m->invoiced;
+        bid_rcv_line_t *l = &out->lines[i];
+        l->unpaid = m->amount - l->paid;
+        l->uninvoiced = m->amount - l->invoiced;
         int32_t late = m->due ? bid_days_between (m->due, as_of) : INT32_MIN;
         bool retention = !strcmp (m->kind, "retention");
         if (l->unpaid <= 0)

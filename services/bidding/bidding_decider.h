@@ -601,8 +601,14 @@ typedef struct {
     char *no; /* invoice number, unique in the contract */
     unsigned milestone;
     int64_t amount;
-    char *date;
+    char *date; /* YYYY-MM-DD ("date", else "on"), NULL: undated */
 } bid_invoice_t;
+
+typedef struct {
+    unsigned milestone; /* the milestone it pays                       */
+    int64_t amount;     /* received                                     */
+    char *date;         /* YYYY-MM-DD ("date", else "on"), NULL: undated */
+} bid_payment_t;
 
 /*  A contract. Zero-initialise, fold with bid_contract_evolve, free with
     bid_contract_reset. */
@@ -627,9 +633,11 @@ typedef struct {
     size_t nmilestones;
     bid_invoice_t invoices[BID_INVOICES_MAX];
     size_t ninvoices;
-    int64_t invoiced; /* Σ invoices   */
-    int64_t paid;     /* Σ payments   */
-    size_t npayments; /* payments folded */
+    int64_t invoiced;        /* Σ invoices   */
+    int64_t paid;            /* Σ payments   */
+    bid_payment_t *payments; /* every payment folded, in order (owned); */
+    size_t npayments;        /* their dates say what was paid by when   */
+    size_t payments_cap;
 } bid_contract_t;
 
 void bid_contract_init (bid_contract_t *self);
@@ -690,6 +698,8 @@ typedef enum {
 typedef struct {
     unsigned no;             /* the milestone                         */
     bid_rcv_status_t status; /* as of the date asked                  */
+    int64_t invoiced;        /* Σ its invoices dated by then          */
+    int64_t paid;            /* Σ its payments dated by then          */
     int64_t unpaid;          /* amount - paid                         */
     int64_t uninvoiced;      /* amount - invoiced                     */
     int days_overdue;        /* > 0 when overdue                      */
@@ -697,8 +707,8 @@ typedef struct {
 
 typedef struct {
     int64_t amount;         /* the contract                               */
-    int64_t invoiced;       /* Σ invoices                                 */
-    int64_t paid;           /* Σ payments                                 */
+    int64_t invoiced;       /* Σ invoices dated by then                   */
+    int64_t paid;           /* Σ payments dated by then                   */
     int64_t outstanding;    /* amount - paid                              */
     int64_t receivable;     /* unpaid of milestones due or overdue        */
     int64_t overdue;        /* unpaid of overdue milestones               */
@@ -709,7 +719,12 @@ typedef struct {
 } bid_receivables_t;
 
 /*  What the customer owes on `as_of` (YYYY-MM-DD), a pure function of
-    the contract. A milestone with an unpaid amount is: retained
+    the contract. Only the invoices and payments dated on or before
+    as_of count: one dated later (entered early, or for the future) had
+    not happened then, so a milestone paid after it fell due shows as
+    overdue on the dates in between. An undated one (folded without a
+    business date) counts on every date. A milestone with an unpaid
+    amount (of what was paid by as_of) is: retained
     (retention while as_of is before its due, the warranty end),
     upcoming (no due date, or due later), due (due on or before as_of,
     at most payment_days ago) or overdue (days_overdue = as_of - due -

@@ -387,8 +387,8 @@ static void s_receivables (dbk_wr_t *w, const bid_contract_t *c, const bid_recei
         contacts_wr_kv_or_nil (w, "kind", m ? m->kind : NULL);
         dbk_wr_kv_i64 (w, "amount", m ? m->amount : 0);
         contacts_wr_kv_or_nil (w, "due", m ? m->due : NULL);
-        dbk_wr_kv_i64 (w, "invoiced", m ? m->invoiced : 0);
-        dbk_wr_kv_i64 (w, "paid", m ? m->paid : 0);
+        dbk_wr_kv_i64 (w, "invoiced", r->lines[i].invoiced);
+        dbk_wr_kv_i64 (w, "paid", r->lines[i].paid);
         dbk_wr_kv_cstr (w, "status", s_rcv[r->lines[i].status]);
         dbk_wr_kv_i64 (w, "unpaid", r->lines[i].unpaid);
         dbk_wr_kv_i64 (w, "days_overdue", r->lines[i].days_overdue);
