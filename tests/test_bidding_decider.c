@@ -6,8 +6,8 @@
     dates, the procurement steps, clarifications, the bid bond, bid /
     no-bid, the bid document's parts and the submission.
     test_bidding_award.c: the opening, the award and evolve;
-    test_bidding_rules.c: quotes and their pricing approval, contracts,
-    collection and receivables.
+    test_bidding_rules.c: quotes and their pricing approval;
+    test_bidding_contract.c: contracts, collection and receivables.
 */
 #include "support/bid_given.h"
 

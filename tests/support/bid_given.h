@@ -1,8 +1,9 @@
 /*  bid_given.h - the Given-When-Then fixture shared by the suites of the
-    bidding deciders (test_bidding_decider.c, test_bidding_rules.c): one
-    decision, a tender, a quote and a contract under test, a fake
-    projection of opportunities, accounts and tenders behind the lookups,
-    and a pool of parsed documents freed at the end of each test.
+    bidding deciders (test_bidding_decider.c, test_bidding_award.c,
+    test_bidding_rules.c, test_bidding_contract.c): one decision, a
+    tender, a quote and a contract under test, a fake projection of
+    opportunities, accounts and tenders behind the lookups, and a pool
+    of parsed documents freed at the end of each test.
     Header-only (static inline) because the Makefile links
     tests/support/testlib.c only.
 */

@@ -1,0 +1,466 @@
+/*  test_bidding_contract.c - the bidding service's contract rules
+    (services/bidding/bidding_decider.h) as specifications,
+    Given-When-Then: contracts (合同的几个要素), invoices and payments
+    against milestones, receivables as of a date, and the date helper.
+*/
+#include "support/bid_given.h"
+
+TestSuite (contract, .init = s_setup, .fini = s_teardown);
+TestSuite (collection, .init = s_setup, .fini = s_teardown);
+TestSuite (receivables, .init = s_setup, .fini = s_teardown);
+
+/*  ======================= contracts ======================= */
+
+Test (contract, a_signed_contract_records_its_terms_and_milestones)
+{
+    bid_contract_sign (d, &con, "c1", cmd (S_CONTRACT_JSON), &facts);
+    then_accepted (1);
+    then_event (0, "contract-c1", "contract.signed");
+    const dbk_obj_t *p = payload (0);
+    cr_assert (has_str (p, "number", "HT-2026-7"));
+    cr_assert (has_str (p, "buyer_id", "a1"));
+    cr_assert (has_str (p, "seller", "光明照明有限公司"));
+    cr_assert (has_int (p, "amount", 100000000));
+    cr_assert (has_str (p, "warranty_end", "2028-07-01"));
+    cr_assert (has_int (p, "payment_days", 30));
+    const dbk_obj_t *ms = dbk_obj_get (p, "milestones");
+    cr_assert_eq (dbk_obj_len (ms), 4);
+    cr_assert (has_int (dbk_obj_at (ms, 0), "no", 1));
+    cr_assert (has_str (dbk_obj_at (ms, 0), "kind", "advance"));
+    cr_assert (has_str (dbk_obj_at (ms, 3), "due", "2028-07-01"), "retention: warranty end");
+    fold ();
+    cr_assert (con.exists);
+    cr_assert_eq (con.nmilestones, 4);
+    cr_assert_eq (con.milestones[1].amount, 40000000);
+    cr_assert_str_eq (con.milestones[3].due, "2028-07-01");
+    cr_assert_eq (con.payment_days, 30);
+    cr_assert_str_eq (con.penalties, "0.05% of the amount per day late, at most 5%");
+}
+
+Test (contract, an_archived_or_merged_buyer_takes_no_new_contract)
+{
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a9\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
+                            "\"amount\":1000}]}"),
+                       &facts);
+    then_rejected (DBK_EREJECTED, "buyer_id");
+    then_message_mentions ("archived or merged");
+}
+
+Test (contract, the_milestones_add_up_to_the_amount)
+{
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
+                            "\"amount\":300},{\"kind\":\"delivery\",\"amount\":600}]}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "milestones");
+    then_message_mentions ("add up to 900 but the contract amount is 1000");
+}
+
+#define S_C(ms)                                                                                    \
+    "{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","            \
+    "\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","           \
+    "\"milestones\":" ms "}"
+
+Test (contract, each_milestone_is_checked)
+{
+    const char *bad[] = {
+        S_C ("[]"),
+        S_C ("{}"),
+        S_C ("[{\"kind\":\"advance\",\"amount\":500},{\"kind\":\"bonus\",\"amount\":500}]"),
+        S_C ("[{\"kind\":\"advance\",\"amount\":1000,\"due\":\"2026-13-01\"}]"),
+        S_C ("[{\"kind\":\"advance\",\"amount\":0},{\"kind\":\"delivery\",\"amount\":1000}]"),
+    };
+    const char *says[] = {"1 to 12", "1 to 12", "milestone 2: kind must be one of",
+                          "milestone 1: due", "milestone 1: amount"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", cmd (bad[i]), &facts);
+        then_rejected (DBK_EINVAL, "milestones");
+        then_message_mentions (says[i]);
+    }
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\"}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "milestones");
+}
+
+Test (contract, retention_is_held_until_the_warranty_end)
+{
+    bid_contract_sign (
+        d, &con, "c1",
+        cmd (
+            S_C ("[{\"kind\":\"advance\",\"amount\":950},{\"kind\":\"retention\",\"amount\":50}]")),
+        &facts);
+    then_rejected (DBK_EINVAL, "warranty_end");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"warranty_end\":\"2028-01-01\","
+                            "\"milestones\":[{\"kind\":\"advance\",\"amount\":950},"
+                            "{\"kind\":\"retention\",\"amount\":50,\"due\":\"2027-01-01\"}]}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "milestones");
+    then_message_mentions ("when the warranty ends, 2028-01-01");
+}
+
+Test (contract, the_warranty_cannot_end_before_delivery)
+{
+    bid_contract_sign (d, &con, "c1",
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                            "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                            "\"signed_on\":\"2026-03-01\",\"delivery_date\":\"2026-06-01\","
+                            "\"warranty_end\":\"2026-05-01\","
+                            "\"milestones\":[{\"kind\":\"delivery\",\"amount\":1000}]}"),
+                       &facts);
+    then_rejected (DBK_EINVAL, "warranty_end");
+}
+
+Test (contract, required_fields_and_references)
+{
+    const char *keys[] = {"number", "opportunity_id", "buyer_id", "seller",
+                          "scope",  "amount",         "currency", "signed_on"};
+    for (size_t i = 0; i < 8; i++) {
+        /* drop key i from a valid command by renaming it out of the way */
+        char json[1200];
+        snprintf (json, sizeof json, "%s", S_C ("[{\"kind\":\"advance\",\"amount\":1000}]"));
+        char needle[40];
+        snprintf (needle, sizeof needle, "\"%s\":", keys[i]);
+        char *at = strstr (json, needle);
+        cr_assert_not_null (at);
+        memcpy (at + 1, "id", 2); /* "number" -> "idmber": unknown */
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", cmd (json), &facts);
+        then_rejected (DBK_EINVAL, NULL);
+    }
+    AGAIN ();
+    bid_contract_sign (
+        d, &con, "c1",
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+             "\"scope\":\"s\",\"amount\":0,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
+             "\"milestones\":[{\"kind\":\"advance\",\"amount\":1}]}"),
+        &facts);
+    then_rejected (DBK_EINVAL, "amount");
+    const char *refs[] = {"\"opportunity_id\":\"o7\"", "\"buyer_id\":\"a7\"",
+                          "\"tender_id\":\"t7\""};
+    const char *fields[] = {"opportunity_id", "buyer_id", "tender_id"};
+    for (size_t i = 0; i < 3; i++) {
+        char json[1200];
+        snprintf (json, sizeof json,
+                  "{\"number\":\"N\",\"opportunity_id\":\"o9\",\"buyer_id\":\"a1\",%s,"
+                  "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
+                  "\"signed_on\":\"2026-03-01\","
+                  "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}",
+                  refs[i]);
+        /* the later key wins nothing: keys are unique, so rebuild */
+        if (i < 2) {
+            snprintf (json, sizeof json,
+                      "{\"number\":\"N\",%s,%s,\"seller\":\"S\",\"scope\":\"s\","
+                      "\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
+                      "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}",
+                      i == 0 ? refs[0] : "\"opportunity_id\":\"o1\"",
+                      i == 1 ? refs[1] : "\"buyer_id\":\"a1\"");
+        }
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", cmd (json), &facts);
+        then_rejected (DBK_ENOTFOUND, fields[i]);
+    }
+}
+
+Test (contract, a_won_deal_is_closed_but_takes_its_contract)
+{
+    bid_contract_sign (
+        d, &con, "c1",
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o9\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+             "\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
+             "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}"),
+        &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "payment_days", 0), "no credit term by default");
+}
+
+Test (contract, a_contract_is_signed_once)
+{
+    given_contract ();
+    bid_contract_sign (d, &con, "c1", cmd (S_CONTRACT_JSON), &facts);
+    then_rejected (DBK_EDUPLICATE, "id");
+}
+
+/*  ======================= invoices and payments ======================= */
+
+Test (collection, a_milestone_is_invoiced_and_paid)
+{
+    given_contract ();
+    bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-001\",\"milestone\":1,\"amount\":30000000}"), &facts);
+    then_accepted (1);
+    then_event (0, "contract-c1", "contract.invoiced");
+    cr_assert (has_str (payload (0), "invoice", "FP-001"));
+    cr_assert (has_int (payload (0), "milestone", 1));
+    cr_assert (has_int (payload (0), "amount", 30000000));
+    cr_assert (has_str (payload (0), "date", "2026-03-01"));
+    fold ();
+    cr_assert_eq (con.invoiced, 30000000);
+    cr_assert_eq (con.milestones[0].invoiced, 30000000);
+    AGAIN ();
+    bid_contract_payment (d, &con,
+                          cmd ("{\"milestone\":1,\"amount\":10000000,\"invoice\":\"FP-001\","
+                               "\"date\":\"2026-03-20\"}"),
+                          &facts);
+    then_accepted (1);
+    then_event (0, "contract-c1", "contract.payment_received");
+    cr_assert (has_str (payload (0), "invoice", "FP-001"));
+    cr_assert (has_str (payload (0), "date", "2026-03-20"));
+    fold ();
+    cr_assert_eq (con.paid, 10000000);
+    cr_assert_eq (con.milestones[0].paid, 10000000);
+    cr_assert_eq (con.npayments, 1);
+}
+
+Test (collection, an_invoice_never_exceeds_what_is_left_on_its_milestone)
+{
+    given_contract ();
+    GIVEN (bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":20000000}"), &facts));
+    bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-2\",\"milestone\":1,\"amount\":10000001}"), &facts);
+    then_rejected (DBK_EREJECTED, "amount");
+    then_message_mentions ("only 10000000 is left to invoice on milestone 1 (advance)");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":2,\"amount\":1}"),
+                          &facts);
+    then_rejected (DBK_EDUPLICATE, "invoice");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-3\",\"milestone\":5,\"amount\":1}"),
+                          &facts);
+    then_rejected (DBK_ENOTFOUND, "milestone");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"milestone\":2,\"amount\":1}"), &facts);
+    then_rejected (DBK_EINVAL, "invoice");
+    AGAIN ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-3\",\"milestone\":2,\"amount\":0}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "amount");
+}
+
+Test (collection, retention_is_not_invoiced_before_the_warranty_ends)
+{
+    given_contract ();
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"R\",\"milestone\":4,\"amount\":5000000}"),
+                          &facts);
+    then_rejected (DBK_EREJECTED, "milestone");
+    then_message_mentions ("2028-07-01");
+    AGAIN ();
+    bid_contract_invoice (
+        d, &con,
+        cmd ("{\"invoice\":\"R\",\"milestone\":4,\"amount\":5000000,\"date\":\"2028-07-01\"}"),
+        &facts);
+    then_accepted (1);
+}
+
+Test (collection, payments_never_exceed_a_milestone_nor_the_contract)
+{
+    given_contract ();
+    const int64_t amounts[] = {30000000, 40000000, 25000000, 5000000};
+    for (int i = 0; i < 4; i++) {
+        char json[100];
+        snprintf (json, sizeof json, "{\"milestone\":%d,\"amount\":%lld}", i + 1,
+                  (long long) amounts[i]);
+        GIVEN (bid_contract_payment (d, &con, cmd (json), &facts));
+    }
+    cr_assert_eq (con.paid, con.amount);
+    for (int i = 0; i < 4; i++) {
+        char json[100];
+        snprintf (json, sizeof json, "{\"milestone\":%d,\"amount\":1}", i + 1);
+        AGAIN ();
+        bid_contract_payment (d, &con, cmd (json), &facts);
+        then_rejected (DBK_EREJECTED, "amount");
+        then_message_mentions ("only 0 is left to collect");
+    }
+}
+
+Test (collection, a_payment_names_a_known_invoice_of_its_milestone)
+{
+    given_contract ();
+    GIVEN (bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":30000000}"), &facts));
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1,\"invoice\":\"FP-9\"}"),
+                          &facts);
+    then_rejected (DBK_ENOTFOUND, "invoice");
+    AGAIN ();
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":2,\"amount\":1,\"invoice\":\"FP-1\"}"),
+                          &facts);
+    then_rejected (DBK_ENOTFOUND, "invoice");
+    AGAIN ();
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":9,\"amount\":1}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "milestone");
+    AGAIN ();
+    bid_contract_reset (&con);
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1}"), &facts);
+    then_rejected (DBK_ENOTFOUND, "id");
+}
+
+/*  ======================= receivables ======================= */
+
+Test (receivables, nothing_is_due_before_the_first_milestone)
+{
+    given_contract ();
+    bid_receivables_t r;
+    cr_assert_eq (bid_receivables (&con, "2026-03-15", &r), 0);
+    cr_assert_eq (r.amount, 100000000);
+    cr_assert_eq (r.outstanding, 100000000);
+    cr_assert_eq (r.receivable, 0);
+    cr_assert_eq (r.overdue, 0);
+    cr_assert_eq (r.upcoming, 95000000);
+    cr_assert_eq (r.retention_held, 5000000);
+    cr_assert_eq (r.nlines, 4);
+    cr_assert_eq (r.lines[0].status, BID_RCV_UPCOMING);
+    cr_assert_eq (r.lines[3].status, BID_RCV_RETAINED);
+}
+
+Test (receivables, a_milestone_is_due_within_the_credit_term_then_overdue)
+{
+    given_contract ();
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-04-01", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_DUE, "due on its date");
+    cr_assert_eq (r.receivable, 30000000);
+    cr_assert_eq (r.overdue, 0);
+    bid_receivables (&con, "2026-05-01", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_DUE, "30 days to pay");
+    bid_receivables (&con, "2026-05-15", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.lines[0].days_overdue, 14);
+    cr_assert_eq (r.overdue, 30000000);
+    cr_assert_eq (r.receivable, 30000000);
+}
+
+Test (receivables, payments_settle_milestones_and_partial_ones_stay_overdue)
+{
+    given_contract ();
+    GIVEN (bid_contract_invoice (
+        d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":30000000}"), &facts));
+    GIVEN (bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":30000000}"), &facts));
+    GIVEN (bid_contract_payment (d, &con, cmd ("{\"milestone\":2,\"amount\":10000000}"), &facts));
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-07-20", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_SETTLED);
+    cr_assert_eq (r.lines[0].uninvoiced, 0);
+    cr_assert_eq (r.lines[1].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.lines[1].days_overdue, 19, "due 2026-06-01, 30 days to pay");
+    cr_assert_eq (r.lines[1].unpaid, 30000000);
+    cr_assert_eq (r.lines[1].uninvoiced, 40000000);
+    cr_assert_eq (r.lines[2].status, BID_RCV_DUE, "acceptance due 2026-07-01 + 30 days");
+    cr_assert_eq (r.lines[2].days_overdue, 0);
+    cr_assert_eq (r.invoiced, 30000000);
+    cr_assert_eq (r.paid, 40000000);
+    cr_assert_eq (r.outstanding, 60000000);
+    cr_assert_eq (r.overdue, 30000000);
+    cr_assert_eq (r.receivable, 30000000 + 25000000);
+    cr_assert_eq (r.retention_held, 5000000);
+}
+
+/*  A milestone of 1 000 000.00 due 2026-01-31 with 30 days to pay,
+    invoiced in two halves (2026-02-01 and 2026-04-01) and paid on
+    2026-04-10: on 2026-03-31 it was unpaid and 29 days overdue, and half
+    of it invoiced, however early the later facts were entered. */
+Test (receivables, only_invoices_and_payments_dated_by_the_date_count)
+{
+    GIVEN (bid_contract_sign (
+        d, &con, "c1",
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+             "\"scope\":\"s\",\"amount\":100000000,\"currency\":\"CNY\","
+             "\"signed_on\":\"2026-01-05\",\"payment_days\":30,\"milestones\":[{\"kind\":"
+             "\"acceptance\",\"amount\":100000000,\"due\":\"2026-01-31\"}]}"),
+        &facts));
+    GIVEN (bid_contract_invoice (d, &con,
+                                 cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":50000000,"
+                                      "\"date\":\"2026-02-01\"}"),
+                                 &facts));
+    GIVEN (bid_contract_invoice (d, &con,
+                                 cmd ("{\"invoice\":\"FP-2\",\"milestone\":1,\"amount\":50000000,"
+                                      "\"date\":\"2026-04-01\"}"),
+                                 &facts));
+    GIVEN (bid_contract_payment (
+        d, &con, cmd ("{\"milestone\":1,\"amount\":100000000,\"date\":\"2026-04-10\"}"), &facts));
+    bid_receivables_t r;
+    cr_assert_eq (bid_receivables (&con, "2026-03-31", &r), 0);
+    cr_assert_eq (r.lines[0].status, BID_RCV_OVERDUE, "paid only on 2026-04-10");
+    cr_assert_eq (r.lines[0].days_overdue, 29);
+    cr_assert_eq (r.lines[0].paid, 0);
+    cr_assert_eq (r.lines[0].unpaid, 100000000);
+    cr_assert_eq (r.lines[0].invoiced, 50000000);
+    cr_assert_eq (r.lines[0].uninvoiced, 50000000, "FP-2 is dated 2026-04-01");
+    cr_assert_eq (r.paid, 0);
+    cr_assert_eq (r.invoiced, 50000000);
+    cr_assert_eq (r.outstanding, 100000000);
+    cr_assert_eq (r.overdue, 100000000);
+    cr_assert_eq (r.receivable, 100000000);
+    /* today, 2026-03-01, the payment dated 2026-04-10 is not paid yet */
+    bid_receivables (&con, facts.today, &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_DUE);
+    cr_assert_eq (r.paid, 0);
+    bid_receivables (&con, "2026-04-09", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.lines[0].days_overdue, 38);
+    cr_assert_eq (r.invoiced, 100000000);
+    bid_receivables (&con, "2026-04-10", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_SETTLED);
+    cr_assert_eq (r.lines[0].paid, 100000000);
+    cr_assert_eq (r.paid, 100000000);
+    cr_assert_eq (r.outstanding, 0);
+    cr_assert_eq (r.overdue, 0);
+}
+
+Test (receivables, a_payment_without_any_date_counts_on_every_date)
+{
+    given_contract ();
+    facts.today = NULL; /* no "date", no "on": when it came is unknown */
+    GIVEN (bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":30000000}"), &facts));
+    cr_assert_null (con.payments[0].date);
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-01-01", &r);
+    cr_assert_eq (r.lines[0].status, BID_RCV_SETTLED);
+    cr_assert_eq (r.paid, 30000000);
+}
+
+Test (receivables, retention_falls_due_when_the_warranty_ends)
+{
+    given_contract ();
+    bid_receivables_t r;
+    bid_receivables (&con, "2028-06-30", &r);
+    cr_assert_eq (r.lines[3].status, BID_RCV_RETAINED);
+    bid_receivables (&con, "2028-07-01", &r);
+    cr_assert_eq (r.lines[3].status, BID_RCV_DUE);
+    cr_assert_eq (r.retention_held, 0);
+    bid_receivables (&con, "2028-09-01", &r);
+    cr_assert_eq (r.lines[3].status, BID_RCV_OVERDUE);
+    cr_assert_eq (r.overdue, 100000000);
+}
+
+Test (receivables, a_milestone_without_a_due_date_is_upcoming_and_the_date_is_checked)
+{
+    GIVEN (bid_contract_sign (d, &con, "c1",
+                              cmd (S_C ("[{\"kind\":\"delivery\",\"amount\":1000}]")), &facts));
+    bid_receivables_t r;
+    cr_assert_eq (bid_receivables (&con, "2030-01-01", &r), 0);
+    cr_assert_eq (r.lines[0].status, BID_RCV_UPCOMING);
+    cr_assert_eq (bid_receivables (&con, "2030-02-30", &r), DBK_EINVAL);
+    cr_assert_eq (bid_receivables (&con, NULL, &r), DBK_EINVAL);
+}
+
+Test (receivables, days_between_dates)
+{
+    cr_assert_eq (bid_days_between ("2026-04-01", "2026-05-15"), 44);
+    cr_assert_eq (bid_days_between ("2028-02-28", "2028-03-01"), 2, "a leap year");
+    cr_assert_eq (bid_days_between ("2026-05-15", "2026-04-01"), -44);
+    cr_assert_eq (bid_days_between ("2026-04-31", "2026-05-01"), INT32_MIN);
+}
