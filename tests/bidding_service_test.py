@@ -110,6 +110,20 @@ def main():
             {"bidder": "Philips", "price": 82000000, "rank": 1},
             {"bidder": "us", "price": 85000000, "rank": 2, "us": True},
             {"bidder": "OPPLE", "price": 90000000, "rank": 3}])
+        # a contract follows the won award: not before it, nor without a tender
+        # while the deal is open
+        c1 = dict(id="c1", number="HT-2099-016", opportunity_id="o1", tender_id="t1",
+                  buyer_id="a1", seller="Bright Lighting Co.", scope="LED lighting, line 16",
+                  amount=85000000, currency="CNY", signed_on="2099-04-01",
+                  delivery_date="2099-06-01", warranty_end="2101-06-01", payment_days=30,
+                  milestones=[{"kind": "advance", "amount": 25500000, "due": "2099-04-10"},
+                              {"kind": "delivery", "amount": 51000000, "due": "2099-06-01"},
+                              {"kind": "retention", "amount": 8500000}])
+        refused(cmd("bidding", "CONTRACT_SIGN", **c1), "REJECTED", "tender_id",
+                "a contract before the award")
+        untendered = {k: v for k, v in c1.items() if k != "tender_id"}
+        refused(cmd("bidding", "CONTRACT_SIGN", **untendered), "REJECTED", "opportunity_id",
+                "a contract of an open deal")
         b("TENDER_AWARD", id="t1", result="won", date="2099-03-20", reason="best technical score")
 
         # the award closes the deal, through the opportunities service
@@ -133,14 +147,15 @@ def main():
                 cl["opportunities"].call("OPP_GET", id="o1")["status"] != "won":
             fail("the opportunities rebuild reacted again")
 
-        # the contract and its money
-        b("CONTRACT_SIGN", id="c1", number="HT-2099-016", opportunity_id="o1", tender_id="t1",
-          buyer_id="a1", seller="Bright Lighting Co.", scope="LED lighting, line 16",
-          amount=85000000, currency="CNY", signed_on="2099-04-01", delivery_date="2099-06-01",
-          warranty_end="2101-06-01", payment_days=30, milestones=[
-              {"kind": "advance", "amount": 25500000, "due": "2099-04-10"},
-              {"kind": "delivery", "amount": 51000000, "due": "2099-06-01"},
-              {"kind": "retention", "amount": 8500000}])
+        # the contract and its money, in the tender's currency
+        refused(cmd("bidding", "CONTRACT_SIGN", **dict(c1, currency="USD")), "REJECTED",
+                "currency", "a contract in another currency than its tender's")
+        b("CONTRACT_SIGN", **c1)
+        # once the bidding service applied the win, the deal takes a contract
+        # without a tender too (refused here for its currency, not its deal)
+        q("TENDER_LIST", after_seq=won[0]["seq"])
+        refused(cmd("bidding", "CONTRACT_SIGN", **dict(untendered, id="cx", currency="EUR")),
+                "REJECTED", "currency", "a contract in another currency than its deal's")
         b("CONTRACT_INVOICE", id="c1", invoice="INV-1", milestone=1, amount=25500000,
           date="2099-04-10")
         b("CONTRACT_PAYMENT", id="c1", milestone=1, amount=25500000, invoice="INV-1",

@@ -9,6 +9,13 @@ TestSuite (contract, .init = s_setup, .fini = s_teardown);
 TestSuite (collection, .init = s_setup, .fini = s_teardown);
 TestSuite (receivables, .init = s_setup, .fini = s_teardown);
 
+/*  A projection that has not seen the deal's outcome yet: every known
+    deal is open. */
+static bid_ref_t s_opportunity_open (void *ctx, const char *id)
+{
+    return s_opportunity (ctx, id) == BID_REF_MISSING ? BID_REF_MISSING : BID_REF_ACTIVE;
+}
+
 /*  ======================= contracts ======================= */
 
 Test (contract, a_signed_contract_records_its_terms_and_milestones)
@@ -40,7 +47,7 @@ Test (contract, a_signed_contract_records_its_terms_and_milestones)
 Test (contract, an_archived_or_merged_buyer_takes_no_new_contract)
 {
     bid_contract_sign (d, &con, "c1",
-                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a9\","
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a9\","
                             "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
                             "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
                             "\"amount\":1000}]}"),
@@ -52,7 +59,7 @@ Test (contract, an_archived_or_merged_buyer_takes_no_new_contract)
 Test (contract, the_milestones_add_up_to_the_amount)
 {
     bid_contract_sign (d, &con, "c1",
-                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\","
                             "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
                             "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
                             "\"amount\":300},{\"kind\":\"delivery\",\"amount\":600}]}"),
@@ -62,7 +69,7 @@ Test (contract, the_milestones_add_up_to_the_amount)
 }
 
 #define S_C(ms)                                                                                    \
-    "{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","            \
+    "{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\",\"seller\":\"S\","            \
     "\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","           \
     "\"milestones\":" ms "}"
 
@@ -85,7 +92,7 @@ Test (contract, each_milestone_is_checked)
     }
     AGAIN ();
     bid_contract_sign (d, &con, "c1",
-                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\","
                             "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
                             "\"signed_on\":\"2026-03-01\"}"),
                        &facts);
@@ -102,7 +109,7 @@ Test (contract, retention_is_held_until_the_warranty_end)
     then_rejected (DBK_EINVAL, "warranty_end");
     AGAIN ();
     bid_contract_sign (d, &con, "c1",
-                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\","
                             "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
                             "\"signed_on\":\"2026-03-01\",\"warranty_end\":\"2028-01-01\","
                             "\"milestones\":[{\"kind\":\"advance\",\"amount\":950},"
@@ -115,7 +122,7 @@ Test (contract, retention_is_held_until_the_warranty_end)
 Test (contract, the_warranty_cannot_end_before_delivery)
 {
     bid_contract_sign (d, &con, "c1",
-                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","
+                       cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\","
                             "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\","
                             "\"signed_on\":\"2026-03-01\",\"delivery_date\":\"2026-06-01\","
                             "\"warranty_end\":\"2026-05-01\","
@@ -144,7 +151,7 @@ Test (contract, required_fields_and_references)
     AGAIN ();
     bid_contract_sign (
         d, &con, "c1",
-        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\",\"seller\":\"S\","
              "\"scope\":\"s\",\"amount\":0,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
              "\"milestones\":[{\"kind\":\"advance\",\"amount\":1}]}"),
         &facts);
@@ -166,7 +173,7 @@ Test (contract, required_fields_and_references)
                       "{\"number\":\"N\",%s,%s,\"seller\":\"S\",\"scope\":\"s\","
                       "\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
                       "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}",
-                      i == 0 ? refs[0] : "\"opportunity_id\":\"o1\"",
+                      i == 0 ? refs[0] : "\"opportunity_id\":\"o8\"",
                       i == 1 ? refs[1] : "\"buyer_id\":\"a1\"");
         }
         AGAIN ();
@@ -175,16 +182,85 @@ Test (contract, required_fields_and_references)
     }
 }
 
-Test (contract, a_won_deal_is_closed_but_takes_its_contract)
+/*  A contract of deal opp, after tender (NULL: none), in currency. */
+static const dbk_obj_t *s_contract_of (const char *opp, const char *tender, const char *currency)
 {
-    bid_contract_sign (
-        d, &con, "c1",
-        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o9\",\"buyer_id\":\"a1\",\"seller\":\"S\","
-             "\"scope\":\"s\",\"amount\":1000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","
-             "\"milestones\":[{\"kind\":\"advance\",\"amount\":1000}]}"),
-        &facts);
+    char json[600];
+    snprintf (json, sizeof json,
+              "{\"number\":\"N\",\"opportunity_id\":\"%s\",%s%s%s\"buyer_id\":\"a1\","
+              "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"%s\","
+              "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
+              "\"amount\":1000}]}",
+              opp, tender ? "\"tender_id\":\"" : "", tender ? tender : "", tender ? "\"," : "",
+              currency);
+    return cmd (json);
+}
+
+Test (contract, a_contract_follows_its_tender_awarded_won)
+{
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o1", "t1", "CNY"), &facts);
+    then_rejected (DBK_EREJECTED, "tender_id");
+    then_message_mentions ("tender t1 is not awarded yet");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o1", "t9", "CNY"), &facts);
+    then_rejected (DBK_EREJECTED, "tender_id");
+    then_message_mentions ("tender t9 was lost");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", "t8", "CNY"), &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "tender_id", "t8"));
+}
+
+/*  The deal a won tender closes as won is not asked about: the
+    opportunities service wins it after the award, the contract may come
+    first. */
+Test (contract, a_tender_awarded_won_takes_its_contract_before_its_deal_is_won)
+{
+    bid_lookup_t lk = s_lookup;
+    lk.opportunity = s_opportunity_open;
+    facts.lookup = &lk;
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", "t8", "CNY"), &facts);
+    then_accepted (1);
+}
+
+Test (contract, the_tender_must_be_the_deals)
+{
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o9", "t8", "CNY"), &facts);
+    then_rejected (DBK_EREJECTED, "tender_id");
+    then_message_mentions ("tender t8 is for opportunity o8, not o9");
+}
+
+Test (contract, without_a_tender_the_deal_must_be_won)
+{
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o1", NULL, "CNY"), &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
+    then_message_mentions ("opportunity o1 is not won");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o9", NULL, "CNY"), &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
+    then_message_mentions ("lost, abandoned or closed as a duplicate");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", NULL, "CNY"), &facts);
     then_accepted (1);
     cr_assert (has_int (payload (0), "payment_days", 0), "no credit term by default");
+}
+
+Test (contract, a_contract_is_in_its_tenders_else_its_deals_currency)
+{
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", "t8", "USD"), &facts);
+    then_rejected (DBK_EREJECTED, "currency");
+    then_message_mentions ("tender t8 is in CNY: its contract must be too (not USD)");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", NULL, "EUR"), &facts);
+    then_rejected (DBK_EREJECTED, "currency");
+    then_message_mentions ("opportunity o8 is in CNY");
+    AGAIN ();
+    bid_lookup_t lk = s_lookup; /* a currency nobody knows is not checked */
+    lk.currency = NULL;
+    lk.tender_terms = NULL;
+    facts.lookup = &lk;
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", "t8", "USD"), &facts);
+    then_accepted (1);
 }
 
 Test (contract, a_contract_is_signed_once)
@@ -376,7 +452,7 @@ Test (receivables, only_invoices_and_payments_dated_by_the_date_count)
 {
     GIVEN (bid_contract_sign (
         d, &con, "c1",
-        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\",\"seller\":\"S\","
+        cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\",\"seller\":\"S\","
              "\"scope\":\"s\",\"amount\":100000000,\"currency\":\"CNY\","
              "\"signed_on\":\"2026-01-05\",\"payment_days\":30,\"milestones\":[{\"kind\":"
              "\"acceptance\",\"amount\":100000000,\"due\":\"2026-01-31\"}]}"),

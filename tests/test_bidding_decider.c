@@ -144,6 +144,13 @@ Test (tender, the_opportunity_must_be_known_and_open)
                      &facts);
     then_rejected (DBK_EREJECTED, "opportunity_id");
     then_message_mentions ("closed");
+    AGAIN ();
+    bid_tender_open (d, &ten, "t1",
+                     cmd ("{\"opportunity_id\":\"o8\",\"number\":\"N\",\"issuer\":\"X\","
+                          "\"type\":\"public\",\"currency\":\"CNY\"}"),
+                     &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
+    then_message_mentions ("was won: a new deal is a new registration");
 }
 
 Test (tender, the_account_must_be_known)

@@ -37,6 +37,9 @@ Test (quote, the_tender_must_be_known_and_not_awarded)
     bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t9\",\"currency\":\"CNY\"}"), &facts);
     then_rejected (DBK_EREJECTED, "tender_id");
     AGAIN ();
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t8\",\"currency\":\"CNY\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "tender_id");
+    AGAIN ();
     bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t1\"}"), &facts);
     then_rejected (DBK_EINVAL, "currency");
     AGAIN ();

@@ -116,6 +116,53 @@ static int s_check_milestones (dbk_decision_t *d, const dbk_obj_t *arr, int64_t 
     return 0;
 }
 
+/*  A contract follows a won award (签订合同 after 中标公示): the tender it
+    names was awarded won, for this deal; without a tender, the deal was
+    won (by hand, or by an award the contract does not name). A deal won
+    by the tender's own award is not asked about: the opportunities
+    service wins it after the award, and the contract may come first.
+    The contract is in the currency of that tender, else of the deal. */
+static int s_follows_a_win (dbk_decision_t *d, const contacts_value_t *vals, size_t nvals,
+                            bid_ref_t deal, bid_ref_t tender, const bid_lookup_t *lk)
+{
+    const contacts_value_t *ov = bid_val (vals, nvals, "opportunity_id");
+    const contacts_value_t *tv = bid_val (vals, nvals, "tender_id");
+    const contacts_value_t *cv = bid_val (vals, nvals, "currency");
+    char oid[BID_ID_MAX + 1], tid[BID_ID_MAX + 1] = "", of[BID_ID_MAX + 1] = "", want[4] = "";
+    snprintf (oid, sizeof oid, "%.*s", (int) ov->n, ov->s);
+    bool known;
+    if (tv) {
+        snprintf (tid, sizeof tid, "%.*s", (int) tv->n, tv->s);
+        if (tender != BID_REF_WON)
+            return dbk_decision_reject (d, DBK_EREJECTED, "tender_id",
+                                        tender == BID_REF_CLOSED
+                                            ? "tender %s was lost: a contract follows a won award"
+                                            : "tender %s is not awarded yet: a contract follows a "
+                                              "won award",
+                                        tid);
+        known = lk && lk->tender_terms && lk->tender_terms (lk->ctx, tid, of, want);
+        if (known && strcmp (of, oid))
+            return dbk_decision_reject (d, DBK_EREJECTED, "tender_id",
+                                        "tender %s is for opportunity %s, not %s", tid, of, oid);
+    } else {
+        if (deal != BID_REF_WON)
+            return dbk_decision_reject (
+                d, DBK_EREJECTED, "opportunity_id",
+                deal == BID_REF_CLOSED
+                    ? "opportunity %s was lost, abandoned or closed as a duplicate: it takes no "
+                      "contract"
+                    : "opportunity %s is not won: a contract follows a won deal (record the win, "
+                      "or name the tender awarded won)",
+                oid);
+        known = lk && lk->currency && lk->currency (lk->ctx, oid, want);
+    }
+    if (known && (cv->n != 3 || memcmp (cv->s, want, 3)))
+        return dbk_decision_reject (
+            d, DBK_EREJECTED, "currency", "%s %s is in %s: its contract must be too (not %.*s)",
+            tv ? "tender" : "opportunity", tv ? tid : oid, want, (int) cv->n, cv->s);
+    return 0;
+}
+
 int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *id,
                        const dbk_obj_t *cmd, const bid_facts_t *facts)
 {
@@ -144,24 +191,26 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
     const bid_lookup_t *lk = facts ? facts->lookup : NULL;
     static const char *const refs[] = {"opportunity_id", "buyer_id", "tender_id"};
     static const char *const what[] = {"opportunity", "account", "tender"};
+    bid_ref_t ref[3];
     for (size_t i = 0; i < 3; i++) {
         const contacts_value_t *v = bid_val (vals, nvals, refs[i]);
         bid_ref_t (*fn) (void *, const char *) = !lk      ? NULL
                                                  : i == 0 ? lk->opportunity
                                                  : i == 1 ? lk->account
                                                           : lk->tender;
-        bid_ref_t ref = v ? bid_ref (facts, fn, v->s, v->n) : BID_REF_ACTIVE;
-        if (ref == BID_REF_MISSING)
+        ref[i] = v ? bid_ref (facts, fn, v->s, v->n) : BID_REF_ACTIVE;
+        if (ref[i] == BID_REF_MISSING)
             return dbk_decision_reject (d, DBK_ENOTFOUND, refs[i], "no such %s: %.*s", what[i],
                                         (int) v->n, v->s);
-        /*  a won deal and an awarded tender are what a contract follows;
-            an account archived or merged into another takes no new one */
-        if (i == 1 && ref == BID_REF_CLOSED)
+        /*  an account archived or merged into another takes no new one */
+        if (i == 1 && ref[i] != BID_REF_ACTIVE)
             return dbk_decision_reject (d, DBK_EREJECTED, refs[i],
                                         "account %.*s is archived or merged into another and "
                                         "takes no new contract",
                                         (int) v->n, v->s);
     }
+    if ((rc = s_follows_a_win (d, vals, nvals, ref[0], ref[2], lk)))
+        return rc;
     bool days = bid_val (vals, nvals, "payment_days") != NULL;
     dbk_wr_t *w = bid_begin (d, "contract", id, "contract.signed", nvals + 1 + !days, facts);
     bid_write_vals (w, vals, nvals);

@@ -120,7 +120,7 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     if (ref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "tender_id", "no such tender: %.*s",
                                     (int) tv->n, tv->s);
-    if (ref == BID_REF_CLOSED)
+    if (ref == BID_REF_CLOSED || ref == BID_REF_WON)
         return dbk_decision_reject (d, DBK_EREJECTED, "tender_id",
                                     "tender %.*s was awarded: it takes no new quote", (int) tv->n,
                                     tv->s);

@@ -132,6 +132,10 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
     if (ref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "opportunity_id", "no such opportunity: %.*s",
                                     (int) opp->n, opp->s);
+    if (ref == BID_REF_WON)
+        return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
+                                    "opportunity %.*s was won: a new deal is a new registration",
+                                    (int) opp->n, opp->s);
     if (ref == BID_REF_CLOSED)
         return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
                                     "opportunity %.*s is closed: reopen it before tendering",
@@ -152,7 +156,7 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
     if (aref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "account_id", "no such account: %.*s",
                                     (int) acc->n, acc->s);
-    if (aref == BID_REF_CLOSED)
+    if (aref != BID_REF_ACTIVE)
         return dbk_decision_reject (d, DBK_EREJECTED, "account_id",
                                     "account %.*s is archived or merged and takes no new tender",
                                     (int) acc->n, acc->s);

@@ -194,10 +194,15 @@ extern const bid_config_t bid_default_config;
 
 /*  ---- facts ---- */
 
+/*  What the shell knows of a reference. A closed one takes no new work;
+    BID_REF_WON tells, among them, what a contract may follow. */
 typedef enum {
-    BID_REF_MISSING = 0, /* unknown                                  */
-    BID_REF_ACTIVE,      /* exists and takes new work                */
-    BID_REF_CLOSED       /* exists but closed (won, lost, archived)  */
+    BID_REF_MISSING = 0, /* unknown                                        */
+    BID_REF_ACTIVE,      /* exists and takes new work                      */
+    BID_REF_CLOSED,      /* closed otherwise: a deal lost, abandoned or    */
+                         /* a duplicate; an account archived or merged;    */
+                         /* a tender awarded lost                          */
+    BID_REF_WON          /* closed as won: a deal won, a tender awarded won */
 } bid_ref_t;
 
 /*  Lookups into the shell's projections (opportunity.* and account.*
@@ -210,6 +215,10 @@ typedef struct {
     /*  the deal's currency into out (NUL-terminated); false, or a NULL
         function: unknown, and not checked */
     bool (*currency) (void *ctx, const char *id, char out[4]);
+    /*  tender id's deal into opp and its currency into cur (both
+        NUL-terminated); false, or a NULL function: unknown, and not
+        checked */
+    bool (*tender_terms) (void *ctx, const char *id, char opp[BID_ID_MAX + 1], char cur[4]);
 } bid_lookup_t;
 
 typedef struct {
@@ -655,11 +664,19 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     warranty_end)}, whose amounts add up to the contract amount exactly.
     Decides contract.signed {id, every given key, milestones as
     [{no, kind, amount, due?}], payment_days, on}.
+    A contract follows a won award (签订合同 after 中标公示): with a
+    tender_id, that tender must be awarded won and be for this deal;
+    without one (a deal won without a tender, or recorded won by hand),
+    the deal must be won. It is in the currency of that tender, else of
+    the deal (when the lookups know it).
     Rejections: EINVAL (a milestone entry names "milestones" and says
     which; "milestones" when the sum differs from the amount, saying
     both; "warranty_end" before delivery_date or missing with a
     retention); EDUPLICATE "id"; ENOTFOUND "opportunity_id" /
-    "buyer_id" / "tender_id". */
+    "buyer_id" / "tender_id"; EREJECTED "buyer_id" archived or merged;
+    EREJECTED "tender_id" not awarded yet, lost, or for another deal;
+    EREJECTED "opportunity_id" (no tender) unless won; EREJECTED
+    "currency" other than the tender's, else the deal's. */
 int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *id,
                        const dbk_obj_t *cmd, const bid_facts_t *facts);
 

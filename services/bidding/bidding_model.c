@@ -164,7 +164,8 @@ bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const 
         memcpy (owner, (const char *) v.mv_data + 1, l);
         owner[l] = 0;
     }
-    return *(const char *) v.mv_data == 'A' ? BID_REF_ACTIVE : BID_REF_CLOSED;
+    char state = *(const char *) v.mv_data;
+    return state == 'A' ? BID_REF_ACTIVE : state == 'W' ? BID_REF_WON : BID_REF_CLOSED;
 }
 
 bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char out[4])
@@ -194,7 +195,8 @@ static int s_project_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
 }
 
 /*  The deals and accounts our commands reference: 'o' id -> state, owner;
-    'a' id -> state. */
+    'a' id -> state. A won deal is told from one closed otherwise: a
+    contract without a tender follows a won deal only. */
 static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
 {
     char kind = 0, state = 0;
@@ -205,7 +207,9 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
 #define IS(s) (tl == sizeof (s) - 1 && memcmp (t, s, tl) == 0)
     if (IS ("opportunity.registered") || IS ("opportunity.reopened"))
         kind = 'o', state = 'A';
-    else if (IS ("opportunity.won") || IS ("opportunity.lost") || IS ("opportunity.abandoned"))
+    else if (IS ("opportunity.won"))
+        kind = 'o', state = 'W';
+    else if (IS ("opportunity.lost") || IS ("opportunity.abandoned"))
         kind = 'o', state = 'C';
     else if (IS ("opportunity.conflict_resolved")) {
         /*  the deal closed as a duplicate keeps its owner: the event's is

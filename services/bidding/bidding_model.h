@@ -16,8 +16,9 @@
                      price, rank, our_price, our_rank, type, currency}:
                      prices read out where we had a price too
       bid_stats      'w' tender type -> {won, lost} (be64 each): win rate
-      bid_refs       'o' opportunity id -> state char ('A' open, 'C'
-                     closed) then its owner; 'a' account id -> 'A' / 'C'
+      bid_refs       'o' opportunity id -> state char ('A' open, 'W' won,
+                     'C' closed otherwise) then its owner; 'a' account
+                     id -> 'A' / 'C'; 'y' opportunity id -> its currency
 */
 #ifndef BIDDING_MODEL_H
 #define BIDDING_MODEL_H
@@ -35,7 +36,7 @@
 #define BID_DB_STATS "bid_stats"
 #define BID_DB_REFS "bid_refs"
 
-#define BID_MODEL_VERSION 3
+#define BID_MODEL_VERSION 4          /* 4: a won deal's state is 'W', no longer 'C' */
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
@@ -54,8 +55,9 @@ int bidding_model_timeline (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const c
 /*  A deal's currency into out (NUL-terminated): false when unknown. */
 bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char out[4]);
 
-/*  What the model knows of an opportunity ('o') or account ('a'); for an
-    opportunity also its owner (into owner, "" when unknown). */
+/*  What the model knows of an opportunity ('o': BID_REF_WON when won) or
+    account ('a'); for an opportunity also its owner (into owner, "" when
+    unknown). */
 bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
                              char *owner, size_t ownersz);
 

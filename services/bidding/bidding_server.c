@@ -37,25 +37,52 @@ static bid_ref_t s_account (void *p, const char *id)
     return bidding_model_ref (l->ctx, l->txn, 'a', id, NULL, 0);
 }
 
-/*  A tender we know: open until awarded. */
-static bid_ref_t s_tender (void *p, const char *id)
+/*  The row of tender id, parsed (caller destroys), or NULL. */
+static dbk_doc_t *s_tender_row (s_look_t *l, const char *id)
 {
-    s_look_t *l = p;
     char key[CONTACTS_ID_MAX + 2];
     size_t n = strlen (id);
     if (n == 0 || n > CONTACTS_ID_MAX)
-        return BID_REF_MISSING;
+        return NULL;
     key[0] = 't';
     memcpy (key + 1, id, n);
     MDB_val k = {n + 1, key}, v;
     dbk_doc_t *doc = NULL;
     if (mdb_get (l->txn, dbk_svc_dbi (l->ctx, BID_DB_ROWS), &k, &v) ||
         dbk_doc_parse (v.mv_data, v.mv_size, &doc))
+        return NULL;
+    return doc;
+}
+
+/*  A tender we know: open until awarded, then won or closed (lost). */
+static bid_ref_t s_tender (void *p, const char *id)
+{
+    dbk_doc_t *doc = s_tender_row (p, id);
+    if (!doc)
         return BID_REF_MISSING;
     const dbk_obj_t *r = dbk_obj_get (dbk_doc_root (doc), "result");
-    bid_ref_t ref = !r || dbk_obj_type (r) == DBK_T_NIL ? BID_REF_ACTIVE : BID_REF_CLOSED;
+    bid_ref_t ref = !r || dbk_obj_type (r) == DBK_T_NIL ? BID_REF_ACTIVE
+                    : dbk_obj_str_eq (r, "won")         ? BID_REF_WON
+                                                        : BID_REF_CLOSED;
     dbk_doc_destroy (&doc);
     return ref;
+}
+
+/*  A tender's deal and currency, from its row. */
+static bool s_tender_terms (void *p, const char *id, char opp[BID_ID_MAX + 1], char cur[4])
+{
+    dbk_doc_t *doc = s_tender_row (p, id);
+    const char *o, *c;
+    size_t on, cn;
+    bool ok = doc && !dbk_obj_str (dbk_obj_get (dbk_doc_root (doc), "opportunity_id"), &o, &on) &&
+              !dbk_obj_str (dbk_obj_get (dbk_doc_root (doc), "currency"), &c, &cn) &&
+              on <= BID_ID_MAX && cn == 3;
+    if (ok) {
+        snprintf (opp, BID_ID_MAX + 1, "%.*s", (int) on, o);
+        snprintf (cur, 4, "%.*s", (int) cn, c);
+    }
+    dbk_doc_destroy (&doc);
+    return ok;
 }
 
 typedef struct {
@@ -139,7 +166,8 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
-    f->lookup = (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look, s_currency};
+    f->lookup =
+        (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look, s_currency, s_tender_terms};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

@@ -19,13 +19,15 @@ static bid_tender_t ten;   /* tender t1 under test   */
 static bid_quote_t quo;    /* quote q1 under test    */
 static bid_contract_t con; /* contract c1 under test */
 
-/*  ---- the shell's projection: opportunities o1, o2 open, o9 closed;
-    accounts a1, a2, a9 closed; tenders t1, t2 open, t9 awarded ---- */
+/*  ---- the shell's projection: opportunities o1, o2 open, o8 won, o9
+    closed (lost); accounts a1, a2, a9 closed; tenders t1, t2 open (for
+    o1), t8 awarded won (for o8), t9 awarded lost (for o1) ---- */
 
 static inline bid_ref_t s_opportunity (void *ctx, const char *id)
 {
     (void) ctx;
     return !strcmp (id, "o1") || !strcmp (id, "o2") ? BID_REF_ACTIVE
+           : !strcmp (id, "o8")                     ? BID_REF_WON
            : !strcmp (id, "o9")                     ? BID_REF_CLOSED
                                                     : BID_REF_MISSING;
 }
@@ -42,21 +44,34 @@ static inline bid_ref_t s_tender (void *ctx, const char *id)
 {
     (void) ctx;
     return !strcmp (id, "t1") || !strcmp (id, "t2") ? BID_REF_ACTIVE
+           : !strcmp (id, "t8")                     ? BID_REF_WON
            : !strcmp (id, "t9")                     ? BID_REF_CLOSED
                                                     : BID_REF_MISSING;
 }
 
-/*  o1 and o2 are in CNY; o9's currency is unknown (not checked) */
+/*  o1, o2 and o8 are in CNY; o9's currency is unknown (not checked) */
 static inline bool s_currency (void *ctx, const char *id, char out[4])
 {
     (void) ctx;
-    if (strcmp (id, "o1") && strcmp (id, "o2"))
+    if (strcmp (id, "o1") && strcmp (id, "o2") && strcmp (id, "o8"))
         return false;
     memcpy (out, "CNY", 4);
     return true;
 }
 
-static const bid_lookup_t s_lookup = {s_opportunity, s_account, s_tender, NULL, s_currency};
+/*  every tender is in CNY; t8 is o8's, the others o1's */
+static inline bool s_tender_terms (void *ctx, const char *id, char opp[BID_ID_MAX + 1], char cur[4])
+{
+    (void) ctx;
+    if (s_tender (NULL, id) == BID_REF_MISSING)
+        return false;
+    snprintf (opp, BID_ID_MAX + 1, "%s", strcmp (id, "t8") ? "o1" : "o8");
+    memcpy (cur, "CNY", 4);
+    return true;
+}
+
+static const bid_lookup_t s_lookup = {s_opportunity, s_account,  s_tender,
+                                      NULL,          s_currency, s_tender_terms};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
@@ -229,15 +244,16 @@ static inline void given_opened (void)
     GIVEN (bid_tender_opening_record (d, &ten, cmd ("{\"bidders\":" S_BIDDERS "}"), &facts));
 }
 
-/*  Contract c1: 1 000 000.00 CNY in four milestones: advance 30% due
+/*  Contract c1 of won deal o8 after its tender t8, awarded won:
+    1 000 000.00 CNY in four milestones: advance 30% due
     2026-04-01, delivery 40% due 2026-06-01, acceptance 25% due
     2026-07-01, retention 5% held until the warranty ends 2028-07-01;
     30 days to pay. */
 #define S_CONTRACT_JSON                                                                            \
-    "{\"number\":\"HT-2026-7\",\"opportunity_id\":\"o1\",\"buyer_id\":\"a1\","                     \
+    "{\"number\":\"HT-2026-7\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\","                     \
     "\"seller\":\"光明照明有限公司\",\"scope\":\"supply and install 2 000 LED panels\","   \
     "\"amount\":100000000,\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\","                      \
-    "\"tender_id\":\"t1\",\"delivery_date\":\"2026-06-01\",\"warranty_end\":\"2028-07-01\","       \
+    "\"tender_id\":\"t8\",\"delivery_date\":\"2026-06-01\",\"warranty_end\":\"2028-07-01\","       \
     "\"penalties\":\"0.05% of the amount per day late, at most 5%\",\"payment_days\":30,"          \
     "\"milestones\":[{\"kind\":\"advance\",\"amount\":30000000,\"due\":\"2026-04-01\"},"           \
     "{\"kind\":\"delivery\",\"amount\":40000000,\"due\":\"2026-06-01\"},"                          \
