@@ -59,6 +59,11 @@ def main():
         t2 = q("TENDER_GET", id="t2")
         if t2.get("owner") != "qian":
             fail("a tender of the deal closed as a duplicate: owner %r" % t2.get("owner"))
+        # the deal is closed: its tender is neither submitted nor awarded
+        refused(cmd("bidding", "TENDER_SUBMIT", id="t2", quote_id="q2"), "REJECTED", "id",
+                "a submission for a deal closed as a duplicate")
+        refused(cmd("bidding", "TENDER_AWARD", id="t2", result="won", date="2099-03-20"),
+                "REJECTED", "id", "an award for a deal closed as a duplicate")
 
         # a tender, its steps in order
         refused(cmd("bidding", "TENDER_OPEN", id="tx", opportunity_id="nosuch", number="N",

@@ -48,6 +48,8 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     int rc = contacts_check_fields (d, cmd, fields, 2, NULL, false, vals, &nvals);
     if (!rc)
         rc = bid_tender_check_open (d, t);
+    if (!rc)
+        rc = bid_tender_check_deal (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -295,6 +297,8 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
     if (t->result)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "tender %s was awarded already (%s)",
                                     t->id, t->result);
+    if ((rc = bid_tender_check_deal (d, t, facts)))
+        return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     int idx;
     if ((rc = s_step (d, cfg, "award", &idx)) || (rc = bid_step_check (d, t, cfg, idx, "award")))

@@ -119,6 +119,26 @@ int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)
     return 0;
 }
 
+/*  A won deal refuses nothing here. The award of this very tender wins
+    it (the opportunities service reacts to tender.awarded), but only
+    after the award, when the tender takes no submission nor award any
+    more anyway. A deal won otherwise (by hand, or by another tender)
+    cannot be reopened: refusing would leave this tender open for ever,
+    and its award is still the tender's own record (the reaction then
+    leaves the deal as it is). A deal the lookups do not know was known
+    when the tender opened: no reason to refuse either. */
+int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
+{
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    const char *opp = t->opportunity_id;
+    if (!opp || !lk || !lk->opportunity || lk->opportunity (lk->ctx, opp) != BID_REF_CLOSED)
+        return 0;
+    return dbk_decision_reject (d, DBK_EREJECTED, "id",
+                                "opportunity %s of tender %s is closed (lost, abandoned or a "
+                                "duplicate): reopen it first",
+                                opp, t->id);
+}
+
 int bid_step_index (const bid_config_t *cfg, const char *code)
 {
     if (!cfg)

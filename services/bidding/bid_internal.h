@@ -39,6 +39,10 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
 /*  ENOTFOUND "id" unless t exists; EREJECTED "id" once awarded. */
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t);
 
+/*  EREJECTED "id" when the tender's deal is closed without a win (lost,
+    abandoned, closed as a duplicate): reopen it first. */
+int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
+
 /*  Can the tender move to step `target` (a config step index)? 0, or
     EREJECTED on `field` naming the current step and the next allowed. */
 int bid_step_check (dbk_decision_t *d, const bid_tender_t *t, const bid_config_t *cfg, int target,

@@ -59,6 +59,8 @@
                      payment over its milestone or the contract
                      ("amount"); retention invoiced before the warranty
                      ends ("milestone"); any change to an awarded tender
+                     ("id"); a submission or an award while the tender's
+                     deal is lost, abandoned or closed as a duplicate
                      ("id").
 
     Units, everywhere:
@@ -410,7 +412,9 @@ int bid_tender_part_status (dbk_decision_t *d, const bid_tender_t *t, const dbk_
     (required), date (optional, default today). Decides tender.submitted
     {id, quote_id, quote_revision, amount (the quote's total), currency, step,
     date?, on}. Checks, in order: ENOTFOUND "id"; EREJECTED "id"
-    awarded; EREJECTED "submission" out of order (submitted already, or a
+    awarded; EREJECTED "id" when the deal is lost, abandoned or closed
+    as a duplicate (facts lookup: reopen it first; a won deal is no
+    reason, see bid_tender_award); EREJECTED "submission" out of order (submitted already, or a
     required step before it not reached); EREJECTED "decision" unless
     decided "bid"; EREJECTED "submission_deadline" when today is after
     it; EREJECTED "parts" while required parts are not ready (the
@@ -449,6 +453,12 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     winner, reason, winning_price?, price_gap? (winning price minus our
     bid amount, when both are known); reason? on won}.
     Rejections: EINVAL; ENOTFOUND "id"; EDUPLICATE "id" awarded already;
+    EREJECTED "id" when the deal is lost, abandoned or closed as a
+    duplicate (reopen it first). A won deal is no reason: the award of
+    this tender is what wins it, through the opportunities service's
+    reaction, after which the tender takes no submission nor award
+    anyway; a deal won otherwise cannot be reopened, and the tender
+    still records its award (the reaction leaves the deal as it is);
     EREJECTED "award" before the opening (out of order: names the next
     step; the opening needs a submitted bid, so a won award always has
     our bid amount); EINVAL "winner" / "winning_price" on a won award,
