@@ -302,6 +302,12 @@ out_has 'quote q2 changes requested'
 expect_rc 0 db quote submit q2
 expect_rc 0 db quote reject q2 --reason 'no bid' --actor mgr
 out_has 'quote q2 rejected'
+# the same price again would only be rejected again: change it first
+expect_rc 2 db quote submit q2
+err_has 'REJECTED: id'
+expect_rc 0 db quote line remove q2 1
+expect_rc 0 db quote line add q2 --product P --qty 1 --list-price 100 --discount-bp 400
+expect_rc 0 db quote submit q2
 
 # history, from the log
 expect_rc 0 db tender history t1

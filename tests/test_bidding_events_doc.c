@@ -92,6 +92,10 @@ static void s_quote (const char *doc)
     DOC (bid_quote_request_changes (d, &quo, cmd ("{\"note\":\"check the cost\"}"), &facts));
     GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
     DOC (bid_quote_reject (d, &quo, cmd ("{\"reason\":\"too cheap\"}"), &facts));
+    GIVEN (bid_quote_line_change (d, &quo,
+                                  cmd ("{\"line\":1,\"product_code\":\"LED-600\",\"quantity\":100,"
+                                       "\"list_price\":100000,\"discount_bp\":400}"),
+                                  &facts)); /* a rejected quote changes before it goes again */
     GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
     DOC (bid_quote_approve (d, &quo, cmd ("{\"note\":\"fine\"}"), &facts));
     cr_assert_eq (quo.status, BID_QUOTE_APPROVED);

@@ -390,6 +390,35 @@ Test (approval, a_rejection_needs_a_reason_and_the_quote_can_be_reworked)
     then_accepted (1);
 }
 
+Test (approval, a_rejected_quote_is_submitted_again_only_once_changed)
+{
+    s_submit_with_discount (1500);
+    facts.authority = 1;
+    GIVEN (bid_quote_reject (d, &quo, cmd ("{\"reason\":\"margin too thin\"}"), &facts));
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    then_message_mentions ("rejected at revision 1: change its lines");
+    AGAIN ();
+    /* the same line again is no change: still rejected */
+    bid_quote_line_change (d, &quo,
+                           cmd ("{\"line\":1,\"product_code\":\"P\",\"quantity\":10,"
+                                "\"list_price\":10000,\"discount_bp\":1500}"),
+                           &facts);
+    then_accepted (0);
+    cr_assert_eq (quo.status, BID_QUOTE_REJECTED);
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    AGAIN ();
+    /* a removed line, as any change, makes it a draft */
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100}");
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    GIVEN (bid_quote_reject (d, &quo, cmd ("{\"reason\":\"still too thin\"}"), &facts));
+    GIVEN (bid_quote_line_remove (d, &quo, cmd ("{\"line\":2}"), &facts));
+    cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+}
+
 Test (approval, requested_changes_send_the_quote_back_to_draft)
 {
     s_submit_with_discount (500);

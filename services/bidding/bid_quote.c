@@ -301,6 +301,13 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
         return dbk_decision_reject (d, DBK_EREJECTED, "id",
                                     "quote %s is approved already (revision %u)", q->id,
                                     q->approved_revision);
+    /*  the approver refused this price: the same lines would only be
+        refused again. Any change of a line makes it a draft. */
+    if (q->status == BID_QUOTE_REJECTED)
+        return dbk_decision_reject (d, DBK_EREJECTED, "id",
+                                    "quote %s was rejected at revision %u: change its lines, then "
+                                    "submit it again",
+                                    q->id, q->revision);
     if (!q->nlines)
         return dbk_decision_reject (d, DBK_EREJECTED, "lines", "quote %s has no line to price",
                                     q->id);

@@ -578,7 +578,8 @@ int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
     quote.submitted {id, revision, total, max_discount_bp,
     required_level (code), note?, on}. Rejections: EINVAL; ENOTFOUND
     "id"; EREJECTED "lines" with no line; EREJECTED "id" when submitted
-    or approved already (unchanged since). */
+    or approved already, or rejected, unchanged since (a rejected quote
+    goes back to draft with the first change of its lines). */
 int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);
 
