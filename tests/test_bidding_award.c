@@ -134,6 +134,48 @@ Test (opening, two_envelopes_open_technical_then_price)
     cr_assert_eq (ten.our_rank, 2);
 }
 
+/*  Given: t1 with two envelopes, submitted, its technical envelope
+    opened. */
+static void s_technical_opened (void)
+{
+    given_two_envelope_tender ();
+    given_step ("documents_issued");
+    given_decided ("bid");
+    given_parts_ready ();
+    given_quote_approved ();
+    GIVEN (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts));
+    GIVEN (bid_tender_opening_record (
+        d, &ten, cmd ("{\"envelope\":\"technical\",\"bidders\":[{\"bidder\":\"X\"}]}"), &facts));
+}
+
+Test (opening, the_price_envelope_after_evaluation_leaves_the_step_there)
+{
+    s_technical_opened ();
+    cr_assert_str_eq (ten.step, "opening");
+    given_step ("evaluation");
+    bid_tender_opening_record (d, &ten, cmd ("{\"envelope\":\"price\",\"bidders\":" S_BIDDERS "}"),
+                               &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "step", "evaluation"));
+    fold ();
+    cr_assert_str_eq (ten.step, "evaluation", "steps never go back");
+    AGAIN ();
+    bid_tender_step_advance (d, &ten, cmd ("{\"step\":\"evaluation\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "step");
+    AGAIN ();
+    bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
+    then_accepted (1);
+}
+
+Test (opening, the_price_envelope_before_evaluation_is_at_the_opening_step)
+{
+    s_technical_opened ();
+    bid_tender_opening_record (d, &ten, cmd ("{\"envelope\":\"price\",\"bidders\":" S_BIDDERS "}"),
+                               &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "step", "opening"));
+}
+
 Test (opening, a_one_envelope_tender_has_no_technical_envelope)
 {
     given_submitted ();
@@ -426,6 +468,31 @@ Test (tender_evolve, unknown_types_are_ignored)
     cr_assert_eq (tender_event ("tender.painted", "{\"colour\":1}"), 0);
     cr_assert_eq (tender_event ("quote.created", "{}"), 0);
     cr_assert_not (ten.exists);
+}
+
+/*  A log written before the step could not go back: its price envelope,
+    opened after evaluation, says "opening". The fold keeps evaluation. */
+Test (tender_evolve, a_later_envelope_never_takes_the_step_back)
+{
+    cr_assert_eq (tender_event ("tender.opened",
+                                "{\"id\":\"t1\",\"opportunity_id\":\"o1\",\"number\":\"N\","
+                                "\"issuer\":\"I\",\"type\":\"public\",\"currency\":\"CNY\","
+                                "\"envelopes\":2,\"step\":\"notice\"}"),
+                  0);
+    cr_assert_eq (tender_event ("tender.opening_recorded",
+                                "{\"id\":\"t1\",\"envelope\":\"technical\",\"step\":\"opening\","
+                                "\"bidders\":[{\"bidder\":\"X\"}]}"),
+                  0);
+    cr_assert_str_eq (ten.step, "opening");
+    cr_assert_eq (tender_event ("tender.step_advanced",
+                                "{\"id\":\"t1\",\"from\":\"opening\",\"step\":\"evaluation\"}"),
+                  0);
+    cr_assert_eq (tender_event ("tender.opening_recorded",
+                                "{\"id\":\"t1\",\"envelope\":\"price\",\"step\":\"opening\","
+                                "\"bidders\":[{\"bidder\":\"X\",\"price\":1,\"rank\":1}]}"),
+                  0);
+    cr_assert_str_eq (ten.step, "evaluation");
+    cr_assert (ten.price_opened);
 }
 
 Test (tender_evolve, a_known_type_without_its_fields_is_malformed)

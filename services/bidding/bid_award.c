@@ -241,7 +241,10 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     dbk_wr_t *w = bid_begin (d, "tender", t->id, "tender.opening_recorded",
                              3 + date + !!our_rank + !!our_price, facts);
     dbk_wr_kv_cstr (w, "envelope", env);
-    dbk_wr_kv_cstr (w, "step", cfg->steps[idx].code);
+    /*  the step never goes back: a price envelope opened once the tender
+        moved on to evaluation leaves it there */
+    bool past = bid_step_index (cfg, t->step) > idx;
+    dbk_wr_kv_cstr (w, "step", past ? t->step : cfg->steps[idx].code);
     dbk_wr_cstr (w, "bidders");
     dbk_wr_array (w, (uint32_t) n);
     for (size_t i = 0; i < n; i++) {

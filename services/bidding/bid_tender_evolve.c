@@ -132,9 +132,19 @@ static int s_opening (bid_tender_t *t, const dbk_obj_t *data)
     if (dbk_obj_str (S_GET ("envelope"), &env, &envn) || dbk_obj_type (arr) != DBK_T_ARRAY ||
         dbk_obj_len (arr) > BID_BIDDERS_MAX)
         return DBK_EMALFORMED;
-    int rc = bid_ev_req (&t->step, data, "step");
+    /*  the first envelope opened reaches the opening step; a later one
+        leaves the step where it is: the tender may have moved on to
+        evaluation in between (and logs written before this rule say
+        "opening" there, which would take it back) */
+    char *step = NULL;
+    int rc = bid_ev_req (&step, data, "step");
     if (rc)
         return rc;
+    if (!t->technical_opened && !t->price_opened) {
+        free (t->step);
+        t->step = step;
+    } else
+        free (step);
     for (size_t i = 0; i < t->nbidders; i++)
         free (t->bidders[i].bidder);
     t->nbidders = 0;

@@ -434,7 +434,9 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     envelope), rank (1..BID_RANK_MAX; required except in the technical
     envelope; distinct), us (bool: our bid; at most one)}). Decides
     tender.opening_recorded {id, envelope, step ("opening"), bidders (as
-    given, trimmed), our_rank?, our_price?, date?, on}.
+    given, trimmed), our_rank?, our_price?, date?, on}. The step never
+    goes back: a price envelope opened once the tender moved on to
+    evaluation carries (and leaves) that later step.
     Rejections: EINVAL ("bidders" for a malformed entry, naming it; a
     rank twice; two entries marked us); ENOTFOUND "id"; EREJECTED "id"
     awarded; EREJECTED "opening" when not submitted (out of order) or

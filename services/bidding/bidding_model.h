@@ -36,7 +36,9 @@
 #define BID_DB_STATS "bid_stats"
 #define BID_DB_REFS "bid_refs"
 
-#define BID_MODEL_VERSION 4          /* 4: a won deal's state is 'W', no longer 'C' */
+/*  4: a won deal's state is 'W', no longer 'C'; 5: a tender's row holds
+    its step as folded now, a later envelope never taking it back */
+#define BID_MODEL_VERSION 5
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
