@@ -249,3 +249,26 @@ Test (conflicts, a_resolution_that_would_carry_too_many_conflicts_over_is_refuse
     cr_assert_not_null (opp_conflict_find (&other, "o4"));
     cr_assert_eq (deal.status, OPP_DUPLICATE);
 }
+
+Test (conflicts, a_conflict_with_a_deal_closed_since_is_settled_by_keeping_the_open_one)
+{
+    given_three_registrations ();
+    /*  o2 is abandoned by its owner: o1 still lists it, and the manager
+        settles that side alone, for o1's owner */
+    facts.actor = "wang";
+    facts.manager = false;
+    cr_assert_eq (opp_abandon (d, &other, cmd ("{\"reason\":\"lost interest\"}"), &facts), 0, "%s",
+                  dbk_decision_message (d));
+    s_fold_all ();
+    facts.actor = "zhao";
+    facts.manager = true;
+    cr_assert (opp_conflict_find (&deal, "o2"));
+    opp_resolve_conflict (d, &deal, &other, cmd ("{\"with\":\"o2\",\"owner\":\"wang\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "owner"); /* only the open deal can be kept */
+    dbk_decision_reset (d);
+    s_resolve (&deal, &other, "li");
+    cr_assert_null (opp_conflict_find (&deal, "o2"), "settled");
+    cr_assert_not_null (opp_conflict_find (&deal, "o3"), "the other conflict stays");
+    cr_assert_eq (deal.status, OPP_OPEN);
+    cr_assert_eq (other.status, OPP_ABANDONED, "the closed deal took no event");
+}

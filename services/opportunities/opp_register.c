@@ -220,6 +220,17 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
         return dbk_decision_reject (d, DBK_EINVAL, "with",
                                     "with names %.*s but opportunity %s was given", (int) with->n,
                                     with->s, b->id);
+    if (b->status != OPP_OPEN && opp_conflict_find (a, b->id)) {
+        /*  the other deal was won, lost or abandoned since: only a's side
+            is left to settle, by keeping a (a closed deal takes no event) */
+        if (!opp_eq (a->owner, owner->s, owner->n))
+            return dbk_decision_reject (d, DBK_EREJECTED, "owner",
+                                        "%s is closed already: the conflict is settled by keeping "
+                                        "%s for its owner %s",
+                                        b->id, a->id, a->owner);
+        s_resolved (d, a, b, owner, true, reason, facts);
+        return 0;
+    }
     if (b->status != OPP_OPEN || !opp_conflict_find (a, b->id) || !opp_conflict_find (b, a->id))
         return dbk_decision_reject (d, DBK_EREJECTED, "with",
                                     "opportunities %s and %s are not in an open conflict", a->id,
