@@ -271,4 +271,17 @@ Test (conflicts, a_conflict_with_a_deal_closed_since_is_settled_by_keeping_the_o
     cr_assert_not_null (opp_conflict_find (&deal, "o3"), "the other conflict stays");
     cr_assert_eq (deal.status, OPP_OPEN);
     cr_assert_eq (other.status, OPP_ABANDONED, "the closed deal took no event");
+    /*  o2 reopened lists o1 still, o1 no longer o2: the pair resolves */
+    facts.actor = "wang";
+    facts.manager = false;
+    cr_assert_eq (opp_reopen (d, &other, cmd ("{\"reason\":\"back on\"}"), &facts), 0, "%s",
+                  dbk_decision_message (d));
+    s_fold_all ();
+    cr_assert_not_null (opp_conflict_find (&other, "o1"));
+    facts.actor = "zhao";
+    facts.manager = true;
+    s_resolve (&other, &deal, "li");
+    cr_assert_eq (other.status, OPP_DUPLICATE);
+    cr_assert_null (opp_conflict_find (&other, "o1"));
+    cr_assert_eq (deal.status, OPP_OPEN);
 }

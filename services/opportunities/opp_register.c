@@ -221,8 +221,9 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
                                     "with names %.*s but opportunity %s was given", (int) with->n,
                                     with->s, b->id);
     if (b->status != OPP_OPEN && opp_conflict_find (a, b->id)) {
-        /*  the other deal was won, lost or abandoned since: only a's side
-            is left to settle, by keeping a (a closed deal takes no event) */
+        /*  the other deal was won, lost, abandoned or closed as a duplicate
+            since: only a's side is left to settle, by keeping a (a closed
+            deal takes no event; reopened, it may be resolved again) */
         if (!opp_eq (a->owner, owner->s, owner->n))
             return dbk_decision_reject (d, DBK_EREJECTED, "owner",
                                         "%s is closed already: the conflict is settled by keeping "
@@ -231,7 +232,10 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
         s_resolved (d, a, b, owner, true, reason, facts);
         return 0;
     }
-    if (b->status != OPP_OPEN || !opp_conflict_find (a, b->id) || !opp_conflict_find (b, a->id))
+    /*  both open: a pair listed on one side only (a deal reopened after
+        its conflict was settled against it while closed) resolves too;
+        the fold ignores a pair its side does not list */
+    if (b->status != OPP_OPEN || (!opp_conflict_find (a, b->id) && !opp_conflict_find (b, a->id)))
         return dbk_decision_reject (d, DBK_EREJECTED, "with",
                                     "opportunities %s and %s are not in an open conflict", a->id,
                                     b->id);
@@ -249,12 +253,12 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
     for (size_t i = 0; i < closed->nconflicts; i++)
         carried += strcmp (closed->conflicts[i].id, kept->id) != 0 &&
                    !opp_conflict_find (kept, closed->conflicts[i].id);
-    if (kept->nconflicts - 1 + carried > OPP_CONFLICTS_MAX)
+    size_t after = kept->nconflicts - (opp_conflict_find (kept, closed->id) != NULL) + carried;
+    if (after > OPP_CONFLICTS_MAX)
         return dbk_decision_reject (d, DBK_EREJECTED, "owner",
                                     "keeping %s would give it %zu registration conflicts, more "
                                     "than %d: resolve some of %s's first",
-                                    kept->id, kept->nconflicts - 1 + carried, OPP_CONFLICTS_MAX,
-                                    closed->id);
+                                    kept->id, after, OPP_CONFLICTS_MAX, closed->id);
     s_resolved (d, a, b, owner, keep_a, reason, facts);
     s_resolved (d, b, a, owner, !keep_a, reason, facts);
     for (size_t i = 0; i < closed->nconflicts; i++) {

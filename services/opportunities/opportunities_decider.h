@@ -424,9 +424,12 @@ int opp_update (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
     are in conflict already.
     Rejections: EINVAL for any field ("with" not the id of b, or a
     itself); EREJECTED "actor" unless facts->manager; ENOTFOUND "id" /
-    "with"; EREJECTED "id" if a is closed; EREJECTED "with" if b is
-    closed or a and b are not in conflict with each other; EINVAL "owner"
-    if it is neither owner; EREJECTED "owner" if the conflicts carried
+    "with"; EREJECTED "id" if a is closed; EREJECTED "with" if a and b
+    are not in conflict with each other (both open: either side listing
+    the other will do); EINVAL "owner" if it is neither owner. b closed
+    since (won, lost, abandoned, duplicate) while a lists it: settled by
+    keeping a, one conflict_resolved on a's stream, EREJECTED "owner"
+    unless owner is a's; EREJECTED "owner" if the conflicts carried
     over would give the kept deal more than OPP_CONFLICTS_MAX. */
 int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_state_t *b,
                           const dbk_obj_t *cmd, const opp_facts_t *facts);
