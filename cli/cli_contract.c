@@ -143,7 +143,7 @@ static void s_quote_show (const dbk_obj_t *root)
     char b[1024], c[64], d[64];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (*cli_bid_val (root, rows[i][1], b, sizeof b))
-            printf ("%-15s %s\n", rows[i][0], b);
+            printf ("%-16s %s\n", rows[i][0], b);
     const dbk_obj_t *lines = cli_bid_array (root, "lines");
     printf ("\nLINES%s\n", dbk_obj_len (lines) ? " (money in minor units)" : ": none");
     if (dbk_obj_len (lines)) {
@@ -387,8 +387,8 @@ static void s_contract_show (const dbk_obj_t *root)
         {"warranty end", "warranty_end"},
         {"payment days", "payment_days"},
         {"penalties", "penalties"},
-        {"invoiced", "invoiced"},
-        {"paid", "paid"},
+        {"invoiced to date", "invoiced"},
+        {"paid to date", "paid"},
     };
     static const char *const figs[][2] = {
         {"amount", "amount"},
@@ -403,7 +403,7 @@ static void s_contract_show (const dbk_obj_t *root)
     char b[4096], c[64];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (*cli_bid_val (root, rows[i][1], b, sizeof b))
-            printf ("%-15s %s\n", rows[i][0], b);
+            printf ("%-16s %s\n", rows[i][0], b);
     const dbk_obj_t *rc = dbk_obj_get (root, "receivables");
     printf ("\nRECEIVABLES as of %s (%s minor units)\n", cli_bid_val (root, "as_of", c, sizeof c),
             cli_bid_val (root, "currency", b, sizeof b));
@@ -416,7 +416,7 @@ static void s_contract_show (const dbk_obj_t *root)
     printf ("\nMILESTONES\n");
     cli_bid_table (dbk_obj_get (rc, "milestones"), mkeys, mheads, 8);
     const dbk_obj_t *inv = dbk_obj_get (root, "invoices");
-    printf ("\nINVOICES%s\n", dbk_obj_len (inv) ? "" : ": none");
+    printf ("\nINVOICES (every one, to date)%s\n", dbk_obj_len (inv) ? "" : ": none");
     if (dbk_obj_len (inv)) {
         static const char *const keys[] = {"invoice", "milestone", "amount", "date"};
         static const char *const heads[] = {"INVOICE", "MILESTONE", "AMOUNT", "DATE"};

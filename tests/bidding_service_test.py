@@ -174,6 +174,8 @@ def main():
         if (m1["status"], m1["invoiced"], m1["paid"], early["paid"]) != \
                 ("due", 25500000, 0, 0):
             fail("receivables before the payment: %r" % early)
+        if q("RECEIVABLES", owner="zhao", as_of="2099-03-31")["contracts"]:
+            fail("a contract signed on 2099-04-01 was owed on 2099-03-31")
         r = q("RECEIVABLES", owner="zhao", as_of="2099-04-09")["contracts"][0]["figures"]
         if (r["invoiced"], r["paid"], r["outstanding"]) != (0, 0, 85000000):
             fail("receivables before the invoice: %r" % r)
@@ -196,6 +198,17 @@ def main():
         if [m["status"] for m in cg["receivables"]["milestones"]] != ["settled", "overdue",
                                                                       "retained"]:
             fail("milestones: %r" % cg["receivables"]["milestones"])
+        # a deal registered in CNY and won by hand in USD: its contract is in USD
+        ok(cmd("opportunities", "OPP_REGISTER", id="o9", name="Export depot", account_id="a1",
+               owner="zhao", currency="CNY", close_date="2099-06-30"), "o9")
+        w9 = ok(cmd("opportunities", "OPP_WIN", id="o9", amount=1000000, currency="USD",
+                    date="2026-01-05"), "o9 won in USD")
+        q("TENDER_LIST", after_seq=w9["last_seq"])
+        c9 = dict(untendered, id="c9", opportunity_id="o9", amount=1000000,
+                  milestones=[{"kind": "advance", "amount": 1000000, "due": "2099-04-10"}])
+        refused(cmd("bidding", "CONTRACT_SIGN", **dict(c9, currency="CNY")), "REJECTED",
+                "currency", "a contract in the deal's registered currency, not its win's")
+        b("CONTRACT_SIGN", **dict(c9, currency="USD"))
 
         # intelligence
         pi = q("PRICE_INTEL", competitor="PHILIPS")

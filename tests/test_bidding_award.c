@@ -353,6 +353,20 @@ Test (closed_deal, no_award_once_the_deal_is_closed)
     then_message_mentions ("reopen it first");
 }
 
+/*  A loss is the tender's own record (the deal may have been marked lost
+    by hand before the official notice): it wins nothing, it goes in. */
+Test (closed_deal, a_lost_award_is_recorded_on_a_closed_deal)
+{
+    given_opened ();
+    s_deal_becomes (s_o1_closed);
+    bid_tender_award (d, &ten,
+                      cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
+                           "\"reason\":\"price\"}"),
+                      &facts);
+    cr_assert_not (dbk_decision_rejected (d), "%s", dbk_decision_message (d));
+    cr_assert_str_eq (dbk_decision_type (d, 0), "tender.awarded");
+}
+
 /*  A deal won by hand (or by another tender) cannot be reopened: the
     tender still goes in and is awarded. */
 Test (closed_deal, a_deal_won_meanwhile_does_not_stop_its_tender)

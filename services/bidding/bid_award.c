@@ -300,7 +300,9 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
     if (t->result)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "tender %s was awarded already (%s)",
                                     t->id, t->result);
-    if ((rc = bid_tender_check_deal (d, t, facts)))
+    /*  a loss is recorded whatever became of the deal (lost by hand
+        before the official notice, say): it wins nothing */
+    if (won && (rc = bid_tender_check_deal (d, t, facts)))
         return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     int idx;

@@ -175,13 +175,16 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
 }
 
 /*  A deal's currency, 'y' id -> ISO 4217 code, from its registration and
-    the updates that change it: a tender for it is in that currency. */
+    the updates that change it: a tender for it is in that currency. A
+    win names the currency it was won in (a deal won by hand may be won
+    in another): its contract without a tender is in that one. */
 static int s_project_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
 {
     const char *t = ev->type;
     size_t tl = ev->type_len, il = ev->stream_len - cat - 1;
     bool reg = tl == 22 && memcmp (t, "opportunity.registered", 22) == 0;
-    if ((!reg && !(tl == 19 && memcmp (t, "opportunity.updated", 19) == 0)) || il == 0 ||
+    bool won = tl == 15 && memcmp (t, "opportunity.won", 15) == 0;
+    if ((!reg && !won && !(tl == 19 && memcmp (t, "opportunity.updated", 19) == 0)) || il == 0 ||
         il > CONTACTS_ID_MAX)
         return 0;
     const char *cur;

@@ -37,8 +37,9 @@
 #define BID_DB_REFS "bid_refs"
 
 /*  4: a won deal's state is 'W', no longer 'C'; 5: a tender's row holds
-    its step as folded now, a later envelope never taking it back */
-#define BID_MODEL_VERSION 5
+    its step as folded now, a later envelope never taking it back; 6: a
+    deal's currency follows its win's */
+#define BID_MODEL_VERSION 6
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

@@ -511,8 +511,9 @@ static void s_rcv_write (dbk_wr_t *w, const char *key, const s_rcv_sums_t *s, bo
 /*  RECEIVABLES {owner, as_of} -> {as_of, contracts: [{id, number,
     owner, currency, figures}], owners: [{owner, currency, contracts,
     ...sums}], totals: [{currency, contracts, ...sums}]}: every contract
-    (of the owner), its figures on as_of, and their sums per owner and
-    per currency (amounts of different currencies are never added). */
+    (of the owner) signed by as_of, its figures on as_of, and their sums
+    per owner and per currency (amounts of different currencies are never
+    added). */
 int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char as_of[11], owner[CONTACTS_SHORT_MAX + 1];
@@ -550,7 +551,9 @@ int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         bid_contract_reset (c);
         bid_receivables_t rv;
         rc = bidding_model_load (ctx, txn, 'c', id, c);
-        if (rc == 0 && bid_receivables (c, as_of, &rv) == 0) {
+        /*  a contract signed after as_of was owed nothing then */
+        bool signed_by = !c->signed_on || strcmp (c->signed_on, as_of) <= 0;
+        if (rc == 0 && signed_by && bid_receivables (c, as_of, &rv) == 0) {
             dbk_wr_map (items, 5);
             dbk_wr_kv_cstr (items, "id", id);
             dbk_wr_cstr (items, "number");
