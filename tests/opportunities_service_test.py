@@ -161,6 +161,31 @@ def main():
         if [x["id"] for x in page2["opportunities"]] != ["o2"]:
             fail("second page: %r" % page2)
 
+        # a stakeholder's level, function and influence, when the deal leaves
+        # them out, are the contact's: a decision-level contact of influence 5
+        # against us is a strong opponent, and the deal has its top level
+        ok(cmd(c, "CONTACT_ADD", id="c4", name="Zhou Ju", account_id="a1", level="decision",
+               function="technical", influence=5), "decision-level contact")
+        ok(cmd(o, "OPP_REGISTER", id="o10", name="Depot lighting", account_id="a1",
+               owner="zhao", currency="CNY", close_date="2027-05-31"), "o10")
+        s4 = ok(cmd(o, "OPP_STAKEHOLDER_ADD", id="o10", contact_id="c4", role="decision_maker",
+                    attitude=-2), "c4 on o10")
+        g = o.call("OPP_GET", id="o10", after_seq=s4["last_seq"])
+        codes = [f["code"] for f in g["red_flags"]]
+        sh = g["stakeholders"][0]
+        if (sh["level"], sh["function"], sh["influence"]) != ("decision", "technical", 5) or \
+                "strong_opponent" not in codes or "no_decision_level" in codes:
+            fail("a stakeholder's record: %r %r" % (sh, codes))
+        u = ok(cmd(c, "CONTACT_UPDATE", id="c4", level="operational", influence=None),
+               "c4 moved down")
+        g = o.call("OPP_GET", id="o10", after_seq=u["last_seq"])
+        codes = [f["code"] for f in g["red_flags"]]
+        if (g["stakeholders"][0]["level"], g["stakeholders"][0]["influence"]) != \
+                ("operational", None) or "no_decision_level" not in codes or \
+                "strong_opponent" in codes:
+            fail("a stakeholder's record changed: %r %r" % (g["stakeholders"][0], codes))
+        ok(cmd(o, "OPP_ABANDON", id="o10", reason="test over"), "abandon o10")
+
         # as of a moment in the past: before o1 existed, and at the seq of
         # its registration (the log's `at` of that event)
         r = None

@@ -582,6 +582,66 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     return rc;
 }
 
+/*  The index of s in list (NULL-terminated), plus 1; 0 when absent. */
+static uint8_t s_code (const dbk_obj_t *o, const char *const *list)
+{
+    for (uint8_t i = 0; list[i]; i++)
+        if (dbk_obj_str_eq (o, list[i]))
+            return (uint8_t) (i + 1);
+    return 0;
+}
+
+/*  contact.added / contact.updated: 'p' contact -> 3 bytes: its level
+    (contacts_levels index + 1, 0 none), function (contacts_functions
+    index + 1) and influence (1..5, 0 none), from the contact's record:
+    what a stakeholder's row lacks on the deal is the contact's
+    (opportunities_model_profile). An update changes what it names, nil
+    clearing it. */
+static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+{
+    bool added = ev->type_len == 13 && memcmp (ev->type, "contact.added", 13) == 0;
+    if (!added && !(ev->type_len == 15 && memcmp (ev->type, "contact.updated", 15) == 0))
+        return 0;
+    size_t il = ev->stream_len - cat - 1;
+    if (cat != 7 || il == 0 || il > OPP_ID_MAX)
+        return 0;
+    char key[OPP_ID_MAX + 2];
+    key[0] = 'p';
+    memcpy (key + 1, ev->stream + cat + 1, il);
+    MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
+    MDB_val k = {il + 1, key}, old;
+    uint8_t p[3] = {0, 0, 0};
+    if (!added && mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size == 3)
+        memcpy (p, old.mv_data, 3);
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev), *o;
+    if ((o = dbk_obj_get (data, "level")))
+        p[0] = s_code (o, contacts_levels);
+    if ((o = dbk_obj_get (data, "function")))
+        p[1] = s_code (o, contacts_functions);
+    uint64_t inf;
+    if ((o = dbk_obj_get (data, "influence")))
+        p[2] = dbk_obj_u64 (o, &inf) == 0 && inf >= 1 && inf <= 5 ? (uint8_t) inf : 0;
+    if (!p[0] && !p[1] && !p[2]) {
+        int r = added ? 0 : mdb_del (txn, dbi, &k, NULL);
+        return r == MDB_NOTFOUND ? 0 : dbk_lmdb_err (r);
+    }
+    return s_put (txn, dbi, key, il + 1, p, 3);
+}
+
+bool opportunities_model_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
+                                  const char **level, const char **function, int *influence)
+{
+    uint8_t p[3];
+    *level = *function = NULL;
+    *influence = 0;
+    if (!dbk_svc_tagged_get (ctx, txn, OPP_DB_REFS, 'p', contact, (char *) p, 3))
+        return false;
+    *level = p[0] >= 1 && p[0] <= 3 ? contacts_levels[p[0] - 1] : NULL;
+    *function = p[1] >= 1 && p[1] <= 3 ? contacts_functions[p[1] - 1] : NULL;
+    *influence = p[2] <= 5 ? p[2] : 0;
+    return true;
+}
+
 /*  activity.logged: 'l' contact NUL day (YYYY-MM-DD) -> "", for each of
     their_people: a stakeholder met is not stale
     (opportunities_model_last_met). Every day is kept, not only the
@@ -655,5 +715,6 @@ int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_eve
         id[il] = 0;
         return s_project_opp (ctx, txn, ev, id);
     }
-    return cat ? s_project_ref (ctx, txn, ev, cat) : 0;
+    int rc = cat ? s_project_ref (ctx, txn, ev, cat) : 0;
+    return rc ? rc : s_project_profile (ctx, txn, ev, cat);
 }

@@ -184,6 +184,29 @@ static int s_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st, const 
     return 0;
 }
 
+/*  What a stakeholder's row on the deal leaves out, its level, function
+    and influence, is the contact's on its record (DOMAIN §1: a person's
+    level is theirs; their role and attitude are per deal): the chart, the
+    roles and the red flags see them. */
+static int s_profiles (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st)
+{
+    for (size_t i = 0; i < st->nstakeholders; i++) {
+        opp_stakeholder_t *s = &st->stakeholders[i];
+        const char *level, *function;
+        int influence;
+        if ((s->level && s->function && s->influence) ||
+            !opportunities_model_profile (ctx, txn, s->contact_id, &level, &function, &influence))
+            continue;
+        if (!s->level && level && !(s->level = strdup (level)))
+            return DBK_ENOMEM;
+        if (!s->function && function && !(s->function = strdup (function)))
+            return DBK_ENOMEM;
+        if (!s->influence)
+            s->influence = influence;
+    }
+    return 0;
+}
+
 /*  OPP_GET {id, as_of} -> the summary row's keys plus site_address,
     project_type, account_name, commitment, duplicate_of, as_of,
     qualification, key_persons, outcome, stakeholders, needs,
@@ -209,6 +232,8 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
                              past ? "no opportunity %s on %s" : "no opportunity %s", id, as_of);
     if (rc == 0)
         rc = s_last_met (ctx, txn, st, as_of);
+    if (rc == 0)
+        rc = s_profiles (ctx, txn, st);
     if (rc == 0) {
         char account[CONTACTS_NAME_MAX + 1];
         opportunities_model_ref_name (ctx, txn, 'a', st->account_id, account, sizeof account);
