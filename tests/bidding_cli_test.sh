@@ -299,6 +299,10 @@ expect_rc 0 db quote line add q2 --product P --qty 1 --list-price 100 --discount
 expect_rc 0 db quote submit q2
 expect_rc 0 db quote changes q2 --note 'another line'
 out_has 'quote q2 changes requested'
+# the same lines again: refused until one changes
+expect_rc 2 db quote submit q2
+err_has 'REJECTED: id: changes were requested'
+expect_rc 0 db quote line add q2 --product Q --qty 1 --list-price 50
 expect_rc 0 db quote submit q2
 expect_rc 0 db quote reject q2 --reason 'no bid' --actor mgr
 out_has 'quote q2 rejected'

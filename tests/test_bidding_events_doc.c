@@ -90,6 +90,8 @@ static void s_quote (const char *doc)
     cr_assert_eq (quo.nlines, 1);
     DOC (bid_quote_submit (d, &quo, cmd ("{\"note\":\"please\"}"), &facts));
     DOC (bid_quote_request_changes (d, &quo, cmd ("{\"note\":\"check the cost\"}"), &facts));
+    GIVEN (bid_quote_line_add (
+        d, &quo, cmd ("{\"product_code\":\"CAB-1\",\"quantity\":1,\"list_price\":900}"), &facts));
     GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
     DOC (bid_quote_reject (d, &quo, cmd ("{\"reason\":\"too cheap\"}"), &facts));
     GIVEN (bid_quote_line_change (d, &quo,

@@ -431,6 +431,14 @@ Test (approval, requested_changes_send_the_quote_back_to_draft)
     cr_assert (has_str (payload (0), "approver", "wang"));
     fold ();
     cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+    /*  the same lines again would be the same answer */
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    then_message_mentions ("changes were requested to quote q1 at revision 1");
+    AGAIN ();
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100}");
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
 }
 
 Test (approval, a_quote_changed_after_approval_needs_approval_again)

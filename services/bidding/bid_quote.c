@@ -308,6 +308,11 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
                                     "quote %s was rejected at revision %u: change its lines, then "
                                     "submit it again",
                                     q->id, q->revision);
+    if (q->changes_asked) /* the same: the approver asked for other lines */
+        return dbk_decision_reject (d, DBK_EREJECTED, "id",
+                                    "changes were requested to quote %s at revision %u: change "
+                                    "its lines, then submit it again",
+                                    q->id, q->revision);
     if (!q->nlines)
         return dbk_decision_reject (d, DBK_EREJECTED, "lines", "quote %s has no line to price",
                                     q->id);
@@ -447,6 +452,7 @@ static int s_line_event (bid_quote_t *q, int k, const dbk_obj_t *data)
     }
     q->revision = rev;
     q->status = BID_QUOTE_DRAFT; /* a change needs approval again */
+    q->changes_asked = false;
     return rc;
 }
 
@@ -465,6 +471,7 @@ static int s_verdict_event (bid_quote_t *q, int k, const dbk_obj_t *data)
         q->approved_revision = rev;
     } else
         q->status = k == 6 ? BID_QUOTE_REJECTED : BID_QUOTE_DRAFT;
+    q->changes_asked = k == 7;
     return 0;
 }
 

@@ -512,6 +512,7 @@ typedef struct bid_quote {
     char *approver;             /* who approved / rejected / asked for changes  */
     unsigned approved_revision; /* revision approved, 0: none                   */
     char *verdict_note;         /* the approver's note or reason                */
+    bool changes_asked;         /* changes requested, no line changed since     */
 } bid_quote_t;
 
 void bid_quote_init (bid_quote_t *self);
