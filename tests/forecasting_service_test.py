@@ -79,6 +79,15 @@ def main():
             fail("a forecast dated back: %r" % r)
         ok(cmd("forecasting", "FORECAST_SUBMIT", owner="zhao", period=period, currency="CNY",
                commit=200000000, best_case=300000000, pipeline=300000000), "forecast")
+        # a newcomer without a deal yet: the accuracy of their forecast is read
+        # in its currency, not in a default one
+        nf = ok(cmd("forecasting", "FORECAST_SUBMIT", actor="newbie", owner="newbie",
+                    period=period, currency="USD", commit=1000, best_case=2000, pipeline=3000),
+                "a newcomer's forecast")
+        acc = fc("ACCURACY", owner="newbie", period=period, after_seq=nf["last_seq"])
+        if acc["currency"] != "USD" or not acc["periods"][0]["has_forecast"] or \
+                acc["periods"][0]["forecast"] != 1000:
+            fail("a newcomer's accuracy: %r" % acc)
         settle()
 
         # the funnel by hand: o1 L1 100M (weighted 10M), o2 L2 200M (50M); o3 lost 300M

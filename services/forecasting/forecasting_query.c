@@ -266,7 +266,16 @@ int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
             s_close (&b);
             return refused;
         }
-        snprintf (q.currency, sizeof q.currency, "%s", nc == 1 ? cur[0] : "CNY");
+        /*  no deal yet: the period's forecast says which currency (a
+            forecast of 0 won is still a forecast), else any will do */
+        fc_forecast_t *f = nc == 0 ? calloc (1, sizeof *f) : NULL;
+        bool fcur = f && q.period[0] && fc_book_forecast (b.book, q.owner, q.period, f) == 0 &&
+                    f->currency[0];
+        snprintf (q.currency, sizeof q.currency, "%s",
+                  nc == 1 ? cur[0]
+                  : fcur  ? f->currency
+                          : "CNY");
+        free (f);
     }
     fc_accuracy_t a[24];
     rc = fc_accuracy_trend (b.book, q.owner, q.period, q.currency, a, (size_t) n);
