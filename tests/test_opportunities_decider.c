@@ -836,6 +836,19 @@ Test (award, an_award_of_a_deal_closed_by_hand_is_refused_to_be_logged)
                dbk_decision_message (d));
 }
 
+Test (award, a_lost_award_of_a_deal_closed_but_not_won_changes_nothing)
+{
+    given_deal ();
+    GIVEN (&deal, opp_abandon (d, &deal, cmd ("{\"reason\":\"x\"}"), &facts));
+    cr_assert_eq (opp_react_award (d, &deal,
+                                   cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\","
+                                        "\"result\":\"lost\",\"date\":\"2026-02-27\","
+                                        "\"winner\":\"k1\"}"),
+                                   &facts),
+                  0);
+    then_accepted (0); /* no event, and no refusal to log at every replay */
+}
+
 Test (award, an_award_for_another_opportunity_is_not_found)
 {
     given_deal ();

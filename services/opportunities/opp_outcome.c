@@ -217,6 +217,12 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
                                          [OPP_LOST] = "lost",
                                          [OPP_ABANDONED] = "abandoned",
                                          [OPP_DUPLICATE] = "closed as a duplicate"};
+    /*  a loss of a deal no longer open but not won (lost by hand before the
+        notice, abandoned, a duplicate) changes nothing: the bidding
+        service records such awards, and a refusal would be logged again
+        at every replay */
+    if (state->status != OPP_OPEN && !won && state->status != OPP_WON)
+        return 0;
     if (state->status != OPP_OPEN)
         return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
                                     "opportunity %s was %s already: the award of tender %.*s "
