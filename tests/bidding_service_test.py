@@ -176,6 +176,8 @@ def main():
             fail("receivables before the payment: %r" % early)
         if q("RECEIVABLES", owner="zhao", as_of="2099-03-31")["contracts"]:
             fail("a contract signed on 2099-04-01 was owed on 2099-03-31")
+        refused(cmd("bidding", "CONTRACT_GET", id="c1", as_of="2099-03-31"), "NOT_FOUND",
+                "as_of", "a contract as of a day before it was signed")
         r = q("RECEIVABLES", owner="zhao", as_of="2099-04-09")["contracts"][0]["figures"]
         if (r["invoiced"], r["paid"], r["outstanding"]) != (0, 0, 85000000):
             fail("receivables before the invoice: %r" % r)

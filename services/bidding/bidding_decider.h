@@ -581,8 +581,9 @@ int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
     quote.submitted {id, revision, total, max_discount_bp,
     required_level (code), note?, on}. Rejections: EINVAL; ENOTFOUND
     "id"; EREJECTED "lines" with no line; EREJECTED "id" when submitted
-    or approved already, or rejected, unchanged since (a rejected quote
-    goes back to draft with the first change of its lines). */
+    or approved already, or rejected or sent back for changes and
+    unchanged since (the first change of its lines makes it a draft that
+    may be submitted). */
 int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);
 

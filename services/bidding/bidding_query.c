@@ -411,6 +411,9 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     bid_contract_t *c = calloc (1, sizeof *c);
     bid_receivables_t r;
     rc = c ? bidding_model_load (ctx, txn, 'c', id, c) : DBK_ENOMEM;
+    if (rc == 0 && c->signed_on && strcmp (c->signed_on, as_of) > 0)
+        rc = dbk_svc_reject (ctx, DBK_ENOTFOUND, "as_of", "contract %s was signed on %s, after %s",
+                             id, c->signed_on, as_of); /* as RECEIVABLES leaves it out */
     if (rc == 0)
         rc = bid_receivables (c, as_of, &r) ? DBK_EIO : 0;
     if (rc == 0) {
