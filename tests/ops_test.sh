@@ -41,7 +41,15 @@ start_all() { # start_all DATA_DIR
     "$BIN/dealbook-opportunities" --data-dir "$1" 2>>"$dir/opps.err" &
     opp_pid=$!
     for _ in $(seq 1 100); do db status --services $SVCS >/dev/null 2>&1 && break; sleep 0.05; done
-    db status --services $SVCS >/dev/null || fail "the services did not start"
+    db status --services $SVCS >/dev/null || {
+        # what each process said, and whether it still runs: a start that
+        # fails here once in a while must leave enough to tell why
+        for p in log_pid svc_pid opp_pid; do
+            kill -0 "${!p}" 2>/dev/null && echo "$p ${!p}: running" || echo "$p ${!p}: gone"
+        done
+        for f in log contacts opps; do echo "--- $f.err"; tail -5 "$dir/$f.err" 2>/dev/null; done
+        fail "the services did not start"
+    }
 }
 # the read models' answers, to compare before / after
 answers() { # answers FILE
