@@ -400,10 +400,11 @@ static void s_receivables (dbk_wr_t *w, const bid_contract_t *c, const bid_recei
 int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char id[CONTACTS_ID_MAX + 1], as_of[11];
+    bool given;
     int rc = s_id (ctx, req, "a contract", id);
     if (rc)
         return rc;
-    if (!contacts_req_date (ctx, req, "as_of", as_of, NULL))
+    if (!contacts_req_date (ctx, req, "as_of", as_of, &given))
         return DBK_EINVAL;
     dbk_doc_t *row = s_row (ctx, txn, 'c', id);
     if (!row)
@@ -411,7 +412,7 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     bid_contract_t *c = calloc (1, sizeof *c);
     bid_receivables_t r;
     rc = c ? bidding_model_load (ctx, txn, 'c', id, c) : DBK_ENOMEM;
-    if (rc == 0 && c->signed_on && strcmp (c->signed_on, as_of) > 0)
+    if (rc == 0 && given && c->signed_on && strcmp (c->signed_on, as_of) > 0)
         rc = dbk_svc_reject (ctx, DBK_ENOTFOUND, "as_of", "contract %s was signed on %s, after %s",
                              id, c->signed_on, as_of); /* as RECEIVABLES leaves it out */
     if (rc == 0)
