@@ -1,6 +1,7 @@
-/*  dbk_svc_internal.h - what the two halves of the service shell share
+/*  dbk_svc_internal.h - what the parts of the service shell share
     (dbk_service.c: actor, requests, commands; dbk_svc_model.c: the read
-    model and the application of events). Not installed, not public.
+    model and the application of events; dbk_svc_ctx.c: what handlers
+    ask of their context). Not installed, not public.
 */
 #ifndef DBK_SVC_INTERNAL_H
 #define DBK_SVC_INTERNAL_H
