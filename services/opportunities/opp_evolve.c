@@ -129,7 +129,7 @@ static int s_flagged (opp_state_t *st, const dbk_obj_t *data)
     }
     if (s_conflict_at (st, data, "with") >= 0)
         return 0;
-    int rc = s_room (&st->conflicts, st->nconflicts, sizeof *st->conflicts, OPP_CONFLICTS_MAX);
+    int rc = s_room (&st->conflicts, st->nconflicts, sizeof *st->conflicts, OPP_CONFLICTS_HELD);
     if (rc)
         return rc;
     opp_conflict_t *c = &st->conflicts[st->nconflicts];

@@ -254,6 +254,13 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
         carried += strcmp (closed->conflicts[i].id, kept->id) != 0 &&
                    !opp_conflict_find (kept, closed->conflicts[i].id);
     size_t after = kept->nconflicts - (opp_conflict_find (kept, closed->id) != NULL) + carried;
+    /*  the closed deal's conflicts move, each on its own stream: past the
+        limit (only moves take a deal there), some are resolved first */
+    if (closed->nconflicts > OPP_CONFLICTS_MAX)
+        return dbk_decision_reject (d, DBK_EREJECTED, "owner",
+                                    "closing %s would move its %zu registration conflicts, more "
+                                    "than %d: resolve some of them first",
+                                    closed->id, closed->nconflicts, OPP_CONFLICTS_MAX);
     if (after > OPP_CONFLICTS_MAX)
         return dbk_decision_reject (d, DBK_EREJECTED, "owner",
                                     "keeping %s would give it %zu registration conflicts, more "

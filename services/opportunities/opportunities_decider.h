@@ -77,6 +77,7 @@ extern "C" {
 #define OPP_TICKS_MAX 64                  /* checklist items ticked             */
 #define OPP_AWARDS_MAX 16                 /* award events reacted to            */
 #define OPP_CONFLICTS_MAX 32              /* open registration conflicts        */
+#define OPP_CONFLICTS_HELD 64             /* kept by the fold: moves may pass MAX */
 #define OPP_LEVELS 5                      /* L1..L5                             */
 #define OPP_STAGES 6                      /* the customer's procurement stages  */
 #define OPP_QUESTIONS 4                   /* qualification questions            */
