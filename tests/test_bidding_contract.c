@@ -363,6 +363,19 @@ Test (collection, payments_never_exceed_a_milestone_nor_the_contract)
     }
 }
 
+Test (collection, a_contract_takes_at_most_its_number_of_payments)
+{
+    given_contract ();
+    /*  folded straight in: a thousand decisions would outgrow the test's pool */
+    const dbk_obj_t *one = cmd ("{\"milestone\":2,\"amount\":1,\"date\":\"2026-03-02\"}");
+    for (int i = 0; i < BID_PAYMENTS_MAX; i++)
+        cr_assert_eq (bid_contract_evolve (&con, "contract.payment_received", one), 0);
+    cr_assert_eq (con.npayments, BID_PAYMENTS_MAX);
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":2,\"amount\":1}"), &facts);
+    then_rejected (DBK_EREJECTED, "amount");
+    then_message_mentions ("payments, the most");
+}
+
 Test (collection, a_payment_names_a_known_invoice_of_its_milestone)
 {
     given_contract ();

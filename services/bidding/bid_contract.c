@@ -340,6 +340,11 @@ int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_
     if (iv && (!inv || inv->milestone != m->no))
         return dbk_decision_reject (d, DBK_ENOTFOUND, "invoice", "milestone %u has no invoice %.*s",
                                     m->no, (int) iv->n, iv->s);
+    if (c->npayments >= BID_PAYMENTS_MAX) /* a contract's state stays bounded */
+        return dbk_decision_reject (d, DBK_EREJECTED, "amount",
+                                    "contract %s has %d payments, the most: record the next "
+                                    "ones together",
+                                    c->id, BID_PAYMENTS_MAX);
     int64_t left = m->amount - m->paid;
     if (vals[1].i > left)
         return dbk_decision_reject (d, DBK_EREJECTED, "amount",

@@ -106,6 +106,7 @@ extern "C" {
 #define BID_LINES_MAX 200                 /* lines on one quote                   */
 #define BID_MILESTONES_MAX 12             /* payment milestones of one contract   */
 #define BID_INVOICES_MAX 200              /* invoices against one contract        */
+#define BID_PAYMENTS_MAX 1000             /* payments against one contract        */
 #define BID_RANK_MAX 100                  /* the lowest rank read out             */
 #define BID_PAYMENT_DAYS_MAX 365          /* a contract's credit term             */
 
