@@ -226,9 +226,15 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
             if (rc < 0)
                 return cli_fail (CLI_USAGE, "bad or missing value for %s", a);
             if (rc > 0) {
+                /*  by the setting, not the spelling: --log and --log-endpoint
+                    are one */
+                const char *env = dbk_config_flag_env (a);
                 for (int j = 0; j < cli->nconf; j++)
                     if (strcmp (cli->conf[j], a) == 0)
                         return cli_fail (CLI_USAGE, "%s given twice", a);
+                    else if (env && strcmp (dbk_config_flag_env (cli->conf[j]), env) == 0)
+                        return cli_fail (CLI_USAGE, "%s and %s given: both set %s", cli->conf[j], a,
+                                         env);
                 if (cli->nconf == CLI_MAX_FLAGS)
                     return cli_fail (CLI_USAGE, "too many flags");
                 cli->conf[cli->nconf++] = a;

@@ -158,6 +158,14 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad)
     return 0;
 }
 
+const char *dbk_config_flag_env (const char *flag)
+{
+    for (size_t i = 0; flag && i < S_N; i++)
+        if (strcmp (s_settings[i].flag, flag) == 0)
+            return s_settings[i].env;
+    return NULL;
+}
+
 int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value)
 {
     for (size_t i = 0; i < S_N; i++)

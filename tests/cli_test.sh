@@ -82,6 +82,10 @@ expect_rc 1 db log read --type account. --type contact.
 grep -q '^dealbook: log read: --type given twice$' "$dir/err" || fail "twice: $(cat "$dir/err")"
 expect_rc 1 db log status --log "$DEALBOOK_LOG_ENDPOINT" --log ipc://nowhere
 grep -q '^dealbook: --log given twice$' "$dir/err" || fail "config twice: $(cat "$dir/err")"
+# two spellings of one setting are one flag given twice
+expect_rc 1 db log status --log "$DEALBOOK_LOG_ENDPOINT" --log-endpoint ipc://nowhere
+grep -q '^dealbook: --log and --log-endpoint given: both set DEALBOOK_LOG_ENDPOINT$' "$dir/err" ||
+    fail "aliases twice: $(cat "$dir/err")"
 expect_rc 1 db log append account-1 account.renamed '{"name":"x"}' --expect 2 --expect 3
 grep -q 'log append: --expect given twice' "$dir/err" || fail "append twice: $(cat "$dir/err")"
 

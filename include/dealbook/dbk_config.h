@@ -72,6 +72,10 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad);
     not a config flag, DBK_EINVAL if the value is unusable. */
 int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value);
 
+/*  The DEALBOOK_* variable a config flag sets (two flags may set the same
+    one: --log and --log-endpoint), or NULL when it is not a config flag. */
+const char *dbk_config_flag_env (const char *flag);
+
 /*  Print the flags dbk_config_flag knows, one per line with its variable,
     for --help texts. */
 void dbk_config_print_usage (FILE *out);
