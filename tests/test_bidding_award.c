@@ -94,7 +94,8 @@ Test (opening, each_bidder_needs_a_name_price_and_distinct_rank)
     }
 }
 
-Test (opening, two_envelopes_open_technical_then_price)
+/*  Given: t1 with two envelopes, its bid submitted. */
+static void s_two_envelopes_submitted (void)
 {
     given_two_envelope_tender ();
     given_step ("documents_issued");
@@ -102,6 +103,11 @@ Test (opening, two_envelopes_open_technical_then_price)
     given_parts_ready ();
     given_quote_approved ();
     GIVEN (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts));
+}
+
+Test (opening, two_envelopes_open_technical_then_price)
+{
+    s_two_envelopes_submitted ();
     bid_tender_opening_record (d, &ten, cmd ("{\"bidders\":" S_BIDDERS "}"), &facts);
     then_rejected (DBK_EINVAL, "envelope");
     AGAIN ();
@@ -138,12 +144,7 @@ Test (opening, two_envelopes_open_technical_then_price)
     opened. */
 static void s_technical_opened (void)
 {
-    given_two_envelope_tender ();
-    given_step ("documents_issued");
-    given_decided ("bid");
-    given_parts_ready ();
-    given_quote_approved ();
-    GIVEN (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts));
+    s_two_envelopes_submitted ();
     GIVEN (bid_tender_opening_record (
         d, &ten, cmd ("{\"envelope\":\"technical\",\"bidders\":[{\"bidder\":\"X\"}]}"), &facts));
 }
