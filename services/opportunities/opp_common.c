@@ -225,7 +225,7 @@ const opp_conflict_t *opp_conflict_find (const opp_state_t *state, const char *i
 
 const opp_config_t *opp_cfg (const opp_facts_t *facts)
 {
-    return facts && facts->config ? facts->config : &opp_default_config;
+    return opp_cfg_of (facts ? facts->config : NULL);
 }
 
 int opp_check_open (dbk_decision_t *d, const opp_state_t *state)
@@ -306,8 +306,7 @@ int32_t opp_days_between (const char *a, const char *b)
 
 int opp_probability (const opp_state_t *state, const opp_config_t *cfg)
 {
-    if (!cfg)
-        cfg = &opp_default_config;
+    cfg = opp_cfg_of (cfg);
     if (state->status == OPP_WON)
         return 100;
     if (state->status != OPP_OPEN || state->level < 1 || state->level > OPP_LEVELS)
@@ -317,8 +316,7 @@ int opp_probability (const opp_state_t *state, const opp_config_t *cfg)
 
 bool opp_touch_overdue (const opp_state_t *state, const char *as_of, const opp_config_t *cfg)
 {
-    if (!cfg)
-        cfg = &opp_default_config;
+    cfg = opp_cfg_of (cfg);
     if (state->status != OPP_OPEN || state->level < 1 || state->level > OPP_LEVELS)
         return false;
     int32_t days = opp_days_between (state->touched, as_of);

@@ -262,8 +262,7 @@ static bool s_role_held (const opp_state_t *s, const char *role)
 size_t opp_red_flags (const opp_state_t *s, const char *as_of, const opp_config_t *cfg,
                       opp_flag_t *out, size_t max)
 {
-    if (!cfg)
-        cfg = &opp_default_config;
+    cfg = opp_cfg_of (cfg);
     s_flags_t f = {out, out ? max : 0, 0};
     const opp_stakeholder_t *p = s->stakeholders;
     size_t n = s->nstakeholders;
