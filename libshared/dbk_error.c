@@ -16,7 +16,7 @@ static const s_err_t s_errors[] = {
     {DBK_ETOOBIG, "TOO_LARGE", "DBK_ETOOBIG: size limit exceeded"},
     {DBK_ECONFLICT, "WRONG_EXPECTED_VERSION", "DBK_ECONFLICT: wrong expected version"},
     {DBK_EIDCONFLICT, "ID_CONFLICT", "DBK_EIDCONFLICT: event id conflict"},
-    {DBK_ENOSPC, "DISK_FULL", "DBK_ENOSPC: no space left for the log"},
+    {DBK_ENOSPC, "DISK_FULL", "DBK_ENOSPC: no space left on the disk"},
     {DBK_EIO, "STORAGE", "DBK_EIO: storage error"},
     {DBK_ENOMEM, "NO_MEMORY", "DBK_ENOMEM: out of memory"},
     {DBK_ENOTFOUND, "NOT_FOUND", "DBK_ENOTFOUND: not found"},

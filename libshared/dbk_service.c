@@ -240,6 +240,34 @@ static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_S
 
 /*  ---- commands ---- */
 
+/*  Answer req at once while the read model cannot be written
+    (self->model_err: a full disk, a storage error): it would wait for a
+    model that does not move. w: the request's wait (NULL: a command not
+    decided yet), which says what became of it. */
+static void s_refuse_unwritable (dbk_svci_t *self, dbk_req_t *req, const dbk_svci_wait_t *w)
+{
+    char msg[400];
+    const char *why = dbk_strerror (self->model_err);
+    const char *field = NULL;
+    if (w && w->kind == S_WAIT_REPLY)
+        snprintf (msg, sizeof msg,
+                  "the events are appended (seq %llu..%llu) but the read model cannot be "
+                  "written (%s): retry with the same command id once there is room",
+                  (unsigned long long) w->res.first, (unsigned long long) w->res.last, why);
+    else if (w && w->kind == S_WAIT_AFTER) {
+        snprintf (msg, sizeof msg,
+                  "the read model cannot be written (%s); it has applied the log up to seq "
+                  "%llu, not up to after_seq %llu; nothing was done: retry once there is room",
+                  why, (unsigned long long) self->applied, (unsigned long long) w->seq);
+        field = "after_seq";
+    } else
+        snprintf (msg, sizeof msg,
+                  "the read model cannot be written (%s); nothing was appended: retry once "
+                  "there is room",
+                  why);
+    dbk_proto_send_error (self->router, req, self->wr, self->model_err, msg, field);
+}
+
 static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
                        int64_t conflicted, bool synced);
 
@@ -329,6 +357,11 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     }
     if (s_known_command (self, req, id, txn)) {
         mdb_txn_abort (txn);
+        return;
+    }
+    if (self->model_err) {
+        mdb_txn_abort (txn);
+        s_refuse_unwritable (self, req, NULL);
         return;
     }
     dbk_svc_ctx_t *ctx = calloc (1, sizeof *ctx);
@@ -456,7 +489,10 @@ static void s_serve_waits (dbk_svci_t *self)
                 dbk_req_release (&req);
                 continue; /* waits[i] is another one now (or a new one at the end) */
             }
-            if (now >= w->deadline) {
+            if (self->model_err) {
+                s_refuse_unwritable (self, &w->req, w);
+                done = true;
+            } else if (now >= w->deadline) {
                 char msg[300];
                 snprintf (msg, sizeof msg,
                           "the read model has applied the log up to seq %llu, not yet up to "
@@ -480,6 +516,9 @@ static void s_serve_waits (dbk_svci_t *self)
                               (unsigned long long) self->applied, (long long) (now - w->started));
                 }
                 done = true;
+            } else if (w->kind == S_WAIT_REPLY && self->model_err) {
+                s_refuse_unwritable (self, &w->req, w);
+                done = true;
             } else if (w->kind == S_WAIT_REPLY && now >= w->deadline) {
                 char msg[300];
                 snprintf (msg, sizeof msg,
@@ -495,14 +534,17 @@ static void s_serve_waits (dbk_svci_t *self)
                 txn = NULL;
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
-            if (!(ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding) &&
-                now >= w->deadline) {
+            bool ready = ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding;
+            if (!ready && self->model_err) {
+                s_refuse_unwritable (self, &w->req, w);
+                done = true;
+            } else if (!ready && now >= w->deadline) {
                 dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT,
                                       "the read model did not catch up with the log in time; "
                                       "nothing was appended: retry with the same command id",
                                       NULL);
                 done = true;
-            } else if (ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding) {
+            } else if (ready) {
                 /*  caught up with the version that beat us: decide again */
                 if (txn) {
                     mdb_txn_abort (txn);
@@ -555,7 +597,7 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
         dbk_obj_type (dbk_doc_root (extra)) == DBK_T_MAP)
         em = dbk_doc_root (extra);
     dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 10 + (uint32_t) dbk_obj_len (em));
+    dbk_proto_reply_begin (w, req->rid, true, 11 + (uint32_t) dbk_obj_len (em));
     dbk_wr_kv_cstr (w, "service", self->def->name);
     dbk_wr_kv_cstr (w, "version", DBK_VERSION);
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
@@ -565,6 +607,11 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
     dbk_wr_kv_u64 (w, "waiting", self->nwaits);
     dbk_wr_kv_u64 (w, "background", self->offloaded);
+    dbk_wr_cstr (w, "model_error"); /* why the read model cannot be written, or nil */
+    if (self->model_err)
+        dbk_wr_cstr (w, dbk_strerror (self->model_err));
+    else
+        dbk_wr_nil (w);
     dbk_wr_cstr (w, "counters");
     dbk_wr_map (w, 7);
     dbk_wr_kv_u64 (w, "commands", self->count.commands);

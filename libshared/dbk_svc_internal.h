@@ -90,6 +90,10 @@ typedef struct dbk_svci {
     dbk_sub_t *sub;                     /* follows the log */
     int64_t backoff_until;              /* mono ms: do not ask the subscriber before */
     int last_sub_error;                 /* to log a lasting failure once */
+    int model_err;                      /* the read model's last write failed for
+                                           want of space or storage (DBK_ENOSPC,
+                                           DBK_EIO, DBK_EMAPFULL); 0 once one
+                                           succeeds */
     dbk_client_t *client;               /* APPENDs */
     dbk_decision_t *decision;           /* reused by every command */
     dbk_wr_t *wr;                       /* replies */

@@ -427,6 +427,34 @@ static int s_unhold (dbk_svci_t *self, MDB_txn *txn)
     return s_hold_meta (self, txn, false);
 }
 
+/*  The outcome of a write of the read model, for the commands
+    (dbk_service.c): after a failure for want of space or of storage they
+    are answered at once, until a write succeeds again, instead of waiting
+    for a model that cannot move. A write is tried again a second later;
+    the same storage error is logged once while it lasts. what: the write
+    that failed, for the log line; write: it was the model's write (a
+    transaction begun or committed), not the projection of an event,
+    whose failure is the service's own and logged each time. */
+static void s_model_failed (dbk_svci_t *self, int rc, const char *what, bool write)
+{
+    self->backoff_until = zclock_mono () + 1000;
+    bool storage = write && (rc == DBK_ENOSPC || rc == DBK_EIO || rc == DBK_EMAPFULL);
+    if (!storage || rc != self->model_err)
+        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot %s: %s%s", what, dbk_strerror (rc),
+                  storage ? "; commands are refused until the read model is written again "
+                            "(tried every second)"
+                          : "");
+    if (storage)
+        self->model_err = rc;
+}
+
+static void s_model_written (dbk_svci_t *self)
+{
+    if (self->model_err)
+        dbk_logf (&self->log, DBK_LOG_INFO, "the read model is written again");
+    self->model_err = 0;
+}
+
 /*  The held rows written, after the batch up to self->applied committed,
     in transactions of their own (dbk_svc_later.c); done: the replay has
     caught up, and the last of them takes $meta "hold" away. A failure
@@ -438,15 +466,16 @@ static void s_held_write (dbk_svci_t *self, bool done)
     if (rc) {
         /*  a full map grows, and they are written again at once */
         if (rc != DBK_EMAPFULL || dbk_lmdb_grow (self->env, NULL) != 0)
-            self->backoff_until = zclock_mono () + 1000;
-        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot write the held index rows: %s",
-                  dbk_strerror (rc));
+            s_model_failed (self, rc, "write the held index rows", true);
+        else
+            dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
         return;
     }
     dbk_logf (&self->log, DBK_LOG_INFO, "held index rows written at seq %llu in %lld ms%s",
               (unsigned long long) self->applied, (long long) (zclock_mono () - from),
               done ? "" : " (too many to keep)");
     dbk_svci_held_clear (self);
+    s_model_written (self);
     if (done)
         self->holding = self->hold_marked = false;
 }
@@ -512,7 +541,7 @@ int dbk_svci_apply (dbk_svci_t *self)
             the loop calls this whenever the SUB socket stirs */
         if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
             txn = NULL;
-            self->backoff_until = zclock_mono () + 1000;
+            s_model_failed (self, dbk_lmdb_err (rc), "begin a read model transaction", true);
             dbk_svci_sub_restart (self);
             return dbk_lmdb_err (rc);
         }
@@ -537,10 +566,10 @@ int dbk_svci_apply (dbk_svci_t *self)
             if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0) {
                 dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
             } else {
-                dbk_logf (&self->log, DBK_LOG_ERROR, "cannot apply seq %llu (%.*s): %s",
-                          (unsigned long long) ev.seq, (int) ev.type_len, ev.type,
-                          dbk_strerror (rc));
-                self->backoff_until = zclock_mono () + 1000;
+                char what[200];
+                snprintf (what, sizeof what, "apply seq %llu (%.*s)", (unsigned long long) ev.seq,
+                          (int) ev.type_len, ev.type);
+                s_model_failed (self, rc, what, false);
             }
             dbk_svci_sub_restart (self);
             return rc;
@@ -575,7 +604,7 @@ int dbk_svci_apply (dbk_svci_t *self)
         return 0;
     }
     if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
-        self->backoff_until = zclock_mono () + 1000;
+        s_model_failed (self, dbk_lmdb_err (rc), "begin a read model transaction", true);
         return dbk_lmdb_err (rc);
     }
     rc = s_causes_put (self, txn);
@@ -595,11 +624,10 @@ int dbk_svci_apply (dbk_svci_t *self)
         mdb_txn_abort (txn);
     if (rc) {
         dbk_svci_held_undo (self);
-        if (rc == DBK_EMAPFULL)
-            dbk_lmdb_grow (self->env, NULL);
+        if (rc != DBK_EMAPFULL || dbk_lmdb_grow (self->env, NULL) != 0)
+            s_model_failed (self, rc, "commit the read model", true);
         else
-            self->backoff_until = zclock_mono () + 1000;
-        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot commit the read model: %s", dbk_strerror (rc));
+            dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
         dbk_svci_sub_restart (self);
         return rc;
     }
@@ -607,6 +635,7 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->hold_marked = true;
     if (caught_up)
         self->building = false;
+    s_model_written (self);
     self->applied = last;
     self->count.events += (uint64_t) n;
     if (write_held)

@@ -3,7 +3,7 @@
 
         fsize_exec BYTES PROGRAM [ARGS...]
 
-    Sets RLIMIT_FSIZE to BYTES and execs PROGRAM. A write past the limit
+    Sets RLIMIT_FSIZE's soft limit to BYTES and execs PROGRAM. A write past the limit
     then fails with EFBIG (or is cut short), as on a full disk; SIGXFSZ,
     which the kernel also sends, is ignored by dealbook-eventlog itself
     (and ignored here too, since an ignored disposition survives exec).
@@ -29,7 +29,11 @@ int main (int argc, char **argv)
         fprintf (stderr, "fsize_exec: bad limit %s\n", argv[1]);
         return 2;
     }
-    struct rlimit rl = {.rlim_cur = (rlim_t) limit, .rlim_max = (rlim_t) limit};
+    /*  the soft limit only: a test may raise it again on the running
+        process (prlimit), as when room is made on a full disk */
+    struct rlimit rl = {.rlim_cur = (rlim_t) limit, .rlim_max = (rlim_t) limit}, old;
+    if (getrlimit (RLIMIT_FSIZE, &old) == 0 && old.rlim_max >= rl.rlim_cur)
+        rl.rlim_max = old.rlim_max; /* RLIM_INFINITY is the largest value */
     if (setrlimit (RLIMIT_FSIZE, &rl) != 0) {
         fprintf (stderr, "fsize_exec: setrlimit: %s\n", strerror (errno));
         return 2;

@@ -75,11 +75,12 @@ class Services:
     def endpoint(self, name):
         return "ipc://%s/%s" % (self.dir, ENDPOINTS[name][1])
 
-    def start(self, *names):
-        """Start the named services (all of them when none is named)."""
+    def start(self, *names, wrap=()):
+        """Start the named services (all of them when none is named), each
+        under the command `wrap` (a list, e.g. [fsize_exec, "65536"]) if given."""
         for n in names or self.names:
             self.procs[n] = subprocess.Popen(
-                [os.path.join(BIN, "dealbook-" + n)], env=self.env,
+                list(wrap) + [os.path.join(BIN, "dealbook-" + n)], env=self.env,
                 stderr=self.errlog if self.errlog else subprocess.DEVNULL)
 
     def stop(self, name):
