@@ -5,9 +5,9 @@
     events or this rejection. This suite: the deal's life - registration
     and its conflicts, updates, the next step, the forecast category, the
     procurement stage, outcomes and the award reaction;
-    test_opportunities_rules.c: the funnel, qualification, checklist,
-    stakeholders and red flags, needs, competitors, evolve and the date
-    helpers.
+    test_opportunities_funnel.c: the funnel; test_opportunities_rules.c:
+    qualification, checklist, stakeholders and red flags, needs,
+    competitors, evolve and the date helpers.
 */
 #include "support/opp_given.h"
 

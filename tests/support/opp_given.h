@@ -1,9 +1,8 @@
 /*  opp_given.h - the Given-When-Then fixture shared by the suites of the
     opportunities deciders (test_opportunities_decider.c,
-    test_opportunities_rules.c): one decision, two opportunity states, a
-    fake projection of accounts, contacts and competitors behind the
-    lookups, and a pool of parsed documents freed at the end of each test.
-    Header-only (static inline) because the Makefile links
+    test_opportunities_funnel.c, test_opportunities_rules.c): one decision, two opportunity states,
+   a fake projection of accounts, contacts and competitors behind the lookups, and a pool of parsed
+   documents freed at the end of each test. Header-only (static inline) because the Makefile links
     tests/support/testlib.c only.
 */
 #ifndef OPP_GIVEN_H
