@@ -165,6 +165,106 @@ Test (funnel, moving_down_needs_a_reason)
     cr_assert (has_int (payload (0), "probability", 10));
 }
 
+/*  ---- the latest qualification stands against every move up ---- */
+
+/*  Given: a deal at `level` with the evidence of every level up to L5
+    (need, supportive decision maker, pursue, coach, commitment). */
+static void given_deal_with_all_evidence_at (const char *level)
+{
+    given_deal ();
+    given_l4_evidence ();
+    GIVEN (&deal,
+           opp_commitment_record (
+               d, &deal, cmd ("{\"kind\":\"award_notice\",\"date\":\"2026-02-20\"}"), &facts));
+    given_level (level);
+}
+
+Test (funnel, a_drop_after_pursue_keeps_a_deal_at_L3_from_moving_up)
+{
+    given_deal_with_all_evidence_at ("L3");
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("drop")), &facts));
+    /* L4's own criteria (coach, supportive decision maker) still hold */
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L4\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+    then_message_mentions ("the latest qualification decided drop: re-qualify before moving up");
+}
+
+Test (funnel, a_drop_after_pursue_keeps_a_deal_at_L4_from_moving_up)
+{
+    given_deal_with_all_evidence_at ("L4");
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("drop")), &facts));
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L5\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+    then_message_mentions ("decided drop");
+}
+
+Test (funnel, a_hold_keeps_the_deal_from_moving_up_as_a_drop_does)
+{
+    given_deal_with_all_evidence_at ("L3");
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("hold")), &facts));
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L4\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+    then_message_mentions ("the latest qualification decided hold: re-qualify before moving up");
+    dbk_decision_reset (d);
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L5\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+}
+
+Test (funnel, a_new_qualification_that_decides_pursue_lets_the_deal_move_up_again)
+{
+    given_deal_with_all_evidence_at ("L4");
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("drop")), &facts));
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L5\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+    dbk_decision_reset (d);
+    given_qualified ();
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L5\"}"), &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "from", 4));
+    cr_assert (has_int (payload (0), "to", 5));
+}
+
+Test (funnel, a_dropped_deal_moves_down_with_a_reason_not_up)
+{
+    given_deal_with_all_evidence_at ("L4");
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("drop")), &facts));
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L5\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+    dbk_decision_reset (d);
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L2\"}"), &facts);
+    then_rejected (DBK_EINVAL, "reason");
+    dbk_decision_reset (d);
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L2\",\"reason\":\"budget cut\"}"), &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "to", 2));
+}
+
+Test (funnel, a_drop_refuses_a_move_up_even_where_no_level_asks_for_a_qualification)
+{
+    opp_level_t levels[OPP_LEVELS];
+    memcpy (levels, opp_default_levels, sizeof levels);
+    static const char *const none[] = {NULL};
+    levels[2].criteria = none;
+    opp_config_t cfg = opp_default_config;
+    cfg.levels = levels;
+    facts.config = &cfg;
+    given_deal ();
+    given_need ();
+    given_stakeholder ("{\"contact_id\":\"c1\",\"role\":\"decision_maker\"}");
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (S_QUALIFY ("drop")), &facts));
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L2\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "qualified_pursue");
+    dbk_decision_reset (d);
+    /* a deal never qualified climbs on the configured criteria alone */
+    opp_reset (&deal);
+    opp_init (&deal);
+    given_deal ();
+    given_need ();
+    given_stakeholder ("{\"contact_id\":\"c1\",\"role\":\"decision_maker\"}");
+    opp_level_set (d, &deal, cmd ("{\"level\":\"L3\"}"), &facts);
+    then_accepted (1);
+}
+
 Test (funnel, the_same_level_decides_nothing)
 {
     given_deal ();

@@ -135,6 +135,30 @@ static const char *s_sentence (const char *criterion)
     return "a criterion this version does not know";
 }
 
+/*  May the deal move up from its level to `to`? The latest qualification
+    comes first: one that decided hold (do not invest now) or drop (do not
+    invest at all) takes back the evidence the deal climbed on, so no move
+    up is allowed until a new one decides pursue, whatever the levels'
+    configured criteria. Then every level passed on the way up must hold
+    its own evidence, so that a jump cannot skip what a step would have
+    checked. The first failure is the rejection. */
+static int s_check_move_up (dbk_decision_t *d, const opp_state_t *state, const opp_level_t *levels,
+                            int to)
+{
+    if (state->decision && strcmp (state->decision, "pursue"))
+        return dbk_decision_reject (
+            d, DBK_EREJECTED, "qualified_pursue",
+            "the latest qualification decided %s: re-qualify before moving up", state->decision);
+    for (int l = state->level + 1; l <= to; l++) {
+        const char *const *c = levels[l - 1].criteria;
+        for (size_t i = 0; c && c[i]; i++)
+            if (!opp_criterion_met (state, c[i]))
+                return dbk_decision_reject (d, DBK_EREJECTED, c[i], "%s needs %s",
+                                            levels[l - 1].code, s_sentence (c[i]));
+    }
+    return 0;
+}
+
 int opp_level_set (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                    const opp_facts_t *facts)
 {
@@ -154,15 +178,8 @@ int opp_level_set (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t 
     if (to < state->level && !reason)
         return dbk_decision_reject (d, DBK_EINVAL, "reason",
                                     "moving down from L%d to L%d needs a reason", state->level, to);
-    /* every level passed on the way up must hold its own evidence, so
-       that a jump cannot skip what a step would have checked */
-    for (int l = state->level + 1; l <= to; l++) {
-        const char *const *c = levels[l - 1].criteria;
-        for (size_t i = 0; c && c[i]; i++)
-            if (!opp_criterion_met (state, c[i]))
-                return dbk_decision_reject (d, DBK_EREJECTED, c[i], "%s needs %s",
-                                            levels[l - 1].code, s_sentence (c[i]));
-    }
+    if (to > state->level && (rc = s_check_move_up (d, state, levels, to)))
+        return rc;
     dbk_wr_t *w =
         opp_begin (d, state->id, "opportunity.level_changed", 3 + (reason != NULL), facts);
     dbk_wr_kv_u64 (w, "from", (uint64_t) state->level);

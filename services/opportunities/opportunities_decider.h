@@ -474,10 +474,15 @@ int opp_key_person_set (dbk_decision_t *d, const opp_state_t *state, const dbk_o
 
 /*  Move the deal to another funnel level. cmd keys: level (required,
     "L1".."L5"), reason (required when moving down, optional up).
-    Up: every level above the current one up to the target must have its
+    Up: the latest qualification, if any, must have decided pursue: one
+    that decided hold or drop refuses every move up, whatever the levels'
+    criteria, with EREJECTED "qualified_pursue" and "the latest
+    qualification decided <hold|drop>: re-qualify before moving up".
+    Then every level above the current one up to the target must have its
     entry criteria met (config levels); the first unmet criterion, lowest
     level first, is the rejection: EREJECTED with the criterion's code as
-    field and "L<n> needs <sentence>". Down: allowed with a reason.
+    field and "L<n> needs <sentence>". Down: allowed with a reason, also
+    after a hold or a drop.
     Decides opportunity.level_changed {id, from, to, probability (of the
     target, percent), reason?, on}; nothing when already at that level.
     Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" closed; EREJECTED
