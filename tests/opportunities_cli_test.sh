@@ -266,6 +266,20 @@ json '[u["days_untouched"] for u in d["untouched"] if u["id"]=="o1"][0] > 1000'
 
 # the outcome
 expect_rc 0 db opp commit o1 --kind award_notice --date 2026-11-20 --contact c1
+# a later qualification that decides drop stops every move up, though L5's
+# own criterion (the commitment) holds; a new one that decides pursue lifts it
+qualify_o1() {
+    db opp qualify o1 --real-project '5:budget approved' --our-opportunity 4:spec \
+        --can-win 3:coach --worth-winning 4:margin --decision "$1" --reason "$2"
+}
+expect_rc 0 qualify_o1 drop 'budget moved to next year'
+head_before=$(db log status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["head"])')
+expect_rc 2 db opp level o1 L5
+err_has 'REJECTED: qualified_pursue'
+err_has 'the latest qualification decided drop: re-qualify before moving up'
+head_after=$(db log status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["head"])')
+[ "$head_after" = "$head_before" ] || fail "a refused move up appended: head $head_before -> $head_after"
+expect_rc 0 qualify_o1 pursue 'budget back'
 expect_rc 0 db opp level o1 L5
 expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed'
 out_has 'opportunity o1 won'
