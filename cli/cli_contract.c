@@ -286,6 +286,7 @@ void cli_contract_help (void)
         "      example: dealbook contract invoice C INV-1 --milestone 1 --amount 25500000\n"
         "  payment ID --milestone NO --amount MINOR [--date D] [--invoice INVOICE]\n"
         "      never more than is left on the milestone\n"
+        "      invoice and payment --date: the day it happened, not after --on\n"
         "  receivables [--owner O] [--as-of D]   per contract, with totals\n"
         "  history ID                 every event of the contract, from the log\n\n"
         "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"

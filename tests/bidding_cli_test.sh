@@ -185,7 +185,7 @@ expect_rc 2 db tender award t1 tied --date 2099-03-20
 err_has 'INVALID: result'
 # a contract follows the won award
 expect_rc 2 db contract sign --number HT-0 --opp o1 --tender t1 --buyer a1 --seller S --scope S \
-    --amount 100 --currency CNY --signed-on 2099-04-01 --milestone advance:100:2099-05-01
+    --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:100:2026-05-01
 err_has 'REJECTED: tender_id'
 expect_rc 0 db tender award t1 won --date 2099-03-20 --reason 'best technical score'
 out_has 'tender t1 awarded'
@@ -215,24 +215,30 @@ out_has 'OUTCOME: won 85000000'
 
 # the contract and its money
 expect_rc 1 db contract sign --number HT-2099-016 --opp o1 --buyer a1 --seller S --scope S \
-    --amount 1 --currency CNY --signed-on 2099-04-01
+    --amount 1 --currency CNY --signed-on 2026-04-01
 err_has 'missing --milestone'
 expect_rc 0 db contract sign --number HT-2099-016 --opp o1 --tender t1 --buyer a1 \
     --seller 'Bright Lighting Co.' --scope 'LED lighting, line 16' --amount 85000000 \
-    --currency CNY --signed-on 2099-04-01 --delivery-date 2099-06-01 \
-    --warranty-end 2101-06-01 --payment-days 30 --milestone advance:25500000:2099-04-10 \
-    --milestone delivery:51000000:2099-06-01 --milestone retention:8500000 --id c1
+    --currency CNY --signed-on 2026-04-01 --delivery-date 2026-06-01 \
+    --warranty-end 2028-06-01 --payment-days 30 --milestone advance:25500000:2026-04-10 \
+    --milestone delivery:51000000:2026-06-01 --milestone retention:8500000 --id c1
 [ "$(cat "$dir/out")" = "contract c1" ] || fail "sign: $(cat "$dir/out")"
 # without a tender, once the bidding service applied the deal's win
 for _ in $(seq 1 50); do db contract sign --number HT-2 --opp o1 --buyer a1 --seller S --scope S \
-    --amount 100 --currency CNY --signed-on 2099-04-01 --id c2 \
-    --milestones-json '[{"kind":"advance","amount":100,"due":"2099-05-01"}]' \
+    --amount 100 --currency CNY --signed-on 2026-04-01 --id c2 \
+    --milestones-json '[{"kind":"advance","amount":100,"due":"2026-05-01"}]' \
     >/dev/null 2>&1 && break; sleep 0.1; done
 expect_rc 0 db contract show c2
 expect_rc 2 db contract sign --number HT-3 --opp o1 --buyer a1 --seller S --scope S \
-    --amount 100 --currency CNY --signed-on 2099-04-01 --milestone advance:99:2099-05-01
+    --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:99:2026-05-01
 err_has 'INVALID: milestones'
-expect_rc 0 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 2099-04-10
+# an invoice or a payment records what happened: never dated after its
+# business date (--on, else today)
+expect_rc 2 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 2099-04-10
+err_has 'INVALID: date'
+expect_rc 2 db contract payment c1 --milestone 1 --amount 1 --date 2026-04-20 --on 2026-04-19
+err_has 'INVALID: date'
+expect_rc 0 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 2026-04-10
 out_has 'contract c1 invoiced'
 expect_rc 3 db contract invoice c1 INV-1 --milestone 1 --amount 1
 # --milestone repeats in sign (a list), not in invoice or payment
@@ -241,29 +247,29 @@ err_has 'contract invoice: --milestone given twice'
 expect_rc 1 db contract payment c1 --milestone 1 --amount 1 --amount 2
 err_has 'contract payment: --amount given twice'
 expect_rc 0 db contract payment c1 --milestone 1 --amount 25500000 --invoice INV-1 \
-    --date 2099-04-20
+    --date 2026-04-20
 out_has 'contract c1 payment recorded'
 expect_rc 2 db contract payment c1 --milestone 2 --amount 51000001
 err_has 'REJECTED: amount'
-expect_rc 0 db contract receivables --owner zhao --as-of 2099-08-01
+expect_rc 0 db contract receivables --owner zhao --as-of 2026-08-01
 for h in ID NUMBER AMOUNT PAID OUTSTANDING OVERDUE RETENTION; do out_has "$h"; done
 out_has '^c1  *HT-2099-016  *CNY  *85000000  *25500000 '
 out_has '^TOTAL  *CNY  *85000100  *25500000 '
 out_has '^BY OWNER$'
 out_has '^zhao  *CNY  *2  *85000100  *25500000 '
 narrow
-expect_rc 0 db contract receivables --owner zhao --as-of 2099-08-01 --json
+expect_rc 0 db contract receivables --owner zhao --as-of 2026-08-01 --json
 json '[(c["id"], c["figures"]["paid"], c["figures"]["overdue"], c["figures"]["retention_held"]) for c in d["contracts"] if c["id"]=="c1"]==[("c1", 25500000, 51000000, 8500000)]'
 json '[(o["owner"], o["currency"], o["contracts"], o["amount"], o["paid"]) for o in d["owners"]]==[("zhao", "CNY", 2, 85000100, 25500000)]'
 json '[(t["currency"], t["contracts"], t["amount"], t["overdue"]) for t in d["totals"]]==[("CNY", 2, 85000100, sum(c["figures"]["overdue"] for c in d["contracts"]))]'
-expect_rc 0 db contract show c1 --as-of 2099-08-01
+expect_rc 0 db contract show c1 --as-of 2026-08-01
 for h in MILESTONES KIND DUE STATUS 'DAYS OVERDUE' INVOICES INV-1 TIMELINE; do out_has "$h"; done
-out_has '^1  *advance  *25500000  *2099-04-10  *25500000  *0  *settled'
+out_has '^1  *advance  *25500000  *2026-04-10  *25500000  *0  *settled'
 out_has '^2  *delivery .*overdue'
 out_has '^3  *retention .*retained'
 out_has 'seller  *Bright Lighting Co.'
 narrow
-expect_rc 0 db contract show c1 --as-of 2099-08-01 --json
+expect_rc 0 db contract show c1 --as-of 2026-08-01 --json
 json '[m["status"] for m in d["receivables"]["milestones"]]==["settled","overdue","retained"]'
 expect_rc 2 db contract show nosuch
 
@@ -328,6 +334,6 @@ err_has 'bidding service is unreachable'
 # what a person sees (kept in the log of the run)
 db tender show t1
 db quote show q1
-db contract show c1 --as-of 2099-08-01
-db contract receivables --as-of 2099-08-01
+db contract show c1 --as-of 2026-08-01
+db contract receivables --as-of 2026-08-01
 echo "bidding cli: ok"

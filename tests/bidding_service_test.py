@@ -116,13 +116,14 @@ def main():
             {"bidder": "us", "price": 85000000, "rank": 2, "us": True},
             {"bidder": "OPPLE", "price": 90000000, "rank": 3}])
         # a contract follows the won award: not before it, nor without a tender
-        # while the deal is open
+        # while the deal is open. Its money is entered after the fact, in 2026:
+        # an invoice or a payment is never dated after its business date
         c1 = dict(id="c1", number="HT-2099-016", opportunity_id="o1", tender_id="t1",
                   buyer_id="a1", seller="Bright Lighting Co.", scope="LED lighting, line 16",
-                  amount=85000000, currency="CNY", signed_on="2099-04-01",
-                  delivery_date="2099-06-01", warranty_end="2101-06-01", payment_days=30,
-                  milestones=[{"kind": "advance", "amount": 25500000, "due": "2099-04-10"},
-                              {"kind": "delivery", "amount": 51000000, "due": "2099-06-01"},
+                  amount=85000000, currency="CNY", signed_on="2026-04-01",
+                  delivery_date="2026-06-01", warranty_end="2028-06-01", payment_days=30,
+                  milestones=[{"kind": "advance", "amount": 25500000, "due": "2026-04-10"},
+                              {"kind": "delivery", "amount": 51000000, "due": "2026-06-01"},
                               {"kind": "retention", "amount": 8500000}])
         refused(cmd("bidding", "CONTRACT_SIGN", **c1), "REJECTED", "tender_id",
                 "a contract before the award")
@@ -161,32 +162,40 @@ def main():
         q("TENDER_LIST", after_seq=won[0]["seq"])
         refused(cmd("bidding", "CONTRACT_SIGN", **dict(untendered, id="cx", currency="EUR")),
                 "REJECTED", "currency", "a contract in another currency than its deal's")
+        # an invoice or a payment dated after its business date (on, else
+        # today) is refused: it records what happened
+        refused(cmd("bidding", "CONTRACT_INVOICE", id="c1", invoice="INV-1", milestone=1,
+                    amount=25500000, date="2099-04-10"), "INVALID", "date",
+                "an invoice dated in the future")
+        refused(cmd("bidding", "CONTRACT_PAYMENT", id="c1", milestone=1, amount=25500000,
+                    date="2026-04-20", on="2026-04-19"), "INVALID", "date",
+                "a payment dated after the command's on")
         b("CONTRACT_INVOICE", id="c1", invoice="INV-1", milestone=1, amount=25500000,
-          date="2099-04-10")
+          date="2026-04-10")
         b("CONTRACT_PAYMENT", id="c1", milestone=1, amount=25500000, invoice="INV-1",
-          date="2099-04-20")
+          date="2026-04-20", on="2026-04-20")
         refused(cmd("bidding", "CONTRACT_PAYMENT", id="c1", milestone=2, amount=51000001),
                 "REJECTED", "amount", "paid more than the milestone")
         # as of a date, only what was invoiced and paid by then: the advance
-        # (due 2099-04-10) invoiced that day, paid on 2099-04-20
-        early = q("CONTRACT_GET", id="c1", as_of="2099-04-15")["receivables"]
+        # (due 2026-04-10) invoiced that day, paid on 2026-04-20
+        early = q("CONTRACT_GET", id="c1", as_of="2026-04-15")["receivables"]
         m1 = early["milestones"][0]
         if (m1["status"], m1["invoiced"], m1["paid"], early["paid"]) != \
                 ("due", 25500000, 0, 0):
             fail("receivables before the payment: %r" % early)
-        if q("RECEIVABLES", owner="zhao", as_of="2099-03-31")["contracts"]:
-            fail("a contract signed on 2099-04-01 was owed on 2099-03-31")
-        refused(cmd("bidding", "CONTRACT_GET", id="c1", as_of="2099-03-31"), "NOT_FOUND",
+        if q("RECEIVABLES", owner="zhao", as_of="2026-03-31")["contracts"]:
+            fail("a contract signed on 2026-04-01 was owed on 2026-03-31")
+        refused(cmd("bidding", "CONTRACT_GET", id="c1", as_of="2026-03-31"), "NOT_FOUND",
                 "as_of", "a contract as of a day before it was signed")
-        r = q("RECEIVABLES", owner="zhao", as_of="2099-04-09")["contracts"][0]["figures"]
+        r = q("RECEIVABLES", owner="zhao", as_of="2026-04-09")["contracts"][0]["figures"]
         if (r["invoiced"], r["paid"], r["outstanding"]) != (0, 0, 85000000):
             fail("receivables before the invoice: %r" % r)
-        r = q("RECEIVABLES", owner="zhao", as_of="2099-08-01")["contracts"]
+        r = q("RECEIVABLES", owner="zhao", as_of="2026-08-01")["contracts"]
         f = r[0]["figures"]
         if (f["paid"], f["overdue"], f["retention_held"]) != (25500000, 51000000, 8500000):
             fail("receivables: %r" % f)
         # the sums per owner and per currency, over every contract
-        everyone = q("RECEIVABLES", as_of="2099-08-01")
+        everyone = q("RECEIVABLES", as_of="2026-08-01")
         mine = [o for o in everyone["owners"] if o["owner"] == "zhao"]
         if len(mine) != 1 or mine[0]["currency"] != "CNY" or mine[0]["contracts"] != len(r) or \
                 mine[0]["overdue"] != sum(c["figures"]["overdue"] for c in r):
@@ -196,7 +205,7 @@ def main():
             if t["contracts"] != len(cs) or \
                     t["receivable"] != sum(c["figures"]["receivable"] for c in cs):
                 fail("receivables total: %r" % t)
-        cg = q("CONTRACT_GET", id="c1", as_of="2099-08-01")
+        cg = q("CONTRACT_GET", id="c1", as_of="2026-08-01")
         if [m["status"] for m in cg["receivables"]["milestones"]] != ["settled", "overdue",
                                                                       "retained"]:
             fail("milestones: %r" % cg["receivables"]["milestones"])
@@ -227,7 +236,7 @@ def main():
         def snap():
             out = [q(op, **kw) for op, kw in (("TENDER_GET", {"id": "t1"}),
                                               ("QUOTE_GET", {"id": "q1"}),
-                                              ("CONTRACT_GET", {"id": "c1", "as_of": "2099-08-01"}),
+                                              ("CONTRACT_GET", {"id": "c1", "as_of": "2026-08-01"}),
                                               ("PRICE_INTEL", {"competitor": "philips"}),
                                               ("WIN_RATE", {}))]
             for o in out:

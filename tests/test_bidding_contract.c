@@ -287,6 +287,7 @@ Test (collection, a_milestone_is_invoiced_and_paid)
     cr_assert_eq (con.invoiced, 30000000);
     cr_assert_eq (con.milestones[0].invoiced, 30000000);
     AGAIN ();
+    facts.today = "2026-03-25"; /* recorded a few days after it came in */
     bid_contract_payment (d, &con,
                           cmd ("{\"milestone\":1,\"amount\":10000000,\"invoice\":\"FP-001\","
                                "\"date\":\"2026-03-20\"}"),
@@ -335,6 +336,7 @@ Test (collection, retention_is_not_invoiced_before_the_warranty_ends)
     then_rejected (DBK_EREJECTED, "milestone");
     then_message_mentions ("2028-07-01");
     AGAIN ();
+    facts.today = "2028-07-01";
     bid_contract_invoice (
         d, &con,
         cmd ("{\"invoice\":\"R\",\"milestone\":4,\"amount\":5000000,\"date\":\"2028-07-01\"}"),
@@ -395,6 +397,69 @@ Test (collection, a_payment_names_a_known_invoice_of_its_milestone)
     bid_contract_reset (&con);
     bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1}"), &facts);
     then_rejected (DBK_ENOTFOUND, "id");
+}
+
+/*  An invoice or a payment records what happened: dated after the
+    business date the command is decided at ("on", itself at most today),
+    it would be an invoice issued or money received in the future. */
+Test (collection, an_invoice_is_not_dated_after_the_business_date)
+{
+    given_contract ();
+    bid_contract_invoice (d, &con,
+                          cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1,"
+                               "\"date\":\"2026-03-02\"}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (2026-03-02) cannot be after on (2026-03-01)");
+    AGAIN ();
+    bid_contract_invoice (d, &con,
+                          cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1,"
+                               "\"date\":\"2026-03-01\"}"),
+                          &facts);
+    then_accepted (1); /* on the business date itself */
+    AGAIN ();
+    bid_contract_invoice (d, &con,
+                          cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1,"
+                               "\"date\":\"2026-02-27\"}"),
+                          &facts);
+    then_accepted (1); /* entered after the fact */
+}
+
+Test (collection, a_payment_is_not_dated_after_the_business_date)
+{
+    given_contract ();
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1,\"date\":\"2026-04-10\"}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("cannot be after on (2026-03-01)");
+    AGAIN ();
+    facts.today = "2026-04-10"; /* the day it came in */
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1,\"date\":\"2026-04-10\"}"),
+                          &facts);
+    then_accepted (1);
+}
+
+/*  A contract folded from a log written before the rule keeps what it
+    says: an invoice and a payment dated after their "on" still count,
+    from their date on. */
+Test (collection, a_log_with_later_dated_money_still_folds)
+{
+    given_contract ();
+    cr_assert_eq (bid_contract_evolve (
+                      &con, "contract.invoiced",
+                      cmd ("{\"id\":\"c1\",\"invoice\":\"FP-1\",\"milestone\":1,"
+                           "\"amount\":30000000,\"date\":\"2026-04-01\",\"on\":\"2026-03-01\"}")),
+                  0);
+    cr_assert_eq (bid_contract_evolve (&con, "contract.payment_received",
+                                       cmd ("{\"id\":\"c1\",\"milestone\":1,\"amount\":30000000,"
+                                            "\"date\":\"2026-04-20\",\"on\":\"2026-03-01\"}")),
+                  0);
+    bid_receivables_t r;
+    bid_receivables (&con, "2026-04-19", &r);
+    cr_assert_eq (r.invoiced, 30000000);
+    cr_assert_eq (r.paid, 0);
+    bid_receivables (&con, "2026-04-20", &r);
+    cr_assert_eq (r.paid, 30000000);
 }
 
 /*  ======================= receivables ======================= */
@@ -459,10 +524,11 @@ Test (receivables, payments_settle_milestones_and_partial_ones_stay_overdue)
 
 /*  A milestone of 1 000 000.00 due 2026-01-31 with 30 days to pay,
     invoiced in two halves (2026-02-01 and 2026-04-01) and paid on
-    2026-04-10: on 2026-03-31 it was unpaid and 29 days overdue, and half
-    of it invoiced, however early the later facts were entered. */
+    2026-04-10, all of it entered on 2026-04-15: on 2026-03-31 it was
+    unpaid and 29 days overdue, and half of it invoiced. */
 Test (receivables, only_invoices_and_payments_dated_by_the_date_count)
 {
+    facts.today = "2026-04-15";
     GIVEN (bid_contract_sign (
         d, &con, "c1",
         cmd ("{\"number\":\"N\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\",\"seller\":\"S\","
@@ -493,8 +559,8 @@ Test (receivables, only_invoices_and_payments_dated_by_the_date_count)
     cr_assert_eq (r.outstanding, 100000000);
     cr_assert_eq (r.overdue, 100000000);
     cr_assert_eq (r.receivable, 100000000);
-    /* today, 2026-03-01, the payment dated 2026-04-10 is not paid yet */
-    bid_receivables (&con, facts.today, &r);
+    /* on 2026-03-01, the payment dated 2026-04-10 is not paid yet */
+    bid_receivables (&con, "2026-03-01", &r);
     cr_assert_eq (r.lines[0].status, BID_RCV_DUE);
     cr_assert_eq (r.paid, 0);
     bid_receivables (&con, "2026-04-09", &r);

@@ -108,6 +108,24 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
         dbk_wr_kv_cstr (w, "date", facts->today);
 }
 
+/*  The bound is the command's business date, not today (UTC): "on" is
+    at most today already, and a document dated after the day its
+    command states would record, as of that day, what had not happened
+    yet (the receivables as of "on" would leave it out). Dates compare
+    as strings. */
+int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                          const char *key, const bid_facts_t *facts)
+{
+    const contacts_value_t *v = bid_val (vals, n, key);
+    const char *on = facts ? facts->today : NULL;
+    if (!v || !on || strncmp (v->s, on, v->n) <= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, key,
+                                "%s (%.*s) cannot be after on (%s), the business date: it "
+                                "records what has happened",
+                                key, (int) v->n, v->s, on);
+}
+
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)
 {
     if (!t->exists)

@@ -252,15 +252,18 @@ static const contacts_field_t s_money_fields[2][4] = {
     },
 };
 
-/*  Validate, find the contract and the milestone. */
+/*  Validate (a date no later than the business date), find the
+    contract and the milestone. */
 static int s_money_cmd (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
-                        bool invoicing, contacts_value_t *vals, size_t *nvals,
-                        const bid_milestone_t **m)
+                        const bid_facts_t *facts, bool invoicing, contacts_value_t *vals,
+                        size_t *nvals, const bid_milestone_t **m)
 {
     int rc = contacts_check_fields (d, cmd, s_money_fields[invoicing], 4, NULL, false, vals, nvals);
     if (rc)
         return rc;
     *nvals = bid_present (vals, *nvals);
+    if ((rc = bid_check_done_by_on (d, vals, *nvals, "date", facts)))
+        return rc;
     if (!c->exists)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contract");
     int64_t no = vals[0].i;
@@ -298,7 +301,7 @@ int bid_contract_invoice (dbk_decision_t *d, const bid_contract_t *c, const dbk_
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     const bid_milestone_t *m;
-    int rc = s_money_cmd (d, c, cmd, true, vals, &nvals, &m);
+    int rc = s_money_cmd (d, c, cmd, facts, true, vals, &nvals, &m);
     if (rc)
         return rc;
     const contacts_value_t *inv = bid_val (vals, nvals, "invoice");
@@ -332,7 +335,7 @@ int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     const bid_milestone_t *m;
-    int rc = s_money_cmd (d, c, cmd, false, vals, &nvals, &m);
+    int rc = s_money_cmd (d, c, cmd, facts, false, vals, &nvals, &m);
     if (rc)
         return rc;
     const contacts_value_t *iv = bid_val (vals, nvals, "invoice");

@@ -36,6 +36,14 @@ bool bid_has_date (const contacts_value_t *vals, size_t n, const char *key,
 void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const char *key,
                      const bid_facts_t *facts);
 
+/*  EINVAL `key` when the date among vals under `key` is after the
+    business date (facts->today, the command's "on"): what a command
+    records as done (an invoice issued, a payment received) cannot be
+    dated after the day it is decided at. 0 when absent, or without a
+    business date. */
+int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                          const char *key, const bid_facts_t *facts);
+
 /*  ENOTFOUND "id" unless t exists; EREJECTED "id" once awarded. */
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t);
 

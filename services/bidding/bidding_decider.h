@@ -40,7 +40,8 @@
       DBK_EINVAL     a field is missing, empty, of the wrong type, out of
                      range, not a real date, not one of the allowed values
                      (the message lists them), too long, not UTF-8, or the
-                     map holds an unknown key;
+                     map holds an unknown key; an invoice's or a payment's
+                     date after the business date;
       DBK_ENOTFOUND  no such tender / quote / contract (field "id"), or an
                      unknown reference (opportunity_id, account_id,
                      tender_id, a clarification, a part, a line, a
@@ -699,7 +700,8 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
 /*  Invoice a milestone. cmd keys: invoice (number), milestone (its no),
     amount (> 0), date (all required but date: default today). Decides
     contract.invoiced {id, invoice, milestone, amount, date?, on}.
-    Rejections: EINVAL; ENOTFOUND "id" / "milestone"; EDUPLICATE
+    Rejections: EINVAL ("date" after the business date: an invoice is
+    dated when it was issued); ENOTFOUND "id" / "milestone"; EDUPLICATE
     "invoice"; EREJECTED "amount" over what is left to invoice on the
     milestone (says how much is left); EREJECTED "milestone" retention
     before the warranty end; EREJECTED "invoice" at BID_INVOICES_MAX. */
@@ -709,9 +711,10 @@ int bid_contract_invoice (dbk_decision_t *d, const bid_contract_t *c, const dbk_
 /*  A payment came in. cmd keys: milestone, amount (> 0) (required),
     date (default today), invoice (optional: a known invoice of that
     milestone). Decides contract.payment_received {id, milestone,
-    amount, date?, invoice?, on}. Rejections: EINVAL; ENOTFOUND "id" /
-    "milestone" / "invoice"; EREJECTED "amount" over what is left to
-    collect on the milestone (hence never over the contract). */
+    amount, date?, invoice?, on}. Rejections: EINVAL ("date" after the
+    business date: a payment is dated when it was received); ENOTFOUND
+    "id" / "milestone" / "invoice"; EREJECTED "amount" over what is left
+    to collect on the milestone (hence never over the contract). */
 int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
                           const bid_facts_t *facts);
 
@@ -753,9 +756,10 @@ typedef struct {
 
 /*  What the customer owes on `as_of` (YYYY-MM-DD), a pure function of
     the contract. Only the invoices and payments dated on or before
-    as_of count: one dated later (entered early, or for the future) had
-    not happened then, so a milestone paid after it fell due shows as
-    overdue on the dates in between. An undated one (folded without a
+    as_of count: one dated later had not happened then (as_of in the
+    past; or, in a log written before the deciders bounded such a date
+    by its business date, dated in the future), so a milestone paid
+    after it fell due shows as overdue on the dates in between. An undated one (folded without a
     business date) counts on every date. A milestone with an unpaid
     amount (of what was paid by as_of) is: retained
     (retention while as_of is before its due, the warranty end),
