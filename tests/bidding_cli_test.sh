@@ -318,6 +318,16 @@ err_has 'REJECTED: id'
 expect_rc 0 db quote line remove q2 1
 expect_rc 0 db quote line add q2 --product P --qty 1 --list-price 100 --discount-bp 400
 expect_rc 0 db quote submit q2
+# the deal abandoned: its tender and its quote take no new work until it is
+# reopened; the quote waiting for approval may still be rejected
+expect_rc 0 db opp abandon o2 --reason 'project shelved'
+expect_rc 2 db tender step t2 documents_issued
+err_has 'REJECTED: id: opportunity o2 of tender t2 is closed'
+expect_rc 2 db quote approve q2 --actor mgr
+err_has 'REJECTED: id: opportunity o2 of tender t2 is closed'
+expect_rc 0 db quote reject q2 --reason 'project shelved' --actor mgr
+expect_rc 0 db opp reopen o2 --reason 'budget back'
+expect_rc 0 db tender step t2 documents_issued
 
 # history, from the log
 expect_rc 0 db tender history t1

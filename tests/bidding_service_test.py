@@ -55,15 +55,37 @@ def main():
         r = ok(cmd("opportunities", "OPP_RESOLVE", actor="mgr", id="o2", owner="zhao",
                    reason="registered first", **{"with": "o1"}), "resolve")
         q("TENDER_LIST", after_seq=r["last_seq"])
-        b("TENDER_STEP", id="t2", step="documents_issued")  # its row is written again
-        t2 = q("TENDER_GET", id="t2")
-        if t2.get("owner") != "qian":
-            fail("a tender of the deal closed as a duplicate: owner %r" % t2.get("owner"))
-        # the deal is closed: its tender is neither submitted nor awarded
+        # the deal is closed: its tender takes no new bid work, nor a quote
+        refused(cmd("bidding", "TENDER_STEP", id="t2", step="documents_issued"), "REJECTED",
+                "id", "a step for a deal closed as a duplicate")
+        refused(cmd("bidding", "QUOTE_CREATE", id="q2", tender_id="t2", currency="CNY"),
+                "REJECTED", "tender_id", "a quote for a deal closed as a duplicate")
         refused(cmd("bidding", "TENDER_SUBMIT", id="t2", quote_id="q2"), "REJECTED", "id",
                 "a submission for a deal closed as a duplicate")
         refused(cmd("bidding", "TENDER_AWARD", id="t2", result="won", date="2099-03-20"),
                 "REJECTED", "id", "an award for a deal closed as a duplicate")
+        # staying out still goes in (and writes its row again)
+        b("TENDER_DECIDE", id="t2", decision="no_bid", reason="a duplicate")
+        t2 = q("TENDER_GET", id="t2")
+        if t2.get("owner") != "qian" or t2.get("step") != "notice":
+            fail("a tender of the deal closed as a duplicate: %r" %
+                 {k: t2.get(k) for k in ("owner", "step")})
+
+        # a deal lost by hand: its tender waits until the deal is reopened
+        o3 = ok(cmd("opportunities", "OPP_REGISTER", id="o3", name="Depot lighting",
+                    account_id="a1", owner="zhao", currency="CNY", close_date="2099-06-30"),
+                "o3")
+        q("TENDER_LIST", after_seq=o3["last_seq"])
+        b("TENDER_OPEN", id="t3", opportunity_id="o3", number="N3", issuer="I",
+          type="invited", currency="CNY")
+        r = ok(cmd("opportunities", "OPP_LOSE", id="o3", reason="budget cut",
+                   date="2026-01-10"), "o3 lost")
+        q("TENDER_LIST", after_seq=r["last_seq"])
+        refused(cmd("bidding", "TENDER_PART", id="t3", part="price", owner="zhao"),
+                "REJECTED", "id", "a bid part for a lost deal")
+        r = ok(cmd("opportunities", "OPP_REOPEN", id="o3", reason="budget back"), "o3 reopened")
+        q("TENDER_LIST", after_seq=r["last_seq"])
+        b("TENDER_PART", id="t3", part="price", owner="zhao")
 
         # a tender, its steps in order
         refused(cmd("bidding", "TENDER_OPEN", id="tx", opportunity_id="nosuch", number="N",

@@ -1,8 +1,8 @@
 /*  test_bidding_award.c - the bidding service's tender rules, continued
     (see test_bidding_decider.c): the opening of the bids, the award (and
-    that the opportunities service's reaction accepts it), a submission
-    or an award once the tender's deal is closed, and the tender's
-    evolve.
+    that the opportunities service's reaction accepts it) and the
+    tender's evolve. A tender whose deal closed meanwhile is in
+    test_bidding_closed.c.
 */
 #include "support/bid_given.h"
 
@@ -10,7 +10,6 @@
 
 TestSuite (opening, .init = s_setup, .fini = s_teardown);
 TestSuite (award, .init = s_setup, .fini = s_teardown);
-TestSuite (closed_deal, .init = s_setup, .fini = s_teardown);
 TestSuite (tender_evolve, .init = s_setup, .fini = s_teardown);
 TestSuite (evolve, .init = s_setup, .fini = s_teardown);
 
@@ -310,104 +309,6 @@ Test (award, an_awarded_tender_can_no_longer_change)
     AGAIN ();
     bid_tender_bond_issue (d, &ten, cmd ("{\"amount\":5000000}"), &facts);
     then_rejected (DBK_EREJECTED, "id");
-}
-
-/*  ======================= the deal closed meanwhile ======================= */
-
-/*  The projection once o1 closed (lost, abandoned or a duplicate), or
-    once it was won. */
-static bid_ref_t s_o1_closed (void *ctx, const char *id)
-{
-    return !strcmp (id, "o1") ? BID_REF_CLOSED : s_opportunity (ctx, id);
-}
-
-static bid_ref_t s_o1_won (void *ctx, const char *id)
-{
-    return !strcmp (id, "o1") ? BID_REF_WON : s_opportunity (ctx, id);
-}
-
-static bid_lookup_t s_deal_lookup;
-
-static void s_deal_becomes (bid_ref_t (*fn) (void *, const char *))
-{
-    s_deal_lookup = s_lookup;
-    s_deal_lookup.opportunity = fn;
-    facts.lookup = &s_deal_lookup;
-}
-
-Test (closed_deal, no_submission_once_the_deal_is_closed)
-{
-    given_ready_to_submit ();
-    s_deal_becomes (s_o1_closed);
-    bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts);
-    then_rejected (DBK_EREJECTED, "id");
-    then_message_mentions ("opportunity o1 of tender t1 is closed");
-    then_message_mentions ("reopen it first");
-}
-
-Test (closed_deal, no_award_once_the_deal_is_closed)
-{
-    given_opened ();
-    s_deal_becomes (s_o1_closed);
-    bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
-    then_rejected (DBK_EREJECTED, "id");
-    then_message_mentions ("reopen it first");
-}
-
-/*  A loss is the tender's own record (the deal may have been marked lost
-    by hand before the official notice): it wins nothing, it goes in. */
-Test (closed_deal, a_lost_award_is_recorded_on_a_closed_deal)
-{
-    given_opened ();
-    s_deal_becomes (s_o1_closed);
-    bid_tender_award (d, &ten,
-                      cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
-                           "\"reason\":\"price\"}"),
-                      &facts);
-    cr_assert_not (dbk_decision_rejected (d), "%s", dbk_decision_message (d));
-    cr_assert_str_eq (dbk_decision_type (d, 0), "tender.awarded");
-}
-
-/*  A deal won by hand (or by another tender) cannot be reopened: the
-    tender still goes in and is awarded. */
-Test (closed_deal, a_deal_won_meanwhile_does_not_stop_its_tender)
-{
-    given_ready_to_submit ();
-    s_deal_becomes (s_o1_won);
-    GIVEN (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts));
-    GIVEN (bid_tender_opening_record (d, &ten, cmd ("{\"bidders\":" S_BIDDERS "}"), &facts));
-    bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
-    then_accepted (1);
-}
-
-/*  The award closes its own deal, through the opportunities service:
-    what the tender still takes afterwards is not refused for it. */
-Test (closed_deal, the_deal_its_lost_award_closed_blocks_nothing_after_it)
-{
-    given_opened ();
-    GIVEN (bid_tender_award (
-        d, &ten,
-        cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
-             "\"reason\":\"price\"}"),
-        &facts));
-    s_deal_becomes (s_o1_closed); /* the reaction: opportunity.lost */
-    bid_tender_bond_return (d, &ten, cmd ("{}"), &facts);
-    then_accepted (1);
-    AGAIN ();
-    bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
-    then_rejected (DBK_EDUPLICATE, "id"); /* awarded already, whatever the deal */
-}
-
-Test (closed_deal, the_deal_its_won_award_closed_blocks_nothing_after_it)
-{
-    given_opened ();
-    GIVEN (
-        bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts));
-    s_deal_becomes (s_o1_won); /* the reaction: opportunity.won */
-    given_step ("contract");
-    cr_assert_str_eq (ten.step, "contract");
-    bid_tender_bond_return (d, &ten, cmd ("{}"), &facts);
-    then_accepted (1);
 }
 
 /*  The contract between the services: the opportunities service's

@@ -47,9 +47,7 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = bid_tender_check_open (d, t);
-    if (!rc)
-        rc = bid_tender_check_deal (d, t, facts);
+        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);

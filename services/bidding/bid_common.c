@@ -137,24 +137,55 @@ int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)
     return 0;
 }
 
-/*  A won deal refuses nothing here. The award of this very tender wins
+/*  The one rule of a deal closed without a win (lost, abandoned, closed
+    as a duplicate), for its tenders and their quotes: it takes no new
+    bid work until it is reopened.
+
+    A won deal refuses nothing here. The award of this very tender wins
     it (the opportunities service reacts to tender.awarded), but only
-    after the award, when the tender takes no submission nor award any
-    more anyway. A deal won otherwise (by hand, or by another tender)
-    cannot be reopened: refusing would leave this tender open for ever,
-    and its award is still the tender's own record (the reaction then
-    leaves the deal as it is). A deal the lookups do not know was known
-    when the tender opened: no reason to refuse either. */
-int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
+    after the award, when the tender takes no new work any more anyway.
+    A deal won otherwise (by hand, or by another tender) cannot be
+    reopened: refusing would leave this tender open for ever, and a
+    tender is often still a formality to go through after the customer
+    chose us (single source, negotiation); its award is still the
+    tender's own record (the reaction then leaves the deal as it is),
+    and the contract phase follows the win. A deal the lookups do not
+    know was known when the tender opened: no reason to refuse either. */
+static int s_deal_check (dbk_decision_t *d, const char *field, const char *opp, const char *tender,
+                         const bid_facts_t *facts)
 {
     const bid_lookup_t *lk = facts ? facts->lookup : NULL;
-    const char *opp = t->opportunity_id;
     if (!opp || !lk || !lk->opportunity || lk->opportunity (lk->ctx, opp) != BID_REF_CLOSED)
         return 0;
-    return dbk_decision_reject (d, DBK_EREJECTED, "id",
+    return dbk_decision_reject (d, DBK_EREJECTED, field,
                                 "opportunity %s of tender %s is closed (lost, abandoned or a "
                                 "duplicate): reopen it first",
-                                opp, t->id);
+                                opp, tender);
+}
+
+int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
+{
+    return s_deal_check (d, "id", t->opportunity_id, t->id, facts);
+}
+
+int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
+{
+    int rc = bid_tender_check_open (d, t);
+    return rc ? rc : bid_tender_check_deal (d, t, facts);
+}
+
+int bid_quote_check_deal (dbk_decision_t *d, const char *field, const char *tender, size_t n,
+                          const bid_facts_t *facts)
+{
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    char id[BID_ID_MAX + 1], opp[BID_ID_MAX + 1], cur[4];
+    if (!tender || n > BID_ID_MAX || !lk || !lk->tender_terms)
+        return 0;
+    memcpy (id, tender, n);
+    id[n] = 0;
+    if (!lk->tender_terms (lk->ctx, id, opp, cur))
+        return 0;
+    return s_deal_check (d, field, opp, id, facts);
 }
 
 int bid_step_index (const bid_config_t *cfg, const char *code)

@@ -48,8 +48,19 @@ int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t);
 
 /*  EREJECTED "id" when the tender's deal is closed without a win (lost,
-    abandoned, closed as a duplicate): reopen it first. */
+    abandoned, closed as a duplicate): reopen it first. A won deal, or
+    one the lookups do not know, refuses nothing. */
 int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
+
+/*  New bid work on tender t: bid_tender_check_open, then
+    bid_tender_check_deal. */
+int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
+
+/*  New bid work on a quote of tender [tender, tender+n): EREJECTED
+    `field` when the tender's deal (facts lookup tender_terms) is closed
+    without a win, as bid_tender_check_deal. */
+int bid_quote_check_deal (dbk_decision_t *d, const char *field, const char *tender, size_t n,
+                          const bid_facts_t *facts);
 
 /*  Can the tender move to step `target` (a config step index)? 0, or
     EREJECTED on `field` naming the current step and the next allowed. */

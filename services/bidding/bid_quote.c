@@ -96,6 +96,15 @@ static int s_check_quote (dbk_decision_t *d, const bid_quote_t *q)
     return 0;
 }
 
+/*  New pricing work on q: it exists, and its tender's deal is not
+    closed without a win. */
+static int s_check_work (dbk_decision_t *d, const bid_quote_t *q, const bid_facts_t *facts)
+{
+    int rc = s_check_quote (d, q);
+    const char *tid = q->tender_id;
+    return rc ? rc : bid_quote_check_deal (d, "id", tid, tid ? strlen (tid) : 0, facts);
+}
+
 int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, const dbk_obj_t *cmd,
                       const bid_facts_t *facts)
 {
@@ -124,6 +133,8 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
         return dbk_decision_reject (d, DBK_EREJECTED, "tender_id",
                                     "tender %.*s was awarded: it takes no new quote", (int) tv->n,
                                     tv->s);
+    if ((rc = bid_quote_check_deal (d, "tender_id", tv->s, tv->n, facts)))
+        return rc;
     dbk_wr_t *w = bid_begin (d, "quote", id, "quote.created", nvals, facts);
     bid_write_vals (w, vals, nvals);
     return 0;
@@ -212,7 +223,7 @@ int bid_quote_line_add (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_line_fields + 1, 6, NULL, false, vals, &nvals);
     if (!rc)
-        rc = s_check_quote (d, q);
+        rc = s_check_work (d, q, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -237,7 +248,7 @@ int bid_quote_line_change (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_line_fields, 7, NULL, false, vals, &nvals);
     if (!rc)
-        rc = s_check_quote (d, q);
+        rc = s_check_work (d, q, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -268,7 +279,7 @@ int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_line_fields, 1, NULL, false, vals, &nvals);
     if (!rc)
-        rc = s_check_quote (d, q);
+        rc = s_check_work (d, q, facts);
     if (rc)
         return rc;
     if (!s_line_find (q, vals[0].i))
@@ -290,7 +301,7 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 1, NULL, false, vals, &nvals);
     if (!rc)
-        rc = s_check_quote (d, q);
+        rc = s_check_work (d, q, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -330,9 +341,14 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
 }
 
 /*  approve / reject / request changes: the actor must hold the level the
-    submission requires. */
+    submission requires. `work`: the verdict leads to more bid work (an
+    approval lets the bid go in, changes ask for new prices), which a
+    deal closed without a win takes no more; a rejection ends the
+    approval, and clears it from the approver's queue whatever became of
+    the deal. */
 static int s_verdict (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
-                      const bid_facts_t *facts, const char *type, const char *key, bool required)
+                      const bid_facts_t *facts, const char *type, const char *key, bool required,
+                      bool work)
 {
     const contacts_field_t fields[] = {
         {key, CONTACTS_F_NOTE, required, BID_NOTE_MAX, NULL, 0, 0, -1},
@@ -341,7 +357,7 @@ static int s_verdict (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 1, NULL, false, vals, &nvals);
     if (!rc)
-        rc = s_check_quote (d, q);
+        rc = work ? s_check_work (d, q, facts) : s_check_quote (d, q);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -382,19 +398,19 @@ static int s_verdict (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
 int bid_quote_approve (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                        const bid_facts_t *facts)
 {
-    return s_verdict (d, q, cmd, facts, "quote.approved", "note", false);
+    return s_verdict (d, q, cmd, facts, "quote.approved", "note", false, true);
 }
 
 int bid_quote_reject (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                       const bid_facts_t *facts)
 {
-    return s_verdict (d, q, cmd, facts, "quote.rejected", "reason", true);
+    return s_verdict (d, q, cmd, facts, "quote.rejected", "reason", true, false);
 }
 
 int bid_quote_request_changes (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                                const bid_facts_t *facts)
 {
-    return s_verdict (d, q, cmd, facts, "quote.changes_requested", "note", true);
+    return s_verdict (d, q, cmd, facts, "quote.changes_requested", "note", true, true);
 }
 
 /*  ---- evolve ---- */

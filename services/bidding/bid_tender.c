@@ -188,7 +188,7 @@ int bid_tender_dates_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_ob
     nvals = bid_present (vals, nvals);
     if (!nvals)
         return dbk_decision_reject (d, DBK_EINVAL, NULL, "give at least one of the key dates");
-    if ((rc = bid_tender_check_open (d, t)) || (rc = s_dates_ordered (d, t, vals, nvals)))
+    if ((rc = bid_tender_check_work (d, t, facts)) || (rc = s_dates_ordered (d, t, vals, nvals)))
         return rc;
     size_t k = 0;
     for (size_t i = 0; i < nvals; i++)
@@ -238,7 +238,7 @@ int bid_tender_step_advance (dbk_decision_t *d, const bid_tender_t *t, const dbk
     if (contract && !(t->result && !strcmp (t->result, "won")))
         return dbk_decision_reject (d, DBK_EREJECTED, "step",
                                     "only a won tender moves on to the contract");
-    if (!contract && (rc = bid_tender_check_open (d, t)))
+    if (!contract && (rc = bid_tender_check_work (d, t, facts)))
         return rc;
     if ((rc = bid_step_check (d, t, cfg, idx, "step")))
         return rc;
@@ -262,7 +262,7 @@ int bid_tender_clarification_ask (dbk_decision_t *d, const bid_tender_t *t, cons
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 1, NULL, false, vals, &nvals);
     if (!rc)
-        rc = bid_tender_check_open (d, t);
+        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     if (t->submitted_on)
@@ -297,7 +297,7 @@ int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, c
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 3, NULL, false, vals, &nvals);
     if (!rc)
-        rc = bid_tender_check_open (d, t);
+        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -329,7 +329,7 @@ int bid_tender_bond_issue (dbk_decision_t *d, const bid_tender_t *t, const dbk_o
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 3, NULL, false, vals, &nvals);
     if (!rc)
-        rc = bid_tender_check_open (d, t);
+        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
@@ -392,6 +392,10 @@ int bid_tender_decide_bid (dbk_decision_t *d, const bid_tender_t *t, const dbk_o
     int rc = contacts_check_fields (d, cmd, fields, 2, NULL, false, vals, &nvals);
     if (!rc)
         rc = bid_tender_check_open (d, t);
+    /*  no_bid does no bid work: it records why we stay out, and stays
+        open to a deal given up */
+    if (!rc && bid_eq ("bid", vals[0].s, vals[0].n))
+        rc = bid_tender_check_deal (d, t, facts);
     if (rc)
         return rc;
     if (t->submitted_on)
@@ -427,9 +431,9 @@ static const bid_part_kind_t *s_part_kind (dbk_decision_t *d, const bid_config_t
     return NULL;
 }
 
-static int s_parts_open (dbk_decision_t *d, const bid_tender_t *t)
+static int s_parts_open (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
 {
-    int rc = bid_tender_check_open (d, t);
+    int rc = bid_tender_check_work (d, t, facts);
     if (!rc && t->submitted_on)
         rc =
             dbk_decision_reject (d, DBK_EREJECTED, "id",
@@ -454,7 +458,7 @@ int bid_tender_part_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj
     const bid_part_kind_t *kind = s_part_kind (d, bid_cfg (facts), &vals[0]);
     if (!kind)
         return DBK_EINVAL;
-    if ((rc = s_parts_open (d, t)))
+    if ((rc = s_parts_open (d, t, facts)))
         return rc;
     const bid_part_t *p = bid_tender_part (t, kind->code);
     const contacts_value_t *due = bid_val (vals, nvals, "due");
@@ -482,7 +486,7 @@ int bid_tender_part_status (dbk_decision_t *d, const bid_tender_t *t, const dbk_
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = s_parts_open (d, t);
+        rc = s_parts_open (d, t, facts);
     if (rc)
         return rc;
     const bid_part_t *p = NULL;

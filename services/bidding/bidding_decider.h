@@ -60,9 +60,10 @@
                      payment over its milestone or the contract
                      ("amount"); retention invoiced before the warranty
                      ends ("milestone"); any change to an awarded tender
-                     ("id"); a submission or an award while the tender's
-                     deal is lost, abandoned or closed as a duplicate
-                     ("id").
+                     ("id"); new bid work while the tender's deal is lost,
+                     abandoned or closed as a duplicate ("id", or
+                     "tender_id" for a new quote: see "a deal closed
+                     without a win" below).
 
     Units, everywhere:
       money        int64 minor units (fen, cents) with the aggregate's
@@ -317,6 +318,27 @@ const bid_part_t *bid_tender_part (const bid_tender_t *t, const char *code);
 
 /*  ---- tender deciders ---- */
 
+/*  A deal closed without a win (lost, abandoned, closed as a duplicate:
+    BID_REF_CLOSED through facts->lookup->opportunity) takes no new bid
+    work until it is reopened (a duplicate is not: the work goes on with
+    the deal kept): its tenders refuse, with EREJECTED "id"
+    ("opportunity O of tender T is closed ...: reopen it first") and
+    nothing decided, their key dates, steps (but the contract step),
+    clarifications, the bond's issue, a "bid" decision, the bid
+    document's parts, the submission and a won award; its tenders'
+    quotes refuse their creation (on "tender_id"), lines, submission,
+    approval and a request for changes (on "id": the deal found through
+    facts->lookup->tender_terms). What records how the tender ended
+    still goes in: the opening read out (the bid went in while the deal
+    was open; a lost award needs it), a lost award, the bond back, a
+    no_bid decision, a quote's rejection (it leaves the approver's
+    queue). The deal is asked about after the command's fields and its
+    aggregate's existence. A won deal stops nothing: it cannot be
+    reopened, a tender may still be the formality to go through once
+    the customer chose us, and the contract phase follows the win (as
+    do invoices and payments, which never look at the deal). Nor does a
+    deal the lookups do not know. */
+
 /*  Open tender `id` (stream tender-<id>) for an opportunity. cmd keys:
     opportunity_id, number, issuer, type (bid_tender_types), currency
     (required); title, account_id, envelopes (1 or 2, default 1),
@@ -335,7 +357,8 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
     The dates, with those already set, must fall in bid_date_keys order.
     Decides tender.dates_set {id, the changed keys, on} or nothing.
     Rejections: EINVAL (no date given: field NULL; order: the later
-    key); ENOTFOUND "id"; EREJECTED "id" awarded. */
+    key); ENOTFOUND "id"; EREJECTED "id" awarded, or its deal closed
+    without a win. */
 int bid_tender_dates_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                           const bid_facts_t *facts);
 
@@ -348,23 +371,25 @@ int bid_tender_dates_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_ob
     EREJECTED "step": the tender is at or past it, a required step lies
     between (names it: "the next step is documents_issued"), or the step
     is reached by its own command (names it), or contract without a won
-    award; EREJECTED "id" awarded (except the contract step). */
+    award; EREJECTED "id" awarded, or its deal closed without a win
+    (except the contract step). */
 int bid_tender_step_advance (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                              const bid_facts_t *facts);
 
 /*  Ask the tenderer a question (答疑). cmd keys: question (required).
     Decides tender.clarification_asked {id, no (1, 2, ...), question,
     on} (asked on "on"). Rejections: EINVAL; ENOTFOUND "id";
-    EREJECTED "id" awarded or submitted; EREJECTED
-    "clarification_deadline" when today is after it; EREJECTED
-    "question" at BID_CLARS_MAX. */
+    EREJECTED "id" awarded, its deal closed without a win, or
+    submitted; EREJECTED "clarification_deadline" when today is after
+    it; EREJECTED "question" at BID_CLARS_MAX. */
 int bid_tender_clarification_ask (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                                   const bid_facts_t *facts);
 
 /*  Record the answer. cmd keys: no (required, integer), answer
     (required). Decides tender.clarification_answered {id, no, answer,
     date?, on}. Rejections: EINVAL; ENOTFOUND "id" / "no"; EDUPLICATE
-    "no" answered already; EREJECTED "id" awarded. */
+    "no" answered already; EREJECTED "id" awarded, or its deal closed
+    without a win. */
 int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                                      const bid_facts_t *facts);
 
@@ -373,12 +398,13 @@ int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, c
     bank guarantee...). Decides tender.bond_issued {id, amount, date?,
     form?, on}. Rejections: EINVAL; ENOTFOUND "id"; EDUPLICATE "amount"
     while a bond is out; EREJECTED "amount" below bond_required;
-    EREJECTED "id" awarded. */
+    EREJECTED "id" awarded, or its deal closed without a win. */
 int bid_tender_bond_issue (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                            const bid_facts_t *facts);
 
 /*  The bond came back. cmd keys: date (optional, default today), note
-    (optional). Allowed after the award too. Decides tender.bond_returned
+    (optional). Allowed after the award too, and whatever became of
+    the deal. Decides tender.bond_returned
     {id, amount, date?, note?, on}. Rejections: EINVAL; ENOTFOUND "id";
     EREJECTED "bond" when no bond is out. */
 int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
@@ -387,8 +413,10 @@ int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_
 /*  Bid / no-bid. cmd keys: decision (bid_decisions), reason (both
     required). May change until the bid is submitted. Decides
     tender.bid_decided {id, decision, reason, from?, on}.
-    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "decision" after
-    submission; EREJECTED "id" awarded. */
+    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" awarded;
+    EREJECTED "id" deciding "bid" while the deal is closed without a
+    win (no_bid still goes in: it records why we stay out);
+    EREJECTED "decision" after submission. */
 int bid_tender_decide_bid (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                            const bid_facts_t *facts);
 
@@ -397,31 +425,33 @@ int bid_tender_decide_bid (dbk_decision_t *d, const bid_tender_t *t, const dbk_o
     not_started; an assigned one keeps its status. Decides
     tender.part_set {id, part, owner, due?, status, on}, or nothing when
     unchanged. Rejections: EINVAL ("part" lists the codes); ENOTFOUND
-    "id"; EREJECTED "id" awarded or submitted. */
+    "id"; EREJECTED "id" awarded, its deal closed without a win, or
+    submitted. */
 int bid_tender_part_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                          const bid_facts_t *facts);
 
 /*  Change a part's status. cmd keys: part, status (bid_part_statuses,
     both required). Decides tender.part_status_changed {id, part, from,
     status, on}, or nothing when unchanged. Rejections: EINVAL;
-    ENOTFOUND "id" / "part" not assigned; EREJECTED "id" awarded or
-    submitted. */
+    ENOTFOUND "id" / "part" not assigned; EREJECTED "id" awarded, its
+    deal closed without a win, or submitted. */
 int bid_tender_part_status (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                             const bid_facts_t *facts);
 
 /*  Submit the bid (投标) with quote `q` (the state of the quote named by
     cmd quote_id; an empty state if there is none). cmd keys: quote_id
     (required), date (optional, default today). Decides tender.submitted
-    {id, quote_id, quote_revision, amount (the quote's total), currency, step,
-    date?, on}. Checks, in order: ENOTFOUND "id"; EREJECTED "id"
+    {id, quote_id, quote_revision, amount (the quote's total), currency,
+    step, date?, on}. Checks, in order: ENOTFOUND "id"; EREJECTED "id"
     awarded; EREJECTED "id" when the deal is lost, abandoned or closed
     as a duplicate (facts lookup: reopen it first; a won deal is no
-    reason, see bid_tender_award); EREJECTED "submission" out of order (submitted already, or a
-    required step before it not reached); EREJECTED "decision" unless
-    decided "bid"; EREJECTED "submission_deadline" when today is after
-    it; EREJECTED "parts" while required parts are not ready (the
-    message lists each: "technical (in_progress), price (not
-    assigned)"); EREJECTED "bond" when bond_required and no bond is out;
+    reason, see bid_tender_award); EREJECTED "submission" out of order
+    (submitted already, or a required step before it not reached);
+    EREJECTED "decision" unless decided "bid"; EREJECTED
+    "submission_deadline" when today is after it; EREJECTED "parts"
+    while required parts are not ready (the message lists each:
+    "technical (in_progress), price (not assigned)"); EREJECTED "bond"
+    when bond_required and no bond is out;
     ENOTFOUND "quote_id" if q is not that quote; EREJECTED "quote_id"
     when the quote is for another tender, in another currency, or not
     approved (the message says its status). */
@@ -441,10 +471,11 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     evaluation carries (and leaves) that later step.
     Rejections: EINVAL ("bidders" for a malformed entry, naming it; a
     rank twice; two entries marked us); ENOTFOUND "id"; EREJECTED "id"
-    awarded; EREJECTED "opening" when not submitted (out of order) or
-    the envelope was opened already; EREJECTED "envelope" when it does
-    not fit the tender (price before technical, single on two
-    envelopes...). */
+    awarded (not for a deal closed meanwhile: the opening records what
+    was read out of a bid that went in); EREJECTED "opening" when not
+    submitted (out of order) or the envelope was opened already;
+    EREJECTED "envelope" when it does not fit the tender (price before
+    technical, single on two envelopes...). */
 int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                                const bid_facts_t *facts);
 
@@ -548,7 +579,8 @@ int64_t bid_unit_price (int64_t list_price, int discount_bp);
     tender_id, currency (required), title (optional). Decides
     quote.created {id, tender_id, currency, title?, on}.
     Rejections: EINVAL; EDUPLICATE "id"; ENOTFOUND "tender_id" unknown
-    (facts lookup); EREJECTED "tender_id" closed (awarded). */
+    (facts lookup); EREJECTED "tender_id" closed (awarded), or its deal
+    closed without a win. */
 int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);
 
@@ -560,6 +592,7 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     unit_price, description?, cost_price?, revision (the new one), on}.
     A change to an approved or submitted quote sends it back to draft:
     it needs approval again. Rejections: EINVAL; ENOTFOUND "id";
+    EREJECTED "id" when its tender's deal is closed without a win;
     EREJECTED "line" at BID_LINES_MAX; EINVAL "quantity" when the line
     or the list total is too large, "cost_price" when quantity ×
     cost_price is. */
@@ -575,14 +608,16 @@ int bid_quote_line_change (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
 
 /*  Remove a line. cmd keys: line (required). Decides quote.line_removed
     {id, line, revision, on}. Rejections: EINVAL; ENOTFOUND "id" /
-    "line". */
+    "line"; EREJECTED "id" when its tender's deal is closed without a
+    win. */
 int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                            const bid_facts_t *facts);
 
 /*  Ask for pricing approval. cmd keys: note (optional). Decides
     quote.submitted {id, revision, total, max_discount_bp,
     required_level (code), note?, on}. Rejections: EINVAL; ENOTFOUND
-    "id"; EREJECTED "lines" with no line; EREJECTED "id" when submitted
+    "id"; EREJECTED "id" when its tender's deal is closed without a
+    win; EREJECTED "lines" with no line; EREJECTED "id" when submitted
     or approved already, or rejected or sent back for changes and
     unchanged since (the first change of its lines makes it a draft that
     may be submitted). */
@@ -598,8 +633,10 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
       request_changes: cmd keys: note (required). Decides
                quote.changes_requested {id, revision, approver, level,
                note, on}; the quote is a draft again.
-    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" unless submitted;
-    EREJECTED "actor" without an actor, or when the actor's authority is
+    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" (approve and
+    request_changes, not reject) when its tender's deal is closed
+    without a win; EREJECTED "id" unless submitted; EREJECTED "actor"
+    without an actor, or when the actor's authority is
     below the required level (the message names the level needed and
     the discount). */
 int bid_quote_approve (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
