@@ -4,6 +4,7 @@
 #include "opportunities_model.h"
 
 #include "contacts_decider.h"
+#include "contacts_fields.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -591,12 +592,51 @@ static uint8_t s_code (const dbk_obj_t *o, const char *const *list)
     return 0;
 }
 
-/*  contact.added / contact.updated: 'p' contact -> 3 bytes: its level
-    (contacts_levels index + 1, 0 none), function (contacts_functions
-    index + 1) and influence (1..5, 0 none), from the contact's record:
-    what a stakeholder's row lacks on the deal is the contact's
-    (opportunities_model_profile). An update changes what it names, nil
-    clearing it. */
+/*  A row of `tag` about a contact, dated: tag, the contact's id, NUL,
+    the day (YYYY-MM-DD), into key (OPP_ID_MAX + 13 bytes): its length. */
+static size_t s_dated_key (char *key, char tag, const char *contact, size_t il, const char *day)
+{
+    key[0] = tag;
+    memcpy (key + 1, contact, il);
+    key[il + 1] = 0;
+    memcpy (key + il + 2, day, 10);
+    return il + 12;
+}
+
+/*  The contact's latest row of `tag` dated on or before as_of, its day
+    into day (11 bytes) and its value into v (valid while txn is and the
+    row is not written): false when none. */
+static bool s_dated_latest (MDB_txn *txn, MDB_dbi dbi, char tag, const char *contact, size_t il,
+                            const char *as_of, char day[11], MDB_val *v)
+{
+    char key[OPP_ID_MAX + 13];
+    size_t kl = s_dated_key (key, tag, contact, il, as_of);
+    key[kl] = 1; /* past every day up to as_of: the latest is the key before */
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbi, &cur))
+        return false;
+    MDB_val k = {kl + 1, key};
+    int r = mdb_cursor_get (cur, &k, v, MDB_SET_RANGE);
+    r = r == MDB_NOTFOUND ? mdb_cursor_get (cur, &k, v, MDB_LAST)
+                          : mdb_cursor_get (cur, &k, v, MDB_PREV);
+    bool found = r == 0 && k.mv_size == kl && memcmp (k.mv_data, key, il + 2) == 0;
+    if (found) {
+        memcpy (day, (const char *) k.mv_data + il + 2, 10);
+        day[10] = 0;
+    }
+    mdb_cursor_close (cur);
+    return found;
+}
+
+/*  contact.added / contact.updated: 'p' contact NUL day -> 3 bytes: its
+    level (contacts_levels index + 1, 0 none), function
+    (contacts_functions index + 1) and influence (1..5, 0 none) on its
+    record from that day (UTC, of the event's `at`, as a deal's as-of
+    state) on: what a stakeholder's row lacks on the deal is the
+    contact's (opportunities_model_profile), and a deal as of a past day
+    sees the record of that day. An update changes what it names, nil
+    clearing it. A day is never before the contact's latest one: an
+    update dated back (entered late) counts from that latest day on. */
 static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
 {
     bool added = ev->type_len == 13 && memcmp (ev->type, "contact.added", 13) == 0;
@@ -605,14 +645,19 @@ static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_
     size_t il = ev->stream_len - cat - 1;
     if (cat != 7 || il == 0 || il > OPP_ID_MAX)
         return 0;
-    char key[OPP_ID_MAX + 2];
-    key[0] = 'p';
-    memcpy (key + 1, ev->stream + cat + 1, il);
+    const char *contact = ev->stream + cat + 1;
     MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
-    MDB_val k = {il + 1, key}, old;
+    char day[11], last[11];
+    contacts_civil ((long) (ev->at > 0 ? ev->at / 86400000 : 0), day);
     uint8_t p[3] = {0, 0, 0};
-    if (!added && mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size == 3)
-        memcpy (p, old.mv_data, 3);
+    MDB_val old;
+    bool known = s_dated_latest (txn, dbi, 'p', contact, il, "9999-12-31", last, &old);
+    if (known) {
+        if (!added && old.mv_size == 3)
+            memcpy (p, old.mv_data, 3);
+        if (strcmp (last, day) > 0)
+            memcpy (day, last, 11);
+    }
     const dbk_obj_t *data = dbk_svc_data (ctx, ev), *o;
     if ((o = dbk_obj_get (data, "level")))
         p[0] = s_code (o, contacts_levels);
@@ -621,20 +666,29 @@ static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_
     uint64_t inf;
     if ((o = dbk_obj_get (data, "influence")))
         p[2] = dbk_obj_u64 (o, &inf) == 0 && inf >= 1 && inf <= 5 ? (uint8_t) inf : 0;
-    if (!p[0] && !p[1] && !p[2]) {
-        int r = added ? 0 : mdb_del (txn, dbi, &k, NULL);
-        return r == MDB_NOTFOUND ? 0 : dbk_lmdb_err (r);
-    }
-    return s_put (txn, dbi, key, il + 1, p, 3);
+    if (!known && !p[0] && !p[1] && !p[2])
+        return 0; /* nothing to know of, then or before */
+    char key[OPP_ID_MAX + 13];
+    return s_put (txn, dbi, key, s_dated_key (key, 'p', contact, il, day), p, 3);
 }
 
 bool opportunities_model_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
-                                  const char **level, const char **function, int *influence)
+                                  const char *as_of, const char **level, const char **function,
+                                  int *influence)
 {
     uint8_t p[3];
     *level = *function = NULL;
     *influence = 0;
-    if (!dbk_svc_tagged_get (ctx, txn, OPP_DB_REFS, 'p', contact, (char *) p, 3))
+    size_t il = contact ? strlen (contact) : 0;
+    char day[11];
+    MDB_val v;
+    if (il == 0 || il > OPP_ID_MAX ||
+        !s_dated_latest (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), 'p', contact, il,
+                         as_of ? as_of : "9999-12-31", day, &v) ||
+        v.mv_size != 3)
+        return false;
+    memcpy (p, v.mv_data, 3);
+    if (!p[0] && !p[1] && !p[2])
         return false;
     *level = p[0] >= 1 && p[0] <= 3 ? contacts_levels[p[0] - 1] : NULL;
     *function = p[1] >= 1 && p[1] <= 3 ? contacts_functions[p[1] - 1] : NULL;
@@ -663,11 +717,7 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
             memchr (id, 0, il))
             continue;
         char key[OPP_ID_MAX + 13];
-        key[0] = 'l';
-        memcpy (key + 1, id, il);
-        key[il + 1] = 0;
-        memcpy (key + il + 2, date, 10);
-        MDB_val k = {il + 12, key}, v = {0, ""};
+        MDB_val k = {s_dated_key (key, 'l', id, il, date), key}, v = {0, ""};
         int r = mdb_put (txn, dbi, &k, &v, MDB_NOOVERWRITE); /* a day known: nothing to write */
         rc = r == MDB_KEYEXIST ? 0 : dbk_lmdb_err (r);
     }
@@ -679,26 +729,9 @@ bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char 
 {
     size_t il = contact ? strlen (contact) : 0;
     out[0] = out[10] = 0;
-    if (il == 0 || il > OPP_ID_MAX || strlen (as_of) != 10)
-        return false;
-    char key[OPP_ID_MAX + 13];
-    key[0] = 'l';
-    memcpy (key + 1, contact, il);
-    key[il + 1] = 0;
-    memcpy (key + il + 2, as_of, 10);
-    key[il + 12] = 1; /* past every day up to as_of: the latest is the key before */
-    MDB_cursor *cur;
-    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), &cur))
-        return false;
-    MDB_val k = {il + 13, key}, v;
-    int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    r = r == MDB_NOTFOUND ? mdb_cursor_get (cur, &k, &v, MDB_LAST)
-                          : mdb_cursor_get (cur, &k, &v, MDB_PREV);
-    bool found = r == 0 && k.mv_size == il + 12 && memcmp (k.mv_data, key, il + 2) == 0;
-    if (found)
-        memcpy (out, (const char *) k.mv_data + il + 2, 10);
-    mdb_cursor_close (cur);
-    return found;
+    MDB_val v;
+    return il > 0 && il <= OPP_ID_MAX && strlen (as_of) == 10 &&
+           s_dated_latest (txn, dbk_svc_dbi (ctx, OPP_DB_REFS), 'l', contact, il, as_of, out, &v);
 }
 
 int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)

@@ -40,7 +40,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 9          /* layout of the read model           */
+#define OPP_MODEL_VERSION 10         /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
@@ -62,10 +62,12 @@ bool opportunities_model_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char 
                                    const char *as_of, char out[11]);
 
 /*  The contact's level, function and influence on its record (contacts
-    service), for a stakeholder whose row on a deal leaves them out:
-    borrowed constants, NULL / 0 when not set; false when none is. */
+    service) at the end of day as_of (YYYY-MM-DD; NULL: now), for a
+    stakeholder whose row on a deal leaves them out: borrowed constants,
+    NULL / 0 when not set; false when none is. */
 bool opportunities_model_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *contact,
-                                  const char **level, const char **function, int *influence);
+                                  const char *as_of, const char **level, const char **function,
+                                  int *influence);
 
 /*  The accounts merged into `account` (account.merged into it), and
     those merged into them, and so on: at most max, into out, their ids,

@@ -187,15 +187,17 @@ static int s_last_met (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st, const 
 /*  What a stakeholder's row on the deal leaves out, its level, function
     and influence, is the contact's on its record (DOMAIN §1: a person's
     level is theirs; their role and attitude are per deal): the chart, the
-    roles and the red flags see them. */
-static int s_profiles (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st)
+    roles and the red flags see them, as the record was at the end of day
+    as_of (NULL: now). */
+static int s_profiles (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st, const char *as_of)
 {
     for (size_t i = 0; i < st->nstakeholders; i++) {
         opp_stakeholder_t *s = &st->stakeholders[i];
         const char *level, *function;
         int influence;
         if ((s->level && s->function && s->influence) ||
-            !opportunities_model_profile (ctx, txn, s->contact_id, &level, &function, &influence))
+            !opportunities_model_profile (ctx, txn, s->contact_id, as_of, &level, &function,
+                                          &influence))
             continue;
         if (!s->level && level && !(s->level = strdup (level)))
             return DBK_ENOMEM;
@@ -233,7 +235,7 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
     if (rc == 0)
         rc = s_last_met (ctx, txn, st, as_of);
     if (rc == 0)
-        rc = s_profiles (ctx, txn, st);
+        rc = s_profiles (ctx, txn, st, past ? as_of : NULL);
     if (rc == 0) {
         char account[CONTACTS_NAME_MAX + 1];
         opportunities_model_ref_name (ctx, txn, 'a', st->account_id, account, sizeof account);
