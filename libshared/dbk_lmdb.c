@@ -64,11 +64,39 @@ int dbk_lmdb_write_err (MDB_env *env, int rc)
     return DBK_EIO;
 }
 
+int dbk_dir_create (const char *path)
+{
+    char buf[1024];
+    size_t n = strlen (path);
+    if (n == 0 || n >= sizeof buf) {
+        errno = n ? ENAMETOOLONG : ENOENT;
+        return -1;
+    }
+    memcpy (buf, path, n + 1);
+    /*  each prefix that ends a component, the whole path last */
+    for (char *s = buf + 1;; s++) {
+        if (*s && *s != '/')
+            continue;
+        char c = *s;
+        *s = 0;
+        if (mkdir (buf, 0775) != 0) {
+            int e = errno;
+            struct stat st;
+            if (e != EEXIST || stat (buf, &st) != 0 || !S_ISDIR (st.st_mode)) {
+                errno = e == EEXIST ? ENOTDIR : e;
+                return -1;
+            }
+        }
+        if (!(*s = c))
+            return 0;
+    }
+}
+
 int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,
                    bool durable)
 {
     *env_p = NULL;
-    if (zsys_dir_create ("%s", dir) != 0)
+    if (dbk_dir_create (dir) != 0)
         return DBK_EIO;
     MDB_env *env;
     int rc = mdb_env_create (&env);

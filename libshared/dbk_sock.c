@@ -1,5 +1,6 @@
 /*  dbk_sock.c - one factory for every socket. */
 #include "dealbook/dbk_sock.h"
+#include "dealbook/dbk_lmdb.h"
 
 #include <string.h>
 
@@ -27,7 +28,7 @@ zsock_t *dbk_sock_new (const dbk_sockcfg_t *cfg)
         char *slash = strrchr (dir, '/');
         if (slash && slash != dir) {
             *slash = 0;
-            zsys_dir_create ("%s", dir);
+            dbk_dir_create (dir); /* a bind that then fails says why */
         }
     }
     int rc =

@@ -11,11 +11,14 @@
 #include "dealbook/dbk_sock.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static json_t *s_roundtrip (const char *text)
@@ -175,6 +178,69 @@ Test (lmdb, checkpoint_commits_and_aborts_with_the_changes)
     cr_assert_eq (seq, 7);
     mdb_txn_abort (txn);
     mdb_env_close (env);
+    tl_rmtree (dir);
+    free (dir);
+}
+
+/*  Processes that start together and create their directories under one
+    new parent (services sharing a fresh data directory) race on the
+    parents: each must still succeed. 8 processes, released at once by a
+    pipe, create siblings under 3 new levels, 50 times over. */
+static int s_race_mkdirs (int (*create) (const char *), const char *base)
+{
+    enum { KIDS = 8, ROUNDS = 50 };
+    int failed = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        int gate[2];
+        cr_assert_eq (pipe (gate), 0);
+        pid_t kids[KIDS];
+        for (int k = 0; k < KIDS; k++) {
+            kids[k] = fork ();
+            cr_assert_geq (kids[k], 0);
+            if (kids[k] == 0) {
+                char c, path[512];
+                close (gate[1]);
+                (void) !read (gate[0], &c, 1); /* EOF: all go */
+                snprintf (path, sizeof path, "%s/r%d/data/svc/k%d", base, r, k);
+                _exit (create (path) == 0 ? 0 : 1);
+            }
+        }
+        close (gate[0]);
+        close (gate[1]);
+        for (int k = 0; k < KIDS; k++) {
+            int st;
+            cr_assert_eq (waitpid (kids[k], &st, 0), kids[k]);
+            failed += !(WIFEXITED (st) && WEXITSTATUS (st) == 0);
+        }
+    }
+    return failed;
+}
+
+static int s_dir_create (const char *path)
+{
+    return dbk_dir_create (path);
+}
+
+Test (lmdb, directories_are_created_with_their_parents_even_by_racing_processes)
+{
+    char *dir = tl_tmpdir ("mkdirs");
+    char path[600], file[600];
+    snprintf (path, sizeof path, "%s/a/b/c", dir);
+    cr_assert_eq (dbk_dir_create (path), 0);
+    cr_assert_eq (dbk_dir_create (path), 0, "an existing directory is fine");
+    struct stat st;
+    cr_assert (stat (path, &st) == 0 && S_ISDIR (st.st_mode));
+    snprintf (file, sizeof file, "%s/a/file", dir);
+    FILE *f = fopen (file, "w");
+    cr_assert_not_null (f);
+    fclose (f);
+    snprintf (path, sizeof path, "%s/a/file/d", dir);
+    cr_assert_eq (dbk_dir_create (path), -1, "a file in the way");
+    cr_assert_eq (errno, ENOTDIR);
+    cr_assert_eq (dbk_dir_create (file), -1, "a file where the directory should be");
+    cr_assert_eq (errno, ENOTDIR);
+    cr_assert_eq (dbk_dir_create (""), -1);
+    cr_assert_eq (s_race_mkdirs (s_dir_create, dir), 0, "a process lost a race on a parent");
     tl_rmtree (dir);
     free (dir);
 }

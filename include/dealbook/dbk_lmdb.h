@@ -20,7 +20,15 @@ extern "C" {
     are built within it. */
 #define DBK_LMDB_KEY_MAX 511
 
-/*  Create `dir` (and parents), open an environment in it with `max_dbs`
+/*  Create `path` and its missing parents (mode 0775), as `mkdir -p`: a
+    directory that exists already, or that another process creates at the
+    same moment, is fine (CZMQ's zsys_dir_create fails on that race, and
+    services starting together in one new data directory lost it). Returns
+    0, or -1 with errno set (a part exists and is not a directory, no
+    permission, a path longer than 1023 bytes). */
+int dbk_dir_create (const char *path);
+
+/*  Create `dir` (and parents, dbk_dir_create), open an environment in it with `max_dbs`
     named databases and the given initial map size (raised to the current
     file size if smaller), and clear stale reader slots (mdb_reader_check).
     durable=false adds MDB_NOSYNC (throwaway data only). On success

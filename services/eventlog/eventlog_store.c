@@ -598,7 +598,7 @@ int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, 
 
 int eventlog_store_backup (eventlog_store_t *self, const char *dir)
 {
-    if (zsys_dir_create ("%s", dir) != 0)
+    if (dbk_dir_create (dir) != 0)
         return DBK_EIO;
     char path[1100];
     snprintf (path, sizeof path, "%s/data.mdb", dir);
