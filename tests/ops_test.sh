@@ -33,6 +33,19 @@ out_has() { grep -q -- "$1" "$dir/out" || fail "wanted '$1' in: $(cat "$dir/out"
 head_seq() { db log status --json | py "import json,sys; print(json.load(sys.stdin)['head'])"; }
 SVCS=eventlog,contacts,opportunities
 
+# wait_up "PIDS" CMD...: until CMD succeeds (100 tries), or give up at once
+# when one of the processes PIDS has exited (each checked on its own: a
+# `kill -0 a b` succeeds while any one of them runs)
+wait_up() {
+    local pids=$1
+    shift
+    for _ in $(seq 1 100); do
+        "$@" >/dev/null 2>&1 && return 0
+        for p in $pids; do kill -0 "$p" 2>/dev/null || return 1; done
+        sleep 0.05
+    done
+    return 1
+}
 start_all() { # start_all DATA_DIR
     "$BIN/dealbook-eventlog" --data-dir "$1" 2>>"$dir/log.err" &
     log_pid=$!
@@ -40,8 +53,7 @@ start_all() { # start_all DATA_DIR
     svc_pid=$!
     "$BIN/dealbook-opportunities" --data-dir "$1" 2>>"$dir/opps.err" &
     opp_pid=$!
-    for _ in $(seq 1 100); do db status --services $SVCS >/dev/null 2>&1 && break; sleep 0.05; done
-    db status --services $SVCS >/dev/null || {
+    wait_up "$log_pid $svc_pid $opp_pid" db status --services $SVCS || {
         # what each process said, and whether it still runs: a start that
         # fails here once in a while must leave enough to tell why
         for p in log_pid svc_pid opp_pid; do
@@ -191,7 +203,7 @@ mkdir -p "$dir/baddata/eventlog"
 cp "$dir/bad/data.mdb" "$dir/baddata/eventlog/"
 "$BIN/dealbook-eventlog" --data-dir "$dir/baddata" 2>>"$dir/log.err" &
 other_pid=$!
-for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; sleep 0.05; done
+wait_up "$other_pid" db log status || fail "the log of baddata did not start: $(tail -3 "$dir/log.err")"
 expect_rc 5 db export --format jsonl
 err_has 'hash chain breaks at seq 1'
 # and its VERIFY fails with one line on stderr, nothing on stdout
@@ -205,7 +217,8 @@ other_pid=
 "$BIN/dealbook-eventlog" --data-dir "$dir/data" --log ipc://$dir/other.sock \
     --pub ipc://$dir/otherpub.sock 2>>"$dir/log.err" &
 other_pid=$!
-for _ in $(seq 1 100); do db log status --log ipc://$dir/other.sock >/dev/null 2>&1 && break; sleep 0.05; done
+wait_up "$other_pid" db log status --log ipc://$dir/other.sock ||
+    fail "the second log did not start: $(tail -3 "$dir/log.err")"
 expect_rc 3 db restore "$dir/bk" --data-dir "$dir/data" --force
 err_has 'in use by a running process'
 kill $other_pid && wait $other_pid 2>/dev/null || true
