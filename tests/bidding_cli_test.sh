@@ -100,13 +100,16 @@ expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01 --owner zhao
 out_has '^59 .*2099-03-01 .*t1 '
 expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01 --json
 json '[(t["id"], t["days_left"]) for t in d["tenders"]]==[("t1", 59)]'
-expect_rc 0 db tender clarify t1 'Is a sample required?'
+expect_rc 0 db tender clarify t1 'Is a sample required?' --on 2026-01-15
 out_has 'tender t1 question asked'
-expect_rc 0 db tender answer t1 1 'No sample needed' --date 2099-01-20 --on 2026-01-21
+# an answer records what happened: not dated after its business date
+expect_rc 2 db tender answer t1 1 'No sample needed' --date 2099-01-20 --on 2026-01-21
+err_has 'INVALID: date: date (2099-01-20) cannot be after on (2026-01-21)'
+expect_rc 0 db tender answer t1 1 'No sample needed' --date 2026-01-20 --on 2026-01-21
 out_has 'tender t1 answer recorded'
 # the answer's own date, and the business date the command states (--on)
 expect_rc 0 db log read --stream tender-t1
-grep '"type":"tender.clarification_answered"' "$dir/out" | grep '"date":"2099-01-20"' |
+grep '"type":"tender.clarification_answered"' "$dir/out" | grep '"date":"2026-01-20"' |
     grep -q '"on":"2026-01-21"' || fail "answer --date / --on: $(cat "$dir/out")"
 expect_rc 2 db tender step t1 evaluation --on 2099-02-30
 err_has 'INVALID: on'
@@ -181,13 +184,15 @@ expect_rc 0 db bid result t1 --bidder 'Philips:82000000:1' --bidder 'us:85000000
 out_has 'tender t1 opening recorded'
 expect_rc 1 db tender award t1 won --reason x
 err_has 'date is required'
-expect_rc 2 db tender award t1 tied --date 2099-03-20
+expect_rc 2 db tender award t1 tied --date 2026-03-20
 err_has 'INVALID: result'
 # a contract follows the won award
 expect_rc 2 db contract sign --number HT-0 --opp o1 --tender t1 --buyer a1 --seller S --scope S \
     --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:100:2026-05-01
 err_has 'REJECTED: tender_id'
-expect_rc 0 db tender award t1 won --date 2099-03-20 --reason 'best technical score'
+expect_rc 2 db tender award t1 won --date 2099-03-20 --reason 'best technical score'
+err_has 'INVALID: date'
+expect_rc 0 db tender award t1 won --date 2026-03-20 --reason 'best technical score'
 out_has 'tender t1 awarded'
 expect_rc 0 db bid show t1
 for h in 'KEY DATES' PART OWNER DUE STATUS CLARIFICATIONS 'BID BOND' BIDDER PRICE RANK US \
@@ -287,9 +292,11 @@ expect_rc 0 db tender winrate --json
 json 'd["types"]==[{"type":"public","won":1,"lost":0,"rate_pct":100}]'
 
 # after the award: the bond comes back; any other change is refused
-expect_rc 0 db tender bond-return t1 --date 2099-03-25 --note 'released'
+expect_rc 2 db tender bond-return t1 --date 2099-03-25 --note 'released'
+err_has 'INVALID: date'
+expect_rc 0 db tender bond-return t1 --date 2026-03-25 --note 'released'
 out_has 'tender t1 bond returned'
-expect_rc 0 db tender step t1 contract --date 2099-04-01
+expect_rc 0 db tender step t1 contract --date 2026-04-01
 expect_rc 2 db tender part-status t1 price in_progress
 
 # a second tender, lost, and refused changes

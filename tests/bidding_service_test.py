@@ -62,7 +62,7 @@ def main():
                 "REJECTED", "tender_id", "a quote for a deal closed as a duplicate")
         refused(cmd("bidding", "TENDER_SUBMIT", id="t2", quote_id="q2"), "REJECTED", "id",
                 "a submission for a deal closed as a duplicate")
-        refused(cmd("bidding", "TENDER_AWARD", id="t2", result="won", date="2099-03-20"),
+        refused(cmd("bidding", "TENDER_AWARD", id="t2", result="won", date="2026-03-20"),
                 "REJECTED", "id", "an award for a deal closed as a duplicate")
         # staying out still goes in (and writes its row again)
         b("TENDER_DECIDE", id="t2", decision="no_bid", reason="a duplicate")
@@ -152,7 +152,13 @@ def main():
         untendered = {k: v for k, v in c1.items() if k != "tender_id"}
         refused(cmd("bidding", "CONTRACT_SIGN", **untendered), "REJECTED", "opportunity_id",
                 "a contract of an open deal")
-        b("TENDER_AWARD", id="t1", result="won", date="2099-03-20", reason="best technical score")
+        # the award records what happened: never dated after its business date
+        refused(cmd("bidding", "TENDER_AWARD", id="t1", result="won", date="2099-03-20"),
+                "INVALID", "date", "an award dated in the future")
+        refused(cmd("bidding", "CONTRACT_SIGN", **dict(c1, signed_on="2026-04-02"),
+                    on="2026-04-01"), "INVALID", "signed_on",
+                "a contract signed after the command's on")
+        b("TENDER_AWARD", id="t1", result="won", date="2026-03-20", reason="best technical score")
 
         # the award closes the deal, through the opportunities service
         for _ in range(200):

@@ -163,6 +163,7 @@ Test (opening, the_price_envelope_after_evaluation_leaves_the_step_there)
     bid_tender_step_advance (d, &ten, cmd ("{\"step\":\"evaluation\"}"), &facts);
     then_rejected (DBK_EREJECTED, "step");
     AGAIN ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
     then_accepted (1);
 }
@@ -189,6 +190,7 @@ Test (opening, a_one_envelope_tender_has_no_technical_envelope)
 Test (award, a_won_award_carries_what_the_opportunities_service_reads)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
     then_accepted (1);
     then_event (0, "tender-t1", "tender.awarded");
@@ -212,6 +214,7 @@ Test (award, a_won_award_carries_what_the_opportunities_service_reads)
 Test (award, a_won_award_may_name_the_negotiated_amount)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten,
                       cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\",\"amount\":9300000,"
                            "\"reason\":\"best technical score\"}"),
@@ -224,6 +227,7 @@ Test (award, a_won_award_may_name_the_negotiated_amount)
 Test (award, a_lost_award_names_the_winner_the_reason_and_the_price_gap)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten,
                       cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
                            "\"winning_price\":9200000,\"reason\":\"price\"}"),
@@ -245,6 +249,7 @@ Test (award, a_lost_award_names_the_winner_the_reason_and_the_price_gap)
 Test (award, a_loss_needs_the_winner_and_the_reason)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\"}"), &facts);
     then_rejected (DBK_EINVAL, "winner");
     AGAIN ();
@@ -272,6 +277,7 @@ Test (award, a_loss_needs_the_winner_and_the_reason)
 Test (award, not_before_the_opening_and_only_once)
 {
     given_submitted ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
     then_rejected (DBK_EREJECTED, "award");
     then_message_mentions ("the next step is opening");
@@ -291,6 +297,7 @@ Test (award, the_award_may_follow_an_evaluation_step)
 {
     given_opened ();
     given_step ("evaluation");
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
     then_accepted (1);
 }
@@ -298,6 +305,7 @@ Test (award, the_award_may_follow_an_evaluation_step)
 Test (award, an_awarded_tender_can_no_longer_change)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     GIVEN (
         bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts));
     bid_tender_dates_set (d, &ten, cmd ("{\"opening_date\":\"2026-04-02\"}"), &facts);
@@ -338,6 +346,7 @@ static void s_react (const char *award_json, const char *want_type, opp_state_t 
     cr_assert_eq (opp_evolve (deal, "opportunity.registered", s_keep (data, len)), 0);
     dbk_decision_reset (od);
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     cr_assert_eq (bid_tender_award (d, &ten, cmd (award_json), &facts), 0);
     rc = opp_react_award (od, deal, payload (0), &of);
     cr_assert_eq (rc, 0, "%s (%s)", dbk_decision_message (od),

@@ -45,6 +45,7 @@ Test (closed_deal, no_award_once_the_deal_is_closed)
 {
     given_opened ();
     s_deal_becomes (s_o1_closed);
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
     then_rejected (DBK_EREJECTED, "id");
     then_message_mentions ("reopen it first");
@@ -56,6 +57,7 @@ Test (closed_deal, a_lost_award_is_recorded_on_a_closed_deal)
 {
     given_opened ();
     s_deal_becomes (s_o1_closed);
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten,
                       cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
                            "\"reason\":\"price\"}"),
@@ -72,6 +74,7 @@ Test (closed_deal, a_deal_won_meanwhile_does_not_stop_its_tender)
     s_deal_becomes (s_o1_won);
     GIVEN (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts));
     GIVEN (bid_tender_opening_record (d, &ten, cmd ("{\"bidders\":" S_BIDDERS "}"), &facts));
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
     then_accepted (1);
 }
@@ -81,6 +84,7 @@ Test (closed_deal, a_deal_won_meanwhile_does_not_stop_its_tender)
 Test (closed_deal, the_deal_its_lost_award_closed_blocks_nothing_after_it)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     GIVEN (bid_tender_award (
         d, &ten,
         cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
@@ -97,6 +101,7 @@ Test (closed_deal, the_deal_its_lost_award_closed_blocks_nothing_after_it)
 Test (closed_deal, the_deal_its_won_award_closed_blocks_nothing_after_it)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     GIVEN (
         bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts));
     s_deal_becomes (s_o1_won); /* the reaction: opportunity.won */
@@ -189,6 +194,7 @@ Test (closed_deal, the_opening_of_a_bid_in_goes_in_on_a_closed_deal)
     then_accepted (1);
     fold ();
     AGAIN ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten,
                       cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\","
                            "\"reason\":\"price\"}"),

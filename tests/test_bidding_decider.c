@@ -295,6 +295,7 @@ Test (steps, only_a_won_tender_moves_on_to_the_contract)
     bid_tender_step_advance (d, &ten, cmd ("{\"step\":\"contract\"}"), &facts);
     then_rejected (DBK_EREJECTED, "step");
     AGAIN ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     GIVEN (
         bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts));
     bid_tender_step_advance (d, &ten, cmd ("{\"step\":\"contract\"}"), &facts);
@@ -305,6 +306,7 @@ Test (steps, only_a_won_tender_moves_on_to_the_contract)
 Test (steps, an_awarded_tender_takes_no_other_step)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     GIVEN (bid_tender_award (
         d, &ten,
         cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\",\"reason\":"
@@ -408,6 +410,7 @@ Test (bond, a_bond_is_tracked_from_issue_to_return)
     cr_assert_eq (ten.bond_amount, 5000000);
     cr_assert_str_eq (ten.bond_issued_on, "2026-03-01");
     AGAIN ();
+    facts.today = "2026-04-21"; /* entered the day after it came back */
     bid_tender_bond_return (d, &ten, cmd ("{\"date\":\"2026-04-20\"}"), &facts);
     then_accepted (1);
     then_event (0, "tender-t1", "tender.bond_returned");
@@ -446,6 +449,7 @@ Test (bond, only_a_bond_that_is_out_comes_back)
 Test (bond, the_bond_comes_back_after_the_award_too)
 {
     given_opened ();
+    facts.today = "2026-04-10"; /* the award is entered on its day */
     GIVEN (bid_tender_award (
         d, &ten,
         cmd ("{\"result\":\"lost\",\"date\":\"2026-04-10\",\"winner\":\"Philips\",\"reason\":"
@@ -628,6 +632,7 @@ Test (submission, a_bid_needs_a_decision_to_bid)
 Test (submission, not_after_the_submission_deadline)
 {
     given_ready_to_submit ();
+    facts.today = "2026-04-10"; /* entered after the fact */
     bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\",\"date\":\"2026-04-02\"}"),
                        &facts);
     then_rejected (DBK_EREJECTED, "submission_deadline");

@@ -47,6 +47,7 @@ static void s_tendering (const char *doc)
     given_step ("documents_issued");
     DOC (bid_tender_clarification_ask (d, &ten, cmd ("{\"question\":\"which IP rating?\"}"),
                                        &facts));
+    facts.today = "2026-03-02"; /* the answer came, and is entered, the next day */
     DOC (bid_tender_clarification_answer (
         d, &ten, cmd ("{\"no\":1,\"answer\":\"IP54\",\"date\":\"2026-03-02\"}"), &facts));
     DOC (bid_tender_bond_issue (
@@ -109,6 +110,7 @@ static void s_award (const char *doc)
 {
     DOC (bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\",\"date\":\"2026-03-02\"}"),
                             &facts));
+    facts.today = "2026-04-10"; /* the opening and the award, entered on the award's day */
     DOC (bid_tender_opening_record (
         d, &ten,
         cmd ("{\"envelope\":\"single\",\"date\":\"2026-04-03\",\"bidders\":" S_BIDDERS "}"),
@@ -122,7 +124,9 @@ static void s_award (const char *doc)
 
     bid_tender_reset (&ten);
     bid_quote_reset (&quo);
+    facts.today = "2026-03-01";
     given_opened ();
+    facts.today = "2026-04-10";
     DOC (bid_tender_award (d, &ten,
                            cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\",\"amount\":9300000,"
                                 "\"reason\":\"best technical score\"}"),

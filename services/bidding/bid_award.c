@@ -46,11 +46,12 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 2, NULL, false, vals, &nvals);
-    if (!rc)
-        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)) ||
+        (rc = bid_tender_check_work (d, t, facts)))
+        return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     int idx;
     if ((rc = s_step (d, cfg, "submission", &idx)) ||
@@ -196,6 +197,8 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)))
+        return rc;
     const contacts_value_t *ev = bid_val (vals, nvals, "envelope");
     const char *env = ev ? bid_envelopes[bid_index (bid_envelopes, ev->s, ev->n)] : NULL;
     bool two = t->envelopes == 2;
@@ -278,6 +281,8 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)))
+        return rc;
     bool won = bid_eq ("won", vals[0].s, vals[0].n);
     const contacts_value_t *amount = bid_val (vals, nvals, "amount");
     const contacts_value_t *winner = bid_val (vals, nvals, "winner");

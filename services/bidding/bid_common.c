@@ -109,10 +109,12 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
 }
 
 /*  The bound is the command's business date, not today (UTC): "on" is
-    at most today already, and a document dated after the day its
-    command states would record, as of that day, what had not happened
-    yet (the receivables as of "on" would leave it out). Dates compare
-    as strings. */
+    at most today already, and a fact dated after the day its command
+    states would record, as of that day, what had not happened yet (the
+    receivables as of "on" would leave out an invoice, a tender would be
+    awarded or a contract signed in the future). Planned dates (key
+    dates, due dates, a delivery or a warranty end) are not passed here:
+    they may lie ahead. Dates compare as strings. */
 int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                           const char *key, const bid_facts_t *facts)
 {

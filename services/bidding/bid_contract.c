@@ -175,6 +175,8 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "signed_on", facts)))
+        return rc;
     const contacts_value_t *warranty = bid_val (vals, nvals, "warranty_end");
     const contacts_value_t *delivery = bid_val (vals, nvals, "delivery_date");
     if (warranty && delivery && memcmp (warranty->s, delivery->s, 10) < 0)

@@ -38,9 +38,12 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
 
 /*  EINVAL `key` when the date among vals under `key` is after the
     business date (facts->today, the command's "on"): what a command
-    records as done (an invoice issued, a payment received) cannot be
-    dated after the day it is decided at. 0 when absent, or without a
-    business date. */
+    records as done (a step reached, an answer received, a bond issued
+    or returned, a bid submitted, an opening, an award, a signature, an
+    invoice issued, a payment received) cannot be dated after the day
+    it is decided at. Every such date goes through here, as part of the
+    command's fields (before the aggregate is looked at). 0 when absent,
+    or without a business date. */
 int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                           const char *key, const bid_facts_t *facts);
 

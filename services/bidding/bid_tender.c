@@ -215,6 +215,8 @@ int bid_tender_step_advance (dbk_decision_t *d, const bid_tender_t *t, const dbk
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)))
+        return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     char code[BID_SHORT_MAX + 1];
     snprintf (code, sizeof code, "%.*s", (int) vals[0].n, vals[0].s);
@@ -296,11 +298,12 @@ int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, c
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 3, NULL, false, vals, &nvals);
-    if (!rc)
-        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)) ||
+        (rc = bid_tender_check_work (d, t, facts)))
+        return rc;
     int64_t no = vals[0].i;
     if (no > (int64_t) t->nclars)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "no", "tender %s has no question %lld", t->id,
@@ -328,11 +331,12 @@ int bid_tender_bond_issue (dbk_decision_t *d, const bid_tender_t *t, const dbk_o
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 3, NULL, false, vals, &nvals);
-    if (!rc)
-        rc = bid_tender_check_work (d, t, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)) ||
+        (rc = bid_tender_check_work (d, t, facts)))
+        return rc;
     if (t->bond_amount > 0 && !t->bond_returned_on)
         return dbk_decision_reject (
             d, DBK_EDUPLICATE, "amount", "a bond of %lld is out already since %s",
@@ -364,6 +368,8 @@ int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);
+    if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)))
+        return rc;
     if (!t->exists)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
     if (t->bond_amount == 0 || t->bond_returned_on)

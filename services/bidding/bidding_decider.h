@@ -40,8 +40,9 @@
       DBK_EINVAL     a field is missing, empty, of the wrong type, out of
                      range, not a real date, not one of the allowed values
                      (the message lists them), too long, not UTF-8, or the
-                     map holds an unknown key; an invoice's or a payment's
-                     date after the business date;
+                     map holds an unknown key; a date that records what
+                     happened after the business date (see "dates"
+                     below);
       DBK_ENOTFOUND  no such tender / quote / contract (field "id"), or an
                      unknown reference (opportunity_id, account_id,
                      tender_id, a clarification, a part, a line, a
@@ -73,6 +74,19 @@
                    decision;
       quantities   whole units (pieces, metres, sets), 1..BID_QTY_MAX;
       dates        YYYY-MM-DD; they compare as strings.
+
+    Dates. A date that records what happened is never after the business
+    date (facts->today, the command's "on", itself at most today: a fact
+    entered after the event carries its own, earlier, date): EINVAL on
+    that field, "date (D) cannot be after on (ON), the business date",
+    checked with the command's fields, before the aggregate is looked
+    at. Such dates are: a step's "date" (when it was reached), an
+    answer's, the bond's issue and return, the submission's, the
+    opening's, the award's, a contract's signed_on, an invoice's and a
+    payment's. Planned dates may lie ahead: the key dates
+    (bid_date_keys, the tender's announced schedule), a part's due, a
+    contract's delivery_date and warranty_end, and its milestones' due.
+    Without a business date nothing is bounded.
 
     Text is trimmed of surrounding ASCII whitespace; an empty optional
     field is the same as an absent one. Every decided event's payload
@@ -367,7 +381,8 @@ int bid_tender_dates_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_ob
     today). Every step between the current one and `step` must be
     optional; no step goes back. "contract" needs a won award. Decides
     tender.step_advanced {id, from, step, date?, on}.
-    Rejections: EINVAL "step" unknown code (lists them); ENOTFOUND "id";
+    Rejections: EINVAL "step" unknown code (lists them); EINVAL "date"
+    after the business date; ENOTFOUND "id";
     EREJECTED "step": the tender is at or past it, a required step lies
     between (names it: "the next step is documents_issued"), or the step
     is reached by its own command (names it), or contract without a won
@@ -386,8 +401,10 @@ int bid_tender_clarification_ask (dbk_decision_t *d, const bid_tender_t *t, cons
                                   const bid_facts_t *facts);
 
 /*  Record the answer. cmd keys: no (required, integer), answer
-    (required). Decides tender.clarification_answered {id, no, answer,
-    date?, on}. Rejections: EINVAL; ENOTFOUND "id" / "no"; EDUPLICATE
+    (required), date (optional, default today: when it came). Decides
+    tender.clarification_answered {id, no, answer, date?, on}.
+    Rejections: EINVAL ("date" after the business date); ENOTFOUND
+    "id" / "no"; EDUPLICATE
     "no" answered already; EREJECTED "id" awarded, or its deal closed
     without a win. */
 int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
@@ -396,17 +413,19 @@ int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, c
 /*  The bid bond (投标保证金) is issued. cmd keys: amount (required, > 0),
     date (optional, default today), form (optional text: cash,
     bank guarantee...). Decides tender.bond_issued {id, amount, date?,
-    form?, on}. Rejections: EINVAL; ENOTFOUND "id"; EDUPLICATE "amount"
-    while a bond is out; EREJECTED "amount" below bond_required;
-    EREJECTED "id" awarded, or its deal closed without a win. */
+    form?, on}. Rejections: EINVAL ("date" after the business date);
+    ENOTFOUND "id"; EDUPLICATE "amount" while a bond is out; EREJECTED
+    "amount" below bond_required; EREJECTED "id" awarded, or its deal
+    closed without a win. */
 int bid_tender_bond_issue (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                            const bid_facts_t *facts);
 
 /*  The bond came back. cmd keys: date (optional, default today), note
     (optional). Allowed after the award too, and whatever became of
     the deal. Decides tender.bond_returned
-    {id, amount, date?, note?, on}. Rejections: EINVAL; ENOTFOUND "id";
-    EREJECTED "bond" when no bond is out. */
+    {id, amount, date?, note?, on}. Rejections: EINVAL ("date" after
+    the business date); ENOTFOUND "id"; EREJECTED "bond" when no bond
+    is out. */
 int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                             const bid_facts_t *facts);
 
@@ -442,14 +461,16 @@ int bid_tender_part_status (dbk_decision_t *d, const bid_tender_t *t, const dbk_
     cmd quote_id; an empty state if there is none). cmd keys: quote_id
     (required), date (optional, default today). Decides tender.submitted
     {id, quote_id, quote_revision, amount (the quote's total), currency,
-    step, date?, on}. Checks, in order: ENOTFOUND "id"; EREJECTED "id"
-    awarded; EREJECTED "id" when the deal is lost, abandoned or closed
-    as a duplicate (facts lookup: reopen it first; a won deal is no
-    reason, see bid_tender_award); EREJECTED "submission" out of order
+    step, date?, on}. Checks, in order: EINVAL (any field; "date" after
+    the business date); ENOTFOUND "id"; EREJECTED "id" awarded;
+    EREJECTED "id" when the deal is lost, abandoned or closed as a
+    duplicate (facts lookup: reopen it first; a won deal is no reason,
+    see bid_tender_award); EREJECTED "submission" out of order
     (submitted already, or a required step before it not reached);
     EREJECTED "decision" unless decided "bid"; EREJECTED
-    "submission_deadline" when today is after it; EREJECTED "parts"
-    while required parts are not ready (the message lists each:
+    "submission_deadline" when the date (else today) is after it;
+    EREJECTED "parts" while required parts are not ready (the message
+    lists each:
     "technical (in_progress), price (not assigned)"); EREJECTED "bond"
     when bond_required and no bond is out;
     ENOTFOUND "quote_id" if q is not that quote; EREJECTED "quote_id"
@@ -470,7 +491,8 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     goes back: a price envelope opened once the tender moved on to
     evaluation carries (and leaves) that later step.
     Rejections: EINVAL ("bidders" for a malformed entry, naming it; a
-    rank twice; two entries marked us); ENOTFOUND "id"; EREJECTED "id"
+    rank twice; two entries marked us; "date" after the business date);
+    ENOTFOUND "id"; EREJECTED "id"
     awarded (not for a deal closed meanwhile: the opening records what
     was read out of a bid that went in); EREJECTED "opening" when not
     submitted (out of order) or the envelope was opened already;
@@ -487,13 +509,15 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     opportunity_id, result, date, step ("award"), on; won: amount, currency; lost:
     winner, reason, winning_price?, price_gap? (winning price minus our
     bid amount, when both are known); reason? on won}.
-    Rejections: EINVAL; ENOTFOUND "id"; EDUPLICATE "id" awarded already;
-    EREJECTED "id" when the deal is lost, abandoned or closed as a
-    duplicate (reopen it first). A won deal is no reason: the award of
-    this tender is what wins it, through the opportunities service's
-    reaction, after which the tender takes no submission nor award
-    anyway; a deal won otherwise cannot be reopened, and the tender
-    still records its award (the reaction leaves the deal as it is);
+    Rejections: EINVAL ("date" after the business date: an award is
+    dated when it was announced); ENOTFOUND "id"; EDUPLICATE "id"
+    awarded already; EREJECTED "id" when the deal is lost, abandoned or
+    closed as a duplicate (reopen it first). A won deal is no reason:
+    the award of this tender is what wins it, through the opportunities
+    service's reaction, after which the tender takes no submission nor
+    award anyway; a deal won otherwise cannot be reopened, and the
+    tender still records its award (the reaction leaves the deal as it
+    is);
     EREJECTED "award" before the opening (out of order: names the next
     step; the opening needs a submitted bid, so a won award always has
     our bid amount); EINVAL "winner" / "winning_price" on a won award,
@@ -723,11 +747,12 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     without one (a deal won without a tender, or recorded won by hand),
     the deal must be won. It is in the currency of that tender, else of
     the deal (when the lookups know it).
-    Rejections: EINVAL (a milestone entry names "milestones" and says
-    which; "milestones" when the sum differs from the amount, saying
-    both; "warranty_end" before delivery_date or missing with a
-    retention); EDUPLICATE "id"; ENOTFOUND "opportunity_id" /
-    "buyer_id" / "tender_id"; EREJECTED "buyer_id" archived or merged;
+    Rejections: EINVAL ("signed_on" after the business date; a
+    milestone entry names "milestones" and says which; "milestones"
+    when the sum differs from the amount, saying both; "warranty_end"
+    before delivery_date or missing with a retention); EDUPLICATE
+    "id"; ENOTFOUND "opportunity_id" / "buyer_id" / "tender_id";
+    EREJECTED "buyer_id" archived or merged;
     EREJECTED "tender_id" not awarded yet, lost, or for another deal;
     EREJECTED "opportunity_id" (no tender) unless won; EREJECTED
     "currency" other than the tender's, else the deal's. */

@@ -1,6 +1,7 @@
 /*  bid_given.h - the Given-When-Then fixture shared by the suites of the
     bidding deciders (test_bidding_decider.c, test_bidding_award.c,
-    test_bidding_rules.c, test_bidding_contract.c): one decision, a
+    test_bidding_rules.c, test_bidding_contract.c, test_bidding_closed.c,
+    test_bidding_dates.c): one decision, a
     tender, a quote and a contract under test, a fake projection of
     opportunities, accounts and tenders behind the lookups, and a pool
     of parsed documents freed at the end of each test.
