@@ -243,6 +243,9 @@ expect_rc 2 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 
 err_has 'INVALID: date'
 expect_rc 2 db contract payment c1 --milestone 1 --amount 1 --date 2026-04-20 --on 2026-04-19
 err_has 'INVALID: date'
+# nor before the contract was signed
+expect_rc 2 db contract invoice c1 INV-0 --milestone 1 --amount 1 --date 2026-03-31
+err_has 'cannot be before signed_on (2026-04-01)'
 expect_rc 0 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 2026-04-10
 out_has 'contract c1 invoiced'
 expect_rc 3 db contract invoice c1 INV-1 --milestone 1 --amount 1

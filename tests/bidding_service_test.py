@@ -198,6 +198,13 @@ def main():
         refused(cmd("bidding", "CONTRACT_PAYMENT", id="c1", milestone=1, amount=25500000,
                     date="2026-04-20", on="2026-04-19"), "INVALID", "date",
                 "a payment dated after the command's on")
+        # nor before the contract was signed (2026-04-01)
+        refused(cmd("bidding", "CONTRACT_INVOICE", id="c1", invoice="INV-0", milestone=1,
+                    amount=1, date="2026-03-31"), "INVALID", "date",
+                "an invoice dated before the signature")
+        refused(cmd("bidding", "CONTRACT_PAYMENT", id="c1", milestone=1, amount=1,
+                    on="2026-03-31"), "INVALID", "date",
+                "a payment recorded as of a day before the signature")
         b("CONTRACT_INVOICE", id="c1", invoice="INV-1", milestone=1, amount=25500000,
           date="2026-04-10")
         b("CONTRACT_PAYMENT", id="c1", milestone=1, amount=25500000, invoice="INV-1",

@@ -418,9 +418,10 @@ Test (collection, an_invoice_is_not_dated_after_the_business_date)
                           &facts);
     then_accepted (1); /* on the business date itself */
     AGAIN ();
+    facts.today = "2026-03-10";
     bid_contract_invoice (d, &con,
                           cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1,"
-                               "\"date\":\"2026-02-27\"}"),
+                               "\"date\":\"2026-03-05\"}"),
                           &facts);
     then_accepted (1); /* entered after the fact */
 }
@@ -439,12 +440,69 @@ Test (collection, a_payment_is_not_dated_after_the_business_date)
     then_accepted (1);
 }
 
-/*  A contract folded from a log written before the rule keeps what it
-    says: an invoice and a payment dated after their "on" still count,
-    from their date on. */
-Test (collection, a_log_with_later_dated_money_still_folds)
+/*  Nothing is invoiced nor paid on a contract before it was signed
+    (c1 on 2026-03-01): neither dated before, nor, without a date,
+    recorded as of a business date before. */
+Test (collection, an_invoice_is_not_dated_before_the_signature)
 {
     given_contract ();
+    facts.today = "2026-03-10";
+    bid_contract_invoice (d, &con,
+                          cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1,"
+                               "\"date\":\"2026-02-27\"}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (2026-02-27) cannot be before signed_on (2026-03-01)");
+    AGAIN ();
+    facts.today = "2026-02-27";
+    bid_contract_invoice (d, &con, cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (2026-02-27, the business date) cannot be before signed_on "
+                           "(2026-03-01)");
+    AGAIN ();
+    facts.today = "2026-03-10";
+    bid_contract_invoice (d, &con,
+                          cmd ("{\"invoice\":\"FP-1\",\"milestone\":1,\"amount\":1,"
+                               "\"date\":\"2026-03-01\"}"),
+                          &facts);
+    then_accepted (1); /* on the signing day itself */
+}
+
+Test (collection, a_payment_is_not_dated_before_the_signature)
+{
+    given_contract ();
+    facts.today = "2026-03-10";
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1,\"date\":\"2026-02-28\"}"),
+                          &facts);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (2026-02-28) cannot be before signed_on (2026-03-01)");
+    AGAIN ();
+    facts.today = "2026-02-28";
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1}"), &facts);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("the business date");
+    AGAIN ();
+    facts.today = "2026-03-01";
+    bid_contract_payment (d, &con, cmd ("{\"milestone\":1,\"amount\":1}"), &facts);
+    then_accepted (1);
+}
+
+/*  A contract folded from a log written before the rules keeps what it
+    says: an invoice and a payment dated after their "on", or before the
+    signature, still count, from their date on. */
+Test (collection, a_log_with_money_dated_out_of_bounds_still_folds)
+{
+    given_contract ();
+    cr_assert_eq (bid_contract_evolve (&con, "contract.invoiced",
+                                       cmd ("{\"id\":\"c1\",\"invoice\":\"FP-0\",\"milestone\":2,"
+                                            "\"amount\":1,\"date\":\"2026-02-20\","
+                                            "\"on\":\"2026-03-01\"}")),
+                  0);
+    cr_assert_eq (bid_contract_evolve (&con, "contract.payment_received",
+                                       cmd ("{\"id\":\"c1\",\"milestone\":2,\"amount\":1,"
+                                            "\"on\":\"2026-02-25\"}")),
+                  0);
     cr_assert_eq (bid_contract_evolve (
                       &con, "contract.invoiced",
                       cmd ("{\"id\":\"c1\",\"invoice\":\"FP-1\",\"milestone\":1,"
@@ -455,11 +513,14 @@ Test (collection, a_log_with_later_dated_money_still_folds)
                                             "\"date\":\"2026-04-20\",\"on\":\"2026-03-01\"}")),
                   0);
     bid_receivables_t r;
+    bid_receivables (&con, "2026-02-28", &r);
+    cr_assert_eq (r.invoiced, 1);
+    cr_assert_eq (r.paid, 1);
     bid_receivables (&con, "2026-04-19", &r);
-    cr_assert_eq (r.invoiced, 30000000);
-    cr_assert_eq (r.paid, 0);
+    cr_assert_eq (r.invoiced, 30000001);
+    cr_assert_eq (r.paid, 1);
     bid_receivables (&con, "2026-04-20", &r);
-    cr_assert_eq (r.paid, 30000000);
+    cr_assert_eq (r.paid, 30000001);
 }
 
 /*  ======================= receivables ======================= */

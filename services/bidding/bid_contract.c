@@ -254,11 +254,26 @@ static const contacts_field_t s_money_fields[2][4] = {
     },
 };
 
+/*  The date of a collection command: its "date", else today ("" if
+    neither). */
+static void s_date_of (const contacts_value_t *vals, size_t n, const bid_facts_t *facts,
+                       char out[11])
+{
+    const contacts_value_t *v = bid_val (vals, n, "date");
+    out[0] = 0;
+    if (v)
+        snprintf (out, 11, "%.*s", (int) v->n, v->s);
+    else if (facts && facts->today)
+        snprintf (out, 11, "%s", facts->today);
+}
+
 /*  Validate (a date no later than the business date), find the
-    contract and the milestone. */
+    contract, date the invoice or payment (its "date", else the
+    business date, no earlier than the signature) and find the
+    milestone. */
 static int s_money_cmd (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
                         const bid_facts_t *facts, bool invoicing, contacts_value_t *vals,
-                        size_t *nvals, const bid_milestone_t **m)
+                        size_t *nvals, char date[11], const bid_milestone_t **m)
 {
     int rc = contacts_check_fields (d, cmd, s_money_fields[invoicing], 4, NULL, false, vals, nvals);
     if (rc)
@@ -268,6 +283,15 @@ static int s_money_cmd (dbk_decision_t *d, const bid_contract_t *c, const dbk_ob
         return rc;
     if (!c->exists)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contract");
+    /*  nothing is invoiced nor paid on a contract before it exists: an
+        advance paid before the signature is recorded as of the signing
+        day. A contract folded without signed_on bounds nothing. */
+    s_date_of (vals, *nvals, facts, date);
+    if (*date && c->signed_on && strcmp (date, c->signed_on) < 0)
+        return dbk_decision_reject (
+            d, DBK_EINVAL, "date",
+            "date (%s%s) cannot be before signed_on (%s): contract %s was not signed yet", date,
+            bid_val (vals, *nvals, "date") ? "" : ", the business date", c->signed_on, c->id);
     int64_t no = vals[0].i;
     if (no > (int64_t) c->nmilestones)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "milestone",
@@ -284,34 +308,20 @@ static const bid_invoice_t *s_invoice (const bid_contract_t *c, const contacts_v
     return NULL;
 }
 
-/*  The date of a collection command: its "date", else today ("" if
-    neither). */
-static void s_date_of (const contacts_value_t *vals, size_t n, const bid_facts_t *facts,
-                       char out[11])
-{
-    const contacts_value_t *v = bid_val (vals, n, "date");
-    out[0] = 0;
-    if (v)
-        snprintf (out, 11, "%.*s", (int) v->n, v->s);
-    else if (facts && facts->today)
-        snprintf (out, 11, "%s", facts->today);
-}
-
 int bid_contract_invoice (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
                           const bid_facts_t *facts)
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     const bid_milestone_t *m;
-    int rc = s_money_cmd (d, c, cmd, facts, true, vals, &nvals, &m);
+    char date[11];
+    int rc = s_money_cmd (d, c, cmd, facts, true, vals, &nvals, date, &m);
     if (rc)
         return rc;
     const contacts_value_t *inv = bid_val (vals, nvals, "invoice");
     if (s_invoice (c, inv))
         return dbk_decision_reject (d, DBK_EDUPLICATE, "invoice", "invoice %.*s exists already",
                                     (int) inv->n, inv->s);
-    char date[11];
-    s_date_of (vals, nvals, facts, date);
     if (!strcmp (m->kind, "retention") && m->due && (!*date || strcmp (date, m->due) < 0))
         return dbk_decision_reject (d, DBK_EREJECTED, "milestone",
                                     "retention is held until the warranty ends on %s", m->due);
@@ -337,7 +347,8 @@ int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     const bid_milestone_t *m;
-    int rc = s_money_cmd (d, c, cmd, facts, false, vals, &nvals, &m);
+    char date[11];
+    int rc = s_money_cmd (d, c, cmd, facts, false, vals, &nvals, date, &m);
     if (rc)
         return rc;
     const contacts_value_t *iv = bid_val (vals, nvals, "invoice");
@@ -355,8 +366,6 @@ int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_
         return dbk_decision_reject (d, DBK_EREJECTED, "amount",
                                     "only %lld is left to collect on milestone %u (%s) of %lld",
                                     (long long) left, m->no, m->kind, (long long) m->amount);
-    char date[11];
-    s_date_of (vals, nvals, facts, date);
     dbk_wr_t *w = bid_begin (d, "contract", c->id, "contract.payment_received",
                              2 + !!iv + (*date != 0), facts);
     bid_write_vals (w, vals, 2 + !!iv);

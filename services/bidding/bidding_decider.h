@@ -83,7 +83,8 @@
     at. Such dates are: a step's "date" (when it was reached), an
     answer's, the bond's issue and return, the submission's, the
     opening's, the award's, a contract's signed_on, an invoice's and a
-    payment's. Planned dates may lie ahead: the key dates
+    payment's (nor is either before the contract's signed_on). Planned
+    dates may lie ahead: the key dates
     (bid_date_keys, the tender's announced schedule), a part's due, a
     contract's delivery_date and warranty_end, and its milestones' due.
     Without a business date nothing is bounded.
@@ -763,10 +764,12 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
     amount (> 0), date (all required but date: default today). Decides
     contract.invoiced {id, invoice, milestone, amount, date?, on}.
     Rejections: EINVAL ("date" after the business date: an invoice is
-    dated when it was issued); ENOTFOUND "id" / "milestone"; EDUPLICATE
-    "invoice"; EREJECTED "amount" over what is left to invoice on the
-    milestone (says how much is left); EREJECTED "milestone" retention
-    before the warranty end; EREJECTED "invoice" at BID_INVOICES_MAX. */
+    dated when it was issued); ENOTFOUND "id"; EINVAL "date" when the
+    date (else the business date) is before the contract's signed_on,
+    naming both; ENOTFOUND "milestone"; EDUPLICATE "invoice"; EREJECTED
+    "amount" over what is left to invoice on the milestone (says how
+    much is left); EREJECTED "milestone" retention before the warranty
+    end; EREJECTED "invoice" at BID_INVOICES_MAX. */
 int bid_contract_invoice (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
                           const bid_facts_t *facts);
 
@@ -775,7 +778,8 @@ int bid_contract_invoice (dbk_decision_t *d, const bid_contract_t *c, const dbk_
     milestone). Decides contract.payment_received {id, milestone,
     amount, date?, invoice?, on}. Rejections: EINVAL ("date" after the
     business date: a payment is dated when it was received); ENOTFOUND
-    "id" / "milestone" / "invoice"; EREJECTED "amount" over what is left
+    "id"; EINVAL "date" before signed_on, as for an invoice; ENOTFOUND
+    "milestone" / "invoice"; EREJECTED "amount" over what is left
     to collect on the milestone (hence never over the contract). */
 int bid_contract_payment (dbk_decision_t *d, const bid_contract_t *c, const dbk_obj_t *cmd,
                           const bid_facts_t *facts);
