@@ -32,6 +32,8 @@ void cli_quote_help (void)
             "--actor mgr\n"
             "  reject ID --reason R\n"
             "  changes ID --note N                      request changes: a draft again\n"
+            "      once its tender is awarded a quote is the history of its bid: only\n"
+            "      reject (of a quote still pending) goes in\n"
             "  show ID                                  lines, totals, margin and approval\n"
             "  pending [--level salesperson|manager|director]   quotes awaiting approval\n"
             "  history ID                               every event of the quote, from the log\n\n"

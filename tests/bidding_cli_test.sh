@@ -301,6 +301,9 @@ expect_rc 0 db tender bond-return t1 --date 2026-03-25 --note 'released'
 out_has 'tender t1 bond returned'
 expect_rc 0 db tender step t1 contract --date 2026-04-01
 expect_rc 2 db tender part-status t1 price in_progress
+# the quote the bid went in with is its history now
+expect_rc 2 db quote line change q1 1 --qty 1
+err_has 'REJECTED: id: tender t1 was awarded (won)'
 
 # a second tender, lost, and refused changes
 expect_rc 0 db opp register 'Line 17 lighting' --account a1 --owner zhao --currency CNY \

@@ -159,6 +159,11 @@ def main():
                     on="2026-04-01"), "INVALID", "signed_on",
                 "a contract signed after the command's on")
         b("TENDER_AWARD", id="t1", result="won", date="2026-03-20", reason="best technical score")
+        # the quote the bid went in with is its history now
+        refused(cmd("bidding", "QUOTE_LINE_ADD", id="q1", product_code="X", quantity=1,
+                    list_price=1), "REJECTED", "id", "a line added after the award")
+        refused(cmd("bidding", "QUOTE_CREATE", id="q9", tender_id="t1", currency="CNY"),
+                "REJECTED", "tender_id", "a quote for an awarded tender")
 
         # the award closes the deal, through the opportunities service
         for _ in range(200):

@@ -9,6 +9,7 @@
 TestSuite (quote, .init = s_setup, .fini = s_teardown);
 TestSuite (lines, .init = s_setup, .fini = s_teardown);
 TestSuite (approval, .init = s_setup, .fini = s_teardown);
+TestSuite (awarded, .init = s_setup, .fini = s_teardown);
 
 /*  ======================= quotes ======================= */
 
@@ -472,4 +473,85 @@ Test (approval, the_levels_are_configuration)
     bid_quote_approve (d, &quo, cmd ("{}"), &facts);
     then_accepted (1);
     cr_assert (has_str (payload (0), "level", "ceo"));
+}
+
+/*  ======================= after the award ======================= */
+
+/*  The projection once t1 was awarded, won or lost. */
+static bid_ref_t s_t1_won (void *ctx, const char *id)
+{
+    return !strcmp (id, "t1") ? BID_REF_WON : s_tender (ctx, id);
+}
+
+static bid_ref_t s_t1_lost (void *ctx, const char *id)
+{
+    return !strcmp (id, "t1") ? BID_REF_CLOSED : s_tender (ctx, id);
+}
+
+static bid_lookup_t s_award_lookup;
+
+static void s_tender_becomes (bid_ref_t (*fn) (void *, const char *))
+{
+    s_award_lookup = s_lookup;
+    s_award_lookup.tender = fn;
+    facts.lookup = &s_award_lookup;
+}
+
+/*  Then: refused on `field` because t1 was awarded, nothing decided. */
+static void then_refused_as_awarded (const char *field, const char *result)
+{
+    char want[64];
+    then_rejected (DBK_EREJECTED, field);
+    snprintf (want, sizeof want, "tender t1 was awarded (%s)", result);
+    then_message_mentions (want);
+    then_message_mentions ("history of its bid");
+}
+
+/*  A quote is priced for a bid (DOMAIN §5): once the tender is awarded
+    the bid is decided, and its quotes are its history. Neither a new
+    quote, nor a change of lines, a submission for approval, an
+    approval or a request for changes. */
+Test (awarded, an_awarded_tenders_quotes_take_no_new_pricing_work)
+{
+    given_quote ();
+    given_line (S_LINE);
+    s_tender_becomes (s_t1_won);
+    bid_quote_create (d, &(bid_quote_t){0}, "q2",
+                      cmd ("{\"tender_id\":\"t1\",\"currency\":\"CNY\"}"), &facts);
+    then_refused_as_awarded ("tender_id", "won");
+    AGAIN ();
+    bid_quote_line_add (d, &quo, cmd (S_LINE), &facts);
+    then_refused_as_awarded ("id", "won");
+    AGAIN ();
+    bid_quote_line_change (d, &quo,
+                           cmd ("{\"line\":1,\"product_code\":\"LED-600\",\"quantity\":90,"
+                                "\"list_price\":100000}"),
+                           &facts);
+    then_refused_as_awarded ("id", "won");
+    AGAIN ();
+    bid_quote_line_remove (d, &quo, cmd ("{\"line\":1}"), &facts);
+    then_refused_as_awarded ("id", "won");
+    AGAIN ();
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_refused_as_awarded ("id", "won");
+}
+
+/*  A quote waiting for approval when the tender was awarded: it is
+    neither approved nor sent back for new prices, but the approver may
+    reject it, which takes it off their queue. */
+Test (awarded, a_quote_waiting_for_approval_is_only_rejected)
+{
+    given_quote ();
+    given_line (S_LINE);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    s_tender_becomes (s_t1_lost);
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_refused_as_awarded ("id", "lost");
+    AGAIN ();
+    bid_quote_request_changes (d, &quo, cmd ("{\"note\":\"cheaper\"}"), &facts);
+    then_refused_as_awarded ("id", "lost");
+    AGAIN ();
+    bid_quote_reject (d, &quo, cmd ("{\"reason\":\"the tender was lost\"}"), &facts);
+    then_accepted (1);
+    then_event (0, "quote-q1", "quote.rejected");
 }

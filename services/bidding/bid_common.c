@@ -176,16 +176,28 @@ int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_f
     return rc ? rc : bid_tender_check_deal (d, t, facts);
 }
 
-int bid_quote_check_deal (dbk_decision_t *d, const char *field, const char *tender, size_t n,
+/*  A quote is priced for a bid (DOMAIN §5): once its tender is awarded,
+    the bid is decided and the quote is its history. Changing its lines,
+    submitting or approving it, or asking for new prices would rewrite
+    what was bid (TENDER_GET shows the submitted quote) for a bid that
+    can no longer go in. A rejection does not ask (s_verdict in
+    bid_quote.c): it only ends an approval still pending. */
+int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *tender, size_t n,
                           const bid_facts_t *facts)
 {
     const bid_lookup_t *lk = facts ? facts->lookup : NULL;
     char id[BID_ID_MAX + 1], opp[BID_ID_MAX + 1], cur[4];
-    if (!tender || n > BID_ID_MAX || !lk || !lk->tender_terms)
+    if (!tender || n > BID_ID_MAX || !lk)
         return 0;
     memcpy (id, tender, n);
     id[n] = 0;
-    if (!lk->tender_terms (lk->ctx, id, opp, cur))
+    bid_ref_t ref = lk->tender ? lk->tender (lk->ctx, id) : BID_REF_MISSING;
+    if (ref == BID_REF_WON || ref == BID_REF_CLOSED)
+        return dbk_decision_reject (d, DBK_EREJECTED, field,
+                                    "tender %s was awarded (%s): its quotes are the history of "
+                                    "its bid and take no new pricing work",
+                                    id, ref == BID_REF_WON ? "won" : "lost");
+    if (!lk->tender_terms || !lk->tender_terms (lk->ctx, id, opp, cur))
         return 0;
     return s_deal_check (d, field, opp, id, facts);
 }

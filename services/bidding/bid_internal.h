@@ -59,10 +59,12 @@ int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_f
     bid_tender_check_deal. */
 int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
 
-/*  New bid work on a quote of tender [tender, tender+n): EREJECTED
-    `field` when the tender's deal (facts lookup tender_terms) is closed
-    without a win, as bid_tender_check_deal. */
-int bid_quote_check_deal (dbk_decision_t *d, const char *field, const char *tender, size_t n,
+/*  New pricing work on a quote of tender [tender, tender+n): EREJECTED
+    `field` once the tender was awarded, won or lost (facts lookup
+    tender); else when the tender's deal (facts lookup tender_terms) is
+    closed without a win, as bid_tender_check_deal. A tender the lookups
+    do not know refuses nothing (QUOTE_CREATE tells it apart first). */
+int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *tender, size_t n,
                           const bid_facts_t *facts);
 
 /*  Can the tender move to step `target` (a config step index)? 0, or

@@ -96,13 +96,13 @@ static int s_check_quote (dbk_decision_t *d, const bid_quote_t *q)
     return 0;
 }
 
-/*  New pricing work on q: it exists, and its tender's deal is not
-    closed without a win. */
+/*  New pricing work on q: it exists, its tender was not awarded, and
+    its tender's deal is not closed without a win. */
 static int s_check_work (dbk_decision_t *d, const bid_quote_t *q, const bid_facts_t *facts)
 {
     int rc = s_check_quote (d, q);
     const char *tid = q->tender_id;
-    return rc ? rc : bid_quote_check_deal (d, "id", tid, tid ? strlen (tid) : 0, facts);
+    return rc ? rc : bid_quote_check_work (d, "id", tid, tid ? strlen (tid) : 0, facts);
 }
 
 int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, const dbk_obj_t *cmd,
@@ -129,11 +129,7 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     if (ref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "tender_id", "no such tender: %.*s",
                                     (int) tv->n, tv->s);
-    if (ref == BID_REF_CLOSED || ref == BID_REF_WON)
-        return dbk_decision_reject (d, DBK_EREJECTED, "tender_id",
-                                    "tender %.*s was awarded: it takes no new quote", (int) tv->n,
-                                    tv->s);
-    if ((rc = bid_quote_check_deal (d, "tender_id", tv->s, tv->n, facts)))
+    if ((rc = bid_quote_check_work (d, "tender_id", tv->s, tv->n, facts)))
         return rc;
     dbk_wr_t *w = bid_begin (d, "quote", id, "quote.created", nvals, facts);
     bid_write_vals (w, vals, nvals);
@@ -342,10 +338,10 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
 
 /*  approve / reject / request changes: the actor must hold the level the
     submission requires. `work`: the verdict leads to more bid work (an
-    approval lets the bid go in, changes ask for new prices), which a
-    deal closed without a win takes no more; a rejection ends the
-    approval, and clears it from the approver's queue whatever became of
-    the deal. */
+    approval lets the bid go in, changes ask for new prices), which an
+    awarded tender, or a deal closed without a win, takes no more; a
+    rejection ends the approval, and clears it from the approver's queue
+    whatever became of the tender and the deal. */
 static int s_verdict (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                       const bid_facts_t *facts, const char *type, const char *key, bool required,
                       bool work)

@@ -61,10 +61,12 @@
                      payment over its milestone or the contract
                      ("amount"); retention invoiced before the warranty
                      ends ("milestone"); any change to an awarded tender
-                     ("id"); new bid work while the tender's deal is lost,
-                     abandoned or closed as a duplicate ("id", or
-                     "tender_id" for a new quote: see "a deal closed
-                     without a win" below).
+                     or new pricing work on its quotes ("id", or
+                     "tender_id" for a new quote: see "an awarded
+                     tender's quotes" below); new bid work while the
+                     tender's deal is lost, abandoned or closed as a
+                     duplicate ("id", or "tender_id" for a new quote: see
+                     "a deal closed without a win" below).
 
     Units, everywhere:
       money        int64 minor units (fen, cents) with the aggregate's
@@ -600,12 +602,24 @@ int64_t bid_unit_price (int64_t list_price, int discount_bp);
 
 /*  ---- quote deciders ---- */
 
+/*  An awarded tender's quotes (won or lost: BID_REF_WON or
+    BID_REF_CLOSED through facts->lookup->tender) take no new pricing
+    work: a quote is priced for a bid (DOMAIN §5), and once the award
+    decided the bid the quote is its history (the tender's submission
+    names it and its revision). Its creation (on "tender_id"), lines,
+    submission, approval and a request for changes are refused with
+    EREJECTED "id" ("tender T was awarded (won): its quotes are the
+    history of its bid and take no new pricing work"), nothing decided,
+    before the deal is asked about; a rejection still goes in: it ends
+    an approval still pending, and takes the quote off the approver's
+    queue. A tender the lookups do not know refuses nothing. */
+
 /*  Create quote `id` (stream quote-<id>) for a tender. cmd keys:
     tender_id, currency (required), title (optional). Decides
     quote.created {id, tender_id, currency, title?, on}.
     Rejections: EINVAL; EDUPLICATE "id"; ENOTFOUND "tender_id" unknown
-    (facts lookup); EREJECTED "tender_id" closed (awarded), or its deal
-    closed without a win. */
+    (facts lookup); EREJECTED "tender_id" awarded (won or lost), or its
+    deal closed without a win. */
 int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);
 
@@ -617,10 +631,10 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     unit_price, description?, cost_price?, revision (the new one), on}.
     A change to an approved or submitted quote sends it back to draft:
     it needs approval again. Rejections: EINVAL; ENOTFOUND "id";
-    EREJECTED "id" when its tender's deal is closed without a win;
-    EREJECTED "line" at BID_LINES_MAX; EINVAL "quantity" when the line
-    or the list total is too large, "cost_price" when quantity ×
-    cost_price is. */
+    EREJECTED "id" when its tender was awarded, or its tender's deal is
+    closed without a win; EREJECTED "line" at BID_LINES_MAX; EINVAL
+    "quantity" when the line or the list total is too large,
+    "cost_price" when quantity × cost_price is. */
 int bid_quote_line_add (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                         const bid_facts_t *facts);
 
@@ -633,19 +647,19 @@ int bid_quote_line_change (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
 
 /*  Remove a line. cmd keys: line (required). Decides quote.line_removed
     {id, line, revision, on}. Rejections: EINVAL; ENOTFOUND "id" /
-    "line"; EREJECTED "id" when its tender's deal is closed without a
-    win. */
+    "line"; EREJECTED "id" when its tender was awarded, or its tender's
+    deal is closed without a win. */
 int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                            const bid_facts_t *facts);
 
 /*  Ask for pricing approval. cmd keys: note (optional). Decides
     quote.submitted {id, revision, total, max_discount_bp,
     required_level (code), note?, on}. Rejections: EINVAL; ENOTFOUND
-    "id"; EREJECTED "id" when its tender's deal is closed without a
-    win; EREJECTED "lines" with no line; EREJECTED "id" when submitted
-    or approved already, or rejected or sent back for changes and
-    unchanged since (the first change of its lines makes it a draft that
-    may be submitted). */
+    "id"; EREJECTED "id" when its tender was awarded, or its tender's
+    deal is closed without a win; EREJECTED "lines" with no line;
+    EREJECTED "id" when submitted or approved already, or rejected or
+    sent back for changes and unchanged since (the first change of its
+    lines makes it a draft that may be submitted). */
 int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);
 
@@ -659,11 +673,11 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
                quote.changes_requested {id, revision, approver, level,
                note, on}; the quote is a draft again.
     Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" (approve and
-    request_changes, not reject) when its tender's deal is closed
-    without a win; EREJECTED "id" unless submitted; EREJECTED "actor"
-    without an actor, or when the actor's authority is
-    below the required level (the message names the level needed and
-    the discount). */
+    request_changes, not reject) when its tender was awarded, or its
+    tender's deal is closed without a win; EREJECTED "id" unless
+    submitted; EREJECTED "actor" without an actor, or when the actor's
+    authority is below the required level (the message names the level
+    needed and the discount). */
 int bid_quote_approve (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                        const bid_facts_t *facts);
 int bid_quote_reject (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
