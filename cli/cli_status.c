@@ -56,10 +56,11 @@ static json_t *s_ask (const char *name, const char *endpoint, int timeout_ms)
     json_object_del (row, "ok");
     json_object_set_new (row, "service", json_string (name));
     json_object_set_new (row, "endpoint", json_string (endpoint));
-    /*  up, but its read model cannot be written (a full disk): failing */
-    const char *state = rc != 0                                                 ? "unreachable"
-                        : json_is_string (json_object_get (row, "model_error")) ? "failing"
-                                                                                : "up";
+    /*  up, but its read model cannot be written (a full disk) or it
+        cannot follow the log: failing */
+    bool failing = json_is_string (json_object_get (row, "model_error")) ||
+                   json_is_string (json_object_get (row, "log_error"));
+    const char *state = rc != 0 ? "unreachable" : failing ? "failing" : "up";
     json_object_set_new (row, "state", json_string (state));
     dbk_doc_destroy (&reply);
     dbk_client_destroy (&c);
@@ -85,8 +86,9 @@ int cli_status (cli_t *cli)
     if (cli->help) {
         printf ("usage: dealbook status [--services eventlog,contacts,...] [--max-lag N] "
                 "[--json]\n"
-                "  every service's STATUS: up, failing (its read model cannot be written: a\n"
-                "  full disk) or unreachable, version, seq applied, head, lag.\n"
+                "  every service's STATUS: up, failing (its read model cannot be written, a\n"
+                "  full disk; or the event log does not answer it) or unreachable, version,\n"
+                "  seq applied, head, lag.\n"
                 "  Exit 0 when all are up, 4 when one is not (for healthchecks).\n"
                 "  --max-lag N: also exit 4 when a service lags more than N events behind\n"
                 "  the log (seq applied < head - N)\n"
@@ -120,8 +122,11 @@ int cli_status (cli_t *cli)
         if (strcmp (state, "up") != 0) {
             /*  the table says it too; stderr says why the exit code is 4 */
             const char *why = json_string_value (json_object_get (row, "model_error"));
+            const char *log = json_string_value (json_object_get (row, "log_error"));
             if (why)
                 fprintf (stderr, "dealbook: %s cannot write its read model: %s\n", n, why);
+            else if (log)
+                fprintf (stderr, "dealbook: %s cannot follow the log: %s\n", n, log);
             else
                 fprintf (stderr, "dealbook: %s is %s at %s\n", n, state, ep);
             all_up = false;

@@ -275,6 +275,17 @@ int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *p
     return s_read_wait (self, reply_p, page, self->timeout_ms);
 }
 
+int dbk_client_read_wait_ms (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page,
+                             int timeout_ms)
+{
+    return s_read_wait (self, reply_p, page, timeout_ms);
+}
+
+zsock_t *dbk_client_socket (dbk_client_t *self)
+{
+    return self->dealer;
+}
+
 zmsg_t *dbk_client_recv_now (dbk_client_t *self)
 {
     zmq_pollitem_t item = {zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0};

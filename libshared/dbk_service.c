@@ -240,32 +240,29 @@ static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_S
 
 /*  ---- commands ---- */
 
-/*  Answer req at once while the read model cannot be written
-    (self->model_err: a full disk, a storage error): it would wait for a
-    model that does not move. w: the request's wait (NULL: a command not
-    decided yet), which says what became of it. */
-static void s_refuse_unwritable (dbk_svci_t *self, dbk_req_t *req, const dbk_svci_wait_t *w)
+/*  Answer req at once while the read model is stuck (dbk_svci_stuck: a
+    full disk, the log down): it would wait for a model that does not
+    move. w: the request's wait (NULL: a command not decided yet), which
+    says what became of it. */
+static void s_refuse_stuck (dbk_svci_t *self, dbk_req_t *req, const dbk_svci_wait_t *w)
 {
-    char msg[400];
-    const char *why = dbk_strerror (self->model_err);
+    char msg[600], why[300];
+    int code = dbk_svci_stuck (self, why, sizeof why);
     const char *field = NULL;
     if (w && w->kind == S_WAIT_REPLY)
         snprintf (msg, sizeof msg,
-                  "the events are appended (seq %llu..%llu) but the read model cannot be "
-                  "written (%s): retry with the same command id once there is room",
+                  "the events are appended (seq %llu..%llu) but the read model cannot apply "
+                  "them: %s; retry with the same command id later",
                   (unsigned long long) w->res.first, (unsigned long long) w->res.last, why);
     else if (w && w->kind == S_WAIT_AFTER) {
         snprintf (msg, sizeof msg,
-                  "the read model cannot be written (%s); it has applied the log up to seq "
-                  "%llu, not up to after_seq %llu; nothing was done: retry once there is room",
+                  "%s; the read model has applied the log up to seq %llu, not up to after_seq "
+                  "%llu; nothing was done: retry later",
                   why, (unsigned long long) self->applied, (unsigned long long) w->seq);
         field = "after_seq";
     } else
-        snprintf (msg, sizeof msg,
-                  "the read model cannot be written (%s); nothing was appended: retry once "
-                  "there is room",
-                  why);
-    dbk_proto_send_error (self->router, req, self->wr, self->model_err, msg, field);
+        snprintf (msg, sizeof msg, "%s; nothing was appended: retry later", why);
+    dbk_proto_send_error (self->router, req, self->wr, code, msg, field);
 }
 
 static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t *c, int attempts,
@@ -359,9 +356,9 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         mdb_txn_abort (txn);
         return;
     }
-    if (self->model_err) {
+    if (dbk_svci_stuck (self, NULL, 0)) {
         mdb_txn_abort (txn);
-        s_refuse_unwritable (self, req, NULL);
+        s_refuse_stuck (self, req, NULL);
         return;
     }
     dbk_svc_ctx_t *ctx = calloc (1, sizeof *ctx);
@@ -489,8 +486,8 @@ static void s_serve_waits (dbk_svci_t *self)
                 dbk_req_release (&req);
                 continue; /* waits[i] is another one now (or a new one at the end) */
             }
-            if (self->model_err) {
-                s_refuse_unwritable (self, &w->req, w);
+            if (dbk_svci_stuck (self, NULL, 0)) {
+                s_refuse_stuck (self, &w->req, w);
                 done = true;
             } else if (now >= w->deadline) {
                 char msg[300];
@@ -516,8 +513,8 @@ static void s_serve_waits (dbk_svci_t *self)
                               (unsigned long long) self->applied, (long long) (now - w->started));
                 }
                 done = true;
-            } else if (w->kind == S_WAIT_REPLY && self->model_err) {
-                s_refuse_unwritable (self, &w->req, w);
+            } else if (w->kind == S_WAIT_REPLY && dbk_svci_stuck (self, NULL, 0)) {
+                s_refuse_stuck (self, &w->req, w);
                 done = true;
             } else if (w->kind == S_WAIT_REPLY && now >= w->deadline) {
                 char msg[300];
@@ -535,8 +532,8 @@ static void s_serve_waits (dbk_svci_t *self)
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
             bool ready = ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding;
-            if (!ready && self->model_err) {
-                s_refuse_unwritable (self, &w->req, w);
+            if (!ready && dbk_svci_stuck (self, NULL, 0)) {
+                s_refuse_stuck (self, &w->req, w);
                 done = true;
             } else if (!ready && now >= w->deadline) {
                 dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT,
@@ -597,7 +594,7 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
         dbk_obj_type (dbk_doc_root (extra)) == DBK_T_MAP)
         em = dbk_doc_root (extra);
     dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 11 + (uint32_t) dbk_obj_len (em));
+    dbk_proto_reply_begin (w, req->rid, true, 12 + (uint32_t) dbk_obj_len (em));
     dbk_wr_kv_cstr (w, "service", self->def->name);
     dbk_wr_kv_cstr (w, "version", DBK_VERSION);
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
@@ -610,6 +607,12 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_cstr (w, "model_error"); /* why the read model cannot be written, or nil */
     if (self->model_err)
         dbk_wr_cstr (w, dbk_strerror (self->model_err));
+    else
+        dbk_wr_nil (w);
+    char why[300];
+    dbk_wr_cstr (w, "log_error"); /* why the log cannot be followed, or nil */
+    if (dbk_svci_log_error (self, why, sizeof why))
+        dbk_wr_cstr (w, why);
     else
         dbk_wr_nil (w);
     dbk_wr_cstr (w, "counters");
@@ -790,6 +793,8 @@ static long s_poll_timeout (dbk_svci_t *self)
     int64_t until = now + 1000;
     if (self->sub && dbk_sub_pending (self->sub))
         until = self->backoff_until > now ? self->backoff_until : now;
+    if (self->sub && dbk_sub_awaiting (self->sub) && dbk_sub_read_deadline (self->sub) < until)
+        until = dbk_sub_read_deadline (self->sub); /* a READ the log did not answer */
     for (size_t i = 0; i < self->nwaits; i++)
         if (self->waits[i]->deadline < until)
             until = self->waits[i]->deadline;
@@ -830,11 +835,13 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         };
         int nitems = 2, i_sub = -1, i_worker = -1;
         /*  while backing off (the log is down, a batch failed) the SUB is
-            left out: its waiting messages would wake the loop at once */
+            left out: its waiting messages would wake the loop at once; so
+            while a READ's answer is awaited, and its socket is polled */
+        bool awaiting = dbk_sub_awaiting (self->sub);
         if (zclock_mono () >= self->backoff_until) {
             i_sub = nitems;
-            items[nitems++] =
-                (zmq_pollitem_t){zsock_resolve (dbk_sub_socket (self->sub)), 0, ZMQ_POLLIN, 0};
+            void *s = awaiting ? dbk_sub_read_socket (self->sub) : dbk_sub_socket (self->sub);
+            items[nitems++] = (zmq_pollitem_t){zsock_resolve (s), 0, ZMQ_POLLIN, 0};
         }
         if (self->worker) {
             i_worker = nitems;
@@ -852,7 +859,8 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         dbk_svci_flush_poll (self); /* a replay's flush that has ended: its mark goes */
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
-            dbk_sub_pending (self->sub) || self->holding)
+            dbk_sub_pending (self->sub) || self->holding ||
+            (awaiting && zclock_mono () >= dbk_sub_read_deadline (self->sub)))
             while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)
                     break; /* a long replay still lets requests in */

@@ -72,6 +72,11 @@ struct dbk_sub {
     const uint8_t *rec;    /* bytes of the event last handed out    */
     size_t rec_len;        /* their length                          */
     dbk_sub_stats_t stats; /* counters                              */
+    bool async;            /* cfg->async: READs are not waited for  */
+    int64_t read_sent;     /* async: mono ms the READ awaited was
+                              sent, 0 when none is awaited          */
+    int idle_ms;           /* cfg->idle_ms                          */
+    int64_t last_heard;    /* mono ms the log last said something   */
 };
 
 dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
@@ -98,6 +103,9 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
     self->head = cfg->after;
     self->need_read = true;
     self->page_size = cfg->page ? cfg->page : 1000;
+    self->async = cfg->async;
+    self->idle_ms = cfg->idle_ms;
+    self->last_heard = zclock_mono ();
     if (cfg->decode_ahead && (self->dec = calloc (1, sizeof *self->dec)) != NULL) {
         pthread_mutex_init (&self->dec->mu, NULL);
         pthread_cond_init (&self->dec->cv, NULL);
@@ -298,7 +306,10 @@ static int s_from_page (dbk_sub_t *self, dbk_event_t *ev)
 
 static int s_accept (dbk_sub_t *self);
 
-static int s_read (dbk_sub_t *self)
+/*  Ask for the page from pos + 1, unless it was asked for ahead; or take
+    it as it is, when it was decoded ahead (*taken, with s_accept's
+    result). */
+static int s_read_ask (dbk_sub_t *self, bool *taken)
 {
     s_drop_page (self);
     dbk_read_t rq = {.from = self->pos + 1, .limit = self->page_size};
@@ -313,6 +324,7 @@ static int s_read (dbk_sub_t *self)
             self->page = p->page;
             p->doc = NULL;
             self->cur_prep = p;
+            *taken = true;
             return s_accept (self);
         }
         s_prep_release (p);
@@ -325,8 +337,28 @@ static int s_read (dbk_sub_t *self)
         rc = dbk_client_read_send (self->client, &rq);
     }
     self->ahead = 0;
+    return rc;
+}
+
+static int s_read (dbk_sub_t *self)
+{
+    int rc = 0;
+    if (!self->read_sent) { /* else (async): asked for already, maybe answered now */
+        bool taken = false;
+        rc = s_read_ask (self, &taken);
+        if (taken)
+            return rc;
+        if (rc == 0)
+            self->read_sent = zclock_mono ();
+    }
     if (rc == 0)
-        rc = dbk_client_read_wait (self->client, &self->page_doc, &self->page);
+        rc = dbk_client_read_wait_ms (self->client, &self->page_doc, &self->page,
+                                      self->async ? 0 : self->timeout_ms);
+    if (rc == DBK_ETIMEOUT && self->async && zclock_mono () < dbk_sub_read_deadline (self))
+        return DBK_ETIMEOUT; /* not yet */
+    self->read_sent = 0;
+    if (rc == 0)
+        self->last_heard = zclock_mono ();
     if (rc) {
         s_drop_page (self);
         if (rc == DBK_ETIMEOUT) {
@@ -366,6 +398,13 @@ static int s_accept (dbk_sub_t *self)
     return 0;
 }
 
+/*  Nothing heard from the log (PUB message, READ answer) for idle_ms. */
+static bool s_idle (const dbk_sub_t *self)
+{
+    return self->idle_ms && !self->need_read && !self->read_sent &&
+           zclock_mono () - self->last_heard > self->idle_ms;
+}
+
 int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
 {
     zmsg_destroy (&self->live);
@@ -373,6 +412,8 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
     if (self->dec && self->ahead && !self->next_prep && (++self->polls & 31) == 0)
         s_poll_ahead (self);
     int64_t deadline = zclock_mono () + (timeout_ms > 0 ? timeout_ms : 0);
+    if (s_idle (self))
+        self->need_read = true; /* the log has gone quiet: does it still answer? */
     while (true) {
         int rc = s_from_page (self, ev);
         if (rc != DBK_ENOTFOUND) {
@@ -396,6 +437,7 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
         zmsg_t *msg = zmsg_recv (self->sub);
         if (!msg)
             return DBK_EINTERRUPTED;
+        self->last_heard = zclock_mono ();
         zframe_t *topic = zmsg_first (msg), *body = zmsg_next (msg);
         if (!topic || !body || zmsg_size (msg) != 2) {
             zmsg_destroy (&msg);
@@ -482,5 +524,21 @@ zsock_t *dbk_sub_socket (dbk_sub_t *self)
 
 bool dbk_sub_pending (const dbk_sub_t *self)
 {
-    return self->page_i < self->page.count || self->need_read;
+    return self->page_i < self->page.count || (self->need_read && !self->read_sent) ||
+           s_idle (self);
+}
+
+bool dbk_sub_awaiting (const dbk_sub_t *self)
+{
+    return self->read_sent != 0;
+}
+
+zsock_t *dbk_sub_read_socket (dbk_sub_t *self)
+{
+    return dbk_client_socket (self->client);
+}
+
+int64_t dbk_sub_read_deadline (const dbk_sub_t *self)
+{
+    return self->read_sent ? self->read_sent + self->timeout_ms : 0;
 }

@@ -219,6 +219,15 @@ int dbk_svci_version_get (dbk_svci_t *self, MDB_txn *txn, const char *stream, si
 int dbk_svci_sub_restart (dbk_svci_t *self);
 uint64_t dbk_svci_head (const dbk_svci_t *self);
 int dbk_svci_apply (dbk_svci_t *self);
+
+/*  Whether the read model is stuck, so that requests waiting for it are
+    answered at once: its code (0: not stuck), and why into why (a
+    sentence; why may be NULL): the model cannot be written (model_err),
+    or the event log does not answer, or is behind the model. */
+int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size);
+
+/*  Why the log cannot be followed now, into why: NULL when it can. */
+const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size);
 int dbk_svci_model_reset (dbk_svci_t *self);
 /*  Highest seq of an own append to a stream of d not applied yet (0:
     none), and recording an append of d that ended at seq. */

@@ -374,7 +374,10 @@ int dbk_svci_sub_restart (dbk_svci_t *self)
                        .pub_endpoint = self->cfg.pub_endpoint,
                        .after = self->applied,
                        .timeout_ms = self->cfg.timeout_ms,
-                       .decode_ahead = true};
+                       .decode_ahead = true,
+                       .async = true, /* a log that is down blocks no request */
+                       .idle_ms =
+                           3 * (self->cfg.heartbeat_ms > 333 ? self->cfg.heartbeat_ms : 333)};
     self->sub = dbk_sub_new (&sc);
     return self->sub ? 0 : DBK_EINVAL;
 }
@@ -504,6 +507,32 @@ static void s_replay_mode (dbk_svci_t *self, bool on)
               (unsigned long long) self->applied);
 }
 
+const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size)
+{
+    if (!self->last_sub_error)
+        return NULL;
+    if (self->last_sub_error == DBK_EIO)
+        snprintf (why, size, "the event log at %s does not answer", self->cfg.log_endpoint);
+    else
+        snprintf (why, size, "cannot follow the event log: %s",
+                  dbk_strerror (self->last_sub_error));
+    return why;
+}
+
+int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
+{
+    char buf[300];
+    if (self->model_err) {
+        if (why)
+            snprintf (why, size, "the read model cannot be written (%s)",
+                      dbk_strerror (self->model_err));
+        return self->model_err;
+    }
+    if (!dbk_svci_log_error (self, why ? why : buf, why ? size : sizeof buf))
+        return 0;
+    return self->last_sub_error == DBK_EIO ? DBK_ETIMEOUT : self->last_sub_error;
+}
+
 /*  Apply what the subscriber has in one write transaction with the
     checkpoint: up to DBK_SVC_BATCH events, or DBK_SVC_REPLAY_BATCH (and
     at most DBK_SVC_REPLAY_MS) while replaying. Returns the number
@@ -581,13 +610,20 @@ int dbk_svci_apply (dbk_svci_t *self)
     if (sub_rc && sub_rc != DBK_ETIMEOUT) {
         /*  the log is down (DBK_EIO) or behind us (DBK_ECORRUPT): keep
             what was applied, try again a little later */
-        if (sub_rc != self->last_sub_error)
-            dbk_logf (&self->log, sub_rc == DBK_EIO ? DBK_LOG_WARNING : DBK_LOG_ERROR,
-                      "following the log: %s", dbk_strerror (sub_rc));
+        if (sub_rc != self->last_sub_error && sub_rc == DBK_EIO)
+            dbk_logf (&self->log, DBK_LOG_WARNING, "the event log at %s does not answer",
+                      self->cfg.log_endpoint);
+        else if (sub_rc != self->last_sub_error)
+            dbk_logf (&self->log, DBK_LOG_ERROR, "following the log: %s", dbk_strerror (sub_rc));
         self->last_sub_error = sub_rc;
         self->backoff_until = zclock_mono () + 500;
-    } else if (!sub_rc || n > 0)
+    } else if (!sub_rc || n > 0 || !dbk_sub_awaiting (self->sub)) {
+        /*  an event, or nothing new once a READ was answered: the log is
+            followed again */
+        if (self->last_sub_error == DBK_EIO)
+            dbk_logf (&self->log, DBK_LOG_INFO, "the event log answers again");
         self->last_sub_error = 0;
+    }
     /*  caught up: at the head, and nothing left to read, even when the
         batch was cut short (apply_more) just there. Held rows are written
         then, after the batch that caught up (or at a later call, when that

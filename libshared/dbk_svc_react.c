@@ -240,8 +240,9 @@ static bool s_pending_first (dbk_svci_t *self, MDB_txn *txn, uint8_t key[8], dbk
 bool dbk_svci_react (dbk_svci_t *self)
 {
     if (!self->def->react || self->rebuilding || zclock_mono () < self->react_after ||
-        dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied)
-        return false; /* not now: behind the log, or the last reaction in flight */
+        dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied ||
+        dbk_svci_stuck (self, NULL, 0))
+        return false; /* not now: behind the log, the last reaction in flight, or stuck */
     MDB_txn *txn;
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
         return false;

@@ -92,6 +92,15 @@ int dbk_client_read (dbk_client_t *self, const dbk_read_t *req, dbk_doc_t **repl
 int dbk_client_read_send (dbk_client_t *self, const dbk_read_t *req);
 int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page);
 
+/*  dbk_client_read_wait for at most timeout_ms (0: only if the answer is
+    there): DBK_ETIMEOUT when it is not yet, and the request stays
+    outstanding (a later wait may still take its answer). */
+int dbk_client_read_wait_ms (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page,
+                             int timeout_ms);
+
+/*  The client's socket, for an owner that polls it for an answer. */
+zsock_t *dbk_client_socket (dbk_client_t *self);
+
 /*  dbk_client_read_wait in pieces, for a reader that parses pages on
     another thread: the next message on the socket if one is there (NULL
     otherwise), the id of the request last sent, and the page of a message

@@ -29,6 +29,10 @@ typedef struct {
     int rcvhwm;               /* SUB high-water mark (0: libzmq default)    */
     uint32_t page;            /* events per READ (0: 1000)                  */
     bool decode_ahead;        /* decode READ pages on a thread of its own   */
+    bool async;               /* never wait for a READ's answer (below)     */
+    int idle_ms;              /* nothing on the PUB stream for this long (no
+                                 heartbeat either): READ, to learn whether
+                                 the log still answers (0: never)           */
 } dbk_subcfg_t;
 
 /*  Connect and subscribe. NULL if an endpoint is unusable. */
@@ -73,6 +77,18 @@ void dbk_sub_stats (const dbk_sub_t *self, dbk_sub_stats_t *st);
     readable, or when dbk_sub_pending() is true, call dbk_sub_next (0). */
 zsock_t *dbk_sub_socket (dbk_sub_t *self);
 bool dbk_sub_pending (const dbk_sub_t *self);
+
+/*  With cfg->async, dbk_sub_next never waits for a READ: while the page
+    it asked for has not come, it answers DBK_ETIMEOUT at once, and
+    dbk_sub_awaiting is true. Such an owner polls dbk_sub_read_socket
+    instead of the SUB socket (whose messages wait meanwhile), and calls
+    dbk_sub_next (0) when it is readable, or once dbk_sub_read_deadline
+    (mono ms) has passed: the READ is then given up (DBK_EIO, the log does
+    not answer) and asked again on the next call. So a log that is down
+    costs the owner no blocked wait. */
+bool dbk_sub_awaiting (const dbk_sub_t *self);
+zsock_t *dbk_sub_read_socket (dbk_sub_t *self);
+int64_t dbk_sub_read_deadline (const dbk_sub_t *self);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""service_nolog_test.py - a domain service whose event log does not answer
+(not started yet, as when docker-compose starts the services first, or
+stopped) keeps answering queries at once, says why in STATUS and in
+`dealbook status`, refuses commands at once with nothing appended, stops
+cleanly on SIGTERM, and follows the log by itself once it answers. Real
+processes over ipc: dealbook-contacts without its event log, then with it.
+
+  1. contacts starts, the log does not: queries answer within a client
+     timeout of 1 s again and again (a READ of the log is never waited for:
+     before, the service froze for DEALBOOK_TIMEOUT_MS at each attempt);
+     STATUS `log_error` names the log's endpoint; `dealbook status` shows
+     the service failing (exit 4, stderr saying why); a command is
+     UNREACHABLE at once, "nothing was appended".
+  2. The log starts: `log_error` goes, a command is applied and listed.
+  3. The log stops again: once the service says so, two SIGTERMs in a row
+     (what a double Ctrl-C or `timeout` sends) stop it with exit 0.
+
+Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from services import BIN, Services, cmd, dealbook, fail, missing, ok  # noqa: E402
+
+
+def wait_status(c, pred, what):
+    """STATUS of c once pred(STATUS) holds (polled for up to ~20 s)."""
+    for _ in range(400):
+        st = c.call("STATUS")
+        if pred(st):
+            return st
+        time.sleep(0.05)
+    fail("%s: %r" % (what, st))
+
+
+def main():
+    if missing(["eventlog", "contacts"]):
+        return 77
+    s = Services(["eventlog", "contacts"], prefix="dbk-nolog-")
+    try:
+        # 1. no log
+        s.start("contacts")
+        c = s.up("contacts")
+        st = wait_status(c, lambda st: st["log_error"], "log_error never set")
+        if s.endpoint("eventlog") not in st["log_error"] or "does not answer" not in st["log_error"]:
+            fail("log_error: %r" % st["log_error"])
+        quick = s.client("contacts", timeout_ms=1000)
+        for i in range(20):  # over several of the service's READ attempts (3 s each)
+            try:
+                quick.call("ACCOUNT_LIST")
+            except dealbook.DealbookError as e:
+                fail("query %d while the log is down: %s %s" % (i, e.code, e.msg))
+            time.sleep(0.25)
+        cli = subprocess.run([os.path.join(BIN, "dealbook"), "status", "--services", "contacts"],
+                             env=s.env, capture_output=True, text=True)
+        if cli.returncode != 4 or "cannot follow the log" not in cli.stderr \
+                or "failing" not in cli.stdout:
+            fail("dealbook status without the log: exit %d, %r %r"
+                 % (cli.returncode, cli.stdout, cli.stderr))
+        r = cmd(quick, "ACCOUNT_REGISTER", name="Nolog One", type="owner")
+        if not isinstance(r, dealbook.DealbookError) or r.code != "UNREACHABLE" \
+                or "nothing was appended" not in r.msg:
+            fail("a command without the log: %r" % (r,))
+
+        # 2. the log starts
+        s.start("eventlog")
+        log = s.up("eventlog")
+        wait_status(c, lambda st: st["log_error"] is None, "log_error stayed")
+        r = ok(cmd(c, "ACCOUNT_REGISTER", name="Nolog One", type="owner"), "once the log answers")
+        names = [a["name"] for a in c.call("ACCOUNT_LIST", after_seq=r["last_seq"])["accounts"]]
+        if names != ["Nolog One"] or log.status()["head"] != r["last_seq"]:
+            fail("after the log came: %r, head %d" % (names, log.status()["head"]))
+
+        # 3. the log stops again; the service is stopped twice in a row
+        s.stop("eventlog")
+        wait_status(c, lambda st: st["log_error"], "the log's stop went unnoticed")
+        p = s.procs.pop("contacts")
+        p.send_signal(signal.SIGTERM)
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail("the service did not stop on SIGTERM")
+        if rc != 0:
+            fail("two SIGTERMs without the log: exit %d" % rc)
+    finally:
+        s.close()
+    print("ok: a service without its log answers, says why, and follows the log once it is there")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
