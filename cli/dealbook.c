@@ -197,7 +197,7 @@ static void s_help (void)
             "opening, --milestone of contract sign\n\n"
             "exit codes: 0 done, 1 usage, 2 rejected, 3 conflict, 4 unreachable, 5 service "
             "failed\n"
-            "example: dealbook log append account-42 account.registered '{\"name\":\"ACME\"}'\n");
+            "example: dealbook log append memo-42 memo.written '{\"text\":\"call back\"}'\n");
 }
 
 /*  Split argv after the noun into verb, positionals and flags. Flags that

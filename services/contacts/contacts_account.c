@@ -88,7 +88,7 @@ static int s_refuse_duplicate (dbk_decision_t *d, const char *dup)
 {
     return dbk_decision_reject (d, DBK_EDUPLICATE, "name",
                                 "account %s already has this name (compared without case, width, "
-                                "punctuation and company suffixes); use force to keep both",
+                                "punctuation and company suffixes); force (dealbook: --force) keeps both",
                                 dup);
 }
 
