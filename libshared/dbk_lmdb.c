@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -90,6 +91,66 @@ int dbk_dir_create (const char *path)
         if (!(*s = c))
             return 0;
     }
+}
+
+/*  The pid a holder wrote into its lock file, or 0 (not written yet). */
+static long s_lock_holder (int fd)
+{
+    char buf[24];
+    ssize_t n = pread (fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *end;
+    long pid = strtol (buf, &end, 10);
+    return end != buf && *end == '\n' && pid > 0 ? pid : 0;
+}
+
+int dbk_dir_lock (const char *dir, int *fd_p, char *why, size_t whysz)
+{
+    *fd_p = -1;
+    char path[1024], none[1];
+    if (!why) {
+        why = none;
+        whysz = sizeof none;
+    }
+    int n = snprintf (path, sizeof path, "%s.lock", dir);
+    if (n < 0 || (size_t) n >= sizeof path) {
+        snprintf (why, whysz, "cannot lock %s: %s", dir, strerror (ENAMETOOLONG));
+        return DBK_ETOOBIG;
+    }
+    char *slash = strrchr (path, '/');
+    int rc = 0;
+    if (slash && slash > path) {
+        *slash = 0;
+        rc = dbk_dir_create (path);
+        *slash = '/';
+    }
+    int fd = rc ? -1 : open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0) {
+        char pid[24];
+        int len = snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
+        if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, (size_t) len, 0) != len) {
+            /*  the pid only names the holder to the next one: without
+                it, the lock holds all the same */
+        }
+        *fd_p = fd;
+        return 0;
+    }
+    int err = errno;
+    if (fd >= 0 && err == EWOULDBLOCK) {
+        long pid = s_lock_holder (fd);
+        close (fd);
+        if (pid)
+            snprintf (why, whysz, "%s is in use by another process (pid %ld)", dir, pid);
+        else
+            snprintf (why, whysz, "%s is in use by another process", dir);
+        return DBK_EBUSY;
+    }
+    if (fd >= 0)
+        close (fd);
+    snprintf (why, whysz, "cannot lock %s: %s", dir, strerror (err));
+    return DBK_EIO;
 }
 
 int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,

@@ -51,8 +51,7 @@ static void s_self_destroy (dbk_svci_t **self_p)
     dbk_decision_destroy (&self->decision);
     zsock_destroy (&self->router);
     dbk_svci_flush_join (self);
-    if (self->env)
-        mdb_env_close (self->env);
+    dbk_svci_model_close (self);
     if (self->state && self->def->teardown)
         self->def->teardown (self->state); /* after the worker: nothing reads it now */
     dbk_wr_destroy (&self->wr);
@@ -106,6 +105,7 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
     self->def = def;
     self->cfg = *cfg;
     self->pipe = pipe;
+    self->lock_fd = -1;
     self->started = zclock_mono ();
     dbk_logger_init (&self->log, def->name, cfg->log_level);
     self->wr = dbk_wr_new ();
@@ -130,10 +130,7 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
         s_self_destroy (&self);
         return NULL;
     }
-    int rc = dbk_svci_model_open (self, dir);
-    if (rc) {
-        *rc_out = rc;
-        snprintf (why, whysz, "cannot open the read model in %s: %s", dir, dbk_strerror (rc));
+    if ((*rc_out = dbk_svci_model_start (self, dir, why, whysz)) != 0) {
         s_self_destroy (&self);
         return NULL;
     }

@@ -82,6 +82,7 @@ typedef struct dbk_svci {
     zsock_t *router;                    /* requests */
     char endpoint[DBK_ENDPOINT_MAX];    /* where it is bound */
     MDB_env *env;                       /* the read model */
+    int lock_fd;                        /* holds its directory (dbk_dir_lock) */
     MDB_dbi own[S_OWN];                 /* $meta, $streams, $commands, $pending */
     MDB_dbi dbis[DBK_SVC_MAX_DBS];      /* the def's databases, in its order */
     size_t ndbs;                        /* how many */
@@ -211,6 +212,15 @@ void dbk_svci_background (dbk_svci_t *self);
 void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);
 
 bool dbk_svci_owns (const dbk_service_def_t *def, const char *stream, size_t n);
+/*  The read model of the service, in dir: held for this process alone
+    (dbk_dir_lock: a second writer of the model would apply the log on a
+    checkpoint it does not see move), then opened (dbk_svci_model_open).
+    Returns 0, or a DBK code with a sentence in why (DBK_EBUSY: another
+    process holds it). Closed, then let go, by dbk_svci_model_close
+    (self->lock_fd is -1 before start). dbk_svci_model_open opens a model
+    in any directory (a REBUILD's new file too). */
+int dbk_svci_model_start (dbk_svci_t *self, const char *dir, char *why, size_t whysz);
+void dbk_svci_model_close (dbk_svci_t *self);
 int dbk_svci_model_open (dbk_svci_t *self, const char *dir);
 int dbk_svci_command_get (dbk_svci_t *self, MDB_txn *txn, const uint8_t id[DBK_ID_SIZE],
                           dbk_svci_result_t *res);

@@ -214,6 +214,24 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     return 0;
 }
 
+int dbk_svci_model_start (dbk_svci_t *self, const char *dir, char *why, size_t whysz)
+{
+    int rc = dbk_dir_lock (dir, &self->lock_fd, why, whysz);
+    if (rc == 0 && (rc = dbk_svci_model_open (self, dir)) != 0)
+        snprintf (why, whysz, "cannot open the read model in %s: %s", dir, dbk_strerror (rc));
+    return rc;
+}
+
+void dbk_svci_model_close (dbk_svci_t *self)
+{
+    if (self->env)
+        mdb_env_close (self->env);
+    self->env = NULL;
+    if (self->lock_fd >= 0)
+        close (self->lock_fd); /* the model written: the next process may start */
+    self->lock_fd = -1;
+}
+
 /*  ---- the shell's tables ---- */
 
 int dbk_svci_command_get (dbk_svci_t *self, MDB_txn *txn, const uint8_t id[DBK_ID_SIZE],

@@ -12,7 +12,9 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +243,54 @@ Test (lmdb, directories_are_created_with_their_parents_even_by_racing_processes)
     cr_assert_eq (errno, ENOTDIR);
     cr_assert_eq (dbk_dir_create (""), -1);
     cr_assert_eq (s_race_mkdirs (s_dir_create, dir), 0, "a process lost a race on a parent");
+    tl_rmtree (dir);
+    free (dir);
+}
+
+Test (lmdb, a_directory_is_held_by_one_process_until_it_ends_even_by_sigkill)
+{
+    char *dir = tl_tmpdir ("dirlock");
+    char sub[600], why[700], want[700], file[620];
+    snprintf (sub, sizeof sub, "%s/data/eventlog", dir);
+    int p[2];
+    cr_assert_eq (pipe (p), 0);
+    pid_t kid = fork ();
+    cr_assert_geq (kid, 0);
+    if (kid == 0) {
+        int fd;
+        char c = dbk_dir_lock (sub, &fd, NULL, 0) == 0 ? 'y' : 'n';
+        if (write (p[1], &c, 1) == 1)
+            pause (); /* holding it until killed */
+        _exit (1);
+    }
+    char c = 0;
+    cr_assert_eq (read (p[0], &c, 1), 1);
+    cr_assert_eq (c, 'y', "the first process takes the directory (and its parent is made)");
+    int fd = 7;
+    cr_assert_eq (dbk_dir_lock (sub, &fd, why, sizeof why), DBK_EBUSY);
+    cr_assert_eq (fd, -1);
+    snprintf (want, sizeof want, "%s is in use by another process (pid %ld)", sub, (long) kid);
+    cr_assert_str_eq (why, want);
+    kill (kid, SIGKILL);
+    int st;
+    cr_assert_eq (waitpid (kid, &st, 0), kid);
+    cr_assert_eq (dbk_dir_lock (sub, &fd, why, sizeof why), 0, "not at once after kill -9: %s",
+                  why);
+    cr_assert (fcntl (fd, F_GETFD) & FD_CLOEXEC, "a child started by exec would keep it");
+    snprintf (file, sizeof file, "%s.lock", sub);
+    FILE *f = fopen (file, "r");
+    cr_assert_not_null (f, "the lock file sits beside the directory");
+    long pid = 0;
+    cr_assert_eq (fscanf (f, "%ld", &pid), 1);
+    fclose (f);
+    cr_assert_eq (pid, (long) getpid (), "the holder's pid replaces the one killed");
+    int again;
+    cr_assert_eq (dbk_dir_lock (sub, &again, NULL, 0), DBK_EBUSY, "one holder in a process too");
+    close (fd);
+    cr_assert_eq (dbk_dir_lock (sub, &again, NULL, 0), 0, "the file left behind blocks nobody");
+    close (again);
+    close (p[0]);
+    close (p[1]);
     tl_rmtree (dir);
     free (dir);
 }

@@ -1,6 +1,7 @@
 /*  dbk_lmdb.h - LMDB environments opened the same way everywhere, errors
-    mapped to DBK codes, the map grown on demand, and read-model
-    checkpoints stored in the same transaction as the changes they cover.
+    mapped to DBK codes, the map grown on demand, read-model checkpoints
+    stored in the same transaction as the changes they cover, and the
+    directories that hold them (made, synced, held by one process).
 */
 #ifndef DBK_LMDB_H
 #define DBK_LMDB_H
@@ -27,6 +28,29 @@ extern "C" {
     0, or -1 with errno set (a part exists and is not a directory, no
     permission, a path longer than 1023 bytes). */
 int dbk_dir_create (const char *path);
+
+/*  Hold the directory `dir` for this process alone, for as long as it
+    runs. LMDB lets several processes open one environment, but the log
+    and the services keep state in memory that assumes they are its only
+    writer (the chain tip and head, a read model's checkpoint and held
+    rows): a second writer must refuse to start instead.
+    Takes an exclusive flock(2) on the file `<dir>.lock`, beside `dir`
+    rather than in it, so that the lock stays put while `dir` itself is
+    moved aside (a read model LMDB cannot open) or replaced (a restore).
+    The file is created (mode 0644, with the directories above it) if
+    missing, and receives this process's pid for the message of the next
+    one. The lock belongs to *fd_p (close-on-exec, so no child keeps it):
+    it lasts until the caller closes *fd_p or the process ends, by any
+    means, kill -9 included (the kernel drops it); the file left behind
+    blocks nobody. It is taken per open file: a second dbk_dir_lock of
+    the same `dir` fails in the same process too.
+    Returns 0 with *fd_p the caller's; otherwise *fd_p is -1 and why (if
+    not NULL) receives a sentence naming `dir`: DBK_EBUSY, "<dir> is in use
+    by another process (pid N)" (without the pid if the holder has not
+    written it yet); DBK_EIO, the file cannot be created or locked
+    ("cannot lock <dir>: <errno text>"); DBK_ETOOBIG, a path over 1023
+    bytes. */
+int dbk_dir_lock (const char *dir, int *fd_p, char *why, size_t whysz);
 
 /*  Create `dir` (and parents, dbk_dir_create), open an environment in it with `max_dbs`
     named databases and the given initial map size (raised to the current

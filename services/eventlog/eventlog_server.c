@@ -18,12 +18,14 @@
 #include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
+#include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
 #include "dealbook/dbk_proto.h"
 #include "dealbook/dbk_sock.h"
 
 #include <stdatomic.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #define S_MAX_PENDING 4096         /* requests in one group commit             */
 #define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
@@ -73,6 +75,7 @@ typedef struct {
     dbk_config_t cfg;         /* configuration (a copy)                    */
     dbk_logger_t log;         /* "eventlog"                                */
     eventlog_store_t *store;  /* the log                                   */
+    int lock_fd;              /* holds the log's directory (dbk_dir_lock)  */
     dbk_wr_t *wr;             /* reply writer                              */
     s_append_t **pending;     /* APPENDs waiting for the group commit      */
     size_t npending;          /* how many                                  */
@@ -116,6 +119,8 @@ static void s_self_destroy (self_t **self_p)
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     eventlog_store_close (&self->store);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd); /* after the store's last write */
     dbk_wr_destroy (&self->wr);
     free (self);
     *self_p = NULL;
@@ -128,6 +133,7 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
         return NULL;
     self->pipe = pipe;
     self->cfg = *cfg;
+    self->lock_fd = -1;
     dbk_logger_init (&self->log, "eventlog", cfg->log_level);
     self->started = zclock_mono ();
     self->wr = dbk_wr_new ();
@@ -141,6 +147,13 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
     char dir[1100];
     if (dbk_config_service_dir (cfg, "eventlog", dir, sizeof dir) != 0) {
         snprintf (why, whysz, "data directory name too long");
+        s_self_destroy (&self);
+        return NULL;
+    }
+    /*  the only writer, or none: the chain tip and the head live in
+        memory, and a second log on this directory would append on a
+        stale tip (its sockets are not bound yet) */
+    if (dbk_dir_lock (dir, &self->lock_fd, why, whysz) != 0) {
         s_self_destroy (&self);
         return NULL;
     }
