@@ -16,7 +16,6 @@
 #include "dealbook/dbk_lmdb.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <lmdb.h>
@@ -435,20 +434,33 @@ static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **
     return dbk_lmdb_verify_log (env, dbi, checked, bad, why, last, NULL);
 }
 
-/*  Does a running process hold the LMDB environment in `dir`? Every
-    process that opens it keeps a shared fcntl lock on the first byte of
-    lock.mdb; an exclusive test lock fails while one does. */
-static bool s_env_in_use (const char *dir)
+static bool s_exists (const char *path)
 {
-    char path[PATH_MAX];
-    s_path (path, sizeof path, dir, "lock.mdb");
-    int fd = open (path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
-    bool busy = fcntl (fd, F_SETLK, &fl) != 0 && (errno == EAGAIN || errno == EACCES);
-    close (fd); /* releases the test lock */
-    return busy;
+    struct stat sb;
+    return stat (path, &sb) == 0;
+}
+
+/*  Take the lock of every directory of the data directory `data`, which
+    the log and each service hold while they run (dbk_dir_lock): no
+    process uses them, and none starts before the restore is done. A data
+    directory that does not exist yet has no process in it. Returns 0 with
+    the locks in fds (-1: none), or the exit code of the refusal. */
+static int s_hold_dirs (const char *data, int fds[])
+{
+    for (int i = 0; s_dirs[i]; i++)
+        fds[i] = -1;
+    if (!s_exists (data))
+        return 0;
+    char sub[PATH_MAX], why[PATH_MAX + 64];
+    for (int i = 0; s_dirs[i]; i++) {
+        s_path (sub, sizeof sub, data, s_dirs[i]);
+        int rc = dbk_dir_lock (sub, &fds[i], why, sizeof why);
+        if (rc == DBK_EBUSY)
+            return cli_fail (CLI_CONFLICT, "restore: %s: stop it first", why);
+        if (rc)
+            return cli_fail (CLI_FAILED, "restore: %s", why);
+    }
+    return 0;
 }
 
 static int s_rm_one (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -465,12 +477,6 @@ static int s_rm_tree (const char *path)
     if (lstat (path, &sb) != 0)
         return errno == ENOENT ? 0 : -1;
     return nftw (path, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static bool s_exists (const char *path)
-{
-    struct stat sb;
-    return stat (path, &sb) == 0;
 }
 
 /*  Copy the verified backup `env` into D/eventlog through a temporary
@@ -516,6 +522,74 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
     return 0;
 }
 
+/*  The restore, once no process uses the data directory. */
+static int s_restore_held (cli_t *cli, const char *dir, const char *data, bool force)
+{
+    char sub[PATH_MAX];
+    s_path (sub, sizeof sub, data, "eventlog");
+    if (s_exists (sub) && !force)
+        return cli_fail (CLI_CONFLICT,
+                         "restore: %s exists: add --force to replace that log (what it holds "
+                         "beyond the backup is lost)",
+                         sub);
+    /*  3. the backup must verify before anything is touched */
+    MDB_env *env = NULL;
+    uint64_t head = 0, bad = 0;
+    const char *why = "";
+    uint8_t hash[DBK_HASH_SIZE];
+    int rc = s_open_log (dir, &env);
+    if (rc)
+        return cli_fail (CLI_REJECTED, "restore: %s cannot be opened as a log: %s", dir,
+                         dbk_strerror (rc));
+    rc = s_walk (env, &head, &bad, &why, hash);
+    if (rc) {
+        mdb_env_close (env);
+        if (rc == DBK_ECORRUPT)
+            return cli_fail (CLI_REJECTED,
+                             "restore: the backup in %s is INVALID at seq %llu: %s (%llu events "
+                             "before it check out); nothing was changed",
+                             dir, (unsigned long long) bad, why, (unsigned long long) head);
+        return cli_fail (CLI_FAILED, "restore: cannot read %s: %s", dir, dbk_strerror (rc));
+    }
+    /*  4. copy, then 5. drop the read models */
+    int code = s_install (env, data, head, hash);
+    mdb_env_close (env);
+    if (code)
+        return code;
+    json_t *removed = json_array ();
+    for (int i = 0; s_models[i]; i++) {
+        s_path (sub, sizeof sub, data, s_models[i]);
+        if (!s_exists (sub))
+            continue;
+        if (s_rm_tree (sub)) {
+            json_decref (removed);
+            return cli_fail (CLI_FAILED, "restore: cannot remove %s: %s (remove it by hand)", sub,
+                             strerror (errno));
+        }
+        json_array_append_new (removed, json_string (s_models[i]));
+    }
+    char hex[2 * DBK_HASH_SIZE + 1];
+    dbk_hex (hash, DBK_HASH_SIZE, hex);
+    if (cli->json) {
+        cli_print_json (json_pack ("{s:s, s:s, s:I, s:s, s:o}", "backup", dir, "data_dir", data,
+                                   "head", (json_int_t) head, "hash", head ? hex : "", "removed",
+                                   removed));
+        return 0;
+    }
+    printf ("restored %s into %s/eventlog: verified, head %llu, hash %s\n", dir, data,
+            (unsigned long long) head, head ? hex : "(empty log)");
+    if (json_array_size (removed)) {
+        printf ("removed the read models:");
+        size_t i;
+        json_t *n;
+        json_array_foreach (removed, i, n) printf (" %s", json_string_value (n));
+        printf ("\n");
+    }
+    printf ("the services rebuild their read models from the restored log when they start\n");
+    json_decref (removed);
+    return 0;
+}
+
 static int s_restore (cli_t *cli, const char *dir)
 {
     if (!dir || cli->help || cli->nargs)
@@ -557,77 +631,15 @@ static int s_restore (cli_t *cli, const char *dir)
                              "dealbook-eventlog and the services) first",
                              cli->cfg.log_endpoint);
     }
-    char sub[PATH_MAX];
-    for (int i = 0; s_dirs[i]; i++) {
-        s_path (sub, sizeof sub, data, s_dirs[i]);
-        if (s_env_in_use (sub))
-            return cli_fail (CLI_CONFLICT,
-                             "restore: %s is in use by a running process: stop it "
-                             "first",
-                             sub);
-    }
-    s_path (sub, sizeof sub, data, "eventlog");
-    if (s_exists (sub) && !force)
-        return cli_fail (CLI_CONFLICT,
-                         "restore: %s exists: add --force to replace that log (what it holds "
-                         "beyond the backup is lost)",
-                         sub);
-    /*  2. the backup must verify before anything is touched */
-    MDB_env *env = NULL;
-    uint64_t head = 0, bad = 0;
-    const char *why = "";
-    uint8_t hash[DBK_HASH_SIZE];
-    int rc = s_open_log (dir, &env);
-    if (rc)
-        return cli_fail (CLI_REJECTED, "restore: %s cannot be opened as a log: %s", dir,
-                         dbk_strerror (rc));
-    rc = s_walk (env, &head, &bad, &why, hash);
-    if (rc) {
-        mdb_env_close (env);
-        if (rc == DBK_ECORRUPT)
-            return cli_fail (CLI_REJECTED,
-                             "restore: the backup in %s is INVALID at seq %llu: %s (%llu events "
-                             "before it check out); nothing was changed",
-                             dir, (unsigned long long) bad, why, (unsigned long long) head);
-        return cli_fail (CLI_FAILED, "restore: cannot read %s: %s", dir, dbk_strerror (rc));
-    }
-    /*  3. copy, then 4. drop the read models */
-    int code = s_install (env, data, head, hash);
-    mdb_env_close (env);
-    if (code)
-        return code;
-    json_t *removed = json_array ();
-    for (int i = 0; s_models[i]; i++) {
-        s_path (sub, sizeof sub, data, s_models[i]);
-        if (!s_exists (sub))
-            continue;
-        if (s_rm_tree (sub)) {
-            json_decref (removed);
-            return cli_fail (CLI_FAILED, "restore: cannot remove %s: %s (remove it by hand)", sub,
-                             strerror (errno));
-        }
-        json_array_append_new (removed, json_string (s_models[i]));
-    }
-    char hex[2 * DBK_HASH_SIZE + 1];
-    dbk_hex (hash, DBK_HASH_SIZE, hex);
-    if (cli->json) {
-        cli_print_json (json_pack ("{s:s, s:s, s:I, s:s, s:o}", "backup", dir, "data_dir", data,
-                                   "head", (json_int_t) head, "hash", head ? hex : "", "removed",
-                                   removed));
-        return 0;
-    }
-    printf ("restored %s into %s/eventlog: verified, head %llu, hash %s\n", dir, data,
-            (unsigned long long) head, head ? hex : "(empty log)");
-    if (json_array_size (removed)) {
-        printf ("removed the read models:");
-        size_t i;
-        json_t *n;
-        json_array_foreach (removed, i, n) printf (" %s", json_string_value (n));
-        printf ("\n");
-    }
-    printf ("the services rebuild their read models from the restored log when they start\n");
-    json_decref (removed);
-    return 0;
+    /*  2. nor on its directories, nor while it is replaced */
+    int locks[sizeof s_dirs / sizeof *s_dirs];
+    int code = s_hold_dirs (data, locks);
+    if (code == 0)
+        code = s_restore_held (cli, dir, data, force);
+    for (int i = 0; s_dirs[i]; i++)
+        if (locks[i] >= 0)
+            close (locks[i]);
+    return code;
 }
 
 /*  ---- export ---- */

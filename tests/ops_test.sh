@@ -213,14 +213,14 @@ err_has 'dealbook: log: INVALID at seq 1'
 kill $other_pid && wait $other_pid 2>/dev/null || true
 other_pid=
 
-# a log running on the target directory (elsewhere) holds its LMDB lock
+# a log running on the target directory (elsewhere) holds its lock
 "$BIN/dealbook-eventlog" --data-dir "$dir/data" --log ipc://$dir/other.sock \
     --pub ipc://$dir/otherpub.sock 2>>"$dir/log.err" &
 other_pid=$!
 wait_up "$other_pid" db log status --log ipc://$dir/other.sock ||
     fail "the second log did not start: $(tail -3 "$dir/log.err")"
 expect_rc 3 db restore "$dir/bk" --data-dir "$dir/data" --force
-err_has 'in use by a running process'
+err_has "^dealbook: restore: $dir/data/eventlog is in use by another process (pid $other_pid): stop it first$"
 kill $other_pid && wait $other_pid 2>/dev/null || true
 other_pid=
 
