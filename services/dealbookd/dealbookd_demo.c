@@ -273,8 +273,9 @@ static void s_contacts (s_demo_t *demo, s_rng_t *r)
     }
     static const char *const kinds[] = {"visit",      "call",  "meeting", "technical_exchange",
                                         "site_visit", "dinner"};
+    /*  an activity records what took place: in the last 330 days */
     for (int v = 0; v < 120; v++) {
-        s_date (date, (int) (s_next (r) % 330));
+        s_from_today (date, -(long) (s_next (r) % 330));
         int c = (int) (s_next (r) % 150);
         s_cmd (demo, demo->contacts, "ACTIVITY_LOG", "demo:li.mei",
                "{\"id\":\"demo-v%03d\",\"kind\":\"%s\",\"date\":\"%s\","
@@ -300,8 +301,12 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     /*  its history spreads over the last year and a half: registered
         540 - 5n days ago, each later step some weeks after (never after
         today) */
-    long born = -540 + 5L * n;
-#define S_ON(days) s_from_today (demo->on, born + (days) < 0 ? born + (days) : 0)
+    long born = -540 + 5L * n, at = 0;
+    /*  the business date of the next commands, `at` days from today; what
+        they record as done (a contact, a commitment, the outcome) is
+        dated on or before it */
+#define S_ON(days) (at = born + (days) < 0 ? born + (days) : 0, s_from_today (demo->on, at))
+    char done[11];
     S_ON (0);
     s_cmd (demo, o, "OPP_REGISTER", actor,
            "{\"id\":\"%s\",\"name\":\"%s %s %d期\",\"account_id\":\"demo-a%02d\",\"owner\":\"%s\","
@@ -317,6 +322,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     snprintf (coach, sizeof coach, "demo-c%03d", a + 41);
     if (level >= 2) {
         S_ON (15 + n % 7);
+        s_from_today (done, at - n % 7);
         dm = dmb;
         s_cmd (demo, o, "OPP_NEED_ADD", actor,
                "{\"id\":\"%s\",\"kind\":\"organisational\",\"text\":\"%s\"}", id,
@@ -324,9 +330,9 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
         s_cmd (demo, o, "OPP_STAKEHOLDER_ADD", actor,
                "{\"id\":\"%s\",\"contact_id\":\"%s\",\"role\":\"decision_maker\","
                "\"attitude\":%d,\"influence\":5,\"level\":\"decision\",\"response_mode\":"
-               "\"%s\",\"last_contact\":\"2026-11-%02d\"}",
+               "\"%s\",\"last_contact\":\"%s\"}",
                id, dm, level >= 4 ? 1 : (int) (s_next (r) % 3) - 1, n % 3 ? "growth" : "even_keel",
-               1 + n % 27);
+               done);
         s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L2\"}", id);
         static const char *const ticks[] = {"plan.account_researched", "plan.visit_plan",
                                             "contact.first_visit",     "needs.organisational",
@@ -352,47 +358,66 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     }
     if (level >= 4) {
         S_ON (62 + n % 5);
+        s_from_today (done, at - 2);
         s_cmd (demo, o, "OPP_STAKEHOLDER_ADD", actor,
                "{\"id\":\"%s\",\"contact_id\":\"%s\",\"role\":\"coach\",\"attitude\":2,"
                "\"influence\":3,\"level\":\"operational\",\"function\":\"technical\","
-               "\"last_contact\":\"2026-11-25\"}",
-               id, coach);
+               "\"last_contact\":\"%s\"}",
+               id, coach, done);
         s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L4\"}", id);
         s_cmd (demo, o, "OPP_STAGE", actor, "{\"id\":\"%s\",\"stage\":\"evaluation\"}", id);
         s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"best_case\"}", id);
     }
     if (level >= 5) {
         S_ON (80 + n % 6);
+        s_from_today (done, at - n % 3);
         s_cmd (demo, o, "OPP_COMMITMENT", actor,
-               "{\"id\":\"%s\",\"kind\":\"verbal_commitment\",\"date\":\"2026-11-20\","
+               "{\"id\":\"%s\",\"kind\":\"verbal_commitment\",\"date\":\"%s\","
                "\"contact_id\":\"%s\"}",
-               id, dm);
+               id, done, dm);
         s_cmd (demo, o, "OPP_LEVEL", actor, "{\"id\":\"%s\",\"level\":\"L5\"}", id);
         s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"commit\"}", id);
     }
     S_ON (100 + n % 11);
+    s_from_today (done, at - n % 5);
 #undef S_ON
     if (!outcome)
         s_cmd (demo, o, "OPP_NEXT_STEP", actor,
                "{\"id\":\"%s\",\"next_step\":\"%s\",\"due\":\"2026-12-%02d\"}", id,
                level >= 4 ? "报价评审会" : "拜访设计院电气所", 1 + n % 28);
     else if (outcome == 'w')
-        s_cmd (demo, o, "OPP_WIN", actor,
-               "{\"id\":\"%s\",\"amount\":%lld,\"date\":\"2026-11-%02d\"}", id, amount * 95 / 100,
-               1 + n % 27);
+        s_cmd (demo, o, "OPP_WIN", actor, "{\"id\":\"%s\",\"amount\":%lld,\"date\":\"%s\"}", id,
+               amount * 95 / 100, done);
     else
         s_cmd (demo, o, "OPP_LOSE", actor,
-               "{\"id\":\"%s\",\"reason\":\"%s\",\"date\":\"2026-10-%02d\",\"winner\":\"%s\","
+               "{\"id\":\"%s\",\"reason\":\"%s\",\"date\":\"%s\",\"winner\":\"%s\","
                "\"price_gap\":%lld}",
-               id, n % 2 ? "价格高于对手 8%" : "对手与业主关系更深", 1 + n % 27,
+               id, n % 2 ? "价格高于对手 8%" : "对手与业主关系更深", done,
                s_rivals[(n + 1) % 6].name, -amount / 12);
+}
+
+/*  The business date of a tender's step, `days` after its notice, which
+    was `notice` days from today: a tender still ahead of its opening
+    (notice 0) does everything today, its key dates in the weeks to come. */
+static void s_tender_on (s_demo_t *demo, long notice, int days)
+{
+    if (notice)
+        s_from_today (demo->on, notice + days);
+    else
+        demo->on[0] = 0;
 }
 
 /*  Twenty tenders on the deals from L3 up, at every step of the
     procurement: opened, documents issued, bid decided with parts
     assigned, a quote awaiting approval, submitted, opened (prices read
     out), won (the deal closes through the opportunities service's
-    reaction; a contract, an invoice and a payment follow) or lost. */
+    reaction; a contract, an invoice and a payment follow) or lost.
+    Those not opened yet are worked on today, their deadlines ahead of
+    whoever loads the demo. An opened one went through its steps in
+    the past, each on its day (its notice 40 + 3k days ago): the bid
+    submitted the day before the deadline, the opening on its date, the
+    award 9 days later, the contract signed 10 days after the award,
+    invoiced 5 days later, half the advance paid 15 days after that. */
 static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
 {
     dbk_client_t *b = demo->bid;
@@ -402,13 +427,14 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
         static const int stages[20] = {0, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 6, 6, 6, 6, 7, 7, 7, 2};
         int n = 50 + k, stage = stages[k], a = (n * 7) % S_NACCOUNTS, owner = n % 4;
         const char *who = s_people[owner];
-        char t[32], q[32], opp[32], deadline[11], opening[11], today[11];
+        char t[32], q[32], opp[32], deadline[11], opening[11];
         snprintf (t, sizeof t, "demo-t%02d", k + 1);
         snprintf (q, sizeof q, "demo-q%02d", k + 1);
         snprintf (opp, sizeof opp, "demo-o%03d", n + 1);
-        s_from_today (deadline, 20 + k);
-        s_from_today (opening, 21 + k);
-        s_from_today (today, 0);
+        long notice = stage >= 5 ? -(40L + 3 * k) : 0;
+        s_from_today (deadline, notice ? notice + 20 : 20 + k);
+        s_from_today (opening, notice ? notice + 21 : 21 + k);
+        s_tender_on (demo, notice, 0);
         s_cmd (demo, b, "TENDER_OPEN", who,
                "{\"id\":\"%s\",\"opportunity_id\":\"%s\",\"number\":\"ZB-%05d\","
                "\"issuer\":\"%s招标中心\",\"type\":\"%s\",\"currency\":\"CNY\","
@@ -419,9 +445,11 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
         demo->stats->tenders++;
         if (stage < 1)
             continue;
+        s_tender_on (demo, notice, 3);
         s_cmd (demo, b, "TENDER_STEP", who, "{\"id\":\"%s\",\"step\":\"documents_issued\"}", t);
         if (stage < 2)
             continue;
+        s_tender_on (demo, notice, 5);
         s_cmd (demo, b, "TENDER_DECIDE", who,
                "{\"id\":\"%s\",\"decision\":\"bid\",\"reason\":\"我司产品入围设计院推荐\"}", t);
         static const char *const parts[] = {"commercial", "technical", "price"};
@@ -432,6 +460,7 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
             continue;
         /*  8%: the salesperson approves; 15%: a manager must */
         int disc = manager && k % 2 ? 1500 : 800;
+        s_tender_on (demo, notice, 8);
         s_cmd (demo, b, "QUOTE_CREATE", who,
                "{\"id\":\"%s\",\"tender_id\":\"%s\",\"currency\":\"CNY\"}", q, t);
         s_cmd (demo, b, "QUOTE_LINE_ADD", who,
@@ -447,6 +476,7 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
         s_cmd (demo, b, "QUOTE_SUBMIT", who, "{\"id\":\"%s\"}", q);
         if (stage < 4)
             continue;
+        s_tender_on (demo, notice, 10);
         s_cmd (demo, b, "QUOTE_APPROVE", disc > 1000 ? "li.mei" : who,
                "{\"id\":\"%s\",\"note\":\"价格在授权范围内\"}", q);
         for (int p = 0; p < 3; p++)
@@ -454,6 +484,7 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
                    "{\"id\":\"%s\",\"part\":\"%s\",\"status\":\"ready\"}", t, parts[p]);
         s_cmd (demo, b, "TENDER_BOND", who,
                "{\"id\":\"%s\",\"amount\":500000,\"form\":\"银行保函\"}", t);
+        s_tender_on (demo, notice, 19);
         s_cmd (demo, b, "TENDER_SUBMIT", who, "{\"id\":\"%s\",\"quote_id\":\"%s\"}", t, q);
         if (stage < 5)
             continue;
@@ -466,6 +497,7 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
             dbk_obj_i64 (dbk_obj_get (dbk_doc_root (reply), "total"), &ours);
         dbk_doc_destroy (&reply);
         bool win = stage == 6 || stage == 5;
+        s_tender_on (demo, notice, 21);
         s_cmd (demo, b, "TENDER_OPENING", who,
                "{\"id\":\"%s\",\"bidders\":[{\"bidder\":\"%s\",\"price\":%lld,"
                "\"rank\":%d},{\"bidder\":\"我司\",\"price\":%lld,\"rank\":%d,\"us\":true},"
@@ -475,21 +507,23 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
                (long long) (ours * 108 / 100));
         if (stage == 5)
             continue;
+        s_tender_on (demo, notice, 30);
         if (stage == 7) {
             s_cmd (demo, b, "TENDER_AWARD", who,
                    "{\"id\":\"%s\",\"result\":\"lost\",\"date\":\"%s\",\"winner\":"
                    "\"%s\",\"winning_price\":%lld,\"reason\":\"价格高于中标价 7%%\"}",
-                   t, today, s_rivals[k % 6].name, (long long) (ours * 93 / 100));
+                   t, demo->on, s_rivals[k % 6].name, (long long) (ours * 93 / 100));
             continue;
         }
         s_cmd (demo, b, "TENDER_AWARD", who,
                "{\"id\":\"%s\",\"result\":\"won\",\"date\":\"%s\",\"reason\":"
                "\"技术分第一\"}",
-               t, today);
+               t, demo->on);
         /*  the contract: 30% advance, 60% on delivery, 10% retention */
         char delivery[11], warranty[11];
-        s_from_today (delivery, 90);
-        s_from_today (warranty, 90 + 730);
+        s_tender_on (demo, notice, 40);
+        s_from_today (delivery, notice + 40 + 90);
+        s_from_today (warranty, notice + 40 + 90 + 730);
         long long adv = ours * 3 / 10, del = ours * 6 / 10, ret = ours - adv - del;
         s_cmd (demo, b, "CONTRACT_SIGN", who,
                "{\"id\":\"demo-k%02d\",\"number\":\"HT-%05d\",\"opportunity_id\":\"%s\","
@@ -499,12 +533,14 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
                "\"payment_days\":30,\"milestones\":[{\"kind\":\"advance\",\"amount\":%lld,"
                "\"due\":\"%s\"},{\"kind\":\"delivery\",\"amount\":%lld,\"due\":\"%s\"},"
                "{\"kind\":\"retention\",\"amount\":%lld}]}",
-               k + 1, 30000 + k, opp, t, a + 1, s_projects[n % 10], (long long) ours, today,
-               delivery, warranty, adv, today, del, delivery, ret);
+               k + 1, 30000 + k, opp, t, a + 1, s_projects[n % 10], (long long) ours, demo->on,
+               delivery, warranty, adv, demo->on, del, delivery, ret);
+        s_tender_on (demo, notice, 45);
         s_cmd (demo, b, "CONTRACT_INVOICE", who,
                "{\"id\":\"demo-k%02d\",\"invoice\":\"FP-%05d\",\"milestone\":1,"
                "\"amount\":%lld}",
                k + 1, 50000 + k, adv);
+        s_tender_on (demo, notice, 60);
         s_cmd (demo, b, "CONTRACT_PAYMENT", who,
                "{\"id\":\"demo-k%02d\",\"milestone\":1,\"amount\":%lld,\"invoice\":"
                "\"FP-%05d\"}",
@@ -568,8 +604,8 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
         char outcome = n >= 74 && n < 78 ? 'w' : n >= 78 ? 'l' : 0;
         s_opportunity (&demo, &r, n, level, outcome);
     }
-    demo.on[0] = 0; /* tenders, quotas and forecasts happen today */
     s_tenders (&demo, &r, manager);
+    demo.on[0] = 0; /* quotas and forecasts happen today */
     if (manager)
         s_quotas (&demo);
     dbk_client_destroy (&demo.contacts);
