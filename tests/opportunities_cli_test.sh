@@ -281,6 +281,9 @@ head_after=$(db log status --json | /usr/bin/python3 -c 'import json,sys; print(
 [ "$head_after" = "$head_before" ] || fail "a refused move up appended: head $head_before -> $head_after"
 expect_rc 0 qualify_o1 pursue 'budget back'
 expect_rc 0 db opp level o1 L5
+# a win records what happened: not dated after its business date (--on)
+expect_rc 2 db opp win o1 --amount 340000000 --date 2026-11-25 --on 2026-11-24
+err_has 'INVALID: date: date (2026-11-25) cannot be after on (2026-11-24)'
 expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed'
 out_has 'opportunity o1 won'
 expect_rc 2 db opp next o1 'party'

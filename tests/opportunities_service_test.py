@@ -132,7 +132,13 @@ def main():
                actor="sun", currency="CNY", close_date="2027-03-31", amount=100000000,
                region="south"), "o3")
         ok(cmd(o, "OPP_CATEGORY", actor="sun", id="o3", category="commit"), "o3 commit")
-        ok(cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date="2027-01-10",
+        # a loss or a win records what happened: not dated after its `on`
+        r = cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date="2027-01-10",
+                winner="k1", price_gap=-5000000)
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "date") \
+                or "date (2027-01-10) cannot be after on (%s)" % today not in r.msg:
+            fail("a loss dated ahead: %r" % r)
+        ok(cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date="2026-01-10",
                winner="k1", price_gap=-5000000), "lose")
         r = cmd(o, "OPP_NEXT_STEP", actor="sun", id="o3", next_step="call")
         if not isinstance(r, dealbook.DealbookError) or r.code != "REJECTED":
@@ -143,7 +149,7 @@ def main():
         commits = [x["id"] for x in o.call("OPP_LIST", category="commit")["opportunities"]]
         if "category" in g3 or "o3" in commits:
             fail("a reopened deal kept its commit category: %r" % g3.get("category"))
-        ok(cmd(o, "OPP_WIN", id="o1", amount=870000000, date="2027-09-01"), "win")
+        ok(cmd(o, "OPP_WIN", id="o1", amount=870000000, date=today), "win")
 
         # lists
         def ids(**f):
@@ -280,7 +286,9 @@ def main():
 
         a4 = award("t4", "o4", "won", amount=48000000, currency="CNY")
         # an award recorded with a business date ahead (bidding's clock past
-        # midnight) is a fact of the log: the reaction takes it as it is
+        # midnight) is a fact of the log: the reaction takes it as it is; so
+        # is an award's date after its `on` (2027-02-01 here), which a log
+        # written before the bidding service bounded it may hold
         award("t5", "o5", "lost", on=tomorrow, winner="Philips", reason="price",
               price_gap=-2000000)
         wait_status("o4", "won")

@@ -801,7 +801,7 @@ Test (award, the_same_award_after_a_reopen_is_still_not_reacted_to_twice)
     then_accepted (0);
     opp_react_award (d, &deal,
                      cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t2\",\"result\":\"won\","
-                          "\"date\":\"2026-05-01\"}"),
+                          "\"date\":\"2026-02-28\"}"),
                      &facts);
     then_accepted (1);
     cr_assert (has_int (payload (0), "amount", 320000000), "the estimate by default");

@@ -114,18 +114,12 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
     receivables as of "on" would leave out an invoice, a tender would be
     awarded or a contract signed in the future). Planned dates (key
     dates, due dates, a delivery or a warranty end) are not passed here:
-    they may lie ahead. Dates compare as strings. */
+    they may lie ahead. The comparison is the one every service uses
+    (contacts_check_done_by). */
 int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                           const char *key, const bid_facts_t *facts)
 {
-    const contacts_value_t *v = bid_val (vals, n, key);
-    const char *on = facts ? facts->today : NULL;
-    if (!v || !on || strncmp (v->s, on, v->n) <= 0)
-        return 0;
-    return dbk_decision_reject (d, DBK_EINVAL, key,
-                                "%s (%.*s) cannot be after on (%s), the business date: it "
-                                "records what has happened",
-                                key, (int) v->n, v->s, on);
+    return contacts_check_done_by (d, vals, n, key, facts ? facts->today : NULL, "on");
 }
 
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)

@@ -71,6 +71,19 @@ bool contacts_date_valid (const char *s, size_t n, bool allow_no_year)
     return true;
 }
 
+/*  Dates compare as strings: both are YYYY-MM-DD, validated. */
+int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                            const char *key, const char *by, const char *by_name)
+{
+    const contacts_value_t *v = contacts_value_of (vals, n, key);
+    if (!v || v->clear || !by || strncmp (v->s, by, v->n) <= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, key,
+                                "%s (%.*s) cannot be after %s (%s), the business date: it "
+                                "records what has happened",
+                                key, (int) v->n, v->s, by_name, by);
+}
+
 static bool s_email_valid (const char *s, size_t n)
 {
     const char *at = memchr (s, '@', n);

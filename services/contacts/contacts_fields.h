@@ -138,4 +138,18 @@ bool contacts_date_add (const char *date, int days, char out[11]);
 /*  Is [s, s+n) a real date YYYY-MM-DD? (with_year false: --MM-DD) */
 bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
 
+/*  A date that records what has happened (an activity held, a deal won,
+    an award announced, a payment received...) is not after the day its
+    command is decided at: EINVAL on `key` when the date among vals under
+    `key` (validated, YYYY-MM-DD) is after `by` (YYYY-MM-DD), naming both,
+    "<key> (D) cannot be after <by_name> (BY), the business date: it
+    records what has happened". by_name says where the bound comes from:
+    "on" (the command's business date) or "today" (UTC, in a service that
+    ignores "on"). 0 when the key is absent or cleared, or when by is NULL
+    (no business date known: nothing is bounded). Planned dates (a close
+    date, a due date, a trip) are never passed here: they may lie ahead.
+    The one comparison behind every such bound, in every service. */
+int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                            const char *key, const char *by, const char *by_name);
+
 #endif

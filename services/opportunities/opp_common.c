@@ -263,6 +263,17 @@ dbk_wr_t *opp_begin (dbk_decision_t *d, const char *id, const char *type, size_t
     return w;
 }
 
+/*  The bound is the command's business date, as in the bidding service:
+    "on" is at most today already, and a deal won on a day after the one
+    its command states would count, as of that day, in a period it has
+    not reached (the forecasts' won figures); a stakeholder "last
+    contacted" ahead would keep the stale-contact flag away for as long. */
+int opp_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                          const char *key, const opp_facts_t *facts)
+{
+    return contacts_check_done_by (d, vals, n, key, facts ? facts->today : NULL, "on");
+}
+
 typedef opp_ref_t (*s_ref_fn) (void *ctx, const char *id);
 
 static opp_ref_t s_ref (const opp_facts_t *facts, s_ref_fn fn, const char *s, size_t n)

@@ -217,6 +217,8 @@ int opp_commitment_record (dbk_decision_t *d, const opp_state_t *state, const db
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_commit_fields, 4, NULL, false, vals, &nvals);
     if (!rc)
+        rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
+    if (!rc)
         rc = opp_check_open (d, state);
     if (rc)
         return rc;
@@ -261,6 +263,8 @@ int opp_check_tick (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t
         return dbk_decision_reject (d, DBK_EINVAL, "item", "item must be one of: %s", codes);
     }
     nvals = opp_present (vals, nvals);
+    if ((rc = opp_check_done_by_on (d, vals, nvals, "date", facts)))
+        return rc;
     const contacts_value_t *by = opp_val (vals, nvals, "by");
     const contacts_value_t *date = opp_val (vals, nvals, "date");
     const char *today = facts ? facts->today : NULL;

@@ -44,6 +44,17 @@ opp_ref_t opp_ref_competitor (const opp_facts_t *facts, const char *s, size_t n)
 int opp_check_contact (dbk_decision_t *d, const char *field, const char *s, size_t n,
                        const opp_facts_t *facts);
 
+/*  EINVAL `key` when the date among vals under `key` is after the
+    business date (facts->today, the command's "on"), naming both: what a
+    command records as done (a deal won, lost or abandoned, a checklist
+    item done, a commitment given, a stakeholder last contacted) cannot
+    be dated after the day it is decided at. Every such date goes through
+    here, with the command's fields (before the deal is looked at); the
+    comparison is contacts_check_done_by, as in the bidding service. 0
+    when absent or cleared, or without a business date. */
+int opp_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                          const char *key, const opp_facts_t *facts);
+
 /*  Levels "L1".."L5" as an enum list. */
 extern const char *const opp_level_codes[];
 

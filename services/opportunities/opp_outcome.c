@@ -39,6 +39,8 @@ int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_win_fields, 4, NULL, false, vals, &nvals);
     if (!rc)
+        rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
+    if (!rc)
         rc = opp_check_open (d, state);
     if (rc)
         return rc;
@@ -58,6 +60,8 @@ int opp_lose (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_lose_fields, 4, NULL, false, vals, &nvals);
     if (!rc)
+        rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
+    if (!rc)
         rc = opp_check_open (d, state);
     if (rc)
         return rc;
@@ -73,6 +77,8 @@ int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_abandon_fields, 2, NULL, false, vals, &nvals);
+    if (!rc)
+        rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
         rc = opp_check_open (d, state);
     if (rc)

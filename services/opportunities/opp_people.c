@@ -59,6 +59,8 @@ int opp_stakeholder_add (dbk_decision_t *d, const opp_state_t *state, const dbk_
     int rc =
         contacts_check_fields (d, cmd, opp_sh_fields, opp_nsh_fields, NULL, false, vals, &nvals);
     if (!rc)
+        rc = opp_check_done_by_on (d, vals, nvals, "last_contact", facts);
+    if (!rc)
         rc = opp_check_open (d, state);
     if (!rc)
         rc = opp_check_contact (d, "contact_id", vals[0].s, vals[0].n, facts);
@@ -112,6 +114,8 @@ int opp_stakeholder_update (dbk_decision_t *d, const opp_state_t *state, const d
         return rc;
     if (!nvals || strcmp (vals[0].f->key, "contact_id"))
         return dbk_decision_reject (d, DBK_EINVAL, "contact_id", "contact_id is required");
+    if ((rc = opp_check_done_by_on (d, vals, nvals, "last_contact", facts)))
+        return rc;
     if ((rc = opp_check_open (d, state)))
         return rc;
     const opp_stakeholder_t *p = s_find (state, &vals[0]);

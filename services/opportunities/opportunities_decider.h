@@ -27,7 +27,8 @@
       DBK_EINVAL     a field is missing, empty, of the wrong type, out of
                      range, not a real date, not one of the allowed values
                      (the message lists them), too long, not UTF-8, or the
-                     map holds an unknown key;
+                     map holds an unknown key; a date that records what
+                     happened after the business date (see "Dates");
       DBK_ENOTFOUND  no such opportunity (field "id"), or an unknown
                      reference (account_id, contact_id, competitor_id, a
                      stakeholder not on the map...);
@@ -50,6 +51,18 @@
     late does not make the deal look forgotten; and not that of a
     conflict event, which is no work of the owner's), so a query finds
     deals untouched longer than their level's limit (opp_touch_overdue).
+
+    Dates. A date that records what happened is never after the business
+    date (facts->today, the command's "on", itself at most today: a fact
+    entered after the event carries its own, earlier, date): EINVAL on
+    that field, "date (D) cannot be after on (ON), the business date",
+    checked with the command's fields, before the deal is looked at.
+    Such dates are: the "date" of a win, a loss, an abandonment, a
+    checklist tick and a commitment, and a stakeholder's last_contact.
+    Planned dates may lie ahead: close_date and a next step's due. The
+    award reaction takes the award's date as the bidding service recorded
+    it (bounded there), so that an award in an older log closes the deal
+    as it did. Without a business date nothing is bounded.
 */
 #ifndef OPPORTUNITIES_DECIDER_H
 #define OPPORTUNITIES_DECIDER_H
@@ -507,8 +520,9 @@ int opp_qualify (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
     (required, opp_commitment_kinds), date (required), contact_id
     (optional: who committed), note (optional). Decides
     opportunity.commitment_recorded {id, kind, date, contact_id?, note?,
-    on}. Rejections: EINVAL; ENOTFOUND "id" / "contact_id"; EREJECTED
-    "id" closed. */
+    on}. Rejections: EINVAL ("date" after the business date: the
+    customer committed by then); ENOTFOUND "id" / "contact_id";
+    EREJECTED "id" closed. */
 int opp_commitment_record (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                            const opp_facts_t *facts);
 
@@ -517,8 +531,8 @@ int opp_commitment_record (dbk_decision_t *d, const opp_state_t *state, const db
     (optional; default facts->today). Decides opportunity.check_ticked
     {id, item, step, by?, date?, on}.
     Rejections: EINVAL (item not in the checklist: the message lists the
-    codes; "date" missing with no today); ENOTFOUND "id"; EREJECTED "id"
-    closed; EDUPLICATE "item" already ticked; EREJECTED "item" when
+    codes; "date" missing with no today, or after it); ENOTFOUND "id";
+    EREJECTED "id" closed; EDUPLICATE "item" already ticked; EREJECTED "item" when
     OPP_TICKS_MAX items are ticked. */
 int opp_check_tick (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                     const opp_facts_t *facts);
@@ -532,7 +546,8 @@ int opp_check_tick (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t
     influence (1..5), response_mode (opp_response_modes), last_contact
     (date), notes (optional). Decides opportunity.stakeholder_added {id,
     contact_id, given keys, on}.
-    Rejections: EINVAL; ENOTFOUND "id"; ENOTFOUND "contact_id" unknown
+    Rejections: EINVAL ("last_contact" after the business date);
+    ENOTFOUND "id"; ENOTFOUND "contact_id" unknown
     contact; EDUPLICATE "contact_id" already on the map; EREJECTED
     "contact_id" when the map holds OPP_STAKEHOLDERS_MAX; EREJECTED "id"
     closed. */
@@ -542,7 +557,8 @@ int opp_stakeholder_add (dbk_decision_t *d, const opp_state_t *state, const dbk_
 /*  Change a stakeholder. cmd keys: contact_id (required, on the map),
     then as add (nil or "" clears). Decides opportunity.stakeholder_updated
     {id, contact_id, changed, the changed keys, on}, or nothing.
-    Rejections: EINVAL; ENOTFOUND "id"; ENOTFOUND "contact_id" not on
+    Rejections: EINVAL ("last_contact" after the business date, even
+    unchanged); ENOTFOUND "id"; ENOTFOUND "contact_id" not on
     the map; EREJECTED "id" closed. */
 int opp_stakeholder_update (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                             const opp_facts_t *facts);
@@ -618,7 +634,8 @@ size_t opp_red_flags (const opp_state_t *state, const char *as_of, const opp_con
 /*  The deal is won. cmd keys: amount (required, minor units), currency
     (optional, default the deal's), date (required), note (optional).
     Decides opportunity.won {id, amount, currency, date, note?, on}.
-    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" unless open. */
+    Rejections: EINVAL ("date" after the business date); ENOTFOUND
+    "id"; EREJECTED "id" unless open. */
 int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
              const opp_facts_t *facts);
 
@@ -626,13 +643,15 @@ int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
     winner (optional competitor id or name), price_gap (optional integer
     minor units, their price minus ours, may be negative). Decides
     opportunity.lost {id, reason, date, winner?, price_gap?, on}.
-    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" unless open. */
+    Rejections: EINVAL ("date" after the business date); ENOTFOUND
+    "id"; EREJECTED "id" unless open. */
 int opp_lose (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
               const opp_facts_t *facts);
 
 /*  We stop chasing it. cmd keys: reason (required), date (optional,
     default today). Decides opportunity.abandoned {id, reason, date?, on}.
-    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" unless open. */
+    Rejections: EINVAL ("date" after the business date); ENOTFOUND
+    "id"; EREJECTED "id" unless open. */
 int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                  const opp_facts_t *facts);
 
