@@ -65,6 +65,9 @@ grep -q 'INVALID: currency' "$dir/err" || fail "cost without currency: $(cat "$d
 expect_rc 2 db activity log visit --date 2026-03-20 --with ghost
 grep -q 'NOT_FOUND: their_people' "$dir/err" || fail "unknown contact: $(cat "$dir/err")"
 expect_rc 1 db activity log visit --date 2026-03-20
+# an activity records what took place: not dated after today (UTC)
+expect_rc 2 db activity log call --date 2099-01-01 --with c1
+grep -q 'INVALID: date: date (2099-01-01) cannot be after today' "$dir/err" || fail "ahead: $(cat "$dir/err")"
 expect_rc 1 db activity list
 expect_rc 0 db activity list --contact c1
 [ "$(sed -n 2p "$dir/out" | awk '{print $1, $2}')" = "2026-03-20 dinner" ] || fail "newest first: $(cat "$dir/out")"

@@ -118,14 +118,27 @@ def main():
         g = o.call("OPP_GET", id="o1", after_seq=a["last_seq"])
         if stale(g) != ["c2"] or g["stakeholders"][0]["last_contact"] != today:
             fail("a stakeholder visited today: %r %r" % (g["red_flags"], g["stakeholders"][0]))
-        # a call dated ahead (2099) does not hide today's visit, nor count
-        # before its day
-        a = ok(cmd(c, "ACTIVITY_LOG", kind="call", date="2099-01-01", their_people=["c1"],
-                   account_id="a1"), "activity ahead")
-        g = o.call("OPP_GET", id="o1", after_seq=a["last_seq"])
+        # an activity records what took place: one dated ahead is refused
+        # (the contacts service's business date is today, UTC), and today's
+        # visit stays the last contact
+        r = cmd(c, "ACTIVITY_LOG", kind="call", date="2099-01-01", their_people=["c1"],
+                account_id="a1")
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "date") \
+                or "cannot be after today (%s)" % today not in r.msg:
+            fail("an activity dated ahead: %r" % r)
+        # a log written before that rule may hold one: it folds, and does
+        # not hide today's visit, nor count before its day
+        ahead = dealbook.new_event("activity.logged", {
+            "id": "v-ahead", "kind": "call", "date": "2099-01-01", "their_people": ["c1"],
+            "account_id": "a1"}, actor="svc:contacts")
+        seq = client("eventlog").append("activity-v-ahead", [ahead], expect="none")["last_seq"]
+        g = o.call("OPP_GET", id="o1", after_seq=seq)
         if stale(g) != ["c2"] or g["stakeholders"][0]["last_contact"] != today:
             fail("an activity dated ahead hid today's: %r %r" % (g["red_flags"],
                                                                  g["stakeholders"][0]))
+        if c.call("ACTIVITY_LIST", contact_id="c1", after_seq=seq)["activities"][0]["date"] \
+                != "2099-01-01":
+            fail("the activity dated ahead did not fold")
 
         # a deal lost, reopened; another won
         ok(cmd(o, "OPP_REGISTER", id="o3", name="HQ lighting", account_id="a2", owner="sun",

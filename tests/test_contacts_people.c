@@ -557,6 +557,10 @@ Test (competitor, updating_close_to_with_an_unknown_account_is_refused)
 
 /*  ======================= activities ======================= */
 
+/*  The business date the shell passes to the activity decider: the
+    contacts service ignores "on", so it is today (UTC). */
+#define S_TODAY "2026-11-28"
+
 Test (activity, logging_an_activity_records_who_when_and_what_it_cost)
 {
     contacts_activity_log (d, &act, "v1",
@@ -564,7 +568,7 @@ Test (activity, logging_an_activity_records_who_when_and_what_it_cost)
                                 "\"their_people\":[\"c1\",\"c2\"],\"our_people\":[\"wang\"],"
                                 "\"account_id\":\"a1\",\"notes\":\"京剧 tickets\","
                                 "\"cost\":128000,\"currency\":\"CNY\"}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     then_accepted (1);
     then_event (0, "activity-v1", "activity.logged");
     const dbk_obj_t *p = payload (0);
@@ -586,7 +590,8 @@ Test (activity, an_unknown_kind_is_refused_listing_the_kinds)
 {
     contacts_activity_log (
         d, &act, "v1",
-        cmd ("{\"kind\":\"golf\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model);
+        cmd ("{\"kind\":\"golf\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
     then_rejected (DBK_EINVAL, "kind");
     then_message_mentions ("visit, call, meeting, technical_exchange, site_visit, dinner");
 }
@@ -595,7 +600,8 @@ Test (activity, an_activity_without_a_real_date_is_refused)
 {
     contacts_activity_log (
         d, &act, "v1",
-        cmd ("{\"kind\":\"call\",\"date\":\"2026-11-31\",\"their_people\":[\"c1\"]}"), &s_model);
+        cmd ("{\"kind\":\"call\",\"date\":\"2026-11-31\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
     then_rejected (DBK_EINVAL, "date");
 }
 
@@ -603,7 +609,7 @@ Test (activity, an_activity_with_nobody_of_theirs_is_refused)
 {
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"call\",\"date\":\"2026-11-20\",\"their_people\":[]}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     then_rejected (DBK_EINVAL, "their_people");
 }
 
@@ -612,7 +618,7 @@ Test (activity, an_activity_with_an_unknown_contact_is_refused_as_not_found)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"call\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\",\"c9\"]}"),
-        &s_model);
+        &s_model, S_TODAY);
     then_rejected (DBK_ENOTFOUND, "their_people");
     then_message_mentions ("c9");
 }
@@ -622,7 +628,7 @@ Test (activity, an_activity_at_an_unknown_account_is_refused_as_not_found)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"call\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"account_id\":\"a9\"}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     then_rejected (DBK_ENOTFOUND, "account_id");
 }
 
@@ -631,7 +637,7 @@ Test (activity, a_cost_without_a_currency_is_refused)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"dinner\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"cost\":100}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     then_rejected (DBK_EINVAL, "currency");
 }
 
@@ -640,7 +646,7 @@ Test (activity, a_currency_without_a_cost_is_refused)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"dinner\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"currency\":\"CNY\"}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     then_rejected (DBK_EINVAL, "currency");
 }
 
@@ -649,7 +655,7 @@ Test (activity, a_currency_that_is_not_an_iso_4217_code_is_refused)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"dinner\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"cost\":1,\"currency\":\"rmb\"}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     then_rejected (DBK_EINVAL, "currency");
 }
 
@@ -663,7 +669,7 @@ Test (activity, a_negative_or_fractional_cost_is_refused)
                   "\"cost\":%s,\"currency\":\"CNY\"}",
                   bad[i]);
         dbk_decision_reset (d);
-        contacts_activity_log (d, &act, "v1", cmd (json), &s_model);
+        contacts_activity_log (d, &act, "v1", cmd (json), &s_model, S_TODAY);
         then_rejected (DBK_EINVAL, "cost");
         then_message_mentions ("minor units");
     }
@@ -673,13 +679,15 @@ Test (activity, logging_the_same_activity_twice_is_refused)
 {
     contacts_activity_log (
         d, &act, "v1",
-        cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model);
+        cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
     then_accepted (1);
     cr_assert_eq (contacts_activity_evolve (&act, "activity.logged", payload (0)), 0);
     dbk_decision_reset (d);
     contacts_activity_log (
         d, &act, "v1",
-        cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model);
+        cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
     then_rejected (DBK_EDUPLICATE, "id");
 }
 
@@ -690,9 +698,56 @@ Test (activity, too_many_people_are_refused)
     for (int i = 0; i <= CONTACTS_LIST_MAX; i++)
         k += sprintf (json + k, "%s\"c%d\"", i ? "," : "", i);
     strcpy (json + k, "]}");
-    contacts_activity_log (d, &act, "v1", cmd (json), &s_model);
+    contacts_activity_log (d, &act, "v1", cmd (json), &s_model, S_TODAY);
     then_rejected (DBK_EINVAL, "their_people");
     then_message_mentions ("too many");
+}
+
+Test (activity, an_activity_dated_after_today_is_refused_naming_both_dates)
+{
+    /*  Given today (UTC) 2026-11-28, the contacts service's business date
+        When an activity dated the next day is logged
+        Then it is refused on its date, nothing is decided: it records a
+        visit or a call that took place, not one planned (a trip is) */
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-29\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (2026-11-29) cannot be after today (2026-11-28)");
+    dbk_decision_reset (d);
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"dinner\",\"date\":\"2099-01-01\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
+    then_rejected (DBK_EINVAL, "date");
+}
+
+Test (activity, an_activity_of_today_or_of_a_past_day_is_logged)
+{
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"call\",\"date\":\"2026-11-28\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
+    then_accepted (1);
+    dbk_decision_reset (d);
+    contacts_activity_log (
+        d, &act, "v2",
+        cmd ("{\"kind\":\"call\",\"date\":\"2025-06-01\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY);
+    then_accepted (1); /* logged long after the fact */
+}
+
+Test (activity, a_future_dated_activity_in_the_log_still_folds)
+{
+    /*  a log written before the rule may hold one: evolve keeps it */
+    cr_assert_eq (
+        contacts_activity_evolve (&act, "activity.logged",
+                                  cmd ("{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"2099-01-01\","
+                                       "\"their_people\":[\"c1\"]}")),
+        0);
+    cr_assert_eq (act.status, CONTACTS_ACTIVITY_LOGGED);
+    cr_assert_str_eq (act.date, "2099-01-01");
 }
 
 /*  ======================= docs/events.md ======================= */
@@ -768,6 +823,6 @@ Test (events_doc, every_event_type_and_payload_field_is_documented)
                            cmd ("{\"kind\":\"visit\",\"date\":\"2026-01-01\",\"their_people\":"
                                 "[\"c1\"],\"our_people\":[\"me\"],\"account_id\":\"a1\","
                                 "\"notes\":\"n\",\"cost\":1,\"currency\":\"EUR\"}"),
-                           &s_model);
+                           &s_model, S_TODAY);
     s_documented (doc);
 }

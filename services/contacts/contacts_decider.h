@@ -387,12 +387,19 @@ void contacts_activity_reset (contacts_activity_t *self);
     account_id (optional), notes (optional), cost (optional integer minor
     units, 0..CONTACTS_COST_MAX) with currency (ISO 4217, required with
     cost and only with it). Decides activity.logged.
+    `today` is the business date (YYYY-MM-DD): this service ignores a
+    command's "on", so the shell passes today (UTC); NULL: no bound. The
+    date records an activity that took place (a plan is a trip, or an
+    opportunity's next step), so it is not after today.
     Rejections: EINVAL for any field ("currency" missing with a cost or
-    given without one); EDUPLICATE "id" if already logged; ENOTFOUND
-    "their_people" for an unknown contact; ENOTFOUND / EREJECTED
-    "account_id" for an unknown / merged account. */
+    given without one; "date" after today: "date (D) cannot be after
+    today (T), the business date", checked with the fields); EDUPLICATE
+    "id" if already logged; ENOTFOUND "their_people" for an unknown
+    contact; ENOTFOUND / EREJECTED "account_id" for an unknown / merged
+    account. */
 int contacts_activity_log (dbk_decision_t *d, const contacts_activity_t *state, const char *id,
-                           const dbk_obj_t *cmd, const contacts_lookup_t *lookup);
+                           const dbk_obj_t *cmd, const contacts_lookup_t *lookup,
+                           const char *today);
 
 /*  Fold one event of stream activity-<id>; as contacts_account_evolve. */
 int contacts_activity_evolve (contacts_activity_t *state, const char *type, const dbk_obj_t *data);

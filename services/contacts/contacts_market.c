@@ -104,7 +104,11 @@ int contacts_activity_log_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     contacts_lookup_t lookup = {s_account_ref, s_contact_ref, &l};
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
-        contacts_activity_log (d, &st, id, req, &lookup);
+        /*  the contacts service ignores "on": its business date is
+            today (UTC), which bounds the activity's date */
+        char today[11];
+        contacts_req_today (today);
+        contacts_activity_log (d, &st, id, req, &lookup, today);
     }
     contacts_account_reset (&l.acc);
     contacts_activity_reset (&st);
