@@ -222,9 +222,10 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
             cli->value[cli->nflags++] = NULL;
         } else if (strncmp (a, "--", 2) == 0 && a[2]) {
             const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-            int rc = dbk_config_flag (&cli->cfg, a, v);
+            char why[512];
+            int rc = dbk_config_flag (&cli->cfg, a, v, why, sizeof why);
             if (rc < 0)
-                return cli_fail (CLI_USAGE, "bad or missing value for %s", a);
+                return cli_fail (CLI_USAGE, "%s", why);
             if (rc > 0) {
                 /*  by the setting, not the spelling: --log and --log-endpoint
                     are one */
@@ -261,9 +262,9 @@ int main (int argc, char **argv)
 {
     cli_t cli;
     memset (&cli, 0, sizeof cli);
-    const char *bad = NULL;
-    if (dbk_config_load (&cli.cfg, &bad))
-        return cli_fail (CLI_USAGE, "environment variable %s has an unusable value", bad);
+    char why[512];
+    if (dbk_config_load (&cli.cfg, why, sizeof why))
+        return cli_fail (CLI_USAGE, "%s", why);
     cli.tty = isatty (1);
     /*  the CLI is short-lived: CZMQ must not install its signal handlers
         that would swallow Ctrl-C in `log tail` */

@@ -3,83 +3,121 @@
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_logging.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { S_STR, S_LEVEL, S_U64, S_BOOL, S_INT } s_kind_t;
+typedef enum { S_STR, S_LEVEL, S_BOOL, S_INT, S_U64 } s_kind_t;
 
+/*  A setting: how it is given, parsed and explained. A refused value is
+    answered with the setting, the value and `form` (with the range of a
+    number, the length of a string): one sentence per setting, here. */
 typedef struct {
-    const char *flag; /* command-line flag          */
-    const char *env;  /* environment variable       */
-    s_kind_t kind;    /* how to parse the value     */
-    size_t offset;    /* field in dbk_config_t      */
-    size_t size;      /* field size (strings)       */
-    const char *help; /* one line for --help        */
+    const char *flag;  /* command-line flag                          */
+    const char *env;   /* environment variable                       */
+    s_kind_t kind;     /* how to parse the value                     */
+    size_t offset;     /* field in dbk_config_t                      */
+    size_t size;       /* field size (strings)                       */
+    uint64_t min, max; /* the range a number takes                   */
+    const char *form;  /* what it takes: "a size in bytes"           */
+    const char *help;  /* one line for --help                        */
 } s_setting_t;
 
-#define STR(f) S_STR, offsetof (dbk_config_t, f), sizeof (((dbk_config_t *) 0)->f)
-#define NUM(k, f) k, offsetof (dbk_config_t, f), 0
+#define STR(f, form) S_STR, offsetof (dbk_config_t, f), sizeof (((dbk_config_t *) 0)->f), 0, 0, form
+#define NUM(k, f, min, max, form) k, offsetof (dbk_config_t, f), 0, min, max, form
+#define ONE(k, f, form) k, offsetof (dbk_config_t, f), 0, 0, 0, form
+#define S_ENDPOINT "a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH, inproc://NAME)"
+#define S_YESNO "1, true or yes; 0, false or no"
+#define S_MANY 100000000 /* ms or messages: from 1 to a hundred million */
 
 static const s_setting_t s_settings[] = {
-    {"--data-dir", "DEALBOOK_DATA_DIR", STR (data_dir), "data directory"},
-    {"--log", "DEALBOOK_LOG_ENDPOINT", STR (log_endpoint), "event log ROUTER endpoint"},
-    {"--log-endpoint", "DEALBOOK_LOG_ENDPOINT", STR (log_endpoint), "(same as --log)"},
-    {"--pub", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint), "event log PUB endpoint"},
-    {"--pub-endpoint", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint), "(same as --pub)"},
-    {"--contacts-endpoint", "DEALBOOK_CONTACTS_ENDPOINT", STR (contacts_endpoint),
+    {"--data-dir", "DEALBOOK_DATA_DIR", STR (data_dir, "a directory"), "data directory"},
+    {"--log", "DEALBOOK_LOG_ENDPOINT", STR (log_endpoint, S_ENDPOINT), "event log ROUTER endpoint"},
+    {"--log-endpoint", "DEALBOOK_LOG_ENDPOINT", STR (log_endpoint, S_ENDPOINT), "(same as --log)"},
+    {"--pub", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint, S_ENDPOINT), "event log PUB endpoint"},
+    {"--pub-endpoint", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint, S_ENDPOINT), "(same as --pub)"},
+    {"--contacts-endpoint", "DEALBOOK_CONTACTS_ENDPOINT", STR (contacts_endpoint, S_ENDPOINT),
      "contacts service ROUTER"},
-    {"--opportunities-endpoint", "DEALBOOK_OPPORTUNITIES_ENDPOINT", STR (opportunities_endpoint),
-     "opportunities service ROUTER"},
-    {"--bidding-endpoint", "DEALBOOK_BIDDING_ENDPOINT", STR (bidding_endpoint),
+    {"--opportunities-endpoint", "DEALBOOK_OPPORTUNITIES_ENDPOINT",
+     STR (opportunities_endpoint, S_ENDPOINT), "opportunities service ROUTER"},
+    {"--bidding-endpoint", "DEALBOOK_BIDDING_ENDPOINT", STR (bidding_endpoint, S_ENDPOINT),
      "bidding service ROUTER"},
-    {"--forecasting-endpoint", "DEALBOOK_FORECASTING_ENDPOINT", STR (forecasting_endpoint),
-     "forecasting service ROUTER"},
-    {"--log-level", "DEALBOOK_LOG_LEVEL", NUM (S_LEVEL, log_level),
+    {"--forecasting-endpoint", "DEALBOOK_FORECASTING_ENDPOINT",
+     STR (forecasting_endpoint, S_ENDPOINT), "forecasting service ROUTER"},
+    {"--log-level", "DEALBOOK_LOG_LEVEL",
+     ONE (S_LEVEL, log_level, "one of error, warning, info, debug"),
      "error | warning | info | debug"},
-    {"--map-size", "DEALBOOK_MAP_SIZE", NUM (S_U64, map_size),
+    /*  LMDB's own default at least; at most 4 TiB, so that dealbookd's five
+        maps fit in the 128 TiB of a process's address space */
+    {"--map-size", "DEALBOOK_MAP_SIZE",
+     NUM (S_U64, map_size, UINT64_C (1) << 20, UINT64_C (1) << 42, "a size in bytes"),
      "initial LMDB map size in bytes (grows by itself)"},
-    {"--durable", "DEALBOOK_DURABLE", NUM (S_BOOL, durable),
+    {"--durable", "DEALBOOK_DURABLE", ONE (S_BOOL, durable, S_YESNO),
      "1 = fsync every commit (default); 0 only for throwaway data"},
-    {"--heartbeat-ms", "DEALBOOK_HEARTBEAT_MS", NUM (S_INT, heartbeat_ms),
-     "PUB heartbeat period in ms"},
-    {"--timeout-ms", "DEALBOOK_TIMEOUT_MS", NUM (S_INT, timeout_ms),
+    {"--heartbeat-ms", "DEALBOOK_HEARTBEAT_MS",
+     NUM (S_INT, heartbeat_ms, 1, S_MANY, "a whole number of ms"), "PUB heartbeat period in ms"},
+    {"--timeout-ms", "DEALBOOK_TIMEOUT_MS",
+     NUM (S_INT, timeout_ms, 1, S_MANY, "a whole number of ms"),
      "how long a client waits for an answer"},
-    {"--pub-hwm", "DEALBOOK_PUB_HWM", NUM (S_INT, pub_hwm), "PUB high-water mark (messages)"},
-    {"--demo", "DEALBOOK_DEMO", NUM (S_BOOL, demo),
+    {"--pub-hwm", "DEALBOOK_PUB_HWM", NUM (S_INT, pub_hwm, 1, S_MANY, "a whole number of messages"),
+     "PUB high-water mark (messages)"},
+    {"--demo", "DEALBOOK_DEMO", ONE (S_BOOL, demo, S_YESNO),
      "dealbookd: 1 loads the demo data set when the log is empty (default 0)"},
-    {"--approval-limits", "DEALBOOK_APPROVAL_LIMITS", STR (approval_limits),
+    {"--approval-limits", "DEALBOOK_APPROVAL_LIMITS",
+     STR (approval_limits, "two discounts in percent, a salesperson's then a deeper manager's "
+                           "(10,20)"),
      "bidding: deepest discount (%) a salesperson, a manager approves: 10,20"},
-    {"--bid-parts", "DEALBOOK_BID_PARTS", STR (bid_parts),
+    {"--bid-parts", "DEALBOOK_BID_PARTS",
+     STR (bid_parts, "part codes, comma-separated, '?' after an optional one"),
      "bidding: the bid document's parts, '?' marks an optional one"},
-    {"--directors", "DEALBOOK_DIRECTORS", STR (directors),
+    {"--directors", "DEALBOOK_DIRECTORS", STR (directors, "actor ids, comma-separated"),
      "sales directors (actor ids, comma-separated): they approve any discount"},
-    {"--managers", "DEALBOOK_MANAGERS", STR (managers),
+    {"--managers", "DEALBOOK_MANAGERS", STR (managers, "actor ids, comma-separated"),
      "sales managers (actor ids, comma-separated): they resolve conflicts, approve "
      "discounts up to the second approval limit, set quotas and adjust forecasts"},
-    {"--book-every", "DEALBOOK_BOOK_EVERY", NUM (S_U64, book_every),
+    {"--book-every", "DEALBOOK_BOOK_EVERY",
+     NUM (S_U64, book_every, 0, UINT64_C (1000000000000), "a whole number of events"),
      "forecasting: keep the as-of book once the log moved N events past it (0: only on "
      "KEEP_BOOK)"},
-    {"--replay-hold-mb", "DEALBOOK_REPLAY_HOLD_MB", NUM (S_U64, replay_hold_mb),
+    {"--replay-hold-mb", "DEALBOOK_REPLAY_HOLD_MB",
+     NUM (S_U64, replay_hold_mb, 0, UINT64_MAX, "a whole number of MiB"),
      "opportunities: MiB of index rows a rebuild holds to write them once (0: none)"},
-    {"--funnel-levels", "DEALBOOK_FUNNEL_LEVELS", STR (funnel_levels),
+    {"--funnel-levels", "DEALBOOK_FUNNEL_LEVELS",
+     STR (funnel_levels, "L1 to L5 as PROB:DAYS[:CRITERION+...], comma-separated"),
      "L1..L5 as PROB:DAYS[:CRITERION+...], comma-separated: win probability (%), days a "
      "deal may go untouched, entry criteria"},
-    {"--checklist", "DEALBOOK_CHECKLIST", STR (checklist),
+    {"--checklist", "DEALBOOK_CHECKLIST", STR (checklist, "items STEP:ITEM:TEXT separated by ';'"),
      "opportunities: the six-step checklist, STEP:ITEM:TEXT separated by ';'"},
-    {"--protection-days", "DEALBOOK_PROTECTION_DAYS", NUM (S_U64, protection_days),
+    {"--protection-days", "DEALBOOK_PROTECTION_DAYS",
+     NUM (S_U64, protection_days, 0, DBK_DAYS_MAX, "a whole number of days"),
      "opportunities: days a first registrant owns a project (90)"},
-    {"--stale-contact-days", "DEALBOOK_STALE_CONTACT_DAYS", NUM (S_U64, stale_contact_days),
+    {"--stale-contact-days", "DEALBOOK_STALE_CONTACT_DAYS",
+     NUM (S_U64, stale_contact_days, 1, DBK_DAYS_MAX, "a whole number of days"),
      "opportunities: a stakeholder not met for longer is a red flag (30)"},
 };
 
 #define S_N (sizeof s_settings / sizeof s_settings[0])
+_Static_assert(S_N <= 64, "dbk_config_t.flagged holds a bit per setting");
+
+/*  A whole decimal number, digits only (no sign, no blanks). */
+static bool s_number (const char *value, uint64_t *out)
+{
+    char *end;
+    if (*value < '0' || *value > '9')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull (value, &end, 10);
+    *out = v;
+    return !errno && !*end;
+}
 
 static int s_set (dbk_config_t *cfg, const s_setting_t *s, const char *value)
 {
     char *field = (char *) cfg + s->offset;
-    char *end;
+    uint64_t v;
     switch (s->kind) {
     case S_STR:
         if (!*value || strlen (value) >= s->size)
@@ -93,14 +131,6 @@ static int s_set (dbk_config_t *cfg, const s_setting_t *s, const char *value)
         *(int *) field = lv;
         return 0;
     }
-    case S_U64: {
-        errno = 0;
-        unsigned long long v = strtoull (value, &end, 10);
-        if (errno || *end || end == value || value[0] == '-')
-            return DBK_EINVAL;
-        *(uint64_t *) field = v;
-        return 0;
-    }
     case S_BOOL:
         if (strcmp (value, "1") == 0 || strcmp (value, "true") == 0 || strcmp (value, "yes") == 0)
             *(bool *) field = true;
@@ -110,19 +140,51 @@ static int s_set (dbk_config_t *cfg, const s_setting_t *s, const char *value)
         else
             return DBK_EINVAL;
         return 0;
-    case S_INT: {
-        errno = 0;
-        long v = strtol (value, &end, 10);
-        if (errno || *end || end == value || v < 1 || v > 100000000)
+    case S_INT:
+    case S_U64:
+        if (!s_number (value, &v) || v < s->min || v > s->max)
             return DBK_EINVAL;
-        *(int *) field = (int) v;
+        if (s->kind == S_INT)
+            *(int *) field = (int) v; /* max fits */
+        else
+            *(uint64_t *) field = v;
         return 0;
-    }
     }
     return DBK_EINVAL;
 }
 
-int dbk_config_load (dbk_config_t *cfg, const char **bad)
+/*  The line that refuses `value` (NULL: none given) of s, given by its
+    flag or its variable; detail: what is wrong, else what s takes. */
+static int s_refuse (const s_setting_t *s, bool by_flag, const char *value, char *why, size_t whysz,
+                     const char *detail)
+{
+    if (!why || !whysz)
+        return DBK_EINVAL;
+    char form[200];
+    if (!detail) {
+        if (s->kind == S_STR)
+            snprintf (form, sizeof form, "%s, 1 to %zu bytes", s->form, s->size - 1);
+        else if (s->kind == S_INT || s->kind == S_U64)
+            snprintf (form, sizeof form, "%s from %llu to %llu", s->form,
+                      (unsigned long long) s->min, (unsigned long long) s->max);
+        else
+            snprintf (form, sizeof form, "%s", s->form);
+        detail = form;
+    }
+    /*  a checklist may be kilobytes long: its start says which it is */
+    enum { S_SHOWN = 120 };
+    const char *cut = value && strlen (value) > S_SHOWN ? "..." : "";
+    if (!value)
+        snprintf (why, whysz, "%s without a value: %s", s->flag, detail);
+    else if (by_flag)
+        snprintf (why, whysz, "%s %s%.*s%s: %s", s->flag, *value ? "" : "\"\"", S_SHOWN, value, cut,
+                  detail);
+    else
+        snprintf (why, whysz, "%s=%.*s%s: %s", s->env, S_SHOWN, value, cut, detail);
+    return DBK_EINVAL;
+}
+
+int dbk_config_load (dbk_config_t *cfg, char *why, size_t whysz)
 {
     memset (cfg, 0, sizeof *cfg);
     snprintf (cfg->data_dir, sizeof cfg->data_dir, "%s", DBK_DEFAULT_DATA_DIR);
@@ -149,11 +211,8 @@ int dbk_config_load (dbk_config_t *cfg, const char **bad)
         /*  an empty variable is an unset one (compose's ${X:-} passes
             one through), not a bad value */
         const char *v = getenv (s_settings[i].env);
-        if (v && *v && s_set (cfg, &s_settings[i], v)) {
-            if (bad)
-                *bad = s_settings[i].env;
-            return DBK_EINVAL;
-        }
+        if (v && *v && s_set (cfg, &s_settings[i], v))
+            return s_refuse (&s_settings[i], false, v, why, whysz, NULL);
     }
     return 0;
 }
@@ -166,12 +225,39 @@ const char *dbk_config_flag_env (const char *flag)
     return NULL;
 }
 
-int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value)
+int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value, char *why,
+                     size_t whysz)
 {
-    for (size_t i = 0; i < S_N; i++)
-        if (strcmp (flag, s_settings[i].flag) == 0)
-            return value && s_set (cfg, &s_settings[i], value) == 0 ? 1 : DBK_EINVAL;
+    for (size_t i = 0; i < S_N; i++) {
+        if (strcmp (flag, s_settings[i].flag) != 0)
+            continue;
+        if (!value || s_set (cfg, &s_settings[i], value))
+            return s_refuse (&s_settings[i], true, value, why, whysz, NULL);
+        cfg->flagged |= UINT64_C (1) << i;
+        return 1;
+    }
     return 0;
+}
+
+int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size_t whysz,
+                       const char *fmt, ...)
+{
+    const s_setting_t *s = NULL;
+    bool by_flag = false;
+    for (size_t i = 0; i < S_N && !by_flag; i++)
+        if (strcmp (s_settings[i].env, env) == 0) {
+            by_flag = cfg->flagged >> i & 1;
+            if (!s || by_flag) /* --log or --log-endpoint: the one given */
+                s = &s_settings[i];
+        }
+    /*  a string of the table: the numbers are checked here, whole */
+    assert (s && s->kind == S_STR);
+    char detail[512];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (detail, sizeof detail, fmt, ap);
+    va_end (ap);
+    return s_refuse (s, by_flag, (const char *) cfg + s->offset, why, whysz, detail);
 }
 
 void dbk_config_print_usage (FILE *out)

@@ -44,9 +44,9 @@ static void s_malloc_settings (void)
 int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
 {
     dbk_config_t cfg;
-    const char *bad = NULL;
-    if (dbk_config_load (&cfg, &bad)) {
-        fprintf (stderr, "%s: %s has an unusable value\n", m->name, bad);
+    char why[512];
+    if (dbk_config_load (&cfg, why, sizeof why)) {
+        fprintf (stderr, "%s: %s\n", m->name, why);
         return 1;
     }
     /*  every flag takes a value; --help and --version end the run */
@@ -61,12 +61,14 @@ int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
             printf ("%s %s\n", m->name, DBK_VERSION);
             return 0;
         }
-        int rc = dbk_config_flag (&cfg, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-        if (rc <= 0) {
-            fprintf (stderr, "%s: %s %s (see --help)\n", m->name,
-                     rc == 0 ? "unknown flag" : "bad or missing value for", argv[i]);
+        int rc =
+            dbk_config_flag (&cfg, argv[i], i + 1 < argc ? argv[i + 1] : NULL, why, sizeof why);
+        if (rc == 0)
+            fprintf (stderr, "%s: unknown flag %s (see --help)\n", m->name, argv[i]);
+        else if (rc < 0)
+            fprintf (stderr, "%s: %s\n", m->name, why);
+        if (rc <= 0)
             return 1;
-        }
     }
     s_malloc_settings ();
     /*  a full disk shows up as a write error (EFBIG/ENOSPC), not a signal */

@@ -119,4 +119,25 @@ DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db log status
 grep -q 'unreachable' "$dir/err" || fail "unreachable message"
 DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db status --services eventlog
 grep -qE '^eventlog +unreachable' "$dir/out" || fail "status must show the log unreachable"
+# a setting that cannot be used stops the program with one line: the
+# variable (or the flag), the value given and what the setting takes
+while IFS='|' read -r kv says; do
+    expect_rc 1 env "$kv" "$BIN/dealbook-eventlog"
+    grep -qxF "dealbook-eventlog: $kv: $says" "$dir/err" || fail "$kv: $(cat "$dir/err")"
+done <<'SETTINGS'
+DEALBOOK_MAP_SIZE=16GiB|a size in bytes from 1048576 to 4398046511104
+DEALBOOK_PUB_HWM=0|a whole number of messages from 1 to 100000000
+DEALBOOK_LOG_LEVEL=verbose|one of error, warning, info, debug
+DEALBOOK_TIMEOUT_MS=-5|a whole number of ms from 1 to 100000000
+DEALBOOK_BOOK_EVERY=-1|a whole number of events from 0 to 1000000000000
+SETTINGS
+expect_rc 1 "$BIN/dealbook-eventlog" --map-size 16GiB
+grep -qxF 'dealbook-eventlog: --map-size 16GiB: a size in bytes from 1048576 to 4398046511104' \
+    "$dir/err" || fail "--map-size 16GiB: $(cat "$dir/err")"
+DEALBOOK_PUB_HWM=0 expect_rc 1 db log status
+grep -qxF 'dealbook: DEALBOOK_PUB_HWM=0: a whole number of messages from 1 to 100000000' \
+    "$dir/err" || fail "the CLI under DEALBOOK_PUB_HWM=0: $(cat "$dir/err")"
+expect_rc 1 db log status --timeout-ms -5
+grep -qxF 'dealbook: --timeout-ms -5: a whole number of ms from 1 to 100000000' "$dir/err" \
+    || fail "--timeout-ms -5: $(cat "$dir/err")"
 echo "cli: all checks passed"

@@ -4,7 +4,8 @@ dealbook-eventlog, -contacts, -opportunities and -forecasting processes:
 DEALBOOK_FUNNEL_LEVELS (probabilities, untouched limits, entry criteria),
 DEALBOOK_CHECKLIST, DEALBOOK_PROTECTION_DAYS and
 DEALBOOK_STALE_CONTACT_DAYS change what the services decide and show; a
-malformed setting stops the start with a line naming it; other
+malformed setting stops the start with a line naming it, its value and
+what is wrong in it; other
 probabilities replay the read models that folded the old ones.
 
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
@@ -52,9 +53,16 @@ def main():
                 p = subprocess.run([os.path.join(BIN, binary)], env=env, timeout=20,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 err = p.stderr.decode("utf-8", "replace")
-                if p.returncode == 0 or name not in err or says not in err:
+                if p.returncode != 1 or "%s=%s: " % (name, value) not in err or says not in err \
+                        or err.count("\n") != 1:
                     fail("%s started with %s=%s (exit %d): %s" % (binary, name, value,
                                                                  p.returncode, err))
+        # given by a flag, the line names the flag
+        env = dict(svc.env)
+        p = subprocess.run([os.path.join(BIN, "dealbook-forecasting"), "--funnel-levels",
+                            "10:30,25:30"], env=env, timeout=20, capture_output=True, text=True)
+        if p.returncode != 1 or "FAILED --funnel-levels 10:30,25:30: 2 levels given" not in p.stderr:
+            fail("--funnel-levels 10:30,25:30 (exit %d): %s" % (p.returncode, p.stderr))
 
         svc.start()
         c, o, f = (svc.up(n) for n in ("contacts", "opportunities", "forecasting"))

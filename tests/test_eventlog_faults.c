@@ -405,12 +405,13 @@ Test (corruption, verify_reports_the_seq_of_a_record_altered_on_disk)
 
 Test (mapgrowth, a_small_map_grows_and_every_append_succeeds)
 {
-    static const char *const env[] = {"DEALBOOK_MAP_SIZE=262144", NULL};
+    /*  the smallest map DEALBOOK_MAP_SIZE takes */
+    static const char *const env[] = {"DEALBOOK_MAP_SIZE=1048576", NULL};
     tl_log_t log;
     cr_assert_eq (tl_log_start (&log, false, env), 0);
     dbk_client_t *c = s_client (&log);
-    /*  ~2.4 MB of payload into a 256 KiB map: at least three doublings */
-    for (int i = 0; i < 40; i++) {
+    /*  ~6 MB of payload into a 1 MiB map: at least three doublings */
+    for (int i = 0; i < 100; i++) {
         char stream[32];
         snprintf (stream, sizeof stream, "account-%d", i % 4);
         int rc = s_append_sized (c, stream, 10, 6000, NULL, NULL, NULL);
@@ -420,12 +421,12 @@ Test (mapgrowth, a_small_map_grows_and_every_append_succeeds)
     const dbk_obj_t *r = dbk_doc_root (st);
     uint64_t grown = s_u64 (dbk_obj_get (r, "counters"), "map_grown");
     cr_assert_geq (grown, 3, "the map grew %llu times", (unsigned long long) grown);
-    cr_assert_geq (s_u64 (r, "map_size"), 2u << 20);
+    cr_assert_geq (s_u64 (r, "map_size"), 8u << 20);
     cr_assert_eq (s_u64 (dbk_obj_get (r, "counters"), "storage_errors"), 0);
     dbk_doc_destroy (&st);
     tl_rec_t *recs;
     long n = s_check_log (c, &recs);
-    cr_assert_eq (n, 400);
+    cr_assert_eq (n, 1000);
     tl_recs_free (&recs, (size_t) n);
     dbk_client_destroy (&c);
 
@@ -434,11 +435,11 @@ Test (mapgrowth, a_small_map_grows_and_every_append_succeeds)
     tl_log_stop (&log);
     cr_assert_eq (tl_log_restart (&log, env), 0);
     c = s_client (&log);
-    cr_assert_eq (s_head (c), 400);
+    cr_assert_eq (s_head (c), 1000);
     for (int i = 0; i < 40; i++)
         cr_assert_eq (s_append_sized (c, "account-9", 10, 6000, NULL, NULL, NULL), 0);
     n = s_check_log (c, &recs);
-    cr_assert_eq (n, 800);
+    cr_assert_eq (n, 1400);
     tl_recs_free (&recs, (size_t) n);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);

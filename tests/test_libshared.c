@@ -113,25 +113,94 @@ Test (config, environment_sets_and_flags_override)
     setenv ("DEALBOOK_LOG_LEVEL", "debug", 1);
     setenv ("DEALBOOK_DURABLE", "0", 1);
     dbk_config_t cfg;
-    cr_assert_eq (dbk_config_load (&cfg, NULL), 0);
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
     cr_assert_str_eq (cfg.log_endpoint, "tcp://127.0.0.1:9999");
     cr_assert_eq (cfg.log_level, DBK_LOG_DEBUG);
     cr_assert_eq (cfg.durable, false);
     cr_assert_str_eq (cfg.pub_endpoint, DBK_DEFAULT_PUB_ENDPOINT);
-    cr_assert_eq (dbk_config_flag (&cfg, "--log", "ipc:///tmp/x"), 1);
+    cr_assert_eq (dbk_config_flag (&cfg, "--log", "ipc:///tmp/x", NULL, 0), 1);
     cr_assert_str_eq (cfg.log_endpoint, "ipc:///tmp/x");
-    cr_assert_eq (dbk_config_flag (&cfg, "--not-a-config-flag", "x"), 0);
-    cr_assert_eq (dbk_config_flag (&cfg, "--heartbeat-ms", "soon"), DBK_EINVAL);
-    cr_assert_eq (dbk_config_flag (&cfg, "--map-size", NULL), DBK_EINVAL);
+    cr_assert_eq (dbk_config_flag (&cfg, "--not-a-config-flag", "x", NULL, 0), 0);
+    cr_assert_eq (dbk_config_flag (&cfg, "--heartbeat-ms", "soon", NULL, 0), DBK_EINVAL);
+    cr_assert_eq (dbk_config_flag (&cfg, "--map-size", NULL, NULL, 0), DBK_EINVAL);
 }
 
-Test (config, unusable_environment_value_is_named)
+/*  Each refused variable: the line that stops a process names it, the
+    value given and what the setting takes. */
+Test (config, an_unusable_environment_value_says_what_the_setting_takes)
 {
-    setenv ("DEALBOOK_HEARTBEAT_MS", "-3", 1);
+    static const struct {
+        const char *env, *value, *says;
+    } bad[] = {
+        {"DEALBOOK_MAP_SIZE", "16GiB", "DEALBOOK_MAP_SIZE=16GiB: a size in bytes from 1048576 to "},
+        {"DEALBOOK_MAP_SIZE", "4096", "DEALBOOK_MAP_SIZE=4096: a size in bytes from 1048576 to "},
+        {"DEALBOOK_PUB_HWM", "0",
+         "DEALBOOK_PUB_HWM=0: a whole number of messages from 1 to "
+         "100000000"},
+        {"DEALBOOK_LOG_LEVEL", "verbose",
+         "DEALBOOK_LOG_LEVEL=verbose: one of error, warning, info, debug"},
+        {"DEALBOOK_TIMEOUT_MS", "-5", "DEALBOOK_TIMEOUT_MS=-5: a whole number of ms from 1 to "},
+        {"DEALBOOK_HEARTBEAT_MS", " 5", "DEALBOOK_HEARTBEAT_MS= 5: a whole number of ms"},
+        {"DEALBOOK_BOOK_EVERY", "-1", "DEALBOOK_BOOK_EVERY=-1: a whole number of events from 0 "},
+        {"DEALBOOK_DURABLE", "maybe", "DEALBOOK_DURABLE=maybe: 1, true or yes; 0, false or no"},
+        {"DEALBOOK_PROTECTION_DAYS", "3651",
+         "DEALBOOK_PROTECTION_DAYS=3651: a whole number of days from 0 to 3650"},
+        {"DEALBOOK_STALE_CONTACT_DAYS", "0",
+         "DEALBOOK_STALE_CONTACT_DAYS=0: a whole number of days from 1 to 3650"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv (bad[i].env, bad[i].value, 1);
+        dbk_config_t cfg;
+        char why[300] = "";
+        cr_assert_eq (dbk_config_load (&cfg, why, sizeof why), DBK_EINVAL, "%s accepted",
+                      bad[i].says);
+        cr_assert (strncmp (why, bad[i].says, strlen (bad[i].says)) == 0, "'%s' is not '%s...'",
+                   why, bad[i].says);
+        unsetenv (bad[i].env);
+    }
+    /*  a string: its length */
+    char big[1100];
+    memset (big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    setenv ("DEALBOOK_DATA_DIR", big, 1);
     dbk_config_t cfg;
-    const char *bad = NULL;
-    cr_assert_eq (dbk_config_load (&cfg, &bad), DBK_EINVAL);
-    cr_assert_str_eq (bad, "DEALBOOK_HEARTBEAT_MS");
+    char why[300];
+    cr_assert_eq (dbk_config_load (&cfg, why, sizeof why), DBK_EINVAL);
+    cr_assert (strstr (why, "xxx...: a directory, 1 to 1023 bytes"), "%s", why);
+    unsetenv ("DEALBOOK_DATA_DIR");
+}
+
+Test (config, an_unusable_flag_value_says_the_same_under_the_flag)
+{
+    dbk_config_t cfg;
+    char why[300];
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
+    cr_assert_eq (dbk_config_flag (&cfg, "--map-size", "16GiB", why, sizeof why), DBK_EINVAL);
+    cr_assert (strstr (why, "--map-size 16GiB: a size in bytes from 1048576 to ") == why, "%s",
+               why);
+    cr_assert_eq (dbk_config_flag (&cfg, "--pub-hwm", NULL, why, sizeof why), DBK_EINVAL);
+    cr_assert_str_eq (why, "--pub-hwm without a value: a whole number of messages from 1 to "
+                           "100000000");
+    cr_assert_eq (dbk_config_flag (&cfg, "--managers", "", why, sizeof why), DBK_EINVAL);
+    cr_assert_str_eq (why, "--managers \"\": actor ids, comma-separated, 1 to 511 bytes");
+    cr_assert_eq (cfg.pub_hwm, 100000, "a refused value changes nothing");
+}
+
+/*  What a service checks itself is said the same way, under the name it
+    was given by. */
+Test (config, a_service_refuses_a_setting_under_the_name_it_was_given_by)
+{
+    setenv ("DEALBOOK_BID_PARTS", "Commercial", 1);
+    dbk_config_t cfg;
+    char why[300];
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
+    unsetenv ("DEALBOOK_BID_PARTS");
+    cr_assert_eq (dbk_config_refuse (&cfg, "DEALBOOK_BID_PARTS", why, sizeof why, "'%s': no", "C"),
+                  DBK_EINVAL);
+    cr_assert_str_eq (why, "DEALBOOK_BID_PARTS=Commercial: 'C': no");
+    cr_assert_eq (dbk_config_flag (&cfg, "--log-endpoint", "ipc:///tmp/y", NULL, 0), 1);
+    dbk_config_refuse (&cfg, "DEALBOOK_LOG_ENDPOINT", why, sizeof why, "unreachable");
+    cr_assert_str_eq (why, "--log-endpoint ipc:///tmp/y: unreachable");
 }
 
 Test (config, defaults_need_no_environment)
@@ -139,7 +208,7 @@ Test (config, defaults_need_no_environment)
     unsetenv ("DEALBOOK_DATA_DIR");
     unsetenv ("DEALBOOK_LOG_ENDPOINT");
     dbk_config_t cfg;
-    cr_assert_eq (dbk_config_load (&cfg, NULL), 0);
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
     cr_assert_str_eq (cfg.data_dir, DBK_DEFAULT_DATA_DIR);
     cr_assert_str_eq (cfg.log_endpoint, DBK_DEFAULT_LOG_ENDPOINT);
     cr_assert (cfg.durable);

@@ -41,7 +41,7 @@ Test (service_units, command_ids_parse_from_bin_or_uuid_text)
 Test (service_units, endpoints_and_categories)
 {
     dbk_config_t cfg;
-    cr_assert_eq (dbk_config_load (&cfg, NULL), 0);
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
     snprintf (cfg.data_dir, sizeof cfg.data_dir, "/tmp/x");
     char ep[300];
     cr_assert_eq (dbk_service_endpoint (&cfg, "contacts", ep, sizeof ep), 0);
@@ -81,7 +81,7 @@ Test (service_units, a_definition_that_redefines_a_builtin_verb_fails_to_start)
 {
     char *dir = tl_tmpdir ("svcbad");
     dbk_config_t cfg;
-    cr_assert_eq (dbk_config_load (&cfg, NULL), 0);
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
     snprintf (cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
     zactor_t *a = zactor_new (s_bad_server, &cfg);
     char *msg = zstr_recv (a);

@@ -24,6 +24,11 @@ extern "C" {
 
 #define DBK_ENDPOINT_MAX 256
 
+/*  Limits of the settings that dbk_config_load and dbk_config_flag
+    check (docs/operations.md): code that takes those settings may rely
+    on them. */
+#define DBK_DAYS_MAX 3650 /* any setting in days: ten years */
+
 typedef struct {
     char data_dir[1024];                           /* DEALBOOK_DATA_DIR            */
     char log_endpoint[DBK_ENDPOINT_MAX];           /* DEALBOOK_LOG_ENDPOINT        */
@@ -61,16 +66,35 @@ typedef struct {
                                  (opportunities): 90 */
     uint64_t stale_contact_days; /* DEALBOOK_STALE_CONTACT_DAYS: a stakeholder not met for
                                     longer is a red flag (opportunities): 30 */
+    uint64_t flagged;            /* the settings a flag set (a bit per row of the table in
+                                    dbk_config.c): dbk_config_refuse names the flag */
 } dbk_config_t;
 
-/*  Defaults, then the environment. Returns 0, or DBK_EINVAL with *bad
-    naming the variable whose value is unusable. */
-int dbk_config_load (dbk_config_t *cfg, const char **bad);
+/*  Defaults, then the environment. Returns 0, or DBK_EINVAL with why
+    (when not NULL) the one line that refuses the first unusable value:
+    the variable, the value given and what the setting takes, e.g.
+    "DEALBOOK_PUB_HWM=0: a number of messages from 1 to 100000000". An
+    empty variable is an unset one. */
+int dbk_config_load (dbk_config_t *cfg, char *why, size_t whysz);
 
 /*  Apply one command-line flag (`--data-dir`, `--log-endpoint`, ...).
     Returns 1 if `flag` is a config flag and consumed `value`, 0 if it is
-    not a config flag, DBK_EINVAL if the value is unusable. */
-int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value);
+    not a config flag, DBK_EINVAL if the value is unusable (or NULL), with
+    why (when not NULL) the line that says so as dbk_config_load does,
+    under the flag's name: "--pub-hwm 0: a number of messages from 1 to
+    100000000". */
+int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value, char *why,
+                     size_t whysz);
+
+/*  The line that refuses the value cfg holds for the setting `env`, for
+    the settings whose form a service checks at its start (funnel levels,
+    approval limits ...): "DEALBOOK_X=VALUE: " and the reason (printf
+    format), or "--x VALUE: " and the reason when a flag set it; a long
+    value is cut. Returns DBK_EINVAL, so that a setup can return it. `env`
+    must be one of the table's string settings (numbers are checked whole
+    by dbk_config_load and dbk_config_flag). */
+int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size_t whysz,
+                       const char *fmt, ...) __attribute__ ((format (printf, 5, 6)));
 
 /*  The DEALBOOK_* variable a config flag sets (two flags may set the same
     one: --log and --log-endpoint), or NULL when it is not a config flag. */

@@ -203,7 +203,7 @@ static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, c
                     size_t whysz)
 {
     opp_config_t *oc;
-    int rc = opp_config_parse (cfg->funnel_levels, NULL, 0, 1, &oc, why, whysz);
+    int rc = opp_config_from (cfg, false, &oc, why, whysz);
     if (rc)
         return rc;
     fc_config_t *c = malloc (sizeof *c);

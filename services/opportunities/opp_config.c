@@ -4,6 +4,7 @@
     the stale-contact limit, from the operator's configuration. */
 #include "opportunities_decider.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 
 #include <ctype.h>
@@ -12,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_CRITERIA_MAX 6 /* entry criteria a level may require: each at most once */
-#define S_ITEMS_MAX 64   /* checklist items */
-#define S_ITEM_MAX 64    /* bytes of an item's code */
-#define S_TEXT_MAX 200   /* bytes of an item's text */
-#define S_DAYS_MAX 3650  /* ten years: any limit in days */
+#define S_CRITERIA_MAX 6        /* entry criteria a level may require: each at most once */
+#define S_ITEMS_MAX 64          /* checklist items */
+#define S_ITEM_MAX 64           /* bytes of an item's code */
+#define S_TEXT_MAX 200          /* bytes of an item's text */
+#define S_DAYS_MAX DBK_DAYS_MAX /* any limit in days */
 
 typedef struct {
     opp_config_t cfg; /* first: what the caller holds */
@@ -74,12 +75,12 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
             end = p + strlen (p);
         if (l == OPP_LEVELS - 1 && *end)
             return s_fail (why, whysz,
-                           "DEALBOOK_FUNNEL_LEVELS: more than %d levels (or a comma "
+                           "more than %d levels (or a comma "
                            "at the end)",
                            OPP_LEVELS);
         if (l < OPP_LEVELS - 1 && !*end)
             return s_fail (why, whysz,
-                           "DEALBOOK_FUNNEL_LEVELS: %d levels given, L1 to L5 are needed "
+                           "%d levels given, L1 to L5 are needed "
                            "(PROB:DAYS[:CRITERION+...] each, comma-separated)",
                            l + 1);
         opp_level_t *lv = &c->levels[l];
@@ -88,12 +89,12 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
         long prob, days;
         if (!c1 || !s_int (p, c1, 0, 100, &prob))
             return s_fail (why, whysz,
-                           "DEALBOOK_FUNNEL_LEVELS: L%d: the win probability must be a "
+                           "L%d: the win probability must be a "
                            "percent from 0 to 100, then ':' and the days",
                            l + 1);
         if (!s_int (c1 + 1, c2 ? c2 : end, 1, S_DAYS_MAX, &days))
             return s_fail (why, whysz,
-                           "DEALBOOK_FUNNEL_LEVELS: L%d: the days a deal may go untouched "
+                           "L%d: the days a deal may go untouched "
                            "must be from 1 to %d",
                            l + 1, S_DAYS_MAX);
         lv->probability = (int) prob;
@@ -106,7 +107,7 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
         }
         if (l == 0)
             return s_fail (why, whysz,
-                           "DEALBOOK_FUNNEL_LEVELS: L1 is where a deal starts: it takes no "
+                           "L1 is where a deal starts: it takes no "
                            "entry criteria");
         size_t n = 0;
         for (const char *q = c2 + 1;;) { /* every segment, empty ones too */
@@ -124,14 +125,13 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
                     code = k->code;
             if (!code)
                 return s_fail (why, whysz,
-                               "DEALBOOK_FUNNEL_LEVELS: L%d: unknown entry criterion '%.*s' "
+                               "L%d: unknown entry criterion '%.*s' "
                                "(need_confirmed, decision_maker_known, qualified_pursue, coach, "
                                "decision_maker_supports, commitment)",
                                l + 1, (int) ql, q);
             for (size_t i = 0; i < n; i++)
                 if (c->criteria[l][i] == code)
-                    return s_fail (why, whysz, "DEALBOOK_FUNNEL_LEVELS: L%d: %s given twice", l + 1,
-                                   code);
+                    return s_fail (why, whysz, "L%d: %s given twice", l + 1, code);
             c->criteria[l][n++] = code; /* at most one of each: fits */
             if (qe == end)
                 break;
@@ -148,7 +148,7 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
 static int s_checklist (s_config_t *c, const char *text, char *why, size_t whysz)
 {
     if (!(c->buf = strdup (text)))
-        return s_fail (why, whysz, "out of memory");
+        return snprintf (why, whysz, "out of memory"), DBK_ENOMEM;
     size_t n = 0;
     for (char *save = NULL, *it = strtok_r (c->buf, ";", &save); it;
          it = strtok_r (NULL, ";", &save)) {
@@ -159,7 +159,7 @@ static int s_checklist (s_config_t *c, const char *text, char *why, size_t whysz
         long step;
         if (!c1 || !c2 || !s_int (t, c1, 1, 6, &step))
             return s_fail (why, whysz,
-                           "DEALBOOK_CHECKLIST: '%.40s': each item is STEP:ITEM:TEXT, STEP "
+                           "'%.40s': each item is STEP:ITEM:TEXT, STEP "
                            "from 1 (plan) to 6 (follow-up)",
                            t);
         *c1 = *c2 = 0;
@@ -171,41 +171,40 @@ static int s_checklist (s_config_t *c, const char *text, char *why, size_t whysz
                  strchr ("._-", item[i]);
         if (!ok)
             return s_fail (why, whysz,
-                           "DEALBOOK_CHECKLIST: item '%.64s': a code of 1 to %d lowercase "
+                           "item '%.64s': a code of 1 to %d lowercase "
                            "letters, digits, '.', '_' or '-'",
                            item, S_ITEM_MAX);
         if (tl < 1 || tl > S_TEXT_MAX)
-            return s_fail (why, whysz, "DEALBOOK_CHECKLIST: item %s: a text of 1 to %d bytes", item,
-                           S_TEXT_MAX);
+            return s_fail (why, whysz, "item %s: a text of 1 to %d bytes", item, S_TEXT_MAX);
         for (size_t i = 0; i < n; i++)
             if (strcmp (c->items[i].item, item) == 0)
-                return s_fail (why, whysz, "DEALBOOK_CHECKLIST: item %s given twice", item);
+                return s_fail (why, whysz, "item %s given twice", item);
         if (n == S_ITEMS_MAX)
-            return s_fail (why, whysz, "DEALBOOK_CHECKLIST: more than %d items", S_ITEMS_MAX);
+            return s_fail (why, whysz, "more than %d items", S_ITEMS_MAX);
         c->items[n++] = (opp_check_item_t){(int) step, item, desc};
     }
     if (n == 0)
-        return s_fail (why, whysz, "DEALBOOK_CHECKLIST: no item (STEP:ITEM:TEXT;...)");
+        return s_fail (why, whysz, "no item (STEP:ITEM:TEXT;...)");
     c->items[n] = (opp_check_item_t){0, NULL, NULL};
     return 0;
 }
 
 int opp_config_parse (const char *levels, const char *checklist, uint64_t protection_days,
-                      uint64_t stale_contact_days, opp_config_t **out, char *why, size_t whysz)
+                      uint64_t stale_contact_days, opp_config_t **out, const char **bad, char *why,
+                      size_t whysz)
 {
     *out = NULL;
-    if (protection_days > S_DAYS_MAX)
-        return s_fail (why, whysz, "DEALBOOK_PROTECTION_DAYS: from 0 to %d days", S_DAYS_MAX);
-    if (stale_contact_days < 1 || stale_contact_days > S_DAYS_MAX)
-        return s_fail (why, whysz, "DEALBOOK_STALE_CONTACT_DAYS: from 1 to %d days", S_DAYS_MAX);
+    *bad = NULL;
     s_config_t *c = calloc (1, sizeof *c);
     if (!c)
-        return s_fail (why, whysz, "out of memory");
+        return snprintf (why, whysz, "out of memory"), DBK_ENOMEM;
     memcpy (c->levels, opp_default_levels, sizeof c->levels);
-    int rc = levels && *levels ? s_levels (c, levels, why, whysz) : 0;
-    if (rc == 0 && checklist && *checklist)
-        rc = s_checklist (c, checklist, why, whysz);
-    else if (rc == 0)
+    int rc = 0;
+    if (levels && *levels && (rc = s_levels (c, levels, why, whysz)))
+        *bad = "DEALBOOK_FUNNEL_LEVELS";
+    else if (checklist && *checklist && (rc = s_checklist (c, checklist, why, whysz)))
+        *bad = rc == DBK_EINVAL ? "DEALBOOK_CHECKLIST" : NULL;
+    else if (!checklist || !*checklist)
         for (size_t i = 0; i < S_ITEMS_MAX && opp_default_checklist[i].item; i++)
             c->items[i] = opp_default_checklist[i]; /* the rest: zeros, the end */
     if (rc) {
@@ -216,6 +215,21 @@ int opp_config_parse (const char *levels, const char *checklist, uint64_t protec
     c->cfg = (opp_config_t){c->levels, c->items, (int) protection_days, (int) stale_contact_days};
     *out = &c->cfg;
     return 0;
+}
+
+int opp_config_from (const dbk_config_t *cfg, bool checklist, opp_config_t **out, char *why,
+                     size_t whysz)
+{
+    const char *bad;
+    char detail[256];
+    int rc = opp_config_parse (cfg->funnel_levels, checklist ? cfg->checklist : NULL,
+                               cfg->protection_days, cfg->stale_contact_days, out, &bad, detail,
+                               sizeof detail);
+    if (rc && bad)
+        return dbk_config_refuse (cfg, bad, why, whysz, "%s", detail);
+    if (rc)
+        snprintf (why, whysz, "%s", detail);
+    return rc;
 }
 
 void opp_config_free (opp_config_t **cfg_p)

@@ -67,6 +67,7 @@
 #ifndef OPPORTUNITIES_DECIDER_H
 #define OPPORTUNITIES_DECIDER_H
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_codec.h"
 #include "dealbook/dbk_decide.h"
 
@@ -215,11 +216,20 @@ extern const opp_config_t opp_default_config;
     opp_criteria codes; L1 takes none) and checklist (DEALBOOK_CHECKLIST,
     "STEP:ITEM:TEXT" separated by ';': step 1..6, item code of lowercase
     letters, digits, '.', '_', '-'), NULL or "" for the defaults; the
-    protection (0..3650) and stale-contact (1..3650) days. 0 with *out
-    (the caller's, freed by opp_config_free), or DBK_EINVAL with why
-    naming the setting and what is wrong in it. */
+    protection and stale-contact days as dbk_config_load checked them
+    (0..DBK_DAYS_MAX, 1..DBK_DAYS_MAX). 0 with *out (the caller's, freed
+    by opp_config_free); DBK_EINVAL with *bad the variable that is
+    malformed and why what is wrong in it ("L2: unknown entry criterion
+    'frnd' ..."); DBK_ENOMEM. */
 int opp_config_parse (const char *levels, const char *checklist, uint64_t protection_days,
-                      uint64_t stale_contact_days, opp_config_t **out, char *why, size_t whysz);
+                      uint64_t stale_contact_days, opp_config_t **out, const char **bad, char *why,
+                      size_t whysz);
+
+/*  The same from a service's configuration (the checklist too when
+    `checklist`), why the line that refuses a malformed setting, naming
+    it and its value (dbk_config_refuse): what a service's setup returns. */
+int opp_config_from (const dbk_config_t *cfg, bool checklist, opp_config_t **out, char *why,
+                     size_t whysz);
 void opp_config_free (opp_config_t **cfg_p);
 
 /*  A fingerprint of the levels' probabilities, which the read models

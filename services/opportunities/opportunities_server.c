@@ -270,8 +270,7 @@ static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, c
                     size_t whysz)
 {
     opp_config_t *c;
-    int rc = opp_config_parse (cfg->funnel_levels, cfg->checklist, cfg->protection_days,
-                               cfg->stale_contact_days, &c, why, whysz);
+    int rc = opp_config_from (cfg, true, &c, why, whysz);
     *state = rc ? NULL : c;
     if (rc == 0) /* the summary rows hold each deal's probability and weighted amount */
         *settings = opp_config_fingerprint (c);

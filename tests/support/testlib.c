@@ -361,7 +361,7 @@ void tl_recs_free (tl_rec_t **recs_p, size_t n)
 
 int tl_svc_config (dbk_config_t *cfg, const tl_log_t *log, const char *dir, int timeout_ms)
 {
-    if (dbk_config_load (cfg, NULL) != 0 || strlen (log->log_ep) >= DBK_ENDPOINT_MAX ||
+    if (dbk_config_load (cfg, NULL, 0) != 0 || strlen (log->log_ep) >= DBK_ENDPOINT_MAX ||
         strlen (log->pub_ep) >= DBK_ENDPOINT_MAX)
         return -1;
     snprintf (cfg->data_dir, sizeof cfg->data_dir, "%s", dir);
