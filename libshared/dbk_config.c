@@ -83,7 +83,7 @@ static const s_setting_t s_settings[] = {
      "forecasting: keep the as-of book once the log moved N events past it (0: only on "
      "KEEP_BOOK)"},
     {"--replay-hold-mb", "DEALBOOK_REPLAY_HOLD_MB",
-     NUM (S_U64, replay_hold_mb, 0, UINT64_MAX, "a whole number of MiB"),
+     NUM (S_U64, replay_hold_mb, 0, DBK_REPLAY_HOLD_MB_MAX, "a whole number of MiB"),
      "opportunities: MiB of index rows a rebuild holds to write them once (0: none)"},
     {"--funnel-levels", "DEALBOOK_FUNNEL_LEVELS",
      STR (funnel_levels, "L1 to L5 as PROB:DAYS[:CRITERION+...], comma-separated"),

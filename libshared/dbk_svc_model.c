@@ -29,6 +29,7 @@
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_mem.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -416,17 +417,12 @@ static void s_hold_start (dbk_svci_t *self)
 {
     if (self->holding || !self->def->replay_hold || !self->building || !self->cfg.replay_hold_mb)
         return;
+    /*  the bound of the arena's offsets: dbk_config_load refuses more */
+    assert (self->cfg.replay_hold_mb <= DBK_REPLAY_HOLD_MB_MAX);
     dbk_svci_held_clear (self);
     self->holding = true;
     self->hold_marked = false;
     dbk_logf (&self->log, DBK_LOG_INFO, "building the model from seq 1: index rows held");
-}
-
-/*  The memory held rows may take (MiB): the setting, at most 16 GiB (the
-    arena's offsets count 8-byte units in 32 bits: 32 GiB). */
-static uint64_t s_hold_mb (const dbk_svci_t *self)
-{
-    return self->cfg.replay_hold_mb < 16384 ? self->cfg.replay_hold_mb : 16384;
 }
 
 /*  $meta "hold": present while held rows are not all written, so that a
@@ -650,8 +646,8 @@ int dbk_svci_apply (dbk_svci_t *self)
     bool caught_up =
         dbk_svci_head (self) <= last && (!self->apply_more || !dbk_sub_pending (self->sub));
     bool hold_done = self->holding && caught_up;
-    bool write_held =
-        self->holding && (hold_done || dbk_svci_held_bytes (self) >> 20 >= s_hold_mb (self));
+    bool write_held = self->holding &&
+                      (hold_done || dbk_svci_held_bytes (self) >> 20 >= self->cfg.replay_hold_mb);
     if (n == 0 && !hold_done) {
         if (self->replaying && caught_up)
             s_replay_mode (self, false);

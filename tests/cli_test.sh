@@ -130,6 +130,7 @@ DEALBOOK_PUB_HWM=0|a whole number of messages from 1 to 100000000
 DEALBOOK_LOG_LEVEL=verbose|one of error, warning, info, debug
 DEALBOOK_TIMEOUT_MS=-5|a whole number of ms from 1 to 100000000
 DEALBOOK_BOOK_EVERY=-1|a whole number of events from 0 to 1000000000000
+DEALBOOK_REPLAY_HOLD_MB=20000|a whole number of MiB from 0 to 16384
 SETTINGS
 expect_rc 1 "$BIN/dealbook-eventlog" --map-size 16GiB
 grep -qxF 'dealbook-eventlog: --map-size 16GiB: a size in bytes from 1048576 to 4398046511104' \

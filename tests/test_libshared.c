@@ -147,6 +147,9 @@ Test (config, an_unusable_environment_value_says_what_the_setting_takes)
          "DEALBOOK_PROTECTION_DAYS=3651: a whole number of days from 0 to 3650"},
         {"DEALBOOK_STALE_CONTACT_DAYS", "0",
          "DEALBOOK_STALE_CONTACT_DAYS=0: a whole number of days from 1 to 3650"},
+        /*  refused rather than cut down to what the held rows can take */
+        {"DEALBOOK_REPLAY_HOLD_MB", "20000",
+         "DEALBOOK_REPLAY_HOLD_MB=20000: a whole number of MiB from 0 to 16384"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv (bad[i].env, bad[i].value, 1);
@@ -184,6 +187,11 @@ Test (config, an_unusable_flag_value_says_the_same_under_the_flag)
     cr_assert_eq (dbk_config_flag (&cfg, "--managers", "", why, sizeof why), DBK_EINVAL);
     cr_assert_str_eq (why, "--managers \"\": actor ids, comma-separated, 1 to 511 bytes");
     cr_assert_eq (cfg.pub_hwm, 100000, "a refused value changes nothing");
+    cr_assert_eq (dbk_config_flag (&cfg, "--replay-hold-mb", "16384", why, sizeof why), 1, "%s",
+                  why);
+    cr_assert_eq (cfg.replay_hold_mb, 16384);
+    cr_assert_eq (dbk_config_flag (&cfg, "--replay-hold-mb", "16385", why, sizeof why), DBK_EINVAL);
+    cr_assert_str_eq (why, "--replay-hold-mb 16385: a whole number of MiB from 0 to 16384");
 }
 
 /*  What a service checks itself is said the same way, under the name it

@@ -28,6 +28,10 @@ extern "C" {
     check (docs/operations.md): code that takes those settings may rely
     on them. */
 #define DBK_DAYS_MAX 3650 /* any setting in days: ten years */
+/*  DEALBOOK_REPLAY_HOLD_MB: the held rows' arena counts its offsets in
+    8-byte units in 32 bits (32 GiB), and sorting them takes as much
+    again: 16 GiB at most. */
+#define DBK_REPLAY_HOLD_MB_MAX 16384
 
 typedef struct {
     char data_dir[1024];                           /* DEALBOOK_DATA_DIR            */
@@ -55,7 +59,8 @@ typedef struct {
                                  (resolve registration conflicts), comma-separated; "" none */
     uint64_t book_every;      /* DEALBOOK_BOOK_EVERY: forecasting keeps its as-of book once
                                  the log moved this many events past it (0: never) */
-    uint64_t replay_hold_mb;  /* DEALBOOK_REPLAY_HOLD_MB: memory (MiB) a replay from seq 1
+    uint64_t replay_hold_mb;  /* DEALBOOK_REPLAY_HOLD_MB: memory (MiB, at most
+                                 DBK_REPLAY_HOLD_MB_MAX) a replay from seq 1
                                  may hold index rows in (def->replay_hold); 0: none */
     char funnel_levels[512];  /* DEALBOOK_FUNNEL_LEVELS: L1..L5 as "PROB:DAYS[:CRIT+...]",
                                  comma-separated (opportunities, forecasting); "" defaults */
