@@ -244,6 +244,15 @@ int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size
 {
     const s_setting_t *s = NULL;
     bool by_flag = false;
+    char detail[512];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (detail, sizeof detail, fmt, ap);
+    va_end (ap);
+    if (!env) {
+        snprintf (why, whysz, "%s", detail);
+        return DBK_EINVAL;
+    }
     for (size_t i = 0; i < S_N && !by_flag; i++)
         if (strcmp (s_settings[i].env, env) == 0) {
             by_flag = cfg->flagged >> i & 1;
@@ -252,11 +261,6 @@ int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size
         }
     /*  a string of the table: the numbers are checked here, whole */
     assert (s && s->kind == S_STR);
-    char detail[512];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (detail, sizeof detail, fmt, ap);
-    va_end (ap);
     return s_refuse (s, by_flag, (const char *) cfg + s->offset, why, whysz, detail);
 }
 

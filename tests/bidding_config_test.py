@@ -3,15 +3,16 @@
 DEALBOOK_APPROVAL_LIMITS moves the discounts a salesperson and a manager
 may approve, DEALBOOK_BID_PARTS names the bid document's parts (a "?"
 marks an optional one) that a submission waits for, and a malformed
-setting refuses commands with a sentence naming it.
+setting stops the bidding service (and dealbookd) at its start, exit 1,
+with one line naming the setting, its value and what is wrong.
 
-Real dealbook-eventlog, -contacts, -opportunities and -bidding processes;
+Real dealbook-eventlog, -contacts, -opportunities and -bidding processes
+(and dealbookd);
 run by tests/run.sh with /usr/bin/python3 (exit 0 pass, 77 skip).
 """
 import os
 import subprocess
 import sys
-import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from services import BIN, Services, dealbook, fail, missing, ok  # noqa: E402
@@ -26,6 +27,17 @@ def run(d, limits, parts, **settings):
                    DEALBOOK_APPROVAL_LIMITS=limits, DEALBOOK_BID_PARTS=parts, **settings)
     svc.start()
     return svc
+
+
+def refused_at_start(binary, env, args, says):
+    """binary, under env and args, must not start: exit 1, one FAILED line
+    on stderr that says `says`."""
+    p = subprocess.run([os.path.join(BIN, binary)] + list(args), env=env, timeout=30,
+                       capture_output=True, text=True)
+    failed = [line for line in p.stderr.splitlines() if "FAILED" in line]
+    if p.returncode != 1 or len(failed) != 1 or says not in failed[0]:
+        fail("%s %s started, or did not say %r (exit %d): %s" % (binary, " ".join(args), says,
+                                                                p.returncode, p.stderr))
 
 
 def main():
@@ -70,8 +82,28 @@ def main():
     finally:
         svc.close(remove=False)
 
-    # a malformed setting: commands refused with a sentence naming it
-    svc = run(svc.dir, "20,10", "", DEALBOOK_TIMEOUT_MS="300")
+    # a malformed setting: the service does not start, and says which and why
+    env = dict(svc.env, DEALBOOK_APPROVAL_LIMITS="20,10", DEALBOOK_BID_PARTS="")
+    refused_at_start("dealbook-bidding", env, (), "FAILED DEALBOOK_APPROVAL_LIMITS=20,10: the "
+                     "manager's limit must be deeper than the salesperson's; two percents")
+    refused_at_start("dealbook-bidding", dict(env, DEALBOOK_APPROVAL_LIMITS="12,x"), (),
+                     "DEALBOOK_APPROVAL_LIMITS=12,x: the manager's limit: a percent above 0 "
+                     "and at most 100")
+    refused_at_start("dealbook-bidding", dict(env, DEALBOOK_APPROVAL_LIMITS="",
+                                              DEALBOOK_BID_PARTS="Commercial,price"), (),
+                     "DEALBOOK_BID_PARTS=Commercial,price: part 'Commercial': a code of")
+    refused_at_start("dealbook-bidding", dict(svc.env), ("--bid-parts", "price,price"),
+                     "FAILED --bid-parts price,price: part price given twice")
+    # dealbookd too, before it serves anything
+    allin = Services(NAMES + ("forecasting",), prefix="dbk-bidcfg-all-", errlog=False)
+    try:
+        refused_at_start("dealbookd", dict(allin.env, DEALBOOK_DURABLE="0",
+                                           DEALBOOK_APPROVAL_LIMITS="20,10"), (),
+                         "dealbookd: FAILED DEALBOOK_APPROVAL_LIMITS=20,10: ")
+    finally:
+        allin.close()
+
+    svc = run(svc.dir, "5,12.5", "technical,price,samples?", DEALBOOK_TIMEOUT_MS="300")
     try:
         b = svc.up("bidding")
         # after_seq: malformed, and beyond what the log holds (given up after 2 timeouts)
@@ -111,12 +143,6 @@ def main():
                 fail("tender list: exit %d, %r %r" % (p.returncode, p.stdout, p.stderr))
         finally:
             other.close()
-        try:
-            b.call("TENDER_STEP", cmd=uuid.uuid4().bytes, actor="zhao", id="t1", step="opening")
-            fail("a malformed DEALBOOK_APPROVAL_LIMITS was accepted")
-        except dealbook.DealbookError as e:
-            if e.code != "INVALID" or "DEALBOOK_APPROVAL_LIMITS" not in e.msg:
-                fail("malformed limits: %s %s" % (e.code, e.msg))
     finally:
         svc.close()
     print("bidding config: ok")

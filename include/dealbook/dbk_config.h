@@ -97,7 +97,8 @@ int dbk_config_flag (dbk_config_t *cfg, const char *flag, const char *value, cha
     format), or "--x VALUE: " and the reason when a flag set it; a long
     value is cut. Returns DBK_EINVAL, so that a setup can return it. `env`
     must be one of the table's string settings (numbers are checked whole
-    by dbk_config_load and dbk_config_flag). */
+    by dbk_config_load and dbk_config_flag), or NULL when no setting is to
+    blame (out of memory): the reason alone. */
 int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size_t whysz,
                        const char *fmt, ...) __attribute__ ((format (printf, 5, 6)));
 

@@ -4,6 +4,8 @@
 
 #include "dealbook/dbk_error.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,150 @@ const bid_approval_level_t bid_default_levels[BID_DEFAULT_NLEVELS] = {
 
 const bid_config_t bid_default_config = {bid_default_steps, bid_default_parts, bid_default_levels,
                                          BID_DEFAULT_NLEVELS};
+
+typedef struct {
+    bid_config_t cfg; /* first: what the caller holds */
+    bid_approval_level_t levels[BID_DEFAULT_NLEVELS];
+    bid_part_kind_t parts[BID_PARTS_MAX + 1];
+    char *buf; /* the parts setting, cut into its codes */
+} s_config_t;
+
+static int s_bad (char *why, size_t whysz, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+static int s_bad (char *why, size_t whysz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (why, whysz, fmt, ap);
+    va_end (ap);
+    return DBK_EINVAL;
+}
+
+/*  [s, e) without the blanks around it. */
+static void s_trim (const char **s, const char **e)
+{
+    while (*s < *e && isspace ((unsigned char) **s))
+        (*s)++;
+    while (*e > *s && isspace ((unsigned char) (*e)[-1]))
+        (*e)--;
+}
+
+/*  A percent in [s, e), above 0, at most 100, at most two decimals, in
+    basis points; -1 when it is not one. */
+static int s_percent (const char *s, const char *e)
+{
+    s_trim (&s, &e);
+    int bp = 0, decimals = -1; /* -1: no point yet */
+    for (const char *p = s; p < e; p++) {
+        if (*p == '.' && decimals < 0 && p > s) {
+            decimals = 0;
+            continue;
+        }
+        /*  past 100 % a digit more is refused anyway: no overflow */
+        if (!isdigit ((unsigned char) *p) || decimals == 2 || bp > BID_BP_FULL)
+            return -1;
+        bp = bp * 10 + (*p - '0');
+        if (decimals >= 0)
+            decimals++;
+    }
+    if (s == e || decimals == 0)
+        return -1;
+    bp *= decimals == 1 ? 10 : decimals == 2 ? 1 : 100;
+    return bp > 0 && bp <= BID_BP_FULL ? bp : -1;
+}
+
+/*  "SALES,MANAGER" over the default levels. */
+static int s_limits (s_config_t *c, const char *text, char *why, size_t whysz)
+{
+    static const char *const form = "two percents, a salesperson's then a manager's, "
+                                    "comma-separated (10,20)";
+    const char *comma = strchr (text, ','), *end = text + strlen (text);
+    if (!comma || strchr (comma + 1, ','))
+        return s_bad (why, whysz, "%s", form);
+    int sales = s_percent (text, comma), manager = s_percent (comma + 1, end);
+    if (sales < 0 || manager < 0)
+        return s_bad (why, whysz,
+                      "the %s's limit: a percent above 0 and at most 100, with at most two "
+                      "decimals; %s",
+                      sales < 0 ? "salesperson" : "manager", form);
+    if (manager <= sales)
+        return s_bad (why, whysz, "the manager's limit must be deeper than the salesperson's; %s",
+                      form);
+    memcpy (c->levels, bid_default_levels, sizeof c->levels);
+    c->levels[0].max_discount_bp = sales;
+    c->levels[1].max_discount_bp = manager;
+    c->cfg.levels = c->levels;
+    return 0;
+}
+
+/*  "CODE[?],..." (empty entries skipped). */
+static int s_parts (s_config_t *c, const char *text, char *why, size_t whysz)
+{
+    if (!(c->buf = strdup (text)))
+        return snprintf (why, whysz, "out of memory"), DBK_ENOMEM;
+    size_t n = 0;
+    for (char *save = NULL, *t = strtok_r (c->buf, ",", &save); t;
+         t = strtok_r (NULL, ",", &save)) {
+        const char *s = t, *e = t + strlen (t);
+        s_trim (&s, &e);
+        if (s == e)
+            continue;
+        char *code = t + (s - t); /* in buf: ended at its '?' or blanks below */
+        bool optional = e[-1] == '?';
+        size_t l = (size_t) (e - s) - optional;
+        if (l == 0 || l > BID_PART_CODE_MAX ||
+            strspn (s, "abcdefghijklmnopqrstuvwxyz0123456789_") < l)
+            return s_bad (why, whysz,
+                          "part '%.*s': a code of 1 to %d lowercase letters, digits or '_', "
+                          "'?' after an optional one",
+                          (int) (e - s), s, BID_PART_CODE_MAX);
+        code[l] = 0;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp (c->parts[i].code, code) == 0)
+                return s_bad (why, whysz, "part %s given twice", code);
+        if (n == BID_PARTS_MAX)
+            return s_bad (why, whysz, "more than %d parts", BID_PARTS_MAX);
+        c->parts[n++] = (bid_part_kind_t){code, !optional, code};
+    }
+    if (n == 0)
+        return s_bad (why, whysz, "no part (CODE[?],... e.g. commercial,technical,price)");
+    c->parts[n] = (bid_part_kind_t){NULL, false, NULL};
+    c->cfg.parts = c->parts;
+    return 0;
+}
+
+int bid_config_parse (const char *limits, const char *parts, bid_config_t **out, const char **bad,
+                      char *why, size_t whysz)
+{
+    *out = NULL;
+    *bad = NULL;
+    s_config_t *c = calloc (1, sizeof *c);
+    if (!c)
+        return snprintf (why, whysz, "out of memory"), DBK_ENOMEM;
+    c->cfg = bid_default_config;
+    int rc = 0;
+    if (limits && *limits && (rc = s_limits (c, limits, why, whysz)))
+        *bad = "DEALBOOK_APPROVAL_LIMITS";
+    else if (parts && *parts && (rc = s_parts (c, parts, why, whysz)))
+        *bad = rc == DBK_EINVAL ? "DEALBOOK_BID_PARTS" : NULL;
+    if (rc) {
+        free (c->buf);
+        free (c);
+        return rc;
+    }
+    *out = &c->cfg;
+    return 0;
+}
+
+void bid_config_free (bid_config_t **cfg_p)
+{
+    if (!cfg_p || !*cfg_p)
+        return;
+    s_config_t *c = (s_config_t *) *cfg_p; /* cfg is its first member */
+    free (c->buf);
+    free (c);
+    *cfg_p = NULL;
+}
 
 const bid_config_t *bid_cfg (const bid_facts_t *facts)
 {

@@ -214,6 +214,21 @@ typedef struct {
 } bid_config_t;
 extern const bid_config_t bid_default_config;
 
+/*  A configuration made from the operator's settings (dbk_config.h):
+    limits (DEALBOOK_APPROVAL_LIMITS, "10,20": the deepest discount in
+    percent a salesperson, then a manager may approve, each above 0 and at
+    most 100 with at most two decimals, the manager's deeper) and parts
+    (DEALBOOK_BID_PARTS: codes of 1 to BID_PART_CODE_MAX lowercase
+    letters, digits or '_', comma-separated, '?' after an optional one,
+    each once, at most BID_PARTS_MAX), NULL or "" for the defaults. 0 with
+    *out (the caller's, freed by bid_config_free); DBK_EINVAL with *bad
+    the variable that is malformed and why what is wrong in it;
+    DBK_ENOMEM. */
+#define BID_PART_CODE_MAX 32
+int bid_config_parse (const char *limits, const char *parts, bid_config_t **out, const char **bad,
+                      char *why, size_t whysz);
+void bid_config_free (bid_config_t **cfg_p);
+
 /*  ---- facts ---- */
 
 /*  What the shell knows of a reference. A closed one takes no new work;

@@ -90,57 +90,7 @@ typedef struct {
     s_look_t look;
     bid_lookup_t lookup;
     bid_facts_t facts;
-    bid_config_t config; /* from the configuration  */
-    bid_approval_level_t levels[BID_DEFAULT_NLEVELS];
-    bid_part_kind_t parts[BID_PARTS_MAX + 1];
-    char names[512]; /* the parts' codes */
 } s_facts_t;
-
-/*  The operator's approval limits and bid parts (DEALBOOK_APPROVAL_LIMITS,
-    DEALBOOK_BID_PARTS) over the defaults. false when one is malformed. */
-static bool s_config (const dbk_config_t *cfg, s_facts_t *f)
-{
-    f->config = bid_default_config;
-    memcpy (f->levels, bid_default_levels, sizeof f->levels);
-    if (cfg->approval_limits[0]) {
-        /*  "10,20" or "12.5,25": percent, each deeper than the one before */
-        const char *p = cfg->approval_limits;
-        for (int i = 0; i < BID_DEFAULT_NLEVELS - 1; i++) {
-            char *end;
-            double pct = strtod (p, &end);
-            int bp = (int) (pct * 100 + 0.5);
-            if (end == p || pct <= 0 || pct > 100 || (i && bp <= f->levels[i - 1].max_discount_bp))
-                return false;
-            f->levels[i].max_discount_bp = bp;
-            p = end;
-            if (i == 0 && *p++ != ',')
-                return false;
-        }
-        if (*p)
-            return false;
-        f->config.levels = f->levels;
-    }
-    if (cfg->bid_parts[0]) {
-        snprintf (f->names, sizeof f->names, "%s", cfg->bid_parts);
-        size_t n = 0;
-        for (char *save = NULL, *t = strtok_r (f->names, ",", &save); t;
-             t = strtok_r (NULL, ",", &save)) {
-            size_t l = strlen (t);
-            bool optional = l && t[l - 1] == '?';
-            if (optional)
-                t[--l] = 0;
-            if (n == BID_PARTS_MAX || l == 0 || l > 32 ||
-                strspn (t, "abcdefghijklmnopqrstuvwxyz0123456789_") != l)
-                return false; /* codes: lowercase letters, digits, _ */
-            f->parts[n++] = (bid_part_kind_t){t, !optional, t};
-        }
-        f->parts[n] = (bid_part_kind_t){NULL, false, NULL};
-        if (n == 0)
-            return false;
-        f->config.parts = f->parts;
-    }
-    return true;
-}
 
 /*  The business date ("on", else today UTC), the actor and the approval
     authority its configuration gives it: a director (DEALBOOK_DIRECTORS) the last level, a manager
@@ -154,13 +104,6 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
         return false;
     }
     const dbk_config_t *cfg = dbk_svc_config (ctx);
-    if (!s_config (cfg, f)) {
-        dbk_decision_reject (d, DBK_EINVAL, NULL,
-                             "the service's DEALBOOK_APPROVAL_LIMITS (%s) or DEALBOOK_BID_PARTS "
-                             "(%s) is malformed",
-                             cfg->approval_limits, cfg->bid_parts);
-        return false;
-    }
     const char *actor = dbk_svc_actor (ctx);
     int authority = dbk_svc_in_list (cfg->directors, actor)  ? BID_DEFAULT_NLEVELS - 1
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
@@ -172,7 +115,7 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                              .actor = actor,
                              .authority = authority,
                              .lookup = &f->lookup,
-                             .config = &f->config};
+                             .config = dbk_svc_state (ctx)};
     return true;
 }
 
@@ -313,6 +256,30 @@ static int s_status (dbk_svc_ctx_t *ctx, MDB_txn *txn, dbk_wr_t *w)
     return 0;
 }
 
+/*  The approval limits and bid parts, read once at start: a malformed one
+    stops the start with the line that names it (the read model folds
+    neither: *settings stays 0). */
+static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, char *why,
+                    size_t whysz)
+{
+    (void) settings;
+    bid_config_t *c;
+    const char *bad;
+    char detail[256];
+    int rc =
+        bid_config_parse (cfg->approval_limits, cfg->bid_parts, &c, &bad, detail, sizeof detail);
+    if (rc)
+        return dbk_config_refuse (cfg, bad, why, whysz, "%s", detail), rc;
+    *state = c;
+    return 0;
+}
+
+static void s_teardown (void *state)
+{
+    bid_config_t *c = state;
+    bid_config_free (&c);
+}
+
 static const char *const s_categories[] = {"tender", "quote", "contract", NULL};
 static const dbk_svc_command_t s_commands[] = {{"TENDER_OPEN", s_tender_open},
                                                {"TENDER_DATES", s_tender_dates},
@@ -353,7 +320,9 @@ const dbk_service_def_t bidding_def = {.name = "bidding",
                                        .queries = s_queries,
                                        .project = bidding_model_project,
                                        .status = s_status,
-                                       .model_version = BID_MODEL_VERSION};
+                                       .model_version = BID_MODEL_VERSION,
+                                       .setup = s_setup,
+                                       .teardown = s_teardown};
 
 void bidding_server (zsock_t *pipe, void *args)
 {

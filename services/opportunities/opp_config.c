@@ -225,10 +225,8 @@ int opp_config_from (const dbk_config_t *cfg, bool checklist, opp_config_t **out
     int rc = opp_config_parse (cfg->funnel_levels, checklist ? cfg->checklist : NULL,
                                cfg->protection_days, cfg->stale_contact_days, out, &bad, detail,
                                sizeof detail);
-    if (rc && bad)
-        return dbk_config_refuse (cfg, bad, why, whysz, "%s", detail);
     if (rc)
-        snprintf (why, whysz, "%s", detail);
+        dbk_config_refuse (cfg, bad, why, whysz, "%s", detail);
     return rc;
 }
 
