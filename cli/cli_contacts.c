@@ -344,6 +344,7 @@ static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz
 {
     const dbk_obj_t *o = dbk_obj_get (m, key);
     const char *s;
+    const uint8_t *b;
     size_t n;
     uint64_t u;
     out[0] = 0;
@@ -355,6 +356,8 @@ static void s_cell (const dbk_obj_t *m, const char *key, char *out, size_t outsz
                 *p = ' ';
     } else if (o && dbk_obj_u64 (o, &u) == 0)
         snprintf (out, outsz, "%llu", (unsigned long long) u);
+    else if (o && dbk_obj_bin (o, &b, &n) == 0 && n == DBK_ID_SIZE && outsz >= 37)
+        dbk_uuid_format (b, out); /* an id, as the JSON shows it */
     else if (o && dbk_obj_type (o) == DBK_T_ARRAY) {
         /*  a list of ids (close_to, their_people): comma-separated */
         size_t len = 0;
@@ -425,7 +428,7 @@ static bool s_envelope (const char *s, size_t n)
            (n == 2 && memcmp (s, "ok", 2) == 0);
 }
 
-static json_t *s_json (dbk_doc_t *reply)
+json_t *cli_reply_json (const dbk_doc_t *reply)
 {
     json_t *j = dbk_json_from_obj (dbk_doc_root (reply));
     json_object_del (j, "v");
@@ -460,7 +463,7 @@ void cli_fields (const dbk_obj_t *m, const char *skip)
 int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
 {
     if (cli->json)
-        cli_print_json (s_json (reply));
+        cli_print_json (cli_reply_json (reply));
     else if (text)
         printf ("%s\n", text);
     dbk_doc_destroy (&reply);
@@ -492,7 +495,7 @@ int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r
     if (rc)
         return rc;
     if (cli->json) {
-        json_t *j = s_json (reply);
+        json_t *j = cli_reply_json (reply);
         json_object_set_new (j, "id", json_string (id));
         cli_print_json (j);
     } else

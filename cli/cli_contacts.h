@@ -66,7 +66,13 @@ int cli_need_flag (const cli_t *cli, const char *what, const char *const *flags)
 int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
                   const cli_req_t *r, dbk_doc_t **reply_p);
 
-/*  Print the reply as JSON with --json, else `text` (if any); frees it. */
+/*  A service's reply as JSON, without the envelope keys (v, rid, ok): ids
+    (a command's cmd) as dashed UUIDs, as `dealbook log read` shows the
+    events' cause (dbk_json_from_obj). The caller's (json_decref). */
+json_t *cli_reply_json (const dbk_doc_t *reply);
+
+/*  Print the reply as JSON with --json (cli_reply_json), else `text` (if
+    any); frees it. */
 int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text);
 
 /*  A command creating an aggregate with an id the CLI picks (or --id):

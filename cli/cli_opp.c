@@ -124,15 +124,6 @@ static const char *s_val (const dbk_obj_t *m, const char *key, char *buf, size_t
     return buf;
 }
 
-static json_t *s_json (dbk_doc_t *reply)
-{
-    json_t *j = dbk_json_from_obj (dbk_doc_root (reply));
-    json_object_del (j, "v");
-    json_object_del (j, "rid");
-    json_object_del (j, "ok");
-    return j;
-}
-
 /*  ---- commands ---- */
 
 /*  A command on one opportunity: "opportunity ID <done>", or "unchanged"
@@ -217,7 +208,7 @@ static int s_register (cli_t *cli)
                  "another owner's registration is not known (see dealbook opp show %s)\n",
                  what, id, id);
     if (cli->json) {
-        json_t *j = s_json (reply);
+        json_t *j = cli_reply_json (reply);
         json_object_set_new (j, "id", json_string (id));
         json_object_set_new (j, "conflict_with", *other ? json_string (other) : json_null ());
         json_object_set_new (j, "conflict_checked", json_boolean (checked));

@@ -191,7 +191,8 @@ static void s_help (void)
             "  help      dealbook help <noun>\n\n"
             "common flags (each also an environment variable):\n");
     dbk_config_print_usage (stdout);
-    printf ("  --json                     machine-readable output\n\n"
+    printf ("  --json                     machine-readable output; a command's \"cmd\" (a UUID)\n"
+            "                             is the \"cause\" of its events in dealbook log read\n\n"
             "a flag is given once (twice: exit 1), but the lists repeat: --with and --ours\n"
             "of activity log, --close-to of competitor add|update, --bidder of tender\n"
             "opening, --milestone of contract sign\n\n"

@@ -64,6 +64,15 @@ int dbk_json_to_mp (const char *text, size_t len, dbk_wr_t *w, char *err, size_t
     return 0;
 }
 
+static json_t *s_uuid (bool has, const uint8_t id[DBK_ID_SIZE])
+{
+    if (!has)
+        return json_null ();
+    char s[37];
+    dbk_uuid_format (id, s);
+    return json_string (s);
+}
+
 json_t *dbk_json_from_obj (const dbk_obj_t *o)
 {
     switch (dbk_obj_type (o)) {
@@ -100,6 +109,10 @@ json_t *dbk_json_from_obj (const dbk_obj_t *o)
         const uint8_t *b;
         size_t n;
         dbk_obj_bin (o, &b, &n);
+        /*  ids are bin 16 on the wire (protocol §6): shown as the events'
+            are, so that a command's cmd matches its events' cause */
+        if (n == DBK_ID_SIZE)
+            return s_uuid (true, b);
         size_t cap = sodium_base64_ENCODED_LEN (n, sodium_base64_VARIANT_ORIGINAL);
         char *s = malloc (cap);
         if (!s)
@@ -151,15 +164,6 @@ json_t *dbk_json_from_mp (const void *data, size_t len)
     json_t *j = dbk_json_from_obj (dbk_doc_root (doc));
     dbk_doc_destroy (&doc);
     return j;
-}
-
-static json_t *s_uuid (bool has, const uint8_t id[DBK_ID_SIZE])
-{
-    if (!has)
-        return json_null ();
-    char s[37];
-    dbk_uuid_format (id, s);
-    return json_string (s);
 }
 
 static json_t *s_hex (const uint8_t *b, size_t n)

@@ -362,6 +362,21 @@ expect_rc 0 db opp register 'Depot Annex 2' --account a2 --owner wu --currency C
     --close 2027-10-31 --id o10 --json
 json 'd["id"]=="o10" and d["conflict_checked"] is True and d["conflict_with"] is None'
 [ ! -s "$dir/err" ] || fail "a warning after a read-back that worked: $(cat "$dir/err")"
+# a command's id is printed as the log shows it: a script matches the
+# command to the events it caused (their cause)
+cmd_is_cause() { # cmd_is_cause STREAM: $dir/out's cmd caused STREAM's last event
+    local cmd
+    cmd=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['cmd'])" "$dir/out")
+    [[ $cmd =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] \
+        || fail "cmd is not a dashed UUID: $(cat "$dir/out")"
+    db log read --stream "$1" >"$dir/events" || fail "log read --stream $1"
+    /usr/bin/python3 -c "import json,sys; e=[json.loads(l) for l in open(sys.argv[1])][-1]
+assert e['cause']==sys.argv[2], (e['cause'], sys.argv[2])" "$dir/events" "$cmd" \
+        || fail "cmd $cmd is not the cause of $1's last event"
+}
+cmd_is_cause opportunity-o10
+expect_rc 0 db opp update o10 --amount 120 --json
+cmd_is_cause opportunity-o10
 
 # a project registered by three owners: the first deal is in conflict with
 # both others, each conflict resolves, and the one of a deal closed as a

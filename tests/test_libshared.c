@@ -73,10 +73,34 @@ Test (json, bin_becomes_base64_and_non_string_keys_are_refused)
     cr_assert_str_eq (json_string_value (j), "AQID");
     json_decref (j);
     dbk_wr_reset (w);
+    dbk_wr_bin (w, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11", 17);
+    j = dbk_json_from_mp (dbk_wr_data (w), dbk_wr_size (w));
+    cr_assert_str_eq (json_string_value (j), "AQIDBAUGBwgJCgsMDQ4PEBE=", "17 bytes: no id");
+    json_decref (j);
+    dbk_wr_reset (w);
     dbk_wr_map (w, 1);
     dbk_wr_u64 (w, 7);
     dbk_wr_u64 (w, 8);
     cr_assert_null (dbk_json_from_mp (dbk_wr_data (w), dbk_wr_size (w)));
+    dbk_wr_destroy (&w);
+}
+
+/*  A command's reply carries its id (cmd) as bin 16: shown as the log
+    shows the events' cause, a script can match the two. */
+Test (json, a_reply_shows_ids_as_the_events_show_them)
+{
+    uint8_t id[DBK_ID_SIZE];
+    dbk_uuid_v7 (id);
+    char uuid[37];
+    dbk_uuid_format (id, uuid);
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_map (w, 2);
+    dbk_wr_cstr (w, "cmd");
+    dbk_wr_bin (w, id, DBK_ID_SIZE);
+    dbk_wr_kv_u64 (w, "events", 1);
+    json_t *j = dbk_json_from_mp (dbk_wr_data (w), dbk_wr_size (w));
+    cr_assert_str_eq (json_string_value (json_object_get (j, "cmd")), uuid);
+    json_decref (j);
     dbk_wr_destroy (&w);
 }
 

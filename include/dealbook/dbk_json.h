@@ -4,8 +4,10 @@
     JSON -> msgpack: objects -> maps (keys in document order), arrays,
     strings (UTF-8, validated by jansson), integers -> int, reals ->
     float64, true/false/null.
-    msgpack -> JSON: the reverse; bin -> base64 string; map keys must be
-    strings (dealbook payloads always are).
+    msgpack -> JSON: the reverse; a bin of 16 bytes (DBK_ID_SIZE: an id,
+    such as a command reply's cmd) -> a dashed UUID string, as an event's
+    id, corr and cause are shown; any other bin -> base64 string; map keys
+    must be strings (dealbook payloads always are).
 */
 #ifndef DBK_JSON_H
 #define DBK_JSON_H
