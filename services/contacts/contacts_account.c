@@ -86,10 +86,11 @@ static int s_check_writable (dbk_decision_t *d, const contacts_account_t *state)
 
 static int s_refuse_duplicate (dbk_decision_t *d, const char *dup)
 {
-    return dbk_decision_reject (d, DBK_EDUPLICATE, "name",
-                                "account %s already has this name (compared without case, width, "
-                                "punctuation and company suffixes); force (dealbook: --force) keeps both",
-                                dup);
+    return dbk_decision_reject (
+        d, DBK_EDUPLICATE, "name",
+        "account %s already has this name (compared without case, width, "
+        "punctuation and company suffixes); force (dealbook: --force) keeps both",
+        dup);
 }
 
 static void s_stream (char *buf, size_t size, const char *id)
