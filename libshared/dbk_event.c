@@ -505,24 +505,31 @@ static int s_nibble (char c)
     return -1;
 }
 
+int dbk_unhex (const char *s, size_t n, uint8_t *out)
+{
+    if (n % 2)
+        return DBK_EINVAL;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = s_nibble (s[2 * i]), lo = s_nibble (s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return DBK_EINVAL; /* before the shift: -1 << 4 is undefined */
+        out[i] = (uint8_t) (hi << 4 | lo);
+    }
+    return 0;
+}
+
 int dbk_uuid_parse (const char *s, size_t n, uint8_t id[DBK_ID_SIZE])
 {
-    bool dashed = n == 36;
-    if (n != 36 && n != 32)
+    if (n == 32)
+        return dbk_unhex (s, n, id);
+    if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return DBK_EINVAL;
-    size_t j = 0;
-    for (size_t i = 0; i < n;) {
-        if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) {
-            if (s[i] != '-')
-                return DBK_EINVAL;
-            i++;
-            continue;
-        }
-        int hi = s_nibble (s[i]), lo = i + 1 < n ? s_nibble (s[i + 1]) : -1;
-        if (hi < 0 || lo < 0 || j >= DBK_ID_SIZE)
-            return DBK_EINVAL;
-        id[j++] = (uint8_t) (hi << 4 | lo);
-        i += 2;
-    }
-    return j == DBK_ID_SIZE ? 0 : DBK_EINVAL;
+    /* 8-4-4-4-12 digits: the groups without their dashes */
+    char hex[32];
+    memcpy (hex, s, 8);
+    memcpy (hex + 8, s + 9, 4);
+    memcpy (hex + 12, s + 14, 4);
+    memcpy (hex + 16, s + 19, 4);
+    memcpy (hex + 20, s + 24, 12);
+    return dbk_unhex (hex, sizeof hex, id);
 }

@@ -110,3 +110,28 @@ Test (uuid, parse_rejects_bad_strings)
     /*  the length given is what counts, not a NUL */
     cr_assert_eq (dbk_uuid_parse ("018bcfe5-6800-7abc-8def-0123456789ab", 35, id), DBK_EINVAL);
 }
+
+Test (uuid, unhex_is_the_inverse_of_hex)
+{
+    char hex[2 * DBK_ID_SIZE + 1];
+    uint8_t back[DBK_ID_SIZE];
+    dbk_hex (s_id, DBK_ID_SIZE, hex);
+    cr_assert_eq (dbk_unhex (hex, 2 * DBK_ID_SIZE, back), 0);
+    cr_assert_arr_eq (back, s_id, DBK_ID_SIZE);
+    cr_assert_eq (dbk_unhex ("0A0b", 4, back), 0);
+    cr_assert (back[0] == 0x0a && back[1] == 0x0b);
+    cr_assert_eq (dbk_unhex ("", 0, back), 0);
+}
+
+/*  A cursor sent back by a client (a list's `after`) may hold anything: a
+    character that is not a hex digit is refused before it is shifted (found
+    by tests/services_wire_fuzz_test.py: "2026-02-29" as `after` made UBSan
+    stop the contacts service on -1 << 4). */
+Test (uuid, unhex_refuses_what_is_not_hex_digits)
+{
+    static const char *const bad[] = {"2026-02-29", "0g", "g0", "t1", "0", "abc", " 0", "0\xff"};
+    uint8_t out[8];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq (dbk_unhex (bad[i], strlen (bad[i]), out), DBK_EINVAL, "%s", bad[i]);
+    cr_assert_eq (dbk_unhex ("0\0", 2, out), DBK_EINVAL); /* a NUL within the length */
+}

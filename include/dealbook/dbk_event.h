@@ -109,6 +109,11 @@ int dbk_uuid_parse (const char *s, size_t n, uint8_t id[DBK_ID_SIZE]);
 /*  Lowercase hex of n bytes into out (2n+1 bytes). */
 void dbk_hex (const uint8_t *b, size_t n, char *out);
 
+/*  The n / 2 bytes that the n hex digits of s (either case) stand for,
+    into out. 0, or DBK_EINVAL for an odd n or a character that is not a
+    hex digit (out then holds the bytes before it). */
+int dbk_unhex (const char *s, size_t n, uint8_t *out);
+
 /*  Wall clock, unix ms. */
 int64_t dbk_now_ms (void);
 

@@ -77,14 +77,6 @@ int contacts_req_get_raw (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, cons
 
 /*  Paging of the lists: at most `limit` items after the cursor `after`
     (the `next` of the previous page, an opaque key). */
-static int s_unhex (int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *limit, MDB_val *after,
                          char buf[CONTACTS_CURSOR_MAX])
 {
@@ -100,13 +92,7 @@ int contacts_req_paging (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t *lim
     const dbk_obj_t *o = dbk_obj_get (req, "after");
     if (!o || dbk_obj_type (o) == DBK_T_NIL || (dbk_obj_str (o, &s, &n) == 0 && n == 0))
         return 0;
-    bool ok = dbk_obj_str (o, &s, &n) == 0 && n % 2 == 0 && n / 2 <= CONTACTS_CURSOR_MAX;
-    for (size_t i = 0; ok && i < n / 2; i++) {
-        int hi = s_unhex (s[2 * i]), lo = s_unhex (s[2 * i + 1]);
-        ok = hi >= 0 && lo >= 0;
-        buf[i] = (char) (hi << 4 | lo);
-    }
-    if (!ok)
+    if (dbk_obj_str (o, &s, &n) || n / 2 > CONTACTS_CURSOR_MAX || dbk_unhex (s, n, (uint8_t *) buf))
         return dbk_svc_reject (ctx, DBK_EINVAL, "after",
                                "after must be the `next` of the previous page (hex digits)");
     after->mv_size = n / 2;
