@@ -309,6 +309,31 @@ Test (account, updating_with_an_empty_value_clears_an_optional_field)
     cr_assert_null (acme.city);
 }
 
+/*  {key: "\0"}: a command whose only text is one NUL byte (JSON cannot
+    carry it, so the map is written by hand). */
+static const dbk_obj_t *cmd_nul (const char *key)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_map (w, 1);
+    dbk_wr_cstr (w, key);
+    dbk_wr_str (w, "\0", 1);
+    const dbk_obj_t *o = s_keep (dbk_wr_data (w), dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    return o;
+}
+
+/*  A NUL is no blank to trim: "\0" is a control character, not an empty
+    value that clears the field (found by tests/services_wire_fuzz_test.py,
+    where {"city": "\0"} was accepted as a clear and {"phone": "\0"} as no
+    phone at all). */
+Test (account, updating_with_a_nul_byte_is_refused_not_taken_for_a_clear)
+{
+    given_acme ();
+    contacts_account_update (d, &acme, cmd_nul ("city"), NULL);
+    then_rejected (DBK_EINVAL, "city");
+    then_message_mentions ("control characters");
+}
+
 Test (account, updating_cannot_clear_the_name)
 {
     given_acme ();

@@ -125,15 +125,22 @@ int contacts_check_id (dbk_decision_t *d, const char *field, const char *s, size
     return 0;
 }
 
+/*  Not strchr (" \t\r\n", c): that finds the string's own NUL, and a NUL
+    trimmed away would make "\0" an empty (absent, clearing) value. */
+static bool s_blank (char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*  Trim ASCII whitespace at both ends: users paste names with stray
     spaces, and " ACME" must not differ from "ACME". */
 static void s_trim (const char **s, size_t *n)
 {
-    while (*n && strchr (" \t\r\n", **s)) {
+    while (*n && s_blank (**s)) {
         (*s)++;
         (*n)--;
     }
-    while (*n && strchr (" \t\r\n", (*s)[*n - 1]))
+    while (*n && s_blank ((*s)[*n - 1]))
         (*n)--;
 }
 
