@@ -109,6 +109,18 @@ static bool s_phone_valid (const char *s, size_t n)
     return digits >= 3;
 }
 
+bool contacts_id_valid (const char *s, size_t n)
+{
+    if (!s || n == 0 || n > CONTACTS_ID_MAX || !dbk_utf8_valid (s, n))
+        return false;
+    /* The id ends up in a stream name; check it the way the log will (bytes
+       copied as they are: a NUL inside must be seen, not end the copy). */
+    char stream[CONTACTS_ID_MAX + 2];
+    memcpy (stream, "x-", 2);
+    memcpy (stream + 2, s, n);
+    return dbk_stream_name_valid (stream, n + 2);
+}
+
 int contacts_check_id (dbk_decision_t *d, const char *field, const char *s, size_t n)
 {
     if (!s || n == 0)
@@ -116,10 +128,7 @@ int contacts_check_id (dbk_decision_t *d, const char *field, const char *s, size
     if (n > CONTACTS_ID_MAX)
         return dbk_decision_reject (d, DBK_EINVAL, field, "%s is too long: %zu bytes, at most %d",
                                     field, n, CONTACTS_ID_MAX);
-    /* The id ends up in a stream name; check it the way the log will. */
-    char stream[CONTACTS_ID_MAX + 16];
-    snprintf (stream, sizeof stream, "x-%.*s", (int) n, s);
-    if (!dbk_utf8_valid (s, n) || !dbk_stream_name_valid (stream, n + 2))
+    if (!contacts_id_valid (s, n))
         return dbk_decision_reject (d, DBK_EINVAL, field,
                                     "%s must be printable text without spaces", field);
     return 0;

@@ -63,9 +63,13 @@ int contacts_check_fields (dbk_decision_t *d, const dbk_obj_t *cmd, const contac
                            size_t n, const char *const *extra, bool updating,
                            contacts_value_t *vals, size_t *nvals);
 
+/*  Is [s, s+n) an id: 1..CONTACTS_ID_MAX bytes of UTF-8 that may stand in
+    a stream name (no NUL, control character or space, docs/protocol.md
+    §6.1)? */
+bool contacts_id_valid (const char *s, size_t n);
+
 /*  Validate one id (the new aggregate's from the shell, or a reference in
-    a command): 1..CONTACTS_ID_MAX bytes, usable in a stream name. `field`
-    names it in the rejection. */
+    a command): contacts_id_valid. `field` names it in the rejection. */
 int contacts_check_id (dbk_decision_t *d, const char *field, const char *s, size_t n);
 
 /*  Is v the same as what the state holds? */

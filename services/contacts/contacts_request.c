@@ -15,12 +15,13 @@
 /*  ---- request fields ---- */
 
 /*  An id field as a NUL-terminated string; false when missing, not text or
-    too long (the caller rejects naming the field). */
+    not an id (the caller rejects naming the field). An id holding a NUL
+    must not pass: copied out, it would name the aggregate before the NUL. */
 bool contacts_req_id (const dbk_obj_t *req, const char *key, char out[CONTACTS_ID_MAX + 1])
 {
     const char *s;
     size_t n;
-    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n) || n == 0 || n > CONTACTS_ID_MAX)
+    if (dbk_obj_str (dbk_obj_get (req, key), &s, &n) || !contacts_id_valid (s, n))
         return false;
     memcpy (out, s, n);
     out[n] = 0;
@@ -56,7 +57,8 @@ bool contacts_req_new_id (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision
     if (dbk_obj_get (req, "id")) {
         if (contacts_req_id (req, "id", out))
             return true; /* the decider checks its characters */
-        dbk_decision_reject (d, DBK_EINVAL, "id", "id must be 1 to %d bytes of text",
+        dbk_decision_reject (d, DBK_EINVAL, "id",
+                             "id must be 1 to %d bytes of printable text without spaces",
                              CONTACTS_ID_MAX);
         return false;
     }

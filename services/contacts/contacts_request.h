@@ -11,7 +11,8 @@
 #define CONTACTS_PAGE_MAX 500    /* the largest `limit`                   */
 
 /*  An id field as a NUL-terminated string; false when missing, not text or
-    too long (the caller rejects naming the field). */
+    not an id (contacts_id_valid: too long, or holding a NUL, a control
+    character or a space); the caller rejects naming the field. */
 bool contacts_req_id (const dbk_obj_t *req, const char *key, char out[CONTACTS_ID_MAX + 1]);
 
 /*  An optional text field trimmed of ASCII blanks, NUL-terminated into out;
