@@ -18,13 +18,13 @@ typedef struct {
 } s_event_t;
 
 struct dbk_decision {
-    s_event_t *events; /* decided events             */
-    size_t count;      /* how many                   */
-    size_t cap;        /* capacity of events         */
-    dbk_wr_t *data;    /* payloads, back to back     */
-    int code;          /* rejection code (0: none)   */
-    char field[64];    /* rejected field             */
-    char message[512]; /* rejection sentence         */
+    s_event_t *events;                      /* decided events             */
+    size_t count;                           /* how many                   */
+    size_t cap;                             /* capacity of events         */
+    dbk_wr_t *data;                         /* payloads, back to back     */
+    int code;                               /* rejection code (0: none)   */
+    char field[DBK_DECISION_FIELD_MAX + 1]; /* rejected field             */
+    char message[512];                      /* rejection sentence         */
 };
 
 dbk_decision_t *dbk_decision_new (void)

@@ -208,6 +208,44 @@ Test (account, registering_with_an_unknown_field_is_refused)
     then_rejected (DBK_EINVAL, "cty");
 }
 
+/*  {key: value}, both of the lengths given: a command with bytes that JSON
+    cannot carry (a NUL), written by hand. */
+static const dbk_obj_t *cmd_pair (const char *key, size_t kn, const char *value, size_t vn)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_map (w, 1);
+    dbk_wr_str (w, key, kn);
+    dbk_wr_str (w, value, vn);
+    const dbk_obj_t *o = s_keep (dbk_wr_data (w), dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    return o;
+}
+
+/*  The field of an unknown key is text a client can decode and show:
+    found by tests/services_wire_fuzz_test.py, where a key of 30 CJK
+    characters came back cut inside a character (the reply's field and
+    msg were not UTF-8, so a strict client could not read the reply), and
+    the keys "\0" and "" came back with no field at all. */
+Test (account, an_unknown_key_is_named_whole_characters_and_printable)
+{
+    char key[91] = "";
+    for (int i = 0; i < 30; i++)
+        strcat (key, "名"); /* 3 bytes each */
+    contacts_account_update (d, &acme, cmd_pair (key, 90, "x", 1), NULL);
+    then_rejected (DBK_EINVAL, NULL);
+    const char *f = dbk_decision_field (d);
+    cr_assert_not_null (f);
+    cr_assert_eq (strlen (f), 63, "21 whole characters: %s", f);
+    cr_assert (dbk_utf8_valid (f, strlen (f)));
+    cr_assert (dbk_utf8_valid (dbk_decision_message (d), strlen (dbk_decision_message (d))));
+
+    contacts_account_update (d, &acme, cmd_pair ("a\0b\n", 4, "x", 1), NULL);
+    then_rejected (DBK_EINVAL, "a\\u0000b\\u000a");
+    contacts_account_update (d, &acme, cmd_pair ("", 0, "x", 1), NULL);
+    then_rejected (DBK_EINVAL, "\"\"");
+    then_message_mentions ("\"\" is not a field");
+}
+
 Test (account, the_service_request_keys_around_the_fields_are_ignored)
 {
     contacts_account_register (d, &acme, "a1",
@@ -309,19 +347,6 @@ Test (account, updating_with_an_empty_value_clears_an_optional_field)
     cr_assert_null (acme.city);
 }
 
-/*  {key: "\0"}: a command whose only text is one NUL byte (JSON cannot
-    carry it, so the map is written by hand). */
-static const dbk_obj_t *cmd_nul (const char *key)
-{
-    dbk_wr_t *w = dbk_wr_new ();
-    dbk_wr_map (w, 1);
-    dbk_wr_cstr (w, key);
-    dbk_wr_str (w, "\0", 1);
-    const dbk_obj_t *o = s_keep (dbk_wr_data (w), dbk_wr_size (w));
-    dbk_wr_destroy (&w);
-    return o;
-}
-
 /*  A NUL is no blank to trim: "\0" is a control character, not an empty
     value that clears the field (found by tests/services_wire_fuzz_test.py,
     where {"city": "\0"} was accepted as a clear and {"phone": "\0"} as no
@@ -329,7 +354,7 @@ static const dbk_obj_t *cmd_nul (const char *key)
 Test (account, updating_with_a_nul_byte_is_refused_not_taken_for_a_clear)
 {
     given_acme ();
-    contacts_account_update (d, &acme, cmd_nul ("city"), NULL);
+    contacts_account_update (d, &acme, cmd_pair ("city", 4, "\0", 1), NULL);
     then_rejected (DBK_EINVAL, "city");
     then_message_mentions ("control characters");
 }

@@ -30,12 +30,14 @@ void dbk_decision_reset (dbk_decision_t *self); /* empty, keep buffers */
     event after a rejection is a programmer error (asserted). */
 dbk_wr_t *dbk_decision_event (dbk_decision_t *self, const char *stream, const char *type);
 
+#define DBK_DECISION_FIELD_MAX 64 /* bytes of a rejection's field name kept */
+
 /*  Reject the command: code is a DBK_E* (DBK_EINVAL for validation,
     DBK_EREJECTED for a transition the state forbids, DBK_EDUPLICATE for
     something that exists already, DBK_ENOTFOUND
-    for an unknown reference), field the offending field (or NULL), and a
-    sentence a user understands. Drops any events decided so far. Returns
-    `code`, so a decider can `return dbk_decision_reject (...)`. */
+    for an unknown reference), field the offending field (or NULL; cut to
+    DBK_DECISION_FIELD_MAX bytes), and a sentence a user understands. Drops any events decided so
+   far. Returns `code`, so a decider can `return dbk_decision_reject (...)`. */
 int dbk_decision_reject (dbk_decision_t *self, int code, const char *field, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 

@@ -327,6 +327,36 @@ static bool s_listed (const char *const *list, const char *s, size_t n)
 static const char *const s_envelope[] = {"v",    "rid", "op", "cmd",       "actor",
                                          "corr", "id",  "on", "after_seq", NULL};
 
+#define S_KEY_NAME_MAX DBK_DECISION_FIELD_MAX /* bytes of an unknown key named */
+
+/*  An unknown key as its rejection names it (field and message): at most
+    S_KEY_NAME_MAX bytes, cut between characters, since half a character
+    is not UTF-8 and a client decoding the reply would choke on it; each
+    control character written \u00XX, since a NUL would end the name early
+    and the field is shown as it is; the empty key as "". The key is UTF-8
+    (the wire's validator checked every str). */
+static void s_key_name (const char *k, size_t kn, char out[S_KEY_NAME_MAX + 1])
+{
+    size_t o = 0;
+    if (kn == 0)
+        o = (size_t) snprintf (out, S_KEY_NAME_MAX + 1, "\"\"");
+    for (size_t i = 0; i < kn;) {
+        unsigned char c = (unsigned char) k[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        bool control = c < 0x20 || c == 0x7f;
+        size_t need = control ? 6 : len;
+        if (o + need > S_KEY_NAME_MAX || i + len > kn)
+            break;
+        if (control)
+            snprintf (out + o, 7, "\\u%04x", c);
+        else
+            memcpy (out + o, k + i, len);
+        o += need;
+        i += len;
+    }
+    out[o] = 0;
+}
+
 int contacts_check_fields (dbk_decision_t *d, const dbk_obj_t *cmd, const contacts_field_t *fields,
                            size_t n, const char *const *extra, bool updating,
                            contacts_value_t *vals, size_t *nvals)
@@ -345,8 +375,8 @@ int contacts_check_fields (dbk_decision_t *d, const dbk_obj_t *cmd, const contac
         for (size_t j = 0; !known && j < n; j++)
             known = strlen (fields[j].key) == kn && !memcmp (fields[j].key, k, kn);
         if (!known) {
-            char name[65];
-            snprintf (name, sizeof name, "%.*s", (int) (kn < 64 ? kn : 64), k);
+            char name[S_KEY_NAME_MAX + 1];
+            s_key_name (k, kn, name);
             return dbk_decision_reject (d, DBK_EINVAL, name, "%s is not a field of this command",
                                         name);
         }
