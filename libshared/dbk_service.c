@@ -273,8 +273,13 @@ static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[
 {
     dbk_svci_wait_t *other = s_find_wait (self, id);
     if (other && other->kind == S_WAIT_RETRY) {
+        /*  not decided yet, so there is no answer to share: the other
+            request waits for an earlier append of this service to the
+            same stream to be applied, for the catch-up with the log, or
+            to decide again after a conflict */
         dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY,
-                              "this command id is being retried after a conflict; ask again",
+                              "another request with this command id is waiting to be decided; "
+                              "ask again once it is answered",
                               "cmd");
         return true;
     }

@@ -83,8 +83,10 @@
                     after_seq) did not reach the request's after_seq in that
                     time; retrying the same command id is safe;
       BUSY          a REBUILD is running (commands and queries are refused
-                    until it is done), or the same command id is being
-                    retried after a conflict right now;
+                    until it is done), or another request with the same
+                    command id waits to be decided (behind an earlier
+                    append to its stream, the catch-up with the log, or a
+                    conflict);
       UNKNOWN_OP    not a verb of this service (field "op");
       MALFORMED / TOO_LARGE / UNSUPPORTED_VERSION  as every dealbook server.
 
