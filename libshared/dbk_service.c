@@ -333,9 +333,10 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         return;
     }
     uint64_t head = dbk_svci_head (self);
-    if (!synced && head > dbk_svci_ready (self)) {
-        /*  behind the log (starting, catching up): a decision now could
-            miss a reference or a command id the log already holds */
+    if (!synced && (head > dbk_svci_ready (self) || !self->head_known)) {
+        /*  behind the log (starting, catching up), or not knowing yet how
+            far it goes: a decision now could miss a reference or a
+            command id the log already holds */
         dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
         if (!w) {
             dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
@@ -533,7 +534,8 @@ static void s_serve_waits (dbk_svci_t *self)
                 txn = NULL;
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
-            bool ready = ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding;
+            bool ready = ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding &&
+                         self->head_known;
             if (!ready && dbk_svci_stuck (self, NULL, 0)) {
                 s_refuse_stuck (self, &w->req, w);
                 done = true;

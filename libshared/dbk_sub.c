@@ -77,6 +77,7 @@ struct dbk_sub {
                               sent, 0 when none is awaited          */
     int idle_ms;           /* cfg->idle_ms                          */
     int64_t last_heard;    /* mono ms the log last said something   */
+    bool heard;            /* a READ answered: the head is known    */
 };
 
 dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
@@ -380,6 +381,7 @@ static int s_read (dbk_sub_t *self)
 /*  The page just READ becomes the one handed out. */
 static int s_accept (dbk_sub_t *self)
 {
+    self->heard = true;
     if (self->page.head < self->pos) {
         s_drop_page (self);
         return DBK_ECORRUPT; /* the log is behind our checkpoint */
@@ -536,6 +538,11 @@ bool dbk_sub_awaiting (const dbk_sub_t *self)
 zsock_t *dbk_sub_read_socket (dbk_sub_t *self)
 {
     return dbk_client_socket (self->client);
+}
+
+bool dbk_sub_heard (const dbk_sub_t *self)
+{
+    return self->heard;
 }
 
 int64_t dbk_sub_read_deadline (const dbk_sub_t *self)

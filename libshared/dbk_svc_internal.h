@@ -88,6 +88,8 @@ typedef struct dbk_svci {
     size_t ndbs;                        /* how many */
     uint64_t applied;                   /* checkpoint: last seq applied and committed */
     uint64_t head_seen;                 /* highest head of subscribers now gone */
+    bool head_known;                    /* the log answered a READ once: until
+                                           then no command is decided */
     dbk_sub_t *sub;                     /* follows the log */
     int64_t backoff_until;              /* mono ms: do not ask the subscriber before */
     int last_sub_error;                 /* to log a lasting failure once */

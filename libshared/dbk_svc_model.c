@@ -621,6 +621,8 @@ int dbk_svci_apply (dbk_svci_t *self)
         n++;
     }
     self->apply_more = n == limit || cut;
+    if (dbk_sub_heard (self->sub))
+        self->head_known = true;
     if (sub_rc && sub_rc != DBK_ETIMEOUT) {
         /*  the log is down (DBK_EIO) or behind us (DBK_ECORRUPT): keep
             what was applied, try again a little later */

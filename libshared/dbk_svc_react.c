@@ -241,7 +241,7 @@ bool dbk_svci_react (dbk_svci_t *self)
 {
     if (!self->def->react || self->rebuilding || zclock_mono () < self->react_after ||
         dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied ||
-        dbk_svci_stuck (self, NULL, 0))
+        dbk_svci_stuck (self, NULL, 0) || !self->head_known)
         return false; /* not now: behind the log, the last reaction in flight, or stuck */
     MDB_txn *txn;
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))

@@ -87,6 +87,9 @@ bool dbk_sub_pending (const dbk_sub_t *self);
     not answer) and asked again on the next call. So a log that is down
     costs the owner no blocked wait. */
 bool dbk_sub_awaiting (const dbk_sub_t *self);
+/*  True once a READ was answered: the log's head is known (an async
+    owner that decides on its position waits for it). */
+bool dbk_sub_heard (const dbk_sub_t *self);
 zsock_t *dbk_sub_read_socket (dbk_sub_t *self);
 int64_t dbk_sub_read_deadline (const dbk_sub_t *self);
 
