@@ -8,6 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/*  A second SIGINT / SIGTERM while the actors finish what they accepted:
+    stop at once, as a kill -9 would (whatever was acknowledged is on
+    disk), rather than leave zactor_destroy early and return into CZMQ's
+    shutdown while an actor still runs, which aborts in libzmq. */
+static void s_second_signal (int sig)
+{
+    _exit (128 + sig);
+}
+
 /*  glibc's malloc, left to itself, costs a replay a tenth of its CPU:
     - each thread's arena grows its heap 4 KB at a time, one mprotect and
       one page fault each, while LMDB's dirty pages and the READ pages
@@ -23,15 +32,6 @@
       commit, every B-tree step, misses the TLB. The first 192 MB of heap
       is grown at once and advised into huge pages (dbk_heap_huge); a
       cold start's catch-up took 10-20 % less time. */
-/*  A second SIGINT / SIGTERM while the actors finish what they accepted:
-    stop at once, as a kill -9 would (whatever was acknowledged is on
-    disk), rather than leave zactor_destroy early and return into CZMQ's
-    shutdown while an actor still runs, which aborts in libzmq. */
-static void s_second_signal (int sig)
-{
-    _exit (128 + sig);
-}
-
 static void s_malloc_settings (void)
 {
     mallopt (M_ARENA_MAX, 1);

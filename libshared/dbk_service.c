@@ -343,7 +343,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
             return;
         }
         memcpy (w->cmd_id, id, DBK_ID_SIZE);
-        w->seq = head;
+        w->seq = self->head_known ? head : UINT64_MAX; /* the head, once it is known */
         w->attempts = attempts;
         w->conflicted = conflicted;
         return;
@@ -530,6 +530,8 @@ static void s_serve_waits (dbk_svci_t *self)
             }
         } else { /* S_WAIT_RETRY */
             uint64_t ver = 0;
+            if (w->seq == UINT64_MAX && self->head_known)
+                w->seq = dbk_svci_head (self); /* parked before the log said how far it goes */
             if (w->stream[0] && !txn && mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) != 0)
                 txn = NULL;
             if (txn && w->stream[0])
@@ -797,8 +799,11 @@ static long s_poll_timeout (dbk_svci_t *self)
     int64_t until = now + 1000;
     if (self->sub && dbk_sub_pending (self->sub))
         until = self->backoff_until > now ? self->backoff_until : now;
-    if (self->sub && dbk_sub_awaiting (self->sub) && dbk_sub_read_deadline (self->sub) < until)
-        until = dbk_sub_read_deadline (self->sub); /* a READ the log did not answer */
+    int64_t rd = self->sub && dbk_sub_awaiting (self->sub) ? dbk_sub_read_deadline (self->sub) : 0;
+    if (rd && rd < self->backoff_until)
+        rd = self->backoff_until; /* given up only once the backoff is over */
+    if (rd && rd < until)
+        until = rd; /* a READ the log did not answer */
     for (size_t i = 0; i < self->nwaits; i++)
         if (self->waits[i]->deadline < until)
             until = self->waits[i]->deadline;
@@ -864,7 +869,8 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
             dbk_sub_pending (self->sub) || self->holding ||
-            (awaiting && zclock_mono () >= dbk_sub_read_deadline (self->sub)))
+            (awaiting && zclock_mono () >= dbk_sub_read_deadline (self->sub) &&
+             zclock_mono () >= self->backoff_until))
             while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)
                     break; /* a long replay still lets requests in */

@@ -687,11 +687,12 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->hold_marked = true;
     if (caught_up)
         self->building = false;
-    s_model_written (self);
     self->applied = last;
     self->count.events += (uint64_t) n;
     if (write_held)
-        s_held_write (self, hold_done);
+        s_held_write (self, hold_done); /* which says whether the model is written */
+    else
+        s_model_written (self);
     if (self->replaying && caught_up)
         s_replay_mode (self, false);
     return n;

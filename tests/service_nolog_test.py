@@ -17,6 +17,12 @@ processes over ipc: dealbook-contacts without its event log, then with it.
      (what a double Ctrl-C or `timeout` sends) stop it: exit 0, or 143 when
      the second one stopped it at once; never an abort.
 
+  4. A command sent before a service starts on an empty model (queued by
+     ZeroMQ until the service binds), which reaches it before the log
+     answered its first READ (the log is held with SIGSTOP meanwhile),
+     waits until the service learnt how far the log goes and replayed it: an account registered at the end of
+     a 200,000-event log makes it a DUPLICATE, not a second account.
+
 Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
 """
 import os
@@ -26,7 +32,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import BIN, Services, cmd, dealbook, fail, missing, ok  # noqa: E402
+from services import BIN, Services, cmd, dealbook, fail, missing, ok, wait_up  # noqa: E402
 
 
 def wait_status(c, pred, what):
@@ -37,6 +43,55 @@ def wait_status(c, pred, what):
             return st
         time.sleep(0.05)
     fail("%s: %r" % (what, st))
+
+
+def early_command(s):
+    """Step 4, on the running log of s (contacts stopped)."""
+    log = s.up("eventlog")
+    memo = [dealbook.new_event("memo.written", {"n": i}) for i in range(1000)]
+    for k in range(200):  # events the contacts service only skips over
+        for e in memo:
+            e["id"] = dealbook.uuid7()
+        log.append("memo-%d" % k, memo)
+    s.start("contacts")
+    c = s.up("contacts")
+    r = ok(cmd(c, "ACCOUNT_REGISTER", name="Early Bird Lighting", type="owner"), "the last account")
+    accounts = c.call("STATUS", after_seq=r["last_seq"])["accounts"]
+    s.stop("contacts")
+    fresh = os.path.join(s.dir, "fresh")
+    env = dict(s.env, DEALBOOK_DATA_DIR=fresh)
+    early = dealbook.Client(s.endpoint("contacts"), timeout_ms=60000)
+    early.sock.send(dealbook.msgpack.packb(
+        {"v": 1, "rid": 1, "op": "ACCOUNT_REGISTER", "cmd": dealbook.uuid7(), "actor": "zhao",
+         "name": "Early Bird Lighting", "type": "owner"}))
+    # the log holds its answers (SIGSTOP) until the command has reached the
+    # service, which then cannot know yet how far the log goes
+    logp = s.procs["eventlog"]
+    logp.send_signal(signal.SIGSTOP)
+    try:
+        s.procs["contacts"] = subprocess.Popen([os.path.join(BIN, "dealbook-contacts")],
+                                               env=env, stderr=s.errlog)
+        wait_up(c, "contacts on the fresh data directory")
+        time.sleep(0.5)  # a reconnect interval or more: the command is in
+    finally:
+        logp.send_signal(signal.SIGCONT)
+    # queries meanwhile, as other clients send them, make the service leave
+    # its replay loop now and then and look at the command waiting
+    for _ in range(3000):
+        if early.sock.poll(10):
+            break
+        try:
+            c.call("PING", timeout_ms=200)
+        except dealbook.DealbookError:
+            pass
+    else:
+        fail("no answer to a command sent before the start")
+    reply = dealbook.msgpack.unpackb(early.sock.recv_multipart()[-1], raw=False)
+    if reply.get("ok") or reply.get("code") != "DUPLICATE":
+        fail("a command sent before the start was decided before the replay: %r" % reply)
+    st = c.call("STATUS")
+    if st["seq_applied"] < r["last_seq"] or st["accounts"] != accounts:
+        fail("after the early command: %r" % st)
 
 
 def main():
@@ -93,6 +148,10 @@ def main():
         # an abort (-6) inside libzmq
         if rc not in (0, 128 + signal.SIGTERM):
             fail("two SIGTERMs without the log: exit %d" % rc)
+
+        # 4. a command waiting at the door of a service that starts
+        s.start("eventlog")
+        early_command(s)
     finally:
         s.close()
     print("ok: a service without its log answers, says why, and follows the log once it is there")
