@@ -25,13 +25,12 @@ Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
 """
 import os
 import resource
-import subprocess
 import sys
 import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import BIN, ROOT, Services, cmd, dealbook, fail, missing, ok, refused  # noqa: E402
+from services import ROOT, Services, cmd, dealbook, fail, missing, ok, refused, status_failing  # noqa: E402,E501
 
 TEST_BIN = os.environ.get("DBK_TEST_BIN_DIR", os.path.join(ROOT, "build", "release", "tests"))
 FSIZE = os.path.join(TEST_BIN, "fsize_exec")
@@ -125,12 +124,7 @@ def main():
             fail("the query did not answer what was applied")
         if s.procs["contacts"].poll() is not None:
             fail("the service exited on a full disk")
-        cli = subprocess.run([os.path.join(BIN, "dealbook"), "status", "--services", "contacts"],
-                             env=s.env, capture_output=True, text=True)
-        if cli.returncode != 4 or "cannot write its read model" not in cli.stderr \
-                or "failing" not in cli.stdout:
-            fail("dealbook status while full: exit %d, %r %r"
-                 % (cli.returncode, cli.stdout, cli.stderr))
+        status_failing(s, "contacts", "cannot write its read model", "while full")
 
         # 2. room again
         lift(s.procs["contacts"])

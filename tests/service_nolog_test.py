@@ -32,7 +32,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import BIN, Services, cmd, dealbook, fail, missing, ok, wait_up  # noqa: E402
+from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing, wait_up  # noqa: E402,E501
 
 
 def wait_status(c, pred, what):
@@ -112,12 +112,7 @@ def main():
             except dealbook.DealbookError as e:
                 fail("query %d while the log is down: %s %s" % (i, e.code, e.msg))
             time.sleep(0.25)
-        cli = subprocess.run([os.path.join(BIN, "dealbook"), "status", "--services", "contacts"],
-                             env=s.env, capture_output=True, text=True)
-        if cli.returncode != 4 or "cannot follow the log" not in cli.stderr \
-                or "failing" not in cli.stdout:
-            fail("dealbook status without the log: exit %d, %r %r"
-                 % (cli.returncode, cli.stdout, cli.stderr))
+        status_failing(s, "contacts", "cannot follow the log", "without the log")
         r = cmd(quick, "ACCOUNT_REGISTER", name="Nolog One", type="owner")
         if not isinstance(r, dealbook.DealbookError) or r.code != "UNREACHABLE" \
                 or "nothing was appended" not in r.msg:

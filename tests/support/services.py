@@ -118,6 +118,15 @@ class Services:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def status_failing(s, name, why, what):
+    """`dealbook status --services name` with the environment of Services s
+    must show the service failing: exit 4, `why` on stderr."""
+    cli = subprocess.run([os.path.join(BIN, "dealbook"), "status", "--services", name],
+                         env=s.env, capture_output=True, text=True)
+    if cli.returncode != 4 or why not in cli.stderr or "failing" not in cli.stdout:
+        fail("dealbook status %s: exit %d, %r %r" % (what, cli.returncode, cli.stdout, cli.stderr))
+
+
 def wait_up(c, what="service"):
     """Wait (up to some 10 s) for client c's service to answer PING."""
     for _ in range(200):
