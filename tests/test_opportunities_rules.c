@@ -501,6 +501,19 @@ static bool has_flag (const opp_flag_t *f, size_t n, const char *code, const cha
     return false;
 }
 
+Test (red_flags, a_closed_deal_has_none)
+{
+    given_deal ();
+    opp_flag_t f[16];
+    cr_assert_eq (opp_red_flags (&deal, "2026-03-01", NULL, f, 16), 6, "open: the empty map's");
+    const opp_status_t closed[] = {OPP_WON, OPP_LOST, OPP_ABANDONED, OPP_DUPLICATE};
+    for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++) {
+        deal.status = closed[i];
+        cr_assert_eq (opp_red_flags (&deal, "2026-03-01", NULL, f, 16), 0, "status %d",
+                      (int) closed[i]);
+    }
+}
+
 Test (red_flags, an_empty_map_raises_every_structural_flag)
 {
     given_deal ();

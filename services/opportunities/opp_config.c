@@ -80,9 +80,9 @@ static int s_levels (s_config_t *c, const char *text, char *why, size_t whysz)
                            OPP_LEVELS);
         if (l < OPP_LEVELS - 1 && !*end)
             return s_fail (why, whysz,
-                           "%d levels given, L1 to L5 are needed "
+                           "%d level%s given, L1 to L5 are needed "
                            "(PROB:DAYS[:CRITERION+...] each, comma-separated)",
-                           l + 1);
+                           l + 1, l ? "s" : "");
         opp_level_t *lv = &c->levels[l];
         const char *c1 = memchr (p, ':', (size_t) (end - p));
         const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;

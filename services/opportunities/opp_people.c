@@ -268,6 +268,8 @@ size_t opp_red_flags (const opp_state_t *s, const char *as_of, const opp_config_
 {
     cfg = opp_cfg_of (cfg);
     s_flags_t f = {out, out ? max : 0, 0};
+    if (s->status > OPP_OPEN)
+        return 0; /* closed: nothing left to pursue, nothing to warn of */
     const opp_stakeholder_t *p = s->stakeholders;
     size_t n = s->nstakeholders;
     if (!s_role_held (s, "decision_maker"))

@@ -633,6 +633,9 @@ typedef struct {
       stale_contact          last contact unknown or more than
                              config->stale_contact_days before as_of
                              (each; only when as_of is a date)
+    A closed deal (won, lost, abandoned, a duplicate) has none: they warn
+    of what a deal being pursued lacks, and a stale contact would grow on
+    a closed one for ever.
     Writes at most `max` flags into out (strings borrowed from state and
     static tables) and returns how many there are in all (may exceed max,
     as snprintf). cfg NULL: defaults. */
