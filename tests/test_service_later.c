@@ -757,7 +757,10 @@ Test (service_later, a_replay_keeps_its_mark_until_its_writes_are_flushed)
     /*  the replay stalls at event 60,001: a replay batch (50,000 events
         at most) commits before it */
     s_model_t *m = s_stalled_start (4711, 60000);
-    cr_assert_geq (s_seen_at_least (1), 1, "a replay batch committed");
+    /*  the first batch may be an ordinary one (the log's head is learnt by
+        its READ): past it, a replay batch has begun, and marked the model */
+    cr_assert_geq (s_seen_at_least (DBK_SVC_BATCH + 1), DBK_SVC_BATCH + 1,
+                   "a replay batch committed");
     zactor_destroy (&s_svc);
     cr_assert (s_unsynced_left (), "stopped during its replay: the mark is there");
     atomic_store (&s_stall, 0);
