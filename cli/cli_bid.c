@@ -377,7 +377,7 @@ void cli_tender_help (void)
             "  history ID                             every event of the tender, from the log\n\n"
             "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
             "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
-            "  history entered after the fact (default today, UTC)\n");
+            "  history entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
 }
 
 void cli_intel_help (void)

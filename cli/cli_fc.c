@@ -75,8 +75,8 @@ void cli_fc_help (void)
         "      (both days included: --from D --to D is that day's changes)\n\n"
         "  --forecasting-endpoint EP (DEALBOOK_FORECASTING_ENDPOINT), --actor WHO, --json;\n"
         "  forecast submit|adjust and quota set take --on YYYY-MM-DD: the business date\n"
-        "  they state (default today, UTC; never later than today, and for a forecast\n"
-        "  never earlier either)\n");
+        "  they state (default today in DEALBOOK_TIMEZONE; never later than today, and\n"
+        "  for a forecast never earlier either)\n");
 }
 
 /*  A request to the forecasting service. */

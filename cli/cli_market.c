@@ -32,7 +32,7 @@ void cli_activity_help (void)
             "      --with and --ours take a comma list, or repeat: --with C1 --with C2\n"
             "      kinds: visit call meeting technical_exchange site_visit dinner\n"
             "      example: dealbook activity log visit --date 2026-03-10 --with CONTACT\n"
-            "      --date: the day it took place, not after today (UTC); a trip to come\n"
+            "      --date: the day it took place, not after today; a trip to come\n"
             "      is a contact's trip (dealbook contact trip add)\n"
             "  list --account ID | --contact ID [--limit N] [--after CURSOR]\n"
             "      newest first\n\n"

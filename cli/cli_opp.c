@@ -89,7 +89,7 @@ void cli_opp_help (void)
         "                                          untouched longer than their level allows\n\n"
         "  --opportunities-endpoint EP (DEALBOOK_OPPORTUNITIES_ENDPOINT), --actor WHO, --json;\n"
         "  every command takes --on YYYY-MM-DD: the business date it states, for history\n"
-        "  entered after the fact (default today, UTC)\n");
+        "  entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
 }
 
 /*  A request to the opportunities service. */

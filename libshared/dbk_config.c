@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-typedef enum { S_STR, S_LEVEL, S_BOOL, S_INT, S_U64 } s_kind_t;
+typedef enum { S_STR, S_LEVEL, S_BOOL, S_INT, S_U64, S_ZONE } s_kind_t;
 
 /*  A setting: how it is given, parsed and explained. A refused value is
     answered with the setting, the value and `form` (with the range of a
@@ -97,6 +98,9 @@ static const s_setting_t s_settings[] = {
     {"--stale-contact-days", "DEALBOOK_STALE_CONTACT_DAYS",
      NUM (S_U64, stale_contact_days, 1, DBK_DAYS_MAX, "a whole number of days"),
      "opportunities: a stakeholder not met for longer is a red flag (30)"},
+    {"--timezone", "DEALBOOK_TIMEZONE",
+     ONE (S_ZONE, utc_offset_min, "UTC or an offset from UTC, +HH:MM or -HH:MM, -12:00 to +14:00"),
+     "the business day's time zone: what \"today\" is for every service (UTC)"},
 };
 
 #define S_N (sizeof s_settings / sizeof s_settings[0])
@@ -112,6 +116,29 @@ static bool s_number (const char *value, uint64_t *out)
     unsigned long long v = strtoull (value, &end, 10);
     *out = v;
     return !errno && !*end;
+}
+
+/*  "UTC", "Z" or a fixed offset "+HH:MM" / "-HH:MM" (the business runs on
+    one calendar; a fixed offset needs no time zone database and gives
+    every service and replay the same day) into minutes east of UTC. */
+static bool s_zone (const char *value, int *out)
+{
+    if (strcmp (value, "UTC") == 0 || strcmp (value, "Z") == 0) {
+        *out = 0;
+        return true;
+    }
+    const char *v = value;
+    if ((v[0] != '+' && v[0] != '-') || strlen (v) != 6 || v[3] != ':')
+        return false;
+    for (int i = 1; i < 6; i++)
+        if (i != 3 && (v[i] < '0' || v[i] > '9'))
+            return false;
+    int h = (v[1] - '0') * 10 + (v[2] - '0'), m = (v[4] - '0') * 10 + (v[5] - '0');
+    int min = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
+    if (m > 59 || min < -12 * 60 || min > 14 * 60)
+        return false;
+    *out = min;
+    return true;
 }
 
 static int s_set (dbk_config_t *cfg, const s_setting_t *s, const char *value)
@@ -149,6 +176,8 @@ static int s_set (dbk_config_t *cfg, const s_setting_t *s, const char *value)
         else
             *(uint64_t *) field = v;
         return 0;
+    case S_ZONE:
+        return s_zone (value, (int *) field) ? 0 : DBK_EINVAL;
     }
     return DBK_EINVAL;
 }
@@ -275,4 +304,28 @@ int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *
 {
     int n = snprintf (out, outsz, "%s/%s", cfg->data_dir, service);
     return n > 0 && (size_t) n < outsz ? 0 : DBK_ETOOBIG;
+}
+
+int64_t dbk_config_day (const dbk_config_t *cfg)
+{
+    /*  now is long past 1970: t is positive, so / rounds down */
+    int64_t t = (int64_t) time (NULL) + (int64_t) cfg->utc_offset_min * 60;
+    return t / 86400;
+}
+
+void dbk_config_today (const dbk_config_t *cfg, char out[11])
+{
+    time_t t = (time_t) (dbk_config_day (cfg) * 86400);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
+}
+
+void dbk_config_zone (const dbk_config_t *cfg, char out[16])
+{
+    int m = cfg->utc_offset_min, a = m < 0 ? -m : m;
+    if (m == 0)
+        snprintf (out, 16, "UTC");
+    else
+        snprintf (out, 16, "UTC%c%02d:%02d", m < 0 ? '-' : '+', a / 60 % 100, a % 60);
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -216,6 +217,61 @@ Test (config, an_unusable_flag_value_says_the_same_under_the_flag)
     cr_assert_eq (cfg.replay_hold_mb, 16384);
     cr_assert_eq (dbk_config_flag (&cfg, "--replay-hold-mb", "16385", why, sizeof why), DBK_EINVAL);
     cr_assert_str_eq (why, "--replay-hold-mb 16385: a whole number of MiB from 0 to 16384");
+}
+
+/*  DEALBOOK_TIMEZONE: UTC or a fixed offset +HH:MM / -HH:MM between the
+    zones the world has (-12:00 to +14:00); "today" is the date there. */
+Test (config, the_business_day_is_the_date_at_the_configured_offset)
+{
+    dbk_config_t cfg;
+    char why[300], zone[16], today[11], want[11];
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
+    cr_assert_eq (cfg.utc_offset_min, 0, "UTC by default");
+    dbk_config_zone (&cfg, zone);
+    cr_assert_str_eq (zone, "UTC");
+    static const struct {
+        const char *value;
+        int min;
+        const char *zone;
+    } good[] = {{"+08:00", 480, "UTC+08:00"},
+                {"-05:30", -330, "UTC-05:30"},
+                {"+14:00", 840, "UTC+14:00"},
+                {"-12:00", -720, "UTC-12:00"},
+                {"+05:45", 345, "UTC+05:45"},
+                {"UTC", 0, "UTC"},
+                {"Z", 0, "UTC"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cr_assert_eq (dbk_config_flag (&cfg, "--timezone", good[i].value, why, sizeof why), 1, "%s",
+                      why);
+        cr_assert_eq (cfg.utc_offset_min, good[i].min, "%s", good[i].value);
+        dbk_config_zone (&cfg, zone);
+        cr_assert_str_eq (zone, good[i].zone);
+        /*  the day turns at the offset's midnight, not UTC's */
+        time_t before = time (NULL) + good[i].min * 60;
+        dbk_config_today (&cfg, today);
+        time_t after = time (NULL) + good[i].min * 60;
+        struct tm tm;
+        gmtime_r (&before, &tm);
+        strftime (want, sizeof want, "%Y-%m-%d", &tm);
+        if (strcmp (today, want) != 0) {
+            gmtime_r (&after, &tm);
+            strftime (want, sizeof want, "%Y-%m-%d", &tm);
+        }
+        cr_assert_str_eq (today, want, "%s", good[i].value);
+        cr_assert_eq (dbk_config_day (&cfg), (int64_t) after / 86400);
+    }
+    static const char *const bad[] = {"+15:00", "-12:30", "+08:60", "8",      "+8:00",
+                                      "UTC+8",  "utc",    "+0800",  "+08:00 "};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq (dbk_config_flag (&cfg, "--timezone", bad[i], why, sizeof why), DBK_EINVAL,
+                      "%s accepted", bad[i]);
+        cr_assert (strstr (why, "UTC or an offset from UTC, +HH:MM or -HH:MM, -12:00 to +14:00"),
+                   "%s", why);
+    }
+    setenv ("DEALBOOK_TIMEZONE", "+09:00", 1);
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
+    unsetenv ("DEALBOOK_TIMEZONE");
+    cr_assert_eq (cfg.utc_offset_min, 540);
 }
 
 /*  What a service checks itself is said the same way, under the name it

@@ -71,6 +71,8 @@ typedef struct {
                                  (opportunities): 90 */
     uint64_t stale_contact_days; /* DEALBOOK_STALE_CONTACT_DAYS: a stakeholder not met for
                                     longer is a red flag (opportunities): 30 */
+    int utc_offset_min;          /* DEALBOOK_TIMEZONE: the business day's offset east of UTC,
+                                    in minutes (-720..840): what "today" is (0: UTC) */
     uint64_t flagged;            /* the settings a flag set (a bit per row of the table in
                                     dbk_config.c): dbk_config_refuse names the flag */
 } dbk_config_t;
@@ -109,6 +111,18 @@ const char *dbk_config_flag_env (const char *flag);
 /*  Print the flags dbk_config_flag knows, one per line with its variable,
     for --help texts. */
 void dbk_config_print_usage (FILE *out);
+
+/*  The business day (DEALBOOK_TIMEZONE): the date now at cfg's offset
+    from UTC, as days since 1970-01-01. This is "today" for every date a
+    command states or is bounded by (its `on`, an activity's date, the
+    default of an as_of); the instants the log records (`ts`) stay UTC. */
+int64_t dbk_config_day (const dbk_config_t *cfg);
+
+/*  dbk_config_day as YYYY-MM-DD. */
+void dbk_config_today (const dbk_config_t *cfg, char out[11]);
+
+/*  The business day's zone for messages: "UTC" or "UTC+08:00". */
+void dbk_config_zone (const dbk_config_t *cfg, char out[16]);
 
 /*  Join the data directory and a service subdirectory into out. */
 int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out, size_t outsz);

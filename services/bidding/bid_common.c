@@ -254,7 +254,7 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
         dbk_wr_kv_cstr (w, "date", facts->today);
 }
 
-/*  The bound is the command's business date, not today (UTC): "on" is
+/*  The bound is the command's business date, not today: "on" is
     at most today already, and a fact dated after the day its command
     states would record, as of that day, what had not happened yet (the
     receivables as of "on" would leave out an invoice, a tender would be

@@ -92,13 +92,14 @@ typedef struct {
     bid_facts_t facts;
 } s_facts_t;
 
-/*  The business date ("on", else today UTC), the actor and the approval
+/*  The business date ("on", else today), the actor and the approval
     authority its configuration gives it: a director (DEALBOOK_DIRECTORS) the last level, a manager
     (DEALBOOK_MANAGERS) the second, anyone else the first. */
 static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
                      s_facts_t *f)
 {
-    const char *why = contacts_req_on (req, f->today, false);
+    char buf[160];
+    const char *why = contacts_req_on (req, dbk_svc_config (ctx), f->today, false, buf, sizeof buf);
     if (why) {
         dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;

@@ -388,7 +388,7 @@ void contacts_activity_reset (contacts_activity_t *self);
     units, 0..CONTACTS_COST_MAX) with currency (ISO 4217, required with
     cost and only with it). Decides activity.logged.
     `today` is the business date (YYYY-MM-DD): this service ignores a
-    command's "on", so the shell passes today (UTC); NULL: no bound. The
+    command's "on", so the shell passes today (the business day); NULL: no bound. The
     date records an activity that took place (a plan is a trip, or an
     opportunity's next step), so it is not after today.
     Rejections: EINVAL for any field ("currency" missing with a cost or

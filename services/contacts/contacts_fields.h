@@ -148,7 +148,7 @@ bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
     `key` (validated, YYYY-MM-DD) is after `by` (YYYY-MM-DD), naming both,
     "<key> (D) cannot be after <by_name> (BY), the business date: it
     records what has happened". by_name says where the bound comes from:
-    "on" (the command's business date) or "today" (UTC, in a service that
+    "on" (the command's business date) or "today" (the business day, in a service that
     ignores "on"). 0 when the key is absent or cleared, or when by is NULL
     (no business date known: nothing is bounded). Planned dates (a close
     date, a due date, a trip) are never passed here: they may lie ahead.

@@ -105,9 +105,9 @@ int contacts_activity_log_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
         /*  the contacts service ignores "on": its business date is
-            today (UTC), which bounds the activity's date */
+            today (DEALBOOK_TIMEZONE), which bounds the activity's date */
         char today[11];
-        contacts_req_today (today);
+        dbk_config_today (dbk_svc_config (ctx), today);
         contacts_activity_log (d, &st, id, req, &lookup, today);
     }
     contacts_account_reset (&l.acc);
@@ -275,7 +275,7 @@ bool contacts_date_add (const char *date, int days, char out[11])
     return true;
 }
 
-/*  {days (0..3660), as_of (YYYY-MM-DD, default today UTC)} into *days and
+/*  {days (0..3660), as_of (YYYY-MM-DD, default today)} into *days and
     the day number of as_of. 0 or the rejection. */
 static int s_days_as_of (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t max, uint64_t *days,
                          long *as_of)
@@ -290,7 +290,7 @@ static int s_days_as_of (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, uint64_t max,
             return dbk_svc_reject (ctx, DBK_EINVAL, "as_of", "as_of must be a date YYYY-MM-DD");
         *as_of = contacts_days (atoi (date), atoi (date + 5), atoi (date + 8));
     } else
-        *as_of = (long) (time (NULL) / 86400);
+        *as_of = (long) dbk_config_day (dbk_svc_config (ctx));
     return 0;
 }
 

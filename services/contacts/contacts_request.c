@@ -137,14 +137,6 @@ void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uin
         dbk_wr_nil (w);
 }
 
-void contacts_req_today (char out[11])
-{
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (out, 11, "%Y-%m-%d", &tm);
-}
-
 bool contacts_req_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11],
                         bool *given)
 {
@@ -154,7 +146,7 @@ bool contacts_req_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *ke
     if (given)
         *given = o != NULL;
     if (!o) {
-        contacts_req_today (out);
+        dbk_config_today (dbk_svc_config (ctx), out);
         return true;
     }
     if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false)) {
@@ -175,21 +167,29 @@ void contacts_wr_kv_or_nil (dbk_wr_t *w, const char *key, const char *s)
         dbk_wr_nil (w);
 }
 
-const char *contacts_req_on (const dbk_obj_t *req, char out[11], bool recorded)
+const char *contacts_req_on (const dbk_obj_t *req, const dbk_config_t *cfg, char out[11],
+                             bool recorded, char *why, size_t whysz)
 {
     const char *s;
     size_t n;
     const dbk_obj_t *o = dbk_obj_get (req, "on");
     if (!o) {
-        contacts_req_today (out);
+        dbk_config_today (cfg, out);
         return NULL;
     }
-    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false))
-        return "on must be a date YYYY-MM-DD";
-    char today[11];
-    contacts_req_today (today);
-    if (!recorded && memcmp (s, today, 10) > 0)
-        return "on must not be later than today (UTC): a command states what happened";
+    if (dbk_obj_str (o, &s, &n) || n != 10 || !contacts_date_valid (s, n, false)) {
+        snprintf (why, whysz, "on must be a date YYYY-MM-DD");
+        return why;
+    }
+    char today[11], zone[16];
+    dbk_config_today (cfg, today);
+    dbk_config_zone (cfg, zone);
+    if (!recorded && memcmp (s, today, 10) > 0) {
+        snprintf (why, whysz,
+                  "on must not be later than today (%s, %s): a command states what happened", today,
+                  zone);
+        return why;
+    }
     memcpy (out, s, 10);
     out[10] = 0;
     return NULL;

@@ -51,20 +51,19 @@ void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, ui
 void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
                               const MDB_val *next);
 
-/*  Today's date (UTC), YYYY-MM-DD: the business date of a command. */
-void contacts_req_today (char out[11]);
-
 /*  The business date of a command into out: its "on" field (a date
     YYYY-MM-DD, e.g. when history is entered after the fact), else today
-    (UTC). The log's own `ts` still records when the command was entered.
-    NULL, or why "on" is refused: malformed, or, unless `recorded` (a
-    fact already in the log, which a reaction must take as it is), later
-    than today (UTC), since a fact stated for a day to come would move
-    every date-driven figure (protection periods, freezes, the books'
-    clocks) ahead of time. */
-const char *contacts_req_on (const dbk_obj_t *req, char out[11], bool recorded);
+    (the business day of cfg, dbk_config_today). The log's own `ts` still
+    records when the command was entered. NULL, or why "on" is refused,
+    written into why: malformed, or, unless `recorded` (a fact already in
+    the log, which a reaction must take as it is), later than today,
+    since a fact stated for a day to come would move every date-driven
+    figure (protection periods, freezes, the books' clocks) ahead of
+    time. */
+const char *contacts_req_on (const dbk_obj_t *req, const dbk_config_t *cfg, char out[11],
+                             bool recorded, char *why, size_t whysz);
 
-/*  A date field of the request into out: today (UTC) when absent (then
+/*  A date field of the request into out: today (the business day) when absent (then
     *given false, if given is not NULL). false after rejecting a
     malformed one (INVALID, naming the key). */
 bool contacts_req_date (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, char out[11],

@@ -15,8 +15,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /*  ---- the tables ---- */
@@ -132,13 +132,6 @@ static void s_date (char out[11], int days)
     snprintf (out, 11, "%04u-%02u-%02u", y, m, d);
 }
 
-/*  A date `offset` days from today (UTC): tenders' deadlines must lie
-    ahead of whoever loads the demo. */
-static void s_from_today (char out[11], long offset)
-{
-    contacts_civil ((long) (time (NULL) / 86400) + offset, out);
-}
-
 /*  ---- sending commands ---- */
 
 typedef struct {
@@ -150,7 +143,16 @@ typedef struct {
     int failed;   /* first failure's code                      */
     char on[11];  /* the business date the commands state ("": today) */
     uint64_t seq; /* the last event appended so far: each command waits for it */
+    long today;   /* the business day (DEALBOOK_TIMEZONE), days since 1970 */
 } s_demo_t;
+
+/*  A date `offset` days from today, the services' business day: tenders'
+    deadlines must lie ahead of whoever loads the demo, and no fact may
+    be dated after today. */
+static void s_from_today (const s_demo_t *demo, char out[11], long offset)
+{
+    contacts_civil (demo->today + offset, out);
+}
 
 /*  Send op with the fields of the JSON object `fmt` (printf-style) as
     actor; a refusal stops the load (the data set must go in whole).
@@ -275,7 +277,7 @@ static void s_contacts (s_demo_t *demo, s_rng_t *r)
                                         "site_visit", "dinner"};
     /*  an activity records what took place: in the last 330 days */
     for (int v = 0; v < 120; v++) {
-        s_from_today (date, -(long) (s_next (r) % 330));
+        s_from_today (demo, date, -(long) (s_next (r) % 330));
         int c = (int) (s_next (r) % 150);
         s_cmd (demo, demo->contacts, "ACTIVITY_LOG", "demo:li.mei",
                "{\"id\":\"demo-v%03d\",\"kind\":\"%s\",\"date\":\"%s\","
@@ -305,7 +307,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     /*  the business date of the next commands, `at` days from today; what
         they record as done (a contact, a commitment, the outcome) is
         dated on or before it */
-#define S_ON(days) (at = born + (days) < 0 ? born + (days) : 0, s_from_today (demo->on, at))
+#define S_ON(days) (at = born + (days) < 0 ? born + (days) : 0, s_from_today (demo, demo->on, at))
     char done[11];
     S_ON (0);
     s_cmd (demo, o, "OPP_REGISTER", actor,
@@ -322,7 +324,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     snprintf (coach, sizeof coach, "demo-c%03d", a + 41);
     if (level >= 2) {
         S_ON (15 + n % 7);
-        s_from_today (done, at - n % 7);
+        s_from_today (demo, done, at - n % 7);
         dm = dmb;
         s_cmd (demo, o, "OPP_NEED_ADD", actor,
                "{\"id\":\"%s\",\"kind\":\"organisational\",\"text\":\"%s\"}", id,
@@ -358,7 +360,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     }
     if (level >= 4) {
         S_ON (62 + n % 5);
-        s_from_today (done, at - 2);
+        s_from_today (demo, done, at - 2);
         s_cmd (demo, o, "OPP_STAKEHOLDER_ADD", actor,
                "{\"id\":\"%s\",\"contact_id\":\"%s\",\"role\":\"coach\",\"attitude\":2,"
                "\"influence\":3,\"level\":\"operational\",\"function\":\"technical\","
@@ -370,7 +372,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     }
     if (level >= 5) {
         S_ON (80 + n % 6);
-        s_from_today (done, at - n % 3);
+        s_from_today (demo, done, at - n % 3);
         s_cmd (demo, o, "OPP_COMMITMENT", actor,
                "{\"id\":\"%s\",\"kind\":\"verbal_commitment\",\"date\":\"%s\","
                "\"contact_id\":\"%s\"}",
@@ -379,7 +381,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
         s_cmd (demo, o, "OPP_CATEGORY", actor, "{\"id\":\"%s\",\"category\":\"commit\"}", id);
     }
     S_ON (100 + n % 11);
-    s_from_today (done, at - n % 5);
+    s_from_today (demo, done, at - n % 5);
 #undef S_ON
     if (!outcome)
         s_cmd (demo, o, "OPP_NEXT_STEP", actor,
@@ -402,7 +404,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
 static void s_tender_on (s_demo_t *demo, long notice, int days)
 {
     if (notice)
-        s_from_today (demo->on, notice + days);
+        s_from_today (demo, demo->on, notice + days);
     else
         demo->on[0] = 0;
 }
@@ -432,8 +434,8 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
         snprintf (q, sizeof q, "demo-q%02d", k + 1);
         snprintf (opp, sizeof opp, "demo-o%03d", n + 1);
         long notice = stage >= 5 ? -(40L + 3 * k) : 0;
-        s_from_today (deadline, notice ? notice + 20 : 20 + k);
-        s_from_today (opening, notice ? notice + 21 : 21 + k);
+        s_from_today (demo, deadline, notice ? notice + 20 : 20 + k);
+        s_from_today (demo, opening, notice ? notice + 21 : 21 + k);
         s_tender_on (demo, notice, 0);
         s_cmd (demo, b, "TENDER_OPEN", who,
                "{\"id\":\"%s\",\"opportunity_id\":\"%s\",\"number\":\"ZB-%05d\","
@@ -522,8 +524,8 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
         /*  the contract: 30% advance, 60% on delivery, 10% retention */
         char delivery[11], warranty[11];
         s_tender_on (demo, notice, 40);
-        s_from_today (delivery, notice + 40 + 90);
-        s_from_today (warranty, notice + 40 + 90 + 730);
+        s_from_today (demo, delivery, notice + 40 + 90);
+        s_from_today (demo, warranty, notice + 40 + 90 + 730);
         long long adv = ours * 3 / 10, del = ours * 6 / 10, ret = ours - adv - del;
         s_cmd (demo, b, "CONTRACT_SIGN", who,
                "{\"id\":\"demo-k%02d\",\"number\":\"HT-%05d\",\"opportunity_id\":\"%s\","
@@ -553,7 +555,9 @@ static void s_tenders (s_demo_t *demo, s_rng_t *r, bool manager)
     salesperson's forecast of the next quarter. */
 static void s_quotas (s_demo_t *demo)
 {
-    int year = 1970 + (int) ((time (NULL) / 86400) / 365.2425) + 1;
+    char today[11];
+    s_from_today (demo, today, 0);
+    int year = atoi (today) + 1;
     for (int o = 0; o < 4 && !demo->failed; o++)
         for (int qn = 1; qn <= 4; qn++) {
             s_cmd (demo, demo->fc, "QUOTA_SET", "li.mei",
@@ -591,7 +595,8 @@ int dealbookd_demo_load (const dbk_config_t *cfg, dealbookd_demo_stats_t *stats)
                      stats,
                      0,
                      "",
-                     0};
+                     0,
+                     (long) dbk_config_day (cfg)};
     if (!demo.contacts || !demo.opps || !demo.bid || !demo.fc)
         demo.failed = DBK_EINVAL;
     /*  the demo's manager approves deeper discounts and sets quotas */

@@ -50,12 +50,13 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 
 /*  ---- commands ---- */
 
-/*  The business date ("on", else today UTC), the actor, whether a
+/*  The business date ("on", else today), the actor, whether a
     manager; false after rejecting a malformed "on". */
 static bool s_facts (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, dbk_decision_t *d, char today[11],
                      fc_facts_t *f)
 {
-    const char *why = contacts_req_on (req, today, false);
+    char buf[160];
+    const char *why = contacts_req_on (req, dbk_svc_config (ctx), today, false, buf, sizeof buf);
     if (why) {
         dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;
@@ -122,15 +123,16 @@ static int s_forecast (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
     }
     if (rc == 0) {
         fc_facts_t f;
-        char now[11];
-        contacts_req_today (now);
+        char now[11], zone[16];
+        dbk_config_today (dbk_svc_config (ctx), now);
+        dbk_config_zone (dbk_svc_config (ctx), zone);
         if (!s_facts (ctx, req, d, today, &f))
             ; /* rejected: "on" */
         else if (strcmp (today, now) < 0)
             /*  the freeze keeps what was forecast before a period began:
                 a forecast dated back would pass for one made in time */
             dbk_decision_reject (d, DBK_EINVAL, "on",
-                                 "a forecast cannot be dated before today (%s, UTC)", now);
+                                 "a forecast cannot be dated before today (%s, %s)", now, zone);
         else if (adjust)
             fc_forecast_adjust (d, st, req, &f);
         else

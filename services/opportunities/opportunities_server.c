@@ -38,7 +38,7 @@ static opp_ref_t s_competitor (void *p, const char *id)
     return s_ref (p, 'k', id);
 }
 
-/*  The facts of a command: today's date (UTC), the actor and whether a
+/*  The facts of a command: its business date, the actor and whether a
     manager, the lookups. */
 typedef struct {
     char today[11];
@@ -50,7 +50,9 @@ typedef struct {
 static bool s_facts_at (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d,
                         s_facts_t *f, bool recorded)
 {
-    const char *why = contacts_req_on (req, f->today, recorded);
+    char buf[160];
+    const char *why =
+        contacts_req_on (req, dbk_svc_config (ctx), f->today, recorded, buf, sizeof buf);
     if (why) {
         dbk_decision_reject (d, DBK_EINVAL, "on", "%s", why);
         return false;
