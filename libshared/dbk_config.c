@@ -100,7 +100,8 @@ static const s_setting_t s_settings[] = {
      "opportunities: a stakeholder not met for longer is a red flag (30)"},
     {"--timezone", "DEALBOOK_TIMEZONE",
      ONE (S_ZONE, utc_offset_min, "UTC or an offset from UTC, +HH:MM or -HH:MM, -12:00 to +14:00"),
-     "the business day's time zone: what \"today\" is for every service (UTC)"},
+     "the business day's offset from UTC, +HH:MM or -HH:MM (-12:00 to +14:00): what "
+     "\"today\" is for every service (UTC)"},
 };
 
 #define S_N (sizeof s_settings / sizeof s_settings[0])
@@ -295,9 +296,14 @@ int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size
 
 void dbk_config_print_usage (FILE *out)
 {
-    for (size_t i = 0; i < S_N; i++)
-        fprintf (out, "  %-26s %-32s %s\n", s_settings[i].flag, s_settings[i].env,
-                 s_settings[i].help);
+    for (size_t i = 0; i < S_N; i++) {
+        const s_setting_t *s = &s_settings[i];
+        fprintf (out, "  %-26s %-32s %s", s->flag, s->env, s->help);
+        /*  what a start refuses, said before it is tried */
+        if (s->kind == S_INT || s->kind == S_U64)
+            fprintf (out, " [%llu-%llu]", (unsigned long long) s->min, (unsigned long long) s->max);
+        fputc ('\n', out);
+    }
 }
 
 int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *out, size_t outsz)

@@ -274,6 +274,22 @@ Test (config, the_business_day_is_the_date_at_the_configured_offset)
     cr_assert_eq (cfg.utc_offset_min, 540);
 }
 
+/*  --help says the range a number takes, before a start refuses it. */
+Test (config, the_usage_says_each_numbers_range)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream (&text, &n);
+    cr_assert_not_null (f);
+    dbk_config_print_usage (f);
+    fclose (f);
+    cr_assert (strstr (text, "PUB high-water mark (messages) [1-100000000]\n"), "%s", text);
+    cr_assert (strstr (text, "[1048576-4398046511104]\n"), "%s", text);
+    cr_assert (strstr (text, "[0-16384]\n"), "%s", text);
+    cr_assert (!strstr (text, "data directory ["), "a text setting has no range");
+    free (text);
+}
+
 /*  What a service checks itself is said the same way, under the name it
     was given by. */
 Test (config, a_service_refuses_a_setting_under_the_name_it_was_given_by)
