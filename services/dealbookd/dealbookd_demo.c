@@ -123,15 +123,6 @@ static uint32_t s_next (s_rng_t *r)
 }
 #define PICK(r, arr) (arr)[s_next (r) % (sizeof (arr) / sizeof (arr)[0])]
 
-/*  A date `days` after 2026-01-01 (no month longer than 28 days is
-    needed: days are spread inside months). */
-static void s_date (char out[11], int days)
-{
-    unsigned u = days < 0 ? 0 : (unsigned) days;
-    unsigned y = 2026 + u / 336 % 100, m = 1 + u % 336 / 28, d = 1 + u % 28;
-    snprintf (out, 11, "%04u-%02u-%02u", y, m, d);
-}
-
 /*  ---- sending commands ---- */
 
 typedef struct {
@@ -263,9 +254,11 @@ static void s_contacts (s_demo_t *demo, s_rng_t *r)
                "{\"id\":\"%s\",\"salesperson\":\"%s\",\"depth\":\"%s\"}", id, s_people[c % 4],
                c % 3 ? "interacting" : "trusted");
         for (int t = 0; t < 1 + c % 2; t++) {
-            int day = 330 + (int) (s_next (r) % 180);
-            s_date (date, day);
-            s_date (to, day + 1 + c % 3);
+            /*  planned: from a week to half a year ahead of today, so
+                that the demo does not age */
+            long day = 7 + (long) (s_next (r) % 180);
+            s_from_today (demo, date, day);
+            s_from_today (demo, to, day + 1 + c % 3);
             s_cmd (demo, demo->contacts, "TRIP_ADD", "demo:li.mei",
                    "{\"id\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"city\":\"%s\","
                    "\"purpose\":\"%s\"}",
@@ -297,7 +290,7 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     int a = (n * 7) % S_NACCOUNTS, owner = n % 4;
     snprintf (id, sizeof id, "demo-o%03d", n + 1);
     snprintf (actor, sizeof actor, "%s", s_people[owner]); /* the owner acts */
-    s_date (close, 400 + (int) (s_next (r) % 300));
+    s_from_today (demo, close, 60 + (long) (s_next (r) % 300)); /* two months to a year */
     long long amount = (long long) (200 + s_next (r) % 4800) * 1000000; /* fen: 2-50 M yuan */
     dbk_client_t *o = demo->opps;
     /*  its history spreads over the last year and a half: registered
