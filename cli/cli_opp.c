@@ -85,8 +85,9 @@ void cli_opp_help (void)
         "  conflicts [--limit N] [--after CURSOR]  registrations in conflict\n"
         "  resolve ID --with OTHER --owner O [--reason R]   (a manager: --actor)\n"
         "      example: dealbook opp resolve OPP --with OPP2 --owner li --actor boss\n"
-        "  attention [--as-of D] [--limit N]       deals without a next step, and\n"
-        "                                          untouched longer than their level allows\n\n"
+        "  attention [--as-of D] [--limit N]       deals without a next step, untouched\n"
+        "                                          longer than their level allows, or held\n"
+        "                                          or dropped by their qualification\n\n"
         "  --opportunities-endpoint EP (DEALBOOK_OPPORTUNITIES_ENDPOINT), --actor WHO, --json;\n"
         "  every command takes --on YYYY-MM-DD: the business date it states, for history\n"
         "  entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
@@ -806,10 +807,14 @@ static int s_attention (cli_t *cli)
         static const char *const ukeys[] = {"days_untouched", "id",    "name",
                                             "owner",          "level", "touched"};
         static const char *const uheads[] = {"DAYS", "ID", "NAME", "OWNER", "LEVEL", "TOUCHED"};
+        static const char *const qkeys[] = {"decision", "id",    "name",
+                                            "owner",    "level", "probability"};
+        static const char *const qheads[] = {"DECISION", "ID", "NAME", "OWNER", "LEVEL", "PROB%"};
         const dbk_obj_t *root = dbk_doc_root (reply);
         char as_of[16];
         const dbk_obj_t *a = dbk_obj_get (root, "no_next_step"),
-                        *b = dbk_obj_get (root, "untouched");
+                        *b = dbk_obj_get (root, "untouched"),
+                        *q = dbk_obj_get (root, "not_pursued");
         printf ("as of %s\n\nno next step (%zu)\n", s_val (root, "as_of", as_of, sizeof as_of),
                 dbk_obj_len (a));
         if (dbk_obj_len (a))
@@ -817,6 +822,10 @@ static int s_attention (cli_t *cli)
         printf ("\nuntouched longer than their level allows (%zu)\n", dbk_obj_len (b));
         if (dbk_obj_len (b))
             cli_table (b, ukeys, uheads, 6);
+        printf ("\nheld or dropped by their qualification, still weighted at their level (%zu)\n",
+                dbk_obj_len (q));
+        if (dbk_obj_len (q))
+            cli_table (q, qkeys, qheads, 6);
         bool more = false;
         dbk_obj_bool (dbk_obj_get (root, "more"), &more);
         if (more)

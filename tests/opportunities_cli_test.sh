@@ -279,7 +279,21 @@ err_has 'REJECTED: qualified_pursue'
 err_has 'the latest qualification decided drop: re-qualify before moving up'
 head_after=$(db log status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["head"])')
 [ "$head_after" = "$head_before" ] || fail "a refused move up appended: head $head_before -> $head_after"
+# the dropped deal stays at L4, weighted at 75%: a red flag and the attention
+# list say so until it is qualified to pursue again
+expect_rc 0 db opp show o1
+out_has '^level  *L4 (75%)'
+out_has "^  ! dropped, yet still weighted at its level's probability  \\[qualification_drop\\]$"
+expect_rc 0 db opp attention
+out_has '^held or dropped by their qualification, still weighted at their level (1)'
+out_has '^drop  *o1  *New Ward Elevators  *Li  *L4  *75'
+expect_rc 0 db opp attention --json
+json '[(o["id"], o["decision"]) for o in d["not_pursued"]]==[("o1", "drop")]'
 expect_rc 0 qualify_o1 pursue 'budget back'
+expect_rc 0 db opp show o1 --json
+json 'not any(f["code"].startswith("qualification_") for f in d["red_flags"])'
+expect_rc 0 db opp attention --json
+json 'd["not_pursued"]==[]'
 expect_rc 0 db opp level o1 L5
 # a win records what happened: not dated after its business date (--on)
 expect_rc 2 db opp win o1 --amount 340000000 --date 2026-11-25 --on 2026-11-24

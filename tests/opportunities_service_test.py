@@ -9,6 +9,7 @@ as of a past date answers the state of that moment.
 
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
+import calendar
 import os
 import shutil
 import sys
@@ -16,7 +17,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, cmd, dealbook, fail, missing, ok, wait_up  # noqa: E402
+from services import Services, cmd, dealbook, fail, missing, ok, refused, wait_up  # noqa: E402
 
 NAMES = ("eventlog", "contacts", "opportunities")
 
@@ -271,6 +272,51 @@ def main():
         if o.call("OPP_GET", id="o6")["touched"] != today or \
                 "o6" in [x["id"] for x in o.call("OPP_ATTENTION", limit=500)["untouched"]]:
             fail("a late tick moved touched back: %r" % o.call("OPP_GET", id="o6")["touched"])
+
+        # a qualification may be recorded at any level: one that decides hold
+        # leaves a deal at L3, weighted at 50%, and only refuses moves up. A
+        # red flag says so, from the day of the hold (OPP_GET as of a day
+        # follows that day's qualification), and so does the attention list,
+        # until a qualification decides pursue again. The history is written
+        # to the log with the days it happened (`at`), as a copy would be
+        def noon(day):
+            return calendar.timegm(time.strptime(day + " 12", "%Y-%m-%d %H")) * 1000
+        log = client("eventlog")
+        for day, typ, data in (
+                ("2026-01-10", "opportunity.registered",
+                 dict(name="Ward lighting", normalized_name="ward lighting", account_id="a2",
+                      owner="zhao", currency="CNY", close_date="2027-06-30",
+                      amount=100000000, stage="need_discovery", level=1)),
+                ("2026-01-11", "opportunity.qualified", dict(q, total=16)),
+                ("2026-01-12", "opportunity.level_changed", dict(to=3, probability=50)),
+                ("2026-02-15", "opportunity.qualified",
+                 dict(q, total=16, decision="hold", reason="budget frozen"))):
+            ev = dealbook.new_event(typ, dict(data, id="o20", on=day), actor="zhao",
+                                    at=noon(day))
+            seq = log.append("opportunity-o20", [ev])["last_seq"]
+
+        def held(**args):
+            g = o.call("OPP_GET", id="o20", **args)
+            return (g["level"], g["probability"],
+                    [f["code"] for f in g["red_flags"] if f["code"].startswith("qualification_")])
+
+        def not_pursued():
+            return [(x["id"], x["decision"], x["level"])
+                    for x in o.call("OPP_ATTENTION", limit=500)["not_pursued"]]
+        if held(as_of="2026-02-14", after_seq=seq) != ("L3", 50, []):
+            fail("o20 before the hold: %r" % (held(as_of="2026-02-14"),))
+        for args in ({"as_of": "2026-02-15"}, {}):
+            if held(**args) != ("L3", 50, ["qualification_hold"]):
+                fail("o20 held %r: %r" % (args, held(**args)))
+        if not_pursued() != [("o20", "hold", "L3")]:
+            fail("attention to the held deal: %r" % not_pursued())
+        refused(cmd(o, "OPP_LEVEL", id="o20", level="L4"), "REJECTED", "qualified_pursue",
+                "a held deal moved up")
+        ok(cmd(o, "OPP_QUALIFY", id="o20", **q), "pursue again")
+        if held() != ("L3", 50, []) or not_pursued():
+            fail("o20 pursued again: %r %r" % (held(), not_pursued()))
+        if held(as_of="2026-02-15") != ("L3", 50, ["qualification_hold"]):
+            fail("o20 as of the hold, after: %r" % (held(as_of="2026-02-15"),))
 
         # the process manager: the bidding service's award closes a deal,
         # once, even when the award is published twice, the model rebuilt

@@ -579,6 +579,79 @@ Test (red_flags, a_stakeholder_not_contacted_for_too_long_is_stale)
     cr_assert_not (has_flag (f, n, "stale_contact", "c2"));
 }
 
+/*  Given: the deal at L3 on a pursue decision, then qualified again with
+    `decision` (a qualification may be recorded at any level). */
+static void given_l3_then_qualified (const char *decision)
+{
+    given_deal ();
+    given_need ();
+    given_stakeholder ("{\"contact_id\":\"c1\",\"role\":\"decision_maker\",\"attitude\":1,"
+                       "\"influence\":5,\"level\":\"decision\"}");
+    given_qualified ();
+    given_level ("L3");
+    char json[1024];
+    snprintf (json, sizeof json,
+              "{\"real_project_score\":5,\"real_project_evidence\":\"x\","
+              "\"our_opportunity_score\":1,\"our_opportunity_evidence\":\"x\","
+              "\"can_win_score\":1,\"can_win_evidence\":\"x\",\"worth_winning_score\":1,"
+              "\"worth_winning_evidence\":\"x\",\"decision\":\"%s\",\"reason\":\"r\"}",
+              decision);
+    GIVEN (&deal, opp_qualify (d, &deal, cmd (json), &facts));
+}
+
+Test (red_flags, a_deal_held_at_its_level_is_flagged_and_keeps_its_probability)
+{
+    given_l3_then_qualified ("hold");
+    opp_flag_t f[16];
+    size_t n = opp_red_flags (&deal, "2026-03-01", NULL, f, 16);
+    cr_assert (n >= 1);
+    cr_assert_str_eq (f[0].code, "qualification_hold", "the deal's own standing comes first");
+    cr_assert_null (f[0].contact_id);
+    cr_assert_null (f[0].role);
+    cr_assert_not (has_flag (f, n, "qualification_drop", NULL));
+    cr_assert_eq (deal.level, 3);
+    cr_assert_eq (opp_probability (&deal, NULL), 50, "the level's, until moved down");
+}
+
+Test (red_flags, a_deal_dropped_at_its_level_is_flagged)
+{
+    given_l3_then_qualified ("drop");
+    opp_flag_t f[16];
+    size_t n = opp_red_flags (&deal, "2026-03-01", NULL, f, 16);
+    cr_assert (has_flag (f, n, "qualification_drop", NULL));
+    cr_assert_not (has_flag (f, n, "qualification_hold", NULL));
+    cr_assert_eq (opp_probability (&deal, NULL), 50);
+}
+
+Test (red_flags, a_deal_moved_down_after_a_drop_is_still_flagged)
+{
+    given_l3_then_qualified ("drop");
+    GIVEN (&deal,
+           opp_level_set (d, &deal, cmd ("{\"level\":\"L1\",\"reason\":\"dropped\"}"), &facts));
+    opp_flag_t f[16];
+    size_t n = opp_red_flags (&deal, "2026-03-01", NULL, f, 16);
+    cr_assert (has_flag (f, n, "qualification_drop", NULL), "the decision stands at L1 too");
+    cr_assert_eq (opp_probability (&deal, NULL), 10);
+}
+
+Test (red_flags, a_new_pursue_decision_lifts_the_flag)
+{
+    given_l3_then_qualified ("hold");
+    given_qualified (); /* pursue */
+    opp_flag_t f[16];
+    size_t n = opp_red_flags (&deal, "2026-03-01", NULL, f, 16);
+    cr_assert_not (has_flag (f, n, "qualification_hold", NULL));
+    cr_assert_not (has_flag (f, n, "qualification_drop", NULL));
+}
+
+Test (red_flags, a_closed_deal_held_or_dropped_has_none)
+{
+    given_l3_then_qualified ("drop");
+    GIVEN (&deal, opp_abandon (d, &deal, cmd ("{\"reason\":\"dropped\"}"), &facts));
+    opp_flag_t f[16];
+    cr_assert_eq (opp_red_flags (&deal, "2026-03-01", NULL, f, 16), 0);
+}
+
 Test (red_flags, the_count_is_total_even_when_the_buffer_is_short)
 {
     given_deal ();
@@ -593,7 +666,7 @@ Test (red_flags, every_flag_code_has_a_sentence)
     size_t n = 0;
     for (; opp_red_flag_kinds[n].code; n++)
         cr_assert_gt (strlen (opp_red_flag_kinds[n].sentence), 10);
-    cr_assert_eq (n, 10);
+    cr_assert_eq (n, 12);
 }
 
 /*  ======================= evolve and dates ======================= */

@@ -88,6 +88,8 @@ const opp_check_item_t opp_default_checklist[] = {
 };
 
 const opp_red_flag_kind_t opp_red_flag_kinds[] = {
+    {"qualification_hold", "on hold, yet still weighted at its level's probability"},
+    {"qualification_drop", "dropped, yet still weighted at its level's probability"},
     {"no_decision_maker", "nobody on the map is the decision maker"},
     {"role_uncovered", "a buying role nobody covers"},
     {"unknown_role", "a stakeholder whose buying role is unknown"},

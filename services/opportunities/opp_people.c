@@ -1,6 +1,6 @@
 /*  opp_people.c - the procurement analysis chart (采购分析图): the
     stakeholders of a deal, their needs, the competitors on it, and the
-    red flags computed from the map. */
+    red flags computed from the deal's qualification and its map. */
 #include "opp_internal.h"
 
 #include "dealbook/dbk_error.h"
@@ -270,6 +270,13 @@ size_t opp_red_flags (const opp_state_t *s, const char *as_of, const opp_config_
     s_flags_t f = {out, out ? max : 0, 0};
     if (s->status > OPP_OPEN)
         return 0; /* closed: nothing left to pursue, nothing to warn of */
+    /*  the deal's own standing first: a hold or a drop leaves the deal at
+        its level (and its probability) until someone moves it down or
+        abandons it, so it must not pass unseen */
+    if (s->decision && !strcmp (s->decision, "hold"))
+        s_flag (&f, "qualification_hold", NULL, NULL);
+    else if (s->decision && !strcmp (s->decision, "drop"))
+        s_flag (&f, "qualification_drop", NULL, NULL);
     const opp_stakeholder_t *p = s->stakeholders;
     size_t n = s->nstakeholders;
     if (!s_role_held (s, "decision_maker"))

@@ -196,9 +196,10 @@ typedef struct {
     const char *code;     /* stable code        */
     const char *sentence; /* what it means      */
 } opp_red_flag_kind_t;
-/*  no_decision_maker role_uncovered unknown_role unknown_attitude
-    strong_opponent no_coach no_decision_level hostile_decision_maker
-    single_threaded stale_contact; ends with code NULL. */
+/*  qualification_hold qualification_drop no_decision_maker
+    role_uncovered unknown_role unknown_attitude strong_opponent
+    hostile_decision_maker no_coach no_decision_level single_threaded
+    stale_contact; ends with code NULL. */
 extern const opp_red_flag_kind_t opp_red_flag_kinds[];
 
 /*  Everything an operator may change without a code change. */
@@ -617,8 +618,15 @@ typedef struct {
     const char *role;       /* role_uncovered: the role, else NULL       */
 } opp_flag_t;
 
-/*  The red flags of the stakeholder map, computed (never stored), in this
-    order:
+/*  The red flags of a deal, computed (never stored), in this order:
+      qualification_hold     the latest qualification decided hold
+      qualification_drop     the latest qualification decided drop
+                             (either one stays until a qualification
+                             decides pursue: every move up is refused,
+                             yet the deal keeps its level, and that
+                             level's probability, until it is moved
+                             down or closed)
+    then those of its stakeholder map:
       no_decision_maker      nobody holds role decision_maker
       role_uncovered         technical_evaluator or user held by nobody
                              (one flag per role; the decision maker and

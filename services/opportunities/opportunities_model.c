@@ -322,6 +322,14 @@ void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, const opp_conf
 
 #define S_KEYS 12
 
+/*  The decision of a deal's latest qualification when it is hold or
+    drop (the red flags qualification_hold / _drop), else NULL. */
+static const char *s_not_pursued (const opp_state_t *st)
+{
+    const char *q = st->decision;
+    return q && (!strcmp (q, "hold") || !strcmp (q, "drop")) ? q : NULL;
+}
+
 typedef struct {
     char by[S_KEYS][OPP_KEY_MAX]; /* opp_by keys    */
     size_t bl[S_KEYS];
@@ -352,7 +360,8 @@ static void s_keys (const opp_state_t *st, s_keys_t *k)
               {'x', opportunities_model_status (st->status)},
               {'*', ""},
               {'w', st->status == OPP_OPEN && !st->next_step ? "" : NULL},
-              {'k', st->status == OPP_OPEN && st->nconflicts ? "" : NULL}};
+              {'k', st->status == OPP_OPEN && st->nconflicts ? "" : NULL},
+              {'q', st->status == OPP_OPEN ? s_not_pursued (st) : NULL}};
     for (size_t i = 0; i < sizeof by / sizeof by[0]; i++)
         if (by[i].value && (k->bl[k->nby] = opportunities_model_by_key (
                                 k->by[k->nby], OPP_KEY_MAX, by[i].tag, by[i].value, close, st->id)))

@@ -13,7 +13,8 @@
                   status (open won lost abandoned duplicate), '*' every
                   opportunity (value ""), 'w' open without a next step
                   (value ""), 'k' open in a registration conflict, one or more
-                  (value "");
+                  (value ""), 'q' open whose latest qualification did
+                  not decide pursue (value: hold or drop);
                   text values case- and width-folded
       opp_touched touched NUL id -> ""   open opportunities by touched date
       opp_match   'n' account NUL normalized name NUL id, or 's' folded
@@ -40,7 +41,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 10         /* layout of the read model           */
+#define OPP_MODEL_VERSION 11         /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */

@@ -570,10 +570,57 @@ int opportunities_conflicts_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     return 0;
 }
 
+/*  The rows of the deals whose opp_by keys start with prefix (pl
+    bytes), in key order, into out: at most limit (*more when there are
+    others), *n of them. With `tagged`, each row gets one more pair: that
+    key, the key's value (between its tag and the first NUL). */
+static int s_rows_under (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *prefix, size_t pl,
+                         const char *tagged, uint64_t limit, dbk_wr_t *out, uint32_t *n, bool *more)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &cur))
+        return DBK_EIO;
+    MDB_val k = {pl, (void *) prefix}, v, row;
+    char id[OPP_ID_MAX + 1];
+    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         r == 0 && k.mv_size > pl && memcmp (k.mv_data, prefix, pl) == 0;
+         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        if (*n == limit) {
+            *more = true;
+            break;
+        }
+        if (!s_key_id (&k, id) || contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row))
+            continue;
+        dbk_doc_t *doc = NULL;
+        if (!tagged)
+            dbk_wr_raw (out, row.mv_data, row.mv_size);
+        else if (dbk_doc_parse (row.mv_data, row.mv_size, &doc) == 0) {
+            const dbk_obj_t *m = dbk_doc_root (doc);
+            const char *key = k.mv_data;
+            dbk_wr_map (out, (uint32_t) dbk_obj_len (m) + 1);
+            for (size_t i = 0; i < dbk_obj_len (m); i++) {
+                dbk_wr_obj (out, dbk_obj_key_at (m, i));
+                dbk_wr_obj (out, dbk_obj_val_at (m, i));
+            }
+            dbk_wr_cstr (out, tagged);
+            dbk_wr_str (out, key + 1, strnlen (key + 1, k.mv_size - 1));
+            dbk_doc_destroy (&doc);
+        } else
+            continue;
+        (*n)++;
+    }
+    mdb_cursor_close (cur);
+    return 0;
+}
+
 /*  OPP_ATTENTION {as_of, limit} -> {no_next_step: [row], untouched: [row
-    + days], more: bool}: open deals without a next step (by close date),
-    and open deals untouched for longer than their level allows (the
-    longest forgotten first). */
+    + days], not_pursued: [row + decision], more: bool}: open deals
+    without a next step (by close date), open deals untouched for longer
+    than their level allows (the longest forgotten first), and open deals
+    whose latest qualification decided hold or drop (drop first, then
+    hold, each by close date), the red flags qualification_hold / _drop:
+    weighted at their level's probability until moved down or closed,
+    they are listed until a qualification decides pursue again. */
 int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char as_of[11];
@@ -585,32 +632,25 @@ int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     if (l && (dbk_obj_u64 (l, &limit) || limit < 1 || limit > CONTACTS_PAGE_MAX))
         return dbk_svc_reject (ctx, DBK_EINVAL, "limit", "limit must be from 1 to %d",
                                CONTACTS_PAGE_MAX);
-    dbk_wr_t *a = dbk_wr_new (), *b = dbk_wr_new ();
-    MDB_cursor *cur = NULL;
-    if (!a || !b || mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_BY), &cur)) {
-        dbk_wr_destroy (&a);
-        dbk_wr_destroy (&b);
-        return DBK_EIO;
-    }
-    uint32_t na = 0, nb = 0;
+    dbk_wr_t *a = dbk_wr_new (), *b = dbk_wr_new (), *c = dbk_wr_new ();
+    uint32_t na = 0, nb = 0, nc = 0;
     bool more = false;
     char prefix[8];
     size_t pl = opportunities_model_by_key (prefix, sizeof prefix, 'w', "", NULL, NULL);
-    MDB_val k = {pl, prefix}, v, row;
-    char id[OPP_ID_MAX + 1];
-    for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-         r == 0 && k.mv_size > pl && memcmp (k.mv_data, prefix, pl) == 0;
-         r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (na == limit) {
-            more = true;
-            break;
-        }
-        if (s_key_id (&k, id) && contacts_req_get_raw (ctx, txn, OPP_DB_ROWS, id, &row) == 0) {
-            dbk_wr_raw (a, row.mv_data, row.mv_size);
-            na++;
-        }
+    int rc = a && b && c ? 0 : DBK_ENOMEM;
+    if (rc == 0)
+        rc = s_rows_under (ctx, txn, prefix, pl, NULL, limit, a, &na, &more);
+    if (rc == 0)
+        rc = s_rows_under (ctx, txn, "q", 1, "decision", limit, c, &nc, &more);
+    if (rc) {
+        dbk_wr_destroy (&a);
+        dbk_wr_destroy (&b);
+        dbk_wr_destroy (&c);
+        return rc;
     }
-    mdb_cursor_close (cur);
+    MDB_cursor *cur;
+    MDB_val k, v, row;
+    char id[OPP_ID_MAX + 1];
     /*  untouched: oldest first; no level allows more than the largest
         max_days, none less than the smallest, so the scan stops at the
         first date younger than the smallest limit */
@@ -656,7 +696,7 @@ int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
         }
         mdb_cursor_close (cur);
     }
-    dbk_wr_map (w, 4);
+    dbk_wr_map (w, 5);
     dbk_wr_kv_cstr (w, "as_of", as_of);
     dbk_wr_cstr (w, "no_next_step");
     dbk_wr_array (w, na);
@@ -664,8 +704,12 @@ int opportunities_attention_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     dbk_wr_cstr (w, "untouched");
     dbk_wr_array (w, nb);
     dbk_wr_raw (w, dbk_wr_data (b), dbk_wr_size (b));
+    dbk_wr_cstr (w, "not_pursued");
+    dbk_wr_array (w, nc);
+    dbk_wr_raw (w, dbk_wr_data (c), dbk_wr_size (c));
     dbk_wr_kv_bool (w, "more", more);
     dbk_wr_destroy (&a);
     dbk_wr_destroy (&b);
+    dbk_wr_destroy (&c);
     return 0;
 }
