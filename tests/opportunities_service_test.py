@@ -318,6 +318,25 @@ def main():
         if held(as_of="2026-02-15") != ("L3", 50, ["qualification_hold"]):
             fail("o20 as of the hold, after: %r" % (held(as_of="2026-02-15"),))
 
+        # a day to come, which a command may not state, in an event appended
+        # to the log by hand (dealbook log append): the deal counts as touched
+        # on the day the log recorded it, not then, and ages from that day on
+        ok(cmd(o, "OPP_REGISTER", id="o21", name="Lobby lighting", account_id="a2",
+               owner="zhao", currency="CNY", close_date="2027-03-31", on="2025-01-15"), "o21")
+        ahead = dealbook.new_event("opportunity.next_step_set",
+                                   {"id": "o21", "next_step": "call", "on": "2099-01-01"},
+                                   actor="zhao")
+        seq = log.append("opportunity-o21", [ahead])["last_seq"]
+        ts = list(log.read_stream("opportunity-o21"))[-1]["ts"] / 1000
+        recorded = time.strftime("%Y-%m-%d", time.gmtime(ts))
+        later = time.strftime("%Y-%m-%d", time.gmtime(ts + 60 * 86400))
+        g21 = o.call("OPP_GET", id="o21", after_seq=seq)
+        untouched = {x["id"]: x["days_untouched"] for x in
+                     o.call("OPP_ATTENTION", as_of=later, limit=500)["untouched"]}
+        if g21["touched"] != recorded or untouched.get("o21") != 60:
+            fail("an on to come, appended by hand: touched %r, untouched as of %s: %r"
+                 % (g21["touched"], later, untouched.get("o21")))
+
         # the process manager: the bidding service's award closes a deal,
         # once, even when the award is published twice, the model rebuilt
         # or its data directory deleted

@@ -343,7 +343,8 @@ static void s_react (const char *award_json, const char *want_type, opp_state_t 
     const void *data;
     size_t len;
     dbk_decision_data (od, 0, &data, &len);
-    cr_assert_eq (opp_evolve (deal, "opportunity.registered", s_keep (data, len)), 0);
+    cr_assert_eq (opp_evolve (deal, "opportunity.registered", s_keep (data, len), OPP_UNRECORDED),
+                  0);
     dbk_decision_reset (od);
     given_opened ();
     facts.today = "2026-04-10"; /* the award is entered on its day */
@@ -359,7 +360,7 @@ static void s_react (const char *award_json, const char *want_type, opp_state_t 
     cr_assert (has_str (dbk_doc_root (doc), "tender_type", "public"),
                "the tender's type goes with the outcome (win/loss by tender type)");
     dbk_doc_destroy (&doc);
-    cr_assert_eq (opp_evolve (deal, want_type, s_keep (data, len)), 0);
+    cr_assert_eq (opp_evolve (deal, want_type, s_keep (data, len), OPP_UNRECORDED), 0);
     dbk_decision_destroy (&od);
 }
 

@@ -193,10 +193,11 @@ Test (conflicts, a_conflict_flagged_twice_is_kept_once)
     given_event (&third, "opportunity.conflict_flagged",
                  "{\"id\":\"o3\",\"with\":\"o1\",\"with_owner\":\"li\"}");
     cr_assert_eq (third.nconflicts, 1);
-    cr_assert_eq (opp_evolve (&third, "opportunity.conflict_flagged", cmd ("{\"with\":7}")),
-                  DBK_EMALFORMED);
+    cr_assert_eq (
+        opp_evolve (&third, "opportunity.conflict_flagged", cmd ("{\"with\":7}"), OPP_UNRECORDED),
+        DBK_EMALFORMED);
     cr_assert_eq (opp_evolve (&third, "opportunity.conflict_flagged",
-                              cmd ("{\"with\":\"o2\",\"moved_from\":[]}")),
+                              cmd ("{\"with\":\"o2\",\"moved_from\":[]}"), OPP_UNRECORDED),
                   DBK_EMALFORMED);
 }
 
@@ -236,7 +237,7 @@ Test (conflicts, a_resolution_that_would_carry_too_many_conflicts_over_is_refuse
     /*  a conflict moved here from a deal closed as a duplicate may take it
         past the limit of commands: the fold keeps it */
     cr_assert_eq (opp_evolve (&other, "opportunity.conflict_flagged",
-                              cmd ("{\"with\":\"x99\",\"with_owner\":\"u\"}")),
+                              cmd ("{\"with\":\"x99\",\"with_owner\":\"u\"}"), OPP_UNRECORDED),
                   0);
     cr_assert_eq (other.nconflicts, OPP_CONFLICTS_MAX + 1);
     /*  closing o2 would move its 33 conflicts: some are resolved first */

@@ -300,9 +300,9 @@ Test (stakeholders, the_map_keeps_everyone_as_it_grows_and_shrinks)
             cr_assert_eq (p->influence, i % 5 + 1, "%s", id);
         }
     }
-    cr_assert_eq (
-        opp_evolve (&deal, "opportunity.stakeholder_added", cmd ("{\"contact_id\":\"x\"}")),
-        DBK_EMALFORMED);
+    cr_assert_eq (opp_evolve (&deal, "opportunity.stakeholder_added",
+                              cmd ("{\"contact_id\":\"x\"}"), OPP_UNRECORDED),
+                  DBK_EMALFORMED);
     cr_assert_eq (deal.nstakeholders, OPP_STAKEHOLDERS_MAX);
 }
 
@@ -682,20 +682,26 @@ Test (evolve, unknown_event_types_are_ignored)
 Test (evolve, a_known_event_without_its_fields_is_malformed)
 {
     given_deal ();
-    cr_assert_eq (opp_evolve (&other, "opportunity.registered", cmd ("{\"id\":\"o1\"}")),
-                  DBK_EMALFORMED);
-    cr_assert_eq (opp_evolve (&deal, "opportunity.level_changed", cmd ("{\"to\":9}")),
-                  DBK_EMALFORMED);
-    cr_assert_eq (opp_evolve (&deal, "opportunity.stage_changed", cmd ("{\"stage\":\"x\"}")),
-                  DBK_EMALFORMED);
     cr_assert_eq (
-        opp_evolve (&deal, "opportunity.stakeholder_updated", cmd ("{\"contact_id\":\"c1\"}")),
-        DBK_EMALFORMED, "not on the map");
-    cr_assert_eq (opp_evolve (&deal, "opportunity.won", cmd ("{\"date\":\"2026-01-01\"}")),
+        opp_evolve (&other, "opportunity.registered", cmd ("{\"id\":\"o1\"}"), OPP_UNRECORDED),
+        DBK_EMALFORMED);
+    cr_assert_eq (
+        opp_evolve (&deal, "opportunity.level_changed", cmd ("{\"to\":9}"), OPP_UNRECORDED),
+        DBK_EMALFORMED);
+    cr_assert_eq (
+        opp_evolve (&deal, "opportunity.stage_changed", cmd ("{\"stage\":\"x\"}"), OPP_UNRECORDED),
+        DBK_EMALFORMED);
+    cr_assert_eq (opp_evolve (&deal, "opportunity.stakeholder_updated",
+                              cmd ("{\"contact_id\":\"c1\"}"), OPP_UNRECORDED),
+                  DBK_EMALFORMED, "not on the map");
+    cr_assert_eq (
+        opp_evolve (&deal, "opportunity.won", cmd ("{\"date\":\"2026-01-01\"}"), OPP_UNRECORDED),
+        DBK_EMALFORMED);
+    cr_assert_eq (opp_evolve (&deal, "opportunity.category_set", cmd ("[]"), OPP_UNRECORDED),
                   DBK_EMALFORMED);
-    cr_assert_eq (opp_evolve (&deal, "opportunity.category_set", cmd ("[]")), DBK_EMALFORMED);
     cr_assert_eq (opp_evolve (&deal, "opportunity.conflict_resolved",
-                              cmd ("{\"with\":\"o0\",\"owner\":\"li\",\"outcome\":\"maybe\"}")),
+                              cmd ("{\"with\":\"o0\",\"owner\":\"li\",\"outcome\":\"maybe\"}"),
+                              OPP_UNRECORDED),
                   DBK_EMALFORMED);
 }
 

@@ -2,7 +2,8 @@
     (services/opportunities/opportunities_decider.h, opp_evolve and
     opp_touch_overdue), Given-When-Then: the latest business date of its
     owner's work, never moved back by a command entered late, nor moved
-    by a registration conflict that another owner or a manager caused.
+    by a registration conflict that another owner or a manager caused,
+    nor moved past the day the log recorded an event.
 */
 #include "support/opp_given.h"
 
@@ -76,4 +77,55 @@ Test (touched, an_on_that_is_not_a_date_is_ignored)
     given_event (&deal, "opportunity.next_step_set",
                  "{\"id\":\"o1\",\"next_step\":\"y\",\"on\":7}");
     cr_assert_str_eq (deal.touched, "2026-01-10");
+}
+
+/*  The log's recorded times (ts, unix ms, UTC) of the events below. */
+#define S_JAN_19_235959 1768867199000LL /* 2026-01-19 23:59:59 */
+#define S_JAN_20_000000 1768867200000LL /* 2026-01-20 00:00:00 */
+#define S_JAN_20_NOON 1768910400000LL   /* 2026-01-20 12:00:00 */
+
+Test (touched, an_on_after_the_day_the_log_recorded_the_event_counts_as_that_day)
+{
+    given_deal (); /* 2026-01-10 */
+    /* appended by hand on 2026-01-20, stating a day to come */
+    given_recorded_event (&deal, "opportunity.next_step_set",
+                          "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2099-01-01\"}",
+                          S_JAN_20_NOON);
+    cr_assert_str_eq (deal.touched, "2026-01-20");
+    cr_assert (opp_touch_overdue (&deal, "2026-03-01", NULL),
+               "40 days after the day it was recorded: past L1's 30");
+}
+
+Test (touched, the_bound_is_the_utc_day_of_the_recorded_time)
+{
+    given_deal ();
+    given_recorded_event (&deal, "opportunity.next_step_set",
+                          "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2026-01-20\"}",
+                          S_JAN_19_235959);
+    cr_assert_str_eq (deal.touched, "2026-01-19", "recorded a second before 2026-01-20 (UTC)");
+    given_recorded_event (&deal, "opportunity.next_step_set",
+                          "{\"id\":\"o1\",\"next_step\":\"y\",\"on\":\"2026-01-20\"}",
+                          S_JAN_20_000000);
+    cr_assert_str_eq (deal.touched, "2026-01-20", "recorded on its day: its on as it is");
+}
+
+Test (touched, an_on_before_the_recorded_day_is_kept_as_it_is)
+{
+    given_deal ();
+    given_recorded_event (&deal, "opportunity.next_step_set",
+                          "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2026-01-15\"}",
+                          S_JAN_20_NOON);
+    cr_assert_str_eq (deal.touched, "2026-01-15", "history entered late keeps its own day");
+}
+
+Test (touched, a_bounded_on_does_not_move_a_later_touched_back)
+{
+    given_deal ();
+    given_recorded_event (&deal, "opportunity.next_step_set",
+                          "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2026-02-01\"}",
+                          OPP_UNRECORDED);
+    given_recorded_event (&deal, "opportunity.next_step_set",
+                          "{\"id\":\"o1\",\"next_step\":\"y\",\"on\":\"2099-01-01\"}",
+                          S_JAN_20_NOON);
+    cr_assert_str_eq (deal.touched, "2026-02-01");
 }

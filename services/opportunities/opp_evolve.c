@@ -433,22 +433,41 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     deal, for the funnel's freshness (opp_touch_overdue). It moves
     forward, never back: a command entered late with a past "on" (a tick
     dated last month) says nothing about the deal having been left alone
-    since. Conflict events do not count: another owner's registration or
-    a manager's resolution is no work of the owner's, and must not hide a
-    forgotten deal. An "on" that is not a date is ignored. */
-static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data)
+    since. Nor past the day the event was recorded (ts, UTC): the service
+    refuses an "on" to come, but an event appended by hand may carry
+    one, and touched would then stay ahead, the deal kept off the
+    attention list until that day, whatever else happens to it. Conflict
+    events do not count: another owner's registration or a manager's
+    resolution is no work of the owner's, and must not hide a forgotten
+    deal. An "on" that is not a date is ignored. */
+static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64_t ts)
 {
     const char *s;
     size_t n;
     if (!strncmp (t, "conflict_", 9) || dbk_obj_str (S_GET ("on"), &s, &n) != 0 || n != 10 ||
         !contacts_date_valid (s, n, false))
         return 0;
-    if (st->touched && strncmp (st->touched, s, 10) >= 0)
+    char day[11];
+    memcpy (day, s, 10);
+    day[10] = 0;
+    if (ts != OPP_UNRECORDED) {
+        char recorded[11];
+        int64_t days = ts / 86400000 - (ts % 86400000 < 0); /* floor: the UTC day */
+        contacts_civil ((long) days, recorded);
+        if (strcmp (day, recorded) > 0)
+            memcpy (day, recorded, sizeof day);
+    }
+    if (st->touched && strcmp (st->touched, day) >= 0)
         return 0;
-    return contacts_set_str (&st->touched, S_GET ("on"));
+    char *copy = strdup (day);
+    if (!copy)
+        return DBK_ENOMEM;
+    free (st->touched);
+    st->touched = copy;
+    return 0;
 }
 
-int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data)
+int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data, int64_t ts)
 {
     static const char prefix[] = "opportunity.";
     if (strncmp (type, prefix, sizeof prefix - 1))
@@ -459,6 +478,6 @@ int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data)
     if (rc == 1)
         return 0;
     if (!rc)
-        rc = s_touch (state, type + sizeof prefix - 1, data);
+        rc = s_touch (state, type + sizeof prefix - 1, data, ts);
     return rc;
 }

@@ -48,7 +48,8 @@
     clears it. Every decided event's payload holds "id" (the opportunity)
     and, when facts->today is set, "on" (the business date): evolve keeps
     the latest "on" as `touched` (never an earlier one: a command entered
-    late does not make the deal look forgotten; and not that of a
+    late does not make the deal look forgotten; never one after the day
+    the log recorded the event, see opp_evolve; and not that of a
     conflict event, which is no work of the owner's), so a query finds
     deals untouched longer than their level's limit (opp_touch_overdue).
 
@@ -707,11 +708,22 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
 
 /*  ---- evolve and queries ---- */
 
-/*  Fold one event of stream opportunity-<id>. Unknown opportunity.* and
-    other categories' types are ignored (0), so older code can replay
-    newer logs. Returns 0, DBK_EMALFORMED if a known event lacks a field
-    it must have, DBK_ENOMEM. */
-int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data);
+/*  The `ts` of an event not recorded yet: a decided event folded before
+    (or without) its append. */
+#define OPP_UNRECORDED INT64_MIN
+
+/*  Fold one event of stream opportunity-<id>: its type, payload and the
+    time the log recorded it (the envelope's `ts`, unix ms; or
+    OPP_UNRECORDED). `ts` bounds `touched`: an "on" after the UTC day of
+    ts counts as that day, since anyone may append to the log (dealbook
+    log append) and a day to come would keep the deal off the list of
+    deals left alone (opp_touch_overdue) until that day; the service
+    refuses such an "on" in a command. Only what the event carries is
+    read, never a clock, so a replay folds the same state. Unknown
+    opportunity.* and other categories' types are ignored (0), so older
+    code can replay newer logs. Returns 0, DBK_EMALFORMED if a known
+    event lacks a field it must have, DBK_ENOMEM. */
+int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data, int64_t ts);
 
 /*  Probability of the state in percent: the level's (cfg levels) while
     open, 100 won, 0 otherwise. */

@@ -155,16 +155,17 @@ int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, 
         const dbk_obj_t *a = dbk_doc_root (doc);
         const char *type;
         size_t tn;
-        int64_t at = 0;
+        int64_t at = 0, ts = 0;
         char t[DBK_TYPE_MAX + 1];
-        if (dbk_obj_len (a) != 3 || dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) ||
-            tn > DBK_TYPE_MAX || dbk_obj_i64 (dbk_obj_at (a, 1), &at))
+        if (dbk_obj_len (a) != 4 || dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) ||
+            tn > DBK_TYPE_MAX || dbk_obj_i64 (dbk_obj_at (a, 1), &at) ||
+            dbk_obj_i64 (dbk_obj_at (a, 2), &ts))
             rc = DBK_EIO;
         else if (at < before_ms) {
             memcpy (t, type, tn);
             t[tn] = 0;
             /*  stored only after evolve accepted it: cannot fail but for memory */
-            rc = opp_evolve (st, t, dbk_obj_at (a, 2));
+            rc = opp_evolve (st, t, dbk_obj_at (a, 3), ts);
         }
         dbk_doc_destroy (&doc);
     }
@@ -539,7 +540,7 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
     if (rc == 0) {
         s_keys (st, before);
-        rc = opp_evolve (st, type, data);
+        rc = opp_evolve (st, type, data, ev->ts);
     }
     if (rc == DBK_EMALFORMED) {
         /*  anyone may append to the log (dealbook log append): an event
@@ -560,9 +561,10 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
             key[il + 1 + i] = (char) (uint8_t) (ev->ver >> (24 - 8 * i));
         rc = w ? 0 : DBK_ENOMEM;
         if (rc == 0) {
-            dbk_wr_array (w, 3);
+            dbk_wr_array (w, 4);
             dbk_wr_str (w, ev->type, ev->type_len);
             dbk_wr_i64 (w, ev->at);
+            dbk_wr_i64 (w, ev->ts);
             size_t rawl;
             const void *raw = dbk_svc_data_raw (ctx, &rawl);
             if (raw) /* as the log holds it: no second encoding */

@@ -5,7 +5,8 @@
     model keeps the events of each opportunity and folds them to load a
     state, plus one summary row per opportunity and the indexes the queries
     read. Databases (NUL separates parts; ids, codes and dates hold none):
-      opp_events  id NUL be32 version -> [type, at (unix ms), payload map]
+      opp_events  id NUL be32 version -> [type, at, ts (unix ms: when it
+                  happened, when the log recorded it), payload map]
       opp_rows    id -> summary map (opportunities_model_row)
       opp_by      tag value NUL close_date NUL id -> ""   the pipeline
                   indexes: tag 'o' owner, 't' team, 'r' region, 'l' level
@@ -41,7 +42,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 11         /* layout of the read model           */
+#define OPP_MODEL_VERSION 12         /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */

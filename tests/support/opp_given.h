@@ -66,7 +66,7 @@ static inline void fold (opp_state_t *st, const char *stream)
 {
     for (size_t i = 0; i < dbk_decision_count (d); i++)
         if (!stream || !strcmp (dbk_decision_stream (d, i), stream)) {
-            int rc = opp_evolve (st, dbk_decision_type (d, i), payload (i));
+            int rc = opp_evolve (st, dbk_decision_type (d, i), payload (i), OPP_UNRECORDED);
             cr_assert_eq (rc, 0, "%s: %s", dbk_decision_type (d, i), dbk_strerror (rc));
         }
 }
@@ -105,7 +105,16 @@ static inline void given_stakeholder (const char *json)
     take long to reach). */
 static inline void given_event (opp_state_t *st, const char *type, const char *json)
 {
-    int rc = opp_evolve (st, type, cmd (json));
+    int rc = opp_evolve (st, type, cmd (json), OPP_UNRECORDED);
+    cr_assert_eq (rc, 0, "%s: %s", type, dbk_strerror (rc));
+}
+
+/*  Given: an event folded straight into st as the log recorded it at
+    ts (unix ms): an event appended by hand (dealbook log append). */
+static inline void given_recorded_event (opp_state_t *st, const char *type, const char *json,
+                                         int64_t ts)
+{
+    int rc = opp_evolve (st, type, cmd (json), ts);
     cr_assert_eq (rc, 0, "%s: %s", type, dbk_strerror (rc));
 }
 
