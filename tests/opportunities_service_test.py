@@ -320,7 +320,8 @@ def main():
 
         # a day to come, which a command may not state, in an event appended
         # to the log by hand (dealbook log append): the deal counts as touched
-        # on the day the log recorded it, not then, and ages from that day on
+        # on the latest date anywhere when the log recorded it (its ts at
+        # UTC+14:00), not then, and ages from that day on
         ok(cmd(o, "OPP_REGISTER", id="o21", name="Lobby lighting", account_id="a2",
                owner="zhao", currency="CNY", close_date="2027-03-31", on="2025-01-15"), "o21")
         ahead = dealbook.new_event("opportunity.next_step_set",
@@ -328,8 +329,8 @@ def main():
                                    actor="zhao")
         seq = log.append("opportunity-o21", [ahead])["last_seq"]
         ts = list(log.read_stream("opportunity-o21"))[-1]["ts"] / 1000
-        recorded = time.strftime("%Y-%m-%d", time.gmtime(ts))
-        later = time.strftime("%Y-%m-%d", time.gmtime(ts + 60 * 86400))
+        recorded = time.strftime("%Y-%m-%d", time.gmtime(ts + 14 * 3600))
+        later = time.strftime("%Y-%m-%d", time.gmtime(ts + 14 * 3600 + 60 * 86400))
         g21 = o.call("OPP_GET", id="o21", after_seq=seq)
         untouched = {x["id"]: x["days_untouched"] for x in
                      o.call("OPP_ATTENTION", as_of=later, limit=500)["untouched"]}

@@ -80,8 +80,8 @@ Test (touched, an_on_that_is_not_a_date_is_ignored)
 }
 
 /*  The log's recorded times (ts, unix ms, UTC) of the events below. */
-#define S_JAN_19_235959 1768867199000LL /* 2026-01-19 23:59:59 */
-#define S_JAN_20_000000 1768867200000LL /* 2026-01-20 00:00:00 */
+#define S_JAN_19_095959 1768816799000LL /* 2026-01-19 09:59:59 UTC: 23:59:59 at +14:00 */
+#define S_JAN_19_100000 1768816800000LL /* 2026-01-19 10:00:00 UTC: 2026-01-20 at +14:00 */
 #define S_JAN_20_NOON 1768910400000LL   /* 2026-01-20 12:00:00 */
 
 Test (touched, an_on_after_the_day_the_log_recorded_the_event_counts_as_that_day)
@@ -91,22 +91,25 @@ Test (touched, an_on_after_the_day_the_log_recorded_the_event_counts_as_that_day
     given_recorded_event (&deal, "opportunity.next_step_set",
                           "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2099-01-01\"}",
                           S_JAN_20_NOON);
-    cr_assert_str_eq (deal.touched, "2026-01-20");
+    cr_assert_str_eq (deal.touched, "2026-01-21", "the latest date anywhere then (UTC+14)");
     cr_assert (opp_touch_overdue (&deal, "2026-03-01", NULL),
-               "40 days after the day it was recorded: past L1's 30");
+               "39 days after the day it was recorded: past L1's 30");
 }
 
-Test (touched, the_bound_is_the_utc_day_of_the_recorded_time)
+/*  The business day may be ahead of UTC's (DEALBOOK_TIMEZONE up to
+    +14:00): an "on" of that day, stated when the log recorded it, is
+    never cut. */
+Test (touched, the_bound_is_the_date_at_utc_plus_14_of_the_recorded_time)
 {
     given_deal ();
     given_recorded_event (&deal, "opportunity.next_step_set",
                           "{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2026-01-20\"}",
-                          S_JAN_19_235959);
-    cr_assert_str_eq (deal.touched, "2026-01-19", "recorded a second before 2026-01-20 (UTC)");
+                          S_JAN_19_095959);
+    cr_assert_str_eq (deal.touched, "2026-01-19", "recorded when 2026-01-20 had begun nowhere");
     given_recorded_event (&deal, "opportunity.next_step_set",
                           "{\"id\":\"o1\",\"next_step\":\"y\",\"on\":\"2026-01-20\"}",
-                          S_JAN_20_000000);
-    cr_assert_str_eq (deal.touched, "2026-01-20", "recorded on its day: its on as it is");
+                          S_JAN_19_100000);
+    cr_assert_str_eq (deal.touched, "2026-01-20", "recorded on its day at UTC+14: as it is");
 }
 
 Test (touched, an_on_before_the_recorded_day_is_kept_as_it_is)

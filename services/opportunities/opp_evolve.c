@@ -433,7 +433,9 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     deal, for the funnel's freshness (opp_touch_overdue). It moves
     forward, never back: a command entered late with a past "on" (a tick
     dated last month) says nothing about the deal having been left alone
-    since. Nor past the day the event was recorded (ts, UTC): the service
+    since. Nor past the latest date anywhere when the event was recorded
+    (ts + 14 h, the date at UTC+14:00, which is as far as any business day
+    of DEALBOOK_TIMEZONE goes, so a stated "on" is never cut): the service
     refuses an "on" to come, but an event appended by hand may carry
     one, and touched would then stay ahead, the deal kept off the
     attention list until that day, whatever else happens to it. Conflict
@@ -452,7 +454,8 @@ static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64
     day[10] = 0;
     if (ts != OPP_UNRECORDED) {
         char recorded[11];
-        int64_t days = ts / 86400000 - (ts % 86400000 < 0); /* floor: the UTC day */
+        int64_t t = ts + OPP_ZONE_AHEAD_MS;
+        int64_t days = t / 86400000 - (t % 86400000 < 0); /* floor */
         contacts_civil ((long) days, recorded);
         if (strcmp (day, recorded) > 0)
             memcpy (day, recorded, sizeof day);
