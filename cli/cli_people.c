@@ -107,12 +107,14 @@ int cli_account_people (cli_t *cli)
     return cli_svc_print (cli, reply, NULL);
 }
 
-/*  One event of a history as a line: seq, when, type, who, and the
-    payload's fields but the aggregate's id. */
+/*  One event of a history as a line: seq, when the log recorded it (ts,
+    the log's clock: `at` is whatever its producer stated, and an event
+    appended by hand may state any), type, who, and the payload's fields
+    but the aggregate's id. */
 static void s_history_line (const dbk_event_t *ev)
 {
     char when[32] = "";
-    time_t t = (time_t) (ev->at / 1000);
+    time_t t = (time_t) (ev->ts / 1000);
     struct tm tm;
     if (gmtime_r (&t, &tm))
         strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
@@ -154,7 +156,8 @@ int cli_history (cli_t *cli, const char *noun, const char *category)
             break;
         }
         if (page.count && !shown && !cli->json) /* the heading once there is a row */
-            printf ("%6s  %-16s  %-28s %-14s %s\n", "SEQ", "AT (UTC)", "EVENT", "BY", "FIELDS");
+            printf ("%6s  %-16s  %-28s %-14s %s\n", "SEQ", "RECORDED (UTC)", "EVENT", "BY",
+                    "FIELDS");
         for (size_t i = 0; i < page.count && !code; i++) {
             dbk_event_t ev;
             json_t *j;

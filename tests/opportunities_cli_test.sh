@@ -322,9 +322,14 @@ err_has 'REJECTED: id'
 expect_rc 0 db opp update o3 --amount 130000000 --region 华南
 out_has 'opportunity o3 updated'
 
-# the history, from the log
+# the history, from the log; its time is when the log recorded each event
+# (ts), not the `at` its producer stated: one appended by hand may state any
+expect_rc 0 db log append opportunity-o1 opportunity.remark '{"id":"o1"}' --at 2020-01-01 --actor ops
 expect_rc 0 db opp history o1
-[ "$(head -1 "$dir/out" | awk '{print $1, $2}')" = "SEQ AT" ] || fail "history heading: $(head -2 "$dir/out")"
+[ "$(head -1 "$dir/out" | awk '{print $1, $2}')" = "SEQ RECORDED" ] || fail "history heading: $(head -2 "$dir/out")"
+grep 'opportunity.remark' "$dir/out" | awk '{print $2}' | grep -qx "$(date -u +%F)" ||
+    grep 'opportunity.remark' "$dir/out" | awk '{print $2}' | grep -qx "$(date -u -d '1 minute ago' +%F)" ||
+    fail "history time is not the recorded one: $(grep remark "$dir/out")"
 out_has 'opportunity.registered'
 out_has 'opportunity.won'
 expect_rc 0 db opp history o1 --json
