@@ -92,7 +92,9 @@ expect_rc 0 db tender list --opp o1 --json
 json '[t["id"] for t in d["tenders"]]==["t1"]'
 expect_rc 2 db tender step t1 site_visit
 err_has 'REJECTED: step'
-expect_rc 0 db tender step t1 documents_issued
+# the facts of this tender happened early in 2026, each after the one the
+# procedure puts before it: the award (2026-03-20) follows the opening
+expect_rc 0 db tender step t1 documents_issued --date 2026-01-10
 out_has 'tender t1 step reached'
 expect_rc 0 db tender dates t1 --clarification-deadline 2099-02-10
 out_has 'tender t1 dates set'
@@ -125,7 +127,7 @@ for part in commercial technical price; do
     expect_rc 0 db tender part t1 $part --owner zhao --due 2099-02-20
 done
 expect_rc 2 db tender part t1 lunch --owner zhao
-expect_rc 0 db tender bond t1 1000000 --form 'bank guarantee'
+expect_rc 0 db tender bond t1 1000000 --form 'bank guarantee' --date 2026-02-20
 out_has 'tender t1 bond issued'
 
 # the quote: a 15% discount needs a manager
@@ -172,7 +174,10 @@ for part in commercial technical price; do
     expect_rc 0 db tender part-status t1 $part ready
 done
 out_has 'tender t1 part status set'
-expect_rc 0 db tender submit t1 q1
+# not before the bond that goes in with it
+expect_rc 2 db tender submit t1 q1 --date 2026-02-19
+err_has 'INVALID: date: date (2026-02-19) cannot be before the issue of the bond'
+expect_rc 0 db tender submit t1 q1 --date 2026-03-01
 out_has 'tender t1 submitted'
 expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01
 out_has 'no submission deadline'
@@ -180,7 +185,7 @@ expect_rc 1 db tender opening t1 --bidder 'Philips:x:1'
 expect_rc 1 db tender opening t1 --bidder 'Philips:1:1:them'
 # "bid result" is the opening read out, under the issue's name
 expect_rc 0 db bid result t1 --bidder 'Philips:82000000:1' --bidder 'us:85000000:2:us' \
-    --bidder 'OPPLE:90000000:3'
+    --bidder 'OPPLE:90000000:3' --date 2026-03-02
 out_has 'tender t1 opening recorded'
 expect_rc 1 db tender award t1 won --reason x
 err_has 'date is required'
@@ -192,6 +197,8 @@ expect_rc 2 db contract sign --number HT-0 --opp o1 --tender t1 --buyer a1 --sel
 err_has 'REJECTED: tender_id'
 expect_rc 2 db tender award t1 won --date 2099-03-20 --reason 'best technical score'
 err_has 'INVALID: date'
+expect_rc 2 db tender award t1 won --date 2026-03-01 --reason 'best technical score'
+err_has 'INVALID: date: date (2026-03-01) cannot be before the opening (2026-03-02)'
 expect_rc 0 db tender award t1 won --date 2026-03-20 --reason 'best technical score'
 out_has 'tender t1 awarded'
 expect_rc 0 db bid show t1

@@ -99,14 +99,16 @@ def main():
           submission_deadline="2099-03-01", opening_date="2099-03-02")
         refused(cmd("bidding", "TENDER_STEP", id="t1", step="site_visit"), "REJECTED", "step",
                 "skipping documents_issued")
-        b("TENDER_STEP", id="t1", step="documents_issued")
+        # its facts happened early in 2026, each after the one the procedure
+        # puts before it (the award, 2026-03-20, follows the opening)
+        b("TENDER_STEP", id="t1", step="documents_issued", date="2026-01-10")
         dl = q("TENDER_DEADLINES", days=366, as_of="2099-01-01", owner="zhao")["tenders"]
         if [t["id"] for t in dl] != ["t1"] or dl[0]["days_left"] != 59:
             fail("deadlines: %r" % dl)
         b("TENDER_DECIDE", id="t1", decision="bid", reason="strategic line")
         for part in ("commercial", "technical", "price"):
             b("TENDER_PART", id="t1", part=part, owner="zhao")
-        b("TENDER_BOND", id="t1", amount=1000000, form="bank guarantee")
+        b("TENDER_BOND", id="t1", amount=1000000, form="bank guarantee", date="2026-02-20")
 
         # the quote: a 15% discount needs a manager
         b("QUOTE_CREATE", id="q1", tender_id="t1", currency="CNY")
@@ -130,13 +132,19 @@ def main():
                 "parts not ready")
         for part in ("commercial", "technical", "price"):
             b("TENDER_PART_STATUS", id="t1", part=part, status="ready")
-        b("TENDER_SUBMIT", id="t1", quote_id="q1")
+        refused(cmd("bidding", "TENDER_SUBMIT", id="t1", quote_id="q1", date="2026-01-09"),
+                "INVALID", "date", "a bid submitted before the documents were issued")
+        b("TENDER_SUBMIT", id="t1", quote_id="q1", date="2026-03-01")
         if q("TENDER_DEADLINES", days=366, as_of="2099-01-01")["tenders"]:
             fail("a submitted tender still has a deadline")
-        b("TENDER_OPENING", id="t1", bidders=[
-            {"bidder": "Philips", "price": 82000000, "rank": 1},
-            {"bidder": "us", "price": 85000000, "rank": 2, "us": True},
-            {"bidder": "OPPLE", "price": 90000000, "rank": 3}])
+        bidders = [{"bidder": "Philips", "price": 82000000, "rank": 1},
+                   {"bidder": "us", "price": 85000000, "rank": 2, "us": True},
+                   {"bidder": "OPPLE", "price": 90000000, "rank": 3}]
+        r = cmd("bidding", "TENDER_OPENING", id="t1", bidders=bidders, date="2026-02-28")
+        refused(r, "INVALID", "date", "an opening before the submission")
+        if "the submission (2026-03-01)" not in r.msg:
+            fail("an opening before the submission: %r" % r.msg)
+        b("TENDER_OPENING", id="t1", bidders=bidders, date="2026-03-02")
         # a contract follows the won award: not before it, nor without a tender
         # while the deal is open. Its money is entered after the fact, in 2026:
         # an invoice or a payment is never dated after its business date
@@ -189,6 +197,11 @@ def main():
         # the contract and its money, in the tender's currency
         refused(cmd("bidding", "CONTRACT_SIGN", **dict(c1, currency="USD")), "REJECTED",
                 "currency", "a contract in another currency than its tender's")
+        # signed after the award it follows (2026-03-20), folded from the log
+        r = cmd("bidding", "CONTRACT_SIGN", **dict(c1, signed_on="2026-03-19"))
+        refused(r, "INVALID", "signed_on", "a contract signed before its award")
+        if "the award of tender t1 (2026-03-20)" not in r.msg:
+            fail("a contract signed before its award: %r" % r.msg)
         b("CONTRACT_SIGN", **c1)
         # once the bidding service applied the win, the deal takes a contract
         # without a tender too (refused here for its currency, not its deal)

@@ -182,18 +182,27 @@ Test (contract, required_fields_and_references)
     }
 }
 
-/*  A contract of deal opp, after tender (NULL: none), in currency. */
-static const dbk_obj_t *s_contract_of (const char *opp, const char *tender, const char *currency)
+/*  A contract of deal opp, after tender (NULL: none), in currency, for
+    `amount` signed on `signed_on`, with the `extra` keys ("" or
+    "\"key\":value,"). */
+static const dbk_obj_t *s_contract_full (const char *opp, const char *tender, const char *currency,
+                                         long long amount, const char *signed_on, const char *extra)
 {
-    char json[600];
+    char json[800];
     snprintf (json, sizeof json,
               "{\"number\":\"N\",\"opportunity_id\":\"%s\",%s%s%s\"buyer_id\":\"a1\","
-              "\"seller\":\"S\",\"scope\":\"s\",\"amount\":1000,\"currency\":\"%s\","
-              "\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":\"advance\","
-              "\"amount\":1000}]}",
+              "\"seller\":\"S\",\"scope\":\"s\",\"amount\":%lld,\"currency\":\"%s\",%s"
+              "\"signed_on\":\"%s\",\"milestones\":[{\"kind\":\"advance\","
+              "\"amount\":%lld}]}",
               opp, tender ? "\"tender_id\":\"" : "", tender ? tender : "", tender ? "\"," : "",
-              currency);
+              amount, currency, extra, signed_on, amount);
     return cmd (json);
+}
+
+/*  The same, for the amount t8 was awarded, signed on 2026-03-01. */
+static const dbk_obj_t *s_contract_of (const char *opp, const char *tender, const char *currency)
+{
+    return s_contract_full (opp, tender, currency, 100000000, "2026-03-01", "");
 }
 
 Test (contract, a_contract_follows_its_tender_awarded_won)
@@ -214,6 +223,26 @@ Test (contract, a_contract_follows_its_tender_awarded_won)
 /*  The deal a won tender closes as won is not asked about: the
     opportunities service wins it after the award, the contract may come
     first. */
+/*  签订合同 after 中标公示: the signature follows the award it names
+    (t8, awarded on 2026-02-20). */
+Test (contract, a_contract_is_not_signed_before_the_award_it_follows)
+{
+    bid_contract_sign (d, &con, "c1",
+                       s_contract_full ("o8", "t8", "CNY", 100000000, "2026-02-19", ""), &facts);
+    then_rejected (DBK_EINVAL, "signed_on");
+    then_message_mentions (
+        "signed_on (2026-02-19) cannot be before the award of tender t8 (2026-02-20)");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1",
+                       s_contract_full ("o8", "t8", "CNY", 100000000, "2026-02-20", ""), &facts);
+    then_accepted (1);
+    AGAIN ();
+    /*  without a tender there is no award to follow here */
+    bid_contract_sign (d, &con, "c1",
+                       s_contract_full ("o8", NULL, "CNY", 100000000, "2026-01-02", ""), &facts);
+    then_accepted (1);
+}
+
 Test (contract, a_tender_awarded_won_takes_its_contract_before_its_deal_is_won)
 {
     bid_lookup_t lk = s_lookup;

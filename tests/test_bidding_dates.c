@@ -67,7 +67,9 @@ Test (fact_dates, the_bond_is_not_issued_nor_back_after_the_business_date)
 
 Test (fact_dates, a_bid_is_not_submitted_after_the_business_date)
 {
+    facts.today = "2026-02-20"; /* documents issued, bond out */
     given_ready_to_submit ();
+    facts.today = "2026-03-01";
     bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\",\"date\":\"2026-03-31\"}"),
                        &facts);
     then_after_on ("date", "2026-03-31"); /* before the deadline, but not there yet */

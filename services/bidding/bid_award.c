@@ -54,8 +54,16 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
         return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     int idx;
+    char what[BID_SHORT_MAX + 16];
     if ((rc = s_step (d, cfg, "submission", &idx)) ||
-        (rc = bid_step_check (d, t, cfg, idx, "submission")))
+        (rc = bid_step_check (d, t, cfg, idx, "submission")) ||
+        (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->step_on,
+                                    bid_step_fact (t->step, what, sizeof what))))
+        return rc;
+    /*  the bond goes in with the bid (投标/投标保证金) */
+    bool bond_out = t->bond_amount > 0 && !t->bond_returned_on;
+    if (bond_out && (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->bond_issued_on,
+                                                "the issue of the bond that goes in with it")))
         return rc;
     if (!t->decision || strcmp (t->decision, "bid"))
         return dbk_decision_reject (d, DBK_EREJECTED, "decision",
@@ -230,6 +238,12 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     if (!rc && (technical ? t->technical_opened : t->price_opened))
         rc = dbk_decision_reject (d, DBK_EREJECTED, "opening",
                                   "the %s envelope of tender %s was opened already", env, t->id);
+    if (!rc)
+        rc =
+            bid_check_not_before (d, vals, nvals, "date", facts, t->submitted_on, "the submission");
+    if (!rc && !strcmp (env, "price"))
+        rc = bid_check_not_before (d, vals, nvals, "date", facts, t->technical_on,
+                                   "the opening of the technical envelope");
     if (rc)
         return rc;
     const s_entry_t *ours = NULL;
@@ -309,7 +323,14 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
         return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     int idx;
-    if ((rc = s_step (d, cfg, "award", &idx)) || (rc = bid_step_check (d, t, cfg, idx, "award")))
+    char what[BID_SHORT_MAX + 16];
+    if ((rc = s_step (d, cfg, "award", &idx)) || (rc = bid_step_check (d, t, cfg, idx, "award")) ||
+        (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->step_on,
+                                    bid_step_fact (t->step, what, sizeof what))) ||
+        (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->prices_on,
+                                    "the opening of the prices")) ||
+        (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->technical_on,
+                                    "the opening of the technical envelope")))
         return rc;
     bool gap = !won && price && t->bid_amount > 0;
     size_t n = (won ? 7 + !!reason : 7 + !!price + gap) + !!t->type;

@@ -268,6 +268,45 @@ int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_
     return contacts_check_done_by (d, vals, n, key, facts ? facts->today : NULL, "on");
 }
 
+/*  The procedure is ordered (DOMAIN §5), and so are the facts that
+    record it: an answer after its question, the bid after the documents
+    were issued and with its bond, the opening after the bid, the award
+    after the opening, the contract after the award. Each fact's date is
+    bounded by the business date alone (bid_check_done_by_on); without
+    this bound a typo (2026-03-01 for 2026-05-01) would put the award
+    before the bid, and the tender's history, its win-loss dates and the
+    receivables that start at the signature would tell it so. Compared
+    only with facts on record: an optional step skipped has no date. */
+int bid_check_not_before (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                          const char *key, const bid_facts_t *facts, const char *earlier,
+                          const char *what)
+{
+    const contacts_value_t *v = bid_val (vals, n, key);
+    const char *today = facts ? facts->today : NULL;
+    char date[11];
+    if (v && v->n == 10)
+        snprintf (date, sizeof date, "%.*s", (int) v->n, v->s);
+    else if (!v && today)
+        snprintf (date, sizeof date, "%s", today);
+    else
+        return 0;
+    if (!earlier || !contacts_date_valid (earlier, strlen (earlier), false) ||
+        strcmp (date, earlier) >= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, key, "%s (%s%s) cannot be before %s (%s)", key, date,
+                                v ? "" : ", the business date", what, earlier);
+}
+
+const char *bid_step_fact (const char *code, char *out, size_t outsz)
+{
+    static const char *const own[] = {"submission", "opening", "award", NULL};
+    if (code && bid_index (own, code, strlen (code)) >= 0)
+        snprintf (out, outsz, "the %s", code);
+    else
+        snprintf (out, outsz, "the %s step", code ? code : "current");
+    return out;
+}
+
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)
 {
     if (!t->exists)

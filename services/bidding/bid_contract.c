@@ -213,6 +213,17 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
     }
     if ((rc = s_follows_a_win (d, vals, nvals, ref[0], ref[2], lk)))
         return rc;
+    /*  signed after the award it follows (签订合同 after 中标公示) */
+    const contacts_value_t *tv = bid_val (vals, nvals, "tender_id");
+    char tid[BID_ID_MAX + 1], awarded[11], award_of[BID_ID_MAX + 32];
+    int64_t won = 0;
+    if (tv) {
+        snprintf (tid, sizeof tid, "%.*s", (int) tv->n, tv->s);
+        snprintf (award_of, sizeof award_of, "the award of tender %s", tid);
+    }
+    if (tv && lk && lk->tender_award && lk->tender_award (lk->ctx, tid, awarded, &won) &&
+        (rc = bid_check_not_before (d, vals, nvals, "signed_on", facts, awarded, award_of)))
+        return rc;
     bool days = bid_val (vals, nvals, "payment_days") != NULL;
     dbk_wr_t *w = bid_begin (d, "contract", id, "contract.signed", nvals + 1 + !days, facts);
     bid_write_vals (w, vals, nvals);

@@ -47,6 +47,20 @@ void bid_write_date (dbk_wr_t *w, const contacts_value_t *vals, size_t n, const 
 int bid_check_done_by_on (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                           const char *key, const bid_facts_t *facts);
 
+/*  EINVAL `key` when the date of a fact (the value of `key` among vals,
+    else the business date) is before `earlier`, the date of a fact
+    recorded already that the procedure puts before it, which `what`
+    names for the user ("the submission"): "date (D) cannot be before
+    the submission (S)". 0 when earlier is NULL or not a real date (a
+    fold without dates), or without a date to compare. */
+int bid_check_not_before (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                          const char *key, const bid_facts_t *facts, const char *earlier,
+                          const char *what);
+
+/*  The fact that reached step `code`, for the user: "the submission",
+    "the opening", "the award", else "the CODE step" (into out). */
+const char *bid_step_fact (const char *code, char *out, size_t outsz);
+
 /*  ENOTFOUND "id" unless t exists; EREJECTED "id" once awarded. */
 int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t);
 

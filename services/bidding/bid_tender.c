@@ -45,6 +45,9 @@ void bid_tender_reset (bid_tender_t *self)
     contacts_free_fields (self, bid_open_fields, bid_nopen_fields);
     char **strs[] = {&self->id,
                      &self->step,
+                     &self->step_on,
+                     &self->technical_on,
+                     &self->prices_on,
                      &self->touched,
                      &self->decision,
                      &self->decision_reason,
@@ -242,7 +245,10 @@ int bid_tender_step_advance (dbk_decision_t *d, const bid_tender_t *t, const dbk
                                     "only a won tender moves on to the contract");
     if (!contract && (rc = bid_tender_check_work (d, t, facts)))
         return rc;
-    if ((rc = bid_step_check (d, t, cfg, idx, "step")))
+    char what[BID_SHORT_MAX + 16];
+    if ((rc = bid_step_check (d, t, cfg, idx, "step")) ||
+        (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->step_on,
+                                    bid_step_fact (t->step, what, sizeof what))))
         return rc;
     bool date = bid_has_date (vals, nvals, "date", facts);
     dbk_wr_t *w = bid_begin (d, "tender", t->id, "tender.step_advanced", 2 + date, facts);
@@ -311,6 +317,9 @@ int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, c
     if (t->clars[no - 1].answer)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "no", "question %lld is answered already",
                                     (long long) no);
+    if ((rc = bid_check_not_before (d, vals, nvals, "date", facts, t->clars[no - 1].asked_on,
+                                    "the question it answers")))
+        return rc;
     bool date = bid_has_date (vals, nvals, "date", facts);
     dbk_wr_t *w = bid_begin (d, "tender", t->id, "tender.clarification_answered", 2 + date, facts);
     bid_write_vals (w, vals, 2);
@@ -374,6 +383,9 @@ int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
     if (t->bond_amount == 0 || t->bond_returned_on)
         return dbk_decision_reject (d, DBK_EREJECTED, "bond", "tender %s has no bond out", t->id);
+    if ((rc = bid_check_not_before (d, vals, nvals, "date", facts, t->bond_issued_on,
+                                    "the bond's issue")))
+        return rc;
     bool date = bid_has_date (vals, nvals, "date", facts);
     const contacts_value_t *note = bid_val (vals, nvals, "note");
     dbk_wr_t *w = bid_begin (d, "tender", t->id, "tender.bond_returned", 1 + date + !!note, facts);

@@ -121,6 +121,8 @@ static int s_submitted (bid_tender_t *t, const dbk_obj_t *data)
         rc = bid_ev_i64 (&t->bid_amount, data, "amount");
     if (!rc)
         rc = bid_ev_req (&t->step, data, "step");
+    if (!rc)
+        rc = s_date (&t->step_on, data, "date");
     return rc ? rc : s_date (&t->submitted_on, data, "date");
 }
 
@@ -143,8 +145,14 @@ static int s_opening (bid_tender_t *t, const dbk_obj_t *data)
     if (!t->technical_opened && !t->price_opened) {
         free (t->step);
         t->step = step;
+        rc = s_date (&t->step_on, data, "date");
     } else
         free (step);
+    bool technical = bid_eq ("technical", env, envn);
+    if (!rc)
+        rc = s_date (technical ? &t->technical_on : &t->prices_on, data, "date");
+    if (rc)
+        return rc;
     for (size_t i = 0; i < t->nbidders; i++)
         free (t->bidders[i].bidder);
     t->nbidders = 0;
@@ -165,7 +173,7 @@ static int s_opening (bid_tender_t *t, const dbk_obj_t *data)
         if (b->us)
             t->our_rank = b->rank;
     }
-    if (bid_eq ("technical", env, envn))
+    if (technical)
         t->technical_opened = true;
     else
         t->price_opened = true;
@@ -181,6 +189,8 @@ static int s_awarded (bid_tender_t *t, const dbk_obj_t *data)
         rc = bid_ev_req (&t->step, data, "step");
     if (!rc)
         rc = bid_ev_opt (&t->award_reason, data, "reason");
+    if (!rc)
+        rc = s_date (&t->step_on, data, "date");
     if (rc)
         return rc;
     if (!strcmp (t->result, "won"))
@@ -227,6 +237,8 @@ int bid_tender_evolve (bid_tender_t *t, const char *type, const dbk_obj_t *data)
         break;
     case 2:
         rc = bid_ev_req (&t->step, data, "step");
+        if (!rc)
+            rc = s_date (&t->step_on, data, "date");
         break;
     case 3:
     case 4:

@@ -89,8 +89,10 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     without one (a deal won without a tender, or recorded won by hand),
     the deal must be won. It is in the currency of that tender, else of
     the deal (when the lookups know it).
-    Rejections: EINVAL ("signed_on" after the business date; a
-    milestone entry names "milestones" and says which; "milestones"
+    Rejections: EINVAL ("signed_on" after the business date, or,
+    once the tender is known, before the award of the tender it names
+    (bid_lookup_t tender_award); a milestone entry names "milestones"
+    and says which; "milestones"
     when the sum differs from the amount, saying both; "warranty_end"
     before delivery_date or missing with a retention); EDUPLICATE
     "id"; ENOTFOUND "opportunity_id" / "buyer_id" / "tender_id";

@@ -92,6 +92,21 @@
     contract's delivery_date and warranty_end, and its milestones' due.
     Without a business date nothing is bounded.
 
+    Nor is such a date before a fact of the tender that the procedure
+    (DOMAIN §5) puts before it and that is recorded already: EINVAL on
+    that field, "date (D) cannot be before the submission (S)" (with ",
+    the business date" after D when the command gave none and D is its
+    "on"), once the state is known. A step (the submission, an opening's
+    first envelope and the award included) is never before the step the
+    tender is at was reached; an answer never before its question; the
+    bond never back before it went out; the submission never before the
+    bond that is out; an opening never before the submission, the price
+    envelope never before the technical one; the award never before an
+    envelope opened; a contract's signed_on never before the award of
+    the tender it names. Only facts on record count (a skipped optional
+    step has no date), and a date the fold does not know (a log written
+    before dates were stamped) bounds nothing.
+
     Text is trimmed of surrounding ASCII whitespace; an empty optional
     field is the same as an absent one. Every decided event's payload
     holds "id" (the aggregate) and, when facts->today is set, "on" (the
@@ -257,6 +272,10 @@ typedef struct {
         NUL-terminated); false, or a NULL function: unknown, and not
         checked */
     bool (*tender_terms) (void *ctx, const char *id, char opp[BID_ID_MAX + 1], char cur[4]);
+    /*  tender id's award when it was won: its date into date
+        (NUL-terminated) and the amount won into amount; false, or a
+        NULL function: not awarded won, or unknown, and not checked */
+    bool (*tender_award) (void *ctx, const char *id, char date[11], int64_t *amount);
 } bid_lookup_t;
 
 typedef struct {
@@ -312,6 +331,7 @@ typedef struct {
     int64_t bond_required;           /* bid bond asked for, 0: none                   */
     char *dates[BID_DATES];          /* per bid_date_keys                             */
     char *step;                      /* current step code                             */
+    char *step_on;                   /* YYYY-MM-DD it was reached, NULL: at notice    */
     char *touched;                   /* date of the last event ("on")                 */
     char *decision;                  /* bid_decisions, NULL: not decided              */
     char *decision_reason;           /* why                                           */
@@ -328,6 +348,8 @@ typedef struct {
     char *submitted_on;                    /* YYYY-MM-DD, NULL: not submitted               */
     bool technical_opened;                 /* two envelopes: the technical one was opened   */
     bool price_opened;                     /* the prices were read out                      */
+    char *technical_on;                    /* YYYY-MM-DD the technical envelope was opened  */
+    char *prices_on;                       /* YYYY-MM-DD the prices were read out           */
     bid_bidder_t bidders[BID_BIDDERS_MAX]; /* the last opening read out        */
     size_t nbidders;
     int our_rank;          /* 0: not ranked                                 */
@@ -406,7 +428,8 @@ int bid_tender_dates_set (dbk_decision_t *d, const bid_tender_t *t, const dbk_ob
     between (names it: "the next step is documents_issued"), or the step
     is reached by its own command (names it), or contract without a won
     award; EREJECTED "id" awarded, or its deal closed without a win
-    (except the contract step). */
+    (except the contract step); EINVAL "date" before the current step
+    was reached ("dates", above). */
 int bid_tender_step_advance (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                              const bid_facts_t *facts);
 
@@ -425,7 +448,7 @@ int bid_tender_clarification_ask (dbk_decision_t *d, const bid_tender_t *t, cons
     Rejections: EINVAL ("date" after the business date); ENOTFOUND
     "id" / "no"; EDUPLICATE
     "no" answered already; EREJECTED "id" awarded, or its deal closed
-    without a win. */
+    without a win; EINVAL "date" before the question was asked. */
 int bid_tender_clarification_answer (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                                      const bid_facts_t *facts);
 
@@ -444,7 +467,7 @@ int bid_tender_bond_issue (dbk_decision_t *d, const bid_tender_t *t, const dbk_o
     the deal. Decides tender.bond_returned
     {id, amount, date?, note?, on}. Rejections: EINVAL ("date" after
     the business date); ENOTFOUND "id"; EREJECTED "bond" when no bond
-    is out. */
+    is out; EINVAL "date" before the bond was issued. */
 int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                             const bid_facts_t *facts);
 
@@ -486,7 +509,9 @@ int bid_tender_part_status (dbk_decision_t *d, const bid_tender_t *t, const dbk_
     duplicate (facts lookup: reopen it first; a won deal is no reason,
     see bid_tender_award); EREJECTED "submission" out of order
     (submitted already, or a required step before it not reached);
-    EREJECTED "decision" unless decided "bid"; EREJECTED
+    EINVAL "date" (else today) before the current step was reached, or
+    before the bond that is out was issued; EREJECTED "decision"
+    unless decided "bid"; EREJECTED
     "submission_deadline" when the date (else today) is after it;
     EREJECTED "parts" while required parts are not ready (the message
     lists each:
@@ -516,7 +541,8 @@ int bid_tender_submit (dbk_decision_t *d, const bid_tender_t *t, const struct bi
     was read out of a bid that went in); EREJECTED "opening" when not
     submitted (out of order) or the envelope was opened already;
     EREJECTED "envelope" when it does not fit the tender (price before
-    technical, single on two envelopes...). */
+    technical, single on two envelopes...); EINVAL "date" before the
+    submission, or (the price envelope) before the technical one. */
 int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                                const bid_facts_t *facts);
 
@@ -539,7 +565,9 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     is);
     EREJECTED "award" before the opening (out of order: names the next
     step; the opening needs a submitted bid, so a won award always has
-    our bid amount); EINVAL "winner" / "winning_price" on a won award,
+    our bid amount); EINVAL "date" before the step the tender is at
+    (the opening, or the evaluation) was reached, or before an envelope
+    was opened; EINVAL "winner" / "winning_price" on a won award,
     "amount" on a lost one. */
 int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);

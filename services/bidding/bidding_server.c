@@ -85,6 +85,25 @@ static bool s_tender_terms (void *p, const char *id, char opp[BID_ID_MAX + 1], c
     return ok;
 }
 
+/*  A tender's award when it was won (date and amount), folded from its
+    events: the row keeps the date but not the amount. */
+static bool s_award_won (void *p, const char *id, char date[11], int64_t *amount)
+{
+    s_look_t *l = p;
+    bid_tender_t *t = calloc (1, sizeof *t);
+    bool ok = t && bidding_model_load (l->ctx, l->txn, 't', id, t) == 0 && t->result &&
+              !strcmp (t->result, "won");
+    if (ok) {
+        snprintf (date, 11, "%s",
+                  t->award_date && strlen (t->award_date) == 10 ? t->award_date : "");
+        *amount = t->award_amount;
+    }
+    if (t)
+        bid_tender_reset (t);
+    free (t);
+    return ok;
+}
+
 typedef struct {
     char today[11];
     s_look_t look;
@@ -110,8 +129,8 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
-    f->lookup =
-        (bid_lookup_t){s_opportunity, s_account, s_tender, &f->look, s_currency, s_tender_terms};
+    f->lookup = (bid_lookup_t){s_opportunity, s_account,      s_tender,   &f->look,
+                               s_currency,    s_tender_terms, s_award_won};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

@@ -22,7 +22,8 @@ static bid_contract_t con; /* contract c1 under test */
 
 /*  ---- the shell's projection: opportunities o1, o2 open, o8 won, o9
     closed (lost); accounts a1, a2, a9 closed; tenders t1, t2 open (for
-    o1), t8 awarded won (for o8), t9 awarded lost (for o1) ---- */
+    o1), t8 awarded won (for o8, on 2026-02-20, 1 000 000.00 CNY), t9
+    awarded lost (for o1) ---- */
 
 static inline bid_ref_t s_opportunity (void *ctx, const char *id)
 {
@@ -71,8 +72,19 @@ static inline bool s_tender_terms (void *ctx, const char *id, char opp[BID_ID_MA
     return true;
 }
 
-static const bid_lookup_t s_lookup = {s_opportunity, s_account,  s_tender,
-                                      NULL,          s_currency, s_tender_terms};
+/*  t8 was awarded won on 2026-02-20 for 1 000 000.00 CNY */
+static inline bool s_tender_award (void *ctx, const char *id, char date[11], int64_t *amount)
+{
+    (void) ctx;
+    if (strcmp (id, "t8"))
+        return false;
+    memcpy (date, "2026-02-20", 11);
+    *amount = 100000000;
+    return true;
+}
+
+static const bid_lookup_t s_lookup = {s_opportunity, s_account,      s_tender,      NULL,
+                                      s_currency,    s_tender_terms, s_tender_award};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
