@@ -274,7 +274,9 @@ void cli_contract_help (void)
         "      --milestone KIND:AMOUNT[:DUE] ...   (repeated, in order; or\n"
         "      --milestones-json '[{\"kind\":\"advance\",\"amount\":1,\"due\":\"D\"}]')\n"
         "      [--tender T] [--delivery-date D] [--warranty-end D] [--penalties P]\n"
-        "      [--payment-days N] [--id ID]        prints the contract's id\n"
+        "      [--payment-days N] [--amount-reason R] [--id ID]   prints its id\n"
+        "      --amount: the tender's award's, or say in --amount-reason why the\n"
+        "      contract differs from the award (negotiated after it)\n"
         "      kinds: advance delivery installation acceptance retention (its due is\n"
         "      the warranty end); the milestones add up to the amount\n"
         "      example: dealbook contract sign --number HT-016 --opp OPP --buyer A1\n"
@@ -348,6 +350,7 @@ static const cli_flagdef_t s_sign_flags[] = {{"--number", "number", CLI_F_STR},
                                              {"--warranty-end", "warranty_end", CLI_F_STR},
                                              {"--penalties", "penalties", CLI_F_STR},
                                              {"--payment-days", "payment_days", CLI_F_INT},
+                                             {"--amount-reason", "amount_reason", CLI_F_STR},
                                              {"--id", NULL, CLI_F_STR},
                                              CLI_CMD_FLAGS,
                                              CLI_BID_END};
@@ -387,6 +390,8 @@ static void s_contract_show (const dbk_obj_t *root)
         {"owner", "owner"},
         {"scope", "scope"},
         {"amount", "amount"},
+        {"award amount", "award_amount"},
+        {"amount reason", "amount_reason"},
         {"currency", "currency"},
         {"signed on", "signed_on"},
         {"delivery date", "delivery_date"},

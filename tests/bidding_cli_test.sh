@@ -229,6 +229,10 @@ out_has 'OUTCOME: won 85000000'
 expect_rc 1 db contract sign --number HT-2099-016 --opp o1 --buyer a1 --seller S --scope S \
     --amount 1 --currency CNY --signed-on 2026-04-01
 err_has 'missing --milestone'
+# another amount than the award's (85000000) is a typo unless it says why
+expect_rc 2 db contract sign --number HT-2099-016 --opp o1 --tender t1 --buyer a1 --seller S \
+    --scope S --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:100:2026-05-01
+err_has 'REJECTED: amount: amount 100 is not the 85000000 of the award of tender t1'
 expect_rc 0 db contract sign --number HT-2099-016 --opp o1 --tender t1 --buyer a1 \
     --seller 'Bright Lighting Co.' --scope 'LED lighting, line 16' --amount 85000000 \
     --currency CNY --signed-on 2026-04-01 --delivery-date 2026-06-01 \
@@ -287,6 +291,13 @@ narrow
 expect_rc 0 db contract show c1 --as-of 2026-08-01 --json
 json '[m["status"] for m in d["receivables"]["milestones"]]==["settled","overdue","retained"]'
 expect_rc 2 db contract show nosuch
+# negotiated after the award: the reason, and the award's amount beside it
+expect_rc 0 db contract sign --number HT-2099-016-B --opp o1 --tender t1 --buyer a1 --seller S \
+    --scope S --amount 80000000 --amount-reason 'spare lamps dropped' --currency CNY \
+    --signed-on 2026-04-01 --milestone advance:80000000:2026-05-01 --id c3
+expect_rc 0 db contract show c3
+out_has '^award amount  *85000000$'
+out_has '^amount reason  *spare lamps dropped$'
 
 # intelligence
 expect_rc 0 db intel price PHILIPS

@@ -202,6 +202,12 @@ def main():
         refused(r, "INVALID", "signed_on", "a contract signed before its award")
         if "the award of tender t1 (2026-03-20)" not in r.msg:
             fail("a contract signed before its award: %r" % r.msg)
+        # for another amount than the award's (85 000 000): a typo unless it says why
+        r = cmd("bidding", "CONTRACT_SIGN", **dict(c1, id="c7", amount=80000000, milestones=[
+            {"kind": "advance", "amount": 80000000, "due": "2026-04-10"}]))
+        refused(r, "REJECTED", "amount", "a contract for another amount than the award's")
+        if "amount 80000000 is not the 85000000 of the award of tender t1 (-5000000)" not in r.msg:
+            fail("a contract for another amount than the award's: %r" % r.msg)
         b("CONTRACT_SIGN", **c1)
         # once the bidding service applied the win, the deal takes a contract
         # without a tender too (refused here for its currency, not its deal)
@@ -273,6 +279,17 @@ def main():
         refused(cmd("bidding", "CONTRACT_SIGN", **dict(c9, currency="CNY")), "REJECTED",
                 "currency", "a contract in the deal's registered currency, not its win's")
         b("CONTRACT_SIGN", **dict(c9, currency="USD"))
+        # negotiated after the award: the reason goes in, the award's amount beside it
+        b("CONTRACT_SIGN", **dict(c1, id="c7", number="HT-2099-016-B", amount=80000000,
+                                  amount_reason="spare lamps dropped after the award",
+                                  milestones=[{"kind": "advance", "amount": 80000000,
+                                               "due": "2026-04-10"}]))
+        c7 = q("CONTRACT_GET", id="c7")
+        if (c7["amount"], c7["award_amount"], c7["amount_reason"]) != \
+                (80000000, 85000000, "spare lamps dropped after the award"):
+            fail("a contract negotiated after the award: %r" % c7)
+        if q("CONTRACT_GET", id="c1")["award_amount"] is not None:
+            fail("a contract for the award's amount shows a difference")
 
         # intelligence
         pi = q("PRICE_INTEL", competitor="PHILIPS")
@@ -290,6 +307,7 @@ def main():
             out = [q(op, **kw) for op, kw in (("TENDER_GET", {"id": "t1"}),
                                               ("QUOTE_GET", {"id": "q1"}),
                                               ("CONTRACT_GET", {"id": "c1", "as_of": "2026-08-01"}),
+                                              ("CONTRACT_GET", {"id": "c7", "as_of": "2026-08-01"}),
                                               ("PRICE_INTEL", {"competitor": "philips"}),
                                               ("WIN_RATE", {}))]
             for o in out:

@@ -243,6 +243,60 @@ Test (contract, a_contract_is_not_signed_before_the_award_it_follows)
     then_accepted (1);
 }
 
+/*  A contract is often negotiated after the award (scope, quantities,
+    taxes, a lot split off): another amount than the award's goes in
+    with its reason, the award's amount recorded beside it; without a
+    reason it is taken for a typing error. t8 was awarded 1 000 000.00. */
+Test (contract, another_amount_than_the_awards_needs_its_reason)
+{
+    bid_contract_sign (d, &con, "c1",
+                       s_contract_full ("o8", "t8", "CNY", 10000000, "2026-03-01", ""), &facts);
+    then_rejected (DBK_EREJECTED, "amount");
+    then_message_mentions ("amount 10000000 is not the 100000000 of the award of tender t8 "
+                           "(-90000000)");
+    then_message_mentions ("amount_reason");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1",
+                       s_contract_full ("o8", "t8", "CNY", 93000000, "2026-03-01",
+                                        "\"amount_reason\":\"controls taken out of scope\","),
+                       &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "award_amount", 100000000));
+    cr_assert (has_str (payload (0), "amount_reason", "controls taken out of scope"));
+    fold ();
+    cr_assert (con.award_differs);
+    cr_assert_eq (con.award_amount, 100000000);
+    cr_assert_eq (con.amount, 93000000);
+    cr_assert_str_eq (con.amount_reason, "controls taken out of scope");
+}
+
+Test (contract, the_awarded_amount_records_no_difference)
+{
+    bid_contract_sign (d, &con, "c1", s_contract_of ("o8", "t8", "CNY"), &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
+    fold ();
+    cr_assert_not (con.award_differs);
+}
+
+/*  Nothing to compare with: a contract without a tender (the deal's won
+    amount is the opportunities service's), or an award the lookups do
+    not know. */
+Test (contract, an_award_nobody_knows_is_not_compared)
+{
+    bid_contract_sign (d, &con, "c1", s_contract_full ("o8", NULL, "CNY", 1234, "2026-03-01", ""),
+                       &facts);
+    then_accepted (1);
+    AGAIN ();
+    bid_lookup_t lk = s_lookup;
+    lk.tender_award = NULL;
+    facts.lookup = &lk;
+    bid_contract_sign (d, &con, "c1", s_contract_full ("o8", "t8", "CNY", 1234, "2026-03-01", ""),
+                       &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
+}
+
 Test (contract, a_tender_awarded_won_takes_its_contract_before_its_deal_is_won)
 {
     bid_lookup_t lk = s_lookup;

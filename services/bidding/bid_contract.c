@@ -28,6 +28,7 @@ static const contacts_field_t s_sign_fields[] = {
     {"warranty_end", CONTACTS_F_DATE, false, 10, NULL, 0, 0, C_OFF (warranty_end)},
     {"penalties", CONTACTS_F_NOTE, false, BID_NOTE_MAX, NULL, 0, 0, C_OFF (penalties)},
     {"payment_days", CONTACTS_F_INT, false, 0, NULL, 0, BID_PAYMENT_DAYS_MAX, C_OFF (payment_days)},
+    {"amount_reason", CONTACTS_F_NOTE, false, BID_NOTE_MAX, NULL, 0, 0, C_OFF (amount_reason)},
 };
 #define S_NSIGN (sizeof s_sign_fields / sizeof s_sign_fields[0])
 
@@ -221,14 +222,29 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
         snprintf (tid, sizeof tid, "%.*s", (int) tv->n, tv->s);
         snprintf (award_of, sizeof award_of, "the award of tender %s", tid);
     }
-    if (tv && lk && lk->tender_award && lk->tender_award (lk->ctx, tid, awarded, &won) &&
+    bool award = tv && lk && lk->tender_award && lk->tender_award (lk->ctx, tid, awarded, &won);
+    if (award &&
         (rc = bid_check_not_before (d, vals, nvals, "signed_on", facts, awarded, award_of)))
         return rc;
+    /*  the award's amount, unless the contract says why not (see the
+        header): a negotiated change is recorded with its reason and the
+        award's amount beside it, a typo is refused with both amounts */
+    int64_t amount = bid_val (vals, nvals, "amount")->i;
+    bool differs = award && amount != won;
+    if (differs && !bid_val (vals, nvals, "amount_reason"))
+        return dbk_decision_reject (d, DBK_EREJECTED, "amount",
+                                    "amount %lld is not the %lld of %s (%+lld): correct it, or "
+                                    "say in amount_reason why the contract differs from the award",
+                                    (long long) amount, (long long) won, award_of,
+                                    (long long) (amount - won));
     bool days = bid_val (vals, nvals, "payment_days") != NULL;
-    dbk_wr_t *w = bid_begin (d, "contract", id, "contract.signed", nvals + 1 + !days, facts);
+    dbk_wr_t *w =
+        bid_begin (d, "contract", id, "contract.signed", nvals + 1 + !days + differs, facts);
     bid_write_vals (w, vals, nvals);
     if (!days)
         dbk_wr_kv_i64 (w, "payment_days", 0);
+    if (differs)
+        dbk_wr_kv_i64 (w, "award_amount", won);
     dbk_wr_cstr (w, "milestones");
     dbk_wr_array (w, (uint32_t) nms);
     for (size_t i = 0; i < nms; i++) {
@@ -398,6 +414,10 @@ static int s_signed (bid_contract_t *c, const dbk_obj_t *data)
     int rc = bid_ev_req (&c->id, data, "id");
     if (!rc)
         rc = contacts_apply_fields (c, s_sign_fields, S_NSIGN, data);
+    if (!rc && S_GET ("award_amount")) {
+        rc = bid_ev_i64 (&c->award_amount, data, "award_amount");
+        c->award_differs = rc == 0;
+    }
     for (size_t i = 0; !rc && i < dbk_obj_len (arr); i++) {
         const dbk_obj_t *o = dbk_obj_at (arr, i);
         bid_milestone_t *m = &c->milestones[c->nmilestones++];

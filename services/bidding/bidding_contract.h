@@ -57,6 +57,9 @@ typedef struct {
     char *warranty_end;   /* YYYY-MM-DD                                 */
     char *penalties;      /* the penalty clauses                        */
     int payment_days;     /* credit term after a milestone falls due    */
+    char *amount_reason;  /* why the amount differs from the award      */
+    int64_t award_amount; /* its tender's award, when award_differs     */
+    bool award_differs;   /* the amount is not its tender's award's     */
     char *touched;
     bid_milestone_t milestones[BID_MILESTONES_MAX];
     size_t nmilestones;
@@ -78,17 +81,26 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     number, opportunity_id, buyer_id (an account), seller, scope,
     amount (> 0), currency, signed_on, milestones (required); tender_id,
     delivery_date, warranty_end, penalties, payment_days (0..365,
-    default 0) optional. milestones: an array of 1..BID_MILESTONES_MAX
-    maps {kind (bid_milestone_kinds), amount (> 0), due (date; a
-    retention milestone's due is the warranty end and needs
-    warranty_end)}, whose amounts add up to the contract amount exactly.
+    default 0), amount_reason (note) optional. milestones: an array of
+    1..BID_MILESTONES_MAX maps {kind (bid_milestone_kinds), amount (>
+    0), due (date; a retention milestone's due is the warranty end and
+    needs warranty_end)}, whose amounts add up to the contract amount
+    exactly.
     Decides contract.signed {id, every given key, milestones as
-    [{no, kind, amount, due?}], payment_days, on}.
+    [{no, kind, amount, due?}], payment_days, award_amount?, on}.
     A contract follows a won award (签订合同 after 中标公示): with a
     tender_id, that tender must be awarded won and be for this deal;
     without one (a deal won without a tender, or recorded won by hand),
     the deal must be won. It is in the currency of that tender, else of
     the deal (when the lookups know it).
+    Its amount is the award's, unless the contract says why not: an
+    award is often negotiated further before the signature (scope,
+    quantities, taxes, a lot split off), so a different amount is
+    accepted with an amount_reason, and the award's amount is then
+    recorded beside it (award_amount) for the difference to stay in
+    sight; without a reason the difference is taken for a typing error
+    and refused. A tender whose award the lookups do not know, or a
+    contract without a tender, is not compared.
     Rejections: EINVAL ("signed_on" after the business date, or,
     once the tender is known, before the award of the tender it names
     (bid_lookup_t tender_award); a milestone entry names "milestones"
@@ -99,7 +111,9 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     EREJECTED "buyer_id" archived or merged;
     EREJECTED "tender_id" not awarded yet, lost, or for another deal;
     EREJECTED "opportunity_id" (no tender) unless won; EREJECTED
-    "currency" other than the tender's, else the deal's. */
+    "currency" other than the tender's, else the deal's; EREJECTED
+    "amount" other than the award's without an amount_reason (the
+    message gives both amounts and the difference). */
 int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *id,
                        const dbk_obj_t *cmd, const bid_facts_t *facts);
 

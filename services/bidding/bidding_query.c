@@ -418,13 +418,19 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     if (rc == 0)
         rc = bid_receivables (c, as_of, &r) ? DBK_EIO : 0;
     if (rc == 0) {
-        s_row_pairs (w, row, 10);
+        s_row_pairs (w, row, 12);
         contacts_wr_kv_or_nil (w, "seller", c->seller);
         contacts_wr_kv_or_nil (w, "scope", c->scope);
         contacts_wr_kv_or_nil (w, "delivery_date", c->delivery_date);
         contacts_wr_kv_or_nil (w, "warranty_end", c->warranty_end);
         contacts_wr_kv_or_nil (w, "penalties", c->penalties);
         dbk_wr_kv_i64 (w, "payment_days", c->payment_days);
+        dbk_wr_cstr (w, "award_amount"); /* set when the amount differs from the award */
+        if (c->award_differs)
+            dbk_wr_i64 (w, c->award_amount);
+        else
+            dbk_wr_nil (w);
+        contacts_wr_kv_or_nil (w, "amount_reason", c->amount_reason);
         dbk_wr_kv_cstr (w, "as_of", as_of);
         dbk_wr_cstr (w, "invoices");
         dbk_wr_array (w, (uint32_t) c->ninvoices);
