@@ -4,8 +4,9 @@
     same deciders and folded with opp_evolve), when a command, then these
     events or this rejection. This suite: the deal's life - registration
     and its conflicts, updates, the next step, the forecast category, the
-    procurement stage, outcomes and the award reaction;
-    test_opportunities_funnel.c: the funnel; test_opportunities_rules.c:
+    procurement stage and outcomes; test_opportunities_award.c: the
+    reaction to the bidding service's award; test_opportunities_funnel.c:
+    the funnel; test_opportunities_rules.c:
     qualification, checklist, stakeholders and red flags, needs,
     competitors, evolve and the date helpers.
 */
@@ -16,7 +17,6 @@ TestSuite (conflict, .init = s_setup, .fini = s_teardown);
 TestSuite (changes, .init = s_setup, .fini = s_teardown);
 TestSuite (stage, .init = s_setup, .fini = s_teardown);
 TestSuite (outcome, .init = s_setup, .fini = s_teardown);
-TestSuite (award, .init = s_setup, .fini = s_teardown);
 
 /*  ======================= registration ======================= */
 
@@ -760,140 +760,4 @@ Test (outcome, a_deal_closed_as_a_duplicate_does_not_reopen)
                  "{\"id\":\"o1\",\"with\":\"o0\",\"owner\":\"li\",\"outcome\":\"closed\"}");
     opp_reopen (d, &deal, cmd ("{\"reason\":\"x\"}"), &facts);
     then_rejected (DBK_EREJECTED, "id");
-}
-
-/*  ======================= award reaction ======================= */
-
-#define S_AWARD_WON                                                                                \
-    "{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\",\"amount\":300000000,"     \
-    "\"currency\":\"CNY\",\"date\":\"2026-02-27\"}"
-
-Test (award, a_won_award_wins_the_deal_and_a_replay_reacts_once)
-{
-    given_deal ();
-    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
-    then_accepted (1);
-    then_event (0, "opportunity-o1", "opportunity.won");
-    cr_assert (has_int (payload (0), "amount", 300000000));
-    cr_assert (has_str (payload (0), "tender_id", "t1"));
-    cr_assert (has_str (payload (0), "date", "2026-02-27"));
-    fold (&deal, NULL);
-    cr_assert_eq (deal.status, OPP_WON);
-    cr_assert_eq (deal.nawards, 1);
-    dbk_decision_reset (d);
-    cr_assert_eq (opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts), 0);
-    then_accepted (0);
-}
-
-Test (award, the_same_award_after_a_reopen_is_still_not_reacted_to_twice)
-{
-    given_deal ();
-    GIVEN (&deal, opp_react_award (d, &deal,
-                                   cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\","
-                                        "\"result\":\"lost\",\"date\":\"2026-02-27\"}"),
-                                   &facts));
-    GIVEN (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"re-tender\"}"), &facts));
-    cr_assert_eq (opp_react_award (d, &deal,
-                                   cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\","
-                                        "\"result\":\"lost\",\"date\":\"2026-02-27\"}"),
-                                   &facts),
-                  0);
-    then_accepted (0);
-    opp_react_award (d, &deal,
-                     cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t2\",\"result\":\"won\","
-                          "\"date\":\"2026-02-28\"}"),
-                     &facts);
-    then_accepted (1);
-    cr_assert (has_int (payload (0), "amount", 320000000), "the estimate by default");
-    cr_assert (has_str (payload (0), "currency", "CNY"));
-}
-
-Test (award, a_lost_award_loses_the_deal_with_its_winner)
-{
-    given_deal ();
-    opp_react_award (d, &deal,
-                     cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"lost\","
-                          "\"date\":\"2026-02-27\",\"winner\":\"k1\",\"price_gap\":-200}"),
-                     &facts);
-    then_accepted (1);
-    then_event (0, "opportunity-o1", "opportunity.lost");
-    cr_assert (has_str (payload (0), "reason", "tender lost"));
-    cr_assert (has_str (payload (0), "winner", "k1"));
-    cr_assert (has_int (payload (0), "price_gap", -200));
-    fold (&deal, NULL);
-    cr_assert_eq (deal.status, OPP_LOST);
-    cr_assert_str_eq (deal.lost_to, "k1");
-    cr_assert_str_eq (deal.awards[0], "t1");
-}
-
-Test (award, an_award_of_a_deal_closed_by_hand_is_refused_to_be_logged)
-{
-    given_deal ();
-    GIVEN (&deal, opp_abandon (d, &deal, cmd ("{\"reason\":\"x\"}"), &facts));
-    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
-    then_rejected (DBK_EREJECTED, "opportunity_id");
-    cr_assert (strstr (dbk_decision_message (d), "abandoned already"), "%s",
-               dbk_decision_message (d));
-}
-
-Test (award, a_lost_award_of_a_deal_closed_but_not_won_changes_nothing)
-{
-    given_deal ();
-    GIVEN (&deal, opp_abandon (d, &deal, cmd ("{\"reason\":\"x\"}"), &facts));
-    cr_assert_eq (opp_react_award (d, &deal,
-                                   cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\","
-                                        "\"result\":\"lost\",\"date\":\"2026-02-27\","
-                                        "\"winner\":\"k1\"}"),
-                                   &facts),
-                  0);
-    then_accepted (0); /* no event, and no refusal to log at every replay */
-}
-
-Test (award, an_award_for_another_opportunity_is_not_found)
-{
-    given_deal ();
-    opp_react_award (d, &deal,
-                     cmd ("{\"opportunity_id\":\"o2\",\"tender_id\":\"t1\",\"result\":\"won\","
-                          "\"date\":\"2026-02-27\"}"),
-                     &facts);
-    then_rejected (DBK_ENOTFOUND, "opportunity_id");
-}
-
-Test (award, an_award_for_an_unknown_opportunity_is_not_found)
-{
-    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
-    then_rejected (DBK_ENOTFOUND, "opportunity_id");
-}
-
-Test (award, a_mangled_award_is_malformed_naming_the_field)
-{
-    given_deal ();
-    const char *bad[][2] = {
-        {"{\"tender_id\":\"t1\",\"result\":\"won\",\"date\":\"2026-02-27\"}", "opportunity_id"},
-        {"{\"opportunity_id\":\"o1\",\"result\":\"won\",\"date\":\"2026-02-27\"}", "tender_id"},
-        {"{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"draw\","
-         "\"date\":\"2026-02-27\"}",
-         "result"},
-        {"{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\"}", "date"},
-        {"{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\","
-         "\"date\":\"2026-13-01\"}",
-         "date"},
-        {"{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\","
-         "\"date\":\"2026-02-27\",\"currency\":\"cny\"}",
-         "currency"},
-        {"{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\","
-         "\"date\":\"2026-02-27\",\"amount\":-5}",
-         "amount"},
-        {"{\"opportunity_id\":\"o1\",\"tender_id\":7,\"result\":\"won\","
-         "\"date\":\"2026-02-27\"}",
-         "tender_id"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        dbk_decision_reset (d);
-        opp_react_award (d, &deal, cmd (bad[i][0]), &facts);
-        then_rejected (DBK_EMALFORMED, bad[i][1]);
-    }
-    dbk_decision_reset (d);
-    opp_react_award (d, &deal, cmd ("[]"), &facts);
-    then_rejected (DBK_EMALFORMED, NULL);
 }
