@@ -4,7 +4,9 @@
     no new bid work until it is reopened (REJECTED, nothing decided),
     while what records how the tender ended still goes in (the opening
     read out, a lost award, the bond back, a no_bid decision, a quote's
-    rejection); a won deal stops nothing, the contract phase follows it.
+    rejection), and so does a won award on a deal lost through another of
+    its tenders' award; a won deal stops nothing, the contract phase
+    follows it.
 */
 #include "support/bid_given.h"
 
@@ -47,6 +49,43 @@ Test (closed_deal, no_award_once_the_deal_is_closed)
     s_deal_becomes (s_o1_closed);
     facts.today = "2026-04-10"; /* the award is entered on its day */
     bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "id");
+    then_message_mentions ("reopen it first");
+}
+
+/*  o1 lost through the award of another of its tenders (t9), not by
+    hand. */
+static bool s_o1_lost_by_award (void *ctx, const char *id)
+{
+    (void) ctx;
+    return !strcmp (id, "o1");
+}
+
+/*  Lots of one deal, or a re-tender: another tender's lost award closed
+    the deal, this one is won. The win goes in (the opportunities service
+    reopens the deal and wins it), as it would have, had it reached the
+    log before the loss. */
+Test (closed_deal, a_won_award_goes_in_on_a_deal_another_tender_lost)
+{
+    given_opened ();
+    s_deal_becomes (s_o1_closed);
+    s_deal_lookup.lost_by_award = s_o1_lost_by_award;
+    facts.today = "2026-04-10"; /* the award is entered on its day */
+    bid_tender_award (d, &ten, cmd ("{\"result\":\"won\",\"date\":\"2026-04-10\"}"), &facts);
+    then_accepted (1);
+    then_event (0, "tender-t1", "tender.awarded");
+    cr_assert (has_str (payload (0), "result", "won"));
+    cr_assert (has_str (payload (0), "opportunity_id", "o1"));
+}
+
+/*  Only the award: other bid work on the deal waits for it to be
+    reopened, as on any deal closed without a win. */
+Test (closed_deal, a_deal_another_tender_lost_takes_no_other_bid_work)
+{
+    given_ready_to_submit ();
+    s_deal_becomes (s_o1_closed);
+    s_deal_lookup.lost_by_award = s_o1_lost_by_award;
+    bid_tender_submit (d, &ten, &quo, cmd ("{\"quote_id\":\"q1\"}"), &facts);
     then_rejected (DBK_EREJECTED, "id");
     then_message_mentions ("reopen it first");
 }

@@ -4,7 +4,9 @@
     deal's tender closes the deal as won or lost, once however often the
     log is replayed; an award of a deal closed otherwise is refused (the
     service logs it) or, a loss of a deal closed without a win, changes
-    nothing. The deal's other outcomes are test_opportunities_decider.c's.
+    nothing; and a won award of a deal lost through another of its
+    tenders wins it all the same. The deal's other outcomes are
+    test_opportunities_decider.c's.
 */
 #include "support/opp_given.h"
 
@@ -80,6 +82,75 @@ Test (award, an_award_of_a_deal_closed_by_hand_is_refused_to_be_logged)
     then_rejected (DBK_EREJECTED, "opportunity_id");
     cr_assert (strstr (dbk_decision_message (d), "abandoned already"), "%s",
                dbk_decision_message (d));
+}
+
+#define S_AWARD_LOST_T2                                                                            \
+    "{\"opportunity_id\":\"o1\",\"tender_id\":\"t2\",\"result\":\"lost\","                         \
+    "\"date\":\"2026-02-25\",\"winner\":\"k1\"}"
+
+/*  Two tenders for one deal (lots, or a re-tender): one lost, the other
+    won. The loss reached the log first and closed the deal; the win of
+    the other tender wins it all the same, reopening it first, as a
+    person would. */
+Test (award, a_won_award_wins_a_deal_lost_through_another_tender)
+{
+    given_deal ();
+    GIVEN (&deal, opp_react_award (d, &deal, cmd (S_AWARD_LOST_T2), &facts));
+    cr_assert_eq (deal.status, OPP_LOST);
+    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
+    then_accepted (2);
+    then_event (0, "opportunity-o1", "opportunity.reopened");
+    cr_assert (has_str (payload (0), "from", "lost"));
+    cr_assert (
+        has_str (payload (0), "reason", "tender t1 was won after the loss through tender t2"));
+    then_event (1, "opportunity-o1", "opportunity.won");
+    cr_assert (has_str (payload (1), "tender_id", "t1"));
+    cr_assert (has_int (payload (1), "amount", 300000000));
+    fold (&deal, NULL);
+    cr_assert_eq (deal.status, OPP_WON);
+    cr_assert_eq (deal.won_amount, 300000000);
+    cr_assert_str_eq (deal.lost_to, "k1", "the loss stays on record");
+    /*  replayed: neither award reacts again */
+    dbk_decision_reset (d);
+    cr_assert_eq (opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts), 0);
+    then_accepted (0);
+    cr_assert_eq (opp_react_award (d, &deal, cmd (S_AWARD_LOST_T2), &facts), 0);
+    then_accepted (0);
+}
+
+/*  The other order ends the same: won, the later loss recorded nowhere
+    on the deal (the service logs it). */
+Test (award, a_lost_award_after_another_tenders_win_leaves_the_deal_won)
+{
+    given_deal ();
+    GIVEN (&deal, opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts));
+    opp_react_award (d, &deal, cmd (S_AWARD_LOST_T2), &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
+    cr_assert_eq (deal.status, OPP_WON);
+}
+
+/*  A loss a person recorded stays theirs: the won award is refused (and
+    logged), the deal is reopened by hand if the award should count. So
+    after a loss through a tender that a person reopened and then lost
+    by hand. */
+Test (award, a_won_award_of_a_deal_lost_by_hand_is_refused)
+{
+    given_deal ();
+    GIVEN (&deal, opp_lose (d, &deal, cmd ("{\"reason\":\"budget cut\",\"date\":\"2026-02-20\"}"),
+                            &facts));
+    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
+    then_message_mentions ("lost already");
+    dbk_decision_reset (d);
+    GIVEN (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"budget back\"}"), &facts));
+    GIVEN (&deal, opp_react_award (d, &deal, cmd (S_AWARD_LOST_T2), &facts));
+    GIVEN (&deal, opp_reopen (d, &deal, cmd ("{\"reason\":\"re-tender\"}"), &facts));
+    GIVEN (&deal, opp_lose (d, &deal,
+                            cmd ("{\"reason\":\"project cancelled\","
+                                 "\"date\":\"2026-02-26\"}"),
+                            &facts));
+    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
+    then_rejected (DBK_EREJECTED, "opportunity_id");
 }
 
 Test (award, a_lost_award_of_a_deal_closed_but_not_won_changes_nothing)

@@ -318,8 +318,16 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "tender %s was awarded already (%s)",
                                     t->id, t->result);
     /*  a loss is recorded whatever became of the deal (lost by hand
-        before the official notice, say): it wins nothing */
-    if (won && (rc = bid_tender_check_deal (d, t, facts)))
+        before the official notice, say): it wins nothing. A win is not
+        recorded on a deal closed without a win, unless another of its
+        tenders lost it: the opportunities service takes this tender's
+        win over that loss (opp_react_award) just as when the two awards
+        race to the log, so the answer here does not depend on whether
+        it already reacted to the loss */
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    bool lost_by_award = t->opportunity_id && lk && lk->lost_by_award &&
+                         lk->lost_by_award (lk->ctx, t->opportunity_id);
+    if (won && !lost_by_award && (rc = bid_tender_check_deal (d, t, facts)))
         return rc;
     const bid_config_t *cfg = bid_cfg (facts);
     int idx;

@@ -276,6 +276,10 @@ typedef struct {
         (NUL-terminated) and the amount won into amount; false, or a
         NULL function: not awarded won, or unknown, and not checked */
     bool (*tender_award) (void *ctx, const char *id, char date[11], int64_t *amount);
+    /*  is deal id lost through the award of one of its tenders (an
+        opportunity.lost naming a tender, not reopened since)? false, or
+        a NULL function: no */
+    bool (*lost_by_award) (void *ctx, const char *id);
 } bid_lookup_t;
 
 typedef struct {
@@ -380,7 +384,9 @@ const bid_part_t *bid_tender_part (const bid_tender_t *t, const char *code);
     ("opportunity O of tender T is closed ...: reopen it first") and
     nothing decided, their key dates, steps (but the contract step),
     clarifications, the bond's issue, a "bid" decision, the bid
-    document's parts, the submission and a won award; its tenders'
+    document's parts, the submission and a won award (but on a deal lost
+    through the award of another of its tenders, see bid_tender_award);
+    its tenders'
     quotes refuse their creation (on "tender_id"), lines, submission,
     approval and a request for changes (on "id": the deal found through
     facts->lookup->tender_terms). What records how the tender ended
@@ -557,7 +563,13 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     Rejections: EINVAL ("date" after the business date: an award is
     dated when it was announced); ENOTFOUND "id"; EDUPLICATE "id"
     awarded already; EREJECTED "id" when the deal is lost, abandoned or
-    closed as a duplicate (reopen it first). A won deal is no reason:
+    closed as a duplicate (reopen it first), a won award unless the deal
+    was lost through the award of another of its tenders
+    (facts->lookup->lost_by_award): lots of one deal, or a re-tender, may
+    end one lost and one won, and the tender's own award wins the deal
+    whichever reached the log first (the opportunities service reopens
+    and wins it); a loss recorded by hand stays a person's decision. A
+    won deal is no reason:
     the award of this tender is what wins it, through the opportunities
     service's reaction, after which the tender takes no submission nor
     award anyway; a deal won otherwise cannot be reopened, and the

@@ -145,27 +145,43 @@ int bidding_model_timeline (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const c
 
 /*  ---- references ---- */
 
-bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
-                             char *owner, size_t ownersz)
+/*  The state char of kind/id in bid_refs, 0 when unknown; its owner into
+    owner (when given). */
+static char s_ref_state (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id, char *owner,
+                         size_t ownersz)
 {
     char key[CONTACTS_ID_MAX + 2];
     size_t n = id ? strlen (id) : 0;
     if (owner && ownersz)
         owner[0] = 0;
     if (n == 0 || n > CONTACTS_ID_MAX)
-        return BID_REF_MISSING;
+        return 0;
     key[0] = kind;
     memcpy (key + 1, id, n);
     MDB_val k = {n + 1, key}, v;
     if (mdb_get (txn, dbk_svc_dbi (ctx, BID_DB_REFS), &k, &v) || v.mv_size < 1)
-        return BID_REF_MISSING;
+        return 0;
     if (owner && ownersz) {
         size_t l = v.mv_size - 1 < ownersz - 1 ? v.mv_size - 1 : ownersz - 1;
         memcpy (owner, (const char *) v.mv_data + 1, l);
         owner[l] = 0;
     }
-    char state = *(const char *) v.mv_data;
-    return state == 'A' ? BID_REF_ACTIVE : state == 'W' ? BID_REF_WON : BID_REF_CLOSED;
+    return *(const char *) v.mv_data;
+}
+
+bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
+                             char *owner, size_t ownersz)
+{
+    char state = s_ref_state (ctx, txn, kind, id, owner, ownersz);
+    return !state         ? BID_REF_MISSING
+           : state == 'A' ? BID_REF_ACTIVE
+           : state == 'W' ? BID_REF_WON
+                          : BID_REF_CLOSED;
+}
+
+bool bidding_model_lost_by_award (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id)
+{
+    return s_ref_state (ctx, txn, 'o', id, NULL, 0) == 'T';
 }
 
 bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char out[4])
@@ -212,7 +228,13 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         kind = 'o', state = 'A';
     else if (IS ("opportunity.won"))
         kind = 'o', state = 'W';
-    else if (IS ("opportunity.lost") || IS ("opportunity.abandoned"))
+    else if (IS ("opportunity.lost")) {
+        /*  lost through the award of one of its tenders: the won award of
+            another may still win it (bid_tender_award) */
+        data = dbk_svc_data (ctx, ev);
+        const dbk_obj_t *tender = dbk_obj_get (data, "tender_id");
+        kind = 'o', state = tender && dbk_obj_type (tender) == DBK_T_STR ? 'T' : 'C';
+    } else if (IS ("opportunity.abandoned"))
         kind = 'o', state = 'C';
     else if (IS ("opportunity.conflict_resolved")) {
         /*  the deal closed as a duplicate keeps its owner: the event's is

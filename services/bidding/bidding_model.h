@@ -17,6 +17,7 @@
                      prices read out where we had a price too
       bid_stats      'w' tender type -> {won, lost} (be64 each): win rate
       bid_refs       'o' opportunity id -> state char ('A' open, 'W' won,
+                     'T' lost through the award of one of its tenders,
                      'C' closed otherwise) then its owner; 'a' account
                      id -> 'A' / 'C'; 'y' opportunity id -> its currency
 */
@@ -38,8 +39,9 @@
 
 /*  4: a won deal's state is 'W', no longer 'C'; 5: a tender's row holds
     its step as folded now, a later envelope never taking it back; 6: a
-    deal's currency follows its win's */
-#define BID_MODEL_VERSION 6
+    deal's currency follows its win's; 7: a deal lost through a tender's
+    award is 'T', no longer 'C' */
+#define BID_MODEL_VERSION 7
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
@@ -63,6 +65,10 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
     unknown). */
 bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
                              char *owner, size_t ownersz);
+
+/*  Is opportunity id lost through the award of one of its tenders (its
+    last outcome an opportunity.lost naming a tender)? */
+bool bidding_model_lost_by_award (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id);
 
 /*  The projection: tender.*, quote.*, contract.* and the opportunities'
     and accounts' events. */

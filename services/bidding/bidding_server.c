@@ -85,6 +85,12 @@ static bool s_tender_terms (void *p, const char *id, char opp[BID_ID_MAX + 1], c
     return ok;
 }
 
+static bool s_lost_by_award (void *p, const char *id)
+{
+    s_look_t *l = p;
+    return bidding_model_lost_by_award (l->ctx, l->txn, id);
+}
+
 /*  A tender's award when it was won (date and amount), folded from its
     events: the row keeps the date but not the amount. */
 static bool s_award_won (void *p, const char *id, char date[11], int64_t *amount)
@@ -129,8 +135,8 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
-    f->lookup = (bid_lookup_t){s_opportunity, s_account,      s_tender,   &f->look,
-                               s_currency,    s_tender_terms, s_award_won};
+    f->lookup = (bid_lookup_t){s_opportunity, s_account,      s_tender,    &f->look,
+                               s_currency,    s_tender_terms, s_award_won, s_lost_by_award};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

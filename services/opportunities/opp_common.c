@@ -180,7 +180,8 @@ void opp_reset (opp_state_t *self)
                      &self->duplicate_of,
                      &self->outcome_date,
                      &self->loss_reason,
-                     &self->lost_to};
+                     &self->lost_to,
+                     &self->lost_by};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free (*strs[i]);
     for (size_t i = 0; i < OPP_STAGES; i++)

@@ -339,6 +339,10 @@ static int s_award (opp_state_t *st, const dbk_obj_t *data)
 static int s_outcome (opp_state_t *st, const char *what, const dbk_obj_t *data)
 {
     int rc = 0;
+    /*  which tender's award lost it, while it stays lost: the won award
+        of another of its tenders then wins it (opp_react_award) */
+    free (st->lost_by);
+    st->lost_by = NULL;
     if (!strcmp (what, "won")) {
         int64_t amount;
         if (dbk_obj_i64 (S_GET ("amount"), &amount) != 0 || !S_HAS ("date"))
@@ -359,6 +363,8 @@ static int s_outcome (opp_state_t *st, const char *what, const dbk_obj_t *data)
             rc = s_opt (&st->outcome_date, data, "date", true);
         if (!rc)
             rc = s_award (st, data);
+        if (!rc)
+            rc = s_opt (&st->lost_by, data, "tender_id", true);
         if (!rc)
             st->status = OPP_LOST;
         return rc;

@@ -216,6 +216,13 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     for (size_t i = 0; i < state->nawards; i++)
         if (opp_eq (state->awards[i], tender, tendern))
             return 0;
+    /*  a deal lost through the award of one of its tenders is won by the
+        won award of another one (a deal tendered in lots, or a re-tender
+        after a failed one): the tender's own award wins the deal, whatever
+        the order in which the two awards reached the log. It goes back
+        open for the win, as a person would reopen it. A loss by hand, an
+        abandoned deal or a duplicate stays as a person decided it */
+    bool retake = won && state->status == OPP_LOST && state->lost_by;
     /*  a later award of a deal already closed (by hand, by another tender's
         award, as a duplicate): refused, so that the service logs it, and
         someone records it by hand if it should count */
@@ -229,7 +236,7 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
         at every replay */
     if (state->status != OPP_OPEN && !won && state->status != OPP_WON)
         return 0;
-    if (state->status != OPP_OPEN)
+    if (state->status != OPP_OPEN && !retake)
         return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
                                     "opportunity %s was %s already: the award of tender %.*s "
                                     "(%.*s) is not recorded on it",
@@ -239,6 +246,14 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
         return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
                                     "opportunity %s reacted to %d awards already", state->id,
                                     OPP_AWARDS_MAX);
+    if (retake) {
+        char why[OPP_ID_MAX * 2 + 80];
+        snprintf (why, sizeof why, "tender %.*s was won after the loss through tender %s",
+                  (int) tendern, tender, state->lost_by);
+        dbk_wr_t *w = opp_begin (d, state->id, "opportunity.reopened", 2, facts);
+        dbk_wr_kv_cstr (w, "from", "lost");
+        dbk_wr_kv_cstr (w, "reason", why);
+    }
     if (won) {
         dbk_wr_t *w = opp_begin (d, state->id, "opportunity.won", 4 + (ttype != NULL), facts);
         dbk_wr_kv_i64 (w, "amount", has_amount ? amount : state->amount);

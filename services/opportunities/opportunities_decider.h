@@ -330,6 +330,7 @@ typedef struct {
     char *outcome_date; /* won / lost / abandoned on                 */
     char *loss_reason;  /* last loss or abandonment reason, kept     */
     char *lost_to;      /* winning competitor of the last loss, kept */
+    char *lost_by;      /* the tender whose award lost it, while lost */
     size_t reopened;    /* opportunity.reopened events so far        */
     /* collections: owned arrays of n elements (at most the _MAX above),
        grown as elements are added (opp_evolve), NULL while empty; a state
@@ -697,12 +698,17 @@ int opp_reopen (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
     Decides opportunity.won / opportunity.lost as the commands do, with
     tender_id added; evolve remembers tender_id, so the same award again
     decides NOTHING (0, no events): replaying the log reacts once.
+    A won award of a deal lost through the award of another of its
+    tenders (state->lost_by) wins it all the same, whichever award came
+    first: it decides opportunity.reopened {id, from: "lost", reason:
+    "tender T was won after the loss through tender L", on}, then the
+    won event, one decision on one stream.
     Rejections: DBK_EMALFORMED with the field when the payload lacks or
     mangles a field; ENOTFOUND "opportunity_id" if state is not the named
-    opportunity; EREJECTED "opportunity_id" for a deal already closed (by
-    hand, by another tender's award, as a duplicate) or that reacted to
-    OPP_AWARDS_MAX awards: the service logs the refusal, and appends
-    nothing. */
+    opportunity; EREJECTED "opportunity_id" for a deal already closed
+    otherwise (won, lost by hand, abandoned, a duplicate) or that
+    reacted to OPP_AWARDS_MAX awards: the service logs the refusal, and
+    appends nothing. */
 int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *award,
                      const opp_facts_t *facts);
 

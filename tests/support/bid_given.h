@@ -83,8 +83,10 @@ static inline bool s_tender_award (void *ctx, const char *id, char date[11], int
     return true;
 }
 
-static const bid_lookup_t s_lookup = {s_opportunity, s_account,      s_tender,      NULL,
-                                      s_currency,    s_tender_terms, s_tender_award};
+/*  no deal was lost through a tender's award (test_bidding_closed.c has
+    one) */
+static const bid_lookup_t s_lookup = {s_opportunity, s_account,      s_tender,       NULL,
+                                      s_currency,    s_tender_terms, s_tender_award, NULL};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
