@@ -15,26 +15,29 @@
 
 void cli_log_help (void)
 {
-    printf ("usage: dealbook log <verb> ...\n\n"
-            "  append STREAM TYPE JSON [--expect N|any|none|exists] [--id UUID] [--actor WHO]\n"
-            "         [--at YYYY-MM-DD|unix-ms] [--corr UUID] [--cause UUID] [--schema N]\n"
-            "      append one event; prints its seq and version as JSON\n"
-            "      example: dealbook log append memo-7 memo.written \\\n"
-            "                 '{\"text\":\"Metro Line 3: tender in Q2\"}' --expect none\n"
-            "      (account-, contact-, opportunity- ... streams belong to their services,\n"
-            "      which append them through their commands)\n"
-            "  read [--from SEQ] [--stream S] [--type PREFIX] [--limit N]\n"
-            "      print events as JSON lines (with --stream, --from is a stream version)\n"
-            "      example: dealbook log read --type opportunity. --limit 20\n"
-            "  tail [--from SEQ] [--type PREFIX] [--limit N]\n"
-            "      the last 10 events (or from SEQ), then follow live events until Ctrl-C\n"
-            "      example: dealbook log tail --type tender.\n"
-            "  status [--json]           head, streams, map usage, counters\n"
-            "  verify                    recompute the hash chain from seq 1 (exit 2 if broken)\n"
-            "  backup DIR                hot, consistent copy of the log into DIR on the log's\n"
-            "                            machine, verified after the copy\n\n"
-            "  --log ENDPOINT (DEALBOOK_LOG_ENDPOINT), --pub ENDPOINT (DEALBOOK_PUB_ENDPOINT),\n"
-            "  --timeout-ms MS (DEALBOOK_TIMEOUT_MS)\n");
+    printf (
+        "usage: dealbook log <verb> ...\n\n"
+        "  append STREAM TYPE JSON [--expect N|any|none|exists] [--id UUID] [--actor WHO]\n"
+        "         [--at YYYY-MM-DD|unix-ms] [--corr UUID] [--cause UUID] [--schema N]\n"
+        "      append one event; prints its seq and version as JSON\n"
+        "      example: dealbook log append memo-7 memo.written \\\n"
+        "                 '{\"text\":\"Metro Line 3: tender in Q2\"}' --expect none\n"
+        "      (account-, contact-, opportunity- ... streams belong to their services,\n"
+        "      which append them through their commands)\n"
+        "  read [--from SEQ] [--stream S] [--type PREFIX] [--limit N]\n"
+        "      print events as JSON lines (with --stream, --from is a stream version)\n"
+        "      example: dealbook log read --type opportunity. --limit 20\n"
+        "  tail [--from SEQ] [--type PREFIX] [--limit N]\n"
+        "      the last 10 events (or from SEQ), then follow live events until Ctrl-C\n"
+        "      example: dealbook log tail --type tender.\n"
+        "  status [--json]           head and its hash, streams, map usage, counters\n"
+        "  verify                    check the log from seq 1: hash chain, ts order, stream\n"
+        "                            index (exit 2 if broken); prints the head seq and its\n"
+        "                            hash: note them, and compare them later\n"
+        "  backup DIR                hot, consistent copy of the log into DIR on the log's\n"
+        "                            machine, verified after the copy (its head seq and hash)\n\n"
+        "  --log ENDPOINT (DEALBOOK_LOG_ENDPOINT), --pub ENDPOINT (DEALBOOK_PUB_ENDPOINT),\n"
+        "  --timeout-ms MS (DEALBOOK_TIMEOUT_MS)\n");
 }
 
 static int s_parse_expect (const char *s, int64_t *out)
@@ -392,11 +395,20 @@ static int s_verify_like (cli_t *cli, const char *op, const char *path)
     dbk_obj_u64 (dbk_obj_get (r, "checked"), &checked);
     dbk_obj_u64 (dbk_obj_get (r, "bad_seq"), &bad);
     dbk_obj_str (dbk_obj_get (r, "reason"), &why, &wl);
+    /*  the hash of the last event checked, to note and compare later */
+    const char *hash = "";
+    size_t hl = 0;
+    dbk_obj_str (dbk_obj_get (r, "hash"), &hash, &hl);
     if (cli->json)
         cli_print_json (dbk_json_from_obj (r));
     else if (valid)
-        printf ("%s%s: valid, %llu events checked\n", path ? "backup in " : "log", path ? path : "",
-                (unsigned long long) checked);
+        printf ("%s%s: valid, %llu events checked, head seq %llu%s%.*s\n",
+                path ? "backup in " : "log", path ? path : "", (unsigned long long) checked,
+                (unsigned long long) checked,
+                !checked ? " (empty log)"
+                : hl     ? " hash "
+                         : "",
+                (int) hl, hash);
     else /* a failed check is an error: one line on stderr, as dealbook backup says it */
         cli_fail (CLI_REJECTED, "%s%s: INVALID at seq %llu: %.*s (%llu events before it check out)",
                   path ? "backup in " : "log", path ? path : "", (unsigned long long) bad, (int) wl,

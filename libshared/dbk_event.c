@@ -458,6 +458,20 @@ int dbk_event_peek (const void *rec, size_t len, uint64_t *seq, const char **typ
     return 0;
 }
 
+int dbk_event_peek_key (const void *rec, size_t len, uint64_t *seq, uint8_t id[DBK_ID_SIZE],
+                        const char **stream, size_t *stream_len, uint64_t *ver)
+{
+    dbk_cur_t c;
+    dbk_cur_init (&c, rec, len);
+    uint32_t n;
+    if (dbk_cur_map (&c, &n) || n != 14 || S_KEY (&c, "seq") || s_uint (&c, seq) ||
+        S_KEY (&c, "id") || s_cur_id (&c, id, NULL) || S_KEY (&c, "stream") ||
+        s_str (&c, stream, &n) || S_KEY (&c, "ver") || s_uint (&c, ver))
+        return DBK_EMALFORMED;
+    *stream_len = n;
+    return 0;
+}
+
 void dbk_uuid_v7 (uint8_t id[DBK_ID_SIZE])
 {
     uint64_t ms = (uint64_t) dbk_now_ms ();

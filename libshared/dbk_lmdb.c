@@ -252,36 +252,42 @@ uint64_t dbk_be64_get (const uint8_t in[8])
     return v;
 }
 
-int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
-                         const char **why, uint8_t last[32], _Atomic uint64_t *progress)
+int dbk_lmdb_verify_log_txn (MDB_txn *txn, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
+                             const char **why, uint8_t last[32], _Atomic uint64_t *progress,
+                             dbk_verify_each_fn *each, void *arg)
 {
     *checked = 0;
     *bad_seq = 0;
     *why = "";
-    MDB_txn *txn;
-    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, events, &cur);
     if (rc)
         return dbk_lmdb_err (rc);
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, events, &cur))) {
-        mdb_txn_abort (txn);
-        return dbk_lmdb_err (rc);
-    }
     uint8_t prev[DBK_HASH_SIZE] = {0};
     uint64_t expect = 1;
+    int64_t last_ts = INT64_MIN;
     int result = 0;
     MDB_val k, v;
     for (int op = MDB_FIRST; (rc = mdb_cursor_get (cur, &k, &v, op)) == 0; op = MDB_NEXT) {
         uint64_t seq = k.mv_size == 8 ? dbk_be64_get (k.mv_data) : 0;
         dbk_event_t ev;
+        int hook = 0;
         if (seq != expect)
             *why = "gap or bad key in the seq sequence";
         else if (dbk_event_decode_record (v.mv_data, v.mv_size, &ev) || ev.seq != seq)
             *why = "record does not decode or its seq differs from its key";
         else if (dbk_event_check_record (v.mv_data, v.mv_size, prev))
             *why = "hash chain broken (record altered, or prev does not match)";
-        else {
+        else if (ev.ts < last_ts)
+            *why = "ts goes back: the record's ts is earlier than the one of the record before it";
+        else if (each && (hook = each (arg, &ev, why)) != 0) {
+            if (hook != DBK_ECORRUPT) {
+                result = hook; /* not a finding: the check itself failed */
+                break;
+            }
+        } else {
             memcpy (prev, ev.hash, DBK_HASH_SIZE);
+            last_ts = ev.ts;
             expect++;
             if ((++*checked & 4095) == 0 && progress)
                 atomic_store_explicit (progress, *checked, memory_order_relaxed);
@@ -294,12 +300,26 @@ int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64
     if (rc && rc != MDB_NOTFOUND && !result)
         result = dbk_lmdb_err (rc);
     mdb_cursor_close (cur);
-    mdb_txn_abort (txn);
     if (last)
         memcpy (last, prev, DBK_HASH_SIZE);
     if (progress)
         atomic_store_explicit (progress, *checked, memory_order_relaxed);
     return result;
+}
+
+int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
+                         const char **why, uint8_t last[32], _Atomic uint64_t *progress)
+{
+    *checked = 0;
+    *bad_seq = 0;
+    *why = "";
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    rc = dbk_lmdb_verify_log_txn (txn, events, checked, bad_seq, why, last, progress, NULL, NULL);
+    mdb_txn_abort (txn);
+    return rc;
 }
 
 int dbk_fsync_path (const char *path)

@@ -93,7 +93,17 @@ expect_rc 0 db log status --json
 grep -q '"head": *3' "$dir/out" || fail "status head: $(cat "$dir/out")"
 expect_rc 0 db log verify
 grep -q 'valid, 3 events' "$dir/out" || fail "verify output"
+# the head hash, to note and compare later: verify, status and backup give
+# the hash of the last event, as log read shows it
+hash3=$(db log read --from 3 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["hash"])')
+grep -qx "log: valid, 3 events checked, head seq 3 hash $hash3" "$dir/out" || fail "verify hash: $(cat "$dir/out")"
+expect_rc 0 db log status
+grep -qE "^  head_hash +\"$hash3\"$" "$dir/out" || fail "status hash: $(cat "$dir/out")"
+expect_rc 0 db log status --json
+grep -q "\"head_hash\": *\"$hash3\"" "$dir/out" || fail "status json hash: $(cat "$dir/out")"
 expect_rc 0 db log backup "$dir/backup"
+grep -qx "backup in $dir/backup: valid, 3 events checked, head seq 3 hash $hash3" "$dir/out" ||
+    fail "backup hash: $(cat "$dir/out")"
 expect_rc 2 db log backup "$dir/backup"   # never overwrite a copy
 [ -f "$dir/backup/data.mdb" ] || fail "backup file"
 
@@ -114,6 +124,33 @@ grep -q '"seq_applied": *5' "$dir/out" || fail "status json: $(cat "$dir/out")"
 expect_rc 1 db status --services nosuch
 expect_rc 0 db help log
 expect_rc 0 db log append --help
+
+# a stream index entry altered on disk (lmdb-utils): a read by stream, and a
+# deal's history, refuse to show another deal's event, and verify names it
+db log append opportunity-7 opportunity.noted '{"n":1}' >/dev/null   # seq 6
+db log append opportunity-7 opportunity.noted '{"n":2}' >/dev/null   # seq 7
+db log append opportunity-8 opportunity.noted '{"n":3}' >/dev/null   # seq 8
+expect_rc 0 db opp history 7
+[ "$(grep -c opportunity.noted "$dir/out")" -eq 2 ] || fail "history: $(cat "$dir/out")"
+kill $pid; wait $pid 2>/dev/null || true; pid=   # a clean stop writes the index entries
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+key=" $(hex opportunity-7)000000000000000002"
+mdb_dump -s sindex "$dir/eventlog" >"$dir/sindex.dump"
+grep -qx -- "$key" "$dir/sindex.dump" || fail "no entry for opportunity-7 version 2: $(cat "$dir/sindex.dump")"
+grep -v '^db_pagesize=' "$dir/sindex.dump" | sed "\#^$key\$#{n;s/.*/ 0000000000000008/}" |
+    mdb_load -s sindex "$dir/eventlog"
+"$BIN/dealbook-eventlog" 2>>"$dir/log.err" &
+pid=$!
+for _ in $(seq 1 100); do db log status >/dev/null 2>&1 && break; done
+expect_rc 5 db log read --stream opportunity-7
+grep -q 'CORRUPT: the index entry of stream opportunity-7 version 2 leads to seq 8' "$dir/err" ||
+    fail "read by stream: $(cat "$dir/out" "$dir/err")"
+expect_rc 5 db opp history 7
+grep -q 'CORRUPT' "$dir/err" && ! grep -q '"n":3' "$dir/out" || fail "history: $(cat "$dir/out" "$dir/err")"
+expect_rc 0 db log read --stream opportunity-8
+expect_rc 2 db log verify
+grep -q '^dealbook: log: INVALID at seq 7: its stream index entry (stream opportunity-7 version 2) leads to seq 8 instead (6 events before it check out)$' \
+    "$dir/err" || fail "verify: $(cat "$dir/err")"
 kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db log status
 grep -q 'unreachable' "$dir/err" || fail "unreachable message"

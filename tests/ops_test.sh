@@ -257,7 +257,11 @@ caught_up
 expect_rc 0 db status --services $SVCS --max-lag 0
 expect_rc 0 db log verify
 [ "$(wc -l <"$dir/out")" -eq 1 ] || fail "verify off a terminal prints one line: $(cat "$dir/out")"
-grep -q "^log: valid, $head events checked$" "$dir/out" || fail "verify: $(cat "$dir/out")"
+# the head seq and hash, as the backup noted them: the restored log is that history
+grep -q "^log: valid, $head events checked, head seq $head hash $last_hash$" "$dir/out" ||
+    fail "verify: $(cat "$dir/out")"
+expect_rc 0 db log status --json
+json "d['head']==$head and d['head_hash']=='$last_hash'"
 if command -v script >/dev/null; then # on a terminal: a progress line, then the result
     SHELL=/bin/sh script -qec "$BIN/dealbook log verify" /dev/null >"$dir/tty" || fail "verify on a tty"
     grep -q $'\r'"verify: 0/$head events" "$dir/tty" || fail "no verify progress line: $(cat -A "$dir/tty")"

@@ -1,5 +1,5 @@
 /*  test_eventlog_faults.c - the event log when things go wrong: killed
-    with SIGKILL under load, a record altered on disk, the LMDB map
+    with SIGKILL under load, a record or an index entry altered on disk, the LMDB map
     filling up, and the disk filling up (simulated with a file-size limit
     set by tests/helpers/fsize_exec).
 
@@ -7,11 +7,13 @@
 */
 #include "support/testlib.h"
 
+#include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_proto.h"
 
 #include <criterion/criterion.h>
 #include <czmq.h>
 #include <fcntl.h>
+#include <lmdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -396,6 +398,103 @@ Test (corruption, verify_reports_the_seq_of_a_record_altered_on_disk)
     cr_assert_eq (s_u64 (r, "bad_seq"), marked, "VERIFY blames seq %llu, the damage is at %llu",
                   (unsigned long long) s_u64 (r, "bad_seq"), (unsigned long long) marked);
     cr_assert_eq (s_u64 (r, "checked"), marked - 1, "every record before it checks out");
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&c);
+    tl_log_cleanup (&log);
+}
+
+/*  The stream index entry (stream, ver) of the stopped log leads to seq. */
+static void s_sindex_point (const char *dir, const char *stream, uint64_t ver, uint64_t seq)
+{
+    char path[600];
+    snprintf (path, sizeof path, "%s/eventlog", dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    cr_assert_eq (mdb_env_create (&env), 0);
+    mdb_env_set_maxdbs (env, 8);
+    cr_assert_eq (mdb_env_open (env, path, 0, 0644), 0);
+    cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    cr_assert_eq (mdb_dbi_open (txn, "sindex", 0, &dbi), 0);
+    uint8_t key[DBK_STREAM_MAX + 9], val[8];
+    size_t n = strlen (stream);
+    memcpy (key, stream, n);
+    key[n] = 0;
+    dbk_be64_put (key + n + 1, ver);
+    dbk_be64_put (val, seq);
+    MDB_val k = {n + 9, key}, v = {8, val}, old;
+    cr_assert_eq (mdb_get (txn, dbi, &k, &old), 0, "the log was stopped with the entry unwritten");
+    cr_assert_eq (mdb_put (txn, dbi, &k, &v, 0), 0);
+    cr_assert_eq (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+}
+
+Test (corruption, a_stream_index_entry_altered_on_disk_fails_read_by_stream_and_verify)
+{
+    tl_log_t log;
+    cr_assert_eq (tl_log_start (&log, false, NULL), 0);
+    dbk_client_t *c = s_client (&log);
+    cr_assert_eq (s_append_sized (c, "opportunity-1", 3, 10, NULL, NULL, NULL), 0); /* 1-3 */
+    cr_assert_eq (s_append_sized (c, "opportunity-2", 2, 10, NULL, NULL, NULL), 0); /* 4-5 */
+    cr_assert_eq (tl_verify (c, NULL), 1);
+    dbk_client_destroy (&c);
+    tl_log_stop (&log); /* a clean stop writes the index entries */
+    /*  opportunity-1's version 2 now leads to opportunity-2's first event */
+    s_sindex_point (log.dir, "opportunity-1", 2, 4);
+    cr_assert_eq (tl_log_restart (&log, NULL), 0);
+    c = s_client (&log);
+
+    /*  READ by stream: an error naming the seq, not another deal's event */
+    dbk_read_t rq = {.from = 1, .stream = "opportunity-1", .limit = 100};
+    dbk_doc_t *reply = NULL;
+    dbk_page_t page;
+    int rc = dbk_client_read (c, &rq, &reply, &page);
+    dbk_doc_destroy (&reply);
+    cr_assert_eq (rc, DBK_ECORRUPT, "READ by stream answered %s", dbk_strerror (rc));
+    cr_assert (strstr (dbk_client_errmsg (c), "leads to seq 4"), "%s", dbk_client_errmsg (c));
+    /*  on the wire: CORRUPT, and the seq as a detail */
+    zsock_t *dealer = zsock_new_dealer (log.log_ep);
+    cr_assert_not_null (dealer);
+    zsock_set_rcvtimeo (dealer, S_TIMEOUT_MS);
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_proto_request_begin (w, 9, "READ", 1);
+    dbk_wr_kv_cstr (w, "stream", "opportunity-1");
+    cr_assert_eq (zmq_send (zsock_resolve (dealer), dbk_wr_data (w), dbk_wr_size (w), 0),
+                  (int) dbk_wr_size (w));
+    zmsg_t *m = zmsg_recv (dealer);
+    cr_assert_not_null (m);
+    zframe_t *body = zmsg_last (m);
+    cr_assert_eq (dbk_doc_parse (zframe_data (body), zframe_size (body), &reply), 0);
+    const dbk_obj_t *r = dbk_doc_root (reply);
+    cr_assert (dbk_obj_str_eq (dbk_obj_get (r, "code"), "CORRUPT"));
+    cr_assert_eq (s_u64 (r, "seq"), 4);
+    dbk_doc_destroy (&reply);
+    zmsg_destroy (&m);
+    dbk_wr_destroy (&w);
+    zsock_destroy (&dealer);
+    /*  the other stream and reads by seq are whole */
+    rq.stream = "opportunity-2";
+    cr_assert_eq (dbk_client_read (c, &rq, &reply, &page), 0);
+    cr_assert_eq (page.count, 2);
+    dbk_doc_destroy (&reply);
+    tl_rec_t *recs;
+    long n = tl_read_all (c, &recs);
+    cr_assert_eq (n, 5);
+    tl_recs_free (&recs, (size_t) n);
+
+    /*  VERIFY names the record whose entry is wrong */
+    dbk_client_begin (c, "VERIFY", 0);
+    cr_assert_eq (dbk_client_call (c, &reply), 0, "VERIFY: %s", dbk_client_errmsg (c));
+    r = dbk_doc_root (reply);
+    bool valid = true;
+    cr_assert_eq (dbk_obj_bool (dbk_obj_get (r, "valid"), &valid), 0);
+    cr_assert_not (valid, "VERIFY missed the altered index entry");
+    cr_assert_eq (s_u64 (r, "bad_seq"), 2);
+    cr_assert_eq (s_u64 (r, "checked"), 1);
+    const char *why;
+    size_t wl;
+    cr_assert_eq (dbk_obj_str (dbk_obj_get (r, "reason"), &why, &wl), 0);
+    cr_assert (memmem (why, wl, "leads to seq 4", 14), "%.*s", (int) wl, why);
     dbk_doc_destroy (&reply);
     dbk_client_destroy (&c);
     tl_log_cleanup (&log);

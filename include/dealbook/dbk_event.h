@@ -97,6 +97,12 @@ int dbk_event_check_record (const void *rec, size_t len, const uint8_t prev[DBK_
 int dbk_event_peek (const void *rec, size_t len, uint64_t *seq, const char **type,
                     size_t *type_len);
 
+/*  Peek the keys a record is indexed by (its first four: seq, id, stream,
+    ver) without decoding the rest; stream borrows from rec. 0 or
+    DBK_EMALFORMED. */
+int dbk_event_peek_key (const void *rec, size_t len, uint64_t *seq, uint8_t id[DBK_ID_SIZE],
+                        const char **stream, size_t *stream_len, uint64_t *ver);
+
 /*  ---- ids ---- */
 
 /*  A new UUIDv7 (unix ms in the top 48 bits, random below). */

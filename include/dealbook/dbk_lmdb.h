@@ -6,6 +6,8 @@
 #ifndef DBK_LMDB_H
 #define DBK_LMDB_H
 
+#include "dealbook/dbk_event.h"
+
 #include <lmdb.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -94,15 +96,29 @@ int dbk_checkpoint_put (MDB_txn *txn, MDB_dbi dbi, uint64_t seq);
 /*  Walk a log's events table (seq as big-endian u64 -> stored record,
     services/eventlog/eventlog_store.h) in one read transaction of env:
     keys from 1 without a gap, every record decodes, its seq matches its
-    key, and the hash chain holds from the 32 zero bytes. The log's VERIFY
-    and the CLI's restore share this walk. On success *checked counts the
-    records and last (if not NULL) holds the last record's hash. While it
-    walks, progress (if not NULL) is set to the records checked so far,
-    every few thousand, for another thread to show. Returns 0;
-    DBK_ECORRUPT with *bad_seq and a sentence in *why (static); or the
-    LMDB error. */
+    key, the hash chain holds from the 32 zero bytes, and ts never
+    decreases along seq (it may repeat). The log's VERIFY and the CLI's
+    restore share this walk. *checked counts the records that check out
+    (seqs 1 .. *checked) and last (if not NULL) holds the hash of record
+    *checked (32 zero bytes if none did). While it walks, progress (if
+    not NULL) is set to the records checked so far, every few thousand,
+    for another thread to show. Returns 0; DBK_ECORRUPT with *bad_seq and
+    a sentence in *why (static); or the LMDB error. */
 int dbk_lmdb_verify_log (MDB_env *env, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
                          const char **why, uint8_t last[32], _Atomic uint64_t *progress);
+
+/*  A further check of each record that passed those of the walk: 0;
+    DBK_ECORRUPT with *why set (the record is then the bad one; *why
+    stays the hook's, valid as long as its arg); or another DBK code,
+    which ends the walk with that code (a read that failed). */
+typedef int (dbk_verify_each_fn) (void *arg, const dbk_event_t *ev, const char **why);
+
+/*  The same walk inside the caller's read transaction (the caller checks
+    other tables in the same snapshot), each record also passed to `each`
+    (may be NULL). */
+int dbk_lmdb_verify_log_txn (MDB_txn *txn, MDB_dbi events, uint64_t *checked, uint64_t *bad_seq,
+                             const char **why, uint8_t last[32], _Atomic uint64_t *progress,
+                             dbk_verify_each_fn *each, void *arg);
 
 /*  Big-endian u64 helpers for keys that must sort numerically. */
 void dbk_be64_put (uint8_t out[8], uint64_t v);

@@ -14,27 +14,31 @@ static void s_job_actor (zsock_t *pipe, void *args_)
 {
     s_args_t *args = args_;
     zsock_signal (pipe, 0);
-    uint64_t checked = 0, bad = 0;
-    const char *why = "";
+    eventlog_verify_t r = {0};
     int rc = 0;
     if (args->path[0]) {
         rc = eventlog_store_backup (args->store, args->path);
         if (!rc) {
-            rc = eventlog_verify_dir (args->path, &checked, &bad, &why, args->progress);
-            if (rc == DBK_ECORRUPT)
-                why = "the copy does not verify";
+            rc = eventlog_verify_dir (args->path, &r, args->progress);
+            if (rc == DBK_ECORRUPT) {
+                char why[sizeof r.why];
+                snprintf (why, sizeof why, "the copy does not verify: %.260s", r.why);
+                memcpy (r.why, why, sizeof why);
+            }
         }
     } else
-        rc = eventlog_store_verify (args->store, &checked, &bad, &why, args->progress);
+        rc = eventlog_store_verify (args->store, &r, args->progress);
     free (args);
-    /*  the result travels as a small msgpack map: rc, checked, bad, why */
+    /*  the result travels as a small msgpack map: rc, checked, bad, hash, why */
     dbk_wr_t *w = dbk_wr_new ();
     if (w) {
-        dbk_wr_map (w, 4);
+        dbk_wr_map (w, 5);
         dbk_wr_kv_i64 (w, "rc", rc);
-        dbk_wr_kv_u64 (w, "checked", checked);
-        dbk_wr_kv_u64 (w, "bad_seq", bad);
-        dbk_wr_kv_cstr (w, "why", why);
+        dbk_wr_kv_u64 (w, "checked", r.checked);
+        dbk_wr_kv_u64 (w, "bad_seq", r.bad_seq);
+        dbk_wr_cstr (w, "hash");
+        dbk_wr_bin (w, r.hash, DBK_HASH_SIZE);
+        dbk_wr_kv_cstr (w, "why", r.why);
         zframe_t *f = zframe_new (dbk_wr_data (w), dbk_wr_size (w));
         zframe_send (&f, pipe, 0);
         dbk_wr_destroy (&w);
@@ -80,6 +84,11 @@ void eventlog_job_result (zactor_t *job, eventlog_job_result_t *r)
         dbk_obj_u64 (dbk_obj_get (root, "checked"), &r->checked);
         dbk_obj_u64 (dbk_obj_get (root, "bad_seq"), &r->bad_seq);
         dbk_obj_str (dbk_obj_get (root, "why"), &why, &why_len);
+        const uint8_t *hash;
+        size_t hash_len;
+        if (dbk_obj_bin (dbk_obj_get (root, "hash"), &hash, &hash_len) == 0 &&
+            hash_len == DBK_HASH_SIZE)
+            memcpy (r->hash, hash, DBK_HASH_SIZE);
         r->rc = (int) rc;
         snprintf (r->why, sizeof r->why, "%.*s", (int) why_len, why);
     }

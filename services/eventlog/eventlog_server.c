@@ -525,7 +525,18 @@ static void s_handle_read (self_t *self, dbk_req_t *req)
     size_t at = dbk_wr_array_begin (w);
     uint32_t count;
     uint64_t last, head;
-    int rc = eventlog_store_read (self->store, &rq, w, &count, &last, &head);
+    eventlog_fault_t fault;
+    int rc = eventlog_store_read (self->store, &rq, w, &count, &last, &head, &fault);
+    if (rc == DBK_ECORRUPT && fault.why[0]) {
+        /*  a stored record or index entry fails its checks: say which,
+            rather than answer a page that is wrong */
+        dbk_logf (&self->log, DBK_LOG_ERROR, "read failed at seq %llu: %s",
+                  (unsigned long long) fault.seq, fault.why);
+        dbk_proto_error_begin (w, req->rid, rc, fault.why, NULL, 1);
+        dbk_wr_kv_u64 (w, "seq", fault.seq);
+        dbk_proto_send (self->router, req, w);
+        return;
+    }
     if (rc) {
         dbk_logf (&self->log, DBK_LOG_ERROR, "read failed: %s", dbk_strerror (rc));
         dbk_proto_send_error (self->router, req, w, rc, NULL, NULL);
@@ -543,12 +554,16 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
 {
     eventlog_stats_t st;
     eventlog_store_stats (self->store, &st);
+    char hex[2 * DBK_HASH_SIZE + 1] = "";
+    if (st.head)
+        dbk_hex (st.head_hash, DBK_HASH_SIZE, hex);
     dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 12);
+    dbk_proto_reply_begin (w, req->rid, true, 13);
     dbk_wr_kv_cstr (w, "service", "eventlog");
     dbk_wr_kv_cstr (w, "version", DBK_VERSION);
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
     dbk_wr_kv_u64 (w, "head", st.head);
+    dbk_wr_kv_cstr (w, "head_hash", hex);
     dbk_wr_kv_u64 (w, "seq_applied", st.head);
     dbk_wr_kv_u64 (w, "lag", 0);
     dbk_wr_kv_u64 (w, "streams", st.streams);
@@ -629,14 +644,23 @@ static void s_job_finished (self_t *self, s_job_t *job)
     dbk_wr_t *w = self->wr;
     bool backup = dbk_req_is (&job->req, "BACKUP");
     if (r.rc == 0 || r.rc == DBK_ECORRUPT) {
-        dbk_proto_reply_begin (w, job->req.rid, true, 4);
+        char hex[2 * DBK_HASH_SIZE + 1] = "";
+        if (r.checked)
+            dbk_hex (r.hash, DBK_HASH_SIZE, hex);
+        dbk_proto_reply_begin (w, job->req.rid, true, 5);
         dbk_wr_kv_bool (w, "valid", r.rc == 0);
         dbk_wr_kv_u64 (w, "checked", r.checked);
         dbk_wr_kv_u64 (w, "bad_seq", r.bad_seq);
         dbk_wr_kv_cstr (w, "reason", r.why);
-        dbk_logf (&self->log, r.rc ? DBK_LOG_ERROR : DBK_LOG_INFO, "%s: %llu records checked%s%s",
-                  backup ? "backup" : "verify", (unsigned long long) r.checked,
-                  r.rc ? ", FAILED: " : "", r.why);
+        dbk_wr_kv_cstr (w, "hash", hex);
+        if (r.rc)
+            dbk_logf (&self->log, DBK_LOG_ERROR, "%s: %llu records checked, FAILED at seq %llu: %s",
+                      backup ? "backup" : "verify", (unsigned long long) r.checked,
+                      (unsigned long long) r.bad_seq, r.why);
+        else
+            dbk_logf (&self->log, DBK_LOG_INFO, "%s: %llu records checked, head hash %s",
+                      backup ? "backup" : "verify", (unsigned long long) r.checked,
+                      r.checked ? hex : "(empty log)");
     } else {
         char msg[300];
         if (r.rc == DBK_EINVAL)

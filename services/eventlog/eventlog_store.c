@@ -447,28 +447,159 @@ static int s_read_txn (eventlog_store_t *self)
     return dbk_lmdb_err (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &self->rtxn));
 }
 
-/*  The record at seq, as a bin, to out. */
-static int s_read_seq (eventlog_store_t *self, MDB_txn *txn, uint64_t seq, dbk_wr_t *out)
+/*  Set *f (if any): record seq is at fault, for the reason that follows. */
+#define S_FAULT(f, at, ...)                                                                        \
+    do {                                                                                           \
+        if (f) {                                                                                   \
+            (f)->seq = (at);                                                                       \
+            snprintf ((f)->why, sizeof (f)->why, __VA_ARGS__);                                     \
+        }                                                                                          \
+    } while (0)
+
+#define S_NAME 60 /* bytes of a stream name quoted in a reason */
+
+/*  The record that a stream's entry (ver -> seq) leads to, as a bin to
+    out, in a read by stream that needs version `want` next: DBK_ECORRUPT
+    (and *f) unless the entry is that version's and its record is there,
+    with that seq, stream and version. Only the record's first keys are
+    decoded. */
+static int s_read_entry (eventlog_store_t *self, MDB_txn *txn, const eventlog_read_t *rq,
+                         uint64_t want, uint64_t ver, uint64_t seq, dbk_wr_t *out,
+                         eventlog_fault_t *f)
 {
+    int sl = (int) (rq->stream_len < S_NAME ? rq->stream_len : S_NAME);
+    if (ver != want) {
+        S_FAULT (f, seq,
+                 "stream %.*s has no index entry for version %llu (the next one, version %llu, "
+                 "leads to seq %llu)",
+                 sl, rq->stream, (unsigned long long) want, (unsigned long long) ver,
+                 (unsigned long long) seq);
+        return DBK_ECORRUPT;
+    }
     MDB_val v;
     int rc = s_get (self, txn, seq, &v);
+    if (rc == MDB_CORRUPTED)
+        S_FAULT (f, seq,
+                 "the index entry of stream %.*s version %llu leads to seq %llu: no such record",
+                 sl, rq->stream, (unsigned long long) ver, (unsigned long long) seq);
     if (rc)
-        return rc;
+        return dbk_lmdb_err (rc);
+    uint64_t rseq, rver;
+    uint8_t id[DBK_ID_SIZE];
+    const char *rs;
+    size_t rsl;
+    if (dbk_event_peek_key (v.mv_data, v.mv_size, &rseq, id, &rs, &rsl, &rver)) {
+        S_FAULT (f, seq,
+                 "the index entry of stream %.*s version %llu leads to seq %llu: its record does "
+                 "not decode",
+                 sl, rq->stream, (unsigned long long) ver, (unsigned long long) seq);
+        return DBK_ECORRUPT;
+    }
+    if (rseq != seq || rver != ver || rsl != rq->stream_len || memcmp (rs, rq->stream, rsl)) {
+        S_FAULT (f, seq,
+                 "the index entry of stream %.*s version %llu leads to seq %llu, which holds "
+                 "seq %llu of stream %.*s version %llu",
+                 sl, rq->stream, (unsigned long long) ver, (unsigned long long) seq,
+                 (unsigned long long) rseq, (int) (rsl < S_NAME ? rsl : S_NAME), rs,
+                 (unsigned long long) rver);
+        return DBK_ECORRUPT;
+    }
     dbk_wr_bin (out, v.mv_data, v.mv_size);
     return 0;
 }
 
+/*  A read by stream: its entries in the stream index from version
+    `from`, then those still waiting (eventlog_index.h). Each record is
+    checked against the entry that led to it, and the versions must run
+    on from `from` without a gap (up to the stream's head in the tables
+    where the entries end): a page never holds another stream's record
+    and never skips one. DBK codes. */
+static int s_read_stream (eventlog_store_t *self, MDB_txn *txn, const eventlog_read_t *rq,
+                          dbk_wr_t *out, size_t base, uint32_t *count, uint64_t *last,
+                          eventlog_fault_t *f)
+{
+    uint64_t next = rq->from ? rq->from : 1; /* the version the page needs next */
+    uint8_t skey[DBK_STREAM_MAX + 9];
+    MDB_val k = {eventlog_sindex_key (skey, rq->stream, rq->stream_len, next), skey}, v;
+    MDB_cursor *cur;
+    int rc = dbk_lmdb_err (mdb_cursor_open (txn, self->sindex, &cur));
+    if (rc)
+        return rc;
+    bool tables_done = false; /* then the entries still waiting follow */
+    for (int op = MDB_SET_RANGE;
+         !rc && *count < rq->limit && dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES;
+         op = MDB_NEXT) {
+        int mrc = mdb_cursor_get (cur, &k, &v, op);
+        if (mrc == MDB_NOTFOUND ||
+            (mrc == 0 && (k.mv_size != rq->stream_len + 9 ||
+                          memcmp (k.mv_data, rq->stream, rq->stream_len) != 0 ||
+                          ((uint8_t *) k.mv_data)[rq->stream_len] != 0))) {
+            tables_done = true;
+            break;
+        }
+        if (mrc) {
+            rc = dbk_lmdb_err (mrc);
+            break;
+        }
+        uint64_t ver = dbk_be64_get ((uint8_t *) k.mv_data + rq->stream_len + 1);
+        if (v.mv_size != 8) {
+            S_FAULT (f, 0, "the index entry of stream %.*s version %llu is not a seq",
+                     (int) (rq->stream_len < S_NAME ? rq->stream_len : S_NAME), rq->stream,
+                     (unsigned long long) ver);
+            rc = DBK_ECORRUPT;
+            break;
+        }
+        uint64_t seq = dbk_be64_get (v.mv_data);
+        if ((rc = s_read_entry (self, txn, rq, next, ver, seq, out, f)))
+            break;
+        (*count)++;
+        *last = seq;
+        next++;
+    }
+    mdb_cursor_close (cur);
+    if (rc || !tables_done)
+        return rc;
+    /*  no entry of the stream in the tables from version `next` on: its
+        head there must be before it */
+    MDB_val hk = {rq->stream_len, (void *) rq->stream}, hv;
+    int mrc = mdb_get (txn, self->streams, &hk, &hv);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return dbk_lmdb_err (mrc);
+    if (mrc == 0 && hv.mv_size == 16 && dbk_be64_get (hv.mv_data) >= next) {
+        uint64_t hseq = dbk_be64_get ((uint8_t *) hv.mv_data + 8);
+        S_FAULT (f, hseq,
+                 "stream %.*s has no index entry for version %llu (its head is version %llu, "
+                 "seq %llu)",
+                 (int) (rq->stream_len < S_NAME ? rq->stream_len : S_NAME), rq->stream,
+                 (unsigned long long) next, (unsigned long long) dbk_be64_get (hv.mv_data),
+                 (unsigned long long) hseq);
+        return DBK_ECORRUPT;
+    }
+    for (uint32_t e = eventlog_index_from (self->wait, rq->stream, rq->stream_len, next);
+         e != UINT32_MAX && *count < rq->limit && dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES;
+         e = eventlog_index_at (self->wait, e)->next) {
+        const eventlog_index_entry_t *en = eventlog_index_at (self->wait, e);
+        if ((rc = s_read_entry (self, txn, rq, next, en->ver, en->seq, out, f)))
+            return rc;
+        (*count)++;
+        *last = en->seq;
+        next++;
+    }
+    return 0;
+}
+
 int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_wr_t *out,
-                         uint32_t *count, uint64_t *last, uint64_t *head)
+                         uint32_t *count, uint64_t *last, uint64_t *head, eventlog_fault_t *fault)
 {
     *count = 0;
     *last = 0;
+    if (fault)
+        *fault = (eventlog_fault_t){0};
     size_t base = dbk_wr_size (out); /* the page's bytes are counted from here */
     int rc = s_read_txn (self);
     if (rc)
         return rc;
     MDB_txn *txn = self->rtxn;
-    MDB_cursor *cur = NULL;
     *head = 0;
     {
         /* the head as of this snapshot (not the in-memory one, which may be ahead) */
@@ -481,74 +612,44 @@ int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_
         }
     }
     if (rq->stream) {
-        /* by stream: walk the stream index from version `from` */
-        uint8_t skey[DBK_STREAM_MAX + 9];
-        MDB_val k = {eventlog_sindex_key (skey, rq->stream, rq->stream_len,
-                                          rq->from ? rq->from : 1),
-                     skey},
-                v;
-        rc = mdb_cursor_open (txn, self->sindex, &cur);
-        int op = MDB_SET_RANGE;
-        bool tables_done = false; /* then the entries still waiting follow */
-        while (!rc && *count < rq->limit && dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES) {
-            rc = mdb_cursor_get (cur, &k, &v, op);
-            op = MDB_NEXT;
-            if (rc || k.mv_size != rq->stream_len + 9 ||
-                memcmp (k.mv_data, rq->stream, rq->stream_len) != 0 ||
-                ((uint8_t *) k.mv_data)[rq->stream_len] != 0 || v.mv_size != 8) {
-                tables_done = rc == 0 || rc == MDB_NOTFOUND;
-                rc = rc == MDB_NOTFOUND ? 0 : rc;
-                break;
-            }
-            if ((rc = s_read_seq (self, txn, dbk_be64_get (v.mv_data), out)))
-                break;
-            (*count)++;
-            *last = dbk_be64_get (v.mv_data);
-        }
-        for (uint32_t e = tables_done ? eventlog_index_from (self->wait, rq->stream, rq->stream_len,
-                                                             rq->from)
-                                      : UINT32_MAX;
-             e != UINT32_MAX && !rc && *count < rq->limit &&
-             dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES;
-             e = eventlog_index_at (self->wait, e)->next) {
-            uint64_t seq = eventlog_index_at (self->wait, e)->seq;
-            if ((rc = s_read_seq (self, txn, seq, out)))
-                break;
-            (*count)++;
-            *last = seq;
-        }
-    } else {
-        uint8_t key[8];
-        dbk_be64_put (key, rq->from ? rq->from : 1);
-        MDB_val k = {8, key}, v;
+        rc = rc ? dbk_lmdb_err (rc) : s_read_stream (self, txn, rq, out, base, count, last, fault);
+        mdb_txn_reset (txn);
+        return rc;
+    }
+    MDB_cursor *cur = NULL;
+    uint8_t key[8];
+    dbk_be64_put (key, rq->from ? rq->from : 1);
+    MDB_val k = {8, key}, v;
+    if (!rc)
         rc = mdb_cursor_open (txn, self->events, &cur);
-        int op = MDB_SET_RANGE;
-        uint32_t scanned = 0;
-        while (!rc && *count < rq->limit && scanned < rq->max_scan &&
-               dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES) {
-            rc = mdb_cursor_get (cur, &k, &v, op);
-            op = MDB_NEXT;
-            if (rc)
+    int op = MDB_SET_RANGE;
+    uint32_t scanned = 0;
+    while (!rc && *count < rq->limit && scanned < rq->max_scan &&
+           dbk_wr_size (out) - base < EVENTLOG_PAGE_BYTES) {
+        rc = mdb_cursor_get (cur, &k, &v, op);
+        op = MDB_NEXT;
+        if (rc)
+            break;
+        scanned++;
+        *last = dbk_be64_get (k.mv_data);
+        if (rq->ntypes) {
+            uint64_t seq;
+            const char *type;
+            size_t tlen, i = 0;
+            if (dbk_event_peek (v.mv_data, v.mv_size, &seq, &type, &tlen)) {
+                rc = MDB_CORRUPTED;
+                S_FAULT (fault, *last, "the record of seq %llu does not decode",
+                         (unsigned long long) *last);
                 break;
-            scanned++;
-            *last = dbk_be64_get (k.mv_data);
-            if (rq->ntypes) {
-                uint64_t seq;
-                const char *type;
-                size_t tlen, i = 0;
-                if (dbk_event_peek (v.mv_data, v.mv_size, &seq, &type, &tlen)) {
-                    rc = MDB_CORRUPTED;
-                    break;
-                }
-                while (i < rq->ntypes &&
-                       (tlen < rq->type_lens[i] || memcmp (type, rq->types[i], rq->type_lens[i])))
-                    i++;
-                if (i == rq->ntypes)
-                    continue;
             }
-            dbk_wr_bin (out, v.mv_data, v.mv_size);
-            (*count)++;
+            while (i < rq->ntypes &&
+                   (tlen < rq->type_lens[i] || memcmp (type, rq->types[i], rq->type_lens[i])))
+                i++;
+            if (i == rq->ntypes)
+                continue;
         }
+        dbk_wr_bin (out, v.mv_data, v.mv_size);
+        (*count)++;
     }
     if (cur)
         mdb_cursor_close (cur);
@@ -560,6 +661,7 @@ int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st)
 {
     memset (st, 0, sizeof *st);
     st->head = self->committed.head;
+    memcpy (st->head_hash, self->committed.chain, DBK_HASH_SIZE);
     MDB_envinfo info;
     if (mdb_env_info (self->env, &info) == 0)
         st->map_size = info.me_mapsize;
@@ -574,15 +676,14 @@ int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st)
     return 0;
 }
 
-int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *bad_seq,
-                           const char **why, _Atomic uint64_t *progress)
+int eventlog_store_verify (eventlog_store_t *self, eventlog_verify_t *r, _Atomic uint64_t *progress)
 {
-    return dbk_lmdb_verify_log (self->env, self->events, checked, bad_seq, why, NULL, progress);
+    return eventlog_verify_env (self->env, self, r, progress);
 }
 
-int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why,
-                         _Atomic uint64_t *progress)
+int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t *progress)
 {
+    *r = (eventlog_verify_t){0};
     eventlog_store_t tmp;
     memset (&tmp, 0, sizeof tmp);
     MDB_env *env;
@@ -591,7 +692,7 @@ int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, 
         return rc;
     rc = s_open_dbis (env, &tmp, false);
     if (!rc)
-        rc = dbk_lmdb_verify_log (env, tmp.events, checked, bad_seq, why, NULL, progress);
+        rc = eventlog_verify_env (env, &tmp, r, progress);
     mdb_env_close (env);
     return rc;
 }

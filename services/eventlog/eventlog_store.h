@@ -127,7 +127,14 @@ uint64_t eventlog_store_head (const eventlog_store_t *self);
     version `from`. Appends each matching record as a bin to `out`, after
     what it holds; *count records, *last = last seq examined (0 if none),
     *head = committed head at read time. Stops at limit matches, max_scan
-    examined records or EVENTLOG_PAGE_BYTES of records. */
+    examined records or EVENTLOG_PAGE_BYTES of records.
+
+    By stream, each record is checked against the index entry that led to
+    it (its seq, stream and version are the entry's) and the versions run
+    on from `from` without a gap (an entry missing from the stream index
+    before the stream's head): if not, DBK_ECORRUPT with *fault naming the
+    seq, rather than a page with another stream's record or without one
+    of the stream's. Only the records' first keys are decoded for this. */
 #define EVENTLOG_TYPES_MAX 8 /* type prefixes in one READ */
 
 typedef struct {
@@ -146,30 +153,50 @@ typedef struct {
     64 KiB would otherwise make a 650 MiB reply. */
 #define EVENTLOG_PAGE_BYTES (4u << 20)
 
+/*  What a read found wrong (DBK_ECORRUPT): the seq at fault (0 if the
+    fault names none: an entry that is not a seq) and a sentence. */
+typedef struct {
+    uint64_t seq;  /* the record, or the entry's seq, at fault */
+    char why[300]; /* what is wrong                            */
+} eventlog_fault_t;
+
 int eventlog_store_read (eventlog_store_t *self, const eventlog_read_t *rq, dbk_wr_t *out,
-                         uint32_t *count, uint64_t *last, uint64_t *head);
+                         uint32_t *count, uint64_t *last, uint64_t *head, eventlog_fault_t *fault);
 
 /*  Statistics for STATUS. */
 typedef struct {
-    uint64_t head;     /* committed head seq        */
-    uint64_t streams;  /* number of streams         */
-    uint64_t map_size; /* current map size, bytes   */
-    uint64_t map_used; /* bytes in use              */
+    uint64_t head;                    /* committed head seq        */
+    uint8_t head_hash[DBK_HASH_SIZE]; /* its record's hash (zeros: empty log) */
+    uint64_t streams;                 /* number of streams         */
+    uint64_t map_size;                /* current map size, bytes   */
+    uint64_t map_used;                /* bytes in use              */
 } eventlog_stats_t;
 
 int eventlog_store_stats (eventlog_store_t *self, eventlog_stats_t *st);
 
-/*  Recompute the hash chain from seq 1 over a consistent snapshot (safe
-    from any thread, concurrently with appends). Returns 0 if every record
-    checks out (*checked records), DBK_ECORRUPT with *bad_seq = the first
-    bad seq and *why a short reason, or another DBK code. progress (may be
-    NULL): the records checked so far, for STATUS (dbk_lmdb_verify_log). */
-int eventlog_store_verify (eventlog_store_t *self, uint64_t *checked, uint64_t *bad_seq,
-                           const char **why, _Atomic uint64_t *progress);
+/*  What a verify found. */
+typedef struct {
+    uint64_t checked;            /* records that check out: seqs 1 .. checked        */
+    uint64_t bad_seq;            /* the first bad seq (DBK_ECORRUPT), else 0          */
+    uint8_t hash[DBK_HASH_SIZE]; /* the hash of record `checked` (zeros if 0)         */
+    char why[300];               /* what is wrong with bad_seq (DBK_ECORRUPT), else "" */
+} eventlog_verify_t;
+
+/*  Check the log over one consistent snapshot (safe from any thread,
+    concurrently with appends): from seq 1, the records (seqs without a
+    gap, each decodes, the hash chain holds, ts never decreases:
+    dbk_lmdb_verify_log), and the index tables against them
+    (eventlog_verify.c: the entries of every record up to "indexed", and
+    no others; each stream's versions; the stream heads). Returns 0 if
+    everything checks out (r->checked = the head of the snapshot,
+    r->hash its hash), DBK_ECORRUPT with r->bad_seq and r->why, or
+    another DBK code. progress (may be NULL): the records checked so far,
+    for STATUS. */
+int eventlog_store_verify (eventlog_store_t *self, eventlog_verify_t *r,
+                           _Atomic uint64_t *progress);
 
 /*  Same, on a log directory not opened by this process (e.g. a backup). */
-int eventlog_verify_dir (const char *dir, uint64_t *checked, uint64_t *bad_seq, const char **why,
-                         _Atomic uint64_t *progress);
+int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t *progress);
 
 /*  Consistent hot copy into the empty or new directory `dir` (compacted),
     safe concurrently with appends. Returns 0 or a DBK code. */

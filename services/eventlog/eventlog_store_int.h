@@ -1,6 +1,6 @@
-/*  eventlog_store_int.h - what eventlog_store.c and eventlog_tables.c
-    share: the store itself, and the index tables' side of it. Not for
-    other modules (eventlog_store.h is their interface). */
+/*  eventlog_store_int.h - what eventlog_store.c, eventlog_tables.c and
+    eventlog_verify.c share: the store itself, and the index tables' side
+    of it. Not for other modules (eventlog_store.h is their interface). */
 #ifndef EVENTLOG_STORE_INT_H
 #define EVENTLOG_STORE_INT_H
 
@@ -64,5 +64,10 @@ int eventlog_tables_open (eventlog_store_t *self);
     entries if they are due (in a nested transaction: see
     eventlog_tables.c); *flushed says whether they went in */
 int eventlog_tables_write (eventlog_store_t *self, bool *flushed);
+
+/*  verify: the whole check of eventlog_store_verify in env, whose table
+    handles are in st (only those are used) */
+int eventlog_verify_env (MDB_env *env, const eventlog_store_t *st, eventlog_verify_t *r,
+                         _Atomic uint64_t *progress);
 
 #endif
