@@ -136,7 +136,7 @@ static bool s_zone (const char *value, int *out)
             return false;
     int h = (v[1] - '0') * 10 + (v[2] - '0'), m = (v[4] - '0') * 10 + (v[5] - '0');
     int min = (v[0] == '-' ? -1 : 1) * (h * 60 + m);
-    if (m > 59 || min < -12 * 60 || min > 14 * 60)
+    if (m > 59 || min < DBK_UTC_OFFSET_MIN_MIN || min > DBK_UTC_OFFSET_MAX_MIN)
         return false;
     *out = min;
     return true;

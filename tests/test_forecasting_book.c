@@ -278,7 +278,7 @@ Test (deal, malformed_events_are_refused_and_change_nothing)
                       "\"currency\":\"CNY\",\"on\":\"2026-01-01\"}"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_eq (fc_book_apply (book, bad[i].type, cmd (bad[i].json), 0, 0), DBK_EMALFORMED,
+        cr_assert_eq (fc_book_apply (book, bad[i].type, cmd (bad[i].json), 0, 0, 0), DBK_EMALFORMED,
                       "%s", bad[i].json);
     fc_deal_t o = deal_of ("o1");
     cr_assert_eq (o.level, 1);
@@ -293,7 +293,7 @@ Test (deal, without_on_the_envelope_time_dates_the_event)
     cr_assert_eq (fc_book_apply (book, "opportunity.registered",
                                  cmd ("{\"id\":\"o1\",\"owner\":\"wang\",\"currency\":\"CNY\","
                                       "\"close_date\":\"2026-05-31\",\"amount\":5}"),
-                                 1, 1767225600000LL /* 2026-01-01T00:00Z */),
+                                 1, 1767225600000LL /* 2026-01-01T00:00Z */, 0),
                   0);
     cr_assert_eq (deal_of ("o1").registered, D ("2026-01-01"));
     cr_assert_eq (fc_book_clock (book), D ("2026-01-01"));
@@ -394,7 +394,7 @@ Test (cells, an_id_with_a_nul_is_refused_not_counted_twice)
     dbk_wr_kv_cstr (w, "on", "2026-01-11");
     dbk_doc_t *doc = NULL;
     cr_assert_eq (dbk_doc_parse (dbk_wr_data (w), dbk_wr_size (w), &doc), 0);
-    cr_assert_eq (fc_book_apply (book, "opportunity.registered", dbk_doc_root (doc), 99, 0),
+    cr_assert_eq (fc_book_apply (book, "opportunity.registered", dbk_doc_root (doc), 99, 0, 0),
                   DBK_EMALFORMED);
     dbk_doc_destroy (&doc);
     dbk_wr_destroy (&w);
@@ -489,7 +489,7 @@ Test (replay, an_event_at_or_below_the_checkpoint_is_ignored)
     cr_assert_eq (fc_book_seq (book), 2);
     cr_assert_eq (fc_book_apply (book, "opportunity.level_changed",
                                  cmd ("{\"id\":\"o1\",\"from\":2,\"to\":5,\"on\":\"2026-02-01\"}"),
-                                 2, 0),
+                                 2, 0, 0),
                   0);
     cr_assert_eq (deal_of ("o1").level, 2, "seq 2 was applied already");
     cr_assert_eq (fc_book_seq (book), 2);
@@ -498,7 +498,7 @@ Test (replay, an_event_at_or_below_the_checkpoint_is_ignored)
 Test (replay, other_categories_move_the_checkpoint_only)
 {
     cr_assert_eq (fc_book_apply (book, "account.registered",
-                                 cmd ("{\"id\":\"a1\",\"on\":\"2027-01-01\"}"), 5, 0),
+                                 cmd ("{\"id\":\"a1\",\"on\":\"2027-01-01\"}"), 5, 0, 0),
                   0);
     cr_assert_eq (fc_book_seq (book), 5);
     cr_assert_eq (fc_book_clock (book), 0, "the clock moves with the book's own events");
@@ -544,13 +544,42 @@ static int64_t s_noon_ms (const char *day)
     return ((int64_t) (D (day) - D ("1970-01-01")) * 86400 + 43200) * 1000;
 }
 
+/*  An event appended by hand may state any day; a fold does not take a
+    business date later than the latest date anywhere when the log
+    recorded it (ts at UTC+14:00): the clock stays where the log is, and
+    the period starts to come are still snapshot. A date the services
+    decided, under any DEALBOOK_TIMEZONE, is never cut. */
+Test (replay, a_date_after_the_day_the_log_recorded_the_event_counts_as_that_day)
+{
+    reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
+    int64_t ts = s_noon_ms ("2026-02-10"); /* 2026-02-11 02:00 at UTC+14 */
+    cr_assert_eq (fc_book_apply (book, "opportunity.next_step_set",
+                                 cmd ("{\"id\":\"o1\",\"next_step\":\"x\",\"on\":\"2099-01-01\"}"),
+                                 0, 0, ts),
+                  0);
+    cr_assert_eq (fc_book_clock (book), D ("2026-02-11"));
+    cr_assert_eq (deal_of ("o1").last_on, D ("2026-02-11"));
+    cr_assert_eq (fc_book_apply (book, "opportunity.won",
+                                 cmd ("{\"id\":\"o1\",\"amount\":900,\"currency\":\"CNY\","
+                                      "\"date\":\"2099-06-01\",\"on\":\"2026-02-11\"}"),
+                                 0, 0, ts),
+                  0);
+    cr_assert_eq (deal_of ("o1").outcome, D ("2026-02-11"), "the win counts in no period to come");
+    /*  the business day of UTC+14:00 is never cut */
+    cr_assert_eq (fc_book_apply (book, "opportunity.reopened",
+                                 cmd ("{\"id\":\"o1\",\"from\":\"won\",\"on\":\"2026-02-11\"}"), 0,
+                                 0, s_noon_ms ("2026-02-10") - 3 * 3600000),
+                  0);
+    cr_assert_eq (fc_book_clock (book), D ("2026-02-11"));
+}
+
 Test (replay, competitors_are_folded_without_touching_deals_or_the_clock)
 {
     reg ("o1", "wang", "east", "华东", 1000, "2026-05-31", "2026-01-10");
     cr_assert_eq (fc_book_apply (book, "competitor.added",
                                  cmd ("{\"id\":\"k1\",\"name\":\"Acme Glazing Ltd\","
                                       "\"price_level\":\"low\"}"),
-                                 2, s_noon_ms ("2026-09-01")),
+                                 2, s_noon_ms ("2026-09-01"), 0),
                   0);
     cr_assert_eq (fc_book_seq (book), 2);
     cr_assert_eq (fc_book_clock (book), D ("2026-01-10"), "a competitor has no business date");
@@ -562,11 +591,11 @@ Test (replay, competitors_are_folded_without_touching_deals_or_the_clock)
     cr_assert_eq (fc_book_apply (book, "competitor.updated",
                                  cmd ("{\"id\":\"k1\",\"changed\":[\"products\"],"
                                       "\"products\":\"glass\"}"),
-                                 3, 0),
+                                 3, 0, 0),
                   0);
     cr_assert_eq (fc_book_apply (book, "competitor.updated",
                                  cmd ("{\"id\":\"k9\",\"changed\":[\"name\"],\"name\":\"X\"}"), 4,
-                                 0),
+                                 0, 0),
                   0);
     cr_assert_eq (fc_book_competitor (book, "k1", id, name), 0);
     cr_assert_str_eq (name, "Acme Glazing Ltd");
@@ -576,9 +605,9 @@ Test (replay, competitors_are_folded_without_touching_deals_or_the_clock)
 
 Test (replay, a_competitor_event_without_its_id_or_name_is_refused)
 {
-    cr_assert_eq (fc_book_apply (book, "competitor.added", cmd ("{\"name\":\"Acme\"}"), 1, 0),
+    cr_assert_eq (fc_book_apply (book, "competitor.added", cmd ("{\"name\":\"Acme\"}"), 1, 0, 0),
                   DBK_EMALFORMED);
-    cr_assert_eq (fc_book_apply (book, "competitor.added", cmd ("{\"id\":\"k1\"}"), 2, 0),
+    cr_assert_eq (fc_book_apply (book, "competitor.added", cmd ("{\"id\":\"k1\"}"), 2, 0, 0),
                   DBK_EMALFORMED);
     cr_assert_eq (fc_mem_store_count (store, FC_TAB_COMPETITOR), 0);
 }
@@ -697,11 +726,11 @@ Test (as_of, a_later_event_does_not_change_an_as_of_answer)
     cr_assert_eq (fc_book_apply (asof, "opportunity.won",
                                  cmd ("{\"id\":\"o1\",\"amount\":1,\"date\":\"2026-04-20\","
                                       "\"on\":\"2026-04-20\"}"),
-                                 101, 0),
+                                 101, 0, 0),
                   0);
     cr_assert_eq (fc_book_apply (asof, "opportunity.level_changed",
                                  cmd ("{\"id\":\"o2\",\"from\":2,\"to\":5,\"on\":\"2026-05-01\"}"),
-                                 102, 0),
+                                 102, 0, 0),
                   0);
     fc_funnel_t after = funnel_of (asof, f);
     cr_assert (!memcmp (&before, &after, sizeof before), "as of 2026-03-31 nothing changed");
@@ -730,12 +759,12 @@ Test (as_of, a_competitor_recorded_after_the_day_is_not_known_as_of_it)
     fc_book_set_until (book, D ("2026-03-01"));
     cr_assert_eq (fc_book_apply (book, "competitor.added",
                                  cmd ("{\"id\":\"k1\",\"name\":\"Acme\"}"), 1,
-                                 s_noon_ms ("2026-03-01")),
+                                 s_noon_ms ("2026-03-01"), 0),
                   0);
     cr_assert_eq (fc_book_apply (book, "competitor.updated",
                                  cmd ("{\"id\":\"k1\",\"changed\":[\"name\"],"
                                       "\"name\":\"Bolt\"}"),
-                                 2, s_noon_ms ("2026-03-02")),
+                                 2, s_noon_ms ("2026-03-02"), 0),
                   0);
     char id[FC_ID_MAX + 1], name[FC_TEXT_MAX + 1];
     cr_assert_eq (fc_book_competitor (book, "k1", id, name), 0);
@@ -779,7 +808,7 @@ Test (as_of, a_deferred_book_completed_holds_exactly_the_pairs_of_a_book_kept_wh
     fc_book_t *deferred = fc_book_new (s2, NULL);
     fc_book_defer (deferred);
     for (size_t i = 0; i < s_nlog; i++)
-        cr_assert_eq (fc_book_apply (deferred, s_log[i].type, s_log[i].data, i + 1, 0), 0);
+        cr_assert_eq (fc_book_apply (deferred, s_log[i].type, s_log[i].data, i + 1, 0, 0), 0);
     size_t before = fc_mem_store_count (s2, FC_TAB_CELL);
     cr_assert_eq (fc_book_complete (deferred), 0);
     cr_assert_gt (fc_mem_store_count (s2, FC_TAB_CELL), before, "the other indexes are written");

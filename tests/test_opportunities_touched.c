@@ -132,3 +132,17 @@ Test (touched, a_bounded_on_does_not_move_a_later_touched_back)
                           S_JAN_20_NOON);
     cr_assert_str_eq (deal.touched, "2026-02-01");
 }
+
+/*  The registration's date starts the first owner's protection: one
+    appended by hand for a day to come counts as recorded that day, or
+    the deal would be protected until then. */
+Test (touched, a_registration_dated_to_come_counts_as_the_day_it_was_recorded)
+{
+    given_recorded_event (&deal, "opportunity.registered",
+                          "{\"id\":\"o1\",\"name\":\"Line 16\",\"account_id\":\"a1\","
+                          "\"owner\":\"wang\",\"currency\":\"CNY\",\"close_date\":\"2099-12-31\","
+                          "\"on\":\"2099-01-01\"}",
+                          S_JAN_20_NOON);
+    cr_assert_str_eq (deal.registered_on, "2026-01-21");
+    cr_assert_str_eq (deal.close_date, "2099-12-31", "a planned date is not bounded");
+}

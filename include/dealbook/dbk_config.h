@@ -32,6 +32,14 @@ extern "C" {
     8-byte units in 32 bits (32 GiB), and sorting them takes as much
     again: 16 GiB at most. */
 #define DBK_REPLAY_HOLD_MB_MAX 16384
+/*  The offsets DEALBOOK_TIMEZONE takes, minutes east of UTC: the world's
+    zones, -12:00 to +14:00. No business day is later than the date of
+    UTC + DBK_UTC_OFFSET_MAX_MIN: a fold bounds the business date an
+    event states (its "on", which an event appended by hand may set to
+    any day) by the date of its `ts` plus that, which never cuts a date a
+    service decided under any zone. */
+#define DBK_UTC_OFFSET_MIN_MIN (-12 * 60)
+#define DBK_UTC_OFFSET_MAX_MIN (14 * 60)
 
 typedef struct {
     char data_dir[1024];                           /* DEALBOOK_DATA_DIR            */

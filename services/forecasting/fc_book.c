@@ -5,6 +5,7 @@
     on how it keeps its tables. */
 #include "fc_internal.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_mem.h"
 
@@ -51,6 +52,16 @@ static fc_day_t s_date (const dbk_obj_t *data, const char *key)
     const char *s;
     size_t n;
     return dbk_obj_str (dbk_obj_get (data, key), &s, &n) ? 0 : fc_day_parse (s, n);
+}
+
+/*  The day an outcome took place: its "date", else the business date;
+    never after `latest` (0: no bound, fc_book_apply). */
+static fc_day_t s_outcome_date (const dbk_obj_t *data, fc_day_t day, fc_day_t latest)
+{
+    fc_day_t d = s_date (data, "date");
+    if (!d)
+        d = day;
+    return latest && d > latest ? latest : d;
 }
 
 bool fc_state_open (char state)
@@ -278,7 +289,7 @@ static int s_category (const dbk_obj_t *o)
     *existed). *changed false: the event does not concern the book
     (unknown deal, duplicate registration). No store writes. */
 static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *data, fc_day_t day,
-                   fc_deal_t *deal, fc_cell_t *old, bool *existed, bool *changed)
+                   fc_day_t latest, fc_deal_t *deal, fc_cell_t *old, bool *existed, bool *changed)
 {
     const char *id;
     size_t idn;
@@ -373,7 +384,7 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
             memcpy (deal->won_currency, deal->currency, 4);
         deal->won_amount = v;
         deal->status = FC_WON;
-        deal->outcome = s_date (data, "date") ? s_date (data, "date") : day;
+        deal->outcome = s_outcome_date (data, day, latest);
         s_text (data, "tender_type", deal->tender_type, sizeof deal->tender_type, false);
         s_hist (deal, day, FC_H_WON, deal->level, 0, v, 0);
     } else if (!strcmp (what, "lost") || !strcmp (what, "abandoned")) {
@@ -389,7 +400,7 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
                 memcpy (deal->tender_type, tt, sizeof tt);
         }
         deal->status = lost ? FC_LOST : FC_ABANDONED;
-        deal->outcome = s_date (data, "date") ? s_date (data, "date") : day;
+        deal->outcome = s_outcome_date (data, day, latest);
         s_hist (deal, day, lost ? FC_H_LOST : FC_H_ABANDONED, deal->level, 0, deal->amount, 0);
     } else if (!strcmp (what, "reopened")) {
         s_hist (deal, day, FC_H_REOPENED, deal->level, 1, 0, 0);
@@ -676,7 +687,7 @@ static int s_checkpoint (fc_book_t *self, uint64_t seq, fc_day_t day)
 }
 
 int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uint64_t seq,
-                   int64_t at)
+                   int64_t at, int64_t ts)
 {
     if (!type || (seq && seq <= self->seq))
         return 0;
@@ -694,6 +705,9 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
     fc_day_t day = rival ? 0 : s_date (data, "on");
     if (!day)
         day = fc_day_from_ms (at);
+    fc_day_t latest = ts > 0 ? fc_day_from_ms (ts + (int64_t) DBK_UTC_OFFSET_MAX_MIN * 60000) : 0;
+    if (latest && day > latest)
+        day = latest;
     if (self->until && day > self->until) {
         /*  as-of: not known yet on `until`; the earliest such date says
             which later `until` this book can go on to (fc_kept.c) */
@@ -718,7 +732,7 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
         fc_deal_t *deal = self->scratch;
         fc_cell_t a, b; /* the deal's cell before and after */
         bool changed = false, existed = false;
-        rc = s_fold (self, type + 12, data, day, deal, &a, &existed, &changed);
+        rc = s_fold (self, type + 12, data, day, latest, deal, &a, &existed, &changed);
         if (!rc)
             rc = s_snapshots (self, day);
         if (!rc && changed) {

@@ -434,15 +434,19 @@ int fc_book_complete (fc_book_t *self);
    deals expected to close in it (fc_snap_t): what the funnel forecast when the period began. The
     clock (the latest business date of an opportunity, quota or forecast
     event) only moves forward: an event dated earlier than the clock (a
-    late record) changes the deals but no snapshot, and an event dated
-    far in the future would keep later period starts from being
-    snapshot - business dates are the services' "today", not user input.
+    late record) changes the deals but no snapshot. `ts` is when the log
+    recorded the event (unix ms; 0: not recorded, no bound): a business
+    date (its "on", a won, lost or abandoned "date") after the date of
+    ts + DBK_UTC_OFFSET_MAX_MIN (the latest business day anywhere then)
+    counts as that date. The services refuse a day to come, but an event
+    appended by hand may state one, and the clock would then jump ahead
+    and keep every later period start from being snapshot.
     Returns 0, DBK_EMALFORMED (a known event lacks a field it needs;
     nothing changed), or the store's error: the store may then hold part
     of the event's changes, so a transactional store (LMDB) aborts the
     transaction; the in-memory store fails only on DBK_ENOMEM. */
 int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uint64_t seq,
-                   int64_t at);
+                   int64_t at, int64_t ts);
 
 uint64_t fc_book_seq (const fc_book_t *self);   /* checkpoint: last seq applied */
 fc_day_t fc_book_clock (const fc_book_t *self); /* latest business date seen   */

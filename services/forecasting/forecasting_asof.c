@@ -83,7 +83,7 @@ static int s_replay (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, int64_t cut_ms
                 d = dbk_doc_root (data);
             char type[DBK_TYPE_MAX + 1];
             snprintf (type, sizeof type, "%.*s", (int) ev.type_len, ev.type);
-            int arc = d ? fc_book_apply (b->book, type, d, ev.seq, ev.at) : 0;
+            int arc = d ? fc_book_apply (b->book, type, d, ev.seq, ev.at, ev.ts) : 0;
             if (arc && arc != DBK_EMALFORMED)
                 rc = arc;
             if (!arc && fc_book_seq (b->book) == ev.seq) {

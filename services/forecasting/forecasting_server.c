@@ -36,7 +36,7 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
         return DBK_ENOMEM;
     char type[DBK_TYPE_MAX + 1];
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
-    int rc = fc_book_apply (book, type, data, ev->seq, ev->at);
+    int rc = fc_book_apply (book, type, data, ev->seq, ev->at, ev->ts);
     fc_book_destroy (&book);
     if (rc == DBK_EMALFORMED) {
         dbk_logger_t log;

@@ -448,6 +448,20 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     events do not count: another owner's registration or a manager's
     resolution is no work of the owner's, and must not hide a forgotten
     deal. An "on" that is not a date is ignored. */
+/*  day (YYYY-MM-DD) cut to the latest business day anywhere when the
+    log recorded the event (the date of ts + DBK_UTC_OFFSET_MAX_MIN). */
+static void s_bound (char day[11], int64_t ts)
+{
+    if (ts == OPP_UNRECORDED)
+        return;
+    char recorded[11];
+    int64_t t = ts + (int64_t) DBK_UTC_OFFSET_MAX_MIN * 60000;
+    int64_t days = t / 86400000 - (t % 86400000 < 0); /* floor */
+    contacts_civil ((long) days, recorded);
+    if (strcmp (day, recorded) > 0)
+        memcpy (day, recorded, 11);
+}
+
 static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64_t ts)
 {
     const char *s;
@@ -458,14 +472,7 @@ static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64
     char day[11];
     memcpy (day, s, 10);
     day[10] = 0;
-    if (ts != OPP_UNRECORDED) {
-        char recorded[11];
-        int64_t t = ts + OPP_ZONE_AHEAD_MS;
-        int64_t days = t / 86400000 - (t % 86400000 < 0); /* floor */
-        contacts_civil ((long) days, recorded);
-        if (strcmp (day, recorded) > 0)
-            memcpy (day, recorded, sizeof day);
-    }
+    s_bound (day, ts);
     if (st->touched && strcmp (st->touched, day) >= 0)
         return 0;
     char *copy = strdup (day);
@@ -486,6 +493,11 @@ int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data, int
     int rc = s_fold (state, type + sizeof prefix - 1, data);
     if (rc == 1)
         return 0;
+    /*  the registration's date starts the first owner's protection: a
+        day to come would protect the deal for as long */
+    if (!rc && !strcmp (type + sizeof prefix - 1, "registered") && state->registered_on &&
+        strlen (state->registered_on) == 10)
+        s_bound (state->registered_on, ts);
     if (!rc)
         rc = s_touch (state, type + sizeof prefix - 1, data, ts);
     return rc;

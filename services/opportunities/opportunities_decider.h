@@ -718,16 +718,11 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     (or without) its append. */
 #define OPP_UNRECORDED INT64_MIN
 
-/*  How far the earliest time zone (UTC+14:00) is ahead of UTC, in ms:
-    the business day of any DEALBOOK_TIMEZONE is at most the date of
-    ts + this. */
-#define OPP_ZONE_AHEAD_MS (INT64_C (14) * 3600 * 1000)
-
 /*  Fold one event of stream opportunity-<id>: its type, payload and the
     time the log recorded it (the envelope's `ts`, unix ms; or
-    OPP_UNRECORDED). `ts` bounds `touched`: an "on" after the date of
-    ts + OPP_ZONE_AHEAD_MS (the latest business day anywhere then) counts
-    as that day, since anyone may append to the log (dealbook
+    OPP_UNRECORDED). `ts` bounds `touched` and `registered_on`: an "on" after
+    the date of ts + DBK_UTC_OFFSET_MAX_MIN (the latest business day
+    anywhere then) counts as that day, since anyone may append to the log (dealbook
     log append) and a day to come would keep the deal off the list of
     deals left alone (opp_touch_overdue) until that day; the service
     refuses such an "on" in a command. Only what the event carries is

@@ -57,7 +57,7 @@ static inline void s_teardown (void)
 static inline void feed (const char *type, const char *json)
 {
     const dbk_obj_t *data = cmd (json);
-    int rc = fc_book_apply (book, type, data, ++s_seq, 0);
+    int rc = fc_book_apply (book, type, data, ++s_seq, 0, 0);
     cr_assert_eq (rc, 0, "%s %s: %s", type, json, dbk_strerror (rc));
     cr_assert_lt (s_nlog, S_LOG);
     snprintf (s_log[s_nlog].type, sizeof s_log[s_nlog].type, "%s", type);
@@ -69,7 +69,7 @@ static inline void feed_decided (void)
 {
     for (size_t i = 0; i < dbk_decision_count (d); i++) {
         const dbk_obj_t *data = payload (i);
-        int rc = fc_book_apply (book, dbk_decision_type (d, i), data, ++s_seq, 0);
+        int rc = fc_book_apply (book, dbk_decision_type (d, i), data, ++s_seq, 0, 0);
         cr_assert_eq (rc, 0, "%s", dbk_strerror (rc));
         cr_assert_lt (s_nlog, S_LOG);
         snprintf (s_log[s_nlog].type, sizeof s_log[s_nlog].type, "%s", dbk_decision_type (d, i));
@@ -87,7 +87,7 @@ static inline fc_book_t *replay (size_t n, fc_day_t until, fc_store_t **st_p)
     cr_assert_not_null (b);
     fc_book_set_until (b, until);
     for (size_t i = 0; i < n && i < s_nlog; i++) {
-        int rc = fc_book_apply (b, s_log[i].type, s_log[i].data, i + 1, 0);
+        int rc = fc_book_apply (b, s_log[i].type, s_log[i].data, i + 1, 0, 0);
         cr_assert_eq (rc, 0, "%s", dbk_strerror (rc));
     }
     return b;
