@@ -6,6 +6,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -153,10 +154,265 @@ int dbk_dir_lock (const char *dir, int *fd_p, char *why, size_t whysz)
     return DBK_EIO;
 }
 
+/*  ---- a data file shorter than the pages it uses ----
+
+    LMDB maps data.mdb and trusts its meta page: a page in use that lies
+    past the end of the file (a copy cut short, a file system that lost
+    its tail) is read through the map, and that read is SIGBUS, not an
+    error. So the size is checked once the metas are read, before any
+    other page is.
+    The file may also end before the meta's last page when nothing is
+    wrong: pages a transaction took past the end and freed again before
+    it committed ("loose" pages, or a large value put and deleted) are
+    never written, and go to the free list. So what lies past the end
+    must be free. The free list is read with pread, never through the
+    map: in a damaged file its own pages may be missing too. */
+
+/*  LMDB 0.9's file format (mdb.c, MDB_DATA_VERSION 1, 64-bit pgno_t),
+    as far as the free list needs it: offsets into a page, flags. A page
+    starts with its number (8 bytes), 2 spare, its flags (2), then the
+    end of its node offsets (2) and the start of its nodes (2), or, on
+    an overflow page, the number of pages the value takes (4). */
+#define S_PAGEHDR 16      /* the header; the node offsets follow (u16) */
+#define S_P_FLAGS 10      /* page flags                                */
+#define S_P_LOWER 12      /* end of the node offsets; overflow: pages  */
+#define S_P_BRANCH 0x01   /* a branch page: nodes point at pages       */
+#define S_P_LEAF 0x02     /* a leaf page: nodes hold keys and data     */
+#define S_P_OVERFLOW 0x04 /* the first page of a large value           */
+#define S_NODE 8          /* a node: size lo, hi, flags, key size (u16) */
+#define S_F_BIGDATA 0x01  /* the node's data is on overflow pages      */
+#define S_M_MAGIC 16      /* meta: magic (u32), then version (u32)     */
+#define S_M_PSIZE 40      /* page size (mm_dbs[0].md_pad, u32)         */
+#define S_M_FREE_ROOT 80  /* the free list's root page (mm_dbs[0])     */
+#define S_M_LAST 136      /* last page used                            */
+#define S_M_TXNID 144     /* its transaction: LMDB opens the newer one */
+#define S_MAGIC 0xBEEFC0DEu
+#define S_NO_PAGE UINT64_MAX            /* an empty tree's root           */
+#define S_MAX_DEPTH 32                  /* deeper: not a B-tree LMDB made */
+#define S_MAX_TAIL (UINT64_C (1) << 27) /* pages past the end it checks   */
+
+static uint16_t s_u16 (const uint8_t *p)
+{
+    uint16_t v;
+    memcpy (&v, p, sizeof v); /* LMDB writes them in the host's order */
+    return v;
+}
+
+static uint32_t s_u32 (const uint8_t *p)
+{
+    uint32_t v;
+    memcpy (&v, p, sizeof v);
+    return v;
+}
+
+static uint64_t s_u64 (const uint8_t *p)
+{
+    uint64_t v;
+    memcpy (&v, p, sizeof v);
+    return v;
+}
+
+/*  The pages past the end of the file, and which of them are free. */
+typedef struct {
+    int fd;         /* the data file                        */
+    uint64_t psize; /* page size                            */
+    uint64_t have;  /* whole pages in the file              */
+    uint64_t last;  /* last page in use, per the meta       */
+    uint8_t *free;  /* a bit per page of have..last: free   */
+} s_tail_t;
+
+/*  n bytes at off, all of them, or -1 (a short read: past the end). */
+static int s_pread (int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t got = pread (fd, buf, n, (off_t) off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        buf += got;
+        n -= (size_t) got;
+        off += (uint64_t) got;
+    }
+    return 0;
+}
+
+/*  A free list record (an IDL: count, then the page numbers). */
+static int s_tail_ids (s_tail_t *t, const uint8_t *ids, size_t len)
+{
+    if (len < 8 || s_u64 (ids) > (len - 8) / 8)
+        return -1;
+    uint64_t n = s_u64 (ids);
+    for (uint64_t i = 1; i <= n; i++) {
+        uint64_t pg = s_u64 (ids + 8 * i);
+        if (pg >= t->have && pg <= t->last)
+            t->free[(pg - t->have) / 8] |= (uint8_t) (1u << ((pg - t->have) % 8));
+    }
+    return 0;
+}
+
+/*  The record of `len` bytes on the overflow pages from `pg`. */
+static int s_tail_overflow (s_tail_t *t, uint64_t pg, size_t len)
+{
+    uint8_t hdr[S_PAGEHDR];
+    if (pg >= t->have || s_pread (t->fd, hdr, sizeof hdr, pg * t->psize) ||
+        !(s_u16 (hdr + S_P_FLAGS) & S_P_OVERFLOW))
+        return -1;
+    uint64_t pages = s_u32 (hdr + S_P_LOWER);
+    if (pages == 0 || pages > t->have - pg || S_PAGEHDR + (uint64_t) len > pages * t->psize)
+        return -1;
+    uint8_t *buf = malloc (len ? len : 1);
+    int rc = buf ? s_pread (t->fd, buf, len, pg * t->psize + S_PAGEHDR) : -1;
+    if (rc == 0)
+        rc = s_tail_ids (t, buf, len);
+    free (buf);
+    return rc;
+}
+
+/*  Every record of the free list's subtree at page pg. -1 if a page of
+    it is missing or is not what the tree says. */
+static int s_tail_walk (s_tail_t *t, uint64_t pg, int depth)
+{
+    if (depth > S_MAX_DEPTH || pg >= t->have)
+        return -1;
+    uint8_t *p = malloc (t->psize);
+    if (!p || s_pread (t->fd, p, t->psize, pg * t->psize)) {
+        free (p);
+        return -1;
+    }
+    uint16_t flags = s_u16 (p + S_P_FLAGS), lower = s_u16 (p + S_P_LOWER);
+    int rc = (flags & (S_P_BRANCH | S_P_LEAF)) && lower >= S_PAGEHDR && lower <= t->psize ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < (size_t) (lower - S_PAGEHDR) / 2; i++) {
+        size_t at = s_u16 (p + S_PAGEHDR + 2 * i);
+        if (at + S_NODE > t->psize) {
+            rc = -1;
+            break;
+        }
+        const uint8_t *node = p + at;
+        uint64_t lo = s_u16 (node), hi = s_u16 (node + 2), nflags = s_u16 (node + 4);
+        size_t data = at + S_NODE + s_u16 (node + 6);
+        if (flags & S_P_BRANCH) /* the child's page number, in 48 bits */
+            rc = s_tail_walk (t, lo | hi << 16 | nflags << 32, depth + 1);
+        else if (nflags & S_F_BIGDATA)
+            rc = data + 8 <= t->psize ? s_tail_overflow (t, s_u64 (p + data), lo | hi << 16) : -1;
+        else
+            rc = data + (lo | hi << 16) <= t->psize ? s_tail_ids (t, p + data, lo | hi << 16) : -1;
+    }
+    free (p);
+    return rc;
+}
+
+/*  Whether every page of have..last is on the free list of the newer
+    meta (the one LMDB opened, whose last page is `last`). */
+static bool s_tail_is_free (s_tail_t *t)
+{
+    uint8_t m[2][S_M_TXNID + 8];
+    for (int i = 0; i < 2; i++)
+        if (s_pread (t->fd, m[i], sizeof m[i], (uint64_t) i * t->psize) ||
+            s_u32 (m[i] + S_M_MAGIC) != S_MAGIC || s_u32 (m[i] + S_M_MAGIC + 4) != 1)
+            return false;
+    const uint8_t *meta = m[s_u64 (m[0] + S_M_TXNID) < s_u64 (m[1] + S_M_TXNID)];
+    uint64_t root = s_u64 (meta + S_M_FREE_ROOT), n = t->last - t->have + 1;
+    if (s_u64 (meta + S_M_LAST) != t->last || root == S_NO_PAGE || n > S_MAX_TAIL)
+        return false;
+    t->free = calloc ((size_t) (n + 7) / 8, 1);
+    bool all = t->free && s_tail_walk (t, root, 0) == 0;
+    for (uint64_t i = 0; all && i < n; i++)
+        all = t->free[i / 8] & (1u << (i % 8));
+    free (t->free);
+    t->free = NULL;
+    return all;
+}
+
+static int s_truncated (const char *path, uint64_t size, uint64_t need, char *why, size_t whysz)
+{
+    if (why)
+        snprintf (why, whysz, "%s is truncated: %llu bytes, its last page ends at %llu", path,
+                  (unsigned long long) size, (unsigned long long) need);
+    return DBK_ECORRUPT;
+}
+
+/*  0 if no page env uses lies past the end of its data file `path`, or
+    DBK_ECORRUPT with the sentence in why. */
+static int s_check_size (MDB_env *env, const char *path, char *why, size_t whysz)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    mdb_filehandle_t fd;
+    struct stat st;
+    int rc = mdb_env_info (env, &info);
+    if (!rc)
+        rc = mdb_env_stat (env, &ms);
+    if (!rc)
+        rc = mdb_env_get_fd (env, &fd);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if (fstat (fd, &st) != 0)
+        return DBK_EIO;
+    uint64_t size = (uint64_t) st.st_size, psize = ms.ms_psize;
+    uint64_t need = ((uint64_t) info.me_last_pgno + 1) * psize;
+    if (size >= need)
+        return 0;
+    if (size < 2 * psize)
+        return s_truncated (path, size, 2 * psize, why, whysz);
+    s_tail_t t = {.fd = fd, .psize = psize, .have = size / psize, .last = info.me_last_pgno};
+    return s_tail_is_free (&t) ? 0 : s_truncated (path, size, need, why, whysz);
+}
+
+/*  Before LMDB opens the file `path`: an existing one that cannot hold
+    its two meta pages is refused (LMDB takes an empty file for a new
+    environment, and one shorter than two pages fails its checks or has
+    its second meta read through the map). The page size is the one the
+    first meta records (LMDB's, on the machine that made the file); the
+    system's if that meta is cut too. A file that is no LMDB file is
+    LMDB's to refuse. */
+static int s_check_metas (const char *path, char *why, size_t whysz)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* none yet: a new environment (or LMDB says why not) */
+    struct stat st;
+    uint8_t m[S_M_TXNID + 8];
+    int rc = fstat (fd, &st);
+    bool whole = rc == 0 && s_pread (fd, m, sizeof m, 0) == 0;
+    close (fd);
+    if (rc != 0)
+        return DBK_EIO;
+    long sys = sysconf (_SC_PAGESIZE);
+    uint64_t psize = sys > 0 ? (uint64_t) sys : 4096;
+    if (whole) {
+        psize = s_u32 (m + S_M_PSIZE);
+        if (s_u32 (m + S_M_MAGIC) != S_MAGIC || psize < 512 || psize > 65536 ||
+            (psize & (psize - 1)))
+            return 0;
+    }
+    if ((uint64_t) st.st_size < 2 * psize)
+        return s_truncated (path, (uint64_t) st.st_size, 2 * psize, why, whysz);
+    return 0;
+}
+
+/*  mdb_env_open with `flags` on an environment set up, and the size
+    checks; closes env on failure. */
+static int s_env_open (MDB_env *env, const char *dir, unsigned flags, char *why, size_t whysz)
+{
+    char path[1100];
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    int rc = s_check_metas (path, why, whysz);
+    if (!rc && (rc = mdb_env_open (env, dir, flags, 0644)) != 0)
+        rc = dbk_lmdb_err (rc);
+    if (!rc)
+        rc = s_check_size (env, path, why, whysz);
+    if (rc)
+        mdb_env_close (env);
+    return rc;
+}
+
 int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,
-                   bool durable)
+                   bool durable, char *why, size_t whysz)
 {
     *env_p = NULL;
+    if (why && whysz)
+        *why = 0;
     if (dbk_dir_create (dir) != 0)
         return DBK_EIO;
     MDB_env *env;
@@ -173,17 +429,35 @@ int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned
         rc = mdb_env_set_maxdbs (env, max_dbs);
     if (!rc)
         rc = mdb_env_set_maxreaders (env, 254);
-    /*  NOTLS: read transactions are not tied to threads (jobs run in their
-        own threads); NORDAHEAD: random reads on a large map. */
-    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (durable ? 0 : MDB_NOSYNC);
-    if (!rc)
-        rc = mdb_env_open (env, dir, flags, 0644);
     if (rc) {
         mdb_env_close (env);
         return dbk_lmdb_err (rc);
     }
+    /*  NOTLS: read transactions are not tied to threads (jobs run in their
+        own threads); NORDAHEAD: random reads on a large map. */
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (durable ? 0 : MDB_NOSYNC);
+    if ((rc = s_env_open (env, dir, flags, why, whysz)))
+        return rc;
     int dead = 0;
     mdb_reader_check (env, &dead);
+    *env_p = env;
+    return 0;
+}
+
+int dbk_lmdb_open_copy (MDB_env **env_p, const char *dir, unsigned max_dbs, char *why, size_t whysz)
+{
+    *env_p = NULL;
+    if (why && whysz)
+        *why = 0;
+    MDB_env *env;
+    int rc = mdb_env_create (&env);
+    if (!rc && (rc = mdb_env_set_maxdbs (env, max_dbs)) != 0)
+        mdb_env_close (env);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    /*  NOLOCK: no lock.mdb beside the copy (nothing else writes it) */
+    if ((rc = s_env_open (env, dir, MDB_RDONLY | MDB_NOLOCK, why, whysz)))
+        return rc;
     *env_p = env;
     return 0;
 }

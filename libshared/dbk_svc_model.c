@@ -153,8 +153,9 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
     int unsynced = dbk_svci_unsynced_open (self, dir);
     if (unsynced < 0)
         return unsynced;
+    char why[1300];
     int rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
-                            self->cfg.durable);
+                            self->cfg.durable, why, sizeof why);
     if (rc == DBK_ECORRUPT) {
         /*  a read model is derived from the log: one LMDB cannot open (a
             power loss during a replay, a disk error) is set aside and
@@ -162,11 +163,11 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
         char aside[1200];
         snprintf (aside, sizeof aside, "%s.corrupt-%lld", dir, (long long) time (NULL));
         dbk_logf (&self->log, DBK_LOG_ERROR,
-                  "the read model in %s is unreadable: moved to %s, rebuilding from the log", dir,
-                  aside);
+                  "the read model in %s is unreadable%s%s%s: moved to %s, rebuilding from the log",
+                  dir, *why ? " (" : "", why, *why ? ")" : "", aside);
         if (rename (dir, aside) == 0)
             rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
-                                self->cfg.durable);
+                                self->cfg.durable, NULL, 0);
     }
     if (rc)
         return rc;

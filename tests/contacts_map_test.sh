@@ -2,7 +2,8 @@
 # The relationship map, an account's people by level and function, contact
 # and account history from the log, searches by name prefix / region /
 # city (case- and width-blind), the salesperson filter of the notebook, Feb
-# 29 birthdays, and a read model of an older layout replayed at start: the
+# 29 birthdays, a read model of an older layout replayed at start, and one
+# that LMDB cannot open (garbage metas, a file cut short) set aside: the
 # CLI against real dealbook-eventlog and dealbook-contacts processes (ipc
 # endpoints in a temp dir).
 set -euo pipefail
@@ -192,4 +193,17 @@ for _ in $(seq 1 100); do db contact map c1 --json >"$dir/out" 2>/dev/null && cm
 cmp -s "$dir/out" "$dir/map.before" || fail "after the rebuild of a corrupt model: $(cat "$dir/out")"
 grep -q 'is unreadable: moved to' "$dir/contacts.err" || fail "no corrupt model logged: $(cat "$dir/contacts.err")"
 ls -d "$dir"/contacts.corrupt-* >/dev/null || fail "the corrupt model was not kept aside"
+# ---- a read model cut short (LMDB would read its missing pages as SIGBUS) is set aside and rebuilt ----
+kill "$svc_pid"; wait "$svc_pid" 2>/dev/null || true
+rm -rf "$dir"/contacts.corrupt-*            # what the operator does once the service runs again
+size=$(stat -c %s "$dir/contacts/data.mdb")
+[ "$size" -gt 8192 ] || fail "the model is only $size bytes"
+truncate -s 8192 "$dir/contacts/data.mdb"
+: >"$dir/contacts.err"
+start_contacts
+for _ in $(seq 1 100); do db contact map c1 --json >"$dir/out" 2>/dev/null && cmp -s "$dir/out" "$dir/map.before" && break; sleep 0.05; done
+cmp -s "$dir/out" "$dir/map.before" || fail "after the rebuild of a truncated model: $(cat "$dir/out")"
+grep -q "is unreadable ($dir/contacts/data.mdb is truncated: 8192 bytes, its last page ends at [0-9]*): moved to" \
+    "$dir/contacts.err" || fail "no truncated model logged: $(cat "$dir/contacts.err")"
+ls -d "$dir"/contacts.corrupt-* >/dev/null || fail "the truncated model was not kept aside"
 echo "contacts map: all checks passed"

@@ -694,7 +694,7 @@ static void s_store_fill (const char *dir, size_t n)
     snprintf (path, sizeof path, "%s/eventlog", dir);
     cr_assert_eq (zsys_dir_create ("%s", path), 0);
     eventlog_store_t *st = NULL;
-    cr_assert_eq (eventlog_store_open (&st, path, (uint64_t) 1 << 30, false), 0);
+    cr_assert_eq (eventlog_store_open (&st, path, (uint64_t) 1 << 30, false, NULL, 0), 0);
     enum { PER = 1000 };
     static dbk_event_t evs[PER];
     dbk_wr_t *bufs[PER];

@@ -1,7 +1,7 @@
 /*  test_eventlog_faults.c - the event log when things go wrong: killed
-    with SIGKILL under load, a record or an index entry altered on disk, the LMDB map
-    filling up, and the disk filling up (simulated with a file-size limit
-    set by tests/helpers/fsize_exec).
+    with SIGKILL under load, a record or an index entry altered on disk,
+    a data file cut short, the LMDB map filling up, and the disk filling
+    up (simulated with a file-size limit set by tests/helpers/fsize_exec).
 
     Every wait is on an answer, a pipe or waitpid, never a sleep.
 */
@@ -497,6 +497,120 @@ Test (corruption, a_stream_index_entry_altered_on_disk_fails_read_by_stream_and_
     cr_assert (memmem (why, wl, "leads to seq 4", 14), "%.*s", (int) wl, why);
     dbk_doc_destroy (&reply);
     dbk_client_destroy (&c);
+    tl_log_cleanup (&log);
+}
+
+/*  ---- 7b. a data file cut short ---- */
+
+/*  Write `len` bytes of data as path (replacing it). */
+static void s_write_file (const char *path, const uint8_t *data, size_t len)
+{
+    FILE *f = fopen (path, "wb");
+    cr_assert_not_null (f, "cannot write %s", path);
+    cr_assert_eq (fwrite (data, 1, len, f), len);
+    cr_assert_eq (fclose (f), 0);
+}
+
+/*  Run dealbook-eventlog on the data directory `dir` until it exits (a
+    log that cannot open its file must), its stderr into `err`. The wait
+    status. */
+static int s_run_log_once (const char *dir, const char *err)
+{
+    char *bin = tl_bin ("dealbook-eventlog");
+    char log_ep[700], pub_ep[700];
+    snprintf (log_ep, sizeof log_ep, "ipc://%s/once.sock", dir);
+    snprintf (pub_ep, sizeof pub_ep, "ipc://%s/once-pub.sock", dir);
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    cr_assert_geq (pid, 0);
+    if (pid == 0) {
+        if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
+            _exit (127);
+        int fd = open (err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || dup2 (fd, 2) < 0)
+            _exit (127);
+        execl (bin, bin, "--data-dir", dir, "--log", log_ep, "--pub", pub_ep, (char *) NULL);
+        _exit (127);
+    }
+    free (bin);
+    int status;
+    cr_assert_eq (waitpid (pid, &status, 0), pid);
+    return status;
+}
+
+/*  The log on `dir` whose eventlog/data.mdb is `data` cut to `len`
+    bytes: it exits 1 with one FAILED line that says so, and no signal. */
+static void s_expect_refused (const char *dir, const uint8_t *data, size_t len)
+{
+    char path[700], err[700], want[900];
+    snprintf (path, sizeof path, "%s/eventlog/data.mdb", dir);
+    snprintf (err, sizeof err, "%s/once.err", dir);
+    s_write_file (path, data, len);
+    int status = s_run_log_once (dir, err);
+    cr_assert (!WIFSIGNALED (status), "cut to %zu bytes: the log died of signal %d", len,
+               WIFSIGNALED (status) ? WTERMSIG (status) : 0);
+    cr_assert (WIFEXITED (status) && WEXITSTATUS (status) == 1, "cut to %zu bytes: exit %d", len,
+               WEXITSTATUS (status));
+    size_t n;
+    uint8_t *text = s_slurp (err, &n);
+    snprintf (want, sizeof want, "dealbook-eventlog: FAILED %s is truncated: %zu bytes, its ", path,
+              len);
+    cr_assert (n > strlen (want) && !memcmp (text, want, strlen (want)) && text[n - 1] == '\n' &&
+                   memchr (text, '\n', n) == text + n - 1,
+               "cut to %zu bytes, stderr: %.*s", len, (int) n, (const char *) text);
+    free (text);
+}
+
+Test (truncation, a_log_whose_file_was_cut_short_refuses_to_start_and_says_why, .timeout = 120)
+{
+    tl_log_t log;
+    cr_assert_eq (tl_log_start (&log, false, NULL), 0);
+    dbk_client_t *c = s_client (&log);
+    /*  some 1.4 MB: small records and large ones (on overflow pages) */
+    for (int i = 0; i < 120; i++) {
+        char stream[32];
+        snprintf (stream, sizeof stream, "account-%d", i % 5);
+        cr_assert_eq (s_append_sized (c, stream, 4, i % 4 ? 600 : 9000, NULL, NULL, NULL), 0);
+    }
+    uint64_t head = s_head (c);
+    /*  a compacted copy: every page up to its last one is in use */
+    char *copy = tl_tmpdir ("cutcopy");
+    char bk[600];
+    snprintf (bk, sizeof bk, "%s/eventlog", copy);
+    dbk_wr_t *w = dbk_client_begin (c, "BACKUP", 1);
+    dbk_wr_kv_cstr (w, "path", bk);
+    dbk_doc_t *reply = NULL;
+    cr_assert_eq (dbk_client_call (c, &reply), 0, "BACKUP: %s", dbk_client_errmsg (c));
+    dbk_doc_destroy (&reply);
+    dbk_client_destroy (&c);
+    tl_log_stop (&log);
+
+    char path[700];
+    snprintf (path, sizeof path, "%s/eventlog/data.mdb", log.dir);
+    size_t len;
+    uint8_t *data = s_slurp (path, &len);
+    cr_assert_gt (len, 1200000, "the log is %zu bytes", len);
+    /*  cut within the metas, right after them, and in the middle */
+    const size_t cuts[] = {3000, 5000, 8192, 1048576};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++)
+        s_expect_refused (log.dir, data, cuts[i]);
+    /*  the backup copy one page short, in place of the log */
+    snprintf (bk, sizeof bk, "%s/eventlog/data.mdb", copy);
+    size_t blen;
+    uint8_t *bdata = s_slurp (bk, &blen);
+    s_expect_refused (log.dir, bdata, blen - 4096);
+    free (bdata);
+
+    /*  the whole file again: the log starts, every event there */
+    s_write_file (path, data, len);
+    free (data);
+    cr_assert_eq (tl_log_restart (&log, NULL), 0);
+    c = s_client (&log);
+    cr_assert_eq (s_head (c), head);
+    cr_assert_eq (tl_verify (c, NULL), 1);
+    dbk_client_destroy (&c);
+    tl_rmtree (copy);
+    free (copy);
     tl_log_cleanup (&log);
 }
 

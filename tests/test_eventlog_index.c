@@ -120,7 +120,7 @@ typedef struct {
     counts the tests check do not depend on how fast this machine is). */
 static void s_open (s_log_t *l)
 {
-    int rc = eventlog_store_open (&l->st, l->dir, 1 << 24, false);
+    int rc = eventlog_store_open (&l->st, l->dir, 1 << 24, false, NULL, 0);
     cr_assert_eq (rc, 0, "open: %s", dbk_strerror (rc));
     eventlog_store_index_limits (l->st, EVENTLOG_INDEX_EVENTS, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
 }
@@ -469,12 +469,12 @@ Test (store, a_format_1_log_is_upgraded_and_an_index_ahead_of_its_records_is_ref
     cr_assert_eq (s_meta (l.dir, "indexed", false, 0), 7);
     /*  a later format is not ours */
     s_meta (l.dir, "format", true, 3);
-    cr_assert_neq (eventlog_store_open (&l.st, l.dir, 1 << 24, false), 0);
+    cr_assert_neq (eventlog_store_open (&l.st, l.dir, 1 << 24, false, NULL, 0), 0);
     cr_assert_null (l.st);
     s_meta (l.dir, "format", true, 2);
     /*  an index that names records the log does not have */
     s_meta (l.dir, "indexed", true, 9);
-    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 24, false), DBK_ECORRUPT);
+    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 24, false, NULL, 0), DBK_ECORRUPT);
     cr_assert_null (l.st);
     s_meta (l.dir, "indexed", true, 7);
     s_open (&l);
@@ -499,7 +499,7 @@ static size_t s_fill (s_log_t *l, uint8_t (*first)[DBK_ID_SIZE], int *rc)
 Test (store, entries_that_do_not_fit_wait_and_the_records_are_committed_without_them)
 {
     s_log_t l = {.dir = tl_tmpdir ("index")};
-    int rc = eventlog_store_open (&l.st, l.dir, 1 << 20, false);
+    int rc = eventlog_store_open (&l.st, l.dir, 1 << 20, false, NULL, 0);
     cr_assert_eq (rc, 0);
     eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4,
                                  EVENTLOG_INDEX_CAP); /* none written by itself */
@@ -571,7 +571,7 @@ Test (store, a_record_after_indexed_that_is_not_on_the_chain_is_refused_at_open)
     cr_assert_eq (mdb_txn_commit (txn), 0);
     mdb_env_close (env);
     free (copy);
-    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 24, false), DBK_ECORRUPT);
+    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 24, false, NULL, 0), DBK_ECORRUPT);
     cr_assert_null (l.st);
     /*  with the index complete, open does not read record 2 (VERIFY does) */
     s_meta (l.dir, "indexed", true, 3);
@@ -596,7 +596,7 @@ static int s_disk_full_child (const char *dir)
     if (setrlimit (RLIMIT_FSIZE, &rl))
         return 11;
     s_log_t l = {.dir = (char *) dir};
-    if (eventlog_store_open (&l.st, dir, 64 << 20, false))
+    if (eventlog_store_open (&l.st, dir, 64 << 20, false, NULL, 0))
         return 12;
     eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4, EVENTLOG_INDEX_CAP);
     int rc;
@@ -646,7 +646,7 @@ Test (store, a_full_disk_commits_the_records_without_the_entries_that_do_not_fit
 Test (store, past_the_cap_of_waiting_entries_that_do_not_fit_a_group_fails_with_them)
 {
     s_log_t l = {.dir = tl_tmpdir ("index")};
-    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 20, false), 0);
+    cr_assert_eq (eventlog_store_open (&l.st, l.dir, 1 << 20, false, NULL, 0), 0);
     eventlog_store_index_limits (l.st, SIZE_MAX, INT64_MAX / 4, SIZE_MAX);
     int rc;
     size_t n = s_fill (&l, NULL, &rc);

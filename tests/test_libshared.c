@@ -335,7 +335,7 @@ Test (lmdb, checkpoint_commits_and_aborts_with_the_changes)
 {
     char *dir = tl_tmpdir ("ckpt");
     MDB_env *env;
-    cr_assert_eq (dbk_lmdb_open (&env, dir, 1 << 20, 4, true), 0);
+    cr_assert_eq (dbk_lmdb_open (&env, dir, 1 << 20, 4, true, NULL, 0), 0);
     MDB_txn *txn;
     MDB_dbi dbi;
     cr_assert_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
@@ -472,7 +472,7 @@ Test (lmdb, map_grows_and_errors_map_to_dbk_codes)
 {
     char *dir = tl_tmpdir ("grow");
     MDB_env *env;
-    cr_assert_eq (dbk_lmdb_open (&env, dir, 1 << 16, 2, false), 0);
+    cr_assert_eq (dbk_lmdb_open (&env, dir, 1 << 16, 2, false, NULL, 0), 0);
     uint64_t size = 0;
     cr_assert_eq (dbk_lmdb_grow (env, &size), 0);
     cr_assert_geq (size, 1 << 17);

@@ -174,7 +174,7 @@ Test (subscriber, read_model_checkpoint_is_atomic_across_kill9, .fini = s_fini)
 
     /*  Then its LMDB holds each event applied exactly once */
     MDB_env *menv = NULL;
-    cr_assert_eq (dbk_lmdb_open (&menv, dir, 64u << 20, 4, false), 0);
+    cr_assert_eq (dbk_lmdb_open (&menv, dir, 64u << 20, 4, false, NULL, 0), 0);
     MDB_txn *txn;
     MDB_dbi dbi;
     cr_assert_eq (mdb_txn_begin (menv, NULL, MDB_RDONLY, &txn), 0);

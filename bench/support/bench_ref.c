@@ -40,7 +40,7 @@ static uint8_t *s_ref_value;
 
 void bench_ref_open (void)
 {
-    int rc = dbk_lmdb_open (&s_ref_env, bench_g.ref_dir, UINT64_C (16) << 30, 4, true);
+    int rc = dbk_lmdb_open (&s_ref_env, bench_g.ref_dir, UINT64_C (16) << 30, 4, true, NULL, 0);
     if (rc)
         bench_die ("LMDB reference: %s", dbk_strerror (rc));
     MDB_txn *txn;

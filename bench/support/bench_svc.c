@@ -587,7 +587,7 @@ eventlog_store_t *bsvc_store_open (void)
     char dir[800];
     snprintf (dir, sizeof dir, "%s/eventlog", bench_g.log_dir);
     eventlog_store_t *st = NULL;
-    int rc = eventlog_store_open (&st, dir, UINT64_C (1) << 30, true);
+    int rc = eventlog_store_open (&st, dir, UINT64_C (1) << 30, true, NULL, 0);
     if (rc)
         bench_die ("cannot open the log in %s: %s", dir, dbk_strerror (rc));
     return st;

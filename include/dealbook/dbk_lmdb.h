@@ -58,9 +58,25 @@ int dbk_dir_lock (const char *dir, int *fd_p, char *why, size_t whysz);
     named databases and the given initial map size (raised to the current
     file size if smaller), and clear stale reader slots (mdb_reader_check).
     durable=false adds MDB_NOSYNC (throwaway data only). On success
-    *env_p is the caller's (mdb_env_close). Returns 0 or a DBK code. */
+    *env_p is the caller's (mdb_env_close). Returns 0 or a DBK code.
+    A data file cut short is refused before LMDB reads any page past its
+    end (which would be SIGBUS, not an error): DBK_ECORRUPT, and why (if
+    not NULL) receives "<dir>/data.mdb is truncated: N bytes, its last
+    page ends at M" — an existing file shorter than two pages (its metas,
+    0 bytes included), or one whose meta counts pages in use past its end.
+    Pages past the end that the free list holds are no damage: LMDB
+    leaves unwritten the pages a transaction took and freed again. Other
+    errors leave why empty. */
 int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned max_dbs,
-                   bool durable);
+                   bool durable, char *why, size_t whysz);
+
+/*  Open the environment in `dir` read-only as a copy at rest (a backup):
+    nothing is written, `dir` is not created, no lock.mdb (MDB_NOLOCK: no
+    other process may write it meanwhile). The same check of the size as
+    dbk_lmdb_open, and the same errors; MDB_INVALID (not an LMDB file) is
+    DBK_ECORRUPT, a missing directory or file DBK_EIO. */
+int dbk_lmdb_open_copy (MDB_env **env_p, const char *dir, unsigned max_dbs, char *why,
+                        size_t whysz);
 
 /*  Map an LMDB or errno code to a DBK code: MDB_MAP_FULL -> DBK_EMAPFULL,
     ENOSPC / EFBIG / EDQUOT -> DBK_ENOSPC, MDB_NOTFOUND -> DBK_ENOTFOUND,

@@ -157,9 +157,12 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
         s_self_destroy (&self);
         return NULL;
     }
-    int rc = eventlog_store_open (&self->store, dir, cfg->map_size, cfg->durable);
+    /*  the store's sentence, when it has one, names the file and what is
+        wrong with it (a data file cut short) */
+    int rc = eventlog_store_open (&self->store, dir, cfg->map_size, cfg->durable, why, whysz);
     if (rc) {
-        snprintf (why, whysz, "cannot open the log in %s: %s", dir, dbk_strerror (rc));
+        if (!*why)
+            snprintf (why, whysz, "cannot open the log in %s: %s", dir, dbk_strerror (rc));
         s_self_destroy (&self);
         return NULL;
     }

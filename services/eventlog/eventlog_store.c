@@ -79,9 +79,11 @@ static int s_load_tip (eventlog_store_t *self, MDB_txn *txn, eventlog_tip_t *tip
 }
 
 int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t map_size,
-                         bool durable)
+                         bool durable, char *why, size_t whysz)
 {
     *self_p = NULL;
+    if (why && whysz)
+        *why = 0;
     eventlog_store_t *self = calloc (1, sizeof *self);
     if (!self)
         return DBK_ENOMEM;
@@ -95,7 +97,7 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     self->offsets = malloc (self->cap * sizeof *self->offsets);
     int rc = self->pending && self->offsets && self->wait ? 0 : DBK_ENOMEM;
     if (!rc)
-        rc = dbk_lmdb_open (&self->env, dir, map_size, 8, durable);
+        rc = dbk_lmdb_open (&self->env, dir, map_size, 8, durable, why, whysz);
     if (!rc)
         rc = s_open_dbis (self->env, self, true);
     MDB_txn *txn = NULL;
@@ -687,7 +689,7 @@ int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t
     eventlog_store_t tmp;
     memset (&tmp, 0, sizeof tmp);
     MDB_env *env;
-    int rc = dbk_lmdb_open (&env, dir, 1 << 20, 8, true);
+    int rc = dbk_lmdb_open (&env, dir, 1 << 20, 8, true, NULL, 0);
     if (rc)
         return rc;
     rc = s_open_dbis (env, &tmp, false);

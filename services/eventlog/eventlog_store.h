@@ -57,11 +57,13 @@ typedef struct {
 #define EVENTLOG_INDEX_CAP (1u << 20) /* waiting, and they do not fit: refuse */
 
 /*  Open (creating) the log in `dir`, indexing the records the index
-    tables lack. Errors: DBK_EIO, DBK_ECORRUPT (the last record is
-    unreadable, or the index is ahead of the records), DBK_ENOMEM,
-    DBK_ENOSPC. */
+    tables lack. Errors: DBK_EIO, DBK_ECORRUPT (the data file is cut
+    short, the last record is unreadable, or the index is ahead of the
+    records), DBK_ENOMEM, DBK_ENOSPC. why (if not NULL) receives a
+    sentence when there is more to say than the code (a truncated file,
+    dbk_lmdb_open), else "". */
 int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t map_size,
-                         bool durable);
+                         bool durable, char *why, size_t whysz);
 
 /*  Records the last open indexed again (they were not in the index
     tables: the process that wrote them was stopped before it wrote

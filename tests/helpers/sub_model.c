@@ -83,7 +83,7 @@ int main (int argc, char **argv)
     /*  MDB_NOSYNC: what is tested is a process killed, not a machine
         losing power; committed pages are in the page cache either way,
         and a test must not hang on a slow disk's fsync */
-    int rc = dbk_lmdb_open (&env, argv[1], 64u << 20, 4, false);
+    int rc = dbk_lmdb_open (&env, argv[1], 64u << 20, 4, false, NULL, 0);
     if (rc)
         return s_fail ("open", rc);
     MDB_txn *txn = NULL;
