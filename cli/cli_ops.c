@@ -4,8 +4,7 @@
       rebuild SERVICE   REBUILD on one DEALER, STATUS polled on another
                         every 200 ms for the progress line
       backup DIR        the log's BACKUP verb (hot copy, verified by the log)
-      restore DIR       verify a backup here, copy it into a stopped data
-                        directory, drop the read models so they replay it
+      restore DIR       in cli_restore.c
       export            every event as a JSON line, the chain checked on
                         the way
 */
@@ -16,7 +15,6 @@
 #include "dealbook/dbk_lmdb.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
@@ -27,12 +25,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/*  The subdirectories of a data directory: the log, then the read models
-    (restore removes these). */
-static const char *const s_dirs[] = {"eventlog", "contacts",    "opportunities",
-                                     "bidding",  "forecasting", NULL};
-static const char *const *const s_models = s_dirs + 1;
 
 #define S_LONG_MS CLI_LONG_MS
 #define S_TICK_MS 200
@@ -384,271 +376,6 @@ static int s_backup (cli_t *cli, const char *dir)
     return code;
 }
 
-/*  ---- restore ---- */
-
-/*  dir/name into out; false if it does not fit (restore checks the
-    lengths of its directories first). */
-static bool s_path (char *out, size_t outsz, const char *dir, const char *name)
-{
-    size_t a = strlen (dir), b = strlen (name);
-    if (a + 1 + b >= outsz) {
-        *out = 0;
-        return false;
-    }
-    memcpy (out, dir, a);
-    out[a] = '/';
-    memcpy (out + a + 1, name, b + 1);
-    return true;
-}
-
-/*  Open a log directory read-only without touching it (no lock file). */
-static int s_open_log (const char *dir, MDB_env **env)
-{
-    int rc = mdb_env_create (env);
-    if (!rc && !(rc = mdb_env_set_maxdbs (*env, 8)) &&
-        !(rc = mdb_env_open (*env, dir, MDB_RDONLY | MDB_NOLOCK, 0)))
-        return 0;
-    mdb_env_close (*env);
-    *env = NULL;
-    return dbk_lmdb_err (rc);
-}
-
-/*  Walk the events table of a log (seq u64 BE -> record, see
-    services/eventlog/eventlog_store.h) as the log's VERIFY does: keys
-    from 1 without a gap, every record decodes, the chain holds
-    (dbk_lmdb_verify_log, the walk of the log's own VERIFY). last = the
-    hash of the last record. */
-static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **why,
-                   uint8_t last[DBK_HASH_SIZE])
-{
-    *checked = *bad = 0;
-    *why = "";
-    memset (last, 0, DBK_HASH_SIZE);
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
-    if (rc)
-        return dbk_lmdb_err (rc);
-    rc = mdb_dbi_open (txn, "events", 0, &dbi);
-    if (rc) {
-        mdb_txn_abort (txn);
-        *why = "no events table: not a dealbook log";
-        return DBK_ECORRUPT;
-    }
-    /*  committed, not aborted: an aborted transaction closes the handle */
-    if ((rc = mdb_txn_commit (txn)))
-        return dbk_lmdb_err (rc);
-    return dbk_lmdb_verify_log (env, dbi, checked, bad, why, last, NULL);
-}
-
-static bool s_exists (const char *path)
-{
-    struct stat sb;
-    return stat (path, &sb) == 0;
-}
-
-/*  Take the lock of every directory of the data directory `data`, which
-    the log and each service hold while they run (dbk_dir_lock): no
-    process uses them, and none starts before the restore is done. A data
-    directory that does not exist yet has no process in it. Returns 0 with
-    the locks in fds (-1: none), or the exit code of the refusal. */
-static int s_hold_dirs (const char *data, int fds[])
-{
-    for (int i = 0; s_dirs[i]; i++)
-        fds[i] = -1;
-    if (!s_exists (data))
-        return 0;
-    char sub[PATH_MAX], why[PATH_MAX + 64];
-    for (int i = 0; s_dirs[i]; i++) {
-        s_path (sub, sizeof sub, data, s_dirs[i]);
-        int rc = dbk_dir_lock (sub, &fds[i], why, sizeof why);
-        if (rc == DBK_EBUSY)
-            return cli_fail (CLI_CONFLICT, "restore: %s: stop it first", why);
-        if (rc)
-            return cli_fail (CLI_FAILED, "restore: %s", why);
-    }
-    return 0;
-}
-
-static int s_rm_one (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void) sb;
-    (void) flag;
-    (void) ftw;
-    return remove (path);
-}
-
-static int s_rm_tree (const char *path)
-{
-    struct stat sb;
-    if (lstat (path, &sb) != 0)
-        return errno == ENOENT ? 0 : -1;
-    return nftw (path, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/*  Copy the verified backup `env` into D/eventlog through a temporary
-    directory renamed into place, and check the copy walks the same. */
-static int s_install (MDB_env *env, const char *data, uint64_t head,
-                      const uint8_t hash[DBK_HASH_SIZE])
-{
-    char tmp[PATH_MAX], dst[PATH_MAX], file[PATH_MAX + 16];
-    char name[64];
-    snprintf (name, sizeof name, ".eventlog.restore-%ld", (long) getpid ());
-    s_path (tmp, sizeof tmp, data, name);
-    s_path (dst, sizeof dst, data, "eventlog");
-    s_path (file, sizeof file, tmp, "data.mdb");
-    s_rm_tree (tmp);
-    if (mkdir (data, 0755) && errno != EEXIST)
-        return cli_fail (CLI_FAILED, "restore: cannot create %s: %s", data, strerror (errno));
-    if (mkdir (tmp, 0755))
-        return cli_fail (CLI_FAILED, "restore: cannot create %s: %s", tmp, strerror (errno));
-    int rc = mdb_env_copy2 (env, tmp, MDB_CP_COMPACT);
-    if (rc || dbk_fsync_path (file)) {
-        s_rm_tree (tmp);
-        return cli_fail (CLI_FAILED, "restore: copying into %s failed: %s", tmp,
-                         rc ? mdb_strerror (rc) : strerror (errno));
-    }
-    MDB_env *copy = NULL;
-    uint64_t checked = 0, bad = 0;
-    const char *why = "";
-    uint8_t last[DBK_HASH_SIZE];
-    rc = s_open_log (tmp, &copy);
-    if (!rc)
-        rc = s_walk (copy, &checked, &bad, &why, last);
-    mdb_env_close (copy);
-    if (rc || checked != head || memcmp (last, hash, DBK_HASH_SIZE)) {
-        s_rm_tree (tmp);
-        return cli_fail (CLI_FAILED, "restore: the copy in %s does not verify like the backup",
-                         tmp);
-    }
-    if (s_rm_tree (dst) || rename (tmp, dst) || dbk_fsync_path (data)) {
-        int e = errno;
-        s_rm_tree (tmp);
-        return cli_fail (CLI_FAILED, "restore: cannot move the copy to %s: %s", dst, strerror (e));
-    }
-    return 0;
-}
-
-/*  The restore, once no process uses the data directory. */
-static int s_restore_held (cli_t *cli, const char *dir, const char *data, bool force)
-{
-    char sub[PATH_MAX];
-    s_path (sub, sizeof sub, data, "eventlog");
-    if (s_exists (sub) && !force)
-        return cli_fail (CLI_CONFLICT,
-                         "restore: %s exists: add --force to replace that log (what it holds "
-                         "beyond the backup is lost)",
-                         sub);
-    /*  3. the backup must verify before anything is touched */
-    MDB_env *env = NULL;
-    uint64_t head = 0, bad = 0;
-    const char *why = "";
-    uint8_t hash[DBK_HASH_SIZE];
-    int rc = s_open_log (dir, &env);
-    if (rc)
-        return cli_fail (CLI_REJECTED, "restore: %s cannot be opened as a log: %s", dir,
-                         dbk_strerror (rc));
-    rc = s_walk (env, &head, &bad, &why, hash);
-    if (rc) {
-        mdb_env_close (env);
-        if (rc == DBK_ECORRUPT)
-            return cli_fail (CLI_REJECTED,
-                             "restore: the backup in %s is INVALID at seq %llu: %s (%llu events "
-                             "before it check out); nothing was changed",
-                             dir, (unsigned long long) bad, why, (unsigned long long) head);
-        return cli_fail (CLI_FAILED, "restore: cannot read %s: %s", dir, dbk_strerror (rc));
-    }
-    /*  4. copy, then 5. drop the read models */
-    int code = s_install (env, data, head, hash);
-    mdb_env_close (env);
-    if (code)
-        return code;
-    json_t *removed = json_array ();
-    for (int i = 0; s_models[i]; i++) {
-        s_path (sub, sizeof sub, data, s_models[i]);
-        if (!s_exists (sub))
-            continue;
-        if (s_rm_tree (sub)) {
-            json_decref (removed);
-            return cli_fail (CLI_FAILED, "restore: cannot remove %s: %s (remove it by hand)", sub,
-                             strerror (errno));
-        }
-        json_array_append_new (removed, json_string (s_models[i]));
-    }
-    char hex[2 * DBK_HASH_SIZE + 1];
-    dbk_hex (hash, DBK_HASH_SIZE, hex);
-    if (cli->json) {
-        cli_print_json (json_pack ("{s:s, s:s, s:I, s:s, s:o}", "backup", dir, "data_dir", data,
-                                   "head", (json_int_t) head, "hash", head ? hex : "", "removed",
-                                   removed));
-        return 0;
-    }
-    printf ("restored %s into %s/eventlog: verified, head %llu, hash %s\n", dir, data,
-            (unsigned long long) head, head ? hex : "(empty log)");
-    if (json_array_size (removed)) {
-        printf ("removed the read models:");
-        size_t i;
-        json_t *n;
-        json_array_foreach (removed, i, n) printf (" %s", json_string_value (n));
-        printf ("\n");
-    }
-    printf ("the services rebuild their read models from the restored log when they start\n");
-    json_decref (removed);
-    return 0;
-}
-
-static int s_restore (cli_t *cli, const char *dir)
-{
-    if (!dir || cli->help || cli->nargs)
-        return cli_help_or_usage (cli, cli_ops_help,
-                                  "usage: dealbook restore DIR --data-dir D (see dealbook help "
-                                  "restore)");
-    static const char *const flags[] = {"--force", NULL};
-    int only = cli_only (cli, "restore", 0, flags);
-    if (only)
-        return only;
-    /*  restore replaces what a data directory holds: the operator names
-        it, on the command line or in the environment the services run
-        with; the built-in default, relative to wherever the CLI runs, is
-        nobody's choice */
-    const char *from_env = getenv ("DEALBOOK_DATA_DIR");
-    if (!cli_conf_given (cli, "--data-dir") && !(from_env && *from_env))
-        return cli_fail (CLI_USAGE, "restore: give the data directory to replace: --data-dir D (or "
-                                    "DEALBOOK_DATA_DIR); nothing was changed");
-    const char *data = cli->cfg.data_dir;
-    bool force = cli_flag (cli, "--force") != NULL;
-    char path[PATH_MAX];
-    if (strlen (dir) > PATH_MAX - 100 || strlen (data) > PATH_MAX - 100)
-        return cli_fail (CLI_USAGE, "restore: path too long");
-    s_path (path, sizeof path, dir, "data.mdb");
-    if (!s_exists (path))
-        return cli_fail (CLI_USAGE, "restore: %s holds no backup (no data.mdb)", dir);
-    /*  1. nothing may run on the target */
-    int ping_ms = cli->cfg.timeout_ms < 1000 ? cli->cfg.timeout_ms : 1000;
-    dbk_client_t *c = dbk_client_new (cli->cfg.log_endpoint, ping_ms);
-    if (c) {
-        dbk_doc_t *reply = NULL;
-        dbk_client_begin (c, "PING", 0);
-        int rc = dbk_client_call (c, &reply);
-        dbk_doc_destroy (&reply);
-        dbk_client_destroy (&c);
-        if (rc != DBK_ETIMEOUT && rc != DBK_EINTERRUPTED)
-            return cli_fail (CLI_CONFLICT,
-                             "restore: an event log answers at %s: stop dealbookd (or "
-                             "dealbook-eventlog and the services) first",
-                             cli->cfg.log_endpoint);
-    }
-    /*  2. nor on its directories, nor while it is replaced */
-    int locks[sizeof s_dirs / sizeof *s_dirs];
-    int code = s_hold_dirs (data, locks);
-    if (code == 0)
-        code = s_restore_held (cli, dir, data, force);
-    for (int i = 0; s_dirs[i]; i++)
-        if (locks[i] >= 0)
-            close (locks[i]);
-    return code;
-}
-
 /*  ---- export ---- */
 
 static void s_export_progress (uint64_t printed, uint64_t seq, uint64_t head, uint64_t scanned,
@@ -775,7 +502,7 @@ int cli_ops (cli_t *cli, const char *noun, const char *verb)
     if (strcmp (noun, "backup") == 0)
         return s_backup (cli, verb);
     if (strcmp (noun, "restore") == 0)
-        return s_restore (cli, verb);
+        return cli_restore (cli, verb);
     if (strcmp (noun, "export") == 0)
         return s_export (cli, verb);
     return cli_fail (CLI_USAGE, "unknown noun '%s'", noun);
