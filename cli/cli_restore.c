@@ -39,16 +39,12 @@ static bool s_path (char *out, size_t outsz, const char *dir, const char *name)
     return true;
 }
 
-/*  Open a log directory read-only without touching it (no lock file). */
-static int s_open_log (const char *dir, MDB_env **env)
+/*  Open a log directory read-only without touching it (no lock file),
+    refusing a data file cut short before LMDB reads past its end
+    (dbk_lmdb_open_copy; why receives the sentence). */
+static int s_open_log (const char *dir, MDB_env **env, char *why, size_t whysz)
 {
-    int rc = mdb_env_create (env);
-    if (!rc && !(rc = mdb_env_set_maxdbs (*env, 8)) &&
-        !(rc = mdb_env_open (*env, dir, MDB_RDONLY | MDB_NOLOCK, 0)))
-        return 0;
-    mdb_env_close (*env);
-    *env = NULL;
-    return dbk_lmdb_err (rc);
+    return dbk_lmdb_open_copy (env, dir, 8, why, whysz);
 }
 
 /*  Walk the events table of a log (seq u64 BE -> record, see
@@ -77,6 +73,39 @@ static int s_walk (MDB_env *env, uint64_t *checked, uint64_t *bad, const char **
     if ((rc = mdb_txn_commit (txn)))
         return dbk_lmdb_err (rc);
     return dbk_lmdb_verify_log (env, dbi, checked, bad, why, last, NULL);
+}
+
+/*  Open the backup in `dir` and walk it: 0 with *env_p (the caller's),
+    its head and the hash of its last record; otherwise the exit code,
+    the reason printed ("<what>: ...", then `tail`): 2 for a backup that
+    is no whole log (cut short, not an LMDB file, a broken chain), 5 for
+    one that cannot be read. */
+static int s_verify (const char *what, const char *dir, const char *tail, MDB_env **env_p,
+                     uint64_t *head, uint8_t hash[DBK_HASH_SIZE])
+{
+    char cut[PATH_MAX + 200];
+    int rc = s_open_log (dir, env_p, cut, sizeof cut);
+    if (rc && *cut)
+        return cli_fail (CLI_REJECTED, "%s: the backup in %s is not whole: %s%s", what, dir, cut,
+                         tail);
+    if (rc)
+        return cli_fail (CLI_REJECTED, "%s: %s cannot be opened as a log: %s%s", what, dir,
+                         dbk_strerror (rc), tail);
+    uint64_t bad = 0;
+    const char *why = "";
+    rc = s_walk (*env_p, head, &bad, &why, hash);
+    if (rc) {
+        mdb_env_close (*env_p);
+        *env_p = NULL;
+        if (rc == DBK_ECORRUPT)
+            return cli_fail (CLI_REJECTED,
+                             "%s: the backup in %s is INVALID at seq %llu: %s (%llu events before "
+                             "it check out)%s",
+                             what, dir, (unsigned long long) bad, why, (unsigned long long) *head,
+                             tail);
+        return cli_fail (CLI_FAILED, "%s: cannot read %s: %s", what, dir, dbk_strerror (rc));
+    }
+    return 0;
 }
 
 static bool s_exists (const char *path)
@@ -150,7 +179,7 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
     uint64_t checked = 0, bad = 0;
     const char *why = "";
     uint8_t last[DBK_HASH_SIZE];
-    rc = s_open_log (tmp, &copy);
+    rc = s_open_log (tmp, &copy, NULL, 0);
     if (!rc)
         rc = s_walk (copy, &checked, &bad, &why, last);
     mdb_env_close (copy);
@@ -167,39 +196,31 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
     return 0;
 }
 
-/*  The restore, once no process uses the data directory. */
-static int s_restore_held (cli_t *cli, const char *dir, const char *data, bool force)
+/*  Refuse (exit 3) to replace the log `sub` without --force. */
+static int s_refuse_existing (const char *sub, bool force)
 {
-    char sub[PATH_MAX];
-    s_path (sub, sizeof sub, data, "eventlog");
-    if (s_exists (sub) && !force)
+    if (!force && s_exists (sub))
         return cli_fail (CLI_CONFLICT,
                          "restore: %s exists: add --force to replace that log (what it holds "
                          "beyond the backup is lost)",
                          sub);
-    /*  3. the backup must verify before anything is touched */
-    MDB_env *env = NULL;
-    uint64_t head = 0, bad = 0;
-    const char *why = "";
-    uint8_t hash[DBK_HASH_SIZE];
-    int rc = s_open_log (dir, &env);
-    if (rc)
-        return cli_fail (CLI_REJECTED, "restore: %s cannot be opened as a log: %s", dir,
-                         dbk_strerror (rc));
-    rc = s_walk (env, &head, &bad, &why, hash);
-    if (rc) {
-        mdb_env_close (env);
-        if (rc == DBK_ECORRUPT)
-            return cli_fail (CLI_REJECTED,
-                             "restore: the backup in %s is INVALID at seq %llu: %s (%llu events "
-                             "before it check out); nothing was changed",
-                             dir, (unsigned long long) bad, why, (unsigned long long) head);
-        return cli_fail (CLI_FAILED, "restore: cannot read %s: %s", dir, dbk_strerror (rc));
-    }
-    /*  4. copy, then 5. drop the read models */
-    int code = s_install (env, data, head, hash);
-    mdb_env_close (env);
+    return 0;
+}
+
+/*  The restore of the verified backup `env` (from `dir`, up to `head`
+    whose record's hash is `hash`), once no process uses the data
+    directory. */
+static int s_restore_held (cli_t *cli, MDB_env *env, const char *dir, const char *data, bool force,
+                           uint64_t head, const uint8_t hash[DBK_HASH_SIZE])
+{
+    char sub[PATH_MAX];
+    s_path (sub, sizeof sub, data, "eventlog");
+    /*  again, now that no log can start there */
+    int code = s_refuse_existing (sub, force);
     if (code)
+        return code;
+    /*  5. copy, then 6. drop the read models */
+    if ((code = s_install (env, data, head, hash)))
         return code;
     json_t *removed = json_array ();
     for (int i = 0; s_models[i]; i++) {
@@ -276,11 +297,27 @@ int cli_restore (cli_t *cli, const char *dir)
                              "dealbook-eventlog and the services) first",
                              cli->cfg.log_endpoint);
     }
-    /*  2. nor on its directories, nor while it is replaced */
+    /*  2. the log there is kept unless --force (checked again under the
+        locks: said now, it spares the walk of a large backup) */
+    char sub[PATH_MAX];
+    s_path (sub, sizeof sub, data, "eventlog");
+    int code = s_refuse_existing (sub, force);
+    if (code)
+        return code;
+    /*  3. the backup must verify before anything in D is touched, its
+        locks included */
+    MDB_env *env = NULL;
+    uint64_t head = 0;
+    uint8_t hash[DBK_HASH_SIZE];
+    if ((code = s_verify ("restore", dir, "; nothing was changed", &env, &head, hash)))
+        return code;
+    /*  4. no process may use D's directories, nor start while they are
+        replaced */
     int locks[sizeof s_dirs / sizeof *s_dirs];
-    int code = s_hold_dirs (data, locks);
+    code = s_hold_dirs (data, locks);
     if (code == 0)
-        code = s_restore_held (cli, dir, data, force);
+        code = s_restore_held (cli, env, dir, data, force, head, hash);
+    mdb_env_close (env);
     for (int i = 0; s_dirs[i]; i++)
         if (locks[i] >= 0)
             close (locks[i]);
