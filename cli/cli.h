@@ -124,7 +124,7 @@ int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *tot
 /*  The operator's nouns rebuild, backup, restore, export (cli_ops.c). */
 int cli_ops (cli_t *cli, const char *noun, const char *verb);
 void cli_ops_help (void);
-/*  dealbook restore DIR (cli_restore.c). */
+/*  dealbook restore DIR, and restore --check DIR (cli_restore.c). */
 int cli_restore (cli_t *cli, const char *dir);
 void cli_log_help (void);
 

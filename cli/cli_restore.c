@@ -1,7 +1,8 @@
 /*  cli_restore.c - dealbook restore: a backup into a stopped data
     directory (docs/operations.md "Backup and restore"): verify the backup
     here, copy it into the data directory's eventlog/, and drop the read
-    models so that they replay it. Its help is cli_ops_help's.
+    models so that they replay it; restore --check DIR: the verification
+    alone, of a backup at rest. Its help is cli_ops_help's.
 */
 #include "cli.h"
 
@@ -256,16 +257,53 @@ static int s_restore_held (cli_t *cli, MDB_env *env, const char *dir, const char
     return 0;
 }
 
+/*  restore --check DIR: the verification a restore makes, and nothing
+    else: no data directory, no PING, no lock, nothing written. */
+static int s_check (cli_t *cli, const char *dir)
+{
+    if (cli_conf_given (cli, "--data-dir") || cli_flag (cli, "--force"))
+        return cli_fail (CLI_USAGE, "restore --check reads the backup only: --data-dir and "
+                                    "--force do not go with it");
+    char path[PATH_MAX];
+    if (strlen (dir) > PATH_MAX - 100)
+        return cli_fail (CLI_USAGE, "restore --check: path too long");
+    s_path (path, sizeof path, dir, "data.mdb");
+    if (!s_exists (path))
+        return cli_fail (CLI_USAGE, "restore --check: %s holds no backup (no data.mdb)", dir);
+    MDB_env *env = NULL;
+    uint64_t head = 0;
+    uint8_t hash[DBK_HASH_SIZE];
+    int code = s_verify ("restore --check", dir, "", &env, &head, hash);
+    if (code)
+        return code;
+    mdb_env_close (env);
+    char hex[2 * DBK_HASH_SIZE + 1];
+    dbk_hex (hash, DBK_HASH_SIZE, hex);
+    /*  keys 1..head without a gap: head is also the number of events */
+    if (cli->json)
+        cli_print_json (json_pack ("{s:s, s:b, s:I, s:I, s:s}", "path", dir, "valid", 1, "events",
+                                   (json_int_t) head, "head", (json_int_t) head, "hash",
+                                   head ? hex : ""));
+    else
+        printf ("backup in %s: valid, %llu events, head seq %llu, hash %s\n", dir,
+                (unsigned long long) head, (unsigned long long) head, head ? hex : "(empty log)");
+    return 0;
+}
+
 int cli_restore (cli_t *cli, const char *dir)
 {
-    if (!dir || cli->help || cli->nargs)
+    /*  --check takes the backup as its value: restore --check DIR */
+    const char *check = cli_flag (cli, "--check");
+    if ((!dir && !check) || (dir && check) || cli->help || cli->nargs)
         return cli_help_or_usage (cli, cli_ops_help,
-                                  "usage: dealbook restore DIR --data-dir D (see dealbook help "
-                                  "restore)");
-    static const char *const flags[] = {"--force", NULL};
+                                  "usage: dealbook restore DIR --data-dir D, or dealbook restore "
+                                  "--check DIR (see dealbook help restore)");
+    static const char *const flags[] = {"--force", "--check", NULL};
     int only = cli_only (cli, "restore", 0, flags);
     if (only)
         return only;
+    if (check)
+        return s_check (cli, check);
     /*  restore replaces what a data directory holds: the operator names
         it, on the command line or in the environment the services run
         with; the built-in default, relative to wherever the CLI runs, is

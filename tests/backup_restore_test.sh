@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Backups that are not whole, end to end against a real dealbook-eventlog
-# (ipc endpoints in a temp dir): restore from a backup whose data.mdb was
-# cut short (at several sizes) refuses with exit 2, naming the file, and
-# leaves the target data directory as it was (no lock files either).
+# (ipc endpoints in a temp dir): restore --check of a backup at rest (its
+# head seq and hash those the log's READ shows; a tampered or cut copy
+# refused with exit 2; nothing written, no lock, while a log runs); restore
+# from a backup whose data.mdb was cut short (at several sizes) refuses
+# with exit 2, naming the file, and leaves the target data directory as it
+# was (no lock files either).
 set -euo pipefail
 BIN=${DBK_BIN_DIR:?}
 dir=$(mktemp -d /tmp/dbk-backup-XXXXXX)
@@ -16,6 +19,7 @@ export DEALBOOK_DATA_DIR=$dir/data DEALBOOK_LOG_ENDPOINT=ipc://$dir/log.sock \
        DEALBOOK_PUB_ENDPOINT=ipc://$dir/pub.sock DEALBOOK_HEARTBEAT_MS=100 \
        DEALBOOK_TIMEOUT_MS=3000 DEALBOOK_DURABLE=0
 . "$(dirname "$0")/support/cli_lib.sh"
+py() { /usr/bin/python3 -c "$@"; }
 err_has() { grep -q -- "$1" "$dir/err" || fail "wanted '$1' in: $(cat "$dir/err")"; }
 listing() { (cd "$1" && find . | sort); }
 
@@ -35,12 +39,50 @@ start_log
 # some 1.3 MB of events, so that a cut at 1 MiB loses pages in use
 note=$(head -c 20000 /dev/zero | tr '\0' n)
 for i in $(seq 1 64); do
-    db log append "memo-$((i % 4))" memo.written "{\"n\":$i,\"note\":\"$note\"}" >/dev/null ||
-        fail "append $i"
+    mark=
+    [ "$i" -ne 10 ] || mark=tamper-here
+    db log append "memo-$((i % 4))" memo.written "{\"n\":$i,\"note\":\"$mark$note\"}" \
+        >/dev/null || fail "append $i"
 done
 expect_rc 0 db backup "$dir/bk"
 size=$(stat -c %s "$dir/bk/data.mdb")
 [ "$size" -gt 1200000 ] || fail "the backup is only $size bytes"
+last_hash=$(db log read --from 64 --limit 1 | py "import json,sys; print(json.load(sys.stdin)['hash'])")
+
+# ---- restore --check: a backup at rest, verified as restore does ----
+bk_before=$(listing "$dir/bk"; md5sum <"$dir/bk/data.mdb")
+# while a log runs on DEALBOOK_DATA_DIR and holds its locks: neither is in the way
+expect_rc 0 db restore --check "$dir/bk"
+[ "$(cat "$dir/out")" = "backup in $dir/bk: valid, 64 events, head seq 64, hash $last_hash" ] ||
+    fail "restore --check: $(cat "$dir/out")"
+[ ! -s "$dir/err" ] || fail "restore --check said: $(cat "$dir/err")"
+expect_rc 0 db restore --check "$dir/bk" --json
+py "import json,sys; d=json.load(open(sys.argv[1])); assert d=={'path':'$dir/bk','valid':True,'events':64,'head':64,'hash':'$last_hash'}, d" "$dir/out"
+[ "$(listing "$dir/bk"; md5sum <"$dir/bk/data.mdb")" = "$bk_before" ] ||
+    fail "restore --check wrote into the backup: $(listing "$dir/bk")"
+# a copy with one byte of seq 10's payload changed
+mkdir "$dir/bad"
+cp "$dir/bk/data.mdb" "$dir/bad/"
+py "
+import sys
+p=sys.argv[1]; b=bytearray(open(p,'rb').read())
+i=b.find(b'tamper-here'); assert i>0 and b.find(b'tamper-here', i+1)<0
+b[i]=ord('T'); open(p,'wb').write(b)" "$dir/bad/data.mdb"
+bad_before=$(listing "$dir/bad"; md5sum <"$dir/bad/data.mdb")
+expect_rc 2 db restore --check "$dir/bad"
+[ "$(cat "$dir/err")" = "dealbook: restore --check: the backup in $dir/bad is INVALID at seq 10: hash chain broken (record altered, or prev does not match) (9 events before it check out)" ] ||
+    fail "tampered: $(cat "$dir/err")"
+[ ! -s "$dir/out" ] || fail "a refused check printed: $(cat "$dir/out")"
+[ "$(listing "$dir/bad"; md5sum <"$dir/bad/data.mdb")" = "$bad_before" ] ||
+    fail "restore --check wrote into the tampered backup"
+# the way to call it
+expect_rc 1 db restore --check "$dir/bk" --data-dir "$dir/elsewhere"
+err_has 'reads the backup only'
+expect_rc 1 db restore --check "$dir/bk" --force
+expect_rc 1 db restore "$dir/bk" --check "$dir/bk"
+expect_rc 1 db restore --check "$dir/nothing"
+err_has 'holds no backup'
+[ ! -e "$dir/elsewhere" ] && [ ! -e "$dir/nothing" ] || fail "a refused check created a directory"
 stop_log
 # no log answers from here on: restore's PING need not wait long for that
 export DEALBOOK_TIMEOUT_MS=300
@@ -59,6 +101,8 @@ for cut in 0 3000 5000 8192 1048576 $((size - 4096)); do
         fail "a refused restore changed the target: $(listing "$dir/target")"
     [ "$(listing "$dir/cut")" = "$(printf '.\n./data.mdb')" ] ||
         fail "restore wrote beside the backup: $(listing "$dir/cut")"
+    expect_rc 2 db restore --check "$dir/cut"
+    err_has "^dealbook: restore --check: the backup in $dir/cut is not whole: $dir/cut/data.mdb is truncated: $cut bytes, its last page ends at [0-9]*$"
 done
 expect_rc 2 db restore "$dir/cut" --data-dir "$dir/new"
 [ ! -e "$dir/new" ] || fail "a refused restore created the target"
