@@ -2,7 +2,8 @@
 # Backups that are not whole, end to end against a real dealbook-eventlog
 # (ipc endpoints in a temp dir): restore --check of a backup at rest (its
 # head seq and hash those the log's READ shows; a tampered or cut copy
-# refused with exit 2; nothing written, no lock, while a log runs); restore
+# refused with exit 2; nothing written, no lock, while a log runs); log
+# verify refuses --data-dir (it checks the running log); restore
 # from a backup whose data.mdb was cut short (at several sizes) refuses
 # with exit 2, naming the file, and leaves the target data directory as it
 # was (no lock files either).
@@ -83,6 +84,13 @@ expect_rc 1 db restore "$dir/bk" --check "$dir/bk"
 expect_rc 1 db restore --check "$dir/nothing"
 err_has 'holds no backup'
 [ ! -e "$dir/elsewhere" ] && [ ! -e "$dir/nothing" ] || fail "a refused check created a directory"
+# log verify checks the running log: it refuses a directory rather than
+# silently check that log instead
+expect_rc 1 db log verify --data-dir "$dir/bad"
+[ "$(cat "$dir/err")" = "dealbook: log verify checks the running log at --log ($DEALBOOK_LOG_ENDPOINT), not a directory: for a backup at rest, dealbook restore --check DIR" ] ||
+    fail "log verify --data-dir: $(cat "$dir/err")"
+[ ! -s "$dir/out" ] || fail "log verify --data-dir printed: $(cat "$dir/out")"
+expect_rc 0 db log verify
 stop_log
 # no log answers from here on: restore's PING need not wait long for that
 export DEALBOOK_TIMEOUT_MS=300
