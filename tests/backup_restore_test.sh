@@ -3,7 +3,8 @@
 # (ipc endpoints in a temp dir): restore --check of a backup at rest (its
 # head seq and hash those the log's READ shows; a tampered or cut copy
 # refused with exit 2; nothing written, no lock, while a log runs); log
-# verify refuses --data-dir (it checks the running log); restore
+# verify refuses --data-dir (it checks the running log); backup refuses a
+# directory that is not empty, writing nothing; restore
 # from a backup whose data.mdb was cut short (at several sizes) refuses
 # with exit 2, naming the file, and leaves the target data directory as it
 # was (no lock files either).
@@ -84,6 +85,20 @@ expect_rc 1 db restore "$dir/bk" --check "$dir/bk"
 expect_rc 1 db restore --check "$dir/nothing"
 err_has 'holds no backup'
 [ ! -e "$dir/elsewhere" ] && [ ! -e "$dir/nothing" ] || fail "a refused check created a directory"
+# ---- backup into a directory that holds anything is refused ----
+mkdir -p "$dir/full" "$dir/empty"
+echo 'not a backup' >"$dir/full/notes.txt"
+for verb in backup 'log backup'; do
+    # shellcheck disable=SC2086
+    expect_rc 2 db $verb "$dir/full"
+    err_has 'the backup directory is not empty; choose a new or empty directory'
+    [ "$(listing "$dir/full")" = "$(printf '.\n./notes.txt')" ] ||
+        fail "$verb wrote into a directory that was not empty: $(listing "$dir/full")"
+done
+expect_rc 0 db backup "$dir/empty"        # an empty one is fine
+grep -q "^backup in $dir/empty: verified" "$dir/out" ||
+    fail "backup into an empty directory: $(cat "$dir/out")"
+
 # log verify checks the running log: it refuses a directory rather than
 # silently check that log instead
 expect_rc 1 db log verify --data-dir "$dir/bad"

@@ -668,8 +668,8 @@ static void s_job_finished (self_t *self, s_job_t *job)
         char msg[300];
         if (r.rc == DBK_EINVAL)
             snprintf (msg, sizeof msg,
-                      "the backup directory already holds a copy; choose a new "
-                      "or empty directory");
+                      "the backup directory is not empty; choose a new or empty "
+                      "directory");
         else
             snprintf (msg, sizeof msg, "%s failed: %s", backup ? "backup" : "verify",
                       dbk_strerror (r.rc));

@@ -9,6 +9,7 @@
 #include "dealbook/dbk_mem.h"
 
 #include <czmq.h>
+#include <dirent.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <stdlib.h>
@@ -699,13 +700,30 @@ int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t
     return rc;
 }
 
+/*  1 if the directory `dir` holds anything, 0 if not, -1 if it cannot
+    be read. */
+static int s_dir_used (const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return -1;
+    int used = 0;
+    for (struct dirent *e; !used && (e = readdir (d));)
+        used = strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
+    closedir (d);
+    return used;
+}
+
 int eventlog_store_backup (eventlog_store_t *self, const char *dir)
 {
     if (dbk_dir_create (dir) != 0)
         return DBK_EIO;
-    char path[1100];
-    snprintf (path, sizeof path, "%s/data.mdb", dir);
-    if (zsys_file_exists (path))
-        return DBK_EINVAL; /* never overwrite an existing copy */
+    /*  a new or empty directory only: never overwrite a copy, and never
+        mix one with other files (a restore takes the whole directory for
+        the backup; a mistyped path, the data directory itself, would get
+        a data.mdb among the services' directories) */
+    int used = s_dir_used (dir);
+    if (used)
+        return used < 0 ? DBK_EIO : DBK_EINVAL;
     return dbk_lmdb_err (mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT));
 }

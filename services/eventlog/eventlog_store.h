@@ -201,7 +201,9 @@ int eventlog_store_verify (eventlog_store_t *self, eventlog_verify_t *r,
 int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t *progress);
 
 /*  Consistent hot copy into the empty or new directory `dir` (compacted),
-    safe concurrently with appends. Returns 0 or a DBK code. */
+    safe concurrently with appends. Returns 0 or a DBK code: DBK_EINVAL
+    when `dir` holds anything (nothing is written then), DBK_EIO when it
+    cannot be created or read, or the copy's error. */
 int eventlog_store_backup (eventlog_store_t *self, const char *dir);
 
 #endif
