@@ -208,6 +208,63 @@ static int s_refuse_existing (const char *sub, bool force)
     return 0;
 }
 
+/*  The head seq of the log in `sub` (its last key; 0: no event), opened
+    as a copy at rest: the restore holds its lock. 0 or a DBK code, and
+    why (if not NULL) for a file cut short. */
+static int s_log_head (const char *sub, uint64_t *head, char *why, size_t whysz)
+{
+    *head = 0;
+    MDB_env *env;
+    int rc = s_open_log (sub, &env, why, whysz);
+    if (rc)
+        return rc;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if ((rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn)) == 0) {
+        if ((rc = mdb_dbi_open (txn, "events", 0, &dbi)) == 0 &&
+            (rc = mdb_cursor_open (txn, dbi, &cur)) == 0) {
+            rc = mdb_cursor_get (cur, &k, &v, MDB_LAST);
+            if (rc == 0 && k.mv_size == 8)
+                *head = dbk_be64_get (k.mv_data);
+            else if (rc == 0)
+                rc = MDB_CORRUPTED;
+            else if (rc == MDB_NOTFOUND)
+                rc = 0; /* a log without events */
+            mdb_cursor_close (cur);
+        }
+        mdb_txn_abort (txn);
+    }
+    mdb_env_close (env);
+    return dbk_lmdb_err (rc);
+}
+
+/*  One line on stderr: what --force replaces, the log in `sub`, and
+    what the backup holds; a warning when the backup ends before it. */
+static void s_say_replaced (const char *sub, uint64_t head)
+{
+    uint64_t old = 0;
+    char why[PATH_MAX + 200] = "";
+    int rc = s_log_head (sub, &old, why, sizeof why);
+    if (rc)
+        fprintf (stderr,
+                 "dealbook: restore: replacing %s (its head cannot be read: %s) with the backup "
+                 "(head seq %llu)\n",
+                 sub, *why ? why : dbk_strerror (rc), (unsigned long long) head);
+    else if (head < old)
+        fprintf (stderr,
+                 "dealbook: restore: WARNING: replacing %s (head seq %llu) with the backup (head "
+                 "seq %llu): the %llu events after seq %llu are lost\n",
+                 sub, (unsigned long long) old, (unsigned long long) head,
+                 (unsigned long long) (old - head), (unsigned long long) head);
+    else
+        fprintf (stderr,
+                 "dealbook: restore: replacing %s (head seq %llu) with the backup (head "
+                 "seq %llu)\n",
+                 sub, (unsigned long long) old, (unsigned long long) head);
+}
+
 /*  The restore of the verified backup `env` (from `dir`, up to `head`
     whose record's hash is `hash`), once no process uses the data
     directory. */
@@ -220,7 +277,10 @@ static int s_restore_held (cli_t *cli, MDB_env *env, const char *dir, const char
     int code = s_refuse_existing (sub, force);
     if (code)
         return code;
-    /*  5. copy, then 6. drop the read models */
+    /*  5. what --force replaces */
+    if (s_exists (sub))
+        s_say_replaced (sub, head);
+    /*  6. copy, then 7. drop the read models */
     if ((code = s_install (env, data, head, hash)))
         return code;
     json_t *removed = json_array ();

@@ -7,7 +7,8 @@
 # directory that is not empty, writing nothing; restore
 # from a backup whose data.mdb was cut short (at several sizes) refuses
 # with exit 2, naming the file, and leaves the target data directory as it
-# was (no lock files either).
+# was (no lock files either); restore --force names the head seq of the
+# log it replaces and the backup's, and warns when events are lost.
 set -euo pipefail
 BIN=${DBK_BIN_DIR:?}
 dir=$(mktemp -d /tmp/dbk-backup-XXXXXX)
@@ -133,4 +134,27 @@ expect_rc 2 db restore "$dir/cut" --data-dir "$dir/new"
 expect_rc 0 db restore "$dir/bk" --data-dir "$dir/new"
 grep -q "^restored $dir/bk into $dir/new/eventlog: verified, head 64, hash " "$dir/out" ||
     fail "restore: $(cat "$dir/out")"
+
+# ---- restore --force says what it replaces ----
+DEALBOOK_TIMEOUT_MS=3000 start_log
+for i in $(seq 65 70); do
+    DEALBOOK_TIMEOUT_MS=3000 db log append memo-1 memo.written "{\"n\":$i}" >/dev/null || fail "append $i"
+done
+stop_log
+# the backup ends before the log it replaces: the events after it are lost
+expect_rc 0 db restore "$dir/bk" --data-dir "$DEALBOOK_DATA_DIR" --force
+[ "$(cat "$dir/err")" = "dealbook: restore: WARNING: replacing $DEALBOOK_DATA_DIR/eventlog (head seq 70) with the backup (head seq 64): the 6 events after seq 64 are lost" ] ||
+    fail "restore --force over a longer log: $(cat "$dir/err")"
+grep -q "^restored $dir/bk into $DEALBOOK_DATA_DIR/eventlog: verified, head 64" "$dir/out" ||
+    fail "restore --force: $(cat "$dir/out")"
+expect_rc 0 db restore "$dir/bk" --data-dir "$dir/new" --force --json
+[ "$(cat "$dir/err")" = "dealbook: restore: replacing $dir/new/eventlog (head seq 64) with the backup (head seq 64)" ] ||
+    fail "restore --force over the same head: $(cat "$dir/err")"
+# a log that cannot be read is replaced all the same: that is what --force is for
+truncate -s 8192 "$dir/new/eventlog/data.mdb"
+expect_rc 0 db restore "$dir/bk" --data-dir "$dir/new" --force
+grep -qx "dealbook: restore: replacing $dir/new/eventlog (its head cannot be read: $dir/new/eventlog/data.mdb is truncated: 8192 bytes, its last page ends at [0-9]*) with the backup (head seq 64)" "$dir/err" ||
+    fail "restore --force over a truncated log: $(cat "$dir/err")"
+expect_rc 0 db restore --check "$dir/new/eventlog"
+grep -q "valid, 64 events, head seq 64, hash $last_hash$" "$dir/out" || fail "the restored log: $(cat "$dir/out")"
 echo "backup/restore: ok"
