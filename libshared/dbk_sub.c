@@ -13,6 +13,16 @@
     parses it, decodes its records and unpacks their payloads (ev->data)
     meanwhile: the owner's thread only projects. Pages READ on the spot (the first one,
     a gap's repair) are decoded as they are handed out, as without it.
+
+    The hash chain: `hash` is the hash of the record at pos, as handed
+    out (or as the owner kept it with its checkpoint). The next record
+    is handed out only if check_record (its bytes, hash) holds: its prev
+    is `hash` and its own hash is that of its bytes. The decoder thread
+    computes the second half for the pages it decodes (the owner's thread
+    then compares 32 bytes), so a catch-up pays for the hashing on that
+    thread. While `anchor` is set, the next READ starts at pos itself:
+    its record must have `hash` (a log that went back in time, a
+    checkpoint's first READ), or gives it (not known yet).
 */
 #include "dealbook/dbk_sub.h"
 #include "dealbook/dbk_client.h"
@@ -33,7 +43,9 @@ typedef struct {
     dbk_doc_t *doc;     /* the READ reply, until handed out          */
     dbk_page_t page;    /* its records                               */
     dbk_event_t *evs;   /* decoded records                           */
-    int *rcs;           /* their decoding's results                  */
+    int *rcs;           /* their decoding's results: DBK_EMALFORMED,
+                           DBK_ECORRUPT (its hash is not that of its
+                           bytes with its prev) or 0                 */
     size_t cap;         /* room in evs and rcs                       */
     dbk_arena_t *arena; /* the payloads, unpacked                    */
     bool ready;         /* done with (under the decoder's mutex)     */
@@ -56,7 +68,8 @@ struct dbk_sub {
     zsock_t *sub;          /* the whole PUB stream                  */
     uint64_t pos;          /* last seq delivered                    */
     uint64_t head;         /* highest head seen                     */
-    uint64_t pub_max;      /* highest seq seen on the PUB stream    */
+    uint64_t pub_max;      /* the last head the PUB stream told (an
+                              event's seq, a heartbeat's head)      */
     bool need_read;        /* behind: read before trusting PUB      */
     uint32_t page_size;    /* events per READ                       */
     uint64_t ahead;        /* from of the READ sent ahead, or 0     */
@@ -78,6 +91,12 @@ struct dbk_sub {
     int idle_ms;           /* cfg->idle_ms                          */
     int64_t last_heard;    /* mono ms the log last said something   */
     bool heard;            /* a READ answered: the head is known    */
+
+    /*  the hash chain */
+    uint8_t hash[DBK_HASH_SIZE]; /* the hash of the record at pos     */
+    bool hash_known;             /* ... known (else taken from the log) */
+    bool anchor;                 /* READ from pos: check or take its hash */
+    dbk_sub_fault_t fault;       /* the last DBK_ECORRUPT's           */
 };
 
 dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
@@ -102,6 +121,12 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
     }
     self->pos = cfg->after;
     self->head = cfg->after;
+    /*  seq 1 chains from 32 zero bytes; past a checkpoint, from the hash
+        of its record, which the first READ checks (or gives) */
+    self->hash_known = cfg->after == 0 || cfg->after_hash;
+    if (cfg->after && cfg->after_hash)
+        memcpy (self->hash, cfg->after_hash, DBK_HASH_SIZE);
+    self->anchor = cfg->after > 0;
     self->need_read = true;
     self->page_size = cfg->page ? cfg->page : 1000;
     self->async = cfg->async;
@@ -140,7 +165,7 @@ static void s_decode (s_prep_t *p)
         p->rcs[i] =
             dbk_page_record (&p->page, i, &rec, &len) || dbk_event_decode_record (rec, len, ev)
                 ? DBK_EMALFORMED
-                : 0;
+                : dbk_event_check_record (rec, len, ev->prev);
         if (p->rcs[i] == 0 && ev->data_raw) {
             /*  a payload that is not a map is left to the owner, which
                 parses it as it would have (and refuses it) */
@@ -277,25 +302,62 @@ static void s_saw_head (dbk_sub_t *self, uint64_t head)
         self->head = head;
 }
 
-/*  Hand out the next record of the current page, if it is pos + 1. */
+/*  The log cannot be followed from pos: DBK_ECORRUPT, for this reason.
+    The next call reads the log again (from pos, or to check the anchor):
+    the same answer while the log stays as it is. */
+static int s_fault (dbk_sub_t *self, dbk_sub_fault_kind_t kind, uint64_t seq)
+{
+    self->fault = (dbk_sub_fault_t){.kind = kind, .seq = seq};
+    self->need_read = true;
+    return DBK_ECORRUPT;
+}
+
+/*  The page's record at pos, READ while anchoring: its hash is the one
+    handed out (or kept with the checkpoint), or becomes it. */
+static int s_anchor (dbk_sub_t *self, const dbk_event_t *ev)
+{
+    if (self->hash_known && memcmp (ev->hash, self->hash, DBK_HASH_SIZE) != 0)
+        return s_fault (self, DBK_SUB_FAULT_FORK, ev->seq);
+    memcpy (self->hash, ev->hash, DBK_HASH_SIZE);
+    self->hash_known = true;
+    self->anchor = false;
+    return 0;
+}
+
+/*  Hand out the next record of the current page, if it is pos + 1 and
+    on the chain. */
 static int s_from_page (dbk_sub_t *self, dbk_event_t *ev)
 {
     while (self->page_i < self->page.count) {
         const uint8_t *rec;
         size_t len;
         size_t i = self->page_i++;
+        int hrc = 1; /* its own hash: not checked yet */
         if (dbk_page_record (&self->page, i, &rec, &len))
             return DBK_EMALFORMED;
         if (self->cur_prep) {
-            if (self->cur_prep->rcs[i])
+            if ((hrc = self->cur_prep->rcs[i]) == DBK_EMALFORMED)
                 return DBK_EMALFORMED;
             *ev = self->cur_prep->evs[i];
         } else if (dbk_event_decode_record (rec, len, ev))
             return DBK_EMALFORMED;
-        if (ev->seq <= self->pos)
+        if (ev->seq < self->pos)
             continue;
-        if (ev->seq != self->pos + 1)
-            return DBK_ECORRUPT; /* READ pages are contiguous: the log is damaged */
+        if (ev->seq == self->pos) {
+            int rc = self->anchor ? s_anchor (self, ev) : 0;
+            if (rc)
+                return rc;
+            continue;
+        }
+        /*  READ pages are contiguous, and one READ while anchoring starts
+            at pos: a seq skipped means the log is damaged */
+        if (ev->seq != self->pos + 1 || self->anchor)
+            return s_fault (self, DBK_SUB_FAULT_GAP, self->anchor ? self->pos : self->pos + 1);
+        bool chained = hrc == 1 ? dbk_event_check_record (rec, len, self->hash) == 0
+                                : hrc == 0 && memcmp (ev->prev, self->hash, DBK_HASH_SIZE) == 0;
+        if (!chained)
+            return s_fault (self, DBK_SUB_FAULT_HASH, ev->seq);
+        memcpy (self->hash, ev->hash, DBK_HASH_SIZE);
         self->pos = ev->seq;
         self->rec = rec;
         self->rec_len = len;
@@ -313,7 +375,7 @@ static int s_accept (dbk_sub_t *self);
 static int s_read_ask (dbk_sub_t *self, bool *taken)
 {
     s_drop_page (self);
-    dbk_read_t rq = {.from = self->pos + 1, .limit = self->page_size};
+    dbk_read_t rq = {.from = self->anchor ? self->pos : self->pos + 1, .limit = self->page_size};
     int rc = 0;
     s_prep_t *p = self->next_prep;
     self->next_prep = NULL;
@@ -383,8 +445,10 @@ static int s_accept (dbk_sub_t *self)
 {
     self->heard = true;
     if (self->page.head < self->pos) {
+        /*  the log is behind our checkpoint: its head is what it is now */
+        self->head = self->pub_max = self->page.head;
         s_drop_page (self);
-        return DBK_ECORRUPT; /* the log is behind our checkpoint */
+        return s_fault (self, DBK_SUB_FAULT_BEHIND, self->head);
     }
     s_saw_head (self, self->page.head);
     /*  caught up once this page is handed out, unless the head is beyond
@@ -450,16 +514,17 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
             uint64_t head;
             if (dbk_doc_parse (zframe_data (body), zframe_size (body), &doc) == 0 &&
                 dbk_obj_u64 (dbk_obj_get (dbk_doc_root (doc), "head"), &head) == 0) {
-                /*  PUB keeps order: a heartbeat below an event the same
-                    stream carried earlier means the log went back in time
-                    (restored, or lost unsynced events). A heartbeat below
+                /*  PUB keeps order: a heartbeat below an event or a
+                    heartbeat the same stream carried earlier means the
+                    log went back in time (restored, or lost unsynced
+                    events). READ tells how far, and whether the record
+                    at pos is still the one handed out. A heartbeat below
                     what READ delivered may merely be old: not compared. */
                 if (head < self->pub_max) {
-                    dbk_doc_destroy (&doc);
-                    zmsg_destroy (&msg);
-                    self->pub_max = head;
-                    return DBK_ECORRUPT;
+                    self->need_read = true;
+                    self->anchor = self->pos > 0;
                 }
+                self->pub_max = head;
                 s_saw_head (self, head);
                 if (head > self->pos) {
                     self->stats.gaps++;
@@ -482,12 +547,20 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
             zmsg_destroy (&msg);
             continue;
         }
-        if (ev->seq > self->pos + 1) {
+        if (ev->seq > self->pos + 1 || self->anchor) {
             self->stats.gaps++;
             self->need_read = true;
             zmsg_destroy (&msg);
             continue;
         }
+        if (dbk_event_check_record (zframe_data (body), zframe_size (body), self->hash) != 0) {
+            /*  not on the chain: READ it from the log, which is checked
+                the same way (and reported, if the log holds it so) */
+            self->need_read = true;
+            zmsg_destroy (&msg);
+            continue;
+        }
+        memcpy (self->hash, ev->hash, DBK_HASH_SIZE);
         self->pos = ev->seq;
         self->live = msg; /* ev's views point into it until the next call */
         self->rec = zframe_data (body);
@@ -507,6 +580,11 @@ void dbk_sub_record (const dbk_sub_t *self, const uint8_t **rec, size_t *len)
 uint64_t dbk_sub_position (const dbk_sub_t *self)
 {
     return self->pos;
+}
+
+dbk_sub_fault_t dbk_sub_fault (const dbk_sub_t *self)
+{
+    return self->fault;
 }
 
 uint64_t dbk_sub_head (const dbk_sub_t *self)

@@ -370,8 +370,12 @@ Test (subscriber, a_log_behind_the_checkpoint_is_reported_as_corrupt, .fini = s_
     dbk_sub_t *sub = s_sub_new (log, 1000, 0, 100, 5000);
     dbk_event_t ev;
 
-    /*  Then it is told, instead of silently dropping seqs 11..1000 later */
+    /*  Then it is told, instead of silently dropping seqs 11..1000 later,
+        with the log's head */
     cr_assert_eq (dbk_sub_next (sub, &ev, 2000), DBK_ECORRUPT);
+    cr_assert_eq (dbk_sub_fault (sub).kind, DBK_SUB_FAULT_BEHIND);
+    cr_assert_eq (dbk_sub_fault (sub).seq, 10);
+    cr_assert_eq (dbk_sub_head (sub), 10, "the head shown is the log's, not the checkpoint");
     dbk_sub_destroy (&sub);
     s_appender_fini (&a);
 }

@@ -4,6 +4,15 @@
     mark, a heartbeat ahead of us) repaired with READ. Events come out
     strictly in seq order, each once.
 
+    Each event handed out is on the hash chain (protocol.md §8): its hash
+    is that of its bytes with its prev, and its prev is the hash of the
+    event handed out before it (of the record at cfg->after for the first
+    one). A record that fails this is not handed out, and neither is
+    anything after it: dbk_sub_next answers DBK_ECORRUPT at that seq
+    until the log serves a record that checks out (dbk_sub_fault says
+    which seq). An owner that folds events into figures thus never folds
+    an altered record.
+
     It takes the whole PUB stream and filters nothing: a prefix-filtered
     PUB would hide gaps. Not thread-safe: one subscriber per thread.
 */
@@ -33,6 +42,13 @@ typedef struct {
     int idle_ms;              /* nothing on the PUB stream for this long (no
                                  heartbeat either): READ, to learn whether
                                  the log still answers (0: never)           */
+
+    /*  The hash of the record at `after`, as the owner kept it with its
+        checkpoint (copied): a log whose record at `after` has another
+        hash is not followed (DBK_SUB_FAULT_FORK). NULL: taken from the
+        log by the first READ, which starts at `after` either way. Unused
+        when after is 0: the chain starts at 32 zero bytes. */
+    const uint8_t *after_hash;
 } dbk_subcfg_t;
 
 /*  Connect and subscribe. NULL if an endpoint is unusable. */
@@ -44,13 +60,44 @@ void dbk_sub_destroy (dbk_sub_t **self_p);
     READ itself may take up to cfg->timeout_ms if the log is slow or down.
     Returns 0 with *ev filled (its views stay valid until the next call);
     DBK_ETIMEOUT when nothing came in time (caught up: not an error);
-    DBK_EIO if the log cannot be reached for a READ; DBK_ECORRUPT if the
-    log's head is below our position (the log was restored from an older
-    backup or lost unsynced events: the owner's read model is ahead of the
-    log and must be rebuilt) or a READ page is not contiguous; another DBK
+    DBK_EIO if the log cannot be reached for a READ; DBK_ECORRUPT when
+    the log cannot be followed from our position (dbk_sub_fault says why:
+    its head is below it, a seq is missing, a record fails its hash check,
+    or its record at our position is not the one handed out); another DBK
     code for malformed answers. After an error the subscriber stays
-    usable. */
+    usable; after DBK_ECORRUPT it reads the log again at each call (the
+    same answer until the log is repaired or replaced). */
 int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms);
+
+/*  Why dbk_sub_next last answered DBK_ECORRUPT. */
+typedef enum {
+    DBK_SUB_FAULT_NONE = 0, /* it has not                                  */
+    DBK_SUB_FAULT_BEHIND,   /* the log's head (seq) is below our position:
+                               it was replaced by an older copy (restored
+                               from a backup) or lost events it had not
+                               flushed. An owner's read model is ahead of
+                               the log and must be built again             */
+    DBK_SUB_FAULT_GAP,      /* the log does not hold seq (a READ page skips
+                               it): the log is damaged                     */
+    DBK_SUB_FAULT_HASH,     /* the record at seq fails its hash check: its
+                               bytes are not those its hash was made of, or
+                               its prev is not the hash of seq - 1 as
+                               handed out. Altered or damaged on disk, or
+                               the log holds another history after seq - 1 */
+    DBK_SUB_FAULT_FORK,     /* the log's record at our position (seq) is not
+                               the one handed out there (or cfg->after_hash):
+                               the log was replaced by another copy        */
+} dbk_sub_fault_kind_t;
+
+typedef struct {
+    dbk_sub_fault_kind_t kind; /* why                                      */
+    uint64_t seq;              /* BEHIND: the log's head; else the seq at
+                                  fault                                    */
+} dbk_sub_fault_t;
+
+/*  The fault found by the last DBK_ECORRUPT answer (kind NONE before
+    any). */
+dbk_sub_fault_t dbk_sub_fault (const dbk_sub_t *self);
 
 /*  Raw bytes of the event last returned by dbk_sub_next (borrowed, same
     lifetime as its views). */
