@@ -243,7 +243,7 @@ static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_S
     says what became of it. */
 static void s_refuse_stuck (dbk_svci_t *self, dbk_req_t *req, const dbk_svci_wait_t *w)
 {
-    char msg[600], why[300];
+    char msg[2000], why[1600];
     int code = dbk_svci_stuck (self, why, sizeof why);
     const char *field = NULL;
     if (w && w->kind == S_WAIT_REPLY)
@@ -615,7 +615,7 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
         dbk_wr_cstr (w, dbk_strerror (self->model_err));
     else
         dbk_wr_nil (w);
-    char why[300];
+    char why[1600];
     dbk_wr_cstr (w, "log_error"); /* why the log cannot be followed, or nil */
     if (dbk_svci_log_error (self, why, sizeof why))
         dbk_wr_cstr (w, why);

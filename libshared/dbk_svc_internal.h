@@ -87,12 +87,16 @@ typedef struct dbk_svci {
     MDB_dbi dbis[DBK_SVC_MAX_DBS];      /* the def's databases, in its order */
     size_t ndbs;                        /* how many */
     uint64_t applied;                   /* checkpoint: last seq applied and committed */
+    uint8_t chain[DBK_HASH_SIZE];       /* the hash of the event at `applied` */
+    bool chain_known;                   /* ... kept with the checkpoint ($meta
+                                           "chain", dbk_svc_follow.c) */
     uint64_t head_seen;                 /* highest head of subscribers now gone */
     bool head_known;                    /* the log answered a READ once: until
                                            then no command is decided */
     dbk_sub_t *sub;                     /* follows the log */
     int64_t backoff_until;              /* mono ms: do not ask the subscriber before */
-    int last_sub_error;                 /* to log a lasting failure once */
+    int last_sub_error;                 /* why the log cannot be followed (0: it can) */
+    dbk_sub_fault_t fault;              /* ... its DBK_ECORRUPT's fault */
     int model_err;                      /* the read model's last write failed for
                                            want of space or storage (DBK_ENOSPC,
                                            DBK_EIO, DBK_EMAPFULL); 0 once one
@@ -228,18 +232,36 @@ int dbk_svci_command_get (dbk_svci_t *self, MDB_txn *txn, const uint8_t id[DBK_I
                           dbk_svci_result_t *res);
 int dbk_svci_version_get (dbk_svci_t *self, MDB_txn *txn, const char *stream, size_t n,
                           uint64_t *ver);
-int dbk_svci_sub_restart (dbk_svci_t *self);
-uint64_t dbk_svci_head (const dbk_svci_t *self);
 int dbk_svci_apply (dbk_svci_t *self);
+
+/*  ---- following the log (dbk_svc_follow.c) ---- */
+
+/*  A new subscriber from the checkpoint (and its event's hash, when
+    known). 0 or DBK_EINVAL. */
+int dbk_svci_sub_restart (dbk_svci_t *self);
+/*  The log's head as far as the shell knows: the highest seen, at least
+    the checkpoint. */
+uint64_t dbk_svci_head (const dbk_svci_t *self);
+/*  The checkpoint's hash from $meta "chain" in txn, if it is that of seq
+    cp (else chain_known is false); and written there, in the
+    checkpoint's transaction. */
+void dbk_svci_chain_load (dbk_svci_t *self, MDB_txn *txn, uint64_t cp);
+int dbk_svci_chain_put (dbk_svci_t *self, MDB_txn *txn, uint64_t seq,
+                        const uint8_t hash[DBK_HASH_SIZE]);
+/*  After a batch of `applied` events that ended with the subscriber's
+    answer sub_rc: whether the log is followed, why not (logged once). */
+void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied);
 
 /*  Whether the read model is stuck, so that requests waiting for it are
     answered at once: its code (0: not stuck), and why into why (a
-    sentence; why may be NULL): the model cannot be written (model_err),
-    or the event log does not answer, or is behind the model. */
+    sentence, up to some 1500 bytes; why may be NULL): the model cannot
+    be written (model_err), or the event log cannot be followed: it does
+    not answer, is behind the model, or fails its checks. */
 int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size);
 
 /*  Why the log cannot be followed now, into why: NULL when it can. */
 const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size);
+
 int dbk_svci_model_reset (dbk_svci_t *self);
 /*  Highest seq of an own append to a stream of d not applied yet (0:
     none), and recording an append of d that ended at seq. */

@@ -4,6 +4,7 @@
     Besides the service's databases the environment holds three of the
     shell's own:
       $meta      "checkpoint" -> last applied seq (dbk_checkpoint_*)
+                 "chain" -> that seq and its event's hash (dbk_svc_follow.c)
                  "model" -> def->model_version (big-endian u32): a model
                  written by another layout is emptied and replayed
                  "settings" -> def->setup's fingerprint of the settings
@@ -198,6 +199,8 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
             rc = s_put_layout (self, txn);
         cp = 0;
     }
+    if (rc == 0)
+        dbk_svci_chain_load (self, txn, cp);
     if (rc) {
         mdb_txn_abort (txn);
         return rc;
@@ -384,32 +387,6 @@ static int s_track (dbk_svci_t *self, MDB_txn *txn, const dbk_event_t *ev)
 
 /*  ---- following the log ---- */
 
-int dbk_svci_sub_restart (dbk_svci_t *self)
-{
-    uint64_t head = self->sub ? dbk_sub_head (self->sub) : 0;
-    if (head > self->head_seen)
-        self->head_seen = head;
-    dbk_sub_destroy (&self->sub);
-    dbk_subcfg_t sc = {.log_endpoint = self->cfg.log_endpoint,
-                       .pub_endpoint = self->cfg.pub_endpoint,
-                       .after = self->applied,
-                       .timeout_ms = self->cfg.timeout_ms,
-                       .decode_ahead = true,
-                       .async = true, /* a log that is down blocks no request */
-                       .idle_ms =
-                           3 * (self->cfg.heartbeat_ms > 333 ? self->cfg.heartbeat_ms : 333)};
-    self->sub = dbk_sub_new (&sc);
-    return self->sub ? 0 : DBK_EINVAL;
-}
-
-uint64_t dbk_svci_head (const dbk_svci_t *self)
-{
-    uint64_t h = self->sub ? dbk_sub_head (self->sub) : 0;
-    if (self->head_seen > h)
-        h = self->head_seen;
-    return h > self->applied ? h : self->applied;
-}
-
 /*  A replay that builds the model from seq 1 (the first batches may
     have gone before the head was known) holds the deferred rows of a def
     that asks for it (dbk_svc_later.c): nobody reads that model yet but
@@ -522,32 +499,6 @@ static void s_replay_mode (dbk_svci_t *self, bool on)
               (unsigned long long) self->applied);
 }
 
-const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size)
-{
-    if (!self->last_sub_error)
-        return NULL;
-    if (self->last_sub_error == DBK_EIO)
-        snprintf (why, size, "the event log at %s does not answer", self->cfg.log_endpoint);
-    else
-        snprintf (why, size, "cannot follow the event log: %s",
-                  dbk_strerror (self->last_sub_error));
-    return why;
-}
-
-int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
-{
-    char buf[300];
-    if (self->model_err) {
-        if (why)
-            snprintf (why, size, "the read model cannot be written (%s)",
-                      dbk_strerror (self->model_err));
-        return self->model_err;
-    }
-    if (!dbk_svci_log_error (self, why ? why : buf, why ? size : sizeof buf))
-        return 0;
-    return self->last_sub_error == DBK_EIO ? DBK_ETIMEOUT : self->last_sub_error;
-}
-
 /*  Apply what the subscriber has in one write transaction with the
     checkpoint: up to DBK_SVC_BATCH events, or DBK_SVC_REPLAY_BATCH (and
     at most DBK_SVC_REPLAY_MS) while replaying. Returns the number
@@ -569,6 +520,7 @@ int dbk_svci_apply (dbk_svci_t *self)
     int rc = 0;
     int n = 0;
     uint64_t last = self->applied;
+    uint8_t last_hash[DBK_HASH_SIZE] = {0}; /* the event at last's, once n > 0 */
     int sub_rc = 0;
     dbk_svc_ctx_t ctx = {.svc = self, .projecting = true};
     bool cut = false;
@@ -619,28 +571,13 @@ int dbk_svci_apply (dbk_svci_t *self)
             return rc;
         }
         last = ev.seq;
+        memcpy (last_hash, ev.hash, DBK_HASH_SIZE);
         n++;
     }
     self->apply_more = n == limit || cut;
     if (dbk_sub_heard (self->sub))
         self->head_known = true;
-    if (sub_rc && sub_rc != DBK_ETIMEOUT) {
-        /*  the log is down (DBK_EIO) or behind us (DBK_ECORRUPT): keep
-            what was applied, try again a little later */
-        if (sub_rc != self->last_sub_error && sub_rc == DBK_EIO)
-            dbk_logf (&self->log, DBK_LOG_WARNING, "the event log at %s does not answer",
-                      self->cfg.log_endpoint);
-        else if (sub_rc != self->last_sub_error)
-            dbk_logf (&self->log, DBK_LOG_ERROR, "following the log: %s", dbk_strerror (sub_rc));
-        self->last_sub_error = sub_rc;
-        self->backoff_until = zclock_mono () + 500;
-    } else if (!sub_rc || n > 0 || !dbk_sub_awaiting (self->sub)) {
-        /*  an event, or nothing new once a READ was answered: the log is
-            followed again */
-        if (self->last_sub_error == DBK_EIO)
-            dbk_logf (&self->log, DBK_LOG_INFO, "the event log answers again");
-        self->last_sub_error = 0;
-    }
+    dbk_svci_followed (self, sub_rc, n);
     /*  caught up: at the head, and nothing left to read, even when the
         batch was cut short (apply_more) just there. Held rows are written
         then, after the batch that caught up (or at a later call, when that
@@ -669,6 +606,8 @@ int dbk_svci_apply (dbk_svci_t *self)
         rc = s_hold_meta (self, txn, true);
     if (!rc)
         rc = dbk_checkpoint_put (txn, self->own[S_META], last);
+    if (!rc && n > 0) /* the checkpoint's event's hash, with it */
+        rc = dbk_svci_chain_put (self, txn, last, last_hash);
     if (!rc) {
         rc = mdb_txn_commit (txn);
         if (rc)
@@ -689,6 +628,10 @@ int dbk_svci_apply (dbk_svci_t *self)
     if (caught_up)
         self->building = false;
     self->applied = last;
+    if (n > 0) {
+        memcpy (self->chain, last_hash, DBK_HASH_SIZE);
+        self->chain_known = true;
+    }
     self->count.events += (uint64_t) n;
     if (write_held)
         s_held_write (self, hold_done); /* which says whether the model is written */
@@ -773,6 +716,11 @@ static int s_model_fresh (dbk_svci_t *self)
 static int s_reset_done (dbk_svci_t *self)
 {
     self->applied = 0;
+    self->chain_known = false;
+    /*  what the old subscriber found (a log behind the model, a record
+        that failed its check) is for the new one to find again */
+    self->last_sub_error = 0;
+    self->fault = (dbk_sub_fault_t){0};
     self->building = true;
     self->holding = self->hold_marked = false;
     dbk_svci_held_clear (self);

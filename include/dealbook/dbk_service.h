@@ -10,9 +10,13 @@
       - keeps the read model in its own LMDB environment in
         <data_dir>/<name>, following the log with dbk_sub from the
         checkpoint stored in that environment. Events are applied in seq
-        order, several per write transaction, with the checkpoint in the
-        same transaction: a crash never applies an event twice nor skips
-        one. Far behind the log (DBK_SVC_REPLAY_LAG) it replays: larger
+        order, several per write transaction, with the checkpoint (and
+        the hash of its event) in the same transaction: a crash never
+        applies an event twice nor skips one. Only events on the log's
+        hash chain are applied: at a record that fails its check, a gap,
+        or a log behind the model, the model stays where it is (STATUS
+        log_error says why) and commands are refused at once. Far
+        behind the log (DBK_SVC_REPLAY_LAG) it replays: larger
         transactions, not flushed one by one, and one flush once caught
         up (a process killed mid-replay resumes from its last committed
         checkpoint). An empty data directory replays the log from seq 1, and so
@@ -87,6 +91,10 @@
                     command id waits to be decided (behind an earlier
                     append to its stream, the catch-up with the log, or a
                     conflict);
+      CORRUPT       commands, while the log cannot be followed from the
+                    model's checkpoint (a record fails its hash check, a
+                    seq is missing, the log is behind the model or another
+                    copy); the sentence says which;
       UNKNOWN_OP    not a verb of this service (field "op");
       MALFORMED / TOO_LARGE / UNSUPPORTED_VERSION  as every dealbook server.
 
@@ -94,6 +102,8 @@
       PING     -> {}
       STATUS   -> {service, version, uptime_ms, seq_applied (the checkpoint),
                    head (highest log head seen), lag (head - seq_applied),
+                   model_error, log_error: str, why the model cannot be
+                         written or the log cannot be followed, or nil,
                    rebuilding: bool, waiting: requests waiting,
                    background: offloaded queries and background work
                                running or waiting,

@@ -1,0 +1,170 @@
+/*  dbk_svc_follow.c - the service shell following the log: its
+    subscriber, the head it shows, the hash of its checkpoint's event, and
+    what it says and does when the log cannot be followed.
+
+    The checkpoint's hash. The subscriber hands out an event only if its
+    prev is the hash of the event before it (dbk_sub.h); after a restart,
+    the event before the first one is the checkpoint's. Its hash is kept
+    in $meta "chain" (the checkpoint's seq, big-endian u64, and the
+    32-byte hash), written in the same transaction as the checkpoint:
+    the two commit or abort together, so the hash is always that of the
+    event the model last applied. Fetching it from the log instead (one
+    READ of the checkpoint's record) would trust whatever log is there
+    now: a log replaced by another copy that has grown past the model's
+    seq would be followed from a record the model never applied. Kept,
+    the first READ, which starts at the checkpoint's seq, checks it
+    (DBK_SUB_FAULT_FORK). A model written before the hash was kept (no
+    "chain", or one of another seq) takes it from that READ, and keeps it
+    from its next commit on.
+
+    The log cannot be followed (the subscriber answers DBK_ECORRUPT or
+    DBK_EIO): the model keeps what it applied, up to the last event that
+    checked out; STATUS log_error says why (one sentence, logged once
+    while it lasts), and commands are refused at once.
+*/
+#include "dbk_svc_internal.h"
+
+#include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define S_CHAIN_LEN (8 + DBK_HASH_SIZE)
+
+void dbk_svci_chain_load (dbk_svci_t *self, MDB_txn *txn, uint64_t cp)
+{
+    MDB_val k = {5, "chain"}, v;
+    self->chain_known = mdb_get (txn, self->own[S_META], &k, &v) == 0 && v.mv_size == S_CHAIN_LEN &&
+                        dbk_be64_get (v.mv_data) == cp;
+    if (self->chain_known)
+        memcpy (self->chain, (const uint8_t *) v.mv_data + 8, DBK_HASH_SIZE);
+}
+
+int dbk_svci_chain_put (dbk_svci_t *self, MDB_txn *txn, uint64_t seq,
+                        const uint8_t hash[DBK_HASH_SIZE])
+{
+    uint8_t buf[S_CHAIN_LEN];
+    dbk_be64_put (buf, seq);
+    memcpy (buf + 8, hash, DBK_HASH_SIZE);
+    MDB_val k = {5, "chain"}, v = {sizeof buf, buf};
+    return dbk_lmdb_err (mdb_put (txn, self->own[S_META], &k, &v, 0));
+}
+
+int dbk_svci_sub_restart (dbk_svci_t *self)
+{
+    uint64_t head = self->sub ? dbk_sub_head (self->sub) : 0;
+    if (head > self->head_seen)
+        self->head_seen = head;
+    dbk_sub_destroy (&self->sub);
+    dbk_subcfg_t sc = {.log_endpoint = self->cfg.log_endpoint,
+                       .pub_endpoint = self->cfg.pub_endpoint,
+                       .after = self->applied,
+                       .after_hash = self->chain_known ? self->chain : NULL,
+                       .timeout_ms = self->cfg.timeout_ms,
+                       .decode_ahead = true,
+                       .async = true, /* a log that is down blocks no request */
+                       .idle_ms =
+                           3 * (self->cfg.heartbeat_ms > 333 ? self->cfg.heartbeat_ms : 333)};
+    self->sub = dbk_sub_new (&sc);
+    return self->sub ? 0 : DBK_EINVAL;
+}
+
+uint64_t dbk_svci_head (const dbk_svci_t *self)
+{
+    uint64_t h = self->sub ? dbk_sub_head (self->sub) : 0;
+    if (self->head_seen > h)
+        h = self->head_seen;
+    return h > self->applied ? h : self->applied;
+}
+
+/*  What to do about a model built from a log that is no longer there. */
+static int s_rebuild_hint (const dbk_svci_t *self, char *out, size_t size)
+{
+    char dir[1100];
+    if (dbk_config_service_dir (&self->cfg, self->def->name, dir, sizeof dir) != 0)
+        snprintf (dir, sizeof dir, "its data directory");
+    return snprintf (out, size, "remove %s or run `dealbook rebuild %s`", dir, self->def->name);
+}
+
+const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size)
+{
+    int e = self->last_sub_error;
+    if (!e)
+        return NULL;
+    char hint[1300];
+    s_rebuild_hint (self, hint, sizeof hint);
+    /*  the model's seq once the batch that met the fault commits (it is
+        formatted before the commit, to log it) */
+    uint64_t at = self->sub ? dbk_sub_position (self->sub) : 0;
+    unsigned long long seq = self->fault.seq, applied = at > self->applied ? at : self->applied;
+    dbk_sub_fault_kind_t kind = e == DBK_ECORRUPT ? self->fault.kind : DBK_SUB_FAULT_NONE;
+    if (e == DBK_EIO)
+        snprintf (why, size, "the event log at %s does not answer", self->cfg.log_endpoint);
+    else if (kind == DBK_SUB_FAULT_HASH)
+        snprintf (why, size,
+                  "seq %llu fails its hash check: the event log's record was altered or damaged "
+                  "(or the log holds another history after seq %llu); the read model stays at "
+                  "seq %llu. `dealbook log verify` names the first bad seq",
+                  seq, seq - 1, seq - 1);
+    else if (kind == DBK_SUB_FAULT_FORK)
+        snprintf (why, size,
+                  "the log's seq %llu is not the event the read model applied there: the log "
+                  "was replaced by another copy; %s",
+                  seq, hint);
+    else if (kind == DBK_SUB_FAULT_GAP)
+        snprintf (why, size,
+                  "seq %llu is missing from the event log: the log is damaged; the read model "
+                  "stays at seq %llu. `dealbook log verify` says where",
+                  seq, seq > applied ? seq - 1 : applied);
+    else
+        snprintf (why, size, "cannot follow the event log: %s", dbk_strerror (e));
+    return why;
+}
+
+int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
+{
+    if (self->model_err) {
+        if (why)
+            snprintf (why, size, "the read model cannot be written (%s)",
+                      dbk_strerror (self->model_err));
+        return self->model_err;
+    }
+    if (!self->last_sub_error)
+        return 0;
+    if (why)
+        dbk_svci_log_error (self, why, size);
+    return self->last_sub_error == DBK_EIO ? DBK_ETIMEOUT : self->last_sub_error;
+}
+
+void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied)
+{
+    if (sub_rc && sub_rc != DBK_ETIMEOUT) {
+        /*  the log is down (DBK_EIO) or cannot be followed from here
+            (DBK_ECORRUPT): keep what was applied, try again a little
+            later; say why once while it lasts (a log behind the model
+            may move, its head with it: the same fault) */
+        dbk_sub_fault_t f = {0};
+        if (sub_rc == DBK_ECORRUPT)
+            f = dbk_sub_fault (self->sub);
+        bool again = sub_rc == self->last_sub_error && f.kind == self->fault.kind &&
+                     (f.kind == DBK_SUB_FAULT_BEHIND || f.seq == self->fault.seq);
+        self->last_sub_error = sub_rc;
+        self->fault = f;
+        if (!again) {
+            char why[1600];
+            dbk_svci_log_error (self, why, sizeof why);
+            dbk_logf (&self->log, sub_rc == DBK_EIO ? DBK_LOG_WARNING : DBK_LOG_ERROR, "%s", why);
+        }
+        self->backoff_until = zclock_mono () + 500;
+    } else if (!sub_rc || applied > 0 || !dbk_sub_awaiting (self->sub)) {
+        /*  an event, or nothing new once a READ was answered: the log is
+            followed again */
+        if (self->last_sub_error == DBK_EIO)
+            dbk_logf (&self->log, DBK_LOG_INFO, "the event log answers again");
+        else if (self->last_sub_error)
+            dbk_logf (&self->log, DBK_LOG_INFO, "the event log is followed again");
+        self->last_sub_error = 0;
+        self->fault = (dbk_sub_fault_t){0};
+    }
+}
