@@ -606,7 +606,7 @@ static void s_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
     dbk_wr_kv_u64 (w, "seq_applied", self->applied);
     dbk_wr_kv_u64 (w, "head", head);
-    dbk_wr_kv_u64 (w, "lag", head - self->applied);
+    dbk_wr_kv_u64 (w, "lag", head > self->applied ? head - self->applied : 0);
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
     dbk_wr_kv_u64 (w, "waiting", self->nwaits);
     dbk_wr_kv_u64 (w, "background", self->offloaded);
@@ -756,7 +756,7 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
     }
     if (is_cmd)
         s_command (self, req, c, 0, 0, false);
-    else if (!dbk_svci_offload (self, req, q))
+    else if (!dbk_svci_refuse_query (self, req) && !dbk_svci_offload (self, req, q))
         s_query (self, req, q);
 }
 

@@ -20,7 +20,12 @@
     The log cannot be followed (the subscriber answers DBK_ECORRUPT or
     DBK_EIO): the model keeps what it applied, up to the last event that
     checked out; STATUS log_error says why (one sentence, logged once
-    while it lasts), and commands are refused at once.
+    while it lasts), and commands are refused at once. While the model is
+    ahead of the log (the log was replaced by an older copy), or its
+    checkpoint is not the log's event at that seq (replaced by a copy
+    that has grown since), queries are refused too: what they would
+    answer comes from events the log no longer holds, and which new
+    appends there may contradict.
 */
 #include "dbk_svc_internal.h"
 
@@ -70,8 +75,16 @@ int dbk_svci_sub_restart (dbk_svci_t *self)
     return self->sub ? 0 : DBK_EINVAL;
 }
 
+bool dbk_svci_ahead (const dbk_svci_t *self)
+{
+    return self->last_sub_error == DBK_ECORRUPT && self->fault.kind == DBK_SUB_FAULT_BEHIND &&
+           self->applied > self->fault.seq;
+}
+
 uint64_t dbk_svci_head (const dbk_svci_t *self)
 {
+    if (dbk_svci_ahead (self))
+        return self->fault.seq; /* the log's, below the model */
     uint64_t h = self->sub ? dbk_sub_head (self->sub) : 0;
     if (self->head_seen > h)
         h = self->head_seen;
@@ -101,6 +114,11 @@ const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size)
     dbk_sub_fault_kind_t kind = e == DBK_ECORRUPT ? self->fault.kind : DBK_SUB_FAULT_NONE;
     if (e == DBK_EIO)
         snprintf (why, size, "the event log at %s does not answer", self->cfg.log_endpoint);
+    else if (kind == DBK_SUB_FAULT_BEHIND && dbk_svci_ahead (self))
+        snprintf (why, size,
+                  "read model at seq %llu is ahead of the log's head %llu: the log was replaced "
+                  "by an older copy; %s",
+                  applied, seq, hint);
     else if (kind == DBK_SUB_FAULT_HASH)
         snprintf (why, size,
                   "seq %llu fails its hash check: the event log's record was altered or damaged "
@@ -137,6 +155,17 @@ int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
     return self->last_sub_error == DBK_EIO ? DBK_ETIMEOUT : self->last_sub_error;
 }
 
+bool dbk_svci_refuse_query (dbk_svci_t *self, const dbk_req_t *req)
+{
+    bool fork = self->last_sub_error == DBK_ECORRUPT && self->fault.kind == DBK_SUB_FAULT_FORK;
+    if (!dbk_svci_ahead (self) && !fork)
+        return false;
+    char why[1600];
+    dbk_svci_log_error (self, why, sizeof why);
+    dbk_proto_send_error (self->router, req, self->wr, DBK_ECORRUPT, why, NULL);
+    return true;
+}
+
 void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied)
 {
     if (sub_rc && sub_rc != DBK_ETIMEOUT) {
@@ -151,6 +180,8 @@ void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied)
                      (f.kind == DBK_SUB_FAULT_BEHIND || f.seq == self->fault.seq);
         self->last_sub_error = sub_rc;
         self->fault = f;
+        if (f.kind == DBK_SUB_FAULT_BEHIND)
+            self->head_seen = 0; /* heads of the log that was replaced */
         if (!again) {
             char why[1600];
             dbk_svci_log_error (self, why, sizeof why);

@@ -240,8 +240,10 @@ int dbk_svci_apply (dbk_svci_t *self);
     known). 0 or DBK_EINVAL. */
 int dbk_svci_sub_restart (dbk_svci_t *self);
 /*  The log's head as far as the shell knows: the highest seen, at least
-    the checkpoint. */
+    the checkpoint; but the log's own while the model is ahead of it. */
 uint64_t dbk_svci_head (const dbk_svci_t *self);
+/*  The model is ahead of the log: the log was replaced by an older copy. */
+bool dbk_svci_ahead (const dbk_svci_t *self);
 /*  The checkpoint's hash from $meta "chain" in txn, if it is that of seq
     cp (else chain_known is false); and written there, in the
     checkpoint's transaction. */
@@ -262,6 +264,12 @@ int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size);
 /*  Why the log cannot be followed now, into why: NULL when it can. */
 const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size);
 
+/*  Answer a query with an error (true: answered) while the model was
+    built from a log that is no longer there: it is ahead of the log, or
+    its checkpoint is not the log's event at that seq
+    (DBK_SUB_FAULT_FORK). So nothing of a log that no longer exists is
+    served. */
+bool dbk_svci_refuse_query (dbk_svci_t *self, const dbk_req_t *req);
 int dbk_svci_model_reset (dbk_svci_t *self);
 /*  Highest seq of an own append to a stream of d not applied yet (0:
     none), and recording an append of d that ended at seq. */

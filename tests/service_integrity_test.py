@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """service_integrity_test.py - a domain service never folds what the event
 log cannot vouch for. Real processes over ipc: dealbook-eventlog,
-dealbook-contacts and dealbook-opportunities, whose files are altered on
-disk between runs.
+dealbook-contacts and dealbook-opportunities, whose files are altered or
+replaced on disk between runs.
 
   1. A record altered on disk, its length kept (one byte of the amount of
      an `opportunity.won`): the opportunities service, replaying the log
@@ -13,16 +13,29 @@ disk between runs.
      on was applied); a command is refused at once (CORRUPT, "nothing was
      appended"); the error is logged once, however often the service
      reads the log again.
+  2. The log replaced by an older copy (a backup taken before the last
+     commands) while the services run: the opportunities service says
+     that its read model is ahead of the log, with both seqs and what to
+     do; its queries answer CORRUPT with that sentence instead of data the
+     log no longer holds; STATUS `head` and the HEAD column of `dealbook
+     status` are the log's head. The same after the service restarts. Once
+     the older log has grown past the model's seq with other events, the
+     model's checkpoint is not the log's event there: said so, queries
+     still refused. `dealbook rebuild opportunities` then builds it from
+     the log as it is: followed again, and the deal registered after the
+     backup is gone.
 
 Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
 """
+import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, cmd, dealbook, fail, missing, ok, status_failing  # noqa: E402
+from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing  # noqa: E402
 
 NAMES = ("eventlog", "contacts", "opportunities")
 WON = 123456789    # msgpack uint32: ce 07 5b cd 15
@@ -42,6 +55,32 @@ def wait_status(c, pred, what):
 
 def log_error_has(text):
     return lambda st: st["log_error"] is not None and text in st["log_error"]
+
+
+def dealbook_cli(s, *args):
+    return subprocess.run([os.path.join(BIN, "dealbook")] + list(args), env=s.env,
+                          capture_output=True, text=True)
+
+
+def status_row(s, name):
+    """`dealbook status --services name`: (exit code, STATE, HEAD) of its
+    table row, and its --json row."""
+    cli = dealbook_cli(s, "status", "--services", name)
+    row = [ln.split() for ln in cli.stdout.splitlines() if ln.startswith(name)]
+    if len(row) != 1:
+        fail("dealbook status: %r %r" % (cli.stdout, cli.stderr))
+    js = dealbook_cli(s, "status", "--services", name, "--json")
+    return cli.returncode, row[0][1], int(row[0][4]), json.loads(js.stdout)[0]
+
+
+def refused_corrupt(o, op, text, what, **kw):
+    try:
+        r = o.call(op, **kw)
+    except dealbook.DealbookError as e:
+        if e.code != "CORRUPT" or text not in e.msg:
+            fail("%s: %s %s" % (what, e.code, e.msg))
+        return
+    fail("%s answered from the read model: %r" % (what, r))
 
 
 def altered_record():
@@ -118,11 +157,81 @@ def altered_record():
         s.close()
 
 
+def older_log():
+    s = Services(NAMES, prefix="dbk-ahead-")
+    try:
+        s.start()
+        c, o = s.up("contacts"), s.up("opportunities")
+        ok(cmd(c, "ACCOUNT_REGISTER", id="a1", name="Shenzhen Metro", type="owner"), "account")
+        after = c.call("STATUS")["seq_applied"]
+        for i in range(1, 4):
+            ok(cmd(o, "OPP_REGISTER", id="o%d" % i, name="Line %d lighting" % i,
+                   account_id="a1", owner="zhao", currency="CNY", close_date="2027-09-30",
+                   after_seq=after), "register o%d" % i)
+        backup = os.path.join(s.dir, "backup")
+        cli = dealbook_cli(s, "backup", backup)
+        if cli.returncode != 0:
+            fail("backup: %r" % cli.stderr)
+        head = s.up("eventlog").status()["head"]
+        r = ok(cmd(o, "OPP_REGISTER", id="o4", name="After the backup", account_id="a1",
+                   owner="zhao", currency="CNY", close_date="2027-09-30"), "register o4")
+        ahead = r["last_seq"]
+
+        # the log, and only the log, goes back to the backup
+        s.stop("eventlog")
+        shutil.copy(os.path.join(backup, "data.mdb"), os.path.join(s.dir, "eventlog", "data.mdb"))
+        os.unlink(os.path.join(s.dir, "eventlog", "lock.mdb"))
+        s.start("eventlog")
+        log = s.up("eventlog")
+        if log.status()["head"] != head:
+            fail("the restored log's head: %r" % log.status())
+
+        why = ("read model at seq %d is ahead of the log's head %d: the log was replaced by an "
+               "older copy; remove %s or run `dealbook rebuild opportunities`"
+               % (ahead, head, os.path.join(s.dir, "opportunities")))
+        for run in ("running", "restarted"):
+            if run == "restarted":
+                s.stop("opportunities")
+                s.start("opportunities")
+                o = s.up("opportunities")
+            st = wait_status(o, lambda st: st["log_error"] == why,
+                             "%s: the model ahead of the log" % run)
+            if (st["seq_applied"], st["head"], st["lag"]) != (ahead, head, 0):
+                fail("%s: STATUS %r" % (run, st))
+            refused_corrupt(o, "OPP_LIST", why, run + ": OPP_LIST")
+            refused_corrupt(o, "OPP_GET", why, run + ": OPP_GET", id="o4")
+            rc, state, shown, js = status_row(s, "opportunities")
+            if (rc, state, shown, js["head"], js["log_error"]) != (4, "failing", head, head, why):
+                fail("%s: dealbook status: %r %r %r %r" % (run, rc, state, shown, js))
+
+        # the older log grows past the model's seq with other events: its
+        # seq `ahead` is not the event the model applied there
+        memo = [dealbook.new_event("memo.written", {"n": i}) for i in range(ahead - head + 2)]
+        log.append("memo-1", memo)
+        fork = "the log's seq %d is not the event the read model applied there" % ahead
+        wait_status(o, log_error_has(fork), "the model on another history")
+        refused_corrupt(o, "OPP_LIST", fork, "forked: OPP_LIST")
+
+        cli = dealbook_cli(s, "rebuild", "opportunities")
+        if cli.returncode != 0:
+            fail("rebuild: %r %r" % (cli.stdout, cli.stderr))
+        st = o.call("STATUS")
+        if st["log_error"] is not None or st["seq_applied"] != log.status()["head"]:
+            fail("after the rebuild: %r" % st)
+        ids = [x["id"] for x in o.call("OPP_LIST", status="all")["opportunities"]]
+        if sorted(ids) != ["o1", "o2", "o3"]:
+            fail("after the rebuild: %r" % ids)
+    finally:
+        s.close()
+
+
 def main():
     if missing(NAMES):
         return 77
     altered_record()
-    print("ok: a service stops before a record that fails its hash check")
+    older_log()
+    print("ok: a service stops before a record that fails its hash check, and refuses to serve "
+          "a read model ahead of its log")
     return 0
 
 

@@ -69,7 +69,11 @@
       events 0 (a command that changes nothing) has first/last_seq 0.
     Request of a query: {v, rid, op, ...fields}; OK reply: the pairs of the
     map the handler wrote. Queries read the model as it is, without
-    waiting: STATUS's lag tells how far behind the log it is.
+    waiting: STATUS's lag tells how far behind the log it is. But while
+    the model is ahead of the log, or was built from another copy of it
+    (the log was replaced by an older copy), queries are refused with
+    CORRUPT and log_error's sentence: the model holds events the log no
+    longer has.
 
     Errors (wire names of dbk_error.h):
       INVALID       a field of the request is missing or malformed (field
@@ -91,17 +95,21 @@
                     command id waits to be decided (behind an earlier
                     append to its stream, the catch-up with the log, or a
                     conflict);
-      CORRUPT       commands, while the log cannot be followed from the
-                    model's checkpoint (a record fails its hash check, a
-                    seq is missing, the log is behind the model or another
-                    copy); the sentence says which;
+      CORRUPT       the log cannot be followed from the model's checkpoint
+                    (a record fails its hash check, a seq is missing, the
+                    log is behind the model or another copy): commands,
+                    and queries while the model is ahead of the log or
+                    was built from another copy of it; the sentence says
+                    which and what to do;
       UNKNOWN_OP    not a verb of this service (field "op");
       MALFORMED / TOO_LARGE / UNSUPPORTED_VERSION  as every dealbook server.
 
     Built-in verbs:
       PING     -> {}
       STATUS   -> {service, version, uptime_ms, seq_applied (the checkpoint),
-                   head (highest log head seen), lag (head - seq_applied),
+                   head (highest log head seen; the log's own while the
+                         model is ahead of it), lag (head - seq_applied,
+                         or 0),
                    model_error, log_error: str, why the model cannot be
                          written or the log cannot be followed, or nil,
                    rebuilding: bool, waiting: requests waiting,
