@@ -289,8 +289,8 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
     char id[32], actor[48], close[11];
     int a = (n * 7) % S_NACCOUNTS, owner = n % 4;
     snprintf (id, sizeof id, "demo-o%03d", n + 1);
-    snprintf (actor, sizeof actor, "%s", s_people[owner]); /* the owner acts */
-    s_from_today (demo, close, 60 + (long) (s_next (r) % 300)); /* two months to a year */
+    snprintf (actor, sizeof actor, "%s", s_people[owner]);              /* the owner acts */
+    s_from_today (demo, close, 60 + (long) (s_next (r) % 300));         /* two months to a year */
     long long amount = (long long) (200 + s_next (r) % 4800) * 1000000; /* fen: 2-50 M yuan */
     dbk_client_t *o = demo->opps;
     /*  its history spreads over the last year and a half: registered
