@@ -162,13 +162,30 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
             power loss during a replay, a disk error) is set aside and
             built again rather than keeping the service down */
         char aside[1200];
-        snprintf (aside, sizeof aside, "%s.corrupt-%lld", dir, (long long) time (NULL));
-        dbk_logf (&self->log, DBK_LOG_ERROR,
-                  "the read model in %s is unreadable%s%s%s: moved to %s, rebuilding from the log",
-                  dir, *why ? " (" : "", why, *why ? ")" : "", aside);
-        if (rename (dir, aside) == 0)
+        long long now = (long long) time (NULL);
+        int moved = -1;
+        /*  a name not taken yet: one set aside in the same second (a
+            second failure at once) must not keep the service down */
+        for (int k = 0; moved != 0 && k < 100; k++) {
+            if (k == 0)
+                snprintf (aside, sizeof aside, "%s.corrupt-%lld", dir, now);
+            else
+                snprintf (aside, sizeof aside, "%s.corrupt-%lld.%d", dir, now, k);
+            moved = rename (dir, aside);
+            if (moved != 0 && errno != EEXIST && errno != ENOTEMPTY)
+                break;
+        }
+        if (moved == 0) {
+            dbk_logf (&self->log, DBK_LOG_ERROR,
+                      "the read model in %s is unreadable%s%s%s: moved to %s, rebuilding from "
+                      "the log",
+                      dir, *why ? " (" : "", why, *why ? ")" : "", aside);
             rc = dbk_lmdb_open (&self->env, dir, self->cfg.map_size, (unsigned) ndbs + S_OWN,
                                 self->cfg.durable, NULL, 0);
+        } else
+            dbk_logf (&self->log, DBK_LOG_ERROR,
+                      "the read model in %s is unreadable%s%s%s, and cannot be moved aside: %s",
+                      dir, *why ? " (" : "", why, *why ? ")" : "", strerror (errno));
     }
     if (rc)
         return rc;

@@ -195,7 +195,10 @@ grep -q 'is unreadable: moved to' "$dir/contacts.err" || fail "no corrupt model 
 ls -d "$dir"/contacts.corrupt-* >/dev/null || fail "the corrupt model was not kept aside"
 # ---- a read model cut short (LMDB would read its missing pages as SIGBUS) is set aside and rebuilt ----
 kill "$svc_pid"; wait "$svc_pid" 2>/dev/null || true
-rm -rf "$dir"/contacts.corrupt-*            # what the operator does once the service runs again
+# the aside names of the next seconds are taken (a second failure within
+# the same second as the first): the model goes aside under another name
+now=$(date +%s)
+for t in $(seq "$now" $((now + 30))); do mkdir -p "$dir/contacts.corrupt-$t" && : >"$dir/contacts.corrupt-$t/x"; done
 size=$(stat -c %s "$dir/contacts/data.mdb")
 [ "$size" -gt 8192 ] || fail "the model is only $size bytes"
 truncate -s 8192 "$dir/contacts/data.mdb"
@@ -205,5 +208,6 @@ for _ in $(seq 1 100); do db contact map c1 --json >"$dir/out" 2>/dev/null && cm
 cmp -s "$dir/out" "$dir/map.before" || fail "after the rebuild of a truncated model: $(cat "$dir/out")"
 grep -q "is unreadable ($dir/contacts/data.mdb is truncated: 8192 bytes, its last page ends at [0-9]*): moved to" \
     "$dir/contacts.err" || fail "no truncated model logged: $(cat "$dir/contacts.err")"
-ls -d "$dir"/contacts.corrupt-* >/dev/null || fail "the truncated model was not kept aside"
+ls -d "$dir"/contacts.corrupt-*.1 >/dev/null || fail "the truncated model was not kept aside: $(ls "$dir")"
+[ -f "$(ls -d "$dir"/contacts.corrupt-*.1 | head -1)/data.mdb" ] || fail "the aside copy is not the model"
 echo "contacts map: all checks passed"
