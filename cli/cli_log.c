@@ -240,6 +240,39 @@ static void s_on_signal (int sig)
     s_stop = 1;
 }
 
+/*  Why a tail cannot follow the log (the subscriber's fault), as the
+    one line it stops with. */
+static int s_tail_fault (const dbk_sub_t *sub)
+{
+    dbk_sub_fault_t f = dbk_sub_fault (sub);
+    unsigned long long seq = (unsigned long long) f.seq,
+                       at = (unsigned long long) dbk_sub_position (sub);
+    switch (f.kind) {
+    case DBK_SUB_FAULT_BEHIND:
+        return cli_fail (CLI_FAILED,
+                         "tail: the log's head %llu is below seq %llu, the last one shown: it "
+                         "was replaced by an older copy",
+                         seq, at);
+    case DBK_SUB_FAULT_GAP:
+        return cli_fail (CLI_FAILED,
+                         "tail: the log does not hold seq %llu: it is damaged (dealbook log "
+                         "verify)",
+                         seq);
+    case DBK_SUB_FAULT_HASH:
+        return cli_fail (CLI_FAILED,
+                         "tail: seq %llu fails its hash check: altered or damaged on disk "
+                         "(dealbook log verify)",
+                         seq);
+    case DBK_SUB_FAULT_FORK:
+        return cli_fail (CLI_FAILED,
+                         "tail: the log's seq %llu is not the event shown before: the log was "
+                         "replaced by another copy",
+                         seq);
+    default:
+        return cli_fail (CLI_FAILED, "tail: %s", dbk_strerror (DBK_ECORRUPT));
+    }
+}
+
 static int s_tail (cli_t *cli)
 {
     static const char *const flags[] = {"--from", "--limit", "--type", NULL};
@@ -287,6 +320,10 @@ static int s_tail (cli_t *cli)
         if (rc == DBK_EIO) {
             fprintf (stderr, "dealbook: tail: the event log is unreachable; retrying\n");
             continue;
+        }
+        if (rc == DBK_ECORRUPT) {
+            code = s_tail_fault (sub);
+            break;
         }
         if (rc) {
             code = cli_fail (CLI_FAILED, "tail: %s", dbk_strerror (rc));

@@ -153,6 +153,13 @@ def altered_record():
             said = [ln for ln in f if why in ln]
         if len(said) != 1:
             fail("logged %d times: %r" % (len(said), said))
+
+        # `dealbook log tail` stops there too, and says why
+        cli = dealbook_cli(s, "log", "tail", "--from", "1", "--limit", "1000")
+        if cli.returncode == 0 or "tail: seq %d fails its hash check" % bad not in cli.stderr \
+                or cli.stdout.count("\n") != bad - 1:
+            fail("log tail over the altered record: exit %d, %d lines, %r"
+                 % (cli.returncode, cli.stdout.count("\n"), cli.stderr))
     finally:
         s.close()
 
