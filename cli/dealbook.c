@@ -311,6 +311,14 @@ int main (int argc, char **argv)
     int rc = s_parse (&cli, argc - 2, argv + 2, &verb);
     if (rc)
         return rc;
+    /*  every command but restore talks to running processes at their
+        endpoints: a --data-dir given to one would be ignored, and it would
+        answer about whatever runs there, not about that directory */
+    if (cli_conf_given (&cli, "--data-dir") && strcmp (noun, "restore") != 0)
+        return cli_fail (CLI_USAGE,
+                         "%s: --data-dir is only for restore; this command asks the running "
+                         "processes (--log %s). For a backup at rest: dealbook restore --check DIR",
+                         noun, cli.cfg.log_endpoint);
     if (strcmp (noun, "log") == 0)
         return cli_log (&cli, verb);
     if (strcmp (noun, "account") == 0)

@@ -2,9 +2,10 @@
 # Backups that are not whole, end to end against a real dealbook-eventlog
 # (ipc endpoints in a temp dir): restore --check of a backup at rest (its
 # head seq and hash those the log's READ shows; a tampered or cut copy
-# refused with exit 2; nothing written, no lock, while a log runs); log
-# verify refuses --data-dir (it checks the running log); backup refuses a
-# directory that is not empty, writing nothing; restore
+# refused with exit 2; nothing written, no lock, while a log runs); every
+# command but restore refuses --data-dir (log verify would check the
+# running log); backup refuses a directory that is not empty, writing
+# nothing; restore
 # from a backup whose data.mdb was cut short (at several sizes) refuses
 # with exit 2, naming the file, and leaves the target data directory as it
 # was (no lock files either); restore --force names the head seq of the
@@ -101,11 +102,17 @@ grep -q "^backup in $dir/empty: verified" "$dir/out" ||
     fail "backup into an empty directory: $(cat "$dir/out")"
 
 # log verify checks the running log: it refuses a directory rather than
-# silently check that log instead
+# silently check that log instead; so does every command but restore
 expect_rc 1 db log verify --data-dir "$dir/bad"
-[ "$(cat "$dir/err")" = "dealbook: log verify checks the running log at --log ($DEALBOOK_LOG_ENDPOINT), not a directory: for a backup at rest, dealbook restore --check DIR" ] ||
+[ "$(cat "$dir/err")" = "dealbook: log: --data-dir is only for restore; this command asks the running processes (--log $DEALBOOK_LOG_ENDPOINT). For a backup at rest: dealbook restore --check DIR" ] ||
     fail "log verify --data-dir: $(cat "$dir/err")"
 [ ! -s "$dir/out" ] || fail "log verify --data-dir printed: $(cat "$dir/out")"
+for c in "log status" "export" "backup $dir/never" "status" "rebuild contacts"; do
+    # shellcheck disable=SC2086
+    expect_rc 1 db $c --data-dir "$dir/bad"
+    err_has "--data-dir is only for restore"
+done
+[ ! -e "$dir/never" ] || fail "a refused backup wrote its directory"
 expect_rc 0 db log verify
 stop_log
 # no log answers from here on: restore's PING need not wait long for that
