@@ -100,6 +100,8 @@ done
 expect_rc 0 db backup "$dir/empty"        # an empty one is fine
 grep -q "^backup in $dir/empty: verified" "$dir/out" ||
     fail "backup into an empty directory: $(cat "$dir/out")"
+# the log's check of its copy reads it and leaves nothing beside it
+[ "$(ls "$dir/empty")" = "data.mdb" ] || fail "the backup directory holds: $(ls "$dir/empty")"
 
 # log verify checks the running log: it refuses a directory rather than
 # silently check that log instead; so does every command but restore

@@ -690,7 +690,9 @@ int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t
     eventlog_store_t tmp;
     memset (&tmp, 0, sizeof tmp);
     MDB_env *env;
-    int rc = dbk_lmdb_open (&env, dir, 1 << 20, 8, true, NULL, 0);
+    /*  read-only, without a lock file: the copy is checked, not changed,
+        and a backup directory holds data.mdb alone */
+    int rc = dbk_lmdb_open_copy (&env, dir, 8, NULL, 0);
     if (rc)
         return rc;
     rc = s_open_dbis (env, &tmp, false);
