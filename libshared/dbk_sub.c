@@ -445,8 +445,12 @@ static int s_accept (dbk_sub_t *self)
 {
     self->heard = true;
     if (self->page.head < self->pos) {
-        /*  the log is behind our checkpoint: its head is what it is now */
+        /*  the log is behind our checkpoint: its head is what it is now.
+            It is another copy of the log (restored while we could not
+            reach it, so no heartbeat told): once it reaches pos again,
+            its record there must be checked against the one handed out */
         self->head = self->pub_max = self->page.head;
+        self->anchor = self->pos > 0;
         s_drop_page (self);
         return s_fault (self, DBK_SUB_FAULT_BEHIND, self->head);
     }

@@ -9,7 +9,9 @@
          fork; the right hash, or none, is followed;
       3. a log replaced by an older copy under a running subscriber is
          reported with the log's head, and once that copy has grown past
-         the subscriber's position, as a fork at it.
+         the subscriber's position, as a fork at it; also when the log
+         was unreachable meanwhile and no heartbeat told, and the copy
+         grows back to exactly that position.
 
     The appenders and the checker are in support/subscriber_given.h.
 */
@@ -232,6 +234,66 @@ Test (chain, a_log_replaced_by_an_older_copy_under_a_subscriber_is_reported, .fi
     /*  And once the copy has grown past 40 with other events, that its
         seq 40 is not the one handed out */
     s_append_n (log, 20, 25, 0, NULL);
+    f = s_until_fault (sub);
+    cr_assert_eq (f.kind, DBK_SUB_FAULT_FORK, "fault %d at %llu", f.kind,
+                  (unsigned long long) f.seq);
+    cr_assert_eq (f.seq, 40);
+    dbk_sub_destroy (&sub);
+}
+
+/*  The same, the usual way of a restore: the log is stopped (the
+    subscriber finds it unreachable), replaced, and started again; no
+    heartbeat comes before the subscriber's READ finds it behind. Once
+    the copy has grown back to exactly the subscriber's position, its
+    record there must still be checked: the subscriber is not caught up
+    on another history. */
+Test (chain, a_log_restored_while_unreachable_is_checked_at_our_position, .fini = s_fini)
+{
+    const char *env[] = {"DEALBOOK_HEARTBEAT_MS=100", NULL};
+    const char *quiet[] = {"DEALBOOK_HEARTBEAT_MS=60000", NULL};
+    tl_log_t *log = &s_log;
+    cr_assert_eq (tl_log_start (log, false, env), 0);
+    s_append_n (log, 0, 20, 0, NULL);
+    tl_log_stop (log);
+    char path[2400], lock[2400];
+    snprintf (path, sizeof path, "%s/eventlog/data.mdb", log->dir);
+    snprintf (lock, sizeof lock, "%s/eventlog/lock.mdb", log->dir);
+    size_t len;
+    char *copy = s_slurp (path, &len);
+    cr_assert_eq (tl_log_restart (log, env), 0);
+    s_append_n (log, 20, 20, 0, NULL);
+    dbk_subcfg_t cfg = {.log_endpoint = log->log_ep,
+                        .pub_endpoint = log->pub_ep,
+                        .timeout_ms = 300,
+                        .idle_ms = 300};
+    dbk_sub_t *sub = dbk_sub_new (&cfg);
+    cr_assert_not_null (sub);
+    s_check_t ck;
+    s_check_init (&ck, 0);
+    s_consume_to (&ck, sub, 40, 5000);
+
+    /*  When the log stops, and the subscriber finds it unreachable */
+    tl_log_stop (log);
+    int64_t until = zclock_mono () + 10000;
+    int rc;
+    do {
+        dbk_event_t ev;
+        rc = dbk_sub_next (sub, &ev, 200);
+    } while (rc != DBK_EIO && zclock_mono () < until);
+    cr_assert_eq (rc, DBK_EIO, "the stopped log was not missed: %s", dbk_strerror (rc));
+
+    /*  And the copy at seq 20 starts in its place, without heartbeats */
+    s_spit (path, copy, len);
+    unlink (lock);
+    free (copy);
+    cr_assert_eq (tl_log_restart (log, quiet), 0);
+    dbk_sub_fault_t f = s_until_fault (sub);
+    cr_assert_eq (f.kind, DBK_SUB_FAULT_BEHIND, "fault %d at %llu", f.kind,
+                  (unsigned long long) f.seq);
+
+    /*  Then, once the copy is back at 40 with other events, its seq 40 is
+        not the one handed out */
+    s_append_n (log, 20, 20, 0, NULL);
     f = s_until_fault (sub);
     cr_assert_eq (f.kind, DBK_SUB_FAULT_FORK, "fault %d at %llu", f.kind,
                   (unsigned long long) f.seq);
