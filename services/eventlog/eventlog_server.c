@@ -252,6 +252,7 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
     a->nevents = total;
     int rc = 0;
     size_t k = 0;
+    int64_t latest_at = dbk_now_ms () + EVENTLOG_AT_AHEAD_MS;
     for (size_t i = 0; i < nb && !rc; i++) {
         const dbk_obj_t *s = dbk_obj_at (streams, i);
         eventlog_batch_t *b = &a->batches[i];
@@ -298,6 +299,18 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
             if (rc) {
                 snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s", j, (int) b->stream_len,
                           b->stream, *field, rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
+                break;
+            }
+            /*  `at` is when it happened: a day to come would date a fact
+                ahead of every as-of view (they cut the log by `at`), and
+                end a replay there; a day's margin for producers' clocks */
+            if (ev->at != INT64_MIN && ev->at > latest_at) {
+                *field = "at";
+                snprintf (msg, msgsz,
+                          "event %zu of stream %.*s: at is %lld, more than a day after the log's "
+                          "clock: an event records what has happened",
+                          j, (int) b->stream_len, b->stream, (long long) ev->at);
+                rc = DBK_EINVAL;
                 break;
             }
             offs[k] = dbk_wr_size (a->data);

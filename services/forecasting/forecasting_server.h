@@ -15,7 +15,7 @@
 
 /*  3: deals packed; 4: cells keep only their sums; 5: the competitors
     (fc_competitor), which a model of 4 never folded */
-#define FORECASTING_MODEL_VERSION 5
+#define FORECASTING_MODEL_VERSION 6
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
