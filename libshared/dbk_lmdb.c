@@ -190,6 +190,15 @@ int dbk_dir_lock (const char *dir, int *fd_p, char *why, size_t whysz)
 #define S_NO_PAGE UINT64_MAX            /* an empty tree's root           */
 #define S_MAX_DEPTH 32                  /* deeper: not a B-tree LMDB made */
 #define S_MAX_TAIL (UINT64_C (1) << 27) /* pages past the end it checks   */
+/*  MDB_node's two 16-bit halves of a size or page number: mn_lo first on
+    a little-endian host, mn_hi first on a big-endian one (lmdb's mdb.c) */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define S_N_LO 2
+#define S_N_HI 0
+#else
+#define S_N_LO 0
+#define S_N_HI 2
+#endif
 
 static uint16_t s_u16 (const uint8_t *p)
 {
@@ -219,6 +228,7 @@ typedef struct {
     uint64_t have;  /* whole pages in the file              */
     uint64_t last;  /* last page in use, per the meta       */
     uint8_t *free;  /* a bit per page of have..last: free   */
+    uint64_t reads; /* pages read: at most `have` in a tree  */
 } s_tail_t;
 
 /*  n bytes at off, all of them, or -1 (a short read: past the end). */
@@ -273,7 +283,10 @@ static int s_tail_overflow (s_tail_t *t, uint64_t pg, size_t len)
     it is missing or is not what the tree says. */
 static int s_tail_walk (s_tail_t *t, uint64_t pg, int depth)
 {
-    if (depth > S_MAX_DEPTH || pg >= t->have)
+    /*  a tree holds each of its pages once: a damaged or crafted one
+        that names a page again and again is cut short, not walked for
+        ever */
+    if (depth > S_MAX_DEPTH || pg >= t->have || ++t->reads > t->have)
         return -1;
     uint8_t *p = malloc (t->psize);
     if (!p || s_pread (t->fd, p, t->psize, pg * t->psize)) {
@@ -289,7 +302,7 @@ static int s_tail_walk (s_tail_t *t, uint64_t pg, int depth)
             break;
         }
         const uint8_t *node = p + at;
-        uint64_t lo = s_u16 (node), hi = s_u16 (node + 2), nflags = s_u16 (node + 4);
+        uint64_t lo = s_u16 (node + S_N_LO), hi = s_u16 (node + S_N_HI), nflags = s_u16 (node + 4);
         size_t data = at + S_NODE + s_u16 (node + 6);
         if (flags & S_P_BRANCH) /* the child's page number, in 48 bits */
             rc = s_tail_walk (t, lo | hi << 16 | nflags << 32, depth + 1);
