@@ -189,11 +189,20 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
         return cli_fail (CLI_FAILED, "restore: the copy in %s does not verify like the backup",
                          tmp);
     }
-    if (s_rm_tree (dst) || rename (tmp, dst) || dbk_fsync_path (data)) {
+    /*  the old log goes aside first and is removed only once the copy is
+        in its place: a rename that fails leaves D with its old log */
+    char old[PATH_MAX + 32];
+    snprintf (old, sizeof old, "%s.replaced-%ld", dst, (long) getpid ());
+    bool had = s_exists (dst);
+    if ((had && rename (dst, old)) || rename (tmp, dst) || dbk_fsync_path (data)) {
         int e = errno;
+        if (had && !s_exists (dst))
+            rename (old, dst);
         s_rm_tree (tmp);
         return cli_fail (CLI_FAILED, "restore: cannot move the copy to %s: %s", dst, strerror (e));
     }
+    if (had)
+        s_rm_tree (old);
     return 0;
 }
 

@@ -166,4 +166,7 @@ grep -qx "dealbook: restore: replacing $dir/new/eventlog (its head cannot be rea
     fail "restore --force over a truncated log: $(cat "$dir/err")"
 expect_rc 0 db restore --check "$dir/new/eventlog"
 grep -q "valid, 64 events, head seq 64, hash $last_hash$" "$dir/out" || fail "the restored log: $(cat "$dir/out")"
+# the old log went aside while the copy took its place, and is gone
+ls -d "$dir/new"/eventlog.* "$DEALBOOK_DATA_DIR"/eventlog.* 2>/dev/null | grep -v '\.lock$' &&
+    fail "a replaced log was left behind"
 echo "backup/restore: ok"
