@@ -297,6 +297,26 @@ Test (contract, an_award_nobody_knows_is_not_compared)
     cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
 }
 
+/*  t8's award recorded without its amount (the won award's amount is
+    optional): nothing to compare the contract with */
+static bool s_award_no_amount (void *ctx, const char *id, char date[11], int64_t *amount)
+{
+    bool known = s_tender_award (ctx, id, date, amount);
+    *amount = 0;
+    return known;
+}
+
+Test (contract, an_award_without_its_amount_is_not_compared)
+{
+    bid_lookup_t lk = s_lookup;
+    lk.tender_award = s_award_no_amount;
+    facts.lookup = &lk;
+    bid_contract_sign (d, &con, "c1", s_contract_full ("o8", "t8", "CNY", 1234, "2026-03-01", ""),
+                       &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
+}
+
 Test (contract, a_tender_awarded_won_takes_its_contract_before_its_deal_is_won)
 {
     bid_lookup_t lk = s_lookup;

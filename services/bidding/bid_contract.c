@@ -230,7 +230,7 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
         header): a negotiated change is recorded with its reason and the
         award's amount beside it, a typo is refused with both amounts */
     int64_t amount = bid_val (vals, nvals, "amount")->i;
-    bool differs = award && amount != won;
+    bool differs = award && won > 0 && amount != won; /* 0: an award without its amount */
     if (differs && !bid_val (vals, nvals, "amount_reason"))
         return dbk_decision_reject (d, DBK_EREJECTED, "amount",
                                     "amount %lld is not the %lld of %s (%+lld): correct it, or "
