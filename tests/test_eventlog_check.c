@@ -15,6 +15,7 @@
 
 #include <criterion/criterion.h>
 #include <czmq.h>
+#include <dirent.h>
 #include <lmdb.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -339,5 +340,64 @@ Test (check, verify_with_entries_waiting_in_memory_is_valid_and_gives_the_head_h
     cr_assert (!memcmp (rc.hash, r.hash, DBK_HASH_SIZE));
     tl_rmtree (copy);
     free (copy);
+    s_finish (&l);
+}
+
+/*  ---- a backup cut short ---- */
+
+/*  In a child (a file-size limit is per process): a BACKUP that the
+    limit cuts short fails and leaves its directory empty, so that the
+    retry, with room, is not refused as a directory in use. */
+static int s_backup_full_child (const char *dir, const char *bk)
+{
+    signal (SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG */
+    s_log_t l = {.dir = (char *) dir};
+    if (eventlog_store_open (&l.st, dir, 1 << 24, false, NULL, 0))
+        return 10;
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_FSIZE, &rl))
+        return 11;
+    rl.rlim_cur = 16 << 10; /* less than the copy */
+    if (setrlimit (RLIMIT_FSIZE, &rl))
+        return 12;
+    if (eventlog_store_backup (l.st, bk) == 0)
+        return 13;
+    DIR *d = opendir (bk);
+    int left = 0;
+    for (struct dirent *e; d && (e = readdir (d));)
+        left += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
+    if (!d || closedir (d) || left)
+        return 14;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_FSIZE, &rl) || eventlog_store_backup (l.st, bk))
+        return 15;
+    eventlog_store_close (&l.st);
+    return 0;
+}
+
+Test (check, a_backup_cut_short_by_a_full_disk_leaves_its_directory_empty)
+{
+    s_log_t l = {.dir = tl_tmpdir ("index")};
+    s_open (&l);
+    for (int i = 0; i < 20; i++)
+        cr_assert_eq (
+            s_append (&l, "deal-1", i ? (int64_t) i * 20 : DBK_EXPECT_NONE, 20, NULL, false, NULL),
+            0);
+    eventlog_store_close (&l.st);
+    char bk[600];
+    snprintf (bk, sizeof bk, "%s/bk", l.dir);
+    pid_t pid = fork ();
+    cr_assert_geq (pid, 0);
+    if (pid == 0)
+        _exit (s_backup_full_child (l.dir, bk));
+    int status;
+    cr_assert_eq (waitpid (pid, &status, 0), pid);
+    cr_assert (WIFEXITED (status), "the child died (signal %d)", WTERMSIG (status));
+    cr_assert_eq (WEXITSTATUS (status), 0, "failed at step %d", WEXITSTATUS (status));
+    eventlog_verify_t r;
+    cr_assert_eq (eventlog_verify_dir (bk, &r, NULL), 0, "%s", r.why);
+    cr_assert_eq (r.bad_seq, 0, "%s", r.why);
+    cr_assert_eq (r.checked, 400);
+    s_open (&l);
     s_finish (&l);
 }

@@ -11,9 +11,11 @@
 #include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
 {
@@ -727,5 +729,13 @@ int eventlog_store_backup (eventlog_store_t *self, const char *dir)
     int used = s_dir_used (dir);
     if (used)
         return used < 0 ? DBK_EIO : DBK_EINVAL;
-    return dbk_lmdb_err (mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT));
+    int rc = mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
+    if (rc) {
+        /*  a copy cut short (a full disk) is no backup: the directory was
+            empty, and stays so for a retry once there is room */
+        char path[PATH_MAX + 16];
+        snprintf (path, sizeof path, "%s/data.mdb", dir);
+        unlink (path);
+    }
+    return dbk_lmdb_err (rc);
 }
