@@ -194,22 +194,45 @@ static dbk_sub_fault_t s_until_fault (dbk_sub_t *sub)
     return dbk_sub_fault (sub);
 }
 
+/*  The older copy: a log started with env, 20 events, a copy of its
+    data.mdb taken then (c->copy, freed by s_put_copy), and 20 more
+    events appended after the restart. */
+typedef struct {
+    char path[2400]; /* the log's data.mdb                  */
+    char lock[2400]; /* its lock.mdb                        */
+    char *copy;      /* data.mdb at seq 20                  */
+    size_t len;      /* its size                            */
+} s_copy_t;
+
+static void s_older_copy (tl_log_t *log, const char *const *env, s_copy_t *c)
+{
+    cr_assert_eq (tl_log_start (log, false, env), 0);
+    s_append_n (log, 0, 20, 0, NULL);
+    tl_log_stop (log);
+    snprintf (c->path, sizeof c->path, "%s/eventlog/data.mdb", log->dir);
+    snprintf (c->lock, sizeof c->lock, "%s/eventlog/lock.mdb", log->dir);
+    c->copy = s_slurp (c->path, &c->len);
+    cr_assert_eq (tl_log_restart (log, env), 0);
+    s_append_n (log, 20, 20, 0, NULL);
+}
+
+/*  Put the copy in place of the stopped log's file (and free it). */
+static void s_put_copy (s_copy_t *c)
+{
+    s_spit (c->path, c->copy, c->len);
+    unlink (c->lock);
+    free (c->copy);
+    c->copy = NULL;
+}
+
 Test (chain, a_log_replaced_by_an_older_copy_under_a_subscriber_is_reported, .fini = s_fini)
 {
     const char *env[] = {"DEALBOOK_HEARTBEAT_MS=100", NULL};
     tl_log_t *log = &s_log;
-    cr_assert_eq (tl_log_start (log, false, env), 0);
     /*  Given a copy of the log at seq 20, and a subscriber that followed
         the log to seq 40 */
-    s_append_n (log, 0, 20, 0, NULL);
-    tl_log_stop (log);
-    char path[2400], lock[2400];
-    snprintf (path, sizeof path, "%s/eventlog/data.mdb", log->dir);
-    snprintf (lock, sizeof lock, "%s/eventlog/lock.mdb", log->dir);
-    size_t len;
-    char *copy = s_slurp (path, &len);
-    cr_assert_eq (tl_log_restart (log, env), 0);
-    s_append_n (log, 20, 20, 0, NULL);
+    s_copy_t c;
+    s_older_copy (log, env, &c);
     dbk_sub_t *sub = s_sub_new (log, 0, 0, 100, 2000);
     s_check_t ck;
     s_check_init (&ck, 0);
@@ -218,9 +241,7 @@ Test (chain, a_log_replaced_by_an_older_copy_under_a_subscriber_is_reported, .fi
 
     /*  When the log is replaced by the copy and started again */
     tl_log_stop (log);
-    s_spit (path, copy, len);
-    unlink (lock);
-    free (copy);
+    s_put_copy (&c);
     cr_assert_eq (tl_log_restart (log, env), 0);
 
     /*  Then the subscriber says that the log's head is 20, below it */
@@ -252,16 +273,8 @@ Test (chain, a_log_restored_while_unreachable_is_checked_at_our_position, .fini 
     const char *env[] = {"DEALBOOK_HEARTBEAT_MS=100", NULL};
     const char *quiet[] = {"DEALBOOK_HEARTBEAT_MS=60000", NULL};
     tl_log_t *log = &s_log;
-    cr_assert_eq (tl_log_start (log, false, env), 0);
-    s_append_n (log, 0, 20, 0, NULL);
-    tl_log_stop (log);
-    char path[2400], lock[2400];
-    snprintf (path, sizeof path, "%s/eventlog/data.mdb", log->dir);
-    snprintf (lock, sizeof lock, "%s/eventlog/lock.mdb", log->dir);
-    size_t len;
-    char *copy = s_slurp (path, &len);
-    cr_assert_eq (tl_log_restart (log, env), 0);
-    s_append_n (log, 20, 20, 0, NULL);
+    s_copy_t c;
+    s_older_copy (log, env, &c);
     dbk_subcfg_t cfg = {.log_endpoint = log->log_ep,
                         .pub_endpoint = log->pub_ep,
                         .timeout_ms = 300,
@@ -283,9 +296,7 @@ Test (chain, a_log_restored_while_unreachable_is_checked_at_our_position, .fini 
     cr_assert_eq (rc, DBK_EIO, "the stopped log was not missed: %s", dbk_strerror (rc));
 
     /*  And the copy at seq 20 starts in its place, without heartbeats */
-    s_spit (path, copy, len);
-    unlink (lock);
-    free (copy);
+    s_put_copy (&c);
     cr_assert_eq (tl_log_restart (log, quiet), 0);
     dbk_sub_fault_t f = s_until_fault (sub);
     cr_assert_eq (f.kind, DBK_SUB_FAULT_BEHIND, "fault %d at %llu", f.kind,
