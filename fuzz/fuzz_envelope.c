@@ -4,7 +4,8 @@
     - as a proposed event from a producer (APPEND): dbk_doc_parse, then
       dbk_event_from_proposed;
     - as a stored record (the log, a READ reply, a PUB frame):
-      dbk_event_decode_record, dbk_event_check_record, dbk_event_peek.
+      dbk_event_decode_record, dbk_event_check_record, dbk_event_peek,
+      dbk_event_peek_key.
 
     Besides "no crash", it checks properties that must hold for any input
     and aborts when one does not (libFuzzer then saves the input):
@@ -140,6 +141,13 @@ static void fe_record_properties (const uint8_t *data, size_t size, dbk_event_t 
     size_t type_len;
     FE_REQUIRE (dbk_event_peek (data, size, &seq, &type, &type_len) == 0);
     FE_REQUIRE (seq == ev->seq && fe_same_str (type, type_len, ev->type, ev->type_len));
+    uint8_t id[DBK_ID_SIZE];
+    const char *stream;
+    size_t stream_len;
+    uint64_t ver;
+    FE_REQUIRE (dbk_event_peek_key (data, size, &seq, id, &stream, &stream_len, &ver) == 0);
+    FE_REQUIRE (seq == ev->seq && ver == ev->ver && memcmp (id, ev->id, DBK_ID_SIZE) == 0 &&
+                fe_same_str (stream, stream_len, ev->stream, ev->stream_len));
 
     dbk_event_t copy = *ev;
     dbk_wr_t *w = dbk_wr_new ();
@@ -209,6 +217,17 @@ static fuzz_envelope_rc_t fuzz_envelope_run (const uint8_t *data, size_t size)
     if (rc.peek == 0)
         FE_REQUIRE (type_len <= size && type >= (const char *) data &&
                     type + type_len <= (const char *) data + size);
+    /*  the index keys alone (a read by stream checks its entries with
+        them): a prefix decoder, so it may accept what the whole does not */
+    uint8_t id[DBK_ID_SIZE];
+    const char *stream;
+    size_t stream_len;
+    uint64_t ver;
+    int pk = dbk_event_peek_key (data, size, &seq, id, &stream, &stream_len, &ver);
+    FE_REQUIRE (FE_IS_DBK_RC (pk));
+    if (pk == 0)
+        FE_REQUIRE (stream_len <= size && stream >= (const char *) data &&
+                    stream + stream_len <= (const char *) data + size);
     return rc;
 }
 
