@@ -303,10 +303,16 @@ static int s_tail (cli_t *cli)
     }
     signal (SIGINT, s_on_signal);
     signal (SIGTERM, s_on_signal);
+    /*  silence on the PUB stream (no heartbeat either: a wrong --pub,
+        a PUB that drops us) for three heartbeat periods: READ, as
+        protocol.md §11 tells every subscriber to, so that nothing is
+        missed while it lasts */
+    int beat = cli->cfg.heartbeat_ms > 333 ? cli->cfg.heartbeat_ms : 333;
     dbk_subcfg_t sc = {.log_endpoint = cli->cfg.log_endpoint,
                        .pub_endpoint = cli->cfg.pub_endpoint,
                        .after = from - 1,
-                       .timeout_ms = cli->cfg.timeout_ms};
+                       .timeout_ms = cli->cfg.timeout_ms,
+                       .idle_ms = 3 * beat};
     dbk_sub_t *sub = dbk_sub_new (&sc);
     if (!sub)
         return cli_fail (CLI_USAGE, "bad endpoint %s or %s", sc.log_endpoint, sc.pub_endpoint);

@@ -151,6 +151,14 @@ expect_rc 0 db log read --stream opportunity-8
 expect_rc 2 db log verify
 grep -q '^dealbook: log: INVALID at seq 7: its stream index entry (stream opportunity-7 version 2) leads to seq 8 instead (6 events before it check out)$' \
     "$dir/err" || fail "verify: $(cat "$dir/err")"
+# a PUB endpoint nothing serves (no event, no heartbeat): the tail reads the
+# log after three heartbeat periods of silence, and misses nothing
+DEALBOOK_PUB_ENDPOINT="ipc://$dir/nothing.sock" DEALBOOK_HEARTBEAT_MS=200 \
+    timeout 20 "$BIN/dealbook" log tail --from 9 --limit 1 >"$dir/tail" 2>"$dir/tail.err" &
+tail_pid=$!
+db log append account-3 account.renamed '{"name":"heard by READ"}' >/dev/null
+wait $tail_pid || fail "tail on a silent PUB: exit $?, $(cat "$dir/tail.err")"
+grep -q 'heard by READ' "$dir/tail" || fail "tail on a silent PUB printed: $(cat "$dir/tail")"
 kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db log status
 grep -q 'unreachable' "$dir/err" || fail "unreachable message"
