@@ -493,7 +493,7 @@ static void s_draw_changes (const cli_t *cli, const dbk_obj_t *root)
     (void) cli;
     char from[16], to[16], cur[8];
     cli_fc_str (root, "currency", cur, sizeof cur);
-    printf ("CHANGES after %s up to %s, amounts in %s major units\n",
+    printf ("CHANGES %s to %s, both included; amounts in %s major units\n",
             cli_fc_str (root, "from", from, sizeof from), cli_fc_str (root, "to", to, sizeof to),
             *cur ? cur : "(unknown currency)");
     const dbk_obj_t *rows = dbk_obj_get (root, "owners");

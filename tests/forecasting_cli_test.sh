@@ -236,6 +236,7 @@ expect_rc 0 db winloss --by competitor --owner zhao --json
 json '[(r["key"],r["competitor_id"],r["lost"],r["lost_amount"]) for r in d["rows"]]==[("Philips","k-ph",1,300000000)]'
 expect_rc 0 db changes --from "$((year - 1))-01-01" --to "$today" --owner zhao
 out_has '^zhao  *4  *3  *0  *0  *1  *10,000,000.00  *0.00  *10,000,000.00$'
+out_has "^CHANGES $((year - 1))-01-01 to $today, both included"
 narrow changes
 expect_rc 0 db changes --from "$((year - 1))-01-01" --to "$today" --json
 json '[(r["owner"],r["added"],r["advanced"],r["lost"]) for r in d["owners"]]==[("probe",1,0,1),("zhao",4,3,1)]'
