@@ -190,7 +190,8 @@ static void s_help (void)
             "  accuracy  forecast accuracy trend (chart); progress, health, winloss,\n"
             "            changes: the funnel's progress, health, win/loss, what changed\n"
             "  help      dealbook help <noun>\n\n"
-            "common flags (each also an environment variable):\n");
+            "common flags (each also an environment variable; --data-dir is for restore\n"
+            "alone: every other command asks the running processes at their endpoints):\n");
     dbk_config_print_usage (stdout);
     printf ("  --json                     machine-readable output; a command's \"cmd\" (a UUID)\n"
             "                             is the \"cause\" of its events in dealbook log read\n\n"
