@@ -331,10 +331,11 @@ void cli_fc_outlook_chart (const dbk_obj_t *root, const char *scope)
     }
     int64_t cov = cli_fc_i64 (root, "coverage_pm", -1);
     cli_fc_pct (cov, p, sizeof p);
+    int64_t tenths = (cov + 50) / 100; /* the ratio to one decimal, rounded */
     if (cov >= 0)
         printf ("coverage         %s (%lld.%lldx: pipeline / remaining quota; healthy "
                 ">= 3x)\n",
-                p, (long long) (cov / 1000), (long long) (cov % 1000 / 100));
+                p, (long long) (tenths / 10), (long long) (tenths % 10));
     else
         printf ("coverage         n/a (%s)\n", has_quota ? "nothing remains" : "no quota");
 }
