@@ -301,14 +301,14 @@ static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t 
                           b->stream, *field, rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
                 break;
             }
-            /*  `at` is when it happened: a day to come would date a fact
+            /*  `at` is when it happened: a time to come would date a fact
                 ahead of every as-of view (they cut the log by `at`), and
-                end a replay there; a day's margin for producers' clocks */
+                end a replay there; a margin for producers' clocks */
             if (ev->at != INT64_MIN && ev->at > latest_at) {
                 *field = "at";
                 snprintf (msg, msgsz,
-                          "event %zu of stream %.*s: at is %lld, more than a day after the log's "
-                          "clock: an event records what has happened",
+                          "event %zu of stream %.*s: at is %lld, more than 5 minutes after the "
+                          "log's clock: an event records what has happened",
                           j, (int) b->stream_len, b->stream, (long long) ev->at);
                 rc = DBK_EINVAL;
                 break;
