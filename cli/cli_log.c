@@ -250,7 +250,7 @@ static int s_tail_fault (const dbk_sub_t *sub)
     switch (f.kind) {
     case DBK_SUB_FAULT_BEHIND:
         return cli_fail (CLI_FAILED,
-                         "tail: the log's head %llu is below seq %llu, the last one shown: it "
+                         "tail: the log's head %llu is below seq %llu, where the tail was: it "
                          "was replaced by an older copy",
                          seq, at);
     case DBK_SUB_FAULT_GAP:
@@ -286,31 +286,33 @@ static int s_tail (cli_t *cli)
     if ((v = cli_flag (cli, "--limit")) && (cli_u64 (v, &limit) || limit == 0))
         return cli_fail (CLI_USAGE, "--limit takes a number >= 1");
     const char *type = cli_flag (cli, "--type");
-    if (!from) {
-        /*  like tail(1): the last 10 events, then follow */
-        dbk_client_t *c = cli_log_client (cli);
-        if (!c)
-            return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
-        uint64_t head = 0;
-        int rc = dbk_client_head (c, &head);
-        if (rc) {
-            int code = cli_call_failed ("tail", rc, c);
-            dbk_client_destroy (&c);
-            return code;
-        }
+    /*  the head: without --from, like tail(1), the last 10 events, then
+        follow; a --from beyond it waits for that seq, following from the
+        head (a subscriber placed past the head would take the log for
+        one replaced by an older copy) */
+    dbk_client_t *c = cli_log_client (cli);
+    if (!c)
+        return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
+    uint64_t head = 0;
+    int hrc = dbk_client_head (c, &head);
+    if (hrc) {
+        int code = cli_call_failed ("tail", hrc, c);
         dbk_client_destroy (&c);
-        from = head > 10 ? head - 9 : 1;
+        return code;
     }
+    dbk_client_destroy (&c);
+    if (!from)
+        from = head > 10 ? head - 9 : 1;
     signal (SIGINT, s_on_signal);
     signal (SIGTERM, s_on_signal);
     /*  silence on the PUB stream (no heartbeat either: a wrong --pub,
-        a PUB that drops us) for three heartbeat periods: READ, as
-        protocol.md §11 tells every subscriber to, so that nothing is
-        missed while it lasts */
+        a PUB that drops us) for three heartbeat periods (protocol.md
+        §10.2): READ, as the services do, so that nothing is missed
+        while it lasts */
     int beat = cli->cfg.heartbeat_ms > 333 ? cli->cfg.heartbeat_ms : 333;
     dbk_subcfg_t sc = {.log_endpoint = cli->cfg.log_endpoint,
                        .pub_endpoint = cli->cfg.pub_endpoint,
-                       .after = from - 1,
+                       .after = from - 1 < head ? from - 1 : head,
                        .timeout_ms = cli->cfg.timeout_ms,
                        .idle_ms = 3 * beat};
     dbk_sub_t *sub = dbk_sub_new (&sc);
@@ -335,7 +337,7 @@ static int s_tail (cli_t *cli)
             code = cli_fail (CLI_FAILED, "tail: %s", dbk_strerror (rc));
             break;
         }
-        if (!s_type_matches (&ev, type))
+        if (ev.seq < from || !s_type_matches (&ev, type))
             continue;
         if (!(code = s_print_event (&ev)))
             printed++;

@@ -152,13 +152,19 @@ expect_rc 2 db log verify
 grep -q '^dealbook: log: INVALID at seq 7: its stream index entry (stream opportunity-7 version 2) leads to seq 8 instead (6 events before it check out)$' \
     "$dir/err" || fail "verify: $(cat "$dir/err")"
 # a PUB endpoint nothing serves (no event, no heartbeat): the tail reads the
-# log after three heartbeat periods of silence, and misses nothing
+# log after three heartbeat periods of silence, and misses nothing; and a
+# --from beyond the head (8) waits for that seq
+reads() { db log status --json | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['reads'])"; }
+r0=$(reads)
 DEALBOOK_PUB_ENDPOINT="ipc://$dir/nothing.sock" DEALBOOK_HEARTBEAT_MS=200 \
-    timeout 20 "$BIN/dealbook" log tail --from 9 --limit 1 >"$dir/tail" 2>"$dir/tail.err" &
+    timeout 20 "$BIN/dealbook" log tail --from 10 --limit 1 >"$dir/tail" 2>"$dir/tail.err" &
 tail_pid=$!
-db log append account-3 account.renamed '{"name":"heard by READ"}' >/dev/null
+for _ in $(seq 1 200); do [ "$(reads)" -gt "$r0" ] && break; sleep 0.05; done   # its first READ
+db log append account-3 account.renamed '{"name":"before the first seq wanted"}' >/dev/null   # seq 9
+db log append account-3 account.renamed '{"name":"heard by READ"}' >/dev/null           # seq 10
 wait $tail_pid || fail "tail on a silent PUB: exit $?, $(cat "$dir/tail.err")"
-grep -q 'heard by READ' "$dir/tail" || fail "tail on a silent PUB printed: $(cat "$dir/tail")"
+grep -q 'heard by READ' "$dir/tail" && [ "$(wc -l <"$dir/tail")" -eq 1 ] ||
+    fail "tail on a silent PUB printed: $(cat "$dir/tail")"
 kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 DEALBOOK_TIMEOUT_MS=300 expect_rc 4 db log status
 grep -q 'unreachable' "$dir/err" || fail "unreachable message"
