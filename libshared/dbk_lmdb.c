@@ -228,7 +228,8 @@ typedef struct {
     uint64_t have;  /* whole pages in the file              */
     uint64_t last;  /* last page in use, per the meta       */
     uint8_t *free;  /* a bit per page of have..last: free   */
-    uint64_t reads; /* pages read: at most `have` in a tree  */
+    uint64_t reads; /* pages read, overflow pages included: at
+                       most `have` in a tree                 */
 } s_tail_t;
 
 /*  n bytes at off, all of them, or -1 (a short read: past the end). */
@@ -270,6 +271,9 @@ static int s_tail_overflow (s_tail_t *t, uint64_t pg, size_t len)
         return -1;
     uint64_t pages = s_u32 (hdr + S_P_LOWER);
     if (pages == 0 || pages > t->have - pg || S_PAGEHDR + (uint64_t) len > pages * t->psize)
+        return -1;
+    /*  its pages count in the walk's budget too (s_tail_walk) */
+    if ((t->reads += pages) > t->have)
         return -1;
     uint8_t *buf = malloc (len ? len : 1);
     int rc = buf ? s_pread (t->fd, buf, len, pg * t->psize + S_PAGEHDR) : -1;
