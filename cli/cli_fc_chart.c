@@ -331,11 +331,12 @@ void cli_fc_outlook_chart (const dbk_obj_t *root, const char *scope)
     }
     int64_t cov = cli_fc_i64 (root, "coverage_pm", -1);
     cli_fc_pct (cov, p, sizeof p);
-    int64_t tenths = (cov + 50) / 100; /* the ratio to one decimal, rounded */
+    /*  two decimals, cut: a ratio just short of 3 must not read 3.0x
+        beside "healthy >= 3x" (HEALTH's balanced check compares 3000) */
     if (cov >= 0)
-        printf ("coverage         %s (%lld.%lldx: pipeline / remaining quota; healthy "
+        printf ("coverage         %s (%lld.%02lldx: pipeline / remaining quota; healthy "
                 ">= 3x)\n",
-                p, (long long) (tenths / 10), (long long) (tenths % 10));
+                p, (long long) (cov / 1000), (long long) (cov % 1000 / 10));
     else
         printf ("coverage         n/a (%s)\n", has_quota ? "nothing remains" : "no quota");
 }

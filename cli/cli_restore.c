@@ -10,6 +10,7 @@
 #include "dealbook/dbk_lmdb.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <lmdb.h>
@@ -172,9 +173,10 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
         return cli_fail (CLI_FAILED, "restore: cannot create %s: %s", tmp, strerror (errno));
     int rc = mdb_env_copy2 (env, tmp, MDB_CP_COMPACT);
     if (rc || dbk_fsync_path (file)) {
+        int e = errno; /* before the removal sets it again */
         s_rm_tree (tmp);
         return cli_fail (CLI_FAILED, "restore: copying into %s failed: %s", tmp,
-                         rc ? mdb_strerror (rc) : strerror (errno));
+                         rc ? mdb_strerror (rc) : strerror (e));
     }
     MDB_env *copy = NULL;
     uint64_t checked = 0, bad = 0;
@@ -189,20 +191,37 @@ static int s_install (MDB_env *env, const char *data, uint64_t head,
         return cli_fail (CLI_FAILED, "restore: the copy in %s does not verify like the backup",
                          tmp);
     }
-    /*  the old log goes aside first and is removed only once the copy is
-        in its place: a rename that fails leaves D with its old log */
-    char old[PATH_MAX + 32];
-    snprintf (old, sizeof old, "%s.replaced-%ld", dst, (long) getpid ());
+    /*  the copy takes the old log's place in one step: exchanged with it
+        (the old one is then at tmp, removed after), so that at no moment
+        D lacks a log; where the file system cannot exchange, the old log
+        goes aside first (eventlog.replaced-<pid>, put back if the copy
+        cannot take its place) */
     bool had = s_exists (dst);
-    if ((had && rename (dst, old)) || rename (tmp, dst) || dbk_fsync_path (data)) {
-        int e = errno;
-        if (had && !s_exists (dst))
+    if (!had)
+        rc = rename (tmp, dst);
+    else if ((rc = renameat2 (AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_EXCHANGE)) == 0)
+        s_rm_tree (tmp);
+    else if (errno == EINVAL || errno == ENOSYS) {
+        char old[PATH_MAX + 32];
+        snprintf (old, sizeof old, "%s.replaced-%ld", dst, (long) getpid ());
+        if ((rc = rename (dst, old)) == 0 && (rc = rename (tmp, dst)) != 0) {
+            int e = errno;
             rename (old, dst);
+            errno = e;
+        }
+        if (rc == 0)
+            s_rm_tree (old);
+    }
+    if (rc) {
+        int e = errno;
         s_rm_tree (tmp);
         return cli_fail (CLI_FAILED, "restore: cannot move the copy to %s: %s", dst, strerror (e));
     }
-    if (had)
-        s_rm_tree (old);
+    /*  the copy is in place: a directory sync that fails is said, the
+        restore goes on (the read models must still go) */
+    if (dbk_fsync_path (data))
+        fprintf (stderr, "dealbook: restore: WARNING: syncing %s failed: %s\n", data,
+                 strerror (errno));
     return 0;
 }
 

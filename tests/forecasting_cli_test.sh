@@ -189,7 +189,7 @@ expect_rc 1 db forecast keep-book now
 expect_rc 0 db forecast --owner zhao --period "$P"
 out_has "^FORECAST $P"
 out_has '^quota  .*5,000,000.00$'
-out_has '^coverage  *140.0% (1.4x'
+out_has '^coverage  *140.0% (1.40x'
 out_has '^attainment  *0.0%'
 narrow forecast
 expect_rc 0 db forecast --owner zhao --period "$P" --json

@@ -14,7 +14,8 @@
 #include <stdatomic.h>
 
 /*  3: deals packed; 4: cells keep only their sums; 5: the competitors
-    (fc_competitor), which a model of 4 never folded */
+    (fc_competitor), which a model of 4 never folded; 6: a business date
+    is folded no later than the day its event was recorded (fc_book_apply) */
 #define FORECASTING_MODEL_VERSION 6
 
 /*  The levels' probabilities and limits the service folds and measures
