@@ -35,22 +35,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing  # noqa: E402
+from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing, \
+    wait_status  # noqa: E402
 
 NAMES = ("eventlog", "contacts", "opportunities")
 WON = 123456789    # msgpack uint32: ce 07 5b cd 15
 ALTERED = WON + 1  # the same bytes but the last: ... cd 16
-
-
-def wait_status(c, pred, what):
-    """STATUS of c once pred(STATUS) holds (polled for up to ~20 s)."""
-    st = None
-    for _ in range(400):
-        st = c.call("STATUS")
-        if pred(st):
-            return st
-        time.sleep(0.05)
-    fail("%s: %r" % (what, st))
 
 
 def log_error_has(text):

@@ -32,17 +32,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing, wait_up  # noqa: E402,E501
-
-
-def wait_status(c, pred, what):
-    """STATUS of c once pred(STATUS) holds (polled for up to ~20 s)."""
-    for _ in range(400):
-        st = c.call("STATUS")
-        if pred(st):
-            return st
-        time.sleep(0.05)
-    fail("%s: %r" % (what, st))
+from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing, \
+    wait_status, wait_up  # noqa: E402
 
 
 def early_command(s):

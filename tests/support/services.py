@@ -118,6 +118,17 @@ class Services:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def wait_status(c, pred, what):
+    """STATUS of client c once pred(STATUS) holds (polled for up to ~20 s)."""
+    st = None
+    for _ in range(400):
+        st = c.call("STATUS")
+        if pred(st):
+            return st
+        time.sleep(0.05)
+    fail("%s: %r" % (what, st))
+
+
 def status_failing(s, name, why, what):
     """`dealbook status --services name` with the environment of Services s
     must show the service failing: exit 4, `why` on stderr."""
