@@ -495,8 +495,34 @@ def test_subscriber_repair(env):
     check(st["from_pub"] == 1 and st["duplicates"] == 2 and st["gaps"] == 2
           and st["reads"] == 3 and st["pos"] == head + 8,
           "1 live event, 2 duplicates dropped, 2 gaps repaired by READ", st)
+    # a PUB copy that fails the hash check is dropped; the log's own copy
+    # is read and handed out instead
+    r = c.append("gap-1", [dealbook.new_event("gap.made", {"note": "genuine"})])
+    raw = c.read(r["first_seq"], limit=1).records[0].raw
+    xpub.send_multipart([b"gap.made", raw.replace(b"genuine", b"forged!")])
+    rec = next(it)
+    check(rec["seq"] == r["first_seq"] and rec.raw == raw and sub.bad_pub == 1,
+          "a forged PUB copy dropped, the log's copy handed out", (rec, sub.stats()))
+    kept = sub.prev_hash
+    check(kept == rec["hash"], "prev_hash follows the records handed out")
     sub.close()
     ok("Subscriber: duplicates dropped, a seq gap and a heartbeat ahead repaired by READ")
+
+    # a checkpoint's hash that the log's record does not have: another copy
+    sub = dealbook.Subscriber(env.log_ep, fake_ep, after=r["first_seq"], idle_timeout=5,
+                              ctx=env.ctx, prev_hash=bytes(32))
+    try:
+        next(iter(sub))
+        check(False, "a wrong checkpoint hash must stop the subscriber")
+    except dealbook.ChainError as e:
+        check(e.seq == r["first_seq"] and "another copy" in str(e), "ChainError names it", e)
+    sub.close()
+    before = c.read(r["first_seq"] - 1, limit=1).records[0]["hash"]
+    sub = dealbook.Subscriber(env.log_ep, fake_ep, after=r["first_seq"] - 1, idle_timeout=5,
+                              ctx=env.ctx, prev_hash=before)
+    check(next(iter(sub)).raw == raw, "the right checkpoint hash goes on")
+    sub.close()
+    ok("Subscriber: checks the hash chain, from a checkpoint's hash too")
 
     # prefix subscriber: events of other types are invisible live, so a
     # live match beyond pos + 1 is resolved by a filtered READ

@@ -144,6 +144,21 @@ def record_hash(raw, prev):
                            digest_size=HASH_SIZE).digest()
 
 
+def chain_fault(rec, prev):
+    """Why Record rec does not follow a record whose hash is prev on the
+    chain (§8.2), or None when it does."""
+    raw = rec.raw
+    if (len(raw) <= _TAIL_LEN or raw[0] != 0x8E
+            or raw[-_TAIL_LEN:-_TAIL_LEN + 7] != _TAIL_PREV
+            or raw[-HASH_SIZE - 7:-HASH_SIZE] != _TAIL_HASH):
+        return "record does not end with prev and hash"
+    if rec["prev"] != bytes(prev):
+        return "prev is not the previous record's hash"
+    if record_hash(raw, prev) != rec["hash"]:
+        return "hash does not match the record's bytes"
+    return None
+
+
 def verify_chain(records, prev=ZERO_HASH, first_seq=None):
     """Recompute the hash chain over consecutive records (§8).
 
@@ -164,16 +179,10 @@ def verify_chain(records, prev=ZERO_HASH, first_seq=None):
             raise ChainError(seq, "expected seq %d (a gap or a reordering)" % expect_seq)
         if seq == 1 and bytes(prev) != ZERO_HASH:
             raise ChainError(seq, "seq 1 must chain from 32 zero bytes")
-        if (len(raw) <= _TAIL_LEN or raw[0] != 0x8E
-                or raw[-_TAIL_LEN:-_TAIL_LEN + 7] != _TAIL_PREV
-                or raw[-HASH_SIZE - 7:-HASH_SIZE] != _TAIL_HASH):
-            raise ChainError(seq, "record does not end with prev and hash")
-        if rec["prev"] != bytes(prev):
-            raise ChainError(seq, "prev is not the previous record's hash")
-        h = record_hash(raw, prev)
-        if h != rec["hash"]:
-            raise ChainError(seq, "hash does not match the record's bytes")
-        prev = h
+        why = chain_fault(rec, prev)
+        if why:
+            raise ChainError(seq, why)
+        prev = rec["hash"]
         expect_seq = seq + 1
     return bytes(prev)
 
@@ -360,14 +369,24 @@ class Subscriber:
     and gaps can no longer be seen in the live seqs alone, so the
     subscriber relies on the heartbeat head and filtered READ (§11.3).
 
+    Without a prefix every record is checked against the hash chain before
+    it is handed out (§11.4): prev_hash is the hash of record `after` when
+    the caller kept it with its checkpoint (None: the first READ takes it
+    from the log, starting at `after` rather than after + 1). A PUB copy
+    that fails is dropped and the record read again; a record of the log
+    that fails, or a record `after` whose hash is not prev_hash (another
+    copy of the log), raises ChainError, after every good record before it
+    was handed out. .prev_hash is the hash of record pos, to keep with pos.
+
     idle_timeout (seconds): stop iterating after that long without an
     event (None: never stop). on_caught_up(subscriber) is called once, the
     first time caught_up() holds. Counters: delivered, from_pub, duplicates,
-    gaps, reads, heartbeats; head is the highest head seen."""
+    gaps, reads, heartbeats, bad_pub (PUB copies that failed the check);
+    head is the highest head seen."""
 
     def __init__(self, log_endpoint_=None, pub_endpoint_=None, after=0, type_prefix="",
                  page=1000, idle_timeout=None, timeout_ms=5000, rcvhwm=None, ctx=None,
-                 on_caught_up=None):
+                 on_caught_up=None, prev_hash=None):
         self.ctx = ctx or zmq.Context.instance()
         self.prefix = type_prefix or ""
         self.page = page
@@ -378,7 +397,12 @@ class Subscriber:
         self.on_caught_up = on_caught_up
         self._announced = False
         self.delivered = self.from_pub = self.duplicates = 0
-        self.gaps = self.reads = self.heartbeats = 0
+        self.gaps = self.reads = self.heartbeats = self.bad_pub = 0
+        # the chain (§11.4): the hash of record pos, and whether record pos
+        # must be read again first (unknown hash, or the log went back)
+        self.check = not self.prefix
+        self.prev_hash = ZERO_HASH if after == 0 else prev_hash
+        self.recheck = self.check and after > 0
         # subscribe before the first READ: nothing committed after that
         # READ's snapshot can then slip between the two (§11.2)
         self.sub = self.ctx.socket(zmq.SUB)
@@ -398,7 +422,7 @@ class Subscriber:
     def stats(self):
         return {k: getattr(self, k) for k in
                 ("pos", "head", "delivered", "from_pub", "duplicates", "gaps", "reads",
-                 "heartbeats")}
+                 "heartbeats", "bad_pub")}
 
     def caught_up(self):
         """True once nothing is known to be missing and a heartbeat came
@@ -406,18 +430,34 @@ class Subscriber:
         return not self.need_read and self.heartbeats > 0 and self.head <= self.pos
 
     def _read(self):
-        """One READ page from pos + 1. Returns (records to hand out, the
-        last seq examined)."""
+        """One READ page from pos + 1 (from pos when record pos must be
+        checked first). Returns (records to hand out, the last seq
+        examined)."""
         self.reads += 1
+        start = self.pos if self.recheck else self.pos + 1
         while True:
             try:
-                page = self.client.read(self.pos + 1, type_prefix=self.prefix or None,
+                page = self.client.read(start, type_prefix=self.prefix or None,
                                         limit=self.page)
                 break
             except DealbookError as e:
                 if e.code != "UNREACHABLE":
                     raise
                 time.sleep(0.1)  # the log restarts: try again
+        if self.recheck:
+            if not page.records or page.records[0]["seq"] != self.pos:
+                # the log is behind pos (restored from an older copy, or it
+                # lost what it had not flushed): wait until it holds pos
+                self.head = page.head
+                self.need_read = False
+                return [], self.pos
+            anchor = page.records[0]
+            if self.prev_hash is None:
+                self.prev_hash = anchor["hash"]
+            elif anchor["hash"] != self.prev_hash:
+                raise ChainError(self.pos, "the log's record is not the one handed out: "
+                                 "the log is another copy")
+            self.recheck = False
         self.head = max(self.head, page.head)
         out = [r for r in page if r["seq"] > self.pos]
         if not self.prefix:
@@ -444,6 +484,11 @@ class Subscriber:
             if self.need_read:
                 out, last = self._read()
                 for rec in out:
+                    why = self.check and chain_fault(rec, self.prev_hash)
+                    if why:
+                        raise ChainError(rec["seq"], "fails its hash check: " + why)
+                    if self.check:
+                        self.prev_hash = rec["hash"]
                     self.pos = rec["seq"]
                     self.delivered += 1
                     yield rec
@@ -475,6 +520,10 @@ class Subscriber:
                 except Exception:
                     continue
                 self.heartbeats += 1
+                if self.check and head < self.head:
+                    # the log went back in time: check record pos again
+                    self.recheck = self.pos > 0
+                    self.head = head
                 self.head = max(self.head, head)
                 if head > self.pos:
                     # published, yet not received here (or, with a prefix,
@@ -492,7 +541,12 @@ class Subscriber:
             if seq <= self.pos:
                 self.duplicates += 1
                 continue
-            if seq > self.pos + 1 or self.need_read:
+            if self.check and seq == self.pos + 1 and not self.recheck \
+                    and chain_fault(rec, self.prev_hash):
+                self.bad_pub += 1  # only the log's own copy can stop us
+                self.need_read = True
+                continue
+            if seq > self.pos + 1 or self.need_read or self.recheck:
                 # a gap (or, with a prefix, maybe events of other types):
                 # READ will return this one too
                 if not self.prefix:
@@ -500,6 +554,8 @@ class Subscriber:
                 self.need_read = True
                 continue
             self.pos = seq
+            if self.check:
+                self.prev_hash = rec["hash"]
             self.delivered += 1
             self.from_pub += 1
             if idle_deadline is not None:
