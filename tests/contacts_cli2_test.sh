@@ -65,7 +65,7 @@ grep -q 'INVALID: currency' "$dir/err" || fail "cost without currency: $(cat "$d
 expect_rc 2 db activity log visit --date 2026-03-20 --with ghost
 grep -q 'NOT_FOUND: their_people' "$dir/err" || fail "unknown contact: $(cat "$dir/err")"
 expect_rc 1 db activity log visit --date 2026-03-20
-# an activity records what took place: not dated after today (UTC)
+# an activity records what took place: not dated after today (UTC here)
 expect_rc 2 db activity log call --date 2099-01-01 --with c1
 grep -q 'INVALID: date: date (2099-01-01) cannot be after today' "$dir/err" || fail "ahead: $(cat "$dir/err")"
 expect_rc 1 db activity list

@@ -568,7 +568,7 @@ Test (activity, logging_an_activity_records_who_when_and_what_it_cost)
                                 "\"their_people\":[\"c1\",\"c2\"],\"our_people\":[\"wang\"],"
                                 "\"account_id\":\"a1\",\"notes\":\"京剧 tickets\","
                                 "\"cost\":128000,\"currency\":\"CNY\"}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     then_accepted (1);
     then_event (0, "activity-v1", "activity.logged");
     const dbk_obj_t *p = payload (0);
@@ -591,7 +591,7 @@ Test (activity, an_unknown_kind_is_refused_listing_the_kinds)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"golf\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "kind");
     then_message_mentions ("visit, call, meeting, technical_exchange, site_visit, dinner");
 }
@@ -601,7 +601,7 @@ Test (activity, an_activity_without_a_real_date_is_refused)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"call\",\"date\":\"2026-11-31\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "date");
 }
 
@@ -609,7 +609,7 @@ Test (activity, an_activity_with_nobody_of_theirs_is_refused)
 {
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"call\",\"date\":\"2026-11-20\",\"their_people\":[]}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "their_people");
 }
 
@@ -618,7 +618,7 @@ Test (activity, an_activity_with_an_unknown_contact_is_refused_as_not_found)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"call\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\",\"c9\"]}"),
-        &s_model, S_TODAY);
+        &s_model, S_TODAY, NULL);
     then_rejected (DBK_ENOTFOUND, "their_people");
     then_message_mentions ("c9");
 }
@@ -628,7 +628,7 @@ Test (activity, an_activity_at_an_unknown_account_is_refused_as_not_found)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"call\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"account_id\":\"a9\"}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     then_rejected (DBK_ENOTFOUND, "account_id");
 }
 
@@ -637,7 +637,7 @@ Test (activity, a_cost_without_a_currency_is_refused)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"dinner\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"cost\":100}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "currency");
 }
 
@@ -646,7 +646,7 @@ Test (activity, a_currency_without_a_cost_is_refused)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"dinner\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"currency\":\"CNY\"}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "currency");
 }
 
@@ -655,7 +655,7 @@ Test (activity, a_currency_that_is_not_an_iso_4217_code_is_refused)
     contacts_activity_log (d, &act, "v1",
                            cmd ("{\"kind\":\"dinner\",\"date\":\"2026-11-20\","
                                 "\"their_people\":[\"c1\"],\"cost\":1,\"currency\":\"rmb\"}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "currency");
 }
 
@@ -669,7 +669,7 @@ Test (activity, a_negative_or_fractional_cost_is_refused)
                   "\"cost\":%s,\"currency\":\"CNY\"}",
                   bad[i]);
         dbk_decision_reset (d);
-        contacts_activity_log (d, &act, "v1", cmd (json), &s_model, S_TODAY);
+        contacts_activity_log (d, &act, "v1", cmd (json), &s_model, S_TODAY, NULL);
         then_rejected (DBK_EINVAL, "cost");
         then_message_mentions ("minor units");
     }
@@ -680,14 +680,14 @@ Test (activity, logging_the_same_activity_twice_is_refused)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_accepted (1);
     cr_assert_eq (contacts_activity_evolve (&act, "activity.logged", payload (0)), 0);
     dbk_decision_reset (d);
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-20\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_rejected (DBK_EDUPLICATE, "id");
 }
 
@@ -698,7 +698,7 @@ Test (activity, too_many_people_are_refused)
     for (int i = 0; i <= CONTACTS_LIST_MAX; i++)
         k += sprintf (json + k, "%s\"c%d\"", i ? "," : "", i);
     strcpy (json + k, "]}");
-    contacts_activity_log (d, &act, "v1", cmd (json), &s_model, S_TODAY);
+    contacts_activity_log (d, &act, "v1", cmd (json), &s_model, S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "their_people");
     then_message_mentions ("too many");
 }
@@ -712,14 +712,22 @@ Test (activity, an_activity_dated_after_today_is_refused_naming_both_dates)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-29\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "date");
     then_message_mentions ("date (2026-11-29) cannot be after today (2026-11-28)");
+    dbk_decision_reset (d);
+    /*  the zone the shell names (DEALBOOK_TIMEZONE) is in the message */
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"visit\",\"date\":\"2026-11-29\",\"their_people\":[\"c1\"]}"), &s_model,
+        S_TODAY, "UTC+08:00");
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("cannot be after today at UTC+08:00 (2026-11-28)");
     dbk_decision_reset (d);
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"dinner\",\"date\":\"2099-01-01\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_rejected (DBK_EINVAL, "date");
 }
 
@@ -728,13 +736,13 @@ Test (activity, an_activity_of_today_or_of_a_past_day_is_logged)
     contacts_activity_log (
         d, &act, "v1",
         cmd ("{\"kind\":\"call\",\"date\":\"2026-11-28\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_accepted (1);
     dbk_decision_reset (d);
     contacts_activity_log (
         d, &act, "v2",
         cmd ("{\"kind\":\"call\",\"date\":\"2025-06-01\",\"their_people\":[\"c1\"]}"), &s_model,
-        S_TODAY);
+        S_TODAY, NULL);
     then_accepted (1); /* logged long after the fact */
 }
 
@@ -823,6 +831,6 @@ Test (events_doc, every_event_type_and_payload_field_is_documented)
                            cmd ("{\"kind\":\"visit\",\"date\":\"2026-01-01\",\"their_people\":"
                                 "[\"c1\"],\"our_people\":[\"me\"],\"account_id\":\"a1\","
                                 "\"notes\":\"n\",\"cost\":1,\"currency\":\"EUR\"}"),
-                           &s_model, S_TODAY);
+                           &s_model, S_TODAY, NULL);
     s_documented (doc);
 }

@@ -86,6 +86,11 @@ def main():
                                           on=day(off, 1)))
         refused_on(r, "on", ["later than today (%s, %s)" % (d, label) for d in days],
                    "on tomorrow")
+        # an activity after the business day: refused, naming the day and zone
+        r, days = around(off, lambda: cmd(c, "ACTIVITY_LOG", kind="visit", date=day(off, 1),
+                                          their_people=["c1"]))
+        refused_on(r, "date", ["cannot be after today at %s (%s)" % (label, d) for d in days],
+                   "an activity tomorrow")
         if off > 0:
             # the business day is UTC's tomorrow: a command may state it
             ok(cmd(o, "OPP_NEED_ADD", id="o1", kind="organisational", text="less energy",

@@ -42,7 +42,8 @@ void contacts_activity_reset (contacts_activity_t *self)
 }
 
 int contacts_activity_log (dbk_decision_t *d, const contacts_activity_t *state, const char *id,
-                           const dbk_obj_t *cmd, const contacts_lookup_t *lookup, const char *today)
+                           const dbk_obj_t *cmd, const contacts_lookup_t *lookup, const char *today,
+                           const char *zone)
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
@@ -71,7 +72,10 @@ int contacts_activity_log (dbk_decision_t *d, const contacts_activity_t *state, 
                                     "currency is required with a cost (ISO 4217, e.g. CNY)");
     if (currency && !cost)
         return dbk_decision_reject (d, DBK_EINVAL, "currency", "currency is given without a cost");
-    if ((rc = contacts_check_done_by (d, vals, present, "date", today, "today")))
+    char today_at[32] = "today";
+    if (zone)
+        snprintf (today_at, sizeof today_at, "today at %s", zone);
+    if ((rc = contacts_check_done_by (d, vals, present, "date", today, today_at)))
         return rc;
     if (state->status != CONTACTS_ACTIVITY_NONE)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "activity %s is already logged", id);

@@ -393,13 +393,14 @@ void contacts_activity_reset (contacts_activity_t *self);
     opportunity's next step), so it is not after today.
     Rejections: EINVAL for any field ("currency" missing with a cost or
     given without one; "date" after today: "date (D) cannot be after
-    today (T), the business date", checked with the fields); EDUPLICATE
+    today at Z (T), the business date", Z the zone when zone is not NULL
+    ("UTC+08:00", dbk_config_zone), checked with the fields); EDUPLICATE
     "id" if already logged; ENOTFOUND "their_people" for an unknown
     contact; ENOTFOUND / EREJECTED "account_id" for an unknown / merged
     account. */
 int contacts_activity_log (dbk_decision_t *d, const contacts_activity_t *state, const char *id,
-                           const dbk_obj_t *cmd, const contacts_lookup_t *lookup,
-                           const char *today);
+                           const dbk_obj_t *cmd, const contacts_lookup_t *lookup, const char *today,
+                           const char *zone);
 
 /*  Fold one event of stream activity-<id>; as contacts_account_evolve. */
 int contacts_activity_evolve (contacts_activity_t *state, const char *type, const dbk_obj_t *data);

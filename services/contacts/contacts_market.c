@@ -106,9 +106,10 @@ int contacts_activity_log_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
         rc = 0;
         /*  the contacts service ignores "on": its business date is
             today (DEALBOOK_TIMEZONE), which bounds the activity's date */
-        char today[11];
+        char today[11], zone[16];
         dbk_config_today (dbk_svc_config (ctx), today);
-        contacts_activity_log (d, &st, id, req, &lookup, today);
+        dbk_config_zone (dbk_svc_config (ctx), zone);
+        contacts_activity_log (d, &st, id, req, &lookup, today, zone);
     }
     contacts_account_reset (&l.acc);
     contacts_activity_reset (&st);
