@@ -551,6 +551,7 @@ static void s_tender_show (const dbk_obj_t *root)
         {"owner", "owner"},
         {"currency", "currency"},
         {"step", "step"},
+        {"step reached", "step_on"},
         {"decision", "decision"},
         {"quote", "quote_id"},
         {"submitted on", "submitted_on"},
@@ -613,7 +614,15 @@ static void s_tender_show (const dbk_obj_t *root)
     printf ("\n");
 
     const dbk_obj_t *bidders = dbk_obj_get (root, "bidders");
-    printf ("\nOPENING%s\n", dbk_obj_len (bidders) ? " (prices in minor units)" : ": not yet");
+    char tech_on[16], prices_on[16];
+    cli_bid_val (root, "technical_on", tech_on, sizeof tech_on);
+    cli_bid_val (root, "prices_on", prices_on, sizeof prices_on);
+    printf ("\nOPENING%s", dbk_obj_len (bidders) ? " (prices in minor units)" : ": not yet");
+    if (*tech_on)
+        printf (", technical envelope opened %s", tech_on);
+    if (*prices_on)
+        printf (", prices read out %s", prices_on);
+    printf ("\n");
     if (dbk_obj_len (bidders)) {
         static const char *const keys[] = {"bidder", "price", "rank", "us"};
         static const char *const heads[] = {"BIDDER", "PRICE", "RANK", "US"};

@@ -373,7 +373,10 @@ expect_rc 4 db tender list --bidding-endpoint ipc://$dir/none.sock --timeout-ms 
 err_has 'bidding service is unreachable'
 
 # what a person sees (kept in the log of the run)
-db tender show t1
+db tender show t1 >"$dir/out"
+cat "$dir/out"
+out_has 'step reached    2026-04-01'
+out_has 'prices read out 2026-03-02'
 db quote show q1
 db contract show c1 --as-of 2026-08-01
 db contract receivables --as-of 2026-08-01

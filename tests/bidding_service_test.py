@@ -301,6 +301,10 @@ def main():
         tg = q("TENDER_GET", id="t1")
         if tg["result"] != "won" or len(tg["timeline"]) < 10 or tg["quote"]["id"] != "q1":
             fail("tender: %r" % {k: tg[k] for k in ("result", "step")})
+        days = {k: tg[k] for k in ("step", "step_on", "technical_on", "prices_on")}
+        if days != {"step": "award", "step_on": "2026-03-20", "technical_on": None,
+                    "prices_on": "2026-03-02"}:
+            fail("tender: the days of its step and opening: %r" % days)
 
         # rebuilt from the log: the same answers
         def snap():

@@ -57,8 +57,9 @@ static int s_id (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *what,
 
 /*  ---- tenders ---- */
 
-/*  TENDER_GET {id} -> the row plus dates, bond, parts, clarifications,
-    bidders, quote (the submitted quote's row) and timeline. */
+/*  TENDER_GET {id} -> the row plus step_on, technical_on, prices_on,
+    dates, bond, parts, clarifications, bidders, quote (the submitted
+    quote's row) and timeline. */
 int bidding_tender_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char id[CONTACTS_ID_MAX + 1];
@@ -71,7 +72,12 @@ int bidding_tender_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     bid_tender_t *t = calloc (1, sizeof *t);
     rc = t ? bidding_model_load (ctx, txn, 't', id, t) : DBK_ENOMEM;
     if (rc == 0) {
-        s_row_pairs (w, row, 7);
+        s_row_pairs (w, row, 10);
+        /*  the days the fold keeps that the row does not: when the
+            current step was reached and when each envelope was opened */
+        contacts_wr_kv_or_nil (w, "step_on", t->step_on);
+        contacts_wr_kv_or_nil (w, "technical_on", t->technical_on);
+        contacts_wr_kv_or_nil (w, "prices_on", t->prices_on);
         dbk_wr_cstr (w, "dates");
         uint32_t nd = 0;
         for (int i = 0; i < BID_DATES; i++)
