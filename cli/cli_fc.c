@@ -373,11 +373,16 @@ static void s_refs (const dbk_obj_t *root, const char *key, const char *title, c
     cli_fc_tab_init (&t, 4, heads);
     for (size_t i = 0; i < dbk_obj_len (a); i++) {
         const dbk_obj_t *r = dbk_obj_at (a, i);
-        char id[80], owner[128], level[8], d[24];
+        char id[80], owner[128], level[8], dec[8], lv[24], d[24];
         snprintf (d, sizeof d, "%lld", (long long) cli_fc_i64 (r, "days", 0));
+        cli_fc_str (r, "level", level, sizeof level);
+        /*  not_pursued: the level, then the decision that holds it there */
+        if (*cli_fc_str (r, "decision", dec, sizeof dec))
+            snprintf (lv, sizeof lv, "%s %s", level, dec);
+        else
+            snprintf (lv, sizeof lv, "%s", level);
         const char *row[] = {cli_fc_str (r, "id", id, sizeof id),
-                             cli_fc_str (r, "owner", owner, sizeof owner),
-                             cli_fc_str (r, "level", level, sizeof level), d};
+                             cli_fc_str (r, "owner", owner, sizeof owner), lv, d};
         cli_fc_tab_add (&t, row);
     }
     cli_fc_tab_print (&t, 2);
@@ -417,13 +422,15 @@ static void s_draw_progress (const cli_t *cli, const dbk_obj_t *root)
             (long long) cli_fc_i64 (root, "slips", 0),
             (long long) cli_fc_i64 (root, "slipped_deals", 0));
     s_refs (root, "stuck", "stuck: longer in their level than it allows", "days in level");
+    s_refs (root, "not_pursued", "not pursued: qualified to hold or drop, still weighted",
+            "days since");
 }
 
 static void s_draw_health (const cli_t *cli, const dbk_obj_t *root)
 {
     static const char *const keys[] = {"fresh", "clean", "balanced", "moving"};
     static const char *const says[] = {
-        "every deal changed recently", "no deal past its expected close",
+        "every deal changed recently", "no deal past its close, none held or dropped",
         "every level holds a deal, coverage >= 3x quota", "no deal stuck in its level"};
     char scope[256], when[48], cov[32];
     s_scope (cli, scope, sizeof scope);

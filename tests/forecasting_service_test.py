@@ -124,8 +124,16 @@ def main():
         chp = fc("CHANGES", period="2000-01", **{"from": "%d-01-01" % (year - 1), "to": today})
         if chp["owners"] != ch or chp["currency"] != "CNY":
             fail("changes with a period: %r" % chp)
+        # a deal qualified to drop, still open at its level: not clean
+        ok(cmd("opportunities", "OPP_QUALIFY", id="o1", decision="drop", reason="no budget",
+               **{k + s: (1 if s == "_score" else "unfunded")
+                  for k in ("real_project", "our_opportunity", "can_win", "worth_winning")
+                  for s in ("_score", "_evidence")}), "drop")
+        settle()
         h = fc("HEALTH", owner="zhao")
-        if h["open"] != 2 or h["level_count"][:2] != [1, 1]:
+        if h["open"] != 2 or h["level_count"][:2] != [1, 1] or h["clean"] \
+                or [(x["id"], x["decision"], x["days"]) for x in h["not_pursued"]] != \
+                [("o1", "drop", 0)]:
             fail("health: %r" % h)
         p = fc("PROGRESS", owner="zhao")
         if p["deals"] != 3 or p["lost"] != 1:

@@ -456,6 +456,46 @@ Test (health, a_healthy_funnel_passes_every_check)
     cr_assert_not (h.fresh);
 }
 
+Test (health, a_deal_held_or_dropped_keeps_the_funnel_from_being_clean)
+{
+    /*  Given a funnel that passes every check on 04-15
+        When a qualification decides drop for h3 on 04-10, and hold for h2
+        Then the funnel is not clean: both are still weighted at their
+        level, and HEALTH lists them (drop, hold) with the days since;
+        a later qualification to pursue, or closing the deal, clears it */
+    const char *ids[] = {"h1", "h2", "h3", "h4", "h5"};
+    for (int l = 1; l <= 5; l++) {
+        reg (ids[l - 1], "wang", "east", "华东", 1000000, "2026-05-31", "2026-04-01");
+        if (l > 1)
+            level (ids[l - 1], 1, l, "2026-04-05");
+    }
+    fc_ref_t np[4];
+    fc_health_t h = {.not_pursued = {np, 4, 0}};
+    fc_filter_t f = {.owner = "wang"};
+    cr_assert_eq (fc_health (book, &f, D ("2026-04-15"), 14, &h), 0);
+    cr_assert (h.clean);
+    feed ("opportunity.qualified", "{\"id\":\"h3\",\"decision\":\"drop\",\"on\":\"2026-04-10\"}");
+    feed ("opportunity.qualified", "{\"id\":\"h2\",\"decision\":\"hold\",\"on\":\"2026-04-12\"}");
+    cr_assert_eq (deal_of ("h3").pursuit, FC_DROP, "kept through the store");
+    cr_assert_eq (fc_health (book, &f, D ("2026-04-15"), 14, &h), 0);
+    cr_assert_not (h.clean);
+    cr_assert_eq (h.past_due.n, 0, "not for a close date");
+    cr_assert_eq (h.not_pursued.n, 2);
+    cr_assert_str_eq (np[0].id, "h2");
+    cr_assert_eq (np[0].pursuit, FC_HOLD);
+    cr_assert_eq (np[0].days, 3);
+    cr_assert_str_eq (np[1].id, "h3");
+    cr_assert_eq (np[1].pursuit, FC_DROP);
+    cr_assert_eq (np[1].days, 5);
+    cr_assert_eq (np[1].level, 3, "still at its level");
+    feed ("opportunity.qualified", "{\"id\":\"h2\",\"decision\":\"pursue\",\"on\":\"2026-04-13\"}");
+    feed ("opportunity.abandoned",
+          "{\"id\":\"h3\",\"reason\":\"no budget\",\"on\":\"2026-04-14\"}");
+    cr_assert_eq (fc_health (book, &f, D ("2026-04-15"), 14, &h), 0);
+    cr_assert_eq (h.not_pursued.n, 0);
+    cr_assert (h.clean);
+}
+
 /*  ======================= win / loss ======================= */
 
 Test (winloss, by_reason_competitor_region_and_tender_type)

@@ -370,6 +370,12 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
             if (deal->level > deal->max_level)
                 deal->max_level = deal->level;
         }
+    } else if (!strcmp (what, "qualified")) {
+        const dbk_obj_t *dec = dbk_obj_get (data, "decision");
+        deal->pursuit = dbk_obj_str_eq (dec, "drop")   ? FC_DROP
+                        : dbk_obj_str_eq (dec, "hold") ? FC_HOLD
+                                                       : FC_PURSUE;
+        deal->pursuit_on = day;
     } else if (!strcmp (what, "category_set")) {
         int c = s_category (dbk_obj_get (data, "category"));
         if (c != deal->category)

@@ -237,9 +237,9 @@ static char *s_texts (fc_deal_t *d, size_t size[S_TEXTS], char *texts[S_TEXTS])
 }
 
 typedef struct {
-    int8_t status, category, level, max_level;
+    int8_t status, category, level, max_level, pursuit;
     int64_t amount, won_amount;
-    fc_day_t close, registered, last_on, outcome, level_since;
+    fc_day_t close, registered, last_on, outcome, level_since, pursuit_on;
     uint32_t slips, nhist;
 } s_nums_t;
 
@@ -249,6 +249,7 @@ size_t fc_deal_pack (const fc_deal_t *deal, uint8_t *out)
                   (int8_t) deal->category,
                   (int8_t) deal->level,
                   (int8_t) deal->max_level,
+                  (int8_t) deal->pursuit,
                   deal->amount,
                   deal->won_amount,
                   deal->close,
@@ -256,6 +257,7 @@ size_t fc_deal_pack (const fc_deal_t *deal, uint8_t *out)
                   deal->last_on,
                   deal->outcome,
                   deal->level_since,
+                  deal->pursuit_on,
                   deal->slips,
                   deal->nhist > FC_HIST_MAX ? FC_HIST_MAX : deal->nhist};
     uint8_t *p = out;
@@ -295,12 +297,14 @@ int fc_deal_unpack (const void *buf, size_t len, fc_deal_t *out)
     /*  the values that index arrays (fc_cell_t's state, probabilities) */
     if (n.nhist > FC_HIST_MAX || n.status < FC_OPEN || n.status > FC_DUPLICATE ||
         n.category < FC_CAT_NONE || n.category > FC_CAT_OMITTED || n.level < 0 ||
-        n.level > FC_LEVELS || n.max_level < 0 || n.max_level > FC_LEVELS)
+        n.level > FC_LEVELS || n.max_level < 0 || n.max_level > FC_LEVELS ||
+        n.pursuit < FC_PURSUE || n.pursuit > FC_DROP)
         return DBK_ECORRUPT;
     out->status = n.status;
     out->category = n.category;
     out->level = n.level;
     out->max_level = n.max_level;
+    out->pursuit = n.pursuit;
     out->amount = n.amount;
     out->won_amount = n.won_amount;
     out->close = n.close;
@@ -308,6 +312,7 @@ int fc_deal_unpack (const void *buf, size_t len, fc_deal_t *out)
     out->last_on = n.last_on;
     out->outcome = n.outcome;
     out->level_since = n.level_since;
+    out->pursuit_on = n.pursuit_on;
     out->slips = n.slips;
     out->nhist = n.nhist;
     char *texts[S_TEXTS];

@@ -393,6 +393,7 @@ void fc_refs_add (fc_refs_t *l, const fc_deal_t *deal, int32_t days)
         memcpy (r->id, deal->id, sizeof r->id);
         memcpy (r->owner, deal->owner, sizeof r->owner);
         r->level = deal->level;
+        r->pursuit = deal->pursuit;
         r->days = days;
     }
     l->n++;

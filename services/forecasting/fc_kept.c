@@ -23,8 +23,9 @@
 #include <unistd.h>
 
 /*  Bump with any change of the file or of the book's packed layout.
-    2: books fold the competitors (a book of 1 lacks them) */
-#define S_VERSION 2
+    2: books fold the competitors (a book of 1 lacks them); 3: a deal
+    keeps its qualification's decision (fc_pursuit_t) */
+#define S_VERSION 3
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

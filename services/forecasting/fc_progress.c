@@ -164,6 +164,8 @@ static int s_health_cb (void *arg, const fc_deal_t *d)
         fc_refs_add (&o->stale, d, hs->as_of - d->last_on);
     if (d->close && d->close < hs->as_of)
         fc_refs_add (&o->past_due, d, hs->as_of - d->close);
+    if (d->pursuit != FC_PURSUE)
+        fc_refs_add (&o->not_pursued, d, hs->as_of - d->pursuit_on);
     int32_t stuck = s_stuck_days (hs->book, d, hs->as_of);
     if (stuck >= 0)
         fc_refs_add (&o->stuck, d, stuck);
@@ -173,11 +175,12 @@ static int s_health_cb (void *arg, const fc_deal_t *d)
 int fc_health (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_of, int fresh_days,
                fc_health_t *out)
 {
-    fc_refs_t lists[3] = {out->stale, out->past_due, out->stuck};
+    fc_refs_t lists[4] = {out->stale, out->past_due, out->stuck, out->not_pursued};
     memset (out, 0, sizeof *out);
     out->stale = (fc_refs_t){lists[0].refs, lists[0].max, 0};
     out->past_due = (fc_refs_t){lists[1].refs, lists[1].max, 0};
     out->stuck = (fc_refs_t){lists[2].refs, lists[2].max, 0};
+    out->not_pursued = (fc_refs_t){lists[3].refs, lists[3].max, 0};
     out->coverage_pm = -1;
     fc_query_t q;
     int rc = fc_query_init (book, filter, false, &q);
@@ -191,7 +194,7 @@ int fc_health (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_of,
         fc_forecast_outlook (book, filter, &ol) == 0 && ol.has_quota)
         out->coverage_pm = ol.coverage_pm;
     out->fresh = out->stale.n == 0;
-    out->clean = out->past_due.n == 0;
+    out->clean = out->past_due.n == 0 && out->not_pursued.n == 0;
     out->moving = out->stuck.n == 0;
     out->balanced = true;
     for (int l = 1; l <= FC_LEVELS; l++)

@@ -297,6 +297,15 @@ typedef enum {
     FC_DUPLICATE  /* closed by a conflict resolution        */
 } fc_status_t;
 
+/*  The decision of a deal's latest qualification (opportunity.qualified):
+    a hold or a drop leaves the deal at its level, and so in the figures,
+    until it is qualified to pursue again or closed. */
+typedef enum {
+    FC_PURSUE = 0, /* pursue, or never qualified */
+    FC_HOLD,
+    FC_DROP
+} fc_pursuit_t;
+
 typedef enum {
     FC_CAT_NONE = 0, /* not set                 */
     FC_CAT_PIPELINE,
@@ -343,6 +352,7 @@ typedef struct {
     int category;                       /* fc_category_t                     */
     int level;                          /* 1..5                              */
     int max_level;                      /* highest level reached             */
+    int pursuit;                        /* fc_pursuit_t                      */
     int64_t amount;                     /* estimate, minor units             */
     int64_t won_amount;                 /* when won                          */
     fc_day_t close;                     /* expected close                    */
@@ -350,6 +360,7 @@ typedef struct {
     fc_day_t last_on;                   /* last change (latest event date)   */
     fc_day_t outcome;                   /* won / lost / abandoned on         */
     fc_day_t level_since;               /* entered its current level         */
+    fc_day_t pursuit_on;                /* of the latest qualification       */
     uint32_t slips;                     /* close date moved later            */
     uint32_t nhist;                     /* entries in hist                   */
     fc_hist_t hist[FC_HIST_MAX];        /* oldest first                      */
@@ -574,6 +585,7 @@ typedef struct {
     char id[FC_ID_MAX + 1];
     char owner[FC_SHORT_MAX + 1];
     int level;    /* its level                                   */
+    int pursuit;  /* fc_pursuit_t                                */
     int32_t days; /* days in level / since update / past close   */
 } fc_ref_t;
 
@@ -621,7 +633,10 @@ int fc_progress (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_o
 /*  The four principles of funnel health for the matching OPEN deals on
     as_of (0: the book's clock):
     - fresh: every deal changed within fresh_days (failing: stale);
-    - clean: no deal whose expected close is before as_of (past_due);
+    - clean: no deal whose expected close is before as_of (past_due),
+      and none whose latest qualification decided hold or drop
+      (not_pursued, days since that qualification): both keep a deal
+      weighted in the funnel that nobody is working to win;
     - balanced: every level holds at least one deal, and when a quota is
       known (as fc_forecast_outlook, period required for it) coverage >=
       cfg coverage_pm (3000: 3x);
@@ -630,8 +645,8 @@ typedef struct {
     bool fresh, clean, balanced, moving;
     int64_t open; /* open deals considered           */
     int64_t level_count[FC_LEVELS + 1];
-    int64_t coverage_pm;              /* -1: no quota                    */
-    fc_refs_t stale, past_due, stuck; /* caller's room                 */
+    int64_t coverage_pm;                           /* -1: no quota                    */
+    fc_refs_t stale, past_due, stuck, not_pursued; /* caller's room    */
 } fc_health_t;
 int fc_health (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_of, int fresh_days,
                fc_health_t *out);

@@ -293,15 +293,20 @@ int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     return rc;
 }
 
+/*  A list of deals {id, owner, level, days}; not_pursued ones also say
+    their decision (hold, drop). */
 static void s_refs (dbk_wr_t *w, const char *key, const fc_refs_t *r)
 {
     size_t n = r->n < r->max ? r->n : r->max;
+    bool decision = !strcmp (key, "not_pursued");
     dbk_wr_cstr (w, key);
     dbk_wr_array (w, (uint32_t) n);
     for (size_t i = 0; i < n; i++) {
         char code[16];
         snprintf (code, sizeof code, "L%d", r->refs[i].level);
-        dbk_wr_map (w, 4);
+        dbk_wr_map (w, 4 + decision);
+        if (decision)
+            dbk_wr_kv_cstr (w, "decision", r->refs[i].pursuit == FC_DROP ? "drop" : "hold");
         dbk_wr_kv_cstr (w, "id", r->refs[i].id);
         dbk_wr_kv_cstr (w, "owner", r->refs[i].owner);
         dbk_wr_kv_cstr (w, "level", code);
@@ -383,18 +388,19 @@ int forecasting_health_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         rc = dbk_svc_reject (ctx, DBK_EINVAL, "fresh_days", "fresh_days must be from 1 to 365");
     if (rc || (rc = s_open (ctx, txn, req, &b)))
         return rc;
-    fc_ref_t *refs = calloc (3 * S_REFS, sizeof *refs);
+    fc_ref_t *refs = calloc (4 * S_REFS, sizeof *refs);
     fc_health_t h = {0};
     if (refs) {
         h.stale = (fc_refs_t){refs, S_REFS, 0};
         h.past_due = (fc_refs_t){refs + S_REFS, S_REFS, 0};
         h.stuck = (fc_refs_t){refs + 2 * S_REFS, S_REFS, 0};
+        h.not_pursued = (fc_refs_t){refs + 3 * S_REFS, S_REFS, 0};
     }
     rc = s_day (ctx, req, &b, &day);
     if (rc == 0)
         rc = s_figure_rc (ctx, &b, &q, fc_health (b.book, &q.f, day, (int) fresh, &h));
     if (rc == 0) {
-        dbk_wr_map (w, 11);
+        dbk_wr_map (w, 12);
         s_as_of (w, &b);
         dbk_wr_kv_bool (w, "fresh", h.fresh);
         dbk_wr_kv_bool (w, "clean", h.clean);
@@ -409,6 +415,7 @@ int forecasting_health_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         s_refs (w, "stale", &h.stale);
         s_refs (w, "past_due", &h.past_due);
         s_refs (w, "stuck", &h.stuck);
+        s_refs (w, "not_pursued", &h.not_pursued);
     }
     free (refs);
     s_close (&b);
