@@ -181,9 +181,12 @@ bool dbk_utf8_valid (const char *str, size_t n)
 
 /*  ---- the bounded validator ---- */
 
-int dbk_mp_check (const void *data, size_t len, int max_depth)
+/*  The walk; *items counts the elements of every array and map (a map's
+    pair as two), what msgpack-c allocates an object for. */
+static int s_check (const void *data, size_t len, int max_depth, uint64_t *items_out)
 {
     const uint8_t *p = data, *end = p + len;
+    uint64_t all = 0;
     if (max_depth < 1 || max_depth > 64)
         max_depth = DBK_MP_MAX_DEPTH;
     uint64_t remaining[65]; /* items still to read at each open level */
@@ -220,6 +223,7 @@ int dbk_mp_check (const void *data, size_t len, int max_depth)
             uint64_t items = h.kind == K_MAP ? h.n * 2 : h.n;
             if (items > left)
                 return DBK_EMALFORMED;
+            all += items;
             if (items > 0) {
                 if (depth + 1 >= max_depth)
                     return DBK_ETOOBIG;
@@ -231,27 +235,44 @@ int dbk_mp_check (const void *data, size_t len, int max_depth)
             break; /* scalars: header already bounds-checked */
         }
     }
+    *items_out = all;
     return p == end ? 0 : DBK_EMALFORMED;
+}
+
+int dbk_mp_check (const void *data, size_t len, int max_depth)
+{
+    uint64_t items;
+    return s_check (data, len, max_depth, &items);
 }
 
 /*  ---- documents ---- */
 
 struct dbk_doc {
+    size_t cost;         /* bytes it holds, about (dbk_doc_cost)       */
     msgpack_unpacked up; /* result and its zone                        */
     char bytes[];        /* a copy of the input: str/bin views point here */
 };
 
 int dbk_doc_parse (const void *data, size_t len, dbk_doc_t **doc_p)
 {
+    return dbk_doc_parse_max (data, len, UINT64_MAX, doc_p);
+}
+
+int dbk_doc_parse_max (const void *data, size_t len, uint64_t max_items, dbk_doc_t **doc_p)
+{
     *doc_p = NULL;
-    int rc = dbk_mp_check (data, len, DBK_MP_MAX_DEPTH);
+    uint64_t items;
+    int rc = s_check (data, len, DBK_MP_MAX_DEPTH, &items);
     if (rc)
         return rc;
+    if (items > max_items)
+        return DBK_ETOOBIG; /* refused before msgpack-c allocates for them */
     /*  msgpack-c leaves str/bin pointing into the input: keep our own copy
         so that a document never depends on the lifetime of a frame */
     dbk_doc_t *doc = malloc (sizeof *doc + len);
     if (!doc)
         return DBK_ENOMEM;
+    doc->cost = sizeof *doc + len + (size_t) (items + 1) * sizeof (msgpack_object);
     memcpy (doc->bytes, data, len);
     msgpack_unpacked_init (&doc->up);
     size_t off = 0;
@@ -263,6 +284,11 @@ int dbk_doc_parse (const void *data, size_t len, dbk_doc_t **doc_p)
     }
     *doc_p = doc;
     return 0;
+}
+
+size_t dbk_doc_cost (const dbk_doc_t *doc)
+{
+    return doc ? doc->cost : 0;
 }
 
 const dbk_obj_t *dbk_doc_root (const dbk_doc_t *doc)

@@ -64,7 +64,7 @@ int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
     if (req->size > DBK_FRAME_MAX)
         rc = DBK_ETOOBIG;
     else
-        rc = dbk_doc_parse (zmq_msg_data (&part), req->size, &req->doc);
+        rc = dbk_doc_parse_max (zmq_msg_data (&part), req->size, DBK_FRAME_ITEMS_MAX, &req->doc);
     zmq_msg_close (&part);
     if (rc)
         return rc == DBK_ENOMEM ? DBK_ETOOBIG : rc;

@@ -59,6 +59,17 @@ typedef struct dbk_obj dbk_obj_t; /* a borrowed view of one of its objects */
     DBK_ETOOBIG, DBK_ENOMEM. */
 int dbk_doc_parse (const void *data, size_t len, dbk_doc_t **doc_p);
 
+/*  As dbk_doc_parse, and DBK_ETOOBIG when the arrays and maps hold more
+    than max_items elements together (a map's pair counts two). msgpack-c
+    allocates an object of 24 bytes for each, so one byte of input can
+    cost 24 (48 for an empty map's pair): a bound on what a message from
+    outside may make a server hold. */
+int dbk_doc_parse_max (const void *data, size_t len, uint64_t max_items, dbk_doc_t **doc_p);
+
+/*  About how many bytes the document holds: its copy of the input and an
+    object per element (msgpack-c's zone adds a little). */
+size_t dbk_doc_cost (const dbk_doc_t *doc);
+
 /*  The root object; borrowed, valid until the doc is destroyed. */
 const dbk_obj_t *dbk_doc_root (const dbk_doc_t *doc);
 

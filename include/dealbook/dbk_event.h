@@ -32,6 +32,11 @@ extern "C" {
 #define DBK_DATA_MAX (64 * 1024) /* encoded bytes of one payload      */
 #define DBK_BATCH_MAX 1000       /* events in one APPEND              */
 #define DBK_FRAME_MAX (8u << 20) /* bytes in one request frame        */
+/*  Elements of the arrays and maps of one request body together (a map's
+    pair counts two): 4 bytes of body each on average at the largest
+    body. Each costs a 24-byte object once unpacked, so a body of empty
+    arrays would cost 24 times its size without this bound. */
+#define DBK_FRAME_ITEMS_MAX (DBK_FRAME_MAX / 4)
 #define DBK_HASH_SIZE 32
 #define DBK_ID_SIZE 16
 

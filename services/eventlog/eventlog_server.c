@@ -10,6 +10,7 @@
     batch (eventlog_linger.h).
 */
 #include "eventlog_server.h"
+#include "eventlog_append.h"
 #include "eventlog_jobs.h"
 #include "eventlog_linger.h"
 #include "eventlog_read.h"
@@ -29,24 +30,11 @@
 
 #define S_MAX_PENDING 4096         /* requests in one group commit             */
 #define S_MAX_PENDING_EVENTS 16384 /* events in one group commit           */
-#define S_MAX_STREAMS 64           /* streams in one APPEND                    */
-#define S_MAX_JOBS 8               /* verify / backup jobs at once             */
-#define S_GROW_RETRIES 40          /* map doublings for one batch              */
-
-/*  One APPEND waiting for the group commit. */
-typedef struct {
-    dbk_req_t req;             /* the request (envelope + document)          */
-    eventlog_batch_t *batches; /* one per stream (owns pos and events too)  */
-    size_t nb;                 /* number of batches                          */
-    dbk_event_t *events;       /* all proposed events                        */
-    size_t nevents;            /* number of events                           */
-    dbk_wr_t *data;            /* payloads, encoded once and size-checked    */
-    eventlog_pos_t *pos;       /* where each batch landed                    */
-    int rc;                    /* result                                     */
-    uint64_t current;          /* stream version, on DBK_ECONFLICT           */
-    size_t bad;                /* batch that failed                          */
-    uint64_t who;              /* hash of the routing envelope: the client   */
-} s_append_t;
+/*  memory the waiting APPENDs' parsed requests may hold (dbk_doc_cost): a
+    body of tiny elements costs many times its size once unpacked */
+#define S_MAX_PENDING_BYTES (64u << 20)
+#define S_MAX_JOBS 8      /* verify / backup jobs at once             */
+#define S_GROW_RETRIES 40 /* map doublings for one batch              */
 
 typedef struct {
     zactor_t *actor;           /* the job's thread                   */
@@ -69,38 +57,27 @@ typedef struct {
 } s_counters_t;
 
 typedef struct {
-    zsock_t *pipe;            /* actor pipe                                */
-    zsock_t *router;          /* requests                                  */
-    zsock_t *pub;             /* live events and heartbeats                */
-    dbk_config_t cfg;         /* configuration (a copy)                    */
-    dbk_logger_t log;         /* "eventlog"                                */
-    eventlog_store_t *store;  /* the log                                   */
-    int lock_fd;              /* holds the log's directory (dbk_dir_lock)  */
-    dbk_wr_t *wr;             /* reply writer                              */
-    s_append_t **pending;     /* APPENDs waiting for the group commit      */
-    size_t npending;          /* how many                                  */
-    size_t pending_events;    /* their events                              */
-    eventlog_linger_t linger; /* who the group commit waits for          */
-    int64_t next_heartbeat;   /* mono ms                                   */
-    uint64_t events_at_beat;  /* count.events at the last heartbeat        */
-    bool index_warned;        /* the idle write of index entries failed    */
-    int64_t started;          /* mono ms at start                          */
-    s_job_t jobs[S_MAX_JOBS]; /* running verify / backup jobs             */
-    s_counters_t count;       /* statistics                                */
-    bool terminated;          /* $TERM received                            */
+    zsock_t *pipe;               /* actor pipe                                */
+    zsock_t *router;             /* requests                                  */
+    zsock_t *pub;                /* live events and heartbeats                */
+    dbk_config_t cfg;            /* configuration (a copy)                    */
+    dbk_logger_t log;            /* "eventlog"                                */
+    eventlog_store_t *store;     /* the log                                   */
+    int lock_fd;                 /* holds the log's directory (dbk_dir_lock)  */
+    dbk_wr_t *wr;                /* reply writer                              */
+    eventlog_append_t **pending; /* APPENDs waiting for the group commit      */
+    size_t npending;             /* how many                                  */
+    size_t pending_events;       /* their events                              */
+    size_t pending_bytes;        /* and the memory their requests hold        */
+    eventlog_linger_t linger;    /* who the group commit waits for          */
+    int64_t next_heartbeat;      /* mono ms                                   */
+    uint64_t events_at_beat;     /* count.events at the last heartbeat        */
+    bool index_warned;           /* the idle write of index entries failed    */
+    int64_t started;             /* mono ms at start                          */
+    s_job_t jobs[S_MAX_JOBS];    /* running verify / backup jobs             */
+    s_counters_t count;          /* statistics                                */
+    bool terminated;             /* $TERM received                            */
 } self_t;
-
-static void s_append_destroy (s_append_t **a_p)
-{
-    if (a_p && *a_p) {
-        s_append_t *a = *a_p;
-        dbk_req_release (&a->req);
-        free (a->batches); /* the block of batches, positions and events */
-        dbk_wr_destroy (&a->data);
-        free (a);
-        *a_p = NULL;
-    }
-}
 
 static void s_self_destroy (self_t **self_p)
 {
@@ -108,7 +85,7 @@ static void s_self_destroy (self_t **self_p)
         return;
     self_t *self = *self_p;
     for (size_t i = 0; i < self->npending; i++)
-        s_append_destroy (&self->pending[i]);
+        eventlog_append_destroy (&self->pending[i]);
     for (int i = 0; i < S_MAX_JOBS; i++)
         if (self->jobs[i].actor) {
             zactor_destroy (&self->jobs[i].actor);
@@ -199,154 +176,9 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
     return self;
 }
 
-/*  ---- APPEND: parse and validate, then queue for the group commit ---- */
+/*  ---- APPEND: parsed (eventlog_append.c), then queued for the group commit ---- */
 
-/*  Returns 0, or an error code with *field and msg filled. */
-static int s_parse_append (s_append_t *a, const char **field, char *msg, size_t msgsz)
-{
-    const dbk_obj_t *streams = dbk_obj_get (a->req.root, "streams");
-    *field = "streams";
-    size_t nb = dbk_obj_len (streams);
-    if (dbk_obj_type (streams) != DBK_T_ARRAY || nb == 0) {
-        snprintf (msg, msgsz, "streams must be a non-empty array of {stream, expect, events}");
-        return DBK_EINVAL;
-    }
-    if (nb > S_MAX_STREAMS) {
-        snprintf (msg, msgsz, "at most %d streams in one APPEND", S_MAX_STREAMS);
-        return DBK_ETOOBIG;
-    }
-    size_t total = 0;
-    for (size_t i = 0; i < nb; i++) {
-        const dbk_obj_t *evs = dbk_obj_get (dbk_obj_at (streams, i), "events");
-        if (dbk_obj_type (evs) != DBK_T_ARRAY || dbk_obj_len (evs) == 0) {
-            *field = "events";
-            snprintf (msg, msgsz, "streams[%zu].events must be a non-empty array", i);
-            return DBK_EINVAL;
-        }
-        total += dbk_obj_len (evs);
-    }
-    if (total > DBK_BATCH_MAX) {
-        *field = "events";
-        snprintf (msg, msgsz, "%zu events in one APPEND; the limit is %d", total, DBK_BATCH_MAX);
-        return DBK_ETOOBIG;
-    }
-    /*  one block: batches, positions, events and the payloads' offsets
-        (each part a multiple of 8 bytes long) */
-    size_t bsz = nb * sizeof *a->batches, psz = nb * sizeof *a->pos,
-           esz = total * sizeof *a->events;
-    _Static_assert(sizeof (eventlog_batch_t) % 8 == 0 && sizeof (eventlog_pos_t) % 8 == 0 &&
-                       sizeof (dbk_event_t) % 8 == 0,
-                   "the parts of an append's block stay aligned");
-    char *block = calloc (1, bsz + psz + esz + (total + 1) * sizeof (size_t));
-    a->data = dbk_wr_new ();
-    if (!block || !a->data) {
-        free (block);
-        snprintf (msg, msgsz, "out of memory");
-        return DBK_ENOMEM;
-    }
-    a->batches = (eventlog_batch_t *) block;
-    a->pos = (eventlog_pos_t *) (block + bsz);
-    a->events = (dbk_event_t *) (block + bsz + psz);
-    size_t *offs = (size_t *) (block + bsz + psz + esz);
-    a->nb = nb;
-    a->nevents = total;
-    int rc = 0;
-    size_t k = 0;
-    int64_t latest_at = dbk_now_ms () + EVENTLOG_AT_AHEAD_MS;
-    for (size_t i = 0; i < nb && !rc; i++) {
-        const dbk_obj_t *s = dbk_obj_at (streams, i);
-        eventlog_batch_t *b = &a->batches[i];
-        *field = "stream";
-        if (dbk_obj_type (s) != DBK_T_MAP ||
-            dbk_obj_str (dbk_obj_get (s, "stream"), &b->stream, &b->stream_len)) {
-            snprintf (msg, msgsz, "streams[%zu].stream must be a string", i);
-            rc = DBK_EINVAL;
-            break;
-        }
-        if (b->stream_len > DBK_STREAM_MAX) {
-            snprintf (msg, msgsz, "stream name longer than %d bytes", DBK_STREAM_MAX);
-            rc = DBK_ETOOBIG;
-            break;
-        }
-        if (!dbk_stream_name_valid (b->stream, b->stream_len)) {
-            snprintf (msg, msgsz,
-                      "stream name must be <category>-<id>: lowercase category, a dash, an id "
-                      "without spaces");
-            rc = DBK_EINVAL;
-            break;
-        }
-        for (size_t j = 0; j < i; j++)
-            if (a->batches[j].stream_len == b->stream_len &&
-                memcmp (a->batches[j].stream, b->stream, b->stream_len) == 0) {
-                snprintf (msg, msgsz, "stream %.*s appears twice in one APPEND",
-                          (int) b->stream_len, b->stream);
-                rc = DBK_EINVAL;
-            }
-        if (rc)
-            break;
-        *field = "expect";
-        if (dbk_proto_parse_expect (dbk_obj_get (s, "expect"), &b->expect)) {
-            snprintf (msg, msgsz, "expect must be a version >= 0, \"any\", \"none\" or \"exists\"");
-            rc = DBK_EINVAL;
-            break;
-        }
-        const dbk_obj_t *evs = dbk_obj_get (s, "events");
-        b->events = &a->events[k];
-        b->n = dbk_obj_len (evs);
-        for (size_t j = 0; j < b->n; j++, k++) {
-            dbk_event_t *ev = &a->events[k];
-            rc = dbk_event_from_proposed (dbk_obj_at (evs, j), ev, field);
-            if (rc) {
-                snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s", j, (int) b->stream_len,
-                          b->stream, *field, rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
-                break;
-            }
-            /*  `at` is when it happened: a time to come would date a fact
-                ahead of every as-of view (they cut the log by `at`), and
-                end a replay there; a margin for producers' clocks */
-            if (ev->at != INT64_MIN && ev->at > latest_at) {
-                *field = "at";
-                snprintf (msg, msgsz,
-                          "event %zu of stream %.*s: at is %lld, more than 5 minutes after the "
-                          "log's clock: an event records what has happened",
-                          j, (int) b->stream_len, b->stream, (long long) ev->at);
-                rc = DBK_EINVAL;
-                break;
-            }
-            offs[k] = dbk_wr_size (a->data);
-            if (ev->data)
-                dbk_wr_obj (a->data, ev->data);
-            else
-                dbk_wr_map (a->data, 0);
-            offs[k + 1] = dbk_wr_size (a->data);
-            if (offs[k + 1] - offs[k] > DBK_DATA_MAX) {
-                *field = "data";
-                snprintf (msg, msgsz,
-                          "event %zu of stream %.*s: data is %zu bytes; the limit is %d", j,
-                          (int) b->stream_len, b->stream, offs[k + 1] - offs[k], DBK_DATA_MAX);
-                rc = DBK_ETOOBIG;
-                break;
-            }
-            for (size_t m = 0; m < k; m++)
-                if (memcmp (a->events[m].id, ev->id, DBK_ID_SIZE) == 0) {
-                    *field = "id";
-                    snprintf (msg, msgsz, "event id repeated within one APPEND");
-                    rc = DBK_EINVAL;
-                    break;
-                }
-            if (rc)
-                break;
-        }
-    }
-    /*  payloads are final now: point the events at their encoded bytes */
-    for (size_t i = 0; !rc && i < total; i++) {
-        a->events[i].data_raw = (const uint8_t *) dbk_wr_data (a->data) + offs[i];
-        a->events[i].data_raw_len = offs[i + 1] - offs[i];
-    }
-    return rc;
-}
-
-static void s_reply_append (self_t *self, s_append_t *a)
+static void s_reply_append (self_t *self, eventlog_append_t *a)
 {
     dbk_wr_t *w = self->wr;
     if (a->rc == 0) {
@@ -441,7 +273,7 @@ static void s_commit (self_t *self)
     for (int attempt = 0; attempt <= S_GROW_RETRIES; attempt++) {
         rc = eventlog_store_begin (self->store);
         for (size_t i = 0; i < self->npending && !rc; i++) {
-            s_append_t *a = self->pending[i];
+            eventlog_append_t *a = self->pending[i];
             a->rc = eventlog_store_append (self->store, a->batches, a->nb, a->pos, &a->current,
                                            &a->bad);
             if (a->rc == DBK_EMAPFULL || a->rc == DBK_ENOSPC || a->rc == DBK_EIO ||
@@ -475,11 +307,12 @@ static void s_commit (self_t *self)
     for (size_t i = 0; i < self->npending; i++) {
         self->linger.awaited[i] = self->pending[i]->who;
         s_reply_append (self, self->pending[i]);
-        s_append_destroy (&self->pending[i]);
+        eventlog_append_destroy (&self->pending[i]);
     }
     eventlog_linger_await (&self->linger, self->npending, zclock_usecs () - started);
     self->npending = 0;
     self->pending_events = 0;
+    self->pending_bytes = 0;
     if (!rc)
         s_publish (self);
     if (eventlog_store_grow_wanted (self->store)) {
@@ -494,7 +327,7 @@ static void s_commit (self_t *self)
 
 static void s_handle_append (self_t *self, dbk_req_t *req)
 {
-    s_append_t *a = calloc (1, sizeof *a);
+    eventlog_append_t *a = calloc (1, sizeof *a);
     if (!a) {
         dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
         return;
@@ -503,20 +336,23 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
     memset (req, 0, sizeof *req); /* the append owns the request now */
     const char *field = NULL;
     char msg[300];
-    int rc = s_parse_append (a, &field, msg, sizeof msg);
+    int rc = eventlog_append_parse (a, &field, msg, sizeof msg);
     if (rc) {
         self->count.rejected++;
         dbk_proto_send_error (self->router, &a->req, self->wr, rc, msg, field);
-        s_append_destroy (&a);
+        eventlog_append_destroy (&a);
         return;
     }
     a->who = eventlog_linger_who (&a->req);
     eventlog_linger_back (&self->linger, a->who);
-    if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS)
+    size_t cost = dbk_doc_cost (a->req.doc) + dbk_wr_size (a->data);
+    if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS ||
+        (self->npending && self->pending_bytes + cost > S_MAX_PENDING_BYTES))
         s_commit (self);
     self->pending[self->npending++] = a;
     self->pending_events += a->nevents;
-    if (self->npending == S_MAX_PENDING)
+    self->pending_bytes += cost;
+    if (self->npending == S_MAX_PENDING || self->pending_bytes >= S_MAX_PENDING_BYTES)
         s_commit (self);
 }
 
@@ -734,7 +570,8 @@ static bool s_handle_request (self_t *self)
     if (rc) {
         self->count.malformed++;
         dbk_logf (&self->log, DBK_LOG_WARNING, "refused a request: %s", dbk_strerror (rc));
-        const char *msg = rc == DBK_ETOOBIG    ? "the request exceeds a size or depth limit"
+        const char *msg = rc == DBK_ETOOBIG
+                              ? "the request exceeds a size, nesting or element-count limit"
                           : rc == DBK_EVERSION ? "this server speaks protocol version 1"
                           : rc == DBK_EINVAL   ? "the request has no op"
                                                : "the request is not one msgpack map";
