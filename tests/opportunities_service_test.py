@@ -125,7 +125,7 @@ def main():
         r = cmd(c, "ACTIVITY_LOG", kind="call", date="2099-01-01", their_people=["c1"],
                 account_id="a1")
         if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "date") \
-                or "cannot be after today (%s)" % today not in r.msg:
+                or "cannot be after today at UTC (%s)" % today not in r.msg:
             fail("an activity dated ahead: %r" % r)
         # a log written before that rule may hold one: it folds, and does
         # not hide today's visit, nor count before its day
