@@ -43,7 +43,6 @@ static void s_self_destroy (dbk_svci_t **self_p)
     }
     dbk_svci_worker_stop (self); /* before the ROUTER and the model go */
     free (self->waits);
-    free (self->inflight);
     dbk_svci_later_free (self);
     dbk_svci_causes_free (self);
     dbk_sub_destroy (&self->sub);
@@ -274,9 +273,9 @@ static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[
     dbk_svci_wait_t *other = s_find_wait (self, id);
     if (other && other->kind == S_WAIT_RETRY) {
         /*  not decided yet, so there is no answer to share: the other
-            request waits for an earlier append of this service to the
-            same stream to be applied, for the catch-up with the log, or
-            to decide again after a conflict */
+            request waits for an earlier append of this service to be
+            applied, for the catch-up with the log, or to decide again
+            after a conflict */
         dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY,
                               "another request with this command id is waiting to be decided; "
                               "ask again once it is answered",
@@ -348,6 +347,21 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         w->conflicted = conflicted;
         return;
     }
+    uint64_t own = dbk_svci_unapplied (self);
+    if (own) {
+        /*  this shell's last append is not in the model yet: decided
+            once it is (dbk_svci_unapplied), without spending an attempt */
+        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
+        if (!w) {
+            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+            return;
+        }
+        memcpy (w->cmd_id, id, DBK_ID_SIZE);
+        w->seq = own;
+        w->attempts = attempts;
+        w->conflicted = conflicted;
+        return;
+    }
     MDB_txn *txn;
     int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
     if (rc) {
@@ -401,21 +415,6 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         s_reply_command (self, &w);
         return;
     }
-    uint64_t inflight = dbk_svci_inflight_seq (self, d);
-    if (inflight) {
-        mdb_txn_abort (txn);
-        free (ctx);
-        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
-        if (!w) {
-            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
-            return;
-        }
-        memcpy (w->cmd_id, id, DBK_ID_SIZE);
-        w->seq = inflight;
-        w->attempts = attempts;
-        w->conflicted = conflicted;
-        return;
-    }
     char stream[DBK_STREAM_MAX + 1] = "";
     uint64_t current = 0;
     rc = dbk_svci_append (self, ctx, txn, corr_o, &res, stream, &current, msg, sizeof msg);
@@ -461,7 +460,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     memcpy (w->cmd_id, id, DBK_ID_SIZE);
     w->res = res;
     w->seq = res.last;
-    dbk_svci_inflight_add (self, d, res.last);
+    dbk_svci_appended (self, res.last);
 }
 
 static void s_dispatch (dbk_svci_t *self, dbk_req_t *req);

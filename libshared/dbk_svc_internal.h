@@ -47,12 +47,6 @@ typedef struct {
     bool duplicate;                  /* reply: a retried command id */
 } dbk_svci_wait_t;
 
-/*  An own append the read model has not applied yet. */
-struct dbk_svci_inflight {
-    char stream[DBK_STREAM_MAX + 1]; /* a stream this shell appended to */
-    uint64_t seq;                    /* ... up to this seq */
-};
-
 struct dbk_svc_ctx {
     struct dbk_svci *svc;  /* the shell */
     bool cmd;              /* a command handler is running */
@@ -73,44 +67,42 @@ struct dbk_svc_ctx {
 };
 
 typedef struct dbk_svci {
-    const dbk_service_def_t *def;       /* the service */
-    dbk_config_t cfg;                   /* configuration (a copy) */
-    void *state;                        /* def->setup's, read-only after it */
-    uint32_t settings;                  /* def->setup's fingerprint of them  */
-    dbk_logger_t log;                   /* lines under the service's name */
-    zsock_t *pipe;                      /* actor pipe */
-    zsock_t *router;                    /* requests */
-    char endpoint[DBK_ENDPOINT_MAX];    /* where it is bound */
-    MDB_env *env;                       /* the read model */
-    int lock_fd;                        /* holds its directory (dbk_dir_lock) */
-    MDB_dbi own[S_OWN];                 /* $meta, $streams, $commands, $pending */
-    MDB_dbi dbis[DBK_SVC_MAX_DBS];      /* the def's databases, in its order */
-    size_t ndbs;                        /* how many */
-    uint64_t applied;                   /* checkpoint: last seq applied and committed */
-    uint8_t chain[DBK_HASH_SIZE];       /* the hash of the event at `applied` */
-    bool chain_known;                   /* ... kept with the checkpoint ($meta
-                                           "chain", dbk_svc_follow.c) */
-    uint64_t head_seen;                 /* highest head of subscribers now gone */
-    bool head_known;                    /* the log answered a READ once: until
-                                           then no command is decided */
-    dbk_sub_t *sub;                     /* follows the log */
-    int64_t backoff_until;              /* mono ms: do not ask the subscriber before */
-    int last_sub_error;                 /* why the log cannot be followed (0: it can) */
-    dbk_sub_fault_t fault;              /* ... its DBK_ECORRUPT's fault */
-    int model_err;                      /* the read model's last write failed for
-                                           want of space or storage (DBK_ENOSPC,
-                                           DBK_EIO, DBK_EMAPFULL); 0 once one
-                                           succeeds */
-    dbk_client_t *client;               /* APPENDs */
-    dbk_decision_t *decision;           /* reused by every command */
-    dbk_wr_t *wr;                       /* replies */
-    dbk_wr_t *body;                     /* handler output, merged into replies */
-    dbk_svci_wait_t **waits;            /* requests waiting for the read model */
-    size_t nwaits;                      /* how many */
-    size_t capwaits;                    /* capacity */
-    struct dbk_svci_inflight *inflight; /* own appends not applied yet */
-    size_t ninflight;                   /* how many */
-    size_t capinflight;                 /* capacity */
+    const dbk_service_def_t *def;    /* the service */
+    dbk_config_t cfg;                /* configuration (a copy) */
+    void *state;                     /* def->setup's, read-only after it */
+    uint32_t settings;               /* def->setup's fingerprint of them  */
+    dbk_logger_t log;                /* lines under the service's name */
+    zsock_t *pipe;                   /* actor pipe */
+    zsock_t *router;                 /* requests */
+    char endpoint[DBK_ENDPOINT_MAX]; /* where it is bound */
+    MDB_env *env;                    /* the read model */
+    int lock_fd;                     /* holds its directory (dbk_dir_lock) */
+    MDB_dbi own[S_OWN];              /* $meta, $streams, $commands, $pending */
+    MDB_dbi dbis[DBK_SVC_MAX_DBS];   /* the def's databases, in its order */
+    size_t ndbs;                     /* how many */
+    uint64_t applied;                /* checkpoint: last seq applied and committed */
+    uint8_t chain[DBK_HASH_SIZE];    /* the hash of the event at `applied` */
+    bool chain_known;                /* ... kept with the checkpoint ($meta
+                                        "chain", dbk_svc_follow.c) */
+    uint64_t head_seen;              /* highest head of subscribers now gone */
+    bool head_known;                 /* the log answered a READ once: until
+                                        then no command is decided */
+    dbk_sub_t *sub;                  /* follows the log */
+    int64_t backoff_until;           /* mono ms: do not ask the subscriber before */
+    int last_sub_error;              /* why the log cannot be followed (0: it can) */
+    dbk_sub_fault_t fault;           /* ... its DBK_ECORRUPT's fault */
+    int model_err;                   /* the read model's last write failed for
+                                        want of space or storage (DBK_ENOSPC,
+                                        DBK_EIO, DBK_EMAPFULL); 0 once one
+                                        succeeds */
+    dbk_client_t *client;            /* APPENDs */
+    dbk_decision_t *decision;        /* reused by every command */
+    dbk_wr_t *wr;                    /* replies */
+    dbk_wr_t *body;                  /* handler output, merged into replies */
+    dbk_svci_wait_t **waits;         /* requests waiting for the read model */
+    size_t nwaits;                   /* how many */
+    size_t capwaits;                 /* capacity */
+    uint64_t own_last;               /* last seq of this shell's latest append */
     struct {
         uint64_t commands;          /* commands answered OK (duplicates included) */
         uint64_t duplicates;        /* ... of which a retried command id */
@@ -271,10 +263,17 @@ const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size);
     served. */
 bool dbk_svci_refuse_query (dbk_svci_t *self, const dbk_req_t *req);
 int dbk_svci_model_reset (dbk_svci_t *self);
-/*  Highest seq of an own append to a stream of d not applied yet (0:
-    none), and recording an append of d that ended at seq. */
-uint64_t dbk_svci_inflight_seq (dbk_svci_t *self, const dbk_decision_t *d);
-void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t seq);
+/*  The last seq of this shell's latest append (a command's or a
+    reaction's) while the read model has not applied it, else 0; and
+    recording an append that ended at seq. A decision reads the model
+    beyond the streams it writes (a name that must be unique, the deals a
+    registration conflicts with, whether an account is archived), so a
+    command or a reaction is decided only once every event this shell
+    appended is in the model: two commands taken in together would each
+    decide without the other's events, and the log's expected versions,
+    which cover only the streams written, would not see it. */
+uint64_t dbk_svci_unapplied (const dbk_svci_t *self);
+void dbk_svci_appended (dbk_svci_t *self, uint64_t seq);
 
 /*  Append the decision of self->decision in one APPEND, one group per
     stream, each with its expected version (dbk_svc_react.c). Returns 0

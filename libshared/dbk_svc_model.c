@@ -772,44 +772,13 @@ int dbk_svci_model_reset (dbk_svci_t *self)
 
 /*  ---- own appends not applied yet ---- */
 
-/*  Streams this shell appended to and whose events the read model has not
-    applied yet. A command that decides for one of them would decide on a
-    state without our own last write and be refused by the log (wrong
-    expected version); it waits instead, without spending an attempt, so
-    that concurrent commands on one stream of one instance never conflict
-    and only other instances (or other writers) cause retries. */
-uint64_t dbk_svci_inflight_seq (dbk_svci_t *self, const dbk_decision_t *d)
+uint64_t dbk_svci_unapplied (const dbk_svci_t *self)
 {
-    uint64_t wait = 0;
-    size_t i = 0;
-    while (i < self->ninflight) {
-        struct dbk_svci_inflight *f = &self->inflight[i];
-        if (f->seq <= self->applied) {
-            *f = self->inflight[--self->ninflight];
-            continue;
-        }
-        for (size_t k = 0; k < dbk_decision_count (d); k++)
-            if (streq (dbk_decision_stream (d, k), f->stream) && f->seq > wait)
-                wait = f->seq;
-        i++;
-    }
-    return wait;
+    return self->own_last > dbk_svci_ready (self) ? self->own_last : 0;
 }
 
-void dbk_svci_inflight_add (dbk_svci_t *self, const dbk_decision_t *d, uint64_t seq)
+void dbk_svci_appended (dbk_svci_t *self, uint64_t seq)
 {
-    for (size_t k = 0; k < dbk_decision_count (d); k++) {
-        const char *s = dbk_decision_stream (d, k);
-        size_t i = 0;
-        while (i < self->ninflight && !streq (self->inflight[i].stream, s))
-            i++;
-        if (i == self->ninflight) {
-            if (dbk_grow (&self->inflight, &self->capinflight, self->ninflight + 1,
-                          sizeof *self->inflight, 16))
-                return; /* only an optimisation: conflicts still protect */
-            snprintf (self->inflight[i].stream, sizeof self->inflight[i].stream, "%s", s);
-            self->ninflight++;
-        }
-        self->inflight[i].seq = seq;
-    }
+    if (seq > self->own_last)
+        self->own_last = seq;
 }

@@ -132,7 +132,10 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
                   "to be appended: retry with the same command id",
                   self->cfg.log_endpoint, self->cfg.timeout_ms);
         /*  a DEALER would deliver the unanswered APPEND later, when nobody
-            waits for it any more: a new socket (linger 0) drops it */
+            waits for it any more: a new socket (linger 0) drops what it
+            has not sent. What reached the log (a log stopped, not gone)
+            may still be committed: the retry with the same command id then
+            finds it, or conflicts on the same expected version */
         dbk_client_t *fresh = dbk_client_new (self->cfg.log_endpoint, self->cfg.timeout_ms);
         if (fresh) {
             dbk_client_destroy (&self->client);
@@ -270,8 +273,8 @@ bool dbk_svci_react (dbk_svci_t *self)
         s_pending_del (self, key);
     } else if (dbk_decision_count (d) == 0)
         s_pending_del (self, key);
-    else if (dbk_svci_inflight_seq (self, d) > self->applied)
-        more = false; /* a command's events on the same stream come first */
+    else if (dbk_svci_unapplied (self))
+        more = false; /* decided again once the model holds our last append */
     else {
         char stream[DBK_STREAM_MAX + 1] = "";
         uint64_t current = 0;
@@ -279,7 +282,7 @@ bool dbk_svci_react (dbk_svci_t *self)
         if (rc == 0) {
             /*  the trigger goes once these events are applied: their cause
                 is its id then */
-            dbk_svci_inflight_add (self, d, res.last);
+            dbk_svci_appended (self, res.last);
             self->react_seq = res.last;
             self->reactions++;
         } else {

@@ -156,8 +156,9 @@ extern "C" {
 
 /*  Handler runs for one command when the log refuses its APPEND for the
     expected version. One instance never conflicts with itself (a command
-    on a stream waits until the instance's own last append to it is
-    applied); conflicts come from another writer of the same streams (a
+    waits until the instance's own last append is applied, so that it is
+    decided on a model holding it); conflicts come from another writer of
+    the same streams (a
     second instance during a rolling restart). Two writers hammering one
     stream should each win about half of the rounds, but one that is
     slower (starved of CPU, its read model behind) can lose many in a row.
