@@ -349,7 +349,9 @@ def main():
         def award(tender, oid, result, on=None, **extra):
             data = dict(id=tender, opportunity_id=oid, tender_id=tender, result=result,
                         date="2027-02-01", on=on or today, **extra)
-            ev = dealbook.new_event("tender.awarded", data, actor="svc:bidding")
+            # a corr of its own, which the reaction does not carry on
+            ev = dealbook.new_event("tender.awarded", data, actor="svc:bidding",
+                                    corr=uuid.uuid4().bytes)
             log.append("tender-" + tender, [ev])
             return ev["id"]
 
@@ -373,7 +375,9 @@ def main():
         wait_status("o4", "won")
         wait_status("o5", "lost")
         won = [e for e in opp_events("o4") if e["type"] == "opportunity.won"]
-        if len(won) != 1 or won[0]["cause"] != a4 or won[0]["actor"] != "svc:opportunities" \
+        # corr and cause are both the award's id (protocol.md §16, "Correlation")
+        if len(won) != 1 or won[0]["cause"] != a4 or won[0]["corr"] != a4 \
+                or won[0]["actor"] != "svc:opportunities" \
                 or won[0]["data"].get("tender_id") != "t4" or won[0]["data"]["amount"] != 48000000:
             fail("the award's reaction: %r" % won)
         g5 = o.call("OPP_GET", id="o5")
