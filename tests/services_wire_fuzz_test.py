@@ -593,6 +593,29 @@ def regressions(fz):
                                                         short(r)))
 
 
+def keys_not_text(fz):
+    """A key that is not text (protocol.md §4.1): a command refuses it
+    without a field, which could not name it; a query and the event log
+    ignore it."""
+    commands = {"contacts": "ACCOUNT_REGISTER", "opportunities": "OPP_REGISTER",
+                "bidding": "TENDER_OPEN", "forecasting": "QUOTA_SET"}
+    queries = {"contacts": "ACCOUNT_LIST", "opportunities": "OPP_LIST",
+               "bidding": "TENDER_LIST", "forecasting": "FUNNEL"}
+    for service, op in commands.items():
+        for key in (5, b"name"):
+            body = {"v": 1, "rid": 1, "op": op, "cmd": uuid.uuid4().bytes, "actor": "zhao",
+                    key: 1}
+            r = msgpack.unpackb(fz.wires[service].send([pack(body)])[-1], raw=False)
+            if (r.get("code"), r.get("msg"), "field" in r) != \
+                    ("INVALID", "field names must be text", False):
+                defect("%s %s with the key %r: %s" % (service, op, key, short(r)))
+    for service, op in list(queries.items()) + [("eventlog", "PING")]:
+        r = msgpack.unpackb(fz.wires[service].send([pack({"v": 1, "rid": 2, "op": op, 5: 1})])[-1],
+                            raw=False)
+        if r.get("ok") is not True:
+            defect("%s %s with the key 5: %s" % (service, op, short(r)))
+
+
 SANITIZERS = ("runtime error", "AddressSanitizer", "LeakSanitizer", "Assertion", "assertion")
 
 
@@ -631,6 +654,7 @@ def main():
         w = World(fz)
         seed(fz, w)
         regressions(fz)
+        keys_not_text(fz)
         # every field of every verb made hostile FIELD_VALUES times, then
         # ROUNDS requests of each verb of any kind, all in a shuffled order
         plan = [(s, v, f) for s in DOMAIN for v in sorted(verbs[s])
