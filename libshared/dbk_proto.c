@@ -149,6 +149,20 @@ int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, in
     return dbk_proto_send (router, req, w);
 }
 
+int dbk_proto_send_refused (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int rc)
+{
+    /*  an op that is there but is not a str (an int, a bin) is not missing:
+        say what it must be */
+    const char *msg = rc == DBK_ETOOBIG
+                          ? "the request exceeds a size, nesting or element-count limit"
+                      : rc == DBK_EVERSION ? "this server speaks protocol version 1"
+                      : rc != DBK_EINVAL   ? "the request is not one msgpack map"
+                      : dbk_obj_get (req->root, "op")
+                          ? "op must be text: the verb as a msgpack str, e.g. \"PING\""
+                          : "the request has no op";
+    return dbk_proto_send_error (router, req, w, rc, msg, rc == DBK_EINVAL ? "op" : NULL);
+}
+
 void dbk_proto_request_begin (dbk_wr_t *w, uint64_t rid, const char *op, uint32_t nfields)
 {
     dbk_wr_reset (w);

@@ -618,10 +618,15 @@ def test_robustness(env):
         r = c.call_raw(msgpack.packb({"v": 1, "rid": 9}), timeout_ms=3000)
     except dealbook.DealbookError as e:
         raise Failure("a request without op got no answer (%s)" % e)
-    check(r.get("code") == "INVALID" and r.get("field") == "op" and r.get("rid") == 9,
-          "INVALID (field op) for a request without op", r)
-    r = c.call_raw(msgpack.packb({"v": 1, "rid": 10, "op": 5}), timeout_ms=3000)
-    check(r.get("code") == "INVALID" and r.get("field") == "op", "INVALID for a non-str op", r)
+    check(r.get("code") == "INVALID" and r.get("field") == "op" and r.get("rid") == 9
+          and r.get("msg") == "the request has no op", "INVALID (field op) for a request without op",
+          r)
+    # an op that is there but not a str is not missing: the message says what it must be
+    for op in (5, b"PING"):
+        r = c.call_raw(msgpack.packb({"v": 1, "rid": 10, "op": op}, use_bin_type=True),
+                       timeout_ms=3000)
+        check(r.get("code") == "INVALID" and r.get("field") == "op"
+              and r.get("msg", "").startswith("op must be text"), "INVALID for the op %r" % op, r)
     ok("a request without op, or with a non-str op, gets INVALID (field op)")
     c.close()
 

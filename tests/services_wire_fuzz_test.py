@@ -616,6 +616,22 @@ def keys_not_text(fz):
             defect("%s %s with the key 5: %s" % (service, op, short(r)))
 
 
+def op_not_text(fz):
+    """An op missing, or there but not a str, is INVALID (field op) with a
+    message that tells the two apart, from the log and every service (both
+    said "the request has no op" of an int or a bin op)."""
+    for service in NAMES:
+        for op, msg in ((None, "the request has no op"), (7, "op must be text"),
+                        (b"PING", "op must be text")):
+            body = {"v": 1, "rid": 3}
+            if op is not None:
+                body["op"] = op
+            r = msgpack.unpackb(fz.wires[service].send([pack(body)])[-1], raw=False)
+            if (r.get("code"), r.get("field")) != ("INVALID", "op") or \
+                    not r.get("msg", "").startswith(msg):
+                defect("%s: the op %r: %s" % (service, op, short(r)))
+
+
 SANITIZERS = ("runtime error", "AddressSanitizer", "LeakSanitizer", "Assertion", "assertion")
 
 
@@ -655,6 +671,7 @@ def main():
         seed(fz, w)
         regressions(fz)
         keys_not_text(fz)
+        op_not_text(fz)
         # every field of every verb made hostile FIELD_VALUES times, then
         # ROUNDS requests of each verb of any kind, all in a shuffled order
         plan = [(s, v, f) for s in DOMAIN for v in sorted(verbs[s])

@@ -60,9 +60,9 @@ typedef struct {
 /*  Receive one request from `router` (blocking; poll first). Returns 0
     with req filled; DBK_EINTERRUPTED if interrupted / nothing to read
     (never -1, which is DBK_EINVAL); or a negative
-    DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION, DBK_EINVAL for a
-    missing op) with the envelope kept (when there is one) so that the
-    caller can answer the error with dbk_proto_send_error. Always
+    DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION, DBK_EINVAL for an
+    op missing or not a str) with the envelope kept (when there is one) so
+    that the caller can answer the error with dbk_proto_send_refused. Always
     dbk_req_release afterwards. */
 int dbk_proto_recv (zsock_t *router, dbk_req_t *req);
 
@@ -89,6 +89,13 @@ int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w);
 /*  Shorthand: send an ERROR reply. */
 int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,
                           const char *msg, const char *field);
+
+/*  Answer a request that dbk_proto_recv refused with rc: the ERROR reply
+    of docs/protocol.md §12.1, with a sentence saying what is wrong and,
+    for DBK_EINVAL, field "op" (missing, or not a str). The one wording
+    for the event log and every domain service. Returns as dbk_proto_send
+    (-1 as well when there is nothing to answer to). */
+int dbk_proto_send_refused (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int rc);
 
 /*  Client side: begin a request in w (reset first): a map of 3 + nfields
     pairs with v, rid, op written. */

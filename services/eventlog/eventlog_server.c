@@ -570,13 +570,7 @@ static bool s_handle_request (self_t *self)
     if (rc) {
         self->count.malformed++;
         dbk_logf (&self->log, DBK_LOG_WARNING, "refused a request: %s", dbk_strerror (rc));
-        const char *msg = rc == DBK_ETOOBIG
-                              ? "the request exceeds a size, nesting or element-count limit"
-                          : rc == DBK_EVERSION ? "this server speaks protocol version 1"
-                          : rc == DBK_EINVAL   ? "the request has no op"
-                                               : "the request is not one msgpack map";
-        dbk_proto_send_error (self->router, &req, self->wr, rc, msg,
-                              rc == DBK_EINVAL ? "op" : NULL);
+        dbk_proto_send_refused (self->router, &req, self->wr, rc);
         dbk_req_release (&req);
         return true;
     }
