@@ -716,3 +716,66 @@ Test (diskfull, a_full_disk_refuses_appends_with_disk_full_and_keeps_serving)
     free (wrap);
     tl_log_cleanup (&log);
 }
+
+/*  How many events READ by stream finds in `stream` (from version 1). */
+static size_t s_stream_count (dbk_client_t *c, const char *stream)
+{
+    dbk_read_t rq = {.from = 1, .stream = stream, .limit = 10000};
+    dbk_doc_t *reply = NULL;
+    dbk_page_t page;
+    int rc = dbk_client_read (c, &rq, &reply, &page);
+    cr_assert_eq (rc, 0, "READ of %s: %s", stream, dbk_strerror (rc));
+    size_t n = page.count;
+    dbk_doc_destroy (&reply);
+    return n;
+}
+
+Test (diskfull, a_log_killed_on_a_full_disk_starts_again_on_it_and_serves)
+{
+    /*  Given a log killed -9 on a full disk, its last records' index
+        entries still in memory (they could not be written)
+        When it starts again on the same full disk
+        Then it opens (their entries wait in memory, as they did) and
+        serves READ, READ by stream and VERIFY, refuses appends with
+        DISK_FULL; with room again it indexes them and appends */
+    char *wrap = tl_helper ("fsize_exec");
+    const char *const wrapper[] = {wrap, "1048576", NULL}; /* files up to 1 MiB */
+    tl_log_t log;
+    cr_assert_eq (tl_log_start_wrapped (&log, false, NULL, wrapper), 0);
+    dbk_client_t *c = s_client (&log);
+    size_t acked = 0;
+    int rc = 0;
+    /*  small events, many per append: the disk fills within a second,
+        before the log writes their entries (EVENTLOG_INDEX_MS), so that
+        thousands wait; indexing them takes pages the file has no room for */
+    for (int i = 0; i < 2000 && !rc; i++)
+        if ((rc = s_append_sized (c, "account-1", 16, 200, NULL, NULL, NULL)) == 0)
+            acked += 16;
+    cr_assert_eq (rc, DBK_ENOSPC, "the disk never filled: %s", dbk_strerror (rc));
+    dbk_client_destroy (&c);
+    tl_log_kill9 (&log);
+    cr_assert_eq (tl_log_restart_wrapped (&log, NULL, wrapper), 0,
+                  "the log did not start again on the full disk");
+    c = s_client (&log);
+    tl_rec_t *recs;
+    long n = s_check_log (c, &recs);
+    cr_assert_eq ((size_t) n, acked);
+    tl_recs_free (&recs, (size_t) n);
+    cr_assert_eq (s_stream_count (c, "account-1"), acked, "READ by stream misses entries");
+    cr_assert_eq (tl_verify (c, NULL), 1);
+    rc = s_append_sized (c, "account-2", 1, 8000, NULL, NULL, NULL);
+    cr_assert_eq (rc, DBK_ENOSPC, "an append on the full disk: %s", dbk_strerror (rc));
+    dbk_client_destroy (&c);
+    /*  room again */
+    tl_log_stop (&log);
+    cr_assert_eq (tl_log_restart (&log, NULL), 0);
+    c = s_client (&log);
+    uint64_t fs = 0;
+    cr_assert_eq (s_append_sized (c, "account-1", 1, 100, NULL, NULL, &fs), 0);
+    cr_assert_eq (fs, acked + 1);
+    cr_assert_eq (s_stream_count (c, "account-1"), acked + 1);
+    cr_assert_eq (tl_verify (c, NULL), 1);
+    dbk_client_destroy (&c);
+    free (wrap);
+    tl_log_cleanup (&log);
+}

@@ -165,7 +165,13 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
         return NULL;
     }
     self->next_heartbeat = zclock_mono ();
-    if (eventlog_store_reindexed (self->store))
+    if (eventlog_store_index_deferred (self->store))
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the index entries of the last %llu records wait in memory: %s; the log "
+                  "serves, and writes them once there is room",
+                  (unsigned long long) eventlog_store_reindexed (self->store),
+                  dbk_strerror (eventlog_store_index_deferred (self->store)));
+    else if (eventlog_store_reindexed (self->store))
         dbk_logf (&self->log, DBK_LOG_INFO,
                   "indexed the last %llu records again (the log was not stopped cleanly)",
                   (unsigned long long) eventlog_store_reindexed (self->store));

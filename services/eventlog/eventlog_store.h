@@ -69,6 +69,9 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     tables: the process that wrote them was stopped before it wrote
     their entries). */
 uint64_t eventlog_store_reindexed (const eventlog_store_t *self);
+/*  0, or why those records' entries wait in memory instead (DBK_ENOSPC,
+    DBK_EMAPFULL: no room to write them when the log opened). */
+int eventlog_store_index_deferred (const eventlog_store_t *self);
 
 /*  Write the waiting index entries now, in a transaction of their own
     (durable if the log is): DBK_EBUSY while a transaction is open. On

@@ -39,6 +39,7 @@ struct eventlog_store {
     size_t mark;              /* ... how many at begin                  */
     int64_t wait_since;       /* mono ms when the first one came        */
     uint64_t reindexed;       /* records re-indexed at open             */
+    int index_deferred;       /* ... their entries kept waiting: why    */
     int64_t flush_after;      /* mono ms: no write of them before (a write failed) */
     int flush_err;            /* ... with this error                    */
     bool grow_wanted;         /* they did not fit in the map            */

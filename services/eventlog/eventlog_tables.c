@@ -69,52 +69,77 @@ static int s_hash_at (eventlog_store_t *self, MDB_txn *txn, uint64_t seq,
     return rc;
 }
 
-/*  Index the records after `from` (the last seq indexed) up to `head`, in
+/*  What the re-index at open does with each record's entries: put them
+    into the tables in txn, or keep them waiting in memory. */
+typedef int (*s_entry_fn) (eventlog_store_t *self, MDB_txn *txn, const dbk_event_t *ev);
+
+static int s_entry_put (eventlog_store_t *self, MDB_txn *txn, const dbk_event_t *ev)
+{
+    int rc = s_put_entry (self, txn, ev->stream, ev->stream_len, ev->ver, ev->id, ev->seq);
+    return rc ? rc : s_put_head (self, txn, ev->stream, ev->stream_len, ev->ver, ev->seq);
+}
+
+static int s_entry_wait (eventlog_store_t *self, MDB_txn *txn, const dbk_event_t *ev)
+{
+    (void) txn;
+    if (eventlog_index_count (self->wait) == 0)
+        self->wait_since = zclock_mono ();
+    return eventlog_index_add (self->wait, ev->id, ev->stream, ev->stream_len, ev->ver, ev->seq);
+}
+
+/*  Hand at most max records after `from`, up to `head`, to fn, in txn;
+    *at is the last seq handed. The records must be this log's: in seq
+    order, on the hash chain, with valid stream names (keys are made of
+    them); anything else is DBK_ECORRUPT. */
+static int s_walk (eventlog_store_t *self, MDB_txn *txn, uint64_t from, uint64_t head, size_t max,
+                   s_entry_fn fn, uint64_t *at)
+{
+    MDB_cursor *cur = NULL;
+    uint8_t prev[DBK_HASH_SIZE];
+    *at = from;
+    int rc = s_hash_at (self, txn, from, prev);
+    if (!rc)
+        rc = dbk_lmdb_err (mdb_cursor_open (txn, self->events, &cur));
+    uint8_t key[8];
+    dbk_be64_put (key, from + 1);
+    MDB_val k = {8, key}, v;
+    for (size_t n = 0; !rc && n < max && *at < head; n++) {
+        dbk_event_t ev;
+        int mrc = mdb_cursor_get (cur, &k, &v, n ? MDB_NEXT : MDB_SET_RANGE);
+        if (mrc) {
+            rc = mrc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (mrc);
+            break;
+        }
+        if (k.mv_size != 8 || dbk_event_decode_record (v.mv_data, v.mv_size, &ev) ||
+            ev.seq != dbk_be64_get (k.mv_data) || ev.seq != *at + 1 || ev.stream_len == 0 ||
+            ev.stream_len > DBK_STREAM_MAX || !dbk_stream_name_valid (ev.stream, ev.stream_len) ||
+            dbk_event_check_record (v.mv_data, v.mv_size, prev)) {
+            rc = DBK_ECORRUPT;
+            break;
+        }
+        if ((rc = fn (self, txn, &ev)))
+            break;
+        memcpy (prev, ev.hash, DBK_HASH_SIZE);
+        *at = ev.seq;
+    }
+    if (cur)
+        mdb_cursor_close (cur);
+    return rc;
+}
+
+/*  Index the records after *from (the last seq indexed) up to `head`, in
     transactions of S_REINDEX_TXN records: after a crash, the entries
-    that were still waiting in memory. The records must be this log's:
-    in seq order, on the hash chain, with valid stream names (keys are
-    made of them); anything else is DBK_ECORRUPT. */
-static int s_reindex (eventlog_store_t *self, uint64_t from, uint64_t head)
+    that were still waiting in memory. *from moves with each commit. */
+static int s_reindex (eventlog_store_t *self, uint64_t *from, uint64_t head)
 {
     int grown = 0;
-    while (from < head) {
+    while (*from < head) {
         MDB_txn *txn;
-        MDB_cursor *cur = NULL;
         int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, 0, &txn));
         if (rc)
             return rc;
-        uint8_t prev[DBK_HASH_SIZE];
-        rc = s_hash_at (self, txn, from, prev);
-        if (!rc)
-            rc = dbk_lmdb_err (mdb_cursor_open (txn, self->events, &cur));
-        uint8_t key[8];
-        dbk_be64_put (key, from + 1);
-        MDB_val k = {8, key}, v;
-        uint64_t at = from;
-        for (int op = MDB_SET_RANGE, n = 0; !rc && n < S_REINDEX_TXN && at < head;
-             op = MDB_NEXT, n++) {
-            dbk_event_t ev;
-            int mrc = mdb_cursor_get (cur, &k, &v, op);
-            if (mrc) {
-                rc = mrc == MDB_NOTFOUND ? DBK_ECORRUPT : dbk_lmdb_err (mrc);
-                break;
-            }
-            if (k.mv_size != 8 || dbk_event_decode_record (v.mv_data, v.mv_size, &ev) ||
-                ev.seq != dbk_be64_get (k.mv_data) || ev.seq != at + 1 || ev.stream_len == 0 ||
-                ev.stream_len > DBK_STREAM_MAX ||
-                !dbk_stream_name_valid (ev.stream, ev.stream_len) ||
-                dbk_event_check_record (v.mv_data, v.mv_size, prev)) {
-                rc = DBK_ECORRUPT;
-                break;
-            }
-            if ((rc = s_put_entry (self, txn, ev.stream, ev.stream_len, ev.ver, ev.id, ev.seq)) ||
-                (rc = s_put_head (self, txn, ev.stream, ev.stream_len, ev.ver, ev.seq)))
-                break;
-            memcpy (prev, ev.hash, DBK_HASH_SIZE);
-            at = ev.seq;
-        }
-        if (cur)
-            mdb_cursor_close (cur);
+        uint64_t at;
+        rc = s_walk (self, txn, *from, head, S_REINDEX_TXN, s_entry_put, &at);
         if (!rc)
             rc = s_put_meta (self, txn, "indexed", at);
         if (!rc)
@@ -125,10 +150,27 @@ static int s_reindex (eventlog_store_t *self, uint64_t from, uint64_t head)
             continue;
         if (rc)
             return rc;
-        self->reindexed += at - from;
-        from = at;
+        self->reindexed += at - *from;
+        *from = at;
     }
     return 0;
+}
+
+/*  The entries of the records after `from` kept waiting in memory, as a
+    running log keeps them when the disk is full: the tables take them
+    with a later commit (eventlog_tables_write). */
+static int s_reindex_wait (eventlog_store_t *self, uint64_t from, uint64_t head)
+{
+    MDB_txn *txn;
+    int rc = dbk_lmdb_err (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn));
+    if (rc)
+        return rc;
+    uint64_t at;
+    rc = s_walk (self, txn, from, head, SIZE_MAX, s_entry_wait, &at);
+    mdb_txn_abort (txn);
+    if (!rc)
+        self->reindexed += at - from;
+    return rc;
 }
 
 /*  Upgrade a format 1 log (its tables are complete), then index what the
@@ -162,7 +204,17 @@ int eventlog_tables_open (eventlog_store_t *self)
         return dbk_lmdb_err (rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc);
     if (indexed > self->committed.head)
         return DBK_ECORRUPT; /* the index names records that are not there */
-    return s_reindex (self, indexed, self->committed.head);
+    rc = s_reindex (self, &indexed, self->committed.head);
+    if (rc != DBK_ENOSPC && rc != DBK_EMAPFULL)
+        return rc;
+    /*  the disk is full (a crash on a full disk leaves records to index
+        and no room to write their entries): they wait in memory, and the
+        log opens and serves; each failed start would otherwise eat the
+        space an operator frees */
+    self->index_deferred = rc;
+    self->flush_after = zclock_mono () + self->index_ms;
+    self->flush_err = rc;
+    return s_reindex_wait (self, indexed, self->committed.head);
 }
 
 /*  Every waiting entry into the tables, and the seq they reach, in txn. */
@@ -219,6 +271,11 @@ int eventlog_tables_write (eventlog_store_t *self, bool *flushed)
     self->flush_err = rc;
     self->grow_wanted = rc == DBK_EMAPFULL;
     return waiting >= self->index_cap ? rc : 0;
+}
+
+int eventlog_store_index_deferred (const eventlog_store_t *self)
+{
+    return self->index_deferred;
 }
 
 uint64_t eventlog_store_reindexed (const eventlog_store_t *self)
