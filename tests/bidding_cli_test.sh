@@ -179,6 +179,11 @@ expect_rc 2 db tender submit t1 q1 --date 2026-02-19
 err_has 'INVALID: date: date (2026-02-19) cannot be before the issue of the bond'
 expect_rc 0 db tender submit t1 q1 --date 2026-03-01
 out_has 'tender t1 submitted'
+# the quote the bid went in with is frozen from the submission on
+expect_rc 2 db quote line add q1 --product EXTRA --qty 1 --list-price 100
+err_has 'REJECTED: id: quote q1 was submitted in the bid of tender t1 on 2026-03-01'
+expect_rc 0 db quote show q1 --json
+json 'd["status"]=="approved" and d["revision"]==4'
 expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01
 out_has 'no submission deadline'
 expect_rc 1 db tender opening t1 --bidder 'Philips:x:1'

@@ -135,6 +135,16 @@ def main():
         refused(cmd("bidding", "TENDER_SUBMIT", id="t1", quote_id="q1", date="2026-01-09"),
                 "INVALID", "date", "a bid submitted before the documents were issued")
         b("TENDER_SUBMIT", id="t1", quote_id="q1", date="2026-03-01")
+        # the quote the bid went in with is frozen from the submission on
+        r = cmd("bidding", "QUOTE_LINE_ADD", id="q1", product_code="X", quantity=1,
+                list_price=1)
+        refused(r, "REJECTED", "id", "a line added to the quote of a submitted bid")
+        if "quote q1 was submitted in the bid of tender t1 on 2026-03-01" not in r.msg:
+            fail("a line added to the quote of a submitted bid: %r" % r.msg)
+        refused(cmd("bidding", "QUOTE_SUBMIT", id="q1"), "REJECTED", "id",
+                "the quote of a submitted bid sent for approval again")
+        if q("QUOTE_GET", id="q1")["status"] != "approved":
+            fail("the quote of a submitted bid changed")
         if q("TENDER_DEADLINES", days=366, as_of="2099-01-01")["tenders"]:
             fail("a submitted tender still has a deadline")
         bidders = [{"bidder": "Philips", "price": 82000000, "rank": 1},

@@ -360,12 +360,18 @@ int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_f
     submitting or approving it, or asking for new prices would rewrite
     what was bid (TENDER_GET shows the submitted quote) for a bid that
     can no longer go in. A rejection does not ask (s_verdict in
-    bid_quote.c): it only ends an approval still pending. */
-int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *tender, size_t n,
-                          const bid_facts_t *facts)
+    bid_quote.c): it only ends an approval still pending.
+
+    The quote the bid went in with is frozen earlier, from the
+    submission: tender.submitted records its revision and total as the
+    bid amount, so a change would leave the tender naming a draft at a
+    price that is not the one bid. No command takes a submitted bid
+    back, so nothing thaws it. */
+int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *quote,
+                          const char *tender, size_t n, const bid_facts_t *facts)
 {
     const bid_lookup_t *lk = facts ? facts->lookup : NULL;
-    char id[BID_ID_MAX + 1], opp[BID_ID_MAX + 1], cur[4];
+    char id[BID_ID_MAX + 1], opp[BID_ID_MAX + 1], cur[4], bid[BID_ID_MAX + 1], on[11];
     if (!tender || n > BID_ID_MAX || !lk)
         return 0;
     memcpy (id, tender, n);
@@ -376,6 +382,11 @@ int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *tend
                                     "tender %s was awarded (%s): its quotes are the history of "
                                     "its bid and take no new pricing work",
                                     id, ref == BID_REF_WON ? "won" : "lost");
+    if (quote && lk->tender_bid && lk->tender_bid (lk->ctx, id, bid, on) && !strcmp (bid, quote))
+        return dbk_decision_reject (d, DBK_EREJECTED, field,
+                                    "quote %s was submitted in the bid of tender %s on %s: it is "
+                                    "the price of that bid and can no longer change",
+                                    quote, id, *on ? on : "?");
     if (!lk->tender_terms || !lk->tender_terms (lk->ctx, id, opp, cur))
         return 0;
     return s_deal_check (d, field, opp, id, facts);

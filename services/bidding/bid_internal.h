@@ -73,13 +73,15 @@ int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_f
     bid_tender_check_deal. */
 int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
 
-/*  New pricing work on a quote of tender [tender, tender+n): EREJECTED
-    `field` once the tender was awarded, won or lost (facts lookup
-    tender); else when the tender's deal (facts lookup tender_terms) is
-    closed without a win, as bid_tender_check_deal. A tender the lookups
-    do not know refuses nothing (QUOTE_CREATE tells it apart first). */
-int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *tender, size_t n,
-                          const bid_facts_t *facts);
+/*  New pricing work on quote `quote` (NULL: a new one) of tender
+    [tender, tender+n): EREJECTED `field` once the tender was awarded,
+    won or lost (facts lookup tender); else when the tender's bid was
+    submitted with that quote (facts lookup tender_bid); else when the
+    tender's deal (facts lookup tender_terms) is closed without a win,
+    as bid_tender_check_deal. A tender the lookups do not know refuses
+    nothing (QUOTE_CREATE tells it apart first). */
+int bid_quote_check_work (dbk_decision_t *d, const char *field, const char *quote,
+                          const char *tender, size_t n, const bid_facts_t *facts);
 
 /*  Can the tender move to step `target` (a config step index)? 0, or
     EREJECTED on `field` naming the current step and the next allowed. */

@@ -96,13 +96,14 @@ static int s_check_quote (dbk_decision_t *d, const bid_quote_t *q)
     return 0;
 }
 
-/*  New pricing work on q: it exists, its tender was not awarded, and
-    its tender's deal is not closed without a win. */
+/*  New pricing work on q: it exists, its tender was not awarded nor its
+    bid submitted with q, and its tender's deal is not closed without a
+    win. */
 static int s_check_work (dbk_decision_t *d, const bid_quote_t *q, const bid_facts_t *facts)
 {
     int rc = s_check_quote (d, q);
     const char *tid = q->tender_id;
-    return rc ? rc : bid_quote_check_work (d, "id", tid, tid ? strlen (tid) : 0, facts);
+    return rc ? rc : bid_quote_check_work (d, "id", q->id, tid, tid ? strlen (tid) : 0, facts);
 }
 
 int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, const dbk_obj_t *cmd,
@@ -129,7 +130,7 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     if (ref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "tender_id", "no such tender: %.*s",
                                     (int) tv->n, tv->s);
-    if ((rc = bid_quote_check_work (d, "tender_id", tv->s, tv->n, facts)))
+    if ((rc = bid_quote_check_work (d, "tender_id", NULL, tv->s, tv->n, facts)))
         return rc;
     dbk_wr_t *w = bid_begin (d, "quote", id, "quote.created", nvals, facts);
     bid_write_vals (w, vals, nvals);

@@ -280,6 +280,11 @@ typedef struct {
         opportunity.lost naming a tender, not reopened since)? false, or
         a NULL function: no */
     bool (*lost_by_award) (void *ctx, const char *id);
+    /*  tender id's bid when it was submitted: the quote it names into
+        quote and the submission's date into date (both NUL-terminated);
+        false, or a NULL function: not submitted, or unknown, and not
+        checked */
+    bool (*tender_bid) (void *ctx, const char *id, char quote[BID_ID_MAX + 1], char date[11]);
 } bid_lookup_t;
 
 typedef struct {
@@ -668,7 +673,21 @@ int64_t bid_unit_price (int64_t list_price, int discount_bp);
     history of its bid and take no new pricing work"), nothing decided,
     before the deal is asked about; a rejection still goes in: it ends
     an approval still pending, and takes the quote off the approver's
-    queue. A tender the lookups do not know refuses nothing. */
+    queue. A tender the lookups do not know refuses nothing.
+
+    The quote a tender's bid was submitted with (facts->lookup->
+    tender_bid) is frozen from the submission on, before the award: the
+    bid went in at that price (tender.submitted records its revision and
+    total as bid_amount), and a change would put the quote back to draft
+    while the tender still names it. Its lines, a new submission for
+    approval, an approval and a request for changes are refused with
+    EREJECTED "id" ("quote Q was submitted in the bid of tender T on D:
+    it is the price of that bid and can no longer change"), nothing
+    decided, after the award's refusal and before the deal is asked
+    about. A bid, once in, is not taken back (no_bid is refused after
+    the submission), so the freeze lasts: the quote is the bid's history
+    whatever becomes of the tender and the deal. The tender's other
+    quotes are not frozen by it. */
 
 /*  Create quote `id` (stream quote-<id>) for a tender. cmd keys:
     tender_id, currency (required), title (optional). Decides
@@ -687,8 +706,9 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     unit_price, description?, cost_price?, revision (the new one), on}.
     A change to an approved or submitted quote sends it back to draft:
     it needs approval again. Rejections: EINVAL; ENOTFOUND "id";
-    EREJECTED "id" when its tender was awarded, or its tender's deal is
-    closed without a win; EREJECTED "line" at BID_LINES_MAX; EINVAL
+    EREJECTED "id" when its tender was awarded, it is the quote its
+    tender's bid was submitted with, or its tender's deal is closed
+    without a win; EREJECTED "line" at BID_LINES_MAX; EINVAL
     "quantity" when the line or the list total is too large,
     "cost_price" when quantity × cost_price is. */
 int bid_quote_line_add (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
@@ -703,16 +723,18 @@ int bid_quote_line_change (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
 
 /*  Remove a line. cmd keys: line (required). Decides quote.line_removed
     {id, line, revision, on}. Rejections: EINVAL; ENOTFOUND "id" /
-    "line"; EREJECTED "id" when its tender was awarded, or its tender's
-    deal is closed without a win. */
+    "line"; EREJECTED "id" when its tender was awarded, it is the quote
+    its tender's bid was submitted with, or its tender's deal is closed
+    without a win. */
 int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                            const bid_facts_t *facts);
 
 /*  Ask for pricing approval. cmd keys: note (optional). Decides
     quote.submitted {id, revision, total, max_discount_bp,
     required_level (code), note?, on}. Rejections: EINVAL; ENOTFOUND
-    "id"; EREJECTED "id" when its tender was awarded, or its tender's
-    deal is closed without a win; EREJECTED "lines" with no line;
+    "id"; EREJECTED "id" when its tender was awarded, it is the quote
+    its tender's bid was submitted with, or its tender's deal is closed
+    without a win; EREJECTED "lines" with no line;
     EREJECTED "id" when submitted or approved already, or rejected or
     sent back for changes and unchanged since (the first change of its
     lines makes it a draft that may be submitted). */
@@ -729,8 +751,9 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
                quote.changes_requested {id, revision, approver, level,
                note, on}; the quote is a draft again.
     Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" (approve and
-    request_changes, not reject) when its tender was awarded, or its
-    tender's deal is closed without a win; EREJECTED "id" unless
+    request_changes, not reject) when its tender was awarded, it is the
+    quote its tender's bid was submitted with, or its tender's deal is
+    closed without a win; EREJECTED "id" unless
     submitted; EREJECTED "actor" without an actor, or when the actor's
     authority is below the required level (the message names the level
     needed and the discount). */

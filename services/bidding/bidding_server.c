@@ -85,6 +85,26 @@ static bool s_tender_terms (void *p, const char *id, char opp[BID_ID_MAX + 1], c
     return ok;
 }
 
+/*  A tender's submitted bid, from its row: the quote it names and the
+    day it went in. */
+static bool s_tender_bid (void *p, const char *id, char quote[BID_ID_MAX + 1], char date[11])
+{
+    dbk_doc_t *doc = s_tender_row (p, id);
+    const dbk_obj_t *row = doc ? dbk_doc_root (doc) : NULL;
+    const char *q, *on;
+    size_t qn, onn;
+    bool ok =
+        row && !dbk_obj_str (dbk_obj_get (row, "quote_id"), &q, &qn) && qn > 0 && qn <= BID_ID_MAX;
+    if (ok) {
+        snprintf (quote, BID_ID_MAX + 1, "%.*s", (int) qn, q);
+        if (dbk_obj_str (dbk_obj_get (row, "submitted_on"), &on, &onn) || onn > 10)
+            on = "", onn = 0;
+        snprintf (date, 11, "%.*s", (int) onn, on);
+    }
+    dbk_doc_destroy (&doc);
+    return ok;
+}
+
 static bool s_lost_by_award (void *p, const char *id)
 {
     s_look_t *l = p;
@@ -135,8 +155,9 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
-    f->lookup = (bid_lookup_t){s_opportunity, s_account,      s_tender,    &f->look,
-                               s_currency,    s_tender_terms, s_award_won, s_lost_by_award};
+    f->lookup =
+        (bid_lookup_t){s_opportunity,  s_account,   s_tender,        &f->look,    s_currency,
+                       s_tender_terms, s_award_won, s_lost_by_award, s_tender_bid};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

@@ -1,7 +1,7 @@
 /*  bid_given.h - the Given-When-Then fixture shared by the suites of the
     bidding deciders (test_bidding_decider.c, test_bidding_award.c,
     test_bidding_rules.c, test_bidding_contract.c, test_bidding_closed.c,
-    test_bidding_dates.c): one decision, a
+    test_bidding_dates.c, test_bidding_frozen.c): one decision, a
     tender, a quote and a contract under test, a fake projection of
     opportunities, accounts and tenders behind the lookups, and a pool
     of parsed documents freed at the end of each test.
@@ -83,10 +83,24 @@ static inline bool s_tender_award (void *ctx, const char *id, char date[11], int
     return true;
 }
 
+/*  The bid of the tender under test once submitted, as its row tells
+    it: the quote it names and its date; no other tender's was. */
+static inline bool s_tender_bid (void *ctx, const char *id, char quote[BID_ID_MAX + 1],
+                                 char date[11])
+{
+    (void) ctx;
+    if (!ten.exists || !ten.quote_id || strcmp (id, ten.id))
+        return false;
+    snprintf (quote, BID_ID_MAX + 1, "%s", ten.quote_id);
+    snprintf (date, 11, "%s", ten.submitted_on ? ten.submitted_on : "");
+    return true;
+}
+
 /*  no deal was lost through a tender's award (test_bidding_closed.c has
     one) */
-static const bid_lookup_t s_lookup = {s_opportunity, s_account,      s_tender,       NULL,
-                                      s_currency,    s_tender_terms, s_tender_award, NULL};
+static const bid_lookup_t s_lookup = {s_opportunity,  s_account,  s_tender,
+                                      NULL,           s_currency, s_tender_terms,
+                                      s_tender_award, NULL,       s_tender_bid};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
