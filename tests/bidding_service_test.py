@@ -110,7 +110,11 @@ def main():
             b("TENDER_PART", id="t1", part=part, owner="zhao")
         b("TENDER_BOND", id="t1", amount=1000000, form="bank guarantee", date="2026-02-20")
 
-        # the quote: a 15% discount needs a manager
+        # the quote: in the tender's currency; a 15% discount needs a manager
+        r = cmd("bidding", "QUOTE_CREATE", id="qx", tender_id="t1", currency="USD")
+        refused(r, "INVALID", "currency", "a USD quote for a CNY tender")
+        if "tender t1 is in CNY" not in r.msg:
+            fail("a USD quote for a CNY tender: %r" % r.msg)
         b("QUOTE_CREATE", id="q1", tender_id="t1", currency="CNY")
         b("QUOTE_LINE_ADD", id="q1", product_code="LED-T8-18W", quantity=20000,
           list_price=5000, discount_bp=1500, cost_price=2800, description="LED tube")

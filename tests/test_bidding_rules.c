@@ -51,6 +51,15 @@ Test (quote, the_tender_must_be_known_and_not_awarded)
     then_rejected (DBK_EINVAL, "id");
 }
 
+/*  The submission takes only a quote in the tender's currency: a quote
+    in another is refused when it is created, not after its pricing. */
+Test (quote, a_quote_is_in_its_tenders_currency)
+{
+    bid_quote_create (d, &quo, "q1", cmd ("{\"tender_id\":\"t1\",\"currency\":\"USD\"}"), &facts);
+    then_rejected (DBK_EINVAL, "currency");
+    then_message_mentions ("tender t1 is in CNY: its quotes must be too (not USD)");
+}
+
 Test (quote, a_quote_is_created_once)
 {
     given_quote ();

@@ -132,6 +132,17 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
                                     (int) tv->n, tv->s);
     if ((rc = bid_quote_check_work (d, "tender_id", NULL, tv->s, tv->n, facts)))
         return rc;
+    /*  a quote prices its tender's bid, in the tender's currency: the
+        submission would refuse it later, after all the pricing work */
+    const contacts_value_t *cv = &vals[1];
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    char tid[BID_ID_MAX + 1], opp[BID_ID_MAX + 1], want[4];
+    snprintf (tid, sizeof tid, "%.*s", (int) tv->n, tv->s);
+    if (lk && lk->tender_terms && lk->tender_terms (lk->ctx, tid, opp, want) &&
+        (cv->n != 3 || memcmp (cv->s, want, 3)))
+        return dbk_decision_reject (d, DBK_EINVAL, "currency",
+                                    "tender %s is in %s: its quotes must be too (not %.*s)", tid,
+                                    want, (int) cv->n, cv->s);
     dbk_wr_t *w = bid_begin (d, "quote", id, "quote.created", nvals, facts);
     bid_write_vals (w, vals, nvals);
     return 0;

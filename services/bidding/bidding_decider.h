@@ -694,7 +694,9 @@ int64_t bid_unit_price (int64_t list_price, int discount_bp);
     quote.created {id, tender_id, currency, title?, on}.
     Rejections: EINVAL; EDUPLICATE "id"; ENOTFOUND "tender_id" unknown
     (facts lookup); EREJECTED "tender_id" awarded (won or lost), or its
-    deal closed without a win. */
+    deal closed without a win; EINVAL "currency" other than the
+    tender's (facts lookup tender_terms; the message names it): the
+    submission takes only a quote in the tender's currency. */
 int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);
 
