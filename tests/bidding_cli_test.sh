@@ -253,6 +253,10 @@ expect_rc 0 db contract show c2
 expect_rc 2 db contract sign --number HT-3 --opp o1 --buyer a1 --seller S --scope S \
     --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:99:2026-05-01
 err_has 'INVALID: milestones'
+# a milestone falls due once the contract is signed: 1900 is a typing error
+expect_rc 2 db contract sign --number HT-3 --opp o1 --buyer a1 --seller S --scope S \
+    --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:100:1900-01-01
+err_has 'INVALID: milestones: milestone 1 (advance) falls due on 1900-01-01, before signed_on (2026-04-01)'
 # an invoice or a payment records what happened: never dated after its
 # business date (--on, else today)
 expect_rc 2 db contract invoice c1 INV-1 --milestone 1 --amount 25500000 --date 2099-04-10

@@ -77,8 +77,14 @@ static int s_ms_reject (dbk_decision_t *d, size_t i)
     return dbk_decision_reject (d, DBK_EINVAL, "milestones", "milestone %zu: %s", i + 1, msg);
 }
 
+/*  The milestones: each valid, retention due when the warranty ends,
+    none due before the signature (a payment term of a contract runs
+    from it: an earlier due date is a typing error, and would show the
+    milestone overdue from the day it is signed), the amounts adding up
+    to the contract's. */
 static int s_check_milestones (dbk_decision_t *d, const dbk_obj_t *arr, int64_t amount,
-                               const contacts_value_t *warranty, s_ms_t *ms, size_t *n)
+                               const contacts_value_t *signed_on, const contacts_value_t *warranty,
+                               s_ms_t *ms, size_t *n)
 {
     if (!arr)
         return dbk_decision_reject (d, DBK_EINVAL, "milestones", "milestones is required");
@@ -97,7 +103,17 @@ static int s_check_milestones (dbk_decision_t *d, const dbk_obj_t *arr, int64_t 
         m->kind = bid_index (bid_milestone_kinds, m->vals[0].s, m->vals[0].n);
         sum += m->vals[1].i;
         const contacts_value_t *due = bid_val (m->vals, m->n, "due");
-        if (strcmp (bid_milestone_kinds[m->kind], "retention"))
+        bool retention = !strcmp (bid_milestone_kinds[m->kind], "retention");
+        const contacts_value_t *falls = retention && warranty ? warranty : due;
+        if (falls && signed_on && falls->n == 10 && signed_on->n == 10 &&
+            memcmp (falls->s, signed_on->s, 10) < 0)
+            return dbk_decision_reject (d, DBK_EINVAL, "milestones",
+                                        "milestone %zu (%s) falls due %s %.*s, before signed_on "
+                                        "(%.*s): a payment falls due once the contract is signed",
+                                        i + 1, bid_milestone_kinds[m->kind],
+                                        falls == warranty ? "when the warranty ends," : "on",
+                                        (int) falls->n, falls->s, (int) signed_on->n, signed_on->s);
+        if (!retention)
             continue;
         if (!warranty)
             return dbk_decision_reject (d, DBK_EINVAL, "warranty_end",
@@ -187,7 +203,8 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
     s_ms_t ms[BID_MILESTONES_MAX];
     size_t nms = 0;
     if ((rc = s_check_milestones (d, dbk_obj_get (cmd, "milestones"),
-                                  bid_val (vals, nvals, "amount")->i, warranty, ms, &nms)))
+                                  bid_val (vals, nvals, "amount")->i,
+                                  bid_val (vals, nvals, "signed_on"), warranty, ms, &nms)))
         return rc;
     if (c->exists)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "contract %s exists already", id);

@@ -85,7 +85,8 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     1..BID_MILESTONES_MAX maps {kind (bid_milestone_kinds), amount (>
     0), due (date; a retention milestone's due is the warranty end and
     needs warranty_end)}, whose amounts add up to the contract amount
-    exactly.
+    exactly; none falls due before signed_on (a payment term runs from
+    the signature: an earlier date is a typing error).
     Decides contract.signed {id, every given key, milestones as
     [{no, kind, amount, due?}], payment_days, award_amount?, on}.
     A contract follows a won award (签订合同 after 中标公示): with a
@@ -104,8 +105,9 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     Rejections: EINVAL ("signed_on" after the business date, or,
     once the tender is known, before the award of the tender it names
     (bid_lookup_t tender_award); a milestone entry names "milestones"
-    and says which; "milestones"
-    when the sum differs from the amount, saying both; "warranty_end"
+    and says which; "milestones" when one falls due (its due, a
+    retention's warranty_end) before signed_on, naming both dates;
+    "milestones" when the sum differs from the amount, saying both; "warranty_end"
     before delivery_date or missing with a retention); EDUPLICATE
     "id"; ENOTFOUND "opportunity_id" / "buyer_id" / "tender_id";
     EREJECTED "buyer_id" archived or merged;
