@@ -358,6 +358,9 @@ err_has 'REJECTED: id'
 expect_rc 0 db quote line remove q2 1
 expect_rc 0 db quote line add q2 --product P --qty 1 --list-price 100 --discount-bp 400
 expect_rc 0 db quote submit q2
+# the rejection was a verdict on the former lines: no approver shows now
+expect_rc 0 db quote show q2
+out_has 'status  *submitted$' && out_has 'approver  *-$'
 # the deal abandoned: its tender and its quote take no new work until it is
 # reopened; the quote waiting for approval may still be rejected
 expect_rc 0 db opp abandon o2 --reason 'project shelved'

@@ -86,6 +86,23 @@ def main():
         r = ok(cmd("opportunities", "OPP_REOPEN", id="o3", reason="budget back"), "o3 reopened")
         q("TENDER_LIST", after_seq=r["last_seq"])
         b("TENDER_PART", id="t3", part="price", owner="zhao")
+        # who approved a quote is the verdict on its lines as they were: a
+        # change, or a new submission, shows no approver any more
+        b("QUOTE_CREATE", id="q3", tender_id="t3", currency="CNY")
+        b("QUOTE_LINE_ADD", id="q3", product_code="P", quantity=1, list_price=100)
+        b("QUOTE_SUBMIT", id="q3")
+        b("QUOTE_APPROVE", id="q3", actor="mgr")
+        if q("QUOTE_GET", id="q3")["approver"] != "mgr":
+            fail("an approved quote without its approver")
+        b("QUOTE_LINE_ADD", id="q3", product_code="Q", quantity=1, list_price=50)
+        g = q("QUOTE_GET", id="q3")
+        if (g["status"], g["approver"]) != ("draft", None):
+            fail("a quote changed after its approval: %r" % ((g["status"], g["approver"]),))
+        b("QUOTE_SUBMIT", id="q3")
+        g = q("QUOTE_GET", id="q3")
+        if (g["status"], g["approver"]) != ("submitted", None):
+            fail("a quote submitted again: %r" % ((g["status"], g["approver"]),))
+        b("QUOTE_REJECT", id="q3", actor="mgr", reason="off the queue")
 
         # a tender, its steps in order
         refused(cmd("bidding", "TENDER_OPEN", id="tx", opportunity_id="nosuch", number="N",
@@ -324,6 +341,7 @@ def main():
         def snap():
             out = [q(op, **kw) for op, kw in (("TENDER_GET", {"id": "t1"}),
                                               ("QUOTE_GET", {"id": "q1"}),
+                                              ("QUOTE_GET", {"id": "q3"}),
                                               ("CONTRACT_GET", {"id": "c1", "as_of": "2026-08-01"}),
                                               ("CONTRACT_GET", {"id": "c7", "as_of": "2026-08-01"}),
                                               ("PRICE_INTEL", {"competitor": "philips"}),

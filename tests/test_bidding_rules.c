@@ -458,11 +458,37 @@ Test (approval, a_quote_changed_after_approval_needs_approval_again)
     given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100,"
                 "\"discount_bp\":1800}");
     cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
-    cr_assert_eq (quo.approved_revision, 1, "the old approval is history");
+    /*  the old approval is history (the timeline's), not the new lines' */
+    cr_assert_eq (quo.approved_revision, 0);
+    cr_assert_null (quo.approver);
     GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
     cr_assert_str_eq (quo.required_level, "manager");
+    cr_assert_null (quo.approver);
     bid_quote_approve (d, &quo, cmd ("{}"), &facts);
     then_rejected (DBK_EREJECTED, "actor");
+}
+
+/*  Who approved, rejected or asked for changes is the verdict on the
+    lines as they were: once a line changes, or the quote waits for a
+    new verdict, it shows no approver (nor note) any more. */
+Test (approval, a_changed_quote_shows_no_former_approver)
+{
+    given_quote_approved ();
+    cr_assert_str_eq (quo.approver, "wang");
+    GIVEN (bid_quote_line_remove (d, &quo, cmd ("{\"line\":1}"), &facts));
+    cr_assert_eq (quo.status, BID_QUOTE_DRAFT);
+    cr_assert_null (quo.approver);
+    cr_assert_null (quo.verdict_note);
+    given_line (S_LINE);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    GIVEN (bid_quote_request_changes (d, &quo, cmd ("{\"note\":\"add drivers\"}"), &facts));
+    cr_assert_str_eq (quo.approver, "wang", "the request stands until a line changes");
+    cr_assert_str_eq (quo.verdict_note, "add drivers");
+    given_line ("{\"product_code\":\"DRV\",\"quantity\":1,\"list_price\":100}");
+    cr_assert_null (quo.approver);
+    GIVEN (bid_quote_submit (d, &quo, cmd ("{}"), &facts));
+    cr_assert_eq (quo.status, BID_QUOTE_SUBMITTED);
+    cr_assert_null (quo.approver);
 }
 
 Test (approval, the_levels_are_configuration)

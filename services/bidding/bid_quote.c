@@ -446,6 +446,20 @@ static int s_line_apply (bid_line_t *l, const dbk_obj_t *data)
     return 0;
 }
 
+/*  The verdict given on the lines as they were (who approved, rejected
+    or asked for changes, the revision approved, the note) no longer
+    holds once a line changes or the quote waits for a new verdict: the
+    quote's row and QUOTE_GET would show an approver next to a draft
+    or a submission, as if its new lines were approved. The timeline
+    keeps the old verdict. */
+static void s_verdict_clear (bid_quote_t *q)
+{
+    free (q->approver);
+    free (q->verdict_note);
+    q->approver = q->verdict_note = NULL;
+    q->approved_revision = 0;
+}
+
 static int s_line_event (bid_quote_t *q, int k, const dbk_obj_t *data)
 {
     unsigned no, rev;
@@ -477,6 +491,7 @@ static int s_line_event (bid_quote_t *q, int k, const dbk_obj_t *data)
     q->revision = rev;
     q->status = BID_QUOTE_DRAFT; /* a change needs approval again */
     q->changes_asked = false;
+    s_verdict_clear (q);
     return rc;
 }
 
@@ -530,6 +545,7 @@ int bid_quote_evolve (bid_quote_t *q, const char *type, const dbk_obj_t *data)
         rc = bid_ev_req (&q->required_level, data, "required_level");
         if (!rc)
             q->status = BID_QUOTE_SUBMITTED;
+        s_verdict_clear (q);
     } else
         rc = s_verdict_event (q, k, data);
     if (!rc && S_GET ("on") && dbk_obj_type (S_GET ("on")) == DBK_T_STR)

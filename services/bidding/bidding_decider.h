@@ -630,9 +630,11 @@ typedef struct bid_quote {
     bid_line_t lines[BID_LINES_MAX];
     size_t nlines;
     char *required_level;       /* code of the level the last submission needs  */
-    char *approver;             /* who approved / rejected / asked for changes  */
-    unsigned approved_revision; /* revision approved, 0: none                   */
-    char *verdict_note;         /* the approver's note or reason                */
+    char *approver;             /* who approved / rejected / asked for changes: */
+                                /* the verdict on the current lines, NULL once  */
+                                /* a line changed or it was submitted again     */
+    unsigned approved_revision; /* revision approved, 0: none (as approver)     */
+    char *verdict_note;         /* the approver's note or reason (as approver)  */
     bool changes_asked;         /* changes requested, no line changed since     */
 } bid_quote_t;
 

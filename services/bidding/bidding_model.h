@@ -40,8 +40,9 @@
 /*  4: a won deal's state is 'W', no longer 'C'; 5: a tender's row holds
     its step as folded now, a later envelope never taking it back; 6: a
     deal's currency follows its win's; 7: a deal lost through a tender's
-    award is 'T', no longer 'C' */
-#define BID_MODEL_VERSION 7
+    award is 'T', no longer 'C'; 8: a quote's row shows no approver once
+    a line changed or it was submitted again */
+#define BID_MODEL_VERSION 8
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
