@@ -244,6 +244,11 @@ expect_rc 0 db contract sign --number HT-2099-016 --opp o1 --tender t1 --buyer a
     --warranty-end 2028-06-01 --payment-days 30 --milestone advance:25500000:2026-04-10 \
     --milestone delivery:51000000:2026-06-01 --milestone retention:8500000 --id c1
 [ "$(cat "$dir/out")" = "contract c1" ] || fail "sign: $(cat "$dir/out")"
+# a contract number is one contract's, however it is typed
+expect_rc 3 db contract sign --number 'ht-2099-016' --opp o1 --tender t1 --buyer a1 --seller S \
+    --scope S --amount 85000000 --currency CNY --signed-on 2026-04-01 \
+    --milestone advance:85000000:2026-04-10 --id c9
+err_has 'DUPLICATE: number: contract number ht-2099-016 is contract c1'"'"'s already'
 # without a tender, once the bidding service applied the deal's win
 for _ in $(seq 1 50); do db contract sign --number HT-2 --opp o1 --buyer a1 --seller S --scope S \
     --amount 100 --currency CNY --signed-on 2026-04-01 --id c2 \

@@ -240,6 +240,11 @@ def main():
         if "amount 80000000 is not the 85000000 of the award of tender t1 (-5000000)" not in r.msg:
             fail("a contract for another amount than the award's: %r" % r.msg)
         b("CONTRACT_SIGN", **c1)
+        # its number is c1's, whatever the case, the width or the spaces
+        r = cmd("bidding", "CONTRACT_SIGN", **dict(c1, id="c8", number="ht - 2099 - 016"))
+        refused(r, "DUPLICATE", "number", "a second contract under c1's number")
+        if "is contract c1's already" not in r.msg:
+            fail("a second contract under c1's number: %r" % r.msg)
         # once the bidding service applied the win, the deal takes a contract
         # without a tender too (refused here for its currency, not its deal)
         q("TENDER_LIST", after_seq=won[0]["seq"])
@@ -305,7 +310,8 @@ def main():
         w9 = ok(cmd("opportunities", "OPP_WIN", id="o9", amount=1000000, currency="USD",
                     date="2026-01-05"), "o9 won in USD")
         q("TENDER_LIST", after_seq=w9["last_seq"])
-        c9 = dict(untendered, id="c9", opportunity_id="o9", amount=1000000,
+        c9 = dict(untendered, id="c9", number="HT-2099-090", opportunity_id="o9",
+                  amount=1000000,
                   milestones=[{"kind": "advance", "amount": 1000000, "due": "2099-04-10"}])
         refused(cmd("bidding", "CONTRACT_SIGN", **dict(c9, currency="CNY")), "REJECTED",
                 "currency", "a contract in the deal's registered currency, not its win's")
@@ -355,6 +361,8 @@ def main():
         q("REBUILD", timeout_ms=30000)
         if snap() != before:
             fail("after REBUILD the answers differ")
+        refused(cmd("bidding", "CONTRACT_SIGN", **dict(c1, id="c8")), "DUPLICATE", "number",
+                "c1's number, after REBUILD")
         # and the award, replayed by the bidding rebuild, closed the deal only once
         time.sleep(0.3)
         o1 = list(log.read_stream("opportunity-o1"))

@@ -1,11 +1,13 @@
 /*  test_bidding_signing.c - what a contract's signature is checked
     against (services/bidding/bidding_contract.h), as specifications,
-    Given-When-Then: its milestones fall due once it is signed. The
-    contract's other rules are in test_bidding_contract.c.
+    Given-When-Then: its milestones fall due once it is signed, and its
+    number is no other contract's. The contract's other rules are in
+    test_bidding_contract.c.
 */
 #include "support/bid_given.h"
 
 TestSuite (milestone_dates, .init = s_setup, .fini = s_teardown);
+TestSuite (contract_number, .init = s_setup, .fini = s_teardown);
 
 /*  Contract c1 of won deal o8 after t8 (awarded 1 000 000.00 CNY on
     2026-02-20), signed on `signed_on`, its amount in one milestone of
@@ -67,4 +69,61 @@ Test (milestone_dates, retention_does_not_fall_due_before_the_signature)
     then_rejected (DBK_EINVAL, "milestones");
     then_message_mentions ("milestone 1 (retention) falls due when the warranty ends, "
                            "2026-01-01, before signed_on (2026-11-29)");
+}
+
+/*  ======================= contract numbers ======================= */
+
+/*  Contract c1 of won deal o8 after t8, under `number`. */
+static const dbk_obj_t *s_numbered (const char *number)
+{
+    char json[900];
+    snprintf (json, sizeof json,
+              "{\"number\":\"%s\",\"opportunity_id\":\"o8\",\"tender_id\":\"t8\","
+              "\"buyer_id\":\"a1\",\"seller\":\"S\",\"scope\":\"s\",\"amount\":100000000,"
+              "\"currency\":\"CNY\",\"signed_on\":\"2026-03-01\",\"milestones\":[{\"kind\":"
+              "\"advance\",\"amount\":100000000}]}",
+              number);
+    return cmd (json);
+}
+
+/*  A contract number is one contract's (c0 has HT-2025-1): another
+    contract under it, on whatever deal, is a duplicate. */
+Test (contract_number, a_contract_number_is_one_contracts)
+{
+    bid_contract_sign (d, &con, "c1", s_numbered ("HT-2025-1"), &facts);
+    then_rejected (DBK_EDUPLICATE, "number");
+    then_message_mentions ("contract number HT-2025-1 is contract c0's already");
+    AGAIN ();
+    bid_contract_sign (d, &con, "c1", s_numbered ("HT-2025-2"), &facts);
+    then_accepted (1);
+}
+
+/*  Typed again by hand, the same number may come in another case, in
+    full-width characters from an IME, or with spaces. */
+Test (contract_number, numbers_compare_regardless_of_case_width_and_spaces)
+{
+    const char *same[] = {"ht-2025-1", "ＨＴ－２０２５－１", "HT - 2025 - 1"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        AGAIN ();
+        bid_contract_sign (d, &con, "c1", s_numbered (same[i]), &facts);
+        then_rejected (DBK_EDUPLICATE, "number");
+    }
+}
+
+/*  Punctuation is part of a number: dropping it would make two numbers
+    one. */
+Test (contract_number, punctuation_tells_two_numbers_apart)
+{
+    char *a = bid_number_key ("HT-2026-17", strlen ("HT-2026-17"));
+    char *b = bid_number_key ("HT-20261-7", strlen ("HT-20261-7"));
+    cr_assert_not_null (a);
+    cr_assert_not_null (b);
+    cr_assert_str_neq (a, b);
+    cr_assert_str_eq (a, "ht-2026-17");
+    free (a);
+    free (b);
+    cr_assert_null (bid_number_key ("  ", 2));
+    cr_assert_null (bid_number_key ("\xff", 1));
+    bid_contract_sign (d, &con, "c1", s_numbered ("HT-2025/1"), &facts);
+    then_accepted (1);
 }

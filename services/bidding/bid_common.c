@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 const char *const bid_tender_types[] = {"public", "invited", "competitive_negotiation",
                                         "single_source", NULL};
@@ -455,4 +456,39 @@ int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key)
 int32_t bid_days_between (const char *a, const char *b)
 {
     return contacts_days_between (a, b);
+}
+
+/*  A number is typed by hand, often in an IME that gives full-width
+    letters and digits, and with or without spaces: those are the same
+    number. Punctuation is kept: a dash or a slash in a number is part
+    of it, and dropping it would make two numbers one. */
+char *bid_number_key (const char *s, size_t n)
+{
+    utf8proc_uint8_t *folded = NULL;
+    utf8proc_ssize_t len = utf8proc_map (
+        (const utf8proc_uint8_t *) s, (utf8proc_ssize_t) n, &folded,
+        UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+    if (len < 0)
+        return NULL;
+    size_t at = 0;
+    for (utf8proc_ssize_t i = 0; i < len;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate (folded + i, len - i, &c);
+        if (k <= 0)
+            break; /* utf8proc_map produced it: cannot happen */
+        utf8proc_category_t cat = utf8proc_category (c);
+        bool space = cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+                     cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_CC;
+        if (!space) {
+            memmove (folded + at, folded + i, (size_t) k);
+            at += (size_t) k;
+        }
+        i += k;
+    }
+    if (at == 0) {
+        free (folded);
+        return NULL;
+    }
+    folded[at] = 0;
+    return (char *) folded;
 }

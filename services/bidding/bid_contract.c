@@ -254,6 +254,16 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
                                     "say in amount_reason why the contract differs from the award",
                                     (long long) amount, (long long) won, award_of,
                                     (long long) (amount - won));
+    /*  a contract number is one contract's, as the customer's books and
+        ours know it: invoices and payments are booked against it */
+    const contacts_value_t *nv = bid_val (vals, nvals, "number");
+    char number[BID_SHORT_MAX + 1], other[BID_ID_MAX + 1];
+    snprintf (number, sizeof number, "%.*s", (int) nv->n, nv->s);
+    if (lk && lk->contract_number && lk->contract_number (lk->ctx, number, other))
+        return dbk_decision_reject (d, DBK_EDUPLICATE, "number",
+                                    "contract number %s is contract %s's already (numbers "
+                                    "compare regardless of case, width and spaces)",
+                                    number, other);
     bool days = bid_val (vals, nvals, "payment_days") != NULL;
     dbk_wr_t *w =
         bid_begin (d, "contract", id, "contract.signed", nvals + 1 + !days + differs, facts);

@@ -102,6 +102,10 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     sight; without a reason the difference is taken for a typing error
     and refused. A tender whose award the lookups do not know, or a
     contract without a tender, is not compared.
+    Its number is no other contract's (facts->lookup->contract_number,
+    compared as bid_number_key: a contract number identifies one
+    contract with the customer, and invoices and payments are booked
+    against it).
     Rejections: EINVAL ("signed_on" after the business date, or,
     once the tender is known, before the award of the tender it names
     (bid_lookup_t tender_award); a milestone entry names "milestones"
@@ -115,7 +119,9 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     EREJECTED "opportunity_id" (no tender) unless won; EREJECTED
     "currency" other than the tender's, else the deal's; EREJECTED
     "amount" other than the award's without an amount_reason (the
-    message gives both amounts and the difference). */
+    message gives both amounts and the difference); EDUPLICATE "number"
+    when another contract has that number (the message names it),
+    asked last. */
 int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *id,
                        const dbk_obj_t *cmd, const bid_facts_t *facts);
 
@@ -197,6 +203,16 @@ int bid_receivables (const bid_contract_t *c, const char *as_of, bid_receivables
 /*  Days from date a to date b (b - a), or INT32_MIN unless both are
     real dates. */
 int32_t bid_days_between (const char *a, const char *b);
+
+/*  The key under which two contract numbers are the same number: NFKC
+    and Unicode case folding (utf8proc), white space dropped, so that
+    "HT-2026-7", "ht-2026-7", "HT - 2026 - 7" and the full-width
+    "ＨＴ－２０２６－７" are one number, while every other character
+    (dashes, slashes, dots) still tells two numbers apart: "HT-2026-17"
+    is not "HT-20261-7". Returns a new NUL-terminated string, the
+    caller's to free(), or NULL if [s, s+n) is not valid UTF-8, holds
+    only white space, or memory runs out. */
+char *bid_number_key (const char *s, size_t n);
 
 #ifdef __cplusplus
 }

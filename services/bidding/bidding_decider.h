@@ -285,6 +285,10 @@ typedef struct {
         false, or a NULL function: not submitted, or unknown, and not
         checked */
     bool (*tender_bid) (void *ctx, const char *id, char quote[BID_ID_MAX + 1], char date[11]);
+    /*  the contract signed already under `number`, compared as
+        bid_number_key does, into id (NUL-terminated); false, or a NULL
+        function: none, and not checked */
+    bool (*contract_number) (void *ctx, const char *number, char id[BID_ID_MAX + 1]);
 } bid_lookup_t;
 
 typedef struct {

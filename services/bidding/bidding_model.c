@@ -190,6 +190,51 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
     return dbk_svc_tagged_get (ctx, txn, BID_DB_REFS, 'y', id, out, 3);
 }
 
+/*  The key of contract number `number` in bid_refs ('n', then its
+    bid_number_key) into key: its length, 0 when it has none or it does
+    not fit. */
+static size_t s_number_key (const char *number, char key[BID_KEY_MAX])
+{
+    char *k = number ? bid_number_key (number, strlen (number)) : NULL;
+    size_t kl = k ? strlen (k) : 0;
+    if (kl == 0 || kl + 1 > BID_KEY_MAX)
+        kl = 0;
+    else {
+        key[0] = 'n';
+        memcpy (key + 1, k, kl);
+        kl++;
+    }
+    free (k);
+    return kl;
+}
+
+bool bidding_model_contract_number (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *number,
+                                    char id[BID_ID_MAX + 1])
+{
+    char key[BID_KEY_MAX];
+    size_t kl = s_number_key (number, key);
+    MDB_val k = {kl, key}, v;
+    if (!kl || mdb_get (txn, dbk_svc_dbi (ctx, BID_DB_REFS), &k, &v) || v.mv_size == 0 ||
+        v.mv_size > BID_ID_MAX)
+        return false;
+    memcpy (id, v.mv_data, v.mv_size);
+    id[v.mv_size] = 0;
+    return true;
+}
+
+/*  A contract signed: its number is taken, by the first contract that
+    had it (a log written before numbers were unique may hold it twice). */
+static int s_project_number (dbk_svc_ctx_t *ctx, MDB_txn *txn, const bid_contract_t *c)
+{
+    char key[BID_KEY_MAX];
+    size_t kl = s_number_key (c->number, key);
+    MDB_dbi dbi = dbk_svc_dbi (ctx, BID_DB_REFS);
+    MDB_val k = {kl, key}, v;
+    if (!kl || !c->id || mdb_get (txn, dbi, &k, &v) == 0)
+        return 0;
+    return s_put (txn, dbi, key, kl, c->id, strlen (c->id));
+}
+
 /*  A deal's currency, 'y' id -> ISO 4217 code, from its registration and
     the updates that change it: a tender for it is in that currency. A
     win names the currency it was won in (a deal won by hand may be won
@@ -523,6 +568,8 @@ static int s_project_own (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         rc = s_openings (ctx, txn, &s->t, data);
     if (rc == 0 && kind == 't' && strcmp (type, "tender.awarded") == 0)
         rc = s_win_rate (ctx, txn, &s->t);
+    if (rc == 0 && kind == 'c' && strcmp (type, "contract.signed") == 0)
+        rc = s_project_number (ctx, txn, &s->c);
     dbk_wr_destroy (&w);
     s_reset (kind, s);
     free (s);

@@ -19,7 +19,9 @@
       bid_refs       'o' opportunity id -> state char ('A' open, 'W' won,
                      'T' lost through the award of one of its tenders,
                      'C' closed otherwise) then its owner; 'a' account
-                     id -> 'A' / 'C'; 'y' opportunity id -> its currency
+                     id -> 'A' / 'C'; 'y' opportunity id -> its currency;
+                     'n' contract number (bid_number_key) -> the id of
+                     the contract signed first under it
 */
 #ifndef BIDDING_MODEL_H
 #define BIDDING_MODEL_H
@@ -41,8 +43,9 @@
     its step as folded now, a later envelope never taking it back; 6: a
     deal's currency follows its win's; 7: a deal lost through a tender's
     award is 'T', no longer 'C'; 8: a quote's row shows no approver once
-    a line changed or it was submitted again */
-#define BID_MODEL_VERSION 8
+    a line changed or it was submitted again; 9: contract numbers are
+    indexed ('n') */
+#define BID_MODEL_VERSION 9
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
@@ -66,6 +69,11 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
     unknown). */
 bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
                              char *owner, size_t ownersz);
+
+/*  The contract signed under `number` (compared as bid_number_key) into
+    id: false when none. */
+bool bidding_model_contract_number (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *number,
+                                    char id[BID_ID_MAX + 1]);
 
 /*  Is opportunity id lost through the award of one of its tenders (its
     last outcome an opportunity.lost naming a tender)? */

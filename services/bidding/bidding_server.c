@@ -105,6 +105,12 @@ static bool s_tender_bid (void *p, const char *id, char quote[BID_ID_MAX + 1], c
     return ok;
 }
 
+static bool s_contract_number (void *p, const char *number, char id[BID_ID_MAX + 1])
+{
+    s_look_t *l = p;
+    return bidding_model_contract_number (l->ctx, l->txn, number, id);
+}
+
 static bool s_lost_by_award (void *p, const char *id)
 {
     s_look_t *l = p;
@@ -155,9 +161,16 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                     : dbk_svc_in_list (cfg->managers, actor) ? 1
                                                              : 0;
     f->look = (s_look_t){ctx, txn};
-    f->lookup =
-        (bid_lookup_t){s_opportunity,  s_account,   s_tender,        &f->look,    s_currency,
-                       s_tender_terms, s_award_won, s_lost_by_award, s_tender_bid};
+    f->lookup = (bid_lookup_t){.opportunity = s_opportunity,
+                               .account = s_account,
+                               .tender = s_tender,
+                               .ctx = &f->look,
+                               .currency = s_currency,
+                               .tender_terms = s_tender_terms,
+                               .tender_award = s_award_won,
+                               .lost_by_award = s_lost_by_award,
+                               .tender_bid = s_tender_bid,
+                               .contract_number = s_contract_number};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

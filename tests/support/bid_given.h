@@ -23,7 +23,8 @@ static bid_contract_t con; /* contract c1 under test */
 /*  ---- the shell's projection: opportunities o1, o2 open, o8 won, o9
     closed (lost); accounts a1, a2, a9 closed; tenders t1, t2 open (for
     o1), t8 awarded won (for o8, on 2026-02-20, 1 000 000.00 CNY), t9
-    awarded lost (for o1) ---- */
+    awarded lost (for o1); contract c0 signed under number HT-2025-1
+    ---- */
 
 static inline bid_ref_t s_opportunity (void *ctx, const char *id)
 {
@@ -96,11 +97,29 @@ static inline bool s_tender_bid (void *ctx, const char *id, char quote[BID_ID_MA
     return true;
 }
 
+/*  contract c0 was signed under number HT-2025-1, compared as the shell
+    compares numbers (bid_number_key) */
+static inline bool s_contract_number (void *ctx, const char *number, char id[BID_ID_MAX + 1])
+{
+    (void) ctx;
+    char *k = bid_number_key (number, strlen (number));
+    bool taken = k && !strcmp (k, "ht-2025-1");
+    free (k);
+    if (taken)
+        snprintf (id, BID_ID_MAX + 1, "c0");
+    return taken;
+}
+
 /*  no deal was lost through a tender's award (test_bidding_closed.c has
     one) */
-static const bid_lookup_t s_lookup = {s_opportunity,  s_account,  s_tender,
-                                      NULL,           s_currency, s_tender_terms,
-                                      s_tender_award, NULL,       s_tender_bid};
+static const bid_lookup_t s_lookup = {.opportunity = s_opportunity,
+                                      .account = s_account,
+                                      .tender = s_tender,
+                                      .currency = s_currency,
+                                      .tender_terms = s_tender_terms,
+                                      .tender_award = s_tender_award,
+                                      .tender_bid = s_tender_bid,
+                                      .contract_number = s_contract_number};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
