@@ -249,12 +249,22 @@ expect_rc 3 db contract sign --number 'ht-2099-016' --opp o1 --tender t1 --buyer
     --scope S --amount 85000000 --currency CNY --signed-on 2026-04-01 \
     --milestone advance:85000000:2026-04-10 --id c9
 err_has 'DUPLICATE: number: contract number ht-2099-016 is contract c1'"'"'s already'
-# without a tender, once the bidding service applied the deal's win
+# without a tender, once the bidding service applied the deal's win: its
+# amount (85000000, won through t1's award) is compared as an award's
 for _ in $(seq 1 50); do db contract sign --number HT-2 --opp o1 --buyer a1 --seller S --scope S \
     --amount 100 --currency CNY --signed-on 2026-04-01 --id c2 \
+    --amount-reason 'spare lamps ordered apart' \
     --milestones-json '[{"kind":"advance","amount":100,"due":"2026-05-01"}]' \
     >/dev/null 2>&1 && break; sleep 0.1; done
 expect_rc 0 db contract show c2
+out_has '^award amount  *85000000$'
+expect_rc 2 db contract sign --number HT-4 --opp o1 --buyer a1 --seller S --scope S \
+    --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:100:2026-05-01
+err_has 'REJECTED: amount: amount 100 is not the 85000000 of the win of opportunity o1'
+expect_rc 2 db contract sign --number HT-4 --opp o1 --buyer a1 --seller S --scope S \
+    --amount 85000000 --currency CNY --signed-on 2026-03-19 \
+    --milestone advance:85000000:2026-05-01
+err_has 'INVALID: signed_on: signed_on (2026-03-19) cannot be before the win of opportunity o1 (2026-03-20)'
 expect_rc 2 db contract sign --number HT-3 --opp o1 --buyer a1 --seller S --scope S \
     --amount 100 --currency CNY --signed-on 2026-04-01 --milestone advance:99:2026-05-01
 err_has 'INVALID: milestones'

@@ -315,6 +315,16 @@ def main():
                   milestones=[{"kind": "advance", "amount": 1000000, "due": "2099-04-10"}])
         refused(cmd("bidding", "CONTRACT_SIGN", **dict(c9, currency="CNY")), "REJECTED",
                 "currency", "a contract in the deal's registered currency, not its win's")
+        # won without a tender: compared with the win as with an award
+        r = cmd("bidding", "CONTRACT_SIGN", **dict(c9, currency="USD", amount=900000, milestones=[
+            {"kind": "advance", "amount": 900000, "due": "2099-04-10"}]))
+        refused(r, "REJECTED", "amount", "a contract for another amount than the win's")
+        if "not the 1000000 of the win of opportunity o9 (-100000)" not in r.msg:
+            fail("a contract for another amount than the win's: %r" % r.msg)
+        r = cmd("bidding", "CONTRACT_SIGN", **dict(c9, currency="USD", signed_on="2026-01-04"))
+        refused(r, "INVALID", "signed_on", "a contract signed before the win")
+        if "the win of opportunity o9 (2026-01-05)" not in r.msg:
+            fail("a contract signed before the win: %r" % r.msg)
         b("CONTRACT_SIGN", **dict(c9, currency="USD"))
         # negotiated after the award: the reason goes in, the award's amount beside it
         b("CONTRACT_SIGN", **dict(c1, id="c7", number="HT-2099-016-B", amount=80000000,

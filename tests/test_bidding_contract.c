@@ -237,7 +237,8 @@ Test (contract, a_contract_is_not_signed_before_the_award_it_follows)
                        s_contract_full ("o8", "t8", "CNY", 100000000, "2026-02-20", ""), &facts);
     then_accepted (1);
     AGAIN ();
-    /*  without a tender there is no award to follow here */
+    /*  without a tender there is no award to follow, nor here a win the
+        projection knows (test_bidding_signing.c has one) */
     bid_contract_sign (d, &con, "c1",
                        s_contract_full ("o8", NULL, "CNY", 100000000, "2026-01-02", ""), &facts);
     then_accepted (1);

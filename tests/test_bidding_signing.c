@@ -1,13 +1,15 @@
 /*  test_bidding_signing.c - what a contract's signature is checked
     against (services/bidding/bidding_contract.h), as specifications,
-    Given-When-Then: its milestones fall due once it is signed, and its
-    number is no other contract's. The contract's other rules are in
-    test_bidding_contract.c.
+    Given-When-Then: its milestones fall due once it is signed, its
+    number is no other contract's, and without a tender it follows the
+    deal's win as a tendered one follows its award. The contract's
+    other rules are in test_bidding_contract.c.
 */
 #include "support/bid_given.h"
 
 TestSuite (milestone_dates, .init = s_setup, .fini = s_teardown);
 TestSuite (contract_number, .init = s_setup, .fini = s_teardown);
+TestSuite (won_deal, .init = s_setup, .fini = s_teardown);
 
 /*  Contract c1 of won deal o8 after t8 (awarded 1 000 000.00 CNY on
     2026-02-20), signed on `signed_on`, its amount in one milestone of
@@ -126,4 +128,102 @@ Test (contract_number, punctuation_tells_two_numbers_apart)
     cr_assert_null (bid_number_key ("\xff", 1));
     bid_contract_sign (d, &con, "c1", s_numbered ("HT-2025/1"), &facts);
     then_accepted (1);
+}
+
+/*  ======================= a deal won without a tender ======================= */
+
+/*  o8 won by hand on 2026-02-25 for 1 200 000.00 CNY (amount 0: a win
+    recorded without its amount, which compares with nothing). */
+static int64_t s_won_amount = 120000000;
+
+static bool s_o8_won (void *ctx, const char *id, char date[11], int64_t *amount)
+{
+    (void) ctx;
+    if (strcmp (id, "o8"))
+        return false;
+    snprintf (date, 11, "2026-02-25");
+    *amount = s_won_amount;
+    return true;
+}
+
+static bid_lookup_t s_won_lookup;
+
+/*  Given: the projection knows o8's win. */
+static void given_o8_won_by_hand (void)
+{
+    s_won_lookup = s_lookup;
+    s_won_lookup.deal_won = s_o8_won;
+    facts.lookup = &s_won_lookup;
+    s_won_amount = 120000000;
+}
+
+/*  Contract c1 of o8 without a tender, for `amount`, signed on
+    `signed_on`, with the `extra` keys ("" or "\"key\":value,"). */
+static const dbk_obj_t *s_untendered (long long amount, const char *signed_on, const char *extra)
+{
+    char json[900];
+    snprintf (json, sizeof json,
+              "{\"number\":\"HT-9\",\"opportunity_id\":\"o8\",\"buyer_id\":\"a1\","
+              "\"seller\":\"S\",\"scope\":\"s\",\"amount\":%lld,\"currency\":\"CNY\",%s"
+              "\"signed_on\":\"%s\",\"milestones\":[{\"kind\":\"advance\",\"amount\":%lld}]}",
+              amount, extra, signed_on, amount);
+    return cmd (json);
+}
+
+Test (won_deal, a_contract_for_the_won_amount_follows_the_win)
+{
+    given_o8_won_by_hand ();
+    bid_contract_sign (d, &con, "c1", s_untendered (120000000, "2026-02-25", ""), &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
+}
+
+/*  As after an award: another amount is a typing error unless the
+    contract says why, and then the amount won stays beside it. */
+Test (won_deal, another_amount_than_the_wins_needs_its_reason)
+{
+    given_o8_won_by_hand ();
+    bid_contract_sign (d, &con, "c1", s_untendered (100000000, "2026-03-01", ""), &facts);
+    then_rejected (DBK_EREJECTED, "amount");
+    then_message_mentions ("amount 100000000 is not the 120000000 of the win of opportunity o8 "
+                           "(-20000000)");
+    then_message_mentions ("why the contract differs from the win");
+    AGAIN ();
+    bid_contract_sign (
+        d, &con, "c1",
+        s_untendered (100000000, "2026-03-01", "\"amount_reason\":\"installation dropped\","),
+        &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "award_amount", 120000000));
+    fold ();
+    cr_assert (con.award_differs);
+    cr_assert_eq (con.award_amount, 120000000);
+}
+
+Test (won_deal, a_contract_is_not_signed_before_the_win)
+{
+    given_o8_won_by_hand ();
+    bid_contract_sign (d, &con, "c1", s_untendered (120000000, "2026-02-24", ""), &facts);
+    then_rejected (DBK_EINVAL, "signed_on");
+    then_message_mentions (
+        "signed_on (2026-02-24) cannot be before the win of opportunity o8 (2026-02-25)");
+}
+
+/*  A win recorded without its amount compares only its date. */
+Test (won_deal, a_win_without_its_amount_compares_no_amount)
+{
+    given_o8_won_by_hand ();
+    s_won_amount = 0;
+    bid_contract_sign (d, &con, "c1", s_untendered (777, "2026-03-01", ""), &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
+}
+
+/*  With a tender, the award is what the contract follows, not the win. */
+Test (won_deal, a_contract_naming_its_tender_follows_the_award)
+{
+    given_o8_won_by_hand ();
+    bid_contract_sign (d, &con, "c1", s_numbered ("HT-10"), &facts); /* t8: 1 000 000.00 */
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "award_amount"));
 }

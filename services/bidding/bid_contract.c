@@ -231,29 +231,31 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
     }
     if ((rc = s_follows_a_win (d, vals, nvals, ref[0], ref[2], lk)))
         return rc;
-    /*  signed after the award it follows (签订合同 after 中标公示) */
+    /*  signed after the award it follows (签订合同 after 中标公示), else
+        after the deal's win: a deal won without a tender (by hand) is
+        compared with the win as a tendered one with its award */
     const contacts_value_t *tv = bid_val (vals, nvals, "tender_id");
-    char tid[BID_ID_MAX + 1], awarded[11], award_of[BID_ID_MAX + 32];
+    const contacts_value_t *ov = bid_val (vals, nvals, "opportunity_id");
+    char ref_id[BID_ID_MAX + 1], since[11], fact[BID_ID_MAX + 40];
     int64_t won = 0;
-    if (tv) {
-        snprintf (tid, sizeof tid, "%.*s", (int) tv->n, tv->s);
-        snprintf (award_of, sizeof award_of, "the award of tender %s", tid);
-    }
-    bool award = tv && lk && lk->tender_award && lk->tender_award (lk->ctx, tid, awarded, &won);
-    if (award &&
-        (rc = bid_check_not_before (d, vals, nvals, "signed_on", facts, awarded, award_of)))
+    snprintf (ref_id, sizeof ref_id, "%.*s", (int) (tv ? tv->n : ov->n), tv ? tv->s : ov->s);
+    snprintf (fact, sizeof fact, tv ? "the award of tender %s" : "the win of opportunity %s",
+              ref_id);
+    bool award = lk && (tv ? lk->tender_award && lk->tender_award (lk->ctx, ref_id, since, &won)
+                           : lk->deal_won && lk->deal_won (lk->ctx, ref_id, since, &won));
+    if (award && (rc = bid_check_not_before (d, vals, nvals, "signed_on", facts, since, fact)))
         return rc;
-    /*  the award's amount, unless the contract says why not (see the
-        header): a negotiated change is recorded with its reason and the
-        award's amount beside it, a typo is refused with both amounts */
+    /*  the award's (the win's) amount, unless the contract says why not
+        (see the header): a negotiated change is recorded with its reason
+        and that amount beside it, a typo is refused with both amounts */
     int64_t amount = bid_val (vals, nvals, "amount")->i;
     bool differs = award && won > 0 && amount != won; /* 0: an award without its amount */
     if (differs && !bid_val (vals, nvals, "amount_reason"))
         return dbk_decision_reject (d, DBK_EREJECTED, "amount",
                                     "amount %lld is not the %lld of %s (%+lld): correct it, or "
-                                    "say in amount_reason why the contract differs from the award",
-                                    (long long) amount, (long long) won, award_of,
-                                    (long long) (amount - won));
+                                    "say in amount_reason why the contract differs from the %s",
+                                    (long long) amount, (long long) won, fact,
+                                    (long long) (amount - won), tv ? "award" : "win");
     /*  a contract number is one contract's, as the customer's books and
         ours know it: invoices and payments are booked against it */
     const contacts_value_t *nv = bid_val (vals, nvals, "number");

@@ -58,8 +58,9 @@ typedef struct {
     char *penalties;      /* the penalty clauses                        */
     int payment_days;     /* credit term after a milestone falls due    */
     char *amount_reason;  /* why the amount differs from the award      */
-    int64_t award_amount; /* its tender's award, when award_differs     */
-    bool award_differs;   /* the amount is not its tender's award's     */
+    int64_t award_amount; /* its tender's award (else its deal's win),  */
+                          /* when award_differs                         */
+    bool award_differs;   /* the amount is not that award's (win's)     */
     char *touched;
     bid_milestone_t milestones[BID_MILESTONES_MAX];
     size_t nmilestones;
@@ -100,15 +101,20 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     accepted with an amount_reason, and the award's amount is then
     recorded beside it (award_amount) for the difference to stay in
     sight; without a reason the difference is taken for a typing error
-    and refused. A tender whose award the lookups do not know, or a
-    contract without a tender, is not compared.
+    and refused. A contract without a tender is compared the same way
+    with the deal's win (bid_lookup_t deal_won: its amount, recorded as
+    award_amount when it differs, and its date): a deal won by hand
+    has no award, and its win is what the contract follows. A tender
+    whose award, or a deal whose win, the lookups do not know, or one
+    recorded without an amount, is not compared.
     Its number is no other contract's (facts->lookup->contract_number,
     compared as bid_number_key: a contract number identifies one
     contract with the customer, and invoices and payments are booked
     against it).
     Rejections: EINVAL ("signed_on" after the business date, or,
     once the tender is known, before the award of the tender it names
-    (bid_lookup_t tender_award); a milestone entry names "milestones"
+    (bid_lookup_t tender_award), or without a tender before the deal's
+    win (deal_won); a milestone entry names "milestones"
     and says which; "milestones" when one falls due (its due, a
     retention's warranty_end) before signed_on, naming both dates;
     "milestones" when the sum differs from the amount, saying both; "warranty_end"
@@ -118,8 +124,9 @@ void bid_contract_reset (bid_contract_t *self); /* free and zero (safe twice) */
     EREJECTED "tender_id" not awarded yet, lost, or for another deal;
     EREJECTED "opportunity_id" (no tender) unless won; EREJECTED
     "currency" other than the tender's, else the deal's; EREJECTED
-    "amount" other than the award's without an amount_reason (the
-    message gives both amounts and the difference); EDUPLICATE "number"
+    "amount" other than the award's (without a tender: the win's)
+    without an amount_reason (the message gives both amounts and the
+    difference); EDUPLICATE "number"
     when another contract has that number (the message names it),
     asked last. */
 int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *id,

@@ -289,6 +289,10 @@ typedef struct {
         bid_number_key does, into id (NUL-terminated); false, or a NULL
         function: none, and not checked */
     bool (*contract_number) (void *ctx, const char *number, char id[BID_ID_MAX + 1]);
+    /*  deal id's win (opportunity.won): its date into date
+        (NUL-terminated) and the amount won into amount; false, or a
+        NULL function: not won, or unknown, and not checked */
+    bool (*deal_won) (void *ctx, const char *id, char date[11], int64_t *amount);
 } bid_lookup_t;
 
 typedef struct {

@@ -258,6 +258,43 @@ static int s_project_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
     return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, il + 1, cur, 3);
 }
 
+/*  A deal's win, 'w' id -> its date (10 bytes) then the amount won (be64):
+    a contract without a tender follows it as a tendered one follows its
+    award. A won deal is never reopened, so the win stays. */
+static int s_project_win (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+{
+    size_t il = ev->stream_len - cat - 1;
+    if (!(ev->type_len == 15 && memcmp (ev->type, "opportunity.won", 15) == 0) || il == 0 ||
+        il > CONTACTS_ID_MAX)
+        return 0;
+    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
+    const char *date;
+    size_t dn;
+    int64_t amount;
+    if (dbk_obj_str (dbk_obj_get (data, "date"), &date, &dn) || dn != 10 ||
+        dbk_obj_i64 (dbk_obj_get (data, "amount"), &amount) || amount < 0)
+        return 0; /* a win without them compares with nothing */
+    char key[CONTACTS_ID_MAX + 2];
+    uint8_t val[18];
+    key[0] = 'w';
+    memcpy (key + 1, ev->stream + cat + 1, il);
+    memcpy (val, date, 10);
+    dbk_be64_put (val + 10, (uint64_t) amount);
+    return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, il + 1, val, sizeof val);
+}
+
+bool bidding_model_won (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char date[11],
+                        int64_t *amount)
+{
+    uint8_t val[18];
+    if (!dbk_svc_tagged_get (ctx, txn, BID_DB_REFS, 'w', id, val, sizeof val))
+        return false;
+    memcpy (date, val, 10);
+    date[10] = 0;
+    *amount = (int64_t) dbk_be64_get (val + 10);
+    return true;
+}
+
 /*  The deals and accounts our commands reference: 'o' id -> state, owner;
     'a' id -> state. A won deal is told from one closed otherwise: a
     contract without a tender follows a won deal only. */
@@ -587,6 +624,8 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
         int rc = cat ? s_project_ref (ctx, txn, ev, cat) : 0;
         if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
             rc = s_project_currency (ctx, txn, ev, cat);
+        if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
+            rc = s_project_win (ctx, txn, ev, cat);
         return rc;
     }
     char id[CONTACTS_ID_MAX + 1];

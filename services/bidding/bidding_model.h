@@ -21,7 +21,8 @@
                      'C' closed otherwise) then its owner; 'a' account
                      id -> 'A' / 'C'; 'y' opportunity id -> its currency;
                      'n' contract number (bid_number_key) -> the id of
-                     the contract signed first under it
+                     the contract signed first under it; 'w' opportunity
+                     id -> its win's date (10 bytes), amount (be64)
 */
 #ifndef BIDDING_MODEL_H
 #define BIDDING_MODEL_H
@@ -44,8 +45,8 @@
     deal's currency follows its win's; 7: a deal lost through a tender's
     award is 'T', no longer 'C'; 8: a quote's row shows no approver once
     a line changed or it was submitted again; 9: contract numbers are
-    indexed ('n') */
-#define BID_MODEL_VERSION 9
+    indexed ('n'); 10: a deal's win, its date and amount ('w') */
+#define BID_MODEL_VERSION 10
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
@@ -69,6 +70,11 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
     unknown). */
 bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
                              char *owner, size_t ownersz);
+
+/*  Deal id's win: its date into date (NUL-terminated), the amount won
+    into amount; false when it is not won (or its win had neither). */
+bool bidding_model_won (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char date[11],
+                        int64_t *amount);
 
 /*  The contract signed under `number` (compared as bid_number_key) into
     id: false when none. */

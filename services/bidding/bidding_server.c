@@ -111,6 +111,12 @@ static bool s_contract_number (void *p, const char *number, char id[BID_ID_MAX +
     return bidding_model_contract_number (l->ctx, l->txn, number, id);
 }
 
+static bool s_deal_won (void *p, const char *id, char date[11], int64_t *amount)
+{
+    s_look_t *l = p;
+    return bidding_model_won (l->ctx, l->txn, id, date, amount);
+}
+
 static bool s_lost_by_award (void *p, const char *id)
 {
     s_look_t *l = p;
@@ -170,7 +176,8 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                                .tender_award = s_award_won,
                                .lost_by_award = s_lost_by_award,
                                .tender_bid = s_tender_bid,
-                               .contract_number = s_contract_number};
+                               .contract_number = s_contract_number,
+                               .deal_won = s_deal_won};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,
