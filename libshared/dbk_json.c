@@ -143,8 +143,8 @@ json_t *dbk_json_from_obj (const dbk_obj_t *o)
                 return NULL;
             }
             json_t *e = dbk_json_from_obj (dbk_obj_val_at (o, i));
+            /*  json_object_setn_new takes e, and frees it when it fails */
             if (!e || json_object_setn_new (m, k, kn, e)) {
-                json_decref (e);
                 json_decref (m);
                 return NULL;
             }
