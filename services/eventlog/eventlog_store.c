@@ -729,13 +729,23 @@ int eventlog_store_backup (eventlog_store_t *self, const char *dir)
     int used = s_dir_used (dir);
     if (used)
         return used < 0 ? DBK_EIO : DBK_EINVAL;
-    int rc = mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
-    if (rc) {
-        /*  a copy cut short (a full disk) is no backup: the directory was
-            empty, and stays so for a retry once there is room */
-        char path[PATH_MAX + 16];
-        snprintf (path, sizeof path, "%s/data.mdb", dir);
-        unlink (path);
+    int rc = dbk_lmdb_err (mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT));
+    char path[PATH_MAX + 16];
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    /*  mdb_env_copy2 writes and closes the file, and syncs nothing: a
+        backup answered valid must survive a power cut, so the file, its
+        directory and the directory's entry in its parent go to the disk */
+    if (!rc && (dbk_fsync_path (path) || dbk_fsync_path (dir)))
+        rc = DBK_EIO;
+    if (!rc) {
+        char parent[PATH_MAX + 16];
+        snprintf (parent, sizeof parent, "%s/..", dir);
+        if (dbk_fsync_path (parent))
+            rc = DBK_EIO;
     }
-    return dbk_lmdb_err (rc);
+    /*  a copy cut short (a full disk) or not synced is no backup: the
+        directory was empty, and stays so for a retry once there is room */
+    if (rc)
+        unlink (path);
+    return rc;
 }
