@@ -202,7 +202,12 @@ int eventlog_store_commit (eventlog_store_t *self)
         self->flush_after = zclock_mono () + self->index_ms;
         self->flush_err = rc;
         flushed = false;
-        if (eventlog_index_count (self->wait) < self->index_cap)
+        /*  the entries took the room the records needed: commit these
+            alone. Not after an I/O error: a failed sync says the disk
+            cannot be trusted with the group, and a retry that syncs
+            without error proves nothing of what the failed one lost */
+        if ((rc == DBK_EMAPFULL || rc == DBK_ENOSPC) &&
+            eventlog_index_count (self->wait) < self->index_cap)
             rc = s_records_alone (self);
     }
     if (rc) {
