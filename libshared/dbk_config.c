@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef enum { S_STR, S_LEVEL, S_BOOL, S_INT, S_U64, S_ZONE } s_kind_t;
+typedef enum { S_STR, S_EP, S_LEVEL, S_BOOL, S_INT, S_U64, S_ZONE } s_kind_t;
 
 /*  A setting: how it is given, parsed and explained. A refused value is
     answered with the setting, the value and `form` (with the range of a
@@ -28,6 +28,7 @@ typedef struct {
 } s_setting_t;
 
 #define STR(f, form) S_STR, offsetof (dbk_config_t, f), sizeof (((dbk_config_t *) 0)->f), 0, 0, form
+#define EP(f) S_EP, offsetof (dbk_config_t, f), sizeof (((dbk_config_t *) 0)->f), 0, 0, S_ENDPOINT
 #define NUM(k, f, min, max, form) k, offsetof (dbk_config_t, f), 0, min, max, form
 #define ONE(k, f, form) k, offsetof (dbk_config_t, f), 0, 0, 0, form
 #define S_ENDPOINT "a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH, inproc://NAME)"
@@ -36,18 +37,18 @@ typedef struct {
 
 static const s_setting_t s_settings[] = {
     {"--data-dir", "DEALBOOK_DATA_DIR", STR (data_dir, "a directory"), "data directory"},
-    {"--log", "DEALBOOK_LOG_ENDPOINT", STR (log_endpoint, S_ENDPOINT), "event log ROUTER endpoint"},
-    {"--log-endpoint", "DEALBOOK_LOG_ENDPOINT", STR (log_endpoint, S_ENDPOINT), "(same as --log)"},
-    {"--pub", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint, S_ENDPOINT), "event log PUB endpoint"},
-    {"--pub-endpoint", "DEALBOOK_PUB_ENDPOINT", STR (pub_endpoint, S_ENDPOINT), "(same as --pub)"},
-    {"--contacts-endpoint", "DEALBOOK_CONTACTS_ENDPOINT", STR (contacts_endpoint, S_ENDPOINT),
+    {"--log", "DEALBOOK_LOG_ENDPOINT", EP (log_endpoint), "event log ROUTER endpoint"},
+    {"--log-endpoint", "DEALBOOK_LOG_ENDPOINT", EP (log_endpoint), "(same as --log)"},
+    {"--pub", "DEALBOOK_PUB_ENDPOINT", EP (pub_endpoint), "event log PUB endpoint"},
+    {"--pub-endpoint", "DEALBOOK_PUB_ENDPOINT", EP (pub_endpoint), "(same as --pub)"},
+    {"--contacts-endpoint", "DEALBOOK_CONTACTS_ENDPOINT", EP (contacts_endpoint),
      "contacts service ROUTER"},
-    {"--opportunities-endpoint", "DEALBOOK_OPPORTUNITIES_ENDPOINT",
-     STR (opportunities_endpoint, S_ENDPOINT), "opportunities service ROUTER"},
-    {"--bidding-endpoint", "DEALBOOK_BIDDING_ENDPOINT", STR (bidding_endpoint, S_ENDPOINT),
+    {"--opportunities-endpoint", "DEALBOOK_OPPORTUNITIES_ENDPOINT", EP (opportunities_endpoint),
+     "opportunities service ROUTER"},
+    {"--bidding-endpoint", "DEALBOOK_BIDDING_ENDPOINT", EP (bidding_endpoint),
      "bidding service ROUTER"},
-    {"--forecasting-endpoint", "DEALBOOK_FORECASTING_ENDPOINT",
-     STR (forecasting_endpoint, S_ENDPOINT), "forecasting service ROUTER"},
+    {"--forecasting-endpoint", "DEALBOOK_FORECASTING_ENDPOINT", EP (forecasting_endpoint),
+     "forecasting service ROUTER"},
     {"--log-level", "DEALBOOK_LOG_LEVEL",
      ONE (S_LEVEL, log_level, "one of error, warning, info, debug"),
      "error | warning | info | debug"},
@@ -119,6 +120,28 @@ static bool s_number (const char *value, uint64_t *out)
     return !errno && !*end;
 }
 
+/*  tcp://HOST:PORT (PORT 1..65535, or * to bind any), ipc://PATH or
+    inproc://NAME: libzmq takes a port above 65535 modulo 65536, so a
+    typo (77100) would bind or reach another port without a word. */
+static bool s_endpoint_ok (const char *ep)
+{
+    if (!strncmp (ep, "ipc://", 6) || !strncmp (ep, "inproc://", 9))
+        return ep[ep[0] == 'i' && ep[1] == 'p' ? 6 : 9] != 0;
+    if (strncmp (ep, "tcp://", 6) != 0)
+        return false;
+    const char *colon = strrchr (ep + 6, ':');
+    if (!colon || colon == ep + 6)
+        return false;
+    const char *port = colon + 1;
+    if (!strcmp (port, "*"))
+        return true;
+    size_t n = strlen (port);
+    if (n == 0 || n > 5 || strspn (port, "0123456789") != n)
+        return false;
+    long v = strtol (port, NULL, 10);
+    return v >= 1 && v <= 65535;
+}
+
 /*  "UTC", "Z" or a fixed offset "+HH:MM" / "-HH:MM" (the business runs on
     one calendar; a fixed offset needs no time zone database and gives
     every service and replay the same day) into minutes east of UTC. */
@@ -148,7 +171,8 @@ static int s_set (dbk_config_t *cfg, const s_setting_t *s, const char *value)
     uint64_t v;
     switch (s->kind) {
     case S_STR:
-        if (!*value || strlen (value) >= s->size)
+    case S_EP:
+        if (!*value || strlen (value) >= s->size || (s->kind == S_EP && !s_endpoint_ok (value)))
             return DBK_EINVAL;
         memcpy (field, value, strlen (value) + 1);
         return 0;
@@ -194,6 +218,9 @@ static int s_refuse (const s_setting_t *s, bool by_flag, const char *value, char
     if (!detail) {
         if (s->kind == S_STR)
             snprintf (form, sizeof form, "%s, 1 to %zu bytes", s->form, s->size - 1);
+        else if (s->kind == S_EP)
+            snprintf (form, sizeof form, "%s, a PORT from 1 to 65535 or *, 1 to %zu bytes", s->form,
+                      s->size - 1);
         else if (s->kind == S_INT || s->kind == S_U64)
             snprintf (form, sizeof form, "%s from %llu to %llu", s->form,
                       (unsigned long long) s->min, (unsigned long long) s->max);
@@ -290,7 +317,7 @@ int dbk_config_refuse (const dbk_config_t *cfg, const char *env, char *why, size
                 s = &s_settings[i];
         }
     /*  a string of the table: the numbers are checked here, whole */
-    assert (s && s->kind == S_STR);
+    assert (s && (s->kind == S_STR || s->kind == S_EP));
     return s_refuse (s, by_flag, (const char *) cfg + s->offset, why, whysz, detail);
 }
 

@@ -72,7 +72,11 @@ grep -q 'unknown flag --strem' "$dir/err" || fail "log read --strem: $(cat "$dir
 expect_rc 1 db log tail --stream account-1
 grep -q 'unknown flag --stream' "$dir/err" || fail "log tail --stream: $(cat "$dir/err")"
 expect_rc 1 db log tail --log nonsense
-grep -q 'bad endpoint' "$dir/err" || fail "log tail on a bad endpoint: $(cat "$dir/err")"
+grep -q -- '--log nonsense: a ZeroMQ endpoint' "$dir/err" || fail "log tail on a bad endpoint: $(cat "$dir/err")"
+# a port libzmq would take modulo 65536 (89548: 24012) is refused, naming the variable
+DEALBOOK_LOG_ENDPOINT=tcp://127.0.0.1:89548 expect_rc 1 db log status
+grep -q 'DEALBOOK_LOG_ENDPOINT=tcp://127.0.0.1:89548: .*a PORT from 1 to 65535' "$dir/err" ||
+    fail "a port above 65535: $(cat "$dir/err")"
 expect_rc 1 db log verify --from 2
 expect_rc 1 db status --max_lag 5
 grep -q 'unknown flag --max_lag' "$dir/err" || fail "status --max_lag: $(cat "$dir/err")"

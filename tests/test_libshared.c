@@ -219,6 +219,38 @@ Test (config, an_unusable_flag_value_says_the_same_under_the_flag)
     cr_assert_str_eq (why, "--replay-hold-mb 16385: a whole number of MiB from 0 to 16384");
 }
 
+Test (config, an_endpoint_with_a_port_libzmq_would_wrap_is_refused)
+{
+    /*  libzmq takes a tcp port modulo 65536: 89548 would be 24012 */
+    dbk_config_t cfg;
+    char why[300];
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
+    static const char *const bad[] = {"tcp://127.0.0.1:89548",
+                                      "tcp://127.0.0.1:0",
+                                      "tcp://127.0.0.1:",
+                                      "tcp://127.0.0.1",
+                                      "tcp://127.0.0.1:77x",
+                                      "ipc://",
+                                      "inproc://",
+                                      "udp://127.0.0.1:7710"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq (dbk_config_flag (&cfg, "--log", bad[i], why, sizeof why), DBK_EINVAL,
+                      "%s accepted", bad[i]);
+        cr_assert (strstr (why, "a PORT from 1 to 65535 or *"), "%s", why);
+    }
+    static const char *const good[] = {
+        "tcp://127.0.0.1:65535", "tcp://127.0.0.1:1",   "tcp://*:7710", "tcp://127.0.0.1:*",
+        "tcp://[::1]:7710",      "ipc:///tmp/dbk.sock", "inproc://log"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cr_assert_eq (dbk_config_flag (&cfg, "--log", good[i], why, sizeof why), 1, "%s", why);
+        cr_assert_str_eq (cfg.log_endpoint, good[i]);
+    }
+    setenv ("DEALBOOK_PUB_ENDPOINT", "tcp://127.0.0.1:77110", 1);
+    cr_assert_eq (dbk_config_load (&cfg, why, sizeof why), DBK_EINVAL);
+    cr_assert (strstr (why, "DEALBOOK_PUB_ENDPOINT=tcp://127.0.0.1:77110: ") == why, "%s", why);
+    unsetenv ("DEALBOOK_PUB_ENDPOINT");
+}
+
 /*  DEALBOOK_TIMEZONE: UTC or a fixed offset +HH:MM / -HH:MM between the
     zones the world has (-12:00 to +14:00); "today" is the date there. */
 Test (config, the_business_day_is_the_date_at_the_configured_offset)
