@@ -12,11 +12,13 @@ void cli_competitor_help (void)
 {
     printf ("usage: dealbook competitor <verb> ...\n\n"
             "  add NAME [--products P] [--price-level low|medium|high] [--strengths S]\n"
-            "      [--weaknesses W] [--relationships R] [--close-to ACCOUNT,...] [--id ID]\n"
-            "      (--close-to may also repeat: --close-to A1 --close-to A2)\n"
-            "      record a competitor; prints its id\n"
+            "      [--weaknesses W] [--relationships R] [--close-to ACCOUNT,...] [--force]\n"
+            "      [--id ID] (--close-to may also repeat: --close-to A1 --close-to A2)\n"
+            "      record a competitor; prints its id. A name that another competitor's\n"
+            "      has already (without case, punctuation, Co. Ltd.) is refused (exit 3)\n"
+            "      unless --force\n"
             "      example: dealbook competitor add Kone --price-level high --close-to ACCOUNT\n"
-            "  update ID [--name N] [--products P] ... [--close-to ACCOUNT,...]\n"
+            "  update ID [--name N] [--products P] ... [--close-to ACCOUNT,...] [--force]\n"
             "      change fields (an empty value clears one; --close-to replaces the list)\n"
             "  show ID                   every field of a competitor\n"
             "  list [--close-to ACCOUNT] [--limit N] [--after CURSOR]\n"
@@ -46,6 +48,7 @@ static const cli_flagdef_t s_competitor_flags[] = {{"--name", "name", CLI_F_STR}
                                                    {"--weaknesses", "weaknesses", CLI_F_STR},
                                                    {"--relationships", "relationships", CLI_F_STR},
                                                    {"--close-to", "close_to", CLI_F_LIST},
+                                                   {"--force", "force", CLI_F_BOOL},
                                                    {"--id", NULL, CLI_F_STR},
                                                    {"--actor", NULL, CLI_F_STR},
                                                    {NULL, NULL, CLI_F_STR}};

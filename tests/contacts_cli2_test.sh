@@ -56,6 +56,20 @@ expect_rc 0 db competitor list --close-to a2 --json
 json '[c["id"] for c in d["competitors"]]==["otis"]'
 expect_rc 2 db competitor update nosuch --name X
 grep -q 'NOT_FOUND: id' "$dir/err" || fail "update unknown: $(cat "$dir/err")"
+# a competitor's name is compared with the others' as an account's is:
+# without case, width, punctuation and company suffixes
+expect_rc 0 db competitor add Philips --id ph
+for name in philips Philips 'PHILIPS Co., Ltd.'; do
+    expect_rc 3 db competitor add "$name"
+    grep -q 'DUPLICATE: name' "$dir/err" && grep -q 'competitor ph already has this name' "$dir/err" ||
+        fail "duplicate competitor name $name: $(cat "$dir/err")"
+done
+expect_rc 3 db competitor update otis --name philips
+grep -q 'DUPLICATE: name' "$dir/err" || fail "rename to a taken name: $(cat "$dir/err")"
+expect_rc 0 db competitor update ph --name PHILIPS
+expect_rc 0 db competitor add philips --force --id ph2
+expect_rc 0 db competitor list --json
+json '[c["id"] for c in d["competitors"] if c["name"].lower()=="philips"]==["ph","ph2"]'
 
 # activities, newest first, and the untouched notebook they feed
 expect_rc 0 db activity log visit --date 2026-03-01 --with c1,c2 --account a1 --notes '看样板间'

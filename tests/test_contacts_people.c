@@ -414,7 +414,7 @@ static contacts_ref_status_t s_contact (void *ctx, const char *id)
     return !strcmp (id, "c1") || !strcmp (id, "c2") ? CONTACTS_REF_ACTIVE : CONTACTS_REF_MISSING;
 }
 
-static const contacts_lookup_t s_model = {s_account, s_contact, NULL};
+static const contacts_lookup_t s_model = {s_account, s_contact, NULL, NULL};
 
 static void given_rival (void)
 {

@@ -57,17 +57,6 @@ void contacts_account_reset (contacts_account_t *self)
     contacts_account_init (self);
 }
 
-/*  "force": absent is false; anything but a bool is a mistake worth
-    telling, since a string "false" would otherwise silently force. */
-static int s_force_flag (dbk_decision_t *d, const dbk_obj_t *cmd, bool *force)
-{
-    *force = false;
-    const dbk_obj_t *o = dbk_obj_get (cmd, "force");
-    if (o && dbk_obj_type (o) != DBK_T_NIL && dbk_obj_bool (o, force) != 0)
-        return dbk_decision_reject (d, DBK_EINVAL, "force", "force must be true or false");
-    return 0;
-}
-
 /*  An archived or merged account is read-only: say which, and where its
     story continues. */
 static int s_check_writable (dbk_decision_t *d, const contacts_account_t *state)
@@ -108,7 +97,7 @@ int contacts_account_register (dbk_decision_t *d, const contacts_account_t *stat
     if (!rc)
         rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, s_force, false, vals, &nvals);
     if (!rc)
-        rc = s_force_flag (d, cmd, &force);
+        rc = contacts_force_flag (d, cmd, &force);
     if (rc)
         return rc;
     if (state->status != CONTACTS_ACCOUNT_NONE)
@@ -150,7 +139,7 @@ int contacts_account_update (dbk_decision_t *d, const contacts_account_t *state,
     bool force;
     int rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, s_force, true, vals, &nvals);
     if (!rc)
-        rc = s_force_flag (d, cmd, &force);
+        rc = contacts_force_flag (d, cmd, &force);
     if (!rc)
         rc = s_check_writable (d, state);
     if (rc)

@@ -24,6 +24,8 @@ static const contacts_field_t s_fields[] = {
 };
 #define S_NFIELDS (sizeof s_fields / sizeof s_fields[0])
 
+static const char *const s_force[] = {"force", NULL};
+
 void contacts_competitor_init (contacts_competitor_t *self)
 {
     memset (self, 0, sizeof *self);
@@ -49,18 +51,50 @@ static void s_stream (char *buf, size_t size, const char *id)
     snprintf (buf, size, "competitor-%s", id);
 }
 
+/*  A name another competitor has already, compared as accounts compare
+    theirs: "Philips", "philips" and "PHILIPS Co., Ltd." are one company,
+    and a second entry would split its losses and its price history in
+    two. `current` is the competitor's own name (NULL: a new one): a
+    change of case or spelling of it is no duplicate. force keeps both. */
+static int s_check_name (dbk_decision_t *d, const contacts_value_t *name, const char *current,
+                         const char *self, bool force, const contacts_lookup_t *lookup)
+{
+    char *norm = contacts_normalize_name (name->s, name->n);
+    if (!norm)
+        return dbk_decision_reject (d, DBK_EINVAL, "name", "name must contain letters or digits");
+    char *was = current ? contacts_normalize_name (current, strlen (current)) : NULL;
+    const char *dup = NULL;
+    if (!force && (!was || strcmp (was, norm)) && lookup && lookup->competitor_named)
+        dup = lookup->competitor_named (lookup->ctx, norm, self);
+    free (was);
+    free (norm);
+    if (dup)
+        return dbk_decision_reject (
+            d, DBK_EDUPLICATE, "name",
+            "competitor %s already has this name (compared without case, width, "
+            "punctuation and company suffixes); force (dealbook: --force) keeps both",
+            dup);
+    return 0;
+}
+
 int contacts_competitor_add (dbk_decision_t *d, const contacts_competitor_t *state, const char *id,
                              const dbk_obj_t *cmd, const contacts_lookup_t *lookup)
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
+    bool force;
     int rc = contacts_check_id (d, "id", id, id ? strlen (id) : 0);
     if (!rc)
-        rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, false, vals, &nvals);
+        rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, s_force, false, vals, &nvals);
+    if (!rc)
+        rc = contacts_force_flag (d, cmd, &force);
     if (rc)
         return rc;
     if (state->status != CONTACTS_COMPETITOR_NONE)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "competitor %s already exists", id);
+    /* name is required and comes first in the table: vals[0] */
+    if ((rc = s_check_name (d, &vals[0], NULL, id, force, lookup)))
+        return rc;
     const contacts_value_t *close = s_find (vals, nvals, "close_to");
     if (close && (rc = contacts_check_account_refs (d, close, lookup, true)))
         return rc;
@@ -85,7 +119,10 @@ int contacts_competitor_update (dbk_decision_t *d, const contacts_competitor_t *
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
-    int rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, true, vals, &nvals);
+    bool force;
+    int rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, s_force, true, vals, &nvals);
+    if (!rc)
+        rc = contacts_force_flag (d, cmd, &force);
     if (rc)
         return rc;
     if (state->status == CONTACTS_COMPETITOR_NONE)
@@ -96,6 +133,9 @@ int contacts_competitor_update (dbk_decision_t *d, const contacts_competitor_t *
             vals[changed++] = vals[i];
     if (!changed)
         return 0;
+    const contacts_value_t *name = s_find (vals, changed, "name");
+    if (name && (rc = s_check_name (d, name, state->name, state->id, force, lookup)))
+        return rc;
     const contacts_value_t *close = s_find (vals, changed, "close_to");
     if (close && (rc = contacts_check_account_refs (d, close, lookup, true)))
         return rc;

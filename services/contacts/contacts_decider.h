@@ -305,7 +305,11 @@ typedef struct {
     contacts_ref_status_t (*account) (void *ctx, const char *id, const char **merged_into);
     /*  A contact's status: CONTACTS_REF_MISSING or CONTACTS_REF_ACTIVE. */
     contacts_ref_status_t (*contact) (void *ctx, const char *id);
-    void *ctx; /* passed back to both */
+    /*  The id of a competitor other than `except` (NULL: any) whose name
+        normalises (contacts_normalize_name) to `norm`, or NULL when there
+        is none; borrowed until the decider returns. */
+    const char *(*competitor_named) (void *ctx, const char *norm, const char *except);
+    void *ctx; /* passed back to each */
 } contacts_lookup_t;
 
 #define CONTACTS_LIST_MAX 50 /* entries in close_to, our_people, their_people */
@@ -337,9 +341,13 @@ void contacts_competitor_reset (contacts_competitor_t *self);
 
 /*  Add competitor `id`. cmd keys: name (required), products, price_level,
     strengths, weaknesses, relationships (optional), close_to (optional
-    list of distinct account ids, at most CONTACTS_LIST_MAX). Decides
-    competitor.added.
-    Rejections: EINVAL for any field; EDUPLICATE "id" if it exists;
+    list of distinct account ids, at most CONTACTS_LIST_MAX), force
+    (optional bool). Decides competitor.added.
+    Rejections: EINVAL for any field ("name" if it normalises to
+    nothing); EDUPLICATE "id" if it exists; EDUPLICATE "name" when
+    lookup->competitor_named finds another competitor with the same
+    normalised name (as accounts compare theirs: without case, width,
+    punctuation and company suffixes) and force is not true, naming it;
     ENOTFOUND "close_to" for an unknown account; EREJECTED "close_to" for
     a merged one (naming the survivor). Archived accounts are accepted:
     a competitor's ties are history worth keeping. */
@@ -348,7 +356,9 @@ int contacts_competitor_add (dbk_decision_t *d, const contacts_competitor_t *sta
 
 /*  Change some fields; close_to, when given, replaces the whole list.
     Decides competitor.updated with the changed fields, or no event.
-    Rejections: as add, and ENOTFOUND "id"; name cannot be cleared. */
+    Rejections: as add, and ENOTFOUND "id"; name cannot be cleared. A
+    new name is a duplicate only when it normalises otherwise than the
+    current one (a change of case or spelling of its own name is not). */
 int contacts_competitor_update (dbk_decision_t *d, const contacts_competitor_t *state,
                                 const dbk_obj_t *cmd, const contacts_lookup_t *lookup);
 

@@ -640,3 +640,12 @@ int contacts_index (const char *const *list, const char *s, size_t n)
             return i;
     return -1;
 }
+
+int contacts_force_flag (dbk_decision_t *d, const dbk_obj_t *cmd, bool *force)
+{
+    *force = false;
+    const dbk_obj_t *o = dbk_obj_get (cmd, "force");
+    if (o && dbk_obj_type (o) != DBK_T_NIL && dbk_obj_bool (o, force) != 0)
+        return dbk_decision_reject (d, DBK_EINVAL, "force", "force must be true or false");
+    return 0;
+}

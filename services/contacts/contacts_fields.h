@@ -123,6 +123,11 @@ void contacts_write_values (dbk_wr_t *w, const contacts_value_t *vals, size_t n)
 /*  The value of `key` among vals, or NULL. */
 const contacts_value_t *contacts_value_of (const contacts_value_t *vals, size_t n, const char *key);
 
+/*  The command's "force" into *force: absent or nil is false; anything
+    but a bool is refused (EINVAL "force"), since a string "false" would
+    otherwise silently force. Returns 0 or the rejection. */
+int contacts_force_flag (dbk_decision_t *d, const dbk_obj_t *cmd, bool *force);
+
 /*  Index of [s, s+n) in a NULL-terminated list, or -1. */
 int contacts_index (const char *const *list, const char *s, size_t n);
 

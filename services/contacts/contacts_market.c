@@ -20,7 +20,8 @@
 typedef struct {
     dbk_svc_ctx_t *ctx;
     MDB_txn *txn;
-    contacts_account_t acc; /* the last account looked up: owns merged_into */
+    contacts_account_t acc;          /* the last account looked up: owns merged_into */
+    char named[CONTACTS_ID_MAX + 1]; /* the last competitor_named answer     */
 } s_lookup_t;
 
 static contacts_ref_status_t s_account_ref (void *arg, const char *id, const char **merged_into)
@@ -45,6 +46,15 @@ static contacts_ref_status_t s_contact_ref (void *arg, const char *id)
                : CONTACTS_REF_MISSING;
 }
 
+static const char *s_competitor_named (void *arg, const char *norm, const char *except)
+{
+    s_lookup_t *l = arg;
+    return contacts_model_name_owner (l->ctx, l->txn, CONTACTS_DB_COMPETITOR_NAMES, norm, except,
+                                      l->named, sizeof l->named)
+               ? l->named
+               : NULL;
+}
+
 /*  ---- commands ---- */
 
 int contacts_competitor_add_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
@@ -56,8 +66,8 @@ int contacts_competitor_add_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj
     contacts_competitor_t st;
     contacts_competitor_init (&st);
     int rc = contacts_market_competitor (ctx, txn, id, &st);
-    s_lookup_t l = {ctx, txn, {0}};
-    contacts_lookup_t lookup = {s_account_ref, s_contact_ref, &l};
+    s_lookup_t l = {ctx, txn, {0}, ""};
+    contacts_lookup_t lookup = {s_account_ref, s_contact_ref, s_competitor_named, &l};
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
         contacts_competitor_add (d, &st, id, req, &lookup);
@@ -76,8 +86,8 @@ int contacts_competitor_update_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_
     contacts_competitor_t st;
     contacts_competitor_init (&st);
     int rc = contacts_market_competitor (ctx, txn, id, &st);
-    s_lookup_t l = {ctx, txn, {0}};
-    contacts_lookup_t lookup = {s_account_ref, s_contact_ref, &l};
+    s_lookup_t l = {ctx, txn, {0}, ""};
+    contacts_lookup_t lookup = {s_account_ref, s_contact_ref, s_competitor_named, &l};
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
         contacts_competitor_update (d, &st, req, &lookup);
@@ -100,8 +110,8 @@ int contacts_activity_log_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t
     /*  the decider only asks whether it was logged: the status says it */
     if (rc == 0)
         st.status = CONTACTS_ACTIVITY_LOGGED;
-    s_lookup_t l = {ctx, txn, {0}};
-    contacts_lookup_t lookup = {s_account_ref, s_contact_ref, &l};
+    s_lookup_t l = {ctx, txn, {0}, ""};
+    contacts_lookup_t lookup = {s_account_ref, s_contact_ref, s_competitor_named, &l};
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
         /*  the contacts service ignores "on": its business date is

@@ -5,6 +5,8 @@
     Databases (NUL separates parts; ids and dates hold no NUL):
       competitors      id -> competitor state map (the keys of
                        competitor.added plus status)
+      competitor_names normalized name|id -> ""   duplicate names
+                       (contacts_normalize_name, as account_names)
       rivals           account_id NUL competitor_id -> ""  close_to, both ways
       activities       id -> the activity.logged payload
       activity_by      'a' account_id | 'c' contact_id, NUL, the date with
@@ -22,6 +24,7 @@
 #include "dealbook/dbk_service.h"
 
 #define CONTACTS_DB_COMPETITORS "competitors"
+#define CONTACTS_DB_COMPETITOR_NAMES "competitor_names"
 #define CONTACTS_DB_RIVALS "rivals"
 #define CONTACTS_DB_ACTIVITIES "activities"
 #define CONTACTS_DB_ACTIVITY_BY "activity_by"

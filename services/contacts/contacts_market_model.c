@@ -3,6 +3,8 @@
     let the notebook queries seek instead of scanning (contacts_market.h). */
 #include "contacts_market.h"
 
+#include "contacts_model.h"
+
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 
@@ -90,6 +92,16 @@ static int s_rivals (MDB_txn *txn, MDB_dbi dbi, const contacts_list_t *l, const 
     return rc;
 }
 
+/*  The competitor_names row of a competitor named `name` (NULL, or a name
+    that normalises to nothing: none, 0). */
+static size_t s_name_key (char *out, const char *name, const char *id)
+{
+    char *norm = name ? contacts_normalize_name (name, strlen (name)) : NULL;
+    size_t kl = norm ? contacts_model_name_key (out, CONTACTS_KEY_MAX, norm, id) : 0;
+    free (norm);
+    return kl;
+}
+
 static int s_project_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
                                  const dbk_obj_t *data, const char *id)
 {
@@ -99,8 +111,14 @@ static int s_project_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *t
     if (rc && rc != DBK_ENOTFOUND)
         return rc;
     MDB_dbi rivals = dbk_svc_dbi (ctx, CONTACTS_DB_RIVALS);
-    /*  the old ties go before evolving: an update replaces the whole list */
+    MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_COMPETITOR_NAMES);
+    char name_key[CONTACTS_KEY_MAX];
+    size_t kl = s_name_key (name_key, st.name, id);
+    /*  the old ties and name go before evolving: an update replaces the
+        whole list, and a new name its row */
     rc = s_rivals (txn, rivals, &st.close_to, id, false);
+    if (rc == 0 && kl)
+        rc = s_del (txn, names, name_key, kl);
     if (rc == 0)
         rc = contacts_competitor_evolve (&st, type, data);
     if (rc == 0 && st.status != CONTACTS_COMPETITOR_NONE) {
@@ -115,6 +133,8 @@ static int s_project_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *t
         dbk_wr_destroy (&w);
         if (rc == 0)
             rc = s_rivals (txn, rivals, &st.close_to, id, true);
+        if (rc == 0 && (kl = s_name_key (name_key, st.name, id)))
+            rc = s_put (txn, names, name_key, kl, "", 0);
     }
     contacts_competitor_reset (&st);
     return rc;

@@ -32,6 +32,7 @@ const char *const contacts_model_dbs[] = {CONTACTS_DB_ACCOUNTS,
                                           CONTACTS_DB_ACCOUNT_BY,
                                           CONTACTS_DB_CONTACT_NAMES,
                                           CONTACTS_DB_KNOWS,
+                                          CONTACTS_DB_COMPETITOR_NAMES,
                                           NULL};
 
 /*  The string fields of a state, by offset, so that one pair of functions
@@ -198,13 +199,18 @@ size_t contacts_model_by_key (char *out, size_t outsz, char tag, const char *val
     return k < 0 || (size_t) k >= outsz ? 0 : (size_t) k;
 }
 
-bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *norm,
+size_t contacts_model_name_key (char *out, size_t outsz, const char *norm, const char *id)
+{
+    return s_name_key (out, outsz, norm, id);
+}
+
+bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *norm,
                                 const char *except, char *out, size_t outsz)
 {
     char key[1024];
     size_t kl = s_name_key (key, sizeof key, norm, NULL);
     MDB_cursor *cur;
-    if (kl == 0 || mdb_cursor_open (txn, dbk_svc_dbi (ctx, CONTACTS_DB_NAMES), &cur))
+    if (kl == 0 || mdb_cursor_open (txn, dbk_svc_dbi (ctx, db), &cur))
         return false;
     MDB_val k = {kl, key}, v;
     bool found = false;

@@ -42,8 +42,8 @@
 #define CONTACTS_CITY_KEY_MAX (CONTACTS_KEY_MAX - (2 + 10 + 1 + CONTACTS_ID_MAX + 1 + 4))
 
 /*  Layout of the read model (dbk_service_def_t.model_version): bump it
-    whenever a database or key format changes. */
-#define CONTACTS_MODEL_VERSION 3
+    whenever a database or key format changes. 4: competitor_names. */
+#define CONTACTS_MODEL_VERSION 4
 
 extern const char *const contacts_model_dbs[];
 
@@ -54,11 +54,16 @@ int contacts_model_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, si
 int contacts_model_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, size_t n,
                             contacts_contact_t *st);
 
-/*  Id of an account (other than `except`, may be NULL) holding the
-    normalised name `norm`, copied into out (NUL-terminated); false when
-    there is none. */
-bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *norm,
+/*  Id of an account (db CONTACTS_DB_NAMES) or a competitor (db
+    CONTACTS_DB_COMPETITOR_NAMES), other than `except` (may be NULL),
+    holding the normalised name `norm`, copied into out (NUL-terminated);
+    false when there is none. */
+bool contacts_model_name_owner (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *norm,
                                 const char *except, char *out, size_t outsz);
+
+/*  The key norm|id of a name index (id NULL: the prefix norm|); its
+    length, 0 if it does not fit. */
+size_t contacts_model_name_key (char *out, size_t outsz, const char *norm, const char *id);
 
 /*  The account_by tags of type, region and city. */
 extern const char contacts_account_by_tags[3];

@@ -45,7 +45,8 @@ static const char *s_duplicate (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_
     if (dbk_obj_str (dbk_obj_get (req, "name"), &s, &n))
         return NULL;
     char *norm = contacts_normalize_name (s, n);
-    bool found = norm && contacts_model_name_owner (ctx, txn, norm, except, out, outsz);
+    bool found =
+        norm && contacts_model_name_owner (ctx, txn, CONTACTS_DB_NAMES, norm, except, out, outsz);
     free (norm);
     return found ? out : NULL;
 }
