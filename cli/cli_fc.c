@@ -45,6 +45,7 @@ void cli_fc_help (void)
         "      example: dealbook forecast --owner zhao --period 2027-Q1\n"
         "  forecast submit --owner O --period P --currency C --commit N --best-case N\n"
         "      --pipeline N [--note T]            the owner (or a manager): --actor\n"
+        "      the figures nest: commit <= best case <= pipeline\n"
         "      example: dealbook forecast submit --owner zhao --period 2027-Q1 --currency CNY\n"
         "               --commit 200000000 --best-case 300000000 --pipeline 500000000 "
         "--actor zhao\n"

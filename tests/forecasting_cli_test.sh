@@ -120,6 +120,13 @@ out_has "forecast of zhao for $P submitted"
 expect_rc 2 db forecast submit --owner zhao --period "$P" --currency CNY --commit 300000000 \
     --best-case 200000000 --pipeline 700000000 --actor zhao
 err_has 'INVALID: best_case'
+# the figures nest: a pipeline below the best case is refused, given or kept
+expect_rc 2 db forecast submit --owner zhao --period "$P" --currency CNY --commit 100 \
+    --best-case 200 --pipeline 150 --actor zhao
+err_has 'INVALID: pipeline'
+expect_rc 2 db forecast adjust --owner zhao --period "$P" --commit 200000000 \
+    --best-case 800000000 --note x --actor mgr
+err_has 'INVALID: pipeline'
 expect_rc 2 db forecast adjust --owner zhao --period "$P" --commit 1 --best-case 2 --note x \
     --actor zhao
 err_has 'REJECTED: actor'

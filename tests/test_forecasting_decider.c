@@ -204,6 +204,17 @@ Test (submit, best_case_below_commit_is_refused)
     then_message_mentions ("commit");
 }
 
+Test (submit, pipeline_below_best_case_is_refused)
+{
+    fc_facts_t facts = {"2026-03-01", "wang", false};
+    fc_forecast_submit (d, &fcst, cmd (S_SUBMIT (100, 200, 150)), &facts);
+    then_rejected (DBK_EINVAL, "pipeline");
+    then_message_mentions ("pipeline (150) cannot be below best_case (200)");
+    dbk_decision_reset (d);
+    fc_forecast_submit (d, &fcst, cmd (S_SUBMIT (100, 200, 200)), &facts);
+    then_accepted (1);
+}
+
 Test (submit, someone_else_than_the_owner_needs_to_be_a_manager)
 {
     facts.actor = "zhao";
@@ -289,6 +300,24 @@ Test (adjust, a_manager_adjusts_with_a_note_and_the_submission_is_kept)
     cr_assert_eq (fcst.frozen.commit, 100);
     cr_assert_eq (fcst.frozen_adjusted.commit, 80);
     cr_assert_eq (fcst.revisions, 2);
+}
+
+Test (adjust, pipeline_below_best_case_is_refused_given_or_kept_from_the_submission)
+{
+    fc_facts_t facts = {"2026-03-01", "wang", false}, m = s_manager ("2026-03-02");
+    GIVEN_F (fc_forecast_submit (d, &fcst, cmd (S_SUBMIT (100, 150, 400)), &facts));
+    fc_forecast_adjust (d, &fcst,
+                        cmd ("{\"owner\":\"wang\",\"period\":\"2026-Q2\",\"commit\":100,"
+                             "\"best_case\":300,\"pipeline\":250,\"note\":\"n\"}"),
+                        &m);
+    then_rejected (DBK_EINVAL, "pipeline");
+    dbk_decision_reset (d);
+    fc_forecast_adjust (d, &fcst, cmd (S_ADJUST (100, 500)), &m);
+    then_rejected (DBK_EINVAL, "pipeline");
+    then_message_mentions ("the submitted pipeline (400) cannot be below best_case (500)");
+    dbk_decision_reset (d);
+    fc_forecast_adjust (d, &fcst, cmd (S_ADJUST (100, 400)), &m);
+    then_accepted (1);
 }
 
 Test (adjust, only_a_manager_adjusts)

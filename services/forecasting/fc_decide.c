@@ -154,6 +154,16 @@ typedef struct {
     int64_t commit, best_case, pipeline;
 } s_common_t;
 
+/*  The figures nest: commit within best case, best case within the
+    pipeline, everything still in play. `whose` says which pipeline. */
+static int s_pipeline_below (dbk_decision_t *d, const s_common_t *c, const char *whose)
+{
+    return dbk_decision_reject (d, DBK_EINVAL, "pipeline",
+                                "%s (%lld) cannot be below best_case (%lld): the pipeline "
+                                "includes the best case",
+                                whose, (long long) c->pipeline, (long long) c->best_case);
+}
+
 static int s_common (dbk_decision_t *d, const contacts_value_t *vals, size_t nv,
                      const fc_facts_t *facts, s_common_t *c)
 {
@@ -173,6 +183,8 @@ static int s_common (dbk_decision_t *d, const contacts_value_t *vals, size_t nv,
                                     "best_case (%lld) cannot be below commit (%lld): the best "
                                     "case includes what is committed",
                                     (long long) c->best_case, (long long) c->commit);
+    if (c->pipeline >= 0 && c->pipeline < c->best_case)
+        return s_pipeline_below (d, c, "pipeline");
     if (c->today > fc_period_end (&c->p))
         return dbk_decision_reject (d, DBK_EREJECTED, "period",
                                     "period %s is over: a closed period takes no forecast",
@@ -256,8 +268,11 @@ int fc_forecast_adjust (dbk_decision_t *d, const fc_forecast_t *state, const dbk
                                     "the forecast is in %s: an adjustment cannot change the "
                                     "currency",
                                     state->currency);
-    if (c.pipeline < 0)
+    if (c.pipeline < 0) {
         c.pipeline = state->submitted.pipeline;
+        if (c.pipeline < c.best_case)
+            return s_pipeline_below (d, &c, "the submitted pipeline");
+    }
     const contacts_value_t *note = s_val (vals, nv, "note");
     bool by = facts->actor && *facts->actor;
     dbk_wr_t *w = s_begin (d, &c, "forecast.adjusted", 1 + by, state->currency);

@@ -201,7 +201,8 @@ int fc_quota_set (dbk_decision_t *d, const fc_quota_t *state, const dbk_obj_t *c
     day), note?, on}; nothing when the figures and currency equal the
     current submission.
     Rejections: EINVAL any field; EINVAL "best_case" below commit; EINVAL
-    "on" without facts->today; EREJECTED "actor" when facts->actor is
+    "pipeline" below best_case (the figures nest); EINVAL "on" without
+    facts->today; EREJECTED "actor" when facts->actor is
     set, is not the owner and not a manager; EREJECTED "period" after the
     period's last day (a closed period takes no forecast). */
 int fc_forecast_submit (dbk_decision_t *d, const fc_forecast_t *state, const dbk_obj_t *cmd,
@@ -213,8 +214,10 @@ int fc_forecast_submit (dbk_decision_t *d, const fc_forecast_t *state, const dbk
     must be the submission's). Decides forecast.adjusted {owner, period,
     currency, commit, best_case, pipeline, note, by? (facts->actor),
     late, on}.
-    Rejections: EINVAL any field, "best_case" below commit, "currency"
-    other than the submission's, "on" without today; EREJECTED "actor"
+    Rejections: EINVAL any field, "best_case" below commit, "pipeline"
+    below best_case (the pipeline given, or without one the submission's:
+    a best case raised above it needs a pipeline), "currency" other than
+    the submission's, "on" without today; EREJECTED "actor"
     unless facts->manager; ENOTFOUND "period" when nothing was submitted;
     EREJECTED "period" after its last day. */
 int fc_forecast_adjust (dbk_decision_t *d, const fc_forecast_t *state, const dbk_obj_t *cmd,
