@@ -48,6 +48,7 @@ void cli_contact_help (void)
         "      [--function F] [--relationship R] [--influence 1-5] [--birthday D]\n"
         "      [--messaging-id M] [--hobbies H] [--hometown H] [--family-notes N]\n"
         "      [--notes N] [--id ID]\n"
+        "      --birthday YYYY-MM-DD, not after today, or --MM-DD when the year is unknown\n"
         "      levels: decision management operational; functions: user technical "
         "procurement\n"
         "      example: dealbook contact add 王伟 --account ACCOUNT --title 总工 --influence 4\n"

@@ -141,6 +141,14 @@ grep -q 'REJECTED: id' "$dir/err" || fail "merge twice: $(cat "$dir/err")"
 # notebook by birthday and by the last activity (none logged here: every
 # contact is untouched)
 expect_rc 0 db contact add 孙丽 --account "$acc" --birthday --12-30 --id bday
+# a birthday with a year has been: one after today (the business day) is a typo
+today=$(date -u +%F)
+expect_rc 2 db contact add 钱进 --account "$acc" --birthday 2999-01-01
+grep -q "INVALID: birthday: birthday (2999-01-01) cannot be after today at UTC ($today)" "$dir/err" ||
+    fail "future birthday: $(cat "$dir/err")"
+expect_rc 2 db contact update bday --birthday 2999-12-30
+grep -q 'INVALID: birthday' "$dir/err" || fail "future birthday on update: $(cat "$dir/err")"
+expect_rc 0 db contact add 钱进 --account "$acc" --birthday "$today" --id born-today
 expect_rc 0 db contact notebook --birthdays 10 --as-of 2026-12-25
 grep -q '^2026-12-30  *bday  *孙丽' "$dir/out" || fail "birthdays: $(cat "$dir/out")"
 expect_rc 0 db contact notebook --birthdays 3 --as-of 2026-12-25 --json

@@ -125,7 +125,7 @@ TestSuite (fields, .init = s_setup, .fini = s_teardown);
 Test (fields, an_empty_string_clears_a_number_as_nil_does)
 {
     given_contact (); /* influence 4 */
-    contacts_contact_update (d, &li, cmd ("{\"influence\":\"\"}"));
+    contacts_contact_update (d, &li, cmd ("{\"influence\":\"\"}"), NULL);
     then_accepted (1);
     cr_assert_eq (dbk_obj_type (dbk_obj_get (payload (0), "influence")), DBK_T_NIL);
     fold_contact (&li);
@@ -135,6 +135,6 @@ Test (fields, an_empty_string_clears_a_number_as_nil_does)
 Test (fields, a_number_given_as_other_text_is_still_refused)
 {
     given_contact ();
-    contacts_contact_update (d, &li, cmd ("{\"influence\":\"4\"}"));
+    contacts_contact_update (d, &li, cmd ("{\"influence\":\"4\"}"), NULL);
     then_rejected (DBK_EINVAL, "influence");
 }

@@ -57,7 +57,7 @@ Test (contact, adding_without_a_name_is_refused)
 
 Test (contact, adding_to_an_unknown_account_is_refused_as_not_found)
 {
-    contacts_contact_facts_t missing = {CONTACTS_REF_MISSING, NULL};
+    contacts_contact_facts_t missing = {CONTACTS_REF_MISSING, NULL, NULL, NULL};
     contacts_contact_add (d, &li, "c1", cmd ("{\"name\":\"李明\",\"account_id\":\"a9\"}"),
                           &missing);
     then_rejected (DBK_ENOTFOUND, "account_id");
@@ -66,7 +66,7 @@ Test (contact, adding_to_an_unknown_account_is_refused_as_not_found)
 
 Test (contact, adding_to_an_archived_account_is_refused)
 {
-    contacts_contact_facts_t archived = {CONTACTS_REF_ARCHIVED, NULL};
+    contacts_contact_facts_t archived = {CONTACTS_REF_ARCHIVED, NULL, NULL, NULL};
     contacts_contact_add (d, &li, "c1", cmd ("{\"name\":\"李明\",\"account_id\":\"a1\"}"),
                           &archived);
     then_rejected (DBK_EREJECTED, "account_id");
@@ -74,7 +74,7 @@ Test (contact, adding_to_an_archived_account_is_refused)
 
 Test (contact, adding_to_a_merged_account_is_refused_naming_the_survivor)
 {
-    contacts_contact_facts_t merged = {CONTACTS_REF_MERGED, "a2"};
+    contacts_contact_facts_t merged = {CONTACTS_REF_MERGED, "a2", NULL, NULL};
     contacts_contact_add (d, &li, "c1", cmd ("{\"name\":\"李明\",\"account_id\":\"a1\"}"), &merged);
     then_rejected (DBK_EREJECTED, "account_id");
     then_message_mentions ("use a2");
@@ -202,7 +202,7 @@ Test (contact, updating_a_contact_records_only_the_changed_fields)
 {
     given_contact ();
     contacts_contact_update (
-        d, &li, cmd ("{\"level\":\"decision\",\"relationship\":\"allied\",\"influence\":5}"));
+        d, &li, cmd ("{\"level\":\"decision\",\"relationship\":\"allied\",\"influence\":5}"), NULL);
     then_accepted (1);
     then_event (0, "contact-c1", "contact.updated");
     const dbk_obj_t *changed = dbk_obj_get (payload (0), "changed");
@@ -217,14 +217,14 @@ Test (contact, updating_a_contact_records_only_the_changed_fields)
 Test (contact, updating_with_nothing_new_decides_no_event)
 {
     given_contact ();
-    contacts_contact_update (d, &li, cmd ("{\"name\":\"李明\",\"influence\":4}"));
+    contacts_contact_update (d, &li, cmd ("{\"name\":\"李明\",\"influence\":4}"), NULL);
     then_accepted (0);
 }
 
 Test (contact, updating_with_nil_clears_the_influence_assessment)
 {
     given_contact ();
-    contacts_contact_update (d, &li, cmd ("{\"influence\":null}"));
+    contacts_contact_update (d, &li, cmd ("{\"influence\":null}"), NULL);
     then_accepted (1);
     fold_contact (&li);
     cr_assert_eq (li.influence, 0);
@@ -233,7 +233,7 @@ Test (contact, updating_with_nil_clears_the_influence_assessment)
 Test (contact, updating_the_account_is_refused_in_favour_of_a_move)
 {
     given_contact ();
-    contacts_contact_update (d, &li, cmd ("{\"account_id\":\"a2\"}"));
+    contacts_contact_update (d, &li, cmd ("{\"account_id\":\"a2\"}"), NULL);
     then_rejected (DBK_EINVAL, "account_id");
     then_message_mentions ("move");
 }
@@ -241,13 +241,13 @@ Test (contact, updating_the_account_is_refused_in_favour_of_a_move)
 Test (contact, updating_the_name_to_empty_is_refused)
 {
     given_contact ();
-    contacts_contact_update (d, &li, cmd ("{\"name\":\" \"}"));
+    contacts_contact_update (d, &li, cmd ("{\"name\":\" \"}"), NULL);
     then_rejected (DBK_EINVAL, "name");
 }
 
 Test (contact, updating_an_unknown_contact_is_refused_as_not_found)
 {
-    contacts_contact_update (d, &li, cmd ("{\"title\":\"总工\"}"));
+    contacts_contact_update (d, &li, cmd ("{\"title\":\"总工\"}"), NULL);
     then_rejected (DBK_ENOTFOUND, "id");
 }
 
@@ -278,7 +278,7 @@ Test (contact, moving_to_the_current_account_is_refused)
 Test (contact, moving_to_an_unknown_account_is_refused_as_not_found)
 {
     given_contact ();
-    contacts_contact_facts_t missing = {CONTACTS_REF_MISSING, NULL};
+    contacts_contact_facts_t missing = {CONTACTS_REF_MISSING, NULL, NULL, NULL};
     contacts_contact_move (d, &li, cmd ("{\"account_id\":\"a9\"}"), &missing);
     then_rejected (DBK_ENOTFOUND, "account_id");
 }
@@ -286,7 +286,7 @@ Test (contact, moving_to_an_unknown_account_is_refused_as_not_found)
 Test (contact, moving_to_an_archived_account_is_refused)
 {
     given_contact ();
-    contacts_contact_facts_t archived = {CONTACTS_REF_ARCHIVED, NULL};
+    contacts_contact_facts_t archived = {CONTACTS_REF_ARCHIVED, NULL, NULL, NULL};
     contacts_contact_move (d, &li, cmd ("{\"account_id\":\"a2\"}"), &archived);
     then_rejected (DBK_EREJECTED, "account_id");
 }
@@ -799,7 +799,8 @@ Test (events_doc, every_event_type_and_payload_field_is_documented)
                                   "\"management\",\"function\":\"technical\",\"relationship\":"
                                   "\"trusted\",\"influence\":4,\"hobbies\":\"i\",\"hometown\":"
                                   "\"i\",\"birthday\":\"--01-02\",\"family_notes\":\"g\","
-                                  "\"notes\":\"o\"}"));
+                                  "\"notes\":\"o\"}"),
+                             NULL);
     s_documented (doc);
     contacts_contact_move (d, &li, cmd ("{\"account_id\":\"a2\",\"reason\":\"r\"}"), &s_active);
     s_documented (doc);

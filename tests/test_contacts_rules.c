@@ -6,6 +6,7 @@
 #include "support/contacts_given.h"
 
 TestSuite (competitor_name, .init = s_setup, .fini = s_teardown);
+TestSuite (birthday, .init = s_setup, .fini = s_teardown);
 
 /*  The shell's read model, as the lookups see it: account a1 active, and
     competitor k1 named "Philips" (normalised: "philips"). */
@@ -105,5 +106,58 @@ Test (competitor_name, without_a_name_lookup_nothing_counts_as_a_duplicate)
 {
     static const contacts_lookup_t bare = {s_account, NULL, NULL, NULL};
     contacts_competitor_add (d, &rival, "k2", cmd ("{\"name\":\"philips\"}"), &bare);
+    then_accepted (1);
+}
+
+/*  ======================= birthdays ======================= */
+
+/*  What the shell knows on 2026-11-29 at UTC+08:00: the account exists. */
+static const contacts_contact_facts_t s_today = {CONTACTS_REF_ACTIVE, NULL, "2026-11-29",
+                                                 "UTC+08:00"};
+
+static void when_added_born (const char *birthday)
+{
+    char json[200];
+    snprintf (json, sizeof json, "{\"name\":\"李明\",\"account_id\":\"a1\",\"birthday\":\"%s\"}",
+              birthday);
+    contacts_contact_add (d, &li, "c1", cmd (json), &s_today);
+}
+
+Test (birthday, a_birthday_after_today_is_refused_naming_today_and_its_zone)
+{
+    when_added_born ("2999-01-01");
+    then_rejected (DBK_EINVAL, "birthday");
+    then_message_mentions ("birthday (2999-01-01) cannot be after today at UTC+08:00 (2026-11-29)");
+    dbk_decision_reset (d);
+    when_added_born ("2026-11-30");
+    then_rejected (DBK_EINVAL, "birthday");
+}
+
+Test (birthday, a_birthday_today_or_before_or_without_a_year_is_accepted)
+{
+    const char *ok[] = {"2026-11-29", "1968-02-29", "--12-31"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        when_added_born (ok[i]);
+        then_accepted (1);
+        dbk_decision_reset (d);
+    }
+}
+
+Test (birthday, an_update_to_a_birthday_after_today_is_refused)
+{
+    given_contact ();
+    contacts_contact_update (d, &li, cmd ("{\"birthday\":\"2999-01-01\"}"), &s_today);
+    then_rejected (DBK_EINVAL, "birthday");
+    dbk_decision_reset (d);
+    contacts_contact_update (d, &li, cmd ("{\"birthday\":\"1999-01-01\"}"), &s_today);
+    then_accepted (1);
+}
+
+Test (birthday, without_a_business_date_no_birthday_is_bounded)
+{
+    contacts_contact_add (d, &li, "c1",
+                          cmd ("{\"name\":\"李明\",\"account_id\":\"a1\",\"birthday\":"
+                               "\"2999-01-01\"}"),
+                          &s_active);
     then_accepted (1);
 }

@@ -102,6 +102,25 @@ static int s_check_account (dbk_decision_t *d, const contacts_value_t *account,
     return 0;
 }
 
+/*  A birthday with its year is a day that has been: one after today is a
+    typing error (2999 for 1999), which the notebook would otherwise show
+    as a birthday coming up every year. --MM-DD has no year to check. */
+static int s_check_birthday (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                             const contacts_contact_facts_t *facts)
+{
+    const contacts_value_t *v = contacts_value_of (vals, n, "birthday");
+    const char *today = facts ? facts->today : NULL;
+    if (!v || v->clear || !today || v->n != 10 || v->s[0] == '-' || strncmp (v->s, today, 10) <= 0)
+        return 0;
+    char today_at[32] = "today";
+    if (facts->zone)
+        snprintf (today_at, sizeof today_at, "today at %s", facts->zone);
+    return dbk_decision_reject (d, DBK_EINVAL, "birthday",
+                                "birthday (%.*s) cannot be after %s (%s), the business date: "
+                                "give a past date, or --MM-DD when the year is unknown",
+                                (int) v->n, v->s, today_at, today);
+}
+
 int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, const char *id,
                           const dbk_obj_t *cmd, const contacts_contact_facts_t *facts)
 {
@@ -110,6 +129,8 @@ int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, co
     int rc = contacts_check_id (d, "id", id, id ? strlen (id) : 0);
     if (!rc)
         rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, false, vals, &nvals);
+    if (!rc)
+        rc = s_check_birthday (d, vals, nvals, facts);
     if (rc)
         return rc;
     if (state->status != CONTACTS_CONTACT_NONE)
@@ -128,7 +149,7 @@ int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, co
 }
 
 int contacts_contact_update (dbk_decision_t *d, const contacts_contact_t *state,
-                             const dbk_obj_t *cmd)
+                             const dbk_obj_t *cmd, const contacts_contact_facts_t *facts)
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
@@ -137,6 +158,8 @@ int contacts_contact_update (dbk_decision_t *d, const contacts_contact_t *state,
                                     "a contact changes account by a move, which keeps the "
                                     "history; account_id cannot be updated");
     int rc = contacts_check_fields (d, cmd, s_fields, S_NFIELDS, NULL, true, vals, &nvals);
+    if (!rc)
+        rc = s_check_birthday (d, vals, nvals, facts);
     if (rc)
         return rc;
     if (state->status == CONTACTS_CONTACT_NONE)

@@ -238,6 +238,12 @@ typedef enum {
 typedef struct {
     contacts_ref_status_t account; /* the named account_id          */
     const char *merged_into;       /* its survivor when MERGED      */
+    /*  The business date (YYYY-MM-DD, dbk_config_today: this service
+        ignores a command's "on") and its zone ("UTC+08:00",
+        dbk_config_zone), which bound a birthday; NULL: no bound, no zone
+        named. */
+    const char *today;
+    const char *zone;
 } contacts_contact_facts_t;
 
 /*  Add contact `id` (stream contact-<id>). cmd keys: name, account_id
@@ -245,19 +251,23 @@ typedef struct {
     relationship (enums above), influence (integer 1..5), hobbies,
     hometown, birthday (YYYY-MM-DD or --MM-DD, a real date), family_notes,
     notes (optional). Decides contact.added.
-    Rejections: EINVAL for any field; EDUPLICATE "id" if the contact exists;
-    ENOTFOUND "account_id" if the account does not exist; EREJECTED
-    "account_id" if it is archived or merged (naming the survivor). */
+    Rejections: EINVAL for any field ("birthday" with a year after
+    facts->today: "birthday (D) cannot be after today at Z (T), the
+    business date", checked with the fields); EDUPLICATE "id" if the
+    contact exists; ENOTFOUND "account_id" if the account does not exist;
+    EREJECTED "account_id" if it is archived or merged (naming the
+    survivor). */
 int contacts_contact_add (dbk_decision_t *d, const contacts_contact_t *state, const char *id,
                           const dbk_obj_t *cmd, const contacts_contact_facts_t *facts);
 
 /*  Change some fields. cmd keys: as add without account_id (a change of
     account is contact_move, so that its history is kept); name cannot be
     cleared. Decides contact.updated with only the changed fields, or no
-    event. Rejections: EINVAL for any field (account_id: use move);
-    ENOTFOUND "id". */
+    event. Only facts->today and facts->zone are read (facts NULL: no
+    bound). Rejections: EINVAL for any field (account_id: use move;
+    birthday as add); ENOTFOUND "id". */
 int contacts_contact_update (dbk_decision_t *d, const contacts_contact_t *state,
-                             const dbk_obj_t *cmd);
+                             const dbk_obj_t *cmd, const contacts_contact_facts_t *facts);
 
 /*  Move a contact to another account. cmd keys: account_id (required),
     reason (optional). Decides contact.moved with from and to.

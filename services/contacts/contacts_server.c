@@ -36,6 +36,17 @@ static void s_account_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     facts->merged_into = acc->merged_into;
 }
 
+/*  The business date and its zone, into the facts: this service ignores
+    a command's "on", so today (DEALBOOK_TIMEZONE) bounds a birthday. */
+static void s_today (dbk_svc_ctx_t *ctx, contacts_contact_facts_t *facts, char today[11],
+                     char zone[16])
+{
+    dbk_config_today (dbk_svc_config (ctx), today);
+    dbk_config_zone (dbk_svc_config (ctx), zone);
+    facts->today = today;
+    facts->zone = zone;
+}
+
 /*  Another account with the normalised form of the request's name. */
 static const char *s_duplicate (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
                                 const char *except, char *out, size_t outsz)
@@ -154,7 +165,9 @@ static int s_contact_add (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
         contacts_contact_facts_t facts;
+        char today[11], zone[16];
         s_account_ref (ctx, txn, req, &acc, &facts);
+        s_today (ctx, &facts, today, zone);
         contacts_contact_add (d, &st, id, req, &facts);
     }
     contacts_account_reset (&acc);
@@ -177,9 +190,11 @@ static int s_contact_cmd (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     int rc = contacts_model_contact (ctx, txn, id, strlen (id), &st);
     if (rc == 0 || rc == DBK_ENOTFOUND) {
         rc = 0;
-        contacts_contact_facts_t facts;
+        contacts_contact_facts_t facts = {CONTACTS_REF_MISSING, NULL, NULL, NULL};
+        char today[11], zone[16];
+        s_today (ctx, &facts, today, zone);
         if (op == S_UPDATE)
-            contacts_contact_update (d, &st, req);
+            contacts_contact_update (d, &st, req, &facts);
         else if (op == S_TRIP)
             contacts_contact_trip_add (d, &st, req);
         else {

@@ -98,7 +98,7 @@ static inline void given_merged (contacts_account_t *merged, contacts_account_t 
 #define s_active (*s_active_facts ())
 static inline const contacts_contact_facts_t *s_active_facts (void)
 {
-    static const contacts_contact_facts_t facts = {CONTACTS_REF_ACTIVE, NULL};
+    static const contacts_contact_facts_t facts = {CONTACTS_REF_ACTIVE, NULL, NULL, NULL};
     return &facts;
 }
 
