@@ -138,6 +138,9 @@ expect_rc 2 db contact add 赵敏 --account gold
 grep -q 'REJECTED: account_id: .*gnew' "$dir/err" || fail "merged account: $(cat "$dir/err")"
 expect_rc 2 db account merge gold --into gnew
 grep -q 'REJECTED: id' "$dir/err" || fail "merge twice: $(cat "$dir/err")"
+# found by id only: no list holds it, with or without a filter
+expect_rc 0 db account list --json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ids=[a["id"] for a in d["accounts"]]; assert "gnew" in ids and "gold" not in ids, ids' "$dir/out"
 # notebook by birthday and by the last activity (none logged here: every
 # contact is untouched)
 expect_rc 0 db contact add 孙丽 --account "$acc" --birthday --12-30 --id bday

@@ -571,6 +571,23 @@ static const char *s_ids (dbk_doc_t *r, const char *key, char *out, size_t outsz
     return out;
 }
 
+Test (contacts_service, a_merged_account_is_left_out_of_every_account_list)
+{
+    s_account ("a-old", "Old Name Design", "design_institute");
+    s_account ("b-new", "New Name Design", "design_institute");
+    cr_assert_eq (s_req ("ACCOUNT_MERGE", true, NULL, NULL, "id", "a-old", "into", "b-new", NULL),
+                  0, "%s", dbk_client_errmsg (s_c));
+    const char *filters[][2] = {{NULL, NULL}, {"type", "design_institute"}, {"city", "上海"}};
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        dbk_doc_t *r;
+        char ids[200];
+        cr_assert_eq (s_req ("ACCOUNT_LIST", false, NULL, &r, filters[i][0], filters[i][1], NULL),
+                      0);
+        cr_assert_str_eq (s_ids (r, "accounts", ids, sizeof ids), "b-new", "filter %zu", i);
+        dbk_doc_destroy (&r);
+    }
+}
+
 /*  A command with one list field (close_to, their_people) of up to two
     ids, built by hand since s_req sends strings only. */
 static int s_list_cmd (const char *op, const char *id, const char *list_key, const char *a,

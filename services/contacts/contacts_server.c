@@ -311,7 +311,8 @@ static bool s_key_id (const MDB_val *k, char out[CONTACTS_ID_MAX + 1])
     case, width and punctuation. Answered from one index: account_by for
     city, else region, else type (with the name prefix inside it), else
     the name index for a prefix alone, else every account in id order;
-    the other filters are checked on the accounts read. */
+    the other filters are checked on the accounts read. Merged accounts
+    are never listed. */
 static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     uint64_t limit;
@@ -381,7 +382,10 @@ static int s_account_list (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         if (dbk_doc_parse (state.mv_data, state.mv_size, &doc))
             continue;
         const dbk_obj_t *m = dbk_doc_root (doc);
-        bool keep = true;
+        /*  merged accounts are found by id only (ACCOUNT_GET): the indexes
+            leave them out, and the walk of every account does too, so
+            that no filter changes whether one is listed */
+        bool keep = !dbk_obj_str_eq (dbk_obj_get (m, "status"), "merged");
         for (int i = 0; i < 3; i++)
             keep = keep && (i == by || s_match (m, keys[i], f[i][0] ? f[i] : NULL));
         if (keep) {
