@@ -72,7 +72,7 @@ void cli_opp_help (void)
         "--due 2027-01-10\n"
         "  commit ID --kind award_notice|verbal_commitment --date D [--contact C]\n"
         "      [--note N]                          the evidence of L5\n"
-        "  win ID --amount MINOR_UNITS --date D [--currency C] [--note N]\n"
+        "  win ID --amount MINOR_UNITS --date D [--currency C] [--reason R] [--note N]\n"
         "  lose ID --reason R --date D [--winner W] [--price-gap N]  (theirs - ours)\n"
         "      example: dealbook opp lose OPP --reason price --date 2026-11-02 "
         "--price-gap -50000\n"
@@ -312,6 +312,7 @@ static const cli_flagdef_t f_commit[] = {{"--kind", "kind", CLI_F_STR},
 static const cli_flagdef_t f_win[] = {{"--amount", "amount", CLI_F_INT},
                                       {"--date", "date", CLI_F_STR},
                                       {"--currency", "currency", CLI_F_STR},
+                                      {"--reason", "reason", CLI_F_STR},
                                       {"--note", "note", CLI_F_STR},
                                       CLI_CMD_FLAGS,
                                       S_END};
@@ -644,21 +645,24 @@ static void s_details (const dbk_obj_t *root)
             printf ("  %-16s %s\n", s_questions[i], s_val (scores, s_questions[i], b, sizeof b));
     }
     const dbk_obj_t *o = dbk_obj_get (root, "outcome");
-    char status[32], date[16], reason[1000], to[200], won[32], re[16];
+    char status[32], date[16], reason[1000], to[200], won[32], re[16], why[1000];
     s_val (root, "status", status, sizeof status);
     s_val (o, "date", date, sizeof date);
     s_val (o, "loss_reason", reason, sizeof reason);
     s_val (o, "lost_to", to, sizeof to);
     s_val (o, "won_amount", won, sizeof won);
+    s_val (o, "won_reason", why, sizeof why);
     s_val (o, "reopened", re, sizeof re);
     printf ("\nOUTCOME: %s", status);
-    if (strcmp (status, "won") == 0)
-        printf (" %s %s on %s", won, s_val (root, "currency", b, sizeof b), date);
-    else if (*date && strcmp (status, "open") != 0)
+    bool won_it = strcmp (status, "won") == 0, open = strcmp (status, "open") == 0;
+    if (won_it)
+        printf (" %s %s on %s%s%s", won, s_val (root, "currency", b, sizeof b), date,
+                *why ? ", " : "", why);
+    else if (*date && !open)
         printf (" on %s", date);
+    /*  a loss before a reopen stays on record: it is not why a deal was won */
     if (*reason)
-        printf ("%s %s%s%s", strcmp (status, "open") ? "," : "; last loss:", reason,
-                *to ? ", to " : "", to);
+        printf ("%s %s%s%s", open || won_it ? "; last loss:" : ",", reason, *to ? ", to " : "", to);
     if (*re && strcmp (re, "0") != 0)
         printf ("; reopened %s time%s", re, strcmp (re, "1") ? "s" : "");
     printf ("\n");

@@ -228,7 +228,7 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 expect_rc 0 db opp show o1
-out_has 'OUTCOME: won 85000000'
+out_has 'OUTCOME: won 85000000 .*, best technical score$'
 
 # the contract and its money
 expect_rc 1 db contract sign --number HT-2099-016 --opp o1 --buyer a1 --seller S --scope S \

@@ -298,12 +298,15 @@ expect_rc 0 db opp level o1 L5
 # a win records what happened: not dated after its business date (--on)
 expect_rc 2 db opp win o1 --amount 340000000 --date 2026-11-25 --on 2026-11-24
 err_has 'INVALID: date: date (2026-11-25) cannot be after on (2026-11-24)'
-expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed'
+expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed' \
+    --reason '技术方案领先'
 out_has 'opportunity o1 won'
 expect_rc 2 db opp next o1 'party'
 err_has 'REJECTED: id'
 expect_rc 0 db opp show o1
-out_has '^OUTCOME: won 340000000 CNY on 2026-11-25'
+out_has '^OUTCOME: won 340000000 CNY on 2026-11-25, 技术方案领先$'
+expect_rc 0 db opp show o1 --json
+json 'd["outcome"]["won_reason"]=="技术方案领先" and d["outcome"]["loss_reason"] is None'
 expect_rc 0 db opp lose o3 --reason 'price' --date 2026-11-26 --winner k1 --price-gap -5000000
 out_has 'opportunity o3 lost'
 expect_rc 0 db opp show o3 --json

@@ -33,6 +33,28 @@ Test (award, a_won_award_wins_the_deal_and_a_replay_reacts_once)
     then_accepted (0);
 }
 
+Test (award, a_won_award_carries_its_reason_into_the_win)
+{
+    given_deal ();
+    opp_react_award (d, &deal,
+                     cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\","
+                          "\"date\":\"2026-02-27\",\"reason\":\"best technical score\"}"),
+                     &facts);
+    then_accepted (1);
+    then_event (0, "opportunity-o1", "opportunity.won");
+    cr_assert (has_str (payload (0), "reason", "best technical score"));
+    fold (&deal, NULL);
+    cr_assert_str_eq (deal.won_reason, "best technical score");
+}
+
+Test (award, a_won_award_without_a_reason_gives_none)
+{
+    given_deal ();
+    opp_react_award (d, &deal, cmd (S_AWARD_WON), &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "reason"));
+}
+
 Test (award, the_same_award_after_a_reopen_is_still_not_reacted_to_twice)
 {
     given_deal ();

@@ -630,6 +630,29 @@ Test (outcome, a_won_deal_is_closed_at_100_percent)
     then_rejected (DBK_EREJECTED, "id");
 }
 
+Test (outcome, a_won_deal_keeps_the_reason_it_was_won)
+{
+    given_deal ();
+    opp_win (d, &deal,
+             cmd ("{\"amount\":310000000,\"date\":\"2026-02-28\",\"reason\":\"技术方案领先\"}"),
+             &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "reason", "技术方案领先"));
+    fold (&deal, NULL);
+    cr_assert_str_eq (deal.won_reason, "技术方案领先");
+    cr_assert_null (deal.loss_reason, "a win's reason is no loss reason");
+}
+
+Test (outcome, a_win_without_a_reason_records_none)
+{
+    given_deal ();
+    opp_win (d, &deal, cmd ("{\"amount\":1,\"date\":\"2026-02-28\"}"), &facts);
+    then_accepted (1);
+    cr_assert_null (dbk_obj_get (payload (0), "reason"));
+    fold (&deal, NULL);
+    cr_assert_null (deal.won_reason);
+}
+
 Test (outcome, winning_needs_an_amount_and_a_date)
 {
     given_deal ();

@@ -181,13 +181,13 @@ static void s_outcome (const char *doc)
     DOC (&deal, opp_react_award (d, &deal,
                                  cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t2\","
                                       "\"result\":\"won\",\"date\":\"2026-03-01\","
-                                      "\"amount\":10,\"currency\":\"EUR\"}"),
+                                      "\"amount\":10,\"currency\":\"EUR\",\"reason\":\"spec\"}"),
                                  &facts));
     cr_assert_eq (deal.status, OPP_WON);
     GIVEN (&other, opp_register (d, &other, "o3", cmd (S_DEAL_JSON), &facts));
     DOC (&other, opp_win (d, &other,
                           cmd ("{\"amount\":1,\"currency\":\"EUR\",\"date\":\"2026-03-01\","
-                               "\"note\":\"n\"}"),
+                               "\"reason\":\"relationship\",\"note\":\"n\"}"),
                           &facts));
 }
 

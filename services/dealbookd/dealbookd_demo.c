@@ -381,8 +381,9 @@ static void s_opportunity (s_demo_t *demo, s_rng_t *r, int n, int level, char ou
                "{\"id\":\"%s\",\"next_step\":\"%s\",\"due\":\"2026-12-%02d\"}", id,
                level >= 4 ? "报价评审会" : "拜访设计院电气所", 1 + n % 28);
     else if (outcome == 'w')
-        s_cmd (demo, o, "OPP_WIN", actor, "{\"id\":\"%s\",\"amount\":%lld,\"date\":\"%s\"}", id,
-               amount * 95 / 100, done);
+        s_cmd (demo, o, "OPP_WIN", actor,
+               "{\"id\":\"%s\",\"amount\":%lld,\"date\":\"%s\",\"reason\":\"%s\"}", id,
+               amount * 95 / 100, done, n % 2 ? "技术方案领先" : "与设计院关系深");
     else
         s_cmd (demo, o, "OPP_LOSE", actor,
                "{\"id\":\"%s\",\"reason\":\"%s\",\"date\":\"%s\",\"winner\":\"%s\","

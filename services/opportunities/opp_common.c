@@ -179,6 +179,7 @@ void opp_reset (opp_state_t *self)
                      &self->commitment,
                      &self->duplicate_of,
                      &self->outcome_date,
+                     &self->won_reason,
                      &self->loss_reason,
                      &self->lost_to,
                      &self->lost_by};

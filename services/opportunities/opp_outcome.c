@@ -13,6 +13,7 @@ static const contacts_field_t s_win_fields[] = {
     {"amount", CONTACTS_F_MONEY, true, 0, NULL, 0, OPP_AMOUNT_MAX, -1},
     {"currency", CONTACTS_F_CURRENCY, false, 3, NULL, 0, 0, -1},
     {"date", CONTACTS_F_DATE, true, 10, NULL, 0, 0, -1},
+    {"reason", CONTACTS_F_NOTE, false, OPP_NOTE_MAX, NULL, 0, 0, -1},
     {"note", CONTACTS_F_NOTE, false, OPP_NOTE_MAX, NULL, 0, 0, -1},
 };
 
@@ -37,7 +38,7 @@ int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nvals;
-    int rc = contacts_check_fields (d, cmd, s_win_fields, 4, NULL, false, vals, &nvals);
+    int rc = contacts_check_fields (d, cmd, s_win_fields, 5, NULL, false, vals, &nvals);
     if (!rc)
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
@@ -255,7 +256,10 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
         dbk_wr_kv_cstr (w, "reason", why);
     }
     if (won) {
-        dbk_wr_t *w = opp_begin (d, state->id, "opportunity.won", 4 + (ttype != NULL), facts);
+        /*  the award's reason says why we won: win/loss by reason (the
+            forecasting service) groups the won deals under it */
+        dbk_wr_t *w = opp_begin (d, state->id, "opportunity.won",
+                                 4 + (ttype != NULL) + (reason != NULL), facts);
         dbk_wr_kv_i64 (w, "amount", has_amount ? amount : state->amount);
         dbk_wr_cstr (w, "currency");
         if (cur)
@@ -267,6 +271,10 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
         dbk_wr_cstr (w, "tender_id");
         dbk_wr_str (w, tender, tendern);
         s_tender_type (w, ttype, ttypen);
+        if (reason) {
+            dbk_wr_cstr (w, "reason");
+            dbk_wr_str (w, reason, reasonn);
+        }
         return 0;
     }
     dbk_wr_t *w = opp_begin (d, state->id, "opportunity.lost",

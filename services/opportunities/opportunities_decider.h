@@ -327,6 +327,7 @@ typedef struct {
     char *duplicate_of;        /* the kept one, once closed as a duplicate  */
     /* outcome */
     int64_t won_amount; /* when won                                  */
+    char *won_reason;   /* why it was won, when the win says         */
     char *outcome_date; /* won / lost / abandoned on                 */
     char *loss_reason;  /* last loss or abandonment reason, kept     */
     char *lost_to;      /* winning competitor of the last loss, kept */
@@ -655,8 +656,10 @@ size_t opp_red_flags (const opp_state_t *state, const char *as_of, const opp_con
 /*  ---- outcome ---- */
 
 /*  The deal is won. cmd keys: amount (required, minor units), currency
-    (optional, default the deal's), date (required), note (optional).
-    Decides opportunity.won {id, amount, currency, date, note?, on}.
+    (optional, default the deal's), date (required), reason (optional:
+    why we won, as a loss says why it was lost), note (optional).
+    Decides opportunity.won {id, amount, currency, date, reason?, note?,
+    on}.
     Rejections: EINVAL ("date" after the business date); ENOTFOUND
     "id"; EREJECTED "id" unless open. */
 int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
@@ -693,8 +696,9 @@ int opp_reopen (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
 /*  Process manager: react to the bidding service's award event (e.g.
     tender.awarded) whose payload `award` holds opportunity_id, tender_id,
     result ("won" | "lost"), date (required); amount, currency (for won;
-    amount default the deal's estimate, currency the deal's), winner,
-    reason, price_gap (for lost; reason default "tender lost").
+    amount default the deal's estimate, currency the deal's), reason (why
+    it was won or lost; for lost default "tender lost"), winner, price_gap
+    (for lost).
     Decides opportunity.won / opportunity.lost as the commands do, with
     tender_id added; evolve remembers tender_id, so the same award again
     decides NOTHING (0, no events): replaying the log reacts once.

@@ -156,8 +156,9 @@ static void s_details (dbk_wr_t *w, const opp_state_t *st)
         if (st->key_person[i])
             dbk_wr_kv_cstr (w, opp_stages[i], st->key_person[i]);
     dbk_wr_cstr (w, "outcome");
-    dbk_wr_map (w, 5);
+    dbk_wr_map (w, 6);
     dbk_wr_kv_i64 (w, "won_amount", st->won_amount);
+    contacts_wr_kv_or_nil (w, "won_reason", st->won_reason);
     contacts_wr_kv_or_nil (w, "date", st->outcome_date);
     contacts_wr_kv_or_nil (w, "loss_reason", st->loss_reason);
     contacts_wr_kv_or_nil (w, "lost_to", st->lost_to);
