@@ -13,6 +13,10 @@ row has the new name and still both losses; as of today the as-of replay
 (from a kept book or not) answers the same, as of yesterday (no deal
 yet) nothing; and REBUILD changes nothing.
 
+By reason, won deals are grouped under the reason they were won: the
+award's reason (carried by the reaction's opportunity.won) or the one
+given to OPP_WIN; OPP_GET shows it as the outcome's won_reason.
+
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
@@ -58,7 +62,7 @@ def main():
         ok(cmd("contacts", "COMPETITOR_ADD", id="comp-7", name="Acme Glazing Ltd"), "comp-7")
         c8 = ok(cmd("contacts", "COMPETITOR_ADD", id="comp-8", name="Bolt Facades"), "comp-8")
         cl["opportunities"].call("OPP_LIST", after_seq=c8["last_seq"])
-        for oid, amount in (("o1", 100), ("o2", 200), ("o3", 400)):
+        for oid, amount in (("o1", 100), ("o2", 200), ("o3", 400), ("o4", 800), ("o5", 1600)):
             ok(cmd("opportunities", "OPP_REGISTER", id=oid, name="Project " + oid,
                    account_id="a1", owner="zhao", currency="CNY",
                    close_date="%d-06-30" % (year + 1), amount=amount), oid)
@@ -82,45 +86,73 @@ def main():
         # o3 lost to someone who is not one of our competitors
         ok(cmd("opportunities", "OPP_LOSE", id="o3", reason="spec", date=today,
                winner="Crystal Windows"), "lose o3")
+        # o4 won by a tender award that says why, o5 by hand with a reason
+        award = dealbook.new_event("tender.awarded", {
+            "id": "t4", "tender_id": "t4", "opportunity_id": "o4", "tender_type": "invited",
+            "step": "award", "result": "won", "date": today, "amount": 790,
+            "currency": "CNY", "reason": "spec", "on": today}, actor="svc:bidding")
+        log.append("tender-t4", [award])
+        for _ in range(300):
+            g = cl["opportunities"].call("OPP_GET", id="o4")
+            if g["status"] == "won":
+                break
+            time.sleep(0.02)
+        if g["status"] != "won" or g["outcome"]["won_reason"] != "spec":
+            fail("the award did not win o4 with its reason: %r" % g.get("outcome"))
+        ok(cmd("opportunities", "OPP_WIN", id="o5", amount=1500, date=today,
+               reason="relationship"), "win o5")
+        g = cl["opportunities"].call("OPP_GET", id="o5")
+        if g["outcome"]["won_reason"] != "relationship" or g["outcome"]["loss_reason"]:
+            fail("OPP_WIN's reason: %r" % g["outcome"])
         settle()
 
-        want = [("Acme Glazing Ltd", "comp-7", 0, 2, 300), ("Crystal Windows", None, 0, 1, 400)]
+        def by_reason(**kw):
+            return [(x["key"], x["won"], x["lost"], x["won_amount"])
+                    for x in fc("WINLOSS", by="reason", **kw)["rows"]]
+
+        reasons = [("price", 0, 2, 0), ("relationship", 1, 0, 1500), ("spec", 1, 1, 790)]
+        if by_reason() != reasons:
+            fail("by reason, the won deals under theirs: %r" % by_reason())
+
+        won = ("", None, 2, 0, 0)
+        want = [won, ("Acme Glazing Ltd", "comp-7", 0, 2, 300),
+                ("Crystal Windows", None, 0, 1, 400)]
         now = fc("WINLOSS", by="competitor")
         if rows(now) != want:
             fail("by competitor: %r" % now["rows"])
         # the other groupings are as they were: rows without competitor_id
-        by_reason = fc("WINLOSS", by="reason")["rows"]
-        if [(x["key"], x["lost"]) for x in by_reason] != [("price", 2), ("spec", 1)] or \
-                any("competitor_id" in x for x in by_reason):
-            fail("by reason: %r" % by_reason)
+        if any("competitor_id" in x for x in fc("WINLOSS", by="reason")["rows"]):
+            fail("by reason: %r" % fc("WINLOSS", by="reason")["rows"])
 
         # a rename: the row takes the new name and keeps both losses
         r = ok(cmd("contacts", "COMPETITOR_UPDATE", id="comp-7", name="Acme Glass Group"),
                "rename")
         settle()
         renamed = fc("WINLOSS", by="competitor")
-        want = [("Acme Glass Group", "comp-7", 0, 2, 300), ("Crystal Windows", None, 0, 1, 400)]
+        want = [won, ("Acme Glass Group", "comp-7", 0, 2, 300),
+                ("Crystal Windows", None, 0, 1, 400)]
         if rows(renamed) != want:
             fail("after the rename: %r" % renamed["rows"])
 
         # as of today: the replay knows the competitors recorded by then
         for book in (True, False):
             asof = fc("WINLOSS", by="competitor", as_of=today, book=book)
-            if rows(asof) != want:
+            if rows(asof) != want or by_reason(as_of=today, book=book) != reasons:
                 fail("as of today (book %s): %r" % (book, asof["rows"]))
         fc("KEEP_BOOK")
         kept = fc("STATUS")["as_of"]["from_book"]
         asof = fc("WINLOSS", by="competitor", as_of=today)
-        if rows(asof) != want or fc("STATUS")["as_of"]["from_book"] != kept + 1:
+        if rows(asof) != want or fc("STATUS")["as_of"]["from_book"] != kept + 1 or \
+                by_reason(as_of=today) != reasons:
             fail("as of today from a kept book: %r" % asof["rows"])
         yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
         if fc("WINLOSS", by="competitor", as_of=yesterday)["rows"] != []:
             fail("as of yesterday there was no loss")
 
         fc("REBUILD", timeout_ms=30000)
-        if rows(fc("WINLOSS", by="competitor")) != want:
+        if rows(fc("WINLOSS", by="competitor")) != want or by_reason() != reasons:
             fail("after REBUILD: %r" % fc("WINLOSS", by="competitor")["rows"])
-        print("forecasting win/loss by competitor: ok")
+        print("forecasting win/loss by competitor and by reason: ok")
         return 0
     finally:
         svc.close()

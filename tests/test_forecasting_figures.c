@@ -525,6 +525,31 @@ Test (winloss, by_reason_competitor_region_and_tender_type)
     cr_assert_str_eq (r[0].key, "price");
 }
 
+Test (winloss, won_deals_are_grouped_under_the_reason_they_were_won)
+{
+    given_book (); /* o5 won without a reason, o6 lost on price */
+    feed ("opportunity.won", "{\"id\":\"o1\",\"amount\":900000,\"date\":\"2026-05-02\","
+                             "\"reason\":\"技术方案领先\",\"on\":\"2026-05-02\"}");
+    feed ("opportunity.won", "{\"id\":\"o2\",\"amount\":300,\"date\":\"2026-05-03\","
+                             "\"reason\":\"price\",\"tender_id\":\"t2\",\"on\":\"2026-05-03\"}");
+    fc_wl_row_t r[4];
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_REASON, r, 4), 3);
+    cr_assert_str_eq (r[0].key, "", "a win without a reason");
+    cr_assert_eq (r[0].won, 1);
+    cr_assert_eq (r[0].won_amount, 750000);
+    cr_assert_str_eq (r[1].key, "price", "won on price once, lost on it once");
+    cr_assert_eq (r[1].won, 1);
+    cr_assert_eq (r[1].won_amount, 300);
+    cr_assert_eq (r[1].lost, 1);
+    cr_assert_str_eq (r[2].key, "技术方案领先");
+    cr_assert_eq (r[2].won, 1);
+    cr_assert_eq (r[2].won_amount, 900000);
+    /*  by competitor a won deal has no winner to name: one row "" */
+    cr_assert_eq (fc_winloss (book, NULL, FC_BY_COMPETITOR, r, 4), 2);
+    cr_assert_str_eq (r[0].key, "");
+    cr_assert_eq (r[0].won, 3);
+}
+
 Test (winloss, a_tender_type_when_the_outcome_tells_it)
 {
     given_book ();

@@ -389,6 +389,8 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
         if (!deal->won_currency[0])
             memcpy (deal->won_currency, deal->currency, 4);
         deal->won_amount = v;
+        if ((rc = s_text (data, "reason", deal->won_reason, sizeof deal->won_reason, false)))
+            return rc;
         deal->status = FC_WON;
         deal->outcome = s_outcome_date (data, day, latest);
         s_text (data, "tender_type", deal->tender_type, sizeof deal->tender_type, false);

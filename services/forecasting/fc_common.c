@@ -220,17 +220,18 @@ bool fc_forecast_stream (const char *owner, const char *period, char *out, size_
     where the C struct takes 1 KB plus 24 per entry (most of it room for
     names that are short). Host byte order: a read model never leaves
     its machine. */
-#define S_TEXTS 10
+#define S_TEXTS 11
 #define S_HIST_BYTES 23
 
 static char *s_texts (fc_deal_t *d, size_t size[S_TEXTS], char *texts[S_TEXTS])
 {
-    char *t[S_TEXTS] = {d->id,       d->owner,        d->team,        d->region, d->account,
-                        d->currency, d->won_currency, d->loss_reason, d->winner, d->tender_type};
-    size_t s[S_TEXTS] = {sizeof d->id,           sizeof d->owner,       sizeof d->team,
-                         sizeof d->region,       sizeof d->account,     sizeof d->currency,
-                         sizeof d->won_currency, sizeof d->loss_reason, sizeof d->winner,
-                         sizeof d->tender_type};
+    char *t[S_TEXTS] = {d->id,          d->owner,    d->team,         d->region,
+                        d->account,     d->currency, d->won_currency, d->won_reason,
+                        d->loss_reason, d->winner,   d->tender_type};
+    size_t s[S_TEXTS] = {sizeof d->id,           sizeof d->owner,      sizeof d->team,
+                         sizeof d->region,       sizeof d->account,    sizeof d->currency,
+                         sizeof d->won_currency, sizeof d->won_reason, sizeof d->loss_reason,
+                         sizeof d->winner,       sizeof d->tender_type};
     memcpy (texts, t, sizeof t);
     memcpy (size, s, sizeof s);
     return texts[0];

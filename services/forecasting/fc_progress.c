@@ -260,7 +260,7 @@ static int s_wl_cb (void *arg, const fc_deal_t *d)
     if (d->status != FC_WON && d->status != FC_LOST && d->status != FC_ABANDONED)
         return 0;
     bool won = d->status == FC_WON;
-    const char *key = w->by == FC_BY_REASON       ? (won ? "" : d->loss_reason)
+    const char *key = w->by == FC_BY_REASON       ? (won ? d->won_reason : d->loss_reason)
                       : w->by == FC_BY_COMPETITOR ? (won ? "" : d->winner)
                       : w->by == FC_BY_REGION     ? d->region
                                                   : d->tender_type;

@@ -348,6 +348,7 @@ typedef struct {
     char account[FC_ID_MAX + 1];
     char currency[4];                   /* of amount                         */
     char won_currency[4];               /* of won_amount                     */
+    char won_reason[FC_TEXT_MAX + 1];   /* why it was won ("" not told)      */
     char loss_reason[FC_TEXT_MAX + 1];  /* last loss / abandonment reason    */
     char winner[FC_TEXT_MAX + 1];       /* winning competitor of last loss   */
     char tender_type[FC_SHORT_MAX + 1]; /* when a payload tells ("" unknown) */
@@ -436,7 +437,7 @@ int fc_book_complete (fc_book_t *self);
     updated (close_date: a slip when later; amount, currency, team,
     region), level_changed (level, its entry date, highest level),
     category_set, won (amount, currency, date: the deal's period moves to
-    the win's month), lost (reason, winner, date), abandoned (reason,
+    the win's month; reason), lost (reason, winner, date), abandoned (reason,
     date, else the business date), reopened (open at L1 again; the loss
     stays on record), conflict_resolved (closed: a duplicate, out of
     every figure; kept: the deal goes to the chosen owner). The
@@ -655,8 +656,9 @@ int fc_health (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_of,
                fc_health_t *out);
 
 /*  Win/loss analysis of the deals closed (won, lost, abandoned) that
-    match, grouped by loss reason, winning competitor, region or tender
-    type ("" for won deals by reason / competitor, and for unknowns).
+    match, grouped by reason (why each was won, lost or abandoned),
+    winning competitor, region or tender type ("" for won deals by
+    competitor, for a win without a reason, and for unknowns).
     By competitor, a loss's winner is an id typed by hand or a bidder's
     name from a tender award: every winner that fc_book_competitor
     resolves counts for that competitor, in one row keyed by its current

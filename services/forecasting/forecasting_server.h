@@ -16,8 +16,9 @@
 /*  3: deals packed; 4: cells keep only their sums; 5: the competitors
     (fc_competitor), which a model of 4 never folded; 6: a business date
     is folded no later than the day its event was recorded (fc_book_apply);
-    7: a deal keeps its latest qualification's decision (fc_pursuit_t) */
-#define FORECASTING_MODEL_VERSION 7
+    7: a deal keeps its latest qualification's decision (fc_pursuit_t);
+    8: and the reason it was won (win/loss by reason) */
+#define FORECASTING_MODEL_VERSION 8
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
