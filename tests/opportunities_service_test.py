@@ -245,6 +245,18 @@ def main():
             if (g["status"], g["duplicate_of"], g.get("in_conflict_with")) != ("duplicate", "p2", None):
                 fail("%s closed as a duplicate of p2: %r" % (pid, g))
 
+        # the third registrant meets the first, whatever the ids' order:
+        # the protection is the first registrant's, not the smallest id's
+        for pid, who in (("q9", "zhao"), ("q1", "qian"), ("q5", "sun")):
+            ok(cmd(o, "OPP_REGISTER", actor=who, id=pid, name="Stadium lighting",
+                   account_id="a2", owner=who, currency="CNY", close_date="2027-05-31"), pid)
+        qs = [x for x in in_conflict() if x[0].startswith("q")]
+        if qs != [("q1", "q9", ["q9"]), ("q5", "q9", ["q9"]), ("q9", "q1", ["q1", "q5"])]:
+            fail("three registrations, the first with the largest id: %r" % qs)
+        for pid in ("q1", "q5"):
+            ok(cmd(o, "OPP_RESOLVE", actor="boss", id=pid, owner="zhao", **{"with": "q9"}),
+               "resolve " + pid)
+
         # history entered after the fact: the business date a command states
         ok(cmd(o, "OPP_REGISTER", id="o9", name="Archive deal", account_id="a2", owner="zhao",
                currency="CNY", close_date="2027-03-31", on="2025-01-15"), "backdated")

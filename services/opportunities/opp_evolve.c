@@ -497,9 +497,11 @@ int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data, int
         return 0;
     /*  the registration's date starts the first owner's protection: a
         day to come would protect the deal for as long */
-    if (!rc && !strcmp (type + sizeof prefix - 1, "registered") && state->registered_on &&
-        strlen (state->registered_on) == 10)
-        s_bound (state->registered_on, ts);
+    if (!rc && !strcmp (type + sizeof prefix - 1, "registered")) {
+        if (state->registered_on && strlen (state->registered_on) == 10)
+            s_bound (state->registered_on, ts);
+        state->registered_ts = ts == OPP_UNRECORDED ? 0 : ts;
+    }
     if (!rc)
         rc = s_touch (state, type + sizeof prefix - 1, data, ts);
     return rc;

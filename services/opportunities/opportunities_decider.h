@@ -311,6 +311,7 @@ typedef struct {
     char *team;                   /* sales team                                  */
     char *region;                 /* sales region                                */
     char *registered_on;          /* date of opportunity.registered ("on")       */
+    int64_t registered_ts;        /* when the log recorded it (ts), 0: unknown   */
     char *touched;                /* latest "on" of the owner's work, see above  */
     char *stage;                  /* opp_stages                                  */
     char *key_person[OPP_STAGES]; /* contact id per stage, NULL: unknown    */

@@ -484,39 +484,43 @@ int opportunities_model_family (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *ac
     return rc;
 }
 
-bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
-                                const char *norm, const char *city, const char *address,
-                                char out[OPP_ID_MAX + 1])
+void opportunities_model_matches (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                  const char *norm, const char *city, const char *address,
+                                  char (*out)[OPP_ID_MAX + 1], size_t max, size_t *n)
 {
     char key[OPP_KEY_MAX], c[OPP_KEY_MAX], a[OPP_KEY_MAX];
     bool site = s_fold (city, c, sizeof c) != SIZE_MAX && s_fold (address, a, sizeof a) != SIZE_MAX;
     const char *np[] = {account, norm, ""}, *sp[] = {site ? c : NULL, a, ""};
-    bool found = false;
     MDB_cursor *cur;
-    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_MATCH), &cur) == 0) {
-        for (int i = 0; i < 2 && !found; i++) {
-            const char *const *parts = i ? sp : np;
-            if (!parts[0] || !parts[1])
+    if (mdb_cursor_open (txn, dbk_svc_dbi (ctx, OPP_DB_MATCH), &cur) != 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        const char *const *parts = i ? sp : np;
+        if (!parts[0] || !parts[1])
+            continue;
+        key[0] = i ? 's' : 'n';
+        /*  the three parts with an empty id: the prefix, NUL-ended */
+        size_t l = s_join (key + 1, sizeof key - 1, parts, 3);
+        if (!l)
+            continue;
+        MDB_val k = {l + 1, key}, v;
+        for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+             r == 0 && *n < max && k.mv_size > l + 1 && memcmp (k.mv_data, key, l + 1) == 0;
+             r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+            size_t idl = k.mv_size - l - 1;
+            if (idl > OPP_ID_MAX)
                 continue;
-            key[0] = i ? 's' : 'n';
-            /*  the three parts with an empty id: the prefix, NUL-ended */
-            size_t l = s_join (key + 1, sizeof key - 1, parts, 3);
-            if (!l)
-                continue;
-            MDB_val k = {l + 1, key}, v;
-            int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-            size_t idl = r == 0 && k.mv_size > l + 1 && memcmp (k.mv_data, key, l + 1) == 0
-                             ? k.mv_size - l - 1
-                             : 0;
-            if (idl && idl <= OPP_ID_MAX) {
-                memcpy (out, (const char *) k.mv_data + l + 1, idl);
-                out[idl] = 0;
-                found = true;
-            }
+            char id[OPP_ID_MAX + 1];
+            memcpy (id, (const char *) k.mv_data + l + 1, idl);
+            id[idl] = 0;
+            bool seen = false;
+            for (size_t j = 0; j < *n && !seen; j++)
+                seen = strcmp (out[j], id) == 0;
+            if (!seen)
+                memcpy (out[(*n)++], id, idl + 1);
         }
-        mdb_cursor_close (cur);
     }
-    return found;
+    mdb_cursor_close (cur);
 }
 
 /*  ---- the projection ---- */

@@ -80,12 +80,12 @@ bool opportunities_model_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *
 int opportunities_model_family (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
                                 char (*out)[OPP_ID_MAX + 1], size_t max, size_t *n);
 
-/*  The open opportunity matching a registration (same account and
-    normalised name, or same site), other than `except`: its id into out.
-    false when there is none. */
-bool opportunities_model_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
-                                const char *norm, const char *city, const char *address,
-                                char out[OPP_ID_MAX + 1]);
+/*  The open opportunities matching a registration (same account and
+    normalised name, or same site): their ids appended to out[*n..max),
+    each once (*n grows). */
+void opportunities_model_matches (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account,
+                                  const char *norm, const char *city, const char *address,
+                                  char (*out)[OPP_ID_MAX + 1], size_t max, size_t *n);
 
 /*  What the model knows of an account ('a'), contact ('c') or competitor
     ('k'). */

@@ -89,29 +89,76 @@ static void s_text (const dbk_obj_t *req, const char *key, char *out, size_t out
 
 /*  ---- commands ---- */
 
-/*  The open opportunity of the same project (opportunities_model_match):
-    under the account, or under any account merged into it, since a deal
-    keeps the account it was registered under. */
-static int s_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account, const char *norm,
-                    const char *city, const char *address, char out[OPP_ID_MAX + 1])
+#define S_CANDIDATES (OPP_CONFLICTS_MAX * 2) /* open deals of one project looked at */
+
+/*  Whether deal a, rather than b, is the one a registration by `owner`
+    meets: the owner's own (a second registration of theirs), else the
+    first registered (by business date, then by when the log recorded
+    it, then by id), whom the protection is for. */
+static bool s_before (const opp_state_t *a, const opp_state_t *b, const char *owner)
 {
-    if (opportunities_model_match (ctx, txn, account[0] ? account : NULL, norm, city, address, out))
-        return 1;
+    bool ao = a->owner && !strcmp (a->owner, owner), bo = b->owner && !strcmp (b->owner, owner);
+    if (ao != bo)
+        return ao;
+    int on = strcmp (a->registered_on ? a->registered_on : "~",
+                     b->registered_on ? b->registered_on : "~");
+    if (on)
+        return on < 0;
+    if (a->registered_ts != b->registered_ts)
+        return a->registered_ts < b->registered_ts;
+    return strcmp (a->id ? a->id : "", b->id ? b->id : "") < 0;
+}
+
+/*  The open opportunity of the same project that a registration by
+    `owner` meets (s_before), into *best: among those under the account,
+    or under any account merged into it (a deal keeps the account it was
+    registered under), by name or by site. 1 found, 0 none, or an error
+    (a failed read refuses the registration). The index orders them by
+    id, which says nothing of who came first. */
+static int s_match (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *account, const char *norm,
+                    const char *city, const char *address, const char *owner, const char *self_id,
+                    opp_state_t *best)
+{
+    char (*cand)[OPP_ID_MAX + 1] = calloc (S_CANDIDATES, sizeof *cand);
     char family[OPP_FAMILY_MAX][OPP_ID_MAX + 1];
-    size_t n = 0;
-    int rc =
-        account[0] ? opportunities_model_family (ctx, txn, account, family, OPP_FAMILY_MAX, &n) : 0;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (opportunities_model_match (ctx, txn, family[i], norm, NULL, NULL, out))
-            return 1;
-    return rc; /* 0: none; a failed read refuses the registration */
+    opp_state_t *st = calloc (1, sizeof *st);
+    size_t nc = 0, nf = 0;
+    int rc = cand && st ? 0 : DBK_ENOMEM, found = 0;
+    if (!rc) {
+        opportunities_model_matches (ctx, txn, account[0] ? account : NULL, norm, city, address,
+                                     cand, S_CANDIDATES, &nc);
+        if (account[0])
+            rc = opportunities_model_family (ctx, txn, account, family, OPP_FAMILY_MAX, &nf);
+    }
+    for (size_t i = 0; rc == 0 && i < nf; i++)
+        opportunities_model_matches (ctx, txn, family[i], norm, NULL, NULL, cand, S_CANDIDATES,
+                                     &nc);
+    for (size_t i = 0; rc == 0 && i < nc; i++) {
+        if (!strcmp (cand[i], self_id))
+            continue;
+        opp_reset (st);
+        rc = opportunities_model_load (ctx, txn, cand[i], OPP_AS_OF_NOW, st);
+        if (rc || st->status != OPP_OPEN)
+            continue;
+        if (!found || s_before (st, best, owner)) {
+            opp_state_t t = *best;
+            *best = *st;
+            *st = t; /* the one it replaces is freed with the next reset */
+            found = 1;
+        }
+    }
+    if (st)
+        opp_reset (st);
+    free (st);
+    free (cand);
+    return rc ? rc : found;
 }
 
 /*  OPP_REGISTER: the decider with the open opportunity of the same
     project, if any (same account and normalised name, or same site). */
 static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_decision_t *d)
 {
-    char id[OPP_ID_MAX + 1], match_id[OPP_ID_MAX + 1];
+    char id[OPP_ID_MAX + 1];
     if (!contacts_req_new_id (ctx, req, d, id))
         return 0;
     char account[OPP_ID_MAX + 1], name[OPP_NAME_MAX + 1], city[OPP_SHORT_MAX + 1],
@@ -127,18 +174,17 @@ static int s_register (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, d
         rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
     opp_match_t match;
     s_facts_t f;
+    char owner[OPP_SHORT_MAX + 1];
+    s_text (req, "owner", owner, sizeof owner);
     bool facts_ok = s_facts (ctx, txn, req, d, &f);
     int found = rc == 0 && facts_ok ? s_match (ctx, txn, account, norm, city[0] ? city : NULL,
-                                               address[0] ? address : NULL, match_id)
+                                               address[0] ? address : NULL, owner, id, other)
                                     : 0;
     if (found < 0)
         rc = found;
-    if (found == 1 && strcmp (match_id, id) != 0) {
-        rc = opportunities_model_load (ctx, txn, match_id, OPP_AS_OF_NOW, other);
-        if (rc == 0 && other->status == OPP_OPEN) {
-            match = (opp_match_t){other->id, other->owner, other->registered_on, other->nconflicts};
-            f.facts.match = &match;
-        }
+    if (found == 1) {
+        match = (opp_match_t){other->id, other->owner, other->registered_on, other->nconflicts};
+        f.facts.match = &match;
     }
     if (rc == 0 && facts_ok)
         opp_register (d, st, id, req, &f.facts);
