@@ -107,15 +107,49 @@ static long s_lock_holder (int fd)
     return end != buf && *end == '\n' && pid > 0 ? pid : 0;
 }
 
+/*  The path of `dir` with its symbolic links resolved (of its parent
+    when dir is not there yet), else dir as given: two names of one
+    directory must take one lock. */
+static void s_real_dir (const char *dir, char out[PATH_MAX])
+{
+    if (realpath (dir, out))
+        return;
+    size_t dl = strnlen (dir, PATH_MAX - 1);
+    memcpy (out, dir, dl);
+    out[dl] = 0;
+    /*  not there yet: its parent resolved, then its name */
+    const char *slash = strrchr (out, '/');
+    const char *name = slash ? slash + 1 : out;
+    char parent[PATH_MAX], real[PATH_MAX];
+    size_t pl = slash ? (size_t) (slash - out) : 0;
+    memcpy (parent, slash ? out : ".", slash ? pl : 1);
+    parent[slash ? pl : 1] = 0;
+    if (slash && pl == 0)
+        strcpy (parent, "/");
+    if (!*name || !realpath (parent, real))
+        return;
+    size_t rl = strlen (real), nl = strlen (name);
+    if (rl == 1)
+        rl = 0; /* "/" */
+    if (rl + 1 + nl >= PATH_MAX)
+        return;
+    char joined[PATH_MAX];
+    memcpy (joined, real, rl);
+    joined[rl] = '/';
+    memcpy (joined + rl + 1, name, nl + 1);
+    memcpy (out, joined, rl + nl + 2);
+}
+
 int dbk_dir_lock (const char *dir, int *fd_p, char *why, size_t whysz)
 {
     *fd_p = -1;
-    char path[1024], none[1];
+    char path[PATH_MAX + 8], real[PATH_MAX], none[1];
     if (!why) {
         why = none;
         whysz = sizeof none;
     }
-    int n = snprintf (path, sizeof path, "%s.lock", dir);
+    s_real_dir (dir, real);
+    int n = snprintf (path, sizeof path, "%s.lock", real);
     if (n < 0 || (size_t) n >= sizeof path) {
         snprintf (why, whysz, "cannot lock %s: %s", dir, strerror (ENAMETOOLONG));
         return DBK_ETOOBIG;

@@ -16,15 +16,18 @@ dealbookd processes, over ipc in a temporary directory.
      first service still applies the log;
   4. the log and the service killed with SIGKILL: new ones start on D at
      once (no wait for anything to expire) and carry on from what was
-     written;
+     written; a log whose data directory holds a symbolic link to D/eventlog
+     is refused all the same;
   5. dealbookd serves D2: a dealbook-opportunities on D2 is refused,
      naming D2/opportunities and dealbookd's pid.
 
 Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -127,6 +130,24 @@ def main():
         log.close()
         opp.close()
         print("ok: after kill -9 a new log and service start at once")
+        # 4b. the same log directory under another name (a symbolic link)
+        other = tempfile.mkdtemp(prefix="dbk-lock3-")
+        try:
+            os.symlink(os.path.join(s.dir, "eventlog"), os.path.join(other, "eventlog"))
+            env = dict(s.env, DEALBOOK_DATA_DIR=other,
+                       DEALBOOK_PUB_ENDPOINT="ipc://%s/pub.sock" % other)
+            for var, sock in ENDPOINTS.values():
+                env[var] = "ipc://%s/%s" % (other, sock)
+            p = subprocess.run([os.path.join(BIN, "dealbook-eventlog")], env=env,
+                               capture_output=True, timeout=20)
+            want = "dealbook-eventlog: FAILED %s/eventlog is in use by another process (pid %d)" \
+                % (other, s.procs["eventlog"].pid)
+            if p.returncode != 1 or p.stderr.decode().strip() != want:
+                fail("a log on a link to a served log directory: exit %d, %r"
+                     % (p.returncode, p.stderr))
+        finally:
+            shutil.rmtree(other, ignore_errors=True)
+        print("ok: a log on a symbolic link to a served log directory is refused")
         # 5.
         daemon = subprocess.Popen([os.path.join(BIN, "dealbookd")], env=s2.env,
                                   stdout=subprocess.DEVNULL, stderr=s2.errlog)
