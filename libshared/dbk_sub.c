@@ -90,6 +90,7 @@ struct dbk_sub {
                               sent, 0 when none is awaited          */
     int idle_ms;           /* cfg->idle_ms                          */
     int64_t last_heard;    /* mono ms the log last said something   */
+    int64_t last_pub;      /* ... on its PUB (or when we began)     */
     bool heard;            /* a READ answered: the head is known    */
 
     /*  the hash chain */
@@ -131,7 +132,7 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
     self->page_size = cfg->page ? cfg->page : 1000;
     self->async = cfg->async;
     self->idle_ms = cfg->idle_ms;
-    self->last_heard = zclock_mono ();
+    self->last_heard = self->last_pub = zclock_mono ();
     if (cfg->decode_ahead && (self->dec = calloc (1, sizeof *self->dec)) != NULL) {
         pthread_mutex_init (&self->dec->mu, NULL);
         pthread_cond_init (&self->dec->cv, NULL);
@@ -507,7 +508,7 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
         zmsg_t *msg = zmsg_recv (self->sub);
         if (!msg)
             return DBK_EINTERRUPTED;
-        self->last_heard = zclock_mono ();
+        self->last_heard = self->last_pub = zclock_mono ();
         zframe_t *topic = zmsg_first (msg), *body = zmsg_next (msg);
         if (!topic || !body || zmsg_size (msg) != 2) {
             zmsg_destroy (&msg);
@@ -589,6 +590,11 @@ uint64_t dbk_sub_position (const dbk_sub_t *self)
 dbk_sub_fault_t dbk_sub_fault (const dbk_sub_t *self)
 {
     return self->fault;
+}
+
+int64_t dbk_sub_pub_quiet_ms (const dbk_sub_t *self)
+{
+    return zclock_mono () - self->last_pub;
 }
 
 uint64_t dbk_sub_head (const dbk_sub_t *self)

@@ -197,5 +197,23 @@ void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied)
             dbk_logf (&self->log, DBK_LOG_INFO, "the event log is followed again");
         self->last_sub_error = 0;
         self->fault = (dbk_sub_fault_t){0};
+        /*  the log answers READ, yet its PUB brings nothing (heartbeats
+            come every heartbeat_ms): DEALBOOK_PUB_ENDPOINT reaches no log,
+            and events arrive only when the service finds the log quiet */
+        int64_t quiet = dbk_sub_pub_quiet_ms (self->sub);
+        int64_t limit = 10 * (int64_t) self->cfg.heartbeat_ms;
+        if (limit < 2000)
+            limit = 2000;
+        if (!self->pub_warned && quiet > limit) {
+            self->pub_warned = true;
+            dbk_logf (&self->log, DBK_LOG_WARNING,
+                      "nothing from the event log's PUB at %s for %lld ms, while the log answers "
+                      "at %s: events arrive late, by polling; check DEALBOOK_PUB_ENDPOINT",
+                      self->cfg.pub_endpoint, (long long) quiet, self->cfg.log_endpoint);
+        } else if (self->pub_warned && quiet < limit) {
+            self->pub_warned = false;
+            dbk_logf (&self->log, DBK_LOG_INFO, "the event log's PUB at %s is heard again",
+                      self->cfg.pub_endpoint);
+        }
     }
 }

@@ -106,6 +106,12 @@ void dbk_sub_record (const dbk_sub_t *self, const uint8_t **rec, size_t *len);
 /*  Seq of the last event delivered (starts at cfg->after). */
 uint64_t dbk_sub_position (const dbk_sub_t *self);
 
+/*  How long (ms) nothing came on the log's PUB (no event, no heartbeat),
+    since the last message or since the subscriber began: a PUB endpoint
+    that reaches no log is otherwise silent, the events arriving only by
+    READ when the subscriber finds the log quiet. */
+int64_t dbk_sub_pub_quiet_ms (const dbk_sub_t *self);
+
 /*  Highest head seq seen (from READ replies, events and heartbeats). */
 uint64_t dbk_sub_head (const dbk_sub_t *self);
 
