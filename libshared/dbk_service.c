@@ -400,6 +400,10 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         mdb_txn_abort (txn);
         free (ctx);
         self->count.rejected++;
+        dbk_logf (&self->log, DBK_LOG_DEBUG, "%.*s by %s refused (%s, field %s): %s",
+                  (int) req->op_len, req->op, actor_z, dbk_err_wire_name (dbk_decision_code (d)),
+                  dbk_decision_field (d) ? dbk_decision_field (d) : "none",
+                  dbk_decision_message (d));
         dbk_proto_send_error (self->router, req, self->wr, dbk_decision_code (d),
                               dbk_decision_message (d), dbk_decision_field (d));
         return;
@@ -461,6 +465,9 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     w->res = res;
     w->seq = res.last;
     dbk_svci_appended (self, res.last);
+    dbk_logf (&self->log, DBK_LOG_DEBUG, "%.*s by %s: %zu events appended, seq %llu..%llu",
+              (int) w->req.op_len, w->req.op, actor_z, dbk_decision_count (d),
+              (unsigned long long) res.first, (unsigned long long) res.last);
 }
 
 static void s_dispatch (dbk_svci_t *self, dbk_req_t *req);

@@ -309,6 +309,11 @@ static void s_commit (self_t *self)
     } else {
         self->count.commits++;
         self->count.events += eventlog_store_published (self->store);
+        dbk_logf (&self->log, DBK_LOG_DEBUG,
+                  "committed %zu appends, %zu events, head %llu, in %lld us", self->npending,
+                  (size_t) eventlog_store_published (self->store),
+                  (unsigned long long) eventlog_store_head (self->store),
+                  (long long) (zclock_usecs () - started));
     }
     for (size_t i = 0; i < self->npending; i++) {
         self->linger.awaited[i] = self->pending[i]->who;
