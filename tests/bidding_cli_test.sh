@@ -378,13 +378,13 @@ expect_rc 0 db quote show q2
 out_has 'status  *submitted$' && out_has 'approver  *-$'
 # the deal abandoned: its tender and its quote take no new work until it is
 # reopened; the quote waiting for approval may still be rejected
-expect_rc 0 db opp abandon o2 --reason 'project shelved'
+expect_rc 0 db opp abandon o2 --reason 'project shelved' --actor zhao
 expect_rc 2 db tender step t2 documents_issued
 err_has 'REJECTED: id: opportunity o2 of tender t2 is closed'
 expect_rc 2 db quote approve q2 --actor mgr
 err_has 'REJECTED: id: opportunity o2 of tender t2 is closed'
 expect_rc 0 db quote reject q2 --reason 'project shelved' --actor mgr
-expect_rc 0 db opp reopen o2 --reason 'budget back'
+expect_rc 0 db opp reopen o2 --reason 'budget back' --actor zhao
 expect_rc 0 db tender step t2 documents_issued
 
 # history, from the log

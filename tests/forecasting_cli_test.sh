@@ -74,7 +74,7 @@ expect_rc 0 db contact add 李主任 --account a1 --id c2
 expect_rc 0 db competitor add Philips --id k-ph
 for _ in $(seq 1 50); do db opp register probe --account a1 --owner probe --currency CNY \
     --close "$P-12-31" --id probe >/dev/null 2>&1 && break; sleep 0.1; done
-expect_rc 0 db opp abandon probe --reason 'wait probe' --date "$today"
+expect_rc 0 db opp abandon probe --reason 'wait probe' --date "$today" --actor probe
 reg() { # reg ID AMOUNT CLOSE NAME
     expect_rc 0 db opp register "$4" --account a1 --owner zhao --team east --region 华南 \
         --currency CNY --close "$3" --amount "$2" --id "$1"
@@ -96,7 +96,7 @@ expect_rc 0 db opp qualify o4 --real-project 5:budget --our-opportunity 4:spec -
     --worth-winning 4:margin --decision pursue --reason 'worth it'
 expect_rc 0 db opp level o4 L3
 # o3 lost to a competitor
-expect_rc 0 db opp lose o3 --reason price --date "$today" --winner Philips
+expect_rc 0 db opp lose o3 --reason price --date "$today" --winner Philips --actor zhao
 
 # quotas: managers only
 expect_rc 2 db quota set --owner zhao --period "$P" --amount 500000000 --currency CNY --actor zhao

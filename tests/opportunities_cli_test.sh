@@ -299,7 +299,7 @@ expect_rc 0 db opp level o1 L5
 expect_rc 2 db opp win o1 --amount 340000000 --date 2026-11-25 --on 2026-11-24
 err_has 'INVALID: date: date (2026-11-25) cannot be after on (2026-11-24)'
 expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed' \
-    --reason '技术方案领先'
+    --reason '技术方案领先' --actor Li
 out_has 'opportunity o1 won'
 expect_rc 2 db opp next o1 'party'
 err_has 'REJECTED: id'
@@ -307,17 +307,21 @@ expect_rc 0 db opp show o1
 out_has '^OUTCOME: won 340000000 CNY on 2026-11-25, 技术方案领先$'
 expect_rc 0 db opp show o1 --json
 json 'd["outcome"]["won_reason"]=="技术方案领先" and d["outcome"]["loss_reason"] is None'
-expect_rc 0 db opp lose o3 --reason 'price' --date 2026-11-26 --winner k1 --price-gap -5000000
+expect_rc 0 db opp lose o3 --reason 'price' --date 2026-11-26 --winner k1 --price-gap -5000000 \
+    --actor li
 out_has 'opportunity o3 lost'
 expect_rc 0 db opp show o3 --json
 json 'd["status"]=="lost" and d["outcome"]["lost_to"]=="k1"'
 expect_rc 2 db opp reopen o1 --reason again
 err_has 'REJECTED: id'
-expect_rc 0 db opp reopen o3 --reason 'tender cancelled, re-tendered'
+expect_rc 0 db opp reopen o3 --reason 'tender cancelled, re-tendered' --actor li
 expect_rc 0 db opp show o3
 out_has '^status  *open'
 out_has 'last loss: price, to k1; reopened 1 time'
-expect_rc 0 db opp abandon o4 --reason 'no budget'
+# only its owner (or a manager) closes a deal
+expect_rc 2 db opp abandon o4 --reason 'no budget' --actor li
+err_has 'REJECTED: actor: only the owner (zhang) or a manager closes opportunity o4'
+expect_rc 0 db opp abandon o4 --reason 'no budget' --actor zhang
 expect_rc 0 db opp list --status abandoned --json
 json '[o["id"] for o in d["opportunities"]]==["o4"]'
 expect_rc 2 db opp update o4 --amount 1

@@ -14,6 +14,7 @@ TestSuite (competitors, .init = s_setup, .fini = s_teardown);
 TestSuite (red_flags, .init = s_setup, .fini = s_teardown);
 TestSuite (evolve, .init = s_setup, .fini = s_teardown);
 TestSuite (dates);
+TestSuite (outcome, .init = s_setup, .fini = s_teardown);
 
 /*  ======================= qualification ======================= */
 
@@ -739,4 +740,44 @@ Test (dates, a_deal_untouched_beyond_its_levels_limit_is_overdue)
     cr_assert_not (opp_touch_overdue (&s, "2027-01-01", NULL), "closed deals are not stuck");
     s.status = OPP_OPEN;
     cr_assert_not (opp_touch_overdue (&s, "someday", NULL));
+}
+
+Test (outcome, only_the_owner_or_a_manager_closes_or_reopens_a_deal)
+{
+    /*  Given o1, wang's deal
+        When li, who is neither its owner nor a manager, wins, loses or
+        abandons it
+        Then each is refused on actor, naming the owner; wang, a manager
+        and a service's reaction close it, and only wang or a manager
+        reopens it */
+    given_deal ();
+    opp_facts_t li = facts;
+    li.actor = "li";
+    opp_win (d, &deal, cmd ("{\"amount\":100,\"date\":\"2026-02-01\"}"), &li);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("only the owner (wang) or a manager closes opportunity o1");
+    dbk_decision_reset (d);
+    opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-01\"}"), &li);
+    then_rejected (DBK_EREJECTED, "actor");
+    dbk_decision_reset (d);
+    opp_abandon (d, &deal, cmd ("{\"reason\":\"gone\"}"), &li);
+    then_rejected (DBK_EREJECTED, "actor");
+    dbk_decision_reset (d);
+    opp_facts_t boss = li;
+    boss.manager = true;
+    opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-01\"}"), &boss);
+    then_accepted (1);
+    dbk_decision_reset (d);
+    opp_facts_t svc = li;
+    svc.actor = "svc:opportunities";
+    opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-01\"}"), &svc);
+    then_accepted (1);
+    fold (&deal, NULL);
+    dbk_decision_reset (d);
+    opp_reopen (d, &deal, cmd ("{\"reason\":\"again\"}"), &li);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("only the owner (wang) or a manager reopens opportunity o1");
+    dbk_decision_reset (d);
+    opp_reopen (d, &deal, cmd ("{\"reason\":\"again\"}"), &facts);
+    then_accepted (1);
 }

@@ -232,6 +232,18 @@ const opp_config_t *opp_cfg (const opp_facts_t *facts)
     return opp_cfg_of (facts ? facts->config : NULL);
 }
 
+int opp_check_owner (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts,
+                     const char *what)
+{
+    /*  a service's own reaction (svc:...) acts for the log's facts */
+    if (!facts || !facts->actor || facts->manager || !strncmp (facts->actor, "svc:", 4) ||
+        (state->owner && !strcmp (facts->actor, state->owner)))
+        return 0;
+    return dbk_decision_reject (
+        d, DBK_EREJECTED, "actor", "only the owner (%s) or a manager %s opportunity %s",
+        state->owner ? state->owner : "?", what, state->id ? state->id : "?");
+}
+
 int opp_check_open (dbk_decision_t *d, const opp_state_t *state)
 {
     static const char *const why[] = {[OPP_WON] = "was won",

@@ -43,6 +43,8 @@ int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
         rc = opp_check_open (d, state);
+    if (!rc)
+        rc = opp_check_owner (d, state, facts, "closes");
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -64,6 +66,8 @@ int opp_lose (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
         rc = opp_check_open (d, state);
+    if (!rc)
+        rc = opp_check_owner (d, state, facts, "closes");
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -82,6 +86,8 @@ int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
         rc = opp_check_open (d, state);
+    if (!rc)
+        rc = opp_check_owner (d, state, facts, "closes");
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -115,6 +121,8 @@ int opp_reopen (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
                                     state->id);
     if (state->status == OPP_DUPLICATE)
         return opp_check_open (d, state);
+    if ((rc = opp_check_owner (d, state, facts, "reopens")))
+        return rc;
     dbk_wr_t *w = opp_begin (d, state->id, "opportunity.reopened", 2, facts);
     dbk_wr_kv_cstr (w, "from", state->status == OPP_LOST ? "lost" : "abandoned");
     opp_write_vals (w, vals, 1);

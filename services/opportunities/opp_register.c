@@ -306,11 +306,8 @@ int opp_category_set (dbk_decision_t *d, const opp_state_t *state, const dbk_obj
         rc = opp_check_open (d, state);
     if (rc)
         return rc;
-    if (facts && facts->actor && !facts->manager && strcmp (facts->actor, state->owner))
-        return dbk_decision_reject (d, DBK_EREJECTED, "actor",
-                                    "only the owner (%s) or a manager sets the forecast category "
-                                    "of opportunity %s",
-                                    state->owner, state->id);
+    if ((rc = opp_check_owner (d, state, facts, "sets the forecast category of")))
+        return rc;
     if (opp_eq (state->category, vals[0].s, vals[0].n))
         return 0;
     dbk_wr_t *w =
