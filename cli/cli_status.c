@@ -3,6 +3,12 @@
     Each service is asked with a short timeout, one after the other; a
     service that does not answer is shown as unreachable and makes the
     exit code 4, so that a healthcheck can use the command as it is.
+
+    A service's own `head` moves only while it reads the log: one that has
+    not read for a while (a lost PUB stream, a load it has not looked at
+    yet) says LAG 0 however far the log went. So the log is asked first,
+    and every service's HEAD and LAG are the log's head of this run; its
+    own figures are kept in the JSON as service_head / service_lag.
 */
 #include "cli.h"
 
@@ -81,6 +87,28 @@ static void s_cell (json_int_t v)
         printf (" %12lld", (long long) v);
 }
 
+/*  A service's HEAD and LAG against the log's head of this run (log_head,
+    -1 when the log did not answer: the service's own figures stay). Its
+    own are kept as service_head and service_lag; lag_from says which the
+    row shows, "log" or "service". */
+static void s_lag_from_log (json_t *row, json_int_t log_head)
+{
+    json_int_t applied = s_int (row, "seq_applied");
+    if (applied < 0)
+        return; /* unreachable: no figure at all */
+    if (log_head < 0) {
+        json_object_set_new (row, "lag_from", json_string ("service"));
+        return;
+    }
+    json_object_set_new (row, "service_head", json_integer (s_int (row, "head")));
+    json_object_set_new (row, "service_lag", json_integer (s_int (row, "lag")));
+    json_object_set_new (row, "head", json_integer (log_head));
+    json_object_set_new (row, "lag", json_integer (log_head > applied ? log_head - applied : 0));
+    json_object_set_new (row, "lag_from", json_string ("log"));
+}
+
+#define S_MAX_NAMES 32
+
 int cli_status (cli_t *cli)
 {
     if (cli->help) {
@@ -89,8 +117,9 @@ int cli_status (cli_t *cli)
                 "  every service's STATUS: up, failing (its read model cannot be written, a\n"
                 "  full disk; or it cannot follow the event log: the log does not answer, a\n"
                 "  record fails its hash check, the log is behind its read model) or\n"
-                "  unreachable, version, seq applied, head (the log's, as the service knows\n"
-                "  it), lag.\n"
+                "  unreachable, version, seq applied, head and lag: the event log's head,\n"
+                "  asked first in the same run (when the log does not answer: the head each\n"
+                "  service last saw, said on stderr).\n"
                 "  Exit 0 when all are up, 4 when one is not (for healthchecks).\n"
                 "  --max-lag N: also exit 4 when a service lags more than N events behind\n"
                 "  the log (seq applied < head - N)\n"
@@ -109,26 +138,56 @@ int cli_status (cli_t *cli)
         return cli_fail (CLI_USAGE, "--max-lag takes a number of events >= 0");
     char names[256];
     snprintf (names, sizeof names, "%s", list ? list : S_DEFAULT_SERVICES);
-    int timeout = cli->cfg.timeout_ms < 2000 ? cli->cfg.timeout_ms : 2000;
-    json_t *rows = json_array ();
-    bool all_up = true;
+    const char *name[S_MAX_NAMES];
+    int nnames = 0;
+    bool domain = false; /* a service that follows the log is asked */
     char *save = NULL;
     for (char *n = strtok_r (names, ",", &save); n; n = strtok_r (NULL, ",", &save)) {
-        const char *ep = cli_service_endpoint (cli, n);
-        if (!ep) {
-            json_decref (rows);
+        if (!cli_service_endpoint (cli, n))
             return cli_fail (CLI_USAGE, "--services: unknown service '%s'", n);
-        }
-        json_t *row = s_ask (n, ep, timeout);
+        if (nnames == S_MAX_NAMES)
+            return cli_fail (CLI_USAGE, "--services: at most %d names", S_MAX_NAMES);
+        bool log = strcmp (n, "eventlog") == 0 || strcmp (n, "log") == 0;
+        domain = domain || !log;
+        name[nnames++] = n;
+    }
+    int timeout = cli->cfg.timeout_ms < 2000 ? cli->cfg.timeout_ms : 2000;
+    /*  the log first: a service asked after it has applied at least what
+        it had applied then, so its lag is never overstated */
+    json_t *log_row = NULL;
+    json_int_t log_head = -1;
+    if (domain) {
+        log_row = s_ask ("eventlog", cli->cfg.log_endpoint, timeout);
+        if (strcmp (json_string_value (json_object_get (log_row, "state")), "unreachable") != 0)
+            log_head = s_int (log_row, "head");
+        if (log_head < 0)
+            fprintf (stderr,
+                     "dealbook: the event log does not answer at %s: LAG is each service's own, "
+                     "against the log's head as it last saw it\n",
+                     cli->cfg.log_endpoint);
+    }
+    json_t *rows = json_array ();
+    bool all_up = true;
+    for (int i = 0; i < nnames; i++) {
+        const char *n = name[i], *ep = cli_service_endpoint (cli, n);
+        bool log = strcmp (n, "eventlog") == 0 || strcmp (n, "log") == 0;
+        json_t *row;
+        if (log && log_row) {
+            row = json_deep_copy (log_row); /* asked once in a run */
+            json_object_set_new (row, "service", json_string (n));
+        } else
+            row = s_ask (n, ep, timeout);
+        if (!log)
+            s_lag_from_log (row, log_head);
         const char *state = json_string_value (json_object_get (row, "state"));
         if (strcmp (state, "up") != 0) {
             /*  the table says it too; stderr says why the exit code is 4 */
             const char *why = json_string_value (json_object_get (row, "model_error"));
-            const char *log = json_string_value (json_object_get (row, "log_error"));
+            const char *logerr = json_string_value (json_object_get (row, "log_error"));
             if (why)
                 fprintf (stderr, "dealbook: %s cannot write its read model: %s\n", n, why);
-            else if (log)
-                fprintf (stderr, "dealbook: %s cannot follow the log: %s\n", n, log);
+            else if (logerr)
+                fprintf (stderr, "dealbook: %s cannot follow the log: %s\n", n, logerr);
             else
                 fprintf (stderr, "dealbook: %s is %s at %s\n", n, state, ep);
             all_up = false;
@@ -141,6 +200,7 @@ int cli_status (cli_t *cli)
         }
         json_array_append_new (rows, row);
     }
+    json_decref (log_row);
     if (cli->json)
         cli_print_json (rows);
     else {
