@@ -96,8 +96,14 @@ int cli_status (cli_t *cli);
     opportunities, bidding, forecasting), or NULL (cli_status.c). */
 const char *cli_service_endpoint (const cli_t *cli, const char *name);
 
-/*  Polls a long job's progress: *done of *total events. 0 or a DBK code. */
-typedef int (cli_poll_fn) (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total);
+/*  Polls a long job's progress: *done of *total events. 0; a DBK code
+    when the server did not answer; or CLI_POLL_LOST when it answered but
+    will never answer the job (it restarted since the job began: the
+    request went with the process that took it), with why in `lost` (one
+    sentence, of at most lostsz bytes). */
+typedef int (cli_poll_fn) (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total, char *lost,
+                           size_t lostsz);
+#define CLI_POLL_LOST 1
 
 /*  Wait for the answer to the request begun on job_client (its own
     client, with a timeout as long as the job may take), and meanwhile,
@@ -106,8 +112,10 @@ typedef int (cli_poll_fn) (dbk_client_t *st, void *arg, uint64_t *done, uint64_t
     on stdout (erased at the end). As a watchdog it polls also off a
     terminal, and a server that fails three polls in a row ends the
     program (exit 4); otherwise a failed poll only skips an update and
-    the job's own timeout decides. Returns as dbk_client_call; *reply is
-    the caller's. (cli_ops.c) */
+    the job's own timeout decides. A poll that finds the job lost
+    (CLI_POLL_LOST) ends the program at once, exit 4, with one line
+    "<what>: <why>" on stderr. Returns as dbk_client_call; *reply is the
+    caller's. (cli_ops.c) */
 int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
                    dbk_client_t *st, cli_poll_fn *poll, void *arg, bool watchdog);
 
@@ -115,7 +123,8 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
     "BACKUP"): the records the newest such job has checked, of the head
     (STATUS "jobs"). A backup copies first: its count moves once the copy
     is verified. */
-int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total);
+int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total, char *lost,
+                      size_t lostsz);
 
 /*  How long a long call (REBUILD, VERIFY, BACKUP) may take: a replay or a
     copy takes as long as the log is long. */

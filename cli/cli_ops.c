@@ -35,7 +35,8 @@ void cli_ops_help (void)
             "  rebuild SERVICE [--json]\n"
             "      drop SERVICE's read model and replay it from the log (REBUILD); shows\n"
             "      events/s and ETA on a terminal, then events replayed, elapsed, events/s.\n"
-            "      SERVICE: contacts, opportunities, bidding, forecasting\n"
+            "      SERVICE: contacts, opportunities, bidding, forecasting. Exit 4 when\n"
+            "      the service stops answering, or restarts (the REBUILD is lost with it)\n"
             "      example: dealbook rebuild contacts\n"
             "  backup DIR [--json]\n"
             "      hot, consistent copy of the event log into DIR (on the log's machine),\n"
@@ -123,7 +124,8 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
     bool show = cli->tty && !cli->json;
     uint64_t done = 0, total = 0, target = 0;
     int misses = 0;
-    if (show && poll (st, arg, &done, &total) == 0) {
+    char lost[400] = "";
+    if (show && poll (st, arg, &done, &total, lost, sizeof lost) == 0) {
         target = total;
         s_progress (what, 0, target, 0);
     }
@@ -136,18 +138,24 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
             usleep (10 * 1000);
         if (atomic_load (&job.done) || (!show && !watchdog))
             continue;
-        if (poll (st, arg, &done, &total)) {
+        int prc = poll (st, arg, &done, &total, lost, sizeof lost);
+        if (prc) {
             /*  the call waits as long as the job may take: as a watchdog,
                 a server that stopped answering STATUS will not answer it
                 either; otherwise the job's own timeout decides (the log
-                answers nothing while it grows its map under a job) */
-            if (!watchdog || ++misses < 3)
+                answers nothing while it grows its map under a job). A job
+                the server lost is never answered: the thread waiting for
+                it cannot be stopped, the process ends */
+            if (prc != CLI_POLL_LOST && (!watchdog || ++misses < 3))
                 continue;
             if (show)
                 printf ("\n");
             fflush (stdout);
-            cli_fail (CLI_UNREACHABLE, "%s: the server stopped answering (%s)", what,
-                      dbk_client_errmsg (st));
+            if (prc == CLI_POLL_LOST)
+                cli_fail (CLI_UNREACHABLE, "%s: %s", what, lost);
+            else
+                cli_fail (CLI_UNREACHABLE, "%s: the server stopped answering (%s)", what,
+                          dbk_client_errmsg (st));
             _exit (CLI_UNREACHABLE);
         }
         misses = 0;
@@ -164,8 +172,11 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
     return job.rc;
 }
 
-int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total)
+int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total, char *lost,
+                      size_t lostsz)
 {
+    (void) lost;
+    (void) lostsz;
     const char *op = arg;
     dbk_doc_t *reply = NULL;
     dbk_client_begin (st, "STATUS", 0);
@@ -194,19 +205,66 @@ int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *tot
 
 /*  ---- rebuild ---- */
 
-/*  A service's replay: seq_applied of head. */
-static int s_status_of (dbk_client_t *c, void *arg, uint64_t *applied, uint64_t *head)
+/*  What the polls of a rebuild learn of the service. The REBUILD lives in
+    the process that took it: a service restarted meanwhile (kill -9 or a
+    crash, then a supervisor's restart) answers STATUS again, so the
+    watchdog of unanswered polls never fires, but never the REBUILD. */
+typedef struct {
+    const char *name;   /* the service                                  */
+    bool sent;          /* the REBUILD is on its way: polls watch it    */
+    uint64_t uptime_ms; /* the last STATUS's uptime_ms (0: none yet)    */
+    int idle;           /* polls in a row that found no rebuild running */
+} s_rebuild_watch_t;
+
+/*  Polls in a row that find the service not rebuilding before the
+    REBUILD counts as lost: the service sets `rebuilding` when it takes
+    the request and clears it as it sends the answer, so a poll may see
+    it clear just before the answer or just after the request was sent
+    (two connections), never five in a row. */
+#define S_IDLE_POLLS 5
+
+/*  A service's replay: seq_applied of head (cli_poll_fn); watching
+    (arg, s_rebuild_watch_t) for a restart that lost the REBUILD. */
+static int s_status_of (dbk_client_t *c, void *arg, uint64_t *applied, uint64_t *head, char *lost,
+                        size_t lostsz)
 {
-    (void) arg;
+    s_rebuild_watch_t *w = arg;
     dbk_doc_t *reply = NULL;
     dbk_client_begin (c, "STATUS", 0);
     int rc = dbk_client_call (c, &reply);
-    if (!rc) {
-        dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "seq_applied"), applied);
-        dbk_obj_u64 (dbk_obj_get (dbk_doc_root (reply), "head"), head);
+    if (rc) {
+        dbk_doc_destroy (&reply);
+        return rc;
     }
+    const dbk_obj_t *r = dbk_doc_root (reply);
+    uint64_t up = 0;
+    bool rebuilding = true;
+    dbk_obj_u64 (dbk_obj_get (r, "seq_applied"), applied);
+    dbk_obj_u64 (dbk_obj_get (r, "head"), head);
+    bool has_up = dbk_obj_u64 (dbk_obj_get (r, "uptime_ms"), &up) == 0;
+    dbk_obj_bool (dbk_obj_get (r, "rebuilding"), &rebuilding);
     dbk_doc_destroy (&reply);
-    return rc;
+    const char *then = "the service replays the log by itself from where its read model stands "
+                       "(dealbook status shows its lag): run dealbook rebuild";
+    if (has_up && up < w->uptime_ms) {
+        snprintf (lost, lostsz,
+                  "the service restarted during the REBUILD (up %llu ms, %llu ms before): the "
+                  "REBUILD was lost with the restart; %s %s again to rebuild from seq 1",
+                  (unsigned long long) up, (unsigned long long) w->uptime_ms, then, w->name);
+        return CLI_POLL_LOST;
+    }
+    if (has_up)
+        w->uptime_ms = up;
+    w->idle = w->sent && !rebuilding ? w->idle + 1 : 0;
+    if (w->idle >= S_IDLE_POLLS) {
+        snprintf (lost, lostsz,
+                  "the service is not rebuilding (STATUS rebuilding: false) and never answered "
+                  "the REBUILD: it was lost (the service restarted?); %s %s again to rebuild "
+                  "from seq 1",
+                  then, w->name);
+        return CLI_POLL_LOST;
+    }
+    return 0;
 }
 
 static int s_rebuild (cli_t *cli, const char *name)
@@ -228,7 +286,9 @@ static int s_rebuild (cli_t *cli, const char *name)
     if (!st)
         return cli_fail (CLI_USAGE, "bad endpoint %s", ep);
     uint64_t applied = 0, head = 0;
-    int rc = s_status_of (st, NULL, &applied, &head);
+    s_rebuild_watch_t watch = {.name = name};
+    char lost[400];
+    int rc = s_status_of (st, &watch, &applied, &head, lost, sizeof lost);
     if (rc) {
         int code = s_call_failed ("rebuild", name, rc, st);
         dbk_client_destroy (&st);
@@ -244,7 +304,8 @@ static int s_rebuild (cli_t *cli, const char *name)
     dbk_client_begin (job, "REBUILD", 0);
     int64_t t0 = s_mono_ms ();
     dbk_doc_t *reply = NULL;
-    rc = cli_long_call (cli, what, job, &reply, st, s_status_of, NULL, true);
+    watch.sent = true;
+    rc = cli_long_call (cli, what, job, &reply, st, s_status_of, &watch, true);
     int64_t local_ms = s_mono_ms () - t0;
     int code = 0;
     if (rc)
