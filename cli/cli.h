@@ -40,6 +40,8 @@ typedef struct {
     bool help;                        /* --help                              */
     bool tty;                         /* stdout is a terminal                */
     dbk_config_t cfg;                 /* configuration (env + config flags)  */
+    uint8_t cmd[DBK_ID_SIZE];         /* the command id of this run: --cmd,  */
+                                      /* else a new UUIDv7 (one command a run) */
 } cli_t;
 
 /*  Value of --name, or NULL. */

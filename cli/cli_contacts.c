@@ -92,16 +92,23 @@ void cli_req_add (cli_req_t *r, const char *key, const char *val, cli_kind_t kin
 int cli_req_flags (const cli_t *cli, const char *what, const cli_flagdef_t *allowed, cli_req_t *r)
 {
     for (int i = 0; i < cli->nflags; i++) {
+        /*  --cmd (read by main into cli->cmd) goes with every command, and
+            every command takes --actor */
+        bool cmd = strcmp (cli->flag[i], "--cmd") == 0;
         const cli_flagdef_t *f = allowed;
-        while (f->flag && strcmp (f->flag, cli->flag[i]) != 0)
+        while (f->flag && strcmp (f->flag, cmd ? "--actor" : cli->flag[i]) != 0)
             f++;
+        if (!f->flag && cmd)
+            return cli_fail (CLI_USAGE,
+                             "%s: --cmd is the id of a command to retry, and %s sends none", what,
+                             what);
         if (!f->flag)
             return cli_fail (CLI_USAGE, "%s: unknown flag %s (see dealbook help %.*s)", what,
                              cli->flag[i], (int) strcspn (what, " "), what);
-        int rc = cli_flag_once (cli, what, i, f->kind == CLI_F_LIST);
+        int rc = cli_flag_once (cli, what, i, !cmd && f->kind == CLI_F_LIST);
         if (rc)
             return rc;
-        if (f->key)
+        if (f->key && !cmd)
             cli_req_add (r, f->key, cli->value[i] ? cli->value[i] : "", f->kind);
     }
     return 0;
@@ -208,10 +215,8 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
     if (head)
         dbk_wr_kv_u64 (w, "after_seq", head);
     if (is_cmd) {
-        uint8_t cmd[DBK_ID_SIZE];
-        dbk_uuid_v7 (cmd);
         dbk_wr_cstr (w, "cmd");
-        dbk_wr_bin (w, cmd, DBK_ID_SIZE);
+        dbk_wr_bin (w, cli->cmd, DBK_ID_SIZE);
         const char *actor = cli_flag (cli, "--actor");
         char buf[80];
         if (!actor || !*actor) {
@@ -321,6 +326,14 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
         break;
     }
     int code = rc ? s_failed (cli, r, what, rc, c, reply) : CLI_OK;
+    if (is_cmd && (code == CLI_UNREACHABLE || code == CLI_FAILED)) {
+        /*  the command may be recorded, or be later (an APPEND the log
+            had not answered yet): only the same id retries it safely, a
+            new one would record it twice */
+        char id[37];
+        dbk_uuid_format (cli->cmd, id);
+        cli_fail (code, "%s: command id %s: repeat it with --cmd %s to retry safely", what, id, id);
+    }
     if (rc)
         dbk_doc_destroy (&reply);
     *reply_p = reply;
@@ -471,6 +484,16 @@ int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text)
     return CLI_OK;
 }
 
+void cli_cmd_derived_id (const cli_t *cli, char id[21])
+{
+    /*  as the services derive it (protocol.md §16.1): the command's 12
+        hex digits of time then 8 random, so that it sorts by creation,
+        is short enough to type, and is the same on a retry with --cmd */
+    dbk_hex (cli->cmd, 6, id);
+    dbk_hex (cli->cmd + 12, 4, id + 12);
+    id[20] = 0;
+}
+
 /*  A command creating an aggregate: the CLI picks the id (unless --id),
     so it can print it without another round trip. */
 int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r, const char *noun)
@@ -481,15 +504,8 @@ int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r
         return cli_fail (CLI_USAGE, "%s: --id takes 1 to %d bytes", what, CLI_ID_MAX);
     if (given)
         snprintf (id, sizeof id, "%s", given);
-    else {
-        /*  12 hex digits of time then 8 random: sorts by creation, short
-            enough to type */
-        uint8_t u[DBK_ID_SIZE];
-        dbk_uuid_v7 (u);
-        dbk_hex (u, 6, id);
-        dbk_hex (u + 12, 4, id + 12);
-        id[20] = 0;
-    }
+    else
+        cli_cmd_derived_id (cli, id);
     cli_req_add (r, "id", id, CLI_F_STR);
     dbk_doc_t *reply;
     int rc = cli_svc_call (cli, what, op, true, r, &reply);

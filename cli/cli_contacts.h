@@ -75,6 +75,11 @@ json_t *cli_reply_json (const dbk_doc_t *reply);
     any); frees it. */
 int cli_svc_print (const cli_t *cli, dbk_doc_t *reply, const char *text);
 
+/*  The id of the aggregate a command creates when no --id is given:
+    20 hex digits of the command id (cli->cmd), as the services derive it,
+    so that a retry with --cmd names the same aggregate. */
+void cli_cmd_derived_id (const cli_t *cli, char id[21]);
+
 /*  A command creating an aggregate with an id the CLI picks (or --id):
     prints "<noun> <id>". */
 int cli_create (const cli_t *cli, const char *what, const char *op, cli_req_t *r, const char *noun);

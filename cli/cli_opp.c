@@ -179,14 +179,8 @@ static int s_register (cli_t *cli)
         return cli_fail (CLI_USAGE, "%s: --id takes 1 to %d bytes", what, CLI_ID_MAX);
     if (given)
         snprintf (id, sizeof id, "%s", given);
-    else {
-        /*  as cli_create: 12 hex digits of time then 8 random */
-        uint8_t u[DBK_ID_SIZE];
-        dbk_uuid_v7 (u);
-        dbk_hex (u, 6, id);
-        dbk_hex (u + 12, 4, id + 12);
-        id[20] = 0;
-    }
+    else
+        cli_cmd_derived_id (cli, id); /* as cli_create */
     cli_req_add (&r, "name", cli->args[0], CLI_F_STR);
     cli_req_add (&r, "id", id, CLI_F_STR);
     dbk_doc_t *reply, *got = NULL;

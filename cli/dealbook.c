@@ -193,14 +193,22 @@ static void s_help (void)
             "common flags (each also an environment variable; --data-dir is for restore\n"
             "alone: every other command asks the running processes at their endpoints):\n");
     dbk_config_print_usage (stdout);
-    printf ("  --json                     machine-readable output; a command's \"cmd\" (a UUID)\n"
-            "                             is the \"cause\" of its events in dealbook log read\n\n"
-            "a flag is given once (twice: exit 1), but the lists repeat: --with and --ours\n"
-            "of activity log, --close-to of competitor add|update, --bidder of tender\n"
-            "opening, --milestone of contract sign\n\n"
-            "exit codes: 0 done, 1 usage, 2 rejected, 3 conflict, 4 unreachable, 5 service "
-            "failed\n"
-            "example: dealbook log append memo-42 memo.written '{\"text\":\"call back\"}'\n");
+    printf (
+        "  --json                     machine-readable output; a command's \"cmd\" (a UUID)\n"
+        "                             is the \"cause\" of its events in dealbook log read\n"
+        "  --cmd UUID                 the command id to send, instead of a new one: a command\n"
+        "                             that fails unreachable (exit 4) or failed (5) prints\n"
+        "                             \"command id UUID: repeat it with --cmd UUID\"; the same\n"
+        "                             command with --cmd UUID is then recorded once at most\n"
+        "                             (answered as a duplicate if it was), where a new run\n"
+        "                             without it could record it twice (a payment, an\n"
+        "                             activity). Commands only: a query refuses it\n\n"
+        "a flag is given once (twice: exit 1), but the lists repeat: --with and --ours\n"
+        "of activity log, --close-to of competitor add|update, --bidder of tender\n"
+        "opening, --milestone of contract sign\n\n"
+        "exit codes: 0 done, 1 usage, 2 rejected, 3 conflict, 4 unreachable, 5 service "
+        "failed\n"
+        "example: dealbook log append memo-42 memo.written '{\"text\":\"call back\"}'\n");
 }
 
 /*  Split argv after the noun into verb, positionals and flags. Flags that
@@ -312,6 +320,15 @@ int main (int argc, char **argv)
     int rc = s_parse (&cli, argc - 2, argv + 2, &verb);
     if (rc)
         return rc;
+    /*  the id of the one command a run may send: the one a failed command
+        printed, to retry it, or a new one; a verb that sends no command
+        refuses the flag (cli_req_flags, cli_only) */
+    const char *cmd = cli_flag (&cli, "--cmd");
+    if (cmd && dbk_uuid_parse (cmd, strlen (cmd), cli.cmd))
+        return cli_fail (CLI_USAGE, "--cmd takes a command id: a UUID, as a failed command printed "
+                                    "it (like 0193a3b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b)");
+    if (!cmd)
+        dbk_uuid_v7 (cli.cmd);
     /*  every command but restore talks to running processes at their
         endpoints: a --data-dir given to one would be ignored, and it would
         answer about whatever runs there, not about that directory */
