@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_event.h"
 #include "dealbook/dbk_lmdb.h"
 
 #include <errno.h>
@@ -236,51 +237,104 @@ static int s_refuse_existing (const char *sub, bool force)
     return 0;
 }
 
-/*  The head seq of the log in `sub` (its last key; 0: no event), opened
-    as a copy at rest: the restore holds its lock. 0 or a DBK code, and
-    why (if not NULL) for a file cut short. */
-static int s_log_head (const char *sub, uint64_t *head, char *why, size_t whysz)
+/*  The hash of a log's record at `seq` (as the record holds it: the hash
+    chain up to that record) into hash, or, with seq 0, its last record's
+    seq into *seq and its hash (none: *seq 0). The log is a copy at rest:
+    the backup, or the old log under the restore's lock. 0, DBK_ENOTFOUND
+    when there is no such record, or a DBK code. */
+static int s_record_hash (MDB_env *env, uint64_t *seq, uint8_t hash[DBK_HASH_SIZE])
 {
-    *head = 0;
-    MDB_env *env;
-    int rc = s_open_log (sub, &env, why, whysz);
-    if (rc)
-        return rc;
     MDB_txn *txn;
     MDB_dbi dbi;
     MDB_cursor *cur;
     MDB_val k, v;
-    if ((rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn)) == 0) {
-        if ((rc = mdb_dbi_open (txn, "events", 0, &dbi)) == 0 &&
-            (rc = mdb_cursor_open (txn, dbi, &cur)) == 0) {
-            rc = mdb_cursor_get (cur, &k, &v, MDB_LAST);
-            if (rc == 0 && k.mv_size == 8)
-                *head = dbk_be64_get (k.mv_data);
-            else if (rc == 0)
-                rc = MDB_CORRUPTED;
-            else if (rc == MDB_NOTFOUND)
-                rc = 0; /* a log without events */
-            mdb_cursor_close (cur);
-        }
-        mdb_txn_abort (txn);
+    uint8_t key[8];
+    int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return dbk_lmdb_err (rc);
+    if ((rc = mdb_dbi_open (txn, "events", 0, &dbi)) == 0 &&
+        (rc = mdb_cursor_open (txn, dbi, &cur)) == 0) {
+        dbk_be64_put (key, *seq);
+        k = (MDB_val){.mv_size = 8, .mv_data = key};
+        rc = mdb_cursor_get (cur, &k, &v, *seq ? MDB_SET_KEY : MDB_LAST);
+        dbk_event_t ev;
+        if (rc == 0 && (k.mv_size != 8 || dbk_event_decode_record (v.mv_data, v.mv_size, &ev) ||
+                        ev.seq != dbk_be64_get (k.mv_data)))
+            rc = MDB_CORRUPTED;
+        else if (rc == 0) {
+            *seq = ev.seq;
+            memcpy (hash, ev.hash, DBK_HASH_SIZE);
+        } else if (rc == MDB_NOTFOUND && *seq == 0)
+            rc = 0; /* a log without events */
+        mdb_cursor_close (cur);
     }
-    mdb_env_close (env);
+    mdb_txn_abort (txn);
     return dbk_lmdb_err (rc);
 }
 
-/*  One line on stderr: what --force replaces, the log in `sub`, and
-    what the backup holds; a warning when the backup ends before it. */
-static void s_say_replaced (const char *sub, uint64_t head)
+/*  Whether the logs `a` and `b` hold the same record at `seq` (0: the
+    empty history, always): each record's hash covers every record before
+    it, so the same hash at seq means the same events up to it. */
+static bool s_same_at (MDB_env *a, MDB_env *b, uint64_t seq)
+{
+    uint8_t ha[DBK_HASH_SIZE], hb[DBK_HASH_SIZE];
+    uint64_t sa = seq, sb = seq;
+    return seq == 0 || (s_record_hash (a, &sa, ha) == 0 && s_record_hash (b, &sb, hb) == 0 &&
+                        memcmp (ha, hb, DBK_HASH_SIZE) == 0);
+}
+
+/*  How many events the old log `old` (head seq old_head) shares with the
+    backup `bk` (head seq head) from seq 1: old_head when it is a prefix
+    of the backup, else the last seq up to which both hold the same
+    records, found by bisection (the same hash at a seq means the same up
+    to it). A record that cannot be read counts as different. */
+static uint64_t s_shared (MDB_env *old, uint64_t old_head, MDB_env *bk, uint64_t head)
+{
+    uint64_t hi = old_head < head ? old_head : head; /* the last seq both may share */
+    if (s_same_at (old, bk, hi))
+        return hi;
+    uint64_t lo = 0; /* same up to lo, not at hi */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s_same_at (old, bk, mid))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/*  One line on stderr: what --force replaces, the log in `sub`, and what
+    the backup `bk` holds (up to seq head); a warning naming the events
+    that are lost when that log is not a prefix of the backup: the backup
+    ends before it, or holds other events from some seq on (a log that
+    went on after another copy was backed up). */
+static void s_say_replaced (const char *sub, MDB_env *bk, uint64_t head)
 {
     uint64_t old = 0;
+    uint8_t old_hash[DBK_HASH_SIZE];
     char why[PATH_MAX + 200] = "";
-    int rc = s_log_head (sub, &old, why, sizeof why);
+    MDB_env *env = NULL;
+    int rc = s_open_log (sub, &env, why, sizeof why);
+    if (rc == 0)
+        rc = s_record_hash (env, &old, old_hash);
+    uint64_t shared = rc ? 0 : s_shared (env, old, bk, head);
+    if (env)
+        mdb_env_close (env);
     if (rc)
         fprintf (stderr,
                  "dealbook: restore: replacing %s (its head cannot be read: %s) with the backup "
                  "(head seq %llu)\n",
                  sub, *why ? why : dbk_strerror (rc), (unsigned long long) head);
-    else if (head < old)
+    else if (shared < old && shared < head)
+        fprintf (stderr,
+                 "dealbook: restore: WARNING: replacing %s (head seq %llu) with the backup (head "
+                 "seq %llu): the log's events from seq %llu on are not the backup's: the %llu "
+                 "events of seq %llu..%llu are lost\n",
+                 sub, (unsigned long long) old, (unsigned long long) head,
+                 (unsigned long long) shared + 1, (unsigned long long) (old - shared),
+                 (unsigned long long) shared + 1, (unsigned long long) old);
+    else if (shared < old)
         fprintf (stderr,
                  "dealbook: restore: WARNING: replacing %s (head seq %llu) with the backup (head "
                  "seq %llu): the %llu events after seq %llu are lost\n",
@@ -307,7 +361,7 @@ static int s_restore_held (cli_t *cli, MDB_env *env, const char *dir, const char
         return code;
     /*  5. what --force replaces */
     if (s_exists (sub))
-        s_say_replaced (sub, head);
+        s_say_replaced (sub, env, head);
     /*  6. copy, then 7. drop the read models */
     if ((code = s_install (env, data, head, hash)))
         return code;

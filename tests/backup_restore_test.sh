@@ -9,7 +9,8 @@
 # from a backup whose data.mdb was cut short (at several sizes) refuses
 # with exit 2, naming the file, and leaves the target data directory as it
 # was (no lock files either); restore --force names the head seq of the
-# log it replaces and the backup's, and warns when events are lost.
+# log it replaces and the backup's, and warns when events are lost: the
+# backup ends before that log, or holds other events from some seq on.
 set -euo pipefail
 BIN=${DBK_BIN_DIR:?}
 dir=$(mktemp -d /tmp/dbk-backup-XXXXXX)
@@ -169,4 +170,31 @@ grep -q "valid, 64 events, head seq 64, hash $last_hash$" "$dir/out" || fail "th
 # the old log went aside while the copy took its place, and is gone
 ls -d "$dir/new"/eventlog.* "$DEALBOOK_DATA_DIR"/eventlog.* 2>/dev/null | grep -v '\.lock$' &&
     fail "a replaced log was left behind"
+# ---- restore --force over a log that is not a prefix of the backup ----
+# compared by the hash of the record at the old log's head (or at the
+# backup's, when it ends first): a log of other events, even one whose
+# head is below the backup's, loses them
+t3() { DEALBOOK_TIMEOUT_MS=3000 "$@"; }
+DEALBOOK_DATA_DIR=$dir/other t3 start_log
+for i in 1 2; do t3 db log append other-1 other.written "{\"n\":$i}" >/dev/null || fail "append $i"; done
+stop_log
+expect_rc 0 db restore "$dir/bk" --data-dir "$dir/other" --force
+[ "$(cat "$dir/err")" = "dealbook: restore: WARNING: replacing $dir/other/eventlog (head seq 2) with the backup (head seq 64): the log's events from seq 1 on are not the backup's: the 2 events of seq 1..2 are lost" ] ||
+    fail "restore --force over another history: $(cat "$dir/err")"
+# two logs that went on from the same 64 events: one backed up at 70, the
+# other replaced at 72
+t3 start_log
+for i in $(seq 65 70); do t3 db log append memo-2 memo.written "{\"n\":$i}" >/dev/null || fail "append $i"; done
+expect_rc 0 t3 db backup "$dir/bk70"
+stop_log
+DEALBOOK_DATA_DIR=$dir/new t3 start_log
+for i in $(seq 65 72); do t3 db log append memo-3 memo.written "{\"n\":$i}" >/dev/null || fail "append $i"; done
+stop_log
+expect_rc 0 db restore "$dir/bk70" --data-dir "$dir/new" --force
+[ "$(cat "$dir/err")" = "dealbook: restore: WARNING: replacing $dir/new/eventlog (head seq 72) with the backup (head seq 70): the log's events from seq 65 on are not the backup's: the 8 events of seq 65..72 are lost" ] ||
+    fail "restore --force over a log that went another way: $(cat "$dir/err")"
+# a log the backup goes on from loses nothing
+expect_rc 0 db restore "$dir/bk70" --data-dir "$dir/other" --force
+[ "$(cat "$dir/err")" = "dealbook: restore: replacing $dir/other/eventlog (head seq 64) with the backup (head seq 70)" ] ||
+    fail "restore --force over a prefix of the backup: $(cat "$dir/err")"
 echo "backup/restore: ok"
