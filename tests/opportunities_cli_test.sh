@@ -307,6 +307,8 @@ expect_rc 0 db opp show o1
 out_has '^OUTCOME: won 340000000 CNY on 2026-11-25, 技术方案领先$'
 expect_rc 0 db opp show o1 --json
 json 'd["outcome"]["won_reason"]=="技术方案领先" and d["outcome"]["loss_reason"] is None'
+# a won deal weighs what it was won for, not its estimate
+json 'd["amount"]==350000000 and d["weighted"]==340000000 and d["probability"]==100'
 expect_rc 0 db opp lose o3 --reason 'price' --date 2026-11-26 --winner k1 --price-gap -5000000 \
     --actor li
 out_has 'opportunity o3 lost'

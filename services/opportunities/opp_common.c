@@ -180,6 +180,7 @@ void opp_reset (opp_state_t *self)
                      &self->duplicate_of,
                      &self->outcome_date,
                      &self->won_reason,
+                     &self->won_currency,
                      &self->loss_reason,
                      &self->lost_to,
                      &self->lost_by};

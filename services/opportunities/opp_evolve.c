@@ -352,6 +352,8 @@ static int s_outcome (opp_state_t *st, const char *what, const dbk_obj_t *data)
         if (!rc)
             rc = s_opt (&st->won_reason, data, "reason", true);
         if (!rc)
+            rc = s_opt (&st->won_currency, data, "currency", true);
+        if (!rc)
             rc = s_award (st, data);
         if (!rc)
             st->status = OPP_WON;

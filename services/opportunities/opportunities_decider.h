@@ -328,6 +328,7 @@ typedef struct {
     char *duplicate_of;        /* the kept one, once closed as a duplicate  */
     /* outcome */
     int64_t won_amount; /* when won                                  */
+    char *won_currency; /* ... in this currency (NULL: the deal's)   */
     char *won_reason;   /* why it was won, when the win says         */
     char *outcome_date; /* won / lost / abandoned on                 */
     char *loss_reason;  /* last loss or abandonment reason, kept     */

@@ -42,7 +42,7 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 12         /* layout of the read model           */
+#define OPP_MODEL_VERSION 13         /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
