@@ -449,8 +449,13 @@ static int s_env_open (MDB_env *env, const char *dir, unsigned flags, char *why,
     char path[1100];
     snprintf (path, sizeof path, "%s/data.mdb", dir);
     int rc = s_check_metas (path, why, whysz);
-    if (!rc && (rc = mdb_env_open (env, dir, flags, 0644)) != 0)
+    if (!rc && (rc = mdb_env_open (env, dir, flags, 0644)) != 0) {
+        /*  the system's reason (a read-only file system, permissions) is
+            the operator's clue: DBK_EIO alone says "storage error" */
+        if (why && whysz && !*why)
+            snprintf (why, whysz, "%s: %s", dir, mdb_strerror (rc));
         rc = dbk_lmdb_err (rc);
+    }
     if (!rc)
         rc = s_check_size (env, path, why, whysz);
     if (rc)
@@ -464,8 +469,11 @@ int dbk_lmdb_open (MDB_env **env_p, const char *dir, uint64_t map_size, unsigned
     *env_p = NULL;
     if (why && whysz)
         *why = 0;
-    if (dbk_dir_create (dir) != 0)
+    if (dbk_dir_create (dir) != 0) {
+        if (why && whysz)
+            snprintf (why, whysz, "cannot create %s: %s", dir, strerror (errno));
         return DBK_EIO;
+    }
     MDB_env *env;
     int rc = mdb_env_create (&env);
     if (rc)

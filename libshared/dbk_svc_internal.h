@@ -91,6 +91,7 @@ typedef struct dbk_svci {
     int64_t backoff_until;           /* mono ms: do not ask the subscriber before */
     int last_sub_error;              /* why the log cannot be followed (0: it can) */
     bool pub_warned;                 /* the log answers, its PUB says nothing */
+    char open_why[1300];             /* why the model's LMDB did not open      */
     dbk_sub_fault_t fault;           /* ... its DBK_ECORRUPT's fault */
     int model_err;                   /* the read model's last write failed for
                                         want of space or storage (DBK_ENOSPC,

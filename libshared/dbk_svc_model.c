@@ -187,8 +187,11 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
                       "the read model in %s is unreadable%s%s%s, and cannot be moved aside: %s",
                       dir, *why ? " (" : "", why, *why ? ")" : "", strerror (errno));
     }
-    if (rc)
+    if (rc) {
+        /*  the file's or the system's reason, for the start's line */
+        snprintf (self->open_why, sizeof self->open_why, "%s", why);
         return rc;
+    }
     MDB_txn *txn;
     rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     for (size_t i = 0; !rc && i < S_OWN; i++)
@@ -239,8 +242,13 @@ int dbk_svci_model_open (dbk_svci_t *self, const char *dir)
 int dbk_svci_model_start (dbk_svci_t *self, const char *dir, char *why, size_t whysz)
 {
     int rc = dbk_dir_lock (dir, &self->lock_fd, why, whysz);
-    if (rc == 0 && (rc = dbk_svci_model_open (self, dir)) != 0)
-        snprintf (why, whysz, "cannot open the read model in %s: %s", dir, dbk_strerror (rc));
+    self->open_why[0] = 0;
+    if (rc == 0 && (rc = dbk_svci_model_open (self, dir)) != 0) {
+        if (self->open_why[0])
+            snprintf (why, whysz, "cannot open the read model in %s", self->open_why);
+        else
+            snprintf (why, whysz, "cannot open the read model in %s: %s", dir, dbk_strerror (rc));
+    }
     return rc;
 }
 
