@@ -875,6 +875,11 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)
                     break; /* a long replay still lets requests in */
+        /*  the waiting requests before the new ones: a command waiting for
+            the model to hold this service's last append is decided before
+            one that arrived after it (first come, first decided) */
+        if (self->nwaits)
+            s_serve_waits (self);
         if (n > 0 && (items[1].revents & ZMQ_POLLIN))
             for (int k = 0; k < 1000 && s_handle_request (self); k++)
                 ;
