@@ -106,6 +106,28 @@ Test (lines, the_unit_price_rounds_the_discount_half_up_and_never_overflows)
     cr_assert_eq (bid_unit_price (BID_AMOUNT_MAX - 1, 1), BID_AMOUNT_MAX - 1 - 100000000000LL);
 }
 
+/*  The unit price is rounded to the minor unit, so the discount it
+    gives may be deeper than the one typed, or vanish; approval is
+    decided from it, rounded up so that it passes a limit of whole
+    basis points exactly when the discount given does. */
+Test (lines, the_effective_discount_is_the_rounded_prices_rounded_up_exactly)
+{
+    cr_assert_eq (bid_unit_price (333, 2000), 266, "333 - 66.6 -> 333 - 67");
+    cr_assert_eq (bid_effective_bp (333, 266), 2013, "67 / 333 = 20.12%%, rounded up");
+    cr_assert_eq (bid_effective_bp (10000, 8500), 1500, "nothing rounded: the discount typed");
+    cr_assert_eq (bid_unit_price (19999, 2000), 15999);
+    cr_assert_eq (bid_effective_bp (19999, 15999), 2001, "20.001%%: beyond 20%%, if only just");
+    cr_assert_eq (bid_unit_price (3, 1000), 3, "0.3 off rounds to nothing");
+    cr_assert_eq (bid_effective_bp (3, 3), 0);
+    cr_assert_eq (bid_unit_price (3, 2000), 2, "0.6 off rounds to 1");
+    cr_assert_eq (bid_effective_bp (3, 2), 3334);
+    cr_assert_eq (bid_effective_bp (100, 0), BID_BP_FULL);
+    cr_assert_eq (bid_effective_bp (0, 0), 0, "nothing listed, nothing given");
+    cr_assert_eq (bid_effective_bp (BID_AMOUNT_MAX, bid_unit_price (BID_AMOUNT_MAX, 2000)), 2000);
+    cr_assert_eq (bid_effective_bp (INT64_MAX, INT64_MAX - 1), 1, "any fraction counts");
+    cr_assert_eq (bid_effective_bp (INT64_MAX, 1), BID_BP_FULL, "no overflow");
+}
+
 Test (lines, each_field_is_checked)
 {
     given_quote ();
@@ -171,6 +193,7 @@ Test (lines, totals_discount_and_margin_are_computed)
     cr_assert_eq (t.margin_bp, 3623, "3 750 000 / 10 350 000 = 36.23%%");
     cr_assert_eq (t.discount_bp, 591, "650 000 / 11 000 000 = 5.91%%");
     cr_assert_eq (t.max_discount_bp, 1500);
+    cr_assert_eq (t.max_effective_discount_bp, 1500, "no price rounded");
 }
 
 Test (lines, the_margin_is_unknown_while_a_line_has_no_cost)
@@ -323,6 +346,87 @@ Test (approval, beyond_the_managers_limit_a_director)
     bid_quote_approve (d, &quo, cmd ("{}"), &facts);
     then_accepted (1);
     cr_assert (has_str (payload (0), "level", "director"));
+}
+
+/*  The sales team's case: 3 x 333 at 20% sells at 266 a unit (266.4
+    rounded), 20.12% off: beyond a manager's 20%, a director approves. */
+#define S_ROUNDED_LINE                                                                             \
+    "{\"product_code\":\"P\",\"quantity\":3,\"list_price\":333,\"discount_bp\":2000}"
+
+Test (approval, a_price_rounded_beyond_the_limit_needs_the_next_approver)
+{
+    given_quote ();
+    given_line (S_ROUNDED_LINE);
+    cr_assert_eq (quo.lines[0].unit_price, 266);
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "max_discount_bp", 2000), "as typed");
+    cr_assert (has_int (payload (0), "max_effective_discount_bp", 2013));
+    cr_assert (has_str (payload (0), "required_level", "director"));
+    fold ();
+    AGAIN ();
+    facts.actor = "zhou";
+    facts.authority = 1;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("effective discount of 20.13% needs the approval of a director");
+    AGAIN ();
+    facts.authority = 2;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+}
+
+/*  The opposite: 1 000 000 x 3 at 15% sells at 3 a unit (2.55 rounded):
+    no discount is given, and none needs a manager. */
+Test (approval, a_discount_the_rounding_takes_away_needs_no_higher_approver)
+{
+    given_quote ();
+    given_line ("{\"product_code\":\"P\",\"quantity\":1000000,\"list_price\":3,"
+                "\"discount_bp\":1500}");
+    cr_assert_eq (quo.lines[0].unit_price, 3);
+    bid_quote_submit (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+    cr_assert (has_int (payload (0), "max_discount_bp", 1500));
+    cr_assert (has_int (payload (0), "max_effective_discount_bp", 0));
+    cr_assert (has_str (payload (0), "required_level", "salesperson"));
+}
+
+/*  A submission recorded before the rounded price decided the level
+    asked for a manager: the verdict still needs the level the price
+    needs. One that asked for more than the price needs (limits loosened
+    since) keeps it. */
+Test (approval, a_verdict_needs_the_higher_of_the_level_recorded_and_the_prices)
+{
+    given_quote ();
+    given_line (S_ROUNDED_LINE);
+    cr_assert_eq (bid_quote_evolve (&quo, "quote.submitted",
+                                    cmd ("{\"revision\":1,\"total\":798,\"max_discount_bp\":2000,"
+                                         "\"required_level\":\"manager\"}")),
+                  0);
+    facts.actor = "zhou";
+    facts.authority = 1;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("needs the approval of a director");
+    AGAIN ();
+    bid_quote_request_changes (d, &quo, cmd ("{\"note\":\"n\"}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    AGAIN ();
+    facts.authority = 2;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_accepted (1);
+    AGAIN ();
+    bid_quote_reset (&quo);
+    given_quote ();
+    given_line ("{\"product_code\":\"P\",\"quantity\":1,\"list_price\":100}");
+    cr_assert_eq (bid_quote_evolve (&quo, "quote.submitted",
+                                    cmd ("{\"revision\":1,\"total\":100,\"max_discount_bp\":0,"
+                                         "\"required_level\":\"director\"}")),
+                  0);
+    facts.authority = 1;
+    bid_quote_approve (d, &quo, cmd ("{}"), &facts);
+    then_rejected (DBK_EREJECTED, "actor");
+    then_message_mentions ("director");
 }
 
 Test (approval, no_approval_without_an_actor_or_any_authority)

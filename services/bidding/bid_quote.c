@@ -43,6 +43,20 @@ int64_t bid_unit_price (int64_t list_price, int discount_bp)
     return list_price - off;
 }
 
+int bid_effective_bp (int64_t list_price, int64_t unit_price)
+{
+    if (list_price <= 0 || unit_price >= list_price)
+        return 0;
+    if (unit_price <= 0)
+        return BID_BP_FULL;
+    /*  ceil (off * 10000 / list), 0 < off < list: the product needs up
+        to 78 bits, and rounding up keeps any fraction of a basis point
+        beyond a limit beyond it (no float could promise that) */
+    unsigned __int128 off = (unsigned __int128) (uint64_t) (list_price - unit_price) * BID_BP_FULL;
+    uint64_t list = (uint64_t) list_price;
+    return (int) ((off + list - 1) / list);
+}
+
 int bid_required_level (const bid_config_t *cfg, int discount_bp)
 {
     if (!cfg)
@@ -76,6 +90,9 @@ void bid_quote_totals (const bid_quote_t *q, bid_totals_t *out)
             out->cost_known = false;
         if (l->discount_bp > out->max_discount_bp)
             out->max_discount_bp = l->discount_bp;
+        int eff = bid_effective_bp (l->list_price, l->unit_price);
+        if (eff > out->max_effective_discount_bp)
+            out->max_effective_discount_bp = eff;
     }
     if (!out->cost_known)
         out->cost_total = 0;
@@ -338,11 +355,15 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
     const bid_config_t *cfg = bid_cfg (facts);
     bid_totals_t tot;
     bid_quote_totals (q, &tot);
-    int level = bid_required_level (cfg, tot.max_discount_bp);
-    dbk_wr_t *w = bid_begin (d, "quote", q->id, "quote.submitted", 4 + nvals, facts);
+    /*  the discount given, not the one typed: the unit price is rounded
+        to the minor unit, and 3 x 333 at 20% sells at 266, 20.12% off,
+        beyond a manager's 20% */
+    int level = bid_required_level (cfg, tot.max_effective_discount_bp);
+    dbk_wr_t *w = bid_begin (d, "quote", q->id, "quote.submitted", 5 + nvals, facts);
     dbk_wr_kv_u64 (w, "revision", q->revision);
     dbk_wr_kv_i64 (w, "total", tot.total);
     dbk_wr_kv_i64 (w, "max_discount_bp", tot.max_discount_bp);
+    dbk_wr_kv_i64 (w, "max_effective_discount_bp", tot.max_effective_discount_bp);
     dbk_wr_kv_cstr (w, "required_level", cfg->levels[level].code);
     bid_write_vals (w, vals, nvals);
     return 0;
@@ -379,22 +400,25 @@ static int s_verdict (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
     const bid_config_t *cfg = bid_cfg (facts);
     bid_totals_t tot;
     bid_quote_totals (q, &tot);
-    int need = -1;
+    /*  the level the price given needs now, or the one the submission
+        asked for when higher (limits loosened since). A lower one was
+        recorded from the discount typed, before the rounded price
+        decided, or under limits tightened since: no approver goes
+        beyond their limit on it. */
+    int need = bid_required_level (cfg, tot.max_effective_discount_bp);
     for (size_t i = 0; q->required_level && i < cfg->nlevels; i++)
-        if (!strcmp (cfg->levels[i].code, q->required_level))
+        if (!strcmp (cfg->levels[i].code, q->required_level) && (int) i > need)
             need = (int) i;
-    if (need < 0)
-        need = bid_required_level (cfg, tot.max_discount_bp);
     int have = facts->authority;
     if (have >= (int) cfg->nlevels)
         have = (int) cfg->nlevels - 1;
     if (have < need)
         return dbk_decision_reject (d, DBK_EREJECTED, "actor",
-                                    "a discount of %d.%02d%% needs the approval of a %s or above; "
-                                    "%s is %s",
-                                    tot.max_discount_bp / 100, tot.max_discount_bp % 100,
-                                    cfg->levels[need].code, actor,
-                                    have < 0 ? "no approver" : cfg->levels[have].code);
+                                    "an effective discount of %d.%02d%% needs the approval of a %s "
+                                    "or above; %s is %s",
+                                    tot.max_effective_discount_bp / 100,
+                                    tot.max_effective_discount_bp % 100, cfg->levels[need].code,
+                                    actor, have < 0 ? "no approver" : cfg->levels[have].code);
     dbk_wr_t *w = bid_begin (d, "quote", q->id, type, 3 + nvals, facts);
     dbk_wr_kv_u64 (w, "revision", q->revision);
     dbk_wr_kv_cstr (w, "approver", actor);

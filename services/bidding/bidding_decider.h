@@ -651,25 +651,38 @@ void bid_quote_reset (bid_quote_t *self); /* free and zero (safe twice) */
 
 /*  A quote's figures, computed (never stored). */
 typedef struct {
-    int64_t list_total;  /* Σ quantity × list_price                          */
-    int64_t total;       /* Σ quantity × unit_price: the quoted amount        */
-    int64_t cost_total;  /* Σ quantity × cost_price (when cost_known)        */
-    bool cost_known;     /* every line has a cost price (and there is one)   */
-    int64_t margin;      /* total - cost_total (when cost_known)              */
-    int margin_bp;       /* margin / total in bp, rounded (0 when total = 0)  */
-    int discount_bp;     /* (list_total - total) / list_total in bp, rounded  */
-    int max_discount_bp; /* the deepest line discount: what approval needs   */
+    int64_t list_total;            /* Σ quantity × list_price                       */
+    int64_t total;                 /* Σ quantity × unit_price: the quoted amount    */
+    int64_t cost_total;            /* Σ quantity × cost_price (when cost_known)     */
+    bool cost_known;               /* every line has a cost price (and one is)      */
+    int64_t margin;                /* total - cost_total (when cost_known)          */
+    int margin_bp;                 /* margin / total, bp rounded (0: total 0)       */
+    int discount_bp;               /* (list_total - total) / list_total, bp rounded */
+    int max_discount_bp;           /* the deepest line discount_bp, as typed        */
+    int max_effective_discount_bp; /* the deepest line's bid_effective_bp: what     */
+                                   /* approval needs                                */
 } bid_totals_t;
 
 void bid_quote_totals (const bid_quote_t *q, bid_totals_t *out);
 
 /*  The index of the first config level whose max_discount_bp covers
-    discount_bp (the last level when none does). cfg NULL: defaults. */
+    discount_bp (the last level when none does). cfg NULL: defaults.
+    A quote's approval passes it max_effective_discount_bp. */
 int bid_required_level (const bid_config_t *cfg, int discount_bp);
 
 /*  unit price = list_price less discount_bp of it, the discount rounded
     half up; exact for every list_price up to BID_AMOUNT_MAX. */
 int64_t bid_unit_price (int64_t list_price, int discount_bp);
+
+/*  A line's effective discount: 1 - unit_price / list_price in basis
+    points, rounded up, exact (integer arithmetic) for any int64. The
+    unit price is rounded to the minor unit, so the discount given may
+    be deeper than discount_bp (3 at 20%: 0.6 off rounds to 1, 33.34%)
+    or vanish (3 at 10%: 0.3 rounds to 0). Rounded up, it is above a
+    limit of whole basis points exactly when the discount given is:
+    approval is decided from it. 0 when list_price <= 0 or unit_price
+    >= list_price; BID_BP_FULL when unit_price <= 0. */
+int bid_effective_bp (int64_t list_price, int64_t unit_price);
 
 /*  ---- quote deciders ---- */
 
@@ -743,7 +756,10 @@ int bid_quote_line_remove (dbk_decision_t *d, const bid_quote_t *q, const dbk_ob
 
 /*  Ask for pricing approval. cmd keys: note (optional). Decides
     quote.submitted {id, revision, total, max_discount_bp,
-    required_level (code), note?, on}. Rejections: EINVAL; ENOTFOUND
+    max_effective_discount_bp, required_level (code), note?, on}: the
+    level is the one the deepest effective line discount needs (the
+    rounded unit price's, bid_effective_bp), not the discount typed.
+    Rejections: EINVAL; ENOTFOUND
     "id"; EREJECTED "id" when its tender was awarded, it is the quote
     its tender's bid was submitted with, or its tender's deal is closed
     without a win; EREJECTED "lines" with no line;
@@ -754,7 +770,11 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
                       const bid_facts_t *facts);
 
 /*  The approver's verdict on a submitted quote. Each needs facts->actor
-    and facts->authority at or above the level the submission requires.
+    and facts->authority at or above the level the submission requires,
+    and at or above the one the quote's deepest effective line discount
+    needs under cfg when that is higher (a submission recorded before
+    approval followed the effective discount, or limits tightened
+    since): no verdict goes below the limits for the price given.
       approve: cmd keys: note (optional). Decides quote.approved {id,
                revision, approver, level (the actor's code), note?, on}.
       reject:  cmd keys: reason (required). Decides quote.rejected {id,
@@ -768,7 +788,7 @@ int bid_quote_submit (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
     closed without a win; EREJECTED "id" unless
     submitted; EREJECTED "actor" without an actor, or when the actor's
     authority is below the required level (the message names the level
-    needed and the discount). */
+    needed and the effective discount). */
 int bid_quote_approve (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
                        const bid_facts_t *facts);
 int bid_quote_reject (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *cmd,
