@@ -15,6 +15,9 @@ void cli_quote_help (void)
     printf ("usage: dealbook quote <verb> ...\n\n"
             "Money is integer minor units (fen, cents: 50.00 is 5000), in and out.\n"
             "Discounts: --discount PERCENT (15, 12.5) or --discount-bp BASIS_POINTS (1500).\n"
+            "Prices are per unit: the unit price is rounded to the minor unit, and approval\n"
+            "follows the discount it gives (EFF %%): 333 at 20%% is 266, 20.13%% off; 3 at\n"
+            "10%% stays 3, 0%% off.\n"
             "Approval authority: DEALBOOK_DIRECTORS any discount, DEALBOOK_MANAGERS up to\n"
             "20%%, anyone else up to 10%% (give the approver with --actor).\n\n"
             "  create TENDER --currency C [--title T] [--id ID]     prints the quote's id\n"
@@ -27,7 +30,7 @@ void cli_quote_help (void)
             "  line remove ID LINE\n"
             "      a change to a submitted or approved quote sends it back to draft\n"
             "  submit ID [--note N]                     ask for the approval its deepest\n"
-            "                                           discount needs\n"
+            "                                           effective discount needs\n"
             "  approve ID [--note N]                    example: dealbook quote approve Q "
             "--actor mgr\n"
             "  reject ID --reason R\n"
@@ -149,25 +152,30 @@ static void s_quote_show (const dbk_obj_t *root)
     const dbk_obj_t *lines = cli_bid_array (root, "lines");
     printf ("\nLINES%s\n", dbk_obj_len (lines) ? " (money in minor units)" : ": none");
     if (dbk_obj_len (lines)) {
-        static const char *const keys[] = {"line",        "product_code", "quantity", "list_price",
-                                           "discount_bp", "unit_price",   "amount",   "cost_price"};
-        static const char *const heads[] = {"LINE",   "PRODUCT", "QTY",    "LIST",
-                                            "DISC %", "UNIT",    "AMOUNT", "COST"};
-        cli_bid_table (lines, keys, heads, 8);
+        static const char *const keys[] = {
+            "line",       "product_code",          "quantity", "list_price", "discount_bp",
+            "unit_price", "effective_discount_bp", "amount",   "cost_price"};
+        static const char *const heads[] = {"LINE", "PRODUCT", "QTY",    "LIST", "DISC %",
+                                            "UNIT", "EFF %",   "AMOUNT", "COST"};
+        cli_bid_table (lines, keys, heads, 9);
     }
     const dbk_obj_t *t = dbk_obj_get (root, "totals");
-    int64_t dbp = 0, mbp = 0, mx = 0;
+    int64_t dbp = 0, mbp = 0, mx = 0, eff = -1;
     bool cost = false;
     dbk_obj_i64 (dbk_obj_get (t, "discount_bp"), &dbp);
     dbk_obj_i64 (dbk_obj_get (t, "margin_bp"), &mbp);
     dbk_obj_i64 (dbk_obj_get (t, "max_discount_bp"), &mx);
+    dbk_obj_i64 (dbk_obj_get (t, "max_effective_discount_bp"), &eff);
     dbk_obj_bool (dbk_obj_get (t, "cost_known"), &cost);
     cli_bid_val (root, "currency", c, sizeof c);
     printf ("\nTOTALS (%s minor units)\n", c);
     printf ("  %-22s %s\n", "list total", cli_bid_val (t, "list_total", b, sizeof b));
     printf ("  %-22s %s\n", "total", cli_bid_val (t, "total", b, sizeof b));
-    printf ("  %-22s %s%% (deepest line %s%%)\n", "discount", cli_bid_bp (dbp, b, sizeof b),
+    printf ("  %-22s %s%% (deepest line %s%%", "discount", cli_bid_bp (dbp, b, sizeof b),
             cli_bid_bp (mx, d, sizeof d));
+    if (eff >= 0) /* an older service does not say */
+        printf (", effective %s%%", cli_bid_bp (eff, d, sizeof d));
+    printf (")\n");
     if (cost)
         printf ("  %-22s %s (%s%%)\n", "margin", cli_bid_val (t, "margin", b, sizeof b),
                 cli_bid_bp (mbp, d, sizeof d));
@@ -212,13 +220,18 @@ static int s_pending (cli_t *cli)
         (rc = cli_svc_call (cli, "quote pending", "QUOTES_PENDING", false, &r, &reply)))
         return rc;
     if (!cli->json) {
-        static const char *const keys[] = {"id",    "tender_id",       "currency",
-                                           "total", "max_discount_bp", "required_level"};
-        static const char *const heads[] = {"ID",     "TENDER", "CUR", "TOTAL (minor)",
-                                            "DISC %", "LEVEL"};
+        static const char *const keys[] = {"id",
+                                           "tender_id",
+                                           "currency",
+                                           "total",
+                                           "max_discount_bp",
+                                           "max_effective_discount_bp",
+                                           "required_level"};
+        static const char *const heads[] = {"ID",     "TENDER", "CUR",  "TOTAL (minor)",
+                                            "DISC %", "EFF %",  "LEVEL"};
         const dbk_obj_t *q = dbk_obj_get (dbk_doc_root (reply), "quotes");
         if (dbk_obj_len (q))
-            cli_bid_table (q, keys, heads, 6);
+            cli_bid_table (q, keys, heads, 7);
         else
             printf ("no quote awaiting approval\n");
     }

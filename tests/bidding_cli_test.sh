@@ -376,6 +376,22 @@ expect_rc 0 db quote submit q2
 # the rejection was a verdict on the former lines: no approver shows now
 expect_rc 0 db quote show q2
 out_has 'status  *submitted$' && out_has 'approver  *-$'
+# approval follows the discount the rounded unit price gives: 3 x 333 at 20%
+# sells at 266 a unit, 20.12% off (20.13% rounded up), beyond a manager's 20%
+expect_rc 0 db quote create t2 --currency CNY --id q3
+expect_rc 0 db quote line add q3 --product P --qty 3 --list-price 333 --discount 20
+expect_rc 0 db quote show q3
+out_has 'EFF %' && out_has '^1 .*P .*3 .*333 .*20.00 .*266 .*20.13 .*798'
+out_has 'deepest line 20.00%, effective 20.13%'
+narrow
+expect_rc 0 db quote submit q3
+expect_rc 0 db quote pending --level director
+out_has '^q3 .*t2 .*798 .*20.00 .*20.13 .*director'
+expect_rc 2 db quote approve q3 --actor mgr
+err_has 'an effective discount of 20.13% needs the approval of a director or above; mgr is manager'
+expect_rc 0 db quote show q3 --json
+json 'd["max_effective_discount_bp"]==2013 and d["max_discount_bp"]==2000 and d["required_level"]=="director" and [l["effective_discount_bp"] for l in d["lines"]]==[2013] and d["totals"]["max_effective_discount_bp"]==2013'
+expect_rc 0 db quote approve q3 --actor dir
 # the deal abandoned: its tender and its quote take no new work until it is
 # reopened; the quote waiting for approval may still be rejected
 expect_rc 0 db opp abandon o2 --reason 'project shelved' --actor zhao

@@ -394,7 +394,7 @@ static void s_quote_row (dbk_wr_t *w, const bid_quote_t *q)
 {
     bid_totals_t tot;
     bid_quote_totals (q, &tot);
-    dbk_wr_map (w, 12);
+    dbk_wr_map (w, 13);
     dbk_wr_kv_cstr (w, "kind", "quote");
     contacts_wr_kv_or_nil (w, "id", q->id);
     contacts_wr_kv_or_nil (w, "tender_id", q->tender_id);
@@ -405,6 +405,7 @@ static void s_quote_row (dbk_wr_t *w, const bid_quote_t *q)
     dbk_wr_kv_u64 (w, "line_count", q->nlines);
     dbk_wr_kv_i64 (w, "total", tot.total);
     dbk_wr_kv_i64 (w, "max_discount_bp", tot.max_discount_bp);
+    dbk_wr_kv_i64 (w, "max_effective_discount_bp", tot.max_effective_discount_bp);
     contacts_wr_kv_or_nil (w, "required_level", q->required_level);
     contacts_wr_kv_or_nil (w, "approver", q->approver);
 }

@@ -45,8 +45,9 @@
     deal's currency follows its win's; 7: a deal lost through a tender's
     award is 'T', no longer 'C'; 8: a quote's row shows no approver once
     a line changed or it was submitted again; 9: contract numbers are
-    indexed ('n'); 10: a deal's win, its date and amount ('w') */
-#define BID_MODEL_VERSION 10
+    indexed ('n'); 10: a deal's win, its date and amount ('w'); 11: a
+    quote's row holds its deepest effective line discount */
+#define BID_MODEL_VERSION 11
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

@@ -288,7 +288,7 @@ int bidding_quote_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
         dbk_wr_array (w, (uint32_t) q->nlines);
         for (size_t i = 0; i < q->nlines; i++) {
             const bid_line_t *l = &q->lines[i];
-            dbk_wr_map (w, 9);
+            dbk_wr_map (w, 10);
             dbk_wr_kv_u64 (w, "line", l->no);
             contacts_wr_kv_or_nil (w, "product_code", l->product_code);
             contacts_wr_kv_or_nil (w, "description", l->description);
@@ -296,6 +296,8 @@ int bidding_quote_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
             dbk_wr_kv_i64 (w, "list_price", l->list_price);
             dbk_wr_kv_i64 (w, "discount_bp", l->discount_bp);
             dbk_wr_kv_i64 (w, "unit_price", l->unit_price);
+            dbk_wr_kv_i64 (w, "effective_discount_bp",
+                           bid_effective_bp (l->list_price, l->unit_price));
             dbk_wr_kv_i64 (w, "amount", l->quantity * l->unit_price);
             dbk_wr_cstr (w, "cost_price");
             if (l->has_cost)
@@ -304,11 +306,12 @@ int bidding_quote_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
                 dbk_wr_nil (w);
         }
         dbk_wr_cstr (w, "totals");
-        dbk_wr_map (w, 7);
+        dbk_wr_map (w, 8);
         dbk_wr_kv_i64 (w, "list_total", tot.list_total);
         dbk_wr_kv_i64 (w, "total", tot.total);
         dbk_wr_kv_i64 (w, "discount_bp", tot.discount_bp);
         dbk_wr_kv_i64 (w, "max_discount_bp", tot.max_discount_bp);
+        dbk_wr_kv_i64 (w, "max_effective_discount_bp", tot.max_effective_discount_bp);
         dbk_wr_kv_bool (w, "cost_known", tot.cost_known);
         dbk_wr_kv_i64 (w, "margin", tot.cost_known ? tot.margin : 0);
         dbk_wr_kv_i64 (w, "margin_bp", tot.cost_known ? tot.margin_bp : 0);
