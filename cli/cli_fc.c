@@ -52,7 +52,8 @@ void cli_fc_help (void)
         "  forecast adjust --owner O --period P --commit N --best-case N --note T\n"
         "      [--pipeline N] [--currency C]      a manager: --actor\n"
         "  forecast show --owner O --period P [--as-of D]\n"
-        "      the submission, the manager's adjustment and the frozen figures\n"
+        "      the submission, the manager's adjustment and the frozen figures (frozen\n"
+        "      when the period begins: none before)\n"
         "  forecast keep-book\n"
         "      keep the as-of book now: replay the log from the newest kept book to its\n"
         "      head and write it (the service also does so every DEALBOOK_BOOK_EVERY events)\n"
@@ -64,6 +65,7 @@ void cli_fc_help (void)
         "  accuracy --owner O --period P [--periods N] [--currency C] [--as-of D]\n"
         "      the trend of the last N periods (1..24) as a bar chart: won against the\n"
         "      frozen forecast and against the funnel's weighted amount at the start\n"
+        "      (a period not begun yet has no accuracy: n/a)\n"
         "      example: dealbook accuracy --owner zhao --period 2027-Q1 --periods 4\n"
         "  progress [filters] [--on D]\n"
         "      conversion per level, days in level (median, p90), win rate, slips, stuck\n"
@@ -294,9 +296,13 @@ static void s_draw_forecast_get (const cli_t *cli, const dbk_obj_t *root)
     printf ("FORECAST of %s for %s, amounts in %s major units\n",
             cli_fc_str (root, "owner", owner, sizeof owner),
             cli_fc_str (root, "period", period, sizeof period), cur);
+    /*  before the period begins nothing is frozen: no such rows (a reply
+        without the key is of a service that did not tell) */
+    bool begun = true;
+    dbk_obj_bool (dbk_obj_get (root, "begun"), &begun);
     cli_fc_tab_t t;
     cli_fc_tab_init (&t, 5, heads);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < (begun ? 4 : 2); i++) {
         const dbk_obj_t *f = dbk_obj_get (root, keys[i]);
         char c[48] = "-", b[48] = "-", p[48] = "-", on[16] = "";
         if (dbk_obj_type (f) == DBK_T_MAP) {
@@ -309,6 +315,9 @@ static void s_draw_forecast_get (const cli_t *cli, const dbk_obj_t *root)
         cli_fc_tab_add (&t, row);
     }
     cli_fc_tab_print (&t, 0);
+    if (!begun)
+        printf ("not frozen yet: the period has not begun (the figures in force when it\n"
+                "begins will be frozen)\n");
     printf ("revisions %lld, of which late (on or after the period's start) %lld\n",
             (long long) cli_fc_i64 (root, "revisions", 0),
             (long long) cli_fc_i64 (root, "late", 0));

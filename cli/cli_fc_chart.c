@@ -375,6 +375,14 @@ void cli_fc_accuracy_chart (const dbk_obj_t *root)
         const dbk_obj_t *p = dbk_obj_get (dbk_obj_at (ps, i), "period") ? dbk_obj_at (ps, i) : NULL;
         char period[16], b[30 * 4 + 8], pct[32];
         cli_fc_str (p, "period", period, sizeof period);
+        /*  nothing frozen, no snapshot: no accuracy, not 0% (a reply
+            without the key is of a service that did not tell) */
+        bool begun = true;
+        dbk_obj_bool (dbk_obj_get (p, "begun"), &begun);
+        if (!begun) {
+            printf ("%-7s  n/a (the period has not begun)\n", period);
+            continue;
+        }
         for (int k = 0; k < 2; k++) {
             bool has = cli_fc_bool (p, k ? "has_snapshot" : "has_forecast");
             int64_t acc = cli_fc_i64 (p, k ? "snapshot_accuracy_pm" : "forecast_accuracy_pm", -1);

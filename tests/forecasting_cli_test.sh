@@ -204,20 +204,40 @@ json '(d["pipeline"],d["weighted"],d["commit"],d["quota"],d["won"],d["coverage_p
 expect_rc 0 db forecast show --owner zhao --period "$P"
 out_has '^submitted  *2,000,000.00  *3,000,000.00  *7,000,000.00'
 out_has '^adjusted (manager)  *2,500,000.00'
+# next year has not begun: nothing is frozen yet, and show does not say so
+! grep -q '^frozen' "$dir/out" || fail "a freeze before the period began: $(cat "$dir/out")"
+out_has '^not frozen yet: the period has not begun'
+expect_rc 0 db forecast show --owner zhao --period "$P" --json
+json 'd["begun"] is False and d["frozen"] is None and d["frozen_adjusted"] is None'
+json 'd["submitted"]["commit"]==200000000 and d["adjusted"]["commit"]==250000000'
 expect_rc 0 db quota show --owner zhao --period "$P"
 out_has "quota of owner zhao for $P: CNY 5,000,000.00"
 expect_rc 2 db quota show --team west --period "$P"
 err_has 'NOT_FOUND: period'
 
-# accuracy: the adjusted forecast frozen before the period, nothing won yet
+# accuracy: next year has not begun, so it has no accuracy yet (not 0%)
 expect_rc 0 db accuracy --owner zhao --period "$P" --periods 3
 out_has '^FORECAST ACCURACY of zhao'
-out_has "^$P  *adjusted .* 0.0% .* 2,500,000.00$"
-out_has 'the period is not over'
+out_has "^$P  *n/a (the period has not begun)$"
+! grep -q "^$P .*%" "$dir/out" || fail "an accuracy before the period began: $(cat "$dir/out")"
 narrow accuracy
 expect_rc 0 db accuracy --owner zhao --period "$P" --periods 3 --json
 json '[p["period"] for p in d["periods"]]==["'$((P - 2))'","'$((P - 1))'","'$P'"]'
-json 'd["periods"][2]["forecast"]==250000000 and d["periods"][2]["adjusted"] and d["periods"][2]["forecast_accuracy_pm"]==0'
+json '[p["begun"] for p in d["periods"]]==[True,True,False]'
+json '(lambda p: (p["has_forecast"],p["forecast"],p["forecast_ratio_pm"],p["forecast_accuracy_pm"],p["has_snapshot"]))(d["periods"][2])==(False,0,-1,-1,False)'
+# this year has begun: a forecast dated before it (appended as if submitted
+# last December) was frozen at its start and is measured, won so far: 0.0%
+expect_rc 0 db log append "forecast-$year.zhao" forecast.submitted \
+    '{"owner":"zhao","period":"'"$year"'","currency":"CNY","commit":100000000,"best_case":100000000,"pipeline":100000000,"late":false,"on":"'"$((year - 1))"'-12-01"}'
+settle
+expect_rc 0 db accuracy --owner zhao --period "$year"
+out_has "^$year  *forecast .* 0.0% .* 1,000,000.00$"
+out_has 'the period is not over'
+expect_rc 0 db accuracy --owner zhao --period "$year" --json
+json '(lambda p: (p["begun"],p["has_forecast"],p["forecast"],p["forecast_accuracy_pm"]))(d["periods"][0])==(True,True,100000000,0)'
+expect_rc 0 db forecast show --owner zhao --period "$year"
+out_has '^frozen at the start  *1,000,000.00'
+! grep -q '^not frozen yet' "$dir/out" || fail "this year: $(cat "$dir/out")"
 expect_rc 1 db accuracy --owner zhao
 err_has '--period is required'
 

@@ -80,14 +80,21 @@ def main():
         ok(cmd("forecasting", "FORECAST_SUBMIT", owner="zhao", period=period, currency="CNY",
                commit=200000000, best_case=300000000, pipeline=300000000), "forecast")
         # a newcomer without a deal yet: the accuracy of their forecast is read
-        # in its currency, not in a default one
+        # in its currency, not in a default one; next year has not begun, so
+        # nothing is frozen and there is no accuracy yet (-1, not 0)
         nf = ok(cmd("forecasting", "FORECAST_SUBMIT", actor="newbie", owner="newbie",
                     period=period, currency="USD", commit=1000, best_case=2000, pipeline=3000),
                 "a newcomer's forecast")
-        acc = fc("ACCURACY", owner="newbie", period=period, after_seq=nf["last_seq"])
-        if acc["currency"] != "USD" or not acc["periods"][0]["has_forecast"] or \
-                acc["periods"][0]["forecast"] != 1000:
+        acc = fc("ACCURACY", owner="newbie", period=period, periods=2, after_seq=nf["last_seq"])
+        nxt, cur = acc["periods"][1], acc["periods"][0]
+        if acc["currency"] != "USD" or nxt["begun"] or nxt["has_forecast"] or \
+                nxt["forecast"] != 0 or nxt["forecast_accuracy_pm"] != -1 or \
+                nxt["forecast_ratio_pm"] != -1 or not cur["begun"]:
             fail("a newcomer's accuracy: %r" % acc)
+        past = fc("ACCURACY", owner="newbie", period=period, as_of=today)
+        past.pop("rid", None)
+        if past.pop("as_of") != today or past["periods"] != acc["periods"][1:]:
+            fail("a newcomer's accuracy as of today: %r" % past)
         settle()
 
         # the funnel by hand: o1 L1 100M (weighted 10M), o2 L2 200M (50M); o3 lost 300M
@@ -103,8 +110,9 @@ def main():
                 (300000000, 60000000, 200000000, 500000000, 0) or o["coverage_pm"] != 600:
             fail("forecast: %r" % o)
         g = fc("FORECAST_GET", owner="zhao", period=period)
-        if g["submitted"]["commit"] != 200000000 or g["frozen"]["commit"] != 200000000:
-            fail("forecast submission: %r" % g)
+        if g["submitted"]["commit"] != 200000000 or g["begun"] or g["frozen"] is not None \
+                or g["frozen_adjusted"] is not None:
+            fail("forecast submission of a period not begun: %r" % g)
         wlr = fc("WINLOSS", by="competitor")
         wl = wlr["rows"]
         if [(x["key"], x["lost"]) for x in wl] != [("Philips", 1)] or wlr["currency"] != "CNY":

@@ -269,7 +269,7 @@ Test (accuracy, won_against_the_frozen_forecast_and_the_snapshot)
 {
     given_book ();
     fc_accuracy_t a;
-    cr_assert_eq (fc_accuracy (book, "wang", "2026-Q2", NULL, &a), 0);
+    cr_assert_eq (fc_accuracy (book, "wang", "2026-Q2", NULL, 0, &a), 0);
     cr_assert_str_eq (a.period, "2026-Q2");
     cr_assert (a.closed);
     cr_assert_eq (a.won, 750000);
@@ -292,7 +292,7 @@ Test (accuracy, an_adjustment_in_force_at_the_start_is_used)
           "{\"owner\":\"wang\",\"period\":\"2026-Q2\",\"currency\":\"CNY\",\"commit\":750000,"
           "\"best_case\":750000,\"pipeline\":1,\"note\":\"n\",\"on\":\"2026-03-15\"}");
     fc_accuracy_t a;
-    cr_assert_eq (fc_accuracy (book, "wang", "2026-Q2", "CNY", &a), 0);
+    cr_assert_eq (fc_accuracy (book, "wang", "2026-Q2", "CNY", 0, &a), 0);
     cr_assert (a.adjusted);
     cr_assert_eq (a.forecast, 750000);
     cr_assert_eq (a.forecast_accuracy_pm, 1000);
@@ -302,7 +302,7 @@ Test (accuracy, a_trend_over_quarters_oldest_first)
 {
     given_book ();
     fc_accuracy_t t[3];
-    cr_assert_eq (fc_accuracy_trend (book, "wang", "2026-Q2", "CNY", t, 3), 0);
+    cr_assert_eq (fc_accuracy_trend (book, "wang", "2026-Q2", "CNY", 0, t, 3), 0);
     cr_assert_str_eq (t[0].period, "2025-Q4");
     cr_assert_str_eq (t[1].period, "2026-Q1");
     cr_assert_str_eq (t[2].period, "2026-Q2");
@@ -318,13 +318,55 @@ Test (accuracy, an_open_period_is_not_closed_and_zero_forecasts_are_undefined)
 {
     given_book ();
     fc_accuracy_t a;
-    cr_assert_eq (fc_accuracy (book, "li", "2026-Q3", NULL, &a), 0);
+    cr_assert_eq (fc_accuracy (book, "li", "2026-Q3", NULL, 0, &a), 0);
     cr_assert_not (a.closed);
     cr_assert (a.has_snapshot, "Q3 began on 07-02");
     cr_assert_eq (a.snapshot_weighted, 450000);
     cr_assert_eq (a.snapshot_ratio_pm, 0);
     cr_assert_eq (a.snapshot_accuracy_pm, 0);
-    cr_assert_eq (fc_accuracy (book, "li", "Q3", NULL, &a), DBK_EINVAL);
+    cr_assert_eq (fc_accuracy (book, "li", "Q3", NULL, 0, &a), DBK_EINVAL);
+}
+
+Test (accuracy, a_period_not_begun_has_no_frozen_forecast_and_no_accuracy_yet)
+{
+    given_book ();
+    feed ("forecast.submitted",
+          "{\"owner\":\"wang\",\"period\":\"2026-Q4\",\"currency\":\"CNY\",\"commit\":500,"
+          "\"best_case\":600,\"pipeline\":700,\"on\":\"2026-07-02\"}");
+    fc_accuracy_t t[3];
+    cr_assert_eq (fc_accuracy_trend (book, "wang", "2026-Q4", NULL, D ("2026-07-02"), t, 3), 0);
+    cr_assert (t[0].begun && t[1].begun, "Q2 and Q3 began before 07-02");
+    cr_assert_eq (t[0].forecast_accuracy_pm, 750, "a past period as before");
+    fc_accuracy_t *q4 = &t[2];
+    cr_assert_str_eq (q4->period, "2026-Q4");
+    cr_assert_not (q4->begun);
+    cr_assert_not (q4->closed);
+    cr_assert_not (q4->has_forecast, "the submission is not frozen before the period begins");
+    cr_assert_eq (q4->forecast, 0);
+    cr_assert_eq (q4->forecast_ratio_pm, -1);
+    cr_assert_eq (q4->forecast_accuracy_pm, -1, "no accuracy yet, not 0%%");
+    cr_assert_not (q4->has_snapshot);
+    cr_assert_eq (q4->snapshot_accuracy_pm, -1);
+    /* on its first day the submission made before it is frozen */
+    fc_accuracy_t a;
+    cr_assert_eq (fc_accuracy (book, "wang", "2026-Q4", NULL, D ("2026-10-01"), &a), 0);
+    cr_assert (a.begun);
+    cr_assert (a.has_forecast);
+    cr_assert_eq (a.forecast, 500);
+    cr_assert_eq (a.forecast_accuracy_pm, 0, "nothing won yet");
+}
+
+Test (accuracy, a_period_begins_on_its_first_day_or_once_the_book_saw_it_begin)
+{
+    given_book ();
+    fc_period_t p;
+    cr_assert_eq (fc_period_parse ("2026-10", 7, &p), 0);
+    cr_assert_not (fc_period_begun (book, &p, D ("2026-09-30")));
+    cr_assert (fc_period_begun (book, &p, D ("2026-10-01")));
+    cr_assert_not (fc_period_begun (book, &p, 0), "the book's clock is 07-02");
+    cr_assert_eq (fc_period_parse ("2026-Q3", 7, &p), 0);
+    cr_assert (fc_period_begun (book, &p, 0));
+    cr_assert (fc_period_begun (book, &p, D ("2026-06-01")), "the book saw Q3 begin on 07-02");
 }
 
 /*  ======================= progress ======================= */
@@ -750,7 +792,7 @@ Test (accuracy, an_as_of_book_answers_as_the_system_knew_it_then)
     fc_store_t *st;
     fc_book_t *then = replay (1000, D ("2026-05-31"), &st);
     fc_accuracy_t a;
-    cr_assert_eq (fc_accuracy (then, "wang", "2026-Q2", NULL, &a), 0);
+    cr_assert_eq (fc_accuracy (then, "wang", "2026-Q2", NULL, D ("2026-05-31"), &a), 0);
     cr_assert_not (a.closed, "on 05-31 Q2 was not over");
     cr_assert_eq (a.won, 750000);
     cr_assert_eq (a.forecast, 1000000);
@@ -762,7 +804,9 @@ Test (accuracy, an_as_of_book_answers_as_the_system_knew_it_then)
     fc_mem_store_destroy (&st);
     /* on 04-09 nothing was won yet, and no event had been dated in Q2 */
     then = replay (1000, D ("2026-04-09"), &st);
-    cr_assert_eq (fc_accuracy (then, "wang", "2026-Q2", NULL, &a), 0);
+    cr_assert_eq (fc_accuracy (then, "wang", "2026-Q2", NULL, D ("2026-04-09"), &a), 0);
+    cr_assert (a.begun, "Q2 began on 04-01, though the book's clock had not got there");
+    cr_assert (a.has_forecast, "the submission of 03-01 was frozen");
     cr_assert_eq (a.won, 0);
     cr_assert_eq (a.forecast_ratio_pm, 0);
     cr_assert_not (a.has_snapshot);

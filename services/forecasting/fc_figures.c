@@ -329,8 +329,14 @@ static int64_t s_accuracy (int64_t won, int64_t forecast)
     return err >= 1000 ? 0 : 1000 - err;
 }
 
+bool fc_period_begun (const fc_book_t *self, const fc_period_t *p, fc_day_t on)
+{
+    fc_day_t day = on > self->clock ? on : self->clock;
+    return day && day >= fc_period_start (p);
+}
+
 int fc_accuracy (const fc_book_t *book, const char *owner, const char *period, const char *currency,
-                 fc_accuracy_t *out)
+                 fc_day_t on, fc_accuracy_t *out)
 {
     memset (out, 0, sizeof *out);
     out->forecast_ratio_pm = out->forecast_accuracy_pm = -1;
@@ -339,11 +345,15 @@ int fc_accuracy (const fc_book_t *book, const char *owner, const char *period, c
     if (!owner || !period || fc_period_parse (period, strlen (period), &p))
         return DBK_EINVAL;
     fc_period_format (&p, out->period);
+    out->begun = fc_period_begun (book, &p, on);
     out->closed = book->clock > fc_period_end (&p);
     fc_forecast_t fc;
-    bool has_fc = fc_book_forecast (book, owner, out->period, &fc) == 0 &&
-                  (fc.frozen.set || fc.frozen_adjusted.set);
-    if (!currency && has_fc)
+    bool submitted = fc_book_forecast (book, owner, out->period, &fc) == 0 &&
+                     (fc.frozen.set || fc.frozen_adjusted.set);
+    /*  before the start the submission in force is not frozen yet: it
+        only says the currency the owner forecasts in */
+    bool has_fc = submitted && out->begun;
+    if (!currency && submitted)
         currency = fc.currency;
     fc_filter_t f = {.owner = owner, .period = out->period, .currency = currency};
     fc_funnel_t fun;
@@ -370,7 +380,7 @@ int fc_accuracy (const fc_book_t *book, const char *owner, const char *period, c
 }
 
 int fc_accuracy_trend (const fc_book_t *book, const char *owner, const char *last,
-                       const char *currency, fc_accuracy_t *out, size_t n)
+                       const char *currency, fc_day_t on, fc_accuracy_t *out, size_t n)
 {
     fc_period_t p;
     if (!last || fc_period_parse (last, strlen (last), &p) || n > 1000)
@@ -379,7 +389,7 @@ int fc_accuracy_trend (const fc_book_t *book, const char *owner, const char *las
         fc_period_t q = fc_period_shift (&p, (int) i - (int) (n - 1));
         char ps[FC_PERIOD_MAX + 1];
         fc_period_format (&q, ps);
-        int rc = fc_accuracy (book, owner, ps, currency, &out[i]);
+        int rc = fc_accuracy (book, owner, ps, currency, on, &out[i]);
         if (rc)
             return rc;
     }

@@ -487,9 +487,16 @@ int fc_book_competitor (const fc_book_t *self, const char *text, char id[FC_ID_M
 int fc_book_quota (const fc_book_t *self, const char *scope, const char *who, const char *period,
                    fc_quota_t *out);
 /*  The forecast of owner for period, as fc_forecast_evolve folded it
-    (frozen and late figures). 0, DBK_ENOTFOUND, DBK_EINVAL. */
+    (frozen and late figures). Until the period begins (fc_period_begun)
+    its frozen figures are only those that would be frozen if it began
+    now: nothing is frozen yet. 0, DBK_ENOTFOUND, DBK_EINVAL. */
 int fc_book_forecast (const fc_book_t *self, const char *owner, const char *period,
                       fc_forecast_t *out);
+/*  Whether period p has begun on day `on` (today, or the day of an as-of
+    query; 0: the book's clock): its first day is on or before the later
+    of `on` and the book's clock, so a period the book saw begin (an
+    event dated in it or after) has begun whatever `on` says. */
+bool fc_period_begun (const fc_book_t *self, const fc_period_t *p, fc_day_t on);
 /*  The snapshot of owner (scope 'o') or team ('t') for period and
     currency. When the book saw the period begin but that owner or team
     had nothing open for it in that currency: 0 and zero figures (taken
@@ -556,15 +563,20 @@ typedef struct {
 } fc_outlook_t;
 int fc_forecast_outlook (const fc_book_t *book, const fc_filter_t *filter, fc_outlook_t *out);
 
-/*  Accuracy of owner's forecast for one period in one currency: what was
-    won in it (won date in the period) against (a) the frozen forecast
-    (frozen_adjusted if set, else frozen commit) and (b) the funnel
-    snapshot at the period's start (weighted). ratio = won / forecast;
-    accuracy = max(0, 1000 - |won - forecast| x 1000 / forecast);
-    per-mille, -1 when the forecast is missing or 0. `closed`: the
-    book's clock is past the period's last day. */
+/*  Accuracy of owner's forecast for one period in one currency, asked on
+    day `on` (as fc_period_begun: today, an as-of day, 0 for the book's
+    clock): what was won in it (won date in the period) against (a) the
+    frozen forecast (frozen_adjusted if set, else frozen commit) and (b)
+    the funnel snapshot at the period's start (weighted). ratio = won /
+    forecast; accuracy = max(0, 1000 - |won - forecast| x 1000 /
+    forecast); per-mille, -1 when the forecast is missing or 0. A period
+    that has not begun (`begun` false) has no accuracy yet: nothing is
+    frozen and no snapshot taken, so has_forecast and has_snapshot are
+    false and every ratio -1. `closed`: the book's clock is past the
+    period's last day. */
 typedef struct {
     char period[FC_PERIOD_MAX + 1];
+    bool begun;                /* the period has begun on `on`          */
     bool closed;               /* the period is over                    */
     int64_t won;               /* won in the period                     */
     bool has_forecast;         /* a frozen submission exists            */
@@ -578,11 +590,11 @@ typedef struct {
     int64_t snapshot_accuracy_pm;
 } fc_accuracy_t;
 int fc_accuracy (const fc_book_t *book, const char *owner, const char *period, const char *currency,
-                 fc_accuracy_t *out);
+                 fc_day_t on, fc_accuracy_t *out);
 /*  The trend: the n periods of last's kind ending with `last`, oldest
     first, into out[n]. */
 int fc_accuracy_trend (const fc_book_t *book, const char *owner, const char *last,
-                       const char *currency, fc_accuracy_t *out, size_t n);
+                       const char *currency, fc_day_t on, fc_accuracy_t *out, size_t n);
 
 /*  A deal named by a figure. */
 typedef struct {

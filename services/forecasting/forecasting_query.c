@@ -59,6 +59,17 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
     return 0;
 }
 
+/*  The day a query asks about: its as_of, else today (DEALBOOK_TIMEZONE):
+    what says whether a period has begun (fc_period_begun). */
+static fc_day_t s_asked (dbk_svc_ctx_t *ctx, const s_book_t *b)
+{
+    char today[11];
+    if (b->as_of[0])
+        return fc_day (b->as_of);
+    dbk_config_today (dbk_svc_config (ctx), today);
+    return fc_day (today);
+}
+
 /*  ---- request fields ---- */
 
 typedef struct {
@@ -225,8 +236,9 @@ int forecasting_outlook_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
 
 static void s_accuracy_item (dbk_wr_t *w, const fc_accuracy_t *a)
 {
-    dbk_wr_map (w, 12);
+    dbk_wr_map (w, 13);
     dbk_wr_kv_cstr (w, "period", a->period);
+    dbk_wr_kv_bool (w, "begun", a->begun);
     dbk_wr_kv_bool (w, "closed", a->closed);
     dbk_wr_kv_i64 (w, "won", a->won);
     dbk_wr_kv_bool (w, "has_forecast", a->has_forecast);
@@ -278,7 +290,8 @@ int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         free (f);
     }
     fc_accuracy_t a[24];
-    rc = fc_accuracy_trend (b.book, q.owner, q.period, q.currency, a, (size_t) n);
+    rc =
+        fc_accuracy_trend (b.book, q.owner, q.period, q.currency, s_asked (ctx, &b), a, (size_t) n);
     if (rc == 0) {
         dbk_wr_map (w, 4);
         dbk_wr_kv_cstr (w, "owner", q.owner);
@@ -593,14 +606,21 @@ int forecasting_forecast_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     if (rc == DBK_ENOTFOUND || rc == DBK_EINVAL)
         rc = dbk_svc_reject (ctx, rc, "period", "no forecast of %s for %s", owner, period);
     if (rc == 0) {
-        dbk_wr_map (w, 9);
+        /*  before the period begins nothing is frozen yet: the
+            submission and adjustment in force when it begins will be */
+        fc_period_t p;
+        bool begun = fc_period_parse (f->period, strlen (f->period), &p) == 0 &&
+                     fc_period_begun (b.book, &p, s_asked (ctx, &b));
+        const fc_figures_t none = {0};
+        dbk_wr_map (w, 10);
         dbk_wr_kv_cstr (w, "owner", f->owner);
         dbk_wr_kv_cstr (w, "period", f->period);
         dbk_wr_kv_cstr (w, "currency", f->currency);
+        dbk_wr_kv_bool (w, "begun", begun);
         s_figures (w, "submitted", &f->submitted);
         s_figures (w, "adjusted", &f->adjusted);
-        s_figures (w, "frozen", &f->frozen);
-        s_figures (w, "frozen_adjusted", &f->frozen_adjusted);
+        s_figures (w, "frozen", begun ? &f->frozen : &none);
+        s_figures (w, "frozen_adjusted", begun ? &f->frozen_adjusted : &none);
         dbk_wr_kv_u64 (w, "revisions", f->revisions);
         dbk_wr_kv_u64 (w, "late", f->late);
     }
