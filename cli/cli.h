@@ -47,6 +47,11 @@ typedef struct {
 /*  Value of --name, or NULL. */
 const char *cli_flag (const cli_t *cli, const char *name);
 
+/*  The flag whose value is `value` (that very pointer, as cli_flag gave
+    it), or NULL: to name in a message the flag a request's value came
+    from. */
+const char *cli_flag_of (const cli_t *cli, const char *value);
+
 /*  Whether the configuration flag `name` (--data-dir) was given on the
     command line, rather than taken from the environment or a default. */
 bool cli_conf_given (const cli_t *cli, const char *name);
@@ -86,7 +91,22 @@ void cli_print_json (json_t *v);
 /*  A connected client of the event log. */
 dbk_client_t *cli_log_client (const cli_t *cli);
 
-/*  Parse an unsigned integer argument; 0 or -1. */
+/*  The one parser of the whole numbers given on the command line: s is
+    decimal digits only, with a leading '-' only when min < 0; no '+',
+    no blanks, no "-0", and the value within [min, max]. 0 and *out, or
+    -1 (*out untouched). Every number a flag or an argument gives goes
+    through it, so that all are read alike. */
+int cli_int (const char *s, int64_t min, int64_t max, int64_t *out);
+
+/*  cli_int for what `name` gives (a flag, "--amount", or an argument,
+    "AMOUNT") to the request's field `key`: 0 and *out; else one line
+    "<what>: INVALID: <key>: <name> '<s>': a whole number in digits ..."
+    on stderr and CLI_REJECTED, as when a service refuses the field.
+    `sign`: the field takes negative numbers too (a price gap). */
+int cli_int_arg (const char *what, const char *key, const char *name, const char *s, bool sign,
+                 int64_t *out);
+
+/*  cli_int for a count or a position: 0 .. INT64_MAX. 0 or -1. */
 int cli_u64 (const char *s, uint64_t *out);
 
 /*  Verbs of the "log" noun. */

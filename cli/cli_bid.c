@@ -222,13 +222,11 @@ char *cli_bid_list (const cli_t *cli, const char *what, const char *flag, const 
                 }
                 json_object_set_new (m, key, json_true ());
             } else if (keys[k][0] == '#') {
-                char *end;
-                long long v = strtoll (f, &end, 10);
-                if (*end) {
-                    *rc = cli_fail (CLI_USAGE, "%s: %s '%s': %s must be a whole number", what, flag,
-                                    cli->value[i], key);
+                int64_t v;
+                char name[500]; /* "--bidder 'Acme:+5': price" */
+                snprintf (name, sizeof name, "%s '%s': %s", flag, cli->value[i], key);
+                if ((*rc = cli_int_arg (what, key, name, f, false, &v)))
                     break;
-                }
                 json_object_set_new (m, key, json_integer (v));
             } else
                 json_object_set_new (m, key, json_string (f));
@@ -292,8 +290,13 @@ int cli_bid_run (cli_t *cli, const char *noun, const cli_bid_verb_t *v, cli_req_
         cli_req_add (r, "discount_bp", bp, CLI_F_INT);
     }
     cli_req_add (r, "id", cli->args[base], CLI_F_STR);
-    for (int i = 0; i < npos; i++)
+    for (int i = 0; i < npos; i++) {
+        int64_t n;
+        if (v->poskind[i] == CLI_F_INT &&
+            (rc = cli_int_arg (what, v->pos[i], v->posname[i], cli->args[base + 1 + i], false, &n)))
+            return rc;
         cli_req_add (r, v->pos[i], cli->args[base + 1 + i], v->poskind[i]);
+    }
     dbk_doc_t *reply;
     if ((rc = cli_svc_call (cli, what, v->op, true, r, &reply)))
         return rc;

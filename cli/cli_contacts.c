@@ -244,14 +244,9 @@ static int s_send (const cli_t *cli, dbk_client_t *c, const char *what, const ch
                 *exit_code = cli_fail (CLI_USAGE, "%s: %s: not JSON: %s", what, r->key[i], err);
                 return S_BAD_VALUE;
             }
-        } else if (r->kind[i] == CLI_F_INT) {
-            char *end;
-            long long v = strtoll (r->val[i], &end, 10);
-            if (*end || !*r->val[i]) {
-                *exit_code = cli_fail (CLI_REJECTED, "%s: INVALID: %s: must be a whole number",
-                                       what, r->key[i]);
-                return S_BAD_VALUE;
-            }
+        } else if (r->kind[i] == CLI_F_INT || r->kind[i] == CLI_F_SINT) {
+            int64_t v = 0; /* checked by cli_svc_call */
+            cli_int (r->val[i], INT64_MIN, INT64_MAX, &v);
             dbk_wr_i64 (w, v);
         } else
             dbk_wr_cstr (w, r->val[i]);
@@ -266,6 +261,16 @@ int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cm
                   const cli_req_t *r, dbk_doc_t **reply_p)
 {
     *reply_p = NULL;
+    /*  every number is read by cli_int before anything is sent, naming
+        its flag (or field); an update's "" that clears one goes as nil */
+    for (int i = 0, bad; i < r->n; i++) {
+        int64_t v;
+        const char *flag = cli_flag_of (cli, r->val[i]);
+        bool sign = r->kind[i] == CLI_F_SINT;
+        if ((sign || r->kind[i] == CLI_F_INT) &&
+            (bad = cli_int_arg (what, r->key[i], flag ? flag : r->key[i], r->val[i], sign, &v)))
+            return bad;
+    }
     /*  A PING (in the usual time) shows the service is there; then the
         request may wait longer: a forecasting query as of a past day
         replays the log, as long as the log is long; any other request may

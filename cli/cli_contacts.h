@@ -9,7 +9,8 @@
 /*  How a flag's value goes into the request. */
 typedef enum {
     CLI_F_STR,   /* text                                     */
-    CLI_F_INT,   /* a whole number                           */
+    CLI_F_INT,   /* a whole number, 0 or more (cli_int)      */
+    CLI_F_SINT,  /* a whole number that may be negative      */
     CLI_F_BOOL,  /* a switch: true                           */
     CLI_F_FALSE, /* a switch: false                         */
     CLI_F_LIST,  /* "a,b,c": an array of texts; may repeat   */
@@ -62,7 +63,9 @@ int cli_need_arg (const cli_t *cli, int i, const char *what, const char *name);
 int cli_need_flag (const cli_t *cli, const char *what, const char *const *flags);
 
 /*  Send op to r's service (the contacts service by default) with r's pairs (plus cmd and actor for
-    a command). Returns the exit code; *reply_p the OK reply (caller's). */
+    a command). Returns the exit code; *reply_p the OK reply (caller's). A CLI_F_INT or CLI_F_SINT
+    value that cli_int refuses is refused first, nothing sent (cli_int_arg: INVALID, exit 2,
+    naming the flag it came from). */
 int cli_svc_call (const cli_t *cli, const char *what, const char *op, bool is_cmd,
                   const cli_req_t *r, dbk_doc_t **reply_p);
 

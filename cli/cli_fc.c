@@ -264,8 +264,8 @@ static int s_quota (cli_t *cli, const char *verb)
     if (set) {
         uint64_t events = 0;
         dbk_obj_u64 (dbk_obj_get (root, "events"), &events);
-        char *end;
-        long long amount = strtoll (cli_flag (cli, "--amount"), &end, 10);
+        int64_t amount = 0; /* read alike by cli_svc_call before the call */
+        cli_int (cli_flag (cli, "--amount"), 0, INT64_MAX, &amount);
         snprintf (cur, sizeof cur, "%.3s", cli_flag (cli, "--currency"));
         cli_fc_money_cur (amount, cur, m, sizeof m);
         snprintf (text, sizeof text, "quota of %s %.80s for %.20s set: %s%s",

@@ -256,7 +256,13 @@ static int s_qualify (cli_t *cli)
                              what, s_qualify_flags[i].flag);
         snprintf (score[i], sizeof score[i], "%.*s", (int) (colon - v), v);
         /*  the table's next entries: --<q>-score and --<q>-evidence */
-        cli_req_add (&r, s_qualify_flags[4 + 2 * i].key, score[i], CLI_F_INT);
+        const char *key = s_qualify_flags[4 + 2 * i].key;
+        char name[64];
+        int64_t n;
+        snprintf (name, sizeof name, "%s SCORE", s_qualify_flags[i].flag);
+        if ((rc = cli_int_arg (what, key, name, score[i], false, &n)))
+            return rc;
+        cli_req_add (&r, key, score[i], CLI_F_INT);
         cli_req_add (&r, s_qualify_flags[5 + 2 * i].key, colon + 1, CLI_F_STR);
     }
     cli_req_add (&r, "id", cli->args[0], CLI_F_STR);
@@ -313,7 +319,7 @@ static const cli_flagdef_t f_win[] = {{"--amount", "amount", CLI_F_INT},
 static const cli_flagdef_t f_lose[] = {{"--reason", "reason", CLI_F_STR},
                                        {"--date", "date", CLI_F_STR},
                                        {"--winner", "winner", CLI_F_STR},
-                                       {"--price-gap", "price_gap", CLI_F_INT},
+                                       {"--price-gap", "price_gap", CLI_F_SINT},
                                        CLI_CMD_FLAGS,
                                        S_END};
 static const cli_flagdef_t f_abandon[] = {
@@ -327,7 +333,7 @@ static const cli_flagdef_t f_person[] = {{"--role", "role", CLI_F_STR},
                                          {"--level", "level", CLI_F_STR},
                                          {"--function", "function", CLI_F_STR},
                                          {"--relationship", "relationship", CLI_F_STR},
-                                         {"--attitude", "attitude", CLI_F_INT},
+                                         {"--attitude", "attitude", CLI_F_SINT},
                                          {"--influence", "influence", CLI_F_INT},
                                          {"--mode", "response_mode", CLI_F_STR},
                                          {"--last-contact", "last_contact", CLI_F_STR},
@@ -434,7 +440,7 @@ static int s_run (cli_t *cli, const s_verb_t *v)
     /*  an update's "" clears a number too: sent as nil (the service
         refuses "" for a number) */
     for (int i = 0; i < r.n; i++)
-        if (r.kind[i] == CLI_F_INT && !r.val[i][0])
+        if ((r.kind[i] == CLI_F_INT || r.kind[i] == CLI_F_SINT) && !r.val[i][0])
             r.kind[i] = CLI_F_NIL;
     cli_req_add (&r, "id", cli->args[base], CLI_F_STR);
     for (int i = 0; i < npos; i++)

@@ -6,7 +6,7 @@
 
 #include "dealbook/dbk_error.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +19,14 @@ const char *cli_flag (const cli_t *cli, const char *name)
     for (int i = 0; i < cli->nflags; i++)
         if (strcmp (cli->flag[i], name) == 0)
             return cli->value[i] ? cli->value[i] : "";
+    return NULL;
+}
+
+const char *cli_flag_of (const cli_t *cli, const char *value)
+{
+    for (int i = 0; value && i < cli->nflags; i++)
+        if (cli->value[i] == value)
+            return cli->flag[i];
     return NULL;
 }
 
@@ -138,16 +146,53 @@ dbk_client_t *cli_log_client (const cli_t *cli)
     return dbk_client_new (cli->cfg.log_endpoint, cli->cfg.timeout_ms);
 }
 
+int cli_int (const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    assert (min <= max);
+    if (!s)
+        return -1;
+    bool neg = *s == '-';
+    const char *p = s + neg;
+    if ((neg && min >= 0) || !*p)
+        return -1;
+    /*  the magnitude, checked against the largest one the sign allows
+        before each step, so that no value wraps */
+    uint64_t v = 0, lim = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        uint64_t d = (uint64_t) (*p - '0');
+        if (v > (lim - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (neg && v == 0)
+        return -1; /* "-0": a sign on nothing */
+    int64_t x = !neg ? (int64_t) v : v > (uint64_t) INT64_MAX ? INT64_MIN : -(int64_t) v;
+    if (x < min || x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+int cli_int_arg (const char *what, const char *key, const char *name, const char *s, bool sign,
+                 int64_t *out)
+{
+    if (cli_int (s, sign ? -INT64_MAX : 0, INT64_MAX, out) == 0)
+        return 0;
+    return cli_fail (CLI_REJECTED, "%s: INVALID: %s: %s '%s': a whole number in digits%s", what,
+                     key, name, s ? s : "",
+                     sign ? ", with a leading - when below 0, from -9223372036854775807 to "
+                            "9223372036854775807"
+                          : ", from 0 to 9223372036854775807");
+}
+
 int cli_u64 (const char *s, uint64_t *out)
 {
-    if (!s || !*s || *s == '-')
+    int64_t v;
+    if (cli_int (s, 0, INT64_MAX, &v))
         return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull (s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
+    *out = (uint64_t) v;
     return 0;
 }
 

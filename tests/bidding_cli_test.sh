@@ -186,7 +186,10 @@ expect_rc 0 db quote show q1 --json
 json 'd["status"]=="approved" and d["revision"]==4'
 expect_rc 0 db tender deadlines --days 366 --as-of 2099-01-01
 out_has 'no submission deadline'
-expect_rc 1 db tender opening t1 --bidder 'Philips:x:1'
+# a price that is not a number is refused as every number of the CLI is
+expect_rc 2 db tender opening t1 --bidder 'Philips:x:1'
+err_has "INVALID: price: --bidder 'Philips:x:1': price 'x'"
+expect_rc 2 db tender opening t1 --bidder 'Philips:+1:1'
 expect_rc 1 db tender opening t1 --bidder 'Philips:1:1:them'
 # "bid result" is the opening read out, under the name
 expect_rc 0 db bid result t1 --bidder 'Philips:82000000:1' --bidder 'us:85000000:2:us' \

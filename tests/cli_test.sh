@@ -196,4 +196,64 @@ grep -qxF 'dealbook: DEALBOOK_PUB_HWM=0: a whole number of messages from 1 to 10
 expect_rc 1 db log status --timeout-ms -5
 grep -qxF 'dealbook: --timeout-ms -5: a whole number of ms from 1 to 100000000' "$dir/err" \
     || fail "--timeout-ms -5: $(cat "$dir/err")"
+# every number a flag or an argument gives is read by one parser: decimal
+# digits, a leading - only where the field may be negative (a price gap, an
+# attitude), no +, no blanks, no -0, within 64 bits. A service's field is
+# refused before anything is sent, in one line naming the field and the flag
+# (exit 2, as the service would); a number accepted goes on to the service
+# (here nowhere: exit 4)
+none="ipc://$dir/none.sock"
+away=(--forecasting-endpoint "$none" --opportunities-endpoint "$none"
+      --bidding-endpoint "$none" --contacts-endpoint "$none" --timeout-ms 300)
+quota() { db quota set --owner z --period 2027 --amount "$1" --currency CNY --actor m "${away[@]}"; }
+for bad in +5 ' 5' '5 ' -0 -5 '' 5x 0x10 1e3 '5 5' 9223372036854775808; do
+    expect_rc 2 quota "$bad"
+    [ "$(cat "$dir/err")" = "dealbook: quota set: INVALID: amount: --amount '$bad': a whole number in digits, from 0 to 9223372036854775807" ] ||
+        fail "--amount '$bad': $(cat "$dir/err")"
+done
+# "" too; an update's "" clears a number (opp stakeholder update --attitude '')
+for good in 5 0 007 9223372036854775807; do
+    expect_rc 4 quota "$good"
+    grep -q 'forecasting service is unreachable' "$dir/err" || fail "--amount $good: $(cat "$dir/err")"
+done
+lose() { db opp lose o1 --reason price --date 2026-01-05 --price-gap "$1" "${away[@]}"; }
+for bad in +5 ' -5' '-5 ' -0 -00 - -9223372036854775808 9223372036854775808; do
+    expect_rc 2 lose "$bad"
+    [ "$(cat "$dir/err")" = "dealbook: opp lose: INVALID: price_gap: --price-gap '$bad': a whole number in digits, with a leading - when below 0, from -9223372036854775807 to 9223372036854775807" ] ||
+        fail "--price-gap '$bad': $(cat "$dir/err")"
+done
+for good in -5 5 0 -9223372036854775807; do
+    expect_rc 4 lose "$good"
+done
+expect_rc 4 db opp stakeholder add o1 c1 --attitude -2 "${away[@]}"
+expect_rc 2 db opp stakeholder add o1 c1 --attitude +2 "${away[@]}"
+grep -qF "INVALID: attitude: --attitude '+2'" "$dir/err" || fail "--attitude +2: $(cat "$dir/err")"
+expect_rc 2 db opp register X --account a1 --owner o --currency CNY --close 2027-01-01 \
+    --amount ' 100' "${away[@]}"
+grep -qF "opp register: INVALID: amount: --amount ' 100'" "$dir/err" || fail "$(cat "$dir/err")"
+expect_rc 2 db accuracy --owner z --period 2027 --periods -0 "${away[@]}"
+grep -qF "accuracy: INVALID: periods: --periods '-0'" "$dir/err" || fail "$(cat "$dir/err")"
+# an argument, a part of a list flag and a score read alike
+expect_rc 2 db tender bond t1 +1000 "${away[@]}"
+grep -qxF "dealbook: tender bond: INVALID: amount: AMOUNT '+1000': a whole number in digits, from 0 to 9223372036854775807" \
+    "$dir/err" || fail "tender bond +1000: $(cat "$dir/err")"
+expect_rc 4 db tender bond t1 1000 "${away[@]}"
+expect_rc 2 db tender opening t1 --bidder 'Acme: 5:1' "${away[@]}"
+grep -qxF "dealbook: tender opening: INVALID: price: --bidder 'Acme: 5:1': price ' 5': a whole number in digits, from 0 to 9223372036854775807" \
+    "$dir/err" || fail "--bidder 'Acme: 5:1': $(cat "$dir/err")"
+expect_rc 2 db tender opening t1 --bidder 'Acme:x:1' "${away[@]}"
+expect_rc 4 db tender opening t1 --bidder 'Acme:5:1' "${away[@]}"
+expect_rc 2 db opp qualify o1 --can-win '+3:coach' --decision pursue --reason r "${away[@]}"
+grep -qF "opp qualify: INVALID: can_win_score: --can-win SCORE '+3'" "$dir/err" ||
+    fail "--can-win +3: $(cat "$dir/err")"
+# the log's counts and positions: the same digits, refused as usage (exit 1)
+for bad in +2 ' 2' '2 ' -0 0x2; do
+    expect_rc 1 db log read --from "$bad"
+    grep -qxF 'dealbook: --from takes a number >= 1' "$dir/err" || fail "--from '$bad': $(cat "$dir/err")"
+    expect_rc 1 db log read --limit "$bad"
+    expect_rc 1 db status --max-lag "$bad"
+    expect_rc 1 db log append memo-1 memo.x '{}' --expect "$bad"
+    expect_rc 1 db log append memo-1 memo.x '{}' --schema "$bad"
+    expect_rc 1 db log append memo-1 memo.x '{}' --at "$bad"
+done
 echo "cli: all checks passed"
