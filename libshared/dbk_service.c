@@ -207,6 +207,15 @@ static void s_reply_command (dbk_svci_t *self, dbk_svci_wait_t *w)
 
 /*  ---- waiting requests ---- */
 
+/*  Remove waits[i], keeping the others in their order: waiting commands
+    are decided first come, first served. */
+static void s_wait_remove (dbk_svci_t *self, size_t i)
+{
+    s_wait_destroy (&self->waits[i]);
+    memmove (&self->waits[i], &self->waits[i + 1], (self->nwaits - i - 1) * sizeof *self->waits);
+    self->nwaits--;
+}
+
 static dbk_svci_wait_t *s_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t kind)
 {
     if (dbk_grow (&self->waits, &self->capwaits, self->nwaits + 1, sizeof *self->waits, 16))
@@ -221,6 +230,13 @@ static dbk_svci_wait_t *s_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t 
     /*  the read model normally applies an appended event within a few ms;
         twice the client timeout covers a log that is slow to publish */
     w->deadline = w->started + 2 * (int64_t) self->cfg.timeout_ms;
+    if (self->repark_deadline) {
+        /*  a command parked again keeps its time: waiting behind others
+            does not make it wait for ever */
+        w->started = self->repark_started;
+        w->deadline = self->repark_deadline;
+    }
+    w->pass = self->wait_pass;
     self->waits[self->nwaits++] = w;
     return w;
 }
@@ -348,16 +364,17 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         return;
     }
     uint64_t own = dbk_svci_unapplied (self);
-    if (own) {
+    if (own || self->react_waiting) {
         /*  this shell's last append is not in the model yet: decided
-            once it is (dbk_svci_unapplied), without spending an attempt */
+            once it is (dbk_svci_unapplied), without spending an attempt;
+            a reaction waiting for its turn goes first */
         dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
         if (!w) {
             dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
             return;
         }
         memcpy (w->cmd_id, id, DBK_ID_SIZE);
-        w->seq = own;
+        w->seq = own > head ? own : head;
         w->attempts = attempts;
         w->conflicted = conflicted;
         return;
@@ -478,9 +495,16 @@ static void s_serve_waits (dbk_svci_t *self)
     int64_t now = zclock_mono ();
     MDB_txn *txn = NULL;
     size_t i = 0;
+    /*  a request parked again in this pass is looked at in the next one:
+        one pass never loops on a command that waits for its turn */
+    uint64_t pass = ++self->wait_pass;
     while (i < self->nwaits) {
         dbk_svci_wait_t *w = self->waits[i];
         bool done = false;
+        if (w->pass == pass) {
+            i++;
+            continue;
+        }
         if (w->kind == S_WAIT_AFTER) {
             if (dbk_svci_ready (self) >= w->seq) {
                 if (txn) { /* a retry's, above: the request opens its own */
@@ -489,8 +513,7 @@ static void s_serve_waits (dbk_svci_t *self)
                 }
                 dbk_req_t req = w->req;
                 memset (&w->req, 0, sizeof w->req);
-                s_wait_destroy (&self->waits[i]);
-                self->waits[i] = self->waits[--self->nwaits];
+                s_wait_remove (self, i);
                 s_dispatch (self, &req);
                 dbk_req_release (&req);
                 continue; /* waits[i] is another one now (or a new one at the end) */
@@ -509,7 +532,15 @@ static void s_serve_waits (dbk_svci_t *self)
                 done = true;
             }
         } else if (w->kind == S_WAIT_REPLY || w->kind == S_WAIT_REBUILD) {
-            if (dbk_svci_ready (self) >= w->seq) {
+            /*  a REBUILD replays up to the head known at the request, or
+                the log's own head once the new subscriber heard it, when
+                lower (a log restored from an older copy) */
+            uint64_t want = w->seq;
+            if (w->kind == S_WAIT_REBUILD) {
+                uint64_t h = dbk_svci_head (self);
+                want = !self->head_known ? UINT64_MAX : h < want ? h : want;
+            }
+            if (dbk_svci_ready (self) >= want) {
                 if (w->kind == S_WAIT_REPLY)
                     s_reply_command (self, w);
                 else {
@@ -563,20 +594,21 @@ static void s_serve_waits (dbk_svci_t *self)
                 memset (&w->req, 0, sizeof w->req);
                 int attempts = w->attempts;
                 int64_t conflicted = w->conflicted;
-                s_wait_destroy (&self->waits[i]);
-                self->waits[i] = self->waits[--self->nwaits];
+                self->repark_started = w->started;
+                self->repark_deadline = w->deadline;
+                s_wait_remove (self, i);
                 const dbk_svc_command_t *c = self->def->commands;
                 while (c && c->verb && !dbk_req_is (&req, c->verb))
                     c++;
                 s_command (self, &req, c, attempts, conflicted, true);
+                self->repark_deadline = 0;
                 dbk_req_release (&req);
                 continue; /* waits[i] is another one now (or a new one at the end) */
             }
         }
-        if (done) {
-            s_wait_destroy (&self->waits[i]);
-            self->waits[i] = self->waits[--self->nwaits];
-        } else
+        if (done)
+            s_wait_remove (self, i);
+        else
             i++;
     }
     if (txn)
@@ -875,9 +907,12 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             while (dbk_svci_apply (self) > 0 && self->apply_more)
                 if (zsock_events (self->router) & ZMQ_POLLIN)
                     break; /* a long replay still lets requests in */
-        /*  the waiting requests before the new ones: a command waiting for
-            the model to hold this service's last append is decided before
-            one that arrived after it (first come, first decided) */
+        /*  a reaction waiting for its turn, then the waiting requests, then
+            the new ones: a command waiting for the model to hold this
+            service's last append is decided before one that arrived after
+            it (first come, first decided), and a reaction before both */
+        if (self->react_waiting)
+            dbk_svci_react (self);
         if (self->nwaits)
             s_serve_waits (self);
         if (n > 0 && (items[1].revents & ZMQ_POLLIN))

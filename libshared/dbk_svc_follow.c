@@ -180,8 +180,11 @@ void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied)
                      (f.kind == DBK_SUB_FAULT_BEHIND || f.seq == self->fault.seq);
         self->last_sub_error = sub_rc;
         self->fault = f;
-        if (f.kind == DBK_SUB_FAULT_BEHIND)
+        if (f.kind == DBK_SUB_FAULT_BEHIND) {
             self->head_seen = 0; /* heads of the log that was replaced */
+            if (self->own_last > f.seq)
+                self->own_last = 0; /* our appends went with it: none to wait for */
+        }
         if (!again) {
             char why[1600];
             dbk_svci_log_error (self, why, sizeof why);

@@ -43,6 +43,7 @@ typedef struct {
     int64_t conflicted;              /* mono ms of its first conflict, or 0 */
     int64_t deadline;                /* mono ms: give up (reply) or retry anyway */
     int64_t started;                 /* mono ms, for REBUILD's elapsed_ms */
+    uint64_t pass;                   /* the pass over the waits it was parked in */
     dbk_svci_result_t res;           /* reply: positions */
     bool duplicate;                  /* reply: a retried command id */
 } dbk_svci_wait_t;
@@ -105,6 +106,10 @@ typedef struct dbk_svci {
     size_t nwaits;                   /* how many */
     size_t capwaits;                 /* capacity */
     uint64_t own_last;               /* last seq of this shell's latest append */
+    bool react_waiting;              /* a reaction waits for its turn */
+    uint64_t wait_pass;              /* passes over the waits (s_serve_waits) */
+    int64_t repark_started;          /* a command parked again: its start */
+    int64_t repark_deadline;         /* ... and deadline (0: a new one) */
     struct {
         uint64_t commands;          /* commands answered OK (duplicates included) */
         uint64_t duplicates;        /* ... of which a retried command id */

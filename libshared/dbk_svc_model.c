@@ -742,6 +742,15 @@ static int s_reset_done (dbk_svci_t *self)
 {
     self->applied = 0;
     self->chain_known = false;
+    /*  our appends are the log's now, or gone with a log restored from
+        an older copy: either way nothing of ours is on its way */
+    self->own_last = 0;
+    self->react_seq = 0;
+    /*  the new subscriber learns the log's head again: the one seen so far
+        may be an older copy's, restored meanwhile (a REBUILD would wait
+        for it for ever) */
+    self->head_seen = 0;
+    self->head_known = false;
     /*  what the old subscriber found (a log behind the model, a record
         that failed its check) is for the new one to find again */
     self->last_sub_error = 0;

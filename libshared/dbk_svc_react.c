@@ -242,10 +242,15 @@ static bool s_pending_first (dbk_svci_t *self, MDB_txn *txn, uint8_t key[8], dbk
 
 bool dbk_svci_react (dbk_svci_t *self)
 {
+    self->react_waiting = false;
     if (!self->def->react || self->rebuilding || zclock_mono () < self->react_after ||
-        dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied ||
         dbk_svci_stuck (self, NULL, 0) || !self->head_known)
-        return false; /* not now: behind the log, the last reaction in flight, or stuck */
+        return false; /* not now: backing off, or stuck */
+    /*  behind the log, the last reaction in flight, or a command's events
+        on their way: the reaction waits, and so do commands meanwhile
+        (react_waiting), or a steady flow of them would keep it waiting */
+    bool behind = dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied ||
+                  dbk_svci_unapplied (self);
     MDB_txn *txn;
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
         return false;
@@ -254,6 +259,12 @@ bool dbk_svci_react (dbk_svci_t *self)
     dbk_event_t ev;
     if (!s_pending_first (self, txn, key, &doc, &ev)) {
         mdb_txn_abort (txn);
+        return false;
+    }
+    if (behind) {
+        self->react_waiting = true;
+        mdb_txn_abort (txn);
+        dbk_doc_destroy (&doc);
         return false;
     }
     dbk_svci_result_t res;

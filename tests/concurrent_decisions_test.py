@@ -17,6 +17,7 @@ Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 import os
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from services import Services, dealbook, fail, missing, ok  # noqa: E402
@@ -111,6 +112,40 @@ def main():
                     fail("a contact refused for another reason: %r" % r)
             for x in clients:
                 x.close()
+        # a reaction takes its turn among commands: an award closes its
+        # deal while 6 clients keep the service busy with commands
+        after = svc.client("eventlog").status()["head"]
+        for k in range(1, 8):
+            ok(send(o, "OPP_REGISTER", id="r%d" % k, name="Depot %d" % k, account_id="acc",
+                    owner="zhao", currency="CNY", close_date="2099-06-30", after_seq=after), "r")
+        stop = []
+
+        def busy(k):
+            cl = svc.client("opportunities")
+            n = 0
+            while not stop:
+                send(cl, "OPP_NEXT_STEP", id="r%d" % (2 + k), next_step="call %d" % n)
+                n += 1
+            cl.close()
+        threads = [threading.Thread(target=busy, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.5)
+            today = time.strftime("%Y-%m-%d", time.gmtime())
+            svc.client("eventlog").append("tender-t1", [dealbook.new_event(
+                "tender.awarded", {"id": "t1", "tender_id": "t1", "opportunity_id": "r1", "result": "won",
+                                   "date": today, "amount": 1000, "currency": "CNY"},
+                actor="svc:bidding")])
+            t0 = time.time()
+            while o.call("OPP_GET", id="r1")["status"] != "won":
+                if time.time() - t0 > 5:
+                    fail("the award's reaction waited more than 5 s behind the commands")
+                time.sleep(0.02)
+        finally:
+            stop.append(True)
+            for t in threads:
+                t.join()
         print("concurrent decisions: ok")
         return 0
     finally:
