@@ -747,9 +747,9 @@ Test (outcome, only_the_owner_or_a_manager_closes_or_reopens_a_deal)
     /*  Given o1, wang's deal
         When li, who is neither its owner nor a manager, wins, loses or
         abandons it
-        Then each is refused on actor, naming the owner; wang, a manager
-        and a service's reaction close it, and only wang or a manager
-        reopens it */
+        Then each is refused on actor, naming the owner; wang and a
+        manager close it (a service's reaction runs as a manager), and
+        only wang or a manager reopens it */
     given_deal ();
     opp_facts_t li = facts;
     li.actor = "li";
@@ -768,9 +768,13 @@ Test (outcome, only_the_owner_or_a_manager_closes_or_reopens_a_deal)
     opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-01\"}"), &boss);
     then_accepted (1);
     dbk_decision_reset (d);
+    /*  a command's actor named like a service is no authority */
     opp_facts_t svc = li;
     svc.actor = "svc:opportunities";
     opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-01\"}"), &svc);
+    then_rejected (DBK_EREJECTED, "actor");
+    dbk_decision_reset (d);
+    opp_lose (d, &deal, cmd ("{\"reason\":\"price\",\"date\":\"2026-02-01\"}"), &facts);
     then_accepted (1);
     fold (&deal, NULL);
     dbk_decision_reset (d);

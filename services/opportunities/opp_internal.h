@@ -30,9 +30,9 @@ const opp_config_t *opp_cfg (const opp_facts_t *facts);
 /*  ENOTFOUND "id" for no such opportunity, EREJECTED "id" unless open. */
 int opp_check_open (dbk_decision_t *d, const opp_state_t *state);
 /*  0 when facts->actor may `what` ("closes", "reopens", "sets the
-    forecast category of") the deal: its owner, a manager, a service's
-    reaction (svc:...), or no actor given (not checked); else EREJECTED
-    "actor" naming the owner. */
+    forecast category of") the deal: its owner, a manager (a service's
+    reaction runs as one), or no actor given (not checked); else
+    EREJECTED "actor" naming the owner. */
 int opp_check_owner (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts,
                      const char *what);
 

@@ -292,8 +292,12 @@ static int s_react (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, dbk
     if (rc == 0) {
         s_facts_t f;
         /*  the award's own business date, as recorded: whatever the day */
-        if (s_facts_at (ctx, txn, ev->data, d, &f, true))
+        if (s_facts_at (ctx, txn, ev->data, d, &f, true)) {
+            /*  the service's own reaction to the log's facts closes any
+                deal (opp_check_owner): it acts as a manager would */
+            f.facts.manager = true;
             opp_react_award (d, st, ev->data, &f.facts);
+        }
     }
     opp_reset (st);
     free (st);
