@@ -746,11 +746,6 @@ static int s_reset_done (dbk_svci_t *self)
         an older copy: either way nothing of ours is on its way */
     self->own_last = 0;
     self->react_seq = 0;
-    /*  the new subscriber learns the log's head again: the one seen so far
-        may be an older copy's, restored meanwhile (a REBUILD would wait
-        for it for ever) */
-    self->head_seen = 0;
-    self->head_known = false;
     /*  what the old subscriber found (a log behind the model, a record
         that failed its check) is for the new one to find again */
     self->last_sub_error = 0;
@@ -760,7 +755,13 @@ static int s_reset_done (dbk_svci_t *self)
     dbk_svci_held_clear (self);
     if (self->replaying)
         s_hold_start (self);
-    return dbk_svci_sub_restart (self);
+    int rc = dbk_svci_sub_restart (self);
+    /*  the new subscriber learns the log's head again: the one seen so far
+        (the old subscriber's, kept by the restart) may be an older copy's,
+        restored meanwhile, which a REBUILD would wait for for ever */
+    self->head_seen = 0;
+    self->head_known = false;
+    return rc;
 }
 
 int dbk_svci_model_reset (dbk_svci_t *self)
