@@ -617,65 +617,6 @@ static void s_serve_waits (dbk_svci_t *self)
 
 /*  ---- built-in verbs and queries ---- */
 
-static void s_status (dbk_svci_t *self, dbk_req_t *req)
-{
-    dbk_wr_reset (self->body);
-    uint64_t head = dbk_svci_head (self);
-    dbk_wr_t *b = self->body;
-    if (self->def->status) {
-        MDB_txn *txn;
-        dbk_svc_ctx_t ctx = {.svc = self};
-        if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) == 0) {
-            if (self->def->status (&ctx, txn, b) != 0)
-                dbk_wr_reset (b);
-            mdb_txn_abort (txn);
-        }
-    }
-    /*  merge: the shell's keys, then the service's (parsed back) */
-    dbk_doc_t *extra = NULL;
-    const dbk_obj_t *em = NULL;
-    if (dbk_wr_size (b) && dbk_doc_parse (dbk_wr_data (b), dbk_wr_size (b), &extra) == 0 &&
-        dbk_obj_type (dbk_doc_root (extra)) == DBK_T_MAP)
-        em = dbk_doc_root (extra);
-    dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 12 + (uint32_t) dbk_obj_len (em));
-    dbk_wr_kv_cstr (w, "service", self->def->name);
-    dbk_wr_kv_cstr (w, "version", DBK_VERSION);
-    dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
-    dbk_wr_kv_u64 (w, "seq_applied", self->applied);
-    dbk_wr_kv_u64 (w, "head", head);
-    dbk_wr_kv_u64 (w, "lag", head > self->applied ? head - self->applied : 0);
-    dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
-    dbk_wr_kv_u64 (w, "waiting", self->nwaits);
-    dbk_wr_kv_u64 (w, "background", self->offloaded);
-    dbk_wr_cstr (w, "model_error"); /* why the read model cannot be written, or nil */
-    if (self->model_err)
-        dbk_wr_cstr (w, dbk_strerror (self->model_err));
-    else
-        dbk_wr_nil (w);
-    char why[1600];
-    dbk_wr_cstr (w, "log_error"); /* why the log cannot be followed, or nil */
-    if (dbk_svci_log_error (self, why, sizeof why))
-        dbk_wr_cstr (w, why);
-    else
-        dbk_wr_nil (w);
-    dbk_wr_cstr (w, "counters");
-    dbk_wr_map (w, 7);
-    dbk_wr_kv_u64 (w, "commands", self->count.commands);
-    dbk_wr_kv_u64 (w, "duplicates", self->count.duplicates);
-    dbk_wr_kv_u64 (w, "rejected", self->count.rejected);
-    dbk_wr_kv_u64 (w, "conflicts", self->count.conflicts);
-    dbk_wr_kv_u64 (w, "queries", self->count.queries);
-    dbk_wr_kv_u64 (w, "events", self->count.events);
-    dbk_wr_kv_u64 (w, "reactions", self->reactions);
-    for (size_t i = 0; i < dbk_obj_len (em); i++) {
-        dbk_wr_obj (w, dbk_obj_key_at (em, i));
-        dbk_wr_obj (w, dbk_obj_val_at (em, i));
-    }
-    dbk_proto_send (self->router, req, w);
-    dbk_doc_destroy (&extra);
-}
-
 static void s_rebuild (dbk_svci_t *self, dbk_req_t *req)
 {
     if (self->rebuilding) {
@@ -749,7 +690,7 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
         return;
     }
     if (dbk_req_is (req, "STATUS")) {
-        s_status (self, req);
+        dbk_svci_status (self, req);
         return;
     }
     if (dbk_req_is (req, "REBUILD")) {

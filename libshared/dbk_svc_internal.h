@@ -280,6 +280,9 @@ int dbk_svci_model_reset (dbk_svci_t *self);
     decide without the other's events, and the log's expected versions,
     which cover only the streams written, would not see it. */
 uint64_t dbk_svci_unapplied (const dbk_svci_t *self);
+
+/*  Answer STATUS (dbk_svc_status.c). */
+void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req);
 void dbk_svci_appended (dbk_svci_t *self, uint64_t seq);
 
 /*  Append the decision of self->decision in one APPEND, one group per
