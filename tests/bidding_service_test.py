@@ -337,6 +337,12 @@ def main():
             fail("a contract negotiated after the award: %r" % c7)
         if q("CONTRACT_GET", id="c1")["award_amount"] is not None:
             fail("a contract for the award's amount shows a difference")
+        # a number folding makes longer than an index key is still unique
+        # (U+FDFA folds to 18 characters: 33 of them to about 1 KB)
+        long_number = "\ufdfa" * 33
+        b("CONTRACT_SIGN", **dict(c1, id="c6", number=long_number))
+        refused(cmd("bidding", "CONTRACT_SIGN", **dict(c1, id="c5", number=long_number)),
+                "DUPLICATE", "number", "a long number twice")
 
         # intelligence
         pi = q("PRICE_INTEL", competitor="PHILIPS")

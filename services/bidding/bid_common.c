@@ -462,33 +462,20 @@ int32_t bid_days_between (const char *a, const char *b)
     letters and digits, and with or without spaces: those are the same
     number. Punctuation is kept: a dash or a slash in a number is part
     of it, and dropping it would make two numbers one. */
+static bool s_not_space (int32_t c)
+{
+    utf8proc_category_t cat = utf8proc_category (c);
+    return !(cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+             cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_CC);
+}
+
 char *bid_number_key (const char *s, size_t n)
 {
-    utf8proc_uint8_t *folded = NULL;
-    utf8proc_ssize_t len = utf8proc_map (
-        (const utf8proc_uint8_t *) s, (utf8proc_ssize_t) n, &folded,
-        UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
-    if (len < 0)
-        return NULL;
-    size_t at = 0;
-    for (utf8proc_ssize_t i = 0; i < len;) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate (folded + i, len - i, &c);
-        if (k <= 0)
-            break; /* utf8proc_map produced it: cannot happen */
-        utf8proc_category_t cat = utf8proc_category (c);
-        bool space = cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
-                     cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_CC;
-        if (!space) {
-            memmove (folded + at, folded + i, (size_t) k);
-            at += (size_t) k;
-        }
-        i += k;
-    }
-    if (at == 0) {
-        free (folded);
+    size_t len;
+    char *key = contacts_fold (s, n, s_not_space, 0, &len);
+    if (key && len == 0) {
+        free (key);
         return NULL;
     }
-    folded[at] = 0;
-    return (char *) folded;
+    return key;
 }

@@ -11,6 +11,7 @@
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,15 +192,22 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
 }
 
 /*  The key of contract number `number` in bid_refs ('n', then its
-    bid_number_key) into key: its length, 0 when it has none or it does
-    not fit. */
+    bid_number_key; 'H', then its BLAKE2b-256 in hex, when that is longer
+    than a key) into key: its length, 0 when it has none. */
 static size_t s_number_key (const char *number, char key[BID_KEY_MAX])
 {
     char *k = number ? bid_number_key (number, strlen (number)) : NULL;
     size_t kl = k ? strlen (k) : 0;
-    if (kl == 0 || kl + 1 > BID_KEY_MAX)
-        kl = 0;
-    else {
+    if (kl + 1 > BID_KEY_MAX) {
+        /*  a number that folding made longer than a key (compatibility
+            forms expand many times): its hash stands for it, so that it
+            is still unique */
+        uint8_t h[32];
+        crypto_generichash (h, sizeof h, (const uint8_t *) k, kl, NULL, 0);
+        key[0] = 'H';
+        sodium_bin2hex (key + 1, BID_KEY_MAX - 1, h, sizeof h);
+        kl = 1 + 2 * sizeof h;
+    } else if (kl > 0) {
         key[0] = 'n';
         memcpy (key + 1, k, kl);
         kl++;

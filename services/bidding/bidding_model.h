@@ -47,7 +47,7 @@
     a line changed or it was submitted again; 9: contract numbers are
     indexed ('n'); 10: a deal's win, its date and amount ('w'); 11: a
     quote's row holds its deepest effective line discount */
-#define BID_MODEL_VERSION 11
+#define BID_MODEL_VERSION 12
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

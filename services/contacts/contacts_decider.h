@@ -82,6 +82,14 @@ extern "C" {
     spaces), or memory runs out. */
 char *contacts_normalize_name (const char *name, size_t len);
 
+/*  s folded (NFKC, case-folded, default-ignorables dropped): the code
+    points keep() accepts copied as they are, each run of the others
+    made one `sep` between kept ones (sep 0: dropped). NUL-terminated,
+    the caller's; *out_len its length. NULL on bad UTF-8 or no memory.
+    What contacts_normalize_name and bid_number_key are made of. */
+char *contacts_fold (const char *s, size_t len, bool (*keep) (int32_t c), char sep,
+                     size_t *out_len);
+
 /*  The same with a caller's suffix table (NULL-terminated; NULL: none). */
 char *contacts_normalize_name_with (const char *name, size_t len, const char *const *suffixes);
 

@@ -36,18 +36,16 @@ static bool s_keep (utf8proc_int32_t c)
     }
 }
 
-/*  Fold and split: the words of the name joined by single spaces (NUL-
-    terminated, caller's), *len its length. NULL on bad UTF-8 / memory. */
-static char *s_words (const char *name, size_t len, size_t *out_len)
+char *contacts_fold (const char *s, size_t len, bool (*keep) (int32_t c), char sep, size_t *out_len)
 {
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t n = utf8proc_map (
-        (const utf8proc_uint8_t *) name, (utf8proc_ssize_t) len, &folded,
+        (const utf8proc_uint8_t *) s, (utf8proc_ssize_t) len, &folded,
         UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
     if (n < 0)
         return NULL;
     /* Every kept code point is copied as is and every break becomes at
-       most one space, so n + 1 bytes are enough. */
+       most one separator, so n + 1 bytes are enough. */
     char *out = malloc ((size_t) n + 1);
     if (!out) {
         free (folded);
@@ -59,19 +57,26 @@ static char *s_words (const char *name, size_t len, size_t *out_len)
         utf8proc_ssize_t k = utf8proc_iterate (folded + i, n - i, &c);
         if (k <= 0)
             break; /* utf8proc_map produced it: cannot happen */
-        if (s_keep (c)) {
+        if (keep (c)) {
             memcpy (out + at, folded + i, (size_t) k);
             at += (size_t) k;
-        } else if (at && out[at - 1] != ' ')
-            out[at++] = ' ';
+        } else if (sep && at && out[at - 1] != sep)
+            out[at++] = sep;
         i += k;
     }
-    if (at && out[at - 1] == ' ')
+    if (sep && at && out[at - 1] == sep)
         at--;
     out[at] = 0;
     free (folded);
     *out_len = at;
     return out;
+}
+
+/*  Fold and split: the words of the name joined by single spaces (NUL-
+    terminated, caller's), *len its length. NULL on bad UTF-8 / memory. */
+static char *s_words (const char *name, size_t len, size_t *out_len)
+{
+    return contacts_fold (name, len, s_keep, ' ', out_len);
 }
 
 /*  Cut one suffix off words[0..*len) if one fits; true if it did. */
