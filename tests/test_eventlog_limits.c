@@ -17,11 +17,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/*  An APPEND of one event to account-lim; its stream entry has `extra`
+/*  An APPEND of one event to `stream`; its stream entry has `extra`
     after its three keys when not NULL (a str key, or an int key when
     extra is ""), and the body has `junk` empty arrays under a key of its
     own (0: none). */
-static dbk_wr_t *s_append_body (uint64_t rid, const char *extra, uint32_t junk)
+static dbk_wr_t *s_append_body (uint64_t rid, const char *stream, const char *extra, uint32_t junk)
 {
     dbk_wr_t *w = dbk_wr_new ();
     dbk_proto_request_begin (w, rid, "APPEND", junk ? 2 : 1);
@@ -34,7 +34,7 @@ static dbk_wr_t *s_append_body (uint64_t rid, const char *extra, uint32_t junk)
     dbk_wr_cstr (w, "streams");
     dbk_wr_array (w, 1);
     dbk_wr_map (w, extra ? 4 : 3);
-    dbk_wr_kv_cstr (w, "stream", "account-lim");
+    dbk_wr_kv_cstr (w, "stream", stream);
     dbk_wr_kv_cstr (w, "expect", "none");
     if (extra) {
         if (*extra)
@@ -80,7 +80,7 @@ Test (limits, an_unknown_key_in_a_stream_entry_is_refused_not_ignored)
     dbk_client_destroy (&c);
     const char *cases[] = {"expcet", ""};
     for (size_t i = 0; i < 2; i++) {
-        dbk_wr_t *w = s_append_body (7, cases[i], 0);
+        dbk_wr_t *w = s_append_body (7, "account-lim", cases[i], 0);
         dbk_doc_t *doc = s_raw_call (log.log_ep, dbk_wr_data (w), dbk_wr_size (w));
         s_assert_error (doc, "INVALID", *cases[i] ? "streams" : NULL, "an entry's unknown key");
         char msg[300];
@@ -90,7 +90,7 @@ Test (limits, an_unknown_key_in_a_stream_entry_is_refused_not_ignored)
         dbk_wr_destroy (&w);
     }
     /*  the three keys alone: the expected version is checked */
-    dbk_wr_t *w = s_append_body (8, NULL, 0);
+    dbk_wr_t *w = s_append_body (8, "account-lim", NULL, 0);
     s_raw_expect_error (log.log_ep, dbk_wr_data (w), dbk_wr_size (w), "WRONG_EXPECTED_VERSION",
                         "expect", "expect none on a stream that exists");
     dbk_wr_destroy (&w);
@@ -105,7 +105,7 @@ Test (limits, a_body_of_more_elements_than_the_limit_is_too_large)
     /*  an APPEND body's map holds v, rid, op, junk and streams (10
         elements), the entry 6, the event's map and its payload more:
         count them with one junk array, the smallest bound it fits */
-    dbk_wr_t *w = s_append_body (9, NULL, 1);
+    dbk_wr_t *w = s_append_body (9, "account-lim", NULL, 1);
     dbk_doc_t *doc = NULL;
     uint64_t base = 0; /* the body's elements but its one junk array */
     while (dbk_doc_parse_max (dbk_wr_data (w), dbk_wr_size (w), base, &doc) == DBK_ETOOBIG)
@@ -118,14 +118,14 @@ Test (limits, a_body_of_more_elements_than_the_limit_is_too_large)
     uint32_t fits = (uint32_t) (DBK_FRAME_ITEMS_MAX - base);
     /*  one more element than the limit: TOO_LARGE before anything is
         unpacked; rid nil, as for a body too large in bytes */
-    w = s_append_body (10, NULL, fits + 1);
+    w = s_append_body (10, "account-lim", NULL, fits + 1);
     doc = s_raw_call (log.log_ep, dbk_wr_data (w), dbk_wr_size (w));
     s_assert_error (doc, "TOO_LARGE", NULL, "one element too many");
     cr_assert_eq (dbk_obj_type (dbk_obj_get (dbk_doc_root (doc), "rid")), DBK_T_NIL);
     dbk_doc_destroy (&doc);
     dbk_wr_destroy (&w);
     /*  at the limit: appended (the log ignores the top-level key) */
-    w = s_append_body (11, NULL, fits);
+    w = s_append_body (11, "account-lim", NULL, fits);
     doc = s_raw_call (log.log_ep, dbk_wr_data (w), dbk_wr_size (w));
     cr_assert (s_bool (dbk_doc_root (doc), "ok"), "a body at the limit was refused");
     dbk_doc_destroy (&doc);
@@ -153,25 +153,9 @@ Test (limits, waiting_appends_are_committed_before_they_hold_too_much_memory, .t
     long before = s_peak_kib (log.pid);
     /*  each its own stream, so that none conflicts with another */
     for (int i = 0; i < N; i++) {
-        dbk_wr_t *wi = dbk_wr_new ();
-        dbk_proto_request_begin (wi, (uint64_t) i, "APPEND", 2);
-        dbk_wr_cstr (wi, "junk");
-        dbk_wr_array (wi, JUNK);
-        for (uint32_t j = 0; j < JUNK; j++)
-            dbk_wr_array (wi, 0);
-        dbk_wr_cstr (wi, "streams");
-        dbk_wr_array (wi, 1);
-        dbk_wr_map (wi, 3);
         char stream[32];
         snprintf (stream, sizeof stream, "account-big%d", i);
-        dbk_wr_kv_cstr (wi, "stream", stream);
-        dbk_wr_kv_cstr (wi, "expect", "none");
-        dbk_wr_cstr (wi, "events");
-        dbk_wr_array (wi, 1);
-        s_batch_t b;
-        s_batch (&b, 1, "account.registered", "big");
-        dbk_event_write_proposed (wi, &b.ev[0]);
-        s_batch_free (&b);
+        dbk_wr_t *wi = s_append_body ((uint64_t) i, stream, NULL, JUNK);
         zframe_t *f = zframe_new (dbk_wr_data (wi), dbk_wr_size (wi));
         cr_assert_eq (zframe_send (&f, d, 0), 0);
         dbk_wr_destroy (&wi);
