@@ -228,6 +228,30 @@ Test (mp_check, invalid_utf8_is_malformed)
     UTF8 (false, 'o', 'k', '\xc3');            /* valid, then truncated    */
 }
 
+Test (mp_check, utf8_is_checked_at_every_position_of_a_long_text)
+{
+    /*  ASCII is skipped a word at a time: a bad byte, a good sequence or
+        a truncated one is seen wherever it falls against the words */
+    char text[40];
+    for (size_t at = 0; at < sizeof text; at++) {
+        memset (text, 'a', sizeof text);
+        text[at] = '\x80'; /* a lone continuation */
+        cr_assert (!dbk_utf8_valid (text, sizeof text), "bad byte at %zu", at);
+        text[at] = '\xff';
+        cr_assert (!dbk_utf8_valid (text, sizeof text), "0xff at %zu", at);
+        if (at + 1 < sizeof text) {
+            text[at] = '\xc3', text[at + 1] = '\xa9'; /* é */
+            cr_assert (dbk_utf8_valid (text, sizeof text), "é at %zu", at);
+            text[at + 1] = 'a'; /* bad continuation */
+            cr_assert (!dbk_utf8_valid (text, sizeof text), "bad continuation at %zu", at);
+        }
+        memset (text, 'a', sizeof text);
+        text[at] = '\xe2'; /* the first byte of €, cut by the length */
+        cr_assert (!dbk_utf8_valid (text, at + 1), "truncated at %zu", at);
+        cr_assert (dbk_utf8_valid (text, at), "the ASCII before it, %zu bytes", at);
+    }
+}
+
 /*  A cap on this process's address space: whatever tries a huge
     allocation fails (and msgpack-c would answer NOMEM) instead of
     succeeding lazily under overcommit. Not under ASan, which reserves
