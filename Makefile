@@ -104,7 +104,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT_OBJ) $(SVC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-test: all $(TEST_BINS) $(HELPER_BINS)
+test: all $(TEST_BINS) $(HELPER_BINS) $(BENCH_BINS)
 	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh
 
 # everything in one process (dealbookd), demo data on the first start;

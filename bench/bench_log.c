@@ -8,6 +8,9 @@
                    R1s, R1000s  the same into the log's 4 tables (info)
                    F      write + fdatasync on a preallocated file (info)
                    RTT    bare DEALER -> ROUTER round trip over tcp://127.0.0.1
+                   A      the 8x64 clients below against a ROUTER that
+                          answers each APPEND at once (no log): the ceiling
+                          of the protocol and transport on this machine
                    T      1/R1 + RTT: the floor of one synchronous append
       dealbook     a real dealbook-eventlog process (durable), APPEND of
                    one ~200-byte event per request by 1x1, 8x1, 64x1 and
@@ -22,8 +25,9 @@
     the table quotes medians and each dealbook figure as a ratio to its
     reference from the same run, then the figures of every round.
 
-    `bench_log --echo <endpoint>` is the bare ROUTER of the RTT reference
-    (the bench starts itself as a separate process for it).
+    `bench_log --echo <endpoint>` is the bare ROUTER of the RTT reference,
+    `bench_log --ack <endpoint>` the acking ROUTER of A (the bench starts
+    itself as a separate process for each).
 
     This file is the program: settings, the order of the cases and rounds.
     The parts are in bench/support/ (bench.h): bench_common.c (settings,
@@ -96,6 +100,8 @@ int main (int argc, char **argv)
 {
     if (argc == 3 && streq (argv[1], "--echo"))
         return bench_echo_main (argv[2]);
+    if (argc == 3 && streq (argv[1], "--ack"))
+        return bench_ack_main (argv[2]);
     if (argc > 1) {
         fprintf (stderr, "usage: bench_log  (settings: BENCH_ROUNDS, BENCH_SECONDS, "
                          "BENCH_EVENTS, BENCH_PREFILL=protocol, BENCH_READ_PAGE, BENCH_SUB_PAGE, "
@@ -143,6 +149,7 @@ int main (int argc, char **argv)
     snprintf (bench_g.log_ep, sizeof bench_g.log_ep, "tcp://127.0.0.1:%d", bench_free_port ());
     snprintf (bench_g.pub_ep, sizeof bench_g.pub_ep, "tcp://127.0.0.1:%d", bench_free_port ());
     snprintf (bench_g.echo_ep, sizeof bench_g.echo_ep, "tcp://127.0.0.1:%d", bench_free_port ());
+    snprintf (bench_g.ack_ep, sizeof bench_g.ack_ep, "tcp://127.0.0.1:%d", bench_free_port ());
     signal (SIGINT, bench_on_signal);
     signal (SIGTERM, bench_on_signal);
     signal (SIGPIPE, SIG_IGN);
@@ -151,6 +158,8 @@ int main (int argc, char **argv)
     s_progress ("bench: data in %s (eventlog, LMDB reference and fsync file on one disk)\n",
                 bench_g.base);
     bench_spawn_echo ();
+    if (bench_selected (C_ACK))
+        bench_spawn_ack ();
     /*  the READ and subscriber cases need BENCH_EVENTS events in the log */
     double prefill_rate = 0, prefill_secs = 0;
     bool need = bench_selected (C_READ) || bench_selected (C_SUBCATCH);
@@ -207,6 +216,9 @@ int main (int argc, char **argv)
                 break;
             case C_RTT:
                 bench_res[c][r] = bench_ref_rtt ();
+                break;
+            case C_ACK:
+                bench_res[c][r] = bench_ack_ceiling ();
                 break;
             case C_1X1:
                 bench_res[c][r] = bench_appenders (1, 1, 0, 0, false, NULL);

@@ -38,10 +38,12 @@ typedef struct {
     char log_ep[64];       /* eventlog ROUTER                           */
     char pub_ep[64];       /* eventlog PUB                              */
     char echo_ep[64];      /* RTT echo ROUTER                           */
+    char ack_ep[64];       /* ROUTER acking APPENDs at once (no log)    */
     char eventlog_bin[1200];
     char self_exe[1100];
     pid_t log_pid;
     pid_t echo_pid;
+    pid_t ack_pid;
     size_t record_bytes;  /* bytes of one stored record                */
     size_t request_bytes; /* bytes of one APPEND request of one event  */
 } bench_settings_t;
@@ -91,6 +93,7 @@ enum {
     C_R1000S,
     C_FSYNC,
     C_RTT,
+    C_ACK,
     C_1X1,
     C_8X1,
     C_64X1,
@@ -114,6 +117,11 @@ int bench_reply_check (const void *data, size_t len, uint64_t *rid, bool *ok);
 void bench_spawn_eventlog (void);
 void bench_spawn_echo (void);
 int bench_echo_main (const char *endpoint);
+/*  The ceiling reference: a ROUTER that answers every APPEND request as it
+    arrives, with the reply the log would send, through the log's own
+    receive and reply calls; no log behind it (`bench_log --ack EP`). */
+void bench_spawn_ack (void);
+int bench_ack_main (const char *endpoint);
 void bench_prefill_direct (uint64_t n);
 
 typedef struct {
@@ -137,6 +145,8 @@ void bench_ref_close (void);
 
 res_t bench_appenders (int nclients, int depth, int pause_us, uint64_t budget, bool live,
                        res_t *live_res);
+/*  The 8 x 64 clients against the ack ROUTER instead of the log. */
+res_t bench_ack_ceiling (void);
 res_t bench_read_catchup (void);
 res_t bench_sub_catchup (void);
 

@@ -43,13 +43,13 @@ int64_t bench_now_ns (void)
 
 static void s_kill_children (void)
 {
-    pid_t pids[2] = {bench_g.log_pid, bench_g.echo_pid};
-    for (int i = 0; i < 2; i++)
+    pid_t pids[3] = {bench_g.log_pid, bench_g.echo_pid, bench_g.ack_pid};
+    for (int i = 0; i < 3; i++)
         if (pids[i] > 0) {
             kill (pids[i], SIGTERM);
             waitpid (pids[i], NULL, 0);
         }
-    bench_g.log_pid = bench_g.echo_pid = 0;
+    bench_g.log_pid = bench_g.echo_pid = bench_g.ack_pid = 0;
 }
 
 void bench_cleanup (void)
@@ -88,6 +88,8 @@ void bench_on_signal (int sig)
         kill (bench_g.log_pid, SIGKILL);
     if (bench_g.echo_pid > 0)
         kill (bench_g.echo_pid, SIGKILL);
+    if (bench_g.ack_pid > 0)
+        kill (bench_g.ack_pid, SIGKILL);
     _exit (130);
 }
 
@@ -203,8 +205,9 @@ double bench_cpu_self (void)
 res_t bench_res[C_COUNT][MAX_ROUNDS];
 
 /*  Short names, as BENCH_CASES takes them (a comma-separated subset). */
-const char *bench_case_names[C_COUNT] = {"r1",  "r1000", "r1s",  "r1000s", "fsync", "rtt", "1x1",
-                                         "8x1", "64x1",  "8x64", "light",  "read",  "sub", "live"};
+const char *bench_case_names[C_COUNT] = {"r1",   "r1000", "r1s",  "r1000s", "fsync",
+                                         "rtt",  "ack",   "1x1",  "8x1",    "64x1",
+                                         "8x64", "light", "read", "sub",    "live"};
 
 bool bench_selected (int c)
 {

@@ -195,6 +195,63 @@ int bench_echo_main (const char *endpoint)
     return 0;
 }
 
+void bench_spawn_ack (void)
+{
+    pid_t pid = fork ();
+    if (pid < 0)
+        bench_die ("fork: %s", strerror (errno));
+    if (pid == 0) {
+        execl (bench_g.self_exe, bench_g.self_exe, "--ack", bench_g.ack_ep, (char *) NULL);
+        _exit (127);
+    }
+    bench_g.ack_pid = pid;
+}
+
+/*  The ceiling reference: every request is received and parsed as the log
+    receives it (dbk_proto_recv), and answered at once with the reply an
+    APPEND of one stream gets (docs/protocol.md), through the same calls.
+    Nothing is checked, stored or published: what is left is the protocol
+    and the transport. */
+int bench_ack_main (const char *endpoint)
+{
+    zsys_handler_set (NULL);
+    dbk_sockcfg_t cfg = {.type = ZMQ_ROUTER, .endpoint = endpoint, .bind = true};
+    zsock_t *router = dbk_sock_new (&cfg);
+    if (!router) {
+        fprintf (stderr, "bench ack: cannot bind %s\n", endpoint);
+        return 1;
+    }
+    dbk_wr_t *w = dbk_wr_new ();
+    uint64_t seq = 0;
+    while (true) {
+        dbk_req_t req;
+        int rc = dbk_proto_recv (router, &req);
+        if (rc == DBK_EINTERRUPTED && zsys_interrupted) {
+            dbk_req_release (&req);
+            break;
+        }
+        if (rc == 0) {
+            seq++;
+            dbk_proto_reply_begin (w, req.rid, true, 2);
+            dbk_wr_cstr (w, "results");
+            dbk_wr_array (w, 1);
+            dbk_wr_map (w, 6);
+            dbk_wr_kv_cstr (w, "stream", "bench-r10c10");
+            dbk_wr_kv_u64 (w, "first_seq", seq);
+            dbk_wr_kv_u64 (w, "last_seq", seq);
+            dbk_wr_kv_u64 (w, "first_ver", seq);
+            dbk_wr_kv_u64 (w, "last_ver", seq);
+            dbk_wr_kv_bool (w, "duplicate", false);
+            dbk_wr_kv_u64 (w, "head", seq);
+            dbk_proto_send (router, &req, w);
+        }
+        dbk_req_release (&req);
+    }
+    dbk_wr_destroy (&w);
+    zsock_destroy (&router);
+    return 0;
+}
+
 /*  ---- pre-filling the log ---- */
 
 /*  Write n events into the log's data directory through the event log's

@@ -37,6 +37,7 @@ typedef struct {
     int id;                    /* client number                              */
     int depth;                 /* requests in flight                         */
     int pause_us;              /* think time after each ack (light load)     */
+    const char *endpoint;      /* the log, or the ack ROUTER                 */
     char stream[64];           /* its stream                                 */
     pthread_barrier_t *start;  /* all clients connected: go                  */
     _Atomic int64_t *deadline; /* stop sending at (mono ns)                  */
@@ -109,7 +110,7 @@ static void s_client_sync (client_t *c)
 /*  depth requests in flight on a raw DEALER: each reply sends the next. */
 static void s_client_pipelined (client_t *c)
 {
-    dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = bench_g.log_ep};
+    dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = c->endpoint};
     zsock_t *d = dbk_sock_new (&cfg);
     if (!d) {
         s_client_error (c, "cannot connect");
@@ -275,9 +276,10 @@ static void *s_live_thread (void *arg)
 /*  ---- a dealbook APPEND case ---- */
 
 /*  nclients x depth for the case's duration (budget == 0) or until
-    `budget` events are appended; with `live`, a subscriber follows. */
-res_t bench_appenders (int nclients, int depth, int pause_us, uint64_t budget, bool live,
-                       res_t *live_res)
+    `budget` events are appended; with `live`, a subscriber follows. `ack`:
+    to the ack ROUTER instead of the log (no STATUS counters then). */
+static res_t s_appenders (bool ack, int nclients, int depth, int pause_us, uint64_t budget,
+                          bool live, res_t *live_res)
 {
     static int run;
     run++;
@@ -290,10 +292,12 @@ res_t bench_appenders (int nclients, int depth, int pause_us, uint64_t budget, b
     pthread_barrier_init (&bar, NULL, (unsigned) (nclients + 1 + (live ? 1 : 0)));
     _Atomic int64_t deadline = INT64_MAX;
     _Atomic int64_t left = (int64_t) budget;
-    bench_status_t st0 = bench_status ();
-    double srv0 = bench_cpu_of (bench_g.log_pid), cli0 = bench_cpu_self ();
+    pid_t srv = ack ? bench_g.ack_pid : bench_g.log_pid;
+    bench_status_t st0 = ack ? (bench_status_t){0, 0, 0} : bench_status ();
+    double srv0 = bench_cpu_of (srv), cli0 = bench_cpu_self ();
     for (int i = 0; i < nclients; i++) {
         cs[i].id = i;
+        cs[i].endpoint = ack ? bench_g.ack_ep : bench_g.log_ep;
         cs[i].depth = depth;
         cs[i].pause_us = pause_us;
         cs[i].start = &bar;
@@ -325,8 +329,8 @@ res_t bench_appenders (int nclients, int depth, int pause_us, uint64_t budget, b
         free (cs[i].lat.v);
     }
     int64_t end = bench_now_ns ();
-    bench_status_t st1 = bench_status ();
-    double srv1 = bench_cpu_of (bench_g.log_pid), cli1 = bench_cpu_self ();
+    bench_status_t st1 = ack ? (bench_status_t){total, 0, 0} : bench_status ();
+    double srv1 = bench_cpu_of (srv), cli1 = bench_cpu_self ();
     if (live) {
         atomic_store (&lv.target, st1.head);
         pthread_join (lth, NULL);
@@ -365,6 +369,17 @@ res_t bench_appenders (int nclients, int depth, int pause_us, uint64_t budget, b
     free (cs);
     free (th);
     return r;
+}
+
+res_t bench_appenders (int nclients, int depth, int pause_us, uint64_t budget, bool live,
+                       res_t *live_res)
+{
+    return s_appenders (false, nclients, depth, pause_us, budget, live, live_res);
+}
+
+res_t bench_ack_ceiling (void)
+{
+    return s_appenders (true, 8, 64, 0, 0, false, NULL);
 }
 
 /*  ---- READ catch-up and the subscriber catching up ---- */

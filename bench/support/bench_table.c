@@ -107,8 +107,16 @@ void bench_print (double prefill_rate, double prefill_secs)
     if (bench_selected (C_RTT))
         printf ("  %-48s %9.1f us %9.0f %9.0f\n", "RTT    DEALER->ROUTER round trip, tcp loopback",
                 rtt_us, s_med (C_RTT, 1), s_med (C_RTT, 2));
-    printf ("  %-48s %9.1f us %19s  1/T = %.0f/s\n\n", "T      1/R1 + RTT: one synchronous append",
+    printf ("  %-48s %9.1f us %19s  1/T = %.0f/s\n", "T      1/R1 + RTT: one synchronous append",
             T_us, "", 1e6 / T_us);
+    double A = s_med (C_ACK, 0);
+    s_fmt_rate (b1, sizeof b1, A);
+    if (bench_selected (C_ACK))
+        printf ("  %-48s %10s/s %9.0f %9.0f  (info) %.2f x R1000: the 8x64 clients against a "
+                "ROUTER\n  %-48s %30s that acks each APPEND at once, no log behind it\n",
+                "A      8x64 APPENDs acked at once, no log", b1, s_med (C_ACK, 1), s_med (C_ACK, 2),
+                A / R1000, "", "");
+    printf ("\n");
 
     printf ("%-38s %11s %8s %8s %7s  %-15s %-15s %-13s %s\n", "dealbook (durable)", "events/s",
             "p50 us", "p99 us", "ev/cmt", "ratio", "target", "", "vs 4-table ref");
@@ -141,6 +149,10 @@ void bench_print (double prefill_rate, double prefill_secs)
                 s_med (rows[i].c, 1), s_med (rows[i].c, 2), s_med (rows[i].c, 3), ratio,
                 rows[i].tstr, s_mark (rows[i].ratio, rows[i].target), rows[i].schema, sunit[i]);
     }
+    if (bench_selected (C_ACK) && bench_selected (C_8X64))
+        printf ("%-38s %9s   %8s %8s %7s  %.2f x A        (info) A, the protocol and transport "
+                "alone, is %.2f x R1000\n",
+                "  ... the same against A", "", "", "", "", s_med (C_8X64, 0) / A, A / R1000);
     if (bench_selected (C_LIGHT)) {
         char ratio[40];
         s_fmt_rate (b1, sizeof b1, s_med (C_LIGHT, 0));
@@ -206,13 +218,14 @@ void bench_print (double prefill_rate, double prefill_secs)
     }
     printf ("\nper round: rate p50/p99 [ratio to the same round's reference] [events per "
             "commit, commits/s, CPU us per event: eventlog + bench]\n");
-    static const char *names[C_COUNT] = {"R1 (commits/s)",      "R1000",
-                                         "R1s (commits/s)",     "R1000s",
-                                         "F (syncs/s)",         "RTT (round trips/s)",
-                                         "APPEND 1x1",          "APPEND 8x1",
-                                         "APPEND 64x1",         "APPEND 8x64",
-                                         "APPEND light",        "READ catch-up",
-                                         "subscriber catch-up", "subscriber live"};
+    static const char *names[C_COUNT] = {"R1 (commits/s)",   "R1000",
+                                         "R1s (commits/s)",  "R1000s",
+                                         "F (syncs/s)",      "RTT (round trips/s)",
+                                         "A (acks, no log)", "APPEND 1x1",
+                                         "APPEND 8x1",       "APPEND 64x1",
+                                         "APPEND 8x64",      "APPEND light",
+                                         "READ catch-up",    "subscriber catch-up",
+                                         "subscriber live"};
     for (int c = 0; c < C_COUNT; c++) {
         if (!bench_selected (c))
             continue;
@@ -230,6 +243,7 @@ void bench_print (double prefill_rate, double prefill_secs)
                 snprintf (extra, sizeof extra, " %.2fxR1", x->rate / R1r);
                 break;
             case C_8X64:
+            case C_ACK:
                 snprintf (extra, sizeof extra, " %.2fxR1000", x->rate / bench_res[C_R1000][r].rate);
                 break;
             default:
@@ -246,6 +260,8 @@ void bench_print (double prefill_rate, double prefill_secs)
                 printf (" | %8.0f %.0f/%.0f%s", x->rate, x->p50, x->p99, extra);
             if (c >= C_1X1 && c <= C_LIGHT)
                 printf (" %.1f %.0f/s cpu %.0f+%.0f", x->extra, x->extra2, x->cpu_srv, x->cpu_cli);
+            else if (c == C_ACK)
+                printf (" cpu %.0f+%.0f", x->cpu_srv, x->cpu_cli);
         }
         printf ("\n");
     }
