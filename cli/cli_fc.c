@@ -28,7 +28,7 @@ void cli_fc_help (void)
         "Amounts given (--amount, --commit, ...) are integer MINOR units (CNY 1.00 = 100).\n"
         "Tables and charts print MAJOR units with thousands separators, the currency\n"
         "in the heading (the currency's decimals: 2 for most, none for JPY, KRW, VND...,\n"
-        "3 for KWD, BHD...); ratios\n"
+        "3 for KWD, BHD..., 4 for CLF, UYW); ratios\n"
         "print as percentages with one decimal. --json prints the service's raw reply\n"
         "(minor units, per-mille ratios).\n\n"
         "filters of every query: --owner O --team T --region R --currency C\n"

@@ -2,8 +2,9 @@
     verbs; cli_fc_chart.c: money, percentages, tables and terminal charts).
 
     Money on the wire is integer minor units; the text output prints major
-    units with thousands separators: 2 decimals for every currency but JPY
-    and KRW (0). Per-mille ratios print as percentages with one decimal. */
+    units with thousands separators, in the decimals of the currency's
+    minor unit (dbk_currency_decimals: 2 for most, 0 for JPY, KRW, VND...,
+    3 for KWD, BHD...). Per-mille ratios print as percentages with one decimal. */
 #ifndef CLI_FC_H
 #define CLI_FC_H
 
@@ -27,7 +28,8 @@ bool cli_fc_bool (const dbk_obj_t *m, const char *key);
 /*  ---- numbers ---- */
 
 /*  Minor units as major units with thousands separators, without the
-    currency: 123456789 CNY -> "1,234,567.89"; JPY/KRW take no decimals. */
+    currency: 123456789 CNY -> "1,234,567.89"; JPY/KRW take no decimals,
+    KWD three (a code the ISO 4217 table does not hold: two). */
 void cli_fc_money (int64_t minor, const char *currency, char *out, size_t outsz);
 /*  The same, prefixed by the currency when known: "CNY 1,234,567.89". */
 void cli_fc_money_cur (int64_t minor, const char *currency, char *out, size_t outsz);

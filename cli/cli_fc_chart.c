@@ -3,6 +3,8 @@
     block characters, sized to fit 80 columns. */
 #include "cli_fc.h"
 
+#include "dealbook/dbk_currency.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,28 +54,21 @@ bool cli_fc_bool (const dbk_obj_t *m, const char *key)
 
 /*  ---- numbers ---- */
 
-/*  Decimals of a currency's minor unit (ISO 4217): 0 or 3 for the codes
-    listed, else 2. */
+/*  Decimals of a currency's minor unit, from the ISO 4217 table the
+    services check codes against; 2 for a code it does not hold (one a
+    log written before the table may carry). */
 static int s_decimals (const char *currency)
 {
-    static const char none[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF "
-                               "XPF",
-                      three[] = "BHD IQD JOD KWD LYD OMR TND";
-    if (!currency || strlen (currency) != 3)
-        return 2;
-    for (const char *p = none; *p; p += p[3] ? 4 : 3)
-        if (memcmp (p, currency, 3) == 0)
-            return 0;
-    for (const char *p = three; *p; p += p[3] ? 4 : 3)
-        if (memcmp (p, currency, 3) == 0)
-            return 3;
-    return 2;
+    int dec = currency ? dbk_currency_decimals (currency, strlen (currency)) : -1;
+    return dec < 0 ? 2 : dec > 4 ? 4 : dec; /* 4: the table's most */
 }
 
 void cli_fc_money (int64_t minor, const char *currency, char *out, size_t outsz)
 {
     int dec = s_decimals (currency);
-    uint64_t unit = dec == 0 ? 1 : dec == 3 ? 1000 : 100;
+    uint64_t unit = 1;
+    for (int i = 0; i < dec; i++)
+        unit *= 10;
     uint64_t a = minor < 0 ? (uint64_t) (-(minor + 1)) + 1 : (uint64_t) minor;
     uint64_t major = a / unit, cents = a % unit;
     char digits[32], grouped[48];

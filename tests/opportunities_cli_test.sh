@@ -89,6 +89,8 @@ expect_rc 2 db opp register X --account ghost --owner Li --currency CNY --close 
 err_has 'NOT_FOUND: account_id'
 expect_rc 2 db opp register X --account a1 --owner Li --currency CNY --close 2027-02-30
 err_has 'INVALID: close_date'
+expect_rc 2 db opp register X --account a1 --owner Li --currency XYZ --close 2027-01-01
+err_has 'INVALID: currency: currency must be an ISO 4217 code such as CNY, EUR or USD'
 expect_rc 1 db opp register X --account a1 --owner Li --currency CNY
 err_has '--close is required'
 expect_rc 1 db opp register X --account a1 --owner Li --currency CNY --close 2027-01-01 --colour red

@@ -141,6 +141,9 @@ Test (quota, every_field_is_validated)
         {"{\"scope\":\"owner\",\"who\":\"w\",\"period\":\"2026\",\"amount\":1,\"currency\":"
          "\"cny\"}",
          "currency"},
+        {"{\"scope\":\"owner\",\"who\":\"w\",\"period\":\"2026\",\"amount\":1,\"currency\":"
+         "\"XYZ\"}",
+         "currency"},
         {"{\"scope\":\"owner\",\"who\":\"w\",\"period\":\"2026\",\"amount\":1}", "currency"},
         {"{\"scope\":\"owner\",\"who\":\"w\",\"period\":\"2026\",\"amount\":1,\"currency\":\"CNY\","
          "\"colour\":1}",

@@ -3,6 +3,7 @@
 #include "support/testlib.h"
 
 #include "dealbook/dbk_config.h"
+#include "dealbook/dbk_currency.h"
 #include "dealbook/dbk_decide.h"
 #include "dealbook/dbk_json.h"
 #include "dealbook/dbk_lmdb.h"
@@ -351,6 +352,49 @@ Test (config, defaults_need_no_environment)
     char dir[2048];
     cr_assert_eq (dbk_config_service_dir (&cfg, "eventlog", dir, sizeof dir), 0);
     cr_assert_str_eq (dir, DBK_DEFAULT_DATA_DIR "/eventlog");
+}
+
+Test (currency, the_table_is_in_order_for_its_search)
+{
+    /*  dbk_currency_known searches by halves: one code out of order
+        would hide its neighbours */
+    const char *prev = NULL;
+    size_t n = 0;
+    for (const char *c; (c = dbk_currency_at (n)); n++) {
+        cr_assert (dbk_currency_shaped (c, strlen (c)), "%s", c);
+        if (prev)
+            cr_assert_lt (strcmp (prev, c), 0, "%s before %s", prev, c);
+        cr_assert (dbk_currency_known (c, 3), "%s", c);
+        prev = c;
+    }
+    cr_assert_gt (n, 150, "list one holds some 160 codes with a minor unit");
+}
+
+Test (currency, iso_4217_codes_are_known_and_three_capitals_are_not_enough)
+{
+    static const char *const known[] = {"CNY", "EUR", "USD", "VND", "KWD", "JPY", "AED", "ZWG"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        cr_assert (dbk_currency_known (known[i], 3), "%s", known[i]);
+    /*  not a code, "no currency", tests, gold, SDR, withdrawn, lower
+        case, a prefix, too long */
+    static const char *const unknown[] = {"XYZ", "XXX", "XTS", "XAU",  "XDR",
+                                          "HRK", "cny", "CN",  "CNYY", ""};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+        cr_assert_not (dbk_currency_known (unknown[i], strlen (unknown[i])), "%s", unknown[i]);
+    cr_assert_not (dbk_currency_known (NULL, 3));
+    cr_assert_not (dbk_currency_known ("CNY", 2), "a length, not a NUL, ends it");
+    cr_assert (dbk_currency_shaped ("XYZ", 3));
+    cr_assert_not (dbk_currency_shaped ("XyZ", 3));
+}
+
+Test (currency, each_code_has_the_decimals_of_its_minor_unit)
+{
+    cr_assert_eq (dbk_currency_decimals ("CNY", 3), 2);
+    cr_assert_eq (dbk_currency_decimals ("JPY", 3), 0);
+    cr_assert_eq (dbk_currency_decimals ("VND", 3), 0);
+    cr_assert_eq (dbk_currency_decimals ("KWD", 3), 3);
+    cr_assert_eq (dbk_currency_decimals ("CLF", 3), 4);
+    cr_assert_eq (dbk_currency_decimals ("XYZ", 3), -1);
 }
 
 Test (logging, levels_parse_and_unknown_is_refused)

@@ -236,3 +236,19 @@ Test (award, a_mangled_award_is_malformed_naming_the_field)
     opp_react_award (d, &deal, cmd ("[]"), &facts);
     then_rejected (DBK_EMALFORMED, NULL);
 }
+
+Test (award, an_award_in_a_code_the_currency_table_dropped_still_closes_its_deal)
+{
+    /*  Given a tender opened in HRK before the table left withdrawn codes
+        out, awarded now
+        When the service reacts to its award
+        Then the deal is won in HRK: the reaction records the bidding
+        service's fact, it does not judge it again */
+    given_deal ();
+    opp_react_award (d, &deal,
+                     cmd ("{\"opportunity_id\":\"o1\",\"tender_id\":\"t1\",\"result\":\"won\","
+                          "\"amount\":1,\"currency\":\"HRK\",\"date\":\"2026-02-27\"}"),
+                     &facts);
+    then_accepted (1);
+    cr_assert (has_str (payload (0), "currency", "HRK"));
+}

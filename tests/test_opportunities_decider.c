@@ -147,6 +147,38 @@ Test (registration, a_currency_that_is_not_iso_4217_is_refused)
     then_message_mentions ("ISO 4217");
 }
 
+Test (registration, three_capitals_that_iso_4217_does_not_list_are_no_currency)
+{
+    /*  Given nothing registered
+        When a deal is registered in XYZ, in XXX (ISO's "no currency"), in
+        HRK (withdrawn when Croatia took the euro)
+        Then each is refused on currency, naming what is accepted; and the
+        money the repo's deals are in (CNY, USD, EUR, VND, KWD) is taken */
+    static const char *const refused[] = {"XYZ", "XXX", "HRK"};
+    static const char *const taken[] = {"CNY", "USD", "EUR", "VND", "KWD"};
+    char json[300];
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        dbk_decision_reset (d);
+        snprintf (json, sizeof json,
+                  "{\"name\":\"P\",\"account_id\":\"a1\",\"owner\":\"wang\","
+                  "\"currency\":\"%s\",\"close_date\":\"2026-09-30\"}",
+                  refused[i]);
+        opp_register (d, &deal, "o1", cmd (json), &facts);
+        then_rejected (DBK_EINVAL, "currency");
+        then_message_mentions ("currency must be an ISO 4217 code such as CNY, EUR or USD");
+        then_message_mentions (refused[i]);
+    }
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+        dbk_decision_reset (d);
+        snprintf (json, sizeof json,
+                  "{\"name\":\"P\",\"account_id\":\"a1\",\"owner\":\"wang\","
+                  "\"currency\":\"%s\",\"close_date\":\"2026-09-30\"}",
+                  taken[i]);
+        opp_register (d, &deal, "o1", cmd (json), &facts);
+        then_accepted (1);
+    }
+}
+
 Test (registration, a_close_date_that_is_not_a_real_date_is_refused)
 {
     opp_register (d, &deal, "o1",

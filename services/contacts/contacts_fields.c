@@ -2,6 +2,7 @@
     shared bits of the contacts deciders. */
 #include "contacts_fields.h"
 
+#include "dealbook/dbk_currency.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 
@@ -190,13 +191,13 @@ static int s_check_text (dbk_decision_t *d, const contacts_field_t *f, contacts_
     case CONTACTS_F_ID:
         return contacts_check_id (d, f->key, v->s, v->n);
     case CONTACTS_F_CURRENCY:
-        if (v->n != 3 || !strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", v->s[0]) ||
-            !strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", v->s[1]) ||
-            !strchr ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", v->s[2]))
+        /*  a code of the table, not any three capitals: XYZ would open a
+            deal (and its quota, tender, contract) in a money nobody pays */
+        if (!dbk_currency_known (v->s, v->n))
             return dbk_decision_reject (d, DBK_EINVAL, f->key,
-                                        "%s must be an ISO 4217 code of three capital letters, "
-                                        "e.g. CNY",
-                                        f->key);
+                                        "%s must be an ISO 4217 code such as " DBK_CURRENCY_EXAMPLES
+                                        ", not '%.*s'",
+                                        f->key, (int) v->n, v->s);
         return 0;
     default:
         return 0;

@@ -24,7 +24,7 @@ typedef enum {
     CONTACTS_F_IDS,      /* array of distinct ids, at most hi        */
     CONTACTS_F_TEXTS,    /* array of distinct one-line texts, <= hi  */
     CONTACTS_F_MONEY,    /* integer minor units in [lo, hi]          */
-    CONTACTS_F_CURRENCY  /* ISO 4217 code: three capital letters     */
+    CONTACTS_F_CURRENCY  /* ISO 4217 code (dbk_currency_known)       */
 } contacts_kind_t;
 
 typedef struct {

@@ -3,6 +3,7 @@
     the bidding service announces its tender's award. */
 #include "opp_internal.h"
 
+#include "dealbook/dbk_currency.h"
 #include "dealbook/dbk_error.h"
 
 #include <stdio.h>
@@ -202,10 +203,11 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
                                     "the award's date must be a real date YYYY-MM-DD");
     if ((rc = s_award_str (d, award, "currency", 3, &cur, &curn)) < 0)
         return rc;
-    bool cur_ok = !cur || curn == 3;
-    for (size_t i = 0; cur && cur_ok && i < curn; i++)
-        cur_ok = cur[i] >= 'A' && cur[i] <= 'Z';
-    if (!cur_ok)
+    /*  the tender's currency, checked against the table when the tender
+        was opened: taken as the bidding service recorded it (a code
+        dropped from the table since still closes its deal), so only its
+        shape is checked here */
+    if (cur && !dbk_currency_shaped (cur, curn))
         return dbk_decision_reject (d, DBK_EMALFORMED, "currency",
                                     "the award's currency must be an ISO 4217 code");
     if ((rc = s_award_str (d, award, "winner", OPP_NAME_MAX, &winner, &winnern)) < 0 ||
