@@ -79,7 +79,7 @@ void cli_opp_help (void)
         "  abandon ID --reason R [--date D]\n"
         "      --date of check, commit, win, lose and abandon, and --last-contact: the\n"
         "      day it happened, not after --on (--close and --due are plans, and may\n"
-        "      lie ahead)\n"
+        "      lie ahead); win, lose and abandon not before the deal's registration\n"
         "  reopen ID --reason R                    a lost or abandoned deal, at L1\n"
         "  history ID                              every event of the deal, from the log\n"
         "  conflicts [--limit N] [--after CURSOR]  registrations in conflict\n"
@@ -90,7 +90,9 @@ void cli_opp_help (void)
         "                                          or dropped by their qualification\n\n"
         "  --opportunities-endpoint EP (DEALBOOK_OPPORTUNITIES_ENDPOINT), --actor WHO, --json;\n"
         "  every command takes --on YYYY-MM-DD: the business date it states, for history\n"
-        "  entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
+        "  entered after the fact (default today, DEALBOOK_TIMEZONE); from 1970-01-01,\n"
+        "  and on a deal not before its registration's (register an old deal with its\n"
+        "  own --on first; a reopen: not before the loss)\n");
 }
 
 /*  A request to the opportunities service. */

@@ -79,7 +79,7 @@ def main():
         b("TENDER_OPEN", id="t3", opportunity_id="o3", number="N3", issuer="I",
           type="invited", currency="CNY")
         r = ok(cmd("opportunities", "OPP_LOSE", id="o3", reason="budget cut",
-                   date="2026-01-10"), "o3 lost")
+                   date=time.strftime("%Y-%m-%d", time.gmtime())), "o3 lost")
         q("TENDER_LIST", after_seq=r["last_seq"])
         refused(cmd("bidding", "TENDER_PART", id="t3", part="price", owner="zhao"),
                 "REJECTED", "id", "a bid part for a lost deal")
@@ -306,7 +306,8 @@ def main():
             fail("milestones: %r" % cg["receivables"]["milestones"])
         # a deal registered in CNY and won by hand in USD: its contract is in USD
         ok(cmd("opportunities", "OPP_REGISTER", id="o9", name="Export depot", account_id="a1",
-               owner="zhao", currency="CNY", close_date="2099-06-30"), "o9")
+               owner="zhao", currency="CNY", close_date="2099-06-30", on="2026-01-02"),
+           "o9")
         w9 = ok(cmd("opportunities", "OPP_WIN", id="o9", amount=1000000, currency="USD",
                     date="2026-01-05"), "o9 won in USD")
         q("TENDER_LIST", after_seq=w9["last_seq"])

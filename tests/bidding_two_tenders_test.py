@@ -18,6 +18,7 @@ Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from services import Services, dealbook, fail, missing, ok, refused  # noqa: E402
@@ -170,7 +171,8 @@ def main():
             fail("o4: %r" % won)
 
         # o5: lost by hand, a person's decision: the win is refused
-        ok(cmd("opportunities", "OPP_LOSE", id="o5", reason="budget cut", date="2026-02-01"),
+        ok(cmd("opportunities", "OPP_LOSE", id="o5", reason="budget cut",
+               date=time.strftime("%Y-%m-%d", time.gmtime())),
            "o5 lost by hand")
         log.append_many([award("t9", "o5", "won", amount=9500000, currency="CNY")])
 

@@ -24,6 +24,10 @@ err_has() { grep -q -- "$1" "$dir/err" || fail "wanted '$1' in: $(cat "$dir/err"
 out_has() { grep -q -- "$1" "$dir/out" || fail "wanted '$1' in: $(cat "$dir/out")"; }
 today=$(date -u +%F)
 yesterday=$(date -u -d yesterday +%F)
+# o1 is registered stating a day some weeks ago: what it records after is
+# dated from then on (a deal has no history before its registration)
+since=$(date -u -d '-40 days' +%F) before=$(date -u -d '-41 days' +%F)
+d30=$(date -u -d '-30 days' +%F) d5=$(date -u -d '-5 days' +%F) d4=$(date -u -d '-4 days' +%F)
 
 "$BIN/dealbook-eventlog" 2>"$dir/log.err" &
 log_pid=$!
@@ -59,7 +63,8 @@ for _ in $(seq 1 50); do db opp register probe --account a3 --owner x --currency
 
 # registration; the same project by another owner is a conflict
 expect_rc 0 db opp register 'New Ward Elevators' --account a1 --owner Li --currency CNY \
-    --close 2027-06-30 --amount 350000000 --city Beijing --team North --region 华北 --id o1
+    --close 2027-06-30 --amount 350000000 --city Beijing --team North --region 华北 --id o1 \
+    --on "$since"
 [ "$(cat "$dir/out")" = "opportunity o1" ] || fail "register: $(cat "$dir/out")"
 expect_rc 3 db opp register 'New Ward Elevators' --account a1 --owner Li --currency CNY \
     --close 2027-06-30
@@ -249,10 +254,15 @@ out_has 'next step set'
 expect_rc 1 db opp next o1 technical exchange
 # a command's business date (--on), stamped on its event; the log's ts still
 # says when it was entered
-expect_rc 0 db opp check o1 plan.project_info --on 2026-11-02
+expect_rc 0 db opp check o1 plan.project_info --on "$d30"
 expect_rc 0 db log read --stream opportunity-o1
 grep '"type":"opportunity.check_ticked"' "$dir/out" | grep '"plan.project_info"' |
-    grep -q '"on":"2026-11-02"' || fail "--on: $(cat "$dir/out")"
+    grep -q "\"on\":\"$d30\"" || fail "--on: $(cat "$dir/out")"
+# but not before the deal was registered, nor before the log's clock began
+expect_rc 2 db opp check o1 plan.account_researched --on "$before"
+err_has "INVALID: on: on ($before) cannot be before the registration of opportunity o1 ($since)"
+expect_rc 2 db opp check o1 plan.account_researched --on 1900-01-01
+err_has 'INVALID: on: on (1900-01-01) cannot be before 1970-01-01'
 expect_rc 0 db opp register 'Back Office' --account a2 --owner wu --currency CNY \
     --close 2027-12-31 --on 2026-10-01 --id o11
 expect_rc 0 db log read --stream opportunity-o11
@@ -298,20 +308,23 @@ expect_rc 0 db opp attention --json
 json 'd["not_pursued"]==[]'
 expect_rc 0 db opp level o1 L5
 # a win records what happened: not dated after its business date (--on)
-expect_rc 2 db opp win o1 --amount 340000000 --date 2026-11-25 --on 2026-11-24
-err_has 'INVALID: date: date (2026-11-25) cannot be after on (2026-11-24)'
-expect_rc 0 db opp win o1 --amount 340000000 --date 2026-11-25 --note 'signed' \
+expect_rc 2 db opp win o1 --amount 340000000 --date "$d4" --on "$d5"
+err_has "INVALID: date: date ($d4) cannot be after on ($d5)"
+# ... nor before the deal was registered
+expect_rc 2 db opp win o1 --amount 340000000 --date 1900-01-01
+err_has "INVALID: date: date (1900-01-01) cannot be before the registration of opportunity o1 ($since)"
+expect_rc 0 db opp win o1 --amount 340000000 --date "$d4" --note 'signed' \
     --reason '技术方案领先' --actor Li
 out_has 'opportunity o1 won'
 expect_rc 2 db opp next o1 'party'
 err_has 'REJECTED: id'
 expect_rc 0 db opp show o1
-out_has '^OUTCOME: won 340000000 CNY on 2026-11-25, 技术方案领先$'
+out_has "^OUTCOME: won 340000000 CNY on $d4, 技术方案领先\$"
 expect_rc 0 db opp show o1 --json
 json 'd["outcome"]["won_reason"]=="技术方案领先" and d["outcome"]["loss_reason"] is None'
 # a won deal weighs what it was won for, not its estimate
 json 'd["amount"]==350000000 and d["weighted"]==340000000 and d["probability"]==100'
-expect_rc 0 db opp lose o3 --reason 'price' --date 2026-11-26 --winner k1 --price-gap -5000000 \
+expect_rc 0 db opp lose o3 --reason 'price' --date "$today" --winner k1 --price-gap -5000000 \
     --actor li
 out_has 'opportunity o3 lost'
 expect_rc 0 db opp show o3 --json

@@ -152,7 +152,14 @@ def main():
         if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "date") \
                 or "date (2027-01-10) cannot be after on (%s)" % today not in r.msg:
             fail("a loss dated ahead: %r" % r)
-        ok(cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date="2026-01-10",
+        # ... nor before it was registered (today, here)
+        r = cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date="2026-01-10",
+                winner="k1", price_gap=-5000000)
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "date") \
+                or "date (2026-01-10) cannot be before the registration of opportunity o3 (%s)" \
+                % today not in r.msg:
+            fail("a loss dated before the registration: %r" % r)
+        ok(cmd(o, "OPP_LOSE", actor="sun", id="o3", reason="price", date=today,
                winner="k1", price_gap=-5000000), "lose")
         r = cmd(o, "OPP_NEXT_STEP", actor="sun", id="o3", next_step="call")
         if not isinstance(r, dealbook.DealbookError) or r.code != "REJECTED":
@@ -278,8 +285,15 @@ def main():
         ok(cmd(o, "OPP_ABANDON", id="o9", reason="archive", on="2025-02-01"), "abandon o9")
         # a tick entered late about a past day does not make a deal worked on
         # today look forgotten
+        # (o6 was registered before that day: a deal has no history before
+        # its registration)
         ok(cmd(o, "OPP_REGISTER", id="o6", name="Annex lighting", account_id="a2", owner="zhao",
-               currency="CNY", close_date="2027-03-31"), "o6")
+               currency="CNY", close_date="2027-03-31", on="2025-01-10"), "o6")
+        ok(cmd(o, "OPP_NEXT_STEP", id="o6", next_step="site visit"), "o6 worked on today")
+        r = cmd(o, "OPP_CHECK", id="o6", item="plan.visit_plan", on="2025-01-09")
+        if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != ("INVALID", "on") \
+                or "before the registration of opportunity o6 (2025-01-10)" not in r.msg:
+            fail("a tick stated before the registration: %r" % r)
         ok(cmd(o, "OPP_CHECK", id="o6", item="plan.visit_plan", on="2025-01-15"), "late tick")
         if o.call("OPP_GET", id="o6")["touched"] != today or \
                 "o6" in [x["id"] for x in o.call("OPP_ATTENTION", limit=500)["untouched"]]:

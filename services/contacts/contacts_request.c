@@ -184,6 +184,18 @@ const char *contacts_req_on (const dbk_obj_t *req, const dbk_config_t *cfg, char
     char today[11], zone[16];
     dbk_config_today (cfg, today);
     dbk_config_zone (cfg, zone);
+    /*  nor from before the log's clock: every `at` and `ts` counts from
+        1970-01-01, and a business date before it is a typing error (1900
+        for 2000, 0026 for 2026), not history a sales book holds; it would
+        register a deal, and start its protection and its age in the
+        funnel, a century early */
+    if (!recorded && memcmp (s, CONTACTS_ON_MIN, 10) < 0) {
+        snprintf (why, whysz,
+                  "on (%.10s) cannot be before " CONTACTS_ON_MIN
+                  ": a business date before the log's clock is a typing error",
+                  s);
+        return why;
+    }
     if (!recorded && memcmp (s, today, 10) > 0) {
         snprintf (why, whysz,
                   "on must not be later than today (%s, %s): a command states what happened", today,

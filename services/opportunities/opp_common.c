@@ -246,7 +246,37 @@ int opp_check_owner (dbk_decision_t *d, const opp_state_t *state, const opp_fact
         state->owner ? state->owner : "?", what, state->id ? state->id : "?");
 }
 
-int opp_check_open (dbk_decision_t *d, const opp_state_t *state)
+/*  A deal has no history before it was registered: a command stating a
+    day before its registration (1900-01-01 for 2026-01-10) would put
+    work, a level or an outcome where the funnel's ages and the
+    forecasts' periods cannot have it. History entered after the fact
+    registers the deal with its own past "on" first. Without either date
+    (a registration appended by hand without "on"), nothing is bounded. */
+int opp_check_on (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts)
+{
+    const char *on = facts ? facts->today : NULL, *reg = state->registered_on;
+    if (!on || !reg || strcmp (on, reg) >= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, "on",
+                                "on (%s) cannot be before the registration of opportunity %s (%s): "
+                                "a deal has no history before it was registered",
+                                on, state->id ? state->id : "?", reg);
+}
+
+int opp_check_not_before_registration (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                                       const char *key, const opp_state_t *state)
+{
+    const contacts_value_t *v = contacts_value_of (vals, n, key);
+    const char *reg = state->registered_on;
+    if (!v || v->clear || !reg || strncmp (v->s, reg, v->n) >= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, key,
+                                "%s (%.*s) cannot be before the registration of opportunity %s "
+                                "(%s): a deal is closed after it was registered",
+                                key, (int) v->n, v->s, state->id ? state->id : "?", reg);
+}
+
+int opp_check_open (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts)
 {
     static const char *const why[] = {[OPP_WON] = "was won",
                                       [OPP_LOST] = "was lost (reopen it first)",
@@ -254,6 +284,9 @@ int opp_check_open (dbk_decision_t *d, const opp_state_t *state)
                                       [OPP_DUPLICATE] = "was closed as a duplicate"};
     if (state->status == OPP_NONE)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such opportunity");
+    int rc = opp_check_on (d, state, facts);
+    if (rc)
+        return rc;
     if (state->status != OPP_OPEN) {
         if (state->status == OPP_DUPLICATE)
             return dbk_decision_reject (d, DBK_EREJECTED, "id",

@@ -60,7 +60,7 @@ int opp_stage_set (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t 
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_stage_fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -84,7 +84,7 @@ int opp_key_person_set (dbk_decision_t *d, const opp_state_t *state, const dbk_o
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_key_fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (!rc)
         rc = opp_check_contact (d, "contact_id", vals[1].s, vals[1].n, facts);
     if (rc)
@@ -166,7 +166,7 @@ int opp_level_set (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t 
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_level_fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -198,7 +198,7 @@ int opp_qualify (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
     int rc =
         contacts_check_fields (d, cmd, s_qualify_fields, S_NQUALIFY, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     int64_t total = 0;
@@ -219,7 +219,7 @@ int opp_commitment_record (dbk_decision_t *d, const opp_state_t *state, const db
     if (!rc)
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -271,7 +271,7 @@ int opp_check_tick (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t
     const char *actor = facts ? facts->actor : NULL;
     if (!date && !today)
         return dbk_decision_reject (d, DBK_EINVAL, "date", "date is required");
-    if ((rc = opp_check_open (d, state)))
+    if ((rc = opp_check_open (d, state, facts)))
         return rc;
     for (size_t i = 0; i < state->nticks; i++)
         if (!strcmp (state->ticks[i].item, item->item))

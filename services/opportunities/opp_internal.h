@@ -27,8 +27,24 @@ extern const size_t opp_nsh_fields;
 /*  The configuration in force. */
 const opp_config_t *opp_cfg (const opp_facts_t *facts);
 
-/*  ENOTFOUND "id" for no such opportunity, EREJECTED "id" unless open. */
-int opp_check_open (dbk_decision_t *d, const opp_state_t *state);
+/*  ENOTFOUND "id" for no such opportunity, then opp_check_on, then
+    EREJECTED "id" unless open. Every command on a deal goes through here
+    (but the reopen, which checks the same and more). */
+int opp_check_open (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts);
+
+/*  EINVAL "on" when the business date (facts->today) is before the day
+    the deal was registered (state->registered_on), naming both: "on (D)
+    cannot be before the registration of opportunity O (R)". 0 when
+    either date is unknown. */
+int opp_check_on (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts);
+
+/*  EINVAL `key` when the date among vals under `key` (validated,
+    YYYY-MM-DD) is before the deal's registration, naming both: an
+    outcome (won, lost, abandoned) is dated after the deal was
+    registered. 0 when absent or cleared, or the registration's date
+    unknown. The upper bound is opp_check_done_by_on's. */
+int opp_check_not_before_registration (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
+                                       const char *key, const opp_state_t *state);
 /*  0 when facts->actor may `what` ("closes", "reopens", "sets the
     forecast category of") the deal: its owner, a manager (a service's
     reaction runs as one), or no actor given (not checked); else

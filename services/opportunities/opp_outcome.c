@@ -43,7 +43,9 @@ int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
     if (!rc)
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
+    if (!rc)
+        rc = opp_check_not_before_registration (d, vals, nvals, "date", state);
     if (!rc)
         rc = opp_check_owner (d, state, facts, "closes");
     if (rc)
@@ -66,7 +68,9 @@ int opp_lose (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
     if (!rc)
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
+    if (!rc)
+        rc = opp_check_not_before_registration (d, vals, nvals, "date", state);
     if (!rc)
         rc = opp_check_owner (d, state, facts, "closes");
     if (rc)
@@ -86,7 +90,9 @@ int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
     if (!rc)
         rc = opp_check_done_by_on (d, vals, nvals, "date", facts);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
+    if (!rc)
+        rc = opp_check_not_before_registration (d, vals, nvals, "date", state);
     if (!rc)
         rc = opp_check_owner (d, state, facts, "closes");
     if (rc)
@@ -121,7 +127,18 @@ int opp_reopen (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
                                     "new registration",
                                     state->id);
     if (state->status == OPP_DUPLICATE)
-        return opp_check_open (d, state);
+        return opp_check_open (d, state, facts);
+    if ((rc = opp_check_on (d, state, facts)))
+        return rc;
+    /*  a deal is reopened after the loss (or the abandonment) it starts
+        again from, not on a day before it */
+    const char *on = facts ? facts->today : NULL, *out = state->outcome_date;
+    if (on && out && strcmp (on, out) < 0)
+        return dbk_decision_reject (d, DBK_EINVAL, "on",
+                                    "on (%s) cannot be before the %s of opportunity %s (%s): a "
+                                    "deal is reopened after it was closed",
+                                    on, state->status == OPP_LOST ? "loss" : "abandonment",
+                                    state->id, out);
     if ((rc = opp_check_owner (d, state, facts, "reopens")))
         return rc;
     dbk_wr_t *w = opp_begin (d, state->id, "opportunity.reopened", 2, facts);

@@ -61,7 +61,7 @@ int opp_stakeholder_add (dbk_decision_t *d, const opp_state_t *state, const dbk_
     if (!rc)
         rc = opp_check_done_by_on (d, vals, nvals, "last_contact", facts);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (!rc)
         rc = opp_check_contact (d, "contact_id", vals[0].s, vals[0].n, facts);
     if (rc)
@@ -116,7 +116,7 @@ int opp_stakeholder_update (dbk_decision_t *d, const opp_state_t *state, const d
         return dbk_decision_reject (d, DBK_EINVAL, "contact_id", "contact_id is required");
     if ((rc = opp_check_done_by_on (d, vals, nvals, "last_contact", facts)))
         return rc;
-    if ((rc = opp_check_open (d, state)))
+    if ((rc = opp_check_open (d, state, facts)))
         return rc;
     const opp_stakeholder_t *p = s_find (state, &vals[0]);
     if (!p)
@@ -140,7 +140,7 @@ int opp_stakeholder_remove (dbk_decision_t *d, const opp_state_t *state, const d
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_remove_fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     if (!s_find (state, &vals[0]))
@@ -172,7 +172,7 @@ int opp_need_add (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *
         return dbk_decision_reject (d, DBK_EINVAL, "contact_id",
                                     "an organisational need is the organisation's, not a "
                                     "person's: leave contact_id out");
-    if ((rc = opp_check_open (d, state)))
+    if ((rc = opp_check_open (d, state, facts)))
         return rc;
     if (who && (rc = opp_check_contact (d, "contact_id", who->s, who->n, facts)))
         return rc;
@@ -195,7 +195,7 @@ int opp_competitor_add (dbk_decision_t *d, const opp_state_t *state, const dbk_o
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_rival_fields, 3, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     if (opp_ref_competitor (facts, vals[0].s, vals[0].n) == OPP_REF_MISSING)
@@ -224,7 +224,7 @@ int opp_competitor_update (dbk_decision_t *d, const opp_state_t *state, const db
         return rc;
     if (!nvals || strcmp (vals[0].f->key, "competitor_id"))
         return dbk_decision_reject (d, DBK_EINVAL, "competitor_id", "competitor_id is required");
-    if ((rc = opp_check_open (d, state)))
+    if ((rc = opp_check_open (d, state, facts)))
         return rc;
     const opp_rival_t *r = s_rival (state, &vals[0]);
     if (!r)

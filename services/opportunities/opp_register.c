@@ -130,7 +130,7 @@ int opp_update (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cm
     int rc =
         contacts_check_fields (d, cmd, opp_upd_fields, opp_nupd_fields, NULL, true, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     size_t changed = 0;
@@ -208,7 +208,7 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
     if (!facts || !facts->manager)
         return dbk_decision_reject (d, DBK_EREJECTED, "actor",
                                     "only a sales manager can resolve a registration conflict");
-    if ((rc = opp_check_open (d, a)))
+    if ((rc = opp_check_open (d, a, facts)))
         return rc;
     if (opp_eq (a->id, with->s, with->n))
         return dbk_decision_reject (d, DBK_EINVAL, "with",
@@ -216,6 +216,9 @@ int opp_resolve_conflict (dbk_decision_t *d, const opp_state_t *a, const opp_sta
     if (b->status == OPP_NONE)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "with", "no such opportunity: %.*s",
                                     (int) with->n, with->s);
+    /*  the conflict began with the later registration of the two */
+    if ((rc = opp_check_on (d, b, facts)))
+        return rc;
     if (!opp_eq (b->id, with->s, with->n))
         return dbk_decision_reject (d, DBK_EINVAL, "with",
                                     "with names %.*s but opportunity %s was given", (int) with->n,
@@ -283,7 +286,7 @@ int opp_next_step_set (dbk_decision_t *d, const opp_state_t *state, const dbk_ob
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_next_fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     nvals = opp_present (vals, nvals);
@@ -303,7 +306,7 @@ int opp_category_set (dbk_decision_t *d, const opp_state_t *state, const dbk_obj
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, s_category_fields, 1, NULL, false, vals, &nvals);
     if (!rc)
-        rc = opp_check_open (d, state);
+        rc = opp_check_open (d, state, facts);
     if (rc)
         return rc;
     if ((rc = opp_check_owner (d, state, facts, "sets the forecast category of")))

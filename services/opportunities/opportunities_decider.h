@@ -64,6 +64,20 @@
     award reaction takes the award's date as the bidding service recorded
     it (bounded there), so that an award in an older log closes the deal
     as it did. Without a business date nothing is bounded.
+
+    Nor is anything on a deal dated before the deal was registered
+    (registered_on, its registration's "on"): a command on a deal whose
+    business date is earlier is EINVAL "on", "on (D) cannot be before the
+    registration of opportunity O (R)", once the deal is found (every
+    command on a deal; not the award reaction, which takes the award as
+    recorded); the "date" of a win, a loss and an abandonment is EINVAL
+    on "date" likewise; a reopen's "on" is not before the loss or
+    abandonment it reopens. A tick's or a commitment's date and a last
+    contact may precede the registration: work on a lead starts before
+    it is registered. History entered after the fact registers the deal
+    with its own past "on" first; a deal whose registration has no "on"
+    (appended by hand) bounds nothing, and a log written before these
+    rules folds as it did.
 */
 #ifndef OPPORTUNITIES_DECIDER_H
 #define OPPORTUNITIES_DECIDER_H
@@ -662,8 +676,9 @@ size_t opp_red_flags (const opp_state_t *state, const char *as_of, const opp_con
     why we won, as a loss says why it was lost), note (optional).
     Decides opportunity.won {id, amount, currency, date, reason?, note?,
     on}.
-    Rejections: EINVAL ("date" after the business date); ENOTFOUND
-    "id"; EREJECTED "id" unless open. */
+    Rejections: EINVAL ("date" after the business date, or before the
+    registration; "on" before the registration); ENOTFOUND "id";
+    EREJECTED "id" unless open. */
 int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
              const opp_facts_t *facts);
 
@@ -671,15 +686,17 @@ int opp_win (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
     winner (optional competitor id or name), price_gap (optional integer
     minor units, their price minus ours, may be negative). Decides
     opportunity.lost {id, reason, date, winner?, price_gap?, on}.
-    Rejections: EINVAL ("date" after the business date); ENOTFOUND
-    "id"; EREJECTED "id" unless open. */
+    Rejections: EINVAL ("date" after the business date, or before the
+    registration; "on" before the registration); ENOTFOUND "id";
+    EREJECTED "id" unless open. */
 int opp_lose (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
               const opp_facts_t *facts);
 
 /*  We stop chasing it. cmd keys: reason (required), date (optional,
     default today). Decides opportunity.abandoned {id, reason, date?, on}.
-    Rejections: EINVAL ("date" after the business date); ENOTFOUND
-    "id"; EREJECTED "id" unless open. */
+    Rejections: EINVAL ("date" after the business date, or before the
+    registration; "on" before the registration); ENOTFOUND "id";
+    EREJECTED "id" unless open. */
 int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                  const opp_facts_t *facts);
 
@@ -690,8 +707,9 @@ int opp_abandon (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *c
     commitment (the lost round's L5 evidence) and forecast category are
     cleared, as on a new registration. Decides opportunity.reopened
     {id, from: "lost"|"abandoned", reason, on}.
-    Rejections: EINVAL; ENOTFOUND "id"; EREJECTED "id" if open, won or
-    closed as a duplicate. */
+    Rejections: EINVAL ("on" before the registration, or before the
+    loss or abandonment's date); ENOTFOUND "id"; EREJECTED "id" if open,
+    won or closed as a duplicate. */
 int opp_reopen (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_t *cmd,
                 const opp_facts_t *facts);
 
