@@ -58,7 +58,9 @@ void cli_fc_help (void)
         "      keep the as-of book now: replay the log from the newest kept book to its\n"
         "      head and write it (the service also does so every DEALBOOK_BOOK_EVERY events)\n"
         "  quota set --owner O | --team T --period P --amount N --currency C [--note T]\n"
-        "      a manager (DEALBOOK_MANAGERS on the service): --actor\n"
+        "      [--force]  a manager (DEALBOOK_MANAGERS on the service): --actor; a quota\n"
+        "      set already changes currency only with --force (exit 2 without): every\n"
+        "      attainment figure against it changes meaning\n"
         "      example: dealbook quota set --owner zhao --period 2027 --amount 500000000\n"
         "               --currency CNY --actor mgr\n"
         "  quota show --owner O | --team T --period P [--as-of D]\n"
@@ -235,6 +237,7 @@ static int s_quota (cli_t *cli, const char *verb)
                                               {"--amount", "amount", CLI_F_INT},
                                               {"--currency", "currency", CLI_F_STR},
                                               {"--note", "note", CLI_F_STR},
+                                              {"--force", "force", CLI_F_BOOL},
                                               CLI_CMD_FLAGS,
                                               S_END};
     static const cli_flagdef_t show_flags[] = {

@@ -108,6 +108,16 @@ expect_rc 0 db quota set --owner kwd.sales --period "$P" --amount 1234567 --curr
 out_has "set: KWD 1,234.567"
 expect_rc 0 db quota set --owner vnd.sales --period "$P" --amount 1234567 --currency VND --actor mgr
 out_has "set: VND 1,234,567$"
+# its currency changes only when the manager says so, and the event keeps
+# the one it replaced
+expect_rc 2 db quota set --owner vnd.sales --period "$P" --amount 5000 --currency USD --actor mgr
+err_has "REJECTED: currency: the owner quota of vnd.sales for $P is in VND"
+expect_rc 0 db quota set --owner vnd.sales --period "$P" --amount 5000 --currency USD --force \
+    --actor mgr
+out_has "set: USD 50.00"
+expect_rc 0 db log read --stream "quota-$P.owner.vnd.sales"
+grep '"currency":"USD"' "$dir/out" | grep -q '"from_currency":"VND"' ||
+    fail "quota currency change: $(cat "$dir/out")"
 expect_rc 1 db quota set --period "$P" --amount 1 --currency CNY --actor mgr
 err_has 'give one of --owner O or --team T'
 expect_rc 2 db quota set --owner zhao --period "$P" --amount lots --currency CNY --actor mgr

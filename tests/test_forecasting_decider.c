@@ -97,6 +97,60 @@ Test (quota, setting_it_again_records_what_it_replaced)
     cr_assert (has_str (payload (0), "from_currency", "CNY"));
 }
 
+Test (quota, its_currency_changes_only_when_the_command_says_so)
+{
+    /*  Given wang's 2026-Q2 quota of 5,000,000.00 CNY */
+    fc_facts_t m = s_manager ("2026-03-01");
+    GIVEN_Q (fc_quota_set (d, &quota, cmd (S_QUOTA), &m));
+    /*  When a manager sets it in USD without a word (or with force false)
+        Then it is refused on currency, naming the quota's currency and
+        how to say so; nothing is decided */
+    static const char *const quiet[] = {
+        "{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\",\"amount\":70000000,"
+        "\"currency\":\"USD\"}",
+        "{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\",\"amount\":70000000,"
+        "\"currency\":\"USD\",\"force\":false}",
+        /* the same amount: only the currency would change */
+        "{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\",\"amount\":500000000,"
+        "\"currency\":\"USD\"}"};
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        dbk_decision_reset (d);
+        fc_quota_set (d, &quota, cmd (quiet[i]), &m);
+        then_rejected (DBK_EREJECTED, "currency");
+        then_message_mentions ("the owner quota of wang for 2026-Q2 is in CNY");
+        then_message_mentions ("force");
+    }
+    /*  a force that is not a bool is no force */
+    dbk_decision_reset (d);
+    fc_quota_set (d, &quota,
+                  cmd ("{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\","
+                       "\"amount\":70000000,\"currency\":\"USD\",\"force\":\"yes\"}"),
+                  &m);
+    then_rejected (DBK_EINVAL, "force");
+    /*  When it says so (force)
+        Then the quota is replaced, and the event keeps what it replaced */
+    dbk_decision_reset (d);
+    fc_quota_set (d, &quota,
+                  cmd ("{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\","
+                       "\"amount\":70000000,\"currency\":\"USD\",\"force\":true}"),
+                  &m);
+    then_accepted (1);
+    const dbk_obj_t *p = payload (0);
+    cr_assert (has_str (p, "currency", "USD"));
+    cr_assert (has_int (p, "amount", 70000000));
+    cr_assert (has_str (p, "from_currency", "CNY"));
+    cr_assert (has_int (p, "from_amount", 500000000));
+    /*  And, once in USD, an amount changed in USD needs no force */
+    cr_assert_eq (fc_quota_evolve (&quota, dbk_decision_type (d, 0), p), 0);
+    cr_assert_str_eq (quota.currency, "USD");
+    dbk_decision_reset (d);
+    fc_quota_set (d, &quota,
+                  cmd ("{\"scope\":\"owner\",\"who\":\"wang\",\"period\":\"2026-Q2\","
+                       "\"amount\":80000000,\"currency\":\"USD\"}"),
+                  &m);
+    then_accepted (1);
+}
+
 Test (quota, the_same_quota_again_decides_nothing)
 {
     fc_facts_t m = s_manager ("2026-03-01");

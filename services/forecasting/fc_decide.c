@@ -44,6 +44,9 @@ static const contacts_field_t s_adjust_fields[] = {
 
 #define S_N(t) (sizeof (t) / sizeof (t)[0])
 
+/*  The quota's "yes, I mean it" (the name every service gives it). */
+static const char *const s_force[] = {"force", NULL};
+
 static const contacts_value_t *s_val (const contacts_value_t *vals, size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
@@ -103,8 +106,11 @@ int fc_quota_set (dbk_decision_t *d, const fc_quota_t *state, const dbk_obj_t *c
 {
     contacts_value_t vals[CONTACTS_MAX_FIELDS];
     size_t nv = 0;
-    int rc = contacts_check_fields (d, cmd, s_quota_fields, S_N (s_quota_fields), NULL, false, vals,
-                                    &nv);
+    bool force;
+    int rc = contacts_check_fields (d, cmd, s_quota_fields, S_N (s_quota_fields), s_force, false,
+                                    vals, &nv);
+    if (!rc)
+        rc = contacts_force_flag (d, cmd, &force);
     if (rc)
         return rc;
     const contacts_value_t *who = s_val (vals, nv, "who"), *note = s_val (vals, nv, "note");
@@ -124,6 +130,16 @@ int fc_quota_set (dbk_decision_t *d, const fc_quota_t *state, const dbk_obj_t *c
     bool had = state && state->exists;
     if (had && state->amount == amount && !strcmp (state->currency, cur))
         return 0;
+    /*  attainment, coverage and what remains compare the quota with the
+        deals of its currency: a quota that changes currency silently
+        measures other deals from now on, so the change is said out loud
+        (and the event keeps the currency it replaced, from_currency) */
+    if (had && state->currency[0] && strcmp (state->currency, cur) && !force)
+        return dbk_decision_reject (d, DBK_EREJECTED, "currency",
+                                    "the %s quota of %s for %s is in %s: replacing it with one in "
+                                    "%s changes what every attainment figure of it means; give "
+                                    "force (dealbook: --force) to replace it",
+                                    scope, whos, period, state->currency, cur);
     char stream[FC_SHORT_MAX + 40];
     fc_quota_stream (scope, whos, period, stream, sizeof stream);
     dbk_wr_t *w = dbk_decision_event (d, stream, "quota.set");

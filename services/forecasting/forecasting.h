@@ -184,13 +184,17 @@ bool fc_forecast_stream (const char *owner, const char *period, char *out, size_
 
 /*  Set a quota (managers only). cmd keys: scope ("owner" | "team"), who
     (stream-safe id, <= FC_SHORT_MAX), period, amount (minor units
-    0..FC_AMOUNT_MAX), currency (required); note (optional). `state` is
-    the stream fc_quota_stream names for these keys. Decides quota.set
-    {scope, who, period (canonical), amount, currency, from_amount?,
-    from_currency? (the quota replaced), note?, on}; nothing when amount
-    and currency are unchanged.
+    0..FC_AMOUNT_MAX), currency (required); note, force (bool) (optional).
+    `state` is the stream fc_quota_stream names for these keys. Decides
+    quota.set {scope, who, period (canonical), amount, currency,
+    from_amount?, from_currency? (the quota replaced), note?, on}; nothing
+    when amount and currency are unchanged. A quota set already is
+    replaced in another currency only with force true: the figures
+    measured against it would otherwise change meaning without a word.
     Rejections: EINVAL any field ("period" not a month, quarter or year;
-    "on" without facts->today); EREJECTED "actor" unless facts->manager. */
+    "on" without facts->today; "force" not a bool); EREJECTED "actor"
+    unless facts->manager; EREJECTED "currency" naming the quota's
+    currency when it would change without force. */
 int fc_quota_set (dbk_decision_t *d, const fc_quota_t *state, const dbk_obj_t *cmd,
                   const fc_facts_t *facts);
 
