@@ -26,17 +26,6 @@ static const contacts_field_t s_category_fields[] = {
     {"category", CONTACTS_F_ENUM, true, 64, opp_categories, 0, 0, -1},
 };
 
-/*  "force": absent is false; anything but a bool is refused, since a
-    string "false" would otherwise silently force. */
-static int s_force_flag (dbk_decision_t *d, const dbk_obj_t *cmd, bool *force)
-{
-    *force = false;
-    const dbk_obj_t *o = dbk_obj_get (cmd, "force");
-    if (o && dbk_obj_type (o) != DBK_T_NIL && dbk_obj_bool (o, force) != 0)
-        return dbk_decision_reject (d, DBK_EINVAL, "force", "force must be true or false");
-    return 0;
-}
-
 int opp_register (dbk_decision_t *d, const opp_state_t *state, const char *id, const dbk_obj_t *cmd,
                   const opp_facts_t *facts)
 {
@@ -48,7 +37,7 @@ int opp_register (dbk_decision_t *d, const opp_state_t *state, const char *id, c
         rc = contacts_check_fields (d, cmd, opp_reg_fields, opp_nreg_fields, s_force, false, vals,
                                     &nvals);
     if (!rc)
-        rc = s_force_flag (d, cmd, &force);
+        rc = contacts_force_flag (d, cmd, &force);
     if (rc)
         return rc;
     if (state->status != OPP_NONE)
