@@ -50,6 +50,11 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/%)
+# tests/preload/*.c: LD_PRELOAD shims that inject faults into a service
+# process (a failed fsync, a job held). Built without the sanitizers: they
+# are loaded before the runtime of an ASan binary (verify_asan_link_order=0)
+PRELOAD_SRC := $(wildcard tests/preload/*.c)
+PRELOAD_LIBS := $(PRELOAD_SRC:tests/preload/%.c=$(BUILD)/tests/%.so)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # bench/support/*.c: modules every bench program links
@@ -100,11 +105,15 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/%.so: tests/preload/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -fPIC -shared -o $@ $< -ldl
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT_OBJ) $(SVC_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-test: all $(TEST_BINS) $(HELPER_BINS) $(BENCH_BINS)
+test: all $(TEST_BINS) $(HELPER_BINS) $(PRELOAD_LIBS) $(BENCH_BINS)
 	@BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh
 
 # everything in one process (dealbookd), demo data on the first start;
