@@ -333,7 +333,8 @@ Test (check, verify_with_entries_waiting_in_memory_is_valid_and_gives_the_head_h
     char *copy = tl_tmpdir ("index-copy");
     char bk[600];
     snprintf (bk, sizeof bk, "%s/bk", copy);
-    cr_assert_eq (eventlog_store_backup (l.st, bk), 0);
+    char why[300];
+    cr_assert_eq (eventlog_store_backup (l.st, bk, why, sizeof why), 0, "%s", why);
     eventlog_verify_t rc;
     cr_assert_eq (eventlog_verify_dir (bk, &rc, NULL), 0, "%s", rc.why);
     cr_assert_eq (rc.checked, 6);
@@ -360,7 +361,8 @@ static int s_backup_full_child (const char *dir, const char *bk)
     rl.rlim_cur = 16 << 10; /* less than the copy */
     if (setrlimit (RLIMIT_FSIZE, &rl))
         return 12;
-    if (eventlog_store_backup (l.st, bk) == 0)
+    char why[300];
+    if (eventlog_store_backup (l.st, bk, why, sizeof why) == 0)
         return 13;
     DIR *d = opendir (bk);
     int left = 0;
@@ -369,7 +371,7 @@ static int s_backup_full_child (const char *dir, const char *bk)
     if (!d || closedir (d) || left)
         return 14;
     rl.rlim_cur = rl.rlim_max;
-    if (setrlimit (RLIMIT_FSIZE, &rl) || eventlog_store_backup (l.st, bk))
+    if (setrlimit (RLIMIT_FSIZE, &rl) || eventlog_store_backup (l.st, bk, why, sizeof why))
         return 15;
     eventlog_store_close (&l.st);
     return 0;

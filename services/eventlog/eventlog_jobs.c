@@ -17,7 +17,7 @@ static void s_job_actor (zsock_t *pipe, void *args_)
     eventlog_verify_t r = {0};
     int rc = 0;
     if (args->path[0]) {
-        rc = eventlog_store_backup (args->store, args->path);
+        rc = eventlog_store_backup (args->store, args->path, r.why, sizeof r.why);
         if (!rc) {
             rc = eventlog_verify_dir (args->path, &r, args->progress);
             if (rc == DBK_ECORRUPT) {

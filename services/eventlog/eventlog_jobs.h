@@ -15,7 +15,8 @@ typedef struct {
     uint64_t checked;            /* records that check out: seqs 1 .. checked        */
     uint64_t bad_seq;            /* first bad seq when rc is DBK_ECORRUPT            */
     uint8_t hash[DBK_HASH_SIZE]; /* hash of record `checked` (zeros if 0)            */
-    char why[300];               /* reason when rc is DBK_ECORRUPT                   */
+    char why[300];               /* reason when rc is DBK_ECORRUPT; a failed backup's
+                                    sentence, or ""                                  */
 } eventlog_job_result_t;
 
 /*  Start a verify of the store (path NULL), or a backup into `path` that

@@ -525,14 +525,18 @@ static void s_job_finished (self_t *self, s_job_t *job)
                       backup ? "backup" : "verify", (unsigned long long) r.checked,
                       r.checked ? hex : "(empty log)");
     } else {
-        char msg[300];
+        char msg[400];
         if (r.rc == DBK_EINVAL)
             snprintf (msg, sizeof msg,
                       "the backup directory is not empty; choose a new or empty "
                       "directory");
-        else
+        else {
+            /*  a backup's sentence names the path at fault (a copy not
+                synced: nothing was kept, the directory takes a retry) */
             snprintf (msg, sizeof msg, "%s failed: %s", backup ? "backup" : "verify",
-                      dbk_strerror (r.rc));
+                      r.why[0] ? r.why : dbk_strerror (r.rc));
+            dbk_logf (&self->log, DBK_LOG_ERROR, "%s", msg);
+        }
         dbk_proto_error_begin (w, job->req.rid, r.rc, msg, backup ? "path" : NULL, 0);
     }
     dbk_proto_send (self->router, &job->req, w);

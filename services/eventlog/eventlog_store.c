@@ -15,6 +15,7 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int s_open_dbis (MDB_env *env, eventlog_store_t *self, bool create)
@@ -723,30 +724,85 @@ static int s_dir_used (const char *dir)
     return used;
 }
 
-int eventlog_store_backup (eventlog_store_t *self, const char *dir)
+/*  How many components at the end of `dir` do not exist yet: those
+    dbk_dir_create makes, each a new entry in the directory above it. */
+static int s_missing_levels (const char *dir)
 {
-    if (dbk_dir_create (dir) != 0)
+    char p[PATH_MAX];
+    snprintf (p, sizeof p, "%s", dir);
+    int missing = 0;
+    for (struct stat st;;) {
+        size_t n = strlen (p);
+        while (n > 1 && p[n - 1] == '/')
+            p[--n] = 0;
+        if (stat (p, &st) == 0 || errno != ENOENT)
+            return missing;
+        char *slash = strrchr (p, '/');
+        if (!slash || slash == p)
+            return missing + 1;
+        *slash = 0;
+        missing++;
+    }
+}
+
+/*  fsync `path`; on failure a sentence into why. 0 or DBK_EIO. */
+static int s_sync (const char *path, const char *what, char *why, size_t whysz)
+{
+    if (dbk_fsync_path (path) == 0)
+        return 0;
+    int err = errno;
+    char real[PATH_MAX]; /* "dir/.." named as the directory it is */
+    if (realpath (path, real))
+        path = real;
+    errno = err;
+    snprintf (why, whysz,
+              "the copy could not be made durable: fsync of %s (%s) failed: %s; the copy was "
+              "removed, retry into the same directory",
+              what, path, strerror (errno));
+    return DBK_EIO;
+}
+
+int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, size_t whysz)
+{
+    *why = 0;
+    int missing = s_missing_levels (dir);
+    if (dbk_dir_create (dir) != 0) {
+        snprintf (why, whysz, "cannot create %s: %s", dir, strerror (errno));
         return DBK_EIO;
+    }
     /*  a new or empty directory only: never overwrite a copy, and never
         mix one with other files (a restore takes the whole directory for
         the backup; a mistyped path, the data directory itself, would get
         a data.mdb among the services' directories) */
     int used = s_dir_used (dir);
-    if (used)
+    if (used) {
+        if (used < 0)
+            snprintf (why, whysz, "cannot read %s: %s", dir, strerror (errno));
         return used < 0 ? DBK_EIO : DBK_EINVAL;
+    }
     int rc = dbk_lmdb_err (mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT));
     char path[PATH_MAX + 16];
     snprintf (path, sizeof path, "%s/data.mdb", dir);
     /*  mdb_env_copy2 writes and closes the file, and syncs nothing: a
         backup answered valid must survive a power cut, so the file, its
-        directory and the directory's entry in its parent go to the disk */
-    if (!rc && (dbk_fsync_path (path) || dbk_fsync_path (dir)))
-        rc = DBK_EIO;
-    if (!rc) {
-        char parent[PATH_MAX + 16];
-        snprintf (parent, sizeof parent, "%s/..", dir);
-        if (dbk_fsync_path (parent))
+        directory's entry of it and every directory made for the backup
+        (each an entry in the one above: backup /srv/b/2026/11 may make
+        2026 and 11) go to the disk, up to the directory that was there */
+    if (!rc)
+        rc = s_sync (path, "the copy", why, whysz);
+    if (!rc)
+        rc = s_sync (dir, "its directory", why, whysz);
+    char up[PATH_MAX + 16];
+    snprintf (up, sizeof up, "%s", dir);
+    for (int i = 0; !rc && i < (missing > 1 ? missing : 1); i++) {
+        size_t n = strlen (up);
+        if (n + 4 >= sizeof up) {
+            snprintf (why, whysz, "the backup path %s is too long to sync its parents", dir);
             rc = DBK_EIO;
+        } else {
+            memcpy (up + n, "/..", 4);
+            rc = s_sync (up, "a parent directory", why, whysz);
+        }
     }
     /*  a copy cut short (a full disk) or not synced is no backup: the
         directory was empty, and stays so for a retry once there is room */

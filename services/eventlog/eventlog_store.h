@@ -204,9 +204,15 @@ int eventlog_store_verify (eventlog_store_t *self, eventlog_verify_t *r,
 int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t *progress);
 
 /*  Consistent hot copy into the empty or new directory `dir` (compacted),
-    safe concurrently with appends. Returns 0 or a DBK code: DBK_EINVAL
-    when `dir` holds anything (nothing is written then), DBK_EIO when it
-    cannot be created or read, or the copy's error. */
-int eventlog_store_backup (eventlog_store_t *self, const char *dir);
+    safe concurrently with appends. Returns 0 only once the copy, its
+    directory and each directory made for it (dbk_dir_create: `dir` and
+    its missing parents) are fsynced, as far as the directory that was
+    there: a copy answered done survives a power cut. Otherwise a DBK
+    code: DBK_EINVAL when `dir` holds anything (nothing is written then),
+    DBK_EIO when it cannot be created or read or an fsync fails, or the
+    copy's error (DBK_ENOSPC); a failed copy's data.mdb is removed, so
+    the directory takes a retry. why (whysz bytes, "" if the code says
+    it all) receives a sentence naming the path at fault. */
+int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, size_t whysz);
 
 #endif
