@@ -142,7 +142,14 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
             self->client = fresh;
         }
         rc = DBK_ETIMEOUT;
-    } else
+    } else if (rc == DBK_EIO)
+        /*  the log went on without them, but the failed write may have
+            reached its disk: the command id settles it (a retry finds
+            the command applied, or decides it again) */
+        snprintf (msg, msgsz,
+                  "the event log could not store the events (a storage error: the disk failed "
+                  "its commit); they may still appear: retry with the same command id");
+    else
         snprintf (msg, msgsz, "the event log refused the events: %s",
                   dbk_client_errmsg (self->client));
     dbk_doc_destroy (&reply);

@@ -227,14 +227,22 @@ static void s_reply_append (self_t *self, eventlog_append_t *a)
                                "mixes stored and new ids",
                                "id", 0);
         self->count.rejected++;
-    } else {
+    } else if (a->rc == DBK_ENOSPC) {
         dbk_proto_error_begin (w, a->req.rid, a->rc,
-                               a->rc == DBK_ENOSPC
-                                   ? "the disk is full: nothing was written; the log is intact "
-                                     "and still serves reads"
-                                   : dbk_strerror (a->rc),
+                               "the disk is full: nothing was written; the log is intact and "
+                               "still serves reads",
                                NULL, 0);
-    }
+    } else if (a->rc == DBK_EIO) {
+        /*  the group is not in the log, which goes on without it; but a
+            write that failed may have reached the disk (protocol.md
+            §9.1.7): the events' ids make a retry safe either way */
+        dbk_proto_error_begin (w, a->req.rid, a->rc,
+                               "DBK_EIO: storage error: the commit failed and the log goes on "
+                               "without these events; retry with the same event ids (stored "
+                               "once, whether or not the failed write reached the disk)",
+                               NULL, 0);
+    } else
+        dbk_proto_error_begin (w, a->req.rid, a->rc, dbk_strerror (a->rc), NULL, 0);
     dbk_proto_send (self->router, &a->req, w); /* never blocks: ROUTER drops instead */
 }
 
