@@ -128,23 +128,38 @@ typedef int (cli_poll_fn) (dbk_client_t *st, void *arg, uint64_t *done, uint64_t
 #define CLI_POLL_LOST 1
 
 /*  Wait for the answer to the request begun on job_client (its own
-    client, with a timeout as long as the job may take), and meanwhile,
-    on a terminal and without --json, poll(st, arg) every 200 ms and
-    keep one line "<what>: done/total events (p%), r events/s, ETA s"
-    on stdout (erased at the end). As a watchdog it polls also off a
-    terminal, and a server that fails three polls in a row ends the
-    program (exit 4); otherwise a failed poll only skips an update and
-    the job's own timeout decides. A poll that finds the job lost
-    (CLI_POLL_LOST) ends the program at once, exit 4, with one line
-    "<what>: <why>" on stderr. Returns as dbk_client_call; *reply is the
-    caller's. (cli_ops.c) */
+    client, with a timeout as long as the job may take), and meanwhile
+    poll(st, arg) every 200 ms: on a terminal and without --json, to keep
+    one line "<what>: done/total events (p%), r events/s, ETA s" on
+    stdout (erased at the end); everywhere, as a watchdog. A poll that
+    finds the job lost (CLI_POLL_LOST: the server restarted, and the job
+    went with the process that took it) ends the program at once, exit
+    4, with one line "<what>: <why>" on stderr. With misses_end, a server
+    that fails three polls in a row ends it too (exit 4); otherwise a
+    failed poll only skips an update and the job's own timeout decides.
+    Returns as dbk_client_call; *reply is the caller's. (cli_ops.c) */
 int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
-                   dbk_client_t *st, cli_poll_fn *poll, void *arg, bool watchdog);
+                   dbk_client_t *st, cli_poll_fn *poll, void *arg, bool misses_end);
 
-/*  cli_poll_fn for the log's VERIFY or BACKUP (arg: the op, "VERIFY" or
-    "BACKUP"): the records the newest such job has checked, of the head
-    (STATUS "jobs"). A backup copies first: its count moves once the copy
-    is verified. */
+/*  What the polls of the log's VERIFY or BACKUP learn (the arg of
+    cli_log_job_poll). The job lives in the log process that took it: a
+    log killed and started again (by hand, a supervisor, compose's
+    restart:) answers STATUS at once, but never the request. */
+typedef struct {
+    const char *op;     /* "VERIFY" or "BACKUP"                               */
+    const char *then;   /* what to do once it is lost: "run dealbook ..."     */
+    bool sent;          /* the request is on its way: polls watch for it      */
+    uint64_t uptime_ms; /* the last STATUS's uptime_ms (0: none yet)          */
+    int idle;           /* polls in a row that found no such job running     */
+} cli_log_watch_t;
+
+/*  cli_poll_fn for the log's VERIFY or BACKUP (arg: a cli_log_watch_t):
+    the records the newest such job has checked, of the head (STATUS
+    "jobs"). A backup copies first: its count moves once the copy is
+    verified. CLI_POLL_LOST once the request was sent and the log's
+    uptime_ms went down, or five polls in a row found no such job
+    running (the log lists a job until it sends its answer). Before the
+    request is sent, a poll notes the uptime to compare with. */
 int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total, char *lost,
                       size_t lostsz);
 

@@ -35,7 +35,8 @@ void cli_log_help (void)
         "                            index (exit 2 if broken); prints the head seq and its\n"
         "                            hash: note them, and compare them later\n"
         "  backup DIR                hot, consistent copy of the log into DIR on the log's\n"
-        "                            machine, verified after the copy (its head seq and hash)\n\n"
+        "                            machine, verified after the copy (its head seq and hash)\n"
+        "                            (both exit 4 if the log restarts: the job is lost with it)\n\n"
         "  --log ENDPOINT (DEALBOOK_LOG_ENDPOINT), --pub ENDPOINT (DEALBOOK_PUB_ENDPOINT),\n"
         "  --timeout-ms MS (DEALBOOK_TIMEOUT_MS)\n");
 }
@@ -411,18 +412,30 @@ static int s_verify_like (cli_t *cli, const char *op, const char *path)
         dbk_client_destroy (&job);
         return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
     }
-    /*  a log that is not there fails at once, not after the long timeout */
+    /*  the log's uptime before the request, to tell a restart during the
+        job (which the new process never answers); a log that is not
+        there fails at once, not after the long timeout */
+    char then[PATH_MAX + 200];
+    if (path)
+        snprintf (then, sizeof then,
+                  "%s may hold an unfinished copy: empty it (or choose a new directory) and run "
+                  "dealbook log backup again",
+                  path);
+    else
+        snprintf (then, sizeof then, "run dealbook log verify again");
+    cli_log_watch_t watch = {.op = op, .then = then};
+    uint64_t done = 0, total = 0;
+    char lost[8];
     dbk_doc_t *reply = NULL;
-    dbk_client_begin (st, "PING", 0);
-    int rc = dbk_client_call (st, &reply);
-    dbk_doc_destroy (&reply);
+    int rc = cli_log_job_poll (st, &watch, &done, &total, lost, sizeof lost);
     dbk_client_t *failed = st;
     if (!rc) {
         dbk_wr_t *w = dbk_client_begin (job, op, path != NULL);
         if (path)
             dbk_wr_kv_cstr (w, "path", path);
         failed = job;
-        rc = cli_long_call (cli, what, job, &reply, st, cli_log_job_poll, (void *) op, false);
+        watch.sent = true;
+        rc = cli_long_call (cli, what, job, &reply, st, cli_log_job_poll, &watch, false);
     }
     int code = rc ? cli_call_failed (what, rc, failed) : 0;
     dbk_client_destroy (&st);

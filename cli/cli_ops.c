@@ -41,7 +41,8 @@ void cli_ops_help (void)
             "  backup DIR [--json]\n"
             "      hot, consistent copy of the event log into DIR (on the log's machine),\n"
             "      verified after the copy; prints its head and the hash of its last event.\n"
-            "      Read models are not copied: they are rebuilt from the log on restore\n"
+            "      Read models are not copied: they are rebuilt from the log on restore.\n"
+            "      Exit 4 when the log restarts meanwhile (the BACKUP is lost with it)\n"
             "      example: dealbook backup /srv/backups/dealbook-2026-11-28\n"
             "  restore DIR --data-dir D [--force] [--json]\n"
             "      verify the backup in DIR, copy it into D/eventlog of a STOPPED data\n"
@@ -118,14 +119,14 @@ static void s_progress (const char *what, uint64_t done, uint64_t total, int64_t
 }
 
 int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_doc_t **reply,
-                   dbk_client_t *st, cli_poll_fn *poll, void *arg, bool watchdog)
+                   dbk_client_t *st, cli_poll_fn *poll, void *arg, bool misses_end)
 {
     s_long_job_t job = {.client = job_client};
     atomic_init (&job.done, false);
     bool show = cli->tty && !cli->json;
     uint64_t done = 0, total = 0, target = 0;
     int misses = 0;
-    char lost[400] = "";
+    char lost[1600] = ""; /* a sentence that may name a backup's path */
     if (show && poll (st, arg, &done, &total, lost, sizeof lost) == 0) {
         target = total;
         s_progress (what, 0, target, 0);
@@ -137,17 +138,17 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
     while (!atomic_load (&job.done)) {
         for (int t = 0; t < S_TICK_MS && !atomic_load (&job.done); t += 10)
             usleep (10 * 1000);
-        if (atomic_load (&job.done) || (!show && !watchdog))
+        if (atomic_load (&job.done))
             continue;
         int prc = poll (st, arg, &done, &total, lost, sizeof lost);
         if (prc) {
-            /*  the call waits as long as the job may take: as a watchdog,
-                a server that stopped answering STATUS will not answer it
-                either; otherwise the job's own timeout decides (the log
-                answers nothing while it grows its map under a job). A job
-                the server lost is never answered: the thread waiting for
-                it cannot be stopped, the process ends */
-            if (prc != CLI_POLL_LOST && (!watchdog || ++misses < 3))
+            /*  the call waits as long as the job may take: with
+                misses_end, a server that stopped answering STATUS will not
+                answer it either; otherwise the job's own timeout decides
+                (the log answers nothing while it grows its map under a
+                job). A job the server lost is never answered: the thread
+                waiting for it cannot be stopped, the process ends */
+            if (prc != CLI_POLL_LOST && (!misses_end || ++misses < 3))
                 continue;
             if (show)
                 printf ("\n");
@@ -173,19 +174,28 @@ int cli_long_call (cli_t *cli, const char *what, dbk_client_t *job_client, dbk_d
     return job.rc;
 }
 
+/*  Polls in a row that find no job running before a job counts as lost:
+    a server shows its job (the log's STATUS jobs, a service's
+    rebuilding) from when it takes the request until it sends the
+    answer, so a poll may miss it just before the request arrives or
+    just after the answer left (two connections), never five in a row. */
+#define S_IDLE_POLLS 5
+
 int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *total, char *lost,
                       size_t lostsz)
 {
-    (void) lost;
-    (void) lostsz;
-    const char *op = arg;
+    cli_log_watch_t *w = arg;
     dbk_doc_t *reply = NULL;
     dbk_client_begin (st, "STATUS", 0);
     int rc = dbk_client_call (st, &reply);
-    if (rc)
+    if (rc) {
+        dbk_doc_destroy (&reply);
         return rc;
+    }
     const dbk_obj_t *root = dbk_doc_root (reply);
     dbk_obj_u64 (dbk_obj_get (root, "head"), total);
+    uint64_t up = 0;
+    bool has_up = dbk_obj_u64 (dbk_obj_get (root, "uptime_ms"), &up) == 0;
     const dbk_obj_t *jobs = dbk_obj_get (root, "jobs");
     uint64_t newest = UINT64_MAX;
     for (size_t i = 0; i < dbk_obj_len (jobs); i++) {
@@ -193,14 +203,32 @@ int cli_log_job_poll (dbk_client_t *st, void *arg, uint64_t *done, uint64_t *tot
         const char *s;
         size_t n;
         uint64_t ms = 0, checked = 0;
-        if (dbk_obj_str (dbk_obj_get (j, "op"), &s, &n) || n != strlen (op) || memcmp (s, op, n) ||
-            dbk_obj_u64 (dbk_obj_get (j, "elapsed_ms"), &ms) ||
+        if (dbk_obj_str (dbk_obj_get (j, "op"), &s, &n) || n != strlen (w->op) ||
+            memcmp (s, w->op, n) || dbk_obj_u64 (dbk_obj_get (j, "elapsed_ms"), &ms) ||
             dbk_obj_u64 (dbk_obj_get (j, "checked"), &checked) || ms >= newest)
             continue;
         newest = ms; /* ours is the one started last */
         *done = checked;
     }
     dbk_doc_destroy (&reply);
+    if (w->sent && has_up && up < w->uptime_ms) {
+        snprintf (lost, lostsz,
+                  "the event log restarted during the %s (up %llu ms, %llu ms before): the %s "
+                  "was lost with the restart; %s",
+                  w->op, (unsigned long long) up, (unsigned long long) w->uptime_ms, w->op,
+                  w->then);
+        return CLI_POLL_LOST;
+    }
+    if (has_up)
+        w->uptime_ms = up;
+    w->idle = w->sent && newest == UINT64_MAX ? w->idle + 1 : 0;
+    if (w->idle >= S_IDLE_POLLS) {
+        snprintf (lost, lostsz,
+                  "the event log runs no %s (STATUS jobs) and never answered this one: it was "
+                  "lost (the log restarted?); %s",
+                  w->op, w->then);
+        return CLI_POLL_LOST;
+    }
     return 0;
 }
 
@@ -216,13 +244,6 @@ typedef struct {
     uint64_t uptime_ms; /* the last STATUS's uptime_ms (0: none yet)    */
     int idle;           /* polls in a row that found no rebuild running */
 } s_rebuild_watch_t;
-
-/*  Polls in a row that find the service not rebuilding before the
-    REBUILD counts as lost: the service sets `rebuilding` when it takes
-    the request and clears it as it sends the answer, so a poll may see
-    it clear just before the answer or just after the request was sent
-    (two connections), never five in a row. */
-#define S_IDLE_POLLS 5
 
 /*  A service's replay: seq_applied of head (cli_poll_fn); watching
     (arg, s_rebuild_watch_t) for a restart that lost the REBUILD. */
@@ -380,10 +401,19 @@ static int s_backup (cli_t *cli, const char *dir)
     dbk_client_t *c = cli_log_client (cli);
     if (!c)
         return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
+    /*  the log's uptime before the request, to tell a restart during the
+        BACKUP (which the new process never answers); a log that is not
+        there fails at once */
+    char then[PATH_MAX + 200];
+    snprintf (then, sizeof then,
+              "%s may hold an unfinished copy: empty it (or choose a new directory) and run "
+              "dealbook backup again",
+              abs);
+    cli_log_watch_t watch = {.op = "BACKUP", .then = then};
+    uint64_t done = 0, total = 0;
+    char lost[8];
     dbk_doc_t *reply = NULL;
-    dbk_client_begin (c, "PING", 0);
-    int rc = dbk_client_call (c, &reply);
-    dbk_doc_destroy (&reply);
+    int rc = cli_log_job_poll (c, &watch, &done, &total, lost, sizeof lost);
     if (rc) {
         int code = cli_call_failed ("backup", rc, c);
         dbk_client_destroy (&c);
@@ -395,7 +425,8 @@ static int s_backup (cli_t *cli, const char *dir)
         dbk_wr_t *w = dbk_client_begin (lc, "BACKUP", 1);
         dbk_wr_kv_cstr (w, "path", abs);
     }
-    rc = lc ? cli_long_call (cli, "backup", lc, &reply, c, cli_log_job_poll, "BACKUP", false)
+    watch.sent = true;
+    rc = lc ? cli_long_call (cli, "backup", lc, &reply, c, cli_log_job_poll, &watch, false)
             : DBK_ENOMEM;
     if (rc) {
         int code = cli_call_failed ("backup", rc, lc);
