@@ -174,11 +174,34 @@ static size_t s_cell_key (char idx, const fc_cell_t *c, char *key)
     return n;
 }
 
+/*  A cell's sums as the store keeps them: the count (int64), then the
+    amount and the weighted amount (fc_wide_t each), native-endian. */
+typedef struct {
+    int64_t count;
+    fc_wide_t amount, weighted;
+} s_sums_t;
+#define S_SUMS_LEN (sizeof (int64_t) + 2 * sizeof (fc_wide_t))
+
+static void s_sums_get (const void *val, s_sums_t *v)
+{
+    const uint8_t *p = val;
+    memcpy (&v->count, p, sizeof v->count);
+    memcpy (&v->amount, p + sizeof v->count, sizeof v->amount);
+    memcpy (&v->weighted, p + sizeof v->count + sizeof v->amount, sizeof v->weighted);
+}
+
+static void s_sums_put (const s_sums_t *v, uint8_t out[S_SUMS_LEN])
+{
+    memcpy (out, &v->count, sizeof v->count);
+    memcpy (out + sizeof v->count, &v->amount, sizeof v->amount);
+    memcpy (out + sizeof v->count + sizeof v->amount, &v->weighted, sizeof v->weighted);
+}
+
 int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, fc_cell_t *c)
 {
     const char *p = key, *end = p + klen;
     memset (c, 0, sizeof *c);
-    if (klen < 3 || vlen != 3 * sizeof (int64_t) || !memchr (s_idx_all, p[0], 7))
+    if (klen < 3 || vlen != S_SUMS_LEN || !memchr (s_idx_all, p[0], 7))
         return DBK_ECORRUPT;
     char *parts[6];
     size_t size[6], np = s_cell_parts (*p++, c, parts, size);
@@ -193,11 +216,11 @@ int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, f
         return DBK_ECORRUPT;
     c->level = p[0] - '0';
     c->state = p[1];
-    int64_t v[3];
-    memcpy (v, val, sizeof v);
-    c->count = v[0];
-    c->amount = v[1];
-    c->weighted = v[2];
+    s_sums_t v;
+    s_sums_get (val, &v);
+    c->count = v.count;
+    c->amount = v.amount;
+    c->weighted = v.weighted;
     return 0;
 }
 
@@ -212,20 +235,24 @@ static int s_cell_add_to (fc_book_t *self, const char *idx, const fc_cell_t *c, 
     for (size_t i = 0; idx[i]; i++) {
         char key[S_KEY_MAX];
         size_t kl = s_cell_key (idx[i], c, key);
-        int64_t v[3]; /* its sums: count, amount, weighted (the key says the rest) */
+        uint8_t buf[S_SUMS_LEN]; /* its sums (the key says the rest) */
+        s_sums_t v = {0};
         size_t vl;
-        int rc = st->get (st->ctx, FC_TAB_CELL, key, kl, v, sizeof v, &vl);
-        if (rc == DBK_ENOTFOUND)
-            v[0] = v[1] = v[2] = 0;
-        else if (rc == 0 && vl != sizeof v)
+        int rc = st->get (st->ctx, FC_TAB_CELL, key, kl, buf, sizeof buf, &vl);
+        if (rc == 0 && vl != sizeof buf)
             return DBK_ECORRUPT;
-        else if (rc)
+        else if (rc == 0)
+            s_sums_get (buf, &v);
+        else if (rc != DBK_ENOTFOUND)
             return rc;
-        v[0] += sign * c->count;
-        v[1] += sign * c->amount;
-        v[2] += sign * c->weighted;
-        rc = v[0] == 0 ? st->del (st->ctx, FC_TAB_CELL, key, kl)
-                       : st->put (st->ctx, FC_TAB_CELL, key, kl, v, sizeof v);
+        /*  in 128 bits: the deals of one cell may add up to more than an
+            int64 holds (9,300 of 10^15 minor units do) */
+        v.count += sign * c->count;
+        v.amount += sign * c->amount;
+        v.weighted += sign * c->weighted;
+        s_sums_put (&v, buf);
+        rc = v.count == 0 ? st->del (st->ctx, FC_TAB_CELL, key, kl)
+                          : st->put (st->ctx, FC_TAB_CELL, key, kl, buf, sizeof buf);
         if (rc)
             return rc;
     }
@@ -560,6 +587,10 @@ int fc_book_snapshot (const fc_book_t *self, char scope, const char *who, const 
     const fc_store_t *st = self->store;
     size_t kl = s_snap_key (scope, canon, who, currency, key), vl;
     int rc = st->get (st->ctx, FC_TAB_SNAP, key, kl, out, sizeof *out, &vl);
+    if (rc == 0 && vl != sizeof *out) {
+        memset (out, 0, sizeof *out);
+        return DBK_ECORRUPT; /* another layout: the model is rebuilt on a version change */
+    }
     if (rc != DBK_ENOTFOUND)
         return rc;
     int ml = snprintf (key, sizeof key, "snap:%s", canon);

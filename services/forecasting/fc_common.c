@@ -161,19 +161,31 @@ fc_period_t fc_period_shift (const fc_period_t *p, int k)
 
 int64_t fc_weighted (int64_t amount, int percent)
 {
-    /* |amount| <= 10^15 and percent <= 100: the product fits in int64 */
-    int64_t x = amount * percent;
-    return x >= 0 ? (x + 50) / 100 : -((-x + 50) / 100);
+    /*  in 128 bits: an amount folded from the log may be any int64 (a
+        hand-appended event), and INT64_MAX x 100 does not fit 64 */
+    return dbk_weighted (amount, percent);
 }
 
-int64_t fc_permille (int64_t num, int64_t den)
+fc_wide_t fc_permille (fc_wide_t num, fc_wide_t den)
 {
     if (den <= 0)
         return -1;
-    /* num up to ~10^16: num * 1000 could overflow; use 128-bit math */
-    __int128 x = (__int128) num * 1000;
-    __int128 r = x >= 0 ? (x + den / 2) / den : -((-x + den / 2) / den);
-    return (int64_t) r;
+    /*  as whole and remainder, num = q x den + r: q x 1000 and r x 1000
+        (r < den < 2^116) both fit 128 bits. A den that large (never a
+        sum of the book) is halved with num first; a quotient of 2^116
+        or more is a ratio no figure holds, kept at 2^126 per mille. */
+    const fc_wide_t lim = (fc_wide_t) 1 << 116;
+    while (den >= lim) {
+        num /= 2;
+        den /= 2;
+    }
+    bool neg = num < 0;
+    unsigned __int128 a = neg ? (unsigned __int128) 0 - (unsigned __int128) num
+                              : (unsigned __int128) num,
+                      d = (unsigned __int128) den, q = a / d, r = a % d;
+    fc_wide_t x = q >= (unsigned __int128) lim ? (fc_wide_t) 1 << 126
+                                               : (fc_wide_t) (q * 1000 + (r * 1000 + d / 2) / d);
+    return neg ? -x : x;
 }
 
 static bool s_safe (const char *s)

@@ -317,9 +317,15 @@ static int s_str (const dbk_obj_t *data, const char *key, char *buf, size_t size
     return 0;
 }
 
+/*  An amount of a quota or a forecast: what the deciders accept,
+    0..FC_AMOUNT_MAX. One outside it was appended by hand, and would
+    make the sum of a quarter's or a year's quotas (fc_quota_for) pass
+    what an int64 holds. */
 static int s_i64 (const dbk_obj_t *data, const char *key, int64_t *out)
 {
-    return dbk_obj_i64 (dbk_obj_get (data, key), out) ? DBK_EMALFORMED : 0;
+    return dbk_obj_i64 (dbk_obj_get (data, key), out) || *out < 0 || *out > FC_AMOUNT_MAX
+               ? DBK_EMALFORMED
+               : 0;
 }
 
 int fc_quota_evolve (fc_quota_t *st, const char *type, const dbk_obj_t *data)

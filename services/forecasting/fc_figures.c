@@ -321,12 +321,12 @@ int fc_forecast_outlook (const fc_book_t *book, const fc_filter_t *filter, fc_ou
 
 /*  ---- accuracy ---- */
 
-static int64_t s_accuracy (int64_t won, int64_t forecast)
+static int64_t s_accuracy (fc_wide_t won, fc_wide_t forecast)
 {
     if (forecast <= 0)
         return -1;
-    int64_t err = fc_permille (won > forecast ? won - forecast : forecast - won, forecast);
-    return err >= 1000 ? 0 : 1000 - err;
+    fc_wide_t err = fc_permille (won > forecast ? won - forecast : forecast - won, forecast);
+    return err >= 1000 ? 0 : (int64_t) (1000 - err);
 }
 
 bool fc_period_begun (const fc_book_t *self, const fc_period_t *p, fc_day_t on)

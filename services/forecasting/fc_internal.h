@@ -56,7 +56,7 @@ int fc_quota_for (const fc_book_t *book, const char *scope, const char *who, con
                   fc_quota_t *out);
 
 /*  A cell as the store keeps it: its key (dimensions, level, state)
-    and its sums (three int64: count, amount, weighted), read back into c
+    and its sums (count: int64; amount, weighted: fc_wide_t), read back into c
     (the dimensions its index does not keep are ""). 0 or DBK_ECORRUPT. */
 int fc_cell_parse (const void *key, size_t klen, const void *val, size_t vlen, fc_cell_t *c);
 

@@ -134,11 +134,14 @@ int fc_progress (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_o
             out->p90_days[l] = v->v[(v->n * 9 + 9) / 10 - 1]; /* nearest rank: ceil(0.9 n) */
         }
         free (v->v);
-        out->next_pm[l] = l < FC_LEVELS ? fc_permille (out->reached[l + 1], out->reached[l]) : -1;
-        out->won_pm[l] = fc_permille (out->won_from[l], out->reached[l]);
+        /*  counts of deals, each part of its whole: at most 1000 */
+        out->next_pm[l] =
+            l < FC_LEVELS ? (int64_t) fc_permille (out->reached[l + 1], out->reached[l]) : -1;
+        out->won_pm[l] = (int64_t) fc_permille (out->won_from[l], out->reached[l]);
     }
-    out->win_rate_pm = fc_permille (out->won, out->won + out->lost + out->abandoned);
-    out->slipped_pm = fc_permille (out->slipped_deals, out->deals);
+    out->win_rate_pm =
+        (int64_t) fc_permille (out->won, (fc_wide_t) out->won + out->lost + out->abandoned);
+    out->slipped_pm = (int64_t) fc_permille (out->slipped_deals, out->deals);
     return rc;
 }
 
@@ -363,7 +366,7 @@ static int s_ch_cb (void *arg, const fc_deal_t *d)
             row->slipped++;
             break;
         case FC_H_AMOUNT:
-            row->amount_delta += h->b - h->a;
+            row->amount_delta += (fc_wide_t) h->b - h->a; /* two int64: 65 bits */
             break;
         case FC_H_WON:
             row->won++;

@@ -27,8 +27,16 @@
       defaults L1 10, L2 25, L3 50, L4 75, L5 90), won 100, lost /
       abandoned / duplicate 0. Sums of weighted amounts are sums of the
       per-deal rounded values, so a total never depends on grouping.
-    - Ratios are per-mille integers (int64, rounded half up), or -1 when
-      the denominator is 0 ("not defined").
+    - Sums are never wrapped. Each amount folded is an int64, but the
+      sums of many (the cells, the snapshots, every figure that adds
+      deals up) are fc_wide_t, 128 bits: 9,300 deals of 10^15 minor
+      units each already pass INT64_MAX. A figure says what the deals
+      add up to, whatever its size; whether it fits the wire's int64 is
+      the service's to tell (dbk_wide_fits; forecasting_query.c refuses
+      the query naming the figure, docs/protocol.md §16.4).
+    - Ratios are per-mille integers (rounded half up, computed without
+      any intermediate overflow), or -1 when the denominator is 0 ("not
+      defined").
     - Dates are fc_day_t day numbers (0: unknown). An event's business
       date is its payload's "on", else its envelope's `at` (UTC), else
       unknown.
@@ -54,6 +62,7 @@
 
 #include "dealbook/dbk_codec.h"
 #include "dealbook/dbk_decide.h"
+#include "dealbook/dbk_money.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -106,12 +115,22 @@ fc_day_t fc_period_end (const fc_period_t *p);   /* last day   */
 /*  The period of the same kind `k` periods later (negative: earlier). */
 fc_period_t fc_period_shift (const fc_period_t *p, int k);
 
+/*  A sum of amounts, or a ratio of such sums: 128 bits (dbk_money.h).
+    Its terms are int64 values, and a book holds far fewer than 2^54 of
+    them, so no sum can wrap (nor num x 1000 in fc_permille). */
+typedef dbk_wide_t fc_wide_t;
+
 /*  amount x percent / 100, rounded half up (half away from zero for a
-    negative amount). |amount| <= FC_AMOUNT_MAX, 0 <= percent <= 100. */
+    negative amount), for any int64 amount and 0 <= percent <= 100:
+    dbk_weighted, as the opportunities service weighs a deal. */
 int64_t fc_weighted (int64_t amount, int percent);
 
-/*  num x 1000 / den rounded half up; -1 when den <= 0. */
-int64_t fc_permille (int64_t num, int64_t den);
+/*  num x 1000 / den rounded half up (half away from zero for a negative
+    num); -1 when den <= 0. Exact for any num while den < 2^116 and the
+    ratio < 2^116 (any sums of the book); a larger den is halved with num
+    first, and a larger ratio, which no figure holds, is 2^126: nothing
+    overflows whatever the arguments. */
+fc_wide_t fc_permille (fc_wide_t num, fc_wide_t den);
 
 /*  ======================= configuration ======================= */
 
@@ -229,7 +248,8 @@ int fc_forecast_adjust (dbk_decision_t *d, const fc_forecast_t *state, const dbk
 
 /*  Fold quota.set / forecast.submitted / forecast.adjusted (other types
     ignored: 0). Returns 0 or DBK_EMALFORMED (a required field missing or
-    mangled, "on" included for forecasts). */
+    mangled, "on" included for forecasts; an amount outside
+    0..FC_AMOUNT_MAX, which no decider decides). */
 int fc_quota_evolve (fc_quota_t *st, const char *type, const dbk_obj_t *data);
 int fc_forecast_evolve (fc_forecast_t *st, const char *type, const dbk_obj_t *data);
 
@@ -390,20 +410,21 @@ typedef struct {
     char region[FC_SHORT_MAX + 1];
     char currency[4];
     char month[8];
-    int level;        /* 1..5                              */
-    char state;       /* as above                          */
-    int64_t count;    /* deals                             */
-    int64_t amount;   /* estimate (won: amount won)        */
-    int64_t weighted; /* sum of per-deal weighted amounts  */
+    int level;          /* 1..5                              */
+    char state;         /* as above                          */
+    int64_t count;      /* deals                             */
+    fc_wide_t amount;   /* estimate (won: amount won)        */
+    fc_wide_t weighted; /* sum of per-deal weighted amounts  */
 } fc_cell_t;
 
 /*  A period-start snapshot of one owner's (scope 'o') or team's ('t')
     open deals expected to close in the period, in one currency. */
 typedef struct {
-    int64_t count, amount, weighted; /* open deals                       */
-    int64_t commit;                  /* amount in category commit        */
-    int64_t best_case;               /* amount in commit or best_case    */
-    fc_day_t taken;                  /* the business date that crossed   */
+    int64_t count;              /* open deals                       */
+    fc_wide_t amount, weighted; /* their sums                       */
+    fc_wide_t commit;           /* amount in category commit        */
+    fc_wide_t best_case;        /* amount in commit or best_case    */
+    fc_day_t taken;             /* the business date that crossed   */
 } fc_snap_t;
 
 typedef struct fc_book fc_book_t;
@@ -523,7 +544,8 @@ typedef struct {
 } fc_filter_t;
 
 typedef struct {
-    int64_t count, amount, weighted;
+    int64_t count;
+    fc_wide_t amount, weighted;
 } fc_sum_t;
 
 /*  The currencies of the deals matching filter (its currency ignored),
@@ -553,17 +575,17 @@ int fc_funnel (const fc_book_t *book, const fc_filter_t *filter, fc_funnel_t *ou
     there is no quota, its currency differs, or nothing remains. */
 typedef struct {
     char currency[4];
-    int64_t pipeline;      /* open amount                           */
-    int64_t weighted;      /* open weighted amount                  */
-    int64_t commit;        /* open amount in category commit        */
-    int64_t best_case;     /* open amount in commit + best_case     */
-    int64_t won;           /* won in the period                     */
-    bool has_quota;        /* a quota in this currency              */
-    int64_t quota;         /* minor units                           */
-    int64_t remaining;     /* quota - won, at least 0               */
-    int64_t attainment_pm; /* won / quota, per-mille, -1: no quota  */
-    int64_t coverage_pm;   /* pipeline / remaining, per-mille       */
-    int64_t projected;     /* won + weighted                        */
+    fc_wide_t pipeline;      /* open amount                           */
+    fc_wide_t weighted;      /* open weighted amount                  */
+    fc_wide_t commit;        /* open amount in category commit        */
+    fc_wide_t best_case;     /* open amount in commit + best_case     */
+    fc_wide_t won;           /* won in the period                     */
+    bool has_quota;          /* a quota in this currency              */
+    int64_t quota;           /* minor units (a sum of at most 12)     */
+    fc_wide_t remaining;     /* quota - won, at least 0               */
+    fc_wide_t attainment_pm; /* won / quota, per-mille, -1: no quota  */
+    fc_wide_t coverage_pm;   /* pipeline / remaining, per-mille       */
+    fc_wide_t projected;     /* won + weighted                        */
 } fc_outlook_t;
 int fc_forecast_outlook (const fc_book_t *book, const fc_filter_t *filter, fc_outlook_t *out);
 
@@ -580,17 +602,17 @@ int fc_forecast_outlook (const fc_book_t *book, const fc_filter_t *filter, fc_ou
     period's last day. */
 typedef struct {
     char period[FC_PERIOD_MAX + 1];
-    bool begun;                /* the period has begun on `on`          */
-    bool closed;               /* the period is over                    */
-    int64_t won;               /* won in the period                     */
-    bool has_forecast;         /* a frozen submission exists            */
-    bool adjusted;             /* ... and the manager's adjustment used */
-    int64_t forecast;          /* its commit                            */
-    int64_t forecast_ratio_pm; /* won / forecast                        */
+    bool begun;                  /* the period has begun on `on`          */
+    bool closed;                 /* the period is over                    */
+    fc_wide_t won;               /* won in the period                     */
+    bool has_forecast;           /* a frozen submission exists            */
+    bool adjusted;               /* ... and the manager's adjustment used */
+    int64_t forecast;            /* its commit                            */
+    fc_wide_t forecast_ratio_pm; /* won / forecast                        */
     int64_t forecast_accuracy_pm;
-    bool has_snapshot;         /* the book saw the period begin         */
-    int64_t snapshot_weighted; /* the funnel's weighted forecast then   */
-    int64_t snapshot_ratio_pm;
+    bool has_snapshot;           /* the book saw the period begin         */
+    fc_wide_t snapshot_weighted; /* the funnel's weighted forecast then   */
+    fc_wide_t snapshot_ratio_pm;
     int64_t snapshot_accuracy_pm;
 } fc_accuracy_t;
 int fc_accuracy (const fc_book_t *book, const char *owner, const char *period, const char *currency,
@@ -665,7 +687,7 @@ typedef struct {
     bool fresh, clean, balanced, moving;
     int64_t open; /* open deals considered           */
     int64_t level_count[FC_LEVELS + 1];
-    int64_t coverage_pm;                           /* -1: no quota                    */
+    fc_wide_t coverage_pm;                         /* -1: no quota                    */
     fc_refs_t stale, past_due, stuck, not_pursued; /* caller's room    */
 } fc_health_t;
 int fc_health (const fc_book_t *book, const fc_filter_t *filter, fc_day_t as_of, int fresh_days,
@@ -685,7 +707,7 @@ typedef struct {
     char key[FC_TEXT_MAX + 1];
     char competitor[FC_ID_MAX + 1]; /* by competitor: its id ("" unknown) */
     int64_t won, lost, abandoned;
-    int64_t won_amount, lost_amount; /* lost: the estimate */
+    fc_wide_t won_amount, lost_amount; /* lost: the estimate */
 } fc_wl_row_t;
 /*  Rows sorted by key (then competitor id); returns how many there are
     (may exceed max) or an error. */
@@ -705,7 +727,7 @@ int fc_winloss (const fc_book_t *book, const fc_filter_t *filter, fc_by_t by, fc
 typedef struct {
     char owner[FC_SHORT_MAX + 1];
     int64_t added, advanced, slipped, won, lost;
-    int64_t added_amount, won_amount, amount_delta;
+    fc_wide_t added_amount, won_amount, amount_delta;
 } fc_change_row_t;
 int fc_changes (const fc_book_t *book, const fc_filter_t *filter, fc_day_t from, fc_day_t to,
                 fc_change_row_t *rows, size_t max);

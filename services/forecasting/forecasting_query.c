@@ -142,13 +142,59 @@ static void s_currency (dbk_wr_t *w, const s_book_t *b, const s_filter_t *q)
         dbk_wr_nil (w);
 }
 
-static void s_sum (dbk_wr_t *w, const char *key, const fc_sum_t *s)
+/*  ---- figures on the wire ----
+
+    The book adds amounts in 128 bits (fc_wide_t), so a figure is what
+    the deals add up to, whatever its size. The wire's integer is an
+    int64: a figure is written as one only when it fits. The first that
+    does not is remembered, and the query is refused naming it
+    (s_out_end): a total that wrapped, or one cut to the largest int64,
+    would be a wrong figure that nothing marks as wrong. */
+
+typedef struct {
+    dbk_wr_t *w;
+    char field[64];  /* the first figure over int64 ("": none) */
+    char where[240]; /* which row holds it ("": the answer's)  */
+    fc_wide_t value; /* its value                              */
+} s_out_t;
+
+/*  Write key: v, when v fits. path: where key lives in the answer
+    ("open", "levels.L1"; NULL: at its top). */
+static void s_fig (s_out_t *o, const char *path, const char *key, fc_wide_t v)
 {
-    dbk_wr_cstr (w, key);
-    dbk_wr_map (w, 3);
-    dbk_wr_kv_i64 (w, "count", s->count);
-    dbk_wr_kv_i64 (w, "amount", s->amount);
-    dbk_wr_kv_i64 (w, "weighted", s->weighted);
+    dbk_wr_cstr (o->w, key);
+    if (dbk_wide_fits (v)) {
+        dbk_wr_i64 (o->w, (int64_t) v);
+        return;
+    }
+    dbk_wr_nil (o->w); /* the answer is not sent (s_out_end) */
+    if (!o->field[0]) {
+        snprintf (o->field, sizeof o->field, "%s%s%s", path ? path : "", path ? "." : "", key);
+        o->value = v;
+    }
+}
+
+/*  0, or the refusal of an answer that holds a figure over int64
+    (TOO_LARGE, field: that figure). */
+static int s_out_end (dbk_svc_ctx_t *ctx, const s_out_t *o)
+{
+    if (!o->field[0])
+        return 0;
+    char v[DBK_WIDE_CHARS];
+    dbk_wide_format (o->value, v);
+    return dbk_svc_reject (ctx, DBK_ETOOBIG, o->field,
+                           "%s%s%s is %s: a figure on the wire is an int64, at most %lld in "
+                           "size; ask for fewer deals (by owner, team, region or period)",
+                           o->field, o->where[0] ? " of " : "", o->where, v, (long long) INT64_MAX);
+}
+
+static void s_sum (s_out_t *o, const char *key, const fc_sum_t *s)
+{
+    dbk_wr_cstr (o->w, key);
+    dbk_wr_map (o->w, 3);
+    dbk_wr_kv_i64 (o->w, "count", s->count);
+    s_fig (o, key, "amount", s->amount);
+    s_fig (o, key, "weighted", s->weighted);
 }
 
 static void s_as_of (dbk_wr_t *w, const s_book_t *b)
@@ -171,6 +217,7 @@ int forecasting_funnel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     if (rc || (rc = s_open (ctx, txn, req, &b)))
         return rc;
     fc_funnel_t f;
+    s_out_t o = {.w = w};
     rc = s_figure_rc (ctx, &b, &q, fc_funnel (b.book, &q.f, &f));
     if (rc == 0) {
         dbk_wr_map (w, 9);
@@ -181,19 +228,22 @@ int forecasting_funnel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         for (int l = 1; l <= FC_LEVELS; l++) {
             char code[16];
             snprintf (code, sizeof code, "L%d", l);
+            char path[24];
+            snprintf (path, sizeof path, "levels.%s", code);
             dbk_wr_map (w, 5);
             dbk_wr_kv_cstr (w, "level", code);
             dbk_wr_kv_i64 (w, "probability", FC_CFG (ctx)->probability[l]);
             dbk_wr_kv_i64 (w, "count", f.level[l].count);
-            dbk_wr_kv_i64 (w, "amount", f.level[l].amount);
-            dbk_wr_kv_i64 (w, "weighted", f.level[l].weighted);
+            s_fig (&o, path, "amount", f.level[l].amount);
+            s_fig (&o, path, "weighted", f.level[l].weighted);
         }
-        s_sum (w, "open", &f.open);
-        s_sum (w, "commit", &f.commit);
-        s_sum (w, "best_case", &f.best_case);
-        s_sum (w, "won", &f.won);
-        s_sum (w, "lost", &f.lost);
-        s_sum (w, "abandoned", &f.abandoned);
+        s_sum (&o, "open", &f.open);
+        s_sum (&o, "commit", &f.commit);
+        s_sum (&o, "best_case", &f.best_case);
+        s_sum (&o, "won", &f.won);
+        s_sum (&o, "lost", &f.lost);
+        s_sum (&o, "abandoned", &f.abandoned);
+        rc = s_out_end (ctx, &o);
     }
     s_close (&b);
     return rc;
@@ -208,47 +258,52 @@ int forecasting_outlook_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     if (rc || (rc = s_open (ctx, txn, req, &b)))
         return rc;
     fc_outlook_t o;
+    s_out_t out = {.w = w};
     rc = s_figure_rc (ctx, &b, &q, fc_forecast_outlook (b.book, &q.f, &o));
     if (rc == 0) {
         dbk_wr_map (w, 14);
         dbk_wr_kv_cstr (w, "period", q.period);
         dbk_wr_kv_cstr (w, "currency", o.currency);
         s_as_of (w, &b);
-        dbk_wr_kv_i64 (w, "pipeline", o.pipeline);
-        dbk_wr_kv_i64 (w, "weighted", o.weighted);
-        dbk_wr_kv_i64 (w, "commit", o.commit);
-        dbk_wr_kv_i64 (w, "best_case", o.best_case);
-        dbk_wr_kv_i64 (w, "won", o.won);
+        s_fig (&out, NULL, "pipeline", o.pipeline);
+        s_fig (&out, NULL, "weighted", o.weighted);
+        s_fig (&out, NULL, "commit", o.commit);
+        s_fig (&out, NULL, "best_case", o.best_case);
+        s_fig (&out, NULL, "won", o.won);
         dbk_wr_cstr (w, "quota");
         if (o.has_quota)
             dbk_wr_i64 (w, o.quota);
         else
             dbk_wr_nil (w);
-        dbk_wr_kv_i64 (w, "remaining", o.remaining);
-        dbk_wr_kv_i64 (w, "attainment_pm", o.attainment_pm);
-        dbk_wr_kv_i64 (w, "coverage_pm", o.coverage_pm);
-        dbk_wr_kv_i64 (w, "projected", o.projected);
+        s_fig (&out, NULL, "remaining", o.remaining);
+        s_fig (&out, NULL, "attainment_pm", o.attainment_pm);
+        s_fig (&out, NULL, "coverage_pm", o.coverage_pm);
+        s_fig (&out, NULL, "projected", o.projected);
         dbk_wr_kv_bool (w, "has_quota", o.has_quota);
+        rc = s_out_end (ctx, &out);
     }
     s_close (&b);
     return rc;
 }
 
-static void s_accuracy_item (dbk_wr_t *w, const fc_accuracy_t *a)
+static void s_accuracy_item (s_out_t *o, const fc_accuracy_t *a)
 {
+    dbk_wr_t *w = o->w;
+    char path[8 + FC_PERIOD_MAX + 1];
+    snprintf (path, sizeof path, "periods.%.*s", FC_PERIOD_MAX, a->period);
     dbk_wr_map (w, 13);
     dbk_wr_kv_cstr (w, "period", a->period);
     dbk_wr_kv_bool (w, "begun", a->begun);
     dbk_wr_kv_bool (w, "closed", a->closed);
-    dbk_wr_kv_i64 (w, "won", a->won);
+    s_fig (o, path, "won", a->won);
     dbk_wr_kv_bool (w, "has_forecast", a->has_forecast);
     dbk_wr_kv_bool (w, "adjusted", a->adjusted);
     dbk_wr_kv_i64 (w, "forecast", a->forecast);
-    dbk_wr_kv_i64 (w, "forecast_ratio_pm", a->forecast_ratio_pm);
+    s_fig (o, path, "forecast_ratio_pm", a->forecast_ratio_pm);
     dbk_wr_kv_i64 (w, "forecast_accuracy_pm", a->forecast_accuracy_pm);
     dbk_wr_kv_bool (w, "has_snapshot", a->has_snapshot);
-    dbk_wr_kv_i64 (w, "snapshot_weighted", a->snapshot_weighted);
-    dbk_wr_kv_i64 (w, "snapshot_ratio_pm", a->snapshot_ratio_pm);
+    s_fig (o, path, "snapshot_weighted", a->snapshot_weighted);
+    s_fig (o, path, "snapshot_ratio_pm", a->snapshot_ratio_pm);
     dbk_wr_kv_i64 (w, "snapshot_accuracy_pm", a->snapshot_accuracy_pm);
 }
 
@@ -299,8 +354,10 @@ int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
         s_as_of (w, &b);
         dbk_wr_cstr (w, "periods");
         dbk_wr_array (w, (uint32_t) n);
+        s_out_t o = {.w = w};
         for (size_t i = 0; i < n; i++)
-            s_accuracy_item (w, &a[i]);
+            s_accuracy_item (&o, &a[i]);
+        rc = s_out_end (ctx, &o);
     }
     s_close (&b);
     return rc;
@@ -424,11 +481,13 @@ int forecasting_health_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
         dbk_wr_array (w, FC_LEVELS);
         for (int l = 1; l <= FC_LEVELS; l++)
             dbk_wr_i64 (w, h.level_count[l]);
-        dbk_wr_kv_i64 (w, "coverage_pm", h.coverage_pm);
+        s_out_t o = {.w = w};
+        s_fig (&o, NULL, "coverage_pm", h.coverage_pm);
         s_refs (w, "stale", &h.stale);
         s_refs (w, "past_due", &h.past_due);
         s_refs (w, "stuck", &h.stuck);
         s_refs (w, "not_pursued", &h.not_pursued);
+        rc = s_out_end (ctx, &o);
     }
     free (refs);
     s_close (&b);
@@ -468,6 +527,7 @@ int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         s_as_of (w, &b);
         dbk_wr_cstr (w, "rows");
         dbk_wr_array (w, (uint32_t) m);
+        s_out_t o = {.w = w};
         for (size_t i = 0; i < m; i++) {
             bool rival = by == FC_BY_COMPETITOR;
             dbk_wr_map (w, rival ? 7 : 6);
@@ -482,9 +542,13 @@ int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
             dbk_wr_kv_i64 (w, "won", rows[i].won);
             dbk_wr_kv_i64 (w, "lost", rows[i].lost);
             dbk_wr_kv_i64 (w, "abandoned", rows[i].abandoned);
-            dbk_wr_kv_i64 (w, "won_amount", rows[i].won_amount);
-            dbk_wr_kv_i64 (w, "lost_amount", rows[i].lost_amount);
+            bool was = o.field[0] != 0;
+            s_fig (&o, "rows", "won_amount", rows[i].won_amount);
+            s_fig (&o, "rows", "lost_amount", rows[i].lost_amount);
+            if (!was && o.field[0])
+                snprintf (o.where, sizeof o.where, "the row of %s \"%s\"", bys[by], rows[i].key);
         }
+        rc = s_out_end (ctx, &o);
     }
     free (rows);
     s_close (&b);
@@ -523,6 +587,7 @@ int forecasting_changes_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         s_as_of (w, &b);
         dbk_wr_cstr (w, "owners");
         dbk_wr_array (w, (uint32_t) m);
+        s_out_t o = {.w = w};
         for (size_t i = 0; i < m; i++) {
             dbk_wr_map (w, 9);
             dbk_wr_kv_cstr (w, "owner", rows[i].owner);
@@ -531,10 +596,14 @@ int forecasting_changes_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
             dbk_wr_kv_i64 (w, "slipped", rows[i].slipped);
             dbk_wr_kv_i64 (w, "won", rows[i].won);
             dbk_wr_kv_i64 (w, "lost", rows[i].lost);
-            dbk_wr_kv_i64 (w, "added_amount", rows[i].added_amount);
-            dbk_wr_kv_i64 (w, "won_amount", rows[i].won_amount);
-            dbk_wr_kv_i64 (w, "amount_delta", rows[i].amount_delta);
+            bool was = o.field[0] != 0;
+            s_fig (&o, "owners", "added_amount", rows[i].added_amount);
+            s_fig (&o, "owners", "won_amount", rows[i].won_amount);
+            s_fig (&o, "owners", "amount_delta", rows[i].amount_delta);
+            if (!was && o.field[0])
+                snprintf (o.where, sizeof o.where, "owner %s", rows[i].owner);
         }
+        rc = s_out_end (ctx, &o);
     }
     free (rows);
     s_close (&b);

@@ -17,8 +17,10 @@
     (fc_competitor), which a model of 4 never folded; 6: a business date
     is folded no later than the day its event was recorded (fc_book_apply);
     7: a deal keeps its latest qualification's decision (fc_pursuit_t);
-    8: and the reason it was won (win/loss by reason) */
-#define FORECASTING_MODEL_VERSION 8
+    8: and the reason it was won (win/loss by reason); 9: a cell's and a
+    snapshot's sums are 128 bits (fc_wide_t), and a quota or forecast
+    amount outside 0..FC_AMOUNT_MAX is not folded */
+#define FORECASTING_MODEL_VERSION 9
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
