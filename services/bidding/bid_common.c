@@ -444,6 +444,15 @@ int bid_ev_i64 (int64_t *dst, const dbk_obj_t *data, const char *key)
     return dbk_obj_i64 (dbk_obj_get (data, key), dst) ? DBK_EMALFORMED : 0;
 }
 
+int bid_ev_money (int64_t *dst, const dbk_obj_t *data, const char *key, int64_t min)
+{
+    int64_t v;
+    if (dbk_obj_i64 (dbk_obj_get (data, key), &v) || v < min || v > BID_AMOUNT_MAX)
+        return DBK_EMALFORMED;
+    *dst = v;
+    return 0;
+}
+
 int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key)
 {
     uint64_t v;

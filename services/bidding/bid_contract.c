@@ -443,6 +443,11 @@ static int s_signed (bid_contract_t *c, const dbk_obj_t *data)
     int rc = bid_ev_req (&c->id, data, "id");
     if (!rc)
         rc = contacts_apply_fields (c, s_sign_fields, S_NSIGN, data);
+    /*  the amounts within what the deciders accept (bid_ev_money), so
+        that a contract's invoiced and paid sums, and the receivables of
+        many contracts, are sums of bounded terms */
+    if (!rc && (c->amount < 1 || c->amount > BID_AMOUNT_MAX))
+        rc = DBK_EMALFORMED;
     if (!rc && S_GET ("award_amount")) {
         rc = bid_ev_i64 (&c->award_amount, data, "award_amount");
         c->award_differs = rc == 0;
@@ -454,7 +459,7 @@ static int s_signed (bid_contract_t *c, const dbk_obj_t *data)
         m->no = (unsigned) c->nmilestones;
         rc = bid_ev_req (&m->kind, o, "kind");
         if (!rc)
-            rc = bid_ev_i64 (&m->amount, o, "amount");
+            rc = bid_ev_money (&m->amount, o, "amount", 1);
         if (!rc)
             rc = bid_ev_opt (&m->due, o, "due");
     }
@@ -468,13 +473,17 @@ static int s_money (bid_contract_t *c, bool invoiced, const dbk_obj_t *data)
     unsigned no;
     int64_t amount;
     if (bid_ev_uint (&no, data, "milestone") || no < 1 || no > c->nmilestones ||
-        bid_ev_i64 (&amount, data, "amount"))
+        bid_ev_money (&amount, data, "amount", 1))
         return DBK_EMALFORMED;
     bid_milestone_t *m = &c->milestones[no - 1];
     /*  the date it happened ("date", else the business date it was
         recorded on): receivables as of an earlier date leave it out */
     const char *date_key = S_GET ("date") ? "date" : "on";
     if (!invoiced) {
+        /*  as the decider: BID_PAYMENTS_MAX payments of at most
+            BID_AMOUNT_MAX each keep `paid` within an int64 */
+        if (c->npayments >= BID_PAYMENTS_MAX)
+            return DBK_EMALFORMED;
         if (dbk_grow (&c->payments, &c->payments_cap, c->npayments + 1, sizeof *c->payments, 8))
             return DBK_ENOMEM;
         bid_payment_t *p = &c->payments[c->npayments++];

@@ -94,6 +94,12 @@ int bid_ev_req (char **dst, const dbk_obj_t *data, const char *key);
 int bid_ev_opt (char **dst, const dbk_obj_t *data, const char *key);
 int bid_ev_i64 (int64_t *dst, const dbk_obj_t *data, const char *key);
 int bid_ev_uint (unsigned *dst, const dbk_obj_t *data, const char *key);
+/*  An amount of an event: an int64 from min to BID_AMOUNT_MAX, as the
+    deciders write them. Any other value was appended by hand, and would
+    let a product or a sum of a quote, a contract or the price
+    intelligence pass what an int64 holds: DBK_EMALFORMED, and the event
+    is skipped (bidding_model_apply logs it). */
+int bid_ev_money (int64_t *dst, const dbk_obj_t *data, const char *key, int64_t min);
 
 /*  The value helpers are contacts_fields.h's, under this service's names. */
 #define bid_eq contacts_eq

@@ -6,6 +6,7 @@
 #include "bid_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_money.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,13 +68,17 @@ int bid_required_level (const bid_config_t *cfg, int discount_bp)
     return (int) cfg->nlevels - 1;
 }
 
-/*  a / b in basis points, rounded; b > 0. Sums reach 2 * 10^17, so
-    a * 10000 does not fit int64: long double keeps 64 bits of mantissa,
-    plenty for a figure that is only ever shown. */
-static int s_bp (int64_t a, int64_t b)
+/*  a / b in basis points, rounded half away from zero; b > 0. Sums
+    reach 2 x 10^17, so a x 10000 needs 128 bits, where it is exact. The
+    result is at most 10000 but for a margin, which a cost far above the
+    price takes below -10000: -2 x 10^21 at worst (a total of 1 minor
+    unit, costs of 2 x 10^17), past what an int64 holds. That margin is
+    kept at INT64_MIN (-92233720368547758.08 %), never wrapped. */
+static int64_t s_bp (int64_t a, int64_t b)
 {
-    long double x = (long double) a * BID_BP_FULL / (long double) b;
-    return (int) (x >= 0 ? x + 0.5L : x - 0.5L);
+    dbk_wide_t x = (dbk_wide_t) a * BID_BP_FULL;
+    dbk_wide_t r = x >= 0 ? (x + b / 2) / b : -((-x + b / 2) / b);
+    return dbk_wide_fits (r) ? (int64_t) r : r < 0 ? INT64_MIN : INT64_MAX;
 }
 
 void bid_quote_totals (const bid_quote_t *q, bid_totals_t *out)
@@ -455,9 +460,13 @@ static int s_line_apply (bid_line_t *l, const dbk_obj_t *data)
     int rc = bid_ev_req (&l->product_code, data, "product_code");
     if (!rc)
         rc = contacts_set_str (&l->description, S_GET ("description"));
-    if (!rc && (bid_ev_i64 (&l->quantity, data, "quantity") ||
-                bid_ev_i64 (&l->list_price, data, "list_price") ||
-                bid_ev_i64 (&l->unit_price, data, "unit_price") ||
+    /*  what s_check_amounts lets a decision write: the line's amounts
+        each within BID_AMOUNT_MAX, so that no product or sum of the
+        quote's figures (bid_quote_totals) can pass an int64 */
+    if (!rc && (bid_ev_i64 (&l->quantity, data, "quantity") || l->quantity < 1 ||
+                l->quantity > BID_QTY_MAX || bid_ev_money (&l->list_price, data, "list_price", 0) ||
+                bid_ev_money (&l->unit_price, data, "unit_price", 0) ||
+                l->unit_price > l->list_price || l->list_price > BID_AMOUNT_MAX / l->quantity ||
                 bid_ev_i64 (&disc, data, "discount_bp") || disc < 0 || disc > BID_BP_FULL))
         rc = DBK_EMALFORMED;
     if (rc)
@@ -465,7 +474,8 @@ static int s_line_apply (bid_line_t *l, const dbk_obj_t *data)
     l->discount_bp = (int) disc;
     l->has_cost = S_GET ("cost_price") != NULL;
     l->cost_price = 0;
-    if (l->has_cost && bid_ev_i64 (&l->cost_price, data, "cost_price"))
+    if (l->has_cost && (bid_ev_money (&l->cost_price, data, "cost_price", 0) ||
+                        l->cost_price > BID_AMOUNT_MAX / l->quantity))
         return DBK_EMALFORMED;
     return 0;
 }

@@ -105,7 +105,7 @@ static int s_bond (bid_tender_t *t, bool issued, const dbk_obj_t *data)
             return DBK_EMALFORMED;
         return s_date (&t->bond_returned_on, data, "date");
     }
-    if (bid_ev_i64 (&t->bond_amount, data, "amount") || t->bond_amount <= 0)
+    if (bid_ev_money (&t->bond_amount, data, "amount", 1))
         return DBK_EMALFORMED;
     free (t->bond_returned_on);
     t->bond_returned_on = NULL;
@@ -118,7 +118,7 @@ static int s_submitted (bid_tender_t *t, const dbk_obj_t *data)
     if (!rc)
         rc = bid_ev_uint (&t->quote_revision, data, "quote_revision");
     if (!rc)
-        rc = bid_ev_i64 (&t->bid_amount, data, "amount");
+        rc = bid_ev_money (&t->bid_amount, data, "amount", 0);
     if (!rc)
         rc = bid_ev_req (&t->step, data, "step");
     if (!rc)
@@ -138,6 +138,9 @@ static int s_opening (bid_tender_t *t, const dbk_obj_t *data)
         leaves the step where it is: the tender may have moved on to
         evaluation in between (and logs written before this rule say
         "opening" there, which would take it back) */
+    int64_t ours;
+    if (S_GET ("our_price") && bid_ev_money (&ours, data, "our_price", 0))
+        return DBK_EMALFORMED; /* the price intelligence divides by it */
     char *step = NULL;
     int rc = bid_ev_req (&step, data, "step");
     if (rc)
@@ -163,7 +166,10 @@ static int s_opening (bid_tender_t *t, const dbk_obj_t *data)
         memset (b, 0, sizeof *b);
         if ((rc = bid_ev_req (&b->bidder, o, "bidder")))
             return rc;
-        b->has_price = dbk_obj_i64 (dbk_obj_get (o, "price"), &b->price) == 0;
+        const dbk_obj_t *price = dbk_obj_get (o, "price");
+        b->has_price = price && dbk_obj_type (price) != DBK_T_NIL;
+        if (b->has_price && bid_ev_money (&b->price, o, "price", 0))
+            return DBK_EMALFORMED;
         int64_t rank = 0;
         if (dbk_obj_get (o, "rank") && dbk_obj_i64 (dbk_obj_get (o, "rank"), &rank))
             return DBK_EMALFORMED;
@@ -194,8 +200,8 @@ static int s_awarded (bid_tender_t *t, const dbk_obj_t *data)
     if (rc)
         return rc;
     if (!strcmp (t->result, "won"))
-        return bid_ev_i64 (&t->award_amount, data, "amount");
-    if (S_GET ("winning_price") && bid_ev_i64 (&t->winning_price, data, "winning_price"))
+        return bid_ev_money (&t->award_amount, data, "amount", 0);
+    if (S_GET ("winning_price") && bid_ev_money (&t->winning_price, data, "winning_price", 0))
         return DBK_EMALFORMED;
     return bid_ev_req (&t->winner, data, "winner");
 }

@@ -656,8 +656,10 @@ typedef struct {
     int64_t cost_total;            /* Σ quantity × cost_price (when cost_known)     */
     bool cost_known;               /* every line has a cost price (and one is)      */
     int64_t margin;                /* total - cost_total (when cost_known)          */
-    int margin_bp;                 /* margin / total, bp rounded (0: total 0)       */
-    int discount_bp;               /* (list_total - total) / list_total, bp rounded */
+    int64_t margin_bp;             /* margin / total, bp rounded (0: total 0); a    */
+                                   /* cost over 9.2 x 10^14 times the total is      */
+                                   /* below any int64: INT64_MIN then               */
+    int64_t discount_bp;           /* (list_total - total) / list_total, bp rounded */
     int max_discount_bp;           /* the deepest line discount_bp, as typed        */
     int max_effective_discount_bp; /* the deepest line's bid_effective_bp: what     */
                                    /* approval needs                                */

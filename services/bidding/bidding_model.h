@@ -46,8 +46,10 @@
     award is 'T', no longer 'C'; 8: a quote's row shows no approver once
     a line changed or it was submitted again; 9: contract numbers are
     indexed ('n'); 10: a deal's win, its date and amount ('w'); 11: a
-    quote's row holds its deepest effective line discount */
-#define BID_MODEL_VERSION 12
+    quote's row holds its deepest effective line discount; 13: an
+    amount of a tender, quote or contract event outside what the deciders
+    accept (bid_ev_money) is not folded */
+#define BID_MODEL_VERSION 13
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

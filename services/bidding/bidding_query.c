@@ -13,6 +13,7 @@
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_mem.h"
+#include "dealbook/dbk_money.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,11 +464,14 @@ int bidding_contract_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
 }
 
 /*  One sum of receivables: an owner's in one currency, or a currency's
-    (owner ""). */
+    (owner ""). In 128 bits: each contract's figures are bounded
+    (BID_AMOUNT_MAX, bid_ev_money), but 9,300 contracts of 10^15 minor
+    units already add up to more than an int64 holds. */
 typedef struct {
     char owner[CONTACTS_SHORT_MAX + 1];
     char currency[4];
-    int64_t contracts, v[8]; /* as s_rcv_keys */
+    int64_t contracts;
+    dbk_wide_t v[8]; /* as s_rcv_keys */
 } s_rcv_sum_t;
 
 static const char *const s_rcv_keys[] = {"amount",     "invoiced", "paid",           "outstanding",
@@ -512,7 +516,11 @@ static int s_rcv_add (s_rcv_sums_t *s, const char *owner, const char *currency,
     return 0;
 }
 
-static void s_rcv_write (dbk_wr_t *w, const char *key, const s_rcv_sums_t *s, bool owner)
+/*  Write the sums under key. 0, or the refusal of a sum that does not
+    fit the wire's int64 (TOO_LARGE, field "<key>.<figure>"): a total
+    wrapped, or cut to the largest int64, would be a wrong figure. */
+static int s_rcv_write (dbk_svc_ctx_t *ctx, dbk_wr_t *w, const char *key, const s_rcv_sums_t *s,
+                        bool owner)
 {
     dbk_wr_cstr (w, key);
     dbk_wr_array (w, (uint32_t) s->n);
@@ -522,9 +530,22 @@ static void s_rcv_write (dbk_wr_t *w, const char *key, const s_rcv_sums_t *s, bo
             dbk_wr_kv_cstr (w, "owner", s->v[i].owner);
         dbk_wr_kv_cstr (w, "currency", s->v[i].currency);
         dbk_wr_kv_i64 (w, "contracts", s->v[i].contracts);
-        for (int k = 0; k < 8; k++)
-            dbk_wr_kv_i64 (w, s_rcv_keys[k], s->v[i].v[k]);
+        for (int k = 0; k < 8; k++) {
+            dbk_wide_t v = s->v[i].v[k];
+            if (!dbk_wide_fits (v)) {
+                char field[32], value[DBK_WIDE_CHARS];
+                snprintf (field, sizeof field, "%s.%s", key, s_rcv_keys[k]);
+                return dbk_svc_reject (ctx, DBK_ETOOBIG, field,
+                                       "%s of %s%s%s is %s: a figure on the wire is an int64, at "
+                                       "most %lld in size; ask for fewer contracts (by owner)",
+                                       field, owner ? s->v[i].owner : "", owner ? " in " : "",
+                                       s->v[i].currency, dbk_wide_format (v, value),
+                                       (long long) INT64_MAX);
+            }
+            dbk_wr_kv_i64 (w, s_rcv_keys[k], (int64_t) v);
+        }
     }
+    return 0;
 }
 
 /*  RECEIVABLES {owner, as_of} -> {as_of, contracts: [{id, number,
@@ -603,8 +624,9 @@ int bidding_receivables_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         dbk_wr_cstr (w, "contracts");
         dbk_wr_array (w, n);
         dbk_wr_raw (w, dbk_wr_data (items), dbk_wr_size (items));
-        s_rcv_write (w, "owners", &owners, true);
-        s_rcv_write (w, "totals", &totals, false);
+        rc = s_rcv_write (ctx, w, "owners", &owners, true);
+        if (rc == 0)
+            rc = s_rcv_write (ctx, w, "totals", &totals, false);
     }
     free (owners.v);
     free (totals.v);
@@ -640,7 +662,7 @@ int bidding_price_intel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     }
     MDB_val k = {fl, fold}, v;
     uint32_t n = 0, cheaper = 0;
-    int64_t ratio_sum = 0;
+    dbk_wide_t ratio_sum = 0; /* up to CONTACTS_PAGE_MAX ratios of up to 10^18 each */
     for (int r = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
          r == 0 && n < CONTACTS_PAGE_MAX && k.mv_size > fl && !memcmp (k.mv_data, fold, fl);
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
@@ -651,7 +673,9 @@ int bidding_price_intel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
         const dbk_obj_t *m = dbk_doc_root (doc);
         dbk_obj_i64 (dbk_obj_get (m, "price"), &price);
         dbk_obj_i64 (dbk_obj_get (m, "our_price"), &ours);
-        int64_t ratio = ours > 0 ? (price * 1000 + ours / 2) / ours : 0;
+        /*  prices within 0..BID_AMOUNT_MAX (bid_ev_money): the ratio,
+            at most 10^18, fits; price x 1000 needs 128 bits */
+        int64_t ratio = ours > 0 ? (int64_t) (((dbk_wide_t) price * 1000 + ours / 2) / ours) : 0;
         s_row_pairs (items, doc, 1);
         dbk_wr_kv_i64 (items, "ratio_pm", ratio);
         ratio_sum += ratio;
@@ -669,7 +693,7 @@ int bidding_price_intel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     dbk_wr_map (w, 3);
     dbk_wr_kv_u64 (w, "openings", n);
     dbk_wr_kv_u64 (w, "cheaper", cheaper);
-    dbk_wr_kv_i64 (w, "average_ratio_pm", n ? (ratio_sum + n / 2) / n : 0);
+    dbk_wr_kv_i64 (w, "average_ratio_pm", n ? (int64_t) ((ratio_sum + n / 2) / n) : 0);
     dbk_wr_destroy (&items);
     free (fold);
     return 0;
@@ -700,8 +724,9 @@ int bidding_win_rate_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, 
         dbk_wr_str (items, (const char *) k.mv_data + 1, k.mv_size - 1);
         dbk_wr_kv_u64 (items, "won", won);
         dbk_wr_kv_u64 (items, "lost", lost);
+        unsigned __int128 all = (unsigned __int128) won + lost; /* counts: never wrapped */
         dbk_wr_kv_u64 (items, "rate_pct",
-                       won + lost ? (won * 100 + (won + lost) / 2) / (won + lost) : 0);
+                       all ? (uint64_t) (((unsigned __int128) won * 100 + all / 2) / all) : 0);
         n++;
     }
     mdb_cursor_close (cur);
