@@ -42,8 +42,10 @@
 #define OPP_DB_REFS "opp_refs"
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
-#define OPP_MODEL_VERSION 13         /* layout of the read model           */
-#define OPP_AS_OF_NOW INT64_MAX      /* opportunities_model_load: every event */
+/*  14: a row's weighted amount is dbk_weighted's, exact for any amount
+    (an amount appended by hand past 9.2 x 10^16 wrapped before) */
+#define OPP_MODEL_VERSION 14    /* layout of the read model           */
+#define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
 #define OPP_CFG(ctx) ((const opp_config_t *) dbk_svc_state (ctx))
