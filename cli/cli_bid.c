@@ -34,8 +34,11 @@ const char *cli_bid_val (const dbk_obj_t *m, const char *key, char *buf, size_t 
 
 const char *cli_bid_bp (int64_t bp, char *buf, size_t bufsz)
 {
-    snprintf (buf, bufsz, "%s%lld.%02lld", bp < 0 ? "-" : "", (long long) (llabs (bp) / 100),
-              (long long) (llabs (bp) % 100));
+    /*  the magnitude as unsigned: llabs (INT64_MIN) overflows, and the
+        value comes from the wire */
+    uint64_t a = bp < 0 ? (uint64_t) 0 - (uint64_t) bp : (uint64_t) bp;
+    snprintf (buf, bufsz, "%s%llu.%02llu", bp < 0 ? "-" : "", (unsigned long long) (a / 100),
+              (unsigned long long) (a % 100));
     return buf;
 }
 

@@ -6,6 +6,8 @@
 #include "cli_fc.h"
 #include "cli_contacts.h"
 
+#include "dealbook/dbk_money.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,8 +495,13 @@ static void s_draw_winloss (const cli_t *cli, const dbk_obj_t *root)
         snprintf (n[0], sizeof n[0], "%lld", (long long) w);
         snprintf (n[1], sizeof n[1], "%lld", (long long) l);
         snprintf (n[2], sizeof n[2], "%lld", (long long) a);
-        cli_fc_pct (w + l + a ? (w * 1000 * 2 + (w + l + a)) / (2 * (w + l + a)) : -1, rate,
-                    sizeof rate);
+        /*  per mille, rounded half up; in 128 bits: the counts come from
+            the wire, and w x 2000 or their sum may pass an int64 */
+        dbk_wide_t all = (dbk_wide_t) w + l + a;
+        cli_fc_pct (w >= 0 && l >= 0 && a >= 0 && all > 0
+                        ? (int64_t) (((dbk_wide_t) w * 2000 + all) / (2 * all))
+                        : -1,
+                    rate, sizeof rate);
         cli_fc_money (cli_fc_i64 (r, "won_amount", 0), cur, wa, sizeof wa);
         cli_fc_money (cli_fc_i64 (r, "lost_amount", 0), cur, la, sizeof la);
         cli_fc_str (r, "key", key, sizeof key);
