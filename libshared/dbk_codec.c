@@ -281,7 +281,9 @@ int dbk_doc_parse_max (const void *data, size_t len, uint64_t max_items, dbk_doc
     dbk_doc_t *doc = malloc (sizeof *doc + len);
     if (!doc)
         return DBK_ENOMEM;
-    doc->cost = sizeof *doc + len + (size_t) (items + 1) * sizeof (msgpack_object);
+    /*  msgpack-c's zone starts with a chunk of its own, whatever the size */
+    doc->cost = sizeof *doc + len + MSGPACK_ZONE_CHUNK_SIZE +
+                (size_t) (items + 1) * sizeof (msgpack_object);
     memcpy (doc->bytes, data, len);
     msgpack_unpacked_init (&doc->up);
     size_t off = 0;

@@ -66,8 +66,9 @@ int dbk_doc_parse (const void *data, size_t len, dbk_doc_t **doc_p);
     outside may make a server hold. */
 int dbk_doc_parse_max (const void *data, size_t len, uint64_t max_items, dbk_doc_t **doc_p);
 
-/*  About how many bytes the document holds: its copy of the input and an
-    object per element (msgpack-c's zone adds a little). */
+/*  About how many bytes the document holds: its copy of the input, an
+    object per element, and the first chunk of msgpack-c's zone (8 KiB,
+    however small the input). */
 size_t dbk_doc_cost (const dbk_doc_t *doc);
 
 /*  The root object; borrowed, valid until the doc is destroyed. */
