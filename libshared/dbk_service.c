@@ -21,28 +21,13 @@
 
 /*  ---- lifecycle ---- */
 
-static void s_wait_destroy (dbk_svci_wait_t **w_p)
-{
-    if (w_p && *w_p) {
-        dbk_req_release (&(*w_p)->req);
-        free (*w_p);
-        *w_p = NULL;
-    }
-}
-
 static void s_self_destroy (dbk_svci_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     dbk_svci_t *self = *self_p;
-    for (size_t i = 0; i < self->nwaits; i++) {
-        if (self->router)
-            dbk_proto_send_error (self->router, &self->waits[i]->req, self->wr, DBK_EINTERRUPTED,
-                                  "the service is stopping", NULL);
-        s_wait_destroy (&self->waits[i]);
-    }
+    dbk_svci_waits_free (self);
     dbk_svci_worker_stop (self); /* before the ROUTER and the model go */
-    free (self->waits);
     dbk_svci_later_free (self);
     dbk_svci_causes_free (self);
     dbk_sub_destroy (&self->sub);
@@ -205,51 +190,6 @@ static void s_reply_command (dbk_svci_t *self, dbk_svci_wait_t *w)
     self->count.duplicates += w->duplicate;
 }
 
-/*  ---- waiting requests ---- */
-
-/*  Remove waits[i], keeping the others in their order: waiting commands
-    are decided first come, first served. */
-static void s_wait_remove (dbk_svci_t *self, size_t i)
-{
-    s_wait_destroy (&self->waits[i]);
-    memmove (&self->waits[i], &self->waits[i + 1], (self->nwaits - i - 1) * sizeof *self->waits);
-    self->nwaits--;
-}
-
-static dbk_svci_wait_t *s_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t kind)
-{
-    if (dbk_grow (&self->waits, &self->capwaits, self->nwaits + 1, sizeof *self->waits, 16))
-        return NULL;
-    dbk_svci_wait_t *w = calloc (1, sizeof *w);
-    if (!w)
-        return NULL;
-    w->kind = kind;
-    w->req = *req; /* the request is the wait's now */
-    memset (req, 0, sizeof *req);
-    w->started = zclock_mono ();
-    /*  the read model normally applies an appended event within a few ms;
-        twice the client timeout covers a log that is slow to publish */
-    w->deadline = w->started + 2 * (int64_t) self->cfg.timeout_ms;
-    if (self->repark_deadline) {
-        /*  a command parked again keeps its time: waiting behind others
-            does not make it wait for ever */
-        w->started = self->repark_started;
-        w->deadline = self->repark_deadline;
-    }
-    w->pass = self->wait_pass;
-    self->waits[self->nwaits++] = w;
-    return w;
-}
-
-static dbk_svci_wait_t *s_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_SIZE])
-{
-    for (size_t i = 0; i < self->nwaits; i++)
-        if (self->waits[i]->kind != S_WAIT_REBUILD && self->waits[i]->kind != S_WAIT_AFTER &&
-            memcmp (self->waits[i]->cmd_id, id, DBK_ID_SIZE) == 0)
-            return self->waits[i];
-    return NULL;
-}
-
 /*  ---- commands ---- */
 
 /*  Answer req at once while the read model is stuck (dbk_svci_stuck: a
@@ -286,7 +226,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
 static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[DBK_ID_SIZE],
                              MDB_txn *txn)
 {
-    dbk_svci_wait_t *other = s_find_wait (self, id);
+    dbk_svci_wait_t *other = dbk_svci_find_wait (self, id);
     if (other && other->kind == S_WAIT_RETRY) {
         /*  not decided yet, so there is no answer to share: the other
             request waits for an earlier append of this service to be
@@ -303,11 +243,9 @@ static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[
         res = other->res;
     else if (dbk_svci_command_get (self, txn, id, &res) != 0)
         return false;
-    dbk_svci_wait_t *w = s_park (self, req, S_WAIT_REPLY);
-    if (!w) {
-        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+    dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_REPLY, true);
+    if (!w)
         return true;
-    }
     memcpy (w->cmd_id, id, DBK_ID_SIZE);
     w->res = res;
     w->seq = res.last;
@@ -347,34 +285,21 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
                               "corr must be a correlation id: 16 bytes or a UUID string", "corr");
         return;
     }
-    uint64_t head = dbk_svci_head (self);
-    if (!synced && (head > dbk_svci_ready (self) || !self->head_known)) {
+    uint64_t head = dbk_svci_head (self), own = dbk_svci_unapplied (self);
+    if ((!synced && (head > dbk_svci_ready (self) || !self->head_known)) || own ||
+        self->react_waiting) {
         /*  behind the log (starting, catching up), or not knowing yet how
             far it goes: a decision now could miss a reference or a
-            command id the log already holds */
-        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
-        if (!w) {
-            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+            command id the log already holds. Or this shell's last append
+            is not in the model yet: decided once it is
+            (dbk_svci_unapplied), without spending an attempt. A reaction
+            waiting for its turn goes first. */
+        dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_RETRY, !self->repark_deadline);
+        if (!w)
             return;
-        }
         memcpy (w->cmd_id, id, DBK_ID_SIZE);
-        w->seq = self->head_known ? head : UINT64_MAX; /* the head, once it is known */
-        w->attempts = attempts;
-        w->conflicted = conflicted;
-        return;
-    }
-    uint64_t own = dbk_svci_unapplied (self);
-    if (own || self->react_waiting) {
-        /*  this shell's last append is not in the model yet: decided
-            once it is (dbk_svci_unapplied), without spending an attempt;
-            a reaction waiting for its turn goes first */
-        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
-        if (!w) {
-            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
-            return;
-        }
-        memcpy (w->cmd_id, id, DBK_ID_SIZE);
-        w->seq = own > head ? own : head;
+        /*  the head, once it is known */
+        w->seq = !self->head_known ? UINT64_MAX : own > head ? own : head;
         w->attempts = attempts;
         w->conflicted = conflicted;
         return;
@@ -449,11 +374,9 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         (it stops, or is slower at times), not for ever */
     if (rc == DBK_ECONFLICT && attempts + 1 < DBK_SVC_RETRIES &&
         now - conflicted < 2 * (int64_t) self->cfg.timeout_ms) {
-        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_RETRY);
-        if (!w) {
-            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_RETRY, false);
+        if (!w)
             return;
-        }
         memcpy (w->cmd_id, id, DBK_ID_SIZE);
         snprintf (w->stream, sizeof w->stream, "%s", stream);
         w->ver = current;
@@ -473,15 +396,13 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
         return;
     }
-    dbk_svci_wait_t *w = s_park (self, req, S_WAIT_REPLY);
-    if (!w) {
-        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+    dbk_svci_appended (self, res.last); /* NO_MEMORY below: still appended */
+    dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_REPLY, false);
+    if (!w)
         return;
-    }
     memcpy (w->cmd_id, id, DBK_ID_SIZE);
     w->res = res;
     w->seq = res.last;
-    dbk_svci_appended (self, res.last);
     dbk_logf (&self->log, DBK_LOG_DEBUG, "%.*s by %s: %zu events appended, seq %llu..%llu",
               (int) w->req.op_len, w->req.op, actor_z, dbk_decision_count (d),
               (unsigned long long) res.first, (unsigned long long) res.last);
@@ -513,7 +434,7 @@ static void s_serve_waits (dbk_svci_t *self)
                 }
                 dbk_req_t req = w->req;
                 memset (&w->req, 0, sizeof w->req);
-                s_wait_remove (self, i);
+                dbk_svci_wait_remove (self, i);
                 s_dispatch (self, &req);
                 dbk_req_release (&req);
                 continue; /* waits[i] is another one now (or a new one at the end) */
@@ -596,7 +517,7 @@ static void s_serve_waits (dbk_svci_t *self)
                 int64_t conflicted = w->conflicted;
                 self->repark_started = w->started;
                 self->repark_deadline = w->deadline;
-                s_wait_remove (self, i);
+                dbk_svci_wait_remove (self, i);
                 const dbk_svc_command_t *c = self->def->commands;
                 while (c && c->verb && !dbk_req_is (&req, c->verb))
                     c++;
@@ -607,7 +528,7 @@ static void s_serve_waits (dbk_svci_t *self)
             }
         }
         if (done)
-            s_wait_remove (self, i);
+            dbk_svci_wait_remove (self, i);
         else
             i++;
     }
@@ -633,11 +554,9 @@ static void s_rebuild (dbk_svci_t *self, dbk_req_t *req)
     }
     dbk_logf (&self->log, DBK_LOG_INFO, "REBUILD: replaying the log up to seq %llu",
               (unsigned long long) target);
-    dbk_svci_wait_t *w = s_park (self, req, S_WAIT_REBUILD);
-    if (!w) {
-        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+    dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_REBUILD, false);
+    if (!w)
         return;
-    }
     w->seq = target;
     w->deadline = INT64_MAX; /* a replay takes as long as the log is long */
     self->rebuilding = true;
@@ -717,19 +636,12 @@ static void s_dispatch (dbk_svci_t *self, dbk_req_t *req)
     }
     /*  after_seq: a position another service answered (its last_seq);
         the request waits until this read model applied it too */
-    const dbk_obj_t *after = dbk_obj_get (req->root, "after_seq");
-    uint64_t after_seq = 0;
-    if (after && dbk_obj_u64 (after, &after_seq) != 0) {
-        dbk_proto_send_error (self->router, req, self->wr, DBK_EINVAL,
-                              "after_seq must be a log position (an unsigned integer)",
-                              "after_seq");
+    uint64_t after_seq;
+    if (!dbk_svci_after_seq (self, req, &after_seq))
         return;
-    }
     if (after_seq > dbk_svci_ready (self)) {
-        dbk_svci_wait_t *w = s_park (self, req, S_WAIT_AFTER);
-        if (!w)
-            dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
-        else
+        dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_AFTER, true);
+        if (w)
             w->seq = after_seq;
         return;
     }

@@ -44,6 +44,7 @@ typedef struct {
     int64_t deadline;                /* mono ms: give up (reply) or retry anyway */
     int64_t started;                 /* mono ms, for REBUILD's elapsed_ms */
     uint64_t pass;                   /* the pass over the waits it was parked in */
+    size_t cost;                     /* bytes it holds, about (dbk_svci_park) */
     dbk_svci_result_t res;           /* reply: positions */
     bool duplicate;                  /* reply: a retried command id */
 } dbk_svci_wait_t;
@@ -105,6 +106,8 @@ typedef struct dbk_svci {
     dbk_svci_wait_t **waits;         /* requests waiting for the read model */
     size_t nwaits;                   /* how many */
     size_t capwaits;                 /* capacity */
+    size_t parked_bytes;             /* what the waits hold (their cost) */
+    bool parked_full;                /* new waits are refused BUSY (logged once) */
     uint64_t own_last;               /* last seq of this shell's latest append */
     bool react_waiting;              /* a reaction waits for its turn */
     uint64_t wait_pass;              /* passes over the waits (s_serve_waits) */
@@ -212,6 +215,27 @@ void dbk_svci_offload_done (dbk_svci_t *self);
 void dbk_svci_worker_stop (dbk_svci_t *self);
 /*  Hand def->background to the worker when it is due (see dbk_service.h). */
 void dbk_svci_background (dbk_svci_t *self);
+
+/*  ---- waiting requests (dbk_svc_park.c) ---- */
+
+/*  Park req to wait as kind: req is the wait's then (emptied), and
+    returns the wait, its deadline 2 x timeout_ms from now (or kept, for
+    a command parked again: self->repark_deadline). With `bounded` (a
+    request that did not wait yet, nothing appended for it), past the
+    bound of the waits (DBK_SVC_PARKED_MAX, DBK_SVC_PARKED_BYTES) req is
+    answered BUSY at once; NO_MEMORY if the wait cannot be made. NULL
+    then: req answered, still the caller's to release. */
+dbk_svci_wait_t *dbk_svci_park (dbk_svci_t *self, dbk_req_t *req, s_wait_kind_t kind, bool bounded);
+/*  Remove waits[i], keeping the others in their order. */
+void dbk_svci_wait_remove (dbk_svci_t *self, size_t i);
+/*  The wait of a command with this id (NULL: none). */
+dbk_svci_wait_t *dbk_svci_find_wait (dbk_svci_t *self, const uint8_t id[DBK_ID_SIZE]);
+/*  Answer every wait INTERRUPTED (when the ROUTER is there) and free them. */
+void dbk_svci_waits_free (dbk_svci_t *self);
+/*  The request's after_seq into *after_seq (0 when absent). false when
+    req was answered instead: INVALID (after_seq) when it is not a uint,
+    or lies more than DBK_SVC_AFTER_AHEAD beyond the log's head. */
+bool dbk_svci_after_seq (dbk_svci_t *self, const dbk_req_t *req, uint64_t *after_seq);
 
 /*  Send OK with the pairs of the one map in `body` (a handler's output). */
 void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);

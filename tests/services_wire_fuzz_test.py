@@ -552,16 +552,19 @@ def rebuild_same(fz, service, recs):
 
 def wait_beyond(fz):
     """A position the log never reached: each service waits 2 x its timeout,
-    then answers UNREACHABLE (after_seq); sent to all four at once."""
-    for n in DOMAIN:
-        query = next(v for v, (k, _, _) in sorted(fz.verbs[n].items()) if k == "query")
-        fz.wires[n].sock.send(pack({"v": 1, "rid": 1, "op": query, "after_seq": 2**63 - 1}))
-    for n in DOMAIN:
-        if not fz.wires[n].sock.poll(REPLY_TIMEOUT_MS, zmq.POLLIN):
-            fail("%s: no answer to an after_seq never reached" % n)
-        r = msgpack.unpackb(fz.wires[n].sock.recv(), raw=False)
-        if (r.get("code"), r.get("field")) != ("UNREACHABLE", "after_seq"):
-            fail("%s: an after_seq never reached: %s" % (n, short(r)))
+    then answers UNREACHABLE (after_seq); sent to all four at once. One far
+    beyond the log's head (more than DBK_SVC_AFTER_AHEAD, 1000000) is
+    INVALID (after_seq) at once."""
+    for after, code in ((fz.last_seq + 100000, "UNREACHABLE"), (2**63 - 1, "INVALID")):
+        for n in DOMAIN:
+            query = next(v for v, (k, _, _) in sorted(fz.verbs[n].items()) if k == "query")
+            fz.wires[n].sock.send(pack({"v": 1, "rid": 1, "op": query, "after_seq": after}))
+        for n in DOMAIN:
+            if not fz.wires[n].sock.poll(REPLY_TIMEOUT_MS, zmq.POLLIN):
+                fail("%s: no answer to an after_seq never reached" % n)
+            r = msgpack.unpackb(fz.wires[n].sock.recv(), raw=False)
+            if (r.get("code"), r.get("field")) != (code, "after_seq"):
+                fail("%s: after_seq %d never reached: %s" % (n, after, short(r)))
 
 
 def regressions(fz):

@@ -38,7 +38,10 @@
         (a log position, typically another service's last_seq) is parked
         until the read model applied that position, then dispatched as
         usual; not applied within 2 x timeout_ms it is answered
-        DBK_ETIMEOUT (field after_seq) and nothing is done;
+        DBK_ETIMEOUT (field after_seq) and nothing is done; beyond the
+        log's head by more than DBK_SVC_AFTER_AHEAD, DBK_EINVAL at once;
+        past the bound on parked requests (DBK_SVC_PARKED_MAX,
+        DBK_SVC_PARKED_BYTES), DBK_EBUSY at once;
       - optimistic concurrency: each stream is appended with the version
         the decision was based on (the shell tracks the version of every
         stream of the service's categories; a handler may state another
@@ -94,7 +97,9 @@
                     until it is done), or another request with the same
                     command id waits to be decided (behind an earlier
                     append to its stream, the catch-up with the log, or a
-                    conflict);
+                    conflict), or too many requests wait already
+                    (DBK_SVC_PARKED_MAX, DBK_SVC_PARKED_BYTES) for one
+                    more to wait;
       CORRUPT       the log cannot be followed from the model's checkpoint
                     (a record fails its hash check, a seq is missing, the
                     log is behind the model or another copy): commands,
@@ -171,6 +176,20 @@ extern "C" {
 #define DBK_SVC_REPLAY_LAG 5000    /* this far behind the log: replaying, with ... */
 #define DBK_SVC_REPLAY_BATCH 50000 /* ... up to this many events per transaction */
 #define DBK_SVC_REPLAY_MS 250      /* ... and at most this long per transaction     */
+
+/*  Requests parked while they wait for the read model (after_seq, a
+    command behind the shell's own last append or the catch-up with the
+    log, a retry after a conflict) hold their parsed bodies, up to 24
+    bytes an element of a body: a new one that would wait beyond either
+    bound is answered BUSY at once (a command already accepted is never
+    refused so). As the event log's bound on the APPENDs it gathers. */
+#define DBK_SVC_PARKED_MAX 4096          /* requests parked           */
+#define DBK_SVC_PARKED_BYTES (64u << 20) /* what they hold (dbk_doc_cost) */
+/*  An after_seq beyond the head of the log the service last heard of by
+    more than this is INVALID at once: no position the log answered is so
+    far ahead (heartbeats tell the head every DEALBOOK_HEARTBEAT_MS), so
+    it is a client's mistake (a timestamp, 2^63), not one to wait for. */
+#define DBK_SVC_AFTER_AHEAD 1000000
 
 /*  What a handler gets: the service, the transaction, the request. Only
     valid during the call. */
