@@ -27,6 +27,7 @@ static void s_self_destroy (dbk_svci_t **self_p)
         return;
     dbk_svci_t *self = *self_p;
     dbk_svci_waits_free (self);
+    dbk_svci_unsure_free (self);
     dbk_svci_worker_stop (self); /* before the ROUTER and the model go */
     dbk_svci_later_free (self);
     dbk_svci_causes_free (self);
@@ -287,13 +288,14 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     }
     uint64_t head = dbk_svci_head (self), own = dbk_svci_unapplied (self);
     if ((!synced && (head > dbk_svci_ready (self) || !self->head_known)) || own ||
-        self->react_waiting) {
+        self->react_waiting || dbk_svci_unsure (self)) {
         /*  behind the log (starting, catching up), or not knowing yet how
             far it goes: a decision now could miss a reference or a
             command id the log already holds. Or this shell's last append
-            is not in the model yet: decided once it is
-            (dbk_svci_unapplied), without spending an attempt. A reaction
-            waiting for its turn goes first. */
+            is not in the model yet (dbk_svci_unapplied), or not known to
+            be in the log or not (dbk_svci_unsure): decided once it is,
+            without spending an attempt. A reaction waiting for its turn
+            goes first. */
         dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_RETRY, !self->repark_deadline);
         if (!w)
             return;
@@ -495,15 +497,17 @@ static void s_serve_waits (dbk_svci_t *self)
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
             bool ready = ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding &&
-                         self->head_known;
+                         self->head_known && !dbk_svci_unsure (self);
             if (!ready && dbk_svci_stuck (self, NULL, 0)) {
                 s_refuse_stuck (self, &w->req, w);
                 done = true;
             } else if (!ready && now >= w->deadline) {
-                dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT,
-                                      "the read model did not catch up with the log in time; "
-                                      "nothing was appended: retry with the same command id",
-                                      NULL);
+                char msg[700] = "the read model did not catch up with the log in time";
+                if (dbk_svci_unsure (self))
+                    dbk_svci_unsure_why (self, msg, sizeof msg);
+                snprintf (msg + strlen (msg), sizeof msg - strlen (msg),
+                          "; nothing was appended: retry with the same command id");
+                dbk_proto_send_error (self->router, &w->req, self->wr, DBK_ETIMEOUT, msg, NULL);
                 done = true;
             } else if (ready) {
                 /*  caught up with the version that beat us: decide again */
@@ -693,6 +697,9 @@ static long s_poll_timeout (dbk_svci_t *self)
     for (size_t i = 0; i < self->nwaits; i++)
         if (self->waits[i]->deadline < until)
             until = self->waits[i]->deadline;
+    int64_t due = dbk_svci_unsure_due (self); /* an unanswered APPEND: sent again */
+    if (due && due < until)
+        until = due;
     if (self->def->react && self->react_after > now && self->react_after < until)
         until = self->react_after; /* a reaction backing off after a conflict */
     if (self->holding) {           /* held rows are written once caught up: soon after */
@@ -724,7 +731,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
     }
     zstr_send (pipe, "READY");
     while (!self->terminated) {
-        zmq_pollitem_t items[4] = {
+        zmq_pollitem_t items[5] = {
             {zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0},
             {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
         };
@@ -742,6 +749,9 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             i_worker = nitems;
             items[nitems++] = (zmq_pollitem_t){zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0};
         }
+        if (dbk_svci_unsure (self)) /* the log's answer to an unanswered APPEND */
+            items[nitems++] = (zmq_pollitem_t){zsock_resolve (dbk_client_socket (self->client)), 0,
+                                               ZMQ_POLLIN, 0};
         int n = zmq_poll (items, nitems, s_poll_timeout (self));
         if (n < 0 && errno != EINTR)
             break; /* context terminated */
@@ -751,7 +761,8 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             dbk_svci_offload_done (self);
         if (self->terminated)
             break;
-        dbk_svci_flush_poll (self); /* a replay's flush that has ended: its mark goes */
+        dbk_svci_flush_poll (self);  /* a replay's flush that has ended: its mark goes */
+        dbk_svci_unsure_poll (self); /* before the waits: it may let commands go on */
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
             dbk_sub_pending (self->sub) || self->holding ||

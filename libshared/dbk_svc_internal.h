@@ -108,6 +108,7 @@ typedef struct dbk_svci {
     size_t capwaits;                 /* capacity */
     size_t parked_bytes;             /* what the waits hold (their cost) */
     bool parked_full;                /* new waits are refused BUSY (logged once) */
+    struct dbk_svci_unsure *unsure;  /* an APPEND the log did not answer (or NULL) */
     uint64_t own_last;               /* last seq of this shell's latest append */
     bool react_waiting;              /* a reaction waits for its turn */
     uint64_t wait_pass;              /* passes over the waits (s_serve_waits) */
@@ -236,6 +237,34 @@ void dbk_svci_waits_free (dbk_svci_t *self);
     req was answered instead: INVALID (after_seq) when it is not a uint,
     or lies more than DBK_SVC_AFTER_AHEAD beyond the log's head. */
 bool dbk_svci_after_seq (dbk_svci_t *self, const dbk_req_t *req, uint64_t *after_seq);
+
+/*  ---- an APPEND the log did not answer in time (dbk_svc_unsure.c) ----
+
+    Whether the log stores it is not known: a log that is slow or stopped
+    still holds it (ZeroMQ delivers what reached its ROUTER even once our
+    socket is gone), and may commit it whenever it goes on. While it is
+    so, no command or reaction is decided (their rules read the model
+    beyond the streams they write, which would lack its events): the
+    same bytes (the same event ids, expected versions and rid) are sent
+    again, from every timeout_ms to every 8 x timeout_ms, until the log
+    gives an answer that settles it: stored (OK, first or duplicate:
+    the shell then waits for the model to apply it, as for any own
+    append), or refused for good (WRONG_EXPECTED_VERSION, a validation
+    error: the same request, sent earlier, is refused so too). */
+
+/*  Keep the APPEND in w (as sent on self->client) as unanswered. */
+void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w);
+/*  An APPEND of this shell is unanswered. */
+bool dbk_svci_unsure (const dbk_svci_t *self);
+/*  Why decisions wait, a sentence for a reply (since how long, what the
+    log last answered). */
+void dbk_svci_unsure_why (const dbk_svci_t *self, char *out, size_t size);
+/*  Take the log's answers (without waiting), send again when due. */
+void dbk_svci_unsure_poll (dbk_svci_t *self);
+/*  The mono ms of the next send (0: nothing unanswered). */
+int64_t dbk_svci_unsure_due (const dbk_svci_t *self);
+/*  Forget it (the shell stops), saying so. */
+void dbk_svci_unsure_free (dbk_svci_t *self);
 
 /*  Send OK with the pairs of the one map in `body` (a handler's output). */
 void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);

@@ -128,14 +128,17 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
         stream_out[sl] = 0;
     } else if (rc == DBK_ETIMEOUT || rc == DBK_EINTERRUPTED) {
         snprintf (msg, msgsz,
-                  "the event log at %s did not answer in %d ms; nothing is known "
-                  "to be appended: retry with the same command id",
+                  "the event log at %s did not answer in %d ms; nothing is known to be "
+                  "appended yet: the service sends the same events again until the log answers "
+                  "(stored once at most) and decides other commands only then; retry with the "
+                  "same command id, never a new one",
                   self->cfg.log_endpoint, self->cfg.timeout_ms);
-        /*  a DEALER would deliver the unanswered APPEND later, when nobody
-            waits for it any more: a new socket (linger 0) drops what it
-            has not sent. What reached the log (a log stopped, not gone)
-            may still be committed: the retry with the same command id then
-            finds it, or conflicts on the same expected version */
+        /*  what reached the log (a log slow or stopped, not gone) may
+            still be committed: kept, sent again until the log says
+            (dbk_svc_unsure.c). A DEALER would deliver the unanswered
+            APPEND later, when nobody waits for it any more: a new socket
+            (linger 0) drops what it has not sent. */
+        dbk_svci_unsure_keep (self, w);
         dbk_client_t *fresh = dbk_client_new (self->cfg.log_endpoint, self->cfg.timeout_ms);
         if (fresh) {
             dbk_client_destroy (&self->client);
@@ -257,7 +260,7 @@ bool dbk_svci_react (dbk_svci_t *self)
         on their way: the reaction waits, and so do commands meanwhile
         (react_waiting), or a steady flow of them would keep it waiting */
     bool behind = dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied ||
-                  dbk_svci_unapplied (self);
+                  dbk_svci_unapplied (self) || dbk_svci_unsure (self);
     MDB_txn *txn;
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
         return false;

@@ -30,10 +30,13 @@
         appends the decided events to the log in ONE APPEND (one stream
         group per stream, all or none), and answers only once its own read
         model has applied them (read your writes). The loop keeps serving
-        while a command waits. Each event gets a new UUIDv7 id, cause = the
-        command id, corr, the command's actor, at = now, schema 1. Events
-        for a stream outside def->categories are refused (INVALID: only the
-        owner appends to a category, DESIGN §3);
+        while a command waits. An APPEND the log did not answer in time
+        may still be committed: the shell sends it again, unchanged, until
+        the log says (stored, or refused for good), and decides nothing
+        meanwhile (dbk_svc_unsure.c). Each event gets a new UUIDv7 id,
+        cause = the command id, corr, the command's actor, at = now,
+        schema 1. Events for a stream outside def->categories are refused
+        (INVALID: only the owner appends to a category, DESIGN §3);
       - after_seq: a command or query whose request carries `after_seq`
         (a log position, typically another service's last_seq) is parked
         until the read model applied that position, then dispatched as
@@ -88,6 +91,8 @@
                     passed through unchanged; nothing is appended;
       WRONG_EXPECTED_VERSION  also when the retries after conflicts ran out;
       UNREACHABLE   the event log did not answer in time (DEALBOOK_TIMEOUT_MS),
+                    or has not said yet whether it stored an earlier
+                    APPEND of the shell that it did not answer in time,
                     or the read model did not catch up with the log (before
                     deciding) or apply the appended events (before
                     answering) within 2 x DEALBOOK_TIMEOUT_MS, or (field
@@ -133,14 +138,14 @@
     Threading: the shell is one CZMQ actor; handlers and the projection run
     in its thread. A command's APPEND is synchronous (at most
     DEALBOOK_TIMEOUT_MS when the log is down); waiting for the read model
-    is not. A query request for which def->offload says so (an as-of
-    replay) runs instead on the shell's worker thread, one at a
-    time, while the loop keeps applying events and answering everything
-    else; STATUS counts them (background). Such a handler gets no read
-    transaction (txn NULL: it must not read the read model; a snapshot
-    held for a whole replay would pin every page freed meanwhile) and may
-    use of its ctx only dbk_svc_config, dbk_svc_reject and
-    dbk_svc_cancelled.
+    is not, nor is sending again an APPEND the log did not answer. A
+    query request for which def->offload says so (an as-of replay) runs
+    instead on the shell's worker thread, one at a time, while the loop
+    keeps applying events and answering everything else; STATUS counts
+    them (background). Such a handler gets no read transaction (txn NULL:
+    it must not read the read model; a snapshot held for a whole replay
+    would pin every page freed meanwhile) and may use of its ctx only
+    dbk_svc_config, dbk_svc_reject and dbk_svc_cancelled.
 */
 #ifndef DBK_SERVICE_H
 #define DBK_SERVICE_H
@@ -381,7 +386,10 @@ int dbk_svc_stream_version (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *stream
     version or DBK_EXPECT_*) instead of the version the read model knows.
     DBK_EXPECT_ANY gives up optimistic concurrency for that stream (and
     with it the protection of a command id retried while its first
-    attempt is still in flight). */
+    attempt is still in flight). With DBK_EXPECT_EXISTS, an APPEND the
+    log did not answer, then refused for that stream, could still be
+    committed if the stream is created meanwhile (dbk_svc_unsure.c
+    takes the refusal as final): prefer an exact version. */
 void dbk_svc_expect (dbk_svc_ctx_t *ctx, const char *stream, int64_t expect);
 
 /*  The service's configuration (borrowed for the handler's call). */
