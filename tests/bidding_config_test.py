@@ -106,8 +106,10 @@ def main():
     svc = run(svc.dir, "5,12.5", "technical,price,samples?", DEALBOOK_TIMEOUT_MS="300")
     try:
         b = svc.up("bidding")
-        # after_seq: malformed, and beyond what the log holds (given up after 2 timeouts)
-        for bad, code in (("12", "INVALID"), (-1, "INVALID"), (1 << 40, "UNREACHABLE")):
+        # after_seq: malformed; beyond what the log holds (given up after 2
+        # timeouts); so far beyond it that no log answered it (refused at once)
+        for bad, code in (("12", "INVALID"), (-1, "INVALID"), (1000, "UNREACHABLE"),
+                          (1 << 40, "INVALID")):
             try:
                 b.call("TENDER_LIST", after_seq=bad)
                 fail("after_seq %r was answered" % bad)
