@@ -476,6 +476,15 @@ static void s_serve_waits (dbk_svci_t *self)
                               (unsigned long long) self->applied, (long long) (now - w->started));
                 }
                 done = true;
+            } else if (w->kind == S_WAIT_REBUILD && self->apply_err) {
+                /*  the replay stopped at an event that fails again and
+                    again: it would never reach the head */
+                self->rebuilding = false;
+                char msg[600];
+                snprintf (msg, sizeof msg, "the replay stopped: %s", self->apply_why);
+                dbk_proto_send_error (self->router, &w->req, self->wr, self->apply_err, msg, NULL);
+                dbk_logf (&self->log, DBK_LOG_ERROR, "REBUILD: %s", msg);
+                done = true;
             } else if (w->kind == S_WAIT_REPLY && dbk_svci_stuck (self, NULL, 0)) {
                 s_refuse_stuck (self, &w->req, w);
                 done = true;

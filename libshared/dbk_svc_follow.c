@@ -148,6 +148,11 @@ int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
                       dbk_strerror (self->model_err));
         return self->model_err;
     }
+    if (self->apply_err) {
+        if (why)
+            snprintf (why, size, "the read model cannot go on: %s", self->apply_why);
+        return self->apply_err;
+    }
     if (!self->last_sub_error)
         return 0;
     if (why)

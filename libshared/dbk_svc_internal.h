@@ -99,6 +99,15 @@ typedef struct dbk_svci {
                                         want of space or storage (DBK_ENOSPC,
                                         DBK_EIO, DBK_EMAPFULL); 0 once one
                                         succeeds */
+    uint64_t apply_seq;              /* the event the last failed batch
+                                        stopped at (0: none since the last
+                                        one applied) */
+    int apply_rc;                    /* ... the code it failed with */
+    unsigned apply_tries;            /* ... how many times in a row */
+    int apply_err;                   /* DBK_EIO once it failed
+                                        DBK_SVC_APPLY_TRIES times: the read
+                                        model is stuck there; 0 otherwise */
+    char apply_why[400];             /* ... why, for STATUS model_error */
     dbk_client_t *client;            /* APPENDs */
     dbk_decision_t *decision;        /* reused by every command */
     dbk_wr_t *wr;                    /* replies */
@@ -121,6 +130,7 @@ typedef struct dbk_svci {
         uint64_t conflicts;         /* APPENDs refused for the expected version */
         uint64_t queries;           /* queries answered OK */
         uint64_t events;            /* events applied to the read model */
+        uint64_t skipped;           /* ... of which skipped as malformed */
     } count;                        /* since start, for STATUS */
     uint64_t react_seq;             /* the last own reaction's last seq      */
     int64_t react_after;            /* mono ms: do not react before          */
@@ -309,8 +319,10 @@ void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied);
 /*  Whether the read model is stuck, so that requests waiting for it are
     answered at once: its code (0: not stuck), and why into why (a
     sentence, up to some 1500 bytes; why may be NULL): the model cannot
-    be written (model_err), or the event log cannot be followed: it does
-    not answer, is behind the model, or fails its checks. */
+    be written (model_err), or cannot go on past an event its projection
+    failed on DBK_SVC_APPLY_TRIES times (apply_err), or the event log
+    cannot be followed: it does not answer, is behind the model, or fails
+    its checks. */
 int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size);
 
 /*  Why the log cannot be followed now, into why: NULL when it can. */

@@ -452,13 +452,12 @@ static int s_unhold (dbk_svci_t *self, MDB_txn *txn)
     are answered at once, until a write succeeds again, instead of waiting
     for a model that cannot move. A write is tried again a second later;
     the same storage error is logged once while it lasts. what: the write
-    that failed, for the log line; write: it was the model's write (a
-    transaction begun or committed), not the projection of an event,
-    whose failure is the service's own and logged each time. */
-static void s_model_failed (dbk_svci_t *self, int rc, const char *what, bool write)
+    that failed (a transaction begun or committed, held rows written), for
+    the log line. The failure of an event's projection is s_apply_failed's. */
+static void s_model_failed (dbk_svci_t *self, int rc, const char *what)
 {
     self->backoff_until = zclock_mono () + 1000;
-    bool storage = write && (rc == DBK_ENOSPC || rc == DBK_EIO || rc == DBK_EMAPFULL);
+    bool storage = rc == DBK_ENOSPC || rc == DBK_EIO || rc == DBK_EMAPFULL;
     if (!storage || rc != self->model_err)
         dbk_logf (&self->log, DBK_LOG_ERROR, "cannot %s: %s%s", what, dbk_strerror (rc),
                   storage ? "; commands are refused until the read model is written again "
@@ -475,6 +474,66 @@ static void s_model_written (dbk_svci_t *self)
     self->model_err = 0;
 }
 
+/*  An event the projection skipped (DBK_EMALFORMED, dbk_service.h): it
+    wrote nothing for it. Counted once the batch is committed. */
+static void s_skipped (dbk_svci_t *self, const dbk_event_t *ev)
+{
+    dbk_logf (&self->log, DBK_LOG_WARNING,
+              "seq %llu (%.*s on %.*s) lacks a required field or holds one of the wrong type: "
+              "skipped",
+              (unsigned long long) ev->seq, (int) ev->type_len, ev->type, (int) ev->stream_len,
+              ev->stream);
+}
+
+/*  The batch was aborted at event ev, which failed with rc (not a full
+    map): tried again a second later. Logged once while the same event
+    fails the same way; after DBK_SVC_APPLY_TRIES failures in a row the
+    model is stuck there (apply_err): STATUS model_error says why and
+    commands are refused at once, until it is applied (s_applied). */
+static void s_apply_failed (dbk_svci_t *self, const dbk_event_t *ev, int rc)
+{
+    self->backoff_until = zclock_mono () + 1000;
+    bool again = ev->seq == self->apply_seq && rc == self->apply_rc;
+    if (!again) {
+        self->apply_seq = ev->seq;
+        self->apply_rc = rc;
+        self->apply_tries = 0;
+        self->apply_err = 0; /* another event, or another cause: counted anew */
+    }
+    self->apply_tries++;
+    char what[300];
+    snprintf (what, sizeof what, "seq %llu (%.*s on %.*s)", (unsigned long long) ev->seq,
+              (int) ev->type_len, ev->type, (int) (ev->stream_len > 200 ? 200 : ev->stream_len),
+              ev->stream);
+    if (!again)
+        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot apply %s: %s; tried again every second", what,
+                  dbk_strerror (rc));
+    if (self->apply_tries == DBK_SVC_APPLY_TRIES) {
+        snprintf (self->apply_why, sizeof self->apply_why,
+                  "%s cannot be applied: %s (%u tries); the read model stays at seq %llu", what,
+                  dbk_strerror (rc), self->apply_tries, (unsigned long long) self->applied);
+        self->apply_err = DBK_EIO;
+        dbk_logf (&self->log, DBK_LOG_ERROR,
+                  "%s; commands are refused until it is applied (STATUS model_error)",
+                  self->apply_why);
+    }
+}
+
+/*  The model is committed up to `last`: an event that failed before is
+    applied now. */
+static void s_applied (dbk_svci_t *self, uint64_t last)
+{
+    if (!self->apply_seq || last < self->apply_seq)
+        return;
+    if (self->apply_err)
+        dbk_logf (&self->log, DBK_LOG_INFO, "seq %llu is applied: the read model goes on",
+                  (unsigned long long) self->apply_seq);
+    self->apply_seq = 0;
+    self->apply_rc = 0;
+    self->apply_tries = 0;
+    self->apply_err = 0;
+}
+
 /*  The held rows written, after the batch up to self->applied committed,
     in transactions of their own (dbk_svc_later.c); done: the replay has
     caught up, and the last of them takes $meta "hold" away. A failure
@@ -486,7 +545,7 @@ static void s_held_write (dbk_svci_t *self, bool done)
     if (rc) {
         /*  a full map grows, and they are written again at once */
         if (rc != DBK_EMAPFULL || dbk_lmdb_grow (self->env, NULL) != 0)
-            s_model_failed (self, rc, "write the held index rows", true);
+            s_model_failed (self, rc, "write the held index rows");
         else
             dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
         return;
@@ -546,12 +605,20 @@ int dbk_svci_apply (dbk_svci_t *self)
     int n = 0;
     uint64_t last = self->applied;
     uint8_t last_hash[DBK_HASH_SIZE] = {0}; /* the event at last's, once n > 0 */
+    uint64_t skipped = 0;                   /* of the n, skipped as malformed */
     int sub_rc = 0;
     dbk_svc_ctx_t ctx = {.svc = self, .projecting = true};
     bool cut = false;
     while (n < limit) {
         if ((n & 255) == 255 && zclock_mono () >= until) {
             cut = true; /* let requests in: a long replay goes on next turn */
+            break;
+        }
+        if (n > 0 && last + 1 == self->apply_seq) {
+            /*  the event that failed the last batch comes next: the
+                events before it are committed first, and it is tried on
+                its own, so that the model holds all it can */
+            cut = true;
             break;
         }
         dbk_event_t ev;
@@ -562,7 +629,7 @@ int dbk_svci_apply (dbk_svci_t *self)
             the loop calls this whenever the SUB socket stirs */
         if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
             txn = NULL;
-            s_model_failed (self, dbk_lmdb_err (rc), "begin a read model transaction", true);
+            s_model_failed (self, dbk_lmdb_err (rc), "begin a read model transaction");
             dbk_svci_sub_restart (self);
             return dbk_lmdb_err (rc);
         }
@@ -574,6 +641,14 @@ int dbk_svci_apply (dbk_svci_t *self)
             rc = self->def->project (&ctx, txn, &ev);
             ctx.ev = NULL;
             dbk_doc_destroy (&ctx.data_doc);
+            if (rc == DBK_EMALFORMED) {
+                /*  anyone may append to the log: an event the projection
+                    can never apply (it wrote nothing for it) is skipped
+                    rather than stopping the model for every later one */
+                s_skipped (self, &ev);
+                skipped++;
+                rc = 0;
+            }
         }
         if (!rc && self->def->react)
             rc = dbk_svci_pending_put (self, txn, &ev);
@@ -584,14 +659,10 @@ int dbk_svci_apply (dbk_svci_t *self)
             dbk_svci_later_clear (self);
             dbk_svci_held_undo (self);
             dbk_svci_causes_clear (self);
-            if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0) {
+            if (rc == DBK_EMAPFULL && dbk_lmdb_grow (self->env, NULL) == 0)
                 dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
-            } else {
-                char what[200];
-                snprintf (what, sizeof what, "apply seq %llu (%.*s)", (unsigned long long) ev.seq,
-                          (int) ev.type_len, ev.type);
-                s_model_failed (self, rc, what, false);
-            }
+            else
+                s_apply_failed (self, &ev, rc);
             dbk_svci_sub_restart (self);
             return rc;
         }
@@ -619,7 +690,7 @@ int dbk_svci_apply (dbk_svci_t *self)
         return 0;
     }
     if (!txn && (rc = mdb_txn_begin (self->env, NULL, 0, &txn)) != 0) {
-        s_model_failed (self, dbk_lmdb_err (rc), "begin a read model transaction", true);
+        s_model_failed (self, dbk_lmdb_err (rc), "begin a read model transaction");
         return dbk_lmdb_err (rc);
     }
     rc = s_causes_put (self, txn);
@@ -642,7 +713,7 @@ int dbk_svci_apply (dbk_svci_t *self)
     if (rc) {
         dbk_svci_held_undo (self);
         if (rc != DBK_EMAPFULL || dbk_lmdb_grow (self->env, NULL) != 0)
-            s_model_failed (self, rc, "commit the read model", true);
+            s_model_failed (self, rc, "commit the read model");
         else
             dbk_logf (&self->log, DBK_LOG_INFO, "read model map grown");
         dbk_svci_sub_restart (self);
@@ -658,6 +729,9 @@ int dbk_svci_apply (dbk_svci_t *self)
         self->chain_known = true;
     }
     self->count.events += (uint64_t) n;
+    self->count.skipped += skipped;
+    if (n > 0)
+        s_applied (self, last);
     if (write_held)
         s_held_write (self, hold_done); /* which says whether the model is written */
     else
@@ -750,6 +824,11 @@ static int s_reset_done (dbk_svci_t *self)
         that failed its check) is for the new one to find again */
     self->last_sub_error = 0;
     self->fault = (dbk_sub_fault_t){0};
+    /*  an event that failed is tried anew by the replay */
+    self->apply_seq = 0;
+    self->apply_rc = 0;
+    self->apply_tries = 0;
+    self->apply_err = 0;
     self->building = true;
     self->holding = self->hold_marked = false;
     dbk_svci_held_clear (self);

@@ -40,9 +40,13 @@ void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
     dbk_wr_kv_u64 (w, "waiting", self->nwaits);
     dbk_wr_kv_u64 (w, "background", self->offloaded);
-    dbk_wr_cstr (w, "model_error"); /* why the read model cannot be written, or nil */
+    /*  why the read model cannot be written (a full disk), or cannot go
+        on past an event (DBK_SVC_APPLY_TRIES failures), or nil */
+    dbk_wr_cstr (w, "model_error");
     if (self->model_err)
         dbk_wr_cstr (w, dbk_strerror (self->model_err));
+    else if (self->apply_err)
+        dbk_wr_cstr (w, self->apply_why);
     else
         dbk_wr_nil (w);
     char why[1600];
@@ -52,13 +56,14 @@ void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req)
     else
         dbk_wr_nil (w);
     dbk_wr_cstr (w, "counters");
-    dbk_wr_map (w, 7);
+    dbk_wr_map (w, 8);
     dbk_wr_kv_u64 (w, "commands", self->count.commands);
     dbk_wr_kv_u64 (w, "duplicates", self->count.duplicates);
     dbk_wr_kv_u64 (w, "rejected", self->count.rejected);
     dbk_wr_kv_u64 (w, "conflicts", self->count.conflicts);
     dbk_wr_kv_u64 (w, "queries", self->count.queries);
     dbk_wr_kv_u64 (w, "events", self->count.events);
+    dbk_wr_kv_u64 (w, "skipped", self->count.skipped);
     dbk_wr_kv_u64 (w, "reactions", self->reactions);
     for (size_t i = 0; i < dbk_obj_len (em); i++) {
         dbk_wr_obj (w, dbk_obj_key_at (em, i));

@@ -555,6 +555,103 @@ Test (competitor, updating_close_to_with_an_unknown_account_is_refused)
     then_rejected (DBK_ENOTFOUND, "close_to");
 }
 
+/*  A hand-appended payload: {"id": "k1", "name": "大金"} with `field`
+    (id or name; any other key added) set to the bad value `kind`: nil,
+    "", an array, a map, bin, an int, a bool, a text with a NUL inside or
+    one that starts with a NUL. */
+static const dbk_obj_t *bad_payload (const char *field, const char *kind)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    bool extra = strcmp (field, "id") && strcmp (field, "name");
+    dbk_wr_map (w, extra ? 3 : 2);
+    if (strcmp (field, "id"))
+        dbk_wr_kv_cstr (w, "id", "k1");
+    if (strcmp (field, "name"))
+        dbk_wr_kv_cstr (w, "name", "大金");
+    dbk_wr_cstr (w, field);
+    if (!strcmp (kind, "nil"))
+        dbk_wr_nil (w);
+    else if (!strcmp (kind, "empty"))
+        dbk_wr_str (w, "", 0);
+    else if (!strcmp (kind, "array")) {
+        dbk_wr_array (w, 1);
+        dbk_wr_i64 (w, 1);
+    } else if (!strcmp (kind, "map")) {
+        dbk_wr_map (w, 1);
+        dbk_wr_kv_i64 (w, "a", 1);
+    } else if (!strcmp (kind, "bin"))
+        dbk_wr_bin (w, "\x00\x01", 2);
+    else if (!strcmp (kind, "int"))
+        dbk_wr_i64 (w, 0);
+    else if (!strcmp (kind, "bool"))
+        dbk_wr_bool (w, true);
+    else if (!strcmp (kind, "nul"))
+        dbk_wr_str (w, "a\0b", 3);
+    else
+        dbk_wr_str (w, "\0ab", 3);
+    const dbk_obj_t *o = s_keep (dbk_wr_data (w), dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    return o;
+}
+
+static const char *const s_bad[] = {"nil", "empty", "array", "map", "bin",
+                                    "int", "bool",  "nul",   "nul0"};
+
+Test (competitor, an_added_event_without_a_name_and_id_it_keeps_whole_is_malformed)
+{
+    /*  such a state could not be stored and folded back (the read model
+        stores a competitor as the map of a competitor.added): the event
+        is refused, and a projection skips it */
+    for (size_t i = 0; i < sizeof s_bad / sizeof s_bad[0]; i++)
+        for (int f = 0; f < 2; f++) {
+            contacts_competitor_t st;
+            contacts_competitor_init (&st);
+            cr_assert_eq (contacts_competitor_evolve (&st, "competitor.added",
+                                                      bad_payload (f ? "name" : "id", s_bad[i])),
+                          DBK_EMALFORMED, "%s %s", f ? "name" : "id", s_bad[i]);
+            contacts_competitor_reset (&st);
+        }
+    /*  and so on a competitor that exists: it keeps its name */
+    given_rival ();
+    cr_assert_eq (
+        contacts_competitor_evolve (&rival, "competitor.added", bad_payload ("name", "empty")),
+        DBK_EMALFORMED);
+    cr_assert_str_eq (rival.name, "大金");
+}
+
+Test (competitor, an_update_that_clears_the_name_is_malformed)
+{
+    given_rival ();
+    for (size_t i = 0; i < sizeof s_bad / sizeof s_bad[0]; i++) {
+        cr_assert_eq (contacts_competitor_evolve (&rival, "competitor.updated",
+                                                  bad_payload ("name", s_bad[i])),
+                      DBK_EMALFORMED, "name %s", s_bad[i]);
+        cr_assert_str_eq (rival.name, "大金", "name %s", s_bad[i]);
+    }
+    /*  an update without a name leaves it as it is */
+    cr_assert_eq (contacts_competitor_evolve (&rival, "competitor.updated",
+                                              cmd ("{\"id\":\"k1\",\"products\":\"VRV\"}")),
+                  0);
+    cr_assert_str_eq (rival.name, "大金");
+    cr_assert_str_eq (rival.products, "VRV");
+}
+
+Test (competitor, a_close_to_entry_that_would_not_be_kept_whole_is_malformed)
+{
+    given_rival ();
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_wr_map (w, 2);
+    dbk_wr_kv_cstr (w, "id", "k1");
+    dbk_wr_cstr (w, "close_to");
+    dbk_wr_array (w, 2);
+    dbk_wr_cstr (w, "a1");
+    dbk_wr_str (w, "\0a2", 3); /* stored cut to "": no entry of a list is empty */
+    const dbk_obj_t *p = s_keep (dbk_wr_data (w), dbk_wr_size (w));
+    dbk_wr_destroy (&w);
+    cr_assert_eq (contacts_competitor_evolve (&rival, "competitor.updated", p), DBK_EMALFORMED);
+    cr_assert_eq (rival.close_to.n, 1);
+}
+
 /*  ======================= activities ======================= */
 
 /*  The business date the shell passes to the activity decider: the

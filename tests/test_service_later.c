@@ -577,13 +577,16 @@ Test (service_later, a_service_stopped_while_holding_rows_builds_its_model_again
     s_model_t *m = s_stalled_start (31337, 9000);
     cr_assert_geq (s_seen_at_least (8500), 8500, "the replay went as far as the stall");
     /*  what waits for the model waits for the held rows: after_seq 1 is
-        not served (ERROR TIMEOUT from the service after 2 x 1000 ms) */
+        not served (ERROR TIMEOUT from the service after 2 x 1000 ms, or
+        STORAGE at once when the stalled event has failed
+        DBK_SVC_APPLY_TRIES times by then: the model is stuck there) */
     dbk_client_t *c = dbk_client_new (s_ep, 10000);
     dbk_doc_t *r = NULL;
     dbk_wr_t *w = dbk_client_begin (c, "SCAN", 1);
     dbk_wr_kv_u64 (w, "after_seq", 1);
-    cr_assert_eq (dbk_client_call (c, &r), DBK_ETIMEOUT);
-    cr_assert_not_null (r, "the service answered TIMEOUT itself");
+    int rc = dbk_client_call (c, &r);
+    cr_assert (rc == DBK_ETIMEOUT || rc == DBK_EIO, "%s", dbk_client_errmsg (c));
+    cr_assert_not_null (r, "the service answered itself");
     dbk_doc_destroy (&r);
     dbk_client_destroy (&c);
     /*  stopped now: the model says it was being built */

@@ -105,6 +105,11 @@
                     conflict), or too many requests wait already
                     (DBK_SVC_PARKED_MAX, DBK_SVC_PARKED_BYTES) for one
                     more to wait;
+      DISK_FULL / STORAGE  the read model cannot be written (a full disk, a
+                    storage error), or is stuck at an event its projection
+                    failed on DBK_SVC_APPLY_TRIES times (STATUS model_error
+                    says which): commands at once, nothing appended (or,
+                    the message says so, appended but not applied);
       CORRUPT       the log cannot be followed from the model's checkpoint
                     (a record fails its hash check, a seq is missing, the
                     log is behind the model or another copy): commands,
@@ -121,17 +126,25 @@
                          model is ahead of it), lag (head - seq_applied,
                          or 0),
                    model_error, log_error: str, why the model cannot be
-                         written or the log cannot be followed, or nil,
+                         written (a full disk; an event that failed
+                         DBK_SVC_APPLY_TRIES times: "seq N (TYPE on
+                         STREAM) cannot be applied: ...") or the log
+                         cannot be followed, or nil,
                    rebuilding: bool, waiting: requests waiting,
                    background: offloaded queries and background work
                                running or waiting,
                    counters: {commands, duplicates, rejected, conflicts,
-                              queries, events, reactions} since start,
+                              queries, events, skipped, reactions} since
+                              start (skipped: those of the events
+                              applied that the projection skipped as
+                              malformed),
                    ...the pairs of def->status}
       REBUILD  -> empties every database of the read model (the service's
                   and the shell's), sets the checkpoint to 0 and replays the
                   log from seq 1; answers {seq_applied, elapsed_ms} when the
-                  replay reached the head known at the request. Meanwhile
+                  replay reached the head known at the request, or STORAGE
+                  when the replay stopped at an event that failed
+                  DBK_SVC_APPLY_TRIES times (the message names it). Meanwhile
                   STATUS answers (rebuilding: true), commands and queries get
                   BUSY.
 
@@ -181,6 +194,10 @@ extern "C" {
 #define DBK_SVC_REPLAY_LAG 5000    /* this far behind the log: replaying, with ... */
 #define DBK_SVC_REPLAY_BATCH 50000 /* ... up to this many events per transaction */
 #define DBK_SVC_REPLAY_MS 250      /* ... and at most this long per transaction     */
+/*  An event the projection fails on this many times in a row (a second
+    apart) stops the read model for good, until it can be applied: STATUS
+    model_error says which and why, and commands are refused at once. */
+#define DBK_SVC_APPLY_TRIES 3
 
 /*  Requests parked while they wait for the read model (after_seq, a
     command behind the shell's own last append or the catch-up with the
@@ -217,12 +234,28 @@ typedef int (dbk_svc_query_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_
 /*  The projection: called for EVERY event of the log, in seq order, inside
     the write transaction that also stores the checkpoint. It picks the
     categories it cares about and ignores the rest. The payload is
-    dbk_svc_data (ctx, ev). Return 0, or a DBK code: the transaction is
-    then aborted (nothing of the batch is applied) and the shell retries
-    later from its checkpoint (after growing the map on DBK_EMAPFULL). So
-    an event the projection cannot handle stops the read model rather
-    than being skipped: the projection must accept every past version of
-    the payloads it reads. */
+    dbk_svc_data (ctx, ev). Return 0, DBK_EMALFORMED, or another DBK code.
+
+    DBK_EMALFORMED: the event is skipped, logged (a warning naming its
+    seq, type and stream) and counted (STATUS counters.skipped), and the
+    batch goes on. For an event the projection will never be able to
+    apply for its own fault: anyone may append to the log, and an event
+    lacking a field its type must have, or holding one of the wrong type,
+    must not stop the read model. The projection must then have written
+    NOTHING for it (no mdb_put / mdb_del, no dbk_svc_put_later /
+    del_later): it validates the whole event, evolving the state first,
+    and writes after. A stored state that does not fold back (a row the
+    projection wrote from such an event in an older version) is the same
+    malformed input: the event that finds it is skipped, not failed.
+
+    Another code: the transaction is aborted (nothing of the batch is
+    applied) and the shell retries a second later from its checkpoint
+    (at once after growing the map on DBK_EMAPFULL). So an event the
+    projection cannot handle otherwise stops the read model rather than
+    being skipped: the projection must accept every past version of the
+    payloads it reads. After DBK_SVC_APPLY_TRIES failures of one event in
+    a row, STATUS model_error names it and commands are refused at once
+    (STORAGE) until it is applied. */
 typedef int (dbk_svc_project_fn) (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);
 
 /*  A reaction (a process manager, DESIGN §2b): called for an event of

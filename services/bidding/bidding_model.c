@@ -9,7 +9,6 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
-#include "dealbook/dbk_logging.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -78,11 +77,14 @@ static int s_each (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
         const char *type;
         size_t tn;
         int64_t at = 0;
-        if (dbk_doc_parse (v.mv_data, v.mv_size, &doc) ||
-            dbk_obj_len (a = dbk_doc_root (doc)) != 3 ||
-            dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) || tn > DBK_TYPE_MAX ||
-            dbk_obj_i64 (dbk_obj_at (a, 1), &at))
-            rc = DBK_EIO;
+        /*  a stored event that does not parse fails its checks: no I/O
+            failed */
+        if ((rc = dbk_doc_parse (v.mv_data, v.mv_size, &doc)))
+            rc = rc == DBK_ENOMEM ? rc : DBK_ECORRUPT;
+        else if (dbk_obj_len (a = dbk_doc_root (doc)) != 3 ||
+                 dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) || tn > DBK_TYPE_MAX ||
+                 dbk_obj_i64 (dbk_obj_at (a, 1), &at))
+            rc = DBK_ECORRUPT;
         else
             rc = fn (arg, type, tn, at, dbk_obj_at (a, 2));
         dbk_doc_destroy (&doc);
@@ -560,17 +562,21 @@ static int s_project_own (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
     MDB_dbi idx = 0;
     int rc = bidding_model_load (ctx, txn, kind, id, s);
+    /*  stored events that do not parse or fold back are the malformed
+        input they came from: the event is skipped like one */
+    if (rc == DBK_ECORRUPT)
+        rc = DBK_EMALFORMED;
     size_t bl = rc == 0 ? s_index_key (kind, s, before, sizeof before, &idx, ctx) : 0;
     if (rc == 0)
         rc = s_evolve (kind, s, type, data);
-    if (rc == DBK_EMALFORMED) {
-        dbk_logger_t log;
-        dbk_logger_init (&log, "bidding", DBK_LOG_WARNING);
-        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
-                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
+    if (rc) {
+        /*  the event first, its rows after: anyone may append to the log,
+            and an event lacking a field its type must have is
+            DBK_EMALFORMED, written nowhere, and skipped by the shell
+            (dbk_service.h) rather than stopping the read model */
         s_reset (kind, s);
         free (s);
-        return 0;
+        return rc;
     }
     dbk_wr_t *w = rc == 0 ? dbk_wr_new () : NULL;
     if (rc == 0 && !w)

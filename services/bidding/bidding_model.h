@@ -56,8 +56,9 @@ extern const char *const bidding_model_dbs[];
 
 /*  Fold the stored events of aggregate kind/id ('t', 'q', 'c') into the
     state (initialised by the caller: a bid_tender_t, bid_quote_t or
-    bid_contract_t). 0 (an unknown id leaves it empty), DBK_EIO,
-    DBK_ENOMEM. */
+    bid_contract_t). 0 (an unknown id leaves it empty), DBK_ECORRUPT (a
+    stored event does not parse), the code of evolve refusing one,
+    DBK_EIO, DBK_ENOMEM. */
 int bidding_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id, void *state);
 
 /*  Write the stored events of kind/id as an array of {type, at, data}

@@ -155,12 +155,41 @@ int contacts_competitor_update (dbk_decision_t *d, const contacts_competitor_t *
     return 0;
 }
 
+/*  A text the state keeps as it is: a str, not empty, without a NUL (the
+    state holds C strings). */
+static bool s_text (const dbk_obj_t *o)
+{
+    const char *s;
+    size_t n;
+    return dbk_obj_str (o, &s, &n) == 0 && n > 0 && !memchr (s, 0, n);
+}
+
+/*  Whether the state an event makes can be stored and folded back
+    (contacts_market_competitor folds the stored state as a
+    competitor.added): an id and a name (an update may leave the name
+    out, never clear it: the decider refuses an empty one), and close_to
+    entries kept whole. Anyone may append to the log: an event that would
+    make a competitor without a name, or cut one of its ties to nothing,
+    is malformed, and changes nothing. */
+static bool s_foldable (const dbk_obj_t *data, bool added)
+{
+    const dbk_obj_t *name = dbk_obj_get (data, "name");
+    if ((added && !s_text (dbk_obj_get (data, "id"))) || ((added || name) && !s_text (name)))
+        return false;
+    const dbk_obj_t *close = dbk_obj_get (data, "close_to");
+    for (size_t i = 0; dbk_obj_type (close) == DBK_T_ARRAY && i < dbk_obj_len (close); i++)
+        if (!s_text (dbk_obj_at (close, i)))
+            return false;
+    return true;
+}
+
 int contacts_competitor_evolve (contacts_competitor_t *state, const char *type,
                                 const dbk_obj_t *data)
 {
-    if (!strcmp (type, "competitor.added")) {
-        if (!dbk_obj_get (data, "id") || !dbk_obj_get (data, "name"))
-            return DBK_EMALFORMED;
+    bool added = !strcmp (type, "competitor.added");
+    if ((added || !strcmp (type, "competitor.updated")) && !s_foldable (data, added))
+        return DBK_EMALFORMED;
+    if (added) {
         int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));
         if (!rc)
             rc = contacts_apply_fields (state, s_fields, S_NFIELDS, data);

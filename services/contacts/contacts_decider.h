@@ -380,7 +380,12 @@ int contacts_competitor_add (dbk_decision_t *d, const contacts_competitor_t *sta
 int contacts_competitor_update (dbk_decision_t *d, const contacts_competitor_t *state,
                                 const dbk_obj_t *cmd, const contacts_lookup_t *lookup);
 
-/*  Fold one event of stream competitor-<id>; as contacts_account_evolve. */
+/*  Fold one event of stream competitor-<id>; as contacts_account_evolve.
+    DBK_EMALFORMED also for a state that could not be stored and folded
+    back: a competitor.added whose id or name is not a non-empty text
+    without a NUL, an update that clears the name or sets it so, a
+    close_to entry that is not such a text. The state may be half-changed
+    then: a caller that stores it folds a copy. */
 int contacts_competitor_evolve (contacts_competitor_t *state, const char *type,
                                 const dbk_obj_t *data);
 

@@ -43,7 +43,9 @@ int contacts_market_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *categ
 int contacts_market_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, bool added, const char *old_birthday,
                              const contacts_contact_t *now);
 
-/*  Load competitor `id` into st (initialised). 0, DBK_ENOTFOUND, DBK_EIO. */
+/*  Load competitor `id` into st (initialised). 0, DBK_ENOTFOUND,
+    DBK_ECORRUPT when its stored row does not fold back, DBK_ENOMEM, or
+    an LMDB error. */
 int contacts_market_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id,
                                 contacts_competitor_t *st);
 

@@ -7,6 +7,7 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
+#include "dealbook/dbk_logging.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,15 +69,18 @@ int contacts_market_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id
     MDB_val k = {n, (void *) id}, v;
     int rc = mdb_get (txn, dbk_svc_dbi (ctx, CONTACTS_DB_COMPETITORS), &k, &v);
     if (rc)
-        return rc == MDB_NOTFOUND ? DBK_ENOTFOUND : DBK_EIO;
+        return rc == MDB_NOTFOUND ? DBK_ENOTFOUND : dbk_lmdb_err (rc);
     dbk_doc_t *doc = NULL;
-    if (dbk_doc_parse (v.mv_data, v.mv_size, &doc))
-        return DBK_EIO;
+    rc = dbk_doc_parse (v.mv_data, v.mv_size, &doc);
+    if (rc)
+        return rc == DBK_ENOMEM ? rc : DBK_ECORRUPT;
     /*  the stored map holds the keys of competitor.added: folding it as
-        that event restores the state with the decider's own code */
+        that event restores the state with the decider's own code. A row
+        that does not fold back is no storage failure: it was stored from
+        an event appended by hand, by a version that let one through */
     rc = contacts_competitor_evolve (st, "competitor.added", dbk_doc_root (doc));
     dbk_doc_destroy (&doc);
-    return rc == DBK_EMALFORMED ? DBK_EIO : rc;
+    return rc == DBK_EMALFORMED ? DBK_ECORRUPT : rc;
 }
 
 /*  The rivals index for every account of a close_to list. */
@@ -105,27 +109,45 @@ static size_t s_name_key (char *out, const char *name, const char *id)
 static int s_project_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
                                  const dbk_obj_t *data, const char *id)
 {
-    contacts_competitor_t st;
+    /*  the state before the event and the state after it: the event is
+        folded first, and its rows written after, so that an event evolve
+        refuses (one appended by hand) changes nothing, not even the ties
+        and the name row an update replaces */
+    contacts_competitor_t was, st;
+    contacts_competitor_init (&was);
     contacts_competitor_init (&st);
-    int rc = contacts_market_competitor (ctx, txn, id, &st);
-    if (rc && rc != DBK_ENOTFOUND)
-        return rc;
+    int rc = contacts_market_competitor (ctx, txn, id, &was);
+    if (rc == 0)
+        rc = contacts_market_competitor (ctx, txn, id, &st);
+    if (rc == DBK_ENOTFOUND)
+        rc = 0;
+    else if (rc == DBK_ECORRUPT) {
+        /*  a row that does not fold back is the malformed event it was
+            stored from: skipped, as that event would be now */
+        dbk_logger_t log;
+        dbk_logger_init (&log, "contacts", DBK_LOG_WARNING);
+        dbk_logf (&log, DBK_LOG_WARNING,
+                  "the stored state of competitor %s does not fold back (stored from a malformed "
+                  "event by an older version; `dealbook rebuild contacts` builds it again)",
+                  id);
+        rc = DBK_EMALFORMED;
+    }
+    if (rc == 0)
+        rc = contacts_competitor_evolve (&st, type, data);
     MDB_dbi rivals = dbk_svc_dbi (ctx, CONTACTS_DB_RIVALS);
     MDB_dbi names = dbk_svc_dbi (ctx, CONTACTS_DB_COMPETITOR_NAMES);
     char name_key[CONTACTS_KEY_MAX];
-    size_t kl = s_name_key (name_key, st.name, id);
-    /*  the old ties and name go before evolving: an update replaces the
-        whole list, and a new name its row */
-    rc = s_rivals (txn, rivals, &st.close_to, id, false);
-    if (rc == 0 && kl)
-        rc = s_del (txn, names, name_key, kl);
-    if (rc == 0)
-        rc = contacts_competitor_evolve (&st, type, data);
+    size_t kl;
     if (rc == 0 && st.status != CONTACTS_COMPETITOR_NONE) {
-        dbk_wr_t *w = dbk_wr_new ();
-        if (!w)
+        /*  the old ties and name go, the new ones come: an update replaces
+            the whole list, and a new name its row */
+        rc = s_rivals (txn, rivals, &was.close_to, id, false);
+        if (rc == 0 && (kl = s_name_key (name_key, was.name, id)))
+            rc = s_del (txn, names, name_key, kl);
+        dbk_wr_t *w = rc == 0 ? dbk_wr_new () : NULL;
+        if (rc == 0 && !w)
             rc = DBK_ENOMEM;
-        else {
+        if (rc == 0) {
             s_write_competitor (w, &st);
             rc = s_put (txn, dbk_svc_dbi (ctx, CONTACTS_DB_COMPETITORS), id, strlen (id),
                         dbk_wr_data (w), dbk_wr_size (w));
@@ -136,6 +158,7 @@ static int s_project_competitor (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *t
         if (rc == 0 && (kl = s_name_key (name_key, st.name, id)))
             rc = s_put (txn, names, name_key, kl, "", 0);
     }
+    contacts_competitor_reset (&was);
     contacts_competitor_reset (&st);
     return rc;
 }

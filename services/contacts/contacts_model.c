@@ -10,7 +10,6 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
-#include "dealbook/dbk_logging.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -131,8 +130,19 @@ static int s_get (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *db, const char *
     if (rc == MDB_NOTFOUND)
         return DBK_ENOTFOUND;
     if (rc)
-        return DBK_EIO;
-    return dbk_doc_parse (v.mv_data, v.mv_size, doc_p) ? DBK_EIO : 0;
+        return dbk_lmdb_err (rc);
+    /*  a row that does not parse fails its checks: no I/O failed */
+    rc = dbk_doc_parse (v.mv_data, v.mv_size, doc_p);
+    return rc == 0 || rc == DBK_ENOMEM ? rc : DBK_ECORRUPT;
+}
+
+/*  The stored state an event folds into, as the projection sees it
+    (rc from contacts_model_account / contact): one that does not fold
+    back is the malformed input it came from, and the event is skipped
+    (dbk_service.h), as any other it cannot apply; found or not, 0. */
+static int s_stored (int rc)
+{
+    return rc == DBK_ENOTFOUND ? 0 : rc == DBK_ECORRUPT ? DBK_EMALFORMED : rc;
 }
 
 int contacts_model_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, size_t n,
@@ -293,9 +303,11 @@ static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
 {
     contacts_account_t st;
     contacts_account_init (&st);
-    int rc = contacts_model_account (ctx, txn, id, strlen (id), &st);
-    if (rc && rc != DBK_ENOTFOUND)
+    int rc = s_stored (contacts_model_account (ctx, txn, id, strlen (id), &st));
+    if (rc) {
+        contacts_account_reset (&st);
         return rc;
+    }
     s_account_keys_t *before = malloc (2 * sizeof *before), *after = before + 1;
     if (!before) {
         contacts_account_reset (&st);
@@ -485,9 +497,11 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     }
     contacts_contact_t st;
     contacts_contact_init (&st);
-    int rc = contacts_model_contact (ctx, txn, id, strlen (id), &st);
-    if (rc && rc != DBK_ENOTFOUND)
+    int rc = s_stored (contacts_model_contact (ctx, txn, id, strlen (id), &st));
+    if (rc) {
+        contacts_contact_reset (&st);
         return rc;
+    }
     char *old_account = st.account_id ? strdup (st.account_id) : NULL;
     char *old_birthday = st.birthday ? strdup (st.birthday) : NULL;
     char old_name[CONTACTS_KEY_MAX], new_name[CONTACTS_KEY_MAX];
@@ -497,9 +511,13 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
         naming ? contacts_model_contact_name_key (old_name, sizeof old_name, st.name, id) : 0;
     bool added = st.status == CONTACTS_CONTACT_NONE;
     rc = contacts_contact_evolve (&st, type, data);
-    /*  the trip's rows first: a trip payload it cannot index changes nothing */
+    /*  the trip's rows and the relationship's first: each checks its
+        payload before writing, so one it refuses changes nothing */
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE && strcmp (type, "contact.trip_added") == 0)
         rc = s_project_trip (ctx, data, id);
+    if (rc == 0 && st.status != CONTACTS_CONTACT_NONE &&
+        strcmp (type, "contact.relationship_set") == 0)
+        rc = contacts_map_project (ctx, txn, data, id);
     if (rc == 0 && st.status != CONTACTS_CONTACT_NONE) {
         rc = s_put_state (txn, dbk_svc_dbi (ctx, CONTACTS_DB_CONTACTS), id, &st.id, s_write_contact,
                           &st);
@@ -525,8 +543,6 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
             if (rc == 0 && new_nl)
                 rc = dbk_svc_put_later (ctx, names, new_name, new_nl, "", 0);
         }
-        if (rc == 0 && strcmp (type, "contact.relationship_set") == 0)
-            rc = contacts_map_project (ctx, txn, data, id);
     }
     free (old_birthday);
     free (old_account);
@@ -550,20 +566,13 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     char id[CONTACTS_ID_MAX + 1], type[DBK_TYPE_MAX + 1];
     s_stream_id (ev, cat, id, sizeof id);
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
-    int rc = account   ? s_project_account (ctx, txn, type, data, id)
-             : contact ? s_project_contact (ctx, txn, type, data, id)
-                       : contacts_market_project (ctx, txn, competitor ? "competitor" : "activity",
-                                                  type, data, id, ev->ver);
-    if (rc == DBK_EMALFORMED) {
-        /*  only this service decides these events, but anyone may append
-            to the log (dealbook log append): an event lacking a field its
-            type must have is skipped, with a warning, rather than stopping
-            the read model for every later event */
-        dbk_logger_t log;
-        dbk_logger_init (&log, "contacts", DBK_LOG_WARNING);
-        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
-                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
-        rc = 0;
-    }
-    return rc;
+    /*  only this service decides these events, but anyone may append to
+        the log (dealbook log append): one lacking a field its type must
+        have, or holding one of the wrong type, is DBK_EMALFORMED, having
+        written nothing, and the shell skips it (dbk_service.h) rather
+        than stopping the read model for every later event */
+    return account   ? s_project_account (ctx, txn, type, data, id)
+           : contact ? s_project_contact (ctx, txn, type, data, id)
+                     : contacts_market_project (ctx, txn, competitor ? "competitor" : "activity",
+                                                type, data, id, ev->ver);
 }

@@ -42,13 +42,16 @@
 #define CONTACTS_CITY_KEY_MAX (CONTACTS_KEY_MAX - (2 + 10 + 1 + CONTACTS_ID_MAX + 1 + 4))
 
 /*  Layout of the read model (dbk_service_def_t.model_version): bump it
-    whenever a database or key format changes. 4: competitor_names. */
-#define CONTACTS_MODEL_VERSION 4
+    whenever a database or key format changes. 4: competitor_names. 5:
+    no competitor without a name, and no rivals or name row lost to an
+    event skipped (a model built before may hold either: replayed). */
+#define CONTACTS_MODEL_VERSION 5
 
 extern const char *const contacts_model_dbs[];
 
 /*  Load the state of account / contact `id` into st (initialised by the
-    caller). 0 (st filled), DBK_ENOTFOUND (st left empty) or DBK_EIO. */
+    caller). 0 (st filled), DBK_ENOTFOUND (st left empty), DBK_ECORRUPT
+    (the stored row does not parse), DBK_ENOMEM or an LMDB error. */
 int contacts_model_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, size_t n,
                             contacts_account_t *st);
 int contacts_model_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, size_t n,
@@ -89,10 +92,13 @@ size_t contacts_model_city_key (char *out, size_t outsz, const char *city, size_
 size_t contacts_model_contact_name_key (char *out, size_t outsz, const char *name, const char *id);
 
 /*  The relationship map's projection (contacts_map.c): one
-    contact.relationship_set of contact `id`. */
+    contact.relationship_set of contact `id`. DBK_EMALFORMED, having
+    written nothing, for a payload it cannot index. */
 int contacts_map_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *data, const char *id);
 
-/*  The projection of account.* and contact.* events. */
+/*  The projection of account.*, contact.*, competitor.* and activity.*
+    events: 0, DBK_EMALFORMED for an event it skips (it wrote nothing
+    for it: dbk_service.h), or another code. */
 int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev);
 
 #endif

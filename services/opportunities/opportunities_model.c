@@ -8,7 +8,6 @@
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
-#include "dealbook/dbk_logging.h"
 #include "dealbook/dbk_money.h"
 
 #include <stdio.h>
@@ -149,8 +148,10 @@ int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, 
          r == 0 && rc == 0 && k.mv_size == il + 5 && memcmp (k.mv_data, key, il + 1) == 0;
          r = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
         dbk_doc_t *doc = NULL;
-        if (dbk_doc_parse (v.mv_data, v.mv_size, &doc)) {
-            rc = DBK_EIO;
+        /*  a stored event that does not parse fails its checks
+            (DBK_ECORRUPT): no I/O failed */
+        if ((rc = dbk_doc_parse (v.mv_data, v.mv_size, &doc))) {
+            rc = rc == DBK_ENOMEM ? rc : DBK_ECORRUPT;
             break;
         }
         const dbk_obj_t *a = dbk_doc_root (doc);
@@ -161,7 +162,7 @@ int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, 
         if (dbk_obj_len (a) != 4 || dbk_obj_str (dbk_obj_at (a, 0), &type, &tn) ||
             tn > DBK_TYPE_MAX || dbk_obj_i64 (dbk_obj_at (a, 1), &at) ||
             dbk_obj_i64 (dbk_obj_at (a, 2), &ts))
-            rc = DBK_EIO;
+            rc = DBK_ECORRUPT;
         else if (at < before_ms) {
             memcpy (t, type, tn);
             t[tn] = 0;
@@ -547,22 +548,21 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         from seq 1 meets a million of these, each a search for nothing) */
     if (rc == 0 && ev->ver != 1)
         rc = opportunities_model_load (ctx, txn, id, OPP_AS_OF_NOW, st);
+    /*  stored events that do not parse or fold back are the malformed
+        input they came from: the event is skipped like one (below) */
+    if (rc == DBK_ECORRUPT)
+        rc = DBK_EMALFORMED;
     char type[DBK_TYPE_MAX + 1];
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
     if (rc == 0) {
         s_keys (st, before);
         rc = opp_evolve (st, type, data, ev->ts);
     }
-    if (rc == DBK_EMALFORMED) {
-        /*  anyone may append to the log (dealbook log append): an event
-            lacking a field its type must have is skipped with a warning,
-            rather than stopping the read model for every later event */
-        dbk_logger_t log;
-        dbk_logger_init (&log, "opportunities", DBK_LOG_WARNING);
-        dbk_logf (&log, DBK_LOG_WARNING, "seq %llu (%s on %.*s) lacks a required field: skipped",
-                  (unsigned long long) ev->seq, type, (int) ev->stream_len, ev->stream);
-        rc = 0;
-    } else if (rc == 0 && st->status != OPP_NONE) {
+    /*  the event first, its rows after: anyone may append to the log
+        (dealbook log append), and an event lacking a field its type must
+        have is DBK_EMALFORMED, written nowhere, and skipped by the shell
+        (dbk_service.h) rather than stopping the read model */
+    if (rc == 0 && st->status != OPP_NONE) {
         /*  the event itself, then the row and the indexes */
         dbk_wr_t *w = dbk_wr_new ();
         char key[OPP_ID_MAX + 5];

@@ -55,7 +55,8 @@ extern const char *const opportunities_model_dbs[];
 /*  Load opportunity `id` into st (initialised by the caller) by folding
     its stored events recorded (`at`) before `before_ms` (OPP_AS_OF_NOW:
     all). 0 (st filled, OPP_NONE when there is no such opportunity),
-    DBK_EIO or DBK_ENOMEM. */
+    DBK_ECORRUPT (a stored event does not parse), the code of evolve
+    refusing one, DBK_EIO or DBK_ENOMEM. */
 int opportunities_model_load (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, int64_t before_ms,
                               opp_state_t *st);
 
