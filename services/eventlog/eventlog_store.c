@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <lmdb.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ int eventlog_store_open (eventlog_store_t **self_p, const char *dir, uint64_t ma
     eventlog_store_t *self = calloc (1, sizeof *self);
     if (!self)
         return DBK_ENOMEM;
+    pthread_mutex_init (&self->backup, NULL);
     snprintf (self->dir, sizeof self->dir, "%s", dir);
     self->pending = dbk_wr_new ();
     self->wait = eventlog_index_new ();
@@ -138,6 +140,7 @@ void eventlog_store_close (eventlog_store_t **self_p)
     dbk_wr_destroy (&self->pending);
     eventlog_index_destroy (&self->wait);
     free (self->offsets);
+    pthread_mutex_destroy (&self->backup);
     free (self);
     *self_p = NULL;
 }
@@ -762,10 +765,14 @@ static int s_sync (const char *path, const char *what, char *why, size_t whysz)
     return DBK_EIO;
 }
 
-int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, size_t whysz)
+/*  Make the directory `dir` (and its missing parents, *missing of them
+    counted first) and create the copy's file in it, if `dir` is empty:
+    the file open for writing, or a DBK code (DBK_EINVAL: `dir` holds
+    anything) with nothing created but directories. */
+static int s_backup_file (const char *dir, const char *path, int *missing, int *fd, char *why,
+                          size_t whysz)
 {
-    *why = 0;
-    int missing = s_missing_levels (dir);
+    *missing = s_missing_levels (dir);
     if (dbk_dir_create (dir) != 0) {
         snprintf (why, whysz, "cannot create %s: %s", dir, strerror (errno));
         return DBK_EIO;
@@ -780,11 +787,48 @@ int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, s
             snprintf (why, whysz, "cannot read %s: %s", dir, strerror (errno));
         return used < 0 ? DBK_EIO : DBK_EINVAL;
     }
-    int rc = dbk_lmdb_err (mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT));
+    /*  created here rather than by mdb_env_copy2, which also creates it
+        exclusively but, failing, leaves the caller unable to tell its own
+        file from another's */
+    *fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (*fd < 0) {
+        int err = errno;
+        if (err == EEXIST)
+            return DBK_EINVAL; /* a copy made by someone else meanwhile */
+        snprintf (why, whysz, "cannot create %s: %s", path, strerror (err));
+        return err == ENOSPC ? DBK_ENOSPC : DBK_EIO;
+    }
+    /*  as mdb_env_copy2 does: past the page cache, where the file system
+        allows it */
+    int fl = fcntl (*fd, F_GETFL);
+    if (fl != -1)
+        (void) fcntl (*fd, F_SETFL, fl | O_DIRECT);
+    return 0;
+}
+
+int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, size_t whysz)
+{
+    *why = 0;
     char path[PATH_MAX + 16];
     snprintf (path, sizeof path, "%s/data.mdb", dir);
-    /*  mdb_env_copy2 writes and closes the file, and syncs nothing: a
-        backup answered valid must survive a power cut, so the file, its
+    /*  two jobs into one directory make it one after the other: the first
+        finds it empty and creates the file, the second finds the file
+        (DBK_EINVAL) and removes nothing; and the job that made the
+        directories is the one that syncs them */
+    int missing, fd = -1;
+    pthread_mutex_lock (&self->backup);
+    int rc = s_backup_file (dir, path, &missing, &fd, why, whysz);
+    pthread_mutex_unlock (&self->backup);
+    if (rc)
+        return rc;
+    rc = dbk_lmdb_err (mdb_env_copyfd2 (self->env, fd, MDB_CP_COMPACT));
+    if (close (fd) != 0 && !rc) {
+        int err = errno;
+        snprintf (why, whysz, "cannot write %s: %s", path, strerror (err));
+        rc = err == ENOSPC ? DBK_ENOSPC : DBK_EIO;
+    }
+    /*  mdb_env_copyfd2 writes the file and syncs nothing: a backup
+        answered valid must survive a power cut, so the file, its
         directory's entry of it and every directory made for the backup
         (each an entry in the one above: backup /srv/b/2026/11 may make
         2026 and 11) go to the disk, up to the directory that was there */
@@ -805,7 +849,8 @@ int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, s
         }
     }
     /*  a copy cut short (a full disk) or not synced is no backup: the
-        directory was empty, and stays so for a retry once there is room */
+        directory was empty, and stays so for a retry once there is room
+        (the file is this job's: it created it) */
     if (rc)
         unlink (path);
     return rc;

@@ -211,8 +211,11 @@ int eventlog_verify_dir (const char *dir, eventlog_verify_t *r, _Atomic uint64_t
     code: DBK_EINVAL when `dir` holds anything (nothing is written then),
     DBK_EIO when it cannot be created or read or an fsync fails, or the
     copy's error (DBK_ENOSPC); a failed copy's data.mdb is removed, so
-    the directory takes a retry. why (whysz bytes, "" if the code says
-    it all) receives a sentence naming the path at fault. */
+    the directory takes a retry. Safe from several threads at once: of
+    two backups into one directory, one makes the copy and the other
+    gets DBK_EINVAL, having written and removed nothing. why (whysz
+    bytes, "" if the code says it all) receives a sentence naming the
+    path at fault. */
 int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, size_t whysz);
 
 #endif

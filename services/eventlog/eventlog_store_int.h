@@ -8,6 +8,7 @@
 #include "eventlog_store.h"
 
 #include <lmdb.h>
+#include <pthread.h>
 
 /*  1: the index tables written with every record. 2: written later, with
     "indexed" in meta (a format 1 log is read and upgraded; format 2 is
@@ -47,6 +48,7 @@ struct eventlog_store {
     int64_t index_ms;         /* ... or the first has waited this long  */
     size_t index_cap;         /* past this many, a group fails with them */
     char dir[1024];           /* where the environment lives                  */
+    pthread_mutex_t backup;   /* backup jobs: one at a time makes its target  */
 };
 
 /*  store: record seq decoded, in txn; DBK_ECORRUPT if it is not there or
