@@ -35,6 +35,17 @@
 #define S_MAX_PENDING_BYTES (64u << 20)
 #define S_MAX_JOBS 8      /* verify / backup jobs at once             */
 #define S_GROW_RETRIES 40 /* map doublings for one batch              */
+/*  The group commit costs an APPEND about one commit's time at most
+    (eventlog_linger.h); other requests served meanwhile must not add more
+    than that. A READ with a type filter may examine a million records
+    (tens of ms) and a client may queue thousands of them: before serving
+    a request other than APPEND, the APPENDs that have waited this long
+    are committed and answered. */
+#define S_APPEND_WAIT_US EVENTLOG_LINGER_MAX_US
+/*  One pass of the loop serves requests for at most this long, then
+    tends to the actor's pipe, finished jobs, the commit and the
+    heartbeat (one client's queue of slow READs must not hold them) */
+#define S_PASS_US 20000
 
 typedef struct {
     zactor_t *actor;           /* the job's thread                   */
@@ -69,6 +80,7 @@ typedef struct {
     size_t npending;             /* how many                                  */
     size_t pending_events;       /* their events                              */
     size_t pending_bytes;        /* and the memory their requests hold        */
+    int64_t pending_since;       /* zclock_usecs when the first one came      */
     eventlog_linger_t linger;    /* who the group commit waits for          */
     int64_t next_heartbeat;      /* mono ms                                   */
     uint64_t events_at_beat;     /* count.events at the last heartbeat        */
@@ -368,6 +380,8 @@ static void s_handle_append (self_t *self, dbk_req_t *req)
     if (self->pending_events + a->nevents > S_MAX_PENDING_EVENTS ||
         (self->npending && self->pending_bytes + cost > S_MAX_PENDING_BYTES))
         s_commit (self);
+    if (self->npending == 0)
+        self->pending_since = zclock_usecs ();
     self->pending[self->npending++] = a;
     self->pending_events += a->nevents;
     self->pending_bytes += cost;
@@ -599,6 +613,9 @@ static bool s_handle_request (self_t *self)
     }
     for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
         if (dbk_req_is (&req, s_verbs[i].verb)) {
+            if (s_verbs[i].fn != s_handle_append && self->npending &&
+                zclock_usecs () - self->pending_since >= S_APPEND_WAIT_US)
+                s_commit (self); /* S_APPEND_WAIT_US */
             s_verbs[i].fn (self, &req);
             dbk_req_release (&req);
             return true;
@@ -706,8 +723,12 @@ void eventlog_server (zsock_t *pipe, void *args)
             if (items[1].revents & ZMQ_POLLIN) {
                 /*  drain everything waiting: it all goes in one commit.
                     Receives that do not block until none is left (asking
-                    zsock_events before each one costs a poll() syscall) */
-                for (int k = 0; k < S_MAX_PENDING && s_handle_request (self); k++)
+                    zsock_events before each one costs a poll() syscall),
+                    for S_PASS_US at most */
+                int64_t pass_end = zclock_usecs () + S_PASS_US;
+                for (int k = 0;
+                     k < S_MAX_PENDING && s_handle_request (self) && zclock_usecs () < pass_end;
+                     k++)
                     ;
             }
             for (int i = 2; i < n; i++)
