@@ -259,7 +259,10 @@ int dbk_config_load (dbk_config_t *cfg, char *why, size_t whysz)
     cfg->durable = true;
     cfg->heartbeat_ms = 1000;
     cfg->timeout_ms = 5000;
-    cfg->pub_hwm = 100000;
+    /*  a subscriber that stops reading pins this many messages of the
+        log's: one group commit's events at most (16384) pass a
+        subscriber that keeps up, and a larger lag is repaired by READ */
+    cfg->pub_hwm = 16384;
     cfg->book_every = 100000;
     cfg->replay_hold_mb = 2048;
     cfg->protection_days = 90;

@@ -122,6 +122,8 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
     dbk_sockcfg_t rcfg = {.type = ZMQ_ROUTER,
                           .endpoint = self->endpoint,
                           .bind = true,
+                          .rcvhwm = DBK_ROUTER_RCVHWM,
+                          .sndhwm = DBK_ROUTER_SNDHWM,
                           .maxmsgsize = 2 * (int64_t) DBK_FRAME_MAX};
     self->router = dbk_sock_new (&rcfg);
     if (!self->router) {

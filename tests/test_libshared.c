@@ -212,7 +212,7 @@ Test (config, an_unusable_flag_value_says_the_same_under_the_flag)
                            "100000000");
     cr_assert_eq (dbk_config_flag (&cfg, "--managers", "", why, sizeof why), DBK_EINVAL);
     cr_assert_str_eq (why, "--managers \"\": actor ids, comma-separated, 1 to 511 bytes");
-    cr_assert_eq (cfg.pub_hwm, 100000, "a refused value changes nothing");
+    cr_assert_eq (cfg.pub_hwm, 16384, "a refused value changes nothing");
     cr_assert_eq (dbk_config_flag (&cfg, "--replay-hold-mb", "16384", why, sizeof why), 1, "%s",
                   why);
     cr_assert_eq (cfg.replay_hold_mb, 16384);

@@ -158,8 +158,8 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
     dbk_sockcfg_t rc_cfg = {.type = ZMQ_ROUTER,
                             .endpoint = cfg->log_endpoint,
                             .bind = true,
-                            .rcvhwm = 100000,
-                            .sndhwm = 100000,
+                            .rcvhwm = DBK_ROUTER_RCVHWM,
+                            .sndhwm = DBK_ROUTER_SNDHWM,
                             .maxmsgsize = 2 * (int64_t) DBK_FRAME_MAX};
     dbk_sockcfg_t pub_cfg = {
         .type = ZMQ_PUB, .endpoint = cfg->pub_endpoint, .bind = true, .sndhwm = cfg->pub_hwm};
