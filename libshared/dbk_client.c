@@ -10,7 +10,7 @@
 #include <string.h>
 
 struct dbk_client {
-    zsock_t *dealer;    /* connected to the service                 */
+    void *dealer;       /* connected to the service (libzmq socket) */
     dbk_wr_t *wr;       /* the request being written                */
     uint64_t rid;       /* id of the last request sent              */
     int timeout_ms;     /* how long to wait for an answer           */
@@ -24,10 +24,12 @@ dbk_client_t *dbk_client_new (const char *endpoint, int timeout_ms)
     if (!self)
         return NULL;
     dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = endpoint, .bind = false};
-    self->dealer = dbk_sock_new (&cfg);
-    self->wr = dbk_wr_new ();
+    self->dealer = dbk_sock_open (&cfg);
+    int err = self->dealer ? ENOMEM : errno;
+    self->wr = self->dealer ? dbk_wr_new () : NULL;
     if (!self->dealer || !self->wr) {
         dbk_client_destroy (&self);
+        errno = err;
         return NULL;
     }
     self->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
@@ -46,7 +48,7 @@ void dbk_client_destroy (dbk_client_t **self_p)
 {
     if (self_p && *self_p) {
         dbk_client_t *self = *self_p;
-        zsock_destroy (&self->dealer);
+        dbk_sock_close (&self->dealer);
         dbk_wr_destroy (&self->wr);
         free (self);
         *self_p = NULL;
@@ -76,8 +78,7 @@ static int s_fail (dbk_client_t *self, int rc, const char *msg, size_t len)
 int dbk_client_send (dbk_client_t *self)
 {
     self->errmsg[0] = 0;
-    if (zmq_send (zsock_resolve (self->dealer), dbk_wr_data (self->wr), dbk_wr_size (self->wr),
-                  ZMQ_DONTWAIT) < 0) {
+    if (zmq_send (self->dealer, dbk_wr_data (self->wr), dbk_wr_size (self->wr), ZMQ_DONTWAIT) < 0) {
         const char *m = "cannot send the request (service unreachable?)";
         return s_fail (self, DBK_ETIMEOUT, m, strlen (m));
     }
@@ -139,7 +140,7 @@ static int s_recv_body (void *sock, zmq_msg_t *part, int ms)
 static int s_wait (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
 {
     *reply_p = NULL;
-    void *sock = zsock_resolve (self->dealer);
+    void *sock = self->dealer;
     int64_t deadline = zclock_mono () + timeout_ms;
     while (true) {
         int64_t left = deadline - zclock_mono ();
@@ -281,14 +282,14 @@ int dbk_client_read_wait_ms (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t
     return s_read_wait (self, reply_p, page, timeout_ms);
 }
 
-zsock_t *dbk_client_socket (dbk_client_t *self)
+void *dbk_client_socket (dbk_client_t *self)
 {
     return self->dealer;
 }
 
 zmsg_t *dbk_client_recv_now (dbk_client_t *self)
 {
-    zmq_pollitem_t item = {zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0};
+    zmq_pollitem_t item = {self->dealer, 0, ZMQ_POLLIN, 0};
     return zmq_poll (&item, 1, 0) == 1 ? zmsg_recv (self->dealer) : NULL;
 }
 

@@ -19,7 +19,7 @@ static bool s_keep_frame (dbk_req_t *req, zmq_msg_t *part, size_t *frames)
     return true;
 }
 
-int dbk_proto_recv (zsock_t *router, dbk_req_t *req)
+int dbk_proto_recv (void *router, dbk_req_t *req)
 {
     req->env_len = 0;
     req->doc = NULL;
@@ -127,7 +127,7 @@ static int s_send_part (void *sock, const void *data, size_t len, int more, bool
     return rc;
 }
 
-int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w)
+int dbk_proto_send (void *router, const dbk_req_t *req, const dbk_wr_t *w)
 {
     if (!req->env_len)
         return -1;
@@ -142,14 +142,14 @@ int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w)
     return s_send_part (sock, dbk_wr_data (w), dbk_wr_size (w), 0, true) < 0 ? -1 : 0;
 }
 
-int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,
+int dbk_proto_send_error (void *router, const dbk_req_t *req, dbk_wr_t *w, int code,
                           const char *msg, const char *field)
 {
     dbk_proto_error_begin (w, req->rid, code, msg, field, 0);
     return dbk_proto_send (router, req, w);
 }
 
-int dbk_proto_send_refused (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int rc)
+int dbk_proto_send_refused (void *router, const dbk_req_t *req, dbk_wr_t *w, int rc)
 {
     /*  an op that is there but is not a str (an int, a bin) is not missing:
         say what it must be */

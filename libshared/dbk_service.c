@@ -12,10 +12,12 @@
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_fds.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_sock.h"
 #include "dealbook/dbk_mem.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -34,7 +36,7 @@ static void s_self_destroy (dbk_svci_t **self_p)
     dbk_sub_destroy (&self->sub);
     dbk_client_destroy (&self->client);
     dbk_decision_destroy (&self->decision);
-    zsock_destroy (&self->router);
+    dbk_sock_close (&self->router);
     dbk_svci_flush_join (self);
     dbk_svci_model_close (self);
     if (self->state && self->def->teardown)
@@ -125,7 +127,7 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
                           .rcvhwm = DBK_ROUTER_RCVHWM,
                           .sndhwm = DBK_ROUTER_SNDHWM,
                           .maxmsgsize = 2 * (int64_t) DBK_FRAME_MAX};
-    self->router = dbk_sock_new (&rcfg);
+    self->router = dbk_sock_open (&rcfg);
     if (!self->router) {
         *rc_out = DBK_EIO;
         snprintf (why, whysz, "cannot bind %s: %s", self->endpoint, zmq_strerror (errno));
@@ -136,8 +138,13 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
     self->client = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
     if (!self->client || dbk_svci_sub_restart (self) != 0) {
         *rc_out = DBK_EINVAL;
-        snprintf (why, whysz, "cannot use the log endpoints %s / %s", cfg->log_endpoint,
-                  cfg->pub_endpoint);
+        if (dbk_fds_exhausted (errno)) {
+            char fds[80];
+            dbk_fds_why (fds, sizeof fds);
+            snprintf (why, whysz, "cannot connect to the event log: %s", fds);
+        } else
+            snprintf (why, whysz, "cannot use the log endpoints %s / %s", cfg->log_endpoint,
+                      cfg->pub_endpoint);
         s_self_destroy (&self);
         return NULL;
     }
@@ -744,21 +751,23 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
     while (!self->terminated) {
         zmq_pollitem_t items[5] = {
             {zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0},
-            {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
+            {self->router, 0, ZMQ_POLLIN, 0},
         };
         int nitems = 2, i_sub = -1, i_worker = -1;
         /*  while backing off (the log is down, a batch failed) the SUB is
             left out: its waiting messages would wake the loop at once; so
             while a READ's answer is awaited, and its socket is polled */
-        bool awaiting = dbk_sub_awaiting (self->sub);
-        if (zclock_mono () >= self->backoff_until) {
+        if (!self->sub)
+            dbk_svci_sub_retry (self); /* out of file descriptors when it was made */
+        bool awaiting = self->sub && dbk_sub_awaiting (self->sub);
+        if (self->sub && zclock_mono () >= self->backoff_until) {
             i_sub = nitems;
             void *s = awaiting ? dbk_sub_read_socket (self->sub) : dbk_sub_socket (self->sub);
-            items[nitems++] = (zmq_pollitem_t){zsock_resolve (s), 0, ZMQ_POLLIN, 0};
+            items[nitems++] = (zmq_pollitem_t){s, 0, ZMQ_POLLIN, 0};
         }
         if (self->worker) {
             i_worker = nitems;
-            items[nitems++] = (zmq_pollitem_t){zsock_resolve (self->worker), 0, ZMQ_POLLIN, 0};
+            items[nitems++] = (zmq_pollitem_t){dbk_actor_pipe (self->worker), 0, ZMQ_POLLIN, 0};
         }
         if (dbk_svci_unsure (self)) /* the log's answer to an unanswered APPEND */
             items[nitems++] = (zmq_pollitem_t){zsock_resolve (dbk_client_socket (self->client)), 0,
@@ -776,7 +785,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         dbk_svci_unsure_poll (self); /* before the waits: it may let commands go on */
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
-            dbk_sub_pending (self->sub) || self->holding ||
+            (self->sub && dbk_sub_pending (self->sub)) || self->holding ||
             (awaiting && zclock_mono () >= dbk_sub_read_deadline (self->sub) &&
              zclock_mono () >= self->backoff_until))
             while (dbk_svci_apply (self) > 0 && self->apply_more)

@@ -30,6 +30,7 @@
 #include "dealbook/dbk_proto.h"
 #include "dealbook/dbk_sock.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ struct dbk_sub {
     dbk_client_t *client;  /* READ requests                         */
     char *log_endpoint;    /* to reconnect the client               */
     int timeout_ms;        /* READ answer timeout                   */
-    zsock_t *sub;          /* the whole PUB stream                  */
+    void *sub;             /* the whole PUB stream (libzmq socket)  */
     uint64_t pos;          /* last seq delivered                    */
     uint64_t head;         /* highest head seen                     */
     uint64_t pub_max;      /* the last head the PUB stream told (an
@@ -112,12 +113,14 @@ dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg)
                         .subscribe = ""};
     /*  subscribe before the first READ, so that nothing published after
         that READ's snapshot can slip between the two */
-    self->sub = dbk_sock_new (&sc);
+    self->sub = dbk_sock_open (&sc);
     self->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
     self->log_endpoint = cfg->log_endpoint ? strdup (cfg->log_endpoint) : NULL;
     self->client = dbk_client_new (cfg->log_endpoint, self->timeout_ms);
     if (!self->sub || !self->log_endpoint || !self->client) {
+        int err = errno; /* EMFILE: out of file descriptors */
         dbk_sub_destroy (&self);
+        errno = err;
         return NULL;
     }
     self->pos = cfg->after;
@@ -278,7 +281,7 @@ void dbk_sub_destroy (dbk_sub_t **self_p)
         dbk_sub_t *self = *self_p;
         dbk_client_destroy (&self->client);
         free (self->log_endpoint);
-        zsock_destroy (&self->sub);
+        dbk_sock_close (&self->sub);
         dbk_doc_destroy (&self->page_doc);
         s_decoder_stop (&self->dec);
         zmsg_destroy (&self->live);
@@ -499,7 +502,7 @@ int dbk_sub_next (dbk_sub_t *self, dbk_event_t *ev, int timeout_ms)
                 continue;
         }
         int64_t left = deadline - zclock_mono ();
-        zmq_pollitem_t item = {zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t item = {self->sub, 0, ZMQ_POLLIN, 0};
         int n = zmq_poll (&item, 1, left > 0 ? (long) left : 0);
         if (n < 0)
             return DBK_EINTERRUPTED;
@@ -607,7 +610,7 @@ void dbk_sub_stats (const dbk_sub_t *self, dbk_sub_stats_t *st)
     *st = self->stats;
 }
 
-zsock_t *dbk_sub_socket (dbk_sub_t *self)
+void *dbk_sub_socket (dbk_sub_t *self)
 {
     return self->sub;
 }
@@ -623,7 +626,7 @@ bool dbk_sub_awaiting (const dbk_sub_t *self)
     return self->read_sent != 0;
 }
 
-zsock_t *dbk_sub_read_socket (dbk_sub_t *self)
+void *dbk_sub_read_socket (dbk_sub_t *self)
 {
     return dbk_client_socket (self->client);
 }

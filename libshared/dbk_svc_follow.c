@@ -30,8 +30,10 @@
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_fds.h"
 #include "dealbook/dbk_lmdb.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,12 +58,21 @@ int dbk_svci_chain_put (dbk_svci_t *self, MDB_txn *txn, uint64_t seq,
     return dbk_lmdb_err (mdb_put (txn, self->own[S_META], &k, &v, 0));
 }
 
+/*  Why there is no subscriber (self->sub NULL). */
+static void s_no_sub_why (const dbk_svci_t *self, char *why, size_t size)
+{
+    char fds[80];
+    if (dbk_fds_exhausted (self->sub_errno))
+        dbk_fds_why (fds, sizeof fds);
+    snprintf (why, size, "cannot connect to the event log: %s",
+              dbk_fds_exhausted (self->sub_errno) ? fds : zmq_strerror (self->sub_errno));
+}
+
 int dbk_svci_sub_restart (dbk_svci_t *self)
 {
     uint64_t head = self->sub ? dbk_sub_head (self->sub) : 0;
     if (head > self->head_seen)
         self->head_seen = head;
-    dbk_sub_destroy (&self->sub);
     dbk_subcfg_t sc = {.log_endpoint = self->cfg.log_endpoint,
                        .pub_endpoint = self->cfg.pub_endpoint,
                        .after = self->applied,
@@ -71,8 +82,41 @@ int dbk_svci_sub_restart (dbk_svci_t *self)
                        .async = true, /* a log that is down blocks no request */
                        .idle_ms =
                            3 * (self->cfg.heartbeat_ms > 333 ? self->cfg.heartbeat_ms : 333)};
-    self->sub = dbk_sub_new (&sc);
-    return self->sub ? 0 : DBK_EINVAL;
+    /*  the new one is made before the old one goes: out of file
+        descriptors, the restart then fails as such, not by whether libzmq
+        (on threads of its own) gave back the old one's in time */
+    dbk_sub_t *fresh = dbk_sub_new (&sc);
+    int err = errno;
+    dbk_sub_destroy (&self->sub);
+    self->sub = fresh;
+    if (fresh)
+        return 0;
+    /*  out of file descriptors, most likely (the subscriber takes two
+        sockets, and a connection each): the service serves from its model
+        as it stands, and the loop makes the subscriber again once a
+        second (dbk_svci_sub_retry) */
+    self->sub_errno = err;
+    self->sub_retry_at = zclock_mono () + 1000;
+    if (!self->sub_warned) {
+        char why[200];
+        s_no_sub_why (self, why, sizeof why);
+        dbk_logf (&self->log, DBK_LOG_WARNING, "%s (from seq %llu); trying again every second", why,
+                  (unsigned long long) self->applied);
+        self->sub_warned = true;
+    }
+    errno = err;
+    return dbk_fds_exhausted (err) ? DBK_EBUSY : DBK_EINVAL;
+}
+
+void dbk_svci_sub_retry (dbk_svci_t *self)
+{
+    if (self->sub || zclock_mono () < self->sub_retry_at)
+        return;
+    if (dbk_svci_sub_restart (self) == 0 && self->sub_warned) {
+        dbk_logf (&self->log, DBK_LOG_INFO, "following the event log again from seq %llu",
+                  (unsigned long long) self->applied);
+        self->sub_warned = false;
+    }
 }
 
 bool dbk_svci_ahead (const dbk_svci_t *self)
@@ -102,6 +146,10 @@ static int s_rebuild_hint (const dbk_svci_t *self, char *out, size_t size)
 
 const char *dbk_svci_log_error (const dbk_svci_t *self, char *why, size_t size)
 {
+    if (!self->sub) {
+        s_no_sub_why (self, why, size);
+        return why;
+    }
     int e = self->last_sub_error;
     if (!e)
         return NULL;
@@ -152,6 +200,11 @@ int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
         if (why)
             snprintf (why, size, "the read model cannot go on: %s", self->apply_why);
         return self->apply_err;
+    }
+    if (!self->sub) {
+        if (why)
+            dbk_svci_log_error (self, why, size);
+        return dbk_fds_exhausted (self->sub_errno) ? DBK_EBUSY : DBK_EIO;
     }
     if (!self->last_sub_error)
         return 0;

@@ -6,6 +6,7 @@
 #ifndef DBK_SVC_INTERNAL_H
 #define DBK_SVC_INTERNAL_H
 
+#include "dealbook/dbk_actor.h"
 #include "dealbook/dbk_client.h"
 #include "dealbook/dbk_logging.h"
 #include "dealbook/dbk_proto.h"
@@ -75,7 +76,7 @@ typedef struct dbk_svci {
     uint32_t settings;               /* def->setup's fingerprint of them  */
     dbk_logger_t log;                /* lines under the service's name */
     zsock_t *pipe;                   /* actor pipe */
-    zsock_t *router;                 /* requests */
+    void *router;                    /* requests (libzmq socket) */
     char endpoint[DBK_ENDPOINT_MAX]; /* where it is bound */
     MDB_env *env;                    /* the read model */
     int lock_fd;                     /* holds its directory (dbk_dir_lock) */
@@ -89,7 +90,11 @@ typedef struct dbk_svci {
     uint64_t head_seen;              /* highest head of subscribers now gone */
     bool head_known;                 /* the log answered a READ once: until
                                         then no command is decided */
-    dbk_sub_t *sub;                  /* follows the log */
+    dbk_sub_t *sub;                  /* follows the log (NULL: could not be
+                                        made, dbk_svci_sub_retry) */
+    int64_t sub_retry_at;            /* mono ms: make it again, when NULL */
+    int sub_errno;                   /* ... why it could not be made */
+    bool sub_warned;                 /* ... and that was logged */
     int64_t backoff_until;           /* mono ms: do not ask the subscriber before */
     int last_sub_error;              /* why the log cannot be followed (0: it can) */
     bool pub_warned;                 /* the log answers, its PUB says nothing */
@@ -145,11 +150,10 @@ typedef struct dbk_svci {
     bool apply_more;                /* the last apply was cut short: more waiting */
     int64_t started;                /* mono ms at start */
     bool terminated;                /* $TERM received */
-    zactor_t *worker;               /* runs offloaded queries (NULL: none yet) */
+    dbk_actor_t *worker;            /* runs offloaded queries (NULL: none yet) */
     size_t offloaded;               /* queries handed to it, not answered yet */
     int64_t background_next;        /* mono ms: ask def->background_due again */
     atomic_bool stopping;           /* the worker's job should return early */
-    atomic_bool worker_gone;        /* the worker thread is past its last job */
     struct dbk_svci_later *later;   /* rows the projection deferred (or NULL) */
     struct dbk_svci_later *held;    /* ... held across batches (or NULL)      */
     size_t held_mark[2];            /* held bytes and records at batch start  */
@@ -299,8 +303,12 @@ int dbk_svci_apply (dbk_svci_t *self);
 /*  ---- following the log (dbk_svc_follow.c) ---- */
 
 /*  A new subscriber from the checkpoint (and its event's hash, when
-    known). 0 or DBK_EINVAL. */
+    known). 0, or DBK_EBUSY (out of file descriptors) or DBK_EINVAL (the
+    endpoints are unusable) with self->sub NULL: the loop then calls
+    dbk_svci_sub_retry, which makes it again once a second (and logs
+    when it cannot, and when it can again). */
 int dbk_svci_sub_restart (dbk_svci_t *self);
+void dbk_svci_sub_retry (dbk_svci_t *self);
 /*  The log's head as far as the shell knows: the highest seen, at least
     the checkpoint; but the log's own while the model is ahead of it. */
 uint64_t dbk_svci_head (const dbk_svci_t *self);
@@ -321,8 +329,9 @@ void dbk_svci_followed (dbk_svci_t *self, int sub_rc, int applied);
     sentence, up to some 1500 bytes; why may be NULL): the model cannot
     be written (model_err), or cannot go on past an event its projection
     failed on DBK_SVC_APPLY_TRIES times (apply_err), or the event log
-    cannot be followed: it does not answer, is behind the model, or fails
-    its checks. */
+    cannot be followed: no subscriber could be made (DBK_EBUSY when out of
+    file descriptors), the log does not answer, is behind the model, or
+    fails its checks. */
 int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size);
 
 /*  Why the log cannot be followed now, into why: NULL when it can. */

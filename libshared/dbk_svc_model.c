@@ -834,13 +834,16 @@ static int s_reset_done (dbk_svci_t *self)
     dbk_svci_held_clear (self);
     if (self->replaying)
         s_hold_start (self);
-    int rc = dbk_svci_sub_restart (self);
+    /*  a subscriber that cannot be made now (out of file descriptors) is
+        made again by the loop (dbk_svci_sub_retry): the model is empty
+        either way, and a REBUILD waits for the replay that follows */
+    dbk_svci_sub_restart (self);
     /*  the new subscriber learns the log's head again: the one seen so far
         (the old subscriber's, kept by the restart) may be an older copy's,
         restored meanwhile, which a REBUILD would wait for for ever */
     self->head_seen = 0;
     self->head_known = false;
-    return rc;
+    return 0;
 }
 
 int dbk_svci_model_reset (dbk_svci_t *self)

@@ -10,6 +10,7 @@
 #include "dbk_svc_internal.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_fds.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static void s_run (dbk_svci_t *self, dbk_svci_job_t *job)
 }
 
 /*  The worker thread: jobs in, the same jobs out, until $TERM. */
-static void s_worker (zsock_t *pipe, void *args)
+static void s_worker (void *pipe, void *args)
 {
     dbk_svci_t *self = args;
     zsock_signal (pipe, 0);
@@ -73,15 +74,26 @@ static void s_worker (zsock_t *pipe, void *args)
             zsock_send (pipe, "sp", "DONE", job);
         }
     }
-    atomic_store (&self->worker_gone, true); /* self is not touched after this */
 }
 
-/*  Start the worker thread if it is not yet. */
-static bool s_worker_up (dbk_svci_t *self)
+/*  Start the worker thread if it is not yet. When it cannot start, a
+    sentence saying why (out of file descriptors: its pipe takes two) goes
+    into why, and false. */
+static bool s_worker_up (dbk_svci_t *self, char *why, size_t size)
 {
     if (!self->worker)
-        self->worker = zactor_new (s_worker, self);
-    return self->worker != NULL;
+        self->worker = dbk_actor_new (s_worker, self);
+    if (self->worker)
+        return true;
+    int err = errno;
+    if (dbk_fds_exhausted (err))
+        dbk_fds_why (why, size);
+    else if (err == EAGAIN)
+        snprintf (why, size, "no thread could start");
+    else
+        snprintf (why, size, "out of memory");
+    errno = err;
+    return false;
 }
 
 void dbk_svci_background (dbk_svci_t *self)
@@ -97,14 +109,15 @@ void dbk_svci_background (dbk_svci_t *self)
     dbk_svc_ctx_t ctx = {.svc = self};
     if (!def->background_due (&ctx, self->applied))
         return;
+    char why[80] = "out of memory";
     dbk_svci_job_t *job = calloc (1, sizeof *job);
-    if (!job || !s_worker_up (self)) {
+    if (!job || !s_worker_up (self, why, sizeof why)) {
         free (job);
-        dbk_logf (&self->log, DBK_LOG_WARNING, "cannot start the background work: out of memory");
+        dbk_logf (&self->log, DBK_LOG_WARNING, "cannot start the background work: %s", why);
         return;
     }
     job->background = true;
-    if (zsock_send (self->worker, "sp", "JOB", job)) {
+    if (zsock_send (dbk_actor_pipe (self->worker), "sp", "JOB", job)) {
         free (job);
         return;
     }
@@ -122,9 +135,16 @@ bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *
         dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY, msg, NULL);
         return true;
     }
-    if (!s_worker_up (self)) {
-        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM,
-                              "cannot start the worker thread", NULL);
+    char why[80];
+    if (!s_worker_up (self, why, sizeof why)) {
+        /*  a passing state (connections come and go): BUSY, retry later */
+        bool busy = errno != ENOMEM;
+        char msg[200];
+        snprintf (msg, sizeof msg, "the service cannot start its worker thread: %s%s", why,
+                  busy ? "; retry later" : "");
+        dbk_logf (&self->log, DBK_LOG_WARNING, "%.*s: %s", (int) req->op_len, req->op, msg);
+        dbk_proto_send_error (self->router, req, self->wr, busy ? DBK_EBUSY : DBK_ENOMEM, msg,
+                              NULL);
         return true;
     }
     dbk_svci_job_t *job = calloc (1, sizeof *job);
@@ -138,7 +158,7 @@ bool dbk_svci_offload (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_query_t *
     job->req = *req; /* moved: the loop's release of req frees nothing */
     memset (req, 0, sizeof *req);
     job->q = q;
-    if (zsock_send (self->worker, "sp", "JOB", job)) {
+    if (zsock_send (dbk_actor_pipe (self->worker), "sp", "JOB", job)) {
         *req = job->req;
         memset (&job->req, 0, sizeof job->req);
         s_job_destroy (&job);
@@ -154,7 +174,7 @@ void dbk_svci_offload_done (dbk_svci_t *self)
 {
     char *cmd = NULL;
     void *p = NULL;
-    if (zsock_recv (self->worker, "sp", &cmd, &p)) {
+    if (zsock_recv (dbk_actor_pipe (self->worker), "sp", &cmd, &p)) {
         if (errno != EINTR)
             self->offloaded = 0; /* the context is terminated: nothing comes back */
         return;                  /* a signal: the job comes back later */
@@ -188,11 +208,7 @@ void dbk_svci_worker_stop (dbk_svci_t *self)
     atomic_store (&self->stopping, true); /* the running job returns early */
     while (self->offloaded)               /* and the waiting ones at once */
         dbk_svci_offload_done (self);
-    zactor_destroy (&self->worker);
-    /*  zactor_destroy does not wait when the context is already gone:
-        the thread must be out of its job before the model closes */
-    while (!atomic_load (&self->worker_gone))
-        zclock_sleep (1);
+    dbk_actor_destroy (&self->worker); /* joins the thread: it is out of its job */
 }
 
 bool dbk_svc_cancelled (const dbk_svc_ctx_t *ctx)

@@ -2,9 +2,11 @@
     logging levels, LMDB helpers and checkpoints, the socket factory. */
 #include "support/testlib.h"
 
+#include "dealbook/dbk_actor.h"
 #include "dealbook/dbk_config.h"
 #include "dealbook/dbk_currency.h"
 #include "dealbook/dbk_decide.h"
+#include "dealbook/dbk_fds.h"
 #include "dealbook/dbk_json.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -573,10 +576,10 @@ Test (sock, factory_binds_and_connects_and_reports_failure)
     char ep[600];
     snprintf (ep, sizeof ep, "ipc://%s/sub/dir/x.sock", dir);
     dbk_sockcfg_t srv = {.type = ZMQ_ROUTER, .endpoint = ep, .bind = true};
-    zsock_t *r = dbk_sock_new (&srv);
+    void *r = dbk_sock_open (&srv);
     cr_assert_not_null (r, "ipc bind must create the socket's directory");
     dbk_sockcfg_t cli = {.type = ZMQ_DEALER, .endpoint = ep, .bind = false};
-    zsock_t *d = dbk_sock_new (&cli);
+    void *d = dbk_sock_open (&cli);
     cr_assert_not_null (d);
     zstr_send (d, "hello");
     zsock_set_rcvtimeo (r, 5000);
@@ -585,11 +588,83 @@ Test (sock, factory_binds_and_connects_and_reports_failure)
     cr_assert_eq (zmsg_size (m), 2);
     zmsg_destroy (&m);
     dbk_sockcfg_t bad = {.type = ZMQ_ROUTER, .endpoint = "nonsense://x", .bind = true};
-    cr_assert_null (dbk_sock_new (&bad));
-    zsock_destroy (&d);
-    zsock_destroy (&r);
+    errno = 0;
+    cr_assert_null (dbk_sock_open (&bad));
+    cr_assert_neq (errno, 0, "errno says why");
+    dbk_sock_close (&d);
+    dbk_sock_close (&r);
+    cr_assert_null (r);
+    dbk_sock_close (&r); /* safe twice */
     tl_rmtree (dir);
     free (dir);
+}
+
+/*  An actor that sends back what it is sent, until $TERM. */
+static void s_echo_actor (void *pipe, void *args)
+{
+    (void) args;
+    zsock_signal (pipe, 0);
+    char *msg;
+    while ((msg = zstr_recv (pipe)) && !streq (msg, "$TERM")) {
+        zstr_send (pipe, msg);
+        zstr_free (&msg);
+    }
+    zstr_free (&msg);
+}
+
+/*  A process out of file descriptors: CZMQ's zsock_new and zactor_new
+    abort it there; the socket factory and the actor fail with EMFILE, and
+    work again once descriptors are free. */
+Test (sock, out_of_file_descriptors_is_an_error_not_an_abort)
+{
+    char ep[64];
+    snprintf (ep, sizeof ep, "inproc://fds-%d", getpid ());
+    dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = ep, .bind = false};
+    void *before = dbk_sock_open (&cfg); /* the context and its threads are up */
+    cr_assert_not_null (before);
+    struct rlimit was;
+    cr_assert_eq (getrlimit (RLIMIT_NOFILE, &was), 0);
+    /*  Given every descriptor of the process taken */
+    int held[4096];
+    size_t nheld = 0;
+    struct rlimit low = {.rlim_cur = 256, .rlim_max = was.rlim_max};
+    cr_assert_eq (setrlimit (RLIMIT_NOFILE, &low), 0);
+    int fd, base = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    cr_assert_geq (base, 0);
+    while (nheld < sizeof held / sizeof held[0] && (fd = dup (base)) >= 0)
+        held[nheld++] = fd;
+    cr_assert_eq (errno, EMFILE, "all %zu descriptors are taken", nheld);
+    /*  When a socket, a pipe or an actor is made, then each fails with EMFILE */
+    errno = 0;
+    cr_assert_null (dbk_sock_open (&cfg));
+    cr_assert (dbk_fds_exhausted (errno), "errno %d", errno);
+    void *a, *b;
+    errno = 0;
+    cr_assert_eq (dbk_sock_pair (&a, &b), -1);
+    cr_assert (dbk_fds_exhausted (errno));
+    cr_assert_null (a);
+    cr_assert_null (b);
+    errno = 0;
+    cr_assert_null (dbk_actor_new (s_echo_actor, NULL));
+    cr_assert (dbk_fds_exhausted (errno));
+    char why[80];
+    dbk_fds_why (why, sizeof why);
+    cr_assert_str_eq (why, "out of file descriptors (limit 256)");
+    /*  And once descriptors are free again, they work */
+    while (nheld > 0)
+        close (held[--nheld]);
+    close (base);
+    cr_assert_eq (setrlimit (RLIMIT_NOFILE, &was), 0);
+    dbk_actor_t *actor = dbk_actor_new (s_echo_actor, NULL);
+    cr_assert_not_null (actor);
+    zstr_send (dbk_actor_pipe (actor), "ping");
+    char *echo = zstr_recv (dbk_actor_pipe (actor));
+    cr_assert_str_eq (echo, "ping");
+    zstr_free (&echo);
+    dbk_actor_destroy (&actor);
+    cr_assert_null (actor);
+    dbk_actor_destroy (&actor); /* safe twice */
+    dbk_sock_close (&before);
 }
 
 Test (decide, events_then_a_rejection_leave_only_the_rejection)

@@ -174,7 +174,7 @@ int bench_echo_main (const char *endpoint)
 {
     zsys_handler_set (NULL);
     dbk_sockcfg_t cfg = {.type = ZMQ_ROUTER, .endpoint = endpoint, .bind = true};
-    zsock_t *router = dbk_sock_new (&cfg);
+    void *router = dbk_sock_open (&cfg);
     if (!router) {
         fprintf (stderr, "bench echo: cannot bind %s\n", endpoint);
         return 1;
@@ -191,7 +191,7 @@ int bench_echo_main (const char *endpoint)
         zmsg_addmem (m, reply, sizeof reply);
         zmsg_send (&m, router);
     }
-    zsock_destroy (&router);
+    dbk_sock_close (&router);
     return 0;
 }
 
@@ -216,7 +216,7 @@ int bench_ack_main (const char *endpoint)
 {
     zsys_handler_set (NULL);
     dbk_sockcfg_t cfg = {.type = ZMQ_ROUTER, .endpoint = endpoint, .bind = true};
-    zsock_t *router = dbk_sock_new (&cfg);
+    void *router = dbk_sock_open (&cfg);
     if (!router) {
         fprintf (stderr, "bench ack: cannot bind %s\n", endpoint);
         return 1;
@@ -248,7 +248,7 @@ int bench_ack_main (const char *endpoint)
         dbk_req_release (&req);
     }
     dbk_wr_destroy (&w);
-    zsock_destroy (&router);
+    dbk_sock_close (&router);
     return 0;
 }
 

@@ -111,7 +111,7 @@ static void s_client_sync (client_t *c)
 static void s_client_pipelined (client_t *c)
 {
     dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = c->endpoint};
-    zsock_t *d = dbk_sock_new (&cfg);
+    void *d = dbk_sock_open (&cfg);
     if (!d) {
         s_client_error (c, "cannot connect");
         pthread_barrier_wait (c->start);
@@ -205,7 +205,7 @@ static void s_client_pipelined (client_t *c)
     zmq_msg_close (&m);
     dbk_wr_destroy (&w);
     dbk_wr_destroy (&buf);
-    zsock_destroy (&d);
+    dbk_sock_close (&d);
 }
 
 static void *s_client_thread (void *arg)

@@ -186,7 +186,7 @@ res_t bench_ref_fsync (void)
 res_t bench_ref_rtt (void)
 {
     dbk_sockcfg_t cfg = {.type = ZMQ_DEALER, .endpoint = bench_g.echo_ep};
-    zsock_t *d = dbk_sock_new (&cfg);
+    void *d = dbk_sock_open (&cfg);
     if (!d)
         bench_die ("cannot connect to %s", bench_g.echo_ep);
     void *sock = zsock_resolve (d);
@@ -217,7 +217,7 @@ res_t bench_ref_rtt (void)
     r.p99 = bench_pct (&lat, 0.99);
     free (lat.v);
     free (req);
-    zsock_destroy (&d);
+    dbk_sock_close (&d);
     return r;
 }
 

@@ -20,7 +20,10 @@ extern "C" {
 typedef struct dbk_client dbk_client_t;
 
 /*  Connect a DEALER to `endpoint`; answers are awaited up to timeout_ms.
-    NULL if the endpoint is unusable. */
+    NULL with errno if the client cannot be made: EMFILE or ENFILE when
+    the process is out of file descriptors (a server answers BUSY, a
+    reconnecting client keeps its old socket and tries again later),
+    EINVAL and the like for an unusable endpoint, ENOMEM. */
 dbk_client_t *dbk_client_new (const char *endpoint, int timeout_ms);
 void dbk_client_destroy (dbk_client_t **self_p);
 
@@ -98,8 +101,9 @@ int dbk_client_read_wait (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *p
 int dbk_client_read_wait_ms (dbk_client_t *self, dbk_doc_t **reply_p, dbk_page_t *page,
                              int timeout_ms);
 
-/*  The client's socket, for an owner that polls it for an answer. */
-zsock_t *dbk_client_socket (dbk_client_t *self);
+/*  The client's socket (a libzmq socket, dbk_sock.h), for an owner that
+    polls it for an answer; borrowed while the client lives. */
+void *dbk_client_socket (dbk_client_t *self);
 
 /*  dbk_client_read_wait in pieces, for a reader that parses pages on
     another thread: the next message on the socket if one is there (NULL

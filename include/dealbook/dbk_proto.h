@@ -57,14 +57,15 @@ typedef struct {
     size_t size;                   /* bytes of the body frame                   */
 } dbk_req_t;
 
-/*  Receive one request from `router` (blocking; poll first). Returns 0
-    with req filled; DBK_EINTERRUPTED if interrupted / nothing to read
-    (never -1, which is DBK_EINVAL); or a negative
-    DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION, DBK_EINVAL for an
-    op missing or not a str) with the envelope kept (when there is one) so
-    that the caller can answer the error with dbk_proto_send_refused. Always
-    dbk_req_release afterwards. */
-int dbk_proto_recv (zsock_t *router, dbk_req_t *req);
+/*  Receive one request from `router` (a libzmq socket from dbk_sock_open,
+    or any CZMQ polymorphic reference, as for the sends below; blocking:
+    poll first). Returns 0 with req filled; DBK_EINTERRUPTED if
+    interrupted / nothing to read (never -1, which is DBK_EINVAL); or a
+    negative DBK code (DBK_EMALFORMED, DBK_ETOOBIG, DBK_EVERSION,
+    DBK_EINVAL for an op missing or not a str) with the envelope kept
+    (when there is one) so that the caller can answer the error with
+    dbk_proto_send_refused. Always dbk_req_release afterwards. */
+int dbk_proto_recv (void *router, dbk_req_t *req);
 
 /*  Free what a request owns. Safe twice. */
 void dbk_req_release (dbk_req_t *req);
@@ -84,10 +85,10 @@ void dbk_proto_error_begin (dbk_wr_t *w, const dbk_obj_t *rid, int code, const c
 /*  Send a reply: the request's envelope (kept for reuse: copied) then the
     body. Never blocks: a reply to a vanished or slow client is dropped.
     Returns 0 or -1. */
-int dbk_proto_send (zsock_t *router, const dbk_req_t *req, const dbk_wr_t *w);
+int dbk_proto_send (void *router, const dbk_req_t *req, const dbk_wr_t *w);
 
 /*  Shorthand: send an ERROR reply. */
-int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int code,
+int dbk_proto_send_error (void *router, const dbk_req_t *req, dbk_wr_t *w, int code,
                           const char *msg, const char *field);
 
 /*  Answer a request that dbk_proto_recv refused with rc: the ERROR reply
@@ -95,7 +96,7 @@ int dbk_proto_send_error (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, in
     for DBK_EINVAL, field "op" (missing, or not a str). The one wording
     for the event log and every domain service. Returns as dbk_proto_send
     (-1 as well when there is nothing to answer to). */
-int dbk_proto_send_refused (zsock_t *router, const dbk_req_t *req, dbk_wr_t *w, int rc);
+int dbk_proto_send_refused (void *router, const dbk_req_t *req, dbk_wr_t *w, int rc);
 
 /*  Client side: begin a request in w (reset first): a map of 3 + nfields
     pairs with v, rid, op written. */

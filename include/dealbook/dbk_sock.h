@@ -1,5 +1,14 @@
 /*  dbk_sock.h - every ZeroMQ socket of dealbook is made here, from
     configuration, so that transport security (CURVE) lands in one place.
+
+    A socket is a libzmq socket handle (void *), not a CZMQ zsock_t:
+    CZMQ 4.2's zsock_new, zsys_create_pipe and zactor_new assert, and so
+    abort the whole process, when libzmq cannot make a socket, which is
+    what happens to a server out of file descriptors (EMFILE; dbk_fds.h).
+    The handle is a CZMQ "polymorphic" reference: zsock_resolve, zmsg_,
+    zframe_, zstr_ send and receive, zsock_send / zsock_recv and the
+    zsock_set_* / zsock_* option calls take it as they take a zsock_t
+    (zsock_bind, zsock_connect, zsock_endpoint and zsock_destroy do not).
 */
 #ifndef DBK_SOCK_H
 #define DBK_SOCK_H
@@ -42,9 +51,24 @@ typedef struct {
 
 /*  Make, configure, bind or connect. Linger is 0 for clients and 1 s for
     servers so that shutdown never hangs. For ipc:// binds the directory
-    of the path is created. Returns NULL (and logs nothing) on failure;
-    errno tells why. The socket is the caller's (zsock_destroy). */
-zsock_t *dbk_sock_new (const dbk_sockcfg_t *cfg);
+    of the path is created; tcp://host:* binds a port the system chooses
+    (zmq_bind; CZMQ's "!" and "[first-last]" forms are not understood).
+    Returns the socket, the caller's (dbk_sock_close), or NULL (and logs
+    nothing) with errno telling why: EMFILE or ENFILE when the process
+    (or the system) is out of file descriptors, or libzmq out of socket
+    slots; EINVAL, EPROTONOSUPPORT for a bad endpoint; EADDRINUSE ...
+    Never aborts the process. */
+void *dbk_sock_open (const dbk_sockcfg_t *cfg);
+
+/*  Close a socket from dbk_sock_open (or dbk_sock_pair) and set the
+    caller's pointer to NULL; safe when it is NULL. errno is kept. */
+void dbk_sock_close (void **sock_p);
+
+/*  Two PAIR sockets joined over a fresh inproc endpoint, for a thread and
+    its owner (what zsys_create_pipe makes, without aborting): 0, or -1
+    with errno (EMFILE: out of file descriptors; each end takes one) and
+    nothing made. The sockets are the caller's (dbk_sock_close). */
+int dbk_sock_pair (void **front_p, void **back_p);
 
 #ifdef __cplusplus
 }

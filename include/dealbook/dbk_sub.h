@@ -51,7 +51,9 @@ typedef struct {
     const uint8_t *after_hash;
 } dbk_subcfg_t;
 
-/*  Connect and subscribe. NULL if an endpoint is unusable. */
+/*  Connect and subscribe. NULL with errno if it cannot be made: EMFILE
+    or ENFILE when the process is out of file descriptors (it takes two
+    sockets), EINVAL and the like for an unusable endpoint, ENOMEM. */
 dbk_sub_t *dbk_sub_new (const dbk_subcfg_t *cfg);
 void dbk_sub_destroy (dbk_sub_t **self_p);
 
@@ -126,9 +128,10 @@ typedef struct {
 
 void dbk_sub_stats (const dbk_sub_t *self, dbk_sub_stats_t *st);
 
-/*  The SUB socket, for an owner that polls several sockets: when it is
-    readable, or when dbk_sub_pending() is true, call dbk_sub_next (0). */
-zsock_t *dbk_sub_socket (dbk_sub_t *self);
+/*  The SUB socket (a libzmq socket, dbk_sock.h), for an owner that polls
+    several sockets: when it is readable, or when dbk_sub_pending() is
+    true, call dbk_sub_next (0). */
+void *dbk_sub_socket (dbk_sub_t *self);
 bool dbk_sub_pending (const dbk_sub_t *self);
 
 /*  With cfg->async, dbk_sub_next never waits for a READ: while the page
@@ -143,7 +146,7 @@ bool dbk_sub_awaiting (const dbk_sub_t *self);
 /*  True once a READ was answered: the log's head is known (an async
     owner that decides on its position waits for it). */
 bool dbk_sub_heard (const dbk_sub_t *self);
-zsock_t *dbk_sub_read_socket (dbk_sub_t *self);
+void *dbk_sub_read_socket (dbk_sub_t *self);
 int64_t dbk_sub_read_deadline (const dbk_sub_t *self);
 
 #ifdef __cplusplus

@@ -4,13 +4,16 @@
 #include "dealbook/dbk_codec.h"
 #include "dealbook/dbk_error.h"
 
+#include <czmq.h>
+#include <errno.h>
+
 typedef struct {
     eventlog_store_t *store;    /* shared env: LMDB allows readers in threads */
     char path[1024];            /* backup target, or "" for verify           */
     _Atomic uint64_t *progress; /* records checked so far (the caller's)  */
 } s_args_t;
 
-static void s_job_actor (zsock_t *pipe, void *args_)
+static void s_job_actor (void *pipe, void *args_)
 {
     s_args_t *args = args_;
     zsock_signal (pipe, 0);
@@ -44,7 +47,7 @@ static void s_job_actor (zsock_t *pipe, void *args_)
         dbk_wr_destroy (&w);
     } else
         zframe_send (&(zframe_t *){zframe_new_empty ()}, pipe, 0);
-    /*  wait for $TERM from zactor_destroy */
+    /*  wait for $TERM from dbk_actor_destroy */
     while (true) {
         char *cmd = zstr_recv (pipe);
         bool term = !cmd || streq (cmd, "$TERM");
@@ -54,26 +57,33 @@ static void s_job_actor (zsock_t *pipe, void *args_)
     }
 }
 
-zactor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len,
-                              _Atomic uint64_t *progress)
+dbk_actor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size_t path_len,
+                                 _Atomic uint64_t *progress)
 {
     s_args_t *args = calloc (1, sizeof *args);
     if (!args || (path && path_len >= sizeof args->path)) {
         free (args);
+        errno = args ? ENAMETOOLONG : ENOMEM;
         return NULL;
     }
     args->store = store;
     args->progress = progress;
     if (path)
         memcpy (args->path, path, path_len);
-    return zactor_new (s_job_actor, args);
+    dbk_actor_t *job = dbk_actor_new (s_job_actor, args);
+    if (!job) {
+        int err = errno;
+        free (args); /* the thread never ran: it did not take them */
+        errno = err;
+    }
+    return job;
 }
 
-void eventlog_job_result (zactor_t *job, eventlog_job_result_t *r)
+void eventlog_job_result (dbk_actor_t *job, eventlog_job_result_t *r)
 {
     memset (r, 0, sizeof *r);
     r->rc = DBK_EIO; /* an unreadable result is a failed job */
-    zframe_t *f = zframe_recv (job);
+    zframe_t *f = zframe_recv (dbk_actor_pipe (job));
     dbk_doc_t *doc = NULL;
     if (f && dbk_doc_parse (zframe_data (f), zframe_size (f), &doc) == 0) {
         const dbk_obj_t *root = dbk_doc_root (doc);

@@ -19,11 +19,13 @@
 #include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
+#include "dealbook/dbk_fds.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_logging.h"
 #include "dealbook/dbk_proto.h"
 #include "dealbook/dbk_sock.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -48,7 +50,7 @@
 #define S_PASS_US 20000
 
 typedef struct {
-    zactor_t *actor;           /* the job's thread                   */
+    dbk_actor_t *actor;        /* the job's thread                   */
     dbk_req_t req;             /* request to answer when it is done  */
     _Atomic uint64_t progress; /* records checked so far (the job's) */
     int64_t started;           /* zclock_mono at the start           */
@@ -69,8 +71,8 @@ typedef struct {
 
 typedef struct {
     zsock_t *pipe;               /* actor pipe                                */
-    zsock_t *router;             /* requests                                  */
-    zsock_t *pub;                /* live events and heartbeats                */
+    void *router;                /* requests (libzmq socket)                  */
+    void *pub;                   /* live events and heartbeats (same)         */
     dbk_config_t cfg;            /* configuration (a copy)                    */
     dbk_logger_t log;            /* "eventlog"                                */
     eventlog_store_t *store;     /* the log                                   */
@@ -100,13 +102,13 @@ static void s_self_destroy (self_t **self_p)
         eventlog_append_destroy (&self->pending[i]);
     for (int i = 0; i < S_MAX_JOBS; i++)
         if (self->jobs[i].actor) {
-            zactor_destroy (&self->jobs[i].actor);
+            dbk_actor_destroy (&self->jobs[i].actor);
             dbk_req_release (&self->jobs[i].req);
         }
     free (self->pending);
     eventlog_linger_destroy (&self->linger);
-    zsock_destroy (&self->router);
-    zsock_destroy (&self->pub);
+    dbk_sock_close (&self->router);
+    dbk_sock_close (&self->pub);
     eventlog_store_close (&self->store);
     if (self->lock_fd >= 0)
         close (self->lock_fd); /* after the store's last write */
@@ -163,14 +165,14 @@ static self_t *s_self_new (zsock_t *pipe, const dbk_config_t *cfg, char *why, si
                             .maxmsgsize = 2 * (int64_t) DBK_FRAME_MAX};
     dbk_sockcfg_t pub_cfg = {
         .type = ZMQ_PUB, .endpoint = cfg->pub_endpoint, .bind = true, .sndhwm = cfg->pub_hwm};
-    self->router = dbk_sock_new (&rc_cfg);
+    self->router = dbk_sock_open (&rc_cfg);
     if (!self->router) {
         snprintf (why, whysz, "cannot bind %s: %s", cfg->log_endpoint, zmq_strerror (errno));
         s_self_destroy (&self);
         return NULL;
     }
     zsock_set_rcvtimeo (self->router, 0); /* the loop drains it without blocking */
-    self->pub = dbk_sock_new (&pub_cfg);
+    self->pub = dbk_sock_open (&pub_cfg);
     if (!self->pub) {
         snprintf (why, whysz, "cannot bind %s: %s", cfg->pub_endpoint, zmq_strerror (errno));
         s_self_destroy (&self);
@@ -270,7 +272,7 @@ static void s_wait_for_jobs (self_t *self)
 
 static void s_publish (self_t *self)
 {
-    void *pub = zsock_resolve (self->pub);
+    void *pub = self->pub;
     size_t n = eventlog_store_published (self->store);
     for (size_t i = 0; i < n; i++) {
         const uint8_t *rec;
@@ -489,6 +491,27 @@ static void s_handle_status (self_t *self, dbk_req_t *req)
 
 /*  ---- VERIFY and BACKUP run as jobs in their own threads ---- */
 
+/*  A job whose thread could not start: out of file descriptors (its
+    pipe takes two; every connection one) or threads is a passing state,
+    answered BUSY, and the log goes on serving. */
+static void s_job_refused (self_t *self, dbk_req_t *req, bool backup, int err)
+{
+    const char *what = backup ? "backup" : "verify";
+    char why[80], msg[300];
+    if (dbk_fds_exhausted (err) || err == EAGAIN) {
+        if (err == EAGAIN)
+            snprintf (why, sizeof why, "no thread could start");
+        else
+            dbk_fds_why (why, sizeof why);
+        snprintf (msg, sizeof msg, "the event log cannot start the %s: %s; retry later", what, why);
+        dbk_logf (&self->log, DBK_LOG_WARNING, "%s not started: %s", what, why);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_EBUSY, msg, NULL);
+    } else {
+        dbk_logf (&self->log, DBK_LOG_WARNING, "%s not started: out of memory", what);
+        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+    }
+}
+
 static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
 {
     int slot = -1;
@@ -508,16 +531,16 @@ static void s_start_job (self_t *self, dbk_req_t *req, bool backup)
                               "too many verify/backup jobs running; retry later", NULL);
         return;
     }
-    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%.*s", backup ? "backup" : "verify",
-              backup ? " to " : "", (int) plen, backup ? path : "");
     atomic_store (&self->jobs[slot].progress, 0);
     self->jobs[slot].started = zclock_mono ();
     self->jobs[slot].actor =
         eventlog_job_start (self->store, path, plen, &self->jobs[slot].progress);
     if (!self->jobs[slot].actor) {
-        dbk_proto_send_error (self->router, req, self->wr, DBK_ENOMEM, NULL, NULL);
+        s_job_refused (self, req, backup, errno);
         return;
     }
+    dbk_logf (&self->log, DBK_LOG_INFO, "%s started%s%.*s", backup ? "backup" : "verify",
+              backup ? " to " : "", (int) plen, backup ? path : "");
     self->jobs[slot].req = *req;
     memset (req, 0, sizeof *req);
 }
@@ -563,7 +586,7 @@ static void s_job_finished (self_t *self, s_job_t *job)
     }
     dbk_proto_send (self->router, &job->req, w);
     dbk_req_release (&job->req);
-    zactor_destroy (&job->actor);
+    dbk_actor_destroy (&job->actor);
 }
 
 /*  ---- dispatch ---- */
@@ -663,7 +686,7 @@ static void s_heartbeat (self_t *self)
     dbk_wr_map (w, 2);
     dbk_wr_kv_u64 (w, "head", eventlog_store_head (self->store));
     dbk_wr_kv_i64 (w, "ts", dbk_now_ms ());
-    void *pub = zsock_resolve (self->pub);
+    void *pub = self->pub;
     zmq_send (pub, DBK_HEARTBEAT_TOPIC, strlen (DBK_HEARTBEAT_TOPIC), ZMQ_SNDMORE | ZMQ_DONTWAIT);
     zmq_send (pub, dbk_wr_data (w), dbk_wr_size (w), ZMQ_DONTWAIT);
 }
@@ -673,9 +696,14 @@ static void s_handle_pipe (self_t *self)
     char *cmd = zstr_recv (self->pipe);
     if (!cmd || streq (cmd, "$TERM"))
         self->terminated = true;
-    else if (streq (cmd, "PORTS"))
-        zstr_sendm (self->pipe, zsock_endpoint (self->router)),
-            zstr_send (self->pipe, zsock_endpoint (self->pub));
+    else if (streq (cmd, "PORTS")) {
+        char *router = zsock_last_endpoint (self->router);
+        char *pub = zsock_last_endpoint (self->pub);
+        zstr_sendm (self->pipe, router ? router : "");
+        zstr_send (self->pipe, pub ? pub : "");
+        zstr_free (&router);
+        zstr_free (&pub);
+    }
     zstr_free (&cmd);
 }
 
@@ -701,12 +729,12 @@ void eventlog_server (zsock_t *pipe, void *args)
         int jobs_at[S_MAX_JOBS];
         int n = 0;
         items[n++] = (zmq_pollitem_t){zsock_resolve (self->pipe), 0, ZMQ_POLLIN, 0};
-        items[n++] = (zmq_pollitem_t){zsock_resolve (self->router), 0, ZMQ_POLLIN, 0};
+        items[n++] = (zmq_pollitem_t){self->router, 0, ZMQ_POLLIN, 0};
         for (int i = 0; i < S_MAX_JOBS; i++)
             if (self->jobs[i].actor) {
                 jobs_at[n - 2] = i;
                 items[n++] =
-                    (zmq_pollitem_t){zsock_resolve (self->jobs[i].actor), 0, ZMQ_POLLIN, 0};
+                    (zmq_pollitem_t){dbk_actor_pipe (self->jobs[i].actor), 0, ZMQ_POLLIN, 0};
             }
         int64_t now = zclock_mono ();
         long timeout = (long) (self->next_heartbeat - now);

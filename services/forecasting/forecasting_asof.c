@@ -7,8 +7,10 @@
 
 #include "dealbook/dbk_client.h"
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_fds.h"
 #include "dealbook/dbk_logging.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,18 @@ static int s_replay (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, int64_t cut_ms
 {
     const dbk_config_t *cfg = dbk_svc_config (ctx);
     dbk_client_t *c = dbk_client_new (cfg->log_endpoint, cfg->timeout_ms);
+    if (!c && dbk_fds_exhausted (errno)) {
+        /*  a passing state (connections come and go), not the request's fault */
+        char why[80];
+        dbk_fds_why (why, sizeof why);
+        dbk_logger_t log;
+        dbk_logger_init (&log, "forecasting", cfg->log_level);
+        dbk_logf (&log, DBK_LOG_WARNING, "cannot replay the log for an as-of book: %s", why);
+        return dbk_svc_reject (ctx, DBK_EBUSY, NULL,
+                               "the service cannot connect to the event log to replay it: %s; "
+                               "retry later",
+                               why);
+    }
     if (!c)
         return DBK_EINVAL;
     fc_kept_t *k = &b->kept;
@@ -250,6 +264,8 @@ int forecasting_keep_book_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *
     int64_t t0 = zclock_mono ();
     s_keep_t k;
     int rc = s_keep (ctx, 0, &k);
+    if (rc == DBK_EBUSY)
+        return rc; /* rejected with its sentence (out of file descriptors) */
     if (rc)
         return dbk_svc_reject (ctx, rc, NULL, "keeping the book failed: %s", dbk_strerror (rc));
     dbk_wr_map (w, 8);
@@ -332,6 +348,8 @@ int forecasting_book_keep (dbk_svc_ctx_t *ctx)
     }
     if (rc && rc != DBK_EINTERRUPTED) {
         atomic_store (&s_keep_after, zclock_mono () + 60000); /* the log down, a full disk */
+        if (rc == DBK_EBUSY)
+            return rc; /* rejected with its sentence (out of file descriptors) */
         return dbk_svc_reject (ctx, rc, NULL, "keeping the as-of book failed: %s",
                                dbk_strerror (rc));
     }
