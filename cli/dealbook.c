@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_fds.h"
 
 #include <assert.h>
 #include <signal.h>
@@ -322,6 +323,9 @@ int main (int argc, char **argv)
     if (dbk_config_load (&cli.cfg, why, sizeof why))
         return cli_fail (CLI_USAGE, "%s", why);
     cli.tty = isatty (1);
+    /*  as every binary (dbk_fds.h); quietly: the CLI's stderr is the user's */
+    dbk_fds_limit_t fds;
+    dbk_fds_raise (&fds);
     /*  the CLI is short-lived: CZMQ must not install its signal handlers
         that would swallow Ctrl-C in `log tail` */
     setenv ("ZSYS_SIGHANDLER", "false", 1);

@@ -1,6 +1,8 @@
 /*  dbk_main.c - what every service binary's main() does. */
 #include "dealbook/dbk_main.h"
 #include "dealbook/dbk_config.h"
+#include "dealbook/dbk_fds.h"
+#include "dealbook/dbk_logging.h"
 #include "dealbook/dbk_mem.h"
 
 #include <malloc.h>
@@ -71,6 +73,10 @@ int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
             return 1;
     }
     s_malloc_settings ();
+    /*  every connection costs a descriptor: as many as allowed (dbk_fds.h),
+        said once the actors started (a failed start says one line only) */
+    dbk_fds_limit_t fds;
+    dbk_fds_raise (&fds);
     /*  a full disk shows up as a write error (EFBIG/ENOSPC), not a signal */
     signal (SIGXFSZ, SIG_IGN);
     zsys_init ();
@@ -91,17 +97,24 @@ int dbk_main_run (const dbk_main_t *m, int argc, char **argv)
         }
         zstr_free (&ready);
     }
+    dbk_logger_t log;
+    dbk_logger_init (&log, m->name, cfg.log_level);
+    if (code == 0)
+        dbk_fds_report (&log, &fds);
     if (code == 0 && m->ready && m->ready (&cfg) != 0)
         code = 1;
     /*  wait for SIGINT / SIGTERM (zsys turns them into an interrupted poll)
-        or for an actor to die */
+        or for an actor to die; and say when the process runs out of file
+        descriptors, which nothing else may tell while it lasts */
     zpoller_t *poller = zpoller_new (NULL);
     for (size_t i = 0; i < n; i++)
         zpoller_add (poller, actors[i]);
+    dbk_fds_watch_t watch = {0};
     while (code == 0 && !zsys_interrupted) {
-        void *which = zpoller_wait (poller, -1);
+        void *which = zpoller_wait (poller, 1000);
         if (which || zpoller_terminated (poller))
             break;
+        dbk_fds_watch (&watch, &log);
     }
     zpoller_destroy (&poller);
     signal (SIGINT, s_second_signal);

@@ -6,9 +6,10 @@
 #   - in the resolved file (`docker-compose config`, YAML read with
 #     python3-yaml): every service runs its dealbook-<name> binary, has a
 #     healthcheck `dealbook status --services <name>`, restart
-#     unless-stopped, a named volume of its own mounted on its
-#     DEALBOOK_DATA_DIR; only known DEALBOOK_* variables (the table in
-#     libshared/dbk_config.c), none empty; every DEALBOOK_*_ENDPOINT it
+#     unless-stopped, ulimits nofile with a hard limit of 4096 or more
+#     (docs/operations.md, "File descriptors"), a named volume of its own
+#     mounted on its DEALBOOK_DATA_DIR; only known DEALBOOK_* variables
+#     (the table in libshared/dbk_config.c), none empty; every DEALBOOK_*_ENDPOINT it
 #     uses is either the one it owns, bound on tcp://0.0.0.0:PORT (ZeroMQ
 #     cannot bind a host name), or tcp://<a service of the file>:PORT that
 #     this service owns and binds on PORT; every owned port is published;
@@ -104,6 +105,14 @@ for name, svc in services.items():
             err(f"{name}: healthcheck {test!r} is not `dealbook status --services {name}`")
     if svc.get("restart") != "unless-stopped":
         err(f"{name}: restart is {svc.get('restart')!r}, wanted unless-stopped")
+    # a hard limit on open files of at least 4096 (DBK_FDS_LOW): every
+    # connection takes one, and the engine's default may be 1024
+    nofile = (svc.get("ulimits") or {}).get("nofile")
+    if isinstance(nofile, int):
+        nofile = {"soft": nofile, "hard": nofile}
+    if not isinstance(nofile, dict) or not isinstance(nofile.get("hard"), int) \
+            or nofile["hard"] < 4096 or nofile.get("soft", 0) > nofile["hard"]:
+        err(f"{name}: ulimits nofile {nofile!r}: wanted a hard limit of 4096 or more")
     # its data directory on a named volume of its own
     data_dir = env.get("DEALBOOK_DATA_DIR")
     if not data_dir:

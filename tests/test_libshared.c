@@ -667,6 +667,26 @@ Test (sock, out_of_file_descriptors_is_an_error_not_an_abort)
     dbk_sock_close (&before);
 }
 
+/*  The soft limit goes up to the hard one, and is reported. */
+Test (sock, the_descriptor_limit_is_raised_to_the_hard_limit)
+{
+    struct rlimit was;
+    cr_assert_eq (getrlimit (RLIMIT_NOFILE, &was), 0);
+    struct rlimit low = {.rlim_cur = 64, .rlim_max = was.rlim_max};
+    cr_assert_eq (setrlimit (RLIMIT_NOFILE, &low), 0);
+    dbk_fds_limit_t lim;
+    cr_assert_eq (dbk_fds_raise (&lim), 0);
+    cr_assert_eq (lim.was, 64);
+    cr_assert_eq (lim.err, 0);
+    struct rlimit now;
+    cr_assert_eq (getrlimit (RLIMIT_NOFILE, &now), 0);
+    cr_assert_eq (now.rlim_cur, now.rlim_max);
+    cr_assert_eq (lim.soft, now.rlim_cur);
+    cr_assert_eq (lim.hard, now.rlim_max);
+    cr_assert_eq (dbk_fds_soft_limit (), now.rlim_cur);
+    cr_assert_eq (setrlimit (RLIMIT_NOFILE, &was), 0);
+}
+
 Test (decide, events_then_a_rejection_leave_only_the_rejection)
 {
     dbk_decision_t *d = dbk_decision_new ();

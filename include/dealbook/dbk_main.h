@@ -1,5 +1,6 @@
 /*  dbk_main.h - the body of every service binary's main(): configuration
-    from DEALBOOK_* variables and flags, --help / --version, zsys set-up,
+    from DEALBOOK_* variables and flags, --help / --version, the file
+    descriptor limit raised, logged and watched (dbk_fds.h), zsys set-up,
     the actor started and its "READY" awaited, and a clean stop on SIGINT
     or SIGTERM. Each service's main.c stays a few lines (Malamute's
     malamute.c is the model).
