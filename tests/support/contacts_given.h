@@ -113,4 +113,33 @@ static inline void given_contact (void)
     dbk_decision_reset (d);
 }
 
+/*  The shell's read model, as the lookups see it: a1 active, a2 archived,
+    a3 merged into a1; contacts c1 and c2. */
+static inline contacts_ref_status_t given_account_ref (void *ctx, const char *id, const char **into)
+{
+    (void) ctx;
+    if (!strcmp (id, "a1"))
+        return CONTACTS_REF_ACTIVE;
+    if (!strcmp (id, "a2"))
+        return CONTACTS_REF_ARCHIVED;
+    if (!strcmp (id, "a3")) {
+        *into = "a1";
+        return CONTACTS_REF_MERGED;
+    }
+    return CONTACTS_REF_MISSING;
+}
+
+static inline contacts_ref_status_t given_contact_ref (void *ctx, const char *id)
+{
+    (void) ctx;
+    return !strcmp (id, "c1") || !strcmp (id, "c2") ? CONTACTS_REF_ACTIVE : CONTACTS_REF_MISSING;
+}
+
+static inline const contacts_lookup_t *given_lookups (void)
+{
+    static const contacts_lookup_t model = {given_account_ref, given_contact_ref, NULL, NULL};
+    return &model;
+}
+#define given_model (*given_lookups ())
+
 #endif
