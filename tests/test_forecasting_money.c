@@ -11,35 +11,19 @@
 */
 #include "support/fc_given.h"
 
+#include "dealbook/dbk_money.h"
+
 TestSuite (money, .init = s_setup, .fini = s_teardown);
 
 #define S_DEALS 9300
 #define S_MAX ((__int128) FC_AMOUNT_MAX)
 
-/*  v in decimal into out (for the messages). */
-static const char *s_dec (__int128 v, char out[48])
-{
-    char digits[48];
-    size_t n = 0, k = 0;
-    unsigned __int128 a =
-        v < 0 ? (unsigned __int128) 0 - (unsigned __int128) v : (unsigned __int128) v;
-    do {
-        digits[n++] = (char) ('0' + (int) (a % 10));
-        a /= 10;
-    } while (a);
-    if (v < 0)
-        out[k++] = '-';
-    while (n)
-        out[k++] = digits[--n];
-    out[k] = 0;
-    return out;
-}
-
 #define S_EQ(have, want)                                                                           \
     do {                                                                                           \
-        char h_[48], w_[48];                                                                       \
-        __int128 hv_ = (have), wv_ = (want);                                                       \
-        cr_assert (hv_ == wv_, "%s: %s, wanted %s", #have, s_dec (hv_, h_), s_dec (wv_, w_));      \
+        char h_[DBK_WIDE_CHARS], w_[DBK_WIDE_CHARS];                                               \
+        dbk_wide_t hv_ = (have), wv_ = (want);                                                     \
+        cr_assert (hv_ == wv_, "%s: %s, wanted %s", #have, dbk_wide_format (hv_, h_),              \
+                   dbk_wide_format (wv_, w_));                                                     \
     } while (0)
 
 /*  Fold one event without logging it (the fixture's log holds 1024):
