@@ -266,8 +266,10 @@ bool dbk_svci_after_seq (dbk_svci_t *self, const dbk_req_t *req, uint64_t *after
     append), or refused for good (WRONG_EXPECTED_VERSION, a validation
     error: the same request, sent earlier, is refused so too). */
 
-/*  Keep the APPEND in w (as sent on self->client) as unanswered. */
-void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w);
+/*  Keep the APPEND in w (as sent on self->client) as unsure: rc is why,
+    DBK_ETIMEOUT (no answer) or DBK_EIO (STORAGE: the log's commit failed,
+    and a failed write may still show after its restart). */
+void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w, int rc);
 /*  An APPEND of this shell is unanswered. */
 bool dbk_svci_unsure (const dbk_svci_t *self);
 /*  Why decisions wait, a sentence for a reply (since how long, what the

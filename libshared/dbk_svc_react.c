@@ -138,21 +138,26 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
             (dbk_svc_unsure.c). A DEALER would deliver the unanswered
             APPEND later, when nobody waits for it any more: a new socket
             (linger 0) drops what it has not sent. */
-        dbk_svci_unsure_keep (self, w);
+        dbk_svci_unsure_keep (self, w, DBK_ETIMEOUT);
         dbk_client_t *fresh = dbk_client_new (self->cfg.log_endpoint, self->cfg.timeout_ms);
         if (fresh) {
             dbk_client_destroy (&self->client);
             self->client = fresh;
         }
         rc = DBK_ETIMEOUT;
-    } else if (rc == DBK_EIO)
+    } else if (rc == DBK_EIO) {
         /*  the log went on without them, but the failed write may have
-            reached its disk: the command id settles it (a retry finds
-            the command applied, or decides it again) */
+            reached its disk and show after its restart: as unsure as no
+            answer, so kept and sent again until the log says (a copy
+            stored answers duplicate); the command id settles it for the
+            client (a retry finds the command applied) */
         snprintf (msg, msgsz,
                   "the event log could not store the events (a storage error: the disk failed "
-                  "its commit); they may still appear: retry with the same command id");
-    else
+                  "its commit); they may still appear: the service sends them again until the "
+                  "log answers, and decides other commands only then; retry with the same "
+                  "command id");
+        dbk_svci_unsure_keep (self, w, DBK_EIO);
+    } else
         snprintf (msg, msgsz, "the event log refused the events: %s",
                   dbk_client_errmsg (self->client));
     dbk_doc_destroy (&reply);

@@ -67,7 +67,7 @@ int64_t dbk_svci_unsure_due (const dbk_svci_t *self)
     return self->unsure ? self->unsure->due : 0;
 }
 
-void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w)
+void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w, int rc)
 {
     assert (!self->unsure); /* nothing is appended while one is unanswered */
     struct dbk_svci_unsure *u = calloc (1, sizeof *u);
@@ -85,10 +85,15 @@ void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w)
     u->rid = dbk_client_rid (self->client);
     u->since = u->due = zclock_mono (); /* again at once, on the new socket */
     self->unsure = u;
-    dbk_logf (&self->log, DBK_LOG_WARNING,
-              "the event log did not answer an APPEND in %d ms: sending it again until it "
-              "answers; commands wait for that",
-              self->cfg.timeout_ms);
+    if (rc == DBK_EIO)
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the event log failed to store an APPEND (STORAGE), whose events may still "
+                  "show: sending it again until it answers; commands wait for that");
+    else
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the event log did not answer an APPEND in %d ms: sending it again until it "
+                  "answers; commands wait for that",
+                  self->cfg.timeout_ms);
 }
 
 void dbk_svci_unsure_why (const dbk_svci_t *self, char *out, size_t size)
