@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 """eventlog_backup_fsync_test.py - BACKUP answers valid only once the copy
 is on the disk: mdb_env_copy2 syncs nothing, so the log fsyncs the copy,
-its directory and every directory it made for it, up to the one that was
-there (a backup answered valid must survive a power cut), and a failed
+its directory and every directory above it, up to / (a backup answered
+valid must survive a power cut), and a failed
 fsync makes the BACKUP an error, not a valid copy. Real dealbook-eventlog
 over tcp, its fsync watched and made to fail by tests/preload/
 fail_fsync.so (tests/support/faultlog.py).
 
   1. A BACKUP into B/b1 (B exists) answers valid, and the shim saw, after
-     the request and in this order, fsync of b1/data.mdb, of b1 and of B.
+     the request and in this order, fsync of b1/data.mdb, of b1, of B and
+     of every directory above B, up to /.
   2. A BACKUP into B/y2026/m11/b2 (y2026 and m11 new) fsyncs b2/data.mdb,
-     b2, m11, y2026 and B: each new directory's entry in the one above.
+     b2, m11, y2026, B and up: each directory's entry in the one above.
   3. For the fsync of the copy, of its directory, and of its parent in
      turn: that one fsync fails (EIO). The BACKUP answers STORAGE, field
      path, naming the path that failed; the directory is left empty; the
@@ -25,6 +26,16 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from faultlog import FaultLog  # noqa: E402
 from services import dealbook, fail, missing  # noqa: E402
+
+
+def above(d):
+    """Every directory above d, nearest first, / last."""
+    out = []
+    d = os.path.realpath(d)
+    while d != "/":
+        d = os.path.dirname(d)
+        out.append(d)
+    return out
 
 
 def append(c, n):
@@ -64,15 +75,14 @@ def run(log):
     # ---- 1. the copy, its directory and its parent, in that order ----
     b1 = os.path.join(base, "b1")
     synced = backup_ok(log, c, b1, head)
-    want = [os.path.join(b1, "data.mdb"), b1, base]
+    want = [os.path.join(b1, "data.mdb"), b1] + above(b1)
     if synced != want:
         fail("BACKUP into %s fsynced %r, wanted %r" % (b1, synced, want))
 
     # ---- 2. every directory made for the backup ----
     b2 = os.path.join(base, "y2026", "m11", "b2")
     synced = backup_ok(log, c, b2, head)
-    want = [os.path.join(b2, "data.mdb"), b2, os.path.dirname(b2),
-            os.path.join(base, "y2026"), base]
+    want = [os.path.join(b2, "data.mdb"), b2] + above(b2)
     if synced != want:
         fail("BACKUP into %s fsynced %r, wanted %r" % (b2, synced, want))
 

@@ -727,27 +727,6 @@ static int s_dir_used (const char *dir)
     return used;
 }
 
-/*  How many components at the end of `dir` do not exist yet: those
-    dbk_dir_create makes, each a new entry in the directory above it. */
-static int s_missing_levels (const char *dir)
-{
-    char p[PATH_MAX];
-    snprintf (p, sizeof p, "%s", dir);
-    int missing = 0;
-    for (struct stat st;;) {
-        size_t n = strlen (p);
-        while (n > 1 && p[n - 1] == '/')
-            p[--n] = 0;
-        if (stat (p, &st) == 0 || errno != ENOENT)
-            return missing;
-        char *slash = strrchr (p, '/');
-        if (!slash || slash == p)
-            return missing + 1;
-        *slash = 0;
-        missing++;
-    }
-}
-
 /*  fsync `path`; on failure a sentence into why. 0 or DBK_EIO. */
 static int s_sync (const char *path, const char *what, char *why, size_t whysz)
 {
@@ -765,14 +744,12 @@ static int s_sync (const char *path, const char *what, char *why, size_t whysz)
     return DBK_EIO;
 }
 
-/*  Make the directory `dir` (and its missing parents, *missing of them
-    counted first) and create the copy's file in it, if `dir` is empty:
-    the file open for writing, or a DBK code (DBK_EINVAL: `dir` holds
-    anything) with nothing created but directories. */
-static int s_backup_file (const char *dir, const char *path, int *missing, int *fd, char *why,
-                          size_t whysz)
+/*  Make the directory `dir` (and its missing parents) and create the
+    copy's file in it, if `dir` is empty: the file open for writing, or a
+    DBK code (DBK_EINVAL: `dir` holds anything) with nothing created but
+    directories. */
+static int s_backup_file (const char *dir, const char *path, int *fd, char *why, size_t whysz)
 {
-    *missing = s_missing_levels (dir);
     if (dbk_dir_create (dir) != 0) {
         snprintf (why, whysz, "cannot create %s: %s", dir, strerror (errno));
         return DBK_EIO;
@@ -813,11 +790,10 @@ int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, s
     snprintf (path, sizeof path, "%s/data.mdb", dir);
     /*  two jobs into one directory make it one after the other: the first
         finds it empty and creates the file, the second finds the file
-        (DBK_EINVAL) and removes nothing; and the job that made the
-        directories is the one that syncs them */
-    int missing, fd = -1;
+        (DBK_EINVAL) and removes nothing */
+    int fd = -1;
     pthread_mutex_lock (&self->backup);
-    int rc = s_backup_file (dir, path, &missing, &fd, why, whysz);
+    int rc = s_backup_file (dir, path, &fd, why, whysz);
     pthread_mutex_unlock (&self->backup);
     if (rc)
         return rc;
@@ -829,24 +805,27 @@ int eventlog_store_backup (eventlog_store_t *self, const char *dir, char *why, s
     }
     /*  mdb_env_copyfd2 writes the file and syncs nothing: a backup
         answered valid must survive a power cut, so the file, its
-        directory's entry of it and every directory made for the backup
-        (each an entry in the one above: backup /srv/b/2026/11 may make
-        2026 and 11) go to the disk, up to the directory that was there */
+        directory's entry of it and every directory above, up to the root,
+        go to the disk. Every one, not only those this job made (backup
+        /srv/b/2026/11 may make 2026 and 11): another job may have made
+        one a moment before and not synced it yet, or never, if its copy
+        failed. A directory's fsync costs little next to the copy. */
     if (!rc)
         rc = s_sync (path, "the copy", why, whysz);
     if (!rc)
         rc = s_sync (dir, "its directory", why, whysz);
-    char up[PATH_MAX + 16];
-    snprintf (up, sizeof up, "%s", dir);
-    for (int i = 0; !rc && i < (missing > 1 ? missing : 1); i++) {
-        size_t n = strlen (up);
-        if (n + 4 >= sizeof up) {
-            snprintf (why, whysz, "the backup path %s is too long to sync its parents", dir);
-            rc = DBK_EIO;
-        } else {
-            memcpy (up + n, "/..", 4);
-            rc = s_sync (up, "a parent directory", why, whysz);
-        }
+    char up[PATH_MAX];
+    if (!rc && !realpath (dir, up)) {
+        snprintf (why, whysz, "cannot resolve %s to sync its parents: %s", dir, strerror (errno));
+        rc = DBK_EIO;
+    }
+    while (!rc && strcmp (up, "/") != 0) {
+        char *slash = strrchr (up, '/');
+        if (slash == up)
+            slash[1] = 0; /* the root */
+        else
+            *slash = 0;
+        rc = s_sync (up, "a parent directory", why, whysz);
     }
     /*  a copy cut short (a full disk) or not synced is no backup: the
         directory was empty, and stays so for a retry once there is room
