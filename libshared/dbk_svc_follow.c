@@ -204,7 +204,9 @@ int dbk_svci_stuck (const dbk_svci_t *self, char *why, size_t size)
     if (!self->sub) {
         if (why)
             dbk_svci_log_error (self, why, size);
-        return dbk_fds_exhausted (self->sub_errno) ? DBK_EBUSY : DBK_EIO;
+        /*  not a storage failure: the log cannot be followed (UNREACHABLE,
+            as below), or not for want of descriptors (BUSY) */
+        return dbk_fds_exhausted (self->sub_errno) ? DBK_EBUSY : DBK_ETIMEOUT;
     }
     if (!self->last_sub_error)
         return 0;

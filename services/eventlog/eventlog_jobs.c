@@ -62,8 +62,9 @@ dbk_actor_t *eventlog_job_start (eventlog_store_t *store, const char *path, size
 {
     s_args_t *args = calloc (1, sizeof *args);
     if (!args || (path && path_len >= sizeof args->path)) {
+        int err = args ? ENAMETOOLONG : ENOMEM; /* args is not read once freed */
         free (args);
-        errno = args ? ENAMETOOLONG : ENOMEM;
+        errno = err;
         return NULL;
     }
     args->store = store;
