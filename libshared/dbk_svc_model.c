@@ -479,7 +479,8 @@ static void s_model_written (dbk_svci_t *self)
 static void s_skipped (dbk_svci_t *self, const dbk_event_t *ev)
 {
     dbk_logf (&self->log, DBK_LOG_WARNING,
-              "seq %llu (%.*s on %.*s) lacks a required field, or holds one of the wrong type or out of range: "
+              "seq %llu (%.*s on %.*s) lacks a required field, or holds one of the wrong type or "
+              "out of range: "
               "skipped",
               (unsigned long long) ev->seq, (int) ev->type_len, ev->type, (int) ev->stream_len,
               ev->stream);
