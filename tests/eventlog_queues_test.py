@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, dealbook, fail, missing  # noqa: E402
+from services import Services, answers_before_ping, dealbook, fail, missing  # noqa: E402
 
 import msgpack  # noqa: E402
 import zmq  # noqa: E402
@@ -82,25 +82,10 @@ def replies(s, ctx, c):
         if time.monotonic() > deadline:
             fail("the log served %d of %d READs in 120 s" % (counter(c, "reads") - before, n))
         time.sleep(0.05)
-    # every READ is answered or dropped by now. A PING's answer comes
-    # after every READ answer still on its way (one connection keeps its
-    # order); a PING answered while the queue is full is dropped too, so
-    # ask again until one comes.
+    # every READ is answered or dropped by now: what comes before a PING's
+    # answer is all this client gets
     got = 0
-    ping = 0
-    next_ping = 0
-    while True:
-        if time.monotonic() > deadline:
-            fail("no answer to PING from the log in 120 s")
-        if time.monotonic() >= next_ping:
-            ping += 1
-            a.send(msgpack.packb({"op": "PING", "rid": -ping}))
-            next_ping = time.monotonic() + 0.5
-        if not a.poll(100):
-            continue
-        rep = msgpack.unpackb(a.recv(), raw=False)
-        if rep["rid"] < 0:
-            break
+    for rep in answers_before_ping(a, deadline, "the log"):
         if not rep.get("ok") or len(rep["events"]) != 4:
             fail("READ %r: %r" % (rep.get("rid"), rep.get("code")))
         got += 1

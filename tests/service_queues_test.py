@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, fail, missing  # noqa: E402
+from services import Services, answers_before_ping, fail, missing  # noqa: E402
 
 import msgpack  # noqa: E402
 import zmq  # noqa: E402
@@ -58,24 +58,10 @@ def run(s):
                 c.status()["counters"]["queries"] - before, N))
         time.sleep(0.05)
     c.call("PING")  # another client is served
-    # every query is answered or dropped by now; a PING's answer comes after
-    # every answer still on its way (asked again: one answered while the
-    # queue is full is dropped too)
+    # every query is answered or dropped by now: what comes before a PING's
+    # answer is all this client gets
     got = 0
-    ping = 0
-    next_ping = 0
-    while True:
-        if time.monotonic() > deadline:
-            fail("no answer to PING from contacts in 120 s")
-        if time.monotonic() >= next_ping:
-            ping += 1
-            a.send(msgpack.packb({"op": "PING", "rid": -ping}))
-            next_ping = time.monotonic() + 0.5
-        if not a.poll(100):
-            continue
-        rep = msgpack.unpackb(a.recv(), raw=False)
-        if isinstance(rep["rid"], int):
-            break
+    for rep in answers_before_ping(a, deadline, "contacts"):
         if not rep.get("ok") or "accounts" not in rep:
             fail("ACCOUNT_LIST: %r" % rep.get("code"))
         got += 1

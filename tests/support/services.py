@@ -24,6 +24,7 @@ ROOT = os.environ.get("DBK_ROOT",
                       os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
 import dealbook  # noqa: E402,F401
+import msgpack  # noqa: E402
 
 BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
 
@@ -169,3 +170,27 @@ def refused(r, code, field, what):
     """r must be a refusal with this code and field."""
     if not isinstance(r, dealbook.DealbookError) or (r.code, r.field) != (code, field):
         fail("%s: wanted %s %s, got %r" % (what, code, field, r))
+
+
+def answers_before_ping(sock, deadline, what):
+    """The answers (dicts) the DEALER `sock` still receives before the
+    answer to a PING sent after its requests: one connection keeps its
+    order, so every answer on its way comes first. A PING answered while
+    the connection's queue is full is dropped too, so it is asked again
+    every half second (PINGs carry negative int rids)."""
+    got = []
+    ping = 0
+    next_ping = 0
+    while True:
+        if time.monotonic() > deadline:
+            fail("no answer to PING from %s in time" % what)
+        if time.monotonic() >= next_ping:
+            ping += 1
+            sock.send(msgpack.packb({"op": "PING", "rid": -ping}))
+            next_ping = time.monotonic() + 0.5
+        if not sock.poll(100):
+            continue
+        rep = msgpack.unpackb(sock.recv(), raw=False)
+        if isinstance(rep.get("rid"), int) and rep["rid"] < 0:
+            return got
+        got.append(rep)
