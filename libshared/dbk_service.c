@@ -253,7 +253,7 @@ static bool s_known_command (dbk_svci_t *self, dbk_req_t *req, const uint8_t id[
         res = other->res;
     else if (dbk_svci_command_get (self, txn, id, &res) != 0)
         return false;
-    dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_REPLY, true);
+    dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_REPLY, !self->repark_deadline);
     if (!w)
         return true;
     memcpy (w->cmd_id, id, DBK_ID_SIZE);
