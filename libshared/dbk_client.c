@@ -61,6 +61,11 @@ dbk_wr_t *dbk_client_begin (dbk_client_t *self, const char *op, uint32_t nfields
     return self->wr;
 }
 
+const dbk_wr_t *dbk_client_writer (const dbk_client_t *self)
+{
+    return self->wr;
+}
+
 const char *dbk_client_errmsg (const dbk_client_t *self)
 {
     return self->errmsg;
@@ -172,6 +177,11 @@ static int s_wait (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
 int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p)
 {
     return s_wait (self, reply_p, self->timeout_ms);
+}
+
+int dbk_client_wait_ms (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms)
+{
+    return s_wait (self, reply_p, timeout_ms > 0 ? timeout_ms : 0);
 }
 
 int dbk_client_append (dbk_client_t *self, const char *stream, int64_t expect,

@@ -23,12 +23,15 @@
 
 /*  ---- lifecycle ---- */
 
+static void s_sent_free (dbk_svci_t *self);
+
 static void s_self_destroy (dbk_svci_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     dbk_svci_t *self = *self_p;
     dbk_svci_waits_free (self);
+    s_sent_free (self);
     dbk_svci_unsure_free (self);
     dbk_svci_worker_stop (self); /* before the ROUTER and the model go */
     dbk_svci_later_free (self);
@@ -297,12 +300,12 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
     }
     uint64_t head = dbk_svci_head (self), own = dbk_svci_unapplied (self);
     if ((!synced && (head > dbk_svci_ready (self) || !self->head_known)) || own ||
-        self->react_waiting || dbk_svci_unsure (self)) {
+        self->react_waiting || dbk_svci_appending (self)) {
         /*  behind the log (starting, catching up), or not knowing yet how
             far it goes: a decision now could miss a reference or a
             command id the log already holds. Or this shell's last append
             is not in the model yet (dbk_svci_unapplied), or not known to
-            be in the log or not (dbk_svci_unsure): decided once it is,
+            be in the log or not (dbk_svci_appending): decided once it is,
             without spending an attempt. A reaction waiting for its turn
             goes first. */
         dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_RETRY, !self->repark_deadline);
@@ -372,15 +375,44 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         s_reply_command (self, &w);
         return;
     }
-    char stream[DBK_STREAM_MAX + 1] = "";
-    uint64_t current = 0;
-    rc = dbk_svci_append (self, ctx, txn, corr_o, &res, stream, &current, msg, sizeof msg);
+    rc = dbk_svci_append_send (self, ctx, txn, corr_o, msg, sizeof msg);
     mdb_txn_abort (txn);
     free (ctx);
+    if (rc) {
+        dbk_logf (&self->log, DBK_LOG_WARNING, "%.*s: %s", (int) req->op_len, req->op, msg);
+        dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
+        return;
+    }
+    /*  answered when the log's is in (s_command_answered): the loop
+        serves queries meanwhile */
+    dbk_svci_sent_t *sent = &self->sent;
+    sent->req = *req; /* the request is the APPEND's now */
+    memset (req, 0, sizeof *req);
+    memcpy (sent->cmd_id, id, DBK_ID_SIZE);
+    snprintf (sent->actor, sizeof sent->actor, "%s", actor_z);
+    sent->attempts = attempts;
+    sent->conflicted = conflicted;
+    sent->started = self->repark_deadline ? self->repark_started : 0;
+    sent->deadline = self->repark_deadline;
+}
+
+/*  The log answered the command's APPEND (self->sent), or did not in
+    time: park it to be answered once its events are applied, decide it
+    again after a conflict, or answer the error. */
+static void s_command_answered (dbk_svci_t *self, int rc, const dbk_svci_result_t *res,
+                                const char *stream, uint64_t current, const char *msg)
+{
+    dbk_svci_sent_t *sent = &self->sent;
+    dbk_req_t *req = &sent->req;
+    int attempts = sent->attempts;
+    int64_t conflicted = sent->conflicted;
     self->count.conflicts += rc == DBK_ECONFLICT;
     int64_t now = zclock_mono ();
     if (rc == DBK_ECONFLICT && !conflicted)
         conflicted = now;
+    /*  a command parked before keeps its time (dbk_svci_park) */
+    self->repark_started = sent->started;
+    self->repark_deadline = sent->deadline;
     /*  another writer keeps winning: decided again while the budget lasts
         (it stops, or is slower at times), not for ever */
     if (rc == DBK_ECONFLICT && attempts + 1 < DBK_SVC_RETRIES &&
@@ -388,7 +420,7 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_RETRY, false);
         if (!w)
             return;
-        memcpy (w->cmd_id, id, DBK_ID_SIZE);
+        memcpy (w->cmd_id, sent->cmd_id, DBK_ID_SIZE);
         snprintf (w->stream, sizeof w->stream, "%s", stream);
         w->ver = current;
         w->attempts = attempts + 1;
@@ -397,9 +429,10 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         return;
     }
     if (rc == DBK_ECONFLICT) {
-        snprintf (msg, sizeof msg, "stream %s kept changing; %d attempts in %lld ms conflicted",
-                  stream, attempts + 1, (long long) (now - conflicted));
-        dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
+        char m[600];
+        snprintf (m, sizeof m, "stream %s kept changing; %d attempts in %lld ms conflicted", stream,
+                  attempts + 1, (long long) (now - conflicted));
+        dbk_proto_send_error (self->router, req, self->wr, rc, m, NULL);
         return;
     }
     if (rc) {
@@ -407,16 +440,56 @@ static void s_command (dbk_svci_t *self, dbk_req_t *req, const dbk_svc_command_t
         dbk_proto_send_error (self->router, req, self->wr, rc, msg, NULL);
         return;
     }
-    dbk_svci_appended (self, res.last); /* NO_MEMORY below: still appended */
+    dbk_svci_appended (self, res->last); /* NO_MEMORY below: still appended */
     dbk_svci_wait_t *w = dbk_svci_park (self, req, S_WAIT_REPLY, false);
     if (!w)
         return;
-    memcpy (w->cmd_id, id, DBK_ID_SIZE);
-    w->res = res;
-    w->seq = res.last;
-    dbk_logf (&self->log, DBK_LOG_DEBUG, "%.*s by %s: %zu events appended, seq %llu..%llu",
-              (int) w->req.op_len, w->req.op, actor_z, dbk_decision_count (d),
-              (unsigned long long) res.first, (unsigned long long) res.last);
+    memcpy (w->cmd_id, sent->cmd_id, DBK_ID_SIZE);
+    w->res = *res;
+    w->seq = res->last;
+    dbk_logf (&self->log, DBK_LOG_DEBUG, "%.*s by %s: %llu events appended, seq %llu..%llu",
+              (int) w->req.op_len, w->req.op, sent->actor, (unsigned long long) res->count,
+              (unsigned long long) res->first, (unsigned long long) res->last);
+}
+
+/*  Take the log's answer to the APPEND on its way, if it is in (or its
+    time is up), and go on with what sent it. */
+static void s_sent_poll (dbk_svci_t *self)
+{
+    if (!self->sent.on)
+        return;
+    int rc = 0;
+    dbk_svci_result_t res = {0};
+    char stream[DBK_STREAM_MAX + 1] = "", msg[600] = "";
+    uint64_t current = 0;
+    if (!dbk_svci_append_answer (self, &rc, &res, stream, &current, msg, sizeof msg))
+        return;
+    if (self->sent.reaction)
+        dbk_svci_react_done (self, rc, &res, msg);
+    else {
+        s_command_answered (self, rc, &res, stream, current, msg);
+        self->repark_deadline = 0;
+        dbk_req_release (&self->sent.req); /* parked, or answered */
+    }
+}
+
+/*  The service stops with an APPEND on its way: its command is answered
+    (whether it is stored is not known). */
+static void s_sent_free (dbk_svci_t *self)
+{
+    dbk_svci_sent_t *sent = &self->sent;
+    if (!sent->on)
+        return;
+    dbk_logf (&self->log, DBK_LOG_WARNING,
+              "stopping while the event log has not answered an APPEND: its events may still be "
+              "stored");
+    if (!sent->reaction && self->router)
+        dbk_proto_send_error (self->router, &sent->req, self->wr, DBK_EINTERRUPTED,
+                              "the service is stopping before the event log answered; the events "
+                              "may be stored: retry with the same command id",
+                              NULL);
+    dbk_req_release (&sent->req);
+    sent->on = false;
 }
 
 static void s_dispatch (dbk_svci_t *self, dbk_req_t *req);
@@ -515,7 +588,7 @@ static void s_serve_waits (dbk_svci_t *self)
             if (txn && w->stream[0])
                 dbk_svci_version_get (self, txn, w->stream, strlen (w->stream), &ver);
             bool ready = ver >= w->ver && dbk_svci_ready (self) >= w->seq && !self->holding &&
-                         self->head_known && !dbk_svci_unsure (self);
+                         self->head_known && !dbk_svci_appending (self);
             if (!ready && dbk_svci_stuck (self, NULL, 0)) {
                 s_refuse_stuck (self, &w->req, w);
                 done = true;
@@ -718,6 +791,8 @@ static long s_poll_timeout (dbk_svci_t *self)
     int64_t due = dbk_svci_unsure_due (self); /* an unanswered APPEND: sent again */
     if (due && due < until)
         until = due;
+    if (self->sent.on && self->sent.due < until)
+        until = self->sent.due; /* no answer to the APPEND on its way: unsure then */
     if (self->def->react && self->react_after > now && self->react_after < until)
         until = self->react_after; /* a reaction backing off after a conflict */
     if (self->holding) {           /* held rows are written once caught up: soon after */
@@ -769,7 +844,7 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
             i_worker = nitems;
             items[nitems++] = (zmq_pollitem_t){dbk_actor_pipe (self->worker), 0, ZMQ_POLLIN, 0};
         }
-        if (dbk_svci_unsure (self)) /* the log's answer to an unanswered APPEND */
+        if (dbk_svci_appending (self)) /* the log's answer to our APPEND */
             items[nitems++] = (zmq_pollitem_t){zsock_resolve (dbk_client_socket (self->client)), 0,
                                                ZMQ_POLLIN, 0};
         int n = zmq_poll (items, nitems, s_poll_timeout (self));
@@ -782,7 +857,8 @@ int dbk_service_run (zsock_t *pipe, const dbk_service_def_t *def, const dbk_conf
         if (self->terminated)
             break;
         dbk_svci_flush_poll (self);  /* a replay's flush that has ended: its mark goes */
-        dbk_svci_unsure_poll (self); /* before the waits: it may let commands go on */
+        s_sent_poll (self);          /* before the waits: they may go on then */
+        dbk_svci_unsure_poll (self); /* ... so may these */
         /*  events first: a command decided after them sees more */
         if ((n > 0 && i_sub >= 0 && (items[i_sub].revents & ZMQ_POLLIN)) ||
             (self->sub && dbk_sub_pending (self->sub)) || self->holding ||

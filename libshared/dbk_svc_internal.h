@@ -69,6 +69,29 @@ struct dbk_svc_ctx {
     char msg[400];         /* query: rejection sentence */
 };
 
+/*  The shell's APPEND on its way to the log: sent, its answer not in
+    yet (dbk_svc_react.c). One at a time: nothing is decided while one
+    is (dbk_svci_appending). The loop polls the client's socket for the
+    answer, so queries, after_seq and the projection go on while the log
+    commits; the command it carries is answered then, or the reaction
+    goes on. No answer within timeout_ms: the command is answered
+    UNREACHABLE, and the APPEND is kept as unsure (dbk_svc_unsure.c). */
+typedef struct {
+    bool on;                       /* sent, not answered yet */
+    bool reaction;                 /* a reaction's (else req's) */
+    dbk_req_t req;                 /* the command (owned) */
+    uint8_t cmd_id[DBK_ID_SIZE];   /* ... its id */
+    char actor[DBK_ACTOR_MAX + 1]; /* ... and actor */
+    uint64_t trigger;              /* a reaction: its trigger's seq */
+    int attempts;                  /* the command's conflicts so far */
+    int64_t conflicted;            /* ... the first at mono ms (0: none) */
+    int64_t started;               /* a command parked before: its wait's */
+    int64_t deadline;              /* ... start and deadline (0: none) */
+    size_t nstreams;               /* groups in the APPEND */
+    size_t nevents;                /* events in it */
+    int64_t due;                   /* mono ms: unanswered then, unsure */
+} dbk_svci_sent_t;
+
 typedef struct dbk_svci {
     const dbk_service_def_t *def;    /* the service */
     dbk_config_t cfg;                /* configuration (a copy) */
@@ -122,6 +145,7 @@ typedef struct dbk_svci {
     size_t capwaits;                 /* capacity */
     size_t parked_bytes;             /* what the waits hold (their cost) */
     bool parked_full;                /* new waits are refused BUSY (logged once) */
+    dbk_svci_sent_t sent;            /* an APPEND on its way (sent.on) */
     struct dbk_svci_unsure *unsure;  /* an APPEND the log did not answer (or NULL) */
     uint64_t own_last;               /* last seq of this shell's latest append */
     bool react_waiting;              /* a reaction waits for its turn */
@@ -361,13 +385,27 @@ uint64_t dbk_svci_unapplied (const dbk_svci_t *self);
 void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req);
 void dbk_svci_appended (dbk_svci_t *self, uint64_t seq);
 
-/*  Append the decision of self->decision in one APPEND, one group per
-    stream, each with its expected version (dbk_svc_react.c). Returns 0
+/*  Send the decision of self->decision to the log in one APPEND, one
+    group per stream, each with its expected version (dbk_svc_react.c),
+    and mark it on its way in self->sent (the caller fills in whose it
+    is). Returns 0, or a DBK code with msg: nothing was sent. */
+int dbk_svci_append_send (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn,
+                          const dbk_obj_t *corr_o, char *msg, size_t msgsz);
+/*  Take the log's answer to self->sent without waiting: false while
+    there is none and its time is not up. true once settled (sent.on is
+    false then, sent.req still the caller's to answer and release): rc 0
     with res filled; DBK_ECONFLICT with stream_out / *current of the
-    stream that conflicted; or another DBK code (with msg). */
-int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *corr_o,
-                     dbk_svci_result_t *res, char *stream_out, uint64_t *current, char *msg,
-                     size_t msgsz);
+    stream that conflicted; or another DBK code with msg (DBK_ETIMEOUT:
+    no answer in time, kept as unsure). */
+bool dbk_svci_append_answer (dbk_svci_t *self, int *rc, dbk_svci_result_t *res, char *stream_out,
+                             uint64_t *current, char *msg, size_t msgsz);
+/*  An APPEND of this shell is on its way, or unanswered: decisions wait. */
+static inline bool dbk_svci_appending (const dbk_svci_t *self)
+{
+    return self->sent.on || self->unsure != NULL;
+}
+/*  A reaction's APPEND answered (rc as dbk_svci_append_answer's). */
+void dbk_svci_react_done (dbk_svci_t *self, int rc, const dbk_svci_result_t *res, const char *msg);
 
 /*  Inside the apply transaction: remember ev in $pending when the def
     reacts to its type. */

@@ -14,17 +14,16 @@
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
-/*  Append the decision in one APPEND, one group per stream (in the order
-    the streams first appear), each with its expected version. Returns 0
-    with res filled; DBK_ECONFLICT with *stream / *current of the stream
-    that conflicted; or another DBK code (with msg). */
-int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *corr_o,
-                     dbk_svci_result_t *res, char *stream_out, uint64_t *current, char *msg,
-                     size_t msgsz)
+/*  Send the decision in one APPEND, one group per stream (in the order
+    the streams first appear), each with its expected version. */
+int dbk_svci_append_send (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn,
+                          const dbk_obj_t *corr_o, char *msg, size_t msgsz)
 {
+    assert (!dbk_svci_appending (self)); /* one at a time */
     dbk_decision_t *d = self->decision;
     size_t n = dbk_decision_count (d);
     const char *streams[DBK_SVC_MAX_STREAMS];
@@ -96,8 +95,31 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
             dbk_event_write_proposed (w, &ev);
         }
     }
+    /*  the client's writer keeps the request until the answer: sent
+        again from there when it is kept as unsure */
+    if (dbk_client_send (self->client) != 0) {
+        /*  not queued (the socket's queue is full): nothing was sent */
+        snprintf (msg, msgsz, "cannot send to the event log at %s: %s; nothing was appended",
+                  self->cfg.log_endpoint, dbk_client_errmsg (self->client));
+        return DBK_ETIMEOUT;
+    }
+    self->sent = (dbk_svci_sent_t){
+        .on = true, .nstreams = ns, .nevents = n, .due = zclock_mono () + self->cfg.timeout_ms};
+    return 0;
+}
+
+bool dbk_svci_append_answer (dbk_svci_t *self, int *rc_out, dbk_svci_result_t *res,
+                             char *stream_out, uint64_t *current, char *msg, size_t msgsz)
+{
+    dbk_svci_sent_t *sent = &self->sent;
     dbk_doc_t *reply = NULL;
-    int rc = dbk_client_call (self->client, &reply);
+    int rc = dbk_client_wait_ms (self->client, &reply, 0);
+    if (!reply && zclock_mono () < sent->due)
+        return false; /* not yet */
+    if (!reply)
+        rc = DBK_ETIMEOUT;
+    sent->on = false;
+    size_t ns = sent->nstreams, n = sent->nevents;
     const dbk_obj_t *root = dbk_doc_root (reply);
     if (rc == 0) {
         const dbk_obj_t *results = dbk_obj_get (root, "results");
@@ -126,7 +148,7 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
             sl = 0;
         memcpy (stream_out, s ? s : "", sl);
         stream_out[sl] = 0;
-    } else if (rc == DBK_ETIMEOUT || rc == DBK_EINTERRUPTED) {
+    } else if (rc == DBK_ETIMEOUT) {
         snprintf (msg, msgsz,
                   "the event log at %s did not answer in %d ms; nothing is known to be "
                   "appended yet: the service sends the same events again until the log answers "
@@ -138,7 +160,7 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
             (dbk_svc_unsure.c). A DEALER would deliver the unanswered
             APPEND later, when nobody waits for it any more: a new socket
             (linger 0) drops what it has not sent. */
-        dbk_svci_unsure_keep (self, w, DBK_ETIMEOUT);
+        dbk_svci_unsure_keep (self, dbk_client_writer (self->client), DBK_ETIMEOUT);
         dbk_client_t *fresh = dbk_client_new (self->cfg.log_endpoint, self->cfg.timeout_ms);
         if (fresh) {
             dbk_client_destroy (&self->client);
@@ -156,12 +178,13 @@ int dbk_svci_append (dbk_svci_t *self, dbk_svc_ctx_t *ctx, MDB_txn *txn, const d
                   "its commit); they may still appear: the service sends them again until the "
                   "log answers, and decides other commands only then; retry with the same "
                   "command id");
-        dbk_svci_unsure_keep (self, w, DBK_EIO);
+        dbk_svci_unsure_keep (self, dbk_client_writer (self->client), DBK_EIO);
     } else
         snprintf (msg, msgsz, "the event log refused the events: %s",
                   dbk_client_errmsg (self->client));
     dbk_doc_destroy (&reply);
-    return rc;
+    *rc_out = rc;
+    return true;
 }
 
 /*  ---- reactions ---- */
@@ -265,7 +288,7 @@ bool dbk_svci_react (dbk_svci_t *self)
         on their way: the reaction waits, and so do commands meanwhile
         (react_waiting), or a steady flow of them would keep it waiting */
     bool behind = dbk_svci_head (self) > dbk_svci_ready (self) || self->react_seq > self->applied ||
-                  dbk_svci_unapplied (self) || dbk_svci_unsure (self);
+                  dbk_svci_unapplied (self) || dbk_svci_appending (self);
     MDB_txn *txn;
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
         return false;
@@ -302,25 +325,31 @@ bool dbk_svci_react (dbk_svci_t *self)
     else if (dbk_svci_unapplied (self))
         more = false; /* decided again once the model holds our last append */
     else {
-        char stream[DBK_STREAM_MAX + 1] = "";
-        uint64_t current = 0;
-        rc = dbk_svci_append (self, &ctx, txn, NULL, &res, stream, &current, msg, sizeof msg);
-        if (rc == 0) {
-            /*  the trigger goes once these events are applied: their cause
-                is its id then */
-            dbk_svci_appended (self, res.last);
-            self->react_seq = res.last;
-            self->reactions++;
-        } else {
-            if (rc != DBK_ECONFLICT)
-                dbk_logf (&self->log, DBK_LOG_WARNING, "reaction to seq %llu: %s",
-                          (unsigned long long) ev.seq, msg);
-            /*  a conflict: decide again once the model caught up */
-            self->react_after = zclock_mono () + (rc == DBK_ECONFLICT ? 20 : 1000);
-            more = false;
-        }
+        rc = dbk_svci_append_send (self, &ctx, txn, NULL, msg, sizeof msg);
+        self->sent.reaction = true;
+        self->sent.trigger = ev.seq;
+        if (rc)
+            dbk_svci_react_done (self, rc, NULL, msg);
+        more = false; /* the next once this one is answered and applied */
     }
     mdb_txn_abort (txn);
     dbk_doc_destroy (&doc);
     return more;
+}
+
+void dbk_svci_react_done (dbk_svci_t *self, int rc, const dbk_svci_result_t *res, const char *msg)
+{
+    if (rc == 0) {
+        /*  the trigger goes once these events are applied: their cause
+            is its id then */
+        dbk_svci_appended (self, res->last);
+        self->react_seq = res->last;
+        self->reactions++;
+        return;
+    }
+    if (rc != DBK_ECONFLICT)
+        dbk_logf (&self->log, DBK_LOG_WARNING, "reaction to seq %llu: %s",
+                  (unsigned long long) self->sent.trigger, msg);
+    /*  a conflict: decide again once the model caught up */
+    self->react_after = zclock_mono () + (rc == DBK_ECONFLICT ? 20 : 1000);
 }

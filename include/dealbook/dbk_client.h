@@ -30,6 +30,9 @@ void dbk_client_destroy (dbk_client_t **self_p);
 /*  Begin a request for verb `op` with nfields argument pairs to follow;
     returns the client's writer (borrowed) to write them into. */
 dbk_wr_t *dbk_client_begin (dbk_client_t *self, const char *op, uint32_t nfields);
+/*  The request last begun, as written (and sent): borrowed, until the
+    next dbk_client_begin. */
+const dbk_wr_t *dbk_client_writer (const dbk_client_t *self);
 
 /*  Send the request begun with dbk_client_begin and wait for its reply.
     Returns 0 if the reply is ok; the DBK code of an ERROR reply; or
@@ -49,6 +52,11 @@ int dbk_client_head (dbk_client_t *self, uint64_t *head);
     waited for: the answer to an earlier one is dropped. */
 int dbk_client_send (dbk_client_t *self);
 int dbk_client_wait (dbk_client_t *self, dbk_doc_t **reply_p);
+/*  dbk_client_wait for at most timeout_ms (0: only if the answer is
+    there). No answer yet: DBK_ETIMEOUT with *reply_p NULL, and the
+    request stays outstanding (a later wait may still take its answer);
+    any answer leaves *reply_p set. */
+int dbk_client_wait_ms (dbk_client_t *self, dbk_doc_t **reply_p, int timeout_ms);
 
 /*  Message of the last ERROR reply (or of the last local failure),
     NUL-terminated, borrowed until the next call. */

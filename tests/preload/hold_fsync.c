@@ -6,12 +6,15 @@
 
         DBK_HOLD_FSYNC=FILE  while FILE exists, fsync and fdatasync wait
                              (FILE is looked at every 5 ms), then sync.
+        DBK_HOLD_SEEN=FILE2  and FILE2 is created when a call starts to
+                             wait: the test knows a commit is held.
 
     Wraps the calls of every thread; the process's own shared libraries
     (liblmdb) take them from here.
 */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,10 +23,16 @@ typedef int (s_sync_fn) (int fd);
 
 static void s_hold (void)
 {
-    const char *hold = getenv ("DBK_HOLD_FSYNC");
-    if (hold)
-        while (access (hold, F_OK) == 0)
-            nanosleep (&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    const char *hold = getenv ("DBK_HOLD_FSYNC"), *seen = getenv ("DBK_HOLD_SEEN");
+    if (!hold || access (hold, F_OK) != 0)
+        return;
+    if (seen) {
+        int fd = open (seen, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close (fd);
+    }
+    while (access (hold, F_OK) == 0)
+        nanosleep (&(struct timespec){0, 5 * 1000 * 1000}, NULL);
 }
 
 int fsync (int fd)
