@@ -120,10 +120,12 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
         s_self_destroy (&self);
         return NULL;
     }
+    dbk_svci_unsure_load (self, false);
     if ((*rc_out = dbk_svci_model_start (self, dir, why, whysz)) != 0) {
         s_self_destroy (&self);
         return NULL;
     }
+    dbk_svci_unsure_load (self, true);
     dbk_sockcfg_t rcfg = {.type = ZMQ_ROUTER,
                           .endpoint = self->endpoint,
                           .bind = true,

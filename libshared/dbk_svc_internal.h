@@ -303,8 +303,14 @@ void dbk_svci_unsure_why (const dbk_svci_t *self, char *out, size_t size);
 void dbk_svci_unsure_poll (dbk_svci_t *self);
 /*  The mono ms of the next send (0: nothing unanswered). */
 int64_t dbk_svci_unsure_due (const dbk_svci_t *self);
-/*  Forget it (the shell stops), saying so. */
+/*  Forget it (the shell stops), saying so: its file stays, for the next
+    start. */
 void dbk_svci_unsure_free (dbk_svci_t *self);
+/*  At start: the APPEND a run before left unsure (the file `unsure` in
+    the service's directory) is unsure again, sent at once. Read before
+    the model opens (which may set the directory aside), then, `opened`,
+    said and written again where the directory is now. */
+void dbk_svci_unsure_load (dbk_svci_t *self, bool opened);
 
 /*  Send OK with the pairs of the one map in `body` (a handler's output). */
 void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);

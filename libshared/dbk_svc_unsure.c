@@ -37,14 +37,28 @@
     The command whose APPEND went unanswered was answered UNREACHABLE;
     its client retries with the same command id, which waits like any
     command and then finds the events (duplicate) or decides anew.
+
+    It is kept across a restart too: a service stopped or killed while
+    the log holds its APPEND would otherwise start again, decide on a
+    model without those events, and the log could commit them later. So
+    the APPEND is also written, durably, to a file `unsure` in the
+    service's directory when it is kept, and removed once the log has
+    settled it; a service that starts with the file sends it again and
+    decides nothing until the log settles it (dbk_svci_unsure_load).
 */
 #include "dbk_svc_internal.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
+#include "dealbook/dbk_lmdb.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct dbk_svci_unsure {
     uint8_t *body;      /* the APPEND as first sent, its rid included */
@@ -67,24 +81,137 @@ int64_t dbk_svci_unsure_due (const dbk_svci_t *self)
     return self->unsure ? self->unsure->due : 0;
 }
 
+/*  ---- the file that keeps it across a restart ---- */
+
+/*  The service's directory into dir, and the file's path into path. */
+static bool s_paths (const dbk_svci_t *self, char *dir, size_t dirsz, char *path, size_t pathsz,
+                     const char *name)
+{
+    if (dbk_config_service_dir (&self->cfg, self->def->name, dir, dirsz) != 0)
+        return false;
+    int n = snprintf (path, pathsz, "%s/%s", dir, name);
+    return n > 0 && (size_t) n < pathsz;
+}
+
+/*  Write the APPEND to `unsure`, durably: a new file synced, renamed
+    over the old one, and the directory synced. A failure is logged: the
+    APPEND is still sent again while the service runs. */
+static void s_save (dbk_svci_t *self)
+{
+    const struct dbk_svci_unsure *u = self->unsure;
+    char dir[1100], tmp[1200], path[1200];
+    if (!s_paths (self, dir, sizeof dir, tmp, sizeof tmp, "unsure.tmp") ||
+        !s_paths (self, dir, sizeof dir, path, sizeof path, "unsure")) {
+        dbk_logf (&self->log, DBK_LOG_ERROR, "the data directory's name is too long");
+        return;
+    }
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool done = fd >= 0 && write (fd, u->body, u->len) == (ssize_t) u->len && fsync (fd) == 0;
+    int err = errno;
+    if (fd >= 0)
+        close (fd);
+    if (done && (rename (tmp, path) != 0 || dbk_fsync_path (dir) != 0)) {
+        done = false;
+        err = errno;
+    }
+    if (!done) {
+        unlink (tmp);
+        dbk_logf (&self->log, DBK_LOG_ERROR,
+                  "cannot write %s (%s): the APPEND the event log has not answered is sent "
+                  "again while the service runs, but is forgotten if it stops before the log "
+                  "answers",
+                  path, strerror (err));
+    }
+}
+
+/*  The log settled it: the file goes. */
+static void s_forget (dbk_svci_t *self)
+{
+    char dir[1100], path[1200];
+    if (s_paths (self, dir, sizeof dir, path, sizeof path, "unsure") && unlink (path) != 0 &&
+        errno != ENOENT)
+        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot remove %s (%s): it is sent again at start",
+                  path, strerror (errno));
+}
+
+static struct dbk_svci_unsure *s_new (const void *body, size_t len, uint64_t rid)
+{
+    struct dbk_svci_unsure *u = calloc (1, sizeof *u);
+    if (u)
+        u->body = malloc (len ? len : 1);
+    if (!u || !u->body) {
+        free (u);
+        return NULL;
+    }
+    memcpy (u->body, body, len);
+    u->len = len;
+    u->rid = rid;
+    u->since = u->due = zclock_mono (); /* again at once */
+    return u;
+}
+
+void dbk_svci_unsure_load (dbk_svci_t *self, bool opened)
+{
+    char dir[1100], path[1200];
+    if (opened) {
+        if (!self->unsure)
+            return;
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the event log had not answered an APPEND when the service stopped: sending "
+                  "it again until it answers; commands wait for that");
+        s_save (self); /* where the directory is now */
+        return;
+    }
+    if (!s_paths (self, dir, sizeof dir, path, sizeof path, "unsure"))
+        return;
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            dbk_logf (&self->log, DBK_LOG_ERROR, "cannot read %s: %s", path, strerror (errno));
+        return;
+    }
+    struct stat st;
+    uint8_t *body = NULL;
+    bool read_all = fstat (fd, &st) == 0 && st.st_size > 0 && st.st_size <= DBK_FRAME_MAX &&
+                    (body = malloc ((size_t) st.st_size)) &&
+                    read (fd, body, (size_t) st.st_size) == st.st_size;
+    close (fd);
+    dbk_doc_t *doc = NULL;
+    uint64_t rid = 0;
+    const dbk_obj_t *root;
+    if (!read_all || dbk_doc_parse (body, (size_t) st.st_size, &doc) != 0 ||
+        !dbk_obj_str_eq (dbk_obj_get (root = dbk_doc_root (doc), "op"), "APPEND") ||
+        dbk_obj_u64 (dbk_obj_get (root, "rid"), &rid) != 0) {
+        /*  not an APPEND this shell wrote (a torn write is never renamed
+            in): nothing to send; kept for the operator to look at */
+        dbk_logf (&self->log, DBK_LOG_ERROR,
+                  "%s holds no APPEND: ignored (renamed to unsure.bad); if the service "
+                  "stopped while the event log had not answered one, its command may be "
+                  "stored once the log goes on",
+                  path);
+        char bad[1200];
+        if (s_paths (self, dir, sizeof dir, bad, sizeof bad, "unsure.bad"))
+            rename (path, bad);
+    } else if (!(self->unsure = s_new (body, (size_t) st.st_size, rid)))
+        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot load %s: out of memory", path);
+    dbk_doc_destroy (&doc);
+    free (body);
+}
+
 void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w, int rc)
 {
     assert (!self->unsure); /* nothing is appended while one is unanswered */
-    struct dbk_svci_unsure *u = calloc (1, sizeof *u);
-    if (u)
-        u->body = malloc (dbk_wr_size (w));
-    if (!u || !u->body) {
-        free (u);
+    /*  sent again at once, on the new socket */
+    struct dbk_svci_unsure *u =
+        s_new (dbk_wr_data (w), dbk_wr_size (w), dbk_client_rid (self->client));
+    if (!u) {
         dbk_logf (&self->log, DBK_LOG_ERROR,
                   "an APPEND the event log did not answer cannot be kept (out of memory): "
                   "commands go on without knowing whether it is stored");
         return;
     }
-    memcpy (u->body, dbk_wr_data (w), dbk_wr_size (w));
-    u->len = dbk_wr_size (w);
-    u->rid = dbk_client_rid (self->client);
-    u->since = u->due = zclock_mono (); /* again at once, on the new socket */
     self->unsure = u;
+    s_save (self);
     if (rc == DBK_EIO)
         dbk_logf (&self->log, DBK_LOG_WARNING,
                   "the event log failed to store an APPEND (STORAGE), whose events may still "
@@ -121,10 +248,18 @@ void dbk_svci_unsure_free (dbk_svci_t *self)
 {
     if (!self->unsure)
         return;
-    dbk_logf (&self->log, DBK_LOG_WARNING,
-              "stopping while the event log has not answered an APPEND: its events may still be "
-              "stored");
+    if (self->router) /* it served: not a start that failed */
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "stopping while the event log has not answered an APPEND: its events may "
+                  "still be stored; it is sent again when the service starts");
     s_free (self);
+}
+
+/*  The log settled it. */
+static void s_settled (dbk_svci_t *self)
+{
+    s_free (self);
+    s_forget (self);
 }
 
 /*  The log's answer (root): settle the APPEND, or note why not. */
@@ -149,14 +284,14 @@ static void s_answer (dbk_svci_t *self, const dbk_obj_t *root, int rc, const cha
                   "after %lld ms: commands go on",
                   first == UINT64_MAX ? 0ULL : (unsigned long long) first,
                   (unsigned long long) last, ms);
-        s_free (self);
+        s_settled (self);
     } else if (rc == DBK_ECONFLICT || rc == DBK_EINVAL || rc == DBK_ETOOBIG ||
                rc == DBK_EIDCONFLICT) {
         dbk_logf (&self->log, DBK_LOG_WARNING,
                   "the APPEND the event log did not answer is refused (%s: %.*s), said after "
                   "%lld ms: none of its events is stored; commands go on",
                   dbk_err_wire_name (rc), (int) (mlen > 300 ? 300 : mlen), m, ms);
-        s_free (self);
+        s_settled (self);
     } else {
         if (rc != u->last)
             dbk_logf (&self->log, DBK_LOG_WARNING,
