@@ -3,6 +3,7 @@
 #include "dealbook/dbk_error.h"
 
 #include <sodium.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,10 +58,15 @@ bool dbk_type_name_valid (const char *s, size_t n)
     return s_ident (dot + 1, n - (size_t) (dot + 1 - s), true);
 }
 
-/*  Payloads must survive a trip through JSON: str keys everywhere. */
+/*  Payloads must survive a trip through JSON: str keys everywhere, and
+    finite numbers (JSON has no NaN nor infinity: a reader of the log in
+    JSON would stop there). */
 static bool s_json_safe (const dbk_obj_t *o)
 {
+    double d;
     switch (dbk_obj_type (o)) {
+    case DBK_T_FLOAT:
+        return dbk_obj_double (o, &d) == 0 && isfinite (d);
     case DBK_T_MAP:
         if (dbk_obj_has_dup_keys (o))
             return false;
@@ -125,7 +131,10 @@ int dbk_event_from_proposed (const dbk_obj_t *map, dbk_event_t *ev, const char *
                 return DBK_EINVAL;
             have_type = true;
         } else if (KEY ("at")) {
-            if (dbk_obj_i64 (v, &ev->at) || ev->at == INT64_MIN)
+            /*  ms since 1970-01-01 UTC, where the log's clock starts: an
+                earlier one is a mistake, and would count in every as-of
+                view */
+            if (dbk_obj_i64 (v, &ev->at) || ev->at < 0)
                 return DBK_EINVAL;
         } else if (KEY ("actor")) {
             if (dbk_obj_str (v, &ev->actor, &ev->actor_len) || ev->actor_len == 0)

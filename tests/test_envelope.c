@@ -163,7 +163,7 @@ Test (envelope, boundary_values_are_accepted)
     dbk_wr_cstr (w, "actor");
     dbk_wr_str (w, actor, sizeof actor);
     dbk_wr_kv_u64 (w, "schema", 65535);
-    dbk_wr_kv_i64 (w, "at", -86400000);
+    dbk_wr_kv_i64 (w, "at", 0); /* 1970-01-01T00:00:00.000Z, the first */
     dbk_wr_cstr (w, "cause");
     dbk_wr_bin (w, s_corr, DBK_ID_SIZE);
     dbk_doc_t *doc = s_parse_wr (w);
@@ -174,7 +174,7 @@ Test (envelope, boundary_values_are_accepted)
     cr_assert_eq (ev.actor_len, DBK_ACTOR_MAX);
     cr_assert_eq (ev.type_len, DBK_TYPE_MAX);
     cr_assert_eq (ev.schema, 65535);
-    cr_assert_eq (ev.at, -86400000);
+    cr_assert_eq (ev.at, 0);
     cr_assert (ev.has_cause);
     dbk_doc_destroy (&doc);
     dbk_wr_destroy (&w);
@@ -349,6 +349,28 @@ Test (envelope, data_must_be_a_map_with_str_keys_everywhere)
     dbk_doc_destroy (&doc);
 }
 
+Test (envelope, data_numbers_must_be_finite)
+{
+    /*  JSON has no NaN nor infinity: {"x": NaN}, {"x": +inf} (float64),
+        {"x": [-inf]} (float32), deep in an array and a map */
+    s_reject (NULL, "data", MP (0x81, 0xa1, 'x', 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0), DBK_EINVAL,
+              "data");
+    s_reject (NULL, "data", MP (0x81, 0xa1, 'x', 0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0), DBK_EINVAL,
+              "data");
+    s_reject (NULL, "data", MP (0x81, 0xa1, 'x', 0x91, 0xca, 0xff, 0x80, 0, 0), DBK_EINVAL, "data");
+    s_reject (NULL, "data", MP (0x81, 0xa1, 'x', 0x91, 0x81, 0xa1, 'y', 0xca, 0x7f, 0xc0, 0, 0),
+              DBK_EINVAL, "data");
+    /*  a finite float64 and float32, the largest finite float64 too */
+    dbk_doc_t *doc =
+        s_proposed_doc (NULL, "data",
+                        MP (0x83, 0xa1, 'a', 0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a,
+                            0xa1, 'b', 0xca, 0x3d, 0xcc, 0xcc, 0xcd, 0xa1, 'c', 0xcb, 0x7f, 0xef,
+                            0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    dbk_event_t ev;
+    cr_assert_eq (dbk_event_from_proposed (dbk_doc_root (doc), &ev, NULL), 0);
+    dbk_doc_destroy (&doc);
+}
+
 Test (envelope, schema_must_be_1_to_65535)
 {
     s_reject (NULL, "schema", MP (0x00), DBK_EINVAL, "schema");
@@ -372,6 +394,20 @@ Test (envelope, at_must_be_an_int64)
     s_reject (NULL, "at", MP (0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0), DBK_EINVAL, "at");
     s_reject (NULL, "at", MP (0xcf, 0x80, 0, 0, 0, 0, 0, 0, 0), DBK_EINVAL, "at");
     s_reject (NULL, "at", MP (0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0), DBK_EINVAL, "at"); /* INT64_MIN */
+}
+
+Test (envelope, at_is_not_before_1970)
+{
+    /*  -1 and -34560000000 (1968-11-27): the log's clock starts at 0 */
+    s_reject (NULL, "at", MP (0xff), DBK_EINVAL, "at");
+    s_reject (NULL, "at", MP (0xd3, 0xff, 0xff, 0xff, 0xf7, 0xf4, 0x10, 0x40, 0x00), DBK_EINVAL,
+              "at");
+    /*  0 itself is the first ms */
+    dbk_doc_t *doc = s_proposed_doc (NULL, "at", MP (0x00));
+    dbk_event_t ev;
+    cr_assert_eq (dbk_event_from_proposed (dbk_doc_root (doc), &ev, NULL), 0);
+    cr_assert_eq (ev.at, 0);
+    dbk_doc_destroy (&doc);
 }
 
 Test (envelope, write_proposed_round_trips)

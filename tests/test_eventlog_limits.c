@@ -52,6 +52,30 @@ static dbk_wr_t *s_append_body (uint64_t rid, const char *stream, const char *ex
     return w;
 }
 
+/*  An APPEND of one event to `stream` whose `data` is the raw map
+    `data` and whose `at` is `at` (INT64_MIN: none). */
+static dbk_wr_t *s_append_event (uint64_t rid, const char *stream, const uint8_t *data, size_t dlen,
+                                 int64_t at)
+{
+    dbk_wr_t *w = dbk_wr_new ();
+    dbk_proto_request_begin (w, rid, "APPEND", 1);
+    dbk_wr_cstr (w, "streams");
+    dbk_wr_array (w, 1);
+    dbk_wr_map (w, 3);
+    dbk_wr_kv_cstr (w, "stream", stream);
+    dbk_wr_kv_cstr (w, "expect", "any");
+    dbk_wr_cstr (w, "events");
+    dbk_wr_array (w, 1);
+    s_batch_t b;
+    s_batch (&b, 1, "memo.noted", "limits");
+    b.ev[0].data_raw = data;
+    b.ev[0].data_raw_len = dlen;
+    b.ev[0].at = at;
+    dbk_event_write_proposed (w, &b.ev[0]);
+    s_batch_free (&b);
+    return w;
+}
+
 /*  The peak resident memory of a process (VmHWM), in KiB. */
 static long s_peak_kib (pid_t pid)
 {
@@ -95,6 +119,51 @@ Test (limits, an_unknown_key_in_a_stream_entry_is_refused_not_ignored)
                         "expect", "expect none on a stream that exists");
     dbk_wr_destroy (&w);
     s_assert_still_serving (&log, 1);
+    tl_log_cleanup (&log);
+}
+
+Test (limits, what_json_cannot_show_and_a_time_before_1970_are_refused)
+{
+    tl_log_t log;
+    s_start (&log, NULL);
+    dbk_client_t *c = s_client (&log);
+    s_append_n (c, "memo-lim", 1, "memo.noted");
+    dbk_client_destroy (&c);
+    /*  Given a log of one event, {"x": NaN} and {"x": [-inf]} in data (no
+        JSON reader could show them: an export would stop there), and an
+        `at` of -1 ms, are refused naming the field, and nothing is
+        written */
+    static const uint8_t nan[] = {0x81, 0xa1, 'x', 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0};
+    static const uint8_t ninf[] = {0x81, 0xa1, 'x', 0x91, 0xca, 0xff, 0x80, 0, 0};
+    static const uint8_t fine[] = {0x81, 0xa1, 'x', 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0};
+    struct {
+        const uint8_t *data;
+        size_t len;
+        int64_t at;
+        const char *field, *hint;
+    } cases[] = {
+        {nan, sizeof nan, INT64_MIN, "data", "numbers finite"},
+        {ninf, sizeof ninf, INT64_MIN, "data", "numbers finite"},
+        {fine, sizeof fine, -1, "at", "not before"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dbk_wr_t *w = s_append_event (9 + i, "memo-lim", cases[i].data, cases[i].len, cases[i].at);
+        dbk_doc_t *doc = s_raw_call (log.log_ep, dbk_wr_data (w), dbk_wr_size (w));
+        s_assert_error (doc, "INVALID", cases[i].field, cases[i].hint);
+        char msg[300];
+        s_str (dbk_doc_root (doc), "msg", msg, sizeof msg);
+        cr_assert (strstr (msg, cases[i].hint), "%s", msg);
+        dbk_doc_destroy (&doc);
+        dbk_wr_destroy (&w);
+    }
+    s_assert_still_serving (&log, 1);
+    /*  a finite float at 1970-01-01T00:00:00.000Z is stored */
+    dbk_wr_t *w = s_append_event (20, "memo-lim", fine, sizeof fine, 0);
+    dbk_doc_t *doc = s_raw_call (log.log_ep, dbk_wr_data (w), dbk_wr_size (w));
+    bool ok = false;
+    cr_assert (dbk_obj_bool (dbk_obj_get (dbk_doc_root (doc), "ok"), &ok) == 0 && ok);
+    dbk_doc_destroy (&doc);
+    dbk_wr_destroy (&w);
     tl_log_cleanup (&log);
 }
 

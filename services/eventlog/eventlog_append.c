@@ -133,8 +133,15 @@ int eventlog_append_parse (eventlog_append_t *a, const char **field, char *msg, 
             dbk_event_t *ev = &a->events[k];
             rc = dbk_event_from_proposed (dbk_obj_at (evs, j), ev, field);
             if (rc) {
-                snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s", j, (int) b->stream_len,
-                          b->stream, *field, rc == DBK_ETOOBIG ? "too long" : "missing or invalid");
+                const char *hint = rc == DBK_ETOOBIG ? ""
+                                   : strcmp (*field, "at") == 0
+                                       ? " (ms since 1970-01-01 UTC, not before)"
+                                   : strcmp (*field, "data") == 0
+                                       ? " (a map with str keys at every level, numbers finite)"
+                                       : "";
+                snprintf (msg, msgsz, "event %zu of stream %.*s: %s is %s%s", j,
+                          (int) b->stream_len, b->stream, *field,
+                          rc == DBK_ETOOBIG ? "too long" : "missing or invalid", hint);
                 break;
             }
             /*  `at` is when it happened: a time to come would date a fact
