@@ -217,7 +217,13 @@ static int s_read (cli_t *cli)
         }
         for (size_t i = 0; i < page.count && !code; i++) {
             dbk_event_t ev;
-            if (dbk_page_event (&page, i, &ev))
+            int erc = dbk_page_event_checked (&page, i, &ev);
+            if (erc == DBK_ECORRUPT)
+                code = cli_fail (CLI_FAILED,
+                                 "read: the record at seq %llu fails its hash check (altered "
+                                 "on disk?): run dealbook log verify",
+                                 (unsigned long long) ev.seq);
+            else if (erc)
                 code = cli_fail (CLI_FAILED, "malformed record in the READ reply");
             else if (!(code = s_print_event (&ev)))
                 printed++;

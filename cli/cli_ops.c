@@ -379,7 +379,9 @@ static int s_hash_at (dbk_client_t *c, uint64_t seq, char hex[2 * DBK_HASH_SIZE 
     dbk_page_t page;
     dbk_event_t ev;
     int rc = dbk_client_read (c, &rq, &reply, &page);
-    if (!rc && (page.count != 1 || dbk_page_event (&page, 0, &ev) || ev.seq != seq))
+    if (!rc && page.count == 1 && dbk_page_event_checked (&page, 0, &ev) == DBK_ECORRUPT)
+        rc = DBK_ECORRUPT; /* the hash it holds is not its record's */
+    else if (!rc && (page.count != 1 || dbk_page_event (&page, 0, &ev) || ev.seq != seq))
         rc = DBK_EMALFORMED;
     if (!rc)
         dbk_hex (ev.hash, DBK_HASH_SIZE, hex);

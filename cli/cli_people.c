@@ -3,6 +3,7 @@
 #include "cli_contacts.h"
 
 #include "dealbook/dbk_client.h"
+#include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 #include "dealbook/dbk_json.h"
 
@@ -160,13 +161,22 @@ int cli_history (cli_t *cli, const char *noun, const char *category)
                     "FIELDS");
         for (size_t i = 0; i < page.count && !code; i++) {
             dbk_event_t ev;
-            json_t *j;
-            if (dbk_page_event (&page, i, &ev))
+            json_t *j = NULL;
+            int erc = dbk_page_event_checked (&page, i, &ev);
+            if (erc == DBK_ECORRUPT)
+                code = cli_fail (CLI_FAILED,
+                                 "%s: the record at seq %llu fails its hash check (altered on "
+                                 "disk?): run dealbook log verify",
+                                 what, (unsigned long long) ev.seq);
+            else if (erc)
                 code = cli_fail (CLI_FAILED, "malformed record in the READ reply");
-            else if (cli->json && (j = dbk_json_from_event (&ev)))
-                cli_print_json (j);
             else if (!cli->json)
                 s_history_line (&ev);
+            else if ((j = dbk_json_from_event (&ev)))
+                cli_print_json (j);
+            else
+                code = cli_fail (CLI_FAILED, "%s: event %llu cannot be shown as JSON", what,
+                                 (unsigned long long) ev.seq);
         }
         shown += page.count;
         from += page.count;

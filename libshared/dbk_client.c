@@ -337,6 +337,18 @@ int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev)
     return rc ? rc : dbk_event_decode_record (rec, len, ev);
 }
 
+int dbk_page_event_checked (const dbk_page_t *page, size_t i, dbk_event_t *ev)
+{
+    const uint8_t *rec;
+    size_t len;
+    int rc = dbk_page_record (page, i, &rec, &len);
+    if (!rc)
+        rc = dbk_event_decode_record (rec, len, ev);
+    if (!rc && dbk_event_check_record (rec, len, ev->prev) != 0)
+        rc = DBK_ECORRUPT;
+    return rc;
+}
+
 int dbk_client_head (dbk_client_t *self, uint64_t *head)
 {
     dbk_doc_t *reply = NULL;

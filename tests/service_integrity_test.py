@@ -12,7 +12,10 @@ replaced on disk between runs.
      amount appears in no query (the deal is not even won: nothing from N
      on was applied); a command is refused at once (CORRUPT, "nothing was
      appended"); the error is logged once, however often the service
-     reads the log again.
+     reads the log again. The readers that read the log themselves refuse
+     it too, naming the seq: `dealbook log read`, `dealbook opp history`
+     (exit 5), and the forecasting service's as-of replay (`book: false`,
+     from seq 1: CORRUPT), which folded the altered amount before.
   2. The log replaced by an older copy (a backup taken before the last
      commands) while the services run: the opportunities service says
      that its read model is ahead of the log, with both seqs and what to
@@ -38,7 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sup
 from services import BIN, Services, cmd, dealbook, fail, missing, ok, status_failing, \
     wait_status  # noqa: E402
 
-NAMES = ("eventlog", "contacts", "opportunities")
+NAMES = ("eventlog", "contacts", "opportunities", "forecasting")
 WON = 123456789    # msgpack uint32: ce 07 5b cd 15
 ALTERED = WON + 1  # the same bytes but the last: ... cd 16
 
@@ -113,7 +116,7 @@ def altered_record():
         shutil.rmtree(os.path.join(s.dir, "opportunities"))  # replayed from seq 1
 
         err_from = os.path.getsize(os.path.join(s.dir, "services.err"))
-        s.start("eventlog", "opportunities")
+        s.start("eventlog", "opportunities", "forecasting")
         log, o = s.up("eventlog"), s.up("opportunities")
         why = "seq %d fails its hash check" % bad
         st = wait_status(o, log_error_has(why), "the altered record went unnoticed")
@@ -146,6 +149,21 @@ def altered_record():
             said = [ln for ln in f if why in ln]
         if len(said) != 1:
             fail("logged %d times: %r" % (len(said), said))
+
+        # the readers of the log refuse it, naming the seq
+        hashfail = "the record at seq %d fails its hash check" % bad
+        for args in (("log", "read", "--from", "1"), ("opp", "history", "o1", "--json")):
+            cli = dealbook_cli(s, *args)
+            if cli.returncode != 5 or hashfail not in cli.stderr or str(ALTERED) in cli.stdout:
+                fail("dealbook %s over the altered record: exit %d, %r, %r"
+                     % (" ".join(args), cli.returncode, cli.stdout[-300:], cli.stderr))
+        f = s.up("forecasting")
+        try:
+            got = f.call("WINLOSS", as_of=today, book=False, by="reason")
+            fail("WINLOSS as of today, replayed over the altered record: %r" % got)
+        except dealbook.DealbookError as e:
+            if e.code != "CORRUPT" or "record at seq %d fails its hash check" % bad not in e.msg:
+                fail("WINLOSS as of today over the altered record: %s %s" % (e.code, e.msg))
 
         # `dealbook log tail` stops there too, and says why
         cli = dealbook_cli(s, "log", "tail", "--from", "1", "--limit", "1000")

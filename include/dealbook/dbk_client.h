@@ -128,6 +128,14 @@ int dbk_client_page_of (zmsg_t **msg_p, uint64_t rid, dbk_doc_t **reply_p, dbk_p
 /*  Decode record i of a page. Views point into the reply document. */
 int dbk_page_event (const dbk_page_t *page, size_t i, dbk_event_t *ev);
 
+/*  dbk_page_event, and the record's hash recomputed from its bytes and
+    its own prev (dbk_event_check_record): DBK_ECORRUPT when it does not
+    match, a record altered where it is stored. Every reader that shows
+    or folds what it reads uses this one (the subscriber checks the whole
+    chain itself): a filtered or by-stream page holds no neighbours to
+    check prev against, which VERIFY does. */
+int dbk_page_event_checked (const dbk_page_t *page, size_t i, dbk_event_t *ev);
+
 /*  Raw bytes of record i of a page (for checks / forwarding). */
 int dbk_page_record (const dbk_page_t *page, size_t i, const uint8_t **rec, size_t *len);
 

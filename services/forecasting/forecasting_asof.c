@@ -72,7 +72,18 @@ static int s_replay (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, int64_t cut_ms
         size_t i = 0;
         for (; rc == 0 && i < page.count; i++) {
             dbk_event_t ev;
-            if (dbk_page_event (&page, i, &ev)) {
+            int erc = dbk_page_event_checked (&page, i, &ev);
+            if (erc == DBK_ECORRUPT) {
+                /*  altered where the log keeps it: a figure folded from it
+                    would pass for the history */
+                rc = dbk_svc_reject (ctx, DBK_ECORRUPT, NULL,
+                                     "the event log's record at seq %llu fails its hash check "
+                                     "(altered on disk?): no figure is replayed past it; run "
+                                     "dealbook log verify",
+                                     (unsigned long long) ev.seq);
+                break;
+            }
+            if (erc) {
                 rc = DBK_EMALFORMED;
                 break;
             }

@@ -52,8 +52,8 @@ static int s_open (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, s_boo
         return dbk_svc_reject (ctx, DBK_EINVAL, "book", "book must be true or false");
     memcpy (b->as_of, s, 10);
     int rc = forecasting_replay_open (ctx, &b->r, day, from_book);
-    if (rc == DBK_EBUSY)
-        return rc; /* rejected with its sentence (out of file descriptors) */
+    if (rc == DBK_EBUSY || rc == DBK_ECORRUPT)
+        return rc; /* rejected with its sentence (out of file descriptors, a record altered) */
     if (rc)
         return dbk_svc_reject (ctx, rc, "as_of", "replaying the log for as_of failed: %s",
                                dbk_strerror (rc));
