@@ -580,6 +580,48 @@ Test (activity, an_activity_of_today_or_of_a_past_day_is_logged)
     then_accepted (1); /* logged long after the fact */
 }
 
+Test (activity, an_activity_dated_before_1970_is_refused_naming_the_bound)
+{
+    /*  Given today 2026-11-28
+        When an activity dated 1900-01-01 (a typing error for 2000), or
+        the day before 1970-01-01, is logged
+        Then it is refused on its date, naming the bound, nothing decided:
+        no business date is before the log's clock, as no command's "on"
+        is; 1970-01-01 itself is logged */
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"visit\",\"date\":\"1900-01-01\",\"their_people\":[\"c1\"]}"),
+        &given_model, S_TODAY, NULL);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (1900-01-01) cannot be before 1970-01-01");
+    dbk_decision_reset (d);
+    /*  checked with the fields: before the contacts are looked up */
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"call\",\"date\":\"1969-12-31\",\"their_people\":[\"c9\"]}"), &given_model,
+        S_TODAY, NULL);
+    then_rejected (DBK_EINVAL, "date");
+    then_message_mentions ("date (1969-12-31) cannot be before 1970-01-01");
+    dbk_decision_reset (d);
+    contacts_activity_log (
+        d, &act, "v1",
+        cmd ("{\"kind\":\"call\",\"date\":\"1970-01-01\",\"their_people\":[\"c1\"]}"), &given_model,
+        S_TODAY, NULL);
+    then_accepted (1);
+}
+
+Test (activity, an_activity_dated_before_1970_in_the_log_still_folds)
+{
+    /*  the rule binds commands: a log written before it folds as it is */
+    cr_assert_eq (
+        contacts_activity_evolve (&act, "activity.logged",
+                                  cmd ("{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"1900-01-01\","
+                                       "\"their_people\":[\"c1\"]}")),
+        0);
+    cr_assert_eq (act.status, CONTACTS_ACTIVITY_LOGGED);
+    cr_assert_str_eq (act.date, "1900-01-01");
+}
+
 Test (activity, a_future_dated_activity_in_the_log_still_folds)
 {
     /*  a log written before the rule may hold one: evolve keeps it */

@@ -77,6 +77,15 @@ int contacts_activity_log (dbk_decision_t *d, const contacts_activity_t *state, 
         snprintf (today_at, sizeof today_at, "today at %s", zone);
     if ((rc = contacts_check_done_by (d, vals, present, "date", today, today_at)))
         return rc;
+    /*  nor before the log's clock, as a command's "on" is not: nothing
+        earlier bounds an activity (work with people starts before they
+        are entered, as work on a lead before its deal is registered),
+        and 1900 for 2000 would date the contact's last activity a
+        century back in the notebook. The field is required: present */
+    char why[160];
+    const contacts_value_t *date = contacts_value_of (vals, present, "date");
+    if (contacts_date_too_early ("date", date->s, date->n, why, sizeof why))
+        return dbk_decision_reject (d, DBK_EINVAL, "date", "%s", why);
     if (state->status != CONTACTS_ACTIVITY_NONE)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "activity %s is already logged", id);
     /* their_people is required and third in the table: vals[2] */

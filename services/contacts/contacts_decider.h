@@ -423,11 +423,14 @@ void contacts_activity_reset (contacts_activity_t *self);
     `today` is the business date (YYYY-MM-DD): this service ignores a
     command's "on", so the shell passes today (the business day); NULL: no bound. The
     date records an activity that took place (a plan is a trip, or an
-    opportunity's next step), so it is not after today.
+    opportunity's next step), so it is not after today; nor before
+    CONTACTS_DATE_MIN (1970-01-01), as no business date is
+    (contacts_date_too_early).
     Rejections: EINVAL for any field ("currency" missing with a cost or
     given without one; "date" after today: "date (D) cannot be after
     today at Z (T), the business date", Z the zone when zone is not NULL
-    ("UTC+08:00", dbk_config_zone), checked with the fields); EDUPLICATE
+    ("UTC+08:00", dbk_config_zone); "date" before 1970-01-01: "date (D)
+    cannot be before 1970-01-01"; both checked with the fields); EDUPLICATE
     "id" if already logged; ENOTFOUND "their_people" for an unknown
     contact; ENOTFOUND / EREJECTED "account_id" for an unknown / merged
     account. */

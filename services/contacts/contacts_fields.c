@@ -85,6 +85,18 @@ int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, siz
                                 key, (int) v->n, v->s, by_name, by);
 }
 
+const char *contacts_date_too_early (const char *key, const char *s, size_t n, char *why,
+                                     size_t whysz)
+{
+    if (n < 10 || memcmp (s, CONTACTS_DATE_MIN, 10) >= 0)
+        return NULL;
+    snprintf (why, whysz,
+              "%s (%.10s) cannot be before " CONTACTS_DATE_MIN
+              ": a business date before the log's clock is a typing error",
+              key, s);
+    return why;
+}
+
 static bool s_email_valid (const char *s, size_t n)
 {
     const char *at = memchr (s, '@', n);

@@ -161,4 +161,19 @@ bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
 int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                             const char *key, const char *by, const char *by_name);
 
+/*  The earliest day a business date may name: where the log's clock
+    starts (every `at` and `ts` counts from 1970-01-01). */
+#define CONTACTS_DATE_MIN "1970-01-01"
+
+/*  NULL when the date [s, s+n) (validated, YYYY-MM-DD) is not before
+    CONTACTS_DATE_MIN; else why it is refused, written into why and
+    returned: "<key> (D) cannot be before 1970-01-01: a business date
+    before the log's clock is a typing error" (1900 for 2000, 0026 for
+    2026), not history a sales book holds. The one lower bound of a
+    business date in every service: a command's "on" (contacts_req_on)
+    and a fact's date that nothing earlier bounds (an activity's). A
+    birthday is not a business date: people were born before 1970. */
+const char *contacts_date_too_early (const char *key, const char *s, size_t n, char *why,
+                                     size_t whysz);
+
 #endif

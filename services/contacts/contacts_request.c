@@ -189,13 +189,8 @@ const char *contacts_req_on (const dbk_obj_t *req, const dbk_config_t *cfg, char
         for 2000, 0026 for 2026), not history a sales book holds; it would
         register a deal, and start its protection and its age in the
         funnel, a century early */
-    if (!recorded && memcmp (s, CONTACTS_ON_MIN, 10) < 0) {
-        snprintf (why, whysz,
-                  "on (%.10s) cannot be before " CONTACTS_ON_MIN
-                  ": a business date before the log's clock is a typing error",
-                  s);
+    if (!recorded && contacts_date_too_early ("on", s, n, why, whysz))
         return why;
-    }
     if (!recorded && memcmp (s, today, 10) > 0) {
         snprintf (why, whysz,
                   "on must not be later than today (%s, %s): a command states what happened", today,

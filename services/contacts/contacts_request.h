@@ -51,20 +51,17 @@ void contacts_req_finish_list (dbk_wr_t *w, const char *key, dbk_wr_t *items, ui
 void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uint32_t n,
                               const MDB_val *next);
 
-/*  The earliest business date a command may state. */
-#define CONTACTS_ON_MIN "1970-01-01"
-
 /*  The business date of a command into out: its "on" field (a date
     YYYY-MM-DD, e.g. when history is entered after the fact), else today
     (the business day of cfg, dbk_config_today). The log's own `ts` still
     records when the command was entered. NULL, or why "on" is refused,
     written into why: malformed, or, unless `recorded` (a fact already in
-    the log, which a reaction must take as it is), before CONTACTS_ON_MIN
-    or later than today, since a fact stated for a day to come would move
-    every date-driven figure (protection periods, freezes, the books'
-    clocks) ahead of time. Each service bounds it further by what it
-    knows (the opportunities service: not before the deal's
-    registration). */
+    the log, which a reaction must take as it is), before CONTACTS_DATE_MIN
+    (contacts_date_too_early) or later than today, since a fact stated
+    for a day to come would move every date-driven figure (protection
+    periods, freezes, the books' clocks) ahead of time. Each service
+    bounds it further by what it knows (the opportunities service: not
+    before the deal's registration). */
 const char *contacts_req_on (const dbk_obj_t *req, const dbk_config_t *cfg, char out[11],
                              bool recorded, char *why, size_t whysz);
 
