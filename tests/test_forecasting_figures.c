@@ -142,6 +142,20 @@ Test (funnel, amounts_of_different_currencies_are_never_added)
     cr_assert_eq (fc_funnel (book, &all, &f), DBK_EINVAL);
 }
 
+Test (funnel, a_book_holds_the_currencies_of_its_deals_whoever_owns_them)
+{
+    /*  a code the ISO table dropped (HRK) is still asked for when a log
+        written before holds a deal in it: the query asks the book */
+    given_book ();
+    feed ("opportunity.registered",
+          "{\"id\":\"h1\",\"owner\":\"zhao\",\"team\":\"west\",\"currency\":\"HRK\","
+          "\"close_date\":\"2019-05-02\",\"amount\":100,\"level\":1,\"on\":\"2019-01-02\"}");
+    cr_assert_eq (fc_holds_currency (book, "HRK"), 1);
+    cr_assert_eq (fc_holds_currency (book, "CNY"), 1);
+    cr_assert_eq (fc_holds_currency (book, "XYZ"), 0);
+    cr_assert_eq (fc_holds_currency (book, "USD"), 0);
+}
+
 Test (funnel, duplicates_and_abandoned_deals)
 {
     given_book ();

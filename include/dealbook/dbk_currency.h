@@ -14,7 +14,9 @@
     An amount in minor units of a code without one means nothing. A code
     withdrawn (HRK, BGN, ANG, SLL, ZWL...) is not in it: a new fact is
     stated in today's money. Events already in the log keep the codes
-    they hold: only commands are checked against the table.
+    they hold: only commands are checked against the table, and the
+    currency filter of a query, which also takes a code that the log
+    still holds (the forecasting service asks its book).
 */
 #ifndef DEALBOOK_DBK_CURRENCY_H
 #define DEALBOOK_DBK_CURRENCY_H

@@ -183,6 +183,25 @@ int fc_currencies (const fc_book_t *book, const fc_filter_t *filter, char (*out)
     return (int) cs.total;
 }
 
+/*  any cell of the code asked: the scan stops at the first */
+static int s_held_cb (void *arg, const fc_cell_t *c)
+{
+    (void) arg, (void) c;
+    return 1;
+}
+
+int fc_holds_currency (const fc_book_t *book, const char code[4])
+{
+    fc_query_t q;
+    int rc = s_prepare (NULL, &q);
+    if (rc)
+        return rc;
+    memcpy (q.currency, code, 3);
+    q.currency[3] = 0;
+    rc = fc_cells_scan (book, &q, s_held_cb, NULL);
+    return rc == 1 ? 1 : rc;
+}
+
 int fc_query_init (const fc_book_t *book, const fc_filter_t *filter, bool pick, fc_query_t *q)
 {
     int rc = s_prepare (filter, q);

@@ -552,6 +552,13 @@ typedef struct {
     sorted; returns how many there are (may exceed max), or an error. */
 int fc_currencies (const fc_book_t *book, const fc_filter_t *filter, char (*out)[4], size_t max);
 
+/*  Does the book hold a deal in currency `code` (3 bytes: its estimate's
+    or, won, the win's), whatever its owner, team, region and period? 1
+    yes, 0 no, or an error. For a code the ISO 4217 table no longer has
+    (dbk_currency.h): the events a log holds keep theirs, and a figure
+    in it must still be asked for. Cost: the roll-up's cells. */
+int fc_holds_currency (const fc_book_t *book, const char code[4]);
+
 /*  The funnel: open deals per level, won, lost, abandoned (duplicates
     are left out). Cost: the cells matched (O(answer)), independent of
     the number of events folded. */

@@ -5,6 +5,7 @@
     system knew it then, which later events never change. */
 #include "forecasting_server.h"
 
+#include "dealbook/dbk_currency.h"
 #include "dealbook/dbk_error.h"
 
 #include <stdio.h>
@@ -77,6 +78,7 @@ static fc_day_t s_asked (dbk_svc_ctx_t *ctx, const s_book_t *b)
 typedef struct {
     char owner[FC_SHORT_MAX + 1], team[FC_SHORT_MAX + 1], region[FC_SHORT_MAX + 1];
     char period[FC_PERIOD_MAX + 2], currency[4];
+    bool unlisted; /* currency shaped as a code the table lacks */
     fc_filter_t f;
 } s_filter_t;
 
@@ -97,6 +99,44 @@ static int s_text (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, const char *key, ch
     return 0;
 }
 
+/*  INVALID "currency" in the words a command's currency is refused with
+    (contacts_fields.c), naming the value when it is short and plain. */
+static int s_bad_currency (dbk_svc_ctx_t *ctx, const char *s, size_t n)
+{
+    bool plain = s && n > 0 && n <= 8;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'';
+    if (!plain)
+        return dbk_svc_reject (ctx, DBK_EINVAL, "currency",
+                               "currency must be an ISO 4217 code such as " DBK_CURRENCY_EXAMPLES);
+    return dbk_svc_reject (ctx, DBK_EINVAL, "currency",
+                           "currency must be an ISO 4217 code such as " DBK_CURRENCY_EXAMPLES
+                           ", not '%.*s'",
+                           (int) n, s);
+}
+
+/*  The filter's "currency": a code of the one ISO 4217 table
+    (dbk_currency.h), as a command's is: "usd" or "XYZ" asks for a figure
+    in a money no deal can be in, and would answer zero, as if there
+    were nothing, rather than say the typing error. A code shaped like
+    one that the table lacks (HRK, dropped since) is kept `unlisted`:
+    deals of a log written before may be in it, and s_open_for asks the
+    book. */
+static int s_currency_field (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_filter_t *q)
+{
+    const dbk_obj_t *o = dbk_obj_get (req, "currency");
+    const char *s = NULL;
+    size_t n = 0;
+    if (!o)
+        return 0;
+    if (dbk_obj_str (o, &s, &n) || !dbk_currency_shaped (s, n))
+        return s_bad_currency (ctx, s, n);
+    memcpy (q->currency, s, 3);
+    q->currency[3] = 0;
+    q->unlisted = !dbk_currency_known (s, n);
+    return 0;
+}
+
 static int s_filter (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_filter_t *q, bool need_period)
 {
     int rc = 0;
@@ -105,7 +145,7 @@ static int s_filter (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_filter_t *q, bo
         (rc = s_text (ctx, req, "team", q->team, sizeof q->team, false)) ||
         (rc = s_text (ctx, req, "region", q->region, sizeof q->region, false)) ||
         (rc = s_text (ctx, req, "period", q->period, sizeof q->period, need_period)) ||
-        (rc = s_text (ctx, req, "currency", q->currency, sizeof q->currency, false)))
+        (rc = s_currency_field (ctx, req, q)))
         return rc;
     fc_period_t p;
     if (q->period[0] && fc_period_parse (q->period, strlen (q->period), &p))
@@ -115,6 +155,22 @@ static int s_filter (dbk_svc_ctx_t *ctx, const dbk_obj_t *req, s_filter_t *q, bo
                          q->region[0] ? q->region : NULL, q->period[0] ? q->period : NULL,
                          q->currency[0] ? q->currency : NULL};
     return 0;
+}
+
+/*  s_open for a query with filter q: a currency the table lacks is
+    asked for only when the book (the one the query reads) holds a deal
+    in it; else it is refused as any code that is not one. */
+static int s_open_for (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, const s_filter_t *q,
+                       s_book_t *b)
+{
+    int rc = s_open (ctx, txn, req, b);
+    if (rc || !q->unlisted)
+        return rc;
+    int held = fc_holds_currency (b->book, q->currency);
+    if (held == 1)
+        return 0;
+    s_close (b);
+    return held < 0 ? held : s_bad_currency (ctx, q->currency, 3);
 }
 
 /*  A figure refused for mixing currencies: name them. */
@@ -216,7 +272,7 @@ int forecasting_funnel_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     s_filter_t q;
     s_book_t b;
     int rc = s_filter (ctx, req, &q, false);
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     fc_funnel_t f;
     s_out_t o = {.w = w};
@@ -257,7 +313,7 @@ int forecasting_outlook_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     s_filter_t q;
     s_book_t b;
     int rc = s_filter (ctx, req, &q, true);
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     fc_outlook_t o;
     s_out_t out = {.w = w};
@@ -322,7 +378,7 @@ int forecasting_accuracy_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     const dbk_obj_t *no = dbk_obj_get (req, "periods");
     if (rc == 0 && no && (dbk_obj_u64 (no, &n) || n < 1 || n > 24))
         rc = dbk_svc_reject (ctx, DBK_EINVAL, "periods", "periods must be from 1 to 24");
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     if (!q.currency[0]) {
         /*  the one currency of the owner's deals (of any period); none
@@ -408,7 +464,7 @@ int forecasting_progress_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *r
     s_book_t b;
     fc_day_t day;
     int rc = s_filter (ctx, req, &q, false);
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     fc_ref_t *refs = calloc (S_REFS, sizeof *refs);
     fc_progress_t p = {0};
@@ -458,7 +514,7 @@ int forecasting_health_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req
     const dbk_obj_t *fo = dbk_obj_get (req, "fresh_days");
     if (rc == 0 && fo && (dbk_obj_u64 (fo, &fresh) || fresh < 1 || fresh > 365))
         rc = dbk_svc_reject (ctx, DBK_EINVAL, "fresh_days", "fresh_days must be from 1 to 365");
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     fc_ref_t *refs = calloc (4 * S_REFS, sizeof *refs);
     fc_health_t h = {0};
@@ -515,7 +571,7 @@ int forecasting_winloss_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
             rc = dbk_svc_reject (ctx, DBK_EINVAL, "by",
                                  "by must be reason, competitor, region or tender_type");
     }
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     enum { MAX = 200 };
     fc_wl_row_t *rows = calloc (MAX, sizeof *rows);
@@ -572,7 +628,7 @@ int forecasting_changes_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *re
     if (rc == 0 && (!f || !t || t < f))
         rc = dbk_svc_reject (ctx, DBK_EINVAL, !f ? "from" : "to",
                              "from and to must be dates YYYY-MM-DD, from <= to");
-    if (rc || (rc = s_open (ctx, txn, req, &b)))
+    if (rc || (rc = s_open_for (ctx, txn, req, &q, &b)))
         return rc;
     enum { MAX = 500 };
     fc_change_row_t *rows = calloc (MAX, sizeof *rows);
