@@ -2,6 +2,7 @@
     shared bits of the contacts deciders. */
 #include "contacts_fields.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_currency.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
@@ -83,6 +84,16 @@ int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, siz
                                 "%s (%.*s) cannot be after %s (%s), the business date: it "
                                 "records what has happened",
                                 key, (int) v->n, v->s, by_name, by);
+}
+
+void contacts_date_cap (char day[11], int64_t ts)
+{
+    char recorded[11];
+    int64_t t = ts + (int64_t) DBK_UTC_OFFSET_MAX_MIN * 60000;
+    int64_t days = t / 86400000 - (t % 86400000 < 0); /* floor */
+    contacts_civil ((long) days, recorded);
+    if (strcmp (day, recorded) > 0)
+        memcpy (day, recorded, 11);
 }
 
 const char *contacts_date_too_early (const char *key, const char *s, size_t n, char *why,

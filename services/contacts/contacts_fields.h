@@ -161,6 +161,15 @@ bool contacts_date_valid (const char *s, size_t n, bool allow_no_year);
 int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                             const char *key, const char *by, const char *by_name);
 
+/*  Cut day (YYYY-MM-DD) to the latest business day anywhere when the log
+    recorded an event at ts (unix ms): the date of ts +
+    DBK_UTC_OFFSET_MAX_MIN, the date at UTC+14:00, which is as far as any
+    business day of DEALBOOK_TIMEZONE goes, so a stated day is never cut.
+    The services refuse an "on" to come, but anyone may append to the
+    log, and a fold that took a day to come as it is would let it move
+    date-driven figures ahead. */
+void contacts_date_cap (char day[11], int64_t ts);
+
 /*  The earliest day a business date may name: where the log's clock
     starts (every `at` and `ts` counts from 1970-01-01). */
 #define CONTACTS_DATE_MIN "1970-01-01"

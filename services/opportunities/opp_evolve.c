@@ -453,17 +453,11 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     resolution is no work of the owner's, and must not hide a forgotten
     deal. An "on" that is not a date is ignored. */
 /*  day (YYYY-MM-DD) cut to the latest business day anywhere when the
-    log recorded the event (the date of ts + DBK_UTC_OFFSET_MAX_MIN). */
+    log recorded the event (contacts_date_cap), once it did. */
 static void s_bound (char day[11], int64_t ts)
 {
-    if (ts == OPP_UNRECORDED)
-        return;
-    char recorded[11];
-    int64_t t = ts + (int64_t) DBK_UTC_OFFSET_MAX_MIN * 60000;
-    int64_t days = t / 86400000 - (t % 86400000 < 0); /* floor */
-    contacts_civil ((long) days, recorded);
-    if (strcmp (day, recorded) > 0)
-        memcpy (day, recorded, 11);
+    if (ts != OPP_UNRECORDED)
+        contacts_date_cap (day, ts);
 }
 
 static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64_t ts)
