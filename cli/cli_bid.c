@@ -375,7 +375,7 @@ void cli_tender_help (void)
             "  award ID lost --date D --winner W --reason R [--winning-price MINOR]\n"
             "      --date of step, answer, bond, bond-return, submit, opening and award:\n"
             "      the day it happened, not after --on (the key dates and --due are\n"
-            "      plans, and may lie ahead)\n"
+            "      plans, and may lie ahead); award not before the deal's registration\n"
             "  deadlines [--days N] [--as-of D] [--owner O]  submission deadlines ahead\n"
             "                                         (default 14 days), soonest first\n"
             "  intel COMPETITOR                       = dealbook intel price COMPETITOR\n"
@@ -383,7 +383,9 @@ void cli_tender_help (void)
             "  history ID                             every event of the tender, from the log\n\n"
             "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
             "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
-            "  history entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
+            "  history entered after the fact (default today, DEALBOOK_TIMEZONE); from\n"
+            "  1970-01-01, and not before the registration of the tender's deal\n"
+            "  (register an old deal with its own --on first)\n");
 }
 
 void cli_intel_help (void)

@@ -42,7 +42,8 @@ void cli_quote_help (void)
             "  history ID                               every event of the quote, from the log\n\n"
             "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
             "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
-            "  history entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
+            "  history entered after the fact (default today, DEALBOOK_TIMEZONE); from\n"
+            "  1970-01-01, and not before the registration of its tender's deal\n");
 }
 
 #define S_S CLI_F_STR
@@ -311,7 +312,8 @@ void cli_contract_help (void)
         "  history ID                 every event of the contract, from the log\n\n"
         "  --bidding-endpoint EP (DEALBOOK_BIDDING_ENDPOINT), --actor WHO, --json;\n"
         "  every command takes --on YYYY-MM-DD: the business date it states, for\n"
-        "  history entered after the fact (default today, DEALBOOK_TIMEZONE)\n");
+        "  history entered after the fact (default today, DEALBOOK_TIMEZONE); from\n"
+        "  1970-01-01, and not before the registration of its deal\n");
 }
 
 static const cli_flagdef_t f_invoice[] = {{"--milestone", "milestone", CLI_F_INT},

@@ -72,10 +72,13 @@ expect_rc 1 db tender frobnicate
 expect_rc 1 db tender step t1
 expect_rc 1 db tender opening t1
 
-# the customer and the deal (contacts and opportunities services)
+# the customer and the deal (contacts and opportunities services), registered
+# stating its own past --on: its tender's history is dated early in 2026, and
+# nothing on a deal is dated before its registration
 expect_rc 0 db account add 'Shenzhen Metro' --type owner --id a1
 for _ in $(seq 1 50); do db opp register 'Line 16 lighting' --account a1 --owner zhao \
-    --currency CNY --close 2099-06-30 --amount 900000000 --id o1 >/dev/null 2>&1 && break
+    --currency CNY --close 2099-06-30 --amount 900000000 --id o1 --on 2026-01-02 \
+    >/dev/null 2>&1 && break
     sleep 0.1; done
 db opp show o1 >/dev/null || fail "no deal"
 
@@ -352,7 +355,7 @@ err_has 'REJECTED: id: tender t1 was awarded (won)'
 
 # a second tender, lost, and refused changes
 expect_rc 0 db opp register 'Line 17 lighting' --account a1 --owner zhao --currency CNY \
-    --close 2099-09-30 --id o2
+    --close 2099-09-30 --id o2 --on 2026-01-02
 for _ in $(seq 1 50); do db tender open o2 --number N2 --issuer I --type invited --currency CNY \
     --id t2 >/dev/null 2>&1 && break; sleep 0.1; done
 expect_rc 2 db tender open o1 --number N3 --issuer I --type invited --currency CNY

@@ -37,18 +37,22 @@ def main():
 
         a = ok(cmd("contacts", "ACCOUNT_REGISTER", id="a1", name="Shenzhen Metro", type="owner"),
                "acc")
+        # registered stating its own past on: its tender's history, entered
+        # after the fact, is dated early in 2026, and nothing on a deal is
+        # dated before its registration
         o = ok(cmd("opportunities", "OPP_REGISTER", id="o1", name="Line 16 lighting",
                    account_id="a1", owner="zhao", currency="CNY", close_date="2099-06-30",
-                   amount=900000000, after_seq=a["last_seq"]), "opp")
+                   amount=900000000, on="2026-01-02", after_seq=a["last_seq"]), "opp")
         # the bidding service knows o1 once it applied its registration
         q("TENDER_LIST", after_seq=o["last_seq"])
 
-        # a second registration of the same project by another owner, with a
-        # tender of its own, closed as a duplicate by a manager: the tender
-        # keeps its deal's owner (the resolution names the kept deal's)
+        # a second registration of the same project by another owner (the
+        # next day, within the first's protection), with a tender of its
+        # own, closed as a duplicate by a manager: the tender keeps its
+        # deal's owner (the resolution names the kept deal's)
         o2 = ok(cmd("opportunities", "OPP_REGISTER", actor="qian", id="o2",
                     name="LINE 16 Lighting", account_id="a1", owner="qian", currency="CNY",
-                    close_date="2099-06-30"), "opp2")
+                    close_date="2099-06-30", on="2026-01-03"), "opp2")
         q("TENDER_LIST", after_seq=o2["last_seq"])
         b("TENDER_OPEN", id="t2", opportunity_id="o2", number="DUP-1", issuer="I",
           type="public", currency="CNY")

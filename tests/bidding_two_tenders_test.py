@@ -67,9 +67,11 @@ def main():
                "account")
         last = a["last_seq"]
         for oid in ("o1", "o2", "o3", "o4", "o5", "o6", "o7"):
+            # registered before the tenders' history, dated early in 2026
             last = ok(cmd("opportunities", "OPP_REGISTER", id=oid, name="Depot " + oid,
                           account_id="a1", owner="zhao", currency="CNY",
-                          close_date="2099-06-30", amount=50000000, after_seq=last),
+                          close_date="2099-06-30", amount=50000000, on="2026-01-02",
+                          after_seq=last),
                       oid)["last_seq"]
         q("TENDER_LIST", after_seq=last)
 

@@ -221,7 +221,7 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     size_t n = 0;
     rc = s_check_bidders (d, dbk_obj_get (cmd, "bidders"), technical, e, &n);
     if (!rc)
-        rc = bid_tender_check_open (d, t);
+        rc = bid_tender_check_open (d, t, facts);
     const bid_config_t *cfg = bid_cfg (facts);
     int idx = -1;
     if (!rc)
@@ -312,8 +312,8 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
         return dbk_decision_reject (d, DBK_EINVAL, "winner", "winner is required for a loss");
     if (!won && !reason)
         return dbk_decision_reject (d, DBK_EINVAL, "reason", "reason is required for a loss");
-    if (!t->exists)
-        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
+    if ((rc = bid_tender_check_found (d, t, facts)))
+        return rc;
     if (t->result)
         return dbk_decision_reject (d, DBK_EDUPLICATE, "id", "tender %s was awarded already (%s)",
                                     t->id, t->result);
@@ -339,6 +339,14 @@ int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t 
                                     "the opening of the prices")) ||
         (rc = bid_check_not_before (d, vals, nvals, "date", facts, t->technical_on,
                                     "the opening of the technical envelope")))
+        return rc;
+    /*  the award closes the deal (opp_react_award dates its win or loss
+        with it): not before the deal was registered, as a win or a loss
+        recorded by hand is not */
+    char date[11];
+    snprintf (date, sizeof date, "%.*s", (int) vals[1].n, vals[1].s);
+    if ((rc = bid_check_since_registration (d, "date", date, t->opportunity_id, facts,
+                                            "a deal is closed after it was registered")))
         return rc;
     bool gap = !won && price && t->bid_amount > 0;
     size_t n = (won ? 7 + !!reason : 7 + !!price + gap) + !!t->type;

@@ -308,10 +308,58 @@ const char *bid_step_fact (const char *code, char *out, size_t outsz)
     return out;
 }
 
-int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t)
+/*  A deal has no history before it was registered (the opportunities
+    service refuses the same of a command on the deal itself): a tender,
+    a quote or a contract stated on a day before the registration (1900
+    for 2026) would put bid work, or the award that closes the deal,
+    where the deal's funnel and the forecasts' periods cannot have it.
+    History entered after the fact registers the deal with its own past
+    "on" first. */
+int bid_check_since_registration (dbk_decision_t *d, const char *key, const char *date,
+                                  const char *opp, const bid_facts_t *facts, const char *why)
+{
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    char reg[11];
+    if (!date || !opp || !lk || !lk->registered || !lk->registered (lk->ctx, opp, reg) ||
+        strcmp (date, reg) >= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, key,
+                                "%s (%s) cannot be before the registration of opportunity %s "
+                                "(%s): %s",
+                                key, date, opp, reg, why);
+}
+
+int bid_check_on_deal (dbk_decision_t *d, const char *opp, const bid_facts_t *facts)
+{
+    return bid_check_since_registration (d, "on", facts ? facts->today : NULL, opp, facts,
+                                         "a deal has no history before it was registered");
+}
+
+int bid_check_on_tender (dbk_decision_t *d, const char *tender, size_t n, const bid_facts_t *facts)
+{
+    const bid_lookup_t *lk = facts ? facts->lookup : NULL;
+    char id[BID_ID_MAX + 1], opp[BID_ID_MAX + 1], cur[4];
+    if (!tender || n > BID_ID_MAX || !lk || !lk->tender_terms)
+        return 0;
+    memcpy (id, tender, n);
+    id[n] = 0;
+    if (!lk->tender_terms (lk->ctx, id, opp, cur))
+        return 0;
+    return bid_check_on_deal (d, opp, facts);
+}
+
+int bid_tender_check_found (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
 {
     if (!t->exists)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
+    return bid_check_on_deal (d, t->opportunity_id, facts);
+}
+
+int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
+{
+    int rc = bid_tender_check_found (d, t, facts);
+    if (rc)
+        return rc;
     if (t->result)
         return dbk_decision_reject (d, DBK_EREJECTED, "id",
                                     "tender %s was awarded (%s) and can no longer change", t->id,
@@ -352,7 +400,7 @@ int bid_tender_check_deal (dbk_decision_t *d, const bid_tender_t *t, const bid_f
 
 int bid_tender_check_work (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts)
 {
-    int rc = bid_tender_check_open (d, t);
+    int rc = bid_tender_check_open (d, t, facts);
     return rc ? rc : bid_tender_check_deal (d, t, facts);
 }
 

@@ -229,14 +229,18 @@ int bid_contract_sign (dbk_decision_t *d, const bid_contract_t *c, const char *i
                                         "takes no new contract",
                                         (int) v->n, v->s);
     }
-    if ((rc = s_follows_a_win (d, vals, nvals, ref[0], ref[2], lk)))
+    /*  the deal found, the contract is not stated before its
+        registration */
+    const contacts_value_t *ov = bid_val (vals, nvals, "opportunity_id");
+    char ref_id[BID_ID_MAX + 1], since[11], fact[BID_ID_MAX + 40];
+    snprintf (ref_id, sizeof ref_id, "%.*s", (int) ov->n, ov->s);
+    if ((rc = bid_check_on_deal (d, ref_id, facts)) ||
+        (rc = s_follows_a_win (d, vals, nvals, ref[0], ref[2], lk)))
         return rc;
     /*  signed after the award it follows (签订合同 after 中标公示), else
         after the deal's win: a deal won without a tender (by hand) is
         compared with the win as a tendered one with its award */
     const contacts_value_t *tv = bid_val (vals, nvals, "tender_id");
-    const contacts_value_t *ov = bid_val (vals, nvals, "opportunity_id");
-    char ref_id[BID_ID_MAX + 1], since[11], fact[BID_ID_MAX + 40];
     int64_t won = 0;
     snprintf (ref_id, sizeof ref_id, "%.*s", (int) (tv ? tv->n : ov->n), tv ? tv->s : ov->s);
     snprintf (fact, sizeof fact, tv ? "the award of tender %s" : "the win of opportunity %s",
@@ -339,6 +343,8 @@ static int s_money_cmd (dbk_decision_t *d, const bid_contract_t *c, const dbk_ob
         return rc;
     if (!c->exists)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such contract");
+    if ((rc = bid_check_on_deal (d, c->opportunity_id, facts)))
+        return rc;
     /*  nothing is invoiced nor paid on a contract before it exists: an
         advance paid before the signature is recorded as of the signing
         day. A contract folded without signed_on bounds nothing. */

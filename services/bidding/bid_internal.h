@@ -61,8 +61,27 @@ int bid_check_not_before (dbk_decision_t *d, const contacts_value_t *vals, size_
     "the opening", "the award", else "the CODE step" (into out). */
 const char *bid_step_fact (const char *code, char *out, size_t outsz);
 
-/*  ENOTFOUND "id" unless t exists; EREJECTED "id" once awarded. */
-int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t);
+/*  EINVAL `key` when `date` (YYYY-MM-DD) is before the day deal `opp`
+    was registered (facts lookup registered), naming both: "<key> (D)
+    cannot be before the registration of opportunity O (R): <why>". 0
+    when either date is unknown. */
+int bid_check_since_registration (dbk_decision_t *d, const char *key, const char *date,
+                                  const char *opp, const bid_facts_t *facts, const char *why);
+
+/*  bid_check_since_registration of the business date (facts->today) on
+    "on": nothing on deal `opp` (NULL: not known) is stated on a day
+    before it was registered. */
+int bid_check_on_deal (dbk_decision_t *d, const char *opp, const bid_facts_t *facts);
+
+/*  bid_check_on_deal for the deal of tender [tender, tender+n) (facts
+    lookup tender_terms: a tender unknown there bounds nothing). */
+int bid_check_on_tender (dbk_decision_t *d, const char *tender, size_t n, const bid_facts_t *facts);
+
+/*  ENOTFOUND "id" unless t exists, then bid_check_on_deal for its deal. */
+int bid_tender_check_found (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
+
+/*  bid_tender_check_found, then EREJECTED "id" once awarded. */
+int bid_tender_check_open (dbk_decision_t *d, const bid_tender_t *t, const bid_facts_t *facts);
 
 /*  EREJECTED "id" when the tender's deal is closed without a win (lost,
     abandoned, closed as a duplicate): reopen it first. A won deal, or

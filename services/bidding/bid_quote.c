@@ -111,19 +111,22 @@ void bid_quote_totals (const bid_quote_t *q, bid_totals_t *out)
 
 /*  ---- deciders ---- */
 
-static int s_check_quote (dbk_decision_t *d, const bid_quote_t *q)
+/*  q exists, and the command is not stated before its tender's deal was
+    registered. */
+static int s_check_quote (dbk_decision_t *d, const bid_quote_t *q, const bid_facts_t *facts)
 {
     if (q->status == BID_QUOTE_NONE)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such quote");
-    return 0;
+    const char *tid = q->tender_id;
+    return bid_check_on_tender (d, tid, tid ? strlen (tid) : 0, facts);
 }
 
-/*  New pricing work on q: it exists, its tender was not awarded nor its
-    bid submitted with q, and its tender's deal is not closed without a
-    win. */
+/*  New pricing work on q: s_check_quote, its tender was not awarded nor
+    its bid submitted with q, and its tender's deal is not closed without
+    a win. */
 static int s_check_work (dbk_decision_t *d, const bid_quote_t *q, const bid_facts_t *facts)
 {
-    int rc = s_check_quote (d, q);
+    int rc = s_check_quote (d, q, facts);
     const char *tid = q->tender_id;
     return rc ? rc : bid_quote_check_work (d, "id", q->id, tid, tid ? strlen (tid) : 0, facts);
 }
@@ -152,7 +155,8 @@ int bid_quote_create (dbk_decision_t *d, const bid_quote_t *q, const char *id, c
     if (ref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "tender_id", "no such tender: %.*s",
                                     (int) tv->n, tv->s);
-    if ((rc = bid_quote_check_work (d, "tender_id", NULL, tv->s, tv->n, facts)))
+    if ((rc = bid_check_on_tender (d, tv->s, tv->n, facts)) ||
+        (rc = bid_quote_check_work (d, "tender_id", NULL, tv->s, tv->n, facts)))
         return rc;
     /*  a quote prices its tender's bid, in the tender's currency: the
         submission would refuse it later, after all the pricing work */
@@ -391,7 +395,7 @@ static int s_verdict (dbk_decision_t *d, const bid_quote_t *q, const dbk_obj_t *
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 1, NULL, false, vals, &nvals);
     if (!rc)
-        rc = work ? s_check_work (d, q, facts) : s_check_quote (d, q);
+        rc = work ? s_check_work (d, q, facts) : s_check_quote (d, q, facts);
     if (rc)
         return rc;
     nvals = bid_present (vals, nvals);

@@ -135,6 +135,10 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
     if (ref == BID_REF_MISSING)
         return dbk_decision_reject (d, DBK_ENOTFOUND, "opportunity_id", "no such opportunity: %.*s",
                                     (int) opp->n, opp->s);
+    char oid[CONTACTS_ID_MAX + 1];
+    snprintf (oid, sizeof oid, "%.*s", (int) opp->n, opp->s);
+    if ((rc = bid_check_on_deal (d, oid, facts)))
+        return rc;
     if (ref == BID_REF_WON)
         return dbk_decision_reject (d, DBK_EREJECTED, "opportunity_id",
                                     "opportunity %.*s was won: a new deal is a new registration",
@@ -146,8 +150,7 @@ int bid_tender_open (dbk_decision_t *d, const bid_tender_t *t, const char *id, c
     /*  the tender is in the deal's currency: its award becomes the deal's
         outcome, and the funnel and forecasts add it to the deal's figures */
     const contacts_value_t *cur = bid_val (vals, nvals, "currency");
-    char want[4], oid[CONTACTS_ID_MAX + 1];
-    snprintf (oid, sizeof oid, "%.*s", (int) opp->n, opp->s);
+    char want[4];
     if (cur && lk && lk->currency && lk->currency (lk->ctx, oid, want) &&
         (cur->n != 3 || memcmp (cur->s, want, 3) != 0))
         return dbk_decision_reject (d, DBK_EREJECTED, "currency",
@@ -233,8 +236,8 @@ int bid_tender_step_advance (dbk_decision_t *d, const bid_tender_t *t, const dbk
         }
         return dbk_decision_reject (d, DBK_EINVAL, "step", "step must be one of: %s", list);
     }
-    if (!t->exists)
-        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
+    if ((rc = bid_tender_check_found (d, t, facts)))
+        return rc;
     if (cfg->steps[idx].by)
         return dbk_decision_reject (d, DBK_EREJECTED, "step",
                                     "the %s step is recorded by the %s command, not by advancing",
@@ -379,8 +382,8 @@ int bid_tender_bond_return (dbk_decision_t *d, const bid_tender_t *t, const dbk_
     nvals = bid_present (vals, nvals);
     if ((rc = bid_check_done_by_on (d, vals, nvals, "date", facts)))
         return rc;
-    if (!t->exists)
-        return dbk_decision_reject (d, DBK_ENOTFOUND, "id", "no such tender");
+    if ((rc = bid_tender_check_found (d, t, facts)))
+        return rc;
     if (t->bond_amount == 0 || t->bond_returned_on)
         return dbk_decision_reject (d, DBK_EREJECTED, "bond", "tender %s has no bond out", t->id);
     if ((rc = bid_check_not_before (d, vals, nvals, "date", facts, t->bond_issued_on,
@@ -409,7 +412,7 @@ int bid_tender_decide_bid (dbk_decision_t *d, const bid_tender_t *t, const dbk_o
     size_t nvals;
     int rc = contacts_check_fields (d, cmd, fields, 2, NULL, false, vals, &nvals);
     if (!rc)
-        rc = bid_tender_check_open (d, t);
+        rc = bid_tender_check_open (d, t, facts);
     /*  no_bid does no bid work: it records why we stay out, and stays
         open to a deal given up */
     if (!rc && bid_eq ("bid", vals[0].s, vals[0].n))

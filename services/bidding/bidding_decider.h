@@ -107,6 +107,22 @@
     step has no date), and a date the fold does not know (a log written
     before dates were stamped) bounds nothing.
 
+    Nor is anything on a deal dated before the deal was registered
+    (facts->lookup->registered: its opportunity.registered's "on"): a
+    command on a tender, a quote (its tender's deal, through
+    tender_terms) or a contract whose business date is earlier is EINVAL
+    "on", "on (D) cannot be before the registration of opportunity O (R):
+    a deal has no history before it was registered", once the aggregate
+    and its deal are found (the deal a tender is opened for, a contract
+    signed for, the tender a quote is created for) and before its state
+    is looked at, whether the command is new work or records how the
+    tender ended; an award's "date", which dates the deal's win or loss,
+    is EINVAL "date" likewise ("... : a deal is closed after it was
+    registered"), with the other dates in order. History entered after
+    the fact registers the deal with its own past "on" first. A deal
+    whose registration date the lookups do not know bounds nothing, and
+    evolve folds a log written before the rule as it is.
+
     Text is trimmed of surrounding ASCII whitespace; an empty optional
     field is the same as an absent one. Every decided event's payload
     holds "id" (the aggregate) and, when facts->today is set, "on" (the
@@ -293,6 +309,10 @@ typedef struct {
         (NUL-terminated) and the amount won into amount; false, or a
         NULL function: not won, or unknown, and not checked */
     bool (*deal_won) (void *ctx, const char *id, char date[11], int64_t *amount);
+    /*  the day deal id was registered (its opportunity.registered's
+        "on") into date (NUL-terminated); false, or a NULL function:
+        unknown, and nothing is bounded by it */
+    bool (*registered) (void *ctx, const char *id, char date[11]);
 } bid_lookup_t;
 
 typedef struct {
@@ -591,8 +611,8 @@ int bid_tender_opening_record (dbk_decision_t *d, const bid_tender_t *t, const d
     EREJECTED "award" before the opening (out of order: names the next
     step; the opening needs a submitted bid, so a won award always has
     our bid amount); EINVAL "date" before the step the tender is at
-    (the opening, or the evaluation) was reached, or before an envelope
-    was opened; EINVAL "winner" / "winning_price" on a won award,
+    (the opening, or the evaluation) was reached, before an envelope
+    was opened, or before the deal was registered; EINVAL "winner" / "winning_price" on a won award,
     "amount" on a lost one. */
 int bid_tender_award (dbk_decision_t *d, const bid_tender_t *t, const dbk_obj_t *cmd,
                       const bid_facts_t *facts);

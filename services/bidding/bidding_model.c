@@ -5,6 +5,7 @@
 #include "bidding_model.h"
 
 #include "contacts_decider.h"
+#include "contacts_fields.h"
 #include "contacts_request.h"
 
 #include "dealbook/dbk_error.h"
@@ -303,6 +304,40 @@ bool bidding_model_won (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char d
     date[10] = 0;
     *amount = (int64_t) dbk_be64_get (val + 10);
     return true;
+}
+
+/*  The day a deal was registered, 'r' id -> YYYY-MM-DD: nothing on it is
+    dated before (bid_check_since_registration). Its registration's "on",
+    cut to the day the log recorded it, as the opportunities service
+    folds it (registered_on): a day to come appended by hand would refuse
+    every command on the deal until then. A registration without a date
+    bounds nothing, and a later one (appended by hand) with a date
+    replaces it, as in that fold. */
+static int s_project_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev,
+                                 size_t cat)
+{
+    size_t il = ev->stream_len - cat - 1;
+    if (!(ev->type_len == 22 && memcmp (ev->type, "opportunity.registered", 22) == 0) || il == 0 ||
+        il > CONTACTS_ID_MAX)
+        return 0;
+    const char *on;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (dbk_svc_data (ctx, ev), "on"), &on, &n) || n != 10 ||
+        !contacts_date_valid (on, n, false))
+        return 0;
+    char key[CONTACTS_ID_MAX + 2], day[11];
+    memcpy (day, on, 10);
+    day[10] = 0;
+    contacts_date_cap (day, ev->ts);
+    key[0] = 'r';
+    memcpy (key + 1, ev->stream + cat + 1, il);
+    return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, il + 1, day, 10);
+}
+
+bool bidding_model_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char date[11])
+{
+    date[10] = 0;
+    return dbk_svc_tagged_get (ctx, txn, BID_DB_REFS, 'r', id, date, 10);
 }
 
 /*  The deals and accounts our commands reference: 'o' id -> state, owner;
@@ -641,6 +676,8 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
             rc = s_project_currency (ctx, txn, ev, cat);
         if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
             rc = s_project_win (ctx, txn, ev, cat);
+        if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
+            rc = s_project_registered (ctx, txn, ev, cat);
         return rc;
     }
     char id[CONTACTS_ID_MAX + 1];

@@ -22,7 +22,9 @@
                      id -> 'A' / 'C'; 'y' opportunity id -> its currency;
                      'n' contract number (bid_number_key) -> the id of
                      the contract signed first under it; 'w' opportunity
-                     id -> its win's date (10 bytes), amount (be64)
+                     id -> its win's date (10 bytes), amount (be64);
+                     'r' opportunity id -> the day it was registered
+                     (10 bytes: its registration's "on")
 */
 #ifndef BIDDING_MODEL_H
 #define BIDDING_MODEL_H
@@ -48,8 +50,9 @@
     indexed ('n'); 10: a deal's win, its date and amount ('w'); 11: a
     quote's row holds its deepest effective line discount; 13: an
     amount of a tender, quote or contract event outside what the deciders
-    accept (bid_ev_money) is not folded */
-#define BID_MODEL_VERSION 13
+    accept (bid_ev_money) is not folded; 14: a deal's registration date
+    ('r') */
+#define BID_MODEL_VERSION 14
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];
@@ -74,6 +77,12 @@ bool bidding_model_currency (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, c
     unknown). */
 bid_ref_t bidding_model_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind, const char *id,
                              char *owner, size_t ownersz);
+
+/*  The day deal id was registered into date (NUL-terminated): the "on"
+    of its opportunity.registered, cut to the day the log recorded it
+    (contacts_date_cap), as the opportunities service reads it; false
+    when unknown (no registration seen, or one without a date). */
+bool bidding_model_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char date[11]);
 
 /*  Deal id's win: its date into date (NUL-terminated), the amount won
     into amount; false when it is not won (or its win had neither). */

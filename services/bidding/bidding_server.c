@@ -117,6 +117,12 @@ static bool s_deal_won (void *p, const char *id, char date[11], int64_t *amount)
     return bidding_model_won (l->ctx, l->txn, id, date, amount);
 }
 
+static bool s_registered (void *p, const char *id, char date[11])
+{
+    s_look_t *l = p;
+    return bidding_model_registered (l->ctx, l->txn, id, date);
+}
+
 static bool s_lost_by_award (void *p, const char *id)
 {
     s_look_t *l = p;
@@ -177,7 +183,8 @@ static bool s_facts (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk
                                .lost_by_award = s_lost_by_award,
                                .tender_bid = s_tender_bid,
                                .contract_number = s_contract_number,
-                               .deal_won = s_deal_won};
+                               .deal_won = s_deal_won,
+                               .registered = s_registered};
     f->facts = (bid_facts_t){.today = f->today,
                              .actor = actor,
                              .authority = authority,

@@ -60,8 +60,8 @@ void contacts_req_list_pairs (dbk_wr_t *w, const char *key, dbk_wr_t *items, uin
     (contacts_date_too_early) or later than today, since a fact stated
     for a day to come would move every date-driven figure (protection
     periods, freezes, the books' clocks) ahead of time. Each service
-    bounds it further by what it knows (the opportunities service: not
-    before the deal's registration). */
+    bounds it further by what it knows (the opportunities and bidding
+    services: not before the deal's registration). */
 const char *contacts_req_on (const dbk_obj_t *req, const dbk_config_t *cfg, char out[11],
                              bool recorded, char *why, size_t whysz);
 

@@ -21,9 +21,9 @@ static bid_quote_t quo;    /* quote q1 under test    */
 static bid_contract_t con; /* contract c1 under test */
 
 /*  ---- the shell's projection: opportunities o1, o2 open, o8 won, o9
-    closed (lost); accounts a1, a2, a9 closed; tenders t1, t2 open (for
-    o1), t8 awarded won (for o8, on 2026-02-20, 1 000 000.00 CNY), t9
-    awarded lost (for o1); contract c0 signed under number HT-2025-1
+    closed (lost), each with the day it was registered; accounts a1, a2, a9 closed; tenders t1, t2
+   open (for o1), t8 awarded won (for o8, on 2026-02-20, 1 000 000.00 CNY), t9 awarded lost (for
+   o1); contract c0 signed under number HT-2025-1
     ---- */
 
 static inline bid_ref_t s_opportunity (void *ctx, const char *id)
@@ -110,6 +110,20 @@ static inline bool s_contract_number (void *ctx, const char *number, char id[BID
     return taken;
 }
 
+/*  o1 and o2 were registered on 2026-01-10, o8 on 2025-11-03, o9 on
+    2025-12-01: nothing on them is dated earlier */
+static inline bool s_registered (void *ctx, const char *id, char date[11])
+{
+    (void) ctx;
+    const char *on = !strcmp (id, "o1") || !strcmp (id, "o2") ? "2026-01-10"
+                     : !strcmp (id, "o8")                     ? "2025-11-03"
+                     : !strcmp (id, "o9")                     ? "2025-12-01"
+                                                              : NULL;
+    if (on)
+        memcpy (date, on, 11);
+    return on != NULL;
+}
+
 /*  no deal was lost through a tender's award (test_bidding_closed.c has
     one) */
 static const bid_lookup_t s_lookup = {.opportunity = s_opportunity,
@@ -119,7 +133,8 @@ static const bid_lookup_t s_lookup = {.opportunity = s_opportunity,
                                       .tender_terms = s_tender_terms,
                                       .tender_award = s_tender_award,
                                       .tender_bid = s_tender_bid,
-                                      .contract_number = s_contract_number};
+                                      .contract_number = s_contract_number,
+                                      .registered = s_registered};
 
 /*  The facts of most commands: today 2026-03-01, wang acts with the
     salesperson's authority (level 0), default configuration. Tests
