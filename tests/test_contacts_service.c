@@ -263,15 +263,16 @@ Test (contacts_service, a_hand_appended_event_lacking_fields_does_not_stop_the_r
     dbk_doc_destroy (&r);
 }
 
-/*  A hand-appended contact.trip_added: trip n in city, from, to (NULL: no
-    such key), `to` last in the payload. */
+/*  A hand-appended contact.trip_added of c1: trip n in city, from, to
+    (NULL: no such key), `to` last in the payload. */
 static void s_append_trip (uint64_t n, const char *city, const char *from, const char *to)
 {
     dbk_wr_t *buf = dbk_wr_new ();
     dbk_event_t ev;
     tl_event (&ev, "contact.trip_added", 0, NULL, buf);
     dbk_wr_reset (buf);
-    dbk_wr_map (buf, 3 + (to != NULL));
+    dbk_wr_map (buf, 4 + (to != NULL));
+    dbk_wr_kv_cstr (buf, "id", "c1");
     dbk_wr_kv_u64 (buf, "trip", n);
     dbk_wr_kv_cstr (buf, "city", city);
     dbk_wr_kv_cstr (buf, "from", from);

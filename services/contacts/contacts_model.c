@@ -7,6 +7,7 @@
 
 #include "contacts_fields.h"
 #include "contacts_market.h"
+#include "contacts_known.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -563,14 +564,23 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     const dbk_obj_t *data = dbk_svc_data (ctx, ev);
     if (!data)
         return 0; /* a corrupt payload: the log's checks would have caught it */
+    /*  only this service decides these events, but anyone may append to
+        the log (dealbook log append): one lacking a field its type must
+        have, holding one of the wrong type, or of another aggregate than
+        its stream's is DBK_EMALFORMED, having written nothing, and the
+        shell skips it (dbk_service.h) rather than stopping the read model
+        for every later event. The rule is the one every other service's
+        reference table follows (contacts_known.h), so that none of them
+        knows an account, a contact or a competitor this service does not */
+    contacts_known_t ref;
+    int rc = contacts_known_read (ev, data, &ref);
+    if (rc)
+        return rc;
     char id[CONTACTS_ID_MAX + 1], type[DBK_TYPE_MAX + 1];
     s_stream_id (ev, cat, id, sizeof id);
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
-    /*  only this service decides these events, but anyone may append to
-        the log (dealbook log append): one lacking a field its type must
-        have, or holding one of the wrong type, is DBK_EMALFORMED, having
-        written nothing, and the shell skips it (dbk_service.h) rather
-        than stopping the read model for every later event */
+    /*  what the rule leaves to this service alone (a trip's dates, a
+        relationship's payload) is DBK_EMALFORMED too */
     return account   ? s_project_account (ctx, txn, type, data, id)
            : contact ? s_project_contact (ctx, txn, type, data, id)
                      : contacts_market_project (ctx, txn, competitor ? "competitor" : "activity",

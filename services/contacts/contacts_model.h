@@ -44,8 +44,10 @@
 /*  Layout of the read model (dbk_service_def_t.model_version): bump it
     whenever a database or key format changes. 4: competitor_names. 5:
     no competitor without a name, and no rivals or name row lost to an
-    event skipped (a model built before may hold either: replayed). */
-#define CONTACTS_MODEL_VERSION 5
+    event skipped (a model built before may hold either: replayed). 6:
+    an event of another aggregate than its stream's (its `id`, its type's
+    category) is skipped (contacts_known.h), where it was folded. */
+#define CONTACTS_MODEL_VERSION 6
 
 extern const char *const contacts_model_dbs[];
 

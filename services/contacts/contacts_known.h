@@ -1,0 +1,89 @@
+/*  contacts_known.h - whether the contacts service applies an `account.*`,
+    `contact.*` or `competitor.*` event of the log, and what it then tells
+    of the account, contact or competitor: the one rule that the contacts
+    projection and every other service's reference table (opportunities,
+    bidding, forecasting: DESIGN §2b, other aggregates are known from their
+    events) follow, so that no service knows an account, a contact or a
+    competitor the contacts service does not know, or knows it otherwise,
+    and accepts a command naming it.
+
+    Anyone may append to the log (dealbook log append). The contacts
+    service SKIPS (dbk_service.h: its projection returns DBK_EMALFORMED,
+    logged and counted in STATUS counters.skipped) an event of a type it
+    folds (account.registered, updated, archived, merged, absorbed;
+    contact.added, updated, moved, trip_added, relationship_set;
+    competitor.added, updated) on a stream of one of the three categories
+    when
+      - the type is of another of the three (`contact.added` on
+        `account-a1`);
+      - its payload's `id` is not a str equal to the stream's id (the part
+        after the dash: docs/events.md, `id` is always the aggregate's);
+      - the contacts evolve function refuses its payload
+        (contacts_decider.h): a required field missing, a field of the
+        wrong type, a competitor's name or tie that is not a text.
+    It IGNORES (applies nothing, skips nothing) an event on a stream of no
+    category of the three, whatever its type (`account.registered` on
+    `thing-1`: nobody's account), one on a stream whose id is longer than
+    CONTACTS_ID_MAX, and one of a type it does not fold (`activity.logged`
+    on `account-a1`, a later version's `account.*`). Every reference table
+    does the same. The contacts projection skips for its own reasons too
+    (a trip's dates, a relationship's payload), events that change no
+    reference. */
+#ifndef CONTACTS_KNOWN_H
+#define CONTACTS_KNOWN_H
+
+#include "contacts_decider.h"
+
+#include "dealbook/dbk_event.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*  The reference an event changes: the kind of aggregate, whose value is
+    the tag the reference tables key its id by. */
+typedef enum {
+    CONTACTS_KNOWN_NONE = 0,        /* none: the table ignores the event   */
+    CONTACTS_KNOWN_ACCOUNT = 'a',   /* account.registered, updated, archived, merged */
+    CONTACTS_KNOWN_CONTACT = 'c',   /* contact.added, updated              */
+    CONTACTS_KNOWN_COMPETITOR = 'k' /* competitor.added, updated           */
+} contacts_known_kind_t;
+
+/*  What it does to the reference's status. */
+typedef enum {
+    CONTACTS_KNOWN_KEEP = 0, /* nothing (an update: of an id never known, nothing at all) */
+    CONTACTS_KNOWN_OPEN,     /* known and active from now on (registered, added)         */
+    CONTACTS_KNOWN_CLOSE     /* known and closed, read-only (archived, merged)           */
+} contacts_known_change_t;
+
+/*  An event read as the contacts service applies it. The strings are
+    borrowed from the event and its payload, not NUL-terminated. */
+typedef struct {
+    contacts_known_kind_t kind;     /* the reference it changes (NONE: none)  */
+    contacts_known_change_t change; /* what it does to its status             */
+    const char *id;                 /* its id: the stream's, after the dash   */
+    size_t id_len;                  /* bytes of id, 1..CONTACTS_ID_MAX        */
+    bool named;                     /* it sets the name, or clears it         */
+    const char *name;               /* the name, when named                   */
+    size_t name_len;                /* its bytes; 0: nil or "", no name       */
+    const char *into;               /* account.merged: the survivor, or NULL  */
+    size_t into_len;                /* bytes of into                          */
+} contacts_known_t;
+
+/*  The kind of reference an event of this type may change (its stream
+    and payload unread); NONE for any other type, which no reference table
+    reads. A table calls contacts_known_read only for these, so that it does
+    not parse the payload of the other events (half the log is trips). */
+contacts_known_kind_t contacts_known_type (const char *type, size_t n);
+
+/*  Read ev, whose payload is data (dbk_svc_data: a map, or NULL when it
+    was not one), as the contacts service applies it: 0 and *ref filled
+    (ref->kind NONE: it changes no reference, whether contacts ignores it
+    or applies it elsewhere), DBK_EMALFORMED when contacts skips it (see
+    above: the caller skips it too, having written nothing for it), or
+    DBK_ENOMEM. Pure: the payload's fields are folded into a scratch state
+    by the contacts evolve functions, which decide alone whether it holds
+    what its type must (their verdict depends on the payload only, never
+    on the state it folds into). */
+int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_known_t *ref);
+
+#endif

@@ -1,0 +1,210 @@
+/*  test_contacts_known.c - contacts_known_read, the one rule by which the
+    contacts projection and every other service's reference table decide
+    whether an account, contact or competitor event is applied, skipped or
+    ignored, and what it tells of the reference (contacts_known.h).
+*/
+#include "support/contacts_given.h"
+
+#include "contacts_known.h"
+
+TestSuite (known, .init = s_setup, .fini = s_teardown);
+
+/*  type on stream, its payload from JSON (NULL: none), read into *k. */
+static int s_read (const char *stream, const char *type, const char *json, contacts_known_t *k)
+{
+    dbk_event_t ev = {
+        .stream = stream, .stream_len = strlen (stream), .type = type, .type_len = strlen (type)};
+    return contacts_known_read (&ev, json ? cmd (json) : NULL, k);
+}
+
+static bool s_is (const char *s, size_t n, const char *want)
+{
+    return s && strlen (want) == n && memcmp (s, want, n) == 0;
+}
+
+Test (known, a_registration_opens_the_account_of_its_stream_with_its_name)
+{
+    contacts_known_t k;
+    cr_assert_eq (s_read ("account-a1", "account.registered",
+                          "{\"id\":\"a1\",\"name\":\"Acme\",\"type\":\"owner\"}", &k),
+                  0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_ACCOUNT);
+    cr_assert_eq (k.change, CONTACTS_KNOWN_OPEN);
+    cr_assert (s_is (k.id, k.id_len, "a1"));
+    cr_assert (k.named);
+    cr_assert (s_is (k.name, k.name_len, "Acme"));
+    cr_assert_null (k.into);
+    cr_assert_eq (s_read ("contact-c1", "contact.added",
+                          "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":\"a1\"}", &k),
+                  0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_CONTACT);
+    cr_assert_eq (k.change, CONTACTS_KNOWN_OPEN);
+    cr_assert_eq (
+        s_read ("competitor-k1", "competitor.added", "{\"id\":\"k1\",\"name\":\"Kone\"}", &k), 0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_COMPETITOR);
+    cr_assert (s_is (k.name, k.name_len, "Kone"));
+}
+
+Test (known, an_event_of_another_aggregate_than_its_streams_is_skipped)
+{
+    contacts_known_t k;
+    /*  its id is not the stream's (docs/events.md: id is always the
+        aggregate's), or not there, or no str */
+    const char *bad[] = {"{\"id\":\"a2\",\"name\":\"Acme\",\"type\":\"owner\"}",
+                         "{\"id\":\"a\",\"name\":\"Acme\",\"type\":\"owner\"}",
+                         "{\"id\":\"a11\",\"name\":\"Acme\",\"type\":\"owner\"}",
+                         "{\"name\":\"Acme\",\"type\":\"owner\"}",
+                         "{\"id\":null,\"name\":\"Acme\",\"type\":\"owner\"}",
+                         "{\"id\":1,\"name\":\"Acme\",\"type\":\"owner\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq (s_read ("account-a1", "account.registered", bad[i], &k), DBK_EMALFORMED, "%s",
+                      bad[i]);
+    cr_assert_eq (s_read ("account-a1", "account.archived", "{}", &k), DBK_EMALFORMED);
+    cr_assert_eq (
+        s_read ("competitor-kc", "competitor.added", "{\"id\":\"kq\",\"name\":\"Q\"}", &k),
+        DBK_EMALFORMED);
+    /*  the events that change no reference too: the contacts service
+        skips them alike */
+    cr_assert_eq (s_read ("contact-c1", "contact.trip_added",
+                          "{\"id\":\"c2\",\"trip\":1,\"from\":\"2026-01-01\",\"to\":\"2026-01-02\","
+                          "\"city\":\"Xi'an\"}",
+                          &k),
+                  DBK_EMALFORMED);
+    /*  a type of another of the three categories than the stream's */
+    cr_assert_eq (s_read ("account-c1", "contact.added",
+                          "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":\"a1\"}", &k),
+                  DBK_EMALFORMED);
+    cr_assert_eq (s_read ("account-kd", "competitor.added", "{\"id\":\"kd\",\"name\":\"D\"}", &k),
+                  DBK_EMALFORMED);
+    cr_assert_eq (s_read ("competitor-a1", "account.archived", "{\"id\":\"a1\"}", &k),
+                  DBK_EMALFORMED);
+}
+
+Test (known, what_the_evolve_functions_refuse_is_skipped)
+{
+    contacts_known_t k;
+    struct {
+        const char *stream, *type, *json;
+    } bad[] = {
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"name\":[1],\"type\":\"owner\"}"},
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"type\":\"owner\"}"},
+        {"account-a1", "account.updated", "{\"id\":\"a1\",\"changed\":[\"city\"],\"city\":5}"},
+        {"account-a1", "account.merged", "{\"id\":\"a1\",\"into\":5}"},
+        {"account-a1", "account.merged", "{\"id\":\"a1\"}"},
+        {"contact-c1", "contact.added", "{\"id\":\"c1\",\"name\":\"Li\"}"},
+        {"contact-c1", "contact.updated",
+         "{\"id\":\"c1\",\"changed\":[\"influence\"],"
+         "\"influence\":\"high\"}"},
+        {"competitor-k1", "competitor.added", "{\"id\":\"k1\",\"name\":\"\"}"},
+        {"competitor-k1", "competitor.added", "{\"id\":\"k1\",\"name\":\"K\",\"close_to\":[1]}"},
+        {"competitor-k1", "competitor.updated",
+         "{\"id\":\"k1\",\"changed\":[\"name\"],"
+         "\"name\":null}"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq (s_read (bad[i].stream, bad[i].type, bad[i].json, &k), DBK_EMALFORMED, "%s %s",
+                      bad[i].type, bad[i].json);
+}
+
+Test (known, events_of_no_contacts_stream_and_types_it_does_not_fold_are_ignored)
+{
+    contacts_known_t k;
+    char longid[CONTACTS_ID_MAX + 20];
+    snprintf (longid, sizeof longid, "account-%0*d", CONTACTS_ID_MAX + 1, 7);
+    struct {
+        const char *stream, *type, *json;
+    } none[] = {
+        /*  nobody's: no stream of the contacts service, or one whose id
+            no command can name */
+        {"thing-a1", "account.registered", "{\"id\":\"a1\",\"name\":\"Acme\",\"type\":\"owner\"}"},
+        {"opportunity-k1", "competitor.added", "{\"id\":\"k1\",\"name\":\"Kone\"}"},
+        {"activity-a1", "account.archived", "{\"id\":\"a1\"}"},
+        {longid, "account.archived", "{\"id\":\"a1\"}"},
+        /*  a type of no account, contact or competitor, or one a later
+            version may add */
+        {"account-a1", "activity.logged", "{\"id\":\"a1\"}"},
+        {"account-a1", "account.renamed", "{\"id\":\"zz\"}"},
+        /*  folded by the contacts service, but no reference changes */
+        {"account-a1", "account.absorbed", "{\"id\":\"a1\",\"absorbed\":\"a2\"}"},
+        {"contact-c1", "contact.moved", "{\"id\":\"c1\",\"from\":\"a1\",\"to\":\"a2\"}"},
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        cr_assert_eq (s_read (none[i].stream, none[i].type, none[i].json, &k), 0, "%s on %s",
+                      none[i].type, none[i].stream);
+        cr_assert_eq (k.kind, CONTACTS_KNOWN_NONE, "%s on %s", none[i].type, none[i].stream);
+    }
+    /*  a payload that is no map (the log's checks would not let one in) */
+    cr_assert_eq (s_read ("account-a1", "account.registered", NULL, &k), 0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_NONE);
+}
+
+Test (known, archives_and_merges_close_and_keep_the_name)
+{
+    contacts_known_t k;
+    cr_assert_eq (s_read ("account-a1", "account.archived", "{\"id\":\"a1\",\"name\":\"X\"}", &k),
+                  0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_ACCOUNT);
+    cr_assert_eq (k.change, CONTACTS_KNOWN_CLOSE);
+    cr_assert_not (k.named, "account.archived does not rename");
+    cr_assert_null (k.into);
+    cr_assert_eq (s_read ("account-a1", "account.merged", "{\"id\":\"a1\",\"into\":\"a2\"}", &k),
+                  0);
+    cr_assert_eq (k.change, CONTACTS_KNOWN_CLOSE);
+    cr_assert (s_is (k.into, k.into_len, "a2"));
+    /*  merged into nobody: the contacts service keeps it merged so */
+    cr_assert_eq (s_read ("account-a1", "account.merged", "{\"id\":\"a1\",\"into\":null}", &k), 0);
+    cr_assert_eq (k.change, CONTACTS_KNOWN_CLOSE);
+    cr_assert_null (k.into);
+}
+
+Test (known, an_update_keeps_the_status_and_names_or_clears)
+{
+    contacts_known_t k;
+    cr_assert_eq (s_read ("account-a1", "account.updated",
+                          "{\"id\":\"a1\",\"changed\":[\"name\"],\"name\":\"Acme Group\"}", &k),
+                  0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_ACCOUNT);
+    cr_assert_eq (k.change, CONTACTS_KNOWN_KEEP);
+    cr_assert (k.named);
+    cr_assert (s_is (k.name, k.name_len, "Acme Group"));
+    /*  the contacts service clears a name nil or "" (a competitor's it
+        refuses to: above) */
+    cr_assert_eq (s_read ("contact-c1", "contact.updated",
+                          "{\"id\":\"c1\",\"changed\":[\"name\"],\"name\":null}", &k),
+                  0);
+    cr_assert (k.named);
+    cr_assert_eq (k.name_len, 0);
+    cr_assert_eq (s_read ("contact-c1", "contact.updated",
+                          "{\"id\":\"c1\",\"changed\":[\"title\"],\"title\":\"VP\"}", &k),
+                  0);
+    cr_assert_eq (k.kind, CONTACTS_KNOWN_CONTACT);
+    cr_assert_not (k.named);
+}
+
+Test (known, a_table_reads_only_the_types_that_change_a_reference)
+{
+    struct {
+        const char *type;
+        contacts_known_kind_t kind;
+    } t[] = {
+        {"account.registered", CONTACTS_KNOWN_ACCOUNT},
+        {"account.updated", CONTACTS_KNOWN_ACCOUNT},
+        {"account.archived", CONTACTS_KNOWN_ACCOUNT},
+        {"account.merged", CONTACTS_KNOWN_ACCOUNT},
+        {"account.absorbed", CONTACTS_KNOWN_NONE},
+        {"contact.added", CONTACTS_KNOWN_CONTACT},
+        {"contact.updated", CONTACTS_KNOWN_CONTACT},
+        {"contact.trip_added", CONTACTS_KNOWN_NONE},
+        {"contact.moved", CONTACTS_KNOWN_NONE},
+        {"competitor.added", CONTACTS_KNOWN_COMPETITOR},
+        {"competitor.updated", CONTACTS_KNOWN_COMPETITOR},
+        {"competitor.removed", CONTACTS_KNOWN_NONE},
+        {"opportunity.registered", CONTACTS_KNOWN_NONE},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        cr_assert_eq (contacts_known_type (t[i].type, strlen (t[i].type)), t[i].kind, "%s",
+                      t[i].type);
+    /*  compared whole: a prefix or a longer name is another type */
+    cr_assert_eq (contacts_known_type ("account.register", 16), CONTACTS_KNOWN_NONE);
+    cr_assert_eq (contacts_known_type ("account.registered2", 19), CONTACTS_KNOWN_NONE);
+}
