@@ -28,11 +28,11 @@ Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import BIN, Services, cmd, dealbook, fail, missing, ok, refused  # noqa: E402
+from services import (BIN, Services, caught_up, cmd, dealbook, fail, missing, ok,  # noqa: E402
+                      refused)
 
 NAMES = ["eventlog", "contacts", "opportunities", "bidding", "forecasting"]
 BAD = [("nil", None), ("empty", ""), ("array", [1]), ("map", {"a": 1}), ("bin", b"\x00\x01"),
@@ -41,20 +41,6 @@ BAD = [("nil", None), ("empty", ""), ("array", [1]), ("map", {"a": 1}), ("bin", 
 
 def ev(typ, data):
     return dealbook.new_event(typ, data, actor="mallory")
-
-
-def caught_up(clients, head, what):
-    """Wait (up to ~15 s) until every service applied the log up to head
-    without a model_error; fail naming those that did not."""
-    st = {}
-    for _ in range(300):
-        st = {n: c.call("STATUS") for n, c in clients.items()}
-        if all(s["seq_applied"] >= head and s["model_error"] is None for s in st.values()):
-            return st
-        time.sleep(0.05)
-    bad = {n: (s["seq_applied"], s["model_error"]) for n, s in st.items()
-           if s["seq_applied"] < head or s["model_error"] is not None}
-    fail("%s: not applied up to seq %d without error: %r" % (what, head, bad))
 
 
 def check_model(con, want_products, what):

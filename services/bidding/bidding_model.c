@@ -6,6 +6,7 @@
 
 #include "contacts_decider.h"
 #include "contacts_fields.h"
+#include "contacts_known.h"
 #include "contacts_request.h"
 
 #include "dealbook/dbk_error.h"
@@ -340,9 +341,26 @@ bool bidding_model_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id,
     return dbk_svc_tagged_get (ctx, txn, BID_DB_REFS, 'r', id, date, 10);
 }
 
-/*  The deals and accounts our commands reference: 'o' id -> state, owner;
-    'a' id -> state. A won deal is told from one closed otherwise: a
-    contract without a tender follows a won deal only. */
+/*  The accounts our commands reference: 'a' id -> 'A' (active) or 'C'
+    (archived or merged), as the contacts service knows them
+    (contacts_known.h): an event it skips is skipped here (DBK_EMALFORMED,
+    nothing written), one it ignores is ignored. */
+static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
+{
+    contacts_known_t ref;
+    int rc = contacts_known_read (ev, dbk_svc_data (ctx, ev), &ref);
+    if (rc || ref.kind != CONTACTS_KNOWN_ACCOUNT || ref.change == CONTACTS_KNOWN_KEEP)
+        return rc; /* an update changes nothing we keep */
+    char key[CONTACTS_ID_MAX + 2];
+    key[0] = 'a';
+    memcpy (key + 1, ref.id, ref.id_len);
+    return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, ref.id_len + 1,
+                  ref.change == CONTACTS_KNOWN_OPEN ? "A" : "C", 1);
+}
+
+/*  The deals our commands reference: 'o' id -> state, owner. A won deal
+    is told from one closed otherwise: a contract without a tender follows
+    a won deal only. */
 static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
 {
     char kind = 0, state = 0;
@@ -370,10 +388,7 @@ static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         data = dbk_svc_data (ctx, ev);
         if (dbk_obj_str_eq (dbk_obj_get (data, "outcome"), "closed"))
             kind = 'o', state = 'C', owner = false;
-    } else if (IS ("account.registered"))
-        kind = 'a', state = 'A';
-    else if (IS ("account.archived") || IS ("account.merged"))
-        kind = 'a', state = 'C';
+    }
 #undef IS
     size_t il = ev->stream_len - cat - 1;
     if (!kind || il == 0 || il > CONTACTS_ID_MAX)
@@ -670,6 +685,8 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
                 : cat == 5 && memcmp (ev->stream, "quote", 5) == 0    ? 'q'
                 : cat == 8 && memcmp (ev->stream, "contract", 8) == 0 ? 'c'
                                                                       : 0;
+    if (!kind && contacts_known_type (ev->type, ev->type_len) == CONTACTS_KNOWN_ACCOUNT)
+        return s_project_account (ctx, txn, ev);
     if (!kind) {
         int rc = cat ? s_project_ref (ctx, txn, ev, cat) : 0;
         if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)

@@ -51,8 +51,10 @@
     quote's row holds its deepest effective line discount; 13: an
     amount of a tender, quote or contract event outside what the deciders
     accept (bid_ev_money) is not folded; 14: a deal's registration date
-    ('r') */
-#define BID_MODEL_VERSION 14
+    ('r'); 15: the accounts known are the contacts service's
+    (contacts_known.h): an account event it skips or ignores was folded
+    before */
+#define BID_MODEL_VERSION 15
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

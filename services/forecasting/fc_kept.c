@@ -25,8 +25,10 @@
 /*  Bump with any change of the file or of the book's packed layout.
     2: books fold the competitors (a book of 1 lacks them); 3: a deal
     keeps its qualification's decision (fc_pursuit_t); 4: and the reason
-    it was won; 5: the sums of cells and snapshots are 128 bits */
-#define S_VERSION 5
+    it was won; 5: the sums of cells and snapshots are 128 bits; 6: the
+    competitors folded are the contacts service's (forecasting_fold): a
+    book of 5 may know one that service skipped */
+#define S_VERSION 6
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

@@ -106,9 +106,7 @@ static int s_replay (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, int64_t cut_ms
             const dbk_obj_t *d = ev.data;
             if (!d && dbk_doc_parse (ev.data_raw, ev.data_raw_len, &data) == 0)
                 d = dbk_doc_root (data);
-            char type[DBK_TYPE_MAX + 1];
-            snprintf (type, sizeof type, "%.*s", (int) ev.type_len, ev.type);
-            int arc = d ? fc_book_apply (b->book, type, d, ev.seq, ev.at, ev.ts) : 0;
+            int arc = d ? forecasting_fold (b->book, &ev, d) : 0;
             if (arc && arc != DBK_EMALFORMED)
                 rc = arc;
             if (!arc && fc_book_seq (b->book) == ev.seq) {

@@ -6,6 +6,7 @@
     forecasting_query.c. */
 #include "forecasting_server.h"
 
+#include "contacts_known.h"
 #include "contacts_request.h"
 #include "opportunities_decider.h"
 
@@ -33,15 +34,29 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
     fc_book_t *book = fc_book_new (&s.store, FC_CFG (ctx));
     if (!book)
         return DBK_ENOMEM;
-    char type[DBK_TYPE_MAX + 1];
-    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
     /*  the book folds an event before it writes (fc_book_apply): one
         lacking a field its type must have (appended by hand) is
         DBK_EMALFORMED, written nowhere, and skipped by the shell
         (dbk_service.h) */
-    int rc = fc_book_apply (book, type, data, ev->seq, ev->at, ev->ts);
+    int rc = forecasting_fold (book, ev, data);
     fc_book_destroy (&book);
     return rc;
+}
+
+int forecasting_fold (fc_book_t *book, const dbk_event_t *ev, const dbk_obj_t *data)
+{
+    if (ev->type_len > 11 && memcmp (ev->type, "competitor.", 11) == 0) {
+        /*  the contacts service's rule, not the type alone: a competitor
+            on another stream, or under another id than its stream's, is
+            nobody's */
+        contacts_known_t ref;
+        int rc = contacts_known_read (ev, data, &ref);
+        if (rc || ref.kind != CONTACTS_KNOWN_COMPETITOR)
+            return rc;
+    }
+    char type[DBK_TYPE_MAX + 1];
+    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
+    return fc_book_apply (book, type, data, ev->seq, ev->at, ev->ts);
 }
 
 /*  ---- commands ---- */

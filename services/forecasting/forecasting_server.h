@@ -19,8 +19,10 @@
     7: a deal keeps its latest qualification's decision (fc_pursuit_t);
     8: and the reason it was won (win/loss by reason); 9: a cell's and a
     snapshot's sums are 128 bits (fc_wide_t), and a quota or forecast
-    amount outside 0..FC_AMOUNT_MAX is not folded */
-#define FORECASTING_MODEL_VERSION 9
+    amount outside 0..FC_AMOUNT_MAX is not folded; 10: the competitors
+    known are the contacts service's (forecasting_fold): one of an event
+    it skips or ignores was folded before */
+#define FORECASTING_MODEL_VERSION 10
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
@@ -44,6 +46,14 @@ typedef struct {
 } forecasting_lmdb_t;
 
 void forecasting_lmdb_init (forecasting_lmdb_t *s, dbk_svc_ctx_t *ctx, MDB_txn *txn, bool readonly);
+
+/*  Fold one event of the log (its payload data) into the book, as the
+    projection and the as-of replays do: fc_book_apply, but a
+    competitor.* event only as the contacts service applies it
+    (contacts_known.h): DBK_EMALFORMED, nothing written, for one it skips,
+    0 and nothing folded for one it ignores (on a stream of no competitor),
+    so that the book knows no competitor that service does not. */
+int forecasting_fold (fc_book_t *book, const dbk_event_t *ev, const dbk_obj_t *data);
 
 /*  The queries (forecasting_query.c). */
 dbk_svc_query_fn forecasting_funnel_q, forecasting_outlook_q, forecasting_accuracy_q,

@@ -5,6 +5,7 @@
 
 #include "contacts_decider.h"
 #include "contacts_fields.h"
+#include "contacts_known.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -210,70 +211,52 @@ size_t opportunities_model_ref_name (dbk_svc_ctx_t *ctx, MDB_txn *txn, char kind
     return l;
 }
 
-#define IS_MERGED(t, tl) ((tl) == 14 && memcmp ((t), "account.merged", 14) == 0)
+/*  A reference is named by a contacts id, which fits ours. */
+_Static_assert(CONTACTS_ID_MAX == OPP_ID_MAX, "a reference's id is a contacts id");
 
 /*  account.registered / updated / archived / merged, contact.added /
     updated, competitor.added / updated: what a command of ours may
-    reference, with its name for display. Value: 'A' (active) or 'C'
+    reference, with its name for display, as the contacts service knows
+    it (contacts_known.h: an event it skips is skipped here). Key: the
+    kind's tag ('a', 'c', 'k'), the id; value: 'A' (active) or 'C'
     (closed), then the name. */
-static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+static int s_project_ref (dbk_svc_ctx_t *ctx, MDB_txn *txn, const contacts_known_t *ref)
 {
-    char kind = 0, state = 0; /* 0: keep the state, change only the name */
-    const char *t = ev->type;
-    size_t tl = ev->type_len;
-#define IS(s) (tl == sizeof (s) - 1 && memcmp (t, s, tl) == 0)
-    if (IS ("account.registered"))
-        kind = 'a', state = 'A';
-    else if (IS ("account.updated"))
-        kind = 'a';
-    else if (IS ("account.archived") || IS ("account.merged"))
-        kind = 'a', state = 'C';
-    else if (IS ("contact.added"))
-        kind = 'c', state = 'A';
-    else if (IS ("contact.updated"))
-        kind = 'c';
-    else if (IS ("competitor.added"))
-        kind = 'k', state = 'A';
-    else if (IS ("competitor.updated"))
-        kind = 'k';
-#undef IS
-    size_t il = ev->stream_len - cat - 1;
-    if (!kind || il == 0 || il > OPP_ID_MAX)
-        return 0;
     char key[OPP_ID_MAX + 2], val[CONTACTS_NAME_MAX + 2];
-    key[0] = kind;
-    memcpy (key + 1, ev->stream + cat + 1, il);
+    size_t il = ref->id_len;
+    key[0] = (char) ref->kind;
+    memcpy (key + 1, ref->id, il);
     MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
     MDB_val k = {il + 1, key}, old;
     size_t vl = 0;
     if (mdb_get (txn, dbi, &k, &old) == 0 && old.mv_size >= 1 && old.mv_size <= sizeof val) {
         memcpy (val, old.mv_data, old.mv_size);
         vl = old.mv_size;
-    } else if (!state)
+    } else if (ref->change == CONTACTS_KNOWN_KEEP)
         return 0; /* a change of something we never saw registered */
-    if (state)
-        val[0] = state;
-    const dbk_obj_t *data = dbk_svc_data (ctx, ev);
-    const char *into;
-    size_t in;
-    if (kind == 'a' && IS_MERGED (t, tl) &&
-        dbk_obj_str (dbk_obj_get (data, "into"), &into, &in) == 0 && in > 0 && in <= OPP_ID_MAX) {
+    if (ref->change != CONTACTS_KNOWN_KEEP)
+        val[0] = ref->change == CONTACTS_KNOWN_OPEN ? 'A' : 'C';
+    if (ref->into && ref->into_len <= OPP_ID_MAX) {
         /*  'M' survivor NUL merged -> "": the accounts merged into one, whose
             open deals a registration under the survivor may repeat */
         char mk[2 * OPP_ID_MAX + 3];
         mk[0] = 'M';
-        memcpy (mk + 1, into, in);
-        mk[in + 1] = 0;
-        memcpy (mk + in + 2, ev->stream + cat + 1, il);
-        int rc = s_put (txn, dbi, mk, in + 2 + il, "", 0);
+        memcpy (mk + 1, ref->into, ref->into_len);
+        mk[ref->into_len + 1] = 0;
+        memcpy (mk + ref->into_len + 2, ref->id, il);
+        int rc = s_put (txn, dbi, mk, ref->into_len + 2 + il, "", 0);
         if (rc)
             return rc;
     }
-    const char *name;
-    size_t nl;
-    if (data && dbk_obj_str (dbk_obj_get (data, "name"), &name, &nl) == 0 &&
-        nl <= CONTACTS_NAME_MAX) {
-        memcpy (val + 1, name, nl);
+    if (ref->named) {
+        /*  a longer name (appended by hand) is cut at a character */
+        size_t nl = ref->name_len;
+        if (nl > CONTACTS_NAME_MAX) {
+            nl = CONTACTS_NAME_MAX;
+            while (nl && ((unsigned char) ref->name[nl] & 0xC0) == 0x80)
+                nl--;
+        }
+        memcpy (val + 1, ref->name, nl);
         vl = nl + 1;
     }
     return s_put (txn, dbi, key, il + 1, val, vl ? vl : 1);
@@ -659,15 +642,12 @@ static bool s_dated_latest (MDB_txn *txn, MDB_dbi dbi, char tag, const char *con
     sees the record of that day. An update changes what it names, nil
     clearing it. A day is never before the contact's latest one: an
     update dated back (entered late) counts from that latest day on. */
-static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev, size_t cat)
+static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev,
+                              const contacts_known_t *ref)
 {
-    bool added = ev->type_len == 13 && memcmp (ev->type, "contact.added", 13) == 0;
-    if (!added && !(ev->type_len == 15 && memcmp (ev->type, "contact.updated", 15) == 0))
-        return 0;
-    size_t il = ev->stream_len - cat - 1;
-    if (cat != 7 || il == 0 || il > OPP_ID_MAX)
-        return 0;
-    const char *contact = ev->stream + cat + 1;
+    bool added = ref->change == CONTACTS_KNOWN_OPEN;
+    size_t il = ref->id_len;
+    const char *contact = ref->id;
     MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
     char day[11], last[11];
     contacts_civil ((long) (ev->at > 0 ? ev->at / 86400000 : 0), day);
@@ -770,6 +750,19 @@ int opportunities_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_eve
         id[il] = 0;
         return s_project_opp (ctx, txn, ev, id);
     }
-    int rc = cat ? s_project_ref (ctx, txn, ev, cat) : 0;
-    return rc ? rc : s_project_profile (ctx, txn, ev, cat);
+    if (!contacts_known_type (ev->type, ev->type_len))
+        return 0; /* read for nothing else: not even parsed */
+    /*  an event the contacts service skips is skipped (DBK_EMALFORMED,
+        nothing written), one it ignores is ignored: what we know of an
+        account, a contact or a competitor is what it knows */
+    contacts_known_t ref;
+    int rc = contacts_known_read (ev, dbk_svc_data (ctx, ev), &ref);
+    if (rc == 0 && ref.kind)
+        rc = s_project_ref (ctx, txn, &ref);
+    /*  a contact's record, once it is known (an update of another is
+        nothing to the contacts service) */
+    if (rc == 0 && ref.kind == CONTACTS_KNOWN_CONTACT &&
+        opportunities_model_ref (ctx, txn, 'c', ref.id, ref.id_len) != OPP_REF_MISSING)
+        rc = s_project_profile (ctx, txn, ev, &ref);
+    return rc;
 }

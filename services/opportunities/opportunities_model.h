@@ -43,8 +43,10 @@
 
 #define OPP_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 /*  14: a row's weighted amount is dbk_weighted's, exact for any amount
-    (an amount appended by hand past 9.2 x 10^16 wrapped before) */
-#define OPP_MODEL_VERSION 14    /* layout of the read model           */
+    (an amount appended by hand past 9.2 x 10^16 wrapped before); 15: the
+    accounts, contacts and competitors known are the contacts service's
+    (contacts_known.h): an event it skips or ignores was folded before */
+#define OPP_MODEL_VERSION 15    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */

@@ -130,6 +130,21 @@ def wait_status(c, pred, what):
     fail("%s: %r" % (what, st))
 
 
+def caught_up(clients, head, what):
+    """{name: STATUS} of the clients {name: client} once each service
+    applied the log up to seq head without a model_error (polled for up to
+    ~15 s); fails naming those that did not."""
+    st = {}
+    for _ in range(300):
+        st = {n: c.call("STATUS") for n, c in clients.items()}
+        if all(s["seq_applied"] >= head and s["model_error"] is None for s in st.values()):
+            return st
+        time.sleep(0.05)
+    bad = {n: (s["seq_applied"], s["model_error"]) for n, s in st.items()
+           if s["seq_applied"] < head or s["model_error"] is not None}
+    fail("%s: not applied up to seq %d without error: %r" % (what, head, bad))
+
+
 def status_failing(s, name, why, what):
     """`dealbook status --services name` with the environment of Services s
     must show the service failing: exit 4, `why` on stderr."""
