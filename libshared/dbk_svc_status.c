@@ -30,7 +30,17 @@ void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req)
         dbk_obj_type (dbk_doc_root (extra)) == DBK_T_MAP)
         em = dbk_doc_root (extra);
     dbk_wr_t *w = self->wr;
-    dbk_proto_reply_begin (w, req->rid, true, 12 + (uint32_t) dbk_obj_len (em));
+    /*  the triggers whose reaction is not applied yet (dbk_svc_react.c):
+        0 once every reaction is decided and its events are in the model */
+    uint64_t pending = 0;
+    MDB_txn *rt;
+    MDB_stat ps;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &rt) == 0) {
+        if (mdb_stat (rt, self->own[S_PENDING], &ps) == 0)
+            pending = ps.ms_entries;
+        mdb_txn_abort (rt);
+    }
+    dbk_proto_reply_begin (w, req->rid, true, 13 + (uint32_t) dbk_obj_len (em));
     dbk_wr_kv_cstr (w, "service", self->def->name);
     dbk_wr_kv_cstr (w, "version", DBK_VERSION);
     dbk_wr_kv_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
@@ -40,6 +50,7 @@ void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
     dbk_wr_kv_u64 (w, "waiting", self->nwaits);
     dbk_wr_kv_u64 (w, "background", self->offloaded);
+    dbk_wr_kv_u64 (w, "reactions_pending", pending);
     /*  why the read model cannot be written (a full disk), or cannot go
         on past an event (DBK_SVC_APPLY_TRIES failures), or nil */
     dbk_wr_cstr (w, "model_error");

@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, fail, missing, ok, refused  # noqa: E402
+from services import Services, fail, missing, ok, reactions_settled, refused  # noqa: E402
 from services import cmd as send  # noqa: E402
 
 NAMES = ("eventlog", "contacts", "opportunities", "bidding")
@@ -224,7 +224,7 @@ def main():
             fail("the award's reaction: %r" % won)
         n_o1 = len(list(log.read_stream("opportunity-o1")))
         cl["opportunities"].call("REBUILD", timeout_ms=30000)
-        time.sleep(0.3)
+        reactions_settled(cl["opportunities"], log)
         if len(list(log.read_stream("opportunity-o1"))) != n_o1 or \
                 cl["opportunities"].call("OPP_GET", id="o1")["status"] != "won":
             fail("the opportunities rebuild reacted again")
@@ -385,7 +385,7 @@ def main():
         refused(cmd("bidding", "CONTRACT_SIGN", **dict(c1, id="c8")), "DUPLICATE", "number",
                 "c1's number, after REBUILD")
         # and the award, replayed by the bidding rebuild, closed the deal only once
-        time.sleep(0.3)
+        reactions_settled(cl["opportunities"], log)
         o1 = list(log.read_stream("opportunity-o1"))
         if len(o1) != n_o1 or sum(e["type"] == "opportunity.won" for e in o1) != 1:
             fail("the bidding rebuild made the deal react again: %r" % [e["type"] for e in o1])

@@ -17,7 +17,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, cmd, dealbook, fail, missing, ok, refused, wait_up  # noqa: E402
+from services import Services, cmd, dealbook, fail, missing, ok, reactions_settled, refused, \
+    wait_up  # noqa: E402
 
 NAMES = ("eventlog", "contacts", "opportunities")
 
@@ -411,7 +412,7 @@ def main():
             fail("lost by award: %r" % g5["outcome"])
         # the same award published again: no second reaction
         award("t4", "o4", "won", amount=48000000, currency="CNY")
-        time.sleep(0.3)
+        reactions_settled(o, client("eventlog"))
         if o.call("STATUS")["counters"]["reactions"] != 2:
             fail("reactions: %r" % o.call("STATUS")["counters"])
         n4 = len(opp_events("o4"))

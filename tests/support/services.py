@@ -145,6 +145,16 @@ def caught_up(clients, head, what):
     fail("%s: not applied up to seq %d without error: %r" % (what, head, bad))
 
 
+def reactions_settled(c, log):
+    """Wait until the service of client c applied the log's head (as the
+    log `log` says now) and has no reaction pending (STATUS
+    reactions_pending 0): every reaction it was to make is in the log and
+    in its read model, and none is still to come from what the log holds."""
+    head = log.status()["head"]
+    return wait_status(c, lambda st: st["seq_applied"] >= head and st["reactions_pending"] == 0,
+                       "reactions still pending, or the log not applied up to %d" % head)
+
+
 def status_failing(s, name, why, what):
     """`dealbook status --services name` with the environment of Services s
     must show the service failing: exit 4, `why` on stderr."""
