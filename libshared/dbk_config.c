@@ -342,11 +342,38 @@ int dbk_config_service_dir (const dbk_config_t *cfg, const char *service, char *
     return n > 0 && (size_t) n < outsz ? 0 : DBK_ETOOBIG;
 }
 
+int64_t dbk_day_end_ms (int64_t day, int utc_offset_min)
+{
+    return (day + 1) * 86400000 - (int64_t) utc_offset_min * 60000;
+}
+
+int64_t dbk_day_of_ms (int64_t ms, int utc_offset_min)
+{
+    /*  the inverse of dbk_day_end_ms: the first day whose end is after
+        ms. The day and the time in it apart, so that no `at` appended by
+        hand, however far from now, overflows when the offset is added;
+        floors, so that an instant before 1970 falls on its own day. */
+    int64_t day = ms / 86400000, t = ms % 86400000;
+    if (t < 0) {
+        t += 86400000;
+        day--;
+    }
+    t += (int64_t) utc_offset_min * 60000;
+    return day + t / 86400000 - (t % 86400000 < 0);
+}
+
+uint32_t dbk_config_zone_mark (uint32_t settings, int utc_offset_min)
+{
+    if (utc_offset_min == 0)
+        return settings; /* UTC: a model built before the zone counted stays good */
+    uint32_t h = (settings ^ 0x7a6f6e65u) * 16777619u; /* FNV-1a step, "zone" */
+    h = (h ^ (uint32_t) utc_offset_min) * 16777619u;
+    return h ? h : 1;
+}
+
 int64_t dbk_config_day (const dbk_config_t *cfg)
 {
-    /*  now is long past 1970: t is positive, so / rounds down */
-    int64_t t = (int64_t) time (NULL) + (int64_t) cfg->utc_offset_min * 60;
-    return t / 86400;
+    return dbk_day_of_ms ((int64_t) time (NULL) * 1000, cfg->utc_offset_min);
 }
 
 void dbk_config_today (const dbk_config_t *cfg, char out[11])

@@ -310,6 +310,43 @@ Test (config, the_business_day_is_the_date_at_the_configured_offset)
     cr_assert_eq (cfg.utc_offset_min, 540);
 }
 
+/*  "As of day D" is the end of D in DEALBOOK_TIMEZONE, the instant the
+    next day begins there; an instant counts as of D exactly when its
+    business day is D or earlier. At UTC, nothing moves. */
+Test (config, as_of_a_day_ends_at_the_offsets_midnight)
+{
+    const int64_t d = 20522; /* 2026-03-10 */
+    cr_assert_eq (dbk_day_end_ms (d, 0), (d + 1) * 86400000, "UTC: midnight UTC");
+    cr_assert_eq (dbk_day_end_ms (d, 600), 1773151200000, "+10:00: 14:00 UTC that day");
+    cr_assert_eq (dbk_day_end_ms (d, -300), 1773205200000, "-05:00: 05:00 UTC the next");
+    static const int offsets[] = {0, 1, -1, 345, 480, 600, 840, -300, -330, -720};
+    for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        int off = offsets[i];
+        for (int64_t day = -2; day < 3; day++) {
+            int64_t day_ = day ? d + day : -1; /* and the day before 1970 */
+            int64_t end = dbk_day_end_ms (day_, off);
+            cr_assert_eq (dbk_day_of_ms (end - 1, off), day_, "%d: the last ms of the day", off);
+            cr_assert_eq (dbk_day_of_ms (end, off), day_ + 1, "%d: midnight is the next", off);
+            cr_assert_eq (dbk_day_end_ms (day_, off) - dbk_day_end_ms (day_ - 1, off), 86400000);
+        }
+    }
+    /*  an `at` appended by hand, however far: no overflow (SAN=1 checks) */
+    cr_assert_eq (dbk_day_of_ms (INT64_MAX, 840), 106751991167);
+    cr_assert_eq (dbk_day_of_ms (INT64_MIN, -720), -106751991168);
+    /*  read models dated by the offset are rebuilt at another, never at UTC */
+    cr_assert_eq (dbk_config_zone_mark (0, 0), 0);
+    cr_assert_eq (dbk_config_zone_mark (0x1234, 0), 0x1234);
+    cr_assert_neq (dbk_config_zone_mark (0, 480), 0);
+    cr_assert_neq (dbk_config_zone_mark (0, 480), dbk_config_zone_mark (0, -480));
+    cr_assert_neq (dbk_config_zone_mark (0x1234, 480), dbk_config_zone_mark (0, 480));
+    dbk_config_t cfg;
+    cr_assert_eq (dbk_config_load (&cfg, NULL, 0), 0);
+    cfg.utc_offset_min = 600;
+    int64_t before = dbk_day_of_ms ((int64_t) time (NULL) * 1000, 600);
+    int64_t today = dbk_config_day (&cfg);
+    cr_assert (today == before || today == before + 1, "today is the day of now there");
+}
+
 /*  --help says the range a number takes, before a start refuses it. */
 Test (config, the_usage_says_each_numbers_range)
 {

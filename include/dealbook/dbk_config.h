@@ -126,6 +126,30 @@ void dbk_config_print_usage (FILE *out);
     default of an as_of); the instants the log records (`ts`) stay UTC. */
 int64_t dbk_config_day (const dbk_config_t *cfg);
 
+/*  The end of business day `day` (days since 1970-01-01) at
+    utc_offset_min minutes east of UTC: the instant, in unix ms, when the
+    next day begins there, (day + 1) x 86400000 - utc_offset_min x 60000.
+    This is what "as of day D" means in every service: what was known by
+    the end of D in DEALBOOK_TIMEZONE, the events recorded (`at`) before
+    dbk_day_end_ms (D, cfg->utc_offset_min). Pure; exact for any day
+    of a date (|day| below 10^11). */
+int64_t dbk_day_end_ms (int64_t day, int utc_offset_min);
+
+/*  The business day of the instant ms (unix ms) at utc_offset_min east
+    of UTC, as days since 1970-01-01 (before 1970 too): the day whose end
+    is the first after ms, so that ms < dbk_day_end_ms (D, off) exactly
+    when dbk_day_of_ms (ms, off) <= D. What dates an event that states no
+    business date (`on`), by its `at`. Pure; exact for any int64 ms. */
+int64_t dbk_day_of_ms (int64_t ms, int utc_offset_min);
+
+/*  A service's fingerprint of its own settings (dbk_svc_setup_fn, 0: the
+    defaults) with the business day's offset folded in, for a read model
+    that dates instants by it (dbk_day_of_ms): a model built at another
+    offset is then replayed. At UTC (0) it is `settings` itself, so that a
+    model built before the offset counted is kept; at any other offset it
+    is never 0. */
+uint32_t dbk_config_zone_mark (uint32_t settings, int utc_offset_min);
+
 /*  dbk_config_day as YYYY-MM-DD. */
 void dbk_config_today (const dbk_config_t *cfg, char out[11]);
 
