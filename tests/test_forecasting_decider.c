@@ -490,8 +490,13 @@ Test (calendar, dates_round_trip_and_reject_impossible_days)
     cr_assert_eq (D (NULL), 0);
     cr_assert_eq (D ("2026-03-01") - D ("2026-02-01"), 28);
     cr_assert_eq (D ("2025-01-01") - D ("2024-01-01"), 366);
-    cr_assert_eq (fc_day_from_ms (86400000LL * 20000 + 5), D ("2024-10-04"));
-    cr_assert_eq (fc_day_from_ms (0), 0);
+    cr_assert_eq (fc_day_from_ms (86400000LL * 20000 + 5, 0), D ("2024-10-04"));
+    cr_assert_eq (fc_day_from_ms (0, 0), 0);
+    /*  the business day at an offset: a minute west of UTC it is still the day before */
+    cr_assert_eq (fc_day_from_ms (86400000LL * 20000 + 5, -1), D ("2024-10-03"));
+    cr_assert_eq (fc_day_from_ms (86400000LL * 20001 - 5, 600), D ("2024-10-05"));
+    cr_assert_eq (fc_day_from_ms (253402300799999LL, 0), D ("9999-12-31"));
+    cr_assert_eq (fc_day_from_ms (253402300799999LL, 1), 0, "10000-01-01 is no date");
     fc_day_format (0, out);
     cr_assert_str_eq (out, "");
 }

@@ -742,9 +742,9 @@ int fc_book_apply (fc_book_t *self, const char *type, const dbk_obj_t *data, uin
         event recorded after the day of a replay it fits (fc_kept_fits),
         so it holds no competitor that replay would not know yet */
     fc_day_t day = rival ? 0 : s_date (data, "on");
-    if (!day)
-        day = fc_day_from_ms (at);
-    fc_day_t latest = ts > 0 ? fc_day_from_ms (ts + (int64_t) DBK_UTC_OFFSET_MAX_MIN * 60000) : 0;
+    if (!day) /* the business day of `at`: as of day D exactly when at is before D's end */
+        day = fc_day_from_ms (at, self->cfg.utc_offset_min);
+    fc_day_t latest = ts > 0 ? fc_day_from_ms (ts, DBK_UTC_OFFSET_MAX_MIN) : 0;
     if (latest && day > latest)
         day = latest;
     if (self->until && day > self->until) {

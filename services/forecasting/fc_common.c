@@ -2,6 +2,7 @@
     configuration and stream names of the forecasting service. */
 #include "forecasting.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_event.h"
 
@@ -12,6 +13,7 @@ const fc_config_t fc_default_config = {
     {0, 10, 25, 50, 75, 90},
     {0, 30, 30, 21, 14, 14},
     3000,
+    0,
 };
 
 /*  Howard Hinnant's days_from_civil, shifted so that 0000-03-01 is day 0:
@@ -83,11 +85,12 @@ void fc_day_format (fc_day_t day, char out[11])
               (unsigned) d % 100u);
 }
 
-fc_day_t fc_day_from_ms (int64_t ms)
+fc_day_t fc_day_from_ms (int64_t ms, int utc_offset_min)
 {
-    if (ms <= 0 || ms > 253402300799999LL) /* after 9999-12-31: not a business date */
+    int64_t day = dbk_day_of_ms (ms, utc_offset_min);
+    if (ms <= 0 || day > 2932896) /* after 9999-12-31: not a business date */
         return 0;
-    return (fc_day_t) (ms / 86400000 + 719468);
+    return (fc_day_t) (day + 719468);
 }
 
 int fc_day_month (fc_day_t day)

@@ -92,8 +92,9 @@ fc_day_t fc_day_parse (const char *s, size_t n);
 fc_day_t fc_day (const char *s);
 /*  "YYYY-MM-DD" into out ("" for 0). */
 void fc_day_format (fc_day_t day, char out[11]);
-/*  The UTC day of unix milliseconds (0 for ms <= 0). */
-fc_day_t fc_day_from_ms (int64_t ms);
+/*  The business day of unix milliseconds at utc_offset_min east of UTC
+    (dbk_day_of_ms; 0: the UTC day); 0 for ms <= 0 and after 9999-12-31. */
+fc_day_t fc_day_from_ms (int64_t ms, int utc_offset_min);
 /*  Month index year*12 + month-1 of a day (0 for 0). */
 int fc_day_month (fc_day_t day);
 
@@ -138,6 +139,8 @@ typedef struct {
     int probability[FC_LEVELS + 1]; /* [1..5] percent: 10 25 50 75 90          */
     int max_days[FC_LEVELS + 1];    /* [1..5] days a deal may stay: 30 30 21 14 14 */
     int64_t coverage_pm;            /* balanced funnel needs pipeline >= 3000 pm of quota */
+    int utc_offset_min;             /* DEALBOOK_TIMEZONE: the day of an event without `on`
+                                       is its `at`'s there (fc_book_apply): 0, UTC */
 } fc_config_t;
 extern const fc_config_t fc_default_config;
 

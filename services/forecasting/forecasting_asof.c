@@ -6,6 +6,7 @@
 #include "forecasting_server.h"
 
 #include "dealbook/dbk_client.h"
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_fds.h"
 #include "dealbook/dbk_logging.h"
@@ -145,10 +146,18 @@ static void s_books_dir (dbk_svc_ctx_t *ctx, char *out, size_t outsz)
         snprintf (out, outsz, "%s/forecasting/books", dbk_svc_config (ctx)->data_dir);
 }
 
-/*  The end of day (UTC) in ms since 1970 (fc_day counts from 0000-03-01). */
-static int64_t s_cut_ms (fc_day_t day)
+/*  The end of day in DEALBOOK_TIMEZONE, unix ms: what "as of day" means
+    in every service (dbk_day_end_ms; fc_day counts from 0000-03-01). */
+static int64_t s_cut_ms (dbk_svc_ctx_t *ctx, fc_day_t day)
 {
-    return ((int64_t) day - fc_day ("1970-01-01") + 1) * 86400000;
+    return dbk_day_end_ms ((int64_t) day - fc_day ("1970-01-01"),
+                           dbk_svc_config (ctx)->utc_offset_min);
+}
+
+/*  Today in DEALBOOK_TIMEZONE: its yesterday is the day book to keep. */
+static fc_day_t s_today (dbk_svc_ctx_t *ctx)
+{
+    return fc_day_from_ms (dbk_now_ms (), dbk_svc_config (ctx)->utc_offset_min);
 }
 
 /*  A replay into b for until (0: none) and cut_ms, from the newest kept
@@ -207,7 +216,7 @@ int forecasting_replay_open (dbk_svc_ctx_t *ctx, forecasting_replay_t *b, fc_day
                              bool from_book)
 {
     memset (b, 0, sizeof *b);
-    int rc = s_rebuild_book (ctx, b, day, s_cut_ms (day), from_book);
+    int rc = s_rebuild_book (ctx, b, day, s_cut_ms (ctx, day), from_book);
     if (rc)
         return rc; /* b is closed */
     if ((rc = fc_book_complete (b->book))) {
@@ -242,7 +251,7 @@ static int s_keep (dbk_svc_ctx_t *ctx, fc_day_t until, s_keep_t *out)
     memset (out, 0, sizeof *out);
     forecasting_replay_t b;
     memset (&b, 0, sizeof b);
-    int rc = s_rebuild_book (ctx, &b, until, until ? s_cut_ms (until) : INT64_MAX, true);
+    int rc = s_rebuild_book (ctx, &b, until, until ? s_cut_ms (ctx, until) : INT64_MAX, true);
     out->complete = b.cut_reached;
     bool write = until ? b.cut_reached && b.kept.seq > 0 : b.kept.seq > b.from_seq;
     if (!rc && write) {
@@ -251,7 +260,7 @@ static int s_keep (dbk_svc_ctx_t *ctx, fc_day_t until, s_keep_t *out)
         b.kept.until = until;
         b.kept.clock = fc_book_clock (b.book);
         b.kept.skipped = fc_book_skipped (b.book);
-        rc = fc_kept_save (dir, b.mem, &b.kept, fc_day_from_ms (dbk_now_ms ()), &out->bytes);
+        rc = fc_kept_save (dir, b.mem, &b.kept, s_today (ctx), &out->bytes);
         out->written = rc == 0;
     }
     if (!rc && !until)
@@ -307,8 +316,7 @@ bool forecasting_book_due (dbk_svc_ctx_t *ctx, uint64_t applied)
     bool head = applied >= read_to && applied - read_to >= every;
     /*  yesterday's day book: once a day, and again whenever events came
         in while the log had not yet moved past yesterday */
-    bool day = atomic_load (&s_day_done) != fc_day_from_ms (dbk_now_ms ()) &&
-               applied != atomic_load (&s_day_tried);
+    bool day = atomic_load (&s_day_done) != s_today (ctx) && applied != atomic_load (&s_day_tried);
     atomic_store (&s_head_due, head);
     atomic_store (&s_applied, applied);
     return head || day;
@@ -331,7 +339,7 @@ static void s_kept_log (dbk_svc_ctx_t *ctx, const char *what, const s_keep_t *k,
     moved DEALBOOK_BOOK_EVERY events past the newest one. */
 int forecasting_book_keep (dbk_svc_ctx_t *ctx)
 {
-    fc_day_t today = fc_day_from_ms (dbk_now_ms ());
+    fc_day_t today = s_today (ctx);
     s_keep_t k;
     int rc = 0;
     if (atomic_load (&s_day_done) != today) {

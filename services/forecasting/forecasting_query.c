@@ -1,8 +1,9 @@
 /*  forecasting_query.c - the queries of the forecasting service
     (docs/protocol.md §16.4). Each answers from the book in the read model
     or, with `as_of`, from a book built for the query by replaying the log
-    up to the end of that day (UTC; forecasting_asof.c): the answer as the
-    system knew it then, which later events never change. */
+    up to the end of that day in DEALBOOK_TIMEZONE (forecasting_asof.c):
+    the answer as the system knew it then, from the events recorded by
+    then. */
 #include "forecasting_server.h"
 
 #include "dealbook/dbk_currency.h"

@@ -10,6 +10,7 @@
 #include "contacts_request.h"
 #include "opportunities_decider.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 
 #include <stdio.h>
@@ -226,7 +227,11 @@ static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, c
             c->probability[l] = oc->levels[l - 1].probability;
             c->max_days[l] = oc->levels[l - 1].max_days;
         }
-        *settings = opp_config_fingerprint (oc);
+        c->utc_offset_min = cfg->utc_offset_min;
+        /*  an event without `on` is dated by the business day of its `at`:
+            the read model and the kept books (their directory) are of
+            this offset */
+        *settings = dbk_config_zone_mark (opp_config_fingerprint (oc), cfg->utc_offset_min);
     }
     opp_config_free (&oc);
     *state = c;

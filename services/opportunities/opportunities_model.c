@@ -7,6 +7,7 @@
 #include "contacts_fields.h"
 #include "contacts_known.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
 #include "dealbook/dbk_money.h"
@@ -636,12 +637,14 @@ static bool s_dated_latest (MDB_txn *txn, MDB_dbi dbi, char tag, const char *con
 /*  contact.added / contact.updated: 'p' contact NUL day -> 3 bytes: its
     level (contacts_levels index + 1, 0 none), function
     (contacts_functions index + 1) and influence (1..5, 0 none) on its
-    record from that day (UTC, of the event's `at`, as a deal's as-of
-    state) on: what a stakeholder's row lacks on the deal is the
-    contact's (opportunities_model_profile), and a deal as of a past day
-    sees the record of that day. An update changes what it names, nil
-    clearing it. A day is never before the contact's latest one: an
-    update dated back (entered late) counts from that latest day on. */
+    record from that day (the business day of the event's `at`,
+    dbk_day_of_ms: it counts as of day D exactly when a deal's event
+    recorded then would, dbk_day_end_ms) on: what a stakeholder's row
+    lacks on the deal is the contact's (opportunities_model_profile), and
+    a deal as of a past day sees the record of that day. An update
+    changes what it names, nil clearing it. A day is never before the
+    contact's latest one: an update dated back (entered late) counts from
+    that latest day on. */
 static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev,
                               const contacts_known_t *ref)
 {
@@ -650,7 +653,8 @@ static int s_project_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_
     const char *contact = ref->id;
     MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
     char day[11], last[11];
-    contacts_civil ((long) (ev->at > 0 ? ev->at / 86400000 : 0), day);
+    int zone = dbk_svc_config (ctx)->utc_offset_min;
+    contacts_civil ((long) (ev->at > 0 ? dbk_day_of_ms (ev->at, zone) : 0), day);
     uint8_t p[3] = {0, 0, 0};
     MDB_val old;
     bool known = s_dated_latest (txn, dbi, 'p', contact, il, "9999-12-31", last, &old);

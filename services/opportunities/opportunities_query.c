@@ -8,6 +8,7 @@
 #include "contacts_request.h"
 #include "opportunities_model.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 
 #include <stdio.h>
@@ -214,7 +215,8 @@ static int s_profiles (dbk_svc_ctx_t *ctx, MDB_txn *txn, opp_state_t *st, const 
     project_type, account_name, commitment, duplicate_of, as_of,
     qualification, key_persons, outcome, stakeholders, needs,
     competitors, checklist, red_flags, roles. With as_of, the state as
-    the service knew it at the end of that day (UTC). */
+    the service knew it at the end of that day in DEALBOOK_TIMEZONE
+    (dbk_day_end_ms). */
 int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req, dbk_wr_t *w)
 {
     char id[OPP_ID_MAX + 1], as_of[11];
@@ -224,8 +226,9 @@ int opportunities_get_q (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_obj_t *req,
     if (!contacts_req_date (ctx, req, "as_of", as_of, &past))
         return DBK_EINVAL;
     int64_t before = OPP_AS_OF_NOW;
-    if (past)
-        before = ((int64_t) opp_days_between ("1970-01-01", as_of) + 1) * 86400000;
+    if (past) /* the end of that day in DEALBOOK_TIMEZONE, as the forecasting service's */
+        before = dbk_day_end_ms (opp_days_between ("1970-01-01", as_of),
+                                 dbk_svc_config (ctx)->utc_offset_min);
     opp_state_t *st = calloc (1, sizeof *st);
     if (!st)
         return DBK_ENOMEM;

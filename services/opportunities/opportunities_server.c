@@ -8,6 +8,7 @@
 #include "contacts_request.h"
 #include "opportunities_model.h"
 
+#include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
 
 #include <stdlib.h>
@@ -324,8 +325,11 @@ static int s_setup (const dbk_config_t *cfg, void **state, uint32_t *settings, c
     opp_config_t *c;
     int rc = opp_config_from (cfg, true, &c, why, whysz);
     *state = rc ? NULL : c;
-    if (rc == 0) /* the summary rows hold each deal's probability and weighted amount */
-        *settings = opp_config_fingerprint (c);
+    /*  the summary rows hold each deal's probability and weighted amount,
+        and a contact's records are dated by the business day (the as-of
+        chart, opportunities_model.c) */
+    if (rc == 0)
+        *settings = dbk_config_zone_mark (opp_config_fingerprint (c), cfg->utc_offset_min);
     return rc;
 }
 
