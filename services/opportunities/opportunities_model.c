@@ -303,11 +303,11 @@ void opportunities_model_row (dbk_wr_t *w, const opp_state_t *st, const opp_conf
     dbk_wr_kv_cstr (w, "level", s_level_code (st->level));
     dbk_wr_kv_u64 (w, "probability", (uint64_t) prob);
     dbk_wr_kv_i64 (w, "amount", st->amount);
-    /*  integer minor units: rounded half up (dbk_weighted, as the
-        forecasting service weighs it, exact for any amount the log may
-        hold: the product is taken in 128 bits). A won deal weighs what it
-        was won for (as the forecasting service counts it), when won in
-        the deal's currency; the estimate in another */
+    /*  integer minor units: rounded half away from zero (dbk_weighted,
+        as the forecasting service weighs it, exact for any amount the
+        log may hold: the product is taken in 128 bits). A won deal weighs
+        what it was won for (as the forecasting service counts it), when
+        won in the deal's currency; the estimate in another */
     bool won = st->status == OPP_WON &&
                (!st->won_currency || !st->currency || !strcmp (st->won_currency, st->currency));
     dbk_wr_kv_i64 (w, "weighted", won ? st->won_amount : dbk_weighted (st->amount, prob));
