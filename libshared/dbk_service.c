@@ -120,12 +120,12 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
         s_self_destroy (&self);
         return NULL;
     }
-    dbk_svci_unsure_load (self, false);
-    if ((*rc_out = dbk_svci_model_start (self, dir, why, whysz)) != 0) {
+    if ((*rc_out = dbk_svci_unsure_load (self, false, why, whysz)) != 0 ||
+        (*rc_out = dbk_svci_model_start (self, dir, why, whysz)) != 0) {
         s_self_destroy (&self);
         return NULL;
     }
-    dbk_svci_unsure_load (self, true);
+    dbk_svci_unsure_load (self, true, why, whysz);
     dbk_sockcfg_t rcfg = {.type = ZMQ_ROUTER,
                           .endpoint = self->endpoint,
                           .bind = true,
@@ -482,9 +482,8 @@ static void s_sent_free (dbk_svci_t *self)
     dbk_svci_sent_t *sent = &self->sent;
     if (!sent->on)
         return;
-    dbk_logf (&self->log, DBK_LOG_WARNING,
-              "stopping while the event log has not answered an APPEND: its events may still be "
-              "stored");
+    /*  kept as unsure: dbk_svci_unsure_free writes it for the next start */
+    dbk_svci_unsure_keep (self, dbk_client_writer (self->client), DBK_EINTERRUPTED);
     if (!sent->reaction && self->router)
         dbk_proto_send_error (self->router, &sent->req, self->wr, DBK_EINTERRUPTED,
                               "the service is stopping before the event log answered; the events "

@@ -292,7 +292,10 @@ bool dbk_svci_after_seq (dbk_svci_t *self, const dbk_req_t *req, uint64_t *after
 
 /*  Keep the APPEND in w (as sent on self->client) as unsure: rc is why,
     DBK_ETIMEOUT (no answer) or DBK_EIO (STORAGE: the log's commit failed,
-    and a failed write may still show after its restart). */
+    and a failed write may still show after its restart), or
+    DBK_EINTERRUPTED (the service stops before the answer came: written
+    for the next start by dbk_svci_unsure_free), or DBK_EMALFORMED (an OK
+    whose positions cannot be read: stored, but where is not known). */
 void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w, int rc);
 /*  An APPEND of this shell is unanswered. */
 bool dbk_svci_unsure (const dbk_svci_t *self);
@@ -309,8 +312,10 @@ void dbk_svci_unsure_free (dbk_svci_t *self);
 /*  At start: the APPEND a run before left unsure (the file `unsure` in
     the service's directory) is unsure again, sent at once. Read before
     the model opens (which may set the directory aside), then, `opened`,
-    said and written again where the directory is now. */
-void dbk_svci_unsure_load (dbk_svci_t *self, bool opened);
+    said and written again where the directory is now. 0, or a DBK code
+    with why when the file is there but cannot be read: the service must
+    not start and decide without it. */
+int dbk_svci_unsure_load (dbk_svci_t *self, bool opened, char *why, size_t whysz);
 
 /*  Send OK with the pairs of the one map in `body` (a handler's output). */
 void dbk_svci_send_body (dbk_svci_t *self, const dbk_req_t *req, dbk_wr_t *body);

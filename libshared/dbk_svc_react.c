@@ -136,8 +136,14 @@ bool dbk_svci_append_answer (dbk_svci_t *self, int *rc_out, dbk_svci_result_t *r
             res->last = ls > res->last ? ls : res->last;
         }
         if (rc || dbk_obj_len (results) != ns) {
+            /*  stored, but where is not known: as unsure as no answer (a
+                copy sent again is answered duplicate, with positions) */
             rc = DBK_EMALFORMED;
-            snprintf (msg, msgsz, "the event log answered APPEND with an unreadable reply");
+            snprintf (msg, msgsz,
+                      "the event log answered APPEND OK with positions that cannot be read; the "
+                      "service sends the same events again until it can tell where they are, "
+                      "and decides other commands only then; retry with the same command id");
+            dbk_svci_unsure_keep (self, dbk_client_writer (self->client), DBK_EMALFORMED);
         }
     } else if (rc == DBK_ECONFLICT) {
         const char *s = NULL;

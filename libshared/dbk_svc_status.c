@@ -48,7 +48,8 @@ void dbk_svci_status (dbk_svci_t *self, dbk_req_t *req)
     dbk_wr_kv_u64 (w, "head", head);
     dbk_wr_kv_u64 (w, "lag", head > self->applied ? head - self->applied : 0);
     dbk_wr_kv_bool (w, "rebuilding", self->rebuilding);
-    dbk_wr_kv_u64 (w, "waiting", self->nwaits);
+    /*  parked, and the command whose APPEND is on its way */
+    dbk_wr_kv_u64 (w, "waiting", self->nwaits + (self->sent.on && !self->sent.reaction));
     dbk_wr_kv_u64 (w, "background", self->offloaded);
     dbk_wr_kv_u64 (w, "reactions_pending", pending);
     /*  why the read model cannot be written (a full disk), or cannot go

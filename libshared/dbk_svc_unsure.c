@@ -96,14 +96,14 @@ static bool s_paths (const dbk_svci_t *self, char *dir, size_t dirsz, char *path
 /*  Write the APPEND to `unsure`, durably: a new file synced, renamed
     over the old one, and the directory synced. A failure is logged: the
     APPEND is still sent again while the service runs. */
-static void s_save (dbk_svci_t *self)
+static bool s_save (dbk_svci_t *self)
 {
     const struct dbk_svci_unsure *u = self->unsure;
     char dir[1100], tmp[1200], path[1200];
     if (!s_paths (self, dir, sizeof dir, tmp, sizeof tmp, "unsure.tmp") ||
         !s_paths (self, dir, sizeof dir, path, sizeof path, "unsure")) {
         dbk_logf (&self->log, DBK_LOG_ERROR, "the data directory's name is too long");
-        return;
+        return false;
     }
     int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     bool done = fd >= 0 && write (fd, u->body, u->len) == (ssize_t) u->len && fsync (fd) == 0;
@@ -122,6 +122,7 @@ static void s_save (dbk_svci_t *self)
                   "answers",
                   path, strerror (err));
     }
+    return done;
 }
 
 /*  The log settled it: the file goes. */
@@ -150,36 +151,54 @@ static struct dbk_svci_unsure *s_new (const void *body, size_t len, uint64_t rid
     return u;
 }
 
-void dbk_svci_unsure_load (dbk_svci_t *self, bool opened)
+int dbk_svci_unsure_load (dbk_svci_t *self, bool opened, char *why, size_t whysz)
 {
     char dir[1100], path[1200];
     if (opened) {
         if (!self->unsure)
-            return;
+            return 0;
         dbk_logf (&self->log, DBK_LOG_WARNING,
                   "the event log had not answered an APPEND when the service stopped: sending "
                   "it again until it answers; commands wait for that");
         s_save (self); /* where the directory is now */
-        return;
+        return 0;
     }
-    if (!s_paths (self, dir, sizeof dir, path, sizeof path, "unsure"))
-        return;
+    if (!s_paths (self, dir, sizeof dir, path, sizeof path, "unsure")) {
+        snprintf (why, whysz, "data directory name too long");
+        return DBK_ETOOBIG;
+    }
+    /*  a file that is there but cannot be read holds an APPEND the log
+        may still commit: deciding without it could break the rules it
+        was decided under, so the service does not start */
     int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT)
-            dbk_logf (&self->log, DBK_LOG_ERROR, "cannot read %s: %s", path, strerror (errno));
-        return;
-    }
+    if (fd < 0 && errno == ENOENT)
+        return 0;
     struct stat st;
     uint8_t *body = NULL;
-    bool read_all = fstat (fd, &st) == 0 && st.st_size > 0 && st.st_size <= DBK_FRAME_MAX &&
-                    (body = malloc ((size_t) st.st_size)) &&
-                    read (fd, body, (size_t) st.st_size) == st.st_size;
-    close (fd);
+    int err = 0;
+    if (fd < 0 || fstat (fd, &st) != 0)
+        err = errno;
+    else if (st.st_size > 0 && st.st_size <= DBK_FRAME_MAX &&
+             !(body = malloc ((size_t) st.st_size)))
+        err = ENOMEM;
+    else if (body && read (fd, body, (size_t) st.st_size) != st.st_size)
+        err = errno ? errno : EIO;
+    if (fd >= 0)
+        close (fd);
+    if (err) {
+        free (body);
+        snprintf (why, whysz,
+                  "cannot read %s (%s): it holds an APPEND the event log may not have settled; "
+                  "fix what keeps it from being read (the service sends it again when it "
+                  "starts)",
+                  path, strerror (err));
+        return err == ENOMEM ? DBK_ENOMEM : DBK_EIO;
+    }
     dbk_doc_t *doc = NULL;
     uint64_t rid = 0;
     const dbk_obj_t *root;
-    if (!read_all || dbk_doc_parse (body, (size_t) st.st_size, &doc) != 0 ||
+    int rc = 0;
+    if (!body || dbk_doc_parse (body, (size_t) st.st_size, &doc) != 0 ||
         !dbk_obj_str_eq (dbk_obj_get (root = dbk_doc_root (doc), "op"), "APPEND") ||
         dbk_obj_u64 (dbk_obj_get (root, "rid"), &rid) != 0) {
         /*  not an APPEND this shell wrote (a torn write is never renamed
@@ -192,10 +211,13 @@ void dbk_svci_unsure_load (dbk_svci_t *self, bool opened)
         char bad[1200];
         if (s_paths (self, dir, sizeof dir, bad, sizeof bad, "unsure.bad"))
             rename (path, bad);
-    } else if (!(self->unsure = s_new (body, (size_t) st.st_size, rid)))
-        dbk_logf (&self->log, DBK_LOG_ERROR, "cannot load %s: out of memory", path);
+    } else if (!(self->unsure = s_new (body, (size_t) st.st_size, rid))) {
+        snprintf (why, whysz, "cannot load %s: out of memory", path);
+        rc = DBK_ENOMEM;
+    }
     dbk_doc_destroy (&doc);
     free (body);
+    return rc;
 }
 
 void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w, int rc)
@@ -211,8 +233,14 @@ void dbk_svci_unsure_keep (dbk_svci_t *self, const dbk_wr_t *w, int rc)
         return;
     }
     self->unsure = u;
+    if (rc == DBK_EINTERRUPTED)
+        return; /* the service stops: dbk_svci_unsure_free writes it */
     s_save (self);
-    if (rc == DBK_EIO)
+    if (rc == DBK_EMALFORMED)
+        dbk_logf (&self->log, DBK_LOG_WARNING,
+                  "the event log answered an APPEND OK with positions that cannot be read: "
+                  "sending it again until it answers readably; commands wait for that");
+    else if (rc == DBK_EIO)
         dbk_logf (&self->log, DBK_LOG_WARNING,
                   "the event log failed to store an APPEND (STORAGE), whose events may still "
                   "show: sending it again until it answers; commands wait for that");
@@ -248,10 +276,17 @@ void dbk_svci_unsure_free (dbk_svci_t *self)
 {
     if (!self->unsure)
         return;
+    /*  written again (it may not be there: a start that set the model's
+        directory aside and failed, or an APPEND still on its way), while
+        the directory is this process's */
+    bool kept = self->lock_fd >= 0 && s_save (self);
     if (self->router) /* it served: not a start that failed */
         dbk_logf (&self->log, DBK_LOG_WARNING,
                   "stopping while the event log has not answered an APPEND: its events may "
-                  "still be stored; it is sent again when the service starts");
+                  "still be stored; %s",
+                  kept ? "it is sent again when the service starts"
+                       : "it could not be kept for the next start (above): retry the commands "
+                         "answered UNREACHABLE or STORAGE with their command ids");
     s_free (self);
 }
 
