@@ -42,13 +42,8 @@ def main():
     svc = Services(NAMES, prefix="dbk-async-", DEALBOOK_TIMEOUT_MS=str(TIMEOUT_MS))
     hold, seen = os.path.join(svc.dir, "hold"), os.path.join(svc.dir, "seen")
     try:
-        plain = dict(svc.env)
-        # a sanitized build: its runtime need not come first in the list
-        asan = (svc.env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
-        svc.env.update(LD_PRELOAD=SHIM, DBK_HOLD_FSYNC=hold, DBK_HOLD_SEEN=seen,
-                       DEALBOOK_DURABLE="1", ASAN_OPTIONS=asan)
-        svc.start("eventlog")
-        svc.env = plain
+        svc.start_preloaded("eventlog", SHIM, DBK_HOLD_FSYNC=hold, DBK_HOLD_SEEN=seen,
+                            DEALBOOK_DURABLE="1")
         svc.start("contacts")
         a, b, q = (svc.up("contacts", timeout_ms=3 * TIMEOUT_MS) for _ in range(3))
         ok(send(q, "ACCOUNT_REGISTER", id="warm", name="Warm", type="owner"), "register")

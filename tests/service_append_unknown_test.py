@@ -109,13 +109,7 @@ def main():
     hold = os.path.join(svc.dir, "hold")
     stopped = []
     try:
-        plain = dict(svc.env)
-        # a sanitized build: its runtime need not come first in the list
-        asan = (svc.env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
-        svc.env.update(LD_PRELOAD=SHIM, DBK_HOLD_FSYNC=hold, DEALBOOK_DURABLE="1",
-                       ASAN_OPTIONS=asan)
-        svc.start("eventlog")
-        svc.env = plain
+        svc.start_preloaded("eventlog", SHIM, DBK_HOLD_FSYNC=hold, DEALBOOK_DURABLE="1")
         svc.start("contacts")
         clients = [svc.up("contacts", timeout_ms=20000) for _ in range(2)]
         q = svc.up("contacts", timeout_ms=20000)

@@ -84,6 +84,18 @@ class Services:
                 list(wrap) + [os.path.join(BIN, "dealbook-" + n)], env=self.env,
                 stderr=self.errlog if self.errlog else subprocess.DEVNULL)
 
+    def start_preloaded(self, name, shim, **settings):
+        """Start the named service with the LD_PRELOAD shim `shim` (a path,
+        tests/preload/*.so) and `settings` added to its environment only."""
+        plain = dict(self.env)
+        # a sanitized build: its runtime need not come first in the list
+        asan = (self.env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+        self.env.update(LD_PRELOAD=shim, ASAN_OPTIONS=asan, **settings)
+        try:
+            self.start(name)
+        finally:
+            self.env = plain
+
     def stop(self, name):
         p = self.procs.pop(name)
         p.terminate()
