@@ -317,6 +317,14 @@ def test_chain(env, total):
         raise Failure("verify_chain accepted an altered record")
     except dealbook.ChainError as e:
         check(e.seq == 6, "verify_chain reports the altered seq", e)
+    # bytes that are no record, down to a map key msgpack cannot hash (a
+    # map), are a ChainError too, not an exception of msgpack's
+    for junk in (b"\xc1", b"\x81\x81\xa1a\x01\x02"):
+        try:
+            dealbook.verify_chain([r.raw for r in records[:2]] + [junk], first_seq=1)
+            raise Failure("verify_chain accepted %r" % junk)
+        except dealbook.ChainError as e:
+            check(e.seq == 3 and "does not decode" in e.why, "ChainError for %r" % junk, e)
     v = c.verify()
     check(v["valid"] is True and v["checked"] == len(records) and v["bad_seq"] == 0,
           "VERIFY agrees", v)

@@ -172,7 +172,8 @@ def verify_chain(records, prev=ZERO_HASH, first_seq=None):
         raw = item.raw if isinstance(item, Record) else bytes(item)
         try:
             rec = item if isinstance(item, Record) else decode_record(raw)
-        except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as e:
+        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
+                msgpack.StackError) as e:  # TypeError: a map key msgpack cannot hash
             raise ChainError(expect_seq, "record does not decode: %s" % e)
         seq = rec["seq"]
         if expect_seq is not None and seq != expect_seq:
