@@ -6,7 +6,8 @@
       backup DIR        the log's BACKUP verb (hot copy, verified by the log)
       restore DIR       in cli_restore.c
       export            every event as a JSON line, the chain checked on
-                        the way
+                        the way; with --records the record's bytes too,
+                        so that the file is verifiable on its own
 */
 #include "cli.h"
 
@@ -60,11 +61,19 @@ void cli_ops_help (void)
             "      hash of its last event (exit 2 if it does not verify)\n"
             "      example: dealbook restore --check /srv/backups/dealbook-2026-11-28\n"
             "  export --format jsonl [--from SEQ] [--until YYYY-MM-DD] [--type PREFIX]\n"
+            "         [--records]\n"
             "      every event as one JSON line (as dealbook log read), for auditors;\n"
             "      --until stops at the first event recorded (ts) after that UTC day;\n"
             "      the hash chain is checked on the way (exit 5 on a break); events/s on\n"
-            "      stderr when it is a terminal\n"
-            "      example: dealbook export --format jsonl --until 2026-12-31 > 2026.jsonl\n\n"
+            "      stderr when it is a terminal. --records adds \"record\" to each line:\n"
+            "      the base64 of the bytes the log stored, which its hash covers. Such a\n"
+            "      file is verifiable on its own (examples/python/verify_export.py): the\n"
+            "      chain from line to line, and each line's fields against its record.\n"
+            "      With --type too the chain has gaps: each record is checked against its\n"
+            "      own prev only, and a line left out does not show\n"
+            "      example: dealbook export --format jsonl --until 2026-12-31 > 2026.jsonl\n"
+            "      example: dealbook export --records > all.jsonl\n"
+            "               examples/python/verify_export.py all.jsonl\n\n"
             "exit codes: 0 done, 1 usage, 2 a backup that does not verify, 3 restore\n"
             "refused, 4 unreachable, 5 failed (or a broken chain in export)\n");
 }
@@ -492,7 +501,8 @@ static int s_export (cli_t *cli, const char *verb)
     if (verb || cli->help || cli->nargs)
         return cli_help_or_usage (cli, cli_ops_help,
                                   "export: takes no argument (see dealbook help export)");
-    static const char *const flags[] = {"--format", "--from", "--until", "--type", NULL};
+    static const char *const flags[] = {"--format", "--from",    "--until",
+                                        "--type",   "--records", NULL};
     int rc = cli_only (cli, "export", 0, flags);
     if (rc)
         return rc;
@@ -513,6 +523,7 @@ static int s_export (cli_t *cli, const char *verb)
     }
     const char *type = cli_flag (cli, "--type");
     size_t tn = type ? strlen (type) : 0;
+    bool records = cli_flag (cli, "--records") != NULL;
     dbk_client_t *c = cli_log_client (cli);
     if (!c)
         return cli_fail (CLI_USAGE, "bad endpoint %s", cli->cfg.log_endpoint);
@@ -565,6 +576,14 @@ static int s_export (cli_t *cli, const char *verb)
             if (tn && (ev.type_len < tn || memcmp (ev.type, type, tn) != 0))
                 continue;
             json_t *j = dbk_json_from_event (&ev);
+            /*  the JSON alone cannot always be encoded back into the bytes
+                the hash covers (a uint64 above INT64_MAX, a bin, a float32
+                print as what they are not): the bytes themselves make the
+                file verifiable without the log */
+            if (j && records && json_object_set_new (j, "record", dbk_json_base64 (rec, len))) {
+                json_decref (j);
+                j = NULL;
+            }
             if (!j) {
                 code = cli_fail (CLI_FAILED, "export: event %llu cannot be shown as JSON",
                                  (unsigned long long) ev.seq);

@@ -226,8 +226,9 @@ static void s_help (void)
             "  restore   restore DIR --data-dir D [--force]: a backup into a stopped data\n"
             "            directory; the read models replay it at the next start. restore\n"
             "            --check DIR: whether a backup is whole, touching nothing\n"
-            "  export    export --format jsonl [--from SEQ] [--until DATE] [--type PREFIX]:\n"
-            "            every event as a JSON line, the hash chain checked\n"
+            "  export    export --format jsonl [--from SEQ] [--until DATE] [--type PREFIX]\n"
+            "            [--records]: every event as a JSON line, the hash chain checked;\n"
+            "            --records: with its stored bytes, verifiable from the file alone\n"
             "  funnel    open deals per level as a bar chart (filters: --owner --team\n"
             "            --region --period --currency --as-of)\n"
             "  forecast  forecast --period P: quota, coverage, projected; submit, adjust,\n"
@@ -270,9 +271,10 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
             cli->json = true;
         else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
             cli->help = true;
-        else if (strcmp (a, "--force") == 0 || strcmp (a, "--full") == 0) {
+        else if (strcmp (a, "--force") == 0 || strcmp (a, "--full") == 0 ||
+                 strcmp (a, "--records") == 0) {
             /*  the switches that take no value (account add, an as-of
-                replay from seq 1) */
+                replay from seq 1, an export an auditor can verify) */
             if (cli->nflags == CLI_MAX_FLAGS)
                 return cli_fail (CLI_USAGE, "too many flags");
             cli->flag[cli->nflags] = a;

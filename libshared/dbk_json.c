@@ -73,6 +73,18 @@ static json_t *s_uuid (bool has, const uint8_t id[DBK_ID_SIZE])
     return json_string (s);
 }
 
+json_t *dbk_json_base64 (const void *data, size_t len)
+{
+    size_t cap = sodium_base64_ENCODED_LEN (len, sodium_base64_VARIANT_ORIGINAL);
+    char *s = malloc (cap);
+    if (!s)
+        return NULL;
+    sodium_bin2base64 (s, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
+    json_t *j = json_string (s);
+    free (s);
+    return j;
+}
+
 json_t *dbk_json_from_obj (const dbk_obj_t *o)
 {
     switch (dbk_obj_type (o)) {
@@ -113,14 +125,7 @@ json_t *dbk_json_from_obj (const dbk_obj_t *o)
             are, so that a command's cmd matches its events' cause */
         if (n == DBK_ID_SIZE)
             return s_uuid (true, b);
-        size_t cap = sodium_base64_ENCODED_LEN (n, sodium_base64_VARIANT_ORIGINAL);
-        char *s = malloc (cap);
-        if (!s)
-            return NULL;
-        sodium_bin2base64 (s, cap, b, n, sodium_base64_VARIANT_ORIGINAL);
-        json_t *j = json_string (s);
-        free (s);
-        return j;
+        return dbk_json_base64 (b, n);
     }
     case DBK_T_ARRAY: {
         json_t *a = json_array ();

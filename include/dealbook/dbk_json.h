@@ -35,6 +35,12 @@ json_t *dbk_json_from_obj (const dbk_obj_t *o);
 /*  The same from encoded msgpack bytes (validated first). */
 json_t *dbk_json_from_mp (const void *data, size_t len);
 
+/*  A JSON string of `len` bytes at `data` in base64 (RFC 4648, standard
+    alphabet, padded), as a bin is shown; also the `record` of an export
+    with --records, the exact bytes of a stored record (protocol.md §7.4).
+    Caller's; NULL when out of memory. */
+json_t *dbk_json_base64 (const void *data, size_t len);
+
 /*  An event as a JSON object: envelope keys, id / corr / cause as UUID
     strings (or null), prev / hash as hex, data as JSON. Caller's. */
 json_t *dbk_json_from_event (const dbk_event_t *ev);
