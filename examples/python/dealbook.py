@@ -1,7 +1,9 @@
 """dealbook.py - a small client of the dealbook event log, written from
 docs/protocol.md (wire protocol version 1) alone.
 
-Needs only pyzmq and msgpack (Debian: python3-zmq, python3-msgpack).
+Needs only pyzmq and msgpack (Debian: python3-zmq, python3-msgpack); the
+records and the chain (decode_record, verify_chain) need msgpack alone, so
+that a file can be checked where pyzmq is not installed.
 
     import dealbook
     c = dealbook.Client("tcp://127.0.0.1:7710")
@@ -23,7 +25,11 @@ import time
 import uuid
 
 import msgpack
-import zmq
+
+try:
+    import zmq
+except ImportError:  # only Client and Subscriber need it (_need_zmq)
+    zmq = None
 
 PROTOCOL_VERSION = 1
 DEFAULT_LOG_ENDPOINT = "tcp://127.0.0.1:7710"
@@ -51,6 +57,11 @@ def log_endpoint():
 def pub_endpoint():
     """The log's PUB endpoint: $DEALBOOK_PUB_ENDPOINT or the default."""
     return os.environ.get("DEALBOOK_PUB_ENDPOINT") or DEFAULT_PUB_ENDPOINT
+
+
+def _need_zmq(what):
+    if zmq is None:
+        raise ImportError("dealbook.%s needs pyzmq (Debian: python3-zmq)" % what)
 
 
 class DealbookError(Exception):
@@ -225,6 +236,7 @@ class Client:
     request reaches a later one."""
 
     def __init__(self, endpoint=None, timeout_ms=5000, ctx=None):
+        _need_zmq("Client")
         self.endpoint = endpoint or log_endpoint()
         self.timeout_ms = timeout_ms
         self.ctx = ctx or zmq.Context.instance()
@@ -388,6 +400,7 @@ class Subscriber:
     def __init__(self, log_endpoint_=None, pub_endpoint_=None, after=0, type_prefix="",
                  page=1000, idle_timeout=None, timeout_ms=5000, rcvhwm=None, ctx=None,
                  on_caught_up=None, prev_hash=None):
+        _need_zmq("Subscriber")
         self.ctx = ctx or zmq.Context.instance()
         self.prefix = type_prefix or ""
         self.page = page
