@@ -348,7 +348,8 @@ static int s_tail (cli_t *cli)
             continue;
         if (!(code = s_print_event (&ev)))
             printed++;
-        fflush (stdout);
+        if (fflush (stdout) != 0 || ferror (stdout)) /* no one reads it any more */
+            break; /* main says so */
     }
     dbk_sub_destroy (&sub);
     return code;

@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,10 @@ int cli_call_failed (const char *what, int rc, const dbk_client_t *c)
                      *msg ? ": " : "", msg);
 }
 
+/*  A line of output could not be made (out of memory): the run fails at
+    its end (main), rather than ending 0 with a line missing. */
+static bool s_output_lost;
+
 void cli_print_json (json_t *v)
 {
     if (!v)
@@ -138,7 +143,8 @@ void cli_print_json (json_t *v)
     if (s) {
         puts (s);
         free (s);
-    }
+    } else
+        s_output_lost = true;
     json_decref (v);
 }
 
@@ -317,7 +323,23 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
     return 0;
 }
 
+static int s_main (int argc, char **argv);
+
+/*  What was printed must have reached stdout: a full disk or a closed
+    pipe under `dealbook export > file` or `log read | ...` fails the run
+    (exit 5), never ends 0 with the output cut short. */
 int main (int argc, char **argv)
+{
+    int rc = s_main (argc, argv);
+    bool lost = s_output_lost || fflush (stdout) != 0 || ferror (stdout);
+    if (lost && rc == CLI_OK)
+        rc = cli_fail (CLI_FAILED, "writing the output failed%s%s",
+                       s_output_lost ? " (out of memory)" : ": ",
+                       s_output_lost ? "" : strerror (errno ? errno : EIO));
+    return rc;
+}
+
+static int s_main (int argc, char **argv)
 {
     cli_t cli;
     memset (&cli, 0, sizeof cli);

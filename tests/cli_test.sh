@@ -63,6 +63,13 @@ ev = json.loads(open(sys.argv[1]).read())
 for k in ("seq","id","stream","ver","type","ts","at","actor","corr","cause","schema","data","prev","hash"):
     assert k in ev, k
 PY
+# output that does not reach stdout (a full disk) fails the run, not exit 0
+# with the lines lost: read, tail and export alike
+for args in "log read" "export" "log tail --from 1 --limit 3"; do
+    rc=0; db $args >/dev/full 2>"$dir/err" || rc=$?
+    [ "$rc" -eq 5 ] && grep -q 'writing the output failed' "$dir/err" \
+        || fail "$args to a full disk: exit $rc, $(cat "$dir/err")"
+done
 # a stream named without --stream, or a misspelt flag, is a usage error: it
 # used to be ignored, and the whole log was printed
 expect_rc 1 db log read account-1
