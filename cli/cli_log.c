@@ -349,7 +349,7 @@ static int s_tail (cli_t *cli)
         if (!(code = s_print_event (&ev)))
             printed++;
         if (fflush (stdout) != 0 || ferror (stdout)) /* no one reads it any more */
-            break; /* main says so */
+            break;                                   /* main says so */
     }
     dbk_sub_destroy (&sub);
     return code;

@@ -388,10 +388,10 @@ static int s_hash_at (dbk_client_t *c, uint64_t seq, char hex[2 * DBK_HASH_SIZE 
     dbk_page_t page;
     dbk_event_t ev;
     int rc = dbk_client_read (c, &rq, &reply, &page);
-    if (!rc && page.count == 1 && dbk_page_event_checked (&page, 0, &ev) == DBK_ECORRUPT)
-        rc = DBK_ECORRUPT; /* the hash it holds is not its record's */
-    else if (!rc && (page.count != 1 || dbk_page_event (&page, 0, &ev) || ev.seq != seq))
+    if (!rc && page.count != 1)
         rc = DBK_EMALFORMED;
+    else if (!rc && (rc = dbk_page_event_checked (&page, 0, &ev)) == 0 && ev.seq != seq)
+        rc = DBK_EMALFORMED; /* DBK_ECORRUPT: the hash it holds is not its record's */
     if (!rc)
         dbk_hex (ev.hash, DBK_HASH_SIZE, hex);
     dbk_doc_destroy (&reply);
@@ -596,8 +596,8 @@ static int s_export (cli_t *cli, const char *verb)
         pos = page.last + 1;
         head = page.head;
         dbk_doc_destroy (&reply);
-        if (done)
-            break;
+        if (done || ferror (stdout))
+            break; /* the end, or output that no longer reaches the file (below) */
         int64_t now = s_mono_ms ();
         if (progress && now - shown >= S_TICK_MS) {
             s_export_progress (printed, expect - 1, head, expect - (from > 1 ? from - 1 : 1),

@@ -325,9 +325,10 @@ static int s_parse (cli_t *cli, int argc, char **argv, const char **verb)
 
 static int s_main (int argc, char **argv);
 
-/*  What was printed must have reached stdout: a full disk or a closed
-    pipe under `dealbook export > file` or `log read | ...` fails the run
-    (exit 5), never ends 0 with the output cut short. */
+/*  What was printed must have reached stdout: a full disk (or another
+    write error) under `dealbook export > file` fails the run (exit 5),
+    never ends 0 with the output cut short. (A pipe closed by its reader,
+    `| head`, ends the run by SIGPIPE, as for any filter.) */
 int main (int argc, char **argv)
 {
     int rc = s_main (argc, argv);

@@ -30,8 +30,8 @@ static void s_self_destroy (dbk_svci_t **self_p)
     if (!self_p || !*self_p)
         return;
     dbk_svci_t *self = *self_p;
+    s_sent_free (self); /* first: its answer may park a reply */
     dbk_svci_waits_free (self);
-    s_sent_free (self);
     dbk_svci_unsure_free (self);
     dbk_svci_worker_stop (self); /* before the ROUTER and the model go */
     dbk_svci_later_free (self);
@@ -120,8 +120,7 @@ static dbk_svci_t *s_self_new (zsock_t *pipe, const dbk_service_def_t *def, cons
         s_self_destroy (&self);
         return NULL;
     }
-    if ((*rc_out = dbk_svci_unsure_load (self, false, why, whysz)) != 0 ||
-        (*rc_out = dbk_svci_model_start (self, dir, why, whysz)) != 0) {
+    if ((*rc_out = dbk_svci_model_start (self, dir, why, whysz)) != 0) {
         s_self_destroy (&self);
         return NULL;
     }
@@ -480,6 +479,7 @@ static void s_sent_poll (dbk_svci_t *self)
 static void s_sent_free (dbk_svci_t *self)
 {
     dbk_svci_sent_t *sent = &self->sent;
+    s_sent_poll (self); /* an answer already there settles it */
     if (!sent->on)
         return;
     /*  kept as unsure: dbk_svci_unsure_free writes it for the next start */

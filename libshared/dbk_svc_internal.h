@@ -306,8 +306,10 @@ void dbk_svci_unsure_why (const dbk_svci_t *self, char *out, size_t size);
 void dbk_svci_unsure_poll (dbk_svci_t *self);
 /*  The mono ms of the next send (0: nothing unanswered). */
 int64_t dbk_svci_unsure_due (const dbk_svci_t *self);
-/*  Forget it (the shell stops), saying so: its file stays, for the next
-    start. */
+/*  Forget it (the shell stops), saying so, after writing its file again
+    for the next start (while the directory is this process's): the file
+    may lack it (an APPEND still on its way at the stop, a start that set
+    the directory aside). */
 void dbk_svci_unsure_free (dbk_svci_t *self);
 /*  At start: the APPEND a run before left unsure (the file `unsure` in
     the service's directory) is unsure again, sent at once. Read before

@@ -243,6 +243,10 @@ int dbk_svci_model_start (dbk_svci_t *self, const char *dir, char *why, size_t w
 {
     int rc = dbk_dir_lock (dir, &self->lock_fd, why, whysz);
     self->open_why[0] = 0;
+    /*  the APPEND a run before left unsure, once the directory is ours and
+        before the model's open may set it aside (dbk_svc_unsure.c) */
+    if (rc == 0 && (rc = dbk_svci_unsure_load (self, false, why, whysz)) != 0)
+        return rc;
     if (rc == 0 && (rc = dbk_svci_model_open (self, dir)) != 0) {
         if (self->open_why[0])
             snprintf (why, whysz, "cannot open the read model in %s", self->open_why);

@@ -1,5 +1,6 @@
 /*  dbk_svc_react.c - the shell's appends: the decision of a command or of
-    a reaction goes to the log in one APPEND (dbk_svci_append); and the
+    a reaction goes to the log in one APPEND (dbk_svci_append_send, its
+    answer taken by dbk_svci_append_answer); and the
     reactions themselves (def->react, the process managers of DESIGN §2b):
     events of the types a service reacts to are remembered in $pending as
     they are applied, and once the model has caught up with the log each
@@ -138,12 +139,14 @@ bool dbk_svci_append_answer (dbk_svci_t *self, int *rc_out, dbk_svci_result_t *r
         if (rc || dbk_obj_len (results) != ns) {
             /*  stored, but where is not known: as unsure as no answer (a
                 copy sent again is answered duplicate, with positions) */
-            rc = DBK_EMALFORMED;
             snprintf (msg, msgsz,
                       "the event log answered APPEND OK with positions that cannot be read; the "
                       "service sends the same events again until it can tell where they are, "
                       "and decides other commands only then; retry with the same command id");
             dbk_svci_unsure_keep (self, dbk_client_writer (self->client), DBK_EMALFORMED);
+            /*  to the command, as a log that did not answer: MALFORMED
+                would say its own request was bad (protocol.md §5) */
+            rc = DBK_ETIMEOUT;
         }
     } else if (rc == DBK_ECONFLICT) {
         const char *s = NULL;

@@ -22,12 +22,11 @@ Run by tests/run.sh with /usr/bin/python3; exit 0 pass, 77 skip.
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from forecasting_asof_test import append  # noqa: E402
-from services import Services, fail, missing, ok, refused  # noqa: E402
+from services import Services, caught_up, fail, missing, ok, refused  # noqa: E402
 from services import cmd as send  # noqa: E402
 
 NAMES = ("eventlog", "bidding")
@@ -49,12 +48,7 @@ def main():
         log = svc.client("eventlog", timeout_ms=10000)
         bid = svc.up("bidding", timeout_ms=10000)
         append(log, [registered("o1", "2026-01-10"), registered("o2", "2099-01-01")])
-        head = log.status()["head"]
-        deadline = time.monotonic() + 20
-        while bid.call("STATUS")["seq_applied"] < head:
-            if time.monotonic() > deadline:
-                fail("bidding did not catch up with %d events" % head)
-            time.sleep(0.02)
+        caught_up({"bidding": bid}, log.status()["head"], "bidding")
 
         def cmd(op, **kw):
             return send(bid, op, **kw)

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from forecasting_asof_test import append  # noqa: E402
-from services import BIN, Services, dealbook, fail, missing  # noqa: E402
+from services import BIN, Services, caught_up, dealbook, fail, missing  # noqa: E402
 
 NAMES = ("eventlog", "forecasting")
 
@@ -69,12 +69,7 @@ def main():
         fc = svc.client("forecasting", timeout_ms=20000)
         today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
         append(log, [deal("d1", "CNY", 100000, today), deal("d2", "HRK", 700, today)])
-        head = log.status()["head"]
-        deadline = time.monotonic() + 20
-        while fc.call("STATUS")["seq_applied"] < head:
-            if time.monotonic() > deadline:
-                fail("forecasting did not catch up with %d events" % head)
-            time.sleep(0.02)
+        caught_up({"forecasting": fc}, log.status()["head"], "forecasting")
 
         for op, args in QUERIES:
             e = invalid(fc, op, "XYZ", "a code in no table", **args)

@@ -75,8 +75,9 @@ typedef struct {
     (dbk_day_end_ms): from the newest kept book that fits unless
     !from_book, then completed, ready for the figures. 0, or a DBK code
     (r is then closed): DBK_EBUSY when the process is out of file
-    descriptors for the replay's connection to the log, with ctx already
-    rejected (dbk_svc_reject) with that sentence. */
+    descriptors for the replay's connection to the log, or DBK_ECORRUPT
+    when a record the replay read fails its hash check, each with ctx
+    already rejected (dbk_svc_reject) with its sentence. */
 int forecasting_replay_open (dbk_svc_ctx_t *ctx, forecasting_replay_t *r, fc_day_t day,
                              bool from_book);
 void forecasting_replay_close (forecasting_replay_t *r);
