@@ -84,7 +84,8 @@ def around_midnight(zone, off):
     try:
         svc.start()
         log, o, f = (svc.up(n) for n in NAMES)
-        log.append("account-a1", [ev("account.registered", {"id": "a1", "name": "Metro"},
+        log.append("account-a1", [ev("account.registered", {"id": "a1", "name": "Metro",
+                                                             "type": "owner"},
                                      end - 3 * 3600000)])
         log.append("contact-c1", [ev("contact.added",
                                      {"id": "c1", "name": "Zhou", "account_id": "a1",

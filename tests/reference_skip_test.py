@@ -41,7 +41,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import Services, caught_up, cmd, dealbook, fail, missing, ok  # noqa: E402
+from services import (Services, caught_up, cmd, dealbook, fail, missing, ok,  # noqa: E402
+                      refused_as_unknown)
 
 NAMES = ["eventlog", "contacts", "opportunities", "bidding", "forecasting"]
 SERVICES = NAMES[1:]
@@ -67,21 +68,6 @@ POISON = [
 BAD_ACCOUNTS = ["ab", "ac", "ad", "ae"]
 BAD_RIVALS = ["kb", "kc", "kd", "ke"]
 SERIAL = itertools.count(1)  # the ids and names of the deals and tenders made
-
-
-def refused_as_unknown(send, field, bad, what):
-    """send(id) naming the poisoned `bad` must be refused exactly as
-    send("nobody-<bad>"), an id nobody ever registered, is."""
-    unknown = "nobody-" + bad
-    want = send(unknown)
-    got = send(bad)
-    if not isinstance(want, dealbook.DealbookError) or want.code != "NOT_FOUND":
-        fail("%s: an unknown %s was not refused NOT_FOUND: %r" % (what, field, want))
-    elif not isinstance(got, dealbook.DealbookError):
-        fail("%s: %s %s, which contacts does not know, was accepted" % (what, field, bad))
-    elif (got.code, got.field, got.msg) != (want.code, want.field, want.msg.replace(unknown, bad)):
-        fail("%s: %s %s refused as %s %s %r, an unknown one as %s %s %r"
-             % (what, field, bad, got.code, got.field, got.msg, want.code, want.field, want.msg))
 
 
 def check(cl, what):

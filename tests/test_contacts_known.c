@@ -106,6 +106,96 @@ Test (known, what_the_evolve_functions_refuse_is_skipped)
                       bad[i].type, bad[i].json);
 }
 
+/*  Given events appended by hand holding values the contacts commands
+    refuse (contacts_fields_foldable: the commands' own field tables)
+    When they are read by the rule
+    Then each is skipped, as an event of the wrong type is: no service
+    knows an account without a name, a contact at a level that is none,
+    an account merged into nobody */
+Test (known, what_no_command_would_write_is_skipped)
+{
+    contacts_known_t k;
+    struct {
+        const char *stream, *type, *json;
+    } bad[] = {
+        /*  a name nil, "", spaces, or absent; a type absent or outside
+            contacts_account_types; a lead source outside its list */
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"name\":null,\"type\":\"owner\"}"},
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"name\":\"\",\"type\":\"owner\"}"},
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"name\":\"  \",\"type\":\"owner\"}"},
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"name\":\"Acme\"}"},
+        {"account-a1", "account.registered", "{\"id\":\"a1\",\"name\":\"Acme\",\"type\":\"boss\"}"},
+        {"account-a1", "account.registered",
+         "{\"id\":\"a1\",\"name\":\"Acme\",\"type\":\" owner\"}"},
+        {"account-a1", "account.registered",
+         "{\"id\":\"a1\",\"name\":\"Acme\",\"type\":\"owner\",\"lead_source\":\"tv\"}"},
+        /*  an update clears a required field, or sets one outside its list */
+        {"account-a1", "account.updated", "{\"id\":\"a1\",\"changed\":[\"name\"],\"name\":null}"},
+        {"account-a1", "account.updated", "{\"id\":\"a1\",\"changed\":[\"name\"],\"name\":\"\"}"},
+        {"account-a1", "account.updated", "{\"id\":\"a1\",\"changed\":[\"type\"],\"type\":null}"},
+        {"account-a1", "account.updated", "{\"id\":\"a1\",\"changed\":[\"type\"],\"type\":\"x\"}"},
+        /*  a merge into no id */
+        {"account-a1", "account.merged", "{\"id\":\"a1\",\"into\":null}"},
+        {"account-a1", "account.merged", "{\"id\":\"a1\",\"into\":\"\"}"},
+        {"account-a1", "account.merged", "{\"id\":\"a1\",\"into\":\"a 2\"}"},
+        /*  a contact without a name, at a level, in a function or a
+            relationship outside their lists, of an influence beyond 1..5 */
+        {"contact-c1", "contact.added", "{\"id\":\"c1\",\"account_id\":\"a1\"}"},
+        {"contact-c1", "contact.added", "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":null}"},
+        {"contact-c1", "contact.added",
+         "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":\"a1\",\"level\":\"boss\"}"},
+        {"contact-c1", "contact.added",
+         "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":\"a1\",\"function\":\"sales\"}"},
+        {"contact-c1", "contact.added",
+         "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":\"a1\",\"influence\":9}"},
+        {"contact-c1", "contact.updated",
+         "{\"id\":\"c1\",\"changed\":[\"relationship\"],\"relationship\":\"friends\"}"},
+        {"contact-c1", "contact.updated", "{\"id\":\"c1\",\"changed\":[\"name\"],\"name\":null}"},
+        {"contact-c1", "contact.moved", "{\"id\":\"c1\",\"from\":\"a1\",\"to\":null}"},
+        {"contact-c1", "contact.trip_added",
+         "{\"id\":\"c1\",\"trip\":1,\"from\":\"2026-02-30\",\"to\":\"2026-03-02\","
+         "\"city\":\"Xi'an\"}"},
+        {"contact-c1", "contact.trip_added",
+         "{\"id\":\"c1\",\"trip\":1,\"from\":\"2026-03-01\",\"to\":\"2026-03-02\"}"},
+        {"contact-c1", "contact.relationship_set",
+         "{\"id\":\"c1\",\"salesperson\":\"wang\",\"depth\":\"besties\",\"previous\":\"none\"}"},
+        /*  a competitor at a price level outside its list, close to no id */
+        {"competitor-k1", "competitor.added",
+         "{\"id\":\"k1\",\"name\":\"Kone\",\"price_level\":\"cheap\"}"},
+        {"competitor-k1", "competitor.updated",
+         "{\"id\":\"k1\",\"changed\":[\"close_to\"],\"close_to\":[\"a 1\"]}"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_eq (s_read (bad[i].stream, bad[i].type, bad[i].json, &k), DBK_EMALFORMED, "%s %s",
+                      bad[i].type, bad[i].json);
+    /*  what the commands write is applied: an optional field cleared, a
+        value of each list */
+    struct {
+        const char *stream, *type, *json;
+    } good[] = {
+        {"account-a1", "account.registered",
+         "{\"id\":\"a1\",\"name\":\"Acme\",\"type\":\"design_institute\",\"lead_source\":"
+         "\"referral\",\"normalized_name\":\"acme\"}"},
+        {"account-a1", "account.updated",
+         "{\"id\":\"a1\",\"changed\":[\"lead_source\",\"city\"],\"lead_source\":null,"
+         "\"city\":null}"},
+        {"account-a1", "account.merged", "{\"id\":\"a1\",\"into\":\"a2\",\"reason\":\"same\"}"},
+        {"contact-c1", "contact.added",
+         "{\"id\":\"c1\",\"name\":\"Li\",\"account_id\":\"a1\",\"level\":\"decision\","
+         "\"function\":\"technical\",\"influence\":5}"},
+        {"contact-c1", "contact.updated",
+         "{\"id\":\"c1\",\"changed\":[\"level\",\"influence\"],\"level\":null,"
+         "\"influence\":null}"},
+        {"contact-c1", "contact.relationship_set",
+         "{\"id\":\"c1\",\"salesperson\":\"wang\",\"depth\":\"none\",\"previous\":\"trusted\"}"},
+        {"competitor-k1", "competitor.updated",
+         "{\"id\":\"k1\",\"changed\":[\"price_level\"],\"price_level\":\"low\"}"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        cr_assert_eq (s_read (good[i].stream, good[i].type, good[i].json, &k), 0, "%s %s",
+                      good[i].type, good[i].json);
+}
+
 Test (known, events_of_no_contacts_stream_and_types_it_does_not_fold_are_ignored)
 {
     contacts_known_t k;
@@ -151,13 +241,9 @@ Test (known, archives_and_merges_close_and_keep_the_name)
                   0);
     cr_assert_eq (k.change, CONTACTS_KNOWN_CLOSE);
     cr_assert (s_is (k.into, k.into_len, "a2"));
-    /*  merged into nobody: the contacts service keeps it merged so */
-    cr_assert_eq (s_read ("account-a1", "account.merged", "{\"id\":\"a1\",\"into\":null}", &k), 0);
-    cr_assert_eq (k.change, CONTACTS_KNOWN_CLOSE);
-    cr_assert_null (k.into);
 }
 
-Test (known, an_update_keeps_the_status_and_names_or_clears)
+Test (known, an_update_keeps_the_status_and_names_or_not)
 {
     contacts_known_t k;
     cr_assert_eq (s_read ("account-a1", "account.updated",
@@ -167,13 +253,6 @@ Test (known, an_update_keeps_the_status_and_names_or_clears)
     cr_assert_eq (k.change, CONTACTS_KNOWN_KEEP);
     cr_assert (k.named);
     cr_assert (s_is (k.name, k.name_len, "Acme Group"));
-    /*  the contacts service clears a name nil or "" (a competitor's it
-        refuses to: above) */
-    cr_assert_eq (s_read ("contact-c1", "contact.updated",
-                          "{\"id\":\"c1\",\"changed\":[\"name\"],\"name\":null}", &k),
-                  0);
-    cr_assert (k.named);
-    cr_assert_eq (k.name_len, 0);
     cr_assert_eq (s_read ("contact-c1", "contact.updated",
                           "{\"id\":\"c1\",\"changed\":[\"title\"],\"title\":\"VP\"}", &k),
                   0);

@@ -53,8 +53,9 @@
     accept (bid_ev_money) is not folded; 14: a deal's registration date
     ('r'); 15: the accounts known are the contacts service's
     (contacts_known.h): an account event it skips or ignores was folded
-    before */
-#define BID_MODEL_VERSION 15
+    before; 16: that service skips an account event holding what its
+    commands refuse (contacts_fields_foldable), which was folded before */
+#define BID_MODEL_VERSION 16
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

@@ -271,8 +271,12 @@ int contacts_account_merge (dbk_decision_t *d, const contacts_account_t *merged,
 
 int contacts_account_evolve (contacts_account_t *state, const char *type, const dbk_obj_t *data)
 {
+    /*  anyone may append to the log: a payload holding what the command
+        would have refused (a name nil, "" or spaces, a type outside
+        contacts_account_types, a merge into no id) is no account of ours
+        (contacts_fields_foldable) */
     if (!strcmp (type, "account.registered")) {
-        if (!dbk_obj_get (data, "id") || !dbk_obj_get (data, "name"))
+        if (!dbk_obj_get (data, "id") || contacts_fields_foldable (data, s_fields, S_NFIELDS, true))
             return DBK_EMALFORMED;
         int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));
         if (!rc)
@@ -284,17 +288,21 @@ int contacts_account_evolve (contacts_account_t *state, const char *type, const 
         return rc;
     }
     if (!strcmp (type, "account.updated")) {
+        if (contacts_fields_foldable (data, s_fields, S_NFIELDS, false))
+            return DBK_EMALFORMED;
         int rc = contacts_apply_fields (state, s_fields, S_NFIELDS, data);
         if (!rc && dbk_obj_get (data, "normalized_name"))
             rc = contacts_set_str (&state->normalized_name, dbk_obj_get (data, "normalized_name"));
         return rc;
     }
     if (!strcmp (type, "account.archived")) {
+        if (contacts_fields_foldable (data, s_archive_fields, 1, true))
+            return DBK_EMALFORMED;
         state->status = CONTACTS_ACCOUNT_ARCHIVED;
         return 0;
     }
     if (!strcmp (type, "account.merged")) {
-        if (!dbk_obj_get (data, "into"))
+        if (contacts_fields_foldable (data, s_merge_fields, 2, true))
             return DBK_EMALFORMED;
         int rc = contacts_set_str (&state->merged_into, dbk_obj_get (data, "into"));
         if (!rc)

@@ -108,7 +108,10 @@ int contacts_activity_log (dbk_decision_t *d, const contacts_activity_t *state, 
 int contacts_activity_evolve (contacts_activity_t *state, const char *type, const dbk_obj_t *data)
 {
     if (!strcmp (type, "activity.logged")) {
-        if (!dbk_obj_get (data, "id") || !dbk_obj_get (data, "kind"))
+        /*  anyone may append to the log: a kind outside its list, a date
+            that is none, their_people empty or not ids are what the
+            command refuses (contacts_fields_foldable) */
+        if (!dbk_obj_get (data, "id") || contacts_fields_foldable (data, s_fields, S_NFIELDS, true))
             return DBK_EMALFORMED;
         int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));
         if (!rc)

@@ -187,7 +187,8 @@ int contacts_competitor_evolve (contacts_competitor_t *state, const char *type,
                                 const dbk_obj_t *data)
 {
     bool added = !strcmp (type, "competitor.added");
-    if ((added || !strcmp (type, "competitor.updated")) && !s_foldable (data, added))
+    if ((added || !strcmp (type, "competitor.updated")) &&
+        (!s_foldable (data, added) || contacts_fields_foldable (data, s_fields, S_NFIELDS, added)))
         return DBK_EMALFORMED;
     if (added) {
         int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));

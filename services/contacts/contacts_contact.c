@@ -280,8 +280,13 @@ int contacts_contact_relate (dbk_decision_t *d, const contacts_contact_t *state,
 
 int contacts_contact_evolve (contacts_contact_t *state, const char *type, const dbk_obj_t *data)
 {
+    /*  anyone may append to the log: a payload holding what the command
+        would have refused (a name cleared, a level, function,
+        relationship or depth outside its list, an influence outside
+        1..5, a move to no id, a trip without its city) is skipped
+        (contacts_fields_foldable) */
     if (!strcmp (type, "contact.added")) {
-        if (!dbk_obj_get (data, "id") || !dbk_obj_get (data, "account_id"))
+        if (!dbk_obj_get (data, "id") || contacts_fields_foldable (data, s_fields, S_NFIELDS, true))
             return DBK_EMALFORMED;
         int rc = contacts_set_str (&state->id, dbk_obj_get (data, "id"));
         if (!rc)
@@ -291,16 +296,27 @@ int contacts_contact_evolve (contacts_contact_t *state, const char *type, const 
         return rc;
     }
     if (!strcmp (type, "contact.updated"))
-        return contacts_apply_fields (state, s_fields, S_NFIELDS, data);
+        return contacts_fields_foldable (data, s_fields, S_NFIELDS, false)
+                   ? DBK_EMALFORMED
+                   : contacts_apply_fields (state, s_fields, S_NFIELDS, data);
     if (!strcmp (type, "contact.moved")) {
-        if (!dbk_obj_get (data, "to"))
+        /*  the event names the account `to`, the command account_id */
+        const char *to;
+        size_t tn;
+        if (dbk_obj_str (dbk_obj_get (data, "to"), &to, &tn) || !contacts_id_valid (to, tn))
             return DBK_EMALFORMED;
         int rc = contacts_set_str (&state->account_id, dbk_obj_get (data, "to"));
         if (!rc)
             state->moves++;
         return rc;
     }
-    if (!strcmp (type, "contact.trip_added"))
+    if (!strcmp (type, "contact.trip_added")) {
+        if (contacts_fields_foldable (data, s_trip_fields, S_NTRIP, true))
+            return DBK_EMALFORMED;
         state->trips++;
+    }
+    if (!strcmp (type, "contact.relationship_set") &&
+        contacts_fields_foldable (data, s_relate_fields, S_NRELATE, true))
+        return DBK_EMALFORMED;
     return 0;
 }

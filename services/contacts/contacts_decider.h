@@ -195,7 +195,11 @@ int contacts_account_merge (dbk_decision_t *d, const contacts_account_t *merged,
     type (NUL-terminated), `data` its payload map. Types of other
     categories or unknown account.* types are ignored (0), so older code
     can replay newer logs. Returns 0, DBK_EMALFORMED if a known event's
-    payload lacks a field it must have, DBK_ENOMEM. */
+    payload lacks a field it must have or holds a value the command that
+    decides its type refuses by the same field table (a required field
+    cleared, a value outside its list: contacts_fields_foldable, which
+    says what is not checked, so that an older log folds as it did), or
+    DBK_ENOMEM. */
 int contacts_account_evolve (contacts_account_t *state, const char *type, const dbk_obj_t *data);
 
 /*  ---- contacts ---- */

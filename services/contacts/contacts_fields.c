@@ -177,14 +177,22 @@ static void s_trim (const char **s, size_t *n)
         (*n)--;
 }
 
+/*  Is [s, s+n) one of the NULL-terminated list (NULL: none)? */
+static bool s_listed (const char *const *list, const char *s, size_t n)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strlen (list[i]) == n && !memcmp (list[i], s, n))
+            return true;
+    return false;
+}
+
 static int s_check_text (dbk_decision_t *d, const contacts_field_t *f, contacts_value_t *v)
 {
     char list[400];
     switch (f->kind) {
     case CONTACTS_F_ENUM:
-        for (size_t i = 0; f->values[i]; i++)
-            if (strlen (f->values[i]) == v->n && !memcmp (f->values[i], v->s, v->n))
-                return 0;
+        if (s_listed (f->values, v->s, v->n))
+            return 0;
         return dbk_decision_reject (d, DBK_EINVAL, f->key, "%s must be one of: %s", f->key,
                                     contacts_join (f->values, list, sizeof list));
     case CONTACTS_F_DATE:
@@ -333,14 +341,6 @@ static int s_check_one (dbk_decision_t *d, const contacts_field_t *f, const dbk_
         return 0;
     }
     return v->list ? 0 : s_check_text (d, f, v);
-}
-
-static bool s_listed (const char *const *list, const char *s, size_t n)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        if (strlen (list[i]) == n && !memcmp (list[i], s, n))
-            return true;
-    return false;
 }
 
 /*  Keys of the service request around the fields (dbk_service.h: v, rid,
@@ -555,6 +555,62 @@ int contacts_apply_fields (void *state, const contacts_field_t *fields, size_t n
         int rc = contacts_set_str ((char **) (base + fields[j].off), o);
         if (rc)
             return rc;
+    }
+    return 0;
+}
+
+/*  Whether one value of an event's payload is what a command checked by
+    field f could have written (contacts_fields_foldable). Text is looked
+    at trimmed only to tell an empty one: a value is kept as it stands. */
+static bool s_foldable_one (const contacts_field_t *f, const dbk_obj_t *o)
+{
+    const char *s;
+    size_t n;
+    int64_t i;
+    if (dbk_obj_type (o) == DBK_T_NIL)
+        return !f->required; /* cleared: an optional field only */
+    switch (f->kind) {
+    case CONTACTS_F_INT:
+        return dbk_obj_i64 (o, &i) == 0 && i >= f->lo && i <= f->hi;
+    case CONTACTS_F_MONEY:
+        return dbk_obj_i64 (o, &i) == 0;
+    case CONTACTS_F_IDS:
+    case CONTACTS_F_TEXTS:
+        if (dbk_obj_type (o) != DBK_T_ARRAY)
+            return false;
+        if (dbk_obj_len (o) == 0)
+            return !f->required;
+        for (size_t k = 0; k < dbk_obj_len (o); k++) {
+            if (dbk_obj_str (dbk_obj_at (o, k), &s, &n) ||
+                (f->kind == CONTACTS_F_IDS && !contacts_id_valid (s, n)))
+                return false;
+            s_trim (&s, &n);
+            if (n == 0)
+                return false; /* a list holds no empty entry */
+        }
+        return true;
+    default:
+        if (dbk_obj_str (o, &s, &n))
+            return false;
+        const char *t = s;
+        size_t tn = n;
+        s_trim (&t, &tn);
+        if (tn == 0)
+            return !f->required;
+        return f->kind == CONTACTS_F_ENUM   ? s_listed (f->values, s, n)
+               : f->kind == CONTACTS_F_ID   ? contacts_id_valid (s, n)
+               : f->kind == CONTACTS_F_DATE ? contacts_date_valid (s, n, false)
+                                            : true;
+    }
+}
+
+int contacts_fields_foldable (const dbk_obj_t *data, const contacts_field_t *fields, size_t n,
+                              bool adding)
+{
+    for (size_t j = 0; j < n; j++) {
+        const dbk_obj_t *o = dbk_obj_get (data, fields[j].key);
+        if (o ? !s_foldable_one (&fields[j], o) : adding && fields[j].required)
+            return DBK_EMALFORMED;
     }
     return 0;
 }

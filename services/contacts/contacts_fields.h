@@ -83,6 +83,27 @@ void contacts_write_value (dbk_wr_t *w, const contacts_value_t *v);
 int contacts_apply_fields (void *state, const contacts_field_t *fields, size_t n,
                            const dbk_obj_t *data);
 
+/*  Whether the payload of an event folded by a table's evolve (`data`)
+    holds, in the table's fields, only what the command checked by that
+    table could have written: anyone may append to the log, and a state
+    folded from a value no command accepts (an account without a name, a
+    level outside contacts_levels) would be known to every service that
+    applies the contacts service's rule (contacts_known.h). Each field
+    present is of its kind's type (a str, or nil; an integer; an array of
+    str); a required one is not cleared (nil, "" or spaces, an empty
+    array), nor absent when `adding` (a registration, not an update); an
+    ENUM is one of its values, an INT within [lo, hi], an ID (and each
+    entry of IDS) an id (contacts_id_valid), a DATE a real date, an entry
+    of TEXTS not empty. The value is compared as it stands, untrimmed: the
+    state keeps it so. What later versions of the commands came to refuse
+    is not checked, so that a log they wrote folds as it did: the length
+    and characters of text, the form of a phone, an e-mail or a birthday,
+    a currency outside the table, an amount's bounds, a date's bounds
+    against today or 1970. Fields outside the table are not looked at.
+    0 or DBK_EMALFORMED. Pure. */
+int contacts_fields_foldable (const dbk_obj_t *data, const contacts_field_t *fields, size_t n,
+                              bool adding);
+
 /*  Free every char* the table describes in state. */
 void contacts_free_fields (void *state, const contacts_field_t *fields, size_t n);
 

@@ -137,7 +137,7 @@ int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_
             s_text (data, "into", &into, &ref->into, &ref->into_len);
         if (ref->into_len == 0)
             ref->into = NULL;
-    } else /* the name as the evolve functions keep it: "" and nil none */
+    } else /* the name, when set: the evolve functions refuse to clear it */
         s_text (data, "name", &ref->named, &ref->name, &ref->name_len);
     return 0;
 }

@@ -20,7 +20,12 @@
         after the dash: docs/events.md, `id` is always the aggregate's);
       - the contacts evolve function refuses its payload
         (contacts_decider.h): a required field missing, a field of the
-        wrong type, a competitor's name or tie that is not a text.
+        wrong type, a competitor's name or tie that is not a text, or a
+        value the command checked by the same field table refuses
+        (contacts_fields_foldable: a name nil, "" or spaces, an account
+        type, a contact's level or function, a price level outside its
+        list, an influence outside 1..5, a merge `into` or a move `to` no
+        id).
     It IGNORES (applies nothing, skips nothing) an event on a stream of no
     category of the three, whatever its type (`account.registered` on
     `thing-1`: nobody's account), one on a stream whose id is longer than
@@ -64,8 +69,9 @@ typedef struct {
     size_t id_len;                  /* bytes of id, 1..CONTACTS_ID_MAX        */
     bool named;                     /* it sets the name, or clears it         */
     const char *name;               /* the name, when named                   */
-    size_t name_len;                /* its bytes; 0: nil or "", no name       */
-    const char *into;               /* account.merged: the survivor, or NULL  */
+    size_t name_len;                /* its bytes, never 0 (none is cleared)   */
+    const char *into;               /* account.merged: the survivor's id,
+                                       else NULL                              */
     size_t into_len;                /* bytes of into                          */
 } contacts_known_t;
 

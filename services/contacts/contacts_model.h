@@ -46,8 +46,10 @@
     no competitor without a name, and no rivals or name row lost to an
     event skipped (a model built before may hold either: replayed). 6:
     an event of another aggregate than its stream's (its `id`, its type's
-    category) is skipped (contacts_known.h), where it was folded. */
-#define CONTACTS_MODEL_VERSION 6
+    category) is skipped (contacts_known.h), where it was folded. 7: so
+    is one holding what its command refuses (a name cleared, a value
+    outside its list, a merge into no id: contacts_fields_foldable). */
+#define CONTACTS_MODEL_VERSION 7
 
 extern const char *const contacts_model_dbs[];
 

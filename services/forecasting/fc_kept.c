@@ -27,8 +27,9 @@
     keeps its qualification's decision (fc_pursuit_t); 4: and the reason
     it was won; 5: the sums of cells and snapshots are 128 bits; 6: the
     competitors folded are the contacts service's (forecasting_fold): a
-    book of 5 may know one that service skipped */
-#define S_VERSION 6
+    book of 5 may know one that service skipped; 7: and one holding what
+    its commands refuse (contacts_fields_foldable) */
+#define S_VERSION 7
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

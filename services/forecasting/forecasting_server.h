@@ -21,8 +21,10 @@
     snapshot's sums are 128 bits (fc_wide_t), and a quota or forecast
     amount outside 0..FC_AMOUNT_MAX is not folded; 10: the competitors
     known are the contacts service's (forecasting_fold): one of an event
-    it skips or ignores was folded before */
-#define FORECASTING_MODEL_VERSION 10
+    it skips or ignores was folded before; 11: that service skips a
+    competitor event holding what its commands refuse (a price level
+    outside its list, a tie to no id: contacts_fields_foldable) */
+#define FORECASTING_MODEL_VERSION 11
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */

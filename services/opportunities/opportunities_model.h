@@ -45,8 +45,10 @@
 /*  14: a row's weighted amount is dbk_weighted's, exact for any amount
     (an amount appended by hand past 9.2 x 10^16 wrapped before); 15: the
     accounts, contacts and competitors known are the contacts service's
-    (contacts_known.h): an event it skips or ignores was folded before */
-#define OPP_MODEL_VERSION 15    /* layout of the read model           */
+    (contacts_known.h): an event it skips or ignores was folded before;
+    16: that service skips an event holding what its commands refuse
+    (contacts_fields_foldable), which was folded before */
+#define OPP_MODEL_VERSION 16    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */

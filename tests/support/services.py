@@ -209,6 +209,22 @@ def refused(r, code, field, what):
         fail("%s: wanted %s %s, got %r" % (what, code, field, r))
 
 
+def refused_as_unknown(send, field, bad, what):
+    """send(id) naming `bad`, which only an event its owner skipped or
+    ignored would have made known, must be refused exactly as
+    send("nobody-<bad>"), an id nobody ever registered, is."""
+    unknown = "nobody-" + bad
+    want = send(unknown)
+    got = send(bad)
+    if not isinstance(want, dealbook.DealbookError) or want.code != "NOT_FOUND":
+        fail("%s: an unknown %s was not refused NOT_FOUND: %r" % (what, field, want))
+    elif not isinstance(got, dealbook.DealbookError):
+        fail("%s: %s %s, which its owner does not know, was accepted" % (what, field, bad))
+    elif (got.code, got.field, got.msg) != (want.code, want.field, want.msg.replace(unknown, bad)):
+        fail("%s: %s %s refused as %s %s %r, an unknown one as %s %s %r"
+             % (what, field, bad, got.code, got.field, got.msg, want.code, want.field, want.msg))
+
+
 def answers_before_ping(sock, deadline, what):
     """The answers (dicts) the DEALER `sock` still receives before the
     answer to a PING sent after its requests: one connection keeps its

@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""hand_appended_test.py - events appended to the log by hand
+(docs/protocol.md §16, "Events appended by hand") holding what the owning
+service's commands would never write: every service that knows the
+aggregate from its owner's events skips what the owner skips, and no query
+of any service shows it. Real processes: dealbook-eventlog and the four
+domain services over ipc.
+
+  1. Through the commands: accounts a1, a2; contact c1 of a1; competitor k1;
+     deal o1 on a1 with c1 on its stakeholder map.
+  2. Straight to the log, values the contacts commands refuse: an account
+     whose name is "", one whose type is none of the list, a1 merged into
+     nil, a contact at a level that is none, a competitor at a price level
+     that is none.
+  3. Contacts, opportunities, bidding and forecasting apply the log to its
+     head without a model_error, each skipping (STATUS counters.skipped)
+     exactly the events it reads of those: contacts and opportunities all
+     five, bidding the three account ones, forecasting the competitor one.
+  4. Contacts knows none of those accounts, that contact or that
+     competitor, and a1 is still active. OPP_REGISTER and TENDER_OPEN
+     (account_id), OPP_STAKEHOLDER_ADD (contact_id) and OPP_COMPETITOR_ADD
+     (competitor_id) naming one are refused as one naming an id nobody
+     registered is; OPP_REGISTER and TENDER_OPEN on a1 are accepted (it was
+     not merged). Forecasting's WINLOSS by competitor shows a loss to "kb"
+     with no competitor behind it.
+  5. After a REBUILD of every domain service: the same.
+
+Every assertion of 3 and 4 fails on the code before the contacts service's
+rule refused those values.
+
+Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
+"""
+import itertools
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from services import (Services, caught_up, cmd, dealbook, fail, missing, ok,  # noqa: E402
+                      refused_as_unknown)
+
+NAMES = ["eventlog", "contacts", "opportunities", "bidding", "forecasting"]
+SERVICES = NAMES[1:]
+
+# (stream, type, payload, the services that skip it)
+ACCOUNT = ("contacts", "opportunities", "bidding")
+CONTACT = ("contacts", "opportunities")
+RIVAL = ("contacts", "opportunities", "forecasting")
+REFUSED_VALUES = [
+    ("account-ab", "account.registered", {"id": "ab", "name": "", "type": "owner"}, ACCOUNT),
+    ("account-ac", "account.registered", {"id": "ac", "name": "Cee", "type": "boss"}, ACCOUNT),
+    ("account-a1", "account.merged", {"id": "a1", "into": None}, ACCOUNT),
+    ("contact-cb", "contact.added",
+     {"id": "cb", "name": "Bo", "account_id": "a1", "level": "boss"}, CONTACT),
+    ("competitor-kb", "competitor.added", {"id": "kb", "name": "Kb", "price_level": "cheap"},
+     RIVAL),
+]
+SERIAL = itertools.count(1)  # the ids and names of the deals and tenders made
+
+
+def not_found(c, op, id_, what):
+    """op naming id_ must be NOT_FOUND."""
+    try:
+        c.call(op, id=id_)
+        fail("%s: %s %s is found" % (what, op, id_))
+    except dealbook.DealbookError as e:
+        if e.code != "NOT_FOUND":
+            fail("%s: %s %s: %s %s" % (what, op, id_, e.code, e.msg))
+
+
+def check_refused_values(cl, what):
+    """Step 4: nobody knows what only the events of REFUSED_VALUES say."""
+    con, opp, bid, fc = (cl[n] for n in SERVICES)
+    for a in ("ab", "ac"):
+        not_found(con, "ACCOUNT_GET", a, what)
+    not_found(con, "CONTACT_GET", "cb", what)
+    not_found(con, "COMPETITOR_GET", "kb", what)
+    if con.call("ACCOUNT_GET", id="a1").get("status") != "active":
+        fail("%s: a1 is no longer active in contacts" % what)
+
+    def register(account):
+        n = next(SERIAL)
+        return cmd(opp, "OPP_REGISTER", id="r%d" % n, name="Project %d" % n, account_id=account,
+                   owner="zhao", currency="CNY", close_date="2099-06-30")
+
+    def tender(account):
+        n = next(SERIAL)
+        return cmd(bid, "TENDER_OPEN", id="t%d" % n, opportunity_id="o1", number="N%d" % n,
+                   issuer="I", type="public", currency="CNY", account_id=account)
+
+    def stakeholder(contact):
+        return cmd(opp, "OPP_STAKEHOLDER_ADD", id="o1", contact_id=contact, role="user")
+
+    def rival(competitor):
+        return cmd(opp, "OPP_COMPETITOR_ADD", id="o1", competitor_id=competitor,
+                   position="behind")
+
+    for a in ("ab", "ac"):
+        refused_as_unknown(register, "account_id", a, "%s: OPP_REGISTER" % what)
+        refused_as_unknown(tender, "account_id", a, "%s: TENDER_OPEN" % what)
+    refused_as_unknown(stakeholder, "contact_id", "cb", "%s: OPP_STAKEHOLDER_ADD" % what)
+    refused_as_unknown(rival, "competitor_id", "kb", "%s: OPP_COMPETITOR_ADD" % what)
+    ok(register("a1"), "%s: OPP_REGISTER on a1, merged into nobody" % what)
+    ok(tender("a1"), "%s: TENDER_OPEN on a1, merged into nobody" % what)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    for args in ({}, {"as_of": today, "book": True}, {"as_of": today, "book": False}):
+        rows = {r["key"]: r.get("competitor_id")
+                for r in fc.call("WINLOSS", by="competitor", **args)["rows"] if r["lost"]}
+        if rows != {"kb": None}:
+            fail("%s: forecasting's losses by competitor %r: %r, wanted kb with no competitor"
+                 % (what, args, rows))
+
+
+def main():
+    if missing(SERVICES):
+        sys.exit(77)
+    s = Services(NAMES, prefix="dbk-hand-", DEALBOOK_MANAGERS="mgr")
+    try:
+        s.start()
+        cl = s.clients(SERVICES, timeout_ms=30000)
+        con, opp = cl["contacts"], cl["opportunities"]
+        log = s.up("eventlog")
+
+        # 1. what every service knows
+        ok(cmd(con, "ACCOUNT_REGISTER", id="a1", name="Acme", type="owner"), "account a1")
+        ok(cmd(con, "ACCOUNT_REGISTER", id="a2", name="Bolt", type="owner"), "account a2")
+        ok(cmd(con, "CONTACT_ADD", id="c1", name="Zhou", account_id="a1"), "contact c1")
+        k = ok(cmd(con, "COMPETITOR_ADD", id="k1", name="Sanxiong"), "competitor k1")
+        ok(cmd(opp, "OPP_REGISTER", id="o1", name="Line 16", account_id="a1", owner="zhao",
+               currency="CNY", close_date="2099-06-30", after_seq=k["last_seq"]), "deal o1")
+        ok(cmd(opp, "OPP_STAKEHOLDER_ADD", id="o1", contact_id="c1", role="user"),
+           "c1 on o1")
+
+        # 2. the events no command would write
+        head = 0
+        for stream, typ, data, _ in REFUSED_VALUES:
+            head = log.append(stream, [dealbook.new_event(typ, data, actor="mallory")])["head"]
+
+        # 3. every model at the head, each such event it reads skipped
+        st = caught_up(cl, head, "after the events appended by hand")
+        for name in SERVICES:
+            want = sum(name in by for *_, by in REFUSED_VALUES)
+            got = st[name]["counters"].get("skipped")
+            if got != want:
+                fail("%s counters.skipped: %r, wanted %d" % (name, got, want))
+
+        # a loss to kb: no competitor of that id
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        ok(cmd(opp, "OPP_REGISTER", id="lost", name="Lost", account_id="a2", owner="zhao",
+               currency="CNY", close_date="2099-06-30", amount=100), "deal lost")
+        r = ok(cmd(opp, "OPP_LOSE", id="lost", reason="price", date=today, winner="kb"),
+               "lose it to kb")
+        caught_up(cl, r["last_seq"], "after the loss")
+
+        # 4. no query shows them
+        check_refused_values(cl, "after the events appended by hand")
+
+        # 5. a replay agrees
+        for name in SERVICES:
+            cl[name].call("REBUILD", timeout_ms=30000)
+        caught_up(cl, log.call("STATUS")["head"], "after REBUILD")
+        check_refused_values(cl, "after REBUILD")
+    finally:
+        s.close()
+    print("ok: every service skips what the owner's commands would refuse")
+
+
+if __name__ == "__main__":
+    main()
