@@ -7,15 +7,23 @@ of any service shows it. Real processes: dealbook-eventlog and the four
 domain services over ipc.
 
   1. Through the commands: accounts a1, a2; contact c1 of a1; competitor k1;
-     deal o1 on a1 with c1 on its stakeholder map.
+     deal o1 on a1 with c1 on its stakeholder map; activity v0 with c1 on
+     2020-01-01.
   2. Straight to the log, values the contacts commands refuse: an account
      whose name is "", one whose type is none of the list, a1 merged into
      nil, a contact at a level that is none, a competitor at a price level
-     that is none.
+     that is none. And activities with c1 dated today that the contacts
+     service does not apply: one on a stream of no activity, one whose id is
+     not its stream's, one of a kind that is none, one dated "yesterday", a
+     second one on v0's stream; then on stream activity-v7 one of a kind
+     that is none, and after it one dated 2021-01-01, the first of v7 that
+     applies.
   3. Contacts, opportunities, bidding and forecasting apply the log to its
      head without a model_error, each skipping (STATUS counters.skipped)
-     exactly the events it reads of those: contacts and opportunities all
-     five, bidding the three account ones, forecasting the competitor one.
+     exactly the events it reads of those: contacts and opportunities the
+     five of step 2's first sentence and the four activities the contacts
+     service skips, bidding the three account ones, forecasting the
+     competitor one.
   4. Contacts knows none of those accounts, that contact or that
      competitor, and a1 is still active. OPP_REGISTER and TENDER_OPEN
      (account_id), OPP_STAKEHOLDER_ADD (contact_id) and OPP_COMPETITOR_ADD
@@ -23,10 +31,15 @@ domain services over ipc.
      registered is; OPP_REGISTER and TENDER_OPEN on a1 are accepted (it was
      not merged). Forecasting's WINLOSS by competitor shows a loss to "kb"
      with no competitor behind it.
+     c1 was last met on 2021-01-01 as the contacts service knows it
+     (CONTACT_GET's last_activity, ACTIVITY_LIST) and as the opportunities
+     service shows it on o1 (the stakeholder's last_contact, now and as of
+     today) and so c1 is a stale contact there.
   5. After a REBUILD of every domain service: the same.
 
 Every assertion of 3 and 4 fails on the code before the contacts service's
-rule refused those values.
+rule refused those values and the opportunities service read activities by
+it.
 
 Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
 """
@@ -54,6 +67,26 @@ REFUSED_VALUES = [
      {"id": "cb", "name": "Bo", "account_id": "a1", "level": "boss"}, CONTACT),
     ("competitor-kb", "competitor.added", {"id": "kb", "name": "Kb", "price_level": "cheap"},
      RIVAL),
+]
+MET = ("contacts", "opportunities")
+TODAY = time.strftime("%Y-%m-%d", time.gmtime())
+
+
+def visit(aid, **kw):
+    """An activity.logged payload: a visit to c1 today, as the command
+    writes one, with kw changed."""
+    return dict({"id": aid, "kind": "visit", "date": TODAY, "their_people": ["c1"],
+                 "account_id": "a1"}, **kw)
+
+
+ACTIVITIES = [
+    ("thing-v1", "activity.logged", visit("v1"), ()),
+    ("activity-v2", "activity.logged", visit("zz"), MET),
+    ("activity-v3", "activity.logged", visit("v3", kind="party"), MET),
+    ("activity-v4", "activity.logged", visit("v4", date="yesterday"), MET),
+    ("activity-v0", "activity.logged", visit("v0"), ()),
+    ("activity-v7", "activity.logged", visit("v7", kind="party"), MET),
+    ("activity-v7", "activity.logged", visit("v7", date="2021-01-01"), ()),
 ]
 SERIAL = itertools.count(1)  # the ids and names of the deals and tenders made
 
@@ -102,13 +135,31 @@ def check_refused_values(cl, what):
     refused_as_unknown(rival, "competitor_id", "kb", "%s: OPP_COMPETITOR_ADD" % what)
     ok(register("a1"), "%s: OPP_REGISTER on a1, merged into nobody" % what)
     ok(tender("a1"), "%s: TENDER_OPEN on a1, merged into nobody" % what)
-    today = time.strftime("%Y-%m-%d", time.gmtime())
-    for args in ({}, {"as_of": today, "book": True}, {"as_of": today, "book": False}):
+    for args in ({}, {"as_of": TODAY, "book": True}, {"as_of": TODAY, "book": False}):
         rows = {r["key"]: r.get("competitor_id")
                 for r in fc.call("WINLOSS", by="competitor", **args)["rows"] if r["lost"]}
         if rows != {"kb": None}:
             fail("%s: forecasting's losses by competitor %r: %r, wanted kb with no competitor"
                  % (what, args, rows))
+
+
+def check_activities(cl, what):
+    """Step 4: c1 was last met on 2021-01-01 (v7), in every service."""
+    con, opp = cl["contacts"], cl["opportunities"]
+    got = con.call("CONTACT_GET", id="c1").get("last_activity")
+    if got != "2021-01-01":
+        fail("%s: contacts says c1 was last met on %r" % (what, got))
+    ids = sorted(a["id"] for a in con.call("ACTIVITY_LIST", contact_id="c1")["activities"])
+    if ids != ["v0", "v7"]:
+        fail("%s: contacts lists c1's activities %r" % (what, ids))
+    for args in ({}, {"as_of": TODAY}):
+        g = opp.call("OPP_GET", id="o1", **args)
+        met = [p.get("last_contact") for p in g["stakeholders"] if p["contact_id"] == "c1"]
+        if met != ["2021-01-01"]:
+            fail("%s: OPP_GET %r shows c1 last contacted %r" % (what, args, met))
+        stale = [f["contact_id"] for f in g["red_flags"] if f["code"] == "stale_contact"]
+        if stale != ["c1"]:
+            fail("%s: OPP_GET %r: stale contacts %r" % (what, args, stale))
 
 
 def main():
@@ -130,39 +181,43 @@ def main():
                currency="CNY", close_date="2099-06-30", after_seq=k["last_seq"]), "deal o1")
         ok(cmd(opp, "OPP_STAKEHOLDER_ADD", id="o1", contact_id="c1", role="user"),
            "c1 on o1")
+        ok(cmd(con, "ACTIVITY_LOG", id="v0", kind="visit", date="2020-01-01",
+               their_people=["c1"], account_id="a1"), "activity v0")
 
         # 2. the events no command would write
         head = 0
-        for stream, typ, data, _ in REFUSED_VALUES:
+        for stream, typ, data, _ in REFUSED_VALUES + ACTIVITIES:
             head = log.append(stream, [dealbook.new_event(typ, data, actor="mallory")])["head"]
 
         # 3. every model at the head, each such event it reads skipped
         st = caught_up(cl, head, "after the events appended by hand")
         for name in SERVICES:
-            want = sum(name in by for *_, by in REFUSED_VALUES)
+            want = sum(name in by for *_, by in REFUSED_VALUES + ACTIVITIES)
             got = st[name]["counters"].get("skipped")
             if got != want:
                 fail("%s counters.skipped: %r, wanted %d" % (name, got, want))
 
         # a loss to kb: no competitor of that id
-        today = time.strftime("%Y-%m-%d", time.gmtime())
         ok(cmd(opp, "OPP_REGISTER", id="lost", name="Lost", account_id="a2", owner="zhao",
                currency="CNY", close_date="2099-06-30", amount=100), "deal lost")
-        r = ok(cmd(opp, "OPP_LOSE", id="lost", reason="price", date=today, winner="kb"),
+        r = ok(cmd(opp, "OPP_LOSE", id="lost", reason="price", date=TODAY, winner="kb"),
                "lose it to kb")
         caught_up(cl, r["last_seq"], "after the loss")
 
         # 4. no query shows them
         check_refused_values(cl, "after the events appended by hand")
+        check_activities(cl, "after the events appended by hand")
 
         # 5. a replay agrees
         for name in SERVICES:
             cl[name].call("REBUILD", timeout_ms=30000)
         caught_up(cl, log.call("STATUS")["head"], "after REBUILD")
         check_refused_values(cl, "after REBUILD")
+        check_activities(cl, "after REBUILD")
     finally:
         s.close()
-    print("ok: every service skips what the owner's commands would refuse")
+    print("ok: every service skips what the owner's commands would refuse, and meets whom "
+          "the contacts service says")
 
 
 if __name__ == "__main__":

@@ -287,3 +287,110 @@ Test (known, a_table_reads_only_the_types_that_change_a_reference)
     cr_assert_eq (contacts_known_type ("account.register", 16), CONTACTS_KNOWN_NONE);
     cr_assert_eq (contacts_known_type ("account.registered2", 19), CONTACTS_KNOWN_NONE);
 }
+
+/*  ---- activities (contacts_known_activity) ---- */
+
+/*  What a caller's record says of the activities logged before. */
+static bool s_logged_yes (void *arg, const char *id, size_t n)
+{
+    (void) arg, (void) id, (void) n;
+    return true;
+}
+
+static bool s_logged_no (void *arg, const char *id, size_t n)
+{
+    (void) id, (void) n;
+    ++*(int *) arg;
+    return false;
+}
+
+/*  activity.logged on stream, version ver, its payload from JSON (NULL:
+    none), read with the record `logged`. */
+static int s_act (const char *stream, uint64_t ver, const char *json,
+                  contacts_known_logged_fn *logged, void *arg, contacts_known_activity_t *a)
+{
+    dbk_event_t ev = {.stream = stream,
+                      .stream_len = strlen (stream),
+                      .ver = ver,
+                      .type = "activity.logged",
+                      .type_len = 15};
+    return contacts_known_activity (&ev, json ? cmd (json) : NULL, logged, arg, a);
+}
+
+#define S_VISIT "\"kind\":\"visit\",\"date\":\"2026-03-02\",\"their_people\":[\"c1\",\"c2\"]"
+
+Test (known, an_activity_is_the_first_of_its_stream_with_its_day_and_people)
+{
+    /*  Given an activity logged on its own stream, as the command writes it
+        When it is read
+        Then it is the activity of its stream, met c1 and c2 that day; the
+        record of activities logged is not asked for a first version */
+    contacts_known_activity_t a;
+    int asked = 0;
+    cr_assert_eq (s_act ("activity-v1", 1, "{\"id\":\"v1\"," S_VISIT ",\"account_id\":\"a1\"}",
+                         s_logged_no, &asked, &a),
+                  0);
+    cr_assert (s_is (a.id, a.id_len, "v1"));
+    cr_assert (s_is (a.date, 10, "2026-03-02"));
+    cr_assert_eq (dbk_obj_len (a.people), 2);
+    cr_assert_eq (asked, 0);
+    /*  a later version of a stream none was logged on yet (its first was
+        skipped): the first that applies is the activity */
+    cr_assert_eq (s_act ("activity-v1", 2, "{\"id\":\"v1\"," S_VISIT "}", s_logged_no, &asked, &a),
+                  0);
+    cr_assert_eq (asked, 1);
+    cr_assert (s_is (a.id, a.id_len, "v1"));
+}
+
+Test (known, an_activity_of_another_stream_or_logged_already_is_ignored)
+{
+    contacts_known_activity_t a;
+    char longid[CONTACTS_ID_MAX + 20];
+    snprintf (longid, sizeof longid, "activity-%0*d", CONTACTS_ID_MAX + 1, 7);
+    const char *streams[] = {"thing-v1", "account-v1", "contact-c1", "activities-v1", longid};
+    for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+        cr_assert_eq (s_act (streams[i], 1, "{\"id\":\"v1\"," S_VISIT "}", NULL, NULL, &a), 0, "%s",
+                      streams[i]);
+        cr_assert_null (a.id, "%s", streams[i]);
+    }
+    /*  logged once: a later one changes nothing, whatever it holds */
+    cr_assert_eq (
+        s_act ("activity-v1", 2, "{\"id\":\"zz\",\"kind\":\"party\"}", s_logged_yes, NULL, &a), 0);
+    cr_assert_null (a.id);
+    /*  another type, a payload that is no map */
+    dbk_event_t ev = {.stream = "activity-v1",
+                      .stream_len = 11,
+                      .ver = 1,
+                      .type = "activity.cancelled",
+                      .type_len = 18};
+    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"v1\"}"), NULL, NULL, &a), 0);
+    cr_assert_null (a.id);
+    cr_assert_eq (s_act ("activity-v1", 1, NULL, NULL, NULL, &a), 0);
+    cr_assert_null (a.id);
+}
+
+Test (known, an_activity_the_command_would_refuse_or_of_another_id_is_skipped)
+{
+    contacts_known_activity_t a;
+    const char *bad[] = {
+        /*  not this stream's activity */
+        "{\"id\":\"zz\"," S_VISIT "}",
+        "{" S_VISIT "}",
+        /*  what ACTIVITY_LOG refuses */
+        "{\"id\":\"v1\",\"kind\":\"party\",\"date\":\"2026-03-02\",\"their_people\":[\"c1\"]}",
+        "{\"id\":\"v1\",\"date\":\"2026-03-02\",\"their_people\":[\"c1\"]}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"yesterday\",\"their_people\":[\"c1\"]}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"2026-02-30\",\"their_people\":[\"c1\"]}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"their_people\":[\"c1\"]}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"2026-03-02\",\"their_people\":[]}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"2026-03-02\"}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"2026-03-02\",\"their_people\":[\"c 1\"]}",
+        "{\"id\":\"v1\",\"kind\":\"visit\",\"date\":\"2026-03-02\",\"their_people\":[1]}",
+        "{\"id\":\"v1\"," S_VISIT ",\"account_id\":\"a 1\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq (s_act ("activity-v1", 1, bad[i], NULL, NULL, &a), DBK_EMALFORMED, "%s",
+                      bad[i]);
+        cr_expect_null (a.id, "%s", bad[i]);
+    }
+}

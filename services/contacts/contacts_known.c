@@ -1,6 +1,6 @@
 /*  contacts_known.c - whether the contacts service applies an account,
-    contact or competitor event, and what it tells of the reference
-    (contacts_known.h). */
+    contact or competitor event, and what it tells of the reference; and
+    which activity.logged it applies (contacts_known.h). */
 #include "contacts_known.h"
 
 #include "dealbook/dbk_error.h"
@@ -139,5 +139,41 @@ int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_
             ref->into = NULL;
     } else /* the name, when set: the evolve functions refuse to clear it */
         s_text (data, "name", &ref->named, &ref->name, &ref->name_len);
+    return 0;
+}
+
+int contacts_known_activity (const dbk_event_t *ev, const dbk_obj_t *data,
+                             contacts_known_logged_fn *logged, void *arg,
+                             contacts_known_activity_t *act)
+{
+    memset (act, 0, sizeof *act);
+    const char *dash = memchr (ev->stream, '-', ev->stream_len);
+    size_t cl = dash ? (size_t) (dash - ev->stream) : 0;
+    size_t il = dash ? ev->stream_len - cl - 1 : 0;
+    bool type = ev->type_len == 15 && memcmp (ev->type, "activity.logged", 15) == 0;
+    /*  no activity, or nobody's (a stream of another category, one whose
+        id no command can name): ignored */
+    if (!type || cl != 8 || memcmp (ev->stream, "activity", 8) || il == 0 || il > CONTACTS_ID_MAX ||
+        !data)
+        return 0;
+    /*  logged once: the first version cannot find one before it */
+    if (ev->ver > 1 && logged && logged (arg, dash + 1, il))
+        return 0;
+    const char *id;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &n) || n != il || memcmp (id, dash + 1, il))
+        return DBK_EMALFORMED; /* another activity's than its stream's */
+    contacts_activity_t st;
+    contacts_activity_init (&st);
+    int rc = contacts_activity_evolve (&st, "activity.logged", data);
+    contacts_activity_reset (&st);
+    if (rc)
+        return rc;
+    /*  evolve took them: a real date, a non-empty array of ids */
+    if (dbk_obj_str (dbk_obj_get (data, "date"), &act->date, &n) || n != 10)
+        return DBK_EMALFORMED;
+    act->people = dbk_obj_get (data, "their_people");
+    act->id = dash + 1;
+    act->id_len = il;
     return 0;
 }

@@ -5,7 +5,9 @@
     bidding, forecasting: DESIGN §2b, other aggregates are known from their
     events) follow, so that no service knows an account, a contact or a
     competitor the contacts service does not know, or knows it otherwise,
-    and accepts a command naming it.
+    and accepts a command naming it. And whether it applies an
+    activity.logged, the rule by which both the contacts and the
+    opportunities services know who was met when (below, "activities").
 
     Anyone may append to the log (dealbook log append). The contacts
     service SKIPS (dbk_service.h: its projection returns DBK_EMALFORMED,
@@ -91,5 +93,51 @@ contacts_known_kind_t contacts_known_type (const char *type, size_t n);
     what its type must (their verdict depends on the payload only, never
     on the state it folds into). */
 int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_known_t *ref);
+
+/*  ---- activities ----
+
+    An activity.logged tells which contacts were met on which day: the
+    contacts service's notebook (a contact's last activity, the contacts
+    not met for long) and the opportunities service's (a stakeholder's last
+    contact, the stale-contact red flag) follow the contacts service's rule
+    for it, so that no service counts a contact met by an activity that
+    service does not know. An activity is logged once: the first
+    activity.logged of its stream that applies is the activity, every
+    later one changes nothing, whatever it holds. The contacts service
+    SKIPS one on a stream `activity-<id>` (id of 1..CONTACTS_ID_MAX bytes)
+    that no activity was logged on before when its payload's `id` is not a
+    str equal to the stream's id, or contacts_activity_evolve refuses the
+    payload (`kind`, `date`, `their_people` missing or cleared, a kind
+    outside contacts_activity_kinds, a date that is no real date, an entry
+    of their_people that is no id: contacts_fields_foldable). It IGNORES
+    one on any other stream (`activity.logged` on `account-a1` or
+    `thing-v1` logs nobody's activity), one on a stream an activity was
+    logged on already, and every other type. */
+
+/*  An activity.logged as the contacts service applies it. Borrowed from
+    the event and its payload, not NUL-terminated. */
+typedef struct {
+    const char *id;          /* the activity, its stream's id; NULL: ignored */
+    size_t id_len;           /* bytes of id, 1..CONTACTS_ID_MAX              */
+    const char *date;        /* the day it took place, YYYY-MM-DD (10 bytes) */
+    const dbk_obj_t *people; /* their_people: an array of 1..CONTACTS_LIST_MAX
+                                ids (contacts_id_valid), borrowed              */
+} contacts_known_activity_t;
+
+/*  Whether the caller applied an activity.logged of activity id before
+    (its own record: the contacts service's activities table, the
+    opportunities service's own mark). arg is the caller's. */
+typedef bool contacts_known_logged_fn (void *arg, const char *id, size_t n);
+
+/*  Read ev, whose payload is data (dbk_svc_data: a map, or NULL), as the
+    contacts service applies an activity (above): 0 and act->id set when it
+    applies it, 0 and act->id NULL when it ignores it, DBK_EMALFORMED when
+    it skips it (the caller writes nothing for it), or DBK_ENOMEM. logged
+    (with arg) is asked only for a later version of an activity's stream
+    (its first cannot find one logged); NULL: none was. Pure but for what
+    logged reads. */
+int contacts_known_activity (const dbk_event_t *ev, const dbk_obj_t *data,
+                             contacts_known_logged_fn *logged, void *arg,
+                             contacts_known_activity_t *act);
 
 #endif

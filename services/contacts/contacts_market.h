@@ -32,10 +32,10 @@
 #define CONTACTS_DB_TOUCHED_BY "touched_by_date"
 #define CONTACTS_DB_BIRTHDAYS "birthdays"
 
-/*  The projection of competitor.* and activity.* events; ver is the
-    event's version in its stream. */
+/*  The projection of competitor.* events, and of an activity.logged the
+    contacts service applies (contacts_known_activity: the caller asked). */
 int contacts_market_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *category,
-                             const char *type, const dbk_obj_t *data, const char *id, uint64_t ver);
+                             const char *type, const dbk_obj_t *data, const char *id);
 
 /*  Keep the notebook indexes of a contact after one of its events:
     `added` for its first, `old_birthday` its birthday before (or NULL),

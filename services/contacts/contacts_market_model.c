@@ -211,16 +211,12 @@ static size_t s_activity_key (char *out, char prefix, const char *subject, const
     return k;
 }
 
+/*  An activity.logged the rule applies (contacts_known_activity: logged
+    once, on its own stream, holding what the command writes). */
 static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type,
-                               const dbk_obj_t *data, const char *id, uint64_t ver)
+                               const dbk_obj_t *data, const char *id)
 {
     MDB_dbi acts = dbk_svc_dbi (ctx, CONTACTS_DB_ACTIVITIES);
-    MDB_val k = {strlen (id), (void *) id}, v;
-    /*  logged once: a second logged event changes nothing. Only this
-        stream's events write its row, so the first one (version 1) cannot
-        find one: the lookup is for later versions (appended by hand) */
-    if (strcmp (type, "activity.logged") != 0 || (ver > 1 && mdb_get (txn, acts, &k, &v) == 0))
-        return 0;
     contacts_activity_t st;
     contacts_activity_init (&st);
     int rc = contacts_activity_evolve (&st, type, data);
@@ -253,12 +249,12 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *typ
 }
 
 int contacts_market_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *category,
-                             const char *type, const dbk_obj_t *data, const char *id, uint64_t ver)
+                             const char *type, const dbk_obj_t *data, const char *id)
 {
     if (strcmp (category, "competitor") == 0)
         return s_project_competitor (ctx, txn, type, data, id);
     if (strcmp (category, "activity") == 0)
-        return s_project_activity (ctx, txn, type, data, id, ver);
+        return s_project_activity (ctx, txn, type, data, id);
     return 0;
 }
 

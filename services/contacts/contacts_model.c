@@ -551,6 +551,20 @@ static int s_project_contact (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *type
     return rc;
 }
 
+/*  Whether an activity.logged of activity id was applied: its row
+    (contacts_known_activity). */
+typedef struct {
+    dbk_svc_ctx_t *ctx;
+    MDB_txn *txn;
+} s_logged_t;
+
+static bool s_logged (void *arg, const char *id, size_t n)
+{
+    s_logged_t *l = arg;
+    MDB_val k = {n, (void *) id}, v;
+    return mdb_get (l->txn, dbk_svc_dbi (l->ctx, CONTACTS_DB_ACTIVITIES), &k, &v) == 0;
+}
+
 int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 {
     size_t cat = dbk_svc_category_len (ev->stream, ev->stream_len);
@@ -576,6 +590,14 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     int rc = contacts_known_read (ev, data, &ref);
     if (rc)
         return rc;
+    /*  an activity by the rule the opportunities service's notebook
+        follows too: one logged already, or on another stream, is ignored */
+    contacts_known_activity_t act = {0};
+    if (activity &&
+        (rc = contacts_known_activity (ev, data, s_logged, &(s_logged_t){ctx, txn}, &act)))
+        return rc;
+    if (activity && !act.id)
+        return 0;
     char id[CONTACTS_ID_MAX + 1], type[DBK_TYPE_MAX + 1];
     s_stream_id (ev, cat, id, sizeof id);
     snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
@@ -584,5 +606,5 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
     return account   ? s_project_account (ctx, txn, type, data, id)
            : contact ? s_project_contact (ctx, txn, type, data, id)
                      : contacts_market_project (ctx, txn, competitor ? "competitor" : "activity",
-                                                type, data, id, ev->ver);
+                                                type, data, id);
 }

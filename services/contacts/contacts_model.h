@@ -48,8 +48,10 @@
     an event of another aggregate than its stream's (its `id`, its type's
     category) is skipped (contacts_known.h), where it was folded. 7: so
     is one holding what its command refuses (a name cleared, a value
-    outside its list, a merge into no id: contacts_fields_foldable). */
-#define CONTACTS_MODEL_VERSION 7
+    outside its list, a merge into no id: contacts_fields_foldable). 8:
+    an activity.logged whose `id` is not its stream's is skipped
+    (contacts_known_activity), where it was folded. */
+#define CONTACTS_MODEL_VERSION 8
 
 extern const char *const contacts_model_dbs[];
 

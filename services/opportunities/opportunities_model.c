@@ -702,28 +702,52 @@ bool opportunities_model_profile (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *
     return true;
 }
 
-/*  activity.logged: 'l' contact NUL day (YYYY-MM-DD) -> "", for each of
-    their_people: a stakeholder met is not stale
-    (opportunities_model_last_met). Every day is kept, not only the
+/*  Whether an activity.logged of activity id was applied: its 'L' row. */
+typedef struct {
+    dbk_svc_ctx_t *ctx;
+    MDB_txn *txn;
+} s_logged_t;
+
+static bool s_logged (void *arg, const char *id, size_t n)
+{
+    s_logged_t *l = arg;
+    char key[OPP_ID_MAX + 1];
+    key[0] = 'L';
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    return mdb_get (l->txn, dbk_svc_dbi (l->ctx, OPP_DB_REFS), &k, &v) == 0;
+}
+
+/*  activity.logged, as the contacts service applies it
+    (contacts_known_activity: one it skips is skipped, having written
+    nothing; one it ignores, on another stream or logged already, is
+    ignored): 'L' activity -> "", logged; and 'l' contact NUL day
+    (YYYY-MM-DD) -> "", for each of their_people: a stakeholder met is not
+    stale (opportunities_model_last_met). Every day is kept, not only the
     latest: an activity dated ahead must not hide the earlier ones from a
     day before it. */
 static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 {
-    const dbk_obj_t *data = dbk_svc_data (ctx, ev), *people = dbk_obj_get (data, "their_people");
-    const char *date;
-    size_t dl;
-    if (dbk_obj_str (dbk_obj_get (data, "date"), &date, &dl) || dl != 10)
-        return 0;
+    contacts_known_activity_t act;
+    int rc = contacts_known_activity (ev, dbk_svc_data (ctx, ev), s_logged, &(s_logged_t){ctx, txn},
+                                      &act);
+    if (rc || !act.id)
+        return rc;
+    _Static_assert(CONTACTS_ID_MAX <= OPP_ID_MAX, "an activity's id is a contacts id");
     MDB_dbi dbi = dbk_svc_dbi (ctx, OPP_DB_REFS);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < dbk_obj_len (people); i++) {
+    char key[OPP_ID_MAX + 13];
+    key[0] = 'L';
+    memcpy (key + 1, act.id, act.id_len);
+    /*  put now, not later: a later version of the stream in this batch
+        asks for it */
+    rc = s_put (txn, dbi, key, act.id_len + 1, "", 0);
+    for (size_t i = 0; rc == 0 && i < dbk_obj_len (act.people); i++) {
         const char *id;
         size_t il;
-        if (dbk_obj_str (dbk_obj_at (people, i), &id, &il) || il == 0 || il > OPP_ID_MAX ||
-            memchr (id, 0, il))
+        /*  an id each (the rule says so): 1..CONTACTS_ID_MAX bytes, no NUL */
+        if (dbk_obj_str (dbk_obj_at (act.people, i), &id, &il))
             continue;
-        char key[OPP_ID_MAX + 13];
-        MDB_val k = {s_dated_key (key, 'l', id, il, date), key}, v = {0, ""};
+        MDB_val k = {s_dated_key (key, 'l', id, il, act.date), key}, v = {0, ""};
         int r = mdb_put (txn, dbi, &k, &v, MDB_NOOVERWRITE); /* a day known: nothing to write */
         rc = r == MDB_KEYEXIST ? 0 : dbk_lmdb_err (r);
     }

@@ -24,7 +24,11 @@
       opp_refs    'a' | 'c' | 'k' id -> 'A' (active) or 'C' (closed), then
                   the name:
                   accounts, contacts, competitors known from the contacts
-                  service's events (DESIGN §2b)
+                  service's events (DESIGN §2b); 'M' survivor NUL merged
+                  -> "": merges; 'p' contact NUL day -> level, function,
+                  influence: contacts' records; 'L' activity -> "": the
+                  activities logged, and 'l' contact NUL day -> "": the
+                  days each contact was met (contacts_known_activity)
 */
 #ifndef OPPORTUNITIES_MODEL_H
 #define OPPORTUNITIES_MODEL_H
@@ -47,8 +51,10 @@
     accounts, contacts and competitors known are the contacts service's
     (contacts_known.h): an event it skips or ignores was folded before;
     16: that service skips an event holding what its commands refuse
-    (contacts_fields_foldable), which was folded before */
-#define OPP_MODEL_VERSION 16    /* layout of the read model           */
+    (contacts_fields_foldable), which was folded before; 17: the days a
+    contact was met are those of the activities that service applies
+    (contacts_known_activity: logged once, on its own stream), marked 'L' */
+#define OPP_MODEL_VERSION 17    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
