@@ -7,8 +7,8 @@ of any service shows it. Real processes: dealbook-eventlog and the four
 domain services over ipc.
 
   1. Through the commands: accounts a1, a2; contact c1 of a1; competitor k1;
-     deal o1 on a1 with c1 on its stakeholder map; activity v0 with c1 on
-     2020-01-01.
+     deal o1 on a1 with c1 on its stakeholder map, deal o2 on a2; activity
+     v0 with c1 on 2020-01-01.
   2. Straight to the log, values the contacts commands refuse: an account
      whose name is "", one whose type is none of the list, a1 merged into
      nil, a contact at a level that is none, a competitor at a price level
@@ -17,16 +17,21 @@ domain services over ipc.
      not its stream's, one of a kind that is none, one dated "yesterday", a
      second one on v0's stream; then on stream activity-v7 one of a kind
      that is none, and after it one dated 2021-01-01, the first of v7 that
-     applies.
+     applies. And deals' events the opportunities service does not fold: a
+     registration of o9 on a stream of no deal, one of "zz" on
+     opportunity-o8, one of o7 without its account, one of o6 at level "x";
+     o1 won for "lots", lost without a reason, moved to level 9.
   3. Contacts, opportunities, bidding and forecasting apply the log to its
      head without a model_error, each skipping (STATUS counters.skipped)
      exactly the events it reads of those: contacts and opportunities the
      five of step 2's first sentence and the four activities the contacts
      service skips, bidding the three account ones, forecasting the
-     competitor one.
+     competitor one; opportunities, bidding and forecasting the five deals'
+     events of o8, o7, o6 and o1's win and loss, opportunities and
+     forecasting o1's level too (bidding does not read levels).
   4. Contacts knows none of those accounts, that contact or that
-     competitor, and a1 is still active. OPP_REGISTER and TENDER_OPEN
-     (account_id), OPP_STAKEHOLDER_ADD (contact_id) and OPP_COMPETITOR_ADD
+     competitor, and a1 is still active. OPP_REGISTER and TENDER_OPEN on
+     o2 (account_id), OPP_STAKEHOLDER_ADD (contact_id) and OPP_COMPETITOR_ADD
      (competitor_id) naming one are refused as one naming an id nobody
      registered is; OPP_REGISTER and TENDER_OPEN on a1 are accepted (it was
      not merged). Forecasting's WINLOSS by competitor shows a loss to "kb"
@@ -35,11 +40,18 @@ domain services over ipc.
      (CONTACT_GET's last_activity, ACTIVITY_LIST) and as the opportunities
      service shows it on o1 (the stakeholder's last_contact, now and as of
      today) and so c1 is a stale contact there.
+     No deal o9, o8, o7 or o6: OPP_GET is NOT_FOUND, TENDER_OPEN naming one
+     is refused as one naming a deal nobody registered, and forecasting's
+     FUNNEL (now, and as of today from a kept book or not) counts the open
+     deals OPP_LIST lists, for as much; o1 is open at L1, and a tender on
+     it is opened.
   5. After a REBUILD of every domain service: the same.
 
 Every assertion of 3 and 4 fails on the code before the contacts service's
-rule refused those values and the opportunities service read activities by
-it.
+rule refused those values, the opportunities service read activities by it,
+and bidding and forecasting read deals by the opportunities service's rule;
+but those about what the opportunities service skipped or ignored already
+(OPP_GET of o9, o7, o6; o1 open at L1), the baseline the others must meet.
 
 Run by tests/run.sh (make test) with /usr/bin/python3; counts as one test.
 """
@@ -88,6 +100,29 @@ ACTIVITIES = [
     ("activity-v7", "activity.logged", visit("v7", kind="party"), MET),
     ("activity-v7", "activity.logged", visit("v7", date="2021-01-01"), ()),
 ]
+DEAL = ("opportunities", "bidding", "forecasting")
+
+
+def registered(oid, **kw):
+    """An opportunity.registered payload of deal oid, as OPP_REGISTER
+    writes one, with kw changed (None: left out)."""
+    data = dict({"id": oid, "name": "Deal " + oid, "normalized_name": "deal" + oid,
+                 "account_id": "a1", "owner": "zhao", "currency": "CNY",
+                 "close_date": "2099-06-30", "amount": 1000, "level": 1, "on": TODAY}, **kw)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+DEALS = [
+    ("thing-o9", "opportunity.registered", registered("o9"), ()),
+    ("opportunity-o8", "opportunity.registered", registered("zz"), DEAL),
+    ("opportunity-o7", "opportunity.registered", registered("o7", account_id=None), DEAL),
+    ("opportunity-o6", "opportunity.registered", registered("o6", level="x"), DEAL),
+    ("opportunity-o1", "opportunity.won", {"id": "o1", "amount": "lots", "date": TODAY}, DEAL),
+    ("opportunity-o1", "opportunity.lost", {"id": "o1", "date": TODAY}, DEAL),
+    ("opportunity-o1", "opportunity.level_changed", {"id": "o1", "from": 1, "to": 9},
+     ("opportunities", "forecasting")),
+]
+HAND = REFUSED_VALUES + ACTIVITIES + DEALS
 SERIAL = itertools.count(1)  # the ids and names of the deals and tenders made
 
 
@@ -118,7 +153,7 @@ def check_refused_values(cl, what):
 
     def tender(account):
         n = next(SERIAL)
-        return cmd(bid, "TENDER_OPEN", id="t%d" % n, opportunity_id="o1", number="N%d" % n,
+        return cmd(bid, "TENDER_OPEN", id="t%d" % n, opportunity_id="o2", number="N%d" % n,
                    issuer="I", type="public", currency="CNY", account_id=account)
 
     def stakeholder(contact):
@@ -162,6 +197,34 @@ def check_activities(cl, what):
             fail("%s: OPP_GET %r: stale contacts %r" % (what, args, stale))
 
 
+def check_deals(cl, log, what):
+    """Step 4: no deal but what the opportunities service folded."""
+    opp, bid, fc = (cl[n] for n in DEAL)
+    for o in ("o9", "o8", "o7", "o6"):
+        not_found(opp, "OPP_GET", o, what)
+    g = opp.call("OPP_GET", id="o1")
+    if (g["status"], g["level"]) != ("open", "L1"):
+        fail("%s: o1 is %s at %s" % (what, g["status"], g["level"]))
+
+    def tender(deal):
+        n = next(SERIAL)
+        return cmd(bid, "TENDER_OPEN", id="t%d" % n, opportunity_id=deal, number="N%d" % n,
+                   issuer="I", type="public", currency="CNY", account_id="a1")
+
+    for o in ("o9", "o8", "o7", "o6"):
+        refused_as_unknown(tender, "opportunity_id", o, "%s: TENDER_OPEN" % what)
+    ok(tender("o1"), "%s: TENDER_OPEN on o1, neither won nor lost" % what)
+    # the funnel counts the deals the opportunities service knows
+    caught_up(cl, log.call("STATUS")["head"], "%s: before the funnel" % what)
+    rows = opp.call("OPP_LIST", status="open", limit=500)["opportunities"]
+    want = (len(rows), sum(r["amount"] for r in rows))
+    for args in ({}, {"as_of": TODAY, "book": True}, {"as_of": TODAY, "book": False}):
+        f = fc.call("FUNNEL", **args)["open"]
+        if (f["count"], f["amount"]) != want:
+            fail("%s: FUNNEL %r counts %d open deals for %d, OPP_LIST %d for %d"
+                 % ((what, args, f["count"], f["amount"]) + want))
+
+
 def main():
     if missing(SERVICES):
         sys.exit(77)
@@ -181,18 +244,20 @@ def main():
                currency="CNY", close_date="2099-06-30", after_seq=k["last_seq"]), "deal o1")
         ok(cmd(opp, "OPP_STAKEHOLDER_ADD", id="o1", contact_id="c1", role="user"),
            "c1 on o1")
+        ok(cmd(opp, "OPP_REGISTER", id="o2", name="Line 17", account_id="a2", owner="zhao",
+               currency="CNY", close_date="2099-06-30"), "deal o2")
         ok(cmd(con, "ACTIVITY_LOG", id="v0", kind="visit", date="2020-01-01",
                their_people=["c1"], account_id="a1"), "activity v0")
 
         # 2. the events no command would write
         head = 0
-        for stream, typ, data, _ in REFUSED_VALUES + ACTIVITIES:
+        for stream, typ, data, _ in HAND:
             head = log.append(stream, [dealbook.new_event(typ, data, actor="mallory")])["head"]
 
         # 3. every model at the head, each such event it reads skipped
         st = caught_up(cl, head, "after the events appended by hand")
         for name in SERVICES:
-            want = sum(name in by for *_, by in REFUSED_VALUES + ACTIVITIES)
+            want = sum(name in by for *_, by in HAND)
             got = st[name]["counters"].get("skipped")
             if got != want:
                 fail("%s counters.skipped: %r, wanted %d" % (name, got, want))
@@ -207,6 +272,7 @@ def main():
         # 4. no query shows them
         check_refused_values(cl, "after the events appended by hand")
         check_activities(cl, "after the events appended by hand")
+        check_deals(cl, log, "after the events appended by hand")
 
         # 5. a replay agrees
         for name in SERVICES:
@@ -214,10 +280,11 @@ def main():
         caught_up(cl, log.call("STATUS")["head"], "after REBUILD")
         check_refused_values(cl, "after REBUILD")
         check_activities(cl, "after REBUILD")
+        check_deals(cl, log, "after REBUILD")
     finally:
         s.close()
-    print("ok: every service skips what the owner's commands would refuse, and meets whom "
-          "the contacts service says")
+    print("ok: every service skips what the owner skips: accounts, contacts, competitors, "
+          "activities, deals")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include "contacts_fields.h"
 #include "contacts_known.h"
 #include "contacts_request.h"
+#include "opportunities_known.h"
 
 #include "dealbook/dbk_error.h"
 #include "dealbook/dbk_lmdb.h"
@@ -358,6 +359,24 @@ static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_
                   ref.change == CONTACTS_KNOWN_OPEN ? "A" : "C", 1);
 }
 
+/*  The opportunity.* types the deals we know change (s_project_ref,
+    s_project_currency, s_project_win, s_project_registered): the others
+    are not read. */
+static bool s_deal_type (const dbk_event_t *ev)
+{
+    static const char *const types[] = {"opportunity.registered",
+                                        "opportunity.updated",
+                                        "opportunity.won",
+                                        "opportunity.lost",
+                                        "opportunity.abandoned",
+                                        "opportunity.reopened",
+                                        "opportunity.conflict_resolved"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strlen (types[i]) == ev->type_len && memcmp (types[i], ev->type, ev->type_len) == 0)
+            return true;
+    return false;
+}
+
 /*  The deals our commands reference: 'o' id -> state, owner. A won deal
     is told from one closed otherwise: a contract without a tender follows
     a won deal only. */
@@ -688,12 +707,21 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
     if (!kind && contacts_known_type (ev->type, ev->type_len) == CONTACTS_KNOWN_ACCOUNT)
         return s_project_account (ctx, txn, ev);
     if (!kind) {
-        int rc = cat ? s_project_ref (ctx, txn, ev, cat) : 0;
-        if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
+        if (!s_deal_type (ev))
+            return 0; /* read for nothing else: not even parsed */
+        /*  a deal's event the opportunities service skips is skipped
+            (DBK_EMALFORMED, nothing written), one it ignores (on a stream
+            of no deal) is ignored: the deals we know are the ones it knows */
+        opportunities_known_t deal;
+        int rc = opportunities_known_read (ev, dbk_svc_data (ctx, ev), NULL, &deal);
+        if (rc || !deal.id)
+            return rc;
+        rc = s_project_ref (ctx, txn, ev, cat);
+        if (rc == 0)
             rc = s_project_currency (ctx, txn, ev, cat);
-        if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
+        if (rc == 0)
             rc = s_project_win (ctx, txn, ev, cat);
-        if (rc == 0 && cat == 11 && memcmp (ev->stream, "opportunity", 11) == 0)
+        if (rc == 0)
             rc = s_project_registered (ctx, txn, ev, cat);
         return rc;
     }

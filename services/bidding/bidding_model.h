@@ -16,7 +16,10 @@
                      price, rank, our_price, our_rank, type, currency}:
                      prices read out where we had a price too
       bid_stats      'w' tender type -> {won, lost} (be64 each): win rate
-      bid_refs       'o' opportunity id -> state char ('A' open, 'W' won,
+      bid_refs       (the deals as the opportunities service folds their
+                     events, opportunities_known.h; the accounts as the
+                     contacts service applies theirs, contacts_known.h)
+                     'o' opportunity id -> state char ('A' open, 'W' won,
                      'T' lost through the award of one of its tenders,
                      'C' closed otherwise) then its owner; 'a' account
                      id -> 'A' / 'C'; 'y' opportunity id -> its currency;
@@ -54,8 +57,11 @@
     ('r'); 15: the accounts known are the contacts service's
     (contacts_known.h): an account event it skips or ignores was folded
     before; 16: that service skips an account event holding what its
-    commands refuse (contacts_fields_foldable), which was folded before */
-#define BID_MODEL_VERSION 16
+    commands refuse (contacts_fields_foldable), which was folded before;
+    17: the deals known are the opportunities service's
+    (opportunities_known.h): a deal's event on a stream of no deal, or
+    one that service skips, was folded before */
+#define BID_MODEL_VERSION 17
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

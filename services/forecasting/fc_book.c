@@ -345,8 +345,9 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
         deal->close = s_date (data, "close_date");
         if (!deal->close)
             return DBK_EMALFORMED;
-        if (dbk_obj_get (data, "amount") &&
-            dbk_obj_i64 (dbk_obj_get (data, "amount"), &deal->amount))
+        /*  nil, as the opportunities service folds it: no amount (0) */
+        const dbk_obj_t *amount = dbk_obj_get (data, "amount");
+        if (amount && dbk_obj_type (amount) != DBK_T_NIL && dbk_obj_i64 (amount, &deal->amount))
             return DBK_EMALFORMED;
         deal->status = FC_OPEN;
         deal->level = deal->max_level = 1;

@@ -28,8 +28,9 @@
     it was won; 5: the sums of cells and snapshots are 128 bits; 6: the
     competitors folded are the contacts service's (forecasting_fold): a
     book of 5 may know one that service skipped; 7: and one holding what
-    its commands refuse (contacts_fields_foldable) */
-#define S_VERSION 7
+    its commands refuse (contacts_fields_foldable); 8: the deals folded
+    are the opportunities service's (opportunities_known.h) */
+#define S_VERSION 8
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include "contacts_known.h"
 #include "contacts_request.h"
 #include "opportunities_decider.h"
+#include "opportunities_known.h"
 
 #include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
@@ -46,6 +47,15 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
 
 int forecasting_fold (fc_book_t *book, const dbk_event_t *ev, const dbk_obj_t *data)
 {
+    if (opportunities_known_type (ev->type, ev->type_len)) {
+        /*  the opportunities service's rule, not the type alone: a deal's
+            event on another stream is nobody's, one of another deal than
+            its stream's or holding what its command refuses is skipped */
+        opportunities_known_t deal;
+        int rc = opportunities_known_read (ev, data, NULL, &deal);
+        if (rc || !deal.id)
+            return rc;
+    }
     if (ev->type_len > 11 && memcmp (ev->type, "competitor.", 11) == 0) {
         /*  the contacts service's rule, not the type alone: a competitor
             on another stream, or under another id than its stream's, is

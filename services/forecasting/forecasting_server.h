@@ -23,8 +23,11 @@
     known are the contacts service's (forecasting_fold): one of an event
     it skips or ignores was folded before; 11: that service skips a
     competitor event holding what its commands refuse (a price level
-    outside its list, a tie to no id: contacts_fields_foldable) */
-#define FORECASTING_MODEL_VERSION 11
+    outside its list, a tie to no id: contacts_fields_foldable); 12: the
+    deals folded are the opportunities service's (opportunities_known.h):
+    a deal's event on a stream of no deal, or one that service skips, was
+    folded before, and a registration without an amount (nil) skipped */
+#define FORECASTING_MODEL_VERSION 12
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
@@ -52,9 +55,12 @@ void forecasting_lmdb_init (forecasting_lmdb_t *s, dbk_svc_ctx_t *ctx, MDB_txn *
 /*  Fold one event of the log (its payload data) into the book, as the
     projection and the as-of replays do: fc_book_apply, but a
     competitor.* event only as the contacts service applies it
-    (contacts_known.h): DBK_EMALFORMED, nothing written, for one it skips,
-    0 and nothing folded for one it ignores (on a stream of no competitor),
-    so that the book knows no competitor that service does not. */
+    (contacts_known.h), an opportunity.* event only as the opportunities
+    service folds it (opportunities_known.h): DBK_EMALFORMED, nothing
+    written, for one it skips, 0 and nothing folded for one it ignores
+    (on a stream of no competitor, of no deal; a type it does not fold),
+    so that the book knows no competitor and no deal that service does
+    not. */
 int forecasting_fold (fc_book_t *book, const dbk_event_t *ev, const dbk_obj_t *data);
 
 /*  The queries (forecasting_query.c). */

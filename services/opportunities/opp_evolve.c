@@ -70,9 +70,15 @@ static int s_room (void *arr_p, size_t n, size_t sz, size_t max)
     return 0;
 }
 
+/*  Anyone may append to the log: a registration or an update holding what
+    OPP_REGISTER / OPP_UPDATE refuse by their field tables (a required
+    field absent or cleared, a value outside its list, an account_id that
+    is no id, a close_date that is no date: contacts_fields_foldable) is
+    no deal of ours, nor of any service that knows deals by our rule
+    (opportunities_known.h). */
 static int s_registered (opp_state_t *st, const dbk_obj_t *data)
 {
-    if (!S_HAS ("name") || !S_HAS ("account_id") || !S_HAS ("owner"))
+    if (contacts_fields_foldable (data, opp_reg_fields, opp_nreg_fields, true))
         return DBK_EMALFORMED;
     int rc = s_req (&st->id, data, "id");
     if (!rc)
@@ -402,6 +408,8 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     if (!strcmp (t, "registered"))
         return s_registered (st, data);
     if (!strcmp (t, "updated")) {
+        if (contacts_fields_foldable (data, opp_upd_fields, opp_nupd_fields, false))
+            return DBK_EMALFORMED;
         int rc = contacts_apply_fields (st, opp_upd_fields, opp_nupd_fields, data);
         return rc ? rc : s_opt (&st->normalized_name, data, "normalized_name", false);
     }
@@ -421,7 +429,8 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
         return s_req (&st->commitment, data, "kind");
     if (!strcmp (t, "check_ticked"))
         return s_tick (st, data);
-    if (!strncmp (t, "stakeholder_", 12))
+    if (!strcmp (t, "stakeholder_added") || !strcmp (t, "stakeholder_updated") ||
+        !strcmp (t, "stakeholder_removed"))
         return s_stakeholder (st, t + 12, data);
     if (!strcmp (t, "need_added"))
         return s_need (st, data);
@@ -436,7 +445,7 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     if (!strcmp (t, "won") || !strcmp (t, "lost") || !strcmp (t, "abandoned") ||
         !strcmp (t, "reopened"))
         return s_outcome (st, t, data);
-    return 1; /* not ours: ignored */
+    return OPP_NOT_FOLDED; /* not ours: ignored */
 }
 
 /*  `touched` is the latest business date of the owner's work on the
@@ -483,14 +492,20 @@ static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64
 
 int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data, int64_t ts)
 {
+    int rc = opp_fold (state, type, data, ts);
+    return rc == OPP_NOT_FOLDED ? 0 : rc;
+}
+
+int opp_fold (opp_state_t *state, const char *type, const dbk_obj_t *data, int64_t ts)
+{
     static const char prefix[] = "opportunity.";
     if (strncmp (type, prefix, sizeof prefix - 1))
-        return 0;
+        return OPP_NOT_FOLDED;
     if (!data || dbk_obj_type (data) != DBK_T_MAP)
         return DBK_EMALFORMED;
     int rc = s_fold (state, type + sizeof prefix - 1, data);
-    if (rc == 1)
-        return 0;
+    if (rc == OPP_NOT_FOLDED)
+        return rc;
     /*  the registration's date starts the first owner's protection: a
         day to come would protect the deal for as long */
     if (!rc && !strcmp (type + sizeof prefix - 1, "registered")) {

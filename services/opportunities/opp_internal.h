@@ -24,6 +24,12 @@ extern const size_t opp_nupd_fields;
 extern const contacts_field_t opp_sh_fields[];
 extern const size_t opp_nsh_fields;
 
+/*  opp_evolve, but a type it does not fold (of another category, or an
+    opportunity.* type it does not know) is OPP_NOT_FOLDED rather than 0:
+    the rule of opportunities_known.h tells the two apart. */
+#define OPP_NOT_FOLDED 1
+int opp_fold (opp_state_t *state, const char *type, const dbk_obj_t *data, int64_t ts);
+
 /*  The configuration in force. */
 const opp_config_t *opp_cfg (const opp_facts_t *facts);
 

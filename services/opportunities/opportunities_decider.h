@@ -753,7 +753,12 @@ int opp_react_award (dbk_decision_t *d, const opp_state_t *state, const dbk_obj_
     read, never a clock, so a replay folds the same state. Unknown
     opportunity.* and other categories' types are ignored (0), so older
     code can replay newer logs. Returns 0, DBK_EMALFORMED if a known
-    event lacks a field it must have, DBK_ENOMEM. */
+    event lacks a field it must have or holds one of the wrong type or out
+    of range, or a registration or an update holds what OPP_REGISTER /
+    OPP_UPDATE refuse by their field tables (a required field absent or
+    cleared, a value outside its list, a close_date that is no date:
+    contacts_fields_foldable, which says what is not checked), or
+    DBK_ENOMEM. */
 int opp_evolve (opp_state_t *state, const char *type, const dbk_obj_t *data, int64_t ts);
 
 /*  Probability of the state in percent: the level's (cfg levels) while

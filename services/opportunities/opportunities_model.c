@@ -6,6 +6,7 @@
 #include "contacts_decider.h"
 #include "contacts_fields.h"
 #include "contacts_known.h"
+#include "opportunities_known.h"
 
 #include "dealbook/dbk_config.h"
 #include "dealbook/dbk_error.h"
@@ -536,11 +537,16 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
         input they came from: the event is skipped like one (below) */
     if (rc == DBK_ECORRUPT)
         rc = DBK_EMALFORMED;
-    char type[DBK_TYPE_MAX + 1];
-    snprintf (type, sizeof type, "%.*s", (int) ev->type_len, ev->type);
+    /*  the rule every service that knows deals follows, folding the
+        event into the deal: one of another deal than its stream's, or
+        holding what its command refuses, or that the deal refuses, is
+        skipped before anything is written. One it ignores (another
+        category's type, an opportunity.* type it does not fold) leaves
+        the state as it was, and is kept among the deal's events */
+    opportunities_known_t deal;
     if (rc == 0) {
         s_keys (st, before);
-        rc = opp_evolve (st, type, data, ev->ts);
+        rc = opportunities_known_read (ev, data, st, &deal);
     }
     /*  the event first, its rows after: anyone may append to the log
         (dealbook log append), and an event lacking a field its type must

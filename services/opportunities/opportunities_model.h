@@ -53,8 +53,12 @@
     16: that service skips an event holding what its commands refuse
     (contacts_fields_foldable), which was folded before; 17: the days a
     contact was met are those of the activities that service applies
-    (contacts_known_activity: logged once, on its own stream), marked 'L' */
-#define OPP_MODEL_VERSION 17    /* layout of the read model           */
+    (contacts_known_activity: logged once, on its own stream), marked 'L';
+    18: a deal's event of another deal than its stream's, or holding what
+    its command refuses, is skipped (opportunities_known.h), where it was
+    folded, and an opportunity.stakeholder_* type none of added, updated,
+    removed is ignored, where it removed the stakeholder */
+#define OPP_MODEL_VERSION 18    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */

@@ -1,0 +1,69 @@
+/*  opportunities_known.h - whether the opportunities service folds an
+    `opportunity.*` event of the log: the one rule that the opportunities
+    projection and every other service that knows deals from its events
+    (bidding: the deals a tender or a contract names, their state, owner,
+    currency, win and registration day; forecasting: its book of deals,
+    as-of replays alike) follow, so that no service knows a deal the
+    opportunities service does not know, or knows it otherwise
+    (contacts_known.h is the same for accounts, contacts, competitors).
+
+    Anyone may append to the log (dealbook log append). The opportunities
+    service SKIPS (dbk_service.h: its projection returns DBK_EMALFORMED,
+    logged and counted in STATUS counters.skipped) an event of an
+    `opportunity.*` type it folds (those of opp_evolve) on a stream
+    `opportunity-<id>` (id of 1..OPP_ID_MAX bytes) when
+      - its payload's `id` is not a str equal to the stream's id
+        (docs/events.md: `id` is always the deal's, and every event the
+        service decides carries it);
+      - opp_evolve refuses its payload: a field the type must have missing,
+        of the wrong type or out of range, a registration or an update
+        holding what its command refuses (contacts_fields_foldable). The
+        other services fold the payload into a scratch state, as if the
+        deal held the stakeholder or the competitor the event names, so
+        that the verdict depends on the payload only; the opportunities
+        projection into the deal's state, whose verdict holds that one
+        (a state refuses what the scratch one refuses) and more.
+    It IGNORES an `opportunity.*` event on a stream of another category, or
+    whose id is empty or longer than OPP_ID_MAX (nobody's deal:
+    `opportunity.registered` on `thing-o9` registers nothing), and one of an
+    `opportunity.*` type it does not fold (a later version's). Every
+    service reading deals does the same. The opportunities service skips
+    for reasons only the deal's state tells too (a stakeholder updated who
+    is not on the map, a competitor added twice, more than a collection
+    holds): events no other service reads but for the day of the owner's
+    work (forecasting's freshness). */
+#ifndef OPPORTUNITIES_KNOWN_H
+#define OPPORTUNITIES_KNOWN_H
+
+#include "opportunities_decider.h"
+
+#include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_event.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*  The deal an event is about, as the opportunities service folds it. */
+typedef struct {
+    const char *id; /* its stream's id, after the dash; NULL: ignored */
+    size_t id_len;  /* bytes of id, 1..OPP_ID_MAX                    */
+} opportunities_known_t;
+
+/*  Whether the type is an `opportunity.*` one (its stream and payload
+    unread): a service calls opportunities_known_read only for these. */
+bool opportunities_known_type (const char *type, size_t n);
+
+/*  Read ev, whose payload is data (dbk_svc_data: a map, or NULL when it
+    was not one), as the opportunities service folds it: 0 and deal->id
+    set (it folds it), 0 and deal->id NULL (it ignores it: not an
+    `opportunity.*` type, nobody's deal, a type it does not fold, no
+    payload map), DBK_EMALFORMED (it skips it: the caller skips it too,
+    having written nothing), or DBK_ENOMEM. state: the deal's state, into
+    which the event is folded (opp_evolve; the opportunities projection,
+    which stores it only on 0: on an error it may be half-changed), or
+    NULL: a scratch one (the other services), and the verdict is the
+    payload's only, the state refusing nothing more. Pure but for state. */
+int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_state_t *state,
+                              opportunities_known_t *deal);
+
+#endif

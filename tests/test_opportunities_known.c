@@ -1,0 +1,262 @@
+/*  test_opportunities_known.c - opportunities_known_read, the one rule by
+    which the opportunities projection, the bidding service's deals and
+    the forecasting book decide whether an opportunity.* event is folded,
+    skipped or ignored (opportunities_known.h); and that the forecasting
+    book, which has checks of its own, folds exactly the deals that rule
+    lets through (forecasting_fold).
+*/
+#include "support/fc_given.h"
+
+#include "forecasting_server.h"
+#include "opportunities_decider.h"
+#include "opportunities_known.h"
+
+TestSuite (known, .init = s_setup, .fini = s_teardown);
+
+/*  An event: type on stream, its payload from JSON (NULL: none). */
+static dbk_event_t s_ev (const char *stream, const char *type)
+{
+    return (dbk_event_t){.stream = stream,
+                         .stream_len = strlen (stream),
+                         .ver = 1,
+                         .type = type,
+                         .type_len = strlen (type),
+                         .at = 1767225600000LL, /* 2026-01-01T00:00Z */
+                         .ts = 1767225600000LL};
+}
+
+static int s_read (const char *stream, const char *type, const char *json, opportunities_known_t *k)
+{
+    dbk_event_t ev = s_ev (stream, type);
+    return opportunities_known_read (&ev, json ? cmd (json) : NULL, NULL, k);
+}
+
+/*  A registration as OPP_REGISTER writes it, for deal `id`, but `key`
+    holding `value` (JSON; NULL: left out); key NULL: as written. Valid
+    until the 16th call after. */
+static const char *s_reg_with (const char *id, const char *key, const char *value)
+{
+    static const char *const keys[] = {
+        "name",       "normalized_name", "account_id", "owner", "currency",
+        "close_date", "amount",          "stage",      "level", "on"};
+    static const char *const vals[] = {
+        "\"Line 16\"", "\"line16\"",         "\"a1\"", "\"wang\"",      "\"CNY\"", "\"2026-09-30\"",
+        "100",         "\"need_discovery\"", "1",      "\"2026-01-01\""};
+    static char json[16][600];
+    static int next;
+    char *j = json[next++ % 16];
+    size_t n = (size_t) snprintf (j, sizeof json[0], "{\"id\":\"%s\"", id);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        bool over = key && !strcmp (key, keys[i]);
+        if (!over || value)
+            n += (size_t) snprintf (j + n, sizeof json[0] - n, ",\"%s\":%s", keys[i],
+                                    over ? value : vals[i]);
+    }
+    snprintf (j + n, sizeof json[0] - n, "}");
+    return j;
+}
+
+static const char *s_reg (const char *id)
+{
+    return s_reg_with (id, NULL, NULL);
+}
+
+Test (known, a_deals_event_on_its_stream_is_the_deal_of_its_stream)
+{
+    opportunities_known_t k;
+    cr_assert_eq (s_read ("opportunity-o1", "opportunity.registered", s_reg ("o1"), &k), 0);
+    cr_assert_eq (k.id_len, 2);
+    cr_assert (k.id && memcmp (k.id, "o1", 2) == 0);
+    cr_assert_eq (s_read ("opportunity-o1", "opportunity.won",
+                          "{\"id\":\"o1\",\"amount\":90,\"date\":\"2026-03-01\"}", &k),
+                  0);
+    cr_assert_not_null (k.id);
+}
+
+Test (known, events_of_no_deal_and_types_it_does_not_fold_are_ignored)
+{
+    opportunities_known_t k;
+    char longid[OPP_ID_MAX + 20];
+    snprintf (longid, sizeof longid, "opportunity-%0*d", OPP_ID_MAX + 1, 7);
+    struct {
+        const char *stream, *type, *json;
+    } none[] = {
+        /*  nobody's deal */
+        {"thing-o9", "opportunity.registered", s_reg ("o9")},
+        {"tender-o9", "opportunity.registered", s_reg ("o9")},
+        {"opportunities-o9", "opportunity.registered", s_reg ("o9")},
+        {longid, "opportunity.registered", s_reg ("o9")},
+        /*  a type it does not fold, whatever it holds */
+        {"opportunity-o1", "opportunity.renamed", "{\"id\":\"zz\"}"},
+        {"opportunity-o1", "opportunity.stakeholder_forgotten", "{\"id\":\"o1\",\"contact_id\":5}"},
+        {"opportunity-o1", "account.registered", "{\"id\":\"zz\"}"},
+        {"opportunity-o1", "opportunity", "{\"id\":\"zz\"}"},
+    };
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        cr_assert_eq (s_read (none[i].stream, none[i].type, none[i].json, &k), 0, "%s on %s",
+                      none[i].type, none[i].stream);
+        cr_assert_null (k.id, "%s on %s", none[i].type, none[i].stream);
+    }
+    cr_assert_eq (s_read ("opportunity-o1", "opportunity.registered", NULL, &k), 0);
+    cr_assert_null (k.id);
+}
+
+Test (known, an_event_of_another_deal_than_its_streams_is_skipped)
+{
+    opportunities_known_t k;
+    const char *bad[] = {s_reg ("zz"), s_reg ("o"), s_reg ("o11"),
+                         "{\"id\":1,\"amount\":1,\"date\":\"2026-03-01\"}",
+                         "{\"amount\":1,\"date\":\"2026-03-01\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *type = i < 3 ? "opportunity.registered" : "opportunity.won";
+        cr_expect_eq (s_read ("opportunity-o1", type, bad[i], &k), DBK_EMALFORMED, "%s", bad[i]);
+        cr_expect_null (k.id, "%s", bad[i]);
+    }
+}
+
+/*  Given payloads appended by hand that opp_evolve refuses
+    When they are read by the rule
+    Then each is skipped, whatever the state of the deal: a registration
+    or an update holding what its command refuses too */
+Test (known, what_the_evolve_function_refuses_is_skipped)
+{
+    opportunities_known_t k;
+    struct {
+        const char *type, *json;
+    } bad[] = {
+        {"opportunity.registered", s_reg_with ("o1", "account_id", NULL)},
+        {"opportunity.registered", s_reg_with ("o1", "currency", NULL)},
+        {"opportunity.registered", s_reg_with ("o1", "level", "\"x\"")},
+        {"opportunity.registered", s_reg_with ("o1", "level", "9")},
+        {"opportunity.registered", s_reg_with ("o1", "stage", "\"nowhere\"")},
+        {"opportunity.registered", s_reg_with ("o1", "name", "\"\"")},
+        {"opportunity.registered", s_reg_with ("o1", "close_date", "\"someday\"")},
+        {"opportunity.registered", s_reg_with ("o1", "account_id", "\"a 1\"")},
+        {"opportunity.updated", "{\"id\":\"o1\",\"changed\":[\"currency\"],\"currency\":null}"},
+        {"opportunity.updated",
+         "{\"id\":\"o1\",\"changed\":[\"close_date\"],\"close_date\":\"x\"}"},
+        {"opportunity.updated", "{\"id\":\"o1\",\"changed\":[\"amount\"],\"amount\":\"lots\"}"},
+        {"opportunity.won", "{\"id\":\"o1\",\"amount\":\"lots\",\"date\":\"2026-03-01\"}"},
+        {"opportunity.won", "{\"id\":\"o1\",\"amount\":1}"},
+        {"opportunity.lost", "{\"id\":\"o1\",\"date\":\"2026-03-01\"}"},
+        {"opportunity.abandoned", "{\"id\":\"o1\",\"reason\":5}"},
+        {"opportunity.level_changed", "{\"id\":\"o1\",\"from\":1,\"to\":9}"},
+        {"opportunity.conflict_resolved", "{\"id\":\"o1\",\"with\":\"o2\",\"outcome\":\"merged\"}"},
+        {"opportunity.qualified",
+         "{\"id\":\"o1\",\"real_project_score\":9,\"our_opportunity_score\":1,"
+         "\"can_win_score\":1,\"worth_winning_score\":1,\"decision\":\"pursue\"}"},
+        {"opportunity.category_set", "{\"id\":\"o1\",\"category\":null}"},
+        {"opportunity.stakeholder_added", "{\"id\":\"o1\",\"contact_id\":\"c1\",\"attitude\":7}"},
+        {"opportunity.stakeholder_updated", "{\"id\":\"o1\",\"contact_id\":\"c1\",\"attitude\":7}"},
+        {"opportunity.stakeholder_updated", "{\"id\":\"o1\",\"contact_id\":5}"},
+        {"opportunity.stakeholder_removed", "{\"id\":\"o1\"}"},
+        {"opportunity.competitor_updated",
+         "{\"id\":\"o1\",\"competitor_id\":\"k1\",\"position\":5}"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq (s_read ("opportunity-o1", bad[i].type, bad[i].json, &k), DBK_EMALFORMED,
+                      "%s %s", bad[i].type, bad[i].json);
+        cr_expect_null (k.id, "%s %s", bad[i].type, bad[i].json);
+    }
+}
+
+/*  The verdict depends on the payload only: an update of a stakeholder or
+    a competitor is read as if the deal held the one it names. */
+Test (known, an_update_of_a_stakeholder_or_competitor_is_read_as_if_it_were_on_the_map)
+{
+    opportunities_known_t k;
+    struct {
+        const char *type, *json;
+    } good[] = {
+        {"opportunity.stakeholder_updated",
+         "{\"id\":\"o1\",\"contact_id\":\"c1\",\"attitude\":-2,\"on\":\"2026-03-01\"}"},
+        {"opportunity.stakeholder_removed", "{\"id\":\"o1\",\"contact_id\":\"c1\"}"},
+        {"opportunity.competitor_updated",
+         "{\"id\":\"o1\",\"competitor_id\":\"k1\",\"position\":\"ahead\"}"},
+        {"opportunity.updated", "{\"id\":\"o1\",\"changed\":[\"team\"],\"team\":null}"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        cr_assert_eq (s_read ("opportunity-o1", good[i].type, good[i].json, &k), 0, "%s %s",
+                      good[i].type, good[i].json);
+        cr_assert_not_null (k.id, "%s %s", good[i].type, good[i].json);
+    }
+}
+
+Test (known, only_the_stakeholder_types_it_knows_change_the_map)
+{
+    /*  Given a deal with c1 on its map
+        When an opportunity.stakeholder_* event of no known type comes
+        Then c1 stays: the type is not folded (it was a removal) */
+    opp_state_t st;
+    opp_init (&st);
+    cr_assert_eq (opp_evolve (&st, "opportunity.registered", cmd (s_reg ("o1")), OPP_UNRECORDED),
+                  0);
+    cr_assert_eq (opp_evolve (&st, "opportunity.stakeholder_added",
+                              cmd ("{\"id\":\"o1\",\"contact_id\":\"c1\"}"), OPP_UNRECORDED),
+                  0);
+    cr_assert_eq (opp_evolve (&st, "opportunity.stakeholder_gone",
+                              cmd ("{\"id\":\"o1\",\"contact_id\":\"c1\"}"), OPP_UNRECORDED),
+                  0);
+    cr_assert_eq (st.nstakeholders, 1);
+    opp_reset (&st);
+}
+
+/*  Fold ev (payload from JSON) into the fixture's book as the
+    forecasting service does. */
+static int s_fold (const char *stream, const char *type, const char *json, uint64_t seq)
+{
+    dbk_event_t ev = s_ev (stream, type);
+    ev.seq = seq;
+    return forecasting_fold (book, &ev, cmd (json));
+}
+
+static bool s_in_book (const char *id)
+{
+    fc_deal_t deal;
+    return fc_book_deal (book, id, &deal) == 0;
+}
+
+/*  Given registrations appended by hand, some the opportunities service
+    folds and some it skips or ignores
+    When the forecasting book folds them
+    Then it knows exactly the deals the opportunities service knows: each
+    one the rule skips it skips, each one it ignores it ignores, each one
+    it folds it folds (a registration with no amount too) */
+Test (known, the_forecasting_book_folds_the_deals_the_opportunities_service_folds)
+{
+    struct {
+        const char *stream, *id, *json;
+    } regs[] = {
+        {"opportunity-o1", "o1", s_reg ("o1")},
+        {"opportunity-o2", "o2", s_reg_with ("o2", "amount", "null")},
+        {"thing-o3", "o3", s_reg ("o3")},
+        {"opportunity-o4", "zz", s_reg ("zz")},
+        {"opportunity-o5", "o5", s_reg_with ("o5", "account_id", "null")},
+        {"opportunity-o6", "o6", s_reg_with ("o6", "level", "\"x\"")},
+        {"opportunity-o7", "o7", s_reg_with ("o7", "name", "\"  \"")},
+    };
+    uint64_t seq = 0;
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+        opportunities_known_t k;
+        int rule = s_read (regs[i].stream, "opportunity.registered", regs[i].json, &k);
+        int fold = s_fold (regs[i].stream, "opportunity.registered", regs[i].json, ++seq);
+        cr_expect_eq (fold, rule, "%s: the rule says %d, the book %d", regs[i].json, rule, fold);
+        cr_expect_eq (s_in_book (regs[i].id), rule == 0 && k.id != NULL, "%s on %s", regs[i].json,
+                      regs[i].stream);
+    }
+    /*  and what changes a deal: a win the rule skips leaves o1 open */
+    cr_assert_eq (s_fold ("opportunity-o1", "opportunity.won",
+                          "{\"id\":\"o1\",\"amount\":90,\"date\":\"2026-03-01\",\"tender_id\":5}",
+                          ++seq),
+                  DBK_EMALFORMED);
+    fc_deal_t deal;
+    cr_assert_eq (fc_book_deal (book, "o1", &deal), 0);
+    cr_assert_eq (deal.status, FC_OPEN);
+    /*  an opportunity.* type nobody folds does not make the deal fresh */
+    fc_day_t last = deal.last_on;
+    cr_assert_eq (s_fold ("opportunity-o1", "opportunity.renamed",
+                          "{\"id\":\"o1\",\"on\":\"2026-04-01\"}", ++seq),
+                  0);
+    cr_assert_eq (fc_book_deal (book, "o1", &deal), 0);
+    cr_assert_eq (deal.last_on, last);
+}
