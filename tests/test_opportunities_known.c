@@ -61,6 +61,50 @@ static const char *s_reg (const char *id)
     return s_reg_with (id, NULL, NULL);
 }
 
+Test (known, a_registration_day_is_its_on_when_a_date_cut_to_when_recorded)
+{
+    char day[11];
+    /*  a date: as stated, up to the latest business day anywhere when
+        recorded (2026-01-01T00:00Z: 2026-01-01 at UTC+14) */
+    cr_assert (opportunities_registered_on (cmd (s_reg ("o1")), 1767225600000LL, day));
+    cr_assert_str_eq (day, "2026-01-01");
+    cr_assert (opportunities_registered_on (cmd (s_reg_with ("o1", "on", "\"2099-01-01\"")),
+                                            1767225600000LL, day));
+    cr_assert_str_eq (day, "2026-01-01");
+    cr_assert (opportunities_registered_on (cmd (s_reg_with ("o1", "on", "\"2099-01-01\"")),
+                                            OPP_UNRECORDED, day));
+    cr_assert_str_eq (day, "2099-01-01");
+    /*  no date: none, in both services */
+    cr_assert_not (opportunities_registered_on (cmd (s_reg_with ("o1", "on", "\"garbage!!\"")),
+                                                1767225600000LL, day));
+    cr_assert_not (opportunities_registered_on (cmd (s_reg_with ("o1", "on", "\"2026-02-30\"")),
+                                                1767225600000LL, day));
+    cr_assert_not (
+        opportunities_registered_on (cmd (s_reg_with ("o1", "on", NULL)), 1767225600000LL, day));
+    /*  and the deal then bounds nothing: a command dated 2026-01-01 on a
+        deal "registered on" garbage (which sorts after every date) used
+        to be refused */
+    opp_state_t st;
+    opp_init (&st);
+    cr_assert_eq (opp_evolve (&st, "opportunity.registered",
+                              cmd (s_reg_with ("o1", "on", "\"garbage!!\"")), 1767225600000LL),
+                  0);
+    cr_assert_null (st.registered_on);
+    dbk_decision_t *d = dbk_decision_new ();
+    cr_assert_eq (opportunities_check_registered_by (d, "on", "2026-01-01", 10, "o1",
+                                                     st.registered_on, "why"),
+                  0);
+    cr_assert_not (dbk_decision_rejected (d));
+    cr_assert_eq (
+        opportunities_check_registered_by (d, "on", "2025-12-31", 10, "o1", "2026-01-01", "why"),
+        DBK_EINVAL);
+    cr_assert_str_eq (dbk_decision_message (d),
+                      "on (2025-12-31) cannot be before the registration of opportunity o1 "
+                      "(2026-01-01): why");
+    dbk_decision_destroy (&d);
+    opp_reset (&st);
+}
+
 Test (known, a_deals_event_on_its_stream_is_the_deal_of_its_stream)
 {
     opportunities_known_t k;

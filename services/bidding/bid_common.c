@@ -1,6 +1,7 @@
 /*  bid_common.c - the bidding service's default tables, the helpers the
     deciders share, the procurement-step order and date arithmetic. */
 #include "bid_internal.h"
+#include "opportunities_known.h"
 
 #include "dealbook/dbk_error.h"
 
@@ -320,13 +321,9 @@ int bid_check_since_registration (dbk_decision_t *d, const char *key, const char
 {
     const bid_lookup_t *lk = facts ? facts->lookup : NULL;
     char reg[11];
-    if (!date || !opp || !lk || !lk->registered || !lk->registered (lk->ctx, opp, reg) ||
-        strcmp (date, reg) >= 0)
+    if (!date || !opp || !lk || !lk->registered || !lk->registered (lk->ctx, opp, reg))
         return 0;
-    return dbk_decision_reject (d, DBK_EINVAL, key,
-                                "%s (%s) cannot be before the registration of opportunity %s "
-                                "(%s): %s",
-                                key, date, opp, reg, why);
+    return opportunities_check_registered_by (d, key, date, strlen (date), opp, reg, why);
 }
 
 int bid_check_on_deal (dbk_decision_t *d, const char *opp, const bid_facts_t *facts)

@@ -322,15 +322,9 @@ static int s_project_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_eve
     if (!(ev->type_len == 22 && memcmp (ev->type, "opportunity.registered", 22) == 0) || il == 0 ||
         il > CONTACTS_ID_MAX)
         return 0;
-    const char *on;
-    size_t n;
-    if (dbk_obj_str (dbk_obj_get (dbk_svc_data (ctx, ev), "on"), &on, &n) || n != 10 ||
-        !contacts_date_valid (on, n, false))
-        return 0;
     char key[CONTACTS_ID_MAX + 2], day[11];
-    memcpy (day, on, 10);
-    day[10] = 0;
-    contacts_date_cap (day, ev->ts);
+    if (!opportunities_registered_on (dbk_svc_data (ctx, ev), ev->ts, day))
+        return 0;
     key[0] = 'r';
     memcpy (key + 1, ev->stream + cat + 1, il);
     return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, il + 1, day, 10);

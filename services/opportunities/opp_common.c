@@ -1,6 +1,7 @@
 /*  opp_common.c - the opportunities service's default tables, the state's
     lifecycle, the helpers the deciders share, and date arithmetic. */
 #include "opp_internal.h"
+#include "opportunities_known.h"
 
 #include "dealbook/dbk_error.h"
 
@@ -254,26 +255,20 @@ int opp_check_owner (dbk_decision_t *d, const opp_state_t *state, const opp_fact
     (a registration appended by hand without "on"), nothing is bounded. */
 int opp_check_on (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts)
 {
-    const char *on = facts ? facts->today : NULL, *reg = state->registered_on;
-    if (!on || !reg || strcmp (on, reg) >= 0)
-        return 0;
-    return dbk_decision_reject (d, DBK_EINVAL, "on",
-                                "on (%s) cannot be before the registration of opportunity %s (%s): "
-                                "a deal has no history before it was registered",
-                                on, state->id ? state->id : "?", reg);
+    const char *on = facts ? facts->today : NULL;
+    return opportunities_check_registered_by (d, "on", on, on ? strlen (on) : 0, state->id,
+                                              state->registered_on,
+                                              "a deal has no history before it was registered");
 }
 
 int opp_check_not_before_registration (dbk_decision_t *d, const contacts_value_t *vals, size_t n,
                                        const char *key, const opp_state_t *state)
 {
     const contacts_value_t *v = contacts_value_of (vals, n, key);
-    const char *reg = state->registered_on;
-    if (!v || v->clear || !reg || strncmp (v->s, reg, v->n) >= 0)
+    if (!v || v->clear)
         return 0;
-    return dbk_decision_reject (d, DBK_EINVAL, key,
-                                "%s (%.*s) cannot be before the registration of opportunity %s "
-                                "(%s): a deal is closed after it was registered",
-                                key, (int) v->n, v->s, state->id ? state->id : "?", reg);
+    return opportunities_check_registered_by (d, key, v->s, v->n, state->id, state->registered_on,
+                                              "a deal is closed after it was registered");
 }
 
 int opp_check_open (dbk_decision_t *d, const opp_state_t *state, const opp_facts_t *facts)

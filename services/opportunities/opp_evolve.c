@@ -2,6 +2,7 @@
     opp_state_t. Unknown types are ignored so that older code replays
     newer logs; a known type without a field it must have is malformed. */
 #include "opp_internal.h"
+#include "opportunities_known.h"
 
 #include "dealbook/dbk_error.h"
 
@@ -85,8 +86,6 @@ static int s_registered (opp_state_t *st, const dbk_obj_t *data)
         rc = contacts_apply_fields (st, opp_reg_fields, opp_nreg_fields, data);
     if (!rc)
         rc = s_opt (&st->normalized_name, data, "normalized_name", false);
-    if (!rc)
-        rc = s_opt (&st->registered_on, data, "on", false);
     if (rc)
         return rc;
     st->level = 1;
@@ -508,9 +507,17 @@ int opp_fold (opp_state_t *state, const char *type, const dbk_obj_t *data, int64
         return rc;
     /*  the registration's date starts the first owner's protection: a
         day to come would protect the deal for as long */
+    char day[11];
     if (!rc && !strcmp (type + sizeof prefix - 1, "registered")) {
-        if (state->registered_on && strlen (state->registered_on) == 10)
-            s_bound (state->registered_on, ts);
+        /*  an "on" that is no date bounds nothing (a registration
+            appended by hand): the one reading bidding's table shares */
+        char *copy = NULL;
+        if (opportunities_registered_on (data, ts, day) && !(copy = strdup (day)))
+            rc = DBK_ENOMEM;
+        if (copy) {
+            free (state->registered_on);
+            state->registered_on = copy;
+        }
         state->registered_ts = ts == OPP_UNRECORDED ? 0 : ts;
     }
     if (!rc)

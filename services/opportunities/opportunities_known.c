@@ -81,3 +81,29 @@ int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_
     deal->id_len = il;
     return 0;
 }
+
+bool opportunities_registered_on (const dbk_obj_t *data, int64_t ts, char day[11])
+{
+    const char *on;
+    size_t n;
+    if (dbk_obj_str (dbk_obj_get (data, "on"), &on, &n) != 0 || n != 10 ||
+        !contacts_date_valid (on, n, false))
+        return false;
+    memcpy (day, on, 10);
+    day[10] = 0;
+    if (ts != OPP_UNRECORDED)
+        contacts_date_cap (day, ts);
+    return true;
+}
+
+int opportunities_check_registered_by (dbk_decision_t *d, const char *key, const char *date,
+                                       size_t date_len, const char *opp, const char *reg,
+                                       const char *why)
+{
+    if (!date || !reg || strncmp (date, reg, date_len) >= 0)
+        return 0;
+    return dbk_decision_reject (d, DBK_EINVAL, key,
+                                "%s (%.*s) cannot be before the registration of opportunity %s "
+                                "(%s): %s",
+                                key, (int) date_len, date, opp ? opp : "?", reg, why);
+}

@@ -38,6 +38,7 @@
 #include "opportunities_decider.h"
 
 #include "dealbook/dbk_codec.h"
+#include "dealbook/dbk_decide.h"
 #include "dealbook/dbk_event.h"
 
 #include <stdbool.h>
@@ -65,5 +66,25 @@ bool opportunities_known_type (const char *type, size_t n);
     payload's only, the state refusing nothing more. Pure but for state. */
 int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_state_t *state,
                               opportunities_known_t *deal);
+
+/*  The day an `opportunity.registered` (payload data, recorded at ts, or
+    OPP_UNRECORDED) registers its deal on, into day: its "on" when that is
+    a date, cut to the latest business day anywhere when the log recorded
+    it (contacts_date_cap: a day to come, appended by hand, would refuse
+    every command on the deal until then). false when it states none that
+    is a date: nothing on the deal is bounded by it. The one reading of
+    the opportunities service (registered_on) and of the bidding service's
+    table of deals. */
+bool opportunities_registered_on (const dbk_obj_t *data, int64_t ts, char day[11]);
+
+/*  Refuse, INVALID naming `key`, a date (YYYY-MM-DD, date_len bytes) a
+    command states for deal opp before reg, the day it was registered
+    (opportunities_registered_on): "key (date) cannot be before the
+    registration of opportunity opp (reg): why". 0 when date or reg is
+    NULL, or date is not before reg. The one rule of both services that
+    date facts on a deal (opportunities, bidding). */
+int opportunities_check_registered_by (dbk_decision_t *d, const char *key, const char *date,
+                                       size_t date_len, const char *opp, const char *reg,
+                                       const char *why);
 
 #endif

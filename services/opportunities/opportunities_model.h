@@ -57,8 +57,11 @@
     18: a deal's event of another deal than its stream's, or holding what
     its command refuses, is skipped (opportunities_known.h), where it was
     folded, and an opportunity.stakeholder_* type none of added, updated,
-    removed is ignored, where it removed the stakeholder */
-#define OPP_MODEL_VERSION 18    /* layout of the read model           */
+    removed is ignored, where it removed the stakeholder; 19: a
+    registration's "on" that is no date is no registration day
+    (opportunities_registered_on), where it was kept and refused every
+    dated command on the deal */
+#define OPP_MODEL_VERSION 19    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
