@@ -314,7 +314,7 @@ static int s_act (const char *stream, uint64_t ver, const char *json,
                       .ver = ver,
                       .type = "activity.logged",
                       .type_len = 15};
-    return contacts_known_activity (&ev, json ? cmd (json) : NULL, logged, arg, a);
+    return contacts_known_activity (&ev, json ? cmd (json) : NULL, logged, arg, true, a);
 }
 
 #define S_VISIT "\"kind\":\"visit\",\"date\":\"2026-03-02\",\"their_people\":[\"c1\",\"c2\"]"
@@ -363,7 +363,7 @@ Test (known, an_activity_of_another_stream_or_logged_already_is_ignored)
                       .ver = 1,
                       .type = "activity.cancelled",
                       .type_len = 18};
-    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"v1\"}"), NULL, NULL, &a), 0);
+    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"v1\"}"), NULL, NULL, true, &a), 0);
     cr_assert_null (a.id);
     cr_assert_eq (s_act ("activity-v1", 1, NULL, NULL, NULL, &a), 0);
     cr_assert_null (a.id);

@@ -101,34 +101,55 @@ static void s_text (const dbk_obj_t *data, const char *key, bool *present, const
     }
 }
 
-int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_known_t *ref)
+/*  contacts_known_belongs, with the type's index in *t and the stream's
+    id (after the dash) in *id, *il when it returns 1. */
+static int s_belongs (const dbk_event_t *ev, const dbk_obj_t *data, int *t, const char **id,
+                      size_t *il)
 {
-    memset (ref, 0, sizeof *ref);
     const char *dash = memchr (ev->stream, '-', ev->stream_len);
     contacts_known_kind_t category =
         dash ? s_category (ev->stream, (size_t) (dash - ev->stream)) : CONTACTS_KNOWN_NONE;
-    size_t il = dash ? ev->stream_len - (size_t) (dash - ev->stream) - 1 : 0;
+    *il = dash ? ev->stream_len - (size_t) (dash - ev->stream) - 1 : 0;
     /*  not on an account's, a contact's or a competitor's stream, or on
         one whose id no command can name: nobody's, ignored */
-    if (!category || il == 0 || il > CONTACTS_ID_MAX || !data)
+    if (!category || *il == 0 || *il > CONTACTS_ID_MAX || !data)
         return 0;
-    int t = s_type (ev->type, ev->type_len);
-    if (t < 0)
+    if ((*t = s_type (ev->type, ev->type_len)) < 0)
         return 0; /* a type contacts does not fold: ignored */
-    if (s_types[t].category != category)
+    if (s_types[*t].category != category)
         return DBK_EMALFORMED; /* about an aggregate of another kind */
-    const char *id;
+    const char *pid;
     size_t n;
-    if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &n) || n != il || memcmp (id, dash + 1, il))
+    *id = dash + 1;
+    if (dbk_obj_str (dbk_obj_get (data, "id"), &pid, &n) || n != *il || memcmp (pid, *id, n))
         return DBK_EMALFORMED; /* not this stream's aggregate */
-    int rc = s_evolve (category, s_types[t].type, data);
-    if (rc)
+    return 1;
+}
+
+int contacts_known_belongs (const dbk_event_t *ev, const dbk_obj_t *data)
+{
+    int t;
+    const char *id;
+    size_t il;
+    return s_belongs (ev, data, &t, &id, &il);
+}
+
+int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_known_t *ref)
+{
+    memset (ref, 0, sizeof *ref);
+    int t;
+    const char *id;
+    size_t il;
+    int rc = s_belongs (ev, data, &t, &id, &il);
+    if (rc <= 0)
+        return rc;
+    if ((rc = s_evolve (s_types[t].category, s_types[t].type, data)))
         return rc;
     ref->kind = s_types[t].kind;
     if (!ref->kind)
         return 0;
     ref->change = s_types[t].change;
-    ref->id = dash + 1;
+    ref->id = id;
     ref->id_len = il;
     bool into;
     if (ref->change == CONTACTS_KNOWN_CLOSE) {
@@ -143,7 +164,7 @@ int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_
 }
 
 int contacts_known_activity (const dbk_event_t *ev, const dbk_obj_t *data,
-                             contacts_known_logged_fn *logged, void *arg,
+                             contacts_known_logged_fn *logged, void *arg, bool judge,
                              contacts_known_activity_t *act)
 {
     memset (act, 0, sizeof *act);
@@ -163,6 +184,11 @@ int contacts_known_activity (const dbk_event_t *ev, const dbk_obj_t *data,
     size_t n;
     if (dbk_obj_str (dbk_obj_get (data, "id"), &id, &n) || n != il || memcmp (id, dash + 1, il))
         return DBK_EMALFORMED; /* another activity's than its stream's */
+    if (!judge) {
+        act->id = dash + 1;
+        act->id_len = il;
+        return 0; /* the caller's evolve decides the rest */
+    }
     contacts_activity_t st;
     contacts_activity_init (&st);
     int rc = contacts_activity_evolve (&st, "activity.logged", data);

@@ -94,6 +94,16 @@ contacts_known_kind_t contacts_known_type (const char *type, size_t n);
     on the state it folds into). */
 int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_known_t *ref);
 
+/*  contacts_known_read's checks before the evolve function: 1 when ev is
+    an event of a type contacts folds, on a stream of that type's category
+    whose id its payload's `id` is (the evolve function then decides), 0
+    when contacts ignores it (no category of the three, an id too long, a
+    type it does not fold, no payload map), DBK_EMALFORMED when it skips
+    it. For the contacts projection, whose own evolve of the payload, into
+    the aggregate's real state, gives the evolve's verdict: folding it into
+    a scratch state first would do the work twice on its replay. */
+int contacts_known_belongs (const dbk_event_t *ev, const dbk_obj_t *data);
+
 /*  ---- activities ----
 
     An activity.logged tells which contacts were met on which day: the
@@ -135,9 +145,11 @@ typedef bool contacts_known_logged_fn (void *arg, const char *id, size_t n);
     it skips it (the caller writes nothing for it), or DBK_ENOMEM. logged
     (with arg) is asked only for a later version of an activity's stream
     (its first cannot find one logged); NULL: none was. Pure but for what
-    logged reads. */
+    logged reads. judge false: the caller's own contacts_activity_evolve
+    of the payload decides the rest (the contacts projection: not twice),
+    and act->date and act->people are not read. */
 int contacts_known_activity (const dbk_event_t *ev, const dbk_obj_t *data,
-                             contacts_known_logged_fn *logged, void *arg,
+                             contacts_known_logged_fn *logged, void *arg, bool judge,
                              contacts_known_activity_t *act);
 
 #endif

@@ -586,15 +586,14 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
         for every later event. The rule is the one every other service's
         reference table follows (contacts_known.h), so that none of them
         knows an account, a contact or a competitor this service does not */
-    contacts_known_t ref;
-    int rc = contacts_known_read (ev, data, &ref);
-    if (rc)
-        return rc;
+    int rc = contacts_known_belongs (ev, data);
+    if (rc < 0)
+        return rc; /* the evolve functions below decide the rest */
     /*  an activity by the rule the opportunities service's notebook
         follows too: one logged already, or on another stream, is ignored */
     contacts_known_activity_t act = {0};
     if (activity &&
-        (rc = contacts_known_activity (ev, data, s_logged, &(s_logged_t){ctx, txn}, &act)))
+        (rc = contacts_known_activity (ev, data, s_logged, &(s_logged_t){ctx, txn}, false, &act)))
         return rc;
     if (activity && !act.id)
         return 0;

@@ -736,7 +736,7 @@ static int s_project_activity (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event
 {
     contacts_known_activity_t act;
     int rc = contacts_known_activity (ev, dbk_svc_data (ctx, ev), s_logged, &(s_logged_t){ctx, txn},
-                                      &act);
+                                      true, &act);
     if (rc || !act.id)
         return rc;
     _Static_assert(CONTACTS_ID_MAX <= OPP_ID_MAX, "an activity's id is a contacts id");
