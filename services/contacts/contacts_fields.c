@@ -89,9 +89,7 @@ int contacts_check_done_by (dbk_decision_t *d, const contacts_value_t *vals, siz
 void contacts_date_cap (char day[11], int64_t ts)
 {
     char recorded[11];
-    int64_t t = ts + (int64_t) DBK_UTC_OFFSET_MAX_MIN * 60000;
-    int64_t days = t / 86400000 - (t % 86400000 < 0); /* floor */
-    contacts_civil ((long) days, recorded);
+    contacts_civil ((long) dbk_day_of_ms (ts, DBK_UTC_OFFSET_MAX_MIN), recorded);
     if (strcmp (day, recorded) > 0)
         memcpy (day, recorded, 11);
 }
