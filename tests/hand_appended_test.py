@@ -20,13 +20,17 @@ domain services over ipc.
      applies. And deals' events the opportunities service does not fold: a
      registration of o9 on a stream of no deal, one of "zz" on
      opportunity-o8, one of o7 without its account, one of o6 at level "x";
-     o1 won for "lots", lost without a reason, moved to level 9.
+     o1 won for "lots", lost without a reason, moved to level 9. And trips,
+     which only the contacts service reads: c1's to a city of spaces, one
+     with a hotel that is a number, one of c9 (no contact) without a city,
+     and one good trip of c1.
   3. Contacts, opportunities, bidding and forecasting apply the log to its
      head without a model_error, each skipping (STATUS counters.skipped)
      exactly the events it reads of those: contacts and opportunities the
      five of step 2's first sentence and the four activities the contacts
      service skips, bidding the three account ones, forecasting the
-     competitor one; opportunities, bidding and forecasting the five deals'
+     competitor one, contacts the three bad trips too (c1's trip_count is 1);
+     opportunities, bidding and forecasting the five deals'
      events of o8, o7, o6 and o1's win and loss, opportunities and
      forecasting o1's level too (bidding does not read levels).
   4. Contacts knows none of those accounts, that contact or that
@@ -122,7 +126,16 @@ DEALS = [
     ("opportunity-o1", "opportunity.level_changed", {"id": "o1", "from": 1, "to": 9},
      ("opportunities", "forecasting")),
 ]
-HAND = REFUSED_VALUES + ACTIVITIES + DEALS
+# trips, which only the contacts service reads, and folds the quick way
+# (a count on the contact's row): judged all the same
+TRIP = {"id": "c1", "trip": 1, "from": "2026-03-01", "to": "2026-03-02", "city": "Wuhan"}
+TRIPS = [
+    ("contact-c1", "contact.trip_added", dict(TRIP, city="  "), ("contacts",)),
+    ("contact-c1", "contact.trip_added", dict(TRIP, hotel=5), ("contacts",)),
+    ("contact-c9", "contact.trip_added", dict(TRIP, id="c9", city=None), ("contacts",)),
+    ("contact-c1", "contact.trip_added", TRIP, ()),
+]
+HAND = REFUSED_VALUES + ACTIVITIES + DEALS + TRIPS
 SERIAL = itertools.count(1)  # the ids and names of the deals and tenders made
 
 
@@ -134,6 +147,13 @@ def not_found(c, op, id_, what):
     except dealbook.DealbookError as e:
         if e.code != "NOT_FOUND":
             fail("%s: %s %s: %s %s" % (what, op, id_, e.code, e.msg))
+
+
+def check_trips(cl, what):
+    """c1 made the one trip the contacts service applies."""
+    got = cl["contacts"].call("CONTACT_GET", id="c1").get("trip_count")
+    if got != 1:
+        fail("%s: c1's trip_count %r, wanted 1 (the others are no trips)" % (what, got))
 
 
 def check_refused_values(cl, what):
@@ -273,6 +293,7 @@ def main():
         check_refused_values(cl, "after the events appended by hand")
         check_activities(cl, "after the events appended by hand")
         check_deals(cl, log, "after the events appended by hand")
+        check_trips(cl, "after the events appended by hand")
 
         # 5. a replay agrees
         for name in SERVICES:
@@ -281,6 +302,7 @@ def main():
         check_refused_values(cl, "after REBUILD")
         check_activities(cl, "after REBUILD")
         check_deals(cl, log, "after REBUILD")
+        check_trips(cl, "after REBUILD")
     finally:
         s.close()
     print("ok: every service skips what the owner skips: accounts, contacts, competitors, "

@@ -394,3 +394,36 @@ Test (known, an_activity_the_command_would_refuse_or_of_another_id_is_skipped)
         cr_expect_null (a.id, "%s", bad[i]);
     }
 }
+
+Test (known, unjudged_an_activity_is_checked_for_its_stream_and_once_only)
+{
+    /*  Given the contacts projection's reading (judge false: its own
+        evolve of the payload decides the rest)
+        Then the checks of stream, id and "logged once" still hold, and a
+        payload the evolve refuses (a kind none of the list) is its to
+        refuse: not judged here */
+    dbk_event_t ev = {.stream = "activity-v1",
+                      .stream_len = 11,
+                      .ver = 2,
+                      .type = "activity.logged",
+                      .type_len = 15};
+    contacts_known_activity_t a;
+    int asked = 0;
+    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"v1\",\"kind\":\"party\"}"),
+                                           s_logged_no, &asked, false, &a),
+                  0);
+    cr_assert (s_is (a.id, a.id_len, "v1"));
+    cr_assert_null (a.date);
+    cr_assert_eq (asked, 1);
+    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"zz\"," S_VISIT "}"), s_logged_no,
+                                           &asked, false, &a),
+                  DBK_EMALFORMED);
+    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"v1\"," S_VISIT "}"), s_logged_yes,
+                                           NULL, false, &a),
+                  0);
+    cr_assert_null (a.id);
+    /*  judged, the same payload of kind party is skipped */
+    cr_assert_eq (contacts_known_activity (&ev, cmd ("{\"id\":\"v1\",\"kind\":\"party\"}"),
+                                           s_logged_no, &asked, true, &a),
+                  DBK_EMALFORMED);
+}

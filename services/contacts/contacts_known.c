@@ -154,10 +154,8 @@ int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_
     bool into;
     if (ref->change == CONTACTS_KNOWN_CLOSE) {
         /*  archived, merged: the name stays; a merge names the survivor */
-        if (ref->kind == CONTACTS_KNOWN_ACCOUNT)
+        if (ref->kind == CONTACTS_KNOWN_ACCOUNT) /* an id: the evolve checked it */
             s_text (data, "into", &into, &ref->into, &ref->into_len);
-        if (ref->into_len == 0)
-            ref->into = NULL;
     } else /* the name, when set: the evolve functions refuse to clear it */
         s_text (data, "name", &ref->named, &ref->name, &ref->name_len);
     return 0;

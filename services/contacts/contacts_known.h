@@ -69,7 +69,7 @@ typedef struct {
     contacts_known_change_t change; /* what it does to its status             */
     const char *id;                 /* its id: the stream's, after the dash   */
     size_t id_len;                  /* bytes of id, 1..CONTACTS_ID_MAX        */
-    bool named;                     /* it sets the name, or clears it         */
+    bool named;                     /* it sets the name (never clears it)     */
     const char *name;               /* the name, when named                   */
     size_t name_len;                /* its bytes, never 0 (none is cleared)   */
     const char *into;               /* account.merged: the survivor's id,
@@ -101,7 +101,9 @@ int contacts_known_read (const dbk_event_t *ev, const dbk_obj_t *data, contacts_
     type it does not fold, no payload map), DBK_EMALFORMED when it skips
     it. For the contacts projection, whose own evolve of the payload, into
     the aggregate's real state, gives the evolve's verdict: folding it into
-    a scratch state first would do the work twice on its replay. */
+    a scratch state first would do the work twice on its replay (but a
+    trip, which it counts without an evolve, it judges with
+    contacts_known_read). */
 int contacts_known_belongs (const dbk_event_t *ev, const dbk_obj_t *data);
 
 /*  ---- activities ----

@@ -588,7 +588,18 @@ int contacts_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t 
         knows an account, a contact or a competitor this service does not */
     int rc = contacts_known_belongs (ev, data);
     if (rc < 0)
-        return rc; /* the evolve functions below decide the rest */
+        return rc;
+    if (rc == 0 && !activity)
+        return 0; /* a type this service does not fold: nothing to write */
+    /*  the evolve functions below decide the rest, but a trip goes the
+        quick way (s_project_trip_quick), which evolves nothing: judged
+        here as the rule judges it, the fold of a trip into a scratch
+        contact being only a count */
+    contacts_known_t trip;
+    if (rc > 0 && contact && ev->type_len == 18 &&
+        memcmp (ev->type, "contact.trip_added", 18) == 0 &&
+        (rc = contacts_known_read (ev, data, &trip)) != 0)
+        return rc;
     /*  an activity by the rule the opportunities service's notebook
         follows too: one logged already, or on another stream, is ignored */
     contacts_known_activity_t act = {0};
