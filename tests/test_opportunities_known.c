@@ -245,6 +245,52 @@ Test (known, only_the_stakeholder_types_it_knows_change_the_map)
     opp_reset (&st);
 }
 
+/*  Given a deal whose awards, appended by hand, are as many as it
+    remembers (OPP_AWARDS_MAX losses, each through another tender)
+    When a win through one more tender comes
+    Then the opportunities service folds it into the deal's state, as the
+    others fold it into a scratch one: the deal is won, and the awards it
+    remembers stay as they were */
+Test (known, an_outcome_past_the_awards_a_deal_remembers_is_folded)
+{
+    opp_state_t st;
+    opp_init (&st);
+    opportunities_known_t k;
+    dbk_event_t ev = s_ev ("opportunity-o1", "opportunity.registered");
+    cr_assert_eq (opportunities_known_read (&ev, cmd (s_reg ("o1")), &st, &k), 0);
+    char json[200];
+    for (int i = 0; i < OPP_AWARDS_MAX; i++) {
+        snprintf (json, sizeof json,
+                  "{\"id\":\"o1\",\"reason\":\"price\",\"date\":\"2026-03-01\","
+                  "\"tender_id\":\"t%d\"}",
+                  i);
+        ev = s_ev ("opportunity-o1", "opportunity.lost");
+        ev.ver = (uint64_t) i + 2;
+        cr_assert_eq (opportunities_known_read (&ev, cmd (json), &st, &k), 0, "%s", json);
+    }
+    cr_assert_eq (st.nawards, OPP_AWARDS_MAX);
+    const char *won = "{\"id\":\"o1\",\"amount\":90,\"date\":\"2026-03-02\",\"tender_id\":\"t99\"}";
+    ev = s_ev ("opportunity-o1", "opportunity.won");
+    ev.ver = OPP_AWARDS_MAX + 2;
+    cr_assert_eq (opportunities_known_read (&ev, cmd (won), NULL, &k), 0);
+    cr_assert_not_null (k.id);
+    cr_assert_eq (opportunities_known_read (&ev, cmd (won), &st, &k), 0);
+    cr_assert_not_null (k.id);
+    cr_assert_eq (st.status, OPP_WON);
+    cr_assert_eq (st.won_amount, 90);
+    cr_assert_eq (st.nawards, OPP_AWARDS_MAX);
+    for (size_t i = 0; i < st.nawards; i++)
+        cr_assert_str_neq (st.awards[i], "t99");
+    /*  and a win whose tender is no text is skipped all the same */
+    cr_assert_eq (
+        opportunities_known_read (&ev,
+                                  cmd ("{\"id\":\"o1\",\"amount\":90,\"date\":\"2026-03-02\","
+                                       "\"tender_id\":5}"),
+                                  &st, &k),
+        DBK_EMALFORMED);
+    opp_reset (&st);
+}
+
 /*  Fold ev (payload from JSON) into the fixture's book as the
     forecasting service does. */
 static int s_fold (const char *stream, const char *type, const char *json, uint64_t seq)

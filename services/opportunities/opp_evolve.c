@@ -326,18 +326,26 @@ static int s_tick (opp_state_t *st, const dbk_obj_t *data)
     return rc;
 }
 
-/*  Remember the award a won / lost event reacted to. */
+/*  Remember the award a won / lost event reacted to, so that the award
+    reaction never decides it twice (opp_react_award). Past
+    OPP_AWARDS_MAX the outcome is folded all the same and its award not
+    remembered: the reaction refuses every award of a deal that holds
+    that many, so such an outcome was appended by hand, and refusing it
+    would make the verdict on a payload depend on the awards the deal
+    holds, where the other services fold it (opportunities_known.h). */
 static int s_award (opp_state_t *st, const dbk_obj_t *data)
 {
     if (!S_HAS ("tender_id"))
         return 0;
-    int rc = s_room (&st->awards, st->nawards, sizeof *st->awards, OPP_AWARDS_MAX);
-    if (rc)
-        return rc;
-    st->awards[st->nawards] = NULL;
-    rc = s_req (&st->awards[st->nawards], data, "tender_id");
-    if (!rc)
-        st->nawards++;
+    char *tender = NULL;
+    int rc = s_req (&tender, data, "tender_id");
+    if (!rc && st->nawards < OPP_AWARDS_MAX)
+        rc = s_room (&st->awards, st->nawards, sizeof *st->awards, OPP_AWARDS_MAX);
+    if (!rc && st->nawards < OPP_AWARDS_MAX) {
+        st->awards[st->nawards++] = tender;
+        tender = NULL;
+    }
+    free (tender);
     return rc;
 }
 

@@ -29,9 +29,12 @@
     `opportunity.*` type it does not fold (a later version's). Every
     service reading deals does the same. The opportunities service skips
     for reasons only the deal's state tells too (a stakeholder updated who
-    is not on the map, a competitor added twice, more than a collection
-    holds): events no other service reads but for the day of the owner's
-    work (forecasting's freshness). */
+    is not on the map, a competitor added twice, more stakeholders, needs,
+    competitors, checks or conflicts than the deal holds): events no other
+    service reads but for the day of the owner's work (forecasting's
+    freshness). Never an event the others fold for more: a won or lost
+    one past the OPP_AWARDS_MAX awards a deal remembers is folded, its
+    award not remembered (opp_evolve). */
 #ifndef OPPORTUNITIES_KNOWN_H
 #define OPPORTUNITIES_KNOWN_H
 

@@ -60,8 +60,9 @@
     removed is ignored, where it removed the stakeholder; 19: a
     registration's "on" that is no date is no registration day
     (opportunities_registered_on), where it was kept and refused every
-    dated command on the deal */
-#define OPP_MODEL_VERSION 19    /* layout of the read model           */
+    dated command on the deal; 20: a won or lost event past the awards a
+    deal remembers (OPP_AWARDS_MAX) is folded, where it was skipped */
+#define OPP_MODEL_VERSION 20    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
