@@ -13,22 +13,41 @@
 
 TestSuite (known, .init = s_setup, .fini = s_teardown);
 
-/*  An event: type on stream, its payload from JSON (NULL: none). */
+/*  An event: type on stream, its payload from JSON (NULL: none); a
+    registration its stream's first, any other type after it. */
 static dbk_event_t s_ev (const char *stream, const char *type)
 {
     return (dbk_event_t){.stream = stream,
                          .stream_len = strlen (stream),
-                         .ver = 1,
+                         .ver = strcmp (type, "opportunity.registered") ? 2 : 1,
                          .type = type,
                          .type_len = strlen (type),
                          .at = 1767225600000LL, /* 2026-01-01T00:00Z */
                          .ts = 1767225600000LL};
 }
 
+/*  A caller's record of the deals registered, for the rule to ask. */
+typedef struct {
+    bool holds; /* it holds the deal asked about */
+    int asked;  /* times it was asked            */
+} s_record_t;
+
+/*  opportunities_known_registered_fn over an s_record_t; arg NULL: a
+    record that holds every deal. */
+static bool s_registered (void *arg, const char *id, size_t n)
+{
+    s_record_t *r = arg;
+    (void) id, (void) n;
+    if (r)
+        r->asked++;
+    return !r || r->holds;
+}
+
+/*  Read the event by the rule, as a service that holds its deal. */
 static int s_read (const char *stream, const char *type, const char *json, opportunities_known_t *k)
 {
     dbk_event_t ev = s_ev (stream, type);
-    return opportunities_known_read (&ev, json ? cmd (json) : NULL, NULL, k);
+    return opportunities_known_read (&ev, json ? cmd (json) : NULL, NULL, s_registered, NULL, k);
 }
 
 /*  A registration as OPP_REGISTER writes it, for deal `id`, but `key`
@@ -245,6 +264,79 @@ Test (known, only_the_stakeholder_types_it_knows_change_the_map)
     opp_reset (&st);
 }
 
+/*  Given a stream whose deal is registered, or not (yet)
+    When a registration, or another event, is appended to it by hand
+    Then a registration of a deal registered already is ignored, and any
+    other event of a deal not registered is, whatever they hold (nothing
+    is judged): by the caller's record of its deals, asked only after the
+    stream's first event, and by the deal's own state alike */
+Test (known, a_deal_is_registered_once_and_only_a_registration_makes_one)
+{
+    const char *won = "{\"id\":\"o1\",\"amount\":9,\"date\":\"2026-03-01\"}";
+    struct {
+        const char *type, *json;
+        uint64_t ver;
+        bool holds;  /* the caller's record holds the deal */
+        bool folded; /* the rule folds the event           */
+    } cases[] = {
+        /*  the stream's first event: no record is asked */
+        {"opportunity.registered", s_reg ("o1"), 1, true, true},
+        {"opportunity.reopened", "{\"id\":\"o1\",\"from\":\"lost\",\"reason\":\"r\"}", 1, true,
+         false},
+        {"opportunity.won", won, 1, true, false},
+        /*  a later one, by the record: a registration after events that
+            made no deal makes it */
+        {"opportunity.registered", s_reg ("o1"), 3, false, true},
+        {"opportunity.registered", s_reg_with ("o1", "owner", "\"li\""), 3, true, false},
+        {"opportunity.won", won, 3, false, false},
+        {"opportunity.won", won, 3, true, true},
+        /*  ignored, whatever they hold */
+        {"opportunity.registered", s_reg ("zz"), 3, true, false},
+        {"opportunity.registered", s_reg_with ("o1", "account_id", NULL), 3, true, false},
+        {"opportunity.won", "{\"id\":\"o1\",\"amount\":\"lots\"}", 3, false, false},
+        {"opportunity.level_changed", "{\"id\":\"zz\",\"to\":9}", 3, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_record_t record = {.holds = cases[i].holds};
+        opportunities_known_t k;
+        dbk_event_t ev = s_ev ("opportunity-o1", cases[i].type);
+        ev.ver = cases[i].ver;
+        cr_expect_eq (
+            opportunities_known_read (&ev, cmd (cases[i].json), NULL, s_registered, &record, &k), 0,
+            "%s %s at %d", cases[i].type, cases[i].json, (int) cases[i].ver);
+        cr_expect_eq (k.id != NULL, cases[i].folded, "%s %s at %d", cases[i].type, cases[i].json,
+                      (int) cases[i].ver);
+        cr_expect_eq (record.asked, cases[i].ver > 1, "%s at %d", cases[i].type,
+                      (int) cases[i].ver);
+    }
+    /*  the deal's state: an outcome on a fresh stream makes no deal, and
+        a registration of a deal won leaves it won, its owner's */
+    opp_state_t st;
+    opp_init (&st);
+    opportunities_known_t k;
+    dbk_event_t ev = s_ev ("opportunity-o1", "opportunity.won");
+    cr_assert_eq (opportunities_known_read (&ev, cmd (won), &st, NULL, NULL, &k), 0);
+    cr_assert_null (k.id);
+    cr_assert_eq (st.status, OPP_NONE);
+    ev = s_ev ("opportunity-o1", "opportunity.registered");
+    ev.ver = 2;
+    cr_assert_eq (opportunities_known_read (&ev, cmd (s_reg ("o1")), &st, NULL, NULL, &k), 0);
+    cr_assert_not_null (k.id);
+    ev = s_ev ("opportunity-o1", "opportunity.won");
+    ev.ver = 3;
+    cr_assert_eq (opportunities_known_read (&ev, cmd (won), &st, NULL, NULL, &k), 0);
+    cr_assert_eq (st.status, OPP_WON);
+    ev = s_ev ("opportunity-o1", "opportunity.registered");
+    ev.ver = 4;
+    cr_assert_eq (opportunities_known_read (&ev, cmd (s_reg_with ("o1", "owner", "\"li\"")), &st,
+                                            NULL, NULL, &k),
+                  0);
+    cr_assert_null (k.id);
+    cr_assert_eq (st.status, OPP_WON);
+    cr_assert_str_eq (st.owner, "wang");
+    opp_reset (&st);
+}
+
 /*  Given a deal whose awards, appended by hand, are as many as it
     remembers (OPP_AWARDS_MAX losses, each through another tender)
     When a win through one more tender comes
@@ -257,7 +349,7 @@ Test (known, an_outcome_past_the_awards_a_deal_remembers_is_folded)
     opp_init (&st);
     opportunities_known_t k;
     dbk_event_t ev = s_ev ("opportunity-o1", "opportunity.registered");
-    cr_assert_eq (opportunities_known_read (&ev, cmd (s_reg ("o1")), &st, &k), 0);
+    cr_assert_eq (opportunities_known_read (&ev, cmd (s_reg ("o1")), &st, NULL, NULL, &k), 0);
     char json[200];
     for (int i = 0; i < OPP_AWARDS_MAX; i++) {
         snprintf (json, sizeof json,
@@ -266,15 +358,16 @@ Test (known, an_outcome_past_the_awards_a_deal_remembers_is_folded)
                   i);
         ev = s_ev ("opportunity-o1", "opportunity.lost");
         ev.ver = (uint64_t) i + 2;
-        cr_assert_eq (opportunities_known_read (&ev, cmd (json), &st, &k), 0, "%s", json);
+        cr_assert_eq (opportunities_known_read (&ev, cmd (json), &st, NULL, NULL, &k), 0, "%s",
+                      json);
     }
     cr_assert_eq (st.nawards, OPP_AWARDS_MAX);
     const char *won = "{\"id\":\"o1\",\"amount\":90,\"date\":\"2026-03-02\",\"tender_id\":\"t99\"}";
     ev = s_ev ("opportunity-o1", "opportunity.won");
     ev.ver = OPP_AWARDS_MAX + 2;
-    cr_assert_eq (opportunities_known_read (&ev, cmd (won), NULL, &k), 0);
+    cr_assert_eq (opportunities_known_read (&ev, cmd (won), NULL, s_registered, NULL, &k), 0);
     cr_assert_not_null (k.id);
-    cr_assert_eq (opportunities_known_read (&ev, cmd (won), &st, &k), 0);
+    cr_assert_eq (opportunities_known_read (&ev, cmd (won), &st, NULL, NULL, &k), 0);
     cr_assert_not_null (k.id);
     cr_assert_eq (st.status, OPP_WON);
     cr_assert_eq (st.won_amount, 90);
@@ -286,7 +379,7 @@ Test (known, an_outcome_past_the_awards_a_deal_remembers_is_folded)
         opportunities_known_read (&ev,
                                   cmd ("{\"id\":\"o1\",\"amount\":90,\"date\":\"2026-03-02\","
                                        "\"tender_id\":5}"),
-                                  &st, &k),
+                                  &st, NULL, NULL, &k),
         DBK_EMALFORMED);
     opp_reset (&st);
 }
@@ -342,6 +435,17 @@ Test (known, the_forecasting_book_folds_the_deals_the_opportunities_service_fold
     fc_deal_t deal;
     cr_assert_eq (fc_book_deal (book, "o1", &deal), 0);
     cr_assert_eq (deal.status, FC_OPEN);
+    /*  a second registration leaves the deal as it is, and an outcome
+        of a deal never registered makes none */
+    cr_assert_eq (s_fold ("opportunity-o1", "opportunity.registered",
+                          s_reg_with ("o1", "owner", "\"li\""), ++seq),
+                  0);
+    cr_assert_eq (fc_book_deal (book, "o1", &deal), 0);
+    cr_assert_str_eq (deal.owner, "wang");
+    cr_assert_eq (s_fold ("opportunity-o9", "opportunity.reopened",
+                          "{\"id\":\"o9\",\"from\":\"lost\",\"reason\":\"r\"}", ++seq),
+                  0);
+    cr_assert_not (s_in_book ("o9"));
     /*  an opportunity.* type nobody folds does not make the deal fresh */
     fc_day_t last = deal.last_on;
     cr_assert_eq (s_fold ("opportunity-o1", "opportunity.renamed",

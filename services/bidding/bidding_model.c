@@ -313,8 +313,8 @@ bool bidding_model_won (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char d
     cut to the day the log recorded it, as the opportunities service
     folds it (registered_on): a day to come appended by hand would refuse
     every command on the deal until then. A registration without a date
-    bounds nothing, and a later one (appended by hand) with a date
-    replaces it, as in that fold. */
+    bounds nothing; a later one (appended by hand) is ignored, as in that
+    fold (opportunities_known.h). */
 static int s_project_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev,
                                  size_t cat)
 {
@@ -351,6 +351,25 @@ static int s_project_account (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_
     memcpy (key + 1, ref.id, ref.id_len);
     return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, ref.id_len + 1,
                   ref.change == CONTACTS_KNOWN_OPEN ? "A" : "C", 1);
+}
+
+typedef struct {
+    dbk_svc_ctx_t *ctx;
+    MDB_txn *txn;
+} s_txn_t;
+
+/*  opportunities_known_registered_fn: we hold a row of the deal, which
+    s_project_ref writes from its registration on. */
+static bool s_deal_known (void *arg, const char *id, size_t n)
+{
+    s_txn_t *at = arg;
+    char key[CONTACTS_ID_MAX + 1];
+    if (n == 0 || n > CONTACTS_ID_MAX)
+        return false;
+    key[0] = 'o'; /* keyed by the stream's id as it is, as s_project_ref writes it */
+    memcpy (key + 1, id, n);
+    MDB_val k = {n + 1, key}, v;
+    return mdb_get (at->txn, dbk_svc_dbi (at->ctx, BID_DB_REFS), &k, &v) == 0 && v.mv_size >= 1;
 }
 
 /*  The opportunity.* types the deals we know change (s_project_ref,
@@ -705,9 +724,13 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
             return 0; /* read for nothing else: not even parsed */
         /*  a deal's event the opportunities service skips is skipped
             (DBK_EMALFORMED, nothing written), one it ignores (on a stream
-            of no deal) is ignored: the deals we know are the ones it knows */
+            of no deal, a second registration, an event of a deal not
+            registered) is ignored: the deals we know are the ones it
+            knows, a deal registered when we hold its row */
         opportunities_known_t deal;
-        int rc = opportunities_known_read (ev, dbk_svc_data (ctx, ev), NULL, &deal);
+        s_txn_t at = {ctx, txn};
+        int rc =
+            opportunities_known_read (ev, dbk_svc_data (ctx, ev), NULL, s_deal_known, &at, &deal);
         if (rc || !deal.id)
             return rc;
         rc = s_project_ref (ctx, txn, ev, cat);

@@ -60,8 +60,11 @@
     commands refuse (contacts_fields_foldable), which was folded before;
     17: the deals known are the opportunities service's
     (opportunities_known.h): a deal's event on a stream of no deal, or
-    one that service skips, was folded before */
-#define BID_MODEL_VERSION 17
+    one that service skips, was folded before; 18: a second registration
+    of a deal, and any other event of a deal not registered, are ignored
+    (opportunities_known.h), where the one reopened the deal under its
+    new owner and the other made a deal that took tenders */
+#define BID_MODEL_VERSION 18
 #define BID_KEY_MAX DBK_LMDB_KEY_MAX /* bytes of an index key */
 
 extern const char *const bidding_model_dbs[];

@@ -292,6 +292,16 @@ int fc_book_deal (const fc_book_t *self, const char *id, fc_deal_t *out)
     return s_deal_get (self, id, strlen (id), out);
 }
 
+bool fc_book_has_deal (const fc_book_t *self, const char *id, size_t n)
+{
+    uint8_t none; /* its presence is all: DBK_ETOOBIG copies nothing */
+    size_t vl;
+    if (n == 0 || n > FC_ID_MAX || memchr (id, 0, n))
+        return false;
+    int rc = self->store->get (self->store->ctx, FC_TAB_DEAL, id, n, &none, 0, &vl);
+    return rc == 0 || rc == DBK_ETOOBIG;
+}
+
 static void s_hist (fc_deal_t *deal, fc_day_t on, fc_hist_kind_t kind, int from, int to, int64_t a,
                     int64_t b)
 {
@@ -333,7 +343,7 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
     int64_t v;
     if (!strcmp (what, "registered")) {
         if (exists)
-            return 0; /* the decider never decides it twice: nothing to do */
+            return 0; /* a deal is registered once (opportunities_known.h) */
         s_copy (deal->id, sizeof deal->id, id, idn);
         if ((rc = s_text (data, "owner", deal->owner, sizeof deal->owner, true)) ||
             (rc = s_text (data, "currency", deal->currency, sizeof deal->currency, true)) ||

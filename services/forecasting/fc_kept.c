@@ -29,8 +29,9 @@
     competitors folded are the contacts service's (forecasting_fold): a
     book of 5 may know one that service skipped; 7: and one holding what
     its commands refuse (contacts_fields_foldable); 8: the deals folded
-    are the opportunities service's (opportunities_known.h) */
-#define S_VERSION 8
+    are the opportunities service's (opportunities_known.h); 9: and an
+    event of a deal the book does not hold moves no clock */
+#define S_VERSION 9
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

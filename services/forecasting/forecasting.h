@@ -499,6 +499,9 @@ const fc_config_t *fc_book_config (const fc_book_t *self);
 
 /*  Copy a deal out. 0, DBK_ENOTFOUND, store errors. */
 int fc_book_deal (const fc_book_t *self, const char *id, fc_deal_t *out);
+/*  Whether the book holds the deal id (n bytes, not NUL-terminated): it
+    folded its registration. false on a store error too. */
+bool fc_book_has_deal (const fc_book_t *self, const char *id, size_t n);
 /*  The competitor that `text` (a loss's winner) names: the competitor
     whose id it is; else the one whose current name is the same text
     once folded (contacts_normalize_name_with without suffixes: Unicode

@@ -45,14 +45,22 @@ static int s_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev)
     return rc;
 }
 
+/*  opportunities_known_registered_fn: the book holds the deal. */
+static bool s_deal_known (void *book, const char *id, size_t n)
+{
+    return fc_book_has_deal (book, id, n);
+}
+
 int forecasting_fold (fc_book_t *book, const dbk_event_t *ev, const dbk_obj_t *data)
 {
     if (opportunities_known_type (ev->type, ev->type_len)) {
         /*  the opportunities service's rule, not the type alone: a deal's
             event on another stream is nobody's, one of another deal than
-            its stream's or holding what its command refuses is skipped */
+            its stream's or holding what its command refuses is skipped, a
+            second registration or an event of a deal the book does not
+            hold is ignored */
         opportunities_known_t deal;
-        int rc = opportunities_known_read (ev, data, NULL, &deal);
+        int rc = opportunities_known_read (ev, data, NULL, s_deal_known, book, &deal);
         if (rc || !deal.id)
             return rc;
     }

@@ -26,8 +26,11 @@
     outside its list, a tie to no id: contacts_fields_foldable); 12: the
     deals folded are the opportunities service's (opportunities_known.h):
     a deal's event on a stream of no deal, or one that service skips, was
-    folded before, and a registration without an amount (nil) skipped */
-#define FORECASTING_MODEL_VERSION 12
+    folded before, and a registration without an amount (nil) skipped;
+    13: a second registration of a deal, or an event of a deal the book
+    does not hold, is ignored before the book (opportunities_known.h),
+    where it moved the book's clock and took the period snapshots */
+#define FORECASTING_MODEL_VERSION 13
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */

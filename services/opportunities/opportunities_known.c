@@ -45,6 +45,7 @@ static int s_seed (opp_state_t *st, const char *type, const dbk_obj_t *data)
 }
 
 int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_state_t *state,
+                              opportunities_known_registered_fn *registered, void *arg,
                               opportunities_known_t *deal)
 {
     memset (deal, 0, sizeof *deal);
@@ -59,6 +60,17 @@ int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_
     char type[DBK_TYPE_MAX + 1];
     memcpy (type, ev->type, ev->type_len);
     type[ev->type_len] = 0;
+    /*  a deal is registered once (OPP_REGISTER refuses an id it knows): a
+        later registration, appended by hand, would reopen a deal won or
+        hand it to another owner; and only a registration makes a deal, or
+        an outcome on a fresh stream would be a deal without a name or an
+        owner. Both are ignored whatever they hold, as a later
+        activity.logged of an activity is (contacts_known_activity) */
+    bool reg = !strcmp (type, "opportunity.registered");
+    bool known = state ? state->status != OPP_NONE
+                       : ev->ver > 1 && registered && registered (arg, dash + 1, il);
+    if (reg == known)
+        return 0;
     opp_state_t scratch, *st = state ? state : &scratch;
     int rc = 0;
     if (!state) {

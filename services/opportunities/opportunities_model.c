@@ -540,19 +540,21 @@ static int s_project_opp (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *e
     /*  the rule every service that knows deals follows, folding the
         event into the deal: one of another deal than its stream's, or
         holding what its command refuses, or that the deal refuses, is
-        skipped before anything is written. One it ignores (another
-        category's type, an opportunity.* type it does not fold) leaves
-        the state as it was, and is kept among the deal's events */
+        skipped before anything is written. One it ignores (an
+        opportunity.* type it does not fold, a second registration, an
+        event of a deal not registered) leaves the state as it was, and is
+        not kept among the deal's events: a load folds those by
+        opp_evolve, which would take a second registration */
     opportunities_known_t deal;
     if (rc == 0) {
         s_keys (st, before);
-        rc = opportunities_known_read (ev, data, st, &deal);
+        rc = opportunities_known_read (ev, data, st, NULL, NULL, &deal);
     }
     /*  the event first, its rows after: anyone may append to the log
         (dealbook log append), and an event lacking a field its type must
         have is DBK_EMALFORMED, written nowhere, and skipped by the shell
         (dbk_service.h) rather than stopping the read model */
-    if (rc == 0 && st->status != OPP_NONE) {
+    if (rc == 0 && deal.id) {
         /*  the event itself, then the row and the indexes */
         dbk_wr_t *w = dbk_wr_new ();
         char key[OPP_ID_MAX + 5];

@@ -61,8 +61,12 @@
     registration's "on" that is no date is no registration day
     (opportunities_registered_on), where it was kept and refused every
     dated command on the deal; 20: a won or lost event past the awards a
-    deal remembers (OPP_AWARDS_MAX) is folded, where it was skipped */
-#define OPP_MODEL_VERSION 20    /* layout of the read model           */
+    deal remembers (OPP_AWARDS_MAX) is folded, where it was skipped; 21:
+    a second registration of a deal, and any other event of a deal not
+    registered, are ignored and not kept (opportunities_known.h), where
+    the one reopened the deal under its new fields and the other made a
+    deal without a name or an owner */
+#define OPP_MODEL_VERSION 21    /* layout of the read model           */
 #define OPP_AS_OF_NOW INT64_MAX /* opportunities_model_load: every event */
 
 /*  The service's funnel settings (opp_config_parse at its start). */
