@@ -51,8 +51,8 @@ static int s_read (const char *stream, const char *type, const char *json, oppor
 }
 
 /*  A registration as OPP_REGISTER writes it, for deal `id`, but `key`
-    holding `value` (JSON; NULL: left out); key NULL: as written. Valid
-    until the 16th call after. */
+    holding `value` (JSON; NULL: left out; a key it does not write: added
+    with value); key NULL: as written. Valid until the 16th call after. */
 static const char *s_reg_with (const char *id, const char *key, const char *value)
 {
     static const char *const keys[] = {
@@ -65,12 +65,16 @@ static const char *s_reg_with (const char *id, const char *key, const char *valu
     static int next;
     char *j = json[next++ % 16];
     size_t n = (size_t) snprintf (j, sizeof json[0], "{\"id\":\"%s\"", id);
+    bool written = false;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         bool over = key && !strcmp (key, keys[i]);
+        written |= over;
         if (!over || value)
             n += (size_t) snprintf (j + n, sizeof json[0] - n, ",\"%s\":%s", keys[i],
                                     over ? value : vals[i]);
     }
+    if (key && value && !written)
+        n += (size_t) snprintf (j + n, sizeof json[0] - n, ",\"%s\":%s", key, value);
     snprintf (j + n, sizeof json[0] - n, "}");
     return j;
 }
@@ -417,6 +421,8 @@ Test (known, the_forecasting_book_folds_the_deals_the_opportunities_service_fold
         {"opportunity-o5", "o5", s_reg_with ("o5", "account_id", "null")},
         {"opportunity-o6", "o6", s_reg_with ("o6", "level", "\"x\"")},
         {"opportunity-o7", "o7", s_reg_with ("o7", "name", "\"  \"")},
+        /*  not a field the opportunities service reads */
+        {"opportunity-o8", "o8", s_reg_with ("o8", "tender_type", "5")},
     };
     uint64_t seq = 0;
     for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {

@@ -349,9 +349,12 @@ static int s_fold (const fc_book_t *self, const char *what, const dbk_obj_t *dat
             (rc = s_text (data, "currency", deal->currency, sizeof deal->currency, true)) ||
             (rc = s_text (data, "account_id", deal->account, sizeof deal->account, false)) ||
             (rc = s_text (data, "team", deal->team, sizeof deal->team, false)) ||
-            (rc = s_text (data, "region", deal->region, sizeof deal->region, false)) ||
-            (rc = s_text (data, "tender_type", deal->tender_type, sizeof deal->tender_type, false)))
+            (rc = s_text (data, "region", deal->region, sizeof deal->region, false)))
             return rc;
+        /*  no field of a registration's (opp_reg_fields): the opportunities
+            service folds one whatever its tender_type holds, so one that is
+            no text (appended by hand) is no tender type, as on a win */
+        s_text (data, "tender_type", deal->tender_type, sizeof deal->tender_type, false);
         deal->close = s_date (data, "close_date");
         if (!deal->close)
             return DBK_EMALFORMED;

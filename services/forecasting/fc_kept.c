@@ -30,8 +30,9 @@
     book of 5 may know one that service skipped; 7: and one holding what
     its commands refuse (contacts_fields_foldable); 8: the deals folded
     are the opportunities service's (opportunities_known.h); 9: and an
-    event of a deal the book does not hold moves no clock */
-#define S_VERSION 9
+    event of a deal the book does not hold moves no clock; 10: a
+    registration whose tender_type is no text is folded, not skipped */
+#define S_VERSION 10
 #define S_MAGIC "DBKBOOK"
 
 typedef struct {

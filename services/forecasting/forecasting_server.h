@@ -29,8 +29,10 @@
     folded before, and a registration without an amount (nil) skipped;
     13: a second registration of a deal, or an event of a deal the book
     does not hold, is ignored before the book (opportunities_known.h),
-    where it moved the book's clock and took the period snapshots */
-#define FORECASTING_MODEL_VERSION 13
+    where it moved the book's clock and took the period snapshots; 14:
+    a registration whose tender_type is no text is folded without one,
+    as that service folds it, where it was skipped */
+#define FORECASTING_MODEL_VERSION 14
 
 /*  The levels' probabilities and limits the service folds and measures
     with (DEALBOOK_FUNNEL_LEVELS, read at its start). */
