@@ -128,6 +128,43 @@ Test (known, a_registration_day_is_its_on_when_a_date_cut_to_when_recorded)
     opp_reset (&st);
 }
 
+/*  Given registrations whose "on" is a day to come, no date, or none
+    When the rule folds them, as the bidding service reads them
+    Then it hands over the registration's day as the fold read it, cut to
+    when the log recorded it: the same day as the deal's registered_on
+    and its touched date, and none for another type */
+Test (known, the_rule_hands_over_the_registration_day_the_fold_read)
+{
+    struct {
+        const char *on, *want;
+    } cases[] = {{"\"2026-01-01\"", "2026-01-01"},
+                 {"\"2099-01-01\"", "2026-01-01"},
+                 {"\"garbage!!\"", ""},
+                 {NULL, ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        opportunities_known_t k;
+        const char *json = s_reg_with ("o1", "on", cases[i].on);
+        cr_assert_eq (s_read ("opportunity-o1", "opportunity.registered", json, &k), 0);
+        cr_expect_str_eq (k.registered_on, cases[i].want, "%s", json);
+        opp_state_t st;
+        opp_init (&st);
+        dbk_event_t ev = s_ev ("opportunity-o1", "opportunity.registered");
+        cr_assert_eq (opportunities_known_read (&ev, cmd (json), &st, NULL, NULL, &k), 0);
+        cr_expect_str_eq (k.registered_on, cases[i].want, "%s", json);
+        cr_expect_str_eq (st.registered_on ? st.registered_on : "", cases[i].want, "%s", json);
+        cr_expect_str_eq (st.touched ? st.touched : "", cases[i].want, "%s", json);
+        opp_reset (&st);
+    }
+    opportunities_known_t k;
+    cr_assert_eq (s_read ("opportunity-o1", "opportunity.won",
+                          "{\"id\":\"o1\",\"amount\":9,\"date\":\"2026-01-01\","
+                          "\"on\":\"2026-01-01\"}",
+                          &k),
+                  0);
+    cr_assert_not_null (k.id);
+    cr_assert_str_eq (k.registered_on, "");
+}
+
 Test (known, a_deals_event_on_its_stream_is_the_deal_of_its_stream)
 {
     opportunities_known_t k;

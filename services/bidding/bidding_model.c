@@ -312,22 +312,20 @@ bool bidding_model_won (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char d
     dated before (bid_check_since_registration). Its registration's "on",
     cut to the day the log recorded it, as the opportunities service
     folds it (registered_on): a day to come appended by hand would refuse
-    every command on the deal until then. A registration without a date
-    bounds nothing; a later one (appended by hand) is ignored, as in that
-    fold (opportunities_known.h). */
-static int s_project_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *ev,
-                                 size_t cat)
+    every command on the deal until then. The rule's fold read it
+    (deal->registered_on): not read again here. A registration without a
+    date bounds nothing; a later one (appended by hand) is ignored, as in
+    that fold (opportunities_known.h). */
+static int s_project_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn,
+                                 const opportunities_known_t *deal)
 {
-    size_t il = ev->stream_len - cat - 1;
-    if (!(ev->type_len == 22 && memcmp (ev->type, "opportunity.registered", 22) == 0) || il == 0 ||
-        il > CONTACTS_ID_MAX)
-        return 0;
-    char key[CONTACTS_ID_MAX + 2], day[11];
-    if (!opportunities_registered_on (dbk_svc_data (ctx, ev), ev->ts, day))
-        return 0;
+    if (!deal->registered_on[0])
+        return 0; /* another type, or a registration without a date */
+    char key[CONTACTS_ID_MAX + 2];
     key[0] = 'r';
-    memcpy (key + 1, ev->stream + cat + 1, il);
-    return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, il + 1, day, 10);
+    memcpy (key + 1, deal->id, deal->id_len);
+    return s_put (txn, dbk_svc_dbi (ctx, BID_DB_REFS), key, deal->id_len + 1, deal->registered_on,
+                  10);
 }
 
 bool bidding_model_registered (dbk_svc_ctx_t *ctx, MDB_txn *txn, const char *id, char date[11])
@@ -739,7 +737,7 @@ int bidding_model_project (dbk_svc_ctx_t *ctx, MDB_txn *txn, const dbk_event_t *
         if (rc == 0)
             rc = s_project_win (ctx, txn, ev, cat);
         if (rc == 0)
-            rc = s_project_registered (ctx, txn, ev, cat);
+            rc = s_project_registered (ctx, txn, &deal);
         return rc;
     }
     char id[CONTACTS_ID_MAX + 1];

@@ -467,27 +467,10 @@ static int s_fold (opp_state_t *st, const char *t, const dbk_obj_t *data)
     attention list until that day, whatever else happens to it. Conflict
     events do not count: another owner's registration or a manager's
     resolution is no work of the owner's, and must not hide a forgotten
-    deal. An "on" that is not a date is ignored. */
-/*  day (YYYY-MM-DD) cut to the latest business day anywhere when the
-    log recorded the event (contacts_date_cap), once it did. */
-static void s_bound (char day[11], int64_t ts)
+    deal. An "on" that is not a date is ignored: day NULL. */
+static int s_touch (opp_state_t *st, const char *t, const char *day)
 {
-    if (ts != OPP_UNRECORDED)
-        contacts_date_cap (day, ts);
-}
-
-static int s_touch (opp_state_t *st, const char *t, const dbk_obj_t *data, int64_t ts)
-{
-    const char *s;
-    size_t n;
-    if (!strncmp (t, "conflict_", 9) || dbk_obj_str (S_GET ("on"), &s, &n) != 0 || n != 10 ||
-        !contacts_date_valid (s, n, false))
-        return 0;
-    char day[11];
-    memcpy (day, s, 10);
-    day[10] = 0;
-    s_bound (day, ts);
-    if (st->touched && strcmp (st->touched, day) >= 0)
+    if (!day || !strncmp (t, "conflict_", 9) || (st->touched && strcmp (st->touched, day) >= 0))
         return 0;
     char *copy = strdup (day);
     if (!copy)
@@ -510,25 +493,27 @@ int opp_fold (opp_state_t *state, const char *type, const dbk_obj_t *data, int64
         return OPP_NOT_FOLDED;
     if (!data || dbk_obj_type (data) != DBK_T_MAP)
         return DBK_EMALFORMED;
-    int rc = s_fold (state, type + sizeof prefix - 1, data);
-    if (rc == OPP_NOT_FOLDED)
-        return rc;
-    /*  the registration's date starts the first owner's protection: a
-        day to come would protect the deal for as long */
+    const char *t = type + sizeof prefix - 1;
+    int rc = s_fold (state, t, data);
+    if (rc)
+        return rc; /* refused, or OPP_NOT_FOLDED */
+    /*  the event's "on" read once, by the one reading of it
+        (opportunities_registered_on): the registration's day and the day
+        of the owner's work (touched) are the same day */
     char day[11];
-    if (!rc && !strcmp (type + sizeof prefix - 1, "registered")) {
-        /*  an "on" that is no date bounds nothing (a registration
-            appended by hand): the one reading bidding's table shares */
+    bool dated = opportunities_registered_on (data, ts, day);
+    if (!strcmp (t, "registered")) {
+        /*  the registration's date starts the first owner's protection: a
+            day to come would protect the deal for as long. An "on" that
+            is no date bounds nothing (a registration appended by hand) */
         char *copy = NULL;
-        if (opportunities_registered_on (data, ts, day) && !(copy = strdup (day)))
-            rc = DBK_ENOMEM;
+        if (dated && !(copy = strdup (day)))
+            return DBK_ENOMEM;
         if (copy) {
             free (state->registered_on);
             state->registered_on = copy;
         }
         state->registered_ts = ts == OPP_UNRECORDED ? 0 : ts;
     }
-    if (!rc)
-        rc = s_touch (state, type + sizeof prefix - 1, data, ts);
-    return rc;
+    return s_touch (state, t, dated ? day : NULL);
 }

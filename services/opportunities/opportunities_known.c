@@ -6,6 +6,7 @@
 
 #include "dealbook/dbk_error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,10 @@ int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_
     }
     if (rc == 0)
         rc = opp_fold (st, type, data, ev->ts);
+    /*  the day the fold read, not read again by the caller */
+    char on[11] = "";
+    if (rc == 0 && reg && st->registered_on)
+        snprintf (on, sizeof on, "%s", st->registered_on);
     if (!state)
         opp_reset (&scratch);
     if (rc == OPP_NOT_FOLDED)
@@ -91,6 +96,7 @@ int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_
         return DBK_EMALFORMED; /* another deal's than its stream's */
     deal->id = dash + 1;
     deal->id_len = il;
+    memcpy (deal->registered_on, on, sizeof on);
     return 0;
 }
 

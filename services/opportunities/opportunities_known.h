@@ -63,8 +63,11 @@
 
 /*  The deal an event is about, as the opportunities service folds it. */
 typedef struct {
-    const char *id; /* its stream's id, after the dash; NULL: ignored */
-    size_t id_len;  /* bytes of id, 1..OPP_ID_MAX                    */
+    const char *id;         /* its stream's id, after the dash; NULL: ignored */
+    size_t id_len;          /* bytes of id, 1..OPP_ID_MAX                    */
+    char registered_on[11]; /* a registration's day, as the fold read it
+                               (opportunities_registered_on); "" when none
+                               or another type                             */
 } opportunities_known_t;
 
 /*  Whether the type is an `opportunity.*` one (its stream and payload
@@ -101,9 +104,11 @@ int opportunities_known_read (const dbk_event_t *ev, const dbk_obj_t *data, opp_
     a date, cut to the latest business day anywhere when the log recorded
     it (contacts_date_cap: a day to come, appended by hand, would refuse
     every command on the deal until then). false when it states none that
-    is a date: nothing on the deal is bounded by it. The one reading of
-    the opportunities service (registered_on) and of the bidding service's
-    table of deals. */
+    is a date: nothing on the deal is bounded by it. The one reading of an
+    `opportunity.*` event's "on": opp_evolve reads it once per event, for
+    the registration's day (registered_on, which opportunities_known_read
+    hands to the bidding service's table of deals) and for the day of the
+    owner's work on the deal (touched). */
 bool opportunities_registered_on (const dbk_obj_t *data, int64_t ts, char day[11]);
 
 /*  Refuse, INVALID naming `key`, a date (YYYY-MM-DD, date_len bytes) a
