@@ -40,7 +40,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
 from forecasting_asof_test import append, history  # noqa: E402
-from services import Services, dealbook, fail, missing  # noqa: E402
+from services import Services, dealbook, fail, missing, preloaded  # noqa: E402
 
 NAMES = ("eventlog", "forecasting")
 
@@ -269,10 +269,8 @@ def day_book():
     svc = Services(NAMES, prefix="dbk-fcbook-day-", DEALBOOK_BOOK_EVERY="1000000000")
     try:
         base = dict(svc.env)
-        # (an AddressSanitizer build wants its runtime first: it is told not to mind)
-        svc.env.update(FAKETIME="-1d", FAKETIME_DONT_FAKE_MONOTONIC="1", LD_PRELOAD=FAKETIME,
-                       ASAN_OPTIONS=(base.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
-                       .lstrip(":"))
+        svc.env.update(FAKETIME="-1d", FAKETIME_DONT_FAKE_MONOTONIC="1",
+                       **preloaded(base, FAKETIME))
         svc.start("eventlog")  # recording yesterday
         svc.env = base
         svc.start("forecasting")

@@ -24,12 +24,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import ROOT, Services, dealbook, fail, missing, ok, wait_status  # noqa: E402
+from services import TEST_BIN, Services, dealbook, fail, missing, ok, wait_status  # noqa: E402
 from services import cmd as send  # noqa: E402
 
 NAMES = ("eventlog", "contacts")
 TIMEOUT_MS = 10000
-TEST_BIN = os.environ.get("DBK_TEST_BIN_DIR", os.path.join(ROOT, "build", "release", "tests"))
 SHIM = os.path.join(TEST_BIN, "hold_fsync.so")
 
 

@@ -30,9 +30,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
-from services import ROOT, Services, cmd, dealbook, fail, missing, ok, refused, status_failing  # noqa: E402,E501
+from services import TEST_BIN, Services, cmd, dealbook, fail, missing, ok, refused, status_failing  # noqa: E402,E501
 
-TEST_BIN = os.environ.get("DBK_TEST_BIN_DIR", os.path.join(ROOT, "build", "release", "tests"))
 FSIZE = os.path.join(TEST_BIN, "fsize_exec")
 LIMIT = 200000  # bytes: about a hundred accounts fit in the read model's file
 

@@ -179,7 +179,7 @@ def main():
     try:
         c = log.start()
         ct = Contacts(log, TIMEOUT_MS)
-        procs, errpath, kept = ct.procs, ct.errpath, ct.kept
+        procs, kept = ct.procs, ct.kept
         start = ct.start
         svc = start()
         ok(register(svc, uuid.uuid4().bytes, "warm", "Warm"), "register Warm")

@@ -18,9 +18,8 @@ import tempfile
 import time
 
 from ports import free_ports
-from services import BIN, ROOT, dealbook, fail
+from services import BIN, TEST_BIN, dealbook, fail, preloaded
 
-TEST_BIN = os.environ.get("DBK_TEST_BIN_DIR", os.path.join(ROOT, "build", "release", "tests"))
 SHIM = os.path.join(TEST_BIN, "fail_fsync.so")
 
 
@@ -39,13 +38,11 @@ class FaultLog:
         self.store = os.path.join(self.data, "eventlog")  # where data.mdb lives
         log_port, pub_port = free_ports(2)
         self.endpoint = "tcp://127.0.0.1:%d" % log_port
-        # (an AddressSanitizer build wants its runtime first: it is told not to mind)
-        asan = (os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
         self.env = dict(os.environ, DEALBOOK_DATA_DIR=self.data,
                         DEALBOOK_LOG_ENDPOINT=self.endpoint,
                         DEALBOOK_PUB_ENDPOINT="tcp://127.0.0.1:%d" % pub_port,
-                        LD_PRELOAD=SHIM, DBK_FSYNC_CTL=self.ctl, DBK_FSYNC_LOG=self.synclog,
-                        ASAN_OPTIONS=asan)
+                        DBK_FSYNC_CTL=self.ctl, DBK_FSYNC_LOG=self.synclog,
+                        **preloaded(os.environ, SHIM))
         self.env.update(settings)
         self.proc = None
         self.err = open(self.errpath, "a")

@@ -27,6 +27,16 @@ import dealbook  # noqa: E402,F401
 import msgpack  # noqa: E402
 
 BIN = os.environ.get("DBK_BIN_DIR", os.path.join(ROOT, "build", "release", "bin"))
+# the test helpers and LD_PRELOAD shims (tests/preload) make test builds
+TEST_BIN = os.environ.get("DBK_TEST_BIN_DIR", os.path.join(ROOT, "build", "release", "tests"))
+
+
+def preloaded(env, shim):
+    """What to add to the environment env for a process to run under the
+    LD_PRELOAD library shim (a path): an AddressSanitizer build wants its
+    runtime first, and is told not to mind."""
+    asan = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    return {"LD_PRELOAD": shim, "ASAN_OPTIONS": asan}
 
 # service name -> (its endpoint's variable, its socket in the directory)
 ENDPOINTS = {
@@ -88,9 +98,7 @@ class Services:
         """Start the named service with the LD_PRELOAD shim `shim` (a path,
         tests/preload/*.so) and `settings` added to its environment only."""
         plain = dict(self.env)
-        # a sanitized build: its runtime need not come first in the list
-        asan = (self.env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
-        self.env.update(LD_PRELOAD=shim, ASAN_OPTIONS=asan, **settings)
+        self.env.update(preloaded(self.env, shim), **settings)
         try:
             self.start(name)
         finally:
